@@ -1,0 +1,37 @@
+//! Workspace automation: `cargo xtask <command>`.
+//!
+//! Written in Rust rather than shell so it runs the same everywhere cargo does.
+
+use std::process::ExitCode;
+
+const USAGE: &str = "\
+usage: cargo xtask <command>
+
+commands:
+  generate [--check]   regenerate crates/scenario-api/src/generated.rs from openapi/scenario.yaml;
+                       with --check, only compare and print a diff when the checked-in file is stale
+";
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let result = match args.as_slice() {
+        ["generate"] => xtask::codegen::generate(&xtask::workspace_root()),
+        ["generate", "--check"] => xtask::codegen::check(&xtask::workspace_root()),
+        ["help" | "--help" | "-h"] => {
+            print!("{USAGE}");
+            return ExitCode::SUCCESS;
+        }
+        _ => {
+            eprint!("{USAGE}");
+            return ExitCode::from(2);
+        }
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("error: {err:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
