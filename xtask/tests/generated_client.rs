@@ -1,0 +1,52 @@
+//! Locks the generated client: its API surface as a reviewable snapshot, and the
+//! checked-in file's freshness against the document.
+
+use xtask::{GENERATED_PATH, codegen, surface, workspace_root};
+
+/// A document change that changes the client shows up here as a snapshot diff;
+/// accept it with `cargo insta review` once it reads right.
+#[test]
+fn api_surface() {
+    let code = codegen::render(&workspace_root()).expect("the document generates a client");
+    let summary = surface::render(&code).expect("the generated client parses");
+    insta::assert_snapshot!("api_surface", summary);
+}
+
+#[test]
+fn checked_in_client_is_fresh() {
+    let root = workspace_root();
+    let expected = codegen::render(&root).expect("the document generates a client");
+    let actual = std::fs::read_to_string(root.join(GENERATED_PATH)).expect("the generated file exists");
+    assert!(
+        expected == actual,
+        "{GENERATED_PATH} is stale: run `cargo xtask generate` (and `cargo xtask generate --check` shows the diff)"
+    );
+}
+
+#[test]
+fn generation_is_deterministic() {
+    let root = workspace_root();
+    let first = codegen::render(&root).unwrap();
+    let second = codegen::render(&root).unwrap();
+    assert_eq!(first, second);
+}
+
+#[test]
+fn a_malformed_document_gives_an_error_naming_the_problem() {
+    let err = |yaml: &str| format!("{:#}", codegen::render_spec(yaml).unwrap_err());
+
+    let msg = err("openapi: 3.0.3\ninfo: [not, a, map]\n");
+    assert!(msg.contains("info"), "{msg}");
+
+    let msg = err("openapi: 3.1.0\ninfo: {title: t, version: '1'}\npaths: {}\n");
+    assert!(msg.contains("3.0"), "{msg}");
+
+    let msg = err("openapi: 3.0.3\ninfo: {title: t, version: '1'}\npaths: {/a: {get: {responses: {'200': {description: ok}}}}}\n");
+    assert!(msg.contains("GET /a has no operationId"), "{msg}");
+
+    let msg = err("openapi: 3.0.3\ninfo: {title: t, version: '1'}\npaths:\n  /a: {get: {operationId: x, responses: {'200': {description: ok}}}}\n  /b: {get: {operationId: x, responses: {'200': {description: ok}}}}\n");
+    assert!(msg.contains("operationId `x` is used by both"), "{msg}");
+
+    let msg = err("openapi: 3.0.3\n  bad: indentation\n: :\n");
+    assert!(msg.contains("not valid YAML"), "{msg}");
+}
