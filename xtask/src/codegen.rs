@@ -31,8 +31,8 @@ pub fn generate(root: &Path) -> Result<()> {
 pub fn check(root: &Path) -> Result<()> {
     let code = render(root)?;
     let out = root.join(GENERATED_PATH);
-    let current = std::fs::read_to_string(&out)
-        .with_context(|| format!("reading {}", out.display()))?;
+    let current =
+        std::fs::read_to_string(&out).with_context(|| format!("reading {}", out.display()))?;
     if current == code {
         println!("{GENERATED_PATH} is up to date");
         return Ok(());
@@ -40,9 +40,10 @@ pub fn check(root: &Path) -> Result<()> {
     let diff = similar::TextDiff::from_lines(&current, &code);
     print!(
         "{}",
-        diff.unified_diff()
-            .context_radius(3)
-            .header(&format!("{GENERATED_PATH} (checked in)"), &format!("{GENERATED_PATH} (from {SPEC_PATH})"))
+        diff.unified_diff().context_radius(3).header(
+            &format!("{GENERATED_PATH} (checked in)"),
+            &format!("{GENERATED_PATH} (from {SPEC_PATH})")
+        )
     );
     bail!("{GENERATED_PATH} is stale: run `cargo xtask generate` and commit the result")
 }
@@ -84,26 +85,54 @@ pub fn render_spec(yaml: &str) -> Result<String> {
     let mut file: syn::File =
         syn::parse2(tokens).context("progenitor produced code that does not parse")?;
     open_enums::apply(&mut file)?;
+    let base_url = spec
+        .servers
+        .first()
+        .map(|server| server.url.clone())
+        .context("the document needs a `servers` entry: its first URL is the client's default base URL")?;
+    file.items.push(syn::parse_quote! {
+        /// The service's base URL: the first `servers` entry of the document.
+        pub const DEFAULT_BASE_URL: &str = #base_url;
+    });
     Ok(format!("{HEADER}{}", prettyplease::unparse(&file)))
 }
 
 /// Parses and checks the document, with errors that name the problem and where it is.
 pub fn parse_spec(yaml: &str) -> Result<openapiv3::OpenAPI> {
-    let value: serde_yaml::Value = serde_yaml::from_str(yaml).context("the document is not valid YAML")?;
-    let version = value.get("openapi").and_then(serde_yaml::Value::as_str).unwrap_or("");
+    let value: serde_yaml::Value =
+        serde_yaml::from_str(yaml).context("the document is not valid YAML")?;
+    let version = value
+        .get("openapi")
+        .and_then(serde_yaml::Value::as_str)
+        .unwrap_or("");
     if !version.starts_with("3.0.") {
-        bail!("the document must declare `openapi: 3.0.x` (progenitor reads only OpenAPI 3.0), found {version:?}");
+        bail!(
+            "the document must declare `openapi: 3.0.x` (progenitor reads only OpenAPI 3.0), found {version:?}"
+        );
     }
     let deserializer = serde_yaml::Deserializer::from_str(yaml);
-    let spec: openapiv3::OpenAPI = serde_path_to_error::deserialize(deserializer)
-        .map_err(|err| anyhow::anyhow!("the document is not a valid OpenAPI 3.0 document: at `{}`: {}", err.path(), err.inner()))?;
+    let spec: openapiv3::OpenAPI =
+        serde_path_to_error::deserialize(deserializer).map_err(|err| {
+            anyhow::anyhow!(
+                "the document is not a valid OpenAPI 3.0 document: at `{}`: {}",
+                err.path(),
+                err.inner()
+            )
+        })?;
     let mut seen = std::collections::BTreeMap::new();
     for (path, method, op) in spec.operations() {
         let Some(id) = op.operation_id.as_deref() else {
-            bail!("{} {path} has no operationId; every operation needs one", method.to_uppercase());
+            bail!(
+                "{} {path} has no operationId; every operation needs one",
+                method.to_uppercase()
+            );
         };
-        if let Some(other) = seen.insert(id.to_owned(), format!("{} {path}", method.to_uppercase())) {
-            bail!("operationId `{id}` is used by both {other} and {} {path}", method.to_uppercase());
+        if let Some(other) = seen.insert(id.to_owned(), format!("{} {path}", method.to_uppercase()))
+        {
+            bail!(
+                "operationId `{id}` is used by both {other} and {} {path}",
+                method.to_uppercase()
+            );
         }
     }
     Ok(spec)

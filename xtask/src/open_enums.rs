@@ -114,9 +114,14 @@ fn has_from_str(items: &[Item], name: &Ident) -> bool {
 }
 
 fn is_replaced_conversion(imp: &syn::ItemImpl, enums: &BTreeSet<String>) -> bool {
-    let Some(name) = self_ident(imp) else { return false };
+    let Some(name) = self_ident(imp) else {
+        return false;
+    };
     enums.contains(&name.to_string())
-        && matches!(trait_name(imp).as_deref(), Some("Display" | "FromStr" | "TryFrom"))
+        && matches!(
+            trait_name(imp).as_deref(),
+            Some("Display" | "FromStr" | "TryFrom")
+        )
 }
 
 /// `(variant, wire value)` pairs: the serde rename, or the variant name itself.
@@ -124,17 +129,24 @@ fn wire_values(e: &ItemEnum) -> Vec<(Ident, String)> {
     e.variants
         .iter()
         .map(|v| {
-            let renamed = v.attrs.iter().filter(|a| a.path().is_ident("serde")).find_map(|a| {
-                let mut value = None;
-                let _ = a.parse_nested_meta(|meta| {
-                    if meta.path.is_ident("rename") {
-                        value = Some(meta.value()?.parse::<LitStr>()?.value());
-                    }
-                    Ok(())
+            let renamed = v
+                .attrs
+                .iter()
+                .filter(|a| a.path().is_ident("serde"))
+                .find_map(|a| {
+                    let mut value = None;
+                    let _ = a.parse_nested_meta(|meta| {
+                        if meta.path.is_ident("rename") {
+                            value = Some(meta.value()?.parse::<LitStr>()?.value());
+                        }
+                        Ok(())
+                    });
+                    value
                 });
-                value
-            });
-            (v.ident.clone(), renamed.unwrap_or_else(|| v.ident.to_string()))
+            (
+                v.ident.clone(),
+                renamed.unwrap_or_else(|| v.ident.to_string()),
+            )
         })
         .collect()
 }
@@ -152,7 +164,11 @@ fn open_enum(e: &mut ItemEnum) {
         let kept: Vec<&syn::Path> = paths
             .iter()
             .filter(|p| {
-                let last = p.segments.last().map(|s| s.ident.to_string()).unwrap_or_default();
+                let last = p
+                    .segments
+                    .last()
+                    .map(|s| s.ident.to_string())
+                    .unwrap_or_default();
                 !matches!(last.as_str(), "Serialize" | "Deserialize" | "Copy")
             })
             .collect();
@@ -169,7 +185,10 @@ fn open_enum(e: &mut ItemEnum) {
 
 fn support_items(name: &Ident, values: &[(Ident, String)]) -> Vec<Item> {
     let variants: Vec<&Ident> = values.iter().map(|(v, _)| v).collect();
-    let wires: Vec<LitStr> = values.iter().map(|(_, w)| LitStr::new(w, Span::call_site())).collect();
+    let wires: Vec<LitStr> = values
+        .iter()
+        .map(|(_, w)| LitStr::new(w, Span::call_site()))
+        .collect();
     let expecting = format!("a string for {name}");
     let file: syn::File = syn::parse2(quote! {
         impl #name {
@@ -265,11 +284,14 @@ fn strip_deny_unknown_fields(attrs: &mut Vec<Attribute>) {
         if !attr.path().is_ident("serde") {
             return true;
         }
-        let Ok(metas) = attr.parse_args_with(Punctuated::<Meta, Token![,]>::parse_terminated) else {
+        let Ok(metas) = attr.parse_args_with(Punctuated::<Meta, Token![,]>::parse_terminated)
+        else {
             return true;
         };
-        let kept: Vec<&Meta> =
-            metas.iter().filter(|m| !m.path().is_ident("deny_unknown_fields")).collect();
+        let kept: Vec<&Meta> = metas
+            .iter()
+            .filter(|m| !m.path().is_ident("deny_unknown_fields"))
+            .collect();
         if kept.len() == metas.len() {
             return true;
         }
@@ -313,13 +335,19 @@ mod tests {
             }
             "#,
         );
-        assert!(out.contains("#[derive(Clone, Debug, schemars::JsonSchema)]"), "{out}");
+        assert!(
+            out.contains("#[derive(Clone, Debug, schemars::JsonSchema)]"),
+            "{out}"
+        );
         assert!(out.contains("#[non_exhaustive]"), "{out}");
         assert!(out.contains("Unrecognized(::std::string::String)"), "{out}");
         assert!(out.contains("\"3d\" => Self::X3d"), "{out}");
         assert!(out.contains("\"Plain\" => Self::Plain"), "{out}");
         assert!(!out.contains("TryFrom<&str>"), "{out}");
-        assert!(!out.contains("todo!"), "typify's conversions are replaced: {out}");
+        assert!(
+            !out.contains("todo!"),
+            "typify's conversions are replaced: {out}"
+        );
         assert!(out.contains("impl ::serde::Serialize for Kind"), "{out}");
         assert_eq!(out.matches("struct OpenEnumVisitor").count(), 1, "{out}");
     }
@@ -351,7 +379,10 @@ mod tests {
             "#,
         );
         assert!(!out.contains("deny_unknown_fields"), "{out}");
-        assert!(out.contains("#[serde(rename_all = \"camelCase\")]"), "{out}");
+        assert!(
+            out.contains("#[serde(rename_all = \"camelCase\")]"),
+            "{out}"
+        );
     }
 }
 

@@ -16,22 +16,26 @@ pub fn render(generated: &str) -> Result<String> {
     let file = syn::parse_file(generated).context("the generated file does not parse")?;
     let mut out = String::new();
     operations(&file.items, &mut out)?;
-    let types = find_mod(&file.items, "types").context("the generated file has no `types` module")?;
+    let types =
+        find_mod(&file.items, "types").context("the generated file has no `types` module")?;
     types_section(types, &mut out);
     Ok(out)
 }
 
 fn find_mod<'a>(items: &'a [Item], name: &str) -> Option<&'a [Item]> {
     items.iter().find_map(|item| match item {
-        Item::Mod(ItemMod { ident, content: Some((_, items)), .. }) if ident == name => {
-            Some(items.as_slice())
-        }
+        Item::Mod(ItemMod {
+            ident,
+            content: Some((_, items)),
+            ..
+        }) if ident == name => Some(items.as_slice()),
         _ => None,
     })
 }
 
 fn operations(items: &[Item], out: &mut String) -> Result<()> {
-    let builders = find_mod(items, "builder").context("the generated file has no `builder` module")?;
+    let builders =
+        find_mod(items, "builder").context("the generated file has no `builder` module")?;
     out.push_str("# Operations\n");
     for item in items {
         let Item::Impl(imp) = item else { continue };
@@ -40,7 +44,9 @@ fn operations(items: &[Item], out: &mut String) -> Result<()> {
         }
         for method in &imp.items {
             let ImplItem::Fn(f) = method else { continue };
-            let ReturnType::Type(_, ret) = &f.sig.output else { continue };
+            let ReturnType::Type(_, ret) = &f.sig.output else {
+                continue;
+            };
             let builder = type_name(ret);
             let docs = doc(&f.attrs);
             let Some(request) = docs.lines().find_map(|l| l.strip_prefix("Sends a ")) else {
@@ -59,7 +65,11 @@ fn builder_summary(builders: &[Item], name: &str, out: &mut String) {
         match item {
             Item::Struct(s) if s.ident == name => {
                 for field in &s.fields {
-                    let ident = field.ident.as_ref().map(ToString::to_string).unwrap_or_default();
+                    let ident = field
+                        .ident
+                        .as_ref()
+                        .map(ToString::to_string)
+                        .unwrap_or_default();
                     if ident == "client" {
                         continue;
                     }
@@ -97,7 +107,11 @@ fn types_section(items: &[Item], out: &mut String) {
                 writeln!(out, "\nstruct {}", s.ident).unwrap();
                 if let Fields::Named(fields) = &s.fields {
                     for field in &fields.named {
-                        let ident = field.ident.as_ref().map(ToString::to_string).unwrap_or_default();
+                        let ident = field
+                            .ident
+                            .as_ref()
+                            .map(ToString::to_string)
+                            .unwrap_or_default();
                         let wire = serde_rename(&field.attrs).unwrap_or_else(|| ident.clone());
                         let ty = simplify(&field.ty.to_token_stream().to_string());
                         writeln!(out, "  {ident}: {ty} = {wire:?}").unwrap();
@@ -106,11 +120,18 @@ fn types_section(items: &[Item], out: &mut String) {
             }
             Item::Enum(e) if is_pub(&e.vis) => {
                 let open = e.variants.iter().any(|v| v.ident == "Unrecognized");
-                writeln!(out, "\nenum {}{}", e.ident, if open { " (open)" } else { "" }).unwrap();
+                writeln!(
+                    out,
+                    "\nenum {}{}",
+                    e.ident,
+                    if open { " (open)" } else { "" }
+                )
+                .unwrap();
                 for v in &e.variants {
                     match &v.fields {
                         Fields::Unit => {
-                            let wire = serde_rename(&v.attrs).unwrap_or_else(|| v.ident.to_string());
+                            let wire =
+                                serde_rename(&v.attrs).unwrap_or_else(|| v.ident.to_string());
                             writeln!(out, "  {} = {wire:?}", v.ident).unwrap();
                         }
                         fields => {
@@ -131,7 +152,12 @@ fn is_pub(vis: &syn::Visibility) -> bool {
 
 fn type_name(ty: &syn::Type) -> String {
     match ty {
-        syn::Type::Path(p) => p.path.segments.last().map(|s| s.ident.to_string()).unwrap_or_default(),
+        syn::Type::Path(p) => p
+            .path
+            .segments
+            .last()
+            .map(|s| s.ident.to_string())
+            .unwrap_or_default(),
         _ => String::new(),
     }
 }
@@ -142,7 +168,10 @@ fn doc(attrs: &[Attribute]) -> String {
         .filter(|a| a.path().is_ident("doc"))
         .filter_map(|a| match &a.meta {
             syn::Meta::NameValue(nv) => match &nv.value {
-                syn::Expr::Lit(syn::ExprLit { lit: syn::Lit::Str(s), .. }) => Some(s.value()),
+                syn::Expr::Lit(syn::ExprLit {
+                    lit: syn::Lit::Str(s),
+                    ..
+                }) => Some(s.value()),
                 _ => None,
             },
             _ => None,

@@ -16,7 +16,8 @@ fn api_surface() {
 fn checked_in_client_is_fresh() {
     let root = workspace_root();
     let expected = codegen::render(&root).expect("the document generates a client");
-    let actual = std::fs::read_to_string(root.join(GENERATED_PATH)).expect("the generated file exists");
+    let actual =
+        std::fs::read_to_string(root.join(GENERATED_PATH)).expect("the generated file exists");
     assert!(
         expected == actual,
         "{GENERATED_PATH} is stale: run `cargo xtask generate` (and `cargo xtask generate --check` shows the diff)"
@@ -41,10 +42,14 @@ fn a_malformed_document_gives_an_error_naming_the_problem() {
     let msg = err("openapi: 3.1.0\ninfo: {title: t, version: '1'}\npaths: {}\n");
     assert!(msg.contains("3.0"), "{msg}");
 
-    let msg = err("openapi: 3.0.3\ninfo: {title: t, version: '1'}\npaths: {/a: {get: {responses: {'200': {description: ok}}}}}\n");
+    let msg = err(
+        "openapi: 3.0.3\ninfo: {title: t, version: '1'}\npaths: {/a: {get: {responses: {'200': {description: ok}}}}}\n",
+    );
     assert!(msg.contains("GET /a has no operationId"), "{msg}");
 
-    let msg = err("openapi: 3.0.3\ninfo: {title: t, version: '1'}\npaths:\n  /a: {get: {operationId: x, responses: {'200': {description: ok}}}}\n  /b: {get: {operationId: x, responses: {'200': {description: ok}}}}\n");
+    let msg = err(
+        "openapi: 3.0.3\ninfo: {title: t, version: '1'}\npaths:\n  /a: {get: {operationId: x, responses: {'200': {description: ok}}}}\n  /b: {get: {operationId: x, responses: {'200': {description: ok}}}}\n",
+    );
     assert!(msg.contains("operationId `x` is used by both"), "{msg}");
 
     let msg = err("openapi: 3.0.3\n  bad: indentation\n: :\n");

@@ -9064,3 +9064,5 @@ pub mod builder {
 pub mod prelude {
     pub use self::super::Client;
 }
+/// The service's base URL: the first `servers` entry of the document.
+pub const DEFAULT_BASE_URL: &str = "https://api.cloud.scenario.com/v1";

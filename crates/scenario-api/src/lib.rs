@@ -3,7 +3,7 @@
 //! Most users want the `scenario-sdk` crate, which adds authentication, retries,
 //! one error type, pagination streams and upload helpers on top of this one.
 //!
-//! Everything here comes from [`generated`], which `cargo xtask generate` writes
+//! Everything here comes from `src/generated.rs`, which `cargo xtask generate` writes
 //! (never edit it by hand). What is decided for every type, by the generator:
 //!
 //! - every string enum has an `Unrecognized(String)` variant: a value the service adds
@@ -29,11 +29,11 @@
     clippy::all,
     clippy::pedantic,
     unused_imports,
+    rustdoc::bare_urls,
+    rustdoc::invalid_html_tags,
     reason = "generated code"
 )]
+#[rustfmt::skip]
 mod generated;
 
 pub use generated::*;
-
-/// The service's base URL, from the document's `servers` entry.
-pub const DEFAULT_BASE_URL: &str = "https://api.cloud.scenario.com/v1";

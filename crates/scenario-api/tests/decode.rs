@@ -1,0 +1,196 @@
+//! The generated types against the API's own examples and against what the live
+//! service sends beyond the document.
+
+use scenario_api::types::{
+    Asset, AssetKind, AssetListResponse, AssetType, EditCapability, UploadCreateResponse,
+    UploadKind, UploadRetrieveResponse, UploadStatus, UploadTriggerActionResponse,
+};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use serde_json::{Value, json};
+
+fn fixture(name: &str) -> Value {
+    let path = format!("{}/tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR"));
+    serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap()
+}
+
+/// Integers and floats compare as numbers (`-2` in a seed is `-2.0` once typed as f64).
+fn normalize(value: Value) -> Value {
+    match value {
+        Value::Number(n) => json!(n.as_f64().unwrap()),
+        Value::Array(items) => Value::Array(items.into_iter().map(normalize).collect()),
+        Value::Object(map) => {
+            Value::Object(map.into_iter().map(|(k, v)| (k, normalize(v))).collect())
+        }
+        other => other,
+    }
+}
+
+/// Decodes `json` as `T` and checks that encoding it again loses nothing: every
+/// field of the example is a field of the type.
+fn assert_lossless<T: DeserializeOwned + Serialize>(json: Value) -> T {
+    let typed: T = serde_json::from_value(json.clone()).expect("the example decodes");
+    let again = serde_json::to_value(&typed).unwrap();
+    assert_eq!(
+        normalize(again),
+        normalize(json),
+        "re-encoding the example changed it"
+    );
+    typed
+}
+
+#[test]
+fn seed_list_assets_example_decodes_without_losing_a_field() {
+    let page: AssetListResponse = assert_lossless(fixture("seed_list_assets.json"));
+    assert_eq!(
+        page.next_pagination_token.as_deref(),
+        Some("nextPaginationToken")
+    );
+    let asset = &page.assets[0];
+    assert_eq!(asset.kind, AssetKind::X3d);
+    assert_eq!(asset.metadata.type_, AssetType::X3dTexture);
+    assert_eq!(asset.edit_capabilities, [EditCapability::Detection]);
+    assert_eq!(asset.metadata.concepts[0].scale, -2.0);
+    assert_eq!(asset.metadata.num_outputs, Some(1));
+    assert_eq!(asset.properties.size, 0);
+    assert_eq!(
+        asset.properties.transcription.as_ref().unwrap().text,
+        "text"
+    );
+}
+
+#[test]
+fn seed_upload_examples_decode_without_losing_a_field() {
+    let created: UploadCreateResponse = assert_lossless(fixture("seed_create_upload.json"));
+    let retrieved: UploadRetrieveResponse = assert_lossless(fixture("seed_get_upload.json"));
+    let acted: UploadTriggerActionResponse =
+        assert_lossless(fixture("seed_trigger_upload_action.json"));
+    for upload in [created.upload, retrieved.upload, acted.upload] {
+        assert_eq!(upload.kind, UploadKind::X3d);
+        assert_eq!(upload.status, UploadStatus::Complete);
+        assert_eq!(upload.parts[0].number, 0);
+        assert_eq!(upload.file_size, Some(0));
+        assert_eq!(upload.config, Some(json!({})));
+    }
+}
+
+#[test]
+fn values_and_fields_newer_than_the_document_decode_and_round_trip() {
+    let mut page = fixture("seed_list_assets.json");
+    let asset = &mut page["assets"][0];
+    asset["kind"] = json!("text");
+    asset["metadata"]["kind"] = json!("text");
+    asset["metadata"]["type"] = json!("txt2story");
+    asset["editCapabilities"] = json!(["DETECTION", "TELEPORT"]);
+    asset["source"] = json!("brand-new-source");
+    asset["qualityGate"] = json!({"status": "scored", "overallScore": 91});
+    asset["metadata"]["fileName"] = json!("a.obj");
+    asset["properties"]["wordCount"] = json!(12);
+
+    let decoded: AssetListResponse = serde_json::from_value(page).expect("newer values decode");
+    let asset = &decoded.assets[0];
+    assert_eq!(asset.kind, AssetKind::Unrecognized("text".into()));
+    assert!(asset.kind.is_unrecognized());
+    assert_eq!(asset.metadata.type_.as_str(), "txt2story");
+    assert_eq!(asset.edit_capabilities[0], EditCapability::Detection);
+    assert_eq!(asset.edit_capabilities[1].as_str(), "TELEPORT");
+    assert_eq!(asset.source.to_string(), "brand-new-source");
+
+    // Unknown values go back out exactly as they came in; unknown fields are dropped.
+    let again = serde_json::to_value(asset).unwrap();
+    assert_eq!(again["kind"], "text");
+    assert_eq!(again["metadata"]["type"], "txt2story");
+    assert_eq!(again["editCapabilities"], json!(["DETECTION", "TELEPORT"]));
+    assert!(again.get("qualityGate").is_none());
+
+    let mut upload = fixture("seed_get_upload.json");
+    upload["upload"]["kind"] = json!("text");
+    upload["upload"]["status"] = json!("archived");
+    upload["upload"]["source"] = json!("s3");
+    let decoded: UploadRetrieveResponse = serde_json::from_value(upload).unwrap();
+    assert_eq!(decoded.upload.kind.as_str(), "text");
+    assert_eq!(
+        decoded.upload.status,
+        UploadStatus::Unrecognized("archived".into())
+    );
+}
+
+#[test]
+fn an_asset_with_only_its_required_fields_decodes() {
+    let asset: Asset = serde_json::from_value(json!({
+        "id": "asset_1", "authorId": "u", "collectionIds": [], "createdAt": "2023-02-03T11:19:41.579Z",
+        "editCapabilities": [], "kind": "image", "metadata": {"kind": "image", "type": "uploaded"},
+        "mimeType": "image/png", "ownerId": "proj_1", "privacy": "private", "properties": {"size": 12},
+        "source": "uploaded", "status": "success", "tags": [], "updatedAt": "2023-02-03T11:19:41.579Z",
+        "url": "https://cdn.example/a.png"
+    }))
+    .unwrap();
+    assert_eq!(asset.properties.size, 12);
+    assert!(asset.thumbnail.is_none());
+    assert!(asset.metadata.prompt.is_none());
+}
+
+#[test]
+fn a_missing_required_field_is_a_decode_error_naming_it() {
+    let err = serde_json::from_value::<Asset>(json!({"id": "asset_1"})).unwrap_err();
+    assert!(err.to_string().contains("missing field"), "{err}");
+}
+
+#[test]
+fn a_wrong_json_type_for_an_enum_is_a_decode_error_not_a_panic() {
+    let err = serde_json::from_value::<AssetKind>(json!(3)).unwrap_err();
+    assert!(err.to_string().contains("a string for AssetKind"), "{err}");
+}
+
+#[test]
+fn open_enums_convert_from_and_to_strings() {
+    assert_eq!("image-hdr".parse::<AssetKind>(), Ok(AssetKind::ImageHdr));
+    assert_eq!(AssetKind::from(String::from("video")), AssetKind::Video);
+    assert_eq!(AssetKind::from("hologram").to_string(), "hologram");
+    assert_eq!(UploadKind::X3d.as_str(), "3d");
+}
+
+#[test]
+fn schemas_list_the_documented_values_only() {
+    let schema = serde_json::to_value(schemars::schema_for!(UploadKind)).unwrap();
+    let values: Vec<&str> = schema["enum"]
+        .as_array()
+        .expect("a closed enum")
+        .iter()
+        .map(|v| v.as_str().unwrap())
+        .collect();
+    assert_eq!(
+        values,
+        ["3d", "asset", "audio", "avatar", "image", "model", "video"]
+    );
+
+    let schema = serde_json::to_value(schemars::schema_for!(Asset)).unwrap();
+    let mut required: Vec<&str> = schema["required"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap())
+        .collect();
+    required.sort_unstable();
+    assert_eq!(
+        required,
+        [
+            "authorId",
+            "collectionIds",
+            "createdAt",
+            "editCapabilities",
+            "id",
+            "kind",
+            "metadata",
+            "mimeType",
+            "ownerId",
+            "privacy",
+            "properties",
+            "source",
+            "status",
+            "tags",
+            "updatedAt",
+            "url"
+        ]
+    );
+}
