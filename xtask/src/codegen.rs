@@ -89,7 +89,9 @@ pub fn render_spec(yaml: &str) -> Result<String> {
         .servers
         .first()
         .map(|server| server.url.clone())
-        .context("the document needs a `servers` entry: its first URL is the client's default base URL")?;
+        .context(
+            "the document needs a `servers` entry: its first URL is the client's default base URL",
+        )?;
     file.items.push(syn::parse_quote! {
         /// The service's base URL: the first `servers` entry of the document.
         pub const DEFAULT_BASE_URL: &str = #base_url;
