@@ -3,7 +3,7 @@
 use std::path::Path;
 
 use anyhow::{Context, Result, bail};
-use progenitor::{GenerationSettings, Generator, InterfaceStyle, TagStyle};
+use progenitor::{GenerationSettings, Generator, HooksMode, InterfaceStyle, TagStyle};
 
 use crate::{GENERATED_PATH, SPEC_PATH, open_enums};
 
@@ -63,7 +63,12 @@ pub fn render_spec(yaml: &str) -> Result<String> {
     settings
         .with_interface(InterfaceStyle::Builder)
         .with_tag(TagStyle::Merged)
-        .with_derive("schemars::JsonSchema");
+        .with_derive("schemars::JsonSchema")
+        // Every request goes through `crate::Transport` (hand-written in
+        // crates/scenario-api/src/transport.rs), so that a wrapper crate can add
+        // auth, retries and tracing without forking the generated code.
+        .with_inner_type(quote::quote!(crate::Transport))
+        .with_hooks(HooksMode::Expected);
     let mut generator = Generator::new(&settings);
     // progenitor asserts on some unsupported shapes instead of returning an error;
     // turn such a panic into an error that names the document.

@@ -36,4 +36,7 @@
 #[rustfmt::skip]
 mod generated;
 
+mod transport;
+
 pub use generated::*;
+pub use transport::{ResponseFuture, SendRequest, Transport};

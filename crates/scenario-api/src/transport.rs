@@ -1,0 +1,63 @@
+//! How the generated client sends its requests.
+//!
+//! progenitor lets a client run code around each request only through
+//! `ClientHooks`, which must be implemented in the crate that defines the
+//! generated `Client`. This module is that implementation, reduced to one
+//! delegation: the client carries a [`Transport`], and every request goes
+//! through it. A wrapper crate (scenario-sdk) plugs in authentication, retries,
+//! timeouts and tracing by implementing [`SendRequest`], without touching the
+//! generated code.
+
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+
+use progenitor_client::{ClientHooks, ClientInfo, OperationInfo};
+
+/// A boxed future that resolves to the response of one request.
+pub type ResponseFuture<'a> =
+    Pin<Box<dyn Future<Output = reqwest::Result<reqwest::Response>> + Send + 'a>>;
+
+/// Sends one request of an operation: the extension point of the raw client.
+pub trait SendRequest: Send + Sync + fmt::Debug {
+    /// Sends `request` with `http` and resolves to the response.
+    ///
+    /// `operation_id` names the operation in the OpenAPI document (e.g. `listAssets`).
+    fn send<'a>(
+        &'a self,
+        http: &'a reqwest::Client,
+        request: reqwest::Request,
+        operation_id: &'static str,
+    ) -> ResponseFuture<'a>;
+}
+
+/// What the generated [`Client`](crate::Client) sends its requests through.
+///
+/// The default sends each request once, as built, with the client's `reqwest::Client`.
+#[derive(Clone, Debug, Default)]
+pub struct Transport {
+    sender: Option<Arc<dyn SendRequest>>,
+}
+
+impl Transport {
+    /// A transport that hands every request to `sender`.
+    pub fn new(sender: Arc<dyn SendRequest>) -> Self {
+        Self {
+            sender: Some(sender),
+        }
+    }
+}
+
+impl ClientHooks<Transport> for crate::Client {
+    async fn exec(
+        &self,
+        request: reqwest::Request,
+        info: &OperationInfo,
+    ) -> reqwest::Result<reqwest::Response> {
+        match &self.inner().sender {
+            Some(sender) => sender.send(self.client(), request, info.operation_id).await,
+            None => self.client().execute(request).await,
+        }
+    }
+}

@@ -1,0 +1,321 @@
+//! The client and its configuration.
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+use base64::Engine as _;
+use reqwest::header::HeaderValue;
+
+use crate::assets::Assets;
+use crate::error::{Error, Result};
+use crate::retry::RetryPolicy;
+use crate::transport::{ApiHeaders, Call, CallOptions};
+use crate::uploads::Uploads;
+
+/// The environment variable holding the API key.
+pub const ENV_API_KEY: &str = "SCENARIO_SDK_API_KEY";
+/// The environment variable holding the API secret.
+pub const ENV_API_SECRET: &str = "SCENARIO_SDK_API_SECRET";
+/// The environment variable that overrides the base URL.
+pub const ENV_BASE_URL: &str = "SCENARIO_BASE_URL";
+
+const DEFAULT_TIMEOUT: Duration = Duration::from_secs(60);
+const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// A client of the Scenario API.
+///
+/// Cheap to clone (clones share one connection pool), `Send` and `Sync`.
+/// `Debug` shows the API key and base URL, never the secret.
+///
+/// ```no_run
+/// # async fn run() -> scenario_sdk::Result<()> {
+/// use futures::TryStreamExt;
+///
+/// let client = scenario_sdk::Client::from_env()?;
+/// let assets: Vec<_> = client.assets().list().page_size(100).stream().try_collect().await?;
+/// # Ok(()) }
+/// ```
+#[derive(Clone)]
+pub struct Client {
+    shared: Arc<Shared>,
+    options: CallOptions,
+}
+
+struct Shared {
+    base_url: String,
+    http: reqwest::Client,
+    headers: ApiHeaders,
+    api_key: String,
+}
+
+impl fmt::Debug for Client {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Client")
+            .field("base_url", &self.shared.base_url)
+            .field("api_key", &self.shared.api_key)
+            .field("api_secret", &"<redacted>")
+            .field("max_retries", &self.options.retry.max_retries)
+            .field("timeout", &self.options.timeout)
+            .finish()
+    }
+}
+
+impl Client {
+    /// A builder for a client with non-default settings.
+    pub fn builder() -> ClientBuilder {
+        ClientBuilder::default()
+    }
+
+    /// A client configured from `SCENARIO_SDK_API_KEY`, `SCENARIO_SDK_API_SECRET`
+    /// and (optionally) `SCENARIO_BASE_URL`.
+    pub fn from_env() -> Result<Self> {
+        Self::builder().from_env().build()
+    }
+
+    /// The assets of the project.
+    pub fn assets(&self) -> Assets {
+        Assets::new(self.clone())
+    }
+
+    /// Uploads and imports.
+    pub fn uploads(&self) -> Uploads {
+        Uploads::new(self.clone())
+    }
+
+    /// The base URL requests go to.
+    pub fn base_url(&self) -> &str {
+        &self.shared.base_url
+    }
+
+    /// A client that shares this one's connections but retries at most `max_retries` times.
+    pub fn with_max_retries(&self, max_retries: u32) -> Self {
+        let mut client = self.clone();
+        client.options.retry.max_retries = max_retries;
+        client
+    }
+
+    /// A client that shares this one's connections but uses `policy` for retries.
+    pub fn with_retry_policy(&self, policy: RetryPolicy) -> Self {
+        let mut client = self.clone();
+        client.options.retry = policy;
+        client
+    }
+
+    /// A client that shares this one's connections but gives each request `timeout`.
+    pub fn with_timeout(&self, timeout: Duration) -> Self {
+        let mut client = self.clone();
+        client.options.timeout = timeout;
+        client
+    }
+
+    /// The retry policy of this client.
+    pub fn retry_policy(&self) -> RetryPolicy {
+        self.options.retry
+    }
+
+    pub(crate) fn call(&self) -> Call {
+        Call::new(
+            &self.shared.base_url,
+            &self.shared.http,
+            self.shared.headers.clone(),
+            self.options,
+        )
+    }
+
+    /// The HTTP client, for requests outside the API (presigned storage URLs).
+    /// It carries no credentials: they are added per API request only.
+    pub(crate) fn http(&self) -> &reqwest::Client {
+        &self.shared.http
+    }
+
+    pub(crate) fn user_agent(&self) -> &HeaderValue {
+        &self.shared.headers.user_agent
+    }
+}
+
+/// Settings for a [`Client`].
+///
+/// ```
+/// use std::time::Duration;
+///
+/// let client = scenario_sdk::Client::builder()
+///     .api_key("my-key")
+///     .api_secret("my-secret")
+///     .timeout(Duration::from_secs(30))
+///     .max_retries(4)
+///     .build()?;
+/// assert!(!format!("{client:?}").contains("my-secret"));
+/// # Ok::<(), scenario_sdk::Error>(())
+/// ```
+#[derive(Default)]
+pub struct ClientBuilder {
+    api_key: Option<String>,
+    api_secret: Option<String>,
+    base_url: Option<String>,
+    timeout: Option<Duration>,
+    connect_timeout: Option<Duration>,
+    retry: RetryPolicy,
+    user_agent: Option<String>,
+    http: Option<reqwest::Client>,
+}
+
+impl fmt::Debug for ClientBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ClientBuilder")
+            .field("api_key", &self.api_key)
+            .field(
+                "api_secret",
+                &self.api_secret.as_ref().map(|_| "<redacted>"),
+            )
+            .field("base_url", &self.base_url)
+            .field("timeout", &self.timeout)
+            .field("retry", &self.retry)
+            .finish_non_exhaustive()
+    }
+}
+
+impl ClientBuilder {
+    /// The API key (the user name of HTTP Basic auth).
+    pub fn api_key(mut self, key: impl Into<String>) -> Self {
+        self.api_key = Some(key.into());
+        self
+    }
+
+    /// The API secret (the password of HTTP Basic auth).
+    pub fn api_secret(mut self, secret: impl Into<String>) -> Self {
+        self.api_secret = Some(secret.into());
+        self
+    }
+
+    /// The API's base URL, `https://api.cloud.scenario.com/v1` by default.
+    pub fn base_url(mut self, url: impl Into<String>) -> Self {
+        self.base_url = Some(url.into());
+        self
+    }
+
+    /// Fills what is not set yet from `SCENARIO_SDK_API_KEY`,
+    /// `SCENARIO_SDK_API_SECRET` and `SCENARIO_BASE_URL`.
+    pub fn from_env(mut self) -> Self {
+        let var = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
+        self.api_key = self.api_key.or_else(|| var(ENV_API_KEY));
+        self.api_secret = self.api_secret.or_else(|| var(ENV_API_SECRET));
+        self.base_url = self.base_url.or_else(|| var(ENV_BASE_URL));
+        self
+    }
+
+    /// The time one API request may take, body included (60 s by default).
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = Some(timeout);
+        self
+    }
+
+    /// The time to establish a connection (5 s by default). Ignored with [`Self::http_client`].
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.connect_timeout = Some(timeout);
+        self
+    }
+
+    /// How many times a failed request is retried (2 by default; 0 turns retries off).
+    pub fn max_retries(mut self, max_retries: u32) -> Self {
+        self.retry.max_retries = max_retries;
+        self
+    }
+
+    /// The whole retry policy (delays included).
+    pub fn retry_policy(mut self, policy: RetryPolicy) -> Self {
+        self.retry = policy;
+        self
+    }
+
+    /// Text added to the `User-Agent` header, after `scenario-rs/<version>`.
+    pub fn user_agent(mut self, user_agent: impl Into<String>) -> Self {
+        self.user_agent = Some(user_agent.into());
+        self
+    }
+
+    /// Sends requests with the caller's `reqwest::Client` (its proxy, TLS and pool
+    /// settings apply). Credentials are still added per API request only, never to
+    /// upload part URLs. The SDK's per-request timeout still applies.
+    pub fn http_client(mut self, client: reqwest::Client) -> Self {
+        self.http = Some(client);
+        self
+    }
+
+    /// The client, or an error saying which setting is missing or wrong.
+    pub fn build(self) -> Result<Client> {
+        let (Some(api_key), Some(api_secret)) = (self.api_key, self.api_secret) else {
+            return Err(Error::InvalidInput(format!(
+                "missing API credentials: set {ENV_API_KEY} and {ENV_API_SECRET}, \
+                 or call ClientBuilder::api_key and ClientBuilder::api_secret"
+            )));
+        };
+        if api_key.contains(':') {
+            return Err(Error::InvalidInput(
+                "the API key cannot contain ':' (HTTP Basic auth separates key and secret with it)"
+                    .into(),
+            ));
+        }
+        let base_url = self
+            .base_url
+            .unwrap_or_else(|| scenario_api::DEFAULT_BASE_URL.to_owned());
+        let parsed = reqwest::Url::parse(&base_url).map_err(|e| {
+            Error::InvalidInput(format!(
+                "the base URL {base_url:?} is not a URL ({e}); it looks like {}",
+                scenario_api::DEFAULT_BASE_URL
+            ))
+        })?;
+        if !matches!(parsed.scheme(), "http" | "https") || parsed.cannot_be_a_base() {
+            return Err(Error::InvalidInput(format!(
+                "the base URL {base_url:?} must be an http(s) URL like {}",
+                scenario_api::DEFAULT_BASE_URL
+            )));
+        }
+        let base_url = base_url.trim_end_matches('/').to_owned();
+
+        let token =
+            base64::engine::general_purpose::STANDARD.encode(format!("{api_key}:{api_secret}"));
+        let mut authorization = HeaderValue::from_str(&format!("Basic {token}")).map_err(|_| {
+            Error::InvalidInput(
+                "the API key or secret contains characters that cannot go in a header".into(),
+            )
+        })?;
+        authorization.set_sensitive(true);
+
+        let user_agent = match &self.user_agent {
+            Some(extra) => format!("scenario-rs/{} {extra}", env!("CARGO_PKG_VERSION")),
+            None => format!("scenario-rs/{}", env!("CARGO_PKG_VERSION")),
+        };
+        let user_agent = HeaderValue::from_str(&user_agent).map_err(|_| {
+            Error::InvalidInput(format!(
+                "the user agent {user_agent:?} is not a valid header value"
+            ))
+        })?;
+
+        let http = match self.http {
+            Some(http) => http,
+            None => reqwest::Client::builder()
+                .connect_timeout(self.connect_timeout.unwrap_or(DEFAULT_CONNECT_TIMEOUT))
+                // A redirect could carry the request (and, on the same host, its
+                // credentials) somewhere unexpected; the API never redirects.
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .map_err(|e| Error::InvalidInput(format!("cannot build the HTTP client: {e}")))?,
+        };
+        Ok(Client {
+            shared: Arc::new(Shared {
+                base_url,
+                http,
+                headers: ApiHeaders {
+                    authorization,
+                    user_agent,
+                },
+                api_key,
+            }),
+            options: CallOptions {
+                retry: self.retry,
+                timeout: self.timeout.unwrap_or(DEFAULT_TIMEOUT),
+            },
+        })
+    }
+}

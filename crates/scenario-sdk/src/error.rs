@@ -1,0 +1,218 @@
+//! The one error type of the SDK.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use reqwest::StatusCode;
+
+/// A `Result` with the SDK's [`Error`].
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Everything that can go wrong in a call to the SDK.
+///
+/// Match on the variant for details, or use the accessors ([`Error::status`],
+/// [`Error::request_id`], [`Error::is_rate_limited`], ...) that work across
+/// variants. No variant ever holds the API secret.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The API answered with an error status (after any retries).
+    #[error("{}", api_message(*.status, .message, .request_id.as_deref()))]
+    Api {
+        /// The HTTP status.
+        status: StatusCode,
+        /// The server's message, or the start of the body when it sent no JSON error.
+        message: String,
+        /// The `x-request-id` of the response, to quote to Scenario's support.
+        request_id: Option<String>,
+        /// The error body as the server sent it, when it was the documented JSON.
+        body: Option<Box<scenario_api::types::ApiError>>,
+    },
+    /// The request could not reach the server or the connection broke (after any retries).
+    #[error(
+        "could not reach the Scenario API at {url}: {message}; check the network and SCENARIO_BASE_URL"
+    )]
+    Connection {
+        /// The URL the request went to (no credentials are ever part of it).
+        url: String,
+        /// What failed.
+        message: String,
+    },
+    /// The request or the response body took longer than the timeout (after any retries).
+    #[error(
+        "the request to {url} timed out after {timeout:?}; raise the timeout with ClientBuilder::timeout if the network is slow"
+    )]
+    Timeout {
+        /// The URL the request went to.
+        url: String,
+        /// The timeout that expired.
+        timeout: Duration,
+    },
+    /// A response could not be decoded into the documented type.
+    #[error("the response (status {status}{}) does not match the API description: {message}", request_suffix(.request_id.as_deref()))]
+    Decode {
+        /// The HTTP status of the response.
+        status: StatusCode,
+        /// The `x-request-id` of the response.
+        request_id: Option<String>,
+        /// What did not match.
+        message: String,
+    },
+    /// A response body was larger than the SDK accepts.
+    #[error("the response body is larger than {limit} bytes; refusing to buffer it")]
+    ResponseTooLarge {
+        /// The limit, in bytes.
+        limit: u64,
+    },
+    /// An argument or a setting is out of range or missing.
+    #[error("invalid input: {0}")]
+    InvalidInput(String),
+    /// Reading a local file failed.
+    #[error("{}: {source}", .path.as_ref().map_or_else(|| "I/O error".to_owned(), |p| format!("cannot read {}", p.display())))]
+    Io {
+        /// The file, when there is one.
+        path: Option<PathBuf>,
+        /// The underlying error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The server's pagination did not make progress (for example, it repeated a token).
+    #[error(
+        "pagination stopped: {message}; resume from the last page's token if you want to try again"
+    )]
+    Pagination {
+        /// What went wrong.
+        message: String,
+    },
+    /// An upload ended in the `failed` state.
+    #[error("upload {upload_id} failed: {message}")]
+    UploadFailed {
+        /// The upload.
+        upload_id: String,
+        /// The server's `errorMessage`.
+        message: String,
+    },
+    /// Waiting for an upload to finish took longer than allowed.
+    #[error(
+        "upload {upload_id} is still {status} after {waited:?}; wait longer with uploads().wait_until_ready"
+    )]
+    WaitTimeout {
+        /// The upload.
+        upload_id: String,
+        /// Its last known status.
+        status: String,
+        /// How long the SDK waited.
+        waited: Duration,
+    },
+}
+
+fn request_suffix(request_id: Option<&str>) -> String {
+    request_id
+        .map(|id| format!(", request id {id}"))
+        .unwrap_or_default()
+}
+
+fn api_message(status: StatusCode, message: &str, request_id: Option<&str>) -> String {
+    let hint = match status.as_u16() {
+        401 => "; check SCENARIO_SDK_API_KEY and SCENARIO_SDK_API_SECRET",
+        403 => "; the API key has no access to this resource",
+        404 => "; check the id",
+        429 => "; the rate limit was hit, slow down or raise max_retries",
+        _ => "",
+    };
+    let message = if message.is_empty() {
+        status.canonical_reason().unwrap_or("error")
+    } else {
+        message
+    };
+    format!(
+        "the Scenario API answered {status}: {message}{}{hint}",
+        request_suffix(request_id)
+    )
+}
+
+impl Error {
+    /// The HTTP status of the response the error came from, if any.
+    pub fn status(&self) -> Option<StatusCode> {
+        match self {
+            Error::Api { status, .. } | Error::Decode { status, .. } => Some(*status),
+            _ => None,
+        }
+    }
+
+    /// The `x-request-id` of the response the error came from, if any.
+    pub fn request_id(&self) -> Option<&str> {
+        match self {
+            Error::Api { request_id, .. } | Error::Decode { request_id, .. } => {
+                request_id.as_deref()
+            }
+            _ => None,
+        }
+    }
+
+    /// The server's error body, when it sent the documented JSON.
+    pub fn api_error(&self) -> Option<&scenario_api::types::ApiError> {
+        match self {
+            Error::Api { body, .. } => body.as_deref(),
+            _ => None,
+        }
+    }
+
+    /// Bad or missing credentials, or no access (401 or 403).
+    pub fn is_auth(&self) -> bool {
+        matches!(
+            self.status(),
+            Some(StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN)
+        )
+    }
+
+    /// The resource does not exist (404).
+    pub fn is_not_found(&self) -> bool {
+        self.status() == Some(StatusCode::NOT_FOUND)
+    }
+
+    /// The server rejected the request as malformed (400 or 422).
+    pub fn is_bad_request(&self) -> bool {
+        matches!(
+            self.status(),
+            Some(StatusCode::BAD_REQUEST | StatusCode::UNPROCESSABLE_ENTITY)
+        )
+    }
+
+    /// The rate limit was hit (429).
+    pub fn is_rate_limited(&self) -> bool {
+        self.status() == Some(StatusCode::TOO_MANY_REQUESTS)
+    }
+
+    /// The server failed (5xx).
+    pub fn is_server_error(&self) -> bool {
+        self.status().is_some_and(|s| s.is_server_error())
+    }
+
+    /// The request timed out.
+    pub fn is_timeout(&self) -> bool {
+        matches!(self, Error::Timeout { .. })
+    }
+
+    /// The connection failed or broke.
+    pub fn is_connection(&self) -> bool {
+        matches!(self, Error::Connection { .. })
+    }
+
+    /// Whether trying the same call again later may succeed (the SDK already
+    /// retried it as many times as configured).
+    pub fn is_retryable(&self) -> bool {
+        match self {
+            Error::Connection { .. } | Error::Timeout { .. } => true,
+            Error::Api { status, .. } => crate::retry::is_retryable_status(*status),
+            _ => false,
+        }
+    }
+
+    pub(crate) fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
+        Error::Io {
+            path: Some(path.into()),
+            source,
+        }
+    }
+}

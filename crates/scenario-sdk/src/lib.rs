@@ -1,0 +1,53 @@
+//! The Rust client of the [Scenario API](https://docs.scenario.com): generative
+//! assets for games.
+//!
+//! - [`Client`]: configuration from the environment or a builder, credentials that
+//!   never show in `Debug`, logs or errors, retries with backoff that honour
+//!   `Retry-After`, one [`Error`] type with accessors.
+//! - [`Client::assets`]: listings as an `impl Stream` of assets or of pages, with
+//!   the next page fetched while you work on the current one.
+//! - [`Client::uploads`]: multipart uploads of files, bytes or readers (parallel
+//!   parts streamed from disk, per-part retries, progress, waiting for the
+//!   result) and imports from URLs, Hugging Face and Civitai.
+//!
+//! ```no_run
+//! # async fn run() -> scenario_sdk::Result<()> {
+//! use futures::TryStreamExt;
+//! use scenario_sdk::{Client, types::UploadKind};
+//!
+//! let client = Client::from_env()?; // SCENARIO_SDK_API_KEY, SCENARIO_SDK_API_SECRET
+//! let mut assets = client.assets().list().page_size(100).stream();
+//! while let Some(asset) = assets.try_next().await? {
+//!     println!("{} {}", asset.id, asset.kind);
+//! }
+//! let upload = client.uploads().upload_file("hero.png", UploadKind::Image).wait(true).send().await?;
+//! println!("asset {}", upload.entity_id.unwrap_or_default());
+//! # Ok(()) }
+//! ```
+//!
+//! Tracing: every request runs in a `scenario_request` span (operation, attempt,
+//! method, path) with events for the status, request id, duration and retries.
+
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+mod assets;
+mod client;
+mod error;
+mod retry;
+mod transport;
+mod uploads;
+
+pub use assets::{Assets, ListAssets, Page};
+pub use client::{Client, ClientBuilder, ENV_API_KEY, ENV_API_SECRET, ENV_BASE_URL};
+pub use error::{Error, Result};
+pub use retry::RetryPolicy;
+pub use uploads::*;
+
+/// The API's types (generated from the OpenAPI document), re-exported.
+///
+/// Every enum accepts values newer than this SDK: they decode to an
+/// `Unrecognized(String)` variant that keeps the value.
+pub mod types {
+    pub use scenario_api::types::*;
+}
