@@ -204,7 +204,7 @@ impl ListAssets {
     /// Every asset of every page, in order.
     ///
     /// The stream ends after the last page, or after yielding an error.
-    pub fn stream(self) -> impl Stream<Item = Result<Asset>> + Send + 'static {
+    pub fn stream(self) -> impl Stream<Item = Result<Asset>> + Send + Unpin + 'static {
         self.pages()
             .map_ok(|page| stream::iter(page.assets.into_iter().map(Ok)))
             .try_flatten()
@@ -215,13 +215,13 @@ impl ListAssets {
     /// The stream ends after the last page, or after yielding an error. While the
     /// caller works on a page, the next one is fetched (see [`Self::prefetch`]);
     /// dropping the stream stops all fetching.
-    pub fn pages(self) -> impl Stream<Item = Result<Page>> + Send + 'static {
+    pub fn pages(self) -> impl Stream<Item = Result<Page>> + Send + Unpin + 'static {
         let prefetch = self.prefetch;
         let pager = Pager::new(self);
         if prefetch == 0 {
-            stream::unfold(pager, |mut pager| async move {
+            Box::pin(stream::unfold(pager, |mut pager| async move {
                 pager.next().await.map(|page| (page, pager))
-            })
+            }))
             .left_stream()
         } else {
             prefetched(pager, prefetch).right_stream()
@@ -337,7 +337,10 @@ impl Pager {
 
 /// Runs the pager on a task that stays at most `ahead` pages in front of the
 /// consumer; dropping the stream aborts the task, and with it any request in flight.
-fn prefetched(mut pager: Pager, ahead: usize) -> impl Stream<Item = Result<Page>> + Send + 'static {
+fn prefetched(
+    mut pager: Pager,
+    ahead: usize,
+) -> impl Stream<Item = Result<Page>> + Send + Unpin + 'static {
     let (tx, rx) = mpsc::channel(ahead);
     let task = tokio::spawn(async move {
         // Reserve a slot before fetching: a page is only fetched when there is room
@@ -349,17 +352,29 @@ fn prefetched(mut pager: Pager, ahead: usize) -> impl Stream<Item = Result<Page>
             }
         }
     });
-    let guard = AbortOnDrop(task);
-    stream::unfold((rx, guard), |(mut rx, guard)| async move {
-        rx.recv().await.map(|page| (page, (rx, guard)))
-    })
+    Prefetched { rx, task }
 }
 
-struct AbortOnDrop(tokio::task::JoinHandle<()>);
+/// The consumer's end of a prefetching task.
+struct Prefetched {
+    rx: mpsc::Receiver<Result<Page>>,
+    task: tokio::task::JoinHandle<()>,
+}
 
-impl Drop for AbortOnDrop {
+impl Stream for Prefetched {
+    type Item = Result<Page>;
+
+    fn poll_next(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Self::Item>> {
+        self.rx.poll_recv(cx)
+    }
+}
+
+impl Drop for Prefetched {
     fn drop(&mut self) {
-        self.0.abort();
+        self.task.abort();
     }
 }
 

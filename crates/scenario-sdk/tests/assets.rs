@@ -1,0 +1,283 @@
+//! Listing assets: complete, resumable, bounded prefetch, and safe against a
+//! server whose pagination misbehaves.
+
+use std::collections::HashSet;
+use std::time::Duration;
+
+use futures::{StreamExt, TryStreamExt};
+use scenario_mock::{MockServer, Route};
+use scenario_sdk::types::{AssetPrivacy, AssetSortBy, SortDirection};
+use scenario_sdk::{Client, Error};
+
+mod support;
+use support::{ScriptedServer, fast_retries};
+
+async fn server_with(assets: usize) -> (MockServer, Client) {
+    let server = MockServer::builder()
+        .assets(assets)
+        .start()
+        .await
+        .expect("the fake starts");
+    let client = Client::builder()
+        .base_url(server.base_url())
+        .api_key(server.api_key())
+        .api_secret(server.api_secret())
+        .retry_policy(fast_retries())
+        .build()
+        .unwrap();
+    (server, client)
+}
+
+/// Polls `condition` for up to five seconds.
+async fn eventually(mut condition: impl FnMut() -> bool) -> bool {
+    for _ in 0..100 {
+        if condition() {
+            return true;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    false
+}
+
+#[tokio::test]
+async fn the_stream_yields_every_asset_exactly_once() {
+    let (server, client) = server_with(237).await;
+    let assets: Vec<_> = client
+        .assets()
+        .list()
+        .page_size(10)
+        .stream()
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(assets.len(), 237);
+    let ids: HashSet<_> = assets.iter().map(|a| a.id.as_str()).collect();
+    assert_eq!(ids.len(), 237, "no asset twice");
+    assert_eq!(server.request_count(Route::ListAssets), 24);
+}
+
+#[tokio::test]
+async fn filters_and_sorting_reach_the_server() {
+    let (_server, client) = server_with(120).await;
+    let public: Vec<_> = client
+        .assets()
+        .list()
+        .privacy(AssetPrivacy::Public)
+        .stream()
+        .try_collect()
+        .await
+        .unwrap();
+    assert!(!public.is_empty());
+    assert!(public.iter().all(|a| a.privacy == AssetPrivacy::Public));
+
+    let ascending: Vec<_> = client
+        .assets()
+        .list()
+        .sort_by(AssetSortBy::CreatedAt)
+        .sort_direction(SortDirection::Asc)
+        .page_size(7)
+        .stream()
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(ascending.len(), 120);
+    assert!(
+        ascending
+            .windows(2)
+            .all(|w| w[0].created_at <= w[1].created_at)
+    );
+
+    let middle = &ascending[60].created_at;
+    let later: Vec<_> = client
+        .assets()
+        .list()
+        .sort_by(AssetSortBy::CreatedAt)
+        .sort_direction(SortDirection::Asc)
+        .created_after(middle.clone())
+        .stream()
+        .try_collect()
+        .await
+        .unwrap();
+    assert!(!later.is_empty() && later.iter().all(|a| &a.created_at > middle));
+}
+
+#[tokio::test]
+async fn a_page_token_resumes_the_listing_after_that_page() {
+    let (_server, client) = server_with(30).await;
+    let mut pages = client.assets().list().page_size(10).pages();
+    let first = pages.try_next().await.unwrap().unwrap();
+    drop(pages);
+    let token = first.next_token.clone().expect("more pages follow");
+    let rest: Vec<_> = client
+        .assets()
+        .list()
+        .page_size(10)
+        .pagination_token(token)
+        .stream()
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(rest.len(), 20);
+    let mut all: Vec<_> = first
+        .assets
+        .iter()
+        .chain(&rest)
+        .map(|a| a.id.clone())
+        .collect();
+    all.sort();
+    all.dedup();
+    assert_eq!(all.len(), 30);
+}
+
+#[tokio::test]
+async fn prefetch_stays_one_page_ahead_of_the_consumer() {
+    let (server, client) = server_with(100).await;
+    let mut pages = client.assets().list().page_size(10).pages();
+    pages.try_next().await.unwrap().unwrap();
+    // While the caller holds page 1, page 2 is fetched, and nothing more.
+    assert!(eventually(|| server.request_count(Route::ListAssets) == 2).await);
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(server.request_count(Route::ListAssets), 2);
+
+    pages.try_next().await.unwrap().unwrap();
+    assert!(eventually(|| server.request_count(Route::ListAssets) == 3).await);
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(server.request_count(Route::ListAssets), 3);
+
+    // Dropping the stream stops the fetching.
+    drop(pages);
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(server.request_count(Route::ListAssets), 3);
+}
+
+#[tokio::test]
+async fn prefetch_can_be_widened_or_turned_off() {
+    let (server, client) = server_with(100).await;
+    let mut pages = client.assets().list().page_size(10).prefetch(0).pages();
+    pages.try_next().await.unwrap().unwrap();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(
+        server.request_count(Route::ListAssets),
+        1,
+        "no page fetched ahead"
+    );
+    drop(pages);
+
+    let mut pages = client.assets().list().page_size(10).prefetch(3).pages();
+    pages.try_next().await.unwrap().unwrap();
+    assert!(eventually(|| server.request_count(Route::ListAssets) == 1 + 4).await);
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(
+        server.request_count(Route::ListAssets),
+        5,
+        "three pages ahead"
+    );
+}
+
+fn page(ids: &[&str], token: Option<&str>) -> (u16, &'static str, String) {
+    let assets: Vec<_> = ids.iter().map(|id| asset_json(id)).collect();
+    let mut body = serde_json::json!({ "assets": assets });
+    if let Some(token) = token {
+        body["nextPaginationToken"] = token.into();
+    }
+    (200, "application/json", body.to_string())
+}
+
+fn asset_json(id: &str) -> serde_json::Value {
+    serde_json::json!({
+        "id": id, "authorId": "u", "collectionIds": [], "createdAt": "2024-01-01T00:00:00.000Z",
+        "editCapabilities": [], "kind": "image", "metadata": {"kind": "image", "type": "uploaded"},
+        "mimeType": "image/png", "ownerId": "proj", "privacy": "private", "properties": {"size": 1},
+        "source": "uploaded", "status": "success", "tags": [], "updatedAt": "2024-01-01T00:00:00.000Z", "url": "u"
+    })
+}
+
+#[tokio::test]
+async fn an_empty_page_that_carries_a_token_continues_and_an_empty_token_ends() {
+    let server = ScriptedServer::start(
+        vec![
+            page(&["a"], Some("t1")),
+            page(&[], Some("t2")),
+            page(&["b"], Some("")),
+        ],
+        &[],
+    )
+    .await;
+    let ids: Vec<_> = server
+        .client()
+        .assets()
+        .list()
+        .stream()
+        .map_ok(|a| a.id)
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(ids, ["a", "b"]);
+    assert_eq!(server.hits(), 3);
+    let queries = server.queries();
+    assert!(
+        queries[1].contains("paginationToken=t1") && queries[2].contains("paginationToken=t2"),
+        "{queries:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_repeated_token_is_an_error_not_an_endless_loop() {
+    let server = ScriptedServer::start(
+        vec![
+            page(&["a"], Some("t1")),
+            page(&["b"], Some("t2")),
+            page(&["c"], Some("t1")),
+        ],
+        &[],
+    )
+    .await;
+    let results: Vec<_> = server.client().assets().list().pages().collect().await;
+    assert_eq!(results.len(), 3, "two pages, then the error, then the end");
+    assert!(
+        matches!(&results[2], Err(Error::Pagination { message }) if message.contains("t1")),
+        "{:?}",
+        results[2]
+    );
+    assert_eq!(server.hits(), 3);
+}
+
+#[tokio::test]
+async fn after_an_error_the_listing_resumes_from_the_last_good_token() {
+    let error = (
+        400,
+        "application/json",
+        r#"{"message": "bad token"}"#.to_owned(),
+    );
+    let server = ScriptedServer::start(
+        vec![page(&["a"], Some("t1")), error, page(&["b"], None)],
+        &[],
+    )
+    .await;
+    let client = server.client();
+    let mut last_token = None;
+    let mut pages = client.assets().list().pages();
+    let failure = loop {
+        match pages.try_next().await {
+            Ok(Some(page)) => last_token = page.next_token,
+            Ok(None) => panic!("the script has an error"),
+            Err(err) => break err,
+        }
+    };
+    assert_eq!(failure.to_string().contains("bad token"), true, "{failure}");
+    assert!(
+        pages.next().await.is_none(),
+        "the stream ends after an error"
+    );
+    let rest: Vec<_> = client
+        .assets()
+        .list()
+        .pagination_token(last_token.unwrap())
+        .stream()
+        .map_ok(|a| a.id)
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(rest, ["b"]);
+    assert!(server.queries()[2].contains("paginationToken=t1"));
+}

@@ -1,0 +1,358 @@
+//! The client against the fake API: configuration, errors, retries, timeouts and
+//! hostile responses.
+
+use std::time::{Duration, Instant};
+
+use futures::TryStreamExt;
+use scenario_mock::{Fault, FaultRule, MockServer, Route};
+use scenario_sdk::{Client, Error, RetryPolicy};
+
+mod support;
+use support::{ScriptedServer, fast_retries};
+
+fn client_for(server: &MockServer) -> Client {
+    Client::builder()
+        .base_url(server.base_url())
+        .api_key(server.api_key())
+        .api_secret(server.api_secret())
+        .retry_policy(fast_retries())
+        .build()
+        .expect("a valid configuration")
+}
+
+#[test]
+fn missing_credentials_name_the_environment_variables() {
+    let err = Client::builder().build().unwrap_err();
+    let msg = err.to_string();
+    assert!(
+        msg.contains("SCENARIO_SDK_API_KEY") && msg.contains("SCENARIO_SDK_API_SECRET"),
+        "{msg}"
+    );
+    assert!(matches!(err, Error::InvalidInput(_)));
+}
+
+#[test]
+fn a_base_url_that_is_not_http_is_rejected_with_an_example() {
+    for bad in [
+        "not a url",
+        "ftp://example.com/v1",
+        "mailto:someone@example.com",
+    ] {
+        let err = Client::builder()
+            .api_key("k")
+            .api_secret("s")
+            .base_url(bad)
+            .build()
+            .unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("https://api.cloud.scenario.com/v1"),
+            "{bad}: {err}"
+        );
+    }
+}
+
+#[test]
+fn debug_output_never_shows_the_secret() {
+    let builder = Client::builder()
+        .api_key("key-123")
+        .api_secret("very-secret-value");
+    assert!(!format!("{builder:?}").contains("very-secret-value"));
+    let client = builder.build().unwrap();
+    let debug = format!("{client:?} {:?}", client.assets().list());
+    assert!(!debug.contains("very-secret-value"), "{debug}");
+    assert!(
+        debug.contains("key-123"),
+        "the key helps tell clients apart: {debug}"
+    );
+}
+
+#[test]
+fn clients_are_cheap_to_clone_send_and_sync() {
+    fn assert_send_sync<T: Send + Sync + 'static>() {}
+    fn assert_clone<T: Clone>() {}
+    assert_send_sync::<Client>();
+    assert_clone::<Client>();
+    assert_send_sync::<Error>();
+}
+
+#[tokio::test]
+async fn wrong_credentials_are_an_auth_error_with_the_request_id() {
+    let server = MockServer::start().await;
+    let client = Client::builder()
+        .base_url(server.base_url())
+        .api_key(server.api_key())
+        .api_secret("wrong")
+        .build()
+        .unwrap();
+    let err = client.assets().list().pages().try_next().await.unwrap_err();
+    assert!(err.is_auth(), "{err:?}");
+    assert_eq!(err.status().map(|s| s.as_u16()), Some(401));
+    assert!(err.request_id().is_some(), "{err:?}");
+    assert!(
+        err.to_string().contains("SCENARIO_SDK_API_SECRET"),
+        "says what to check: {err}"
+    );
+    assert!(
+        !err.to_string().contains("wrong"),
+        "never echoes the secret: {err}"
+    );
+    assert_eq!(
+        server.request_count(Route::ListAssets),
+        1,
+        "401 is not retried"
+    );
+}
+
+#[tokio::test]
+async fn server_errors_are_retried_up_to_max_retries() {
+    let server = MockServer::start().await;
+    let client = client_for(&server);
+    server.inject(FaultRule::new(Route::ListAssets, Fault::Status(503)).times(2));
+    let page = client
+        .assets()
+        .list()
+        .page_size(5)
+        .pages()
+        .try_next()
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(page.assets.len(), 5);
+    assert_eq!(
+        server.request_count(Route::ListAssets),
+        3,
+        "two failures, then success"
+    );
+
+    server.inject(FaultRule::new(Route::ListAssets, Fault::Status(500)).times(2));
+    let err = client
+        .with_max_retries(1)
+        .assets()
+        .list()
+        .pages()
+        .try_next()
+        .await
+        .unwrap_err();
+    assert_eq!(err.status().map(|s| s.as_u16()), Some(500));
+    assert!(err.is_server_error() && err.is_retryable());
+    assert_eq!(
+        server.request_count(Route::ListAssets),
+        5,
+        "one attempt and one retry"
+    );
+}
+
+#[tokio::test]
+async fn client_errors_are_never_retried() {
+    let server = MockServer::start().await;
+    let client = client_for(&server);
+    // createdAfter without sortBy=createdAt is a 400 from the server.
+    let err = client
+        .assets()
+        .list()
+        .created_after("2024-01-01T00:00:00.000Z")
+        .pages()
+        .try_next()
+        .await
+        .unwrap_err();
+    assert!(err.is_bad_request(), "{err:?}");
+    assert!(!err.to_string().is_empty());
+    assert_eq!(server.request_count(Route::ListAssets), 1);
+}
+
+#[tokio::test]
+async fn an_out_of_range_page_size_fails_before_any_request() {
+    let server = MockServer::start().await;
+    let client = client_for(&server);
+    for size in [0, 101] {
+        let err = client
+            .assets()
+            .list()
+            .page_size(size)
+            .pages()
+            .try_next()
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(err, Error::InvalidInput(ref m) if m.contains("between 1 and 100")),
+            "{err:?}"
+        );
+    }
+    assert_eq!(server.request_count(Route::ListAssets), 0);
+}
+
+#[tokio::test]
+async fn retry_after_from_the_server_is_honoured() {
+    let server = MockServer::start().await;
+    let client = client_for(&server);
+    server.inject(FaultRule::new(
+        Route::ListAssets,
+        Fault::RateLimited {
+            retry_after: Duration::from_millis(400),
+        },
+    ));
+    let started = Instant::now();
+    client.assets().list().pages().try_next().await.unwrap();
+    // The policy's own backoff is 10 ms: only the server's hint explains the wait.
+    assert!(
+        started.elapsed() >= Duration::from_millis(400),
+        "waited {:?}",
+        started.elapsed()
+    );
+    assert_eq!(server.request_count(Route::ListAssets), 2);
+}
+
+#[tokio::test]
+async fn rate_limits_that_outlast_the_retries_are_reported_as_such() {
+    let server = MockServer::start().await;
+    let client = client_for(&server).with_max_retries(0);
+    server.inject(FaultRule::new(
+        Route::ListAssets,
+        Fault::RateLimited {
+            retry_after: Duration::from_millis(10),
+        },
+    ));
+    let err = client.assets().list().pages().try_next().await.unwrap_err();
+    assert!(err.is_rate_limited(), "{err:?}");
+}
+
+#[tokio::test]
+async fn dropped_connections_and_truncated_bodies_are_retried() {
+    let server = MockServer::start().await;
+    let client = client_for(&server);
+    server.inject(FaultRule::new(Route::ListAssets, Fault::Drop));
+    server.inject(FaultRule::new(Route::ListAssets, Fault::Truncate));
+    let page = client
+        .assets()
+        .list()
+        .page_size(3)
+        .pages()
+        .try_next()
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(page.assets.len(), 3);
+    assert_eq!(server.request_count(Route::ListAssets), 3);
+
+    server.inject(FaultRule::new(Route::ListAssets, Fault::Drop).times(3));
+    let err = client.assets().list().pages().try_next().await.unwrap_err();
+    assert!(err.is_connection() && err.is_retryable(), "{err:?}");
+}
+
+#[tokio::test]
+async fn a_slow_server_times_out_with_a_timeout_error() {
+    let server = MockServer::start().await;
+    let client = client_for(&server)
+        .with_timeout(Duration::from_millis(200))
+        .with_max_retries(0);
+    server.inject(FaultRule::new(
+        Route::ListAssets,
+        Fault::Delay(Duration::from_secs(3)),
+    ));
+    let err = client.assets().list().pages().try_next().await.unwrap_err();
+    assert!(err.is_timeout(), "{err:?}");
+    assert!(err.to_string().contains("timed out"), "{err}");
+}
+
+#[tokio::test]
+async fn an_html_error_page_from_a_proxy_keeps_its_status_and_is_retried() {
+    let html =
+        "<html><head><title>502 Bad Gateway</title></head><body><h1>nginx</h1></body></html>";
+    let server = ScriptedServer::start(vec![(502, "text/html", html.to_owned()); 3], &[]).await;
+    let client = server.client().with_retry_policy(RetryPolicy {
+        max_retries: 2,
+        ..fast_retries()
+    });
+    let err = client.assets().list().pages().try_next().await.unwrap_err();
+    assert_eq!(err.status().map(|s| s.as_u16()), Some(502), "{err:?}");
+    assert!(err.to_string().contains("502 Bad Gateway"), "{err}");
+    assert_eq!(server.hits(), 3);
+}
+
+#[tokio::test]
+async fn a_success_with_a_body_that_is_not_the_documented_json_is_a_decode_error() {
+    let server = ScriptedServer::start(
+        vec![(200, "application/json", r#"{"assets": "nope"}"#.to_owned())],
+        &[],
+    )
+    .await;
+    let err = server
+        .client()
+        .assets()
+        .list()
+        .pages()
+        .try_next()
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::Decode { .. }), "{err:?}");
+    assert_eq!(server.hits(), 1, "a decode error is not retried");
+}
+
+#[tokio::test]
+async fn a_huge_body_is_refused_not_buffered() {
+    let huge = format!(
+        r#"{{"assets": [], "pad": "{}"}}"#,
+        "x".repeat(33 * 1024 * 1024)
+    );
+    let server = ScriptedServer::start(vec![(200, "application/json", huge)], &[]).await;
+    let err = server
+        .client()
+        .assets()
+        .list()
+        .pages()
+        .try_next()
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::ResponseTooLarge { .. }), "{err:?}");
+}
+
+#[tokio::test]
+async fn redirects_are_not_followed_and_credentials_stay_home() {
+    let server = ScriptedServer::start(
+        vec![(302, "text/plain", String::new())],
+        &[("location", "http://127.0.0.1:9/elsewhere")],
+    )
+    .await;
+    let err = server
+        .client()
+        .assets()
+        .list()
+        .pages()
+        .try_next()
+        .await
+        .unwrap_err();
+    assert_eq!(err.status().map(|s| s.as_u16()), Some(302));
+    assert!(err.to_string().contains("redirect"), "{err}");
+}
+
+#[tokio::test]
+async fn requests_carry_basic_auth_and_a_user_agent() {
+    let server = ScriptedServer::start(
+        vec![(200, "application/json", r#"{"assets": []}"#.to_owned())],
+        &[],
+    )
+    .await;
+    server
+        .client()
+        .assets()
+        .list()
+        .pages()
+        .try_next()
+        .await
+        .unwrap();
+    let headers = server.last_headers();
+    // base64("key:secret")
+    assert_eq!(
+        headers.get("authorization").unwrap(),
+        "Basic a2V5OnNlY3JldA=="
+    );
+    assert!(
+        headers
+            .get("user-agent")
+            .unwrap()
+            .to_str()
+            .unwrap()
+            .starts_with("scenario-rs/")
+    );
+}
