@@ -23,7 +23,7 @@ pub type ResponseFuture<'a> =
 pub trait SendRequest: Send + Sync + fmt::Debug {
     /// Sends `request` with `http` and resolves to the response.
     ///
-    /// `operation_id` names the operation in the OpenAPI document (e.g. `listAssets`).
+    /// `operation_id` names the operation in the OpenAPI document (e.g. `list_assets`).
     fn send<'a>(
         &'a self,
         http: &'a reqwest::Client,

@@ -356,3 +356,47 @@ async fn requests_carry_basic_auth_and_a_user_agent() {
             .starts_with("scenario-rs/")
     );
 }
+
+#[tokio::test]
+async fn tracing_output_shows_requests_and_retries_but_never_credentials() {
+    use std::sync::{Arc, Mutex};
+
+    #[derive(Clone, Default)]
+    struct Capture(Arc<Mutex<Vec<u8>>>);
+    impl std::io::Write for Capture {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(buf);
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    let capture = Capture::default();
+    let writer = capture.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::TRACE)
+        .with_writer(move || writer.clone())
+        .with_ansi(false)
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+
+    let server = MockServer::start().await;
+    let client = client_for(&server);
+    server.inject(FaultRule::new(Route::ListAssets, Fault::Status(503)));
+    client.assets().list().page_size(2).prefetch(0).pages().try_next().await.unwrap();
+
+    let logs = String::from_utf8(capture.0.lock().unwrap().clone()).unwrap();
+    assert!(logs.contains("scenario_request") && logs.contains("list_assets"), "{logs}");
+    assert!(logs.contains("retrying") && logs.contains("503"), "{logs}");
+    assert!(logs.contains("req_") || logs.contains("request_id"), "request ids are logged: {logs}");
+    let basic = base64_basic(server.api_key(), server.api_secret());
+    assert!(!logs.contains(server.api_secret()), "{logs}");
+    assert!(!logs.contains(&basic), "{logs}");
+}
+
+fn base64_basic(key: &str, secret: &str) -> String {
+    use base64::Engine as _;
+    base64::engine::general_purpose::STANDARD.encode(format!("{key}:{secret}"))
+}
