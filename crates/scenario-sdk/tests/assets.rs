@@ -264,7 +264,7 @@ async fn after_an_error_the_listing_resumes_from_the_last_good_token() {
             Err(err) => break err,
         }
     };
-    assert_eq!(failure.to_string().contains("bad token"), true, "{failure}");
+    assert!(failure.to_string().contains("bad token"), "{failure}");
     assert!(
         pages.next().await.is_none(),
         "the stream ends after an error"

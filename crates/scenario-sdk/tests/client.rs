@@ -385,12 +385,26 @@ async fn tracing_output_shows_requests_and_retries_but_never_credentials() {
     let server = MockServer::start().await;
     let client = client_for(&server);
     server.inject(FaultRule::new(Route::ListAssets, Fault::Status(503)));
-    client.assets().list().page_size(2).prefetch(0).pages().try_next().await.unwrap();
+    client
+        .assets()
+        .list()
+        .page_size(2)
+        .prefetch(0)
+        .pages()
+        .try_next()
+        .await
+        .unwrap();
 
     let logs = String::from_utf8(capture.0.lock().unwrap().clone()).unwrap();
-    assert!(logs.contains("scenario_request") && logs.contains("list_assets"), "{logs}");
+    assert!(
+        logs.contains("scenario_request") && logs.contains("list_assets"),
+        "{logs}"
+    );
     assert!(logs.contains("retrying") && logs.contains("503"), "{logs}");
-    assert!(logs.contains("req_") || logs.contains("request_id"), "request ids are logged: {logs}");
+    assert!(
+        logs.contains("req_") || logs.contains("request_id"),
+        "request ids are logged: {logs}"
+    );
     let basic = base64_basic(server.api_key(), server.api_secret());
     assert!(!logs.contains(server.api_secret()), "{logs}");
     assert!(!logs.contains(&basic), "{logs}");

@@ -1,0 +1,492 @@
+//! Sending the parts: one `PUT` per part to its presigned storage URL, with
+//! retries, fresh URLs when one has expired, and a stall timeout.
+//!
+//! Presigned URLs carry their signature in the query, so logs and errors only
+//! ever show the URL without it.
+
+use std::io;
+use std::pin::Pin;
+use std::sync::{Arc, Mutex};
+use std::task::{Context, Poll, ready};
+use std::time::{Duration, Instant};
+
+use bytes::{Bytes, BytesMut};
+use futures::Stream;
+use futures::stream::BoxStream;
+use reqwest::header::{CONTENT_LENGTH, HeaderMap, USER_AGENT};
+use reqwest::{StatusCode, Url};
+use scenario_api::types::{Upload, UploadStatus};
+
+use super::Uploads;
+use super::source::PartData;
+use crate::error::{Error, Result};
+use crate::retry::should_retry;
+use crate::transport::{error_chain, header_string};
+
+/// How much of a storage error body is kept for the message.
+const ERROR_BODY_LIMIT: usize = 8 * 1024;
+
+/// The part URLs of an upload, replaced all at once when the storage refuses
+/// one (they expire). The generation tells a task whether the URLs changed
+/// since it took one, so that parts refused together cause one refresh.
+pub(crate) struct PartUrls {
+    parts: u32,
+    state: tokio::sync::Mutex<UrlState>,
+}
+
+/// Leaves the URLs out: their queries are credentials.
+impl std::fmt::Debug for PartUrls {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PartUrls")
+            .field("parts", &self.parts)
+            .finish_non_exhaustive()
+    }
+}
+
+struct UrlState {
+    generation: u64,
+    urls: Vec<Url>,
+}
+
+impl PartUrls {
+    /// The URLs of `upload`, which must offer one for each of the `parts` parts.
+    pub(crate) fn new(upload: &Upload, parts: u32) -> Result<Self> {
+        Ok(Self {
+            parts,
+            state: tokio::sync::Mutex::new(UrlState {
+                generation: 0,
+                urls: urls_of(upload, parts)?,
+            }),
+        })
+    }
+
+    /// The current URL of part `number` and the generation it belongs to.
+    async fn get(&self, number: u32) -> Option<(u64, Url)> {
+        let state = self.state.lock().await;
+        let index = usize::try_from(number.checked_sub(1)?).ok()?;
+        Some((state.generation, state.urls.get(index)?.clone()))
+    }
+
+    /// Replaces the URLs with fresh ones from the service, unless another part
+    /// already did since `seen` (the generation the caller's URL came from).
+    async fn refresh(&self, uploads: &Uploads, upload_id: &str, seen: u64) -> Result<()> {
+        let mut state = self.state.lock().await;
+        if state.generation != seen {
+            return Ok(());
+        }
+        let upload = uploads.get(upload_id).await?;
+        if upload.status != UploadStatus::Pending {
+            return Err(Error::UploadFailed {
+                upload_id: upload_id.to_owned(),
+                message: format!(
+                    "it is {} instead of pending, so its expired part URLs cannot be renewed",
+                    upload.status
+                ),
+            });
+        }
+        state.urls = urls_of(&upload, self.parts)?;
+        state.generation += 1;
+        Ok(())
+    }
+}
+
+/// The URL of each part, in order, checked: the service must return exactly
+/// the parts asked for, each with a URL the client can send to.
+fn urls_of(upload: &Upload, parts: u32) -> Result<Vec<Url>> {
+    let invalid = |message: String| Error::Decode {
+        status: StatusCode::OK,
+        request_id: None,
+        message: format!("upload {}: {message}", upload.id),
+    };
+    let count = usize::try_from(parts).unwrap_or(usize::MAX);
+    let mut urls: Vec<Option<Url>> = vec![None; count];
+    for part in &upload.parts {
+        let slot = usize::try_from(part.number)
+            .ok()
+            .and_then(|n| n.checked_sub(1))
+            .and_then(|index| urls.get_mut(index))
+            .ok_or_else(|| {
+                invalid(format!(
+                    "the service returned part number {} for an upload of {parts} parts",
+                    part.number
+                ))
+            })?;
+        let url = Url::parse(&part.url)
+            .ok()
+            .filter(|url| matches!(url.scheme(), "http" | "https"))
+            .ok_or_else(|| {
+                invalid(format!(
+                    "the URL of part {} is not an http(s) URL",
+                    part.number
+                ))
+            })?;
+        *slot = Some(url);
+    }
+    urls.into_iter()
+        .enumerate()
+        .map(|(index, url)| {
+            url.ok_or_else(|| {
+                invalid(format!(
+                    "the service returned no URL for part {} of {parts}",
+                    index + 1
+                ))
+            })
+        })
+        .collect()
+}
+
+/// Sends the parts of one upload.
+#[derive(Debug)]
+pub(crate) struct PartSender {
+    pub(crate) uploads: Uploads,
+    pub(crate) upload_id: String,
+    pub(crate) urls: PartUrls,
+    /// How long an attempt may go without a byte moving before it is retried.
+    pub(crate) stall_timeout: Duration,
+}
+
+/// Why an attempt failed, and what to do about it.
+enum Failure {
+    /// The storage refused the URL (403: it expired): get fresh URLs, try again.
+    Refused(Error),
+    /// Another attempt may work, after a delay (the headers may say how long).
+    Retryable(Error, Option<HeaderMap>),
+    /// Another attempt would fail the same way.
+    Fatal(Error),
+}
+
+impl PartSender {
+    /// Sends part `number`, retrying as the client's retry policy allows, and
+    /// returns its size once the storage has accepted it.
+    pub(crate) async fn send(self: Arc<Self>, number: u32, data: PartData) -> Result<u64> {
+        let policy = self.uploads.client().retry_policy();
+        let mut retry: u32 = 0;
+        loop {
+            let Some((generation, url)) = self.urls.get(number).await else {
+                return Err(Error::InvalidInput(format!(
+                    "upload {} has no part {number}",
+                    self.upload_id
+                )));
+            };
+            let started = Instant::now();
+            let failure = match self.attempt(&url, &data, number).await {
+                Ok(()) => {
+                    tracing::debug!(
+                        upload_id = %self.upload_id,
+                        part = number,
+                        bytes = data.len(),
+                        attempt = retry + 1,
+                        elapsed_ms = millis(started.elapsed()),
+                        "part sent"
+                    );
+                    return Ok(data.len());
+                }
+                Err(failure) => failure,
+            };
+            let (error, headers, refused) = match failure {
+                Failure::Fatal(error) => return Err(error),
+                Failure::Refused(error) => (error, None, true),
+                Failure::Retryable(error, headers) => (error, headers, false),
+            };
+            if retry >= policy.max_retries {
+                return Err(error);
+            }
+            if refused {
+                tracing::warn!(
+                    upload_id = %self.upload_id,
+                    part = number,
+                    path = url.path(),
+                    error = %error,
+                    retry = retry + 1,
+                    "the storage refused the part URL (expired?); fetching fresh URLs"
+                );
+                self.urls
+                    .refresh(&self.uploads, &self.upload_id, generation)
+                    .await?;
+            } else {
+                let delay = policy.delay(retry, headers.as_ref());
+                tracing::warn!(
+                    upload_id = %self.upload_id,
+                    part = number,
+                    path = url.path(),
+                    error = %error,
+                    retry = retry + 1,
+                    delay_ms = millis(delay),
+                    "retrying part"
+                );
+                tokio::time::sleep(delay).await;
+            }
+            retry += 1;
+        }
+    }
+
+    async fn attempt(&self, url: &Url, data: &PartData, number: u32) -> Result<(), Failure> {
+        let activity = Activity::new();
+        let local = LocalFailure::default();
+        let chunks = data.stream().await.map_err(Failure::Fatal)?;
+        let body = PartBody {
+            chunks,
+            len: data.len(),
+            remaining: data.len(),
+            activity: activity.clone(),
+            local: local.clone(),
+            finished: false,
+        };
+        let client = self.uploads.client();
+        // The plain HTTP client: the API's Authorization header must not reach
+        // the storage, which refuses presigned requests that carry one.
+        let request = client
+            .http()
+            .put(url.clone())
+            .header(CONTENT_LENGTH, data.len())
+            .header(USER_AGENT, client.user_agent().clone())
+            .body(reqwest::Body::wrap_stream(body))
+            .send();
+        let response = match until_stalled(request, &activity, self.stall_timeout).await {
+            None => return Err(Failure::Retryable(self.stalled(url), None)),
+            Some(Ok(response)) => response,
+            Some(Err(err)) => {
+                if let Some(failure) = local.take(data) {
+                    return Err(Failure::Fatal(failure));
+                }
+                return Err(self.transport_failure(err, url));
+            }
+        };
+        let status = response.status();
+        let headers = response.headers().clone();
+        let body = match until_stalled(error_body(response), &activity, self.stall_timeout).await {
+            Some(body) => body,
+            None if status.is_success() => String::new(),
+            None => return Err(Failure::Retryable(self.stalled(url), None)),
+        };
+        if status.is_success() {
+            return Ok(());
+        }
+        let error = self.storage_error(status, &headers, &body, number);
+        if status == StatusCode::FORBIDDEN {
+            Err(Failure::Refused(error))
+        } else if should_retry(status, &headers) || s3_code(&body) == Some("RequestTimeout") {
+            // S3 answers 400 RequestTimeout when it waited too long for the body:
+            // a slow network, not a bad request.
+            Err(Failure::Retryable(error, Some(headers)))
+        } else {
+            Err(Failure::Fatal(error))
+        }
+    }
+
+    fn stalled(&self, url: &Url) -> Error {
+        Error::Timeout {
+            url: redact(url),
+            timeout: self.stall_timeout,
+        }
+    }
+
+    fn transport_failure(&self, err: reqwest::Error, url: &Url) -> Failure {
+        // reqwest puts the URL, signature included, in its messages.
+        let err = err.without_url();
+        let error = if err.is_timeout() {
+            self.stalled(url)
+        } else {
+            Error::Connection {
+                url: redact(url),
+                message: error_chain(&err),
+            }
+        };
+        if err.is_builder() || err.is_redirect() {
+            Failure::Fatal(error)
+        } else {
+            Failure::Retryable(error, None)
+        }
+    }
+
+    fn storage_error(
+        &self,
+        status: StatusCode,
+        headers: &HeaderMap,
+        body: &str,
+        number: u32,
+    ) -> Error {
+        let detail = match (s3_code(body), s3_tag(body, "Message")) {
+            (Some(code), Some(message)) => format!("{code}: {message}"),
+            (Some(code), None) => code.to_owned(),
+            (None, Some(message)) => message.to_owned(),
+            (None, None) => body
+                .split_whitespace()
+                .collect::<Vec<_>>()
+                .join(" ")
+                .chars()
+                .take(200)
+                .collect(),
+        };
+        let detail = if detail.is_empty() {
+            status.canonical_reason().unwrap_or("error").to_owned()
+        } else {
+            detail
+        };
+        Error::Api {
+            status,
+            message: format!(
+                "the storage refused part {number} of upload {}: {detail}",
+                self.upload_id
+            ),
+            request_id: header_string(headers, "x-amz-request-id")
+                .or_else(|| header_string(headers, crate::transport::REQUEST_ID)),
+            body: None,
+        }
+    }
+}
+
+/// The start of a response body, for error messages (also drains a success's
+/// empty body so the connection can be reused).
+async fn error_body(mut response: reqwest::Response) -> String {
+    let mut body = BytesMut::new();
+    while body.len() < ERROR_BODY_LIMIT {
+        match response.chunk().await {
+            Ok(Some(chunk)) => body.extend_from_slice(&chunk),
+            Ok(None) | Err(_) => break,
+        }
+    }
+    body.truncate(ERROR_BODY_LIMIT);
+    String::from_utf8_lossy(&body).into_owned()
+}
+
+/// The text of `<tag>...</tag>` in an S3 XML error.
+fn s3_tag<'a>(body: &'a str, tag: &str) -> Option<&'a str> {
+    let start = body.find(&format!("<{tag}>"))? + tag.len() + 2;
+    let end = start + body.get(start..)?.find(&format!("</{tag}>"))?;
+    body.get(start..end)
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+}
+
+fn s3_code(body: &str) -> Option<&str> {
+    s3_tag(body, "Code")
+}
+
+/// The URL without its query (the signature) or credentials.
+pub(crate) fn redact(url: &Url) -> String {
+    let mut url = url.clone();
+    url.set_query(None);
+    url.set_fragment(None);
+    let _ = url.set_username("");
+    let _ = url.set_password(None);
+    url.to_string()
+}
+
+fn millis(d: Duration) -> u64 {
+    u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
+}
+
+/// When bytes of an attempt last moved.
+#[derive(Clone, Debug)]
+struct Activity(Arc<Mutex<Instant>>);
+
+impl Activity {
+    fn new() -> Self {
+        Self(Arc::new(Mutex::new(Instant::now())))
+    }
+
+    fn touch(&self) {
+        *self.0.lock().unwrap_or_else(|e| e.into_inner()) = Instant::now();
+    }
+
+    fn last(&self) -> Instant {
+        *self.0.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+/// Runs `future` until it ends, or until nothing has moved for `limit` (then
+/// `None`). A deadline for the whole request would have to guess the bandwidth;
+/// a stall is a stall at any speed.
+async fn until_stalled<F: Future>(
+    future: F,
+    activity: &Activity,
+    limit: Duration,
+) -> Option<F::Output> {
+    tokio::pin!(future);
+    loop {
+        let deadline = activity.last() + limit;
+        tokio::select! {
+            output = &mut future => return Some(output),
+            () = tokio::time::sleep_until(deadline.into()) => {
+                if activity.last() + limit <= Instant::now() {
+                    return None;
+                }
+            }
+        }
+    }
+}
+
+/// A failure of the local source while the part was being sent: reqwest only
+/// reports "the body failed", this keeps what actually happened.
+#[derive(Clone, Debug, Default)]
+struct LocalFailure(Arc<Mutex<Option<LocalError>>>);
+
+#[derive(Debug)]
+enum LocalError {
+    Read(io::Error),
+    Short(u64),
+}
+
+impl LocalFailure {
+    fn set(&self, error: LocalError) {
+        *self.0.lock().unwrap_or_else(|e| e.into_inner()) = Some(error);
+    }
+
+    fn take(&self, data: &PartData) -> Option<Error> {
+        let error = self.0.lock().unwrap_or_else(|e| e.into_inner()).take()?;
+        Some(match error {
+            LocalError::Read(source) => data.read_failed(source),
+            LocalError::Short(got) => data.short_read(got),
+        })
+    }
+}
+
+/// The body of a part `PUT`: the part's chunks, checked to add up to the
+/// announced length, marking activity as they go.
+struct PartBody {
+    chunks: BoxStream<'static, io::Result<Bytes>>,
+    len: u64,
+    remaining: u64,
+    activity: Activity,
+    local: LocalFailure,
+    finished: bool,
+}
+
+impl Stream for PartBody {
+    type Item = io::Result<Bytes>;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        let this = &mut *self;
+        if this.finished {
+            return Poll::Ready(None);
+        }
+        match ready!(this.chunks.as_mut().poll_next(cx)) {
+            Some(Ok(chunk)) => {
+                this.remaining = this.remaining.saturating_sub(chunk.len() as u64);
+                this.activity.touch();
+                Poll::Ready(Some(Ok(chunk)))
+            }
+            Some(Err(err)) => {
+                this.finished = true;
+                let reply = io::Error::new(err.kind(), err.to_string());
+                this.local.set(LocalError::Read(err));
+                Poll::Ready(Some(Err(reply)))
+            }
+            None if this.remaining > 0 => {
+                // Sending fewer bytes than Content-Length would leave the storage
+                // waiting; fail the request instead.
+                this.finished = true;
+                this.local.set(LocalError::Short(this.len - this.remaining));
+                Poll::Ready(Some(Err(io::Error::new(
+                    io::ErrorKind::UnexpectedEof,
+                    "the part's source ended early",
+                ))))
+            }
+            None => {
+                this.finished = true;
+                Poll::Ready(None)
+            }
+        }
+    }
+}
