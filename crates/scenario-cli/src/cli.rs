@@ -1,0 +1,654 @@
+//! The command line: clap types and the parsers of flag values, nothing else.
+//!
+//! Enum flags (`--kind`, `--privacy`, `--sort-by`, `--sort-direction`, `--type`)
+//! accept exactly the values the API documents (the lists below, which a unit
+//! test keeps equal to the SDK's types); anything else is a usage error (exit 2)
+//! that lists them. A value the service adds later needs a newer `scenario`.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::builder::{PossibleValuesParser, TypedValueParser};
+use clap::{ArgAction, Args, Parser, Subcommand, ValueHint};
+use scenario_sdk::types::{AssetPrivacy, AssetSortBy, AssetType, SortDirection, UploadKind};
+
+const GLOBAL: &str = "Global options";
+/// The update date filters, which cannot go with the creation date ones (the
+/// listing is sorted by one date or the other).
+const UPDATED: [&str; 2] = ["updated_after", "updated_before"];
+
+const ENVIRONMENT: &str = "\
+Environment:
+  SCENARIO_SDK_API_KEY     API key (--api-key overrides it)
+  SCENARIO_SDK_API_SECRET  API secret (--api-secret overrides it)
+  SCENARIO_BASE_URL        API base URL (--base-url overrides it)
+  RUST_LOG                 with -v, which logs to show (e.g. scenario_sdk=trace)
+
+Exit status: 0 success, 1 API, network or file error, 2 usage error, 130 interrupted.
+
+Try it offline: `scenario mock serve` starts a fake of the API and prints the
+variables to export.";
+
+/// A command-line client of the Scenario API (generative assets for games).
+#[derive(Debug, Parser)]
+#[command(
+    name = "scenario",
+    version,
+    propagate_version = true,
+    after_help = ENVIRONMENT,
+    max_term_width = 100
+)]
+pub struct Cli {
+    /// Options every command accepts.
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Options every command accepts, before or after the command's name.
+#[derive(Debug, Args)]
+pub struct GlobalArgs {
+    /// The API's base URL (`--base-url`), else `SCENARIO_BASE_URL`, else the SDK's default.
+    #[arg(
+        long,
+        global = true,
+        value_name = "URL",
+        help_heading = GLOBAL,
+        help = "The API's base URL [default: $SCENARIO_BASE_URL, else https://api.cloud.scenario.com/v1]"
+    )]
+    pub base_url: Option<String>,
+
+    /// The API key [default: $SCENARIO_SDK_API_KEY]
+    #[arg(long, global = true, value_name = "KEY", help_heading = GLOBAL)]
+    pub api_key: Option<String>,
+
+    /// The API secret [default: $SCENARIO_SDK_API_SECRET, which keeps it out of shell history]
+    #[arg(long, global = true, value_name = "SECRET", help_heading = GLOBAL)]
+    pub api_secret: Option<String>,
+
+    /// Print results and errors only: no progress bar, no hints
+    #[arg(short, long, global = true, help_heading = GLOBAL)]
+    pub quiet: bool,
+
+    /// Log requests and retries to stderr (-vv for more)
+    #[arg(short, long, global = true, action = ArgAction::Count, help_heading = GLOBAL)]
+    pub verbose: u8,
+}
+
+/// The commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// List the project's assets
+    #[command(subcommand)]
+    Assets(AssetsCommand),
+    /// Upload files, import them from URLs, follow uploads
+    #[command(subcommand)]
+    Uploads(UploadsCommand),
+    /// Run a local fake of the API to try the CLI (or your scripts) offline
+    #[command(subcommand)]
+    Mock(MockCommand),
+}
+
+/// `scenario assets ...`
+#[derive(Debug, Subcommand)]
+pub enum AssetsCommand {
+    /// List assets: a table for people, or one JSON object per line with --json
+    List(Box<ListArgs>),
+}
+
+/// `scenario uploads ...`
+#[derive(Debug, Subcommand)]
+pub enum UploadsCommand {
+    /// Upload a local file (in parallel parts, with a progress bar)
+    Create(CreateArgs),
+    /// Show an upload: its status and what it created
+    Get(GetArgs),
+    /// Have the service download a file from a URL
+    Import(ImportArgs),
+}
+
+/// `scenario mock ...`
+#[derive(Debug, Subcommand)]
+pub enum MockCommand {
+    /// Serve a fake of the API on 127.0.0.1 until Ctrl-C and print the variables to export
+    ///
+    /// The fake accepts the credentials given with --api-key and --api-secret, or
+    /// mock-api-key / mock-api-secret; it ignores SCENARIO_SDK_API_KEY and
+    /// SCENARIO_SDK_API_SECRET, so a real secret is never echoed.
+    Serve(ServeArgs),
+}
+
+/// The flags of `scenario assets list`.
+#[derive(Debug, Args)]
+pub struct ListArgs {
+    /// Print one JSON object per line (each asset as the API sent it) instead of a table
+    #[arg(long)]
+    pub json: bool,
+
+    /// Stop after this many assets
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    pub limit: Option<u64>,
+
+    /// Assets per request, 1 to 100 [default: the server's (50), or --limit if smaller]
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=100))]
+    pub page_size: Option<u32>,
+
+    /// Only assets generated by this author (user id)
+    #[arg(long, value_name = "ID", help_heading = "Filters")]
+    pub author_id: Option<String>,
+
+    /// Only the assets of this collection
+    #[arg(long, value_name = "ID", help_heading = "Filters")]
+    pub collection_id: Option<String>,
+
+    /// Only assets created after this ISO date, e.g. 2024-01-31T00:00:00.000Z (implies --sort-by createdAt)
+    #[arg(long, value_name = "DATE", help_heading = "Filters", conflicts_with_all = UPDATED)]
+    pub created_after: Option<String>,
+
+    /// Only assets created before this ISO date (implies --sort-by createdAt)
+    #[arg(long, value_name = "DATE", help_heading = "Filters", conflicts_with_all = UPDATED)]
+    pub created_before: Option<String>,
+
+    /// List the assets deleted in the last 30 days instead
+    #[arg(long, help_heading = "Filters")]
+    pub deleted: bool,
+
+    /// Only assets generated by this inference
+    #[arg(long, value_name = "ID", help_heading = "Filters")]
+    pub inference_id: Option<String>,
+
+    /// Only assets generated by any inference of this model
+    #[arg(long, value_name = "ID", help_heading = "Filters")]
+    pub model_id: Option<String>,
+
+    /// Return the original assets, without transformation
+    #[arg(long, help_heading = "Filters")]
+    pub original_assets: bool,
+
+    /// Only the children generated from this parent asset
+    #[arg(long, value_name = "ID", help_heading = "Filters")]
+    pub parent_asset_id: Option<String>,
+
+    /// Only assets with this privacy (public lists the public assets of every organization)
+    #[arg(long, value_name = "PRIVACY", value_parser = one_of::<AssetPrivacy>(ASSET_PRIVACIES), help_heading = "Filters")]
+    pub privacy: Option<AssetPrivacy>,
+
+    /// The project that owns the assets
+    #[arg(long, value_name = "ID", help_heading = "Filters")]
+    pub project_id: Option<String>,
+
+    /// Only the children generated from this root asset
+    #[arg(long, value_name = "ID", help_heading = "Filters")]
+    pub root_asset_id: Option<String>,
+
+    /// The date to sort by
+    #[arg(long, value_name = "FIELD", value_parser = one_of::<AssetSortBy>(ASSET_SORT_BYS), help_heading = "Filters")]
+    pub sort_by: Option<AssetSortBy>,
+
+    /// The sort order
+    #[arg(long, value_name = "ORDER", value_parser = one_of::<SortDirection>(SORT_DIRECTIONS), help_heading = "Filters")]
+    pub sort_direction: Option<SortDirection>,
+
+    /// Only public assets with this tag (repeat for more: any of them matches)
+    #[arg(long = "tag", value_name = "TAG", help_heading = "Filters")]
+    pub tags: Vec<String>,
+
+    /// Only assets of this type, e.g. txt2img, img2img, uploaded (a wrong value lists them all)
+    #[arg(
+        long = "type",
+        value_name = "TYPE",
+        value_parser = one_of::<AssetType>(ASSET_TYPES),
+        hide_possible_values = true,
+        help_heading = "Filters"
+    )]
+    pub asset_type: Option<AssetType>,
+
+    /// Only assets updated after this ISO date (implies --sort-by updatedAt)
+    #[arg(long, value_name = "DATE", help_heading = "Filters")]
+    pub updated_after: Option<String>,
+
+    /// Only assets updated before this ISO date (implies --sort-by updatedAt)
+    #[arg(long, value_name = "DATE", help_heading = "Filters")]
+    pub updated_before: Option<String>,
+}
+
+/// The flags of `scenario uploads create`.
+#[derive(Debug, Args)]
+pub struct CreateArgs {
+    /// The file to upload
+    #[arg(value_name = "FILE", value_hint = ValueHint::FilePath)]
+    pub file: PathBuf,
+
+    /// What the file becomes once the service has validated it
+    #[arg(long, value_name = "KIND", value_parser = one_of::<UploadKind>(UPLOAD_KINDS))]
+    pub kind: UploadKind,
+
+    /// Wait until the service has validated the upload; print its final status and asset id
+    #[arg(long)]
+    pub wait: bool,
+
+    /// How long --wait waits, e.g. 90s or 10m [default: 5m]
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration, requires = "wait")]
+    pub wait_timeout: Option<Duration>,
+
+    /// Bytes per part, e.g. 8MiB or 16000000 [default: 8MiB, more for huge files]
+    #[arg(long, value_name = "BYTES", value_parser = parse_size)]
+    pub part_size: Option<u64>,
+
+    /// Parts sent at the same time, 1 to 32
+    #[arg(
+        long,
+        value_name = "N",
+        default_value_t = DEFAULT_CONCURRENCY,
+        value_parser = clap::value_parser!(u16).range(1..=32)
+    )]
+    pub concurrency: u16,
+
+    /// Add the new asset to this collection (repeat for more)
+    #[arg(long = "collection", value_name = "ID")]
+    pub collections: Vec<String>,
+
+    /// The asset the new one derives from
+    #[arg(long, value_name = "ID")]
+    pub parent: Option<String>,
+
+    /// Hide the new asset
+    #[arg(long)]
+    pub hide: bool,
+
+    /// Print the upload as one JSON object instead of text
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// The flags of `scenario uploads get`.
+#[derive(Debug, Args)]
+pub struct GetArgs {
+    /// The upload's id (upload_...)
+    #[arg(value_name = "ID")]
+    pub id: String,
+
+    /// Print the upload as one JSON object instead of text
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// The flags of `scenario uploads import`.
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    /// The URL of the file; the service downloads it, so it must be public
+    #[arg(value_name = "URL", value_hint = ValueHint::Url)]
+    pub url: String,
+
+    /// What the file becomes once the service has imported it
+    #[arg(long, value_name = "KIND", value_parser = one_of::<UploadKind>(UPLOAD_KINDS))]
+    pub kind: UploadKind,
+
+    /// Wait until the service has imported the file; print its final status and asset id
+    #[arg(long)]
+    pub wait: bool,
+
+    /// How long --wait waits, e.g. 90s or 10m [default: 5m]
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration, requires = "wait")]
+    pub wait_timeout: Option<Duration>,
+
+    /// Add the new asset to this collection (repeat for more)
+    #[arg(long = "collection", value_name = "ID")]
+    pub collections: Vec<String>,
+
+    /// The asset the new one derives from
+    #[arg(long, value_name = "ID")]
+    pub parent: Option<String>,
+
+    /// Hide the new asset
+    #[arg(long)]
+    pub hide: bool,
+
+    /// Print the upload as one JSON object instead of text
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// The flags of `scenario mock serve`.
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// The port on 127.0.0.1 (0 picks a free one)
+    #[arg(long, value_name = "PORT", default_value_t = 4010)]
+    pub port: u16,
+
+    /// How many assets to seed
+    #[arg(long, value_name = "N", default_value_t = 100)]
+    pub assets: usize,
+
+    /// The seed of the seeded assets (the same seed gives the same assets)
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub seed: u64,
+}
+
+/// Parts sent at once unless `--concurrency` says otherwise: the SDK's default.
+const DEFAULT_CONCURRENCY: u16 = {
+    let parts = scenario_sdk::UploadBuilder::DEFAULT_CONCURRENCY;
+    if parts > 32 { 32 } else { parts as u16 }
+};
+
+/// The upload kinds the API documents.
+pub const UPLOAD_KINDS: &[&str] = &["3d", "asset", "audio", "avatar", "image", "model", "video"];
+
+/// The asset privacies the API documents.
+pub const ASSET_PRIVACIES: &[&str] = &["private", "public", "unlisted"];
+
+/// The dates the API sorts assets by.
+pub const ASSET_SORT_BYS: &[&str] = &["createdAt", "updatedAt"];
+
+/// The sort orders the API documents.
+pub const SORT_DIRECTIONS: &[&str] = &["asc", "desc"];
+
+/// The asset types the API documents.
+pub const ASSET_TYPES: &[&str] = &[
+    "3d-texture",
+    "3d-texture-albedo",
+    "3d-texture-metallic",
+    "3d-texture-mtl",
+    "3d-texture-normal",
+    "3d-texture-roughness",
+    "3d23d",
+    "3d23d-texture",
+    "audio2audio",
+    "audio2txt",
+    "audio2video",
+    "background-removal",
+    "canvas",
+    "canvas-drawing",
+    "canvas-export",
+    "detection",
+    "generative-fill",
+    "image-prompt-editing",
+    "img23d",
+    "img2img",
+    "img2splat",
+    "img2txt",
+    "img2video",
+    "inference-controlnet",
+    "inference-controlnet-img2img",
+    "inference-controlnet-inpaint",
+    "inference-controlnet-inpaint-ip-adapter",
+    "inference-controlnet-ip-adapter",
+    "inference-controlnet-reference",
+    "inference-controlnet-texture",
+    "inference-img2img",
+    "inference-img2img-ip-adapter",
+    "inference-img2img-texture",
+    "inference-inpaint",
+    "inference-inpaint-ip-adapter",
+    "inference-reference",
+    "inference-reference-texture",
+    "inference-txt2img",
+    "inference-txt2img-ip-adapter",
+    "inference-txt2img-texture",
+    "patch",
+    "pixelization",
+    "reframe",
+    "restyle",
+    "segment",
+    "segmentation-image",
+    "segmentation-mask",
+    "skybox-3d",
+    "skybox-base-360",
+    "skybox-hdri",
+    "texture",
+    "texture-albedo",
+    "texture-ao",
+    "texture-edge",
+    "texture-height",
+    "texture-metallic",
+    "texture-normal",
+    "texture-smoothness",
+    "txt23d",
+    "txt2audio",
+    "txt2img",
+    "txt2txt",
+    "txt2video",
+    "unknown",
+    "uploaded",
+    "uploaded-3d",
+    "uploaded-audio",
+    "uploaded-avatar",
+    "uploaded-text",
+    "uploaded-video",
+    "upscale",
+    "upscale-skybox",
+    "upscale-texture",
+    "upscale-video",
+    "vectorization",
+    "video23d",
+    "video2audio",
+    "video2img",
+    "video2txt",
+    "video2video",
+    "voice-clone",
+];
+
+/// A parser that accepts one of `values` (anything else is a usage error that
+/// lists them) and converts it to the SDK's open enum `T`.
+fn one_of<T>(values: &'static [&'static str]) -> impl TypedValueParser<Value = T>
+where
+    T: for<'a> From<&'a str> + Clone + Send + Sync + 'static,
+{
+    PossibleValuesParser::new(values.iter().copied()).map(|value| T::from(value.as_str()))
+}
+
+/// Parses a duration such as `90s`, `10m` or `1h 30m`.
+pub fn parse_duration(text: &str) -> Result<Duration, String> {
+    humantime::parse_duration(text.trim())
+        .map_err(|error| format!("{text:?} is not a duration ({error}): use e.g. 90s, 10m or 1h"))
+}
+
+/// Parses a byte count: a whole number, optionally followed by a unit: `K`/`KiB`,
+/// `M`/`MiB`, `G`/`GiB` (powers of 1024) or `KB`, `MB`, `GB` (powers of 1000).
+/// Case and a space before the unit do not matter; `B` alone means bytes.
+pub fn parse_size(text: &str) -> Result<u64, String> {
+    let trimmed = text.trim();
+    let digits_end = trimmed
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(trimmed.len());
+    let (digits, unit) = trimmed.split_at(digits_end);
+    let usage = || {
+        format!(
+            "{text:?} is not a size: use a number of bytes, optionally with a unit (KiB, MiB, GiB, KB, MB, GB)"
+        )
+    };
+    if digits.is_empty() {
+        return Err(usage());
+    }
+    let number: u64 = digits
+        .parse()
+        .map_err(|_| format!("{text:?} is too large"))?;
+    let multiplier: u64 = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 1,
+        "k" | "kib" => 1 << 10,
+        "m" | "mib" => 1 << 20,
+        "g" | "gib" => 1 << 30,
+        "kb" => 1_000,
+        "mb" => 1_000_000,
+        "gb" => 1_000_000_000,
+        _ => return Err(usage()),
+    };
+    number
+        .checked_mul(multiplier)
+        .ok_or_else(|| format!("{text:?} is too large"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    /// The values a schema of the SDK's type `T` documents.
+    fn documented<T: schemars::JsonSchema>() -> Vec<String> {
+        let schema = schemars::schema_for!(T);
+        let values = schema
+            .schema
+            .enum_values
+            .expect("the type is a string enum");
+        values
+            .into_iter()
+            .map(|v| v.as_str().expect("a string value").to_owned())
+            .collect()
+    }
+
+    fn sorted(values: &[&str]) -> Vec<String> {
+        let mut values: Vec<String> = values.iter().map(|v| (*v).to_owned()).collect();
+        values.sort();
+        values
+    }
+
+    fn sorted_documented<T: schemars::JsonSchema>() -> Vec<String> {
+        let mut values = documented::<T>();
+        values.sort();
+        values
+    }
+
+    #[test]
+    fn flag_values_are_the_documented_ones() {
+        assert_eq!(sorted(UPLOAD_KINDS), sorted_documented::<UploadKind>());
+        assert_eq!(sorted(ASSET_PRIVACIES), sorted_documented::<AssetPrivacy>());
+        assert_eq!(sorted(ASSET_SORT_BYS), sorted_documented::<AssetSortBy>());
+        assert_eq!(
+            sorted(SORT_DIRECTIONS),
+            sorted_documented::<SortDirection>()
+        );
+        assert_eq!(sorted(ASSET_TYPES), sorted_documented::<AssetType>());
+    }
+
+    #[test]
+    fn every_listed_value_maps_to_a_known_variant() {
+        assert!(
+            UPLOAD_KINDS
+                .iter()
+                .all(|v| !UploadKind::from(*v).is_unrecognized())
+        );
+        assert!(
+            ASSET_TYPES
+                .iter()
+                .all(|v| !AssetType::from(*v).is_unrecognized())
+        );
+        assert!(
+            ASSET_PRIVACIES
+                .iter()
+                .all(|v| !AssetPrivacy::from(*v).is_unrecognized())
+        );
+    }
+
+    #[test]
+    fn the_command_line_is_well_formed() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn enum_flags_parse_into_sdk_values() {
+        let cli = Cli::try_parse_from([
+            "scenario",
+            "assets",
+            "list",
+            "--privacy",
+            "unlisted",
+            "--type",
+            "img2img",
+            "--sort-by",
+            "updatedAt",
+            "--sort-direction",
+            "asc",
+        ])
+        .unwrap();
+        let Command::Assets(AssetsCommand::List(args)) = cli.command else {
+            panic!("parsed another command: {:?}", cli.command);
+        };
+        assert_eq!(args.privacy, Some(AssetPrivacy::Unlisted));
+        assert_eq!(args.asset_type, Some(AssetType::Img2img));
+        assert_eq!(args.sort_by, Some(AssetSortBy::UpdatedAt));
+        assert_eq!(args.sort_direction, Some(SortDirection::Asc));
+    }
+
+    #[test]
+    fn unknown_enum_values_are_usage_errors_listing_the_known_ones() {
+        let error = Cli::try_parse_from(["scenario", "uploads", "create", "f", "--kind", "imag"])
+            .unwrap_err();
+        assert_eq!(error.kind(), clap::error::ErrorKind::InvalidValue);
+        assert_eq!(error.exit_code(), 2);
+        let text = error.to_string();
+        assert!(text.contains("image"), "{text}");
+        assert!(text.contains("model"), "{text}");
+    }
+
+    #[test]
+    fn global_flags_go_before_or_after_the_command() {
+        let before = Cli::try_parse_from([
+            "scenario",
+            "--base-url",
+            "http://x",
+            "-q",
+            "uploads",
+            "get",
+            "u",
+        ])
+        .unwrap();
+        let after = Cli::try_parse_from([
+            "scenario",
+            "uploads",
+            "get",
+            "u",
+            "--base-url",
+            "http://x",
+            "-vv",
+        ])
+        .unwrap();
+        assert_eq!(before.global.base_url.as_deref(), Some("http://x"));
+        assert!(before.global.quiet);
+        assert_eq!(after.global.base_url.as_deref(), Some("http://x"));
+        assert_eq!(after.global.verbose, 2);
+    }
+
+    #[test]
+    fn sizes_parse_with_and_without_units() {
+        assert_eq!(parse_size("1024"), Ok(1024));
+        assert_eq!(parse_size("8MiB"), Ok(8 << 20));
+        assert_eq!(parse_size("8 mib"), Ok(8 << 20));
+        assert_eq!(parse_size("5M"), Ok(5 << 20));
+        assert_eq!(parse_size("2k"), Ok(2048));
+        assert_eq!(parse_size("1GiB"), Ok(1 << 30));
+        assert_eq!(parse_size("16MB"), Ok(16_000_000));
+        assert_eq!(parse_size("3kb"), Ok(3_000));
+        assert_eq!(parse_size("12B"), Ok(12));
+    }
+
+    #[test]
+    fn durations_parse() {
+        assert_eq!(parse_duration("90s"), Ok(Duration::from_secs(90)));
+        assert_eq!(parse_duration("10m"), Ok(Duration::from_secs(600)));
+        assert!(
+            parse_duration("soon")
+                .unwrap_err()
+                .contains("is not a duration")
+        );
+    }
+
+    #[test]
+    fn bad_sizes_are_rejected_with_a_reason() {
+        for bad in ["", "MiB", "-1", "1.5MiB", "8 parsecs", "0x10"] {
+            let error = parse_size(bad).unwrap_err();
+            assert!(error.contains("is not a size"), "{bad}: {error}");
+        }
+        assert!(
+            parse_size("99999999999999999999")
+                .unwrap_err()
+                .contains("too large")
+        );
+        assert!(
+            parse_size("17179869184GiB")
+                .unwrap_err()
+                .contains("too large")
+        );
+    }
+}

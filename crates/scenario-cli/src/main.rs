@@ -1,0 +1,102 @@
+//! `scenario`: the Scenario API (generative assets for games) from the command
+//! line, for people who want it without writing code, and for scripts.
+//!
+//! ```text
+//! scenario assets list [--json] [--limit N] [filters...]
+//! scenario uploads create FILE --kind KIND [--wait] [--json]
+//! scenario uploads get ID [--json]
+//! scenario uploads import URL --kind KIND [--wait] [--json]
+//! scenario mock serve [--port 4010] [--assets N]
+//! ```
+//!
+//! Results go to stdout (a table or key-value lines, or JSON with `--json`);
+//! progress, hints and errors go to stderr. An error is one line,
+//! `error: <what went wrong>; <what to do>`, and the exit status says what kind
+//! it was: 0 success, 1 API, network, configuration or file error, 2 usage
+//! error, 130 interrupted.
+
+#![forbid(unsafe_code)]
+
+/// Writes a line to stderr like `eprintln!`, but a stderr that cannot be
+/// written to (a closed pipe) is ignored instead of panicking.
+macro_rules! note {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stderr(), $($arg)*);
+    }};
+}
+
+mod assets;
+mod cli;
+mod client;
+mod error;
+mod mock;
+mod output;
+mod progress;
+mod uploads;
+
+use std::io::IsTerminal;
+use std::process::ExitCode;
+
+use clap::Parser;
+
+use crate::cli::{AssetsCommand, Cli, Command, GlobalArgs, MockCommand, UploadsCommand};
+use crate::error::Failure;
+
+fn main() -> ExitCode {
+    // Usage errors (and --help, --version) exit here, with status 2 (0).
+    let Cli { global, command } = Cli::parse();
+    init_tracing(global.verbose);
+
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            note!(
+                "error: cannot start the async runtime: {error}; check the system's limits on threads"
+            );
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(&global, command)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(failure) => {
+            if failure.is_interrupted() {
+                note!("{failure}");
+            } else {
+                note!("error: {failure}");
+            }
+            failure.exit_code()
+        }
+    }
+}
+
+/// Runs a command.
+async fn run(global: &GlobalArgs, command: Command) -> Result<(), Failure> {
+    match command {
+        Command::Assets(AssetsCommand::List(args)) => assets::list(global, *args).await,
+        Command::Uploads(UploadsCommand::Create(args)) => uploads::create(global, args).await,
+        Command::Uploads(UploadsCommand::Get(args)) => uploads::get(global, args).await,
+        Command::Uploads(UploadsCommand::Import(args)) => uploads::import(global, args).await,
+        Command::Mock(MockCommand::Serve(args)) => mock::serve(global, args).await,
+    }
+}
+
+/// Logs to stderr with `-v` (debug) or `-vv` (trace) for this workspace's
+/// crates; `RUST_LOG`, when set, chooses instead. Nothing is logged without `-v`.
+fn init_tracing(verbose: u8) {
+    if verbose == 0 {
+        return;
+    }
+    let level = if verbose == 1 { "debug" } else { "trace" };
+    let default = format!("scenario_cli={level},scenario_sdk={level},scenario_mock={level}");
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
+        .try_init();
+}

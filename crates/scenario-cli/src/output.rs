@@ -1,0 +1,284 @@
+//! What goes to stdout: tables and key-value blocks for people, one JSON object
+//! per line for scripts.
+//!
+//! Text from the server is shown with its control characters replaced, so that
+//! no value can move the cursor or recolour the terminal; JSON escapes them.
+
+use std::io::{self, Write};
+
+use indicatif::HumanBytes;
+use scenario_sdk::types::{Asset, Upload, UploadKind};
+use serde::Serialize;
+
+/// Writes `value` as one line of JSON.
+pub fn json_line(out: &mut impl Write, value: &impl Serialize) -> io::Result<()> {
+    serde_json::to_writer(&mut *out, value).map_err(io::Error::from)?;
+    out.write_all(b"\n")
+}
+
+/// `text` with every control character (newlines, escapes, ...) replaced by `?`.
+pub fn printable(text: &str) -> String {
+    text.chars()
+        .map(|c| if c.is_control() { '?' } else { c })
+        .collect()
+}
+
+const ASSET_HEADER: [&str; 6] = ["ID", "KIND", "STATUS", "PRIVACY", "CREATED", "MIME TYPE"];
+
+/// A table of assets written page by page: the widths of the columns are set by
+/// the header and the first page, so later pages line up under it (a longer
+/// value later on only shifts its own row).
+#[derive(Debug, Default)]
+pub struct AssetTable {
+    widths: Option<[usize; 5]>,
+}
+
+impl AssetTable {
+    /// A table that has printed nothing yet.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Writes the rows of `assets`, preceded by the header the first time any
+    /// asset is written.
+    pub fn write_page(&mut self, out: &mut impl Write, assets: &[Asset]) -> io::Result<()> {
+        if assets.is_empty() {
+            return Ok(());
+        }
+        let rows: Vec<[String; 6]> = assets.iter().map(asset_row).collect();
+        let widths = match self.widths {
+            Some(widths) => widths,
+            None => {
+                let mut widths = [0; 5];
+                for (i, width) in widths.iter_mut().enumerate() {
+                    *width = rows
+                        .iter()
+                        .map(|row| row[i].chars().count())
+                        .chain([ASSET_HEADER[i].len()])
+                        .max()
+                        .unwrap_or(0);
+                }
+                let header = ASSET_HEADER.map(str::to_owned);
+                write_row(out, &widths, &header)?;
+                self.widths = Some(widths);
+                widths
+            }
+        };
+        for row in &rows {
+            write_row(out, &widths, row)?;
+        }
+        Ok(())
+    }
+}
+
+fn asset_row(asset: &Asset) -> [String; 6] {
+    [
+        printable(&asset.id),
+        printable(asset.kind.as_str()),
+        printable(asset.status.as_str()),
+        printable(asset.privacy.as_str()),
+        printable(&asset.created_at),
+        printable(&asset.mime_type),
+    ]
+}
+
+/// Every cell but the last padded to its column's width, two spaces apart; no
+/// trailing spaces.
+fn write_row(out: &mut impl Write, widths: &[usize; 5], row: &[String; 6]) -> io::Result<()> {
+    let mut line = String::new();
+    for (cell, width) in row.iter().zip(widths) {
+        line.push_str(cell);
+        let pad = width.saturating_sub(cell.chars().count()) + 2;
+        line.extend(std::iter::repeat_n(' ', pad));
+    }
+    line.push_str(&row[5]);
+    writeln!(out, "{}", line.trim_end())
+}
+
+/// Writes an upload as aligned `label  value` lines, for people: what it is,
+/// where it stands, and what it created.
+pub fn write_upload(out: &mut impl Write, upload: &Upload) -> io::Result<()> {
+    let mut fields: Vec<(&str, String)> = vec![
+        ("upload", upload.id.clone()),
+        ("status", upload.status.to_string()),
+        ("kind", upload.kind.to_string()),
+        ("file", upload.file_name.clone()),
+    ];
+    if let Some(size) = upload.file_size {
+        let size = if size < 1024 {
+            format!("{size} bytes")
+        } else {
+            format!("{} ({size} bytes)", HumanBytes(size))
+        };
+        fields.push(("size", size));
+    }
+    if let Some(url) = &upload.url {
+        fields.push(("url", url.clone()));
+    }
+    if let Some(entity) = upload.entity_id.as_ref().filter(|id| !id.is_empty()) {
+        let label = if upload.kind == UploadKind::Model {
+            "model"
+        } else {
+            "asset"
+        };
+        fields.push((label, entity.clone()));
+    }
+    if let Some(message) = upload.error_message.as_ref().filter(|m| !m.is_empty()) {
+        fields.push(("error", message.clone()));
+    }
+    fields.push(("created", upload.created_at.clone()));
+    fields.push(("updated", upload.updated_at.clone()));
+
+    let width = fields
+        .iter()
+        .map(|(label, _)| label.len())
+        .max()
+        .unwrap_or(0);
+    for (label, value) in fields {
+        writeln!(out, "{label:<width$}  {}", printable(&value))?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use scenario_sdk::types::{
+        AssetKind, AssetMetadata, AssetPrivacy, AssetProperties, AssetSource, AssetStatus,
+        UploadSource, UploadStatus,
+    };
+
+    use super::*;
+
+    fn asset(id: &str, kind: &str, mime: &str) -> Asset {
+        Asset {
+            author_id: "author".into(),
+            automatic_captioning: None,
+            collection_ids: Vec::new(),
+            created_at: "2024-01-02T03:04:05.678Z".into(),
+            description: None,
+            edit_capabilities: Vec::new(),
+            embedding: Vec::new(),
+            first_frame: None,
+            id: id.into(),
+            is_hidden: None,
+            kind: AssetKind::from(kind),
+            last_frame: None,
+            metadata: serde_json::from_str::<AssetMetadata>(
+                r#"{"kind":"image","type":"uploaded"}"#,
+            )
+            .unwrap(),
+            mime_type: mime.into(),
+            nsfw: Vec::new(),
+            original_file_url: None,
+            output_index: None,
+            owner_id: "proj".into(),
+            preview: None,
+            privacy: AssetPrivacy::Public,
+            properties: serde_json::from_str::<AssetProperties>(r#"{"size":1}"#).unwrap(),
+            source: AssetSource::from("uploaded"),
+            status: AssetStatus::Success,
+            tags: Vec::new(),
+            thumbnail: None,
+            updated_at: "2024-01-02T03:04:05.678Z".into(),
+            url: "https://example.invalid/a".into(),
+        }
+    }
+
+    fn text(bytes: Vec<u8>) -> String {
+        String::from_utf8(bytes).unwrap()
+    }
+
+    #[test]
+    fn columns_line_up_across_pages() {
+        let mut table = AssetTable::new();
+        let mut out = Vec::new();
+        table.write_page(&mut out, &[]).unwrap();
+        assert!(out.is_empty(), "no header before the first asset");
+        table
+            .write_page(&mut out, &[asset("asset_1", "image", "image/png")])
+            .unwrap();
+        table
+            .write_page(&mut out, &[asset("asset_2", "3d", "model/gltf-binary")])
+            .unwrap();
+        assert_eq!(
+            text(out),
+            "\
+ID       KIND   STATUS   PRIVACY  CREATED                   MIME TYPE
+asset_1  image  success  public   2024-01-02T03:04:05.678Z  image/png
+asset_2  3d     success  public   2024-01-02T03:04:05.678Z  model/gltf-binary
+"
+        );
+    }
+
+    #[test]
+    fn server_text_cannot_drive_the_terminal() {
+        let mut out = Vec::new();
+        AssetTable::new()
+            .write_page(
+                &mut out,
+                &[asset("asset_\u{1b}[2J", "new\nkind", "image/png\r")],
+            )
+            .unwrap();
+        let out = text(out);
+        assert_eq!(out.lines().count(), 2);
+        assert!(!out.contains('\u{1b}'));
+        assert!(out.contains("asset_?[2J"));
+        assert!(out.contains("new?kind"));
+    }
+
+    #[test]
+    fn json_lines_hold_the_asset_as_sent() {
+        let mut out = Vec::new();
+        let original = asset("asset_1", "image-hdr", "image/vnd.radiance");
+        json_line(&mut out, &original).unwrap();
+        let out = text(out);
+        assert!(out.ends_with('\n'));
+        assert_eq!(out.lines().count(), 1);
+        let value: serde_json::Value = serde_json::from_str(&out).unwrap();
+        assert_eq!(value["id"], "asset_1");
+        assert_eq!(value["kind"], "image-hdr");
+        assert_eq!(value["mimeType"], "image/vnd.radiance");
+    }
+
+    #[test]
+    fn uploads_show_what_they_created() {
+        let upload = Upload {
+            asset_options: None,
+            author_id: "author".into(),
+            config: None,
+            content_type: Some("image/png".into()),
+            created_at: "2024-01-02T03:04:05.678Z".into(),
+            entity_id: Some("asset_new".into()),
+            error_message: None,
+            file_name: "hero.png".into(),
+            file_size: Some(2048),
+            id: "upload_1".into(),
+            job_id: None,
+            kind: UploadKind::Image,
+            original_file_name: None,
+            owner_id: "proj".into(),
+            parts: Vec::new(),
+            parts_count: Some(1),
+            provider: None,
+            source: UploadSource::from("multipart"),
+            status: UploadStatus::Complete,
+            updated_at: "2024-01-02T03:04:06.000Z".into(),
+            url: None,
+        };
+        let mut out = Vec::new();
+        write_upload(&mut out, &upload).unwrap();
+        assert_eq!(
+            text(out),
+            "\
+upload   upload_1
+status   complete
+kind     image
+file     hero.png
+size     2.00 KiB (2048 bytes)
+asset    asset_new
+created  2024-01-02T03:04:05.678Z
+updated  2024-01-02T03:04:06.000Z
+"
+        );
+    }
+}

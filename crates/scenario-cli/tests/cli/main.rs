@@ -1,0 +1,8 @@
+//! The `scenario` binary end to end, against a fake of the API started in the
+//! test process. One test binary, so that it links once.
+
+mod assets;
+mod help;
+mod mock;
+mod support;
+mod uploads;
