@@ -4,12 +4,16 @@
 
 use std::process::ExitCode;
 
+mod bench;
+
 const USAGE: &str = "\
 usage: cargo xtask <command>
 
 commands:
   generate [--check]   regenerate crates/scenario-api/src/generated.rs from openapi/scenario.yaml;
                        with --check, only compare and print a diff when the checked-in file is stale
+  bench [--quick]      benchmark the SDK against baselines measured in the same run (curl uploads,
+                       raw reqwest listing, serde_json::Value decoding); writes BENCHMARKS.md
 ";
 
 fn main() -> ExitCode {
@@ -18,6 +22,8 @@ fn main() -> ExitCode {
     let result = match args.as_slice() {
         ["generate"] => xtask::codegen::generate(&xtask::workspace_root()),
         ["generate", "--check"] => xtask::codegen::check(&xtask::workspace_root()),
+        ["bench"] => bench::run(&xtask::workspace_root(), false),
+        ["bench", "--quick"] => bench::run(&xtask::workspace_root(), true),
         ["help" | "--help" | "-h"] => {
             print!("{USAGE}");
             return ExitCode::SUCCESS;

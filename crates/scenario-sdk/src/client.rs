@@ -250,6 +250,22 @@ impl ClientBuilder {
                  or call ClientBuilder::api_key and ClientBuilder::api_secret"
             )));
         };
+        if api_key.is_empty() || api_secret.is_empty() {
+            return Err(Error::InvalidInput(format!(
+                "the API {} is empty; set {ENV_API_KEY} and {ENV_API_SECRET}",
+                if api_key.is_empty() { "key" } else { "secret" }
+            )));
+        }
+        // Base64 would let anything through, so a stray newline (a key read from a
+        // file) would only show up later as a puzzling 401. Never echo the value.
+        for (what, value) in [("key", &api_key), ("secret", &api_secret)] {
+            if value.chars().any(char::is_control) {
+                return Err(Error::InvalidInput(format!(
+                    "the API {what} contains a control character (a trailing newline?); \
+                     remove it"
+                )));
+            }
+        }
         if api_key.contains(':') {
             return Err(Error::InvalidInput(
                 "the API key cannot contain ':' (HTTP Basic auth separates key and secret with it)"

@@ -212,7 +212,8 @@ impl UploadBuilder {
         self
     }
 
-    /// How long [`Self::wait`] waits (300 s by default).
+    /// How long [`Self::wait`] waits (300 s by default; zero is refused with
+    /// [`Error::InvalidInput`], as the wait could only time out).
     pub fn wait_timeout(mut self, timeout: Duration) -> Self {
         self.wait_settings.timeout = timeout;
         self
@@ -257,6 +258,13 @@ impl UploadBuilder {
         if stall_timeout.is_zero() {
             return Err(Error::InvalidInput(
                 "stall_timeout must be above zero: every attempt would time out".into(),
+            ));
+        }
+        if wait && wait_settings.timeout.is_zero() {
+            return Err(Error::InvalidInput(
+                "wait_timeout must be above zero with wait(true): the upload would be sent, \
+                 then the wait would time out at once"
+                    .into(),
             ));
         }
         let file_name = file_name

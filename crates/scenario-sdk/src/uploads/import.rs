@@ -93,7 +93,8 @@ impl ImportBuilder {
         self
     }
 
-    /// How long [`Self::wait`] waits (300 s by default).
+    /// How long [`Self::wait`] waits (300 s by default; zero is refused with
+    /// [`Error::InvalidInput`], as the wait could only time out).
     pub fn wait_timeout(mut self, timeout: Duration) -> Self {
         self.wait_settings.timeout = timeout;
         self
@@ -108,6 +109,13 @@ impl ImportBuilder {
 
     /// Starts the import; the same as `.await`.
     pub async fn send(self) -> Result<Upload> {
+        if self.wait && self.wait_settings.timeout.is_zero() {
+            return Err(Error::InvalidInput(
+                "wait_timeout must be above zero with wait(true): the import would be \
+                 started, then the wait would time out at once"
+                    .into(),
+            ));
+        }
         let mut request = UploadCreateRequest {
             asset_options: asset_options(self.asset_options),
             ..UploadCreateRequest::default()

@@ -1,0 +1,369 @@
+//! Fault injection: scripted rules for the next N matching requests, and seeded
+//! random faults, on the API and on the storage listener separately.
+
+use std::time::Duration;
+
+use axum::http::Method;
+use fastrand::Rng;
+
+use crate::inspect::Target;
+
+/// What a fault rule (and a recorded request) is about.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Route {
+    /// `GET /v1/assets`.
+    ListAssets,
+    /// `POST /v1/uploads`.
+    CreateUpload,
+    /// `GET /v1/uploads/{uploadId}`.
+    GetUpload,
+    /// `POST /v1/uploads/{uploadId}/action`.
+    UploadAction,
+    /// `PUT /parts/{uploadId}/{n}` on the storage listener (a presigned part URL).
+    PartPut,
+    /// Any request to the API listener, whatever its path (in rules and counts only).
+    AnyApi,
+    /// Any request to the storage listener, whatever its path (in rules and counts only).
+    AnyStorage,
+}
+
+impl Route {
+    /// Whether a request to `target`, recognised as `route`, is covered by `self`.
+    pub(crate) fn covers(self, target: Target, route: Option<Route>) -> bool {
+        match self {
+            Route::AnyApi => target == Target::Api,
+            Route::AnyStorage => target == Target::Storage,
+            specific => route == Some(specific),
+        }
+    }
+
+    /// Recognises an API request (`None` for paths the API does not have).
+    pub(crate) fn of_api(method: &Method, path: &str) -> Option<Route> {
+        let segments = segments(path)?;
+        match (method, segments.as_slice()) {
+            (&Method::GET | &Method::HEAD, ["v1", "assets"]) => Some(Route::ListAssets),
+            (&Method::POST, ["v1", "uploads"]) => Some(Route::CreateUpload),
+            (&Method::GET | &Method::HEAD, ["v1", "uploads", _]) => Some(Route::GetUpload),
+            (&Method::POST, ["v1", "uploads", _, "action"]) => Some(Route::UploadAction),
+            _ => None,
+        }
+    }
+
+    /// Recognises a storage request: only `PUT /parts/{uploadId}/{n}` is one.
+    pub(crate) fn of_storage(method: &Method, path: &str) -> Option<Route> {
+        let segments = segments(path)?;
+        match (method, segments.as_slice()) {
+            (&Method::PUT, ["parts", _, _]) => Some(Route::PartPut),
+            _ => None,
+        }
+    }
+}
+
+/// The non-empty segments of a path, or `None` if one is empty (`//`, trailing `/`).
+fn segments(path: &str) -> Option<Vec<&str>> {
+    let rest = path.strip_prefix('/')?;
+    let segments: Vec<&str> = rest.split('/').collect();
+    segments.iter().all(|s| !s.is_empty()).then_some(segments)
+}
+
+/// What goes wrong with a request.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Fault {
+    /// Answer with this status instead of handling the request: a JSON `ApiError`
+    /// body on the API, an S3-style XML error on storage. A code outside 200..=599
+    /// is answered as 500.
+    Status(u16),
+    /// Answer 429 with `Retry-After` (whole seconds, rounded up) and
+    /// `retry-after-ms` (milliseconds) headers.
+    RateLimited {
+        /// How long the client is told to wait.
+        retry_after: Duration,
+    },
+    /// Close the connection without a response. The request is not handled (no
+    /// upload is created, no part is stored); a part PUT has part of its body read
+    /// first.
+    Drop,
+    /// Wait this long, then handle the request normally.
+    Delay(Duration),
+    /// Handle the request normally (its effects happen), then send a response whose
+    /// `Content-Length` is larger than the bytes sent, and close the connection.
+    Truncate,
+}
+
+/// A scripted fault: the next `times` requests that `route` covers get `fault`.
+///
+/// Rules are consulted in the order they were injected; the first one that covers
+/// a request and has uses left is used, and a request gets at most one fault.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FaultRule {
+    route: Route,
+    fault: Fault,
+    times: usize,
+}
+
+impl FaultRule {
+    /// A rule for the next request `route` covers (use [`FaultRule::times`] for more).
+    pub fn new(route: Route, fault: Fault) -> Self {
+        Self {
+            route,
+            fault,
+            times: 1,
+        }
+    }
+
+    /// Applies the rule to the next `n` matching requests instead of one
+    /// (`usize::MAX` for every one).
+    pub fn times(mut self, n: usize) -> Self {
+        self.times = n;
+        self
+    }
+
+    /// The route the rule applies to.
+    pub fn route(&self) -> Route {
+        self.route
+    }
+
+    /// The fault the rule injects.
+    pub fn fault(&self) -> &Fault {
+        &self.fault
+    }
+}
+
+/// Seeded random faults: each request to the API gets a fault with probability
+/// `api_rate`, each request to storage with probability `storage_rate`. The fault is
+/// drawn among 429 (with `retry_after`), 500, 502, 503, a dropped connection and a
+/// slow response (`slow_delay`). The API and storage draw from two generators
+/// seeded from `seed`, so the same seed and the same sequence of requests on each
+/// listener give the same faults.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RandomFaults {
+    /// Seed of the generators.
+    pub seed: u64,
+    /// Probability (0.0..=1.0) that an API request gets a fault.
+    pub api_rate: f64,
+    /// Probability (0.0..=1.0) that a storage request gets a fault.
+    pub storage_rate: f64,
+    /// The wait announced by 429 responses.
+    pub retry_after: Duration,
+    /// How long slow responses are held back.
+    pub slow_delay: Duration,
+}
+
+impl Default for RandomFaults {
+    /// Seed 0, 10% of requests on each listener, 1 s retry-after, 200 ms slowness.
+    fn default() -> Self {
+        Self {
+            seed: 0,
+            api_rate: 0.1,
+            storage_rate: 0.1,
+            retry_after: Duration::from_secs(1),
+            slow_delay: Duration::from_millis(200),
+        }
+    }
+}
+
+/// Where an injected fault came from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum FaultOrigin {
+    /// A rule given to `MockServer::inject`.
+    Scripted,
+    /// The `random_faults` option.
+    Random,
+}
+
+/// A fault the server injected into a request.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct InjectedFault {
+    /// The listener that received the request.
+    pub target: Target,
+    /// The request's route, if it has one.
+    pub route: Option<Route>,
+    /// The request's method.
+    pub method: String,
+    /// The request's path.
+    pub path: String,
+    /// The fault.
+    pub fault: Fault,
+    /// Scripted or random.
+    pub origin: FaultOrigin,
+    /// The request id the server gave the request (`req_<n>`).
+    pub request_id: String,
+}
+
+/// The server's fault state.
+#[derive(Debug)]
+pub(crate) struct FaultBook {
+    rules: Vec<FaultRule>,
+    random: Option<RandomState>,
+    injected: Vec<InjectedFault>,
+}
+
+#[derive(Debug)]
+struct RandomState {
+    config: RandomFaults,
+    api: Rng,
+    storage: Rng,
+}
+
+impl FaultBook {
+    pub(crate) fn new(random: Option<RandomFaults>) -> Self {
+        Self {
+            rules: Vec::new(),
+            random: random.map(|config| RandomState {
+                api: Rng::with_seed(config.seed),
+                storage: Rng::with_seed(config.seed ^ 0x5354_4f52_4147_4521),
+                config,
+            }),
+            injected: Vec::new(),
+        }
+    }
+
+    pub(crate) fn inject(&mut self, rule: FaultRule) {
+        if rule.times > 0 {
+            self.rules.push(rule);
+        }
+    }
+
+    pub(crate) fn clear(&mut self) {
+        self.rules.clear();
+    }
+
+    pub(crate) fn injected(&self) -> Vec<InjectedFault> {
+        self.injected.clone()
+    }
+
+    /// The fault for this request, if any, recorded as injected.
+    pub(crate) fn pick(
+        &mut self,
+        target: Target,
+        route: Option<Route>,
+        method: &Method,
+        path: &str,
+        request_id: &str,
+    ) -> Option<Fault> {
+        let (fault, origin) = self
+            .scripted(target, route)
+            .map(|fault| (fault, FaultOrigin::Scripted))
+            .or_else(|| {
+                self.random(target)
+                    .map(|fault| (fault, FaultOrigin::Random))
+            })?;
+        tracing::debug!(
+            ?target,
+            ?route,
+            ?fault,
+            ?origin,
+            request_id,
+            "injecting fault"
+        );
+        self.injected.push(InjectedFault {
+            target,
+            route,
+            method: method.to_string(),
+            path: path.to_owned(),
+            fault: fault.clone(),
+            origin,
+            request_id: request_id.to_owned(),
+        });
+        Some(fault)
+    }
+
+    fn scripted(&mut self, target: Target, route: Option<Route>) -> Option<Fault> {
+        let index = self
+            .rules
+            .iter()
+            .position(|rule| rule.route.covers(target, route))?;
+        let rule = &mut self.rules[index];
+        let fault = rule.fault.clone();
+        rule.times -= 1;
+        if rule.times == 0 {
+            self.rules.remove(index);
+        }
+        Some(fault)
+    }
+
+    fn random(&mut self, target: Target) -> Option<Fault> {
+        let state = self.random.as_mut()?;
+        let (rng, rate) = match target {
+            Target::Api => (&mut state.api, state.config.api_rate),
+            Target::Storage => (&mut state.storage, state.config.storage_rate),
+        };
+        // Always draw both numbers so the sequence only depends on the request count.
+        let roll = rng.f64();
+        let kind = rng.u8(0..6);
+        if roll >= rate {
+            return None;
+        }
+        Some(match kind {
+            0 => Fault::RateLimited {
+                retry_after: state.config.retry_after,
+            },
+            1 => Fault::Status(500),
+            2 => Fault::Status(502),
+            3 => Fault::Status(503),
+            4 => Fault::Drop,
+            _ => Fault::Delay(state.config.slow_delay),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn routes_are_recognised() {
+        assert_eq!(
+            Route::of_api(&Method::GET, "/v1/assets"),
+            Some(Route::ListAssets)
+        );
+        assert_eq!(Route::of_api(&Method::POST, "/v1/assets"), None);
+        assert_eq!(
+            Route::of_api(&Method::POST, "/v1/uploads/u1/action"),
+            Some(Route::UploadAction)
+        );
+        assert_eq!(Route::of_api(&Method::GET, "/v1/uploads/"), None);
+        assert_eq!(
+            Route::of_storage(&Method::PUT, "/parts/u1/3"),
+            Some(Route::PartPut)
+        );
+        assert_eq!(Route::of_storage(&Method::GET, "/parts/u1/3"), None);
+    }
+
+    #[test]
+    fn scripted_rules_are_used_up_in_order() {
+        let mut book = FaultBook::new(None);
+        book.inject(FaultRule::new(Route::ListAssets, Fault::Status(500)).times(2));
+        book.inject(FaultRule::new(Route::AnyApi, Fault::Drop));
+        let mut next = |route| book.pick(Target::Api, route, &Method::GET, "/", "req_1");
+        assert_eq!(next(Some(Route::ListAssets)), Some(Fault::Status(500)));
+        assert_eq!(next(Some(Route::GetUpload)), Some(Fault::Drop));
+        assert_eq!(next(Some(Route::ListAssets)), Some(Fault::Status(500)));
+        assert_eq!(next(Some(Route::ListAssets)), None);
+        assert_eq!(book.injected().len(), 3);
+    }
+
+    #[test]
+    fn random_faults_follow_the_seed() {
+        let draw = |seed| {
+            let mut book = FaultBook::new(Some(RandomFaults {
+                seed,
+                api_rate: 0.5,
+                ..RandomFaults::default()
+            }));
+            (0..64)
+                .map(|_| book.pick(Target::Api, None, &Method::GET, "/", "r"))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(draw(7), draw(7));
+        assert_ne!(draw(7), draw(8));
+        let faults = draw(7).into_iter().flatten().count();
+        assert!(
+            (16..=48).contains(&faults),
+            "{faults} faults for 64 draws at 50%"
+        );
+    }
+}

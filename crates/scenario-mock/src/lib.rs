@@ -1,0 +1,188 @@
+//! A faithful, stateful, in-process fake of the [Scenario API] (generative assets
+//! for games) and of the S3-style storage its uploads go to, for tests, examples and
+//! your own test suites.
+//!
+//! [`MockServer`] runs two HTTP/1.1 listeners on 127.0.0.1 on the current tokio
+//! runtime:
+//!
+//! - the **API** at [`MockServer::base_url`] (`http://127.0.0.1:PORT/v1`): HTTP Basic
+//!   auth on every route, JSON error bodies shaped like `scenario_api::types::ApiError`
+//!   and an `x-request-id` header on every response.
+//!   - `GET /v1/assets`: seeded, deterministic assets (100 by default) with full
+//!     metadata and properties, the filters that can be honoured in memory, sorting
+//!     and complete, stable keyset pagination (`pageSize`, `paginationToken` →
+//!     `nextPaginationToken`);
+//!   - `POST /v1/uploads`: multipart uploads (with a presigned URL per part) and
+//!     url / Hugging Face / Civitai imports;
+//!   - `GET /v1/uploads/{id}`: the upload's state, with freshly signed part URLs
+//!     while a multipart upload is pending (how clients refresh expired URLs);
+//!   - `POST /v1/uploads/{id}/action` `{"action": "complete"}`: checks the parts,
+//!     goes `validating`, then `complete` (creating the asset) or `failed` with an
+//!     `errorMessage`.
+//! - the **storage** at [`MockServer::storage_url`], standing in for S3 presigned
+//!   URLs: `PUT /parts/{uploadId}/{n}?expires=..&signature=..` only. It refuses an
+//!   `Authorization` header, a missing `Content-Length`, a bad signature or an
+//!   expired URL, streams the body through SHA-256 and answers the part's digest as
+//!   its `ETag`; a later PUT of the same part replaces it.
+//!
+//! Every response body is one of the `scenario_api::types` (the raw client generated
+//! from `openapi/scenario.yaml`), so what the fake serves always matches the document.
+//!
+//! # Example
+//!
+//! ```
+//! use scenario_api::types::{AssetListResponse, UploadCreateResponse, UploadStatus};
+//! use scenario_mock::{Fault, FaultRule, MockServer, Route};
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let server = MockServer::builder()
+//!     .assets(20)
+//!     .min_part_size(1) // S3 wants 5 MiB parts; tests can use tiny ones
+//!     .validation_delay(std::time::Duration::from_millis(10))
+//!     .start()
+//!     .await?;
+//! let http = reqwest::Client::new();
+//! let auth = |request: reqwest::RequestBuilder| {
+//!     request.basic_auth(server.api_key(), Some(server.api_secret()))
+//! };
+//!
+//! // List assets; the first attempt meets an injected 503.
+//! server.inject(FaultRule::new(Route::ListAssets, Fault::Status(503)));
+//! let url = format!("{}/assets?pageSize=5", server.base_url());
+//! assert_eq!(auth(http.get(&url)).send().await?.status(), 503);
+//! let page: AssetListResponse = auth(http.get(&url)).send().await?.json().await?;
+//! assert_eq!(page.assets.len(), 5);
+//!
+//! // Upload a file in two parts.
+//! let body = serde_json::json!({
+//!     "fileName": "hero.png", "contentType": "image/png",
+//!     "fileSize": 6, "kind": "image", "parts": 2,
+//! });
+//! let created: UploadCreateResponse = auth(http.post(format!("{}/uploads", server.base_url())))
+//!     .json(&body)
+//!     .send()
+//!     .await?
+//!     .json()
+//!     .await?;
+//! let upload = created.upload;
+//! for (part, bytes) in upload.parts.iter().zip([&b"abc"[..], &b"def"[..]]) {
+//!     // Part URLs are presigned: no Authorization header.
+//!     let response = http.put(&part.url).body(bytes.to_vec()).send().await?;
+//!     assert!(response.status().is_success());
+//! }
+//! let action = format!("{}/uploads/{}/action", server.base_url(), upload.id);
+//! auth(http.post(action))
+//!     .json(&serde_json::json!({"action": "complete"}))
+//!     .send()
+//!     .await?
+//!     .error_for_status()?;
+//!
+//! // What the server received, and what became of it.
+//! let receipt = server.upload_receipt(&upload.id).expect("known upload");
+//! assert_eq!(receipt.bytes(), Some(&b"abcdef"[..]));
+//! tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+//! let done = server.upload(&upload.id).expect("known upload");
+//! assert_eq!(done.status, UploadStatus::Complete);
+//! assert!(server.asset(&done.entity_id.expect("an asset")).is_some());
+//! assert_eq!(server.asset_count(), 21);
+//! server.shutdown().await;
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! # Faults
+//!
+//! [`MockServer::inject`] scripts faults for the next N requests of a [`Route`]:
+//! an error status, a 429 with `Retry-After` and `retry-after-ms`, a dropped
+//! connection, a delay, or a truncated body (see [`Fault`]).
+//! [`MockServerBuilder::random_faults`] injects seeded random faults on the API and
+//! on part PUTs, separately; the same seed and request sequence give the same
+//! faults. Every injected fault is listed by [`MockServer::faults_injected`].
+//!
+//! # Inspection
+//!
+//! [`MockServer::upload_receipt`] tells what the storage received for an upload
+//! (each part's size and SHA-256, and the whole file's bytes and digest when its
+//! size is within [`MockServerBuilder::retain_limit`]; bigger uploads keep only
+//! digests, so a 1 GiB upload never sits in memory). [`MockServer::requests`],
+//! [`MockServer::request_count`], [`MockServer::uploads`] and [`MockServer::asset`]
+//! show the rest. [`MockServer::advance_clock`] moves the server's clock so part
+//! URLs expire without waiting.
+//!
+//! # The binary
+//!
+//! `cargo run -p scenario-mock -- --port 4010 --assets 1000` serves until Ctrl-C
+//! and first prints `SCENARIO_BASE_URL=...`, `SCENARIO_SDK_API_KEY=...` and
+//! `SCENARIO_SDK_API_SECRET=...` lines (then `SCENARIO_MOCK_STORAGE_URL=...`), ready
+//! to `export` in another shell. [`run_until_ctrl_c`] is the same behaviour for
+//! other binaries.
+//!
+//! # Where the fake differs from the live service
+//!
+//! Known differences, so a test that passes here is not taken for more than it is:
+//!
+//! - **One account.** Only the configured key and secret are accepted, there is a
+//!   single project and user (every upload has the same `authorId`), and there is no
+//!   public access token; `projectId` is ignored.
+//! - **Synthetic assets.** The seeded assets are generated, not real: asset URLs
+//!   point at `cdn.scenario-mock.invalid` and cannot be fetched; assets never change
+//!   after they are created and none are deleted (`deleted=true` lists nothing).
+//!   Float fields are written as JSON floats (`1024.0`).
+//! - **Listing.** `originalAssets`, `projectId` and `types` are ignored; `tags`
+//!   filters every asset (the service applies it to public assets of all teams),
+//!   and `privacy=public` lists only this project's public assets. Date filters need
+//!   an explicit `sortBy` of the matching date, as documented; dates are parsed as
+//!   UTC (`Z` or no zone, or a bare date), never with an offset. Empty parameter
+//!   values count as absent. The pagination token is the fake's own (the sort key
+//!   of the last asset of the page); a token sent with another `sortBy` or
+//!   `sortDirection` than the one it came from is refused with 400.
+//! - **Uploads.** Nothing looks inside the bytes: validation only checks the
+//!   parts (all present, every part but the last at least the minimum size, the
+//!   total equal to `fileSize`) and takes a fixed delay; `validating` goes straight
+//!   to `complete`, never through `validated`. Imports download nothing: a url
+//!   import of an asset kind creates an asset of size 0 whose MIME type is guessed
+//!   from the file name, and Hugging Face / Civitai imports only check the shape of
+//!   the name or URL. Models, avatars and text uploads get an entity id
+//!   `model_...` and create nothing listable. `jobId` and `config` are never set.
+//!   `assetOptions` is ignored for kinds that produce no asset. Completing an import
+//!   answers 400. The kind `text` (newer than the document) is accepted. Error
+//!   messages are the fake's wording.
+//! - **Storage.** Part URLs carry the fake's own `expires` and `signature`
+//!   parameters, not AWS SigV4; `ETag` is the part's SHA-256 (S3 uses MD5) and no
+//!   checksum headers are verified. A part URL is accepted until it expires and only
+//!   while its upload is pending. The storage answers an injected
+//!   `Fault::RateLimited` with 429 where S3 throttles with 503 `SlowDown`. Bodies of
+//!   rejected requests are read to the end before the answer.
+//! - **Transport.** Plain HTTP/1.1 on 127.0.0.1 only (no TLS, no HTTP/2); the fake
+//!   never throttles or fails by itself (only injected faults do), sends no
+//!   `x-should-retry` header and ignores `api-version`. Unknown routes (and known
+//!   paths with another method) answer 404 in the service's (NestJS) style, before
+//!   any credentials check.
+//! - **Time.** Upload transitions happen when the server is next asked about
+//!   uploads or assets after the delay (no timer task), on tokio's clock, so a test
+//!   with a paused clock sees them once it advances time.
+//!
+//! [Scenario API]: https://api.cloud.scenario.com/v1
+
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+mod api;
+mod assets;
+mod clock;
+mod conn;
+mod faults;
+mod ids;
+mod inspect;
+mod responses;
+mod seed;
+mod server;
+mod storage;
+mod uploads;
+
+pub use faults::{Fault, FaultOrigin, FaultRule, InjectedFault, RandomFaults, Route};
+pub use inspect::{PartReceipt, REQUEST_LOG_LIMIT, RecordedRequest, Target, UploadReceipt};
+pub use server::{
+    DEFAULT_API_KEY, DEFAULT_API_SECRET, MockServer, MockServerBuilder, run_until_ctrl_c,
+};

@@ -1,0 +1,467 @@
+//! The server: its builder, its handle, and the state its two listeners share.
+
+use std::net::{Ipv4Addr, SocketAddr};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
+use std::time::Duration;
+
+use axum::http::Method;
+use fastrand::Rng;
+use scenario_api::types::{Asset, Upload};
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+use crate::assets::{AssetStore, Identity};
+use crate::clock::Clock;
+use crate::conn::{ConnHandle, KillableListener};
+use crate::faults::{Fault, FaultBook, FaultRule, InjectedFault, RandomFaults, Route};
+use crate::inspect::{RecordedRequest, RequestLog, Target, UploadReceipt};
+use crate::uploads::{self, UploadStore};
+use crate::{api, storage};
+
+/// The default API key.
+pub const DEFAULT_API_KEY: &str = "mock-api-key";
+/// The default API secret.
+pub const DEFAULT_API_SECRET: &str = "mock-api-secret";
+
+/// Locks a mutex, ignoring poisoning (no handler panics while holding a lock, and
+/// the state stays consistent between statements).
+pub(crate) fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+pub(crate) fn read<T>(lock: &RwLock<T>) -> RwLockReadGuard<'_, T> {
+    lock.read().unwrap_or_else(PoisonError::into_inner)
+}
+
+pub(crate) fn write<T>(lock: &RwLock<T>) -> RwLockWriteGuard<'_, T> {
+    lock.write().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// The settings a server runs with.
+#[derive(Clone, Debug)]
+pub(crate) struct Config {
+    pub(crate) api_key: String,
+    pub(crate) api_secret: String,
+    pub(crate) min_part_size: u64,
+    pub(crate) validation_delay: Duration,
+    pub(crate) part_url_ttl: Duration,
+    pub(crate) retain_limit: u64,
+    pub(crate) body_idle_timeout: Duration,
+}
+
+/// Everything the handlers share. Lock order: `uploads` before `assets`.
+pub(crate) struct State {
+    pub(crate) config: Config,
+    pub(crate) base_url: String,
+    pub(crate) storage_url: String,
+    pub(crate) identity: Identity,
+    pub(crate) clock: Clock,
+    pub(crate) assets: RwLock<AssetStore>,
+    pub(crate) uploads: Mutex<UploadStore>,
+    pub(crate) signing_key: String,
+    faults: Mutex<FaultBook>,
+    log: Mutex<RequestLog>,
+    request_seq: AtomicU64,
+    ids: Mutex<Rng>,
+}
+
+impl State {
+    /// `req_<n>`, unique across both listeners.
+    pub(crate) fn next_request_id(&self) -> String {
+        format!(
+            "req_{}",
+            self.request_seq.fetch_add(1, Ordering::Relaxed) + 1
+        )
+    }
+
+    /// A new id with the service's shape (`asset_...`, `upload_...`).
+    pub(crate) fn new_id(&self, prefix: &str) -> String {
+        crate::ids::prefixed(&mut lock(&self.ids), prefix)
+    }
+
+    pub(crate) fn pick_fault(
+        &self,
+        target: Target,
+        route: Option<Route>,
+        method: &Method,
+        path: &str,
+        request_id: &str,
+    ) -> Option<Fault> {
+        lock(&self.faults).pick(target, route, method, path, request_id)
+    }
+
+    pub(crate) fn record(&self, request: RecordedRequest) {
+        lock(&self.log).record(request);
+    }
+}
+
+/// Configures a [`MockServer`] before starting it.
+#[derive(Clone, Debug)]
+#[must_use]
+pub struct MockServerBuilder {
+    api_key: String,
+    api_secret: String,
+    assets: usize,
+    seed: u64,
+    api_port: u16,
+    storage_port: u16,
+    min_part_size: u64,
+    validation_delay: Duration,
+    part_url_ttl: Duration,
+    retain_limit: u64,
+    body_idle_timeout: Duration,
+    random_faults: Option<RandomFaults>,
+}
+
+impl Default for MockServerBuilder {
+    fn default() -> Self {
+        Self {
+            api_key: DEFAULT_API_KEY.to_owned(),
+            api_secret: DEFAULT_API_SECRET.to_owned(),
+            assets: 100,
+            seed: 0,
+            api_port: 0,
+            storage_port: 0,
+            min_part_size: 5 * 1024 * 1024,
+            validation_delay: Duration::from_millis(200),
+            part_url_ttl: Duration::from_secs(15 * 60),
+            retain_limit: 64 * 1024 * 1024,
+            body_idle_timeout: Duration::from_secs(20),
+            random_faults: None,
+        }
+    }
+}
+
+impl MockServerBuilder {
+    /// How many assets to seed (default 100).
+    pub fn assets(mut self, n: usize) -> Self {
+        self.assets = n;
+        self
+    }
+
+    /// The seed of the seeded assets and of the ids the server makes (default 0).
+    /// The same seed gives the same assets.
+    pub fn seed(mut self, seed: u64) -> Self {
+        self.seed = seed;
+        self
+    }
+
+    /// The API key and secret accepted by HTTP Basic auth
+    /// (default `mock-api-key` / `mock-api-secret`).
+    pub fn credentials(mut self, key: impl Into<String>, secret: impl Into<String>) -> Self {
+        self.api_key = key.into();
+        self.api_secret = secret.into();
+        self
+    }
+
+    /// The API listener's port on 127.0.0.1 (default 0: any free port).
+    pub fn api_port(mut self, port: u16) -> Self {
+        self.api_port = port;
+        self
+    }
+
+    /// The storage listener's port on 127.0.0.1 (default 0: any free port).
+    pub fn storage_port(mut self, port: u16) -> Self {
+        self.storage_port = port;
+        self
+    }
+
+    /// The size every part but the last must reach for a multipart upload to
+    /// validate (default 5 MiB, as on S3). Tests use small values.
+    pub fn min_part_size(mut self, bytes: u64) -> Self {
+        self.min_part_size = bytes;
+        self
+    }
+
+    /// How long an upload stays `validating` (or an import `pending`) before it
+    /// ends (default 200 ms).
+    pub fn validation_delay(mut self, d: Duration) -> Self {
+        self.validation_delay = d;
+        self
+    }
+
+    /// How long part URLs stay valid (default 15 minutes). URLs carry their expiry
+    /// in whole seconds.
+    pub fn part_url_ttl(mut self, d: Duration) -> Self {
+        self.part_url_ttl = d;
+        self
+    }
+
+    /// Uploads whose `fileSize` is at most this many bytes keep their bytes for
+    /// [`UploadReceipt::bytes`] (default 64 MiB); larger ones keep only per-part
+    /// sizes and digests.
+    pub fn retain_limit(mut self, bytes: u64) -> Self {
+        self.retain_limit = bytes;
+        self
+    }
+
+    /// How long the storage waits for the next bytes of a part before answering
+    /// 400 `RequestTimeout` (default 20 s, as on S3).
+    pub fn body_idle_timeout(mut self, d: Duration) -> Self {
+        self.body_idle_timeout = d;
+        self
+    }
+
+    /// Injects seeded random faults (see [`RandomFaults`]).
+    pub fn random_faults(mut self, faults: RandomFaults) -> Self {
+        self.random_faults = Some(faults);
+        self
+    }
+
+    /// Binds both listeners on 127.0.0.1, seeds the assets and starts serving on
+    /// the current tokio runtime.
+    pub async fn start(self) -> std::io::Result<MockServer> {
+        let api_listener = TcpListener::bind((Ipv4Addr::LOCALHOST, self.api_port)).await?;
+        let storage_listener = TcpListener::bind((Ipv4Addr::LOCALHOST, self.storage_port)).await?;
+        let api_addr: SocketAddr = api_listener.local_addr()?;
+        let storage_addr: SocketAddr = storage_listener.local_addr()?;
+
+        let (identity, seeded) = crate::seed::seed(self.seed, self.assets);
+        let state = Arc::new(State {
+            config: Config {
+                api_key: self.api_key,
+                api_secret: self.api_secret,
+                min_part_size: self.min_part_size,
+                validation_delay: self.validation_delay,
+                part_url_ttl: self.part_url_ttl,
+                retain_limit: self.retain_limit,
+                body_idle_timeout: self.body_idle_timeout,
+            },
+            base_url: format!("http://{api_addr}/v1"),
+            storage_url: format!("http://{storage_addr}"),
+            identity,
+            clock: Clock::default(),
+            assets: RwLock::new(AssetStore::from_assets(seeded)),
+            uploads: Mutex::new(UploadStore::default()),
+            signing_key: crate::ids::hex(&mut Rng::new(), 64),
+            faults: Mutex::new(FaultBook::new(self.random_faults)),
+            log: Mutex::new(RequestLog::default()),
+            request_seq: AtomicU64::new(0),
+            ids: Mutex::new(Rng::with_seed(self.seed ^ 0x0001_D50F_5CE4_A410)),
+        });
+
+        let (shutdown, signal) = watch::channel(false);
+        let api_service =
+            api::router(state.clone()).into_make_service_with_connect_info::<ConnHandle>();
+        let storage_service =
+            storage::router(state.clone()).into_make_service_with_connect_info::<ConnHandle>();
+        let api_task = tokio::spawn({
+            let signal = signal.clone();
+            async move {
+                let served = axum::serve(KillableListener::new(api_listener), api_service)
+                    .with_graceful_shutdown(stopped(signal))
+                    .await;
+                if let Err(error) = served {
+                    tracing::warn!(%error, "the API listener stopped");
+                }
+            }
+        });
+        let storage_task = tokio::spawn(async move {
+            let served = axum::serve(KillableListener::new(storage_listener), storage_service)
+                .with_graceful_shutdown(stopped(signal))
+                .await;
+            if let Err(error) = served {
+                tracing::warn!(%error, "the storage listener stopped");
+            }
+        });
+        tracing::debug!(%api_addr, %storage_addr, "scenario-mock started");
+        Ok(MockServer {
+            inner: Arc::new(Inner {
+                state,
+                shutdown,
+                tasks: Mutex::new(vec![api_task, storage_task]),
+            }),
+        })
+    }
+}
+
+/// Resolves when the shutdown flag is raised or its sender is gone.
+async fn stopped(mut signal: watch::Receiver<bool>) {
+    let _ = signal.wait_for(|stop| *stop).await;
+}
+
+/// A running fake of the Scenario API and of its upload storage.
+///
+/// Cloning gives another handle on the same server. The server stops when
+/// [`MockServer::shutdown`] is awaited or when the last handle is dropped (then it
+/// stops accepting connections and finishes the requests in flight in the
+/// background).
+#[derive(Clone)]
+pub struct MockServer {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    state: Arc<State>,
+    shutdown: watch::Sender<bool>,
+    tasks: Mutex<Vec<JoinHandle<()>>>,
+}
+
+impl Drop for Inner {
+    fn drop(&mut self) {
+        self.shutdown.send_replace(true);
+    }
+}
+
+impl std::fmt::Debug for MockServer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MockServer")
+            .field("base_url", &self.inner.state.base_url)
+            .field("storage_url", &self.inner.state.storage_url)
+            .finish_non_exhaustive()
+    }
+}
+
+impl MockServer {
+    /// Starts a server with the defaults (100 seeded assets, seed 0, random ports).
+    ///
+    /// # Panics
+    /// If it cannot bind two ports on 127.0.0.1; use [`MockServer::builder`] to
+    /// get the error instead.
+    pub async fn start() -> MockServer {
+        match Self::builder().start().await {
+            Ok(server) => server,
+            Err(error) => panic!("scenario-mock cannot listen on 127.0.0.1: {error}"),
+        }
+    }
+
+    /// A builder with the defaults.
+    pub fn builder() -> MockServerBuilder {
+        MockServerBuilder::default()
+    }
+
+    fn state(&self) -> &State {
+        &self.inner.state
+    }
+
+    /// The API's base URL, e.g. `http://127.0.0.1:4010/v1`.
+    pub fn base_url(&self) -> String {
+        self.state().base_url.clone()
+    }
+
+    /// The storage's URL, e.g. `http://127.0.0.1:4011` (part URLs point there).
+    pub fn storage_url(&self) -> String {
+        self.state().storage_url.clone()
+    }
+
+    /// The API key the server accepts.
+    pub fn api_key(&self) -> &str {
+        &self.state().config.api_key
+    }
+
+    /// The API secret the server accepts.
+    pub fn api_secret(&self) -> &str {
+        &self.state().config.api_secret
+    }
+
+    /// The lines a shell can `export` to point an SDK at this server:
+    /// `SCENARIO_BASE_URL=...`, `SCENARIO_SDK_API_KEY=...`, `SCENARIO_SDK_API_SECRET=...`.
+    pub fn env_lines(&self) -> String {
+        format!(
+            "SCENARIO_BASE_URL={}\nSCENARIO_SDK_API_KEY={}\nSCENARIO_SDK_API_SECRET={}\n",
+            self.base_url(),
+            self.api_key(),
+            self.api_secret()
+        )
+    }
+
+    /// Adds a scripted fault rule.
+    pub fn inject(&self, rule: FaultRule) {
+        lock(&self.state().faults).inject(rule);
+    }
+
+    /// Removes the scripted rules that have uses left (random faults go on).
+    pub fn clear_faults(&self) {
+        lock(&self.state().faults).clear();
+    }
+
+    /// The faults injected so far, in order.
+    pub fn faults_injected(&self) -> Vec<InjectedFault> {
+        lock(&self.state().faults).injected()
+    }
+
+    /// The requests answered so far (the last [`crate::REQUEST_LOG_LIMIT`]), in the
+    /// order they were answered.
+    pub fn requests(&self) -> Vec<RecordedRequest> {
+        lock(&self.state().log).all()
+    }
+
+    /// How many requests `route` covers so far, whatever their status.
+    pub fn request_count(&self, route: Route) -> usize {
+        lock(&self.state().log).count(route)
+    }
+
+    /// What an upload received, or `None` for an unknown id.
+    pub fn upload_receipt(&self, upload_id: &str) -> Option<UploadReceipt> {
+        uploads::advance(self.state());
+        uploads::receipt(self.state(), upload_id)
+    }
+
+    /// An upload as `GET /v1/uploads/{id}` would show it (without part URLs).
+    pub fn upload(&self, upload_id: &str) -> Option<Upload> {
+        uploads::advance(self.state());
+        lock(&self.state().uploads).snapshot(upload_id)
+    }
+
+    /// Every upload, oldest first, as `GET /v1/uploads/{id}` would show it (without
+    /// part URLs): e.g. to check that none was left `pending`.
+    pub fn uploads(&self) -> Vec<Upload> {
+        uploads::advance(self.state());
+        lock(&self.state().uploads).snapshots()
+    }
+
+    /// An asset by id.
+    pub fn asset(&self, asset_id: &str) -> Option<Asset> {
+        uploads::advance(self.state());
+        read(&self.state().assets).get(asset_id)
+    }
+
+    /// How many assets there are (seeded plus created by uploads).
+    pub fn asset_count(&self) -> usize {
+        uploads::advance(self.state());
+        read(&self.state().assets).len()
+    }
+
+    /// Moves the server's wall clock forward: part URLs signed before expire as
+    /// if that much time had passed, and new timestamps are that much later.
+    /// (Validation delays are not affected.)
+    pub fn advance_clock(&self, by: Duration) {
+        self.state().clock.advance(by);
+    }
+
+    /// Stops accepting connections and waits (up to 2 s) for the requests in
+    /// flight to finish.
+    pub async fn shutdown(self) {
+        self.inner.shutdown.send_replace(true);
+        let tasks = std::mem::take(&mut *lock(&self.inner.tasks));
+        for mut task in tasks {
+            if tokio::time::timeout(Duration::from_secs(2), &mut task)
+                .await
+                .is_err()
+            {
+                task.abort();
+            }
+        }
+    }
+}
+
+/// Starts a server, prints its `SCENARIO_BASE_URL`, `SCENARIO_SDK_API_KEY` and
+/// `SCENARIO_SDK_API_SECRET` lines on standard output (so a shell can `export`
+/// them), and serves until Ctrl-C. This is what the `scenario-mock` binary runs;
+/// a CLI can embed the same behaviour.
+pub async fn run_until_ctrl_c(builder: MockServerBuilder) -> std::io::Result<()> {
+    use std::io::Write as _;
+
+    let server = builder.start().await?;
+    {
+        let mut out = std::io::stdout().lock();
+        out.write_all(server.env_lines().as_bytes())?;
+        writeln!(out, "SCENARIO_MOCK_STORAGE_URL={}", server.storage_url())?;
+        out.flush()?;
+    }
+    tokio::signal::ctrl_c().await?;
+    server.shutdown().await;
+    Ok(())
+}

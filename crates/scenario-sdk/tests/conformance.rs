@@ -1,0 +1,269 @@
+//! Conformance checked by tools we did not write.
+//!
+//! - Prism (`@stoplight/prism-cli`) mocks `openapi/scenario.yaml` with `--errors`:
+//!   every request the SDK sends is validated against the document, and the SDK
+//!   must decode every answer Prism builds from the document's schemas.
+//! - schemathesis fuzzes scenario-mock with the document and checks status
+//!   codes, content types and response schemas.
+//!
+//! The tools are found through `PRISM_BIN` / `SCHEMATHESIS_BIN`, else under
+//! `.tools/` (where `.ci/run` installs them). Without them these tests print that
+//! they skipped and pass, unless `SCENARIO_CONFORMANCE=1`, where a missing tool
+//! is a failure.
+
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command};
+use std::time::{Duration, Instant};
+
+use futures::TryStreamExt;
+use scenario_sdk::Client;
+use scenario_sdk::types::{
+    AssetPrivacy, AssetSortBy, AssetType, SortDirection, UploadCreateRequest, UploadKind,
+};
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn spec() -> PathBuf {
+    root().join("openapi/scenario.yaml")
+}
+
+/// The tool's path, or `None` (after saying so) when it is not installed and
+/// conformance is not required.
+fn tool(env: &str, under_tools: &str) -> Option<PathBuf> {
+    let path = std::env::var_os(env)
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root().join(".tools").join(under_tools));
+    if path.is_file() {
+        return Some(path);
+    }
+    let required = std::env::var("SCENARIO_CONFORMANCE").is_ok_and(|v| v == "1");
+    assert!(
+        !required,
+        "SCENARIO_CONFORMANCE=1 but {} is missing (set {env} or install it under .tools/, see .ci/run)",
+        path.display()
+    );
+    eprintln!(
+        "skipped: {} not found (set {env} or run .ci/run to install it)",
+        path.display()
+    );
+    None
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port()
+}
+
+/// A child process that is killed when dropped.
+struct Guard(Child);
+
+impl Drop for Guard {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn wait_for_port(port: u16, child: &mut Child, within: Duration) {
+    let deadline = Instant::now() + within;
+    while TcpStream::connect(("127.0.0.1", port)).is_err() {
+        if let Ok(Some(status)) = child.try_wait() {
+            panic!("the server exited before listening: {status}");
+        }
+        assert!(
+            Instant::now() < deadline,
+            "nothing listened on port {port} within {within:?}"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn sdk_requests_conform_to_the_document_under_prism() {
+    let Some(prism) = tool("PRISM_BIN", "node_modules/.bin/prism") else {
+        return;
+    };
+    let port = free_port();
+    let log = tempfile::NamedTempFile::new().unwrap();
+    let child = Command::new(&prism)
+        .args([
+            "mock",
+            "--errors",
+            "-h",
+            "127.0.0.1",
+            "-p",
+            &port.to_string(),
+        ])
+        .arg(spec())
+        .stdout(log.reopen().unwrap())
+        .stderr(log.reopen().unwrap())
+        .spawn()
+        .expect("starting prism");
+    let mut prism = Guard(child);
+    wait_for_port(port, &mut prism.0, Duration::from_secs(60));
+
+    // Prism serves the document's paths at the root, without the servers' /v1.
+    let client = Client::builder()
+        .base_url(format!("http://127.0.0.1:{port}"))
+        .api_key("conformance-key")
+        .api_secret("conformance-secret")
+        .max_retries(0)
+        .build()
+        .unwrap();
+
+    let mut outcomes = Vec::new();
+
+    // listAssets with every query parameter set.
+    let mut listing = client
+        .assets()
+        .list()
+        .author_id("user_1")
+        .collection_id("col_1")
+        .created_after("2024-01-01T00:00:00.000Z")
+        .created_before("2025-01-01T00:00:00.000Z")
+        .deleted(false)
+        .inference_id("inf_1")
+        .model_id("model_1")
+        .original_assets(true)
+        .page_size(10)
+        .pagination_token("token_1")
+        .parent_asset_id("asset_parent")
+        .privacy(AssetPrivacy::Private)
+        .project_id("proj_1")
+        .root_asset_id("asset_root")
+        .sort_by(AssetSortBy::CreatedAt)
+        .sort_direction(SortDirection::Asc)
+        .tag("sci-fi")
+        .asset_type(AssetType::X3dTexture)
+        .updated_after("2024-01-01T00:00:00.000Z")
+        .updated_before("2025-01-01T00:00:00.000Z")
+        .prefetch(0)
+        .pages();
+    // Prism always answers with a next token: one page is the whole check.
+    let page = listing.try_next().await;
+    outcomes.push((
+        "listAssets",
+        page.map(|p| p.map_or(0, |p| p.assets.len()))
+            .map_err(|e| e.to_string()),
+    ));
+    drop(listing);
+
+    // createUpload, multipart body.
+    let multipart = client
+        .uploads()
+        .create(UploadCreateRequest {
+            file_name: Some("hero.png".into()),
+            content_type: Some("image/png".into()),
+            file_size: Some(12_345),
+            kind: Some(UploadKind::Image),
+            parts: Some(1),
+            ..UploadCreateRequest::default()
+        })
+        .await;
+    let upload_id = multipart.as_ref().map(|u| u.id.clone()).ok();
+    outcomes.push((
+        "createUpload (multipart)",
+        multipart.map(|_| 1).map_err(|e| e.to_string()),
+    ));
+
+    // createUpload, url import body.
+    let import = client
+        .uploads()
+        .create(UploadCreateRequest {
+            url: Some("https://example.com/hero.png".into()),
+            kind: Some(UploadKind::Image),
+            ..UploadCreateRequest::default()
+        })
+        .await;
+    outcomes.push((
+        "createUpload (url import)",
+        import.map(|_| 1).map_err(|e| e.to_string()),
+    ));
+
+    let id = upload_id.unwrap_or_else(|| "upload_1".into());
+    let got = client.uploads().get(&id).await;
+    outcomes.push(("getUpload", got.map(|_| 1).map_err(|e| e.to_string())));
+    let completed = client.uploads().complete(&id).await;
+    outcomes.push((
+        "triggerUploadAction",
+        completed.map(|_| 1).map_err(|e| e.to_string()),
+    ));
+
+    drop(prism);
+    let log = std::fs::read_to_string(log.path()).unwrap();
+    let violations: Vec<&str> = log
+        .lines()
+        .filter(|l| l.contains("Violation") || l.contains("[VALIDATOR] ✖"))
+        .collect();
+    let failures: Vec<String> = outcomes
+        .iter()
+        .filter_map(|(op, r)| r.as_ref().err().map(|e| format!("{op}: {e}")))
+        .collect();
+    assert!(
+        violations.is_empty() && failures.is_empty(),
+        "Prism found violations:\n{}\nfailed operations:\n{}\n--- prism log ---\n{log}",
+        violations.join("\n"),
+        failures.join("\n"),
+    );
+    assert_eq!(outcomes.len(), 5);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_mock_passes_schemathesis() {
+    let Some(schemathesis) = tool("SCHEMATHESIS_BIN", "venv/bin/schemathesis") else {
+        return;
+    };
+    let mock = scenario_mock::MockServer::builder()
+        .assets(50)
+        .start()
+        .await
+        .unwrap();
+    let base_url = mock.base_url();
+    let auth = format!("{}:{}", mock.api_key(), mock.api_secret());
+    let spec = spec();
+    let log = tempfile::NamedTempFile::new().unwrap();
+    let log_file = log.reopen().unwrap();
+    let log_err = log.reopen().unwrap();
+    // schemathesis keeps a cache directory in its working directory.
+    let workdir = tempfile::tempdir().unwrap();
+    let cwd = workdir.path().to_path_buf();
+    let status = tokio::task::spawn_blocking(move || {
+        let child = Command::new(schemathesis)
+            .current_dir(&cwd)
+            .args(["run", "--no-color"])
+            .arg(&spec)
+            .args(["--url", &base_url, "--auth", &auth])
+            .args([
+                "--checks",
+                "status_code_conformance,content_type_conformance,response_schema_conformance",
+            ])
+            .args(["--max-examples", "25", "--request-timeout", "10"])
+            .stdout(log_file)
+            .stderr(log_err)
+            .spawn()
+            .expect("starting schemathesis");
+        let mut guard = Guard(child);
+        let deadline = Instant::now() + Duration::from_secs(600);
+        loop {
+            if let Some(status) = guard.0.try_wait().unwrap() {
+                return status;
+            }
+            assert!(Instant::now() < deadline, "schemathesis ran over 600 s");
+            std::thread::sleep(Duration::from_millis(200));
+        }
+    })
+    .await
+    .unwrap();
+    mock.shutdown().await;
+    let report = std::fs::read_to_string(log.path()).unwrap();
+    eprintln!("{report}");
+    assert!(
+        status.success(),
+        "schemathesis found failures ({status}):\n{report}"
+    );
+}
