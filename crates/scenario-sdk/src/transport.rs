@@ -249,14 +249,10 @@ async fn read_bounded(mut response: Response, limit: u64) -> Result<Bytes, BodyE
 }
 
 fn rebuild(status: StatusCode, headers: HeaderMap, body: Bytes) -> Response {
-    let mut response = http_response(body);
+    let mut response = http::Response::new(body);
     *response.status_mut() = status;
     *response.headers_mut() = headers;
     Response::from(response)
-}
-
-fn http_response(body: Bytes) -> http::Response<Bytes> {
-    http::Response::new(body)
 }
 
 /// An error and its sources, as one line.

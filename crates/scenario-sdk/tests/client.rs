@@ -359,21 +359,7 @@ async fn requests_carry_basic_auth_and_a_user_agent() {
 
 #[tokio::test]
 async fn tracing_output_shows_requests_and_retries_but_never_credentials() {
-    use std::sync::{Arc, Mutex};
-
-    #[derive(Clone, Default)]
-    struct Capture(Arc<Mutex<Vec<u8>>>);
-    impl std::io::Write for Capture {
-        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-            self.0.lock().unwrap().extend_from_slice(buf);
-            Ok(buf.len())
-        }
-        fn flush(&mut self) -> std::io::Result<()> {
-            Ok(())
-        }
-    }
-
-    let capture = Capture::default();
+    let capture = support::LogCapture::default();
     let writer = capture.clone();
     let subscriber = tracing_subscriber::fmt()
         .with_max_level(tracing::Level::TRACE)
@@ -395,7 +381,7 @@ async fn tracing_output_shows_requests_and_retries_but_never_credentials() {
         .await
         .unwrap();
 
-    let logs = String::from_utf8(capture.0.lock().unwrap().clone()).unwrap();
+    let logs = capture.text();
     assert!(
         logs.contains("scenario_request") && logs.contains("list_assets"),
         "{logs}"

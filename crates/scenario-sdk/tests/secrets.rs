@@ -4,7 +4,7 @@
 //! panics; the storage never receives an `Authorization` header, whatever the
 //! retries and URL refreshes.
 
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::OnceLock;
 use std::time::Duration;
 
 use base64::Engine as _;
@@ -12,6 +12,8 @@ use futures::TryStreamExt;
 use scenario_mock::{Fault, FaultRule, MockServer, Route, Target};
 use scenario_sdk::types::UploadKind;
 use scenario_sdk::{Client, Error, RetryPolicy};
+
+mod support;
 
 const SECRET: &str = "s3cr3t-Do-Not-Leak-7f2a";
 
@@ -37,18 +39,7 @@ fn assert_clean(what: &str, text: &str) {
 
 /// Everything every test of this binary logs, at TRACE, from every thread and
 /// from the `log` crate (which reqwest uses) as well.
-#[derive(Clone, Default)]
-struct Capture(Arc<Mutex<Vec<u8>>>);
-
-impl std::io::Write for Capture {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
+type Capture = support::LogCapture;
 
 fn logs() -> Capture {
     static CAPTURE: OnceLock<Capture> = OnceLock::new();
@@ -70,7 +61,7 @@ fn logs() -> Capture {
 }
 
 fn assert_logs_clean() {
-    let logs = String::from_utf8_lossy(&logs().0.lock().unwrap()).into_owned();
+    let logs = logs().text();
     assert!(!logs.is_empty(), "tracing captured something");
     assert!(
         logs.contains("hyper") || logs.contains("reqwest"),
