@@ -2,6 +2,7 @@
 
 pub mod codegen;
 pub mod open_enums;
+pub mod operations;
 pub mod surface;
 
 use std::path::{Path, PathBuf};
@@ -19,3 +20,9 @@ pub const SPEC_PATH: &str = "openapi/scenario.yaml";
 
 /// The generated raw client, relative to the workspace root.
 pub const GENERATED_PATH: &str = "crates/scenario-api/src/generated.rs";
+
+/// The generated operation types (parameters, limits, listings), relative to the workspace root.
+pub const OPERATIONS_PATH: &str = "crates/scenario-api/src/operations.rs";
+
+/// The generated setters of the SDK's requests, relative to the workspace root.
+pub const SETTERS_PATH: &str = "crates/scenario-sdk/src/request_setters.rs";

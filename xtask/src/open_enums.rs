@@ -192,6 +192,8 @@ fn support_items(name: &Ident, values: &[(Ident, String)]) -> Vec<Item> {
     let expecting = format!("a string for {name}");
     let file: syn::File = syn::parse2(quote! {
         impl #name {
+            /// Every value the document lists, as the API spells them.
+            pub const VALUES: &'static [&'static str] = &[#(#wires),*];
             /// The value as the API spells it.
             pub fn as_str(&self) -> &str {
                 match self {

@@ -36,7 +36,38 @@
 #[rustfmt::skip]
 mod generated;
 
+mod operation;
 mod transport;
 
+/// One type per operation of the document: its parameters (with their limits as
+/// constants), its body and its output, as values to build, inspect and send.
+///
+/// Each type implements [`Operation`] (and [`Paginated`] for listings), so that
+/// one generic code path can send any of them; each `…Query` type is the
+/// operation's query string as a serde struct, which a server can parse too.
+///
+/// ```
+/// use scenario_api::{Operation, ops};
+///
+/// let listing = ops::ListAssets::new().page_size(100).sort_by("createdAt");
+/// assert_eq!(ops::ListAssets::PATH, "/assets");
+/// assert_eq!(
+///     listing.query().unwrap(),
+///     vec![("pageSize", "100".to_owned()), ("sortBy", "createdAt".to_owned())]
+/// );
+/// assert!(ops::ListAssets::new().page_size(0).query().is_err());
+/// assert_eq!(ops::ListAssetsQuery::PAGE_SIZE_MAX, 100);
+/// ```
+#[allow(
+    clippy::all,
+    clippy::pedantic,
+    unused_imports,
+    reason = "generated code"
+)]
+#[rustfmt::skip]
+#[path = "operations.rs"]
+pub mod ops;
+
 pub use generated::*;
+pub use operation::{Location, Operation, Paginated, Param, ParamError, ParamKind};
 pub use transport::{ResponseFuture, SendRequest, Transport};

@@ -1,0 +1,154 @@
+//! What every operation of the document is, as data: the traits and tables that
+//! `src/operations.rs` (generated) implements once per operation.
+//!
+//! The generated progenitor client (`Client`) sends requests itself; these traits
+//! let a wrapper (scenario-sdk) build, send, retry and decode any operation with
+//! one generic code path, and let a CLI or a fake read an operation's parameters
+//! (names, docs, types, limits, enum values) without copying them by hand.
+
+use std::fmt;
+
+use serde::de::DeserializeOwned;
+
+/// One operation of the document: how to turn it into an HTTP request, and what
+/// a successful response decodes to.
+pub trait Operation: Clone + fmt::Debug + Send + Sync + 'static {
+    /// The `operationId` in the document, e.g. `listAssets`.
+    const ID: &'static str;
+    /// The HTTP method, e.g. `GET`.
+    const METHOD: &'static str;
+    /// The path template relative to the base URL, e.g. `/uploads/{uploadId}`.
+    const PATH: &'static str;
+    /// Whether sending the request twice has the effect of sending it once: true
+    /// for GET, HEAD, PUT and DELETE, and for operations the document marks with
+    /// `x-idempotent: true` (a POST that only reads, say).
+    const IDEMPOTENT: bool;
+    /// Every path and query parameter, in the document's order.
+    const PARAMS: &'static [Param];
+    /// What a successful response body decodes to.
+    type Output: DeserializeOwned + Send + 'static;
+
+    /// The path with its parameters filled in, each percent-encoded as one segment.
+    fn path(&self) -> Result<String, ParamError>;
+    /// The query string as name/value pairs, after checking every limit.
+    fn query(&self) -> Result<Vec<(&'static str, String)>, ParamError>;
+    /// The JSON request body, when the operation has one.
+    fn body(&self) -> Option<serde_json::Result<Vec<u8>>>;
+}
+
+/// An operation that lists items page by page: it takes `paginationToken` and
+/// its response carries `nextPaginationToken` (absent or empty on the last page).
+pub trait Paginated: Operation {
+    /// One listed item.
+    type Item: Send + 'static;
+    /// The token the next request starts from (`None`: the first page).
+    fn pagination_token(&self) -> Option<&str>;
+    /// Sets the token the next request starts from.
+    fn set_pagination_token(&mut self, token: Option<String>);
+    /// The token of the page after `output`, if the server sent one.
+    fn next_token(output: &Self::Output) -> Option<&str>;
+    /// The items of one page, in the server's order.
+    fn into_items(output: Self::Output) -> Vec<Self::Item>;
+}
+
+/// A parameter of an operation, as the document describes it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Param {
+    /// The name on the wire, e.g. `pageSize`.
+    pub name: &'static str,
+    /// The name of the Rust field and setter, e.g. `page_size`.
+    pub field: &'static str,
+    /// Where the parameter goes.
+    pub location: Location,
+    /// Whether a request must carry it.
+    pub required: bool,
+    /// The document's description.
+    pub description: &'static str,
+    /// The type of its value, with its limits.
+    pub kind: ParamKind,
+}
+
+/// Where a parameter goes in the request.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Location {
+    /// A segment of the path.
+    Path,
+    /// A pair of the query string.
+    Query,
+}
+
+/// The type of a parameter's value.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ParamKind {
+    /// Any string.
+    String,
+    /// `true` or `false`.
+    Boolean,
+    /// A whole number within the bounds the document gives.
+    Integer {
+        /// The smallest value allowed.
+        min: Option<i64>,
+        /// The largest value allowed.
+        max: Option<i64>,
+    },
+    /// A number.
+    Number,
+    /// One of the documented values (the API may add more later).
+    Enum(&'static [&'static str]),
+}
+
+/// A parameter value the document does not allow.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ParamError {
+    /// The parameter's wire name.
+    pub name: &'static str,
+    /// What is wrong with the value.
+    pub message: String,
+}
+
+impl fmt::Display for ParamError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} {}", self.name, self.message)
+    }
+}
+
+impl std::error::Error for ParamError {}
+
+/// Checks an integer against the bounds the document gives (used by the
+/// generated `validate` methods).
+#[doc(hidden)]
+pub fn check_range(
+    name: &'static str,
+    value: i128,
+    min: Option<i64>,
+    max: Option<i64>,
+) -> Result<(), ParamError> {
+    let below = min.is_some_and(|min| value < i128::from(min));
+    let above = max.is_some_and(|max| value > i128::from(max));
+    if !(below || above) {
+        return Ok(());
+    }
+    let message = match (min, max) {
+        (Some(min), Some(max)) => format!("must be between {min} and {max}, got {value}"),
+        (Some(min), None) => format!("must be at least {min}, got {value}"),
+        (None, Some(max)) => format!("must be at most {max}, got {value}"),
+        (None, None) => format!("is out of range, got {value}"),
+    };
+    Err(ParamError { name, message })
+}
+
+/// Percent-encodes a path parameter as one segment, refusing an empty value
+/// (which would turn `/uploads/{id}` into `/uploads/`, another endpoint).
+#[doc(hidden)]
+pub fn path_segment(name: &'static str, value: &str) -> Result<String, ParamError> {
+    if value.trim().is_empty() {
+        return Err(ParamError {
+            name,
+            message: "is empty".into(),
+        });
+    }
+    Ok(progenitor_client::encode_path(value))
+}
