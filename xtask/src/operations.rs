@@ -83,11 +83,16 @@ pub fn render(spec: &OpenAPI) -> Result<Rendered> {
         ops.push(resolved);
     }
     let operations = ops.iter().map(operation_items);
+    let version = &spec.info.version;
     let setters = ops.iter().map(sdk_setters);
     Ok(Rendered {
         operations: quote! {
             use crate::operation::{Location, Operation, Paginated, Param, ParamError, ParamKind, check_range, path_segment};
             use crate::types;
+
+            /// The document's `info.version`, sent as the `api-version` header of every request.
+            pub const API_VERSION: &str = #version;
+
             #(#operations)*
         },
         setters: quote! {
@@ -168,7 +173,12 @@ fn resolve_ref<'a, T>(
             let name = reference
                 .strip_prefix(&format!("#/components/{kind}/"))
                 .with_context(|| format!("unsupported reference {reference:?}"))?;
-            match spec.components.as_ref().map(&pick).and_then(|m| m.get(name)) {
+            match spec
+                .components
+                .as_ref()
+                .map(&pick)
+                .and_then(|m| m.get(name))
+            {
                 Some(ReferenceOr::Item(item)) => Ok(item),
                 Some(ReferenceOr::Reference { .. }) => {
                     bail!("{reference:?} is a reference to a reference; point it at the definition")
@@ -286,9 +296,9 @@ fn json_schema_ref<'a>(
         .with_context(|| format!("the {what} is not application/json"))?;
     match &media.schema {
         Some(ReferenceOr::Reference { reference }) => schema_name(reference),
-        Some(ReferenceOr::Item(_)) => bail!(
-            "the {what} schema is inline; define it under components/schemas and $ref it"
-        ),
+        Some(ReferenceOr::Item(_)) => {
+            bail!("the {what} schema is inline; define it under components/schemas and $ref it")
+        }
         None => bail!("the {what} has no schema"),
     }
 }
@@ -323,7 +333,10 @@ fn output_type(spec: &OpenAPI, op: &Operation) -> Result<Ident> {
 /// A listing: `paginationToken` in the query, `nextPaginationToken` and exactly
 /// one array of `$ref` items in the response.
 fn pagination(spec: &OpenAPI, params: &[ParamSpec], output: &Ident) -> Result<Option<Pagination>> {
-    if !params.iter().any(|p| p.wire == "paginationToken" && !p.path) {
+    if !params
+        .iter()
+        .any(|p| p.wire == "paginationToken" && !p.path)
+    {
         return Ok(None);
     }
     let schema = component_schema(spec, &output.to_string())?;

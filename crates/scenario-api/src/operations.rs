@@ -6,6 +6,8 @@ use crate::operation::{
     path_segment,
 };
 use crate::types;
+/// The document's `info.version`, sent as the `api-version` header of every request.
+pub const API_VERSION: &str = "1.0.0";
 /// The query parameters of [`ListAssets`].
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 #[non_exhaustive]

@@ -147,7 +147,7 @@ async fn sdk_list(
         .pages();
     let mut count = 0;
     while let Some(page) = pages.try_next().await? {
-        count += page.assets.len();
+        count += page.items.len();
         if !sleep.is_zero() {
             // tokio's timer rounds up to whole milliseconds, which would make the
             // work longer than the fetch it is meant to equal; a thread sleep is

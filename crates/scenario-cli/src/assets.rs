@@ -3,6 +3,7 @@
 use std::io::Write;
 
 use futures::StreamExt;
+use scenario_sdk::ops::{self, ListAssetsQuery};
 use scenario_sdk::types::{Asset, AssetSortBy};
 use scenario_sdk::{Client, ListAssets};
 
@@ -11,13 +12,11 @@ use crate::client::connect;
 use crate::error::Failure;
 use crate::output::{AssetTable, json_line};
 
-/// The largest page the API serves.
-const MAX_PAGE_SIZE: u32 = 100;
-
 /// Lists assets page by page, printing each page as it arrives.
 pub async fn list(global: &GlobalArgs, args: ListArgs) -> Result<(), Failure> {
+    let query = query(&args)?;
     let client = connect(global)?;
-    let listing = listing(&client, &args);
+    let listing = listing(&client, query, args.limit);
     let mut pages = std::pin::pin!(listing.pages());
     let mut table = AssetTable::new();
     let mut printed: u64 = 0;
@@ -34,7 +33,7 @@ pub async fn list(global: &GlobalArgs, args: ListArgs) -> Result<(), Failure> {
             Some(limit) => usize::try_from(limit - printed).unwrap_or(usize::MAX),
             None => usize::MAX,
         };
-        let assets = &page.assets[..page.assets.len().min(wanted)];
+        let assets = &page.items[..page.items.len().min(wanted)];
         if let Err(error) = write_page(&mut table, assets, args.json) {
             return Failure::output(error).map_or(Ok(()), Err);
         }
@@ -50,81 +49,49 @@ pub async fn list(global: &GlobalArgs, args: ListArgs) -> Result<(), Failure> {
     Ok(())
 }
 
-/// The SDK listing for the flags.
-///
-/// Without `--page-size`, a `--limit` of at most 100 becomes the page size, so
-/// that one request is enough; no page is fetched ahead when the limit fits in
-/// the first one. The date filters need the listing sorted by the same date:
-/// they imply `--sort-by` when it is not given.
-fn listing(client: &Client, args: &ListArgs) -> ListAssets {
-    let mut list = client.assets().list();
-    let page_size = args.page_size.or_else(|| {
-        args.limit
-            .map(|limit| u32::try_from(limit).unwrap_or(u32::MAX).min(MAX_PAGE_SIZE))
-    });
-    if let Some(size) = page_size {
-        list = list.page_size(size);
-        if args.limit.is_some_and(|limit| limit <= u64::from(size)) {
-            list = list.prefetch(0);
+/// The query of the flags, with what the CLI adds: the date filters need the
+/// listing sorted by the same date, so they imply `--sort-by` when it is not
+/// given, and creation and update dates cannot be mixed.
+fn query(args: &ListArgs) -> Result<ListAssetsQuery, Failure> {
+    let mut query: ListAssetsQuery = args.query.query().map_err(Failure::usage)?;
+    let created = query.created_after.is_some() || query.created_before.is_some();
+    let updated = query.updated_after.is_some() || query.updated_before.is_some();
+    if created && updated {
+        return Err(Failure::usage(
+            "the creation date filters (--created-after, --created-before) cannot be used with \
+             the update date filters (--updated-after, --updated-before): the listing is sorted \
+             by one date or the other",
+        ));
+    }
+    if query.sort_by.is_none() {
+        if created {
+            query.sort_by = Some(AssetSortBy::CreatedAt);
+        } else if updated {
+            query.sort_by = Some(AssetSortBy::UpdatedAt);
         }
     }
-    // Each flag has the name of the SDK's setter.
-    macro_rules! strings {
-        ($($field:ident),* $(,)?) => {$(
-            if let Some(value) = &args.$field {
-                list = list.$field(value.clone());
-            }
-        )*};
-    }
-    strings!(
-        author_id,
-        collection_id,
-        created_after,
-        created_before,
-        inference_id,
-        model_id,
-        parent_asset_id,
-        project_id,
-        root_asset_id,
-        updated_after,
-        updated_before,
-    );
-    if args.deleted {
-        list = list.deleted(true);
-    }
-    if args.original_assets {
-        list = list.original_assets(true);
-    }
-    if let Some(privacy) = &args.privacy {
-        list = list.privacy(privacy.clone());
-    }
-    if let Some(sort_by) = sort_by(args) {
-        list = list.sort_by(sort_by);
-    }
-    if let Some(direction) = &args.sort_direction {
-        list = list.sort_direction(direction.clone());
-    }
-    for tag in &args.tags {
-        list = list.tag(tag);
-    }
-    if let Some(asset_type) = &args.asset_type {
-        list = list.asset_type(asset_type.clone());
-    }
-    list
+    Ok(query)
 }
 
-/// `--sort-by`, or the date the date filters need.
-fn sort_by(args: &ListArgs) -> Option<AssetSortBy> {
-    if args.sort_by.is_some() {
-        return args.sort_by.clone();
+/// The SDK listing for the query.
+///
+/// Without `--page-size`, a `--limit` that fits in a page becomes the page
+/// size, so that one request is enough; no page is fetched ahead when the
+/// limit fits in the first one.
+fn listing(client: &Client, mut query: ListAssetsQuery, limit: Option<u64>) -> ListAssets {
+    if query.page_size.is_none() {
+        query.page_size = limit.map(|limit| {
+            u32::try_from(limit)
+                .unwrap_or(u32::MAX)
+                .min(ListAssetsQuery::PAGE_SIZE_MAX)
+        });
     }
-    if args.created_after.is_some() || args.created_before.is_some() {
-        return Some(AssetSortBy::CreatedAt);
-    }
-    if args.updated_after.is_some() || args.updated_before.is_some() {
-        return Some(AssetSortBy::UpdatedAt);
-    }
-    None
+    let fits =
+        matches!((query.page_size, limit), (Some(size), Some(limit)) if limit <= u64::from(size));
+    let mut operation = ops::ListAssets::new();
+    operation.query = query;
+    let listing = client.request(operation);
+    if fits { listing.prefetch(0) } else { listing }
 }
 
 /// Writes one page to stdout and flushes it, so that a reader sees it at once.

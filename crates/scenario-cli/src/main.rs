@@ -32,6 +32,7 @@ mod client;
 mod error;
 mod mock;
 mod output;
+mod params;
 mod progress;
 mod uploads;
 

@@ -19,8 +19,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut pages = listing.pages();
     let mut total = 0;
     while let Some(page) = pages.try_next().await? {
-        total += page.assets.len();
-        for asset in &page.assets {
+        total += page.items.len();
+        for asset in &page.items {
             println!(
                 "{}\t{}\t{}\t{}",
                 asset.id, asset.kind, asset.privacy, asset.mime_type
@@ -28,7 +28,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         }
         eprintln!(
             "-- page of {} (request {})",
-            page.assets.len(),
+            page.items.len(),
             page.request_id.as_deref().unwrap_or("?")
         );
     }

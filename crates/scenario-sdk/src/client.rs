@@ -9,8 +9,9 @@ use reqwest::header::HeaderValue;
 
 use crate::assets::Assets;
 use crate::error::{Error, Result};
+use crate::request::Request;
 use crate::retry::RetryPolicy;
-use crate::transport::{ApiHeaders, Call, CallOptions};
+use crate::transport::{ApiHeaders, CallOptions, RawSender};
 use crate::uploads::Uploads;
 
 /// The environment variable holding the API key.
@@ -114,13 +115,61 @@ impl Client {
         self.options.retry
     }
 
-    pub(crate) fn call(&self) -> Call {
-        Call::new(
+    /// Any operation of the document, sent through this client's credentials,
+    /// retries, timeouts and tracing; failures are the SDK's [`Error`].
+    ///
+    /// Every operation has a type in [`crate::ops`], so an operation is callable
+    /// as soon as it is in the document, before any helper wraps it.
+    ///
+    /// ```no_run
+    /// # async fn run(client: scenario_sdk::Client) -> scenario_sdk::Result<()> {
+    /// use scenario_sdk::ops;
+    ///
+    /// let page = client.request(ops::ListAssets::new().page_size(10)).await?;
+    /// println!("{} assets", page.assets.len());
+    /// # Ok(()) }
+    /// ```
+    pub fn request<Op: scenario_api::Operation>(&self, operation: Op) -> Request<Op> {
+        Request::new(self.clone(), operation)
+    }
+
+    /// progenitor's generated client (`scenario_api::Client`), wired to this
+    /// client's credentials, timeouts, retries and tracing. Prefer
+    /// [`Client::request`]; this is for code written against the raw client.
+    /// Convert its errors with `scenario_sdk::Error::from`.
+    ///
+    /// ```no_run
+    /// # async fn run(client: scenario_sdk::Client) -> scenario_sdk::Result<()> {
+    /// let upload = client
+    ///     .raw()
+    ///     .get_upload()
+    ///     .upload_id("upload_abc")
+    ///     .send()
+    ///     .await
+    ///     .map_err(scenario_sdk::Error::from)?
+    ///     .into_inner()
+    ///     .upload;
+    /// # Ok(()) }
+    /// ```
+    pub fn raw(&self) -> scenario_api::Client {
+        let sender = RawSender {
+            headers: self.shared.headers.clone(),
+            options: self.options,
+        };
+        scenario_api::Client::new_with_client(
             &self.shared.base_url,
-            &self.shared.http,
-            self.shared.headers.clone(),
-            self.options,
+            self.shared.http.clone(),
+            scenario_api::Transport::new(Arc::new(sender)),
         )
+    }
+
+    pub(crate) fn options(&self) -> CallOptions {
+        self.options
+    }
+
+    /// Adds the credentials and user agent to an API request.
+    pub(crate) fn decorate(&self, request: reqwest::RequestBuilder) -> reqwest::RequestBuilder {
+        self.shared.headers.apply(request)
     }
 
     /// The HTTP client, for requests outside the API (presigned storage URLs).

@@ -216,3 +216,60 @@ impl Error {
         }
     }
 }
+
+/// The raw client's errors (see [`Client::raw`](crate::Client::raw)), as the SDK's.
+impl From<progenitor_client::Error<scenario_api::types::ApiError>> for Error {
+    fn from(err: progenitor_client::Error<scenario_api::types::ApiError>) -> Self {
+        use progenitor_client::Error as Raw;
+        match err {
+            Raw::ErrorResponse(value) => {
+                let status = value.status();
+                let request_id = value
+                    .headers()
+                    .get(crate::request::REQUEST_ID)
+                    .and_then(|v| v.to_str().ok())
+                    .map(str::to_owned);
+                let body = value.into_inner();
+                let message = body
+                    .message
+                    .clone()
+                    .or_else(|| body.reason.clone())
+                    .or_else(|| body.error.clone())
+                    .unwrap_or_default();
+                Error::Api {
+                    status,
+                    message,
+                    request_id,
+                    body: Some(Box::new(body)),
+                }
+            }
+            // The raw sender turns every error status into an error response, so a
+            // payload that does not decode came with a success status.
+            Raw::InvalidResponsePayload(_, err) => Error::Decode {
+                status: StatusCode::OK,
+                request_id: None,
+                message: err.to_string(),
+            },
+            Raw::UnexpectedResponse(response) => {
+                let status = response.status();
+                Error::Api {
+                    status,
+                    message: format!("unexpected status {status}"),
+                    request_id: None,
+                    body: None,
+                }
+            }
+            Raw::CommunicationError(err)
+            | Raw::ResponseBodyError(err)
+            | Raw::InvalidUpgrade(err) => Error::Connection {
+                url: err.url().map(crate::request::redact).unwrap_or_default(),
+                message: crate::attempt::error_chain(&err.without_url()),
+            },
+            Raw::InvalidRequest(message) => Error::InvalidInput(message),
+            Raw::Custom(message) => Error::Connection {
+                url: String::new(),
+                message,
+            },
+        }
+    }
+}

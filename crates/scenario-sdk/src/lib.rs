@@ -32,17 +32,32 @@
 #![warn(missing_docs)]
 
 mod assets;
+mod attempt;
 mod client;
 mod error;
+mod pagination;
+mod request;
+#[allow(missing_docs, unused_imports, reason = "generated code")]
+#[rustfmt::skip]
+mod request_setters;
 mod retry;
 mod transport;
 mod uploads;
 
-pub use assets::{Assets, ListAssets, Page};
+pub use assets::{Assets, ListAssets};
 pub use client::{Client, ClientBuilder, ENV_API_KEY, ENV_API_SECRET, ENV_BASE_URL};
 pub use error::{Error, Result};
+pub use pagination::Page;
+pub use request::{Reply, Request};
 pub use retry::RetryPolicy;
 pub use uploads::*;
+
+/// One type per operation of the API (generated from the OpenAPI document), to
+/// send with [`Client::request`]; see `scenario_api::ops`.
+pub use scenario_api::ops;
+/// What the generated operations have in common (for code generic over them,
+/// such as a CLI building flags from `Operation::PARAMS`).
+pub use scenario_api::{Location, Operation, Paginated, Param, ParamError, ParamKind};
 
 /// The API's types (generated from the OpenAPI document), re-exported.
 ///

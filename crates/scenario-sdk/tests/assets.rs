@@ -119,7 +119,7 @@ async fn a_page_token_resumes_the_listing_after_that_page() {
         .unwrap();
     assert_eq!(rest.len(), 20);
     let mut all: Vec<_> = first
-        .assets
+        .items
         .iter()
         .chain(&rest)
         .map(|a| a.id.clone())

@@ -118,7 +118,7 @@ async fn server_errors_are_retried_up_to_max_retries() {
         .await
         .unwrap()
         .unwrap();
-    assert_eq!(page.assets.len(), 5);
+    assert_eq!(page.items.len(), 5);
     assert_eq!(
         server.request_count(Route::ListAssets),
         3,
@@ -232,7 +232,7 @@ async fn dropped_connections_and_truncated_bodies_are_retried() {
         .await
         .unwrap()
         .unwrap();
-    assert_eq!(page.assets.len(), 3);
+    assert_eq!(page.items.len(), 3);
     assert_eq!(server.request_count(Route::ListAssets), 3);
 
     server.inject(FaultRule::new(Route::ListAssets, Fault::Drop).times(3));
@@ -383,7 +383,7 @@ async fn tracing_output_shows_requests_and_retries_but_never_credentials() {
 
     let logs = capture.text();
     assert!(
-        logs.contains("scenario_request") && logs.contains("list_assets"),
+        logs.contains("scenario_request") && logs.contains("listAssets"),
         "{logs}"
     );
     assert!(logs.contains("retrying") && logs.contains("503"), "{logs}");

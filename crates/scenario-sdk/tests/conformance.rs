@@ -148,7 +148,7 @@ async fn sdk_requests_conform_to_the_document_under_prism() {
     let page = listing.try_next().await;
     outcomes.push((
         "listAssets",
-        page.map(|p| p.map_or(0, |p| p.assets.len()))
+        page.map(|p| p.map_or(0, |p| p.items.len()))
             .map_err(|e| e.to_string()),
     ));
     drop(listing);

@@ -242,7 +242,7 @@ fn the_sdk_pipeline_agrees_with_serde_on_mutated_listings() {
             });
             match (direct, page) {
                 (Ok(list), Ok(Some(page))) => {
-                    prop_assert_eq!(list.assets.len(), page.assets.len());
+                    prop_assert_eq!(list.assets.len(), page.items.len());
                 }
                 (Err(_), Err(Error::Decode { .. })) => {}
                 (direct, page) => {

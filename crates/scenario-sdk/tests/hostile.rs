@@ -146,7 +146,7 @@ async fn bounded<T>(f: impl Future<Output = T>) -> T {
         .expect("the SDK hung instead of answering")
 }
 
-async fn first_page(client: &Client) -> Result<Option<Page>, Error> {
+async fn first_page(client: &Client) -> Result<Option<Page<scenario_sdk::types::Asset>>, Error> {
     bounded(client.assets().list().prefetch(0).pages().try_next()).await
 }
 
@@ -209,7 +209,7 @@ async fn valid_json_labelled_text_plain_is_decoded() {
     let body = listing(vec![seed_asset()], serde_json::json!({}));
     let server = RawServer::start(vec![Reply::Body(200, "text/plain", body)]).await;
     let page = first_page(&server.client()).await.unwrap().unwrap();
-    assert_eq!(page.assets.len(), 1);
+    assert_eq!(page.items.len(), 1);
 }
 
 #[tokio::test]
@@ -310,7 +310,7 @@ async fn unknown_enum_values_and_fields_decode() {
     );
     let server = RawServer::start(vec![Reply::Body(200, "application/json", body)]).await;
     let page = first_page(&server.client()).await.unwrap().unwrap();
-    let asset = &page.assets[0];
+    let asset = &page.items[0];
     assert!(matches!(&asset.kind, AssetKind::Unrecognized(v) if v == "hologram"));
     assert!(matches!(&asset.status, AssetStatus::Unrecognized(v) if v == "teleporting"));
     assert_eq!(asset.kind.as_str(), "hologram");
@@ -349,8 +349,8 @@ async fn missing_optional_fields_and_nulls_where_optional_decode() {
     );
     let server = RawServer::start(vec![Reply::Body(200, "application/json", body)]).await;
     let page = first_page(&server.client()).await.unwrap().unwrap();
-    assert_eq!(page.assets.len(), 2);
-    assert!(page.assets.iter().all(|a| a.thumbnail.is_none()));
+    assert_eq!(page.items.len(), 2);
+    assert!(page.items.iter().all(|a| a.thumbnail.is_none()));
     assert_eq!(page.next_token, None);
     assert_eq!(server.requests().len(), 1, "a null token ends the listing");
 }
@@ -416,7 +416,7 @@ async fn an_absurd_retry_after_falls_back_to_backoff() {
     let client = server.client().with_max_retries(4);
     let started = std::time::Instant::now();
     let page = first_page(&client).await.unwrap().unwrap();
-    assert!(page.assets.is_empty());
+    assert!(page.items.is_empty());
     assert!(started.elapsed() < Duration::from_secs(2));
 }
 

@@ -150,10 +150,13 @@ async fn run(soak: Soak) {
         })
         .collect();
     let dir = tempfile::tempdir().unwrap();
+    let create_retries = AtomicUsize::new(0);
     let sent: Vec<Sent> = futures::stream::iter(plans)
         .map(|(i, len, content_seed)| {
             let client = client.clone();
             let dir = dir.path().to_owned();
+            let server = &server;
+            let create_retries = &create_retries;
             async move {
                 let bytes = content(&mut fastrand::Rng::with_seed(content_seed), len);
                 // About six parts each, never below the mock's minimum.
@@ -164,24 +167,39 @@ async fn run(soak: Soak) {
                     .chunks(usize::try_from(part_size).unwrap())
                     .map(sha256_hex)
                     .collect();
-                let uploads = client.uploads();
-                // Every third upload streams from a file, the others from memory.
-                let builder = if i % 3 == 0 {
-                    let path = dir.join(&name);
-                    tokio::fs::write(&path, &bytes).await.unwrap();
-                    uploads.upload_file(&path, UploadKind::Image)
-                } else {
-                    uploads.upload_bytes(bytes, name.clone(), UploadKind::Image)
+                // A create refused with an error that may mean the service acted
+                // is not retried by the SDK (it could create twice); like a careful
+                // caller, try again only when the service shows no upload of this
+                // name, at most a few times.
+                let mut tries = 0;
+                let result = loop {
+                    tries += 1;
+                    let uploads = client.uploads();
+                    // Every third upload streams from a file, the others from memory.
+                    let builder = if i % 3 == 0 {
+                        let path = dir.join(&name);
+                        tokio::fs::write(&path, &bytes).await.unwrap();
+                        uploads.upload_file(&path, UploadKind::Image)
+                    } else {
+                        uploads.upload_bytes(bytes.clone(), name.clone(), UploadKind::Image)
+                    };
+                    let result = builder
+                        .min_part_size(MIN_PART)
+                        .part_size(part_size)
+                        .concurrency(3)
+                        .stall_timeout(Duration::from_secs(5))
+                        .wait(true)
+                        .wait_interval(Duration::from_millis(10))
+                        .wait_timeout(Duration::from_secs(30))
+                        .await;
+                    let never_created = || server.uploads().iter().all(|u| u.file_name != name);
+                    match result {
+                        Err(err) if tries < 5 && err.is_retryable() && never_created() => {
+                            create_retries.fetch_add(1, Ordering::Relaxed);
+                        }
+                        other => break other,
+                    }
                 };
-                let result = builder
-                    .min_part_size(MIN_PART)
-                    .part_size(part_size)
-                    .concurrency(3)
-                    .stall_timeout(Duration::from_secs(5))
-                    .wait(true)
-                    .wait_interval(Duration::from_millis(10))
-                    .wait_timeout(Duration::from_secs(30))
-                    .await;
                 Sent {
                     name,
                     len,
@@ -302,7 +320,7 @@ async fn run(soak: Soak) {
         .count();
     println!(
         "soak (seed {}): {} uploads, {} bytes, {} parts PUT, {} API requests, {} listings of {} assets, \
-         {} orphan creates, {} faults injected, {} retries logged, uploads {:.1?}, total {:.1?}",
+         {} orphan creates, {} creates tried again by the caller, {} faults injected, {} retries logged, uploads {:.1?}, total {:.1?}",
         soak.seed,
         sent.len(),
         bytes_total,
@@ -311,6 +329,7 @@ async fn run(soak: Soak) {
         soak.listings,
         expected,
         orphans,
+        create_retries.load(Ordering::Relaxed),
         faults.len(),
         retries.0.load(Ordering::Relaxed) - retries_before,
         uploads_done,

@@ -18,11 +18,13 @@ mod wait;
 
 use std::path::Path;
 
+use scenario_api::ops;
 use scenario_api::types::{
-    Upload, UploadAction, UploadCreateRequest, UploadKind, UploadTriggerActionRequest,
+    Upload, UploadAction, UploadCreateRequest, UploadKind, UploadStatus, UploadTriggerActionRequest,
 };
 use tokio::io::AsyncRead;
 
+use crate::attempt::RetryClass;
 use crate::client::Client;
 use crate::error::{Error, Result};
 
@@ -64,36 +66,62 @@ impl Uploads {
     /// For a multipart upload the returned upload carries one presigned URL per
     /// part; [`Self::upload_file`] does the whole flow instead.
     pub async fn create(&self, request: UploadCreateRequest) -> Result<Upload> {
-        let call = self.client.call();
-        let result = call.raw.create_upload().body(request).send().await;
-        Ok(call.finish(result)?.value.upload)
+        let op = ops::CreateUpload::new(request);
+        Ok(self.client.request(op).send().await?.upload)
     }
 
     /// The upload with this id (`GET /uploads/{id}`). While it is pending, its
     /// part URLs are freshly signed.
     pub async fn get(&self, upload_id: &str) -> Result<Upload> {
         check_id(upload_id)?;
-        let call = self.client.call();
-        let result = call.raw.get_upload().upload_id(upload_id).send().await;
-        Ok(call.finish(result)?.value.upload)
+        let op = ops::GetUpload::new(upload_id);
+        Ok(self.client.request(op).send().await?.upload)
     }
 
     /// Tells the service that every part has been sent, which starts validation
     /// (`POST /uploads/{id}/action`, action `complete`).
+    ///
+    /// Completing is retried like a read: if an attempt completed the upload but
+    /// its answer was lost, the next attempt is refused (the upload is no longer
+    /// pending), and the SDK then reads the upload: one that is complete,
+    /// validating, validated or imported is the success it is.
     pub async fn complete(&self, upload_id: &str) -> Result<Upload> {
         check_id(upload_id)?;
-        let call = self.client.call();
-        let body = UploadTriggerActionRequest {
-            action: UploadAction::Complete,
-        };
-        let result = call
-            .raw
-            .trigger_upload_action()
-            .upload_id(upload_id)
-            .body(body)
-            .send()
+        let body = UploadTriggerActionRequest::builder().action(UploadAction::Complete);
+        let op =
+            ops::TriggerUploadAction::new(upload_id, build::<UploadTriggerActionRequest, _>(body)?);
+        let (result, attempts) = self
+            .client
+            .request(op)
+            .retry_class(RetryClass::Idempotent)
+            .send_counting()
             .await;
-        Ok(call.finish(result)?.value.upload)
+        match result {
+            Ok(reply) => Ok(reply.value.upload),
+            Err(err) if attempts > 1 && err.status().is_some_and(|s| s.is_client_error()) => {
+                let Ok(upload) = self.get(upload_id).await else {
+                    return Err(err);
+                };
+                let done = matches!(
+                    upload.status,
+                    UploadStatus::Complete
+                        | UploadStatus::Validating
+                        | UploadStatus::Validated
+                        | UploadStatus::Imported
+                );
+                if done {
+                    tracing::info!(
+                        upload_id,
+                        status = %upload.status,
+                        "a retried complete was refused, but an earlier attempt had completed the upload"
+                    );
+                    Ok(upload)
+                } else {
+                    Err(err)
+                }
+            }
+            Err(err) => Err(err),
+        }
     }
 
     /// Polls the upload until the service is done with it: set a timeout and a
@@ -206,4 +234,16 @@ fn asset_options(
     let empty =
         options.collection_ids.is_empty() && options.hide.is_none() && options.parent_id.is_none();
     (!empty).then_some(options)
+}
+
+/// A generated type from its builder: fields the SDK does not set take their
+/// defaults, so a field added to the document needs no change here.
+pub(crate) fn build<T, B>(builder: B) -> Result<T>
+where
+    B: TryInto<T>,
+    B::Error: std::fmt::Display,
+{
+    builder
+        .try_into()
+        .map_err(|err| Error::InvalidInput(format!("incomplete request: {err}")))
 }

@@ -10,18 +10,20 @@ use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll, ready};
 use std::time::{Duration, Instant};
 
+use std::sync::atomic::{AtomicU64, Ordering};
+
 use bytes::{Bytes, BytesMut};
 use futures::Stream;
 use futures::stream::BoxStream;
-use reqwest::header::{CONTENT_LENGTH, HeaderMap, USER_AGENT};
+use reqwest::header::{CONTENT_LENGTH, USER_AGENT};
 use reqwest::{StatusCode, Url};
 use scenario_api::types::{Upload, UploadStatus};
 
 use super::Uploads;
 use super::source::PartData;
+use crate::attempt::{self, AttemptError, Exchange, RetryClass, s3_tag};
 use crate::error::{Error, Result};
-use crate::retry::should_retry;
-use crate::transport::{error_chain, header_string};
+use crate::request::{REQUEST_ID, header_str, redact};
 
 /// How much of a storage error body is kept for the message.
 const ERROR_BODY_LIMIT: usize = 8 * 1024;
@@ -145,85 +147,103 @@ pub(crate) struct PartSender {
     pub(crate) stall_timeout: Duration,
 }
 
-/// Why an attempt failed, and what to do about it.
-enum Failure {
-    /// The storage refused the URL (403: it expired): get fresh URLs, try again.
-    Refused(Error),
-    /// Another attempt may work, after a delay (the headers may say how long).
-    Retryable(Error, Option<HeaderMap>),
-    /// Another attempt would fail the same way.
-    Fatal(Error),
-}
-
 impl PartSender {
     /// Sends part `number`, retrying as the client's retry policy allows, and
     /// returns its size once the storage has accepted it.
     pub(crate) async fn send(self: Arc<Self>, number: u32, data: PartData) -> Result<u64> {
         let policy = self.uploads.client().retry_policy();
-        let mut retry: u32 = 0;
-        loop {
-            let Some((generation, url)) = self.urls.get(number).await else {
-                return Err(Error::InvalidInput(format!(
-                    "upload {} has no part {number}",
-                    self.upload_id
-                )));
-            };
-            let started = Instant::now();
-            let failure = match self.attempt(&url, &data, number).await {
-                Ok(()) => {
-                    tracing::debug!(
-                        upload_id = %self.upload_id,
-                        part = number,
-                        bytes = data.len(),
-                        attempt = retry + 1,
-                        elapsed_ms = millis(started.elapsed()),
-                        "part sent"
-                    );
-                    return Ok(data.len());
+        // The URL generation the last attempt used: parts refused together
+        // cause one refresh, not one each.
+        let generation = AtomicU64::new(0);
+        let last_url = std::sync::Mutex::new(None::<Url>);
+        let finished = attempt::run(
+            policy,
+            RetryClass::StoragePut,
+            |n| {
+                tracing::debug_span!(
+                    "scenario_part",
+                    upload_id = %self.upload_id,
+                    part = number,
+                    attempt = n,
+                    path = tracing::field::Empty,
+                )
+            },
+            |attempt| {
+                let this = &self;
+                let data = &data;
+                let generation = &generation;
+                let last_url = &last_url;
+                async move {
+                    if attempt.refresh {
+                        tracing::warn!(
+                            "the storage refused the part URL (expired?); fetching fresh URLs"
+                        );
+                        let seen = generation.load(Ordering::Acquire);
+                        if let Err(err) = this
+                            .urls
+                            .refresh(&this.uploads, &this.upload_id, seen)
+                            .await
+                        {
+                            return Err(AttemptError::Local(err));
+                        }
+                    }
+                    let Some((current, url)) = this.urls.get(number).await else {
+                        return Err(AttemptError::Local(Error::InvalidInput(format!(
+                            "upload {} has no part {number}",
+                            this.upload_id
+                        ))));
+                    };
+                    generation.store(current, Ordering::Release);
+                    // The path only: the query is the URL's signature.
+                    tracing::Span::current().record("path", url.path());
+                    *last_url.lock().unwrap_or_else(|e| e.into_inner()) = Some(url.clone());
+                    this.attempt(&url, data).await
                 }
-                Err(failure) => failure,
-            };
-            let (error, headers, refused) = match failure {
-                Failure::Fatal(error) => return Err(error),
-                Failure::Refused(error) => (error, None, true),
-                Failure::Retryable(error, headers) => (error, headers, false),
-            };
-            if retry >= policy.max_retries {
-                return Err(error);
-            }
-            if refused {
-                tracing::warn!(
+            },
+        )
+        .await;
+        let url = last_url
+            .into_inner()
+            .unwrap_or_else(|e| e.into_inner())
+            .map(|url| redact(&url))
+            .unwrap_or_default();
+        match finished.outcome {
+            Ok(exchange) if exchange.status.is_success() => {
+                tracing::debug!(
                     upload_id = %self.upload_id,
                     part = number,
-                    path = url.path(),
-                    error = %error,
-                    retry = retry + 1,
-                    "the storage refused the part URL (expired?); fetching fresh URLs"
+                    bytes = data.len(),
+                    attempts = finished.attempts,
+                    "part sent"
                 );
-                self.urls
-                    .refresh(&self.uploads, &self.upload_id, generation)
-                    .await?;
+                Ok(data.len())
+            }
+            Ok(exchange) => Err(self.storage_error(&exchange, number)),
+            Err(AttemptError::Stalled) => Err(Error::Timeout {
+                url,
+                timeout: self.stall_timeout,
+            }),
+            Err(AttemptError::Transport(err)) => Err(if err.is_timeout() {
+                Error::Timeout {
+                    url,
+                    timeout: self.stall_timeout,
+                }
             } else {
-                let delay = policy.delay(retry, headers.as_ref());
-                tracing::warn!(
-                    upload_id = %self.upload_id,
-                    part = number,
-                    path = url.path(),
-                    error = %error,
-                    retry = retry + 1,
-                    delay_ms = millis(delay),
-                    "retrying part"
-                );
-                tokio::time::sleep(delay).await;
-            }
-            retry += 1;
+                Error::Connection {
+                    url,
+                    message: attempt::error_chain(&err),
+                }
+            }),
+            Err(AttemptError::TooLarge(limit)) => Err(Error::ResponseTooLarge { limit }),
+            Err(AttemptError::Local(err)) => Err(err),
         }
     }
 
-    async fn attempt(&self, url: &Url, data: &PartData, number: u32) -> Result<(), Failure> {
+    /// One `PUT` of the part, watched for stalls.
+    async fn attempt(&self, url: &Url, data: &PartData) -> attempt::Outcome {
         let activity = Activity::new();
         let local = LocalFailure::default();
-        let chunks = data.stream().await.map_err(Failure::Fatal)?;
+        let chunks = data.stream().await.map_err(AttemptError::Local)?;
         let body = PartBody {
             chunks,
             len: data.len(),
@@ -243,74 +263,38 @@ impl PartSender {
             .body(reqwest::Body::wrap_stream(body))
             .send();
         let response = match until_stalled(request, &activity, self.stall_timeout).await {
-            None => return Err(Failure::Retryable(self.stalled(url), None)),
+            None => return Err(AttemptError::Stalled),
             Some(Ok(response)) => response,
             Some(Err(err)) => {
                 if let Some(failure) = local.take(data) {
-                    return Err(Failure::Fatal(failure));
+                    return Err(AttemptError::Local(failure));
                 }
-                return Err(self.transport_failure(err, url));
+                // reqwest puts the URL, signature included, in its messages.
+                return Err(AttemptError::Transport(err.without_url()));
             }
         };
         let status = response.status();
         let headers = response.headers().clone();
         let body = match until_stalled(error_body(response), &activity, self.stall_timeout).await {
             Some(body) => body,
-            None if status.is_success() => String::new(),
-            None => return Err(Failure::Retryable(self.stalled(url), None)),
+            None if status.is_success() => Bytes::new(),
+            None => return Err(AttemptError::Stalled),
         };
-        if status.is_success() {
-            return Ok(());
-        }
-        let error = self.storage_error(status, &headers, &body, number);
-        if status == StatusCode::FORBIDDEN {
-            Err(Failure::Refused(error))
-        } else if should_retry(status, &headers) || s3_code(&body) == Some("RequestTimeout") {
-            // S3 answers 400 RequestTimeout when it waited too long for the body:
-            // a slow network, not a bad request.
-            Err(Failure::Retryable(error, Some(headers)))
-        } else {
-            Err(Failure::Fatal(error))
-        }
+        Ok(Exchange {
+            status,
+            headers,
+            body,
+        })
     }
 
-    fn stalled(&self, url: &Url) -> Error {
-        Error::Timeout {
-            url: redact(url),
-            timeout: self.stall_timeout,
-        }
-    }
-
-    fn transport_failure(&self, err: reqwest::Error, url: &Url) -> Failure {
-        // reqwest puts the URL, signature included, in its messages.
-        let err = err.without_url();
-        let error = if err.is_timeout() {
-            self.stalled(url)
-        } else {
-            Error::Connection {
-                url: redact(url),
-                message: error_chain(&err),
-            }
-        };
-        if err.is_builder() || err.is_redirect() {
-            Failure::Fatal(error)
-        } else {
-            Failure::Retryable(error, None)
-        }
-    }
-
-    fn storage_error(
-        &self,
-        status: StatusCode,
-        headers: &HeaderMap,
-        body: &str,
-        number: u32,
-    ) -> Error {
-        let detail = match (s3_code(body), s3_tag(body, "Message")) {
+    fn storage_error(&self, exchange: &Exchange, number: u32) -> Error {
+        let status = exchange.status;
+        let body = &exchange.body;
+        let detail = match (s3_tag(body, "Code"), s3_tag(body, "Message")) {
             (Some(code), Some(message)) => format!("{code}: {message}"),
             (Some(code), None) => code.to_owned(),
             (None, Some(message)) => message.to_owned(),
-            (None, None) => body
+            (None, None) => String::from_utf8_lossy(body)
                 .split_whitespace()
                 .collect::<Vec<_>>()
                 .join(" ")
@@ -323,14 +307,14 @@ impl PartSender {
         } else {
             detail
         };
+        let header = |name| header_str(&exchange.headers, name).map(str::to_owned);
         Error::Api {
             status,
             message: format!(
                 "the storage refused part {number} of upload {}: {detail}",
                 self.upload_id
             ),
-            request_id: header_string(headers, "x-amz-request-id")
-                .or_else(|| header_string(headers, crate::transport::REQUEST_ID)),
+            request_id: header("x-amz-request-id").or_else(|| header(REQUEST_ID)),
             body: None,
         }
     }
@@ -338,7 +322,7 @@ impl PartSender {
 
 /// The start of a response body, for error messages (also drains a success's
 /// empty body so the connection can be reused).
-async fn error_body(mut response: reqwest::Response) -> String {
+async fn error_body(mut response: reqwest::Response) -> Bytes {
     let mut body = BytesMut::new();
     while body.len() < ERROR_BODY_LIMIT {
         match response.chunk().await {
@@ -347,34 +331,7 @@ async fn error_body(mut response: reqwest::Response) -> String {
         }
     }
     body.truncate(ERROR_BODY_LIMIT);
-    String::from_utf8_lossy(&body).into_owned()
-}
-
-/// The text of `<tag>...</tag>` in an S3 XML error.
-fn s3_tag<'a>(body: &'a str, tag: &str) -> Option<&'a str> {
-    let start = body.find(&format!("<{tag}>"))? + tag.len() + 2;
-    let end = start + body.get(start..)?.find(&format!("</{tag}>"))?;
-    body.get(start..end)
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-}
-
-fn s3_code(body: &str) -> Option<&str> {
-    s3_tag(body, "Code")
-}
-
-/// The URL without its query (the signature) or credentials.
-pub(crate) fn redact(url: &Url) -> String {
-    let mut url = url.clone();
-    url.set_query(None);
-    url.set_fragment(None);
-    let _ = url.set_username("");
-    let _ = url.set_password(None);
-    url.to_string()
-}
-
-fn millis(d: Duration) -> u64 {
-    u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
+    body.freeze()
 }
 
 /// When bytes of an attempt last moved.

@@ -1,0 +1,367 @@
+//! The one attempt loop: every HTTP request the SDK sends, to the API or to the
+//! upload storage, goes through [`run`].
+//!
+//! The caller builds and sends one attempt at a time; the loop decides, with
+//! the operation's [`RetryClass`], whether what came back is final, worth
+//! another attempt after a delay, or needs fresh part URLs first. It owns the
+//! backoff, the tracing of attempts and retries, and hands back what it saw by
+//! value: the last outcome and how many attempts it took.
+
+use std::future::Future;
+use std::time::{Duration, Instant};
+
+use bytes::{Bytes, BytesMut};
+use reqwest::StatusCode;
+use reqwest::header::HeaderMap;
+use tracing::Instrument;
+
+use crate::error::Error;
+use crate::retry::{RetryPolicy, retry_after, should_retry};
+
+/// A response, its body read (up to a limit).
+#[derive(Debug)]
+pub(crate) struct Exchange {
+    pub(crate) status: StatusCode,
+    pub(crate) headers: HeaderMap,
+    pub(crate) body: Bytes,
+}
+
+/// Why an attempt got no usable response.
+#[derive(Debug)]
+pub(crate) enum AttemptError {
+    /// The connection could not be made, broke, or timed out.
+    Transport(reqwest::Error),
+    /// No byte moved for the stall timeout.
+    Stalled,
+    /// The body was larger than the limit (in bytes).
+    TooLarge(u64),
+    /// Something on this side failed in a way another attempt would repeat
+    /// (a local file that cannot be read, say).
+    Local(Error),
+}
+
+/// What one attempt came to.
+pub(crate) type Outcome = Result<Exchange, AttemptError>;
+
+/// What the loop does after an attempt.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Verdict {
+    /// The outcome is final, success or not.
+    Stop,
+    /// Try again after a delay.
+    Retry,
+    /// The storage refused the presigned URL: try again with fresh URLs.
+    Refresh,
+}
+
+/// Which failures an operation may try again: decided per operation, because
+/// repeating a request that may have acted (a create) can act twice.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum RetryClass {
+    /// Sending it twice has the effect of sending it once (reads, PUT, DELETE):
+    /// connection failures, timeouts, 408, 409, 429, 5xx (and `x-should-retry`)
+    /// are retried.
+    Idempotent,
+    /// It may act each time it arrives (a create): retried only when it surely
+    /// did not act: the connection was never made, or the server said so (429,
+    /// 408, 503 with `Retry-After`, `x-should-retry: true`).
+    NonIdempotent,
+    /// A part `PUT` to a presigned storage URL: idempotent, and a 403 means the
+    /// URL expired (fresh URLs, then again); S3's 400 `RequestTimeout` means the
+    /// body came too slowly.
+    StoragePut,
+}
+
+impl RetryClass {
+    /// The class the document gives an operation (see `Operation::IDEMPOTENT`).
+    pub(crate) fn of<Op: scenario_api::Operation>() -> Self {
+        if Op::IDEMPOTENT {
+            RetryClass::Idempotent
+        } else {
+            RetryClass::NonIdempotent
+        }
+    }
+
+    fn judge(self, outcome: &Outcome) -> Verdict {
+        match (self, outcome) {
+            (_, Ok(exchange)) if exchange.status.is_success() => Verdict::Stop,
+            (RetryClass::Idempotent, Ok(exchange)) => {
+                if should_retry(exchange.status, &exchange.headers) {
+                    Verdict::Retry
+                } else {
+                    Verdict::Stop
+                }
+            }
+            (RetryClass::NonIdempotent, Ok(exchange)) => {
+                if surely_not_acted(exchange.status, &exchange.headers) {
+                    Verdict::Retry
+                } else {
+                    Verdict::Stop
+                }
+            }
+            (RetryClass::StoragePut, Ok(exchange)) => {
+                if exchange.status == StatusCode::FORBIDDEN {
+                    Verdict::Refresh
+                } else if should_retry(exchange.status, &exchange.headers)
+                    || (exchange.status == StatusCode::BAD_REQUEST
+                        && s3_tag(&exchange.body, "Code") == Some("RequestTimeout"))
+                {
+                    Verdict::Retry
+                } else {
+                    Verdict::Stop
+                }
+            }
+            (_, Err(AttemptError::TooLarge(_) | AttemptError::Local(_))) => Verdict::Stop,
+            (_, Err(AttemptError::Transport(err))) if err.is_builder() || err.is_redirect() => {
+                Verdict::Stop
+            }
+            (RetryClass::NonIdempotent, Err(AttemptError::Transport(err))) => {
+                // Only a connection that was never made surely carried nothing.
+                if err.is_connect() {
+                    Verdict::Retry
+                } else {
+                    Verdict::Stop
+                }
+            }
+            (RetryClass::NonIdempotent, Err(AttemptError::Stalled)) => Verdict::Stop,
+            (_, Err(AttemptError::Transport(_) | AttemptError::Stalled)) => Verdict::Retry,
+        }
+    }
+}
+
+/// Answers that say the server did not act on the request.
+fn surely_not_acted(status: StatusCode, headers: &HeaderMap) -> bool {
+    match headers.get("x-should-retry").and_then(|v| v.to_str().ok()) {
+        Some("true") => return true,
+        Some("false") => return false,
+        _ => {}
+    }
+    match status {
+        StatusCode::TOO_MANY_REQUESTS | StatusCode::REQUEST_TIMEOUT => true,
+        StatusCode::SERVICE_UNAVAILABLE => {
+            retry_after(headers, std::time::SystemTime::now()).is_some()
+        }
+        _ => false,
+    }
+}
+
+/// One attempt to make: its number (1-based), and whether the previous one
+/// was refused for an expired presigned URL (so fresh URLs come first).
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Attempt {
+    pub(crate) number: u32,
+    pub(crate) refresh: bool,
+}
+
+/// How the loop ended.
+#[derive(Debug)]
+pub(crate) struct Finished {
+    /// The last attempt's outcome.
+    pub(crate) outcome: Outcome,
+    /// How many attempts were made.
+    pub(crate) attempts: u32,
+}
+
+/// Runs attempts until one is final or the policy's retries are spent.
+///
+/// `span` names each attempt for tracing (it gets the attempt number); `send`
+/// makes one attempt.
+pub(crate) async fn run<F, Fut, S>(
+    policy: RetryPolicy,
+    class: RetryClass,
+    span: S,
+    mut send: F,
+) -> Finished
+where
+    F: FnMut(Attempt) -> Fut,
+    Fut: Future<Output = Outcome>,
+    S: Fn(u32) -> tracing::Span,
+{
+    let mut attempt = Attempt {
+        number: 1,
+        refresh: false,
+    };
+    loop {
+        let span = span(attempt.number);
+        let started = Instant::now();
+        let outcome = send(attempt).instrument(span.clone()).await;
+        let elapsed_ms = millis(started.elapsed());
+        let verdict = class.judge(&outcome);
+        let retries_left = attempt.number <= policy.max_retries;
+        if verdict == Verdict::Stop || !retries_left {
+            return Finished {
+                outcome,
+                attempts: attempt.number,
+            };
+        }
+        let headers = outcome.as_ref().ok().map(|exchange| &exchange.headers);
+        let delay = if verdict == Verdict::Refresh {
+            Duration::ZERO
+        } else {
+            policy.delay(attempt.number - 1, headers)
+        };
+        span.in_scope(|| match &outcome {
+            Ok(exchange) => tracing::warn!(
+                status = exchange.status.as_u16(),
+                elapsed_ms,
+                delay_ms = millis(delay),
+                refresh = verdict == Verdict::Refresh,
+                "retrying"
+            ),
+            Err(err) => tracing::warn!(
+                error = %describe(err),
+                elapsed_ms,
+                delay_ms = millis(delay),
+                "retrying"
+            ),
+        });
+        drop(outcome);
+        if !delay.is_zero() {
+            tokio::time::sleep(delay).await;
+        }
+        attempt = Attempt {
+            number: attempt.number + 1,
+            refresh: verdict == Verdict::Refresh,
+        };
+    }
+}
+
+fn describe(err: &AttemptError) -> String {
+    match err {
+        AttemptError::Transport(err) => error_chain(err),
+        AttemptError::Stalled => "no progress within the stall timeout".into(),
+        AttemptError::TooLarge(limit) => format!("body larger than {limit} bytes"),
+        AttemptError::Local(err) => err.to_string(),
+    }
+}
+
+pub(crate) fn millis(d: Duration) -> u64 {
+    u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
+}
+
+/// Reads a response body, refusing one larger than `limit` bytes.
+pub(crate) async fn read_body(mut response: reqwest::Response, limit: u64) -> Outcome {
+    let status = response.status();
+    let headers = std::mem::take(response.headers_mut());
+    if response.content_length().is_some_and(|len| len > limit) {
+        return Err(AttemptError::TooLarge(limit));
+    }
+    let mut body = BytesMut::new();
+    loop {
+        match response.chunk().await {
+            Ok(Some(chunk)) => {
+                if body.len() as u64 + chunk.len() as u64 > limit {
+                    return Err(AttemptError::TooLarge(limit));
+                }
+                body.extend_from_slice(&chunk);
+            }
+            Ok(None) => break,
+            Err(err) => return Err(AttemptError::Transport(err.without_url())),
+        }
+    }
+    Ok(Exchange {
+        status,
+        headers,
+        body: body.freeze(),
+    })
+}
+
+/// An error and its sources, as one line.
+pub(crate) fn error_chain(err: &(dyn std::error::Error + 'static)) -> String {
+    let mut out = err.to_string();
+    let mut source = err.source();
+    while let Some(s) = source {
+        let text = s.to_string();
+        if !out.contains(&text) {
+            out.push_str(": ");
+            out.push_str(&text);
+        }
+        source = s.source();
+    }
+    out
+}
+
+/// The text of `<tag>...</tag>` in an S3 XML error body.
+pub(crate) fn s3_tag<'a>(body: &'a [u8], tag: &str) -> Option<&'a str> {
+    let body = std::str::from_utf8(body).ok()?;
+    let start = body.find(&format!("<{tag}>"))? + tag.len() + 2;
+    let end = start + body.get(start..)?.find(&format!("</{tag}>"))?;
+    body.get(start..end)
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn exchange(status: u16, headers: &[(&'static str, &str)]) -> Outcome {
+        let mut map = HeaderMap::new();
+        for (k, v) in headers {
+            map.insert(*k, v.parse().unwrap());
+        }
+        Ok(Exchange {
+            status: StatusCode::from_u16(status).unwrap(),
+            headers: map,
+            body: Bytes::new(),
+        })
+    }
+
+    #[test]
+    fn a_create_is_retried_only_when_the_server_surely_did_not_act() {
+        let class = RetryClass::NonIdempotent;
+        for status in [500, 502, 504, 409] {
+            assert_eq!(
+                class.judge(&exchange(status, &[])),
+                Verdict::Stop,
+                "{status}"
+            );
+        }
+        assert_eq!(class.judge(&exchange(503, &[])), Verdict::Stop);
+        assert_eq!(
+            class.judge(&exchange(503, &[("retry-after", "1")])),
+            Verdict::Retry
+        );
+        assert_eq!(class.judge(&exchange(429, &[])), Verdict::Retry);
+        assert_eq!(
+            class.judge(&exchange(500, &[("x-should-retry", "true")])),
+            Verdict::Retry
+        );
+        assert_eq!(class.judge(&Err(AttemptError::Stalled)), Verdict::Stop);
+    }
+
+    #[test]
+    fn reads_retry_server_errors_and_conflicts() {
+        let class = RetryClass::Idempotent;
+        for status in [408, 409, 429, 500, 502, 503, 504] {
+            assert_eq!(
+                class.judge(&exchange(status, &[])),
+                Verdict::Retry,
+                "{status}"
+            );
+        }
+        for status in [200, 201, 400, 401, 403, 404] {
+            assert_eq!(
+                class.judge(&exchange(status, &[])),
+                Verdict::Stop,
+                "{status}"
+            );
+        }
+        assert_eq!(class.judge(&Err(AttemptError::Stalled)), Verdict::Retry);
+        assert_eq!(class.judge(&Err(AttemptError::TooLarge(1))), Verdict::Stop);
+    }
+
+    #[test]
+    fn storage_refreshes_on_403_and_retries_s3_request_timeouts() {
+        let class = RetryClass::StoragePut;
+        assert_eq!(class.judge(&exchange(403, &[])), Verdict::Refresh);
+        assert_eq!(class.judge(&exchange(400, &[])), Verdict::Stop);
+        let timeout = Ok(Exchange {
+            status: StatusCode::BAD_REQUEST,
+            headers: HeaderMap::new(),
+            body: Bytes::from_static(b"<Error><Code>RequestTimeout</Code></Error>"),
+        });
+        assert_eq!(class.judge(&timeout), Verdict::Retry);
+        assert_eq!(class.judge(&exchange(503, &[])), Verdict::Retry);
+    }
+}

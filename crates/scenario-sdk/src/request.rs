@@ -1,0 +1,383 @@
+//! [`Request`]: any operation of the document, sent through the SDK's
+//! credentials, timeouts, retries and tracing, with its failures as the SDK's
+//! [`Error`].
+//!
+//! Every operation has a type in `scenario_sdk::ops` (generated from the
+//! document); [`Client::request`] wraps one, so an operation is callable on the
+//! day it enters the document. The setters of its query parameters are
+//! generated too (`request_setters.rs`), so `Request<ops::ListAssets>` has
+//! `.page_size(..)`, `.privacy(..)`, ... with the document's descriptions.
+
+use std::future::{Future, IntoFuture};
+use std::pin::Pin;
+use std::time::Duration;
+
+use reqwest::header::{ACCEPT, CONTENT_TYPE, HeaderValue};
+use reqwest::{Method, StatusCode, Url};
+use scenario_api::Operation;
+use scenario_api::types::ApiError;
+
+use crate::attempt::{self, AttemptError, Exchange, RetryClass};
+use crate::client::Client;
+use crate::error::{Error, Result};
+use crate::retry::RetryPolicy;
+
+/// The largest API response body the SDK buffers. Pages of 100 assets are far
+/// smaller; anything bigger is a misbehaving server or proxy.
+pub(crate) const MAX_API_BODY: u64 = 32 * 1024 * 1024;
+
+/// The header that carries the server's id for a request.
+pub(crate) const REQUEST_ID: &str = "x-request-id";
+
+/// One operation, ready to send: set its parameters, then `.await` it (or call
+/// [`Request::send`]); listings also have `stream()` and `pages()`.
+///
+/// ```no_run
+/// # async fn run(client: scenario_sdk::Client) -> scenario_sdk::Result<()> {
+/// use scenario_sdk::ops;
+///
+/// // Any operation of the document, typed, through the SDK's retries and errors.
+/// let upload = client.request(ops::GetUpload::new("upload_abc")).await?.upload;
+/// println!("{}", upload.status);
+/// # Ok(()) }
+/// ```
+#[derive(Clone, Debug)]
+#[must_use = "a request does nothing until you .await it, send() it, or take its stream()"]
+pub struct Request<Op> {
+    pub(crate) client: Client,
+    pub(crate) op: Op,
+    class: Option<RetryClass>,
+    pub(crate) prefetch: usize,
+}
+
+/// A successful response: the decoded body and what the server said about it.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct Reply<T> {
+    /// The decoded body.
+    pub value: T,
+    /// The HTTP status (any 2xx).
+    pub status: StatusCode,
+    /// The server's id for the request (`x-request-id`), to quote to support.
+    pub request_id: Option<String>,
+}
+
+impl<Op: Operation> Request<Op> {
+    pub(crate) fn new(client: Client, op: Op) -> Self {
+        Self {
+            client,
+            op,
+            class: None,
+            prefetch: 1,
+        }
+    }
+
+    /// The operation as it will be sent.
+    pub fn operation(&self) -> &Op {
+        &self.op
+    }
+
+    /// The operation, to inspect or change it.
+    pub fn into_operation(self) -> Op {
+        self.op
+    }
+
+    /// Changes the operation (the generated setters go through here).
+    pub fn map_operation(mut self, f: impl FnOnce(Op) -> Op) -> Self {
+        self.op = f(self.op);
+        self
+    }
+
+    /// Retries for this request, instead of the client's setting.
+    pub fn max_retries(mut self, max_retries: u32) -> Self {
+        self.client = self.client.with_max_retries(max_retries);
+        self
+    }
+
+    /// The retry policy for this request, instead of the client's.
+    pub fn retry_policy(mut self, policy: RetryPolicy) -> Self {
+        self.client = self.client.with_retry_policy(policy);
+        self
+    }
+
+    /// The time each attempt may take, body included, instead of the client's.
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.client = self.client.with_timeout(timeout);
+        self
+    }
+
+    /// Chooses which failures may be retried, instead of the operation's class.
+    pub(crate) fn retry_class(mut self, class: RetryClass) -> Self {
+        self.class = Some(class);
+        self
+    }
+
+    /// Sends the request; the decoded body on success.
+    pub async fn send(self) -> Result<Op::Output> {
+        Ok(self.send_with_details().await?.value)
+    }
+
+    /// Sends the request; the decoded body, the status and the request id on success.
+    pub async fn send_with_details(self) -> Result<Reply<Op::Output>> {
+        execute(&self.client, &self.op, self.class).await.0
+    }
+
+    /// Sends the request and also tells how many attempts it took, for callers
+    /// that recover from a retried request's answer.
+    pub(crate) async fn send_counting(self) -> (Result<Reply<Op::Output>>, u32) {
+        execute(&self.client, &self.op, self.class).await
+    }
+}
+
+impl<Op: Operation> IntoFuture for Request<Op> {
+    type Output = Result<Op::Output>;
+    type IntoFuture = Pin<Box<dyn Future<Output = Self::Output> + Send>>;
+
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
+    }
+}
+
+/// Sends `op` with the client's settings: the one path of every API call.
+pub(crate) async fn execute<Op: Operation>(
+    client: &Client,
+    op: &Op,
+    class: Option<RetryClass>,
+) -> (Result<Reply<Op::Output>>, u32) {
+    let prepared = match prepare(client, op) {
+        Ok(prepared) => prepared,
+        Err(err) => return (Err(err), 0),
+    };
+    let class = class.unwrap_or_else(RetryClass::of::<Op>);
+    let options = client.options();
+    let http = client.http();
+    let finished = attempt::run(
+        options.retry,
+        class,
+        |number| {
+            tracing::debug_span!(
+                "scenario_request",
+                operation = Op::ID,
+                attempt = number,
+                method = Op::METHOD,
+                path = prepared.url.path(),
+            )
+        },
+        |_| {
+            let mut request = http
+                .request(prepared.method.clone(), prepared.url.clone())
+                .header(ACCEPT, HeaderValue::from_static("application/json"))
+                .header(
+                    "api-version",
+                    HeaderValue::from_static(scenario_api::ops::API_VERSION),
+                )
+                .timeout(options.timeout);
+            request = client.decorate(request);
+            if let Some(body) = &prepared.body {
+                request = request
+                    .header(CONTENT_TYPE, HeaderValue::from_static("application/json"))
+                    .body(body.clone());
+            }
+            async move {
+                match request.send().await {
+                    Ok(response) => {
+                        tracing::debug!(
+                            status = response.status().as_u16(),
+                            request_id = header_str(response.headers(), REQUEST_ID).unwrap_or(""),
+                            "response"
+                        );
+                        attempt::read_body(response, MAX_API_BODY).await
+                    }
+                    // The URL is known; the error's own copy would repeat its query.
+                    Err(err) => Err(AttemptError::Transport(err.without_url())),
+                }
+            }
+        },
+    )
+    .await;
+    let result = interpret(
+        finished.outcome,
+        &prepared.url,
+        options.timeout,
+        class,
+        finished.attempts,
+    )
+    .and_then(decode::<Op::Output>);
+    (result, finished.attempts)
+}
+
+struct Prepared {
+    method: Method,
+    url: Url,
+    body: Option<bytes::Bytes>,
+}
+
+fn prepare<Op: Operation>(client: &Client, op: &Op) -> Result<Prepared> {
+    // Name the parameter as the caller set it (the setter), and as the API calls it.
+    let invalid = |err: scenario_api::ParamError| {
+        let setter = Op::PARAMS
+            .iter()
+            .find(|p| p.name == err.name)
+            .map_or(err.name, |p| p.field);
+        Error::InvalidInput(format!(
+            "{setter} (`{}` of {}) {}",
+            err.name,
+            Op::ID,
+            err.message
+        ))
+    };
+    let path = op.path().map_err(invalid)?;
+    let query = op.query().map_err(invalid)?;
+    let mut url = Url::parse(&format!("{}{path}", client.base_url()))
+        .map_err(|e| Error::InvalidInput(format!("cannot build the URL of {}: {e}", Op::ID)))?;
+    if !query.is_empty() {
+        let mut pairs = url.query_pairs_mut();
+        for (name, value) in &query {
+            pairs.append_pair(name, value);
+        }
+    }
+    let body = match op.body() {
+        None => None,
+        Some(Ok(bytes)) => Some(bytes::Bytes::from(bytes)),
+        Some(Err(err)) => {
+            return Err(Error::InvalidInput(format!(
+                "the body of {} cannot be encoded as JSON: {err}",
+                Op::ID
+            )));
+        }
+    };
+    let method = Method::from_bytes(Op::METHOD.as_bytes())
+        .map_err(|_| Error::InvalidInput(format!("{} has an invalid method", Op::ID)))?;
+    Ok(Prepared { method, url, body })
+}
+
+/// The last attempt's outcome as the SDK's result: a 2xx exchange, or the error
+/// that explains the failure.
+pub(crate) fn interpret(
+    outcome: attempt::Outcome,
+    url: &Url,
+    timeout: Duration,
+    class: RetryClass,
+    attempts: u32,
+) -> Result<Exchange> {
+    let exchange = match outcome {
+        Ok(exchange) => exchange,
+        Err(AttemptError::Transport(err)) => {
+            let url = redact(url);
+            if err.is_timeout() {
+                return Err(Error::Timeout { url, timeout });
+            }
+            let mut message = attempt::error_chain(&err);
+            if class == RetryClass::NonIdempotent && !err.is_connect() && attempts > 0 {
+                message.push_str(
+                    " (the request may have reached the service: it was not sent again, \
+                     as sending it twice could act twice)",
+                );
+            }
+            return Err(Error::Connection { url, message });
+        }
+        Err(AttemptError::Stalled) => {
+            return Err(Error::Timeout {
+                url: redact(url),
+                timeout,
+            });
+        }
+        Err(AttemptError::TooLarge(limit)) => return Err(Error::ResponseTooLarge { limit }),
+        Err(AttemptError::Local(err)) => return Err(err),
+    };
+    if exchange.status.is_success() {
+        return Ok(exchange);
+    }
+    Err(api_error(&exchange))
+}
+
+/// The error of a non-2xx API response.
+pub(crate) fn api_error(exchange: &Exchange) -> Error {
+    let status = exchange.status;
+    let request_id = header_str(&exchange.headers, REQUEST_ID).map(str::to_owned);
+    if status.is_redirection() {
+        let to = header_str(&exchange.headers, "location").unwrap_or_default();
+        return Error::Api {
+            status,
+            message: format!(
+                "unexpected redirect to {to:?}; the SDK does not follow redirects, check SCENARIO_BASE_URL"
+            ),
+            request_id,
+            body: None,
+        };
+    }
+    match serde_json::from_slice::<ApiError>(&exchange.body) {
+        Ok(body) => {
+            let message = body
+                .message
+                .clone()
+                .or_else(|| body.reason.clone())
+                .or_else(|| body.error.clone())
+                .unwrap_or_default();
+            Error::Api {
+                status,
+                message,
+                request_id,
+                body: Some(Box::new(body)),
+            }
+        }
+        Err(_) => Error::Api {
+            status,
+            message: body_snippet(&exchange.body),
+            request_id,
+            body: None,
+        },
+    }
+}
+
+fn decode<T: serde::de::DeserializeOwned>(exchange: Exchange) -> Result<Reply<T>> {
+    let request_id = header_str(&exchange.headers, REQUEST_ID).map(str::to_owned);
+    match serde_json::from_slice(&exchange.body) {
+        Ok(value) => Ok(Reply {
+            value,
+            status: exchange.status,
+            request_id,
+        }),
+        Err(err) => Err(Error::Decode {
+            status: exchange.status,
+            request_id,
+            message: err.to_string(),
+        }),
+    }
+}
+
+pub(crate) fn header_str<'a>(
+    headers: &'a reqwest::header::HeaderMap,
+    name: &str,
+) -> Option<&'a str> {
+    headers.get(name).and_then(|v| v.to_str().ok())
+}
+
+/// The URL without its query (presigned signatures live there) or credentials.
+pub(crate) fn redact(url: &Url) -> String {
+    let mut url = url.clone();
+    url.set_query(None);
+    url.set_fragment(None);
+    let _ = url.set_username("");
+    let _ = url.set_password(None);
+    url.to_string()
+}
+
+/// A readable line from a non-JSON error body (an HTML page from a proxy, say).
+pub(crate) fn body_snippet(body: &[u8]) -> String {
+    let text = String::from_utf8_lossy(body);
+    let text = match (text.find("<title>"), text.find("</title>")) {
+        (Some(start), Some(end)) if start + 7 <= end => text[start + 7..end].to_string(),
+        _ => text.into_owned(),
+    };
+    let line: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    let mut short: String = line.chars().take(200).collect();
+    if short.len() < line.len() {
+        short.push('…');
+    }
+    if short.is_empty() {
+        "the response had no body".to_owned()
+    } else {
+        short
+    }
+}
