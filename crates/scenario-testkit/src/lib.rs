@@ -7,6 +7,8 @@
 //! scenario-mock) must not use it from its unit tests, where two copies of that
 //! crate would meet.
 
+#![warn(missing_docs)]
+
 mod clients;
 mod content;
 mod listings;

@@ -214,14 +214,14 @@ fn lock(state: &Mutex<State>) -> MutexGuard<'_, State> {
 async fn serve(mut stream: TcpStream, state: Arc<Mutex<State>>) {
     let mut received = Vec::new();
     loop {
-        let Some(head) = read_request(&mut stream, &mut received).await else {
+        let Some(request) = read_request(&mut stream, &mut received).await else {
             return;
         };
         let (n, reply) = {
             let mut state = lock(&state);
             let reply = state.script[state.next.min(state.script.len() - 1)].clone();
             state.next += 1;
-            state.requests.push(Request { head });
+            state.requests.push(request);
             (state.requests.len() - 1, reply)
         };
         let bytes = match reply {
@@ -275,19 +275,20 @@ async fn serve(mut stream: TcpStream, state: Arc<Mutex<State>>) {
     }
 }
 
-/// Reads one request from `stream` (with what `received` holds from before)
-/// and returns its head; its body, by `Content-Length`, is read and dropped,
-/// and what follows stays in `received` for the next request. `None` when the
-/// connection ends first.
-async fn read_request(stream: &mut TcpStream, received: &mut Vec<u8>) -> Option<String> {
+/// Reads one request from `stream` (after what `received` holds from before);
+/// its body, by `Content-Length`, is read and dropped, and what follows stays
+/// in `received` for the next request. `None` when the connection ends first.
+async fn read_request(stream: &mut TcpStream, received: &mut Vec<u8>) -> Option<Request> {
     let head_end = loop {
         if let Some(at) = received.windows(4).position(|w| w == b"\r\n\r\n") {
             break at;
         }
         read_more(stream, received).await?;
     };
-    let head = String::from_utf8_lossy(&received[..head_end]).into_owned();
-    let body_len = Request { head: head.clone() }
+    let request = Request {
+        head: String::from_utf8_lossy(&received[..head_end]).into_owned(),
+    };
+    let body_len = request
         .header("content-length")
         .and_then(|len| len.parse::<usize>().ok())
         .unwrap_or(0);
@@ -296,7 +297,7 @@ async fn read_request(stream: &mut TcpStream, received: &mut Vec<u8>) -> Option<
         read_more(stream, received).await?;
     }
     received.drain(..end);
-    Some(head)
+    Some(request)
 }
 
 async fn read_more(stream: &mut TcpStream, received: &mut Vec<u8>) -> Option<()> {
