@@ -5,9 +5,10 @@ mod common;
 use std::collections::HashSet;
 use std::time::Duration;
 
-use common::{Api, api_error, file};
+use common::{Api, api_error};
 use scenario_api::types::{Asset, AssetKind, AssetPrivacy};
 use scenario_mock::MockServer;
+use scenario_testkit::content;
 
 fn ids(assets: &[Asset]) -> Vec<String> {
     assets.iter().map(|a| a.id.clone()).collect()
@@ -457,7 +458,7 @@ async fn pages_stay_consistent_while_uploads_add_assets() {
             seen.extend(ids(&response.assets));
             if page < 3 {
                 // A new asset appears between two pages.
-                let bytes = file(10);
+                let bytes = content(10);
                 let upload = api.create_multipart("image", &bytes, 10).await;
                 api.put_all(&upload, &bytes, 10).await;
                 api.complete_ok(&upload.id).await;

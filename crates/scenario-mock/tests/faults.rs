@@ -4,16 +4,10 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use common::{Api, api_error, file, s3_error};
-use scenario_mock::{Fault, FaultOrigin, FaultRule, MockServer, RandomFaults, Route, Target};
+use common::{Api, api_error, quick, s3_error};
+use scenario_mock::{Fault, FaultOrigin, FaultRule, RandomFaults, Route, Target};
+use scenario_testkit::content;
 use serde_json::json;
-
-fn quick() -> scenario_mock::MockServerBuilder {
-    MockServer::builder()
-        .assets(10)
-        .min_part_size(4)
-        .validation_delay(Duration::from_millis(10))
-}
 
 #[tokio::test]
 async fn status_faults_answer_an_error_the_given_number_of_times() {
@@ -58,14 +52,14 @@ async fn rate_limits_carry_both_retry_headers() {
     api_error(response, 429).await;
     assert!(api.server.uploads().is_empty());
 
-    let upload = api.create_multipart("image", &file(8), 4).await;
+    let upload = api.create_multipart("image", &content(8), 4).await;
     api.server.inject(FaultRule::new(
         Route::PartPut,
         Fault::RateLimited {
             retry_after: Duration::from_secs(3),
         },
     ));
-    let response = api.put(&upload.parts[0].url, file(4)).await;
+    let response = api.put(&upload.parts[0].url, content(4)).await;
     assert_eq!(response.headers()["retry-after"], "3");
     assert_eq!(response.headers()["retry-after-ms"], "3000");
     assert_eq!(s3_error(response, 429).await.0, "SlowDown");
@@ -96,7 +90,7 @@ async fn dropped_connections_have_no_effect() {
     let error = api
         .http
         .put(&upload.parts[0].url)
-        .body(file(4))
+        .body(content(4))
         .send()
         .await
         .unwrap_err();
@@ -109,13 +103,16 @@ async fn dropped_connections_have_no_effect() {
             .is_empty()
     );
     // The next attempt goes through.
-    assert_eq!(api.put(&upload.parts[0].url, file(4)).await.status(), 200);
+    assert_eq!(
+        api.put(&upload.parts[0].url, content(4)).await.status(),
+        200
+    );
 }
 
 #[tokio::test]
 async fn delays_hold_the_response_back() {
     let api = Api::with(quick()).await;
-    let upload = api.create_multipart("image", &file(8), 4).await;
+    let upload = api.create_multipart("image", &content(8), 4).await;
     api.server.inject(FaultRule::new(
         Route::GetUpload,
         Fault::Delay(Duration::from_millis(150)),
@@ -129,7 +126,10 @@ async fn delays_hold_the_response_back() {
         Fault::Delay(Duration::from_millis(100)),
     ));
     let started = Instant::now();
-    assert_eq!(api.put(&upload.parts[0].url, file(4)).await.status(), 200);
+    assert_eq!(
+        api.put(&upload.parts[0].url, content(4)).await.status(),
+        200
+    );
     assert!(started.elapsed() >= Duration::from_millis(100));
     assert_eq!(
         api.server.upload_receipt(&upload.id).unwrap().parts.len(),
@@ -164,7 +164,7 @@ async fn truncated_responses_break_the_body_after_the_effect() {
     let parts = api.get_upload(&upload.id).await.parts;
     api.server
         .inject(FaultRule::new(Route::PartPut, Fault::Truncate));
-    let outcome = api.http.put(&parts[0].url).body(file(4)).send().await;
+    let outcome = api.http.put(&parts[0].url).body(content(4)).send().await;
     let failed = match outcome {
         Err(_) => true,
         Ok(response) => response.bytes().await.is_err(),
@@ -179,14 +179,14 @@ async fn truncated_responses_break_the_body_after_the_effect() {
 #[tokio::test]
 async fn storage_status_faults_answer_xml() {
     let api = Api::with(quick()).await;
-    let upload = api.create_multipart("image", &file(8), 4).await;
+    let upload = api.create_multipart("image", &content(8), 4).await;
     api.server
         .inject(FaultRule::new(Route::PartPut, Fault::Status(500)));
     api.server
         .inject(FaultRule::new(Route::AnyStorage, Fault::Status(503)));
-    let response = api.put(&upload.parts[0].url, file(4)).await;
+    let response = api.put(&upload.parts[0].url, content(4)).await;
     assert_eq!(s3_error(response, 500).await.0, "InternalError");
-    let response = api.put(&upload.parts[0].url, file(4)).await;
+    let response = api.put(&upload.parts[0].url, content(4)).await;
     assert_eq!(s3_error(response, 503).await.0, "SlowDown");
     assert!(
         api.server
@@ -198,7 +198,10 @@ async fn storage_status_faults_answer_xml() {
     // API faults do not touch storage and the other way round.
     api.server
         .inject(FaultRule::new(Route::AnyApi, Fault::Status(500)));
-    assert_eq!(api.put(&upload.parts[0].url, file(4)).await.status(), 200);
+    assert_eq!(
+        api.put(&upload.parts[0].url, content(4)).await.status(),
+        200
+    );
     api.server.clear_faults();
     assert_eq!(api.get("/assets").send().await.unwrap().status(), 200);
 }
@@ -324,7 +327,10 @@ async fn random_faults_are_reproducible() {
     }
     let upload = created.expect("some create succeeds");
     for _ in 0..10 {
-        assert_eq!(quiet.put(&upload.parts[0].url, file(4)).await.status(), 200);
+        assert_eq!(
+            quiet.put(&upload.parts[0].url, content(4)).await.status(),
+            200
+        );
     }
     assert!(
         quiet
@@ -345,13 +351,13 @@ async fn random_storage_faults_hit_part_puts() {
         slow_delay: Duration::from_millis(5),
     }))
     .await;
-    let upload = api.create_multipart("image", &file(8), 4).await;
+    let upload = api.create_multipart("image", &content(8), 4).await;
     let mut failures = 0;
     for _ in 0..12 {
         match api
             .http
             .put(&upload.parts[0].url)
-            .body(file(4))
+            .body(content(4))
             .send()
             .await
         {

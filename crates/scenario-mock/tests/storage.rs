@@ -4,17 +4,11 @@ mod common;
 
 use std::time::Duration;
 
-use common::{Api, file, s3_error, sha256_hex};
-use scenario_mock::{MockServer, Route, Target};
+use common::{Api, quick, s3_error};
+use scenario_mock::{Route, Target};
+use scenario_testkit::{content, sha256_hex};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
-
-fn quick() -> scenario_mock::MockServerBuilder {
-    MockServer::builder()
-        .assets(0)
-        .min_part_size(4)
-        .validation_delay(Duration::from_millis(10))
-}
 
 /// Sends raw bytes to the storage listener and reads the whole answer.
 async fn raw(api: &Api, request: &[u8], close_write: bool) -> String {
@@ -44,7 +38,7 @@ fn path_and_query(url: &str) -> &str {
 #[tokio::test]
 async fn only_put_on_part_urls() {
     let api = Api::with(quick()).await;
-    let upload = api.create_multipart("image", &file(8), 4).await;
+    let upload = api.create_multipart("image", &content(8), 4).await;
     let url = &upload.parts[0].url;
     for method in [
         reqwest::Method::GET,
@@ -77,12 +71,12 @@ async fn only_put_on_part_urls() {
 #[tokio::test]
 async fn authorization_headers_are_refused() {
     let api = Api::with(quick()).await;
-    let upload = api.create_multipart("image", &file(8), 4).await;
+    let upload = api.create_multipart("image", &content(8), 4).await;
     let response = api
         .http
         .put(&upload.parts[0].url)
         .basic_auth(api.server.api_key(), Some(api.server.api_secret()))
-        .body(file(4))
+        .body(content(4))
         .send()
         .await
         .unwrap();
@@ -110,7 +104,7 @@ async fn authorization_headers_are_refused() {
 #[tokio::test]
 async fn signatures_and_expiry_are_checked() {
     let api = Api::with(quick()).await;
-    let upload = api.create_multipart("image", &file(8), 4).await;
+    let upload = api.create_multipart("image", &content(8), 4).await;
     let url = upload.parts[0].url.clone();
     let (base, query) = url.split_once('?').unwrap();
     let mut params = query.split('&');
@@ -125,7 +119,7 @@ async fn signatures_and_expiry_are_checked() {
         base.to_owned(),
     ];
     for (i, bad) in cases.iter().enumerate() {
-        let (code, _) = s3_error(api.put(bad, file(4)).await, 403).await;
+        let (code, _) = s3_error(api.put(bad, content(4)).await, 403).await;
         let expected = if i < 3 {
             "SignatureDoesNotMatch"
         } else {
@@ -133,11 +127,11 @@ async fn signatures_and_expiry_are_checked() {
         };
         assert_eq!(code, expected, "{bad}");
     }
-    assert_eq!(api.put(&url, file(4)).await.status(), 200);
+    assert_eq!(api.put(&url, content(4)).await.status(), 200);
 
     let expiring = Api::with(quick().part_url_ttl(Duration::ZERO)).await;
-    let upload = expiring.create_multipart("image", &file(8), 4).await;
-    let (code, message) = s3_error(expiring.put(&upload.parts[0].url, file(4)).await, 403).await;
+    let upload = expiring.create_multipart("image", &content(8), 4).await;
+    let (code, message) = s3_error(expiring.put(&upload.parts[0].url, content(4)).await, 403).await;
     assert_eq!(
         (code.as_str(), message.as_str()),
         ("AccessDenied", "Request has expired")
@@ -147,7 +141,7 @@ async fn signatures_and_expiry_are_checked() {
 #[tokio::test]
 async fn content_length_is_required() {
     let api = Api::with(quick()).await;
-    let upload = api.create_multipart("image", &file(8), 4).await;
+    let upload = api.create_multipart("image", &content(8), 4).await;
     let chunks = futures::stream::iter([Ok::<_, std::io::Error>(vec![1u8, 2]), Ok(vec![3, 4])]);
     let response = api
         .http
@@ -169,7 +163,7 @@ async fn content_length_is_required() {
 #[tokio::test]
 async fn a_short_body_is_rejected() {
     let api = Api::with(quick()).await;
-    let upload = api.create_multipart("image", &file(8), 4).await;
+    let upload = api.create_multipart("image", &content(8), 4).await;
     let target = path_and_query(&upload.parts[0].url);
     let request = format!("PUT {target} HTTP/1.1\r\nhost: x\r\ncontent-length: 10\r\n\r\nabcd");
     let answer = raw(&api, request.as_bytes(), true).await;
@@ -185,7 +179,7 @@ async fn a_short_body_is_rejected() {
 
     // A client that stops sending without closing gets RequestTimeout.
     let api = Api::with(quick().body_idle_timeout(Duration::from_millis(100))).await;
-    let upload = api.create_multipart("image", &file(8), 4).await;
+    let upload = api.create_multipart("image", &content(8), 4).await;
     let target = path_and_query(&upload.parts[0].url);
     let request = format!(
         "PUT {target} HTTP/1.1\r\nhost: x\r\ncontent-length: 10\r\nconnection: close\r\n\r\nab"
@@ -198,7 +192,7 @@ async fn a_short_body_is_rejected() {
 #[tokio::test]
 async fn a_later_put_replaces_a_part() {
     let api = Api::with(quick()).await;
-    let upload = api.create_multipart("image", &file(8), 4).await;
+    let upload = api.create_multipart("image", &content(8), 4).await;
     let first = api.put(&upload.parts[0].url, b"AAAA".to_vec()).await;
     assert_eq!(
         first.headers()["etag"],
@@ -219,7 +213,7 @@ async fn a_later_put_replaces_a_part() {
 #[tokio::test]
 async fn receipts_keep_bytes_only_under_the_retain_limit() {
     let api = Api::with(quick().retain_limit(1024)).await;
-    let big = file(4000);
+    let big = content(4000);
     let upload = api.create_multipart("image", &big, 1000).await;
     // Before every part is in, there is no whole file.
     api.put(&upload.parts[0].url, big[..1000].to_vec()).await;
@@ -235,7 +229,7 @@ async fn receipts_keep_bytes_only_under_the_retain_limit() {
         assert_eq!((part.number, part.size), (i as u32 + 1, 1000));
         assert_eq!(part.sha256, sha256_hex(chunk));
     }
-    let small = file(1024);
+    let small = content(1024);
     let upload = api.create_multipart("image", &small, 512).await;
     api.put_all(&upload, &small, 512).await;
     let receipt = api.server.upload_receipt(&upload.id).unwrap();
@@ -247,7 +241,7 @@ async fn receipts_keep_bytes_only_under_the_retain_limit() {
 #[tokio::test]
 async fn parts_of_finished_or_unknown_uploads_are_refused() {
     let api = Api::with(quick()).await;
-    let bytes = file(8);
+    let bytes = content(8);
     let upload = api.create_multipart("image", &bytes, 4).await;
     api.put_all(&upload, &bytes, 4).await;
     api.complete_ok(&upload.id).await;

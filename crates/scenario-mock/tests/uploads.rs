@@ -4,17 +4,11 @@ mod common;
 
 use std::time::Duration;
 
-use common::{Api, api_error, file, s3_error, sha256_hex};
+use common::{Api, api_error, quick, s3_error};
 use scenario_api::types::{AssetKind, UploadKind, UploadProvider, UploadSource, UploadStatus};
 use scenario_mock::MockServer;
+use scenario_testkit::{content, sha256_hex};
 use serde_json::json;
-
-fn quick() -> scenario_mock::MockServerBuilder {
-    MockServer::builder()
-        .assets(10)
-        .min_part_size(4)
-        .validation_delay(Duration::from_millis(20))
-}
 
 #[tokio::test]
 async fn create_requires_the_multipart_fields() {
@@ -135,7 +129,7 @@ async fn create_returns_signed_part_urls() {
 async fn multipart_upload_life_cycle() {
     let api = Api::with(quick()).await;
     let parent = api.list(&[("pageSize", "1")]).await.assets.remove(0);
-    let bytes = file(10);
+    let bytes = content(10);
     let upload = api
         .create(json!({
             "fileName": "hero.png",
@@ -215,7 +209,7 @@ async fn each_kind_becomes_the_right_entity() {
         ("text", None),
     ];
     for (kind, asset_kind) in cases {
-        let bytes = file(6);
+        let bytes = content(6);
         let upload = api.create_multipart(kind, &bytes, 6).await;
         assert_eq!(upload.kind.as_str(), kind);
         api.put_all(&upload, &bytes, 6).await;
@@ -241,7 +235,7 @@ async fn each_kind_becomes_the_right_entity() {
 #[tokio::test]
 async fn complete_checks_the_parts() {
     let api = Api::with(quick()).await;
-    let bytes = file(12);
+    let bytes = content(12);
     let upload = api.create_multipart("image", &bytes, 4).await;
     api.put(&upload.parts[1].url, bytes[4..8].to_vec()).await;
     let message = api_error(api.complete(&upload.id).await, 400).await;
@@ -284,9 +278,9 @@ async fn complete_checks_the_parts() {
 async fn size_rules_fail_the_upload_with_a_message() {
     let api = Api::with(quick()).await;
     // Part 1 below the minimum (4 bytes).
-    let upload = api.create_multipart("image", &file(6), 3).await;
-    api.put(&upload.parts[0].url, file(3)).await;
-    api.put(&upload.parts[1].url, file(3)).await;
+    let upload = api.create_multipart("image", &content(6), 3).await;
+    api.put(&upload.parts[0].url, content(3)).await;
+    api.put(&upload.parts[1].url, content(3)).await;
     api.complete_ok(&upload.id).await;
     let failed = api.wait(&upload.id).await;
     assert_eq!(failed.status, UploadStatus::Failed);
@@ -298,9 +292,9 @@ async fn size_rules_fail_the_upload_with_a_message() {
     assert!(failed.entity_id.is_none());
 
     // The parts do not add up to fileSize.
-    let upload = api.create_multipart("image", &file(10), 5).await;
-    api.put(&upload.parts[0].url, file(5)).await;
-    api.put(&upload.parts[1].url, file(4)).await;
+    let upload = api.create_multipart("image", &content(10), 5).await;
+    api.put(&upload.parts[0].url, content(5)).await;
+    api.put(&upload.parts[1].url, content(4)).await;
     api.complete_ok(&upload.id).await;
     let failed = api.wait(&upload.id).await;
     assert_eq!(failed.status, UploadStatus::Failed);
@@ -311,8 +305,8 @@ async fn size_rules_fail_the_upload_with_a_message() {
     );
 
     // A short last part is fine.
-    let upload = api.create_multipart("image", &file(9), 4).await;
-    api.put_all(&upload, &file(9), 4).await;
+    let upload = api.create_multipart("image", &content(9), 4).await;
+    api.put_all(&upload, &content(9), 4).await;
     api.complete_ok(&upload.id).await;
     assert_eq!(api.wait(&upload.id).await.status, UploadStatus::Complete);
     assert_eq!(api.server.asset_count(), 11);
@@ -403,7 +397,7 @@ async fn imports_end_imported_or_failed() {
 #[tokio::test]
 async fn get_refreshes_expired_part_urls() {
     let api = Api::with(quick()).await;
-    let bytes = file(8);
+    let bytes = content(8);
     let upload = api.create_multipart("image", &bytes, 4).await;
     assert_eq!(
         api.put(&upload.parts[0].url, bytes[..4].to_vec())
@@ -447,7 +441,7 @@ async fn uploads_default_to_s3_part_sizes() {
             .validation_delay(Duration::ZERO),
     )
     .await;
-    let bytes = file(6 * 1024 * 1024);
+    let bytes = content(6 * 1024 * 1024);
     let upload = api.create_multipart("image", &bytes, 3 * 1024 * 1024).await;
     api.put_all(&upload, &bytes, 3 * 1024 * 1024).await;
     api.complete_ok(&upload.id).await;

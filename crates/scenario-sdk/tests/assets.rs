@@ -8,24 +8,10 @@ use futures::{StreamExt, TryStreamExt};
 use scenario_mock::{MockServer, Route};
 use scenario_sdk::types::{AssetPrivacy, AssetSortBy, SortDirection};
 use scenario_sdk::{Client, Error};
-
-mod support;
-use support::{ScriptedServer, fast_retries};
+use scenario_testkit::{Reply, ScriptedServer, asset_with_id, listing, start_mock};
 
 async fn server_with(assets: usize) -> (MockServer, Client) {
-    let server = MockServer::builder()
-        .assets(assets)
-        .start()
-        .await
-        .expect("the fake starts");
-    let client = Client::builder()
-        .base_url(server.base_url())
-        .api_key(server.api_key())
-        .api_secret(server.api_secret())
-        .retry_policy(fast_retries())
-        .build()
-        .unwrap();
-    (server, client)
+    start_mock(MockServer::builder().assets(assets)).await
 }
 
 /// Polls `condition` for up to five seconds.
@@ -174,34 +160,23 @@ async fn prefetch_can_be_widened_or_turned_off() {
     );
 }
 
-fn page(ids: &[&str], token: Option<&str>) -> (u16, &'static str, String) {
-    let assets: Vec<_> = ids.iter().map(|id| asset_json(id)).collect();
-    let mut body = serde_json::json!({ "assets": assets });
-    if let Some(token) = token {
-        body["nextPaginationToken"] = token.into();
-    }
-    (200, "application/json", body.to_string())
-}
-
-fn asset_json(id: &str) -> serde_json::Value {
-    serde_json::json!({
-        "id": id, "authorId": "u", "collectionIds": [], "createdAt": "2024-01-01T00:00:00.000Z",
-        "editCapabilities": [], "kind": "image", "metadata": {"kind": "image", "type": "uploaded"},
-        "mimeType": "image/png", "ownerId": "proj", "privacy": "private", "properties": {"size": 1},
-        "source": "uploaded", "status": "success", "tags": [], "updatedAt": "2024-01-01T00:00:00.000Z", "url": "u"
-    })
+/// A listing answer of assets with these ids, and this next token.
+fn page(ids: &[&str], token: Option<&str>) -> Reply {
+    let assets = ids.iter().map(|id| asset_with_id(id)).collect();
+    let extra = match token {
+        Some(token) => serde_json::json!({ "nextPaginationToken": token }),
+        None => serde_json::json!({}),
+    };
+    Reply::json(listing(assets, extra))
 }
 
 #[tokio::test]
 async fn an_empty_page_that_carries_a_token_continues_and_an_empty_token_ends() {
-    let server = ScriptedServer::start(
-        vec![
-            page(&["a"], Some("t1")),
-            page(&[], Some("t2")),
-            page(&["b"], Some("")),
-        ],
-        &[],
-    )
+    let server = ScriptedServer::start(vec![
+        page(&["a"], Some("t1")),
+        page(&[], Some("t2")),
+        page(&["b"], Some("")),
+    ])
     .await;
     let ids: Vec<_> = server
         .client()
@@ -223,14 +198,11 @@ async fn an_empty_page_that_carries_a_token_continues_and_an_empty_token_ends() 
 
 #[tokio::test]
 async fn a_repeated_token_is_an_error_not_an_endless_loop() {
-    let server = ScriptedServer::start(
-        vec![
-            page(&["a"], Some("t1")),
-            page(&["b"], Some("t2")),
-            page(&["c"], Some("t1")),
-        ],
-        &[],
-    )
+    let server = ScriptedServer::start(vec![
+        page(&["a"], Some("t1")),
+        page(&["b"], Some("t2")),
+        page(&["c"], Some("t1")),
+    ])
     .await;
     let results: Vec<_> = server.client().assets().list().pages().collect().await;
     assert_eq!(results.len(), 3, "two pages, then the error, then the end");
@@ -244,16 +216,9 @@ async fn a_repeated_token_is_an_error_not_an_endless_loop() {
 
 #[tokio::test]
 async fn after_an_error_the_listing_resumes_from_the_last_good_token() {
-    let error = (
-        400,
-        "application/json",
-        r#"{"message": "bad token"}"#.to_owned(),
-    );
-    let server = ScriptedServer::start(
-        vec![page(&["a"], Some("t1")), error, page(&["b"], None)],
-        &[],
-    )
-    .await;
+    let error = Reply::new(400, "application/json", r#"{"message": "bad token"}"#);
+    let server =
+        ScriptedServer::start(vec![page(&["a"], Some("t1")), error, page(&["b"], None)]).await;
     let client = server.client();
     let mut last_token = None;
     let mut pages = client.assets().list().pages();

@@ -12,30 +12,11 @@ use std::time::Duration;
 use futures::TryStreamExt;
 use scenario_mock::{Fault, FaultRule, MockServer, Route};
 use scenario_sdk::types::{UploadKind, UploadStatus};
-use scenario_sdk::{Client, Error, RetryPolicy, UploadBuilder, UploadPhase};
-
-const PART: u64 = 1024;
+use scenario_sdk::{Client, Error, UploadBuilder, UploadPhase};
+use scenario_testkit::{SMALL_PART as PART, mock_client, upload_mock};
 
 async fn server() -> MockServer {
-    MockServer::builder()
-        .min_part_size(PART)
-        .validation_delay(Duration::from_millis(20))
-        .start()
-        .await
-        .unwrap()
-}
-
-fn client(server: &MockServer) -> Client {
-    Client::builder()
-        .base_url(server.base_url())
-        .api_key(server.api_key())
-        .api_secret(server.api_secret())
-        .retry_policy(RetryPolicy {
-            initial_backoff: Duration::from_millis(5),
-            ..RetryPolicy::default()
-        })
-        .build()
-        .unwrap()
+    upload_mock().start().await.unwrap()
 }
 
 #[track_caller]
@@ -57,7 +38,7 @@ fn nothing_sent(server: &MockServer) {
 #[tokio::test]
 async fn page_sizes_outside_1_to_100_fail_before_any_request() {
     let server = server().await;
-    let client = client(&server);
+    let client = mock_client(&server);
     for size in [0, 101, u32::MAX] {
         let err = client
             .assets()
@@ -85,7 +66,7 @@ async fn page_sizes_outside_1_to_100_fail_before_any_request() {
 #[tokio::test]
 async fn upload_settings_out_of_range_fail_before_anything_is_created() {
     let server = server().await;
-    let client = client(&server);
+    let client = mock_client(&server);
     let bytes = vec![7u8; 4 * PART as usize];
     let upload = || {
         client
@@ -178,7 +159,7 @@ async fn upload_settings_out_of_range_fail_before_anything_is_created() {
 #[tokio::test]
 async fn a_zero_wait_timeout_on_its_own_checks_once() {
     let server = server().await;
-    let client = client(&server);
+    let client = mock_client(&server);
     let upload = client
         .uploads()
         .upload_bytes(&b"abc"[..], "a.png", UploadKind::Image)
@@ -197,7 +178,7 @@ async fn a_zero_wait_timeout_on_its_own_checks_once() {
 #[tokio::test]
 async fn empty_and_path_like_ids_never_reach_another_endpoint() {
     let server = server().await;
-    let client = client(&server);
+    let client = mock_client(&server);
     for id in ["", "   "] {
         invalid(client.uploads().get(id).await.unwrap_err(), "empty");
         invalid(client.uploads().complete(id).await.unwrap_err(), "empty");
@@ -291,7 +272,7 @@ fn credentials_with_separators_control_characters_or_nothing_are_refused() {
 async fn an_unreadable_file_is_an_io_error_before_anything_is_created() {
     use std::os::unix::fs::PermissionsExt as _;
     let server = server().await;
-    let client = client(&server);
+    let client = mock_client(&server);
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("locked.png");
     std::fs::write(&path, b"secret pixels").unwrap();
@@ -326,7 +307,7 @@ async fn drop_at(
     parts: usize,
     prepare: impl FnOnce(&MockServer),
 ) -> Option<String> {
-    let client = client(server);
+    let client = mock_client(server);
     let id = Arc::new(Mutex::new(None::<String>));
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
     let tx = Mutex::new(Some(tx));
@@ -407,8 +388,7 @@ async fn dropped_while_completing_the_upload_has_all_its_bytes() {
 
 #[tokio::test]
 async fn dropped_while_waiting_polling_stops() {
-    let server = MockServer::builder()
-        .min_part_size(PART)
+    let server = upload_mock()
         .validation_delay(Duration::from_secs(30))
         .start()
         .await

@@ -6,19 +6,9 @@ use std::time::{Duration, Instant};
 use futures::TryStreamExt;
 use scenario_mock::{Fault, FaultRule, MockServer, Route};
 use scenario_sdk::{Client, Error, RetryPolicy};
-
-mod support;
-use support::{ScriptedServer, fast_retries};
-
-fn client_for(server: &MockServer) -> Client {
-    Client::builder()
-        .base_url(server.base_url())
-        .api_key(server.api_key())
-        .api_secret(server.api_secret())
-        .retry_policy(fast_retries())
-        .build()
-        .expect("a valid configuration")
-}
+use scenario_testkit::{
+    LogCapture, Reply, ScriptedServer, fast_retries, mock_client, mock_client_builder, start_mock,
+};
 
 #[test]
 fn missing_credentials_name_the_environment_variables() {
@@ -79,9 +69,7 @@ fn clients_are_cheap_to_clone_send_and_sync() {
 #[tokio::test]
 async fn wrong_credentials_are_an_auth_error_with_the_request_id() {
     let server = MockServer::start().await;
-    let client = Client::builder()
-        .base_url(server.base_url())
-        .api_key(server.api_key())
+    let client = mock_client_builder(&server)
         .api_secret("wrong")
         .build()
         .unwrap();
@@ -106,8 +94,7 @@ async fn wrong_credentials_are_an_auth_error_with_the_request_id() {
 
 #[tokio::test]
 async fn server_errors_are_retried_up_to_max_retries() {
-    let server = MockServer::start().await;
-    let client = client_for(&server);
+    let (server, client) = start_mock(MockServer::builder()).await;
     server.inject(FaultRule::new(Route::ListAssets, Fault::Status(503)).times(2));
     let page = client
         .assets()
@@ -145,8 +132,7 @@ async fn server_errors_are_retried_up_to_max_retries() {
 
 #[tokio::test]
 async fn client_errors_are_never_retried() {
-    let server = MockServer::start().await;
-    let client = client_for(&server);
+    let (server, client) = start_mock(MockServer::builder()).await;
     // createdAfter without sortBy=createdAt is a 400 from the server.
     let err = client
         .assets()
@@ -163,8 +149,7 @@ async fn client_errors_are_never_retried() {
 
 #[tokio::test]
 async fn an_out_of_range_page_size_fails_before_any_request() {
-    let server = MockServer::start().await;
-    let client = client_for(&server);
+    let (server, client) = start_mock(MockServer::builder()).await;
     for size in [0, 101] {
         let err = client
             .assets()
@@ -184,8 +169,7 @@ async fn an_out_of_range_page_size_fails_before_any_request() {
 
 #[tokio::test]
 async fn retry_after_from_the_server_is_honoured() {
-    let server = MockServer::start().await;
-    let client = client_for(&server);
+    let (server, client) = start_mock(MockServer::builder()).await;
     server.inject(FaultRule::new(
         Route::ListAssets,
         Fault::RateLimited {
@@ -206,7 +190,7 @@ async fn retry_after_from_the_server_is_honoured() {
 #[tokio::test]
 async fn rate_limits_that_outlast_the_retries_are_reported_as_such() {
     let server = MockServer::start().await;
-    let client = client_for(&server).with_max_retries(0);
+    let client = mock_client(&server).with_max_retries(0);
     server.inject(FaultRule::new(
         Route::ListAssets,
         Fault::RateLimited {
@@ -219,8 +203,7 @@ async fn rate_limits_that_outlast_the_retries_are_reported_as_such() {
 
 #[tokio::test]
 async fn dropped_connections_and_truncated_bodies_are_retried() {
-    let server = MockServer::start().await;
-    let client = client_for(&server);
+    let (server, client) = start_mock(MockServer::builder()).await;
     server.inject(FaultRule::new(Route::ListAssets, Fault::Drop));
     server.inject(FaultRule::new(Route::ListAssets, Fault::Truncate));
     let page = client
@@ -243,7 +226,7 @@ async fn dropped_connections_and_truncated_bodies_are_retried() {
 #[tokio::test]
 async fn a_slow_server_times_out_with_a_timeout_error() {
     let server = MockServer::start().await;
-    let client = client_for(&server)
+    let client = mock_client(&server)
         .with_timeout(Duration::from_millis(200))
         .with_max_retries(0);
     server.inject(FaultRule::new(
@@ -259,7 +242,7 @@ async fn a_slow_server_times_out_with_a_timeout_error() {
 async fn an_html_error_page_from_a_proxy_keeps_its_status_and_is_retried() {
     let html =
         "<html><head><title>502 Bad Gateway</title></head><body><h1>nginx</h1></body></html>";
-    let server = ScriptedServer::start(vec![(502, "text/html", html.to_owned()); 3], &[]).await;
+    let server = ScriptedServer::start(vec![Reply::new(502, "text/html", html); 3]).await;
     let client = server.client().with_retry_policy(RetryPolicy {
         max_retries: 2,
         ..fast_retries()
@@ -272,11 +255,7 @@ async fn an_html_error_page_from_a_proxy_keeps_its_status_and_is_retried() {
 
 #[tokio::test]
 async fn a_success_with_a_body_that_is_not_the_documented_json_is_a_decode_error() {
-    let server = ScriptedServer::start(
-        vec![(200, "application/json", r#"{"assets": "nope"}"#.to_owned())],
-        &[],
-    )
-    .await;
+    let server = ScriptedServer::start(vec![Reply::json(r#"{"assets": "nope"}"#)]).await;
     let err = server
         .client()
         .assets()
@@ -295,7 +274,7 @@ async fn a_huge_body_is_refused_not_buffered() {
         r#"{{"assets": [], "pad": "{}"}}"#,
         "x".repeat(33 * 1024 * 1024)
     );
-    let server = ScriptedServer::start(vec![(200, "application/json", huge)], &[]).await;
+    let server = ScriptedServer::start(vec![Reply::json(huge)]).await;
     let err = server
         .client()
         .assets()
@@ -309,10 +288,9 @@ async fn a_huge_body_is_refused_not_buffered() {
 
 #[tokio::test]
 async fn redirects_are_not_followed_and_credentials_stay_home() {
-    let server = ScriptedServer::start(
-        vec![(302, "text/plain", String::new())],
-        &[("location", "http://127.0.0.1:9/elsewhere")],
-    )
+    let server = ScriptedServer::start(vec![
+        Reply::new(302, "text/plain", "").header("location", "http://127.0.0.1:9/elsewhere"),
+    ])
     .await;
     let err = server
         .client()
@@ -328,11 +306,7 @@ async fn redirects_are_not_followed_and_credentials_stay_home() {
 
 #[tokio::test]
 async fn requests_carry_basic_auth_and_a_user_agent() {
-    let server = ScriptedServer::start(
-        vec![(200, "application/json", r#"{"assets": []}"#.to_owned())],
-        &[],
-    )
-    .await;
+    let server = ScriptedServer::start(vec![Reply::json(r#"{"assets": []}"#)]).await;
     server
         .client()
         .assets()
@@ -341,17 +315,15 @@ async fn requests_carry_basic_auth_and_a_user_agent() {
         .try_next()
         .await
         .unwrap();
-    let headers = server.last_headers();
+    let request = server.requests().pop().unwrap();
     // base64("key:secret")
     assert_eq!(
-        headers.get("authorization").unwrap(),
+        request.header("authorization").unwrap(),
         "Basic a2V5OnNlY3JldA=="
     );
     assert!(
-        headers
-            .get("user-agent")
-            .unwrap()
-            .to_str()
+        request
+            .header("user-agent")
             .unwrap()
             .starts_with("scenario-rs/")
     );
@@ -359,17 +331,10 @@ async fn requests_carry_basic_auth_and_a_user_agent() {
 
 #[tokio::test]
 async fn tracing_output_shows_requests_and_retries_but_never_credentials() {
-    let capture = support::LogCapture::default();
-    let writer = capture.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::TRACE)
-        .with_writer(move || writer.clone())
-        .with_ansi(false)
-        .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
+    let capture = LogCapture::default();
+    let _guard = tracing::subscriber::set_default(capture.subscriber("trace"));
 
-    let server = MockServer::start().await;
-    let client = client_for(&server);
+    let (server, client) = start_mock(MockServer::builder()).await;
     server.inject(FaultRule::new(Route::ListAssets, Fault::Status(503)));
     client
         .assets()

@@ -17,10 +17,10 @@ use std::process::{Child, Command};
 use std::time::{Duration, Instant};
 
 use futures::TryStreamExt;
-use scenario_sdk::Client;
 use scenario_sdk::types::{
     AssetPrivacy, AssetSortBy, AssetType, SortDirection, UploadCreateRequest, UploadKind,
 };
+use scenario_testkit::client_builder;
 
 fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
@@ -108,13 +108,14 @@ async fn sdk_requests_conform_to_the_document_under_prism() {
     wait_for_port(port, &mut prism.0, Duration::from_secs(60));
 
     // Prism serves the document's paths at the root, without the servers' /v1.
-    let client = Client::builder()
-        .base_url(format!("http://127.0.0.1:{port}"))
-        .api_key("conformance-key")
-        .api_secret("conformance-secret")
-        .max_retries(0)
-        .build()
-        .unwrap();
+    let client = client_builder(
+        &format!("http://127.0.0.1:{port}"),
+        "conformance-key",
+        "conformance-secret",
+    )
+    .max_retries(0)
+    .build()
+    .unwrap();
 
     let mut outcomes = Vec::new();
 

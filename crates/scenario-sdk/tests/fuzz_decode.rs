@@ -9,17 +9,16 @@
 //!   page, or `Error::Pagination` on a repeated token) within one request per
 //!   token, never a loop.
 
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use futures::TryStreamExt;
 use proptest::prelude::*;
 use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
 use scenario_sdk::types::{AssetListResponse, UploadCreateResponse, UploadRetrieveResponse};
-use scenario_sdk::{Client, Error, RetryPolicy};
+use scenario_sdk::{Client, Error};
+use scenario_testkit::{Reply, SEED_LISTING as SEED_LIST, ScriptedServer, listing, seed_asset};
 use serde_json::Value;
 
-const SEED_LIST: &str = include_str!("../../scenario-api/tests/fixtures/seed_list_assets.json");
 const SEED_CREATE: &str = include_str!("../../scenario-api/tests/fixtures/seed_create_upload.json");
 const SEED_GET: &str = include_str!("../../scenario-api/tests/fixtures/seed_get_upload.json");
 
@@ -178,44 +177,12 @@ fn mutated_seed_documents_decode_or_fail_without_panicking() {
     }
 }
 
-/// A server whose answer (200, JSON) tests can change between requests.
-struct Swappable {
-    url: String,
-    body: Arc<Mutex<Vec<u8>>>,
-    _task: tokio::task::JoinHandle<()>,
-}
-
-impl Swappable {
-    async fn start() -> Self {
-        let body = Arc::new(Mutex::new(Vec::new()));
-        let shared = body.clone();
-        let app = axum::Router::new().fallback(move || {
-            let body = shared.lock().unwrap().clone();
-            async move { ([("content-type", "application/json")], body) }
-        });
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let url = format!("http://{}/v1", listener.local_addr().unwrap());
-        let task = tokio::spawn(async move {
-            axum::serve(listener, app).await.unwrap();
-        });
-        Self {
-            url,
-            body,
-            _task: task,
-        }
-    }
-}
-
-fn client(url: &str) -> Client {
-    Client::builder()
-        .base_url(url)
-        .api_key("key")
-        .api_secret("secret")
+/// A client of `server` that never retries, so that each case is one request.
+fn client(server: &ScriptedServer) -> Client {
+    server
+        .client_builder()
         .timeout(Duration::from_secs(5))
-        .retry_policy(RetryPolicy {
-            max_retries: 0,
-            ..RetryPolicy::default()
-        })
+        .max_retries(0)
         .build()
         .unwrap()
 }
@@ -226,12 +193,12 @@ fn the_sdk_pipeline_agrees_with_serde_on_mutated_listings() {
         .enable_all()
         .build()
         .unwrap();
-    let server = rt.block_on(Swappable::start());
-    let client = client(&server.url);
+    let server = rt.block_on(ScriptedServer::start(vec![Reply::json("")]));
+    let client = client(&server);
     runner(48)
         .run(&mutated(SEED_LIST), |bytes| {
             let direct = serde_json::from_slice::<AssetListResponse>(&bytes);
-            *server.body.lock().unwrap() = bytes;
+            server.set_script(vec![Reply::json(bytes)]);
             let page = rt.block_on(async {
                 tokio::time::timeout(
                     Duration::from_secs(10),
@@ -254,42 +221,22 @@ fn the_sdk_pipeline_agrees_with_serde_on_mutated_listings() {
         .unwrap();
 }
 
-/// One page per request: `tokens[n]` is the n-th page's next token (`None`
-/// after the script), each page with one asset.
-struct TokenServer {
-    url: String,
-    hits: Arc<Mutex<usize>>,
-    _task: tokio::task::JoinHandle<()>,
-}
-
-impl TokenServer {
-    async fn start(tokens: Vec<Option<String>>) -> Self {
-        let asset = serde_json::from_str::<Value>(SEED_LIST).unwrap()["assets"][0].clone();
-        let hits = Arc::new(Mutex::new(0usize));
-        let counter = hits.clone();
-        let app = axum::Router::new().fallback(move || {
-            let n = {
-                let mut hits = counter.lock().unwrap();
-                *hits += 1;
-                *hits - 1
-            };
-            let mut page = serde_json::json!({ "assets": [asset.clone()] });
-            if let Some(Some(token)) = tokens.get(n) {
-                page["nextPaginationToken"] = Value::from(token.clone());
-            }
-            async move { axum::Json(page) }
-        });
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let url = format!("http://{}/v1", listener.local_addr().unwrap());
-        let task = tokio::spawn(async move {
-            axum::serve(listener, app).await.unwrap();
-        });
-        Self {
-            url,
-            hits,
-            _task: task,
-        }
-    }
+/// The script of a server that answers one page per request: `tokens[n]` is
+/// the n-th page's next token (none after the script), each page with one asset.
+fn token_pages(tokens: &[Option<String>]) -> Vec<Reply> {
+    let asset = seed_asset();
+    let page = |token: Option<&String>| {
+        let extra = match token {
+            Some(token) => serde_json::json!({ "nextPaginationToken": token }),
+            None => serde_json::json!({}),
+        };
+        Reply::json(listing(vec![asset.clone()], extra))
+    };
+    tokens
+        .iter()
+        .map(|token| page(token.as_ref()))
+        .chain([page(None)])
+        .collect()
 }
 
 /// What the listing must do with `tokens`: how many pages, and whether it ends
@@ -323,19 +270,15 @@ fn any_token_sequence_ends_the_listing_without_looping() {
         .run(&(tokens, 0usize..3), |(tokens, prefetch)| {
             let (pages, pagination_error) = expected(&tokens);
             let (got, hits) = rt.block_on(async {
-                let server = TokenServer::start(tokens.clone()).await;
-                let stream = client(&server.url)
-                    .assets()
-                    .list()
-                    .prefetch(prefetch)
-                    .pages();
+                let server = ScriptedServer::start(token_pages(&tokens)).await;
+                let stream = client(&server).assets().list().prefetch(prefetch).pages();
                 let got: Vec<Result<_, Error>> = tokio::time::timeout(
                     Duration::from_secs(10),
                     futures::StreamExt::collect::<Vec<_>>(stream),
                 )
                 .await
                 .expect("the listing looped or hung");
-                let hits = *server.hits.lock().unwrap();
+                let hits = server.hits();
                 (got, hits)
             });
             let ok = got.iter().filter(|p| p.is_ok()).count();

@@ -12,8 +12,9 @@ use futures::TryStreamExt;
 use scenario_mock::{Fault, FaultRule, MockServer, Route, Target};
 use scenario_sdk::types::UploadKind;
 use scenario_sdk::{Client, Error, RetryPolicy};
-
-mod support;
+use scenario_testkit::{
+    LogCapture, SMALL_PART, client_builder, fast_retries, temp_file, upload_mock,
+};
 
 const SECRET: &str = "s3cr3t-Do-Not-Leak-7f2a";
 
@@ -39,20 +40,14 @@ fn assert_clean(what: &str, text: &str) {
 
 /// Everything every test of this binary logs, at TRACE, from every thread and
 /// from the `log` crate (which reqwest uses) as well.
-type Capture = support::LogCapture;
-
-fn logs() -> Capture {
-    static CAPTURE: OnceLock<Capture> = OnceLock::new();
+fn logs() -> LogCapture {
+    static CAPTURE: OnceLock<LogCapture> = OnceLock::new();
     CAPTURE
         .get_or_init(|| {
             use tracing_subscriber::util::SubscriberInitExt as _;
-            let capture = Capture::default();
-            let writer = capture.clone();
-            tracing_subscriber::fmt()
-                .with_max_level(tracing::Level::TRACE)
-                .with_writer(move || writer.clone())
-                .with_ansi(false)
-                .finish()
+            let capture = LogCapture::default();
+            capture
+                .subscriber("trace")
                 .try_init()
                 .expect("the only subscriber of this binary");
             capture
@@ -71,9 +66,8 @@ fn assert_logs_clean() {
 }
 
 async fn server() -> MockServer {
-    MockServer::builder()
+    upload_mock()
         .credentials("key", SECRET)
-        .min_part_size(1024)
         .validation_delay(Duration::from_millis(5))
         .start()
         .await
@@ -83,17 +77,13 @@ async fn server() -> MockServer {
 fn fast() -> RetryPolicy {
     RetryPolicy {
         max_retries: 3,
-        initial_backoff: Duration::from_millis(5),
-        max_backoff: Duration::from_millis(20),
-        ..RetryPolicy::default()
+        ..fast_retries()
     }
 }
 
+/// A client of `base_url` with the key `key` and the secret [`SECRET`].
 fn client(base_url: &str) -> Client {
-    Client::builder()
-        .base_url(base_url)
-        .api_key("key")
-        .api_secret(SECRET)
+    client_builder(base_url, "key", SECRET)
         .retry_policy(fast())
         .build()
         .unwrap()
@@ -159,10 +149,7 @@ async fn errors_of_every_kind_hide_the_secret() {
     let good = client(&server.base_url());
 
     // Api: wrong credentials (the wrong secret is a secret too).
-    let wrong = Client::builder()
-        .base_url(server.base_url())
-        .api_key("key")
-        .api_secret(format!("{SECRET}-wrong"))
+    let wrong = client_builder(&server.base_url(), "key", &format!("{SECRET}-wrong"))
         .build()
         .unwrap();
     let err = wrong.assets().list().pages().try_next().await.unwrap_err();
@@ -297,15 +284,13 @@ async fn storage_never_receives_authorization_across_retries_and_refreshes() {
             retry_after: Duration::from_millis(10),
         },
     ));
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("big.png");
-    std::fs::write(&path, vec![9u8; 8 * 1024]).unwrap();
+    let (_dir, path) = temp_file("big.png", &[9u8; 8 * 1024]);
     let expiring = server.clone();
     let upload = client
         .uploads()
         .upload_file(&path, UploadKind::Image)
-        .min_part_size(1024)
-        .part_size(1024)
+        .min_part_size(SMALL_PART)
+        .part_size(SMALL_PART)
         .concurrency(2)
         .on_progress(move |p| {
             if p.parts_done == 2 {

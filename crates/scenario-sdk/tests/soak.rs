@@ -15,8 +15,8 @@ use std::time::{Duration, Instant};
 use futures::{StreamExt, TryStreamExt};
 use scenario_mock::{Fault, MockServer, RandomFaults, Target};
 use scenario_sdk::types::{UploadKind, UploadStatus};
-use scenario_sdk::{Client, Error, RetryPolicy};
-use sha2::{Digest, Sha256};
+use scenario_sdk::{Error, RetryPolicy};
+use scenario_testkit::{fast_retries, mock_client_builder, seeded_content, sha256_hex};
 
 struct Soak {
     seed: u64,
@@ -60,20 +60,6 @@ fn retry_counter() -> RetryCounter {
             counter
         })
         .clone()
-}
-
-fn sha256_hex(bytes: &[u8]) -> String {
-    Sha256::digest(bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
-}
-
-/// Seeded content: cheap to make, different from one upload and part to the next.
-fn content(rng: &mut fastrand::Rng, len: u64) -> Vec<u8> {
-    let mut bytes = vec![0u8; usize::try_from(len).unwrap()];
-    rng.fill(&mut bytes);
-    bytes
 }
 
 /// A size between `min` and `max`, skewed towards small ones (like real files).
@@ -122,17 +108,13 @@ async fn run(soak: Soak) {
         .start()
         .await
         .expect("the fake server starts");
-    let client = Client::builder()
-        .base_url(server.base_url())
-        .api_key(server.api_key())
-        .api_secret(server.api_secret())
+    let client = mock_client_builder(&server)
         .timeout(Duration::from_secs(20))
         .retry_policy(RetryPolicy {
             // 20% faults: 12 retries make a failure 0.2^13 per request.
             max_retries: 12,
-            initial_backoff: Duration::from_millis(5),
-            max_backoff: Duration::from_millis(40),
             max_retry_after: Duration::from_secs(1),
+            ..fast_retries()
         })
         .build()
         .expect("a valid client");
@@ -158,7 +140,7 @@ async fn run(soak: Soak) {
             let server = &server;
             let create_retries = &create_retries;
             async move {
-                let bytes = content(&mut fastrand::Rng::with_seed(content_seed), len);
+                let bytes = seeded_content(content_seed, usize::try_from(len).unwrap());
                 // About six parts each, never below the mock's minimum.
                 let part_size = len.div_ceil(6).max(MIN_PART);
                 let name = format!("soak-{i:03}.png");

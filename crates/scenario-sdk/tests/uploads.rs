@@ -2,71 +2,24 @@
 //! (`scenario-mock`), which checks what S3 would: part sizes, presigned URLs
 //! (and their expiry), no `Authorization` header on storage requests.
 //!
-//! The fake accepts parts of [`PART`] bytes (instead of S3's 5 MiB), and the
+//! The fake accepts parts of `PART` bytes (instead of S3's 5 MiB), and the
 //! uploads here say so with `min_part_size`, so that multipart uploads take
 //! kilobytes.
 
 use std::io::Write;
-use std::path::Path;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use futures::TryStreamExt;
 use scenario_mock::{Fault, FaultRule, MockServer, Route, Target};
 use scenario_sdk::types::{UploadKind, UploadStatus};
-use scenario_sdk::{Client, Error, Progress, RetryPolicy, UploadPhase};
-use sha2::{Digest, Sha256};
-
-/// The part size the fake server accepts, and the uploads below use.
-const PART: u64 = 1024;
+use scenario_sdk::{Error, Progress, UploadPhase};
+use scenario_testkit::{
+    LogCapture, SMALL_PART as PART, content, mock_client, sha256_hex, temp_file, upload_mock,
+};
 
 async fn server() -> MockServer {
-    MockServer::builder()
-        .min_part_size(PART)
-        .validation_delay(Duration::from_millis(50))
-        .start()
-        .await
-        .expect("the fake server starts")
-}
-
-fn client(server: &MockServer) -> Client {
-    Client::builder()
-        .base_url(server.base_url())
-        .api_key(server.api_key())
-        .api_secret(server.api_secret())
-        .retry_policy(RetryPolicy {
-            initial_backoff: Duration::from_millis(10),
-            ..RetryPolicy::default()
-        })
-        .build()
-        .expect("a valid client")
-}
-
-/// `len` bytes that differ from part to part, so a part sent twice or in the
-/// wrong place changes the digest.
-fn content(len: usize) -> Vec<u8> {
-    let mut state: u32 = 0x9E37_79B9;
-    (0..len)
-        .map(|_| {
-            state ^= state << 13;
-            state ^= state >> 17;
-            state ^= state << 5;
-            state.to_le_bytes()[0]
-        })
-        .collect()
-}
-
-fn sha256_hex(bytes: &[u8]) -> String {
-    Sha256::digest(bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
-}
-
-fn write_file(dir: &Path, name: &str, bytes: &[u8]) -> std::path::PathBuf {
-    let path = dir.join(name);
-    std::fs::write(&path, bytes).expect("write the test file");
-    path
+    upload_mock().start().await.expect("the fake server starts")
 }
 
 /// Every progress event of an upload, for assertions after it.
@@ -110,10 +63,9 @@ fn assert_received(server: &MockServer, upload_id: &str, expected: &[u8], part: 
 #[tokio::test]
 async fn a_file_is_uploaded_in_parts_byte_for_byte() {
     let server = server().await;
-    let client = client(&server);
-    let dir = tempfile::tempdir().unwrap();
+    let client = mock_client(&server);
     let bytes = content(10 * PART as usize + 123);
-    let path = write_file(dir.path(), "hero.png", &bytes);
+    let (_dir, path) = temp_file("hero.png", &bytes);
 
     let upload = client
         .uploads()
@@ -137,7 +89,7 @@ async fn a_file_is_uploaded_in_parts_byte_for_byte() {
 #[tokio::test]
 async fn bytes_are_uploaded_as_slices_with_the_given_name_and_type() {
     let server = server().await;
-    let client = client(&server);
+    let client = mock_client(&server);
     let bytes = content(3 * PART as usize);
 
     let upload = client
@@ -157,7 +109,7 @@ async fn bytes_are_uploaded_as_slices_with_the_given_name_and_type() {
 #[tokio::test]
 async fn a_reader_is_uploaded_part_by_part() {
     let server = server().await;
-    let client = client(&server);
+    let client = mock_client(&server);
     let bytes = content(5 * PART as usize + 1);
 
     // A pipe fed in small, odd-sized writes: the reader gives parts in pieces.
@@ -187,7 +139,7 @@ async fn a_reader_is_uploaded_part_by_part() {
 #[tokio::test]
 async fn the_part_size_is_chosen_when_not_given() {
     let server = server().await;
-    let client = client(&server);
+    let client = mock_client(&server);
     let bytes = content(100_000);
 
     let upload = client
@@ -204,7 +156,7 @@ async fn the_part_size_is_chosen_when_not_given() {
 #[tokio::test]
 async fn a_part_is_retried_alone_after_503s_and_a_dropped_connection() {
     let server = server().await;
-    let client = client(&server);
+    let client = mock_client(&server);
     let bytes = content(4 * PART as usize);
     server.inject(FaultRule::new(Route::PartPut, Fault::Status(503)).times(2));
     server.inject(FaultRule::new(Route::PartPut, Fault::Drop));
@@ -229,7 +181,7 @@ async fn a_part_is_retried_alone_after_503s_and_a_dropped_connection() {
 #[tokio::test]
 async fn a_part_gives_up_after_max_retries_and_the_upload_is_not_completed() {
     let server = server().await;
-    let client = client(&server);
+    let client = mock_client(&server);
     server.inject(FaultRule::new(Route::PartPut, Fault::Status(500)).times(usize::MAX));
 
     let err = client
@@ -255,7 +207,7 @@ async fn a_part_gives_up_after_max_retries_and_the_upload_is_not_completed() {
 #[tokio::test]
 async fn a_rate_limited_part_waits_as_the_storage_asks() {
     let server = server().await;
-    let client = client(&server);
+    let client = mock_client(&server);
     let bytes = content(PART as usize);
     let retry_after = Duration::from_millis(300);
     server.inject(FaultRule::new(
@@ -277,7 +229,7 @@ async fn a_rate_limited_part_waits_as_the_storage_asks() {
 #[tokio::test]
 async fn a_stalled_part_is_abandoned_and_sent_again() {
     let server = server().await;
-    let client = client(&server);
+    let client = mock_client(&server);
     let bytes = content(2 * PART as usize);
     server.inject(FaultRule::new(
         Route::PartPut,
@@ -305,7 +257,7 @@ async fn a_stalled_part_is_abandoned_and_sent_again() {
 #[tokio::test]
 async fn expired_part_urls_are_renewed_and_the_part_sent_again() {
     let server = server().await;
-    let client = client(&server);
+    let client = mock_client(&server);
     let bytes = content(3 * PART as usize);
     let clock = server.clone();
     let recorder = Recorder::default();
@@ -341,7 +293,7 @@ async fn expired_part_urls_are_renewed_and_the_part_sent_again() {
 #[tokio::test]
 async fn a_part_url_refused_again_and_again_fails_after_max_retries() {
     let server = server().await;
-    let client = client(&server);
+    let client = mock_client(&server);
     server.inject(FaultRule::new(Route::PartPut, Fault::Status(403)).times(usize::MAX));
 
     let err = client
@@ -362,7 +314,7 @@ async fn a_part_url_refused_again_and_again_fails_after_max_retries() {
 #[tokio::test]
 async fn storage_requests_never_carry_the_authorization_header() {
     let server = server().await;
-    let client = client(&server);
+    let client = mock_client(&server);
     server.inject(FaultRule::new(Route::PartPut, Fault::Status(502)));
 
     client
@@ -389,36 +341,13 @@ async fn storage_requests_never_carry_the_authorization_header() {
     );
 }
 
-/// Log output, kept in memory for assertions.
-#[derive(Clone, Default)]
-struct Logs(Arc<Mutex<Vec<u8>>>);
-
-impl std::io::Write for Logs {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
 #[tokio::test]
 async fn part_url_signatures_never_reach_logs_or_errors() {
-    use tracing_subscriber::util::SubscriberInitExt;
-
     let server = server().await;
-    let client = client(&server);
-    let logs = Logs::default();
-    let writer = logs.clone();
+    let client = mock_client(&server);
+    let logs = LogCapture::default();
     // The test runtime has one thread, so the part tasks log here too.
-    let _logging = tracing_subscriber::fmt()
-        .with_env_filter("scenario_sdk=trace")
-        .with_writer(move || writer.clone())
-        .with_ansi(false)
-        .finish()
-        .set_default();
+    let _logging = tracing::subscriber::set_default(logs.subscriber("scenario_sdk=trace"));
     server.inject(FaultRule::new(Route::PartPut, Fault::Status(503)));
     server.inject(FaultRule::new(Route::PartPut, Fault::Status(403)));
     server.inject(FaultRule::new(Route::PartPut, Fault::Drop));
@@ -431,11 +360,8 @@ async fn part_url_signatures_never_reach_logs_or_errors() {
         .await
         .unwrap_err();
 
-    let logs = String::from_utf8(logs.0.lock().unwrap().clone()).unwrap();
-    assert!(
-        logs.contains("scenario_part") && logs.contains("retrying"),
-        "{logs}"
-    );
+    let logs = logs.text();
+    assert!(logs.contains("scenario_part") && logs.contains("retrying"), "{logs}");
     assert!(logs.contains("fetching fresh URLs"), "{logs}");
     assert!(logs.contains("/parts/"), "the path is logged: {logs}");
     // The fake signs its URLs with `?expires=...&signature=...`, as S3 with `X-Amz-Signature`.
@@ -446,7 +372,7 @@ async fn part_url_signatures_never_reach_logs_or_errors() {
 #[tokio::test]
 async fn progress_only_grows_counts_each_part_once_and_ends_at_the_total() {
     let server = server().await;
-    let client = client(&server);
+    let client = mock_client(&server);
     let bytes = content(6 * PART as usize + 7);
     server.inject(FaultRule::new(Route::PartPut, Fault::Status(503)).times(2));
     let recorder = Recorder::default();
@@ -494,7 +420,7 @@ async fn progress_only_grows_counts_each_part_once_and_ends_at_the_total() {
 #[tokio::test]
 async fn waiting_returns_the_asset_which_then_appears_in_the_listing() {
     let server = server().await;
-    let client = client(&server);
+    let client = mock_client(&server);
     let bytes = content(2 * PART as usize);
 
     let upload = client
@@ -536,7 +462,7 @@ async fn waiting_returns_the_asset_which_then_appears_in_the_listing() {
 #[tokio::test]
 async fn upload_and_wait_in_one_call() {
     let server = server().await;
-    let client = client(&server);
+    let client = mock_client(&server);
 
     let upload = client
         .uploads()
@@ -555,13 +481,8 @@ async fn upload_and_wait_in_one_call() {
 async fn a_rejected_upload_is_an_upload_failed_error_with_the_servers_message() {
     // This server wants parts of at least 4 KiB, as S3 wants 5 MiB: the upload
     // below cuts 1 KiB parts, the storage takes them, and validation fails.
-    let server = MockServer::builder()
-        .min_part_size(4 * PART)
-        .validation_delay(Duration::from_millis(20))
-        .start()
-        .await
-        .unwrap();
-    let client = client(&server);
+    let server = upload_mock().min_part_size(4 * PART).start().await.unwrap();
+    let client = mock_client(&server);
 
     let err = client
         .uploads()
@@ -594,7 +515,7 @@ async fn waiting_too_long_is_a_wait_timeout_with_the_last_status() {
         .start()
         .await
         .unwrap();
-    let client = client(&server);
+    let client = mock_client(&server);
 
     let started = Instant::now();
     let err = client
@@ -623,7 +544,7 @@ fn assert_nothing_created(server: &MockServer) {
 #[tokio::test]
 async fn a_missing_file_is_an_io_error_naming_it() {
     let server = server().await;
-    let client = client(&server);
+    let client = mock_client(&server);
     let dir = tempfile::tempdir().unwrap();
     let missing = dir.path().join("nope.png");
 
@@ -649,7 +570,7 @@ async fn a_missing_file_is_an_io_error_naming_it() {
 #[tokio::test]
 async fn a_directory_is_refused() {
     let server = server().await;
-    let client = client(&server);
+    let client = mock_client(&server);
     let dir = tempfile::tempdir().unwrap();
 
     let err = client
@@ -666,9 +587,8 @@ async fn a_directory_is_refused() {
 #[tokio::test]
 async fn an_empty_file_is_refused_because_the_service_needs_a_byte() {
     let server = server().await;
-    let client = client(&server);
-    let dir = tempfile::tempdir().unwrap();
-    let path = write_file(dir.path(), "empty.png", b"");
+    let client = mock_client(&server);
+    let (_dir, path) = temp_file("empty.png", b"");
 
     let err = client
         .uploads()
@@ -690,7 +610,7 @@ async fn an_empty_file_is_refused_because_the_service_needs_a_byte() {
 #[tokio::test]
 async fn a_part_size_below_five_mib_is_refused_unless_the_server_allows_it() {
     let server = server().await;
-    let client = client(&server);
+    let client = mock_client(&server);
 
     let err = client
         .uploads()
@@ -711,7 +631,7 @@ async fn a_part_size_below_five_mib_is_refused_unless_the_server_allows_it() {
 #[tokio::test]
 async fn more_than_ten_thousand_parts_are_refused() {
     let server = server().await;
-    let client = client(&server);
+    let client = mock_client(&server);
 
     let err = client
         .uploads()
@@ -729,7 +649,7 @@ async fn more_than_ten_thousand_parts_are_refused() {
 #[tokio::test]
 async fn zero_concurrency_is_refused() {
     let server = server().await;
-    let client = client(&server);
+    let client = mock_client(&server);
 
     let err = client
         .uploads()
@@ -746,7 +666,7 @@ async fn zero_concurrency_is_refused() {
 #[tokio::test]
 async fn a_reader_shorter_than_announced_fails_and_the_upload_is_not_completed() {
     let server = server().await;
-    let client = client(&server);
+    let client = mock_client(&server);
     let recorder = Recorder::default();
     let reader = std::io::Cursor::new(content(3 * PART as usize + 5));
 
@@ -772,9 +692,8 @@ async fn a_reader_shorter_than_announced_fails_and_the_upload_is_not_completed()
 #[tokio::test]
 async fn a_file_that_grows_during_the_upload_is_not_completed() {
     let server = server().await;
-    let client = client(&server);
-    let dir = tempfile::tempdir().unwrap();
-    let path = write_file(dir.path(), "log.png", &content(3 * PART as usize));
+    let client = mock_client(&server);
+    let (_dir, path) = temp_file("log.png", &content(3 * PART as usize));
     let recorder = Recorder::default();
     let record = recorder.callback();
     let appended = path.clone();
@@ -811,9 +730,8 @@ async fn a_file_that_grows_during_the_upload_is_not_completed() {
 #[tokio::test]
 async fn a_file_that_shrinks_during_the_upload_is_not_completed() {
     let server = server().await;
-    let client = client(&server);
-    let dir = tempfile::tempdir().unwrap();
-    let path = write_file(dir.path(), "cut.png", &content(4 * PART as usize));
+    let client = mock_client(&server);
+    let (_dir, path) = temp_file("cut.png", &content(4 * PART as usize));
     let recorder = Recorder::default();
     let record = recorder.callback();
     let truncated = path.clone();
@@ -850,7 +768,7 @@ async fn a_file_that_shrinks_during_the_upload_is_not_completed() {
 #[tokio::test]
 async fn dropping_the_upload_stops_its_parts_and_never_completes_it() {
     let server = server().await;
-    let client = client(&server);
+    let client = mock_client(&server);
     let recorder = Recorder::default();
     let record = recorder.callback();
     let (first_part_in, dropped) = tokio::sync::oneshot::channel::<()>();
@@ -900,7 +818,7 @@ async fn dropping_the_upload_stops_its_parts_and_never_completes_it() {
 #[tokio::test]
 async fn a_url_import_ends_imported_with_an_asset() {
     let server = server().await;
-    let client = client(&server);
+    let client = mock_client(&server);
 
     let upload = client
         .uploads()
@@ -920,7 +838,7 @@ async fn a_url_import_ends_imported_with_an_asset() {
 #[tokio::test]
 async fn model_imports_from_hugging_face_and_civitai_end_imported() {
     let server = server().await;
-    let client = client(&server);
+    let client = mock_client(&server);
 
     let hugging_face = client
         .uploads()
@@ -950,7 +868,7 @@ async fn model_imports_from_hugging_face_and_civitai_end_imported() {
 #[tokio::test]
 async fn a_failed_import_carries_the_servers_message() {
     let server = server().await;
-    let client = client(&server);
+    let client = mock_client(&server);
 
     let err = client
         .uploads()
@@ -969,7 +887,7 @@ async fn a_failed_import_carries_the_servers_message() {
 #[tokio::test]
 async fn imports_refuse_what_the_service_could_not_fetch_before_asking_it() {
     let server = server().await;
-    let client = client(&server);
+    let client = mock_client(&server);
     let uploads = client.uploads();
 
     for err in [

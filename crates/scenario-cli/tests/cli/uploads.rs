@@ -1,28 +1,17 @@
 //! `scenario uploads create | get | import`.
 
-use std::io::Write;
 use std::path::Path;
 use std::time::Duration;
 
 use scenario_mock::{Fault, FaultRule, Route};
 use scenario_sdk::types::UploadStatus;
+use scenario_testkit::{content, temp_file};
 
 #[cfg(unix)]
 use crate::support::send_signal;
 use crate::support::{
     Fake, bare, bin, json_lines, one_error_line, redacted, stderr, stdout, wait_until,
 };
-
-/// A temporary directory holding `name` with `len` bytes of varied content.
-fn temp_file(name: &str, len: usize) -> (tempfile::TempDir, std::path::PathBuf) {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join(name);
-    let content: Vec<u8> = (0..len).map(|i| (i * 31 % 251) as u8).collect();
-    std::fs::File::create(&path)
-        .and_then(|mut f| f.write_all(&content))
-        .unwrap();
-    (dir, path)
-}
 
 fn arg(path: &Path) -> &str {
     path.to_str().expect("a UTF-8 temp path")
@@ -39,7 +28,7 @@ fn field<'a>(text: &'a str, label: &str) -> Option<&'a str> {
 #[test]
 fn create_with_wait_prints_the_upload_its_status_and_the_new_asset() {
     let fake = Fake::with_assets(0);
-    let (_dir, path) = temp_file("hero.png", 1000);
+    let (_dir, path) = temp_file("hero.png", &content(1000));
     let output = fake
         .scenario(["uploads", "create", arg(&path), "--kind", "image", "--wait"])
         .output()
@@ -71,7 +60,7 @@ fn create_with_wait_prints_the_upload_its_status_and_the_new_asset() {
 #[test]
 fn create_json_prints_the_upload_as_one_object() {
     let fake = Fake::with_assets(0);
-    let (_dir, path) = temp_file("walk.mp4", 4096);
+    let (_dir, path) = temp_file("walk.mp4", &content(4096));
     let output = fake
         .scenario([
             "uploads",
@@ -100,7 +89,7 @@ fn create_json_prints_the_upload_as_one_object() {
 fn part_size_concurrency_and_asset_options_reach_the_upload() {
     let fake = Fake::with_assets(0);
     let len = 6 * 1024 * 1024 + 123;
-    let (_dir, path) = temp_file("big.png", len);
+    let (_dir, path) = temp_file("big.png", &content(len));
     let output = fake
         .scenario([
             "uploads",
@@ -142,7 +131,7 @@ fn part_size_concurrency_and_asset_options_reach_the_upload() {
 #[test]
 fn create_without_wait_says_how_to_follow_the_upload() {
     let fake = Fake::with_assets(0);
-    let (_dir, path) = temp_file("hero.png", 100);
+    let (_dir, path) = temp_file("hero.png", &content(100));
     let output = fake
         .scenario(["uploads", "create", arg(&path), "--kind", "image"])
         .output()
@@ -193,7 +182,7 @@ fn a_missing_file_fails_in_one_line_naming_it_before_any_request() {
 #[test]
 fn a_directory_or_an_empty_file_is_refused() {
     let fake = Fake::with_assets(0);
-    let (dir, empty) = temp_file("empty.png", 0);
+    let (dir, empty) = temp_file("empty.png", b"");
     let output = fake
         .scenario(["uploads", "create", arg(dir.path()), "--kind", "image"])
         .output()
@@ -209,7 +198,7 @@ fn a_directory_or_an_empty_file_is_refused() {
 
 #[test]
 fn missing_credentials_fail_in_one_line_naming_the_variable() {
-    let (_dir, path) = temp_file("hero.png", 10);
+    let (_dir, path) = temp_file("hero.png", &content(10));
     let output = bare(["uploads", "create", arg(&path), "--kind", "image"])
         .output()
         .unwrap();
@@ -246,7 +235,7 @@ fn an_unknown_subcommand_is_a_usage_error() {
 #[test]
 fn get_shows_an_upload_as_text_or_json() {
     let fake = Fake::with_assets(0);
-    let (_dir, path) = temp_file("hero.png", 500);
+    let (_dir, path) = temp_file("hero.png", &content(500));
     let created = fake
         .scenario([
             "uploads",
@@ -354,7 +343,7 @@ fn ctrl_c_stops_an_upload_without_completing_it() {
         Route::PartPut,
         Fault::Delay(Duration::from_secs(30)),
     ));
-    let (_dir, path) = temp_file("hero.png", 1000);
+    let (_dir, path) = temp_file("hero.png", &content(1000));
     let mut child = Command::new(bin())
         .args(["uploads", "create", arg(&path), "--kind", "image", "--wait"])
         .env("SCENARIO_BASE_URL", fake.server.base_url())

@@ -1,4 +1,5 @@
-//! Helpers shared by the integration tests: a reqwest client bound to a server.
+//! What only the mock's own tests share: a reqwest client bound to a server,
+//! which checks the fake's wire format (error bodies, ETags) on every call.
 
 #![allow(dead_code, reason = "each test file uses a different subset")]
 
@@ -9,7 +10,18 @@ use scenario_api::types::{
     UploadStatus, UploadTriggerActionResponse,
 };
 use scenario_mock::{MockServer, MockServerBuilder};
+use scenario_testkit::sha256_hex;
 use serde_json::{Value, json};
+
+/// A fake with ten seeded assets that takes parts of 4 bytes and validates
+/// uploads in 20 ms, so that multipart life cycles fit in a few bytes and
+/// milliseconds.
+pub fn quick() -> MockServerBuilder {
+    MockServer::builder()
+        .assets(10)
+        .min_part_size(4)
+        .validation_delay(Duration::from_millis(20))
+}
 
 pub struct Api {
     pub server: MockServer,
@@ -192,14 +204,4 @@ pub async fn s3_error(response: reqwest::Response, status: u16) -> (String, Stri
         body[start..end].to_owned()
     };
     (field("Code"), field("Message"))
-}
-
-pub fn sha256_hex(bytes: &[u8]) -> String {
-    use sha2::{Digest, Sha256};
-    format!("{:x}", Sha256::digest(bytes))
-}
-
-/// Deterministic test bytes.
-pub fn file(len: usize) -> Vec<u8> {
-    (0..len).map(|i| (i * 31 % 251) as u8).collect()
 }
