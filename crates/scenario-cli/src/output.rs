@@ -142,46 +142,29 @@ pub fn write_upload(out: &mut impl Write, upload: &Upload) -> io::Result<()> {
 
 #[cfg(test)]
 mod tests {
-    use scenario_sdk::types::{
-        AssetKind, AssetMetadata, AssetPrivacy, AssetProperties, AssetSource, AssetStatus,
-        UploadSource, UploadStatus,
-    };
-
     use super::*;
 
+    /// Built from JSON, so that a field added to the document needs no change here.
     fn asset(id: &str, kind: &str, mime: &str) -> Asset {
-        Asset {
-            author_id: "author".into(),
-            automatic_captioning: None,
-            collection_ids: Vec::new(),
-            created_at: "2024-01-02T03:04:05.678Z".into(),
-            description: None,
-            edit_capabilities: Vec::new(),
-            embedding: Vec::new(),
-            first_frame: None,
-            id: id.into(),
-            is_hidden: None,
-            kind: AssetKind::from(kind),
-            last_frame: None,
-            metadata: serde_json::from_str::<AssetMetadata>(
-                r#"{"kind":"image","type":"uploaded"}"#,
-            )
-            .unwrap(),
-            mime_type: mime.into(),
-            nsfw: Vec::new(),
-            original_file_url: None,
-            output_index: None,
-            owner_id: "proj".into(),
-            preview: None,
-            privacy: AssetPrivacy::Public,
-            properties: serde_json::from_str::<AssetProperties>(r#"{"size":1}"#).unwrap(),
-            source: AssetSource::from("uploaded"),
-            status: AssetStatus::Success,
-            tags: Vec::new(),
-            thumbnail: None,
-            updated_at: "2024-01-02T03:04:05.678Z".into(),
-            url: "https://example.invalid/a".into(),
-        }
+        serde_json::from_value(serde_json::json!({
+            "id": id,
+            "authorId": "author",
+            "ownerId": "proj",
+            "collectionIds": [],
+            "createdAt": "2024-01-02T03:04:05.678Z",
+            "updatedAt": "2024-01-02T03:04:05.678Z",
+            "editCapabilities": [],
+            "kind": kind,
+            "metadata": {"kind": "image", "type": "uploaded"},
+            "mimeType": mime,
+            "privacy": "public",
+            "properties": {"size": 1},
+            "source": "uploaded",
+            "status": "success",
+            "tags": [],
+            "url": "https://example.invalid/a",
+        }))
+        .unwrap()
     }
 
     fn text(bytes: Vec<u8>) -> String {
@@ -242,29 +225,23 @@ asset_2  3d     success  public   2024-01-02T03:04:05.678Z  model/gltf-binary
 
     #[test]
     fn uploads_show_what_they_created() {
-        let upload = Upload {
-            asset_options: None,
-            author_id: "author".into(),
-            config: None,
-            content_type: Some("image/png".into()),
-            created_at: "2024-01-02T03:04:05.678Z".into(),
-            entity_id: Some("asset_new".into()),
-            error_message: None,
-            file_name: "hero.png".into(),
-            file_size: Some(2048),
-            id: "upload_1".into(),
-            job_id: None,
-            kind: UploadKind::Image,
-            original_file_name: None,
-            owner_id: "proj".into(),
-            parts: Vec::new(),
-            parts_count: Some(1),
-            provider: None,
-            source: UploadSource::from("multipart"),
-            status: UploadStatus::Complete,
-            updated_at: "2024-01-02T03:04:06.000Z".into(),
-            url: None,
-        };
+        let upload: Upload = serde_json::from_value(serde_json::json!({
+            "id": "upload_1",
+            "authorId": "author",
+            "ownerId": "proj",
+            "contentType": "image/png",
+            "createdAt": "2024-01-02T03:04:05.678Z",
+            "updatedAt": "2024-01-02T03:04:06.000Z",
+            "entityId": "asset_new",
+            "fileName": "hero.png",
+            "fileSize": 2048,
+            "kind": "image",
+            "parts": [],
+            "partsCount": 1,
+            "source": "multipart",
+            "status": "complete",
+        }))
+        .unwrap();
         let mut out = Vec::new();
         write_upload(&mut out, &upload).unwrap();
         assert_eq!(

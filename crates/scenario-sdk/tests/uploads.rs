@@ -361,7 +361,10 @@ async fn part_url_signatures_never_reach_logs_or_errors() {
         .unwrap_err();
 
     let logs = logs.text();
-    assert!(logs.contains("scenario_part") && logs.contains("retrying"), "{logs}");
+    assert!(
+        logs.contains("scenario_part") && logs.contains("retrying"),
+        "{logs}"
+    );
     assert!(logs.contains("fetching fresh URLs"), "{logs}");
     assert!(logs.contains("/parts/"), "the path is logged: {logs}");
     // The fake signs its URLs with `?expires=...&signature=...`, as S3 with `X-Amz-Signature`.
