@@ -1,8 +1,8 @@
 //! `cargo xtask bench [--quick]`: the SDK against baselines measured in the same run.
 //!
-//! Builds `scenario-bench` and `scenario-mock` in release mode, runs the mock as
-//! its own process (so the SDK's peak RSS is its own), runs each benchmark
-//! program as a subprocess and parses its `RESULT <name> <value>` lines, runs
+//! Builds `scenario-bench` and `scenario-cli` in release mode, runs the mock as
+//! its own process with `scenario mock serve` (so the SDK's peak RSS is its own),
+//! runs each benchmark program as a subprocess and parses its `RESULT <name> <value>` lines, runs
 //! the curl baseline for uploads, then prints a table of ratios and writes it to
 //! BENCHMARKS.md (`--quick` writes `target/bench-work/BENCHMARKS-quick.md`
 //! instead, so that smoke runs leave the checked-in figures alone). Missed targets are reported, never fatal: only a broken
@@ -72,11 +72,7 @@ pub fn run(root: &Path, quick: bool) -> Result<()> {
     let work = root.join("target/bench-work");
     std::fs::create_dir_all(&work)?;
 
-    let mock = Mock::start(
-        &release.join("scenario-mock"),
-        LIST_ASSETS,
-        PART_SIZE.min(MIB),
-    )?;
+    let mock = Mock::start(&release.join("scenario"), LIST_ASSETS, PART_SIZE.min(MIB))?;
     let mut rows = Vec::new();
     let curl = curl_available();
     if !curl {
@@ -155,11 +151,7 @@ pub fn run(root: &Path, quick: bool) -> Result<()> {
 
     // Listing: the SDK stream against a raw reqwest + serde_json loop, on a fresh
     // mock holding exactly the seeded assets.
-    let mock = Mock::start(
-        &release.join("scenario-mock"),
-        LIST_ASSETS,
-        PART_SIZE.min(MIB),
-    )?;
+    let mock = Mock::start(&release.join("scenario"), LIST_ASSETS, PART_SIZE.min(MIB))?;
     let list = run_bench(&bench_bin, &mock, &["list", &PAGE_SIZE.to_string()])?;
     let sdk = get(&list, "list_sdk_secs")?;
     let raw = get(&list, "list_raw_secs")?;
@@ -247,7 +239,7 @@ fn build(root: &Path) -> Result<()> {
             "-p",
             "scenario-bench",
             "-p",
-            "scenario-mock",
+            "scenario-cli",
         ])
         .status()
         .context("running cargo build")?;
@@ -283,7 +275,7 @@ fn machine() -> String {
     format!("{nproc} CPUs ({cpu}), {date}")
 }
 
-/// The mock, as its own process; killed on drop.
+/// The mock, as its own process (`scenario mock serve`); killed on drop.
 struct Mock {
     child: Child,
     env: Vec<(String, String)>,
@@ -292,7 +284,8 @@ struct Mock {
 impl Mock {
     fn start(bin: &Path, assets: usize, min_part_size: u64) -> Result<Self> {
         let mut child = Command::new(bin)
-            .args(["--port", "0", "--assets", &assets.to_string()])
+            .args(["mock", "serve", "--quiet", "--port", "0"])
+            .args(["--assets", &assets.to_string()])
             .args(["--min-part-size", &min_part_size.to_string()])
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
@@ -592,7 +585,7 @@ fn write_report(root: &Path, config: &Config, machine: &str, table: &str) -> Res
          Every ratio is against a baseline measured in the same run, on the same machine:\n\n\
          - machine: {machine}\n\
          - mode: {}\n\
-         - uploads go to `scenario-mock` running as its own process on loopback; the curl\n  \
+         - uploads go to `scenario mock serve` running as its own process on loopback; the curl\n  \
          baseline creates the upload with curl, PUTs the same parts (`curl -T`, part files\n  \
          split before timing) at the same concurrency, and completes it with curl; one curl\n  \
          process per part, as `xargs -P` would run them, so its process start-up is part of\n  \

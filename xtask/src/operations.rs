@@ -41,6 +41,7 @@ enum ParamType {
         rust: Ident,
         min: Option<i64>,
         max: Option<i64>,
+        default: Option<i64>,
     },
     Number,
     Enum(Ident),
@@ -256,6 +257,11 @@ fn resolve_param(spec: &OpenAPI, data: &ParameterData, path: bool) -> Result<Par
                     rust: format_ident!("{rust}"),
                     min: exclusive(int.minimum, int.exclusive_minimum, 1),
                     max: exclusive(int.maximum, int.exclusive_maximum, -1),
+                    default: schema
+                        .schema_data
+                        .default
+                        .as_ref()
+                        .and_then(serde_json::Value::as_i64),
                 }
             }
             _ => bail!(
@@ -463,7 +469,13 @@ fn operation_items(op: &OpSpec) -> TokenStream {
         quote!()
     };
     let limits = query.iter().filter_map(|p| {
-        let ParamType::Integer { rust, min, max } = &p.ty else {
+        let ParamType::Integer {
+            rust,
+            min,
+            max,
+            default,
+        } = &p.ty
+        else {
             return None;
         };
         let upper = p.field.to_string().trim_end_matches('_').to_uppercase();
@@ -479,7 +491,13 @@ fn operation_items(op: &OpSpec) -> TokenStream {
             let doc = format!(" The largest `{}` the document allows.", p.wire);
             quote!(#[doc = #doc] pub const #ident: #rust = #value;)
         });
-        Some(quote!(#min_const #max_const))
+        let default_const = default.map(|d| {
+            let ident = format_ident!("{upper}_DEFAULT");
+            let value = proc_macro2::Literal::i64_unsuffixed(d);
+            let doc = format!(" The `{}` the service uses when none is sent.", p.wire);
+            quote!(#[doc = #doc] pub const #ident: #rust = #value;)
+        });
+        Some(quote!(#min_const #max_const #default_const))
     });
     let checks = query.iter().filter_map(|p| {
         let ParamType::Integer { min, max, .. } = &p.ty else {

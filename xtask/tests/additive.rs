@@ -38,7 +38,13 @@ fn add_probe(yaml: &str) -> String {
 
 fn copy_tracked_files(from: &Path, to: &Path) {
     let listed = Command::new("git")
-        .args(["ls-files", "-z", "--cached", "--others", "--exclude-standard"])
+        .args([
+            "ls-files",
+            "-z",
+            "--cached",
+            "--others",
+            "--exclude-standard",
+        ])
         .current_dir(from)
         .output()
         .expect("git runs");

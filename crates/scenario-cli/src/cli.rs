@@ -251,6 +251,30 @@ pub struct ServeArgs {
     /// The seed of the seeded assets (the same seed gives the same assets)
     #[arg(long, value_name = "N", default_value_t = 0)]
     pub seed: u64,
+
+    /// The port of the storage that part URLs point to (0 picks a free one)
+    #[arg(long, value_name = "PORT", default_value_t = 0)]
+    pub storage_port: u16,
+
+    /// The size every part but the last must reach, e.g. 5MiB or 1 (tiny parts for tests)
+    #[arg(long, value_name = "BYTES", default_value = "5MiB", value_parser = parse_size)]
+    pub min_part_size: u64,
+
+    /// How long uploads stay validating (and imports pending), e.g. 200ms or 2s
+    #[arg(long, value_name = "DURATION", default_value = "200ms", value_parser = parse_duration)]
+    pub validation_delay: Duration,
+
+    /// How long part URLs stay valid, e.g. 15m
+    #[arg(long, value_name = "DURATION", default_value = "15m", value_parser = parse_duration)]
+    pub part_url_ttl: Duration,
+
+    /// Inject random faults into this fraction (0 to 1) of the requests, on the API and on storage
+    #[arg(long, value_name = "RATE", default_value_t = 0.0, value_parser = parse_rate)]
+    pub fault_rate: f64,
+
+    /// The seed of the random faults (the same seed and requests give the same faults)
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub fault_seed: u64,
 }
 
 /// Parts sent at once unless `--concurrency` says otherwise: the SDK's default.
@@ -272,6 +296,15 @@ where
 pub fn parse_duration(text: &str) -> Result<Duration, String> {
     humantime::parse_duration(text.trim())
         .map_err(|error| format!("{text:?} is not a duration ({error}): use e.g. 90s, 10m or 1h"))
+}
+
+/// Parses a probability: a number from 0 to 1.
+pub fn parse_rate(text: &str) -> Result<f64, String> {
+    text.trim()
+        .parse::<f64>()
+        .ok()
+        .filter(|rate| (0.0..=1.0).contains(rate))
+        .ok_or_else(|| format!("{text:?} is not a rate: use a number from 0 to 1, e.g. 0.1"))
 }
 
 /// Parses a byte count: a whole number, optionally followed by a unit: `K`/`KiB`,

@@ -2,11 +2,14 @@
 
 use std::io::Write;
 
-use scenario_mock::{DEFAULT_API_KEY, DEFAULT_API_SECRET, MockServer};
+use scenario_mock::{DEFAULT_API_KEY, DEFAULT_API_SECRET, MockServer, RandomFaults};
 use scenario_sdk::{ENV_API_KEY, ENV_API_SECRET, ENV_BASE_URL};
 
 use crate::cli::{GlobalArgs, ServeArgs};
 use crate::error::Failure;
+
+/// Where part URLs point: for scripts that talk to the storage directly.
+const ENV_STORAGE_URL: &str = "SCENARIO_MOCK_STORAGE_URL";
 
 /// The credentials the fake accepts: both flags, or the defaults.
 ///
@@ -27,24 +30,35 @@ pub fn credentials(global: &GlobalArgs) -> Result<(String, String), Failure> {
 /// that point the CLI and the SDK at it.
 pub async fn serve(global: &GlobalArgs, args: ServeArgs) -> Result<(), Failure> {
     let (key, secret) = credentials(global)?;
-    let server = MockServer::builder()
+    let mut builder = MockServer::builder()
         .api_port(args.port)
+        .storage_port(args.storage_port)
         .assets(args.assets)
         .seed(args.seed)
         .credentials(key, secret)
-        .start()
-        .await
-        .map_err(|error| {
-            Failure::new(format!(
-                "cannot serve the fake API on 127.0.0.1:{}: {error}; pick another --port (0 picks a free one)",
-                args.port
-            ))
-        })?;
+        .min_part_size(args.min_part_size)
+        .validation_delay(args.validation_delay)
+        .part_url_ttl(args.part_url_ttl);
+    if args.fault_rate > 0.0 {
+        builder = builder.random_faults(RandomFaults {
+            seed: args.fault_seed,
+            api_rate: args.fault_rate,
+            storage_rate: args.fault_rate,
+            ..RandomFaults::default()
+        });
+    }
+    let server = builder.start().await.map_err(|error| {
+        Failure::new(format!(
+            "cannot serve the fake API on 127.0.0.1:{}: {error}; pick another --port or --storage-port (0 picks a free one)",
+            args.port
+        ))
+    })?;
     let exports = format!(
-        "export {ENV_BASE_URL}={}\nexport {ENV_API_KEY}={}\nexport {ENV_API_SECRET}={}\n",
+        "export {ENV_BASE_URL}={}\nexport {ENV_API_KEY}={}\nexport {ENV_API_SECRET}={}\nexport {ENV_STORAGE_URL}={}\n",
         shell_quote(&server.base_url()),
         shell_quote(server.api_key()),
         shell_quote(server.api_secret()),
+        shell_quote(&server.storage_url()),
     );
     {
         let stdout = std::io::stdout();

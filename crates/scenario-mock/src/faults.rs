@@ -6,66 +6,7 @@ use std::time::Duration;
 use axum::http::Method;
 use fastrand::Rng;
 
-use crate::inspect::Target;
-
-/// What a fault rule (and a recorded request) is about.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum Route {
-    /// `GET /v1/assets`.
-    ListAssets,
-    /// `POST /v1/uploads`.
-    CreateUpload,
-    /// `GET /v1/uploads/{uploadId}`.
-    GetUpload,
-    /// `POST /v1/uploads/{uploadId}/action`.
-    UploadAction,
-    /// `PUT /parts/{uploadId}/{n}` on the storage listener (a presigned part URL).
-    PartPut,
-    /// Any request to the API listener, whatever its path (in rules and counts only).
-    AnyApi,
-    /// Any request to the storage listener, whatever its path (in rules and counts only).
-    AnyStorage,
-}
-
-impl Route {
-    /// Whether a request to `target`, recognised as `route`, is covered by `self`.
-    pub(crate) fn covers(self, target: Target, route: Option<Route>) -> bool {
-        match self {
-            Route::AnyApi => target == Target::Api,
-            Route::AnyStorage => target == Target::Storage,
-            specific => route == Some(specific),
-        }
-    }
-
-    /// Recognises an API request (`None` for paths the API does not have).
-    pub(crate) fn of_api(method: &Method, path: &str) -> Option<Route> {
-        let segments = segments(path)?;
-        match (method, segments.as_slice()) {
-            (&Method::GET | &Method::HEAD, ["v1", "assets"]) => Some(Route::ListAssets),
-            (&Method::POST, ["v1", "uploads"]) => Some(Route::CreateUpload),
-            (&Method::GET | &Method::HEAD, ["v1", "uploads", _]) => Some(Route::GetUpload),
-            (&Method::POST, ["v1", "uploads", _, "action"]) => Some(Route::UploadAction),
-            _ => None,
-        }
-    }
-
-    /// Recognises a storage request: only `PUT /parts/{uploadId}/{n}` is one.
-    pub(crate) fn of_storage(method: &Method, path: &str) -> Option<Route> {
-        let segments = segments(path)?;
-        match (method, segments.as_slice()) {
-            (&Method::PUT, ["parts", _, _]) => Some(Route::PartPut),
-            _ => None,
-        }
-    }
-}
-
-/// The non-empty segments of a path, or `None` if one is empty (`//`, trailing `/`).
-fn segments(path: &str) -> Option<Vec<&str>> {
-    let rest = path.strip_prefix('/')?;
-    let segments: Vec<&str> = rest.split('/').collect();
-    segments.iter().all(|s| !s.is_empty()).then_some(segments)
-}
+use crate::route::{Route, Target};
 
 /// What goes wrong with a request.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -313,25 +254,6 @@ impl FaultBook {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn routes_are_recognised() {
-        assert_eq!(
-            Route::of_api(&Method::GET, "/v1/assets"),
-            Some(Route::ListAssets)
-        );
-        assert_eq!(Route::of_api(&Method::POST, "/v1/assets"), None);
-        assert_eq!(
-            Route::of_api(&Method::POST, "/v1/uploads/u1/action"),
-            Some(Route::UploadAction)
-        );
-        assert_eq!(Route::of_api(&Method::GET, "/v1/uploads/"), None);
-        assert_eq!(
-            Route::of_storage(&Method::PUT, "/parts/u1/3"),
-            Some(Route::PartPut)
-        );
-        assert_eq!(Route::of_storage(&Method::GET, "/parts/u1/3"), None);
-    }
 
     #[test]
     fn scripted_rules_are_used_up_in_order() {

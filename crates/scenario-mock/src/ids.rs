@@ -5,6 +5,22 @@ use fastrand::Rng;
 const BASE62: &[u8] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
 const HEX: &[u8] = b"0123456789abcdef";
 
+/// The ids a server makes, from a seeded generator so the same seed and the same
+/// requests give the same ids.
+#[derive(Debug)]
+pub(crate) struct Ids(Rng);
+
+impl Ids {
+    pub(crate) fn with_seed(seed: u64) -> Self {
+        Self(Rng::with_seed(seed))
+    }
+
+    /// A new id with the service's shape (`asset_...`, `upload_...`).
+    pub(crate) fn next(&mut self, prefix: &str) -> String {
+        prefixed(&mut self.0, prefix)
+    }
+}
+
 /// `prefix_` followed by 22 base62 characters.
 pub(crate) fn prefixed(rng: &mut Rng, prefix: &str) -> String {
     let mut id = String::with_capacity(prefix.len() + 23);

@@ -110,13 +110,11 @@
 //! show the rest. [`MockServer::advance_clock`] moves the server's clock so part
 //! URLs expire without waiting.
 //!
-//! # The binary
+//! # On its own
 //!
-//! `cargo run -p scenario-mock -- --port 4010 --assets 1000` serves until Ctrl-C
-//! and first prints `SCENARIO_BASE_URL=...`, `SCENARIO_SDK_API_KEY=...` and
-//! `SCENARIO_SDK_API_SECRET=...` lines (then `SCENARIO_MOCK_STORAGE_URL=...`), ready
-//! to `export` in another shell. [`run_until_ctrl_c`] is the same behaviour for
-//! other binaries.
+//! `scenario mock serve` (the `scenario-cli` crate) runs the fake in the foreground
+//! until Ctrl-C, with every builder setting as a flag, and first prints the
+//! `export` lines that point an SDK (or the CLI) at it.
 //!
 //! # Where the fake differs from the live service
 //!
@@ -168,21 +166,32 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
-mod api;
-mod assets;
+// Layers, from the top. A module imports only from the layers below its own and,
+// within its layer, from the modules listed after it, so none imports a module
+// that imports it back.
+//
+// - `server`: `MockServer` and its builder; binds and serves the two listeners.
+// - `http`: `mod` (the two routers) > `gate` (request ids, faults, auth,
+//   recording) > `routes` (the table) > `assets`, `uploads`, `storage` (the
+//   handlers) > `signing` > `app` (what the handlers share), `responses` > `conn`.
+// - `state` (nothing of HTTP): `mod` (`State`, the one lock) > `seed`, `uploads` >
+//   `assets`, `receipts`; and beside it `inspect` > `faults` (the request log and
+//   the fault book, which `http::app` holds).
+// - Leaves: `route`, `clock`, `ids`, `builders`, `sync`.
+
+mod builders;
 mod clock;
-mod conn;
 mod faults;
+mod http;
 mod ids;
 mod inspect;
-mod responses;
-mod seed;
+mod route;
 mod server;
-mod storage;
-mod uploads;
+mod state;
+mod sync;
 
-pub use faults::{Fault, FaultOrigin, FaultRule, InjectedFault, RandomFaults, Route};
-pub use inspect::{PartReceipt, REQUEST_LOG_LIMIT, RecordedRequest, Target, UploadReceipt};
-pub use server::{
-    DEFAULT_API_KEY, DEFAULT_API_SECRET, MockServer, MockServerBuilder, run_until_ctrl_c,
-};
+pub use faults::{Fault, FaultOrigin, FaultRule, InjectedFault, RandomFaults};
+pub use inspect::{REQUEST_LOG_LIMIT, RecordedRequest};
+pub use route::{Route, Target};
+pub use server::{DEFAULT_API_KEY, DEFAULT_API_SECRET, MockServer, MockServerBuilder};
+pub use state::receipts::{PartReceipt, UploadReceipt};

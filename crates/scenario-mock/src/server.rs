@@ -1,101 +1,27 @@
-//! The server: its builder, its handle, and the state its two listeners share.
+//! The server: its builder, and the handle tests hold (inspection, faults, shutdown).
 
 use std::net::{Ipv4Addr, SocketAddr};
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use axum::http::Method;
-use fastrand::Rng;
 use scenario_api::types::{Asset, Upload};
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
-use crate::assets::{AssetStore, Identity};
-use crate::clock::Clock;
-use crate::conn::{ConnHandle, KillableListener};
-use crate::faults::{Fault, FaultBook, FaultRule, InjectedFault, RandomFaults, Route};
-use crate::inspect::{RecordedRequest, RequestLog, Target, UploadReceipt};
-use crate::uploads::{self, UploadStore};
-use crate::{api, storage};
+use crate::faults::{FaultRule, InjectedFault, RandomFaults};
+use crate::http::app::{self, App};
+use crate::http::conn::{ConnHandle, KillableListener};
+use crate::inspect::RecordedRequest;
+use crate::route::{Route, Target};
+use crate::state::receipts::UploadReceipt;
+use crate::state::{State, uploads};
+use crate::sync::lock;
 
 /// The default API key.
 pub const DEFAULT_API_KEY: &str = "mock-api-key";
 /// The default API secret.
 pub const DEFAULT_API_SECRET: &str = "mock-api-secret";
-
-/// Locks a mutex, ignoring poisoning (no handler panics while holding a lock, and
-/// the state stays consistent between statements).
-pub(crate) fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
-    mutex.lock().unwrap_or_else(PoisonError::into_inner)
-}
-
-pub(crate) fn read<T>(lock: &RwLock<T>) -> RwLockReadGuard<'_, T> {
-    lock.read().unwrap_or_else(PoisonError::into_inner)
-}
-
-pub(crate) fn write<T>(lock: &RwLock<T>) -> RwLockWriteGuard<'_, T> {
-    lock.write().unwrap_or_else(PoisonError::into_inner)
-}
-
-/// The settings a server runs with.
-#[derive(Clone, Debug)]
-pub(crate) struct Config {
-    pub(crate) api_key: String,
-    pub(crate) api_secret: String,
-    pub(crate) min_part_size: u64,
-    pub(crate) validation_delay: Duration,
-    pub(crate) part_url_ttl: Duration,
-    pub(crate) retain_limit: u64,
-    pub(crate) body_idle_timeout: Duration,
-}
-
-/// Everything the handlers share. Lock order: `uploads` before `assets`.
-pub(crate) struct State {
-    pub(crate) config: Config,
-    pub(crate) base_url: String,
-    pub(crate) storage_url: String,
-    pub(crate) identity: Identity,
-    pub(crate) clock: Clock,
-    pub(crate) assets: RwLock<AssetStore>,
-    pub(crate) uploads: Mutex<UploadStore>,
-    pub(crate) signing_key: String,
-    faults: Mutex<FaultBook>,
-    log: Mutex<RequestLog>,
-    request_seq: AtomicU64,
-    ids: Mutex<Rng>,
-}
-
-impl State {
-    /// `req_<n>`, unique across both listeners.
-    pub(crate) fn next_request_id(&self) -> String {
-        format!(
-            "req_{}",
-            self.request_seq.fetch_add(1, Ordering::Relaxed) + 1
-        )
-    }
-
-    /// A new id with the service's shape (`asset_...`, `upload_...`).
-    pub(crate) fn new_id(&self, prefix: &str) -> String {
-        crate::ids::prefixed(&mut lock(&self.ids), prefix)
-    }
-
-    pub(crate) fn pick_fault(
-        &self,
-        target: Target,
-        route: Option<Route>,
-        method: &Method,
-        path: &str,
-        request_id: &str,
-    ) -> Option<Fault> {
-        lock(&self.faults).pick(target, route, method, path, request_id)
-    }
-
-    pub(crate) fn record(&self, request: RecordedRequest) {
-        lock(&self.log).record(request);
-    }
-}
 
 /// Configures a [`MockServer`] before starting it.
 #[derive(Clone, Debug)]
@@ -218,35 +144,33 @@ impl MockServerBuilder {
         let api_addr: SocketAddr = api_listener.local_addr()?;
         let storage_addr: SocketAddr = storage_listener.local_addr()?;
 
-        let (identity, seeded) = crate::seed::seed(self.seed, self.assets);
-        let state = Arc::new(State {
-            config: Config {
-                api_key: self.api_key,
-                api_secret: self.api_secret,
+        let state = State::new(
+            self.seed,
+            self.assets,
+            uploads::Settings {
                 min_part_size: self.min_part_size,
                 validation_delay: self.validation_delay,
-                part_url_ttl: self.part_url_ttl,
                 retain_limit: self.retain_limit,
+            },
+        );
+        let app = Arc::new(App::new(
+            state,
+            app::Settings {
+                api_key: self.api_key,
+                api_secret: self.api_secret,
+                part_url_ttl: self.part_url_ttl,
                 body_idle_timeout: self.body_idle_timeout,
             },
-            base_url: format!("http://{api_addr}/v1"),
-            storage_url: format!("http://{storage_addr}"),
-            identity,
-            clock: Clock::default(),
-            assets: RwLock::new(AssetStore::from_assets(seeded)),
-            uploads: Mutex::new(UploadStore::default()),
-            signing_key: crate::ids::hex(&mut Rng::new(), 64),
-            faults: Mutex::new(FaultBook::new(self.random_faults)),
-            log: Mutex::new(RequestLog::default()),
-            request_seq: AtomicU64::new(0),
-            ids: Mutex::new(Rng::with_seed(self.seed ^ 0x0001_D50F_5CE4_A410)),
-        });
+            format!("http://{api_addr}/v1"),
+            format!("http://{storage_addr}"),
+            self.random_faults,
+        ));
 
         let (shutdown, signal) = watch::channel(false);
-        let api_service =
-            api::router(state.clone()).into_make_service_with_connect_info::<ConnHandle>();
-        let storage_service =
-            storage::router(state.clone()).into_make_service_with_connect_info::<ConnHandle>();
+        let api_service = crate::http::router(app.clone(), Target::Api)
+            .into_make_service_with_connect_info::<ConnHandle>();
+        let storage_service = crate::http::router(app.clone(), Target::Storage)
+            .into_make_service_with_connect_info::<ConnHandle>();
         let api_task = tokio::spawn({
             let signal = signal.clone();
             async move {
@@ -269,7 +193,7 @@ impl MockServerBuilder {
         tracing::debug!(%api_addr, %storage_addr, "scenario-mock started");
         Ok(MockServer {
             inner: Arc::new(Inner {
-                state,
+                app,
                 shutdown,
                 tasks: Mutex::new(vec![api_task, storage_task]),
             }),
@@ -294,7 +218,7 @@ pub struct MockServer {
 }
 
 struct Inner {
-    state: Arc<State>,
+    app: Arc<App>,
     shutdown: watch::Sender<bool>,
     tasks: Mutex<Vec<JoinHandle<()>>>,
 }
@@ -308,8 +232,8 @@ impl Drop for Inner {
 impl std::fmt::Debug for MockServer {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("MockServer")
-            .field("base_url", &self.inner.state.base_url)
-            .field("storage_url", &self.inner.state.storage_url)
+            .field("base_url", &self.inner.app.base_url)
+            .field("storage_url", &self.inner.app.storage_url)
             .finish_non_exhaustive()
     }
 }
@@ -332,28 +256,28 @@ impl MockServer {
         MockServerBuilder::default()
     }
 
-    fn state(&self) -> &State {
-        &self.inner.state
+    fn app(&self) -> &App {
+        &self.inner.app
     }
 
     /// The API's base URL, e.g. `http://127.0.0.1:4010/v1`.
     pub fn base_url(&self) -> String {
-        self.state().base_url.clone()
+        self.app().base_url.clone()
     }
 
     /// The storage's URL, e.g. `http://127.0.0.1:4011` (part URLs point there).
     pub fn storage_url(&self) -> String {
-        self.state().storage_url.clone()
+        self.app().storage_url.clone()
     }
 
     /// The API key the server accepts.
     pub fn api_key(&self) -> &str {
-        &self.state().config.api_key
+        &self.app().settings.api_key
     }
 
     /// The API secret the server accepts.
     pub fn api_secret(&self) -> &str {
-        &self.state().config.api_secret
+        &self.app().settings.api_secret
     }
 
     /// The lines a shell can `export` to point an SDK at this server:
@@ -369,66 +293,61 @@ impl MockServer {
 
     /// Adds a scripted fault rule.
     pub fn inject(&self, rule: FaultRule) {
-        lock(&self.state().faults).inject(rule);
+        self.app().inject(rule);
     }
 
     /// Removes the scripted rules that have uses left (random faults go on).
     pub fn clear_faults(&self) {
-        lock(&self.state().faults).clear();
+        self.app().clear_faults();
     }
 
     /// The faults injected so far, in order.
     pub fn faults_injected(&self) -> Vec<InjectedFault> {
-        lock(&self.state().faults).injected()
+        self.app().faults_injected()
     }
 
     /// The requests answered so far (the last [`crate::REQUEST_LOG_LIMIT`]), in the
     /// order they were answered.
     pub fn requests(&self) -> Vec<RecordedRequest> {
-        lock(&self.state().log).all()
+        self.app().requests()
     }
 
     /// How many requests `route` covers so far, whatever their status.
     pub fn request_count(&self, route: Route) -> usize {
-        lock(&self.state().log).count(route)
+        self.app().request_count(route)
     }
 
     /// What an upload received, or `None` for an unknown id.
     pub fn upload_receipt(&self, upload_id: &str) -> Option<UploadReceipt> {
-        uploads::advance(self.state());
-        uploads::receipt(self.state(), upload_id)
+        self.app().state.upload_receipt(upload_id)
     }
 
     /// An upload as `GET /v1/uploads/{id}` would show it (without part URLs).
     pub fn upload(&self, upload_id: &str) -> Option<Upload> {
-        uploads::advance(self.state());
-        lock(&self.state().uploads).snapshot(upload_id)
+        self.app().state.upload(upload_id)
     }
 
     /// Every upload, oldest first, as `GET /v1/uploads/{id}` would show it (without
     /// part URLs): e.g. to check that none was left `pending`.
     pub fn uploads(&self) -> Vec<Upload> {
-        uploads::advance(self.state());
-        lock(&self.state().uploads).snapshots()
+        self.app().state.uploads()
     }
 
     /// An asset by id.
     pub fn asset(&self, asset_id: &str) -> Option<Asset> {
-        uploads::advance(self.state());
-        read(&self.state().assets).get(asset_id)
+        self.app().state.asset(asset_id)
     }
 
     /// How many assets there are (seeded plus created by uploads).
     pub fn asset_count(&self) -> usize {
-        uploads::advance(self.state());
-        read(&self.state().assets).len()
+        self.app().state.asset_count()
     }
 
     /// Moves the server's wall clock forward: part URLs signed before expire as
     /// if that much time had passed, and new timestamps are that much later.
     /// (Validation delays are not affected.)
     pub fn advance_clock(&self, by: Duration) {
-        self.state().clock.advance(by);
+        self.app().state.clock.advance(by);
     }
 
     /// Stops accepting connections and waits (up to 2 s) for the requests in
@@ -445,23 +364,4 @@ impl MockServer {
             }
         }
     }
-}
-
-/// Starts a server, prints its `SCENARIO_BASE_URL`, `SCENARIO_SDK_API_KEY` and
-/// `SCENARIO_SDK_API_SECRET` lines on standard output (so a shell can `export`
-/// them), and serves until Ctrl-C. This is what the `scenario-mock` binary runs;
-/// a CLI can embed the same behaviour.
-pub async fn run_until_ctrl_c(builder: MockServerBuilder) -> std::io::Result<()> {
-    use std::io::Write as _;
-
-    let server = builder.start().await?;
-    {
-        let mut out = std::io::stdout().lock();
-        out.write_all(server.env_lines().as_bytes())?;
-        writeln!(out, "SCENARIO_MOCK_STORAGE_URL={}", server.storage_url())?;
-        out.flush()?;
-    }
-    tokio::signal::ctrl_c().await?;
-    server.shutdown().await;
-    Ok(())
 }

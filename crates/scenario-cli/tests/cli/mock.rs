@@ -147,3 +147,61 @@ fn serve_on_a_busy_port_fails_with_advice() {
     );
     assert!(err.contains("pick another --port"), "{err}");
 }
+
+#[test]
+fn serve_takes_the_settings_of_the_fake_and_exports_its_storage() {
+    let child = Command::new(bin())
+        .args([
+            "mock", "serve", "--port", "0", "--assets", "3", "--seed", "9",
+        ])
+        .args(["--api-key", "k", "--api-secret", "s", "-q"])
+        .args(["--storage-port", "0", "--min-part-size", "1KiB"])
+        .args(["--validation-delay", "10ms", "--part-url-ttl", "1m"])
+        .args(["--fault-rate", "0", "--fault-seed", "3"])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut server = Running(child);
+    let lines = first_lines(&mut server.0, 4);
+    let value = |name: &str| {
+        lines
+            .iter()
+            .find_map(|line| line.strip_prefix(&format!("export {name}=")))
+            .unwrap_or_else(|| panic!("{name} in {lines:?}"))
+            .to_owned()
+    };
+    let base_url = value("SCENARIO_BASE_URL");
+    assert!(base_url.starts_with("http://127.0.0.1:") && base_url.ends_with("/v1"));
+    assert_eq!(value("SCENARIO_SDK_API_KEY"), "k");
+    assert_eq!(value("SCENARIO_SDK_API_SECRET"), "s");
+    assert!(value("SCENARIO_MOCK_STORAGE_URL").starts_with("http://127.0.0.1:"));
+
+    let listing = bare(["assets", "list", "--json"])
+        .args([
+            "--base-url",
+            &base_url,
+            "--api-key",
+            "k",
+            "--api-secret",
+            "s",
+        ])
+        .output()
+        .unwrap();
+    assert!(listing.status.success(), "{}", stderr(&listing));
+    assert_eq!(json_lines(&listing).len(), 3);
+}
+
+#[test]
+fn serve_refuses_a_fault_rate_outside_0_to_1() {
+    let output = bare(["mock", "serve", "--port", "0", "--fault-rate", "1.5"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        stderr(&output).contains("is not a rate"),
+        "{}",
+        stderr(&output)
+    );
+}

@@ -1,17 +1,22 @@
-//! Response shapes shared by the handlers: the API's JSON errors, S3's XML errors,
-//! rate limiting headers and truncated bodies.
+//! Response shapes shared by the handlers: the API's JSON errors (and its answer to
+//! unknown routes), S3's XML errors and the draining of rejected bodies, rate
+//! limiting headers and truncated bodies.
 
 use std::io;
 use std::time::Duration;
 
 use axum::Json;
 use axum::body::Body;
+use axum::extract::Request;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
+use futures::StreamExt;
 use scenario_api::types::ApiError;
 
-use crate::conn::ConnHandle;
+use crate::builders::built;
+use crate::http::conn::ConnHandle;
+use crate::state::uploads::MAX_PART_SIZE;
 
 /// A final status from a number: 500 unless it is within 200..=599.
 pub(crate) fn status_from(code: u16) -> StatusCode {
@@ -23,13 +28,21 @@ pub(crate) fn status_from(code: u16) -> StatusCode {
 
 /// The API's error body: `{"message": "...", "error": "Bad Request", "statusCode": 400}`.
 pub(crate) fn api_error(status: StatusCode, message: impl Into<String>) -> Response {
-    let body = ApiError {
-        message: Some(message.into()),
-        error: Some(status.canonical_reason().unwrap_or("Error").to_owned()),
-        status_code: Some(status.as_u16()),
-        ..ApiError::default()
-    };
+    let body: ApiError = built(
+        ApiError::builder()
+            .message(message.into())
+            .error(status.canonical_reason().unwrap_or("Error").to_owned())
+            .status_code(status.as_u16()),
+    );
     (status, Json(body)).into_response()
+}
+
+/// As the service (NestJS) answers an unknown route: `Cannot GET /v1/nothing`.
+pub(crate) async fn route_not_found(request: Request) -> Response {
+    api_error(
+        StatusCode::NOT_FOUND,
+        format!("Cannot {} {}", request.method(), request.uri().path()),
+    )
 }
 
 /// An API error not yet turned into a response (small enough to return in a `Result`).
@@ -76,6 +89,19 @@ pub(crate) fn s3_error(
         body,
     )
         .into_response()
+}
+
+/// Reads and discards a body the server rejects, so the client can read the
+/// answer instead of failing to write the rest of its body.
+pub(crate) async fn drain(body: Body, idle_timeout: Duration) {
+    let mut stream = body.into_data_stream();
+    let mut read = 0u64;
+    while let Ok(Some(Ok(chunk))) = tokio::time::timeout(idle_timeout, stream.next()).await {
+        read += chunk.len() as u64;
+        if read > MAX_PART_SIZE {
+            break;
+        }
+    }
 }
 
 /// The S3 error code that goes with a status an injected fault answers.

@@ -1,25 +1,19 @@
-//! Assets: the store (with an index per sort order), `GET /v1/assets` with its
-//! filters and keyset pagination, and the assets uploads create.
+//! Assets: the store (with an index per sort order), the listing query it answers
+//! (filters and keyset pagination), and the assets uploads create.
 
 use std::collections::{BTreeMap, HashMap};
 use std::ops::Bound;
 use std::sync::Arc;
 
-use axum::Json;
-use axum::extract::rejection::QueryRejection;
-use axum::extract::{Query, State as Shared};
-use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use scenario_api::types::{
-    Asset, AssetFrame, AssetKind, AssetListResponse, AssetMetadata, AssetPrivacy, AssetProperties,
-    AssetSource, AssetStatus, AssetType, EditCapability,
+    Asset, AssetFrame, AssetKind, AssetMetadata, AssetPrivacy, AssetProperties, AssetSource,
+    AssetStatus, AssetType, EditCapability,
 };
 
-use crate::clock::{iso, parse_iso};
-use crate::responses::api_error;
-use crate::server::{State, read};
+use crate::builders::built;
+use crate::clock::iso;
 
 /// The account behind the API key: who uploads, which project owns the assets.
 #[derive(Clone, Debug)]
@@ -36,7 +30,8 @@ pub(crate) struct StoredAsset {
     pub(crate) updated_ms: u64,
 }
 
-type Key = (u64, String);
+/// A position in one sort order: the date, then the id.
+pub(crate) type Key = (u64, String);
 
 /// Every asset, indexed by id and by each sort order (date, then id).
 #[derive(Debug, Default)]
@@ -92,7 +87,7 @@ impl AssetStore {
 
     /// One page: the assets after the cursor, in order, that pass the filters, and
     /// the token of the next page if there are more.
-    fn page(&self, query: &ListQuery) -> (Vec<Asset>, Option<String>) {
+    pub(crate) fn page(&self, query: &ListQuery) -> (Vec<Asset>, Option<String>) {
         if query.deleted {
             // The fake never deletes assets.
             return (Vec::new(), None);
@@ -130,37 +125,17 @@ impl AssetStore {
     }
 }
 
-// ---- GET /v1/assets -----------------------------------------------------------------
+// ---- the listing query ------------------------------------------------------------
 
-/// `GET /v1/assets`.
-pub(crate) async fn list(
-    Shared(state): Shared<Arc<State>>,
-    query: Result<Query<Vec<(String, String)>>, QueryRejection>,
-) -> Response {
-    let Ok(Query(pairs)) = query else {
-        return api_error(StatusCode::BAD_REQUEST, "The query string is malformed");
-    };
-    let query = match ListQuery::parse(&pairs) {
-        Ok(query) => query,
-        Err(message) => return api_error(StatusCode::BAD_REQUEST, message),
-    };
-    crate::uploads::advance(&state);
-    let (assets, next_pagination_token) = read(&state.assets).page(&query);
-    Json(AssetListResponse {
-        assets,
-        next_pagination_token,
-    })
-    .into_response()
-}
-
+/// The date a listing is sorted by.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum SortBy {
+pub(crate) enum SortBy {
     CreatedAt,
     UpdatedAt,
 }
 
 impl SortBy {
-    fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             SortBy::CreatedAt => "createdAt",
             SortBy::UpdatedAt => "updatedAt",
@@ -168,8 +143,9 @@ impl SortBy {
     }
 }
 
+/// The order of a listing.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Direction {
+pub(crate) enum Direction {
     Asc,
     Desc,
 }
@@ -183,31 +159,33 @@ impl Direction {
     }
 }
 
+/// One page of a listing: where it starts, in which order, and what passes.
 #[derive(Debug)]
-struct ListQuery {
-    page_size: usize,
-    cursor: Option<Key>,
-    sort_by: SortBy,
-    direction: Direction,
-    deleted: bool,
-    filter: Filter,
+pub(crate) struct ListQuery {
+    pub(crate) page_size: usize,
+    pub(crate) cursor: Option<Key>,
+    pub(crate) sort_by: SortBy,
+    pub(crate) direction: Direction,
+    pub(crate) deleted: bool,
+    pub(crate) filter: Filter,
 }
 
+/// What an asset must match to be listed; `None` and empty lists match anything.
 #[derive(Debug, Default)]
-struct Filter {
-    privacy: Option<AssetPrivacy>,
-    parent_id: Option<String>,
-    root_id: Option<String>,
-    model_id: Option<String>,
-    author_id: Option<String>,
-    collection_id: Option<String>,
-    inference_id: Option<String>,
-    type_: Option<AssetType>,
-    tags: Vec<String>,
-    created_after: Option<u64>,
-    created_before: Option<u64>,
-    updated_after: Option<u64>,
-    updated_before: Option<u64>,
+pub(crate) struct Filter {
+    pub(crate) privacy: Option<AssetPrivacy>,
+    pub(crate) parent_id: Option<String>,
+    pub(crate) root_id: Option<String>,
+    pub(crate) model_id: Option<String>,
+    pub(crate) author_id: Option<String>,
+    pub(crate) collection_id: Option<String>,
+    pub(crate) inference_id: Option<String>,
+    pub(crate) type_: Option<AssetType>,
+    pub(crate) tags: Vec<String>,
+    pub(crate) created_after: Option<u64>,
+    pub(crate) created_before: Option<u64>,
+    pub(crate) updated_after: Option<u64>,
+    pub(crate) updated_before: Option<u64>,
 }
 
 impl Filter {
@@ -236,119 +214,6 @@ impl Filter {
     }
 }
 
-impl ListQuery {
-    /// Validates the query as the service does. Empty values count as absent;
-    /// parameters the fake does not know are ignored.
-    fn parse(pairs: &[(String, String)]) -> Result<Self, String> {
-        let mut values: HashMap<&str, &str> = HashMap::new();
-        let mut tags = Vec::new();
-        for (name, value) in pairs {
-            let value = value.trim();
-            if value.is_empty() {
-                continue;
-            }
-            if name == "tags" {
-                tags.extend(
-                    value
-                        .split(',')
-                        .map(str::trim)
-                        .filter(|t| !t.is_empty())
-                        .map(str::to_owned),
-                );
-            } else {
-                values.insert(name.as_str(), value);
-            }
-        }
-        let get = |name: &str| values.get(name).copied();
-        let string = |name: &str| get(name).map(str::to_owned);
-
-        let page_size = match get("pageSize") {
-            None => 50,
-            Some(v) => v
-                .parse::<usize>()
-                .ok()
-                .filter(|n| (1..=100).contains(n))
-                .ok_or("pageSize must be an integer between 1 and 100")?,
-        };
-        let explicit_sort = match get("sortBy") {
-            None => None,
-            Some("createdAt") => Some(SortBy::CreatedAt),
-            Some("updatedAt") => Some(SortBy::UpdatedAt),
-            Some(_) => return Err("sortBy must be one of: createdAt, updatedAt".into()),
-        };
-        let sort_by = explicit_sort.unwrap_or(SortBy::CreatedAt);
-        let direction = match get("sortDirection") {
-            None | Some("desc") => Direction::Desc,
-            Some("asc") => Direction::Asc,
-            Some(_) => return Err("sortDirection must be one of: asc, desc".into()),
-        };
-        let deleted = match get("deleted") {
-            None | Some("false") => false,
-            Some("true") => true,
-            Some(_) => return Err("deleted must be a boolean".into()),
-        };
-        let privacy = match get("privacy") {
-            None => None,
-            Some(v) => match AssetPrivacy::from(v) {
-                AssetPrivacy::Unrecognized(_) => {
-                    return Err("privacy must be one of: private, public, unlisted".into());
-                }
-                known => Some(known),
-            },
-        };
-        let type_ = match get("type") {
-            None => None,
-            Some(v) => match AssetType::from(v) {
-                AssetType::Unrecognized(_) => {
-                    return Err(format!("type must be a valid asset type, got \"{v}\""));
-                }
-                known => Some(known),
-            },
-        };
-        let date = |name: &str, requires: SortBy| -> Result<Option<u64>, String> {
-            let Some(value) = get(name) else {
-                return Ok(None);
-            };
-            let ms = parse_iso(value)
-                .ok_or_else(|| format!("{name} must be a valid ISO 8601 date string"))?;
-            if explicit_sort != Some(requires) {
-                return Err(format!(
-                    "{name} requires the sortBy parameter to be \"{}\"",
-                    requires.as_str()
-                ));
-            }
-            Ok(Some(ms))
-        };
-        let filter = Filter {
-            privacy,
-            parent_id: string("parentAssetId"),
-            root_id: string("rootAssetId"),
-            model_id: string("modelId"),
-            author_id: string("authorId"),
-            collection_id: string("collectionId"),
-            inference_id: string("inferenceId"),
-            type_,
-            tags,
-            created_after: date("createdAfter", SortBy::CreatedAt)?,
-            created_before: date("createdBefore", SortBy::CreatedAt)?,
-            updated_after: date("updatedAfter", SortBy::UpdatedAt)?,
-            updated_before: date("updatedBefore", SortBy::UpdatedAt)?,
-        };
-        let cursor = match get("paginationToken") {
-            None => None,
-            Some(token) => Some(decode_token(token, sort_by, direction)?),
-        };
-        Ok(Self {
-            page_size,
-            cursor,
-            sort_by,
-            direction,
-            deleted,
-            filter,
-        })
-    }
-}
-
 /// The token is the position of the last asset of the page (its date and id) in
 /// one sort order: later pages start strictly after it, so assets added meanwhile
 /// never shift the pages.
@@ -362,7 +227,11 @@ fn encode_token(sort_by: SortBy, direction: Direction, key: &Key) -> String {
     ))
 }
 
-fn decode_token(token: &str, sort_by: SortBy, direction: Direction) -> Result<Key, String> {
+pub(crate) fn decode_token(
+    token: &str,
+    sort_by: SortBy,
+    direction: Direction,
+) -> Result<Key, String> {
     let invalid = || "paginationToken is invalid".to_owned();
     let bytes = URL_SAFE_NO_PAD.decode(token).map_err(|_| invalid())?;
     let text = String::from_utf8(bytes).map_err(|_| invalid())?;
@@ -421,10 +290,8 @@ impl NewAsset {
             .map(|parent| store.root_of(parent).unwrap_or_else(|| parent.to_owned()));
         metadata.parent_id = self.parent_id;
         let url = cdn_url(&identity.owner_id, &self.id, extension(&self.mime_type));
-        let thumbnail = (self.kind == AssetKind::Image).then(|| AssetFrame {
-            asset_id: self.id.clone(),
-            url: format!("{url}?format=webp&width=256"),
-        });
+        let thumbnail = (self.kind == AssetKind::Image)
+            .then(|| frame(self.id.clone(), format!("{url}?format=webp&width=256")));
         metadata.thumbnail = thumbnail.clone();
         let mut properties = base_properties(self.size);
         if self.kind == AssetKind::X3d {
@@ -436,58 +303,47 @@ impl NewAsset {
         } else {
             Vec::new()
         };
+        let asset = Asset::builder()
+            .author_id(identity.author_id.clone())
+            .collection_ids(self.collection_ids)
+            .created_at(created.clone())
+            .edit_capabilities(edit_capabilities)
+            .id(self.id)
+            .is_hidden(self.hidden)
+            .kind(self.kind)
+            .metadata(metadata)
+            .mime_type(self.mime_type)
+            .output_index(0_u32)
+            .owner_id(identity.owner_id.clone())
+            .privacy(AssetPrivacy::Private)
+            .properties(properties)
+            .source(AssetSource::from(source))
+            .status(AssetStatus::Success)
+            .tags(Vec::<String>::new())
+            .thumbnail(thumbnail)
+            .updated_at(created)
+            .url(url);
         StoredAsset {
-            asset: Asset {
-                author_id: identity.author_id.clone(),
-                automatic_captioning: None,
-                collection_ids: self.collection_ids,
-                created_at: created.clone(),
-                description: None,
-                edit_capabilities,
-                embedding: Vec::new(),
-                first_frame: None,
-                id: self.id,
-                is_hidden: Some(self.hidden),
-                kind: self.kind,
-                last_frame: None,
-                metadata,
-                mime_type: self.mime_type,
-                nsfw: Vec::new(),
-                original_file_url: None,
-                output_index: Some(0),
-                owner_id: identity.owner_id.clone(),
-                preview: None,
-                privacy: AssetPrivacy::Private,
-                properties,
-                source: AssetSource::from(source),
-                status: AssetStatus::Success,
-                tags: Vec::new(),
-                thumbnail,
-                updated_at: created,
-                url,
-            },
+            asset: built(asset),
             created_ms: self.created_ms,
             updated_ms: self.created_ms,
         }
     }
 }
 
+/// A reference to another asset's file (a thumbnail, preview or video frame).
+pub(crate) fn frame(asset_id: String, url: String) -> AssetFrame {
+    built(AssetFrame::builder().asset_id(asset_id).url(url))
+}
+
 /// Metadata with only its required fields set.
 pub(crate) fn base_metadata(kind: AssetKind, type_: AssetType) -> AssetMetadata {
-    match AssetMetadata::builder().kind(kind).type_(type_).try_into() {
-        Ok(metadata) => metadata,
-        // kind and type are the only required fields, and both are set.
-        Err(error) => unreachable!("AssetMetadata with kind and type: {error}"),
-    }
+    built(AssetMetadata::builder().kind(kind).type_(type_))
 }
 
 /// Properties with only their required field set.
 pub(crate) fn base_properties(size: u64) -> AssetProperties {
-    match AssetProperties::builder().size(size).try_into() {
-        Ok(properties) => properties,
-        // size is the only required field, and it is set.
-        Err(error) => unreachable!("AssetProperties with size: {error}"),
-    }
+    built(AssetProperties::builder().size(size))
 }
 
 /// Where an asset's content would be (a host that does not resolve).

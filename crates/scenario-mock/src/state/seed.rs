@@ -7,11 +7,13 @@ use scenario_api::types::{
     AudioClassification, ModelType, Style, Transcription,
 };
 
-use crate::assets::{
-    Identity, StoredAsset, base_metadata, base_properties, cdn_url, extension, image_capabilities,
-};
+use crate::builders::built;
 use crate::clock::iso;
 use crate::ids::{hex, prefixed};
+use crate::state::assets::{
+    Identity, StoredAsset, base_metadata, base_properties, cdn_url, extension, frame,
+    image_capabilities,
+};
 
 /// 2024-01-01T00:00:00.000Z: the first seeded asset is created shortly after.
 const EPOCH_MS: u64 = 1_704_067_200_000;
@@ -405,11 +407,10 @@ impl Seeder {
                     if job.model.as_ref().is_some_and(|(_, t)| t.ends_with("lora"))
                         && self.chance(50)
                     {
-                        meta.concepts = vec![AssetConcept {
-                            model_id: self.models[0].id.clone(),
-                            scale: f64::from(self.rng.u8(5..=15)) / 10.0,
-                            model_epoch: None,
-                        }];
+                        let concept = AssetConcept::builder()
+                            .model_id(self.models[0].id.clone())
+                            .scale(f64::from(self.rng.u8(5..=15)) / 10.0);
+                        meta.concepts = vec![built(concept)];
                     }
                 }
                 if spec.type_ == "inference-img2img" || spec.type_ == "img2img" {
@@ -456,10 +457,7 @@ impl Seeder {
                 if spec.origin == Origin::Uploaded {
                     meta.name = Some(self.file_name("mesh", "glb"));
                 }
-                preview = Some(AssetFrame {
-                    asset_id: prefixed(&mut self.rng, "asset"),
-                    url: String::new(),
-                });
+                preview = Some(frame(prefixed(&mut self.rng, "asset"), String::new()));
             }
             "audio" => {
                 let speech = job
@@ -489,9 +487,9 @@ impl Seeder {
                 };
                 props.classification = Some(AudioClassification::from(classification));
                 if speech {
-                    props.transcription = Some(Transcription {
-                        text: format!("Behold, the {}.", job.prompt),
-                    });
+                    props.transcription = Some(built(
+                        Transcription::builder().text(format!("Behold, the {}.", job.prompt)),
+                    ));
                     meta.text = Some(format!("Behold, the {}.", job.prompt));
                 }
                 props.description = Some(format!("{classification}: {}", job.prompt));
@@ -518,14 +516,8 @@ impl Seeder {
                 if spec.origin == Origin::Uploaded {
                     meta.name = Some(self.file_name("clip", "mp4"));
                 }
-                first_frame = Some(AssetFrame {
-                    asset_id: prefixed(&mut self.rng, "asset"),
-                    url: String::new(),
-                });
-                last_frame = Some(AssetFrame {
-                    asset_id: prefixed(&mut self.rng, "asset"),
-                    url: String::new(),
-                });
+                first_frame = Some(frame(prefixed(&mut self.rng, "asset"), String::new()));
+                last_frame = Some(frame(prefixed(&mut self.rng, "asset"), String::new()));
             }
         }
         let url = cdn_url(&self.owner_id, &id, extension(mime_type));
@@ -540,16 +532,11 @@ impl Seeder {
         if spec.kind != "audio" {
             // An image is its own thumbnail; 3D and video get a rendered image.
             let thumbnail = if spec.kind == "image" {
-                AssetFrame {
-                    asset_id: id.clone(),
-                    url: format!("{url}?format=webp&width=256"),
-                }
+                frame(id.clone(), format!("{url}?format=webp&width=256"))
             } else {
                 let thumbnail_id = prefixed(&mut self.rng, "asset");
-                AssetFrame {
-                    url: cdn_url(&self.owner_id, &thumbnail_id, "png"),
-                    asset_id: thumbnail_id,
-                }
+                let thumbnail_url = cdn_url(&self.owner_id, &thumbnail_id, "png");
+                frame(thumbnail_id, thumbnail_url)
             };
             meta.thumbnail = Some(thumbnail.clone());
             asset_thumbnail = Some(thumbnail);
@@ -589,36 +576,33 @@ impl Seeder {
         }
         let automatic_captioning =
             (spec.kind == "image" && self.chance(40)).then(|| format!("a {}", job.prompt));
+        let asset = Asset::builder()
+            .author_id(job.author_id.clone())
+            .automatic_captioning(automatic_captioning)
+            .collection_ids(collection_ids)
+            .created_at(iso(created_ms))
+            .description(description)
+            .edit_capabilities(edit_capabilities)
+            .first_frame(first_frame)
+            .id(id)
+            .is_hidden(false)
+            .kind(kind)
+            .last_frame(last_frame)
+            .metadata(meta)
+            .mime_type(mime_type)
+            .output_index(index)
+            .owner_id(self.owner_id.clone())
+            .preview(preview)
+            .privacy(privacy)
+            .properties(props)
+            .source(AssetSource::from(spec.source))
+            .status(status)
+            .tags(tags)
+            .thumbnail(asset_thumbnail)
+            .updated_at(iso(updated_ms))
+            .url(url);
         StoredAsset {
-            asset: Asset {
-                author_id: job.author_id.clone(),
-                automatic_captioning,
-                collection_ids,
-                created_at: iso(created_ms),
-                description,
-                edit_capabilities,
-                embedding: Vec::new(),
-                first_frame,
-                id,
-                is_hidden: Some(false),
-                kind,
-                last_frame,
-                metadata: meta,
-                mime_type: mime_type.to_owned(),
-                nsfw: Vec::new(),
-                original_file_url: None,
-                output_index: Some(index),
-                owner_id: self.owner_id.clone(),
-                preview,
-                privacy,
-                properties: props,
-                source: AssetSource::from(spec.source),
-                status,
-                tags,
-                thumbnail: asset_thumbnail,
-                updated_at: iso(updated_ms),
-                url,
-            },
+            asset: built(asset),
             created_ms,
             updated_ms,
         }

@@ -1,0 +1,161 @@
+//! The gate every request of both listeners goes through: a request id, fault
+//! injection, HTTP Basic auth (API only), and recording.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::extract::connect_info::ConnectInfo;
+use axum::extract::{Request, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD;
+use futures::StreamExt;
+
+use crate::faults::Fault;
+use crate::http::app::{App, RequestId, Settings};
+use crate::http::conn::ConnHandle;
+use crate::http::responses::{
+    api_error, drain, s3_code_for, s3_error, status_from, truncate, with_retry_after,
+};
+use crate::http::routes;
+use crate::inspect::RecordedRequest;
+use crate::route::{Route, Target};
+
+/// The middleware of the listener `target`.
+pub(crate) async fn gate(
+    State((app, target)): State<(Arc<App>, Target)>,
+    mut request: Request,
+    next: Next,
+) -> Response {
+    let request_id = app.next_request_id();
+    let method = request.method().clone();
+    let path = request.uri().path().to_owned();
+    let query = request.uri().query().map(str::to_owned);
+    let authorization = request.headers().contains_key(header::AUTHORIZATION);
+    let conn = request
+        .extensions()
+        .get::<ConnectInfo<ConnHandle>>()
+        .map(|info| info.0.clone());
+    let route = routes::recognise(target, &method, &path);
+    let fault = app.pick_fault(target, route, &method, &path, &request_id);
+    request
+        .extensions_mut()
+        .insert(RequestId(request_id.clone()));
+
+    let mut response = match &fault {
+        Some(Fault::Drop) => {
+            if target == Target::Storage {
+                // Read a little of the body, as a connection that breaks mid-upload would.
+                let mut stream = request.into_body().into_data_stream();
+                let _ = tokio::time::timeout(Duration::from_millis(200), stream.next()).await;
+            }
+            if let Some(conn) = &conn {
+                conn.kill();
+            }
+            // Nothing of this can be written: the connection is cut.
+            StatusCode::INTERNAL_SERVER_ERROR.into_response()
+        }
+        Some(Fault::Status(code)) => {
+            let status = status_from(*code);
+            let message = format!("Injected fault: {status}");
+            match target {
+                Target::Api => api_error(status, message),
+                Target::Storage => {
+                    drain(request.into_body(), app.settings.body_idle_timeout).await;
+                    s3_error(status, s3_code_for(status), &message, &request_id)
+                }
+            }
+        }
+        Some(Fault::RateLimited { retry_after }) => {
+            let refusal = match target {
+                Target::Api => api_error(
+                    StatusCode::TOO_MANY_REQUESTS,
+                    "Too many requests, slow down",
+                ),
+                Target::Storage => {
+                    drain(request.into_body(), app.settings.body_idle_timeout).await;
+                    s3_error(
+                        StatusCode::TOO_MANY_REQUESTS,
+                        "SlowDown",
+                        "Please reduce your request rate.",
+                        &request_id,
+                    )
+                }
+            };
+            with_retry_after(refusal, *retry_after)
+        }
+        Some(Fault::Delay(delay)) => {
+            tokio::time::sleep(*delay).await;
+            admit(&app.settings, target, route, request, next).await
+        }
+        Some(Fault::Truncate) | None => admit(&app.settings, target, route, request, next).await,
+    };
+
+    if fault == Some(Fault::Truncate) {
+        response = truncate(response, conn).await;
+    }
+    let id_header = match target {
+        Target::Api => "x-request-id",
+        Target::Storage => "x-amz-request-id",
+    };
+    if let Ok(value) = HeaderValue::from_str(&request_id) {
+        response.headers_mut().insert(id_header, value);
+    }
+    app.record(RecordedRequest {
+        target,
+        route,
+        method: method.to_string(),
+        path,
+        query,
+        status: (fault != Some(Fault::Drop)).then(|| response.status().as_u16()),
+        authorization,
+        request_id,
+        fault,
+    });
+    response
+}
+
+/// Hands the request on, after checking the credentials of a request to a known
+/// API route (unknown ones answer 404 first, as the service does).
+async fn admit(
+    settings: &Settings,
+    target: Target,
+    route: Option<Route>,
+    request: Request,
+    next: Next,
+) -> Response {
+    if target == Target::Api && route.is_some() && !authorized(request.headers(), settings) {
+        return unauthorized(request.headers());
+    }
+    next.run(request).await
+}
+
+/// Whether the request carries `Authorization: Basic base64(key:secret)` with the
+/// configured credentials.
+fn authorized(headers: &HeaderMap, settings: &Settings) -> bool {
+    basic_credentials(headers)
+        .is_some_and(|(key, secret)| key == settings.api_key && secret == settings.api_secret)
+}
+
+fn basic_credentials(headers: &HeaderMap) -> Option<(String, String)> {
+    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?.trim();
+    let (scheme, encoded) = value.split_once(' ')?;
+    if !scheme.eq_ignore_ascii_case("basic") {
+        return None;
+    }
+    let decoded = STANDARD.decode(encoded.trim()).ok()?;
+    let decoded = String::from_utf8(decoded).ok()?;
+    let (key, secret) = decoded.split_once(':')?;
+    Some((key.to_owned(), secret.to_owned()))
+}
+
+fn unauthorized(headers: &HeaderMap) -> Response {
+    let message = if headers.contains_key(header::AUTHORIZATION) {
+        "Invalid API key or secret"
+    } else {
+        "Missing credentials: authenticate with HTTP Basic auth (API key as user name, API secret as password)"
+    };
+    api_error(StatusCode::UNAUTHORIZED, message)
+}

@@ -1,0 +1,131 @@
+//! The state layer: assets, uploads and what the storage received, with the clock
+//! and the ids they use. It knows nothing of HTTP.
+//!
+//! Every store sits behind one lock, reached only through `State::stores`, which
+//! first applies the upload transitions that are due: no lock order to respect, and
+//! no caller can see an upload (or miss an asset) that should already have moved on.
+
+pub(crate) mod assets;
+pub(crate) mod receipts;
+pub(crate) mod seed;
+pub(crate) mod uploads;
+
+use std::sync::{Mutex, MutexGuard};
+
+use scenario_api::types::{Asset, AssetOptions, Upload};
+use tokio::time::Instant;
+
+use crate::clock::Clock;
+use crate::ids::Ids;
+use crate::state::assets::{AssetStore, Identity, ListQuery};
+use crate::state::receipts::UploadReceipt;
+use crate::state::uploads::{
+    CompleteError, Context, PartSlot, Plan, Settings, StoredPart, UploadStore,
+};
+use crate::sync::lock;
+
+/// The fake's data and what it is made with.
+pub(crate) struct State {
+    /// The wall clock timestamps and part URL expiries come from.
+    pub(crate) clock: Clock,
+    identity: Identity,
+    settings: Settings,
+    stores: Mutex<Stores>,
+}
+
+/// Everything that changes, behind [`State`]'s one lock.
+struct Stores {
+    assets: AssetStore,
+    uploads: UploadStore,
+    ids: Ids,
+}
+
+impl State {
+    /// The seeded catalogue (the same seed gives the same assets and ids) and no
+    /// uploads yet.
+    pub(crate) fn new(seed: u64, assets: usize, settings: Settings) -> Self {
+        let (identity, seeded) = seed::seed(seed, assets);
+        Self {
+            clock: Clock::default(),
+            identity,
+            settings,
+            stores: Mutex::new(Stores {
+                assets: AssetStore::from_assets(seeded),
+                uploads: UploadStore::default(),
+                ids: Ids::with_seed(seed ^ 0x0001_D50F_5CE4_A410),
+            }),
+        }
+    }
+
+    /// The only way to the stores: locked, with every due transition applied.
+    fn stores(&self) -> MutexGuard<'_, Stores> {
+        let mut stores = lock(&self.stores);
+        let Stores {
+            assets, uploads, ..
+        } = &mut *stores;
+        uploads.apply_due(Instant::now(), assets, &self.identity);
+        stores
+    }
+
+    fn context<'a>(&'a self, ids: &'a mut Ids) -> Context<'a> {
+        Context {
+            ids,
+            identity: &self.identity,
+            settings: &self.settings,
+            now_ms: self.clock.now_ms(),
+        }
+    }
+
+    /// Creates an upload (see [`UploadStore::create`]).
+    pub(crate) fn create_upload(&self, plan: Plan, asset_options: Option<AssetOptions>) -> Upload {
+        let mut stores = self.stores();
+        let Stores { uploads, ids, .. } = &mut *stores;
+        uploads.create(plan, asset_options, self.context(ids))
+    }
+
+    /// Completes an upload (see [`UploadStore::complete`]).
+    pub(crate) fn complete_upload(&self, id: &str) -> Result<Upload, CompleteError> {
+        let mut stores = self.stores();
+        let Stores { uploads, ids, .. } = &mut *stores;
+        uploads.complete(id, self.context(ids))
+    }
+
+    pub(crate) fn upload(&self, id: &str) -> Option<Upload> {
+        self.stores().uploads.snapshot(id)
+    }
+
+    pub(crate) fn uploads(&self) -> Vec<Upload> {
+        self.stores().uploads.snapshots()
+    }
+
+    pub(crate) fn asset(&self, id: &str) -> Option<Asset> {
+        self.stores().assets.get(id)
+    }
+
+    pub(crate) fn asset_count(&self) -> usize {
+        self.stores().assets.len()
+    }
+
+    /// One page of assets and the token of the next one.
+    pub(crate) fn list_assets(&self, query: &ListQuery) -> (Vec<Asset>, Option<String>) {
+        self.stores().assets.page(query)
+    }
+
+    pub(crate) fn part_slot(&self, upload_id: &str, number: u32) -> PartSlot {
+        self.stores().uploads.part_slot(upload_id, number)
+    }
+
+    /// Stores a part; `false` if its upload stopped being pending meanwhile.
+    pub(crate) fn store_part(&self, upload_id: &str, number: u32, part: StoredPart) -> bool {
+        self.stores().uploads.store_part(upload_id, number, part)
+    }
+
+    /// What an upload received; the file is put together after the lock is released.
+    pub(crate) fn upload_receipt(&self, id: &str) -> Option<UploadReceipt> {
+        let (receipt, chunks) = self.stores().uploads.receipt(id)?;
+        Some(match chunks {
+            Some(chunks) => receipt.with_file(&chunks),
+            None => receipt,
+        })
+    }
+}
