@@ -6,8 +6,9 @@ use axum::Json;
 use axum::extract::{Query, State};
 use axum::http::{StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
-use scenario_api::ops::ListAssetsQuery;
-use scenario_api::types::{AssetListResponse, AssetPrivacy, AssetSortBy, SortDirection};
+use scenario_api::ops::{self, ListAssetsQuery};
+use scenario_api::types::{AssetListResponse, AssetSortBy, SortDirection};
+use scenario_api::{Operation, ParamKind};
 
 use crate::builders::built;
 use crate::clock::parse_iso;
@@ -51,43 +52,40 @@ fn parse_list_query(uri: &Uri) -> Result<ListQuery, String> {
         Err(rejection) => return Err(rejection.body_text()),
     };
     query.validate().map_err(|err| err.to_string())?;
-    let known = |name: &str, value: &str, values: &[&str]| -> Result<(), String> {
-        if values.contains(&value) {
-            Ok(())
-        } else {
-            Err(format!("{name} must be one of: {}", values.join(", ")))
-        }
-    };
-    if let Some(privacy) = &query.privacy {
-        known("privacy", privacy.as_str(), AssetPrivacy::VALUES)?;
-    }
-    if let Some(type_) = query.type_.as_ref().filter(|t| t.is_unrecognized()) {
-        return Err(format!("type must be a valid asset type, got \"{type_}\""));
-    }
-    if let Some(direction) = &query.sort_direction {
-        known("sortDirection", direction.as_str(), SortDirection::VALUES)?;
-    }
-    let explicit_sort = match &query.sort_by {
-        None => None,
-        Some(AssetSortBy::CreatedAt) => Some(SortBy::CreatedAt),
-        Some(AssetSortBy::UpdatedAt) => Some(SortBy::UpdatedAt),
-        Some(other) => {
+    // Like the service, refuse enum values the document does not list.
+    for param in ops::ListAssets::PARAMS {
+        let ParamKind::Enum(values) = param.kind else {
+            continue;
+        };
+        let given = pairs
+            .iter()
+            .find(|(name, value)| name == param.name && !value.trim().is_empty());
+        if let Some((_, value)) = given.filter(|(_, value)| !values.contains(&value.as_str())) {
             return Err(format!(
-                "sortBy must be one of: {}, got \"{other}\"",
-                AssetSortBy::VALUES.join(", ")
+                "{} must be one of: {}, got \"{value}\"",
+                param.name,
+                values.join(", ")
             ));
         }
+    }
+    let explicit_sort = match &query.sort_by {
+        Some(AssetSortBy::CreatedAt) => Some(SortBy::CreatedAt),
+        Some(AssetSortBy::UpdatedAt) => Some(SortBy::UpdatedAt),
+        _ => None,
     };
     let sort_by = explicit_sort.unwrap_or(SortBy::CreatedAt);
     let direction = match &query.sort_direction {
         Some(SortDirection::Asc) => Direction::Asc,
         _ => Direction::Desc,
     };
+    // A date filter needs the listing sorted by that date (the document says so
+    // in words); the error names the parameter as the document does.
     let date =
-        |name: &str, value: &Option<String>, requires: SortBy| -> Result<Option<u64>, String> {
+        |field: &str, value: &Option<String>, requires: SortBy| -> Result<Option<u64>, String> {
             let Some(value) = value else {
                 return Ok(None);
             };
+            let name = wire_name(field);
             let ms = parse_iso(value.trim())
                 .ok_or_else(|| format!("{name} must be a valid ISO 8601 date string"))?;
             if explicit_sort != Some(requires) {
@@ -117,10 +115,10 @@ fn parse_list_query(uri: &Uri) -> Result<ListQuery, String> {
         inference_id: query.inference_id.clone(),
         type_: query.type_.clone(),
         tags,
-        created_after: date("createdAfter", &query.created_after, SortBy::CreatedAt)?,
-        created_before: date("createdBefore", &query.created_before, SortBy::CreatedAt)?,
-        updated_after: date("updatedAfter", &query.updated_after, SortBy::UpdatedAt)?,
-        updated_before: date("updatedBefore", &query.updated_before, SortBy::UpdatedAt)?,
+        created_after: date("created_after", &query.created_after, SortBy::CreatedAt)?,
+        created_before: date("created_before", &query.created_before, SortBy::CreatedAt)?,
+        updated_after: date("updated_after", &query.updated_after, SortBy::UpdatedAt)?,
+        updated_before: date("updated_before", &query.updated_before, SortBy::UpdatedAt)?,
     };
     let cursor = match &query.pagination_token {
         None => None,
@@ -136,4 +134,12 @@ fn parse_list_query(uri: &Uri) -> Result<ListQuery, String> {
         deleted: query.deleted.unwrap_or(false),
         filter,
     })
+}
+
+/// The document's name of the listing parameter behind the Rust `field`.
+fn wire_name(field: &str) -> &'static str {
+    ops::ListAssets::PARAMS
+        .iter()
+        .find(|param| param.field == field)
+        .map_or("a date filter", |param| param.name)
 }

@@ -1,6 +1,8 @@
 //! Assets: the store (with an index per sort order), the listing query it answers
 //! (filters and keyset pagination), and the assets uploads create.
 
+// tidy: values are data: what the service makes of an upload of each kind (its asset type and source, its edit capabilities).
+
 use std::collections::{BTreeMap, HashMap};
 use std::ops::Bound;
 use std::sync::Arc;

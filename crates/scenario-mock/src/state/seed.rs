@@ -1,6 +1,8 @@
 //! The seeded catalogue: deterministic, realistic assets (kinds, types, models,
 //! inferences, parent chains, privacy, tags, collections, dates spread over 540 days).
 
+// tidy: values are data: the seeded assets are realistic combinations of kind, type, source and style, not lists of what the document allows.
+
 use fastrand::Rng;
 use scenario_api::types::{
     Asset, AssetConcept, AssetFrame, AssetKind, AssetPrivacy, AssetSource, AssetStatus, AssetType,
