@@ -195,3 +195,8 @@ pub use inspect::{REQUEST_LOG_LIMIT, RecordedRequest};
 pub use route::{Route, Target};
 pub use server::{DEFAULT_API_KEY, DEFAULT_API_SECRET, MockServer, MockServerBuilder};
 pub use state::receipts::{PartReceipt, UploadReceipt};
+
+/// The README's examples, compiled as doctests so that they stay true.
+#[doc = include_str!("../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;

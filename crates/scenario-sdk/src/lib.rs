@@ -50,6 +50,12 @@ pub use error::{Error, Result};
 pub use pagination::Page;
 pub use request::{Reply, Request};
 pub use retry::RetryPolicy;
+
+/// The HTTP status type of [`Error::status`] and [`Reply::status`].
+pub use reqwest::StatusCode;
+/// The HTTP client crate the SDK is built on, for [`ClientBuilder::http_client`]:
+/// build the client with this `reqwest` and no version needs to match yours.
+pub use reqwest;
 pub use uploads::*;
 
 /// One type per operation of the API (generated from the OpenAPI document), to
@@ -66,3 +72,8 @@ pub use scenario_api::{Location, Operation, Paginated, Param, ParamError, ParamK
 pub mod types {
     pub use scenario_api::types::*;
 }
+
+/// The README's examples, compiled as doctests so that they stay true.
+#[doc = include_str!("../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;

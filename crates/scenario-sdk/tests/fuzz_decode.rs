@@ -16,11 +16,11 @@ use proptest::prelude::*;
 use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
 use scenario_sdk::types::{AssetListResponse, UploadCreateResponse, UploadRetrieveResponse};
 use scenario_sdk::{Client, Error};
-use scenario_testkit::{Reply, SEED_LISTING as SEED_LIST, ScriptedServer, listing, seed_asset};
+use scenario_testkit::{
+    Reply, SEED_CREATE_UPLOAD as SEED_CREATE, SEED_GET_UPLOAD as SEED_GET,
+    SEED_LISTING as SEED_LIST, ScriptedServer, listing, seed_asset,
+};
 use serde_json::Value;
-
-const SEED_CREATE: &str = include_str!("../../scenario-api/tests/fixtures/seed_create_upload.json");
-const SEED_GET: &str = include_str!("../../scenario-api/tests/fixtures/seed_get_upload.json");
 
 /// A deterministic runner: the same cases on every run.
 fn runner(cases: u32) -> TestRunner {

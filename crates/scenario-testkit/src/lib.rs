@@ -20,7 +20,9 @@ mod sha256;
 
 pub use clients::{client_builder, mock_client, mock_client_builder, start_mock};
 pub use content::{content, seeded_content, temp_file};
-pub use listings::{SEED_LISTING, asset_with_id, listing, seed_asset};
+pub use listings::{
+    SEED_CREATE_UPLOAD, SEED_GET_UPLOAD, SEED_LISTING, asset_with_id, listing, seed_asset,
+};
 pub use log_capture::LogCapture;
 pub use mocks::{SMALL_PART, upload_mock};
 pub use retries::fast_retries;

@@ -1,10 +1,19 @@
-//! Bodies of `GET /assets` answers, for servers that misbehave on purpose.
+//! The reference pages' example answers, and `GET /assets` bodies for servers
+//! that misbehave on purpose.
 
 use serde_json::Value;
 
 /// The reference pages' example of a listing (scenario-api's seed fixture).
 pub const SEED_LISTING: &str =
     include_str!("../../scenario-api/tests/fixtures/seed_list_assets.json");
+
+/// The reference pages' example of `POST /uploads`'s answer.
+pub const SEED_CREATE_UPLOAD: &str =
+    include_str!("../../scenario-api/tests/fixtures/seed_create_upload.json");
+
+/// The reference pages' example of `GET /uploads/{uploadId}`'s answer.
+pub const SEED_GET_UPLOAD: &str =
+    include_str!("../../scenario-api/tests/fixtures/seed_get_upload.json");
 
 /// The first asset of [`SEED_LISTING`]: an asset as the API sends it.
 pub fn seed_asset() -> Value {
