@@ -85,6 +85,18 @@ impl fmt::Display for Failure {
 /// flag or a command, and some errors carry no advice at all.
 pub fn describe(error: &SdkError) -> String {
     let one_line = |text: String| text.replace(['\n', '\r'], " ");
+    if let SdkError::InUpload {
+        upload_id,
+        error: inner,
+    } = error
+    {
+        let text = describe(inner);
+        return if text.contains(upload_id.as_str()) {
+            text
+        } else {
+            format!("{text} (upload {upload_id}: see it with `scenario uploads get {upload_id}`)")
+        };
+    }
     match error {
         SdkError::Timeout { url, timeout } => format!(
             "the request to {url} timed out after {}s; check the network, or try again later",
@@ -102,7 +114,9 @@ pub fn describe(error: &SdkError) -> String {
             "upload {upload_id} failed: {message}; check that the file is of the --kind given"
         )),
         SdkError::InvalidInput(message) => one_line(format!("{message}; check the arguments")),
-        SdkError::Io { .. } => format!("{error}; check the path and its permissions"),
+        SdkError::Io { source, .. } => {
+            format!("{error}: {source}; check the path and its permissions")
+        }
         SdkError::Pagination { message } => one_line(format!(
             "the listing stopped: {message}; try again, or narrow it down with filters"
         )),

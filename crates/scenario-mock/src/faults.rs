@@ -31,6 +31,15 @@ pub enum Fault {
     /// Handle the request normally (its effects happen), then send a response whose
     /// `Content-Length` is larger than the bytes sent, and close the connection.
     Truncate,
+    /// Handle the request normally (its effects happen: an upload is created or
+    /// completed, a part is stored), then answer this status instead of the
+    /// handler's answer, shaped like [`Fault::Status`]. This is a gateway that
+    /// timed out, or a server that failed after committing: the client cannot
+    /// tell that its request acted.
+    ActThenStatus(u16),
+    /// Handle the request normally (its effects happen), then close the
+    /// connection without a response: the answer was lost on the way back.
+    ActThenDrop,
 }
 
 /// A scripted fault: the next `times` requests that `route` covers get `fault`.

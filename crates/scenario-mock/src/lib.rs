@@ -95,7 +95,11 @@
 //!
 //! [`MockServer::inject`] scripts faults for the next N requests of a [`Route`]:
 //! an error status, a 429 with `Retry-After` and `retry-after-ms`, a dropped
-//! connection, a delay, or a truncated body (see [`Fault`]).
+//! connection, a delay, or a truncated body (see [`Fault`]). Some faults act
+//! first: [`Fault::Truncate`], [`Fault::ActThenStatus`] and [`Fault::ActThenDrop`]
+//! handle the request (an upload is created or completed, a part stored) and only
+//! then break or replace the answer, as a gateway that timed out after the
+//! service committed would.
 //! [`MockServerBuilder::random_faults`] injects seeded random faults on the API and
 //! on part PUTs, separately; the same seed and request sequence give the same
 //! faults. Every injected fault is listed by [`MockServer::faults_injected`].

@@ -177,6 +177,66 @@ async fn truncated_responses_break_the_body_after_the_effect() {
 }
 
 #[tokio::test]
+async fn act_then_fail_faults_keep_the_effect_and_lose_the_answer() {
+    let api = Api::with(quick()).await;
+    let body = json!({"fileName": "a.png", "contentType": "image/png", "fileSize": 8, "kind": "image", "parts": 2});
+
+    // A create answered 502 after it created the upload.
+    api.server.inject(FaultRule::new(
+        Route::CreateUpload,
+        Fault::ActThenStatus(502),
+    ));
+    let response = api.post("/uploads").json(&body).send().await.unwrap();
+    assert_eq!(response.status(), 502);
+    assert_eq!(
+        response.json::<serde_json::Value>().await.unwrap()["statusCode"],
+        502
+    );
+    let upload = api.server.uploads().pop().expect("created all the same");
+    let recorded = api.server.requests().pop().unwrap();
+    assert_eq!(recorded.status, Some(502));
+
+    // A part stored, then the connection cut before the answer.
+    let parts = api.get_upload(&upload.id).await.parts;
+    api.server
+        .inject(FaultRule::new(Route::PartPut, Fault::ActThenDrop));
+    let error = api
+        .http
+        .put(&parts[0].url)
+        .body(content(4))
+        .send()
+        .await
+        .unwrap_err();
+    assert!(!error.is_status(), "{error}");
+    assert_eq!(
+        api.server.upload_receipt(&upload.id).unwrap().parts.len(),
+        1
+    );
+    let recorded = api.server.requests().pop().unwrap();
+    assert_eq!(
+        (recorded.status, recorded.fault),
+        (None, Some(Fault::ActThenDrop))
+    );
+
+    // A part stored, then answered with an S3 error.
+    api.server
+        .inject(FaultRule::new(Route::PartPut, Fault::ActThenStatus(503)));
+    let response = api.put(&parts[1].url, content(4)).await;
+    assert_eq!(response.status(), 503);
+    assert!(
+        response
+            .text()
+            .await
+            .unwrap()
+            .contains("<Code>SlowDown</Code>")
+    );
+    assert_eq!(
+        api.server.upload_receipt(&upload.id).unwrap().parts.len(),
+        2
+    );
+}
+
+#[tokio::test]
 async fn storage_status_faults_answer_xml() {
     let api = Api::with(quick()).await;
     let upload = api.create_multipart("image", &content(8), 4).await;

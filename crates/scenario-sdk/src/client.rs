@@ -46,6 +46,10 @@ pub struct Client {
 struct Shared {
     base_url: String,
     http: reqwest::Client,
+    /// The client of storage requests: always the SDK's own (see
+    /// `ClientBuilder::http_client`).
+    storage_http: reqwest::Client,
+    connect_timeout: Duration,
     headers: ApiHeaders,
     api_key: String,
 }
@@ -178,6 +182,18 @@ impl Client {
         &self.shared.http
     }
 
+    /// The HTTP client of storage requests (presigned part URLs): built by the
+    /// SDK even when the caller gave one, so that no default header of the
+    /// caller's client reaches the storage.
+    pub(crate) fn storage_http(&self) -> &reqwest::Client {
+        &self.shared.storage_http
+    }
+
+    /// The connect timeout of the SDK's own clients.
+    pub(crate) fn connect_timeout(&self) -> Duration {
+        self.shared.connect_timeout
+    }
+
     pub(crate) fn user_agent(&self) -> &HeaderValue {
         &self.shared.headers.user_agent
     }
@@ -259,7 +275,8 @@ impl ClientBuilder {
         self
     }
 
-    /// The time to establish a connection (5 s by default). Ignored with [`Self::http_client`].
+    /// The time to establish a connection (5 s by default). With
+    /// [`Self::http_client`] it applies to upload storage requests only.
     pub fn connect_timeout(mut self, timeout: Duration) -> Self {
         self.connect_timeout = Some(timeout);
         self
@@ -283,9 +300,15 @@ impl ClientBuilder {
         self
     }
 
-    /// Sends requests with the caller's `reqwest::Client` (its proxy, TLS and pool
-    /// settings apply). Credentials are still added per API request only, never to
-    /// upload part URLs. The SDK's per-request timeout still applies.
+    /// Sends API requests with the caller's `reqwest::Client` (its proxy, TLS,
+    /// pool settings and default headers apply). Credentials are still added per
+    /// API request only. The SDK's per-request timeout still applies.
+    ///
+    /// Upload parts do not go through this client: they are sent to presigned
+    /// storage URLs with a client the SDK builds itself (the
+    /// [`Self::connect_timeout`], no redirects, no default headers), so that
+    /// headers meant for the API or a proxy (`x-api-key`, `proxy-authorization`,
+    /// ...) never reach the storage.
     pub fn http_client(mut self, client: reqwest::Client) -> Self {
         self.http = Some(client);
         self
@@ -357,20 +380,27 @@ impl ClientBuilder {
             ))
         })?;
 
-        let http = match self.http {
-            Some(http) => http,
-            None => reqwest::Client::builder()
-                .connect_timeout(self.connect_timeout.unwrap_or(DEFAULT_CONNECT_TIMEOUT))
+        let connect_timeout = self.connect_timeout.unwrap_or(DEFAULT_CONNECT_TIMEOUT);
+        let own_client = || {
+            reqwest::Client::builder()
+                .connect_timeout(connect_timeout)
                 // A redirect could carry the request (and, on the same host, its
                 // credentials) somewhere unexpected; the API never redirects.
                 .redirect(reqwest::redirect::Policy::none())
                 .build()
-                .map_err(|e| Error::InvalidInput(format!("cannot build the HTTP client: {e}")))?,
+                .map_err(|e| Error::InvalidInput(format!("cannot build the HTTP client: {e}")))
+        };
+        let storage_http = own_client()?;
+        let http = match self.http {
+            Some(http) => http,
+            None => storage_http.clone(),
         };
         Ok(Client {
             shared: Arc::new(Shared {
                 base_url,
                 http,
+                storage_http,
+                connect_timeout,
                 headers: ApiHeaders {
                     authorization,
                     user_agent,

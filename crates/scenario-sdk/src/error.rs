@@ -30,7 +30,8 @@ pub enum Error {
     },
     /// The request could not reach the server or the connection broke (after any retries).
     #[error(
-        "could not reach the Scenario API at {url}: {message}; check the network and SCENARIO_BASE_URL"
+        "could not reach the Scenario API{}: {message}; check the network and SCENARIO_BASE_URL",
+        at_url(.url)
     )]
     Connection {
         /// The URL the request went to (no credentials are ever part of it).
@@ -40,7 +41,8 @@ pub enum Error {
     },
     /// The request or the response body took longer than the timeout (after any retries).
     #[error(
-        "the request to {url} timed out after {timeout:?}; raise the timeout with ClientBuilder::timeout if the network is slow"
+        "the request{} timed out after {timeout:?}; raise the timeout with ClientBuilder::timeout if the network is slow",
+        to_url(.url)
     )]
     Timeout {
         /// The URL the request went to.
@@ -68,7 +70,8 @@ pub enum Error {
     #[error("invalid input: {0}")]
     InvalidInput(String),
     /// Reading a local file failed.
-    #[error("{}: {source}", .path.as_ref().map_or_else(|| "I/O error".to_owned(), |p| format!("cannot read {}", p.display())))]
+    // The source is not repeated here: reporters (anyhow, the CLI) print it after.
+    #[error("{}", .path.as_ref().map_or_else(|| "I/O error".to_owned(), |p| format!("cannot read {}", p.display())))]
     Io {
         /// The file, when there is one.
         path: Option<PathBuf>,
@@ -104,6 +107,141 @@ pub enum Error {
         /// How long the SDK waited.
         waited: Duration,
     },
+
+    // Uploads and storage. Kept together, after the variants above, so that
+    // changes to the request errors and to these merge apart.
+    /// The upload storage answered a part `PUT` with an error (after any
+    /// retries). The storage is not the Scenario API: its 403 means an expired
+    /// or refused part URL, not a missing permission of the API key.
+    #[error(
+        "the storage refused part {part} of upload {upload_id}: {status}{}{}{}",
+        code.as_deref().map(|c| format!(" {c}")).unwrap_or_default(),
+        storage_detail(.message, .request_id.as_deref()),
+        storage_hint(*.status, .code.as_deref(), *.url_refreshes)
+    )]
+    Storage {
+        /// The upload.
+        upload_id: String,
+        /// The part number (1-based).
+        part: u32,
+        /// The storage's HTTP status.
+        status: StatusCode,
+        /// S3's error `Code` (`AccessDenied`, `SlowDown`, ...), when it sent one.
+        code: Option<String>,
+        /// S3's error `Message`, or the start of the body.
+        message: String,
+        /// The storage's request id (`x-amz-request-id`).
+        request_id: Option<String>,
+        /// How many times the SDK fetched fresh part URLs for this part.
+        url_refreshes: u32,
+    },
+    /// A part `PUT` got no answer from the upload storage (after any retries):
+    /// the connection failed or broke, or no byte moved for the stall timeout.
+    #[error(
+        "part {part} of upload {upload_id} could not be sent to the storage{}: {message}{}",
+        at_url(.url),
+        stall_hint(*.stall_timeout)
+    )]
+    StorageUnreachable {
+        /// The upload.
+        upload_id: String,
+        /// The part number (1-based).
+        part: u32,
+        /// The part URL without its query (the query is its signature).
+        url: String,
+        /// What failed.
+        message: String,
+        /// The stall timeout, when that is what expired.
+        stall_timeout: Option<Duration>,
+    },
+    /// The upload has a status this SDK does not know (the service is newer);
+    /// the SDK stops waiting rather than guess whether it will ever be ready.
+    #[error(
+        "upload {upload_id} is {status:?}, a status this version of the SDK does not know; \
+         it stopped waiting: look at the upload with uploads().get, or update the SDK"
+    )]
+    UnknownUploadStatus {
+        /// The upload.
+        upload_id: String,
+        /// The status, as the service sent it.
+        status: String,
+    },
+    /// Something failed after upload `upload_id` was created: `error` says what.
+    /// The upload exists (pending, unless it was completed), so it can be
+    /// inspected, completed or left to expire. The message includes `error`'s
+    /// sources; [`Error::inner`] gives `error` to match on.
+    #[error("{}", in_upload_message(.upload_id, .error))]
+    InUpload {
+        /// The upload.
+        upload_id: String,
+        /// What failed.
+        error: Box<Error>,
+    },
+}
+
+fn at_url(url: &str) -> String {
+    if url.is_empty() {
+        String::new()
+    } else {
+        format!(" at {url}")
+    }
+}
+
+fn to_url(url: &str) -> String {
+    if url.is_empty() {
+        String::new()
+    } else {
+        format!(" to {url}")
+    }
+}
+
+fn storage_detail(message: &str, request_id: Option<&str>) -> String {
+    let mut out = String::new();
+    if !message.is_empty() {
+        out.push_str(": ");
+        out.push_str(message);
+    }
+    if let Some(id) = request_id {
+        out.push_str(&format!(" (storage request id {id})"));
+    }
+    out
+}
+
+fn storage_hint(status: StatusCode, code: Option<&str>, url_refreshes: u32) -> String {
+    match (status.as_u16(), code) {
+        (403, _) if url_refreshes > 0 => format!(
+            "; the part URL was refused even after the SDK fetched fresh ones {url_refreshes} \
+             time(s): check the machine's clock, or try again later"
+        ),
+        (403, _) => "; the part URL was refused (expired?); try again".to_owned(),
+        (400, Some("RequestTimeout")) => {
+            "; the storage gave up waiting for the part's bytes: check the network".to_owned()
+        }
+        (429, _) | (503, Some("SlowDown")) => {
+            "; the storage is throttling requests: send fewer parts at once, or try again later"
+                .to_owned()
+        }
+        (code, _) if code >= 500 => "; the storage is in trouble: try again later".to_owned(),
+        _ => String::new(),
+    }
+}
+
+fn stall_hint(stall_timeout: Option<Duration>) -> String {
+    match stall_timeout {
+        Some(limit) => format!(
+            " (no byte moved for {limit:?}); raise UploadBuilder::stall_timeout if the network is this slow"
+        ),
+        None => "; check the network".to_owned(),
+    }
+}
+
+fn in_upload_message(upload_id: &str, error: &Error) -> String {
+    let text = crate::attempt::error_chain(error);
+    if text.contains(upload_id) {
+        text
+    } else {
+        format!("{text} (upload {upload_id})")
+    }
 }
 
 fn request_suffix(request_id: Option<&str>) -> String {
@@ -132,38 +270,44 @@ fn api_message(status: StatusCode, message: &str, request_id: Option<&str>) -> S
 }
 
 impl Error {
-    /// The HTTP status of the response the error came from, if any.
+    /// The HTTP status of the response the error came from (the API's or the
+    /// storage's), if any.
     pub fn status(&self) -> Option<StatusCode> {
-        match self {
-            Error::Api { status, .. } | Error::Decode { status, .. } => Some(*status),
+        match self.inner() {
+            Error::Api { status, .. }
+            | Error::Decode { status, .. }
+            | Error::Storage { status, .. } => Some(*status),
             _ => None,
         }
     }
 
-    /// The `x-request-id` of the response the error came from, if any.
+    /// The request id of the response the error came from (`x-request-id`, or
+    /// the storage's `x-amz-request-id`), if any.
     pub fn request_id(&self) -> Option<&str> {
-        match self {
-            Error::Api { request_id, .. } | Error::Decode { request_id, .. } => {
-                request_id.as_deref()
-            }
+        match self.inner() {
+            Error::Api { request_id, .. }
+            | Error::Decode { request_id, .. }
+            | Error::Storage { request_id, .. } => request_id.as_deref(),
             _ => None,
         }
     }
 
     /// The server's error body, when it sent the documented JSON.
     pub fn api_error(&self) -> Option<&scenario_api::types::ApiError> {
-        match self {
+        match self.inner() {
             Error::Api { body, .. } => body.as_deref(),
             _ => None,
         }
     }
 
-    /// Bad or missing credentials, or no access (401 or 403).
+    /// Bad or missing credentials, or no access (401 or 403 from the API; a
+    /// storage 403 is a refused part URL, not this).
     pub fn is_auth(&self) -> bool {
-        matches!(
-            self.status(),
-            Some(StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN)
-        )
+        matches!(self.inner(), Error::Api { .. })
+            && matches!(
+                self.status(),
+                Some(StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN)
+            )
     }
 
     /// The resource does not exist (404).
@@ -189,23 +333,84 @@ impl Error {
         self.status().is_some_and(|s| s.is_server_error())
     }
 
-    /// The request timed out.
+    /// The request timed out (a part included: no byte moved for the stall timeout).
     pub fn is_timeout(&self) -> bool {
-        matches!(self, Error::Timeout { .. })
+        matches!(
+            self.inner(),
+            Error::Timeout { .. }
+                | Error::StorageUnreachable {
+                    stall_timeout: Some(_),
+                    ..
+                }
+        )
     }
 
-    /// The connection failed or broke.
+    /// The connection failed or broke (to the API or to the storage).
     pub fn is_connection(&self) -> bool {
-        matches!(self, Error::Connection { .. })
+        matches!(
+            self.inner(),
+            Error::Connection { .. }
+                | Error::StorageUnreachable {
+                    stall_timeout: None,
+                    ..
+                }
+        )
     }
 
     /// Whether trying the same call again later may succeed (the SDK already
     /// retried it as many times as configured).
     pub fn is_retryable(&self) -> bool {
-        match self {
-            Error::Connection { .. } | Error::Timeout { .. } => true,
+        match self.inner() {
+            Error::Connection { .. } | Error::Timeout { .. } | Error::StorageUnreachable { .. } => {
+                true
+            }
             Error::Api { status, .. } => crate::retry::is_retryable_status(*status),
+            Error::Storage { status, .. } => {
+                crate::retry::is_retryable_status(*status) || *status == StatusCode::FORBIDDEN
+            }
             _ => false,
+        }
+    }
+
+    /// The upload the error is about, when one was created: to resume it,
+    /// complete it or look at it with `uploads().get`.
+    pub fn upload_id(&self) -> Option<&str> {
+        match self {
+            Error::InUpload { upload_id, .. }
+            | Error::Storage { upload_id, .. }
+            | Error::StorageUnreachable { upload_id, .. }
+            | Error::UnknownUploadStatus { upload_id, .. }
+            | Error::UploadFailed { upload_id, .. }
+            | Error::WaitTimeout { upload_id, .. } => Some(upload_id),
+            _ => None,
+        }
+    }
+
+    /// The error itself, without the upload it happened in ([`Error::InUpload`]):
+    /// what to match on for the kind of failure.
+    pub fn inner(&self) -> &Error {
+        match self {
+            Error::InUpload { error, .. } => error.inner(),
+            other => other,
+        }
+    }
+
+    /// Like [`Error::inner`], by value.
+    pub fn into_inner(self) -> Error {
+        match self {
+            Error::InUpload { error, .. } => error.into_inner(),
+            other => other,
+        }
+    }
+
+    /// This error, tied to upload `upload_id` unless it already names an upload.
+    pub(crate) fn in_upload(self, upload_id: &str) -> Self {
+        if self.upload_id().is_some() {
+            return self;
+        }
+        Error::InUpload {
+            upload_id: upload_id.to_owned(),
+            error: Box::new(self),
         }
     }
 

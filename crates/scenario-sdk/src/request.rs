@@ -264,10 +264,17 @@ pub(crate) fn interpret(
         Ok(exchange) => exchange,
         Err(AttemptError::Transport(err)) => {
             let url = redact(url);
-            if err.is_timeout() {
+            // A connect timeout is not the request's timeout: naming the latter
+            // would send the caller to the wrong setting.
+            if err.is_timeout() && !err.is_connect() {
                 return Err(Error::Timeout { url, timeout });
             }
-            let mut message = attempt::error_chain(&err);
+            let mut message = if err.is_connect() && err.is_timeout() {
+                "no connection within the connect timeout (ClientBuilder::connect_timeout)"
+                    .to_owned()
+            } else {
+                attempt::error_chain(&err)
+            };
             if class == RetryClass::NonIdempotent && !err.is_connect() && attempts > 0 {
                 message.push_str(
                     " (the request may have reached the service: it was not sent again, \

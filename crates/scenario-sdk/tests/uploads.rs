@@ -682,7 +682,9 @@ async fn a_reader_shorter_than_announced_fails_and_the_upload_is_not_completed()
         .await
         .unwrap_err();
 
-    let Error::Io { path: None, source } = &err else {
+    // The upload exists by then: the error names it, around the kind of failure.
+    assert_eq!(err.upload_id(), Some(recorder.upload_id().as_str()));
+    let Error::Io { path: None, source } = err.inner() else {
         panic!("expected Io, got {err:?}");
     };
     assert_eq!(source.kind(), std::io::ErrorKind::UnexpectedEof);
@@ -721,9 +723,10 @@ async fn a_file_that_grows_during_the_upload_is_not_completed() {
         .unwrap_err();
 
     assert!(
-        matches!(&err, Error::Io { path: Some(p), .. } if *p == path),
+        matches!(err.inner(), Error::Io { path: Some(p), .. } if *p == path),
         "{err:?}"
     );
+    assert_eq!(err.upload_id(), Some(recorder.upload_id().as_str()));
     assert!(err.to_string().contains("changed size"), "{err}");
     let upload = server.upload(&recorder.upload_id()).unwrap();
     assert_eq!(upload.status, UploadStatus::Pending);
@@ -759,9 +762,10 @@ async fn a_file_that_shrinks_during_the_upload_is_not_completed() {
         .unwrap_err();
 
     assert!(
-        matches!(&err, Error::Io { path: Some(p), .. } if *p == path),
+        matches!(err.inner(), Error::Io { path: Some(p), .. } if *p == path),
         "{err:?}"
     );
+    assert_eq!(err.upload_id(), Some(recorder.upload_id().as_str()));
     assert!(err.to_string().contains("shorter"), "{err}");
     assert_eq!(server.request_count(Route::UploadAction), 0);
     let upload = server.upload(&recorder.upload_id()).unwrap();

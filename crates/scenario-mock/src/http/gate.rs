@@ -91,6 +91,23 @@ pub(crate) async fn gate(
             admit(&app.settings, target, route, request, next).await
         }
         Some(Fault::Truncate) | None => admit(&app.settings, target, route, request, next).await,
+        Some(Fault::ActThenStatus(code)) => {
+            // The handler's answer is thrown away; its effects stay.
+            drop(admit(&app.settings, target, route, request, next).await);
+            let status = status_from(*code);
+            let message = format!("Injected fault after handling the request: {status}");
+            match target {
+                Target::Api => api_error(status, message),
+                Target::Storage => s3_error(status, s3_code_for(status), &message, &request_id),
+            }
+        }
+        Some(Fault::ActThenDrop) => {
+            drop(admit(&app.settings, target, route, request, next).await);
+            if let Some(conn) = &conn {
+                conn.kill();
+            }
+            StatusCode::INTERNAL_SERVER_ERROR.into_response()
+        }
     };
 
     if fault == Some(Fault::Truncate) {
@@ -109,7 +126,8 @@ pub(crate) async fn gate(
         method: method.to_string(),
         path,
         query,
-        status: (fault != Some(Fault::Drop)).then(|| response.status().as_u16()),
+        status: (!matches!(fault, Some(Fault::Drop | Fault::ActThenDrop)))
+            .then(|| response.status().as_u16()),
         authorization,
         request_id,
         fault,

@@ -306,27 +306,33 @@ impl UploadBuilder {
             part_size = plan.part_size,
             "upload created"
         );
-        let sender = Arc::new(PartSender {
-            uploads: uploads.clone(),
-            upload_id: upload.id.clone(),
-            urls: PartUrls::new(&upload, plan.parts)?,
-            stall_timeout,
-        });
         progress.created(&upload.id);
-        send_parts(&mut source, &plan, sender, concurrency, &mut progress).await?;
-        source.verify_unchanged().await?;
+        let id = upload.id.clone();
+        let after_create = async {
+            let sender = Arc::new(PartSender {
+                uploads: uploads.clone(),
+                upload_id: upload.id.clone(),
+                urls: PartUrls::new(&upload, plan.parts)?,
+                stall_timeout,
+            });
+            send_parts(&mut source, &plan, sender, concurrency, &mut progress).await?;
+            source.verify_unchanged().await?;
 
-        progress.phase(UploadPhase::Completing);
-        let completed = uploads.complete(&upload.id).await?;
-        tracing::debug!(upload_id = %upload.id, status = %completed.status, "upload completed");
-        if !wait {
-            return match wait::settled(&upload.id, &completed) {
-                Some(Err(failed)) => Err(failed),
-                _ => Ok(completed),
-            };
-        }
-        progress.phase(UploadPhase::Waiting);
-        wait::wait(&uploads, &upload.id, wait_settings, Some(completed)).await
+            progress.phase(UploadPhase::Completing);
+            let completed = uploads.complete(&upload.id).await?;
+            tracing::debug!(upload_id = %upload.id, status = %completed.status, "upload completed");
+            if !wait {
+                return match wait::settled(&upload.id, &completed) {
+                    Some(Err(failed @ Error::UploadFailed { .. })) => Err(failed),
+                    _ => Ok(completed),
+                };
+            }
+            progress.phase(UploadPhase::Waiting);
+            wait::wait(&uploads, &upload.id, wait_settings, Some(completed)).await
+        };
+        // From here on the upload exists: every error names it, so that the
+        // caller can complete it, inspect it or leave it to expire.
+        after_create.await.map_err(|err| err.in_upload(&id))
     }
 }
 

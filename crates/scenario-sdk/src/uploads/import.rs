@@ -144,7 +144,7 @@ impl ImportBuilder {
         tracing::debug!(upload_id = %upload.id, status = %upload.status, "import created");
         if !self.wait {
             return match wait::settled(&upload.id, &upload) {
-                Some(Err(failed)) => Err(failed),
+                Some(Err(failed @ Error::UploadFailed { .. })) => Err(failed),
                 _ => Ok(upload),
             };
         }

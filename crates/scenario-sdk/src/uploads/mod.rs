@@ -65,9 +65,31 @@ impl Uploads {
     ///
     /// For a multipart upload the returned upload carries one presigned URL per
     /// part; [`Self::upload_file`] does the whole flow instead.
+    ///
+    /// A create is not sent again after an answer that may mean it acted (a
+    /// 5xx, a connection broken after the request went out): that could create
+    /// a second upload. Such an error says an upload may exist; one that is
+    /// never completed is harmless.
     pub async fn create(&self, request: UploadCreateRequest) -> Result<Upload> {
         let op = ops::CreateUpload::new(request);
-        Ok(self.client.request(op).send().await?.upload)
+        match self.client.request(op).send().await {
+            Ok(created) => Ok(created.upload),
+            Err(Error::Api {
+                status,
+                mut message,
+                request_id,
+                body,
+            }) if status.is_server_error() => {
+                message.push_str(MAY_EXIST);
+                Err(Error::Api {
+                    status,
+                    message,
+                    request_id,
+                    body,
+                })
+            }
+            Err(err) => Err(err),
+        }
     }
 
     /// The upload with this id (`GET /uploads/{id}`). While it is pending, its
@@ -217,6 +239,11 @@ impl Uploads {
         &self.client
     }
 }
+
+/// What a failed create may have left behind, and why it is not tried again.
+const MAY_EXIST: &str = "; an upload may have been created all the same: the request was not \
+     sent again, as that could create a second one. An upload that is never completed is \
+     harmless (the service discards it)";
 
 /// An empty id would turn `/uploads/{id}` into `/uploads/`, another endpoint.
 fn check_id(upload_id: &str) -> Result<()> {

@@ -10,7 +10,7 @@ use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll, ready};
 use std::time::{Duration, Instant};
 
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 
 use bytes::{Bytes, BytesMut};
 use futures::Stream;
@@ -28,8 +28,8 @@ use crate::request::{REQUEST_ID, header_str, redact};
 /// How much of a storage error body is kept for the message.
 const ERROR_BODY_LIMIT: usize = 8 * 1024;
 
-/// The part URLs of an upload, replaced all at once when the storage refuses
-/// one (they expire). The generation tells a task whether the URLs changed
+/// The part URLs of an upload, renewed from the service when the storage
+/// refuses one (they expire). The generation tells a task whether the URLs changed
 /// since it took one, so that parts refused together cause one refresh.
 pub(crate) struct PartUrls {
     parts: u32,
@@ -53,11 +53,25 @@ struct UrlState {
 impl PartUrls {
     /// The URLs of `upload`, which must offer one for each of the `parts` parts.
     pub(crate) fn new(upload: &Upload, parts: u32) -> Result<Self> {
+        let offered = offered_urls(upload, parts)?;
+        let mut urls = Vec::with_capacity(offered.len());
+        for (index, url) in offered.into_iter().enumerate() {
+            let url = url.ok_or_else(|| {
+                invalid_parts(
+                    upload,
+                    format!(
+                        "the service returned no URL for part {} of {parts}",
+                        index + 1
+                    ),
+                )
+            })?;
+            urls.push(url);
+        }
         Ok(Self {
             parts,
             state: tokio::sync::Mutex::new(UrlState {
                 generation: 0,
-                urls: urls_of(upload, parts)?,
+                urls,
             }),
         })
     }
@@ -71,6 +85,10 @@ impl PartUrls {
 
     /// Replaces the URLs with fresh ones from the service, unless another part
     /// already did since `seen` (the generation the caller's URL came from).
+    ///
+    /// The service may renew only the parts it still misses, or none: the
+    /// parts it leaves out keep their URLs (a part already stored needs none,
+    /// and a part still to send tries its old one rather than failing here).
     async fn refresh(&self, uploads: &Uploads, upload_id: &str, seen: u64) -> Result<()> {
         let mut state = self.state.lock().await;
         if state.generation != seen {
@@ -86,20 +104,30 @@ impl PartUrls {
                 ),
             });
         }
-        state.urls = urls_of(&upload, self.parts)?;
+        let offered = offered_urls(&upload, self.parts)?;
+        for (slot, fresh) in state.urls.iter_mut().zip(offered) {
+            if let Some(fresh) = fresh {
+                *slot = fresh;
+            }
+        }
         state.generation += 1;
         Ok(())
     }
 }
 
-/// The URL of each part, in order, checked: the service must return exactly
-/// the parts asked for, each with a URL the client can send to.
-fn urls_of(upload: &Upload, parts: u32) -> Result<Vec<Url>> {
-    let invalid = |message: String| Error::Decode {
+fn invalid_parts(upload: &Upload, message: String) -> Error {
+    Error::Decode {
         status: StatusCode::OK,
         request_id: None,
         message: format!("upload {}: {message}", upload.id),
-    };
+    }
+}
+
+/// The URL `upload` offers for each of the `parts` parts, in order, checked:
+/// every part number within the upload, every URL one the client can send to,
+/// and no part offered two different URLs (which would leave it to chance
+/// which of two objects the storage ends up with).
+fn offered_urls(upload: &Upload, parts: u32) -> Result<Vec<Option<Url>>> {
     let count = usize::try_from(parts).unwrap_or(usize::MAX);
     let mut urls: Vec<Option<Url>> = vec![None; count];
     for part in &upload.parts {
@@ -108,33 +136,38 @@ fn urls_of(upload: &Upload, parts: u32) -> Result<Vec<Url>> {
             .and_then(|n| n.checked_sub(1))
             .and_then(|index| urls.get_mut(index))
             .ok_or_else(|| {
-                invalid(format!(
-                    "the service returned part number {} for an upload of {parts} parts",
-                    part.number
-                ))
+                invalid_parts(
+                    upload,
+                    format!(
+                        "the service returned part number {} for an upload of {parts} parts",
+                        part.number
+                    ),
+                )
             })?;
         let url = Url::parse(&part.url)
             .ok()
             .filter(|url| matches!(url.scheme(), "http" | "https"))
             .ok_or_else(|| {
-                invalid(format!(
-                    "the URL of part {} is not an http(s) URL",
-                    part.number
-                ))
+                invalid_parts(
+                    upload,
+                    format!("the URL of part {} is not an http(s) URL", part.number),
+                )
             })?;
-        *slot = Some(url);
+        match slot {
+            Some(earlier) if *earlier != url => {
+                return Err(invalid_parts(
+                    upload,
+                    format!(
+                        "the service returned two different URLs for part {}; \
+                         nothing was sent",
+                        part.number
+                    ),
+                ));
+            }
+            _ => *slot = Some(url),
+        }
     }
-    urls.into_iter()
-        .enumerate()
-        .map(|(index, url)| {
-            url.ok_or_else(|| {
-                invalid(format!(
-                    "the service returned no URL for part {} of {parts}",
-                    index + 1
-                ))
-            })
-        })
-        .collect()
+    Ok(urls)
 }
 
 /// Sends the parts of one upload.
@@ -155,6 +188,7 @@ impl PartSender {
         // The URL generation the last attempt used: parts refused together
         // cause one refresh, not one each.
         let generation = AtomicU64::new(0);
+        let refreshes = AtomicU32::new(0);
         let last_url = std::sync::Mutex::new(None::<Url>);
         let finished = attempt::run(
             policy,
@@ -172,9 +206,11 @@ impl PartSender {
                 let this = &self;
                 let data = &data;
                 let generation = &generation;
+                let refreshes = &refreshes;
                 let last_url = &last_url;
                 async move {
                     if attempt.refresh {
+                        refreshes.fetch_add(1, Ordering::Relaxed);
                         tracing::warn!(
                             "the storage refused the part URL (expired?); fetching fresh URLs"
                         );
@@ -218,22 +254,33 @@ impl PartSender {
                 );
                 Ok(data.len())
             }
-            Ok(exchange) => Err(self.storage_error(&exchange, number)),
-            Err(AttemptError::Stalled) => Err(Error::Timeout {
+            Ok(exchange) => {
+                Err(self.storage_error(&exchange, number, refreshes.load(Ordering::Relaxed)))
+            }
+            Err(AttemptError::Stalled) => Err(Error::StorageUnreachable {
+                upload_id: self.upload_id.clone(),
+                part: number,
                 url,
-                timeout: self.stall_timeout,
+                message: "the part stalled".to_owned(),
+                stall_timeout: Some(self.stall_timeout),
             }),
-            Err(AttemptError::Transport(err)) => Err(if err.is_timeout() {
-                Error::Timeout {
+            Err(AttemptError::Transport(err)) => {
+                let message = if err.is_connect() && err.is_timeout() {
+                    format!(
+                        "no connection within the connect timeout ({:?}, ClientBuilder::connect_timeout)",
+                        self.uploads.client().connect_timeout()
+                    )
+                } else {
+                    attempt::error_chain(&err)
+                };
+                Err(Error::StorageUnreachable {
+                    upload_id: self.upload_id.clone(),
+                    part: number,
                     url,
-                    timeout: self.stall_timeout,
-                }
-            } else {
-                Error::Connection {
-                    url,
-                    message: attempt::error_chain(&err),
-                }
-            }),
+                    message,
+                    stall_timeout: None,
+                })
+            }
             Err(AttemptError::TooLarge(limit)) => Err(Error::ResponseTooLarge { limit }),
             Err(AttemptError::Local(err)) => Err(err),
         }
@@ -253,10 +300,11 @@ impl PartSender {
             finished: false,
         };
         let client = self.uploads.client();
-        // The plain HTTP client: the API's Authorization header must not reach
-        // the storage, which refuses presigned requests that carry one.
+        // The SDK's own storage client, never the caller's: a client given to
+        // ClientBuilder::http_client may carry default headers (an API key, proxy
+        // credentials) that must not reach the storage.
         let request = client
-            .http()
+            .storage_http()
             .put(url.clone())
             .header(CONTENT_LENGTH, data.len())
             .header(USER_AGENT, client.user_agent().clone())
@@ -287,14 +335,12 @@ impl PartSender {
         })
     }
 
-    fn storage_error(&self, exchange: &Exchange, number: u32) -> Error {
-        let status = exchange.status;
+    fn storage_error(&self, exchange: &Exchange, number: u32, url_refreshes: u32) -> Error {
         let body = &exchange.body;
-        let detail = match (s3_tag(body, "Code"), s3_tag(body, "Message")) {
-            (Some(code), Some(message)) => format!("{code}: {message}"),
-            (Some(code), None) => code.to_owned(),
-            (None, Some(message)) => message.to_owned(),
-            (None, None) => String::from_utf8_lossy(body)
+        let message = match s3_tag(body, "Message") {
+            Some(message) => message.to_owned(),
+            None if s3_tag(body, "Code").is_some() => String::new(),
+            None => String::from_utf8_lossy(body)
                 .split_whitespace()
                 .collect::<Vec<_>>()
                 .join(" ")
@@ -302,20 +348,15 @@ impl PartSender {
                 .take(200)
                 .collect(),
         };
-        let detail = if detail.is_empty() {
-            status.canonical_reason().unwrap_or("error").to_owned()
-        } else {
-            detail
-        };
         let header = |name| header_str(&exchange.headers, name).map(str::to_owned);
-        Error::Api {
-            status,
-            message: format!(
-                "the storage refused part {number} of upload {}: {detail}",
-                self.upload_id
-            ),
+        Error::Storage {
+            upload_id: self.upload_id.clone(),
+            part: number,
+            status: exchange.status,
+            code: s3_tag(body, "Code").map(str::to_owned),
+            message,
             request_id: header("x-amz-request-id").or_else(|| header(REQUEST_ID)),
-            body: None,
+            url_refreshes,
         }
     }
 }

@@ -2,7 +2,7 @@
 //! and how each part's bytes are read from it.
 
 use std::fmt;
-use std::io::{self, SeekFrom};
+use std::io;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::SystemTime;
@@ -10,8 +10,7 @@ use std::time::SystemTime;
 use bytes::Bytes;
 use futures::StreamExt;
 use futures::stream::{self, BoxStream};
-use tokio::io::{AsyncRead, AsyncReadExt, AsyncSeekExt};
-use tokio_util::io::ReaderStream;
+use tokio::io::{AsyncRead, AsyncReadExt};
 
 use crate::error::{Error, Result};
 
@@ -62,12 +61,44 @@ impl Source {
     }
 }
 
-/// A file as it was when the upload started, to notice if it changes.
+/// A file as it was when the upload started, open once: every part is read
+/// from this one handle at its offset, so a file renamed over the path cannot
+/// lend some parts its bytes, and what identifies the file's content (size,
+/// times, identity) is compared before the upload is completed.
 #[derive(Debug)]
 pub(crate) struct FileSnapshot {
     pub(crate) path: PathBuf,
+    handle: Arc<std::fs::File>,
+    len: u64,
+    stamp: Stamp,
+}
+
+/// What changes when a file's content does. The modification time can be set
+/// back by anyone; the inode change time (unix) cannot, and the device and
+/// inode numbers tell a file renamed over the path from the one opened.
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct Stamp {
     len: u64,
     modified: Option<SystemTime>,
+    #[cfg(unix)]
+    changed: (i64, i64),
+    #[cfg(unix)]
+    identity: (u64, u64),
+}
+
+impl Stamp {
+    fn of(metadata: &std::fs::Metadata) -> Self {
+        #[cfg(unix)]
+        use std::os::unix::fs::MetadataExt as _;
+        Self {
+            len: metadata.len(),
+            modified: metadata.modified().ok(),
+            #[cfg(unix)]
+            changed: (metadata.ctime(), metadata.ctime_nsec()),
+            #[cfg(unix)]
+            identity: (metadata.dev(), metadata.ino()),
+        }
+    }
 }
 
 impl FileSnapshot {
@@ -88,10 +119,14 @@ impl FileSnapshot {
                 path.display()
             )));
         }
-        // Opening now reports a permission problem before the upload exists.
-        tokio::fs::File::open(&path)
+        // Opening now also reports a permission problem before the upload exists.
+        let handle = tokio::fs::File::open(&path)
             .await
-            .map_err(|e| Error::io(&path, e))?;
+            .map_err(|e| Error::io(&path, e))?
+            .into_std()
+            .await;
+        // The handle's own metadata: the path may already name another file.
+        let metadata = handle.metadata().map_err(|e| Error::io(&path, e))?;
         if metadata.len() == 0 {
             return Err(Error::InvalidInput(format!(
                 "{} is empty: the service needs at least one byte",
@@ -100,14 +135,69 @@ impl FileSnapshot {
         }
         Ok(Self {
             path,
+            handle: Arc::new(handle),
             len: metadata.len(),
-            modified: metadata.modified().ok(),
+            stamp: Stamp::of(&metadata),
         })
     }
 
     fn changed(&self, message: String) -> Error {
         Error::io(&self.path, io::Error::other(message))
     }
+
+    /// Fails if the open file, or the file the path names now, differs from
+    /// the one the upload started with.
+    async fn verify(self: &Arc<Self>) -> Result<()> {
+        let this = self.clone();
+        let (open, named) = tokio::task::spawn_blocking(move || {
+            (this.handle.metadata(), std::fs::metadata(&this.path))
+        })
+        .await
+        .map_err(|e| self.changed(format!("cannot check the file: {e}")))?;
+        let open = Stamp::of(&open.map_err(|e| Error::io(&self.path, e))?);
+        let named = Stamp::of(&named.map_err(|e| Error::io(&self.path, e))?);
+        for now in [&open, &named] {
+            if now.len != self.stamp.len {
+                return Err(self.changed(format!(
+                    "the file changed during the upload: it changed size ({} bytes at the \
+                     start, {} now); nothing was completed",
+                    self.stamp.len, now.len
+                )));
+            }
+        }
+        if open != self.stamp || named != self.stamp {
+            return Err(self.changed(
+                "the file changed during the upload (it was written to, or another file \
+                 took its place); nothing was completed"
+                    .into(),
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// Reads up to `len` bytes at `offset` without moving a shared file position,
+/// so parts read at once from one handle do not disturb each other.
+fn read_at(file: &std::fs::File, offset: u64, len: usize) -> io::Result<Bytes> {
+    let mut buffer = vec![0u8; len];
+    #[cfg(unix)]
+    let read = std::os::unix::fs::FileExt::read_at(file, &mut buffer, offset)?;
+    #[cfg(windows)]
+    let read = std::os::windows::fs::FileExt::seek_read(file, &mut buffer, offset)?;
+    #[cfg(not(any(unix, windows)))]
+    let read = {
+        use std::io::{Read as _, Seek as _};
+        // No positional reads here: a clone of the handle, seeked. Clones share
+        // the position, so this is only safe because each call seeks first and
+        // reads in one go under the lock.
+        static LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
+        let _guard = LOCK.lock().unwrap_or_else(|e| e.into_inner());
+        let mut clone = file.try_clone()?;
+        clone.seek(std::io::SeekFrom::Start(offset))?;
+        clone.read(&mut buffer)?
+    };
+    buffer.truncate(read);
+    Ok(Bytes::from(buffer))
 }
 
 /// The content of an upload, measured and ready to be cut into parts.
@@ -187,28 +277,10 @@ impl OpenSource {
     /// hand the service a mix of old and new content. (`&mut` because a reader
     /// is not `Sync`, and the upload's future must stay `Send`.)
     pub(crate) async fn verify_unchanged(&mut self) -> Result<()> {
-        let OpenSource::File(file) = self else {
-            return Ok(());
-        };
-        let metadata = tokio::fs::metadata(&file.path)
-            .await
-            .map_err(|e| Error::io(&file.path, e))?;
-        if metadata.len() != file.len {
-            return Err(file.changed(format!(
-                "the file changed size during the upload ({} bytes at the start, {} now); \
-                 the upload was not completed",
-                file.len,
-                metadata.len()
-            )));
+        match self {
+            OpenSource::File(file) => file.verify().await,
+            _ => Ok(()),
         }
-        if let (Some(before), Ok(now)) = (file.modified, metadata.modified())
-            && before != now
-        {
-            return Err(file.changed(
-                "the file was modified during the upload; the upload was not completed".into(),
-            ));
-        }
-        Ok(())
     }
 }
 
@@ -236,15 +308,29 @@ impl PartData {
     pub(crate) async fn stream(&self) -> Result<BoxStream<'static, io::Result<Bytes>>> {
         match self {
             PartData::File { file, offset, len } => {
-                let path = &file.path;
-                let mut handle = tokio::fs::File::open(path)
-                    .await
-                    .map_err(|e| Error::io(path, e))?;
-                handle
-                    .seek(SeekFrom::Start(*offset))
-                    .await
-                    .map_err(|e| Error::io(path, e))?;
-                Ok(ReaderStream::with_capacity(handle.take(*len), CHUNK).boxed())
+                let file = file.clone();
+                let end = offset + len;
+                let chunks = stream::try_unfold(*offset, move |at| {
+                    let file = file.clone();
+                    async move {
+                        if at >= end {
+                            return Ok(None);
+                        }
+                        let want = usize::try_from((end - at).min(CHUNK as u64)).unwrap_or(CHUNK);
+                        let handle = file.handle.clone();
+                        let chunk = tokio::task::spawn_blocking(move || read_at(&handle, at, want))
+                            .await
+                            .map_err(io::Error::other)??;
+                        // An empty read is the end of the file: the part is short,
+                        // which the body's length check reports.
+                        if chunk.is_empty() {
+                            return Ok(None);
+                        }
+                        let next = at + chunk.len() as u64;
+                        Ok(Some((chunk, next)))
+                    }
+                });
+                Ok(chunks.boxed())
             }
             PartData::Memory(bytes) => {
                 let bytes = bytes.clone();
@@ -260,9 +346,9 @@ impl PartData {
     pub(crate) fn short_read(&self, got: u64) -> Error {
         match self {
             PartData::File { file, offset, len } => file.changed(format!(
-                "the file is shorter than the {} bytes it had when the upload started \
-                 (the part at offset {offset} ended after {got} of its {len} bytes); \
-                 the upload was not completed",
+                "the file changed during the upload: it is shorter than the {} bytes it \
+                 had at the start (the part at offset {offset} ended after {got} of its \
+                 {len} bytes); nothing was completed",
                 file.len
             )),
             PartData::Memory(bytes) => Error::Io {

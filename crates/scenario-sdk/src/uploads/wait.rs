@@ -56,7 +56,10 @@ impl WaitUntilReady {
         }
     }
 
-    /// How long to wait before giving up with [`Error::WaitTimeout`] (300 s by default).
+    /// How long to wait before giving up with [`Error::WaitTimeout`] (300 s by
+    /// default). It is a deadline: a check still in flight when it passes is
+    /// abandoned (the first check, when nothing is known of the upload yet,
+    /// gets at least 1 s, so that a zero timeout checks once).
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.settings.timeout = timeout;
         self
@@ -92,7 +95,32 @@ impl IntoFuture for WaitUntilReady {
 
 /// Polls upload `upload_id` until it is ready, failed, or the timeout passes.
 /// `known` is the upload as last seen (by `complete`, say), which saves a poll.
+///
+/// The timeout is a deadline for the whole wait, polls in flight included: a
+/// poll that hangs (or retries for long) is abandoned when the deadline passes.
+/// Every error names the upload.
 pub(crate) async fn wait(
+    uploads: &Uploads,
+    upload_id: &str,
+    settings: WaitSettings,
+    known: Option<Upload>,
+) -> Result<Upload> {
+    super::check_id(upload_id)?;
+    poll(uploads, upload_id, settings, known)
+        .await
+        .map_err(|err| err.in_upload(upload_id))
+}
+
+/// However short the timeout, a wait that knows nothing of the upload gives
+/// its first check this long to answer, so that a zero timeout still checks once.
+const FIRST_CHECK: Duration = Duration::from_secs(1);
+
+/// How many answers of 404 in a row the wait lets pass: right after an upload
+/// is created or completed, a read may reach a replica that does not know it
+/// yet. More than that, and the id is wrong.
+const NOT_FOUND_GRACE: u32 = 4;
+
+async fn poll(
     uploads: &Uploads,
     upload_id: &str,
     settings: WaitSettings,
@@ -103,42 +131,72 @@ pub(crate) async fn wait(
     let deadline = started.checked_add(settings.timeout);
     let max_interval = settings.max_interval.max(MIN_INTERVAL);
     let mut interval = settings.interval.clamp(MIN_INTERVAL, max_interval);
-    let mut upload = match known {
-        Some(upload) => upload,
-        None => uploads.get(upload_id).await?,
+    let mut not_found = 0;
+    let mut last = known;
+    let timed_out = |last: &Option<Upload>| Error::WaitTimeout {
+        upload_id: upload_id.to_owned(),
+        status: last
+            .as_ref()
+            .map_or_else(|| "not yet known".to_owned(), |u| u.status.to_string()),
+        waited: started.elapsed(),
     };
+    let mut first = last.is_none();
     loop {
-        if let Some(outcome) = settled(upload_id, &upload) {
-            return outcome.map(|()| upload);
-        }
-        let now = Instant::now();
-        let pause = match deadline {
-            Some(deadline) if now >= deadline => {
-                return Err(Error::WaitTimeout {
-                    upload_id: upload_id.to_owned(),
-                    status: upload.status.to_string(),
-                    waited: started.elapsed(),
-                });
+        if first {
+            first = false;
+        } else {
+            if let Some(upload) = &last
+                && let Some(outcome) = settled(upload_id, upload)
+            {
+                return outcome.map(|()| upload.clone());
             }
-            Some(deadline) => interval.min(deadline - now),
-            None => interval,
+            let now = Instant::now();
+            let pause = match deadline {
+                Some(deadline) if now >= deadline => return Err(timed_out(&last)),
+                Some(deadline) => interval.min(deadline - now),
+                None => interval,
+            };
+            tracing::debug!(
+                upload_id,
+                status = last.as_ref().map_or("not found", |u| u.status.as_str()),
+                pause_ms = u64::try_from(pause.as_millis()).unwrap_or(u64::MAX),
+                "upload not ready yet"
+            );
+            tokio::time::sleep(pause).await;
+            interval = Duration::try_from_secs_f64(interval.as_secs_f64() * GROWTH)
+                .unwrap_or(max_interval)
+                .min(max_interval);
+        }
+        let poll_deadline = match (deadline, last.is_none() && not_found == 0) {
+            (Some(deadline), true) => started.checked_add(FIRST_CHECK).map(|d| d.max(deadline)),
+            (deadline, _) => deadline,
         };
-        tracing::debug!(
-            upload_id,
-            status = %upload.status,
-            pause_ms = u64::try_from(pause.as_millis()).unwrap_or(u64::MAX),
-            "upload not ready yet"
-        );
-        tokio::time::sleep(pause).await;
-        interval = Duration::try_from_secs_f64(interval.as_secs_f64() * GROWTH)
-            .unwrap_or(max_interval)
-            .min(max_interval);
-        upload = uploads.get(upload_id).await?;
+        let polled = match poll_deadline {
+            Some(deadline) => {
+                match tokio::time::timeout_at(deadline.into(), uploads.get(upload_id)).await {
+                    Ok(polled) => polled,
+                    Err(_) => return Err(timed_out(&last)),
+                }
+            }
+            None => uploads.get(upload_id).await,
+        };
+        match polled {
+            Ok(upload) => {
+                not_found = 0;
+                last = Some(upload);
+            }
+            Err(err) if err.is_not_found() && not_found < NOT_FOUND_GRACE => {
+                not_found += 1;
+                tracing::debug!(upload_id, not_found, "the upload is not found yet");
+            }
+            Err(err) => return Err(err),
+        }
     }
 }
 
 /// `Some` once the service is done with the upload: `Ok` if it produced
-/// something, the server's reason if it failed.
+/// something, the server's reason if it failed, or an error naming a status
+/// this SDK does not know (polling it to the timeout would only hide it).
 pub(crate) fn settled(upload_id: &str, upload: &Upload) -> Option<Result<()>> {
     match &upload.status {
         UploadStatus::Failed => Some(Err(Error::UploadFailed {
@@ -152,6 +210,10 @@ pub(crate) fn settled(upload_id: &str, upload: &Upload) -> Option<Result<()>> {
         UploadStatus::Complete | UploadStatus::Imported => Some(Ok(())),
         // The official SDKs stop as soon as the created entity is known.
         _ if upload.entity_id.as_deref().is_some_and(|id| !id.is_empty()) => Some(Ok(())),
+        status if status.is_unrecognized() => Some(Err(Error::UnknownUploadStatus {
+            upload_id: upload_id.to_owned(),
+            status: status.as_str().to_owned(),
+        })),
         _ => None,
     }
 }
