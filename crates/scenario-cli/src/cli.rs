@@ -275,6 +275,10 @@ pub struct ServeArgs {
     /// The seed of the random faults (the same seed and requests give the same faults)
     #[arg(long, value_name = "N", default_value_t = 0)]
     pub fault_seed: u64,
+
+    /// Count part bytes without hashing them (for benchmarks: the client's work is measured, not the fake's)
+    #[arg(long)]
+    pub no_part_digests: bool,
 }
 
 /// Parts sent at once unless `--concurrency` says otherwise: the SDK's default.

@@ -38,7 +38,8 @@ pub async fn serve(global: &GlobalArgs, args: ServeArgs) -> Result<(), Failure> 
         .credentials(key, secret)
         .min_part_size(args.min_part_size)
         .validation_delay(args.validation_delay)
-        .part_url_ttl(args.part_url_ttl);
+        .part_url_ttl(args.part_url_ttl)
+        .part_digests(!args.no_part_digests);
     if args.fault_rate > 0.0 {
         builder = builder.random_faults(RandomFaults {
             seed: args.fault_seed,

@@ -38,6 +38,7 @@ pub struct MockServerBuilder {
     part_url_ttl: Duration,
     retain_limit: u64,
     body_idle_timeout: Duration,
+    part_digests: bool,
     random_faults: Option<RandomFaults>,
 }
 
@@ -55,6 +56,7 @@ impl Default for MockServerBuilder {
             part_url_ttl: Duration::from_secs(15 * 60),
             retain_limit: 64 * 1024 * 1024,
             body_idle_timeout: Duration::from_secs(20),
+            part_digests: true,
             random_faults: None,
         }
     }
@@ -130,6 +132,15 @@ impl MockServerBuilder {
         self
     }
 
+    /// Whether the storage hashes every part it receives (default true). Off, it
+    /// only counts the bytes: receipts then carry sizes but no digests and no
+    /// bytes, and complete still checks that every part arrived. For benchmarks,
+    /// where hashing would spend on the server the CPU the client is measured by.
+    pub fn part_digests(mut self, on: bool) -> Self {
+        self.part_digests = on;
+        self
+    }
+
     /// Injects seeded random faults (see [`RandomFaults`]).
     pub fn random_faults(mut self, faults: RandomFaults) -> Self {
         self.random_faults = Some(faults);
@@ -160,6 +171,7 @@ impl MockServerBuilder {
                 api_secret: self.api_secret,
                 part_url_ttl: self.part_url_ttl,
                 body_idle_timeout: self.body_idle_timeout,
+                part_digests: self.part_digests,
             },
             format!("http://{api_addr}/v1"),
             format!("http://{storage_addr}"),

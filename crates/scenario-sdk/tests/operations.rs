@@ -129,3 +129,22 @@ fn a_listing_polled_outside_a_runtime_is_an_error_not_a_panic() {
     assert!(err.to_string().contains("Tokio runtime"), "{err}");
     assert!(futures::executor::block_on(pages.next()).is_none());
 }
+
+#[tokio::test]
+async fn a_fake_without_part_digests_still_checks_every_part_arrived() {
+    let (server, client) = start_mock(upload_mock().part_digests(false)).await;
+    let upload = client
+        .uploads()
+        .upload_bytes(vec![7u8; 3000], "hero.png", UploadKind::Image)
+        .min_part_size(1024)
+        .part_size(1024)
+        .wait(true)
+        .await
+        .unwrap();
+    assert_eq!(upload.status, UploadStatus::Complete);
+    let receipt = server.upload_receipt(&upload.id).unwrap();
+    assert!(receipt.has_all_parts());
+    assert_eq!(receipt.total_bytes, 3000);
+    assert!(receipt.parts.iter().all(|p| p.sha256.is_empty()));
+    assert_eq!(receipt.bytes(), None, "no bytes are kept without digests");
+}

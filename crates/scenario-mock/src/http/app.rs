@@ -21,6 +21,8 @@ pub(crate) struct Settings {
     pub(crate) api_secret: String,
     pub(crate) part_url_ttl: Duration,
     pub(crate) body_idle_timeout: Duration,
+    /// Whether part bodies are hashed (see `MockServerBuilder::part_digests`).
+    pub(crate) part_digests: bool,
 }
 
 /// Everything the handlers share.

@@ -245,9 +245,10 @@ async fn put(
         }
     };
 
-    let mut hasher = Sha256::new();
+    let digests = app.settings.part_digests;
+    let mut hasher = digests.then(Sha256::new);
     let mut size = 0u64;
-    let mut chunks = retain.then(Vec::new);
+    let mut chunks = (retain && digests).then(Vec::new);
     let mut stream = body.into_data_stream();
     loop {
         let next = tokio::time::timeout(app.settings.body_idle_timeout, stream.next()).await;
@@ -270,7 +271,9 @@ async fn put(
                 );
             }
             Ok(Some(Ok(chunk))) => {
-                hasher.update(&chunk);
+                if let Some(hasher) = &mut hasher {
+                    hasher.update(&chunk);
+                }
                 size += chunk.len() as u64;
                 if let Some(chunks) = &mut chunks {
                     chunks.push(chunk);
@@ -286,7 +289,7 @@ async fn put(
             request_id,
         );
     }
-    let sha256 = format!("{:x}", hasher.finalize());
+    let sha256 = hasher.map_or_else(String::new, |h| format!("{:x}", h.finalize()));
     let stored = app.state.store_part(
         upload_id,
         number,
@@ -305,7 +308,12 @@ async fn put(
             request_id,
         );
     }
-    let etag = HeaderValue::from_str(&format!("\"{sha256}\""))
+    let tag = if sha256.is_empty() {
+        format!("size-{size}")
+    } else {
+        sha256
+    };
+    let etag = HeaderValue::from_str(&format!("\"{tag}\""))
         .unwrap_or_else(|_| HeaderValue::from_static("\"\""));
     (StatusCode::OK, [(header::ETAG, etag)]).into_response()
 }

@@ -12,7 +12,8 @@ pub struct PartReceipt {
     pub number: u32,
     /// Its size in bytes.
     pub size: u64,
-    /// The SHA-256 of its bytes, lowercase hex (also its `ETag`, in quotes).
+    /// The SHA-256 of its bytes, lowercase hex (also its `ETag`, in quotes);
+    /// empty when the server was built with `part_digests(false)`.
     pub sha256: String,
     /// How many times the part was PUT successfully (a later PUT replaces the
     /// earlier bytes, as on S3).
