@@ -12,10 +12,9 @@ use std::collections::HashMap;
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-use anyhow::{Context, Result, anyhow, bail, ensure};
+use anyhow::{Context, Result, anyhow, ensure};
 
 const MIB: u64 = 1024 * 1024;
 const PART_SIZE: u64 = 8 * MIB;
@@ -29,6 +28,8 @@ struct Config {
     throughput_size: u64,
     /// The files whose peak RSS is measured.
     rss_sizes: [u64; 2],
+    /// The long listing whose peak RSS is compared with the usual one's.
+    rss_assets: usize,
     rounds: usize,
 }
 
@@ -39,14 +40,16 @@ impl Config {
                 quick,
                 throughput_size: 64 * MIB,
                 rss_sizes: [64 * MIB, 256 * MIB],
-                rounds: 2,
+                rss_assets: 3 * LIST_ASSETS,
+                rounds: 3,
             }
         } else {
             Self {
                 quick,
                 throughput_size: 1024 * MIB,
                 rss_sizes: [256 * MIB, 1024 * MIB],
-                rounds: 3,
+                rss_assets: 10 * LIST_ASSETS,
+                rounds: 5,
             }
         }
     }
@@ -62,6 +65,86 @@ struct Row {
     met: Option<bool>,
 }
 
+/// Min, median and max of one measurement over the rounds.
+#[derive(Clone, Copy, Debug)]
+struct Spread {
+    min: f64,
+    med: f64,
+    max: f64,
+}
+
+impl Spread {
+    fn of(xs: &[f64]) -> Self {
+        let mut xs = xs.to_vec();
+        xs.sort_by(f64::total_cmp);
+        Self {
+            min: xs[0],
+            med: xs[xs.len() / 2],
+            max: xs[xs.len() - 1],
+        }
+    }
+
+    /// From the `<name>_min/_med/_max` lines of scenario-bench.
+    fn from_results(results: &Results, name: &str) -> Result<Self> {
+        Ok(Self {
+            min: get(results, &format!("{name}_min"))?,
+            med: get(results, &format!("{name}_med"))?,
+            max: get(results, &format!("{name}_max"))?,
+        })
+    }
+
+    fn map(self, f: impl Fn(f64) -> f64) -> Self {
+        let (a, b) = (f(self.min), f(self.max));
+        Self {
+            min: a.min(b),
+            med: f(self.med),
+            max: a.max(b),
+        }
+    }
+
+    fn show(self, unit: &str, digits: usize) -> String {
+        format!(
+            "{:.d$} {unit} ({:.d$}-{:.d$})",
+            self.med,
+            self.min,
+            self.max,
+            d = digits
+        )
+    }
+}
+
+/// A row comparing two spreads by their medians; `lower_is_better` picks the
+/// direction of the target.
+#[allow(clippy::too_many_arguments)]
+fn compare(
+    name: String,
+    measured: Spread,
+    baseline: Spread,
+    baseline_name: &str,
+    unit: &str,
+    digits: usize,
+    target: f64,
+    lower_is_better: bool,
+) -> Row {
+    let ratio = measured.med / baseline.med;
+    Row {
+        name,
+        measured: measured.show(unit, digits),
+        baseline: format!("{} ({baseline_name})", baseline.show(unit, digits)),
+        ratio: Some(ratio),
+        target: if lower_is_better {
+            format!("<= {target:.2}x")
+        } else {
+            format!(">= {target:.2}x")
+        },
+        met: Some(if lower_is_better {
+            ratio <= target
+        } else {
+            ratio >= target
+        }),
+    }
+}
+
 pub fn run(root: &Path, quick: bool) -> Result<()> {
     let config = Config::new(quick);
     let machine = machine();
@@ -69,73 +152,207 @@ pub fn run(root: &Path, quick: bool) -> Result<()> {
     build(root)?;
     let release = root.join("target/release");
     let bench_bin = release.join("scenario-bench");
+    let cli = release.join("scenario");
     let work = root.join("target/bench-work");
     std::fs::create_dir_all(&work)?;
-
-    let mock = Mock::start(&release.join("scenario"), LIST_ASSETS, PART_SIZE.min(MIB))?;
-    let mut rows = Vec::new();
     let curl = curl_available();
     if !curl {
-        println!("curl is not installed: skipping the curl upload baseline");
+        println!("curl is not installed: skipping the curl baselines");
     }
+    let python = Python::prepare(&work);
+    if let Err(why) = &python {
+        println!("skipping the official Python SDK baselines: {why:#}");
+    }
+    let mut rows = Vec::new();
+    uploads(
+        &config,
+        &bench_bin,
+        &cli,
+        &work,
+        curl,
+        python.as_ref().ok(),
+        &mut rows,
+    )?;
+    listings(
+        &config,
+        &bench_bin,
+        &cli,
+        &work,
+        curl,
+        python.as_ref().ok(),
+        &mut rows,
+    )?;
 
-    // Upload throughput against curl, same file, part size, concurrency and server.
-    let file = work.join(format!("upload-{}.bin", config.throughput_size));
-    generate_file(&file, config.throughput_size)?;
-    let mut sdk_secs = Vec::new();
-    let mut curl_secs = Vec::new();
-    let mut parts_dir = None;
-    if curl {
-        parts_dir = Some(split_parts(&file, &work.join("parts"), PART_SIZE)?);
+    // Decoding: typed AssetListResponse vs serde_json::Value.
+    let fixture = root.join("crates/scenario-api/tests/fixtures/seed_list_assets.json");
+    let rounds = if config.quick { "200" } else { "1000" };
+    let decode = run_bench_plain(
+        &bench_bin,
+        &["decode", &fixture.to_string_lossy(), "100", rounds],
+    )?;
+    rows.push(compare(
+        "decode 100 seed assets: typed AssetListResponse vs serde_json::Value (throughput)".into(),
+        Spread::from_results(&decode, "decode_typed_mb_s")?,
+        Spread::from_results(&decode, "decode_value_mb_s")?,
+        "Value",
+        "MB/s",
+        0,
+        1.0,
+        false,
+    ));
+
+    let table = table(&rows);
+    println!("\n{table}");
+    let missed: Vec<&Row> = rows.iter().filter(|r| r.met == Some(false)).collect();
+    for row in &missed {
+        println!("target missed: {} ({})", row.name, row.target);
     }
-    for round in 0..config.rounds {
-        let r = sdk_upload(&bench_bin, &mock, &file)?;
-        println!("round {round}: SDK upload {:.3} s", r.secs);
-        sdk_secs.push(r.secs);
-        if let Some(parts) = &parts_dir {
-            let secs = curl_upload(&mock, config.throughput_size, parts)?;
-            println!("round {round}: curl upload {secs:.3} s");
-            curl_secs.push(secs);
-        }
-    }
-    let mib = config.throughput_size as f64 / MIB as f64;
-    let sdk_tput = mib / median(&mut sdk_secs);
-    if curl {
-        let curl_tput = mib / median(&mut curl_secs);
-        let ratio = sdk_tput / curl_tput;
-        rows.push(Row {
-            name: format!(
-                "upload {} MiB, {} MiB parts, concurrency {CONCURRENCY}: SDK vs curl throughput",
-                mib,
-                PART_SIZE / MIB
-            ),
-            measured: format!("{sdk_tput:.0} MiB/s"),
-            baseline: format!("{curl_tput:.0} MiB/s (curl)"),
-            ratio: Some(ratio),
-            target: ">= 0.95x".into(),
-            met: Some(ratio >= 0.95),
-        });
+    let report = write_report(root, &config, &machine, &table)?;
+    println!("wrote {}", report.display());
+    Ok(())
+}
+
+/// Uploads against a storage that only counts bytes (so the client is what is
+/// measured): the SDK, one `curl --parallel` process, the no-HTTP floor and the
+/// official Python SDK, in paired rounds; then peak RSS.
+fn uploads(
+    config: &Config,
+    bench_bin: &Path,
+    cli: &Path,
+    work: &Path,
+    curl: bool,
+    python: Option<&Python>,
+    rows: &mut Vec<Row>,
+) -> Result<()> {
+    let counting = Mock::start(cli, 0, PART_SIZE.min(MIB), &["--no-part-digests"])?;
+    let hashing = Mock::start(cli, 0, PART_SIZE.min(MIB), &[])?;
+    let sink = Sink::start(bench_bin)?;
+    let size = config.throughput_size;
+    let file = work.join(format!("upload-{size}.bin"));
+    generate_file(&file, size)?;
+    let parts_dir = if curl {
+        Some(split_parts(&file, &work.join("parts"), PART_SIZE)?)
     } else {
-        rows.push(Row {
-            name: format!("upload {mib} MiB: SDK throughput (curl missing, no baseline)"),
-            measured: format!("{sdk_tput:.0} MiB/s"),
-            baseline: "skipped".into(),
-            ratio: None,
-            target: ">= 0.95x curl".into(),
-            met: None,
-        });
+        None
+    };
+    let (mut sdk, mut sdk_cpu, mut hashed) = (Vec::new(), Vec::new(), Vec::new());
+    let (mut curl_secs, mut curl_cpu) = (Vec::new(), Vec::new());
+    let (mut floor, mut floor_cpu, mut py) = (Vec::new(), Vec::new(), Vec::new());
+    for round in 0..config.rounds {
+        let r = sdk_upload(bench_bin, &counting, &file)?;
+        sdk.push(r.secs);
+        sdk_cpu.push(r.cpu_secs);
+        if let Some(parts) = &parts_dir {
+            let (secs, cpu) = curl_upload(&counting, size, parts)?;
+            curl_secs.push(secs);
+            curl_cpu.push(cpu);
+        }
+        let f = run_bench_plain(
+            bench_bin,
+            &[
+                "floor",
+                &file.to_string_lossy(),
+                &PART_SIZE.to_string(),
+                &CONCURRENCY.to_string(),
+                &sink.address,
+            ],
+        )?;
+        floor.push(get(&f, "floor_secs")?);
+        floor_cpu.push(get(&f, "floor_cpu_secs")?);
+        hashed.push(sdk_upload(bench_bin, &hashing, &file)?.secs);
+        if let Some(python) = python {
+            py.push(python.upload(&counting, &file)?);
+        }
+        println!(
+            "round {round}: SDK {:.3} s, curl {:.3} s, floor {:.3} s, SDK on hashing storage {:.3} s",
+            sdk[round],
+            curl_secs.get(round).copied().unwrap_or(f64::NAN),
+            floor[round],
+            hashed[round]
+        );
+    }
+    let mib = size / MIB;
+    let gib = size as f64 / (1024.0 * MIB as f64);
+    let label = format!(
+        "upload {mib} MiB, {} MiB parts, concurrency {CONCURRENCY}, storage counting bytes",
+        PART_SIZE / MIB
+    );
+    let sdk = Spread::of(&sdk);
+    if curl {
+        rows.push(compare(
+            format!("{label}: SDK vs one `curl --parallel` process, wall time"),
+            sdk,
+            Spread::of(&curl_secs),
+            "curl",
+            "s",
+            3,
+            1.0,
+            true,
+        ));
+        rows.push(compare(
+            format!("{label}: SDK vs curl, CPU-s per GiB"),
+            Spread::of(&sdk_cpu).map(|c| c / gib),
+            Spread::of(&curl_cpu).map(|c| c / gib),
+            "curl",
+            "CPU-s/GiB",
+            2,
+            1.0,
+            true,
+        ));
+    }
+    rows.push(compare(
+        format!("{label}: SDK vs the no-HTTP floor (4 threads, file to loopback TCP), wall time"),
+        sdk,
+        Spread::of(&floor),
+        "floor",
+        "s",
+        3,
+        1.25,
+        true,
+    ));
+    rows.push(Row {
+        name: format!("{label}: the floor's CPU-s per GiB (for reference)"),
+        measured: Spread::of(&floor_cpu).map(|c| c / gib).show("CPU-s/GiB", 2),
+        baseline: "-".into(),
+        ratio: None,
+        target: "-".into(),
+        met: None,
+    });
+    rows.push(compare(
+        format!(
+            "upload {mib} MiB: SDK on a hashing storage vs on a counting one (the bench's own cost)"
+        ),
+        Spread::of(&hashed),
+        sdk,
+        "counting storage",
+        "s",
+        3,
+        f64::INFINITY,
+        true,
+    ));
+    if python.is_some() {
+        rows.push(compare(
+            format!("{label}: official Python SDK vs this SDK, wall time (slow-down)"),
+            Spread::of(&py),
+            sdk,
+            "this SDK",
+            "s",
+            3,
+            2.5,
+            false,
+        ));
     }
     if let Some(parts) = parts_dir {
         std::fs::remove_dir_all(parts)?;
     }
     std::fs::remove_file(&file)?;
 
-    // Peak RSS of the SDK process, at two file sizes.
+    // Peak RSS of the SDK process, at two file sizes: flat in the file's size.
     let bound = CONCURRENCY as u64 * PART_SIZE + 64 * MIB;
     for size in config.rss_sizes {
         let file = work.join(format!("upload-{size}.bin"));
         generate_file(&file, size)?;
-        let r = sdk_upload(&bench_bin, &mock, &file)?;
+        let r = sdk_upload(bench_bin, &counting, &file)?;
         std::fs::remove_file(&file)?;
         rows.push(Row {
             name: format!("upload {} MiB: SDK peak RSS (VmHWM)", size / MIB),
@@ -146,36 +363,101 @@ pub fn run(root: &Path, quick: bool) -> Result<()> {
             met: Some(r.peak_rss <= bound),
         });
     }
+    Ok(())
+}
 
-    drop(mock);
-
-    // Listing: the SDK stream against a raw reqwest + serde_json loop, on a fresh
-    // mock holding exactly the seeded assets.
-    let mock = Mock::start(&release.join("scenario"), LIST_ASSETS, PART_SIZE.min(MIB))?;
-    let list = run_bench(&bench_bin, &mock, &["list", &PAGE_SIZE.to_string()])?;
-    let sdk = get(&list, "list_sdk_secs")?;
-    let raw = get(&list, "list_raw_secs")?;
+/// Listings: the SDK's stream against a typed raw reqwest loop, curl fetching
+/// the same pages on one connection, a `serde_json::Value` loop and the official
+/// Python SDK; prefetch; peak RSS as the listing grows tenfold.
+fn listings(
+    config: &Config,
+    bench_bin: &Path,
+    cli: &Path,
+    work: &Path,
+    curl: bool,
+    python: Option<&Python>,
+    rows: &mut Vec<Row>,
+) -> Result<()> {
+    let mock = Mock::start(cli, LIST_ASSETS, PART_SIZE.min(MIB), &[])?;
+    let runs = config.rounds.max(3) + 2;
+    let list = run_bench(
+        bench_bin,
+        &mock,
+        &["list", &PAGE_SIZE.to_string(), &runs.to_string()],
+    )?;
     let assets = get(&list, "list_assets")?;
     ensure!(
         assets as usize == LIST_ASSETS,
         "listed {assets} assets, expected {LIST_ASSETS}"
     );
-    rows.push(Row {
-        name: format!("list {assets} assets, pageSize {PAGE_SIZE}: SDK stream vs raw reqwest loop"),
-        measured: format!("{:.1} ms", sdk * 1e3),
-        baseline: format!("{:.1} ms (raw)", raw * 1e3),
-        ratio: Some(sdk / raw),
-        target: "<= 1.10x".into(),
-        met: Some(sdk / raw <= 1.10),
-    });
+    let sdk = Spread::from_results(&list, "list_sdk_secs")?.map(|s| s * 1e3);
+    let label = format!("list {assets} assets, pageSize {PAGE_SIZE}");
+    rows.push(compare(
+        format!("{label}: SDK stream vs a typed raw reqwest loop"),
+        sdk,
+        Spread::from_results(&list, "list_typed_secs")?.map(|s| s * 1e3),
+        "typed raw",
+        "ms",
+        1,
+        1.0,
+        true,
+    ));
+    if curl {
+        let urls = bench_lines(
+            bench_bin,
+            &mock,
+            &["list-urls", &PAGE_SIZE.to_string()],
+            "URL ",
+        )?;
+        let mut times = Vec::new();
+        for _ in 0..runs {
+            times.push(curl_fetch_all(&mock, &urls, work)? * 1e3);
+        }
+        rows.push(compare(
+            format!("{label}: SDK stream vs curl fetching the same pages on one connection"),
+            sdk,
+            Spread::of(&times),
+            "curl",
+            "ms",
+            1,
+            1.3,
+            true,
+        ));
+    }
+    rows.push(compare(
+        format!("{label}: SDK stream vs a reqwest + serde_json::Value loop"),
+        sdk,
+        Spread::from_results(&list, "list_value_secs")?.map(|s| s * 1e3),
+        "Value",
+        "ms",
+        1,
+        1.0,
+        true,
+    ));
+    if let Some(python) = python {
+        let mut times = Vec::new();
+        for _ in 0..config.rounds {
+            times.push(python.list(&mock, LIST_ASSETS)? * 1e3);
+        }
+        rows.push(compare(
+            format!("{label}: official Python SDK vs this SDK (slow-down)"),
+            Spread::of(&times),
+            sdk,
+            "this SDK",
+            "ms",
+            1,
+            20.0,
+            false,
+        ));
+    }
 
     // A caller that spends the SDK's measured fetch time of a page on each page:
     // prefetch on (1, the default) vs off (0).
     let pages = (assets / f64::from(PAGE_SIZE)).ceil();
-    let per_page_micros = ((sdk / pages) * 1e6).round().max(1.0) as u64;
+    let per_page_micros = ((sdk.med / 1e3 / pages) * 1e6).round().max(1.0) as u64;
     let slow = |prefetch: &str| -> Result<f64> {
         let r = run_bench(
-            &bench_bin,
+            bench_bin,
             &mock,
             &[
                 "list-slow",
@@ -198,34 +480,30 @@ pub fn run(root: &Path, quick: bool) -> Result<()> {
         target: ">= 1.60x".into(),
         met: Some(off / on >= 1.6),
     });
+    let small = run_bench(bench_bin, &mock, &["list-rss", &PAGE_SIZE.to_string()])?;
     drop(mock);
 
-    // Decoding: typed AssetListResponse vs serde_json::Value.
-    let fixture = root.join("crates/scenario-api/tests/fixtures/seed_list_assets.json");
-    let rounds = if config.quick { "200" } else { "1000" };
-    let decode = run_bench_plain(
-        &bench_bin,
-        &["decode", &fixture.to_string_lossy(), "100", rounds],
-    )?;
-    let typed = get(&decode, "decode_typed_mb_s")?;
-    let value = get(&decode, "decode_value_mb_s")?;
+    // Memory: the same stream over ten times the assets keeps a flat peak RSS.
+    let big_count = config.rss_assets;
+    let big_mock = Mock::start(cli, big_count, PART_SIZE.min(MIB), &[])?;
+    let big = run_bench(bench_bin, &big_mock, &["list-rss", &PAGE_SIZE.to_string()])?;
+    drop(big_mock);
+    ensure!(
+        get(&big, "list_rss_assets")? as usize == big_count,
+        "the RSS listing did not see every asset"
+    );
+    let small_rss = get(&small, "list_rss_peak_bytes")?;
+    let big_rss = get(&big, "list_rss_peak_bytes")?;
     rows.push(Row {
-        name: "decode 100 seed assets: typed AssetListResponse vs serde_json::Value".into(),
-        measured: format!("{typed:.0} MB/s"),
-        baseline: format!("{value:.0} MB/s (Value)"),
-        ratio: Some(typed / value),
-        target: ">= 1.00x".into(),
-        met: Some(typed >= value),
+        name: format!(
+            "stream {big_count} assets vs {LIST_ASSETS}: SDK peak RSS (VmHWM), flat in the listing's length"
+        ),
+        measured: format!("{:.1} MiB", big_rss / MIB as f64),
+        baseline: format!("{:.1} MiB ({LIST_ASSETS} assets)", small_rss / MIB as f64),
+        ratio: Some(big_rss / small_rss),
+        target: "<= 1.25x".into(),
+        met: Some(big_rss / small_rss <= 1.25),
     });
-
-    let table = table(&rows);
-    println!("\n{table}");
-    let missed: Vec<&Row> = rows.iter().filter(|r| r.met == Some(false)).collect();
-    for row in &missed {
-        println!("target missed: {} ({})", row.name, row.target);
-    }
-    let report = write_report(root, &config, &machine, &table)?;
-    println!("wrote {}", report.display());
     Ok(())
 }
 
@@ -282,11 +560,12 @@ struct Mock {
 }
 
 impl Mock {
-    fn start(bin: &Path, assets: usize, min_part_size: u64) -> Result<Self> {
+    fn start(bin: &Path, assets: usize, min_part_size: u64, extra: &[&str]) -> Result<Self> {
         let mut child = Command::new(bin)
             .args(["mock", "serve", "--quiet", "--port", "0"])
             .args(["--assets", &assets.to_string()])
             .args(["--min-part-size", &min_part_size.to_string()])
+            .args(extra)
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()
@@ -305,7 +584,8 @@ impl Mock {
             child,
             env: Vec::new(),
         };
-        let deadline = Instant::now() + Duration::from_secs(30);
+        // Seeding a long listing takes a while.
+        let deadline = Instant::now() + Duration::from_secs(120);
         while ![
             "SCENARIO_BASE_URL",
             "SCENARIO_SDK_API_KEY",
@@ -317,7 +597,7 @@ impl Mock {
             let left = deadline.saturating_duration_since(Instant::now());
             let line = rx
                 .recv_timeout(left)
-                .map_err(|_| anyhow!("the mock did not print its address in 30 s"))?;
+                .map_err(|_| anyhow!("the mock did not print its address in 120 s"))?;
             if let Some((k, v)) = line.trim().trim_start_matches("export ").split_once('=') {
                 mock.env.push((k.to_owned(), v.to_owned()));
             }
@@ -387,6 +667,7 @@ fn get(results: &Results, name: &str) -> Result<f64> {
 
 struct UploadRun {
     secs: f64,
+    cpu_secs: f64,
     peak_rss: u64,
 }
 
@@ -403,6 +684,7 @@ fn sdk_upload(bin: &Path, mock: &Mock, file: &Path) -> Result<UploadRun> {
     )?;
     Ok(UploadRun {
         secs: get(&r, "upload_secs")?,
+        cpu_secs: get(&r, "upload_cpu_secs")?,
         peak_rss: get(&r, "upload_peak_rss_bytes")? as u64,
     })
 }
@@ -482,10 +764,37 @@ fn curl_json(mock: &Mock, path: &str, body: &serde_json::Value) -> Result<serde_
     Ok(serde_json::from_slice(&out.stdout)?)
 }
 
-/// The baseline: create the upload with curl, PUT every part with `curl -T` at
-/// the same concurrency, complete it with curl. Timed from create to complete,
-/// like the SDK's `send()`.
-fn curl_upload(mock: &Mock, size: u64, parts_dir: &Path) -> Result<f64> {
+/// CPU time (user + system) of the children this process has waited for.
+fn children_cpu_secs() -> f64 {
+    // SAFETY: getrusage only writes the struct it is given.
+    let usage = unsafe {
+        let mut usage = std::mem::zeroed::<libc::rusage>();
+        libc::getrusage(libc::RUSAGE_CHILDREN, &mut usage);
+        usage
+    };
+    let secs = |t: libc::timeval| t.tv_sec as f64 + t.tv_usec as f64 / 1e6;
+    secs(usage.ru_utime) + secs(usage.ru_stime)
+}
+
+/// Runs `cmd` to completion and returns its wall and CPU seconds.
+fn timed(mut cmd: Command, what: &str) -> Result<(f64, f64)> {
+    let cpu = children_cpu_secs();
+    let start = Instant::now();
+    let out = cmd.output().with_context(|| format!("running {what}"))?;
+    let secs = start.elapsed().as_secs_f64();
+    ensure!(
+        out.status.success(),
+        "{what} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    Ok((secs, children_cpu_secs() - cpu))
+}
+
+/// The baseline: create the upload with curl, PUT every part from ONE curl
+/// process with `--parallel --parallel-max 4` (part files split before timing),
+/// complete it with curl. Wall time from create to complete, like the SDK's
+/// `send()`; CPU time of the parallel PUT process (the part that moves bytes).
+fn curl_upload(mock: &Mock, size: u64, parts_dir: &Path) -> Result<(f64, f64)> {
     let parts = size.div_ceil(PART_SIZE);
     let start = Instant::now();
     let created = curl_json(
@@ -498,60 +807,212 @@ fn curl_upload(mock: &Mock, size: u64, parts_dir: &Path) -> Result<f64> {
     )?;
     let upload = &created["upload"];
     let id = upload["id"].as_str().context("no upload id")?.to_owned();
-    let urls: Vec<(u64, String)> = upload["parts"]
-        .as_array()
-        .context("no parts")?
-        .iter()
-        .map(|p| {
-            Ok((
-                p["number"].as_u64().context("number")?,
-                p["url"].as_str().context("url")?.to_owned(),
-            ))
-        })
-        .collect::<Result<_>>()?;
+    let mut config = String::new();
+    let mut count = 0;
+    for part in upload["parts"].as_array().context("no parts")? {
+        let number = part["number"].as_u64().context("number")?;
+        let url = part["url"].as_str().context("url")?;
+        let file = parts_dir.join(format!("part-{number}"));
+        config.push_str(&format!(
+            "upload-file = \"{}\"\nurl = \"{url}\"\noutput = \"/dev/null\"\n",
+            file.display()
+        ));
+        count += 1;
+    }
     ensure!(
-        urls.len() as u64 == parts,
-        "the mock signed {} parts, expected {parts}",
-        urls.len()
+        count == parts,
+        "the mock signed {count} parts, expected {parts}"
     );
-    let next = AtomicUsize::new(0);
-    std::thread::scope(|scope| -> Result<()> {
-        let workers: Vec<_> = (0..CONCURRENCY)
-            .map(|_| {
-                scope.spawn(|| -> Result<()> {
-                    loop {
-                        let i = next.fetch_add(1, Ordering::Relaxed);
-                        let Some((number, url)) = urls.get(i) else {
-                            return Ok(());
-                        };
-                        let status = Command::new("curl")
-                            .args(["-sS", "-f", "-o", "/dev/null", "-T"])
-                            .arg(parts_dir.join(format!("part-{number}")))
-                            .arg(url)
-                            .status()?;
-                        if !status.success() {
-                            bail!("curl PUT of part {number} failed");
-                        }
-                    }
-                })
-            })
-            .collect();
-        for w in workers {
-            w.join().map_err(|_| anyhow!("a curl worker panicked"))??;
-        }
-        Ok(())
-    })?;
+    let config_file = parts_dir.join("curl.config");
+    std::fs::write(&config_file, config)?;
+    let mut cmd = Command::new("curl");
+    cmd.args(["-sS", "--fail", "--parallel", "--parallel-max"])
+        .arg(CONCURRENCY.to_string())
+        .arg("--config")
+        .arg(&config_file);
+    let (_, cpu) = timed(cmd, "curl --parallel")?;
     curl_json(
         mock,
         &format!("/uploads/{id}/action"),
         &serde_json::json!({ "action": "complete" }),
     )?;
-    Ok(start.elapsed().as_secs_f64())
+    Ok((start.elapsed().as_secs_f64(), cpu))
 }
 
-fn median(xs: &mut [f64]) -> f64 {
-    xs.sort_by(f64::total_cmp);
-    xs[xs.len() / 2]
+/// The listing floor: one curl process fetching every page URL in turn, on one
+/// keep-alive connection (the URLs are known beforehand, so nothing is decoded).
+fn curl_fetch_all(mock: &Mock, urls: &[String], work: &Path) -> Result<f64> {
+    let mut config = String::new();
+    for url in urls {
+        config.push_str(&format!("url = \"{url}\"\noutput = \"/dev/null\"\n"));
+    }
+    let config_file = work.join("list-urls.config");
+    std::fs::write(&config_file, config)?;
+    let auth = format!(
+        "{}:{}",
+        mock.var("SCENARIO_SDK_API_KEY"),
+        mock.var("SCENARIO_SDK_API_SECRET")
+    );
+    let mut cmd = Command::new("curl");
+    cmd.args(["-sS", "--fail", "-u", &auth, "--config"])
+        .arg(&config_file);
+    Ok(timed(cmd, "curl listing")?.0)
+}
+
+/// The floor's receiving end: `scenario-bench sink`, as its own process.
+struct Sink {
+    child: Child,
+    address: String,
+}
+
+impl Sink {
+    fn start(bench_bin: &Path) -> Result<Self> {
+        let mut child = Command::new(bench_bin)
+            .arg("sink")
+            .stdout(Stdio::piped())
+            .spawn()
+            .context("starting scenario-bench sink")?;
+        let stdout = child.stdout.take().context("sink stdout")?;
+        let mut line = String::new();
+        BufReader::new(stdout).read_line(&mut line)?;
+        let address = line
+            .trim()
+            .strip_prefix("SINK ")
+            .context("the sink did not print its address")?
+            .to_owned();
+        Ok(Self { child, address })
+    }
+}
+
+impl Drop for Sink {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// The lines of a scenario-bench run that start with `prefix`, without it.
+fn bench_lines(bin: &Path, mock: &Mock, args: &[&str], prefix: &str) -> Result<Vec<String>> {
+    let out = Command::new(bin)
+        .args(args)
+        .envs(mock.env.iter().map(|(k, v)| (k, v)))
+        .stderr(Stdio::inherit())
+        .output()
+        .context("running scenario-bench")?;
+    ensure!(
+        out.status.success(),
+        "scenario-bench {} failed",
+        args.join(" ")
+    );
+    Ok(String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter_map(|l| l.strip_prefix(prefix).map(str::to_owned))
+        .collect())
+}
+
+/// The official Python SDK (`scenario-sdk` from PyPI) in a venv under the work
+/// directory, for the baselines only a Python user would run.
+struct Python {
+    bin: PathBuf,
+    scripts: PathBuf,
+}
+
+const PYTHON_SDK: &str = "scenario-sdk==2.4.0";
+
+const PYTHON_LIST: &str = r#"
+import os, sys, time
+from scenario_sdk import Scenario
+client = Scenario(api_key=os.environ["SCENARIO_SDK_API_KEY"], api_secret=os.environ["SCENARIO_SDK_API_SECRET"], base_url=os.environ["SCENARIO_BASE_URL"])
+start = time.perf_counter()
+count = sum(1 for _ in client.assets.list(page_size=int(sys.argv[1])))
+print("RESULT py_list_secs", time.perf_counter() - start)
+print("RESULT py_list_assets", count)
+"#;
+
+const PYTHON_UPLOAD: &str = r#"
+import os, sys, time, httpx
+from concurrent.futures import ThreadPoolExecutor
+from scenario_sdk import Scenario
+path, part_size, concurrency = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+client = Scenario(api_key=os.environ["SCENARIO_SDK_API_KEY"], api_secret=os.environ["SCENARIO_SDK_API_SECRET"], base_url=os.environ["SCENARIO_BASE_URL"])
+size = os.path.getsize(path)
+parts = -(-size // part_size)
+start = time.perf_counter()
+upload = client.uploads.create(file_name="bench.bin", content_type="application/octet-stream", file_size=size, kind="image", parts=parts).upload
+storage = httpx.Client(timeout=60)
+def put(part):
+    with open(path, "rb") as f:
+        # The SDK types part numbers as floats.
+        f.seek((int(part.number) - 1) * part_size)
+        data = f.read(part_size)
+    storage.put(part.url, content=data).raise_for_status()
+with ThreadPoolExecutor(concurrency) as pool:
+    list(pool.map(put, upload.parts))
+client.uploads.trigger_action(upload.id, action="complete")
+print("RESULT py_upload_secs", time.perf_counter() - start)
+"#;
+
+impl Python {
+    /// The venv, made and filled on first use (PyPI only).
+    fn prepare(work: &Path) -> Result<Self> {
+        let venv = work.join("python-sdk");
+        let bin = venv.join("bin/python");
+        if !bin.is_file() {
+            let status = Command::new("python3")
+                .args(["-m", "venv"])
+                .arg(&venv)
+                .status()
+                .context("python3 is not available")?;
+            ensure!(status.success(), "python3 -m venv failed");
+        }
+        let status = Command::new(&bin)
+            .args([
+                "-m",
+                "pip",
+                "install",
+                "--quiet",
+                "--disable-pip-version-check",
+                PYTHON_SDK,
+            ])
+            .status()
+            .context("running pip")?;
+        ensure!(status.success(), "pip install {PYTHON_SDK} failed");
+        let scripts = work.join("python-scripts");
+        std::fs::create_dir_all(&scripts)?;
+        std::fs::write(scripts.join("list.py"), PYTHON_LIST)?;
+        std::fs::write(scripts.join("upload.py"), PYTHON_UPLOAD)?;
+        Ok(Self { bin, scripts })
+    }
+
+    fn run(&self, mock: &Mock, script: &str, args: &[&str]) -> Result<Results> {
+        let mut cmd = Command::new(&self.bin);
+        cmd.arg(self.scripts.join(script))
+            .args(args)
+            .envs(mock.env.iter().map(|(k, v)| (k, v)));
+        collect(cmd, args)
+    }
+
+    fn list(&self, mock: &Mock, expected: usize) -> Result<f64> {
+        let r = self.run(mock, "list.py", &[&PAGE_SIZE.to_string()])?;
+        ensure!(
+            get(&r, "py_list_assets")? as usize == expected,
+            "the Python SDK listed another number of assets"
+        );
+        get(&r, "py_list_secs")
+    }
+
+    fn upload(&self, mock: &Mock, file: &Path) -> Result<f64> {
+        let r = self.run(
+            mock,
+            "upload.py",
+            &[
+                &file.to_string_lossy(),
+                &PART_SIZE.to_string(),
+                &CONCURRENCY.to_string(),
+            ],
+        )?;
+        get(&r, "py_upload_secs")
+    }
 }
 
 fn table(rows: &[Row]) -> String {
@@ -585,13 +1046,21 @@ fn write_report(root: &Path, config: &Config, machine: &str, table: &str) -> Res
          Every ratio is against a baseline measured in the same run, on the same machine:\n\n\
          - machine: {machine}\n\
          - mode: {}\n\
-         - uploads go to `scenario mock serve` running as its own process on loopback; the curl\n  \
-         baseline creates the upload with curl, PUTs the same parts (`curl -T`, part files\n  \
-         split before timing) at the same concurrency, and completes it with curl; one curl\n  \
-         process per part, as `xargs -P` would run them, so its process start-up is part of\n  \
-         the baseline\n\
-         - peak RSS is VmHWM of the SDK's process alone; the bound is concurrency x part size + 64 MiB\n\
-         - listings are medians of 5 runs; the raw loop is reqwest + `serde_json::Value`\n\n\
+         - every figure is the median of paired rounds, with (min-max) beside it; the ratio\n  \
+         is of the medians\n\
+         - uploads go to `scenario mock serve --no-part-digests` (its own process, loopback),\n  \
+         whose storage counts bytes without hashing them, so that the client is what is\n  \
+         measured; one row shows what hashing storage costs\n\
+         - the curl baseline is ONE `curl --parallel --parallel-max 4` process PUTting the\n  \
+         same parts (split into files before timing); its CPU time is that process's\n\
+         - the floor writes the file's parts from 4 threads to loopback TCP with no HTTP\n\
+         - the official Python SDK (`scenario-sdk` 2.4.0 from PyPI, in a venv the bench\n  \
+         makes) lists and uploads against the same fake when Python is available\n\
+         - peak RSS is VmHWM of the SDK's process alone; the upload bound is concurrency x\n  \
+         part size + 64 MiB\n\
+         - listing baselines: a typed reqwest loop (AssetListResponse), curl fetching the\n  \
+         same page URLs on one keep-alive connection (nothing decoded), a\n  \
+         `serde_json::Value` loop\n\n\
          {table}",
         if config.quick {
             "quick (small files; `cargo xtask bench` gives the full sizes)"

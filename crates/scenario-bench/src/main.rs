@@ -6,17 +6,25 @@
 //!
 //! ```text
 //! scenario-bench upload <file> <part-size> <concurrency>
-//! scenario-bench list <page-size>
+//! scenario-bench floor <file> <part-size> <concurrency> <sink-address>
+//! scenario-bench sink
+//! scenario-bench list <page-size> <runs>
+//! scenario-bench list-urls <page-size>
 //! scenario-bench list-slow <page-size> <sleep-micros-per-page> <prefetch>
+//! scenario-bench list-rss <page-size>
 //! scenario-bench decode <fixture.json> <replicas> <rounds>
 //! ```
 //!
-//! The upload subcommand runs in its own process so that the peak RSS it reports
-//! (VmHWM) is the SDK's alone.
+//! Each runs in its own process, so that the peak RSS (VmHWM) and the CPU time
+//! (getrusage) it reports are its own, not the server's.
 
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use futures::TryStreamExt;
+use scenario_api::types::AssetListResponse;
 use scenario_sdk::Client;
 use scenario_sdk::types::UploadKind;
 
@@ -29,18 +37,22 @@ fn main() -> Result<(), BoxError> {
         ["upload", file, part_size, concurrency] => {
             runtime()?.block_on(upload(file, part_size.parse()?, concurrency.parse()?))
         }
-        ["list", page_size] => runtime()?.block_on(list(page_size.parse()?)),
+        ["floor", file, part_size, concurrency, sink] => {
+            floor(file, part_size.parse()?, concurrency.parse()?, sink)
+        }
+        ["sink"] => sink(),
+        ["list", page_size, runs] => runtime()?.block_on(list(page_size.parse()?, runs.parse()?)),
+        ["list-urls", page_size] => runtime()?.block_on(list_urls(page_size.parse()?)),
         ["list-slow", page_size, sleep_micros, prefetch] => runtime()?.block_on(list_slow(
             page_size.parse()?,
             Duration::from_micros(sleep_micros.parse()?),
             prefetch.parse()?,
         )),
+        ["list-rss", page_size] => runtime()?.block_on(list_rss(page_size.parse()?)),
         ["decode", fixture, replicas, rounds] => {
             decode(fixture, replicas.parse()?, rounds.parse()?)
         }
-        _ => Err(
-            "usage: scenario-bench upload|list|list-slow|decode ... (see the crate docs)".into(),
-        ),
+        _ => Err("usage: scenario-bench upload|floor|sink|list|list-urls|list-slow|list-rss|decode ... (see the crate docs)".into()),
     }
 }
 
@@ -52,6 +64,14 @@ fn runtime() -> std::io::Result<tokio::runtime::Runtime> {
 
 fn result(name: &str, value: impl std::fmt::Display) {
     println!("RESULT {name} {value}");
+}
+
+/// Prints the min, median and max of `xs` as `<name>_min`, `<name>_med`, `<name>_max`.
+fn spread(name: &str, xs: &mut [f64]) {
+    xs.sort_by(f64::total_cmp);
+    result(&format!("{name}_min"), xs[0]);
+    result(&format!("{name}_med"), xs[xs.len() / 2]);
+    result(&format!("{name}_max"), xs[xs.len() - 1]);
 }
 
 /// Peak resident set size of this process, in bytes (VmHWM).
@@ -70,9 +90,22 @@ fn peak_rss_bytes() -> Result<u64, BoxError> {
     Ok(kib * 1024)
 }
 
+/// User plus system CPU time of this process so far, in seconds.
+fn cpu_secs() -> f64 {
+    // SAFETY: getrusage only writes the struct it is given.
+    let usage = unsafe {
+        let mut usage = std::mem::zeroed::<libc::rusage>();
+        libc::getrusage(libc::RUSAGE_SELF, &mut usage);
+        usage
+    };
+    let secs = |t: libc::timeval| t.tv_sec as f64 + t.tv_usec as f64 / 1e6;
+    secs(usage.ru_utime) + secs(usage.ru_stime)
+}
+
 async fn upload(file: &str, part_size: u64, concurrency: usize) -> Result<(), BoxError> {
     let client = Client::from_env()?;
     let bytes = std::fs::metadata(file)?.len();
+    let cpu = cpu_secs();
     let start = Instant::now();
     let upload = client
         .uploads()
@@ -84,38 +117,160 @@ async fn upload(file: &str, part_size: u64, concurrency: usize) -> Result<(), Bo
         .send()
         .await?;
     let elapsed = start.elapsed().as_secs_f64();
+    let cpu = cpu_secs() - cpu;
     if upload.id.is_empty() {
         return Err("the upload came back without an id".into());
     }
     result("upload_bytes", bytes);
     result("upload_secs", elapsed);
+    result("upload_cpu_secs", cpu);
     result("upload_peak_rss_bytes", peak_rss_bytes()?);
     Ok(())
 }
 
-async fn list(page_size: u32) -> Result<(), BoxError> {
+/// The floor: the file's bytes, part by part, written by `concurrency` threads
+/// to loopback TCP connections with no HTTP at all, read in 1 MiB blocks.
+fn floor(file: &str, part_size: u64, concurrency: usize, sink: &str) -> Result<(), BoxError> {
+    use std::os::unix::fs::FileExt;
+    let handle = std::fs::File::open(file)?;
+    let len = handle.metadata()?.len();
+    let parts = len.div_ceil(part_size);
+    let next = AtomicU64::new(0);
+    let cpu = cpu_secs();
+    let start = Instant::now();
+    std::thread::scope(|scope| -> Result<(), BoxError> {
+        let workers: Vec<_> = (0..concurrency)
+            .map(|_| {
+                scope.spawn(|| -> Result<(), std::io::Error> {
+                    let mut buf = vec![0u8; 1024 * 1024];
+                    loop {
+                        let part = next.fetch_add(1, Ordering::Relaxed);
+                        if part >= parts {
+                            return Ok(());
+                        }
+                        // A connection per part, like a part PUT on a fresh request.
+                        let mut out = TcpStream::connect(sink)?;
+                        let mut offset = part * part_size;
+                        let end = (offset + part_size).min(len);
+                        while offset < end {
+                            let want = usize::try_from((end - offset).min(buf.len() as u64))
+                                .unwrap_or(buf.len());
+                            let n = handle.read_at(&mut buf[..want], offset)?;
+                            if n == 0 {
+                                return Err(std::io::ErrorKind::UnexpectedEof.into());
+                            }
+                            out.write_all(&buf[..n])?;
+                            offset += n as u64;
+                        }
+                        out.shutdown(std::net::Shutdown::Write)?;
+                        // Wait for the sink to have read it all (it closes then).
+                        let _ = out.read(&mut [0u8; 1])?;
+                    }
+                })
+            })
+            .collect();
+        for worker in workers {
+            worker.join().map_err(|_| "a floor worker panicked")??;
+        }
+        Ok(())
+    })?;
+    result("floor_secs", start.elapsed().as_secs_f64());
+    result("floor_cpu_secs", cpu_secs() - cpu);
+    Ok(())
+}
+
+/// A TCP sink for the floor: prints `SINK <address>`, then reads and discards
+/// every connection until killed.
+fn sink() -> Result<(), BoxError> {
+    let listener = TcpListener::bind("127.0.0.1:0")?;
+    println!("SINK {}", listener.local_addr()?);
+    std::io::stdout().flush()?;
+    for stream in listener.incoming() {
+        let mut stream = stream?;
+        std::thread::spawn(move || {
+            let mut buf = vec![0u8; 1024 * 1024];
+            while matches!(stream.read(&mut buf), Ok(n) if n > 0) {}
+        });
+    }
+    Ok(())
+}
+
+struct Credentials {
+    base: String,
+    authorization: String,
+}
+
+fn credentials() -> Result<Credentials, BoxError> {
+    use base64::Engine;
+    let key = std::env::var("SCENARIO_SDK_API_KEY")?;
+    let secret = std::env::var("SCENARIO_SDK_API_SECRET")?;
+    Ok(Credentials {
+        base: std::env::var("SCENARIO_BASE_URL")?,
+        authorization: format!(
+            "Basic {}",
+            base64::engine::general_purpose::STANDARD.encode(format!("{key}:{secret}"))
+        ),
+    })
+}
+
+async fn list(page_size: u32, runs: usize) -> Result<(), BoxError> {
     let client = Client::from_env()?;
     let http = reqwest::Client::new();
-    // Warm both paths up (connections, allocator) before timing.
-    let _ = sdk_list(&client, page_size, 0, Duration::ZERO).await?;
-    let _ = raw_list(&http, page_size).await?;
-    let mut sdk = Vec::new();
-    let mut raw = Vec::new();
-    let mut count = 0;
-    for _ in 0..5 {
+    let creds = credentials()?;
+    // Warm every path up (connections, allocator) before timing.
+    let expected = sdk_list(&client, page_size, 0, Duration::ZERO).await?;
+    raw_list::<AssetListResponse>(&http, &creds, page_size).await?;
+    raw_list::<serde_json::Value>(&http, &creds, page_size).await?;
+    let (mut sdk, mut typed, mut value) = (Vec::new(), Vec::new(), Vec::new());
+    for _ in 0..runs {
         let t = Instant::now();
-        count = sdk_list(&client, page_size, 0, Duration::ZERO).await?;
+        let count = sdk_list(&client, page_size, 0, Duration::ZERO).await?;
         sdk.push(t.elapsed().as_secs_f64());
         let t = Instant::now();
-        let raw_count = raw_list(&http, page_size).await?;
-        raw.push(t.elapsed().as_secs_f64());
-        if raw_count != count {
-            return Err(format!("the SDK listed {count} assets, the raw loop {raw_count}").into());
+        let typed_count = raw_list::<AssetListResponse>(&http, &creds, page_size).await?;
+        typed.push(t.elapsed().as_secs_f64());
+        let t = Instant::now();
+        let value_count = raw_list::<serde_json::Value>(&http, &creds, page_size).await?;
+        value.push(t.elapsed().as_secs_f64());
+        if [count, typed_count, value_count] != [expected; 3] {
+            return Err(format!(
+                "listed {count} (SDK), {typed_count} (typed), {value_count} (Value), expected {expected}"
+            )
+            .into());
         }
     }
-    result("list_assets", count);
-    result("list_sdk_secs", median(&mut sdk));
-    result("list_raw_secs", median(&mut raw));
+    result("list_assets", expected);
+    spread("list_sdk_secs", &mut sdk);
+    spread("list_typed_secs", &mut typed);
+    spread("list_value_secs", &mut value);
+    Ok(())
+}
+
+/// Every page's URL, token included, so that a baseline can fetch the same
+/// pages without having to decode them first.
+async fn list_urls(page_size: u32) -> Result<(), BoxError> {
+    let client = Client::from_env()?;
+    let mut pages = client
+        .assets()
+        .list()
+        .page_size(page_size)
+        .prefetch(0)
+        .pages();
+    let base = std::env::var("SCENARIO_BASE_URL")?;
+    let mut token: Option<String> = None;
+    let url_of = |token: &Option<String>| -> Result<String, BoxError> {
+        let mut url = reqwest::Url::parse(&format!("{base}/assets"))?;
+        url.query_pairs_mut()
+            .append_pair("pageSize", &page_size.to_string());
+        if let Some(token) = token {
+            url.query_pairs_mut().append_pair("paginationToken", token);
+        }
+        Ok(url.to_string())
+    };
+    while let Some(page) = pages.try_next().await? {
+        println!("URL {}", url_of(&token)?);
+        token = page.next_token;
+    }
     Ok(())
 }
 
@@ -128,7 +283,23 @@ async fn list_slow(page_size: u32, sleep: Duration, prefetch: usize) -> Result<(
         sdk_list(&client, page_size, prefetch, sleep).await?;
         times.push(t.elapsed().as_secs_f64());
     }
-    result("list_slow_secs", median(&mut times));
+    times.sort_by(f64::total_cmp);
+    result("list_slow_secs", times[times.len() / 2]);
+    Ok(())
+}
+
+/// Streams the whole listing item by item, as a caller would, and reports the
+/// process's peak RSS: it must not grow with the number of assets.
+async fn list_rss(page_size: u32) -> Result<(), BoxError> {
+    let client = Client::from_env()?;
+    let mut assets = client.assets().list().page_size(page_size).stream();
+    let mut count = 0u64;
+    while let Some(asset) = assets.try_next().await? {
+        std::hint::black_box(&asset);
+        count += 1;
+    }
+    result("list_rss_assets", count);
+    result("list_rss_peak_bytes", peak_rss_bytes()?);
     Ok(())
 }
 
@@ -158,16 +329,36 @@ async fn sdk_list(
     Ok(count)
 }
 
-/// The baseline: the same pages with reqwest and serde_json::Value, nothing else.
-async fn raw_list(http: &reqwest::Client, page_size: u32) -> Result<usize, BoxError> {
-    use base64::Engine;
-    let base = std::env::var("SCENARIO_BASE_URL")?;
-    let key = std::env::var("SCENARIO_SDK_API_KEY")?;
-    let secret = std::env::var("SCENARIO_SDK_API_SECRET")?;
-    let auth = format!(
-        "Basic {}",
-        base64::engine::general_purpose::STANDARD.encode(format!("{key}:{secret}"))
-    );
+/// What a page decodes to in a raw loop: its item count and the next token.
+trait RawPage: serde::de::DeserializeOwned {
+    fn count(&self) -> usize;
+    fn token(&self) -> Option<String>;
+}
+
+impl RawPage for AssetListResponse {
+    fn count(&self) -> usize {
+        self.assets.len()
+    }
+    fn token(&self) -> Option<String> {
+        self.next_pagination_token.clone()
+    }
+}
+
+impl RawPage for serde_json::Value {
+    fn count(&self) -> usize {
+        self["assets"].as_array().map_or(0, Vec::len)
+    }
+    fn token(&self) -> Option<String> {
+        self["nextPaginationToken"].as_str().map(str::to_owned)
+    }
+}
+
+/// A baseline: the same pages with reqwest and serde, nothing else.
+async fn raw_list<P: RawPage>(
+    http: &reqwest::Client,
+    creds: &Credentials,
+    page_size: u32,
+) -> Result<usize, BoxError> {
     let mut token: Option<String> = None;
     let mut count = 0;
     loop {
@@ -176,18 +367,18 @@ async fn raw_list(http: &reqwest::Client, page_size: u32) -> Result<usize, BoxEr
             query.push(("paginationToken", t.clone()));
         }
         let body = http
-            .get(format!("{base}/assets"))
-            .header("authorization", &auth)
+            .get(format!("{}/assets", creds.base))
+            .header("authorization", &creds.authorization)
             .query(&query)
             .send()
             .await?
             .error_for_status()?
             .bytes()
             .await?;
-        let page: serde_json::Value = serde_json::from_slice(&body)?;
-        count += page["assets"].as_array().map_or(0, Vec::len);
-        match page["nextPaginationToken"].as_str() {
-            Some(t) => token = Some(t.to_owned()),
+        let page: P = serde_json::from_slice(&body)?;
+        count += page.count();
+        match page.token().filter(|t| !t.is_empty()) {
+            Some(t) => token = Some(t),
             None => return Ok(count),
         }
     }
@@ -203,7 +394,7 @@ fn decode(fixture: &str, replicas: usize, rounds: usize) -> Result<(), BoxError>
         assets.iter().cycle().take(replicas).cloned().collect();
     let doc = serde_json::to_vec(&serde_json::json!({ "assets": replicated }))?;
     // Both must decode before anything is timed.
-    let typed: scenario_api::types::AssetListResponse = serde_json::from_slice(&doc)?;
+    let typed: AssetListResponse = serde_json::from_slice(&doc)?;
     if typed.assets.len() != replicas {
         return Err("the typed decode lost assets".into());
     }
@@ -211,7 +402,7 @@ fn decode(fixture: &str, replicas: usize, rounds: usize) -> Result<(), BoxError>
     let mut value_times = Vec::new();
     for _ in 0..rounds {
         let t = Instant::now();
-        let v: scenario_api::types::AssetListResponse = serde_json::from_slice(&doc)?;
+        let v: AssetListResponse = serde_json::from_slice(&doc)?;
         typed_times.push(t.elapsed().as_secs_f64());
         std::hint::black_box(v);
         let t = Instant::now();
@@ -220,13 +411,9 @@ fn decode(fixture: &str, replicas: usize, rounds: usize) -> Result<(), BoxError>
         std::hint::black_box(v);
     }
     let mb = doc.len() as f64 / 1e6;
+    let throughput = |times: &mut Vec<f64>| -> Vec<f64> { times.iter().map(|t| mb / t).collect() };
     result("decode_bytes", doc.len());
-    result("decode_typed_mb_s", mb / median(&mut typed_times));
-    result("decode_value_mb_s", mb / median(&mut value_times));
+    spread("decode_typed_mb_s", &mut throughput(&mut typed_times));
+    spread("decode_value_mb_s", &mut throughput(&mut value_times));
     Ok(())
-}
-
-fn median(xs: &mut [f64]) -> f64 {
-    xs.sort_by(f64::total_cmp);
-    xs[xs.len() / 2]
 }

@@ -51,11 +51,11 @@ pub use pagination::Page;
 pub use request::{Reply, Request};
 pub use retry::RetryPolicy;
 
-/// The HTTP status type of [`Error::status`] and [`Reply::status`].
-pub use reqwest::StatusCode;
 /// The HTTP client crate the SDK is built on, for [`ClientBuilder::http_client`]:
 /// build the client with this `reqwest` and no version needs to match yours.
 pub use reqwest;
+/// The HTTP status type of [`Error::status`] and [`Reply::status`].
+pub use reqwest::StatusCode;
 pub use uploads::*;
 
 /// One type per operation of the API (generated from the OpenAPI document), to
