@@ -5,7 +5,9 @@ use std::path::Path;
 use anyhow::{Context, Result, bail};
 use progenitor::{GenerationSettings, Generator, HooksMode, InterfaceStyle, TagStyle};
 
-use crate::{GENERATED_PATH, OPERATIONS_PATH, SETTERS_PATH, SPEC_PATH, open_enums, operations};
+use crate::{
+    GENERATED_PATH, OPERATIONS_PATH, SETTERS_PATH, SPEC_PATH, lenient, open_enums, operations,
+};
 
 fn header(what: &str) -> String {
     format!(
@@ -129,6 +131,7 @@ fn render_client(spec: &openapiv3::OpenAPI) -> Result<String> {
     let mut file: syn::File =
         syn::parse2(tokens).context("progenitor produced code that does not parse")?;
     open_enums::apply(&mut file)?;
+    lenient::apply(&mut file);
     let base_url = spec
         .servers
         .first()

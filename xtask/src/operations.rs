@@ -63,6 +63,9 @@ struct OpSpec {
 
 struct Pagination {
     items_field: Ident,
+    /// The items' name on the wire, and whether the document requires them.
+    items_wire: String,
+    items_required: bool,
     item: Ident,
 }
 
@@ -88,7 +91,7 @@ pub fn render(spec: &OpenAPI) -> Result<Rendered> {
     let setters = ops.iter().map(sdk_setters);
     Ok(Rendered {
         operations: quote! {
-            use crate::operation::{Location, Operation, Paginated, Param, ParamError, ParamKind, check_range, path_segment};
+            use crate::operation::{Location, Operation, Paginated, Param, ParamError, ParamKind, RawPage, check_range, path_segment};
             use crate::types;
 
             /// The document's `info.version`, sent as the `api-version` header of every request.
@@ -371,6 +374,8 @@ fn pagination(spec: &OpenAPI, params: &[ParamSpec], output: &Ident) -> Result<Op
     };
     Ok(Some(Pagination {
         items_field: format_ident!("{}", name.to_snake_case()),
+        items_wire: name.clone(),
+        items_required: object.required.contains(name),
         item,
     }))
 }
@@ -665,6 +670,14 @@ fn operation_items(op: &OpSpec) -> TokenStream {
     let paginated = op.pagination.as_ref().map(|pg| {
         let items = &pg.items_field;
         let item = &pg.item;
+        let items_wire = &pg.items_wire;
+        // The same rules as the typed response: required or not as documented,
+        // `null` as the empty list.
+        let items_default = if pg.items_required {
+            quote!()
+        } else {
+            quote!(default,)
+        };
         quote! {
             impl Paginated for #name {
                 type Item = types::#item;
@@ -679,6 +692,17 @@ fn operation_items(op: &OpSpec) -> TokenStream {
                 }
                 fn into_items(output: Self::Output) -> ::std::vec::Vec<Self::Item> {
                     output.#items
+                }
+                fn raw_page(body: &[u8]) -> ::serde_json::Result<RawPage<'_>> {
+                    #[derive(::serde::Deserialize)]
+                    struct Envelope<'a> {
+                        #[serde(rename = #items_wire, borrow, #items_default deserialize_with = "crate::lenient::null_as_empty")]
+                        items: ::std::vec::Vec<&'a ::serde_json::value::RawValue>,
+                        #[serde(rename = "nextPaginationToken", default)]
+                        next_token: ::std::option::Option<::std::string::String>,
+                    }
+                    let envelope: Envelope<'_> = ::serde_json::from_slice(body)?;
+                    Ok(RawPage { items: envelope.items, next_token: envelope.next_token })
                 }
             }
         }

@@ -35,6 +35,8 @@ pub mod types {
             rename = "statusCode",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
+        #[serde(deserialize_with = "crate::lenient::option_integer")]
+        #[serde(default)]
         pub status_code: ::std::option::Option<u16>,
     }
     impl ApiError {
@@ -62,6 +64,7 @@ pub mod types {
         pub automatic_captioning: ::std::option::Option<::std::string::String>,
         ///A list of CollectionId this asset belongs to
         #[serde(rename = "collectionIds")]
+        #[serde(deserialize_with = "crate::lenient::null_as_empty")]
         pub collection_ids: ::std::vec::Vec<::std::string::String>,
         ///The asset creation date as an ISO string (example: "2023-02-03T11:19:41.579Z")
         #[serde(rename = "createdAt")]
@@ -71,9 +74,11 @@ pub mod types {
         pub description: ::std::option::Option<::std::string::String>,
         ///List of edit capabilities
         #[serde(rename = "editCapabilities")]
+        #[serde(deserialize_with = "crate::lenient::null_as_empty")]
         pub edit_capabilities: ::std::vec::Vec<EditCapability>,
         ///The embedding of the asset when requested. Only available when an asset can be embedded (ie: not Detection maps)
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(deserialize_with = "crate::lenient::null_as_empty")]
         pub embedding: ::std::vec::Vec<f64>,
         #[serde(
             rename = "firstFrame",
@@ -100,6 +105,7 @@ pub mod types {
         pub mime_type: ::std::string::String,
         ///The NSFW labels
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(deserialize_with = "crate::lenient::null_as_empty")]
         pub nsfw: ::std::vec::Vec<::std::string::String>,
         ///The original file url. Contains the url of the original file, without any conversion. Only available for some specific video, audio and threeD assets. Is only specified if the given asset data has been replaced with a new file during the creation of the asset.
         #[serde(
@@ -112,6 +118,8 @@ pub mod types {
             rename = "outputIndex",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
+        #[serde(deserialize_with = "crate::lenient::option_integer")]
+        #[serde(default)]
         pub output_index: ::std::option::Option<u32>,
         ///The owner (project) ID (example: "proj_23tlk332lkht3kl2" or "team_dlkhgs23tlk3hlkth32lkht3kl2" for old teams)
         #[serde(rename = "ownerId")]
@@ -123,6 +131,7 @@ pub mod types {
         pub source: AssetSource,
         pub status: AssetStatus,
         ///The associated tags (example: ["sci-fi", "landscape"])
+        #[serde(deserialize_with = "crate::lenient::null_as_empty")]
         pub tags: ::std::vec::Vec<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub thumbnail: ::std::option::Option<AssetFrame>,
@@ -283,6 +292,7 @@ pub mod types {
         schemars::JsonSchema
     )]
     pub struct AssetListResponse {
+        #[serde(deserialize_with = "crate::lenient::null_as_empty")]
         pub assets: ::std::vec::Vec<Asset>,
         ///The token to pass as paginationToken to get the next page; absent on the last page.
         #[serde(
@@ -327,6 +337,7 @@ pub mod types {
         pub base_model_id: ::std::option::Option<::std::string::String>,
         ///A bounding box around the object of interest, in the format [x1, y1, x2, y2].
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(deserialize_with = "crate::lenient::null_as_empty")]
         pub bbox: ::std::vec::Vec<f64>,
         #[serde(
             rename = "betterQuality",
@@ -360,8 +371,10 @@ pub mod types {
         pub color_precision: ::std::option::Option<f64>,
         ///Flux Kontext LoRA to style the image. For Flux Kontext Prompt Editing.
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(deserialize_with = "crate::lenient::null_as_empty")]
         pub concepts: ::std::vec::Vec<AssetConcept>,
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(deserialize_with = "crate::lenient::null_as_empty")]
         pub contours: ::std::vec::Vec<
             ::std::vec::Vec<::std::vec::Vec<::std::vec::Vec<f64>>>,
         >,
@@ -561,6 +574,8 @@ pub mod types {
             rename = "nbMasks",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
+        #[serde(deserialize_with = "crate::lenient::option_integer")]
+        #[serde(default)]
         pub nb_masks: ::std::option::Option<u32>,
         ///The negative prompt used to generate this asset
         #[serde(
@@ -579,12 +594,16 @@ pub mod types {
             rename = "numInferenceSteps",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
+        #[serde(deserialize_with = "crate::lenient::option_integer")]
+        #[serde(default)]
         pub num_inference_steps: ::std::option::Option<u32>,
         ///The number of outputs to generate.
         #[serde(
             rename = "numOutputs",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
+        #[serde(deserialize_with = "crate::lenient::option_integer")]
+        #[serde(default)]
         pub num_outputs: ::std::option::Option<u32>,
         #[serde(
             rename = "originalAssetId",
@@ -596,6 +615,8 @@ pub mod types {
             rename = "outputIndex",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
+        #[serde(deserialize_with = "crate::lenient::option_integer")]
+        #[serde(default)]
         pub output_index: ::std::option::Option<u32>,
         ///Overlap percentage for the output image.
         #[serde(
@@ -626,6 +647,7 @@ pub mod types {
         pub path_precision: ::std::option::Option<f64>,
         ///List of points (label, x, y) in the image where label = 0 for background and 1 for object.
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(deserialize_with = "crate::lenient::null_as_empty")]
         pub points: ::std::vec::Vec<::std::vec::Vec<f64>>,
         ///How polished is the surface? 0 is like a rough surface, 1 is like a mirror
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -655,6 +677,7 @@ pub mod types {
             default,
             skip_serializing_if = "::std::vec::Vec::is_empty"
         )]
+        #[serde(deserialize_with = "crate::lenient::null_as_empty")]
         pub reference_images: ::std::vec::Vec<::std::string::String>,
         ///Additional refinement steps before scaling. If scalingFactor == 1, the refinement process will be applied (1 + refinementSteps) times. If scalingFactor > 1, the refinement process will be applied refinementSteps times.
         #[serde(
@@ -765,6 +788,7 @@ pub mod types {
             default,
             skip_serializing_if = "::std::vec::Vec::is_empty"
         )]
+        #[serde(deserialize_with = "crate::lenient::null_as_empty")]
         pub style_images: ::std::vec::Vec<::std::string::String>,
         ///Condition the influence of the style image(s). The higher the value, the more the style images will influence the upscaled image.
         #[serde(
@@ -836,6 +860,7 @@ pub mod types {
             default,
             skip_serializing_if = "::std::vec::Vec::is_empty"
         )]
+        #[serde(deserialize_with = "crate::lenient::null_as_empty")]
         pub collection_ids: ::std::vec::Vec<::std::string::String>,
         ///Specify if the asset should be hidden from the user.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -945,6 +970,8 @@ pub mod types {
             rename = "animationFrameCount",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
+        #[serde(deserialize_with = "crate::lenient::option_integer")]
+        #[serde(default)]
         pub animation_frame_count: ::std::option::Option<u64>,
         ///Bitrate of the media in bits per second
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -954,9 +981,13 @@ pub mod types {
             rename = "boneCount",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
+        #[serde(deserialize_with = "crate::lenient::option_integer")]
+        #[serde(default)]
         pub bone_count: ::std::option::Option<u64>,
         ///Number of channels of the audio
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(deserialize_with = "crate::lenient::option_integer")]
+        #[serde(default)]
         pub channels: ::std::option::Option<u32>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub classification: ::std::option::Option<AudioClassification>,
@@ -971,6 +1002,7 @@ pub mod types {
         pub description: ::std::option::Option<::std::string::String>,
         ///Bounding box dimensions [width, height, depth]
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(deserialize_with = "crate::lenient::null_as_empty")]
         pub dimensions: ::std::vec::Vec<f64>,
         ///Duration of the media in seconds
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -980,6 +1012,8 @@ pub mod types {
             rename = "faceCount",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
+        #[serde(deserialize_with = "crate::lenient::option_integer")]
+        #[serde(default)]
         pub face_count: ::std::option::Option<u64>,
         ///Format of the mesh file (e.g. 'glb', etc.)
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -1022,6 +1056,8 @@ pub mod types {
             rename = "nbFrames",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
+        #[serde(deserialize_with = "crate::lenient::option_integer")]
+        #[serde(default)]
         pub nb_frames: ::std::option::Option<u64>,
         ///Sample rate of the media in Hz
         #[serde(
@@ -1030,6 +1066,7 @@ pub mod types {
         )]
         pub sample_rate: ::std::option::Option<f64>,
         ///The size of the asset content in bytes
+        #[serde(deserialize_with = "crate::lenient::integer")]
         pub size: u64,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub transcription: ::std::option::Option<Transcription>,
@@ -1038,6 +1075,8 @@ pub mod types {
             rename = "vertexCount",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
+        #[serde(deserialize_with = "crate::lenient::option_integer")]
+        #[serde(default)]
         pub vertex_count: ::std::option::Option<u64>,
         ///The width of the image or video in pixels
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -3299,6 +3338,8 @@ pub mod types {
             rename = "fileSize",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
+        #[serde(deserialize_with = "crate::lenient::option_integer")]
+        #[serde(default)]
         pub file_size: ::std::option::Option<u64>,
         pub id: ::std::string::String,
         #[serde(
@@ -3316,12 +3357,15 @@ pub mod types {
         pub owner_id: ::std::string::String,
         ///The presigned URL of each part, to PUT the part's bytes to.
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(deserialize_with = "crate::lenient::null_as_empty")]
         pub parts: ::std::vec::Vec<UploadPart>,
         ///The number of parts of the file
         #[serde(
             rename = "partsCount",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
+        #[serde(deserialize_with = "crate::lenient::option_integer")]
+        #[serde(default)]
         pub parts_count: ::std::option::Option<u32>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub provider: ::std::option::Option<UploadProvider>,
@@ -3446,6 +3490,8 @@ pub mod types {
             rename = "fileSize",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
+        #[serde(deserialize_with = "crate::lenient::option_integer")]
+        #[serde(default)]
         pub file_size: ::std::option::Option<u64>,
         ///The huggingface.co modelName (example: "stabilityai/stable-diffusion-xl-base-1.0"). No need to setup other fields if you setup huggingFaceModelName
         #[serde(
@@ -3457,6 +3503,8 @@ pub mod types {
         pub kind: ::std::option::Option<UploadKind>,
         ///Required for multipart upload. The number of parts the file will be uploaded in
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(deserialize_with = "crate::lenient::option_integer")]
+        #[serde(default)]
         pub parts: ::std::option::Option<u32>,
         ///The url where to download the file. If you setup url you MUST setup kind as well.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -3596,6 +3644,7 @@ pub mod types {
         ///When the part URL stops being accepted, as an ISO string.
         pub expires: ::std::string::String,
         ///The part number, starting at 1.
+        #[serde(deserialize_with = "crate::lenient::integer")]
         pub number: u32,
         ///The presigned URL to PUT the part's bytes to.
         pub url: ::std::string::String,

@@ -36,6 +36,8 @@
 #[rustfmt::skip]
 mod generated;
 
+#[doc(hidden)]
+pub mod lenient;
 mod operation;
 mod transport;
 
@@ -69,5 +71,5 @@ mod transport;
 pub mod ops;
 
 pub use generated::*;
-pub use operation::{Location, Operation, Paginated, Param, ParamError, ParamKind};
+pub use operation::{Location, Operation, Paginated, Param, ParamError, ParamKind, RawPage};
 pub use transport::{ResponseFuture, SendRequest, Transport};

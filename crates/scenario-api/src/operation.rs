@@ -40,7 +40,7 @@ pub trait Operation: Clone + fmt::Debug + Send + Sync + 'static {
 /// its response carries `nextPaginationToken` (absent or empty on the last page).
 pub trait Paginated: Operation {
     /// One listed item.
-    type Item: Send + 'static;
+    type Item: DeserializeOwned + Send + 'static;
     /// The token the next request starts from (`None`: the first page).
     fn pagination_token(&self) -> Option<&str>;
     /// Sets the token the next request starts from.
@@ -49,6 +49,20 @@ pub trait Paginated: Operation {
     fn next_token(output: &Self::Output) -> Option<&str>;
     /// The items of one page, in the server's order.
     fn into_items(output: Self::Output) -> Vec<Self::Item>;
+    /// One page with its items left as raw JSON, so that each can be decoded on
+    /// its own (one malformed item then costs that item, not the page). Fails
+    /// only when the page itself (its token, its list) does not decode.
+    fn raw_page(body: &[u8]) -> serde_json::Result<RawPage<'_>>;
+}
+
+/// A page of a listing whose items are not decoded yet (see [`Paginated::raw_page`]).
+#[derive(Debug)]
+#[non_exhaustive]
+pub struct RawPage<'a> {
+    /// Each item's JSON, in the server's order.
+    pub items: Vec<&'a serde_json::value::RawValue>,
+    /// The token of the next page, if the server sent one.
+    pub next_token: Option<String>,
 }
 
 /// A parameter of an operation, as the document describes it.

@@ -2,7 +2,7 @@
 // DO NOT EDIT: change the document and run `cargo xtask generate` instead.
 
 use crate::operation::{
-    Location, Operation, Paginated, Param, ParamError, ParamKind, check_range,
+    Location, Operation, Paginated, Param, ParamError, ParamKind, RawPage, check_range,
     path_segment,
 };
 use crate::types;
@@ -718,6 +718,24 @@ impl Paginated for ListAssets {
     }
     fn into_items(output: Self::Output) -> ::std::vec::Vec<Self::Item> {
         output.assets
+    }
+    fn raw_page(body: &[u8]) -> ::serde_json::Result<RawPage<'_>> {
+        #[derive(::serde::Deserialize)]
+        struct Envelope<'a> {
+            #[serde(
+                rename = "assets",
+                borrow,
+                deserialize_with = "crate::lenient::null_as_empty"
+            )]
+            items: ::std::vec::Vec<&'a ::serde_json::value::RawValue>,
+            #[serde(rename = "nextPaginationToken", default)]
+            next_token: ::std::option::Option<::std::string::String>,
+        }
+        let envelope: Envelope<'_> = ::serde_json::from_slice(body)?;
+        Ok(RawPage {
+            items: envelope.items,
+            next_token: envelope.next_token,
+        })
     }
 }
 /// `POST /uploads` (`createUpload`): Create

@@ -194,3 +194,37 @@ fn schemas_list_the_documented_values_only() {
         ]
     );
 }
+
+#[test]
+fn integral_floats_are_integers_and_null_lists_are_empty() {
+    let mut asset = fixture("seed_list_assets.json")["assets"][0].clone();
+    asset["properties"]["size"] = json!(1024.0);
+    asset["outputIndex"] = json!(2.0);
+    asset["tags"] = Value::Null;
+    asset["collectionIds"] = Value::Null;
+    let typed: Asset = serde_json::from_value(asset.clone()).expect("the asset decodes");
+    assert_eq!(typed.properties.size, 1024);
+    assert_eq!(typed.output_index, Some(2));
+    assert!(typed.tags.is_empty() && typed.collection_ids.is_empty());
+    let mut big = asset.clone();
+    big["properties"]["size"] = json!(1.5e9);
+    let typed: Asset = serde_json::from_value(big).unwrap();
+    assert_eq!(typed.properties.size, 1_500_000_000);
+
+    for fractional in [json!(1.5), json!(-1.0), json!(1e300)] {
+        let mut bad = asset.clone();
+        bad["properties"]["size"] = fractional.clone();
+        assert!(
+            serde_json::from_value::<Asset>(bad).is_err(),
+            "size {fractional} is not a u64"
+        );
+    }
+    let mut missing = asset;
+    missing.as_object_mut().unwrap().remove("tags");
+    assert!(
+        serde_json::from_value::<Asset>(missing).is_err(),
+        "a required list may be null, not absent"
+    );
+    let page: AssetListResponse = serde_json::from_value(json!({"assets": null})).unwrap();
+    assert!(page.assets.is_empty());
+}

@@ -20,6 +20,7 @@ pub async fn list(global: &GlobalArgs, args: ListArgs) -> Result<(), Failure> {
     let mut pages = std::pin::pin!(listing.pages());
     let mut table = AssetTable::new();
     let mut printed: u64 = 0;
+    let mut skipped: u64 = 0;
     while let Some(page) = pages.next().await {
         let page = page.map_err(|error| {
             let context = if printed == 0 {
@@ -33,6 +34,11 @@ pub async fn list(global: &GlobalArgs, args: ListArgs) -> Result<(), Failure> {
             Some(limit) => usize::try_from(limit - printed).unwrap_or(usize::MAX),
             None => usize::MAX,
         };
+        for bad in &page.skipped {
+            // The item's JSON stays out: it can be long; -v logs the request.
+            note!("warning: skipped an asset the service sent: {bad}");
+        }
+        skipped += page.skipped.len() as u64;
         let assets = &page.items[..page.items.len().min(wanted)];
         if let Err(error) = write_page(&mut table, assets, args.json) {
             return Failure::output(error).map_or(Ok(()), Err);
@@ -42,6 +48,12 @@ pub async fn list(global: &GlobalArgs, args: ListArgs) -> Result<(), Failure> {
             // Dropping the stream stops any page fetched ahead.
             break;
         }
+    }
+    if skipped > 0 {
+        return Err(Failure::new(format!(
+            "{skipped} asset(s) could not be read and were left out (see the warnings above); \
+             the service may be newer than this CLI: update it, or report the request id"
+        )));
     }
     if printed == 0 && !args.json && !global.quiet {
         note!("no assets match");

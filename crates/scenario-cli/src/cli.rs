@@ -69,6 +69,10 @@ pub struct GlobalArgs {
     #[arg(long, global = true, value_name = "SECRET", help_heading = GLOBAL)]
     pub api_secret: Option<String>,
 
+    /// Allow a plain http:// base URL to another machine (the credentials then cross the network in clear)
+    #[arg(long, global = true, help_heading = GLOBAL)]
+    pub allow_insecure_http: bool,
+
     /// Print results and errors only: no progress bar, no hints
     #[arg(short, long, global = true, help_heading = GLOBAL)]
     pub quiet: bool,

@@ -33,7 +33,8 @@ pub fn connect(global: &GlobalArgs) -> Result<Client, Failure> {
     let mut builder = Client::builder()
         .api_key(api_key)
         .api_secret(api_secret)
-        .user_agent(concat!("scenario-cli/", env!("CARGO_PKG_VERSION")));
+        .user_agent(concat!("scenario-cli/", env!("CARGO_PKG_VERSION")))
+        .allow_insecure_http(global.allow_insecure_http);
     if let Some(base_url) = base_url {
         builder = builder.base_url(base_url);
     }
@@ -45,6 +46,11 @@ pub fn connect(global: &GlobalArgs) -> Result<Client, Failure> {
 /// The SDK's configuration errors, pointed at the flags that cause them.
 fn describe_config(error: &scenario_sdk::Error) -> String {
     match error {
+        scenario_sdk::Error::InvalidInput(message) if message.contains("http://") => message
+            .replace(
+                "ClientBuilder::allow_insecure_http(true) (--allow-insecure-http in the CLI)",
+                "--allow-insecure-http",
+            ),
         scenario_sdk::Error::InvalidInput(message) => {
             format!("{message}; check --base-url, --api-key and their environment variables")
         }

@@ -6,6 +6,8 @@ use std::process::ExitCode;
 
 use scenario_sdk::Error as SdkError;
 
+use crate::output::printable;
+
 /// The exit status of an API, network, configuration or file error.
 pub const EXIT_FAILURE: u8 = 1;
 /// The exit status of a usage error (clap uses it for its own errors too).
@@ -23,26 +25,27 @@ pub struct Failure {
 impl Failure {
     /// An API, network, configuration or file error (exit status 1).
     pub fn new(message: impl Into<String>) -> Self {
-        Self {
-            message: message.into(),
-            code: EXIT_FAILURE,
-        }
+        Self::with_code(message.into(), EXIT_FAILURE)
     }
 
     /// A usage error found after parsing (exit status 2, as clap's own).
     pub fn usage(message: impl Into<String>) -> Self {
-        Self {
-            message: message.into(),
-            code: EXIT_USAGE,
-        }
+        Self::with_code(message.into(), EXIT_USAGE)
     }
 
     /// The user interrupted the command (exit status 130); `message` says what
     /// was left undone.
     pub fn interrupted(message: impl Into<String>) -> Self {
+        Self::with_code(message.into(), EXIT_INTERRUPTED)
+    }
+
+    /// A failure is one line, and quotes server text: made printable here,
+    /// whichever way it is shown.
+    fn with_code(message: String, code: u8) -> Self {
+        let one_line = message.replace("\r\n", " ").replace(['\n', '\r'], " ");
         Self {
-            message: message.into(),
-            code: EXIT_INTERRUPTED,
+            message: printable(&one_line),
+            code,
         }
     }
 
@@ -98,6 +101,33 @@ pub fn describe(error: &SdkError) -> String {
         };
     }
     match error {
+        SdkError::Listing {
+            resume_token,
+            source,
+        } => {
+            let cause = describe(source);
+            match resume_token {
+                Some(token) => format!(
+                    "{cause}; to go on from there, run the same command with --pagination-token {}",
+                    shell_word(token)
+                ),
+                None => cause,
+            }
+        }
+        SdkError::Deadline { url, total, .. } => format!(
+            "the request to {url} did not finish within {}s in all, retries included; \
+             try again later",
+            total.as_secs_f64()
+        ),
+        SdkError::RetryAfterTooLong {
+            status,
+            retry_after,
+            ..
+        } => format!(
+            "the Scenario API answered {status} and asked to wait {}s before trying again, \
+             longer than this command waits; try again after that",
+            retry_after.as_secs()
+        ),
         SdkError::Timeout { url, timeout } => format!(
             "the request to {url} timed out after {}s; check the network, or try again later",
             timeout.as_secs()
@@ -132,6 +162,16 @@ pub fn describe(error: &SdkError) -> String {
         // The rest (auth, not found, rate limits, connection) already
         // says what to do in words that fit a terminal.
         _ => one_line(error.to_string()),
+    }
+}
+
+/// `token` as one shell word, quoted when it holds anything but safe characters.
+fn shell_word(token: &str) -> String {
+    let safe = |c: char| c.is_ascii_alphanumeric() || "-_./:=+,".contains(c);
+    if !token.is_empty() && token.chars().all(safe) {
+        token.to_owned()
+    } else {
+        format!("'{}'", token.replace('\'', r"'\''"))
     }
 }
 

@@ -18,11 +18,14 @@
 #![forbid(unsafe_code)]
 
 /// Writes a line to stderr like `eprintln!`, but a stderr that cannot be
-/// written to (a closed pipe) is ignored instead of panicking.
+/// written to (a closed pipe) is ignored instead of panicking. Every line goes
+/// through `output::printable_lines`: errors and hints quote the server's
+/// text, which must not drive the terminal.
 macro_rules! note {
     ($($arg:tt)*) => {{
         use std::io::Write as _;
-        let _ = writeln!(std::io::stderr(), $($arg)*);
+        let line = crate::output::printable_lines(&format!($($arg)*));
+        let _ = writeln!(std::io::stderr(), "{line}");
     }};
 }
 

@@ -140,6 +140,7 @@ mod tests {
             base_url: None,
             api_key: key.map(str::to_owned),
             api_secret: secret.map(str::to_owned),
+            allow_insecure_http: false,
             quiet: false,
             verbose: 0,
         };

@@ -3,6 +3,8 @@
 //!
 //! Text from the server is shown with its control characters replaced, so that
 //! no value can move the cursor or recolour the terminal; JSON escapes them.
+//! [`is_unsafe`] decides which characters, for every stream: stdout's tables,
+//! key-value blocks and JSON lines, and stderr's errors, hints and progress.
 
 use std::io::{self, Write};
 
@@ -10,17 +12,62 @@ use indicatif::HumanBytes;
 use scenario_sdk::types::{Asset, Upload, UploadKind};
 use serde::Serialize;
 
-/// Writes `value` as one line of JSON.
+/// Writes `value` as one line of JSON, with every [`is_unsafe`] character
+/// escaped (serde_json escapes only those below U+0020 by itself).
 pub fn json_line(out: &mut impl Write, value: &impl Serialize) -> io::Result<()> {
-    serde_json::to_writer(&mut *out, value).map_err(io::Error::from)?;
+    let mut serializer = serde_json::Serializer::with_formatter(&mut *out, SafeJson);
+    value.serialize(&mut serializer).map_err(io::Error::from)?;
     out.write_all(b"\n")
 }
 
-/// `text` with every control character (newlines, escapes, ...) replaced by `?`.
+/// Characters that must not reach a terminal as they are: control characters
+/// (C0 with ESC and newlines, DEL, C1 with the one-byte CSI), which start
+/// ANSI/OSC escape sequences or move the cursor, and the bidirectional
+/// formatting characters, which reorder what is shown.
+pub fn is_unsafe(c: char) -> bool {
+    c.is_control()
+        || matches!(
+            c,
+            '\u{061c}' | '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}'
+        )
+}
+
+/// `text` with every [`is_unsafe`] character (newlines, escapes, ...)
+/// replaced by `?`: what is left of an escape sequence is inert text.
 pub fn printable(text: &str) -> String {
     text.chars()
-        .map(|c| if c.is_control() { '?' } else { c })
+        .map(|c| if is_unsafe(c) { '?' } else { c })
         .collect()
+}
+
+/// [`printable`] line by line, for messages of several lines of our own.
+pub fn printable_lines(text: &str) -> String {
+    text.split('\n')
+        .map(printable)
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// serde_json's compact output, with [`is_unsafe`] characters as `\uXXXX`.
+struct SafeJson;
+
+impl serde_json::ser::Formatter for SafeJson {
+    fn write_string_fragment<W: ?Sized + Write>(
+        &mut self,
+        writer: &mut W,
+        fragment: &str,
+    ) -> io::Result<()> {
+        let mut start = 0;
+        for (at, c) in fragment.char_indices() {
+            if is_unsafe(c) {
+                writer.write_all(&fragment.as_bytes()[start..at])?;
+                // Every unsafe character is in the BMP: one \u escape each.
+                write!(writer, "\\u{:04x}", u32::from(c))?;
+                start = at + c.len_utf8();
+            }
+        }
+        writer.write_all(&fragment.as_bytes()[start..])
+    }
 }
 
 const ASSET_HEADER: [&str; 6] = ["ID", "KIND", "STATUS", "PRIVACY", "CREATED", "MIME TYPE"];
@@ -207,6 +254,22 @@ asset_2  3d     success  public   2024-01-02T03:04:05.678Z  model/gltf-binary
         assert!(!out.contains('\u{1b}'));
         assert!(out.contains("asset_?[2J"));
         assert!(out.contains("new?kind"));
+    }
+
+    #[test]
+    fn json_lines_escape_what_could_drive_the_terminal() {
+        let mut out = Vec::new();
+        let sneaky = asset("asset_\u{1b}]0;owned\u{7}", "x\u{9b}2J\u{7f}", "a\u{202e}b");
+        json_line(&mut out, &sneaky).unwrap();
+        let out = text(out);
+        assert!(!out.trim_end().chars().any(is_unsafe), "{out:?}");
+        assert!(out.contains(r"\u009b") && out.contains(r"\u202e"), "{out}");
+        let value: serde_json::Value = serde_json::from_str(&out).unwrap();
+        assert_eq!(
+            value["id"], "asset_\u{1b}]0;owned\u{7}",
+            "the value is kept exactly"
+        );
+        assert_eq!(printable_lines("a\u{1b}[31m\nb\r"), "a?[31m\nb?");
     }
 
     #[test]

@@ -160,6 +160,19 @@ pub(crate) struct Finished {
     pub(crate) outcome: Outcome,
     /// How many attempts were made.
     pub(crate) attempts: u32,
+    /// Why the loop stopped before the outcome was final, when it did.
+    pub(crate) stopped: Option<Stopped>,
+}
+
+/// Why the loop gave up on an outcome it would otherwise have retried.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Stopped {
+    /// The call's total deadline (this long from its start) expired, during an
+    /// attempt or before the next one could start.
+    Deadline(Duration),
+    /// The server asked to wait this long before retrying: longer than the
+    /// policy's `max_retry_after`, and longer than the deadline leaves.
+    RetryAfter(Duration),
 }
 
 /// Runs attempts until one is final or the policy's retries are spent.
@@ -170,6 +183,24 @@ pub(crate) async fn run<F, Fut, S>(
     policy: RetryPolicy,
     class: RetryClass,
     span: S,
+    send: F,
+) -> Finished
+where
+    F: FnMut(Attempt) -> Fut,
+    Fut: Future<Output = Outcome>,
+    S: Fn(u32) -> tracing::Span,
+{
+    run_until(policy, class, None, span, send).await
+}
+
+/// [`run`], with a total deadline: `total` from now, every attempt and delay
+/// included. An attempt still running at the deadline is dropped, and no retry
+/// starts whose delay would end after it.
+pub(crate) async fn run_until<F, Fut, S>(
+    policy: RetryPolicy,
+    class: RetryClass,
+    total: Option<Duration>,
+    span: S,
     mut send: F,
 ) -> Finished
 where
@@ -177,6 +208,7 @@ where
     Fut: Future<Output = Outcome>,
     S: Fn(u32) -> tracing::Span,
 {
+    let deadline = total.map(|total| tokio::time::Instant::now() + total);
     let mut attempt = Attempt {
         number: 1,
         refresh: false,
@@ -184,7 +216,23 @@ where
     loop {
         let span = span(attempt.number);
         let started = Instant::now();
-        let outcome = send(attempt).instrument(span.clone()).await;
+        let sending = send(attempt).instrument(span.clone());
+        let outcome = match deadline {
+            None => sending.await,
+            Some(deadline) => match tokio::time::timeout_at(deadline, sending).await {
+                Ok(outcome) => outcome,
+                Err(_) => {
+                    span.in_scope(|| {
+                        tracing::warn!(attempt = attempt.number, "total deadline expired")
+                    });
+                    return Finished {
+                        outcome: Err(AttemptError::Stalled),
+                        attempts: attempt.number,
+                        stopped: total.map(Stopped::Deadline),
+                    };
+                }
+            },
+        };
         let elapsed_ms = millis(started.elapsed());
         let verdict = class.judge(&outcome);
         let retries_left = attempt.number <= policy.max_retries;
@@ -192,14 +240,38 @@ where
             return Finished {
                 outcome,
                 attempts: attempt.number,
+                stopped: None,
             };
         }
         let headers = outcome.as_ref().ok().map(|exchange| &exchange.headers);
-        let delay = if verdict == Verdict::Refresh {
-            Duration::ZERO
-        } else {
-            policy.delay(attempt.number - 1, headers)
+        let left = deadline.map(|d| d.saturating_duration_since(tokio::time::Instant::now()));
+        // A server that asks for more than the cap is not answered within
+        // milliseconds (it said it would refuse): wait as asked when the
+        // deadline leaves room, else hand its delay to the caller.
+        let requested = headers
+            .and_then(|h| retry_after(h, std::time::SystemTime::now()))
+            .filter(|d| *d > policy.max_retry_after);
+        let delay = match requested {
+            _ if verdict == Verdict::Refresh => Duration::ZERO,
+            Some(requested) if left.is_some_and(|left| requested <= left) => requested,
+            Some(requested) => {
+                return Finished {
+                    outcome,
+                    attempts: attempt.number,
+                    stopped: Some(Stopped::RetryAfter(requested)),
+                };
+            }
+            None => policy.delay(attempt.number - 1, headers),
         };
+        if left.is_some_and(|left| delay >= left) {
+            // The retry could not even start in time: the last answer is
+            // more useful than an expired deadline.
+            return Finished {
+                outcome,
+                attempts: attempt.number,
+                stopped: None,
+            };
+        }
         span.in_scope(|| match &outcome {
             Ok(exchange) => tracing::warn!(
                 status = exchange.status.as_u16(),

@@ -57,7 +57,7 @@ struct Shared {
 impl fmt::Debug for Client {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Client")
-            .field("base_url", &self.shared.base_url)
+            .field("base_url", &redact_base_url(&self.shared.base_url))
             .field("api_key", &self.shared.api_key)
             .field("api_secret", &"<redacted>")
             .field("max_retries", &self.options.retry.max_retries)
@@ -111,6 +111,15 @@ impl Client {
     pub fn with_timeout(&self, timeout: Duration) -> Self {
         let mut client = self.clone();
         client.options.timeout = timeout;
+        client
+    }
+
+    /// A client that shares this one's connections but gives each API call
+    /// `total` in all, every attempt and retry delay included (`None`: no limit
+    /// beyond the per-attempt timeout and the retry policy).
+    pub fn with_total_timeout(&self, total: Option<Duration>) -> Self {
+        let mut client = self.clone();
+        client.options.total_timeout = total;
         client
     }
 
@@ -219,6 +228,8 @@ pub struct ClientBuilder {
     api_secret: Option<String>,
     base_url: Option<String>,
     timeout: Option<Duration>,
+    total_timeout: Option<Duration>,
+    allow_insecure_http: bool,
     connect_timeout: Option<Duration>,
     retry: RetryPolicy,
     user_agent: Option<String>,
@@ -233,7 +244,7 @@ impl fmt::Debug for ClientBuilder {
                 "api_secret",
                 &self.api_secret.as_ref().map(|_| "<redacted>"),
             )
-            .field("base_url", &self.base_url)
+            .field("base_url", &self.base_url.as_deref().map(redact_base_url))
             .field("timeout", &self.timeout)
             .field("retry", &self.retry)
             .finish_non_exhaustive()
@@ -272,6 +283,25 @@ impl ClientBuilder {
     /// The time one API request may take, body included (60 s by default).
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.timeout = Some(timeout);
+        self
+    }
+
+    /// The time one API call may take in all: every attempt, and the delays
+    /// between retries (none by default: each attempt has [`Self::timeout`], and
+    /// the retry policy bounds their number). A call that reaches it fails with
+    /// [`Error::Deadline`]; a retry whose delay would end after it is not made.
+    /// It also lets the SDK wait for a server's `Retry-After` longer than the
+    /// policy's `max_retry_after`, when the deadline leaves room for it.
+    pub fn total_timeout(mut self, total: Duration) -> Self {
+        self.total_timeout = Some(total);
+        self
+    }
+
+    /// Allows an `http://` base URL to a host other than the loopback
+    /// (`localhost`, `127.0.0.1`, `::1`). Off by default: over plain HTTP the
+    /// API key and secret travel in clear, readable by anyone on the path.
+    pub fn allow_insecure_http(mut self, allow: bool) -> Self {
+        self.allow_insecure_http = allow;
         self
     }
 
@@ -347,16 +377,25 @@ impl ClientBuilder {
         let base_url = self
             .base_url
             .unwrap_or_else(|| scenario_api::DEFAULT_BASE_URL.to_owned());
+        let shown = redact_base_url(&base_url);
         let parsed = reqwest::Url::parse(&base_url).map_err(|e| {
             Error::InvalidInput(format!(
-                "the base URL {base_url:?} is not a URL ({e}); it looks like {}",
+                "the base URL {shown:?} is not a URL ({e}); it looks like {}",
                 scenario_api::DEFAULT_BASE_URL
             ))
         })?;
         if !matches!(parsed.scheme(), "http" | "https") || parsed.cannot_be_a_base() {
             return Err(Error::InvalidInput(format!(
-                "the base URL {base_url:?} must be an http(s) URL like {}",
+                "the base URL {shown:?} must be an http(s) URL like {}",
                 scenario_api::DEFAULT_BASE_URL
+            )));
+        }
+        if parsed.scheme() == "http" && !is_loopback(&parsed) && !self.allow_insecure_http {
+            return Err(Error::InvalidInput(format!(
+                "the base URL {shown:?} is plain http:// to a host other than this machine: \
+                 the API key and secret would cross the network in clear; use https://, \
+                 or allow it explicitly with ClientBuilder::allow_insecure_http(true) \
+                 (--allow-insecure-http in the CLI) on a network you trust"
             )));
         }
         let base_url = base_url.trim_end_matches('/').to_owned();
@@ -410,7 +449,41 @@ impl ClientBuilder {
             options: CallOptions {
                 retry: self.retry,
                 timeout: self.timeout.unwrap_or(DEFAULT_TIMEOUT),
+                total_timeout: self.total_timeout,
             },
         })
+    }
+}
+
+/// Whether requests to `url` stay on this machine.
+fn is_loopback(url: &reqwest::Url) -> bool {
+    let Some(host) = url.host_str() else {
+        return false;
+    };
+    match host.trim_matches(['[', ']']).parse::<std::net::IpAddr>() {
+        Ok(ip) => ip.is_loopback(),
+        Err(_) => host.trim_end_matches('.').eq_ignore_ascii_case("localhost"),
+    }
+}
+
+/// The base URL as it may be shown: a password in it becomes `***`. A URL that
+/// does not parse loses everything between its scheme and the last `@`.
+pub(crate) fn redact_base_url(url: &str) -> String {
+    match reqwest::Url::parse(url) {
+        Ok(mut parsed) => {
+            if parsed.password().is_some() {
+                let _ = parsed.set_password(Some("***"));
+                return parsed.to_string().trim_end_matches('/').to_owned();
+            }
+            url.to_owned()
+        }
+        Err(_) => {
+            let start = url.find("://").map_or(0, |at| at + 3);
+            let authority_end = url[start..].find('/').map_or(url.len(), |at| start + at);
+            match url[start..authority_end].rfind('@') {
+                Some(at) => format!("{}***@{}", &url[..start], &url[start + at + 1..]),
+                None => url.to_owned(),
+            }
+        }
     }
 }

@@ -79,10 +79,10 @@ pub enum Error {
         #[source]
         source: std::io::Error,
     },
-    /// The server's pagination did not make progress (for example, it repeated a token).
-    #[error(
-        "pagination stopped: {message}; resume from the last page's token if you want to try again"
-    )]
+    /// The server's pagination did not make progress (it repeated a token, or
+    /// sent empty or repeated pages under fresh tokens for too long). A listing
+    /// yields it inside [`Error::Listing`], which names the token to resume from.
+    #[error("pagination stopped: {message}")]
     Pagination {
         /// What went wrong.
         message: String,
@@ -169,13 +169,65 @@ pub enum Error {
     /// Something failed after upload `upload_id` was created: `error` says what.
     /// The upload exists (pending, unless it was completed), so it can be
     /// inspected, completed or left to expire. The message includes `error`'s
-    /// sources; [`Error::inner`] gives `error` to match on.
+    /// sources; [`Error::cause`] gives `error` to match on.
     #[error("{}", in_upload_message(.upload_id, .error))]
     InUpload {
         /// The upload.
         upload_id: String,
         /// What failed.
         error: Box<Error>,
+    },
+    // Listings, deadlines and server-requested delays: the client's reliability
+    // errors, kept together.
+    /// A listing stopped on an error: `source` says why, `resume_token` where
+    /// to start again (see [`Error::resume_token`]). The accessors
+    /// ([`Error::status`], [`Error::is_retryable`], ...) answer for `source`.
+    #[error("{source}; {}", resume_hint(.resume_token.as_deref()))]
+    Listing {
+        /// The token of the page that could not be delivered: pass it to the
+        /// listing's `pagination_token` setter to get that page and the rest,
+        /// each item once. `None`: the listing's first page.
+        resume_token: Option<String>,
+        /// What went wrong.
+        #[source]
+        source: Box<Error>,
+    },
+    /// One item of a listing's page does not match the API description. The
+    /// listing goes on without it, unless it is strict (`Request::strict`).
+    #[error("{0}")]
+    Item(Box<BadItem>),
+    /// A call did not finish within its total deadline (`total_timeout`), all
+    /// attempts and retry delays included.
+    #[error(
+        "the call to {url} did not finish within its total deadline of {total:?} \
+         ({attempts} attempt(s)); raise it with total_timeout, or try again later"
+    )]
+    Deadline {
+        /// The URL (or path) the call went to.
+        url: String,
+        /// The deadline that expired.
+        total: Duration,
+        /// How many attempts were started.
+        attempts: u32,
+    },
+    /// The server asked to wait longer before retrying than the retry policy
+    /// allows (`max_retry_after`), and no total deadline left room to wait: the
+    /// SDK gave up at once rather than ask again early.
+    #[error(
+        "the Scenario API answered {status} and asked to retry after {retry_after:?}, longer than \
+         the retry policy's max_retry_after of {limit:?}{}; try again after that, or set \
+         total_timeout above it to let the SDK wait",
+        request_suffix(.request_id.as_deref())
+    )]
+    RetryAfterTooLong {
+        /// The HTTP status (429 or 503, usually).
+        status: StatusCode,
+        /// The delay the server asked for.
+        retry_after: Duration,
+        /// The policy's `max_retry_after`.
+        limit: Duration,
+        /// The `x-request-id` of the response.
+        request_id: Option<String>,
     },
 }
 
@@ -244,6 +296,88 @@ fn in_upload_message(upload_id: &str, error: &Error) -> String {
     }
 }
 
+fn resume_hint(token: Option<&str>) -> String {
+    match token {
+        Some(token) => format!(
+            "to go on, resume the listing with pagination_token {token:?} (the page that failed)"
+        ),
+        None => "to go on, start the listing again (its first page failed)".to_owned(),
+    }
+}
+
+impl Error {
+    /// Where a failed listing resumes: `Some(token)` of the page that could not
+    /// be delivered (`Some(None)`: its first page), for an error a listing
+    /// yielded; `None` for any other error.
+    pub fn resume_token(&self) -> Option<Option<&str>> {
+        match self {
+            Error::Listing { resume_token, .. } => Some(resume_token.as_deref()),
+            _ => None,
+        }
+    }
+
+    /// The error itself, without the context of a listing ([`Error::Listing`])
+    /// or of an upload ([`Error::InUpload`]), to match on its variant.
+    pub fn cause(&self) -> &Error {
+        match self {
+            Error::Listing { source, .. } => source.cause(),
+            Error::InUpload { error, .. } => error.cause(),
+            other => other,
+        }
+    }
+
+    /// Like [`Error::cause`], by value.
+    pub fn into_cause(self) -> Error {
+        match self {
+            Error::Listing { source, .. } => source.into_cause(),
+            Error::InUpload { error, .. } => error.into_cause(),
+            other => other,
+        }
+    }
+
+    /// The delay the server asked for before a retry, when the SDK gave up
+    /// because it was longer than the policy allows.
+    pub fn retry_after(&self) -> Option<Duration> {
+        match self.cause() {
+            Error::RetryAfterTooLong { retry_after, .. } => Some(*retry_after),
+            _ => None,
+        }
+    }
+
+    /// A total deadline (`total_timeout`) expired.
+    pub fn is_deadline(&self) -> bool {
+        matches!(self.cause(), Error::Deadline { .. })
+    }
+
+    /// For an item of a listing that did not decode: which, where, and its JSON.
+    pub fn bad_item(&self) -> Option<&BadItem> {
+        match self.cause() {
+            Error::Item(item) => Some(item),
+            _ => None,
+        }
+    }
+}
+
+/// An item of a listing's page that does not match the API description.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "item {index} of a listing page does not match the API description at `{path}`: {message}{}",
+    request_suffix(.request_id.as_deref())
+)]
+#[non_exhaustive]
+pub struct BadItem {
+    /// Its position in the page (0-based).
+    pub index: usize,
+    /// Where in the item decoding failed, such as `properties.size`.
+    pub path: String,
+    /// What did not match.
+    pub message: String,
+    /// The item's JSON as the server sent it.
+    pub raw: String,
+    /// The `x-request-id` of the page's response.
+    pub request_id: Option<String>,
+}
+
 fn request_suffix(request_id: Option<&str>) -> String {
     request_id
         .map(|id| format!(", request id {id}"))
@@ -273,10 +407,11 @@ impl Error {
     /// The HTTP status of the response the error came from (the API's or the
     /// storage's), if any.
     pub fn status(&self) -> Option<StatusCode> {
-        match self.inner() {
+        match self.cause() {
             Error::Api { status, .. }
             | Error::Decode { status, .. }
-            | Error::Storage { status, .. } => Some(*status),
+            | Error::Storage { status, .. }
+            | Error::RetryAfterTooLong { status, .. } => Some(*status),
             _ => None,
         }
     }
@@ -284,17 +419,19 @@ impl Error {
     /// The request id of the response the error came from (`x-request-id`, or
     /// the storage's `x-amz-request-id`), if any.
     pub fn request_id(&self) -> Option<&str> {
-        match self.inner() {
+        match self.cause() {
             Error::Api { request_id, .. }
             | Error::Decode { request_id, .. }
-            | Error::Storage { request_id, .. } => request_id.as_deref(),
+            | Error::Storage { request_id, .. }
+            | Error::RetryAfterTooLong { request_id, .. } => request_id.as_deref(),
+            Error::Item(item) => item.request_id.as_deref(),
             _ => None,
         }
     }
 
     /// The server's error body, when it sent the documented JSON.
     pub fn api_error(&self) -> Option<&scenario_api::types::ApiError> {
-        match self.inner() {
+        match self.cause() {
             Error::Api { body, .. } => body.as_deref(),
             _ => None,
         }
@@ -303,7 +440,7 @@ impl Error {
     /// Bad or missing credentials, or no access (401 or 403 from the API; a
     /// storage 403 is a refused part URL, not this).
     pub fn is_auth(&self) -> bool {
-        matches!(self.inner(), Error::Api { .. })
+        matches!(self.cause(), Error::Api { .. })
             && matches!(
                 self.status(),
                 Some(StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN)
@@ -336,8 +473,9 @@ impl Error {
     /// The request timed out (a part included: no byte moved for the stall timeout).
     pub fn is_timeout(&self) -> bool {
         matches!(
-            self.inner(),
+            self.cause(),
             Error::Timeout { .. }
+                | Error::Deadline { .. }
                 | Error::StorageUnreachable {
                     stall_timeout: Some(_),
                     ..
@@ -348,7 +486,7 @@ impl Error {
     /// The connection failed or broke (to the API or to the storage).
     pub fn is_connection(&self) -> bool {
         matches!(
-            self.inner(),
+            self.cause(),
             Error::Connection { .. }
                 | Error::StorageUnreachable {
                     stall_timeout: None,
@@ -360,10 +498,12 @@ impl Error {
     /// Whether trying the same call again later may succeed (the SDK already
     /// retried it as many times as configured).
     pub fn is_retryable(&self) -> bool {
-        match self.inner() {
-            Error::Connection { .. } | Error::Timeout { .. } | Error::StorageUnreachable { .. } => {
-                true
-            }
+        match self.cause() {
+            Error::Connection { .. }
+            | Error::Timeout { .. }
+            | Error::Deadline { .. }
+            | Error::RetryAfterTooLong { .. }
+            | Error::StorageUnreachable { .. } => true,
             Error::Api { status, .. } => crate::retry::is_retryable_status(*status),
             Error::Storage { status, .. } => {
                 crate::retry::is_retryable_status(*status) || *status == StatusCode::FORBIDDEN
@@ -383,23 +523,6 @@ impl Error {
             | Error::UploadFailed { upload_id, .. }
             | Error::WaitTimeout { upload_id, .. } => Some(upload_id),
             _ => None,
-        }
-    }
-
-    /// The error itself, without the upload it happened in ([`Error::InUpload`]):
-    /// what to match on for the kind of failure.
-    pub fn inner(&self) -> &Error {
-        match self {
-            Error::InUpload { error, .. } => error.inner(),
-            other => other,
-        }
-    }
-
-    /// Like [`Error::inner`], by value.
-    pub fn into_inner(self) -> Error {
-        match self {
-            Error::InUpload { error, .. } => error.into_inner(),
-            other => other,
         }
     }
 

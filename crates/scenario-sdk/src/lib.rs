@@ -46,7 +46,7 @@ mod uploads;
 
 pub use assets::{Assets, ListAssets};
 pub use client::{Client, ClientBuilder, ENV_API_KEY, ENV_API_SECRET, ENV_BASE_URL};
-pub use error::{Error, Result};
+pub use error::{BadItem, Error, Result};
 pub use pagination::Page;
 pub use request::{Reply, Request};
 pub use retry::RetryPolicy;

@@ -1,29 +1,74 @@
 //! Listings as streams, for every operation the document marks as one (it takes
 //! `paginationToken` and answers `nextPaginationToken`): written once, generic
 //! over the operation.
+//!
+//! A page is decoded whole on the good path (one parse); when that fails, it
+//! is decoded again item by item, so that one malformed item costs that item
+//! and not the page (nor, on resuming, every later attempt at the page).
 
-use std::collections::HashSet;
+use std::collections::{HashSet, VecDeque};
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
+use bytes::Bytes;
 use futures::{Stream, StreamExt, TryStreamExt, stream};
 use scenario_api::Paginated;
 use tokio::sync::mpsc;
 
-use crate::error::{Error, Result};
-use crate::request::{Request, execute};
+use crate::error::{BadItem, Error, Result};
+use crate::request::{REQUEST_ID, Request, decode_failure, exchange, header_str};
+
+/// Empty pages in a row (each with a fresh token) after which a listing stops.
+/// Generous: some listings of the service (jobs, say) legitimately answer a few
+/// empty pages while they still have a token to follow.
+pub(crate) const MAX_EMPTY_PAGES: usize = 100;
+
+/// Pages in a row that repeat the previous page's items under a fresh token
+/// after which a listing stops.
+pub(crate) const MAX_REPEATED_PAGES: usize = 3;
+
+/// How many of the latest tokens are remembered to catch a server going round
+/// in circles: a cycle shorter than this is caught, and memory stays bounded on
+/// a listing of any length.
+pub(crate) const SEEN_TOKENS: usize = 4096;
 
 /// One page of a listing.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct Page<T> {
-    /// The items of the page, in the server's order.
+    /// The items of the page that decoded, in the server's order.
     pub items: Vec<T>,
+    /// The items of the page that did not decode (each with its index in the
+    /// page, the failing field and its JSON), in order. Empty unless the server
+    /// sent something the API description does not allow.
+    pub skipped: Vec<BadItem>,
     /// The token that resumes the listing after this page (pass it to the
     /// listing's `pagination_token` setter); `None` on the last page.
     pub next_token: Option<String>,
     /// The server's id for the request that returned this page.
     pub request_id: Option<String>,
+}
+
+impl<T> Page<T> {
+    /// The page's items and skipped items, in the server's order: what
+    /// [`Request::stream`] yields for it.
+    pub fn into_results(self) -> impl Iterator<Item = Result<T>> + Send
+    where
+        T: Send,
+    {
+        let mut items = self.items.into_iter();
+        let mut skipped = self.skipped.into_iter().peekable();
+        let mut position = 0;
+        std::iter::from_fn(move || {
+            let at = position;
+            position += 1;
+            let bad = |item: BadItem| Err(Error::Item(Box::new(item)));
+            match skipped.peek() {
+                Some(item) if item.index <= at => skipped.next().map(bad),
+                _ => items.next().map(Ok).or_else(|| skipped.next().map(bad)),
+            }
+        })
+    }
 }
 
 impl<Op: Paginated> Request<Op> {
@@ -34,19 +79,30 @@ impl<Op: Paginated> Request<Op> {
         self
     }
 
+    /// Whether an item that does not decode stops the listing (`true`) or is
+    /// reported and skipped (`false`, the default: see [`Page::skipped`]).
+    pub fn strict(mut self, strict: bool) -> Self {
+        self.strict = strict;
+        self
+    }
+
     /// Every item of every page, in order.
     ///
-    /// The stream ends after the last page, or after yielding an error.
+    /// An item that does not decode is yielded as an [`Error::Item`] in its
+    /// place, and the stream goes on (unless the listing is [`Self::strict`]).
+    /// Any other error ends the stream: it is an [`Error::Listing`] whose
+    /// [`Error::resume_token`] says where to start again.
     pub fn stream(self) -> impl Stream<Item = Result<Op::Item>> + Send + Unpin + 'static {
         self.pages()
-            .map_ok(|page| stream::iter(page.items.into_iter().map(Ok)))
+            .map_ok(|page| stream::iter(page.into_results()))
             .try_flatten()
     }
 
     /// The listing page by page; each page carries the token that resumes after it.
     ///
-    /// The stream ends after the last page, or after yielding an error. While the
-    /// caller works on a page, the next one is fetched (see [`Self::prefetch`]);
+    /// The stream ends after the last page, or after yielding an error (an
+    /// [`Error::Listing`] naming the token to resume from). While the caller
+    /// works on a page, the next one is fetched (see [`Self::prefetch`]);
     /// dropping the stream stops all fetching. Polling it needs a Tokio runtime.
     pub fn pages(self) -> impl Stream<Item = Result<Page<Op::Item>>> + Send + Unpin + 'static {
         let prefetch = self.prefetch;
@@ -69,57 +125,189 @@ impl<Op: Paginated> Request<Op> {
 /// Walks the pages: knows where it is and refuses to go round in circles.
 struct Pager<Op> {
     request: Request<Op>,
+    /// The latest tokens, oldest first (at most [`SEEN_TOKENS`]), and the same as a set.
+    recent: VecDeque<String>,
     seen: HashSet<String>,
+    /// Empty pages in a row.
+    empty: usize,
+    /// The previous page's body and token, and how many pages in a row repeated it.
+    previous: Option<(Bytes, String)>,
+    repeated: usize,
     done: bool,
 }
 
 impl<Op: Paginated> Pager<Op> {
     fn new(request: Request<Op>) -> Self {
-        let seen = request
-            .op
-            .pagination_token()
-            .map(str::to_owned)
-            .into_iter()
-            .collect();
-        Self {
+        let mut pager = Self {
             request,
-            seen,
+            recent: VecDeque::new(),
+            seen: HashSet::new(),
+            empty: 0,
+            previous: None,
+            repeated: 0,
             done: false,
+        };
+        if let Some(token) = pager.request.op.pagination_token().map(str::to_owned) {
+            pager.remember(token);
         }
+        pager
+    }
+
+    /// Adds `token` to the bounded memory; false when it is already there.
+    fn remember(&mut self, token: String) -> bool {
+        if !self.seen.insert(token.clone()) {
+            return false;
+        }
+        self.recent.push_back(token);
+        if self.recent.len() > SEEN_TOKENS
+            && let Some(oldest) = self.recent.pop_front()
+        {
+            self.seen.remove(&oldest);
+        }
+        true
     }
 
     async fn next(&mut self) -> Option<Result<Page<Op::Item>>> {
         if self.done {
             return None;
         }
-        let (reply, _) = execute(&self.request.client, &self.request.op, None).await;
-        let page = reply.and_then(|reply| {
-            // An empty token means "no more pages", like a missing one.
-            let next_token = Op::next_token(&reply.value)
-                .filter(|t| !t.is_empty())
-                .map(str::to_owned);
-            match &next_token {
-                None => self.done = true,
-                Some(token) if !self.seen.insert(token.clone()) => {
-                    return Err(Error::Pagination {
-                        message: format!(
-                            "the server returned the pagination token {token:?} a second time"
-                        ),
+        let token = self.request.op.pagination_token().map(str::to_owned);
+        let page = self.fetch().await;
+        if let Err(err) = page {
+            self.done = true;
+            return Some(Err(Error::Listing {
+                resume_token: token,
+                source: Box::new(err),
+            }));
+        }
+        page.ok().map(Ok)
+    }
+
+    async fn fetch(&mut self) -> Result<Page<Op::Item>> {
+        let (exchange, _) = exchange(&self.request.client, &self.request.op, None).await;
+        let exchange = exchange?;
+        let request_id = header_str(&exchange.headers, REQUEST_ID).map(str::to_owned);
+        let body = exchange.body;
+        let (items, skipped, next_token) = match serde_json::from_slice::<Op::Output>(&body) {
+            Ok(output) => {
+                let next_token = Op::next_token(&output).map(str::to_owned);
+                (Op::into_items(output), Vec::new(), next_token)
+            }
+            Err(_) => self.decode_items(&body, exchange.status, request_id.as_deref())?,
+        };
+        if self.request.strict
+            && let Some(first) = skipped.first()
+        {
+            return Err(Error::Item(Box::new(first.clone())));
+        }
+        // An empty token means "no more pages", like a missing one.
+        let next_token = next_token.filter(|t| !t.is_empty());
+        match &next_token {
+            None => self.done = true,
+            Some(token) => {
+                self.check_progress(&body, items.len() + skipped.len(), token)?;
+                self.request.op.set_pagination_token(Some(token.clone()));
+            }
+        }
+        Ok(Page {
+            items,
+            skipped,
+            next_token,
+            request_id,
+        })
+    }
+
+    /// The page decoded item by item: the page itself (its token, its list)
+    /// must decode; each item that does not becomes an [`Error::Item`].
+    #[allow(clippy::type_complexity, reason = "one private call site")]
+    fn decode_items(
+        &self,
+        body: &[u8],
+        status: reqwest::StatusCode,
+        request_id: Option<&str>,
+    ) -> Result<(Vec<Op::Item>, Vec<BadItem>, Option<String>)> {
+        let raw = Op::raw_page(body).map_err(|_| Error::Decode {
+            status,
+            request_id: request_id.map(str::to_owned),
+            message: decode_failure::<Op::Output>(body),
+        })?;
+        let mut items = Vec::with_capacity(raw.items.len());
+        let mut skipped = Vec::new();
+        for (index, item) in raw.items.iter().enumerate() {
+            let mut deserializer = serde_json::Deserializer::from_str(item.get());
+            match serde_path_to_error::deserialize::<_, Op::Item>(&mut deserializer) {
+                Ok(item) => items.push(item),
+                Err(err) => {
+                    let path = err.path().to_string();
+                    skipped.push(BadItem {
+                        index,
+                        path,
+                        message: err.into_inner().to_string(),
+                        raw: item.get().to_owned(),
+                        request_id: request_id.map(str::to_owned),
                     });
                 }
-                Some(token) => self.request.op.set_pagination_token(Some(token.clone())),
             }
-            Ok(Page {
-                items: Op::into_items(reply.value),
-                next_token,
-                request_id: reply.request_id,
-            })
-        });
-        if page.is_err() {
-            self.done = true;
         }
-        Some(page)
+        Ok((items, skipped, raw.next_token))
     }
+
+    /// Refuses a page that makes no progress: a token seen recently, too many
+    /// empty pages in a row, or the previous page's items again.
+    fn check_progress(&mut self, body: &Bytes, count: usize, token: &str) -> Result<()> {
+        if !self.remember(token.to_owned()) {
+            return Err(Error::Pagination {
+                message: format!(
+                    "the server returned the pagination token {token:?} a second time"
+                ),
+            });
+        }
+        self.empty = if count == 0 { self.empty + 1 } else { 0 };
+        if self.empty >= MAX_EMPTY_PAGES {
+            return Err(Error::Pagination {
+                message: format!(
+                    "the server sent {MAX_EMPTY_PAGES} empty pages in a row, each with a new token"
+                ),
+            });
+        }
+        let same = count > 0
+            && self
+                .previous
+                .as_ref()
+                .is_some_and(|(previous, previous_token)| {
+                    same_but_token(previous, previous_token, body, token)
+                });
+        self.repeated = if same { self.repeated + 1 } else { 0 };
+        self.previous = Some((body.clone(), token.to_owned()));
+        if self.repeated >= MAX_REPEATED_PAGES {
+            return Err(Error::Pagination {
+                message: format!(
+                    "the server sent the same items {} times in a row, each time with a new token",
+                    MAX_REPEATED_PAGES + 1
+                ),
+            });
+        }
+        Ok(())
+    }
+}
+
+/// Whether two page bodies differ in no more than their tokens: the bytes
+/// between their common prefix and common suffix fit in each token. The
+/// comparison stops at the first differing byte from each end, so two pages of
+/// different items cost a few bytes to tell apart.
+fn same_but_token(a: &[u8], a_token: &str, b: &[u8], b_token: &str) -> bool {
+    let prefix = a.iter().zip(b).take_while(|(x, y)| x == y).count();
+    let room = a.len().min(b.len()) - prefix;
+    let suffix = a
+        .iter()
+        .rev()
+        .zip(b.iter().rev())
+        .take(room)
+        .take_while(|(x, y)| x == y)
+        .count();
+    // A token may be escaped on the wire (`\u00e9`): up to 6 bytes a character.
+    let fits = |len: usize, token: &str| len - prefix - suffix <= token.len() * 6;
+    fits(a.len(), a_token) && fits(b.len(), b_token)
 }
 
 /// The consumer's end of a prefetching task. The task starts on the first poll
@@ -188,5 +376,45 @@ struct AbortOnDrop(tokio::task::JoinHandle<()>);
 impl Drop for AbortOnDrop {
     fn drop(&mut self) {
         self.0.abort();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use scenario_api::ops;
+
+    fn pager() -> Pager<ops::ListAssets> {
+        let client = crate::Client::builder()
+            .api_key("k")
+            .api_secret("s")
+            .build()
+            .unwrap();
+        Pager::new(client.request(ops::ListAssets::new()))
+    }
+
+    #[test]
+    fn the_memory_of_tokens_is_bounded_and_still_catches_short_cycles() {
+        let mut pager = pager();
+        for n in 0..3 * SEEN_TOKENS {
+            assert!(pager.remember(format!("t{n}")));
+            assert!(pager.seen.len() <= SEEN_TOKENS && pager.recent.len() <= SEEN_TOKENS);
+        }
+        let last = 3 * SEEN_TOKENS - 1;
+        assert!(!pager.remember(format!("t{last}")), "a cycle of one");
+        assert!(
+            !pager.remember(format!("t{}", last + 1 - SEEN_TOKENS)),
+            "a cycle as long as the memory"
+        );
+        assert!(pager.remember("t0".into()), "forgotten long ago");
+    }
+
+    #[test]
+    fn pages_that_differ_only_by_their_token_are_the_same() {
+        let a = br#"{"assets":[{"id":"x"}],"nextPaginationToken":"t1"}"#;
+        let b = br#"{"assets":[{"id":"x"}],"nextPaginationToken":"t22"}"#;
+        let c = br#"{"assets":[{"id":"y"}],"nextPaginationToken":"t3"}"#;
+        assert!(same_but_token(a, "t1", b, "t22"));
+        assert!(!same_but_token(a, "t1", c, "t3"));
     }
 }

@@ -48,6 +48,7 @@ pub struct Request<Op> {
     pub(crate) op: Op,
     class: Option<RetryClass>,
     pub(crate) prefetch: usize,
+    pub(crate) strict: bool,
 }
 
 /// A successful response: the decoded body and what the server said about it.
@@ -69,6 +70,7 @@ impl<Op: Operation> Request<Op> {
             op,
             class: None,
             prefetch: 1,
+            strict: false,
         }
     }
 
@@ -103,6 +105,13 @@ impl<Op: Operation> Request<Op> {
     /// The time each attempt may take, body included, instead of the client's.
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.client = self.client.with_timeout(timeout);
+        self
+    }
+
+    /// The time this call may take in all, every attempt and retry delay
+    /// included, instead of the client's (see [`crate::ClientBuilder::total_timeout`]).
+    pub fn total_timeout(mut self, total: Duration) -> Self {
+        self.client = self.client.with_total_timeout(Some(total));
         self
     }
 
@@ -144,6 +153,17 @@ pub(crate) async fn execute<Op: Operation>(
     op: &Op,
     class: Option<RetryClass>,
 ) -> (Result<Reply<Op::Output>>, u32) {
+    let (exchange, attempts) = exchange(client, op, class).await;
+    (exchange.and_then(decode::<Op::Output>), attempts)
+}
+
+/// Sends `op` and hands back its 2xx response undecoded (listings decode
+/// their pages item by item).
+pub(crate) async fn exchange<Op: Operation>(
+    client: &Client,
+    op: &Op,
+    class: Option<RetryClass>,
+) -> (Result<Exchange>, u32) {
     let prepared = match prepare(client, op) {
         Ok(prepared) => prepared,
         Err(err) => return (Err(err), 0),
@@ -151,9 +171,10 @@ pub(crate) async fn execute<Op: Operation>(
     let class = class.unwrap_or_else(RetryClass::of::<Op>);
     let options = client.options();
     let http = client.http();
-    let finished = attempt::run(
+    let finished = attempt::run_until(
         options.retry,
         class,
+        options.total_timeout,
         |number| {
             tracing::debug_span!(
                 "scenario_request",
@@ -195,14 +216,29 @@ pub(crate) async fn execute<Op: Operation>(
         },
     )
     .await;
-    let result = interpret(
-        finished.outcome,
-        &prepared.url,
-        options.timeout,
-        class,
-        finished.attempts,
-    )
-    .and_then(decode::<Op::Output>);
+    let result = match (finished.stopped, finished.outcome) {
+        (Some(attempt::Stopped::Deadline(total)), _) => Err(Error::Deadline {
+            url: redact(&prepared.url),
+            total,
+            attempts: finished.attempts,
+        }),
+        // The loop reads a server's delay from a response's headers only.
+        (Some(attempt::Stopped::RetryAfter(retry_after)), Ok(exchange)) => {
+            Err(Error::RetryAfterTooLong {
+                status: exchange.status,
+                retry_after,
+                limit: options.retry.max_retry_after,
+                request_id: header_str(&exchange.headers, REQUEST_ID).map(str::to_owned),
+            })
+        }
+        (_, outcome) => interpret(
+            outcome,
+            &prepared.url,
+            options.timeout,
+            class,
+            finished.attempts,
+        ),
+    };
     (result, finished.attempts)
 }
 
@@ -337,7 +373,7 @@ pub(crate) fn api_error(exchange: &Exchange) -> Error {
     }
 }
 
-fn decode<T: serde::de::DeserializeOwned>(exchange: Exchange) -> Result<Reply<T>> {
+pub(crate) fn decode<T: serde::de::DeserializeOwned>(exchange: Exchange) -> Result<Reply<T>> {
     let request_id = header_str(&exchange.headers, REQUEST_ID).map(str::to_owned);
     match serde_json::from_slice(&exchange.body) {
         Ok(value) => Ok(Reply {
@@ -345,11 +381,25 @@ fn decode<T: serde::de::DeserializeOwned>(exchange: Exchange) -> Result<Reply<T>
             status: exchange.status,
             request_id,
         }),
-        Err(err) => Err(Error::Decode {
+        Err(_) => Err(Error::Decode {
             status: exchange.status,
             request_id,
-            message: err.to_string(),
+            message: decode_failure::<T>(&exchange.body),
         }),
+    }
+}
+
+/// Why `body` does not decode as `T`, with the path of the failing field
+/// (`assets[3].properties.size`): decoded again, on the error path only, so
+/// that the good path pays nothing for the path tracking.
+pub(crate) fn decode_failure<T: serde::de::DeserializeOwned>(body: &[u8]) -> String {
+    let mut deserializer = serde_json::Deserializer::from_slice(body);
+    match serde_path_to_error::deserialize::<_, T>(&mut deserializer) {
+        Err(err) if err.path().iter().next().is_some() => {
+            format!("at `{}`: {}", err.path(), err.inner())
+        }
+        Err(err) => err.into_inner().to_string(),
+        Ok(_) => "it decodes on a second reading; please report it".to_owned(),
     }
 }
 

@@ -5,7 +5,9 @@
 //! and 5xx are retried; `x-should-retry` overrides the status; the delay is
 //! `min(0.5 s * 2^n, 8 s)` times a random factor in [0.75, 1], unless the server
 //! says how long to wait (`retry-after-ms`, then `Retry-After` in seconds or as
-//! an HTTP date), which is used when it is at most 60 s.
+//! an HTTP date), which is used when it is at most 60 s. A longer request is not
+//! answered early: the attempt loop gives up at once (`Error::RetryAfterTooLong`),
+//! or waits when the call's total deadline leaves room.
 
 use std::time::{Duration, SystemTime};
 
@@ -21,8 +23,9 @@ pub struct RetryPolicy {
     pub initial_backoff: Duration,
     /// The longest delay between two attempts computed by backoff.
     pub max_backoff: Duration,
-    /// The longest server-requested delay (`Retry-After`) that is honoured;
-    /// longer ones fall back to the computed backoff.
+    /// The longest server-requested delay (`Retry-After`) the SDK waits for
+    /// on its own; after a longer one it gives up at once, unless a total
+    /// deadline (`total_timeout`) leaves room to wait.
     pub max_retry_after: Duration,
 }
 

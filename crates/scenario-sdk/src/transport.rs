@@ -17,6 +17,8 @@ use crate::retry::RetryPolicy;
 pub(crate) struct CallOptions {
     pub(crate) retry: RetryPolicy,
     pub(crate) timeout: Duration,
+    /// The time a whole call may take, every attempt and delay included.
+    pub(crate) total_timeout: Option<Duration>,
 }
 
 /// Headers every API request carries. The authorization value is marked
@@ -76,9 +78,10 @@ impl SendRequest for RawSender {
             }
             let method = original.as_ref().map(|r| r.method().to_string());
             let path = original.as_ref().map(|r| r.url().path().to_owned());
-            let finished = attempt::run(
+            let finished = attempt::run_until(
                 policy,
                 class,
+                self.options.total_timeout,
                 |number| {
                     tracing::debug_span!(
                         "scenario_request",
@@ -111,6 +114,13 @@ impl SendRequest for RawSender {
                 },
             )
             .await;
+            if let Some(attempt::Stopped::Deadline(total)) = finished.stopped {
+                return Ok(failing_body(&AttemptError::Local(crate::Error::Deadline {
+                    url: path.unwrap_or_default(),
+                    total,
+                    attempts: finished.attempts,
+                })));
+            }
             match finished.outcome {
                 Ok(exchange) => Ok(rebuild(exchange)),
                 Err(AttemptError::Transport(err)) => Err(err),

@@ -204,8 +204,15 @@ async fn a_repeated_token_is_an_error_not_an_endless_loop() {
         page(&["c"], Some("t1")),
     ])
     .await;
-    let results: Vec<_> = server.client().assets().list().pages().collect().await;
+    let mut results: Vec<_> = server.client().assets().list().pages().collect().await;
     assert_eq!(results.len(), 3, "two pages, then the error, then the end");
+    let err = results.pop().unwrap().unwrap_err();
+    assert_eq!(
+        err.resume_token(),
+        Some(Some("t2")),
+        "the page fetched with t2 failed"
+    );
+    results.push(Err(err.into_cause()));
     assert!(
         matches!(&results[2], Err(Error::Pagination { message }) if message.contains("t1")),
         "{:?}",

@@ -47,7 +47,8 @@ async fn page_sizes_outside_1_to_100_fail_before_any_request() {
             .pages()
             .try_next()
             .await
-            .unwrap_err();
+            .unwrap_err()
+            .into_cause();
         invalid(err, "page_size");
     }
     for size in [1, 100] {

@@ -158,7 +158,8 @@ async fn an_out_of_range_page_size_fails_before_any_request() {
             .pages()
             .try_next()
             .await
-            .unwrap_err();
+            .unwrap_err()
+            .into_cause();
         assert!(
             matches!(err, Error::InvalidInput(ref m) if m.contains("between 1 and 100")),
             "{err:?}"
@@ -263,7 +264,8 @@ async fn a_success_with_a_body_that_is_not_the_documented_json_is_a_decode_error
         .pages()
         .try_next()
         .await
-        .unwrap_err();
+        .unwrap_err()
+        .into_cause();
     assert!(matches!(err, Error::Decode { .. }), "{err:?}");
     assert_eq!(server.hits(), 1, "a decode error is not retried");
 }
@@ -282,7 +284,8 @@ async fn a_huge_body_is_refused_not_buffered() {
         .pages()
         .try_next()
         .await
-        .unwrap_err();
+        .unwrap_err()
+        .into_cause();
     assert!(matches!(err, Error::ResponseTooLarge { .. }), "{err:?}");
 }
 

@@ -34,8 +34,15 @@ async fn bounded<T>(f: impl Future<Output = T>) -> T {
         .expect("the SDK hung instead of answering")
 }
 
+/// The first page of the listing; an error is the listing's cause (it resumes
+/// from the start: the first page failed).
 async fn first_page(client: &Client) -> Result<Option<Page<scenario_sdk::types::Asset>>, Error> {
-    bounded(client.assets().list().prefetch(0).pages().try_next()).await
+    bounded(client.assets().list().prefetch(0).pages().try_next())
+        .await
+        .map_err(|err| {
+            assert_eq!(err.resume_token(), Some(None), "{err:?}");
+            err.into_cause()
+        })
 }
 
 const HTML: &str = "<!DOCTYPE html><html><head><title>Service Unavailable</title></head>\

@@ -305,7 +305,7 @@ async fn upload_while(
 fn assert_refused_as_changed(err: &Error, upload_id: &str, server: &MockServer) {
     assert_eq!(err.upload_id(), Some(upload_id), "{err:?}");
     assert!(
-        matches!(err.inner(), Error::Io { path: Some(_), .. }),
+        matches!(err.cause(), Error::Io { path: Some(_), .. }),
         "{err:?}"
     );
     let text = err.to_string();

@@ -684,7 +684,7 @@ async fn a_reader_shorter_than_announced_fails_and_the_upload_is_not_completed()
 
     // The upload exists by then: the error names it, around the kind of failure.
     assert_eq!(err.upload_id(), Some(recorder.upload_id().as_str()));
-    let Error::Io { path: None, source } = err.inner() else {
+    let Error::Io { path: None, source } = err.cause() else {
         panic!("expected Io, got {err:?}");
     };
     assert_eq!(source.kind(), std::io::ErrorKind::UnexpectedEof);
@@ -723,7 +723,7 @@ async fn a_file_that_grows_during_the_upload_is_not_completed() {
         .unwrap_err();
 
     assert!(
-        matches!(err.inner(), Error::Io { path: Some(p), .. } if *p == path),
+        matches!(err.cause(), Error::Io { path: Some(p), .. } if *p == path),
         "{err:?}"
     );
     assert_eq!(err.upload_id(), Some(recorder.upload_id().as_str()));
@@ -762,7 +762,7 @@ async fn a_file_that_shrinks_during_the_upload_is_not_completed() {
         .unwrap_err();
 
     assert!(
-        matches!(err.inner(), Error::Io { path: Some(p), .. } if *p == path),
+        matches!(err.cause(), Error::Io { path: Some(p), .. } if *p == path),
         "{err:?}"
     );
     assert_eq!(err.upload_id(), Some(recorder.upload_id().as_str()));

@@ -3,6 +3,7 @@
 
 mod assets;
 mod help;
+mod hostile;
 mod mock;
 mod support;
 mod uploads;

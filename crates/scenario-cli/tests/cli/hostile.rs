@@ -1,0 +1,149 @@
+//! The binary against a scripted server that sends what the fake never does:
+//! escape sequences in errors and asset fields, items that do not decode, a
+//! listing that fails half-way; and a base URL that would send credentials in
+//! clear.
+
+use scenario_testkit::{Reply, ScriptedServer, asset_with_id, listing};
+
+use crate::support::{bare, one_error_line, stderr, stdout};
+
+/// A scripted server on its own runtime, which serves it while the test waits
+/// for the binary.
+struct Scripted {
+    server: ScriptedServer,
+    // Dropped after the server.
+    _runtime: tokio::runtime::Runtime,
+}
+
+impl Scripted {
+    fn start(script: Vec<Reply>) -> Self {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .enable_all()
+            .build()
+            .expect("a runtime for the server");
+        let server = runtime.block_on(ScriptedServer::start(script));
+        Self {
+            server,
+            _runtime: runtime,
+        }
+    }
+
+    fn scenario<const N: usize>(&self, args: [&str; N]) -> assert_cmd::Command {
+        let mut command = bare(args);
+        command
+            .env("SCENARIO_BASE_URL", self.server.url())
+            .env("SCENARIO_SDK_API_KEY", "key")
+            .env("SCENARIO_SDK_API_SECRET", "secret");
+        command
+    }
+}
+
+/// Escape sequences a hostile server could send: a window title (OSC), a
+/// screen clear (CSI), the one-byte C1 CSI, a bell, a right-to-left override,
+/// and a line break that would fake a line of output.
+const NASTY: &str = "\u{1b}]0;pwned\u{7}\u{1b}[2J\u{9b}31m\u{202e}boom\r\nfake: line";
+
+fn assert_inert(text: &str) {
+    for c in ['\u{1b}', '\u{7}', '\u{9b}', '\u{202e}', '\r'] {
+        assert!(!text.contains(c), "{c:?} reached the terminal: {text:?}");
+    }
+    assert!(
+        !text.lines().any(|line| line.starts_with("fake: line")),
+        "a server line break became a line: {text:?}"
+    );
+}
+
+#[test]
+fn escape_sequences_in_an_error_message_never_reach_the_terminal() {
+    let body = serde_json::json!({ "message": NASTY }).to_string();
+    let scripted = Scripted::start(vec![Reply::new(400, "application/json", body)]);
+    let output = scripted.scenario(["assets", "list"]).output().unwrap();
+    let line = one_error_line(&output, 1);
+    assert_inert(&line);
+    assert!(line.contains("boom"), "{line}");
+}
+
+#[test]
+fn escape_sequences_in_assets_never_reach_the_terminal_in_tables_or_json() {
+    let mut asset = asset_with_id(&format!("asset_{NASTY}"));
+    asset["mimeType"] = NASTY.into();
+    asset["kind"] = NASTY.into();
+    let page = listing(vec![asset], serde_json::json!({}));
+    let scripted = Scripted::start(vec![Reply::json(page)]);
+    for args in [
+        ["assets", "list", "--limit", "5"],
+        ["assets", "list", "--json", "-q"],
+    ] {
+        let output = scripted.scenario(args).output().unwrap();
+        assert!(output.status.success(), "{}", stderr(&output));
+        assert!(stdout(&output).contains("boom"), "{}", stdout(&output));
+        assert_inert(&stdout(&output));
+        assert_inert(&stderr(&output));
+    }
+}
+
+#[test]
+fn a_bad_asset_is_a_warning_the_others_are_listed_and_the_exit_status_says_so() {
+    let mut bad = asset_with_id(&format!("asset_{NASTY}"));
+    bad["properties"]["size"] = serde_json::json!(1.5);
+    let page = listing(
+        vec![
+            asset_with_id("asset_good"),
+            bad,
+            asset_with_id("asset_fine"),
+        ],
+        serde_json::json!({}),
+    );
+    let scripted = Scripted::start(vec![Reply::json(page)]);
+    let output = scripted
+        .scenario(["assets", "list", "--json"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    let out = stdout(&output);
+    assert!(
+        out.contains("asset_good") && out.contains("asset_fine"),
+        "{out}"
+    );
+    let err = stderr(&output);
+    assert_inert(&err);
+    assert!(
+        err.contains("warning: skipped") && err.contains("properties.size"),
+        "{err}"
+    );
+    assert!(err.contains("1 asset(s) could not be read"), "{err}");
+}
+
+#[test]
+fn a_failed_listing_says_how_to_resume() {
+    let first = listing(
+        vec![asset_with_id("asset_1")],
+        serde_json::json!({"nextPaginationToken": "tok 2"}),
+    );
+    let scripted = Scripted::start(vec![
+        Reply::json(first),
+        Reply::new(404, "application/json", r#"{"message": "gone"}"#),
+    ]);
+    let output = scripted
+        .scenario(["assets", "list", "--page-size", "1"])
+        .output()
+        .unwrap();
+    let line = one_error_line(&output, 1);
+    assert!(line.contains("--pagination-token 'tok 2'"), "{line}");
+    assert!(stdout(&output).contains("asset_1"));
+}
+
+#[test]
+fn plain_http_to_another_host_is_refused_unless_allowed() {
+    let output = bare(["assets", "list"])
+        .env("SCENARIO_BASE_URL", "http://api.example.invalid/v1")
+        .env("SCENARIO_SDK_API_KEY", "key")
+        .env("SCENARIO_SDK_API_SECRET", "secret")
+        .output()
+        .unwrap();
+    let line = one_error_line(&output, 1);
+    assert!(line.contains("--allow-insecure-http"), "{line}");
+    assert!(line.contains("in clear"), "{line}");
+    assert!(!line.contains("ClientBuilder"), "{line}");
+}
