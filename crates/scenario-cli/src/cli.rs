@@ -22,6 +22,8 @@ const ENVIRONMENT: &str = "\
 Environment:
   SCENARIO_SDK_API_KEY     API key (--api-key overrides it)
   SCENARIO_SDK_API_SECRET  API secret (--api-secret overrides it)
+  SCENARIO_SDK_JWT         a bearer token, used when no API key and secret are set
+  SCENARIO_CUSTOM_HEADERS  extra headers for API requests, one `Name: value` per line
   SCENARIO_BASE_URL        API base URL (--base-url overrides it)
   RUST_LOG                 with -v, which logs to show (e.g. scenario_sdk=trace)
 
@@ -72,6 +74,10 @@ pub struct GlobalArgs {
     /// Allow a plain http:// base URL to another machine (the credentials then cross the network in clear)
     #[arg(long, global = true, help_heading = GLOBAL)]
     pub allow_insecure_http: bool,
+
+    /// No account: list public assets with the public access token (no credentials needed)
+    #[arg(long, global = true, help_heading = GLOBAL, conflicts_with_all = ["api_key", "api_secret"])]
+    pub public: bool,
 
     /// Print results and errors only: no progress bar, no hints
     #[arg(short, long, global = true, help_heading = GLOBAL)]

@@ -141,6 +141,7 @@ mod tests {
             api_key: key.map(str::to_owned),
             api_secret: secret.map(str::to_owned),
             allow_insecure_http: false,
+            public: false,
             quiet: false,
             verbose: 0,
         };

@@ -197,7 +197,9 @@ mod sync;
 pub use faults::{Fault, FaultOrigin, FaultRule, InjectedFault, RandomFaults};
 pub use inspect::{REQUEST_LOG_LIMIT, RecordedRequest};
 pub use route::{Route, Target};
-pub use server::{DEFAULT_API_KEY, DEFAULT_API_SECRET, MockServer, MockServerBuilder};
+pub use server::{
+    DEFAULT_API_KEY, DEFAULT_API_SECRET, DEFAULT_BEARER_TOKEN, MockServer, MockServerBuilder,
+};
 pub use state::receipts::{PartReceipt, UploadReceipt};
 
 /// The README's examples, compiled as doctests so that they stay true.

@@ -23,12 +23,17 @@ pub const DEFAULT_API_KEY: &str = "mock-api-key";
 /// The default API secret.
 pub const DEFAULT_API_SECRET: &str = "mock-api-secret";
 
+/// The bearer token the fake accepts unless told otherwise (see
+/// [`MockServerBuilder::bearer_token`]).
+pub const DEFAULT_BEARER_TOKEN: &str = "mock-jwt";
+
 /// Configures a [`MockServer`] before starting it.
 #[derive(Clone, Debug)]
 #[must_use]
 pub struct MockServerBuilder {
     api_key: String,
     api_secret: String,
+    bearer_token: String,
     assets: usize,
     seed: u64,
     api_port: u16,
@@ -47,6 +52,7 @@ impl Default for MockServerBuilder {
         Self {
             api_key: DEFAULT_API_KEY.to_owned(),
             api_secret: DEFAULT_API_SECRET.to_owned(),
+            bearer_token: DEFAULT_BEARER_TOKEN.to_owned(),
             assets: 100,
             seed: 0,
             api_port: 0,
@@ -73,6 +79,15 @@ impl MockServerBuilder {
     /// The same seed gives the same assets.
     pub fn seed(mut self, seed: u64) -> Self {
         self.seed = seed;
+        self
+    }
+
+    /// The bearer token (a JWT, for the real service) the API accepts besides
+    /// the key and secret (default [`DEFAULT_BEARER_TOKEN`]). Requests with
+    /// `Authorization: public-auth-token` are admitted to the listing of public
+    /// assets only.
+    pub fn bearer_token(mut self, token: impl Into<String>) -> Self {
+        self.bearer_token = token.into();
         self
     }
 
@@ -169,6 +184,7 @@ impl MockServerBuilder {
             app::Settings {
                 api_key: self.api_key,
                 api_secret: self.api_secret,
+                bearer_token: self.bearer_token,
                 part_url_ttl: self.part_url_ttl,
                 body_idle_timeout: self.body_idle_timeout,
                 part_digests: self.part_digests,

@@ -4,10 +4,10 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
-use base64::Engine as _;
 use reqwest::header::HeaderValue;
 
 use crate::assets::Assets;
+use crate::auth::{Credentials, ENV_CUSTOM_HEADERS, ENV_JWT, extra_headers, parse_custom_headers};
 use crate::error::{Error, Result};
 use crate::request::Request;
 use crate::retry::RetryPolicy;
@@ -27,7 +27,8 @@ const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 /// A client of the Scenario API.
 ///
 /// Cheap to clone (clones share one connection pool), `Send` and `Sync`.
-/// `Debug` shows the API key and base URL, never the secret.
+/// `Debug` shows the API key and base URL, never the secret, a token or the
+/// value of an extra header.
 ///
 /// ```no_run
 /// # async fn run() -> scenario_sdk::Result<()> {
@@ -51,15 +52,15 @@ struct Shared {
     storage_http: reqwest::Client,
     connect_timeout: Duration,
     headers: ApiHeaders,
-    api_key: String,
+    credentials: Credentials,
 }
 
 impl fmt::Debug for Client {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Client")
             .field("base_url", &redact_base_url(&self.shared.base_url))
-            .field("api_key", &self.shared.api_key)
-            .field("api_secret", &"<redacted>")
+            .field("credentials", &self.shared.credentials)
+            .field("extra_headers", &self.shared.headers.extra.len())
             .field("max_retries", &self.options.retry.max_retries)
             .field("timeout", &self.options.timeout)
             .finish()
@@ -72,10 +73,34 @@ impl Client {
         ClientBuilder::default()
     }
 
-    /// A client configured from `SCENARIO_SDK_API_KEY`, `SCENARIO_SDK_API_SECRET`
-    /// and (optionally) `SCENARIO_BASE_URL`.
+    /// A client configured from the environment: `SCENARIO_SDK_API_KEY` and
+    /// `SCENARIO_SDK_API_SECRET` (or `SCENARIO_SDK_JWT`), and optionally
+    /// `SCENARIO_BASE_URL` and `SCENARIO_CUSTOM_HEADERS`.
     pub fn from_env() -> Result<Self> {
         Self::builder().from_env().build()
+    }
+
+    /// A client without an account, for what the API serves to anyone: the
+    /// listing of public assets (`client.assets().list().privacy(AssetPrivacy::Public)`).
+    /// It sends `Authorization: public-auth-token`; other operations answer 401.
+    ///
+    /// ```no_run
+    /// # async fn run() -> scenario_sdk::Result<()> {
+    /// use futures::TryStreamExt;
+    /// use scenario_sdk::types::AssetPrivacy;
+    ///
+    /// let client = scenario_sdk::Client::public()?;
+    /// let assets: Vec<_> = client
+    ///     .assets()
+    ///     .list()
+    ///     .privacy(AssetPrivacy::Public)
+    ///     .stream()
+    ///     .try_collect()
+    ///     .await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn public() -> Result<Self> {
+        Self::builder().public().build()
     }
 
     /// The assets of the project.
@@ -226,6 +251,11 @@ impl Client {
 pub struct ClientBuilder {
     api_key: Option<String>,
     api_secret: Option<String>,
+    jwt: Option<String>,
+    public: bool,
+    headers: Vec<(String, String)>,
+    /// A malformed `SCENARIO_CUSTOM_HEADERS`, reported by `build`.
+    env_error: Option<String>,
     base_url: Option<String>,
     timeout: Option<Duration>,
     total_timeout: Option<Duration>,
@@ -244,6 +274,9 @@ impl fmt::Debug for ClientBuilder {
                 "api_secret",
                 &self.api_secret.as_ref().map(|_| "<redacted>"),
             )
+            .field("jwt", &self.jwt.as_ref().map(|_| "<redacted>"))
+            .field("public", &self.public)
+            .field("extra_headers", &self.headers.len())
             .field("base_url", &self.base_url.as_deref().map(redact_base_url))
             .field("timeout", &self.timeout)
             .field("retry", &self.retry)
@@ -264,19 +297,63 @@ impl ClientBuilder {
         self
     }
 
+    /// A bearer token (a JWT) to send as `Authorization: Bearer <token>`,
+    /// instead of an API key and secret.
+    pub fn jwt(mut self, token: impl Into<String>) -> Self {
+        self.jwt = Some(token.into());
+        self
+    }
+
+    /// No account: requests carry the public access token, which the API
+    /// accepts for listings of public assets only. Credentials set before are
+    /// dropped, and [`Self::from_env`] fills none after.
+    pub fn public(mut self) -> Self {
+        self.public = true;
+        self.api_key = None;
+        self.api_secret = None;
+        self.jwt = None;
+        self
+    }
+
+    /// A header to send with every API request (never with upload storage
+    /// requests). Its value is treated as a secret: it shows in no `Debug`
+    /// output, log or error. The headers the SDK sets itself (authorization,
+    /// user-agent, ...) cannot be replaced this way.
+    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.headers.push((name.into(), value.into()));
+        self
+    }
+
     /// The API's base URL, `https://api.cloud.scenario.com/v1` by default.
     pub fn base_url(mut self, url: impl Into<String>) -> Self {
         self.base_url = Some(url.into());
         self
     }
 
-    /// Fills what is not set yet from `SCENARIO_SDK_API_KEY`,
-    /// `SCENARIO_SDK_API_SECRET` and `SCENARIO_BASE_URL`.
+    /// Fills what is not set yet from the environment: `SCENARIO_SDK_API_KEY`
+    /// and `SCENARIO_SDK_API_SECRET`, else `SCENARIO_SDK_JWT` (unless
+    /// [`Self::public`] or other credentials were chosen), `SCENARIO_BASE_URL`,
+    /// and adds the headers of `SCENARIO_CUSTOM_HEADERS` (one `Name: value`
+    /// per line).
     pub fn from_env(mut self) -> Self {
         let var = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
-        self.api_key = self.api_key.or_else(|| var(ENV_API_KEY));
-        self.api_secret = self.api_secret.or_else(|| var(ENV_API_SECRET));
+        let chosen = self.public || self.jwt.is_some() || self.api_key.is_some();
+        if !chosen {
+            self.api_key = var(ENV_API_KEY);
+            self.api_secret = self.api_secret.or_else(|| var(ENV_API_SECRET));
+            if self.api_key.is_none() && self.api_secret.is_none() {
+                self.jwt = var(ENV_JWT);
+            }
+        } else if self.api_key.is_some() {
+            self.api_secret = self.api_secret.or_else(|| var(ENV_API_SECRET));
+        }
         self.base_url = self.base_url.or_else(|| var(ENV_BASE_URL));
+        if let Some(text) = var(ENV_CUSTOM_HEADERS) {
+            match parse_custom_headers(&text) {
+                Ok(headers) => self.headers.extend(headers),
+                Err(err) => self.env_error = Some(err.to_string()),
+            }
+        }
         self
     }
 
@@ -346,34 +423,36 @@ impl ClientBuilder {
 
     /// The client, or an error saying which setting is missing or wrong.
     pub fn build(self) -> Result<Client> {
-        let (Some(api_key), Some(api_secret)) = (self.api_key, self.api_secret) else {
-            return Err(Error::InvalidInput(format!(
-                "missing API credentials: set {ENV_API_KEY} and {ENV_API_SECRET}, \
-                 or call ClientBuilder::api_key and ClientBuilder::api_secret"
-            )));
-        };
-        if api_key.is_empty() || api_secret.is_empty() {
-            return Err(Error::InvalidInput(format!(
-                "the API {} is empty; set {ENV_API_KEY} and {ENV_API_SECRET}",
-                if api_key.is_empty() { "key" } else { "secret" }
-            )));
+        if let Some(message) = self.env_error {
+            return Err(Error::InvalidInput(message));
         }
-        // Base64 would let anything through, so a stray newline (a key read from a
-        // file) would only show up later as a puzzling 401. Never echo the value.
-        for (what, value) in [("key", &api_key), ("secret", &api_secret)] {
-            if value.chars().any(char::is_control) {
+        let credentials = match (self.public, self.jwt, self.api_key, self.api_secret) {
+            (true, None, None, None) => Credentials::Public,
+            (true, ..) => {
+                return Err(Error::InvalidInput(
+                    "public access sends no credentials: set them before ClientBuilder::public \
+                     (which drops them), or leave public out"
+                        .into(),
+                ));
+            }
+            (false, Some(_), Some(_), _) | (false, Some(_), _, Some(_)) => {
                 return Err(Error::InvalidInput(format!(
-                    "the API {what} contains a control character (a trailing newline?); \
-                     remove it"
+                    "both a bearer token and an API key/secret are set; choose one \
+                     ({ENV_JWT}, or {ENV_API_KEY} and {ENV_API_SECRET})"
                 )));
             }
-        }
-        if api_key.contains(':') {
-            return Err(Error::InvalidInput(
-                "the API key cannot contain ':' (HTTP Basic auth separates key and secret with it)"
-                    .into(),
-            ));
-        }
+            (false, Some(token), None, None) => Credentials::Bearer(token),
+            (false, None, Some(key), Some(secret)) => Credentials::Basic { key, secret },
+            (false, None, ..) => {
+                return Err(Error::InvalidInput(format!(
+                    "missing API credentials: set {ENV_API_KEY} and {ENV_API_SECRET} (or \
+                     {ENV_JWT}), or call ClientBuilder::api_key and ClientBuilder::api_secret \
+                     (or jwt, or public for public assets only)"
+                )));
+            }
+        };
+        let authorization = credentials.authorization()?;
+        let extra = extra_headers(&self.headers)?;
         let base_url = self
             .base_url
             .unwrap_or_else(|| scenario_api::DEFAULT_BASE_URL.to_owned());
@@ -399,15 +478,6 @@ impl ClientBuilder {
             )));
         }
         let base_url = base_url.trim_end_matches('/').to_owned();
-
-        let token =
-            base64::engine::general_purpose::STANDARD.encode(format!("{api_key}:{api_secret}"));
-        let mut authorization = HeaderValue::from_str(&format!("Basic {token}")).map_err(|_| {
-            Error::InvalidInput(
-                "the API key or secret contains characters that cannot go in a header".into(),
-            )
-        })?;
-        authorization.set_sensitive(true);
 
         let user_agent = match &self.user_agent {
             Some(extra) => format!("scenario-rs/{} {extra}", env!("CARGO_PKG_VERSION")),
@@ -443,8 +513,9 @@ impl ClientBuilder {
                 headers: ApiHeaders {
                     authorization,
                     user_agent,
+                    extra,
                 },
-                api_key,
+                credentials,
             }),
             options: CallOptions {
                 retry: self.retry,

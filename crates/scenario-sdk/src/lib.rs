@@ -33,6 +33,7 @@
 
 mod assets;
 mod attempt;
+mod auth;
 mod client;
 mod error;
 mod pagination;
@@ -45,6 +46,7 @@ mod transport;
 mod uploads;
 
 pub use assets::{Assets, ListAssets};
+pub use auth::{ENV_CUSTOM_HEADERS, ENV_JWT};
 pub use client::{Client, ClientBuilder, ENV_API_KEY, ENV_API_SECRET, ENV_BASE_URL};
 pub use error::{BadItem, Error, Result};
 pub use pagination::Page;

@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use bytes::Bytes;
-use reqwest::header::{AUTHORIZATION, HeaderValue, USER_AGENT};
+use reqwest::header::{AUTHORIZATION, HeaderMap, HeaderValue, USER_AGENT};
 use scenario_api::{ResponseFuture, SendRequest};
 
 use crate::attempt::{self, AttemptError, RetryClass};
@@ -27,13 +27,26 @@ pub(crate) struct CallOptions {
 pub(crate) struct ApiHeaders {
     pub(crate) authorization: HeaderValue,
     pub(crate) user_agent: HeaderValue,
+    /// The caller's extra headers (`ClientBuilder::header`,
+    /// `SCENARIO_CUSTOM_HEADERS`), values marked sensitive.
+    pub(crate) extra: HeaderMap,
 }
 
 impl ApiHeaders {
     pub(crate) fn apply(&self, request: reqwest::RequestBuilder) -> reqwest::RequestBuilder {
         request
+            .headers(self.extra.clone())
             .header(AUTHORIZATION, self.authorization.clone())
             .header(USER_AGENT, self.user_agent.clone())
+    }
+
+    /// The same headers on an already built request (the raw client's).
+    pub(crate) fn insert_into(&self, headers: &mut HeaderMap) {
+        for (name, value) in &self.extra {
+            headers.insert(name.clone(), value.clone());
+        }
+        headers.insert(AUTHORIZATION, self.authorization.clone());
+        headers.insert(USER_AGENT, self.user_agent.clone());
     }
 }
 
@@ -102,9 +115,7 @@ impl SendRequest for RawSender {
                                 "the request's body cannot be sent again".into(),
                             )));
                         };
-                        let headers = request.headers_mut();
-                        headers.insert(AUTHORIZATION, self.headers.authorization.clone());
-                        headers.insert(USER_AGENT, self.headers.user_agent.clone());
+                        self.headers.insert_into(request.headers_mut());
                         *request.timeout_mut() = Some(self.options.timeout);
                         match http.execute(request).await {
                             Ok(response) => attempt::read_body(response, MAX_API_BODY).await,

@@ -458,7 +458,12 @@ async fn part_puts_never_carry_the_callers_default_headers() {
         .default_headers(headers)
         .build()
         .unwrap();
-    let client = server.client_builder().http_client(http).build().unwrap();
+    let client = server
+        .client_builder()
+        .http_client(http)
+        .header("x-team-secret", "t0p")
+        .build()
+        .unwrap();
     bounded(
         client
             .uploads()
@@ -475,7 +480,12 @@ async fn part_puts_never_carry_the_callers_default_headers() {
         .partition(|r| r.target().starts_with("/parts/"));
     assert_eq!(storage.len(), 3);
     for request in storage {
-        for name in ["x-api-key", "proxy-authorization", "authorization"] {
+        for name in [
+            "x-api-key",
+            "proxy-authorization",
+            "authorization",
+            "x-team-secret",
+        ] {
             assert!(
                 request.header(name).is_none(),
                 "{name} reached the storage: {}",
@@ -483,11 +493,13 @@ async fn part_puts_never_carry_the_callers_default_headers() {
             );
         }
     }
-    // The API requests went through the caller's client, as asked.
+    // The API requests went through the caller's client, as asked, with the
+    // SDK's extra headers.
     assert!(
         api.iter()
             .all(|r| r.header("x-api-key") == Some("caller-key"))
     );
+    assert!(api.iter().all(|r| r.header("x-team-secret") == Some("t0p")));
 }
 
 // ---- 8. Storage errors ----

@@ -346,3 +346,36 @@ fn an_empty_listing_says_so_on_stderr_only() {
     let quiet = fake.scenario(["assets", "list", "-q"]).output().unwrap();
     assert_eq!(stderr(&quiet), "");
 }
+
+#[test]
+fn public_lists_only_public_assets_without_credentials() {
+    let fake = Fake::with_assets(40);
+    let output = fake
+        .scenario(["--public", "assets", "list", "--json"])
+        .env_remove("SCENARIO_SDK_API_KEY")
+        .env_remove("SCENARIO_SDK_API_SECRET")
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", stderr(&output));
+    let assets = json_lines(&output);
+    assert!(!assets.is_empty());
+    assert!(
+        assets.iter().all(|a| a["privacy"] == "public"),
+        "{assets:?}"
+    );
+    let all = json_lines(
+        &fake
+            .scenario(["assets", "list", "--json"])
+            .output()
+            .unwrap(),
+    );
+    let public = all.iter().filter(|a| a["privacy"] == "public").count();
+    assert_eq!(assets.len(), public);
+
+    let output = fake
+        .scenario(["--public", "uploads", "get", "upload_x"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    assert!(stderr(&output).contains("401"), "{}", stderr(&output));
+}

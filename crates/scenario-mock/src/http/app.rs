@@ -19,6 +19,7 @@ use crate::sync::lock;
 pub(crate) struct Settings {
     pub(crate) api_key: String,
     pub(crate) api_secret: String,
+    pub(crate) bearer_token: String,
     pub(crate) part_url_ttl: Duration,
     pub(crate) body_idle_timeout: Duration,
     /// Whether part bodies are hashed (see `MockServerBuilder::part_digests`).

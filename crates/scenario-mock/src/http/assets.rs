@@ -2,26 +2,36 @@
 
 use std::sync::Arc;
 
+use axum::Extension;
 use axum::Json;
 use axum::extract::{Query, State};
 use axum::http::{StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use scenario_api::ops::{self, ListAssetsQuery};
-use scenario_api::types::{AssetListResponse, AssetSortBy, SortDirection};
+use scenario_api::types::{AssetListResponse, AssetPrivacy, AssetSortBy, SortDirection};
 use scenario_api::{Operation, ParamKind};
 
 use crate::builders::built;
 use crate::clock::parse_iso;
 use crate::http::app::App;
+use crate::http::gate::Caller;
 use crate::http::responses::api_error;
 use crate::state::assets::{Direction, Filter, ListQuery, SortBy, decode_token};
 
 /// `GET /v1/assets`.
-pub(crate) async fn list(State(app): State<Arc<App>>, uri: Uri) -> Response {
-    let query = match parse_list_query(&uri) {
+pub(crate) async fn list(
+    State(app): State<Arc<App>>,
+    caller: Option<Extension<Caller>>,
+    uri: Uri,
+) -> Response {
+    let mut query = match parse_list_query(&uri) {
         Ok(query) => query,
         Err(message) => return api_error(StatusCode::BAD_REQUEST, message),
     };
+    // Public access sees the public assets of every team, and nothing else.
+    if caller.is_some_and(|Extension(caller)| caller == Caller::Public) {
+        query.filter.privacy = Some(AssetPrivacy::Public);
+    }
     let (assets, next_pagination_token) = app.state.list_assets(&query);
     let page: AssetListResponse = built(
         AssetListResponse::builder()

@@ -144,17 +144,51 @@ async fn admit(
     request: Request,
     next: Next,
 ) -> Response {
-    if target == Target::Api && route.is_some() && !authorized(request.headers(), settings) {
-        return unauthorized(request.headers());
+    let mut request = request;
+    if target == Target::Api && route.is_some() {
+        match caller(request.headers(), settings) {
+            Some(Caller::Account) => {}
+            Some(Caller::Public) if route == Some(Route::ListAssets) => {
+                request.extensions_mut().insert(Caller::Public);
+            }
+            Some(Caller::Public) => {
+                return api_error(
+                    StatusCode::UNAUTHORIZED,
+                    "Public access (public-auth-token) only lists public assets: authenticate \
+                     with an API key and secret, or a bearer token, for this endpoint",
+                );
+            }
+            None => return unauthorized(request.headers()),
+        }
     }
     next.run(request).await
 }
 
-/// Whether the request carries `Authorization: Basic base64(key:secret)` with the
-/// configured credentials.
-fn authorized(headers: &HeaderMap, settings: &Settings) -> bool {
+/// Who the gate admitted a request as: an account, or anyone (public access,
+/// which the assets listing reads from the request's extensions).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Caller {
+    /// Basic credentials or the bearer token.
+    Account,
+    /// `Authorization: public-auth-token`.
+    Public,
+}
+
+/// Whom the request's `Authorization` names, if anyone the fake knows.
+fn caller(headers: &HeaderMap, settings: &Settings) -> Option<Caller> {
+    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?.trim();
+    if value == "public-auth-token" {
+        return Some(Caller::Public);
+    }
+    if let Some((_, token)) = value
+        .split_once(' ')
+        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+    {
+        return (token.trim() == settings.bearer_token).then_some(Caller::Account);
+    }
     basic_credentials(headers)
-        .is_some_and(|(key, secret)| key == settings.api_key && secret == settings.api_secret)
+        .filter(|(key, secret)| *key == settings.api_key && *secret == settings.api_secret)
+        .map(|_| Caller::Account)
 }
 
 fn basic_credentials(headers: &HeaderMap) -> Option<(String, String)> {
@@ -171,7 +205,7 @@ fn basic_credentials(headers: &HeaderMap) -> Option<(String, String)> {
 
 fn unauthorized(headers: &HeaderMap) -> Response {
     let message = if headers.contains_key(header::AUTHORIZATION) {
-        "Invalid API key or secret"
+        "Invalid credentials: check the API key and secret, or the bearer token"
     } else {
         "Missing credentials: authenticate with HTTP Basic auth (API key as user name, API secret as password)"
     };
