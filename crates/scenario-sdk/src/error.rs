@@ -13,6 +13,29 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 /// Match on the variant for details, or use the accessors ([`Error::status`],
 /// [`Error::request_id`], [`Error::is_rate_limited`], ...) that work across
 /// variants. No variant ever holds the API secret.
+///
+/// Errors of a listing or of an upload carry where to resume ([`Error::Listing`],
+/// [`Error::InUpload`]); [`Error::cause`] looks through them to what failed,
+/// and the accessors do so too.
+///
+/// ```no_run
+/// # async fn run(client: scenario_sdk::Client) {
+/// use scenario_sdk::Error;
+///
+/// match client.uploads().get("upload_abc").await {
+///     Ok(upload) => println!("{}", upload.status),
+///     Err(err) if err.is_not_found() => eprintln!("no such upload"),
+///     Err(err) if err.is_rate_limited() || err.is_retryable() => {
+///         eprintln!("try again later (request id {:?})", err.request_id());
+///     }
+///     Err(err) => match err.cause() {
+///         Error::Api { status, message, .. } => eprintln!("{status}: {message}"),
+///         Error::InvalidInput(why) => eprintln!("fix the call: {why}"),
+///         other => eprintln!("{other}"),
+///     },
+/// }
+/// # }
+/// ```
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
@@ -75,7 +98,8 @@ pub enum Error {
     Io {
         /// The file, when there is one.
         path: Option<PathBuf>,
-        /// The underlying error.
+        /// What the operating system said: a [`std::io::Error`] (rustdoc shows
+        /// it as `Error`; it is not this crate's).
         #[source]
         source: std::io::Error,
     },

@@ -33,6 +33,27 @@ pub(crate) const MAX_REPEATED_PAGES: usize = 3;
 pub(crate) const SEEN_TOKENS: usize = 4096;
 
 /// One page of a listing.
+///
+/// Each page carries the token that resumes the listing after it, so a long
+/// job can stop and go on later, in another process:
+///
+/// ```no_run
+/// # async fn run(client: scenario_sdk::Client, saved: Option<String>) -> scenario_sdk::Result<()> {
+/// use futures::TryStreamExt;
+///
+/// let mut listing = client.assets().list().page_size(100);
+/// if let Some(token) = saved {
+///     listing = listing.pagination_token(token); // resume after the last page done
+/// }
+/// let mut pages = listing.pages();
+/// while let Some(page) = pages.try_next().await? {
+///     for asset in &page.items {
+///         println!("{}", asset.id);
+///     }
+///     // Store page.next_token: it is where to start next time (None: done).
+/// }
+/// # Ok(()) }
+/// ```
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct Page<T> {

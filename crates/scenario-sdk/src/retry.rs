@@ -15,7 +15,30 @@ use reqwest::StatusCode;
 use reqwest::header::HeaderMap;
 
 /// How many times, and how patiently, a failed request is tried again.
+///
+/// Which failures are retried is decided per operation (a request that may
+/// have acted is not sent again); this says how often and how long to wait.
+/// Start from the default and change what you need:
+///
+/// ```
+/// use std::time::Duration;
+/// use scenario_sdk::RetryPolicy;
+///
+/// let patient = RetryPolicy::default()
+///     .with_max_retries(5)
+///     .with_max_backoff(Duration::from_secs(30));
+/// assert_eq!(patient.max_retries, 5);
+/// assert_eq!(RetryPolicy::none().max_retries, 0);
+///
+/// let client = scenario_sdk::Client::builder()
+///     .api_key("key")
+///     .api_secret("secret")
+///     .retry_policy(patient)
+///     .build()?;
+/// # Ok::<(), scenario_sdk::Error>(())
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct RetryPolicy {
     /// Retries after the first attempt (0 turns retries off).
     pub max_retries: u32,
@@ -41,6 +64,40 @@ impl Default for RetryPolicy {
 }
 
 impl RetryPolicy {
+    /// No retries: every request is sent once.
+    pub fn none() -> Self {
+        Self::default().with_max_retries(0)
+    }
+
+    /// With `max_retries` retries after the first attempt.
+    #[must_use]
+    pub fn with_max_retries(mut self, max_retries: u32) -> Self {
+        self.max_retries = max_retries;
+        self
+    }
+
+    /// With `delay` before the first retry (it doubles on each retry).
+    #[must_use]
+    pub fn with_initial_backoff(mut self, delay: Duration) -> Self {
+        self.initial_backoff = delay;
+        self
+    }
+
+    /// With `delay` as the longest computed delay between two attempts.
+    #[must_use]
+    pub fn with_max_backoff(mut self, delay: Duration) -> Self {
+        self.max_backoff = delay;
+        self
+    }
+
+    /// With `delay` as the longest server-requested delay (`Retry-After`)
+    /// honoured without a total deadline.
+    #[must_use]
+    pub fn with_max_retry_after(mut self, delay: Duration) -> Self {
+        self.max_retry_after = delay;
+        self
+    }
+
     /// The delay before retry number `retry` (0-based), without a server hint.
     pub(crate) fn backoff(&self, retry: u32) -> Duration {
         let base = self

@@ -5,7 +5,7 @@ use std::time::{Duration, Instant};
 
 use futures::TryStreamExt;
 use scenario_mock::{Fault, FaultRule, MockServer, Route};
-use scenario_sdk::{Client, Error, RetryPolicy};
+use scenario_sdk::{Client, Error};
 use scenario_testkit::{
     LogCapture, Reply, ScriptedServer, fast_retries, mock_client, mock_client_builder, start_mock,
 };
@@ -244,10 +244,9 @@ async fn an_html_error_page_from_a_proxy_keeps_its_status_and_is_retried() {
     let html =
         "<html><head><title>502 Bad Gateway</title></head><body><h1>nginx</h1></body></html>";
     let server = ScriptedServer::start(vec![Reply::new(502, "text/html", html); 3]).await;
-    let client = server.client().with_retry_policy(RetryPolicy {
-        max_retries: 2,
-        ..fast_retries()
-    });
+    let client = server
+        .client()
+        .with_retry_policy(fast_retries().with_max_retries(2));
     let err = client.assets().list().pages().try_next().await.unwrap_err();
     assert_eq!(err.status().map(|s| s.as_u16()), Some(502), "{err:?}");
     assert!(err.to_string().contains("502 Bad Gateway"), "{err}");

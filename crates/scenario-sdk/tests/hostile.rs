@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use futures::TryStreamExt;
 use scenario_sdk::types::{AssetKind, AssetStatus, UploadKind};
-use scenario_sdk::{Client, Error, Page, RetryPolicy};
+use scenario_sdk::{Client, Error, Page};
 use scenario_testkit::{Reply, ScriptedServer, fast_retries, listing, seed_asset};
 
 /// A client of `server` that retries once, quickly, and gives up on a request
@@ -19,10 +19,7 @@ fn client(server: &ScriptedServer) -> Client {
     server
         .client_builder()
         .timeout(Duration::from_secs(5))
-        .retry_policy(RetryPolicy {
-            max_retries: 1,
-            ..fast_retries()
-        })
+        .retry_policy(fast_retries().with_max_retries(1))
         .build()
         .unwrap()
 }

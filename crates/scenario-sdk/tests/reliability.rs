@@ -199,10 +199,7 @@ async fn a_page_that_does_not_decode_names_the_field() {
 }
 
 fn patient_policy() -> RetryPolicy {
-    RetryPolicy {
-        max_retries: 10,
-        ..fast_retries()
-    }
+    fast_retries().with_max_retries(10)
 }
 
 #[tokio::test]
@@ -277,10 +274,7 @@ async fn a_deadline_with_room_waits_for_a_long_retry_after() {
     let upload = include_str!("../../scenario-api/tests/fixtures/seed_get_upload.json");
     let server = ScriptedServer::start(vec![rate_limited(1), Reply::json(upload)]).await;
     // The cap is below the server's delay; the deadline leaves room for it.
-    let policy = RetryPolicy {
-        max_retry_after: Duration::from_millis(100),
-        ..fast_retries()
-    };
+    let policy = fast_retries().with_max_retry_after(Duration::from_millis(100));
     let client = server.client().with_retry_policy(policy);
     let err = bounded(client.request(ops::GetUpload::new("up_1")).send())
         .await

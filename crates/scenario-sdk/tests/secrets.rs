@@ -75,10 +75,7 @@ async fn server() -> MockServer {
 }
 
 fn fast() -> RetryPolicy {
-    RetryPolicy {
-        max_retries: 3,
-        ..fast_retries()
-    }
+    fast_retries().with_max_retries(3)
 }
 
 /// A client of `base_url` with the key `key` and the secret [`SECRET`].
@@ -270,10 +267,7 @@ async fn errors_of_every_kind_hide_the_secret() {
 async fn storage_never_receives_authorization_across_retries_and_refreshes() {
     let _ = logs();
     let server = server().await;
-    let client = client(&server.base_url()).with_retry_policy(RetryPolicy {
-        max_retries: 6,
-        ..fast()
-    });
+    let client = client(&server.base_url()).with_retry_policy(fast().with_max_retries(6));
     // Failures of every kind on the parts, and expired URLs (403) that make the
     // SDK fetch fresh ones.
     server.inject(FaultRule::new(Route::PartPut, Fault::Status(503)).times(2));

@@ -14,8 +14,8 @@ use std::time::{Duration, Instant};
 
 use futures::{StreamExt, TryStreamExt};
 use scenario_mock::{Fault, MockServer, RandomFaults, Target};
+use scenario_sdk::Error;
 use scenario_sdk::types::{UploadKind, UploadStatus};
-use scenario_sdk::{Error, RetryPolicy};
 use scenario_testkit::{fast_retries, mock_client_builder, seeded_content, sha256_hex};
 
 struct Soak {
@@ -110,12 +110,12 @@ async fn run(soak: Soak) {
         .expect("the fake server starts");
     let client = mock_client_builder(&server)
         .timeout(Duration::from_secs(20))
-        .retry_policy(RetryPolicy {
-            // 20% faults: 12 retries make a failure 0.2^13 per request.
-            max_retries: 12,
-            max_retry_after: Duration::from_secs(1),
-            ..fast_retries()
-        })
+        // 20% faults: 12 retries make a failure 0.2^13 per request.
+        .retry_policy(
+            fast_retries()
+                .with_max_retries(12)
+                .with_max_retry_after(Duration::from_secs(1)),
+        )
         .build()
         .expect("a valid client");
 

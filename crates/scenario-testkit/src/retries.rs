@@ -10,9 +10,7 @@ use scenario_sdk::RetryPolicy;
 /// A server's `Retry-After` hint is still honoured in full, so a test that
 /// waits longer than 50 ms between two attempts proves the hint was read.
 pub fn fast_retries() -> RetryPolicy {
-    RetryPolicy {
-        initial_backoff: Duration::from_millis(10),
-        max_backoff: Duration::from_millis(50),
-        ..RetryPolicy::default()
-    }
+    RetryPolicy::default()
+        .with_initial_backoff(Duration::from_millis(10))
+        .with_max_backoff(Duration::from_millis(50))
 }
