@@ -10,6 +10,7 @@ use std::fmt;
 
 use base64::Engine as _;
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
+use secrecy::{ExposeSecret, SecretString};
 
 use crate::error::{Error, Result};
 
@@ -28,9 +29,9 @@ const PUBLIC_TOKEN: &str = "public-auth-token";
 #[derive(Clone)]
 pub(crate) enum Credentials {
     /// HTTP Basic: the API key as user name, the secret as password.
-    Basic { key: String, secret: String },
+    Basic { key: String, secret: SecretString },
     /// `Authorization: Bearer <token>`.
-    Bearer(String),
+    Bearer(SecretString),
     /// No account: only public assets can be listed.
     Public,
 }
@@ -55,7 +56,8 @@ impl Credentials {
     pub(crate) fn authorization(&self) -> Result<HeaderValue> {
         let text = match self {
             Credentials::Basic { key, secret } => {
-                for (what, value) in [("key", key), ("secret", secret)] {
+                let secret = secret.expose_secret();
+                for (what, value) in [("key", key.as_str()), ("secret", secret)] {
                     if value.is_empty() {
                         return Err(Error::InvalidInput(format!(
                             "the API {what} is empty; set {} and {}",
@@ -84,7 +86,7 @@ impl Credentials {
                 format!("Basic {token}")
             }
             Credentials::Bearer(token) => {
-                let token = token.trim();
+                let token = token.expose_secret().trim();
                 if token.is_empty() || token.chars().any(|c| c.is_control() || c == ' ') {
                     return Err(Error::InvalidInput(format!(
                         "the bearer token is empty or contains spaces or control characters; \

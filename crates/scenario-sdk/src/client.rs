@@ -441,8 +441,11 @@ impl ClientBuilder {
                      ({ENV_JWT}, or {ENV_API_KEY} and {ENV_API_SECRET})"
                 )));
             }
-            (false, Some(token), None, None) => Credentials::Bearer(token),
-            (false, None, Some(key), Some(secret)) => Credentials::Basic { key, secret },
+            (false, Some(token), None, None) => Credentials::Bearer(token.into()),
+            (false, None, Some(key), Some(secret)) => Credentials::Basic {
+                key,
+                secret: secret.into(),
+            },
             (false, None, ..) => {
                 return Err(Error::InvalidInput(format!(
                     "missing API credentials: set {ENV_API_KEY} and {ENV_API_SECRET} (or \

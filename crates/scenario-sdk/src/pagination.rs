@@ -14,6 +14,7 @@ use bytes::Bytes;
 use futures::{Stream, StreamExt, TryStreamExt, stream};
 use scenario_api::Paginated;
 use tokio::sync::mpsc;
+use tokio_util::task::AbortOnDropHandle;
 
 use crate::error::{BadItem, Error, Result};
 use crate::request::{REQUEST_ID, Request, decode_failure, exchange, header_str};
@@ -342,7 +343,7 @@ enum Prefetched<Op: Paginated> {
     },
     Running {
         rx: mpsc::Receiver<Result<Page<Op::Item>>>,
-        _task: AbortOnDrop,
+        _task: AbortOnDropHandle<()>,
     },
     /// No runtime to fetch on: the error was yielded, nothing more comes.
     Ended,
@@ -379,7 +380,7 @@ impl<Op: Paginated> Stream for Prefetched<Op> {
             });
             *this = Prefetched::Running {
                 rx,
-                _task: AbortOnDrop(task),
+                _task: AbortOnDropHandle::new(task),
             };
         }
         match this {
@@ -390,52 +391,3 @@ impl<Op: Paginated> Stream for Prefetched<Op> {
 }
 
 impl<Op: Paginated> Unpin for Prefetched<Op> {}
-
-/// Aborts the prefetching task (and any request in flight) when the stream is dropped.
-struct AbortOnDrop(tokio::task::JoinHandle<()>);
-
-impl Drop for AbortOnDrop {
-    fn drop(&mut self) {
-        self.0.abort();
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use scenario_api::ops;
-
-    fn pager() -> Pager<ops::ListAssets> {
-        let client = crate::Client::builder()
-            .api_key("k")
-            .api_secret("s")
-            .build()
-            .unwrap();
-        Pager::new(client.request(ops::ListAssets::new()))
-    }
-
-    #[test]
-    fn the_memory_of_tokens_is_bounded_and_still_catches_short_cycles() {
-        let mut pager = pager();
-        for n in 0..3 * SEEN_TOKENS {
-            assert!(pager.remember(format!("t{n}")));
-            assert!(pager.seen.len() <= SEEN_TOKENS && pager.recent.len() <= SEEN_TOKENS);
-        }
-        let last = 3 * SEEN_TOKENS - 1;
-        assert!(!pager.remember(format!("t{last}")), "a cycle of one");
-        assert!(
-            !pager.remember(format!("t{}", last + 1 - SEEN_TOKENS)),
-            "a cycle as long as the memory"
-        );
-        assert!(pager.remember("t0".into()), "forgotten long ago");
-    }
-
-    #[test]
-    fn pages_that_differ_only_by_their_token_are_the_same() {
-        let a = br#"{"assets":[{"id":"x"}],"nextPaginationToken":"t1"}"#;
-        let b = br#"{"assets":[{"id":"x"}],"nextPaginationToken":"t22"}"#;
-        let c = br#"{"assets":[{"id":"y"}],"nextPaginationToken":"t3"}"#;
-        assert!(same_but_token(a, "t1", b, "t22"));
-        assert!(!same_but_token(a, "t1", c, "t3"));
-    }
-}
