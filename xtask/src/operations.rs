@@ -45,6 +45,8 @@ enum ParamType {
     },
     Number,
     Enum(Ident),
+    /// An array sent as one comma-separated value (`style: form`, `explode: false`).
+    List(Box<ParamType>),
 }
 
 /// One operation, resolved.
@@ -113,7 +115,19 @@ fn resolve(spec: &OpenAPI, path: &str, method: &str, op: &Operation) -> Result<O
     for param in &op.parameters {
         let param = resolve_ref(spec, param, "parameters", |c| &c.parameters)?;
         let (data, path_param) = match param {
-            Parameter::Query { parameter_data, .. } => (parameter_data, false),
+            Parameter::Query {
+                parameter_data,
+                style,
+                ..
+            } => {
+                if !matches!(style, openapiv3::QueryStyle::Form) {
+                    bail!(
+                        "query parameter `{}` has style {style:?}; only `form` is supported",
+                        parameter_data.name
+                    );
+                }
+                (parameter_data, false)
+            }
             Parameter::Path { parameter_data, .. } => (parameter_data, true),
             other => bail!(
                 "parameter `{}` is in {}; only path and query parameters are supported",
@@ -222,6 +236,67 @@ fn resolve_param(spec: &OpenAPI, data: &ParameterData, path: bool) -> Result<Par
         bail!("parameter `{name}` has `content`; give it a `schema`");
     };
     let ty = match schema {
+        ReferenceOr::Item(Schema {
+            schema_kind: SchemaKind::Type(Type::Array(array)),
+            ..
+        }) => {
+            // `form` arrays explode by default (`k=a&k=b`); the service reads
+            // one comma-separated value, which the document says with `explode: false`.
+            if data.explode != Some(false) {
+                bail!(
+                    "array parameter `{name}` must say `explode: false`: arrays are sent as one \
+                     comma-separated value"
+                );
+            }
+            if data.required {
+                bail!("array parameter `{name}` is required; only optional arrays are supported");
+            }
+            let items = array
+                .items
+                .as_ref()
+                .with_context(|| format!("array parameter `{name}` has no `items`"))?;
+            let items = match items {
+                ReferenceOr::Reference { reference } => ReferenceOr::Reference {
+                    reference: reference.clone(),
+                },
+                ReferenceOr::Item(schema) => ReferenceOr::Item((**schema).clone()),
+            };
+            match value_type(spec, name, &items)? {
+                item @ (ParamType::String | ParamType::Enum(_)) => ParamType::List(Box::new(item)),
+                _ => bail!(
+                    "array parameter `{name}` has items that are not strings or string enums; \
+                     only those can be joined with commas"
+                ),
+            }
+        }
+        schema => value_type(spec, name, schema)?,
+    };
+    if path && !matches!(ty, ParamType::String) {
+        bail!("path parameter `{name}` must be a string");
+    }
+    let mut field = name.to_snake_case();
+    if syn::parse_str::<Ident>(&field).is_err() {
+        // A Rust keyword (`type`): progenitor's spelling, so both clients agree.
+        field.push('_');
+    }
+    Ok(ParamSpec {
+        wire: name.clone(),
+        field: format_ident!("{field}"),
+        required: data.required || path,
+        path,
+        doc: data
+            .description
+            .clone()
+            .unwrap_or_else(|| format!("The `{name}` parameter."))
+            .trim()
+            .to_owned(),
+        ty,
+    })
+}
+
+/// The type of one value of a parameter (the parameter itself, or an array's item).
+fn value_type(spec: &OpenAPI, name: &str, schema: &ReferenceOr<Schema>) -> Result<ParamType> {
+    Ok(match schema {
         ReferenceOr::Reference { reference } => {
             let target = schema_name(reference)?;
             match &component_schema(spec, target)?.schema_kind {
@@ -272,27 +347,6 @@ fn resolve_param(spec: &OpenAPI, data: &ParameterData, path: bool) -> Result<Par
                  and string enums are supported in the query and path"
             ),
         },
-    };
-    if path && !matches!(ty, ParamType::String) {
-        bail!("path parameter `{name}` must be a string");
-    }
-    let mut field = name.to_snake_case();
-    if syn::parse_str::<Ident>(&field).is_err() {
-        // A Rust keyword (`type`): progenitor's spelling, so both clients agree.
-        field.push('_');
-    }
-    Ok(ParamSpec {
-        wire: name.clone(),
-        field: format_ident!("{field}"),
-        required: data.required || path,
-        path,
-        doc: data
-            .description
-            .clone()
-            .unwrap_or_else(|| format!("The `{name}` parameter."))
-            .trim()
-            .to_owned(),
-        ty,
     })
 }
 
@@ -397,6 +451,10 @@ impl ParamType {
             ParamType::Integer { rust, .. } => quote!(#rust),
             ParamType::Number => quote!(f64),
             ParamType::Enum(name) => quote!(types::#name),
+            ParamType::List(item) => {
+                let item = item.rust();
+                quote!(::std::vec::Vec<#item>)
+            }
         }
     }
 
@@ -411,6 +469,13 @@ impl ParamType {
                 quote!(impl ::std::convert::Into<types::#name>),
                 quote!(value.into()),
             ),
+            ParamType::List(item) => {
+                let item = item.rust();
+                (
+                    quote!(impl ::std::iter::IntoIterator<Item = impl ::std::convert::Into<#item>>),
+                    quote!(value.into_iter().map(::std::convert::Into::into).collect()),
+                )
+            }
             other => (other.rust(), quote!(value)),
         }
     }
@@ -426,6 +491,10 @@ impl ParamType {
                 quote!(ParamKind::Integer { min: #min, max: #max })
             }
             ParamType::Enum(name) => quote!(ParamKind::Enum(types::#name::VALUES)),
+            ParamType::List(item) => {
+                let item = item.kind();
+                quote!(ParamKind::List(&#item))
+            }
         }
     }
 }
@@ -458,6 +527,12 @@ fn operation_items(op: &OpSpec) -> TokenStream {
         let doc = doc_attrs(&p.doc);
         if p.required {
             quote! { #doc #[serde(rename = #wire)] pub #field: #ty, }
+        } else if matches!(p.ty, ParamType::List(_)) {
+            quote! {
+                #doc
+                #[serde(rename = #wire, default, skip_serializing_if = "Option::is_none", with = "crate::operation::comma_separated")]
+                pub #field: ::std::option::Option<#ty>,
+            }
         } else {
             quote! {
                 #doc
@@ -530,6 +605,12 @@ fn operation_items(op: &OpSpec) -> TokenStream {
         let wire = &p.wire;
         if p.required {
             quote!(pairs.push((#wire, self.#field.to_string()));)
+        } else if matches!(p.ty, ParamType::List(_)) {
+            quote! {
+                if let Some(values) = &self.#field {
+                    pairs.push((#wire, crate::operation::comma_separated::join(values)));
+                }
+            }
         } else {
             quote! {
                 if let Some(value) = &self.#field {

@@ -55,3 +55,64 @@ fn a_malformed_document_gives_an_error_naming_the_problem() {
     let msg = err("openapi: 3.0.3\n  bad: indentation\n: :\n");
     assert!(msg.contains("not valid YAML"), "{msg}");
 }
+
+/// A document with one listing whose `tags` query parameter is `schema`, plus
+/// `extra` lines of parameter settings.
+fn with_array_param(extra: &str) -> String {
+    format!(
+        "openapi: 3.0.3
+info: {{title: t, version: '1'}}
+servers: [{{url: 'https://example.com'}}]
+paths:
+  /things:
+    get:
+      operationId: listThings
+      parameters:
+        - name: tags
+          in: query
+{extra}          schema:
+            type: array
+            items: {{$ref: '#/components/schemas/Tag'}}
+      responses:
+        '200':
+          description: ok
+          content:
+            application/json:
+              schema: {{$ref: '#/components/schemas/Things'}}
+components:
+  schemas:
+    Tag: {{type: string, enum: [red, blue]}}
+    Things: {{type: object, properties: {{names: {{type: array, items: {{type: string}}}}}}}}
+"
+    )
+}
+
+#[test]
+fn query_arrays_are_one_comma_separated_value() {
+    let outputs = codegen::render_all_spec(&with_array_param(
+        "          style: form\n          explode: false\n",
+    ))
+    .expect("an unexploded array of enums generates");
+    let ops = &outputs[1].1;
+    assert!(
+        ops.contains("pub tags: ::std::option::Option<::std::vec::Vec<types::Tag>>"),
+        "{ops}"
+    );
+    assert!(
+        ops.contains("with = \"crate::operation::comma_separated\""),
+        "{ops}"
+    );
+    assert!(ops.contains("comma_separated::join(values)"), "{ops}");
+    assert!(
+        ops.contains("ParamKind::List(&ParamKind::Enum(types::Tag::VALUES))"),
+        "{ops}"
+    );
+
+    // `form` arrays explode unless the document says otherwise, which the service
+    // does not read: refused, naming the fix.
+    let msg = format!(
+        "{:#}",
+        codegen::render_all_spec(&with_array_param("")).unwrap_err()
+    );
+    assert!(msg.contains("must say `explode: false`"), "{msg}");
+}

@@ -44,6 +44,98 @@ pub mod types {
             Default::default()
         }
     }
+    ///`AppliedBrief`
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        schemars::JsonSchema
+    )]
+    pub struct AppliedBrief {
+        pub id: ::std::string::String,
+        pub level: AppliedBriefLevel,
+    }
+    impl AppliedBrief {
+        pub fn builder() -> builder::AppliedBrief {
+            Default::default()
+        }
+    }
+    ///`AppliedBriefLevel`
+    #[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd, schemars::JsonSchema)]
+    #[non_exhaustive]
+    pub enum AppliedBriefLevel {
+        #[serde(rename = "project")]
+        Project,
+        #[serde(rename = "team")]
+        Team,
+        /// A value this client does not know yet (the service added it after this
+        /// client was generated), kept exactly as the service sent it.
+        #[schemars(skip)]
+        Unrecognized(::std::string::String),
+    }
+    impl AppliedBriefLevel {
+        /// Every value the document lists, as the API spells them.
+        pub const VALUES: &'static [&'static str] = &["project", "team"];
+        /// The value as the API spells it.
+        pub fn as_str(&self) -> &str {
+            match self {
+                Self::Project => "project",
+                Self::Team => "team",
+                Self::Unrecognized(value) => value.as_str(),
+            }
+        }
+        /// Whether the value is one this client does not know.
+        pub fn is_unrecognized(&self) -> bool {
+            matches!(self, Self::Unrecognized(_))
+        }
+    }
+    impl ::std::fmt::Display for AppliedBriefLevel {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.write_str(self.as_str())
+        }
+    }
+    impl ::std::convert::From<&str> for AppliedBriefLevel {
+        fn from(value: &str) -> Self {
+            match value {
+                "project" => Self::Project,
+                "team" => Self::Team,
+                other => Self::Unrecognized(other.to_owned()),
+            }
+        }
+    }
+    impl ::std::convert::From<::std::string::String> for AppliedBriefLevel {
+        fn from(value: ::std::string::String) -> Self {
+            match Self::from(value.as_str()) {
+                Self::Unrecognized(_) => Self::Unrecognized(value),
+                known => known,
+            }
+        }
+    }
+    impl ::std::str::FromStr for AppliedBriefLevel {
+        type Err = ::std::convert::Infallible;
+        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+            Ok(Self::from(value))
+        }
+    }
+    impl ::serde::Serialize for AppliedBriefLevel {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            serializer.serialize_str(self.as_str())
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for AppliedBriefLevel {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            deserializer
+                .deserialize_str(
+                    OpenEnumVisitor::<Self>::new("a string for AppliedBriefLevel"),
+                )
+        }
+    }
     ///`Asset`
     #[derive(
         ::serde::Deserialize,
@@ -69,6 +161,12 @@ pub mod types {
         ///The asset creation date as an ISO string (example: "2023-02-03T11:19:41.579Z")
         #[serde(rename = "createdAt")]
         pub created_at: ::std::string::String,
+        ///When the asset was deleted (ISO date); set on deleted assets only
+        #[serde(
+            rename = "deletedAt",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub deleted_at: ::std::option::Option<::std::string::String>,
         ///The description, it will contain in priority: the manual description, the advanced captioning when the asset is used in training flow, the automatic captioning
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub description: ::std::option::Option<::std::string::String>,
@@ -113,6 +211,11 @@ pub mod types {
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub original_file_url: ::std::option::Option<::std::string::String>,
+        #[serde(
+            rename = "originalMimeType",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub original_mime_type: ::std::option::Option<AssetOriginalMimeType>,
         ///The output index of the asset within a job. This index is a positive integer that starts at 0. It is used to differentiate between multiple outputs of the same job. If the job has only one output, this index is 0
         #[serde(
             rename = "outputIndex",
@@ -128,6 +231,11 @@ pub mod types {
         pub preview: ::std::option::Option<AssetFrame>,
         pub privacy: AssetPrivacy,
         pub properties: AssetProperties,
+        #[serde(
+            rename = "qualityGate",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub quality_gate: ::std::option::Option<AssetQualityGate>,
         pub source: AssetSource,
         pub status: AssetStatus,
         ///The associated tags (example: ["sci-fi", "landscape"])
@@ -172,6 +280,158 @@ pub mod types {
             Default::default()
         }
     }
+    ///`AssetCopyRequest`
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Default,
+        schemars::JsonSchema
+    )]
+    pub struct AssetCopyRequest {
+        #[serde(
+            rename = "targetProjectId",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub target_project_id: ::std::option::Option<::std::string::String>,
+    }
+    impl AssetCopyRequest {
+        pub fn builder() -> builder::AssetCopyRequest {
+            Default::default()
+        }
+    }
+    ///`AssetCreateRequest`
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        schemars::JsonSchema
+    )]
+    pub struct AssetCreateRequest {
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub canvas: ::std::option::Option<::std::string::String>,
+        #[serde(
+            rename = "collectionIds",
+            default,
+            skip_serializing_if = "::std::vec::Vec::is_empty"
+        )]
+        #[serde(deserialize_with = "crate::lenient::null_as_empty")]
+        pub collection_ids: ::std::vec::Vec<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub hide: ::std::option::Option<bool>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub image: ::std::option::Option<::std::string::String>,
+        pub name: ::std::string::String,
+        #[serde(
+            rename = "parentId",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub parent_id: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub thumbnail: ::std::option::Option<::std::string::String>,
+    }
+    impl AssetCreateRequest {
+        pub fn builder() -> builder::AssetCreateRequest {
+            Default::default()
+        }
+    }
+    ///`AssetCreateResponse`
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        schemars::JsonSchema
+    )]
+    pub struct AssetCreateResponse {
+        pub asset: Asset,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub job: ::std::option::Option<Job>,
+    }
+    impl AssetCreateResponse {
+        pub fn builder() -> builder::AssetCreateResponse {
+            Default::default()
+        }
+    }
+    ///An empty object
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        schemars::JsonSchema
+    )]
+    #[serde(transparent)]
+    pub struct AssetDeleteResponse(
+        pub ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    );
+    impl ::std::ops::Deref for AssetDeleteResponse {
+        type Target = ::serde_json::Map<::std::string::String, ::serde_json::Value>;
+        fn deref(
+            &self,
+        ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<AssetDeleteResponse>
+    for ::serde_json::Map<::std::string::String, ::serde_json::Value> {
+        fn from(value: AssetDeleteResponse) -> Self {
+            value.0
+        }
+    }
+    impl ::std::convert::From<
+        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    > for AssetDeleteResponse {
+        fn from(
+            value: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        ) -> Self {
+            Self(value)
+        }
+    }
+    ///`AssetDownloadRequest`
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Default,
+        schemars::JsonSchema
+    )]
+    pub struct AssetDownloadRequest {
+        #[serde(
+            rename = "targetFormat",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub target_format: ::std::option::Option<DownloadTargetFormat>,
+    }
+    impl AssetDownloadRequest {
+        pub fn builder() -> builder::AssetDownloadRequest {
+            Default::default()
+        }
+    }
+    ///`AssetDownloadResponse`
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        schemars::JsonSchema
+    )]
+    pub struct AssetDownloadResponse {
+        #[serde(
+            rename = "mimeType",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub mime_type: ::std::option::Option<::std::string::String>,
+        pub url: ::std::string::String,
+    }
+    impl AssetDownloadResponse {
+        pub fn builder() -> builder::AssetDownloadResponse {
+            Default::default()
+        }
+    }
     ///Another asset derived from this one (its thumbnail, preview, or a video's first or last frame): the assetId and the url of that asset.
     #[derive(
         ::serde::Deserialize,
@@ -192,6 +452,47 @@ pub mod types {
             Default::default()
         }
     }
+    ///`AssetGetBulkRequest`
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Default,
+        schemars::JsonSchema
+    )]
+    pub struct AssetGetBulkRequest {
+        #[serde(
+            rename = "assetIds",
+            default,
+            skip_serializing_if = "::std::vec::Vec::is_empty"
+        )]
+        #[serde(deserialize_with = "crate::lenient::null_as_empty")]
+        pub asset_ids: ::std::vec::Vec<::std::string::String>,
+    }
+    impl AssetGetBulkRequest {
+        pub fn builder() -> builder::AssetGetBulkRequest {
+            Default::default()
+        }
+    }
+    ///The assets to act on
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        schemars::JsonSchema
+    )]
+    pub struct AssetIdsRequest {
+        #[serde(rename = "assetIds")]
+        #[serde(deserialize_with = "crate::lenient::null_as_empty")]
+        pub asset_ids: ::std::vec::Vec<::std::string::String>,
+    }
+    impl AssetIdsRequest {
+        pub fn builder() -> builder::AssetIdsRequest {
+            Default::default()
+        }
+    }
     ///The kind of asset
     #[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd, schemars::JsonSchema)]
     #[non_exhaustive]
@@ -200,10 +501,16 @@ pub mod types {
         X3d,
         #[serde(rename = "audio")]
         Audio,
+        #[serde(rename = "document")]
+        Document,
         #[serde(rename = "image")]
         Image,
         #[serde(rename = "image-hdr")]
         ImageHdr,
+        #[serde(rename = "json")]
+        Json,
+        #[serde(rename = "text")]
+        Text,
         #[serde(rename = "video")]
         Video,
         /// A value this client does not know yet (the service added it after this
@@ -216,8 +523,11 @@ pub mod types {
         pub const VALUES: &'static [&'static str] = &[
             "3d",
             "audio",
+            "document",
             "image",
             "image-hdr",
+            "json",
+            "text",
             "video",
         ];
         /// The value as the API spells it.
@@ -225,8 +535,11 @@ pub mod types {
             match self {
                 Self::X3d => "3d",
                 Self::Audio => "audio",
+                Self::Document => "document",
                 Self::Image => "image",
                 Self::ImageHdr => "image-hdr",
+                Self::Json => "json",
+                Self::Text => "text",
                 Self::Video => "video",
                 Self::Unrecognized(value) => value.as_str(),
             }
@@ -246,8 +559,11 @@ pub mod types {
             match value {
                 "3d" => Self::X3d,
                 "audio" => Self::Audio,
+                "document" => Self::Document,
                 "image" => Self::Image,
                 "image-hdr" => Self::ImageHdr,
+                "json" => Self::Json,
+                "text" => Self::Text,
                 "video" => Self::Video,
                 other => Self::Unrecognized(other.to_owned()),
             }
@@ -283,6 +599,23 @@ pub mod types {
                 .deserialize_str(OpenEnumVisitor::<Self>::new("a string for AssetKind"))
         }
     }
+    ///`AssetListBulkResponse`
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        schemars::JsonSchema
+    )]
+    pub struct AssetListBulkResponse {
+        #[serde(deserialize_with = "crate::lenient::null_as_empty")]
+        pub assets: ::std::vec::Vec<Asset>,
+    }
+    impl AssetListBulkResponse {
+        pub fn builder() -> builder::AssetListBulkResponse {
+            Default::default()
+        }
+    }
     ///One page of assets.
     #[derive(
         ::serde::Deserialize,
@@ -303,6 +636,44 @@ pub mod types {
     }
     impl AssetListResponse {
         pub fn builder() -> builder::AssetListResponse {
+            Default::default()
+        }
+    }
+    ///`AssetLockRequest`
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        schemars::JsonSchema
+    )]
+    pub struct AssetLockRequest {
+        #[serde(rename = "lockExpiresAt")]
+        pub lock_expires_at: ::std::string::String,
+    }
+    impl AssetLockRequest {
+        pub fn builder() -> builder::AssetLockRequest {
+            Default::default()
+        }
+    }
+    ///`AssetLockResponse`
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        schemars::JsonSchema
+    )]
+    pub struct AssetLockResponse {
+        pub asset: Asset,
+        #[serde(
+            rename = "lockId",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub lock_id: ::std::option::Option<::std::string::String>,
+    }
+    impl AssetLockResponse {
+        pub fn builder() -> builder::AssetLockResponse {
             Default::default()
         }
     }
@@ -434,6 +805,11 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub factor: ::std::option::Option<f64>,
         #[serde(
+            rename = "fileName",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub file_name: ::std::option::Option<::std::string::String>,
+        #[serde(
             rename = "filterSpeckle",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
@@ -504,6 +880,11 @@ pub mod types {
         ///To invert the relief
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub invert: ::std::option::Option<bool>,
+        #[serde(
+            rename = "keepsFileNames",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub keeps_file_names: ::std::option::Option<bool>,
         #[serde(
             rename = "keypointThreshold",
             skip_serializing_if = "::std::option::Option::is_none"
@@ -877,6 +1258,338 @@ pub mod types {
             Default::default()
         }
     }
+    ///The MIME type of the file as uploaded, before any conversion
+    #[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd, schemars::JsonSchema)]
+    #[non_exhaustive]
+    pub enum AssetOriginalMimeType {
+        #[serde(rename = "application/gzip")]
+        ApplicationGzip,
+        #[serde(rename = "application/json")]
+        ApplicationJson,
+        #[serde(rename = "application/octet-stream")]
+        ApplicationOctetStream,
+        #[serde(rename = "application/pdf")]
+        ApplicationPdf,
+        #[serde(rename = "application/safetensors")]
+        ApplicationSafetensors,
+        #[serde(rename = "application/vnd.autodesk.fbx")]
+        ApplicationVndAutodeskFbx,
+        #[serde(rename = "application/x-authorware-bin")]
+        ApplicationXAuthorwareBin,
+        #[serde(rename = "application/x-zip-compressed")]
+        ApplicationXZipCompressed,
+        #[serde(rename = "application/x.autodesk.fbx")]
+        ApplicationXAutodeskFbx,
+        #[serde(rename = "application/zip")]
+        ApplicationZip,
+        #[serde(rename = "audio/flac")]
+        AudioFlac,
+        #[serde(rename = "audio/m4a")]
+        AudioM4a,
+        #[serde(rename = "audio/mpeg")]
+        AudioMpeg,
+        #[serde(rename = "audio/ogg")]
+        AudioOgg,
+        #[serde(rename = "audio/wav")]
+        AudioWav,
+        #[serde(rename = "image/aces")]
+        ImageAces,
+        #[serde(rename = "image/avif")]
+        ImageAvif,
+        #[serde(rename = "image/bmp")]
+        ImageBmp,
+        #[serde(rename = "image/gif")]
+        ImageGif,
+        #[serde(rename = "image/heic")]
+        ImageHeic,
+        #[serde(rename = "image/jpeg")]
+        ImageJpeg,
+        #[serde(rename = "image/png")]
+        ImagePng,
+        #[serde(rename = "image/svg+xml")]
+        ImageSvgXml,
+        #[serde(rename = "image/tiff")]
+        ImageTiff,
+        #[serde(rename = "image/vnd.radiance")]
+        ImageVndRadiance,
+        #[serde(rename = "image/webp")]
+        ImageWebp,
+        #[serde(rename = "image/x-exr")]
+        ImageXExr,
+        #[serde(rename = "model/glb")]
+        ModelGlb,
+        #[serde(rename = "model/gltf+json")]
+        ModelGltfJson,
+        #[serde(rename = "model/gltf-binary")]
+        ModelGltfBinary,
+        #[serde(rename = "model/ksplat")]
+        ModelKsplat,
+        #[serde(rename = "model/mtl")]
+        ModelMtl,
+        #[serde(rename = "model/obj")]
+        ModelObj,
+        #[serde(rename = "model/ply")]
+        ModelPly,
+        #[serde(rename = "model/sog")]
+        ModelSog,
+        #[serde(rename = "model/splat")]
+        ModelSplat,
+        #[serde(rename = "model/spz")]
+        ModelSpz,
+        #[serde(rename = "model/stl")]
+        ModelStl,
+        #[serde(rename = "model/vnd.collada+xml")]
+        ModelVndColladaXml,
+        #[serde(rename = "model/vnd.ms-package.3dmanufacturing-3dmodel+xml")]
+        ModelVndMsPackage3dmanufacturing3dmodelXml,
+        #[serde(rename = "model/vnd.usdz+zip")]
+        ModelVndUsdzZip,
+        #[serde(rename = "model/x-3d-vox")]
+        ModelX3dVox,
+        #[serde(rename = "model/x-blender")]
+        ModelXBlender,
+        #[serde(rename = "model/x-fbx")]
+        ModelXFbx,
+        #[serde(rename = "model/x-maya-ascii")]
+        ModelXMayaAscii,
+        #[serde(rename = "model/x-maya-binary")]
+        ModelXMayaBinary,
+        #[serde(rename = "model/x-vsplat")]
+        ModelXVsplat,
+        #[serde(rename = "model/x3d+xml")]
+        ModelX3dXml,
+        #[serde(rename = "text/plain")]
+        TextPlain,
+        #[serde(rename = "video/mp4")]
+        VideoMp4,
+        #[serde(rename = "video/quicktime")]
+        VideoQuicktime,
+        #[serde(rename = "video/webm")]
+        VideoWebm,
+        /// A value this client does not know yet (the service added it after this
+        /// client was generated), kept exactly as the service sent it.
+        #[schemars(skip)]
+        Unrecognized(::std::string::String),
+    }
+    impl AssetOriginalMimeType {
+        /// Every value the document lists, as the API spells them.
+        pub const VALUES: &'static [&'static str] = &[
+            "application/gzip",
+            "application/json",
+            "application/octet-stream",
+            "application/pdf",
+            "application/safetensors",
+            "application/vnd.autodesk.fbx",
+            "application/x-authorware-bin",
+            "application/x-zip-compressed",
+            "application/x.autodesk.fbx",
+            "application/zip",
+            "audio/flac",
+            "audio/m4a",
+            "audio/mpeg",
+            "audio/ogg",
+            "audio/wav",
+            "image/aces",
+            "image/avif",
+            "image/bmp",
+            "image/gif",
+            "image/heic",
+            "image/jpeg",
+            "image/png",
+            "image/svg+xml",
+            "image/tiff",
+            "image/vnd.radiance",
+            "image/webp",
+            "image/x-exr",
+            "model/glb",
+            "model/gltf+json",
+            "model/gltf-binary",
+            "model/ksplat",
+            "model/mtl",
+            "model/obj",
+            "model/ply",
+            "model/sog",
+            "model/splat",
+            "model/spz",
+            "model/stl",
+            "model/vnd.collada+xml",
+            "model/vnd.ms-package.3dmanufacturing-3dmodel+xml",
+            "model/vnd.usdz+zip",
+            "model/x-3d-vox",
+            "model/x-blender",
+            "model/x-fbx",
+            "model/x-maya-ascii",
+            "model/x-maya-binary",
+            "model/x-vsplat",
+            "model/x3d+xml",
+            "text/plain",
+            "video/mp4",
+            "video/quicktime",
+            "video/webm",
+        ];
+        /// The value as the API spells it.
+        pub fn as_str(&self) -> &str {
+            match self {
+                Self::ApplicationGzip => "application/gzip",
+                Self::ApplicationJson => "application/json",
+                Self::ApplicationOctetStream => "application/octet-stream",
+                Self::ApplicationPdf => "application/pdf",
+                Self::ApplicationSafetensors => "application/safetensors",
+                Self::ApplicationVndAutodeskFbx => "application/vnd.autodesk.fbx",
+                Self::ApplicationXAuthorwareBin => "application/x-authorware-bin",
+                Self::ApplicationXZipCompressed => "application/x-zip-compressed",
+                Self::ApplicationXAutodeskFbx => "application/x.autodesk.fbx",
+                Self::ApplicationZip => "application/zip",
+                Self::AudioFlac => "audio/flac",
+                Self::AudioM4a => "audio/m4a",
+                Self::AudioMpeg => "audio/mpeg",
+                Self::AudioOgg => "audio/ogg",
+                Self::AudioWav => "audio/wav",
+                Self::ImageAces => "image/aces",
+                Self::ImageAvif => "image/avif",
+                Self::ImageBmp => "image/bmp",
+                Self::ImageGif => "image/gif",
+                Self::ImageHeic => "image/heic",
+                Self::ImageJpeg => "image/jpeg",
+                Self::ImagePng => "image/png",
+                Self::ImageSvgXml => "image/svg+xml",
+                Self::ImageTiff => "image/tiff",
+                Self::ImageVndRadiance => "image/vnd.radiance",
+                Self::ImageWebp => "image/webp",
+                Self::ImageXExr => "image/x-exr",
+                Self::ModelGlb => "model/glb",
+                Self::ModelGltfJson => "model/gltf+json",
+                Self::ModelGltfBinary => "model/gltf-binary",
+                Self::ModelKsplat => "model/ksplat",
+                Self::ModelMtl => "model/mtl",
+                Self::ModelObj => "model/obj",
+                Self::ModelPly => "model/ply",
+                Self::ModelSog => "model/sog",
+                Self::ModelSplat => "model/splat",
+                Self::ModelSpz => "model/spz",
+                Self::ModelStl => "model/stl",
+                Self::ModelVndColladaXml => "model/vnd.collada+xml",
+                Self::ModelVndMsPackage3dmanufacturing3dmodelXml => {
+                    "model/vnd.ms-package.3dmanufacturing-3dmodel+xml"
+                }
+                Self::ModelVndUsdzZip => "model/vnd.usdz+zip",
+                Self::ModelX3dVox => "model/x-3d-vox",
+                Self::ModelXBlender => "model/x-blender",
+                Self::ModelXFbx => "model/x-fbx",
+                Self::ModelXMayaAscii => "model/x-maya-ascii",
+                Self::ModelXMayaBinary => "model/x-maya-binary",
+                Self::ModelXVsplat => "model/x-vsplat",
+                Self::ModelX3dXml => "model/x3d+xml",
+                Self::TextPlain => "text/plain",
+                Self::VideoMp4 => "video/mp4",
+                Self::VideoQuicktime => "video/quicktime",
+                Self::VideoWebm => "video/webm",
+                Self::Unrecognized(value) => value.as_str(),
+            }
+        }
+        /// Whether the value is one this client does not know.
+        pub fn is_unrecognized(&self) -> bool {
+            matches!(self, Self::Unrecognized(_))
+        }
+    }
+    impl ::std::fmt::Display for AssetOriginalMimeType {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.write_str(self.as_str())
+        }
+    }
+    impl ::std::convert::From<&str> for AssetOriginalMimeType {
+        fn from(value: &str) -> Self {
+            match value {
+                "application/gzip" => Self::ApplicationGzip,
+                "application/json" => Self::ApplicationJson,
+                "application/octet-stream" => Self::ApplicationOctetStream,
+                "application/pdf" => Self::ApplicationPdf,
+                "application/safetensors" => Self::ApplicationSafetensors,
+                "application/vnd.autodesk.fbx" => Self::ApplicationVndAutodeskFbx,
+                "application/x-authorware-bin" => Self::ApplicationXAuthorwareBin,
+                "application/x-zip-compressed" => Self::ApplicationXZipCompressed,
+                "application/x.autodesk.fbx" => Self::ApplicationXAutodeskFbx,
+                "application/zip" => Self::ApplicationZip,
+                "audio/flac" => Self::AudioFlac,
+                "audio/m4a" => Self::AudioM4a,
+                "audio/mpeg" => Self::AudioMpeg,
+                "audio/ogg" => Self::AudioOgg,
+                "audio/wav" => Self::AudioWav,
+                "image/aces" => Self::ImageAces,
+                "image/avif" => Self::ImageAvif,
+                "image/bmp" => Self::ImageBmp,
+                "image/gif" => Self::ImageGif,
+                "image/heic" => Self::ImageHeic,
+                "image/jpeg" => Self::ImageJpeg,
+                "image/png" => Self::ImagePng,
+                "image/svg+xml" => Self::ImageSvgXml,
+                "image/tiff" => Self::ImageTiff,
+                "image/vnd.radiance" => Self::ImageVndRadiance,
+                "image/webp" => Self::ImageWebp,
+                "image/x-exr" => Self::ImageXExr,
+                "model/glb" => Self::ModelGlb,
+                "model/gltf+json" => Self::ModelGltfJson,
+                "model/gltf-binary" => Self::ModelGltfBinary,
+                "model/ksplat" => Self::ModelKsplat,
+                "model/mtl" => Self::ModelMtl,
+                "model/obj" => Self::ModelObj,
+                "model/ply" => Self::ModelPly,
+                "model/sog" => Self::ModelSog,
+                "model/splat" => Self::ModelSplat,
+                "model/spz" => Self::ModelSpz,
+                "model/stl" => Self::ModelStl,
+                "model/vnd.collada+xml" => Self::ModelVndColladaXml,
+                "model/vnd.ms-package.3dmanufacturing-3dmodel+xml" => {
+                    Self::ModelVndMsPackage3dmanufacturing3dmodelXml
+                }
+                "model/vnd.usdz+zip" => Self::ModelVndUsdzZip,
+                "model/x-3d-vox" => Self::ModelX3dVox,
+                "model/x-blender" => Self::ModelXBlender,
+                "model/x-fbx" => Self::ModelXFbx,
+                "model/x-maya-ascii" => Self::ModelXMayaAscii,
+                "model/x-maya-binary" => Self::ModelXMayaBinary,
+                "model/x-vsplat" => Self::ModelXVsplat,
+                "model/x3d+xml" => Self::ModelX3dXml,
+                "text/plain" => Self::TextPlain,
+                "video/mp4" => Self::VideoMp4,
+                "video/quicktime" => Self::VideoQuicktime,
+                "video/webm" => Self::VideoWebm,
+                other => Self::Unrecognized(other.to_owned()),
+            }
+        }
+    }
+    impl ::std::convert::From<::std::string::String> for AssetOriginalMimeType {
+        fn from(value: ::std::string::String) -> Self {
+            match Self::from(value.as_str()) {
+                Self::Unrecognized(_) => Self::Unrecognized(value),
+                known => known,
+            }
+        }
+    }
+    impl ::std::str::FromStr for AssetOriginalMimeType {
+        type Err = ::std::convert::Infallible;
+        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+            Ok(Self::from(value))
+        }
+    }
+    impl ::serde::Serialize for AssetOriginalMimeType {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            serializer.serialize_str(self.as_str())
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for AssetOriginalMimeType {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            deserializer
+                .deserialize_str(
+                    OpenEnumVisitor::<Self>::new("a string for AssetOriginalMimeType"),
+                )
+        }
+    }
     ///The privacy of the asset
     #[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd, schemars::JsonSchema)]
     #[non_exhaustive]
@@ -984,11 +1697,28 @@ pub mod types {
         #[serde(deserialize_with = "crate::lenient::option_integer")]
         #[serde(default)]
         pub bone_count: ::std::option::Option<u64>,
+        #[serde(
+            rename = "cameraMode",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub camera_mode: ::std::option::Option<AssetPropertiesCameraMode>,
+        #[serde(
+            rename = "cameraTrajectory",
+            default,
+            skip_serializing_if = "::std::vec::Vec::is_empty"
+        )]
+        #[serde(deserialize_with = "crate::lenient::null_as_empty")]
+        pub camera_trajectory: ::std::vec::Vec<AssetPropertiesCameraTrajectory>,
         ///Number of channels of the audio
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(deserialize_with = "crate::lenient::option_integer")]
         #[serde(default)]
         pub channels: ::std::option::Option<u32>,
+        #[serde(
+            rename = "charCount",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub char_count: ::std::option::Option<f64>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub classification: ::std::option::Option<AudioClassification>,
         ///Codec name of the media
@@ -1030,6 +1760,11 @@ pub mod types {
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub has_animations: ::std::option::Option<bool>,
+        #[serde(
+            rename = "hasFullPreview",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub has_full_preview: ::std::option::Option<bool>,
         ///Whether the mesh has normal vectors
         #[serde(
             rename = "hasNormals",
@@ -1059,6 +1794,8 @@ pub mod types {
         #[serde(deserialize_with = "crate::lenient::option_integer")]
         #[serde(default)]
         pub nb_frames: ::std::option::Option<u64>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub preview: ::std::option::Option<::std::string::String>,
         ///Sample rate of the media in Hz
         #[serde(
             rename = "sampleRate",
@@ -1081,9 +1818,644 @@ pub mod types {
         ///The width of the image or video in pixels
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub width: ::std::option::Option<f64>,
+        #[serde(
+            rename = "wordCount",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub word_count: ::std::option::Option<f64>,
     }
     impl AssetProperties {
         pub fn builder() -> builder::AssetProperties {
+            Default::default()
+        }
+    }
+    ///`AssetPropertiesCameraMode`
+    #[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd, schemars::JsonSchema)]
+    #[non_exhaustive]
+    pub enum AssetPropertiesCameraMode {
+        #[serde(rename = "aerial")]
+        Aerial,
+        #[serde(rename = "interior")]
+        Interior,
+        #[serde(rename = "turntable")]
+        Turntable,
+        /// A value this client does not know yet (the service added it after this
+        /// client was generated), kept exactly as the service sent it.
+        #[schemars(skip)]
+        Unrecognized(::std::string::String),
+    }
+    impl AssetPropertiesCameraMode {
+        /// Every value the document lists, as the API spells them.
+        pub const VALUES: &'static [&'static str] = &["aerial", "interior", "turntable"];
+        /// The value as the API spells it.
+        pub fn as_str(&self) -> &str {
+            match self {
+                Self::Aerial => "aerial",
+                Self::Interior => "interior",
+                Self::Turntable => "turntable",
+                Self::Unrecognized(value) => value.as_str(),
+            }
+        }
+        /// Whether the value is one this client does not know.
+        pub fn is_unrecognized(&self) -> bool {
+            matches!(self, Self::Unrecognized(_))
+        }
+    }
+    impl ::std::fmt::Display for AssetPropertiesCameraMode {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.write_str(self.as_str())
+        }
+    }
+    impl ::std::convert::From<&str> for AssetPropertiesCameraMode {
+        fn from(value: &str) -> Self {
+            match value {
+                "aerial" => Self::Aerial,
+                "interior" => Self::Interior,
+                "turntable" => Self::Turntable,
+                other => Self::Unrecognized(other.to_owned()),
+            }
+        }
+    }
+    impl ::std::convert::From<::std::string::String> for AssetPropertiesCameraMode {
+        fn from(value: ::std::string::String) -> Self {
+            match Self::from(value.as_str()) {
+                Self::Unrecognized(_) => Self::Unrecognized(value),
+                known => known,
+            }
+        }
+    }
+    impl ::std::str::FromStr for AssetPropertiesCameraMode {
+        type Err = ::std::convert::Infallible;
+        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+            Ok(Self::from(value))
+        }
+    }
+    impl ::serde::Serialize for AssetPropertiesCameraMode {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            serializer.serialize_str(self.as_str())
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for AssetPropertiesCameraMode {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            deserializer
+                .deserialize_str(
+                    OpenEnumVisitor::<
+                        Self,
+                    >::new("a string for AssetPropertiesCameraMode"),
+                )
+        }
+    }
+    ///`AssetPropertiesCameraTrajectory`
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        schemars::JsonSchema
+    )]
+    pub struct AssetPropertiesCameraTrajectory {
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub fov: ::std::option::Option<f64>,
+        #[serde(deserialize_with = "crate::lenient::null_as_empty")]
+        pub position: ::std::vec::Vec<f64>,
+        #[serde(deserialize_with = "crate::lenient::null_as_empty")]
+        pub target: ::std::vec::Vec<f64>,
+    }
+    impl AssetPropertiesCameraTrajectory {
+        pub fn builder() -> builder::AssetPropertiesCameraTrajectory {
+            Default::default()
+        }
+    }
+    ///The quality gate scores of an asset
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        schemars::JsonSchema
+    )]
+    pub struct AssetQualityGate {
+        #[serde(
+            rename = "aiQualityScore",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub ai_quality_score: ::std::option::Option<f64>,
+        #[serde(
+            rename = "appliedBriefIds",
+            default,
+            skip_serializing_if = "::std::vec::Vec::is_empty"
+        )]
+        #[serde(deserialize_with = "crate::lenient::null_as_empty")]
+        pub applied_brief_ids: ::std::vec::Vec<::std::string::String>,
+        #[serde(
+            rename = "briefComplianceScore",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub brief_compliance_score: ::std::option::Option<f64>,
+        #[serde(rename = "computedAt")]
+        pub computed_at: ::std::string::String,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub details: ::std::option::Option<AssetQualityGateDetails>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub error: ::std::option::Option<::std::string::String>,
+        #[serde(
+            rename = "overallScore",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub overall_score: ::std::option::Option<f64>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub sensitivity: ::std::option::Option<AssetQualityGateSensitivity>,
+        pub status: AssetQualityGateStatus,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub verdict: ::std::option::Option<AssetQualityGateVerdict>,
+        pub version: ::std::string::String,
+    }
+    impl AssetQualityGate {
+        pub fn builder() -> builder::AssetQualityGate {
+            Default::default()
+        }
+    }
+    ///`AssetQualityGateAiQuality`
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        schemars::JsonSchema
+    )]
+    pub struct AssetQualityGateAiQuality {
+        #[serde(deserialize_with = "crate::lenient::null_as_empty")]
+        pub reasons: ::std::vec::Vec<::std::string::String>,
+        pub score: f64,
+        #[serde(deserialize_with = "crate::lenient::null_as_empty")]
+        pub suggestions: ::std::vec::Vec<::std::string::String>,
+    }
+    impl AssetQualityGateAiQuality {
+        pub fn builder() -> builder::AssetQualityGateAiQuality {
+            Default::default()
+        }
+    }
+    ///`AssetQualityGateDetails`
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        schemars::JsonSchema
+    )]
+    pub struct AssetQualityGateDetails {
+        #[serde(rename = "aiQuality")]
+        pub ai_quality: AssetQualityGateAiQuality,
+        #[serde(
+            rename = "briefCompliance",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub brief_compliance: ::std::option::Option<AssetQualityGateAiQuality>,
+    }
+    impl AssetQualityGateDetails {
+        pub fn builder() -> builder::AssetQualityGateDetails {
+            Default::default()
+        }
+    }
+    ///`AssetQualityGateSensitivity`
+    #[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd, schemars::JsonSchema)]
+    #[non_exhaustive]
+    pub enum AssetQualityGateSensitivity {
+        #[serde(rename = "high")]
+        High,
+        #[serde(rename = "low")]
+        Low,
+        #[serde(rename = "medium")]
+        Medium,
+        /// A value this client does not know yet (the service added it after this
+        /// client was generated), kept exactly as the service sent it.
+        #[schemars(skip)]
+        Unrecognized(::std::string::String),
+    }
+    impl AssetQualityGateSensitivity {
+        /// Every value the document lists, as the API spells them.
+        pub const VALUES: &'static [&'static str] = &["high", "low", "medium"];
+        /// The value as the API spells it.
+        pub fn as_str(&self) -> &str {
+            match self {
+                Self::High => "high",
+                Self::Low => "low",
+                Self::Medium => "medium",
+                Self::Unrecognized(value) => value.as_str(),
+            }
+        }
+        /// Whether the value is one this client does not know.
+        pub fn is_unrecognized(&self) -> bool {
+            matches!(self, Self::Unrecognized(_))
+        }
+    }
+    impl ::std::fmt::Display for AssetQualityGateSensitivity {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.write_str(self.as_str())
+        }
+    }
+    impl ::std::convert::From<&str> for AssetQualityGateSensitivity {
+        fn from(value: &str) -> Self {
+            match value {
+                "high" => Self::High,
+                "low" => Self::Low,
+                "medium" => Self::Medium,
+                other => Self::Unrecognized(other.to_owned()),
+            }
+        }
+    }
+    impl ::std::convert::From<::std::string::String> for AssetQualityGateSensitivity {
+        fn from(value: ::std::string::String) -> Self {
+            match Self::from(value.as_str()) {
+                Self::Unrecognized(_) => Self::Unrecognized(value),
+                known => known,
+            }
+        }
+    }
+    impl ::std::str::FromStr for AssetQualityGateSensitivity {
+        type Err = ::std::convert::Infallible;
+        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+            Ok(Self::from(value))
+        }
+    }
+    impl ::serde::Serialize for AssetQualityGateSensitivity {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            serializer.serialize_str(self.as_str())
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for AssetQualityGateSensitivity {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            deserializer
+                .deserialize_str(
+                    OpenEnumVisitor::<
+                        Self,
+                    >::new("a string for AssetQualityGateSensitivity"),
+                )
+        }
+    }
+    ///`AssetQualityGateStatus`
+    #[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd, schemars::JsonSchema)]
+    #[non_exhaustive]
+    pub enum AssetQualityGateStatus {
+        #[serde(rename = "error")]
+        Error,
+        #[serde(rename = "scored")]
+        Scored,
+        /// A value this client does not know yet (the service added it after this
+        /// client was generated), kept exactly as the service sent it.
+        #[schemars(skip)]
+        Unrecognized(::std::string::String),
+    }
+    impl AssetQualityGateStatus {
+        /// Every value the document lists, as the API spells them.
+        pub const VALUES: &'static [&'static str] = &["error", "scored"];
+        /// The value as the API spells it.
+        pub fn as_str(&self) -> &str {
+            match self {
+                Self::Error => "error",
+                Self::Scored => "scored",
+                Self::Unrecognized(value) => value.as_str(),
+            }
+        }
+        /// Whether the value is one this client does not know.
+        pub fn is_unrecognized(&self) -> bool {
+            matches!(self, Self::Unrecognized(_))
+        }
+    }
+    impl ::std::fmt::Display for AssetQualityGateStatus {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.write_str(self.as_str())
+        }
+    }
+    impl ::std::convert::From<&str> for AssetQualityGateStatus {
+        fn from(value: &str) -> Self {
+            match value {
+                "error" => Self::Error,
+                "scored" => Self::Scored,
+                other => Self::Unrecognized(other.to_owned()),
+            }
+        }
+    }
+    impl ::std::convert::From<::std::string::String> for AssetQualityGateStatus {
+        fn from(value: ::std::string::String) -> Self {
+            match Self::from(value.as_str()) {
+                Self::Unrecognized(_) => Self::Unrecognized(value),
+                known => known,
+            }
+        }
+    }
+    impl ::std::str::FromStr for AssetQualityGateStatus {
+        type Err = ::std::convert::Infallible;
+        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+            Ok(Self::from(value))
+        }
+    }
+    impl ::serde::Serialize for AssetQualityGateStatus {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            serializer.serialize_str(self.as_str())
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for AssetQualityGateStatus {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            deserializer
+                .deserialize_str(
+                    OpenEnumVisitor::<Self>::new("a string for AssetQualityGateStatus"),
+                )
+        }
+    }
+    ///`AssetQualityGateVerdict`
+    #[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd, schemars::JsonSchema)]
+    #[non_exhaustive]
+    pub enum AssetQualityGateVerdict {
+        #[serde(rename = "fail")]
+        Fail,
+        #[serde(rename = "pass")]
+        Pass,
+        #[serde(rename = "warn")]
+        Warn,
+        /// A value this client does not know yet (the service added it after this
+        /// client was generated), kept exactly as the service sent it.
+        #[schemars(skip)]
+        Unrecognized(::std::string::String),
+    }
+    impl AssetQualityGateVerdict {
+        /// Every value the document lists, as the API spells them.
+        pub const VALUES: &'static [&'static str] = &["fail", "pass", "warn"];
+        /// The value as the API spells it.
+        pub fn as_str(&self) -> &str {
+            match self {
+                Self::Fail => "fail",
+                Self::Pass => "pass",
+                Self::Warn => "warn",
+                Self::Unrecognized(value) => value.as_str(),
+            }
+        }
+        /// Whether the value is one this client does not know.
+        pub fn is_unrecognized(&self) -> bool {
+            matches!(self, Self::Unrecognized(_))
+        }
+    }
+    impl ::std::fmt::Display for AssetQualityGateVerdict {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.write_str(self.as_str())
+        }
+    }
+    impl ::std::convert::From<&str> for AssetQualityGateVerdict {
+        fn from(value: &str) -> Self {
+            match value {
+                "fail" => Self::Fail,
+                "pass" => Self::Pass,
+                "warn" => Self::Warn,
+                other => Self::Unrecognized(other.to_owned()),
+            }
+        }
+    }
+    impl ::std::convert::From<::std::string::String> for AssetQualityGateVerdict {
+        fn from(value: ::std::string::String) -> Self {
+            match Self::from(value.as_str()) {
+                Self::Unrecognized(_) => Self::Unrecognized(value),
+                known => known,
+            }
+        }
+    }
+    impl ::std::str::FromStr for AssetQualityGateVerdict {
+        type Err = ::std::convert::Infallible;
+        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+            Ok(Self::from(value))
+        }
+    }
+    impl ::serde::Serialize for AssetQualityGateVerdict {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            serializer.serialize_str(self.as_str())
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for AssetQualityGateVerdict {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            deserializer
+                .deserialize_str(
+                    OpenEnumVisitor::<Self>::new("a string for AssetQualityGateVerdict"),
+                )
+        }
+    }
+    ///`AssetResponse`
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        schemars::JsonSchema
+    )]
+    pub struct AssetResponse {
+        pub asset: Asset,
+    }
+    impl AssetResponse {
+        pub fn builder() -> builder::AssetResponse {
+            Default::default()
+        }
+    }
+    ///`AssetRestoreRequest`
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        schemars::JsonSchema
+    )]
+    pub struct AssetRestoreRequest {
+        #[serde(rename = "assetIds")]
+        #[serde(deserialize_with = "crate::lenient::null_as_empty")]
+        pub asset_ids: ::std::vec::Vec<::std::string::String>,
+    }
+    impl AssetRestoreRequest {
+        pub fn builder() -> builder::AssetRestoreRequest {
+            Default::default()
+        }
+    }
+    ///`AssetRestoreResponse`
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        schemars::JsonSchema
+    )]
+    pub struct AssetRestoreResponse {
+        #[serde(rename = "restoredAssetIds")]
+        #[serde(deserialize_with = "crate::lenient::null_as_empty")]
+        pub restored_asset_ids: ::std::vec::Vec<::std::string::String>,
+        #[serde(rename = "skippedAssets")]
+        #[serde(deserialize_with = "crate::lenient::null_as_empty")]
+        pub skipped_assets: ::std::vec::Vec<AssetRestoreSkipped>,
+    }
+    impl AssetRestoreResponse {
+        pub fn builder() -> builder::AssetRestoreResponse {
+            Default::default()
+        }
+    }
+    ///`AssetRestoreSkipped`
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        schemars::JsonSchema
+    )]
+    pub struct AssetRestoreSkipped {
+        #[serde(rename = "assetId")]
+        pub asset_id: ::std::string::String,
+        pub reason: AssetRestoreSkippedReason,
+    }
+    impl AssetRestoreSkipped {
+        pub fn builder() -> builder::AssetRestoreSkipped {
+            Default::default()
+        }
+    }
+    ///`AssetRestoreSkippedReason`
+    #[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd, schemars::JsonSchema)]
+    #[non_exhaustive]
+    pub enum AssetRestoreSkippedReason {
+        #[serde(rename = "expired")]
+        Expired,
+        #[serde(rename = "not-deleted")]
+        NotDeleted,
+        #[serde(rename = "not-found")]
+        NotFound,
+        /// A value this client does not know yet (the service added it after this
+        /// client was generated), kept exactly as the service sent it.
+        #[schemars(skip)]
+        Unrecognized(::std::string::String),
+    }
+    impl AssetRestoreSkippedReason {
+        /// Every value the document lists, as the API spells them.
+        pub const VALUES: &'static [&'static str] = &[
+            "expired",
+            "not-deleted",
+            "not-found",
+        ];
+        /// The value as the API spells it.
+        pub fn as_str(&self) -> &str {
+            match self {
+                Self::Expired => "expired",
+                Self::NotDeleted => "not-deleted",
+                Self::NotFound => "not-found",
+                Self::Unrecognized(value) => value.as_str(),
+            }
+        }
+        /// Whether the value is one this client does not know.
+        pub fn is_unrecognized(&self) -> bool {
+            matches!(self, Self::Unrecognized(_))
+        }
+    }
+    impl ::std::fmt::Display for AssetRestoreSkippedReason {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.write_str(self.as_str())
+        }
+    }
+    impl ::std::convert::From<&str> for AssetRestoreSkippedReason {
+        fn from(value: &str) -> Self {
+            match value {
+                "expired" => Self::Expired,
+                "not-deleted" => Self::NotDeleted,
+                "not-found" => Self::NotFound,
+                other => Self::Unrecognized(other.to_owned()),
+            }
+        }
+    }
+    impl ::std::convert::From<::std::string::String> for AssetRestoreSkippedReason {
+        fn from(value: ::std::string::String) -> Self {
+            match Self::from(value.as_str()) {
+                Self::Unrecognized(_) => Self::Unrecognized(value),
+                known => known,
+            }
+        }
+    }
+    impl ::std::str::FromStr for AssetRestoreSkippedReason {
+        type Err = ::std::convert::Infallible;
+        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+            Ok(Self::from(value))
+        }
+    }
+    impl ::serde::Serialize for AssetRestoreSkippedReason {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            serializer.serialize_str(self.as_str())
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for AssetRestoreSkippedReason {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            deserializer
+                .deserialize_str(
+                    OpenEnumVisitor::<
+                        Self,
+                    >::new("a string for AssetRestoreSkippedReason"),
+                )
+        }
+    }
+    ///A saved version of a canvas asset
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        schemars::JsonSchema
+    )]
+    pub struct AssetSnapshot {
+        #[serde(rename = "authorId")]
+        pub author_id: ::std::string::String,
+        pub hash: ::std::string::String,
+        #[serde(rename = "rawData")]
+        pub raw_data: ::std::string::String,
+        #[serde(rename = "takenAt")]
+        pub taken_at: f64,
+    }
+    impl AssetSnapshot {
+        pub fn builder() -> builder::AssetSnapshot {
+            Default::default()
+        }
+    }
+    ///`AssetSnapshotListResponse`
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        schemars::JsonSchema
+    )]
+    pub struct AssetSnapshotListResponse {
+        #[serde(
+            rename = "nextPaginationToken",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub next_pagination_token: ::std::option::Option<::std::string::String>,
+        #[serde(deserialize_with = "crate::lenient::null_as_empty")]
+        pub snapshots: ::std::vec::Vec<AssetSnapshot>,
+    }
+    impl AssetSnapshotListResponse {
+        pub fn builder() -> builder::AssetSnapshotListResponse {
             Default::default()
         }
     }
@@ -2193,6 +3565,230 @@ pub mod types {
                 .deserialize_str(OpenEnumVisitor::<Self>::new("a string for AssetType"))
         }
     }
+    ///`AssetUnlockRequest`
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Default,
+        schemars::JsonSchema
+    )]
+    pub struct AssetUnlockRequest {
+        #[serde(
+            rename = "forceUnlock",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub force_unlock: ::std::option::Option<bool>,
+        #[serde(
+            rename = "lockId",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub lock_id: ::std::option::Option<::std::string::String>,
+    }
+    impl AssetUnlockRequest {
+        pub fn builder() -> builder::AssetUnlockRequest {
+            Default::default()
+        }
+    }
+    ///`AssetUpdateRequest`
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Default,
+        schemars::JsonSchema
+    )]
+    pub struct AssetUpdateRequest {
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub canvas: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub description: ::std::option::Option<::std::string::String>,
+        #[serde(
+            rename = "disableSnapshot",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub disable_snapshot: ::std::option::Option<bool>,
+        #[serde(
+            rename = "lockExpiresAt",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub lock_expires_at: ::std::option::Option<::std::string::String>,
+        #[serde(
+            rename = "lockId",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub lock_id: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub name: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub thumbnail: ::std::option::Option<::std::string::String>,
+    }
+    impl AssetUpdateRequest {
+        pub fn builder() -> builder::AssetUpdateRequest {
+            Default::default()
+        }
+    }
+    ///`AssetUpdateTagsRequest`
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Default,
+        schemars::JsonSchema
+    )]
+    pub struct AssetUpdateTagsRequest {
+        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(deserialize_with = "crate::lenient::null_as_empty")]
+        pub add: ::std::vec::Vec<::std::string::String>,
+        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(deserialize_with = "crate::lenient::null_as_empty")]
+        pub delete: ::std::vec::Vec<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub strict: ::std::option::Option<bool>,
+    }
+    impl AssetUpdateTagsRequest {
+        pub fn builder() -> builder::AssetUpdateTagsRequest {
+            Default::default()
+        }
+    }
+    ///`AssetUpdateTagsResponse`
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        schemars::JsonSchema
+    )]
+    pub struct AssetUpdateTagsResponse {
+        #[serde(deserialize_with = "crate::lenient::null_as_empty")]
+        pub added: ::std::vec::Vec<::std::string::String>,
+        #[serde(deserialize_with = "crate::lenient::null_as_empty")]
+        pub deleted: ::std::vec::Vec<::std::string::String>,
+    }
+    impl AssetUpdateTagsResponse {
+        pub fn builder() -> builder::AssetUpdateTagsResponse {
+            Default::default()
+        }
+    }
+    ///`AssetsDownloadOptions`
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        schemars::JsonSchema
+    )]
+    pub struct AssetsDownloadOptions {
+        #[serde(
+            rename = "archiveName",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub archive_name: ::std::option::Option<::std::string::String>,
+        ///How files are named in the archive, from the tokens <seed>, <num>, <prompt>, <generator>, <id> and <description>; a / makes a folder
+        #[serde(rename = "fileNameTemplate")]
+        pub file_name_template: ::std::string::String,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub flat: ::std::option::Option<bool>,
+        #[serde(
+            rename = "preferOriginal",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub prefer_original: ::std::option::Option<bool>,
+    }
+    impl AssetsDownloadOptions {
+        pub fn builder() -> builder::AssetsDownloadOptions {
+            Default::default()
+        }
+    }
+    ///`AssetsDownloadQuery`
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        schemars::JsonSchema
+    )]
+    pub struct AssetsDownloadQuery {
+        #[serde(rename = "assetIds")]
+        #[serde(deserialize_with = "crate::lenient::null_as_empty")]
+        pub asset_ids: ::std::vec::Vec<::std::string::String>,
+        #[serde(rename = "inferenceIds")]
+        #[serde(deserialize_with = "crate::lenient::null_as_empty")]
+        pub inference_ids: ::std::vec::Vec<::std::string::String>,
+        #[serde(rename = "modelIds")]
+        #[serde(deserialize_with = "crate::lenient::null_as_empty")]
+        pub model_ids: ::std::vec::Vec<::std::string::String>,
+    }
+    impl AssetsDownloadQuery {
+        pub fn builder() -> builder::AssetsDownloadQuery {
+            Default::default()
+        }
+    }
+    ///`AssetsDownloadRequest`
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        schemars::JsonSchema
+    )]
+    pub struct AssetsDownloadRequest {
+        pub options: AssetsDownloadOptions,
+        pub query: AssetsDownloadQuery,
+    }
+    impl AssetsDownloadRequest {
+        pub fn builder() -> builder::AssetsDownloadRequest {
+            Default::default()
+        }
+    }
+    ///The result (HTTP 200), or only the cost of a dry run (HTTP 269).
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Default,
+        schemars::JsonSchema
+    )]
+    pub struct AssetsDownloadResponse {
+        #[serde(
+            rename = "jobId",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub job_id: ::std::option::Option<::std::string::String>,
+    }
+    impl AssetsDownloadResponse {
+        pub fn builder() -> builder::AssetsDownloadResponse {
+            Default::default()
+        }
+    }
+    ///An archive job; downloadUrl is set once the archive is ready
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        schemars::JsonSchema
+    )]
+    pub struct AssetsDownloadStatusResponse {
+        #[serde(
+            rename = "downloadUrl",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub download_url: ::std::option::Option<::std::string::String>,
+        #[serde(rename = "jobId")]
+        pub job_id: ::std::string::String,
+        #[serde(rename = "jobStatus")]
+        pub job_status: ::std::string::String,
+    }
+    impl AssetsDownloadStatusResponse {
+        pub fn builder() -> builder::AssetsDownloadStatusResponse {
+            Default::default()
+        }
+    }
     ///Classification of the audio
     #[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd, schemars::JsonSchema)]
     #[non_exhaustive]
@@ -2299,6 +3895,392 @@ pub mod types {
                 .deserialize_str(
                     OpenEnumVisitor::<Self>::new("a string for AudioClassification"),
                 )
+        }
+    }
+    ///`CaptionDetailsLevel`
+    #[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd, schemars::JsonSchema)]
+    #[non_exhaustive]
+    pub enum CaptionDetailsLevel {
+        #[serde(rename = "action")]
+        Action,
+        #[serde(rename = "action+style")]
+        ActionStyle,
+        /// A value this client does not know yet (the service added it after this
+        /// client was generated), kept exactly as the service sent it.
+        #[schemars(skip)]
+        Unrecognized(::std::string::String),
+    }
+    impl CaptionDetailsLevel {
+        /// Every value the document lists, as the API spells them.
+        pub const VALUES: &'static [&'static str] = &["action", "action+style"];
+        /// The value as the API spells it.
+        pub fn as_str(&self) -> &str {
+            match self {
+                Self::Action => "action",
+                Self::ActionStyle => "action+style",
+                Self::Unrecognized(value) => value.as_str(),
+            }
+        }
+        /// Whether the value is one this client does not know.
+        pub fn is_unrecognized(&self) -> bool {
+            matches!(self, Self::Unrecognized(_))
+        }
+    }
+    impl ::std::fmt::Display for CaptionDetailsLevel {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.write_str(self.as_str())
+        }
+    }
+    impl ::std::convert::From<&str> for CaptionDetailsLevel {
+        fn from(value: &str) -> Self {
+            match value {
+                "action" => Self::Action,
+                "action+style" => Self::ActionStyle,
+                other => Self::Unrecognized(other.to_owned()),
+            }
+        }
+    }
+    impl ::std::convert::From<::std::string::String> for CaptionDetailsLevel {
+        fn from(value: ::std::string::String) -> Self {
+            match Self::from(value.as_str()) {
+                Self::Unrecognized(_) => Self::Unrecognized(value),
+                known => known,
+            }
+        }
+    }
+    impl ::std::str::FromStr for CaptionDetailsLevel {
+        type Err = ::std::convert::Infallible;
+        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+            Ok(Self::from(value))
+        }
+    }
+    impl ::serde::Serialize for CaptionDetailsLevel {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            serializer.serialize_str(self.as_str())
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for CaptionDetailsLevel {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            deserializer
+                .deserialize_str(
+                    OpenEnumVisitor::<Self>::new("a string for CaptionDetailsLevel"),
+                )
+        }
+    }
+    ///The cost of each part of a request, in creative units
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Default,
+        schemars::JsonSchema
+    )]
+    pub struct CostDetails {
+        #[serde(
+            rename = "assistant-message",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub assistant_message: ::std::option::Option<f64>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub caption: ::std::option::Option<f64>,
+        #[serde(
+            rename = "custom-generation",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub custom_generation: ::std::option::Option<f64>,
+        #[serde(
+            rename = "describe-style",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub describe_style: ::std::option::Option<f64>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub detection: ::std::option::Option<f64>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub embed: ::std::option::Option<f64>,
+        #[serde(
+            rename = "image-prompt-editing",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub image_prompt_editing: ::std::option::Option<f64>,
+        #[serde(
+            rename = "inference-images",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub inference_images: ::std::option::Option<f64>,
+        #[serde(
+            rename = "ip-detection",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub ip_detection: ::std::option::Option<f64>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub pixelate: ::std::option::Option<f64>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub prompt: ::std::option::Option<f64>,
+        #[serde(
+            rename = "quality-gate",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub quality_gate: ::std::option::Option<f64>,
+        #[serde(
+            rename = "remove-background",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub remove_background: ::std::option::Option<f64>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub repaint: ::std::option::Option<f64>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub restyle: ::std::option::Option<f64>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub segmentation: ::std::option::Option<f64>,
+        #[serde(
+            rename = "skybox-base-360",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub skybox_base_360: ::std::option::Option<f64>,
+        #[serde(
+            rename = "skybox-upscale-360",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub skybox_upscale_360: ::std::option::Option<f64>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub texture: ::std::option::Option<f64>,
+        #[serde(
+            rename = "train-model",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub train_model: ::std::option::Option<f64>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub translate: ::std::option::Option<f64>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub upscale: ::std::option::Option<f64>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub vectorization: ::std::option::Option<f64>,
+    }
+    impl CostDetails {
+        pub fn builder() -> builder::CostDetails {
+            Default::default()
+        }
+    }
+    ///`DownloadTargetFormat`
+    #[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd, schemars::JsonSchema)]
+    #[non_exhaustive]
+    pub enum DownloadTargetFormat {
+        #[serde(rename = "avif")]
+        Avif,
+        #[serde(rename = "fbx")]
+        Fbx,
+        #[serde(rename = "gif")]
+        Gif,
+        #[serde(rename = "glb")]
+        Glb,
+        #[serde(rename = "heif")]
+        Heif,
+        #[serde(rename = "jpeg")]
+        Jpeg,
+        #[serde(rename = "jpg")]
+        Jpg,
+        #[serde(rename = "mp3")]
+        Mp3,
+        #[serde(rename = "mp4")]
+        Mp4,
+        #[serde(rename = "obj")]
+        Obj,
+        #[serde(rename = "png")]
+        Png,
+        #[serde(rename = "svg")]
+        Svg,
+        #[serde(rename = "tif")]
+        Tif,
+        #[serde(rename = "tiff")]
+        Tiff,
+        #[serde(rename = "webp")]
+        Webp,
+        /// A value this client does not know yet (the service added it after this
+        /// client was generated), kept exactly as the service sent it.
+        #[schemars(skip)]
+        Unrecognized(::std::string::String),
+    }
+    impl DownloadTargetFormat {
+        /// Every value the document lists, as the API spells them.
+        pub const VALUES: &'static [&'static str] = &[
+            "avif",
+            "fbx",
+            "gif",
+            "glb",
+            "heif",
+            "jpeg",
+            "jpg",
+            "mp3",
+            "mp4",
+            "obj",
+            "png",
+            "svg",
+            "tif",
+            "tiff",
+            "webp",
+        ];
+        /// The value as the API spells it.
+        pub fn as_str(&self) -> &str {
+            match self {
+                Self::Avif => "avif",
+                Self::Fbx => "fbx",
+                Self::Gif => "gif",
+                Self::Glb => "glb",
+                Self::Heif => "heif",
+                Self::Jpeg => "jpeg",
+                Self::Jpg => "jpg",
+                Self::Mp3 => "mp3",
+                Self::Mp4 => "mp4",
+                Self::Obj => "obj",
+                Self::Png => "png",
+                Self::Svg => "svg",
+                Self::Tif => "tif",
+                Self::Tiff => "tiff",
+                Self::Webp => "webp",
+                Self::Unrecognized(value) => value.as_str(),
+            }
+        }
+        /// Whether the value is one this client does not know.
+        pub fn is_unrecognized(&self) -> bool {
+            matches!(self, Self::Unrecognized(_))
+        }
+    }
+    impl ::std::fmt::Display for DownloadTargetFormat {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.write_str(self.as_str())
+        }
+    }
+    impl ::std::convert::From<&str> for DownloadTargetFormat {
+        fn from(value: &str) -> Self {
+            match value {
+                "avif" => Self::Avif,
+                "fbx" => Self::Fbx,
+                "gif" => Self::Gif,
+                "glb" => Self::Glb,
+                "heif" => Self::Heif,
+                "jpeg" => Self::Jpeg,
+                "jpg" => Self::Jpg,
+                "mp3" => Self::Mp3,
+                "mp4" => Self::Mp4,
+                "obj" => Self::Obj,
+                "png" => Self::Png,
+                "svg" => Self::Svg,
+                "tif" => Self::Tif,
+                "tiff" => Self::Tiff,
+                "webp" => Self::Webp,
+                other => Self::Unrecognized(other.to_owned()),
+            }
+        }
+    }
+    impl ::std::convert::From<::std::string::String> for DownloadTargetFormat {
+        fn from(value: ::std::string::String) -> Self {
+            match Self::from(value.as_str()) {
+                Self::Unrecognized(_) => Self::Unrecognized(value),
+                known => known,
+            }
+        }
+    }
+    impl ::std::str::FromStr for DownloadTargetFormat {
+        type Err = ::std::convert::Infallible;
+        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+            Ok(Self::from(value))
+        }
+    }
+    impl ::serde::Serialize for DownloadTargetFormat {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            serializer.serialize_str(self.as_str())
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for DownloadTargetFormat {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            deserializer
+                .deserialize_str(
+                    OpenEnumVisitor::<Self>::new("a string for DownloadTargetFormat"),
+                )
+        }
+    }
+    ///Estimate instead of running; api estimates at the API tier
+    #[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd, schemars::JsonSchema)]
+    #[non_exhaustive]
+    pub enum DryRun {
+        #[serde(rename = "api")]
+        Api,
+        #[serde(rename = "true")]
+        True,
+        /// A value this client does not know yet (the service added it after this
+        /// client was generated), kept exactly as the service sent it.
+        #[schemars(skip)]
+        Unrecognized(::std::string::String),
+    }
+    impl DryRun {
+        /// Every value the document lists, as the API spells them.
+        pub const VALUES: &'static [&'static str] = &["api", "true"];
+        /// The value as the API spells it.
+        pub fn as_str(&self) -> &str {
+            match self {
+                Self::Api => "api",
+                Self::True => "true",
+                Self::Unrecognized(value) => value.as_str(),
+            }
+        }
+        /// Whether the value is one this client does not know.
+        pub fn is_unrecognized(&self) -> bool {
+            matches!(self, Self::Unrecognized(_))
+        }
+    }
+    impl ::std::fmt::Display for DryRun {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.write_str(self.as_str())
+        }
+    }
+    impl ::std::convert::From<&str> for DryRun {
+        fn from(value: &str) -> Self {
+            match value {
+                "api" => Self::Api,
+                "true" => Self::True,
+                other => Self::Unrecognized(other.to_owned()),
+            }
+        }
+    }
+    impl ::std::convert::From<::std::string::String> for DryRun {
+        fn from(value: ::std::string::String) -> Self {
+            match Self::from(value.as_str()) {
+                Self::Unrecognized(_) => Self::Unrecognized(value),
+                known => known,
+            }
+        }
+    }
+    impl ::std::str::FromStr for DryRun {
+        type Err = ::std::convert::Infallible;
+        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+            Ok(Self::from(value))
+        }
+    }
+    impl ::serde::Serialize for DryRun {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            serializer.serialize_str(self.as_str())
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for DryRun {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            deserializer
+                .deserialize_str(OpenEnumVisitor::<Self>::new("a string for DryRun"))
         }
     }
     ///An edit the asset can go through
@@ -2422,6 +4404,685 @@ pub mod types {
                 .deserialize_str(
                     OpenEnumVisitor::<Self>::new("a string for EditCapability"),
                 )
+        }
+    }
+    ///The result (HTTP 200), or only the cost of a dry run (HTTP 269).
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Default,
+        schemars::JsonSchema
+    )]
+    pub struct GenerateAssetResponse {
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub asset: ::std::option::Option<Asset>,
+        #[serde(
+            rename = "costDetails",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub cost_details: ::std::option::Option<CostDetails>,
+        #[serde(
+            rename = "creativeUnitsCost",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub creative_units_cost: ::std::option::Option<f64>,
+        #[serde(
+            rename = "creativeUnitsDiscount",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub creative_units_discount: ::std::option::Option<f64>,
+        #[serde(
+            rename = "ipDetection",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub ip_detection: ::std::option::Option<IpDetection>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub job: ::std::option::Option<Job>,
+    }
+    impl GenerateAssetResponse {
+        pub fn builder() -> builder::GenerateAssetResponse {
+            Default::default()
+        }
+    }
+    ///`GenerateCaptionRequest`
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        schemars::JsonSchema
+    )]
+    pub struct GenerateCaptionRequest {
+        #[serde(
+            rename = "assetIds",
+            default,
+            skip_serializing_if = "::std::vec::Vec::is_empty"
+        )]
+        #[serde(deserialize_with = "crate::lenient::null_as_empty")]
+        pub asset_ids: ::std::vec::Vec<::std::string::String>,
+        #[serde(
+            rename = "detailsLevel",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub details_level: ::std::option::Option<CaptionDetailsLevel>,
+        #[serde(
+            rename = "ensureIPCleared",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub ensure_ip_cleared: ::std::option::Option<bool>,
+        #[serde(deserialize_with = "crate::lenient::null_as_empty")]
+        pub images: ::std::vec::Vec<::std::string::String>,
+        #[serde(
+            rename = "modelId",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub model_id: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub seed: ::std::option::Option<f64>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub temperature: ::std::option::Option<f64>,
+        #[serde(rename = "topP", skip_serializing_if = "::std::option::Option::is_none")]
+        pub top_p: ::std::option::Option<f64>,
+        #[serde(
+            rename = "unwantedSequences",
+            default,
+            skip_serializing_if = "::std::vec::Vec::is_empty"
+        )]
+        #[serde(deserialize_with = "crate::lenient::null_as_empty")]
+        pub unwanted_sequences: ::std::vec::Vec<::std::string::String>,
+    }
+    impl GenerateCaptionRequest {
+        pub fn builder() -> builder::GenerateCaptionRequest {
+            Default::default()
+        }
+    }
+    ///The result (HTTP 200), or only the cost of a dry run (HTTP 269).
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Default,
+        schemars::JsonSchema
+    )]
+    pub struct GenerateCaptionResponse {
+        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(deserialize_with = "crate::lenient::null_as_empty")]
+        pub captions: ::std::vec::Vec<::std::string::String>,
+        #[serde(
+            rename = "costDetails",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub cost_details: ::std::option::Option<CostDetails>,
+        #[serde(
+            rename = "creativeUnitsCost",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub creative_units_cost: ::std::option::Option<f64>,
+        #[serde(
+            rename = "creativeUnitsDiscount",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub creative_units_discount: ::std::option::Option<f64>,
+        #[serde(
+            rename = "detailsLevel",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub details_level: ::std::option::Option<CaptionDetailsLevel>,
+        #[serde(
+            rename = "ipDetection",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub ip_detection: ::std::option::Option<IpDetection>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub job: ::std::option::Option<Job>,
+    }
+    impl GenerateCaptionResponse {
+        pub fn builder() -> builder::GenerateCaptionResponse {
+            Default::default()
+        }
+    }
+    ///`GenerateDescribeStyleRequest`
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Default,
+        schemars::JsonSchema
+    )]
+    pub struct GenerateDescribeStyleRequest {
+        #[serde(
+            rename = "assetIds",
+            default,
+            skip_serializing_if = "::std::vec::Vec::is_empty"
+        )]
+        #[serde(deserialize_with = "crate::lenient::null_as_empty")]
+        pub asset_ids: ::std::vec::Vec<::std::string::String>,
+        #[serde(
+            rename = "ensureIPCleared",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub ensure_ip_cleared: ::std::option::Option<bool>,
+        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(deserialize_with = "crate::lenient::null_as_empty")]
+        pub images: ::std::vec::Vec<::std::string::String>,
+        #[serde(
+            rename = "modelId",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub model_id: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub seed: ::std::option::Option<f64>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub temperature: ::std::option::Option<f64>,
+        #[serde(rename = "topP", skip_serializing_if = "::std::option::Option::is_none")]
+        pub top_p: ::std::option::Option<f64>,
+        #[serde(
+            rename = "unwantedSequences",
+            default,
+            skip_serializing_if = "::std::vec::Vec::is_empty"
+        )]
+        #[serde(deserialize_with = "crate::lenient::null_as_empty")]
+        pub unwanted_sequences: ::std::vec::Vec<::std::string::String>,
+    }
+    impl GenerateDescribeStyleRequest {
+        pub fn builder() -> builder::GenerateDescribeStyleRequest {
+            Default::default()
+        }
+    }
+    ///The result (HTTP 200), or only the cost of a dry run (HTTP 269).
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Default,
+        schemars::JsonSchema
+    )]
+    pub struct GenerateDescribeStyleResponse {
+        #[serde(
+            rename = "costDetails",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub cost_details: ::std::option::Option<CostDetails>,
+        #[serde(
+            rename = "creativeUnitsCost",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub creative_units_cost: ::std::option::Option<f64>,
+        #[serde(
+            rename = "creativeUnitsDiscount",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub creative_units_discount: ::std::option::Option<f64>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub description: ::std::option::Option<::std::string::String>,
+        #[serde(
+            rename = "ipDetection",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub ip_detection: ::std::option::Option<IpDetection>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub job: ::std::option::Option<Job>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub synthesis: ::std::option::Option<::std::string::String>,
+    }
+    impl GenerateDescribeStyleResponse {
+        pub fn builder() -> builder::GenerateDescribeStyleResponse {
+            Default::default()
+        }
+    }
+    ///`GenerateDetectRequest`
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        schemars::JsonSchema
+    )]
+    pub struct GenerateDetectRequest {
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub factor: ::std::option::Option<f64>,
+        #[serde(
+            rename = "highThreshold",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub high_threshold: ::std::option::Option<f64>,
+        pub image: ::std::string::String,
+        #[serde(
+            rename = "keypointThreshold",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub keypoint_threshold: ::std::option::Option<f64>,
+        #[serde(
+            rename = "lowThreshold",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub low_threshold: ::std::option::Option<f64>,
+        #[serde(
+            rename = "maxThreshold",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub max_threshold: ::std::option::Option<f64>,
+        #[serde(
+            rename = "minThreshold",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub min_threshold: ::std::option::Option<f64>,
+        pub modality: Modality,
+        #[serde(
+            rename = "removeBackground",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub remove_background: ::std::option::Option<bool>,
+    }
+    impl GenerateDetectRequest {
+        pub fn builder() -> builder::GenerateDetectRequest {
+            Default::default()
+        }
+    }
+    ///`GenerateEmbedRequest`
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        schemars::JsonSchema
+    )]
+    pub struct GenerateEmbedRequest {
+        pub text: ::std::string::String,
+    }
+    impl GenerateEmbedRequest {
+        pub fn builder() -> builder::GenerateEmbedRequest {
+            Default::default()
+        }
+    }
+    ///The result (HTTP 200), or only the cost of a dry run (HTTP 269).
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Default,
+        schemars::JsonSchema
+    )]
+    pub struct GenerateEmbedResponse {
+        #[serde(
+            rename = "costDetails",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub cost_details: ::std::option::Option<CostDetails>,
+        #[serde(
+            rename = "creativeUnitsCost",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub creative_units_cost: ::std::option::Option<f64>,
+        #[serde(
+            rename = "creativeUnitsDiscount",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub creative_units_discount: ::std::option::Option<f64>,
+        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(deserialize_with = "crate::lenient::null_as_empty")]
+        pub embedding: ::std::vec::Vec<f64>,
+        #[serde(
+            rename = "ipDetection",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub ip_detection: ::std::option::Option<IpDetection>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub job: ::std::option::Option<Job>,
+    }
+    impl GenerateEmbedResponse {
+        pub fn builder() -> builder::GenerateEmbedResponse {
+            Default::default()
+        }
+    }
+    ///`GenerateIpDetectionRequest`
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Default,
+        schemars::JsonSchema
+    )]
+    pub struct GenerateIpDetectionRequest {
+        #[serde(
+            rename = "assetIds",
+            default,
+            skip_serializing_if = "::std::vec::Vec::is_empty"
+        )]
+        #[serde(deserialize_with = "crate::lenient::null_as_empty")]
+        pub asset_ids: ::std::vec::Vec<::std::string::String>,
+        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(deserialize_with = "crate::lenient::null_as_empty")]
+        pub prompts: ::std::vec::Vec<::std::string::String>,
+    }
+    impl GenerateIpDetectionRequest {
+        pub fn builder() -> builder::GenerateIpDetectionRequest {
+            Default::default()
+        }
+    }
+    ///The result (HTTP 200), or only the cost of a dry run (HTTP 269).
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Default,
+        schemars::JsonSchema
+    )]
+    pub struct GenerateIpDetectionResponse {
+        #[serde(
+            rename = "ipDetection",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub ip_detection: ::std::option::Option<IpDetection>,
+        #[serde(
+            rename = "skippedAssetIds",
+            default,
+            skip_serializing_if = "::std::vec::Vec::is_empty"
+        )]
+        #[serde(deserialize_with = "crate::lenient::null_as_empty")]
+        pub skipped_asset_ids: ::std::vec::Vec<::std::string::String>,
+    }
+    impl GenerateIpDetectionResponse {
+        pub fn builder() -> builder::GenerateIpDetectionResponse {
+            Default::default()
+        }
+    }
+    ///`GeneratePatchRequest`
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        schemars::JsonSchema
+    )]
+    pub struct GeneratePatchRequest {
+        #[serde(
+            rename = "allowOverflow",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub allow_overflow: ::std::option::Option<bool>,
+        #[serde(
+            rename = "backgroundColor",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub background_color: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub crop: ::std::option::Option<PatchCrop>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub format: ::std::option::Option<PatchFormat>,
+        pub image: ::std::string::String,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub patch: ::std::option::Option<PatchOverlay>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub position: ::std::option::Option<PatchPosition>,
+    }
+    impl GeneratePatchRequest {
+        pub fn builder() -> builder::GeneratePatchRequest {
+            Default::default()
+        }
+    }
+    ///`GeneratePromptRequest`
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        schemars::JsonSchema
+    )]
+    pub struct GeneratePromptRequest {
+        #[serde(
+            rename = "assetIds",
+            default,
+            skip_serializing_if = "::std::vec::Vec::is_empty"
+        )]
+        #[serde(deserialize_with = "crate::lenient::null_as_empty")]
+        pub asset_ids: ::std::vec::Vec<::std::string::String>,
+        #[serde(
+            rename = "ensureIPCleared",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub ensure_ip_cleared: ::std::option::Option<bool>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub image: ::std::option::Option<::std::string::String>,
+        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(deserialize_with = "crate::lenient::null_as_empty")]
+        pub images: ::std::vec::Vec<::std::string::String>,
+        pub mode: PromptMode,
+        #[serde(
+            rename = "modelId",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub model_id: ::std::option::Option<::std::string::String>,
+        #[serde(
+            rename = "numResults",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        #[serde(deserialize_with = "crate::lenient::option_integer")]
+        #[serde(default)]
+        pub num_results: ::std::option::Option<u32>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub prompt: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub seed: ::std::option::Option<f64>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub temperature: ::std::option::Option<f64>,
+        #[serde(rename = "topP", skip_serializing_if = "::std::option::Option::is_none")]
+        pub top_p: ::std::option::Option<f64>,
+    }
+    impl GeneratePromptRequest {
+        pub fn builder() -> builder::GeneratePromptRequest {
+            Default::default()
+        }
+    }
+    ///The result (HTTP 200), or only the cost of a dry run (HTTP 269).
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Default,
+        schemars::JsonSchema
+    )]
+    pub struct GeneratePromptResponse {
+        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(deserialize_with = "crate::lenient::null_as_empty")]
+        pub calls: ::std::vec::Vec<PromptCall>,
+        #[serde(
+            rename = "costDetails",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub cost_details: ::std::option::Option<CostDetails>,
+        #[serde(
+            rename = "creativeUnitsCost",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub creative_units_cost: ::std::option::Option<f64>,
+        #[serde(
+            rename = "creativeUnitsDiscount",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub creative_units_discount: ::std::option::Option<f64>,
+        #[serde(
+            rename = "ipDetection",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub ip_detection: ::std::option::Option<IpDetection>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub job: ::std::option::Option<Job>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub mode: ::std::option::Option<PromptMode>,
+        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(deserialize_with = "crate::lenient::null_as_empty")]
+        pub prompts: ::std::vec::Vec<::std::string::String>,
+    }
+    impl GeneratePromptResponse {
+        pub fn builder() -> builder::GeneratePromptResponse {
+            Default::default()
+        }
+    }
+    ///`GenerateQualityGateRequest`
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        schemars::JsonSchema
+    )]
+    pub struct GenerateQualityGateRequest {
+        pub image: ::std::string::String,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub sensitivity: ::std::option::Option<AssetQualityGateSensitivity>,
+    }
+    impl GenerateQualityGateRequest {
+        pub fn builder() -> builder::GenerateQualityGateRequest {
+            Default::default()
+        }
+    }
+    ///The result (HTTP 200), or only the cost of a dry run (HTTP 269).
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Default,
+        schemars::JsonSchema
+    )]
+    pub struct GenerateQualityGateResponse {
+        #[serde(
+            rename = "aiQuality",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub ai_quality: ::std::option::Option<AssetQualityGateAiQuality>,
+        #[serde(
+            rename = "appliedBriefs",
+            default,
+            skip_serializing_if = "::std::vec::Vec::is_empty"
+        )]
+        #[serde(deserialize_with = "crate::lenient::null_as_empty")]
+        pub applied_briefs: ::std::vec::Vec<AppliedBrief>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub asset: ::std::option::Option<Asset>,
+        #[serde(
+            rename = "briefCompliance",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub brief_compliance: ::std::option::Option<AssetQualityGateAiQuality>,
+        #[serde(
+            rename = "costDetails",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub cost_details: ::std::option::Option<CostDetails>,
+        #[serde(
+            rename = "creativeUnitsCost",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub creative_units_cost: ::std::option::Option<f64>,
+        #[serde(
+            rename = "creativeUnitsDiscount",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub creative_units_discount: ::std::option::Option<f64>,
+        #[serde(
+            rename = "ipDetection",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub ip_detection: ::std::option::Option<IpDetection>,
+        #[serde(
+            rename = "overallScore",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub overall_score: ::std::option::Option<f64>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub sensitivity: ::std::option::Option<AssetQualityGateSensitivity>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub verdict: ::std::option::Option<AssetQualityGateVerdict>,
+    }
+    impl GenerateQualityGateResponse {
+        pub fn builder() -> builder::GenerateQualityGateResponse {
+            Default::default()
+        }
+    }
+    ///`GenerateTranslateRequest`
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        schemars::JsonSchema
+    )]
+    pub struct GenerateTranslateRequest {
+        #[serde(
+            rename = "ensureIPCleared",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub ensure_ip_cleared: ::std::option::Option<bool>,
+        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(deserialize_with = "crate::lenient::null_as_empty")]
+        pub images: ::std::vec::Vec<::std::string::String>,
+        pub prompt: ::std::string::String,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub seed: ::std::option::Option<f64>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub temperature: ::std::option::Option<f64>,
+        #[serde(rename = "topP", skip_serializing_if = "::std::option::Option::is_none")]
+        pub top_p: ::std::option::Option<f64>,
+    }
+    impl GenerateTranslateRequest {
+        pub fn builder() -> builder::GenerateTranslateRequest {
+            Default::default()
+        }
+    }
+    ///The result (HTTP 200), or only the cost of a dry run (HTTP 269).
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Default,
+        schemars::JsonSchema
+    )]
+    pub struct GenerateTranslateResponse {
+        #[serde(
+            rename = "costDetails",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub cost_details: ::std::option::Option<CostDetails>,
+        #[serde(
+            rename = "creativeUnitsCost",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub creative_units_cost: ::std::option::Option<f64>,
+        #[serde(
+            rename = "creativeUnitsDiscount",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub creative_units_discount: ::std::option::Option<f64>,
+        #[serde(
+            rename = "detectedLanguage",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub detected_language: ::std::option::Option<::std::string::String>,
+        #[serde(
+            rename = "ipDetection",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub ip_detection: ::std::option::Option<IpDetection>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub job: ::std::option::Option<Job>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub translation: ::std::option::Option<::std::string::String>,
+    }
+    impl GenerateTranslateResponse {
+        pub fn builder() -> builder::GenerateTranslateResponse {
+            Default::default()
         }
     }
     ///Preserve the seamless properties of skybox or texture images. Input has to be of same type (seamless).
@@ -2667,6 +5328,2142 @@ pub mod types {
                 .deserialize_str(
                     OpenEnumVisitor::<Self>::new("a string for InputLocation"),
                 )
+        }
+    }
+    ///What the protected-content check found
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        schemars::JsonSchema
+    )]
+    pub struct IpDetection {
+        pub action: IpDetectionAction,
+        #[serde(rename = "analyzedImagesCount")]
+        #[serde(deserialize_with = "crate::lenient::integer")]
+        pub analyzed_images_count: u32,
+        #[serde(rename = "creativeUnitsCharged")]
+        pub creative_units_charged: f64,
+        #[serde(rename = "evaluatedFilters")]
+        #[serde(deserialize_with = "crate::lenient::integer")]
+        pub evaluated_filters: u32,
+        #[serde(deserialize_with = "crate::lenient::null_as_empty")]
+        pub findings: ::std::vec::Vec<IpDetectionFinding>,
+        pub flagged: bool,
+        #[serde(
+            rename = "hasDetectorError",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub has_detector_error: ::std::option::Option<bool>,
+    }
+    impl IpDetection {
+        pub fn builder() -> builder::IpDetection {
+            Default::default()
+        }
+    }
+    ///`IpDetectionAction`
+    #[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd, schemars::JsonSchema)]
+    #[non_exhaustive]
+    pub enum IpDetectionAction {
+        #[serde(rename = "allowed")]
+        Allowed,
+        #[serde(rename = "blocked")]
+        Blocked,
+        #[serde(rename = "flagged")]
+        Flagged,
+        /// A value this client does not know yet (the service added it after this
+        /// client was generated), kept exactly as the service sent it.
+        #[schemars(skip)]
+        Unrecognized(::std::string::String),
+    }
+    impl IpDetectionAction {
+        /// Every value the document lists, as the API spells them.
+        pub const VALUES: &'static [&'static str] = &["allowed", "blocked", "flagged"];
+        /// The value as the API spells it.
+        pub fn as_str(&self) -> &str {
+            match self {
+                Self::Allowed => "allowed",
+                Self::Blocked => "blocked",
+                Self::Flagged => "flagged",
+                Self::Unrecognized(value) => value.as_str(),
+            }
+        }
+        /// Whether the value is one this client does not know.
+        pub fn is_unrecognized(&self) -> bool {
+            matches!(self, Self::Unrecognized(_))
+        }
+    }
+    impl ::std::fmt::Display for IpDetectionAction {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.write_str(self.as_str())
+        }
+    }
+    impl ::std::convert::From<&str> for IpDetectionAction {
+        fn from(value: &str) -> Self {
+            match value {
+                "allowed" => Self::Allowed,
+                "blocked" => Self::Blocked,
+                "flagged" => Self::Flagged,
+                other => Self::Unrecognized(other.to_owned()),
+            }
+        }
+    }
+    impl ::std::convert::From<::std::string::String> for IpDetectionAction {
+        fn from(value: ::std::string::String) -> Self {
+            match Self::from(value.as_str()) {
+                Self::Unrecognized(_) => Self::Unrecognized(value),
+                known => known,
+            }
+        }
+    }
+    impl ::std::str::FromStr for IpDetectionAction {
+        type Err = ::std::convert::Infallible;
+        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+            Ok(Self::from(value))
+        }
+    }
+    impl ::serde::Serialize for IpDetectionAction {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            serializer.serialize_str(self.as_str())
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for IpDetectionAction {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            deserializer
+                .deserialize_str(
+                    OpenEnumVisitor::<Self>::new("a string for IpDetectionAction"),
+                )
+        }
+    }
+    ///`IpDetectionFinding`
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        schemars::JsonSchema
+    )]
+    pub struct IpDetectionFinding {
+        pub category: IpDetectionFindingCategory,
+        pub confidence: f64,
+        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(deserialize_with = "crate::lenient::null_as_empty")]
+        pub entities: ::std::vec::Vec<::std::string::String>,
+        #[serde(rename = "filterId")]
+        pub filter_id: ::std::string::String,
+        #[serde(rename = "filterName")]
+        pub filter_name: ::std::string::String,
+        pub flagged: bool,
+        pub reason: ::std::string::String,
+    }
+    impl IpDetectionFinding {
+        pub fn builder() -> builder::IpDetectionFinding {
+            Default::default()
+        }
+    }
+    ///`IpDetectionFindingCategory`
+    #[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd, schemars::JsonSchema)]
+    #[non_exhaustive]
+    pub enum IpDetectionFindingCategory {
+        #[serde(rename = "artist-style")]
+        ArtistStyle,
+        #[serde(rename = "brand-trademark")]
+        BrandTrademark,
+        #[serde(rename = "celebrity-likeness")]
+        CelebrityLikeness,
+        #[serde(rename = "custom")]
+        Custom,
+        #[serde(rename = "fictional-character")]
+        FictionalCharacter,
+        /// A value this client does not know yet (the service added it after this
+        /// client was generated), kept exactly as the service sent it.
+        #[schemars(skip)]
+        Unrecognized(::std::string::String),
+    }
+    impl IpDetectionFindingCategory {
+        /// Every value the document lists, as the API spells them.
+        pub const VALUES: &'static [&'static str] = &[
+            "artist-style",
+            "brand-trademark",
+            "celebrity-likeness",
+            "custom",
+            "fictional-character",
+        ];
+        /// The value as the API spells it.
+        pub fn as_str(&self) -> &str {
+            match self {
+                Self::ArtistStyle => "artist-style",
+                Self::BrandTrademark => "brand-trademark",
+                Self::CelebrityLikeness => "celebrity-likeness",
+                Self::Custom => "custom",
+                Self::FictionalCharacter => "fictional-character",
+                Self::Unrecognized(value) => value.as_str(),
+            }
+        }
+        /// Whether the value is one this client does not know.
+        pub fn is_unrecognized(&self) -> bool {
+            matches!(self, Self::Unrecognized(_))
+        }
+    }
+    impl ::std::fmt::Display for IpDetectionFindingCategory {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.write_str(self.as_str())
+        }
+    }
+    impl ::std::convert::From<&str> for IpDetectionFindingCategory {
+        fn from(value: &str) -> Self {
+            match value {
+                "artist-style" => Self::ArtistStyle,
+                "brand-trademark" => Self::BrandTrademark,
+                "celebrity-likeness" => Self::CelebrityLikeness,
+                "custom" => Self::Custom,
+                "fictional-character" => Self::FictionalCharacter,
+                other => Self::Unrecognized(other.to_owned()),
+            }
+        }
+    }
+    impl ::std::convert::From<::std::string::String> for IpDetectionFindingCategory {
+        fn from(value: ::std::string::String) -> Self {
+            match Self::from(value.as_str()) {
+                Self::Unrecognized(_) => Self::Unrecognized(value),
+                known => known,
+            }
+        }
+    }
+    impl ::std::str::FromStr for IpDetectionFindingCategory {
+        type Err = ::std::convert::Infallible;
+        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+            Ok(Self::from(value))
+        }
+    }
+    impl ::serde::Serialize for IpDetectionFindingCategory {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            serializer.serialize_str(self.as_str())
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for IpDetectionFindingCategory {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            deserializer
+                .deserialize_str(
+                    OpenEnumVisitor::<
+                        Self,
+                    >::new("a string for IpDetectionFindingCategory"),
+                )
+        }
+    }
+    ///A piece of work the service runs in the background: a generation, a training, an archive...
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        schemars::JsonSchema
+    )]
+    pub struct Job {
+        #[serde(
+            rename = "authorId",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub author_id: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub billing: ::std::option::Option<JobBilling>,
+        #[serde(rename = "createdAt")]
+        pub created_at: ::std::string::String,
+        #[serde(rename = "jobId")]
+        pub job_id: ::std::string::String,
+        #[serde(rename = "jobType")]
+        pub job_type: JobType,
+        pub metadata: JobMetadata,
+        #[serde(
+            rename = "ownerId",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub owner_id: ::std::option::Option<::std::string::String>,
+        ///From 0 to 1
+        pub progress: f64,
+        pub status: JobStatus,
+        #[serde(rename = "statusHistory")]
+        #[serde(deserialize_with = "crate::lenient::null_as_empty")]
+        pub status_history: ::std::vec::Vec<JobStatusHistory>,
+        #[serde(rename = "updatedAt")]
+        pub updated_at: ::std::string::String,
+    }
+    impl Job {
+        pub fn builder() -> builder::Job {
+            Default::default()
+        }
+    }
+    ///`JobAction`
+    #[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd, schemars::JsonSchema)]
+    #[non_exhaustive]
+    pub enum JobAction {
+        #[serde(rename = "cancel")]
+        Cancel,
+        /// A value this client does not know yet (the service added it after this
+        /// client was generated), kept exactly as the service sent it.
+        #[schemars(skip)]
+        Unrecognized(::std::string::String),
+    }
+    impl JobAction {
+        /// Every value the document lists, as the API spells them.
+        pub const VALUES: &'static [&'static str] = &["cancel"];
+        /// The value as the API spells it.
+        pub fn as_str(&self) -> &str {
+            match self {
+                Self::Cancel => "cancel",
+                Self::Unrecognized(value) => value.as_str(),
+            }
+        }
+        /// Whether the value is one this client does not know.
+        pub fn is_unrecognized(&self) -> bool {
+            matches!(self, Self::Unrecognized(_))
+        }
+    }
+    impl ::std::fmt::Display for JobAction {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.write_str(self.as_str())
+        }
+    }
+    impl ::std::convert::From<&str> for JobAction {
+        fn from(value: &str) -> Self {
+            match value {
+                "cancel" => Self::Cancel,
+                other => Self::Unrecognized(other.to_owned()),
+            }
+        }
+    }
+    impl ::std::convert::From<::std::string::String> for JobAction {
+        fn from(value: ::std::string::String) -> Self {
+            match Self::from(value.as_str()) {
+                Self::Unrecognized(_) => Self::Unrecognized(value),
+                known => known,
+            }
+        }
+    }
+    impl ::std::str::FromStr for JobAction {
+        type Err = ::std::convert::Infallible;
+        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+            Ok(Self::from(value))
+        }
+    }
+    impl ::serde::Serialize for JobAction {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            serializer.serialize_str(self.as_str())
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for JobAction {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            deserializer
+                .deserialize_str(OpenEnumVisitor::<Self>::new("a string for JobAction"))
+        }
+    }
+    ///What a job costs, in creative units
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        schemars::JsonSchema
+    )]
+    pub struct JobBilling {
+        #[serde(rename = "cuCost")]
+        pub cu_cost: f64,
+        #[serde(
+            rename = "cuCostDetails",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub cu_cost_details: ::std::option::Option<JobBillingCostDetails>,
+        #[serde(rename = "cuDiscount")]
+        pub cu_discount: f64,
+        #[serde(
+            rename = "disableRefund",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub disable_refund: ::std::option::Option<bool>,
+    }
+    impl JobBilling {
+        pub fn builder() -> builder::JobBilling {
+            Default::default()
+        }
+    }
+    ///`JobBillingCostDetails`
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Default,
+        schemars::JsonSchema
+    )]
+    pub struct JobBillingCostDetails {
+        #[serde(
+            rename = "ip-detection",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub ip_detection: ::std::option::Option<f64>,
+        #[serde(
+            rename = "quality-gate",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub quality_gate: ::std::option::Option<f64>,
+    }
+    impl JobBillingCostDetails {
+        pub fn builder() -> builder::JobBillingCostDetails {
+            Default::default()
+        }
+    }
+    ///One step of a workflow job
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        schemars::JsonSchema
+    )]
+    pub struct JobFlow {
+        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(deserialize_with = "crate::lenient::null_as_empty")]
+        pub assets: ::std::vec::Vec<AssetFrame>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub count: ::std::option::Option<f64>,
+        #[serde(
+            rename = "dependsOn",
+            default,
+            skip_serializing_if = "::std::vec::Vec::is_empty"
+        )]
+        #[serde(deserialize_with = "crate::lenient::null_as_empty")]
+        pub depends_on: ::std::vec::Vec<::std::string::String>,
+        pub id: ::std::string::String,
+        #[serde(
+            rename = "includeOutputsInWorkflowJob",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub include_outputs_in_workflow_job: ::std::option::Option<bool>,
+        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(deserialize_with = "crate::lenient::null_as_empty")]
+        pub inputs: ::std::vec::Vec<JobFlowInput>,
+        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(deserialize_with = "crate::lenient::null_as_empty")]
+        pub items: ::std::vec::Vec<::std::string::String>,
+        #[serde(
+            rename = "iterationIndex",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub iteration_index: ::std::option::Option<f64>,
+        #[serde(
+            rename = "jobId",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub job_id: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub logic: ::std::option::Option<JobFlowLogic>,
+        #[serde(
+            rename = "logicType",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub logic_type: ::std::option::Option<JobFlowLogicType>,
+        #[serde(
+            rename = "loopBodyNodeIds",
+            default,
+            skip_serializing_if = "::std::vec::Vec::is_empty"
+        )]
+        #[serde(deserialize_with = "crate::lenient::null_as_empty")]
+        pub loop_body_node_ids: ::std::vec::Vec<::std::string::String>,
+        #[serde(
+            rename = "loopNodeId",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub loop_node_id: ::std::option::Option<::std::string::String>,
+        #[serde(
+            rename = "modelId",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub model_id: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub output: ::std::option::Option<::serde_json::Value>,
+        pub status: JobFlowStatus,
+        #[serde(rename = "type")]
+        pub type_: JobFlowType,
+        #[serde(
+            rename = "workflowId",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub workflow_id: ::std::option::Option<::std::string::String>,
+    }
+    impl JobFlow {
+        pub fn builder() -> builder::JobFlow {
+            Default::default()
+        }
+    }
+    ///`JobFlowInput`
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        schemars::JsonSchema
+    )]
+    pub struct JobFlowInput {
+        #[serde(
+            rename = "allowedValues",
+            default,
+            skip_serializing_if = "::std::vec::Vec::is_empty"
+        )]
+        #[serde(deserialize_with = "crate::lenient::null_as_empty")]
+        pub allowed_values: ::std::vec::Vec<::serde_json::Value>,
+        #[serde(
+            rename = "backgroundBehavior",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub background_behavior: ::std::option::Option<JobFlowInputBackgroundBehavior>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub color: ::std::option::Option<bool>,
+        #[serde(
+            rename = "costImpact",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub cost_impact: ::std::option::Option<bool>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub default: ::std::option::Option<::serde_json::Value>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub description: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub group: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub hint: ::std::option::Option<::std::string::String>,
+        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(deserialize_with = "crate::lenient::null_as_empty")]
+        pub inputs: ::std::vec::Vec<
+            ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        >,
+        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(deserialize_with = "crate::lenient::null_as_empty")]
+        pub items: ::std::vec::Vec<::std::vec::Vec<JobFlowInputItem>>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub kind: ::std::option::Option<AssetKind>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub label: ::std::option::Option<::std::string::String>,
+        #[serde(
+            rename = "maskFrom",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub mask_from: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub max: ::std::option::Option<f64>,
+        #[serde(
+            rename = "maxDuration",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub max_duration: ::std::option::Option<f64>,
+        #[serde(
+            rename = "maxLength",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub max_length: ::std::option::Option<f64>,
+        #[serde(
+            rename = "maxSize",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub max_size: ::std::option::Option<f64>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub min: ::std::option::Option<f64>,
+        #[serde(
+            rename = "minDuration",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub min_duration: ::std::option::Option<f64>,
+        #[serde(
+            rename = "minLength",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub min_length: ::std::option::Option<f64>,
+        #[serde(
+            rename = "modelTypes",
+            default,
+            skip_serializing_if = "::std::vec::Vec::is_empty"
+        )]
+        #[serde(deserialize_with = "crate::lenient::null_as_empty")]
+        pub model_types: ::std::vec::Vec<ModelType>,
+        pub name: ::std::string::String,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub parent: ::std::option::Option<bool>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub placeholder: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub prompt: ::std::option::Option<bool>,
+        #[serde(
+            rename = "promptSpark",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub prompt_spark: ::std::option::Option<bool>,
+        #[serde(rename = "ref", skip_serializing_if = "::std::option::Option::is_none")]
+        pub ref_: ::std::option::Option<JobFlowInputItemRef>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub required: ::std::option::Option<JobFlowInputItemRequired>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub step: ::std::option::Option<f64>,
+        #[serde(rename = "type")]
+        pub type_: JobFlowInputType,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub value: ::std::option::Option<::serde_json::Value>,
+    }
+    impl JobFlowInput {
+        pub fn builder() -> builder::JobFlowInput {
+            Default::default()
+        }
+    }
+    ///`JobFlowInputBackgroundBehavior`
+    #[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd, schemars::JsonSchema)]
+    #[non_exhaustive]
+    pub enum JobFlowInputBackgroundBehavior {
+        #[serde(rename = "opaque")]
+        Opaque,
+        #[serde(rename = "transparent")]
+        Transparent,
+        /// A value this client does not know yet (the service added it after this
+        /// client was generated), kept exactly as the service sent it.
+        #[schemars(skip)]
+        Unrecognized(::std::string::String),
+    }
+    impl JobFlowInputBackgroundBehavior {
+        /// Every value the document lists, as the API spells them.
+        pub const VALUES: &'static [&'static str] = &["opaque", "transparent"];
+        /// The value as the API spells it.
+        pub fn as_str(&self) -> &str {
+            match self {
+                Self::Opaque => "opaque",
+                Self::Transparent => "transparent",
+                Self::Unrecognized(value) => value.as_str(),
+            }
+        }
+        /// Whether the value is one this client does not know.
+        pub fn is_unrecognized(&self) -> bool {
+            matches!(self, Self::Unrecognized(_))
+        }
+    }
+    impl ::std::fmt::Display for JobFlowInputBackgroundBehavior {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.write_str(self.as_str())
+        }
+    }
+    impl ::std::convert::From<&str> for JobFlowInputBackgroundBehavior {
+        fn from(value: &str) -> Self {
+            match value {
+                "opaque" => Self::Opaque,
+                "transparent" => Self::Transparent,
+                other => Self::Unrecognized(other.to_owned()),
+            }
+        }
+    }
+    impl ::std::convert::From<::std::string::String> for JobFlowInputBackgroundBehavior {
+        fn from(value: ::std::string::String) -> Self {
+            match Self::from(value.as_str()) {
+                Self::Unrecognized(_) => Self::Unrecognized(value),
+                known => known,
+            }
+        }
+    }
+    impl ::std::str::FromStr for JobFlowInputBackgroundBehavior {
+        type Err = ::std::convert::Infallible;
+        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+            Ok(Self::from(value))
+        }
+    }
+    impl ::serde::Serialize for JobFlowInputBackgroundBehavior {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            serializer.serialize_str(self.as_str())
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for JobFlowInputBackgroundBehavior {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            deserializer
+                .deserialize_str(
+                    OpenEnumVisitor::<
+                        Self,
+                    >::new("a string for JobFlowInputBackgroundBehavior"),
+                )
+        }
+    }
+    ///`JobFlowInputItem`
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        schemars::JsonSchema
+    )]
+    pub struct JobFlowInputItem {
+        #[serde(
+            rename = "allowedValues",
+            default,
+            skip_serializing_if = "::std::vec::Vec::is_empty"
+        )]
+        #[serde(deserialize_with = "crate::lenient::null_as_empty")]
+        pub allowed_values: ::std::vec::Vec<::serde_json::Value>,
+        #[serde(
+            rename = "backgroundBehavior",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub background_behavior: ::std::option::Option<JobFlowInputBackgroundBehavior>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub color: ::std::option::Option<bool>,
+        #[serde(
+            rename = "costImpact",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub cost_impact: ::std::option::Option<bool>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub default: ::std::option::Option<::serde_json::Value>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub description: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub group: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub hint: ::std::option::Option<::std::string::String>,
+        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(deserialize_with = "crate::lenient::null_as_empty")]
+        pub inputs: ::std::vec::Vec<
+            ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        >,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub kind: ::std::option::Option<AssetKind>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub label: ::std::option::Option<::std::string::String>,
+        #[serde(
+            rename = "maskFrom",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub mask_from: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub max: ::std::option::Option<f64>,
+        #[serde(
+            rename = "maxDuration",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub max_duration: ::std::option::Option<f64>,
+        #[serde(
+            rename = "maxLength",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub max_length: ::std::option::Option<f64>,
+        #[serde(
+            rename = "maxSize",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub max_size: ::std::option::Option<f64>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub min: ::std::option::Option<f64>,
+        #[serde(
+            rename = "minDuration",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub min_duration: ::std::option::Option<f64>,
+        #[serde(
+            rename = "minLength",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub min_length: ::std::option::Option<f64>,
+        #[serde(
+            rename = "modelTypes",
+            default,
+            skip_serializing_if = "::std::vec::Vec::is_empty"
+        )]
+        #[serde(deserialize_with = "crate::lenient::null_as_empty")]
+        pub model_types: ::std::vec::Vec<ModelType>,
+        pub name: ::std::string::String,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub parent: ::std::option::Option<bool>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub placeholder: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub prompt: ::std::option::Option<bool>,
+        #[serde(
+            rename = "promptSpark",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub prompt_spark: ::std::option::Option<bool>,
+        #[serde(rename = "ref", skip_serializing_if = "::std::option::Option::is_none")]
+        pub ref_: ::std::option::Option<JobFlowInputItemRef>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub required: ::std::option::Option<JobFlowInputItemRequired>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub step: ::std::option::Option<f64>,
+        #[serde(rename = "type")]
+        pub type_: JobFlowInputType,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub value: ::std::option::Option<::serde_json::Value>,
+    }
+    impl JobFlowInputItem {
+        pub fn builder() -> builder::JobFlowInputItem {
+            Default::default()
+        }
+    }
+    ///`JobFlowInputItemRef`
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Default,
+        schemars::JsonSchema
+    )]
+    pub struct JobFlowInputItemRef {
+        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(deserialize_with = "crate::lenient::null_as_empty")]
+        pub conditional: ::std::vec::Vec<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub equal: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub name: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub node: ::std::option::Option<::std::string::String>,
+    }
+    impl JobFlowInputItemRef {
+        pub fn builder() -> builder::JobFlowInputItemRef {
+            Default::default()
+        }
+    }
+    ///`JobFlowInputItemRequired`
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Default,
+        schemars::JsonSchema
+    )]
+    pub struct JobFlowInputItemRequired {
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub always: ::std::option::Option<bool>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub conditional: ::std::option::Option<JobFlowInputItemRequiredConditional>,
+        #[serde(
+            rename = "ifDefined",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub if_defined: ::std::option::Option<::serde_json::Value>,
+        #[serde(
+            rename = "ifNotDefined",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub if_not_defined: ::std::option::Option<::serde_json::Value>,
+    }
+    impl JobFlowInputItemRequired {
+        pub fn builder() -> builder::JobFlowInputItemRequired {
+            Default::default()
+        }
+    }
+    ///`JobFlowInputItemRequiredConditional`
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        schemars::JsonSchema
+    )]
+    pub struct JobFlowInputItemRequiredConditional {
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub operator: ::std::option::Option<JobFlowInputItemRequiredConditionalOperator>,
+        pub values: ::serde_json::Value,
+    }
+    impl JobFlowInputItemRequiredConditional {
+        pub fn builder() -> builder::JobFlowInputItemRequiredConditional {
+            Default::default()
+        }
+    }
+    ///`JobFlowInputItemRequiredConditionalOperator`
+    #[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd, schemars::JsonSchema)]
+    #[non_exhaustive]
+    pub enum JobFlowInputItemRequiredConditionalOperator {
+        #[serde(rename = "and")]
+        And,
+        #[serde(rename = "or")]
+        Or,
+        /// A value this client does not know yet (the service added it after this
+        /// client was generated), kept exactly as the service sent it.
+        #[schemars(skip)]
+        Unrecognized(::std::string::String),
+    }
+    impl JobFlowInputItemRequiredConditionalOperator {
+        /// Every value the document lists, as the API spells them.
+        pub const VALUES: &'static [&'static str] = &["and", "or"];
+        /// The value as the API spells it.
+        pub fn as_str(&self) -> &str {
+            match self {
+                Self::And => "and",
+                Self::Or => "or",
+                Self::Unrecognized(value) => value.as_str(),
+            }
+        }
+        /// Whether the value is one this client does not know.
+        pub fn is_unrecognized(&self) -> bool {
+            matches!(self, Self::Unrecognized(_))
+        }
+    }
+    impl ::std::fmt::Display for JobFlowInputItemRequiredConditionalOperator {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.write_str(self.as_str())
+        }
+    }
+    impl ::std::convert::From<&str> for JobFlowInputItemRequiredConditionalOperator {
+        fn from(value: &str) -> Self {
+            match value {
+                "and" => Self::And,
+                "or" => Self::Or,
+                other => Self::Unrecognized(other.to_owned()),
+            }
+        }
+    }
+    impl ::std::convert::From<::std::string::String>
+    for JobFlowInputItemRequiredConditionalOperator {
+        fn from(value: ::std::string::String) -> Self {
+            match Self::from(value.as_str()) {
+                Self::Unrecognized(_) => Self::Unrecognized(value),
+                known => known,
+            }
+        }
+    }
+    impl ::std::str::FromStr for JobFlowInputItemRequiredConditionalOperator {
+        type Err = ::std::convert::Infallible;
+        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+            Ok(Self::from(value))
+        }
+    }
+    impl ::serde::Serialize for JobFlowInputItemRequiredConditionalOperator {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            serializer.serialize_str(self.as_str())
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for JobFlowInputItemRequiredConditionalOperator {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            deserializer
+                .deserialize_str(
+                    OpenEnumVisitor::<
+                        Self,
+                    >::new("a string for JobFlowInputItemRequiredConditionalOperator"),
+                )
+        }
+    }
+    ///`JobFlowInputType`
+    #[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd, schemars::JsonSchema)]
+    #[non_exhaustive]
+    pub enum JobFlowInputType {
+        #[serde(rename = "boolean")]
+        Boolean,
+        #[serde(rename = "file")]
+        File,
+        #[serde(rename = "file_array")]
+        FileArray,
+        #[serde(rename = "inputs_array")]
+        InputsArray,
+        #[serde(rename = "model")]
+        Model,
+        #[serde(rename = "model_array")]
+        ModelArray,
+        #[serde(rename = "number")]
+        Number,
+        #[serde(rename = "number_array")]
+        NumberArray,
+        #[serde(rename = "string")]
+        String,
+        #[serde(rename = "string_array")]
+        StringArray,
+        /// A value this client does not know yet (the service added it after this
+        /// client was generated), kept exactly as the service sent it.
+        #[schemars(skip)]
+        Unrecognized(::std::string::String),
+    }
+    impl JobFlowInputType {
+        /// Every value the document lists, as the API spells them.
+        pub const VALUES: &'static [&'static str] = &[
+            "boolean",
+            "file",
+            "file_array",
+            "inputs_array",
+            "model",
+            "model_array",
+            "number",
+            "number_array",
+            "string",
+            "string_array",
+        ];
+        /// The value as the API spells it.
+        pub fn as_str(&self) -> &str {
+            match self {
+                Self::Boolean => "boolean",
+                Self::File => "file",
+                Self::FileArray => "file_array",
+                Self::InputsArray => "inputs_array",
+                Self::Model => "model",
+                Self::ModelArray => "model_array",
+                Self::Number => "number",
+                Self::NumberArray => "number_array",
+                Self::String => "string",
+                Self::StringArray => "string_array",
+                Self::Unrecognized(value) => value.as_str(),
+            }
+        }
+        /// Whether the value is one this client does not know.
+        pub fn is_unrecognized(&self) -> bool {
+            matches!(self, Self::Unrecognized(_))
+        }
+    }
+    impl ::std::fmt::Display for JobFlowInputType {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.write_str(self.as_str())
+        }
+    }
+    impl ::std::convert::From<&str> for JobFlowInputType {
+        fn from(value: &str) -> Self {
+            match value {
+                "boolean" => Self::Boolean,
+                "file" => Self::File,
+                "file_array" => Self::FileArray,
+                "inputs_array" => Self::InputsArray,
+                "model" => Self::Model,
+                "model_array" => Self::ModelArray,
+                "number" => Self::Number,
+                "number_array" => Self::NumberArray,
+                "string" => Self::String,
+                "string_array" => Self::StringArray,
+                other => Self::Unrecognized(other.to_owned()),
+            }
+        }
+    }
+    impl ::std::convert::From<::std::string::String> for JobFlowInputType {
+        fn from(value: ::std::string::String) -> Self {
+            match Self::from(value.as_str()) {
+                Self::Unrecognized(_) => Self::Unrecognized(value),
+                known => known,
+            }
+        }
+    }
+    impl ::std::str::FromStr for JobFlowInputType {
+        type Err = ::std::convert::Infallible;
+        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+            Ok(Self::from(value))
+        }
+    }
+    impl ::serde::Serialize for JobFlowInputType {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            serializer.serialize_str(self.as_str())
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for JobFlowInputType {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            deserializer
+                .deserialize_str(
+                    OpenEnumVisitor::<Self>::new("a string for JobFlowInputType"),
+                )
+        }
+    }
+    ///`JobFlowLogic`
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Default,
+        schemars::JsonSchema
+    )]
+    pub struct JobFlowLogic {
+        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(deserialize_with = "crate::lenient::null_as_empty")]
+        pub cases: ::std::vec::Vec<JobFlowLogicCase>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub default: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub transform: ::std::option::Option<::std::string::String>,
+    }
+    impl JobFlowLogic {
+        pub fn builder() -> builder::JobFlowLogic {
+            Default::default()
+        }
+    }
+    ///`JobFlowLogicCase`
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        schemars::JsonSchema
+    )]
+    pub struct JobFlowLogicCase {
+        pub condition: ::std::string::String,
+        pub value: ::std::string::String,
+    }
+    impl JobFlowLogicCase {
+        pub fn builder() -> builder::JobFlowLogicCase {
+            Default::default()
+        }
+    }
+    ///`JobFlowLogicType`
+    #[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd, schemars::JsonSchema)]
+    #[non_exhaustive]
+    pub enum JobFlowLogicType {
+        #[serde(rename = "if-else")]
+        IfElse,
+        /// A value this client does not know yet (the service added it after this
+        /// client was generated), kept exactly as the service sent it.
+        #[schemars(skip)]
+        Unrecognized(::std::string::String),
+    }
+    impl JobFlowLogicType {
+        /// Every value the document lists, as the API spells them.
+        pub const VALUES: &'static [&'static str] = &["if-else"];
+        /// The value as the API spells it.
+        pub fn as_str(&self) -> &str {
+            match self {
+                Self::IfElse => "if-else",
+                Self::Unrecognized(value) => value.as_str(),
+            }
+        }
+        /// Whether the value is one this client does not know.
+        pub fn is_unrecognized(&self) -> bool {
+            matches!(self, Self::Unrecognized(_))
+        }
+    }
+    impl ::std::fmt::Display for JobFlowLogicType {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.write_str(self.as_str())
+        }
+    }
+    impl ::std::convert::From<&str> for JobFlowLogicType {
+        fn from(value: &str) -> Self {
+            match value {
+                "if-else" => Self::IfElse,
+                other => Self::Unrecognized(other.to_owned()),
+            }
+        }
+    }
+    impl ::std::convert::From<::std::string::String> for JobFlowLogicType {
+        fn from(value: ::std::string::String) -> Self {
+            match Self::from(value.as_str()) {
+                Self::Unrecognized(_) => Self::Unrecognized(value),
+                known => known,
+            }
+        }
+    }
+    impl ::std::str::FromStr for JobFlowLogicType {
+        type Err = ::std::convert::Infallible;
+        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+            Ok(Self::from(value))
+        }
+    }
+    impl ::serde::Serialize for JobFlowLogicType {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            serializer.serialize_str(self.as_str())
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for JobFlowLogicType {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            deserializer
+                .deserialize_str(
+                    OpenEnumVisitor::<Self>::new("a string for JobFlowLogicType"),
+                )
+        }
+    }
+    ///`JobFlowStatus`
+    #[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd, schemars::JsonSchema)]
+    #[non_exhaustive]
+    pub enum JobFlowStatus {
+        #[serde(rename = "failure")]
+        Failure,
+        #[serde(rename = "pending")]
+        Pending,
+        #[serde(rename = "processing")]
+        Processing,
+        #[serde(rename = "rejected")]
+        Rejected,
+        #[serde(rename = "skipped")]
+        Skipped,
+        #[serde(rename = "success")]
+        Success,
+        /// A value this client does not know yet (the service added it after this
+        /// client was generated), kept exactly as the service sent it.
+        #[schemars(skip)]
+        Unrecognized(::std::string::String),
+    }
+    impl JobFlowStatus {
+        /// Every value the document lists, as the API spells them.
+        pub const VALUES: &'static [&'static str] = &[
+            "failure",
+            "pending",
+            "processing",
+            "rejected",
+            "skipped",
+            "success",
+        ];
+        /// The value as the API spells it.
+        pub fn as_str(&self) -> &str {
+            match self {
+                Self::Failure => "failure",
+                Self::Pending => "pending",
+                Self::Processing => "processing",
+                Self::Rejected => "rejected",
+                Self::Skipped => "skipped",
+                Self::Success => "success",
+                Self::Unrecognized(value) => value.as_str(),
+            }
+        }
+        /// Whether the value is one this client does not know.
+        pub fn is_unrecognized(&self) -> bool {
+            matches!(self, Self::Unrecognized(_))
+        }
+    }
+    impl ::std::fmt::Display for JobFlowStatus {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.write_str(self.as_str())
+        }
+    }
+    impl ::std::convert::From<&str> for JobFlowStatus {
+        fn from(value: &str) -> Self {
+            match value {
+                "failure" => Self::Failure,
+                "pending" => Self::Pending,
+                "processing" => Self::Processing,
+                "rejected" => Self::Rejected,
+                "skipped" => Self::Skipped,
+                "success" => Self::Success,
+                other => Self::Unrecognized(other.to_owned()),
+            }
+        }
+    }
+    impl ::std::convert::From<::std::string::String> for JobFlowStatus {
+        fn from(value: ::std::string::String) -> Self {
+            match Self::from(value.as_str()) {
+                Self::Unrecognized(_) => Self::Unrecognized(value),
+                known => known,
+            }
+        }
+    }
+    impl ::std::str::FromStr for JobFlowStatus {
+        type Err = ::std::convert::Infallible;
+        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+            Ok(Self::from(value))
+        }
+    }
+    impl ::serde::Serialize for JobFlowStatus {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            serializer.serialize_str(self.as_str())
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for JobFlowStatus {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            deserializer
+                .deserialize_str(
+                    OpenEnumVisitor::<Self>::new("a string for JobFlowStatus"),
+                )
+        }
+    }
+    ///`JobFlowType`
+    #[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd, schemars::JsonSchema)]
+    #[non_exhaustive]
+    pub enum JobFlowType {
+        #[serde(rename = "custom-model")]
+        CustomModel,
+        #[serde(rename = "for-each")]
+        ForEach,
+        #[serde(rename = "generate-prompt")]
+        GeneratePrompt,
+        #[serde(rename = "list")]
+        List,
+        #[serde(rename = "logic")]
+        Logic,
+        #[serde(rename = "model")]
+        Model,
+        #[serde(rename = "remove-background")]
+        RemoveBackground,
+        #[serde(rename = "transform")]
+        Transform,
+        #[serde(rename = "user-approval")]
+        UserApproval,
+        #[serde(rename = "user-selection")]
+        UserSelection,
+        #[serde(rename = "workflow")]
+        Workflow,
+        /// A value this client does not know yet (the service added it after this
+        /// client was generated), kept exactly as the service sent it.
+        #[schemars(skip)]
+        Unrecognized(::std::string::String),
+    }
+    impl JobFlowType {
+        /// Every value the document lists, as the API spells them.
+        pub const VALUES: &'static [&'static str] = &[
+            "custom-model",
+            "for-each",
+            "generate-prompt",
+            "list",
+            "logic",
+            "model",
+            "remove-background",
+            "transform",
+            "user-approval",
+            "user-selection",
+            "workflow",
+        ];
+        /// The value as the API spells it.
+        pub fn as_str(&self) -> &str {
+            match self {
+                Self::CustomModel => "custom-model",
+                Self::ForEach => "for-each",
+                Self::GeneratePrompt => "generate-prompt",
+                Self::List => "list",
+                Self::Logic => "logic",
+                Self::Model => "model",
+                Self::RemoveBackground => "remove-background",
+                Self::Transform => "transform",
+                Self::UserApproval => "user-approval",
+                Self::UserSelection => "user-selection",
+                Self::Workflow => "workflow",
+                Self::Unrecognized(value) => value.as_str(),
+            }
+        }
+        /// Whether the value is one this client does not know.
+        pub fn is_unrecognized(&self) -> bool {
+            matches!(self, Self::Unrecognized(_))
+        }
+    }
+    impl ::std::fmt::Display for JobFlowType {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.write_str(self.as_str())
+        }
+    }
+    impl ::std::convert::From<&str> for JobFlowType {
+        fn from(value: &str) -> Self {
+            match value {
+                "custom-model" => Self::CustomModel,
+                "for-each" => Self::ForEach,
+                "generate-prompt" => Self::GeneratePrompt,
+                "list" => Self::List,
+                "logic" => Self::Logic,
+                "model" => Self::Model,
+                "remove-background" => Self::RemoveBackground,
+                "transform" => Self::Transform,
+                "user-approval" => Self::UserApproval,
+                "user-selection" => Self::UserSelection,
+                "workflow" => Self::Workflow,
+                other => Self::Unrecognized(other.to_owned()),
+            }
+        }
+    }
+    impl ::std::convert::From<::std::string::String> for JobFlowType {
+        fn from(value: ::std::string::String) -> Self {
+            match Self::from(value.as_str()) {
+                Self::Unrecognized(_) => Self::Unrecognized(value),
+                known => known,
+            }
+        }
+    }
+    impl ::std::str::FromStr for JobFlowType {
+        type Err = ::std::convert::Infallible;
+        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+            Ok(Self::from(value))
+        }
+    }
+    impl ::serde::Serialize for JobFlowType {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            serializer.serialize_str(self.as_str())
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for JobFlowType {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            deserializer
+                .deserialize_str(
+                    OpenEnumVisitor::<Self>::new("a string for JobFlowType"),
+                )
+        }
+    }
+    ///`JobListResponse`
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        schemars::JsonSchema
+    )]
+    pub struct JobListResponse {
+        #[serde(deserialize_with = "crate::lenient::null_as_empty")]
+        pub jobs: ::std::vec::Vec<Job>,
+        #[serde(
+            rename = "nextPaginationToken",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub next_pagination_token: ::std::option::Option<::std::string::String>,
+    }
+    impl JobListResponse {
+        pub fn builder() -> builder::JobListResponse {
+            Default::default()
+        }
+    }
+    ///The job types a listing can be filtered by
+    #[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd, schemars::JsonSchema)]
+    #[non_exhaustive]
+    pub enum JobListType {
+        #[serde(rename = "assets-download")]
+        AssetsDownload,
+        #[serde(rename = "canvas-export")]
+        CanvasExport,
+        #[serde(rename = "caption")]
+        Caption,
+        #[serde(rename = "custom")]
+        Custom,
+        #[serde(rename = "describe-style")]
+        DescribeStyle,
+        #[serde(rename = "detection")]
+        Detection,
+        #[serde(rename = "embed")]
+        Embed,
+        #[serde(rename = "flux")]
+        Flux,
+        #[serde(rename = "flux-model-training")]
+        FluxModelTraining,
+        #[serde(rename = "generate-prompt")]
+        GeneratePrompt,
+        #[serde(rename = "image-generation")]
+        ImageGeneration,
+        #[serde(rename = "image-prompt-editing")]
+        ImagePromptEditing,
+        #[serde(rename = "inference")]
+        Inference,
+        #[serde(rename = "mesh-preview-rendering")]
+        MeshPreviewRendering,
+        #[serde(rename = "model-training")]
+        ModelTraining,
+        #[serde(rename = "musubi-model-training")]
+        MusubiModelTraining,
+        #[serde(rename = "openai-image-generation")]
+        OpenaiImageGeneration,
+        #[serde(rename = "pixelate")]
+        Pixelate,
+        #[serde(rename = "reframe")]
+        Reframe,
+        #[serde(rename = "remove-background")]
+        RemoveBackground,
+        #[serde(rename = "repaint")]
+        Repaint,
+        #[serde(rename = "restyle")]
+        Restyle,
+        #[serde(rename = "segment")]
+        Segment,
+        #[serde(rename = "skybox-3d")]
+        Skybox3d,
+        #[serde(rename = "skybox-base-360")]
+        SkyboxBase360,
+        #[serde(rename = "skybox-hdri")]
+        SkyboxHdri,
+        #[serde(rename = "skybox-upscale-360")]
+        SkyboxUpscale360,
+        #[serde(rename = "splat")]
+        Splat,
+        #[serde(rename = "texture")]
+        Texture,
+        #[serde(rename = "translate")]
+        Translate,
+        #[serde(rename = "upload")]
+        Upload,
+        #[serde(rename = "upscale")]
+        Upscale,
+        #[serde(rename = "upscale-skybox")]
+        UpscaleSkybox,
+        #[serde(rename = "upscale-texture")]
+        UpscaleTexture,
+        #[serde(rename = "vectorize")]
+        Vectorize,
+        #[serde(rename = "workflow")]
+        Workflow,
+        /// A value this client does not know yet (the service added it after this
+        /// client was generated), kept exactly as the service sent it.
+        #[schemars(skip)]
+        Unrecognized(::std::string::String),
+    }
+    impl JobListType {
+        /// Every value the document lists, as the API spells them.
+        pub const VALUES: &'static [&'static str] = &[
+            "assets-download",
+            "canvas-export",
+            "caption",
+            "custom",
+            "describe-style",
+            "detection",
+            "embed",
+            "flux",
+            "flux-model-training",
+            "generate-prompt",
+            "image-generation",
+            "image-prompt-editing",
+            "inference",
+            "mesh-preview-rendering",
+            "model-training",
+            "musubi-model-training",
+            "openai-image-generation",
+            "pixelate",
+            "reframe",
+            "remove-background",
+            "repaint",
+            "restyle",
+            "segment",
+            "skybox-3d",
+            "skybox-base-360",
+            "skybox-hdri",
+            "skybox-upscale-360",
+            "splat",
+            "texture",
+            "translate",
+            "upload",
+            "upscale",
+            "upscale-skybox",
+            "upscale-texture",
+            "vectorize",
+            "workflow",
+        ];
+        /// The value as the API spells it.
+        pub fn as_str(&self) -> &str {
+            match self {
+                Self::AssetsDownload => "assets-download",
+                Self::CanvasExport => "canvas-export",
+                Self::Caption => "caption",
+                Self::Custom => "custom",
+                Self::DescribeStyle => "describe-style",
+                Self::Detection => "detection",
+                Self::Embed => "embed",
+                Self::Flux => "flux",
+                Self::FluxModelTraining => "flux-model-training",
+                Self::GeneratePrompt => "generate-prompt",
+                Self::ImageGeneration => "image-generation",
+                Self::ImagePromptEditing => "image-prompt-editing",
+                Self::Inference => "inference",
+                Self::MeshPreviewRendering => "mesh-preview-rendering",
+                Self::ModelTraining => "model-training",
+                Self::MusubiModelTraining => "musubi-model-training",
+                Self::OpenaiImageGeneration => "openai-image-generation",
+                Self::Pixelate => "pixelate",
+                Self::Reframe => "reframe",
+                Self::RemoveBackground => "remove-background",
+                Self::Repaint => "repaint",
+                Self::Restyle => "restyle",
+                Self::Segment => "segment",
+                Self::Skybox3d => "skybox-3d",
+                Self::SkyboxBase360 => "skybox-base-360",
+                Self::SkyboxHdri => "skybox-hdri",
+                Self::SkyboxUpscale360 => "skybox-upscale-360",
+                Self::Splat => "splat",
+                Self::Texture => "texture",
+                Self::Translate => "translate",
+                Self::Upload => "upload",
+                Self::Upscale => "upscale",
+                Self::UpscaleSkybox => "upscale-skybox",
+                Self::UpscaleTexture => "upscale-texture",
+                Self::Vectorize => "vectorize",
+                Self::Workflow => "workflow",
+                Self::Unrecognized(value) => value.as_str(),
+            }
+        }
+        /// Whether the value is one this client does not know.
+        pub fn is_unrecognized(&self) -> bool {
+            matches!(self, Self::Unrecognized(_))
+        }
+    }
+    impl ::std::fmt::Display for JobListType {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.write_str(self.as_str())
+        }
+    }
+    impl ::std::convert::From<&str> for JobListType {
+        fn from(value: &str) -> Self {
+            match value {
+                "assets-download" => Self::AssetsDownload,
+                "canvas-export" => Self::CanvasExport,
+                "caption" => Self::Caption,
+                "custom" => Self::Custom,
+                "describe-style" => Self::DescribeStyle,
+                "detection" => Self::Detection,
+                "embed" => Self::Embed,
+                "flux" => Self::Flux,
+                "flux-model-training" => Self::FluxModelTraining,
+                "generate-prompt" => Self::GeneratePrompt,
+                "image-generation" => Self::ImageGeneration,
+                "image-prompt-editing" => Self::ImagePromptEditing,
+                "inference" => Self::Inference,
+                "mesh-preview-rendering" => Self::MeshPreviewRendering,
+                "model-training" => Self::ModelTraining,
+                "musubi-model-training" => Self::MusubiModelTraining,
+                "openai-image-generation" => Self::OpenaiImageGeneration,
+                "pixelate" => Self::Pixelate,
+                "reframe" => Self::Reframe,
+                "remove-background" => Self::RemoveBackground,
+                "repaint" => Self::Repaint,
+                "restyle" => Self::Restyle,
+                "segment" => Self::Segment,
+                "skybox-3d" => Self::Skybox3d,
+                "skybox-base-360" => Self::SkyboxBase360,
+                "skybox-hdri" => Self::SkyboxHdri,
+                "skybox-upscale-360" => Self::SkyboxUpscale360,
+                "splat" => Self::Splat,
+                "texture" => Self::Texture,
+                "translate" => Self::Translate,
+                "upload" => Self::Upload,
+                "upscale" => Self::Upscale,
+                "upscale-skybox" => Self::UpscaleSkybox,
+                "upscale-texture" => Self::UpscaleTexture,
+                "vectorize" => Self::Vectorize,
+                "workflow" => Self::Workflow,
+                other => Self::Unrecognized(other.to_owned()),
+            }
+        }
+    }
+    impl ::std::convert::From<::std::string::String> for JobListType {
+        fn from(value: ::std::string::String) -> Self {
+            match Self::from(value.as_str()) {
+                Self::Unrecognized(_) => Self::Unrecognized(value),
+                known => known,
+            }
+        }
+    }
+    impl ::std::str::FromStr for JobListType {
+        type Err = ::std::convert::Infallible;
+        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+            Ok(Self::from(value))
+        }
+    }
+    impl ::serde::Serialize for JobListType {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            serializer.serialize_str(self.as_str())
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for JobListType {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            deserializer
+                .deserialize_str(
+                    OpenEnumVisitor::<Self>::new("a string for JobListType"),
+                )
+        }
+    }
+    ///What a job was asked and what it made
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Default,
+        schemars::JsonSchema
+    )]
+    pub struct JobMetadata {
+        ///The assets the job made
+        #[serde(
+            rename = "assetIds",
+            default,
+            skip_serializing_if = "::std::vec::Vec::is_empty"
+        )]
+        #[serde(deserialize_with = "crate::lenient::null_as_empty")]
+        pub asset_ids: ::std::vec::Vec<::std::string::String>,
+        ///Why the job failed
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub error: ::std::option::Option<::std::string::String>,
+        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(deserialize_with = "crate::lenient::null_as_empty")]
+        pub flow: ::std::vec::Vec<JobFlow>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub hint: ::std::option::Option<::std::string::String>,
+        ///The parameters the job was started with
+        #[serde(default, skip_serializing_if = "::serde_json::Map::is_empty")]
+        pub input: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        ///What the job produced, besides assets
+        #[serde(default, skip_serializing_if = "::serde_json::Map::is_empty")]
+        pub output: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        #[serde(
+            rename = "outputModelId",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub output_model_id: ::std::option::Option<::std::string::String>,
+        #[serde(
+            rename = "workflowId",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub workflow_id: ::std::option::Option<::std::string::String>,
+        #[serde(
+            rename = "workflowJobId",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub workflow_job_id: ::std::option::Option<::std::string::String>,
+    }
+    impl JobMetadata {
+        pub fn builder() -> builder::JobMetadata {
+            Default::default()
+        }
+    }
+    ///`JobResponse`
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        schemars::JsonSchema
+    )]
+    pub struct JobResponse {
+        pub job: Job,
+    }
+    impl JobResponse {
+        pub fn builder() -> builder::JobResponse {
+            Default::default()
+        }
+    }
+    ///The state of a job
+    #[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd, schemars::JsonSchema)]
+    #[non_exhaustive]
+    pub enum JobStatus {
+        #[serde(rename = "canceled")]
+        Canceled,
+        #[serde(rename = "failure")]
+        Failure,
+        #[serde(rename = "finalizing")]
+        Finalizing,
+        #[serde(rename = "in-progress")]
+        InProgress,
+        #[serde(rename = "pending")]
+        Pending,
+        #[serde(rename = "queued")]
+        Queued,
+        #[serde(rename = "success")]
+        Success,
+        #[serde(rename = "warming-up")]
+        WarmingUp,
+        /// A value this client does not know yet (the service added it after this
+        /// client was generated), kept exactly as the service sent it.
+        #[schemars(skip)]
+        Unrecognized(::std::string::String),
+    }
+    impl JobStatus {
+        /// Every value the document lists, as the API spells them.
+        pub const VALUES: &'static [&'static str] = &[
+            "canceled",
+            "failure",
+            "finalizing",
+            "in-progress",
+            "pending",
+            "queued",
+            "success",
+            "warming-up",
+        ];
+        /// The value as the API spells it.
+        pub fn as_str(&self) -> &str {
+            match self {
+                Self::Canceled => "canceled",
+                Self::Failure => "failure",
+                Self::Finalizing => "finalizing",
+                Self::InProgress => "in-progress",
+                Self::Pending => "pending",
+                Self::Queued => "queued",
+                Self::Success => "success",
+                Self::WarmingUp => "warming-up",
+                Self::Unrecognized(value) => value.as_str(),
+            }
+        }
+        /// Whether the value is one this client does not know.
+        pub fn is_unrecognized(&self) -> bool {
+            matches!(self, Self::Unrecognized(_))
+        }
+    }
+    impl ::std::fmt::Display for JobStatus {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.write_str(self.as_str())
+        }
+    }
+    impl ::std::convert::From<&str> for JobStatus {
+        fn from(value: &str) -> Self {
+            match value {
+                "canceled" => Self::Canceled,
+                "failure" => Self::Failure,
+                "finalizing" => Self::Finalizing,
+                "in-progress" => Self::InProgress,
+                "pending" => Self::Pending,
+                "queued" => Self::Queued,
+                "success" => Self::Success,
+                "warming-up" => Self::WarmingUp,
+                other => Self::Unrecognized(other.to_owned()),
+            }
+        }
+    }
+    impl ::std::convert::From<::std::string::String> for JobStatus {
+        fn from(value: ::std::string::String) -> Self {
+            match Self::from(value.as_str()) {
+                Self::Unrecognized(_) => Self::Unrecognized(value),
+                known => known,
+            }
+        }
+    }
+    impl ::std::str::FromStr for JobStatus {
+        type Err = ::std::convert::Infallible;
+        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+            Ok(Self::from(value))
+        }
+    }
+    impl ::serde::Serialize for JobStatus {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            serializer.serialize_str(self.as_str())
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for JobStatus {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            deserializer
+                .deserialize_str(OpenEnumVisitor::<Self>::new("a string for JobStatus"))
+        }
+    }
+    ///One status a job went through, and when
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        schemars::JsonSchema
+    )]
+    pub struct JobStatusHistory {
+        pub date: ::std::string::String,
+        pub status: JobStatus,
+    }
+    impl JobStatusHistory {
+        pub fn builder() -> builder::JobStatusHistory {
+            Default::default()
+        }
+    }
+    ///`JobTriggerActionRequest`
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Default,
+        schemars::JsonSchema
+    )]
+    pub struct JobTriggerActionRequest {
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub action: ::std::option::Option<JobAction>,
+    }
+    impl JobTriggerActionRequest {
+        pub fn builder() -> builder::JobTriggerActionRequest {
+            Default::default()
+        }
+    }
+    ///What a job does
+    #[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd, schemars::JsonSchema)]
+    #[non_exhaustive]
+    pub enum JobType {
+        #[serde(rename = "assets-download")]
+        AssetsDownload,
+        #[serde(rename = "canvas-export")]
+        CanvasExport,
+        #[serde(rename = "caption")]
+        Caption,
+        #[serde(rename = "caption-llava")]
+        CaptionLlava,
+        #[serde(rename = "custom")]
+        Custom,
+        #[serde(rename = "describe-style")]
+        DescribeStyle,
+        #[serde(rename = "detection")]
+        Detection,
+        #[serde(rename = "embed")]
+        Embed,
+        #[serde(rename = "flux")]
+        Flux,
+        #[serde(rename = "flux-model-training")]
+        FluxModelTraining,
+        #[serde(rename = "generate-prompt")]
+        GeneratePrompt,
+        #[serde(rename = "image-generation")]
+        ImageGeneration,
+        #[serde(rename = "image-prompt-editing")]
+        ImagePromptEditing,
+        #[serde(rename = "inference")]
+        Inference,
+        #[serde(rename = "mesh-preview-rendering")]
+        MeshPreviewRendering,
+        #[serde(rename = "model-download")]
+        ModelDownload,
+        #[serde(rename = "model-import")]
+        ModelImport,
+        #[serde(rename = "model-training")]
+        ModelTraining,
+        #[serde(rename = "musubi-model-training")]
+        MusubiModelTraining,
+        #[serde(rename = "openai-image-generation")]
+        OpenaiImageGeneration,
+        #[serde(rename = "patch-image")]
+        PatchImage,
+        #[serde(rename = "pixelate")]
+        Pixelate,
+        #[serde(rename = "reframe")]
+        Reframe,
+        #[serde(rename = "remove-background")]
+        RemoveBackground,
+        #[serde(rename = "repaint")]
+        Repaint,
+        #[serde(rename = "restyle")]
+        Restyle,
+        #[serde(rename = "segment")]
+        Segment,
+        #[serde(rename = "skybox-3d")]
+        Skybox3d,
+        #[serde(rename = "skybox-base-360")]
+        SkyboxBase360,
+        #[serde(rename = "skybox-hdri")]
+        SkyboxHdri,
+        #[serde(rename = "skybox-upscale-360")]
+        SkyboxUpscale360,
+        #[serde(rename = "splat")]
+        Splat,
+        #[serde(rename = "texture")]
+        Texture,
+        #[serde(rename = "translate")]
+        Translate,
+        #[serde(rename = "upload")]
+        Upload,
+        #[serde(rename = "upscale")]
+        Upscale,
+        #[serde(rename = "upscale-skybox")]
+        UpscaleSkybox,
+        #[serde(rename = "upscale-texture")]
+        UpscaleTexture,
+        #[serde(rename = "vectorize")]
+        Vectorize,
+        #[serde(rename = "workflow")]
+        Workflow,
+        /// A value this client does not know yet (the service added it after this
+        /// client was generated), kept exactly as the service sent it.
+        #[schemars(skip)]
+        Unrecognized(::std::string::String),
+    }
+    impl JobType {
+        /// Every value the document lists, as the API spells them.
+        pub const VALUES: &'static [&'static str] = &[
+            "assets-download",
+            "canvas-export",
+            "caption",
+            "caption-llava",
+            "custom",
+            "describe-style",
+            "detection",
+            "embed",
+            "flux",
+            "flux-model-training",
+            "generate-prompt",
+            "image-generation",
+            "image-prompt-editing",
+            "inference",
+            "mesh-preview-rendering",
+            "model-download",
+            "model-import",
+            "model-training",
+            "musubi-model-training",
+            "openai-image-generation",
+            "patch-image",
+            "pixelate",
+            "reframe",
+            "remove-background",
+            "repaint",
+            "restyle",
+            "segment",
+            "skybox-3d",
+            "skybox-base-360",
+            "skybox-hdri",
+            "skybox-upscale-360",
+            "splat",
+            "texture",
+            "translate",
+            "upload",
+            "upscale",
+            "upscale-skybox",
+            "upscale-texture",
+            "vectorize",
+            "workflow",
+        ];
+        /// The value as the API spells it.
+        pub fn as_str(&self) -> &str {
+            match self {
+                Self::AssetsDownload => "assets-download",
+                Self::CanvasExport => "canvas-export",
+                Self::Caption => "caption",
+                Self::CaptionLlava => "caption-llava",
+                Self::Custom => "custom",
+                Self::DescribeStyle => "describe-style",
+                Self::Detection => "detection",
+                Self::Embed => "embed",
+                Self::Flux => "flux",
+                Self::FluxModelTraining => "flux-model-training",
+                Self::GeneratePrompt => "generate-prompt",
+                Self::ImageGeneration => "image-generation",
+                Self::ImagePromptEditing => "image-prompt-editing",
+                Self::Inference => "inference",
+                Self::MeshPreviewRendering => "mesh-preview-rendering",
+                Self::ModelDownload => "model-download",
+                Self::ModelImport => "model-import",
+                Self::ModelTraining => "model-training",
+                Self::MusubiModelTraining => "musubi-model-training",
+                Self::OpenaiImageGeneration => "openai-image-generation",
+                Self::PatchImage => "patch-image",
+                Self::Pixelate => "pixelate",
+                Self::Reframe => "reframe",
+                Self::RemoveBackground => "remove-background",
+                Self::Repaint => "repaint",
+                Self::Restyle => "restyle",
+                Self::Segment => "segment",
+                Self::Skybox3d => "skybox-3d",
+                Self::SkyboxBase360 => "skybox-base-360",
+                Self::SkyboxHdri => "skybox-hdri",
+                Self::SkyboxUpscale360 => "skybox-upscale-360",
+                Self::Splat => "splat",
+                Self::Texture => "texture",
+                Self::Translate => "translate",
+                Self::Upload => "upload",
+                Self::Upscale => "upscale",
+                Self::UpscaleSkybox => "upscale-skybox",
+                Self::UpscaleTexture => "upscale-texture",
+                Self::Vectorize => "vectorize",
+                Self::Workflow => "workflow",
+                Self::Unrecognized(value) => value.as_str(),
+            }
+        }
+        /// Whether the value is one this client does not know.
+        pub fn is_unrecognized(&self) -> bool {
+            matches!(self, Self::Unrecognized(_))
+        }
+    }
+    impl ::std::fmt::Display for JobType {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.write_str(self.as_str())
+        }
+    }
+    impl ::std::convert::From<&str> for JobType {
+        fn from(value: &str) -> Self {
+            match value {
+                "assets-download" => Self::AssetsDownload,
+                "canvas-export" => Self::CanvasExport,
+                "caption" => Self::Caption,
+                "caption-llava" => Self::CaptionLlava,
+                "custom" => Self::Custom,
+                "describe-style" => Self::DescribeStyle,
+                "detection" => Self::Detection,
+                "embed" => Self::Embed,
+                "flux" => Self::Flux,
+                "flux-model-training" => Self::FluxModelTraining,
+                "generate-prompt" => Self::GeneratePrompt,
+                "image-generation" => Self::ImageGeneration,
+                "image-prompt-editing" => Self::ImagePromptEditing,
+                "inference" => Self::Inference,
+                "mesh-preview-rendering" => Self::MeshPreviewRendering,
+                "model-download" => Self::ModelDownload,
+                "model-import" => Self::ModelImport,
+                "model-training" => Self::ModelTraining,
+                "musubi-model-training" => Self::MusubiModelTraining,
+                "openai-image-generation" => Self::OpenaiImageGeneration,
+                "patch-image" => Self::PatchImage,
+                "pixelate" => Self::Pixelate,
+                "reframe" => Self::Reframe,
+                "remove-background" => Self::RemoveBackground,
+                "repaint" => Self::Repaint,
+                "restyle" => Self::Restyle,
+                "segment" => Self::Segment,
+                "skybox-3d" => Self::Skybox3d,
+                "skybox-base-360" => Self::SkyboxBase360,
+                "skybox-hdri" => Self::SkyboxHdri,
+                "skybox-upscale-360" => Self::SkyboxUpscale360,
+                "splat" => Self::Splat,
+                "texture" => Self::Texture,
+                "translate" => Self::Translate,
+                "upload" => Self::Upload,
+                "upscale" => Self::Upscale,
+                "upscale-skybox" => Self::UpscaleSkybox,
+                "upscale-texture" => Self::UpscaleTexture,
+                "vectorize" => Self::Vectorize,
+                "workflow" => Self::Workflow,
+                other => Self::Unrecognized(other.to_owned()),
+            }
+        }
+    }
+    impl ::std::convert::From<::std::string::String> for JobType {
+        fn from(value: ::std::string::String) -> Self {
+            match Self::from(value.as_str()) {
+                Self::Unrecognized(_) => Self::Unrecognized(value),
+                known => known,
+            }
+        }
+    }
+    impl ::std::str::FromStr for JobType {
+        type Err = ::std::convert::Infallible;
+        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+            Ok(Self::from(value))
+        }
+    }
+    impl ::serde::Serialize for JobType {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            serializer.serialize_str(self.as_str())
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for JobType {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            deserializer
+                .deserialize_str(OpenEnumVisitor::<Self>::new("a string for JobType"))
         }
     }
     ///Modality to detect
@@ -3004,6 +7801,401 @@ pub mod types {
         ) -> ::std::result::Result<Self, D::Error> {
             deserializer
                 .deserialize_str(OpenEnumVisitor::<Self>::new("a string for ModelType"))
+        }
+    }
+    ///`PatchCrop`
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        schemars::JsonSchema
+    )]
+    pub struct PatchCrop {
+        #[serde(
+            rename = "backgroundColor",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub background_color: ::std::option::Option<::std::string::String>,
+        pub height: f64,
+        pub left: f64,
+        pub top: f64,
+        pub width: f64,
+    }
+    impl PatchCrop {
+        pub fn builder() -> builder::PatchCrop {
+            Default::default()
+        }
+    }
+    ///`PatchFormat`
+    #[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd, schemars::JsonSchema)]
+    #[non_exhaustive]
+    pub enum PatchFormat {
+        #[serde(rename = "jpeg")]
+        Jpeg,
+        #[serde(rename = "png")]
+        Png,
+        /// A value this client does not know yet (the service added it after this
+        /// client was generated), kept exactly as the service sent it.
+        #[schemars(skip)]
+        Unrecognized(::std::string::String),
+    }
+    impl PatchFormat {
+        /// Every value the document lists, as the API spells them.
+        pub const VALUES: &'static [&'static str] = &["jpeg", "png"];
+        /// The value as the API spells it.
+        pub fn as_str(&self) -> &str {
+            match self {
+                Self::Jpeg => "jpeg",
+                Self::Png => "png",
+                Self::Unrecognized(value) => value.as_str(),
+            }
+        }
+        /// Whether the value is one this client does not know.
+        pub fn is_unrecognized(&self) -> bool {
+            matches!(self, Self::Unrecognized(_))
+        }
+    }
+    impl ::std::fmt::Display for PatchFormat {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.write_str(self.as_str())
+        }
+    }
+    impl ::std::convert::From<&str> for PatchFormat {
+        fn from(value: &str) -> Self {
+            match value {
+                "jpeg" => Self::Jpeg,
+                "png" => Self::Png,
+                other => Self::Unrecognized(other.to_owned()),
+            }
+        }
+    }
+    impl ::std::convert::From<::std::string::String> for PatchFormat {
+        fn from(value: ::std::string::String) -> Self {
+            match Self::from(value.as_str()) {
+                Self::Unrecognized(_) => Self::Unrecognized(value),
+                known => known,
+            }
+        }
+    }
+    impl ::std::str::FromStr for PatchFormat {
+        type Err = ::std::convert::Infallible;
+        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+            Ok(Self::from(value))
+        }
+    }
+    impl ::serde::Serialize for PatchFormat {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            serializer.serialize_str(self.as_str())
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for PatchFormat {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            deserializer
+                .deserialize_str(
+                    OpenEnumVisitor::<Self>::new("a string for PatchFormat"),
+                )
+        }
+    }
+    ///`PatchMode`
+    #[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd, schemars::JsonSchema)]
+    #[non_exhaustive]
+    pub enum PatchMode {
+        #[serde(rename = "erase")]
+        Erase,
+        #[serde(rename = "override")]
+        Override,
+        /// A value this client does not know yet (the service added it after this
+        /// client was generated), kept exactly as the service sent it.
+        #[schemars(skip)]
+        Unrecognized(::std::string::String),
+    }
+    impl PatchMode {
+        /// Every value the document lists, as the API spells them.
+        pub const VALUES: &'static [&'static str] = &["erase", "override"];
+        /// The value as the API spells it.
+        pub fn as_str(&self) -> &str {
+            match self {
+                Self::Erase => "erase",
+                Self::Override => "override",
+                Self::Unrecognized(value) => value.as_str(),
+            }
+        }
+        /// Whether the value is one this client does not know.
+        pub fn is_unrecognized(&self) -> bool {
+            matches!(self, Self::Unrecognized(_))
+        }
+    }
+    impl ::std::fmt::Display for PatchMode {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.write_str(self.as_str())
+        }
+    }
+    impl ::std::convert::From<&str> for PatchMode {
+        fn from(value: &str) -> Self {
+            match value {
+                "erase" => Self::Erase,
+                "override" => Self::Override,
+                other => Self::Unrecognized(other.to_owned()),
+            }
+        }
+    }
+    impl ::std::convert::From<::std::string::String> for PatchMode {
+        fn from(value: ::std::string::String) -> Self {
+            match Self::from(value.as_str()) {
+                Self::Unrecognized(_) => Self::Unrecognized(value),
+                known => known,
+            }
+        }
+    }
+    impl ::std::str::FromStr for PatchMode {
+        type Err = ::std::convert::Infallible;
+        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+            Ok(Self::from(value))
+        }
+    }
+    impl ::serde::Serialize for PatchMode {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            serializer.serialize_str(self.as_str())
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for PatchMode {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            deserializer
+                .deserialize_str(OpenEnumVisitor::<Self>::new("a string for PatchMode"))
+        }
+    }
+    ///`PatchOverlay`
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        schemars::JsonSchema
+    )]
+    pub struct PatchOverlay {
+        pub image: ::std::string::String,
+        pub mode: PatchMode,
+    }
+    impl PatchOverlay {
+        pub fn builder() -> builder::PatchOverlay {
+            Default::default()
+        }
+    }
+    ///`PatchPosition`
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        schemars::JsonSchema
+    )]
+    pub struct PatchPosition {
+        pub x: f64,
+        pub y: f64,
+    }
+    impl PatchPosition {
+        pub fn builder() -> builder::PatchPosition {
+            Default::default()
+        }
+    }
+    ///`PromptCall`
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        schemars::JsonSchema
+    )]
+    pub struct PromptCall {
+        #[serde(rename = "modelId")]
+        pub model_id: ::std::string::String,
+        pub parameters: ::serde_json::Value,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub rationale: ::std::option::Option<::std::string::String>,
+    }
+    impl PromptCall {
+        pub fn builder() -> builder::PromptCall {
+            Default::default()
+        }
+    }
+    ///`PromptMode`
+    #[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd, schemars::JsonSchema)]
+    #[non_exhaustive]
+    pub enum PromptMode {
+        #[serde(rename = "completion")]
+        Completion,
+        #[serde(rename = "contextual")]
+        Contextual,
+        #[serde(rename = "contextual-v2")]
+        ContextualV2,
+        #[serde(rename = "image-editing")]
+        ImageEditing,
+        #[serde(rename = "inventive")]
+        Inventive,
+        #[serde(rename = "structured")]
+        Structured,
+        /// A value this client does not know yet (the service added it after this
+        /// client was generated), kept exactly as the service sent it.
+        #[schemars(skip)]
+        Unrecognized(::std::string::String),
+    }
+    impl PromptMode {
+        /// Every value the document lists, as the API spells them.
+        pub const VALUES: &'static [&'static str] = &[
+            "completion",
+            "contextual",
+            "contextual-v2",
+            "image-editing",
+            "inventive",
+            "structured",
+        ];
+        /// The value as the API spells it.
+        pub fn as_str(&self) -> &str {
+            match self {
+                Self::Completion => "completion",
+                Self::Contextual => "contextual",
+                Self::ContextualV2 => "contextual-v2",
+                Self::ImageEditing => "image-editing",
+                Self::Inventive => "inventive",
+                Self::Structured => "structured",
+                Self::Unrecognized(value) => value.as_str(),
+            }
+        }
+        /// Whether the value is one this client does not know.
+        pub fn is_unrecognized(&self) -> bool {
+            matches!(self, Self::Unrecognized(_))
+        }
+    }
+    impl ::std::fmt::Display for PromptMode {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.write_str(self.as_str())
+        }
+    }
+    impl ::std::convert::From<&str> for PromptMode {
+        fn from(value: &str) -> Self {
+            match value {
+                "completion" => Self::Completion,
+                "contextual" => Self::Contextual,
+                "contextual-v2" => Self::ContextualV2,
+                "image-editing" => Self::ImageEditing,
+                "inventive" => Self::Inventive,
+                "structured" => Self::Structured,
+                other => Self::Unrecognized(other.to_owned()),
+            }
+        }
+    }
+    impl ::std::convert::From<::std::string::String> for PromptMode {
+        fn from(value: ::std::string::String) -> Self {
+            match Self::from(value.as_str()) {
+                Self::Unrecognized(_) => Self::Unrecognized(value),
+                known => known,
+            }
+        }
+    }
+    impl ::std::str::FromStr for PromptMode {
+        type Err = ::std::convert::Infallible;
+        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+            Ok(Self::from(value))
+        }
+    }
+    impl ::serde::Serialize for PromptMode {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            serializer.serialize_str(self.as_str())
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for PromptMode {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            deserializer
+                .deserialize_str(OpenEnumVisitor::<Self>::new("a string for PromptMode"))
+        }
+    }
+    ///The model's own input, as the inputs of GET /models/{modelId} describe it.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        schemars::JsonSchema
+    )]
+    #[serde(transparent)]
+    pub struct RunModelRequest(
+        pub ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    );
+    impl ::std::ops::Deref for RunModelRequest {
+        type Target = ::serde_json::Map<::std::string::String, ::serde_json::Value>;
+        fn deref(
+            &self,
+        ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<RunModelRequest>
+    for ::serde_json::Map<::std::string::String, ::serde_json::Value> {
+        fn from(value: RunModelRequest) -> Self {
+            value.0
+        }
+    }
+    impl ::std::convert::From<
+        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    > for RunModelRequest {
+        fn from(
+            value: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        ) -> Self {
+            Self(value)
+        }
+    }
+    ///The result (HTTP 200), or only the cost of a dry run (HTTP 269).
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        Default,
+        schemars::JsonSchema
+    )]
+    pub struct RunModelResponse {
+        #[serde(
+            rename = "costDetails",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub cost_details: ::std::option::Option<CostDetails>,
+        #[serde(
+            rename = "creativeUnitsCost",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub creative_units_cost: ::std::option::Option<f64>,
+        #[serde(
+            rename = "creativeUnitsDiscount",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub creative_units_discount: ::std::option::Option<f64>,
+        #[serde(
+            rename = "ipDetection",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub ip_detection: ::std::option::Option<IpDetection>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub job: ::std::option::Option<Job>,
+    }
+    impl RunModelResponse {
+        pub fn builder() -> builder::RunModelResponse {
+            Default::default()
         }
     }
     ///Ascending (asc) or descending (desc) order
@@ -3547,6 +8739,8 @@ pub mod types {
         Image,
         #[serde(rename = "model")]
         Model,
+        #[serde(rename = "text")]
+        Text,
         #[serde(rename = "video")]
         Video,
         /// A value this client does not know yet (the service added it after this
@@ -3563,6 +8757,7 @@ pub mod types {
             "avatar",
             "image",
             "model",
+            "text",
             "video",
         ];
         /// The value as the API spells it.
@@ -3574,6 +8769,7 @@ pub mod types {
                 Self::Avatar => "avatar",
                 Self::Image => "image",
                 Self::Model => "model",
+                Self::Text => "text",
                 Self::Video => "video",
                 Self::Unrecognized(value) => value.as_str(),
             }
@@ -3597,6 +8793,7 @@ pub mod types {
                 "avatar" => Self::Avatar,
                 "image" => Self::Image,
                 "model" => Self::Model,
+                "text" => Self::Text,
                 "video" => Self::Video,
                 other => Self::Unrecognized(other.to_owned()),
             }
@@ -4096,6 +9293,65 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        pub struct AppliedBrief {
+            id: ::std::result::Result<::std::string::String, ::std::string::String>,
+            level: ::std::result::Result<
+                super::AppliedBriefLevel,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for AppliedBrief {
+            fn default() -> Self {
+                Self {
+                    id: Err("no value supplied for id".to_string()),
+                    level: Err("no value supplied for level".to_string()),
+                }
+            }
+        }
+        impl AppliedBrief {
+            pub fn id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.id = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for id: {e}"));
+                self
+            }
+            pub fn level<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::AppliedBriefLevel>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.level = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for level: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<AppliedBrief> for super::AppliedBrief {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: AppliedBrief,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    id: value.id?,
+                    level: value.level?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::AppliedBrief> for AppliedBrief {
+            fn from(value: super::AppliedBrief) -> Self {
+                Self {
+                    id: Ok(value.id),
+                    level: Ok(value.level),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
         pub struct Asset {
             author_id: ::std::result::Result<
                 ::std::string::String,
@@ -4111,6 +9367,10 @@ pub mod types {
             >,
             created_at: ::std::result::Result<
                 ::std::string::String,
+                ::std::string::String,
+            >,
+            deleted_at: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
             description: ::std::result::Result<
@@ -4152,6 +9412,10 @@ pub mod types {
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
+            original_mime_type: ::std::result::Result<
+                ::std::option::Option<super::AssetOriginalMimeType>,
+                ::std::string::String,
+            >,
             output_index: ::std::result::Result<
                 ::std::option::Option<u32>,
                 ::std::string::String,
@@ -4167,6 +9431,10 @@ pub mod types {
             privacy: ::std::result::Result<super::AssetPrivacy, ::std::string::String>,
             properties: ::std::result::Result<
                 super::AssetProperties,
+                ::std::string::String,
+            >,
+            quality_gate: ::std::result::Result<
+                ::std::option::Option<super::AssetQualityGate>,
                 ::std::string::String,
             >,
             source: ::std::result::Result<super::AssetSource, ::std::string::String>,
@@ -4194,6 +9462,7 @@ pub mod types {
                         "no value supplied for collection_ids".to_string(),
                     ),
                     created_at: Err("no value supplied for created_at".to_string()),
+                    deleted_at: Ok(Default::default()),
                     description: Ok(Default::default()),
                     edit_capabilities: Err(
                         "no value supplied for edit_capabilities".to_string(),
@@ -4208,11 +9477,13 @@ pub mod types {
                     mime_type: Err("no value supplied for mime_type".to_string()),
                     nsfw: Ok(Default::default()),
                     original_file_url: Ok(Default::default()),
+                    original_mime_type: Ok(Default::default()),
                     output_index: Ok(Default::default()),
                     owner_id: Err("no value supplied for owner_id".to_string()),
                     preview: Ok(Default::default()),
                     privacy: Err("no value supplied for privacy".to_string()),
                     properties: Err("no value supplied for properties".to_string()),
+                    quality_gate: Ok(Default::default()),
                     source: Err("no value supplied for source".to_string()),
                     status: Err("no value supplied for status".to_string()),
                     tags: Err("no value supplied for tags".to_string()),
@@ -4272,6 +9543,18 @@ pub mod types {
                     .try_into()
                     .map_err(|e| {
                         format!("error converting supplied value for created_at: {e}")
+                    });
+                self
+            }
+            pub fn deleted_at<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.deleted_at = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for deleted_at: {e}")
                     });
                 self
             }
@@ -4421,6 +9704,22 @@ pub mod types {
                     });
                 self
             }
+            pub fn original_mime_type<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::AssetOriginalMimeType>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.original_mime_type = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for original_mime_type: {e}"
+                        )
+                    });
+                self
+            }
             pub fn output_index<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<u32>>,
@@ -4478,6 +9777,20 @@ pub mod types {
                     .try_into()
                     .map_err(|e| {
                         format!("error converting supplied value for properties: {e}")
+                    });
+                self
+            }
+            pub fn quality_gate<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::AssetQualityGate>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.quality_gate = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for quality_gate: {e}")
                     });
                 self
             }
@@ -4564,6 +9877,7 @@ pub mod types {
                     automatic_captioning: value.automatic_captioning?,
                     collection_ids: value.collection_ids?,
                     created_at: value.created_at?,
+                    deleted_at: value.deleted_at?,
                     description: value.description?,
                     edit_capabilities: value.edit_capabilities?,
                     embedding: value.embedding?,
@@ -4576,11 +9890,13 @@ pub mod types {
                     mime_type: value.mime_type?,
                     nsfw: value.nsfw?,
                     original_file_url: value.original_file_url?,
+                    original_mime_type: value.original_mime_type?,
                     output_index: value.output_index?,
                     owner_id: value.owner_id?,
                     preview: value.preview?,
                     privacy: value.privacy?,
                     properties: value.properties?,
+                    quality_gate: value.quality_gate?,
                     source: value.source?,
                     status: value.status?,
                     tags: value.tags?,
@@ -4597,6 +9913,7 @@ pub mod types {
                     automatic_captioning: Ok(value.automatic_captioning),
                     collection_ids: Ok(value.collection_ids),
                     created_at: Ok(value.created_at),
+                    deleted_at: Ok(value.deleted_at),
                     description: Ok(value.description),
                     edit_capabilities: Ok(value.edit_capabilities),
                     embedding: Ok(value.embedding),
@@ -4609,11 +9926,13 @@ pub mod types {
                     mime_type: Ok(value.mime_type),
                     nsfw: Ok(value.nsfw),
                     original_file_url: Ok(value.original_file_url),
+                    original_mime_type: Ok(value.original_mime_type),
                     output_index: Ok(value.output_index),
                     owner_id: Ok(value.owner_id),
                     preview: Ok(value.preview),
                     privacy: Ok(value.privacy),
                     properties: Ok(value.properties),
+                    quality_gate: Ok(value.quality_gate),
                     source: Ok(value.source),
                     status: Ok(value.status),
                     tags: Ok(value.tags),
@@ -4704,6 +10023,384 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        pub struct AssetCopyRequest {
+            target_project_id: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for AssetCopyRequest {
+            fn default() -> Self {
+                Self {
+                    target_project_id: Ok(Default::default()),
+                }
+            }
+        }
+        impl AssetCopyRequest {
+            pub fn target_project_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.target_project_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for target_project_id: {e}"
+                        )
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<AssetCopyRequest> for super::AssetCopyRequest {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: AssetCopyRequest,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    target_project_id: value.target_project_id?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::AssetCopyRequest> for AssetCopyRequest {
+            fn from(value: super::AssetCopyRequest) -> Self {
+                Self {
+                    target_project_id: Ok(value.target_project_id),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct AssetCreateRequest {
+            canvas: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            collection_ids: ::std::result::Result<
+                ::std::vec::Vec<::std::string::String>,
+                ::std::string::String,
+            >,
+            hide: ::std::result::Result<
+                ::std::option::Option<bool>,
+                ::std::string::String,
+            >,
+            image: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            name: ::std::result::Result<::std::string::String, ::std::string::String>,
+            parent_id: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            thumbnail: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for AssetCreateRequest {
+            fn default() -> Self {
+                Self {
+                    canvas: Ok(Default::default()),
+                    collection_ids: Ok(Default::default()),
+                    hide: Ok(Default::default()),
+                    image: Ok(Default::default()),
+                    name: Err("no value supplied for name".to_string()),
+                    parent_id: Ok(Default::default()),
+                    thumbnail: Ok(Default::default()),
+                }
+            }
+        }
+        impl AssetCreateRequest {
+            pub fn canvas<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.canvas = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for canvas: {e}")
+                    });
+                self
+            }
+            pub fn collection_ids<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.collection_ids = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for collection_ids: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn hide<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.hide = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for hide: {e}")
+                    });
+                self
+            }
+            pub fn image<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.image = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for image: {e}")
+                    });
+                self
+            }
+            pub fn name<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.name = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for name: {e}")
+                    });
+                self
+            }
+            pub fn parent_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.parent_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for parent_id: {e}")
+                    });
+                self
+            }
+            pub fn thumbnail<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.thumbnail = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for thumbnail: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<AssetCreateRequest> for super::AssetCreateRequest {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: AssetCreateRequest,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    canvas: value.canvas?,
+                    collection_ids: value.collection_ids?,
+                    hide: value.hide?,
+                    image: value.image?,
+                    name: value.name?,
+                    parent_id: value.parent_id?,
+                    thumbnail: value.thumbnail?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::AssetCreateRequest> for AssetCreateRequest {
+            fn from(value: super::AssetCreateRequest) -> Self {
+                Self {
+                    canvas: Ok(value.canvas),
+                    collection_ids: Ok(value.collection_ids),
+                    hide: Ok(value.hide),
+                    image: Ok(value.image),
+                    name: Ok(value.name),
+                    parent_id: Ok(value.parent_id),
+                    thumbnail: Ok(value.thumbnail),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct AssetCreateResponse {
+            asset: ::std::result::Result<super::Asset, ::std::string::String>,
+            job: ::std::result::Result<
+                ::std::option::Option<super::Job>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for AssetCreateResponse {
+            fn default() -> Self {
+                Self {
+                    asset: Err("no value supplied for asset".to_string()),
+                    job: Ok(Default::default()),
+                }
+            }
+        }
+        impl AssetCreateResponse {
+            pub fn asset<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::Asset>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.asset = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for asset: {e}")
+                    });
+                self
+            }
+            pub fn job<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::Job>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.job = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for job: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<AssetCreateResponse>
+        for super::AssetCreateResponse {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: AssetCreateResponse,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    asset: value.asset?,
+                    job: value.job?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::AssetCreateResponse> for AssetCreateResponse {
+            fn from(value: super::AssetCreateResponse) -> Self {
+                Self {
+                    asset: Ok(value.asset),
+                    job: Ok(value.job),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct AssetDownloadRequest {
+            target_format: ::std::result::Result<
+                ::std::option::Option<super::DownloadTargetFormat>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for AssetDownloadRequest {
+            fn default() -> Self {
+                Self {
+                    target_format: Ok(Default::default()),
+                }
+            }
+        }
+        impl AssetDownloadRequest {
+            pub fn target_format<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::DownloadTargetFormat>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.target_format = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for target_format: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<AssetDownloadRequest>
+        for super::AssetDownloadRequest {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: AssetDownloadRequest,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    target_format: value.target_format?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::AssetDownloadRequest> for AssetDownloadRequest {
+            fn from(value: super::AssetDownloadRequest) -> Self {
+                Self {
+                    target_format: Ok(value.target_format),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct AssetDownloadResponse {
+            mime_type: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            url: ::std::result::Result<::std::string::String, ::std::string::String>,
+        }
+        impl ::std::default::Default for AssetDownloadResponse {
+            fn default() -> Self {
+                Self {
+                    mime_type: Ok(Default::default()),
+                    url: Err("no value supplied for url".to_string()),
+                }
+            }
+        }
+        impl AssetDownloadResponse {
+            pub fn mime_type<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.mime_type = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for mime_type: {e}")
+                    });
+                self
+            }
+            pub fn url<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.url = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for url: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<AssetDownloadResponse>
+        for super::AssetDownloadResponse {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: AssetDownloadResponse,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    mime_type: value.mime_type?,
+                    url: value.url?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::AssetDownloadResponse>
+        for AssetDownloadResponse {
+            fn from(value: super::AssetDownloadResponse) -> Self {
+                Self {
+                    mime_type: Ok(value.mime_type),
+                    url: Ok(value.url),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
         pub struct AssetFrame {
             asset_id: ::std::result::Result<
                 ::std::string::String,
@@ -4762,6 +10459,140 @@ pub mod types {
                     asset_id: Ok(value.asset_id),
                     url: Ok(value.url),
                 }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct AssetGetBulkRequest {
+            asset_ids: ::std::result::Result<
+                ::std::vec::Vec<::std::string::String>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for AssetGetBulkRequest {
+            fn default() -> Self {
+                Self {
+                    asset_ids: Ok(Default::default()),
+                }
+            }
+        }
+        impl AssetGetBulkRequest {
+            pub fn asset_ids<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.asset_ids = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for asset_ids: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<AssetGetBulkRequest>
+        for super::AssetGetBulkRequest {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: AssetGetBulkRequest,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    asset_ids: value.asset_ids?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::AssetGetBulkRequest> for AssetGetBulkRequest {
+            fn from(value: super::AssetGetBulkRequest) -> Self {
+                Self {
+                    asset_ids: Ok(value.asset_ids),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct AssetIdsRequest {
+            asset_ids: ::std::result::Result<
+                ::std::vec::Vec<::std::string::String>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for AssetIdsRequest {
+            fn default() -> Self {
+                Self {
+                    asset_ids: Err("no value supplied for asset_ids".to_string()),
+                }
+            }
+        }
+        impl AssetIdsRequest {
+            pub fn asset_ids<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.asset_ids = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for asset_ids: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<AssetIdsRequest> for super::AssetIdsRequest {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: AssetIdsRequest,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    asset_ids: value.asset_ids?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::AssetIdsRequest> for AssetIdsRequest {
+            fn from(value: super::AssetIdsRequest) -> Self {
+                Self {
+                    asset_ids: Ok(value.asset_ids),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct AssetListBulkResponse {
+            assets: ::std::result::Result<
+                ::std::vec::Vec<super::Asset>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for AssetListBulkResponse {
+            fn default() -> Self {
+                Self {
+                    assets: Err("no value supplied for assets".to_string()),
+                }
+            }
+        }
+        impl AssetListBulkResponse {
+            pub fn assets<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<super::Asset>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.assets = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for assets: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<AssetListBulkResponse>
+        for super::AssetListBulkResponse {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: AssetListBulkResponse,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self { assets: value.assets? })
+            }
+        }
+        impl ::std::convert::From<super::AssetListBulkResponse>
+        for AssetListBulkResponse {
+            fn from(value: super::AssetListBulkResponse) -> Self {
+                Self { assets: Ok(value.assets) }
             }
         }
         #[derive(Clone, Debug)]
@@ -4827,6 +10658,116 @@ pub mod types {
                 Self {
                     assets: Ok(value.assets),
                     next_pagination_token: Ok(value.next_pagination_token),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct AssetLockRequest {
+            lock_expires_at: ::std::result::Result<
+                ::std::string::String,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for AssetLockRequest {
+            fn default() -> Self {
+                Self {
+                    lock_expires_at: Err(
+                        "no value supplied for lock_expires_at".to_string(),
+                    ),
+                }
+            }
+        }
+        impl AssetLockRequest {
+            pub fn lock_expires_at<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.lock_expires_at = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for lock_expires_at: {e}"
+                        )
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<AssetLockRequest> for super::AssetLockRequest {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: AssetLockRequest,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    lock_expires_at: value.lock_expires_at?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::AssetLockRequest> for AssetLockRequest {
+            fn from(value: super::AssetLockRequest) -> Self {
+                Self {
+                    lock_expires_at: Ok(value.lock_expires_at),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct AssetLockResponse {
+            asset: ::std::result::Result<super::Asset, ::std::string::String>,
+            lock_id: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for AssetLockResponse {
+            fn default() -> Self {
+                Self {
+                    asset: Err("no value supplied for asset".to_string()),
+                    lock_id: Ok(Default::default()),
+                }
+            }
+        }
+        impl AssetLockResponse {
+            pub fn asset<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::Asset>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.asset = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for asset: {e}")
+                    });
+                self
+            }
+            pub fn lock_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.lock_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for lock_id: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<AssetLockResponse> for super::AssetLockResponse {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: AssetLockResponse,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    asset: value.asset?,
+                    lock_id: value.lock_id?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::AssetLockResponse> for AssetLockResponse {
+            fn from(value: super::AssetLockResponse) -> Self {
+                Self {
+                    asset: Ok(value.asset),
+                    lock_id: Ok(value.lock_id),
                 }
             }
         }
@@ -4925,6 +10866,10 @@ pub mod types {
                 ::std::option::Option<f64>,
                 ::std::string::String,
             >,
+            file_name: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
             filter_speckle: ::std::result::Result<
                 ::std::option::Option<f64>,
                 ::std::string::String,
@@ -4986,6 +10931,10 @@ pub mod types {
                 ::std::string::String,
             >,
             invert: ::std::result::Result<
+                ::std::option::Option<bool>,
+                ::std::string::String,
+            >,
+            keeps_file_names: ::std::result::Result<
                 ::std::option::Option<bool>,
                 ::std::string::String,
             >,
@@ -5287,6 +11236,7 @@ pub mod types {
                     details_level: Ok(Default::default()),
                     dilate: Ok(Default::default()),
                     factor: Ok(Default::default()),
+                    file_name: Ok(Default::default()),
                     filter_speckle: Ok(Default::default()),
                     fractality: Ok(Default::default()),
                     geometry_enforcement: Ok(Default::default()),
@@ -5303,6 +11253,7 @@ pub mod types {
                     input_fidelity: Ok(Default::default()),
                     input_location: Ok(Default::default()),
                     invert: Ok(Default::default()),
+                    keeps_file_names: Ok(Default::default()),
                     keypoint_threshold: Ok(Default::default()),
                     kind: Err("no value supplied for kind".to_string()),
                     layer_difference: Ok(Default::default()),
@@ -5686,6 +11637,18 @@ pub mod types {
                     });
                 self
             }
+            pub fn file_name<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.file_name = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for file_name: {e}")
+                    });
+                self
+            }
             pub fn filter_speckle<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<f64>>,
@@ -5889,6 +11852,20 @@ pub mod types {
                     .try_into()
                     .map_err(|e| {
                         format!("error converting supplied value for invert: {e}")
+                    });
+                self
+            }
+            pub fn keeps_file_names<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.keeps_file_names = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for keeps_file_names: {e}"
+                        )
                     });
                 self
             }
@@ -6807,6 +12784,7 @@ pub mod types {
                     details_level: value.details_level?,
                     dilate: value.dilate?,
                     factor: value.factor?,
+                    file_name: value.file_name?,
                     filter_speckle: value.filter_speckle?,
                     fractality: value.fractality?,
                     geometry_enforcement: value.geometry_enforcement?,
@@ -6823,6 +12801,7 @@ pub mod types {
                     input_fidelity: value.input_fidelity?,
                     input_location: value.input_location?,
                     invert: value.invert?,
+                    keeps_file_names: value.keeps_file_names?,
                     keypoint_threshold: value.keypoint_threshold?,
                     kind: value.kind?,
                     layer_difference: value.layer_difference?,
@@ -6922,6 +12901,7 @@ pub mod types {
                     details_level: Ok(value.details_level),
                     dilate: Ok(value.dilate),
                     factor: Ok(value.factor),
+                    file_name: Ok(value.file_name),
                     filter_speckle: Ok(value.filter_speckle),
                     fractality: Ok(value.fractality),
                     geometry_enforcement: Ok(value.geometry_enforcement),
@@ -6938,6 +12918,7 @@ pub mod types {
                     input_fidelity: Ok(value.input_fidelity),
                     input_location: Ok(value.input_location),
                     invert: Ok(value.invert),
+                    keeps_file_names: Ok(value.keeps_file_names),
                     keypoint_threshold: Ok(value.keypoint_threshold),
                     kind: Ok(value.kind),
                     layer_difference: Ok(value.layer_difference),
@@ -7109,8 +13090,20 @@ pub mod types {
                 ::std::option::Option<u64>,
                 ::std::string::String,
             >,
+            camera_mode: ::std::result::Result<
+                ::std::option::Option<super::AssetPropertiesCameraMode>,
+                ::std::string::String,
+            >,
+            camera_trajectory: ::std::result::Result<
+                ::std::vec::Vec<super::AssetPropertiesCameraTrajectory>,
+                ::std::string::String,
+            >,
             channels: ::std::result::Result<
                 ::std::option::Option<u32>,
+                ::std::string::String,
+            >,
+            char_count: ::std::result::Result<
+                ::std::option::Option<f64>,
                 ::std::string::String,
             >,
             classification: ::std::result::Result<
@@ -7149,6 +13142,10 @@ pub mod types {
                 ::std::option::Option<bool>,
                 ::std::string::String,
             >,
+            has_full_preview: ::std::result::Result<
+                ::std::option::Option<bool>,
+                ::std::string::String,
+            >,
             has_normals: ::std::result::Result<
                 ::std::option::Option<bool>,
                 ::std::string::String,
@@ -7169,6 +13166,10 @@ pub mod types {
                 ::std::option::Option<u64>,
                 ::std::string::String,
             >,
+            preview: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
             sample_rate: ::std::result::Result<
                 ::std::option::Option<f64>,
                 ::std::string::String,
@@ -7186,6 +13187,10 @@ pub mod types {
                 ::std::option::Option<f64>,
                 ::std::string::String,
             >,
+            word_count: ::std::result::Result<
+                ::std::option::Option<f64>,
+                ::std::string::String,
+            >,
         }
         impl ::std::default::Default for AssetProperties {
             fn default() -> Self {
@@ -7193,7 +13198,10 @@ pub mod types {
                     animation_frame_count: Ok(Default::default()),
                     bitrate: Ok(Default::default()),
                     bone_count: Ok(Default::default()),
+                    camera_mode: Ok(Default::default()),
+                    camera_trajectory: Ok(Default::default()),
                     channels: Ok(Default::default()),
+                    char_count: Ok(Default::default()),
                     classification: Ok(Default::default()),
                     codec_name: Ok(Default::default()),
                     description: Ok(Default::default()),
@@ -7203,16 +13211,19 @@ pub mod types {
                     format: Ok(Default::default()),
                     frame_rate: Ok(Default::default()),
                     has_animations: Ok(Default::default()),
+                    has_full_preview: Ok(Default::default()),
                     has_normals: Ok(Default::default()),
                     has_skeleton: Ok(Default::default()),
                     has_u_vs: Ok(Default::default()),
                     height: Ok(Default::default()),
                     nb_frames: Ok(Default::default()),
+                    preview: Ok(Default::default()),
                     sample_rate: Ok(Default::default()),
                     size: Err("no value supplied for size".to_string()),
                     transcription: Ok(Default::default()),
                     vertex_count: Ok(Default::default()),
                     width: Ok(Default::default()),
+                    word_count: Ok(Default::default()),
                 }
             }
         }
@@ -7255,6 +13266,36 @@ pub mod types {
                     });
                 self
             }
+            pub fn camera_mode<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::AssetPropertiesCameraMode>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.camera_mode = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for camera_mode: {e}")
+                    });
+                self
+            }
+            pub fn camera_trajectory<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::vec::Vec<super::AssetPropertiesCameraTrajectory>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.camera_trajectory = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for camera_trajectory: {e}"
+                        )
+                    });
+                self
+            }
             pub fn channels<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<u32>>,
@@ -7264,6 +13305,18 @@ pub mod types {
                     .try_into()
                     .map_err(|e| {
                         format!("error converting supplied value for channels: {e}")
+                    });
+                self
+            }
+            pub fn char_count<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.char_count = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for char_count: {e}")
                     });
                 self
             }
@@ -7381,6 +13434,20 @@ pub mod types {
                     });
                 self
             }
+            pub fn has_full_preview<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.has_full_preview = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for has_full_preview: {e}"
+                        )
+                    });
+                self
+            }
             pub fn has_normals<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<bool>>,
@@ -7438,6 +13505,18 @@ pub mod types {
                     .try_into()
                     .map_err(|e| {
                         format!("error converting supplied value for nb_frames: {e}")
+                    });
+                self
+            }
+            pub fn preview<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.preview = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for preview: {e}")
                     });
                 self
             }
@@ -7501,6 +13580,18 @@ pub mod types {
                     });
                 self
             }
+            pub fn word_count<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.word_count = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for word_count: {e}")
+                    });
+                self
+            }
         }
         impl ::std::convert::TryFrom<AssetProperties> for super::AssetProperties {
             type Error = super::error::ConversionError;
@@ -7511,7 +13602,10 @@ pub mod types {
                     animation_frame_count: value.animation_frame_count?,
                     bitrate: value.bitrate?,
                     bone_count: value.bone_count?,
+                    camera_mode: value.camera_mode?,
+                    camera_trajectory: value.camera_trajectory?,
                     channels: value.channels?,
+                    char_count: value.char_count?,
                     classification: value.classification?,
                     codec_name: value.codec_name?,
                     description: value.description?,
@@ -7521,16 +13615,19 @@ pub mod types {
                     format: value.format?,
                     frame_rate: value.frame_rate?,
                     has_animations: value.has_animations?,
+                    has_full_preview: value.has_full_preview?,
                     has_normals: value.has_normals?,
                     has_skeleton: value.has_skeleton?,
                     has_u_vs: value.has_u_vs?,
                     height: value.height?,
                     nb_frames: value.nb_frames?,
+                    preview: value.preview?,
                     sample_rate: value.sample_rate?,
                     size: value.size?,
                     transcription: value.transcription?,
                     vertex_count: value.vertex_count?,
                     width: value.width?,
+                    word_count: value.word_count?,
                 })
             }
         }
@@ -7540,7 +13637,10 @@ pub mod types {
                     animation_frame_count: Ok(value.animation_frame_count),
                     bitrate: Ok(value.bitrate),
                     bone_count: Ok(value.bone_count),
+                    camera_mode: Ok(value.camera_mode),
+                    camera_trajectory: Ok(value.camera_trajectory),
                     channels: Ok(value.channels),
+                    char_count: Ok(value.char_count),
                     classification: Ok(value.classification),
                     codec_name: Ok(value.codec_name),
                     description: Ok(value.description),
@@ -7550,16 +13650,8282 @@ pub mod types {
                     format: Ok(value.format),
                     frame_rate: Ok(value.frame_rate),
                     has_animations: Ok(value.has_animations),
+                    has_full_preview: Ok(value.has_full_preview),
                     has_normals: Ok(value.has_normals),
                     has_skeleton: Ok(value.has_skeleton),
                     has_u_vs: Ok(value.has_u_vs),
                     height: Ok(value.height),
                     nb_frames: Ok(value.nb_frames),
+                    preview: Ok(value.preview),
                     sample_rate: Ok(value.sample_rate),
                     size: Ok(value.size),
                     transcription: Ok(value.transcription),
                     vertex_count: Ok(value.vertex_count),
                     width: Ok(value.width),
+                    word_count: Ok(value.word_count),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct AssetPropertiesCameraTrajectory {
+            fov: ::std::result::Result<
+                ::std::option::Option<f64>,
+                ::std::string::String,
+            >,
+            position: ::std::result::Result<::std::vec::Vec<f64>, ::std::string::String>,
+            target: ::std::result::Result<::std::vec::Vec<f64>, ::std::string::String>,
+        }
+        impl ::std::default::Default for AssetPropertiesCameraTrajectory {
+            fn default() -> Self {
+                Self {
+                    fov: Ok(Default::default()),
+                    position: Err("no value supplied for position".to_string()),
+                    target: Err("no value supplied for target".to_string()),
+                }
+            }
+        }
+        impl AssetPropertiesCameraTrajectory {
+            pub fn fov<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.fov = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for fov: {e}")
+                    });
+                self
+            }
+            pub fn position<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<f64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.position = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for position: {e}")
+                    });
+                self
+            }
+            pub fn target<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<f64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.target = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for target: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<AssetPropertiesCameraTrajectory>
+        for super::AssetPropertiesCameraTrajectory {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: AssetPropertiesCameraTrajectory,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    fov: value.fov?,
+                    position: value.position?,
+                    target: value.target?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::AssetPropertiesCameraTrajectory>
+        for AssetPropertiesCameraTrajectory {
+            fn from(value: super::AssetPropertiesCameraTrajectory) -> Self {
+                Self {
+                    fov: Ok(value.fov),
+                    position: Ok(value.position),
+                    target: Ok(value.target),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct AssetQualityGate {
+            ai_quality_score: ::std::result::Result<
+                ::std::option::Option<f64>,
+                ::std::string::String,
+            >,
+            applied_brief_ids: ::std::result::Result<
+                ::std::vec::Vec<::std::string::String>,
+                ::std::string::String,
+            >,
+            brief_compliance_score: ::std::result::Result<
+                ::std::option::Option<f64>,
+                ::std::string::String,
+            >,
+            computed_at: ::std::result::Result<
+                ::std::string::String,
+                ::std::string::String,
+            >,
+            details: ::std::result::Result<
+                ::std::option::Option<super::AssetQualityGateDetails>,
+                ::std::string::String,
+            >,
+            error: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            overall_score: ::std::result::Result<
+                ::std::option::Option<f64>,
+                ::std::string::String,
+            >,
+            sensitivity: ::std::result::Result<
+                ::std::option::Option<super::AssetQualityGateSensitivity>,
+                ::std::string::String,
+            >,
+            status: ::std::result::Result<
+                super::AssetQualityGateStatus,
+                ::std::string::String,
+            >,
+            verdict: ::std::result::Result<
+                ::std::option::Option<super::AssetQualityGateVerdict>,
+                ::std::string::String,
+            >,
+            version: ::std::result::Result<::std::string::String, ::std::string::String>,
+        }
+        impl ::std::default::Default for AssetQualityGate {
+            fn default() -> Self {
+                Self {
+                    ai_quality_score: Ok(Default::default()),
+                    applied_brief_ids: Ok(Default::default()),
+                    brief_compliance_score: Ok(Default::default()),
+                    computed_at: Err("no value supplied for computed_at".to_string()),
+                    details: Ok(Default::default()),
+                    error: Ok(Default::default()),
+                    overall_score: Ok(Default::default()),
+                    sensitivity: Ok(Default::default()),
+                    status: Err("no value supplied for status".to_string()),
+                    verdict: Ok(Default::default()),
+                    version: Err("no value supplied for version".to_string()),
+                }
+            }
+        }
+        impl AssetQualityGate {
+            pub fn ai_quality_score<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.ai_quality_score = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for ai_quality_score: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn applied_brief_ids<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.applied_brief_ids = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for applied_brief_ids: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn brief_compliance_score<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.brief_compliance_score = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for brief_compliance_score: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn computed_at<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.computed_at = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for computed_at: {e}")
+                    });
+                self
+            }
+            pub fn details<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::AssetQualityGateDetails>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.details = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for details: {e}")
+                    });
+                self
+            }
+            pub fn error<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.error = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for error: {e}")
+                    });
+                self
+            }
+            pub fn overall_score<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.overall_score = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for overall_score: {e}")
+                    });
+                self
+            }
+            pub fn sensitivity<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::AssetQualityGateSensitivity>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.sensitivity = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for sensitivity: {e}")
+                    });
+                self
+            }
+            pub fn status<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::AssetQualityGateStatus>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.status = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for status: {e}")
+                    });
+                self
+            }
+            pub fn verdict<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::AssetQualityGateVerdict>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.verdict = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for verdict: {e}")
+                    });
+                self
+            }
+            pub fn version<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.version = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for version: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<AssetQualityGate> for super::AssetQualityGate {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: AssetQualityGate,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    ai_quality_score: value.ai_quality_score?,
+                    applied_brief_ids: value.applied_brief_ids?,
+                    brief_compliance_score: value.brief_compliance_score?,
+                    computed_at: value.computed_at?,
+                    details: value.details?,
+                    error: value.error?,
+                    overall_score: value.overall_score?,
+                    sensitivity: value.sensitivity?,
+                    status: value.status?,
+                    verdict: value.verdict?,
+                    version: value.version?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::AssetQualityGate> for AssetQualityGate {
+            fn from(value: super::AssetQualityGate) -> Self {
+                Self {
+                    ai_quality_score: Ok(value.ai_quality_score),
+                    applied_brief_ids: Ok(value.applied_brief_ids),
+                    brief_compliance_score: Ok(value.brief_compliance_score),
+                    computed_at: Ok(value.computed_at),
+                    details: Ok(value.details),
+                    error: Ok(value.error),
+                    overall_score: Ok(value.overall_score),
+                    sensitivity: Ok(value.sensitivity),
+                    status: Ok(value.status),
+                    verdict: Ok(value.verdict),
+                    version: Ok(value.version),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct AssetQualityGateAiQuality {
+            reasons: ::std::result::Result<
+                ::std::vec::Vec<::std::string::String>,
+                ::std::string::String,
+            >,
+            score: ::std::result::Result<f64, ::std::string::String>,
+            suggestions: ::std::result::Result<
+                ::std::vec::Vec<::std::string::String>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for AssetQualityGateAiQuality {
+            fn default() -> Self {
+                Self {
+                    reasons: Err("no value supplied for reasons".to_string()),
+                    score: Err("no value supplied for score".to_string()),
+                    suggestions: Err("no value supplied for suggestions".to_string()),
+                }
+            }
+        }
+        impl AssetQualityGateAiQuality {
+            pub fn reasons<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.reasons = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for reasons: {e}")
+                    });
+                self
+            }
+            pub fn score<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<f64>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.score = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for score: {e}")
+                    });
+                self
+            }
+            pub fn suggestions<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.suggestions = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for suggestions: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<AssetQualityGateAiQuality>
+        for super::AssetQualityGateAiQuality {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: AssetQualityGateAiQuality,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    reasons: value.reasons?,
+                    score: value.score?,
+                    suggestions: value.suggestions?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::AssetQualityGateAiQuality>
+        for AssetQualityGateAiQuality {
+            fn from(value: super::AssetQualityGateAiQuality) -> Self {
+                Self {
+                    reasons: Ok(value.reasons),
+                    score: Ok(value.score),
+                    suggestions: Ok(value.suggestions),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct AssetQualityGateDetails {
+            ai_quality: ::std::result::Result<
+                super::AssetQualityGateAiQuality,
+                ::std::string::String,
+            >,
+            brief_compliance: ::std::result::Result<
+                ::std::option::Option<super::AssetQualityGateAiQuality>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for AssetQualityGateDetails {
+            fn default() -> Self {
+                Self {
+                    ai_quality: Err("no value supplied for ai_quality".to_string()),
+                    brief_compliance: Ok(Default::default()),
+                }
+            }
+        }
+        impl AssetQualityGateDetails {
+            pub fn ai_quality<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::AssetQualityGateAiQuality>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.ai_quality = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for ai_quality: {e}")
+                    });
+                self
+            }
+            pub fn brief_compliance<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::AssetQualityGateAiQuality>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.brief_compliance = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for brief_compliance: {e}"
+                        )
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<AssetQualityGateDetails>
+        for super::AssetQualityGateDetails {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: AssetQualityGateDetails,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    ai_quality: value.ai_quality?,
+                    brief_compliance: value.brief_compliance?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::AssetQualityGateDetails>
+        for AssetQualityGateDetails {
+            fn from(value: super::AssetQualityGateDetails) -> Self {
+                Self {
+                    ai_quality: Ok(value.ai_quality),
+                    brief_compliance: Ok(value.brief_compliance),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct AssetResponse {
+            asset: ::std::result::Result<super::Asset, ::std::string::String>,
+        }
+        impl ::std::default::Default for AssetResponse {
+            fn default() -> Self {
+                Self {
+                    asset: Err("no value supplied for asset".to_string()),
+                }
+            }
+        }
+        impl AssetResponse {
+            pub fn asset<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::Asset>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.asset = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for asset: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<AssetResponse> for super::AssetResponse {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: AssetResponse,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self { asset: value.asset? })
+            }
+        }
+        impl ::std::convert::From<super::AssetResponse> for AssetResponse {
+            fn from(value: super::AssetResponse) -> Self {
+                Self { asset: Ok(value.asset) }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct AssetRestoreRequest {
+            asset_ids: ::std::result::Result<
+                ::std::vec::Vec<::std::string::String>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for AssetRestoreRequest {
+            fn default() -> Self {
+                Self {
+                    asset_ids: Err("no value supplied for asset_ids".to_string()),
+                }
+            }
+        }
+        impl AssetRestoreRequest {
+            pub fn asset_ids<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.asset_ids = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for asset_ids: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<AssetRestoreRequest>
+        for super::AssetRestoreRequest {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: AssetRestoreRequest,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    asset_ids: value.asset_ids?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::AssetRestoreRequest> for AssetRestoreRequest {
+            fn from(value: super::AssetRestoreRequest) -> Self {
+                Self {
+                    asset_ids: Ok(value.asset_ids),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct AssetRestoreResponse {
+            restored_asset_ids: ::std::result::Result<
+                ::std::vec::Vec<::std::string::String>,
+                ::std::string::String,
+            >,
+            skipped_assets: ::std::result::Result<
+                ::std::vec::Vec<super::AssetRestoreSkipped>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for AssetRestoreResponse {
+            fn default() -> Self {
+                Self {
+                    restored_asset_ids: Err(
+                        "no value supplied for restored_asset_ids".to_string(),
+                    ),
+                    skipped_assets: Err(
+                        "no value supplied for skipped_assets".to_string(),
+                    ),
+                }
+            }
+        }
+        impl AssetRestoreResponse {
+            pub fn restored_asset_ids<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.restored_asset_ids = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for restored_asset_ids: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn skipped_assets<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<super::AssetRestoreSkipped>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.skipped_assets = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for skipped_assets: {e}"
+                        )
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<AssetRestoreResponse>
+        for super::AssetRestoreResponse {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: AssetRestoreResponse,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    restored_asset_ids: value.restored_asset_ids?,
+                    skipped_assets: value.skipped_assets?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::AssetRestoreResponse> for AssetRestoreResponse {
+            fn from(value: super::AssetRestoreResponse) -> Self {
+                Self {
+                    restored_asset_ids: Ok(value.restored_asset_ids),
+                    skipped_assets: Ok(value.skipped_assets),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct AssetRestoreSkipped {
+            asset_id: ::std::result::Result<
+                ::std::string::String,
+                ::std::string::String,
+            >,
+            reason: ::std::result::Result<
+                super::AssetRestoreSkippedReason,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for AssetRestoreSkipped {
+            fn default() -> Self {
+                Self {
+                    asset_id: Err("no value supplied for asset_id".to_string()),
+                    reason: Err("no value supplied for reason".to_string()),
+                }
+            }
+        }
+        impl AssetRestoreSkipped {
+            pub fn asset_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.asset_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for asset_id: {e}")
+                    });
+                self
+            }
+            pub fn reason<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::AssetRestoreSkippedReason>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.reason = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for reason: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<AssetRestoreSkipped>
+        for super::AssetRestoreSkipped {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: AssetRestoreSkipped,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    asset_id: value.asset_id?,
+                    reason: value.reason?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::AssetRestoreSkipped> for AssetRestoreSkipped {
+            fn from(value: super::AssetRestoreSkipped) -> Self {
+                Self {
+                    asset_id: Ok(value.asset_id),
+                    reason: Ok(value.reason),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct AssetSnapshot {
+            author_id: ::std::result::Result<
+                ::std::string::String,
+                ::std::string::String,
+            >,
+            hash: ::std::result::Result<::std::string::String, ::std::string::String>,
+            raw_data: ::std::result::Result<
+                ::std::string::String,
+                ::std::string::String,
+            >,
+            taken_at: ::std::result::Result<f64, ::std::string::String>,
+        }
+        impl ::std::default::Default for AssetSnapshot {
+            fn default() -> Self {
+                Self {
+                    author_id: Err("no value supplied for author_id".to_string()),
+                    hash: Err("no value supplied for hash".to_string()),
+                    raw_data: Err("no value supplied for raw_data".to_string()),
+                    taken_at: Err("no value supplied for taken_at".to_string()),
+                }
+            }
+        }
+        impl AssetSnapshot {
+            pub fn author_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.author_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for author_id: {e}")
+                    });
+                self
+            }
+            pub fn hash<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.hash = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for hash: {e}")
+                    });
+                self
+            }
+            pub fn raw_data<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.raw_data = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for raw_data: {e}")
+                    });
+                self
+            }
+            pub fn taken_at<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<f64>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.taken_at = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for taken_at: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<AssetSnapshot> for super::AssetSnapshot {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: AssetSnapshot,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    author_id: value.author_id?,
+                    hash: value.hash?,
+                    raw_data: value.raw_data?,
+                    taken_at: value.taken_at?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::AssetSnapshot> for AssetSnapshot {
+            fn from(value: super::AssetSnapshot) -> Self {
+                Self {
+                    author_id: Ok(value.author_id),
+                    hash: Ok(value.hash),
+                    raw_data: Ok(value.raw_data),
+                    taken_at: Ok(value.taken_at),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct AssetSnapshotListResponse {
+            next_pagination_token: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            snapshots: ::std::result::Result<
+                ::std::vec::Vec<super::AssetSnapshot>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for AssetSnapshotListResponse {
+            fn default() -> Self {
+                Self {
+                    next_pagination_token: Ok(Default::default()),
+                    snapshots: Err("no value supplied for snapshots".to_string()),
+                }
+            }
+        }
+        impl AssetSnapshotListResponse {
+            pub fn next_pagination_token<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.next_pagination_token = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for next_pagination_token: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn snapshots<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<super::AssetSnapshot>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.snapshots = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for snapshots: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<AssetSnapshotListResponse>
+        for super::AssetSnapshotListResponse {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: AssetSnapshotListResponse,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    next_pagination_token: value.next_pagination_token?,
+                    snapshots: value.snapshots?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::AssetSnapshotListResponse>
+        for AssetSnapshotListResponse {
+            fn from(value: super::AssetSnapshotListResponse) -> Self {
+                Self {
+                    next_pagination_token: Ok(value.next_pagination_token),
+                    snapshots: Ok(value.snapshots),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct AssetUnlockRequest {
+            force_unlock: ::std::result::Result<
+                ::std::option::Option<bool>,
+                ::std::string::String,
+            >,
+            lock_id: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for AssetUnlockRequest {
+            fn default() -> Self {
+                Self {
+                    force_unlock: Ok(Default::default()),
+                    lock_id: Ok(Default::default()),
+                }
+            }
+        }
+        impl AssetUnlockRequest {
+            pub fn force_unlock<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.force_unlock = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for force_unlock: {e}")
+                    });
+                self
+            }
+            pub fn lock_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.lock_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for lock_id: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<AssetUnlockRequest> for super::AssetUnlockRequest {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: AssetUnlockRequest,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    force_unlock: value.force_unlock?,
+                    lock_id: value.lock_id?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::AssetUnlockRequest> for AssetUnlockRequest {
+            fn from(value: super::AssetUnlockRequest) -> Self {
+                Self {
+                    force_unlock: Ok(value.force_unlock),
+                    lock_id: Ok(value.lock_id),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct AssetUpdateRequest {
+            canvas: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            description: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            disable_snapshot: ::std::result::Result<
+                ::std::option::Option<bool>,
+                ::std::string::String,
+            >,
+            lock_expires_at: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            lock_id: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            name: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            thumbnail: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for AssetUpdateRequest {
+            fn default() -> Self {
+                Self {
+                    canvas: Ok(Default::default()),
+                    description: Ok(Default::default()),
+                    disable_snapshot: Ok(Default::default()),
+                    lock_expires_at: Ok(Default::default()),
+                    lock_id: Ok(Default::default()),
+                    name: Ok(Default::default()),
+                    thumbnail: Ok(Default::default()),
+                }
+            }
+        }
+        impl AssetUpdateRequest {
+            pub fn canvas<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.canvas = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for canvas: {e}")
+                    });
+                self
+            }
+            pub fn description<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.description = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for description: {e}")
+                    });
+                self
+            }
+            pub fn disable_snapshot<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.disable_snapshot = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for disable_snapshot: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn lock_expires_at<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.lock_expires_at = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for lock_expires_at: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn lock_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.lock_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for lock_id: {e}")
+                    });
+                self
+            }
+            pub fn name<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.name = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for name: {e}")
+                    });
+                self
+            }
+            pub fn thumbnail<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.thumbnail = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for thumbnail: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<AssetUpdateRequest> for super::AssetUpdateRequest {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: AssetUpdateRequest,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    canvas: value.canvas?,
+                    description: value.description?,
+                    disable_snapshot: value.disable_snapshot?,
+                    lock_expires_at: value.lock_expires_at?,
+                    lock_id: value.lock_id?,
+                    name: value.name?,
+                    thumbnail: value.thumbnail?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::AssetUpdateRequest> for AssetUpdateRequest {
+            fn from(value: super::AssetUpdateRequest) -> Self {
+                Self {
+                    canvas: Ok(value.canvas),
+                    description: Ok(value.description),
+                    disable_snapshot: Ok(value.disable_snapshot),
+                    lock_expires_at: Ok(value.lock_expires_at),
+                    lock_id: Ok(value.lock_id),
+                    name: Ok(value.name),
+                    thumbnail: Ok(value.thumbnail),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct AssetUpdateTagsRequest {
+            add: ::std::result::Result<
+                ::std::vec::Vec<::std::string::String>,
+                ::std::string::String,
+            >,
+            delete: ::std::result::Result<
+                ::std::vec::Vec<::std::string::String>,
+                ::std::string::String,
+            >,
+            strict: ::std::result::Result<
+                ::std::option::Option<bool>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for AssetUpdateTagsRequest {
+            fn default() -> Self {
+                Self {
+                    add: Ok(Default::default()),
+                    delete: Ok(Default::default()),
+                    strict: Ok(Default::default()),
+                }
+            }
+        }
+        impl AssetUpdateTagsRequest {
+            pub fn add<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.add = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for add: {e}")
+                    });
+                self
+            }
+            pub fn delete<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.delete = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for delete: {e}")
+                    });
+                self
+            }
+            pub fn strict<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.strict = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for strict: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<AssetUpdateTagsRequest>
+        for super::AssetUpdateTagsRequest {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: AssetUpdateTagsRequest,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    add: value.add?,
+                    delete: value.delete?,
+                    strict: value.strict?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::AssetUpdateTagsRequest>
+        for AssetUpdateTagsRequest {
+            fn from(value: super::AssetUpdateTagsRequest) -> Self {
+                Self {
+                    add: Ok(value.add),
+                    delete: Ok(value.delete),
+                    strict: Ok(value.strict),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct AssetUpdateTagsResponse {
+            added: ::std::result::Result<
+                ::std::vec::Vec<::std::string::String>,
+                ::std::string::String,
+            >,
+            deleted: ::std::result::Result<
+                ::std::vec::Vec<::std::string::String>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for AssetUpdateTagsResponse {
+            fn default() -> Self {
+                Self {
+                    added: Err("no value supplied for added".to_string()),
+                    deleted: Err("no value supplied for deleted".to_string()),
+                }
+            }
+        }
+        impl AssetUpdateTagsResponse {
+            pub fn added<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.added = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for added: {e}")
+                    });
+                self
+            }
+            pub fn deleted<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.deleted = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for deleted: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<AssetUpdateTagsResponse>
+        for super::AssetUpdateTagsResponse {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: AssetUpdateTagsResponse,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    added: value.added?,
+                    deleted: value.deleted?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::AssetUpdateTagsResponse>
+        for AssetUpdateTagsResponse {
+            fn from(value: super::AssetUpdateTagsResponse) -> Self {
+                Self {
+                    added: Ok(value.added),
+                    deleted: Ok(value.deleted),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct AssetsDownloadOptions {
+            archive_name: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            file_name_template: ::std::result::Result<
+                ::std::string::String,
+                ::std::string::String,
+            >,
+            flat: ::std::result::Result<
+                ::std::option::Option<bool>,
+                ::std::string::String,
+            >,
+            prefer_original: ::std::result::Result<
+                ::std::option::Option<bool>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for AssetsDownloadOptions {
+            fn default() -> Self {
+                Self {
+                    archive_name: Ok(Default::default()),
+                    file_name_template: Err(
+                        "no value supplied for file_name_template".to_string(),
+                    ),
+                    flat: Ok(Default::default()),
+                    prefer_original: Ok(Default::default()),
+                }
+            }
+        }
+        impl AssetsDownloadOptions {
+            pub fn archive_name<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.archive_name = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for archive_name: {e}")
+                    });
+                self
+            }
+            pub fn file_name_template<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.file_name_template = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for file_name_template: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn flat<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.flat = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for flat: {e}")
+                    });
+                self
+            }
+            pub fn prefer_original<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.prefer_original = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for prefer_original: {e}"
+                        )
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<AssetsDownloadOptions>
+        for super::AssetsDownloadOptions {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: AssetsDownloadOptions,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    archive_name: value.archive_name?,
+                    file_name_template: value.file_name_template?,
+                    flat: value.flat?,
+                    prefer_original: value.prefer_original?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::AssetsDownloadOptions>
+        for AssetsDownloadOptions {
+            fn from(value: super::AssetsDownloadOptions) -> Self {
+                Self {
+                    archive_name: Ok(value.archive_name),
+                    file_name_template: Ok(value.file_name_template),
+                    flat: Ok(value.flat),
+                    prefer_original: Ok(value.prefer_original),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct AssetsDownloadQuery {
+            asset_ids: ::std::result::Result<
+                ::std::vec::Vec<::std::string::String>,
+                ::std::string::String,
+            >,
+            inference_ids: ::std::result::Result<
+                ::std::vec::Vec<::std::string::String>,
+                ::std::string::String,
+            >,
+            model_ids: ::std::result::Result<
+                ::std::vec::Vec<::std::string::String>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for AssetsDownloadQuery {
+            fn default() -> Self {
+                Self {
+                    asset_ids: Err("no value supplied for asset_ids".to_string()),
+                    inference_ids: Err(
+                        "no value supplied for inference_ids".to_string(),
+                    ),
+                    model_ids: Err("no value supplied for model_ids".to_string()),
+                }
+            }
+        }
+        impl AssetsDownloadQuery {
+            pub fn asset_ids<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.asset_ids = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for asset_ids: {e}")
+                    });
+                self
+            }
+            pub fn inference_ids<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.inference_ids = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for inference_ids: {e}")
+                    });
+                self
+            }
+            pub fn model_ids<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.model_ids = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for model_ids: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<AssetsDownloadQuery>
+        for super::AssetsDownloadQuery {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: AssetsDownloadQuery,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    asset_ids: value.asset_ids?,
+                    inference_ids: value.inference_ids?,
+                    model_ids: value.model_ids?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::AssetsDownloadQuery> for AssetsDownloadQuery {
+            fn from(value: super::AssetsDownloadQuery) -> Self {
+                Self {
+                    asset_ids: Ok(value.asset_ids),
+                    inference_ids: Ok(value.inference_ids),
+                    model_ids: Ok(value.model_ids),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct AssetsDownloadRequest {
+            options: ::std::result::Result<
+                super::AssetsDownloadOptions,
+                ::std::string::String,
+            >,
+            query: ::std::result::Result<
+                super::AssetsDownloadQuery,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for AssetsDownloadRequest {
+            fn default() -> Self {
+                Self {
+                    options: Err("no value supplied for options".to_string()),
+                    query: Err("no value supplied for query".to_string()),
+                }
+            }
+        }
+        impl AssetsDownloadRequest {
+            pub fn options<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::AssetsDownloadOptions>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.options = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for options: {e}")
+                    });
+                self
+            }
+            pub fn query<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::AssetsDownloadQuery>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.query = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for query: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<AssetsDownloadRequest>
+        for super::AssetsDownloadRequest {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: AssetsDownloadRequest,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    options: value.options?,
+                    query: value.query?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::AssetsDownloadRequest>
+        for AssetsDownloadRequest {
+            fn from(value: super::AssetsDownloadRequest) -> Self {
+                Self {
+                    options: Ok(value.options),
+                    query: Ok(value.query),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct AssetsDownloadResponse {
+            job_id: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for AssetsDownloadResponse {
+            fn default() -> Self {
+                Self {
+                    job_id: Ok(Default::default()),
+                }
+            }
+        }
+        impl AssetsDownloadResponse {
+            pub fn job_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.job_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for job_id: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<AssetsDownloadResponse>
+        for super::AssetsDownloadResponse {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: AssetsDownloadResponse,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self { job_id: value.job_id? })
+            }
+        }
+        impl ::std::convert::From<super::AssetsDownloadResponse>
+        for AssetsDownloadResponse {
+            fn from(value: super::AssetsDownloadResponse) -> Self {
+                Self { job_id: Ok(value.job_id) }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct AssetsDownloadStatusResponse {
+            download_url: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            job_id: ::std::result::Result<::std::string::String, ::std::string::String>,
+            job_status: ::std::result::Result<
+                ::std::string::String,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for AssetsDownloadStatusResponse {
+            fn default() -> Self {
+                Self {
+                    download_url: Ok(Default::default()),
+                    job_id: Err("no value supplied for job_id".to_string()),
+                    job_status: Err("no value supplied for job_status".to_string()),
+                }
+            }
+        }
+        impl AssetsDownloadStatusResponse {
+            pub fn download_url<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.download_url = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for download_url: {e}")
+                    });
+                self
+            }
+            pub fn job_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.job_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for job_id: {e}")
+                    });
+                self
+            }
+            pub fn job_status<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.job_status = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for job_status: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<AssetsDownloadStatusResponse>
+        for super::AssetsDownloadStatusResponse {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: AssetsDownloadStatusResponse,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    download_url: value.download_url?,
+                    job_id: value.job_id?,
+                    job_status: value.job_status?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::AssetsDownloadStatusResponse>
+        for AssetsDownloadStatusResponse {
+            fn from(value: super::AssetsDownloadStatusResponse) -> Self {
+                Self {
+                    download_url: Ok(value.download_url),
+                    job_id: Ok(value.job_id),
+                    job_status: Ok(value.job_status),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct CostDetails {
+            assistant_message: ::std::result::Result<
+                ::std::option::Option<f64>,
+                ::std::string::String,
+            >,
+            caption: ::std::result::Result<
+                ::std::option::Option<f64>,
+                ::std::string::String,
+            >,
+            custom_generation: ::std::result::Result<
+                ::std::option::Option<f64>,
+                ::std::string::String,
+            >,
+            describe_style: ::std::result::Result<
+                ::std::option::Option<f64>,
+                ::std::string::String,
+            >,
+            detection: ::std::result::Result<
+                ::std::option::Option<f64>,
+                ::std::string::String,
+            >,
+            embed: ::std::result::Result<
+                ::std::option::Option<f64>,
+                ::std::string::String,
+            >,
+            image_prompt_editing: ::std::result::Result<
+                ::std::option::Option<f64>,
+                ::std::string::String,
+            >,
+            inference_images: ::std::result::Result<
+                ::std::option::Option<f64>,
+                ::std::string::String,
+            >,
+            ip_detection: ::std::result::Result<
+                ::std::option::Option<f64>,
+                ::std::string::String,
+            >,
+            pixelate: ::std::result::Result<
+                ::std::option::Option<f64>,
+                ::std::string::String,
+            >,
+            prompt: ::std::result::Result<
+                ::std::option::Option<f64>,
+                ::std::string::String,
+            >,
+            quality_gate: ::std::result::Result<
+                ::std::option::Option<f64>,
+                ::std::string::String,
+            >,
+            remove_background: ::std::result::Result<
+                ::std::option::Option<f64>,
+                ::std::string::String,
+            >,
+            repaint: ::std::result::Result<
+                ::std::option::Option<f64>,
+                ::std::string::String,
+            >,
+            restyle: ::std::result::Result<
+                ::std::option::Option<f64>,
+                ::std::string::String,
+            >,
+            segmentation: ::std::result::Result<
+                ::std::option::Option<f64>,
+                ::std::string::String,
+            >,
+            skybox_base_360: ::std::result::Result<
+                ::std::option::Option<f64>,
+                ::std::string::String,
+            >,
+            skybox_upscale_360: ::std::result::Result<
+                ::std::option::Option<f64>,
+                ::std::string::String,
+            >,
+            texture: ::std::result::Result<
+                ::std::option::Option<f64>,
+                ::std::string::String,
+            >,
+            train_model: ::std::result::Result<
+                ::std::option::Option<f64>,
+                ::std::string::String,
+            >,
+            translate: ::std::result::Result<
+                ::std::option::Option<f64>,
+                ::std::string::String,
+            >,
+            upscale: ::std::result::Result<
+                ::std::option::Option<f64>,
+                ::std::string::String,
+            >,
+            vectorization: ::std::result::Result<
+                ::std::option::Option<f64>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for CostDetails {
+            fn default() -> Self {
+                Self {
+                    assistant_message: Ok(Default::default()),
+                    caption: Ok(Default::default()),
+                    custom_generation: Ok(Default::default()),
+                    describe_style: Ok(Default::default()),
+                    detection: Ok(Default::default()),
+                    embed: Ok(Default::default()),
+                    image_prompt_editing: Ok(Default::default()),
+                    inference_images: Ok(Default::default()),
+                    ip_detection: Ok(Default::default()),
+                    pixelate: Ok(Default::default()),
+                    prompt: Ok(Default::default()),
+                    quality_gate: Ok(Default::default()),
+                    remove_background: Ok(Default::default()),
+                    repaint: Ok(Default::default()),
+                    restyle: Ok(Default::default()),
+                    segmentation: Ok(Default::default()),
+                    skybox_base_360: Ok(Default::default()),
+                    skybox_upscale_360: Ok(Default::default()),
+                    texture: Ok(Default::default()),
+                    train_model: Ok(Default::default()),
+                    translate: Ok(Default::default()),
+                    upscale: Ok(Default::default()),
+                    vectorization: Ok(Default::default()),
+                }
+            }
+        }
+        impl CostDetails {
+            pub fn assistant_message<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.assistant_message = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for assistant_message: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn caption<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.caption = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for caption: {e}")
+                    });
+                self
+            }
+            pub fn custom_generation<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.custom_generation = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for custom_generation: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn describe_style<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.describe_style = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for describe_style: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn detection<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.detection = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for detection: {e}")
+                    });
+                self
+            }
+            pub fn embed<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.embed = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for embed: {e}")
+                    });
+                self
+            }
+            pub fn image_prompt_editing<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.image_prompt_editing = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for image_prompt_editing: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn inference_images<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.inference_images = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for inference_images: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn ip_detection<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.ip_detection = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for ip_detection: {e}")
+                    });
+                self
+            }
+            pub fn pixelate<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.pixelate = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for pixelate: {e}")
+                    });
+                self
+            }
+            pub fn prompt<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.prompt = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for prompt: {e}")
+                    });
+                self
+            }
+            pub fn quality_gate<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.quality_gate = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for quality_gate: {e}")
+                    });
+                self
+            }
+            pub fn remove_background<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.remove_background = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for remove_background: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn repaint<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.repaint = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for repaint: {e}")
+                    });
+                self
+            }
+            pub fn restyle<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.restyle = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for restyle: {e}")
+                    });
+                self
+            }
+            pub fn segmentation<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.segmentation = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for segmentation: {e}")
+                    });
+                self
+            }
+            pub fn skybox_base_360<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.skybox_base_360 = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for skybox_base_360: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn skybox_upscale_360<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.skybox_upscale_360 = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for skybox_upscale_360: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn texture<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.texture = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for texture: {e}")
+                    });
+                self
+            }
+            pub fn train_model<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.train_model = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for train_model: {e}")
+                    });
+                self
+            }
+            pub fn translate<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.translate = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for translate: {e}")
+                    });
+                self
+            }
+            pub fn upscale<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.upscale = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for upscale: {e}")
+                    });
+                self
+            }
+            pub fn vectorization<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.vectorization = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for vectorization: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<CostDetails> for super::CostDetails {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: CostDetails,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    assistant_message: value.assistant_message?,
+                    caption: value.caption?,
+                    custom_generation: value.custom_generation?,
+                    describe_style: value.describe_style?,
+                    detection: value.detection?,
+                    embed: value.embed?,
+                    image_prompt_editing: value.image_prompt_editing?,
+                    inference_images: value.inference_images?,
+                    ip_detection: value.ip_detection?,
+                    pixelate: value.pixelate?,
+                    prompt: value.prompt?,
+                    quality_gate: value.quality_gate?,
+                    remove_background: value.remove_background?,
+                    repaint: value.repaint?,
+                    restyle: value.restyle?,
+                    segmentation: value.segmentation?,
+                    skybox_base_360: value.skybox_base_360?,
+                    skybox_upscale_360: value.skybox_upscale_360?,
+                    texture: value.texture?,
+                    train_model: value.train_model?,
+                    translate: value.translate?,
+                    upscale: value.upscale?,
+                    vectorization: value.vectorization?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::CostDetails> for CostDetails {
+            fn from(value: super::CostDetails) -> Self {
+                Self {
+                    assistant_message: Ok(value.assistant_message),
+                    caption: Ok(value.caption),
+                    custom_generation: Ok(value.custom_generation),
+                    describe_style: Ok(value.describe_style),
+                    detection: Ok(value.detection),
+                    embed: Ok(value.embed),
+                    image_prompt_editing: Ok(value.image_prompt_editing),
+                    inference_images: Ok(value.inference_images),
+                    ip_detection: Ok(value.ip_detection),
+                    pixelate: Ok(value.pixelate),
+                    prompt: Ok(value.prompt),
+                    quality_gate: Ok(value.quality_gate),
+                    remove_background: Ok(value.remove_background),
+                    repaint: Ok(value.repaint),
+                    restyle: Ok(value.restyle),
+                    segmentation: Ok(value.segmentation),
+                    skybox_base_360: Ok(value.skybox_base_360),
+                    skybox_upscale_360: Ok(value.skybox_upscale_360),
+                    texture: Ok(value.texture),
+                    train_model: Ok(value.train_model),
+                    translate: Ok(value.translate),
+                    upscale: Ok(value.upscale),
+                    vectorization: Ok(value.vectorization),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct GenerateAssetResponse {
+            asset: ::std::result::Result<
+                ::std::option::Option<super::Asset>,
+                ::std::string::String,
+            >,
+            cost_details: ::std::result::Result<
+                ::std::option::Option<super::CostDetails>,
+                ::std::string::String,
+            >,
+            creative_units_cost: ::std::result::Result<
+                ::std::option::Option<f64>,
+                ::std::string::String,
+            >,
+            creative_units_discount: ::std::result::Result<
+                ::std::option::Option<f64>,
+                ::std::string::String,
+            >,
+            ip_detection: ::std::result::Result<
+                ::std::option::Option<super::IpDetection>,
+                ::std::string::String,
+            >,
+            job: ::std::result::Result<
+                ::std::option::Option<super::Job>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for GenerateAssetResponse {
+            fn default() -> Self {
+                Self {
+                    asset: Ok(Default::default()),
+                    cost_details: Ok(Default::default()),
+                    creative_units_cost: Ok(Default::default()),
+                    creative_units_discount: Ok(Default::default()),
+                    ip_detection: Ok(Default::default()),
+                    job: Ok(Default::default()),
+                }
+            }
+        }
+        impl GenerateAssetResponse {
+            pub fn asset<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::Asset>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.asset = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for asset: {e}")
+                    });
+                self
+            }
+            pub fn cost_details<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::CostDetails>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.cost_details = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for cost_details: {e}")
+                    });
+                self
+            }
+            pub fn creative_units_cost<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.creative_units_cost = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for creative_units_cost: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn creative_units_discount<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.creative_units_discount = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for creative_units_discount: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn ip_detection<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::IpDetection>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.ip_detection = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for ip_detection: {e}")
+                    });
+                self
+            }
+            pub fn job<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::Job>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.job = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for job: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<GenerateAssetResponse>
+        for super::GenerateAssetResponse {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: GenerateAssetResponse,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    asset: value.asset?,
+                    cost_details: value.cost_details?,
+                    creative_units_cost: value.creative_units_cost?,
+                    creative_units_discount: value.creative_units_discount?,
+                    ip_detection: value.ip_detection?,
+                    job: value.job?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::GenerateAssetResponse>
+        for GenerateAssetResponse {
+            fn from(value: super::GenerateAssetResponse) -> Self {
+                Self {
+                    asset: Ok(value.asset),
+                    cost_details: Ok(value.cost_details),
+                    creative_units_cost: Ok(value.creative_units_cost),
+                    creative_units_discount: Ok(value.creative_units_discount),
+                    ip_detection: Ok(value.ip_detection),
+                    job: Ok(value.job),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct GenerateCaptionRequest {
+            asset_ids: ::std::result::Result<
+                ::std::vec::Vec<::std::string::String>,
+                ::std::string::String,
+            >,
+            details_level: ::std::result::Result<
+                ::std::option::Option<super::CaptionDetailsLevel>,
+                ::std::string::String,
+            >,
+            ensure_ip_cleared: ::std::result::Result<
+                ::std::option::Option<bool>,
+                ::std::string::String,
+            >,
+            images: ::std::result::Result<
+                ::std::vec::Vec<::std::string::String>,
+                ::std::string::String,
+            >,
+            model_id: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            seed: ::std::result::Result<
+                ::std::option::Option<f64>,
+                ::std::string::String,
+            >,
+            temperature: ::std::result::Result<
+                ::std::option::Option<f64>,
+                ::std::string::String,
+            >,
+            top_p: ::std::result::Result<
+                ::std::option::Option<f64>,
+                ::std::string::String,
+            >,
+            unwanted_sequences: ::std::result::Result<
+                ::std::vec::Vec<::std::string::String>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for GenerateCaptionRequest {
+            fn default() -> Self {
+                Self {
+                    asset_ids: Ok(Default::default()),
+                    details_level: Ok(Default::default()),
+                    ensure_ip_cleared: Ok(Default::default()),
+                    images: Err("no value supplied for images".to_string()),
+                    model_id: Ok(Default::default()),
+                    seed: Ok(Default::default()),
+                    temperature: Ok(Default::default()),
+                    top_p: Ok(Default::default()),
+                    unwanted_sequences: Ok(Default::default()),
+                }
+            }
+        }
+        impl GenerateCaptionRequest {
+            pub fn asset_ids<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.asset_ids = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for asset_ids: {e}")
+                    });
+                self
+            }
+            pub fn details_level<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::CaptionDetailsLevel>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.details_level = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for details_level: {e}")
+                    });
+                self
+            }
+            pub fn ensure_ip_cleared<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.ensure_ip_cleared = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for ensure_ip_cleared: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn images<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.images = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for images: {e}")
+                    });
+                self
+            }
+            pub fn model_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.model_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for model_id: {e}")
+                    });
+                self
+            }
+            pub fn seed<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.seed = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for seed: {e}")
+                    });
+                self
+            }
+            pub fn temperature<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.temperature = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for temperature: {e}")
+                    });
+                self
+            }
+            pub fn top_p<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.top_p = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for top_p: {e}")
+                    });
+                self
+            }
+            pub fn unwanted_sequences<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.unwanted_sequences = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for unwanted_sequences: {e}"
+                        )
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<GenerateCaptionRequest>
+        for super::GenerateCaptionRequest {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: GenerateCaptionRequest,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    asset_ids: value.asset_ids?,
+                    details_level: value.details_level?,
+                    ensure_ip_cleared: value.ensure_ip_cleared?,
+                    images: value.images?,
+                    model_id: value.model_id?,
+                    seed: value.seed?,
+                    temperature: value.temperature?,
+                    top_p: value.top_p?,
+                    unwanted_sequences: value.unwanted_sequences?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::GenerateCaptionRequest>
+        for GenerateCaptionRequest {
+            fn from(value: super::GenerateCaptionRequest) -> Self {
+                Self {
+                    asset_ids: Ok(value.asset_ids),
+                    details_level: Ok(value.details_level),
+                    ensure_ip_cleared: Ok(value.ensure_ip_cleared),
+                    images: Ok(value.images),
+                    model_id: Ok(value.model_id),
+                    seed: Ok(value.seed),
+                    temperature: Ok(value.temperature),
+                    top_p: Ok(value.top_p),
+                    unwanted_sequences: Ok(value.unwanted_sequences),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct GenerateCaptionResponse {
+            captions: ::std::result::Result<
+                ::std::vec::Vec<::std::string::String>,
+                ::std::string::String,
+            >,
+            cost_details: ::std::result::Result<
+                ::std::option::Option<super::CostDetails>,
+                ::std::string::String,
+            >,
+            creative_units_cost: ::std::result::Result<
+                ::std::option::Option<f64>,
+                ::std::string::String,
+            >,
+            creative_units_discount: ::std::result::Result<
+                ::std::option::Option<f64>,
+                ::std::string::String,
+            >,
+            details_level: ::std::result::Result<
+                ::std::option::Option<super::CaptionDetailsLevel>,
+                ::std::string::String,
+            >,
+            ip_detection: ::std::result::Result<
+                ::std::option::Option<super::IpDetection>,
+                ::std::string::String,
+            >,
+            job: ::std::result::Result<
+                ::std::option::Option<super::Job>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for GenerateCaptionResponse {
+            fn default() -> Self {
+                Self {
+                    captions: Ok(Default::default()),
+                    cost_details: Ok(Default::default()),
+                    creative_units_cost: Ok(Default::default()),
+                    creative_units_discount: Ok(Default::default()),
+                    details_level: Ok(Default::default()),
+                    ip_detection: Ok(Default::default()),
+                    job: Ok(Default::default()),
+                }
+            }
+        }
+        impl GenerateCaptionResponse {
+            pub fn captions<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.captions = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for captions: {e}")
+                    });
+                self
+            }
+            pub fn cost_details<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::CostDetails>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.cost_details = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for cost_details: {e}")
+                    });
+                self
+            }
+            pub fn creative_units_cost<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.creative_units_cost = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for creative_units_cost: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn creative_units_discount<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.creative_units_discount = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for creative_units_discount: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn details_level<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::CaptionDetailsLevel>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.details_level = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for details_level: {e}")
+                    });
+                self
+            }
+            pub fn ip_detection<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::IpDetection>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.ip_detection = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for ip_detection: {e}")
+                    });
+                self
+            }
+            pub fn job<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::Job>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.job = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for job: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<GenerateCaptionResponse>
+        for super::GenerateCaptionResponse {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: GenerateCaptionResponse,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    captions: value.captions?,
+                    cost_details: value.cost_details?,
+                    creative_units_cost: value.creative_units_cost?,
+                    creative_units_discount: value.creative_units_discount?,
+                    details_level: value.details_level?,
+                    ip_detection: value.ip_detection?,
+                    job: value.job?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::GenerateCaptionResponse>
+        for GenerateCaptionResponse {
+            fn from(value: super::GenerateCaptionResponse) -> Self {
+                Self {
+                    captions: Ok(value.captions),
+                    cost_details: Ok(value.cost_details),
+                    creative_units_cost: Ok(value.creative_units_cost),
+                    creative_units_discount: Ok(value.creative_units_discount),
+                    details_level: Ok(value.details_level),
+                    ip_detection: Ok(value.ip_detection),
+                    job: Ok(value.job),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct GenerateDescribeStyleRequest {
+            asset_ids: ::std::result::Result<
+                ::std::vec::Vec<::std::string::String>,
+                ::std::string::String,
+            >,
+            ensure_ip_cleared: ::std::result::Result<
+                ::std::option::Option<bool>,
+                ::std::string::String,
+            >,
+            images: ::std::result::Result<
+                ::std::vec::Vec<::std::string::String>,
+                ::std::string::String,
+            >,
+            model_id: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            seed: ::std::result::Result<
+                ::std::option::Option<f64>,
+                ::std::string::String,
+            >,
+            temperature: ::std::result::Result<
+                ::std::option::Option<f64>,
+                ::std::string::String,
+            >,
+            top_p: ::std::result::Result<
+                ::std::option::Option<f64>,
+                ::std::string::String,
+            >,
+            unwanted_sequences: ::std::result::Result<
+                ::std::vec::Vec<::std::string::String>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for GenerateDescribeStyleRequest {
+            fn default() -> Self {
+                Self {
+                    asset_ids: Ok(Default::default()),
+                    ensure_ip_cleared: Ok(Default::default()),
+                    images: Ok(Default::default()),
+                    model_id: Ok(Default::default()),
+                    seed: Ok(Default::default()),
+                    temperature: Ok(Default::default()),
+                    top_p: Ok(Default::default()),
+                    unwanted_sequences: Ok(Default::default()),
+                }
+            }
+        }
+        impl GenerateDescribeStyleRequest {
+            pub fn asset_ids<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.asset_ids = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for asset_ids: {e}")
+                    });
+                self
+            }
+            pub fn ensure_ip_cleared<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.ensure_ip_cleared = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for ensure_ip_cleared: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn images<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.images = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for images: {e}")
+                    });
+                self
+            }
+            pub fn model_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.model_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for model_id: {e}")
+                    });
+                self
+            }
+            pub fn seed<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.seed = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for seed: {e}")
+                    });
+                self
+            }
+            pub fn temperature<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.temperature = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for temperature: {e}")
+                    });
+                self
+            }
+            pub fn top_p<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.top_p = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for top_p: {e}")
+                    });
+                self
+            }
+            pub fn unwanted_sequences<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.unwanted_sequences = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for unwanted_sequences: {e}"
+                        )
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<GenerateDescribeStyleRequest>
+        for super::GenerateDescribeStyleRequest {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: GenerateDescribeStyleRequest,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    asset_ids: value.asset_ids?,
+                    ensure_ip_cleared: value.ensure_ip_cleared?,
+                    images: value.images?,
+                    model_id: value.model_id?,
+                    seed: value.seed?,
+                    temperature: value.temperature?,
+                    top_p: value.top_p?,
+                    unwanted_sequences: value.unwanted_sequences?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::GenerateDescribeStyleRequest>
+        for GenerateDescribeStyleRequest {
+            fn from(value: super::GenerateDescribeStyleRequest) -> Self {
+                Self {
+                    asset_ids: Ok(value.asset_ids),
+                    ensure_ip_cleared: Ok(value.ensure_ip_cleared),
+                    images: Ok(value.images),
+                    model_id: Ok(value.model_id),
+                    seed: Ok(value.seed),
+                    temperature: Ok(value.temperature),
+                    top_p: Ok(value.top_p),
+                    unwanted_sequences: Ok(value.unwanted_sequences),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct GenerateDescribeStyleResponse {
+            cost_details: ::std::result::Result<
+                ::std::option::Option<super::CostDetails>,
+                ::std::string::String,
+            >,
+            creative_units_cost: ::std::result::Result<
+                ::std::option::Option<f64>,
+                ::std::string::String,
+            >,
+            creative_units_discount: ::std::result::Result<
+                ::std::option::Option<f64>,
+                ::std::string::String,
+            >,
+            description: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            ip_detection: ::std::result::Result<
+                ::std::option::Option<super::IpDetection>,
+                ::std::string::String,
+            >,
+            job: ::std::result::Result<
+                ::std::option::Option<super::Job>,
+                ::std::string::String,
+            >,
+            synthesis: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for GenerateDescribeStyleResponse {
+            fn default() -> Self {
+                Self {
+                    cost_details: Ok(Default::default()),
+                    creative_units_cost: Ok(Default::default()),
+                    creative_units_discount: Ok(Default::default()),
+                    description: Ok(Default::default()),
+                    ip_detection: Ok(Default::default()),
+                    job: Ok(Default::default()),
+                    synthesis: Ok(Default::default()),
+                }
+            }
+        }
+        impl GenerateDescribeStyleResponse {
+            pub fn cost_details<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::CostDetails>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.cost_details = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for cost_details: {e}")
+                    });
+                self
+            }
+            pub fn creative_units_cost<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.creative_units_cost = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for creative_units_cost: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn creative_units_discount<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.creative_units_discount = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for creative_units_discount: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn description<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.description = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for description: {e}")
+                    });
+                self
+            }
+            pub fn ip_detection<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::IpDetection>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.ip_detection = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for ip_detection: {e}")
+                    });
+                self
+            }
+            pub fn job<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::Job>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.job = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for job: {e}")
+                    });
+                self
+            }
+            pub fn synthesis<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.synthesis = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for synthesis: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<GenerateDescribeStyleResponse>
+        for super::GenerateDescribeStyleResponse {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: GenerateDescribeStyleResponse,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    cost_details: value.cost_details?,
+                    creative_units_cost: value.creative_units_cost?,
+                    creative_units_discount: value.creative_units_discount?,
+                    description: value.description?,
+                    ip_detection: value.ip_detection?,
+                    job: value.job?,
+                    synthesis: value.synthesis?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::GenerateDescribeStyleResponse>
+        for GenerateDescribeStyleResponse {
+            fn from(value: super::GenerateDescribeStyleResponse) -> Self {
+                Self {
+                    cost_details: Ok(value.cost_details),
+                    creative_units_cost: Ok(value.creative_units_cost),
+                    creative_units_discount: Ok(value.creative_units_discount),
+                    description: Ok(value.description),
+                    ip_detection: Ok(value.ip_detection),
+                    job: Ok(value.job),
+                    synthesis: Ok(value.synthesis),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct GenerateDetectRequest {
+            factor: ::std::result::Result<
+                ::std::option::Option<f64>,
+                ::std::string::String,
+            >,
+            high_threshold: ::std::result::Result<
+                ::std::option::Option<f64>,
+                ::std::string::String,
+            >,
+            image: ::std::result::Result<::std::string::String, ::std::string::String>,
+            keypoint_threshold: ::std::result::Result<
+                ::std::option::Option<f64>,
+                ::std::string::String,
+            >,
+            low_threshold: ::std::result::Result<
+                ::std::option::Option<f64>,
+                ::std::string::String,
+            >,
+            max_threshold: ::std::result::Result<
+                ::std::option::Option<f64>,
+                ::std::string::String,
+            >,
+            min_threshold: ::std::result::Result<
+                ::std::option::Option<f64>,
+                ::std::string::String,
+            >,
+            modality: ::std::result::Result<super::Modality, ::std::string::String>,
+            remove_background: ::std::result::Result<
+                ::std::option::Option<bool>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for GenerateDetectRequest {
+            fn default() -> Self {
+                Self {
+                    factor: Ok(Default::default()),
+                    high_threshold: Ok(Default::default()),
+                    image: Err("no value supplied for image".to_string()),
+                    keypoint_threshold: Ok(Default::default()),
+                    low_threshold: Ok(Default::default()),
+                    max_threshold: Ok(Default::default()),
+                    min_threshold: Ok(Default::default()),
+                    modality: Err("no value supplied for modality".to_string()),
+                    remove_background: Ok(Default::default()),
+                }
+            }
+        }
+        impl GenerateDetectRequest {
+            pub fn factor<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.factor = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for factor: {e}")
+                    });
+                self
+            }
+            pub fn high_threshold<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.high_threshold = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for high_threshold: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn image<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.image = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for image: {e}")
+                    });
+                self
+            }
+            pub fn keypoint_threshold<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.keypoint_threshold = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for keypoint_threshold: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn low_threshold<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.low_threshold = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for low_threshold: {e}")
+                    });
+                self
+            }
+            pub fn max_threshold<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.max_threshold = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for max_threshold: {e}")
+                    });
+                self
+            }
+            pub fn min_threshold<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.min_threshold = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for min_threshold: {e}")
+                    });
+                self
+            }
+            pub fn modality<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::Modality>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.modality = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for modality: {e}")
+                    });
+                self
+            }
+            pub fn remove_background<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.remove_background = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for remove_background: {e}"
+                        )
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<GenerateDetectRequest>
+        for super::GenerateDetectRequest {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: GenerateDetectRequest,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    factor: value.factor?,
+                    high_threshold: value.high_threshold?,
+                    image: value.image?,
+                    keypoint_threshold: value.keypoint_threshold?,
+                    low_threshold: value.low_threshold?,
+                    max_threshold: value.max_threshold?,
+                    min_threshold: value.min_threshold?,
+                    modality: value.modality?,
+                    remove_background: value.remove_background?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::GenerateDetectRequest>
+        for GenerateDetectRequest {
+            fn from(value: super::GenerateDetectRequest) -> Self {
+                Self {
+                    factor: Ok(value.factor),
+                    high_threshold: Ok(value.high_threshold),
+                    image: Ok(value.image),
+                    keypoint_threshold: Ok(value.keypoint_threshold),
+                    low_threshold: Ok(value.low_threshold),
+                    max_threshold: Ok(value.max_threshold),
+                    min_threshold: Ok(value.min_threshold),
+                    modality: Ok(value.modality),
+                    remove_background: Ok(value.remove_background),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct GenerateEmbedRequest {
+            text: ::std::result::Result<::std::string::String, ::std::string::String>,
+        }
+        impl ::std::default::Default for GenerateEmbedRequest {
+            fn default() -> Self {
+                Self {
+                    text: Err("no value supplied for text".to_string()),
+                }
+            }
+        }
+        impl GenerateEmbedRequest {
+            pub fn text<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.text = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for text: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<GenerateEmbedRequest>
+        for super::GenerateEmbedRequest {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: GenerateEmbedRequest,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self { text: value.text? })
+            }
+        }
+        impl ::std::convert::From<super::GenerateEmbedRequest> for GenerateEmbedRequest {
+            fn from(value: super::GenerateEmbedRequest) -> Self {
+                Self { text: Ok(value.text) }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct GenerateEmbedResponse {
+            cost_details: ::std::result::Result<
+                ::std::option::Option<super::CostDetails>,
+                ::std::string::String,
+            >,
+            creative_units_cost: ::std::result::Result<
+                ::std::option::Option<f64>,
+                ::std::string::String,
+            >,
+            creative_units_discount: ::std::result::Result<
+                ::std::option::Option<f64>,
+                ::std::string::String,
+            >,
+            embedding: ::std::result::Result<
+                ::std::vec::Vec<f64>,
+                ::std::string::String,
+            >,
+            ip_detection: ::std::result::Result<
+                ::std::option::Option<super::IpDetection>,
+                ::std::string::String,
+            >,
+            job: ::std::result::Result<
+                ::std::option::Option<super::Job>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for GenerateEmbedResponse {
+            fn default() -> Self {
+                Self {
+                    cost_details: Ok(Default::default()),
+                    creative_units_cost: Ok(Default::default()),
+                    creative_units_discount: Ok(Default::default()),
+                    embedding: Ok(Default::default()),
+                    ip_detection: Ok(Default::default()),
+                    job: Ok(Default::default()),
+                }
+            }
+        }
+        impl GenerateEmbedResponse {
+            pub fn cost_details<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::CostDetails>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.cost_details = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for cost_details: {e}")
+                    });
+                self
+            }
+            pub fn creative_units_cost<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.creative_units_cost = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for creative_units_cost: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn creative_units_discount<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.creative_units_discount = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for creative_units_discount: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn embedding<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<f64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.embedding = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for embedding: {e}")
+                    });
+                self
+            }
+            pub fn ip_detection<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::IpDetection>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.ip_detection = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for ip_detection: {e}")
+                    });
+                self
+            }
+            pub fn job<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::Job>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.job = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for job: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<GenerateEmbedResponse>
+        for super::GenerateEmbedResponse {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: GenerateEmbedResponse,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    cost_details: value.cost_details?,
+                    creative_units_cost: value.creative_units_cost?,
+                    creative_units_discount: value.creative_units_discount?,
+                    embedding: value.embedding?,
+                    ip_detection: value.ip_detection?,
+                    job: value.job?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::GenerateEmbedResponse>
+        for GenerateEmbedResponse {
+            fn from(value: super::GenerateEmbedResponse) -> Self {
+                Self {
+                    cost_details: Ok(value.cost_details),
+                    creative_units_cost: Ok(value.creative_units_cost),
+                    creative_units_discount: Ok(value.creative_units_discount),
+                    embedding: Ok(value.embedding),
+                    ip_detection: Ok(value.ip_detection),
+                    job: Ok(value.job),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct GenerateIpDetectionRequest {
+            asset_ids: ::std::result::Result<
+                ::std::vec::Vec<::std::string::String>,
+                ::std::string::String,
+            >,
+            prompts: ::std::result::Result<
+                ::std::vec::Vec<::std::string::String>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for GenerateIpDetectionRequest {
+            fn default() -> Self {
+                Self {
+                    asset_ids: Ok(Default::default()),
+                    prompts: Ok(Default::default()),
+                }
+            }
+        }
+        impl GenerateIpDetectionRequest {
+            pub fn asset_ids<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.asset_ids = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for asset_ids: {e}")
+                    });
+                self
+            }
+            pub fn prompts<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.prompts = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for prompts: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<GenerateIpDetectionRequest>
+        for super::GenerateIpDetectionRequest {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: GenerateIpDetectionRequest,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    asset_ids: value.asset_ids?,
+                    prompts: value.prompts?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::GenerateIpDetectionRequest>
+        for GenerateIpDetectionRequest {
+            fn from(value: super::GenerateIpDetectionRequest) -> Self {
+                Self {
+                    asset_ids: Ok(value.asset_ids),
+                    prompts: Ok(value.prompts),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct GenerateIpDetectionResponse {
+            ip_detection: ::std::result::Result<
+                ::std::option::Option<super::IpDetection>,
+                ::std::string::String,
+            >,
+            skipped_asset_ids: ::std::result::Result<
+                ::std::vec::Vec<::std::string::String>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for GenerateIpDetectionResponse {
+            fn default() -> Self {
+                Self {
+                    ip_detection: Ok(Default::default()),
+                    skipped_asset_ids: Ok(Default::default()),
+                }
+            }
+        }
+        impl GenerateIpDetectionResponse {
+            pub fn ip_detection<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::IpDetection>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.ip_detection = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for ip_detection: {e}")
+                    });
+                self
+            }
+            pub fn skipped_asset_ids<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.skipped_asset_ids = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for skipped_asset_ids: {e}"
+                        )
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<GenerateIpDetectionResponse>
+        for super::GenerateIpDetectionResponse {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: GenerateIpDetectionResponse,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    ip_detection: value.ip_detection?,
+                    skipped_asset_ids: value.skipped_asset_ids?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::GenerateIpDetectionResponse>
+        for GenerateIpDetectionResponse {
+            fn from(value: super::GenerateIpDetectionResponse) -> Self {
+                Self {
+                    ip_detection: Ok(value.ip_detection),
+                    skipped_asset_ids: Ok(value.skipped_asset_ids),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct GeneratePatchRequest {
+            allow_overflow: ::std::result::Result<
+                ::std::option::Option<bool>,
+                ::std::string::String,
+            >,
+            background_color: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            crop: ::std::result::Result<
+                ::std::option::Option<super::PatchCrop>,
+                ::std::string::String,
+            >,
+            format: ::std::result::Result<
+                ::std::option::Option<super::PatchFormat>,
+                ::std::string::String,
+            >,
+            image: ::std::result::Result<::std::string::String, ::std::string::String>,
+            patch: ::std::result::Result<
+                ::std::option::Option<super::PatchOverlay>,
+                ::std::string::String,
+            >,
+            position: ::std::result::Result<
+                ::std::option::Option<super::PatchPosition>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for GeneratePatchRequest {
+            fn default() -> Self {
+                Self {
+                    allow_overflow: Ok(Default::default()),
+                    background_color: Ok(Default::default()),
+                    crop: Ok(Default::default()),
+                    format: Ok(Default::default()),
+                    image: Err("no value supplied for image".to_string()),
+                    patch: Ok(Default::default()),
+                    position: Ok(Default::default()),
+                }
+            }
+        }
+        impl GeneratePatchRequest {
+            pub fn allow_overflow<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.allow_overflow = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for allow_overflow: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn background_color<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.background_color = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for background_color: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn crop<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::PatchCrop>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.crop = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for crop: {e}")
+                    });
+                self
+            }
+            pub fn format<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::PatchFormat>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.format = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for format: {e}")
+                    });
+                self
+            }
+            pub fn image<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.image = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for image: {e}")
+                    });
+                self
+            }
+            pub fn patch<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::PatchOverlay>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.patch = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for patch: {e}")
+                    });
+                self
+            }
+            pub fn position<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::PatchPosition>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.position = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for position: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<GeneratePatchRequest>
+        for super::GeneratePatchRequest {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: GeneratePatchRequest,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    allow_overflow: value.allow_overflow?,
+                    background_color: value.background_color?,
+                    crop: value.crop?,
+                    format: value.format?,
+                    image: value.image?,
+                    patch: value.patch?,
+                    position: value.position?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::GeneratePatchRequest> for GeneratePatchRequest {
+            fn from(value: super::GeneratePatchRequest) -> Self {
+                Self {
+                    allow_overflow: Ok(value.allow_overflow),
+                    background_color: Ok(value.background_color),
+                    crop: Ok(value.crop),
+                    format: Ok(value.format),
+                    image: Ok(value.image),
+                    patch: Ok(value.patch),
+                    position: Ok(value.position),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct GeneratePromptRequest {
+            asset_ids: ::std::result::Result<
+                ::std::vec::Vec<::std::string::String>,
+                ::std::string::String,
+            >,
+            ensure_ip_cleared: ::std::result::Result<
+                ::std::option::Option<bool>,
+                ::std::string::String,
+            >,
+            image: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            images: ::std::result::Result<
+                ::std::vec::Vec<::std::string::String>,
+                ::std::string::String,
+            >,
+            mode: ::std::result::Result<super::PromptMode, ::std::string::String>,
+            model_id: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            num_results: ::std::result::Result<
+                ::std::option::Option<u32>,
+                ::std::string::String,
+            >,
+            prompt: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            seed: ::std::result::Result<
+                ::std::option::Option<f64>,
+                ::std::string::String,
+            >,
+            temperature: ::std::result::Result<
+                ::std::option::Option<f64>,
+                ::std::string::String,
+            >,
+            top_p: ::std::result::Result<
+                ::std::option::Option<f64>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for GeneratePromptRequest {
+            fn default() -> Self {
+                Self {
+                    asset_ids: Ok(Default::default()),
+                    ensure_ip_cleared: Ok(Default::default()),
+                    image: Ok(Default::default()),
+                    images: Ok(Default::default()),
+                    mode: Err("no value supplied for mode".to_string()),
+                    model_id: Ok(Default::default()),
+                    num_results: Ok(Default::default()),
+                    prompt: Ok(Default::default()),
+                    seed: Ok(Default::default()),
+                    temperature: Ok(Default::default()),
+                    top_p: Ok(Default::default()),
+                }
+            }
+        }
+        impl GeneratePromptRequest {
+            pub fn asset_ids<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.asset_ids = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for asset_ids: {e}")
+                    });
+                self
+            }
+            pub fn ensure_ip_cleared<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.ensure_ip_cleared = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for ensure_ip_cleared: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn image<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.image = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for image: {e}")
+                    });
+                self
+            }
+            pub fn images<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.images = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for images: {e}")
+                    });
+                self
+            }
+            pub fn mode<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::PromptMode>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.mode = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for mode: {e}")
+                    });
+                self
+            }
+            pub fn model_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.model_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for model_id: {e}")
+                    });
+                self
+            }
+            pub fn num_results<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<u32>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.num_results = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for num_results: {e}")
+                    });
+                self
+            }
+            pub fn prompt<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.prompt = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for prompt: {e}")
+                    });
+                self
+            }
+            pub fn seed<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.seed = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for seed: {e}")
+                    });
+                self
+            }
+            pub fn temperature<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.temperature = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for temperature: {e}")
+                    });
+                self
+            }
+            pub fn top_p<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.top_p = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for top_p: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<GeneratePromptRequest>
+        for super::GeneratePromptRequest {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: GeneratePromptRequest,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    asset_ids: value.asset_ids?,
+                    ensure_ip_cleared: value.ensure_ip_cleared?,
+                    image: value.image?,
+                    images: value.images?,
+                    mode: value.mode?,
+                    model_id: value.model_id?,
+                    num_results: value.num_results?,
+                    prompt: value.prompt?,
+                    seed: value.seed?,
+                    temperature: value.temperature?,
+                    top_p: value.top_p?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::GeneratePromptRequest>
+        for GeneratePromptRequest {
+            fn from(value: super::GeneratePromptRequest) -> Self {
+                Self {
+                    asset_ids: Ok(value.asset_ids),
+                    ensure_ip_cleared: Ok(value.ensure_ip_cleared),
+                    image: Ok(value.image),
+                    images: Ok(value.images),
+                    mode: Ok(value.mode),
+                    model_id: Ok(value.model_id),
+                    num_results: Ok(value.num_results),
+                    prompt: Ok(value.prompt),
+                    seed: Ok(value.seed),
+                    temperature: Ok(value.temperature),
+                    top_p: Ok(value.top_p),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct GeneratePromptResponse {
+            calls: ::std::result::Result<
+                ::std::vec::Vec<super::PromptCall>,
+                ::std::string::String,
+            >,
+            cost_details: ::std::result::Result<
+                ::std::option::Option<super::CostDetails>,
+                ::std::string::String,
+            >,
+            creative_units_cost: ::std::result::Result<
+                ::std::option::Option<f64>,
+                ::std::string::String,
+            >,
+            creative_units_discount: ::std::result::Result<
+                ::std::option::Option<f64>,
+                ::std::string::String,
+            >,
+            ip_detection: ::std::result::Result<
+                ::std::option::Option<super::IpDetection>,
+                ::std::string::String,
+            >,
+            job: ::std::result::Result<
+                ::std::option::Option<super::Job>,
+                ::std::string::String,
+            >,
+            mode: ::std::result::Result<
+                ::std::option::Option<super::PromptMode>,
+                ::std::string::String,
+            >,
+            prompts: ::std::result::Result<
+                ::std::vec::Vec<::std::string::String>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for GeneratePromptResponse {
+            fn default() -> Self {
+                Self {
+                    calls: Ok(Default::default()),
+                    cost_details: Ok(Default::default()),
+                    creative_units_cost: Ok(Default::default()),
+                    creative_units_discount: Ok(Default::default()),
+                    ip_detection: Ok(Default::default()),
+                    job: Ok(Default::default()),
+                    mode: Ok(Default::default()),
+                    prompts: Ok(Default::default()),
+                }
+            }
+        }
+        impl GeneratePromptResponse {
+            pub fn calls<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<super::PromptCall>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.calls = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for calls: {e}")
+                    });
+                self
+            }
+            pub fn cost_details<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::CostDetails>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.cost_details = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for cost_details: {e}")
+                    });
+                self
+            }
+            pub fn creative_units_cost<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.creative_units_cost = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for creative_units_cost: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn creative_units_discount<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.creative_units_discount = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for creative_units_discount: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn ip_detection<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::IpDetection>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.ip_detection = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for ip_detection: {e}")
+                    });
+                self
+            }
+            pub fn job<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::Job>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.job = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for job: {e}")
+                    });
+                self
+            }
+            pub fn mode<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::PromptMode>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.mode = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for mode: {e}")
+                    });
+                self
+            }
+            pub fn prompts<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.prompts = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for prompts: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<GeneratePromptResponse>
+        for super::GeneratePromptResponse {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: GeneratePromptResponse,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    calls: value.calls?,
+                    cost_details: value.cost_details?,
+                    creative_units_cost: value.creative_units_cost?,
+                    creative_units_discount: value.creative_units_discount?,
+                    ip_detection: value.ip_detection?,
+                    job: value.job?,
+                    mode: value.mode?,
+                    prompts: value.prompts?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::GeneratePromptResponse>
+        for GeneratePromptResponse {
+            fn from(value: super::GeneratePromptResponse) -> Self {
+                Self {
+                    calls: Ok(value.calls),
+                    cost_details: Ok(value.cost_details),
+                    creative_units_cost: Ok(value.creative_units_cost),
+                    creative_units_discount: Ok(value.creative_units_discount),
+                    ip_detection: Ok(value.ip_detection),
+                    job: Ok(value.job),
+                    mode: Ok(value.mode),
+                    prompts: Ok(value.prompts),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct GenerateQualityGateRequest {
+            image: ::std::result::Result<::std::string::String, ::std::string::String>,
+            sensitivity: ::std::result::Result<
+                ::std::option::Option<super::AssetQualityGateSensitivity>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for GenerateQualityGateRequest {
+            fn default() -> Self {
+                Self {
+                    image: Err("no value supplied for image".to_string()),
+                    sensitivity: Ok(Default::default()),
+                }
+            }
+        }
+        impl GenerateQualityGateRequest {
+            pub fn image<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.image = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for image: {e}")
+                    });
+                self
+            }
+            pub fn sensitivity<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::AssetQualityGateSensitivity>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.sensitivity = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for sensitivity: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<GenerateQualityGateRequest>
+        for super::GenerateQualityGateRequest {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: GenerateQualityGateRequest,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    image: value.image?,
+                    sensitivity: value.sensitivity?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::GenerateQualityGateRequest>
+        for GenerateQualityGateRequest {
+            fn from(value: super::GenerateQualityGateRequest) -> Self {
+                Self {
+                    image: Ok(value.image),
+                    sensitivity: Ok(value.sensitivity),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct GenerateQualityGateResponse {
+            ai_quality: ::std::result::Result<
+                ::std::option::Option<super::AssetQualityGateAiQuality>,
+                ::std::string::String,
+            >,
+            applied_briefs: ::std::result::Result<
+                ::std::vec::Vec<super::AppliedBrief>,
+                ::std::string::String,
+            >,
+            asset: ::std::result::Result<
+                ::std::option::Option<super::Asset>,
+                ::std::string::String,
+            >,
+            brief_compliance: ::std::result::Result<
+                ::std::option::Option<super::AssetQualityGateAiQuality>,
+                ::std::string::String,
+            >,
+            cost_details: ::std::result::Result<
+                ::std::option::Option<super::CostDetails>,
+                ::std::string::String,
+            >,
+            creative_units_cost: ::std::result::Result<
+                ::std::option::Option<f64>,
+                ::std::string::String,
+            >,
+            creative_units_discount: ::std::result::Result<
+                ::std::option::Option<f64>,
+                ::std::string::String,
+            >,
+            ip_detection: ::std::result::Result<
+                ::std::option::Option<super::IpDetection>,
+                ::std::string::String,
+            >,
+            overall_score: ::std::result::Result<
+                ::std::option::Option<f64>,
+                ::std::string::String,
+            >,
+            sensitivity: ::std::result::Result<
+                ::std::option::Option<super::AssetQualityGateSensitivity>,
+                ::std::string::String,
+            >,
+            verdict: ::std::result::Result<
+                ::std::option::Option<super::AssetQualityGateVerdict>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for GenerateQualityGateResponse {
+            fn default() -> Self {
+                Self {
+                    ai_quality: Ok(Default::default()),
+                    applied_briefs: Ok(Default::default()),
+                    asset: Ok(Default::default()),
+                    brief_compliance: Ok(Default::default()),
+                    cost_details: Ok(Default::default()),
+                    creative_units_cost: Ok(Default::default()),
+                    creative_units_discount: Ok(Default::default()),
+                    ip_detection: Ok(Default::default()),
+                    overall_score: Ok(Default::default()),
+                    sensitivity: Ok(Default::default()),
+                    verdict: Ok(Default::default()),
+                }
+            }
+        }
+        impl GenerateQualityGateResponse {
+            pub fn ai_quality<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::AssetQualityGateAiQuality>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.ai_quality = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for ai_quality: {e}")
+                    });
+                self
+            }
+            pub fn applied_briefs<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<super::AppliedBrief>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.applied_briefs = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for applied_briefs: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn asset<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::Asset>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.asset = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for asset: {e}")
+                    });
+                self
+            }
+            pub fn brief_compliance<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::AssetQualityGateAiQuality>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.brief_compliance = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for brief_compliance: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn cost_details<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::CostDetails>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.cost_details = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for cost_details: {e}")
+                    });
+                self
+            }
+            pub fn creative_units_cost<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.creative_units_cost = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for creative_units_cost: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn creative_units_discount<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.creative_units_discount = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for creative_units_discount: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn ip_detection<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::IpDetection>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.ip_detection = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for ip_detection: {e}")
+                    });
+                self
+            }
+            pub fn overall_score<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.overall_score = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for overall_score: {e}")
+                    });
+                self
+            }
+            pub fn sensitivity<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::AssetQualityGateSensitivity>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.sensitivity = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for sensitivity: {e}")
+                    });
+                self
+            }
+            pub fn verdict<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::AssetQualityGateVerdict>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.verdict = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for verdict: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<GenerateQualityGateResponse>
+        for super::GenerateQualityGateResponse {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: GenerateQualityGateResponse,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    ai_quality: value.ai_quality?,
+                    applied_briefs: value.applied_briefs?,
+                    asset: value.asset?,
+                    brief_compliance: value.brief_compliance?,
+                    cost_details: value.cost_details?,
+                    creative_units_cost: value.creative_units_cost?,
+                    creative_units_discount: value.creative_units_discount?,
+                    ip_detection: value.ip_detection?,
+                    overall_score: value.overall_score?,
+                    sensitivity: value.sensitivity?,
+                    verdict: value.verdict?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::GenerateQualityGateResponse>
+        for GenerateQualityGateResponse {
+            fn from(value: super::GenerateQualityGateResponse) -> Self {
+                Self {
+                    ai_quality: Ok(value.ai_quality),
+                    applied_briefs: Ok(value.applied_briefs),
+                    asset: Ok(value.asset),
+                    brief_compliance: Ok(value.brief_compliance),
+                    cost_details: Ok(value.cost_details),
+                    creative_units_cost: Ok(value.creative_units_cost),
+                    creative_units_discount: Ok(value.creative_units_discount),
+                    ip_detection: Ok(value.ip_detection),
+                    overall_score: Ok(value.overall_score),
+                    sensitivity: Ok(value.sensitivity),
+                    verdict: Ok(value.verdict),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct GenerateTranslateRequest {
+            ensure_ip_cleared: ::std::result::Result<
+                ::std::option::Option<bool>,
+                ::std::string::String,
+            >,
+            images: ::std::result::Result<
+                ::std::vec::Vec<::std::string::String>,
+                ::std::string::String,
+            >,
+            prompt: ::std::result::Result<::std::string::String, ::std::string::String>,
+            seed: ::std::result::Result<
+                ::std::option::Option<f64>,
+                ::std::string::String,
+            >,
+            temperature: ::std::result::Result<
+                ::std::option::Option<f64>,
+                ::std::string::String,
+            >,
+            top_p: ::std::result::Result<
+                ::std::option::Option<f64>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for GenerateTranslateRequest {
+            fn default() -> Self {
+                Self {
+                    ensure_ip_cleared: Ok(Default::default()),
+                    images: Ok(Default::default()),
+                    prompt: Err("no value supplied for prompt".to_string()),
+                    seed: Ok(Default::default()),
+                    temperature: Ok(Default::default()),
+                    top_p: Ok(Default::default()),
+                }
+            }
+        }
+        impl GenerateTranslateRequest {
+            pub fn ensure_ip_cleared<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.ensure_ip_cleared = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for ensure_ip_cleared: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn images<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.images = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for images: {e}")
+                    });
+                self
+            }
+            pub fn prompt<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.prompt = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for prompt: {e}")
+                    });
+                self
+            }
+            pub fn seed<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.seed = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for seed: {e}")
+                    });
+                self
+            }
+            pub fn temperature<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.temperature = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for temperature: {e}")
+                    });
+                self
+            }
+            pub fn top_p<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.top_p = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for top_p: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<GenerateTranslateRequest>
+        for super::GenerateTranslateRequest {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: GenerateTranslateRequest,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    ensure_ip_cleared: value.ensure_ip_cleared?,
+                    images: value.images?,
+                    prompt: value.prompt?,
+                    seed: value.seed?,
+                    temperature: value.temperature?,
+                    top_p: value.top_p?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::GenerateTranslateRequest>
+        for GenerateTranslateRequest {
+            fn from(value: super::GenerateTranslateRequest) -> Self {
+                Self {
+                    ensure_ip_cleared: Ok(value.ensure_ip_cleared),
+                    images: Ok(value.images),
+                    prompt: Ok(value.prompt),
+                    seed: Ok(value.seed),
+                    temperature: Ok(value.temperature),
+                    top_p: Ok(value.top_p),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct GenerateTranslateResponse {
+            cost_details: ::std::result::Result<
+                ::std::option::Option<super::CostDetails>,
+                ::std::string::String,
+            >,
+            creative_units_cost: ::std::result::Result<
+                ::std::option::Option<f64>,
+                ::std::string::String,
+            >,
+            creative_units_discount: ::std::result::Result<
+                ::std::option::Option<f64>,
+                ::std::string::String,
+            >,
+            detected_language: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            ip_detection: ::std::result::Result<
+                ::std::option::Option<super::IpDetection>,
+                ::std::string::String,
+            >,
+            job: ::std::result::Result<
+                ::std::option::Option<super::Job>,
+                ::std::string::String,
+            >,
+            translation: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for GenerateTranslateResponse {
+            fn default() -> Self {
+                Self {
+                    cost_details: Ok(Default::default()),
+                    creative_units_cost: Ok(Default::default()),
+                    creative_units_discount: Ok(Default::default()),
+                    detected_language: Ok(Default::default()),
+                    ip_detection: Ok(Default::default()),
+                    job: Ok(Default::default()),
+                    translation: Ok(Default::default()),
+                }
+            }
+        }
+        impl GenerateTranslateResponse {
+            pub fn cost_details<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::CostDetails>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.cost_details = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for cost_details: {e}")
+                    });
+                self
+            }
+            pub fn creative_units_cost<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.creative_units_cost = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for creative_units_cost: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn creative_units_discount<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.creative_units_discount = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for creative_units_discount: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn detected_language<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.detected_language = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for detected_language: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn ip_detection<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::IpDetection>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.ip_detection = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for ip_detection: {e}")
+                    });
+                self
+            }
+            pub fn job<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::Job>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.job = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for job: {e}")
+                    });
+                self
+            }
+            pub fn translation<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.translation = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for translation: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<GenerateTranslateResponse>
+        for super::GenerateTranslateResponse {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: GenerateTranslateResponse,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    cost_details: value.cost_details?,
+                    creative_units_cost: value.creative_units_cost?,
+                    creative_units_discount: value.creative_units_discount?,
+                    detected_language: value.detected_language?,
+                    ip_detection: value.ip_detection?,
+                    job: value.job?,
+                    translation: value.translation?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::GenerateTranslateResponse>
+        for GenerateTranslateResponse {
+            fn from(value: super::GenerateTranslateResponse) -> Self {
+                Self {
+                    cost_details: Ok(value.cost_details),
+                    creative_units_cost: Ok(value.creative_units_cost),
+                    creative_units_discount: Ok(value.creative_units_discount),
+                    detected_language: Ok(value.detected_language),
+                    ip_detection: Ok(value.ip_detection),
+                    job: Ok(value.job),
+                    translation: Ok(value.translation),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct IpDetection {
+            action: ::std::result::Result<
+                super::IpDetectionAction,
+                ::std::string::String,
+            >,
+            analyzed_images_count: ::std::result::Result<u32, ::std::string::String>,
+            creative_units_charged: ::std::result::Result<f64, ::std::string::String>,
+            evaluated_filters: ::std::result::Result<u32, ::std::string::String>,
+            findings: ::std::result::Result<
+                ::std::vec::Vec<super::IpDetectionFinding>,
+                ::std::string::String,
+            >,
+            flagged: ::std::result::Result<bool, ::std::string::String>,
+            has_detector_error: ::std::result::Result<
+                ::std::option::Option<bool>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for IpDetection {
+            fn default() -> Self {
+                Self {
+                    action: Err("no value supplied for action".to_string()),
+                    analyzed_images_count: Err(
+                        "no value supplied for analyzed_images_count".to_string(),
+                    ),
+                    creative_units_charged: Err(
+                        "no value supplied for creative_units_charged".to_string(),
+                    ),
+                    evaluated_filters: Err(
+                        "no value supplied for evaluated_filters".to_string(),
+                    ),
+                    findings: Err("no value supplied for findings".to_string()),
+                    flagged: Err("no value supplied for flagged".to_string()),
+                    has_detector_error: Ok(Default::default()),
+                }
+            }
+        }
+        impl IpDetection {
+            pub fn action<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::IpDetectionAction>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.action = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for action: {e}")
+                    });
+                self
+            }
+            pub fn analyzed_images_count<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<u32>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.analyzed_images_count = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for analyzed_images_count: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn creative_units_charged<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<f64>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.creative_units_charged = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for creative_units_charged: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn evaluated_filters<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<u32>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.evaluated_filters = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for evaluated_filters: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn findings<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<super::IpDetectionFinding>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.findings = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for findings: {e}")
+                    });
+                self
+            }
+            pub fn flagged<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<bool>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.flagged = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for flagged: {e}")
+                    });
+                self
+            }
+            pub fn has_detector_error<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.has_detector_error = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for has_detector_error: {e}"
+                        )
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<IpDetection> for super::IpDetection {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: IpDetection,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    action: value.action?,
+                    analyzed_images_count: value.analyzed_images_count?,
+                    creative_units_charged: value.creative_units_charged?,
+                    evaluated_filters: value.evaluated_filters?,
+                    findings: value.findings?,
+                    flagged: value.flagged?,
+                    has_detector_error: value.has_detector_error?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::IpDetection> for IpDetection {
+            fn from(value: super::IpDetection) -> Self {
+                Self {
+                    action: Ok(value.action),
+                    analyzed_images_count: Ok(value.analyzed_images_count),
+                    creative_units_charged: Ok(value.creative_units_charged),
+                    evaluated_filters: Ok(value.evaluated_filters),
+                    findings: Ok(value.findings),
+                    flagged: Ok(value.flagged),
+                    has_detector_error: Ok(value.has_detector_error),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct IpDetectionFinding {
+            category: ::std::result::Result<
+                super::IpDetectionFindingCategory,
+                ::std::string::String,
+            >,
+            confidence: ::std::result::Result<f64, ::std::string::String>,
+            entities: ::std::result::Result<
+                ::std::vec::Vec<::std::string::String>,
+                ::std::string::String,
+            >,
+            filter_id: ::std::result::Result<
+                ::std::string::String,
+                ::std::string::String,
+            >,
+            filter_name: ::std::result::Result<
+                ::std::string::String,
+                ::std::string::String,
+            >,
+            flagged: ::std::result::Result<bool, ::std::string::String>,
+            reason: ::std::result::Result<::std::string::String, ::std::string::String>,
+        }
+        impl ::std::default::Default for IpDetectionFinding {
+            fn default() -> Self {
+                Self {
+                    category: Err("no value supplied for category".to_string()),
+                    confidence: Err("no value supplied for confidence".to_string()),
+                    entities: Ok(Default::default()),
+                    filter_id: Err("no value supplied for filter_id".to_string()),
+                    filter_name: Err("no value supplied for filter_name".to_string()),
+                    flagged: Err("no value supplied for flagged".to_string()),
+                    reason: Err("no value supplied for reason".to_string()),
+                }
+            }
+        }
+        impl IpDetectionFinding {
+            pub fn category<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::IpDetectionFindingCategory>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.category = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for category: {e}")
+                    });
+                self
+            }
+            pub fn confidence<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<f64>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.confidence = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for confidence: {e}")
+                    });
+                self
+            }
+            pub fn entities<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.entities = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for entities: {e}")
+                    });
+                self
+            }
+            pub fn filter_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.filter_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for filter_id: {e}")
+                    });
+                self
+            }
+            pub fn filter_name<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.filter_name = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for filter_name: {e}")
+                    });
+                self
+            }
+            pub fn flagged<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<bool>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.flagged = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for flagged: {e}")
+                    });
+                self
+            }
+            pub fn reason<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.reason = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for reason: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<IpDetectionFinding> for super::IpDetectionFinding {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: IpDetectionFinding,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    category: value.category?,
+                    confidence: value.confidence?,
+                    entities: value.entities?,
+                    filter_id: value.filter_id?,
+                    filter_name: value.filter_name?,
+                    flagged: value.flagged?,
+                    reason: value.reason?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::IpDetectionFinding> for IpDetectionFinding {
+            fn from(value: super::IpDetectionFinding) -> Self {
+                Self {
+                    category: Ok(value.category),
+                    confidence: Ok(value.confidence),
+                    entities: Ok(value.entities),
+                    filter_id: Ok(value.filter_id),
+                    filter_name: Ok(value.filter_name),
+                    flagged: Ok(value.flagged),
+                    reason: Ok(value.reason),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct Job {
+            author_id: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            billing: ::std::result::Result<
+                ::std::option::Option<super::JobBilling>,
+                ::std::string::String,
+            >,
+            created_at: ::std::result::Result<
+                ::std::string::String,
+                ::std::string::String,
+            >,
+            job_id: ::std::result::Result<::std::string::String, ::std::string::String>,
+            job_type: ::std::result::Result<super::JobType, ::std::string::String>,
+            metadata: ::std::result::Result<super::JobMetadata, ::std::string::String>,
+            owner_id: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            progress: ::std::result::Result<f64, ::std::string::String>,
+            status: ::std::result::Result<super::JobStatus, ::std::string::String>,
+            status_history: ::std::result::Result<
+                ::std::vec::Vec<super::JobStatusHistory>,
+                ::std::string::String,
+            >,
+            updated_at: ::std::result::Result<
+                ::std::string::String,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for Job {
+            fn default() -> Self {
+                Self {
+                    author_id: Ok(Default::default()),
+                    billing: Ok(Default::default()),
+                    created_at: Err("no value supplied for created_at".to_string()),
+                    job_id: Err("no value supplied for job_id".to_string()),
+                    job_type: Err("no value supplied for job_type".to_string()),
+                    metadata: Err("no value supplied for metadata".to_string()),
+                    owner_id: Ok(Default::default()),
+                    progress: Err("no value supplied for progress".to_string()),
+                    status: Err("no value supplied for status".to_string()),
+                    status_history: Err(
+                        "no value supplied for status_history".to_string(),
+                    ),
+                    updated_at: Err("no value supplied for updated_at".to_string()),
+                }
+            }
+        }
+        impl Job {
+            pub fn author_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.author_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for author_id: {e}")
+                    });
+                self
+            }
+            pub fn billing<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::JobBilling>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.billing = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for billing: {e}")
+                    });
+                self
+            }
+            pub fn created_at<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.created_at = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for created_at: {e}")
+                    });
+                self
+            }
+            pub fn job_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.job_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for job_id: {e}")
+                    });
+                self
+            }
+            pub fn job_type<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::JobType>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.job_type = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for job_type: {e}")
+                    });
+                self
+            }
+            pub fn metadata<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::JobMetadata>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.metadata = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for metadata: {e}")
+                    });
+                self
+            }
+            pub fn owner_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.owner_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for owner_id: {e}")
+                    });
+                self
+            }
+            pub fn progress<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<f64>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.progress = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for progress: {e}")
+                    });
+                self
+            }
+            pub fn status<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::JobStatus>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.status = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for status: {e}")
+                    });
+                self
+            }
+            pub fn status_history<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<super::JobStatusHistory>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.status_history = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for status_history: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn updated_at<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.updated_at = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for updated_at: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<Job> for super::Job {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: Job,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    author_id: value.author_id?,
+                    billing: value.billing?,
+                    created_at: value.created_at?,
+                    job_id: value.job_id?,
+                    job_type: value.job_type?,
+                    metadata: value.metadata?,
+                    owner_id: value.owner_id?,
+                    progress: value.progress?,
+                    status: value.status?,
+                    status_history: value.status_history?,
+                    updated_at: value.updated_at?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::Job> for Job {
+            fn from(value: super::Job) -> Self {
+                Self {
+                    author_id: Ok(value.author_id),
+                    billing: Ok(value.billing),
+                    created_at: Ok(value.created_at),
+                    job_id: Ok(value.job_id),
+                    job_type: Ok(value.job_type),
+                    metadata: Ok(value.metadata),
+                    owner_id: Ok(value.owner_id),
+                    progress: Ok(value.progress),
+                    status: Ok(value.status),
+                    status_history: Ok(value.status_history),
+                    updated_at: Ok(value.updated_at),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct JobBilling {
+            cu_cost: ::std::result::Result<f64, ::std::string::String>,
+            cu_cost_details: ::std::result::Result<
+                ::std::option::Option<super::JobBillingCostDetails>,
+                ::std::string::String,
+            >,
+            cu_discount: ::std::result::Result<f64, ::std::string::String>,
+            disable_refund: ::std::result::Result<
+                ::std::option::Option<bool>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for JobBilling {
+            fn default() -> Self {
+                Self {
+                    cu_cost: Err("no value supplied for cu_cost".to_string()),
+                    cu_cost_details: Ok(Default::default()),
+                    cu_discount: Err("no value supplied for cu_discount".to_string()),
+                    disable_refund: Ok(Default::default()),
+                }
+            }
+        }
+        impl JobBilling {
+            pub fn cu_cost<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<f64>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.cu_cost = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for cu_cost: {e}")
+                    });
+                self
+            }
+            pub fn cu_cost_details<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::JobBillingCostDetails>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.cu_cost_details = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for cu_cost_details: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn cu_discount<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<f64>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.cu_discount = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for cu_discount: {e}")
+                    });
+                self
+            }
+            pub fn disable_refund<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.disable_refund = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for disable_refund: {e}"
+                        )
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<JobBilling> for super::JobBilling {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: JobBilling,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    cu_cost: value.cu_cost?,
+                    cu_cost_details: value.cu_cost_details?,
+                    cu_discount: value.cu_discount?,
+                    disable_refund: value.disable_refund?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::JobBilling> for JobBilling {
+            fn from(value: super::JobBilling) -> Self {
+                Self {
+                    cu_cost: Ok(value.cu_cost),
+                    cu_cost_details: Ok(value.cu_cost_details),
+                    cu_discount: Ok(value.cu_discount),
+                    disable_refund: Ok(value.disable_refund),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct JobBillingCostDetails {
+            ip_detection: ::std::result::Result<
+                ::std::option::Option<f64>,
+                ::std::string::String,
+            >,
+            quality_gate: ::std::result::Result<
+                ::std::option::Option<f64>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for JobBillingCostDetails {
+            fn default() -> Self {
+                Self {
+                    ip_detection: Ok(Default::default()),
+                    quality_gate: Ok(Default::default()),
+                }
+            }
+        }
+        impl JobBillingCostDetails {
+            pub fn ip_detection<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.ip_detection = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for ip_detection: {e}")
+                    });
+                self
+            }
+            pub fn quality_gate<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.quality_gate = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for quality_gate: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<JobBillingCostDetails>
+        for super::JobBillingCostDetails {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: JobBillingCostDetails,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    ip_detection: value.ip_detection?,
+                    quality_gate: value.quality_gate?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::JobBillingCostDetails>
+        for JobBillingCostDetails {
+            fn from(value: super::JobBillingCostDetails) -> Self {
+                Self {
+                    ip_detection: Ok(value.ip_detection),
+                    quality_gate: Ok(value.quality_gate),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct JobFlow {
+            assets: ::std::result::Result<
+                ::std::vec::Vec<super::AssetFrame>,
+                ::std::string::String,
+            >,
+            count: ::std::result::Result<
+                ::std::option::Option<f64>,
+                ::std::string::String,
+            >,
+            depends_on: ::std::result::Result<
+                ::std::vec::Vec<::std::string::String>,
+                ::std::string::String,
+            >,
+            id: ::std::result::Result<::std::string::String, ::std::string::String>,
+            include_outputs_in_workflow_job: ::std::result::Result<
+                ::std::option::Option<bool>,
+                ::std::string::String,
+            >,
+            inputs: ::std::result::Result<
+                ::std::vec::Vec<super::JobFlowInput>,
+                ::std::string::String,
+            >,
+            items: ::std::result::Result<
+                ::std::vec::Vec<::std::string::String>,
+                ::std::string::String,
+            >,
+            iteration_index: ::std::result::Result<
+                ::std::option::Option<f64>,
+                ::std::string::String,
+            >,
+            job_id: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            logic: ::std::result::Result<
+                ::std::option::Option<super::JobFlowLogic>,
+                ::std::string::String,
+            >,
+            logic_type: ::std::result::Result<
+                ::std::option::Option<super::JobFlowLogicType>,
+                ::std::string::String,
+            >,
+            loop_body_node_ids: ::std::result::Result<
+                ::std::vec::Vec<::std::string::String>,
+                ::std::string::String,
+            >,
+            loop_node_id: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            model_id: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            output: ::std::result::Result<
+                ::std::option::Option<::serde_json::Value>,
+                ::std::string::String,
+            >,
+            status: ::std::result::Result<super::JobFlowStatus, ::std::string::String>,
+            type_: ::std::result::Result<super::JobFlowType, ::std::string::String>,
+            workflow_id: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for JobFlow {
+            fn default() -> Self {
+                Self {
+                    assets: Ok(Default::default()),
+                    count: Ok(Default::default()),
+                    depends_on: Ok(Default::default()),
+                    id: Err("no value supplied for id".to_string()),
+                    include_outputs_in_workflow_job: Ok(Default::default()),
+                    inputs: Ok(Default::default()),
+                    items: Ok(Default::default()),
+                    iteration_index: Ok(Default::default()),
+                    job_id: Ok(Default::default()),
+                    logic: Ok(Default::default()),
+                    logic_type: Ok(Default::default()),
+                    loop_body_node_ids: Ok(Default::default()),
+                    loop_node_id: Ok(Default::default()),
+                    model_id: Ok(Default::default()),
+                    output: Ok(Default::default()),
+                    status: Err("no value supplied for status".to_string()),
+                    type_: Err("no value supplied for type_".to_string()),
+                    workflow_id: Ok(Default::default()),
+                }
+            }
+        }
+        impl JobFlow {
+            pub fn assets<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<super::AssetFrame>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.assets = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for assets: {e}")
+                    });
+                self
+            }
+            pub fn count<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.count = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for count: {e}")
+                    });
+                self
+            }
+            pub fn depends_on<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.depends_on = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for depends_on: {e}")
+                    });
+                self
+            }
+            pub fn id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.id = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for id: {e}"));
+                self
+            }
+            pub fn include_outputs_in_workflow_job<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.include_outputs_in_workflow_job = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for include_outputs_in_workflow_job: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn inputs<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<super::JobFlowInput>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.inputs = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for inputs: {e}")
+                    });
+                self
+            }
+            pub fn items<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.items = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for items: {e}")
+                    });
+                self
+            }
+            pub fn iteration_index<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.iteration_index = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for iteration_index: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn job_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.job_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for job_id: {e}")
+                    });
+                self
+            }
+            pub fn logic<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::JobFlowLogic>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.logic = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for logic: {e}")
+                    });
+                self
+            }
+            pub fn logic_type<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::JobFlowLogicType>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.logic_type = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for logic_type: {e}")
+                    });
+                self
+            }
+            pub fn loop_body_node_ids<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.loop_body_node_ids = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for loop_body_node_ids: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn loop_node_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.loop_node_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for loop_node_id: {e}")
+                    });
+                self
+            }
+            pub fn model_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.model_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for model_id: {e}")
+                    });
+                self
+            }
+            pub fn output<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::serde_json::Value>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.output = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for output: {e}")
+                    });
+                self
+            }
+            pub fn status<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::JobFlowStatus>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.status = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for status: {e}")
+                    });
+                self
+            }
+            pub fn type_<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::JobFlowType>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.type_ = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for type_: {e}")
+                    });
+                self
+            }
+            pub fn workflow_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.workflow_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for workflow_id: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<JobFlow> for super::JobFlow {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: JobFlow,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    assets: value.assets?,
+                    count: value.count?,
+                    depends_on: value.depends_on?,
+                    id: value.id?,
+                    include_outputs_in_workflow_job: value
+                        .include_outputs_in_workflow_job?,
+                    inputs: value.inputs?,
+                    items: value.items?,
+                    iteration_index: value.iteration_index?,
+                    job_id: value.job_id?,
+                    logic: value.logic?,
+                    logic_type: value.logic_type?,
+                    loop_body_node_ids: value.loop_body_node_ids?,
+                    loop_node_id: value.loop_node_id?,
+                    model_id: value.model_id?,
+                    output: value.output?,
+                    status: value.status?,
+                    type_: value.type_?,
+                    workflow_id: value.workflow_id?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::JobFlow> for JobFlow {
+            fn from(value: super::JobFlow) -> Self {
+                Self {
+                    assets: Ok(value.assets),
+                    count: Ok(value.count),
+                    depends_on: Ok(value.depends_on),
+                    id: Ok(value.id),
+                    include_outputs_in_workflow_job: Ok(
+                        value.include_outputs_in_workflow_job,
+                    ),
+                    inputs: Ok(value.inputs),
+                    items: Ok(value.items),
+                    iteration_index: Ok(value.iteration_index),
+                    job_id: Ok(value.job_id),
+                    logic: Ok(value.logic),
+                    logic_type: Ok(value.logic_type),
+                    loop_body_node_ids: Ok(value.loop_body_node_ids),
+                    loop_node_id: Ok(value.loop_node_id),
+                    model_id: Ok(value.model_id),
+                    output: Ok(value.output),
+                    status: Ok(value.status),
+                    type_: Ok(value.type_),
+                    workflow_id: Ok(value.workflow_id),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct JobFlowInput {
+            allowed_values: ::std::result::Result<
+                ::std::vec::Vec<::serde_json::Value>,
+                ::std::string::String,
+            >,
+            background_behavior: ::std::result::Result<
+                ::std::option::Option<super::JobFlowInputBackgroundBehavior>,
+                ::std::string::String,
+            >,
+            color: ::std::result::Result<
+                ::std::option::Option<bool>,
+                ::std::string::String,
+            >,
+            cost_impact: ::std::result::Result<
+                ::std::option::Option<bool>,
+                ::std::string::String,
+            >,
+            default: ::std::result::Result<
+                ::std::option::Option<::serde_json::Value>,
+                ::std::string::String,
+            >,
+            description: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            group: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            hint: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            inputs: ::std::result::Result<
+                ::std::vec::Vec<
+                    ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                >,
+                ::std::string::String,
+            >,
+            items: ::std::result::Result<
+                ::std::vec::Vec<::std::vec::Vec<super::JobFlowInputItem>>,
+                ::std::string::String,
+            >,
+            kind: ::std::result::Result<
+                ::std::option::Option<super::AssetKind>,
+                ::std::string::String,
+            >,
+            label: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            mask_from: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            max: ::std::result::Result<
+                ::std::option::Option<f64>,
+                ::std::string::String,
+            >,
+            max_duration: ::std::result::Result<
+                ::std::option::Option<f64>,
+                ::std::string::String,
+            >,
+            max_length: ::std::result::Result<
+                ::std::option::Option<f64>,
+                ::std::string::String,
+            >,
+            max_size: ::std::result::Result<
+                ::std::option::Option<f64>,
+                ::std::string::String,
+            >,
+            min: ::std::result::Result<
+                ::std::option::Option<f64>,
+                ::std::string::String,
+            >,
+            min_duration: ::std::result::Result<
+                ::std::option::Option<f64>,
+                ::std::string::String,
+            >,
+            min_length: ::std::result::Result<
+                ::std::option::Option<f64>,
+                ::std::string::String,
+            >,
+            model_types: ::std::result::Result<
+                ::std::vec::Vec<super::ModelType>,
+                ::std::string::String,
+            >,
+            name: ::std::result::Result<::std::string::String, ::std::string::String>,
+            parent: ::std::result::Result<
+                ::std::option::Option<bool>,
+                ::std::string::String,
+            >,
+            placeholder: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            prompt: ::std::result::Result<
+                ::std::option::Option<bool>,
+                ::std::string::String,
+            >,
+            prompt_spark: ::std::result::Result<
+                ::std::option::Option<bool>,
+                ::std::string::String,
+            >,
+            ref_: ::std::result::Result<
+                ::std::option::Option<super::JobFlowInputItemRef>,
+                ::std::string::String,
+            >,
+            required: ::std::result::Result<
+                ::std::option::Option<super::JobFlowInputItemRequired>,
+                ::std::string::String,
+            >,
+            step: ::std::result::Result<
+                ::std::option::Option<f64>,
+                ::std::string::String,
+            >,
+            type_: ::std::result::Result<super::JobFlowInputType, ::std::string::String>,
+            value: ::std::result::Result<
+                ::std::option::Option<::serde_json::Value>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for JobFlowInput {
+            fn default() -> Self {
+                Self {
+                    allowed_values: Ok(Default::default()),
+                    background_behavior: Ok(Default::default()),
+                    color: Ok(Default::default()),
+                    cost_impact: Ok(Default::default()),
+                    default: Ok(Default::default()),
+                    description: Ok(Default::default()),
+                    group: Ok(Default::default()),
+                    hint: Ok(Default::default()),
+                    inputs: Ok(Default::default()),
+                    items: Ok(Default::default()),
+                    kind: Ok(Default::default()),
+                    label: Ok(Default::default()),
+                    mask_from: Ok(Default::default()),
+                    max: Ok(Default::default()),
+                    max_duration: Ok(Default::default()),
+                    max_length: Ok(Default::default()),
+                    max_size: Ok(Default::default()),
+                    min: Ok(Default::default()),
+                    min_duration: Ok(Default::default()),
+                    min_length: Ok(Default::default()),
+                    model_types: Ok(Default::default()),
+                    name: Err("no value supplied for name".to_string()),
+                    parent: Ok(Default::default()),
+                    placeholder: Ok(Default::default()),
+                    prompt: Ok(Default::default()),
+                    prompt_spark: Ok(Default::default()),
+                    ref_: Ok(Default::default()),
+                    required: Ok(Default::default()),
+                    step: Ok(Default::default()),
+                    type_: Err("no value supplied for type_".to_string()),
+                    value: Ok(Default::default()),
+                }
+            }
+        }
+        impl JobFlowInput {
+            pub fn allowed_values<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<::serde_json::Value>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.allowed_values = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for allowed_values: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn background_behavior<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::JobFlowInputBackgroundBehavior>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.background_behavior = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for background_behavior: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn color<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.color = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for color: {e}")
+                    });
+                self
+            }
+            pub fn cost_impact<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.cost_impact = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for cost_impact: {e}")
+                    });
+                self
+            }
+            pub fn default<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::serde_json::Value>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.default = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for default: {e}")
+                    });
+                self
+            }
+            pub fn description<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.description = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for description: {e}")
+                    });
+                self
+            }
+            pub fn group<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.group = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for group: {e}")
+                    });
+                self
+            }
+            pub fn hint<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.hint = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for hint: {e}")
+                    });
+                self
+            }
+            pub fn inputs<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::vec::Vec<
+                        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                    >,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.inputs = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for inputs: {e}")
+                    });
+                self
+            }
+            pub fn items<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::vec::Vec<::std::vec::Vec<super::JobFlowInputItem>>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.items = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for items: {e}")
+                    });
+                self
+            }
+            pub fn kind<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::AssetKind>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.kind = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for kind: {e}")
+                    });
+                self
+            }
+            pub fn label<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.label = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for label: {e}")
+                    });
+                self
+            }
+            pub fn mask_from<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.mask_from = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for mask_from: {e}")
+                    });
+                self
+            }
+            pub fn max<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.max = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for max: {e}")
+                    });
+                self
+            }
+            pub fn max_duration<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.max_duration = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for max_duration: {e}")
+                    });
+                self
+            }
+            pub fn max_length<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.max_length = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for max_length: {e}")
+                    });
+                self
+            }
+            pub fn max_size<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.max_size = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for max_size: {e}")
+                    });
+                self
+            }
+            pub fn min<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.min = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for min: {e}")
+                    });
+                self
+            }
+            pub fn min_duration<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.min_duration = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for min_duration: {e}")
+                    });
+                self
+            }
+            pub fn min_length<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.min_length = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for min_length: {e}")
+                    });
+                self
+            }
+            pub fn model_types<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<super::ModelType>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.model_types = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for model_types: {e}")
+                    });
+                self
+            }
+            pub fn name<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.name = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for name: {e}")
+                    });
+                self
+            }
+            pub fn parent<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.parent = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for parent: {e}")
+                    });
+                self
+            }
+            pub fn placeholder<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.placeholder = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for placeholder: {e}")
+                    });
+                self
+            }
+            pub fn prompt<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.prompt = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for prompt: {e}")
+                    });
+                self
+            }
+            pub fn prompt_spark<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.prompt_spark = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for prompt_spark: {e}")
+                    });
+                self
+            }
+            pub fn ref_<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::JobFlowInputItemRef>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.ref_ = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for ref_: {e}")
+                    });
+                self
+            }
+            pub fn required<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::JobFlowInputItemRequired>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.required = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for required: {e}")
+                    });
+                self
+            }
+            pub fn step<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.step = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for step: {e}")
+                    });
+                self
+            }
+            pub fn type_<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::JobFlowInputType>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.type_ = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for type_: {e}")
+                    });
+                self
+            }
+            pub fn value<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::serde_json::Value>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.value = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for value: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<JobFlowInput> for super::JobFlowInput {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: JobFlowInput,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    allowed_values: value.allowed_values?,
+                    background_behavior: value.background_behavior?,
+                    color: value.color?,
+                    cost_impact: value.cost_impact?,
+                    default: value.default?,
+                    description: value.description?,
+                    group: value.group?,
+                    hint: value.hint?,
+                    inputs: value.inputs?,
+                    items: value.items?,
+                    kind: value.kind?,
+                    label: value.label?,
+                    mask_from: value.mask_from?,
+                    max: value.max?,
+                    max_duration: value.max_duration?,
+                    max_length: value.max_length?,
+                    max_size: value.max_size?,
+                    min: value.min?,
+                    min_duration: value.min_duration?,
+                    min_length: value.min_length?,
+                    model_types: value.model_types?,
+                    name: value.name?,
+                    parent: value.parent?,
+                    placeholder: value.placeholder?,
+                    prompt: value.prompt?,
+                    prompt_spark: value.prompt_spark?,
+                    ref_: value.ref_?,
+                    required: value.required?,
+                    step: value.step?,
+                    type_: value.type_?,
+                    value: value.value?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::JobFlowInput> for JobFlowInput {
+            fn from(value: super::JobFlowInput) -> Self {
+                Self {
+                    allowed_values: Ok(value.allowed_values),
+                    background_behavior: Ok(value.background_behavior),
+                    color: Ok(value.color),
+                    cost_impact: Ok(value.cost_impact),
+                    default: Ok(value.default),
+                    description: Ok(value.description),
+                    group: Ok(value.group),
+                    hint: Ok(value.hint),
+                    inputs: Ok(value.inputs),
+                    items: Ok(value.items),
+                    kind: Ok(value.kind),
+                    label: Ok(value.label),
+                    mask_from: Ok(value.mask_from),
+                    max: Ok(value.max),
+                    max_duration: Ok(value.max_duration),
+                    max_length: Ok(value.max_length),
+                    max_size: Ok(value.max_size),
+                    min: Ok(value.min),
+                    min_duration: Ok(value.min_duration),
+                    min_length: Ok(value.min_length),
+                    model_types: Ok(value.model_types),
+                    name: Ok(value.name),
+                    parent: Ok(value.parent),
+                    placeholder: Ok(value.placeholder),
+                    prompt: Ok(value.prompt),
+                    prompt_spark: Ok(value.prompt_spark),
+                    ref_: Ok(value.ref_),
+                    required: Ok(value.required),
+                    step: Ok(value.step),
+                    type_: Ok(value.type_),
+                    value: Ok(value.value),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct JobFlowInputItem {
+            allowed_values: ::std::result::Result<
+                ::std::vec::Vec<::serde_json::Value>,
+                ::std::string::String,
+            >,
+            background_behavior: ::std::result::Result<
+                ::std::option::Option<super::JobFlowInputBackgroundBehavior>,
+                ::std::string::String,
+            >,
+            color: ::std::result::Result<
+                ::std::option::Option<bool>,
+                ::std::string::String,
+            >,
+            cost_impact: ::std::result::Result<
+                ::std::option::Option<bool>,
+                ::std::string::String,
+            >,
+            default: ::std::result::Result<
+                ::std::option::Option<::serde_json::Value>,
+                ::std::string::String,
+            >,
+            description: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            group: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            hint: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            inputs: ::std::result::Result<
+                ::std::vec::Vec<
+                    ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                >,
+                ::std::string::String,
+            >,
+            kind: ::std::result::Result<
+                ::std::option::Option<super::AssetKind>,
+                ::std::string::String,
+            >,
+            label: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            mask_from: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            max: ::std::result::Result<
+                ::std::option::Option<f64>,
+                ::std::string::String,
+            >,
+            max_duration: ::std::result::Result<
+                ::std::option::Option<f64>,
+                ::std::string::String,
+            >,
+            max_length: ::std::result::Result<
+                ::std::option::Option<f64>,
+                ::std::string::String,
+            >,
+            max_size: ::std::result::Result<
+                ::std::option::Option<f64>,
+                ::std::string::String,
+            >,
+            min: ::std::result::Result<
+                ::std::option::Option<f64>,
+                ::std::string::String,
+            >,
+            min_duration: ::std::result::Result<
+                ::std::option::Option<f64>,
+                ::std::string::String,
+            >,
+            min_length: ::std::result::Result<
+                ::std::option::Option<f64>,
+                ::std::string::String,
+            >,
+            model_types: ::std::result::Result<
+                ::std::vec::Vec<super::ModelType>,
+                ::std::string::String,
+            >,
+            name: ::std::result::Result<::std::string::String, ::std::string::String>,
+            parent: ::std::result::Result<
+                ::std::option::Option<bool>,
+                ::std::string::String,
+            >,
+            placeholder: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            prompt: ::std::result::Result<
+                ::std::option::Option<bool>,
+                ::std::string::String,
+            >,
+            prompt_spark: ::std::result::Result<
+                ::std::option::Option<bool>,
+                ::std::string::String,
+            >,
+            ref_: ::std::result::Result<
+                ::std::option::Option<super::JobFlowInputItemRef>,
+                ::std::string::String,
+            >,
+            required: ::std::result::Result<
+                ::std::option::Option<super::JobFlowInputItemRequired>,
+                ::std::string::String,
+            >,
+            step: ::std::result::Result<
+                ::std::option::Option<f64>,
+                ::std::string::String,
+            >,
+            type_: ::std::result::Result<super::JobFlowInputType, ::std::string::String>,
+            value: ::std::result::Result<
+                ::std::option::Option<::serde_json::Value>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for JobFlowInputItem {
+            fn default() -> Self {
+                Self {
+                    allowed_values: Ok(Default::default()),
+                    background_behavior: Ok(Default::default()),
+                    color: Ok(Default::default()),
+                    cost_impact: Ok(Default::default()),
+                    default: Ok(Default::default()),
+                    description: Ok(Default::default()),
+                    group: Ok(Default::default()),
+                    hint: Ok(Default::default()),
+                    inputs: Ok(Default::default()),
+                    kind: Ok(Default::default()),
+                    label: Ok(Default::default()),
+                    mask_from: Ok(Default::default()),
+                    max: Ok(Default::default()),
+                    max_duration: Ok(Default::default()),
+                    max_length: Ok(Default::default()),
+                    max_size: Ok(Default::default()),
+                    min: Ok(Default::default()),
+                    min_duration: Ok(Default::default()),
+                    min_length: Ok(Default::default()),
+                    model_types: Ok(Default::default()),
+                    name: Err("no value supplied for name".to_string()),
+                    parent: Ok(Default::default()),
+                    placeholder: Ok(Default::default()),
+                    prompt: Ok(Default::default()),
+                    prompt_spark: Ok(Default::default()),
+                    ref_: Ok(Default::default()),
+                    required: Ok(Default::default()),
+                    step: Ok(Default::default()),
+                    type_: Err("no value supplied for type_".to_string()),
+                    value: Ok(Default::default()),
+                }
+            }
+        }
+        impl JobFlowInputItem {
+            pub fn allowed_values<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<::serde_json::Value>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.allowed_values = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for allowed_values: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn background_behavior<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::JobFlowInputBackgroundBehavior>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.background_behavior = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for background_behavior: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn color<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.color = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for color: {e}")
+                    });
+                self
+            }
+            pub fn cost_impact<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.cost_impact = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for cost_impact: {e}")
+                    });
+                self
+            }
+            pub fn default<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::serde_json::Value>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.default = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for default: {e}")
+                    });
+                self
+            }
+            pub fn description<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.description = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for description: {e}")
+                    });
+                self
+            }
+            pub fn group<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.group = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for group: {e}")
+                    });
+                self
+            }
+            pub fn hint<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.hint = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for hint: {e}")
+                    });
+                self
+            }
+            pub fn inputs<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::vec::Vec<
+                        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                    >,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.inputs = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for inputs: {e}")
+                    });
+                self
+            }
+            pub fn kind<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::AssetKind>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.kind = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for kind: {e}")
+                    });
+                self
+            }
+            pub fn label<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.label = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for label: {e}")
+                    });
+                self
+            }
+            pub fn mask_from<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.mask_from = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for mask_from: {e}")
+                    });
+                self
+            }
+            pub fn max<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.max = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for max: {e}")
+                    });
+                self
+            }
+            pub fn max_duration<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.max_duration = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for max_duration: {e}")
+                    });
+                self
+            }
+            pub fn max_length<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.max_length = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for max_length: {e}")
+                    });
+                self
+            }
+            pub fn max_size<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.max_size = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for max_size: {e}")
+                    });
+                self
+            }
+            pub fn min<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.min = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for min: {e}")
+                    });
+                self
+            }
+            pub fn min_duration<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.min_duration = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for min_duration: {e}")
+                    });
+                self
+            }
+            pub fn min_length<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.min_length = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for min_length: {e}")
+                    });
+                self
+            }
+            pub fn model_types<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<super::ModelType>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.model_types = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for model_types: {e}")
+                    });
+                self
+            }
+            pub fn name<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.name = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for name: {e}")
+                    });
+                self
+            }
+            pub fn parent<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.parent = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for parent: {e}")
+                    });
+                self
+            }
+            pub fn placeholder<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.placeholder = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for placeholder: {e}")
+                    });
+                self
+            }
+            pub fn prompt<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.prompt = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for prompt: {e}")
+                    });
+                self
+            }
+            pub fn prompt_spark<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.prompt_spark = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for prompt_spark: {e}")
+                    });
+                self
+            }
+            pub fn ref_<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::JobFlowInputItemRef>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.ref_ = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for ref_: {e}")
+                    });
+                self
+            }
+            pub fn required<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::JobFlowInputItemRequired>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.required = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for required: {e}")
+                    });
+                self
+            }
+            pub fn step<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.step = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for step: {e}")
+                    });
+                self
+            }
+            pub fn type_<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::JobFlowInputType>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.type_ = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for type_: {e}")
+                    });
+                self
+            }
+            pub fn value<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::serde_json::Value>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.value = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for value: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<JobFlowInputItem> for super::JobFlowInputItem {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: JobFlowInputItem,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    allowed_values: value.allowed_values?,
+                    background_behavior: value.background_behavior?,
+                    color: value.color?,
+                    cost_impact: value.cost_impact?,
+                    default: value.default?,
+                    description: value.description?,
+                    group: value.group?,
+                    hint: value.hint?,
+                    inputs: value.inputs?,
+                    kind: value.kind?,
+                    label: value.label?,
+                    mask_from: value.mask_from?,
+                    max: value.max?,
+                    max_duration: value.max_duration?,
+                    max_length: value.max_length?,
+                    max_size: value.max_size?,
+                    min: value.min?,
+                    min_duration: value.min_duration?,
+                    min_length: value.min_length?,
+                    model_types: value.model_types?,
+                    name: value.name?,
+                    parent: value.parent?,
+                    placeholder: value.placeholder?,
+                    prompt: value.prompt?,
+                    prompt_spark: value.prompt_spark?,
+                    ref_: value.ref_?,
+                    required: value.required?,
+                    step: value.step?,
+                    type_: value.type_?,
+                    value: value.value?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::JobFlowInputItem> for JobFlowInputItem {
+            fn from(value: super::JobFlowInputItem) -> Self {
+                Self {
+                    allowed_values: Ok(value.allowed_values),
+                    background_behavior: Ok(value.background_behavior),
+                    color: Ok(value.color),
+                    cost_impact: Ok(value.cost_impact),
+                    default: Ok(value.default),
+                    description: Ok(value.description),
+                    group: Ok(value.group),
+                    hint: Ok(value.hint),
+                    inputs: Ok(value.inputs),
+                    kind: Ok(value.kind),
+                    label: Ok(value.label),
+                    mask_from: Ok(value.mask_from),
+                    max: Ok(value.max),
+                    max_duration: Ok(value.max_duration),
+                    max_length: Ok(value.max_length),
+                    max_size: Ok(value.max_size),
+                    min: Ok(value.min),
+                    min_duration: Ok(value.min_duration),
+                    min_length: Ok(value.min_length),
+                    model_types: Ok(value.model_types),
+                    name: Ok(value.name),
+                    parent: Ok(value.parent),
+                    placeholder: Ok(value.placeholder),
+                    prompt: Ok(value.prompt),
+                    prompt_spark: Ok(value.prompt_spark),
+                    ref_: Ok(value.ref_),
+                    required: Ok(value.required),
+                    step: Ok(value.step),
+                    type_: Ok(value.type_),
+                    value: Ok(value.value),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct JobFlowInputItemRef {
+            conditional: ::std::result::Result<
+                ::std::vec::Vec<::std::string::String>,
+                ::std::string::String,
+            >,
+            equal: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            name: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            node: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for JobFlowInputItemRef {
+            fn default() -> Self {
+                Self {
+                    conditional: Ok(Default::default()),
+                    equal: Ok(Default::default()),
+                    name: Ok(Default::default()),
+                    node: Ok(Default::default()),
+                }
+            }
+        }
+        impl JobFlowInputItemRef {
+            pub fn conditional<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.conditional = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for conditional: {e}")
+                    });
+                self
+            }
+            pub fn equal<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.equal = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for equal: {e}")
+                    });
+                self
+            }
+            pub fn name<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.name = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for name: {e}")
+                    });
+                self
+            }
+            pub fn node<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.node = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for node: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<JobFlowInputItemRef>
+        for super::JobFlowInputItemRef {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: JobFlowInputItemRef,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    conditional: value.conditional?,
+                    equal: value.equal?,
+                    name: value.name?,
+                    node: value.node?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::JobFlowInputItemRef> for JobFlowInputItemRef {
+            fn from(value: super::JobFlowInputItemRef) -> Self {
+                Self {
+                    conditional: Ok(value.conditional),
+                    equal: Ok(value.equal),
+                    name: Ok(value.name),
+                    node: Ok(value.node),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct JobFlowInputItemRequired {
+            always: ::std::result::Result<
+                ::std::option::Option<bool>,
+                ::std::string::String,
+            >,
+            conditional: ::std::result::Result<
+                ::std::option::Option<super::JobFlowInputItemRequiredConditional>,
+                ::std::string::String,
+            >,
+            if_defined: ::std::result::Result<
+                ::std::option::Option<::serde_json::Value>,
+                ::std::string::String,
+            >,
+            if_not_defined: ::std::result::Result<
+                ::std::option::Option<::serde_json::Value>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for JobFlowInputItemRequired {
+            fn default() -> Self {
+                Self {
+                    always: Ok(Default::default()),
+                    conditional: Ok(Default::default()),
+                    if_defined: Ok(Default::default()),
+                    if_not_defined: Ok(Default::default()),
+                }
+            }
+        }
+        impl JobFlowInputItemRequired {
+            pub fn always<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.always = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for always: {e}")
+                    });
+                self
+            }
+            pub fn conditional<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::JobFlowInputItemRequiredConditional>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.conditional = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for conditional: {e}")
+                    });
+                self
+            }
+            pub fn if_defined<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::serde_json::Value>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.if_defined = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for if_defined: {e}")
+                    });
+                self
+            }
+            pub fn if_not_defined<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::serde_json::Value>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.if_not_defined = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for if_not_defined: {e}"
+                        )
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<JobFlowInputItemRequired>
+        for super::JobFlowInputItemRequired {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: JobFlowInputItemRequired,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    always: value.always?,
+                    conditional: value.conditional?,
+                    if_defined: value.if_defined?,
+                    if_not_defined: value.if_not_defined?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::JobFlowInputItemRequired>
+        for JobFlowInputItemRequired {
+            fn from(value: super::JobFlowInputItemRequired) -> Self {
+                Self {
+                    always: Ok(value.always),
+                    conditional: Ok(value.conditional),
+                    if_defined: Ok(value.if_defined),
+                    if_not_defined: Ok(value.if_not_defined),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct JobFlowInputItemRequiredConditional {
+            operator: ::std::result::Result<
+                ::std::option::Option<
+                    super::JobFlowInputItemRequiredConditionalOperator,
+                >,
+                ::std::string::String,
+            >,
+            values: ::std::result::Result<::serde_json::Value, ::std::string::String>,
+        }
+        impl ::std::default::Default for JobFlowInputItemRequiredConditional {
+            fn default() -> Self {
+                Self {
+                    operator: Ok(Default::default()),
+                    values: Err("no value supplied for values".to_string()),
+                }
+            }
+        }
+        impl JobFlowInputItemRequiredConditional {
+            pub fn operator<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<
+                        super::JobFlowInputItemRequiredConditionalOperator,
+                    >,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.operator = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for operator: {e}")
+                    });
+                self
+            }
+            pub fn values<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::serde_json::Value>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.values = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for values: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<JobFlowInputItemRequiredConditional>
+        for super::JobFlowInputItemRequiredConditional {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: JobFlowInputItemRequiredConditional,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    operator: value.operator?,
+                    values: value.values?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::JobFlowInputItemRequiredConditional>
+        for JobFlowInputItemRequiredConditional {
+            fn from(value: super::JobFlowInputItemRequiredConditional) -> Self {
+                Self {
+                    operator: Ok(value.operator),
+                    values: Ok(value.values),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct JobFlowLogic {
+            cases: ::std::result::Result<
+                ::std::vec::Vec<super::JobFlowLogicCase>,
+                ::std::string::String,
+            >,
+            default: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            transform: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for JobFlowLogic {
+            fn default() -> Self {
+                Self {
+                    cases: Ok(Default::default()),
+                    default: Ok(Default::default()),
+                    transform: Ok(Default::default()),
+                }
+            }
+        }
+        impl JobFlowLogic {
+            pub fn cases<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<super::JobFlowLogicCase>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.cases = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for cases: {e}")
+                    });
+                self
+            }
+            pub fn default<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.default = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for default: {e}")
+                    });
+                self
+            }
+            pub fn transform<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.transform = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for transform: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<JobFlowLogic> for super::JobFlowLogic {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: JobFlowLogic,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    cases: value.cases?,
+                    default: value.default?,
+                    transform: value.transform?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::JobFlowLogic> for JobFlowLogic {
+            fn from(value: super::JobFlowLogic) -> Self {
+                Self {
+                    cases: Ok(value.cases),
+                    default: Ok(value.default),
+                    transform: Ok(value.transform),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct JobFlowLogicCase {
+            condition: ::std::result::Result<
+                ::std::string::String,
+                ::std::string::String,
+            >,
+            value: ::std::result::Result<::std::string::String, ::std::string::String>,
+        }
+        impl ::std::default::Default for JobFlowLogicCase {
+            fn default() -> Self {
+                Self {
+                    condition: Err("no value supplied for condition".to_string()),
+                    value: Err("no value supplied for value".to_string()),
+                }
+            }
+        }
+        impl JobFlowLogicCase {
+            pub fn condition<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.condition = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for condition: {e}")
+                    });
+                self
+            }
+            pub fn value<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.value = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for value: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<JobFlowLogicCase> for super::JobFlowLogicCase {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: JobFlowLogicCase,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    condition: value.condition?,
+                    value: value.value?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::JobFlowLogicCase> for JobFlowLogicCase {
+            fn from(value: super::JobFlowLogicCase) -> Self {
+                Self {
+                    condition: Ok(value.condition),
+                    value: Ok(value.value),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct JobListResponse {
+            jobs: ::std::result::Result<
+                ::std::vec::Vec<super::Job>,
+                ::std::string::String,
+            >,
+            next_pagination_token: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for JobListResponse {
+            fn default() -> Self {
+                Self {
+                    jobs: Err("no value supplied for jobs".to_string()),
+                    next_pagination_token: Ok(Default::default()),
+                }
+            }
+        }
+        impl JobListResponse {
+            pub fn jobs<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<super::Job>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.jobs = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for jobs: {e}")
+                    });
+                self
+            }
+            pub fn next_pagination_token<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.next_pagination_token = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for next_pagination_token: {e}"
+                        )
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<JobListResponse> for super::JobListResponse {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: JobListResponse,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    jobs: value.jobs?,
+                    next_pagination_token: value.next_pagination_token?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::JobListResponse> for JobListResponse {
+            fn from(value: super::JobListResponse) -> Self {
+                Self {
+                    jobs: Ok(value.jobs),
+                    next_pagination_token: Ok(value.next_pagination_token),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct JobMetadata {
+            asset_ids: ::std::result::Result<
+                ::std::vec::Vec<::std::string::String>,
+                ::std::string::String,
+            >,
+            error: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            flow: ::std::result::Result<
+                ::std::vec::Vec<super::JobFlow>,
+                ::std::string::String,
+            >,
+            hint: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            input: ::std::result::Result<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                ::std::string::String,
+            >,
+            output: ::std::result::Result<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                ::std::string::String,
+            >,
+            output_model_id: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            workflow_id: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            workflow_job_id: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for JobMetadata {
+            fn default() -> Self {
+                Self {
+                    asset_ids: Ok(Default::default()),
+                    error: Ok(Default::default()),
+                    flow: Ok(Default::default()),
+                    hint: Ok(Default::default()),
+                    input: Ok(Default::default()),
+                    output: Ok(Default::default()),
+                    output_model_id: Ok(Default::default()),
+                    workflow_id: Ok(Default::default()),
+                    workflow_job_id: Ok(Default::default()),
+                }
+            }
+        }
+        impl JobMetadata {
+            pub fn asset_ids<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.asset_ids = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for asset_ids: {e}")
+                    });
+                self
+            }
+            pub fn error<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.error = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for error: {e}")
+                    });
+                self
+            }
+            pub fn flow<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<super::JobFlow>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.flow = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for flow: {e}")
+                    });
+                self
+            }
+            pub fn hint<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.hint = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for hint: {e}")
+                    });
+                self
+            }
+            pub fn input<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.input = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for input: {e}")
+                    });
+                self
+            }
+            pub fn output<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.output = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for output: {e}")
+                    });
+                self
+            }
+            pub fn output_model_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.output_model_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for output_model_id: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn workflow_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.workflow_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for workflow_id: {e}")
+                    });
+                self
+            }
+            pub fn workflow_job_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.workflow_job_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for workflow_job_id: {e}"
+                        )
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<JobMetadata> for super::JobMetadata {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: JobMetadata,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    asset_ids: value.asset_ids?,
+                    error: value.error?,
+                    flow: value.flow?,
+                    hint: value.hint?,
+                    input: value.input?,
+                    output: value.output?,
+                    output_model_id: value.output_model_id?,
+                    workflow_id: value.workflow_id?,
+                    workflow_job_id: value.workflow_job_id?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::JobMetadata> for JobMetadata {
+            fn from(value: super::JobMetadata) -> Self {
+                Self {
+                    asset_ids: Ok(value.asset_ids),
+                    error: Ok(value.error),
+                    flow: Ok(value.flow),
+                    hint: Ok(value.hint),
+                    input: Ok(value.input),
+                    output: Ok(value.output),
+                    output_model_id: Ok(value.output_model_id),
+                    workflow_id: Ok(value.workflow_id),
+                    workflow_job_id: Ok(value.workflow_job_id),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct JobResponse {
+            job: ::std::result::Result<super::Job, ::std::string::String>,
+        }
+        impl ::std::default::Default for JobResponse {
+            fn default() -> Self {
+                Self {
+                    job: Err("no value supplied for job".to_string()),
+                }
+            }
+        }
+        impl JobResponse {
+            pub fn job<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::Job>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.job = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for job: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<JobResponse> for super::JobResponse {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: JobResponse,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self { job: value.job? })
+            }
+        }
+        impl ::std::convert::From<super::JobResponse> for JobResponse {
+            fn from(value: super::JobResponse) -> Self {
+                Self { job: Ok(value.job) }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct JobStatusHistory {
+            date: ::std::result::Result<::std::string::String, ::std::string::String>,
+            status: ::std::result::Result<super::JobStatus, ::std::string::String>,
+        }
+        impl ::std::default::Default for JobStatusHistory {
+            fn default() -> Self {
+                Self {
+                    date: Err("no value supplied for date".to_string()),
+                    status: Err("no value supplied for status".to_string()),
+                }
+            }
+        }
+        impl JobStatusHistory {
+            pub fn date<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.date = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for date: {e}")
+                    });
+                self
+            }
+            pub fn status<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::JobStatus>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.status = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for status: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<JobStatusHistory> for super::JobStatusHistory {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: JobStatusHistory,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    date: value.date?,
+                    status: value.status?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::JobStatusHistory> for JobStatusHistory {
+            fn from(value: super::JobStatusHistory) -> Self {
+                Self {
+                    date: Ok(value.date),
+                    status: Ok(value.status),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct JobTriggerActionRequest {
+            action: ::std::result::Result<
+                ::std::option::Option<super::JobAction>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for JobTriggerActionRequest {
+            fn default() -> Self {
+                Self {
+                    action: Ok(Default::default()),
+                }
+            }
+        }
+        impl JobTriggerActionRequest {
+            pub fn action<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::JobAction>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.action = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for action: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<JobTriggerActionRequest>
+        for super::JobTriggerActionRequest {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: JobTriggerActionRequest,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self { action: value.action? })
+            }
+        }
+        impl ::std::convert::From<super::JobTriggerActionRequest>
+        for JobTriggerActionRequest {
+            fn from(value: super::JobTriggerActionRequest) -> Self {
+                Self { action: Ok(value.action) }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct PatchCrop {
+            background_color: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            height: ::std::result::Result<f64, ::std::string::String>,
+            left: ::std::result::Result<f64, ::std::string::String>,
+            top: ::std::result::Result<f64, ::std::string::String>,
+            width: ::std::result::Result<f64, ::std::string::String>,
+        }
+        impl ::std::default::Default for PatchCrop {
+            fn default() -> Self {
+                Self {
+                    background_color: Ok(Default::default()),
+                    height: Err("no value supplied for height".to_string()),
+                    left: Err("no value supplied for left".to_string()),
+                    top: Err("no value supplied for top".to_string()),
+                    width: Err("no value supplied for width".to_string()),
+                }
+            }
+        }
+        impl PatchCrop {
+            pub fn background_color<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.background_color = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for background_color: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn height<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<f64>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.height = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for height: {e}")
+                    });
+                self
+            }
+            pub fn left<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<f64>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.left = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for left: {e}")
+                    });
+                self
+            }
+            pub fn top<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<f64>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.top = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for top: {e}")
+                    });
+                self
+            }
+            pub fn width<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<f64>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.width = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for width: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<PatchCrop> for super::PatchCrop {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: PatchCrop,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    background_color: value.background_color?,
+                    height: value.height?,
+                    left: value.left?,
+                    top: value.top?,
+                    width: value.width?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::PatchCrop> for PatchCrop {
+            fn from(value: super::PatchCrop) -> Self {
+                Self {
+                    background_color: Ok(value.background_color),
+                    height: Ok(value.height),
+                    left: Ok(value.left),
+                    top: Ok(value.top),
+                    width: Ok(value.width),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct PatchOverlay {
+            image: ::std::result::Result<::std::string::String, ::std::string::String>,
+            mode: ::std::result::Result<super::PatchMode, ::std::string::String>,
+        }
+        impl ::std::default::Default for PatchOverlay {
+            fn default() -> Self {
+                Self {
+                    image: Err("no value supplied for image".to_string()),
+                    mode: Err("no value supplied for mode".to_string()),
+                }
+            }
+        }
+        impl PatchOverlay {
+            pub fn image<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.image = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for image: {e}")
+                    });
+                self
+            }
+            pub fn mode<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::PatchMode>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.mode = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for mode: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<PatchOverlay> for super::PatchOverlay {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: PatchOverlay,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    image: value.image?,
+                    mode: value.mode?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::PatchOverlay> for PatchOverlay {
+            fn from(value: super::PatchOverlay) -> Self {
+                Self {
+                    image: Ok(value.image),
+                    mode: Ok(value.mode),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct PatchPosition {
+            x: ::std::result::Result<f64, ::std::string::String>,
+            y: ::std::result::Result<f64, ::std::string::String>,
+        }
+        impl ::std::default::Default for PatchPosition {
+            fn default() -> Self {
+                Self {
+                    x: Err("no value supplied for x".to_string()),
+                    y: Err("no value supplied for y".to_string()),
+                }
+            }
+        }
+        impl PatchPosition {
+            pub fn x<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<f64>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.x = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for x: {e}"));
+                self
+            }
+            pub fn y<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<f64>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.y = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for y: {e}"));
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<PatchPosition> for super::PatchPosition {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: PatchPosition,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self { x: value.x?, y: value.y? })
+            }
+        }
+        impl ::std::convert::From<super::PatchPosition> for PatchPosition {
+            fn from(value: super::PatchPosition) -> Self {
+                Self {
+                    x: Ok(value.x),
+                    y: Ok(value.y),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct PromptCall {
+            model_id: ::std::result::Result<
+                ::std::string::String,
+                ::std::string::String,
+            >,
+            parameters: ::std::result::Result<
+                ::serde_json::Value,
+                ::std::string::String,
+            >,
+            rationale: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for PromptCall {
+            fn default() -> Self {
+                Self {
+                    model_id: Err("no value supplied for model_id".to_string()),
+                    parameters: Err("no value supplied for parameters".to_string()),
+                    rationale: Ok(Default::default()),
+                }
+            }
+        }
+        impl PromptCall {
+            pub fn model_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.model_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for model_id: {e}")
+                    });
+                self
+            }
+            pub fn parameters<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::serde_json::Value>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.parameters = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for parameters: {e}")
+                    });
+                self
+            }
+            pub fn rationale<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.rationale = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for rationale: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<PromptCall> for super::PromptCall {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: PromptCall,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    model_id: value.model_id?,
+                    parameters: value.parameters?,
+                    rationale: value.rationale?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::PromptCall> for PromptCall {
+            fn from(value: super::PromptCall) -> Self {
+                Self {
+                    model_id: Ok(value.model_id),
+                    parameters: Ok(value.parameters),
+                    rationale: Ok(value.rationale),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct RunModelResponse {
+            cost_details: ::std::result::Result<
+                ::std::option::Option<super::CostDetails>,
+                ::std::string::String,
+            >,
+            creative_units_cost: ::std::result::Result<
+                ::std::option::Option<f64>,
+                ::std::string::String,
+            >,
+            creative_units_discount: ::std::result::Result<
+                ::std::option::Option<f64>,
+                ::std::string::String,
+            >,
+            ip_detection: ::std::result::Result<
+                ::std::option::Option<super::IpDetection>,
+                ::std::string::String,
+            >,
+            job: ::std::result::Result<
+                ::std::option::Option<super::Job>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for RunModelResponse {
+            fn default() -> Self {
+                Self {
+                    cost_details: Ok(Default::default()),
+                    creative_units_cost: Ok(Default::default()),
+                    creative_units_discount: Ok(Default::default()),
+                    ip_detection: Ok(Default::default()),
+                    job: Ok(Default::default()),
+                }
+            }
+        }
+        impl RunModelResponse {
+            pub fn cost_details<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::CostDetails>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.cost_details = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for cost_details: {e}")
+                    });
+                self
+            }
+            pub fn creative_units_cost<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.creative_units_cost = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for creative_units_cost: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn creative_units_discount<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.creative_units_discount = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for creative_units_discount: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn ip_detection<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::IpDetection>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.ip_detection = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for ip_detection: {e}")
+                    });
+                self
+            }
+            pub fn job<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::Job>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.job = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for job: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<RunModelResponse> for super::RunModelResponse {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: RunModelResponse,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    cost_details: value.cost_details?,
+                    creative_units_cost: value.creative_units_cost?,
+                    creative_units_discount: value.creative_units_discount?,
+                    ip_detection: value.ip_detection?,
+                    job: value.job?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::RunModelResponse> for RunModelResponse {
+            fn from(value: super::RunModelResponse) -> Self {
+                Self {
+                    cost_details: Ok(value.cost_details),
+                    creative_units_cost: Ok(value.creative_units_cost),
+                    creative_units_discount: Ok(value.creative_units_discount),
+                    ip_detection: Ok(value.ip_detection),
+                    job: Ok(value.job),
                 }
             }
         }
@@ -8522,7 +22888,7 @@ pub mod types {
 #[derive(Clone, Debug)]
 /**Client for Scenario API
 
-Generative assets for games: list the assets of a project team and upload files (images, 3D, audio, video, models) through multipart uploads or imports.
+Generative assets for games: the assets of a project team, uploads (multipart or imports), generations and the jobs they run as.
 
 Version: 1.0.0*/
 pub struct Client {
@@ -8611,6 +22977,7 @@ Arguments:
 - `sort_direction`: Sort results in ascending (asc) or descending (desc) order
 - `tags`: List of tags, comma separated. Only for public assets on all teams.
 - `type_`: List assets of one type
+- `types`: List assets of any of these types (comma separated); not together with type
 - `updated_after`: Filter results to only return assets updated after the specified ISO string date (exclusive). Requires the sortBy parameter to be "updatedAt"
 - `updated_before`: Filter results to only return assets updated before the specified ISO string date (exclusive). Requires the sortBy parameter to be "updatedAt"
 ```ignore
@@ -8633,6 +23000,7 @@ let response = client.list_assets()
     .sort_direction(sort_direction)
     .tags(tags)
     .type_(type_)
+    .types(types)
     .updated_after(updated_after)
     .updated_before(updated_before)
     .send()
@@ -8640,6 +23008,304 @@ let response = client.list_assets()
 ```*/
     pub fn list_assets(&self) -> builder::ListAssets<'_> {
         builder::ListAssets::new(self)
+    }
+    /**Create an asset
+
+Creates an image asset from a small image (under 6 MB) sent as a data URL or base64, or a canvas.
+
+Sends a `POST` request to `/assets`
+
+Arguments:
+- `original_assets`: If true, answer the original assets, without transformation
+- `project_id`: The project that owns the resources (to assert ownership, or to set the owner)
+- `body`
+```ignore
+let response = client.create_asset()
+    .original_assets(original_assets)
+    .project_id(project_id)
+    .body(body)
+    .send()
+    .await;
+```*/
+    pub fn create_asset(&self) -> builder::CreateAsset<'_> {
+        builder::CreateAsset::new(self)
+    }
+    /**Delete assets
+
+Deletes up to 100 assets; they can be restored for 30 days.
+
+Sends a `DELETE` request to `/assets`
+
+Arguments:
+- `project_id`: The project that owns the resources (to assert ownership, or to set the owner)
+- `body`
+```ignore
+let response = client.delete_assets()
+    .project_id(project_id)
+    .body(body)
+    .send()
+    .await;
+```*/
+    pub fn delete_assets(&self) -> builder::DeleteAssets<'_> {
+        builder::DeleteAssets::new(self)
+    }
+    /**Retrieve an asset
+
+Sends a `GET` request to `/assets/{assetId}`
+
+Arguments:
+- `asset_id`: The id of the asset
+- `original_assets`: If true, answer the original assets, without transformation
+- `project_id`: The project that owns the resources (to assert ownership, or to set the owner)
+- `with_embedding`: Include the embedding of the asset
+- `with_quality_gate_details`: Include the details of the quality gate
+```ignore
+let response = client.get_asset()
+    .asset_id(asset_id)
+    .original_assets(original_assets)
+    .project_id(project_id)
+    .with_embedding(with_embedding)
+    .with_quality_gate_details(with_quality_gate_details)
+    .send()
+    .await;
+```*/
+    pub fn get_asset(&self) -> builder::GetAsset<'_> {
+        builder::GetAsset::new(self)
+    }
+    /**Update an asset
+
+Renames, describes or changes the canvas or thumbnail of an asset. A locked asset needs its lockId.
+
+Sends a `PUT` request to `/assets/{assetId}`
+
+Arguments:
+- `asset_id`: The id of the asset
+- `original_assets`: If true, answer the original assets, without transformation
+- `project_id`: The project that owns the resources (to assert ownership, or to set the owner)
+- `body`
+```ignore
+let response = client.update_asset()
+    .asset_id(asset_id)
+    .original_assets(original_assets)
+    .project_id(project_id)
+    .body(body)
+    .send()
+    .await;
+```*/
+    pub fn update_asset(&self) -> builder::UpdateAsset<'_> {
+        builder::UpdateAsset::new(self)
+    }
+    /**Restore assets
+
+Restores deleted assets; the ones that cannot be restored are listed with the reason.
+
+Sends a `POST` request to `/assets/restore`
+
+Arguments:
+- `project_id`: The project that owns the resources (to assert ownership, or to set the owner)
+- `body`
+```ignore
+let response = client.restore_assets()
+    .project_id(project_id)
+    .body(body)
+    .send()
+    .await;
+```*/
+    pub fn restore_assets(&self) -> builder::RestoreAssets<'_> {
+        builder::RestoreAssets::new(self)
+    }
+    /**Retrieve assets in bulk
+
+Several assets by id in one call (only reads).
+
+Sends a `POST` request to `/assets/get-bulk`
+
+Arguments:
+- `original_assets`: If true, answer the original assets, without transformation
+- `project_id`: The project that owns the resources (to assert ownership, or to set the owner)
+- `body`
+```ignore
+let response = client.get_assets_bulk()
+    .original_assets(original_assets)
+    .project_id(project_id)
+    .body(body)
+    .send()
+    .await;
+```*/
+    pub fn get_assets_bulk(&self) -> builder::GetAssetsBulk<'_> {
+        builder::GetAssetsBulk::new(self)
+    }
+    /**Copy an asset
+
+Copies an asset into this project or another one.
+
+Sends a `POST` request to `/assets/{assetId}/copy`
+
+Arguments:
+- `asset_id`: The id of the asset
+- `original_assets`: If true, answer the original assets, without transformation
+- `project_id`: The project that owns the resources (to assert ownership, or to set the owner)
+- `body`
+```ignore
+let response = client.copy_asset()
+    .asset_id(asset_id)
+    .original_assets(original_assets)
+    .project_id(project_id)
+    .body(body)
+    .send()
+    .await;
+```*/
+    pub fn copy_asset(&self) -> builder::CopyAsset<'_> {
+        builder::CopyAsset::new(self)
+    }
+    /**Lock an asset
+
+Locks a canvas asset for editing until lockExpiresAt; the answer carries the lockId.
+
+Sends a `PUT` request to `/assets/{assetId}/lock`
+
+Arguments:
+- `asset_id`: The id of the asset
+- `original_assets`: If true, answer the original assets, without transformation
+- `project_id`: The project that owns the resources (to assert ownership, or to set the owner)
+- `body`
+```ignore
+let response = client.lock_asset()
+    .asset_id(asset_id)
+    .original_assets(original_assets)
+    .project_id(project_id)
+    .body(body)
+    .send()
+    .await;
+```*/
+    pub fn lock_asset(&self) -> builder::LockAsset<'_> {
+        builder::LockAsset::new(self)
+    }
+    /**Unlock an asset
+
+Sends a `PUT` request to `/assets/{assetId}/unlock`
+
+Arguments:
+- `asset_id`: The id of the asset
+- `original_assets`: If true, answer the original assets, without transformation
+- `project_id`: The project that owns the resources (to assert ownership, or to set the owner)
+- `body`
+```ignore
+let response = client.unlock_asset()
+    .asset_id(asset_id)
+    .original_assets(original_assets)
+    .project_id(project_id)
+    .body(body)
+    .send()
+    .await;
+```*/
+    pub fn unlock_asset(&self) -> builder::UnlockAsset<'_> {
+        builder::UnlockAsset::new(self)
+    }
+    /**Update the tags of an asset
+
+Adds and removes tags. With strict, adding a tag that exists or removing one that does not fails.
+
+Sends a `PUT` request to `/assets/{assetId}/tags`
+
+Arguments:
+- `asset_id`: The id of the asset
+- `project_id`: The project that owns the resources (to assert ownership, or to set the owner)
+- `body`
+```ignore
+let response = client.update_asset_tags()
+    .asset_id(asset_id)
+    .project_id(project_id)
+    .body(body)
+    .send()
+    .await;
+```*/
+    pub fn update_asset_tags(&self) -> builder::UpdateAssetTags<'_> {
+        builder::UpdateAssetTags::new(self)
+    }
+    /**List the snapshots of an asset
+
+The saved versions of a canvas asset, page by page.
+
+Sends a `GET` request to `/assets/{assetId}/snapshots`
+
+Arguments:
+- `asset_id`: The id of the asset
+- `page_size`: The number of items per page
+- `pagination_token`: The nextPaginationToken of the previous page
+- `project_id`: The project that owns the resources (to assert ownership, or to set the owner)
+```ignore
+let response = client.list_asset_snapshots()
+    .asset_id(asset_id)
+    .page_size(page_size)
+    .pagination_token(pagination_token)
+    .project_id(project_id)
+    .send()
+    .await;
+```*/
+    pub fn list_asset_snapshots(&self) -> builder::ListAssetSnapshots<'_> {
+        builder::ListAssetSnapshots::new(self)
+    }
+    /**Download an asset
+
+A signed URL of the asset's file, converted to targetFormat when given (images only). The URL may redirect.
+
+Sends a `POST` request to `/assets/{assetId}/download`
+
+Arguments:
+- `asset_id`: The id of the asset
+- `project_id`: The project that owns the resources (to assert ownership, or to set the owner)
+- `body`
+```ignore
+let response = client.request_asset_download()
+    .asset_id(asset_id)
+    .project_id(project_id)
+    .body(body)
+    .send()
+    .await;
+```*/
+    pub fn request_asset_download(&self) -> builder::RequestAssetDownload<'_> {
+        builder::RequestAssetDownload::new(self)
+    }
+    /**Download assets as an archive
+
+Starts a job that zips up to 1000 assets; poll GET /assets/download/{jobId} for the URL. 200: the job id. 269: a dry run: no job.
+
+Sends a `POST` request to `/assets/download`
+
+Arguments:
+- `dry_run`: Estimate the cost instead of running: the answer is HTTP 269 with the cost; api estimates at the API tier
+- `project_id`: The project that owns the resources (to assert ownership, or to set the owner)
+- `body`
+```ignore
+let response = client.request_assets_download()
+    .dry_run(dry_run)
+    .project_id(project_id)
+    .body(body)
+    .send()
+    .await;
+```*/
+    pub fn request_assets_download(&self) -> builder::RequestAssetsDownload<'_> {
+        builder::RequestAssetsDownload::new(self)
+    }
+    /**Retrieve an archive download
+
+The state of an archive job, and its downloadUrl once ready.
+
+Sends a `GET` request to `/assets/download/{jobId}`
+
+Arguments:
+- `job_id`: The id of the job
+- `project_id`: The project that owns the resources (to assert ownership, or to set the owner)
+```ignore
+let response = client.get_assets_download()
+    .job_id(job_id)
+    .project_id(project_id)
+    .send()
+    .await;
+```*/
+    pub fn get_assets_download(&self) -> builder::GetAssetsDownload<'_> {
+        builder::GetAssetsDownload::new(self)
     }
     /**Create
 
@@ -8692,6 +23358,303 @@ let response = client.trigger_upload_action()
     pub fn trigger_upload_action(&self) -> builder::TriggerUploadAction<'_> {
         builder::TriggerUploadAction::new(self)
     }
+    /**Retrieve a job
+
+A job with its status, progress, history and results.
+
+Sends a `GET` request to `/jobs/{jobId}`
+
+Arguments:
+- `job_id`: The id of the job
+- `project_id`: The project that owns the resources (to assert ownership, or to set the owner)
+```ignore
+let response = client.get_job()
+    .job_id(job_id)
+    .project_id(project_id)
+    .send()
+    .await;
+```*/
+    pub fn get_job(&self) -> builder::GetJob<'_> {
+        builder::GetJob::new(self)
+    }
+    /**List jobs
+
+The jobs of the project, newest first. A page may hold no job while nextPaginationToken is still set: keep paging until the token is absent.
+
+Sends a `GET` request to `/jobs`
+
+Arguments:
+- `author_id`: Only the jobs of this author
+- `created_after`: Only the jobs created after this ISO date
+- `hide_results`: Leave out the results of the jobs
+- `page_size`: The number of items per page
+- `pagination_token`: The nextPaginationToken of the previous page
+- `project_id`: The project that owns the resources (to assert ownership, or to set the owner)
+- `status`: Only the jobs with this status
+- `type_`: Only the jobs of this type
+- `types`: Only the items of these types (comma separated on the wire)
+- `updated_after`: Only the jobs updated after this ISO date
+- `workflow_id`: Only the jobs of this workflow
+```ignore
+let response = client.list_jobs()
+    .author_id(author_id)
+    .created_after(created_after)
+    .hide_results(hide_results)
+    .page_size(page_size)
+    .pagination_token(pagination_token)
+    .project_id(project_id)
+    .status(status)
+    .type_(type_)
+    .types(types)
+    .updated_after(updated_after)
+    .workflow_id(workflow_id)
+    .send()
+    .await;
+```*/
+    pub fn list_jobs(&self) -> builder::ListJobs<'_> {
+        builder::ListJobs::new(self)
+    }
+    /**Trigger a job action
+
+Cancel a job. Most generation jobs cannot be canceled and answer 400.
+
+Sends a `POST` request to `/jobs/{jobId}/action`
+
+Arguments:
+- `job_id`: The id of the job
+- `project_id`: The project that owns the resources (to assert ownership, or to set the owner)
+- `body`
+```ignore
+let response = client.trigger_job_action()
+    .job_id(job_id)
+    .project_id(project_id)
+    .body(body)
+    .send()
+    .await;
+```*/
+    pub fn trigger_job_action(&self) -> builder::TriggerJobAction<'_> {
+        builder::TriggerJobAction::new(self)
+    }
+    /**Run a model
+
+Starts a generation with a model. The body is the model's own input (see the inputs of GET /models/{modelId}). 200: the job was started (job is set). 269: a dry run (dryRun set): job is absent and the cost fields say what the run would cost.
+
+Sends a `POST` request to `/generate/custom/{modelId}`
+
+Arguments:
+- `model_id`: The id of the model
+- `dry_run`: Estimate the cost instead of running: the answer is HTTP 269 with the cost; api estimates at the API tier
+- `ip_detection`: Also check the request for protected content (charged even with dryRun)
+- `project_id`: The project that owns the resources (to assert ownership, or to set the owner)
+- `body`
+```ignore
+let response = client.run_model()
+    .model_id(model_id)
+    .dry_run(dry_run)
+    .ip_detection(ip_detection)
+    .project_id(project_id)
+    .body(body)
+    .send()
+    .await;
+```*/
+    pub fn run_model(&self) -> builder::RunModel<'_> {
+        builder::RunModel::new(self)
+    }
+    /**Caption images
+
+Writes captions of images. 200: the job and the captions. 269: a dry run: only the cost fields.
+
+Sends a `POST` request to `/generate/caption`
+
+Arguments:
+- `dry_run`: Estimate the cost instead of running: the answer is HTTP 269 with the cost; api estimates at the API tier
+- `project_id`: The project that owns the resources (to assert ownership, or to set the owner)
+- `body`
+```ignore
+let response = client.generate_caption()
+    .dry_run(dry_run)
+    .project_id(project_id)
+    .body(body)
+    .send()
+    .await;
+```*/
+    pub fn generate_caption(&self) -> builder::GenerateCaption<'_> {
+        builder::GenerateCaption::new(self)
+    }
+    /**Describe a style
+
+Describes the common style of images. 200: the job and the description. 269: a dry run: only the cost fields.
+
+Sends a `POST` request to `/generate/describe-style`
+
+Arguments:
+- `dry_run`: Estimate the cost instead of running: the answer is HTTP 269 with the cost; api estimates at the API tier
+- `project_id`: The project that owns the resources (to assert ownership, or to set the owner)
+- `body`
+```ignore
+let response = client.generate_describe_style()
+    .dry_run(dry_run)
+    .project_id(project_id)
+    .body(body)
+    .send()
+    .await;
+```*/
+    pub fn generate_describe_style(&self) -> builder::GenerateDescribeStyle<'_> {
+        builder::GenerateDescribeStyle::new(self)
+    }
+    /**Detect
+
+Extracts a control map (edges, depth, pose...) from an image. 200: the job and the new asset. 269: a dry run: only the cost fields.
+
+Sends a `POST` request to `/generate/detect`
+
+Arguments:
+- `dry_run`: Estimate the cost instead of running: the answer is HTTP 269 with the cost; api estimates at the API tier
+- `original_assets`: If true, answer the original assets, without transformation
+- `project_id`: The project that owns the resources (to assert ownership, or to set the owner)
+- `body`
+```ignore
+let response = client.generate_detect()
+    .dry_run(dry_run)
+    .original_assets(original_assets)
+    .project_id(project_id)
+    .body(body)
+    .send()
+    .await;
+```*/
+    pub fn generate_detect(&self) -> builder::GenerateDetect<'_> {
+        builder::GenerateDetect::new(self)
+    }
+    /**Embed a text
+
+The embedding of a text. 200: the job and the embedding. 269: a dry run: only the cost fields.
+
+Sends a `POST` request to `/generate/embed`
+
+Arguments:
+- `dry_run`: Estimate the cost instead of running: the answer is HTTP 269 with the cost; api estimates at the API tier
+- `original_assets`: If true, answer the original assets, without transformation
+- `project_id`: The project that owns the resources (to assert ownership, or to set the owner)
+- `body`
+```ignore
+let response = client.generate_embed()
+    .dry_run(dry_run)
+    .original_assets(original_assets)
+    .project_id(project_id)
+    .body(body)
+    .send()
+    .await;
+```*/
+    pub fn generate_embed(&self) -> builder::GenerateEmbed<'_> {
+        builder::GenerateEmbed::new(self)
+    }
+    /**Detect intellectual property
+
+Checks prompts and assets for protected content, without generating. 200: the findings. 269: a dry run: only the cost fields.
+
+Sends a `POST` request to `/generate/ip-detection`
+
+Arguments:
+- `dry_run`: Estimate the cost instead of running: the answer is HTTP 269 with the cost; api estimates at the API tier
+- `project_id`: The project that owns the resources (to assert ownership, or to set the owner)
+- `body`
+```ignore
+let response = client.generate_ip_detection()
+    .dry_run(dry_run)
+    .project_id(project_id)
+    .body(body)
+    .send()
+    .await;
+```*/
+    pub fn generate_ip_detection(&self) -> builder::GenerateIpDetection<'_> {
+        builder::GenerateIpDetection::new(self)
+    }
+    /**Patch an image
+
+Pastes, crops or erases parts of an image. 200: the job and the new asset.
+
+Sends a `POST` request to `/generate/patch`
+
+Arguments:
+- `original_assets`: If true, answer the original assets, without transformation
+- `project_id`: The project that owns the resources (to assert ownership, or to set the owner)
+- `body`
+```ignore
+let response = client.generate_patch()
+    .original_assets(original_assets)
+    .project_id(project_id)
+    .body(body)
+    .send()
+    .await;
+```*/
+    pub fn generate_patch(&self) -> builder::GeneratePatch<'_> {
+        builder::GeneratePatch::new(self)
+    }
+    /**Write prompts
+
+Writes or completes prompts, from text or images. 200: the job and the prompts. 269: a dry run: only the cost fields.
+
+Sends a `POST` request to `/generate/prompt`
+
+Arguments:
+- `dry_run`: Estimate the cost instead of running: the answer is HTTP 269 with the cost; api estimates at the API tier
+- `project_id`: The project that owns the resources (to assert ownership, or to set the owner)
+- `body`
+```ignore
+let response = client.generate_prompt()
+    .dry_run(dry_run)
+    .project_id(project_id)
+    .body(body)
+    .send()
+    .await;
+```*/
+    pub fn generate_prompt(&self) -> builder::GeneratePrompt<'_> {
+        builder::GeneratePrompt::new(self)
+    }
+    /**Score quality
+
+Scores an image against the quality gate and the project's briefs. 200: the scores and the asset. 269: a dry run: only the cost fields.
+
+Sends a `POST` request to `/generate/quality-gate`
+
+Arguments:
+- `dry_run`: Estimate the cost instead of running: the answer is HTTP 269 with the cost; api estimates at the API tier
+- `original_assets`: If true, answer the original assets, without transformation
+- `project_id`: The project that owns the resources (to assert ownership, or to set the owner)
+- `body`
+```ignore
+let response = client.generate_quality_gate()
+    .dry_run(dry_run)
+    .original_assets(original_assets)
+    .project_id(project_id)
+    .body(body)
+    .send()
+    .await;
+```*/
+    pub fn generate_quality_gate(&self) -> builder::GenerateQualityGate<'_> {
+        builder::GenerateQualityGate::new(self)
+    }
+    /**Translate a prompt
+
+Translates a prompt into English. 200: the job and the translation. 269: a dry run: only the cost fields.
+
+Sends a `POST` request to `/generate/translate`
+
+Arguments:
+- `dry_run`: Estimate the cost instead of running: the answer is HTTP 269 with the cost; api estimates at the API tier
+- `project_id`: The project that owns the resources (to assert ownership, or to set the owner)
+- `body`
+```ignore
+let response = client.generate_translate()
+    .dry_run(dry_run)
+    .project_id(project_id)
+    .body(body)
+    .send()
+    .await;
+```*/
+    pub fn generate_translate(&self) -> builder::GenerateTranslate<'_> {
+        builder::GenerateTranslate::new(self)
+    }
 }
 /// Types for composing operation parameters.
 #[allow(clippy::all)]
@@ -8726,6 +23689,7 @@ pub mod builder {
         sort_direction: Result<Option<types::SortDirection>, String>,
         tags: Result<Option<::std::string::String>, String>,
         type_: Result<Option<types::AssetType>, String>,
+        types: Result<Option<::std::vec::Vec<types::AssetType>>, String>,
         updated_after: Result<Option<::std::string::String>, String>,
         updated_before: Result<Option<::std::string::String>, String>,
     }
@@ -8751,6 +23715,7 @@ pub mod builder {
                 sort_direction: Ok(None),
                 tags: Ok(None),
                 type_: Ok(None),
+                types: Ok(None),
                 updated_after: Ok(None),
                 updated_before: Ok(None),
             }
@@ -8979,6 +23944,19 @@ pub mod builder {
                 .map_err(|_| "conversion to `AssetType` for type_ failed".to_string());
             self
         }
+        pub fn types<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::vec::Vec<types::AssetType>>,
+        {
+            self.types = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: vec :: Vec < AssetType >` for types failed"
+                        .to_string()
+                });
+            self
+        }
         pub fn updated_after<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<::std::string::String>,
@@ -9029,6 +24007,7 @@ pub mod builder {
                 sort_direction,
                 tags,
                 type_,
+                types,
                 updated_after,
                 updated_before,
             } = self;
@@ -9050,6 +24029,7 @@ pub mod builder {
             let sort_direction = sort_direction.map_err(Error::InvalidRequest)?;
             let tags = tags.map_err(Error::InvalidRequest)?;
             let type_ = type_.map_err(Error::InvalidRequest)?;
+            let types = types.map_err(Error::InvalidRequest)?;
             let updated_after = updated_after.map_err(Error::InvalidRequest)?;
             let updated_before = updated_before.map_err(Error::InvalidRequest)?;
             let url = format!("{}/assets", client.baseurl,);
@@ -9112,6 +24092,7 @@ pub mod builder {
                 )
                 .query(&progenitor_client::QueryParam::new("tags", &tags))
                 .query(&progenitor_client::QueryParam::new("type", &type_))
+                .query(&progenitor_client::QueryParam::new("types", &types))
                 .query(
                     &progenitor_client::QueryParam::new("updatedAfter", &updated_after),
                 )
@@ -9122,6 +24103,1922 @@ pub mod builder {
                 .build()?;
             let info = OperationInfo {
                 operation_id: "list_assets",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16..=499u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16..=599u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::create_asset`]
+
+[`Client::create_asset`]: super::Client::create_asset*/
+    #[derive(Debug, Clone)]
+    pub struct CreateAsset<'a> {
+        client: &'a super::Client,
+        original_assets: Result<Option<bool>, String>,
+        project_id: Result<Option<::std::string::String>, String>,
+        body: Result<types::builder::AssetCreateRequest, String>,
+    }
+    impl<'a> CreateAsset<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                original_assets: Ok(None),
+                project_id: Ok(None),
+                body: Ok(::std::default::Default::default()),
+            }
+        }
+        pub fn original_assets<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<bool>,
+        {
+            self.original_assets = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `bool` for original_assets failed".to_string()
+                });
+            self
+        }
+        pub fn project_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.project_id = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for project_id failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::AssetCreateRequest>,
+            <V as std::convert::TryInto<
+                types::AssetCreateRequest,
+            >>::Error: std::fmt::Display,
+        {
+            self.body = value
+                .try_into()
+                .map(From::from)
+                .map_err(|s| {
+                    format!("conversion to `AssetCreateRequest` for body failed: {}", s)
+                });
+            self
+        }
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(
+                types::builder::AssetCreateRequest,
+            ) -> types::builder::AssetCreateRequest,
+        {
+            self.body = self.body.map(f);
+            self
+        }
+        ///Sends a `POST` request to `/assets`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::AssetCreateResponse>, Error<types::ApiError>> {
+            let Self { client, original_assets, project_id, body } = self;
+            let original_assets = original_assets.map_err(Error::InvalidRequest)?;
+            let project_id = project_id.map_err(Error::InvalidRequest)?;
+            let body = body
+                .and_then(|v| {
+                    types::AssetCreateRequest::try_from(v).map_err(|e| e.to_string())
+                })
+                .map_err(Error::InvalidRequest)?;
+            let url = format!("{}/assets", client.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .query(
+                    &progenitor_client::QueryParam::new(
+                        "originalAssets",
+                        &original_assets,
+                    ),
+                )
+                .query(&progenitor_client::QueryParam::new("projectId", &project_id))
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "create_asset",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16..=499u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16..=599u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::delete_assets`]
+
+[`Client::delete_assets`]: super::Client::delete_assets*/
+    #[derive(Debug, Clone)]
+    pub struct DeleteAssets<'a> {
+        client: &'a super::Client,
+        project_id: Result<Option<::std::string::String>, String>,
+        body: Result<types::builder::AssetIdsRequest, String>,
+    }
+    impl<'a> DeleteAssets<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                project_id: Ok(None),
+                body: Ok(::std::default::Default::default()),
+            }
+        }
+        pub fn project_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.project_id = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for project_id failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::AssetIdsRequest>,
+            <V as std::convert::TryInto<
+                types::AssetIdsRequest,
+            >>::Error: std::fmt::Display,
+        {
+            self.body = value
+                .try_into()
+                .map(From::from)
+                .map_err(|s| {
+                    format!("conversion to `AssetIdsRequest` for body failed: {}", s)
+                });
+            self
+        }
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(
+                types::builder::AssetIdsRequest,
+            ) -> types::builder::AssetIdsRequest,
+        {
+            self.body = self.body.map(f);
+            self
+        }
+        ///Sends a `DELETE` request to `/assets`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::AssetDeleteResponse>, Error<types::ApiError>> {
+            let Self { client, project_id, body } = self;
+            let project_id = project_id.map_err(Error::InvalidRequest)?;
+            let body = body
+                .and_then(|v| {
+                    types::AssetIdsRequest::try_from(v).map_err(|e| e.to_string())
+                })
+                .map_err(Error::InvalidRequest)?;
+            let url = format!("{}/assets", client.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .delete(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .query(&progenitor_client::QueryParam::new("projectId", &project_id))
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "delete_assets",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16..=499u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16..=599u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::get_asset`]
+
+[`Client::get_asset`]: super::Client::get_asset*/
+    #[derive(Debug, Clone)]
+    pub struct GetAsset<'a> {
+        client: &'a super::Client,
+        asset_id: Result<::std::string::String, String>,
+        original_assets: Result<Option<bool>, String>,
+        project_id: Result<Option<::std::string::String>, String>,
+        with_embedding: Result<Option<bool>, String>,
+        with_quality_gate_details: Result<Option<bool>, String>,
+    }
+    impl<'a> GetAsset<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                asset_id: Err("asset_id was not initialized".to_string()),
+                original_assets: Ok(None),
+                project_id: Ok(None),
+                with_embedding: Ok(None),
+                with_quality_gate_details: Ok(None),
+            }
+        }
+        pub fn asset_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.asset_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for asset_id failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn original_assets<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<bool>,
+        {
+            self.original_assets = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `bool` for original_assets failed".to_string()
+                });
+            self
+        }
+        pub fn project_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.project_id = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for project_id failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn with_embedding<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<bool>,
+        {
+            self.with_embedding = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `bool` for with_embedding failed".to_string()
+                });
+            self
+        }
+        pub fn with_quality_gate_details<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<bool>,
+        {
+            self.with_quality_gate_details = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `bool` for with_quality_gate_details failed"
+                        .to_string()
+                });
+            self
+        }
+        ///Sends a `GET` request to `/assets/{assetId}`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::AssetResponse>, Error<types::ApiError>> {
+            let Self {
+                client,
+                asset_id,
+                original_assets,
+                project_id,
+                with_embedding,
+                with_quality_gate_details,
+            } = self;
+            let asset_id = asset_id.map_err(Error::InvalidRequest)?;
+            let original_assets = original_assets.map_err(Error::InvalidRequest)?;
+            let project_id = project_id.map_err(Error::InvalidRequest)?;
+            let with_embedding = with_embedding.map_err(Error::InvalidRequest)?;
+            let with_quality_gate_details = with_quality_gate_details
+                .map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/assets/{}", client.baseurl, encode_path(& asset_id.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .query(
+                    &progenitor_client::QueryParam::new(
+                        "originalAssets",
+                        &original_assets,
+                    ),
+                )
+                .query(&progenitor_client::QueryParam::new("projectId", &project_id))
+                .query(
+                    &progenitor_client::QueryParam::new("withEmbedding", &with_embedding),
+                )
+                .query(
+                    &progenitor_client::QueryParam::new(
+                        "withQualityGateDetails",
+                        &with_quality_gate_details,
+                    ),
+                )
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "get_asset",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16..=499u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16..=599u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::update_asset`]
+
+[`Client::update_asset`]: super::Client::update_asset*/
+    #[derive(Debug, Clone)]
+    pub struct UpdateAsset<'a> {
+        client: &'a super::Client,
+        asset_id: Result<::std::string::String, String>,
+        original_assets: Result<Option<bool>, String>,
+        project_id: Result<Option<::std::string::String>, String>,
+        body: Result<types::builder::AssetUpdateRequest, String>,
+    }
+    impl<'a> UpdateAsset<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                asset_id: Err("asset_id was not initialized".to_string()),
+                original_assets: Ok(None),
+                project_id: Ok(None),
+                body: Ok(::std::default::Default::default()),
+            }
+        }
+        pub fn asset_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.asset_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for asset_id failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn original_assets<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<bool>,
+        {
+            self.original_assets = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `bool` for original_assets failed".to_string()
+                });
+            self
+        }
+        pub fn project_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.project_id = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for project_id failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::AssetUpdateRequest>,
+            <V as std::convert::TryInto<
+                types::AssetUpdateRequest,
+            >>::Error: std::fmt::Display,
+        {
+            self.body = value
+                .try_into()
+                .map(From::from)
+                .map_err(|s| {
+                    format!("conversion to `AssetUpdateRequest` for body failed: {}", s)
+                });
+            self
+        }
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(
+                types::builder::AssetUpdateRequest,
+            ) -> types::builder::AssetUpdateRequest,
+        {
+            self.body = self.body.map(f);
+            self
+        }
+        ///Sends a `PUT` request to `/assets/{assetId}`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::AssetResponse>, Error<types::ApiError>> {
+            let Self { client, asset_id, original_assets, project_id, body } = self;
+            let asset_id = asset_id.map_err(Error::InvalidRequest)?;
+            let original_assets = original_assets.map_err(Error::InvalidRequest)?;
+            let project_id = project_id.map_err(Error::InvalidRequest)?;
+            let body = body
+                .and_then(|v| {
+                    types::AssetUpdateRequest::try_from(v).map_err(|e| e.to_string())
+                })
+                .map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/assets/{}", client.baseurl, encode_path(& asset_id.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .put(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .query(
+                    &progenitor_client::QueryParam::new(
+                        "originalAssets",
+                        &original_assets,
+                    ),
+                )
+                .query(&progenitor_client::QueryParam::new("projectId", &project_id))
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "update_asset",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16..=499u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16..=599u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::restore_assets`]
+
+[`Client::restore_assets`]: super::Client::restore_assets*/
+    #[derive(Debug, Clone)]
+    pub struct RestoreAssets<'a> {
+        client: &'a super::Client,
+        project_id: Result<Option<::std::string::String>, String>,
+        body: Result<types::builder::AssetRestoreRequest, String>,
+    }
+    impl<'a> RestoreAssets<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                project_id: Ok(None),
+                body: Ok(::std::default::Default::default()),
+            }
+        }
+        pub fn project_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.project_id = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for project_id failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::AssetRestoreRequest>,
+            <V as std::convert::TryInto<
+                types::AssetRestoreRequest,
+            >>::Error: std::fmt::Display,
+        {
+            self.body = value
+                .try_into()
+                .map(From::from)
+                .map_err(|s| {
+                    format!("conversion to `AssetRestoreRequest` for body failed: {}", s)
+                });
+            self
+        }
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(
+                types::builder::AssetRestoreRequest,
+            ) -> types::builder::AssetRestoreRequest,
+        {
+            self.body = self.body.map(f);
+            self
+        }
+        ///Sends a `POST` request to `/assets/restore`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::AssetRestoreResponse>, Error<types::ApiError>> {
+            let Self { client, project_id, body } = self;
+            let project_id = project_id.map_err(Error::InvalidRequest)?;
+            let body = body
+                .and_then(|v| {
+                    types::AssetRestoreRequest::try_from(v).map_err(|e| e.to_string())
+                })
+                .map_err(Error::InvalidRequest)?;
+            let url = format!("{}/assets/restore", client.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .query(&progenitor_client::QueryParam::new("projectId", &project_id))
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "restore_assets",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16..=499u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16..=599u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::get_assets_bulk`]
+
+[`Client::get_assets_bulk`]: super::Client::get_assets_bulk*/
+    #[derive(Debug, Clone)]
+    pub struct GetAssetsBulk<'a> {
+        client: &'a super::Client,
+        original_assets: Result<Option<bool>, String>,
+        project_id: Result<Option<::std::string::String>, String>,
+        body: Result<types::builder::AssetGetBulkRequest, String>,
+    }
+    impl<'a> GetAssetsBulk<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                original_assets: Ok(None),
+                project_id: Ok(None),
+                body: Ok(::std::default::Default::default()),
+            }
+        }
+        pub fn original_assets<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<bool>,
+        {
+            self.original_assets = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `bool` for original_assets failed".to_string()
+                });
+            self
+        }
+        pub fn project_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.project_id = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for project_id failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::AssetGetBulkRequest>,
+            <V as std::convert::TryInto<
+                types::AssetGetBulkRequest,
+            >>::Error: std::fmt::Display,
+        {
+            self.body = value
+                .try_into()
+                .map(From::from)
+                .map_err(|s| {
+                    format!("conversion to `AssetGetBulkRequest` for body failed: {}", s)
+                });
+            self
+        }
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(
+                types::builder::AssetGetBulkRequest,
+            ) -> types::builder::AssetGetBulkRequest,
+        {
+            self.body = self.body.map(f);
+            self
+        }
+        ///Sends a `POST` request to `/assets/get-bulk`
+        pub async fn send(
+            self,
+        ) -> Result<
+            ResponseValue<types::AssetListBulkResponse>,
+            Error<types::ApiError>,
+        > {
+            let Self { client, original_assets, project_id, body } = self;
+            let original_assets = original_assets.map_err(Error::InvalidRequest)?;
+            let project_id = project_id.map_err(Error::InvalidRequest)?;
+            let body = body
+                .and_then(|v| {
+                    types::AssetGetBulkRequest::try_from(v).map_err(|e| e.to_string())
+                })
+                .map_err(Error::InvalidRequest)?;
+            let url = format!("{}/assets/get-bulk", client.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .query(
+                    &progenitor_client::QueryParam::new(
+                        "originalAssets",
+                        &original_assets,
+                    ),
+                )
+                .query(&progenitor_client::QueryParam::new("projectId", &project_id))
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "get_assets_bulk",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16..=499u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16..=599u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::copy_asset`]
+
+[`Client::copy_asset`]: super::Client::copy_asset*/
+    #[derive(Debug, Clone)]
+    pub struct CopyAsset<'a> {
+        client: &'a super::Client,
+        asset_id: Result<::std::string::String, String>,
+        original_assets: Result<Option<bool>, String>,
+        project_id: Result<Option<::std::string::String>, String>,
+        body: Result<types::builder::AssetCopyRequest, String>,
+    }
+    impl<'a> CopyAsset<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                asset_id: Err("asset_id was not initialized".to_string()),
+                original_assets: Ok(None),
+                project_id: Ok(None),
+                body: Ok(::std::default::Default::default()),
+            }
+        }
+        pub fn asset_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.asset_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for asset_id failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn original_assets<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<bool>,
+        {
+            self.original_assets = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `bool` for original_assets failed".to_string()
+                });
+            self
+        }
+        pub fn project_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.project_id = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for project_id failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::AssetCopyRequest>,
+            <V as std::convert::TryInto<
+                types::AssetCopyRequest,
+            >>::Error: std::fmt::Display,
+        {
+            self.body = value
+                .try_into()
+                .map(From::from)
+                .map_err(|s| {
+                    format!("conversion to `AssetCopyRequest` for body failed: {}", s)
+                });
+            self
+        }
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(
+                types::builder::AssetCopyRequest,
+            ) -> types::builder::AssetCopyRequest,
+        {
+            self.body = self.body.map(f);
+            self
+        }
+        ///Sends a `POST` request to `/assets/{assetId}/copy`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::AssetResponse>, Error<types::ApiError>> {
+            let Self { client, asset_id, original_assets, project_id, body } = self;
+            let asset_id = asset_id.map_err(Error::InvalidRequest)?;
+            let original_assets = original_assets.map_err(Error::InvalidRequest)?;
+            let project_id = project_id.map_err(Error::InvalidRequest)?;
+            let body = body
+                .and_then(|v| {
+                    types::AssetCopyRequest::try_from(v).map_err(|e| e.to_string())
+                })
+                .map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/assets/{}/copy", client.baseurl, encode_path(& asset_id.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .query(
+                    &progenitor_client::QueryParam::new(
+                        "originalAssets",
+                        &original_assets,
+                    ),
+                )
+                .query(&progenitor_client::QueryParam::new("projectId", &project_id))
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "copy_asset",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16..=499u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16..=599u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::lock_asset`]
+
+[`Client::lock_asset`]: super::Client::lock_asset*/
+    #[derive(Debug, Clone)]
+    pub struct LockAsset<'a> {
+        client: &'a super::Client,
+        asset_id: Result<::std::string::String, String>,
+        original_assets: Result<Option<bool>, String>,
+        project_id: Result<Option<::std::string::String>, String>,
+        body: Result<types::builder::AssetLockRequest, String>,
+    }
+    impl<'a> LockAsset<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                asset_id: Err("asset_id was not initialized".to_string()),
+                original_assets: Ok(None),
+                project_id: Ok(None),
+                body: Ok(::std::default::Default::default()),
+            }
+        }
+        pub fn asset_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.asset_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for asset_id failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn original_assets<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<bool>,
+        {
+            self.original_assets = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `bool` for original_assets failed".to_string()
+                });
+            self
+        }
+        pub fn project_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.project_id = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for project_id failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::AssetLockRequest>,
+            <V as std::convert::TryInto<
+                types::AssetLockRequest,
+            >>::Error: std::fmt::Display,
+        {
+            self.body = value
+                .try_into()
+                .map(From::from)
+                .map_err(|s| {
+                    format!("conversion to `AssetLockRequest` for body failed: {}", s)
+                });
+            self
+        }
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(
+                types::builder::AssetLockRequest,
+            ) -> types::builder::AssetLockRequest,
+        {
+            self.body = self.body.map(f);
+            self
+        }
+        ///Sends a `PUT` request to `/assets/{assetId}/lock`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::AssetLockResponse>, Error<types::ApiError>> {
+            let Self { client, asset_id, original_assets, project_id, body } = self;
+            let asset_id = asset_id.map_err(Error::InvalidRequest)?;
+            let original_assets = original_assets.map_err(Error::InvalidRequest)?;
+            let project_id = project_id.map_err(Error::InvalidRequest)?;
+            let body = body
+                .and_then(|v| {
+                    types::AssetLockRequest::try_from(v).map_err(|e| e.to_string())
+                })
+                .map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/assets/{}/lock", client.baseurl, encode_path(& asset_id.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .put(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .query(
+                    &progenitor_client::QueryParam::new(
+                        "originalAssets",
+                        &original_assets,
+                    ),
+                )
+                .query(&progenitor_client::QueryParam::new("projectId", &project_id))
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "lock_asset",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16..=499u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16..=599u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::unlock_asset`]
+
+[`Client::unlock_asset`]: super::Client::unlock_asset*/
+    #[derive(Debug, Clone)]
+    pub struct UnlockAsset<'a> {
+        client: &'a super::Client,
+        asset_id: Result<::std::string::String, String>,
+        original_assets: Result<Option<bool>, String>,
+        project_id: Result<Option<::std::string::String>, String>,
+        body: Result<types::builder::AssetUnlockRequest, String>,
+    }
+    impl<'a> UnlockAsset<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                asset_id: Err("asset_id was not initialized".to_string()),
+                original_assets: Ok(None),
+                project_id: Ok(None),
+                body: Ok(::std::default::Default::default()),
+            }
+        }
+        pub fn asset_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.asset_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for asset_id failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn original_assets<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<bool>,
+        {
+            self.original_assets = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `bool` for original_assets failed".to_string()
+                });
+            self
+        }
+        pub fn project_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.project_id = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for project_id failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::AssetUnlockRequest>,
+            <V as std::convert::TryInto<
+                types::AssetUnlockRequest,
+            >>::Error: std::fmt::Display,
+        {
+            self.body = value
+                .try_into()
+                .map(From::from)
+                .map_err(|s| {
+                    format!("conversion to `AssetUnlockRequest` for body failed: {}", s)
+                });
+            self
+        }
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(
+                types::builder::AssetUnlockRequest,
+            ) -> types::builder::AssetUnlockRequest,
+        {
+            self.body = self.body.map(f);
+            self
+        }
+        ///Sends a `PUT` request to `/assets/{assetId}/unlock`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::AssetResponse>, Error<types::ApiError>> {
+            let Self { client, asset_id, original_assets, project_id, body } = self;
+            let asset_id = asset_id.map_err(Error::InvalidRequest)?;
+            let original_assets = original_assets.map_err(Error::InvalidRequest)?;
+            let project_id = project_id.map_err(Error::InvalidRequest)?;
+            let body = body
+                .and_then(|v| {
+                    types::AssetUnlockRequest::try_from(v).map_err(|e| e.to_string())
+                })
+                .map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/assets/{}/unlock", client.baseurl, encode_path(& asset_id
+                .to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .put(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .query(
+                    &progenitor_client::QueryParam::new(
+                        "originalAssets",
+                        &original_assets,
+                    ),
+                )
+                .query(&progenitor_client::QueryParam::new("projectId", &project_id))
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "unlock_asset",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16..=499u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16..=599u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::update_asset_tags`]
+
+[`Client::update_asset_tags`]: super::Client::update_asset_tags*/
+    #[derive(Debug, Clone)]
+    pub struct UpdateAssetTags<'a> {
+        client: &'a super::Client,
+        asset_id: Result<::std::string::String, String>,
+        project_id: Result<Option<::std::string::String>, String>,
+        body: Result<types::builder::AssetUpdateTagsRequest, String>,
+    }
+    impl<'a> UpdateAssetTags<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                asset_id: Err("asset_id was not initialized".to_string()),
+                project_id: Ok(None),
+                body: Ok(::std::default::Default::default()),
+            }
+        }
+        pub fn asset_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.asset_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for asset_id failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn project_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.project_id = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for project_id failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::AssetUpdateTagsRequest>,
+            <V as std::convert::TryInto<
+                types::AssetUpdateTagsRequest,
+            >>::Error: std::fmt::Display,
+        {
+            self.body = value
+                .try_into()
+                .map(From::from)
+                .map_err(|s| {
+                    format!(
+                        "conversion to `AssetUpdateTagsRequest` for body failed: {}", s
+                    )
+                });
+            self
+        }
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(
+                types::builder::AssetUpdateTagsRequest,
+            ) -> types::builder::AssetUpdateTagsRequest,
+        {
+            self.body = self.body.map(f);
+            self
+        }
+        ///Sends a `PUT` request to `/assets/{assetId}/tags`
+        pub async fn send(
+            self,
+        ) -> Result<
+            ResponseValue<types::AssetUpdateTagsResponse>,
+            Error<types::ApiError>,
+        > {
+            let Self { client, asset_id, project_id, body } = self;
+            let asset_id = asset_id.map_err(Error::InvalidRequest)?;
+            let project_id = project_id.map_err(Error::InvalidRequest)?;
+            let body = body
+                .and_then(|v| {
+                    types::AssetUpdateTagsRequest::try_from(v).map_err(|e| e.to_string())
+                })
+                .map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/assets/{}/tags", client.baseurl, encode_path(& asset_id.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .put(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .query(&progenitor_client::QueryParam::new("projectId", &project_id))
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "update_asset_tags",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16..=499u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16..=599u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::list_asset_snapshots`]
+
+[`Client::list_asset_snapshots`]: super::Client::list_asset_snapshots*/
+    #[derive(Debug, Clone)]
+    pub struct ListAssetSnapshots<'a> {
+        client: &'a super::Client,
+        asset_id: Result<::std::string::String, String>,
+        page_size: Result<Option<::std::num::NonZeroU32>, String>,
+        pagination_token: Result<Option<::std::string::String>, String>,
+        project_id: Result<Option<::std::string::String>, String>,
+    }
+    impl<'a> ListAssetSnapshots<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                asset_id: Err("asset_id was not initialized".to_string()),
+                page_size: Ok(None),
+                pagination_token: Ok(None),
+                project_id: Ok(None),
+            }
+        }
+        pub fn asset_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.asset_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for asset_id failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn page_size<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::num::NonZeroU32>,
+        {
+            self.page_size = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: num :: NonZeroU32` for page_size failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn pagination_token<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.pagination_token = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for pagination_token failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn project_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.project_id = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for project_id failed"
+                        .to_string()
+                });
+            self
+        }
+        ///Sends a `GET` request to `/assets/{assetId}/snapshots`
+        pub async fn send(
+            self,
+        ) -> Result<
+            ResponseValue<types::AssetSnapshotListResponse>,
+            Error<types::ApiError>,
+        > {
+            let Self { client, asset_id, page_size, pagination_token, project_id } = self;
+            let asset_id = asset_id.map_err(Error::InvalidRequest)?;
+            let page_size = page_size.map_err(Error::InvalidRequest)?;
+            let pagination_token = pagination_token.map_err(Error::InvalidRequest)?;
+            let project_id = project_id.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/assets/{}/snapshots", client.baseurl, encode_path(& asset_id
+                .to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .query(&progenitor_client::QueryParam::new("pageSize", &page_size))
+                .query(
+                    &progenitor_client::QueryParam::new(
+                        "paginationToken",
+                        &pagination_token,
+                    ),
+                )
+                .query(&progenitor_client::QueryParam::new("projectId", &project_id))
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "list_asset_snapshots",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16..=499u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16..=599u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::request_asset_download`]
+
+[`Client::request_asset_download`]: super::Client::request_asset_download*/
+    #[derive(Debug, Clone)]
+    pub struct RequestAssetDownload<'a> {
+        client: &'a super::Client,
+        asset_id: Result<::std::string::String, String>,
+        project_id: Result<Option<::std::string::String>, String>,
+        body: Result<types::builder::AssetDownloadRequest, String>,
+    }
+    impl<'a> RequestAssetDownload<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                asset_id: Err("asset_id was not initialized".to_string()),
+                project_id: Ok(None),
+                body: Ok(::std::default::Default::default()),
+            }
+        }
+        pub fn asset_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.asset_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for asset_id failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn project_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.project_id = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for project_id failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::AssetDownloadRequest>,
+            <V as std::convert::TryInto<
+                types::AssetDownloadRequest,
+            >>::Error: std::fmt::Display,
+        {
+            self.body = value
+                .try_into()
+                .map(From::from)
+                .map_err(|s| {
+                    format!(
+                        "conversion to `AssetDownloadRequest` for body failed: {}", s
+                    )
+                });
+            self
+        }
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(
+                types::builder::AssetDownloadRequest,
+            ) -> types::builder::AssetDownloadRequest,
+        {
+            self.body = self.body.map(f);
+            self
+        }
+        ///Sends a `POST` request to `/assets/{assetId}/download`
+        pub async fn send(
+            self,
+        ) -> Result<
+            ResponseValue<types::AssetDownloadResponse>,
+            Error<types::ApiError>,
+        > {
+            let Self { client, asset_id, project_id, body } = self;
+            let asset_id = asset_id.map_err(Error::InvalidRequest)?;
+            let project_id = project_id.map_err(Error::InvalidRequest)?;
+            let body = body
+                .and_then(|v| {
+                    types::AssetDownloadRequest::try_from(v).map_err(|e| e.to_string())
+                })
+                .map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/assets/{}/download", client.baseurl, encode_path(& asset_id
+                .to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .query(&progenitor_client::QueryParam::new("projectId", &project_id))
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "request_asset_download",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16..=499u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16..=599u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::request_assets_download`]
+
+[`Client::request_assets_download`]: super::Client::request_assets_download*/
+    #[derive(Debug, Clone)]
+    pub struct RequestAssetsDownload<'a> {
+        client: &'a super::Client,
+        dry_run: Result<Option<types::DryRun>, String>,
+        project_id: Result<Option<::std::string::String>, String>,
+        body: Result<types::builder::AssetsDownloadRequest, String>,
+    }
+    impl<'a> RequestAssetsDownload<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                dry_run: Ok(None),
+                project_id: Ok(None),
+                body: Ok(::std::default::Default::default()),
+            }
+        }
+        pub fn dry_run<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::DryRun>,
+        {
+            self.dry_run = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| "conversion to `DryRun` for dry_run failed".to_string());
+            self
+        }
+        pub fn project_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.project_id = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for project_id failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::AssetsDownloadRequest>,
+            <V as std::convert::TryInto<
+                types::AssetsDownloadRequest,
+            >>::Error: std::fmt::Display,
+        {
+            self.body = value
+                .try_into()
+                .map(From::from)
+                .map_err(|s| {
+                    format!(
+                        "conversion to `AssetsDownloadRequest` for body failed: {}", s
+                    )
+                });
+            self
+        }
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(
+                types::builder::AssetsDownloadRequest,
+            ) -> types::builder::AssetsDownloadRequest,
+        {
+            self.body = self.body.map(f);
+            self
+        }
+        ///Sends a `POST` request to `/assets/download`
+        pub async fn send(
+            self,
+        ) -> Result<
+            ResponseValue<types::AssetsDownloadResponse>,
+            Error<types::ApiError>,
+        > {
+            let Self { client, dry_run, project_id, body } = self;
+            let dry_run = dry_run.map_err(Error::InvalidRequest)?;
+            let project_id = project_id.map_err(Error::InvalidRequest)?;
+            let body = body
+                .and_then(|v| {
+                    types::AssetsDownloadRequest::try_from(v).map_err(|e| e.to_string())
+                })
+                .map_err(Error::InvalidRequest)?;
+            let url = format!("{}/assets/download", client.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .query(&progenitor_client::QueryParam::new("dryRun", &dry_run))
+                .query(&progenitor_client::QueryParam::new("projectId", &project_id))
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "request_assets_download",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                269u16 => ResponseValue::from_response(response).await,
+                400u16..=499u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16..=599u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::get_assets_download`]
+
+[`Client::get_assets_download`]: super::Client::get_assets_download*/
+    #[derive(Debug, Clone)]
+    pub struct GetAssetsDownload<'a> {
+        client: &'a super::Client,
+        job_id: Result<::std::string::String, String>,
+        project_id: Result<Option<::std::string::String>, String>,
+    }
+    impl<'a> GetAssetsDownload<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                job_id: Err("job_id was not initialized".to_string()),
+                project_id: Ok(None),
+            }
+        }
+        pub fn job_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.job_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for job_id failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn project_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.project_id = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for project_id failed"
+                        .to_string()
+                });
+            self
+        }
+        ///Sends a `GET` request to `/assets/download/{jobId}`
+        pub async fn send(
+            self,
+        ) -> Result<
+            ResponseValue<types::AssetsDownloadStatusResponse>,
+            Error<types::ApiError>,
+        > {
+            let Self { client, job_id, project_id } = self;
+            let job_id = job_id.map_err(Error::InvalidRequest)?;
+            let project_id = project_id.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/assets/download/{}", client.baseurl, encode_path(& job_id
+                .to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .query(&progenitor_client::QueryParam::new("projectId", &project_id))
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "get_assets_download",
             };
             client.pre(&mut request, &info).await?;
             let result = client.exec(request, &info).await;
@@ -9430,6 +26327,1917 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
+                400u16..=499u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16..=599u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::get_job`]
+
+[`Client::get_job`]: super::Client::get_job*/
+    #[derive(Debug, Clone)]
+    pub struct GetJob<'a> {
+        client: &'a super::Client,
+        job_id: Result<::std::string::String, String>,
+        project_id: Result<Option<::std::string::String>, String>,
+    }
+    impl<'a> GetJob<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                job_id: Err("job_id was not initialized".to_string()),
+                project_id: Ok(None),
+            }
+        }
+        pub fn job_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.job_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for job_id failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn project_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.project_id = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for project_id failed"
+                        .to_string()
+                });
+            self
+        }
+        ///Sends a `GET` request to `/jobs/{jobId}`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::JobResponse>, Error<types::ApiError>> {
+            let Self { client, job_id, project_id } = self;
+            let job_id = job_id.map_err(Error::InvalidRequest)?;
+            let project_id = project_id.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/jobs/{}", client.baseurl, encode_path(& job_id.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .query(&progenitor_client::QueryParam::new("projectId", &project_id))
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "get_job",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16..=499u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16..=599u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::list_jobs`]
+
+[`Client::list_jobs`]: super::Client::list_jobs*/
+    #[derive(Debug, Clone)]
+    pub struct ListJobs<'a> {
+        client: &'a super::Client,
+        author_id: Result<Option<::std::string::String>, String>,
+        created_after: Result<Option<::std::string::String>, String>,
+        hide_results: Result<Option<bool>, String>,
+        page_size: Result<Option<::std::num::NonZeroU32>, String>,
+        pagination_token: Result<Option<::std::string::String>, String>,
+        project_id: Result<Option<::std::string::String>, String>,
+        status: Result<Option<types::JobStatus>, String>,
+        type_: Result<Option<types::JobListType>, String>,
+        types: Result<Option<::std::vec::Vec<types::JobListType>>, String>,
+        updated_after: Result<Option<::std::string::String>, String>,
+        workflow_id: Result<Option<::std::string::String>, String>,
+    }
+    impl<'a> ListJobs<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                author_id: Ok(None),
+                created_after: Ok(None),
+                hide_results: Ok(None),
+                page_size: Ok(None),
+                pagination_token: Ok(None),
+                project_id: Ok(None),
+                status: Ok(None),
+                type_: Ok(None),
+                types: Ok(None),
+                updated_after: Ok(None),
+                workflow_id: Ok(None),
+            }
+        }
+        pub fn author_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.author_id = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for author_id failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn created_after<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.created_after = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for created_after failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn hide_results<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<bool>,
+        {
+            self.hide_results = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| "conversion to `bool` for hide_results failed".to_string());
+            self
+        }
+        pub fn page_size<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::num::NonZeroU32>,
+        {
+            self.page_size = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: num :: NonZeroU32` for page_size failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn pagination_token<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.pagination_token = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for pagination_token failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn project_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.project_id = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for project_id failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn status<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::JobStatus>,
+        {
+            self.status = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| "conversion to `JobStatus` for status failed".to_string());
+            self
+        }
+        pub fn type_<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::JobListType>,
+        {
+            self.type_ = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| "conversion to `JobListType` for type_ failed".to_string());
+            self
+        }
+        pub fn types<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::vec::Vec<types::JobListType>>,
+        {
+            self.types = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: vec :: Vec < JobListType >` for types failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn updated_after<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.updated_after = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for updated_after failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn workflow_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.workflow_id = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for workflow_id failed"
+                        .to_string()
+                });
+            self
+        }
+        ///Sends a `GET` request to `/jobs`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::JobListResponse>, Error<types::ApiError>> {
+            let Self {
+                client,
+                author_id,
+                created_after,
+                hide_results,
+                page_size,
+                pagination_token,
+                project_id,
+                status,
+                type_,
+                types,
+                updated_after,
+                workflow_id,
+            } = self;
+            let author_id = author_id.map_err(Error::InvalidRequest)?;
+            let created_after = created_after.map_err(Error::InvalidRequest)?;
+            let hide_results = hide_results.map_err(Error::InvalidRequest)?;
+            let page_size = page_size.map_err(Error::InvalidRequest)?;
+            let pagination_token = pagination_token.map_err(Error::InvalidRequest)?;
+            let project_id = project_id.map_err(Error::InvalidRequest)?;
+            let status = status.map_err(Error::InvalidRequest)?;
+            let type_ = type_.map_err(Error::InvalidRequest)?;
+            let types = types.map_err(Error::InvalidRequest)?;
+            let updated_after = updated_after.map_err(Error::InvalidRequest)?;
+            let workflow_id = workflow_id.map_err(Error::InvalidRequest)?;
+            let url = format!("{}/jobs", client.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .query(&progenitor_client::QueryParam::new("authorId", &author_id))
+                .query(
+                    &progenitor_client::QueryParam::new("createdAfter", &created_after),
+                )
+                .query(&progenitor_client::QueryParam::new("hideResults", &hide_results))
+                .query(&progenitor_client::QueryParam::new("pageSize", &page_size))
+                .query(
+                    &progenitor_client::QueryParam::new(
+                        "paginationToken",
+                        &pagination_token,
+                    ),
+                )
+                .query(&progenitor_client::QueryParam::new("projectId", &project_id))
+                .query(&progenitor_client::QueryParam::new("status", &status))
+                .query(&progenitor_client::QueryParam::new("type", &type_))
+                .query(&progenitor_client::QueryParam::new("types", &types))
+                .query(
+                    &progenitor_client::QueryParam::new("updatedAfter", &updated_after),
+                )
+                .query(&progenitor_client::QueryParam::new("workflowId", &workflow_id))
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "list_jobs",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16..=499u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16..=599u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::trigger_job_action`]
+
+[`Client::trigger_job_action`]: super::Client::trigger_job_action*/
+    #[derive(Debug, Clone)]
+    pub struct TriggerJobAction<'a> {
+        client: &'a super::Client,
+        job_id: Result<::std::string::String, String>,
+        project_id: Result<Option<::std::string::String>, String>,
+        body: Result<types::builder::JobTriggerActionRequest, String>,
+    }
+    impl<'a> TriggerJobAction<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                job_id: Err("job_id was not initialized".to_string()),
+                project_id: Ok(None),
+                body: Ok(::std::default::Default::default()),
+            }
+        }
+        pub fn job_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.job_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for job_id failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn project_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.project_id = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for project_id failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::JobTriggerActionRequest>,
+            <V as std::convert::TryInto<
+                types::JobTriggerActionRequest,
+            >>::Error: std::fmt::Display,
+        {
+            self.body = value
+                .try_into()
+                .map(From::from)
+                .map_err(|s| {
+                    format!(
+                        "conversion to `JobTriggerActionRequest` for body failed: {}", s
+                    )
+                });
+            self
+        }
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(
+                types::builder::JobTriggerActionRequest,
+            ) -> types::builder::JobTriggerActionRequest,
+        {
+            self.body = self.body.map(f);
+            self
+        }
+        ///Sends a `POST` request to `/jobs/{jobId}/action`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::JobResponse>, Error<types::ApiError>> {
+            let Self { client, job_id, project_id, body } = self;
+            let job_id = job_id.map_err(Error::InvalidRequest)?;
+            let project_id = project_id.map_err(Error::InvalidRequest)?;
+            let body = body
+                .and_then(|v| {
+                    types::JobTriggerActionRequest::try_from(v)
+                        .map_err(|e| e.to_string())
+                })
+                .map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/jobs/{}/action", client.baseurl, encode_path(& job_id.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .query(&progenitor_client::QueryParam::new("projectId", &project_id))
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "trigger_job_action",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16..=499u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16..=599u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::run_model`]
+
+[`Client::run_model`]: super::Client::run_model*/
+    #[derive(Debug, Clone)]
+    pub struct RunModel<'a> {
+        client: &'a super::Client,
+        model_id: Result<::std::string::String, String>,
+        dry_run: Result<Option<types::DryRun>, String>,
+        ip_detection: Result<Option<bool>, String>,
+        project_id: Result<Option<::std::string::String>, String>,
+        body: Result<types::RunModelRequest, String>,
+    }
+    impl<'a> RunModel<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                model_id: Err("model_id was not initialized".to_string()),
+                dry_run: Ok(None),
+                ip_detection: Ok(None),
+                project_id: Ok(None),
+                body: Err("body was not initialized".to_string()),
+            }
+        }
+        pub fn model_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.model_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for model_id failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn dry_run<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::DryRun>,
+        {
+            self.dry_run = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| "conversion to `DryRun` for dry_run failed".to_string());
+            self
+        }
+        pub fn ip_detection<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<bool>,
+        {
+            self.ip_detection = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| "conversion to `bool` for ip_detection failed".to_string());
+            self
+        }
+        pub fn project_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.project_id = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for project_id failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::RunModelRequest>,
+        {
+            self.body = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `RunModelRequest` for body failed".to_string()
+                });
+            self
+        }
+        ///Sends a `POST` request to `/generate/custom/{modelId}`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::RunModelResponse>, Error<types::ApiError>> {
+            let Self { client, model_id, dry_run, ip_detection, project_id, body } = self;
+            let model_id = model_id.map_err(Error::InvalidRequest)?;
+            let dry_run = dry_run.map_err(Error::InvalidRequest)?;
+            let ip_detection = ip_detection.map_err(Error::InvalidRequest)?;
+            let project_id = project_id.map_err(Error::InvalidRequest)?;
+            let body = body.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/generate/custom/{}", client.baseurl, encode_path(& model_id
+                .to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .query(&progenitor_client::QueryParam::new("dryRun", &dry_run))
+                .query(&progenitor_client::QueryParam::new("ipDetection", &ip_detection))
+                .query(&progenitor_client::QueryParam::new("projectId", &project_id))
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "run_model",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                269u16 => ResponseValue::from_response(response).await,
+                400u16..=499u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16..=599u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::generate_caption`]
+
+[`Client::generate_caption`]: super::Client::generate_caption*/
+    #[derive(Debug, Clone)]
+    pub struct GenerateCaption<'a> {
+        client: &'a super::Client,
+        dry_run: Result<Option<types::DryRun>, String>,
+        project_id: Result<Option<::std::string::String>, String>,
+        body: Result<types::builder::GenerateCaptionRequest, String>,
+    }
+    impl<'a> GenerateCaption<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                dry_run: Ok(None),
+                project_id: Ok(None),
+                body: Ok(::std::default::Default::default()),
+            }
+        }
+        pub fn dry_run<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::DryRun>,
+        {
+            self.dry_run = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| "conversion to `DryRun` for dry_run failed".to_string());
+            self
+        }
+        pub fn project_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.project_id = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for project_id failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::GenerateCaptionRequest>,
+            <V as std::convert::TryInto<
+                types::GenerateCaptionRequest,
+            >>::Error: std::fmt::Display,
+        {
+            self.body = value
+                .try_into()
+                .map(From::from)
+                .map_err(|s| {
+                    format!(
+                        "conversion to `GenerateCaptionRequest` for body failed: {}", s
+                    )
+                });
+            self
+        }
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(
+                types::builder::GenerateCaptionRequest,
+            ) -> types::builder::GenerateCaptionRequest,
+        {
+            self.body = self.body.map(f);
+            self
+        }
+        ///Sends a `POST` request to `/generate/caption`
+        pub async fn send(
+            self,
+        ) -> Result<
+            ResponseValue<types::GenerateCaptionResponse>,
+            Error<types::ApiError>,
+        > {
+            let Self { client, dry_run, project_id, body } = self;
+            let dry_run = dry_run.map_err(Error::InvalidRequest)?;
+            let project_id = project_id.map_err(Error::InvalidRequest)?;
+            let body = body
+                .and_then(|v| {
+                    types::GenerateCaptionRequest::try_from(v).map_err(|e| e.to_string())
+                })
+                .map_err(Error::InvalidRequest)?;
+            let url = format!("{}/generate/caption", client.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .query(&progenitor_client::QueryParam::new("dryRun", &dry_run))
+                .query(&progenitor_client::QueryParam::new("projectId", &project_id))
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "generate_caption",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                269u16 => ResponseValue::from_response(response).await,
+                400u16..=499u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16..=599u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::generate_describe_style`]
+
+[`Client::generate_describe_style`]: super::Client::generate_describe_style*/
+    #[derive(Debug, Clone)]
+    pub struct GenerateDescribeStyle<'a> {
+        client: &'a super::Client,
+        dry_run: Result<Option<types::DryRun>, String>,
+        project_id: Result<Option<::std::string::String>, String>,
+        body: Result<types::builder::GenerateDescribeStyleRequest, String>,
+    }
+    impl<'a> GenerateDescribeStyle<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                dry_run: Ok(None),
+                project_id: Ok(None),
+                body: Ok(::std::default::Default::default()),
+            }
+        }
+        pub fn dry_run<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::DryRun>,
+        {
+            self.dry_run = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| "conversion to `DryRun` for dry_run failed".to_string());
+            self
+        }
+        pub fn project_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.project_id = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for project_id failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::GenerateDescribeStyleRequest>,
+            <V as std::convert::TryInto<
+                types::GenerateDescribeStyleRequest,
+            >>::Error: std::fmt::Display,
+        {
+            self.body = value
+                .try_into()
+                .map(From::from)
+                .map_err(|s| {
+                    format!(
+                        "conversion to `GenerateDescribeStyleRequest` for body failed: {}",
+                        s
+                    )
+                });
+            self
+        }
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(
+                types::builder::GenerateDescribeStyleRequest,
+            ) -> types::builder::GenerateDescribeStyleRequest,
+        {
+            self.body = self.body.map(f);
+            self
+        }
+        ///Sends a `POST` request to `/generate/describe-style`
+        pub async fn send(
+            self,
+        ) -> Result<
+            ResponseValue<types::GenerateDescribeStyleResponse>,
+            Error<types::ApiError>,
+        > {
+            let Self { client, dry_run, project_id, body } = self;
+            let dry_run = dry_run.map_err(Error::InvalidRequest)?;
+            let project_id = project_id.map_err(Error::InvalidRequest)?;
+            let body = body
+                .and_then(|v| {
+                    types::GenerateDescribeStyleRequest::try_from(v)
+                        .map_err(|e| e.to_string())
+                })
+                .map_err(Error::InvalidRequest)?;
+            let url = format!("{}/generate/describe-style", client.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .query(&progenitor_client::QueryParam::new("dryRun", &dry_run))
+                .query(&progenitor_client::QueryParam::new("projectId", &project_id))
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "generate_describe_style",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                269u16 => ResponseValue::from_response(response).await,
+                400u16..=499u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16..=599u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::generate_detect`]
+
+[`Client::generate_detect`]: super::Client::generate_detect*/
+    #[derive(Debug, Clone)]
+    pub struct GenerateDetect<'a> {
+        client: &'a super::Client,
+        dry_run: Result<Option<types::DryRun>, String>,
+        original_assets: Result<Option<bool>, String>,
+        project_id: Result<Option<::std::string::String>, String>,
+        body: Result<types::builder::GenerateDetectRequest, String>,
+    }
+    impl<'a> GenerateDetect<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                dry_run: Ok(None),
+                original_assets: Ok(None),
+                project_id: Ok(None),
+                body: Ok(::std::default::Default::default()),
+            }
+        }
+        pub fn dry_run<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::DryRun>,
+        {
+            self.dry_run = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| "conversion to `DryRun` for dry_run failed".to_string());
+            self
+        }
+        pub fn original_assets<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<bool>,
+        {
+            self.original_assets = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `bool` for original_assets failed".to_string()
+                });
+            self
+        }
+        pub fn project_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.project_id = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for project_id failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::GenerateDetectRequest>,
+            <V as std::convert::TryInto<
+                types::GenerateDetectRequest,
+            >>::Error: std::fmt::Display,
+        {
+            self.body = value
+                .try_into()
+                .map(From::from)
+                .map_err(|s| {
+                    format!(
+                        "conversion to `GenerateDetectRequest` for body failed: {}", s
+                    )
+                });
+            self
+        }
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(
+                types::builder::GenerateDetectRequest,
+            ) -> types::builder::GenerateDetectRequest,
+        {
+            self.body = self.body.map(f);
+            self
+        }
+        ///Sends a `POST` request to `/generate/detect`
+        pub async fn send(
+            self,
+        ) -> Result<
+            ResponseValue<types::GenerateAssetResponse>,
+            Error<types::ApiError>,
+        > {
+            let Self { client, dry_run, original_assets, project_id, body } = self;
+            let dry_run = dry_run.map_err(Error::InvalidRequest)?;
+            let original_assets = original_assets.map_err(Error::InvalidRequest)?;
+            let project_id = project_id.map_err(Error::InvalidRequest)?;
+            let body = body
+                .and_then(|v| {
+                    types::GenerateDetectRequest::try_from(v).map_err(|e| e.to_string())
+                })
+                .map_err(Error::InvalidRequest)?;
+            let url = format!("{}/generate/detect", client.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .query(&progenitor_client::QueryParam::new("dryRun", &dry_run))
+                .query(
+                    &progenitor_client::QueryParam::new(
+                        "originalAssets",
+                        &original_assets,
+                    ),
+                )
+                .query(&progenitor_client::QueryParam::new("projectId", &project_id))
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "generate_detect",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                269u16 => ResponseValue::from_response(response).await,
+                400u16..=499u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16..=599u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::generate_embed`]
+
+[`Client::generate_embed`]: super::Client::generate_embed*/
+    #[derive(Debug, Clone)]
+    pub struct GenerateEmbed<'a> {
+        client: &'a super::Client,
+        dry_run: Result<Option<types::DryRun>, String>,
+        original_assets: Result<Option<bool>, String>,
+        project_id: Result<Option<::std::string::String>, String>,
+        body: Result<types::builder::GenerateEmbedRequest, String>,
+    }
+    impl<'a> GenerateEmbed<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                dry_run: Ok(None),
+                original_assets: Ok(None),
+                project_id: Ok(None),
+                body: Ok(::std::default::Default::default()),
+            }
+        }
+        pub fn dry_run<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::DryRun>,
+        {
+            self.dry_run = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| "conversion to `DryRun` for dry_run failed".to_string());
+            self
+        }
+        pub fn original_assets<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<bool>,
+        {
+            self.original_assets = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `bool` for original_assets failed".to_string()
+                });
+            self
+        }
+        pub fn project_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.project_id = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for project_id failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::GenerateEmbedRequest>,
+            <V as std::convert::TryInto<
+                types::GenerateEmbedRequest,
+            >>::Error: std::fmt::Display,
+        {
+            self.body = value
+                .try_into()
+                .map(From::from)
+                .map_err(|s| {
+                    format!(
+                        "conversion to `GenerateEmbedRequest` for body failed: {}", s
+                    )
+                });
+            self
+        }
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(
+                types::builder::GenerateEmbedRequest,
+            ) -> types::builder::GenerateEmbedRequest,
+        {
+            self.body = self.body.map(f);
+            self
+        }
+        ///Sends a `POST` request to `/generate/embed`
+        pub async fn send(
+            self,
+        ) -> Result<
+            ResponseValue<types::GenerateEmbedResponse>,
+            Error<types::ApiError>,
+        > {
+            let Self { client, dry_run, original_assets, project_id, body } = self;
+            let dry_run = dry_run.map_err(Error::InvalidRequest)?;
+            let original_assets = original_assets.map_err(Error::InvalidRequest)?;
+            let project_id = project_id.map_err(Error::InvalidRequest)?;
+            let body = body
+                .and_then(|v| {
+                    types::GenerateEmbedRequest::try_from(v).map_err(|e| e.to_string())
+                })
+                .map_err(Error::InvalidRequest)?;
+            let url = format!("{}/generate/embed", client.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .query(&progenitor_client::QueryParam::new("dryRun", &dry_run))
+                .query(
+                    &progenitor_client::QueryParam::new(
+                        "originalAssets",
+                        &original_assets,
+                    ),
+                )
+                .query(&progenitor_client::QueryParam::new("projectId", &project_id))
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "generate_embed",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                269u16 => ResponseValue::from_response(response).await,
+                400u16..=499u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16..=599u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::generate_ip_detection`]
+
+[`Client::generate_ip_detection`]: super::Client::generate_ip_detection*/
+    #[derive(Debug, Clone)]
+    pub struct GenerateIpDetection<'a> {
+        client: &'a super::Client,
+        dry_run: Result<Option<types::DryRun>, String>,
+        project_id: Result<Option<::std::string::String>, String>,
+        body: Result<types::builder::GenerateIpDetectionRequest, String>,
+    }
+    impl<'a> GenerateIpDetection<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                dry_run: Ok(None),
+                project_id: Ok(None),
+                body: Ok(::std::default::Default::default()),
+            }
+        }
+        pub fn dry_run<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::DryRun>,
+        {
+            self.dry_run = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| "conversion to `DryRun` for dry_run failed".to_string());
+            self
+        }
+        pub fn project_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.project_id = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for project_id failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::GenerateIpDetectionRequest>,
+            <V as std::convert::TryInto<
+                types::GenerateIpDetectionRequest,
+            >>::Error: std::fmt::Display,
+        {
+            self.body = value
+                .try_into()
+                .map(From::from)
+                .map_err(|s| {
+                    format!(
+                        "conversion to `GenerateIpDetectionRequest` for body failed: {}",
+                        s
+                    )
+                });
+            self
+        }
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(
+                types::builder::GenerateIpDetectionRequest,
+            ) -> types::builder::GenerateIpDetectionRequest,
+        {
+            self.body = self.body.map(f);
+            self
+        }
+        ///Sends a `POST` request to `/generate/ip-detection`
+        pub async fn send(
+            self,
+        ) -> Result<
+            ResponseValue<types::GenerateIpDetectionResponse>,
+            Error<types::ApiError>,
+        > {
+            let Self { client, dry_run, project_id, body } = self;
+            let dry_run = dry_run.map_err(Error::InvalidRequest)?;
+            let project_id = project_id.map_err(Error::InvalidRequest)?;
+            let body = body
+                .and_then(|v| {
+                    types::GenerateIpDetectionRequest::try_from(v)
+                        .map_err(|e| e.to_string())
+                })
+                .map_err(Error::InvalidRequest)?;
+            let url = format!("{}/generate/ip-detection", client.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .query(&progenitor_client::QueryParam::new("dryRun", &dry_run))
+                .query(&progenitor_client::QueryParam::new("projectId", &project_id))
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "generate_ip_detection",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                269u16 => ResponseValue::from_response(response).await,
+                400u16..=499u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16..=599u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::generate_patch`]
+
+[`Client::generate_patch`]: super::Client::generate_patch*/
+    #[derive(Debug, Clone)]
+    pub struct GeneratePatch<'a> {
+        client: &'a super::Client,
+        original_assets: Result<Option<bool>, String>,
+        project_id: Result<Option<::std::string::String>, String>,
+        body: Result<types::builder::GeneratePatchRequest, String>,
+    }
+    impl<'a> GeneratePatch<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                original_assets: Ok(None),
+                project_id: Ok(None),
+                body: Ok(::std::default::Default::default()),
+            }
+        }
+        pub fn original_assets<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<bool>,
+        {
+            self.original_assets = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `bool` for original_assets failed".to_string()
+                });
+            self
+        }
+        pub fn project_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.project_id = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for project_id failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::GeneratePatchRequest>,
+            <V as std::convert::TryInto<
+                types::GeneratePatchRequest,
+            >>::Error: std::fmt::Display,
+        {
+            self.body = value
+                .try_into()
+                .map(From::from)
+                .map_err(|s| {
+                    format!(
+                        "conversion to `GeneratePatchRequest` for body failed: {}", s
+                    )
+                });
+            self
+        }
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(
+                types::builder::GeneratePatchRequest,
+            ) -> types::builder::GeneratePatchRequest,
+        {
+            self.body = self.body.map(f);
+            self
+        }
+        ///Sends a `POST` request to `/generate/patch`
+        pub async fn send(
+            self,
+        ) -> Result<
+            ResponseValue<types::GenerateAssetResponse>,
+            Error<types::ApiError>,
+        > {
+            let Self { client, original_assets, project_id, body } = self;
+            let original_assets = original_assets.map_err(Error::InvalidRequest)?;
+            let project_id = project_id.map_err(Error::InvalidRequest)?;
+            let body = body
+                .and_then(|v| {
+                    types::GeneratePatchRequest::try_from(v).map_err(|e| e.to_string())
+                })
+                .map_err(Error::InvalidRequest)?;
+            let url = format!("{}/generate/patch", client.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .query(
+                    &progenitor_client::QueryParam::new(
+                        "originalAssets",
+                        &original_assets,
+                    ),
+                )
+                .query(&progenitor_client::QueryParam::new("projectId", &project_id))
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "generate_patch",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16..=499u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16..=599u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::generate_prompt`]
+
+[`Client::generate_prompt`]: super::Client::generate_prompt*/
+    #[derive(Debug, Clone)]
+    pub struct GeneratePrompt<'a> {
+        client: &'a super::Client,
+        dry_run: Result<Option<types::DryRun>, String>,
+        project_id: Result<Option<::std::string::String>, String>,
+        body: Result<types::builder::GeneratePromptRequest, String>,
+    }
+    impl<'a> GeneratePrompt<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                dry_run: Ok(None),
+                project_id: Ok(None),
+                body: Ok(::std::default::Default::default()),
+            }
+        }
+        pub fn dry_run<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::DryRun>,
+        {
+            self.dry_run = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| "conversion to `DryRun` for dry_run failed".to_string());
+            self
+        }
+        pub fn project_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.project_id = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for project_id failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::GeneratePromptRequest>,
+            <V as std::convert::TryInto<
+                types::GeneratePromptRequest,
+            >>::Error: std::fmt::Display,
+        {
+            self.body = value
+                .try_into()
+                .map(From::from)
+                .map_err(|s| {
+                    format!(
+                        "conversion to `GeneratePromptRequest` for body failed: {}", s
+                    )
+                });
+            self
+        }
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(
+                types::builder::GeneratePromptRequest,
+            ) -> types::builder::GeneratePromptRequest,
+        {
+            self.body = self.body.map(f);
+            self
+        }
+        ///Sends a `POST` request to `/generate/prompt`
+        pub async fn send(
+            self,
+        ) -> Result<
+            ResponseValue<types::GeneratePromptResponse>,
+            Error<types::ApiError>,
+        > {
+            let Self { client, dry_run, project_id, body } = self;
+            let dry_run = dry_run.map_err(Error::InvalidRequest)?;
+            let project_id = project_id.map_err(Error::InvalidRequest)?;
+            let body = body
+                .and_then(|v| {
+                    types::GeneratePromptRequest::try_from(v).map_err(|e| e.to_string())
+                })
+                .map_err(Error::InvalidRequest)?;
+            let url = format!("{}/generate/prompt", client.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .query(&progenitor_client::QueryParam::new("dryRun", &dry_run))
+                .query(&progenitor_client::QueryParam::new("projectId", &project_id))
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "generate_prompt",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                269u16 => ResponseValue::from_response(response).await,
+                400u16..=499u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16..=599u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::generate_quality_gate`]
+
+[`Client::generate_quality_gate`]: super::Client::generate_quality_gate*/
+    #[derive(Debug, Clone)]
+    pub struct GenerateQualityGate<'a> {
+        client: &'a super::Client,
+        dry_run: Result<Option<types::DryRun>, String>,
+        original_assets: Result<Option<bool>, String>,
+        project_id: Result<Option<::std::string::String>, String>,
+        body: Result<types::builder::GenerateQualityGateRequest, String>,
+    }
+    impl<'a> GenerateQualityGate<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                dry_run: Ok(None),
+                original_assets: Ok(None),
+                project_id: Ok(None),
+                body: Ok(::std::default::Default::default()),
+            }
+        }
+        pub fn dry_run<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::DryRun>,
+        {
+            self.dry_run = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| "conversion to `DryRun` for dry_run failed".to_string());
+            self
+        }
+        pub fn original_assets<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<bool>,
+        {
+            self.original_assets = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `bool` for original_assets failed".to_string()
+                });
+            self
+        }
+        pub fn project_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.project_id = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for project_id failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::GenerateQualityGateRequest>,
+            <V as std::convert::TryInto<
+                types::GenerateQualityGateRequest,
+            >>::Error: std::fmt::Display,
+        {
+            self.body = value
+                .try_into()
+                .map(From::from)
+                .map_err(|s| {
+                    format!(
+                        "conversion to `GenerateQualityGateRequest` for body failed: {}",
+                        s
+                    )
+                });
+            self
+        }
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(
+                types::builder::GenerateQualityGateRequest,
+            ) -> types::builder::GenerateQualityGateRequest,
+        {
+            self.body = self.body.map(f);
+            self
+        }
+        ///Sends a `POST` request to `/generate/quality-gate`
+        pub async fn send(
+            self,
+        ) -> Result<
+            ResponseValue<types::GenerateQualityGateResponse>,
+            Error<types::ApiError>,
+        > {
+            let Self { client, dry_run, original_assets, project_id, body } = self;
+            let dry_run = dry_run.map_err(Error::InvalidRequest)?;
+            let original_assets = original_assets.map_err(Error::InvalidRequest)?;
+            let project_id = project_id.map_err(Error::InvalidRequest)?;
+            let body = body
+                .and_then(|v| {
+                    types::GenerateQualityGateRequest::try_from(v)
+                        .map_err(|e| e.to_string())
+                })
+                .map_err(Error::InvalidRequest)?;
+            let url = format!("{}/generate/quality-gate", client.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .query(&progenitor_client::QueryParam::new("dryRun", &dry_run))
+                .query(
+                    &progenitor_client::QueryParam::new(
+                        "originalAssets",
+                        &original_assets,
+                    ),
+                )
+                .query(&progenitor_client::QueryParam::new("projectId", &project_id))
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "generate_quality_gate",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                269u16 => ResponseValue::from_response(response).await,
+                400u16..=499u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16..=599u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::generate_translate`]
+
+[`Client::generate_translate`]: super::Client::generate_translate*/
+    #[derive(Debug, Clone)]
+    pub struct GenerateTranslate<'a> {
+        client: &'a super::Client,
+        dry_run: Result<Option<types::DryRun>, String>,
+        project_id: Result<Option<::std::string::String>, String>,
+        body: Result<types::builder::GenerateTranslateRequest, String>,
+    }
+    impl<'a> GenerateTranslate<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                dry_run: Ok(None),
+                project_id: Ok(None),
+                body: Ok(::std::default::Default::default()),
+            }
+        }
+        pub fn dry_run<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::DryRun>,
+        {
+            self.dry_run = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| "conversion to `DryRun` for dry_run failed".to_string());
+            self
+        }
+        pub fn project_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.project_id = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for project_id failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::GenerateTranslateRequest>,
+            <V as std::convert::TryInto<
+                types::GenerateTranslateRequest,
+            >>::Error: std::fmt::Display,
+        {
+            self.body = value
+                .try_into()
+                .map(From::from)
+                .map_err(|s| {
+                    format!(
+                        "conversion to `GenerateTranslateRequest` for body failed: {}", s
+                    )
+                });
+            self
+        }
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(
+                types::builder::GenerateTranslateRequest,
+            ) -> types::builder::GenerateTranslateRequest,
+        {
+            self.body = self.body.map(f);
+            self
+        }
+        ///Sends a `POST` request to `/generate/translate`
+        pub async fn send(
+            self,
+        ) -> Result<
+            ResponseValue<types::GenerateTranslateResponse>,
+            Error<types::ApiError>,
+        > {
+            let Self { client, dry_run, project_id, body } = self;
+            let dry_run = dry_run.map_err(Error::InvalidRequest)?;
+            let project_id = project_id.map_err(Error::InvalidRequest)?;
+            let body = body
+                .and_then(|v| {
+                    types::GenerateTranslateRequest::try_from(v)
+                        .map_err(|e| e.to_string())
+                })
+                .map_err(Error::InvalidRequest)?;
+            let url = format!("{}/generate/translate", client.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .query(&progenitor_client::QueryParam::new("dryRun", &dry_run))
+                .query(&progenitor_client::QueryParam::new("projectId", &project_id))
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "generate_translate",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                269u16 => ResponseValue::from_response(response).await,
                 400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(

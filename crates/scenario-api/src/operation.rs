@@ -112,6 +112,8 @@ pub enum ParamKind {
     Number,
     /// One of the documented values (the API may add more later).
     Enum(&'static [&'static str]),
+    /// Several values of the item kind, sent as one comma-separated value.
+    List(&'static ParamKind),
 }
 
 /// A parameter value the document does not allow.
@@ -165,4 +167,85 @@ pub fn path_segment(name: &'static str, value: &str) -> Result<String, ParamErro
         });
     }
     Ok(progenitor_client::encode_path(value))
+}
+
+/// Serde for a query array sent as one comma-separated value (`style: form`,
+/// `explode: false`), used by the generated `…Query` types so that a server
+/// parsing a query string and a client building one agree.
+#[doc(hidden)]
+pub mod comma_separated {
+    use std::fmt::{self, Display};
+    use std::marker::PhantomData;
+
+    use serde::de::{self, Deserializer, SeqAccess, Visitor};
+    use serde::{Deserialize, Serializer};
+
+    /// The values, joined with commas.
+    pub fn join<T: Display>(values: &[T]) -> String {
+        values
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join(",")
+    }
+
+    /// Serializes `Some(values)` as one comma-separated string.
+    pub fn serialize<T: Display, S: Serializer>(
+        values: &Option<Vec<T>>,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        match values {
+            Some(values) => serializer.serialize_str(&join(values)),
+            None => serializer.serialize_none(),
+        }
+    }
+
+    /// Reads a comma-separated string (empty items dropped), or a sequence.
+    pub fn deserialize<'de, T, D>(deserializer: D) -> Result<Option<Vec<T>>, D::Error>
+    where
+        T: From<String> + Deserialize<'de>,
+        D: Deserializer<'de>,
+    {
+        struct Values<T>(PhantomData<T>);
+
+        impl<'de, T: From<String> + Deserialize<'de>> Visitor<'de> for Values<T> {
+            type Value = Option<Vec<T>>;
+
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("comma-separated values")
+            }
+
+            fn visit_str<E: de::Error>(self, value: &str) -> Result<Self::Value, E> {
+                Ok(Some(
+                    value
+                        .split(',')
+                        .map(str::trim)
+                        .filter(|item| !item.is_empty())
+                        .map(|item| T::from(item.to_owned()))
+                        .collect(),
+                ))
+            }
+
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+                let mut values = Vec::new();
+                while let Some(value) = seq.next_element()? {
+                    values.push(value);
+                }
+                Ok(Some(values))
+            }
+
+            fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+                Ok(None)
+            }
+
+            fn visit_some<D2: Deserializer<'de>>(
+                self,
+                inner: D2,
+            ) -> Result<Self::Value, D2::Error> {
+                inner.deserialize_any(self)
+            }
+        }
+
+        deserializer.deserialize_any(Values(PhantomData))
+    }
 }

@@ -70,6 +70,14 @@ pub struct ListAssetsQuery {
     /// List assets of one type
     #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
     pub type_: ::std::option::Option<types::AssetType>,
+    /// List assets of any of these types (comma separated); not together with type
+    #[serde(
+        rename = "types",
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "crate::operation::comma_separated"
+    )]
+    pub types: ::std::option::Option<::std::vec::Vec<types::AssetType>>,
     /// Filter results to only return assets updated after the specified ISO string date (exclusive). Requires the sortBy parameter to be "updatedAt"
     #[serde(rename = "updatedAfter", default, skip_serializing_if = "Option::is_none")]
     pub updated_after: ::std::option::Option<::std::string::String>,
@@ -234,6 +242,19 @@ impl ListAssetsQuery {
         self.type_ = ::std::option::Option::Some(value.into());
         self
     }
+    /// List assets of any of these types (comma separated); not together with type
+    #[must_use]
+    pub fn types(
+        mut self,
+        value: impl ::std::iter::IntoIterator<
+            Item = impl ::std::convert::Into<types::AssetType>,
+        >,
+    ) -> Self {
+        self.types = ::std::option::Option::Some(
+            value.into_iter().map(::std::convert::Into::into).collect(),
+        );
+        self
+    }
     /// Filter results to only return assets updated after the specified ISO string date (exclusive). Requires the sortBy parameter to be "updatedAt"
     #[must_use]
     pub fn updated_after(
@@ -321,6 +342,9 @@ impl ListAssetsQuery {
         }
         if let Some(value) = &self.type_ {
             pairs.push(("type", value.to_string()));
+        }
+        if let Some(values) = &self.types {
+            pairs.push(("types", crate::operation::comma_separated::join(values)));
         }
         if let Some(value) = &self.updated_after {
             pairs.push(("updatedAfter", value.to_string()));
@@ -497,6 +521,19 @@ impl ListAssets {
         self.query.type_ = ::std::option::Option::Some(value.into());
         self
     }
+    /// List assets of any of these types (comma separated); not together with type
+    #[must_use]
+    pub fn types(
+        mut self,
+        value: impl ::std::iter::IntoIterator<
+            Item = impl ::std::convert::Into<types::AssetType>,
+        >,
+    ) -> Self {
+        self.query.types = ::std::option::Option::Some(
+            value.into_iter().map(::std::convert::Into::into).collect(),
+        );
+        self
+    }
     /// Filter results to only return assets updated after the specified ISO string date (exclusive). Requires the sortBy parameter to be "updatedAt"
     #[must_use]
     pub fn updated_after(
@@ -670,6 +707,14 @@ impl Operation for ListAssets {
             kind: ParamKind::Enum(types::AssetType::VALUES),
         },
         Param {
+            name: "types",
+            field: "types",
+            location: Location::Query,
+            required: false,
+            description: "List assets of any of these types (comma separated); not together with type",
+            kind: ParamKind::List(&ParamKind::Enum(types::AssetType::VALUES)),
+        },
+        Param {
             name: "updatedAfter",
             field: "updated_after",
             location: Location::Query,
@@ -736,6 +781,1840 @@ impl Paginated for ListAssets {
             items: envelope.items,
             next_token: envelope.next_token,
         })
+    }
+}
+/// The query parameters of [`CreateAsset`].
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[non_exhaustive]
+pub struct CreateAssetQuery {
+    /// If true, answer the original assets, without transformation
+    #[serde(rename = "originalAssets", default, skip_serializing_if = "Option::is_none")]
+    pub original_assets: ::std::option::Option<bool>,
+    /// The project that owns the resources (to assert ownership, or to set the owner)
+    #[serde(rename = "projectId", default, skip_serializing_if = "Option::is_none")]
+    pub project_id: ::std::option::Option<::std::string::String>,
+}
+impl CreateAssetQuery {
+    /// If true, answer the original assets, without transformation
+    #[must_use]
+    pub fn original_assets(mut self, value: bool) -> Self {
+        self.original_assets = ::std::option::Option::Some(value);
+        self
+    }
+    /// The project that owns the resources (to assert ownership, or to set the owner)
+    #[must_use]
+    pub fn project_id(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.project_id = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Checks every value against the document's limits.
+    pub fn validate(&self) -> ::std::result::Result<(), ParamError> {
+        Ok(())
+    }
+    /// The query string as name/value pairs, after [`Self::validate`].
+    pub fn pairs(
+        &self,
+    ) -> ::std::result::Result<
+        ::std::vec::Vec<(&'static str, ::std::string::String)>,
+        ParamError,
+    > {
+        self.validate()?;
+        let mut pairs = ::std::vec::Vec::new();
+        if let Some(value) = &self.original_assets {
+            pairs.push(("originalAssets", value.to_string()));
+        }
+        if let Some(value) = &self.project_id {
+            pairs.push(("projectId", value.to_string()));
+        }
+        Ok(pairs)
+    }
+}
+/// `POST /assets` (`createAsset`): Create an asset
+///
+/// Creates an image asset from a small image (under 6 MB) sent as a data URL or base64, or a canvas.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct CreateAsset {
+    /// The query parameters.
+    pub query: CreateAssetQuery,
+    /// The request body.
+    pub body: types::AssetCreateRequest,
+}
+impl CreateAsset {
+    /// The request, with its required parameters.
+    pub fn new(body: impl ::std::convert::Into<types::AssetCreateRequest>) -> Self {
+        Self {
+            query: CreateAssetQuery::default(),
+            body: body.into(),
+        }
+    }
+    /// If true, answer the original assets, without transformation
+    #[must_use]
+    pub fn original_assets(mut self, value: bool) -> Self {
+        self.query.original_assets = ::std::option::Option::Some(value);
+        self
+    }
+    /// The project that owns the resources (to assert ownership, or to set the owner)
+    #[must_use]
+    pub fn project_id(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.query.project_id = ::std::option::Option::Some(value.into());
+        self
+    }
+}
+impl Operation for CreateAsset {
+    const ID: &'static str = "createAsset";
+    const METHOD: &'static str = "POST";
+    const PATH: &'static str = "/assets";
+    const IDEMPOTENT: bool = false;
+    const PARAMS: &'static [Param] = &[
+        Param {
+            name: "originalAssets",
+            field: "original_assets",
+            location: Location::Query,
+            required: false,
+            description: "If true, answer the original assets, without transformation",
+            kind: ParamKind::Boolean,
+        },
+        Param {
+            name: "projectId",
+            field: "project_id",
+            location: Location::Query,
+            required: false,
+            description: "The project that owns the resources (to assert ownership, or to set the owner)",
+            kind: ParamKind::String,
+        },
+    ];
+    type Output = types::AssetCreateResponse;
+    fn path(&self) -> ::std::result::Result<::std::string::String, ParamError> {
+        Ok("/assets".to_owned())
+    }
+    fn query(
+        &self,
+    ) -> ::std::result::Result<
+        ::std::vec::Vec<(&'static str, ::std::string::String)>,
+        ParamError,
+    > {
+        self.query.pairs()
+    }
+    fn body(&self) -> ::std::option::Option<::serde_json::Result<::std::vec::Vec<u8>>> {
+        Some(::serde_json::to_vec(&self.body))
+    }
+}
+/// The query parameters of [`DeleteAssets`].
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[non_exhaustive]
+pub struct DeleteAssetsQuery {
+    /// The project that owns the resources (to assert ownership, or to set the owner)
+    #[serde(rename = "projectId", default, skip_serializing_if = "Option::is_none")]
+    pub project_id: ::std::option::Option<::std::string::String>,
+}
+impl DeleteAssetsQuery {
+    /// The project that owns the resources (to assert ownership, or to set the owner)
+    #[must_use]
+    pub fn project_id(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.project_id = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Checks every value against the document's limits.
+    pub fn validate(&self) -> ::std::result::Result<(), ParamError> {
+        Ok(())
+    }
+    /// The query string as name/value pairs, after [`Self::validate`].
+    pub fn pairs(
+        &self,
+    ) -> ::std::result::Result<
+        ::std::vec::Vec<(&'static str, ::std::string::String)>,
+        ParamError,
+    > {
+        self.validate()?;
+        let mut pairs = ::std::vec::Vec::new();
+        if let Some(value) = &self.project_id {
+            pairs.push(("projectId", value.to_string()));
+        }
+        Ok(pairs)
+    }
+}
+/// `DELETE /assets` (`deleteAssets`): Delete assets
+///
+/// Deletes up to 100 assets; they can be restored for 30 days.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct DeleteAssets {
+    /// The query parameters.
+    pub query: DeleteAssetsQuery,
+    /// The request body.
+    pub body: types::AssetIdsRequest,
+}
+impl DeleteAssets {
+    /// The request, with its required parameters.
+    pub fn new(body: impl ::std::convert::Into<types::AssetIdsRequest>) -> Self {
+        Self {
+            query: DeleteAssetsQuery::default(),
+            body: body.into(),
+        }
+    }
+    /// The project that owns the resources (to assert ownership, or to set the owner)
+    #[must_use]
+    pub fn project_id(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.query.project_id = ::std::option::Option::Some(value.into());
+        self
+    }
+}
+impl Operation for DeleteAssets {
+    const ID: &'static str = "deleteAssets";
+    const METHOD: &'static str = "DELETE";
+    const PATH: &'static str = "/assets";
+    const IDEMPOTENT: bool = true;
+    const PARAMS: &'static [Param] = &[
+        Param {
+            name: "projectId",
+            field: "project_id",
+            location: Location::Query,
+            required: false,
+            description: "The project that owns the resources (to assert ownership, or to set the owner)",
+            kind: ParamKind::String,
+        },
+    ];
+    type Output = types::AssetDeleteResponse;
+    fn path(&self) -> ::std::result::Result<::std::string::String, ParamError> {
+        Ok("/assets".to_owned())
+    }
+    fn query(
+        &self,
+    ) -> ::std::result::Result<
+        ::std::vec::Vec<(&'static str, ::std::string::String)>,
+        ParamError,
+    > {
+        self.query.pairs()
+    }
+    fn body(&self) -> ::std::option::Option<::serde_json::Result<::std::vec::Vec<u8>>> {
+        Some(::serde_json::to_vec(&self.body))
+    }
+}
+/// The query parameters of [`GetAsset`].
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[non_exhaustive]
+pub struct GetAssetQuery {
+    /// If true, answer the original assets, without transformation
+    #[serde(rename = "originalAssets", default, skip_serializing_if = "Option::is_none")]
+    pub original_assets: ::std::option::Option<bool>,
+    /// The project that owns the resources (to assert ownership, or to set the owner)
+    #[serde(rename = "projectId", default, skip_serializing_if = "Option::is_none")]
+    pub project_id: ::std::option::Option<::std::string::String>,
+    /// Include the embedding of the asset
+    #[serde(rename = "withEmbedding", default, skip_serializing_if = "Option::is_none")]
+    pub with_embedding: ::std::option::Option<bool>,
+    /// Include the details of the quality gate
+    #[serde(
+        rename = "withQualityGateDetails",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub with_quality_gate_details: ::std::option::Option<bool>,
+}
+impl GetAssetQuery {
+    /// If true, answer the original assets, without transformation
+    #[must_use]
+    pub fn original_assets(mut self, value: bool) -> Self {
+        self.original_assets = ::std::option::Option::Some(value);
+        self
+    }
+    /// The project that owns the resources (to assert ownership, or to set the owner)
+    #[must_use]
+    pub fn project_id(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.project_id = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Include the embedding of the asset
+    #[must_use]
+    pub fn with_embedding(mut self, value: bool) -> Self {
+        self.with_embedding = ::std::option::Option::Some(value);
+        self
+    }
+    /// Include the details of the quality gate
+    #[must_use]
+    pub fn with_quality_gate_details(mut self, value: bool) -> Self {
+        self.with_quality_gate_details = ::std::option::Option::Some(value);
+        self
+    }
+    /// Checks every value against the document's limits.
+    pub fn validate(&self) -> ::std::result::Result<(), ParamError> {
+        Ok(())
+    }
+    /// The query string as name/value pairs, after [`Self::validate`].
+    pub fn pairs(
+        &self,
+    ) -> ::std::result::Result<
+        ::std::vec::Vec<(&'static str, ::std::string::String)>,
+        ParamError,
+    > {
+        self.validate()?;
+        let mut pairs = ::std::vec::Vec::new();
+        if let Some(value) = &self.original_assets {
+            pairs.push(("originalAssets", value.to_string()));
+        }
+        if let Some(value) = &self.project_id {
+            pairs.push(("projectId", value.to_string()));
+        }
+        if let Some(value) = &self.with_embedding {
+            pairs.push(("withEmbedding", value.to_string()));
+        }
+        if let Some(value) = &self.with_quality_gate_details {
+            pairs.push(("withQualityGateDetails", value.to_string()));
+        }
+        Ok(pairs)
+    }
+}
+/// `GET /assets/{assetId}` (`getAsset`): Retrieve an asset
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct GetAsset {
+    /// The id of the asset
+    pub asset_id: ::std::string::String,
+    /// The query parameters.
+    pub query: GetAssetQuery,
+}
+impl GetAsset {
+    /// The request, with its required parameters.
+    pub fn new(asset_id: impl ::std::convert::Into<::std::string::String>) -> Self {
+        Self {
+            asset_id: asset_id.into(),
+            query: GetAssetQuery::default(),
+        }
+    }
+    /// If true, answer the original assets, without transformation
+    #[must_use]
+    pub fn original_assets(mut self, value: bool) -> Self {
+        self.query.original_assets = ::std::option::Option::Some(value);
+        self
+    }
+    /// The project that owns the resources (to assert ownership, or to set the owner)
+    #[must_use]
+    pub fn project_id(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.query.project_id = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Include the embedding of the asset
+    #[must_use]
+    pub fn with_embedding(mut self, value: bool) -> Self {
+        self.query.with_embedding = ::std::option::Option::Some(value);
+        self
+    }
+    /// Include the details of the quality gate
+    #[must_use]
+    pub fn with_quality_gate_details(mut self, value: bool) -> Self {
+        self.query.with_quality_gate_details = ::std::option::Option::Some(value);
+        self
+    }
+}
+impl Operation for GetAsset {
+    const ID: &'static str = "getAsset";
+    const METHOD: &'static str = "GET";
+    const PATH: &'static str = "/assets/{assetId}";
+    const IDEMPOTENT: bool = true;
+    const PARAMS: &'static [Param] = &[
+        Param {
+            name: "assetId",
+            field: "asset_id",
+            location: Location::Path,
+            required: true,
+            description: "The id of the asset",
+            kind: ParamKind::String,
+        },
+        Param {
+            name: "originalAssets",
+            field: "original_assets",
+            location: Location::Query,
+            required: false,
+            description: "If true, answer the original assets, without transformation",
+            kind: ParamKind::Boolean,
+        },
+        Param {
+            name: "projectId",
+            field: "project_id",
+            location: Location::Query,
+            required: false,
+            description: "The project that owns the resources (to assert ownership, or to set the owner)",
+            kind: ParamKind::String,
+        },
+        Param {
+            name: "withEmbedding",
+            field: "with_embedding",
+            location: Location::Query,
+            required: false,
+            description: "Include the embedding of the asset",
+            kind: ParamKind::Boolean,
+        },
+        Param {
+            name: "withQualityGateDetails",
+            field: "with_quality_gate_details",
+            location: Location::Query,
+            required: false,
+            description: "Include the details of the quality gate",
+            kind: ParamKind::Boolean,
+        },
+    ];
+    type Output = types::AssetResponse;
+    fn path(&self) -> ::std::result::Result<::std::string::String, ParamError> {
+        Ok(format!("/assets/{}", path_segment("assetId", & self.asset_id) ?))
+    }
+    fn query(
+        &self,
+    ) -> ::std::result::Result<
+        ::std::vec::Vec<(&'static str, ::std::string::String)>,
+        ParamError,
+    > {
+        self.query.pairs()
+    }
+    fn body(&self) -> ::std::option::Option<::serde_json::Result<::std::vec::Vec<u8>>> {
+        None
+    }
+}
+/// The query parameters of [`UpdateAsset`].
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[non_exhaustive]
+pub struct UpdateAssetQuery {
+    /// If true, answer the original assets, without transformation
+    #[serde(rename = "originalAssets", default, skip_serializing_if = "Option::is_none")]
+    pub original_assets: ::std::option::Option<bool>,
+    /// The project that owns the resources (to assert ownership, or to set the owner)
+    #[serde(rename = "projectId", default, skip_serializing_if = "Option::is_none")]
+    pub project_id: ::std::option::Option<::std::string::String>,
+}
+impl UpdateAssetQuery {
+    /// If true, answer the original assets, without transformation
+    #[must_use]
+    pub fn original_assets(mut self, value: bool) -> Self {
+        self.original_assets = ::std::option::Option::Some(value);
+        self
+    }
+    /// The project that owns the resources (to assert ownership, or to set the owner)
+    #[must_use]
+    pub fn project_id(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.project_id = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Checks every value against the document's limits.
+    pub fn validate(&self) -> ::std::result::Result<(), ParamError> {
+        Ok(())
+    }
+    /// The query string as name/value pairs, after [`Self::validate`].
+    pub fn pairs(
+        &self,
+    ) -> ::std::result::Result<
+        ::std::vec::Vec<(&'static str, ::std::string::String)>,
+        ParamError,
+    > {
+        self.validate()?;
+        let mut pairs = ::std::vec::Vec::new();
+        if let Some(value) = &self.original_assets {
+            pairs.push(("originalAssets", value.to_string()));
+        }
+        if let Some(value) = &self.project_id {
+            pairs.push(("projectId", value.to_string()));
+        }
+        Ok(pairs)
+    }
+}
+/// `PUT /assets/{assetId}` (`updateAsset`): Update an asset
+///
+/// Renames, describes or changes the canvas or thumbnail of an asset. A locked asset needs its lockId.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct UpdateAsset {
+    /// The id of the asset
+    pub asset_id: ::std::string::String,
+    /// The query parameters.
+    pub query: UpdateAssetQuery,
+    /// The request body.
+    pub body: types::AssetUpdateRequest,
+}
+impl UpdateAsset {
+    /// The request, with its required parameters.
+    pub fn new(
+        asset_id: impl ::std::convert::Into<::std::string::String>,
+        body: impl ::std::convert::Into<types::AssetUpdateRequest>,
+    ) -> Self {
+        Self {
+            asset_id: asset_id.into(),
+            query: UpdateAssetQuery::default(),
+            body: body.into(),
+        }
+    }
+    /// If true, answer the original assets, without transformation
+    #[must_use]
+    pub fn original_assets(mut self, value: bool) -> Self {
+        self.query.original_assets = ::std::option::Option::Some(value);
+        self
+    }
+    /// The project that owns the resources (to assert ownership, or to set the owner)
+    #[must_use]
+    pub fn project_id(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.query.project_id = ::std::option::Option::Some(value.into());
+        self
+    }
+}
+impl Operation for UpdateAsset {
+    const ID: &'static str = "updateAsset";
+    const METHOD: &'static str = "PUT";
+    const PATH: &'static str = "/assets/{assetId}";
+    const IDEMPOTENT: bool = true;
+    const PARAMS: &'static [Param] = &[
+        Param {
+            name: "assetId",
+            field: "asset_id",
+            location: Location::Path,
+            required: true,
+            description: "The id of the asset",
+            kind: ParamKind::String,
+        },
+        Param {
+            name: "originalAssets",
+            field: "original_assets",
+            location: Location::Query,
+            required: false,
+            description: "If true, answer the original assets, without transformation",
+            kind: ParamKind::Boolean,
+        },
+        Param {
+            name: "projectId",
+            field: "project_id",
+            location: Location::Query,
+            required: false,
+            description: "The project that owns the resources (to assert ownership, or to set the owner)",
+            kind: ParamKind::String,
+        },
+    ];
+    type Output = types::AssetResponse;
+    fn path(&self) -> ::std::result::Result<::std::string::String, ParamError> {
+        Ok(format!("/assets/{}", path_segment("assetId", & self.asset_id) ?))
+    }
+    fn query(
+        &self,
+    ) -> ::std::result::Result<
+        ::std::vec::Vec<(&'static str, ::std::string::String)>,
+        ParamError,
+    > {
+        self.query.pairs()
+    }
+    fn body(&self) -> ::std::option::Option<::serde_json::Result<::std::vec::Vec<u8>>> {
+        Some(::serde_json::to_vec(&self.body))
+    }
+}
+/// The query parameters of [`RestoreAssets`].
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[non_exhaustive]
+pub struct RestoreAssetsQuery {
+    /// The project that owns the resources (to assert ownership, or to set the owner)
+    #[serde(rename = "projectId", default, skip_serializing_if = "Option::is_none")]
+    pub project_id: ::std::option::Option<::std::string::String>,
+}
+impl RestoreAssetsQuery {
+    /// The project that owns the resources (to assert ownership, or to set the owner)
+    #[must_use]
+    pub fn project_id(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.project_id = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Checks every value against the document's limits.
+    pub fn validate(&self) -> ::std::result::Result<(), ParamError> {
+        Ok(())
+    }
+    /// The query string as name/value pairs, after [`Self::validate`].
+    pub fn pairs(
+        &self,
+    ) -> ::std::result::Result<
+        ::std::vec::Vec<(&'static str, ::std::string::String)>,
+        ParamError,
+    > {
+        self.validate()?;
+        let mut pairs = ::std::vec::Vec::new();
+        if let Some(value) = &self.project_id {
+            pairs.push(("projectId", value.to_string()));
+        }
+        Ok(pairs)
+    }
+}
+/// `POST /assets/restore` (`restoreAssets`): Restore assets
+///
+/// Restores deleted assets; the ones that cannot be restored are listed with the reason.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct RestoreAssets {
+    /// The query parameters.
+    pub query: RestoreAssetsQuery,
+    /// The request body.
+    pub body: types::AssetRestoreRequest,
+}
+impl RestoreAssets {
+    /// The request, with its required parameters.
+    pub fn new(body: impl ::std::convert::Into<types::AssetRestoreRequest>) -> Self {
+        Self {
+            query: RestoreAssetsQuery::default(),
+            body: body.into(),
+        }
+    }
+    /// The project that owns the resources (to assert ownership, or to set the owner)
+    #[must_use]
+    pub fn project_id(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.query.project_id = ::std::option::Option::Some(value.into());
+        self
+    }
+}
+impl Operation for RestoreAssets {
+    const ID: &'static str = "restoreAssets";
+    const METHOD: &'static str = "POST";
+    const PATH: &'static str = "/assets/restore";
+    const IDEMPOTENT: bool = false;
+    const PARAMS: &'static [Param] = &[
+        Param {
+            name: "projectId",
+            field: "project_id",
+            location: Location::Query,
+            required: false,
+            description: "The project that owns the resources (to assert ownership, or to set the owner)",
+            kind: ParamKind::String,
+        },
+    ];
+    type Output = types::AssetRestoreResponse;
+    fn path(&self) -> ::std::result::Result<::std::string::String, ParamError> {
+        Ok("/assets/restore".to_owned())
+    }
+    fn query(
+        &self,
+    ) -> ::std::result::Result<
+        ::std::vec::Vec<(&'static str, ::std::string::String)>,
+        ParamError,
+    > {
+        self.query.pairs()
+    }
+    fn body(&self) -> ::std::option::Option<::serde_json::Result<::std::vec::Vec<u8>>> {
+        Some(::serde_json::to_vec(&self.body))
+    }
+}
+/// The query parameters of [`GetAssetsBulk`].
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[non_exhaustive]
+pub struct GetAssetsBulkQuery {
+    /// If true, answer the original assets, without transformation
+    #[serde(rename = "originalAssets", default, skip_serializing_if = "Option::is_none")]
+    pub original_assets: ::std::option::Option<bool>,
+    /// The project that owns the resources (to assert ownership, or to set the owner)
+    #[serde(rename = "projectId", default, skip_serializing_if = "Option::is_none")]
+    pub project_id: ::std::option::Option<::std::string::String>,
+}
+impl GetAssetsBulkQuery {
+    /// If true, answer the original assets, without transformation
+    #[must_use]
+    pub fn original_assets(mut self, value: bool) -> Self {
+        self.original_assets = ::std::option::Option::Some(value);
+        self
+    }
+    /// The project that owns the resources (to assert ownership, or to set the owner)
+    #[must_use]
+    pub fn project_id(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.project_id = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Checks every value against the document's limits.
+    pub fn validate(&self) -> ::std::result::Result<(), ParamError> {
+        Ok(())
+    }
+    /// The query string as name/value pairs, after [`Self::validate`].
+    pub fn pairs(
+        &self,
+    ) -> ::std::result::Result<
+        ::std::vec::Vec<(&'static str, ::std::string::String)>,
+        ParamError,
+    > {
+        self.validate()?;
+        let mut pairs = ::std::vec::Vec::new();
+        if let Some(value) = &self.original_assets {
+            pairs.push(("originalAssets", value.to_string()));
+        }
+        if let Some(value) = &self.project_id {
+            pairs.push(("projectId", value.to_string()));
+        }
+        Ok(pairs)
+    }
+}
+/// `POST /assets/get-bulk` (`getAssetsBulk`): Retrieve assets in bulk
+///
+/// Several assets by id in one call (only reads).
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct GetAssetsBulk {
+    /// The query parameters.
+    pub query: GetAssetsBulkQuery,
+    /// The request body.
+    pub body: types::AssetGetBulkRequest,
+}
+impl GetAssetsBulk {
+    /// The request, with its required parameters.
+    pub fn new(body: impl ::std::convert::Into<types::AssetGetBulkRequest>) -> Self {
+        Self {
+            query: GetAssetsBulkQuery::default(),
+            body: body.into(),
+        }
+    }
+    /// If true, answer the original assets, without transformation
+    #[must_use]
+    pub fn original_assets(mut self, value: bool) -> Self {
+        self.query.original_assets = ::std::option::Option::Some(value);
+        self
+    }
+    /// The project that owns the resources (to assert ownership, or to set the owner)
+    #[must_use]
+    pub fn project_id(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.query.project_id = ::std::option::Option::Some(value.into());
+        self
+    }
+}
+impl Operation for GetAssetsBulk {
+    const ID: &'static str = "getAssetsBulk";
+    const METHOD: &'static str = "POST";
+    const PATH: &'static str = "/assets/get-bulk";
+    const IDEMPOTENT: bool = true;
+    const PARAMS: &'static [Param] = &[
+        Param {
+            name: "originalAssets",
+            field: "original_assets",
+            location: Location::Query,
+            required: false,
+            description: "If true, answer the original assets, without transformation",
+            kind: ParamKind::Boolean,
+        },
+        Param {
+            name: "projectId",
+            field: "project_id",
+            location: Location::Query,
+            required: false,
+            description: "The project that owns the resources (to assert ownership, or to set the owner)",
+            kind: ParamKind::String,
+        },
+    ];
+    type Output = types::AssetListBulkResponse;
+    fn path(&self) -> ::std::result::Result<::std::string::String, ParamError> {
+        Ok("/assets/get-bulk".to_owned())
+    }
+    fn query(
+        &self,
+    ) -> ::std::result::Result<
+        ::std::vec::Vec<(&'static str, ::std::string::String)>,
+        ParamError,
+    > {
+        self.query.pairs()
+    }
+    fn body(&self) -> ::std::option::Option<::serde_json::Result<::std::vec::Vec<u8>>> {
+        Some(::serde_json::to_vec(&self.body))
+    }
+}
+/// The query parameters of [`CopyAsset`].
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[non_exhaustive]
+pub struct CopyAssetQuery {
+    /// If true, answer the original assets, without transformation
+    #[serde(rename = "originalAssets", default, skip_serializing_if = "Option::is_none")]
+    pub original_assets: ::std::option::Option<bool>,
+    /// The project that owns the resources (to assert ownership, or to set the owner)
+    #[serde(rename = "projectId", default, skip_serializing_if = "Option::is_none")]
+    pub project_id: ::std::option::Option<::std::string::String>,
+}
+impl CopyAssetQuery {
+    /// If true, answer the original assets, without transformation
+    #[must_use]
+    pub fn original_assets(mut self, value: bool) -> Self {
+        self.original_assets = ::std::option::Option::Some(value);
+        self
+    }
+    /// The project that owns the resources (to assert ownership, or to set the owner)
+    #[must_use]
+    pub fn project_id(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.project_id = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Checks every value against the document's limits.
+    pub fn validate(&self) -> ::std::result::Result<(), ParamError> {
+        Ok(())
+    }
+    /// The query string as name/value pairs, after [`Self::validate`].
+    pub fn pairs(
+        &self,
+    ) -> ::std::result::Result<
+        ::std::vec::Vec<(&'static str, ::std::string::String)>,
+        ParamError,
+    > {
+        self.validate()?;
+        let mut pairs = ::std::vec::Vec::new();
+        if let Some(value) = &self.original_assets {
+            pairs.push(("originalAssets", value.to_string()));
+        }
+        if let Some(value) = &self.project_id {
+            pairs.push(("projectId", value.to_string()));
+        }
+        Ok(pairs)
+    }
+}
+/// `POST /assets/{assetId}/copy` (`copyAsset`): Copy an asset
+///
+/// Copies an asset into this project or another one.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct CopyAsset {
+    /// The id of the asset
+    pub asset_id: ::std::string::String,
+    /// The query parameters.
+    pub query: CopyAssetQuery,
+    /// The request body.
+    pub body: types::AssetCopyRequest,
+}
+impl CopyAsset {
+    /// The request, with its required parameters.
+    pub fn new(
+        asset_id: impl ::std::convert::Into<::std::string::String>,
+        body: impl ::std::convert::Into<types::AssetCopyRequest>,
+    ) -> Self {
+        Self {
+            asset_id: asset_id.into(),
+            query: CopyAssetQuery::default(),
+            body: body.into(),
+        }
+    }
+    /// If true, answer the original assets, without transformation
+    #[must_use]
+    pub fn original_assets(mut self, value: bool) -> Self {
+        self.query.original_assets = ::std::option::Option::Some(value);
+        self
+    }
+    /// The project that owns the resources (to assert ownership, or to set the owner)
+    #[must_use]
+    pub fn project_id(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.query.project_id = ::std::option::Option::Some(value.into());
+        self
+    }
+}
+impl Operation for CopyAsset {
+    const ID: &'static str = "copyAsset";
+    const METHOD: &'static str = "POST";
+    const PATH: &'static str = "/assets/{assetId}/copy";
+    const IDEMPOTENT: bool = false;
+    const PARAMS: &'static [Param] = &[
+        Param {
+            name: "assetId",
+            field: "asset_id",
+            location: Location::Path,
+            required: true,
+            description: "The id of the asset",
+            kind: ParamKind::String,
+        },
+        Param {
+            name: "originalAssets",
+            field: "original_assets",
+            location: Location::Query,
+            required: false,
+            description: "If true, answer the original assets, without transformation",
+            kind: ParamKind::Boolean,
+        },
+        Param {
+            name: "projectId",
+            field: "project_id",
+            location: Location::Query,
+            required: false,
+            description: "The project that owns the resources (to assert ownership, or to set the owner)",
+            kind: ParamKind::String,
+        },
+    ];
+    type Output = types::AssetResponse;
+    fn path(&self) -> ::std::result::Result<::std::string::String, ParamError> {
+        Ok(format!("/assets/{}/copy", path_segment("assetId", & self.asset_id) ?))
+    }
+    fn query(
+        &self,
+    ) -> ::std::result::Result<
+        ::std::vec::Vec<(&'static str, ::std::string::String)>,
+        ParamError,
+    > {
+        self.query.pairs()
+    }
+    fn body(&self) -> ::std::option::Option<::serde_json::Result<::std::vec::Vec<u8>>> {
+        Some(::serde_json::to_vec(&self.body))
+    }
+}
+/// The query parameters of [`LockAsset`].
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[non_exhaustive]
+pub struct LockAssetQuery {
+    /// If true, answer the original assets, without transformation
+    #[serde(rename = "originalAssets", default, skip_serializing_if = "Option::is_none")]
+    pub original_assets: ::std::option::Option<bool>,
+    /// The project that owns the resources (to assert ownership, or to set the owner)
+    #[serde(rename = "projectId", default, skip_serializing_if = "Option::is_none")]
+    pub project_id: ::std::option::Option<::std::string::String>,
+}
+impl LockAssetQuery {
+    /// If true, answer the original assets, without transformation
+    #[must_use]
+    pub fn original_assets(mut self, value: bool) -> Self {
+        self.original_assets = ::std::option::Option::Some(value);
+        self
+    }
+    /// The project that owns the resources (to assert ownership, or to set the owner)
+    #[must_use]
+    pub fn project_id(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.project_id = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Checks every value against the document's limits.
+    pub fn validate(&self) -> ::std::result::Result<(), ParamError> {
+        Ok(())
+    }
+    /// The query string as name/value pairs, after [`Self::validate`].
+    pub fn pairs(
+        &self,
+    ) -> ::std::result::Result<
+        ::std::vec::Vec<(&'static str, ::std::string::String)>,
+        ParamError,
+    > {
+        self.validate()?;
+        let mut pairs = ::std::vec::Vec::new();
+        if let Some(value) = &self.original_assets {
+            pairs.push(("originalAssets", value.to_string()));
+        }
+        if let Some(value) = &self.project_id {
+            pairs.push(("projectId", value.to_string()));
+        }
+        Ok(pairs)
+    }
+}
+/// `PUT /assets/{assetId}/lock` (`lockAsset`): Lock an asset
+///
+/// Locks a canvas asset for editing until lockExpiresAt; the answer carries the lockId.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct LockAsset {
+    /// The id of the asset
+    pub asset_id: ::std::string::String,
+    /// The query parameters.
+    pub query: LockAssetQuery,
+    /// The request body.
+    pub body: types::AssetLockRequest,
+}
+impl LockAsset {
+    /// The request, with its required parameters.
+    pub fn new(
+        asset_id: impl ::std::convert::Into<::std::string::String>,
+        body: impl ::std::convert::Into<types::AssetLockRequest>,
+    ) -> Self {
+        Self {
+            asset_id: asset_id.into(),
+            query: LockAssetQuery::default(),
+            body: body.into(),
+        }
+    }
+    /// If true, answer the original assets, without transformation
+    #[must_use]
+    pub fn original_assets(mut self, value: bool) -> Self {
+        self.query.original_assets = ::std::option::Option::Some(value);
+        self
+    }
+    /// The project that owns the resources (to assert ownership, or to set the owner)
+    #[must_use]
+    pub fn project_id(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.query.project_id = ::std::option::Option::Some(value.into());
+        self
+    }
+}
+impl Operation for LockAsset {
+    const ID: &'static str = "lockAsset";
+    const METHOD: &'static str = "PUT";
+    const PATH: &'static str = "/assets/{assetId}/lock";
+    const IDEMPOTENT: bool = false;
+    const PARAMS: &'static [Param] = &[
+        Param {
+            name: "assetId",
+            field: "asset_id",
+            location: Location::Path,
+            required: true,
+            description: "The id of the asset",
+            kind: ParamKind::String,
+        },
+        Param {
+            name: "originalAssets",
+            field: "original_assets",
+            location: Location::Query,
+            required: false,
+            description: "If true, answer the original assets, without transformation",
+            kind: ParamKind::Boolean,
+        },
+        Param {
+            name: "projectId",
+            field: "project_id",
+            location: Location::Query,
+            required: false,
+            description: "The project that owns the resources (to assert ownership, or to set the owner)",
+            kind: ParamKind::String,
+        },
+    ];
+    type Output = types::AssetLockResponse;
+    fn path(&self) -> ::std::result::Result<::std::string::String, ParamError> {
+        Ok(format!("/assets/{}/lock", path_segment("assetId", & self.asset_id) ?))
+    }
+    fn query(
+        &self,
+    ) -> ::std::result::Result<
+        ::std::vec::Vec<(&'static str, ::std::string::String)>,
+        ParamError,
+    > {
+        self.query.pairs()
+    }
+    fn body(&self) -> ::std::option::Option<::serde_json::Result<::std::vec::Vec<u8>>> {
+        Some(::serde_json::to_vec(&self.body))
+    }
+}
+/// The query parameters of [`UnlockAsset`].
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[non_exhaustive]
+pub struct UnlockAssetQuery {
+    /// If true, answer the original assets, without transformation
+    #[serde(rename = "originalAssets", default, skip_serializing_if = "Option::is_none")]
+    pub original_assets: ::std::option::Option<bool>,
+    /// The project that owns the resources (to assert ownership, or to set the owner)
+    #[serde(rename = "projectId", default, skip_serializing_if = "Option::is_none")]
+    pub project_id: ::std::option::Option<::std::string::String>,
+}
+impl UnlockAssetQuery {
+    /// If true, answer the original assets, without transformation
+    #[must_use]
+    pub fn original_assets(mut self, value: bool) -> Self {
+        self.original_assets = ::std::option::Option::Some(value);
+        self
+    }
+    /// The project that owns the resources (to assert ownership, or to set the owner)
+    #[must_use]
+    pub fn project_id(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.project_id = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Checks every value against the document's limits.
+    pub fn validate(&self) -> ::std::result::Result<(), ParamError> {
+        Ok(())
+    }
+    /// The query string as name/value pairs, after [`Self::validate`].
+    pub fn pairs(
+        &self,
+    ) -> ::std::result::Result<
+        ::std::vec::Vec<(&'static str, ::std::string::String)>,
+        ParamError,
+    > {
+        self.validate()?;
+        let mut pairs = ::std::vec::Vec::new();
+        if let Some(value) = &self.original_assets {
+            pairs.push(("originalAssets", value.to_string()));
+        }
+        if let Some(value) = &self.project_id {
+            pairs.push(("projectId", value.to_string()));
+        }
+        Ok(pairs)
+    }
+}
+/// `PUT /assets/{assetId}/unlock` (`unlockAsset`): Unlock an asset
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct UnlockAsset {
+    /// The id of the asset
+    pub asset_id: ::std::string::String,
+    /// The query parameters.
+    pub query: UnlockAssetQuery,
+    /// The request body.
+    pub body: types::AssetUnlockRequest,
+}
+impl UnlockAsset {
+    /// The request, with its required parameters.
+    pub fn new(
+        asset_id: impl ::std::convert::Into<::std::string::String>,
+        body: impl ::std::convert::Into<types::AssetUnlockRequest>,
+    ) -> Self {
+        Self {
+            asset_id: asset_id.into(),
+            query: UnlockAssetQuery::default(),
+            body: body.into(),
+        }
+    }
+    /// If true, answer the original assets, without transformation
+    #[must_use]
+    pub fn original_assets(mut self, value: bool) -> Self {
+        self.query.original_assets = ::std::option::Option::Some(value);
+        self
+    }
+    /// The project that owns the resources (to assert ownership, or to set the owner)
+    #[must_use]
+    pub fn project_id(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.query.project_id = ::std::option::Option::Some(value.into());
+        self
+    }
+}
+impl Operation for UnlockAsset {
+    const ID: &'static str = "unlockAsset";
+    const METHOD: &'static str = "PUT";
+    const PATH: &'static str = "/assets/{assetId}/unlock";
+    const IDEMPOTENT: bool = true;
+    const PARAMS: &'static [Param] = &[
+        Param {
+            name: "assetId",
+            field: "asset_id",
+            location: Location::Path,
+            required: true,
+            description: "The id of the asset",
+            kind: ParamKind::String,
+        },
+        Param {
+            name: "originalAssets",
+            field: "original_assets",
+            location: Location::Query,
+            required: false,
+            description: "If true, answer the original assets, without transformation",
+            kind: ParamKind::Boolean,
+        },
+        Param {
+            name: "projectId",
+            field: "project_id",
+            location: Location::Query,
+            required: false,
+            description: "The project that owns the resources (to assert ownership, or to set the owner)",
+            kind: ParamKind::String,
+        },
+    ];
+    type Output = types::AssetResponse;
+    fn path(&self) -> ::std::result::Result<::std::string::String, ParamError> {
+        Ok(format!("/assets/{}/unlock", path_segment("assetId", & self.asset_id) ?))
+    }
+    fn query(
+        &self,
+    ) -> ::std::result::Result<
+        ::std::vec::Vec<(&'static str, ::std::string::String)>,
+        ParamError,
+    > {
+        self.query.pairs()
+    }
+    fn body(&self) -> ::std::option::Option<::serde_json::Result<::std::vec::Vec<u8>>> {
+        Some(::serde_json::to_vec(&self.body))
+    }
+}
+/// The query parameters of [`UpdateAssetTags`].
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[non_exhaustive]
+pub struct UpdateAssetTagsQuery {
+    /// The project that owns the resources (to assert ownership, or to set the owner)
+    #[serde(rename = "projectId", default, skip_serializing_if = "Option::is_none")]
+    pub project_id: ::std::option::Option<::std::string::String>,
+}
+impl UpdateAssetTagsQuery {
+    /// The project that owns the resources (to assert ownership, or to set the owner)
+    #[must_use]
+    pub fn project_id(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.project_id = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Checks every value against the document's limits.
+    pub fn validate(&self) -> ::std::result::Result<(), ParamError> {
+        Ok(())
+    }
+    /// The query string as name/value pairs, after [`Self::validate`].
+    pub fn pairs(
+        &self,
+    ) -> ::std::result::Result<
+        ::std::vec::Vec<(&'static str, ::std::string::String)>,
+        ParamError,
+    > {
+        self.validate()?;
+        let mut pairs = ::std::vec::Vec::new();
+        if let Some(value) = &self.project_id {
+            pairs.push(("projectId", value.to_string()));
+        }
+        Ok(pairs)
+    }
+}
+/// `PUT /assets/{assetId}/tags` (`updateAssetTags`): Update the tags of an asset
+///
+/// Adds and removes tags. With strict, adding a tag that exists or removing one that does not fails.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct UpdateAssetTags {
+    /// The id of the asset
+    pub asset_id: ::std::string::String,
+    /// The query parameters.
+    pub query: UpdateAssetTagsQuery,
+    /// The request body.
+    pub body: types::AssetUpdateTagsRequest,
+}
+impl UpdateAssetTags {
+    /// The request, with its required parameters.
+    pub fn new(
+        asset_id: impl ::std::convert::Into<::std::string::String>,
+        body: impl ::std::convert::Into<types::AssetUpdateTagsRequest>,
+    ) -> Self {
+        Self {
+            asset_id: asset_id.into(),
+            query: UpdateAssetTagsQuery::default(),
+            body: body.into(),
+        }
+    }
+    /// The project that owns the resources (to assert ownership, or to set the owner)
+    #[must_use]
+    pub fn project_id(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.query.project_id = ::std::option::Option::Some(value.into());
+        self
+    }
+}
+impl Operation for UpdateAssetTags {
+    const ID: &'static str = "updateAssetTags";
+    const METHOD: &'static str = "PUT";
+    const PATH: &'static str = "/assets/{assetId}/tags";
+    const IDEMPOTENT: bool = false;
+    const PARAMS: &'static [Param] = &[
+        Param {
+            name: "assetId",
+            field: "asset_id",
+            location: Location::Path,
+            required: true,
+            description: "The id of the asset",
+            kind: ParamKind::String,
+        },
+        Param {
+            name: "projectId",
+            field: "project_id",
+            location: Location::Query,
+            required: false,
+            description: "The project that owns the resources (to assert ownership, or to set the owner)",
+            kind: ParamKind::String,
+        },
+    ];
+    type Output = types::AssetUpdateTagsResponse;
+    fn path(&self) -> ::std::result::Result<::std::string::String, ParamError> {
+        Ok(format!("/assets/{}/tags", path_segment("assetId", & self.asset_id) ?))
+    }
+    fn query(
+        &self,
+    ) -> ::std::result::Result<
+        ::std::vec::Vec<(&'static str, ::std::string::String)>,
+        ParamError,
+    > {
+        self.query.pairs()
+    }
+    fn body(&self) -> ::std::option::Option<::serde_json::Result<::std::vec::Vec<u8>>> {
+        Some(::serde_json::to_vec(&self.body))
+    }
+}
+/// The query parameters of [`ListAssetSnapshots`].
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[non_exhaustive]
+pub struct ListAssetSnapshotsQuery {
+    /// The number of items per page
+    #[serde(rename = "pageSize", default, skip_serializing_if = "Option::is_none")]
+    pub page_size: ::std::option::Option<u32>,
+    /// The nextPaginationToken of the previous page
+    #[serde(
+        rename = "paginationToken",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub pagination_token: ::std::option::Option<::std::string::String>,
+    /// The project that owns the resources (to assert ownership, or to set the owner)
+    #[serde(rename = "projectId", default, skip_serializing_if = "Option::is_none")]
+    pub project_id: ::std::option::Option<::std::string::String>,
+}
+impl ListAssetSnapshotsQuery {
+    /// The smallest `pageSize` the document allows.
+    pub const PAGE_SIZE_MIN: u32 = 1;
+    /// The largest `pageSize` the document allows.
+    pub const PAGE_SIZE_MAX: u32 = 100;
+    /// The number of items per page
+    #[must_use]
+    pub fn page_size(mut self, value: u32) -> Self {
+        self.page_size = ::std::option::Option::Some(value);
+        self
+    }
+    /// The nextPaginationToken of the previous page
+    #[must_use]
+    pub fn pagination_token(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.pagination_token = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// The project that owns the resources (to assert ownership, or to set the owner)
+    #[must_use]
+    pub fn project_id(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.project_id = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Checks every value against the document's limits.
+    pub fn validate(&self) -> ::std::result::Result<(), ParamError> {
+        if let Some(value) = self.page_size {
+            check_range("pageSize", i128::from(value), Some(1i64), Some(100i64))?;
+        }
+        Ok(())
+    }
+    /// The query string as name/value pairs, after [`Self::validate`].
+    pub fn pairs(
+        &self,
+    ) -> ::std::result::Result<
+        ::std::vec::Vec<(&'static str, ::std::string::String)>,
+        ParamError,
+    > {
+        self.validate()?;
+        let mut pairs = ::std::vec::Vec::new();
+        if let Some(value) = &self.page_size {
+            pairs.push(("pageSize", value.to_string()));
+        }
+        if let Some(value) = &self.pagination_token {
+            pairs.push(("paginationToken", value.to_string()));
+        }
+        if let Some(value) = &self.project_id {
+            pairs.push(("projectId", value.to_string()));
+        }
+        Ok(pairs)
+    }
+}
+/// `GET /assets/{assetId}/snapshots` (`listAssetSnapshots`): List the snapshots of an asset
+///
+/// The saved versions of a canvas asset, page by page.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct ListAssetSnapshots {
+    /// The id of the asset
+    pub asset_id: ::std::string::String,
+    /// The query parameters.
+    pub query: ListAssetSnapshotsQuery,
+}
+impl ListAssetSnapshots {
+    /// The request, with its required parameters.
+    pub fn new(asset_id: impl ::std::convert::Into<::std::string::String>) -> Self {
+        Self {
+            asset_id: asset_id.into(),
+            query: ListAssetSnapshotsQuery::default(),
+        }
+    }
+    /// The number of items per page
+    #[must_use]
+    pub fn page_size(mut self, value: u32) -> Self {
+        self.query.page_size = ::std::option::Option::Some(value);
+        self
+    }
+    /// The nextPaginationToken of the previous page
+    #[must_use]
+    pub fn pagination_token(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.query.pagination_token = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// The project that owns the resources (to assert ownership, or to set the owner)
+    #[must_use]
+    pub fn project_id(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.query.project_id = ::std::option::Option::Some(value.into());
+        self
+    }
+}
+impl Operation for ListAssetSnapshots {
+    const ID: &'static str = "listAssetSnapshots";
+    const METHOD: &'static str = "GET";
+    const PATH: &'static str = "/assets/{assetId}/snapshots";
+    const IDEMPOTENT: bool = true;
+    const PARAMS: &'static [Param] = &[
+        Param {
+            name: "assetId",
+            field: "asset_id",
+            location: Location::Path,
+            required: true,
+            description: "The id of the asset",
+            kind: ParamKind::String,
+        },
+        Param {
+            name: "pageSize",
+            field: "page_size",
+            location: Location::Query,
+            required: false,
+            description: "The number of items per page",
+            kind: ParamKind::Integer {
+                min: Some(1i64),
+                max: Some(100i64),
+            },
+        },
+        Param {
+            name: "paginationToken",
+            field: "pagination_token",
+            location: Location::Query,
+            required: false,
+            description: "The nextPaginationToken of the previous page",
+            kind: ParamKind::String,
+        },
+        Param {
+            name: "projectId",
+            field: "project_id",
+            location: Location::Query,
+            required: false,
+            description: "The project that owns the resources (to assert ownership, or to set the owner)",
+            kind: ParamKind::String,
+        },
+    ];
+    type Output = types::AssetSnapshotListResponse;
+    fn path(&self) -> ::std::result::Result<::std::string::String, ParamError> {
+        Ok(format!("/assets/{}/snapshots", path_segment("assetId", & self.asset_id) ?))
+    }
+    fn query(
+        &self,
+    ) -> ::std::result::Result<
+        ::std::vec::Vec<(&'static str, ::std::string::String)>,
+        ParamError,
+    > {
+        self.query.pairs()
+    }
+    fn body(&self) -> ::std::option::Option<::serde_json::Result<::std::vec::Vec<u8>>> {
+        None
+    }
+}
+impl Paginated for ListAssetSnapshots {
+    type Item = types::AssetSnapshot;
+    fn pagination_token(&self) -> ::std::option::Option<&str> {
+        self.query.pagination_token.as_deref()
+    }
+    fn set_pagination_token(
+        &mut self,
+        token: ::std::option::Option<::std::string::String>,
+    ) {
+        self.query.pagination_token = token;
+    }
+    fn next_token(output: &Self::Output) -> ::std::option::Option<&str> {
+        output.next_pagination_token.as_deref()
+    }
+    fn into_items(output: Self::Output) -> ::std::vec::Vec<Self::Item> {
+        output.snapshots
+    }
+    fn raw_page(body: &[u8]) -> ::serde_json::Result<RawPage<'_>> {
+        #[derive(::serde::Deserialize)]
+        struct Envelope<'a> {
+            #[serde(
+                rename = "snapshots",
+                borrow,
+                deserialize_with = "crate::lenient::null_as_empty"
+            )]
+            items: ::std::vec::Vec<&'a ::serde_json::value::RawValue>,
+            #[serde(rename = "nextPaginationToken", default)]
+            next_token: ::std::option::Option<::std::string::String>,
+        }
+        let envelope: Envelope<'_> = ::serde_json::from_slice(body)?;
+        Ok(RawPage {
+            items: envelope.items,
+            next_token: envelope.next_token,
+        })
+    }
+}
+/// The query parameters of [`RequestAssetDownload`].
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[non_exhaustive]
+pub struct RequestAssetDownloadQuery {
+    /// The project that owns the resources (to assert ownership, or to set the owner)
+    #[serde(rename = "projectId", default, skip_serializing_if = "Option::is_none")]
+    pub project_id: ::std::option::Option<::std::string::String>,
+}
+impl RequestAssetDownloadQuery {
+    /// The project that owns the resources (to assert ownership, or to set the owner)
+    #[must_use]
+    pub fn project_id(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.project_id = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Checks every value against the document's limits.
+    pub fn validate(&self) -> ::std::result::Result<(), ParamError> {
+        Ok(())
+    }
+    /// The query string as name/value pairs, after [`Self::validate`].
+    pub fn pairs(
+        &self,
+    ) -> ::std::result::Result<
+        ::std::vec::Vec<(&'static str, ::std::string::String)>,
+        ParamError,
+    > {
+        self.validate()?;
+        let mut pairs = ::std::vec::Vec::new();
+        if let Some(value) = &self.project_id {
+            pairs.push(("projectId", value.to_string()));
+        }
+        Ok(pairs)
+    }
+}
+/// `POST /assets/{assetId}/download` (`requestAssetDownload`): Download an asset
+///
+/// A signed URL of the asset's file, converted to targetFormat when given (images only). The URL may redirect.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct RequestAssetDownload {
+    /// The id of the asset
+    pub asset_id: ::std::string::String,
+    /// The query parameters.
+    pub query: RequestAssetDownloadQuery,
+    /// The request body.
+    pub body: types::AssetDownloadRequest,
+}
+impl RequestAssetDownload {
+    /// The request, with its required parameters.
+    pub fn new(
+        asset_id: impl ::std::convert::Into<::std::string::String>,
+        body: impl ::std::convert::Into<types::AssetDownloadRequest>,
+    ) -> Self {
+        Self {
+            asset_id: asset_id.into(),
+            query: RequestAssetDownloadQuery::default(),
+            body: body.into(),
+        }
+    }
+    /// The project that owns the resources (to assert ownership, or to set the owner)
+    #[must_use]
+    pub fn project_id(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.query.project_id = ::std::option::Option::Some(value.into());
+        self
+    }
+}
+impl Operation for RequestAssetDownload {
+    const ID: &'static str = "requestAssetDownload";
+    const METHOD: &'static str = "POST";
+    const PATH: &'static str = "/assets/{assetId}/download";
+    const IDEMPOTENT: bool = true;
+    const PARAMS: &'static [Param] = &[
+        Param {
+            name: "assetId",
+            field: "asset_id",
+            location: Location::Path,
+            required: true,
+            description: "The id of the asset",
+            kind: ParamKind::String,
+        },
+        Param {
+            name: "projectId",
+            field: "project_id",
+            location: Location::Query,
+            required: false,
+            description: "The project that owns the resources (to assert ownership, or to set the owner)",
+            kind: ParamKind::String,
+        },
+    ];
+    type Output = types::AssetDownloadResponse;
+    fn path(&self) -> ::std::result::Result<::std::string::String, ParamError> {
+        Ok(format!("/assets/{}/download", path_segment("assetId", & self.asset_id) ?))
+    }
+    fn query(
+        &self,
+    ) -> ::std::result::Result<
+        ::std::vec::Vec<(&'static str, ::std::string::String)>,
+        ParamError,
+    > {
+        self.query.pairs()
+    }
+    fn body(&self) -> ::std::option::Option<::serde_json::Result<::std::vec::Vec<u8>>> {
+        Some(::serde_json::to_vec(&self.body))
+    }
+}
+/// The query parameters of [`RequestAssetsDownload`].
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[non_exhaustive]
+pub struct RequestAssetsDownloadQuery {
+    /// Estimate the cost instead of running: the answer is HTTP 269 with the cost; api estimates at the API tier
+    #[serde(rename = "dryRun", default, skip_serializing_if = "Option::is_none")]
+    pub dry_run: ::std::option::Option<types::DryRun>,
+    /// The project that owns the resources (to assert ownership, or to set the owner)
+    #[serde(rename = "projectId", default, skip_serializing_if = "Option::is_none")]
+    pub project_id: ::std::option::Option<::std::string::String>,
+}
+impl RequestAssetsDownloadQuery {
+    /// Estimate the cost instead of running: the answer is HTTP 269 with the cost; api estimates at the API tier
+    #[must_use]
+    pub fn dry_run(mut self, value: impl ::std::convert::Into<types::DryRun>) -> Self {
+        self.dry_run = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// The project that owns the resources (to assert ownership, or to set the owner)
+    #[must_use]
+    pub fn project_id(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.project_id = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Checks every value against the document's limits.
+    pub fn validate(&self) -> ::std::result::Result<(), ParamError> {
+        Ok(())
+    }
+    /// The query string as name/value pairs, after [`Self::validate`].
+    pub fn pairs(
+        &self,
+    ) -> ::std::result::Result<
+        ::std::vec::Vec<(&'static str, ::std::string::String)>,
+        ParamError,
+    > {
+        self.validate()?;
+        let mut pairs = ::std::vec::Vec::new();
+        if let Some(value) = &self.dry_run {
+            pairs.push(("dryRun", value.to_string()));
+        }
+        if let Some(value) = &self.project_id {
+            pairs.push(("projectId", value.to_string()));
+        }
+        Ok(pairs)
+    }
+}
+/// `POST /assets/download` (`requestAssetsDownload`): Download assets as an archive
+///
+/// Starts a job that zips up to 1000 assets; poll GET /assets/download/{jobId} for the URL. 200: the job id. 269: a dry run: no job.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct RequestAssetsDownload {
+    /// The query parameters.
+    pub query: RequestAssetsDownloadQuery,
+    /// The request body.
+    pub body: types::AssetsDownloadRequest,
+}
+impl RequestAssetsDownload {
+    /// The request, with its required parameters.
+    pub fn new(body: impl ::std::convert::Into<types::AssetsDownloadRequest>) -> Self {
+        Self {
+            query: RequestAssetsDownloadQuery::default(),
+            body: body.into(),
+        }
+    }
+    /// Estimate the cost instead of running: the answer is HTTP 269 with the cost; api estimates at the API tier
+    #[must_use]
+    pub fn dry_run(mut self, value: impl ::std::convert::Into<types::DryRun>) -> Self {
+        self.query.dry_run = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// The project that owns the resources (to assert ownership, or to set the owner)
+    #[must_use]
+    pub fn project_id(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.query.project_id = ::std::option::Option::Some(value.into());
+        self
+    }
+}
+impl Operation for RequestAssetsDownload {
+    const ID: &'static str = "requestAssetsDownload";
+    const METHOD: &'static str = "POST";
+    const PATH: &'static str = "/assets/download";
+    const IDEMPOTENT: bool = false;
+    const PARAMS: &'static [Param] = &[
+        Param {
+            name: "dryRun",
+            field: "dry_run",
+            location: Location::Query,
+            required: false,
+            description: "Estimate the cost instead of running: the answer is HTTP 269 with the cost; api estimates at the API tier",
+            kind: ParamKind::Enum(types::DryRun::VALUES),
+        },
+        Param {
+            name: "projectId",
+            field: "project_id",
+            location: Location::Query,
+            required: false,
+            description: "The project that owns the resources (to assert ownership, or to set the owner)",
+            kind: ParamKind::String,
+        },
+    ];
+    type Output = types::AssetsDownloadResponse;
+    fn path(&self) -> ::std::result::Result<::std::string::String, ParamError> {
+        Ok("/assets/download".to_owned())
+    }
+    fn query(
+        &self,
+    ) -> ::std::result::Result<
+        ::std::vec::Vec<(&'static str, ::std::string::String)>,
+        ParamError,
+    > {
+        self.query.pairs()
+    }
+    fn body(&self) -> ::std::option::Option<::serde_json::Result<::std::vec::Vec<u8>>> {
+        Some(::serde_json::to_vec(&self.body))
+    }
+}
+/// The query parameters of [`GetAssetsDownload`].
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[non_exhaustive]
+pub struct GetAssetsDownloadQuery {
+    /// The project that owns the resources (to assert ownership, or to set the owner)
+    #[serde(rename = "projectId", default, skip_serializing_if = "Option::is_none")]
+    pub project_id: ::std::option::Option<::std::string::String>,
+}
+impl GetAssetsDownloadQuery {
+    /// The project that owns the resources (to assert ownership, or to set the owner)
+    #[must_use]
+    pub fn project_id(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.project_id = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Checks every value against the document's limits.
+    pub fn validate(&self) -> ::std::result::Result<(), ParamError> {
+        Ok(())
+    }
+    /// The query string as name/value pairs, after [`Self::validate`].
+    pub fn pairs(
+        &self,
+    ) -> ::std::result::Result<
+        ::std::vec::Vec<(&'static str, ::std::string::String)>,
+        ParamError,
+    > {
+        self.validate()?;
+        let mut pairs = ::std::vec::Vec::new();
+        if let Some(value) = &self.project_id {
+            pairs.push(("projectId", value.to_string()));
+        }
+        Ok(pairs)
+    }
+}
+/// `GET /assets/download/{jobId}` (`getAssetsDownload`): Retrieve an archive download
+///
+/// The state of an archive job, and its downloadUrl once ready.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct GetAssetsDownload {
+    /// The id of the job
+    pub job_id: ::std::string::String,
+    /// The query parameters.
+    pub query: GetAssetsDownloadQuery,
+}
+impl GetAssetsDownload {
+    /// The request, with its required parameters.
+    pub fn new(job_id: impl ::std::convert::Into<::std::string::String>) -> Self {
+        Self {
+            job_id: job_id.into(),
+            query: GetAssetsDownloadQuery::default(),
+        }
+    }
+    /// The project that owns the resources (to assert ownership, or to set the owner)
+    #[must_use]
+    pub fn project_id(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.query.project_id = ::std::option::Option::Some(value.into());
+        self
+    }
+}
+impl Operation for GetAssetsDownload {
+    const ID: &'static str = "getAssetsDownload";
+    const METHOD: &'static str = "GET";
+    const PATH: &'static str = "/assets/download/{jobId}";
+    const IDEMPOTENT: bool = true;
+    const PARAMS: &'static [Param] = &[
+        Param {
+            name: "jobId",
+            field: "job_id",
+            location: Location::Path,
+            required: true,
+            description: "The id of the job",
+            kind: ParamKind::String,
+        },
+        Param {
+            name: "projectId",
+            field: "project_id",
+            location: Location::Query,
+            required: false,
+            description: "The project that owns the resources (to assert ownership, or to set the owner)",
+            kind: ParamKind::String,
+        },
+    ];
+    type Output = types::AssetsDownloadStatusResponse;
+    fn path(&self) -> ::std::result::Result<::std::string::String, ParamError> {
+        Ok(format!("/assets/download/{}", path_segment("jobId", & self.job_id) ?))
+    }
+    fn query(
+        &self,
+    ) -> ::std::result::Result<
+        ::std::vec::Vec<(&'static str, ::std::string::String)>,
+        ParamError,
+    > {
+        self.query.pairs()
+    }
+    fn body(&self) -> ::std::option::Option<::serde_json::Result<::std::vec::Vec<u8>>> {
+        None
     }
 }
 /// `POST /uploads` (`createUpload`): Create
@@ -872,6 +2751,2037 @@ impl Operation for TriggerUploadAction {
         ParamError,
     > {
         Ok(::std::vec::Vec::new())
+    }
+    fn body(&self) -> ::std::option::Option<::serde_json::Result<::std::vec::Vec<u8>>> {
+        Some(::serde_json::to_vec(&self.body))
+    }
+}
+/// The query parameters of [`GetJob`].
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[non_exhaustive]
+pub struct GetJobQuery {
+    /// The project that owns the resources (to assert ownership, or to set the owner)
+    #[serde(rename = "projectId", default, skip_serializing_if = "Option::is_none")]
+    pub project_id: ::std::option::Option<::std::string::String>,
+}
+impl GetJobQuery {
+    /// The project that owns the resources (to assert ownership, or to set the owner)
+    #[must_use]
+    pub fn project_id(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.project_id = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Checks every value against the document's limits.
+    pub fn validate(&self) -> ::std::result::Result<(), ParamError> {
+        Ok(())
+    }
+    /// The query string as name/value pairs, after [`Self::validate`].
+    pub fn pairs(
+        &self,
+    ) -> ::std::result::Result<
+        ::std::vec::Vec<(&'static str, ::std::string::String)>,
+        ParamError,
+    > {
+        self.validate()?;
+        let mut pairs = ::std::vec::Vec::new();
+        if let Some(value) = &self.project_id {
+            pairs.push(("projectId", value.to_string()));
+        }
+        Ok(pairs)
+    }
+}
+/// `GET /jobs/{jobId}` (`getJob`): Retrieve a job
+///
+/// A job with its status, progress, history and results.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct GetJob {
+    /// The id of the job
+    pub job_id: ::std::string::String,
+    /// The query parameters.
+    pub query: GetJobQuery,
+}
+impl GetJob {
+    /// The request, with its required parameters.
+    pub fn new(job_id: impl ::std::convert::Into<::std::string::String>) -> Self {
+        Self {
+            job_id: job_id.into(),
+            query: GetJobQuery::default(),
+        }
+    }
+    /// The project that owns the resources (to assert ownership, or to set the owner)
+    #[must_use]
+    pub fn project_id(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.query.project_id = ::std::option::Option::Some(value.into());
+        self
+    }
+}
+impl Operation for GetJob {
+    const ID: &'static str = "getJob";
+    const METHOD: &'static str = "GET";
+    const PATH: &'static str = "/jobs/{jobId}";
+    const IDEMPOTENT: bool = true;
+    const PARAMS: &'static [Param] = &[
+        Param {
+            name: "jobId",
+            field: "job_id",
+            location: Location::Path,
+            required: true,
+            description: "The id of the job",
+            kind: ParamKind::String,
+        },
+        Param {
+            name: "projectId",
+            field: "project_id",
+            location: Location::Query,
+            required: false,
+            description: "The project that owns the resources (to assert ownership, or to set the owner)",
+            kind: ParamKind::String,
+        },
+    ];
+    type Output = types::JobResponse;
+    fn path(&self) -> ::std::result::Result<::std::string::String, ParamError> {
+        Ok(format!("/jobs/{}", path_segment("jobId", & self.job_id) ?))
+    }
+    fn query(
+        &self,
+    ) -> ::std::result::Result<
+        ::std::vec::Vec<(&'static str, ::std::string::String)>,
+        ParamError,
+    > {
+        self.query.pairs()
+    }
+    fn body(&self) -> ::std::option::Option<::serde_json::Result<::std::vec::Vec<u8>>> {
+        None
+    }
+}
+/// The query parameters of [`ListJobs`].
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[non_exhaustive]
+pub struct ListJobsQuery {
+    /// Only the jobs of this author
+    #[serde(rename = "authorId", default, skip_serializing_if = "Option::is_none")]
+    pub author_id: ::std::option::Option<::std::string::String>,
+    /// Only the jobs created after this ISO date
+    #[serde(rename = "createdAfter", default, skip_serializing_if = "Option::is_none")]
+    pub created_after: ::std::option::Option<::std::string::String>,
+    /// Leave out the results of the jobs
+    #[serde(rename = "hideResults", default, skip_serializing_if = "Option::is_none")]
+    pub hide_results: ::std::option::Option<bool>,
+    /// The number of items per page
+    #[serde(rename = "pageSize", default, skip_serializing_if = "Option::is_none")]
+    pub page_size: ::std::option::Option<u32>,
+    /// The nextPaginationToken of the previous page
+    #[serde(
+        rename = "paginationToken",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub pagination_token: ::std::option::Option<::std::string::String>,
+    /// The project that owns the resources (to assert ownership, or to set the owner)
+    #[serde(rename = "projectId", default, skip_serializing_if = "Option::is_none")]
+    pub project_id: ::std::option::Option<::std::string::String>,
+    /// Only the jobs with this status
+    #[serde(rename = "status", default, skip_serializing_if = "Option::is_none")]
+    pub status: ::std::option::Option<types::JobStatus>,
+    /// Only the jobs of this type
+    #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
+    pub type_: ::std::option::Option<types::JobListType>,
+    /// Only the items of these types (comma separated on the wire)
+    #[serde(
+        rename = "types",
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "crate::operation::comma_separated"
+    )]
+    pub types: ::std::option::Option<::std::vec::Vec<types::JobListType>>,
+    /// Only the jobs updated after this ISO date
+    #[serde(rename = "updatedAfter", default, skip_serializing_if = "Option::is_none")]
+    pub updated_after: ::std::option::Option<::std::string::String>,
+    /// Only the jobs of this workflow
+    #[serde(rename = "workflowId", default, skip_serializing_if = "Option::is_none")]
+    pub workflow_id: ::std::option::Option<::std::string::String>,
+}
+impl ListJobsQuery {
+    /// The smallest `pageSize` the document allows.
+    pub const PAGE_SIZE_MIN: u32 = 1;
+    /// The largest `pageSize` the document allows.
+    pub const PAGE_SIZE_MAX: u32 = 100;
+    /// Only the jobs of this author
+    #[must_use]
+    pub fn author_id(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.author_id = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Only the jobs created after this ISO date
+    #[must_use]
+    pub fn created_after(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.created_after = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Leave out the results of the jobs
+    #[must_use]
+    pub fn hide_results(mut self, value: bool) -> Self {
+        self.hide_results = ::std::option::Option::Some(value);
+        self
+    }
+    /// The number of items per page
+    #[must_use]
+    pub fn page_size(mut self, value: u32) -> Self {
+        self.page_size = ::std::option::Option::Some(value);
+        self
+    }
+    /// The nextPaginationToken of the previous page
+    #[must_use]
+    pub fn pagination_token(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.pagination_token = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// The project that owns the resources (to assert ownership, or to set the owner)
+    #[must_use]
+    pub fn project_id(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.project_id = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Only the jobs with this status
+    #[must_use]
+    pub fn status(mut self, value: impl ::std::convert::Into<types::JobStatus>) -> Self {
+        self.status = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Only the jobs of this type
+    #[must_use]
+    pub fn type_(
+        mut self,
+        value: impl ::std::convert::Into<types::JobListType>,
+    ) -> Self {
+        self.type_ = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Only the items of these types (comma separated on the wire)
+    #[must_use]
+    pub fn types(
+        mut self,
+        value: impl ::std::iter::IntoIterator<
+            Item = impl ::std::convert::Into<types::JobListType>,
+        >,
+    ) -> Self {
+        self.types = ::std::option::Option::Some(
+            value.into_iter().map(::std::convert::Into::into).collect(),
+        );
+        self
+    }
+    /// Only the jobs updated after this ISO date
+    #[must_use]
+    pub fn updated_after(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.updated_after = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Only the jobs of this workflow
+    #[must_use]
+    pub fn workflow_id(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.workflow_id = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Checks every value against the document's limits.
+    pub fn validate(&self) -> ::std::result::Result<(), ParamError> {
+        if let Some(value) = self.page_size {
+            check_range("pageSize", i128::from(value), Some(1i64), Some(100i64))?;
+        }
+        Ok(())
+    }
+    /// The query string as name/value pairs, after [`Self::validate`].
+    pub fn pairs(
+        &self,
+    ) -> ::std::result::Result<
+        ::std::vec::Vec<(&'static str, ::std::string::String)>,
+        ParamError,
+    > {
+        self.validate()?;
+        let mut pairs = ::std::vec::Vec::new();
+        if let Some(value) = &self.author_id {
+            pairs.push(("authorId", value.to_string()));
+        }
+        if let Some(value) = &self.created_after {
+            pairs.push(("createdAfter", value.to_string()));
+        }
+        if let Some(value) = &self.hide_results {
+            pairs.push(("hideResults", value.to_string()));
+        }
+        if let Some(value) = &self.page_size {
+            pairs.push(("pageSize", value.to_string()));
+        }
+        if let Some(value) = &self.pagination_token {
+            pairs.push(("paginationToken", value.to_string()));
+        }
+        if let Some(value) = &self.project_id {
+            pairs.push(("projectId", value.to_string()));
+        }
+        if let Some(value) = &self.status {
+            pairs.push(("status", value.to_string()));
+        }
+        if let Some(value) = &self.type_ {
+            pairs.push(("type", value.to_string()));
+        }
+        if let Some(values) = &self.types {
+            pairs.push(("types", crate::operation::comma_separated::join(values)));
+        }
+        if let Some(value) = &self.updated_after {
+            pairs.push(("updatedAfter", value.to_string()));
+        }
+        if let Some(value) = &self.workflow_id {
+            pairs.push(("workflowId", value.to_string()));
+        }
+        Ok(pairs)
+    }
+}
+/// `GET /jobs` (`listJobs`): List jobs
+///
+/// The jobs of the project, newest first. A page may hold no job while nextPaginationToken is still set: keep paging until the token is absent.
+#[derive(Clone, Debug, Default)]
+#[non_exhaustive]
+pub struct ListJobs {
+    /// The query parameters.
+    pub query: ListJobsQuery,
+}
+impl ListJobs {
+    /// The request, with its required parameters.
+    pub fn new() -> Self {
+        Self {
+            query: ListJobsQuery::default(),
+        }
+    }
+    /// Only the jobs of this author
+    #[must_use]
+    pub fn author_id(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.query.author_id = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Only the jobs created after this ISO date
+    #[must_use]
+    pub fn created_after(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.query.created_after = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Leave out the results of the jobs
+    #[must_use]
+    pub fn hide_results(mut self, value: bool) -> Self {
+        self.query.hide_results = ::std::option::Option::Some(value);
+        self
+    }
+    /// The number of items per page
+    #[must_use]
+    pub fn page_size(mut self, value: u32) -> Self {
+        self.query.page_size = ::std::option::Option::Some(value);
+        self
+    }
+    /// The nextPaginationToken of the previous page
+    #[must_use]
+    pub fn pagination_token(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.query.pagination_token = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// The project that owns the resources (to assert ownership, or to set the owner)
+    #[must_use]
+    pub fn project_id(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.query.project_id = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Only the jobs with this status
+    #[must_use]
+    pub fn status(mut self, value: impl ::std::convert::Into<types::JobStatus>) -> Self {
+        self.query.status = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Only the jobs of this type
+    #[must_use]
+    pub fn type_(
+        mut self,
+        value: impl ::std::convert::Into<types::JobListType>,
+    ) -> Self {
+        self.query.type_ = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Only the items of these types (comma separated on the wire)
+    #[must_use]
+    pub fn types(
+        mut self,
+        value: impl ::std::iter::IntoIterator<
+            Item = impl ::std::convert::Into<types::JobListType>,
+        >,
+    ) -> Self {
+        self.query.types = ::std::option::Option::Some(
+            value.into_iter().map(::std::convert::Into::into).collect(),
+        );
+        self
+    }
+    /// Only the jobs updated after this ISO date
+    #[must_use]
+    pub fn updated_after(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.query.updated_after = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Only the jobs of this workflow
+    #[must_use]
+    pub fn workflow_id(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.query.workflow_id = ::std::option::Option::Some(value.into());
+        self
+    }
+}
+impl Operation for ListJobs {
+    const ID: &'static str = "listJobs";
+    const METHOD: &'static str = "GET";
+    const PATH: &'static str = "/jobs";
+    const IDEMPOTENT: bool = true;
+    const PARAMS: &'static [Param] = &[
+        Param {
+            name: "authorId",
+            field: "author_id",
+            location: Location::Query,
+            required: false,
+            description: "Only the jobs of this author",
+            kind: ParamKind::String,
+        },
+        Param {
+            name: "createdAfter",
+            field: "created_after",
+            location: Location::Query,
+            required: false,
+            description: "Only the jobs created after this ISO date",
+            kind: ParamKind::String,
+        },
+        Param {
+            name: "hideResults",
+            field: "hide_results",
+            location: Location::Query,
+            required: false,
+            description: "Leave out the results of the jobs",
+            kind: ParamKind::Boolean,
+        },
+        Param {
+            name: "pageSize",
+            field: "page_size",
+            location: Location::Query,
+            required: false,
+            description: "The number of items per page",
+            kind: ParamKind::Integer {
+                min: Some(1i64),
+                max: Some(100i64),
+            },
+        },
+        Param {
+            name: "paginationToken",
+            field: "pagination_token",
+            location: Location::Query,
+            required: false,
+            description: "The nextPaginationToken of the previous page",
+            kind: ParamKind::String,
+        },
+        Param {
+            name: "projectId",
+            field: "project_id",
+            location: Location::Query,
+            required: false,
+            description: "The project that owns the resources (to assert ownership, or to set the owner)",
+            kind: ParamKind::String,
+        },
+        Param {
+            name: "status",
+            field: "status",
+            location: Location::Query,
+            required: false,
+            description: "Only the jobs with this status",
+            kind: ParamKind::Enum(types::JobStatus::VALUES),
+        },
+        Param {
+            name: "type",
+            field: "type_",
+            location: Location::Query,
+            required: false,
+            description: "Only the jobs of this type",
+            kind: ParamKind::Enum(types::JobListType::VALUES),
+        },
+        Param {
+            name: "types",
+            field: "types",
+            location: Location::Query,
+            required: false,
+            description: "Only the items of these types (comma separated on the wire)",
+            kind: ParamKind::List(&ParamKind::Enum(types::JobListType::VALUES)),
+        },
+        Param {
+            name: "updatedAfter",
+            field: "updated_after",
+            location: Location::Query,
+            required: false,
+            description: "Only the jobs updated after this ISO date",
+            kind: ParamKind::String,
+        },
+        Param {
+            name: "workflowId",
+            field: "workflow_id",
+            location: Location::Query,
+            required: false,
+            description: "Only the jobs of this workflow",
+            kind: ParamKind::String,
+        },
+    ];
+    type Output = types::JobListResponse;
+    fn path(&self) -> ::std::result::Result<::std::string::String, ParamError> {
+        Ok("/jobs".to_owned())
+    }
+    fn query(
+        &self,
+    ) -> ::std::result::Result<
+        ::std::vec::Vec<(&'static str, ::std::string::String)>,
+        ParamError,
+    > {
+        self.query.pairs()
+    }
+    fn body(&self) -> ::std::option::Option<::serde_json::Result<::std::vec::Vec<u8>>> {
+        None
+    }
+}
+impl Paginated for ListJobs {
+    type Item = types::Job;
+    fn pagination_token(&self) -> ::std::option::Option<&str> {
+        self.query.pagination_token.as_deref()
+    }
+    fn set_pagination_token(
+        &mut self,
+        token: ::std::option::Option<::std::string::String>,
+    ) {
+        self.query.pagination_token = token;
+    }
+    fn next_token(output: &Self::Output) -> ::std::option::Option<&str> {
+        output.next_pagination_token.as_deref()
+    }
+    fn into_items(output: Self::Output) -> ::std::vec::Vec<Self::Item> {
+        output.jobs
+    }
+    fn raw_page(body: &[u8]) -> ::serde_json::Result<RawPage<'_>> {
+        #[derive(::serde::Deserialize)]
+        struct Envelope<'a> {
+            #[serde(
+                rename = "jobs",
+                borrow,
+                deserialize_with = "crate::lenient::null_as_empty"
+            )]
+            items: ::std::vec::Vec<&'a ::serde_json::value::RawValue>,
+            #[serde(rename = "nextPaginationToken", default)]
+            next_token: ::std::option::Option<::std::string::String>,
+        }
+        let envelope: Envelope<'_> = ::serde_json::from_slice(body)?;
+        Ok(RawPage {
+            items: envelope.items,
+            next_token: envelope.next_token,
+        })
+    }
+}
+/// The query parameters of [`TriggerJobAction`].
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[non_exhaustive]
+pub struct TriggerJobActionQuery {
+    /// The project that owns the resources (to assert ownership, or to set the owner)
+    #[serde(rename = "projectId", default, skip_serializing_if = "Option::is_none")]
+    pub project_id: ::std::option::Option<::std::string::String>,
+}
+impl TriggerJobActionQuery {
+    /// The project that owns the resources (to assert ownership, or to set the owner)
+    #[must_use]
+    pub fn project_id(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.project_id = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Checks every value against the document's limits.
+    pub fn validate(&self) -> ::std::result::Result<(), ParamError> {
+        Ok(())
+    }
+    /// The query string as name/value pairs, after [`Self::validate`].
+    pub fn pairs(
+        &self,
+    ) -> ::std::result::Result<
+        ::std::vec::Vec<(&'static str, ::std::string::String)>,
+        ParamError,
+    > {
+        self.validate()?;
+        let mut pairs = ::std::vec::Vec::new();
+        if let Some(value) = &self.project_id {
+            pairs.push(("projectId", value.to_string()));
+        }
+        Ok(pairs)
+    }
+}
+/// `POST /jobs/{jobId}/action` (`triggerJobAction`): Trigger a job action
+///
+/// Cancel a job. Most generation jobs cannot be canceled and answer 400.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct TriggerJobAction {
+    /// The id of the job
+    pub job_id: ::std::string::String,
+    /// The query parameters.
+    pub query: TriggerJobActionQuery,
+    /// The request body.
+    pub body: types::JobTriggerActionRequest,
+}
+impl TriggerJobAction {
+    /// The request, with its required parameters.
+    pub fn new(
+        job_id: impl ::std::convert::Into<::std::string::String>,
+        body: impl ::std::convert::Into<types::JobTriggerActionRequest>,
+    ) -> Self {
+        Self {
+            job_id: job_id.into(),
+            query: TriggerJobActionQuery::default(),
+            body: body.into(),
+        }
+    }
+    /// The project that owns the resources (to assert ownership, or to set the owner)
+    #[must_use]
+    pub fn project_id(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.query.project_id = ::std::option::Option::Some(value.into());
+        self
+    }
+}
+impl Operation for TriggerJobAction {
+    const ID: &'static str = "triggerJobAction";
+    const METHOD: &'static str = "POST";
+    const PATH: &'static str = "/jobs/{jobId}/action";
+    const IDEMPOTENT: bool = false;
+    const PARAMS: &'static [Param] = &[
+        Param {
+            name: "jobId",
+            field: "job_id",
+            location: Location::Path,
+            required: true,
+            description: "The id of the job",
+            kind: ParamKind::String,
+        },
+        Param {
+            name: "projectId",
+            field: "project_id",
+            location: Location::Query,
+            required: false,
+            description: "The project that owns the resources (to assert ownership, or to set the owner)",
+            kind: ParamKind::String,
+        },
+    ];
+    type Output = types::JobResponse;
+    fn path(&self) -> ::std::result::Result<::std::string::String, ParamError> {
+        Ok(format!("/jobs/{}/action", path_segment("jobId", & self.job_id) ?))
+    }
+    fn query(
+        &self,
+    ) -> ::std::result::Result<
+        ::std::vec::Vec<(&'static str, ::std::string::String)>,
+        ParamError,
+    > {
+        self.query.pairs()
+    }
+    fn body(&self) -> ::std::option::Option<::serde_json::Result<::std::vec::Vec<u8>>> {
+        Some(::serde_json::to_vec(&self.body))
+    }
+}
+/// The query parameters of [`RunModel`].
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[non_exhaustive]
+pub struct RunModelQuery {
+    /// Estimate the cost instead of running: the answer is HTTP 269 with the cost; api estimates at the API tier
+    #[serde(rename = "dryRun", default, skip_serializing_if = "Option::is_none")]
+    pub dry_run: ::std::option::Option<types::DryRun>,
+    /// Also check the request for protected content (charged even with dryRun)
+    #[serde(rename = "ipDetection", default, skip_serializing_if = "Option::is_none")]
+    pub ip_detection: ::std::option::Option<bool>,
+    /// The project that owns the resources (to assert ownership, or to set the owner)
+    #[serde(rename = "projectId", default, skip_serializing_if = "Option::is_none")]
+    pub project_id: ::std::option::Option<::std::string::String>,
+}
+impl RunModelQuery {
+    /// Estimate the cost instead of running: the answer is HTTP 269 with the cost; api estimates at the API tier
+    #[must_use]
+    pub fn dry_run(mut self, value: impl ::std::convert::Into<types::DryRun>) -> Self {
+        self.dry_run = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Also check the request for protected content (charged even with dryRun)
+    #[must_use]
+    pub fn ip_detection(mut self, value: bool) -> Self {
+        self.ip_detection = ::std::option::Option::Some(value);
+        self
+    }
+    /// The project that owns the resources (to assert ownership, or to set the owner)
+    #[must_use]
+    pub fn project_id(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.project_id = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Checks every value against the document's limits.
+    pub fn validate(&self) -> ::std::result::Result<(), ParamError> {
+        Ok(())
+    }
+    /// The query string as name/value pairs, after [`Self::validate`].
+    pub fn pairs(
+        &self,
+    ) -> ::std::result::Result<
+        ::std::vec::Vec<(&'static str, ::std::string::String)>,
+        ParamError,
+    > {
+        self.validate()?;
+        let mut pairs = ::std::vec::Vec::new();
+        if let Some(value) = &self.dry_run {
+            pairs.push(("dryRun", value.to_string()));
+        }
+        if let Some(value) = &self.ip_detection {
+            pairs.push(("ipDetection", value.to_string()));
+        }
+        if let Some(value) = &self.project_id {
+            pairs.push(("projectId", value.to_string()));
+        }
+        Ok(pairs)
+    }
+}
+/// `POST /generate/custom/{modelId}` (`runModel`): Run a model
+///
+/// Starts a generation with a model. The body is the model's own input (see the inputs of GET /models/{modelId}). 200: the job was started (job is set). 269: a dry run (dryRun set): job is absent and the cost fields say what the run would cost.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct RunModel {
+    /// The id of the model
+    pub model_id: ::std::string::String,
+    /// The query parameters.
+    pub query: RunModelQuery,
+    /// The request body.
+    pub body: types::RunModelRequest,
+}
+impl RunModel {
+    /// The request, with its required parameters.
+    pub fn new(
+        model_id: impl ::std::convert::Into<::std::string::String>,
+        body: impl ::std::convert::Into<types::RunModelRequest>,
+    ) -> Self {
+        Self {
+            model_id: model_id.into(),
+            query: RunModelQuery::default(),
+            body: body.into(),
+        }
+    }
+    /// Estimate the cost instead of running: the answer is HTTP 269 with the cost; api estimates at the API tier
+    #[must_use]
+    pub fn dry_run(mut self, value: impl ::std::convert::Into<types::DryRun>) -> Self {
+        self.query.dry_run = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Also check the request for protected content (charged even with dryRun)
+    #[must_use]
+    pub fn ip_detection(mut self, value: bool) -> Self {
+        self.query.ip_detection = ::std::option::Option::Some(value);
+        self
+    }
+    /// The project that owns the resources (to assert ownership, or to set the owner)
+    #[must_use]
+    pub fn project_id(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.query.project_id = ::std::option::Option::Some(value.into());
+        self
+    }
+}
+impl Operation for RunModel {
+    const ID: &'static str = "runModel";
+    const METHOD: &'static str = "POST";
+    const PATH: &'static str = "/generate/custom/{modelId}";
+    const IDEMPOTENT: bool = false;
+    const PARAMS: &'static [Param] = &[
+        Param {
+            name: "modelId",
+            field: "model_id",
+            location: Location::Path,
+            required: true,
+            description: "The id of the model",
+            kind: ParamKind::String,
+        },
+        Param {
+            name: "dryRun",
+            field: "dry_run",
+            location: Location::Query,
+            required: false,
+            description: "Estimate the cost instead of running: the answer is HTTP 269 with the cost; api estimates at the API tier",
+            kind: ParamKind::Enum(types::DryRun::VALUES),
+        },
+        Param {
+            name: "ipDetection",
+            field: "ip_detection",
+            location: Location::Query,
+            required: false,
+            description: "Also check the request for protected content (charged even with dryRun)",
+            kind: ParamKind::Boolean,
+        },
+        Param {
+            name: "projectId",
+            field: "project_id",
+            location: Location::Query,
+            required: false,
+            description: "The project that owns the resources (to assert ownership, or to set the owner)",
+            kind: ParamKind::String,
+        },
+    ];
+    type Output = types::RunModelResponse;
+    fn path(&self) -> ::std::result::Result<::std::string::String, ParamError> {
+        Ok(format!("/generate/custom/{}", path_segment("modelId", & self.model_id) ?))
+    }
+    fn query(
+        &self,
+    ) -> ::std::result::Result<
+        ::std::vec::Vec<(&'static str, ::std::string::String)>,
+        ParamError,
+    > {
+        self.query.pairs()
+    }
+    fn body(&self) -> ::std::option::Option<::serde_json::Result<::std::vec::Vec<u8>>> {
+        Some(::serde_json::to_vec(&self.body))
+    }
+}
+/// The query parameters of [`GenerateCaption`].
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[non_exhaustive]
+pub struct GenerateCaptionQuery {
+    /// Estimate the cost instead of running: the answer is HTTP 269 with the cost; api estimates at the API tier
+    #[serde(rename = "dryRun", default, skip_serializing_if = "Option::is_none")]
+    pub dry_run: ::std::option::Option<types::DryRun>,
+    /// The project that owns the resources (to assert ownership, or to set the owner)
+    #[serde(rename = "projectId", default, skip_serializing_if = "Option::is_none")]
+    pub project_id: ::std::option::Option<::std::string::String>,
+}
+impl GenerateCaptionQuery {
+    /// Estimate the cost instead of running: the answer is HTTP 269 with the cost; api estimates at the API tier
+    #[must_use]
+    pub fn dry_run(mut self, value: impl ::std::convert::Into<types::DryRun>) -> Self {
+        self.dry_run = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// The project that owns the resources (to assert ownership, or to set the owner)
+    #[must_use]
+    pub fn project_id(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.project_id = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Checks every value against the document's limits.
+    pub fn validate(&self) -> ::std::result::Result<(), ParamError> {
+        Ok(())
+    }
+    /// The query string as name/value pairs, after [`Self::validate`].
+    pub fn pairs(
+        &self,
+    ) -> ::std::result::Result<
+        ::std::vec::Vec<(&'static str, ::std::string::String)>,
+        ParamError,
+    > {
+        self.validate()?;
+        let mut pairs = ::std::vec::Vec::new();
+        if let Some(value) = &self.dry_run {
+            pairs.push(("dryRun", value.to_string()));
+        }
+        if let Some(value) = &self.project_id {
+            pairs.push(("projectId", value.to_string()));
+        }
+        Ok(pairs)
+    }
+}
+/// `POST /generate/caption` (`generateCaption`): Caption images
+///
+/// Writes captions of images. 200: the job and the captions. 269: a dry run: only the cost fields.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct GenerateCaption {
+    /// The query parameters.
+    pub query: GenerateCaptionQuery,
+    /// The request body.
+    pub body: types::GenerateCaptionRequest,
+}
+impl GenerateCaption {
+    /// The request, with its required parameters.
+    pub fn new(body: impl ::std::convert::Into<types::GenerateCaptionRequest>) -> Self {
+        Self {
+            query: GenerateCaptionQuery::default(),
+            body: body.into(),
+        }
+    }
+    /// Estimate the cost instead of running: the answer is HTTP 269 with the cost; api estimates at the API tier
+    #[must_use]
+    pub fn dry_run(mut self, value: impl ::std::convert::Into<types::DryRun>) -> Self {
+        self.query.dry_run = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// The project that owns the resources (to assert ownership, or to set the owner)
+    #[must_use]
+    pub fn project_id(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.query.project_id = ::std::option::Option::Some(value.into());
+        self
+    }
+}
+impl Operation for GenerateCaption {
+    const ID: &'static str = "generateCaption";
+    const METHOD: &'static str = "POST";
+    const PATH: &'static str = "/generate/caption";
+    const IDEMPOTENT: bool = false;
+    const PARAMS: &'static [Param] = &[
+        Param {
+            name: "dryRun",
+            field: "dry_run",
+            location: Location::Query,
+            required: false,
+            description: "Estimate the cost instead of running: the answer is HTTP 269 with the cost; api estimates at the API tier",
+            kind: ParamKind::Enum(types::DryRun::VALUES),
+        },
+        Param {
+            name: "projectId",
+            field: "project_id",
+            location: Location::Query,
+            required: false,
+            description: "The project that owns the resources (to assert ownership, or to set the owner)",
+            kind: ParamKind::String,
+        },
+    ];
+    type Output = types::GenerateCaptionResponse;
+    fn path(&self) -> ::std::result::Result<::std::string::String, ParamError> {
+        Ok("/generate/caption".to_owned())
+    }
+    fn query(
+        &self,
+    ) -> ::std::result::Result<
+        ::std::vec::Vec<(&'static str, ::std::string::String)>,
+        ParamError,
+    > {
+        self.query.pairs()
+    }
+    fn body(&self) -> ::std::option::Option<::serde_json::Result<::std::vec::Vec<u8>>> {
+        Some(::serde_json::to_vec(&self.body))
+    }
+}
+/// The query parameters of [`GenerateDescribeStyle`].
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[non_exhaustive]
+pub struct GenerateDescribeStyleQuery {
+    /// Estimate the cost instead of running: the answer is HTTP 269 with the cost; api estimates at the API tier
+    #[serde(rename = "dryRun", default, skip_serializing_if = "Option::is_none")]
+    pub dry_run: ::std::option::Option<types::DryRun>,
+    /// The project that owns the resources (to assert ownership, or to set the owner)
+    #[serde(rename = "projectId", default, skip_serializing_if = "Option::is_none")]
+    pub project_id: ::std::option::Option<::std::string::String>,
+}
+impl GenerateDescribeStyleQuery {
+    /// Estimate the cost instead of running: the answer is HTTP 269 with the cost; api estimates at the API tier
+    #[must_use]
+    pub fn dry_run(mut self, value: impl ::std::convert::Into<types::DryRun>) -> Self {
+        self.dry_run = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// The project that owns the resources (to assert ownership, or to set the owner)
+    #[must_use]
+    pub fn project_id(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.project_id = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Checks every value against the document's limits.
+    pub fn validate(&self) -> ::std::result::Result<(), ParamError> {
+        Ok(())
+    }
+    /// The query string as name/value pairs, after [`Self::validate`].
+    pub fn pairs(
+        &self,
+    ) -> ::std::result::Result<
+        ::std::vec::Vec<(&'static str, ::std::string::String)>,
+        ParamError,
+    > {
+        self.validate()?;
+        let mut pairs = ::std::vec::Vec::new();
+        if let Some(value) = &self.dry_run {
+            pairs.push(("dryRun", value.to_string()));
+        }
+        if let Some(value) = &self.project_id {
+            pairs.push(("projectId", value.to_string()));
+        }
+        Ok(pairs)
+    }
+}
+/// `POST /generate/describe-style` (`generateDescribeStyle`): Describe a style
+///
+/// Describes the common style of images. 200: the job and the description. 269: a dry run: only the cost fields.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct GenerateDescribeStyle {
+    /// The query parameters.
+    pub query: GenerateDescribeStyleQuery,
+    /// The request body.
+    pub body: types::GenerateDescribeStyleRequest,
+}
+impl GenerateDescribeStyle {
+    /// The request, with its required parameters.
+    pub fn new(
+        body: impl ::std::convert::Into<types::GenerateDescribeStyleRequest>,
+    ) -> Self {
+        Self {
+            query: GenerateDescribeStyleQuery::default(),
+            body: body.into(),
+        }
+    }
+    /// Estimate the cost instead of running: the answer is HTTP 269 with the cost; api estimates at the API tier
+    #[must_use]
+    pub fn dry_run(mut self, value: impl ::std::convert::Into<types::DryRun>) -> Self {
+        self.query.dry_run = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// The project that owns the resources (to assert ownership, or to set the owner)
+    #[must_use]
+    pub fn project_id(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.query.project_id = ::std::option::Option::Some(value.into());
+        self
+    }
+}
+impl Operation for GenerateDescribeStyle {
+    const ID: &'static str = "generateDescribeStyle";
+    const METHOD: &'static str = "POST";
+    const PATH: &'static str = "/generate/describe-style";
+    const IDEMPOTENT: bool = false;
+    const PARAMS: &'static [Param] = &[
+        Param {
+            name: "dryRun",
+            field: "dry_run",
+            location: Location::Query,
+            required: false,
+            description: "Estimate the cost instead of running: the answer is HTTP 269 with the cost; api estimates at the API tier",
+            kind: ParamKind::Enum(types::DryRun::VALUES),
+        },
+        Param {
+            name: "projectId",
+            field: "project_id",
+            location: Location::Query,
+            required: false,
+            description: "The project that owns the resources (to assert ownership, or to set the owner)",
+            kind: ParamKind::String,
+        },
+    ];
+    type Output = types::GenerateDescribeStyleResponse;
+    fn path(&self) -> ::std::result::Result<::std::string::String, ParamError> {
+        Ok("/generate/describe-style".to_owned())
+    }
+    fn query(
+        &self,
+    ) -> ::std::result::Result<
+        ::std::vec::Vec<(&'static str, ::std::string::String)>,
+        ParamError,
+    > {
+        self.query.pairs()
+    }
+    fn body(&self) -> ::std::option::Option<::serde_json::Result<::std::vec::Vec<u8>>> {
+        Some(::serde_json::to_vec(&self.body))
+    }
+}
+/// The query parameters of [`GenerateDetect`].
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[non_exhaustive]
+pub struct GenerateDetectQuery {
+    /// Estimate the cost instead of running: the answer is HTTP 269 with the cost; api estimates at the API tier
+    #[serde(rename = "dryRun", default, skip_serializing_if = "Option::is_none")]
+    pub dry_run: ::std::option::Option<types::DryRun>,
+    /// If true, answer the original assets, without transformation
+    #[serde(rename = "originalAssets", default, skip_serializing_if = "Option::is_none")]
+    pub original_assets: ::std::option::Option<bool>,
+    /// The project that owns the resources (to assert ownership, or to set the owner)
+    #[serde(rename = "projectId", default, skip_serializing_if = "Option::is_none")]
+    pub project_id: ::std::option::Option<::std::string::String>,
+}
+impl GenerateDetectQuery {
+    /// Estimate the cost instead of running: the answer is HTTP 269 with the cost; api estimates at the API tier
+    #[must_use]
+    pub fn dry_run(mut self, value: impl ::std::convert::Into<types::DryRun>) -> Self {
+        self.dry_run = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// If true, answer the original assets, without transformation
+    #[must_use]
+    pub fn original_assets(mut self, value: bool) -> Self {
+        self.original_assets = ::std::option::Option::Some(value);
+        self
+    }
+    /// The project that owns the resources (to assert ownership, or to set the owner)
+    #[must_use]
+    pub fn project_id(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.project_id = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Checks every value against the document's limits.
+    pub fn validate(&self) -> ::std::result::Result<(), ParamError> {
+        Ok(())
+    }
+    /// The query string as name/value pairs, after [`Self::validate`].
+    pub fn pairs(
+        &self,
+    ) -> ::std::result::Result<
+        ::std::vec::Vec<(&'static str, ::std::string::String)>,
+        ParamError,
+    > {
+        self.validate()?;
+        let mut pairs = ::std::vec::Vec::new();
+        if let Some(value) = &self.dry_run {
+            pairs.push(("dryRun", value.to_string()));
+        }
+        if let Some(value) = &self.original_assets {
+            pairs.push(("originalAssets", value.to_string()));
+        }
+        if let Some(value) = &self.project_id {
+            pairs.push(("projectId", value.to_string()));
+        }
+        Ok(pairs)
+    }
+}
+/// `POST /generate/detect` (`generateDetect`): Detect
+///
+/// Extracts a control map (edges, depth, pose...) from an image. 200: the job and the new asset. 269: a dry run: only the cost fields.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct GenerateDetect {
+    /// The query parameters.
+    pub query: GenerateDetectQuery,
+    /// The request body.
+    pub body: types::GenerateDetectRequest,
+}
+impl GenerateDetect {
+    /// The request, with its required parameters.
+    pub fn new(body: impl ::std::convert::Into<types::GenerateDetectRequest>) -> Self {
+        Self {
+            query: GenerateDetectQuery::default(),
+            body: body.into(),
+        }
+    }
+    /// Estimate the cost instead of running: the answer is HTTP 269 with the cost; api estimates at the API tier
+    #[must_use]
+    pub fn dry_run(mut self, value: impl ::std::convert::Into<types::DryRun>) -> Self {
+        self.query.dry_run = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// If true, answer the original assets, without transformation
+    #[must_use]
+    pub fn original_assets(mut self, value: bool) -> Self {
+        self.query.original_assets = ::std::option::Option::Some(value);
+        self
+    }
+    /// The project that owns the resources (to assert ownership, or to set the owner)
+    #[must_use]
+    pub fn project_id(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.query.project_id = ::std::option::Option::Some(value.into());
+        self
+    }
+}
+impl Operation for GenerateDetect {
+    const ID: &'static str = "generateDetect";
+    const METHOD: &'static str = "POST";
+    const PATH: &'static str = "/generate/detect";
+    const IDEMPOTENT: bool = false;
+    const PARAMS: &'static [Param] = &[
+        Param {
+            name: "dryRun",
+            field: "dry_run",
+            location: Location::Query,
+            required: false,
+            description: "Estimate the cost instead of running: the answer is HTTP 269 with the cost; api estimates at the API tier",
+            kind: ParamKind::Enum(types::DryRun::VALUES),
+        },
+        Param {
+            name: "originalAssets",
+            field: "original_assets",
+            location: Location::Query,
+            required: false,
+            description: "If true, answer the original assets, without transformation",
+            kind: ParamKind::Boolean,
+        },
+        Param {
+            name: "projectId",
+            field: "project_id",
+            location: Location::Query,
+            required: false,
+            description: "The project that owns the resources (to assert ownership, or to set the owner)",
+            kind: ParamKind::String,
+        },
+    ];
+    type Output = types::GenerateAssetResponse;
+    fn path(&self) -> ::std::result::Result<::std::string::String, ParamError> {
+        Ok("/generate/detect".to_owned())
+    }
+    fn query(
+        &self,
+    ) -> ::std::result::Result<
+        ::std::vec::Vec<(&'static str, ::std::string::String)>,
+        ParamError,
+    > {
+        self.query.pairs()
+    }
+    fn body(&self) -> ::std::option::Option<::serde_json::Result<::std::vec::Vec<u8>>> {
+        Some(::serde_json::to_vec(&self.body))
+    }
+}
+/// The query parameters of [`GenerateEmbed`].
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[non_exhaustive]
+pub struct GenerateEmbedQuery {
+    /// Estimate the cost instead of running: the answer is HTTP 269 with the cost; api estimates at the API tier
+    #[serde(rename = "dryRun", default, skip_serializing_if = "Option::is_none")]
+    pub dry_run: ::std::option::Option<types::DryRun>,
+    /// If true, answer the original assets, without transformation
+    #[serde(rename = "originalAssets", default, skip_serializing_if = "Option::is_none")]
+    pub original_assets: ::std::option::Option<bool>,
+    /// The project that owns the resources (to assert ownership, or to set the owner)
+    #[serde(rename = "projectId", default, skip_serializing_if = "Option::is_none")]
+    pub project_id: ::std::option::Option<::std::string::String>,
+}
+impl GenerateEmbedQuery {
+    /// Estimate the cost instead of running: the answer is HTTP 269 with the cost; api estimates at the API tier
+    #[must_use]
+    pub fn dry_run(mut self, value: impl ::std::convert::Into<types::DryRun>) -> Self {
+        self.dry_run = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// If true, answer the original assets, without transformation
+    #[must_use]
+    pub fn original_assets(mut self, value: bool) -> Self {
+        self.original_assets = ::std::option::Option::Some(value);
+        self
+    }
+    /// The project that owns the resources (to assert ownership, or to set the owner)
+    #[must_use]
+    pub fn project_id(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.project_id = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Checks every value against the document's limits.
+    pub fn validate(&self) -> ::std::result::Result<(), ParamError> {
+        Ok(())
+    }
+    /// The query string as name/value pairs, after [`Self::validate`].
+    pub fn pairs(
+        &self,
+    ) -> ::std::result::Result<
+        ::std::vec::Vec<(&'static str, ::std::string::String)>,
+        ParamError,
+    > {
+        self.validate()?;
+        let mut pairs = ::std::vec::Vec::new();
+        if let Some(value) = &self.dry_run {
+            pairs.push(("dryRun", value.to_string()));
+        }
+        if let Some(value) = &self.original_assets {
+            pairs.push(("originalAssets", value.to_string()));
+        }
+        if let Some(value) = &self.project_id {
+            pairs.push(("projectId", value.to_string()));
+        }
+        Ok(pairs)
+    }
+}
+/// `POST /generate/embed` (`generateEmbed`): Embed a text
+///
+/// The embedding of a text. 200: the job and the embedding. 269: a dry run: only the cost fields.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct GenerateEmbed {
+    /// The query parameters.
+    pub query: GenerateEmbedQuery,
+    /// The request body.
+    pub body: types::GenerateEmbedRequest,
+}
+impl GenerateEmbed {
+    /// The request, with its required parameters.
+    pub fn new(body: impl ::std::convert::Into<types::GenerateEmbedRequest>) -> Self {
+        Self {
+            query: GenerateEmbedQuery::default(),
+            body: body.into(),
+        }
+    }
+    /// Estimate the cost instead of running: the answer is HTTP 269 with the cost; api estimates at the API tier
+    #[must_use]
+    pub fn dry_run(mut self, value: impl ::std::convert::Into<types::DryRun>) -> Self {
+        self.query.dry_run = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// If true, answer the original assets, without transformation
+    #[must_use]
+    pub fn original_assets(mut self, value: bool) -> Self {
+        self.query.original_assets = ::std::option::Option::Some(value);
+        self
+    }
+    /// The project that owns the resources (to assert ownership, or to set the owner)
+    #[must_use]
+    pub fn project_id(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.query.project_id = ::std::option::Option::Some(value.into());
+        self
+    }
+}
+impl Operation for GenerateEmbed {
+    const ID: &'static str = "generateEmbed";
+    const METHOD: &'static str = "POST";
+    const PATH: &'static str = "/generate/embed";
+    const IDEMPOTENT: bool = false;
+    const PARAMS: &'static [Param] = &[
+        Param {
+            name: "dryRun",
+            field: "dry_run",
+            location: Location::Query,
+            required: false,
+            description: "Estimate the cost instead of running: the answer is HTTP 269 with the cost; api estimates at the API tier",
+            kind: ParamKind::Enum(types::DryRun::VALUES),
+        },
+        Param {
+            name: "originalAssets",
+            field: "original_assets",
+            location: Location::Query,
+            required: false,
+            description: "If true, answer the original assets, without transformation",
+            kind: ParamKind::Boolean,
+        },
+        Param {
+            name: "projectId",
+            field: "project_id",
+            location: Location::Query,
+            required: false,
+            description: "The project that owns the resources (to assert ownership, or to set the owner)",
+            kind: ParamKind::String,
+        },
+    ];
+    type Output = types::GenerateEmbedResponse;
+    fn path(&self) -> ::std::result::Result<::std::string::String, ParamError> {
+        Ok("/generate/embed".to_owned())
+    }
+    fn query(
+        &self,
+    ) -> ::std::result::Result<
+        ::std::vec::Vec<(&'static str, ::std::string::String)>,
+        ParamError,
+    > {
+        self.query.pairs()
+    }
+    fn body(&self) -> ::std::option::Option<::serde_json::Result<::std::vec::Vec<u8>>> {
+        Some(::serde_json::to_vec(&self.body))
+    }
+}
+/// The query parameters of [`GenerateIpDetection`].
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[non_exhaustive]
+pub struct GenerateIpDetectionQuery {
+    /// Estimate the cost instead of running: the answer is HTTP 269 with the cost; api estimates at the API tier
+    #[serde(rename = "dryRun", default, skip_serializing_if = "Option::is_none")]
+    pub dry_run: ::std::option::Option<types::DryRun>,
+    /// The project that owns the resources (to assert ownership, or to set the owner)
+    #[serde(rename = "projectId", default, skip_serializing_if = "Option::is_none")]
+    pub project_id: ::std::option::Option<::std::string::String>,
+}
+impl GenerateIpDetectionQuery {
+    /// Estimate the cost instead of running: the answer is HTTP 269 with the cost; api estimates at the API tier
+    #[must_use]
+    pub fn dry_run(mut self, value: impl ::std::convert::Into<types::DryRun>) -> Self {
+        self.dry_run = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// The project that owns the resources (to assert ownership, or to set the owner)
+    #[must_use]
+    pub fn project_id(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.project_id = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Checks every value against the document's limits.
+    pub fn validate(&self) -> ::std::result::Result<(), ParamError> {
+        Ok(())
+    }
+    /// The query string as name/value pairs, after [`Self::validate`].
+    pub fn pairs(
+        &self,
+    ) -> ::std::result::Result<
+        ::std::vec::Vec<(&'static str, ::std::string::String)>,
+        ParamError,
+    > {
+        self.validate()?;
+        let mut pairs = ::std::vec::Vec::new();
+        if let Some(value) = &self.dry_run {
+            pairs.push(("dryRun", value.to_string()));
+        }
+        if let Some(value) = &self.project_id {
+            pairs.push(("projectId", value.to_string()));
+        }
+        Ok(pairs)
+    }
+}
+/// `POST /generate/ip-detection` (`generateIpDetection`): Detect intellectual property
+///
+/// Checks prompts and assets for protected content, without generating. 200: the findings. 269: a dry run: only the cost fields.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct GenerateIpDetection {
+    /// The query parameters.
+    pub query: GenerateIpDetectionQuery,
+    /// The request body.
+    pub body: types::GenerateIpDetectionRequest,
+}
+impl GenerateIpDetection {
+    /// The request, with its required parameters.
+    pub fn new(
+        body: impl ::std::convert::Into<types::GenerateIpDetectionRequest>,
+    ) -> Self {
+        Self {
+            query: GenerateIpDetectionQuery::default(),
+            body: body.into(),
+        }
+    }
+    /// Estimate the cost instead of running: the answer is HTTP 269 with the cost; api estimates at the API tier
+    #[must_use]
+    pub fn dry_run(mut self, value: impl ::std::convert::Into<types::DryRun>) -> Self {
+        self.query.dry_run = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// The project that owns the resources (to assert ownership, or to set the owner)
+    #[must_use]
+    pub fn project_id(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.query.project_id = ::std::option::Option::Some(value.into());
+        self
+    }
+}
+impl Operation for GenerateIpDetection {
+    const ID: &'static str = "generateIpDetection";
+    const METHOD: &'static str = "POST";
+    const PATH: &'static str = "/generate/ip-detection";
+    const IDEMPOTENT: bool = false;
+    const PARAMS: &'static [Param] = &[
+        Param {
+            name: "dryRun",
+            field: "dry_run",
+            location: Location::Query,
+            required: false,
+            description: "Estimate the cost instead of running: the answer is HTTP 269 with the cost; api estimates at the API tier",
+            kind: ParamKind::Enum(types::DryRun::VALUES),
+        },
+        Param {
+            name: "projectId",
+            field: "project_id",
+            location: Location::Query,
+            required: false,
+            description: "The project that owns the resources (to assert ownership, or to set the owner)",
+            kind: ParamKind::String,
+        },
+    ];
+    type Output = types::GenerateIpDetectionResponse;
+    fn path(&self) -> ::std::result::Result<::std::string::String, ParamError> {
+        Ok("/generate/ip-detection".to_owned())
+    }
+    fn query(
+        &self,
+    ) -> ::std::result::Result<
+        ::std::vec::Vec<(&'static str, ::std::string::String)>,
+        ParamError,
+    > {
+        self.query.pairs()
+    }
+    fn body(&self) -> ::std::option::Option<::serde_json::Result<::std::vec::Vec<u8>>> {
+        Some(::serde_json::to_vec(&self.body))
+    }
+}
+/// The query parameters of [`GeneratePatch`].
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[non_exhaustive]
+pub struct GeneratePatchQuery {
+    /// If true, answer the original assets, without transformation
+    #[serde(rename = "originalAssets", default, skip_serializing_if = "Option::is_none")]
+    pub original_assets: ::std::option::Option<bool>,
+    /// The project that owns the resources (to assert ownership, or to set the owner)
+    #[serde(rename = "projectId", default, skip_serializing_if = "Option::is_none")]
+    pub project_id: ::std::option::Option<::std::string::String>,
+}
+impl GeneratePatchQuery {
+    /// If true, answer the original assets, without transformation
+    #[must_use]
+    pub fn original_assets(mut self, value: bool) -> Self {
+        self.original_assets = ::std::option::Option::Some(value);
+        self
+    }
+    /// The project that owns the resources (to assert ownership, or to set the owner)
+    #[must_use]
+    pub fn project_id(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.project_id = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Checks every value against the document's limits.
+    pub fn validate(&self) -> ::std::result::Result<(), ParamError> {
+        Ok(())
+    }
+    /// The query string as name/value pairs, after [`Self::validate`].
+    pub fn pairs(
+        &self,
+    ) -> ::std::result::Result<
+        ::std::vec::Vec<(&'static str, ::std::string::String)>,
+        ParamError,
+    > {
+        self.validate()?;
+        let mut pairs = ::std::vec::Vec::new();
+        if let Some(value) = &self.original_assets {
+            pairs.push(("originalAssets", value.to_string()));
+        }
+        if let Some(value) = &self.project_id {
+            pairs.push(("projectId", value.to_string()));
+        }
+        Ok(pairs)
+    }
+}
+/// `POST /generate/patch` (`generatePatch`): Patch an image
+///
+/// Pastes, crops or erases parts of an image. 200: the job and the new asset.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct GeneratePatch {
+    /// The query parameters.
+    pub query: GeneratePatchQuery,
+    /// The request body.
+    pub body: types::GeneratePatchRequest,
+}
+impl GeneratePatch {
+    /// The request, with its required parameters.
+    pub fn new(body: impl ::std::convert::Into<types::GeneratePatchRequest>) -> Self {
+        Self {
+            query: GeneratePatchQuery::default(),
+            body: body.into(),
+        }
+    }
+    /// If true, answer the original assets, without transformation
+    #[must_use]
+    pub fn original_assets(mut self, value: bool) -> Self {
+        self.query.original_assets = ::std::option::Option::Some(value);
+        self
+    }
+    /// The project that owns the resources (to assert ownership, or to set the owner)
+    #[must_use]
+    pub fn project_id(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.query.project_id = ::std::option::Option::Some(value.into());
+        self
+    }
+}
+impl Operation for GeneratePatch {
+    const ID: &'static str = "generatePatch";
+    const METHOD: &'static str = "POST";
+    const PATH: &'static str = "/generate/patch";
+    const IDEMPOTENT: bool = false;
+    const PARAMS: &'static [Param] = &[
+        Param {
+            name: "originalAssets",
+            field: "original_assets",
+            location: Location::Query,
+            required: false,
+            description: "If true, answer the original assets, without transformation",
+            kind: ParamKind::Boolean,
+        },
+        Param {
+            name: "projectId",
+            field: "project_id",
+            location: Location::Query,
+            required: false,
+            description: "The project that owns the resources (to assert ownership, or to set the owner)",
+            kind: ParamKind::String,
+        },
+    ];
+    type Output = types::GenerateAssetResponse;
+    fn path(&self) -> ::std::result::Result<::std::string::String, ParamError> {
+        Ok("/generate/patch".to_owned())
+    }
+    fn query(
+        &self,
+    ) -> ::std::result::Result<
+        ::std::vec::Vec<(&'static str, ::std::string::String)>,
+        ParamError,
+    > {
+        self.query.pairs()
+    }
+    fn body(&self) -> ::std::option::Option<::serde_json::Result<::std::vec::Vec<u8>>> {
+        Some(::serde_json::to_vec(&self.body))
+    }
+}
+/// The query parameters of [`GeneratePrompt`].
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[non_exhaustive]
+pub struct GeneratePromptQuery {
+    /// Estimate the cost instead of running: the answer is HTTP 269 with the cost; api estimates at the API tier
+    #[serde(rename = "dryRun", default, skip_serializing_if = "Option::is_none")]
+    pub dry_run: ::std::option::Option<types::DryRun>,
+    /// The project that owns the resources (to assert ownership, or to set the owner)
+    #[serde(rename = "projectId", default, skip_serializing_if = "Option::is_none")]
+    pub project_id: ::std::option::Option<::std::string::String>,
+}
+impl GeneratePromptQuery {
+    /// Estimate the cost instead of running: the answer is HTTP 269 with the cost; api estimates at the API tier
+    #[must_use]
+    pub fn dry_run(mut self, value: impl ::std::convert::Into<types::DryRun>) -> Self {
+        self.dry_run = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// The project that owns the resources (to assert ownership, or to set the owner)
+    #[must_use]
+    pub fn project_id(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.project_id = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Checks every value against the document's limits.
+    pub fn validate(&self) -> ::std::result::Result<(), ParamError> {
+        Ok(())
+    }
+    /// The query string as name/value pairs, after [`Self::validate`].
+    pub fn pairs(
+        &self,
+    ) -> ::std::result::Result<
+        ::std::vec::Vec<(&'static str, ::std::string::String)>,
+        ParamError,
+    > {
+        self.validate()?;
+        let mut pairs = ::std::vec::Vec::new();
+        if let Some(value) = &self.dry_run {
+            pairs.push(("dryRun", value.to_string()));
+        }
+        if let Some(value) = &self.project_id {
+            pairs.push(("projectId", value.to_string()));
+        }
+        Ok(pairs)
+    }
+}
+/// `POST /generate/prompt` (`generatePrompt`): Write prompts
+///
+/// Writes or completes prompts, from text or images. 200: the job and the prompts. 269: a dry run: only the cost fields.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct GeneratePrompt {
+    /// The query parameters.
+    pub query: GeneratePromptQuery,
+    /// The request body.
+    pub body: types::GeneratePromptRequest,
+}
+impl GeneratePrompt {
+    /// The request, with its required parameters.
+    pub fn new(body: impl ::std::convert::Into<types::GeneratePromptRequest>) -> Self {
+        Self {
+            query: GeneratePromptQuery::default(),
+            body: body.into(),
+        }
+    }
+    /// Estimate the cost instead of running: the answer is HTTP 269 with the cost; api estimates at the API tier
+    #[must_use]
+    pub fn dry_run(mut self, value: impl ::std::convert::Into<types::DryRun>) -> Self {
+        self.query.dry_run = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// The project that owns the resources (to assert ownership, or to set the owner)
+    #[must_use]
+    pub fn project_id(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.query.project_id = ::std::option::Option::Some(value.into());
+        self
+    }
+}
+impl Operation for GeneratePrompt {
+    const ID: &'static str = "generatePrompt";
+    const METHOD: &'static str = "POST";
+    const PATH: &'static str = "/generate/prompt";
+    const IDEMPOTENT: bool = false;
+    const PARAMS: &'static [Param] = &[
+        Param {
+            name: "dryRun",
+            field: "dry_run",
+            location: Location::Query,
+            required: false,
+            description: "Estimate the cost instead of running: the answer is HTTP 269 with the cost; api estimates at the API tier",
+            kind: ParamKind::Enum(types::DryRun::VALUES),
+        },
+        Param {
+            name: "projectId",
+            field: "project_id",
+            location: Location::Query,
+            required: false,
+            description: "The project that owns the resources (to assert ownership, or to set the owner)",
+            kind: ParamKind::String,
+        },
+    ];
+    type Output = types::GeneratePromptResponse;
+    fn path(&self) -> ::std::result::Result<::std::string::String, ParamError> {
+        Ok("/generate/prompt".to_owned())
+    }
+    fn query(
+        &self,
+    ) -> ::std::result::Result<
+        ::std::vec::Vec<(&'static str, ::std::string::String)>,
+        ParamError,
+    > {
+        self.query.pairs()
+    }
+    fn body(&self) -> ::std::option::Option<::serde_json::Result<::std::vec::Vec<u8>>> {
+        Some(::serde_json::to_vec(&self.body))
+    }
+}
+/// The query parameters of [`GenerateQualityGate`].
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[non_exhaustive]
+pub struct GenerateQualityGateQuery {
+    /// Estimate the cost instead of running: the answer is HTTP 269 with the cost; api estimates at the API tier
+    #[serde(rename = "dryRun", default, skip_serializing_if = "Option::is_none")]
+    pub dry_run: ::std::option::Option<types::DryRun>,
+    /// If true, answer the original assets, without transformation
+    #[serde(rename = "originalAssets", default, skip_serializing_if = "Option::is_none")]
+    pub original_assets: ::std::option::Option<bool>,
+    /// The project that owns the resources (to assert ownership, or to set the owner)
+    #[serde(rename = "projectId", default, skip_serializing_if = "Option::is_none")]
+    pub project_id: ::std::option::Option<::std::string::String>,
+}
+impl GenerateQualityGateQuery {
+    /// Estimate the cost instead of running: the answer is HTTP 269 with the cost; api estimates at the API tier
+    #[must_use]
+    pub fn dry_run(mut self, value: impl ::std::convert::Into<types::DryRun>) -> Self {
+        self.dry_run = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// If true, answer the original assets, without transformation
+    #[must_use]
+    pub fn original_assets(mut self, value: bool) -> Self {
+        self.original_assets = ::std::option::Option::Some(value);
+        self
+    }
+    /// The project that owns the resources (to assert ownership, or to set the owner)
+    #[must_use]
+    pub fn project_id(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.project_id = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Checks every value against the document's limits.
+    pub fn validate(&self) -> ::std::result::Result<(), ParamError> {
+        Ok(())
+    }
+    /// The query string as name/value pairs, after [`Self::validate`].
+    pub fn pairs(
+        &self,
+    ) -> ::std::result::Result<
+        ::std::vec::Vec<(&'static str, ::std::string::String)>,
+        ParamError,
+    > {
+        self.validate()?;
+        let mut pairs = ::std::vec::Vec::new();
+        if let Some(value) = &self.dry_run {
+            pairs.push(("dryRun", value.to_string()));
+        }
+        if let Some(value) = &self.original_assets {
+            pairs.push(("originalAssets", value.to_string()));
+        }
+        if let Some(value) = &self.project_id {
+            pairs.push(("projectId", value.to_string()));
+        }
+        Ok(pairs)
+    }
+}
+/// `POST /generate/quality-gate` (`generateQualityGate`): Score quality
+///
+/// Scores an image against the quality gate and the project's briefs. 200: the scores and the asset. 269: a dry run: only the cost fields.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct GenerateQualityGate {
+    /// The query parameters.
+    pub query: GenerateQualityGateQuery,
+    /// The request body.
+    pub body: types::GenerateQualityGateRequest,
+}
+impl GenerateQualityGate {
+    /// The request, with its required parameters.
+    pub fn new(
+        body: impl ::std::convert::Into<types::GenerateQualityGateRequest>,
+    ) -> Self {
+        Self {
+            query: GenerateQualityGateQuery::default(),
+            body: body.into(),
+        }
+    }
+    /// Estimate the cost instead of running: the answer is HTTP 269 with the cost; api estimates at the API tier
+    #[must_use]
+    pub fn dry_run(mut self, value: impl ::std::convert::Into<types::DryRun>) -> Self {
+        self.query.dry_run = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// If true, answer the original assets, without transformation
+    #[must_use]
+    pub fn original_assets(mut self, value: bool) -> Self {
+        self.query.original_assets = ::std::option::Option::Some(value);
+        self
+    }
+    /// The project that owns the resources (to assert ownership, or to set the owner)
+    #[must_use]
+    pub fn project_id(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.query.project_id = ::std::option::Option::Some(value.into());
+        self
+    }
+}
+impl Operation for GenerateQualityGate {
+    const ID: &'static str = "generateQualityGate";
+    const METHOD: &'static str = "POST";
+    const PATH: &'static str = "/generate/quality-gate";
+    const IDEMPOTENT: bool = false;
+    const PARAMS: &'static [Param] = &[
+        Param {
+            name: "dryRun",
+            field: "dry_run",
+            location: Location::Query,
+            required: false,
+            description: "Estimate the cost instead of running: the answer is HTTP 269 with the cost; api estimates at the API tier",
+            kind: ParamKind::Enum(types::DryRun::VALUES),
+        },
+        Param {
+            name: "originalAssets",
+            field: "original_assets",
+            location: Location::Query,
+            required: false,
+            description: "If true, answer the original assets, without transformation",
+            kind: ParamKind::Boolean,
+        },
+        Param {
+            name: "projectId",
+            field: "project_id",
+            location: Location::Query,
+            required: false,
+            description: "The project that owns the resources (to assert ownership, or to set the owner)",
+            kind: ParamKind::String,
+        },
+    ];
+    type Output = types::GenerateQualityGateResponse;
+    fn path(&self) -> ::std::result::Result<::std::string::String, ParamError> {
+        Ok("/generate/quality-gate".to_owned())
+    }
+    fn query(
+        &self,
+    ) -> ::std::result::Result<
+        ::std::vec::Vec<(&'static str, ::std::string::String)>,
+        ParamError,
+    > {
+        self.query.pairs()
+    }
+    fn body(&self) -> ::std::option::Option<::serde_json::Result<::std::vec::Vec<u8>>> {
+        Some(::serde_json::to_vec(&self.body))
+    }
+}
+/// The query parameters of [`GenerateTranslate`].
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[non_exhaustive]
+pub struct GenerateTranslateQuery {
+    /// Estimate the cost instead of running: the answer is HTTP 269 with the cost; api estimates at the API tier
+    #[serde(rename = "dryRun", default, skip_serializing_if = "Option::is_none")]
+    pub dry_run: ::std::option::Option<types::DryRun>,
+    /// The project that owns the resources (to assert ownership, or to set the owner)
+    #[serde(rename = "projectId", default, skip_serializing_if = "Option::is_none")]
+    pub project_id: ::std::option::Option<::std::string::String>,
+}
+impl GenerateTranslateQuery {
+    /// Estimate the cost instead of running: the answer is HTTP 269 with the cost; api estimates at the API tier
+    #[must_use]
+    pub fn dry_run(mut self, value: impl ::std::convert::Into<types::DryRun>) -> Self {
+        self.dry_run = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// The project that owns the resources (to assert ownership, or to set the owner)
+    #[must_use]
+    pub fn project_id(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.project_id = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Checks every value against the document's limits.
+    pub fn validate(&self) -> ::std::result::Result<(), ParamError> {
+        Ok(())
+    }
+    /// The query string as name/value pairs, after [`Self::validate`].
+    pub fn pairs(
+        &self,
+    ) -> ::std::result::Result<
+        ::std::vec::Vec<(&'static str, ::std::string::String)>,
+        ParamError,
+    > {
+        self.validate()?;
+        let mut pairs = ::std::vec::Vec::new();
+        if let Some(value) = &self.dry_run {
+            pairs.push(("dryRun", value.to_string()));
+        }
+        if let Some(value) = &self.project_id {
+            pairs.push(("projectId", value.to_string()));
+        }
+        Ok(pairs)
+    }
+}
+/// `POST /generate/translate` (`generateTranslate`): Translate a prompt
+///
+/// Translates a prompt into English. 200: the job and the translation. 269: a dry run: only the cost fields.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct GenerateTranslate {
+    /// The query parameters.
+    pub query: GenerateTranslateQuery,
+    /// The request body.
+    pub body: types::GenerateTranslateRequest,
+}
+impl GenerateTranslate {
+    /// The request, with its required parameters.
+    pub fn new(
+        body: impl ::std::convert::Into<types::GenerateTranslateRequest>,
+    ) -> Self {
+        Self {
+            query: GenerateTranslateQuery::default(),
+            body: body.into(),
+        }
+    }
+    /// Estimate the cost instead of running: the answer is HTTP 269 with the cost; api estimates at the API tier
+    #[must_use]
+    pub fn dry_run(mut self, value: impl ::std::convert::Into<types::DryRun>) -> Self {
+        self.query.dry_run = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// The project that owns the resources (to assert ownership, or to set the owner)
+    #[must_use]
+    pub fn project_id(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.query.project_id = ::std::option::Option::Some(value.into());
+        self
+    }
+}
+impl Operation for GenerateTranslate {
+    const ID: &'static str = "generateTranslate";
+    const METHOD: &'static str = "POST";
+    const PATH: &'static str = "/generate/translate";
+    const IDEMPOTENT: bool = false;
+    const PARAMS: &'static [Param] = &[
+        Param {
+            name: "dryRun",
+            field: "dry_run",
+            location: Location::Query,
+            required: false,
+            description: "Estimate the cost instead of running: the answer is HTTP 269 with the cost; api estimates at the API tier",
+            kind: ParamKind::Enum(types::DryRun::VALUES),
+        },
+        Param {
+            name: "projectId",
+            field: "project_id",
+            location: Location::Query,
+            required: false,
+            description: "The project that owns the resources (to assert ownership, or to set the owner)",
+            kind: ParamKind::String,
+        },
+    ];
+    type Output = types::GenerateTranslateResponse;
+    fn path(&self) -> ::std::result::Result<::std::string::String, ParamError> {
+        Ok("/generate/translate".to_owned())
+    }
+    fn query(
+        &self,
+    ) -> ::std::result::Result<
+        ::std::vec::Vec<(&'static str, ::std::string::String)>,
+        ParamError,
+    > {
+        self.query.pairs()
     }
     fn body(&self) -> ::std::option::Option<::serde_json::Result<::std::vec::Vec<u8>>> {
         Some(::serde_json::to_vec(&self.body))

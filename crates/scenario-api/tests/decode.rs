@@ -78,18 +78,18 @@ fn seed_upload_examples_decode_without_losing_a_field() {
 fn values_and_fields_newer_than_the_document_decode_and_round_trip() {
     let mut page = fixture("seed_list_assets.json");
     let asset = &mut page["assets"][0];
-    asset["kind"] = json!("text");
-    asset["metadata"]["kind"] = json!("text");
+    asset["kind"] = json!("hologram");
+    asset["metadata"]["kind"] = json!("hologram");
     asset["metadata"]["type"] = json!("txt2story");
     asset["editCapabilities"] = json!(["DETECTION", "TELEPORT"]);
     asset["source"] = json!("brand-new-source");
-    asset["qualityGate"] = json!({"status": "scored", "overallScore": 91});
-    asset["metadata"]["fileName"] = json!("a.obj");
-    asset["properties"]["wordCount"] = json!(12);
+    asset["sparkle"] = json!({"level": 91});
+    asset["metadata"]["glitterName"] = json!("a.obj");
+    asset["properties"]["shimmerCount"] = json!(12);
 
     let decoded: AssetListResponse = serde_json::from_value(page).expect("newer values decode");
     let asset = &decoded.assets[0];
-    assert_eq!(asset.kind, AssetKind::Unrecognized("text".into()));
+    assert_eq!(asset.kind, AssetKind::Unrecognized("hologram".into()));
     assert!(asset.kind.is_unrecognized());
     assert_eq!(asset.metadata.type_.as_str(), "txt2story");
     assert_eq!(asset.edit_capabilities[0], EditCapability::Detection);
@@ -98,17 +98,17 @@ fn values_and_fields_newer_than_the_document_decode_and_round_trip() {
 
     // Unknown values go back out exactly as they came in; unknown fields are dropped.
     let again = serde_json::to_value(asset).unwrap();
-    assert_eq!(again["kind"], "text");
+    assert_eq!(again["kind"], "hologram");
     assert_eq!(again["metadata"]["type"], "txt2story");
     assert_eq!(again["editCapabilities"], json!(["DETECTION", "TELEPORT"]));
-    assert!(again.get("qualityGate").is_none());
+    assert!(again.get("sparkle").is_none());
 
     let mut upload = fixture("seed_get_upload.json");
-    upload["upload"]["kind"] = json!("text");
+    upload["upload"]["kind"] = json!("spreadsheet");
     upload["upload"]["status"] = json!("archived");
     upload["upload"]["source"] = json!("s3");
     let decoded: UploadRetrieveResponse = serde_json::from_value(upload).unwrap();
-    assert_eq!(decoded.upload.kind.as_str(), "text");
+    assert_eq!(decoded.upload.kind.as_str(), "spreadsheet");
     assert_eq!(
         decoded.upload.status,
         UploadStatus::Unrecognized("archived".into())
@@ -161,7 +161,9 @@ fn schemas_list_the_documented_values_only() {
         .collect();
     assert_eq!(
         values,
-        ["3d", "asset", "audio", "avatar", "image", "model", "video"]
+        [
+            "3d", "asset", "audio", "avatar", "image", "model", "text", "video"
+        ]
     );
 
     let schema = serde_json::to_value(schemars::schema_for!(Asset)).unwrap();
@@ -227,4 +229,26 @@ fn integral_floats_are_integers_and_null_lists_are_empty() {
     );
     let page: AssetListResponse = serde_json::from_value(json!({"assets": null})).unwrap();
     assert!(page.assets.is_empty());
+}
+
+#[test]
+fn query_arrays_go_out_comma_separated_and_come_back() {
+    use scenario_api::Operation;
+    use scenario_api::ops::{ListAssets, ListAssetsQuery};
+
+    let op = ListAssets::new().types([AssetType::Detection, AssetType::from("made-up-type")]);
+    let pairs = op.query().unwrap();
+    assert!(
+        pairs.contains(&("types", "detection,made-up-type".to_owned())),
+        "{pairs:?}"
+    );
+
+    // A server (or the CLI) reads the same string back into the generated query type.
+    let parsed: ListAssetsQuery =
+        serde_json::from_value(json!({"types": "detection,,made-up-type", "pageSize": 5})).unwrap();
+    assert_eq!(
+        parsed.types,
+        Some(vec![AssetType::Detection, AssetType::from("made-up-type")])
+    );
+    assert_eq!(parsed.page_size, Some(5));
 }

@@ -88,6 +88,18 @@ fn arg(param: &'static Param) -> Arg {
             .value_name(param.field.trim_end_matches('_').to_uppercase())
             .value_parser(PossibleValuesParser::new(values.iter().copied()))
             .hide_possible_values(values.len() > MAX_LISTED_VALUES),
+        // A list: repeat the flag or separate values with commas, as the API
+        // receives them; each value is checked like a single one.
+        ParamKind::List(ParamKind::Enum(values)) => arg
+            .value_name(param.field.trim_end_matches('_').to_uppercase())
+            .action(ArgAction::Append)
+            .value_delimiter(',')
+            .value_parser(PossibleValuesParser::new(values.iter().copied()))
+            .hide_possible_values(values.len() > MAX_LISTED_VALUES),
+        ParamKind::List(_) => arg
+            .value_name("VALUES")
+            .action(ArgAction::Append)
+            .value_delimiter(','),
         _ => arg.value_name("VALUE"),
     }
 }
@@ -98,6 +110,9 @@ fn value(param: &Param, matches: &ArgMatches) -> Option<Value> {
         ParamKind::Boolean => matches.get_one::<bool>(id).map(|v| Value::Bool(*v)),
         ParamKind::Integer { .. } => matches.get_one::<i64>(id).map(|v| Value::from(*v)),
         ParamKind::Number => matches.get_one::<f64>(id).map(|v| Value::from(*v)),
+        ParamKind::List(_) => matches
+            .get_many::<String>(id)
+            .map(|values| Value::String(values.cloned().collect::<Vec<_>>().join(","))),
         _ => matches
             .get_one::<String>(id)
             .map(|v| Value::String(v.clone())),
@@ -177,6 +192,24 @@ mod tests {
         assert_eq!(query.deleted, Some(true));
         assert_eq!(query.author_id.as_deref(), Some("a"));
         assert_eq!(query.sort_by, None);
+    }
+
+    #[test]
+    fn list_flags_repeat_or_take_commas_and_check_each_value() {
+        use scenario_sdk::types::AssetType;
+        let probe =
+            Probe::try_parse_from(["probe", "--types", "img2img,txt2img", "--types", "upscale"])
+                .unwrap();
+        let query: ListAssetsQuery = probe.query.query().unwrap();
+        assert_eq!(
+            query.types,
+            Some(vec![
+                AssetType::Img2img,
+                AssetType::Txt2img,
+                AssetType::Upscale
+            ])
+        );
+        assert!(Probe::try_parse_from(["probe", "--types", "img2img,nope"]).is_err());
     }
 
     #[test]

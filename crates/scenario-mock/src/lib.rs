@@ -19,6 +19,24 @@
 //!   - `POST /v1/uploads/{id}/action` `{"action": "complete"}`: checks the parts,
 //!     goes `validating`, then `complete` (creating the asset) or `failed` with an
 //!     `errorMessage`.
+//!   - the other asset endpoints: retrieve, update (a canvas change is kept as a
+//!     snapshot, listed by `GET /v1/assets/{id}/snapshots`), delete and restore
+//!     (`deleted=true` lists the deleted ones), get-bulk, copy, lock and unlock
+//!     (an update of a locked asset needs its `lockId`), tags (with `strict`),
+//!     `POST /v1/assets` (an inline image or a canvas), and downloads: a signed
+//!     URL per asset, and archives made by a job of type `assets-download`
+//!     (`GET /v1/assets/download/{jobId}` gives its `downloadUrl` once done);
+//!   - `GET /v1/jobs` (newest first, filters, pagination), `GET /v1/jobs/{id}` and
+//!     `POST /v1/jobs/{id}/action` (cancel: only custom model runs accept it, as on
+//!     the service most generation jobs refuse it);
+//!   - `POST /v1/generate/...` (custom model runs, caption, describe-style, detect,
+//!     embed, ip-detection, patch, prompt, quality-gate, translate): each starts a
+//!     job that is `queued`, then `in-progress` with a rising `progress`, then
+//!     `success` (creating its assets: images for a model run, one asset for
+//!     detect and patch) or `failure` (with `metadata.error`) when the request
+//!     names an `asset_...` id that is not a live asset; `dryRun` starts nothing
+//!     and answers HTTP 269 with the cost. ip-detection and quality-gate answer at
+//!     once (quality-gate scores an existing asset and keeps the score on it).
 //! - the **storage** at [`MockServer::storage_url`], standing in for S3 presigned
 //!   URLs: `PUT /parts/{uploadId}/{n}?expires=..&signature=..` only. It refuses an
 //!   `Authorization` header, a missing `Content-Length`, a bad signature or an
@@ -129,9 +147,21 @@
 //!   public access token; `projectId` is ignored.
 //! - **Synthetic assets.** The seeded assets are generated, not real: asset URLs
 //!   point at `cdn.scenario-mock.invalid` and cannot be fetched; assets never change
-//!   after they are created and none are deleted (`deleted=true` lists nothing).
-//!   Float fields are written as JSON floats (`1024.0`).
-//! - **Listing.** `originalAssets`, `projectId` and `types` are ignored; `tags`
+//!   after they are created except through the asset endpoints. Deleted assets are
+//!   listed by `deleted=true` in the listing's order (not most recently deleted
+//!   first) and can be restored forever (the service keeps them 30 days). Float
+//!   fields are written as JSON floats (`1024.0`).
+//! - **Jobs and generations.** A job lasts the validation delay (a quarter queued,
+//!   the rest in progress); no `warming-up` or `finalizing`. Generated content is
+//!   made up: captions, prompts, descriptions and translations are fixed phrases
+//!   (a translation is the prompt itself), an embedding is eight numbers from the
+//!   text's SHA-256, quality scores come from the asset id, ip-detection never
+//!   flags anything, generated assets are PNG images of size 0, and costs are the
+//!   fake's own numbers. Model inputs are not checked against any model (only
+//!   `prompt`, `numOutputs`, `image` and `referenceImage` are read); `copy` always
+//!   copies into this project; archives contain nothing (their URL does not
+//!   resolve). Job listing tokens are offsets.
+//! - **Listing.** `originalAssets` and `projectId` are ignored; `tags`
 //!   filters every asset (the service applies it to public assets of all teams),
 //!   and `privacy=public` lists only this project's public assets. Date filters need
 //!   an explicit `sortBy` of the matching date, as documented; dates are parsed as
@@ -148,8 +178,7 @@
 //!   the name or URL. Models, avatars and text uploads get an entity id
 //!   `model_...` and create nothing listable. `jobId` and `config` are never set.
 //!   `assetOptions` is ignored for kinds that produce no asset. Completing an import
-//!   answers 400. The kind `text` (newer than the document) is accepted. Error
-//!   messages are the fake's wording.
+//!   answers 400. Error messages are the fake's wording.
 //! - **Storage.** Part URLs carry the fake's own `expires` and `signature`
 //!   parameters, not AWS SigV4; `ETag` is the part's SHA-256 (S3 uses MD5) and no
 //!   checksum headers are verified. A part URL is accepted until it expires and only
@@ -161,9 +190,9 @@
 //!   `x-should-retry` header and ignores `api-version`. Unknown routes (and known
 //!   paths with another method) answer 404 in the service's (NestJS) style, before
 //!   any credentials check.
-//! - **Time.** Upload transitions happen when the server is next asked about
-//!   uploads or assets after the delay (no timer task), on tokio's clock, so a test
-//!   with a paused clock sees them once it advances time.
+//! - **Time.** Upload and job transitions happen when the server is next asked
+//!   about uploads, jobs or assets after the delay (no timer task), on tokio's
+//!   clock, so a test with a paused clock sees them once it advances time.
 //!
 //! [Scenario API]: https://api.cloud.scenario.com/v1
 
@@ -176,11 +205,13 @@
 //
 // - `server`: `MockServer` and its builder; binds and serves the two listeners.
 // - `http`: `mod` (the two routers) > `gate` (request ids, faults, auth,
-//   recording) > `routes` (the table) > `assets`, `uploads`, `storage` (the
-//   handlers) > `signing` > `app` (what the handlers share), `responses` > `conn`.
-// - `state` (nothing of HTTP): `mod` (`State`, the one lock) > `seed`, `uploads` >
-//   `assets`, `receipts`; and beside it `inspect` > `faults` (the request log and
-//   the fault book, which `http::app` holds).
+//   recording) > `routes` (the table) > `assets`, `catalog`, `generate`, `jobs`,
+//   `uploads`, `storage` (the handlers) > `request` (bodies, paths, queries),
+//   `signing` > `app` (what the handlers share), `responses` > `conn`.
+// - `state` (nothing of HTTP): `mod` (`State`, the one lock) > `catalog` (what
+//   the asset and job endpoints do), `seed`, `uploads`, `jobs` > `assets`,
+//   `receipts`; and beside it `inspect` > `faults` (the request log and the fault
+//   book, which `http::app` holds).
 // - Leaves: `route`, `clock`, `ids`, `builders`, `sync`.
 
 mod builders;

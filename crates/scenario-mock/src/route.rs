@@ -22,6 +22,60 @@ pub enum Route {
     GetUpload,
     /// `POST /v1/uploads/{uploadId}/action`.
     UploadAction,
+    /// `GET /v1/assets/{assetId}`.
+    GetAsset,
+    /// `PUT /v1/assets/{assetId}`.
+    UpdateAsset,
+    /// `DELETE /v1/assets`.
+    DeleteAssets,
+    /// `POST /v1/assets`.
+    CreateAsset,
+    /// `POST /v1/assets/restore`.
+    RestoreAssets,
+    /// `POST /v1/assets/get-bulk`.
+    GetAssetsBulk,
+    /// `POST /v1/assets/{assetId}/copy`.
+    CopyAsset,
+    /// `PUT /v1/assets/{assetId}/lock`.
+    LockAsset,
+    /// `PUT /v1/assets/{assetId}/unlock`.
+    UnlockAsset,
+    /// `PUT /v1/assets/{assetId}/tags`.
+    UpdateAssetTags,
+    /// `GET /v1/assets/{assetId}/snapshots`.
+    ListAssetSnapshots,
+    /// `POST /v1/assets/{assetId}/download`.
+    AssetDownload,
+    /// `POST /v1/assets/download`.
+    AssetsDownload,
+    /// `GET /v1/assets/download/{jobId}`.
+    AssetsDownloadStatus,
+    /// `GET /v1/jobs`.
+    ListJobs,
+    /// `GET /v1/jobs/{jobId}`.
+    GetJob,
+    /// `POST /v1/jobs/{jobId}/action`.
+    JobAction,
+    /// `POST /v1/generate/custom/{modelId}`.
+    RunModel,
+    /// `POST /v1/generate/caption`.
+    GenerateCaption,
+    /// `POST /v1/generate/describe-style`.
+    GenerateDescribeStyle,
+    /// `POST /v1/generate/detect`.
+    GenerateDetect,
+    /// `POST /v1/generate/embed`.
+    GenerateEmbed,
+    /// `POST /v1/generate/ip-detection`.
+    GenerateIpDetection,
+    /// `POST /v1/generate/patch`.
+    GeneratePatch,
+    /// `POST /v1/generate/prompt`.
+    GeneratePrompt,
+    /// `POST /v1/generate/quality-gate`.
+    GenerateQualityGate,
+    /// `POST /v1/generate/translate`.
+    GenerateTranslate,
     /// `PUT /parts/{uploadId}/{n}` on the storage listener (a presigned part URL).
     PartPut,
     /// Any request to the API listener, whatever its path (in rules and counts only).

@@ -185,8 +185,8 @@ async fn request_ids_are_unique_and_unknown_routes_are_404() {
             assert_eq!(message, format!("Cannot GET /v1{path}"));
         }
     }
-    let response = api.http.delete(api.url("/assets")).send().await.unwrap();
-    assert_eq!(api_error(response, 404).await, "Cannot DELETE /v1/assets");
+    let response = api.http.patch(api.url("/assets")).send().await.unwrap();
+    assert_eq!(api_error(response, 404).await, "Cannot PATCH /v1/assets");
 }
 
 #[tokio::test]

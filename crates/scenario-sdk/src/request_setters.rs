@@ -109,6 +109,15 @@ impl Request<ops::ListAssets> {
     pub fn type_(self, value: impl ::std::convert::Into<types::AssetType>) -> Self {
         self.map_operation(|op| op.type_(value))
     }
+    /// List assets of any of these types (comma separated); not together with type
+    pub fn types(
+        self,
+        value: impl ::std::iter::IntoIterator<
+            Item = impl ::std::convert::Into<types::AssetType>,
+        >,
+    ) -> Self {
+        self.map_operation(|op| op.types(value))
+    }
     /// Filter results to only return assets updated after the specified ISO string date (exclusive). Requires the sortBy parameter to be "updatedAt"
     pub fn updated_after(
         self,
@@ -122,5 +131,415 @@ impl Request<ops::ListAssets> {
         value: impl ::std::convert::Into<::std::string::String>,
     ) -> Self {
         self.map_operation(|op| op.updated_before(value))
+    }
+}
+impl Request<ops::CreateAsset> {
+    /// If true, answer the original assets, without transformation
+    pub fn original_assets(self, value: bool) -> Self {
+        self.map_operation(|op| op.original_assets(value))
+    }
+    /// The project that owns the resources (to assert ownership, or to set the owner)
+    pub fn project_id(
+        self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.map_operation(|op| op.project_id(value))
+    }
+}
+impl Request<ops::DeleteAssets> {
+    /// The project that owns the resources (to assert ownership, or to set the owner)
+    pub fn project_id(
+        self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.map_operation(|op| op.project_id(value))
+    }
+}
+impl Request<ops::GetAsset> {
+    /// If true, answer the original assets, without transformation
+    pub fn original_assets(self, value: bool) -> Self {
+        self.map_operation(|op| op.original_assets(value))
+    }
+    /// The project that owns the resources (to assert ownership, or to set the owner)
+    pub fn project_id(
+        self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.map_operation(|op| op.project_id(value))
+    }
+    /// Include the embedding of the asset
+    pub fn with_embedding(self, value: bool) -> Self {
+        self.map_operation(|op| op.with_embedding(value))
+    }
+    /// Include the details of the quality gate
+    pub fn with_quality_gate_details(self, value: bool) -> Self {
+        self.map_operation(|op| op.with_quality_gate_details(value))
+    }
+}
+impl Request<ops::UpdateAsset> {
+    /// If true, answer the original assets, without transformation
+    pub fn original_assets(self, value: bool) -> Self {
+        self.map_operation(|op| op.original_assets(value))
+    }
+    /// The project that owns the resources (to assert ownership, or to set the owner)
+    pub fn project_id(
+        self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.map_operation(|op| op.project_id(value))
+    }
+}
+impl Request<ops::RestoreAssets> {
+    /// The project that owns the resources (to assert ownership, or to set the owner)
+    pub fn project_id(
+        self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.map_operation(|op| op.project_id(value))
+    }
+}
+impl Request<ops::GetAssetsBulk> {
+    /// If true, answer the original assets, without transformation
+    pub fn original_assets(self, value: bool) -> Self {
+        self.map_operation(|op| op.original_assets(value))
+    }
+    /// The project that owns the resources (to assert ownership, or to set the owner)
+    pub fn project_id(
+        self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.map_operation(|op| op.project_id(value))
+    }
+}
+impl Request<ops::CopyAsset> {
+    /// If true, answer the original assets, without transformation
+    pub fn original_assets(self, value: bool) -> Self {
+        self.map_operation(|op| op.original_assets(value))
+    }
+    /// The project that owns the resources (to assert ownership, or to set the owner)
+    pub fn project_id(
+        self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.map_operation(|op| op.project_id(value))
+    }
+}
+impl Request<ops::LockAsset> {
+    /// If true, answer the original assets, without transformation
+    pub fn original_assets(self, value: bool) -> Self {
+        self.map_operation(|op| op.original_assets(value))
+    }
+    /// The project that owns the resources (to assert ownership, or to set the owner)
+    pub fn project_id(
+        self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.map_operation(|op| op.project_id(value))
+    }
+}
+impl Request<ops::UnlockAsset> {
+    /// If true, answer the original assets, without transformation
+    pub fn original_assets(self, value: bool) -> Self {
+        self.map_operation(|op| op.original_assets(value))
+    }
+    /// The project that owns the resources (to assert ownership, or to set the owner)
+    pub fn project_id(
+        self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.map_operation(|op| op.project_id(value))
+    }
+}
+impl Request<ops::UpdateAssetTags> {
+    /// The project that owns the resources (to assert ownership, or to set the owner)
+    pub fn project_id(
+        self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.map_operation(|op| op.project_id(value))
+    }
+}
+impl Request<ops::ListAssetSnapshots> {
+    /// The number of items per page
+    pub fn page_size(self, value: u32) -> Self {
+        self.map_operation(|op| op.page_size(value))
+    }
+    /// The nextPaginationToken of the previous page
+    pub fn pagination_token(
+        self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.map_operation(|op| op.pagination_token(value))
+    }
+    /// The project that owns the resources (to assert ownership, or to set the owner)
+    pub fn project_id(
+        self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.map_operation(|op| op.project_id(value))
+    }
+}
+impl Request<ops::RequestAssetDownload> {
+    /// The project that owns the resources (to assert ownership, or to set the owner)
+    pub fn project_id(
+        self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.map_operation(|op| op.project_id(value))
+    }
+}
+impl Request<ops::RequestAssetsDownload> {
+    /// Estimate the cost instead of running: the answer is HTTP 269 with the cost; api estimates at the API tier
+    pub fn dry_run(self, value: impl ::std::convert::Into<types::DryRun>) -> Self {
+        self.map_operation(|op| op.dry_run(value))
+    }
+    /// The project that owns the resources (to assert ownership, or to set the owner)
+    pub fn project_id(
+        self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.map_operation(|op| op.project_id(value))
+    }
+}
+impl Request<ops::GetAssetsDownload> {
+    /// The project that owns the resources (to assert ownership, or to set the owner)
+    pub fn project_id(
+        self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.map_operation(|op| op.project_id(value))
+    }
+}
+impl Request<ops::GetJob> {
+    /// The project that owns the resources (to assert ownership, or to set the owner)
+    pub fn project_id(
+        self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.map_operation(|op| op.project_id(value))
+    }
+}
+impl Request<ops::ListJobs> {
+    /// Only the jobs of this author
+    pub fn author_id(
+        self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.map_operation(|op| op.author_id(value))
+    }
+    /// Only the jobs created after this ISO date
+    pub fn created_after(
+        self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.map_operation(|op| op.created_after(value))
+    }
+    /// Leave out the results of the jobs
+    pub fn hide_results(self, value: bool) -> Self {
+        self.map_operation(|op| op.hide_results(value))
+    }
+    /// The number of items per page
+    pub fn page_size(self, value: u32) -> Self {
+        self.map_operation(|op| op.page_size(value))
+    }
+    /// The nextPaginationToken of the previous page
+    pub fn pagination_token(
+        self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.map_operation(|op| op.pagination_token(value))
+    }
+    /// The project that owns the resources (to assert ownership, or to set the owner)
+    pub fn project_id(
+        self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.map_operation(|op| op.project_id(value))
+    }
+    /// Only the jobs with this status
+    pub fn status(self, value: impl ::std::convert::Into<types::JobStatus>) -> Self {
+        self.map_operation(|op| op.status(value))
+    }
+    /// Only the jobs of this type
+    pub fn type_(self, value: impl ::std::convert::Into<types::JobListType>) -> Self {
+        self.map_operation(|op| op.type_(value))
+    }
+    /// Only the items of these types (comma separated on the wire)
+    pub fn types(
+        self,
+        value: impl ::std::iter::IntoIterator<
+            Item = impl ::std::convert::Into<types::JobListType>,
+        >,
+    ) -> Self {
+        self.map_operation(|op| op.types(value))
+    }
+    /// Only the jobs updated after this ISO date
+    pub fn updated_after(
+        self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.map_operation(|op| op.updated_after(value))
+    }
+    /// Only the jobs of this workflow
+    pub fn workflow_id(
+        self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.map_operation(|op| op.workflow_id(value))
+    }
+}
+impl Request<ops::TriggerJobAction> {
+    /// The project that owns the resources (to assert ownership, or to set the owner)
+    pub fn project_id(
+        self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.map_operation(|op| op.project_id(value))
+    }
+}
+impl Request<ops::RunModel> {
+    /// Estimate the cost instead of running: the answer is HTTP 269 with the cost; api estimates at the API tier
+    pub fn dry_run(self, value: impl ::std::convert::Into<types::DryRun>) -> Self {
+        self.map_operation(|op| op.dry_run(value))
+    }
+    /// Also check the request for protected content (charged even with dryRun)
+    pub fn ip_detection(self, value: bool) -> Self {
+        self.map_operation(|op| op.ip_detection(value))
+    }
+    /// The project that owns the resources (to assert ownership, or to set the owner)
+    pub fn project_id(
+        self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.map_operation(|op| op.project_id(value))
+    }
+}
+impl Request<ops::GenerateCaption> {
+    /// Estimate the cost instead of running: the answer is HTTP 269 with the cost; api estimates at the API tier
+    pub fn dry_run(self, value: impl ::std::convert::Into<types::DryRun>) -> Self {
+        self.map_operation(|op| op.dry_run(value))
+    }
+    /// The project that owns the resources (to assert ownership, or to set the owner)
+    pub fn project_id(
+        self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.map_operation(|op| op.project_id(value))
+    }
+}
+impl Request<ops::GenerateDescribeStyle> {
+    /// Estimate the cost instead of running: the answer is HTTP 269 with the cost; api estimates at the API tier
+    pub fn dry_run(self, value: impl ::std::convert::Into<types::DryRun>) -> Self {
+        self.map_operation(|op| op.dry_run(value))
+    }
+    /// The project that owns the resources (to assert ownership, or to set the owner)
+    pub fn project_id(
+        self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.map_operation(|op| op.project_id(value))
+    }
+}
+impl Request<ops::GenerateDetect> {
+    /// Estimate the cost instead of running: the answer is HTTP 269 with the cost; api estimates at the API tier
+    pub fn dry_run(self, value: impl ::std::convert::Into<types::DryRun>) -> Self {
+        self.map_operation(|op| op.dry_run(value))
+    }
+    /// If true, answer the original assets, without transformation
+    pub fn original_assets(self, value: bool) -> Self {
+        self.map_operation(|op| op.original_assets(value))
+    }
+    /// The project that owns the resources (to assert ownership, or to set the owner)
+    pub fn project_id(
+        self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.map_operation(|op| op.project_id(value))
+    }
+}
+impl Request<ops::GenerateEmbed> {
+    /// Estimate the cost instead of running: the answer is HTTP 269 with the cost; api estimates at the API tier
+    pub fn dry_run(self, value: impl ::std::convert::Into<types::DryRun>) -> Self {
+        self.map_operation(|op| op.dry_run(value))
+    }
+    /// If true, answer the original assets, without transformation
+    pub fn original_assets(self, value: bool) -> Self {
+        self.map_operation(|op| op.original_assets(value))
+    }
+    /// The project that owns the resources (to assert ownership, or to set the owner)
+    pub fn project_id(
+        self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.map_operation(|op| op.project_id(value))
+    }
+}
+impl Request<ops::GenerateIpDetection> {
+    /// Estimate the cost instead of running: the answer is HTTP 269 with the cost; api estimates at the API tier
+    pub fn dry_run(self, value: impl ::std::convert::Into<types::DryRun>) -> Self {
+        self.map_operation(|op| op.dry_run(value))
+    }
+    /// The project that owns the resources (to assert ownership, or to set the owner)
+    pub fn project_id(
+        self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.map_operation(|op| op.project_id(value))
+    }
+}
+impl Request<ops::GeneratePatch> {
+    /// If true, answer the original assets, without transformation
+    pub fn original_assets(self, value: bool) -> Self {
+        self.map_operation(|op| op.original_assets(value))
+    }
+    /// The project that owns the resources (to assert ownership, or to set the owner)
+    pub fn project_id(
+        self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.map_operation(|op| op.project_id(value))
+    }
+}
+impl Request<ops::GeneratePrompt> {
+    /// Estimate the cost instead of running: the answer is HTTP 269 with the cost; api estimates at the API tier
+    pub fn dry_run(self, value: impl ::std::convert::Into<types::DryRun>) -> Self {
+        self.map_operation(|op| op.dry_run(value))
+    }
+    /// The project that owns the resources (to assert ownership, or to set the owner)
+    pub fn project_id(
+        self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.map_operation(|op| op.project_id(value))
+    }
+}
+impl Request<ops::GenerateQualityGate> {
+    /// Estimate the cost instead of running: the answer is HTTP 269 with the cost; api estimates at the API tier
+    pub fn dry_run(self, value: impl ::std::convert::Into<types::DryRun>) -> Self {
+        self.map_operation(|op| op.dry_run(value))
+    }
+    /// If true, answer the original assets, without transformation
+    pub fn original_assets(self, value: bool) -> Self {
+        self.map_operation(|op| op.original_assets(value))
+    }
+    /// The project that owns the resources (to assert ownership, or to set the owner)
+    pub fn project_id(
+        self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.map_operation(|op| op.project_id(value))
+    }
+}
+impl Request<ops::GenerateTranslate> {
+    /// Estimate the cost instead of running: the answer is HTTP 269 with the cost; api estimates at the API tier
+    pub fn dry_run(self, value: impl ::std::convert::Into<types::DryRun>) -> Self {
+        self.map_operation(|op| op.dry_run(value))
+    }
+    /// The project that owns the resources (to assert ownership, or to set the owner)
+    pub fn project_id(
+        self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.map_operation(|op| op.project_id(value))
     }
 }

@@ -195,6 +195,8 @@ async fn sdk_requests_conform_to_the_document_under_prism() {
         completed.map(|_| 1).map_err(|e| e.to_string()),
     ));
 
+    every_new_operation(&client, &mut outcomes).await;
+
     drop(prism);
     let log = std::fs::read_to_string(log.path()).unwrap();
     let violations: Vec<&str> = log
@@ -211,7 +213,300 @@ async fn sdk_requests_conform_to_the_document_under_prism() {
         violations.join("\n"),
         failures.join("\n"),
     );
-    assert_eq!(outcomes.len(), 5);
+    assert_eq!(outcomes.len(), 5 + 1 + 27);
+}
+
+/// A request body from JSON, so the test names only the fields it sets.
+fn body<T: serde::de::DeserializeOwned>(value: serde_json::Value) -> T {
+    serde_json::from_value(value).expect("a body the document allows")
+}
+
+/// Sends `request` and records whether its answer decoded.
+macro_rules! check {
+    ($outcomes:expr, $name:expr, $request:expr) => {
+        let outcome = $request.await.map(|_| 1).map_err(|e| e.to_string());
+        $outcomes.push(($name, outcome));
+    };
+}
+
+/// Every operation of the jobs, generate and asset areas, through `Client::request`
+/// with its parameters set (arrays in the query included).
+async fn every_new_operation(
+    client: &scenario_sdk::Client,
+    outcomes: &mut Vec<(&'static str, Result<usize, String>)>,
+) {
+    use scenario_sdk::ops;
+    use scenario_sdk::types::{DryRun, JobListType, JobStatus};
+
+    let image = "data:image/png;base64,iVBORw0KGgo=";
+    // `types` goes without `type`: the document says not both.
+    check!(
+        outcomes,
+        "listAssets (types)",
+        client.request(ops::ListAssets::new()).types([
+            scenario_sdk::types::AssetType::Detection,
+            scenario_sdk::types::AssetType::Txt2img
+        ])
+    );
+    check!(
+        outcomes,
+        "listJobs",
+        client
+            .request(ops::ListJobs::new())
+            .author_id("user_1")
+            .created_after("2024-01-01T00:00:00.000Z")
+            .hide_results(false)
+            .page_size(10)
+            .pagination_token("token_1")
+            .project_id("proj_1")
+            .status(JobStatus::Success)
+            .type_(JobListType::Caption)
+            .types([JobListType::Caption, JobListType::Detection])
+            .updated_after("2024-01-01T00:00:00.000Z")
+            .workflow_id("workflow_1")
+    );
+    check!(
+        outcomes,
+        "getJob",
+        client
+            .request(ops::GetJob::new("job_1"))
+            .project_id("proj_1")
+    );
+    check!(
+        outcomes,
+        "triggerJobAction",
+        client.request(ops::TriggerJobAction::new(
+            "job_1",
+            body::<scenario_sdk::types::JobTriggerActionRequest>(
+                serde_json::json!({"action": "cancel"})
+            )
+        ))
+    );
+
+    check!(
+        outcomes,
+        "runModel",
+        client
+            .request(ops::RunModel::new(
+                "model_1",
+                body::<scenario_sdk::types::RunModelRequest>(
+                    serde_json::json!({"prompt": "a castle", "numOutputs": 2})
+                )
+            ))
+            .dry_run(DryRun::True)
+            .ip_detection(false)
+            .project_id("proj_1")
+    );
+    check!(
+        outcomes,
+        "generateCaption",
+        client
+            .request(ops::GenerateCaption::new(body::<
+                scenario_sdk::types::GenerateCaptionRequest,
+            >(
+                serde_json::json!({"images": [image], "detailsLevel": "action", "temperature": 0.5})
+            )))
+            .dry_run(DryRun::Api)
+            .project_id("proj_1")
+    );
+    check!(
+        outcomes,
+        "generateDescribeStyle",
+        client.request(ops::GenerateDescribeStyle::new(body::<
+            scenario_sdk::types::GenerateDescribeStyleRequest,
+        >(
+            serde_json::json!({"assetIds": ["asset_1"]})
+        )))
+    );
+    check!(
+        outcomes,
+        "generateDetect",
+        client
+            .request(ops::GenerateDetect::new(body::<
+                scenario_sdk::types::GenerateDetectRequest,
+            >(
+                serde_json::json!({"image": "asset_1", "modality": "canny", "lowThreshold": 100.0})
+            )))
+            .original_assets(true)
+    );
+    check!(
+        outcomes,
+        "generateEmbed",
+        client.request(ops::GenerateEmbed::new(body::<
+            scenario_sdk::types::GenerateEmbedRequest,
+        >(
+            serde_json::json!({"text": "a castle"})
+        )))
+    );
+    check!(
+        outcomes,
+        "generateIpDetection",
+        client.request(ops::GenerateIpDetection::new(body::<
+            scenario_sdk::types::GenerateIpDetectionRequest,
+        >(
+            serde_json::json!({"prompts": ["a mouse"], "assetIds": ["asset_1"]})
+        )))
+    );
+    check!(outcomes, "generatePatch", client.request(ops::GeneratePatch::new(body::<scenario_sdk::types::GeneratePatchRequest>(
+        serde_json::json!({"image": "asset_1", "format": "png", "crop": {"height": 10.0, "left": 0.0, "top": 0.0, "width": 10.0}})))));
+    check!(
+        outcomes,
+        "generatePrompt",
+        client.request(ops::GeneratePrompt::new(body::<
+            scenario_sdk::types::GeneratePromptRequest,
+        >(
+            serde_json::json!({"mode": "completion", "prompt": "a castle", "numResults": 2})
+        )))
+    );
+    check!(
+        outcomes,
+        "generateQualityGate",
+        client.request(ops::GenerateQualityGate::new(body::<
+            scenario_sdk::types::GenerateQualityGateRequest,
+        >(
+            serde_json::json!({"image": "asset_1", "sensitivity": "medium"})
+        )))
+    );
+    check!(
+        outcomes,
+        "generateTranslate",
+        client.request(ops::GenerateTranslate::new(body::<
+            scenario_sdk::types::GenerateTranslateRequest,
+        >(
+            serde_json::json!({"prompt": "un château"})
+        )))
+    );
+
+    check!(
+        outcomes,
+        "getAsset",
+        client
+            .request(ops::GetAsset::new("asset_1"))
+            .original_assets(false)
+            .with_embedding(true)
+            .with_quality_gate_details(true)
+    );
+    check!(
+        outcomes,
+        "updateAsset",
+        client.request(ops::UpdateAsset::new(
+            "asset_1",
+            body::<scenario_sdk::types::AssetUpdateRequest>(
+                serde_json::json!({"name": "hero", "lockId": "lock_1"})
+            )
+        ))
+    );
+    check!(
+        outcomes,
+        "deleteAssets",
+        client.request(ops::DeleteAssets::new(body::<
+            scenario_sdk::types::AssetIdsRequest,
+        >(
+            serde_json::json!({"assetIds": ["asset_1"]})
+        )))
+    );
+    check!(
+        outcomes,
+        "createAsset",
+        client.request(ops::CreateAsset::new(body::<
+            scenario_sdk::types::AssetCreateRequest,
+        >(
+            serde_json::json!({"name": "hero", "image": image})
+        )))
+    );
+    check!(
+        outcomes,
+        "restoreAssets",
+        client.request(ops::RestoreAssets::new(body::<
+            scenario_sdk::types::AssetRestoreRequest,
+        >(
+            serde_json::json!({"assetIds": ["asset_1"]})
+        )))
+    );
+    check!(
+        outcomes,
+        "getAssetsBulk",
+        client.request(ops::GetAssetsBulk::new(body::<
+            scenario_sdk::types::AssetGetBulkRequest,
+        >(
+            serde_json::json!({"assetIds": ["asset_1", "asset_2"]})
+        )))
+    );
+    check!(
+        outcomes,
+        "copyAsset",
+        client.request(ops::CopyAsset::new(
+            "asset_1",
+            body::<scenario_sdk::types::AssetCopyRequest>(
+                serde_json::json!({"targetProjectId": "proj_2"})
+            )
+        ))
+    );
+    check!(
+        outcomes,
+        "lockAsset",
+        client.request(ops::LockAsset::new(
+            "asset_1",
+            body::<scenario_sdk::types::AssetLockRequest>(
+                serde_json::json!({"lockExpiresAt": "2030-01-01T00:00:00.000Z"})
+            )
+        ))
+    );
+    check!(
+        outcomes,
+        "unlockAsset",
+        client.request(ops::UnlockAsset::new(
+            "asset_1",
+            body::<scenario_sdk::types::AssetUnlockRequest>(
+                serde_json::json!({"lockId": "lock_1"})
+            )
+        ))
+    );
+    check!(
+        outcomes,
+        "updateAssetTags",
+        client.request(ops::UpdateAssetTags::new(
+            "asset_1",
+            body::<scenario_sdk::types::AssetUpdateTagsRequest>(
+                serde_json::json!({"add": ["hero"], "strict": true})
+            )
+        ))
+    );
+    check!(
+        outcomes,
+        "listAssetSnapshots",
+        client
+            .request(ops::ListAssetSnapshots::new("asset_1"))
+            .page_size(5)
+            .pagination_token("token_1")
+    );
+    check!(
+        outcomes,
+        "requestAssetDownload",
+        client.request(ops::RequestAssetDownload::new(
+            "asset_1",
+            body::<scenario_sdk::types::AssetDownloadRequest>(
+                serde_json::json!({"targetFormat": "webp"})
+            )
+        ))
+    );
+    check!(
+        outcomes,
+        "requestAssetsDownload",
+        client.request(ops::RequestAssetsDownload::new(body::<
+            scenario_sdk::types::AssetsDownloadRequest,
+        >(
+            serde_json::json!({
+            "options": {"fileNameTemplate": "<id>", "flat": true},
+            "query": {"assetIds": ["asset_1"], "inferenceIds": [], "modelIds": []},
+        })
+        )))
+    );
+    check!(
+        outcomes,
+        "getAssetsDownload",
+        client.request(ops::GetAssetsDownload::new("job_1"))
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]

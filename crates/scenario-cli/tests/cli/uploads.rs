@@ -215,7 +215,7 @@ fn an_unknown_kind_is_a_usage_error_that_lists_the_kinds() {
     assert_eq!(output.status.code(), Some(2));
     let err = stderr(&output);
     assert!(
-        err.contains("[possible values: 3d, asset, audio, avatar, image, model, video]"),
+        err.contains("[possible values: 3d, asset, audio, avatar, image, model, text, video]"),
         "{err}"
     );
 }

@@ -64,19 +64,30 @@ fn parse_list_query(uri: &Uri) -> Result<ListQuery, String> {
     query.validate().map_err(|err| err.to_string())?;
     // Like the service, refuse enum values the document does not list.
     for param in ops::ListAssets::PARAMS {
-        let ParamKind::Enum(values) = param.kind else {
-            continue;
+        let values = match param.kind {
+            ParamKind::Enum(values) => values,
+            ParamKind::List(ParamKind::Enum(values)) => *values,
+            _ => continue,
         };
         let given = pairs
             .iter()
-            .find(|(name, value)| name == param.name && !value.trim().is_empty());
-        if let Some((_, value)) = given.filter(|(_, value)| !values.contains(&value.as_str())) {
+            .filter(|(name, _)| name == param.name)
+            .flat_map(|(_, value)| value.split(',').map(str::trim))
+            .filter(|value| !value.is_empty());
+        if let Some(value) = given.into_iter().find(|value| !values.contains(value)) {
             return Err(format!(
                 "{} must be one of: {}, got \"{value}\"",
                 param.name,
                 values.join(", ")
             ));
         }
+    }
+    if query.type_.is_some() && query.types.is_some() {
+        return Err(format!(
+            "Set {} or {}, not both",
+            wire_name("type_"),
+            wire_name("types")
+        ));
     }
     let explicit_sort = match &query.sort_by {
         Some(AssetSortBy::CreatedAt) => Some(SortBy::CreatedAt),
@@ -124,6 +135,7 @@ fn parse_list_query(uri: &Uri) -> Result<ListQuery, String> {
         collection_id: query.collection_id.clone(),
         inference_id: query.inference_id.clone(),
         type_: query.type_.clone(),
+        types: query.types.clone().unwrap_or_default(),
         tags,
         created_after: date("created_after", &query.created_after, SortBy::CreatedAt)?,
         created_before: date("created_before", &query.created_before, SortBy::CreatedAt)?,

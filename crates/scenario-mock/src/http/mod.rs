@@ -3,8 +3,12 @@
 
 pub(crate) mod app;
 mod assets;
+mod catalog;
 pub(crate) mod conn;
 mod gate;
+mod generate;
+mod jobs;
+mod request;
 mod responses;
 mod routes;
 mod signing;

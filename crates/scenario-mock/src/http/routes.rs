@@ -8,7 +8,7 @@ use axum::http::Method;
 use axum::routing::{MethodFilter, MethodRouter, on};
 
 use crate::http::app::App;
-use crate::http::{assets, storage, uploads};
+use crate::http::{assets, catalog, generate, jobs, storage, uploads};
 use crate::route::{Route, Target};
 
 /// The methods the table uses.
@@ -18,6 +18,7 @@ pub(crate) enum Verb {
     Get,
     Post,
     Put,
+    Delete,
 }
 
 impl Verb {
@@ -26,6 +27,7 @@ impl Verb {
             Verb::Get => MethodFilter::GET,
             Verb::Post => MethodFilter::POST,
             Verb::Put => MethodFilter::PUT,
+            Verb::Delete => MethodFilter::DELETE,
         }
     }
 
@@ -34,6 +36,7 @@ impl Verb {
             Verb::Get => method == Method::GET || method == Method::HEAD,
             Verb::Post => method == Method::POST,
             Verb::Put => method == Method::PUT,
+            Verb::Delete => method == Method::DELETE,
         }
     }
 }
@@ -68,7 +71,7 @@ impl Endpoint {
     }
 }
 
-pub(crate) static ENDPOINTS: [Endpoint; 5] = [
+pub(crate) static ENDPOINTS: [Endpoint; 32] = [
     Endpoint {
         target: Target::Api,
         route: Route::ListAssets,
@@ -96,6 +99,195 @@ pub(crate) static ENDPOINTS: [Endpoint; 5] = [
         verb: Verb::Post,
         path: "/v1/uploads/{upload_id}/action",
         handler: |filter| on(filter, uploads::action),
+    },
+    Endpoint {
+        target: Target::Api,
+        route: Route::GetAsset,
+        verb: Verb::Get,
+        path: "/v1/assets/{asset_id}",
+        handler: |filter| on(filter, catalog::get),
+    },
+    Endpoint {
+        target: Target::Api,
+        route: Route::UpdateAsset,
+        verb: Verb::Put,
+        path: "/v1/assets/{asset_id}",
+        handler: |filter| on(filter, catalog::update),
+    },
+    Endpoint {
+        target: Target::Api,
+        route: Route::DeleteAssets,
+        verb: Verb::Delete,
+        path: "/v1/assets",
+        handler: |filter| on(filter, catalog::delete),
+    },
+    Endpoint {
+        target: Target::Api,
+        route: Route::CreateAsset,
+        verb: Verb::Post,
+        path: "/v1/assets",
+        handler: |filter| on(filter, catalog::create),
+    },
+    Endpoint {
+        target: Target::Api,
+        route: Route::RestoreAssets,
+        verb: Verb::Post,
+        path: "/v1/assets/restore",
+        handler: |filter| on(filter, catalog::restore),
+    },
+    Endpoint {
+        target: Target::Api,
+        route: Route::GetAssetsBulk,
+        verb: Verb::Post,
+        path: "/v1/assets/get-bulk",
+        handler: |filter| on(filter, catalog::get_bulk),
+    },
+    Endpoint {
+        target: Target::Api,
+        route: Route::CopyAsset,
+        verb: Verb::Post,
+        path: "/v1/assets/{asset_id}/copy",
+        handler: |filter| on(filter, catalog::copy),
+    },
+    Endpoint {
+        target: Target::Api,
+        route: Route::LockAsset,
+        verb: Verb::Put,
+        path: "/v1/assets/{asset_id}/lock",
+        handler: |filter| on(filter, catalog::lock),
+    },
+    Endpoint {
+        target: Target::Api,
+        route: Route::UnlockAsset,
+        verb: Verb::Put,
+        path: "/v1/assets/{asset_id}/unlock",
+        handler: |filter| on(filter, catalog::unlock),
+    },
+    Endpoint {
+        target: Target::Api,
+        route: Route::UpdateAssetTags,
+        verb: Verb::Put,
+        path: "/v1/assets/{asset_id}/tags",
+        handler: |filter| on(filter, catalog::tags),
+    },
+    Endpoint {
+        target: Target::Api,
+        route: Route::ListAssetSnapshots,
+        verb: Verb::Get,
+        path: "/v1/assets/{asset_id}/snapshots",
+        handler: |filter| on(filter, catalog::snapshots),
+    },
+    Endpoint {
+        target: Target::Api,
+        route: Route::AssetDownload,
+        verb: Verb::Post,
+        path: "/v1/assets/{asset_id}/download",
+        handler: |filter| on(filter, catalog::download),
+    },
+    Endpoint {
+        target: Target::Api,
+        route: Route::AssetsDownload,
+        verb: Verb::Post,
+        path: "/v1/assets/download",
+        handler: |filter| on(filter, catalog::download_batch),
+    },
+    Endpoint {
+        target: Target::Api,
+        route: Route::AssetsDownloadStatus,
+        verb: Verb::Get,
+        path: "/v1/assets/download/{job_id}",
+        handler: |filter| on(filter, catalog::download_status),
+    },
+    Endpoint {
+        target: Target::Api,
+        route: Route::ListJobs,
+        verb: Verb::Get,
+        path: "/v1/jobs",
+        handler: |filter| on(filter, jobs::list),
+    },
+    Endpoint {
+        target: Target::Api,
+        route: Route::GetJob,
+        verb: Verb::Get,
+        path: "/v1/jobs/{job_id}",
+        handler: |filter| on(filter, jobs::get),
+    },
+    Endpoint {
+        target: Target::Api,
+        route: Route::JobAction,
+        verb: Verb::Post,
+        path: "/v1/jobs/{job_id}/action",
+        handler: |filter| on(filter, jobs::action),
+    },
+    Endpoint {
+        target: Target::Api,
+        route: Route::RunModel,
+        verb: Verb::Post,
+        path: "/v1/generate/custom/{model_id}",
+        handler: |filter| on(filter, generate::run_model),
+    },
+    Endpoint {
+        target: Target::Api,
+        route: Route::GenerateCaption,
+        verb: Verb::Post,
+        path: "/v1/generate/caption",
+        handler: |filter| on(filter, generate::caption),
+    },
+    Endpoint {
+        target: Target::Api,
+        route: Route::GenerateDescribeStyle,
+        verb: Verb::Post,
+        path: "/v1/generate/describe-style",
+        handler: |filter| on(filter, generate::describe_style),
+    },
+    Endpoint {
+        target: Target::Api,
+        route: Route::GenerateDetect,
+        verb: Verb::Post,
+        path: "/v1/generate/detect",
+        handler: |filter| on(filter, generate::detect),
+    },
+    Endpoint {
+        target: Target::Api,
+        route: Route::GenerateEmbed,
+        verb: Verb::Post,
+        path: "/v1/generate/embed",
+        handler: |filter| on(filter, generate::embed),
+    },
+    Endpoint {
+        target: Target::Api,
+        route: Route::GenerateIpDetection,
+        verb: Verb::Post,
+        path: "/v1/generate/ip-detection",
+        handler: |filter| on(filter, generate::ip_detection),
+    },
+    Endpoint {
+        target: Target::Api,
+        route: Route::GeneratePatch,
+        verb: Verb::Post,
+        path: "/v1/generate/patch",
+        handler: |filter| on(filter, generate::patch),
+    },
+    Endpoint {
+        target: Target::Api,
+        route: Route::GeneratePrompt,
+        verb: Verb::Post,
+        path: "/v1/generate/prompt",
+        handler: |filter| on(filter, generate::prompt),
+    },
+    Endpoint {
+        target: Target::Api,
+        route: Route::GenerateQualityGate,
+        verb: Verb::Post,
+        path: "/v1/generate/quality-gate",
+        handler: |filter| on(filter, generate::quality_gate),
+    },
+    Endpoint {
+        target: Target::Api,
+        route: Route::GenerateTranslate,
+        verb: Verb::Post,
+        path: "/v1/generate/translate",
+        handler: |filter| on(filter, generate::translate),
     },
     Endpoint {
         target: Target::Storage,
@@ -131,7 +323,19 @@ mod tests {
             recognise(Target::Api, &Method::GET, "/v1/assets"),
             Some(Route::ListAssets)
         );
-        assert_eq!(recognise(Target::Api, &Method::POST, "/v1/assets"), None);
+        assert_eq!(
+            recognise(Target::Api, &Method::POST, "/v1/assets"),
+            Some(Route::CreateAsset)
+        );
+        assert_eq!(recognise(Target::Api, &Method::PATCH, "/v1/assets"), None);
+        assert_eq!(
+            recognise(Target::Api, &Method::GET, "/v1/assets/download/job_1"),
+            Some(Route::AssetsDownloadStatus)
+        );
+        assert_eq!(
+            recognise(Target::Api, &Method::POST, "/v1/generate/custom/model_1"),
+            Some(Route::RunModel)
+        );
         assert_eq!(
             recognise(Target::Api, &Method::POST, "/v1/uploads/u1/action"),
             Some(Route::UploadAction)

@@ -14,42 +14,13 @@ use scenario_api::types::{
     UploadAction, UploadCreateRequest, UploadCreateResponse, UploadKind, UploadRetrieveResponse,
     UploadSource, UploadStatus, UploadTriggerActionRequest, UploadTriggerActionResponse,
 };
-use serde::de::DeserializeOwned;
 
 use crate::builders::built;
 use crate::http::app::App;
+use crate::http::request::parse_json;
 use crate::http::responses::{Rejection, api_error};
 use crate::http::signing::sign_parts;
 use crate::state::uploads::{CompleteError, MAX_PARTS, Plan};
-
-/// Parses a JSON body into one of the API's types; the error names the field.
-fn parse_json<T: DeserializeOwned>(body: Result<Bytes, BytesRejection>) -> Result<T, Rejection> {
-    let body =
-        body.map_err(|rejection| Rejection::new(rejection.status(), rejection.body_text()))?;
-    let mut deserializer = serde_json::Deserializer::from_slice(&body);
-    let parsed: Result<T, _> = serde_path_to_error::deserialize(&mut deserializer);
-    let value = parsed.map_err(|error| {
-        let path = error.path().to_string();
-        let message = if error.inner().is_syntax() || error.inner().is_eof() {
-            format!("The body is not valid JSON: {}", error.inner())
-        } else if path == "." {
-            format!(
-                "The body is not valid JSON for this request: {}",
-                error.inner()
-            )
-        } else {
-            format!("{path}: {}", error.inner())
-        };
-        Rejection::new(StatusCode::BAD_REQUEST, message)
-    })?;
-    deserializer.end().map_err(|error| {
-        Rejection::new(
-            StatusCode::BAD_REQUEST,
-            format!("The body is not valid JSON: {error}"),
-        )
-    })?;
-    Ok(value)
-}
 
 fn upload_id(path: Result<Path<String>, PathRejection>) -> Result<String, Rejection> {
     path.map(|Path(id)| id)
@@ -58,11 +29,6 @@ fn upload_id(path: Result<Path<String>, PathRejection>) -> Result<String, Reject
 
 fn not_found(id: &str) -> Response {
     api_error(StatusCode::NOT_FOUND, format!("Upload {id} not found"))
-}
-
-/// The kinds an upload can have ("text" is newer than the generated enum).
-fn kind_is_known(kind: &UploadKind) -> bool {
-    !kind.is_unrecognized() || kind.as_str() == "text"
 }
 
 fn non_empty(value: &Option<String>) -> Option<String> {
@@ -76,10 +42,11 @@ fn non_empty(value: &Option<String>) -> Option<String> {
 /// What a create request asks for, or why it is refused.
 fn plan(request: &UploadCreateRequest) -> Result<Plan, String> {
     if let Some(kind) = &request.kind
-        && !kind_is_known(kind)
+        && kind.is_unrecognized()
     {
         return Err(format!(
-            "kind must be one of: 3d, asset, audio, avatar, image, model, text, video (got \"{}\")",
+            "kind must be one of: {} (got \"{}\")",
+            UploadKind::VALUES.join(", "),
             kind.as_str()
         ));
     }

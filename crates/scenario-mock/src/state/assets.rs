@@ -10,8 +10,8 @@ use std::sync::Arc;
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use scenario_api::types::{
-    Asset, AssetFrame, AssetKind, AssetMetadata, AssetPrivacy, AssetProperties, AssetSource,
-    AssetStatus, AssetType, EditCapability,
+    Asset, AssetFrame, AssetKind, AssetMetadata, AssetPrivacy, AssetProperties, AssetSnapshot,
+    AssetSource, AssetStatus, AssetType, EditCapability,
 };
 
 use crate::builders::built;
@@ -41,6 +41,19 @@ pub(crate) struct AssetStore {
     by_id: HashMap<String, Arc<StoredAsset>>,
     by_created: BTreeMap<Key, Arc<StoredAsset>>,
     by_updated: BTreeMap<Key, Arc<StoredAsset>>,
+    /// Deleted assets (still restorable) and when they were deleted.
+    deleted: HashMap<String, u64>,
+    /// The lock id of each locked asset.
+    locks: HashMap<String, String>,
+    /// The saved versions of each asset, oldest first.
+    snapshots: HashMap<String, Vec<AssetSnapshot>>,
+}
+
+/// Why an asset cannot be restored.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum RestoreRefusal {
+    NotFound,
+    NotDeleted,
 }
 
 impl AssetStore {
@@ -66,8 +79,77 @@ impl AssetStore {
         self.by_id.insert(id, asset);
     }
 
+    /// A live (not deleted) asset.
     pub(crate) fn get(&self, id: &str) -> Option<Asset> {
+        if self.deleted.contains_key(id) {
+            return None;
+        }
         self.by_id.get(id).map(|stored| stored.asset.clone())
+    }
+
+    /// Replaces a live asset by what `edit` makes of it, as updated at `now_ms`.
+    pub(crate) fn update<T>(
+        &mut self,
+        id: &str,
+        now_ms: u64,
+        edit: impl FnOnce(&mut Asset) -> T,
+    ) -> Option<(Asset, T)> {
+        if self.deleted.contains_key(id) {
+            return None;
+        }
+        let mut stored = StoredAsset::clone(self.by_id.get(id)?);
+        let out = edit(&mut stored.asset);
+        stored.updated_ms = now_ms.max(stored.created_ms);
+        stored.asset.updated_at = iso(stored.updated_ms);
+        let asset = stored.asset.clone();
+        self.insert(stored);
+        Some((asset, out))
+    }
+
+    /// Deletes live assets; `false` for an id that is not one.
+    pub(crate) fn delete(&mut self, id: &str, now_ms: u64) -> bool {
+        if self.get(id).is_none() {
+            return false;
+        }
+        self.deleted.insert(id.to_owned(), now_ms);
+        self.locks.remove(id);
+        true
+    }
+
+    pub(crate) fn restore(&mut self, id: &str) -> Result<(), RestoreRefusal> {
+        if !self.by_id.contains_key(id) {
+            return Err(RestoreRefusal::NotFound);
+        }
+        self.deleted
+            .remove(id)
+            .map(|_| ())
+            .ok_or(RestoreRefusal::NotDeleted)
+    }
+
+    pub(crate) fn lock_id(&self, id: &str) -> Option<&str> {
+        self.locks.get(id).map(String::as_str)
+    }
+
+    pub(crate) fn set_lock(&mut self, id: &str, lock_id: Option<String>) {
+        match lock_id {
+            Some(lock_id) => self.locks.insert(id.to_owned(), lock_id),
+            None => self.locks.remove(id),
+        };
+    }
+
+    pub(crate) fn add_snapshot(&mut self, id: &str, snapshot: AssetSnapshot) {
+        self.snapshots
+            .entry(id.to_owned())
+            .or_default()
+            .push(snapshot);
+    }
+
+    /// The snapshots of an asset, newest first, from `offset`.
+    pub(crate) fn snapshots(&self, id: &str) -> Vec<AssetSnapshot> {
+        self.snapshots
+            .get(id)
+            .map(|all| all.iter().rev().cloned().collect())
+            .unwrap_or_default()
     }
 
     /// The root of an asset's family: its `rootParentId`, or itself.
@@ -90,10 +172,6 @@ impl AssetStore {
     /// One page: the assets after the cursor, in order, that pass the filters, and
     /// the token of the next page if there are more.
     pub(crate) fn page(&self, query: &ListQuery) -> (Vec<Asset>, Option<String>) {
-        if query.deleted {
-            // The fake never deletes assets.
-            return (Vec::new(), None);
-        }
         let index = match query.sort_by {
             SortBy::CreatedAt => &self.by_created,
             SortBy::UpdatedAt => &self.by_updated,
@@ -110,12 +188,18 @@ impl AssetStore {
         let mut page = Vec::with_capacity(query.page_size);
         let mut last = None;
         let mut more = false;
-        for (key, stored) in entries.filter(|(_, stored)| query.filter.matches(stored)) {
+        let listed = entries.filter(|(_, stored)| {
+            self.deleted.contains_key(&stored.asset.id) == query.deleted
+                && query.filter.matches(stored)
+        });
+        for (key, stored) in listed {
             if page.len() == query.page_size {
                 more = true;
                 break;
             }
-            page.push(stored.asset.clone());
+            let mut asset = stored.asset.clone();
+            asset.deleted_at = self.deleted.get(&asset.id).map(|ms| iso(*ms));
+            page.push(asset);
             last = Some(key);
         }
         let next = if more {
@@ -183,6 +267,7 @@ pub(crate) struct Filter {
     pub(crate) collection_id: Option<String>,
     pub(crate) inference_id: Option<String>,
     pub(crate) type_: Option<AssetType>,
+    pub(crate) types: Vec<AssetType>,
     pub(crate) tags: Vec<String>,
     pub(crate) created_after: Option<u64>,
     pub(crate) created_before: Option<u64>,
@@ -208,6 +293,7 @@ impl Filter {
                 .as_ref()
                 .is_none_or(|c| asset.collection_ids.contains(c))
             && self.type_.as_ref().is_none_or(|t| &meta.type_ == t)
+            && (self.types.is_empty() || self.types.contains(&meta.type_))
             && (self.tags.is_empty() || self.tags.iter().any(|t| asset.tags.contains(t)))
             && self.created_after.is_none_or(|t| stored.created_ms > t)
             && self.created_before.is_none_or(|t| stored.created_ms < t)

@@ -1,11 +1,13 @@
-//! The state layer: assets, uploads and what the storage received, with the clock
-//! and the ids they use. It knows nothing of HTTP.
+//! The state layer: assets, uploads, jobs and what the storage received, with the
+//! clock and the ids they use. It knows nothing of HTTP.
 //!
 //! Every store sits behind one lock, reached only through `State::stores`, which
 //! first applies the upload transitions that are due: no lock order to respect, and
 //! no caller can see an upload (or miss an asset) that should already have moved on.
 
 pub(crate) mod assets;
+pub(crate) mod catalog;
+pub(crate) mod jobs;
 pub(crate) mod receipts;
 pub(crate) mod seed;
 pub(crate) mod uploads;
@@ -18,6 +20,7 @@ use tokio::time::Instant;
 use crate::clock::Clock;
 use crate::ids::Ids;
 use crate::state::assets::{AssetStore, Identity, ListQuery};
+use crate::state::jobs::JobStore;
 use crate::state::receipts::UploadReceipt;
 use crate::state::uploads::{
     CompleteError, Context, PartSlot, Plan, Settings, StoredPart, UploadStore,
@@ -37,6 +40,7 @@ pub(crate) struct State {
 struct Stores {
     assets: AssetStore,
     uploads: UploadStore,
+    jobs: JobStore,
     ids: Ids,
 }
 
@@ -52,18 +56,25 @@ impl State {
             stores: Mutex::new(Stores {
                 assets: AssetStore::from_assets(seeded),
                 uploads: UploadStore::default(),
+                jobs: JobStore::default(),
                 ids: Ids::with_seed(seed ^ 0x0001_D50F_5CE4_A410),
             }),
         }
     }
 
-    /// The only way to the stores: locked, with every due transition applied.
+    /// The only way to the stores: locked, with every due transition (of uploads and
+    /// jobs) applied.
     fn stores(&self) -> MutexGuard<'_, Stores> {
         let mut stores = lock(&self.stores);
         let Stores {
-            assets, uploads, ..
+            assets,
+            uploads,
+            jobs,
+            ..
         } = &mut *stores;
-        uploads.apply_due(Instant::now(), assets, &self.identity);
+        let now = Instant::now();
+        uploads.apply_due(now, assets, &self.identity);
+        jobs.advance(now, self.settings.validation_delay, assets);
         stores
     }
 

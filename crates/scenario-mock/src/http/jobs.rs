@@ -1,0 +1,168 @@
+//! `GET /v1/jobs`, `GET /v1/jobs/{jobId}` and `POST /v1/jobs/{jobId}/action`: the
+//! jobs generations and archives run as; their life cycle is the state layer's.
+
+use std::sync::Arc;
+
+use axum::Json;
+use axum::extract::rejection::{BytesRejection, PathRejection};
+use axum::extract::{Path, State};
+use axum::http::{StatusCode, Uri};
+use axum::response::{IntoResponse, Response};
+use bytes::Bytes;
+use scenario_api::ops::{self, ListJobsQuery};
+use scenario_api::types::{
+    JobAction, JobListResponse, JobResponse, JobStatus, JobTriggerActionRequest,
+};
+
+use crate::builders::built;
+use crate::clock::parse_iso;
+use crate::http::app::App;
+use crate::http::request::{parse_json, parse_query, path_id};
+use crate::http::responses::{Rejection, api_error};
+use crate::state::jobs::CancelError;
+
+/// A page of jobs when the request names no size.
+const PAGE_SIZE: usize = 50;
+
+fn not_found(id: &str) -> Response {
+    api_error(StatusCode::NOT_FOUND, format!("Job {id} not found"))
+}
+
+/// `GET /v1/jobs`: newest first; the token is the offset of the next page.
+pub(crate) async fn list(State(app): State<Arc<App>>, uri: Uri) -> Response {
+    let query: ListJobsQuery = match parse_query::<ops::ListJobs, _>(&uri) {
+        Ok(query) => query,
+        Err(rejection) => return rejection.into_response(),
+    };
+    if let Err(error) = query.validate() {
+        return api_error(StatusCode::BAD_REQUEST, error.to_string());
+    }
+    let created_after = match query.created_after.as_deref().map(parse_iso) {
+        Some(None) => {
+            return api_error(
+                StatusCode::BAD_REQUEST,
+                "createdAfter must be a valid ISO 8601 date string",
+            );
+        }
+        Some(Some(ms)) => Some(ms),
+        None => None,
+    };
+    let offset = match query.pagination_token.as_deref().map(decode_token) {
+        Some(Err(rejection)) => return rejection.into_response(),
+        Some(Ok(offset)) => offset,
+        None => 0,
+    };
+    let jobs = app.state.jobs(|job| {
+        query.status.as_ref().is_none_or(|s| &job.status == s)
+            && query
+                .type_
+                .as_ref()
+                .is_none_or(|t| t.as_str() == job.job_type.as_str())
+            && query.types.as_ref().is_none_or(|types| {
+                types.is_empty() || types.iter().any(|t| t.as_str() == job.job_type.as_str())
+            })
+            && query
+                .author_id
+                .as_ref()
+                .is_none_or(|a| job.author_id.as_ref() == Some(a))
+            && query
+                .workflow_id
+                .as_ref()
+                .is_none_or(|w| job.metadata.workflow_id.as_ref() == Some(w))
+            && created_after
+                .is_none_or(|after| parse_iso(&job.created_at).is_some_and(|c| c > after))
+    });
+    let size = query.page_size.map_or(PAGE_SIZE, |n| n as usize);
+    let page: Vec<_> = jobs.iter().skip(offset).take(size).cloned().collect();
+    let next = (offset + size < jobs.len()).then(|| format!("jobs_{}", offset + size));
+    let mut page: Vec<_> = page;
+    if query.hide_results == Some(true) {
+        for job in &mut page {
+            job.metadata.asset_ids.clear();
+            job.metadata.output.clear();
+        }
+    }
+    let answer: JobListResponse = built(
+        JobListResponse::builder()
+            .jobs(page)
+            .next_pagination_token(next),
+    );
+    Json(answer).into_response()
+}
+
+fn decode_token(token: &str) -> Result<usize, Rejection> {
+    token
+        .strip_prefix("jobs_")
+        .and_then(|n| n.parse().ok())
+        .ok_or_else(|| Rejection::new(StatusCode::BAD_REQUEST, "paginationToken is invalid"))
+}
+
+/// `GET /v1/jobs/{jobId}`.
+pub(crate) async fn get(
+    State(app): State<Arc<App>>,
+    path: Result<Path<String>, PathRejection>,
+    uri: Uri,
+) -> Response {
+    let id = match path_id(path) {
+        Ok(id) => id,
+        Err(rejection) => return rejection.into_response(),
+    };
+    if let Err(rejection) = parse_query::<ops::GetJob, ops::GetJobQuery>(&uri) {
+        return rejection.into_response();
+    }
+    match app.state.job(&id) {
+        Some(job) => Json(built::<JobResponse, _>(JobResponse::builder().job(job))).into_response(),
+        None => not_found(&id),
+    }
+}
+
+/// `POST /v1/jobs/{jobId}/action` with `{"action": "cancel"}`.
+pub(crate) async fn action(
+    State(app): State<Arc<App>>,
+    path: Result<Path<String>, PathRejection>,
+    uri: Uri,
+    body: Result<Bytes, BytesRejection>,
+) -> Response {
+    let id = match path_id(path) {
+        Ok(id) => id,
+        Err(rejection) => return rejection.into_response(),
+    };
+    if let Err(rejection) = parse_query::<ops::TriggerJobAction, ops::TriggerJobActionQuery>(&uri) {
+        return rejection.into_response();
+    }
+    let request: JobTriggerActionRequest = match parse_json(body) {
+        Ok(request) => request,
+        Err(rejection) => return rejection.into_response(),
+    };
+    match request.action {
+        Some(JobAction::Cancel) => {}
+        other => {
+            return api_error(
+                StatusCode::BAD_REQUEST,
+                format!(
+                    "action must be one of: {} (got {})",
+                    JobAction::VALUES.join(", "),
+                    other.map_or_else(|| "nothing".to_owned(), |a| format!("\"{a}\""))
+                ),
+            );
+        }
+    }
+    match app.state.cancel_job(&id) {
+        Ok(job) => Json(built::<JobResponse, _>(JobResponse::builder().job(job))).into_response(),
+        Err(CancelError::NotFound) => not_found(&id),
+        Err(CancelError::NotCancelable) => {
+            api_error(StatusCode::BAD_REQUEST, "Cannot cancel this type of job")
+        }
+        Err(CancelError::Finished(status)) => api_error(
+            StatusCode::BAD_REQUEST,
+            format!(
+                "Job {id} is {status}: only a job that is still running can be canceled{}",
+                if status == JobStatus::Canceled {
+                    " (it already was)"
+                } else {
+                    ""
+                }
+            ),
+        ),
+    }
+}
