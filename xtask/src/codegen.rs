@@ -7,6 +7,7 @@ use progenitor::{GenerationSettings, Generator, HooksMode, InterfaceStyle, TagSt
 
 use crate::{
     GENERATED_PATH, OPERATIONS_PATH, SETTERS_PATH, SPEC_PATH, lenient, open_enums, operations,
+    optional_schemas,
 };
 
 fn header(what: &str) -> String {
@@ -132,6 +133,7 @@ fn render_client(spec: &openapiv3::OpenAPI) -> Result<String> {
         syn::parse2(tokens).context("progenitor produced code that does not parse")?;
     open_enums::apply(&mut file)?;
     lenient::apply(&mut file);
+    optional_schemas::apply(&mut file);
     let base_url = spec
         .servers
         .first()

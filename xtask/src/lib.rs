@@ -4,6 +4,7 @@ pub mod codegen;
 pub mod lenient;
 pub mod open_enums;
 pub mod operations;
+pub mod optional_schemas;
 pub mod surface;
 
 use std::path::{Path, PathBuf};

@@ -180,17 +180,35 @@ fn doc(attrs: &[Attribute]) -> String {
         .join("\n")
 }
 
+/// The wire name of a field or variant: its `serde(rename)`, also when it sits
+/// in a `cfg_attr` (the open enums' renames are read by the schema derive only).
 fn serde_rename(attrs: &[Attribute]) -> Option<String> {
     let mut value = None;
-    for attr in attrs.iter().filter(|a| a.path().is_ident("serde")) {
-        let _ = attr.parse_nested_meta(|meta| {
-            if meta.path.is_ident("rename") {
-                value = Some(meta.value()?.parse::<LitStr>()?.value());
-            } else if meta.input.peek(syn::Token![=]) {
-                meta.value()?.parse::<syn::Expr>()?;
+    let mut read = |meta: syn::meta::ParseNestedMeta| {
+        if meta.path.is_ident("rename") {
+            value = Some(meta.value()?.parse::<LitStr>()?.value());
+        } else if meta.input.peek(syn::Token![=]) {
+            meta.value()?.parse::<syn::Expr>()?;
+        }
+        Ok(())
+    };
+    for attr in attrs {
+        if attr.path().is_ident("serde") {
+            let _ = attr.parse_nested_meta(&mut read);
+        } else if attr.path().is_ident("cfg_attr") {
+            let Ok(list) = attr.parse_args_with(
+                syn::punctuated::Punctuated::<syn::Meta, syn::Token![,]>::parse_terminated,
+            ) else {
+                continue;
+            };
+            for meta in list.iter().skip(1) {
+                if let syn::Meta::List(inner) = meta
+                    && inner.path.is_ident("serde")
+                {
+                    let _ = inner.parse_nested_meta(&mut read);
+                }
             }
-            Ok(())
-        });
+        }
     }
     value
 }

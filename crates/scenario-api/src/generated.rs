@@ -9,14 +9,8 @@ use progenitor_client::{encode_path, ClientHooks, OperationInfo, RequestBuilderE
 #[allow(clippy::all)]
 pub mod types {
     ///The body of an error response. Every field is optional: the service and the proxies in front of it do not all fill the same ones.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct ApiError {
         ///Extra, error-specific information.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -45,13 +39,8 @@ pub mod types {
         }
     }
     ///`AppliedBrief`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct AppliedBrief {
         pub id: ::std::string::String,
         pub level: AppliedBriefLevel,
@@ -62,16 +51,17 @@ pub mod types {
         }
     }
     ///`AppliedBriefLevel`
-    #[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd, schemars::JsonSchema)]
+    #[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[non_exhaustive]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub enum AppliedBriefLevel {
-        #[serde(rename = "project")]
+        #[cfg_attr(feature = "schemars", serde(rename = "project"))]
         Project,
-        #[serde(rename = "team")]
+        #[cfg_attr(feature = "schemars", serde(rename = "team"))]
         Team,
         /// A value this client does not know yet (the service added it after this
         /// client was generated), kept exactly as the service sent it.
-        #[schemars(skip)]
+        #[cfg_attr(feature = "schemars", schemars(skip))]
         Unrecognized(::std::string::String),
     }
     impl AppliedBriefLevel {
@@ -137,13 +127,8 @@ pub mod types {
         }
     }
     ///`Asset`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct Asset {
         ///The author user ID (example: "dcf121faaa1a0a0bbbd9ca1b73d62aea")
         #[serde(rename = "authorId")]
@@ -255,13 +240,8 @@ pub mod types {
         }
     }
     ///A LoRA model applied to the generation, with its scale.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct AssetConcept {
         ///The epoch of the model (example: "000001"). Only available for Flux Lora Trained models
         #[serde(
@@ -281,14 +261,8 @@ pub mod types {
         }
     }
     ///`AssetCopyRequest`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct AssetCopyRequest {
         #[serde(
             rename = "targetProjectId",
@@ -302,13 +276,8 @@ pub mod types {
         }
     }
     ///`AssetCreateRequest`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct AssetCreateRequest {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub canvas: ::std::option::Option<::std::string::String>,
@@ -338,13 +307,8 @@ pub mod types {
         }
     }
     ///`AssetCreateResponse`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct AssetCreateResponse {
         pub asset: Asset,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -356,14 +320,9 @@ pub mod types {
         }
     }
     ///An empty object
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     #[serde(transparent)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct AssetDeleteResponse(
         pub ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     );
@@ -391,14 +350,8 @@ pub mod types {
         }
     }
     ///`AssetDownloadRequest`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct AssetDownloadRequest {
         #[serde(
             rename = "targetFormat",
@@ -412,13 +365,8 @@ pub mod types {
         }
     }
     ///`AssetDownloadResponse`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct AssetDownloadResponse {
         #[serde(
             rename = "mimeType",
@@ -433,13 +381,8 @@ pub mod types {
         }
     }
     ///Another asset derived from this one (its thumbnail, preview, or a video's first or last frame): the assetId and the url of that asset.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct AssetFrame {
         ///The AssetId of the derived image (example: "asset_GTrL3mq4SXWyMxkOHRxlpw")
         #[serde(rename = "assetId")]
@@ -453,14 +396,8 @@ pub mod types {
         }
     }
     ///`AssetGetBulkRequest`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct AssetGetBulkRequest {
         #[serde(
             rename = "assetIds",
@@ -476,13 +413,8 @@ pub mod types {
         }
     }
     ///The assets to act on
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct AssetIdsRequest {
         #[serde(rename = "assetIds")]
         #[serde(deserialize_with = "crate::lenient::null_as_empty")]
@@ -494,28 +426,29 @@ pub mod types {
         }
     }
     ///The kind of asset
-    #[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd, schemars::JsonSchema)]
+    #[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[non_exhaustive]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub enum AssetKind {
-        #[serde(rename = "3d")]
+        #[cfg_attr(feature = "schemars", serde(rename = "3d"))]
         X3d,
-        #[serde(rename = "audio")]
+        #[cfg_attr(feature = "schemars", serde(rename = "audio"))]
         Audio,
-        #[serde(rename = "document")]
+        #[cfg_attr(feature = "schemars", serde(rename = "document"))]
         Document,
-        #[serde(rename = "image")]
+        #[cfg_attr(feature = "schemars", serde(rename = "image"))]
         Image,
-        #[serde(rename = "image-hdr")]
+        #[cfg_attr(feature = "schemars", serde(rename = "image-hdr"))]
         ImageHdr,
-        #[serde(rename = "json")]
+        #[cfg_attr(feature = "schemars", serde(rename = "json"))]
         Json,
-        #[serde(rename = "text")]
+        #[cfg_attr(feature = "schemars", serde(rename = "text"))]
         Text,
-        #[serde(rename = "video")]
+        #[cfg_attr(feature = "schemars", serde(rename = "video"))]
         Video,
         /// A value this client does not know yet (the service added it after this
         /// client was generated), kept exactly as the service sent it.
-        #[schemars(skip)]
+        #[cfg_attr(feature = "schemars", schemars(skip))]
         Unrecognized(::std::string::String),
     }
     impl AssetKind {
@@ -600,13 +533,8 @@ pub mod types {
         }
     }
     ///`AssetListBulkResponse`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct AssetListBulkResponse {
         #[serde(deserialize_with = "crate::lenient::null_as_empty")]
         pub assets: ::std::vec::Vec<Asset>,
@@ -617,13 +545,8 @@ pub mod types {
         }
     }
     ///One page of assets.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct AssetListResponse {
         #[serde(deserialize_with = "crate::lenient::null_as_empty")]
         pub assets: ::std::vec::Vec<Asset>,
@@ -640,13 +563,8 @@ pub mod types {
         }
     }
     ///`AssetLockRequest`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct AssetLockRequest {
         #[serde(rename = "lockExpiresAt")]
         pub lock_expires_at: ::std::string::String,
@@ -657,13 +575,8 @@ pub mod types {
         }
     }
     ///`AssetLockResponse`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct AssetLockResponse {
         pub asset: Asset,
         #[serde(
@@ -678,13 +591,8 @@ pub mod types {
         }
     }
     ///Metadata of the asset with some additional information
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct AssetMetadata {
         ///How angular is the surface? 0 is like a sphere, 1 is like a mechanical object
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -1226,14 +1134,8 @@ pub mod types {
         }
     }
     ///Asset extra options. Only available for kinds which produce an asset. (Not available for model kind)
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct AssetOptions {
         ///The collection ids to add the asset to.
         #[serde(
@@ -1259,116 +1161,120 @@ pub mod types {
         }
     }
     ///The MIME type of the file as uploaded, before any conversion
-    #[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd, schemars::JsonSchema)]
+    #[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[non_exhaustive]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub enum AssetOriginalMimeType {
-        #[serde(rename = "application/gzip")]
+        #[cfg_attr(feature = "schemars", serde(rename = "application/gzip"))]
         ApplicationGzip,
-        #[serde(rename = "application/json")]
+        #[cfg_attr(feature = "schemars", serde(rename = "application/json"))]
         ApplicationJson,
-        #[serde(rename = "application/octet-stream")]
+        #[cfg_attr(feature = "schemars", serde(rename = "application/octet-stream"))]
         ApplicationOctetStream,
-        #[serde(rename = "application/pdf")]
+        #[cfg_attr(feature = "schemars", serde(rename = "application/pdf"))]
         ApplicationPdf,
-        #[serde(rename = "application/safetensors")]
+        #[cfg_attr(feature = "schemars", serde(rename = "application/safetensors"))]
         ApplicationSafetensors,
-        #[serde(rename = "application/vnd.autodesk.fbx")]
+        #[cfg_attr(feature = "schemars", serde(rename = "application/vnd.autodesk.fbx"))]
         ApplicationVndAutodeskFbx,
-        #[serde(rename = "application/x-authorware-bin")]
+        #[cfg_attr(feature = "schemars", serde(rename = "application/x-authorware-bin"))]
         ApplicationXAuthorwareBin,
-        #[serde(rename = "application/x-zip-compressed")]
+        #[cfg_attr(feature = "schemars", serde(rename = "application/x-zip-compressed"))]
         ApplicationXZipCompressed,
-        #[serde(rename = "application/x.autodesk.fbx")]
+        #[cfg_attr(feature = "schemars", serde(rename = "application/x.autodesk.fbx"))]
         ApplicationXAutodeskFbx,
-        #[serde(rename = "application/zip")]
+        #[cfg_attr(feature = "schemars", serde(rename = "application/zip"))]
         ApplicationZip,
-        #[serde(rename = "audio/flac")]
+        #[cfg_attr(feature = "schemars", serde(rename = "audio/flac"))]
         AudioFlac,
-        #[serde(rename = "audio/m4a")]
+        #[cfg_attr(feature = "schemars", serde(rename = "audio/m4a"))]
         AudioM4a,
-        #[serde(rename = "audio/mpeg")]
+        #[cfg_attr(feature = "schemars", serde(rename = "audio/mpeg"))]
         AudioMpeg,
-        #[serde(rename = "audio/ogg")]
+        #[cfg_attr(feature = "schemars", serde(rename = "audio/ogg"))]
         AudioOgg,
-        #[serde(rename = "audio/wav")]
+        #[cfg_attr(feature = "schemars", serde(rename = "audio/wav"))]
         AudioWav,
-        #[serde(rename = "image/aces")]
+        #[cfg_attr(feature = "schemars", serde(rename = "image/aces"))]
         ImageAces,
-        #[serde(rename = "image/avif")]
+        #[cfg_attr(feature = "schemars", serde(rename = "image/avif"))]
         ImageAvif,
-        #[serde(rename = "image/bmp")]
+        #[cfg_attr(feature = "schemars", serde(rename = "image/bmp"))]
         ImageBmp,
-        #[serde(rename = "image/gif")]
+        #[cfg_attr(feature = "schemars", serde(rename = "image/gif"))]
         ImageGif,
-        #[serde(rename = "image/heic")]
+        #[cfg_attr(feature = "schemars", serde(rename = "image/heic"))]
         ImageHeic,
-        #[serde(rename = "image/jpeg")]
+        #[cfg_attr(feature = "schemars", serde(rename = "image/jpeg"))]
         ImageJpeg,
-        #[serde(rename = "image/png")]
+        #[cfg_attr(feature = "schemars", serde(rename = "image/png"))]
         ImagePng,
-        #[serde(rename = "image/svg+xml")]
+        #[cfg_attr(feature = "schemars", serde(rename = "image/svg+xml"))]
         ImageSvgXml,
-        #[serde(rename = "image/tiff")]
+        #[cfg_attr(feature = "schemars", serde(rename = "image/tiff"))]
         ImageTiff,
-        #[serde(rename = "image/vnd.radiance")]
+        #[cfg_attr(feature = "schemars", serde(rename = "image/vnd.radiance"))]
         ImageVndRadiance,
-        #[serde(rename = "image/webp")]
+        #[cfg_attr(feature = "schemars", serde(rename = "image/webp"))]
         ImageWebp,
-        #[serde(rename = "image/x-exr")]
+        #[cfg_attr(feature = "schemars", serde(rename = "image/x-exr"))]
         ImageXExr,
-        #[serde(rename = "model/glb")]
+        #[cfg_attr(feature = "schemars", serde(rename = "model/glb"))]
         ModelGlb,
-        #[serde(rename = "model/gltf+json")]
+        #[cfg_attr(feature = "schemars", serde(rename = "model/gltf+json"))]
         ModelGltfJson,
-        #[serde(rename = "model/gltf-binary")]
+        #[cfg_attr(feature = "schemars", serde(rename = "model/gltf-binary"))]
         ModelGltfBinary,
-        #[serde(rename = "model/ksplat")]
+        #[cfg_attr(feature = "schemars", serde(rename = "model/ksplat"))]
         ModelKsplat,
-        #[serde(rename = "model/mtl")]
+        #[cfg_attr(feature = "schemars", serde(rename = "model/mtl"))]
         ModelMtl,
-        #[serde(rename = "model/obj")]
+        #[cfg_attr(feature = "schemars", serde(rename = "model/obj"))]
         ModelObj,
-        #[serde(rename = "model/ply")]
+        #[cfg_attr(feature = "schemars", serde(rename = "model/ply"))]
         ModelPly,
-        #[serde(rename = "model/sog")]
+        #[cfg_attr(feature = "schemars", serde(rename = "model/sog"))]
         ModelSog,
-        #[serde(rename = "model/splat")]
+        #[cfg_attr(feature = "schemars", serde(rename = "model/splat"))]
         ModelSplat,
-        #[serde(rename = "model/spz")]
+        #[cfg_attr(feature = "schemars", serde(rename = "model/spz"))]
         ModelSpz,
-        #[serde(rename = "model/stl")]
+        #[cfg_attr(feature = "schemars", serde(rename = "model/stl"))]
         ModelStl,
-        #[serde(rename = "model/vnd.collada+xml")]
+        #[cfg_attr(feature = "schemars", serde(rename = "model/vnd.collada+xml"))]
         ModelVndColladaXml,
-        #[serde(rename = "model/vnd.ms-package.3dmanufacturing-3dmodel+xml")]
+        #[cfg_attr(
+            feature = "schemars",
+            serde(rename = "model/vnd.ms-package.3dmanufacturing-3dmodel+xml")
+        )]
         ModelVndMsPackage3dmanufacturing3dmodelXml,
-        #[serde(rename = "model/vnd.usdz+zip")]
+        #[cfg_attr(feature = "schemars", serde(rename = "model/vnd.usdz+zip"))]
         ModelVndUsdzZip,
-        #[serde(rename = "model/x-3d-vox")]
+        #[cfg_attr(feature = "schemars", serde(rename = "model/x-3d-vox"))]
         ModelX3dVox,
-        #[serde(rename = "model/x-blender")]
+        #[cfg_attr(feature = "schemars", serde(rename = "model/x-blender"))]
         ModelXBlender,
-        #[serde(rename = "model/x-fbx")]
+        #[cfg_attr(feature = "schemars", serde(rename = "model/x-fbx"))]
         ModelXFbx,
-        #[serde(rename = "model/x-maya-ascii")]
+        #[cfg_attr(feature = "schemars", serde(rename = "model/x-maya-ascii"))]
         ModelXMayaAscii,
-        #[serde(rename = "model/x-maya-binary")]
+        #[cfg_attr(feature = "schemars", serde(rename = "model/x-maya-binary"))]
         ModelXMayaBinary,
-        #[serde(rename = "model/x-vsplat")]
+        #[cfg_attr(feature = "schemars", serde(rename = "model/x-vsplat"))]
         ModelXVsplat,
-        #[serde(rename = "model/x3d+xml")]
+        #[cfg_attr(feature = "schemars", serde(rename = "model/x3d+xml"))]
         ModelX3dXml,
-        #[serde(rename = "text/plain")]
+        #[cfg_attr(feature = "schemars", serde(rename = "text/plain"))]
         TextPlain,
-        #[serde(rename = "video/mp4")]
+        #[cfg_attr(feature = "schemars", serde(rename = "video/mp4"))]
         VideoMp4,
-        #[serde(rename = "video/quicktime")]
+        #[cfg_attr(feature = "schemars", serde(rename = "video/quicktime"))]
         VideoQuicktime,
-        #[serde(rename = "video/webm")]
+        #[cfg_attr(feature = "schemars", serde(rename = "video/webm"))]
         VideoWebm,
         /// A value this client does not know yet (the service added it after this
         /// client was generated), kept exactly as the service sent it.
-        #[schemars(skip)]
+        #[cfg_attr(feature = "schemars", schemars(skip))]
         Unrecognized(::std::string::String),
     }
     impl AssetOriginalMimeType {
@@ -1591,18 +1497,19 @@ pub mod types {
         }
     }
     ///The privacy of the asset
-    #[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd, schemars::JsonSchema)]
+    #[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[non_exhaustive]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub enum AssetPrivacy {
-        #[serde(rename = "private")]
+        #[cfg_attr(feature = "schemars", serde(rename = "private"))]
         Private,
-        #[serde(rename = "public")]
+        #[cfg_attr(feature = "schemars", serde(rename = "public"))]
         Public,
-        #[serde(rename = "unlisted")]
+        #[cfg_attr(feature = "schemars", serde(rename = "unlisted"))]
         Unlisted,
         /// A value this client does not know yet (the service added it after this
         /// client was generated), kept exactly as the service sent it.
-        #[schemars(skip)]
+        #[cfg_attr(feature = "schemars", schemars(skip))]
         Unrecognized(::std::string::String),
     }
     impl AssetPrivacy {
@@ -1670,13 +1577,8 @@ pub mod types {
         }
     }
     ///The properties of the asset, content may depend on the kind of asset returned
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct AssetProperties {
         ///Number of animation frames if animations exist
         #[serde(
@@ -1830,18 +1732,19 @@ pub mod types {
         }
     }
     ///`AssetPropertiesCameraMode`
-    #[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd, schemars::JsonSchema)]
+    #[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[non_exhaustive]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub enum AssetPropertiesCameraMode {
-        #[serde(rename = "aerial")]
+        #[cfg_attr(feature = "schemars", serde(rename = "aerial"))]
         Aerial,
-        #[serde(rename = "interior")]
+        #[cfg_attr(feature = "schemars", serde(rename = "interior"))]
         Interior,
-        #[serde(rename = "turntable")]
+        #[cfg_attr(feature = "schemars", serde(rename = "turntable"))]
         Turntable,
         /// A value this client does not know yet (the service added it after this
         /// client was generated), kept exactly as the service sent it.
-        #[schemars(skip)]
+        #[cfg_attr(feature = "schemars", schemars(skip))]
         Unrecognized(::std::string::String),
     }
     impl AssetPropertiesCameraMode {
@@ -1911,13 +1814,8 @@ pub mod types {
         }
     }
     ///`AssetPropertiesCameraTrajectory`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct AssetPropertiesCameraTrajectory {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub fov: ::std::option::Option<f64>,
@@ -1932,13 +1830,8 @@ pub mod types {
         }
     }
     ///The quality gate scores of an asset
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct AssetQualityGate {
         #[serde(
             rename = "aiQualityScore",
@@ -1981,13 +1874,8 @@ pub mod types {
         }
     }
     ///`AssetQualityGateAiQuality`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct AssetQualityGateAiQuality {
         #[serde(deserialize_with = "crate::lenient::null_as_empty")]
         pub reasons: ::std::vec::Vec<::std::string::String>,
@@ -2001,13 +1889,8 @@ pub mod types {
         }
     }
     ///`AssetQualityGateDetails`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct AssetQualityGateDetails {
         #[serde(rename = "aiQuality")]
         pub ai_quality: AssetQualityGateAiQuality,
@@ -2023,18 +1906,19 @@ pub mod types {
         }
     }
     ///`AssetQualityGateSensitivity`
-    #[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd, schemars::JsonSchema)]
+    #[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[non_exhaustive]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub enum AssetQualityGateSensitivity {
-        #[serde(rename = "high")]
+        #[cfg_attr(feature = "schemars", serde(rename = "high"))]
         High,
-        #[serde(rename = "low")]
+        #[cfg_attr(feature = "schemars", serde(rename = "low"))]
         Low,
-        #[serde(rename = "medium")]
+        #[cfg_attr(feature = "schemars", serde(rename = "medium"))]
         Medium,
         /// A value this client does not know yet (the service added it after this
         /// client was generated), kept exactly as the service sent it.
-        #[schemars(skip)]
+        #[cfg_attr(feature = "schemars", schemars(skip))]
         Unrecognized(::std::string::String),
     }
     impl AssetQualityGateSensitivity {
@@ -2104,16 +1988,17 @@ pub mod types {
         }
     }
     ///`AssetQualityGateStatus`
-    #[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd, schemars::JsonSchema)]
+    #[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[non_exhaustive]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub enum AssetQualityGateStatus {
-        #[serde(rename = "error")]
+        #[cfg_attr(feature = "schemars", serde(rename = "error"))]
         Error,
-        #[serde(rename = "scored")]
+        #[cfg_attr(feature = "schemars", serde(rename = "scored"))]
         Scored,
         /// A value this client does not know yet (the service added it after this
         /// client was generated), kept exactly as the service sent it.
-        #[schemars(skip)]
+        #[cfg_attr(feature = "schemars", schemars(skip))]
         Unrecognized(::std::string::String),
     }
     impl AssetQualityGateStatus {
@@ -2179,18 +2064,19 @@ pub mod types {
         }
     }
     ///`AssetQualityGateVerdict`
-    #[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd, schemars::JsonSchema)]
+    #[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[non_exhaustive]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub enum AssetQualityGateVerdict {
-        #[serde(rename = "fail")]
+        #[cfg_attr(feature = "schemars", serde(rename = "fail"))]
         Fail,
-        #[serde(rename = "pass")]
+        #[cfg_attr(feature = "schemars", serde(rename = "pass"))]
         Pass,
-        #[serde(rename = "warn")]
+        #[cfg_attr(feature = "schemars", serde(rename = "warn"))]
         Warn,
         /// A value this client does not know yet (the service added it after this
         /// client was generated), kept exactly as the service sent it.
-        #[schemars(skip)]
+        #[cfg_attr(feature = "schemars", schemars(skip))]
         Unrecognized(::std::string::String),
     }
     impl AssetQualityGateVerdict {
@@ -2258,13 +2144,8 @@ pub mod types {
         }
     }
     ///`AssetResponse`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct AssetResponse {
         pub asset: Asset,
     }
@@ -2274,13 +2155,8 @@ pub mod types {
         }
     }
     ///`AssetRestoreRequest`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct AssetRestoreRequest {
         #[serde(rename = "assetIds")]
         #[serde(deserialize_with = "crate::lenient::null_as_empty")]
@@ -2292,13 +2168,8 @@ pub mod types {
         }
     }
     ///`AssetRestoreResponse`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct AssetRestoreResponse {
         #[serde(rename = "restoredAssetIds")]
         #[serde(deserialize_with = "crate::lenient::null_as_empty")]
@@ -2313,13 +2184,8 @@ pub mod types {
         }
     }
     ///`AssetRestoreSkipped`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct AssetRestoreSkipped {
         #[serde(rename = "assetId")]
         pub asset_id: ::std::string::String,
@@ -2331,18 +2197,19 @@ pub mod types {
         }
     }
     ///`AssetRestoreSkippedReason`
-    #[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd, schemars::JsonSchema)]
+    #[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[non_exhaustive]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub enum AssetRestoreSkippedReason {
-        #[serde(rename = "expired")]
+        #[cfg_attr(feature = "schemars", serde(rename = "expired"))]
         Expired,
-        #[serde(rename = "not-deleted")]
+        #[cfg_attr(feature = "schemars", serde(rename = "not-deleted"))]
         NotDeleted,
-        #[serde(rename = "not-found")]
+        #[cfg_attr(feature = "schemars", serde(rename = "not-found"))]
         NotFound,
         /// A value this client does not know yet (the service added it after this
         /// client was generated), kept exactly as the service sent it.
-        #[schemars(skip)]
+        #[cfg_attr(feature = "schemars", schemars(skip))]
         Unrecognized(::std::string::String),
     }
     impl AssetRestoreSkippedReason {
@@ -2416,13 +2283,8 @@ pub mod types {
         }
     }
     ///A saved version of a canvas asset
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct AssetSnapshot {
         #[serde(rename = "authorId")]
         pub author_id: ::std::string::String,
@@ -2438,13 +2300,8 @@ pub mod types {
         }
     }
     ///`AssetSnapshotListResponse`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct AssetSnapshotListResponse {
         #[serde(
             rename = "nextPaginationToken",
@@ -2460,16 +2317,17 @@ pub mod types {
         }
     }
     ///The date assets are sorted by
-    #[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd, schemars::JsonSchema)]
+    #[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[non_exhaustive]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub enum AssetSortBy {
-        #[serde(rename = "createdAt")]
+        #[cfg_attr(feature = "schemars", serde(rename = "createdAt"))]
         CreatedAt,
-        #[serde(rename = "updatedAt")]
+        #[cfg_attr(feature = "schemars", serde(rename = "updatedAt"))]
         UpdatedAt,
         /// A value this client does not know yet (the service added it after this
         /// client was generated), kept exactly as the service sent it.
-        #[schemars(skip)]
+        #[cfg_attr(feature = "schemars", schemars(skip))]
         Unrecognized(::std::string::String),
     }
     impl AssetSortBy {
@@ -2535,174 +2393,193 @@ pub mod types {
         }
     }
     ///source of the asset
-    #[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd, schemars::JsonSchema)]
+    #[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[non_exhaustive]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub enum AssetSource {
-        #[serde(rename = "3d23d")]
+        #[cfg_attr(feature = "schemars", serde(rename = "3d23d"))]
         X3d23d,
-        #[serde(rename = "3d23d:texture")]
+        #[cfg_attr(feature = "schemars", serde(rename = "3d23d:texture"))]
         X3d23dTexture,
-        #[serde(rename = "3d:texture")]
+        #[cfg_attr(feature = "schemars", serde(rename = "3d:texture"))]
         X3dTexture,
-        #[serde(rename = "3d:texture:albedo")]
+        #[cfg_attr(feature = "schemars", serde(rename = "3d:texture:albedo"))]
         X3dTextureAlbedo,
-        #[serde(rename = "3d:texture:metallic")]
+        #[cfg_attr(feature = "schemars", serde(rename = "3d:texture:metallic"))]
         X3dTextureMetallic,
-        #[serde(rename = "3d:texture:mtl")]
+        #[cfg_attr(feature = "schemars", serde(rename = "3d:texture:mtl"))]
         X3dTextureMtl,
-        #[serde(rename = "3d:texture:normal")]
+        #[cfg_attr(feature = "schemars", serde(rename = "3d:texture:normal"))]
         X3dTextureNormal,
-        #[serde(rename = "3d:texture:roughness")]
+        #[cfg_attr(feature = "schemars", serde(rename = "3d:texture:roughness"))]
         X3dTextureRoughness,
-        #[serde(rename = "audio2audio")]
+        #[cfg_attr(feature = "schemars", serde(rename = "audio2audio"))]
         Audio2audio,
-        #[serde(rename = "audio2txt")]
+        #[cfg_attr(feature = "schemars", serde(rename = "audio2txt"))]
         Audio2txt,
-        #[serde(rename = "audio2video")]
+        #[cfg_attr(feature = "schemars", serde(rename = "audio2video"))]
         Audio2video,
-        #[serde(rename = "background-removal")]
+        #[cfg_attr(feature = "schemars", serde(rename = "background-removal"))]
         BackgroundRemoval,
-        #[serde(rename = "canvas")]
+        #[cfg_attr(feature = "schemars", serde(rename = "canvas"))]
         Canvas,
-        #[serde(rename = "canvas-drawing")]
+        #[cfg_attr(feature = "schemars", serde(rename = "canvas-drawing"))]
         CanvasDrawing,
-        #[serde(rename = "canvas-export")]
+        #[cfg_attr(feature = "schemars", serde(rename = "canvas-export"))]
         CanvasExport,
-        #[serde(rename = "detection")]
+        #[cfg_attr(feature = "schemars", serde(rename = "detection"))]
         Detection,
-        #[serde(rename = "generative-fill")]
+        #[cfg_attr(feature = "schemars", serde(rename = "generative-fill"))]
         GenerativeFill,
-        #[serde(rename = "image-prompt-editing")]
+        #[cfg_attr(feature = "schemars", serde(rename = "image-prompt-editing"))]
         ImagePromptEditing,
-        #[serde(rename = "img23d")]
+        #[cfg_attr(feature = "schemars", serde(rename = "img23d"))]
         Img23d,
-        #[serde(rename = "img2img")]
+        #[cfg_attr(feature = "schemars", serde(rename = "img2img"))]
         Img2img,
-        #[serde(rename = "img2splat")]
+        #[cfg_attr(feature = "schemars", serde(rename = "img2splat"))]
         Img2splat,
-        #[serde(rename = "img2txt")]
+        #[cfg_attr(feature = "schemars", serde(rename = "img2txt"))]
         Img2txt,
-        #[serde(rename = "img2video")]
+        #[cfg_attr(feature = "schemars", serde(rename = "img2video"))]
         Img2video,
-        #[serde(rename = "inference-control-net")]
+        #[cfg_attr(feature = "schemars", serde(rename = "inference-control-net"))]
         InferenceControlNet,
-        #[serde(rename = "inference-control-net-img")]
+        #[cfg_attr(feature = "schemars", serde(rename = "inference-control-net-img"))]
         InferenceControlNetImg,
-        #[serde(rename = "inference-control-net-inpainting")]
+        #[cfg_attr(
+            feature = "schemars",
+            serde(rename = "inference-control-net-inpainting")
+        )]
         InferenceControlNetInpainting,
-        #[serde(rename = "inference-control-net-inpainting-ip-adapter")]
+        #[cfg_attr(
+            feature = "schemars",
+            serde(rename = "inference-control-net-inpainting-ip-adapter")
+        )]
         InferenceControlNetInpaintingIpAdapter,
-        #[serde(rename = "inference-control-net-ip-adapter")]
+        #[cfg_attr(
+            feature = "schemars",
+            serde(rename = "inference-control-net-ip-adapter")
+        )]
         InferenceControlNetIpAdapter,
-        #[serde(rename = "inference-control-net-reference")]
+        #[cfg_attr(
+            feature = "schemars",
+            serde(rename = "inference-control-net-reference")
+        )]
         InferenceControlNetReference,
-        #[serde(rename = "inference-control-net-texture")]
+        #[cfg_attr(
+            feature = "schemars",
+            serde(rename = "inference-control-net-texture")
+        )]
         InferenceControlNetTexture,
-        #[serde(rename = "inference-img")]
+        #[cfg_attr(feature = "schemars", serde(rename = "inference-img"))]
         InferenceImg,
-        #[serde(rename = "inference-img-ip-adapter")]
+        #[cfg_attr(feature = "schemars", serde(rename = "inference-img-ip-adapter"))]
         InferenceImgIpAdapter,
-        #[serde(rename = "inference-img-texture")]
+        #[cfg_attr(feature = "schemars", serde(rename = "inference-img-texture"))]
         InferenceImgTexture,
-        #[serde(rename = "inference-in-paint")]
+        #[cfg_attr(feature = "schemars", serde(rename = "inference-in-paint"))]
         InferenceInPaint,
-        #[serde(rename = "inference-in-paint-ip-adapter")]
+        #[cfg_attr(
+            feature = "schemars",
+            serde(rename = "inference-in-paint-ip-adapter")
+        )]
         InferenceInPaintIpAdapter,
-        #[serde(rename = "inference-reference")]
+        #[cfg_attr(feature = "schemars", serde(rename = "inference-reference"))]
         InferenceReference,
-        #[serde(rename = "inference-reference-texture")]
+        #[cfg_attr(feature = "schemars", serde(rename = "inference-reference-texture"))]
         InferenceReferenceTexture,
-        #[serde(rename = "inference-txt")]
+        #[cfg_attr(feature = "schemars", serde(rename = "inference-txt"))]
         InferenceTxt,
-        #[serde(rename = "inference-txt-ip-adapter")]
+        #[cfg_attr(feature = "schemars", serde(rename = "inference-txt-ip-adapter"))]
         InferenceTxtIpAdapter,
-        #[serde(rename = "inference-txt-texture")]
+        #[cfg_attr(feature = "schemars", serde(rename = "inference-txt-texture"))]
         InferenceTxtTexture,
-        #[serde(rename = "patch")]
+        #[cfg_attr(feature = "schemars", serde(rename = "patch"))]
         Patch,
-        #[serde(rename = "pixelization")]
+        #[cfg_attr(feature = "schemars", serde(rename = "pixelization"))]
         Pixelization,
-        #[serde(rename = "reframe")]
+        #[cfg_attr(feature = "schemars", serde(rename = "reframe"))]
         Reframe,
-        #[serde(rename = "restyle")]
+        #[cfg_attr(feature = "schemars", serde(rename = "restyle"))]
         Restyle,
-        #[serde(rename = "segment")]
+        #[cfg_attr(feature = "schemars", serde(rename = "segment"))]
         Segment,
-        #[serde(rename = "segmentation-image")]
+        #[cfg_attr(feature = "schemars", serde(rename = "segmentation-image"))]
         SegmentationImage,
-        #[serde(rename = "segmentation-mask")]
+        #[cfg_attr(feature = "schemars", serde(rename = "segmentation-mask"))]
         SegmentationMask,
-        #[serde(rename = "skybox-3d")]
+        #[cfg_attr(feature = "schemars", serde(rename = "skybox-3d"))]
         Skybox3d,
-        #[serde(rename = "skybox-base-360")]
+        #[cfg_attr(feature = "schemars", serde(rename = "skybox-base-360"))]
         SkyboxBase360,
-        #[serde(rename = "skybox-hdri")]
+        #[cfg_attr(feature = "schemars", serde(rename = "skybox-hdri"))]
         SkyboxHdri,
-        #[serde(rename = "texture")]
+        #[cfg_attr(feature = "schemars", serde(rename = "texture"))]
         Texture,
-        #[serde(rename = "texture:albedo")]
+        #[cfg_attr(feature = "schemars", serde(rename = "texture:albedo"))]
         TextureAlbedo,
-        #[serde(rename = "texture:ao")]
+        #[cfg_attr(feature = "schemars", serde(rename = "texture:ao"))]
         TextureAo,
-        #[serde(rename = "texture:edge")]
+        #[cfg_attr(feature = "schemars", serde(rename = "texture:edge"))]
         TextureEdge,
-        #[serde(rename = "texture:height")]
+        #[cfg_attr(feature = "schemars", serde(rename = "texture:height"))]
         TextureHeight,
-        #[serde(rename = "texture:metallic")]
+        #[cfg_attr(feature = "schemars", serde(rename = "texture:metallic"))]
         TextureMetallic,
-        #[serde(rename = "texture:normal")]
+        #[cfg_attr(feature = "schemars", serde(rename = "texture:normal"))]
         TextureNormal,
-        #[serde(rename = "texture:smoothness")]
+        #[cfg_attr(feature = "schemars", serde(rename = "texture:smoothness"))]
         TextureSmoothness,
-        #[serde(rename = "txt23d")]
+        #[cfg_attr(feature = "schemars", serde(rename = "txt23d"))]
         Txt23d,
-        #[serde(rename = "txt2audio")]
+        #[cfg_attr(feature = "schemars", serde(rename = "txt2audio"))]
         Txt2audio,
-        #[serde(rename = "txt2img")]
+        #[cfg_attr(feature = "schemars", serde(rename = "txt2img"))]
         Txt2img,
-        #[serde(rename = "txt2txt")]
+        #[cfg_attr(feature = "schemars", serde(rename = "txt2txt"))]
         Txt2txt,
-        #[serde(rename = "txt2video")]
+        #[cfg_attr(feature = "schemars", serde(rename = "txt2video"))]
         Txt2video,
-        #[serde(rename = "unknown")]
+        #[cfg_attr(feature = "schemars", serde(rename = "unknown"))]
         Unknown,
-        #[serde(rename = "uploaded")]
+        #[cfg_attr(feature = "schemars", serde(rename = "uploaded"))]
         Uploaded,
-        #[serde(rename = "uploaded-3d")]
+        #[cfg_attr(feature = "schemars", serde(rename = "uploaded-3d"))]
         Uploaded3d,
-        #[serde(rename = "uploaded-audio")]
+        #[cfg_attr(feature = "schemars", serde(rename = "uploaded-audio"))]
         UploadedAudio,
-        #[serde(rename = "uploaded-avatar")]
+        #[cfg_attr(feature = "schemars", serde(rename = "uploaded-avatar"))]
         UploadedAvatar,
-        #[serde(rename = "uploaded-text")]
+        #[cfg_attr(feature = "schemars", serde(rename = "uploaded-text"))]
         UploadedText,
-        #[serde(rename = "uploaded-video")]
+        #[cfg_attr(feature = "schemars", serde(rename = "uploaded-video"))]
         UploadedVideo,
-        #[serde(rename = "upscale")]
+        #[cfg_attr(feature = "schemars", serde(rename = "upscale"))]
         Upscale,
-        #[serde(rename = "upscale-skybox")]
+        #[cfg_attr(feature = "schemars", serde(rename = "upscale-skybox"))]
         UpscaleSkybox,
-        #[serde(rename = "upscale-texture")]
+        #[cfg_attr(feature = "schemars", serde(rename = "upscale-texture"))]
         UpscaleTexture,
-        #[serde(rename = "upscale-video")]
+        #[cfg_attr(feature = "schemars", serde(rename = "upscale-video"))]
         UpscaleVideo,
-        #[serde(rename = "vectorization")]
+        #[cfg_attr(feature = "schemars", serde(rename = "vectorization"))]
         Vectorization,
-        #[serde(rename = "video23d")]
+        #[cfg_attr(feature = "schemars", serde(rename = "video23d"))]
         Video23d,
-        #[serde(rename = "video2audio")]
+        #[cfg_attr(feature = "schemars", serde(rename = "video2audio"))]
         Video2audio,
-        #[serde(rename = "video2img")]
+        #[cfg_attr(feature = "schemars", serde(rename = "video2img"))]
         Video2img,
-        #[serde(rename = "video2txt")]
+        #[cfg_attr(feature = "schemars", serde(rename = "video2txt"))]
         Video2txt,
-        #[serde(rename = "video2video")]
+        #[cfg_attr(feature = "schemars", serde(rename = "video2video"))]
         Video2video,
-        #[serde(rename = "voice-clone")]
+        #[cfg_attr(feature = "schemars", serde(rename = "voice-clone"))]
         VoiceClone,
         /// A value this client does not know yet (the service added it after this
         /// client was generated), kept exactly as the service sent it.
-        #[schemars(skip)]
+        #[cfg_attr(feature = "schemars", schemars(skip))]
         Unrecognized(::std::string::String),
     }
     impl AssetSource {
@@ -3012,18 +2889,19 @@ pub mod types {
         }
     }
     ///The actual status
-    #[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd, schemars::JsonSchema)]
+    #[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[non_exhaustive]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub enum AssetStatus {
-        #[serde(rename = "error")]
+        #[cfg_attr(feature = "schemars", serde(rename = "error"))]
         Error,
-        #[serde(rename = "pending")]
+        #[cfg_attr(feature = "schemars", serde(rename = "pending"))]
         Pending,
-        #[serde(rename = "success")]
+        #[cfg_attr(feature = "schemars", serde(rename = "success"))]
         Success,
         /// A value this client does not know yet (the service added it after this
         /// client was generated), kept exactly as the service sent it.
-        #[schemars(skip)]
+        #[cfg_attr(feature = "schemars", schemars(skip))]
         Unrecognized(::std::string::String),
     }
     impl AssetStatus {
@@ -3091,174 +2969,184 @@ pub mod types {
         }
     }
     ///The type of the asset. Ex: 'inference-txt2img' will represent an asset generated from a text to image model
-    #[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd, schemars::JsonSchema)]
+    #[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[non_exhaustive]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub enum AssetType {
-        #[serde(rename = "3d-texture")]
+        #[cfg_attr(feature = "schemars", serde(rename = "3d-texture"))]
         X3dTexture,
-        #[serde(rename = "3d-texture-albedo")]
+        #[cfg_attr(feature = "schemars", serde(rename = "3d-texture-albedo"))]
         X3dTextureAlbedo,
-        #[serde(rename = "3d-texture-metallic")]
+        #[cfg_attr(feature = "schemars", serde(rename = "3d-texture-metallic"))]
         X3dTextureMetallic,
-        #[serde(rename = "3d-texture-mtl")]
+        #[cfg_attr(feature = "schemars", serde(rename = "3d-texture-mtl"))]
         X3dTextureMtl,
-        #[serde(rename = "3d-texture-normal")]
+        #[cfg_attr(feature = "schemars", serde(rename = "3d-texture-normal"))]
         X3dTextureNormal,
-        #[serde(rename = "3d-texture-roughness")]
+        #[cfg_attr(feature = "schemars", serde(rename = "3d-texture-roughness"))]
         X3dTextureRoughness,
-        #[serde(rename = "3d23d")]
+        #[cfg_attr(feature = "schemars", serde(rename = "3d23d"))]
         X3d23d,
-        #[serde(rename = "3d23d-texture")]
+        #[cfg_attr(feature = "schemars", serde(rename = "3d23d-texture"))]
         X3d23dTexture,
-        #[serde(rename = "audio2audio")]
+        #[cfg_attr(feature = "schemars", serde(rename = "audio2audio"))]
         Audio2audio,
-        #[serde(rename = "audio2txt")]
+        #[cfg_attr(feature = "schemars", serde(rename = "audio2txt"))]
         Audio2txt,
-        #[serde(rename = "audio2video")]
+        #[cfg_attr(feature = "schemars", serde(rename = "audio2video"))]
         Audio2video,
-        #[serde(rename = "background-removal")]
+        #[cfg_attr(feature = "schemars", serde(rename = "background-removal"))]
         BackgroundRemoval,
-        #[serde(rename = "canvas")]
+        #[cfg_attr(feature = "schemars", serde(rename = "canvas"))]
         Canvas,
-        #[serde(rename = "canvas-drawing")]
+        #[cfg_attr(feature = "schemars", serde(rename = "canvas-drawing"))]
         CanvasDrawing,
-        #[serde(rename = "canvas-export")]
+        #[cfg_attr(feature = "schemars", serde(rename = "canvas-export"))]
         CanvasExport,
-        #[serde(rename = "detection")]
+        #[cfg_attr(feature = "schemars", serde(rename = "detection"))]
         Detection,
-        #[serde(rename = "generative-fill")]
+        #[cfg_attr(feature = "schemars", serde(rename = "generative-fill"))]
         GenerativeFill,
-        #[serde(rename = "image-prompt-editing")]
+        #[cfg_attr(feature = "schemars", serde(rename = "image-prompt-editing"))]
         ImagePromptEditing,
-        #[serde(rename = "img23d")]
+        #[cfg_attr(feature = "schemars", serde(rename = "img23d"))]
         Img23d,
-        #[serde(rename = "img2img")]
+        #[cfg_attr(feature = "schemars", serde(rename = "img2img"))]
         Img2img,
-        #[serde(rename = "img2splat")]
+        #[cfg_attr(feature = "schemars", serde(rename = "img2splat"))]
         Img2splat,
-        #[serde(rename = "img2txt")]
+        #[cfg_attr(feature = "schemars", serde(rename = "img2txt"))]
         Img2txt,
-        #[serde(rename = "img2video")]
+        #[cfg_attr(feature = "schemars", serde(rename = "img2video"))]
         Img2video,
-        #[serde(rename = "inference-controlnet")]
+        #[cfg_attr(feature = "schemars", serde(rename = "inference-controlnet"))]
         InferenceControlnet,
-        #[serde(rename = "inference-controlnet-img2img")]
+        #[cfg_attr(feature = "schemars", serde(rename = "inference-controlnet-img2img"))]
         InferenceControlnetImg2img,
-        #[serde(rename = "inference-controlnet-inpaint")]
+        #[cfg_attr(feature = "schemars", serde(rename = "inference-controlnet-inpaint"))]
         InferenceControlnetInpaint,
-        #[serde(rename = "inference-controlnet-inpaint-ip-adapter")]
+        #[cfg_attr(
+            feature = "schemars",
+            serde(rename = "inference-controlnet-inpaint-ip-adapter")
+        )]
         InferenceControlnetInpaintIpAdapter,
-        #[serde(rename = "inference-controlnet-ip-adapter")]
+        #[cfg_attr(
+            feature = "schemars",
+            serde(rename = "inference-controlnet-ip-adapter")
+        )]
         InferenceControlnetIpAdapter,
-        #[serde(rename = "inference-controlnet-reference")]
+        #[cfg_attr(
+            feature = "schemars",
+            serde(rename = "inference-controlnet-reference")
+        )]
         InferenceControlnetReference,
-        #[serde(rename = "inference-controlnet-texture")]
+        #[cfg_attr(feature = "schemars", serde(rename = "inference-controlnet-texture"))]
         InferenceControlnetTexture,
-        #[serde(rename = "inference-img2img")]
+        #[cfg_attr(feature = "schemars", serde(rename = "inference-img2img"))]
         InferenceImg2img,
-        #[serde(rename = "inference-img2img-ip-adapter")]
+        #[cfg_attr(feature = "schemars", serde(rename = "inference-img2img-ip-adapter"))]
         InferenceImg2imgIpAdapter,
-        #[serde(rename = "inference-img2img-texture")]
+        #[cfg_attr(feature = "schemars", serde(rename = "inference-img2img-texture"))]
         InferenceImg2imgTexture,
-        #[serde(rename = "inference-inpaint")]
+        #[cfg_attr(feature = "schemars", serde(rename = "inference-inpaint"))]
         InferenceInpaint,
-        #[serde(rename = "inference-inpaint-ip-adapter")]
+        #[cfg_attr(feature = "schemars", serde(rename = "inference-inpaint-ip-adapter"))]
         InferenceInpaintIpAdapter,
-        #[serde(rename = "inference-reference")]
+        #[cfg_attr(feature = "schemars", serde(rename = "inference-reference"))]
         InferenceReference,
-        #[serde(rename = "inference-reference-texture")]
+        #[cfg_attr(feature = "schemars", serde(rename = "inference-reference-texture"))]
         InferenceReferenceTexture,
-        #[serde(rename = "inference-txt2img")]
+        #[cfg_attr(feature = "schemars", serde(rename = "inference-txt2img"))]
         InferenceTxt2img,
-        #[serde(rename = "inference-txt2img-ip-adapter")]
+        #[cfg_attr(feature = "schemars", serde(rename = "inference-txt2img-ip-adapter"))]
         InferenceTxt2imgIpAdapter,
-        #[serde(rename = "inference-txt2img-texture")]
+        #[cfg_attr(feature = "schemars", serde(rename = "inference-txt2img-texture"))]
         InferenceTxt2imgTexture,
-        #[serde(rename = "patch")]
+        #[cfg_attr(feature = "schemars", serde(rename = "patch"))]
         Patch,
-        #[serde(rename = "pixelization")]
+        #[cfg_attr(feature = "schemars", serde(rename = "pixelization"))]
         Pixelization,
-        #[serde(rename = "reframe")]
+        #[cfg_attr(feature = "schemars", serde(rename = "reframe"))]
         Reframe,
-        #[serde(rename = "restyle")]
+        #[cfg_attr(feature = "schemars", serde(rename = "restyle"))]
         Restyle,
-        #[serde(rename = "segment")]
+        #[cfg_attr(feature = "schemars", serde(rename = "segment"))]
         Segment,
-        #[serde(rename = "segmentation-image")]
+        #[cfg_attr(feature = "schemars", serde(rename = "segmentation-image"))]
         SegmentationImage,
-        #[serde(rename = "segmentation-mask")]
+        #[cfg_attr(feature = "schemars", serde(rename = "segmentation-mask"))]
         SegmentationMask,
-        #[serde(rename = "skybox-3d")]
+        #[cfg_attr(feature = "schemars", serde(rename = "skybox-3d"))]
         Skybox3d,
-        #[serde(rename = "skybox-base-360")]
+        #[cfg_attr(feature = "schemars", serde(rename = "skybox-base-360"))]
         SkyboxBase360,
-        #[serde(rename = "skybox-hdri")]
+        #[cfg_attr(feature = "schemars", serde(rename = "skybox-hdri"))]
         SkyboxHdri,
-        #[serde(rename = "texture")]
+        #[cfg_attr(feature = "schemars", serde(rename = "texture"))]
         Texture,
-        #[serde(rename = "texture-albedo")]
+        #[cfg_attr(feature = "schemars", serde(rename = "texture-albedo"))]
         TextureAlbedo,
-        #[serde(rename = "texture-ao")]
+        #[cfg_attr(feature = "schemars", serde(rename = "texture-ao"))]
         TextureAo,
-        #[serde(rename = "texture-edge")]
+        #[cfg_attr(feature = "schemars", serde(rename = "texture-edge"))]
         TextureEdge,
-        #[serde(rename = "texture-height")]
+        #[cfg_attr(feature = "schemars", serde(rename = "texture-height"))]
         TextureHeight,
-        #[serde(rename = "texture-metallic")]
+        #[cfg_attr(feature = "schemars", serde(rename = "texture-metallic"))]
         TextureMetallic,
-        #[serde(rename = "texture-normal")]
+        #[cfg_attr(feature = "schemars", serde(rename = "texture-normal"))]
         TextureNormal,
-        #[serde(rename = "texture-smoothness")]
+        #[cfg_attr(feature = "schemars", serde(rename = "texture-smoothness"))]
         TextureSmoothness,
-        #[serde(rename = "txt23d")]
+        #[cfg_attr(feature = "schemars", serde(rename = "txt23d"))]
         Txt23d,
-        #[serde(rename = "txt2audio")]
+        #[cfg_attr(feature = "schemars", serde(rename = "txt2audio"))]
         Txt2audio,
-        #[serde(rename = "txt2img")]
+        #[cfg_attr(feature = "schemars", serde(rename = "txt2img"))]
         Txt2img,
-        #[serde(rename = "txt2txt")]
+        #[cfg_attr(feature = "schemars", serde(rename = "txt2txt"))]
         Txt2txt,
-        #[serde(rename = "txt2video")]
+        #[cfg_attr(feature = "schemars", serde(rename = "txt2video"))]
         Txt2video,
-        #[serde(rename = "unknown")]
+        #[cfg_attr(feature = "schemars", serde(rename = "unknown"))]
         Unknown,
-        #[serde(rename = "uploaded")]
+        #[cfg_attr(feature = "schemars", serde(rename = "uploaded"))]
         Uploaded,
-        #[serde(rename = "uploaded-3d")]
+        #[cfg_attr(feature = "schemars", serde(rename = "uploaded-3d"))]
         Uploaded3d,
-        #[serde(rename = "uploaded-audio")]
+        #[cfg_attr(feature = "schemars", serde(rename = "uploaded-audio"))]
         UploadedAudio,
-        #[serde(rename = "uploaded-avatar")]
+        #[cfg_attr(feature = "schemars", serde(rename = "uploaded-avatar"))]
         UploadedAvatar,
-        #[serde(rename = "uploaded-text")]
+        #[cfg_attr(feature = "schemars", serde(rename = "uploaded-text"))]
         UploadedText,
-        #[serde(rename = "uploaded-video")]
+        #[cfg_attr(feature = "schemars", serde(rename = "uploaded-video"))]
         UploadedVideo,
-        #[serde(rename = "upscale")]
+        #[cfg_attr(feature = "schemars", serde(rename = "upscale"))]
         Upscale,
-        #[serde(rename = "upscale-skybox")]
+        #[cfg_attr(feature = "schemars", serde(rename = "upscale-skybox"))]
         UpscaleSkybox,
-        #[serde(rename = "upscale-texture")]
+        #[cfg_attr(feature = "schemars", serde(rename = "upscale-texture"))]
         UpscaleTexture,
-        #[serde(rename = "upscale-video")]
+        #[cfg_attr(feature = "schemars", serde(rename = "upscale-video"))]
         UpscaleVideo,
-        #[serde(rename = "vectorization")]
+        #[cfg_attr(feature = "schemars", serde(rename = "vectorization"))]
         Vectorization,
-        #[serde(rename = "video23d")]
+        #[cfg_attr(feature = "schemars", serde(rename = "video23d"))]
         Video23d,
-        #[serde(rename = "video2audio")]
+        #[cfg_attr(feature = "schemars", serde(rename = "video2audio"))]
         Video2audio,
-        #[serde(rename = "video2img")]
+        #[cfg_attr(feature = "schemars", serde(rename = "video2img"))]
         Video2img,
-        #[serde(rename = "video2txt")]
+        #[cfg_attr(feature = "schemars", serde(rename = "video2txt"))]
         Video2txt,
-        #[serde(rename = "video2video")]
+        #[cfg_attr(feature = "schemars", serde(rename = "video2video"))]
         Video2video,
-        #[serde(rename = "voice-clone")]
+        #[cfg_attr(feature = "schemars", serde(rename = "voice-clone"))]
         VoiceClone,
         /// A value this client does not know yet (the service added it after this
         /// client was generated), kept exactly as the service sent it.
-        #[schemars(skip)]
+        #[cfg_attr(feature = "schemars", schemars(skip))]
         Unrecognized(::std::string::String),
     }
     impl AssetType {
@@ -3566,14 +3454,8 @@ pub mod types {
         }
     }
     ///`AssetUnlockRequest`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct AssetUnlockRequest {
         #[serde(
             rename = "forceUnlock",
@@ -3592,14 +3474,8 @@ pub mod types {
         }
     }
     ///`AssetUpdateRequest`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct AssetUpdateRequest {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub canvas: ::std::option::Option<::std::string::String>,
@@ -3631,14 +3507,8 @@ pub mod types {
         }
     }
     ///`AssetUpdateTagsRequest`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct AssetUpdateTagsRequest {
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
         #[serde(deserialize_with = "crate::lenient::null_as_empty")]
@@ -3655,13 +3525,8 @@ pub mod types {
         }
     }
     ///`AssetUpdateTagsResponse`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct AssetUpdateTagsResponse {
         #[serde(deserialize_with = "crate::lenient::null_as_empty")]
         pub added: ::std::vec::Vec<::std::string::String>,
@@ -3674,13 +3539,8 @@ pub mod types {
         }
     }
     ///`AssetsDownloadOptions`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct AssetsDownloadOptions {
         #[serde(
             rename = "archiveName",
@@ -3704,13 +3564,8 @@ pub mod types {
         }
     }
     ///`AssetsDownloadQuery`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct AssetsDownloadQuery {
         #[serde(rename = "assetIds")]
         #[serde(deserialize_with = "crate::lenient::null_as_empty")]
@@ -3728,13 +3583,8 @@ pub mod types {
         }
     }
     ///`AssetsDownloadRequest`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct AssetsDownloadRequest {
         pub options: AssetsDownloadOptions,
         pub query: AssetsDownloadQuery,
@@ -3745,14 +3595,8 @@ pub mod types {
         }
     }
     ///The result (HTTP 200), or only the cost of a dry run (HTTP 269).
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct AssetsDownloadResponse {
         #[serde(
             rename = "jobId",
@@ -3766,13 +3610,8 @@ pub mod types {
         }
     }
     ///An archive job; downloadUrl is set once the archive is ready
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct AssetsDownloadStatusResponse {
         #[serde(
             rename = "downloadUrl",
@@ -3790,28 +3629,29 @@ pub mod types {
         }
     }
     ///Classification of the audio
-    #[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd, schemars::JsonSchema)]
+    #[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[non_exhaustive]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub enum AudioClassification {
-        #[serde(rename = "effect")]
+        #[cfg_attr(feature = "schemars", serde(rename = "effect"))]
         Effect,
-        #[serde(rename = "interview")]
+        #[cfg_attr(feature = "schemars", serde(rename = "interview"))]
         Interview,
-        #[serde(rename = "music")]
+        #[cfg_attr(feature = "schemars", serde(rename = "music"))]
         Music,
-        #[serde(rename = "other")]
+        #[cfg_attr(feature = "schemars", serde(rename = "other"))]
         Other,
-        #[serde(rename = "sound")]
+        #[cfg_attr(feature = "schemars", serde(rename = "sound"))]
         Sound,
-        #[serde(rename = "speech")]
+        #[cfg_attr(feature = "schemars", serde(rename = "speech"))]
         Speech,
-        #[serde(rename = "text")]
+        #[cfg_attr(feature = "schemars", serde(rename = "text"))]
         Text,
-        #[serde(rename = "unknown")]
+        #[cfg_attr(feature = "schemars", serde(rename = "unknown"))]
         Unknown,
         /// A value this client does not know yet (the service added it after this
         /// client was generated), kept exactly as the service sent it.
-        #[schemars(skip)]
+        #[cfg_attr(feature = "schemars", schemars(skip))]
         Unrecognized(::std::string::String),
     }
     impl AudioClassification {
@@ -3898,16 +3738,17 @@ pub mod types {
         }
     }
     ///`CaptionDetailsLevel`
-    #[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd, schemars::JsonSchema)]
+    #[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[non_exhaustive]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub enum CaptionDetailsLevel {
-        #[serde(rename = "action")]
+        #[cfg_attr(feature = "schemars", serde(rename = "action"))]
         Action,
-        #[serde(rename = "action+style")]
+        #[cfg_attr(feature = "schemars", serde(rename = "action+style"))]
         ActionStyle,
         /// A value this client does not know yet (the service added it after this
         /// client was generated), kept exactly as the service sent it.
-        #[schemars(skip)]
+        #[cfg_attr(feature = "schemars", schemars(skip))]
         Unrecognized(::std::string::String),
     }
     impl CaptionDetailsLevel {
@@ -3973,14 +3814,8 @@ pub mod types {
         }
     }
     ///The cost of each part of a request, in creative units
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct CostDetails {
         #[serde(
             rename = "assistant-message",
@@ -4068,42 +3903,43 @@ pub mod types {
         }
     }
     ///`DownloadTargetFormat`
-    #[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd, schemars::JsonSchema)]
+    #[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[non_exhaustive]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub enum DownloadTargetFormat {
-        #[serde(rename = "avif")]
+        #[cfg_attr(feature = "schemars", serde(rename = "avif"))]
         Avif,
-        #[serde(rename = "fbx")]
+        #[cfg_attr(feature = "schemars", serde(rename = "fbx"))]
         Fbx,
-        #[serde(rename = "gif")]
+        #[cfg_attr(feature = "schemars", serde(rename = "gif"))]
         Gif,
-        #[serde(rename = "glb")]
+        #[cfg_attr(feature = "schemars", serde(rename = "glb"))]
         Glb,
-        #[serde(rename = "heif")]
+        #[cfg_attr(feature = "schemars", serde(rename = "heif"))]
         Heif,
-        #[serde(rename = "jpeg")]
+        #[cfg_attr(feature = "schemars", serde(rename = "jpeg"))]
         Jpeg,
-        #[serde(rename = "jpg")]
+        #[cfg_attr(feature = "schemars", serde(rename = "jpg"))]
         Jpg,
-        #[serde(rename = "mp3")]
+        #[cfg_attr(feature = "schemars", serde(rename = "mp3"))]
         Mp3,
-        #[serde(rename = "mp4")]
+        #[cfg_attr(feature = "schemars", serde(rename = "mp4"))]
         Mp4,
-        #[serde(rename = "obj")]
+        #[cfg_attr(feature = "schemars", serde(rename = "obj"))]
         Obj,
-        #[serde(rename = "png")]
+        #[cfg_attr(feature = "schemars", serde(rename = "png"))]
         Png,
-        #[serde(rename = "svg")]
+        #[cfg_attr(feature = "schemars", serde(rename = "svg"))]
         Svg,
-        #[serde(rename = "tif")]
+        #[cfg_attr(feature = "schemars", serde(rename = "tif"))]
         Tif,
-        #[serde(rename = "tiff")]
+        #[cfg_attr(feature = "schemars", serde(rename = "tiff"))]
         Tiff,
-        #[serde(rename = "webp")]
+        #[cfg_attr(feature = "schemars", serde(rename = "webp"))]
         Webp,
         /// A value this client does not know yet (the service added it after this
         /// client was generated), kept exactly as the service sent it.
-        #[schemars(skip)]
+        #[cfg_attr(feature = "schemars", schemars(skip))]
         Unrecognized(::std::string::String),
     }
     impl DownloadTargetFormat {
@@ -4211,16 +4047,17 @@ pub mod types {
         }
     }
     ///Estimate instead of running; api estimates at the API tier
-    #[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd, schemars::JsonSchema)]
+    #[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[non_exhaustive]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub enum DryRun {
-        #[serde(rename = "api")]
+        #[cfg_attr(feature = "schemars", serde(rename = "api"))]
         Api,
-        #[serde(rename = "true")]
+        #[cfg_attr(feature = "schemars", serde(rename = "true"))]
         True,
         /// A value this client does not know yet (the service added it after this
         /// client was generated), kept exactly as the service sent it.
-        #[schemars(skip)]
+        #[cfg_attr(feature = "schemars", schemars(skip))]
         Unrecognized(::std::string::String),
     }
     impl DryRun {
@@ -4284,34 +4121,35 @@ pub mod types {
         }
     }
     ///An edit the asset can go through
-    #[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd, schemars::JsonSchema)]
+    #[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[non_exhaustive]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub enum EditCapability {
-        #[serde(rename = "DETECTION")]
+        #[cfg_attr(feature = "schemars", serde(rename = "DETECTION"))]
         Detection,
-        #[serde(rename = "GENERATIVE_FILL")]
+        #[cfg_attr(feature = "schemars", serde(rename = "GENERATIVE_FILL"))]
         GenerativeFill,
-        #[serde(rename = "PIXELATE")]
+        #[cfg_attr(feature = "schemars", serde(rename = "PIXELATE"))]
         Pixelate,
-        #[serde(rename = "PROMPT_EDITING")]
+        #[cfg_attr(feature = "schemars", serde(rename = "PROMPT_EDITING"))]
         PromptEditing,
-        #[serde(rename = "REFINE")]
+        #[cfg_attr(feature = "schemars", serde(rename = "REFINE"))]
         Refine,
-        #[serde(rename = "REFRAME")]
+        #[cfg_attr(feature = "schemars", serde(rename = "REFRAME"))]
         Reframe,
-        #[serde(rename = "REMOVE_BACKGROUND")]
+        #[cfg_attr(feature = "schemars", serde(rename = "REMOVE_BACKGROUND"))]
         RemoveBackground,
-        #[serde(rename = "SEGMENTATION")]
+        #[cfg_attr(feature = "schemars", serde(rename = "SEGMENTATION"))]
         Segmentation,
-        #[serde(rename = "UPSCALE")]
+        #[cfg_attr(feature = "schemars", serde(rename = "UPSCALE"))]
         Upscale,
-        #[serde(rename = "UPSCALE_360")]
+        #[cfg_attr(feature = "schemars", serde(rename = "UPSCALE_360"))]
         Upscale360,
-        #[serde(rename = "VECTORIZATION")]
+        #[cfg_attr(feature = "schemars", serde(rename = "VECTORIZATION"))]
         Vectorization,
         /// A value this client does not know yet (the service added it after this
         /// client was generated), kept exactly as the service sent it.
-        #[schemars(skip)]
+        #[cfg_attr(feature = "schemars", schemars(skip))]
         Unrecognized(::std::string::String),
     }
     impl EditCapability {
@@ -4407,14 +4245,8 @@ pub mod types {
         }
     }
     ///The result (HTTP 200), or only the cost of a dry run (HTTP 269).
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct GenerateAssetResponse {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub asset: ::std::option::Option<Asset>,
@@ -4447,13 +4279,8 @@ pub mod types {
         }
     }
     ///`GenerateCaptionRequest`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct GenerateCaptionRequest {
         #[serde(
             rename = "assetIds",
@@ -4499,14 +4326,8 @@ pub mod types {
         }
     }
     ///The result (HTTP 200), or only the cost of a dry run (HTTP 269).
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct GenerateCaptionResponse {
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
         #[serde(deserialize_with = "crate::lenient::null_as_empty")]
@@ -4545,14 +4366,8 @@ pub mod types {
         }
     }
     ///`GenerateDescribeStyleRequest`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct GenerateDescribeStyleRequest {
         #[serde(
             rename = "assetIds",
@@ -4594,14 +4409,8 @@ pub mod types {
         }
     }
     ///The result (HTTP 200), or only the cost of a dry run (HTTP 269).
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct GenerateDescribeStyleResponse {
         #[serde(
             rename = "costDetails",
@@ -4636,13 +4445,8 @@ pub mod types {
         }
     }
     ///`GenerateDetectRequest`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct GenerateDetectRequest {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub factor: ::std::option::Option<f64>,
@@ -4685,13 +4489,8 @@ pub mod types {
         }
     }
     ///`GenerateEmbedRequest`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct GenerateEmbedRequest {
         pub text: ::std::string::String,
     }
@@ -4701,14 +4500,8 @@ pub mod types {
         }
     }
     ///The result (HTTP 200), or only the cost of a dry run (HTTP 269).
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct GenerateEmbedResponse {
         #[serde(
             rename = "costDetails",
@@ -4742,14 +4535,8 @@ pub mod types {
         }
     }
     ///`GenerateIpDetectionRequest`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct GenerateIpDetectionRequest {
         #[serde(
             rename = "assetIds",
@@ -4768,14 +4555,8 @@ pub mod types {
         }
     }
     ///The result (HTTP 200), or only the cost of a dry run (HTTP 269).
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct GenerateIpDetectionResponse {
         #[serde(
             rename = "ipDetection",
@@ -4796,13 +4577,8 @@ pub mod types {
         }
     }
     ///`GeneratePatchRequest`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct GeneratePatchRequest {
         #[serde(
             rename = "allowOverflow",
@@ -4830,13 +4606,8 @@ pub mod types {
         }
     }
     ///`GeneratePromptRequest`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct GeneratePromptRequest {
         #[serde(
             rename = "assetIds",
@@ -4883,14 +4654,8 @@ pub mod types {
         }
     }
     ///The result (HTTP 200), or only the cost of a dry run (HTTP 269).
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct GeneratePromptResponse {
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
         #[serde(deserialize_with = "crate::lenient::null_as_empty")]
@@ -4929,13 +4694,8 @@ pub mod types {
         }
     }
     ///`GenerateQualityGateRequest`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct GenerateQualityGateRequest {
         pub image: ::std::string::String,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -4947,14 +4707,8 @@ pub mod types {
         }
     }
     ///The result (HTTP 200), or only the cost of a dry run (HTTP 269).
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct GenerateQualityGateResponse {
         #[serde(
             rename = "aiQuality",
@@ -5011,13 +4765,8 @@ pub mod types {
         }
     }
     ///`GenerateTranslateRequest`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct GenerateTranslateRequest {
         #[serde(
             rename = "ensureIPCleared",
@@ -5041,14 +4790,8 @@ pub mod types {
         }
     }
     ///The result (HTTP 200), or only the cost of a dry run (HTTP 269).
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct GenerateTranslateResponse {
         #[serde(
             rename = "costDetails",
@@ -5086,18 +4829,19 @@ pub mod types {
         }
     }
     ///Preserve the seamless properties of skybox or texture images. Input has to be of same type (seamless).
-    #[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd, schemars::JsonSchema)]
+    #[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[non_exhaustive]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub enum ImageType {
-        #[serde(rename = "seamfull")]
+        #[cfg_attr(feature = "schemars", serde(rename = "seamfull"))]
         Seamfull,
-        #[serde(rename = "skybox")]
+        #[cfg_attr(feature = "schemars", serde(rename = "skybox"))]
         Skybox,
-        #[serde(rename = "texture")]
+        #[cfg_attr(feature = "schemars", serde(rename = "texture"))]
         Texture,
         /// A value this client does not know yet (the service added it after this
         /// client was generated), kept exactly as the service sent it.
-        #[schemars(skip)]
+        #[cfg_attr(feature = "schemars", schemars(skip))]
         Unrecognized(::std::string::String),
     }
     impl ImageType {
@@ -5163,16 +4907,17 @@ pub mod types {
         }
     }
     ///When set to high, allows to better preserve details from the input images in the output. This is especially useful when using images that contain elements like faces or logos that require accurate preservation in the generated image. Only available for the gpt-image-1 model.
-    #[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd, schemars::JsonSchema)]
+    #[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[non_exhaustive]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub enum InputFidelity {
-        #[serde(rename = "high")]
+        #[cfg_attr(feature = "schemars", serde(rename = "high"))]
         High,
-        #[serde(rename = "low")]
+        #[cfg_attr(feature = "schemars", serde(rename = "low"))]
         Low,
         /// A value this client does not know yet (the service added it after this
         /// client was generated), kept exactly as the service sent it.
-        #[schemars(skip)]
+        #[cfg_attr(feature = "schemars", schemars(skip))]
         Unrecognized(::std::string::String),
     }
     impl InputFidelity {
@@ -5238,22 +4983,23 @@ pub mod types {
         }
     }
     ///Location of the input image in the output.
-    #[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd, schemars::JsonSchema)]
+    #[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[non_exhaustive]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub enum InputLocation {
-        #[serde(rename = "bottom")]
+        #[cfg_attr(feature = "schemars", serde(rename = "bottom"))]
         Bottom,
-        #[serde(rename = "left")]
+        #[cfg_attr(feature = "schemars", serde(rename = "left"))]
         Left,
-        #[serde(rename = "middle")]
+        #[cfg_attr(feature = "schemars", serde(rename = "middle"))]
         Middle,
-        #[serde(rename = "right")]
+        #[cfg_attr(feature = "schemars", serde(rename = "right"))]
         Right,
-        #[serde(rename = "top")]
+        #[cfg_attr(feature = "schemars", serde(rename = "top"))]
         Top,
         /// A value this client does not know yet (the service added it after this
         /// client was generated), kept exactly as the service sent it.
-        #[schemars(skip)]
+        #[cfg_attr(feature = "schemars", schemars(skip))]
         Unrecognized(::std::string::String),
     }
     impl InputLocation {
@@ -5331,13 +5077,8 @@ pub mod types {
         }
     }
     ///What the protected-content check found
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct IpDetection {
         pub action: IpDetectionAction,
         #[serde(rename = "analyzedImagesCount")]
@@ -5363,18 +5104,19 @@ pub mod types {
         }
     }
     ///`IpDetectionAction`
-    #[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd, schemars::JsonSchema)]
+    #[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[non_exhaustive]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub enum IpDetectionAction {
-        #[serde(rename = "allowed")]
+        #[cfg_attr(feature = "schemars", serde(rename = "allowed"))]
         Allowed,
-        #[serde(rename = "blocked")]
+        #[cfg_attr(feature = "schemars", serde(rename = "blocked"))]
         Blocked,
-        #[serde(rename = "flagged")]
+        #[cfg_attr(feature = "schemars", serde(rename = "flagged"))]
         Flagged,
         /// A value this client does not know yet (the service added it after this
         /// client was generated), kept exactly as the service sent it.
-        #[schemars(skip)]
+        #[cfg_attr(feature = "schemars", schemars(skip))]
         Unrecognized(::std::string::String),
     }
     impl IpDetectionAction {
@@ -5442,13 +5184,8 @@ pub mod types {
         }
     }
     ///`IpDetectionFinding`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct IpDetectionFinding {
         pub category: IpDetectionFindingCategory,
         pub confidence: f64,
@@ -5468,22 +5205,23 @@ pub mod types {
         }
     }
     ///`IpDetectionFindingCategory`
-    #[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd, schemars::JsonSchema)]
+    #[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[non_exhaustive]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub enum IpDetectionFindingCategory {
-        #[serde(rename = "artist-style")]
+        #[cfg_attr(feature = "schemars", serde(rename = "artist-style"))]
         ArtistStyle,
-        #[serde(rename = "brand-trademark")]
+        #[cfg_attr(feature = "schemars", serde(rename = "brand-trademark"))]
         BrandTrademark,
-        #[serde(rename = "celebrity-likeness")]
+        #[cfg_attr(feature = "schemars", serde(rename = "celebrity-likeness"))]
         CelebrityLikeness,
-        #[serde(rename = "custom")]
+        #[cfg_attr(feature = "schemars", serde(rename = "custom"))]
         Custom,
-        #[serde(rename = "fictional-character")]
+        #[cfg_attr(feature = "schemars", serde(rename = "fictional-character"))]
         FictionalCharacter,
         /// A value this client does not know yet (the service added it after this
         /// client was generated), kept exactly as the service sent it.
-        #[schemars(skip)]
+        #[cfg_attr(feature = "schemars", schemars(skip))]
         Unrecognized(::std::string::String),
     }
     impl IpDetectionFindingCategory {
@@ -5563,13 +5301,8 @@ pub mod types {
         }
     }
     ///A piece of work the service runs in the background: a generation, a training, an archive...
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct Job {
         #[serde(
             rename = "authorId",
@@ -5605,14 +5338,15 @@ pub mod types {
         }
     }
     ///`JobAction`
-    #[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd, schemars::JsonSchema)]
+    #[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[non_exhaustive]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub enum JobAction {
-        #[serde(rename = "cancel")]
+        #[cfg_attr(feature = "schemars", serde(rename = "cancel"))]
         Cancel,
         /// A value this client does not know yet (the service added it after this
         /// client was generated), kept exactly as the service sent it.
-        #[schemars(skip)]
+        #[cfg_attr(feature = "schemars", schemars(skip))]
         Unrecognized(::std::string::String),
     }
     impl JobAction {
@@ -5674,13 +5408,8 @@ pub mod types {
         }
     }
     ///What a job costs, in creative units
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct JobBilling {
         #[serde(rename = "cuCost")]
         pub cu_cost: f64,
@@ -5703,14 +5432,8 @@ pub mod types {
         }
     }
     ///`JobBillingCostDetails`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct JobBillingCostDetails {
         #[serde(
             rename = "ip-detection",
@@ -5729,13 +5452,8 @@ pub mod types {
         }
     }
     ///One step of a workflow job
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct JobFlow {
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
         #[serde(deserialize_with = "crate::lenient::null_as_empty")]
@@ -5812,13 +5530,8 @@ pub mod types {
         }
     }
     ///`JobFlowInput`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct JobFlowInput {
         #[serde(
             rename = "allowedValues",
@@ -5929,16 +5642,17 @@ pub mod types {
         }
     }
     ///`JobFlowInputBackgroundBehavior`
-    #[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd, schemars::JsonSchema)]
+    #[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[non_exhaustive]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub enum JobFlowInputBackgroundBehavior {
-        #[serde(rename = "opaque")]
+        #[cfg_attr(feature = "schemars", serde(rename = "opaque"))]
         Opaque,
-        #[serde(rename = "transparent")]
+        #[cfg_attr(feature = "schemars", serde(rename = "transparent"))]
         Transparent,
         /// A value this client does not know yet (the service added it after this
         /// client was generated), kept exactly as the service sent it.
-        #[schemars(skip)]
+        #[cfg_attr(feature = "schemars", schemars(skip))]
         Unrecognized(::std::string::String),
     }
     impl JobFlowInputBackgroundBehavior {
@@ -6006,13 +5720,8 @@ pub mod types {
         }
     }
     ///`JobFlowInputItem`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct JobFlowInputItem {
         #[serde(
             rename = "allowedValues",
@@ -6120,14 +5829,8 @@ pub mod types {
         }
     }
     ///`JobFlowInputItemRef`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct JobFlowInputItemRef {
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
         #[serde(deserialize_with = "crate::lenient::null_as_empty")]
@@ -6145,14 +5848,8 @@ pub mod types {
         }
     }
     ///`JobFlowInputItemRequired`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct JobFlowInputItemRequired {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub always: ::std::option::Option<bool>,
@@ -6175,13 +5872,8 @@ pub mod types {
         }
     }
     ///`JobFlowInputItemRequiredConditional`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct JobFlowInputItemRequiredConditional {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub operator: ::std::option::Option<JobFlowInputItemRequiredConditionalOperator>,
@@ -6193,16 +5885,17 @@ pub mod types {
         }
     }
     ///`JobFlowInputItemRequiredConditionalOperator`
-    #[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd, schemars::JsonSchema)]
+    #[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[non_exhaustive]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub enum JobFlowInputItemRequiredConditionalOperator {
-        #[serde(rename = "and")]
+        #[cfg_attr(feature = "schemars", serde(rename = "and"))]
         And,
-        #[serde(rename = "or")]
+        #[cfg_attr(feature = "schemars", serde(rename = "or"))]
         Or,
         /// A value this client does not know yet (the service added it after this
         /// client was generated), kept exactly as the service sent it.
-        #[schemars(skip)]
+        #[cfg_attr(feature = "schemars", schemars(skip))]
         Unrecognized(::std::string::String),
     }
     impl JobFlowInputItemRequiredConditionalOperator {
@@ -6271,32 +5964,33 @@ pub mod types {
         }
     }
     ///`JobFlowInputType`
-    #[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd, schemars::JsonSchema)]
+    #[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[non_exhaustive]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub enum JobFlowInputType {
-        #[serde(rename = "boolean")]
+        #[cfg_attr(feature = "schemars", serde(rename = "boolean"))]
         Boolean,
-        #[serde(rename = "file")]
+        #[cfg_attr(feature = "schemars", serde(rename = "file"))]
         File,
-        #[serde(rename = "file_array")]
+        #[cfg_attr(feature = "schemars", serde(rename = "file_array"))]
         FileArray,
-        #[serde(rename = "inputs_array")]
+        #[cfg_attr(feature = "schemars", serde(rename = "inputs_array"))]
         InputsArray,
-        #[serde(rename = "model")]
+        #[cfg_attr(feature = "schemars", serde(rename = "model"))]
         Model,
-        #[serde(rename = "model_array")]
+        #[cfg_attr(feature = "schemars", serde(rename = "model_array"))]
         ModelArray,
-        #[serde(rename = "number")]
+        #[cfg_attr(feature = "schemars", serde(rename = "number"))]
         Number,
-        #[serde(rename = "number_array")]
+        #[cfg_attr(feature = "schemars", serde(rename = "number_array"))]
         NumberArray,
-        #[serde(rename = "string")]
+        #[cfg_attr(feature = "schemars", serde(rename = "string"))]
         String,
-        #[serde(rename = "string_array")]
+        #[cfg_attr(feature = "schemars", serde(rename = "string_array"))]
         StringArray,
         /// A value this client does not know yet (the service added it after this
         /// client was generated), kept exactly as the service sent it.
-        #[schemars(skip)]
+        #[cfg_attr(feature = "schemars", schemars(skip))]
         Unrecognized(::std::string::String),
     }
     impl JobFlowInputType {
@@ -6389,14 +6083,8 @@ pub mod types {
         }
     }
     ///`JobFlowLogic`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct JobFlowLogic {
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
         #[serde(deserialize_with = "crate::lenient::null_as_empty")]
@@ -6412,13 +6100,8 @@ pub mod types {
         }
     }
     ///`JobFlowLogicCase`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct JobFlowLogicCase {
         pub condition: ::std::string::String,
         pub value: ::std::string::String,
@@ -6429,14 +6112,15 @@ pub mod types {
         }
     }
     ///`JobFlowLogicType`
-    #[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd, schemars::JsonSchema)]
+    #[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[non_exhaustive]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub enum JobFlowLogicType {
-        #[serde(rename = "if-else")]
+        #[cfg_attr(feature = "schemars", serde(rename = "if-else"))]
         IfElse,
         /// A value this client does not know yet (the service added it after this
         /// client was generated), kept exactly as the service sent it.
-        #[schemars(skip)]
+        #[cfg_attr(feature = "schemars", schemars(skip))]
         Unrecognized(::std::string::String),
     }
     impl JobFlowLogicType {
@@ -6500,24 +6184,25 @@ pub mod types {
         }
     }
     ///`JobFlowStatus`
-    #[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd, schemars::JsonSchema)]
+    #[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[non_exhaustive]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub enum JobFlowStatus {
-        #[serde(rename = "failure")]
+        #[cfg_attr(feature = "schemars", serde(rename = "failure"))]
         Failure,
-        #[serde(rename = "pending")]
+        #[cfg_attr(feature = "schemars", serde(rename = "pending"))]
         Pending,
-        #[serde(rename = "processing")]
+        #[cfg_attr(feature = "schemars", serde(rename = "processing"))]
         Processing,
-        #[serde(rename = "rejected")]
+        #[cfg_attr(feature = "schemars", serde(rename = "rejected"))]
         Rejected,
-        #[serde(rename = "skipped")]
+        #[cfg_attr(feature = "schemars", serde(rename = "skipped"))]
         Skipped,
-        #[serde(rename = "success")]
+        #[cfg_attr(feature = "schemars", serde(rename = "success"))]
         Success,
         /// A value this client does not know yet (the service added it after this
         /// client was generated), kept exactly as the service sent it.
-        #[schemars(skip)]
+        #[cfg_attr(feature = "schemars", schemars(skip))]
         Unrecognized(::std::string::String),
     }
     impl JobFlowStatus {
@@ -6598,34 +6283,35 @@ pub mod types {
         }
     }
     ///`JobFlowType`
-    #[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd, schemars::JsonSchema)]
+    #[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[non_exhaustive]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub enum JobFlowType {
-        #[serde(rename = "custom-model")]
+        #[cfg_attr(feature = "schemars", serde(rename = "custom-model"))]
         CustomModel,
-        #[serde(rename = "for-each")]
+        #[cfg_attr(feature = "schemars", serde(rename = "for-each"))]
         ForEach,
-        #[serde(rename = "generate-prompt")]
+        #[cfg_attr(feature = "schemars", serde(rename = "generate-prompt"))]
         GeneratePrompt,
-        #[serde(rename = "list")]
+        #[cfg_attr(feature = "schemars", serde(rename = "list"))]
         List,
-        #[serde(rename = "logic")]
+        #[cfg_attr(feature = "schemars", serde(rename = "logic"))]
         Logic,
-        #[serde(rename = "model")]
+        #[cfg_attr(feature = "schemars", serde(rename = "model"))]
         Model,
-        #[serde(rename = "remove-background")]
+        #[cfg_attr(feature = "schemars", serde(rename = "remove-background"))]
         RemoveBackground,
-        #[serde(rename = "transform")]
+        #[cfg_attr(feature = "schemars", serde(rename = "transform"))]
         Transform,
-        #[serde(rename = "user-approval")]
+        #[cfg_attr(feature = "schemars", serde(rename = "user-approval"))]
         UserApproval,
-        #[serde(rename = "user-selection")]
+        #[cfg_attr(feature = "schemars", serde(rename = "user-selection"))]
         UserSelection,
-        #[serde(rename = "workflow")]
+        #[cfg_attr(feature = "schemars", serde(rename = "workflow"))]
         Workflow,
         /// A value this client does not know yet (the service added it after this
         /// client was generated), kept exactly as the service sent it.
-        #[schemars(skip)]
+        #[cfg_attr(feature = "schemars", schemars(skip))]
         Unrecognized(::std::string::String),
     }
     impl JobFlowType {
@@ -6721,13 +6407,8 @@ pub mod types {
         }
     }
     ///`JobListResponse`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct JobListResponse {
         #[serde(deserialize_with = "crate::lenient::null_as_empty")]
         pub jobs: ::std::vec::Vec<Job>,
@@ -6743,84 +6424,85 @@ pub mod types {
         }
     }
     ///The job types a listing can be filtered by
-    #[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd, schemars::JsonSchema)]
+    #[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[non_exhaustive]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub enum JobListType {
-        #[serde(rename = "assets-download")]
+        #[cfg_attr(feature = "schemars", serde(rename = "assets-download"))]
         AssetsDownload,
-        #[serde(rename = "canvas-export")]
+        #[cfg_attr(feature = "schemars", serde(rename = "canvas-export"))]
         CanvasExport,
-        #[serde(rename = "caption")]
+        #[cfg_attr(feature = "schemars", serde(rename = "caption"))]
         Caption,
-        #[serde(rename = "custom")]
+        #[cfg_attr(feature = "schemars", serde(rename = "custom"))]
         Custom,
-        #[serde(rename = "describe-style")]
+        #[cfg_attr(feature = "schemars", serde(rename = "describe-style"))]
         DescribeStyle,
-        #[serde(rename = "detection")]
+        #[cfg_attr(feature = "schemars", serde(rename = "detection"))]
         Detection,
-        #[serde(rename = "embed")]
+        #[cfg_attr(feature = "schemars", serde(rename = "embed"))]
         Embed,
-        #[serde(rename = "flux")]
+        #[cfg_attr(feature = "schemars", serde(rename = "flux"))]
         Flux,
-        #[serde(rename = "flux-model-training")]
+        #[cfg_attr(feature = "schemars", serde(rename = "flux-model-training"))]
         FluxModelTraining,
-        #[serde(rename = "generate-prompt")]
+        #[cfg_attr(feature = "schemars", serde(rename = "generate-prompt"))]
         GeneratePrompt,
-        #[serde(rename = "image-generation")]
+        #[cfg_attr(feature = "schemars", serde(rename = "image-generation"))]
         ImageGeneration,
-        #[serde(rename = "image-prompt-editing")]
+        #[cfg_attr(feature = "schemars", serde(rename = "image-prompt-editing"))]
         ImagePromptEditing,
-        #[serde(rename = "inference")]
+        #[cfg_attr(feature = "schemars", serde(rename = "inference"))]
         Inference,
-        #[serde(rename = "mesh-preview-rendering")]
+        #[cfg_attr(feature = "schemars", serde(rename = "mesh-preview-rendering"))]
         MeshPreviewRendering,
-        #[serde(rename = "model-training")]
+        #[cfg_attr(feature = "schemars", serde(rename = "model-training"))]
         ModelTraining,
-        #[serde(rename = "musubi-model-training")]
+        #[cfg_attr(feature = "schemars", serde(rename = "musubi-model-training"))]
         MusubiModelTraining,
-        #[serde(rename = "openai-image-generation")]
+        #[cfg_attr(feature = "schemars", serde(rename = "openai-image-generation"))]
         OpenaiImageGeneration,
-        #[serde(rename = "pixelate")]
+        #[cfg_attr(feature = "schemars", serde(rename = "pixelate"))]
         Pixelate,
-        #[serde(rename = "reframe")]
+        #[cfg_attr(feature = "schemars", serde(rename = "reframe"))]
         Reframe,
-        #[serde(rename = "remove-background")]
+        #[cfg_attr(feature = "schemars", serde(rename = "remove-background"))]
         RemoveBackground,
-        #[serde(rename = "repaint")]
+        #[cfg_attr(feature = "schemars", serde(rename = "repaint"))]
         Repaint,
-        #[serde(rename = "restyle")]
+        #[cfg_attr(feature = "schemars", serde(rename = "restyle"))]
         Restyle,
-        #[serde(rename = "segment")]
+        #[cfg_attr(feature = "schemars", serde(rename = "segment"))]
         Segment,
-        #[serde(rename = "skybox-3d")]
+        #[cfg_attr(feature = "schemars", serde(rename = "skybox-3d"))]
         Skybox3d,
-        #[serde(rename = "skybox-base-360")]
+        #[cfg_attr(feature = "schemars", serde(rename = "skybox-base-360"))]
         SkyboxBase360,
-        #[serde(rename = "skybox-hdri")]
+        #[cfg_attr(feature = "schemars", serde(rename = "skybox-hdri"))]
         SkyboxHdri,
-        #[serde(rename = "skybox-upscale-360")]
+        #[cfg_attr(feature = "schemars", serde(rename = "skybox-upscale-360"))]
         SkyboxUpscale360,
-        #[serde(rename = "splat")]
+        #[cfg_attr(feature = "schemars", serde(rename = "splat"))]
         Splat,
-        #[serde(rename = "texture")]
+        #[cfg_attr(feature = "schemars", serde(rename = "texture"))]
         Texture,
-        #[serde(rename = "translate")]
+        #[cfg_attr(feature = "schemars", serde(rename = "translate"))]
         Translate,
-        #[serde(rename = "upload")]
+        #[cfg_attr(feature = "schemars", serde(rename = "upload"))]
         Upload,
-        #[serde(rename = "upscale")]
+        #[cfg_attr(feature = "schemars", serde(rename = "upscale"))]
         Upscale,
-        #[serde(rename = "upscale-skybox")]
+        #[cfg_attr(feature = "schemars", serde(rename = "upscale-skybox"))]
         UpscaleSkybox,
-        #[serde(rename = "upscale-texture")]
+        #[cfg_attr(feature = "schemars", serde(rename = "upscale-texture"))]
         UpscaleTexture,
-        #[serde(rename = "vectorize")]
+        #[cfg_attr(feature = "schemars", serde(rename = "vectorize"))]
         Vectorize,
-        #[serde(rename = "workflow")]
+        #[cfg_attr(feature = "schemars", serde(rename = "workflow"))]
         Workflow,
         /// A value this client does not know yet (the service added it after this
         /// client was generated), kept exactly as the service sent it.
-        #[schemars(skip)]
+        #[cfg_attr(feature = "schemars", schemars(skip))]
         Unrecognized(::std::string::String),
     }
     impl JobListType {
@@ -6991,14 +6673,8 @@ pub mod types {
         }
     }
     ///What a job was asked and what it made
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct JobMetadata {
         ///The assets the job made
         #[serde(
@@ -7044,13 +6720,8 @@ pub mod types {
         }
     }
     ///`JobResponse`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct JobResponse {
         pub job: Job,
     }
@@ -7060,28 +6731,29 @@ pub mod types {
         }
     }
     ///The state of a job
-    #[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd, schemars::JsonSchema)]
+    #[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[non_exhaustive]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub enum JobStatus {
-        #[serde(rename = "canceled")]
+        #[cfg_attr(feature = "schemars", serde(rename = "canceled"))]
         Canceled,
-        #[serde(rename = "failure")]
+        #[cfg_attr(feature = "schemars", serde(rename = "failure"))]
         Failure,
-        #[serde(rename = "finalizing")]
+        #[cfg_attr(feature = "schemars", serde(rename = "finalizing"))]
         Finalizing,
-        #[serde(rename = "in-progress")]
+        #[cfg_attr(feature = "schemars", serde(rename = "in-progress"))]
         InProgress,
-        #[serde(rename = "pending")]
+        #[cfg_attr(feature = "schemars", serde(rename = "pending"))]
         Pending,
-        #[serde(rename = "queued")]
+        #[cfg_attr(feature = "schemars", serde(rename = "queued"))]
         Queued,
-        #[serde(rename = "success")]
+        #[cfg_attr(feature = "schemars", serde(rename = "success"))]
         Success,
-        #[serde(rename = "warming-up")]
+        #[cfg_attr(feature = "schemars", serde(rename = "warming-up"))]
         WarmingUp,
         /// A value this client does not know yet (the service added it after this
         /// client was generated), kept exactly as the service sent it.
-        #[schemars(skip)]
+        #[cfg_attr(feature = "schemars", schemars(skip))]
         Unrecognized(::std::string::String),
     }
     impl JobStatus {
@@ -7166,13 +6838,8 @@ pub mod types {
         }
     }
     ///One status a job went through, and when
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct JobStatusHistory {
         pub date: ::std::string::String,
         pub status: JobStatus,
@@ -7183,14 +6850,8 @@ pub mod types {
         }
     }
     ///`JobTriggerActionRequest`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct JobTriggerActionRequest {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub action: ::std::option::Option<JobAction>,
@@ -7201,92 +6862,93 @@ pub mod types {
         }
     }
     ///What a job does
-    #[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd, schemars::JsonSchema)]
+    #[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[non_exhaustive]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub enum JobType {
-        #[serde(rename = "assets-download")]
+        #[cfg_attr(feature = "schemars", serde(rename = "assets-download"))]
         AssetsDownload,
-        #[serde(rename = "canvas-export")]
+        #[cfg_attr(feature = "schemars", serde(rename = "canvas-export"))]
         CanvasExport,
-        #[serde(rename = "caption")]
+        #[cfg_attr(feature = "schemars", serde(rename = "caption"))]
         Caption,
-        #[serde(rename = "caption-llava")]
+        #[cfg_attr(feature = "schemars", serde(rename = "caption-llava"))]
         CaptionLlava,
-        #[serde(rename = "custom")]
+        #[cfg_attr(feature = "schemars", serde(rename = "custom"))]
         Custom,
-        #[serde(rename = "describe-style")]
+        #[cfg_attr(feature = "schemars", serde(rename = "describe-style"))]
         DescribeStyle,
-        #[serde(rename = "detection")]
+        #[cfg_attr(feature = "schemars", serde(rename = "detection"))]
         Detection,
-        #[serde(rename = "embed")]
+        #[cfg_attr(feature = "schemars", serde(rename = "embed"))]
         Embed,
-        #[serde(rename = "flux")]
+        #[cfg_attr(feature = "schemars", serde(rename = "flux"))]
         Flux,
-        #[serde(rename = "flux-model-training")]
+        #[cfg_attr(feature = "schemars", serde(rename = "flux-model-training"))]
         FluxModelTraining,
-        #[serde(rename = "generate-prompt")]
+        #[cfg_attr(feature = "schemars", serde(rename = "generate-prompt"))]
         GeneratePrompt,
-        #[serde(rename = "image-generation")]
+        #[cfg_attr(feature = "schemars", serde(rename = "image-generation"))]
         ImageGeneration,
-        #[serde(rename = "image-prompt-editing")]
+        #[cfg_attr(feature = "schemars", serde(rename = "image-prompt-editing"))]
         ImagePromptEditing,
-        #[serde(rename = "inference")]
+        #[cfg_attr(feature = "schemars", serde(rename = "inference"))]
         Inference,
-        #[serde(rename = "mesh-preview-rendering")]
+        #[cfg_attr(feature = "schemars", serde(rename = "mesh-preview-rendering"))]
         MeshPreviewRendering,
-        #[serde(rename = "model-download")]
+        #[cfg_attr(feature = "schemars", serde(rename = "model-download"))]
         ModelDownload,
-        #[serde(rename = "model-import")]
+        #[cfg_attr(feature = "schemars", serde(rename = "model-import"))]
         ModelImport,
-        #[serde(rename = "model-training")]
+        #[cfg_attr(feature = "schemars", serde(rename = "model-training"))]
         ModelTraining,
-        #[serde(rename = "musubi-model-training")]
+        #[cfg_attr(feature = "schemars", serde(rename = "musubi-model-training"))]
         MusubiModelTraining,
-        #[serde(rename = "openai-image-generation")]
+        #[cfg_attr(feature = "schemars", serde(rename = "openai-image-generation"))]
         OpenaiImageGeneration,
-        #[serde(rename = "patch-image")]
+        #[cfg_attr(feature = "schemars", serde(rename = "patch-image"))]
         PatchImage,
-        #[serde(rename = "pixelate")]
+        #[cfg_attr(feature = "schemars", serde(rename = "pixelate"))]
         Pixelate,
-        #[serde(rename = "reframe")]
+        #[cfg_attr(feature = "schemars", serde(rename = "reframe"))]
         Reframe,
-        #[serde(rename = "remove-background")]
+        #[cfg_attr(feature = "schemars", serde(rename = "remove-background"))]
         RemoveBackground,
-        #[serde(rename = "repaint")]
+        #[cfg_attr(feature = "schemars", serde(rename = "repaint"))]
         Repaint,
-        #[serde(rename = "restyle")]
+        #[cfg_attr(feature = "schemars", serde(rename = "restyle"))]
         Restyle,
-        #[serde(rename = "segment")]
+        #[cfg_attr(feature = "schemars", serde(rename = "segment"))]
         Segment,
-        #[serde(rename = "skybox-3d")]
+        #[cfg_attr(feature = "schemars", serde(rename = "skybox-3d"))]
         Skybox3d,
-        #[serde(rename = "skybox-base-360")]
+        #[cfg_attr(feature = "schemars", serde(rename = "skybox-base-360"))]
         SkyboxBase360,
-        #[serde(rename = "skybox-hdri")]
+        #[cfg_attr(feature = "schemars", serde(rename = "skybox-hdri"))]
         SkyboxHdri,
-        #[serde(rename = "skybox-upscale-360")]
+        #[cfg_attr(feature = "schemars", serde(rename = "skybox-upscale-360"))]
         SkyboxUpscale360,
-        #[serde(rename = "splat")]
+        #[cfg_attr(feature = "schemars", serde(rename = "splat"))]
         Splat,
-        #[serde(rename = "texture")]
+        #[cfg_attr(feature = "schemars", serde(rename = "texture"))]
         Texture,
-        #[serde(rename = "translate")]
+        #[cfg_attr(feature = "schemars", serde(rename = "translate"))]
         Translate,
-        #[serde(rename = "upload")]
+        #[cfg_attr(feature = "schemars", serde(rename = "upload"))]
         Upload,
-        #[serde(rename = "upscale")]
+        #[cfg_attr(feature = "schemars", serde(rename = "upscale"))]
         Upscale,
-        #[serde(rename = "upscale-skybox")]
+        #[cfg_attr(feature = "schemars", serde(rename = "upscale-skybox"))]
         UpscaleSkybox,
-        #[serde(rename = "upscale-texture")]
+        #[cfg_attr(feature = "schemars", serde(rename = "upscale-texture"))]
         UpscaleTexture,
-        #[serde(rename = "vectorize")]
+        #[cfg_attr(feature = "schemars", serde(rename = "vectorize"))]
         Vectorize,
-        #[serde(rename = "workflow")]
+        #[cfg_attr(feature = "schemars", serde(rename = "workflow"))]
         Workflow,
         /// A value this client does not know yet (the service added it after this
         /// client was generated), kept exactly as the service sent it.
-        #[schemars(skip)]
+        #[cfg_attr(feature = "schemars", schemars(skip))]
         Unrecognized(::std::string::String),
     }
     impl JobType {
@@ -7467,32 +7129,33 @@ pub mod types {
         }
     }
     ///Modality to detect
-    #[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd, schemars::JsonSchema)]
+    #[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[non_exhaustive]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub enum Modality {
-        #[serde(rename = "canny")]
+        #[cfg_attr(feature = "schemars", serde(rename = "canny"))]
         Canny,
-        #[serde(rename = "depth")]
+        #[cfg_attr(feature = "schemars", serde(rename = "depth"))]
         Depth,
-        #[serde(rename = "grayscale")]
+        #[cfg_attr(feature = "schemars", serde(rename = "grayscale"))]
         Grayscale,
-        #[serde(rename = "lineart_anime")]
+        #[cfg_attr(feature = "schemars", serde(rename = "lineart_anime"))]
         LineartAnime,
-        #[serde(rename = "mlsd")]
+        #[cfg_attr(feature = "schemars", serde(rename = "mlsd"))]
         Mlsd,
-        #[serde(rename = "normal")]
+        #[cfg_attr(feature = "schemars", serde(rename = "normal"))]
         Normal,
-        #[serde(rename = "pose")]
+        #[cfg_attr(feature = "schemars", serde(rename = "pose"))]
         Pose,
-        #[serde(rename = "scribble")]
+        #[cfg_attr(feature = "schemars", serde(rename = "scribble"))]
         Scribble,
-        #[serde(rename = "segmentation")]
+        #[cfg_attr(feature = "schemars", serde(rename = "segmentation"))]
         Segmentation,
-        #[serde(rename = "sketch")]
+        #[cfg_attr(feature = "schemars", serde(rename = "sketch"))]
         Sketch,
         /// A value this client does not know yet (the service added it after this
         /// client was generated), kept exactly as the service sent it.
-        #[schemars(skip)]
+        #[cfg_attr(feature = "schemars", schemars(skip))]
         Unrecognized(::std::string::String),
     }
     impl Modality {
@@ -7583,74 +7246,81 @@ pub mod types {
         }
     }
     ///The type of the generator used
-    #[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd, schemars::JsonSchema)]
+    #[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[non_exhaustive]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub enum ModelType {
-        #[serde(rename = "custom")]
+        #[cfg_attr(feature = "schemars", serde(rename = "custom"))]
         Custom,
-        #[serde(rename = "elevenlabs-voice")]
+        #[cfg_attr(feature = "schemars", serde(rename = "elevenlabs-voice"))]
         ElevenlabsVoice,
-        #[serde(rename = "flux.1")]
+        #[cfg_attr(feature = "schemars", serde(rename = "flux.1"))]
         Flux1,
-        #[serde(rename = "flux.1-composition")]
+        #[cfg_attr(feature = "schemars", serde(rename = "flux.1-composition"))]
         Flux1Composition,
-        #[serde(rename = "flux.1-kontext-dev")]
+        #[cfg_attr(feature = "schemars", serde(rename = "flux.1-kontext-dev"))]
         Flux1KontextDev,
-        #[serde(rename = "flux.1-kontext-lora")]
+        #[cfg_attr(feature = "schemars", serde(rename = "flux.1-kontext-lora"))]
         Flux1KontextLora,
-        #[serde(rename = "flux.1-krea-dev")]
+        #[cfg_attr(feature = "schemars", serde(rename = "flux.1-krea-dev"))]
         Flux1KreaDev,
-        #[serde(rename = "flux.1-krea-lora")]
+        #[cfg_attr(feature = "schemars", serde(rename = "flux.1-krea-lora"))]
         Flux1KreaLora,
-        #[serde(rename = "flux.1-lora")]
+        #[cfg_attr(feature = "schemars", serde(rename = "flux.1-lora"))]
         Flux1Lora,
-        #[serde(rename = "flux.1-pro")]
+        #[cfg_attr(feature = "schemars", serde(rename = "flux.1-pro"))]
         Flux1Pro,
-        #[serde(rename = "flux.1.1-pro-ultra")]
+        #[cfg_attr(feature = "schemars", serde(rename = "flux.1.1-pro-ultra"))]
         Flux11ProUltra,
-        #[serde(rename = "flux.2-dev-edit-lora")]
+        #[cfg_attr(feature = "schemars", serde(rename = "flux.2-dev-edit-lora"))]
         Flux2DevEditLora,
-        #[serde(rename = "flux.2-dev-lora")]
+        #[cfg_attr(feature = "schemars", serde(rename = "flux.2-dev-lora"))]
         Flux2DevLora,
-        #[serde(rename = "flux.2-klein-4b-edit-lora")]
+        #[cfg_attr(feature = "schemars", serde(rename = "flux.2-klein-4b-edit-lora"))]
         Flux2Klein4bEditLora,
-        #[serde(rename = "flux.2-klein-4b-lora")]
+        #[cfg_attr(feature = "schemars", serde(rename = "flux.2-klein-4b-lora"))]
         Flux2Klein4bLora,
-        #[serde(rename = "flux.2-klein-9b-edit-lora")]
+        #[cfg_attr(feature = "schemars", serde(rename = "flux.2-klein-9b-edit-lora"))]
         Flux2Klein9bEditLora,
-        #[serde(rename = "flux.2-klein-9b-lora")]
+        #[cfg_attr(feature = "schemars", serde(rename = "flux.2-klein-9b-lora"))]
         Flux2Klein9bLora,
-        #[serde(rename = "flux.2-klein-base-4b-edit-lora")]
+        #[cfg_attr(
+            feature = "schemars",
+            serde(rename = "flux.2-klein-base-4b-edit-lora")
+        )]
         Flux2KleinBase4bEditLora,
-        #[serde(rename = "flux.2-klein-base-4b-lora")]
+        #[cfg_attr(feature = "schemars", serde(rename = "flux.2-klein-base-4b-lora"))]
         Flux2KleinBase4bLora,
-        #[serde(rename = "flux.2-klein-base-9b-edit-lora")]
+        #[cfg_attr(
+            feature = "schemars",
+            serde(rename = "flux.2-klein-base-9b-edit-lora")
+        )]
         Flux2KleinBase9bEditLora,
-        #[serde(rename = "flux.2-klein-base-9b-lora")]
+        #[cfg_attr(feature = "schemars", serde(rename = "flux.2-klein-base-9b-lora"))]
         Flux2KleinBase9bLora,
-        #[serde(rename = "flux1.1-pro")]
+        #[cfg_attr(feature = "schemars", serde(rename = "flux1.1-pro"))]
         Flux11Pro,
-        #[serde(rename = "gpt-image-1")]
+        #[cfg_attr(feature = "schemars", serde(rename = "gpt-image-1"))]
         GptImage1,
-        #[serde(rename = "qwen-image-2512-lora")]
+        #[cfg_attr(feature = "schemars", serde(rename = "qwen-image-2512-lora"))]
         QwenImage2512Lora,
-        #[serde(rename = "qwen-image-edit-2509-lora")]
+        #[cfg_attr(feature = "schemars", serde(rename = "qwen-image-edit-2509-lora"))]
         QwenImageEdit2509Lora,
-        #[serde(rename = "qwen-image-edit-2511-lora")]
+        #[cfg_attr(feature = "schemars", serde(rename = "qwen-image-edit-2511-lora"))]
         QwenImageEdit2511Lora,
-        #[serde(rename = "qwen-image-edit-lora")]
+        #[cfg_attr(feature = "schemars", serde(rename = "qwen-image-edit-lora"))]
         QwenImageEditLora,
-        #[serde(rename = "qwen-image-lora")]
+        #[cfg_attr(feature = "schemars", serde(rename = "qwen-image-lora"))]
         QwenImageLora,
-        #[serde(rename = "zimage-de-turbo-lora")]
+        #[cfg_attr(feature = "schemars", serde(rename = "zimage-de-turbo-lora"))]
         ZimageDeTurboLora,
-        #[serde(rename = "zimage-lora")]
+        #[cfg_attr(feature = "schemars", serde(rename = "zimage-lora"))]
         ZimageLora,
-        #[serde(rename = "zimage-turbo-lora")]
+        #[cfg_attr(feature = "schemars", serde(rename = "zimage-turbo-lora"))]
         ZimageTurboLora,
         /// A value this client does not know yet (the service added it after this
         /// client was generated), kept exactly as the service sent it.
-        #[schemars(skip)]
+        #[cfg_attr(feature = "schemars", schemars(skip))]
         Unrecognized(::std::string::String),
     }
     impl ModelType {
@@ -7804,13 +7474,8 @@ pub mod types {
         }
     }
     ///`PatchCrop`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct PatchCrop {
         #[serde(
             rename = "backgroundColor",
@@ -7828,16 +7493,17 @@ pub mod types {
         }
     }
     ///`PatchFormat`
-    #[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd, schemars::JsonSchema)]
+    #[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[non_exhaustive]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub enum PatchFormat {
-        #[serde(rename = "jpeg")]
+        #[cfg_attr(feature = "schemars", serde(rename = "jpeg"))]
         Jpeg,
-        #[serde(rename = "png")]
+        #[cfg_attr(feature = "schemars", serde(rename = "png"))]
         Png,
         /// A value this client does not know yet (the service added it after this
         /// client was generated), kept exactly as the service sent it.
-        #[schemars(skip)]
+        #[cfg_attr(feature = "schemars", schemars(skip))]
         Unrecognized(::std::string::String),
     }
     impl PatchFormat {
@@ -7903,16 +7569,17 @@ pub mod types {
         }
     }
     ///`PatchMode`
-    #[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd, schemars::JsonSchema)]
+    #[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[non_exhaustive]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub enum PatchMode {
-        #[serde(rename = "erase")]
+        #[cfg_attr(feature = "schemars", serde(rename = "erase"))]
         Erase,
-        #[serde(rename = "override")]
+        #[cfg_attr(feature = "schemars", serde(rename = "override"))]
         Override,
         /// A value this client does not know yet (the service added it after this
         /// client was generated), kept exactly as the service sent it.
-        #[schemars(skip)]
+        #[cfg_attr(feature = "schemars", schemars(skip))]
         Unrecognized(::std::string::String),
     }
     impl PatchMode {
@@ -7976,13 +7643,8 @@ pub mod types {
         }
     }
     ///`PatchOverlay`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct PatchOverlay {
         pub image: ::std::string::String,
         pub mode: PatchMode,
@@ -7993,13 +7655,8 @@ pub mod types {
         }
     }
     ///`PatchPosition`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct PatchPosition {
         pub x: f64,
         pub y: f64,
@@ -8010,13 +7667,8 @@ pub mod types {
         }
     }
     ///`PromptCall`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct PromptCall {
         #[serde(rename = "modelId")]
         pub model_id: ::std::string::String,
@@ -8030,24 +7682,25 @@ pub mod types {
         }
     }
     ///`PromptMode`
-    #[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd, schemars::JsonSchema)]
+    #[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[non_exhaustive]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub enum PromptMode {
-        #[serde(rename = "completion")]
+        #[cfg_attr(feature = "schemars", serde(rename = "completion"))]
         Completion,
-        #[serde(rename = "contextual")]
+        #[cfg_attr(feature = "schemars", serde(rename = "contextual"))]
         Contextual,
-        #[serde(rename = "contextual-v2")]
+        #[cfg_attr(feature = "schemars", serde(rename = "contextual-v2"))]
         ContextualV2,
-        #[serde(rename = "image-editing")]
+        #[cfg_attr(feature = "schemars", serde(rename = "image-editing"))]
         ImageEditing,
-        #[serde(rename = "inventive")]
+        #[cfg_attr(feature = "schemars", serde(rename = "inventive"))]
         Inventive,
-        #[serde(rename = "structured")]
+        #[cfg_attr(feature = "schemars", serde(rename = "structured"))]
         Structured,
         /// A value this client does not know yet (the service added it after this
         /// client was generated), kept exactly as the service sent it.
-        #[schemars(skip)]
+        #[cfg_attr(feature = "schemars", schemars(skip))]
         Unrecognized(::std::string::String),
     }
     impl PromptMode {
@@ -8126,14 +7779,9 @@ pub mod types {
         }
     }
     ///The model's own input, as the inputs of GET /models/{modelId} describe it.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     #[serde(transparent)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct RunModelRequest(
         pub ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     );
@@ -8161,14 +7809,8 @@ pub mod types {
         }
     }
     ///The result (HTTP 200), or only the cost of a dry run (HTTP 269).
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct RunModelResponse {
         #[serde(
             rename = "costDetails",
@@ -8199,16 +7841,17 @@ pub mod types {
         }
     }
     ///Ascending (asc) or descending (desc) order
-    #[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd, schemars::JsonSchema)]
+    #[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[non_exhaustive]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub enum SortDirection {
-        #[serde(rename = "asc")]
+        #[cfg_attr(feature = "schemars", serde(rename = "asc"))]
         Asc,
-        #[serde(rename = "desc")]
+        #[cfg_attr(feature = "schemars", serde(rename = "desc"))]
         Desc,
         /// A value this client does not know yet (the service added it after this
         /// client was generated), kept exactly as the service sent it.
-        #[schemars(skip)]
+        #[cfg_attr(feature = "schemars", schemars(skip))]
         Unrecognized(::std::string::String),
     }
     impl SortDirection {
@@ -8274,64 +7917,65 @@ pub mod types {
         }
     }
     ///The style of the generation
-    #[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd, schemars::JsonSchema)]
+    #[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[non_exhaustive]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub enum Style {
-        #[serde(rename = "3d-cartoon")]
+        #[cfg_attr(feature = "schemars", serde(rename = "3d-cartoon"))]
         X3dCartoon,
-        #[serde(rename = "3d-rendered")]
+        #[cfg_attr(feature = "schemars", serde(rename = "3d-rendered"))]
         X3dRendered,
-        #[serde(rename = "anime")]
+        #[cfg_attr(feature = "schemars", serde(rename = "anime"))]
         Anime,
-        #[serde(rename = "cartoon")]
+        #[cfg_attr(feature = "schemars", serde(rename = "cartoon"))]
         Cartoon,
-        #[serde(rename = "cinematic")]
+        #[cfg_attr(feature = "schemars", serde(rename = "cinematic"))]
         Cinematic,
-        #[serde(rename = "claymation")]
+        #[cfg_attr(feature = "schemars", serde(rename = "claymation"))]
         Claymation,
-        #[serde(rename = "cloud-skydome")]
+        #[cfg_attr(feature = "schemars", serde(rename = "cloud-skydome"))]
         CloudSkydome,
-        #[serde(rename = "comic")]
+        #[cfg_attr(feature = "schemars", serde(rename = "comic"))]
         Comic,
-        #[serde(rename = "cyberpunk")]
+        #[cfg_attr(feature = "schemars", serde(rename = "cyberpunk"))]
         Cyberpunk,
-        #[serde(rename = "enchanted")]
+        #[cfg_attr(feature = "schemars", serde(rename = "enchanted"))]
         Enchanted,
-        #[serde(rename = "fantasy")]
+        #[cfg_attr(feature = "schemars", serde(rename = "fantasy"))]
         Fantasy,
-        #[serde(rename = "ink")]
+        #[cfg_attr(feature = "schemars", serde(rename = "ink"))]
         Ink,
-        #[serde(rename = "manga")]
+        #[cfg_attr(feature = "schemars", serde(rename = "manga"))]
         Manga,
-        #[serde(rename = "manga-color")]
+        #[cfg_attr(feature = "schemars", serde(rename = "manga-color"))]
         MangaColor,
-        #[serde(rename = "minimalist")]
+        #[cfg_attr(feature = "schemars", serde(rename = "minimalist"))]
         Minimalist,
-        #[serde(rename = "neon-tron")]
+        #[cfg_attr(feature = "schemars", serde(rename = "neon-tron"))]
         NeonTron,
-        #[serde(rename = "oil-painting")]
+        #[cfg_attr(feature = "schemars", serde(rename = "oil-painting"))]
         OilPainting,
-        #[serde(rename = "pastel")]
+        #[cfg_attr(feature = "schemars", serde(rename = "pastel"))]
         Pastel,
-        #[serde(rename = "photo")]
+        #[cfg_attr(feature = "schemars", serde(rename = "photo"))]
         Photo,
-        #[serde(rename = "photography")]
+        #[cfg_attr(feature = "schemars", serde(rename = "photography"))]
         Photography,
-        #[serde(rename = "psychedelic")]
+        #[cfg_attr(feature = "schemars", serde(rename = "psychedelic"))]
         Psychedelic,
-        #[serde(rename = "retro-fantasy")]
+        #[cfg_attr(feature = "schemars", serde(rename = "retro-fantasy"))]
         RetroFantasy,
-        #[serde(rename = "scifi-concept-art")]
+        #[cfg_attr(feature = "schemars", serde(rename = "scifi-concept-art"))]
         ScifiConceptArt,
-        #[serde(rename = "space")]
+        #[cfg_attr(feature = "schemars", serde(rename = "space"))]
         Space,
-        #[serde(rename = "standard")]
+        #[cfg_attr(feature = "schemars", serde(rename = "standard"))]
         Standard,
-        #[serde(rename = "whimsical")]
+        #[cfg_attr(feature = "schemars", serde(rename = "whimsical"))]
         Whimsical,
         /// A value this client does not know yet (the service added it after this
         /// client was generated), kept exactly as the service sent it.
-        #[schemars(skip)]
+        #[cfg_attr(feature = "schemars", schemars(skip))]
         Unrecognized(::std::string::String),
     }
     impl Style {
@@ -8470,13 +8114,8 @@ pub mod types {
         }
     }
     ///Transcription of the audio
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct Transcription {
         pub text: ::std::string::String,
     }
@@ -8486,13 +8125,8 @@ pub mod types {
         }
     }
     ///`Upload`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct Upload {
         #[serde(
             rename = "assetOptions",
@@ -8574,14 +8208,15 @@ pub mod types {
         }
     }
     ///The action to perform on an upload, currently only "upload-complete" is supported
-    #[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd, schemars::JsonSchema)]
+    #[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[non_exhaustive]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub enum UploadAction {
-        #[serde(rename = "complete")]
+        #[cfg_attr(feature = "schemars", serde(rename = "complete"))]
         Complete,
         /// A value this client does not know yet (the service added it after this
         /// client was generated), kept exactly as the service sent it.
-        #[schemars(skip)]
+        #[cfg_attr(feature = "schemars", schemars(skip))]
         Unrecognized(::std::string::String),
     }
     impl UploadAction {
@@ -8645,14 +8280,8 @@ pub mod types {
         }
     }
     ///A multipart upload needs fileName, contentType, fileSize, kind and parts; a url import needs url and kind; a Hugging Face or Civitai import needs only its own field.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct UploadCreateRequest {
         #[serde(
             rename = "assetOptions",
@@ -8708,13 +8337,8 @@ pub mod types {
         }
     }
     ///`UploadCreateResponse`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct UploadCreateResponse {
         pub upload: Upload,
     }
@@ -8724,28 +8348,29 @@ pub mod types {
         }
     }
     ///The kind of the file once validated (example: "model")
-    #[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd, schemars::JsonSchema)]
+    #[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[non_exhaustive]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub enum UploadKind {
-        #[serde(rename = "3d")]
+        #[cfg_attr(feature = "schemars", serde(rename = "3d"))]
         X3d,
-        #[serde(rename = "asset")]
+        #[cfg_attr(feature = "schemars", serde(rename = "asset"))]
         Asset,
-        #[serde(rename = "audio")]
+        #[cfg_attr(feature = "schemars", serde(rename = "audio"))]
         Audio,
-        #[serde(rename = "avatar")]
+        #[cfg_attr(feature = "schemars", serde(rename = "avatar"))]
         Avatar,
-        #[serde(rename = "image")]
+        #[cfg_attr(feature = "schemars", serde(rename = "image"))]
         Image,
-        #[serde(rename = "model")]
+        #[cfg_attr(feature = "schemars", serde(rename = "model"))]
         Model,
-        #[serde(rename = "text")]
+        #[cfg_attr(feature = "schemars", serde(rename = "text"))]
         Text,
-        #[serde(rename = "video")]
+        #[cfg_attr(feature = "schemars", serde(rename = "video"))]
         Video,
         /// A value this client does not know yet (the service added it after this
         /// client was generated), kept exactly as the service sent it.
-        #[schemars(skip)]
+        #[cfg_attr(feature = "schemars", schemars(skip))]
         Unrecognized(::std::string::String),
     }
     impl UploadKind {
@@ -8830,13 +8455,8 @@ pub mod types {
         }
     }
     ///`UploadPart`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct UploadPart {
         ///When the part URL stops being accepted, as an ISO string.
         pub expires: ::std::string::String,
@@ -8852,18 +8472,19 @@ pub mod types {
         }
     }
     ///The site a model import comes from
-    #[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd, schemars::JsonSchema)]
+    #[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[non_exhaustive]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub enum UploadProvider {
-        #[serde(rename = "civitai")]
+        #[cfg_attr(feature = "schemars", serde(rename = "civitai"))]
         Civitai,
-        #[serde(rename = "huggingface")]
+        #[cfg_attr(feature = "schemars", serde(rename = "huggingface"))]
         Huggingface,
-        #[serde(rename = "other")]
+        #[cfg_attr(feature = "schemars", serde(rename = "other"))]
         Other,
         /// A value this client does not know yet (the service added it after this
         /// client was generated), kept exactly as the service sent it.
-        #[schemars(skip)]
+        #[cfg_attr(feature = "schemars", schemars(skip))]
         Unrecognized(::std::string::String),
     }
     impl UploadProvider {
@@ -8931,13 +8552,8 @@ pub mod types {
         }
     }
     ///`UploadRetrieveResponse`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct UploadRetrieveResponse {
         pub upload: Upload,
     }
@@ -8947,22 +8563,23 @@ pub mod types {
         }
     }
     ///Where the upload's content comes from
-    #[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd, schemars::JsonSchema)]
+    #[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[non_exhaustive]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub enum UploadSource {
-        #[serde(rename = "civitai")]
+        #[cfg_attr(feature = "schemars", serde(rename = "civitai"))]
         Civitai,
-        #[serde(rename = "huggingface")]
+        #[cfg_attr(feature = "schemars", serde(rename = "huggingface"))]
         Huggingface,
-        #[serde(rename = "multipart")]
+        #[cfg_attr(feature = "schemars", serde(rename = "multipart"))]
         Multipart,
-        #[serde(rename = "other")]
+        #[cfg_attr(feature = "schemars", serde(rename = "other"))]
         Other,
-        #[serde(rename = "url")]
+        #[cfg_attr(feature = "schemars", serde(rename = "url"))]
         Url,
         /// A value this client does not know yet (the service added it after this
         /// client was generated), kept exactly as the service sent it.
-        #[schemars(skip)]
+        #[cfg_attr(feature = "schemars", schemars(skip))]
         Unrecognized(::std::string::String),
     }
     impl UploadSource {
@@ -9040,24 +8657,25 @@ pub mod types {
         }
     }
     ///The state of the upload
-    #[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd, schemars::JsonSchema)]
+    #[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[non_exhaustive]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub enum UploadStatus {
-        #[serde(rename = "complete")]
+        #[cfg_attr(feature = "schemars", serde(rename = "complete"))]
         Complete,
-        #[serde(rename = "failed")]
+        #[cfg_attr(feature = "schemars", serde(rename = "failed"))]
         Failed,
-        #[serde(rename = "imported")]
+        #[cfg_attr(feature = "schemars", serde(rename = "imported"))]
         Imported,
-        #[serde(rename = "pending")]
+        #[cfg_attr(feature = "schemars", serde(rename = "pending"))]
         Pending,
-        #[serde(rename = "validated")]
+        #[cfg_attr(feature = "schemars", serde(rename = "validated"))]
         Validated,
-        #[serde(rename = "validating")]
+        #[cfg_attr(feature = "schemars", serde(rename = "validating"))]
         Validating,
         /// A value this client does not know yet (the service added it after this
         /// client was generated), kept exactly as the service sent it.
-        #[schemars(skip)]
+        #[cfg_attr(feature = "schemars", schemars(skip))]
         Unrecognized(::std::string::String),
     }
     impl UploadStatus {
@@ -9138,13 +8756,8 @@ pub mod types {
         }
     }
     ///`UploadTriggerActionRequest`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct UploadTriggerActionRequest {
         pub action: UploadAction,
     }
@@ -9154,13 +8767,8 @@ pub mod types {
         }
     }
     ///`UploadTriggerActionResponse`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct UploadTriggerActionResponse {
         pub upload: Upload,
     }

@@ -9,8 +9,8 @@
 //! - every string enum has an `Unrecognized(String)` variant: a value the service adds
 //!   later decodes, stays readable with `as_str()`, and serializes back unchanged;
 //! - fields a response carries that the document does not list are ignored;
-//! - every type derives `schemars::JsonSchema`, so any JSON can be checked against
-//!   the schema of its type.
+//! - with the `schemars` feature, every type derives `schemars::JsonSchema`, so
+//!   any JSON can be checked against the schema of its type.
 //!
 //! ```
 //! use scenario_api::types::{AssetKind, UploadKind};
