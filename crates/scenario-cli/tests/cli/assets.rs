@@ -346,3 +346,17 @@ fn an_empty_listing_says_so_on_stderr_only() {
     let quiet = fake.scenario(["assets", "list", "-q"]).output().unwrap();
     assert_eq!(stderr(&quiet), "");
 }
+
+#[test]
+fn a_limit_of_zero_is_a_usage_error_saying_what_to_type() {
+    let fake = Fake::with_assets(1);
+    let output = fake
+        .scenario(["assets", "list", "--limit", "0"])
+        .output()
+        .unwrap();
+    let err = stderr(&output);
+    assert_eq!(output.status.code(), Some(2), "{err}");
+    assert!(err.contains("--limit must be at least 1"), "{err}");
+    assert!(!err.contains("18446744073709551615"), "{err}");
+    assert_eq!(fake.server.request_count(Route::AnyApi), 0);
+}
