@@ -6,17 +6,19 @@ use futures::StreamExt;
 use scenario_sdk::ops::{self, ListAssetsQuery};
 use scenario_sdk::types::{Asset, AssetSortBy};
 use scenario_sdk::{Client, ListAssets};
+use serde_json::value::RawValue;
 
 use crate::cli::{GlobalArgs, ListArgs};
 use crate::client::connect;
 use crate::error::Failure;
-use crate::output::{AssetTable, json_line};
+use crate::output::{AssetTable, raw_json_line};
 
 /// Lists assets page by page, printing each page as it arrives.
 pub async fn list(global: &GlobalArgs, args: ListArgs) -> Result<(), Failure> {
     let query = query(&args)?;
     let client = connect(global)?;
-    let listing = listing(&client, query, args.limit);
+    // JSON prints each asset as the server sent it, unknown fields and all.
+    let listing = listing(&client, query, args.limit).keep_raw(args.json);
     let mut pages = std::pin::pin!(listing.pages());
     let mut table = AssetTable::new();
     let mut printed: u64 = 0;
@@ -39,11 +41,16 @@ pub async fn list(global: &GlobalArgs, args: ListArgs) -> Result<(), Failure> {
             note!("warning: skipped an asset the service sent: {bad}");
         }
         skipped += page.skipped.len() as u64;
-        let assets = &page.items[..page.items.len().min(wanted)];
-        if let Err(error) = write_page(&mut table, assets, args.json) {
+        let count = page.items.len().min(wanted);
+        let written = if args.json {
+            write_raw(&page.raw_items[..count])
+        } else {
+            write_table(&mut table, &page.items[..count])
+        };
+        if let Err(error) = written {
             return Failure::output(error).map_or(Ok(()), Err);
         }
-        printed += assets.len() as u64;
+        printed += count as u64;
         if args.limit.is_some_and(|limit| printed >= limit) {
             // Dropping the stream stops any page fetched ahead.
             break;
@@ -106,16 +113,22 @@ fn listing(client: &Client, mut query: ListAssetsQuery, limit: Option<u64>) -> L
     if fits { listing.prefetch(0) } else { listing }
 }
 
-/// Writes one page to stdout and flushes it, so that a reader sees it at once.
-fn write_page(table: &mut AssetTable, assets: &[Asset], json: bool) -> std::io::Result<()> {
+/// Writes one page as a table to stdout and flushes it, so that a reader sees
+/// it at once.
+fn write_table(table: &mut AssetTable, assets: &[Asset]) -> std::io::Result<()> {
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
-    if json {
-        for asset in assets {
-            json_line(&mut out, asset)?;
-        }
-    } else {
-        table.write_page(&mut out, assets)?;
+    table.write_page(&mut out, assets)?;
+    out.flush()
+}
+
+/// Writes one page's assets, one JSON object per line as the server sent
+/// them, to stdout and flushes it.
+fn write_raw(assets: &[Box<RawValue>]) -> std::io::Result<()> {
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    for asset in assets {
+        raw_json_line(&mut out, asset.get())?;
     }
     out.flush()
 }

@@ -9,7 +9,7 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use clap::builder::{PossibleValuesParser, TypedValueParser};
+use clap::builder::{NonEmptyStringValueParser, PossibleValuesParser, TypedValueParser};
 use clap::{ArgAction, Args, Parser, Subcommand, ValueHint};
 use scenario_sdk::ops;
 use scenario_sdk::types::UploadKind;
@@ -139,7 +139,7 @@ pub struct ListArgs {
     pub json: bool,
 
     /// Stop after this many assets
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    #[arg(long, value_name = "N", value_parser = parse_limit)]
     pub limit: Option<u64>,
 
     /// The query parameters of `GET /assets`, from the document.
@@ -166,11 +166,11 @@ pub struct CreateArgs {
     pub wait: bool,
 
     /// How long --wait waits, e.g. 90s or 10m [default: 5m]
-    #[arg(long, value_name = "DURATION", value_parser = parse_duration, requires = "wait")]
+    #[arg(long, value_name = "DURATION", value_parser = parse_wait_timeout, requires = "wait")]
     pub wait_timeout: Option<Duration>,
 
     /// Bytes per part, e.g. 8MiB or 16000000 [default: 8MiB, more for huge files]
-    #[arg(long, value_name = "BYTES", value_parser = parse_size)]
+    #[arg(long, value_name = "BYTES", value_parser = parse_part_size)]
     pub part_size: Option<u64>,
 
     /// Parts sent at the same time, 1 to 32
@@ -178,7 +178,7 @@ pub struct CreateArgs {
         long,
         value_name = "N",
         default_value_t = DEFAULT_CONCURRENCY,
-        value_parser = clap::value_parser!(u16).range(1..=32)
+        value_parser = parse_concurrency
     )]
     pub concurrency: u16,
 
@@ -203,7 +203,7 @@ pub struct CreateArgs {
 #[derive(Debug, Args)]
 pub struct GetArgs {
     /// The upload's id (upload_...)
-    #[arg(value_name = "ID")]
+    #[arg(value_name = "ID", value_parser = NonEmptyStringValueParser::new())]
     pub id: String,
 
     /// Print the upload as one JSON object instead of text
@@ -227,7 +227,7 @@ pub struct ImportArgs {
     pub wait: bool,
 
     /// How long --wait waits, e.g. 90s or 10m [default: 5m]
-    #[arg(long, value_name = "DURATION", value_parser = parse_duration, requires = "wait")]
+    #[arg(long, value_name = "DURATION", value_parser = parse_wait_timeout, requires = "wait")]
     pub wait_timeout: Option<Duration>,
 
     /// Add the new asset to this collection (repeat for more)
@@ -291,11 +291,91 @@ pub struct ServeArgs {
     pub no_part_digests: bool,
 }
 
+/// The most parts `--concurrency` sends at once: more only adds memory and
+/// connections once the link is full.
+const MAX_CONCURRENCY: u16 = 32;
+
 /// Parts sent at once unless `--concurrency` says otherwise: the SDK's default.
 const DEFAULT_CONCURRENCY: u16 = {
     let parts = scenario_sdk::UploadBuilder::DEFAULT_CONCURRENCY;
-    if parts > 32 { 32 } else { parts as u16 }
+    if parts > MAX_CONCURRENCY as usize {
+        MAX_CONCURRENCY
+    } else {
+        parts as u16
+    }
 };
+
+/// Parses `--limit`: a count of assets, at least one.
+fn parse_limit(text: &str) -> Result<u64, String> {
+    match text.trim().parse::<u64>() {
+        Ok(0) => Err("--limit must be at least 1; leave it out to list every asset".into()),
+        Ok(limit) => Ok(limit),
+        Err(_) => Err(format!("{text:?} is not a number of assets: use e.g. 10")),
+    }
+}
+
+/// Parses `--concurrency`: from 1 to [`MAX_CONCURRENCY`] parts at once.
+fn parse_concurrency(text: &str) -> Result<u16, String> {
+    text.trim()
+        .parse::<u16>()
+        .ok()
+        .filter(|parts| (1..=MAX_CONCURRENCY).contains(parts))
+        .ok_or_else(|| {
+            format!(
+                "--concurrency must be from 1 to {MAX_CONCURRENCY} (parts sent at once), \
+                 e.g. {DEFAULT_CONCURRENCY}"
+            )
+        })
+}
+
+/// Parses `--wait-timeout`: a duration above zero, since a wait of zero could
+/// only time out (after the upload or import was started).
+fn parse_wait_timeout(text: &str) -> Result<Duration, String> {
+    let timeout = parse_duration(text)?;
+    if timeout.is_zero() {
+        return Err(
+            "--wait-timeout must be above zero: use e.g. 90s or 10m, or leave it out for 5m".into(),
+        );
+    }
+    Ok(timeout)
+}
+
+/// Parses `--part-size`: a size the storage accepts for a part, from the
+/// SDK's limits. (Whether it cuts the file into few enough parts depends on
+/// the file, and is checked once the file is known.)
+fn parse_part_size(text: &str) -> Result<u64, String> {
+    use scenario_sdk::UploadBuilder;
+    let size = parse_size(text)?;
+    if size < UploadBuilder::MIN_PART_SIZE {
+        return Err(format!(
+            "--part-size must be at least {} (the storage's minimum): use e.g. {}, \
+             or leave it out to have it chosen",
+            show_size(UploadBuilder::MIN_PART_SIZE),
+            show_size(UploadBuilder::DEFAULT_PART_SIZE).replace(' ', ""),
+        ));
+    }
+    if size > UploadBuilder::MAX_PART_SIZE {
+        return Err(format!(
+            "--part-size must be at most {} (the storage's maximum), or leave it out to have \
+             it chosen",
+            show_size(UploadBuilder::MAX_PART_SIZE)
+        ));
+    }
+    Ok(size)
+}
+
+/// A byte count in the units [`parse_size`] reads: whole GiB or MiB when it
+/// is one, else bytes.
+pub fn show_size(bytes: u64) -> String {
+    const MIB: u64 = 1 << 20;
+    const GIB: u64 = 1 << 30;
+    match bytes {
+        0 => "0 bytes".to_owned(),
+        _ if bytes.is_multiple_of(GIB) => format!("{} GiB", bytes / GIB),
+        _ if bytes.is_multiple_of(MIB) => format!("{} MiB", bytes / MIB),
+        _ => format!("{bytes} bytes"),
+    }
+}
 
 /// A parser that accepts one of `values` (anything else is a usage error that
 /// lists them) and converts it to the SDK's open enum `T`.

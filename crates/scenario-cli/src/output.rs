@@ -20,6 +20,43 @@ pub fn json_line(out: &mut impl Write, value: &impl Serialize) -> io::Result<()>
     out.write_all(b"\n")
 }
 
+/// Writes JSON text received from the server (valid JSON, as serde_json's
+/// `RawValue` guarantees) as one line: the whitespace between tokens is
+/// dropped and every [`is_unsafe`] character in a string becomes its `\uXXXX`
+/// escape, which stands for the same character. Everything else, numbers as
+/// written and keys in their order included, is copied byte for byte.
+pub fn raw_json_line(out: &mut impl Write, json: &str) -> io::Result<()> {
+    let mut in_string = false;
+    let mut escaped = false;
+    let mut start = 0;
+    for (at, c) in json.char_indices() {
+        let skip = if in_string {
+            if escaped {
+                escaped = false;
+            } else if c == '\\' {
+                escaped = true;
+            } else if c == '"' {
+                in_string = false;
+            }
+            is_unsafe(c)
+        } else {
+            in_string = c == '"';
+            // JSON's whitespace: space, tab, line feed, carriage return.
+            matches!(c, ' ' | '\t' | '\n' | '\r')
+        };
+        if skip {
+            out.write_all(&json.as_bytes()[start..at])?;
+            if in_string {
+                // Every unsafe character is in the BMP: one \u escape each.
+                write!(out, "\\u{:04x}", u32::from(c))?;
+            }
+            start = at + c.len_utf8();
+        }
+    }
+    out.write_all(&json.as_bytes()[start..])?;
+    out.write_all(b"\n")
+}
+
 /// Characters that must not reach a terminal as they are: control characters
 /// (C0 with ESC and newlines, DEL, C1 with the one-byte CSI), which start
 /// ANSI/OSC escape sequences or move the cursor, and the bidirectional
@@ -270,6 +307,23 @@ asset_2  3d     success  public   2024-01-02T03:04:05.678Z  model/gltf-binary
             "the value is kept exactly"
         );
         assert_eq!(printable_lines("a\u{1b}[31m\nb\r"), "a?[31m\nb?");
+    }
+
+    #[test]
+    fn raw_json_is_one_safe_line_with_its_values_as_sent() {
+        let sent = "{\n  \"id\": \"a b\\\"\\\\\",\n\t\"fileSize\": 1024, \"x\": 1.50e3,\r\n  \
+                    \"n\": {\"z\": [1, 2], \"e\": \"\\u001b]0;\u{7f}\u{202e}\"} }";
+        let mut out = Vec::new();
+        raw_json_line(&mut out, sent).unwrap();
+        let out = text(out);
+        assert_eq!(
+            out,
+            "{\"id\":\"a b\\\"\\\\\",\"fileSize\":1024,\"x\":1.50e3,\
+             \"n\":{\"z\":[1,2],\"e\":\"\\u001b]0;\\u007f\\u202e\"}}\n"
+        );
+        let before: serde_json::Value = serde_json::from_str(sent).unwrap();
+        let after: serde_json::Value = serde_json::from_str(&out).unwrap();
+        assert_eq!(before, after, "the same values");
     }
 
     #[test]

@@ -8,9 +8,51 @@ use console::Term;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle, TermLike};
 use scenario_sdk::{Progress, UploadPhase};
 
-const BAR_TEMPLATE: &str = "{msg} [{bar:30}] {binary_bytes}/{binary_total_bytes} \
-     {binary_bytes_per_sec}, ETA {eta}";
-const SPINNER_TEMPLATE: &str = "{spinner} {msg} ({elapsed})";
+/// A template, and the columns of everything in it but `{msg}` and
+/// `{wide_bar}` at their widest: byte counts like `1023.99 MiB`, a rate like
+/// `1023.99 MiB/s`, durations like `3m` (`999y` at most).
+type Template = (&'static str, usize);
+
+/// The bar as it fits a terminal, widest first: byte counts, rate and ETA
+/// from 77 columns (an 80-column terminal has 78, see [`EchoRoom`]), then
+/// the counts, then a share.
+const BAR_TEMPLATES: [Template; 3] = [
+    (
+        "{msg} [{wide_bar}] {binary_bytes}/{binary_total_bytes} {binary_bytes_per_sec}, ETA {eta}",
+        " [] 1023.99 MiB/1023.99 MiB 1023.99 MiB/s, ETA 999y".len(),
+    ),
+    (
+        "{msg} [{wide_bar}] {binary_bytes}/{binary_total_bytes}",
+        " [] 1023.99 MiB/1023.99 MiB".len(),
+    ),
+    ("{msg} [{wide_bar}] {percent:>3}%", " [] 100%".len()),
+];
+/// Without room for a bar: the share and the message.
+const TINY_TEMPLATE: Template = ("{percent:>3}% {msg}", "100% ".len());
+/// While the service validates the upload.
+const SPINNER_TEMPLATE: Template = ("{spinner} {msg} ({elapsed})", "- (999y)".len());
+/// The least a bar and a message get before a narrower template is used.
+const MIN_BAR: usize = 10;
+const MIN_MESSAGE: usize = 16;
+
+/// The bar's template for a terminal `width` columns wide, and the most
+/// columns the message may take so that the line stays within the width.
+fn bar_layout(width: usize) -> (&'static str, usize) {
+    BAR_TEMPLATES
+        .iter()
+        .find(|(_, fixed)| width >= fixed + MIN_BAR + MIN_MESSAGE)
+        .map(|&(template, fixed)| (template, width - fixed - MIN_BAR))
+        .unwrap_or_else(|| spare(TINY_TEMPLATE, width))
+}
+
+fn spare((template, fixed): Template, width: usize) -> (&'static str, usize) {
+    (template, width.saturating_sub(fixed).max(1))
+}
+
+/// `message` cut to `columns` columns, with an ellipsis when it was cut.
+fn fit(message: &str, columns: usize) -> String {
+    console::truncate_str(message, columns, "…").into_owned()
+}
 
 /// How far an upload got, as its progress reports said.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -21,12 +63,28 @@ pub struct Reached {
     pub phase: Option<UploadPhase>,
 }
 
+/// The columns the bar may use now (the terminal can be resized).
+type Columns = Arc<dyn Fn() -> u16 + Send + Sync>;
+
 /// Follows one upload: draws the bar (unless hidden) and remembers how far it got.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct UploadProgress {
     bar: ProgressBar,
     name: String,
     reached: Arc<Mutex<Reached>>,
+    /// The width the bar is drawn in, when it is drawn.
+    columns: Option<Columns>,
+    /// The template in use, so that the style is only replaced when it changes.
+    template: Arc<Mutex<&'static str>>,
+}
+
+impl std::fmt::Debug for UploadProgress {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("UploadProgress")
+            .field("name", &self.name)
+            .field("reached", &self.reached)
+            .finish_non_exhaustive()
+    }
 }
 
 impl UploadProgress {
@@ -34,25 +92,50 @@ impl UploadProgress {
     /// `visible` (callers pass false for `--quiet`, `-v` or a stderr that is not
     /// a terminal).
     pub fn new(name: &str, visible: bool) -> Self {
-        let bar = if visible {
-            let target = ProgressDrawTarget::term_like_with_hz(
-                Box::new(EchoRoom(Term::buffered_stderr())),
-                20,
-            );
-            ProgressBar::with_draw_target(Some(0), target)
-        } else {
-            ProgressBar::hidden()
-        };
-        if let Ok(style) = ProgressStyle::with_template(BAR_TEMPLATE) {
-            bar.set_style(style.progress_chars("=> "));
+        if !visible {
+            return Self::with_target(name, ProgressBar::hidden(), None);
         }
-        let name = crate::output::printable(name);
-        bar.set_message(format!("preparing {name}"));
-        Self {
+        let term = EchoRoom(Term::buffered_stderr());
+        let width = term.0.clone();
+        let columns: Columns = Arc::new(move || EchoRoom(width.clone()).width());
+        let target = ProgressDrawTarget::term_like_with_hz(Box::new(term), 20);
+        let bar = ProgressBar::with_draw_target(Some(0), target);
+        Self::with_target(name, bar, Some(columns))
+    }
+
+    fn with_target(name: &str, bar: ProgressBar, columns: Option<Columns>) -> Self {
+        let this = Self {
             bar,
-            name,
+            name: crate::output::printable(name),
             reached: Arc::new(Mutex::new(Reached::default())),
+            columns,
+            template: Arc::new(Mutex::new("")),
+        };
+        this.show(false, format!("preparing {}", this.name));
+        this
+    }
+
+    /// Shows `message` with the bar (or the spinner) laid out for the
+    /// terminal's width now, the message cut to fit.
+    fn show(&self, spinner: bool, message: String) {
+        let width = self
+            .columns
+            .as_ref()
+            .map_or(usize::MAX, |columns| usize::from(columns()));
+        let (template, room) = if spinner {
+            spare(SPINNER_TEMPLATE, width)
+        } else {
+            bar_layout(width)
+        };
+        let mut current = self.template.lock().unwrap_or_else(PoisonError::into_inner);
+        if *current != template
+            && let Ok(style) = ProgressStyle::with_template(template)
+        {
+            self.bar.set_style(style.progress_chars("=> "));
+            *current = template;
         }
+        drop(current);
+        self.bar.set_message(fit(&message, room));
     }
 
     /// The callback for the SDK's `on_progress`.
@@ -75,19 +158,17 @@ impl UploadProgress {
         bar.set_position(progress.bytes_sent);
         let name = &self.name;
         match progress.phase {
-            UploadPhase::Creating => bar.set_message(format!("creating the upload of {name}")),
-            UploadPhase::Uploading => bar.set_message(format!(
-                "uploading {name} ({}/{} parts)",
-                progress.parts_done, progress.parts_total
-            )),
-            UploadPhase::Completing => {
-                bar.set_message(format!("completing {name}"));
-            }
+            UploadPhase::Creating => self.show(false, format!("creating the upload of {name}")),
+            UploadPhase::Uploading => self.show(
+                false,
+                format!(
+                    "uploading {name} ({}/{} parts)",
+                    progress.parts_done, progress.parts_total
+                ),
+            ),
+            UploadPhase::Completing => self.show(false, format!("completing {name}")),
             UploadPhase::Waiting => {
-                if let Ok(style) = ProgressStyle::with_template(SPINNER_TEMPLATE) {
-                    bar.set_style(style);
-                }
-                bar.set_message(format!("waiting for the service to validate {name}"));
+                self.show(true, format!("waiting for the service to validate {name}"));
                 bar.enable_steady_tick(Duration::from_millis(120));
             }
             // A step newer than this CLI: keep the bar as it is.
@@ -182,6 +263,126 @@ pub fn cancelled_message(reached: &Reached) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A terminal of `width` columns that keeps what is drawn on it.
+    #[derive(Debug, Clone)]
+    struct Screen {
+        width: u16,
+        lines: Arc<Mutex<Vec<String>>>,
+    }
+
+    impl Screen {
+        fn new(width: u16) -> Self {
+            Self {
+                width,
+                lines: Arc::default(),
+            }
+        }
+
+        fn lines(&self) -> Vec<String> {
+            self.lines.lock().unwrap().clone()
+        }
+    }
+
+    impl TermLike for Screen {
+        fn width(&self) -> u16 {
+            self.width
+        }
+        fn move_cursor_up(&self, _: usize) -> std::io::Result<()> {
+            Ok(())
+        }
+        fn move_cursor_down(&self, _: usize) -> std::io::Result<()> {
+            Ok(())
+        }
+        fn move_cursor_right(&self, _: usize) -> std::io::Result<()> {
+            Ok(())
+        }
+        fn move_cursor_left(&self, _: usize) -> std::io::Result<()> {
+            Ok(())
+        }
+        fn write_line(&self, s: &str) -> std::io::Result<()> {
+            self.lines.lock().unwrap().push(s.to_owned());
+            Ok(())
+        }
+        fn write_str(&self, s: &str) -> std::io::Result<()> {
+            self.write_line(s)
+        }
+        fn clear_line(&self) -> std::io::Result<()> {
+            Ok(())
+        }
+        fn flush(&self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    /// Draws every phase of a large upload of a long-named file on a screen of
+    /// `width` columns and returns what was drawn.
+    fn draw(width: u16) -> Vec<String> {
+        let screen = Screen::new(width);
+        let target = ProgressDrawTarget::term_like(Box::new(screen.clone()));
+        let bar = ProgressBar::with_draw_target(Some(0), target);
+        let columns: Columns = Arc::new(move || width);
+        let progress = UploadProgress::with_target(
+            "textures/characters/hero-walk-cycle-final-v2.png",
+            bar,
+            Some(columns),
+        );
+        let total: u64 = 1023 * 1024 * 1024 + 1000 * 1024 * 1024 / 100;
+        progress.bar.set_length(total);
+        let name = &progress.name;
+        for (spinner, sent, message) in [
+            (false, 0, format!("creating the upload of {name}")),
+            (
+                false,
+                total / 2 + 12_345,
+                format!("uploading {name} (61/128 parts)"),
+            ),
+            (false, total, format!("uploading {name} (128/128 parts)")),
+            (false, total, format!("completing {name}")),
+            (
+                true,
+                total,
+                format!("waiting for the service to validate {name}"),
+            ),
+        ] {
+            progress.bar.set_position(sent);
+            progress.show(spinner, message);
+            // Past the draw target's rate limit, so that each state is drawn.
+            std::thread::sleep(Duration::from_millis(60));
+            progress.bar.tick();
+        }
+        progress.bar.abandon();
+        screen.lines()
+    }
+
+    #[test]
+    fn the_bar_fills_the_terminal_and_never_wraps() {
+        for width in [80, 40, 20, 120] {
+            let lines = draw(width);
+            assert!(lines.len() >= 5, "{width}: {lines:#?}");
+            for line in &lines {
+                let columns = console::measure_text_width(line);
+                assert!(
+                    columns <= usize::from(width),
+                    "{width}: {columns}: {line:?}"
+                );
+            }
+            let bars: Vec<&String> = lines.iter().filter(|l| l.contains("[=")).collect();
+            assert!(!bars.is_empty() || width < 28, "{width}: {lines:#?}");
+            for bar in bars {
+                // The wide bar takes what the rest leaves: the line is full.
+                assert_eq!(
+                    console::measure_text_width(bar.trim_end()),
+                    usize::from(width),
+                    "{bar:?}"
+                );
+            }
+        }
+        let wide = draw(120).join("\n");
+        assert!(wide.contains("ETA") && wide.contains("iB/s"), "{wide}");
+        let narrow = draw(40).join("\n");
+        assert!(narrow.contains('%'), "{narrow}");
+    }
 
     #[test]
     fn the_message_after_ctrl_c_tells_what_was_done() {

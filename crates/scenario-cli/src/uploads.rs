@@ -3,9 +3,10 @@
 use std::io::{IsTerminal, Write};
 use std::path::Path;
 
+use scenario_sdk::UploadBuilder;
 use scenario_sdk::types::{Upload, UploadStatus};
 
-use crate::cli::{CreateArgs, GetArgs, GlobalArgs, ImportArgs};
+use crate::cli::{CreateArgs, GetArgs, GlobalArgs, ImportArgs, show_size};
 use crate::client::connect;
 use crate::error::Failure;
 use crate::output::{json_line, printable, write_upload};
@@ -15,7 +16,10 @@ use crate::progress::{UploadProgress, cancelled_message};
 /// completing it.
 pub async fn create(global: &GlobalArgs, args: CreateArgs) -> Result<(), Failure> {
     let shown = printable(&args.file.display().to_string());
-    check_file(&args.file, &shown).await?;
+    let len = check_file(&args.file, &shown).await?;
+    if let Some(part_size) = args.part_size {
+        check_part_count(len, part_size, &shown)?;
+    }
     let client = connect(global)?;
 
     let visible = !global.quiet && global.verbose == 0 && std::io::stderr().is_terminal();
@@ -118,8 +122,8 @@ fn is_settled(status: &UploadStatus) -> bool {
 }
 
 /// Checks the file before anything goes over the network, so that a wrong path
-/// is reported in one line naming it.
-async fn check_file(path: &Path, shown: &str) -> Result<(), Failure> {
+/// is reported in one line naming it; returns its size.
+async fn check_file(path: &Path, shown: &str) -> Result<u64, Failure> {
     let metadata = tokio::fs::metadata(path)
         .await
         .map_err(|error| Failure::new(format!("cannot read {shown}: {error}; check the path")))?;
@@ -133,7 +137,25 @@ async fn check_file(path: &Path, shown: &str) -> Result<(), Failure> {
             "{shown} is empty; the service accepts files of at least one byte"
         )));
     }
-    Ok(())
+    Ok(metadata.len())
+}
+
+/// Refuses a `--part-size` that cuts a file of `len` bytes into more parts
+/// than the storage takes, saying which size would do.
+fn check_part_count(len: u64, part_size: u64, shown: &str) -> Result<(), Failure> {
+    let max = u64::from(UploadBuilder::MAX_PARTS);
+    let parts = len.div_ceil(part_size);
+    if parts <= max {
+        return Ok(());
+    }
+    // Whole MiBs read better, and are what the SDK rounds to as well.
+    let needed = len.div_ceil(max).next_multiple_of(1 << 20);
+    Err(Failure::usage(format!(
+        "--part-size {} cuts {shown} into {parts} parts, more than the storage's {max}: \
+         use --part-size {} or more, or leave it out to have it chosen",
+        show_size(part_size),
+        show_size(needed).replace(' ', ""),
+    )))
 }
 
 fn print_upload(upload: &Upload, json: bool) -> Result<(), Failure> {

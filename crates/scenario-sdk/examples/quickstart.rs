@@ -34,7 +34,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let upload = client
         .uploads()
         .upload_bytes(tiny_png(), "quickstart.png", UploadKind::Image)
-        .on_progress(|p| eprintln!("  uploaded {}/{} bytes", p.bytes_sent, p.bytes_total))
+        .on_progress(|p| {
+            eprintln!("  {:?}: {}/{} bytes", p.phase, p.bytes_sent, p.bytes_total);
+        })
         .wait(true)
         .send()
         .await?;

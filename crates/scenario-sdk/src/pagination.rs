@@ -13,6 +13,7 @@ use std::task::{Context, Poll};
 use bytes::Bytes;
 use futures::{Stream, StreamExt, TryStreamExt, stream};
 use scenario_api::Paginated;
+use serde_json::value::RawValue;
 use tokio::sync::mpsc;
 use tokio_util::task::AbortOnDropHandle;
 
@@ -69,6 +70,10 @@ pub struct Page<T> {
     pub next_token: Option<String>,
     /// The server's id for the request that returned this page.
     pub request_id: Option<String>,
+    /// With [`Request::keep_raw`], the JSON of each of `items` exactly as the
+    /// server sent it (whitespace included), in the same order: fields this
+    /// SDK does not know and numbers as written. Empty otherwise.
+    pub raw_items: Vec<Box<RawValue>>,
 }
 
 impl<T> Page<T> {
@@ -105,6 +110,14 @@ impl<Op: Paginated> Request<Op> {
     /// reported and skipped (`false`, the default: see [`Page::skipped`]).
     pub fn strict(mut self, strict: bool) -> Self {
         self.strict = strict;
+        self
+    }
+
+    /// Whether each page also keeps its items' JSON as the server sent it
+    /// ([`Page::raw_items`]), for callers that pass items on unchanged. Off by
+    /// default: the pages are then decoded whole, without the copies.
+    pub fn keep_raw(mut self, keep_raw: bool) -> Self {
+        self.keep_raw = keep_raw;
         self
     }
 
@@ -210,12 +223,25 @@ impl<Op: Paginated> Pager<Op> {
         let exchange = exchange?;
         let request_id = header_str(&exchange.headers, REQUEST_ID).map(str::to_owned);
         let body = exchange.body;
-        let (items, skipped, next_token) = match serde_json::from_slice::<Op::Output>(&body) {
-            Ok(output) => {
-                let next_token = Op::next_token(&output).map(str::to_owned);
-                (Op::into_items(output), Vec::new(), next_token)
-            }
-            Err(_) => self.decode_items(&body, exchange.status, request_id.as_deref())?,
+        // The raw items come from the item-by-item decoding only.
+        let whole = if self.request.keep_raw {
+            None
+        } else {
+            serde_json::from_slice::<Op::Output>(&body).ok()
+        };
+        let Decoded {
+            items,
+            skipped,
+            next_token,
+            raw_items,
+        } = match whole {
+            Some(output) => Decoded {
+                next_token: Op::next_token(&output).map(str::to_owned),
+                items: Op::into_items(output),
+                skipped: Vec::new(),
+                raw_items: Vec::new(),
+            },
+            None => self.decode_items(&body, exchange.status, request_id.as_deref())?,
         };
         if self.request.strict
             && let Some(first) = skipped.first()
@@ -236,18 +262,19 @@ impl<Op: Paginated> Pager<Op> {
             skipped,
             next_token,
             request_id,
+            raw_items,
         })
     }
 
     /// The page decoded item by item: the page itself (its token, its list)
-    /// must decode; each item that does not becomes an [`Error::Item`].
-    #[allow(clippy::type_complexity, reason = "one private call site")]
+    /// must decode; each item that does not becomes an [`Error::Item`]. Each
+    /// item that does keeps its JSON with [`Request::keep_raw`].
     fn decode_items(
         &self,
         body: &[u8],
         status: reqwest::StatusCode,
         request_id: Option<&str>,
-    ) -> Result<(Vec<Op::Item>, Vec<BadItem>, Option<String>)> {
+    ) -> Result<Decoded<Op::Item>> {
         let raw = Op::raw_page(body).map_err(|_| Error::Decode {
             status,
             request_id: request_id.map(str::to_owned),
@@ -255,10 +282,16 @@ impl<Op: Paginated> Pager<Op> {
         })?;
         let mut items = Vec::with_capacity(raw.items.len());
         let mut skipped = Vec::new();
+        let mut raw_items = Vec::new();
         for (index, item) in raw.items.iter().enumerate() {
             let mut deserializer = serde_json::Deserializer::from_str(item.get());
             match serde_path_to_error::deserialize::<_, Op::Item>(&mut deserializer) {
-                Ok(item) => items.push(item),
+                Ok(decoded) => {
+                    items.push(decoded);
+                    if self.request.keep_raw {
+                        raw_items.push((*item).to_owned());
+                    }
+                }
                 Err(err) => {
                     let path = err.path().to_string();
                     skipped.push(BadItem {
@@ -271,7 +304,12 @@ impl<Op: Paginated> Pager<Op> {
                 }
             }
         }
-        Ok((items, skipped, raw.next_token))
+        Ok(Decoded {
+            items,
+            skipped,
+            next_token: raw.next_token,
+            raw_items,
+        })
     }
 
     /// Refuses a page that makes no progress: a token seen recently, too many
@@ -311,6 +349,14 @@ impl<Op: Paginated> Pager<Op> {
         }
         Ok(())
     }
+}
+
+/// A page's body, decoded.
+struct Decoded<T> {
+    items: Vec<T>,
+    skipped: Vec<BadItem>,
+    next_token: Option<String>,
+    raw_items: Vec<Box<RawValue>>,
 }
 
 /// Whether two page bodies differ in no more than their tokens: the bytes

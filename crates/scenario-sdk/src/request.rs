@@ -49,6 +49,7 @@ pub struct Request<Op> {
     class: Option<RetryClass>,
     pub(crate) prefetch: usize,
     pub(crate) strict: bool,
+    pub(crate) keep_raw: bool,
 }
 
 /// A successful response: the decoded body and what the server said about it.
@@ -71,6 +72,7 @@ impl<Op: Operation> Request<Op> {
             class: None,
             prefetch: 1,
             strict: false,
+            keep_raw: false,
         }
     }
 

@@ -163,6 +163,28 @@ async fn a_bad_item_is_reported_with_its_place_and_the_listing_goes_on() {
     assert_eq!(ids(&first.items), ["a", "c"]);
     assert_eq!(first.skipped.len(), 1);
     assert_eq!(first.next_token.as_deref(), Some("t1"));
+    assert!(first.raw_items.is_empty(), "no copies unless asked");
+
+    // keep_raw: each good item's JSON beside it, as sent; the bad one is in skipped.
+    server.set_script(vec![page_with_a_bad_item(), page(&["d"], None)]);
+    let first = bounded(
+        server
+            .client()
+            .assets()
+            .list()
+            .keep_raw(true)
+            .pages()
+            .try_next(),
+    )
+    .await
+    .unwrap()
+    .unwrap();
+    assert_eq!(ids(&first.items), ["a", "c"]);
+    assert_eq!(first.raw_items.len(), 2);
+    assert_eq!(first.raw_items[0].get(), asset_with_id("a").to_string());
+    assert!(first.raw_items[1].get().contains(r#""id":"c""#));
+    assert!(first.raw_items[1].get().contains(r#""size":2048.0"#));
+    assert_eq!(first.skipped.len(), 1);
 }
 
 #[tokio::test]

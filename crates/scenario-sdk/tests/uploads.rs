@@ -373,6 +373,79 @@ async fn part_url_signatures_never_reach_logs_or_errors() {
 }
 
 #[tokio::test]
+async fn progress_moves_by_bytes_throttled_and_a_retried_part_takes_nothing_back() {
+    // Digests off: the fake would spend the time hashing 24 MiB in a debug build.
+    let server = upload_mock().part_digests(false).start().await.unwrap();
+    let client = mock_client(&server);
+    let part = 4 * 1024 * 1024;
+    let total = 6 * part + 123;
+    // The first attempt at a part breaks once some of its body is in; the
+    // next part attempt is held back, so that no part lands for a while and
+    // the bytes of the parts in flight are all there is to report.
+    server.inject(FaultRule::new(Route::PartPut, Fault::Drop));
+    server.inject(FaultRule::new(
+        Route::PartPut,
+        Fault::Delay(Duration::from_millis(300)),
+    ));
+    let recorder = Recorder::default();
+    let started = Instant::now();
+
+    let upload = client
+        .uploads()
+        .upload_bytes(content(total as usize), "big.png", UploadKind::Image)
+        .min_part_size(PART)
+        .part_size(part)
+        .concurrency(2)
+        .on_progress(recorder.callback())
+        .await
+        .unwrap();
+    let elapsed = started.elapsed();
+
+    let events = recorder.events();
+    assert_eq!(
+        server.request_count(Route::PartPut),
+        7 + 1,
+        "one part was retried"
+    );
+    for pair in events.windows(2) {
+        let (a, b) = (&pair[0], &pair[1]);
+        assert_ne!(a, b, "an event without a change: {a:?}");
+        assert!(b.bytes_sent >= a.bytes_sent, "went back: {a:?} then {b:?}");
+        assert!(b.parts_done >= a.parts_done, "{a:?} then {b:?}");
+        assert!(b.phase >= a.phase, "{a:?} then {b:?}");
+    }
+    assert!(events.iter().all(|p| p.bytes_sent <= total), "{events:#?}");
+    assert!(
+        events
+            .iter()
+            .any(|p| p.parts_done == 0 && p.bytes_sent > 0 && p.bytes_sent < total),
+        "bytes are reported before any part lands: {events:#?}"
+    );
+    let uploading: Vec<&Progress> = events
+        .iter()
+        .filter(|p| p.phase == UploadPhase::Uploading)
+        .collect();
+    let last = uploading.last().expect("events while uploading");
+    assert_eq!((last.bytes_sent, last.parts_done), (total, 7));
+    assert_eq!(events.last().unwrap().bytes_sent, total);
+    assert_eq!(events.last().unwrap().phase, UploadPhase::Completing);
+
+    // Throttled: bytes alone move the count at most once per 1% of the total
+    // or per 50 ms; the parts are sent in 64 KiB chunks, about 400 of them.
+    let byte_events = events
+        .windows(2)
+        .filter(|pair| pair[1].parts_done == pair[0].parts_done && pair[1].phase == pair[0].phase)
+        .count();
+    let bound = 100 + (elapsed.as_millis() / 50) as usize + 1;
+    assert!(
+        byte_events <= bound,
+        "{byte_events} byte events in {elapsed:?} (at most {bound})"
+    );
+    assert!(byte_events > 1, "{events:#?}");
+    assert!(server.upload(&upload.id).is_some());
+}
+
+#[tokio::test]
 async fn progress_only_grows_counts_each_part_once_and_ends_at_the_total() {
     let server = server().await;
     let client = mock_client(&server);
@@ -409,10 +482,20 @@ async fn progress_only_grows_counts_each_part_once_and_ends_at_the_total() {
     let phases: Vec<UploadPhase> = events.iter().map(|p| p.phase).collect();
     assert_eq!(phases.first(), Some(&UploadPhase::Creating));
     assert_eq!(phases.last(), Some(&UploadPhase::Waiting));
-    let parts_events = events.iter().filter(|p| p.parts_done > 0).count();
+    // Bytes are reported as they go too, so the events of parts are those where
+    // the count of parts moves: one per part, one at a time; after the last
+    // part, only completing and waiting.
+    let parts_events = events
+        .windows(2)
+        .filter(|pair| pair[1].parts_done != pair[0].parts_done)
+        .inspect(|pair| assert_eq!(pair[1].parts_done, pair[0].parts_done + 1, "{events:#?}"))
+        .count();
+    assert_eq!(parts_events, 7, "one event per part: {events:#?}");
+    let after_last_part = events.iter().skip_while(|p| p.parts_done < 7).skip(1);
+    let after: Vec<UploadPhase> = after_last_part.map(|p| p.phase).collect();
     assert_eq!(
-        parts_events,
-        7 + 2,
+        after,
+        [UploadPhase::Completing, UploadPhase::Waiting],
         "one event per part, then completing and waiting"
     );
     let last = events.last().unwrap();

@@ -379,3 +379,17 @@ fn public_lists_only_public_assets_without_credentials() {
     assert_eq!(output.status.code(), Some(1));
     assert!(stderr(&output).contains("401"), "{}", stderr(&output));
 }
+
+#[test]
+fn a_limit_of_zero_is_a_usage_error_saying_what_to_type() {
+    let fake = Fake::with_assets(1);
+    let output = fake
+        .scenario(["assets", "list", "--limit", "0"])
+        .output()
+        .unwrap();
+    let err = stderr(&output);
+    assert_eq!(output.status.code(), Some(2), "{err}");
+    assert!(err.contains("--limit must be at least 1"), "{err}");
+    assert!(!err.contains("18446744073709551615"), "{err}");
+    assert_eq!(fake.server.request_count(Route::AnyApi), 0);
+}

@@ -147,3 +147,62 @@ fn plain_http_to_another_host_is_refused_unless_allowed() {
     assert!(line.contains("in clear"), "{line}");
     assert!(!line.contains("ClientBuilder"), "{line}");
 }
+
+#[test]
+fn json_listings_print_each_asset_as_the_server_sent_it() {
+    // Fields this CLI does not know, at the top and nested, and integers in
+    // fields the SDK reads as floats: a re-serialised asset would drop the
+    // first and print `1024.0`.
+    let mut first = asset_with_id("asset_raw1");
+    first["metadata"]["width"] = 1024.into();
+    first["metadata"]["addedLater"] = serde_json::json!({ "depth": [1, 2, { "x": null }] });
+    first["comesNext"] = serde_json::json!({ "nested": { "n": 7, "s": "é" } });
+    let second = asset_with_id("asset_raw2");
+    // serde_json writes the objects with their keys sorted and no spaces:
+    // these exact bytes go on the wire.
+    let sent = [first.to_string(), second.to_string()];
+    let body = format!(r#"{{"assets":[{},{}]}}"#, sent[0], sent[1]);
+    let scripted = Scripted::start(vec![Reply::json(body)]);
+
+    let output = scripted
+        .scenario(["assets", "list", "--json"])
+        .output()
+        .unwrap();
+
+    assert!(output.status.success(), "{}", stderr(&output));
+    let out = stdout(&output);
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines, [sent[0].as_str(), sent[1].as_str()], "byte for byte");
+    assert!(lines[0].contains(r#""width":1024}"#), "{}", lines[0]);
+    assert!(
+        lines[0].contains(r#""addedLater":{"depth":[1,2,{"x":null}]}"#),
+        "{}",
+        lines[0]
+    );
+    assert!(
+        lines[0].contains(r#""comesNext":{"nested":{"n":7,"s":"é"}}"#),
+        "{}",
+        lines[0]
+    );
+}
+
+#[test]
+fn json_listings_keep_the_server_s_key_order_on_one_line() {
+    let asset = serde_json::to_string_pretty(&asset_with_id("asset_pretty")).unwrap();
+    let reordered = asset.replacen('{', "{\n  \"zFirst\": 1.50,", 1);
+    let body = format!("{{\"assets\": [\n{reordered}\n]}}");
+    let scripted = Scripted::start(vec![Reply::json(body)]);
+
+    let output = scripted
+        .scenario(["assets", "list", "--json"])
+        .output()
+        .unwrap();
+
+    assert!(output.status.success(), "{}", stderr(&output));
+    let out = stdout(&output);
+    assert_eq!(out.lines().count(), 1, "{out}");
+    assert!(out.starts_with(r#"{"zFirst":1.50,"#), "{out}");
+    let printed: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let sent: serde_json::Value = serde_json::from_str(&reordered).unwrap();
+    assert_eq!(printed, sent);
+}

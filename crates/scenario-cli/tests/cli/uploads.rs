@@ -378,3 +378,102 @@ fn ctrl_c_stops_an_upload_without_completing_it() {
     assert_eq!(upload.status, UploadStatus::Pending);
     assert_eq!(fake.server.request_count(Route::UploadAction), 0);
 }
+
+/// Asserts a usage error: exit status 2, nothing sent, and a message that
+/// names the flag and says what to type instead.
+fn assert_usage_error(fake: &Fake, args: &[&str], expected: &[&str]) {
+    let output = fake.scenario([]).args(args).output().unwrap();
+    let err = stderr(&output);
+    assert_eq!(output.status.code(), Some(2), "{args:?}: {err}");
+    for part in expected {
+        assert!(err.contains(part), "{args:?}: {part:?} not in {err}");
+    }
+    for sdk_name in ["wait_timeout", "part_size", "with wait(true)"] {
+        assert!(!err.contains(sdk_name), "{args:?} names the SDK: {err}");
+    }
+    assert_eq!(fake.server.request_count(Route::AnyApi), 0, "{args:?}");
+}
+
+#[test]
+fn flag_values_the_upload_would_refuse_are_usage_errors_naming_the_flag() {
+    let fake = Fake::with_assets(0);
+    let (_dir, path) = temp_file("hero.png", &content(100));
+    let file = arg(&path);
+    let create = ["uploads", "create", file, "--kind", "image"];
+    let with = |extra: &[&'static str]| [&create[..], extra].concat();
+    assert_usage_error(
+        &fake,
+        &with(&["--wait", "--wait-timeout", "0s"]),
+        &["--wait-timeout must be above zero", "e.g. 90s"],
+    );
+    assert_usage_error(
+        &fake,
+        &[
+            "uploads",
+            "import",
+            "https://example.com/a.png",
+            "--kind",
+            "image",
+            "--wait",
+            "--wait-timeout",
+            "0ms",
+        ],
+        &["--wait-timeout must be above zero"],
+    );
+    assert_usage_error(
+        &fake,
+        &with(&["--part-size", "1MiB"]),
+        &[
+            "--part-size must be at least 5 MiB (the storage's minimum)",
+            "8MiB",
+        ],
+    );
+    assert_usage_error(
+        &fake,
+        &with(&["--part-size", "0"]),
+        &["--part-size must be at least 5 MiB"],
+    );
+    assert_usage_error(
+        &fake,
+        &with(&["--part-size", "6GiB"]),
+        &["--part-size must be at most 5 GiB (the storage's maximum)"],
+    );
+    assert_usage_error(
+        &fake,
+        &with(&["--concurrency", "0"]),
+        &["--concurrency must be from 1 to 32"],
+    );
+    assert_usage_error(
+        &fake,
+        &with(&["--concurrency", "33"]),
+        &["--concurrency must be from 1 to 32"],
+    );
+    assert_usage_error(&fake, &["uploads", "get", ""], &["<ID>"]);
+}
+
+#[test]
+fn a_part_size_that_makes_too_many_parts_says_which_size_would_do() {
+    let fake = Fake::with_assets(0);
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("huge.bin");
+    // Sparse: one byte more than 10 000 parts of 5 MiB, without writing 50 GB.
+    let file = std::fs::File::create(&path).unwrap();
+    file.set_len(10_000 * 5 * 1024 * 1024 + 1).unwrap();
+    assert_usage_error(
+        &fake,
+        &[
+            "uploads",
+            "create",
+            arg(&path),
+            "--kind",
+            "image",
+            "--part-size",
+            "5MiB",
+        ],
+        &[
+            "--part-size 5 MiB cuts",
+            "into 10001 parts, more than the storage's 10000",
+            "use --part-size 6MiB or more",
+        ],
+    );
+}

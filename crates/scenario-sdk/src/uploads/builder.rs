@@ -5,7 +5,7 @@ use std::fmt;
 use std::future::IntoFuture;
 use std::io;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use futures::future::BoxFuture;
 use scenario_api::types::{AssetOptions, Upload, UploadCreateRequest, UploadKind};
@@ -14,7 +14,7 @@ use tracing::Instrument;
 
 use super::multipart::{PartSender, PartUrls};
 use super::plan::{self, PartPlan};
-use super::progress::{Progress, ProgressFn, Reporter, UploadPhase};
+use super::progress::{Progress, ProgressFn, Reporter, SentBytes, UploadPhase};
 use super::source::{OpenSource, Source};
 use super::wait::{self, WaitSettings};
 use super::{Uploads, asset_options};
@@ -195,8 +195,10 @@ impl UploadBuilder {
         self
     }
 
-    /// Calls `callback` as the upload advances: when it is created, after each
-    /// part the storage accepts, and when it is completed and waited for.
+    /// Calls `callback` as the upload advances: when it is created, as bytes
+    /// are sent (at most every 50 ms, or when 1% more is out), after each part
+    /// the storage accepts, and when it is completed and waited for. See
+    /// [`Progress`] for what the counts mean.
     ///
     /// The callback runs on the task that drives the upload, in order; keep it quick.
     pub fn on_progress(mut self, callback: impl Fn(&Progress) + Send + Sync + 'static) -> Self {
@@ -314,6 +316,7 @@ impl UploadBuilder {
                 upload_id: upload.id.clone(),
                 urls: PartUrls::new(&upload, plan.parts)?,
                 stall_timeout,
+                sent: SentBytes::new(plan.parts),
             });
             send_parts(&mut source, &plan, sender, concurrency, &mut progress).await?;
             source.verify_unchanged().await?;
@@ -345,9 +348,13 @@ impl IntoFuture for UploadBuilder {
     }
 }
 
-/// Sends every part, at most `concurrency` at once, and reports each as it
-/// lands. The tasks live in a `JoinSet` owned by this future: returning early
-/// (an error) or being dropped aborts the parts still in flight.
+/// Sends every part, at most `concurrency` at once, and reports bytes as
+/// they go and each part as it lands. The tasks live in a `JoinSet` owned by
+/// this future: returning early (an error) or being dropped aborts the parts
+/// still in flight.
+///
+/// The parts' bodies count their bytes on the tasks that send them; this task
+/// alone calls the callback, so events stay in order.
 async fn send_parts(
     source: &mut OpenSource,
     plan: &PartPlan,
@@ -355,14 +362,19 @@ async fn send_parts(
     concurrency: usize,
     progress: &mut Reporter,
 ) -> Result<()> {
+    let sent = sender.sent.clone();
     let mut tasks = JoinSet::new();
     let mut next: u32 = 1;
+    // When bytes that were held back by the throttle are due to be reported.
+    let mut held_back: Option<Instant> = None;
     while next <= plan.parts || !tasks.is_empty() {
         while next <= plan.parts && tasks.len() < concurrency {
             // Reading a reader's part can take a while: report what landed first.
             while let Some(joined) = tasks.try_join_next() {
-                progress.part_done(landed(joined)?);
+                landed(joined)?;
+                progress.part_done(sent.total(), Instant::now());
             }
+            held_back = progress.bytes(sent.total(), Instant::now());
             let (offset, len) = plan.range(next);
             // A slot is free before the part is read, so at most `concurrency`
             // part buffers exist at any time.
@@ -371,17 +383,27 @@ async fn send_parts(
             tasks.spawn(part.instrument(tracing::Span::current()));
             next += 1;
         }
-        if let Some(joined) = tasks.join_next().await {
-            progress.part_done(landed(joined)?);
+        let due = held_back.unwrap_or_else(Instant::now);
+        tokio::select! {
+            joined = tasks.join_next() => {
+                if let Some(joined) = joined {
+                    landed(joined)?;
+                    progress.part_done(sent.total(), Instant::now());
+                }
+            }
+            () = sent.changed() => held_back = progress.bytes(sent.total(), Instant::now()),
+            () = tokio::time::sleep_until(due.into()), if held_back.is_some() => {
+                held_back = progress.bytes(sent.total(), Instant::now());
+            }
         }
     }
     Ok(())
 }
 
-/// The size of a part that landed, or why it did not.
-fn landed(joined: Result<Result<u64>, JoinError>) -> Result<u64> {
+/// Whether a part landed (its bytes are counted in `SentBytes`), or why not.
+fn landed(joined: Result<Result<u64>, JoinError>) -> Result<()> {
     match joined {
-        Ok(result) => result,
+        Ok(result) => result.map(drop),
         // Only a bug panics in a part task; let it surface as the panic it is.
         Err(err) if err.is_panic() => std::panic::resume_unwind(err.into_panic()),
         Err(_) => Err(Error::Io {

@@ -20,6 +20,7 @@ use reqwest::{StatusCode, Url};
 use scenario_api::types::{Upload, UploadStatus};
 
 use super::Uploads;
+use super::progress::SentBytes;
 use super::source::PartData;
 use crate::attempt::{self, AttemptError, Exchange, RetryClass, s3_tag};
 use crate::error::{Error, Result};
@@ -178,6 +179,8 @@ pub(crate) struct PartSender {
     pub(crate) urls: PartUrls,
     /// How long an attempt may go without a byte moving before it is retried.
     pub(crate) stall_timeout: Duration,
+    /// Where the part bodies count their bytes as they go, for progress.
+    pub(crate) sent: Arc<SentBytes>,
 }
 
 impl PartSender {
@@ -233,7 +236,7 @@ impl PartSender {
                     // The path only: the query is the URL's signature.
                     tracing::Span::current().record("path", url.path());
                     *last_url.lock().unwrap_or_else(|e| e.into_inner()) = Some(url.clone());
-                    this.attempt(&url, data).await
+                    this.attempt(number, &url, data).await
                 }
             },
         )
@@ -252,6 +255,7 @@ impl PartSender {
                     attempts = finished.attempts,
                     "part sent"
                 );
+                self.sent.reached(number, data.len());
                 Ok(data.len())
             }
             Ok(exchange) => {
@@ -287,7 +291,7 @@ impl PartSender {
     }
 
     /// One `PUT` of the part, watched for stalls.
-    async fn attempt(&self, url: &Url, data: &PartData) -> attempt::Outcome {
+    async fn attempt(&self, number: u32, url: &Url, data: &PartData) -> attempt::Outcome {
         let activity = Activity::new();
         let local = LocalFailure::default();
         let chunks = data.stream().await.map_err(AttemptError::Local)?;
@@ -298,6 +302,8 @@ impl PartSender {
             activity: activity.clone(),
             local: local.clone(),
             finished: false,
+            number,
+            sent: self.sent.clone(),
         };
         let client = self.uploads.client();
         // The SDK's own storage client, never the caller's: a client given to
@@ -441,7 +447,7 @@ impl LocalFailure {
 }
 
 /// The body of a part `PUT`: the part's chunks, checked to add up to the
-/// announced length, marking activity as they go.
+/// announced length, marking activity and counting bytes as they go.
 struct PartBody {
     chunks: BoxStream<'static, io::Result<Bytes>>,
     len: u64,
@@ -449,6 +455,9 @@ struct PartBody {
     activity: Activity,
     local: LocalFailure,
     finished: bool,
+    /// The part's number, and where its bytes are counted.
+    number: u32,
+    sent: Arc<SentBytes>,
 }
 
 impl Stream for PartBody {
@@ -463,6 +472,7 @@ impl Stream for PartBody {
             Some(Ok(chunk)) => {
                 this.remaining = this.remaining.saturating_sub(chunk.len() as u64);
                 this.activity.touch();
+                this.sent.reached(this.number, this.len - this.remaining);
                 Poll::Ready(Some(Ok(chunk)))
             }
             Some(Err(err)) => {
