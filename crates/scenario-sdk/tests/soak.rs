@@ -13,7 +13,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use futures::{StreamExt, TryStreamExt};
-use scenario_mock::{Fault, MockServer, RandomFaults, Target};
+use scenario_mock::{Fault, FaultRule, MockServer, RandomFaults, Route, Target};
 use scenario_sdk::Error;
 use scenario_sdk::types::{UploadKind, UploadStatus};
 use scenario_testkit::{fast_retries, mock_client_builder, seeded_content, sha256_hex};
@@ -108,6 +108,15 @@ async fn run(soak: Soak) {
         .start()
         .await
         .expect("the fake server starts");
+    // Besides the random faults, answers lost after the service acted: on
+    // completes (the SDK recovers) and on creates (the caller tries again).
+    for rule in [
+        FaultRule::new(Route::UploadAction, Fault::ActThenStatus(503)).times(2),
+        FaultRule::new(Route::UploadAction, Fault::ActThenDrop).times(2),
+        FaultRule::new(Route::CreateUpload, Fault::ActThenStatus(502)).times(2),
+    ] {
+        server.inject(rule);
+    }
     let client = mock_client_builder(&server)
         .timeout(Duration::from_secs(20))
         // 20% faults: 12 retries make a failure 0.2^13 per request.
@@ -151,8 +160,8 @@ async fn run(soak: Soak) {
                     .collect();
                 // A create refused with an error that may mean the service acted
                 // is not retried by the SDK (it could create twice); like a careful
-                // caller, try again only when the service shows no upload of this
-                // name, at most a few times.
+                // caller, try again when the service completed nothing for this
+                // file (an abandoned pending upload is harmless), a few times.
                 let mut tries = 0;
                 let result = loop {
                     tries += 1;
@@ -174,9 +183,18 @@ async fn run(soak: Soak) {
                         .wait_interval(Duration::from_millis(10))
                         .wait_timeout(Duration::from_secs(30))
                         .await;
-                    let never_created = || server.uploads().iter().all(|u| u.file_name != name);
+                    let completed = || {
+                        server
+                            .uploads()
+                            .iter()
+                            .any(|u| u.file_name == name && u.status != UploadStatus::Pending)
+                    };
                     match result {
-                        Err(err) if tries < 5 && err.is_retryable() && never_created() => {
+                        // Never a failure for an upload the service completed.
+                        Err(err) if completed() => {
+                            panic!("{name}: reported failed, but the service completed it: {err}")
+                        }
+                        Err(err) if tries < 5 && err.is_retryable() => {
                             create_retries.fetch_add(1, Ordering::Relaxed);
                         }
                         other => break other,
@@ -242,6 +260,20 @@ async fn run(soak: Soak) {
         .iter()
         .filter_map(|s| s.result.as_ref().ok().map(|u| u.id.clone()))
         .collect();
+    let mut completed_names = BTreeMap::<String, usize>::new();
+    for upload in server.uploads() {
+        if upload.status == UploadStatus::Complete {
+            *completed_names.entry(upload.file_name.clone()).or_default() += 1;
+        }
+    }
+    for s in &sent {
+        assert_eq!(
+            completed_names.get(&s.name).copied().unwrap_or(0),
+            1,
+            "{} must be completed exactly once (no duplicate)",
+            s.name
+        );
+    }
     let mut orphans = 0;
     for upload in server.uploads() {
         if ours.contains(&upload.id) {
