@@ -240,7 +240,7 @@ fn support_items(name: &Ident, values: &[(Ident, String)]) -> Vec<Item> {
         }
         impl<'de> ::serde::Deserialize<'de> for #name {
             fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> ::std::result::Result<Self, D::Error> {
-                deserializer.deserialize_str(OpenEnumVisitor::<Self>::new(#expecting))
+                deserializer.deserialize_str(OpenEnumVisitor::<Self>::new(#expecting, Self::VALUES))
             }
         }
     })
@@ -252,13 +252,25 @@ fn visitor_items() -> Vec<Item> {
     let tokens: TokenStream = quote! {
         /// Decodes any string into an open enum: known values to their variant,
         /// others to `Unrecognized`.
+        /// In `scenario_api::strict_enums` (servers), values the document does
+        /// not list are refused instead.
         struct OpenEnumVisitor<T> {
             expecting: &'static str,
+            values: &'static [&'static str],
             marker: ::std::marker::PhantomData<T>,
         }
         impl<T> OpenEnumVisitor<T> {
-            fn new(expecting: &'static str) -> Self {
-                Self { expecting, marker: ::std::marker::PhantomData }
+            fn new(expecting: &'static str, values: &'static [&'static str]) -> Self {
+                Self { expecting, values, marker: ::std::marker::PhantomData }
+            }
+            fn check<E: ::serde::de::Error>(&self, value: &str) -> ::std::result::Result<(), E> {
+                if crate::enums_are_strict() && !self.values.contains(&value) {
+                    return Err(E::custom(::std::format!(
+                        "must be one of: {}, got {value:?}",
+                        self.values.join(", ")
+                    )));
+                }
+                Ok(())
             }
         }
         impl<'de, T> ::serde::de::Visitor<'de> for OpenEnumVisitor<T>
@@ -270,9 +282,11 @@ fn visitor_items() -> Vec<Item> {
                 f.write_str(self.expecting)
             }
             fn visit_str<E: ::serde::de::Error>(self, value: &str) -> ::std::result::Result<T, E> {
+                self.check(value)?;
                 Ok(T::from(value))
             }
             fn visit_string<E: ::serde::de::Error>(self, value: ::std::string::String) -> ::std::result::Result<T, E> {
+                self.check(&value)?;
                 Ok(T::from(value))
             }
         }

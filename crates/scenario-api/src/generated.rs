@@ -122,7 +122,9 @@ pub mod types {
         ) -> ::std::result::Result<Self, D::Error> {
             deserializer
                 .deserialize_str(
-                    OpenEnumVisitor::<Self>::new("a string for AppliedBriefLevel"),
+                    OpenEnumVisitor::<
+                        Self,
+                    >::new("a string for AppliedBriefLevel", Self::VALUES),
                 )
         }
     }
@@ -529,7 +531,9 @@ pub mod types {
             deserializer: D,
         ) -> ::std::result::Result<Self, D::Error> {
             deserializer
-                .deserialize_str(OpenEnumVisitor::<Self>::new("a string for AssetKind"))
+                .deserialize_str(
+                    OpenEnumVisitor::<Self>::new("a string for AssetKind", Self::VALUES),
+                )
         }
     }
     ///`AssetListBulkResponse`
@@ -1492,7 +1496,9 @@ pub mod types {
         ) -> ::std::result::Result<Self, D::Error> {
             deserializer
                 .deserialize_str(
-                    OpenEnumVisitor::<Self>::new("a string for AssetOriginalMimeType"),
+                    OpenEnumVisitor::<
+                        Self,
+                    >::new("a string for AssetOriginalMimeType", Self::VALUES),
                 )
         }
     }
@@ -1572,7 +1578,9 @@ pub mod types {
         ) -> ::std::result::Result<Self, D::Error> {
             deserializer
                 .deserialize_str(
-                    OpenEnumVisitor::<Self>::new("a string for AssetPrivacy"),
+                    OpenEnumVisitor::<
+                        Self,
+                    >::new("a string for AssetPrivacy", Self::VALUES),
                 )
         }
     }
@@ -1809,7 +1817,7 @@ pub mod types {
                 .deserialize_str(
                     OpenEnumVisitor::<
                         Self,
-                    >::new("a string for AssetPropertiesCameraMode"),
+                    >::new("a string for AssetPropertiesCameraMode", Self::VALUES),
                 )
         }
     }
@@ -1983,7 +1991,7 @@ pub mod types {
                 .deserialize_str(
                     OpenEnumVisitor::<
                         Self,
-                    >::new("a string for AssetQualityGateSensitivity"),
+                    >::new("a string for AssetQualityGateSensitivity", Self::VALUES),
                 )
         }
     }
@@ -2059,7 +2067,9 @@ pub mod types {
         ) -> ::std::result::Result<Self, D::Error> {
             deserializer
                 .deserialize_str(
-                    OpenEnumVisitor::<Self>::new("a string for AssetQualityGateStatus"),
+                    OpenEnumVisitor::<
+                        Self,
+                    >::new("a string for AssetQualityGateStatus", Self::VALUES),
                 )
         }
     }
@@ -2139,7 +2149,9 @@ pub mod types {
         ) -> ::std::result::Result<Self, D::Error> {
             deserializer
                 .deserialize_str(
-                    OpenEnumVisitor::<Self>::new("a string for AssetQualityGateVerdict"),
+                    OpenEnumVisitor::<
+                        Self,
+                    >::new("a string for AssetQualityGateVerdict", Self::VALUES),
                 )
         }
     }
@@ -2278,7 +2290,7 @@ pub mod types {
                 .deserialize_str(
                     OpenEnumVisitor::<
                         Self,
-                    >::new("a string for AssetRestoreSkippedReason"),
+                    >::new("a string for AssetRestoreSkippedReason", Self::VALUES),
                 )
         }
     }
@@ -2388,7 +2400,9 @@ pub mod types {
         ) -> ::std::result::Result<Self, D::Error> {
             deserializer
                 .deserialize_str(
-                    OpenEnumVisitor::<Self>::new("a string for AssetSortBy"),
+                    OpenEnumVisitor::<
+                        Self,
+                    >::new("a string for AssetSortBy", Self::VALUES),
                 )
         }
     }
@@ -2884,7 +2898,9 @@ pub mod types {
         ) -> ::std::result::Result<Self, D::Error> {
             deserializer
                 .deserialize_str(
-                    OpenEnumVisitor::<Self>::new("a string for AssetSource"),
+                    OpenEnumVisitor::<
+                        Self,
+                    >::new("a string for AssetSource", Self::VALUES),
                 )
         }
     }
@@ -2964,7 +2980,9 @@ pub mod types {
         ) -> ::std::result::Result<Self, D::Error> {
             deserializer
                 .deserialize_str(
-                    OpenEnumVisitor::<Self>::new("a string for AssetStatus"),
+                    OpenEnumVisitor::<
+                        Self,
+                    >::new("a string for AssetStatus", Self::VALUES),
                 )
         }
     }
@@ -3450,7 +3468,9 @@ pub mod types {
             deserializer: D,
         ) -> ::std::result::Result<Self, D::Error> {
             deserializer
-                .deserialize_str(OpenEnumVisitor::<Self>::new("a string for AssetType"))
+                .deserialize_str(
+                    OpenEnumVisitor::<Self>::new("a string for AssetType", Self::VALUES),
+                )
         }
     }
     ///`AssetUnlockRequest`
@@ -3733,7 +3753,9 @@ pub mod types {
         ) -> ::std::result::Result<Self, D::Error> {
             deserializer
                 .deserialize_str(
-                    OpenEnumVisitor::<Self>::new("a string for AudioClassification"),
+                    OpenEnumVisitor::<
+                        Self,
+                    >::new("a string for AudioClassification", Self::VALUES),
                 )
         }
     }
@@ -3809,7 +3831,9 @@ pub mod types {
         ) -> ::std::result::Result<Self, D::Error> {
             deserializer
                 .deserialize_str(
-                    OpenEnumVisitor::<Self>::new("a string for CaptionDetailsLevel"),
+                    OpenEnumVisitor::<
+                        Self,
+                    >::new("a string for CaptionDetailsLevel", Self::VALUES),
                 )
         }
     }
@@ -4042,7 +4066,9 @@ pub mod types {
         ) -> ::std::result::Result<Self, D::Error> {
             deserializer
                 .deserialize_str(
-                    OpenEnumVisitor::<Self>::new("a string for DownloadTargetFormat"),
+                    OpenEnumVisitor::<
+                        Self,
+                    >::new("a string for DownloadTargetFormat", Self::VALUES),
                 )
         }
     }
@@ -4117,7 +4143,9 @@ pub mod types {
             deserializer: D,
         ) -> ::std::result::Result<Self, D::Error> {
             deserializer
-                .deserialize_str(OpenEnumVisitor::<Self>::new("a string for DryRun"))
+                .deserialize_str(
+                    OpenEnumVisitor::<Self>::new("a string for DryRun", Self::VALUES),
+                )
         }
     }
     ///An edit the asset can go through
@@ -4240,7 +4268,9 @@ pub mod types {
         ) -> ::std::result::Result<Self, D::Error> {
             deserializer
                 .deserialize_str(
-                    OpenEnumVisitor::<Self>::new("a string for EditCapability"),
+                    OpenEnumVisitor::<
+                        Self,
+                    >::new("a string for EditCapability", Self::VALUES),
                 )
         }
     }
@@ -4903,7 +4933,9 @@ pub mod types {
             deserializer: D,
         ) -> ::std::result::Result<Self, D::Error> {
             deserializer
-                .deserialize_str(OpenEnumVisitor::<Self>::new("a string for ImageType"))
+                .deserialize_str(
+                    OpenEnumVisitor::<Self>::new("a string for ImageType", Self::VALUES),
+                )
         }
     }
     ///When set to high, allows to better preserve details from the input images in the output. This is especially useful when using images that contain elements like faces or logos that require accurate preservation in the generated image. Only available for the gpt-image-1 model.
@@ -4978,7 +5010,9 @@ pub mod types {
         ) -> ::std::result::Result<Self, D::Error> {
             deserializer
                 .deserialize_str(
-                    OpenEnumVisitor::<Self>::new("a string for InputFidelity"),
+                    OpenEnumVisitor::<
+                        Self,
+                    >::new("a string for InputFidelity", Self::VALUES),
                 )
         }
     }
@@ -5072,7 +5106,9 @@ pub mod types {
         ) -> ::std::result::Result<Self, D::Error> {
             deserializer
                 .deserialize_str(
-                    OpenEnumVisitor::<Self>::new("a string for InputLocation"),
+                    OpenEnumVisitor::<
+                        Self,
+                    >::new("a string for InputLocation", Self::VALUES),
                 )
         }
     }
@@ -5179,7 +5215,9 @@ pub mod types {
         ) -> ::std::result::Result<Self, D::Error> {
             deserializer
                 .deserialize_str(
-                    OpenEnumVisitor::<Self>::new("a string for IpDetectionAction"),
+                    OpenEnumVisitor::<
+                        Self,
+                    >::new("a string for IpDetectionAction", Self::VALUES),
                 )
         }
     }
@@ -5296,7 +5334,7 @@ pub mod types {
                 .deserialize_str(
                     OpenEnumVisitor::<
                         Self,
-                    >::new("a string for IpDetectionFindingCategory"),
+                    >::new("a string for IpDetectionFindingCategory", Self::VALUES),
                 )
         }
     }
@@ -5404,7 +5442,9 @@ pub mod types {
             deserializer: D,
         ) -> ::std::result::Result<Self, D::Error> {
             deserializer
-                .deserialize_str(OpenEnumVisitor::<Self>::new("a string for JobAction"))
+                .deserialize_str(
+                    OpenEnumVisitor::<Self>::new("a string for JobAction", Self::VALUES),
+                )
         }
     }
     ///What a job costs, in creative units
@@ -5715,7 +5755,7 @@ pub mod types {
                 .deserialize_str(
                     OpenEnumVisitor::<
                         Self,
-                    >::new("a string for JobFlowInputBackgroundBehavior"),
+                    >::new("a string for JobFlowInputBackgroundBehavior", Self::VALUES),
                 )
         }
     }
@@ -5959,7 +5999,10 @@ pub mod types {
                 .deserialize_str(
                     OpenEnumVisitor::<
                         Self,
-                    >::new("a string for JobFlowInputItemRequiredConditionalOperator"),
+                    >::new(
+                        "a string for JobFlowInputItemRequiredConditionalOperator",
+                        Self::VALUES,
+                    ),
                 )
         }
     }
@@ -6078,7 +6121,9 @@ pub mod types {
         ) -> ::std::result::Result<Self, D::Error> {
             deserializer
                 .deserialize_str(
-                    OpenEnumVisitor::<Self>::new("a string for JobFlowInputType"),
+                    OpenEnumVisitor::<
+                        Self,
+                    >::new("a string for JobFlowInputType", Self::VALUES),
                 )
         }
     }
@@ -6179,7 +6224,9 @@ pub mod types {
         ) -> ::std::result::Result<Self, D::Error> {
             deserializer
                 .deserialize_str(
-                    OpenEnumVisitor::<Self>::new("a string for JobFlowLogicType"),
+                    OpenEnumVisitor::<
+                        Self,
+                    >::new("a string for JobFlowLogicType", Self::VALUES),
                 )
         }
     }
@@ -6278,7 +6325,9 @@ pub mod types {
         ) -> ::std::result::Result<Self, D::Error> {
             deserializer
                 .deserialize_str(
-                    OpenEnumVisitor::<Self>::new("a string for JobFlowStatus"),
+                    OpenEnumVisitor::<
+                        Self,
+                    >::new("a string for JobFlowStatus", Self::VALUES),
                 )
         }
     }
@@ -6402,7 +6451,9 @@ pub mod types {
         ) -> ::std::result::Result<Self, D::Error> {
             deserializer
                 .deserialize_str(
-                    OpenEnumVisitor::<Self>::new("a string for JobFlowType"),
+                    OpenEnumVisitor::<
+                        Self,
+                    >::new("a string for JobFlowType", Self::VALUES),
                 )
         }
     }
@@ -6668,7 +6719,9 @@ pub mod types {
         ) -> ::std::result::Result<Self, D::Error> {
             deserializer
                 .deserialize_str(
-                    OpenEnumVisitor::<Self>::new("a string for JobListType"),
+                    OpenEnumVisitor::<
+                        Self,
+                    >::new("a string for JobListType", Self::VALUES),
                 )
         }
     }
@@ -6834,7 +6887,9 @@ pub mod types {
             deserializer: D,
         ) -> ::std::result::Result<Self, D::Error> {
             deserializer
-                .deserialize_str(OpenEnumVisitor::<Self>::new("a string for JobStatus"))
+                .deserialize_str(
+                    OpenEnumVisitor::<Self>::new("a string for JobStatus", Self::VALUES),
+                )
         }
     }
     ///One status a job went through, and when
@@ -7125,7 +7180,9 @@ pub mod types {
             deserializer: D,
         ) -> ::std::result::Result<Self, D::Error> {
             deserializer
-                .deserialize_str(OpenEnumVisitor::<Self>::new("a string for JobType"))
+                .deserialize_str(
+                    OpenEnumVisitor::<Self>::new("a string for JobType", Self::VALUES),
+                )
         }
     }
     ///Modality to detect
@@ -7242,7 +7299,9 @@ pub mod types {
             deserializer: D,
         ) -> ::std::result::Result<Self, D::Error> {
             deserializer
-                .deserialize_str(OpenEnumVisitor::<Self>::new("a string for Modality"))
+                .deserialize_str(
+                    OpenEnumVisitor::<Self>::new("a string for Modality", Self::VALUES),
+                )
         }
     }
     ///The type of the generator used
@@ -7470,7 +7529,9 @@ pub mod types {
             deserializer: D,
         ) -> ::std::result::Result<Self, D::Error> {
             deserializer
-                .deserialize_str(OpenEnumVisitor::<Self>::new("a string for ModelType"))
+                .deserialize_str(
+                    OpenEnumVisitor::<Self>::new("a string for ModelType", Self::VALUES),
+                )
         }
     }
     ///`PatchCrop`
@@ -7564,7 +7625,9 @@ pub mod types {
         ) -> ::std::result::Result<Self, D::Error> {
             deserializer
                 .deserialize_str(
-                    OpenEnumVisitor::<Self>::new("a string for PatchFormat"),
+                    OpenEnumVisitor::<
+                        Self,
+                    >::new("a string for PatchFormat", Self::VALUES),
                 )
         }
     }
@@ -7639,7 +7702,9 @@ pub mod types {
             deserializer: D,
         ) -> ::std::result::Result<Self, D::Error> {
             deserializer
-                .deserialize_str(OpenEnumVisitor::<Self>::new("a string for PatchMode"))
+                .deserialize_str(
+                    OpenEnumVisitor::<Self>::new("a string for PatchMode", Self::VALUES),
+                )
         }
     }
     ///`PatchOverlay`
@@ -7775,7 +7840,9 @@ pub mod types {
             deserializer: D,
         ) -> ::std::result::Result<Self, D::Error> {
             deserializer
-                .deserialize_str(OpenEnumVisitor::<Self>::new("a string for PromptMode"))
+                .deserialize_str(
+                    OpenEnumVisitor::<Self>::new("a string for PromptMode", Self::VALUES),
+                )
         }
     }
     ///The model's own input, as the inputs of GET /models/{modelId} describe it.
@@ -7912,7 +7979,9 @@ pub mod types {
         ) -> ::std::result::Result<Self, D::Error> {
             deserializer
                 .deserialize_str(
-                    OpenEnumVisitor::<Self>::new("a string for SortDirection"),
+                    OpenEnumVisitor::<
+                        Self,
+                    >::new("a string for SortDirection", Self::VALUES),
                 )
         }
     }
@@ -8110,7 +8179,9 @@ pub mod types {
             deserializer: D,
         ) -> ::std::result::Result<Self, D::Error> {
             deserializer
-                .deserialize_str(OpenEnumVisitor::<Self>::new("a string for Style"))
+                .deserialize_str(
+                    OpenEnumVisitor::<Self>::new("a string for Style", Self::VALUES),
+                )
         }
     }
     ///Transcription of the audio
@@ -8275,7 +8346,9 @@ pub mod types {
         ) -> ::std::result::Result<Self, D::Error> {
             deserializer
                 .deserialize_str(
-                    OpenEnumVisitor::<Self>::new("a string for UploadAction"),
+                    OpenEnumVisitor::<
+                        Self,
+                    >::new("a string for UploadAction", Self::VALUES),
                 )
         }
     }
@@ -8451,7 +8524,9 @@ pub mod types {
             deserializer: D,
         ) -> ::std::result::Result<Self, D::Error> {
             deserializer
-                .deserialize_str(OpenEnumVisitor::<Self>::new("a string for UploadKind"))
+                .deserialize_str(
+                    OpenEnumVisitor::<Self>::new("a string for UploadKind", Self::VALUES),
+                )
         }
     }
     ///`UploadPart`
@@ -8547,7 +8622,9 @@ pub mod types {
         ) -> ::std::result::Result<Self, D::Error> {
             deserializer
                 .deserialize_str(
-                    OpenEnumVisitor::<Self>::new("a string for UploadProvider"),
+                    OpenEnumVisitor::<
+                        Self,
+                    >::new("a string for UploadProvider", Self::VALUES),
                 )
         }
     }
@@ -8652,7 +8729,9 @@ pub mod types {
         ) -> ::std::result::Result<Self, D::Error> {
             deserializer
                 .deserialize_str(
-                    OpenEnumVisitor::<Self>::new("a string for UploadSource"),
+                    OpenEnumVisitor::<
+                        Self,
+                    >::new("a string for UploadSource", Self::VALUES),
                 )
         }
     }
@@ -8751,7 +8830,9 @@ pub mod types {
         ) -> ::std::result::Result<Self, D::Error> {
             deserializer
                 .deserialize_str(
-                    OpenEnumVisitor::<Self>::new("a string for UploadStatus"),
+                    OpenEnumVisitor::<
+                        Self,
+                    >::new("a string for UploadStatus", Self::VALUES),
                 )
         }
     }
@@ -22458,16 +22539,35 @@ pub mod types {
     }
     /// Decodes any string into an open enum: known values to their variant,
     /// others to `Unrecognized`.
+    /// In `scenario_api::strict_enums` (servers), values the document does
+    /// not list are refused instead.
     struct OpenEnumVisitor<T> {
         expecting: &'static str,
+        values: &'static [&'static str],
         marker: ::std::marker::PhantomData<T>,
     }
     impl<T> OpenEnumVisitor<T> {
-        fn new(expecting: &'static str) -> Self {
+        fn new(expecting: &'static str, values: &'static [&'static str]) -> Self {
             Self {
                 expecting,
+                values,
                 marker: ::std::marker::PhantomData,
             }
+        }
+        fn check<E: ::serde::de::Error>(
+            &self,
+            value: &str,
+        ) -> ::std::result::Result<(), E> {
+            if crate::enums_are_strict() && !self.values.contains(&value) {
+                return Err(
+                    E::custom(
+                        ::std::format!(
+                            "must be one of: {}, got {value:?}", self.values.join(", ")
+                        ),
+                    ),
+                );
+            }
+            Ok(())
         }
     }
     impl<'de, T> ::serde::de::Visitor<'de> for OpenEnumVisitor<T>
@@ -22483,12 +22583,14 @@ pub mod types {
             self,
             value: &str,
         ) -> ::std::result::Result<T, E> {
+            self.check(value)?;
             Ok(T::from(value))
         }
         fn visit_string<E: ::serde::de::Error>(
             self,
             value: ::std::string::String,
         ) -> ::std::result::Result<T, E> {
+            self.check(&value)?;
             Ok(T::from(value))
         }
     }

@@ -39,6 +39,7 @@ mod generated;
 #[doc(hidden)]
 pub mod lenient;
 mod operation;
+mod strict;
 mod transport;
 
 /// One type per operation of the document: its parameters (with their limits as
@@ -72,4 +73,5 @@ pub mod ops;
 
 pub use generated::*;
 pub use operation::{Location, Operation, Paginated, Param, ParamError, ParamKind, RawPage};
+pub use strict::{enums_are_strict, strict_enums};
 pub use transport::{ResponseFuture, SendRequest, Transport};

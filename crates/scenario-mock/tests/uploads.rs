@@ -44,7 +44,7 @@ async fn create_requires_the_multipart_fields() {
         ("parts", json!("two"), "parts"),
         ("fileSize", json!("big"), "fileSize"),
         ("fileSize", json!(-5), "fileSize"),
-        ("kind", json!("hologram"), "kind must be one of"),
+        ("kind", json!("hologram"), "kind: must be one of"),
         ("kind", json!(3), "kind"),
     ];
     for (field, value, expected) in invalid {

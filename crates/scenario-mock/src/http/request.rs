@@ -18,8 +18,10 @@ pub(crate) fn parse_json<T: DeserializeOwned>(
 ) -> Result<T, Rejection> {
     let body =
         body.map_err(|rejection| Rejection::new(rejection.status(), rejection.body_text()))?;
+    // A server refuses enum values the document does not list, as the service does.
     let mut deserializer = serde_json::Deserializer::from_slice(&body);
-    let parsed: Result<T, _> = serde_path_to_error::deserialize(&mut deserializer);
+    let parsed: Result<T, _> =
+        scenario_api::strict_enums(|| serde_path_to_error::deserialize(&mut deserializer));
     let value = parsed.map_err(|error| {
         let path = error.path().to_string();
         let message = if error.inner().is_syntax() || error.inner().is_eof() {
