@@ -169,10 +169,17 @@ impl CustomRun {
         self
     }
 
-    /// Asks what the run would cost, starting nothing (`dryRun=true`: the
-    /// service answers HTTP 269 with the cost fields set and no job).
+    /// Asks what the run would cost, starting nothing (`dryRun=true`, unless
+    /// [`Self::query`] set another `dryRun`: the service answers HTTP 269 with
+    /// the cost fields set and no job).
     pub async fn dry_run(self) -> Result<RunModelResponse> {
-        self.request.dry_run(DryRun::True).send().await
+        self.request
+            .map_operation(|mut op| {
+                op.query.dry_run.get_or_insert(DryRun::True);
+                op
+            })
+            .send()
+            .await
     }
 
     /// Starts the run and, with [`Self::wait`], waits for its job and fetches
