@@ -1,6 +1,7 @@
 //! Jobs and generations against the fake: waiting with progress, failures,
 //! cancels, deadlines, and a model run fetching its assets in one request.
 
+use std::future::IntoFuture;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -229,4 +230,95 @@ async fn a_dry_run_answers_the_cost_and_starts_no_job() {
     assert_eq!(statuses, vec![Some(269)]);
     let jobs: Vec<_> = client.jobs().list().stream().try_collect().await.unwrap();
     assert!(jobs.is_empty());
+}
+
+/// A job as the service sends it, with this status and progress.
+fn job_json(status: &str, progress: f64) -> scenario_testkit::Reply {
+    let body = serde_json::json!({
+        "job": {
+            "jobId": "job_scripted",
+            "jobType": "custom",
+            "createdAt": "2026-01-01T00:00:00.000Z",
+            "updatedAt": "2026-01-01T00:00:00.000Z",
+            "metadata": {},
+            "progress": progress,
+            "status": status,
+            "statusHistory": [],
+        }
+    });
+    scenario_testkit::Reply::json(body.to_string())
+}
+
+#[tokio::test]
+async fn a_status_the_sdk_does_not_know_ends_the_wait_at_once() {
+    let server = scenario_testkit::ScriptedServer::start(vec![
+        job_json("in-progress", 0.2),
+        job_json("paused-for-review", 0.2),
+    ])
+    .await;
+    let started = Instant::now();
+    let err = server
+        .client()
+        .jobs()
+        .wait("job_scripted")
+        .interval(Duration::from_millis(10))
+        .await
+        .unwrap_err();
+    assert!(started.elapsed() < Duration::from_secs(2));
+    match &err {
+        Error::UnknownJobStatus { job_id, status } => {
+            assert_eq!(job_id, "job_scripted");
+            assert_eq!(status, "paused-for-review");
+        }
+        other => panic!("expected UnknownJobStatus, got {other:?}"),
+    }
+    assert_eq!(server.hits(), 2);
+}
+
+#[tokio::test]
+async fn the_progress_reported_never_goes_backwards() {
+    let server = scenario_testkit::ScriptedServer::start(vec![
+        job_json("in-progress", 0.5),
+        job_json("in-progress", 0.3),
+        job_json("finalizing", 0.0),
+        job_json("success", 0.9),
+    ])
+    .await;
+    let seen: Arc<Mutex<Vec<(JobStatus, f64)>>> = Arc::default();
+    let log = seen.clone();
+    server
+        .client()
+        .jobs()
+        .wait("job_scripted")
+        .interval(Duration::from_millis(10))
+        .on_progress(move |status, progress| log.lock().unwrap().push((status.clone(), progress)))
+        .await
+        .unwrap();
+    let seen = seen.lock().unwrap().clone();
+    assert_eq!(
+        seen,
+        vec![
+            (JobStatus::InProgress, 0.5),
+            (JobStatus::Finalizing, 0.5),
+            (JobStatus::Success, 1.0),
+        ]
+    );
+}
+
+#[tokio::test]
+async fn dropping_the_wait_stops_polling() {
+    let server = scenario_testkit::ScriptedServer::start(vec![job_json("in-progress", 0.1)]).await;
+    let client = server.client();
+    let wait = client
+        .jobs()
+        .wait("job_scripted")
+        .interval(Duration::from_millis(10))
+        .max_interval(Duration::from_millis(10))
+        .into_future();
+    let outcome = tokio::time::timeout(Duration::from_millis(200), wait).await;
+    assert!(outcome.is_err(), "still waiting when dropped");
+    let hits = server.hits();
+    assert!(hits >= 2, "it polled: {hits}");
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert_eq!(server.hits(), hits, "no poll after the drop");
 }
