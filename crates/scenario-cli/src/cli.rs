@@ -97,6 +97,11 @@ pub enum Command {
     /// Upload files, import them from URLs, follow uploads
     #[command(subcommand)]
     Uploads(UploadsCommand),
+    /// List jobs, follow them, wait for them, cancel them
+    #[command(subcommand)]
+    Jobs(crate::jobs::JobsCommand),
+    /// Run a model (optionally waiting for what it makes), or ask what it would cost
+    Generate(Box<crate::generate::GenerateArgs>),
     /// Run a local fake of the API to try the CLI (or your scripts) offline
     #[command(subcommand)]
     Mock(MockCommand),

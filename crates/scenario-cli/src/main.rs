@@ -6,6 +6,9 @@
 //! scenario uploads create FILE --kind KIND [--wait] [--json]
 //! scenario uploads get ID [--json]
 //! scenario uploads import URL --kind KIND [--wait] [--json]
+//! scenario jobs list [--json] [--limit N] [filters...]
+//! scenario jobs get|wait|cancel ID [--json]
+//! scenario generate MODEL [--prompt TEXT] [--param NAME=VALUE] [--wait] [--dry-run true] [--json]
 //! scenario mock serve [--port 4010] [--assets N]
 //! ```
 //!
@@ -33,6 +36,8 @@ mod assets;
 mod cli;
 mod client;
 mod error;
+mod generate;
+mod jobs;
 mod mock;
 mod output;
 mod params;
@@ -46,6 +51,7 @@ use clap::Parser;
 
 use crate::cli::{AssetsCommand, Cli, Command, GlobalArgs, MockCommand, UploadsCommand};
 use crate::error::Failure;
+use crate::jobs::JobsCommand;
 
 fn main() -> ExitCode {
     // Usage errors (and --help, --version) exit here, with status 2 (0).
@@ -84,6 +90,11 @@ async fn run(global: &GlobalArgs, command: Command) -> Result<(), Failure> {
         Command::Uploads(UploadsCommand::Create(args)) => uploads::create(global, args).await,
         Command::Uploads(UploadsCommand::Get(args)) => uploads::get(global, args).await,
         Command::Uploads(UploadsCommand::Import(args)) => uploads::import(global, args).await,
+        Command::Jobs(JobsCommand::List(args)) => jobs::list(global, *args).await,
+        Command::Jobs(JobsCommand::Get(args)) => jobs::get(global, args).await,
+        Command::Jobs(JobsCommand::Wait(args)) => jobs::wait(global, args).await,
+        Command::Jobs(JobsCommand::Cancel(args)) => jobs::cancel(global, args).await,
+        Command::Generate(args) => generate::run(global, *args).await,
         Command::Mock(MockCommand::Serve(args)) => mock::serve(global, args).await,
     }
 }

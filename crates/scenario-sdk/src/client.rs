@@ -9,6 +9,8 @@ use reqwest::header::HeaderValue;
 use crate::assets::Assets;
 use crate::auth::{Credentials, ENV_CUSTOM_HEADERS, ENV_JWT, extra_headers, parse_custom_headers};
 use crate::error::{Error, Result};
+use crate::generate::Generate;
+use crate::jobs::Jobs;
 use crate::request::Request;
 use crate::retry::RetryPolicy;
 use crate::transport::{ApiHeaders, CallOptions, RawSender};
@@ -111,6 +113,16 @@ impl Client {
     /// Uploads and imports.
     pub fn uploads(&self) -> Uploads {
         Uploads::new(self.clone())
+    }
+
+    /// Jobs: listing, reading, canceling and waiting for them.
+    pub fn jobs(&self) -> Jobs {
+        Jobs::new(self.clone())
+    }
+
+    /// Generations: running models.
+    pub fn generate(&self) -> Generate {
+        Generate::new(self.clone())
     }
 
     /// The base URL requests go to.

@@ -253,6 +253,42 @@ pub enum Error {
         /// The `x-request-id` of the response.
         request_id: Option<String>,
     },
+
+    // Jobs, kept together at the end so that changes elsewhere merge apart.
+    /// A job ended without success: `status` is `failure` or `canceled`.
+    #[error("job {job_id} ended {status}: {message}")]
+    JobFailed {
+        /// The job.
+        job_id: String,
+        /// Its final status, as the service sent it.
+        status: String,
+        /// The service's reason (the job's `metadata.error`), or what happened.
+        message: String,
+    },
+    /// The job has a status this SDK does not know (the service is newer); the
+    /// SDK stops waiting rather than guess whether it will ever end.
+    #[error(
+        "job {job_id} is {status:?}, a status this version of the SDK does not know; \
+         it stopped waiting: look at the job with jobs().get, or update the SDK"
+    )]
+    UnknownJobStatus {
+        /// The job.
+        job_id: String,
+        /// The status, as the service sent it.
+        status: String,
+    },
+    /// Waiting for a job took longer than allowed; the job may still finish.
+    #[error(
+        "job {job_id} is still {status} after {waited:?}; wait longer with jobs().wait(..).timeout"
+    )]
+    JobWaitTimeout {
+        /// The job.
+        job_id: String,
+        /// Its last known status.
+        status: String,
+        /// How long the SDK waited.
+        waited: Duration,
+    },
 }
 
 fn at_url(url: &str) -> String {
@@ -546,6 +582,16 @@ impl Error {
             | Error::UnknownUploadStatus { upload_id, .. }
             | Error::UploadFailed { upload_id, .. }
             | Error::WaitTimeout { upload_id, .. } => Some(upload_id),
+            _ => None,
+        }
+    }
+
+    /// The job the error is about, when it comes from waiting for one.
+    pub fn job_id(&self) -> Option<&str> {
+        match self.cause() {
+            Error::JobFailed { job_id, .. }
+            | Error::UnknownJobStatus { job_id, .. }
+            | Error::JobWaitTimeout { job_id, .. } => Some(job_id),
             _ => None,
         }
     }

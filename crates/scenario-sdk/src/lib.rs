@@ -6,6 +6,8 @@
 //!   `Retry-After`, one [`Error`] type with accessors.
 //! - [`Client::assets`]: listings as an `impl Stream` of assets or of pages, with
 //!   the next page fetched while you work on the current one.
+//! - [`Client::jobs`] and [`Client::generate`]: model runs, and waiting for
+//!   their jobs with progress, then fetching what they made in one request.
 //! - [`Client::uploads`]: multipart uploads of files, bytes or readers (parallel
 //!   parts streamed from disk, per-part retries, progress, waiting for the
 //!   result) and imports from URLs, Hugging Face and Civitai.
@@ -36,6 +38,8 @@ mod attempt;
 mod auth;
 mod client;
 mod error;
+mod generate;
+mod jobs;
 mod pagination;
 mod request;
 #[allow(missing_docs, unused_imports, reason = "generated code")]
@@ -49,6 +53,10 @@ pub use assets::{Assets, ListAssets};
 pub use auth::{ENV_CUSTOM_HEADERS, ENV_JWT};
 pub use client::{Client, ClientBuilder, ENV_API_KEY, ENV_API_SECRET, ENV_BASE_URL};
 pub use error::{BadItem, Error, Result};
+pub use generate::{CustomRun, Generate, Generation};
+pub use jobs::{
+    DEFAULT_JOB_INTERVAL, DEFAULT_JOB_MAX_INTERVAL, DEFAULT_JOB_TIMEOUT, Jobs, ListJobs, WaitForJob,
+};
 pub use pagination::Page;
 pub use request::{Reply, Request};
 pub use retry::RetryPolicy;

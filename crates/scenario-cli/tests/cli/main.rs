@@ -2,8 +2,10 @@
 //! test process. One test binary, so that it links once.
 
 mod assets;
+mod generate;
 mod help;
 mod hostile;
+mod jobs;
 mod mock;
 mod support;
 mod uploads;

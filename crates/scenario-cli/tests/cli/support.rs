@@ -37,13 +37,18 @@ impl Fake {
 
     /// A fake from a configured builder.
     pub fn from_builder(builder: scenario_mock::MockServerBuilder) -> Self {
+        Self::with_delay(builder, Duration::from_millis(50))
+    }
+
+    /// A fake whose uploads validate and jobs run for `delay`.
+    pub fn with_delay(builder: scenario_mock::MockServerBuilder, delay: Duration) -> Self {
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(1)
             .enable_all()
             .build()
             .expect("a runtime for the fake");
         let server = runtime
-            .block_on(builder.validation_delay(Duration::from_millis(50)).start())
+            .block_on(builder.validation_delay(delay).start())
             .expect("the fake listens on 127.0.0.1");
         Self {
             server,

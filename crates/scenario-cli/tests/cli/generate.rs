@@ -1,0 +1,105 @@
+//! `scenario generate MODEL ...`.
+
+use scenario_mock::Route;
+
+use crate::support::{Fake, json_lines, one_error_line, stderr, stdout};
+
+#[test]
+fn generate_with_wait_prints_the_job_and_its_assets_fetched_in_one_request() {
+    let fake = Fake::with_assets(0);
+    let output = fake
+        .scenario([
+            "generate",
+            "model_test",
+            "--prompt",
+            "a red fox",
+            "--param",
+            "numOutputs=3",
+            "--wait",
+            "--poll-interval",
+            "10ms",
+            "--json",
+        ])
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", stderr(&output));
+    let answer = &json_lines(&output)[0];
+    assert_eq!(answer["job"]["status"], "success");
+    let assets = answer["assets"].as_array().unwrap();
+    assert_eq!(assets.len(), 3);
+    assert_eq!(
+        assets.iter().map(|a| a["id"].clone()).collect::<Vec<_>>(),
+        *answer["job"]["metadata"]["assetIds"].as_array().unwrap()
+    );
+    assert_eq!(fake.server.request_count(Route::GetAssetsBulk), 1);
+    assert_eq!(fake.server.request_count(Route::GetAsset), 0);
+}
+
+#[test]
+fn generate_with_wait_prints_a_table_of_the_assets() {
+    let fake = Fake::with_assets(0);
+    let output = fake
+        .scenario([
+            "generate",
+            "model_test",
+            "--prompt",
+            "a red fox",
+            "--wait",
+            "--poll-interval",
+            "10ms",
+        ])
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", stderr(&output));
+    let text = stdout(&output);
+    assert!(text.lines().any(|l| l == "status    success"), "{text}");
+    assert!(text.lines().any(|l| l.starts_with("ID")), "{text}");
+}
+
+#[test]
+fn a_dry_run_prints_the_cost_and_starts_no_job() {
+    let fake = Fake::with_assets(0);
+    let output = fake
+        .scenario([
+            "generate",
+            "model_test",
+            "--prompt",
+            "a red fox",
+            "--param",
+            "numOutputs=2",
+            "--dry-run",
+            "true",
+        ])
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", stderr(&output));
+    let text = stdout(&output);
+    assert!(text.starts_with("cost      10 creative units"), "{text}");
+    let statuses: Vec<_> = fake
+        .server
+        .requests()
+        .iter()
+        .filter(|r| r.route == Some(Route::RunModel))
+        .map(|r| r.status)
+        .collect();
+    assert_eq!(statuses, vec![Some(269)]);
+    let output = fake.scenario(["jobs", "list", "--json"]).output().unwrap();
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert_eq!(stdout(&output), "");
+}
+
+#[test]
+fn a_dry_run_cannot_wait() {
+    let fake = Fake::with_assets(0);
+    let output = fake
+        .scenario(["generate", "model_test", "--dry-run", "true", "--wait"])
+        .output()
+        .unwrap();
+    one_error_line(&output, 2);
+    let output = fake
+        .scenario(["generate", "model_test", "--param", "novalue"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert_eq!(fake.server.request_count(Route::RunModel), 0);
+}

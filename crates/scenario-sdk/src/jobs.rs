@@ -1,0 +1,392 @@
+//! Jobs: `client.jobs()`: listing, reading, canceling and waiting for the jobs
+//! that generations (and archives) run as.
+
+use std::future::IntoFuture;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use futures::future::BoxFuture;
+use scenario_api::ops;
+use scenario_api::types::{Job, JobAction, JobStatus, JobTriggerActionRequest};
+use tracing::Instrument;
+
+use crate::client::Client;
+use crate::error::{Error, Result};
+use crate::request::Request;
+use crate::uploads::build;
+
+/// How long [`Jobs::wait`] waits by default: most image generations take
+/// seconds, videos and 3D minutes.
+pub const DEFAULT_JOB_TIMEOUT: Duration = Duration::from_secs(300);
+/// The first pause between two polls of [`Jobs::wait`] by default (as the
+/// official SDKs poll).
+pub const DEFAULT_JOB_INTERVAL: Duration = Duration::from_secs(3);
+/// The longest pause between two polls of [`Jobs::wait`] by default.
+pub const DEFAULT_JOB_MAX_INTERVAL: Duration = Duration::from_secs(10);
+/// The shortest pause between two polls, whatever the settings.
+const MIN_INTERVAL: Duration = Duration::from_millis(10);
+/// How much the pause grows after each poll: quick answers for fast jobs, few
+/// requests for the long ones.
+const GROWTH: f64 = 1.5;
+/// However short the timeout, the first poll gets this long to answer, so that
+/// a zero timeout still reads the job once.
+const FIRST_CHECK: Duration = Duration::from_secs(1);
+/// How many answers of 404 in a row the wait lets pass: right after a job is
+/// created, a read may reach a replica that does not know it yet.
+const NOT_FOUND_GRACE: u32 = 4;
+
+/// The jobs of the project: `client.jobs()`.
+#[derive(Clone, Debug)]
+pub struct Jobs {
+    client: Client,
+}
+
+/// A listing of jobs: every query parameter of `GET /jobs` as a setter, then
+/// [`Request::stream`] (every job) or [`Request::pages`].
+///
+/// ```no_run
+/// # async fn run(client: scenario_sdk::Client) -> scenario_sdk::Result<()> {
+/// use futures::TryStreamExt;
+/// use scenario_sdk::types::JobStatus;
+///
+/// let mut jobs = client.jobs().list().status(JobStatus::InProgress).stream();
+/// while let Some(job) = jobs.try_next().await? {
+///     println!("{} {:.0}%", job.job_id, job.progress * 100.0);
+/// }
+/// # Ok(()) }
+/// ```
+pub type ListJobs = Request<ops::ListJobs>;
+
+/// A callback of [`WaitForJob::on_progress`].
+pub(crate) type ProgressFn = Arc<dyn Fn(&JobStatus, f64) + Send + Sync>;
+
+impl Jobs {
+    pub(crate) fn new(client: Client) -> Self {
+        Self { client }
+    }
+
+    /// Lists jobs, newest first: set filters on the returned request, then
+    /// take [`Request::stream`] or [`Request::pages`].
+    pub fn list(&self) -> ListJobs {
+        self.client.request(ops::ListJobs::new())
+    }
+
+    /// Reads job `job_id` (`GET /jobs/{jobId}`).
+    pub async fn get(&self, job_id: &str) -> Result<Job> {
+        check_id(job_id)?;
+        Ok(self
+            .client
+            .request(ops::GetJob::new(job_id))
+            .send()
+            .await?
+            .job)
+    }
+
+    /// Cancels job `job_id` (`POST /jobs/{jobId}/action`, action `cancel`) and
+    /// answers the job as the service left it. Most generation jobs cannot be
+    /// canceled: the service answers 400 ([`Error::is_bad_request`]).
+    pub async fn cancel(&self, job_id: &str) -> Result<Job> {
+        check_id(job_id)?;
+        let body = build::<JobTriggerActionRequest, _>(
+            JobTriggerActionRequest::builder().action(JobAction::Cancel),
+        )?;
+        let op = ops::TriggerJobAction::new(job_id, body);
+        Ok(self.client.request(op).send().await?.job)
+    }
+
+    /// Waits until job `job_id` is done: polls it with a growing pause until it
+    /// succeeds (the job is answered), fails or is canceled
+    /// ([`Error::JobFailed`]), has a status this SDK does not know
+    /// ([`Error::UnknownJobStatus`]) or the timeout passes
+    /// ([`Error::JobWaitTimeout`]). Dropping the future stops polling.
+    ///
+    /// ```no_run
+    /// # async fn run(client: scenario_sdk::Client) -> scenario_sdk::Result<()> {
+    /// use std::time::Duration;
+    ///
+    /// let job = client
+    ///     .jobs()
+    ///     .wait("job_abc")
+    ///     .timeout(Duration::from_secs(600))
+    ///     .on_progress(|status, progress| eprintln!("{status} {:.0}%", progress * 100.0))
+    ///     .await?;
+    /// println!("assets: {:?}", job.metadata.asset_ids);
+    /// # Ok(()) }
+    /// ```
+    pub fn wait(&self, job_id: impl Into<String>) -> WaitForJob {
+        WaitForJob {
+            jobs: self.clone(),
+            job_id: job_id.into(),
+            settings: JobWaitSettings::default(),
+            on_progress: None,
+        }
+    }
+}
+
+fn check_id(job_id: &str) -> Result<()> {
+    if job_id.trim().is_empty() {
+        return Err(Error::InvalidInput("the job id is empty".into()));
+    }
+    Ok(())
+}
+
+/// How long, and how often, to poll a job.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct JobWaitSettings {
+    pub(crate) timeout: Duration,
+    pub(crate) interval: Duration,
+    pub(crate) max_interval: Duration,
+}
+
+impl Default for JobWaitSettings {
+    fn default() -> Self {
+        Self {
+            timeout: DEFAULT_JOB_TIMEOUT,
+            interval: DEFAULT_JOB_INTERVAL,
+            max_interval: DEFAULT_JOB_MAX_INTERVAL,
+        }
+    }
+}
+
+/// Waiting for a job: [`Jobs::wait`]. Set the timeout, the polling pace and a
+/// progress callback, then `.await` it (or call [`Self::send`]).
+#[derive(Clone)]
+#[must_use = "waiting does nothing until you .await it"]
+pub struct WaitForJob {
+    pub(crate) jobs: Jobs,
+    pub(crate) job_id: String,
+    pub(crate) settings: JobWaitSettings,
+    pub(crate) on_progress: Option<ProgressFn>,
+}
+
+impl std::fmt::Debug for WaitForJob {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WaitForJob")
+            .field("job_id", &self.job_id)
+            .field("settings", &self.settings)
+            .field("on_progress", &self.on_progress.is_some())
+            .finish()
+    }
+}
+
+impl WaitForJob {
+    /// How long to wait before giving up with [`Error::JobWaitTimeout`] (300 s
+    /// by default). It is a deadline: a poll still in flight when it passes is
+    /// abandoned (the first poll gets at least 1 s, so that a zero timeout
+    /// reads the job once).
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.settings.timeout = timeout;
+        self
+    }
+
+    /// The first pause between two polls (3 s by default, at least 10 ms); each
+    /// pause is 1.5 times the previous one, up to [`Self::max_interval`].
+    pub fn interval(mut self, interval: Duration) -> Self {
+        self.settings.interval = interval;
+        self
+    }
+
+    /// The longest pause between two polls (10 s by default).
+    pub fn max_interval(mut self, max_interval: Duration) -> Self {
+        self.settings.max_interval = max_interval;
+        self
+    }
+
+    /// Called with the job's status and progress (0 to 1) whenever either
+    /// changes, the first poll included. The progress reported never goes
+    /// backwards, even if the service's does.
+    pub fn on_progress(
+        mut self,
+        callback: impl Fn(&JobStatus, f64) + Send + Sync + 'static,
+    ) -> Self {
+        self.on_progress = Some(Arc::new(callback));
+        self
+    }
+
+    /// Polls until the job is done; the same as `.await`.
+    pub async fn send(self) -> Result<Job> {
+        check_id(&self.job_id)?;
+        let span = tracing::info_span!("scenario_job_wait", job_id = %self.job_id);
+        poll(&self.jobs, &self.job_id, self.settings, self.on_progress)
+            .instrument(span)
+            .await
+    }
+}
+
+impl IntoFuture for WaitForJob {
+    type Output = Result<Job>;
+    type IntoFuture = BoxFuture<'static, Result<Job>>;
+
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
+    }
+}
+
+/// Reports status and progress changes, keeping the progress monotonic.
+struct Reporter {
+    callback: Option<ProgressFn>,
+    last: Option<(JobStatus, f64)>,
+}
+
+impl Reporter {
+    fn report(&mut self, job: &Job) {
+        let floor = self.last.as_ref().map_or(0.0, |(_, p)| *p);
+        let progress = if job.progress.is_finite() {
+            job.progress.clamp(0.0, 1.0).max(floor)
+        } else {
+            floor
+        };
+        // Success means done, whatever the last progress the service sent.
+        let progress = if job.status == JobStatus::Success {
+            1.0
+        } else {
+            progress
+        };
+        let changed = self
+            .last
+            .as_ref()
+            .is_none_or(|(status, p)| *status != job.status || *p != progress);
+        if changed {
+            if let Some(callback) = &self.callback {
+                callback(&job.status, progress);
+            }
+            self.last = Some((job.status.clone(), progress));
+        }
+    }
+}
+
+async fn poll(
+    jobs: &Jobs,
+    job_id: &str,
+    settings: JobWaitSettings,
+    on_progress: Option<ProgressFn>,
+) -> Result<Job> {
+    let started = Instant::now();
+    // A timeout too large for the clock means "no deadline".
+    let deadline = started.checked_add(settings.timeout);
+    let max_interval = settings.max_interval.max(MIN_INTERVAL);
+    let mut interval = settings.interval.clamp(MIN_INTERVAL, max_interval);
+    let mut not_found = 0;
+    let mut last: Option<Job> = None;
+    let mut reporter = Reporter {
+        callback: on_progress,
+        last: None,
+    };
+    let timed_out = |last: &Option<Job>| Error::JobWaitTimeout {
+        job_id: job_id.to_owned(),
+        status: last
+            .as_ref()
+            .map_or_else(|| "not yet known".to_owned(), |j| j.status.to_string()),
+        waited: started.elapsed(),
+    };
+    let mut first = true;
+    loop {
+        if first {
+            first = false;
+        } else {
+            if let Some(job) = &last
+                && let Some(outcome) = settled(job)
+            {
+                return outcome.map(|()| job.clone());
+            }
+            let now = Instant::now();
+            let pause = match deadline {
+                Some(deadline) if now >= deadline => return Err(timed_out(&last)),
+                Some(deadline) => interval.min(deadline - now),
+                None => interval,
+            };
+            tracing::debug!(
+                job_id,
+                status = last.as_ref().map_or("not found", |j| j.status.as_str()),
+                progress = last.as_ref().map_or(0.0, |j| j.progress),
+                pause_ms = u64::try_from(pause.as_millis()).unwrap_or(u64::MAX),
+                "job not done yet"
+            );
+            tokio::time::sleep(pause).await;
+            interval = Duration::try_from_secs_f64(interval.as_secs_f64() * GROWTH)
+                .unwrap_or(max_interval)
+                .min(max_interval);
+        }
+        let poll_deadline = match (deadline, last.is_none() && not_found == 0) {
+            (Some(deadline), true) => started.checked_add(FIRST_CHECK).map(|d| d.max(deadline)),
+            (deadline, _) => deadline,
+        };
+        let polled = match poll_deadline {
+            Some(deadline) => {
+                match tokio::time::timeout_at(deadline.into(), jobs.get(job_id)).await {
+                    Ok(polled) => polled,
+                    Err(_) => return Err(timed_out(&last)),
+                }
+            }
+            None => jobs.get(job_id).await,
+        };
+        match polled {
+            Ok(job) => {
+                not_found = 0;
+                reporter.report(&job);
+                last = Some(job);
+            }
+            Err(err) if err.is_not_found() && not_found < NOT_FOUND_GRACE => {
+                not_found += 1;
+                tracing::debug!(job_id, not_found, "the job is not found yet");
+            }
+            Err(err) => return Err(err),
+        }
+    }
+}
+
+/// `Some` once the job is done: `Ok` on success, [`Error::JobFailed`] with the
+/// service's reason on failure or cancel, or an error naming a status this SDK
+/// does not know (polling it to the timeout would only hide it).
+fn settled(job: &Job) -> Option<Result<()>> {
+    match &job.status {
+        JobStatus::Success => Some(Ok(())),
+        status @ (JobStatus::Failure | JobStatus::Canceled) => Some(Err(Error::JobFailed {
+            job_id: job.job_id.clone(),
+            status: status.to_string(),
+            message: job
+                .metadata
+                .error
+                .clone()
+                .filter(|m| !m.trim().is_empty())
+                .unwrap_or_else(|| {
+                    if *status == JobStatus::Canceled {
+                        "the job was canceled".to_owned()
+                    } else {
+                        "the service gave no reason".to_owned()
+                    }
+                }),
+        })),
+        status if status.is_unrecognized() => Some(Err(Error::UnknownJobStatus {
+            job_id: job.job_id.clone(),
+            status: status.as_str().to_owned(),
+        })),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn client() -> Client {
+        Client::builder()
+            .api_key("k")
+            .api_secret("s")
+            .build()
+            .unwrap()
+    }
+
+    #[test]
+    fn builders_are_send_and_static() {
+        fn assert_send_static<T: Send + 'static>(_: &T) {}
+        assert_send_static(&client().jobs().list());
+        assert_send_static(&client().jobs().wait("job_a").into_future());
+    }
+
+    #[tokio::test]
+    async fn an_empty_id_is_refused_before_any_request() {
+        let err = client().jobs().wait(" ").await.unwrap_err();
+        assert!(matches!(err, Error::InvalidInput(_)), "{err}");
+    }
+}
