@@ -607,6 +607,27 @@ impl Error {
         }
     }
 
+    /// The error of an API answer whose body is the documented JSON error: its
+    /// message is the first of `message`, `reason`, `error` the server filled.
+    pub(crate) fn from_api_body(
+        status: StatusCode,
+        request_id: Option<String>,
+        body: scenario_api::types::ApiError,
+    ) -> Self {
+        let message = body
+            .message
+            .clone()
+            .or_else(|| body.reason.clone())
+            .or_else(|| body.error.clone())
+            .unwrap_or_default();
+        Error::Api {
+            status,
+            message,
+            request_id,
+            body: Some(Box::new(body)),
+        }
+    }
+
     pub(crate) fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
         Error::Io {
             path: Some(path.into()),
@@ -627,19 +648,7 @@ impl From<progenitor_client::Error<scenario_api::types::ApiError>> for Error {
                     .get(crate::request::REQUEST_ID)
                     .and_then(|v| v.to_str().ok())
                     .map(str::to_owned);
-                let body = value.into_inner();
-                let message = body
-                    .message
-                    .clone()
-                    .or_else(|| body.reason.clone())
-                    .or_else(|| body.error.clone())
-                    .unwrap_or_default();
-                Error::Api {
-                    status,
-                    message,
-                    request_id,
-                    body: Some(Box::new(body)),
-                }
+                Error::from_api_body(status, request_id, value.into_inner())
             }
             // The raw sender turns every error status into an error response, so a
             // payload that does not decode came with a success status.

@@ -1,9 +1,10 @@
 //! Jobs: `client.jobs()`: listing, reading, canceling and waiting for the jobs
 //! that generations (and archives) run as.
 
+use std::future::Future;
 use std::future::IntoFuture;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use futures::future::BoxFuture;
 use scenario_api::ops;
@@ -12,6 +13,7 @@ use tracing::Instrument;
 
 use crate::client::Client;
 use crate::error::{Error, Result};
+use crate::poll::{Pace, Polled, until_settled};
 use crate::request::Request;
 use crate::uploads::build;
 
@@ -23,17 +25,6 @@ pub const DEFAULT_JOB_TIMEOUT: Duration = Duration::from_secs(300);
 pub const DEFAULT_JOB_INTERVAL: Duration = Duration::from_secs(3);
 /// The longest pause between two polls of [`Jobs::wait`] by default.
 pub const DEFAULT_JOB_MAX_INTERVAL: Duration = Duration::from_secs(10);
-/// The shortest pause between two polls, whatever the settings.
-const MIN_INTERVAL: Duration = Duration::from_millis(10);
-/// How much the pause grows after each poll: quick answers for fast jobs, few
-/// requests for the long ones.
-const GROWTH: f64 = 1.5;
-/// However short the timeout, the first poll gets this long to answer, so that
-/// a zero timeout still reads the job once.
-const FIRST_CHECK: Duration = Duration::from_secs(1);
-/// How many answers of 404 in a row the wait lets pass: right after a job is
-/// created, a read may reach a replica that does not know it yet.
-const NOT_FOUND_GRACE: u32 = 4;
 
 /// The jobs of the project: `client.jobs()`.
 #[derive(Clone, Debug)]
@@ -261,77 +252,59 @@ async fn poll(
     settings: JobWaitSettings,
     on_progress: Option<ProgressFn>,
 ) -> Result<Job> {
-    let started = Instant::now();
-    // A timeout too large for the clock means "no deadline".
-    let deadline = started.checked_add(settings.timeout);
-    let max_interval = settings.max_interval.max(MIN_INTERVAL);
-    let mut interval = settings.interval.clamp(MIN_INTERVAL, max_interval);
-    let mut not_found = 0;
-    let mut last: Option<Job> = None;
-    let mut reporter = Reporter {
+    let pace = Pace {
+        timeout: settings.timeout,
+        interval: settings.interval,
+        max_interval: settings.max_interval,
+    };
+    let reporter = Reporter {
         callback: on_progress,
         last: None,
     };
-    let timed_out = |last: &Option<Job>| Error::JobWaitTimeout {
-        job_id: job_id.to_owned(),
-        status: last
-            .as_ref()
-            .map_or_else(|| "not yet known".to_owned(), |j| j.status.to_string()),
-        waited: started.elapsed(),
-    };
-    let mut first = true;
-    loop {
-        if first {
-            first = false;
-        } else {
-            if let Some(job) = &last
-                && let Some(outcome) = settled(job)
-            {
-                return outcome.map(|()| job.clone());
-            }
-            let now = Instant::now();
-            let pause = match deadline {
-                Some(deadline) if now >= deadline => return Err(timed_out(&last)),
-                Some(deadline) => interval.min(deadline - now),
-                None => interval,
-            };
-            tracing::debug!(
-                job_id,
-                status = last.as_ref().map_or("not found", |j| j.status.as_str()),
-                progress = last.as_ref().map_or(0.0, |j| j.progress),
-                pause_ms = u64::try_from(pause.as_millis()).unwrap_or(u64::MAX),
-                "job not done yet"
-            );
-            tokio::time::sleep(pause).await;
-            interval = Duration::try_from_secs_f64(interval.as_secs_f64() * GROWTH)
-                .unwrap_or(max_interval)
-                .min(max_interval);
+    until_settled(
+        JobPoll {
+            jobs,
+            job_id,
+            reporter,
+        },
+        pace,
+        None,
+    )
+    .await
+}
+
+/// A job, as the wait polls it, reporting progress as it goes.
+struct JobPoll<'a> {
+    jobs: &'a Jobs,
+    job_id: &'a str,
+    reporter: Reporter,
+}
+
+impl Polled for JobPoll<'_> {
+    type Item = Job;
+
+    fn get(&self) -> impl Future<Output = Result<Job>> + Send {
+        self.jobs.get(self.job_id)
+    }
+
+    fn settled(&self, job: &Job) -> Option<Result<()>> {
+        settled(job)
+    }
+
+    fn seen(&mut self, job: &Job) {
+        self.reporter.report(job);
+    }
+
+    fn timed_out(&self, last: Option<&Job>, waited: Duration) -> Error {
+        Error::JobWaitTimeout {
+            job_id: self.job_id.to_owned(),
+            status: last.map_or_else(|| "not yet known".to_owned(), |j| j.status.to_string()),
+            waited,
         }
-        let poll_deadline = match (deadline, last.is_none() && not_found == 0) {
-            (Some(deadline), true) => started.checked_add(FIRST_CHECK).map(|d| d.max(deadline)),
-            (deadline, _) => deadline,
-        };
-        let polled = match poll_deadline {
-            Some(deadline) => {
-                match tokio::time::timeout_at(deadline.into(), jobs.get(job_id)).await {
-                    Ok(polled) => polled,
-                    Err(_) => return Err(timed_out(&last)),
-                }
-            }
-            None => jobs.get(job_id).await,
-        };
-        match polled {
-            Ok(job) => {
-                not_found = 0;
-                reporter.report(&job);
-                last = Some(job);
-            }
-            Err(err) if err.is_not_found() && not_found < NOT_FOUND_GRACE => {
-                not_found += 1;
-                tracing::debug!(job_id, not_found, "the job is not found yet");
-            }
-            Err(err) => return Err(err),
-        }
+    }
+
+    fn status(job: &Job) -> String {
+        job.status.to_string()
     }
 }
 

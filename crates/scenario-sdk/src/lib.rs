@@ -41,6 +41,7 @@ mod error;
 mod generate;
 mod jobs;
 mod pagination;
+mod poll;
 mod request;
 #[allow(missing_docs, unused_imports, reason = "generated code")]
 #[rustfmt::skip]

@@ -352,20 +352,7 @@ pub(crate) fn api_error(exchange: &Exchange) -> Error {
         };
     }
     match serde_json::from_slice::<ApiError>(&exchange.body) {
-        Ok(body) => {
-            let message = body
-                .message
-                .clone()
-                .or_else(|| body.reason.clone())
-                .or_else(|| body.error.clone())
-                .unwrap_or_default();
-            Error::Api {
-                status,
-                message,
-                request_id,
-                body: Some(Box::new(body)),
-            }
-        }
+        Ok(body) => Error::from_api_body(status, request_id, body),
         Err(_) => Error::Api {
             status,
             message: body_snippet(&exchange.body),

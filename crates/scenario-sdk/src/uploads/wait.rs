@@ -1,23 +1,20 @@
 //! Waiting for the service to be done with an upload.
 
+use std::future::Future;
 use std::future::IntoFuture;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use futures::future::BoxFuture;
 use scenario_api::types::{Upload, UploadStatus};
 
 use super::Uploads;
 use crate::error::{Error, Result};
+use crate::poll::{Pace, Polled, until_settled};
 
 /// How long to wait for an upload by default (as the official SDKs do).
 pub(crate) const DEFAULT_WAIT_TIMEOUT: Duration = Duration::from_secs(300);
 const DEFAULT_INTERVAL: Duration = Duration::from_secs(1);
 const DEFAULT_MAX_INTERVAL: Duration = Duration::from_secs(10);
-/// The shortest pause between two polls, whatever the settings.
-const MIN_INTERVAL: Duration = Duration::from_millis(10);
-/// How much the pause grows after each poll: quick answers for small files,
-/// few requests for the big ones that take minutes.
-const GROWTH: f64 = 1.5;
 
 /// How long, and how often, to poll.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -111,86 +108,47 @@ pub(crate) async fn wait(
         .map_err(|err| err.in_upload(upload_id))
 }
 
-/// However short the timeout, a wait that knows nothing of the upload gives
-/// its first check this long to answer, so that a zero timeout still checks once.
-const FIRST_CHECK: Duration = Duration::from_secs(1);
-
-/// How many answers of 404 in a row the wait lets pass: right after an upload
-/// is created or completed, a read may reach a replica that does not know it
-/// yet. More than that, and the id is wrong.
-const NOT_FOUND_GRACE: u32 = 4;
-
 async fn poll(
     uploads: &Uploads,
     upload_id: &str,
     settings: WaitSettings,
     known: Option<Upload>,
 ) -> Result<Upload> {
-    let started = Instant::now();
-    // A timeout too large for the clock means "no deadline".
-    let deadline = started.checked_add(settings.timeout);
-    let max_interval = settings.max_interval.max(MIN_INTERVAL);
-    let mut interval = settings.interval.clamp(MIN_INTERVAL, max_interval);
-    let mut not_found = 0;
-    let mut last = known;
-    let timed_out = |last: &Option<Upload>| Error::WaitTimeout {
-        upload_id: upload_id.to_owned(),
-        status: last
-            .as_ref()
-            .map_or_else(|| "not yet known".to_owned(), |u| u.status.to_string()),
-        waited: started.elapsed(),
+    let pace = Pace {
+        timeout: settings.timeout,
+        interval: settings.interval,
+        max_interval: settings.max_interval,
     };
-    let mut first = last.is_none();
-    loop {
-        if first {
-            first = false;
-        } else {
-            if let Some(upload) = &last
-                && let Some(outcome) = settled(upload_id, upload)
-            {
-                return outcome.map(|()| upload.clone());
-            }
-            let now = Instant::now();
-            let pause = match deadline {
-                Some(deadline) if now >= deadline => return Err(timed_out(&last)),
-                Some(deadline) => interval.min(deadline - now),
-                None => interval,
-            };
-            tracing::debug!(
-                upload_id,
-                status = last.as_ref().map_or("not found", |u| u.status.as_str()),
-                pause_ms = u64::try_from(pause.as_millis()).unwrap_or(u64::MAX),
-                "upload not ready yet"
-            );
-            tokio::time::sleep(pause).await;
-            interval = Duration::try_from_secs_f64(interval.as_secs_f64() * GROWTH)
-                .unwrap_or(max_interval)
-                .min(max_interval);
+    until_settled(UploadPoll { uploads, upload_id }, pace, known).await
+}
+
+/// An upload, as the wait polls it.
+struct UploadPoll<'a> {
+    uploads: &'a Uploads,
+    upload_id: &'a str,
+}
+
+impl Polled for UploadPoll<'_> {
+    type Item = Upload;
+
+    fn get(&self) -> impl Future<Output = Result<Upload>> + Send {
+        self.uploads.get(self.upload_id)
+    }
+
+    fn settled(&self, upload: &Upload) -> Option<Result<()>> {
+        settled(self.upload_id, upload)
+    }
+
+    fn timed_out(&self, last: Option<&Upload>, waited: Duration) -> Error {
+        Error::WaitTimeout {
+            upload_id: self.upload_id.to_owned(),
+            status: last.map_or_else(|| "not yet known".to_owned(), |u| u.status.to_string()),
+            waited,
         }
-        let poll_deadline = match (deadline, last.is_none() && not_found == 0) {
-            (Some(deadline), true) => started.checked_add(FIRST_CHECK).map(|d| d.max(deadline)),
-            (deadline, _) => deadline,
-        };
-        let polled = match poll_deadline {
-            Some(deadline) => {
-                match tokio::time::timeout_at(deadline.into(), uploads.get(upload_id)).await {
-                    Ok(polled) => polled,
-                    Err(_) => return Err(timed_out(&last)),
-                }
-            }
-            None => uploads.get(upload_id).await,
-        };
-        match polled {
-            Ok(upload) => {
-                not_found = 0;
-                last = Some(upload);
-            }
-            Err(err) if err.is_not_found() && not_found < NOT_FOUND_GRACE => {
-                not_found += 1;
-                tracing::debug!(upload_id, not_found, "the upload is not found yet");
-            }
-            Err(err) => return Err(err),
-        }
+    }
+
+    fn status(upload: &Upload) -> String {
+        upload.status.to_string()
     }
 }
 
