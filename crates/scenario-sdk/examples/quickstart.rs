@@ -35,7 +35,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .uploads()
         .upload_bytes(tiny_png(), "quickstart.png", UploadKind::Image)
         .on_progress(|p| {
-            eprintln!("  {:?}: {}/{} bytes", p.phase, p.bytes_sent, p.bytes_total);
+            eprintln!(
+                "  {:?}: {}/{} bytes, {}/{} parts",
+                p.phase, p.bytes_sent, p.bytes_total, p.parts_done, p.parts_total
+            );
         })
         .wait(true)
         .send()
