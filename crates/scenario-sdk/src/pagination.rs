@@ -121,6 +121,28 @@ impl<Op: Paginated> Request<Op> {
         self
     }
 
+    /// The first page only (from [`Self::prefetch`]-free code: one request,
+    /// nothing fetched ahead), with the token that goes on after it. For a
+    /// caller who needs a handful of items, this costs one request where
+    /// `stream().take(n)` with the default prefetch may start a second.
+    ///
+    /// ```no_run
+    /// # async fn run(client: scenario_sdk::Client) -> scenario_sdk::Result<()> {
+    /// let page = client.assets().list().page_size(10).first_page().await?;
+    /// println!("{} assets, more: {}", page.items.len(), page.next_token.is_some());
+    /// # Ok(()) }
+    /// ```
+    pub async fn first_page(self) -> Result<Page<Op::Item>> {
+        let mut pager = Pager::new(self);
+        match pager.next().await {
+            Some(page) => page,
+            // A pager yields at least one page (or its error) before it is done.
+            None => Err(Error::Pagination {
+                message: "the listing ended before its first page".into(),
+            }),
+        }
+    }
+
     /// Every item of every page, in order.
     ///
     /// An item that does not decode is yielded as an [`Error::Item`] in its

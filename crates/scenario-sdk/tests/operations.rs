@@ -148,3 +148,33 @@ async fn a_fake_without_part_digests_still_checks_every_part_arrived() {
     assert!(receipt.parts.iter().all(|p| p.sha256.is_empty()));
     assert_eq!(receipt.bytes(), None, "no bytes are kept without digests");
 }
+
+#[tokio::test]
+async fn first_page_costs_one_request_and_tells_where_to_go_on() {
+    let (server, client) = start_mock(MockServer::builder().assets(30)).await;
+    let page = client
+        .assets()
+        .list()
+        .page_size(10)
+        .first_page()
+        .await
+        .unwrap();
+    assert_eq!(page.items.len(), 10);
+    let token = page.next_token.clone().expect("more pages");
+    // Nothing was fetched ahead.
+    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    assert_eq!(server.request_count(Route::ListAssets), 1);
+    let next = client
+        .assets()
+        .list()
+        .page_size(10)
+        .pagination_token(token)
+        .first_page()
+        .await
+        .unwrap();
+    assert!(
+        next.items
+            .iter()
+            .all(|a| !page.items.iter().any(|b| b.id == a.id))
+    );
+}
