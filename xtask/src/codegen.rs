@@ -132,7 +132,7 @@ fn render_client(spec: &openapiv3::OpenAPI) -> Result<String> {
     let mut file: syn::File =
         syn::parse2(tokens).context("progenitor produced code that does not parse")?;
     open_enums::apply(&mut file)?;
-    lenient::apply(&mut file);
+    lenient::apply_with_spec(&mut file, spec)?;
     optional_schemas::apply(&mut file);
     let base_url = spec
         .servers

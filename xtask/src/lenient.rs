@@ -16,21 +16,92 @@ const RULES: &str = "crate::lenient";
 
 /// Rewrites every deserialized struct of `file` (in any module).
 pub fn apply(file: &mut syn::File) {
-    rewrite_items(&mut file.items);
+    rewrite_items(&mut file.items, &Marked::new());
 }
 
-fn rewrite_items(items: &mut [Item]) {
+/// Like [`apply`], and the string properties the document marks
+/// `x-lenient: true` (a field no flow of the SDK needs, such as a part URL's
+/// expiry) decode whatever the service sends: missing, `null` or a number
+/// become a string (empty when absent), so that one odd field never fails a
+/// whole answer.
+pub fn apply_with_spec(file: &mut syn::File, spec: &openapiv3::OpenAPI) -> anyhow::Result<()> {
+    let marked = Marked::from_spec(spec)?;
+    rewrite_items(&mut file.items, &marked);
+    Ok(())
+}
+
+/// The `(type, field)` pairs the document marks `x-lenient`.
+struct Marked(std::collections::BTreeSet<(String, String)>);
+
+impl Marked {
+    fn new() -> Self {
+        Self(std::collections::BTreeSet::new())
+    }
+
+    fn from_spec(spec: &openapiv3::OpenAPI) -> anyhow::Result<Self> {
+        use heck::{ToPascalCase, ToSnakeCase};
+        use openapiv3::{ReferenceOr, SchemaKind, Type as SchemaType};
+        let mut marked = Self::new();
+        let schemas = spec.components.iter().flat_map(|c| c.schemas.iter());
+        for (name, schema) in schemas {
+            let ReferenceOr::Item(schema) = schema else {
+                continue;
+            };
+            let SchemaKind::Type(SchemaType::Object(object)) = &schema.schema_kind else {
+                continue;
+            };
+            for (property, value) in &object.properties {
+                let ReferenceOr::Item(value) = value else {
+                    continue;
+                };
+                if value.schema_data.extensions.get("x-lenient")
+                    != Some(&serde_json::Value::Bool(true))
+                {
+                    continue;
+                }
+                if !matches!(value.schema_kind, SchemaKind::Type(SchemaType::String(_))) {
+                    anyhow::bail!(
+                        "{name}.{property} is marked x-lenient, which only string properties may be"
+                    );
+                }
+                marked
+                    .0
+                    .insert((name.to_pascal_case(), property.to_snake_case()));
+            }
+        }
+        Ok(marked)
+    }
+
+    fn contains(&self, ty: &syn::Ident, field: Option<&syn::Ident>) -> bool {
+        field.is_some_and(|field| {
+            self.0.contains(&(
+                ty.to_string(),
+                field.to_string().trim_end_matches('_').to_owned(),
+            ))
+        })
+    }
+}
+
+fn rewrite_items(items: &mut [Item], marked: &Marked) {
     for item in items {
         match item {
             Item::Mod(module) => {
                 if let Some((_, inner)) = &mut module.content {
-                    rewrite_items(inner);
+                    rewrite_items(inner, marked);
                 }
             }
             Item::Struct(item) if derives_deserialize(&item.attrs) => {
+                let ty = item.ident.clone();
                 if let Fields::Named(fields) = &mut item.fields {
                     for field in &mut fields.named {
-                        rewrite_field(field);
+                        if marked.contains(&ty, field.ident.as_ref()) {
+                            let path = format!("{RULES}::string_or_empty");
+                            field.attrs.push(syn::parse_quote!(
+                                #[serde(default, deserialize_with = #path)]
+                            ));
+                        } else {
+                            rewrite_field(field);
+                        }
                     }
                 }
             }

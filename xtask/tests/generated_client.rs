@@ -116,3 +116,18 @@ fn query_arrays_are_one_comma_separated_value() {
     );
     assert!(msg.contains("must say `explode: false`"), "{msg}");
 }
+
+#[test]
+fn x_lenient_is_for_string_properties_only() {
+    let doc = |ty: &str| {
+        format!(
+            "openapi: 3.0.3\ninfo: {{title: t, version: '1'}}\nservers: [{{url: 'https://x'}}]\n\
+             paths:\n  /a:\n    get:\n      operationId: getA\n      responses:\n        '200':\n          description: ok\n          content:\n            application/json:\n              schema: {{$ref: '#/components/schemas/A'}}\n\
+             components:\n  schemas:\n    A:\n      type: object\n      required: [b]\n      properties:\n        b: {{type: {ty}, x-lenient: true}}\n"
+        )
+    };
+    let code = codegen::render_spec(&doc("string")).expect("a lenient string generates");
+    assert!(code.contains("string_or_empty"), "{code}");
+    let err = format!("{:#}", codegen::render_spec(&doc("integer")).unwrap_err());
+    assert!(err.contains("x-lenient"), "{err}");
+}

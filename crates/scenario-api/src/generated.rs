@@ -8534,6 +8534,7 @@ pub mod types {
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct UploadPart {
         ///When the part URL stops being accepted, as an ISO string.
+        #[serde(default, deserialize_with = "crate::lenient::string_or_empty")]
         pub expires: ::std::string::String,
         ///The part number, starting at 1.
         #[serde(deserialize_with = "crate::lenient::integer")]

@@ -5,7 +5,10 @@
 //! - an integer field accepts a float with no fractional part (`1024.0`,
 //!   `1.5e9`), which JavaScript services emit for numbers that went through a
 //!   float, and still refuses `1.5` or a value out of the type's range;
-//! - a list field accepts `null` as the empty list.
+//! - a list field accepts `null` as the empty list;
+//! - a string field the document marks `x-lenient` (one no flow needs) accepts
+//!   anything: absent or `null` is empty, a number or boolean its text, so one
+//!   odd field never fails a whole answer.
 //!
 //! Each rule costs nothing on the documented shape: serde_json hands the same
 //! number to the same visitor method it would have called anyway.
@@ -43,6 +46,22 @@ where
     T: Deserialize<'de>,
 {
     Ok(Option::<Vec<T>>::deserialize(deserializer)?.unwrap_or_default())
+}
+
+/// A string, or the text of a number or boolean; `null` is empty (with
+/// `#[serde(default)]`, so is an absent field).
+#[doc(hidden)]
+pub fn string_or_empty<'de, D>(deserializer: D) -> Result<String, D::Error>
+where
+    D: Deserializer<'de>,
+{
+    Ok(match serde_json::Value::deserialize(deserializer)? {
+        serde_json::Value::String(text) => text,
+        serde_json::Value::Null => String::new(),
+        serde_json::Value::Number(number) => number.to_string(),
+        serde_json::Value::Bool(flag) => flag.to_string(),
+        other => other.to_string(),
+    })
 }
 
 struct IntegerVisitor<T>(PhantomData<T>);

@@ -716,3 +716,36 @@ async fn an_io_error_does_not_repeat_its_source() {
     assert!(!err.to_string().contains(&source.to_string()), "{err}");
     assert!(err.to_string().contains("nope.png"), "{err}");
 }
+
+// ---- Fields the flow does not need ----
+
+#[tokio::test]
+async fn a_part_expiry_missing_null_or_a_number_never_fails_an_upload() {
+    let server = ScriptedServer::start(vec![Reply::json("{}")]).await;
+    let parts: Vec<_> = (1..=3).map(|n| (n, part_url(&server, n, "sig"))).collect();
+    let mut created: serde_json::Value =
+        serde_json::from_str(&upload_json("pending", &parts)).unwrap();
+    let items = created["upload"]["parts"].as_array_mut().unwrap();
+    items[0].as_object_mut().unwrap().remove("expires");
+    items[1]["expires"] = serde_json::Value::Null;
+    items[2]["expires"] = serde_json::json!(1_767_225_600);
+    server.set_script(vec![
+        Reply::json(created.to_string()),
+        stored(),
+        stored(),
+        stored(),
+        Reply::json(upload_json("validating", &[])),
+    ]);
+    let upload = bounded(
+        server
+            .client()
+            .uploads()
+            .upload_bytes(b"abc".to_vec(), "a.png", UploadKind::Image)
+            .min_part_size(1)
+            .part_size(1)
+            .send(),
+    )
+    .await
+    .expect("the expiry is not needed to upload");
+    assert_eq!(upload.status, UploadStatus::Validating);
+}
