@@ -315,9 +315,10 @@ async fn an_upload_whose_part_urls_are_not_http_is_refused_before_any_part() {
     .await;
     let err = result.unwrap_err();
     assert!(
-        matches!(err, Error::Decode { .. }) || matches!(err, Error::InvalidInput(_)),
+        matches!(err.cause(), Error::Decode { .. } | Error::InvalidInput(_)),
         "{err:?}"
     );
+    assert!(err.to_string().contains("not an http(s) URL"), "{err}");
     assert_eq!(
         server.requests().len(),
         1,
