@@ -178,3 +178,25 @@ async fn first_page_costs_one_request_and_tells_where_to_go_on() {
             .all(|a| !page.items.iter().any(|b| b.id == a.id))
     );
 }
+
+#[tokio::test]
+async fn a_complete_that_acted_then_met_another_fault_is_still_a_success() {
+    let (server, client) = start_mock(upload_mock()).await;
+    // The first complete acts and its answer is lost; the retry meets a 500
+    // (not the refusal that would say "already complete").
+    server.inject(FaultRule::new(
+        Route::UploadAction,
+        Fault::ActThenStatus(503),
+    ));
+    server.inject(FaultRule::new(Route::UploadAction, Fault::Status(500)));
+    let upload = client
+        .with_max_retries(1)
+        .uploads()
+        .upload_bytes(b"abc".to_vec(), "hero.png", UploadKind::Image)
+        .min_part_size(1)
+        .wait(true)
+        .await
+        .expect("the service completed the upload");
+    assert_eq!(upload.status, UploadStatus::Complete);
+    assert_eq!(server.request_count(Route::UploadAction), 2);
+}

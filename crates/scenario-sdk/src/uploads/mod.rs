@@ -120,7 +120,9 @@ impl Uploads {
             .await;
         match result {
             Ok(reply) => Ok(reply.value.upload),
-            Err(err) if attempts > 1 && err.status().is_some_and(|s| s.is_client_error()) => {
+            // Whatever the last attempt met (a refusal because an earlier one
+            // completed it, or a fault after that), the upload's state decides.
+            Err(err) if attempts > 1 => {
                 let Ok(upload) = self.get(upload_id).await else {
                     return Err(err);
                 };
