@@ -36,6 +36,7 @@
 #[rustfmt::skip]
 mod generated;
 
+pub mod files;
 #[doc(hidden)]
 pub mod lenient;
 mod operation;

@@ -271,6 +271,14 @@ pub struct ServeArgs {
     #[arg(long, value_name = "PORT", default_value_t = 0)]
     pub storage_port: u16,
 
+    /// The port of the CDN that file URLs point to (0 picks a free one)
+    #[arg(long, value_name = "PORT", default_value_t = 0)]
+    pub cdn_port: u16,
+
+    /// Make file URLs go through a redirect on the CDN, as URLs that lead to a CDN through another host do
+    #[arg(long)]
+    pub cdn_redirects: bool,
+
     /// The size every part but the last must reach, e.g. 5MiB or 1 (tiny parts for tests)
     #[arg(long, value_name = "BYTES", default_value = "5MiB", value_parser = parse_size)]
     pub min_part_size: u64,

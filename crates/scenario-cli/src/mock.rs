@@ -33,6 +33,8 @@ pub async fn serve(global: &GlobalArgs, args: ServeArgs) -> Result<(), Failure> 
     let mut builder = MockServer::builder()
         .api_port(args.port)
         .storage_port(args.storage_port)
+        .cdn_port(args.cdn_port)
+        .cdn_redirects(args.cdn_redirects)
         .assets(args.assets)
         .seed(args.seed)
         .credentials(key, secret)
@@ -50,7 +52,7 @@ pub async fn serve(global: &GlobalArgs, args: ServeArgs) -> Result<(), Failure> 
     }
     let server = builder.start().await.map_err(|error| {
         Failure::new(format!(
-            "cannot serve the fake API on 127.0.0.1:{}: {error}; pick another --port or --storage-port (0 picks a free one)",
+            "cannot serve the fake API on 127.0.0.1:{}: {error}; pick another --port, --storage-port or --cdn-port (0 picks a free one)",
             args.port
         ))
     })?;
@@ -69,12 +71,13 @@ pub async fn serve(global: &GlobalArgs, args: ServeArgs) -> Result<(), Failure> 
     }
     if !global.quiet {
         note!(
-            "serving a fake Scenario API with {} assets at {} (uploads go to {})\n\
+            "serving a fake Scenario API with {} assets at {} (uploads go to {}, files come from {})\n\
              export the lines above in the shell you use, then try `scenario assets list`\n\
              Ctrl-C stops it",
             args.assets,
             server.base_url(),
-            server.storage_url()
+            server.storage_url(),
+            server.cdn_url()
         );
     }
     stop_signal().await;

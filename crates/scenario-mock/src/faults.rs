@@ -82,18 +82,18 @@ impl FaultRule {
 }
 
 /// Seeded random faults: each request to the API gets a fault with probability
-/// `api_rate`, each request to storage with probability `storage_rate`. The fault is
-/// drawn among 429 (with `retry_after`), 500, 502, 503, a dropped connection and a
-/// slow response (`slow_delay`). The API and storage draw from two generators
-/// seeded from `seed`, so the same seed and the same sequence of requests on each
-/// listener give the same faults.
+/// `api_rate`, each request to storage or to the CDN with probability
+/// `storage_rate`. The fault is drawn among 429 (with `retry_after`), 500, 502,
+/// 503, a dropped connection and a slow response (`slow_delay`). Each listener
+/// draws from its own generator seeded from `seed`, so the same seed and the same
+/// sequence of requests on each listener give the same faults.
 #[derive(Clone, Debug, PartialEq)]
 pub struct RandomFaults {
     /// Seed of the generators.
     pub seed: u64,
     /// Probability (0.0..=1.0) that an API request gets a fault.
     pub api_rate: f64,
-    /// Probability (0.0..=1.0) that a storage request gets a fault.
+    /// Probability (0.0..=1.0) that a storage or CDN request gets a fault.
     pub storage_rate: f64,
     /// The wait announced by 429 responses.
     pub retry_after: Duration,
@@ -156,6 +156,7 @@ struct RandomState {
     config: RandomFaults,
     api: Rng,
     storage: Rng,
+    cdn: Rng,
 }
 
 impl FaultBook {
@@ -165,6 +166,7 @@ impl FaultBook {
             random: random.map(|config| RandomState {
                 api: Rng::with_seed(config.seed),
                 storage: Rng::with_seed(config.seed ^ 0x5354_4f52_4147_4521),
+                cdn: Rng::with_seed(config.seed ^ 0x4344_4e43_444e_4344),
                 config,
             }),
             injected: Vec::new(),
@@ -240,6 +242,7 @@ impl FaultBook {
         let (rng, rate) = match target {
             Target::Api => (&mut state.api, state.config.api_rate),
             Target::Storage => (&mut state.storage, state.config.storage_rate),
+            Target::Cdn => (&mut state.cdn, state.config.storage_rate),
         };
         // Always draw both numbers so the sequence only depends on the request count.
         let roll = rng.f64();

@@ -27,6 +27,9 @@ pub struct RecordedRequest {
     pub status: Option<u16>,
     /// Whether the request carried an `Authorization` header.
     pub authorization: bool,
+    /// The names of the headers it carried (lowercase), values left out: they
+    /// may be credentials.
+    pub header_names: Vec<String>,
     /// The id the server gave the request (`req_<n>`), sent back in `x-request-id`
     /// (API) or `x-amz-request-id` (storage).
     pub request_id: String,

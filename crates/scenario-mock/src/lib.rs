@@ -203,7 +203,7 @@
 // within its layer, from the modules listed after it, so none imports a module
 // that imports it back.
 //
-// - `server`: `MockServer` and its builder; binds and serves the two listeners.
+// - `server`: `MockServer` and its builder; binds and serves the three listeners.
 // - `http`: `mod` (the two routers) > `gate` (request ids, faults, auth,
 //   recording) > `routes` (the table) > `assets`, `catalog`, `generate`, `jobs`,
 //   `uploads`, `storage` (the handlers) > `request` (bodies, paths, queries),

@@ -1,13 +1,15 @@
 //! What a request is about: the listener that took it ([`Target`]) and the modelled
 //! route it matches ([`Route`]). Fault rules and the request log both key on these.
 
-/// Which of the two listeners a request went to.
+/// Which of the three listeners a request went to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Target {
     /// The API (`base_url()`).
     Api,
     /// The storage standing in for S3 presigned URLs (`storage_url()`).
     Storage,
+    /// The CDN serving asset files and archives (`cdn_url()`).
+    Cdn,
 }
 
 /// What a fault rule (and a recorded request) is about.
@@ -78,10 +80,18 @@ pub enum Route {
     GenerateTranslate,
     /// `PUT /parts/{uploadId}/{n}` on the storage listener (a presigned part URL).
     PartPut,
+    /// `GET /files/{ownerId}/{file}` on the CDN listener: an asset's file.
+    CdnFile,
+    /// `GET /archives/{ownerId}/{file}` on the CDN listener: an archive a download job made.
+    CdnArchive,
+    /// `GET /redirect/{path..}` on the CDN listener: a redirect to `/{path..}`.
+    CdnRedirect,
     /// Any request to the API listener, whatever its path (in rules and counts only).
     AnyApi,
     /// Any request to the storage listener, whatever its path (in rules and counts only).
     AnyStorage,
+    /// Any request to the CDN listener, whatever its path (in rules and counts only).
+    AnyCdn,
 }
 
 impl Route {
@@ -90,6 +100,7 @@ impl Route {
         match self {
             Route::AnyApi => target == Target::Api,
             Route::AnyStorage => target == Target::Storage,
+            Route::AnyCdn => target == Target::Cdn,
             specific => route == Some(specific),
         }
     }

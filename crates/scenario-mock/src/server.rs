@@ -38,6 +38,8 @@ pub struct MockServerBuilder {
     seed: u64,
     api_port: u16,
     storage_port: u16,
+    cdn_port: u16,
+    cdn_redirects: bool,
     min_part_size: u64,
     validation_delay: Duration,
     part_url_ttl: Duration,
@@ -57,6 +59,8 @@ impl Default for MockServerBuilder {
             seed: 0,
             api_port: 0,
             storage_port: 0,
+            cdn_port: 0,
+            cdn_redirects: false,
             min_part_size: 5 * 1024 * 1024,
             validation_delay: Duration::from_millis(200),
             part_url_ttl: Duration::from_secs(15 * 60),
@@ -111,6 +115,20 @@ impl MockServerBuilder {
         self
     }
 
+    /// The CDN listener's port on 127.0.0.1 (default 0: any free port).
+    pub fn cdn_port(mut self, port: u16) -> Self {
+        self.cdn_port = port;
+        self
+    }
+
+    /// Whether file URLs (assets' `url`, download URLs, archives) go through a
+    /// redirect on the CDN (`/redirect/...` answers 302 to the file), as URLs
+    /// that lead to a CDN through another host do (default false).
+    pub fn cdn_redirects(mut self, on: bool) -> Self {
+        self.cdn_redirects = on;
+        self
+    }
+
     /// The size every part but the last must reach for a multipart upload to
     /// validate (default 5 MiB, as on S3). Tests use small values.
     pub fn min_part_size(mut self, bytes: u64) -> Self {
@@ -162,13 +180,21 @@ impl MockServerBuilder {
         self
     }
 
-    /// Binds both listeners on 127.0.0.1, seeds the assets and starts serving on
-    /// the current tokio runtime.
+    /// Binds the three listeners (API, storage, CDN) on 127.0.0.1, seeds the
+    /// assets and starts serving on the current tokio runtime.
     pub async fn start(self) -> std::io::Result<MockServer> {
         let api_listener = TcpListener::bind((Ipv4Addr::LOCALHOST, self.api_port)).await?;
         let storage_listener = TcpListener::bind((Ipv4Addr::LOCALHOST, self.storage_port)).await?;
+        let cdn_listener = TcpListener::bind((Ipv4Addr::LOCALHOST, self.cdn_port)).await?;
         let api_addr: SocketAddr = api_listener.local_addr()?;
         let storage_addr: SocketAddr = storage_listener.local_addr()?;
+        let cdn_addr: SocketAddr = cdn_listener.local_addr()?;
+        let cdn_url = format!("http://{cdn_addr}");
+        let cdn_base = if self.cdn_redirects {
+            format!("{cdn_url}/redirect")
+        } else {
+            cdn_url.clone()
+        };
 
         let state = State::new(
             self.seed,
@@ -178,6 +204,7 @@ impl MockServerBuilder {
                 validation_delay: self.validation_delay,
                 retain_limit: self.retain_limit,
             },
+            &cdn_base,
         );
         let app = Arc::new(App::new(
             state,
@@ -191,42 +218,47 @@ impl MockServerBuilder {
             },
             format!("http://{api_addr}/v1"),
             format!("http://{storage_addr}"),
+            cdn_url,
             self.random_faults,
         ));
 
         let (shutdown, signal) = watch::channel(false);
-        let api_service = crate::http::router(app.clone(), Target::Api)
-            .into_make_service_with_connect_info::<ConnHandle>();
-        let storage_service = crate::http::router(app.clone(), Target::Storage)
-            .into_make_service_with_connect_info::<ConnHandle>();
-        let api_task = tokio::spawn({
-            let signal = signal.clone();
-            async move {
-                let served = axum::serve(KillableListener::new(api_listener), api_service)
-                    .with_graceful_shutdown(stopped(signal))
-                    .await;
-                if let Err(error) = served {
-                    tracing::warn!(%error, "the API listener stopped");
-                }
-            }
-        });
-        let storage_task = tokio::spawn(async move {
-            let served = axum::serve(KillableListener::new(storage_listener), storage_service)
-                .with_graceful_shutdown(stopped(signal))
-                .await;
-            if let Err(error) = served {
-                tracing::warn!(%error, "the storage listener stopped");
-            }
-        });
-        tracing::debug!(%api_addr, %storage_addr, "scenario-mock started");
+        let tasks = [
+            (api_listener, Target::Api),
+            (storage_listener, Target::Storage),
+            (cdn_listener, Target::Cdn),
+        ]
+        .into_iter()
+        .map(|(listener, target)| serve(listener, app.clone(), target, signal.clone()))
+        .collect();
+        tracing::debug!(%api_addr, %storage_addr, %cdn_addr, "scenario-mock started");
         Ok(MockServer {
             inner: Arc::new(Inner {
                 app,
                 shutdown,
-                tasks: Mutex::new(vec![api_task, storage_task]),
+                tasks: Mutex::new(tasks),
             }),
         })
     }
+}
+
+/// Serves the listener of `target` until the shutdown flag is raised.
+fn serve(
+    listener: TcpListener,
+    app: Arc<App>,
+    target: Target,
+    signal: watch::Receiver<bool>,
+) -> JoinHandle<()> {
+    let service =
+        crate::http::router(app, target).into_make_service_with_connect_info::<ConnHandle>();
+    tokio::spawn(async move {
+        let served = axum::serve(KillableListener::new(listener), service)
+            .with_graceful_shutdown(stopped(signal))
+            .await;
+        if let Err(error) = served {
+            tracing::warn!(%error, ?target, "a listener stopped");
+        }
+    })
 }
 
 /// Resolves when the shutdown flag is raised or its sender is gone.
@@ -262,6 +294,7 @@ impl std::fmt::Debug for MockServer {
         f.debug_struct("MockServer")
             .field("base_url", &self.inner.app.base_url)
             .field("storage_url", &self.inner.app.storage_url)
+            .field("cdn_url", &self.inner.app.cdn_url)
             .finish_non_exhaustive()
     }
 }
@@ -270,7 +303,7 @@ impl MockServer {
     /// Starts a server with the defaults (100 seeded assets, seed 0, random ports).
     ///
     /// # Panics
-    /// If it cannot bind two ports on 127.0.0.1; use [`MockServer::builder`] to
+    /// If it cannot bind three ports on 127.0.0.1; use [`MockServer::builder`] to
     /// get the error instead.
     pub async fn start() -> MockServer {
         match Self::builder().start().await {
@@ -296,6 +329,20 @@ impl MockServer {
     /// The storage's URL, e.g. `http://127.0.0.1:4011` (part URLs point there).
     pub fn storage_url(&self) -> String {
         self.app().storage_url.clone()
+    }
+
+    /// The CDN's URL, e.g. `http://127.0.0.1:4012` (file URLs point there).
+    pub fn cdn_url(&self) -> String {
+        self.app().cdn_url.clone()
+    }
+
+    /// The SHA-256 (hex) of the file the CDN serves for asset `asset_id` in its
+    /// own format, to check a download against; `None` if there is no such asset.
+    pub fn asset_sha256(&self, asset_id: &str) -> Option<String> {
+        let asset = self.app().state.asset(asset_id)?;
+        let extension = crate::state::assets::extension(&asset.mime_type);
+        let (content, _) = self.app().state.file_content(asset_id, extension)?;
+        Some(content.sha256())
     }
 
     /// The API key the server accepts.

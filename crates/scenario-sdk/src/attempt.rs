@@ -1,5 +1,5 @@
-//! The one attempt loop: every HTTP request the SDK sends, to the API or to the
-//! upload storage, goes through [`run`].
+//! The one attempt loop: every HTTP request the SDK sends, to the API, to the
+//! upload storage or to the CDN files come from, goes through [`run`].
 //!
 //! The caller builds and sends one attempt at a time; the loop decides, with
 //! the operation's [`RetryClass`], whether what came back is final, worth
@@ -70,6 +70,9 @@ pub(crate) enum RetryClass {
     /// URL expired (fresh URLs, then again); S3's 400 `RequestTimeout` means the
     /// body came too slowly.
     StoragePut,
+    /// A `GET` of a file from a signed CDN (or storage) URL: idempotent, and a
+    /// 403 means the URL expired (a fresh one, then again).
+    FileGet,
 }
 
 impl RetryClass {
@@ -106,6 +109,15 @@ impl RetryClass {
                     || (exchange.status == StatusCode::BAD_REQUEST
                         && s3_tag(&exchange.body, "Code") == Some("RequestTimeout"))
                 {
+                    Verdict::Retry
+                } else {
+                    Verdict::Stop
+                }
+            }
+            (RetryClass::FileGet, Ok(exchange)) => {
+                if exchange.status == StatusCode::FORBIDDEN {
+                    Verdict::Refresh
+                } else if should_retry(exchange.status, &exchange.headers) {
                     Verdict::Retry
                 } else {
                     Verdict::Stop
@@ -435,5 +447,15 @@ mod tests {
         });
         assert_eq!(class.judge(&timeout), Verdict::Retry);
         assert_eq!(class.judge(&exchange(503, &[])), Verdict::Retry);
+    }
+
+    #[test]
+    fn file_gets_refresh_on_403_and_retry_what_reads_retry() {
+        let class = RetryClass::FileGet;
+        assert_eq!(class.judge(&exchange(403, &[])), Verdict::Refresh);
+        assert_eq!(class.judge(&exchange(404, &[])), Verdict::Stop);
+        assert_eq!(class.judge(&exchange(503, &[])), Verdict::Retry);
+        assert_eq!(class.judge(&exchange(206, &[])), Verdict::Stop);
+        assert_eq!(class.judge(&Err(AttemptError::Stalled)), Verdict::Retry);
     }
 }

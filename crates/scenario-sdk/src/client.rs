@@ -8,6 +8,7 @@ use reqwest::header::HeaderValue;
 
 use crate::assets::Assets;
 use crate::auth::{Credentials, ENV_CUSTOM_HEADERS, ENV_JWT, extra_headers, parse_custom_headers};
+use crate::downloads::Downloads;
 use crate::error::{Error, Result};
 use crate::generate::Generate;
 use crate::jobs::Jobs;
@@ -25,6 +26,8 @@ pub const ENV_BASE_URL: &str = "SCENARIO_BASE_URL";
 
 const DEFAULT_TIMEOUT: Duration = Duration::from_secs(60);
 const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+/// How many redirects a file download follows.
+const MAX_FILE_REDIRECTS: usize = 10;
 
 /// A client of the Scenario API.
 ///
@@ -52,6 +55,9 @@ struct Shared {
     /// The client of storage requests: always the SDK's own (see
     /// `ClientBuilder::http_client`).
     storage_http: reqwest::Client,
+    /// The client of file downloads: the SDK's own, like the storage's, but
+    /// following redirects (file URLs may lead to a CDN through another host).
+    files_http: reqwest::Client,
     connect_timeout: Duration,
     headers: ApiHeaders,
     credentials: Credentials,
@@ -120,7 +126,12 @@ impl Client {
         Jobs::new(self.clone())
     }
 
-    /// Generations: running models.
+    /// Downloads: asset files into a directory, and archives the service makes.
+    pub fn downloads(&self) -> Downloads {
+        Downloads::new(self.clone())
+    }
+
+    /// Generations: running models (`POST /generate/custom/{modelId}`) and waiting for them.
     pub fn generate(&self) -> Generate {
         Generate::new(self.clone())
     }
@@ -233,6 +244,11 @@ impl Client {
     /// caller's client reaches the storage.
     pub(crate) fn storage_http(&self) -> &reqwest::Client {
         &self.shared.storage_http
+    }
+
+    /// The client of file downloads (see `Shared::files_http`).
+    pub(crate) fn files_http(&self) -> &reqwest::Client {
+        &self.shared.files_http
     }
 
     /// The connect timeout of the SDK's own clients.
@@ -515,6 +531,23 @@ impl ClientBuilder {
                 .map_err(|e| Error::InvalidInput(format!("cannot build the HTTP client: {e}")))
         };
         let storage_http = own_client()?;
+        let files_http = reqwest::Client::builder()
+            .connect_timeout(connect_timeout)
+            // It carries no credentials, so a redirect cannot leak them; it is
+            // only kept from going back from https to http.
+            .redirect(reqwest::redirect::Policy::custom(|attempt| {
+                let downgrade = attempt.url().scheme() == "http"
+                    && attempt.previous().iter().any(|url| url.scheme() == "https");
+                if downgrade {
+                    attempt.error("refusing a redirect from https to http")
+                } else if attempt.previous().len() > MAX_FILE_REDIRECTS {
+                    attempt.error("too many redirects")
+                } else {
+                    attempt.follow()
+                }
+            }))
+            .build()
+            .map_err(|e| Error::InvalidInput(format!("cannot build the HTTP client: {e}")))?;
         let http = match self.http {
             Some(http) => http,
             None => storage_http.clone(),
@@ -524,6 +557,7 @@ impl ClientBuilder {
                 base_url,
                 http,
                 storage_http,
+                files_http,
                 connect_timeout,
                 headers: ApiHeaders {
                     authorization,

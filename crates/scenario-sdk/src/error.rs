@@ -289,6 +289,37 @@ pub enum Error {
         /// How long the SDK waited.
         waited: Duration,
     },
+
+    // Downloads, kept together at the end so that changes elsewhere merge apart.
+    /// A file could not be downloaded: the server of its URL refused it, or
+    /// every attempt failed (connection, stall, a body cut short). What was
+    /// received is kept beside the file (`<name>.part`) and the next download
+    /// of the same file resumes from it.
+    #[error(
+        "could not download the file of {id}{}: {}{message}",
+        at_url(.url),
+        .status.map(|s| format!("{s}: ")).unwrap_or_default()
+    )]
+    Download {
+        /// The asset (or, for an archive, the job) the file belongs to.
+        id: String,
+        /// The file's URL without its query (where signatures live).
+        url: String,
+        /// The status the server answered, when it answered.
+        status: Option<StatusCode>,
+        /// What went wrong.
+        message: String,
+    },
+    /// A downloaded file could not be written.
+    // The source is not repeated here: reporters (anyhow, the CLI) print it after.
+    #[error("cannot write {}; check the free space and permissions of its directory", .path.display())]
+    FileWrite {
+        /// The file (or directory) that could not be written.
+        path: PathBuf,
+        /// What the system said.
+        #[source]
+        source: std::io::Error,
+    },
 }
 
 fn at_url(url: &str) -> String {
@@ -472,6 +503,7 @@ impl Error {
             | Error::Decode { status, .. }
             | Error::Storage { status, .. }
             | Error::RetryAfterTooLong { status, .. } => Some(*status),
+            Error::Download { status, .. } => *status,
             _ => None,
         }
     }
@@ -568,6 +600,8 @@ impl Error {
             Error::Storage { status, .. } => {
                 crate::retry::is_retryable_status(*status) || *status == StatusCode::FORBIDDEN
             }
+            Error::Download { status, .. } => status
+                .is_none_or(|s| crate::retry::is_retryable_status(s) || s == StatusCode::FORBIDDEN),
             _ => false,
         }
     }

@@ -37,6 +37,7 @@ mod assets;
 mod attempt;
 mod auth;
 mod client;
+mod downloads;
 mod error;
 mod generate;
 mod jobs;
@@ -53,6 +54,10 @@ mod uploads;
 pub use assets::{Assets, ListAssets};
 pub use auth::{ENV_CUSTOM_HEADERS, ENV_JWT};
 pub use client::{Client, ClientBuilder, ENV_API_KEY, ENV_API_SECRET, ENV_BASE_URL};
+pub use downloads::{
+    Archive, ArchiveDownload, DEFAULT_DOWNLOAD_CONCURRENCY, DEFAULT_DOWNLOAD_STALL_TIMEOUT,
+    DownloadProgress, DownloadReport, DownloadToDir, DownloadedFile, Downloads, FailedDownload,
+};
 pub use error::{BadItem, Error, Result};
 pub use generate::{CustomRun, Generate, Generation};
 pub use jobs::{

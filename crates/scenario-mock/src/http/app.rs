@@ -1,4 +1,4 @@
-//! What both listeners share: the state below them, the settings of the HTTP side,
+//! What the listeners share: the state below them, the settings of the HTTP side,
 //! the fault book and the request log.
 
 use std::sync::Mutex;
@@ -32,6 +32,8 @@ pub(crate) struct App {
     pub(crate) settings: Settings,
     pub(crate) base_url: String,
     pub(crate) storage_url: String,
+    /// The CDN listener's URL, where redirects point.
+    pub(crate) cdn_url: String,
     /// Signs part URLs; random per server, so URLs of another server never pass.
     pub(crate) signing_key: String,
     faults: Mutex<FaultBook>,
@@ -49,6 +51,7 @@ impl App {
         settings: Settings,
         base_url: String,
         storage_url: String,
+        cdn_url: String,
         random_faults: Option<RandomFaults>,
     ) -> Self {
         Self {
@@ -56,6 +59,7 @@ impl App {
             settings,
             base_url,
             storage_url,
+            cdn_url,
             signing_key: crate::ids::hex(&mut Rng::new(), 64),
             faults: Mutex::new(FaultBook::new(random_faults)),
             log: Mutex::new(RequestLog::default()),
@@ -63,7 +67,7 @@ impl App {
         }
     }
 
-    /// `req_<n>`, unique across both listeners.
+    /// `req_<n>`, unique across the listeners.
     pub(crate) fn next_request_id(&self) -> String {
         format!(
             "req_{}",

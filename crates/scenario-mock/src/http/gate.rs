@@ -1,4 +1,4 @@
-//! The gate every request of both listeners goes through: a request id, fault
+//! The gate every request of every listener goes through: a request id, fault
 //! injection, HTTP Basic auth (API only), and recording.
 
 use std::sync::Arc;
@@ -34,6 +34,11 @@ pub(crate) async fn gate(
     let path = request.uri().path().to_owned();
     let query = request.uri().query().map(str::to_owned);
     let authorization = request.headers().contains_key(header::AUTHORIZATION);
+    let header_names = request
+        .headers()
+        .keys()
+        .map(|name| name.as_str().to_owned())
+        .collect();
     let conn = request
         .extensions()
         .get::<ConnectInfo<ConnHandle>>()
@@ -46,7 +51,7 @@ pub(crate) async fn gate(
 
     let mut response = match &fault {
         Some(Fault::Drop) => {
-            if target == Target::Storage {
+            if target != Target::Api {
                 // Read a little of the body, as a connection that breaks mid-upload would.
                 let mut stream = request.into_body().into_data_stream();
                 let _ = tokio::time::timeout(Duration::from_millis(200), stream.next()).await;
@@ -62,7 +67,7 @@ pub(crate) async fn gate(
             let message = format!("Injected fault: {status}");
             match target {
                 Target::Api => api_error(status, message),
-                Target::Storage => {
+                Target::Storage | Target::Cdn => {
                     drain(request.into_body(), app.settings.body_idle_timeout).await;
                     s3_error(status, s3_code_for(status), &message, &request_id)
                 }
@@ -74,7 +79,7 @@ pub(crate) async fn gate(
                     StatusCode::TOO_MANY_REQUESTS,
                     "Too many requests, slow down",
                 ),
-                Target::Storage => {
+                Target::Storage | Target::Cdn => {
                     drain(request.into_body(), app.settings.body_idle_timeout).await;
                     s3_error(
                         StatusCode::TOO_MANY_REQUESTS,
@@ -98,7 +103,9 @@ pub(crate) async fn gate(
             let message = format!("Injected fault after handling the request: {status}");
             match target {
                 Target::Api => api_error(status, message),
-                Target::Storage => s3_error(status, s3_code_for(status), &message, &request_id),
+                Target::Storage | Target::Cdn => {
+                    s3_error(status, s3_code_for(status), &message, &request_id)
+                }
             }
         }
         Some(Fault::ActThenDrop) => {
@@ -116,6 +123,7 @@ pub(crate) async fn gate(
     let id_header = match target {
         Target::Api => "x-request-id",
         Target::Storage => "x-amz-request-id",
+        Target::Cdn => "x-amz-cf-id",
     };
     if let Ok(value) = HeaderValue::from_str(&request_id) {
         response.headers_mut().insert(id_header, value);
@@ -129,6 +137,7 @@ pub(crate) async fn gate(
         status: (!matches!(fault, Some(Fault::Drop | Fault::ActThenDrop)))
             .then(|| response.status().as_u16()),
         authorization,
+        header_names,
         request_id,
         fault,
     });

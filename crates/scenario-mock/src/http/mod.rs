@@ -1,9 +1,10 @@
-//! The HTTP layer: the two listeners' routers, made of one gate, one route table
+//! The HTTP layer: the three listeners' routers, made of one gate, one route table
 //! and the handlers of each area, on top of the state layer.
 
 pub(crate) mod app;
 mod assets;
 mod catalog;
+mod cdn;
 pub(crate) mod conn;
 mod gate;
 mod generate;
@@ -41,6 +42,9 @@ pub(crate) fn router(app: Arc<App>, target: Target) -> Router {
         Target::Storage => routed
             .fallback(storage::unrouted)
             .method_not_allowed_fallback(storage::unrouted),
+        Target::Cdn => routed
+            .fallback(cdn::unrouted)
+            .method_not_allowed_fallback(cdn::unrouted),
     };
     routed
         .layer(middleware::from_fn_with_state(

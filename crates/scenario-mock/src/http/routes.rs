@@ -1,4 +1,4 @@
-//! The route table: every modelled endpoint of both listeners. Routing is built
+//! The route table: every modelled endpoint of the three listeners. Routing is built
 //! from it, and so is the recognition of the [`Route`] that fault rules and the
 //! request log key on, so the two cannot disagree.
 
@@ -8,7 +8,7 @@ use axum::http::Method;
 use axum::routing::{MethodFilter, MethodRouter, on};
 
 use crate::http::app::App;
-use crate::http::{assets, catalog, generate, jobs, storage, uploads};
+use crate::http::{assets, catalog, cdn, generate, jobs, storage, uploads};
 use crate::route::{Route, Target};
 
 /// The methods the table uses.
@@ -46,7 +46,8 @@ pub(crate) struct Endpoint {
     pub(crate) target: Target,
     pub(crate) route: Route,
     verb: Verb,
-    /// In axum's syntax: `{name}` matches one non-empty segment.
+    /// In axum's syntax: `{name}` matches one non-empty segment, a last `{*name}`
+    /// one or more.
     pub(crate) path: &'static str,
     handler: fn(MethodFilter) -> MethodRouter<Arc<App>>,
 }
@@ -63,6 +64,15 @@ impl Endpoint {
         let (Some(pattern), Some(path)) = (segments(self.path), segments(path)) else {
             return false;
         };
+        if let Some((last, fixed)) = pattern.split_last()
+            && last.starts_with("{*")
+        {
+            return path.len() > fixed.len()
+                && fixed
+                    .iter()
+                    .zip(&path)
+                    .all(|(expected, actual)| expected.starts_with('{') || expected == actual);
+        }
         pattern.len() == path.len()
             && pattern
                 .iter()
@@ -71,7 +81,7 @@ impl Endpoint {
     }
 }
 
-pub(crate) static ENDPOINTS: [Endpoint; 32] = [
+pub(crate) static ENDPOINTS: [Endpoint; 35] = [
     Endpoint {
         target: Target::Api,
         route: Route::ListAssets,
@@ -296,6 +306,27 @@ pub(crate) static ENDPOINTS: [Endpoint; 32] = [
         path: "/parts/{upload_id}/{part_number}",
         handler: |filter| on(filter, storage::put_part),
     },
+    Endpoint {
+        target: Target::Cdn,
+        route: Route::CdnFile,
+        verb: Verb::Get,
+        path: "/files/{owner_id}/{file}",
+        handler: |filter| on(filter, cdn::file),
+    },
+    Endpoint {
+        target: Target::Cdn,
+        route: Route::CdnArchive,
+        verb: Verb::Get,
+        path: "/archives/{owner_id}/{file}",
+        handler: |filter| on(filter, cdn::archive),
+    },
+    Endpoint {
+        target: Target::Cdn,
+        route: Route::CdnRedirect,
+        verb: Verb::Get,
+        path: "/redirect/{*rest}",
+        handler: |filter| on(filter, cdn::redirect),
+    },
 ];
 
 /// The route of a request to `target` (`None` for what the table does not have).
@@ -349,5 +380,18 @@ mod tests {
             recognise(Target::Storage, &Method::GET, "/parts/u1/3"),
             None
         );
+        assert_eq!(
+            recognise(Target::Cdn, &Method::GET, "/files/proj_1/asset_1.png"),
+            Some(Route::CdnFile)
+        );
+        assert_eq!(
+            recognise(
+                Target::Cdn,
+                &Method::GET,
+                "/redirect/files/proj_1/asset_1.png"
+            ),
+            Some(Route::CdnRedirect)
+        );
+        assert_eq!(recognise(Target::Cdn, &Method::GET, "/redirect"), None);
     }
 }

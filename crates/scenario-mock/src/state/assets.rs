@@ -22,6 +22,15 @@ use crate::clock::iso;
 pub(crate) struct Identity {
     pub(crate) author_id: String,
     pub(crate) owner_id: String,
+    /// Where file URLs point: the CDN listener (through its redirect when asked).
+    pub(crate) cdn_base: String,
+}
+
+impl Identity {
+    /// The URL of an asset's file in the format `extension`.
+    pub(crate) fn file_url(&self, asset_id: &str, extension: &str) -> String {
+        cdn_url(&self.cdn_base, &self.owner_id, asset_id, extension)
+    }
 }
 
 /// An asset with its dates as numbers, for sorting and filtering.
@@ -377,7 +386,7 @@ impl NewAsset {
             .as_deref()
             .map(|parent| store.root_of(parent).unwrap_or_else(|| parent.to_owned()));
         metadata.parent_id = self.parent_id;
-        let url = cdn_url(&identity.owner_id, &self.id, extension(&self.mime_type));
+        let url = identity.file_url(&self.id, extension(&self.mime_type));
         let thumbnail = (self.kind == AssetKind::Image)
             .then(|| frame(self.id.clone(), format!("{url}?format=webp&width=256")));
         metadata.thumbnail = thumbnail.clone();
@@ -434,25 +443,14 @@ pub(crate) fn base_properties(size: u64) -> AssetProperties {
     built(AssetProperties::builder().size(size))
 }
 
-/// Where an asset's content would be (a host that does not resolve).
-pub(crate) fn cdn_url(owner_id: &str, asset_id: &str, extension: &str) -> String {
-    format!("https://cdn.scenario-mock.invalid/{owner_id}/{asset_id}.{extension}")
+/// Where the CDN at `base` serves an asset's file.
+pub(crate) fn cdn_url(base: &str, owner_id: &str, asset_id: &str, extension: &str) -> String {
+    format!("{base}/files/{owner_id}/{asset_id}.{extension}")
 }
 
 /// The usual file extension of a MIME type.
 pub(crate) fn extension(mime_type: &str) -> &'static str {
-    match mime_type {
-        "image/png" => "png",
-        "image/jpeg" => "jpg",
-        "image/webp" => "webp",
-        "model/gltf-binary" => "glb",
-        "audio/mpeg" => "mp3",
-        "audio/wav" | "audio/x-wav" => "wav",
-        "video/mp4" => "mp4",
-        other => mime_guess::get_mime_extensions_str(other)
-            .and_then(|extensions| extensions.first().copied())
-            .unwrap_or("bin"),
-    }
+    scenario_api::files::extension_for(mime_type).unwrap_or("bin")
 }
 
 /// The edits an image can go through.

@@ -10,7 +10,8 @@ use sha2::{Digest, Sha256};
 use crate::builders::built;
 use crate::clock::{iso, millis};
 use crate::state::State;
-use crate::state::assets::{NewAsset, RestoreRefusal, StoredAsset, cdn_url};
+use crate::state::assets::{NewAsset, RestoreRefusal, StoredAsset};
+use crate::state::content::{self, Content};
 use crate::state::jobs::{CancelError, NewJob, Outcome};
 
 /// Asset fields an update may change (`None`: unchanged).
@@ -310,20 +311,21 @@ impl State {
             Plan::Nothing => Outcome::Nothing,
             Plan::Failure(why) => Outcome::Failure(why),
             Plan::Archive => Outcome::Archive(format!(
-                "https://cdn.scenario-mock.invalid/{}/archives/{id}.zip",
-                self.identity.owner_id
+                "{}/archives/{}/{id}.zip",
+                self.identity.cdn_base, self.identity.owner_id
             )),
             Plan::Assets(made) => Outcome::Assets(
                 made.into_iter()
                     .enumerate()
                     .map(|(index, generated)| {
                         let asset_id = stores.ids.next("asset");
+                        let size = content::generated_size(&asset_id);
                         let mut stored = NewAsset {
                             id: asset_id,
                             kind: AssetKind::Image,
                             name: format!("{id}-{index}"),
                             mime_type: "image/png".into(),
-                            size: 0,
+                            size,
                             parent_id: generated.parent_id,
                             collection_ids: Vec::new(),
                             hidden: false,
@@ -375,6 +377,15 @@ impl State {
         (job.job_type == JobType::AssetsDownload).then(|| (job, stores.jobs.download_url(job_id)))
     }
 
+    /// The archive an archive job made, once it succeeded.
+    pub(crate) fn archive_content(&self, job_id: &str) -> Option<Content> {
+        self.stores().jobs.download_url(job_id)?;
+        Some(Content::made_up(
+            &format!("{job_id}.zip"),
+            4 * content::generated_size(job_id),
+        ))
+    }
+
     /// A signed-looking URL of an asset's file, in `format` when given.
     pub(crate) fn download_url(&self, asset: &Asset, format: Option<&str>) -> String {
         let extension = format.unwrap_or_else(|| {
@@ -385,7 +396,7 @@ impl State {
                 .filter(|ext| !ext.contains('/'))
                 .unwrap_or("bin")
         });
-        let base = cdn_url(&self.identity.owner_id, &asset.id, extension);
+        let base = self.identity.file_url(&asset.id, extension);
         format!(
             "{base}?download=1&expires={}",
             self.clock.now_ms() / 1000 + 3600

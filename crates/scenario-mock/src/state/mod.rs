@@ -7,6 +7,7 @@
 
 pub(crate) mod assets;
 pub(crate) mod catalog;
+pub(crate) mod content;
 pub(crate) mod jobs;
 pub(crate) mod receipts;
 pub(crate) mod seed;
@@ -20,6 +21,7 @@ use tokio::time::Instant;
 use crate::clock::Clock;
 use crate::ids::Ids;
 use crate::state::assets::{AssetStore, Identity, ListQuery};
+use crate::state::content::Content;
 use crate::state::jobs::JobStore;
 use crate::state::receipts::UploadReceipt;
 use crate::state::uploads::{
@@ -47,8 +49,8 @@ struct Stores {
 impl State {
     /// The seeded catalogue (the same seed gives the same assets and ids) and no
     /// uploads yet.
-    pub(crate) fn new(seed: u64, assets: usize, settings: Settings) -> Self {
-        let (identity, seeded) = seed::seed(seed, assets);
+    pub(crate) fn new(seed: u64, assets: usize, settings: Settings, cdn_base: &str) -> Self {
+        let (identity, seeded) = seed::seed(seed, assets, cdn_base);
         Self {
             clock: Clock::default(),
             identity,
@@ -111,6 +113,35 @@ impl State {
 
     pub(crate) fn asset(&self, id: &str) -> Option<Asset> {
         self.stores().assets.get(id)
+    }
+
+    /// What the CDN serves for asset `asset_id` in the format `extension`, and
+    /// its MIME type: what the upload sent when it was kept and the format is the
+    /// asset's own, else a made-up file of the asset's size.
+    pub(crate) fn file_content(
+        &self,
+        asset_id: &str,
+        extension: &str,
+    ) -> Option<(Content, String)> {
+        let stores = self.stores();
+        let asset = stores.assets.get(asset_id)?;
+        let own = assets::extension(&asset.mime_type) == extension;
+        let content = own
+            .then(|| stores.uploads.kept_file(asset_id))
+            .flatten()
+            .map_or_else(
+                || Content::made_up(&format!("{asset_id}.{extension}"), asset.properties.size),
+                Content::Kept,
+            );
+        let mime_type = if own {
+            asset.mime_type
+        } else {
+            mime_guess::from_ext(extension)
+                .first_raw()
+                .unwrap_or("application/octet-stream")
+                .to_owned()
+        };
+        Some((content, mime_type))
     }
 
     pub(crate) fn asset_count(&self) -> usize {

@@ -195,6 +195,7 @@ struct Model {
 struct Seeder {
     rng: Rng,
     owner_id: String,
+    cdn_base: String,
     authors: Vec<String>,
     collections: Vec<String>,
     models: Vec<Model>,
@@ -217,7 +218,7 @@ struct Job {
 }
 
 /// The seeded catalogue: the same `seed` and `count` always give the same assets.
-pub(crate) fn seed(seed: u64, count: usize) -> (Identity, Vec<StoredAsset>) {
+pub(crate) fn seed(seed: u64, count: usize, cdn_base: &str) -> (Identity, Vec<StoredAsset>) {
     let mut rng = Rng::with_seed(seed);
     let owner_id = prefixed(&mut rng, "proj");
     let authors: Vec<String> = (0..4).map(|_| hex(&mut rng, 32)).collect();
@@ -233,10 +234,12 @@ pub(crate) fn seed(seed: u64, count: usize) -> (Identity, Vec<StoredAsset>) {
     let identity = Identity {
         author_id: authors[0].clone(),
         owner_id: owner_id.clone(),
+        cdn_base: cdn_base.to_owned(),
     };
     let mut seeder = Seeder {
         rng,
         owner_id,
+        cdn_base: cdn_base.to_owned(),
         authors,
         collections,
         models,
@@ -522,22 +525,22 @@ impl Seeder {
                 last_frame = Some(frame(prefixed(&mut self.rng, "asset"), String::new()));
             }
         }
-        let url = cdn_url(&self.owner_id, &id, extension(mime_type));
-        let frame_url = |frame: &mut Option<AssetFrame>, owner: &str| {
+        let url = cdn_url(&self.cdn_base, &self.owner_id, &id, extension(mime_type));
+        let frame_url = |frame: &mut Option<AssetFrame>| {
             if let Some(frame) = frame {
-                frame.url = cdn_url(owner, &frame.asset_id, "png");
+                frame.url = cdn_url(&self.cdn_base, &self.owner_id, &frame.asset_id, "png");
             }
         };
-        frame_url(&mut preview, &self.owner_id);
-        frame_url(&mut first_frame, &self.owner_id);
-        frame_url(&mut last_frame, &self.owner_id);
+        frame_url(&mut preview);
+        frame_url(&mut first_frame);
+        frame_url(&mut last_frame);
         if spec.kind != "audio" {
             // An image is its own thumbnail; 3D and video get a rendered image.
             let thumbnail = if spec.kind == "image" {
                 frame(id.clone(), format!("{url}?format=webp&width=256"))
             } else {
                 let thumbnail_id = prefixed(&mut self.rng, "asset");
-                let thumbnail_url = cdn_url(&self.owner_id, &thumbnail_id, "png");
+                let thumbnail_url = cdn_url(&self.cdn_base, &self.owner_id, &thumbnail_id, "png");
                 frame(thumbnail_id, thumbnail_url)
             };
             meta.thumbnail = Some(thumbnail.clone());
@@ -618,9 +621,9 @@ mod tests {
 
     #[test]
     fn seeding_is_deterministic_and_uses_known_values() {
-        let (_, first) = seed(3, 300);
-        let (_, again) = seed(3, 300);
-        let (_, other) = seed(4, 300);
+        let (_, first) = seed(3, 300, "http://cdn");
+        let (_, again) = seed(3, 300, "http://cdn");
+        let (_, other) = seed(4, 300, "http://cdn");
         assert_eq!(first.len(), 300);
         let ids = |assets: &[StoredAsset]| {
             assets

@@ -519,6 +519,21 @@ impl UploadStore {
         };
         Some((receipt, chunks))
     }
+
+    /// The bytes of the upload that made asset `asset_id`, when they were kept.
+    pub(crate) fn kept_file(&self, asset_id: &str) -> Option<Bytes> {
+        let (id, _) = self
+            .entries
+            .iter()
+            .find(|(_, entry)| entry.upload.entity_id.as_deref() == Some(asset_id))?;
+        let (_, chunks) = self.receipt(id)?;
+        let chunks = chunks?;
+        let mut file = bytes::BytesMut::with_capacity(chunks.iter().map(Bytes::len).sum());
+        for chunk in &chunks {
+            file.extend_from_slice(chunk);
+        }
+        Some(file.freeze())
+    }
 }
 
 /// The size rules S3 applies when a multipart upload is completed, and Scenario's

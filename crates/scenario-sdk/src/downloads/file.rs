@@ -1,0 +1,452 @@
+//! One file, from its URL to disk: streamed into `<name>.part` in large
+//! writes, resumed with `Range` from what an earlier attempt (or run) left
+//! there, and renamed into place once whole, so a file under its final name is
+//! always complete.
+
+use std::future::Future;
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use bytes::{Bytes, BytesMut};
+use futures::future::BoxFuture;
+use reqwest::header::{CONTENT_RANGE, RANGE, USER_AGENT};
+use reqwest::{StatusCode, Url};
+
+use crate::attempt::{self, AttemptError, Exchange, RetryClass, s3_tag};
+use crate::client::Client;
+use crate::error::{Error, Result};
+use crate::request::{body_snippet, redact};
+
+/// Bytes are written to disk in blocks of this size: few system calls and
+/// thread-pool round trips, and a bounded buffer per file.
+const WRITE_BLOCK: usize = 1024 * 1024;
+/// How much of an error body is kept for the message.
+const ERROR_BODY_LIMIT: usize = 8 * 1024;
+
+/// Gets a fresh URL for the file when the server refuses the current one
+/// (signed URLs expire).
+pub(crate) type Refresh = Box<dyn Fn() -> BoxFuture<'static, Result<Url>> + Send + Sync>;
+
+/// The partial file beside `path`: `<name>.part`.
+pub(crate) fn partial_path(path: &Path) -> PathBuf {
+    let mut name = path.file_name().unwrap_or_default().to_os_string();
+    name.push(".part");
+    path.with_file_name(name)
+}
+
+/// One file to get.
+pub(crate) struct FileGet<'a> {
+    pub(crate) client: &'a Client,
+    /// The asset (or job) the file belongs to, for errors and tracing.
+    pub(crate) id: &'a str,
+    pub(crate) url: Url,
+    pub(crate) refresh: Refresh,
+    /// Where the file goes.
+    pub(crate) path: &'a Path,
+    /// How long the transfer may go without a byte arriving.
+    pub(crate) stall_timeout: Duration,
+    /// The most bytes this file has had on disk: progress counts what passes it.
+    pub(crate) reached: &'a AtomicU64,
+    /// Called with the number of new bytes past `reached`.
+    pub(crate) on_bytes: &'a (dyn Fn(u64) + Send + Sync),
+}
+
+impl FileGet<'_> {
+    /// Gets the file, retrying (and resuming) as the client's retry policy
+    /// allows, and answers its size once it is in place.
+    pub(crate) async fn run(self) -> Result<u64> {
+        let partial = partial_path(self.path);
+        let url = Mutex::new(self.url.clone());
+        let current = || url.lock().unwrap_or_else(|e| e.into_inner()).clone();
+        let finished = attempt::run(
+            self.client.retry_policy(),
+            RetryClass::FileGet,
+            |n| tracing::debug_span!("scenario_file", id = %self.id, attempt = n),
+            |attempt| {
+                let this = &self;
+                let partial = &partial;
+                let url = &url;
+                async move {
+                    if attempt.refresh {
+                        tracing::warn!(
+                            "the file URL was refused (expired?); asking for a fresh one"
+                        );
+                        let fresh = (this.refresh)().await.map_err(AttemptError::Local)?;
+                        *url.lock().unwrap_or_else(|e| e.into_inner()) = fresh;
+                    }
+                    let url = url.lock().unwrap_or_else(|e| e.into_inner()).clone();
+                    this.attempt(&url, partial).await
+                }
+            },
+        )
+        .await;
+        let failed = |status: Option<StatusCode>, message: String| Error::Download {
+            id: self.id.to_owned(),
+            url: redact(&current()),
+            status,
+            message,
+        };
+        match finished.outcome {
+            Ok(exchange) if exchange.status.is_success() => {}
+            Ok(exchange) => {
+                // CDNs and S3 answer XML errors; anything else is shown shortened.
+                let detail = match (
+                    s3_tag(&exchange.body, "Code"),
+                    s3_tag(&exchange.body, "Message"),
+                ) {
+                    (Some(code), Some(message)) => format!("{code}: {message}"),
+                    (Some(code), None) => code.to_owned(),
+                    _ => body_snippet(&exchange.body),
+                };
+                let message = match exchange.status {
+                    StatusCode::FORBIDDEN => format!(
+                        "{detail}; the URL was refused even after a fresh one was asked for: \
+                         check the machine's clock, or try again later"
+                    ),
+                    _ => detail,
+                };
+                return Err(failed(Some(exchange.status), message));
+            }
+            Err(AttemptError::Stalled) => {
+                return Err(failed(
+                    None,
+                    format!(
+                        "no byte arrived for {:?} ({} attempt(s)); what arrived is kept and the next \
+                         download resumes from it",
+                        self.stall_timeout, finished.attempts
+                    ),
+                ));
+            }
+            Err(AttemptError::Transport(err)) => {
+                return Err(failed(
+                    None,
+                    format!(
+                        "{} ({} attempt(s)); what arrived is kept and the next download resumes from it",
+                        attempt::error_chain(&err),
+                        finished.attempts
+                    ),
+                ));
+            }
+            Err(AttemptError::TooLarge(limit)) => return Err(Error::ResponseTooLarge { limit }),
+            Err(AttemptError::Local(err)) => return Err(err),
+        }
+        let size = file_len(&partial)
+            .await
+            .map_err(|source| Error::FileWrite {
+                path: partial.clone(),
+                source,
+            })?;
+        tokio::fs::rename(&partial, self.path)
+            .await
+            .map_err(|source| Error::FileWrite {
+                path: self.path.to_owned(),
+                source,
+            })?;
+        Ok(size)
+    }
+
+    /// One `GET`, from where the partial file ends.
+    async fn attempt(&self, url: &Url, partial: &Path) -> attempt::Outcome {
+        let local = |source| {
+            AttemptError::Local(Error::FileWrite {
+                path: partial.to_owned(),
+                source,
+            })
+        };
+        let mut offset = file_len(partial).await.map_err(local)?;
+        // At most twice: a range the server cannot serve starts the file over.
+        for _ in 0..2 {
+            let mut request = self
+                .client
+                .files_http()
+                .get(url.clone())
+                .header(USER_AGENT, self.client.user_agent().clone());
+            if offset > 0 {
+                request = request.header(RANGE, format!("bytes={offset}-"));
+            }
+            let mut response = match within(self.stall_timeout, request.send()).await {
+                None => return Err(AttemptError::Stalled),
+                Some(Err(err)) => return Err(AttemptError::Transport(err.without_url())),
+                Some(Ok(response)) => response,
+            };
+            let status = response.status();
+            let headers = std::mem::take(response.headers_mut());
+            let range = headers
+                .get(CONTENT_RANGE)
+                .and_then(|v| v.to_str().ok())
+                .and_then(content_range);
+            let append = match status {
+                StatusCode::PARTIAL_CONTENT if offset > 0 => {
+                    match range {
+                        Some(ContentRange::Bytes { start, .. }) if start == offset => true,
+                        // Not the bytes asked for: start over from the whole file.
+                        _ => {
+                            offset = 0;
+                            truncate(partial).await.map_err(local)?;
+                            continue;
+                        }
+                    }
+                }
+                StatusCode::RANGE_NOT_SATISFIABLE if offset > 0 => {
+                    if range == Some(ContentRange::Unsatisfied { total: offset }) {
+                        // The partial file is the whole file.
+                        return Ok(Exchange {
+                            status,
+                            headers,
+                            body: Bytes::new(),
+                        });
+                    }
+                    offset = 0;
+                    truncate(partial).await.map_err(local)?;
+                    continue;
+                }
+                status if status.is_success() => false,
+                _ => {
+                    let body = error_body(response, self.stall_timeout).await;
+                    return Ok(Exchange {
+                        status,
+                        headers,
+                        body,
+                    });
+                }
+            };
+            let expected = match (append, range) {
+                (true, Some(ContentRange::Bytes { total, .. })) => total,
+                (true, _) => None,
+                (false, _) => response.content_length(),
+            };
+            return self
+                .receive(response, partial, append, offset, expected)
+                .await
+                .map(|()| Exchange {
+                    status,
+                    headers,
+                    body: Bytes::new(),
+                });
+        }
+        Err(AttemptError::Local(Error::Download {
+            id: self.id.to_owned(),
+            url: redact(url),
+            status: None,
+            message: "the server twice answered a range other than the one asked for".into(),
+        }))
+    }
+
+    /// Streams the body into the partial file (after `offset` bytes when
+    /// appending), keeping what arrived when the transfer breaks.
+    async fn receive(
+        &self,
+        mut response: reqwest::Response,
+        partial: &Path,
+        append: bool,
+        offset: u64,
+        expected: Option<u64>,
+    ) -> std::result::Result<(), AttemptError> {
+        let local = |source| {
+            AttemptError::Local(Error::FileWrite {
+                path: partial.to_owned(),
+                source,
+            })
+        };
+        let mut writer = BlockWriter::open(partial, append).await.map_err(local)?;
+        let mut on_disk = if append { offset } else { 0 };
+        let outcome = loop {
+            match within(self.stall_timeout, response.chunk()).await {
+                None => break Err(AttemptError::Stalled),
+                Some(Err(err)) => break Err(AttemptError::Transport(err.without_url())),
+                Some(Ok(None)) => break Ok(()),
+                Some(Ok(Some(chunk))) => {
+                    on_disk += chunk.len() as u64;
+                    if let Err(source) = writer.push(chunk).await {
+                        return Err(local(source));
+                    }
+                    let before = self.reached.fetch_max(on_disk, Ordering::AcqRel);
+                    if on_disk > before {
+                        (self.on_bytes)(on_disk - before);
+                    }
+                }
+            }
+        };
+        // What arrived stays on disk for the next attempt, even after a failure.
+        writer.finish().await.map_err(local)?;
+        outcome?;
+        match expected {
+            Some(expected) if expected != on_disk => {
+                // More than announced: the file cannot be trusted; start over next time.
+                truncate(partial).await.map_err(local)?;
+                Err(AttemptError::Local(Error::Download {
+                    id: self.id.to_owned(),
+                    url: String::new(),
+                    status: None,
+                    message: format!("the server announced {expected} bytes and sent {on_disk}"),
+                }))
+            }
+            _ => Ok(()),
+        }
+    }
+}
+
+/// A `Content-Range` header of a response.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum ContentRange {
+    /// `bytes start-end/total` (total may be `*`).
+    Bytes { start: u64, total: Option<u64> },
+    /// `bytes */total`, with a 416.
+    Unsatisfied { total: u64 },
+}
+
+fn content_range(value: &str) -> Option<ContentRange> {
+    let spec = value.trim().strip_prefix("bytes ")?;
+    let (range, total) = spec.split_once('/')?;
+    if range.trim() == "*" {
+        return Some(ContentRange::Unsatisfied {
+            total: total.trim().parse().ok()?,
+        });
+    }
+    let (start, _end) = range.split_once('-')?;
+    Some(ContentRange::Bytes {
+        start: start.trim().parse().ok()?,
+        total: total.trim().parse().ok(),
+    })
+}
+
+/// `future`, unless it takes longer than `limit` (then `None`).
+async fn within<F: Future>(limit: Duration, future: F) -> Option<F::Output> {
+    tokio::time::timeout(limit, future).await.ok()
+}
+
+/// The start of an error body, for the message.
+async fn error_body(mut response: reqwest::Response, limit: Duration) -> Bytes {
+    let mut body = BytesMut::new();
+    while body.len() < ERROR_BODY_LIMIT {
+        match within(limit, response.chunk()).await {
+            Some(Ok(Some(chunk))) => body.extend_from_slice(&chunk),
+            _ => break,
+        }
+    }
+    body.truncate(ERROR_BODY_LIMIT);
+    body.freeze()
+}
+
+/// The size of the file at `path`, if there is one (not a directory).
+pub(crate) async fn file_len_now(path: &Path) -> Option<u64> {
+    tokio::fs::metadata(path)
+        .await
+        .ok()
+        .filter(std::fs::Metadata::is_file)
+        .map(|meta| meta.len())
+}
+
+async fn file_len(path: &Path) -> std::io::Result<u64> {
+    match tokio::fs::metadata(path).await {
+        Ok(meta) => Ok(meta.len()),
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => Ok(0),
+        Err(err) => Err(err),
+    }
+}
+
+async fn truncate(path: &Path) -> std::io::Result<()> {
+    match tokio::fs::OpenOptions::new()
+        .write(true)
+        .truncate(true)
+        .open(path)
+        .await
+    {
+        Ok(_) => Ok(()),
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        Err(err) => Err(err),
+    }
+}
+
+/// Writes a file in blocks of [`WRITE_BLOCK`] bytes on the blocking pool.
+struct BlockWriter {
+    file: Option<std::fs::File>,
+    buffer: BytesMut,
+}
+
+impl BlockWriter {
+    /// Opens (creating) `path`, after its end when `append`, else emptied.
+    async fn open(path: &Path, append: bool) -> std::io::Result<Self> {
+        let path = path.to_owned();
+        let file = tokio::task::spawn_blocking(move || {
+            std::fs::OpenOptions::new()
+                .create(true)
+                .write(true)
+                .append(append)
+                .truncate(!append)
+                .open(path)
+        })
+        .await
+        .map_err(std::io::Error::other)??;
+        Ok(Self {
+            file: Some(file),
+            buffer: BytesMut::with_capacity(WRITE_BLOCK),
+        })
+    }
+
+    async fn push(&mut self, chunk: Bytes) -> std::io::Result<()> {
+        self.buffer.extend_from_slice(&chunk);
+        if self.buffer.len() >= WRITE_BLOCK {
+            self.flush().await?;
+        }
+        Ok(())
+    }
+
+    async fn flush(&mut self) -> std::io::Result<()> {
+        if self.buffer.is_empty() {
+            return Ok(());
+        }
+        let Some(mut file) = self.file.take() else {
+            return Err(std::io::Error::other("an earlier write failed"));
+        };
+        let block = self.buffer.split().freeze();
+        let file = tokio::task::spawn_blocking(move || file.write_all(&block).map(|()| file))
+            .await
+            .map_err(std::io::Error::other)??;
+        self.file = Some(file);
+        Ok(())
+    }
+
+    async fn finish(mut self) -> std::io::Result<()> {
+        self.flush().await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn content_ranges_are_read() {
+        assert_eq!(
+            content_range("bytes 100-199/200"),
+            Some(ContentRange::Bytes {
+                start: 100,
+                total: Some(200)
+            })
+        );
+        assert_eq!(
+            content_range("bytes 0-9/*"),
+            Some(ContentRange::Bytes {
+                start: 0,
+                total: None
+            })
+        );
+        assert_eq!(
+            content_range("bytes */200"),
+            Some(ContentRange::Unsatisfied { total: 200 })
+        );
+        assert_eq!(content_range("items 0-9/10"), None);
+    }
+
+    #[test]
+    fn the_partial_file_sits_beside_the_file() {
+        assert_eq!(
+            partial_path(Path::new("/tmp/out/asset_1.png")),
+            Path::new("/tmp/out/asset_1.png.part")
+        );
+    }
+}

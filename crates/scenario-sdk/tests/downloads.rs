@@ -1,0 +1,388 @@
+//! Downloads against the fake's CDN: byte-exact files, skipping, resuming
+//! (after a cut transfer and after an interrupted run), fresh URLs after a 403,
+//! no credentials on the way to the CDN, listings as input, archives.
+
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use scenario_mock::{Fault, FaultRule, MockServer, Route, Target};
+use scenario_sdk::types::{Asset, DownloadTargetFormat};
+use scenario_sdk::{Client, DownloadProgress, Error};
+use scenario_testkit::{mock_client_builder, sha256_hex, start_mock};
+
+/// A fake whose jobs end at once, and the assets of a model run of `outputs`
+/// images (64 to 128 KiB each).
+async fn generated(
+    builder: scenario_mock::MockServerBuilder,
+    outputs: u64,
+) -> (MockServer, Client, Vec<Asset>) {
+    let (server, client) = start_mock(builder.validation_delay(Duration::from_millis(10))).await;
+    let run = client
+        .generate()
+        .custom("model_test")
+        .prompt("a stone bridge")
+        .param("numOutputs", outputs)
+        .wait(true)
+        .interval(Duration::from_millis(10))
+        .await
+        .unwrap();
+    assert_eq!(run.assets.len() as u64, outputs);
+    (server, client, run.assets)
+}
+
+fn digest_of(path: &Path) -> String {
+    sha256_hex(&std::fs::read(path).unwrap())
+}
+
+fn cdn_requests(server: &MockServer) -> Vec<scenario_mock::RecordedRequest> {
+    server
+        .requests()
+        .into_iter()
+        .filter(|r| r.target == Target::Cdn)
+        .collect()
+}
+
+#[tokio::test]
+async fn files_arrive_byte_exact_and_a_second_run_skips_them() {
+    let (server, client, assets) = generated(MockServer::builder().assets(0), 3).await;
+    let dir = tempfile::tempdir().unwrap();
+    let ids: Vec<String> = assets.iter().map(|a| a.id.clone()).collect();
+    let report = client
+        .downloads()
+        .to_dir(dir.path())
+        .ids(&ids)
+        .await
+        .unwrap();
+    assert!(report.is_complete(), "{report:?}");
+    assert_eq!(report.written.len(), 3);
+    for file in &report.written {
+        assert_eq!(file.path, dir.path().join(format!("{}.png", file.asset_id)));
+        assert_eq!(
+            digest_of(&file.path),
+            server.asset_sha256(&file.asset_id).unwrap()
+        );
+        assert_eq!(std::fs::metadata(&file.path).unwrap().len(), file.bytes);
+    }
+    // Ids are looked up in one request, not one each.
+    assert_eq!(
+        server.request_count(Route::GetAssetsBulk),
+        2,
+        "one for the run, one here"
+    );
+    let no_part_files = std::fs::read_dir(dir.path())
+        .unwrap()
+        .all(|e| !e.unwrap().file_name().to_string_lossy().ends_with(".part"));
+    assert!(no_part_files);
+
+    let again = client
+        .downloads()
+        .to_dir(dir.path())
+        .assets(assets)
+        .await
+        .unwrap();
+    assert_eq!(again.written.len(), 0);
+    assert_eq!(again.skipped.len(), 3);
+    assert_eq!(
+        cdn_requests(&server).len(),
+        3,
+        "skipped files are not fetched"
+    );
+}
+
+#[tokio::test]
+async fn a_cut_transfer_resumes_where_it_stopped() {
+    let (server, client, assets) = generated(MockServer::builder().assets(0), 1).await;
+    server.inject(FaultRule::new(Route::CdnFile, Fault::Truncate));
+    let dir = tempfile::tempdir().unwrap();
+    let report = client
+        .downloads()
+        .to_dir(dir.path())
+        .asset(assets[0].clone())
+        .await
+        .unwrap();
+    assert!(report.is_complete(), "{report:?}");
+    let file = &report.written[0];
+    assert_eq!(
+        digest_of(&file.path),
+        server.asset_sha256(&assets[0].id).unwrap()
+    );
+    let statuses: Vec<Option<u16>> = cdn_requests(&server).iter().map(|r| r.status).collect();
+    // The cut answer, then only the rest of the file.
+    assert_eq!(statuses, vec![Some(200), Some(206)]);
+}
+
+#[tokio::test]
+async fn a_partial_file_from_an_earlier_run_is_resumed() {
+    let (server, client, assets) = generated(MockServer::builder().assets(0), 1).await;
+    let dir = tempfile::tempdir().unwrap();
+    // A whole copy, to cut in two.
+    let whole = client
+        .downloads()
+        .to_dir(dir.path().join("whole"))
+        .asset(assets[0].clone())
+        .await
+        .unwrap();
+    let bytes = std::fs::read(&whole.written[0].path).unwrap();
+    let name = whole.written[0].path.file_name().unwrap().to_owned();
+    let mut partial = name.clone();
+    partial.push(".part");
+    std::fs::write(dir.path().join(&partial), &bytes[..bytes.len() / 3]).unwrap();
+
+    let report = client
+        .downloads()
+        .to_dir(dir.path())
+        .asset(assets[0].clone())
+        .await
+        .unwrap();
+    assert_eq!(std::fs::read(dir.path().join(&name)).unwrap(), bytes);
+    assert!(!dir.path().join(&partial).exists());
+    assert_eq!(report.written[0].bytes, bytes.len() as u64);
+    assert_eq!(cdn_requests(&server).last().unwrap().status, Some(206));
+}
+
+#[tokio::test]
+async fn a_refused_url_is_renewed_once_and_server_errors_are_retried() {
+    let (server, client, assets) = generated(MockServer::builder().assets(0), 1).await;
+    server.inject(FaultRule::new(Route::CdnFile, Fault::Status(403)));
+    server.inject(FaultRule::new(Route::CdnFile, Fault::Status(503)));
+    let dir = tempfile::tempdir().unwrap();
+    let report = client
+        .downloads()
+        .to_dir(dir.path())
+        .asset(assets[0].clone())
+        .await
+        .unwrap();
+    assert!(report.is_complete(), "{report:?}");
+    assert_eq!(
+        server.request_count(Route::GetAsset),
+        1,
+        "a fresh URL after the 403"
+    );
+    assert_eq!(server.request_count(Route::CdnFile), 3);
+}
+
+#[tokio::test]
+async fn a_missing_file_fails_alone_and_is_not_retried() {
+    let (server, client, assets) = generated(MockServer::builder().assets(0), 2).await;
+    let mut gone = assets[0].clone();
+    gone.url = gone.url.replace(&gone.id, "asset_gone");
+    let dir = tempfile::tempdir().unwrap();
+    let report = client
+        .downloads()
+        .to_dir(dir.path())
+        .asset(gone)
+        .asset(assets[1].clone())
+        .id("asset_unknown")
+        .await
+        .unwrap();
+    assert!(!report.is_complete());
+    assert_eq!(report.written.len(), 1);
+    assert_eq!(report.failed.len(), 2);
+    let refused = report
+        .failed
+        .iter()
+        .find(|f| f.asset_id == assets[0].id)
+        .unwrap();
+    assert!(refused.error.is_not_found(), "{}", refused.error);
+    assert!(matches!(refused.error, Error::Download { .. }));
+    let text = refused.error.to_string();
+    assert!(
+        text.contains(&assets[0].id) && text.contains("NoSuchKey"),
+        "{text}"
+    );
+    let unknown = report
+        .failed
+        .iter()
+        .find(|f| f.asset_id == "asset_unknown")
+        .unwrap();
+    assert!(
+        unknown.error.to_string().contains("does not know"),
+        "{}",
+        unknown.error
+    );
+    assert_eq!(
+        server.request_count(Route::CdnFile),
+        2,
+        "the 404 is not retried"
+    );
+}
+
+#[tokio::test]
+async fn no_credential_or_extra_header_reaches_the_cdn_through_a_redirect() {
+    let builder = MockServer::builder()
+        .assets(0)
+        .cdn_redirects(true)
+        .validation_delay(Duration::from_millis(10));
+    let server = builder.start().await.unwrap();
+    let client = mock_client_builder(&server)
+        .header("x-team-secret", "s3cr3t")
+        .build()
+        .unwrap();
+    let run = client
+        .generate()
+        .custom("model_test")
+        .prompt("a fox")
+        .wait(true)
+        .interval(Duration::from_millis(10))
+        .await
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let report = client
+        .downloads()
+        .to_dir(dir.path())
+        .assets(run.assets.clone())
+        .await
+        .unwrap();
+    assert!(report.is_complete(), "{report:?}");
+    let cdn = cdn_requests(&server);
+    let routes: Vec<Option<Route>> = cdn.iter().map(|r| r.route).collect();
+    assert_eq!(routes, vec![Some(Route::CdnRedirect), Some(Route::CdnFile)]);
+    for request in &cdn {
+        assert!(!request.authorization, "{request:?}");
+        assert!(
+            !request.header_names.iter().any(|h| h == "x-team-secret"),
+            "{request:?}"
+        );
+    }
+    assert_eq!(
+        digest_of(&report.written[0].path),
+        server.asset_sha256(&run.assets[0].id).unwrap()
+    );
+}
+
+#[tokio::test]
+async fn a_listing_streams_into_the_directory_with_progress_that_only_grows() {
+    let (server, client) = start_mock(MockServer::builder().assets(6)).await;
+    let dir = tempfile::tempdir().unwrap();
+    let seen: Arc<Mutex<Vec<DownloadProgress>>> = Arc::default();
+    let log = seen.clone();
+    let report = client
+        .downloads()
+        .to_dir(dir.path())
+        .stream(client.assets().list().page_size(4).stream())
+        .concurrency(3)
+        .on_progress(move |p| log.lock().unwrap().push(p.clone()))
+        .await
+        .unwrap();
+    assert!(report.is_complete(), "{report:?}");
+    assert_eq!(report.written.len(), server.asset_count());
+    for file in &report.written {
+        assert_eq!(
+            digest_of(&file.path),
+            server.asset_sha256(&file.asset_id).unwrap()
+        );
+    }
+    let seen = seen.lock().unwrap().clone();
+    assert!(seen.windows(2).all(|w| w[0] != w[1]
+        && w[0].bytes_done <= w[1].bytes_done
+        && w[0].files_done <= w[1].files_done));
+    let last = seen.last().unwrap();
+    assert_eq!(last.files_done, report.written.len());
+    assert_eq!(last.bytes_done, report.bytes_written());
+    assert_eq!(last.files_total, None, "a stream's length is not known");
+}
+
+#[tokio::test]
+async fn a_listing_that_fails_keeps_what_was_given_and_says_so() {
+    let (server, client) = start_mock(MockServer::builder().assets(6)).await;
+    let first = client
+        .assets()
+        .list()
+        .page_size(2)
+        .first_page()
+        .await
+        .unwrap();
+    server.inject(FaultRule::new(Route::ListAssets, Fault::Status(400)).times(usize::MAX));
+    let dir = tempfile::tempdir().unwrap();
+    let report = client
+        .downloads()
+        .to_dir(dir.path())
+        .assets(first.items.clone())
+        .stream(client.assets().list().page_size(2).stream())
+        .await
+        .unwrap();
+    assert_eq!(report.written.len(), first.items.len());
+    let error = report.listing_error.as_ref().expect("the listing's error");
+    assert!(error.is_bad_request(), "{error}");
+    assert!(!report.is_complete());
+}
+
+#[tokio::test]
+async fn converted_files_take_the_format_as_extension() {
+    let (_server, client, assets) = generated(MockServer::builder().assets(0), 1).await;
+    let dir = tempfile::tempdir().unwrap();
+    let report = client
+        .downloads()
+        .to_dir(dir.path())
+        .asset(assets[0].clone())
+        .format(DownloadTargetFormat::Webp)
+        .await
+        .unwrap();
+    assert!(report.is_complete(), "{report:?}");
+    assert_eq!(
+        report.written[0].path,
+        dir.path().join(format!("{}.webp", assets[0].id))
+    );
+}
+
+#[tokio::test]
+async fn an_archive_is_made_waited_for_and_downloaded() {
+    let (server, client, assets) = generated(MockServer::builder().assets(0), 2).await;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("assets.zip");
+    let archive = client
+        .downloads()
+        .archive(assets.iter().map(|a| a.id.clone()))
+        .to_file(&path)
+        .await
+        .unwrap();
+    assert_eq!(archive.path, path);
+    assert_eq!(std::fs::metadata(&path).unwrap().len(), archive.bytes);
+    assert!(archive.bytes > 0);
+    assert_eq!(server.request_count(Route::CdnArchive), 1);
+    assert_eq!(server.request_count(Route::AssetsDownload), 1);
+}
+
+#[tokio::test]
+async fn bad_options_are_refused_before_any_request() {
+    let (server, client) = start_mock(MockServer::builder().assets(1)).await;
+    let dir = tempfile::tempdir().unwrap();
+    let err = client
+        .downloads()
+        .to_dir(dir.path())
+        .id("asset_x")
+        .concurrency(0)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::InvalidInput(_)), "{err}");
+    let err = client.downloads().archive(["a"]).await.unwrap_err();
+    assert!(err.to_string().contains("to_file"), "{err}");
+    assert_eq!(server.request_count(Route::AnyApi), 0);
+}
+
+#[tokio::test]
+async fn an_uploaded_file_comes_back_as_it_was_sent() {
+    let (server, client) = start_mock(scenario_testkit::upload_mock().assets(0)).await;
+    let bytes = scenario_testkit::content(3 * scenario_testkit::SMALL_PART as usize + 77);
+    let (_source, path) = scenario_testkit::temp_file("hero.png", &bytes);
+    let upload = client
+        .uploads()
+        .upload_file(&path, scenario_sdk::types::UploadKind::Image)
+        .min_part_size(scenario_testkit::SMALL_PART)
+        .part_size(scenario_testkit::SMALL_PART)
+        .wait(true)
+        .await
+        .unwrap();
+    let asset_id = upload.entity_id.expect("the upload made an asset");
+    let dir = tempfile::tempdir().unwrap();
+    let report = client
+        .downloads()
+        .to_dir(dir.path())
+        .id(&asset_id)
+        .await
+        .unwrap();
+    assert!(report.is_complete(), "{report:?}");
+    assert_eq!(std::fs::read(&report.written[0].path).unwrap(), bytes);
+    assert_eq!(server.asset_sha256(&asset_id).unwrap(), sha256_hex(&bytes));
+}
