@@ -1,21 +1,25 @@
-//! `scenario assets list`.
+//! `scenario assets list | get | delete | restore | tags` (and `download`, in
+//! `downloads.rs`).
 
 use std::io::Write;
 
 use futures::StreamExt;
 use scenario_sdk::ops::{self, ListAssetsQuery};
-use scenario_sdk::types::{Asset, AssetSortBy};
+use scenario_sdk::types::{
+    Asset, AssetIdsRequest, AssetRestoreRequest, AssetSortBy, AssetUpdateTagsRequest,
+};
 use scenario_sdk::{Client, ListAssets};
 use serde_json::value::RawValue;
 
 use crate::cli::{GlobalArgs, ListArgs};
 use crate::client::connect;
 use crate::error::Failure;
-use crate::output::{AssetTable, raw_json_line};
+use crate::output::{AssetTable, json_line, printable, raw_json_line};
+use crate::params::QueryArgs;
 
 /// Lists assets page by page, printing each page as it arrives.
 pub async fn list(global: &GlobalArgs, args: ListArgs) -> Result<(), Failure> {
-    let query = query(&args)?;
+    let query = query(&args.query)?;
     let client = connect(global)?;
     // JSON prints each asset as the server sent it, unknown fields and all.
     let listing = listing(&client, query, args.limit).keep_raw(args.json);
@@ -71,8 +75,8 @@ pub async fn list(global: &GlobalArgs, args: ListArgs) -> Result<(), Failure> {
 /// The query of the flags, with what the CLI adds: the date filters need the
 /// listing sorted by the same date, so they imply `--sort-by` when it is not
 /// given, and creation and update dates cannot be mixed.
-fn query(args: &ListArgs) -> Result<ListAssetsQuery, Failure> {
-    let mut query: ListAssetsQuery = args.query.query().map_err(Failure::usage)?;
+pub(crate) fn query(flags: &QueryArgs<ops::ListAssets>) -> Result<ListAssetsQuery, Failure> {
+    let mut query: ListAssetsQuery = flags.query().map_err(Failure::usage)?;
     let created = query.created_after.is_some() || query.created_before.is_some();
     let updated = query.updated_after.is_some() || query.updated_before.is_some();
     if created && updated {
@@ -97,7 +101,11 @@ fn query(args: &ListArgs) -> Result<ListAssetsQuery, Failure> {
 /// Without `--page-size`, a `--limit` that fits in a page becomes the page
 /// size, so that one request is enough; no page is fetched ahead when the
 /// limit fits in the first one.
-fn listing(client: &Client, mut query: ListAssetsQuery, limit: Option<u64>) -> ListAssets {
+pub(crate) fn listing(
+    client: &Client,
+    mut query: ListAssetsQuery,
+    limit: Option<u64>,
+) -> ListAssets {
     if query.page_size.is_none() {
         query.page_size = limit.map(|limit| {
             u32::try_from(limit)
@@ -131,4 +139,186 @@ fn write_raw(assets: &[Box<RawValue>]) -> std::io::Result<()> {
         raw_json_line(&mut out, asset.get())?;
     }
     out.flush()
+}
+
+/// The flags of `scenario assets get`.
+#[derive(Debug, clap::Args)]
+pub struct AssetGetArgs {
+    /// The asset's id (asset_...)
+    #[arg(value_name = "ID")]
+    pub id: String,
+
+    /// Print the asset as one JSON object instead of a table
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// The flags of `scenario assets delete` and `scenario assets restore`.
+#[derive(Debug, clap::Args)]
+pub struct AssetIdsArgs {
+    /// The assets' ids (asset_...)
+    #[arg(value_name = "ID", required = true)]
+    pub ids: Vec<String>,
+
+    /// Print the service's answer as one JSON object instead of text
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// The flags of `scenario assets tags`.
+#[derive(Debug, clap::Args)]
+pub struct AssetTagsArgs {
+    /// The asset's id (asset_...)
+    #[arg(value_name = "ID")]
+    pub id: String,
+
+    /// A tag to add (repeat for more)
+    #[arg(long = "add", value_name = "TAG")]
+    pub add: Vec<String>,
+
+    /// A tag to remove (repeat for more)
+    #[arg(long = "delete", value_name = "TAG")]
+    pub delete: Vec<String>,
+
+    /// Print the service's answer as one JSON object instead of text
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Shows one asset.
+pub async fn get(global: &GlobalArgs, args: AssetGetArgs) -> Result<(), Failure> {
+    let client = connect(global)?;
+    let context = format!("cannot read asset {}", printable(&args.id));
+    let asset = client
+        .request(ops::GetAsset::new(args.id.as_str()))
+        .await
+        .map_err(|error| Failure::sdk(&context, &error))?
+        .asset;
+    print(|out| {
+        if args.json {
+            json_line(out, &asset)
+        } else {
+            AssetTable::new().write_page(out, std::slice::from_ref(&asset))
+        }
+    })
+}
+
+/// Deletes assets (`DELETE /assets`, in one request).
+pub async fn delete(global: &GlobalArgs, args: AssetIdsArgs) -> Result<(), Failure> {
+    let client = connect(global)?;
+    let body = AssetIdsRequest::builder().asset_ids(args.ids.clone());
+    let body: AssetIdsRequest =
+        body.try_into()
+            .map_err(|error: scenario_sdk::types::error::ConversionError| {
+                Failure::usage(error.to_string())
+            })?;
+    let answer = client
+        .request(ops::DeleteAssets::new(body))
+        .await
+        .map_err(|error| Failure::sdk("cannot delete the assets", &error))?;
+    print(|out| {
+        if args.json {
+            json_line(out, &answer)
+        } else {
+            writeln!(
+                out,
+                "deleted {} asset(s); `scenario assets restore` brings them back while the service keeps them",
+                args.ids.len()
+            )
+        }
+    })
+}
+
+/// Restores deleted assets (`POST /assets/restore`): says which came back and
+/// why the others did not; exits 1 if any did not.
+pub async fn restore(global: &GlobalArgs, args: AssetIdsArgs) -> Result<(), Failure> {
+    let client = connect(global)?;
+    let body = AssetRestoreRequest::builder().asset_ids(args.ids.clone());
+    let body: AssetRestoreRequest =
+        body.try_into()
+            .map_err(|error: scenario_sdk::types::error::ConversionError| {
+                Failure::usage(error.to_string())
+            })?;
+    let answer = client
+        .request(ops::RestoreAssets::new(body))
+        .await
+        .map_err(|error| Failure::sdk("cannot restore the assets", &error))?;
+    print(|out| {
+        if args.json {
+            return json_line(out, &answer);
+        }
+        for id in &answer.restored_asset_ids {
+            writeln!(out, "restored  {}", printable(id))?;
+        }
+        for skipped in &answer.skipped_assets {
+            writeln!(
+                out,
+                "skipped   {} ({})",
+                printable(&skipped.asset_id),
+                printable(skipped.reason.as_str())
+            )?;
+        }
+        Ok(())
+    })?;
+    if answer.skipped_assets.is_empty() {
+        Ok(())
+    } else {
+        Err(Failure::new(format!(
+            "{} of {} asset(s) were not restored (see the reasons above)",
+            answer.skipped_assets.len(),
+            args.ids.len()
+        )))
+    }
+}
+
+/// Adds and removes tags of an asset (`PUT /assets/{assetId}/tags`).
+pub async fn tags(global: &GlobalArgs, args: AssetTagsArgs) -> Result<(), Failure> {
+    if args.add.is_empty() && args.delete.is_empty() {
+        return Err(Failure::usage(
+            "nothing to change: give --add TAG or --delete TAG (repeat for more)",
+        ));
+    }
+    let client = connect(global)?;
+    let body = AssetUpdateTagsRequest::builder()
+        .add(args.add.clone())
+        .delete(args.delete.clone());
+    let body: AssetUpdateTagsRequest =
+        body.try_into()
+            .map_err(|error: scenario_sdk::types::error::ConversionError| {
+                Failure::usage(error.to_string())
+            })?;
+    let context = format!("cannot change the tags of {}", printable(&args.id));
+    let answer = client
+        .request(ops::UpdateAssetTags::new(args.id.as_str(), body))
+        .await
+        .map_err(|error| Failure::sdk(&context, &error))?;
+    print(|out| {
+        if args.json {
+            return json_line(out, &answer);
+        }
+        let list = |tags: &[String]| {
+            if tags.is_empty() {
+                "none".to_owned()
+            } else {
+                tags.iter()
+                    .map(|t| printable(t))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            }
+        };
+        writeln!(out, "added    {}", list(&answer.added))?;
+        writeln!(out, "removed  {}", list(&answer.deleted))
+    })
+}
+
+/// Writes to stdout and flushes; a closed stdout ends quietly.
+fn print(
+    write: impl FnOnce(&mut std::io::BufWriter<std::io::StdoutLock<'_>>) -> std::io::Result<()>,
+) -> Result<(), Failure> {
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    match write(&mut out).and_then(|()| out.flush()) {
+        Ok(()) => Ok(()),
+        Err(error) => Failure::output(error).map_or(Ok(()), Err),
+    }
 }

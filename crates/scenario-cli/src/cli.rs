@@ -91,7 +91,7 @@ pub struct GlobalArgs {
 /// The commands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// List the project's assets
+    /// List, show, download, delete, restore and tag the project's assets
     #[command(subcommand)]
     Assets(AssetsCommand),
     /// Upload files, import them from URLs, follow uploads
@@ -112,6 +112,16 @@ pub enum Command {
 pub enum AssetsCommand {
     /// List assets: a table for people, or one JSON object per line with --json
     List(Box<ListArgs>),
+    /// Show an asset
+    Get(crate::assets::AssetGetArgs),
+    /// Download asset files into a directory (resuming partial files, skipping complete ones), or an archive
+    Download(Box<crate::downloads::DownloadArgs>),
+    /// Delete assets (restore brings them back while the service keeps them)
+    Delete(crate::assets::AssetIdsArgs),
+    /// Restore deleted assets
+    Restore(crate::assets::AssetIdsArgs),
+    /// Add or remove tags of an asset
+    Tags(crate::assets::AssetTagsArgs),
 }
 
 /// `scenario uploads ...`
@@ -392,7 +402,7 @@ pub fn show_size(bytes: u64) -> String {
 
 /// A parser that accepts one of `values` (anything else is a usage error that
 /// lists them) and converts it to the SDK's open enum `T`.
-fn one_of<T>(values: &'static [&'static str]) -> impl TypedValueParser<Value = T>
+pub(crate) fn one_of<T>(values: &'static [&'static str]) -> impl TypedValueParser<Value = T>
 where
     T: for<'a> From<&'a str> + Clone + Send + Sync + 'static,
 {

@@ -1,6 +1,7 @@
-//! `scenario generate MODEL --prompt .. [--param NAME=VALUE] [--wait]`: runs a
-//! model; with `--wait`, waits for its job and shows the assets it made; with
-//! the document's `--dry-run`, shows what the run would cost.
+//! `scenario generate MODEL --prompt .. [--param NAME=VALUE] [--wait
+//! [--download DIR]]`: runs a model; with `--wait`, waits for its job and shows
+//! the assets it made (and downloads their files); with the document's
+//! `--dry-run`, shows what the run would cost.
 
 use std::io::Write;
 
@@ -35,6 +36,10 @@ pub struct GenerateArgs {
     /// Wait for the job to end, then print it and the assets it made
     #[arg(long)]
     pub wait: bool,
+
+    /// With --wait: download the files of the assets it made into DIR
+    #[arg(long, value_name = "DIR", requires = "wait")]
+    pub download: Option<std::path::PathBuf>,
 
     #[command(flatten)]
     pub pace: WaitPace,
@@ -113,7 +118,11 @@ pub async fn run(global: &GlobalArgs, args: GenerateArgs) -> Result<(), Failure>
     let made = until_ctrl_c(&progress, interrupted, run.send())
         .await?
         .map_err(|error| wait_failure(&context, &error))?;
-    print_job(&made.job, Some(&made.assets), args.json)
+    print_job(&made.job, Some(&made.assets), args.json)?;
+    match &args.download {
+        Some(dir) => crate::downloads::download_made(global, &client, &made.assets, dir).await,
+        None => Ok(()),
+    }
 }
 
 fn print_estimate(estimate: &RunModelResponse, json: bool) -> Result<(), Failure> {

@@ -35,6 +35,7 @@ macro_rules! note {
 mod assets;
 mod cli;
 mod client;
+mod downloads;
 mod error;
 mod generate;
 mod jobs;
@@ -87,6 +88,11 @@ fn main() -> ExitCode {
 async fn run(global: &GlobalArgs, command: Command) -> Result<(), Failure> {
     match command {
         Command::Assets(AssetsCommand::List(args)) => assets::list(global, *args).await,
+        Command::Assets(AssetsCommand::Get(args)) => assets::get(global, args).await,
+        Command::Assets(AssetsCommand::Download(args)) => downloads::download(global, *args).await,
+        Command::Assets(AssetsCommand::Delete(args)) => assets::delete(global, args).await,
+        Command::Assets(AssetsCommand::Restore(args)) => assets::restore(global, args).await,
+        Command::Assets(AssetsCommand::Tags(args)) => assets::tags(global, args).await,
         Command::Uploads(UploadsCommand::Create(args)) => uploads::create(global, args).await,
         Command::Uploads(UploadsCommand::Get(args)) => uploads::get(global, args).await,
         Command::Uploads(UploadsCommand::Import(args)) => uploads::import(global, args).await,

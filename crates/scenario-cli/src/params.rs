@@ -35,6 +35,11 @@ impl<Op: Operation> QueryArgs<Op> {
             .map_err(|error| format!("invalid query parameters for {}: {error}", Op::ID))
     }
 
+    /// Whether no flag was given.
+    pub fn is_empty(&self) -> bool {
+        self.values.is_empty()
+    }
+
     fn params() -> impl Iterator<Item = &'static Param> {
         Op::PARAMS
             .iter()

@@ -1,12 +1,12 @@
-//! The progress of an upload: a bar on stderr for people, and what the upload
-//! reached, so that Ctrl-C can say what it interrupted.
+//! The progress of an upload or a download: a bar on stderr for people, and
+//! what an upload reached, so that Ctrl-C can say what it interrupted.
 
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use console::Term;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle, TermLike};
-use scenario_sdk::{Progress, UploadPhase};
+use scenario_sdk::{DownloadProgress, Progress, UploadPhase};
 
 /// A template, and the columns of everything in it but `{msg}` and
 /// `{wide_bar}` at their widest: byte counts like `1023.99 MiB`, a rate like
@@ -66,9 +66,10 @@ pub struct Reached {
 /// The columns the bar may use now (the terminal can be resized).
 type Columns = Arc<dyn Fn() -> u16 + Send + Sync>;
 
-/// Follows one upload: draws the bar (unless hidden) and remembers how far it got.
+/// Follows one upload (and remembers how far it got) or one download: draws
+/// the bar unless hidden.
 #[derive(Clone)]
-pub struct UploadProgress {
+pub struct TransferProgress {
     bar: ProgressBar,
     name: String,
     reached: Arc<Mutex<Reached>>,
@@ -78,16 +79,16 @@ pub struct UploadProgress {
     template: Arc<Mutex<&'static str>>,
 }
 
-impl std::fmt::Debug for UploadProgress {
+impl std::fmt::Debug for TransferProgress {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("UploadProgress")
+        f.debug_struct("TransferProgress")
             .field("name", &self.name)
             .field("reached", &self.reached)
             .finish_non_exhaustive()
     }
 }
 
-impl UploadProgress {
+impl TransferProgress {
     /// A follower for the upload of `name`; the bar is drawn on stderr only if
     /// `visible` (callers pass false for `--quiet`, `-v` or a stderr that is not
     /// a terminal).
@@ -174,6 +175,30 @@ impl UploadProgress {
             // A step newer than this CLI: keep the bar as it is.
             _ => {}
         }
+    }
+
+    /// The callback for a download's `on_progress`.
+    pub fn download_callback(&self) -> impl Fn(&DownloadProgress) + Send + Sync + 'static {
+        let this = self.clone();
+        move |progress| this.update_download(progress)
+    }
+
+    /// Takes in one download report.
+    pub fn update_download(&self, progress: &DownloadProgress) {
+        self.bar.set_length(progress.bytes_expected);
+        self.bar.set_position(progress.bytes_done);
+        let files = match progress.files_total {
+            Some(total) => format!("{}/{total} files", progress.files_done),
+            None => format!("{} files", progress.files_done),
+        };
+        let failed = match progress.files_failed {
+            0 => String::new(),
+            n => format!(", {n} failed"),
+        };
+        self.show(
+            false,
+            format!("downloading to {} ({files}{failed})", self.name),
+        );
     }
 
     /// How far the upload got.
@@ -322,7 +347,7 @@ mod tests {
         let target = ProgressDrawTarget::term_like(Box::new(screen.clone()));
         let bar = ProgressBar::with_draw_target(Some(0), target);
         let columns: Columns = Arc::new(move || width);
-        let progress = UploadProgress::with_target(
+        let progress = TransferProgress::with_target(
             "textures/characters/hero-walk-cycle-final-v2.png",
             bar,
             Some(columns),

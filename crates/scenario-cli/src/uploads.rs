@@ -10,7 +10,7 @@ use crate::cli::{CreateArgs, GetArgs, GlobalArgs, ImportArgs, show_size};
 use crate::client::connect;
 use crate::error::Failure;
 use crate::output::{json_line, printable, write_upload};
-use crate::progress::{UploadProgress, cancelled_message};
+use crate::progress::{TransferProgress, cancelled_message};
 
 /// Uploads a local file, with a progress bar on stderr; Ctrl-C stops it without
 /// completing it.
@@ -23,7 +23,7 @@ pub async fn create(global: &GlobalArgs, args: CreateArgs) -> Result<(), Failure
     let client = connect(global)?;
 
     let visible = !global.quiet && global.verbose == 0 && std::io::stderr().is_terminal();
-    let progress = UploadProgress::new(&shown, visible);
+    let progress = TransferProgress::new(&shown, visible);
     let mut upload = client
         .uploads()
         .upload_file(&args.file, args.kind.clone())

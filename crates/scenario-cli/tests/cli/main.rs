@@ -2,6 +2,7 @@
 //! test process. One test binary, so that it links once.
 
 mod assets;
+mod downloads;
 mod generate;
 mod help;
 mod hostile;
