@@ -1,11 +1,15 @@
-//! List assets, upload a file, wait until it becomes an asset.
+//! The whole loop: list assets, upload a file and wait until it becomes an
+//! asset, then generate from a prompt, wait for the job and download what it
+//! made.
 //!
 //! ```sh
 //! cargo run -p scenario-sdk --example quickstart
 //! ```
 //!
 //! With `SCENARIO_SDK_API_KEY` and `SCENARIO_SDK_API_SECRET` set it talks to the
-//! real API (and uploads a small generated PNG); without them, to an embedded fake.
+//! real API (and uploads a small generated PNG; it generates only when
+//! `SCENARIO_MODEL_ID` names a model of yours, as a run costs credits); without
+//! them, to an embedded fake. Files go to `./quickstart-output`.
 
 use futures::{StreamExt, TryStreamExt};
 use scenario_sdk::types::UploadKind;
@@ -59,6 +63,37 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .try_fold(0usize, |n, _| async move { Ok(n + 1) })
         .await?;
     println!("the project now has {total} assets");
+
+    // 4. Generate from a prompt, wait for the job (with its progress), then
+    //    download the images it made, four at a time, resumable.
+    let model = match (std::env::var("SCENARIO_MODEL_ID"), &_fake) {
+        (Ok(model), _) => model,
+        (Err(_), Some(_)) => "model_quickstart".to_owned(),
+        (Err(_), None) => {
+            println!("set SCENARIO_MODEL_ID to also generate and download");
+            return Ok(());
+        }
+    };
+    let made = client
+        .generate()
+        .custom(&model)
+        .prompt("a stone bridge over a river, game asset")
+        .param("numOutputs", 2)
+        .on_progress(|status, progress| eprintln!("  job {status}: {:.0}%", progress * 100.0))
+        .wait(true)
+        .await?;
+    println!("job {} made {} assets", made.job.job_id, made.assets.len());
+    let report = client
+        .downloads()
+        .to_dir("quickstart-output")
+        .assets(made.assets)
+        .await?;
+    for file in &report.written {
+        println!("  wrote {} ({} bytes)", file.path.display(), file.bytes);
+    }
+    for failed in &report.failed {
+        println!("  failed {}: {}", failed.asset_id, failed.error);
+    }
     Ok(())
 }
 
