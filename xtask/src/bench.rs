@@ -30,6 +30,11 @@ struct Config {
     rss_sizes: [u64; 2],
     /// The long listing whose peak RSS is compared with the usual one's.
     rss_assets: usize,
+    /// How many files, of what size, the download throughput is measured with.
+    download_files: usize,
+    download_size: u64,
+    /// The file whose download's peak RSS is measured.
+    download_rss_size: u64,
     rounds: usize,
 }
 
@@ -41,6 +46,9 @@ impl Config {
                 throughput_size: 64 * MIB,
                 rss_sizes: [64 * MIB, 256 * MIB],
                 rss_assets: 3 * LIST_ASSETS,
+                download_files: 4,
+                download_size: 16 * MIB,
+                download_rss_size: 64 * MIB,
                 rounds: 3,
             }
         } else {
@@ -49,6 +57,9 @@ impl Config {
                 throughput_size: 1024 * MIB,
                 rss_sizes: [256 * MIB, 1024 * MIB],
                 rss_assets: 10 * LIST_ASSETS,
+                download_files: 8,
+                download_size: 128 * MIB,
+                download_rss_size: 1024 * MIB,
                 rounds: 5,
             }
         }
@@ -182,6 +193,7 @@ pub fn run(root: &Path, quick: bool) -> Result<()> {
         python.as_ref().ok(),
         &mut rows,
     )?;
+    downloads(&config, &bench_bin, &cli, &work, curl, &mut rows)?;
 
     // Decoding: typed AssetListResponse vs serde_json::Value.
     let fixture = root.join("crates/scenario-api/tests/fixtures/seed_list_assets.json");
@@ -364,6 +376,186 @@ fn uploads(
         });
     }
     Ok(())
+}
+
+/// Downloads: the SDK writing files into a directory against one `curl
+/// --parallel` process fetching the same files at the same concurrency (paired
+/// rounds, each starting from an empty directory); then the peak RSS of one
+/// large file's download.
+fn downloads(
+    config: &Config,
+    bench_bin: &Path,
+    cli: &Path,
+    work: &Path,
+    curl: bool,
+    rows: &mut Vec<Row>,
+) -> Result<()> {
+    let mock = Mock::start(cli, 0, PART_SIZE.min(MIB), &["--no-part-digests"])?;
+    let size = config.download_size;
+    let assets = download_assets(bench_bin, &mock, work, size, config.download_files)?;
+    let dir = work.join("downloads");
+    let dir_arg = dir.to_string_lossy().into_owned();
+    let concurrency = CONCURRENCY.to_string();
+    let mut args = vec!["download", dir_arg.as_str(), concurrency.as_str()];
+    args.extend(assets.iter().map(|(id, _)| id.as_str()));
+    let (mut sdk, mut sdk_cpu, mut curl_secs, mut curl_cpu) =
+        (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    for round in 0..config.rounds {
+        let r = run_bench(bench_bin, &mock, &args)?;
+        ensure!(
+            get(&r, "download_bytes")? as u64 == size * assets.len() as u64,
+            "the SDK downloaded {} bytes",
+            get(&r, "download_bytes")?
+        );
+        sdk.push(get(&r, "download_secs")?);
+        sdk_cpu.push(get(&r, "download_cpu_secs")?);
+        if curl {
+            let (secs, cpu) = curl_download(&assets, &dir, size)?;
+            curl_secs.push(secs);
+            curl_cpu.push(cpu);
+        }
+        println!(
+            "round {round}: download SDK {:.3} s, curl {:.3} s",
+            sdk[round],
+            curl_secs.get(round).copied().unwrap_or(f64::NAN)
+        );
+    }
+    let total = size * assets.len() as u64;
+    let gib = total as f64 / (1024.0 * MIB as f64);
+    let label = format!(
+        "download {} files x {} MiB, concurrency {CONCURRENCY}, into a directory",
+        assets.len(),
+        size / MIB
+    );
+    if curl {
+        rows.push(compare(
+            format!("{label}: SDK vs one `curl --parallel` process, wall time"),
+            Spread::of(&sdk),
+            Spread::of(&curl_secs),
+            "curl",
+            "s",
+            3,
+            1.0,
+            true,
+        ));
+        rows.push(compare(
+            format!("{label}: SDK vs curl, CPU-s per GiB"),
+            Spread::of(&sdk_cpu).map(|c| c / gib),
+            Spread::of(&curl_cpu).map(|c| c / gib),
+            "curl",
+            "CPU-s/GiB",
+            2,
+            1.0,
+            true,
+        ));
+    } else {
+        rows.push(Row {
+            name: format!("{label}: SDK wall time (curl missing: no baseline)"),
+            measured: Spread::of(&sdk).show("s", 3),
+            baseline: "-".into(),
+            ratio: None,
+            target: "-".into(),
+            met: None,
+        });
+    }
+
+    // Peak RSS of one large file: flat in the file's size.
+    let big = download_assets(bench_bin, &mock, work, config.download_rss_size, 1)?;
+    let r = run_bench(
+        bench_bin,
+        &mock,
+        &["download", &dir_arg, &concurrency, big[0].0.as_str()],
+    )?;
+    let _ = std::fs::remove_dir_all(&dir);
+    let bound = 64 * MIB + CONCURRENCY as u64 * MIB;
+    let peak = get(&r, "download_peak_rss_bytes")? as u64;
+    rows.push(Row {
+        name: format!(
+            "download one {} MiB file: SDK peak RSS (VmHWM)",
+            config.download_rss_size / MIB
+        ),
+        measured: format!("{:.1} MiB", peak as f64 / MIB as f64),
+        baseline: format!(
+            "{} MiB (64 MiB + concurrency x 1 MiB write block)",
+            bound / MIB
+        ),
+        ratio: Some(peak as f64 / bound as f64),
+        target: "<= 1.00x".into(),
+        met: Some(peak <= bound),
+    });
+    Ok(())
+}
+
+/// Uploads `count` files of `size` bytes to the mock (whose counting storage
+/// keeps no bytes, so the CDN serves made-up files of that size) and answers
+/// the assets' ids and file URLs.
+fn download_assets(
+    bench_bin: &Path,
+    mock: &Mock,
+    work: &Path,
+    size: u64,
+    count: usize,
+) -> Result<Vec<(String, String)>> {
+    let file = work.join(format!("download-source-{size}.bin"));
+    generate_file(&file, size)?;
+    let out = Command::new(bench_bin)
+        .args([
+            "download-setup",
+            &file.to_string_lossy(),
+            &count.to_string(),
+        ])
+        .envs(mock.env.iter().map(|(k, v)| (k, v)))
+        .stderr(Stdio::inherit())
+        .output()
+        .context("running scenario-bench download-setup")?;
+    std::fs::remove_file(&file)?;
+    ensure!(
+        out.status.success(),
+        "download-setup failed ({})",
+        out.status
+    );
+    let assets: Vec<(String, String)> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter_map(|line| line.strip_prefix("ASSET "))
+        .filter_map(|rest| rest.split_once(' '))
+        .map(|(id, url)| (id.to_owned(), url.to_owned()))
+        .collect();
+    ensure!(
+        assets.len() == count,
+        "download-setup made {} assets",
+        assets.len()
+    );
+    Ok(assets)
+}
+
+/// The baseline: ONE curl process fetching every file with `--parallel
+/// --parallel-max 4` into an empty directory.
+fn curl_download(assets: &[(String, String)], dir: &Path, size: u64) -> Result<(f64, f64)> {
+    let _ = std::fs::remove_dir_all(dir);
+    std::fs::create_dir_all(dir)?;
+    let mut config = String::new();
+    for (id, url) in assets {
+        config.push_str(&format!(
+            "url = \"{url}\"\noutput = \"{}\"\n",
+            dir.join(format!("{id}.png")).display()
+        ));
+    }
+    let config_file = dir.with_extension("curl.config");
+    std::fs::write(&config_file, config)?;
+    let mut cmd = Command::new("curl");
+    cmd.args(["-sS", "--fail", "--parallel", "--parallel-max"])
+        .arg(CONCURRENCY.to_string())
+        .arg("--config")
+        .arg(&config_file);
+    let timing = timed(cmd, "curl --parallel download")?;
+    for (id, _) in assets {
+        let got = std::fs::metadata(dir.join(format!("{id}.png")))?.len();
+        ensure!(
+            got == size,
+            "curl wrote {got} bytes of {id}, expected {size}"
+        );
+    }
+    Ok(timing)
 }
 
 /// Listings: the SDK's stream against a typed raw reqwest loop, curl fetching
@@ -1062,7 +1254,10 @@ fn write_report(root: &Path, config: &Config, machine: &str, table: &str) -> Res
          part size + 64 MiB\n\
          - listing baselines: a typed reqwest loop (AssetListResponse), curl fetching the\n  \
          same page URLs on one keep-alive connection (nothing decoded), a\n  \
-         `serde_json::Value` loop\n\n\
+         `serde_json::Value` loop\n\
+         - downloads: the files are uploads the fake made into assets (its CDN serves\n  \
+         made-up bytes of their size); the SDK and ONE `curl --parallel --parallel-max 4`\n  \
+         process each fetch them into an emptied directory, in paired rounds\n\n\
          {table}",
         if config.quick {
             "quick (small files; `cargo xtask bench` gives the full sizes)"

@@ -55,9 +55,53 @@ impl ClientHooks<Transport> for crate::Client {
         request: reqwest::Request,
         info: &OperationInfo,
     ) -> reqwest::Result<reqwest::Response> {
+        let mut request = request;
+        comma_join_arrays(request.url_mut());
         match &self.inner().sender {
             Some(sender) => sender.send(self.client(), request, info.operation_id).await,
             None => self.client().execute(request).await,
         }
+    }
+}
+
+/// Rewrites repeated query parameters (`types=a&types=b`, as progenitor
+/// serializes arrays) into one comma-separated value (`types=a,b`): every query
+/// array of the document is `explode: false`, which is how the service reads
+/// them (the generator refuses exploded ones).
+fn comma_join_arrays(url: &mut reqwest::Url) {
+    let Some(query) = url.query() else {
+        return;
+    };
+    let mut pairs: Vec<(String, String)> = Vec::new();
+    let mut repeated = false;
+    for (key, value) in url::form_urlencoded::parse(query.as_bytes()) {
+        match pairs.iter_mut().find(|(k, _)| *k == key) {
+            Some((_, joined)) => {
+                joined.push(',');
+                joined.push_str(&value);
+                repeated = true;
+            }
+            None => pairs.push((key.into_owned(), value.into_owned())),
+        }
+    }
+    if repeated {
+        url.query_pairs_mut().clear().extend_pairs(pairs);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::comma_join_arrays;
+
+    #[test]
+    fn repeated_query_parameters_become_one_comma_separated_value() {
+        let mut url =
+            reqwest::Url::parse("http://h/v1/assets?types=a&pageSize=2&types=b%20c&types=d")
+                .unwrap();
+        comma_join_arrays(&mut url);
+        assert_eq!(url.query(), Some("types=a%2Cb+c%2Cd&pageSize=2"));
+        let mut plain = reqwest::Url::parse("http://h/v1/assets?pageSize=2&x=%2F").unwrap();
+        comma_join_arrays(&mut plain);
+        assert_eq!(plain.query(), Some("pageSize=2&x=%2F"), "left as it was");
     }
 }

@@ -13,6 +13,8 @@
 //! scenario-bench list-slow <page-size> <sleep-micros-per-page> <prefetch>
 //! scenario-bench list-rss <page-size>
 //! scenario-bench decode <fixture.json> <replicas> <rounds>
+//! scenario-bench download-setup <file> <count>
+//! scenario-bench download <dir> <concurrency> <asset-id>...
 //! ```
 //!
 //! Each runs in its own process, so that the peak RSS (VmHWM) and the CPU time
@@ -52,7 +54,13 @@ fn main() -> Result<(), BoxError> {
         ["decode", fixture, replicas, rounds] => {
             decode(fixture, replicas.parse()?, rounds.parse()?)
         }
-        _ => Err("usage: scenario-bench upload|floor|sink|list|list-urls|list-slow|list-rss|decode ... (see the crate docs)".into()),
+        ["download-setup", file, count] => {
+            runtime()?.block_on(download_setup(file, count.parse()?))
+        }
+        ["download", dir, concurrency, ids @ ..] if !ids.is_empty() => {
+            runtime()?.block_on(download(dir, concurrency.parse()?, ids))
+        }
+        _ => Err("usage: scenario-bench upload|floor|sink|list|list-urls|list-slow|list-rss|decode|download-setup|download ... (see the crate docs)".into()),
     }
 }
 
@@ -192,6 +200,53 @@ fn sink() -> Result<(), BoxError> {
             while matches!(stream.read(&mut buf), Ok(n) if n > 0) {}
         });
     }
+    Ok(())
+}
+
+/// Uploads `file` `count` times and prints `ASSET <id> <url>` for each asset
+/// made: the files the download benchmark fetches.
+async fn download_setup(file: &str, count: usize) -> Result<(), BoxError> {
+    let client = Client::from_env()?;
+    for _ in 0..count {
+        let upload = client
+            .uploads()
+            .upload_file(file, UploadKind::Image)
+            .content_type("image/png")
+            .part_size(8 * 1024 * 1024)
+            .wait(true)
+            .send()
+            .await?;
+        let id = upload.entity_id.ok_or("the upload made no asset")?;
+        let asset = client
+            .request(scenario_sdk::ops::GetAsset::new(id.as_str()))
+            .await?
+            .asset;
+        println!("ASSET {id} {}", asset.url);
+    }
+    Ok(())
+}
+
+/// Downloads the assets into `dir` (emptied first, so nothing is skipped).
+async fn download(dir: &str, concurrency: usize, ids: &[&str]) -> Result<(), BoxError> {
+    let client = Client::from_env()?;
+    let _ = std::fs::remove_dir_all(dir);
+    let cpu = cpu_secs();
+    let start = Instant::now();
+    let report = client
+        .downloads()
+        .to_dir(dir)
+        .concurrency(concurrency)
+        .ids(ids.iter().copied())
+        .await?;
+    let elapsed = start.elapsed().as_secs_f64();
+    let cpu = cpu_secs() - cpu;
+    if !report.is_complete() || report.written.len() != ids.len() {
+        return Err(format!("the download was not complete: {report:?}").into());
+    }
+    result("download_bytes", report.bytes_written());
+    result("download_secs", elapsed);
+    result("download_cpu_secs", cpu);
+    result("download_peak_rss_bytes", peak_rss_bytes()?);
     Ok(())
 }
 
