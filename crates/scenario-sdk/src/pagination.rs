@@ -225,112 +225,62 @@ impl<Op: Paginated> Pager<Op> {
     }
 
     async fn next(&mut self) -> Option<Result<Page<Op::Item>>> {
+        let fetched = self.next_raw().await?;
+        Some(fetched.and_then(Fetched::decode))
+    }
+
+    /// The next page's body, its token already read and followed (so the
+    /// page after it can be asked for before this one is decoded); errors
+    /// come as [`Error::Listing`] and end the listing.
+    async fn next_raw(&mut self) -> Option<Result<Fetched<Op>>> {
         if self.done {
             return None;
         }
         let token = self.request.op.pagination_token().map(str::to_owned);
-        let page = self.fetch().await;
-        if let Err(err) = page {
-            self.done = true;
-            return Some(Err(Error::Listing {
-                resume_token: token,
-                source: Box::new(err),
-            }));
+        match self.fetch().await {
+            Ok(fetched) => Some(Ok(fetched)),
+            Err(err) => {
+                self.done = true;
+                Some(Err(Error::Listing {
+                    resume_token: token,
+                    source: Box::new(err),
+                }))
+            }
         }
-        page.ok().map(Ok)
     }
 
-    async fn fetch(&mut self) -> Result<Page<Op::Item>> {
+    async fn fetch(&mut self) -> Result<Fetched<Op>> {
+        let resume_token = self.request.op.pagination_token().map(str::to_owned);
         let (exchange, _) = exchange(&self.request.client, &self.request.op, None).await;
         let exchange = exchange?;
         let request_id = header_str(&exchange.headers, REQUEST_ID).map(str::to_owned);
         let body = exchange.body;
-        // The raw items come from the item-by-item decoding only.
-        let whole = if self.request.keep_raw {
-            None
-        } else {
-            serde_json::from_slice::<Op::Output>(&body).ok()
-        };
-        let Decoded {
-            items,
-            skipped,
-            next_token,
-            raw_items,
-        } = match whole {
-            Some(output) => Decoded {
-                next_token: Op::next_token(&output).map(str::to_owned),
-                items: Op::into_items(output),
-                skipped: Vec::new(),
-                raw_items: Vec::new(),
-            },
-            None => self.decode_items(&body, exchange.status, request_id.as_deref())?,
-        };
-        if self.request.strict
-            && let Some(first) = skipped.first()
-        {
-            return Err(Error::Item(Box::new(first.clone())));
-        }
+        // The token and the item count from a scan that decodes no item: the
+        // next page can be fetched while this one is decoded.
+        let raw = Op::raw_page(&body).map_err(|_| Error::Decode {
+            status: exchange.status,
+            request_id: request_id.clone(),
+            message: decode_failure::<Op::Output>(&body),
+        })?;
         // An empty token means "no more pages", like a missing one.
-        let next_token = next_token.filter(|t| !t.is_empty());
+        let next_token = raw.next_token.filter(|t| !t.is_empty());
+        let count = raw.items.len();
         match &next_token {
             None => self.done = true,
             Some(token) => {
-                self.check_progress(&body, items.len() + skipped.len(), token)?;
+                self.check_progress(&body, count, token)?;
                 self.request.op.set_pagination_token(Some(token.clone()));
             }
         }
-        Ok(Page {
-            items,
-            skipped,
-            next_token,
+        Ok(Fetched {
+            body,
+            status: exchange.status,
             request_id,
-            raw_items,
-        })
-    }
-
-    /// The page decoded item by item: the page itself (its token, its list)
-    /// must decode; each item that does not becomes an [`Error::Item`]. Each
-    /// item that does keeps its JSON with [`Request::keep_raw`].
-    fn decode_items(
-        &self,
-        body: &[u8],
-        status: reqwest::StatusCode,
-        request_id: Option<&str>,
-    ) -> Result<Decoded<Op::Item>> {
-        let raw = Op::raw_page(body).map_err(|_| Error::Decode {
-            status,
-            request_id: request_id.map(str::to_owned),
-            message: decode_failure::<Op::Output>(body),
-        })?;
-        let mut items = Vec::with_capacity(raw.items.len());
-        let mut skipped = Vec::new();
-        let mut raw_items = Vec::new();
-        for (index, item) in raw.items.iter().enumerate() {
-            let mut deserializer = serde_json::Deserializer::from_str(item.get());
-            match serde_path_to_error::deserialize::<_, Op::Item>(&mut deserializer) {
-                Ok(decoded) => {
-                    items.push(decoded);
-                    if self.request.keep_raw {
-                        raw_items.push((*item).to_owned());
-                    }
-                }
-                Err(err) => {
-                    let path = err.path().to_string();
-                    skipped.push(BadItem {
-                        index,
-                        path,
-                        message: err.into_inner().to_string(),
-                        raw: item.get().to_owned(),
-                        request_id: request_id.map(str::to_owned),
-                    });
-                }
-            }
-        }
-        Ok(Decoded {
-            items,
-            skipped,
-            next_token: raw.next_token,
-            raw_items,
+            next_token,
+            resume_token,
+            keep_raw: self.request.keep_raw,
+            strict: self.request.strict,
+            op: std::marker::PhantomData,
         })
     }
 
@@ -373,11 +323,111 @@ impl<Op: Paginated> Pager<Op> {
     }
 }
 
+/// A page as it arrived: its body, not decoded yet, and where it sits in the
+/// listing.
+struct Fetched<Op: Paginated> {
+    body: Bytes,
+    status: reqwest::StatusCode,
+    request_id: Option<String>,
+    /// The token of the page after it (already checked and followed).
+    next_token: Option<String>,
+    /// The token this page was asked for with: where to resume if it fails.
+    resume_token: Option<String>,
+    keep_raw: bool,
+    strict: bool,
+    op: std::marker::PhantomData<fn() -> Op>,
+}
+
+impl<Op: Paginated> Fetched<Op> {
+    /// The page decoded: whole on the good path (one parse), else item by item.
+    /// An error is an [`Error::Listing`] naming the token to resume from.
+    fn decode(self) -> Result<Page<Op::Item>> {
+        let resume_token = self.resume_token.clone();
+        self.decode_page().map_err(|err| Error::Listing {
+            resume_token,
+            source: Box::new(err),
+        })
+    }
+
+    fn decode_page(self) -> Result<Page<Op::Item>> {
+        // The raw items come from the item-by-item decoding only.
+        let whole = if self.keep_raw {
+            None
+        } else {
+            serde_json::from_slice::<Op::Output>(&self.body).ok()
+        };
+        let Decoded {
+            items,
+            skipped,
+            raw_items,
+        } = match whole {
+            Some(output) => Decoded {
+                items: Op::into_items(output),
+                skipped: Vec::new(),
+                raw_items: Vec::new(),
+            },
+            None => self.decode_items()?,
+        };
+        if self.strict
+            && let Some(first) = skipped.first()
+        {
+            return Err(Error::Item(Box::new(first.clone())));
+        }
+        Ok(Page {
+            items,
+            skipped,
+            next_token: self.next_token,
+            request_id: self.request_id,
+            raw_items,
+        })
+    }
+
+    /// The page decoded item by item: the page itself (its token, its list)
+    /// must decode; each item that does not becomes an [`Error::Item`]. Each
+    /// item that does keeps its JSON with [`Request::keep_raw`].
+    fn decode_items(&self) -> Result<Decoded<Op::Item>> {
+        let (body, status, request_id) = (&self.body[..], self.status, self.request_id.as_deref());
+        let raw = Op::raw_page(body).map_err(|_| Error::Decode {
+            status,
+            request_id: request_id.map(str::to_owned),
+            message: decode_failure::<Op::Output>(body),
+        })?;
+        let mut items = Vec::with_capacity(raw.items.len());
+        let mut skipped = Vec::new();
+        let mut raw_items = Vec::new();
+        for (index, item) in raw.items.iter().enumerate() {
+            let mut deserializer = serde_json::Deserializer::from_str(item.get());
+            match serde_path_to_error::deserialize::<_, Op::Item>(&mut deserializer) {
+                Ok(decoded) => {
+                    items.push(decoded);
+                    if self.keep_raw {
+                        raw_items.push((*item).to_owned());
+                    }
+                }
+                Err(err) => {
+                    let path = err.path().to_string();
+                    skipped.push(BadItem {
+                        index,
+                        path,
+                        message: err.into_inner().to_string(),
+                        raw: item.get().to_owned(),
+                        request_id: request_id.map(str::to_owned),
+                    });
+                }
+            }
+        }
+        Ok(Decoded {
+            items,
+            skipped,
+            raw_items,
+        })
+    }
+}
+
 /// A page's body, decoded.
 struct Decoded<T> {
     items: Vec<T>,
     skipped: Vec<BadItem>,
-    next_token: Option<String>,
     raw_items: Vec<Box<RawValue>>,
 }
 
@@ -403,14 +453,16 @@ fn same_but_token(a: &[u8], a_token: &str, b: &[u8], b_token: &str) -> bool {
 /// The consumer's end of a prefetching task. The task starts on the first poll
 /// (so building the stream needs no runtime) and stays at most `ahead` pages in
 /// front of the consumer; dropping the stream aborts it, and with it any
-/// request in flight.
+/// request in flight. The task only reads each page's token and follows it;
+/// the consumer decodes the page, so the next request is on its way while it
+/// does (the decoding, not the network, is most of a listing's time).
 enum Prefetched<Op: Paginated> {
     Idle {
         pager: Box<Pager<Op>>,
         ahead: usize,
     },
     Running {
-        rx: mpsc::Receiver<Result<Page<Op::Item>>>,
+        rx: mpsc::Receiver<Result<Fetched<Op>>>,
         _task: AbortOnDropHandle<()>,
     },
     /// No runtime to fetch on: the error was yielded, nothing more comes.
@@ -440,7 +492,7 @@ impl<Op: Paginated> Stream for Prefetched<Op> {
                 // Reserve a slot before fetching: a page is only fetched when there
                 // is room for it, so no more than `ahead` pages wait for the consumer.
                 while let Ok(slot) = tx.reserve().await {
-                    match pager.next().await {
+                    match pager.next_raw().await {
                         Some(page) => slot.send(page),
                         None => break,
                     }
@@ -451,9 +503,20 @@ impl<Op: Paginated> Stream for Prefetched<Op> {
                 _task: AbortOnDropHandle::new(task),
             };
         }
-        match this {
+        let polled = match this {
             Prefetched::Running { rx, .. } => rx.poll_recv(cx),
-            _ => Poll::Ready(None),
+            _ => return Poll::Ready(None),
+        };
+        match polled {
+            Poll::Ready(Some(fetched)) => {
+                let page = fetched.and_then(Fetched::decode);
+                if page.is_err() {
+                    // An error ends the listing: stop the task fetching ahead.
+                    *this = Prefetched::Ended;
+                }
+                Poll::Ready(Some(page))
+            }
+            other => other.map(|_| None),
         }
     }
 }
