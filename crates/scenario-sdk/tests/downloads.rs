@@ -386,3 +386,50 @@ async fn an_uploaded_file_comes_back_as_it_was_sent() {
     assert_eq!(std::fs::read(&report.written[0].path).unwrap(), bytes);
     assert_eq!(server.asset_sha256(&asset_id).unwrap(), sha256_hex(&bytes));
 }
+
+#[tokio::test]
+async fn generate_wait_and_download_survive_faults_on_every_read() {
+    let (server, client) = start_mock(
+        MockServer::builder()
+            .assets(0)
+            .validation_delay(Duration::from_millis(50)),
+    )
+    .await;
+    for rule in [
+        FaultRule::new(Route::GetJob, Fault::Status(503)).times(2),
+        FaultRule::new(Route::GetAssetsBulk, Fault::Drop),
+        FaultRule::new(Route::CdnFile, Fault::Drop),
+        FaultRule::new(Route::CdnFile, Fault::Truncate),
+        FaultRule::new(
+            Route::CdnFile,
+            Fault::RateLimited {
+                retry_after: Duration::from_millis(20),
+            },
+        ),
+    ] {
+        server.inject(rule);
+    }
+    let made = client
+        .generate()
+        .custom("model_test")
+        .prompt("a lighthouse")
+        .param("numOutputs", 3)
+        .wait(true)
+        .interval(Duration::from_millis(10))
+        .await
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let report = client
+        .downloads()
+        .to_dir(dir.path())
+        .assets(made.assets.clone())
+        .await
+        .unwrap();
+    assert!(report.is_complete(), "{report:?}");
+    for asset in &made.assets {
+        let path = dir.path().join(format!("{}.png", asset.id));
+        assert_eq!(digest_of(&path), server.asset_sha256(&asset.id).unwrap());
+    }
+    let injected = server.faults_injected();
+    assert_eq!(injected.len(), 6, "{injected:?}");
+}
