@@ -3864,11 +3864,10 @@ pub mod types {
         }
     }
     ///`CollectionCreateRequest`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct CollectionCreateRequest {
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub name: ::std::option::Option<::std::string::String>,
+        pub name: ::std::string::String,
     }
     impl CollectionCreateRequest {
         pub fn builder() -> builder::CollectionCreateRequest {
@@ -3893,14 +3892,10 @@ pub mod types {
         }
     }
     ///`CollectionModelsRequest`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct CollectionModelsRequest {
-        #[serde(
-            rename = "modelIds",
-            default,
-            skip_serializing_if = "::std::vec::Vec::is_empty"
-        )]
+        #[serde(rename = "modelIds")]
         #[serde(deserialize_with = "crate::lenient::null_as_empty")]
         pub model_ids: ::std::vec::Vec<::std::string::String>,
     }
@@ -8118,28 +8113,6 @@ pub mod types {
                 )
         }
     }
-    ///`ModelConcept`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
-    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
-    pub struct ModelConcept {
-        #[serde(
-            rename = "modelEpoch",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
-        pub model_epoch: ::std::option::Option<::std::string::String>,
-        #[serde(
-            rename = "modelId",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
-        pub model_id: ::std::option::Option<::std::string::String>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub scale: ::std::option::Option<f64>,
-    }
-    impl ModelConcept {
-        pub fn builder() -> builder::ModelConcept {
-            Default::default()
-        }
-    }
     ///`ModelCopyRequest`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -8183,7 +8156,7 @@ pub mod types {
         pub collection_ids: ::std::vec::Vec<::std::string::String>,
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
         #[serde(deserialize_with = "crate::lenient::null_as_empty")]
-        pub concepts: ::std::vec::Vec<ModelConcept>,
+        pub concepts: ::std::vec::Vec<AssetConcept>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub name: ::std::option::Option<::std::string::String>,
         #[serde(
@@ -8293,11 +8266,10 @@ pub mod types {
         }
     }
     ///`ModelDescriptionUpdateRequest`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct ModelDescriptionUpdateRequest {
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub description: ::std::option::Option<::std::string::String>,
+        pub description: ::std::string::String,
     }
     impl ModelDescriptionUpdateRequest {
         pub fn builder() -> builder::ModelDescriptionUpdateRequest {
@@ -9227,14 +9199,11 @@ pub mod types {
         }
     }
     ///`ModelPresetCreateRequest`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct ModelPresetCreateRequest {
-        #[serde(
-            rename = "inferenceId",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
-        pub inference_id: ::std::option::Option<::std::string::String>,
+        #[serde(rename = "inferenceId")]
+        pub inference_id: ::std::string::String,
         #[serde(
             rename = "isDefault",
             skip_serializing_if = "::std::option::Option::is_none"
@@ -9841,14 +9810,11 @@ pub mod types {
         }
     }
     ///`ModelPresetUpdateRequest`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct ModelPresetUpdateRequest {
-        #[serde(
-            rename = "isDefault",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
-        pub is_default: ::std::option::Option<bool>,
+        #[serde(rename = "isDefault")]
+        pub is_default: bool,
     }
     impl ModelPresetUpdateRequest {
         pub fn builder() -> builder::ModelPresetUpdateRequest {
@@ -9957,14 +9923,11 @@ pub mod types {
         }
     }
     ///`ModelPromptGuideUpdateRequest`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct ModelPromptGuideUpdateRequest {
-        #[serde(
-            rename = "promptGuide",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
-        pub prompt_guide: ::std::option::Option<::std::string::String>,
+        #[serde(rename = "promptGuide")]
+        pub prompt_guide: ::std::string::String,
     }
     impl ModelPromptGuideUpdateRequest {
         pub fn builder() -> builder::ModelPromptGuideUpdateRequest {
@@ -10546,6 +10509,17 @@ pub mod types {
                         Self,
                     >::new("a string for ModelStatus", Self::VALUES),
                 )
+        }
+    }
+    ///`ModelTrainActionRequest`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+    pub struct ModelTrainActionRequest {
+        pub action: JobAction,
+    }
+    impl ModelTrainActionRequest {
+        pub fn builder() -> builder::ModelTrainActionRequest {
+            Default::default()
         }
     }
     ///`ModelTrainRequest`
@@ -11232,14 +11206,11 @@ pub mod types {
         }
     }
     ///`ModelTransferRequest`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct ModelTransferRequest {
-        #[serde(
-            rename = "destinationProjectId",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
-        pub destination_project_id: ::std::option::Option<::std::string::String>,
+        #[serde(rename = "destinationProjectId")]
+        pub destination_project_id: ::std::string::String,
         #[serde(
             rename = "destinationTeamId",
             skip_serializing_if = "::std::option::Option::is_none"
@@ -11725,7 +11696,7 @@ pub mod types {
         pub class_slug: ::std::option::Option<::std::string::String>,
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
         #[serde(deserialize_with = "crate::lenient::null_as_empty")]
-        pub concepts: ::std::vec::Vec<ModelConcept>,
+        pub concepts: ::std::vec::Vec<AssetConcept>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub epoch: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -21444,22 +21415,19 @@ pub mod types {
         }
         #[derive(Clone, Debug)]
         pub struct CollectionCreateRequest {
-            name: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
-                ::std::string::String,
-            >,
+            name: ::std::result::Result<::std::string::String, ::std::string::String>,
         }
         impl ::std::default::Default for CollectionCreateRequest {
             fn default() -> Self {
                 Self {
-                    name: Ok(Default::default()),
+                    name: Err("no value supplied for name".to_string()),
                 }
             }
         }
         impl CollectionCreateRequest {
             pub fn name<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.name = value
@@ -21563,7 +21531,7 @@ pub mod types {
         impl ::std::default::Default for CollectionModelsRequest {
             fn default() -> Self {
                 Self {
-                    model_ids: Ok(Default::default()),
+                    model_ids: Err("no value supplied for model_ids".to_string()),
                 }
             }
         }
@@ -29757,89 +29725,6 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
-        pub struct ModelConcept {
-            model_epoch: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
-                ::std::string::String,
-            >,
-            model_id: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
-                ::std::string::String,
-            >,
-            scale: ::std::result::Result<
-                ::std::option::Option<f64>,
-                ::std::string::String,
-            >,
-        }
-        impl ::std::default::Default for ModelConcept {
-            fn default() -> Self {
-                Self {
-                    model_epoch: Ok(Default::default()),
-                    model_id: Ok(Default::default()),
-                    scale: Ok(Default::default()),
-                }
-            }
-        }
-        impl ModelConcept {
-            pub fn model_epoch<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.model_epoch = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for model_epoch: {e}")
-                    });
-                self
-            }
-            pub fn model_id<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.model_id = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for model_id: {e}")
-                    });
-                self
-            }
-            pub fn scale<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<f64>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.scale = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for scale: {e}")
-                    });
-                self
-            }
-        }
-        impl ::std::convert::TryFrom<ModelConcept> for super::ModelConcept {
-            type Error = super::error::ConversionError;
-            fn try_from(
-                value: ModelConcept,
-            ) -> ::std::result::Result<Self, super::error::ConversionError> {
-                Ok(Self {
-                    model_epoch: value.model_epoch?,
-                    model_id: value.model_id?,
-                    scale: value.scale?,
-                })
-            }
-        }
-        impl ::std::convert::From<super::ModelConcept> for ModelConcept {
-            fn from(value: super::ModelConcept) -> Self {
-                Self {
-                    model_epoch: Ok(value.model_epoch),
-                    model_id: Ok(value.model_id),
-                    scale: Ok(value.scale),
-                }
-            }
-        }
-        #[derive(Clone, Debug)]
         pub struct ModelCopyRequest {
             copy_as_trained: ::std::result::Result<
                 ::std::option::Option<bool>,
@@ -29920,7 +29805,7 @@ pub mod types {
                 ::std::string::String,
             >,
             concepts: ::std::result::Result<
-                ::std::vec::Vec<super::ModelConcept>,
+                ::std::vec::Vec<super::AssetConcept>,
                 ::std::string::String,
             >,
             name: ::std::result::Result<
@@ -29990,7 +29875,7 @@ pub mod types {
             }
             pub fn concepts<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::vec::Vec<super::ModelConcept>>,
+                T: ::std::convert::TryInto<::std::vec::Vec<super::AssetConcept>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.concepts = value
@@ -30618,21 +30503,21 @@ pub mod types {
         #[derive(Clone, Debug)]
         pub struct ModelDescriptionUpdateRequest {
             description: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
                 ::std::string::String,
             >,
         }
         impl ::std::default::Default for ModelDescriptionUpdateRequest {
             fn default() -> Self {
                 Self {
-                    description: Ok(Default::default()),
+                    description: Err("no value supplied for description".to_string()),
                 }
             }
         }
         impl ModelDescriptionUpdateRequest {
             pub fn description<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.description = value
@@ -33155,7 +33040,7 @@ pub mod types {
         #[derive(Clone, Debug)]
         pub struct ModelPresetCreateRequest {
             inference_id: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
                 ::std::string::String,
             >,
             is_default: ::std::result::Result<
@@ -33166,7 +33051,7 @@ pub mod types {
         impl ::std::default::Default for ModelPresetCreateRequest {
             fn default() -> Self {
                 Self {
-                    inference_id: Ok(Default::default()),
+                    inference_id: Err("no value supplied for inference_id".to_string()),
                     is_default: Ok(Default::default()),
                 }
             }
@@ -33174,7 +33059,7 @@ pub mod types {
         impl ModelPresetCreateRequest {
             pub fn inference_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.inference_id = value
@@ -34105,22 +33990,19 @@ pub mod types {
         }
         #[derive(Clone, Debug)]
         pub struct ModelPresetUpdateRequest {
-            is_default: ::std::result::Result<
-                ::std::option::Option<bool>,
-                ::std::string::String,
-            >,
+            is_default: ::std::result::Result<bool, ::std::string::String>,
         }
         impl ::std::default::Default for ModelPresetUpdateRequest {
             fn default() -> Self {
                 Self {
-                    is_default: Ok(Default::default()),
+                    is_default: Err("no value supplied for is_default".to_string()),
                 }
             }
         }
         impl ModelPresetUpdateRequest {
             pub fn is_default<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T: ::std::convert::TryInto<bool>,
                 T::Error: ::std::fmt::Display,
             {
                 self.is_default = value
@@ -34238,21 +34120,21 @@ pub mod types {
         #[derive(Clone, Debug)]
         pub struct ModelPromptGuideUpdateRequest {
             prompt_guide: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
                 ::std::string::String,
             >,
         }
         impl ::std::default::Default for ModelPromptGuideUpdateRequest {
             fn default() -> Self {
                 Self {
-                    prompt_guide: Ok(Default::default()),
+                    prompt_guide: Err("no value supplied for prompt_guide".to_string()),
                 }
             }
         }
         impl ModelPromptGuideUpdateRequest {
             pub fn prompt_guide<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.prompt_guide = value
@@ -34610,6 +34492,46 @@ pub mod types {
         impl ::std::convert::From<super::ModelResponse> for ModelResponse {
             fn from(value: super::ModelResponse) -> Self {
                 Self { model: Ok(value.model) }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct ModelTrainActionRequest {
+            action: ::std::result::Result<super::JobAction, ::std::string::String>,
+        }
+        impl ::std::default::Default for ModelTrainActionRequest {
+            fn default() -> Self {
+                Self {
+                    action: Err("no value supplied for action".to_string()),
+                }
+            }
+        }
+        impl ModelTrainActionRequest {
+            pub fn action<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::JobAction>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.action = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for action: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<ModelTrainActionRequest>
+        for super::ModelTrainActionRequest {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: ModelTrainActionRequest,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self { action: value.action? })
+            }
+        }
+        impl ::std::convert::From<super::ModelTrainActionRequest>
+        for ModelTrainActionRequest {
+            fn from(value: super::ModelTrainActionRequest) -> Self {
+                Self { action: Ok(value.action) }
             }
         }
         #[derive(Clone, Debug)]
@@ -36244,7 +36166,7 @@ pub mod types {
         #[derive(Clone, Debug)]
         pub struct ModelTransferRequest {
             destination_project_id: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
                 ::std::string::String,
             >,
             destination_team_id: ::std::result::Result<
@@ -36255,7 +36177,9 @@ pub mod types {
         impl ::std::default::Default for ModelTransferRequest {
             fn default() -> Self {
                 Self {
-                    destination_project_id: Ok(Default::default()),
+                    destination_project_id: Err(
+                        "no value supplied for destination_project_id".to_string(),
+                    ),
                     destination_team_id: Ok(Default::default()),
                 }
             }
@@ -36263,7 +36187,7 @@ pub mod types {
         impl ModelTransferRequest {
             pub fn destination_project_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.destination_project_id = value
@@ -37025,7 +36949,7 @@ pub mod types {
                 ::std::string::String,
             >,
             concepts: ::std::result::Result<
-                ::std::vec::Vec<super::ModelConcept>,
+                ::std::vec::Vec<super::AssetConcept>,
                 ::std::string::String,
             >,
             epoch: ::std::result::Result<
@@ -37092,7 +37016,7 @@ pub mod types {
             }
             pub fn concepts<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::vec::Vec<super::ModelConcept>>,
+                T: ::std::convert::TryInto<::std::vec::Vec<super::AssetConcept>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.concepts = value
@@ -44479,7 +44403,7 @@ Sends a `DELETE` request to `/models/{modelId}/images`
 
 Arguments:
 - `model_id`: The id of the model
-- `ids`
+- `ids`: Required by the service (the generator takes only optional arrays)
 - `project_id`: The project that owns the resources (to assert ownership, or to set the owner)
 ```ignore
 let response = client.delete_model_images()
@@ -51924,7 +51848,7 @@ pub mod builder {
         client: &'a super::Client,
         model_id: Result<::std::string::String, String>,
         project_id: Result<Option<::std::string::String>, String>,
-        body: Result<types::builder::JobTriggerActionRequest, String>,
+        body: Result<types::builder::ModelTrainActionRequest, String>,
     }
     impl<'a> TriggerModelTrainAction<'a> {
         pub fn new(client: &'a super::Client) -> Self {
@@ -51962,9 +51886,9 @@ pub mod builder {
         }
         pub fn body<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<types::JobTriggerActionRequest>,
+            V: std::convert::TryInto<types::ModelTrainActionRequest>,
             <V as std::convert::TryInto<
-                types::JobTriggerActionRequest,
+                types::ModelTrainActionRequest,
             >>::Error: std::fmt::Display,
         {
             self.body = value
@@ -51972,7 +51896,7 @@ pub mod builder {
                 .map(From::from)
                 .map_err(|s| {
                     format!(
-                        "conversion to `JobTriggerActionRequest` for body failed: {}", s
+                        "conversion to `ModelTrainActionRequest` for body failed: {}", s
                     )
                 });
             self
@@ -51980,8 +51904,8 @@ pub mod builder {
         pub fn body_map<F>(mut self, f: F) -> Self
         where
             F: std::ops::FnOnce(
-                types::builder::JobTriggerActionRequest,
-            ) -> types::builder::JobTriggerActionRequest,
+                types::builder::ModelTrainActionRequest,
+            ) -> types::builder::ModelTrainActionRequest,
         {
             self.body = self.body.map(f);
             self
@@ -51995,7 +51919,7 @@ pub mod builder {
             let project_id = project_id.map_err(Error::InvalidRequest)?;
             let body = body
                 .and_then(|v| {
-                    types::JobTriggerActionRequest::try_from(v)
+                    types::ModelTrainActionRequest::try_from(v)
                         .map_err(|e| e.to_string())
                 })
                 .map_err(Error::InvalidRequest)?;
@@ -53327,7 +53251,7 @@ pub mod builder {
         model_id: Result<::std::string::String, String>,
         original_assets: Result<Option<bool>, String>,
         project_id: Result<Option<::std::string::String>, String>,
-        body: Result<types::builder::AssetGetBulkRequest, String>,
+        body: Result<types::builder::AssetIdsRequest, String>,
     }
     impl<'a> UpdateModelExamples<'a> {
         pub fn new(client: &'a super::Client) -> Self {
@@ -53378,24 +53302,24 @@ pub mod builder {
         }
         pub fn body<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<types::AssetGetBulkRequest>,
+            V: std::convert::TryInto<types::AssetIdsRequest>,
             <V as std::convert::TryInto<
-                types::AssetGetBulkRequest,
+                types::AssetIdsRequest,
             >>::Error: std::fmt::Display,
         {
             self.body = value
                 .try_into()
                 .map(From::from)
                 .map_err(|s| {
-                    format!("conversion to `AssetGetBulkRequest` for body failed: {}", s)
+                    format!("conversion to `AssetIdsRequest` for body failed: {}", s)
                 });
             self
         }
         pub fn body_map<F>(mut self, f: F) -> Self
         where
             F: std::ops::FnOnce(
-                types::builder::AssetGetBulkRequest,
-            ) -> types::builder::AssetGetBulkRequest,
+                types::builder::AssetIdsRequest,
+            ) -> types::builder::AssetIdsRequest,
         {
             self.body = self.body.map(f);
             self
@@ -53413,7 +53337,7 @@ pub mod builder {
             let project_id = project_id.map_err(Error::InvalidRequest)?;
             let body = body
                 .and_then(|v| {
-                    types::AssetGetBulkRequest::try_from(v).map_err(|e| e.to_string())
+                    types::AssetIdsRequest::try_from(v).map_err(|e| e.to_string())
                 })
                 .map_err(Error::InvalidRequest)?;
             let url = format!(
@@ -54795,7 +54719,7 @@ pub mod builder {
         client: &'a super::Client,
         collection_id: Result<::std::string::String, String>,
         project_id: Result<Option<::std::string::String>, String>,
-        body: Result<types::builder::AssetGetBulkRequest, String>,
+        body: Result<types::builder::AssetIdsRequest, String>,
     }
     impl<'a> AddCollectionAssets<'a> {
         pub fn new(client: &'a super::Client) -> Self {
@@ -54833,24 +54757,24 @@ pub mod builder {
         }
         pub fn body<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<types::AssetGetBulkRequest>,
+            V: std::convert::TryInto<types::AssetIdsRequest>,
             <V as std::convert::TryInto<
-                types::AssetGetBulkRequest,
+                types::AssetIdsRequest,
             >>::Error: std::fmt::Display,
         {
             self.body = value
                 .try_into()
                 .map(From::from)
                 .map_err(|s| {
-                    format!("conversion to `AssetGetBulkRequest` for body failed: {}", s)
+                    format!("conversion to `AssetIdsRequest` for body failed: {}", s)
                 });
             self
         }
         pub fn body_map<F>(mut self, f: F) -> Self
         where
             F: std::ops::FnOnce(
-                types::builder::AssetGetBulkRequest,
-            ) -> types::builder::AssetGetBulkRequest,
+                types::builder::AssetIdsRequest,
+            ) -> types::builder::AssetIdsRequest,
         {
             self.body = self.body.map(f);
             self
@@ -54864,7 +54788,7 @@ pub mod builder {
             let project_id = project_id.map_err(Error::InvalidRequest)?;
             let body = body
                 .and_then(|v| {
-                    types::AssetGetBulkRequest::try_from(v).map_err(|e| e.to_string())
+                    types::AssetIdsRequest::try_from(v).map_err(|e| e.to_string())
                 })
                 .map_err(Error::InvalidRequest)?;
             let url = format!(
@@ -54926,7 +54850,7 @@ pub mod builder {
         client: &'a super::Client,
         collection_id: Result<::std::string::String, String>,
         project_id: Result<Option<::std::string::String>, String>,
-        body: Result<types::builder::AssetGetBulkRequest, String>,
+        body: Result<types::builder::AssetIdsRequest, String>,
     }
     impl<'a> RemoveCollectionAssets<'a> {
         pub fn new(client: &'a super::Client) -> Self {
@@ -54964,24 +54888,24 @@ pub mod builder {
         }
         pub fn body<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<types::AssetGetBulkRequest>,
+            V: std::convert::TryInto<types::AssetIdsRequest>,
             <V as std::convert::TryInto<
-                types::AssetGetBulkRequest,
+                types::AssetIdsRequest,
             >>::Error: std::fmt::Display,
         {
             self.body = value
                 .try_into()
                 .map(From::from)
                 .map_err(|s| {
-                    format!("conversion to `AssetGetBulkRequest` for body failed: {}", s)
+                    format!("conversion to `AssetIdsRequest` for body failed: {}", s)
                 });
             self
         }
         pub fn body_map<F>(mut self, f: F) -> Self
         where
             F: std::ops::FnOnce(
-                types::builder::AssetGetBulkRequest,
-            ) -> types::builder::AssetGetBulkRequest,
+                types::builder::AssetIdsRequest,
+            ) -> types::builder::AssetIdsRequest,
         {
             self.body = self.body.map(f);
             self
@@ -54995,7 +54919,7 @@ pub mod builder {
             let project_id = project_id.map_err(Error::InvalidRequest)?;
             let body = body
                 .and_then(|v| {
-                    types::AssetGetBulkRequest::try_from(v).map_err(|e| e.to_string())
+                    types::AssetIdsRequest::try_from(v).map_err(|e| e.to_string())
                 })
                 .map_err(Error::InvalidRequest)?;
             let url = format!(

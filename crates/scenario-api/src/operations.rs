@@ -6627,7 +6627,7 @@ impl Operation for RestoreModel {
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 #[non_exhaustive]
 pub struct DeleteModelImagesQuery {
-    /// The `ids` parameter.
+    /// Required by the service (the generator takes only optional arrays)
     #[serde(
         rename = "ids",
         default,
@@ -6640,7 +6640,7 @@ pub struct DeleteModelImagesQuery {
     pub project_id: ::std::option::Option<::std::string::String>,
 }
 impl DeleteModelImagesQuery {
-    /// The `ids` parameter.
+    /// Required by the service (the generator takes only optional arrays)
     #[must_use]
     pub fn ids(
         mut self,
@@ -6703,7 +6703,7 @@ impl DeleteModelImages {
             query: DeleteModelImagesQuery::default(),
         }
     }
-    /// The `ids` parameter.
+    /// Required by the service (the generator takes only optional arrays)
     #[must_use]
     pub fn ids(
         mut self,
@@ -6745,7 +6745,7 @@ impl Operation for DeleteModelImages {
             field: "ids",
             location: Location::Query,
             required: false,
-            description: "The `ids` parameter.",
+            description: "Required by the service (the generator takes only optional arrays)",
             kind: ParamKind::List(&ParamKind::String),
         },
         Param {
@@ -7128,13 +7128,13 @@ pub struct TriggerModelTrainAction {
     /// The query parameters.
     pub query: TriggerModelTrainActionQuery,
     /// The request body.
-    pub body: types::JobTriggerActionRequest,
+    pub body: types::ModelTrainActionRequest,
 }
 impl TriggerModelTrainAction {
     /// The request, with its required parameters.
     pub fn new(
         model_id: impl ::std::convert::Into<::std::string::String>,
-        body: impl ::std::convert::Into<types::JobTriggerActionRequest>,
+        body: impl ::std::convert::Into<types::ModelTrainActionRequest>,
     ) -> Self {
         Self {
             model_id: model_id.into(),
@@ -8467,13 +8467,13 @@ pub struct UpdateModelExamples {
     /// The query parameters.
     pub query: UpdateModelExamplesQuery,
     /// The request body.
-    pub body: types::AssetGetBulkRequest,
+    pub body: types::AssetIdsRequest,
 }
 impl UpdateModelExamples {
     /// The request, with its required parameters.
     pub fn new(
         model_id: impl ::std::convert::Into<::std::string::String>,
-        body: impl ::std::convert::Into<types::AssetGetBulkRequest>,
+        body: impl ::std::convert::Into<types::AssetIdsRequest>,
     ) -> Self {
         Self {
             model_id: model_id.into(),
@@ -9965,13 +9965,13 @@ pub struct AddCollectionAssets {
     /// The query parameters.
     pub query: AddCollectionAssetsQuery,
     /// The request body.
-    pub body: types::AssetGetBulkRequest,
+    pub body: types::AssetIdsRequest,
 }
 impl AddCollectionAssets {
     /// The request, with its required parameters.
     pub fn new(
         collection_id: impl ::std::convert::Into<::std::string::String>,
-        body: impl ::std::convert::Into<types::AssetGetBulkRequest>,
+        body: impl ::std::convert::Into<types::AssetIdsRequest>,
     ) -> Self {
         Self {
             collection_id: collection_id.into(),
@@ -10081,13 +10081,13 @@ pub struct RemoveCollectionAssets {
     /// The query parameters.
     pub query: RemoveCollectionAssetsQuery,
     /// The request body.
-    pub body: types::AssetGetBulkRequest,
+    pub body: types::AssetIdsRequest,
 }
 impl RemoveCollectionAssets {
     /// The request, with its required parameters.
     pub fn new(
         collection_id: impl ::std::convert::Into<::std::string::String>,
-        body: impl ::std::convert::Into<types::AssetGetBulkRequest>,
+        body: impl ::std::convert::Into<types::AssetIdsRequest>,
     ) -> Self {
         Self {
             collection_id: collection_id.into(),

@@ -766,7 +766,7 @@ impl Request<ops::RestoreModel> {
     }
 }
 impl Request<ops::DeleteModelImages> {
-    /// The `ids` parameter.
+    /// Required by the service (the generator takes only optional arrays)
     pub fn ids(
         self,
         value: impl ::std::iter::IntoIterator<
