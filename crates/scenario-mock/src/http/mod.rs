@@ -4,13 +4,17 @@
 pub(crate) mod app;
 mod assets;
 mod catalog;
+mod collections;
 pub(crate) mod conn;
+mod extract;
 mod gate;
 mod generate;
 mod jobs;
+mod models;
 mod request;
 mod responses;
 mod routes;
+mod search;
 mod signing;
 mod storage;
 mod uploads;
