@@ -24,7 +24,6 @@ pub(crate) enum CollectionError {
 #[derive(Debug)]
 struct CollectionEntry {
     collection: Collection,
-    created_ms: u64,
     assets: BTreeSet<String>,
     models: BTreeSet<String>,
 }
@@ -92,7 +91,6 @@ impl State {
             id,
             CollectionEntry {
                 collection: collection.clone(),
-                created_ms: now_ms,
                 assets: BTreeSet::new(),
                 models: BTreeSet::new(),
             },
@@ -108,17 +106,17 @@ impl State {
             .map(CollectionEntry::snapshot)
     }
 
-    /// Every collection, newest first.
+    /// Every collection, newest first (creation order, reversed).
     pub(crate) fn collections(&self) -> Vec<Collection> {
         let stores = self.stores();
-        let mut all: Vec<&CollectionEntry> = stores
+        stores
             .collections
             .order
             .iter()
+            .rev()
             .filter_map(|id| stores.collections.entries.get(id))
-            .collect();
-        all.sort_by(|a, b| (b.created_ms, &b.collection.id).cmp(&(a.created_ms, &a.collection.id)));
-        all.into_iter().map(CollectionEntry::snapshot).collect()
+            .map(CollectionEntry::snapshot)
+            .collect()
     }
 
     /// Renames a collection or sets its thumbnail (an asset of the project).

@@ -339,13 +339,15 @@ impl State {
     /// The models `filter` lets through, in its order, with `deletedAt` set on deleted ones.
     pub(crate) fn list_models(&self, filter: &ModelFilter) -> Vec<Model> {
         let stores = self.model_stores();
-        let mut listed: Vec<&ModelEntry> = stores
+        // Creation order breaks ties between models made in the same millisecond.
+        let mut listed: Vec<(usize, &ModelEntry)> = stores
             .models
             .order
             .iter()
             .filter_map(|id| stores.models.entries.get(id))
-            .filter(|e| e.deleted_ms.is_some() == filter.deleted)
-            .filter(|e| {
+            .enumerate()
+            .filter(|(_, e)| e.deleted_ms.is_some() == filter.deleted)
+            .filter(|(_, e)| {
                 let m = &e.model;
                 filter.status.as_ref().is_none_or(|s| &m.status == s)
                     && (filter.types.is_empty() || filter.types.contains(&m.type_))
@@ -368,22 +370,20 @@ impl State {
                         .is_none_or(|before| e.updated_ms < before)
             })
             .collect();
-        listed.sort_by_key(|e| {
-            (
-                if filter.by_updated {
-                    e.updated_ms
-                } else {
-                    e.created_ms
-                },
-                e.model.id.clone(),
-            )
+        listed.sort_by_key(|(index, e)| {
+            let ms = if filter.by_updated {
+                e.updated_ms
+            } else {
+                e.created_ms
+            };
+            (ms, *index)
         });
         if !filter.ascending {
             listed.reverse();
         }
         listed
             .into_iter()
-            .map(|e| {
+            .map(|(_, e)| {
                 let mut model = e.model.clone();
                 model.deleted_at = e.deleted_ms.map(iso);
                 model
