@@ -11,7 +11,6 @@ use axum::extract::{Path, State};
 use axum::http::{StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
-use scenario_api::ops;
 use scenario_api::types::{
     AssetIdsRequest, AssetUpdateTagsRequest, AssetUpdateTagsResponse, EmptyResponse, JobAction,
     Model, ModelBulk, ModelCopyRequest, ModelCreateRequest, ModelDescription,
@@ -26,6 +25,7 @@ use scenario_api::types::{
     ModelTrainingImagePairsRequest, ModelTrainingImagePairsResponse, ModelTrainingImageRequest,
     ModelTrainingImageResponse, ModelTransferRequest, ModelUpdateRequest, SortDirection,
 };
+use scenario_api::{Operation, ops};
 
 use crate::builders::built;
 use crate::clock::parse_iso;
@@ -94,8 +94,13 @@ fn status(code: u16) -> StatusCode {
     StatusCode::from_u16(code).unwrap_or(StatusCode::OK)
 }
 
-/// An ISO date of the query, or the 400 the service answers.
-fn date(name: &str, value: Option<&String>) -> Result<Option<u64>, Rejection> {
+/// An ISO date of the listing's query, or the 400 the service answers; the error
+/// names the parameter as the document does (`field` is the `…Query` field).
+fn date(field: &str, value: Option<&String>) -> Result<Option<u64>, Rejection> {
+    let name = ops::ListModels::PARAMS
+        .iter()
+        .find(|param| param.field == field)
+        .map_or("a date filter", |param| param.name);
     match value.map(|v| parse_iso(v)) {
         None => Ok(None),
         Some(Some(ms)) => Ok(Some(ms)),
@@ -140,10 +145,10 @@ pub(crate) async fn list(State(app): State<Arc<App>>, uri: Uri) -> Response {
     }
     let dates = (|| {
         Ok::<_, Rejection>((
-            date("createdAfter", query.created_after.as_ref())?,
-            date("createdBefore", query.created_before.as_ref())?,
-            date("updatedAfter", query.updated_after.as_ref())?,
-            date("updatedBefore", query.updated_before.as_ref())?,
+            date("created_after", query.created_after.as_ref())?,
+            date("created_before", query.created_before.as_ref())?,
+            date("updated_after", query.updated_after.as_ref())?,
+            date("updated_before", query.updated_before.as_ref())?,
         ))
     })();
     let (created_after, created_before, updated_after, updated_before) = match dates {
