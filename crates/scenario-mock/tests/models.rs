@@ -424,3 +424,41 @@ async fn the_models_listing_pages_newest_first_and_tags_count_items() {
         .expect("the tag");
     assert_eq!(hero.item_count, 1.0);
 }
+
+#[tokio::test]
+async fn training_image_pairs_are_their_own_route_beside_one_training_image() {
+    let api = Api::with(quick()).await;
+    let created = create_model(&api, "pairs").await;
+    let seeded = assets(&api, 2).await;
+    let ids: Vec<&str> = seeded.iter().map(|a| a.id.as_str()).collect();
+    ok::<ModelTrainingImageResponse>(add_images(&api, &created.id, &ids).await).await;
+
+    let pairs: Value = ok(send(
+        &api,
+        reqwest::Method::PUT,
+        &format!("/models/{}/training-images/pairs", created.id),
+        Some(json!([{"sourceId": ids[0], "targetId": ids[1], "instruction": "at night"}])),
+    )
+    .await)
+    .await;
+    assert_eq!(pairs["count"], json!(1.0));
+    let stranger = send(
+        &api,
+        reqwest::Method::PUT,
+        &format!("/models/{}/training-images/pairs", created.id),
+        Some(json!([{"sourceId": ids[0], "targetId": "asset_elsewhere"}])),
+    )
+    .await;
+    assert!(api_error(stranger, 404).await.contains("asset_elsewhere"));
+    assert_eq!(
+        api.server
+            .request_count(scenario_mock::Route::ReplaceModelTrainingImagePairs),
+        2
+    );
+    assert_eq!(
+        api.server
+            .request_count(scenario_mock::Route::ReplaceModelTrainingImage),
+        0
+    );
+    assert_eq!(model(&api, &created.id).await.training_image_pairs.len(), 1);
+}
