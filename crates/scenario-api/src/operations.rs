@@ -4787,3 +4787,6965 @@ impl Operation for GenerateTranslate {
         Some(::serde_json::to_vec(&self.body))
     }
 }
+/// The query parameters of [`ListModels`].
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[non_exhaustive]
+pub struct ListModelsQuery {
+    /// The `blacklisted` parameter.
+    #[serde(rename = "blacklisted", default, skip_serializing_if = "Option::is_none")]
+    pub blacklisted: ::std::option::Option<bool>,
+    /// The id of the collection
+    #[serde(rename = "collectionId", default, skip_serializing_if = "Option::is_none")]
+    pub collection_id: ::std::option::Option<::std::string::String>,
+    /// The `collectionIds` parameter.
+    #[serde(rename = "collectionIds", default, skip_serializing_if = "Option::is_none")]
+    pub collection_ids: ::std::option::Option<::std::string::String>,
+    /// The `createdAfter` parameter.
+    #[serde(rename = "createdAfter", default, skip_serializing_if = "Option::is_none")]
+    pub created_after: ::std::option::Option<::std::string::String>,
+    /// The `createdBefore` parameter.
+    #[serde(rename = "createdBefore", default, skip_serializing_if = "Option::is_none")]
+    pub created_before: ::std::option::Option<::std::string::String>,
+    /// The `loadedOnly` parameter.
+    #[serde(rename = "loadedOnly", default, skip_serializing_if = "Option::is_none")]
+    pub loaded_only: ::std::option::Option<bool>,
+    /// If true, answer the original assets, without transformation
+    #[serde(rename = "originalAssets", default, skip_serializing_if = "Option::is_none")]
+    pub original_assets: ::std::option::Option<bool>,
+    /// The number of items per page
+    #[serde(rename = "pageSize", default, skip_serializing_if = "Option::is_none")]
+    pub page_size: ::std::option::Option<u32>,
+    /// The nextPaginationToken of the previous page
+    #[serde(
+        rename = "paginationToken",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub pagination_token: ::std::option::Option<::std::string::String>,
+    /// The `privacy` parameter.
+    #[serde(rename = "privacy", default, skip_serializing_if = "Option::is_none")]
+    pub privacy: ::std::option::Option<types::ModelPrivacy>,
+    /// The project that owns the resources (to assert ownership, or to set the owner)
+    #[serde(rename = "projectId", default, skip_serializing_if = "Option::is_none")]
+    pub project_id: ::std::option::Option<::std::string::String>,
+    /// The `sortBy` parameter.
+    #[serde(rename = "sortBy", default, skip_serializing_if = "Option::is_none")]
+    pub sort_by: ::std::option::Option<types::ModelSortBy>,
+    /// The `sortDirection` parameter.
+    #[serde(rename = "sortDirection", default, skip_serializing_if = "Option::is_none")]
+    pub sort_direction: ::std::option::Option<types::SortDirection>,
+    /// The `status` parameter.
+    #[serde(rename = "status", default, skip_serializing_if = "Option::is_none")]
+    pub status: ::std::option::Option<types::ModelListStatus>,
+    /// The `tags` parameter.
+    #[serde(rename = "tags", default, skip_serializing_if = "Option::is_none")]
+    pub tags: ::std::option::Option<::std::string::String>,
+    /// The `type` parameter.
+    #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
+    pub type_: ::std::option::Option<types::ModelType>,
+    /// The `types` parameter.
+    #[serde(
+        rename = "types",
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "crate::operation::comma_separated"
+    )]
+    pub types: ::std::option::Option<::std::vec::Vec<types::ModelType>>,
+    /// The `updatedAfter` parameter.
+    #[serde(rename = "updatedAfter", default, skip_serializing_if = "Option::is_none")]
+    pub updated_after: ::std::option::Option<::std::string::String>,
+    /// The `updatedBefore` parameter.
+    #[serde(rename = "updatedBefore", default, skip_serializing_if = "Option::is_none")]
+    pub updated_before: ::std::option::Option<::std::string::String>,
+}
+impl ListModelsQuery {
+    /// The smallest `pageSize` the document allows.
+    pub const PAGE_SIZE_MIN: u32 = 1;
+    /// The `blacklisted` parameter.
+    #[must_use]
+    pub fn blacklisted(mut self, value: bool) -> Self {
+        self.blacklisted = ::std::option::Option::Some(value);
+        self
+    }
+    /// The id of the collection
+    #[must_use]
+    pub fn collection_id(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.collection_id = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// The `collectionIds` parameter.
+    #[must_use]
+    pub fn collection_ids(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.collection_ids = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// The `createdAfter` parameter.
+    #[must_use]
+    pub fn created_after(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.created_after = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// The `createdBefore` parameter.
+    #[must_use]
+    pub fn created_before(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.created_before = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// The `loadedOnly` parameter.
+    #[must_use]
+    pub fn loaded_only(mut self, value: bool) -> Self {
+        self.loaded_only = ::std::option::Option::Some(value);
+        self
+    }
+    /// If true, answer the original assets, without transformation
+    #[must_use]
+    pub fn original_assets(mut self, value: bool) -> Self {
+        self.original_assets = ::std::option::Option::Some(value);
+        self
+    }
+    /// The number of items per page
+    #[must_use]
+    pub fn page_size(mut self, value: u32) -> Self {
+        self.page_size = ::std::option::Option::Some(value);
+        self
+    }
+    /// The nextPaginationToken of the previous page
+    #[must_use]
+    pub fn pagination_token(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.pagination_token = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// The `privacy` parameter.
+    #[must_use]
+    pub fn privacy(
+        mut self,
+        value: impl ::std::convert::Into<types::ModelPrivacy>,
+    ) -> Self {
+        self.privacy = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// The project that owns the resources (to assert ownership, or to set the owner)
+    #[must_use]
+    pub fn project_id(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.project_id = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// The `sortBy` parameter.
+    #[must_use]
+    pub fn sort_by(
+        mut self,
+        value: impl ::std::convert::Into<types::ModelSortBy>,
+    ) -> Self {
+        self.sort_by = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// The `sortDirection` parameter.
+    #[must_use]
+    pub fn sort_direction(
+        mut self,
+        value: impl ::std::convert::Into<types::SortDirection>,
+    ) -> Self {
+        self.sort_direction = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// The `status` parameter.
+    #[must_use]
+    pub fn status(
+        mut self,
+        value: impl ::std::convert::Into<types::ModelListStatus>,
+    ) -> Self {
+        self.status = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// The `tags` parameter.
+    #[must_use]
+    pub fn tags(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.tags = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// The `type` parameter.
+    #[must_use]
+    pub fn type_(mut self, value: impl ::std::convert::Into<types::ModelType>) -> Self {
+        self.type_ = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// The `types` parameter.
+    #[must_use]
+    pub fn types(
+        mut self,
+        value: impl ::std::iter::IntoIterator<
+            Item = impl ::std::convert::Into<types::ModelType>,
+        >,
+    ) -> Self {
+        self.types = ::std::option::Option::Some(
+            value.into_iter().map(::std::convert::Into::into).collect(),
+        );
+        self
+    }
+    /// The `updatedAfter` parameter.
+    #[must_use]
+    pub fn updated_after(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.updated_after = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// The `updatedBefore` parameter.
+    #[must_use]
+    pub fn updated_before(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.updated_before = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Checks every value against the document's limits.
+    pub fn validate(&self) -> ::std::result::Result<(), ParamError> {
+        if let Some(value) = self.page_size {
+            check_range("pageSize", i128::from(value), Some(1i64), None)?;
+        }
+        Ok(())
+    }
+    /// The query string as name/value pairs, after [`Self::validate`].
+    pub fn pairs(
+        &self,
+    ) -> ::std::result::Result<
+        ::std::vec::Vec<(&'static str, ::std::string::String)>,
+        ParamError,
+    > {
+        self.validate()?;
+        let mut pairs = ::std::vec::Vec::new();
+        if let Some(value) = &self.blacklisted {
+            pairs.push(("blacklisted", value.to_string()));
+        }
+        if let Some(value) = &self.collection_id {
+            pairs.push(("collectionId", value.to_string()));
+        }
+        if let Some(value) = &self.collection_ids {
+            pairs.push(("collectionIds", value.to_string()));
+        }
+        if let Some(value) = &self.created_after {
+            pairs.push(("createdAfter", value.to_string()));
+        }
+        if let Some(value) = &self.created_before {
+            pairs.push(("createdBefore", value.to_string()));
+        }
+        if let Some(value) = &self.loaded_only {
+            pairs.push(("loadedOnly", value.to_string()));
+        }
+        if let Some(value) = &self.original_assets {
+            pairs.push(("originalAssets", value.to_string()));
+        }
+        if let Some(value) = &self.page_size {
+            pairs.push(("pageSize", value.to_string()));
+        }
+        if let Some(value) = &self.pagination_token {
+            pairs.push(("paginationToken", value.to_string()));
+        }
+        if let Some(value) = &self.privacy {
+            pairs.push(("privacy", value.to_string()));
+        }
+        if let Some(value) = &self.project_id {
+            pairs.push(("projectId", value.to_string()));
+        }
+        if let Some(value) = &self.sort_by {
+            pairs.push(("sortBy", value.to_string()));
+        }
+        if let Some(value) = &self.sort_direction {
+            pairs.push(("sortDirection", value.to_string()));
+        }
+        if let Some(value) = &self.status {
+            pairs.push(("status", value.to_string()));
+        }
+        if let Some(value) = &self.tags {
+            pairs.push(("tags", value.to_string()));
+        }
+        if let Some(value) = &self.type_ {
+            pairs.push(("type", value.to_string()));
+        }
+        if let Some(values) = &self.types {
+            pairs.push(("types", crate::operation::comma_separated::join(values)));
+        }
+        if let Some(value) = &self.updated_after {
+            pairs.push(("updatedAfter", value.to_string()));
+        }
+        if let Some(value) = &self.updated_before {
+            pairs.push(("updatedBefore", value.to_string()));
+        }
+        Ok(pairs)
+    }
+}
+/// `GET /models` (`listModels`): List models
+///
+/// The models of the project (or public ones), newest first by default.
+#[derive(Clone, Debug, Default)]
+#[non_exhaustive]
+pub struct ListModels {
+    /// The query parameters.
+    pub query: ListModelsQuery,
+}
+impl ListModels {
+    /// The request, with its required parameters.
+    pub fn new() -> Self {
+        Self {
+            query: ListModelsQuery::default(),
+        }
+    }
+    /// The `blacklisted` parameter.
+    #[must_use]
+    pub fn blacklisted(mut self, value: bool) -> Self {
+        self.query.blacklisted = ::std::option::Option::Some(value);
+        self
+    }
+    /// The id of the collection
+    #[must_use]
+    pub fn collection_id(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.query.collection_id = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// The `collectionIds` parameter.
+    #[must_use]
+    pub fn collection_ids(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.query.collection_ids = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// The `createdAfter` parameter.
+    #[must_use]
+    pub fn created_after(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.query.created_after = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// The `createdBefore` parameter.
+    #[must_use]
+    pub fn created_before(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.query.created_before = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// The `loadedOnly` parameter.
+    #[must_use]
+    pub fn loaded_only(mut self, value: bool) -> Self {
+        self.query.loaded_only = ::std::option::Option::Some(value);
+        self
+    }
+    /// If true, answer the original assets, without transformation
+    #[must_use]
+    pub fn original_assets(mut self, value: bool) -> Self {
+        self.query.original_assets = ::std::option::Option::Some(value);
+        self
+    }
+    /// The number of items per page
+    #[must_use]
+    pub fn page_size(mut self, value: u32) -> Self {
+        self.query.page_size = ::std::option::Option::Some(value);
+        self
+    }
+    /// The nextPaginationToken of the previous page
+    #[must_use]
+    pub fn pagination_token(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.query.pagination_token = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// The `privacy` parameter.
+    #[must_use]
+    pub fn privacy(
+        mut self,
+        value: impl ::std::convert::Into<types::ModelPrivacy>,
+    ) -> Self {
+        self.query.privacy = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// The project that owns the resources (to assert ownership, or to set the owner)
+    #[must_use]
+    pub fn project_id(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.query.project_id = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// The `sortBy` parameter.
+    #[must_use]
+    pub fn sort_by(
+        mut self,
+        value: impl ::std::convert::Into<types::ModelSortBy>,
+    ) -> Self {
+        self.query.sort_by = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// The `sortDirection` parameter.
+    #[must_use]
+    pub fn sort_direction(
+        mut self,
+        value: impl ::std::convert::Into<types::SortDirection>,
+    ) -> Self {
+        self.query.sort_direction = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// The `status` parameter.
+    #[must_use]
+    pub fn status(
+        mut self,
+        value: impl ::std::convert::Into<types::ModelListStatus>,
+    ) -> Self {
+        self.query.status = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// The `tags` parameter.
+    #[must_use]
+    pub fn tags(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.query.tags = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// The `type` parameter.
+    #[must_use]
+    pub fn type_(mut self, value: impl ::std::convert::Into<types::ModelType>) -> Self {
+        self.query.type_ = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// The `types` parameter.
+    #[must_use]
+    pub fn types(
+        mut self,
+        value: impl ::std::iter::IntoIterator<
+            Item = impl ::std::convert::Into<types::ModelType>,
+        >,
+    ) -> Self {
+        self.query.types = ::std::option::Option::Some(
+            value.into_iter().map(::std::convert::Into::into).collect(),
+        );
+        self
+    }
+    /// The `updatedAfter` parameter.
+    #[must_use]
+    pub fn updated_after(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.query.updated_after = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// The `updatedBefore` parameter.
+    #[must_use]
+    pub fn updated_before(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.query.updated_before = ::std::option::Option::Some(value.into());
+        self
+    }
+}
+impl Operation for ListModels {
+    const ID: &'static str = "listModels";
+    const METHOD: &'static str = "GET";
+    const PATH: &'static str = "/models";
+    const IDEMPOTENT: bool = true;
+    const PARAMS: &'static [Param] = &[
+        Param {
+            name: "blacklisted",
+            field: "blacklisted",
+            location: Location::Query,
+            required: false,
+            description: "The `blacklisted` parameter.",
+            kind: ParamKind::Boolean,
+        },
+        Param {
+            name: "collectionId",
+            field: "collection_id",
+            location: Location::Query,
+            required: false,
+            description: "The id of the collection",
+            kind: ParamKind::String,
+        },
+        Param {
+            name: "collectionIds",
+            field: "collection_ids",
+            location: Location::Query,
+            required: false,
+            description: "The `collectionIds` parameter.",
+            kind: ParamKind::String,
+        },
+        Param {
+            name: "createdAfter",
+            field: "created_after",
+            location: Location::Query,
+            required: false,
+            description: "The `createdAfter` parameter.",
+            kind: ParamKind::String,
+        },
+        Param {
+            name: "createdBefore",
+            field: "created_before",
+            location: Location::Query,
+            required: false,
+            description: "The `createdBefore` parameter.",
+            kind: ParamKind::String,
+        },
+        Param {
+            name: "loadedOnly",
+            field: "loaded_only",
+            location: Location::Query,
+            required: false,
+            description: "The `loadedOnly` parameter.",
+            kind: ParamKind::Boolean,
+        },
+        Param {
+            name: "originalAssets",
+            field: "original_assets",
+            location: Location::Query,
+            required: false,
+            description: "If true, answer the original assets, without transformation",
+            kind: ParamKind::Boolean,
+        },
+        Param {
+            name: "pageSize",
+            field: "page_size",
+            location: Location::Query,
+            required: false,
+            description: "The number of items per page",
+            kind: ParamKind::Integer {
+                min: Some(1i64),
+                max: None,
+            },
+        },
+        Param {
+            name: "paginationToken",
+            field: "pagination_token",
+            location: Location::Query,
+            required: false,
+            description: "The nextPaginationToken of the previous page",
+            kind: ParamKind::String,
+        },
+        Param {
+            name: "privacy",
+            field: "privacy",
+            location: Location::Query,
+            required: false,
+            description: "The `privacy` parameter.",
+            kind: ParamKind::Enum(types::ModelPrivacy::VALUES),
+        },
+        Param {
+            name: "projectId",
+            field: "project_id",
+            location: Location::Query,
+            required: false,
+            description: "The project that owns the resources (to assert ownership, or to set the owner)",
+            kind: ParamKind::String,
+        },
+        Param {
+            name: "sortBy",
+            field: "sort_by",
+            location: Location::Query,
+            required: false,
+            description: "The `sortBy` parameter.",
+            kind: ParamKind::Enum(types::ModelSortBy::VALUES),
+        },
+        Param {
+            name: "sortDirection",
+            field: "sort_direction",
+            location: Location::Query,
+            required: false,
+            description: "The `sortDirection` parameter.",
+            kind: ParamKind::Enum(types::SortDirection::VALUES),
+        },
+        Param {
+            name: "status",
+            field: "status",
+            location: Location::Query,
+            required: false,
+            description: "The `status` parameter.",
+            kind: ParamKind::Enum(types::ModelListStatus::VALUES),
+        },
+        Param {
+            name: "tags",
+            field: "tags",
+            location: Location::Query,
+            required: false,
+            description: "The `tags` parameter.",
+            kind: ParamKind::String,
+        },
+        Param {
+            name: "type",
+            field: "type_",
+            location: Location::Query,
+            required: false,
+            description: "The `type` parameter.",
+            kind: ParamKind::Enum(types::ModelType::VALUES),
+        },
+        Param {
+            name: "types",
+            field: "types",
+            location: Location::Query,
+            required: false,
+            description: "The `types` parameter.",
+            kind: ParamKind::List(&ParamKind::Enum(types::ModelType::VALUES)),
+        },
+        Param {
+            name: "updatedAfter",
+            field: "updated_after",
+            location: Location::Query,
+            required: false,
+            description: "The `updatedAfter` parameter.",
+            kind: ParamKind::String,
+        },
+        Param {
+            name: "updatedBefore",
+            field: "updated_before",
+            location: Location::Query,
+            required: false,
+            description: "The `updatedBefore` parameter.",
+            kind: ParamKind::String,
+        },
+    ];
+    type Output = types::ModelListResponse;
+    fn path(&self) -> ::std::result::Result<::std::string::String, ParamError> {
+        Ok("/models".to_owned())
+    }
+    fn query(
+        &self,
+    ) -> ::std::result::Result<
+        ::std::vec::Vec<(&'static str, ::std::string::String)>,
+        ParamError,
+    > {
+        self.query.pairs()
+    }
+    fn body(&self) -> ::std::option::Option<::serde_json::Result<::std::vec::Vec<u8>>> {
+        None
+    }
+}
+impl Paginated for ListModels {
+    type Item = types::Model;
+    fn pagination_token(&self) -> ::std::option::Option<&str> {
+        self.query.pagination_token.as_deref()
+    }
+    fn set_pagination_token(
+        &mut self,
+        token: ::std::option::Option<::std::string::String>,
+    ) {
+        self.query.pagination_token = token;
+    }
+    fn next_token(output: &Self::Output) -> ::std::option::Option<&str> {
+        output.next_pagination_token.as_deref()
+    }
+    fn into_items(output: Self::Output) -> ::std::vec::Vec<Self::Item> {
+        output.models
+    }
+    fn raw_page(body: &[u8]) -> ::serde_json::Result<RawPage<'_>> {
+        #[derive(::serde::Deserialize)]
+        struct Envelope<'a> {
+            #[serde(
+                rename = "models",
+                borrow,
+                deserialize_with = "crate::lenient::null_as_empty"
+            )]
+            items: ::std::vec::Vec<&'a ::serde_json::value::RawValue>,
+            #[serde(rename = "nextPaginationToken", default)]
+            next_token: ::std::option::Option<::std::string::String>,
+        }
+        let envelope: Envelope<'_> = ::serde_json::from_slice(body)?;
+        Ok(RawPage {
+            items: envelope.items,
+            next_token: envelope.next_token,
+        })
+    }
+}
+/// The query parameters of [`CreateModel`].
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[non_exhaustive]
+pub struct CreateModelQuery {
+    /// If true, answer the original assets, without transformation
+    #[serde(rename = "originalAssets", default, skip_serializing_if = "Option::is_none")]
+    pub original_assets: ::std::option::Option<bool>,
+    /// The project that owns the resources (to assert ownership, or to set the owner)
+    #[serde(rename = "projectId", default, skip_serializing_if = "Option::is_none")]
+    pub project_id: ::std::option::Option<::std::string::String>,
+}
+impl CreateModelQuery {
+    /// If true, answer the original assets, without transformation
+    #[must_use]
+    pub fn original_assets(mut self, value: bool) -> Self {
+        self.original_assets = ::std::option::Option::Some(value);
+        self
+    }
+    /// The project that owns the resources (to assert ownership, or to set the owner)
+    #[must_use]
+    pub fn project_id(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.project_id = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Checks every value against the document's limits.
+    pub fn validate(&self) -> ::std::result::Result<(), ParamError> {
+        Ok(())
+    }
+    /// The query string as name/value pairs, after [`Self::validate`].
+    pub fn pairs(
+        &self,
+    ) -> ::std::result::Result<
+        ::std::vec::Vec<(&'static str, ::std::string::String)>,
+        ParamError,
+    > {
+        self.validate()?;
+        let mut pairs = ::std::vec::Vec::new();
+        if let Some(value) = &self.original_assets {
+            pairs.push(("originalAssets", value.to_string()));
+        }
+        if let Some(value) = &self.project_id {
+            pairs.push(("projectId", value.to_string()));
+        }
+        Ok(pairs)
+    }
+}
+/// `POST /models` (`createModel`): Create a model
+///
+/// Creates a model, new and empty: add training images, then train it.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct CreateModel {
+    /// The query parameters.
+    pub query: CreateModelQuery,
+    /// The request body.
+    pub body: types::ModelCreateRequest,
+}
+impl CreateModel {
+    /// The request, with its required parameters.
+    pub fn new(body: impl ::std::convert::Into<types::ModelCreateRequest>) -> Self {
+        Self {
+            query: CreateModelQuery::default(),
+            body: body.into(),
+        }
+    }
+    /// If true, answer the original assets, without transformation
+    #[must_use]
+    pub fn original_assets(mut self, value: bool) -> Self {
+        self.query.original_assets = ::std::option::Option::Some(value);
+        self
+    }
+    /// The project that owns the resources (to assert ownership, or to set the owner)
+    #[must_use]
+    pub fn project_id(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.query.project_id = ::std::option::Option::Some(value.into());
+        self
+    }
+}
+impl Operation for CreateModel {
+    const ID: &'static str = "createModel";
+    const METHOD: &'static str = "POST";
+    const PATH: &'static str = "/models";
+    const IDEMPOTENT: bool = false;
+    const PARAMS: &'static [Param] = &[
+        Param {
+            name: "originalAssets",
+            field: "original_assets",
+            location: Location::Query,
+            required: false,
+            description: "If true, answer the original assets, without transformation",
+            kind: ParamKind::Boolean,
+        },
+        Param {
+            name: "projectId",
+            field: "project_id",
+            location: Location::Query,
+            required: false,
+            description: "The project that owns the resources (to assert ownership, or to set the owner)",
+            kind: ParamKind::String,
+        },
+    ];
+    type Output = types::ModelResponse;
+    fn path(&self) -> ::std::result::Result<::std::string::String, ParamError> {
+        Ok("/models".to_owned())
+    }
+    fn query(
+        &self,
+    ) -> ::std::result::Result<
+        ::std::vec::Vec<(&'static str, ::std::string::String)>,
+        ParamError,
+    > {
+        self.query.pairs()
+    }
+    fn body(&self) -> ::std::option::Option<::serde_json::Result<::std::vec::Vec<u8>>> {
+        Some(::serde_json::to_vec(&self.body))
+    }
+}
+/// The query parameters of [`GetModel`].
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[non_exhaustive]
+pub struct GetModelQuery {
+    /// If true, answer the original assets, without transformation
+    #[serde(rename = "originalAssets", default, skip_serializing_if = "Option::is_none")]
+    pub original_assets: ::std::option::Option<bool>,
+    /// The project that owns the resources (to assert ownership, or to set the owner)
+    #[serde(rename = "projectId", default, skip_serializing_if = "Option::is_none")]
+    pub project_id: ::std::option::Option<::std::string::String>,
+}
+impl GetModelQuery {
+    /// If true, answer the original assets, without transformation
+    #[must_use]
+    pub fn original_assets(mut self, value: bool) -> Self {
+        self.original_assets = ::std::option::Option::Some(value);
+        self
+    }
+    /// The project that owns the resources (to assert ownership, or to set the owner)
+    #[must_use]
+    pub fn project_id(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.project_id = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Checks every value against the document's limits.
+    pub fn validate(&self) -> ::std::result::Result<(), ParamError> {
+        Ok(())
+    }
+    /// The query string as name/value pairs, after [`Self::validate`].
+    pub fn pairs(
+        &self,
+    ) -> ::std::result::Result<
+        ::std::vec::Vec<(&'static str, ::std::string::String)>,
+        ParamError,
+    > {
+        self.validate()?;
+        let mut pairs = ::std::vec::Vec::new();
+        if let Some(value) = &self.original_assets {
+            pairs.push(("originalAssets", value.to_string()));
+        }
+        if let Some(value) = &self.project_id {
+            pairs.push(("projectId", value.to_string()));
+        }
+        Ok(pairs)
+    }
+}
+/// `GET /models/{modelId}` (`getModel`): Retrieve a model
+///
+/// A model with its status, training images and settings.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct GetModel {
+    /// The id of the model
+    pub model_id: ::std::string::String,
+    /// The query parameters.
+    pub query: GetModelQuery,
+}
+impl GetModel {
+    /// The request, with its required parameters.
+    pub fn new(model_id: impl ::std::convert::Into<::std::string::String>) -> Self {
+        Self {
+            model_id: model_id.into(),
+            query: GetModelQuery::default(),
+        }
+    }
+    /// If true, answer the original assets, without transformation
+    #[must_use]
+    pub fn original_assets(mut self, value: bool) -> Self {
+        self.query.original_assets = ::std::option::Option::Some(value);
+        self
+    }
+    /// The project that owns the resources (to assert ownership, or to set the owner)
+    #[must_use]
+    pub fn project_id(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.query.project_id = ::std::option::Option::Some(value.into());
+        self
+    }
+}
+impl Operation for GetModel {
+    const ID: &'static str = "getModel";
+    const METHOD: &'static str = "GET";
+    const PATH: &'static str = "/models/{modelId}";
+    const IDEMPOTENT: bool = true;
+    const PARAMS: &'static [Param] = &[
+        Param {
+            name: "modelId",
+            field: "model_id",
+            location: Location::Path,
+            required: true,
+            description: "The id of the model",
+            kind: ParamKind::String,
+        },
+        Param {
+            name: "originalAssets",
+            field: "original_assets",
+            location: Location::Query,
+            required: false,
+            description: "If true, answer the original assets, without transformation",
+            kind: ParamKind::Boolean,
+        },
+        Param {
+            name: "projectId",
+            field: "project_id",
+            location: Location::Query,
+            required: false,
+            description: "The project that owns the resources (to assert ownership, or to set the owner)",
+            kind: ParamKind::String,
+        },
+    ];
+    type Output = types::ModelResponse;
+    fn path(&self) -> ::std::result::Result<::std::string::String, ParamError> {
+        Ok(format!("/models/{}", path_segment("modelId", & self.model_id) ?))
+    }
+    fn query(
+        &self,
+    ) -> ::std::result::Result<
+        ::std::vec::Vec<(&'static str, ::std::string::String)>,
+        ParamError,
+    > {
+        self.query.pairs()
+    }
+    fn body(&self) -> ::std::option::Option<::serde_json::Result<::std::vec::Vec<u8>>> {
+        None
+    }
+}
+/// The query parameters of [`UpdateModel`].
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[non_exhaustive]
+pub struct UpdateModelQuery {
+    /// If true, answer the original assets, without transformation
+    #[serde(rename = "originalAssets", default, skip_serializing_if = "Option::is_none")]
+    pub original_assets: ::std::option::Option<bool>,
+    /// The project that owns the resources (to assert ownership, or to set the owner)
+    #[serde(rename = "projectId", default, skip_serializing_if = "Option::is_none")]
+    pub project_id: ::std::option::Option<::std::string::String>,
+}
+impl UpdateModelQuery {
+    /// If true, answer the original assets, without transformation
+    #[must_use]
+    pub fn original_assets(mut self, value: bool) -> Self {
+        self.original_assets = ::std::option::Option::Some(value);
+        self
+    }
+    /// The project that owns the resources (to assert ownership, or to set the owner)
+    #[must_use]
+    pub fn project_id(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.project_id = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Checks every value against the document's limits.
+    pub fn validate(&self) -> ::std::result::Result<(), ParamError> {
+        Ok(())
+    }
+    /// The query string as name/value pairs, after [`Self::validate`].
+    pub fn pairs(
+        &self,
+    ) -> ::std::result::Result<
+        ::std::vec::Vec<(&'static str, ::std::string::String)>,
+        ParamError,
+    > {
+        self.validate()?;
+        let mut pairs = ::std::vec::Vec::new();
+        if let Some(value) = &self.original_assets {
+            pairs.push(("originalAssets", value.to_string()));
+        }
+        if let Some(value) = &self.project_id {
+            pairs.push(("projectId", value.to_string()));
+        }
+        Ok(pairs)
+    }
+}
+/// `PUT /models/{modelId}` (`updateModel`): Update a model
+///
+/// Renames a model or changes its settings, concepts or thumbnail.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct UpdateModel {
+    /// The id of the model
+    pub model_id: ::std::string::String,
+    /// The query parameters.
+    pub query: UpdateModelQuery,
+    /// The request body.
+    pub body: types::ModelUpdateRequest,
+}
+impl UpdateModel {
+    /// The request, with its required parameters.
+    pub fn new(
+        model_id: impl ::std::convert::Into<::std::string::String>,
+        body: impl ::std::convert::Into<types::ModelUpdateRequest>,
+    ) -> Self {
+        Self {
+            model_id: model_id.into(),
+            query: UpdateModelQuery::default(),
+            body: body.into(),
+        }
+    }
+    /// If true, answer the original assets, without transformation
+    #[must_use]
+    pub fn original_assets(mut self, value: bool) -> Self {
+        self.query.original_assets = ::std::option::Option::Some(value);
+        self
+    }
+    /// The project that owns the resources (to assert ownership, or to set the owner)
+    #[must_use]
+    pub fn project_id(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.query.project_id = ::std::option::Option::Some(value.into());
+        self
+    }
+}
+impl Operation for UpdateModel {
+    const ID: &'static str = "updateModel";
+    const METHOD: &'static str = "PUT";
+    const PATH: &'static str = "/models/{modelId}";
+    const IDEMPOTENT: bool = true;
+    const PARAMS: &'static [Param] = &[
+        Param {
+            name: "modelId",
+            field: "model_id",
+            location: Location::Path,
+            required: true,
+            description: "The id of the model",
+            kind: ParamKind::String,
+        },
+        Param {
+            name: "originalAssets",
+            field: "original_assets",
+            location: Location::Query,
+            required: false,
+            description: "If true, answer the original assets, without transformation",
+            kind: ParamKind::Boolean,
+        },
+        Param {
+            name: "projectId",
+            field: "project_id",
+            location: Location::Query,
+            required: false,
+            description: "The project that owns the resources (to assert ownership, or to set the owner)",
+            kind: ParamKind::String,
+        },
+    ];
+    type Output = types::ModelResponse;
+    fn path(&self) -> ::std::result::Result<::std::string::String, ParamError> {
+        Ok(format!("/models/{}", path_segment("modelId", & self.model_id) ?))
+    }
+    fn query(
+        &self,
+    ) -> ::std::result::Result<
+        ::std::vec::Vec<(&'static str, ::std::string::String)>,
+        ParamError,
+    > {
+        self.query.pairs()
+    }
+    fn body(&self) -> ::std::option::Option<::serde_json::Result<::std::vec::Vec<u8>>> {
+        Some(::serde_json::to_vec(&self.body))
+    }
+}
+/// The query parameters of [`DeleteModel`].
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[non_exhaustive]
+pub struct DeleteModelQuery {
+    /// The project that owns the resources (to assert ownership, or to set the owner)
+    #[serde(rename = "projectId", default, skip_serializing_if = "Option::is_none")]
+    pub project_id: ::std::option::Option<::std::string::String>,
+}
+impl DeleteModelQuery {
+    /// The project that owns the resources (to assert ownership, or to set the owner)
+    #[must_use]
+    pub fn project_id(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.project_id = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Checks every value against the document's limits.
+    pub fn validate(&self) -> ::std::result::Result<(), ParamError> {
+        Ok(())
+    }
+    /// The query string as name/value pairs, after [`Self::validate`].
+    pub fn pairs(
+        &self,
+    ) -> ::std::result::Result<
+        ::std::vec::Vec<(&'static str, ::std::string::String)>,
+        ParamError,
+    > {
+        self.validate()?;
+        let mut pairs = ::std::vec::Vec::new();
+        if let Some(value) = &self.project_id {
+            pairs.push(("projectId", value.to_string()));
+        }
+        Ok(pairs)
+    }
+}
+/// `DELETE /models/{modelId}` (`deleteModel`): Delete a model
+///
+/// Deletes a model; it can be restored for 30 days.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct DeleteModel {
+    /// The id of the model
+    pub model_id: ::std::string::String,
+    /// The query parameters.
+    pub query: DeleteModelQuery,
+}
+impl DeleteModel {
+    /// The request, with its required parameters.
+    pub fn new(model_id: impl ::std::convert::Into<::std::string::String>) -> Self {
+        Self {
+            model_id: model_id.into(),
+            query: DeleteModelQuery::default(),
+        }
+    }
+    /// The project that owns the resources (to assert ownership, or to set the owner)
+    #[must_use]
+    pub fn project_id(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.query.project_id = ::std::option::Option::Some(value.into());
+        self
+    }
+}
+impl Operation for DeleteModel {
+    const ID: &'static str = "deleteModel";
+    const METHOD: &'static str = "DELETE";
+    const PATH: &'static str = "/models/{modelId}";
+    const IDEMPOTENT: bool = true;
+    const PARAMS: &'static [Param] = &[
+        Param {
+            name: "modelId",
+            field: "model_id",
+            location: Location::Path,
+            required: true,
+            description: "The id of the model",
+            kind: ParamKind::String,
+        },
+        Param {
+            name: "projectId",
+            field: "project_id",
+            location: Location::Query,
+            required: false,
+            description: "The project that owns the resources (to assert ownership, or to set the owner)",
+            kind: ParamKind::String,
+        },
+    ];
+    type Output = types::EmptyResponse;
+    fn path(&self) -> ::std::result::Result<::std::string::String, ParamError> {
+        Ok(format!("/models/{}", path_segment("modelId", & self.model_id) ?))
+    }
+    fn query(
+        &self,
+    ) -> ::std::result::Result<
+        ::std::vec::Vec<(&'static str, ::std::string::String)>,
+        ParamError,
+    > {
+        self.query.pairs()
+    }
+    fn body(&self) -> ::std::option::Option<::serde_json::Result<::std::vec::Vec<u8>>> {
+        None
+    }
+}
+/// The query parameters of [`GetModelsBulk`].
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[non_exhaustive]
+pub struct GetModelsBulkQuery {
+    /// If true, answer the original assets, without transformation
+    #[serde(rename = "originalAssets", default, skip_serializing_if = "Option::is_none")]
+    pub original_assets: ::std::option::Option<bool>,
+    /// The project that owns the resources (to assert ownership, or to set the owner)
+    #[serde(rename = "projectId", default, skip_serializing_if = "Option::is_none")]
+    pub project_id: ::std::option::Option<::std::string::String>,
+}
+impl GetModelsBulkQuery {
+    /// If true, answer the original assets, without transformation
+    #[must_use]
+    pub fn original_assets(mut self, value: bool) -> Self {
+        self.original_assets = ::std::option::Option::Some(value);
+        self
+    }
+    /// The project that owns the resources (to assert ownership, or to set the owner)
+    #[must_use]
+    pub fn project_id(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.project_id = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Checks every value against the document's limits.
+    pub fn validate(&self) -> ::std::result::Result<(), ParamError> {
+        Ok(())
+    }
+    /// The query string as name/value pairs, after [`Self::validate`].
+    pub fn pairs(
+        &self,
+    ) -> ::std::result::Result<
+        ::std::vec::Vec<(&'static str, ::std::string::String)>,
+        ParamError,
+    > {
+        self.validate()?;
+        let mut pairs = ::std::vec::Vec::new();
+        if let Some(value) = &self.original_assets {
+            pairs.push(("originalAssets", value.to_string()));
+        }
+        if let Some(value) = &self.project_id {
+            pairs.push(("projectId", value.to_string()));
+        }
+        Ok(pairs)
+    }
+}
+/// `POST /models/get-bulk` (`getModelsBulk`): Retrieve models in bulk
+///
+/// Several models by id in one call (only reads).
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct GetModelsBulk {
+    /// The query parameters.
+    pub query: GetModelsBulkQuery,
+    /// The request body.
+    pub body: types::ModelGetBulkRequest,
+}
+impl GetModelsBulk {
+    /// The request, with its required parameters.
+    pub fn new(body: impl ::std::convert::Into<types::ModelGetBulkRequest>) -> Self {
+        Self {
+            query: GetModelsBulkQuery::default(),
+            body: body.into(),
+        }
+    }
+    /// If true, answer the original assets, without transformation
+    #[must_use]
+    pub fn original_assets(mut self, value: bool) -> Self {
+        self.query.original_assets = ::std::option::Option::Some(value);
+        self
+    }
+    /// The project that owns the resources (to assert ownership, or to set the owner)
+    #[must_use]
+    pub fn project_id(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.query.project_id = ::std::option::Option::Some(value.into());
+        self
+    }
+}
+impl Operation for GetModelsBulk {
+    const ID: &'static str = "getModelsBulk";
+    const METHOD: &'static str = "POST";
+    const PATH: &'static str = "/models/get-bulk";
+    const IDEMPOTENT: bool = true;
+    const PARAMS: &'static [Param] = &[
+        Param {
+            name: "originalAssets",
+            field: "original_assets",
+            location: Location::Query,
+            required: false,
+            description: "If true, answer the original assets, without transformation",
+            kind: ParamKind::Boolean,
+        },
+        Param {
+            name: "projectId",
+            field: "project_id",
+            location: Location::Query,
+            required: false,
+            description: "The project that owns the resources (to assert ownership, or to set the owner)",
+            kind: ParamKind::String,
+        },
+    ];
+    type Output = types::ModelListBulkResponse;
+    fn path(&self) -> ::std::result::Result<::std::string::String, ParamError> {
+        Ok("/models/get-bulk".to_owned())
+    }
+    fn query(
+        &self,
+    ) -> ::std::result::Result<
+        ::std::vec::Vec<(&'static str, ::std::string::String)>,
+        ParamError,
+    > {
+        self.query.pairs()
+    }
+    fn body(&self) -> ::std::option::Option<::serde_json::Result<::std::vec::Vec<u8>>> {
+        Some(::serde_json::to_vec(&self.body))
+    }
+}
+/// The query parameters of [`CopyModel`].
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[non_exhaustive]
+pub struct CopyModelQuery {
+    /// If true, answer the original assets, without transformation
+    #[serde(rename = "originalAssets", default, skip_serializing_if = "Option::is_none")]
+    pub original_assets: ::std::option::Option<bool>,
+    /// The project that owns the resources (to assert ownership, or to set the owner)
+    #[serde(rename = "projectId", default, skip_serializing_if = "Option::is_none")]
+    pub project_id: ::std::option::Option<::std::string::String>,
+}
+impl CopyModelQuery {
+    /// If true, answer the original assets, without transformation
+    #[must_use]
+    pub fn original_assets(mut self, value: bool) -> Self {
+        self.original_assets = ::std::option::Option::Some(value);
+        self
+    }
+    /// The project that owns the resources (to assert ownership, or to set the owner)
+    #[must_use]
+    pub fn project_id(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.project_id = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Checks every value against the document's limits.
+    pub fn validate(&self) -> ::std::result::Result<(), ParamError> {
+        Ok(())
+    }
+    /// The query string as name/value pairs, after [`Self::validate`].
+    pub fn pairs(
+        &self,
+    ) -> ::std::result::Result<
+        ::std::vec::Vec<(&'static str, ::std::string::String)>,
+        ParamError,
+    > {
+        self.validate()?;
+        let mut pairs = ::std::vec::Vec::new();
+        if let Some(value) = &self.original_assets {
+            pairs.push(("originalAssets", value.to_string()));
+        }
+        if let Some(value) = &self.project_id {
+            pairs.push(("projectId", value.to_string()));
+        }
+        Ok(pairs)
+    }
+}
+/// `POST /models/{modelId}/copy` (`copyModel`): Copy a model
+///
+/// A new model with the settings and training images of this one.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct CopyModel {
+    /// The id of the model
+    pub model_id: ::std::string::String,
+    /// The query parameters.
+    pub query: CopyModelQuery,
+    /// The request body.
+    pub body: types::ModelCopyRequest,
+}
+impl CopyModel {
+    /// The request, with its required parameters.
+    pub fn new(
+        model_id: impl ::std::convert::Into<::std::string::String>,
+        body: impl ::std::convert::Into<types::ModelCopyRequest>,
+    ) -> Self {
+        Self {
+            model_id: model_id.into(),
+            query: CopyModelQuery::default(),
+            body: body.into(),
+        }
+    }
+    /// If true, answer the original assets, without transformation
+    #[must_use]
+    pub fn original_assets(mut self, value: bool) -> Self {
+        self.query.original_assets = ::std::option::Option::Some(value);
+        self
+    }
+    /// The project that owns the resources (to assert ownership, or to set the owner)
+    #[must_use]
+    pub fn project_id(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.query.project_id = ::std::option::Option::Some(value.into());
+        self
+    }
+}
+impl Operation for CopyModel {
+    const ID: &'static str = "copyModel";
+    const METHOD: &'static str = "POST";
+    const PATH: &'static str = "/models/{modelId}/copy";
+    const IDEMPOTENT: bool = false;
+    const PARAMS: &'static [Param] = &[
+        Param {
+            name: "modelId",
+            field: "model_id",
+            location: Location::Path,
+            required: true,
+            description: "The id of the model",
+            kind: ParamKind::String,
+        },
+        Param {
+            name: "originalAssets",
+            field: "original_assets",
+            location: Location::Query,
+            required: false,
+            description: "If true, answer the original assets, without transformation",
+            kind: ParamKind::Boolean,
+        },
+        Param {
+            name: "projectId",
+            field: "project_id",
+            location: Location::Query,
+            required: false,
+            description: "The project that owns the resources (to assert ownership, or to set the owner)",
+            kind: ParamKind::String,
+        },
+    ];
+    type Output = types::ModelResponse;
+    fn path(&self) -> ::std::result::Result<::std::string::String, ParamError> {
+        Ok(format!("/models/{}/copy", path_segment("modelId", & self.model_id) ?))
+    }
+    fn query(
+        &self,
+    ) -> ::std::result::Result<
+        ::std::vec::Vec<(&'static str, ::std::string::String)>,
+        ParamError,
+    > {
+        self.query.pairs()
+    }
+    fn body(&self) -> ::std::option::Option<::serde_json::Result<::std::vec::Vec<u8>>> {
+        Some(::serde_json::to_vec(&self.body))
+    }
+}
+/// The query parameters of [`TransferModel`].
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[non_exhaustive]
+pub struct TransferModelQuery {
+    /// The project that owns the resources (to assert ownership, or to set the owner)
+    #[serde(rename = "projectId", default, skip_serializing_if = "Option::is_none")]
+    pub project_id: ::std::option::Option<::std::string::String>,
+}
+impl TransferModelQuery {
+    /// The project that owns the resources (to assert ownership, or to set the owner)
+    #[must_use]
+    pub fn project_id(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.project_id = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Checks every value against the document's limits.
+    pub fn validate(&self) -> ::std::result::Result<(), ParamError> {
+        Ok(())
+    }
+    /// The query string as name/value pairs, after [`Self::validate`].
+    pub fn pairs(
+        &self,
+    ) -> ::std::result::Result<
+        ::std::vec::Vec<(&'static str, ::std::string::String)>,
+        ParamError,
+    > {
+        self.validate()?;
+        let mut pairs = ::std::vec::Vec::new();
+        if let Some(value) = &self.project_id {
+            pairs.push(("projectId", value.to_string()));
+        }
+        Ok(pairs)
+    }
+}
+/// `POST /models/{modelId}/transfer` (`transferModel`): Transfer a model
+///
+/// Moves a model to another project.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct TransferModel {
+    /// The id of the model
+    pub model_id: ::std::string::String,
+    /// The query parameters.
+    pub query: TransferModelQuery,
+    /// The request body.
+    pub body: types::ModelTransferRequest,
+}
+impl TransferModel {
+    /// The request, with its required parameters.
+    pub fn new(
+        model_id: impl ::std::convert::Into<::std::string::String>,
+        body: impl ::std::convert::Into<types::ModelTransferRequest>,
+    ) -> Self {
+        Self {
+            model_id: model_id.into(),
+            query: TransferModelQuery::default(),
+            body: body.into(),
+        }
+    }
+    /// The project that owns the resources (to assert ownership, or to set the owner)
+    #[must_use]
+    pub fn project_id(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.query.project_id = ::std::option::Option::Some(value.into());
+        self
+    }
+}
+impl Operation for TransferModel {
+    const ID: &'static str = "transferModel";
+    const METHOD: &'static str = "POST";
+    const PATH: &'static str = "/models/{modelId}/transfer";
+    const IDEMPOTENT: bool = false;
+    const PARAMS: &'static [Param] = &[
+        Param {
+            name: "modelId",
+            field: "model_id",
+            location: Location::Path,
+            required: true,
+            description: "The id of the model",
+            kind: ParamKind::String,
+        },
+        Param {
+            name: "projectId",
+            field: "project_id",
+            location: Location::Query,
+            required: false,
+            description: "The project that owns the resources (to assert ownership, or to set the owner)",
+            kind: ParamKind::String,
+        },
+    ];
+    type Output = types::ModelResponse;
+    fn path(&self) -> ::std::result::Result<::std::string::String, ParamError> {
+        Ok(format!("/models/{}/transfer", path_segment("modelId", & self.model_id) ?))
+    }
+    fn query(
+        &self,
+    ) -> ::std::result::Result<
+        ::std::vec::Vec<(&'static str, ::std::string::String)>,
+        ParamError,
+    > {
+        self.query.pairs()
+    }
+    fn body(&self) -> ::std::option::Option<::serde_json::Result<::std::vec::Vec<u8>>> {
+        Some(::serde_json::to_vec(&self.body))
+    }
+}
+/// The query parameters of [`DownloadModel`].
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[non_exhaustive]
+pub struct DownloadModelQuery {
+    /// Estimate the cost instead of running: the answer is HTTP 269 with the cost; api estimates at the API tier
+    #[serde(rename = "dryRun", default, skip_serializing_if = "Option::is_none")]
+    pub dry_run: ::std::option::Option<types::DryRun>,
+    /// The project that owns the resources (to assert ownership, or to set the owner)
+    #[serde(rename = "projectId", default, skip_serializing_if = "Option::is_none")]
+    pub project_id: ::std::option::Option<::std::string::String>,
+}
+impl DownloadModelQuery {
+    /// Estimate the cost instead of running: the answer is HTTP 269 with the cost; api estimates at the API tier
+    #[must_use]
+    pub fn dry_run(mut self, value: impl ::std::convert::Into<types::DryRun>) -> Self {
+        self.dry_run = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// The project that owns the resources (to assert ownership, or to set the owner)
+    #[must_use]
+    pub fn project_id(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.project_id = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Checks every value against the document's limits.
+    pub fn validate(&self) -> ::std::result::Result<(), ParamError> {
+        Ok(())
+    }
+    /// The query string as name/value pairs, after [`Self::validate`].
+    pub fn pairs(
+        &self,
+    ) -> ::std::result::Result<
+        ::std::vec::Vec<(&'static str, ::std::string::String)>,
+        ParamError,
+    > {
+        self.validate()?;
+        let mut pairs = ::std::vec::Vec::new();
+        if let Some(value) = &self.dry_run {
+            pairs.push(("dryRun", value.to_string()));
+        }
+        if let Some(value) = &self.project_id {
+            pairs.push(("projectId", value.to_string()));
+        }
+        Ok(pairs)
+    }
+}
+/// `POST /models/{modelId}/download` (`downloadModel`): Download a model
+///
+/// Starts a job that packs the weights of a trained model. 200: the job id. 269: a dry run: no job.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct DownloadModel {
+    /// The id of the model
+    pub model_id: ::std::string::String,
+    /// The query parameters.
+    pub query: DownloadModelQuery,
+    /// The request body.
+    pub body: types::ModelDownloadRequest,
+}
+impl DownloadModel {
+    /// The request, with its required parameters.
+    pub fn new(
+        model_id: impl ::std::convert::Into<::std::string::String>,
+        body: impl ::std::convert::Into<types::ModelDownloadRequest>,
+    ) -> Self {
+        Self {
+            model_id: model_id.into(),
+            query: DownloadModelQuery::default(),
+            body: body.into(),
+        }
+    }
+    /// Estimate the cost instead of running: the answer is HTTP 269 with the cost; api estimates at the API tier
+    #[must_use]
+    pub fn dry_run(mut self, value: impl ::std::convert::Into<types::DryRun>) -> Self {
+        self.query.dry_run = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// The project that owns the resources (to assert ownership, or to set the owner)
+    #[must_use]
+    pub fn project_id(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.query.project_id = ::std::option::Option::Some(value.into());
+        self
+    }
+}
+impl Operation for DownloadModel {
+    const ID: &'static str = "downloadModel";
+    const METHOD: &'static str = "POST";
+    const PATH: &'static str = "/models/{modelId}/download";
+    const IDEMPOTENT: bool = false;
+    const PARAMS: &'static [Param] = &[
+        Param {
+            name: "modelId",
+            field: "model_id",
+            location: Location::Path,
+            required: true,
+            description: "The id of the model",
+            kind: ParamKind::String,
+        },
+        Param {
+            name: "dryRun",
+            field: "dry_run",
+            location: Location::Query,
+            required: false,
+            description: "Estimate the cost instead of running: the answer is HTTP 269 with the cost; api estimates at the API tier",
+            kind: ParamKind::Enum(types::DryRun::VALUES),
+        },
+        Param {
+            name: "projectId",
+            field: "project_id",
+            location: Location::Query,
+            required: false,
+            description: "The project that owns the resources (to assert ownership, or to set the owner)",
+            kind: ParamKind::String,
+        },
+    ];
+    type Output = types::ModelDownloadResponse;
+    fn path(&self) -> ::std::result::Result<::std::string::String, ParamError> {
+        Ok(format!("/models/{}/download", path_segment("modelId", & self.model_id) ?))
+    }
+    fn query(
+        &self,
+    ) -> ::std::result::Result<
+        ::std::vec::Vec<(&'static str, ::std::string::String)>,
+        ParamError,
+    > {
+        self.query.pairs()
+    }
+    fn body(&self) -> ::std::option::Option<::serde_json::Result<::std::vec::Vec<u8>>> {
+        Some(::serde_json::to_vec(&self.body))
+    }
+}
+/// The query parameters of [`RestoreModel`].
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[non_exhaustive]
+pub struct RestoreModelQuery {
+    /// If true, answer the original assets, without transformation
+    #[serde(rename = "originalAssets", default, skip_serializing_if = "Option::is_none")]
+    pub original_assets: ::std::option::Option<bool>,
+    /// The project that owns the resources (to assert ownership, or to set the owner)
+    #[serde(rename = "projectId", default, skip_serializing_if = "Option::is_none")]
+    pub project_id: ::std::option::Option<::std::string::String>,
+}
+impl RestoreModelQuery {
+    /// If true, answer the original assets, without transformation
+    #[must_use]
+    pub fn original_assets(mut self, value: bool) -> Self {
+        self.original_assets = ::std::option::Option::Some(value);
+        self
+    }
+    /// The project that owns the resources (to assert ownership, or to set the owner)
+    #[must_use]
+    pub fn project_id(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.project_id = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Checks every value against the document's limits.
+    pub fn validate(&self) -> ::std::result::Result<(), ParamError> {
+        Ok(())
+    }
+    /// The query string as name/value pairs, after [`Self::validate`].
+    pub fn pairs(
+        &self,
+    ) -> ::std::result::Result<
+        ::std::vec::Vec<(&'static str, ::std::string::String)>,
+        ParamError,
+    > {
+        self.validate()?;
+        let mut pairs = ::std::vec::Vec::new();
+        if let Some(value) = &self.original_assets {
+            pairs.push(("originalAssets", value.to_string()));
+        }
+        if let Some(value) = &self.project_id {
+            pairs.push(("projectId", value.to_string()));
+        }
+        Ok(pairs)
+    }
+}
+/// `POST /models/{modelId}/restore` (`restoreModel`): Restore a model
+///
+/// Restores a model deleted in the last 30 days.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct RestoreModel {
+    /// The id of the model
+    pub model_id: ::std::string::String,
+    /// The query parameters.
+    pub query: RestoreModelQuery,
+}
+impl RestoreModel {
+    /// The request, with its required parameters.
+    pub fn new(model_id: impl ::std::convert::Into<::std::string::String>) -> Self {
+        Self {
+            model_id: model_id.into(),
+            query: RestoreModelQuery::default(),
+        }
+    }
+    /// If true, answer the original assets, without transformation
+    #[must_use]
+    pub fn original_assets(mut self, value: bool) -> Self {
+        self.query.original_assets = ::std::option::Option::Some(value);
+        self
+    }
+    /// The project that owns the resources (to assert ownership, or to set the owner)
+    #[must_use]
+    pub fn project_id(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.query.project_id = ::std::option::Option::Some(value.into());
+        self
+    }
+}
+impl Operation for RestoreModel {
+    const ID: &'static str = "restoreModel";
+    const METHOD: &'static str = "POST";
+    const PATH: &'static str = "/models/{modelId}/restore";
+    const IDEMPOTENT: bool = false;
+    const PARAMS: &'static [Param] = &[
+        Param {
+            name: "modelId",
+            field: "model_id",
+            location: Location::Path,
+            required: true,
+            description: "The id of the model",
+            kind: ParamKind::String,
+        },
+        Param {
+            name: "originalAssets",
+            field: "original_assets",
+            location: Location::Query,
+            required: false,
+            description: "If true, answer the original assets, without transformation",
+            kind: ParamKind::Boolean,
+        },
+        Param {
+            name: "projectId",
+            field: "project_id",
+            location: Location::Query,
+            required: false,
+            description: "The project that owns the resources (to assert ownership, or to set the owner)",
+            kind: ParamKind::String,
+        },
+    ];
+    type Output = types::ModelResponse;
+    fn path(&self) -> ::std::result::Result<::std::string::String, ParamError> {
+        Ok(format!("/models/{}/restore", path_segment("modelId", & self.model_id) ?))
+    }
+    fn query(
+        &self,
+    ) -> ::std::result::Result<
+        ::std::vec::Vec<(&'static str, ::std::string::String)>,
+        ParamError,
+    > {
+        self.query.pairs()
+    }
+    fn body(&self) -> ::std::option::Option<::serde_json::Result<::std::vec::Vec<u8>>> {
+        None
+    }
+}
+/// The query parameters of [`DeleteModelImages`].
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[non_exhaustive]
+pub struct DeleteModelImagesQuery {
+    /// Required by the service (the generator takes only optional arrays)
+    #[serde(
+        rename = "ids",
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "crate::operation::comma_separated"
+    )]
+    pub ids: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    /// The project that owns the resources (to assert ownership, or to set the owner)
+    #[serde(rename = "projectId", default, skip_serializing_if = "Option::is_none")]
+    pub project_id: ::std::option::Option<::std::string::String>,
+}
+impl DeleteModelImagesQuery {
+    /// Required by the service (the generator takes only optional arrays)
+    #[must_use]
+    pub fn ids(
+        mut self,
+        value: impl ::std::iter::IntoIterator<
+            Item = impl ::std::convert::Into<::std::string::String>,
+        >,
+    ) -> Self {
+        self.ids = ::std::option::Option::Some(
+            value.into_iter().map(::std::convert::Into::into).collect(),
+        );
+        self
+    }
+    /// The project that owns the resources (to assert ownership, or to set the owner)
+    #[must_use]
+    pub fn project_id(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.project_id = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Checks every value against the document's limits.
+    pub fn validate(&self) -> ::std::result::Result<(), ParamError> {
+        Ok(())
+    }
+    /// The query string as name/value pairs, after [`Self::validate`].
+    pub fn pairs(
+        &self,
+    ) -> ::std::result::Result<
+        ::std::vec::Vec<(&'static str, ::std::string::String)>,
+        ParamError,
+    > {
+        self.validate()?;
+        let mut pairs = ::std::vec::Vec::new();
+        if let Some(values) = &self.ids {
+            pairs.push(("ids", crate::operation::comma_separated::join(values)));
+        }
+        if let Some(value) = &self.project_id {
+            pairs.push(("projectId", value.to_string()));
+        }
+        Ok(pairs)
+    }
+}
+/// `DELETE /models/{modelId}/images` (`deleteModelImages`): Delete images of a model
+///
+/// Deletes the images a model generated (its inference images).
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct DeleteModelImages {
+    /// The id of the model
+    pub model_id: ::std::string::String,
+    /// The query parameters.
+    pub query: DeleteModelImagesQuery,
+}
+impl DeleteModelImages {
+    /// The request, with its required parameters.
+    pub fn new(model_id: impl ::std::convert::Into<::std::string::String>) -> Self {
+        Self {
+            model_id: model_id.into(),
+            query: DeleteModelImagesQuery::default(),
+        }
+    }
+    /// Required by the service (the generator takes only optional arrays)
+    #[must_use]
+    pub fn ids(
+        mut self,
+        value: impl ::std::iter::IntoIterator<
+            Item = impl ::std::convert::Into<::std::string::String>,
+        >,
+    ) -> Self {
+        self.query.ids = ::std::option::Option::Some(
+            value.into_iter().map(::std::convert::Into::into).collect(),
+        );
+        self
+    }
+    /// The project that owns the resources (to assert ownership, or to set the owner)
+    #[must_use]
+    pub fn project_id(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.query.project_id = ::std::option::Option::Some(value.into());
+        self
+    }
+}
+impl Operation for DeleteModelImages {
+    const ID: &'static str = "deleteModelImages";
+    const METHOD: &'static str = "DELETE";
+    const PATH: &'static str = "/models/{modelId}/images";
+    const IDEMPOTENT: bool = true;
+    const PARAMS: &'static [Param] = &[
+        Param {
+            name: "modelId",
+            field: "model_id",
+            location: Location::Path,
+            required: true,
+            description: "The id of the model",
+            kind: ParamKind::String,
+        },
+        Param {
+            name: "ids",
+            field: "ids",
+            location: Location::Query,
+            required: false,
+            description: "Required by the service (the generator takes only optional arrays)",
+            kind: ParamKind::List(&ParamKind::String),
+        },
+        Param {
+            name: "projectId",
+            field: "project_id",
+            location: Location::Query,
+            required: false,
+            description: "The project that owns the resources (to assert ownership, or to set the owner)",
+            kind: ParamKind::String,
+        },
+    ];
+    type Output = types::EmptyResponse;
+    fn path(&self) -> ::std::result::Result<::std::string::String, ParamError> {
+        Ok(format!("/models/{}/images", path_segment("modelId", & self.model_id) ?))
+    }
+    fn query(
+        &self,
+    ) -> ::std::result::Result<
+        ::std::vec::Vec<(&'static str, ::std::string::String)>,
+        ParamError,
+    > {
+        self.query.pairs()
+    }
+    fn body(&self) -> ::std::option::Option<::serde_json::Result<::std::vec::Vec<u8>>> {
+        None
+    }
+}
+/// The query parameters of [`UpdateModelTags`].
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[non_exhaustive]
+pub struct UpdateModelTagsQuery {
+    /// The project that owns the resources (to assert ownership, or to set the owner)
+    #[serde(rename = "projectId", default, skip_serializing_if = "Option::is_none")]
+    pub project_id: ::std::option::Option<::std::string::String>,
+}
+impl UpdateModelTagsQuery {
+    /// The project that owns the resources (to assert ownership, or to set the owner)
+    #[must_use]
+    pub fn project_id(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.project_id = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Checks every value against the document's limits.
+    pub fn validate(&self) -> ::std::result::Result<(), ParamError> {
+        Ok(())
+    }
+    /// The query string as name/value pairs, after [`Self::validate`].
+    pub fn pairs(
+        &self,
+    ) -> ::std::result::Result<
+        ::std::vec::Vec<(&'static str, ::std::string::String)>,
+        ParamError,
+    > {
+        self.validate()?;
+        let mut pairs = ::std::vec::Vec::new();
+        if let Some(value) = &self.project_id {
+            pairs.push(("projectId", value.to_string()));
+        }
+        Ok(pairs)
+    }
+}
+/// `PUT /models/{modelId}/tags` (`updateModelTags`): Update the tags of a model
+///
+/// Adds and removes tags of a model.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct UpdateModelTags {
+    /// The id of the model
+    pub model_id: ::std::string::String,
+    /// The query parameters.
+    pub query: UpdateModelTagsQuery,
+    /// The request body.
+    pub body: types::AssetUpdateTagsRequest,
+}
+impl UpdateModelTags {
+    /// The request, with its required parameters.
+    pub fn new(
+        model_id: impl ::std::convert::Into<::std::string::String>,
+        body: impl ::std::convert::Into<types::AssetUpdateTagsRequest>,
+    ) -> Self {
+        Self {
+            model_id: model_id.into(),
+            query: UpdateModelTagsQuery::default(),
+            body: body.into(),
+        }
+    }
+    /// The project that owns the resources (to assert ownership, or to set the owner)
+    #[must_use]
+    pub fn project_id(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.query.project_id = ::std::option::Option::Some(value.into());
+        self
+    }
+}
+impl Operation for UpdateModelTags {
+    const ID: &'static str = "updateModelTags";
+    const METHOD: &'static str = "PUT";
+    const PATH: &'static str = "/models/{modelId}/tags";
+    const IDEMPOTENT: bool = true;
+    const PARAMS: &'static [Param] = &[
+        Param {
+            name: "modelId",
+            field: "model_id",
+            location: Location::Path,
+            required: true,
+            description: "The id of the model",
+            kind: ParamKind::String,
+        },
+        Param {
+            name: "projectId",
+            field: "project_id",
+            location: Location::Query,
+            required: false,
+            description: "The project that owns the resources (to assert ownership, or to set the owner)",
+            kind: ParamKind::String,
+        },
+    ];
+    type Output = types::AssetUpdateTagsResponse;
+    fn path(&self) -> ::std::result::Result<::std::string::String, ParamError> {
+        Ok(format!("/models/{}/tags", path_segment("modelId", & self.model_id) ?))
+    }
+    fn query(
+        &self,
+    ) -> ::std::result::Result<
+        ::std::vec::Vec<(&'static str, ::std::string::String)>,
+        ParamError,
+    > {
+        self.query.pairs()
+    }
+    fn body(&self) -> ::std::option::Option<::serde_json::Result<::std::vec::Vec<u8>>> {
+        Some(::serde_json::to_vec(&self.body))
+    }
+}
+/// The query parameters of [`TrainModel`].
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[non_exhaustive]
+pub struct TrainModelQuery {
+    /// Estimate the cost instead of running: the answer is HTTP 269 with the cost; api estimates at the API tier
+    #[serde(rename = "dryRun", default, skip_serializing_if = "Option::is_none")]
+    pub dry_run: ::std::option::Option<types::DryRun>,
+    /// If true, answer the original assets, without transformation
+    #[serde(rename = "originalAssets", default, skip_serializing_if = "Option::is_none")]
+    pub original_assets: ::std::option::Option<bool>,
+    /// The project that owns the resources (to assert ownership, or to set the owner)
+    #[serde(rename = "projectId", default, skip_serializing_if = "Option::is_none")]
+    pub project_id: ::std::option::Option<::std::string::String>,
+    /// The `trainingImagesCount` parameter.
+    #[serde(
+        rename = "trainingImagesCount",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub training_images_count: ::std::option::Option<i64>,
+}
+impl TrainModelQuery {
+    /// Estimate the cost instead of running: the answer is HTTP 269 with the cost; api estimates at the API tier
+    #[must_use]
+    pub fn dry_run(mut self, value: impl ::std::convert::Into<types::DryRun>) -> Self {
+        self.dry_run = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// If true, answer the original assets, without transformation
+    #[must_use]
+    pub fn original_assets(mut self, value: bool) -> Self {
+        self.original_assets = ::std::option::Option::Some(value);
+        self
+    }
+    /// The project that owns the resources (to assert ownership, or to set the owner)
+    #[must_use]
+    pub fn project_id(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.project_id = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// The `trainingImagesCount` parameter.
+    #[must_use]
+    pub fn training_images_count(mut self, value: i64) -> Self {
+        self.training_images_count = ::std::option::Option::Some(value);
+        self
+    }
+    /// Checks every value against the document's limits.
+    pub fn validate(&self) -> ::std::result::Result<(), ParamError> {
+        Ok(())
+    }
+    /// The query string as name/value pairs, after [`Self::validate`].
+    pub fn pairs(
+        &self,
+    ) -> ::std::result::Result<
+        ::std::vec::Vec<(&'static str, ::std::string::String)>,
+        ParamError,
+    > {
+        self.validate()?;
+        let mut pairs = ::std::vec::Vec::new();
+        if let Some(value) = &self.dry_run {
+            pairs.push(("dryRun", value.to_string()));
+        }
+        if let Some(value) = &self.original_assets {
+            pairs.push(("originalAssets", value.to_string()));
+        }
+        if let Some(value) = &self.project_id {
+            pairs.push(("projectId", value.to_string()));
+        }
+        if let Some(value) = &self.training_images_count {
+            pairs.push(("trainingImagesCount", value.to_string()));
+        }
+        Ok(pairs)
+    }
+}
+/// `PUT /models/{modelId}/train` (`trainModel`): Train a model
+///
+/// Starts the training of a model that has training images; a model already training answers 400. 200: the model and its training job. 269: a dry run (dryRun set): no job, and the cost fields say what the training would cost.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct TrainModel {
+    /// The id of the model
+    pub model_id: ::std::string::String,
+    /// The query parameters.
+    pub query: TrainModelQuery,
+    /// The request body.
+    pub body: types::ModelTrainRequest,
+}
+impl TrainModel {
+    /// The request, with its required parameters.
+    pub fn new(
+        model_id: impl ::std::convert::Into<::std::string::String>,
+        body: impl ::std::convert::Into<types::ModelTrainRequest>,
+    ) -> Self {
+        Self {
+            model_id: model_id.into(),
+            query: TrainModelQuery::default(),
+            body: body.into(),
+        }
+    }
+    /// Estimate the cost instead of running: the answer is HTTP 269 with the cost; api estimates at the API tier
+    #[must_use]
+    pub fn dry_run(mut self, value: impl ::std::convert::Into<types::DryRun>) -> Self {
+        self.query.dry_run = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// If true, answer the original assets, without transformation
+    #[must_use]
+    pub fn original_assets(mut self, value: bool) -> Self {
+        self.query.original_assets = ::std::option::Option::Some(value);
+        self
+    }
+    /// The project that owns the resources (to assert ownership, or to set the owner)
+    #[must_use]
+    pub fn project_id(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.query.project_id = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// The `trainingImagesCount` parameter.
+    #[must_use]
+    pub fn training_images_count(mut self, value: i64) -> Self {
+        self.query.training_images_count = ::std::option::Option::Some(value);
+        self
+    }
+}
+impl Operation for TrainModel {
+    const ID: &'static str = "trainModel";
+    const METHOD: &'static str = "PUT";
+    const PATH: &'static str = "/models/{modelId}/train";
+    const IDEMPOTENT: bool = false;
+    const PARAMS: &'static [Param] = &[
+        Param {
+            name: "modelId",
+            field: "model_id",
+            location: Location::Path,
+            required: true,
+            description: "The id of the model",
+            kind: ParamKind::String,
+        },
+        Param {
+            name: "dryRun",
+            field: "dry_run",
+            location: Location::Query,
+            required: false,
+            description: "Estimate the cost instead of running: the answer is HTTP 269 with the cost; api estimates at the API tier",
+            kind: ParamKind::Enum(types::DryRun::VALUES),
+        },
+        Param {
+            name: "originalAssets",
+            field: "original_assets",
+            location: Location::Query,
+            required: false,
+            description: "If true, answer the original assets, without transformation",
+            kind: ParamKind::Boolean,
+        },
+        Param {
+            name: "projectId",
+            field: "project_id",
+            location: Location::Query,
+            required: false,
+            description: "The project that owns the resources (to assert ownership, or to set the owner)",
+            kind: ParamKind::String,
+        },
+        Param {
+            name: "trainingImagesCount",
+            field: "training_images_count",
+            location: Location::Query,
+            required: false,
+            description: "The `trainingImagesCount` parameter.",
+            kind: ParamKind::Integer {
+                min: None,
+                max: None,
+            },
+        },
+    ];
+    type Output = types::ModelTrainResponse;
+    fn path(&self) -> ::std::result::Result<::std::string::String, ParamError> {
+        Ok(format!("/models/{}/train", path_segment("modelId", & self.model_id) ?))
+    }
+    fn query(
+        &self,
+    ) -> ::std::result::Result<
+        ::std::vec::Vec<(&'static str, ::std::string::String)>,
+        ParamError,
+    > {
+        self.query.pairs()
+    }
+    fn body(&self) -> ::std::option::Option<::serde_json::Result<::std::vec::Vec<u8>>> {
+        Some(::serde_json::to_vec(&self.body))
+    }
+}
+/// The query parameters of [`TriggerModelTrainAction`].
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[non_exhaustive]
+pub struct TriggerModelTrainActionQuery {
+    /// The project that owns the resources (to assert ownership, or to set the owner)
+    #[serde(rename = "projectId", default, skip_serializing_if = "Option::is_none")]
+    pub project_id: ::std::option::Option<::std::string::String>,
+}
+impl TriggerModelTrainActionQuery {
+    /// The project that owns the resources (to assert ownership, or to set the owner)
+    #[must_use]
+    pub fn project_id(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.project_id = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Checks every value against the document's limits.
+    pub fn validate(&self) -> ::std::result::Result<(), ParamError> {
+        Ok(())
+    }
+    /// The query string as name/value pairs, after [`Self::validate`].
+    pub fn pairs(
+        &self,
+    ) -> ::std::result::Result<
+        ::std::vec::Vec<(&'static str, ::std::string::String)>,
+        ParamError,
+    > {
+        self.validate()?;
+        let mut pairs = ::std::vec::Vec::new();
+        if let Some(value) = &self.project_id {
+            pairs.push(("projectId", value.to_string()));
+        }
+        Ok(pairs)
+    }
+}
+/// `POST /models/{modelId}/train/action` (`triggerModelTrainAction`): Trigger a training action
+///
+/// Cancels the training of a model.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct TriggerModelTrainAction {
+    /// The id of the model
+    pub model_id: ::std::string::String,
+    /// The query parameters.
+    pub query: TriggerModelTrainActionQuery,
+    /// The request body.
+    pub body: types::ModelTrainActionRequest,
+}
+impl TriggerModelTrainAction {
+    /// The request, with its required parameters.
+    pub fn new(
+        model_id: impl ::std::convert::Into<::std::string::String>,
+        body: impl ::std::convert::Into<types::ModelTrainActionRequest>,
+    ) -> Self {
+        Self {
+            model_id: model_id.into(),
+            query: TriggerModelTrainActionQuery::default(),
+            body: body.into(),
+        }
+    }
+    /// The project that owns the resources (to assert ownership, or to set the owner)
+    #[must_use]
+    pub fn project_id(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.query.project_id = ::std::option::Option::Some(value.into());
+        self
+    }
+}
+impl Operation for TriggerModelTrainAction {
+    const ID: &'static str = "triggerModelTrainAction";
+    const METHOD: &'static str = "POST";
+    const PATH: &'static str = "/models/{modelId}/train/action";
+    const IDEMPOTENT: bool = false;
+    const PARAMS: &'static [Param] = &[
+        Param {
+            name: "modelId",
+            field: "model_id",
+            location: Location::Path,
+            required: true,
+            description: "The id of the model",
+            kind: ParamKind::String,
+        },
+        Param {
+            name: "projectId",
+            field: "project_id",
+            location: Location::Query,
+            required: false,
+            description: "The project that owns the resources (to assert ownership, or to set the owner)",
+            kind: ParamKind::String,
+        },
+    ];
+    type Output = types::ModelResponse;
+    fn path(&self) -> ::std::result::Result<::std::string::String, ParamError> {
+        Ok(
+            format!(
+                "/models/{}/train/action", path_segment("modelId", & self.model_id) ?
+            ),
+        )
+    }
+    fn query(
+        &self,
+    ) -> ::std::result::Result<
+        ::std::vec::Vec<(&'static str, ::std::string::String)>,
+        ParamError,
+    > {
+        self.query.pairs()
+    }
+    fn body(&self) -> ::std::option::Option<::serde_json::Result<::std::vec::Vec<u8>>> {
+        Some(::serde_json::to_vec(&self.body))
+    }
+}
+/// The query parameters of [`AddModelTrainingImages`].
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[non_exhaustive]
+pub struct AddModelTrainingImagesQuery {
+    /// If true, answer the original assets, without transformation
+    #[serde(rename = "originalAssets", default, skip_serializing_if = "Option::is_none")]
+    pub original_assets: ::std::option::Option<bool>,
+    /// The project that owns the resources (to assert ownership, or to set the owner)
+    #[serde(rename = "projectId", default, skip_serializing_if = "Option::is_none")]
+    pub project_id: ::std::option::Option<::std::string::String>,
+}
+impl AddModelTrainingImagesQuery {
+    /// If true, answer the original assets, without transformation
+    #[must_use]
+    pub fn original_assets(mut self, value: bool) -> Self {
+        self.original_assets = ::std::option::Option::Some(value);
+        self
+    }
+    /// The project that owns the resources (to assert ownership, or to set the owner)
+    #[must_use]
+    pub fn project_id(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.project_id = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Checks every value against the document's limits.
+    pub fn validate(&self) -> ::std::result::Result<(), ParamError> {
+        Ok(())
+    }
+    /// The query string as name/value pairs, after [`Self::validate`].
+    pub fn pairs(
+        &self,
+    ) -> ::std::result::Result<
+        ::std::vec::Vec<(&'static str, ::std::string::String)>,
+        ParamError,
+    > {
+        self.validate()?;
+        let mut pairs = ::std::vec::Vec::new();
+        if let Some(value) = &self.original_assets {
+            pairs.push(("originalAssets", value.to_string()));
+        }
+        if let Some(value) = &self.project_id {
+            pairs.push(("projectId", value.to_string()));
+        }
+        Ok(pairs)
+    }
+}
+/// `POST /models/{modelId}/training-images` (`addModelTrainingImages`): Add training images
+///
+/// Adds one image (data URL or asset id) or up to 10 asset ids to the training images of a model; an asset already there is not added twice.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct AddModelTrainingImages {
+    /// The id of the model
+    pub model_id: ::std::string::String,
+    /// The query parameters.
+    pub query: AddModelTrainingImagesQuery,
+    /// The request body.
+    pub body: types::ModelTrainingImageRequest,
+}
+impl AddModelTrainingImages {
+    /// The request, with its required parameters.
+    pub fn new(
+        model_id: impl ::std::convert::Into<::std::string::String>,
+        body: impl ::std::convert::Into<types::ModelTrainingImageRequest>,
+    ) -> Self {
+        Self {
+            model_id: model_id.into(),
+            query: AddModelTrainingImagesQuery::default(),
+            body: body.into(),
+        }
+    }
+    /// If true, answer the original assets, without transformation
+    #[must_use]
+    pub fn original_assets(mut self, value: bool) -> Self {
+        self.query.original_assets = ::std::option::Option::Some(value);
+        self
+    }
+    /// The project that owns the resources (to assert ownership, or to set the owner)
+    #[must_use]
+    pub fn project_id(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.query.project_id = ::std::option::Option::Some(value.into());
+        self
+    }
+}
+impl Operation for AddModelTrainingImages {
+    const ID: &'static str = "addModelTrainingImages";
+    const METHOD: &'static str = "POST";
+    const PATH: &'static str = "/models/{modelId}/training-images";
+    const IDEMPOTENT: bool = false;
+    const PARAMS: &'static [Param] = &[
+        Param {
+            name: "modelId",
+            field: "model_id",
+            location: Location::Path,
+            required: true,
+            description: "The id of the model",
+            kind: ParamKind::String,
+        },
+        Param {
+            name: "originalAssets",
+            field: "original_assets",
+            location: Location::Query,
+            required: false,
+            description: "If true, answer the original assets, without transformation",
+            kind: ParamKind::Boolean,
+        },
+        Param {
+            name: "projectId",
+            field: "project_id",
+            location: Location::Query,
+            required: false,
+            description: "The project that owns the resources (to assert ownership, or to set the owner)",
+            kind: ParamKind::String,
+        },
+    ];
+    type Output = types::ModelTrainingImageResponse;
+    fn path(&self) -> ::std::result::Result<::std::string::String, ParamError> {
+        Ok(
+            format!(
+                "/models/{}/training-images", path_segment("modelId", & self.model_id) ?
+            ),
+        )
+    }
+    fn query(
+        &self,
+    ) -> ::std::result::Result<
+        ::std::vec::Vec<(&'static str, ::std::string::String)>,
+        ParamError,
+    > {
+        self.query.pairs()
+    }
+    fn body(&self) -> ::std::option::Option<::serde_json::Result<::std::vec::Vec<u8>>> {
+        Some(::serde_json::to_vec(&self.body))
+    }
+}
+/// The query parameters of [`ReplaceModelTrainingImage`].
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[non_exhaustive]
+pub struct ReplaceModelTrainingImageQuery {
+    /// If true, answer the original assets, without transformation
+    #[serde(rename = "originalAssets", default, skip_serializing_if = "Option::is_none")]
+    pub original_assets: ::std::option::Option<bool>,
+    /// The project that owns the resources (to assert ownership, or to set the owner)
+    #[serde(rename = "projectId", default, skip_serializing_if = "Option::is_none")]
+    pub project_id: ::std::option::Option<::std::string::String>,
+}
+impl ReplaceModelTrainingImageQuery {
+    /// If true, answer the original assets, without transformation
+    #[must_use]
+    pub fn original_assets(mut self, value: bool) -> Self {
+        self.original_assets = ::std::option::Option::Some(value);
+        self
+    }
+    /// The project that owns the resources (to assert ownership, or to set the owner)
+    #[must_use]
+    pub fn project_id(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.project_id = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Checks every value against the document's limits.
+    pub fn validate(&self) -> ::std::result::Result<(), ParamError> {
+        Ok(())
+    }
+    /// The query string as name/value pairs, after [`Self::validate`].
+    pub fn pairs(
+        &self,
+    ) -> ::std::result::Result<
+        ::std::vec::Vec<(&'static str, ::std::string::String)>,
+        ParamError,
+    > {
+        self.validate()?;
+        let mut pairs = ::std::vec::Vec::new();
+        if let Some(value) = &self.original_assets {
+            pairs.push(("originalAssets", value.to_string()));
+        }
+        if let Some(value) = &self.project_id {
+            pairs.push(("projectId", value.to_string()));
+        }
+        Ok(pairs)
+    }
+}
+/// `PUT /models/{modelId}/training-images/{trainingImageId}` (`replaceModelTrainingImage`): Replace a training image
+///
+/// Replaces one training image of a model by another image.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct ReplaceModelTrainingImage {
+    /// The id of the model
+    pub model_id: ::std::string::String,
+    /// The id of the training image
+    pub training_image_id: ::std::string::String,
+    /// The query parameters.
+    pub query: ReplaceModelTrainingImageQuery,
+    /// The request body.
+    pub body: types::ModelTrainingImageRequest,
+}
+impl ReplaceModelTrainingImage {
+    /// The request, with its required parameters.
+    pub fn new(
+        model_id: impl ::std::convert::Into<::std::string::String>,
+        training_image_id: impl ::std::convert::Into<::std::string::String>,
+        body: impl ::std::convert::Into<types::ModelTrainingImageRequest>,
+    ) -> Self {
+        Self {
+            model_id: model_id.into(),
+            training_image_id: training_image_id.into(),
+            query: ReplaceModelTrainingImageQuery::default(),
+            body: body.into(),
+        }
+    }
+    /// If true, answer the original assets, without transformation
+    #[must_use]
+    pub fn original_assets(mut self, value: bool) -> Self {
+        self.query.original_assets = ::std::option::Option::Some(value);
+        self
+    }
+    /// The project that owns the resources (to assert ownership, or to set the owner)
+    #[must_use]
+    pub fn project_id(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.query.project_id = ::std::option::Option::Some(value.into());
+        self
+    }
+}
+impl Operation for ReplaceModelTrainingImage {
+    const ID: &'static str = "replaceModelTrainingImage";
+    const METHOD: &'static str = "PUT";
+    const PATH: &'static str = "/models/{modelId}/training-images/{trainingImageId}";
+    const IDEMPOTENT: bool = true;
+    const PARAMS: &'static [Param] = &[
+        Param {
+            name: "modelId",
+            field: "model_id",
+            location: Location::Path,
+            required: true,
+            description: "The id of the model",
+            kind: ParamKind::String,
+        },
+        Param {
+            name: "trainingImageId",
+            field: "training_image_id",
+            location: Location::Path,
+            required: true,
+            description: "The id of the training image",
+            kind: ParamKind::String,
+        },
+        Param {
+            name: "originalAssets",
+            field: "original_assets",
+            location: Location::Query,
+            required: false,
+            description: "If true, answer the original assets, without transformation",
+            kind: ParamKind::Boolean,
+        },
+        Param {
+            name: "projectId",
+            field: "project_id",
+            location: Location::Query,
+            required: false,
+            description: "The project that owns the resources (to assert ownership, or to set the owner)",
+            kind: ParamKind::String,
+        },
+    ];
+    type Output = types::ModelTrainingImageResponse;
+    fn path(&self) -> ::std::result::Result<::std::string::String, ParamError> {
+        Ok(
+            format!(
+                "/models/{}/training-images/{}", path_segment("modelId", & self.model_id)
+                ?, path_segment("trainingImageId", & self.training_image_id) ?
+            ),
+        )
+    }
+    fn query(
+        &self,
+    ) -> ::std::result::Result<
+        ::std::vec::Vec<(&'static str, ::std::string::String)>,
+        ParamError,
+    > {
+        self.query.pairs()
+    }
+    fn body(&self) -> ::std::option::Option<::serde_json::Result<::std::vec::Vec<u8>>> {
+        Some(::serde_json::to_vec(&self.body))
+    }
+}
+/// The query parameters of [`DeleteModelTrainingImage`].
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[non_exhaustive]
+pub struct DeleteModelTrainingImageQuery {
+    /// The project that owns the resources (to assert ownership, or to set the owner)
+    #[serde(rename = "projectId", default, skip_serializing_if = "Option::is_none")]
+    pub project_id: ::std::option::Option<::std::string::String>,
+}
+impl DeleteModelTrainingImageQuery {
+    /// The project that owns the resources (to assert ownership, or to set the owner)
+    #[must_use]
+    pub fn project_id(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.project_id = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Checks every value against the document's limits.
+    pub fn validate(&self) -> ::std::result::Result<(), ParamError> {
+        Ok(())
+    }
+    /// The query string as name/value pairs, after [`Self::validate`].
+    pub fn pairs(
+        &self,
+    ) -> ::std::result::Result<
+        ::std::vec::Vec<(&'static str, ::std::string::String)>,
+        ParamError,
+    > {
+        self.validate()?;
+        let mut pairs = ::std::vec::Vec::new();
+        if let Some(value) = &self.project_id {
+            pairs.push(("projectId", value.to_string()));
+        }
+        Ok(pairs)
+    }
+}
+/// `DELETE /models/{modelId}/training-images/{trainingImageId}` (`deleteModelTrainingImage`): Delete a training image
+///
+/// Removes one training image from a model.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct DeleteModelTrainingImage {
+    /// The id of the model
+    pub model_id: ::std::string::String,
+    /// The id of the training image
+    pub training_image_id: ::std::string::String,
+    /// The query parameters.
+    pub query: DeleteModelTrainingImageQuery,
+}
+impl DeleteModelTrainingImage {
+    /// The request, with its required parameters.
+    pub fn new(
+        model_id: impl ::std::convert::Into<::std::string::String>,
+        training_image_id: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        Self {
+            model_id: model_id.into(),
+            training_image_id: training_image_id.into(),
+            query: DeleteModelTrainingImageQuery::default(),
+        }
+    }
+    /// The project that owns the resources (to assert ownership, or to set the owner)
+    #[must_use]
+    pub fn project_id(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.query.project_id = ::std::option::Option::Some(value.into());
+        self
+    }
+}
+impl Operation for DeleteModelTrainingImage {
+    const ID: &'static str = "deleteModelTrainingImage";
+    const METHOD: &'static str = "DELETE";
+    const PATH: &'static str = "/models/{modelId}/training-images/{trainingImageId}";
+    const IDEMPOTENT: bool = true;
+    const PARAMS: &'static [Param] = &[
+        Param {
+            name: "modelId",
+            field: "model_id",
+            location: Location::Path,
+            required: true,
+            description: "The id of the model",
+            kind: ParamKind::String,
+        },
+        Param {
+            name: "trainingImageId",
+            field: "training_image_id",
+            location: Location::Path,
+            required: true,
+            description: "The id of the training image",
+            kind: ParamKind::String,
+        },
+        Param {
+            name: "projectId",
+            field: "project_id",
+            location: Location::Query,
+            required: false,
+            description: "The project that owns the resources (to assert ownership, or to set the owner)",
+            kind: ParamKind::String,
+        },
+    ];
+    type Output = types::EmptyResponse;
+    fn path(&self) -> ::std::result::Result<::std::string::String, ParamError> {
+        Ok(
+            format!(
+                "/models/{}/training-images/{}", path_segment("modelId", & self.model_id)
+                ?, path_segment("trainingImageId", & self.training_image_id) ?
+            ),
+        )
+    }
+    fn query(
+        &self,
+    ) -> ::std::result::Result<
+        ::std::vec::Vec<(&'static str, ::std::string::String)>,
+        ParamError,
+    > {
+        self.query.pairs()
+    }
+    fn body(&self) -> ::std::option::Option<::serde_json::Result<::std::vec::Vec<u8>>> {
+        None
+    }
+}
+/// The query parameters of [`ReplaceModelTrainingImagePairs`].
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[non_exhaustive]
+pub struct ReplaceModelTrainingImagePairsQuery {
+    /// The project that owns the resources (to assert ownership, or to set the owner)
+    #[serde(rename = "projectId", default, skip_serializing_if = "Option::is_none")]
+    pub project_id: ::std::option::Option<::std::string::String>,
+}
+impl ReplaceModelTrainingImagePairsQuery {
+    /// The project that owns the resources (to assert ownership, or to set the owner)
+    #[must_use]
+    pub fn project_id(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.project_id = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Checks every value against the document's limits.
+    pub fn validate(&self) -> ::std::result::Result<(), ParamError> {
+        Ok(())
+    }
+    /// The query string as name/value pairs, after [`Self::validate`].
+    pub fn pairs(
+        &self,
+    ) -> ::std::result::Result<
+        ::std::vec::Vec<(&'static str, ::std::string::String)>,
+        ParamError,
+    > {
+        self.validate()?;
+        let mut pairs = ::std::vec::Vec::new();
+        if let Some(value) = &self.project_id {
+            pairs.push(("projectId", value.to_string()));
+        }
+        Ok(pairs)
+    }
+}
+/// `PUT /models/{modelId}/training-images/pairs` (`replaceModelTrainingImagePairs`): Replace training image pairs
+///
+/// Replaces every source/target pair of training images of a model.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct ReplaceModelTrainingImagePairs {
+    /// The id of the model
+    pub model_id: ::std::string::String,
+    /// The query parameters.
+    pub query: ReplaceModelTrainingImagePairsQuery,
+    /// The request body.
+    pub body: types::ModelTrainingImagePairsRequest,
+}
+impl ReplaceModelTrainingImagePairs {
+    /// The request, with its required parameters.
+    pub fn new(
+        model_id: impl ::std::convert::Into<::std::string::String>,
+        body: impl ::std::convert::Into<types::ModelTrainingImagePairsRequest>,
+    ) -> Self {
+        Self {
+            model_id: model_id.into(),
+            query: ReplaceModelTrainingImagePairsQuery::default(),
+            body: body.into(),
+        }
+    }
+    /// The project that owns the resources (to assert ownership, or to set the owner)
+    #[must_use]
+    pub fn project_id(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.query.project_id = ::std::option::Option::Some(value.into());
+        self
+    }
+}
+impl Operation for ReplaceModelTrainingImagePairs {
+    const ID: &'static str = "replaceModelTrainingImagePairs";
+    const METHOD: &'static str = "PUT";
+    const PATH: &'static str = "/models/{modelId}/training-images/pairs";
+    const IDEMPOTENT: bool = true;
+    const PARAMS: &'static [Param] = &[
+        Param {
+            name: "modelId",
+            field: "model_id",
+            location: Location::Path,
+            required: true,
+            description: "The id of the model",
+            kind: ParamKind::String,
+        },
+        Param {
+            name: "projectId",
+            field: "project_id",
+            location: Location::Query,
+            required: false,
+            description: "The project that owns the resources (to assert ownership, or to set the owner)",
+            kind: ParamKind::String,
+        },
+    ];
+    type Output = types::ModelTrainingImagePairsResponse;
+    fn path(&self) -> ::std::result::Result<::std::string::String, ParamError> {
+        Ok(
+            format!(
+                "/models/{}/training-images/pairs", path_segment("modelId", & self
+                .model_id) ?
+            ),
+        )
+    }
+    fn query(
+        &self,
+    ) -> ::std::result::Result<
+        ::std::vec::Vec<(&'static str, ::std::string::String)>,
+        ParamError,
+    > {
+        self.query.pairs()
+    }
+    fn body(&self) -> ::std::option::Option<::serde_json::Result<::std::vec::Vec<u8>>> {
+        Some(::serde_json::to_vec(&self.body))
+    }
+}
+/// The query parameters of [`ListModelPresets`].
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[non_exhaustive]
+pub struct ListModelPresetsQuery {
+    /// If true, answer the original assets, without transformation
+    #[serde(rename = "originalAssets", default, skip_serializing_if = "Option::is_none")]
+    pub original_assets: ::std::option::Option<bool>,
+    /// The project that owns the resources (to assert ownership, or to set the owner)
+    #[serde(rename = "projectId", default, skip_serializing_if = "Option::is_none")]
+    pub project_id: ::std::option::Option<::std::string::String>,
+}
+impl ListModelPresetsQuery {
+    /// If true, answer the original assets, without transformation
+    #[must_use]
+    pub fn original_assets(mut self, value: bool) -> Self {
+        self.original_assets = ::std::option::Option::Some(value);
+        self
+    }
+    /// The project that owns the resources (to assert ownership, or to set the owner)
+    #[must_use]
+    pub fn project_id(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.project_id = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Checks every value against the document's limits.
+    pub fn validate(&self) -> ::std::result::Result<(), ParamError> {
+        Ok(())
+    }
+    /// The query string as name/value pairs, after [`Self::validate`].
+    pub fn pairs(
+        &self,
+    ) -> ::std::result::Result<
+        ::std::vec::Vec<(&'static str, ::std::string::String)>,
+        ParamError,
+    > {
+        self.validate()?;
+        let mut pairs = ::std::vec::Vec::new();
+        if let Some(value) = &self.original_assets {
+            pairs.push(("originalAssets", value.to_string()));
+        }
+        if let Some(value) = &self.project_id {
+            pairs.push(("projectId", value.to_string()));
+        }
+        Ok(pairs)
+    }
+}
+/// `GET /models/{modelId}/presets` (`listModelPresets`): List presets
+///
+/// The generation presets of a model.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct ListModelPresets {
+    /// The id of the model
+    pub model_id: ::std::string::String,
+    /// The query parameters.
+    pub query: ListModelPresetsQuery,
+}
+impl ListModelPresets {
+    /// The request, with its required parameters.
+    pub fn new(model_id: impl ::std::convert::Into<::std::string::String>) -> Self {
+        Self {
+            model_id: model_id.into(),
+            query: ListModelPresetsQuery::default(),
+        }
+    }
+    /// If true, answer the original assets, without transformation
+    #[must_use]
+    pub fn original_assets(mut self, value: bool) -> Self {
+        self.query.original_assets = ::std::option::Option::Some(value);
+        self
+    }
+    /// The project that owns the resources (to assert ownership, or to set the owner)
+    #[must_use]
+    pub fn project_id(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.query.project_id = ::std::option::Option::Some(value.into());
+        self
+    }
+}
+impl Operation for ListModelPresets {
+    const ID: &'static str = "listModelPresets";
+    const METHOD: &'static str = "GET";
+    const PATH: &'static str = "/models/{modelId}/presets";
+    const IDEMPOTENT: bool = true;
+    const PARAMS: &'static [Param] = &[
+        Param {
+            name: "modelId",
+            field: "model_id",
+            location: Location::Path,
+            required: true,
+            description: "The id of the model",
+            kind: ParamKind::String,
+        },
+        Param {
+            name: "originalAssets",
+            field: "original_assets",
+            location: Location::Query,
+            required: false,
+            description: "If true, answer the original assets, without transformation",
+            kind: ParamKind::Boolean,
+        },
+        Param {
+            name: "projectId",
+            field: "project_id",
+            location: Location::Query,
+            required: false,
+            description: "The project that owns the resources (to assert ownership, or to set the owner)",
+            kind: ParamKind::String,
+        },
+    ];
+    type Output = types::ModelPresetListResponse;
+    fn path(&self) -> ::std::result::Result<::std::string::String, ParamError> {
+        Ok(format!("/models/{}/presets", path_segment("modelId", & self.model_id) ?))
+    }
+    fn query(
+        &self,
+    ) -> ::std::result::Result<
+        ::std::vec::Vec<(&'static str, ::std::string::String)>,
+        ParamError,
+    > {
+        self.query.pairs()
+    }
+    fn body(&self) -> ::std::option::Option<::serde_json::Result<::std::vec::Vec<u8>>> {
+        None
+    }
+}
+/// The query parameters of [`CreateModelPreset`].
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[non_exhaustive]
+pub struct CreateModelPresetQuery {
+    /// If true, answer the original assets, without transformation
+    #[serde(rename = "originalAssets", default, skip_serializing_if = "Option::is_none")]
+    pub original_assets: ::std::option::Option<bool>,
+    /// The project that owns the resources (to assert ownership, or to set the owner)
+    #[serde(rename = "projectId", default, skip_serializing_if = "Option::is_none")]
+    pub project_id: ::std::option::Option<::std::string::String>,
+}
+impl CreateModelPresetQuery {
+    /// If true, answer the original assets, without transformation
+    #[must_use]
+    pub fn original_assets(mut self, value: bool) -> Self {
+        self.original_assets = ::std::option::Option::Some(value);
+        self
+    }
+    /// The project that owns the resources (to assert ownership, or to set the owner)
+    #[must_use]
+    pub fn project_id(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.project_id = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Checks every value against the document's limits.
+    pub fn validate(&self) -> ::std::result::Result<(), ParamError> {
+        Ok(())
+    }
+    /// The query string as name/value pairs, after [`Self::validate`].
+    pub fn pairs(
+        &self,
+    ) -> ::std::result::Result<
+        ::std::vec::Vec<(&'static str, ::std::string::String)>,
+        ParamError,
+    > {
+        self.validate()?;
+        let mut pairs = ::std::vec::Vec::new();
+        if let Some(value) = &self.original_assets {
+            pairs.push(("originalAssets", value.to_string()));
+        }
+        if let Some(value) = &self.project_id {
+            pairs.push(("projectId", value.to_string()));
+        }
+        Ok(pairs)
+    }
+}
+/// `POST /models/{modelId}/presets` (`createModelPreset`): Create a preset
+///
+/// Makes a preset of a model from the settings of an inference.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct CreateModelPreset {
+    /// The id of the model
+    pub model_id: ::std::string::String,
+    /// The query parameters.
+    pub query: CreateModelPresetQuery,
+    /// The request body.
+    pub body: types::ModelPresetCreateRequest,
+}
+impl CreateModelPreset {
+    /// The request, with its required parameters.
+    pub fn new(
+        model_id: impl ::std::convert::Into<::std::string::String>,
+        body: impl ::std::convert::Into<types::ModelPresetCreateRequest>,
+    ) -> Self {
+        Self {
+            model_id: model_id.into(),
+            query: CreateModelPresetQuery::default(),
+            body: body.into(),
+        }
+    }
+    /// If true, answer the original assets, without transformation
+    #[must_use]
+    pub fn original_assets(mut self, value: bool) -> Self {
+        self.query.original_assets = ::std::option::Option::Some(value);
+        self
+    }
+    /// The project that owns the resources (to assert ownership, or to set the owner)
+    #[must_use]
+    pub fn project_id(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.query.project_id = ::std::option::Option::Some(value.into());
+        self
+    }
+}
+impl Operation for CreateModelPreset {
+    const ID: &'static str = "createModelPreset";
+    const METHOD: &'static str = "POST";
+    const PATH: &'static str = "/models/{modelId}/presets";
+    const IDEMPOTENT: bool = false;
+    const PARAMS: &'static [Param] = &[
+        Param {
+            name: "modelId",
+            field: "model_id",
+            location: Location::Path,
+            required: true,
+            description: "The id of the model",
+            kind: ParamKind::String,
+        },
+        Param {
+            name: "originalAssets",
+            field: "original_assets",
+            location: Location::Query,
+            required: false,
+            description: "If true, answer the original assets, without transformation",
+            kind: ParamKind::Boolean,
+        },
+        Param {
+            name: "projectId",
+            field: "project_id",
+            location: Location::Query,
+            required: false,
+            description: "The project that owns the resources (to assert ownership, or to set the owner)",
+            kind: ParamKind::String,
+        },
+    ];
+    type Output = types::ModelPresetResponse;
+    fn path(&self) -> ::std::result::Result<::std::string::String, ParamError> {
+        Ok(format!("/models/{}/presets", path_segment("modelId", & self.model_id) ?))
+    }
+    fn query(
+        &self,
+    ) -> ::std::result::Result<
+        ::std::vec::Vec<(&'static str, ::std::string::String)>,
+        ParamError,
+    > {
+        self.query.pairs()
+    }
+    fn body(&self) -> ::std::option::Option<::serde_json::Result<::std::vec::Vec<u8>>> {
+        Some(::serde_json::to_vec(&self.body))
+    }
+}
+/// The query parameters of [`UpdateModelPreset`].
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[non_exhaustive]
+pub struct UpdateModelPresetQuery {
+    /// If true, answer the original assets, without transformation
+    #[serde(rename = "originalAssets", default, skip_serializing_if = "Option::is_none")]
+    pub original_assets: ::std::option::Option<bool>,
+    /// The project that owns the resources (to assert ownership, or to set the owner)
+    #[serde(rename = "projectId", default, skip_serializing_if = "Option::is_none")]
+    pub project_id: ::std::option::Option<::std::string::String>,
+}
+impl UpdateModelPresetQuery {
+    /// If true, answer the original assets, without transformation
+    #[must_use]
+    pub fn original_assets(mut self, value: bool) -> Self {
+        self.original_assets = ::std::option::Option::Some(value);
+        self
+    }
+    /// The project that owns the resources (to assert ownership, or to set the owner)
+    #[must_use]
+    pub fn project_id(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.project_id = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Checks every value against the document's limits.
+    pub fn validate(&self) -> ::std::result::Result<(), ParamError> {
+        Ok(())
+    }
+    /// The query string as name/value pairs, after [`Self::validate`].
+    pub fn pairs(
+        &self,
+    ) -> ::std::result::Result<
+        ::std::vec::Vec<(&'static str, ::std::string::String)>,
+        ParamError,
+    > {
+        self.validate()?;
+        let mut pairs = ::std::vec::Vec::new();
+        if let Some(value) = &self.original_assets {
+            pairs.push(("originalAssets", value.to_string()));
+        }
+        if let Some(value) = &self.project_id {
+            pairs.push(("projectId", value.to_string()));
+        }
+        Ok(pairs)
+    }
+}
+/// `PUT /models/{modelId}/presets/{presetId}` (`updateModelPreset`): Update a preset
+///
+/// Makes a preset the default of its model, or not.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct UpdateModelPreset {
+    /// The id of the model
+    pub model_id: ::std::string::String,
+    /// The id of the preset
+    pub preset_id: ::std::string::String,
+    /// The query parameters.
+    pub query: UpdateModelPresetQuery,
+    /// The request body.
+    pub body: types::ModelPresetUpdateRequest,
+}
+impl UpdateModelPreset {
+    /// The request, with its required parameters.
+    pub fn new(
+        model_id: impl ::std::convert::Into<::std::string::String>,
+        preset_id: impl ::std::convert::Into<::std::string::String>,
+        body: impl ::std::convert::Into<types::ModelPresetUpdateRequest>,
+    ) -> Self {
+        Self {
+            model_id: model_id.into(),
+            preset_id: preset_id.into(),
+            query: UpdateModelPresetQuery::default(),
+            body: body.into(),
+        }
+    }
+    /// If true, answer the original assets, without transformation
+    #[must_use]
+    pub fn original_assets(mut self, value: bool) -> Self {
+        self.query.original_assets = ::std::option::Option::Some(value);
+        self
+    }
+    /// The project that owns the resources (to assert ownership, or to set the owner)
+    #[must_use]
+    pub fn project_id(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.query.project_id = ::std::option::Option::Some(value.into());
+        self
+    }
+}
+impl Operation for UpdateModelPreset {
+    const ID: &'static str = "updateModelPreset";
+    const METHOD: &'static str = "PUT";
+    const PATH: &'static str = "/models/{modelId}/presets/{presetId}";
+    const IDEMPOTENT: bool = true;
+    const PARAMS: &'static [Param] = &[
+        Param {
+            name: "modelId",
+            field: "model_id",
+            location: Location::Path,
+            required: true,
+            description: "The id of the model",
+            kind: ParamKind::String,
+        },
+        Param {
+            name: "presetId",
+            field: "preset_id",
+            location: Location::Path,
+            required: true,
+            description: "The id of the preset",
+            kind: ParamKind::String,
+        },
+        Param {
+            name: "originalAssets",
+            field: "original_assets",
+            location: Location::Query,
+            required: false,
+            description: "If true, answer the original assets, without transformation",
+            kind: ParamKind::Boolean,
+        },
+        Param {
+            name: "projectId",
+            field: "project_id",
+            location: Location::Query,
+            required: false,
+            description: "The project that owns the resources (to assert ownership, or to set the owner)",
+            kind: ParamKind::String,
+        },
+    ];
+    type Output = types::ModelPresetResponse;
+    fn path(&self) -> ::std::result::Result<::std::string::String, ParamError> {
+        Ok(
+            format!(
+                "/models/{}/presets/{}", path_segment("modelId", & self.model_id) ?,
+                path_segment("presetId", & self.preset_id) ?
+            ),
+        )
+    }
+    fn query(
+        &self,
+    ) -> ::std::result::Result<
+        ::std::vec::Vec<(&'static str, ::std::string::String)>,
+        ParamError,
+    > {
+        self.query.pairs()
+    }
+    fn body(&self) -> ::std::option::Option<::serde_json::Result<::std::vec::Vec<u8>>> {
+        Some(::serde_json::to_vec(&self.body))
+    }
+}
+/// The query parameters of [`DeleteModelPreset`].
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[non_exhaustive]
+pub struct DeleteModelPresetQuery {
+    /// The project that owns the resources (to assert ownership, or to set the owner)
+    #[serde(rename = "projectId", default, skip_serializing_if = "Option::is_none")]
+    pub project_id: ::std::option::Option<::std::string::String>,
+}
+impl DeleteModelPresetQuery {
+    /// The project that owns the resources (to assert ownership, or to set the owner)
+    #[must_use]
+    pub fn project_id(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.project_id = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Checks every value against the document's limits.
+    pub fn validate(&self) -> ::std::result::Result<(), ParamError> {
+        Ok(())
+    }
+    /// The query string as name/value pairs, after [`Self::validate`].
+    pub fn pairs(
+        &self,
+    ) -> ::std::result::Result<
+        ::std::vec::Vec<(&'static str, ::std::string::String)>,
+        ParamError,
+    > {
+        self.validate()?;
+        let mut pairs = ::std::vec::Vec::new();
+        if let Some(value) = &self.project_id {
+            pairs.push(("projectId", value.to_string()));
+        }
+        Ok(pairs)
+    }
+}
+/// `DELETE /models/{modelId}/presets/{presetId}` (`deleteModelPreset`): Delete a preset
+///
+/// Deletes a preset of a model.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct DeleteModelPreset {
+    /// The id of the model
+    pub model_id: ::std::string::String,
+    /// The id of the preset
+    pub preset_id: ::std::string::String,
+    /// The query parameters.
+    pub query: DeleteModelPresetQuery,
+}
+impl DeleteModelPreset {
+    /// The request, with its required parameters.
+    pub fn new(
+        model_id: impl ::std::convert::Into<::std::string::String>,
+        preset_id: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        Self {
+            model_id: model_id.into(),
+            preset_id: preset_id.into(),
+            query: DeleteModelPresetQuery::default(),
+        }
+    }
+    /// The project that owns the resources (to assert ownership, or to set the owner)
+    #[must_use]
+    pub fn project_id(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.query.project_id = ::std::option::Option::Some(value.into());
+        self
+    }
+}
+impl Operation for DeleteModelPreset {
+    const ID: &'static str = "deleteModelPreset";
+    const METHOD: &'static str = "DELETE";
+    const PATH: &'static str = "/models/{modelId}/presets/{presetId}";
+    const IDEMPOTENT: bool = true;
+    const PARAMS: &'static [Param] = &[
+        Param {
+            name: "modelId",
+            field: "model_id",
+            location: Location::Path,
+            required: true,
+            description: "The id of the model",
+            kind: ParamKind::String,
+        },
+        Param {
+            name: "presetId",
+            field: "preset_id",
+            location: Location::Path,
+            required: true,
+            description: "The id of the preset",
+            kind: ParamKind::String,
+        },
+        Param {
+            name: "projectId",
+            field: "project_id",
+            location: Location::Query,
+            required: false,
+            description: "The project that owns the resources (to assert ownership, or to set the owner)",
+            kind: ParamKind::String,
+        },
+    ];
+    type Output = types::EmptyResponse;
+    fn path(&self) -> ::std::result::Result<::std::string::String, ParamError> {
+        Ok(
+            format!(
+                "/models/{}/presets/{}", path_segment("modelId", & self.model_id) ?,
+                path_segment("presetId", & self.preset_id) ?
+            ),
+        )
+    }
+    fn query(
+        &self,
+    ) -> ::std::result::Result<
+        ::std::vec::Vec<(&'static str, ::std::string::String)>,
+        ParamError,
+    > {
+        self.query.pairs()
+    }
+    fn body(&self) -> ::std::option::Option<::serde_json::Result<::std::vec::Vec<u8>>> {
+        None
+    }
+}
+/// The query parameters of [`ListModelExamples`].
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[non_exhaustive]
+pub struct ListModelExamplesQuery {
+    /// If true, answer the original assets, without transformation
+    #[serde(rename = "originalAssets", default, skip_serializing_if = "Option::is_none")]
+    pub original_assets: ::std::option::Option<bool>,
+    /// The project that owns the resources (to assert ownership, or to set the owner)
+    #[serde(rename = "projectId", default, skip_serializing_if = "Option::is_none")]
+    pub project_id: ::std::option::Option<::std::string::String>,
+}
+impl ListModelExamplesQuery {
+    /// If true, answer the original assets, without transformation
+    #[must_use]
+    pub fn original_assets(mut self, value: bool) -> Self {
+        self.original_assets = ::std::option::Option::Some(value);
+        self
+    }
+    /// The project that owns the resources (to assert ownership, or to set the owner)
+    #[must_use]
+    pub fn project_id(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.project_id = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Checks every value against the document's limits.
+    pub fn validate(&self) -> ::std::result::Result<(), ParamError> {
+        Ok(())
+    }
+    /// The query string as name/value pairs, after [`Self::validate`].
+    pub fn pairs(
+        &self,
+    ) -> ::std::result::Result<
+        ::std::vec::Vec<(&'static str, ::std::string::String)>,
+        ParamError,
+    > {
+        self.validate()?;
+        let mut pairs = ::std::vec::Vec::new();
+        if let Some(value) = &self.original_assets {
+            pairs.push(("originalAssets", value.to_string()));
+        }
+        if let Some(value) = &self.project_id {
+            pairs.push(("projectId", value.to_string()));
+        }
+        Ok(pairs)
+    }
+}
+/// `GET /models/{modelId}/examples` (`listModelExamples`): List examples
+///
+/// The example images shown with a model.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct ListModelExamples {
+    /// The id of the model
+    pub model_id: ::std::string::String,
+    /// The query parameters.
+    pub query: ListModelExamplesQuery,
+}
+impl ListModelExamples {
+    /// The request, with its required parameters.
+    pub fn new(model_id: impl ::std::convert::Into<::std::string::String>) -> Self {
+        Self {
+            model_id: model_id.into(),
+            query: ListModelExamplesQuery::default(),
+        }
+    }
+    /// If true, answer the original assets, without transformation
+    #[must_use]
+    pub fn original_assets(mut self, value: bool) -> Self {
+        self.query.original_assets = ::std::option::Option::Some(value);
+        self
+    }
+    /// The project that owns the resources (to assert ownership, or to set the owner)
+    #[must_use]
+    pub fn project_id(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.query.project_id = ::std::option::Option::Some(value.into());
+        self
+    }
+}
+impl Operation for ListModelExamples {
+    const ID: &'static str = "listModelExamples";
+    const METHOD: &'static str = "GET";
+    const PATH: &'static str = "/models/{modelId}/examples";
+    const IDEMPOTENT: bool = true;
+    const PARAMS: &'static [Param] = &[
+        Param {
+            name: "modelId",
+            field: "model_id",
+            location: Location::Path,
+            required: true,
+            description: "The id of the model",
+            kind: ParamKind::String,
+        },
+        Param {
+            name: "originalAssets",
+            field: "original_assets",
+            location: Location::Query,
+            required: false,
+            description: "If true, answer the original assets, without transformation",
+            kind: ParamKind::Boolean,
+        },
+        Param {
+            name: "projectId",
+            field: "project_id",
+            location: Location::Query,
+            required: false,
+            description: "The project that owns the resources (to assert ownership, or to set the owner)",
+            kind: ParamKind::String,
+        },
+    ];
+    type Output = types::ModelExampleListResponse;
+    fn path(&self) -> ::std::result::Result<::std::string::String, ParamError> {
+        Ok(format!("/models/{}/examples", path_segment("modelId", & self.model_id) ?))
+    }
+    fn query(
+        &self,
+    ) -> ::std::result::Result<
+        ::std::vec::Vec<(&'static str, ::std::string::String)>,
+        ParamError,
+    > {
+        self.query.pairs()
+    }
+    fn body(&self) -> ::std::option::Option<::serde_json::Result<::std::vec::Vec<u8>>> {
+        None
+    }
+}
+/// The query parameters of [`UpdateModelExamples`].
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[non_exhaustive]
+pub struct UpdateModelExamplesQuery {
+    /// If true, answer the original assets, without transformation
+    #[serde(rename = "originalAssets", default, skip_serializing_if = "Option::is_none")]
+    pub original_assets: ::std::option::Option<bool>,
+    /// The project that owns the resources (to assert ownership, or to set the owner)
+    #[serde(rename = "projectId", default, skip_serializing_if = "Option::is_none")]
+    pub project_id: ::std::option::Option<::std::string::String>,
+}
+impl UpdateModelExamplesQuery {
+    /// If true, answer the original assets, without transformation
+    #[must_use]
+    pub fn original_assets(mut self, value: bool) -> Self {
+        self.original_assets = ::std::option::Option::Some(value);
+        self
+    }
+    /// The project that owns the resources (to assert ownership, or to set the owner)
+    #[must_use]
+    pub fn project_id(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.project_id = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Checks every value against the document's limits.
+    pub fn validate(&self) -> ::std::result::Result<(), ParamError> {
+        Ok(())
+    }
+    /// The query string as name/value pairs, after [`Self::validate`].
+    pub fn pairs(
+        &self,
+    ) -> ::std::result::Result<
+        ::std::vec::Vec<(&'static str, ::std::string::String)>,
+        ParamError,
+    > {
+        self.validate()?;
+        let mut pairs = ::std::vec::Vec::new();
+        if let Some(value) = &self.original_assets {
+            pairs.push(("originalAssets", value.to_string()));
+        }
+        if let Some(value) = &self.project_id {
+            pairs.push(("projectId", value.to_string()));
+        }
+        Ok(pairs)
+    }
+}
+/// `PUT /models/{modelId}/examples` (`updateModelExamples`): Update examples
+///
+/// Sets the example images of a model.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct UpdateModelExamples {
+    /// The id of the model
+    pub model_id: ::std::string::String,
+    /// The query parameters.
+    pub query: UpdateModelExamplesQuery,
+    /// The request body.
+    pub body: types::AssetIdsRequest,
+}
+impl UpdateModelExamples {
+    /// The request, with its required parameters.
+    pub fn new(
+        model_id: impl ::std::convert::Into<::std::string::String>,
+        body: impl ::std::convert::Into<types::AssetIdsRequest>,
+    ) -> Self {
+        Self {
+            model_id: model_id.into(),
+            query: UpdateModelExamplesQuery::default(),
+            body: body.into(),
+        }
+    }
+    /// If true, answer the original assets, without transformation
+    #[must_use]
+    pub fn original_assets(mut self, value: bool) -> Self {
+        self.query.original_assets = ::std::option::Option::Some(value);
+        self
+    }
+    /// The project that owns the resources (to assert ownership, or to set the owner)
+    #[must_use]
+    pub fn project_id(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.query.project_id = ::std::option::Option::Some(value.into());
+        self
+    }
+}
+impl Operation for UpdateModelExamples {
+    const ID: &'static str = "updateModelExamples";
+    const METHOD: &'static str = "PUT";
+    const PATH: &'static str = "/models/{modelId}/examples";
+    const IDEMPOTENT: bool = true;
+    const PARAMS: &'static [Param] = &[
+        Param {
+            name: "modelId",
+            field: "model_id",
+            location: Location::Path,
+            required: true,
+            description: "The id of the model",
+            kind: ParamKind::String,
+        },
+        Param {
+            name: "originalAssets",
+            field: "original_assets",
+            location: Location::Query,
+            required: false,
+            description: "If true, answer the original assets, without transformation",
+            kind: ParamKind::Boolean,
+        },
+        Param {
+            name: "projectId",
+            field: "project_id",
+            location: Location::Query,
+            required: false,
+            description: "The project that owns the resources (to assert ownership, or to set the owner)",
+            kind: ParamKind::String,
+        },
+    ];
+    type Output = types::ModelExampleListResponse;
+    fn path(&self) -> ::std::result::Result<::std::string::String, ParamError> {
+        Ok(format!("/models/{}/examples", path_segment("modelId", & self.model_id) ?))
+    }
+    fn query(
+        &self,
+    ) -> ::std::result::Result<
+        ::std::vec::Vec<(&'static str, ::std::string::String)>,
+        ParamError,
+    > {
+        self.query.pairs()
+    }
+    fn body(&self) -> ::std::option::Option<::serde_json::Result<::std::vec::Vec<u8>>> {
+        Some(::serde_json::to_vec(&self.body))
+    }
+}
+/// The query parameters of [`GetModelDescription`].
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[non_exhaustive]
+pub struct GetModelDescriptionQuery {
+    /// If true, answer the original assets, without transformation
+    #[serde(rename = "originalAssets", default, skip_serializing_if = "Option::is_none")]
+    pub original_assets: ::std::option::Option<bool>,
+    /// The project that owns the resources (to assert ownership, or to set the owner)
+    #[serde(rename = "projectId", default, skip_serializing_if = "Option::is_none")]
+    pub project_id: ::std::option::Option<::std::string::String>,
+}
+impl GetModelDescriptionQuery {
+    /// If true, answer the original assets, without transformation
+    #[must_use]
+    pub fn original_assets(mut self, value: bool) -> Self {
+        self.original_assets = ::std::option::Option::Some(value);
+        self
+    }
+    /// The project that owns the resources (to assert ownership, or to set the owner)
+    #[must_use]
+    pub fn project_id(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.project_id = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Checks every value against the document's limits.
+    pub fn validate(&self) -> ::std::result::Result<(), ParamError> {
+        Ok(())
+    }
+    /// The query string as name/value pairs, after [`Self::validate`].
+    pub fn pairs(
+        &self,
+    ) -> ::std::result::Result<
+        ::std::vec::Vec<(&'static str, ::std::string::String)>,
+        ParamError,
+    > {
+        self.validate()?;
+        let mut pairs = ::std::vec::Vec::new();
+        if let Some(value) = &self.original_assets {
+            pairs.push(("originalAssets", value.to_string()));
+        }
+        if let Some(value) = &self.project_id {
+            pairs.push(("projectId", value.to_string()));
+        }
+        Ok(pairs)
+    }
+}
+/// `GET /models/{modelId}/description` (`getModelDescription`): Retrieve a description
+///
+/// The long description of a model.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct GetModelDescription {
+    /// The id of the model
+    pub model_id: ::std::string::String,
+    /// The query parameters.
+    pub query: GetModelDescriptionQuery,
+}
+impl GetModelDescription {
+    /// The request, with its required parameters.
+    pub fn new(model_id: impl ::std::convert::Into<::std::string::String>) -> Self {
+        Self {
+            model_id: model_id.into(),
+            query: GetModelDescriptionQuery::default(),
+        }
+    }
+    /// If true, answer the original assets, without transformation
+    #[must_use]
+    pub fn original_assets(mut self, value: bool) -> Self {
+        self.query.original_assets = ::std::option::Option::Some(value);
+        self
+    }
+    /// The project that owns the resources (to assert ownership, or to set the owner)
+    #[must_use]
+    pub fn project_id(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.query.project_id = ::std::option::Option::Some(value.into());
+        self
+    }
+}
+impl Operation for GetModelDescription {
+    const ID: &'static str = "getModelDescription";
+    const METHOD: &'static str = "GET";
+    const PATH: &'static str = "/models/{modelId}/description";
+    const IDEMPOTENT: bool = true;
+    const PARAMS: &'static [Param] = &[
+        Param {
+            name: "modelId",
+            field: "model_id",
+            location: Location::Path,
+            required: true,
+            description: "The id of the model",
+            kind: ParamKind::String,
+        },
+        Param {
+            name: "originalAssets",
+            field: "original_assets",
+            location: Location::Query,
+            required: false,
+            description: "If true, answer the original assets, without transformation",
+            kind: ParamKind::Boolean,
+        },
+        Param {
+            name: "projectId",
+            field: "project_id",
+            location: Location::Query,
+            required: false,
+            description: "The project that owns the resources (to assert ownership, or to set the owner)",
+            kind: ParamKind::String,
+        },
+    ];
+    type Output = types::ModelDescriptionResponse;
+    fn path(&self) -> ::std::result::Result<::std::string::String, ParamError> {
+        Ok(format!("/models/{}/description", path_segment("modelId", & self.model_id) ?))
+    }
+    fn query(
+        &self,
+    ) -> ::std::result::Result<
+        ::std::vec::Vec<(&'static str, ::std::string::String)>,
+        ParamError,
+    > {
+        self.query.pairs()
+    }
+    fn body(&self) -> ::std::option::Option<::serde_json::Result<::std::vec::Vec<u8>>> {
+        None
+    }
+}
+/// The query parameters of [`UpdateModelDescription`].
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[non_exhaustive]
+pub struct UpdateModelDescriptionQuery {
+    /// If true, answer the original assets, without transformation
+    #[serde(rename = "originalAssets", default, skip_serializing_if = "Option::is_none")]
+    pub original_assets: ::std::option::Option<bool>,
+    /// The project that owns the resources (to assert ownership, or to set the owner)
+    #[serde(rename = "projectId", default, skip_serializing_if = "Option::is_none")]
+    pub project_id: ::std::option::Option<::std::string::String>,
+}
+impl UpdateModelDescriptionQuery {
+    /// If true, answer the original assets, without transformation
+    #[must_use]
+    pub fn original_assets(mut self, value: bool) -> Self {
+        self.original_assets = ::std::option::Option::Some(value);
+        self
+    }
+    /// The project that owns the resources (to assert ownership, or to set the owner)
+    #[must_use]
+    pub fn project_id(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.project_id = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Checks every value against the document's limits.
+    pub fn validate(&self) -> ::std::result::Result<(), ParamError> {
+        Ok(())
+    }
+    /// The query string as name/value pairs, after [`Self::validate`].
+    pub fn pairs(
+        &self,
+    ) -> ::std::result::Result<
+        ::std::vec::Vec<(&'static str, ::std::string::String)>,
+        ParamError,
+    > {
+        self.validate()?;
+        let mut pairs = ::std::vec::Vec::new();
+        if let Some(value) = &self.original_assets {
+            pairs.push(("originalAssets", value.to_string()));
+        }
+        if let Some(value) = &self.project_id {
+            pairs.push(("projectId", value.to_string()));
+        }
+        Ok(pairs)
+    }
+}
+/// `PUT /models/{modelId}/description` (`updateModelDescription`): Update a description
+///
+/// Sets the long description of a model.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct UpdateModelDescription {
+    /// The id of the model
+    pub model_id: ::std::string::String,
+    /// The query parameters.
+    pub query: UpdateModelDescriptionQuery,
+    /// The request body.
+    pub body: types::ModelDescriptionUpdateRequest,
+}
+impl UpdateModelDescription {
+    /// The request, with its required parameters.
+    pub fn new(
+        model_id: impl ::std::convert::Into<::std::string::String>,
+        body: impl ::std::convert::Into<types::ModelDescriptionUpdateRequest>,
+    ) -> Self {
+        Self {
+            model_id: model_id.into(),
+            query: UpdateModelDescriptionQuery::default(),
+            body: body.into(),
+        }
+    }
+    /// If true, answer the original assets, without transformation
+    #[must_use]
+    pub fn original_assets(mut self, value: bool) -> Self {
+        self.query.original_assets = ::std::option::Option::Some(value);
+        self
+    }
+    /// The project that owns the resources (to assert ownership, or to set the owner)
+    #[must_use]
+    pub fn project_id(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.query.project_id = ::std::option::Option::Some(value.into());
+        self
+    }
+}
+impl Operation for UpdateModelDescription {
+    const ID: &'static str = "updateModelDescription";
+    const METHOD: &'static str = "PUT";
+    const PATH: &'static str = "/models/{modelId}/description";
+    const IDEMPOTENT: bool = true;
+    const PARAMS: &'static [Param] = &[
+        Param {
+            name: "modelId",
+            field: "model_id",
+            location: Location::Path,
+            required: true,
+            description: "The id of the model",
+            kind: ParamKind::String,
+        },
+        Param {
+            name: "originalAssets",
+            field: "original_assets",
+            location: Location::Query,
+            required: false,
+            description: "If true, answer the original assets, without transformation",
+            kind: ParamKind::Boolean,
+        },
+        Param {
+            name: "projectId",
+            field: "project_id",
+            location: Location::Query,
+            required: false,
+            description: "The project that owns the resources (to assert ownership, or to set the owner)",
+            kind: ParamKind::String,
+        },
+    ];
+    type Output = types::ModelDescriptionResponse;
+    fn path(&self) -> ::std::result::Result<::std::string::String, ParamError> {
+        Ok(format!("/models/{}/description", path_segment("modelId", & self.model_id) ?))
+    }
+    fn query(
+        &self,
+    ) -> ::std::result::Result<
+        ::std::vec::Vec<(&'static str, ::std::string::String)>,
+        ParamError,
+    > {
+        self.query.pairs()
+    }
+    fn body(&self) -> ::std::option::Option<::serde_json::Result<::std::vec::Vec<u8>>> {
+        Some(::serde_json::to_vec(&self.body))
+    }
+}
+/// The query parameters of [`GetModelPromptGuide`].
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[non_exhaustive]
+pub struct GetModelPromptGuideQuery {
+    /// The project that owns the resources (to assert ownership, or to set the owner)
+    #[serde(rename = "projectId", default, skip_serializing_if = "Option::is_none")]
+    pub project_id: ::std::option::Option<::std::string::String>,
+}
+impl GetModelPromptGuideQuery {
+    /// The project that owns the resources (to assert ownership, or to set the owner)
+    #[must_use]
+    pub fn project_id(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.project_id = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Checks every value against the document's limits.
+    pub fn validate(&self) -> ::std::result::Result<(), ParamError> {
+        Ok(())
+    }
+    /// The query string as name/value pairs, after [`Self::validate`].
+    pub fn pairs(
+        &self,
+    ) -> ::std::result::Result<
+        ::std::vec::Vec<(&'static str, ::std::string::String)>,
+        ParamError,
+    > {
+        self.validate()?;
+        let mut pairs = ::std::vec::Vec::new();
+        if let Some(value) = &self.project_id {
+            pairs.push(("projectId", value.to_string()));
+        }
+        Ok(pairs)
+    }
+}
+/// `GET /models/{modelId}/prompt-guide` (`getModelPromptGuide`): Retrieve a prompt guide
+///
+/// How to write prompts for a model.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct GetModelPromptGuide {
+    /// The id of the model
+    pub model_id: ::std::string::String,
+    /// The query parameters.
+    pub query: GetModelPromptGuideQuery,
+}
+impl GetModelPromptGuide {
+    /// The request, with its required parameters.
+    pub fn new(model_id: impl ::std::convert::Into<::std::string::String>) -> Self {
+        Self {
+            model_id: model_id.into(),
+            query: GetModelPromptGuideQuery::default(),
+        }
+    }
+    /// The project that owns the resources (to assert ownership, or to set the owner)
+    #[must_use]
+    pub fn project_id(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.query.project_id = ::std::option::Option::Some(value.into());
+        self
+    }
+}
+impl Operation for GetModelPromptGuide {
+    const ID: &'static str = "getModelPromptGuide";
+    const METHOD: &'static str = "GET";
+    const PATH: &'static str = "/models/{modelId}/prompt-guide";
+    const IDEMPOTENT: bool = true;
+    const PARAMS: &'static [Param] = &[
+        Param {
+            name: "modelId",
+            field: "model_id",
+            location: Location::Path,
+            required: true,
+            description: "The id of the model",
+            kind: ParamKind::String,
+        },
+        Param {
+            name: "projectId",
+            field: "project_id",
+            location: Location::Query,
+            required: false,
+            description: "The project that owns the resources (to assert ownership, or to set the owner)",
+            kind: ParamKind::String,
+        },
+    ];
+    type Output = types::ModelPromptGuideResponse;
+    fn path(&self) -> ::std::result::Result<::std::string::String, ParamError> {
+        Ok(
+            format!(
+                "/models/{}/prompt-guide", path_segment("modelId", & self.model_id) ?
+            ),
+        )
+    }
+    fn query(
+        &self,
+    ) -> ::std::result::Result<
+        ::std::vec::Vec<(&'static str, ::std::string::String)>,
+        ParamError,
+    > {
+        self.query.pairs()
+    }
+    fn body(&self) -> ::std::option::Option<::serde_json::Result<::std::vec::Vec<u8>>> {
+        None
+    }
+}
+/// The query parameters of [`UpdateModelPromptGuide`].
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[non_exhaustive]
+pub struct UpdateModelPromptGuideQuery {
+    /// The project that owns the resources (to assert ownership, or to set the owner)
+    #[serde(rename = "projectId", default, skip_serializing_if = "Option::is_none")]
+    pub project_id: ::std::option::Option<::std::string::String>,
+}
+impl UpdateModelPromptGuideQuery {
+    /// The project that owns the resources (to assert ownership, or to set the owner)
+    #[must_use]
+    pub fn project_id(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.project_id = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Checks every value against the document's limits.
+    pub fn validate(&self) -> ::std::result::Result<(), ParamError> {
+        Ok(())
+    }
+    /// The query string as name/value pairs, after [`Self::validate`].
+    pub fn pairs(
+        &self,
+    ) -> ::std::result::Result<
+        ::std::vec::Vec<(&'static str, ::std::string::String)>,
+        ParamError,
+    > {
+        self.validate()?;
+        let mut pairs = ::std::vec::Vec::new();
+        if let Some(value) = &self.project_id {
+            pairs.push(("projectId", value.to_string()));
+        }
+        Ok(pairs)
+    }
+}
+/// `PUT /models/{modelId}/prompt-guide` (`updateModelPromptGuide`): Update a prompt guide
+///
+/// Sets the prompt guide of a model.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct UpdateModelPromptGuide {
+    /// The id of the model
+    pub model_id: ::std::string::String,
+    /// The query parameters.
+    pub query: UpdateModelPromptGuideQuery,
+    /// The request body.
+    pub body: types::ModelPromptGuideUpdateRequest,
+}
+impl UpdateModelPromptGuide {
+    /// The request, with its required parameters.
+    pub fn new(
+        model_id: impl ::std::convert::Into<::std::string::String>,
+        body: impl ::std::convert::Into<types::ModelPromptGuideUpdateRequest>,
+    ) -> Self {
+        Self {
+            model_id: model_id.into(),
+            query: UpdateModelPromptGuideQuery::default(),
+            body: body.into(),
+        }
+    }
+    /// The project that owns the resources (to assert ownership, or to set the owner)
+    #[must_use]
+    pub fn project_id(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.query.project_id = ::std::option::Option::Some(value.into());
+        self
+    }
+}
+impl Operation for UpdateModelPromptGuide {
+    const ID: &'static str = "updateModelPromptGuide";
+    const METHOD: &'static str = "PUT";
+    const PATH: &'static str = "/models/{modelId}/prompt-guide";
+    const IDEMPOTENT: bool = true;
+    const PARAMS: &'static [Param] = &[
+        Param {
+            name: "modelId",
+            field: "model_id",
+            location: Location::Path,
+            required: true,
+            description: "The id of the model",
+            kind: ParamKind::String,
+        },
+        Param {
+            name: "projectId",
+            field: "project_id",
+            location: Location::Query,
+            required: false,
+            description: "The project that owns the resources (to assert ownership, or to set the owner)",
+            kind: ParamKind::String,
+        },
+    ];
+    type Output = types::ModelPromptGuideResponse;
+    fn path(&self) -> ::std::result::Result<::std::string::String, ParamError> {
+        Ok(
+            format!(
+                "/models/{}/prompt-guide", path_segment("modelId", & self.model_id) ?
+            ),
+        )
+    }
+    fn query(
+        &self,
+    ) -> ::std::result::Result<
+        ::std::vec::Vec<(&'static str, ::std::string::String)>,
+        ParamError,
+    > {
+        self.query.pairs()
+    }
+    fn body(&self) -> ::std::option::Option<::serde_json::Result<::std::vec::Vec<u8>>> {
+        Some(::serde_json::to_vec(&self.body))
+    }
+}
+/// The query parameters of [`GetModelPromptScore`].
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[non_exhaustive]
+pub struct GetModelPromptScoreQuery {
+    /// The project that owns the resources (to assert ownership, or to set the owner)
+    #[serde(rename = "projectId", default, skip_serializing_if = "Option::is_none")]
+    pub project_id: ::std::option::Option<::std::string::String>,
+    /// The `prompt` parameter.
+    #[serde(rename = "prompt", default, skip_serializing_if = "Option::is_none")]
+    pub prompt: ::std::option::Option<::std::string::String>,
+}
+impl GetModelPromptScoreQuery {
+    /// The project that owns the resources (to assert ownership, or to set the owner)
+    #[must_use]
+    pub fn project_id(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.project_id = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// The `prompt` parameter.
+    #[must_use]
+    pub fn prompt(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.prompt = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Checks every value against the document's limits.
+    pub fn validate(&self) -> ::std::result::Result<(), ParamError> {
+        Ok(())
+    }
+    /// The query string as name/value pairs, after [`Self::validate`].
+    pub fn pairs(
+        &self,
+    ) -> ::std::result::Result<
+        ::std::vec::Vec<(&'static str, ::std::string::String)>,
+        ParamError,
+    > {
+        self.validate()?;
+        let mut pairs = ::std::vec::Vec::new();
+        if let Some(value) = &self.project_id {
+            pairs.push(("projectId", value.to_string()));
+        }
+        if let Some(value) = &self.prompt {
+            pairs.push(("prompt", value.to_string()));
+        }
+        Ok(pairs)
+    }
+}
+/// `GET /models/{modelId}/scores/prompt` (`getModelPromptScore`): Score a prompt
+///
+/// How well a prompt suits a model.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct GetModelPromptScore {
+    /// The id of the model
+    pub model_id: ::std::string::String,
+    /// The query parameters.
+    pub query: GetModelPromptScoreQuery,
+}
+impl GetModelPromptScore {
+    /// The request, with its required parameters.
+    pub fn new(model_id: impl ::std::convert::Into<::std::string::String>) -> Self {
+        Self {
+            model_id: model_id.into(),
+            query: GetModelPromptScoreQuery::default(),
+        }
+    }
+    /// The project that owns the resources (to assert ownership, or to set the owner)
+    #[must_use]
+    pub fn project_id(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.query.project_id = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// The `prompt` parameter.
+    #[must_use]
+    pub fn prompt(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.query.prompt = ::std::option::Option::Some(value.into());
+        self
+    }
+}
+impl Operation for GetModelPromptScore {
+    const ID: &'static str = "getModelPromptScore";
+    const METHOD: &'static str = "GET";
+    const PATH: &'static str = "/models/{modelId}/scores/prompt";
+    const IDEMPOTENT: bool = true;
+    const PARAMS: &'static [Param] = &[
+        Param {
+            name: "modelId",
+            field: "model_id",
+            location: Location::Path,
+            required: true,
+            description: "The id of the model",
+            kind: ParamKind::String,
+        },
+        Param {
+            name: "projectId",
+            field: "project_id",
+            location: Location::Query,
+            required: false,
+            description: "The project that owns the resources (to assert ownership, or to set the owner)",
+            kind: ParamKind::String,
+        },
+        Param {
+            name: "prompt",
+            field: "prompt",
+            location: Location::Query,
+            required: false,
+            description: "The `prompt` parameter.",
+            kind: ParamKind::String,
+        },
+    ];
+    type Output = types::ModelPromptScoreResponse;
+    fn path(&self) -> ::std::result::Result<::std::string::String, ParamError> {
+        Ok(
+            format!(
+                "/models/{}/scores/prompt", path_segment("modelId", & self.model_id) ?
+            ),
+        )
+    }
+    fn query(
+        &self,
+    ) -> ::std::result::Result<
+        ::std::vec::Vec<(&'static str, ::std::string::String)>,
+        ParamError,
+    > {
+        self.query.pairs()
+    }
+    fn body(&self) -> ::std::option::Option<::serde_json::Result<::std::vec::Vec<u8>>> {
+        None
+    }
+}
+/// The query parameters of [`GetModelTrainingDatasetScore`].
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[non_exhaustive]
+pub struct GetModelTrainingDatasetScoreQuery {
+    /// The project that owns the resources (to assert ownership, or to set the owner)
+    #[serde(rename = "projectId", default, skip_serializing_if = "Option::is_none")]
+    pub project_id: ::std::option::Option<::std::string::String>,
+}
+impl GetModelTrainingDatasetScoreQuery {
+    /// The project that owns the resources (to assert ownership, or to set the owner)
+    #[must_use]
+    pub fn project_id(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.project_id = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Checks every value against the document's limits.
+    pub fn validate(&self) -> ::std::result::Result<(), ParamError> {
+        Ok(())
+    }
+    /// The query string as name/value pairs, after [`Self::validate`].
+    pub fn pairs(
+        &self,
+    ) -> ::std::result::Result<
+        ::std::vec::Vec<(&'static str, ::std::string::String)>,
+        ParamError,
+    > {
+        self.validate()?;
+        let mut pairs = ::std::vec::Vec::new();
+        if let Some(value) = &self.project_id {
+            pairs.push(("projectId", value.to_string()));
+        }
+        Ok(pairs)
+    }
+}
+/// `GET /models/{modelId}/scores/training-dataset` (`getModelTrainingDatasetScore`): Score a training dataset
+///
+/// How well the training images of a model suit a training.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct GetModelTrainingDatasetScore {
+    /// The id of the model
+    pub model_id: ::std::string::String,
+    /// The query parameters.
+    pub query: GetModelTrainingDatasetScoreQuery,
+}
+impl GetModelTrainingDatasetScore {
+    /// The request, with its required parameters.
+    pub fn new(model_id: impl ::std::convert::Into<::std::string::String>) -> Self {
+        Self {
+            model_id: model_id.into(),
+            query: GetModelTrainingDatasetScoreQuery::default(),
+        }
+    }
+    /// The project that owns the resources (to assert ownership, or to set the owner)
+    #[must_use]
+    pub fn project_id(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.query.project_id = ::std::option::Option::Some(value.into());
+        self
+    }
+}
+impl Operation for GetModelTrainingDatasetScore {
+    const ID: &'static str = "getModelTrainingDatasetScore";
+    const METHOD: &'static str = "GET";
+    const PATH: &'static str = "/models/{modelId}/scores/training-dataset";
+    const IDEMPOTENT: bool = true;
+    const PARAMS: &'static [Param] = &[
+        Param {
+            name: "modelId",
+            field: "model_id",
+            location: Location::Path,
+            required: true,
+            description: "The id of the model",
+            kind: ParamKind::String,
+        },
+        Param {
+            name: "projectId",
+            field: "project_id",
+            location: Location::Query,
+            required: false,
+            description: "The project that owns the resources (to assert ownership, or to set the owner)",
+            kind: ParamKind::String,
+        },
+    ];
+    type Output = types::ModelTrainingDatasetScoreResponse;
+    fn path(&self) -> ::std::result::Result<::std::string::String, ParamError> {
+        Ok(
+            format!(
+                "/models/{}/scores/training-dataset", path_segment("modelId", & self
+                .model_id) ?
+            ),
+        )
+    }
+    fn query(
+        &self,
+    ) -> ::std::result::Result<
+        ::std::vec::Vec<(&'static str, ::std::string::String)>,
+        ParamError,
+    > {
+        self.query.pairs()
+    }
+    fn body(&self) -> ::std::option::Option<::serde_json::Result<::std::vec::Vec<u8>>> {
+        None
+    }
+}
+/// The query parameters of [`ListCollections`].
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[non_exhaustive]
+pub struct ListCollectionsQuery {
+    /// The number of items per page
+    #[serde(rename = "pageSize", default, skip_serializing_if = "Option::is_none")]
+    pub page_size: ::std::option::Option<u32>,
+    /// The nextPaginationToken of the previous page
+    #[serde(
+        rename = "paginationToken",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub pagination_token: ::std::option::Option<::std::string::String>,
+    /// The project that owns the resources (to assert ownership, or to set the owner)
+    #[serde(rename = "projectId", default, skip_serializing_if = "Option::is_none")]
+    pub project_id: ::std::option::Option<::std::string::String>,
+}
+impl ListCollectionsQuery {
+    /// The smallest `pageSize` the document allows.
+    pub const PAGE_SIZE_MIN: u32 = 1;
+    /// The number of items per page
+    #[must_use]
+    pub fn page_size(mut self, value: u32) -> Self {
+        self.page_size = ::std::option::Option::Some(value);
+        self
+    }
+    /// The nextPaginationToken of the previous page
+    #[must_use]
+    pub fn pagination_token(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.pagination_token = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// The project that owns the resources (to assert ownership, or to set the owner)
+    #[must_use]
+    pub fn project_id(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.project_id = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Checks every value against the document's limits.
+    pub fn validate(&self) -> ::std::result::Result<(), ParamError> {
+        if let Some(value) = self.page_size {
+            check_range("pageSize", i128::from(value), Some(1i64), None)?;
+        }
+        Ok(())
+    }
+    /// The query string as name/value pairs, after [`Self::validate`].
+    pub fn pairs(
+        &self,
+    ) -> ::std::result::Result<
+        ::std::vec::Vec<(&'static str, ::std::string::String)>,
+        ParamError,
+    > {
+        self.validate()?;
+        let mut pairs = ::std::vec::Vec::new();
+        if let Some(value) = &self.page_size {
+            pairs.push(("pageSize", value.to_string()));
+        }
+        if let Some(value) = &self.pagination_token {
+            pairs.push(("paginationToken", value.to_string()));
+        }
+        if let Some(value) = &self.project_id {
+            pairs.push(("projectId", value.to_string()));
+        }
+        Ok(pairs)
+    }
+}
+/// `GET /collections` (`listCollections`): List collections
+///
+/// The collections of the project.
+#[derive(Clone, Debug, Default)]
+#[non_exhaustive]
+pub struct ListCollections {
+    /// The query parameters.
+    pub query: ListCollectionsQuery,
+}
+impl ListCollections {
+    /// The request, with its required parameters.
+    pub fn new() -> Self {
+        Self {
+            query: ListCollectionsQuery::default(),
+        }
+    }
+    /// The number of items per page
+    #[must_use]
+    pub fn page_size(mut self, value: u32) -> Self {
+        self.query.page_size = ::std::option::Option::Some(value);
+        self
+    }
+    /// The nextPaginationToken of the previous page
+    #[must_use]
+    pub fn pagination_token(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.query.pagination_token = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// The project that owns the resources (to assert ownership, or to set the owner)
+    #[must_use]
+    pub fn project_id(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.query.project_id = ::std::option::Option::Some(value.into());
+        self
+    }
+}
+impl Operation for ListCollections {
+    const ID: &'static str = "listCollections";
+    const METHOD: &'static str = "GET";
+    const PATH: &'static str = "/collections";
+    const IDEMPOTENT: bool = true;
+    const PARAMS: &'static [Param] = &[
+        Param {
+            name: "pageSize",
+            field: "page_size",
+            location: Location::Query,
+            required: false,
+            description: "The number of items per page",
+            kind: ParamKind::Integer {
+                min: Some(1i64),
+                max: None,
+            },
+        },
+        Param {
+            name: "paginationToken",
+            field: "pagination_token",
+            location: Location::Query,
+            required: false,
+            description: "The nextPaginationToken of the previous page",
+            kind: ParamKind::String,
+        },
+        Param {
+            name: "projectId",
+            field: "project_id",
+            location: Location::Query,
+            required: false,
+            description: "The project that owns the resources (to assert ownership, or to set the owner)",
+            kind: ParamKind::String,
+        },
+    ];
+    type Output = types::CollectionListResponse;
+    fn path(&self) -> ::std::result::Result<::std::string::String, ParamError> {
+        Ok("/collections".to_owned())
+    }
+    fn query(
+        &self,
+    ) -> ::std::result::Result<
+        ::std::vec::Vec<(&'static str, ::std::string::String)>,
+        ParamError,
+    > {
+        self.query.pairs()
+    }
+    fn body(&self) -> ::std::option::Option<::serde_json::Result<::std::vec::Vec<u8>>> {
+        None
+    }
+}
+impl Paginated for ListCollections {
+    type Item = types::Collection;
+    fn pagination_token(&self) -> ::std::option::Option<&str> {
+        self.query.pagination_token.as_deref()
+    }
+    fn set_pagination_token(
+        &mut self,
+        token: ::std::option::Option<::std::string::String>,
+    ) {
+        self.query.pagination_token = token;
+    }
+    fn next_token(output: &Self::Output) -> ::std::option::Option<&str> {
+        output.next_pagination_token.as_deref()
+    }
+    fn into_items(output: Self::Output) -> ::std::vec::Vec<Self::Item> {
+        output.collections
+    }
+    fn raw_page(body: &[u8]) -> ::serde_json::Result<RawPage<'_>> {
+        #[derive(::serde::Deserialize)]
+        struct Envelope<'a> {
+            #[serde(
+                rename = "collections",
+                borrow,
+                deserialize_with = "crate::lenient::null_as_empty"
+            )]
+            items: ::std::vec::Vec<&'a ::serde_json::value::RawValue>,
+            #[serde(rename = "nextPaginationToken", default)]
+            next_token: ::std::option::Option<::std::string::String>,
+        }
+        let envelope: Envelope<'_> = ::serde_json::from_slice(body)?;
+        Ok(RawPage {
+            items: envelope.items,
+            next_token: envelope.next_token,
+        })
+    }
+}
+/// The query parameters of [`CreateCollection`].
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[non_exhaustive]
+pub struct CreateCollectionQuery {
+    /// The project that owns the resources (to assert ownership, or to set the owner)
+    #[serde(rename = "projectId", default, skip_serializing_if = "Option::is_none")]
+    pub project_id: ::std::option::Option<::std::string::String>,
+}
+impl CreateCollectionQuery {
+    /// The project that owns the resources (to assert ownership, or to set the owner)
+    #[must_use]
+    pub fn project_id(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.project_id = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Checks every value against the document's limits.
+    pub fn validate(&self) -> ::std::result::Result<(), ParamError> {
+        Ok(())
+    }
+    /// The query string as name/value pairs, after [`Self::validate`].
+    pub fn pairs(
+        &self,
+    ) -> ::std::result::Result<
+        ::std::vec::Vec<(&'static str, ::std::string::String)>,
+        ParamError,
+    > {
+        self.validate()?;
+        let mut pairs = ::std::vec::Vec::new();
+        if let Some(value) = &self.project_id {
+            pairs.push(("projectId", value.to_string()));
+        }
+        Ok(pairs)
+    }
+}
+/// `POST /collections` (`createCollection`): Create a collection
+///
+/// Creates an empty collection.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct CreateCollection {
+    /// The query parameters.
+    pub query: CreateCollectionQuery,
+    /// The request body.
+    pub body: types::CollectionCreateRequest,
+}
+impl CreateCollection {
+    /// The request, with its required parameters.
+    pub fn new(body: impl ::std::convert::Into<types::CollectionCreateRequest>) -> Self {
+        Self {
+            query: CreateCollectionQuery::default(),
+            body: body.into(),
+        }
+    }
+    /// The project that owns the resources (to assert ownership, or to set the owner)
+    #[must_use]
+    pub fn project_id(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.query.project_id = ::std::option::Option::Some(value.into());
+        self
+    }
+}
+impl Operation for CreateCollection {
+    const ID: &'static str = "createCollection";
+    const METHOD: &'static str = "POST";
+    const PATH: &'static str = "/collections";
+    const IDEMPOTENT: bool = false;
+    const PARAMS: &'static [Param] = &[
+        Param {
+            name: "projectId",
+            field: "project_id",
+            location: Location::Query,
+            required: false,
+            description: "The project that owns the resources (to assert ownership, or to set the owner)",
+            kind: ParamKind::String,
+        },
+    ];
+    type Output = types::CollectionResponse;
+    fn path(&self) -> ::std::result::Result<::std::string::String, ParamError> {
+        Ok("/collections".to_owned())
+    }
+    fn query(
+        &self,
+    ) -> ::std::result::Result<
+        ::std::vec::Vec<(&'static str, ::std::string::String)>,
+        ParamError,
+    > {
+        self.query.pairs()
+    }
+    fn body(&self) -> ::std::option::Option<::serde_json::Result<::std::vec::Vec<u8>>> {
+        Some(::serde_json::to_vec(&self.body))
+    }
+}
+/// The query parameters of [`GetCollection`].
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[non_exhaustive]
+pub struct GetCollectionQuery {
+    /// The project that owns the resources (to assert ownership, or to set the owner)
+    #[serde(rename = "projectId", default, skip_serializing_if = "Option::is_none")]
+    pub project_id: ::std::option::Option<::std::string::String>,
+}
+impl GetCollectionQuery {
+    /// The project that owns the resources (to assert ownership, or to set the owner)
+    #[must_use]
+    pub fn project_id(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.project_id = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Checks every value against the document's limits.
+    pub fn validate(&self) -> ::std::result::Result<(), ParamError> {
+        Ok(())
+    }
+    /// The query string as name/value pairs, after [`Self::validate`].
+    pub fn pairs(
+        &self,
+    ) -> ::std::result::Result<
+        ::std::vec::Vec<(&'static str, ::std::string::String)>,
+        ParamError,
+    > {
+        self.validate()?;
+        let mut pairs = ::std::vec::Vec::new();
+        if let Some(value) = &self.project_id {
+            pairs.push(("projectId", value.to_string()));
+        }
+        Ok(pairs)
+    }
+}
+/// `GET /collections/{collectionId}` (`getCollection`): Retrieve a collection
+///
+/// A collection with its counts of assets and models.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct GetCollection {
+    /// The id of the collection
+    pub collection_id: ::std::string::String,
+    /// The query parameters.
+    pub query: GetCollectionQuery,
+}
+impl GetCollection {
+    /// The request, with its required parameters.
+    pub fn new(collection_id: impl ::std::convert::Into<::std::string::String>) -> Self {
+        Self {
+            collection_id: collection_id.into(),
+            query: GetCollectionQuery::default(),
+        }
+    }
+    /// The project that owns the resources (to assert ownership, or to set the owner)
+    #[must_use]
+    pub fn project_id(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.query.project_id = ::std::option::Option::Some(value.into());
+        self
+    }
+}
+impl Operation for GetCollection {
+    const ID: &'static str = "getCollection";
+    const METHOD: &'static str = "GET";
+    const PATH: &'static str = "/collections/{collectionId}";
+    const IDEMPOTENT: bool = true;
+    const PARAMS: &'static [Param] = &[
+        Param {
+            name: "collectionId",
+            field: "collection_id",
+            location: Location::Path,
+            required: true,
+            description: "The id of the collection",
+            kind: ParamKind::String,
+        },
+        Param {
+            name: "projectId",
+            field: "project_id",
+            location: Location::Query,
+            required: false,
+            description: "The project that owns the resources (to assert ownership, or to set the owner)",
+            kind: ParamKind::String,
+        },
+    ];
+    type Output = types::CollectionResponse;
+    fn path(&self) -> ::std::result::Result<::std::string::String, ParamError> {
+        Ok(
+            format!(
+                "/collections/{}", path_segment("collectionId", & self.collection_id) ?
+            ),
+        )
+    }
+    fn query(
+        &self,
+    ) -> ::std::result::Result<
+        ::std::vec::Vec<(&'static str, ::std::string::String)>,
+        ParamError,
+    > {
+        self.query.pairs()
+    }
+    fn body(&self) -> ::std::option::Option<::serde_json::Result<::std::vec::Vec<u8>>> {
+        None
+    }
+}
+/// The query parameters of [`UpdateCollection`].
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[non_exhaustive]
+pub struct UpdateCollectionQuery {
+    /// The project that owns the resources (to assert ownership, or to set the owner)
+    #[serde(rename = "projectId", default, skip_serializing_if = "Option::is_none")]
+    pub project_id: ::std::option::Option<::std::string::String>,
+}
+impl UpdateCollectionQuery {
+    /// The project that owns the resources (to assert ownership, or to set the owner)
+    #[must_use]
+    pub fn project_id(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.project_id = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Checks every value against the document's limits.
+    pub fn validate(&self) -> ::std::result::Result<(), ParamError> {
+        Ok(())
+    }
+    /// The query string as name/value pairs, after [`Self::validate`].
+    pub fn pairs(
+        &self,
+    ) -> ::std::result::Result<
+        ::std::vec::Vec<(&'static str, ::std::string::String)>,
+        ParamError,
+    > {
+        self.validate()?;
+        let mut pairs = ::std::vec::Vec::new();
+        if let Some(value) = &self.project_id {
+            pairs.push(("projectId", value.to_string()));
+        }
+        Ok(pairs)
+    }
+}
+/// `PUT /collections/{collectionId}` (`updateCollection`): Update a collection
+///
+/// Renames a collection or changes its thumbnail.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct UpdateCollection {
+    /// The id of the collection
+    pub collection_id: ::std::string::String,
+    /// The query parameters.
+    pub query: UpdateCollectionQuery,
+    /// The request body.
+    pub body: types::CollectionUpdateRequest,
+}
+impl UpdateCollection {
+    /// The request, with its required parameters.
+    pub fn new(
+        collection_id: impl ::std::convert::Into<::std::string::String>,
+        body: impl ::std::convert::Into<types::CollectionUpdateRequest>,
+    ) -> Self {
+        Self {
+            collection_id: collection_id.into(),
+            query: UpdateCollectionQuery::default(),
+            body: body.into(),
+        }
+    }
+    /// The project that owns the resources (to assert ownership, or to set the owner)
+    #[must_use]
+    pub fn project_id(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.query.project_id = ::std::option::Option::Some(value.into());
+        self
+    }
+}
+impl Operation for UpdateCollection {
+    const ID: &'static str = "updateCollection";
+    const METHOD: &'static str = "PUT";
+    const PATH: &'static str = "/collections/{collectionId}";
+    const IDEMPOTENT: bool = true;
+    const PARAMS: &'static [Param] = &[
+        Param {
+            name: "collectionId",
+            field: "collection_id",
+            location: Location::Path,
+            required: true,
+            description: "The id of the collection",
+            kind: ParamKind::String,
+        },
+        Param {
+            name: "projectId",
+            field: "project_id",
+            location: Location::Query,
+            required: false,
+            description: "The project that owns the resources (to assert ownership, or to set the owner)",
+            kind: ParamKind::String,
+        },
+    ];
+    type Output = types::CollectionResponse;
+    fn path(&self) -> ::std::result::Result<::std::string::String, ParamError> {
+        Ok(
+            format!(
+                "/collections/{}", path_segment("collectionId", & self.collection_id) ?
+            ),
+        )
+    }
+    fn query(
+        &self,
+    ) -> ::std::result::Result<
+        ::std::vec::Vec<(&'static str, ::std::string::String)>,
+        ParamError,
+    > {
+        self.query.pairs()
+    }
+    fn body(&self) -> ::std::option::Option<::serde_json::Result<::std::vec::Vec<u8>>> {
+        Some(::serde_json::to_vec(&self.body))
+    }
+}
+/// The query parameters of [`DeleteCollection`].
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[non_exhaustive]
+pub struct DeleteCollectionQuery {
+    /// The project that owns the resources (to assert ownership, or to set the owner)
+    #[serde(rename = "projectId", default, skip_serializing_if = "Option::is_none")]
+    pub project_id: ::std::option::Option<::std::string::String>,
+}
+impl DeleteCollectionQuery {
+    /// The project that owns the resources (to assert ownership, or to set the owner)
+    #[must_use]
+    pub fn project_id(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.project_id = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Checks every value against the document's limits.
+    pub fn validate(&self) -> ::std::result::Result<(), ParamError> {
+        Ok(())
+    }
+    /// The query string as name/value pairs, after [`Self::validate`].
+    pub fn pairs(
+        &self,
+    ) -> ::std::result::Result<
+        ::std::vec::Vec<(&'static str, ::std::string::String)>,
+        ParamError,
+    > {
+        self.validate()?;
+        let mut pairs = ::std::vec::Vec::new();
+        if let Some(value) = &self.project_id {
+            pairs.push(("projectId", value.to_string()));
+        }
+        Ok(pairs)
+    }
+}
+/// `DELETE /collections/{collectionId}` (`deleteCollection`): Delete a collection
+///
+/// Deletes a collection; its assets and models stay.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct DeleteCollection {
+    /// The id of the collection
+    pub collection_id: ::std::string::String,
+    /// The query parameters.
+    pub query: DeleteCollectionQuery,
+}
+impl DeleteCollection {
+    /// The request, with its required parameters.
+    pub fn new(collection_id: impl ::std::convert::Into<::std::string::String>) -> Self {
+        Self {
+            collection_id: collection_id.into(),
+            query: DeleteCollectionQuery::default(),
+        }
+    }
+    /// The project that owns the resources (to assert ownership, or to set the owner)
+    #[must_use]
+    pub fn project_id(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.query.project_id = ::std::option::Option::Some(value.into());
+        self
+    }
+}
+impl Operation for DeleteCollection {
+    const ID: &'static str = "deleteCollection";
+    const METHOD: &'static str = "DELETE";
+    const PATH: &'static str = "/collections/{collectionId}";
+    const IDEMPOTENT: bool = true;
+    const PARAMS: &'static [Param] = &[
+        Param {
+            name: "collectionId",
+            field: "collection_id",
+            location: Location::Path,
+            required: true,
+            description: "The id of the collection",
+            kind: ParamKind::String,
+        },
+        Param {
+            name: "projectId",
+            field: "project_id",
+            location: Location::Query,
+            required: false,
+            description: "The project that owns the resources (to assert ownership, or to set the owner)",
+            kind: ParamKind::String,
+        },
+    ];
+    type Output = types::EmptyResponse;
+    fn path(&self) -> ::std::result::Result<::std::string::String, ParamError> {
+        Ok(
+            format!(
+                "/collections/{}", path_segment("collectionId", & self.collection_id) ?
+            ),
+        )
+    }
+    fn query(
+        &self,
+    ) -> ::std::result::Result<
+        ::std::vec::Vec<(&'static str, ::std::string::String)>,
+        ParamError,
+    > {
+        self.query.pairs()
+    }
+    fn body(&self) -> ::std::option::Option<::serde_json::Result<::std::vec::Vec<u8>>> {
+        None
+    }
+}
+/// The query parameters of [`AddCollectionAssets`].
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[non_exhaustive]
+pub struct AddCollectionAssetsQuery {
+    /// The project that owns the resources (to assert ownership, or to set the owner)
+    #[serde(rename = "projectId", default, skip_serializing_if = "Option::is_none")]
+    pub project_id: ::std::option::Option<::std::string::String>,
+}
+impl AddCollectionAssetsQuery {
+    /// The project that owns the resources (to assert ownership, or to set the owner)
+    #[must_use]
+    pub fn project_id(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.project_id = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Checks every value against the document's limits.
+    pub fn validate(&self) -> ::std::result::Result<(), ParamError> {
+        Ok(())
+    }
+    /// The query string as name/value pairs, after [`Self::validate`].
+    pub fn pairs(
+        &self,
+    ) -> ::std::result::Result<
+        ::std::vec::Vec<(&'static str, ::std::string::String)>,
+        ParamError,
+    > {
+        self.validate()?;
+        let mut pairs = ::std::vec::Vec::new();
+        if let Some(value) = &self.project_id {
+            pairs.push(("projectId", value.to_string()));
+        }
+        Ok(pairs)
+    }
+}
+/// `PUT /collections/{collectionId}/assets` (`addCollectionAssets`): Add assets to a collection
+///
+/// Adds assets to a collection; one already there stays once.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct AddCollectionAssets {
+    /// The id of the collection
+    pub collection_id: ::std::string::String,
+    /// The query parameters.
+    pub query: AddCollectionAssetsQuery,
+    /// The request body.
+    pub body: types::AssetIdsRequest,
+}
+impl AddCollectionAssets {
+    /// The request, with its required parameters.
+    pub fn new(
+        collection_id: impl ::std::convert::Into<::std::string::String>,
+        body: impl ::std::convert::Into<types::AssetIdsRequest>,
+    ) -> Self {
+        Self {
+            collection_id: collection_id.into(),
+            query: AddCollectionAssetsQuery::default(),
+            body: body.into(),
+        }
+    }
+    /// The project that owns the resources (to assert ownership, or to set the owner)
+    #[must_use]
+    pub fn project_id(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.query.project_id = ::std::option::Option::Some(value.into());
+        self
+    }
+}
+impl Operation for AddCollectionAssets {
+    const ID: &'static str = "addCollectionAssets";
+    const METHOD: &'static str = "PUT";
+    const PATH: &'static str = "/collections/{collectionId}/assets";
+    const IDEMPOTENT: bool = true;
+    const PARAMS: &'static [Param] = &[
+        Param {
+            name: "collectionId",
+            field: "collection_id",
+            location: Location::Path,
+            required: true,
+            description: "The id of the collection",
+            kind: ParamKind::String,
+        },
+        Param {
+            name: "projectId",
+            field: "project_id",
+            location: Location::Query,
+            required: false,
+            description: "The project that owns the resources (to assert ownership, or to set the owner)",
+            kind: ParamKind::String,
+        },
+    ];
+    type Output = types::CollectionResponse;
+    fn path(&self) -> ::std::result::Result<::std::string::String, ParamError> {
+        Ok(
+            format!(
+                "/collections/{}/assets", path_segment("collectionId", & self
+                .collection_id) ?
+            ),
+        )
+    }
+    fn query(
+        &self,
+    ) -> ::std::result::Result<
+        ::std::vec::Vec<(&'static str, ::std::string::String)>,
+        ParamError,
+    > {
+        self.query.pairs()
+    }
+    fn body(&self) -> ::std::option::Option<::serde_json::Result<::std::vec::Vec<u8>>> {
+        Some(::serde_json::to_vec(&self.body))
+    }
+}
+/// The query parameters of [`RemoveCollectionAssets`].
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[non_exhaustive]
+pub struct RemoveCollectionAssetsQuery {
+    /// The project that owns the resources (to assert ownership, or to set the owner)
+    #[serde(rename = "projectId", default, skip_serializing_if = "Option::is_none")]
+    pub project_id: ::std::option::Option<::std::string::String>,
+}
+impl RemoveCollectionAssetsQuery {
+    /// The project that owns the resources (to assert ownership, or to set the owner)
+    #[must_use]
+    pub fn project_id(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.project_id = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Checks every value against the document's limits.
+    pub fn validate(&self) -> ::std::result::Result<(), ParamError> {
+        Ok(())
+    }
+    /// The query string as name/value pairs, after [`Self::validate`].
+    pub fn pairs(
+        &self,
+    ) -> ::std::result::Result<
+        ::std::vec::Vec<(&'static str, ::std::string::String)>,
+        ParamError,
+    > {
+        self.validate()?;
+        let mut pairs = ::std::vec::Vec::new();
+        if let Some(value) = &self.project_id {
+            pairs.push(("projectId", value.to_string()));
+        }
+        Ok(pairs)
+    }
+}
+/// `DELETE /collections/{collectionId}/assets` (`removeCollectionAssets`): Remove assets from a collection
+///
+/// Takes assets out of a collection (the assets stay).
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct RemoveCollectionAssets {
+    /// The id of the collection
+    pub collection_id: ::std::string::String,
+    /// The query parameters.
+    pub query: RemoveCollectionAssetsQuery,
+    /// The request body.
+    pub body: types::AssetIdsRequest,
+}
+impl RemoveCollectionAssets {
+    /// The request, with its required parameters.
+    pub fn new(
+        collection_id: impl ::std::convert::Into<::std::string::String>,
+        body: impl ::std::convert::Into<types::AssetIdsRequest>,
+    ) -> Self {
+        Self {
+            collection_id: collection_id.into(),
+            query: RemoveCollectionAssetsQuery::default(),
+            body: body.into(),
+        }
+    }
+    /// The project that owns the resources (to assert ownership, or to set the owner)
+    #[must_use]
+    pub fn project_id(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.query.project_id = ::std::option::Option::Some(value.into());
+        self
+    }
+}
+impl Operation for RemoveCollectionAssets {
+    const ID: &'static str = "removeCollectionAssets";
+    const METHOD: &'static str = "DELETE";
+    const PATH: &'static str = "/collections/{collectionId}/assets";
+    const IDEMPOTENT: bool = true;
+    const PARAMS: &'static [Param] = &[
+        Param {
+            name: "collectionId",
+            field: "collection_id",
+            location: Location::Path,
+            required: true,
+            description: "The id of the collection",
+            kind: ParamKind::String,
+        },
+        Param {
+            name: "projectId",
+            field: "project_id",
+            location: Location::Query,
+            required: false,
+            description: "The project that owns the resources (to assert ownership, or to set the owner)",
+            kind: ParamKind::String,
+        },
+    ];
+    type Output = types::CollectionResponse;
+    fn path(&self) -> ::std::result::Result<::std::string::String, ParamError> {
+        Ok(
+            format!(
+                "/collections/{}/assets", path_segment("collectionId", & self
+                .collection_id) ?
+            ),
+        )
+    }
+    fn query(
+        &self,
+    ) -> ::std::result::Result<
+        ::std::vec::Vec<(&'static str, ::std::string::String)>,
+        ParamError,
+    > {
+        self.query.pairs()
+    }
+    fn body(&self) -> ::std::option::Option<::serde_json::Result<::std::vec::Vec<u8>>> {
+        Some(::serde_json::to_vec(&self.body))
+    }
+}
+/// The query parameters of [`AddCollectionModels`].
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[non_exhaustive]
+pub struct AddCollectionModelsQuery {
+    /// The project that owns the resources (to assert ownership, or to set the owner)
+    #[serde(rename = "projectId", default, skip_serializing_if = "Option::is_none")]
+    pub project_id: ::std::option::Option<::std::string::String>,
+}
+impl AddCollectionModelsQuery {
+    /// The project that owns the resources (to assert ownership, or to set the owner)
+    #[must_use]
+    pub fn project_id(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.project_id = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Checks every value against the document's limits.
+    pub fn validate(&self) -> ::std::result::Result<(), ParamError> {
+        Ok(())
+    }
+    /// The query string as name/value pairs, after [`Self::validate`].
+    pub fn pairs(
+        &self,
+    ) -> ::std::result::Result<
+        ::std::vec::Vec<(&'static str, ::std::string::String)>,
+        ParamError,
+    > {
+        self.validate()?;
+        let mut pairs = ::std::vec::Vec::new();
+        if let Some(value) = &self.project_id {
+            pairs.push(("projectId", value.to_string()));
+        }
+        Ok(pairs)
+    }
+}
+/// `PUT /collections/{collectionId}/models` (`addCollectionModels`): Add models to a collection
+///
+/// Adds models to a collection; one already there stays once.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct AddCollectionModels {
+    /// The id of the collection
+    pub collection_id: ::std::string::String,
+    /// The query parameters.
+    pub query: AddCollectionModelsQuery,
+    /// The request body.
+    pub body: types::CollectionModelsRequest,
+}
+impl AddCollectionModels {
+    /// The request, with its required parameters.
+    pub fn new(
+        collection_id: impl ::std::convert::Into<::std::string::String>,
+        body: impl ::std::convert::Into<types::CollectionModelsRequest>,
+    ) -> Self {
+        Self {
+            collection_id: collection_id.into(),
+            query: AddCollectionModelsQuery::default(),
+            body: body.into(),
+        }
+    }
+    /// The project that owns the resources (to assert ownership, or to set the owner)
+    #[must_use]
+    pub fn project_id(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.query.project_id = ::std::option::Option::Some(value.into());
+        self
+    }
+}
+impl Operation for AddCollectionModels {
+    const ID: &'static str = "addCollectionModels";
+    const METHOD: &'static str = "PUT";
+    const PATH: &'static str = "/collections/{collectionId}/models";
+    const IDEMPOTENT: bool = true;
+    const PARAMS: &'static [Param] = &[
+        Param {
+            name: "collectionId",
+            field: "collection_id",
+            location: Location::Path,
+            required: true,
+            description: "The id of the collection",
+            kind: ParamKind::String,
+        },
+        Param {
+            name: "projectId",
+            field: "project_id",
+            location: Location::Query,
+            required: false,
+            description: "The project that owns the resources (to assert ownership, or to set the owner)",
+            kind: ParamKind::String,
+        },
+    ];
+    type Output = types::CollectionResponse;
+    fn path(&self) -> ::std::result::Result<::std::string::String, ParamError> {
+        Ok(
+            format!(
+                "/collections/{}/models", path_segment("collectionId", & self
+                .collection_id) ?
+            ),
+        )
+    }
+    fn query(
+        &self,
+    ) -> ::std::result::Result<
+        ::std::vec::Vec<(&'static str, ::std::string::String)>,
+        ParamError,
+    > {
+        self.query.pairs()
+    }
+    fn body(&self) -> ::std::option::Option<::serde_json::Result<::std::vec::Vec<u8>>> {
+        Some(::serde_json::to_vec(&self.body))
+    }
+}
+/// The query parameters of [`RemoveCollectionModels`].
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[non_exhaustive]
+pub struct RemoveCollectionModelsQuery {
+    /// The project that owns the resources (to assert ownership, or to set the owner)
+    #[serde(rename = "projectId", default, skip_serializing_if = "Option::is_none")]
+    pub project_id: ::std::option::Option<::std::string::String>,
+}
+impl RemoveCollectionModelsQuery {
+    /// The project that owns the resources (to assert ownership, or to set the owner)
+    #[must_use]
+    pub fn project_id(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.project_id = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Checks every value against the document's limits.
+    pub fn validate(&self) -> ::std::result::Result<(), ParamError> {
+        Ok(())
+    }
+    /// The query string as name/value pairs, after [`Self::validate`].
+    pub fn pairs(
+        &self,
+    ) -> ::std::result::Result<
+        ::std::vec::Vec<(&'static str, ::std::string::String)>,
+        ParamError,
+    > {
+        self.validate()?;
+        let mut pairs = ::std::vec::Vec::new();
+        if let Some(value) = &self.project_id {
+            pairs.push(("projectId", value.to_string()));
+        }
+        Ok(pairs)
+    }
+}
+/// `DELETE /collections/{collectionId}/models` (`removeCollectionModels`): Remove models from a collection
+///
+/// Takes models out of a collection (the models stay).
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct RemoveCollectionModels {
+    /// The id of the collection
+    pub collection_id: ::std::string::String,
+    /// The query parameters.
+    pub query: RemoveCollectionModelsQuery,
+    /// The request body.
+    pub body: types::CollectionModelsRequest,
+}
+impl RemoveCollectionModels {
+    /// The request, with its required parameters.
+    pub fn new(
+        collection_id: impl ::std::convert::Into<::std::string::String>,
+        body: impl ::std::convert::Into<types::CollectionModelsRequest>,
+    ) -> Self {
+        Self {
+            collection_id: collection_id.into(),
+            query: RemoveCollectionModelsQuery::default(),
+            body: body.into(),
+        }
+    }
+    /// The project that owns the resources (to assert ownership, or to set the owner)
+    #[must_use]
+    pub fn project_id(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.query.project_id = ::std::option::Option::Some(value.into());
+        self
+    }
+}
+impl Operation for RemoveCollectionModels {
+    const ID: &'static str = "removeCollectionModels";
+    const METHOD: &'static str = "DELETE";
+    const PATH: &'static str = "/collections/{collectionId}/models";
+    const IDEMPOTENT: bool = true;
+    const PARAMS: &'static [Param] = &[
+        Param {
+            name: "collectionId",
+            field: "collection_id",
+            location: Location::Path,
+            required: true,
+            description: "The id of the collection",
+            kind: ParamKind::String,
+        },
+        Param {
+            name: "projectId",
+            field: "project_id",
+            location: Location::Query,
+            required: false,
+            description: "The project that owns the resources (to assert ownership, or to set the owner)",
+            kind: ParamKind::String,
+        },
+    ];
+    type Output = types::CollectionResponse;
+    fn path(&self) -> ::std::result::Result<::std::string::String, ParamError> {
+        Ok(
+            format!(
+                "/collections/{}/models", path_segment("collectionId", & self
+                .collection_id) ?
+            ),
+        )
+    }
+    fn query(
+        &self,
+    ) -> ::std::result::Result<
+        ::std::vec::Vec<(&'static str, ::std::string::String)>,
+        ParamError,
+    > {
+        self.query.pairs()
+    }
+    fn body(&self) -> ::std::option::Option<::serde_json::Result<::std::vec::Vec<u8>>> {
+        Some(::serde_json::to_vec(&self.body))
+    }
+}
+/// The query parameters of [`SearchAssets`].
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[non_exhaustive]
+pub struct SearchAssetsQuery {
+    /// If true, answer the original assets, without transformation
+    #[serde(rename = "originalAssets", default, skip_serializing_if = "Option::is_none")]
+    pub original_assets: ::std::option::Option<bool>,
+    /// The project that owns the resources (to assert ownership, or to set the owner)
+    #[serde(rename = "projectId", default, skip_serializing_if = "Option::is_none")]
+    pub project_id: ::std::option::Option<::std::string::String>,
+}
+impl SearchAssetsQuery {
+    /// If true, answer the original assets, without transformation
+    #[must_use]
+    pub fn original_assets(mut self, value: bool) -> Self {
+        self.original_assets = ::std::option::Option::Some(value);
+        self
+    }
+    /// The project that owns the resources (to assert ownership, or to set the owner)
+    #[must_use]
+    pub fn project_id(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.project_id = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Checks every value against the document's limits.
+    pub fn validate(&self) -> ::std::result::Result<(), ParamError> {
+        Ok(())
+    }
+    /// The query string as name/value pairs, after [`Self::validate`].
+    pub fn pairs(
+        &self,
+    ) -> ::std::result::Result<
+        ::std::vec::Vec<(&'static str, ::std::string::String)>,
+        ParamError,
+    > {
+        self.validate()?;
+        let mut pairs = ::std::vec::Vec::new();
+        if let Some(value) = &self.original_assets {
+            pairs.push(("originalAssets", value.to_string()));
+        }
+        if let Some(value) = &self.project_id {
+            pairs.push(("projectId", value.to_string()));
+        }
+        Ok(pairs)
+    }
+}
+/// `POST /search/assets` (`searchAssets`): Search assets
+///
+/// Assets matching a text query, filters or reference images (only reads). Pages by offset and limit (or page and hitsPerPage); estimatedTotalHits says how many there are.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct SearchAssets {
+    /// The query parameters.
+    pub query: SearchAssetsQuery,
+    /// The request body.
+    pub body: types::SearchAssetsRequest,
+}
+impl SearchAssets {
+    /// The request, with its required parameters.
+    pub fn new(body: impl ::std::convert::Into<types::SearchAssetsRequest>) -> Self {
+        Self {
+            query: SearchAssetsQuery::default(),
+            body: body.into(),
+        }
+    }
+    /// If true, answer the original assets, without transformation
+    #[must_use]
+    pub fn original_assets(mut self, value: bool) -> Self {
+        self.query.original_assets = ::std::option::Option::Some(value);
+        self
+    }
+    /// The project that owns the resources (to assert ownership, or to set the owner)
+    #[must_use]
+    pub fn project_id(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.query.project_id = ::std::option::Option::Some(value.into());
+        self
+    }
+}
+impl Operation for SearchAssets {
+    const ID: &'static str = "searchAssets";
+    const METHOD: &'static str = "POST";
+    const PATH: &'static str = "/search/assets";
+    const IDEMPOTENT: bool = true;
+    const PARAMS: &'static [Param] = &[
+        Param {
+            name: "originalAssets",
+            field: "original_assets",
+            location: Location::Query,
+            required: false,
+            description: "If true, answer the original assets, without transformation",
+            kind: ParamKind::Boolean,
+        },
+        Param {
+            name: "projectId",
+            field: "project_id",
+            location: Location::Query,
+            required: false,
+            description: "The project that owns the resources (to assert ownership, or to set the owner)",
+            kind: ParamKind::String,
+        },
+    ];
+    type Output = types::SearchAssetsResponse;
+    fn path(&self) -> ::std::result::Result<::std::string::String, ParamError> {
+        Ok("/search/assets".to_owned())
+    }
+    fn query(
+        &self,
+    ) -> ::std::result::Result<
+        ::std::vec::Vec<(&'static str, ::std::string::String)>,
+        ParamError,
+    > {
+        self.query.pairs()
+    }
+    fn body(&self) -> ::std::option::Option<::serde_json::Result<::std::vec::Vec<u8>>> {
+        Some(::serde_json::to_vec(&self.body))
+    }
+}
+/// The query parameters of [`SearchModels`].
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[non_exhaustive]
+pub struct SearchModelsQuery {
+    /// If true, answer the original assets, without transformation
+    #[serde(rename = "originalAssets", default, skip_serializing_if = "Option::is_none")]
+    pub original_assets: ::std::option::Option<bool>,
+    /// The project that owns the resources (to assert ownership, or to set the owner)
+    #[serde(rename = "projectId", default, skip_serializing_if = "Option::is_none")]
+    pub project_id: ::std::option::Option<::std::string::String>,
+}
+impl SearchModelsQuery {
+    /// If true, answer the original assets, without transformation
+    #[must_use]
+    pub fn original_assets(mut self, value: bool) -> Self {
+        self.original_assets = ::std::option::Option::Some(value);
+        self
+    }
+    /// The project that owns the resources (to assert ownership, or to set the owner)
+    #[must_use]
+    pub fn project_id(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.project_id = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Checks every value against the document's limits.
+    pub fn validate(&self) -> ::std::result::Result<(), ParamError> {
+        Ok(())
+    }
+    /// The query string as name/value pairs, after [`Self::validate`].
+    pub fn pairs(
+        &self,
+    ) -> ::std::result::Result<
+        ::std::vec::Vec<(&'static str, ::std::string::String)>,
+        ParamError,
+    > {
+        self.validate()?;
+        let mut pairs = ::std::vec::Vec::new();
+        if let Some(value) = &self.original_assets {
+            pairs.push(("originalAssets", value.to_string()));
+        }
+        if let Some(value) = &self.project_id {
+            pairs.push(("projectId", value.to_string()));
+        }
+        Ok(pairs)
+    }
+}
+/// `POST /search/models` (`searchModels`): Search models
+///
+/// Models matching a text query, filters or reference images (only reads). Pages by offset and limit (or page and hitsPerPage).
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct SearchModels {
+    /// The query parameters.
+    pub query: SearchModelsQuery,
+    /// The request body.
+    pub body: types::SearchAssetsRequest,
+}
+impl SearchModels {
+    /// The request, with its required parameters.
+    pub fn new(body: impl ::std::convert::Into<types::SearchAssetsRequest>) -> Self {
+        Self {
+            query: SearchModelsQuery::default(),
+            body: body.into(),
+        }
+    }
+    /// If true, answer the original assets, without transformation
+    #[must_use]
+    pub fn original_assets(mut self, value: bool) -> Self {
+        self.query.original_assets = ::std::option::Option::Some(value);
+        self
+    }
+    /// The project that owns the resources (to assert ownership, or to set the owner)
+    #[must_use]
+    pub fn project_id(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.query.project_id = ::std::option::Option::Some(value.into());
+        self
+    }
+}
+impl Operation for SearchModels {
+    const ID: &'static str = "searchModels";
+    const METHOD: &'static str = "POST";
+    const PATH: &'static str = "/search/models";
+    const IDEMPOTENT: bool = true;
+    const PARAMS: &'static [Param] = &[
+        Param {
+            name: "originalAssets",
+            field: "original_assets",
+            location: Location::Query,
+            required: false,
+            description: "If true, answer the original assets, without transformation",
+            kind: ParamKind::Boolean,
+        },
+        Param {
+            name: "projectId",
+            field: "project_id",
+            location: Location::Query,
+            required: false,
+            description: "The project that owns the resources (to assert ownership, or to set the owner)",
+            kind: ParamKind::String,
+        },
+    ];
+    type Output = types::SearchModelsResponse;
+    fn path(&self) -> ::std::result::Result<::std::string::String, ParamError> {
+        Ok("/search/models".to_owned())
+    }
+    fn query(
+        &self,
+    ) -> ::std::result::Result<
+        ::std::vec::Vec<(&'static str, ::std::string::String)>,
+        ParamError,
+    > {
+        self.query.pairs()
+    }
+    fn body(&self) -> ::std::option::Option<::serde_json::Result<::std::vec::Vec<u8>>> {
+        Some(::serde_json::to_vec(&self.body))
+    }
+}
+/// The query parameters of [`SearchWorkflows`].
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[non_exhaustive]
+pub struct SearchWorkflowsQuery {
+    /// If true, answer the original assets, without transformation
+    #[serde(rename = "originalAssets", default, skip_serializing_if = "Option::is_none")]
+    pub original_assets: ::std::option::Option<bool>,
+    /// The project that owns the resources (to assert ownership, or to set the owner)
+    #[serde(rename = "projectId", default, skip_serializing_if = "Option::is_none")]
+    pub project_id: ::std::option::Option<::std::string::String>,
+}
+impl SearchWorkflowsQuery {
+    /// If true, answer the original assets, without transformation
+    #[must_use]
+    pub fn original_assets(mut self, value: bool) -> Self {
+        self.original_assets = ::std::option::Option::Some(value);
+        self
+    }
+    /// The project that owns the resources (to assert ownership, or to set the owner)
+    #[must_use]
+    pub fn project_id(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.project_id = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Checks every value against the document's limits.
+    pub fn validate(&self) -> ::std::result::Result<(), ParamError> {
+        Ok(())
+    }
+    /// The query string as name/value pairs, after [`Self::validate`].
+    pub fn pairs(
+        &self,
+    ) -> ::std::result::Result<
+        ::std::vec::Vec<(&'static str, ::std::string::String)>,
+        ParamError,
+    > {
+        self.validate()?;
+        let mut pairs = ::std::vec::Vec::new();
+        if let Some(value) = &self.original_assets {
+            pairs.push(("originalAssets", value.to_string()));
+        }
+        if let Some(value) = &self.project_id {
+            pairs.push(("projectId", value.to_string()));
+        }
+        Ok(pairs)
+    }
+}
+/// `POST /search/workflows` (`searchWorkflows`): Search workflows
+///
+/// Workflows matching a text query or filters (only reads). Pages by offset and limit (or page and hitsPerPage).
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct SearchWorkflows {
+    /// The query parameters.
+    pub query: SearchWorkflowsQuery,
+    /// The request body.
+    pub body: types::SearchWorkflowsRequest,
+}
+impl SearchWorkflows {
+    /// The request, with its required parameters.
+    pub fn new(body: impl ::std::convert::Into<types::SearchWorkflowsRequest>) -> Self {
+        Self {
+            query: SearchWorkflowsQuery::default(),
+            body: body.into(),
+        }
+    }
+    /// If true, answer the original assets, without transformation
+    #[must_use]
+    pub fn original_assets(mut self, value: bool) -> Self {
+        self.query.original_assets = ::std::option::Option::Some(value);
+        self
+    }
+    /// The project that owns the resources (to assert ownership, or to set the owner)
+    #[must_use]
+    pub fn project_id(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.query.project_id = ::std::option::Option::Some(value.into());
+        self
+    }
+}
+impl Operation for SearchWorkflows {
+    const ID: &'static str = "searchWorkflows";
+    const METHOD: &'static str = "POST";
+    const PATH: &'static str = "/search/workflows";
+    const IDEMPOTENT: bool = true;
+    const PARAMS: &'static [Param] = &[
+        Param {
+            name: "originalAssets",
+            field: "original_assets",
+            location: Location::Query,
+            required: false,
+            description: "If true, answer the original assets, without transformation",
+            kind: ParamKind::Boolean,
+        },
+        Param {
+            name: "projectId",
+            field: "project_id",
+            location: Location::Query,
+            required: false,
+            description: "The project that owns the resources (to assert ownership, or to set the owner)",
+            kind: ParamKind::String,
+        },
+    ];
+    type Output = types::SearchWorkflowsResponse;
+    fn path(&self) -> ::std::result::Result<::std::string::String, ParamError> {
+        Ok("/search/workflows".to_owned())
+    }
+    fn query(
+        &self,
+    ) -> ::std::result::Result<
+        ::std::vec::Vec<(&'static str, ::std::string::String)>,
+        ParamError,
+    > {
+        self.query.pairs()
+    }
+    fn body(&self) -> ::std::option::Option<::serde_json::Result<::std::vec::Vec<u8>>> {
+        Some(::serde_json::to_vec(&self.body))
+    }
+}
+/// The query parameters of [`ListRecommendedModels`].
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[non_exhaustive]
+pub struct ListRecommendedModelsQuery {
+    /// The `capabilities` parameter.
+    #[serde(
+        rename = "capabilities",
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "crate::operation::comma_separated"
+    )]
+    pub capabilities: ::std::option::Option<::std::vec::Vec<types::ModelCapabilities>>,
+    /// The `excludeModelIds` parameter.
+    #[serde(
+        rename = "excludeModelIds",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub exclude_model_ids: ::std::option::Option<::std::string::String>,
+    /// The `excludeTypes` parameter.
+    #[serde(rename = "excludeTypes", default, skip_serializing_if = "Option::is_none")]
+    pub exclude_types: ::std::option::Option<::std::string::String>,
+    /// The `limit` parameter.
+    #[serde(rename = "limit", default, skip_serializing_if = "Option::is_none")]
+    pub limit: ::std::option::Option<f64>,
+    /// The nextToken of the previous page
+    #[serde(rename = "nextToken", default, skip_serializing_if = "Option::is_none")]
+    pub next_token: ::std::option::Option<::std::string::String>,
+    /// If true, answer the original assets, without transformation
+    #[serde(rename = "originalAssets", default, skip_serializing_if = "Option::is_none")]
+    pub original_assets: ::std::option::Option<bool>,
+    /// The `privacy` parameter.
+    #[serde(rename = "privacy", default, skip_serializing_if = "Option::is_none")]
+    pub privacy: ::std::option::Option<types::ModelPrivacy>,
+    /// The project that owns the resources (to assert ownership, or to set the owner)
+    #[serde(rename = "projectId", default, skip_serializing_if = "Option::is_none")]
+    pub project_id: ::std::option::Option<::std::string::String>,
+    /// The `tags` parameter.
+    #[serde(rename = "tags", default, skip_serializing_if = "Option::is_none")]
+    pub tags: ::std::option::Option<::std::string::String>,
+    /// The `type` parameter.
+    #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
+    pub type_: ::std::option::Option<types::ModelType>,
+}
+impl ListRecommendedModelsQuery {
+    /// The `capabilities` parameter.
+    #[must_use]
+    pub fn capabilities(
+        mut self,
+        value: impl ::std::iter::IntoIterator<
+            Item = impl ::std::convert::Into<types::ModelCapabilities>,
+        >,
+    ) -> Self {
+        self.capabilities = ::std::option::Option::Some(
+            value.into_iter().map(::std::convert::Into::into).collect(),
+        );
+        self
+    }
+    /// The `excludeModelIds` parameter.
+    #[must_use]
+    pub fn exclude_model_ids(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.exclude_model_ids = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// The `excludeTypes` parameter.
+    #[must_use]
+    pub fn exclude_types(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.exclude_types = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// The `limit` parameter.
+    #[must_use]
+    pub fn limit(mut self, value: f64) -> Self {
+        self.limit = ::std::option::Option::Some(value);
+        self
+    }
+    /// The nextToken of the previous page
+    #[must_use]
+    pub fn next_token(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.next_token = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// If true, answer the original assets, without transformation
+    #[must_use]
+    pub fn original_assets(mut self, value: bool) -> Self {
+        self.original_assets = ::std::option::Option::Some(value);
+        self
+    }
+    /// The `privacy` parameter.
+    #[must_use]
+    pub fn privacy(
+        mut self,
+        value: impl ::std::convert::Into<types::ModelPrivacy>,
+    ) -> Self {
+        self.privacy = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// The project that owns the resources (to assert ownership, or to set the owner)
+    #[must_use]
+    pub fn project_id(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.project_id = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// The `tags` parameter.
+    #[must_use]
+    pub fn tags(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.tags = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// The `type` parameter.
+    #[must_use]
+    pub fn type_(mut self, value: impl ::std::convert::Into<types::ModelType>) -> Self {
+        self.type_ = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Checks every value against the document's limits.
+    pub fn validate(&self) -> ::std::result::Result<(), ParamError> {
+        Ok(())
+    }
+    /// The query string as name/value pairs, after [`Self::validate`].
+    pub fn pairs(
+        &self,
+    ) -> ::std::result::Result<
+        ::std::vec::Vec<(&'static str, ::std::string::String)>,
+        ParamError,
+    > {
+        self.validate()?;
+        let mut pairs = ::std::vec::Vec::new();
+        if let Some(values) = &self.capabilities {
+            pairs
+                .push(("capabilities", crate::operation::comma_separated::join(values)));
+        }
+        if let Some(value) = &self.exclude_model_ids {
+            pairs.push(("excludeModelIds", value.to_string()));
+        }
+        if let Some(value) = &self.exclude_types {
+            pairs.push(("excludeTypes", value.to_string()));
+        }
+        if let Some(value) = &self.limit {
+            pairs.push(("limit", value.to_string()));
+        }
+        if let Some(value) = &self.next_token {
+            pairs.push(("nextToken", value.to_string()));
+        }
+        if let Some(value) = &self.original_assets {
+            pairs.push(("originalAssets", value.to_string()));
+        }
+        if let Some(value) = &self.privacy {
+            pairs.push(("privacy", value.to_string()));
+        }
+        if let Some(value) = &self.project_id {
+            pairs.push(("projectId", value.to_string()));
+        }
+        if let Some(value) = &self.tags {
+            pairs.push(("tags", value.to_string()));
+        }
+        if let Some(value) = &self.type_ {
+            pairs.push(("type", value.to_string()));
+        }
+        Ok(pairs)
+    }
+}
+/// `GET /recommendations/models` (`listRecommendedModels`): Recommended models
+///
+/// Models recommended for the user; the next page is asked with nextToken.
+#[derive(Clone, Debug, Default)]
+#[non_exhaustive]
+pub struct ListRecommendedModels {
+    /// The query parameters.
+    pub query: ListRecommendedModelsQuery,
+}
+impl ListRecommendedModels {
+    /// The request, with its required parameters.
+    pub fn new() -> Self {
+        Self {
+            query: ListRecommendedModelsQuery::default(),
+        }
+    }
+    /// The `capabilities` parameter.
+    #[must_use]
+    pub fn capabilities(
+        mut self,
+        value: impl ::std::iter::IntoIterator<
+            Item = impl ::std::convert::Into<types::ModelCapabilities>,
+        >,
+    ) -> Self {
+        self.query.capabilities = ::std::option::Option::Some(
+            value.into_iter().map(::std::convert::Into::into).collect(),
+        );
+        self
+    }
+    /// The `excludeModelIds` parameter.
+    #[must_use]
+    pub fn exclude_model_ids(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.query.exclude_model_ids = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// The `excludeTypes` parameter.
+    #[must_use]
+    pub fn exclude_types(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.query.exclude_types = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// The `limit` parameter.
+    #[must_use]
+    pub fn limit(mut self, value: f64) -> Self {
+        self.query.limit = ::std::option::Option::Some(value);
+        self
+    }
+    /// The nextToken of the previous page
+    #[must_use]
+    pub fn next_token(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.query.next_token = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// If true, answer the original assets, without transformation
+    #[must_use]
+    pub fn original_assets(mut self, value: bool) -> Self {
+        self.query.original_assets = ::std::option::Option::Some(value);
+        self
+    }
+    /// The `privacy` parameter.
+    #[must_use]
+    pub fn privacy(
+        mut self,
+        value: impl ::std::convert::Into<types::ModelPrivacy>,
+    ) -> Self {
+        self.query.privacy = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// The project that owns the resources (to assert ownership, or to set the owner)
+    #[must_use]
+    pub fn project_id(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.query.project_id = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// The `tags` parameter.
+    #[must_use]
+    pub fn tags(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.query.tags = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// The `type` parameter.
+    #[must_use]
+    pub fn type_(mut self, value: impl ::std::convert::Into<types::ModelType>) -> Self {
+        self.query.type_ = ::std::option::Option::Some(value.into());
+        self
+    }
+}
+impl Operation for ListRecommendedModels {
+    const ID: &'static str = "listRecommendedModels";
+    const METHOD: &'static str = "GET";
+    const PATH: &'static str = "/recommendations/models";
+    const IDEMPOTENT: bool = true;
+    const PARAMS: &'static [Param] = &[
+        Param {
+            name: "capabilities",
+            field: "capabilities",
+            location: Location::Query,
+            required: false,
+            description: "The `capabilities` parameter.",
+            kind: ParamKind::List(&ParamKind::Enum(types::ModelCapabilities::VALUES)),
+        },
+        Param {
+            name: "excludeModelIds",
+            field: "exclude_model_ids",
+            location: Location::Query,
+            required: false,
+            description: "The `excludeModelIds` parameter.",
+            kind: ParamKind::String,
+        },
+        Param {
+            name: "excludeTypes",
+            field: "exclude_types",
+            location: Location::Query,
+            required: false,
+            description: "The `excludeTypes` parameter.",
+            kind: ParamKind::String,
+        },
+        Param {
+            name: "limit",
+            field: "limit",
+            location: Location::Query,
+            required: false,
+            description: "The `limit` parameter.",
+            kind: ParamKind::Number,
+        },
+        Param {
+            name: "nextToken",
+            field: "next_token",
+            location: Location::Query,
+            required: false,
+            description: "The nextToken of the previous page",
+            kind: ParamKind::String,
+        },
+        Param {
+            name: "originalAssets",
+            field: "original_assets",
+            location: Location::Query,
+            required: false,
+            description: "If true, answer the original assets, without transformation",
+            kind: ParamKind::Boolean,
+        },
+        Param {
+            name: "privacy",
+            field: "privacy",
+            location: Location::Query,
+            required: false,
+            description: "The `privacy` parameter.",
+            kind: ParamKind::Enum(types::ModelPrivacy::VALUES),
+        },
+        Param {
+            name: "projectId",
+            field: "project_id",
+            location: Location::Query,
+            required: false,
+            description: "The project that owns the resources (to assert ownership, or to set the owner)",
+            kind: ParamKind::String,
+        },
+        Param {
+            name: "tags",
+            field: "tags",
+            location: Location::Query,
+            required: false,
+            description: "The `tags` parameter.",
+            kind: ParamKind::String,
+        },
+        Param {
+            name: "type",
+            field: "type_",
+            location: Location::Query,
+            required: false,
+            description: "The `type` parameter.",
+            kind: ParamKind::Enum(types::ModelType::VALUES),
+        },
+    ];
+    type Output = types::RecommendedModelListResponse;
+    fn path(&self) -> ::std::result::Result<::std::string::String, ParamError> {
+        Ok("/recommendations/models".to_owned())
+    }
+    fn query(
+        &self,
+    ) -> ::std::result::Result<
+        ::std::vec::Vec<(&'static str, ::std::string::String)>,
+        ParamError,
+    > {
+        self.query.pairs()
+    }
+    fn body(&self) -> ::std::option::Option<::serde_json::Result<::std::vec::Vec<u8>>> {
+        None
+    }
+}
+/// The query parameters of [`ListTags`].
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[non_exhaustive]
+pub struct ListTagsQuery {
+    /// The number of items per page
+    #[serde(rename = "pageSize", default, skip_serializing_if = "Option::is_none")]
+    pub page_size: ::std::option::Option<u32>,
+    /// The nextPaginationToken of the previous page
+    #[serde(
+        rename = "paginationToken",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub pagination_token: ::std::option::Option<::std::string::String>,
+    /// The project that owns the resources (to assert ownership, or to set the owner)
+    #[serde(rename = "projectId", default, skip_serializing_if = "Option::is_none")]
+    pub project_id: ::std::option::Option<::std::string::String>,
+}
+impl ListTagsQuery {
+    /// The smallest `pageSize` the document allows.
+    pub const PAGE_SIZE_MIN: u32 = 1;
+    /// The number of items per page
+    #[must_use]
+    pub fn page_size(mut self, value: u32) -> Self {
+        self.page_size = ::std::option::Option::Some(value);
+        self
+    }
+    /// The nextPaginationToken of the previous page
+    #[must_use]
+    pub fn pagination_token(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.pagination_token = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// The project that owns the resources (to assert ownership, or to set the owner)
+    #[must_use]
+    pub fn project_id(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.project_id = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Checks every value against the document's limits.
+    pub fn validate(&self) -> ::std::result::Result<(), ParamError> {
+        if let Some(value) = self.page_size {
+            check_range("pageSize", i128::from(value), Some(1i64), None)?;
+        }
+        Ok(())
+    }
+    /// The query string as name/value pairs, after [`Self::validate`].
+    pub fn pairs(
+        &self,
+    ) -> ::std::result::Result<
+        ::std::vec::Vec<(&'static str, ::std::string::String)>,
+        ParamError,
+    > {
+        self.validate()?;
+        let mut pairs = ::std::vec::Vec::new();
+        if let Some(value) = &self.page_size {
+            pairs.push(("pageSize", value.to_string()));
+        }
+        if let Some(value) = &self.pagination_token {
+            pairs.push(("paginationToken", value.to_string()));
+        }
+        if let Some(value) = &self.project_id {
+            pairs.push(("projectId", value.to_string()));
+        }
+        Ok(pairs)
+    }
+}
+/// `GET /tags` (`listTags`): List tags
+///
+/// The tags of the project with how many items carry each.
+#[derive(Clone, Debug, Default)]
+#[non_exhaustive]
+pub struct ListTags {
+    /// The query parameters.
+    pub query: ListTagsQuery,
+}
+impl ListTags {
+    /// The request, with its required parameters.
+    pub fn new() -> Self {
+        Self {
+            query: ListTagsQuery::default(),
+        }
+    }
+    /// The number of items per page
+    #[must_use]
+    pub fn page_size(mut self, value: u32) -> Self {
+        self.query.page_size = ::std::option::Option::Some(value);
+        self
+    }
+    /// The nextPaginationToken of the previous page
+    #[must_use]
+    pub fn pagination_token(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.query.pagination_token = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// The project that owns the resources (to assert ownership, or to set the owner)
+    #[must_use]
+    pub fn project_id(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.query.project_id = ::std::option::Option::Some(value.into());
+        self
+    }
+}
+impl Operation for ListTags {
+    const ID: &'static str = "listTags";
+    const METHOD: &'static str = "GET";
+    const PATH: &'static str = "/tags";
+    const IDEMPOTENT: bool = true;
+    const PARAMS: &'static [Param] = &[
+        Param {
+            name: "pageSize",
+            field: "page_size",
+            location: Location::Query,
+            required: false,
+            description: "The number of items per page",
+            kind: ParamKind::Integer {
+                min: Some(1i64),
+                max: None,
+            },
+        },
+        Param {
+            name: "paginationToken",
+            field: "pagination_token",
+            location: Location::Query,
+            required: false,
+            description: "The nextPaginationToken of the previous page",
+            kind: ParamKind::String,
+        },
+        Param {
+            name: "projectId",
+            field: "project_id",
+            location: Location::Query,
+            required: false,
+            description: "The project that owns the resources (to assert ownership, or to set the owner)",
+            kind: ParamKind::String,
+        },
+    ];
+    type Output = types::TagListResponse;
+    fn path(&self) -> ::std::result::Result<::std::string::String, ParamError> {
+        Ok("/tags".to_owned())
+    }
+    fn query(
+        &self,
+    ) -> ::std::result::Result<
+        ::std::vec::Vec<(&'static str, ::std::string::String)>,
+        ParamError,
+    > {
+        self.query.pairs()
+    }
+    fn body(&self) -> ::std::option::Option<::serde_json::Result<::std::vec::Vec<u8>>> {
+        None
+    }
+}
+impl Paginated for ListTags {
+    type Item = types::Tag;
+    fn pagination_token(&self) -> ::std::option::Option<&str> {
+        self.query.pagination_token.as_deref()
+    }
+    fn set_pagination_token(
+        &mut self,
+        token: ::std::option::Option<::std::string::String>,
+    ) {
+        self.query.pagination_token = token;
+    }
+    fn next_token(output: &Self::Output) -> ::std::option::Option<&str> {
+        output.next_pagination_token.as_deref()
+    }
+    fn into_items(output: Self::Output) -> ::std::vec::Vec<Self::Item> {
+        output.tags
+    }
+    fn raw_page(body: &[u8]) -> ::serde_json::Result<RawPage<'_>> {
+        #[derive(::serde::Deserialize)]
+        struct Envelope<'a> {
+            #[serde(
+                rename = "tags",
+                borrow,
+                deserialize_with = "crate::lenient::null_as_empty"
+            )]
+            items: ::std::vec::Vec<&'a ::serde_json::value::RawValue>,
+            #[serde(rename = "nextPaginationToken", default)]
+            next_token: ::std::option::Option<::std::string::String>,
+        }
+        let envelope: Envelope<'_> = ::serde_json::from_slice(body)?;
+        Ok(RawPage {
+            items: envelope.items,
+            next_token: envelope.next_token,
+        })
+    }
+}
+/// The query parameters of [`ListUsages`].
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[non_exhaustive]
+pub struct ListUsagesQuery {
+    /// The `activityOffset` parameter.
+    #[serde(rename = "activityOffset", default, skip_serializing_if = "Option::is_none")]
+    pub activity_offset: ::std::option::Option<f64>,
+    /// The `dropZeroPoints` parameter.
+    #[serde(rename = "dropZeroPoints", default, skip_serializing_if = "Option::is_none")]
+    pub drop_zero_points: ::std::option::Option<bool>,
+    /// The `endDate` parameter.
+    #[serde(rename = "endDate", default, skip_serializing_if = "Option::is_none")]
+    pub end_date: ::std::option::Option<::std::string::String>,
+    /// The `projectIds` parameter.
+    #[serde(rename = "projectIds", default, skip_serializing_if = "Option::is_none")]
+    pub project_ids: ::std::option::Option<::std::string::String>,
+    /// The `startDate` parameter.
+    #[serde(rename = "startDate", default, skip_serializing_if = "Option::is_none")]
+    pub start_date: ::std::option::Option<::std::string::String>,
+    /// The `teamId` parameter.
+    #[serde(rename = "teamId", default, skip_serializing_if = "Option::is_none")]
+    pub team_id: ::std::option::Option<::std::string::String>,
+    /// The `timeRange` parameter.
+    #[serde(rename = "timeRange", default, skip_serializing_if = "Option::is_none")]
+    pub time_range: ::std::option::Option<types::UsageTimeRange>,
+    /// The `type` parameter.
+    #[serde(
+        rename = "type",
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "crate::operation::comma_separated"
+    )]
+    pub type_: ::std::option::Option<::std::vec::Vec<types::UsageType>>,
+    /// The `userId` parameter.
+    #[serde(rename = "userId", default, skip_serializing_if = "Option::is_none")]
+    pub user_id: ::std::option::Option<::std::string::String>,
+    /// The `userIds` parameter.
+    #[serde(rename = "userIds", default, skip_serializing_if = "Option::is_none")]
+    pub user_ids: ::std::option::Option<::std::string::String>,
+}
+impl ListUsagesQuery {
+    /// The `activityOffset` parameter.
+    #[must_use]
+    pub fn activity_offset(mut self, value: f64) -> Self {
+        self.activity_offset = ::std::option::Option::Some(value);
+        self
+    }
+    /// The `dropZeroPoints` parameter.
+    #[must_use]
+    pub fn drop_zero_points(mut self, value: bool) -> Self {
+        self.drop_zero_points = ::std::option::Option::Some(value);
+        self
+    }
+    /// The `endDate` parameter.
+    #[must_use]
+    pub fn end_date(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.end_date = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// The `projectIds` parameter.
+    #[must_use]
+    pub fn project_ids(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.project_ids = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// The `startDate` parameter.
+    #[must_use]
+    pub fn start_date(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.start_date = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// The `teamId` parameter.
+    #[must_use]
+    pub fn team_id(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.team_id = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// The `timeRange` parameter.
+    #[must_use]
+    pub fn time_range(
+        mut self,
+        value: impl ::std::convert::Into<types::UsageTimeRange>,
+    ) -> Self {
+        self.time_range = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// The `type` parameter.
+    #[must_use]
+    pub fn type_(
+        mut self,
+        value: impl ::std::iter::IntoIterator<
+            Item = impl ::std::convert::Into<types::UsageType>,
+        >,
+    ) -> Self {
+        self.type_ = ::std::option::Option::Some(
+            value.into_iter().map(::std::convert::Into::into).collect(),
+        );
+        self
+    }
+    /// The `userId` parameter.
+    #[must_use]
+    pub fn user_id(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.user_id = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// The `userIds` parameter.
+    #[must_use]
+    pub fn user_ids(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.user_ids = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Checks every value against the document's limits.
+    pub fn validate(&self) -> ::std::result::Result<(), ParamError> {
+        Ok(())
+    }
+    /// The query string as name/value pairs, after [`Self::validate`].
+    pub fn pairs(
+        &self,
+    ) -> ::std::result::Result<
+        ::std::vec::Vec<(&'static str, ::std::string::String)>,
+        ParamError,
+    > {
+        self.validate()?;
+        let mut pairs = ::std::vec::Vec::new();
+        if let Some(value) = &self.activity_offset {
+            pairs.push(("activityOffset", value.to_string()));
+        }
+        if let Some(value) = &self.drop_zero_points {
+            pairs.push(("dropZeroPoints", value.to_string()));
+        }
+        if let Some(value) = &self.end_date {
+            pairs.push(("endDate", value.to_string()));
+        }
+        if let Some(value) = &self.project_ids {
+            pairs.push(("projectIds", value.to_string()));
+        }
+        if let Some(value) = &self.start_date {
+            pairs.push(("startDate", value.to_string()));
+        }
+        if let Some(value) = &self.team_id {
+            pairs.push(("teamId", value.to_string()));
+        }
+        if let Some(value) = &self.time_range {
+            pairs.push(("timeRange", value.to_string()));
+        }
+        if let Some(values) = &self.type_ {
+            pairs.push(("type", crate::operation::comma_separated::join(values)));
+        }
+        if let Some(value) = &self.user_id {
+            pairs.push(("userId", value.to_string()));
+        }
+        if let Some(value) = &self.user_ids {
+            pairs.push(("userIds", value.to_string()));
+        }
+        Ok(pairs)
+    }
+}
+/// `GET /usages` (`listUsages`): List usages
+///
+/// What the team consumed over a period: creative units, generations, models, activity.
+#[derive(Clone, Debug, Default)]
+#[non_exhaustive]
+pub struct ListUsages {
+    /// The query parameters.
+    pub query: ListUsagesQuery,
+}
+impl ListUsages {
+    /// The request, with its required parameters.
+    pub fn new() -> Self {
+        Self {
+            query: ListUsagesQuery::default(),
+        }
+    }
+    /// The `activityOffset` parameter.
+    #[must_use]
+    pub fn activity_offset(mut self, value: f64) -> Self {
+        self.query.activity_offset = ::std::option::Option::Some(value);
+        self
+    }
+    /// The `dropZeroPoints` parameter.
+    #[must_use]
+    pub fn drop_zero_points(mut self, value: bool) -> Self {
+        self.query.drop_zero_points = ::std::option::Option::Some(value);
+        self
+    }
+    /// The `endDate` parameter.
+    #[must_use]
+    pub fn end_date(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.query.end_date = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// The `projectIds` parameter.
+    #[must_use]
+    pub fn project_ids(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.query.project_ids = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// The `startDate` parameter.
+    #[must_use]
+    pub fn start_date(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.query.start_date = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// The `teamId` parameter.
+    #[must_use]
+    pub fn team_id(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.query.team_id = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// The `timeRange` parameter.
+    #[must_use]
+    pub fn time_range(
+        mut self,
+        value: impl ::std::convert::Into<types::UsageTimeRange>,
+    ) -> Self {
+        self.query.time_range = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// The `type` parameter.
+    #[must_use]
+    pub fn type_(
+        mut self,
+        value: impl ::std::iter::IntoIterator<
+            Item = impl ::std::convert::Into<types::UsageType>,
+        >,
+    ) -> Self {
+        self.query.type_ = ::std::option::Option::Some(
+            value.into_iter().map(::std::convert::Into::into).collect(),
+        );
+        self
+    }
+    /// The `userId` parameter.
+    #[must_use]
+    pub fn user_id(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.query.user_id = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// The `userIds` parameter.
+    #[must_use]
+    pub fn user_ids(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.query.user_ids = ::std::option::Option::Some(value.into());
+        self
+    }
+}
+impl Operation for ListUsages {
+    const ID: &'static str = "listUsages";
+    const METHOD: &'static str = "GET";
+    const PATH: &'static str = "/usages";
+    const IDEMPOTENT: bool = true;
+    const PARAMS: &'static [Param] = &[
+        Param {
+            name: "activityOffset",
+            field: "activity_offset",
+            location: Location::Query,
+            required: false,
+            description: "The `activityOffset` parameter.",
+            kind: ParamKind::Number,
+        },
+        Param {
+            name: "dropZeroPoints",
+            field: "drop_zero_points",
+            location: Location::Query,
+            required: false,
+            description: "The `dropZeroPoints` parameter.",
+            kind: ParamKind::Boolean,
+        },
+        Param {
+            name: "endDate",
+            field: "end_date",
+            location: Location::Query,
+            required: false,
+            description: "The `endDate` parameter.",
+            kind: ParamKind::String,
+        },
+        Param {
+            name: "projectIds",
+            field: "project_ids",
+            location: Location::Query,
+            required: false,
+            description: "The `projectIds` parameter.",
+            kind: ParamKind::String,
+        },
+        Param {
+            name: "startDate",
+            field: "start_date",
+            location: Location::Query,
+            required: false,
+            description: "The `startDate` parameter.",
+            kind: ParamKind::String,
+        },
+        Param {
+            name: "teamId",
+            field: "team_id",
+            location: Location::Query,
+            required: false,
+            description: "The `teamId` parameter.",
+            kind: ParamKind::String,
+        },
+        Param {
+            name: "timeRange",
+            field: "time_range",
+            location: Location::Query,
+            required: false,
+            description: "The `timeRange` parameter.",
+            kind: ParamKind::Enum(types::UsageTimeRange::VALUES),
+        },
+        Param {
+            name: "type",
+            field: "type_",
+            location: Location::Query,
+            required: false,
+            description: "The `type` parameter.",
+            kind: ParamKind::List(&ParamKind::Enum(types::UsageType::VALUES)),
+        },
+        Param {
+            name: "userId",
+            field: "user_id",
+            location: Location::Query,
+            required: false,
+            description: "The `userId` parameter.",
+            kind: ParamKind::String,
+        },
+        Param {
+            name: "userIds",
+            field: "user_ids",
+            location: Location::Query,
+            required: false,
+            description: "The `userIds` parameter.",
+            kind: ParamKind::String,
+        },
+    ];
+    type Output = types::UsageListResponse;
+    fn path(&self) -> ::std::result::Result<::std::string::String, ParamError> {
+        Ok("/usages".to_owned())
+    }
+    fn query(
+        &self,
+    ) -> ::std::result::Result<
+        ::std::vec::Vec<(&'static str, ::std::string::String)>,
+        ParamError,
+    > {
+        self.query.pairs()
+    }
+    fn body(&self) -> ::std::option::Option<::serde_json::Result<::std::vec::Vec<u8>>> {
+        None
+    }
+}
+/// `GET /oscu/prices` (`getOscuPrices`): Prices
+///
+/// The prices of the creative unit packs.
+#[derive(Clone, Debug, Default)]
+#[non_exhaustive]
+pub struct GetOscuPrices {}
+impl GetOscuPrices {
+    /// The request, with its required parameters.
+    pub fn new() -> Self {
+        Self {}
+    }
+}
+impl Operation for GetOscuPrices {
+    const ID: &'static str = "getOscuPrices";
+    const METHOD: &'static str = "GET";
+    const PATH: &'static str = "/oscu/prices";
+    const IDEMPOTENT: bool = true;
+    const PARAMS: &'static [Param] = &[];
+    type Output = types::OscuPricesResponse;
+    fn path(&self) -> ::std::result::Result<::std::string::String, ParamError> {
+        Ok("/oscu/prices".to_owned())
+    }
+    fn query(
+        &self,
+    ) -> ::std::result::Result<
+        ::std::vec::Vec<(&'static str, ::std::string::String)>,
+        ParamError,
+    > {
+        Ok(::std::vec::Vec::new())
+    }
+    fn body(&self) -> ::std::option::Option<::serde_json::Result<::std::vec::Vec<u8>>> {
+        None
+    }
+}

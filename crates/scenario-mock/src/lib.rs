@@ -142,11 +142,13 @@
 //!
 //! Known differences, so a test that passes here is not taken for more than it is:
 //!
-//! - **One account.** Only the configured key and secret are accepted, there is a
-//!   single project and user (every upload has the same `authorId`), and there is no
-//!   public access token; `projectId` is ignored.
-//! - **Synthetic assets.** The seeded assets are generated, not real: asset URLs
-//!   point at `cdn.scenario-mock.invalid` and cannot be fetched; assets never change
+//! - **One account.** Only the configured key and secret (or bearer token) are accepted, there is a
+//!   single project and user (every upload has the same `authorId`), and public access
+//!   (`public-auth-token`) only lists public assets; `projectId` is ignored.
+//! - **Synthetic assets.** The seeded assets are generated, not real: their files,
+//!   served by the CDN listener, are made-up bytes of the asset's size (an upload's
+//!   file is served as uploaded when the storage kept it; a converted format is
+//!   made up too; archives are opaque bytes, not zips); assets never change
 //!   after they are created except through the asset endpoints. Deleted assets are
 //!   listed by `deleted=true` in the listing's order (not most recently deleted
 //!   first) and can be restored forever (the service keeps them 30 days). Float
@@ -156,7 +158,7 @@
 //!   made up: captions, prompts, descriptions and translations are fixed phrases
 //!   (a translation is the prompt itself), an embedding is eight numbers from the
 //!   text's SHA-256, quality scores come from the asset id, ip-detection never
-//!   flags anything, generated assets are PNG images of size 0, and costs are the
+//!   flags anything, generated assets are PNG files of 64 to 128 KiB of made-up bytes, and costs are the
 //!   fake's own numbers. Model inputs are not checked against any model (only
 //!   `prompt`, `numOutputs`, `image` and `referenceImage` are read); `copy` always
 //!   copies into this project; archives contain nothing (their URL does not

@@ -78,6 +78,98 @@ pub enum Route {
     GenerateQualityGate,
     /// `POST /v1/generate/translate`.
     GenerateTranslate,
+    /// `GET /v1/models`.
+    ListModels,
+    /// `POST /v1/models`.
+    CreateModel,
+    /// `POST /v1/models/get-bulk`.
+    GetModelsBulk,
+    /// `GET /v1/models/{modelId}`.
+    GetModel,
+    /// `PUT /v1/models/{modelId}`.
+    UpdateModel,
+    /// `DELETE /v1/models/{modelId}`.
+    DeleteModel,
+    /// `POST /v1/models/{modelId}/copy`.
+    CopyModel,
+    /// `POST /v1/models/{modelId}/transfer`.
+    TransferModel,
+    /// `POST /v1/models/{modelId}/download`.
+    DownloadModel,
+    /// `POST /v1/models/{modelId}/restore`.
+    RestoreModel,
+    /// `DELETE /v1/models/{modelId}/images`.
+    DeleteModelImages,
+    /// `PUT /v1/models/{modelId}/tags`.
+    UpdateModelTags,
+    /// `PUT /v1/models/{modelId}/train`.
+    TrainModel,
+    /// `POST /v1/models/{modelId}/train/action`.
+    ModelTrainAction,
+    /// `POST /v1/models/{modelId}/training-images`.
+    AddModelTrainingImages,
+    /// `PUT /v1/models/{modelId}/training-images/pairs`.
+    ReplaceModelTrainingImagePairs,
+    /// `PUT /v1/models/{modelId}/training-images/{trainingImageId}`.
+    ReplaceModelTrainingImage,
+    /// `DELETE /v1/models/{modelId}/training-images/{trainingImageId}`.
+    DeleteModelTrainingImage,
+    /// `GET /v1/models/{modelId}/presets`.
+    ListModelPresets,
+    /// `POST /v1/models/{modelId}/presets`.
+    CreateModelPreset,
+    /// `PUT /v1/models/{modelId}/presets/{presetId}`.
+    UpdateModelPreset,
+    /// `DELETE /v1/models/{modelId}/presets/{presetId}`.
+    DeleteModelPreset,
+    /// `GET /v1/models/{modelId}/examples`.
+    ListModelExamples,
+    /// `PUT /v1/models/{modelId}/examples`.
+    UpdateModelExamples,
+    /// `GET /v1/models/{modelId}/description`.
+    GetModelDescription,
+    /// `PUT /v1/models/{modelId}/description`.
+    UpdateModelDescription,
+    /// `GET /v1/models/{modelId}/prompt-guide`.
+    GetModelPromptGuide,
+    /// `PUT /v1/models/{modelId}/prompt-guide`.
+    UpdateModelPromptGuide,
+    /// `GET /v1/models/{modelId}/scores/prompt`.
+    GetModelPromptScore,
+    /// `GET /v1/models/{modelId}/scores/training-dataset`.
+    GetModelTrainingDatasetScore,
+    /// `GET /v1/collections`.
+    ListCollections,
+    /// `POST /v1/collections`.
+    CreateCollection,
+    /// `GET /v1/collections/{collectionId}`.
+    GetCollection,
+    /// `PUT /v1/collections/{collectionId}`.
+    UpdateCollection,
+    /// `DELETE /v1/collections/{collectionId}`.
+    DeleteCollection,
+    /// `PUT /v1/collections/{collectionId}/assets`.
+    AddCollectionAssets,
+    /// `DELETE /v1/collections/{collectionId}/assets`.
+    RemoveCollectionAssets,
+    /// `PUT /v1/collections/{collectionId}/models`.
+    AddCollectionModels,
+    /// `DELETE /v1/collections/{collectionId}/models`.
+    RemoveCollectionModels,
+    /// `POST /v1/search/assets`.
+    SearchAssets,
+    /// `POST /v1/search/models`.
+    SearchModels,
+    /// `POST /v1/search/workflows`.
+    SearchWorkflows,
+    /// `GET /v1/recommendations/models`.
+    ListRecommendedModels,
+    /// `GET /v1/tags`.
+    ListTags,
+    /// `GET /v1/usages`.
+    ListUsages,
+    /// `GET /v1/oscu/prices`.
+    GetOscuPrices,
     /// `PUT /parts/{uploadId}/{n}` on the storage listener (a presigned part URL).
     PartPut,
     /// `GET /files/{ownerId}/{file}` on the CDN listener: an asset's file.

@@ -543,3 +543,747 @@ impl Request<ops::GenerateTranslate> {
         self.map_operation(|op| op.project_id(value))
     }
 }
+impl Request<ops::ListModels> {
+    /// The `blacklisted` parameter.
+    pub fn blacklisted(self, value: bool) -> Self {
+        self.map_operation(|op| op.blacklisted(value))
+    }
+    /// The id of the collection
+    pub fn collection_id(
+        self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.map_operation(|op| op.collection_id(value))
+    }
+    /// The `collectionIds` parameter.
+    pub fn collection_ids(
+        self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.map_operation(|op| op.collection_ids(value))
+    }
+    /// The `createdAfter` parameter.
+    pub fn created_after(
+        self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.map_operation(|op| op.created_after(value))
+    }
+    /// The `createdBefore` parameter.
+    pub fn created_before(
+        self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.map_operation(|op| op.created_before(value))
+    }
+    /// The `loadedOnly` parameter.
+    pub fn loaded_only(self, value: bool) -> Self {
+        self.map_operation(|op| op.loaded_only(value))
+    }
+    /// If true, answer the original assets, without transformation
+    pub fn original_assets(self, value: bool) -> Self {
+        self.map_operation(|op| op.original_assets(value))
+    }
+    /// The number of items per page
+    pub fn page_size(self, value: u32) -> Self {
+        self.map_operation(|op| op.page_size(value))
+    }
+    /// The nextPaginationToken of the previous page
+    pub fn pagination_token(
+        self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.map_operation(|op| op.pagination_token(value))
+    }
+    /// The `privacy` parameter.
+    pub fn privacy(self, value: impl ::std::convert::Into<types::ModelPrivacy>) -> Self {
+        self.map_operation(|op| op.privacy(value))
+    }
+    /// The project that owns the resources (to assert ownership, or to set the owner)
+    pub fn project_id(
+        self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.map_operation(|op| op.project_id(value))
+    }
+    /// The `sortBy` parameter.
+    pub fn sort_by(self, value: impl ::std::convert::Into<types::ModelSortBy>) -> Self {
+        self.map_operation(|op| op.sort_by(value))
+    }
+    /// The `sortDirection` parameter.
+    pub fn sort_direction(
+        self,
+        value: impl ::std::convert::Into<types::SortDirection>,
+    ) -> Self {
+        self.map_operation(|op| op.sort_direction(value))
+    }
+    /// The `status` parameter.
+    pub fn status(
+        self,
+        value: impl ::std::convert::Into<types::ModelListStatus>,
+    ) -> Self {
+        self.map_operation(|op| op.status(value))
+    }
+    /// The `tags` parameter.
+    pub fn tags(self, value: impl ::std::convert::Into<::std::string::String>) -> Self {
+        self.map_operation(|op| op.tags(value))
+    }
+    /// The `type` parameter.
+    pub fn type_(self, value: impl ::std::convert::Into<types::ModelType>) -> Self {
+        self.map_operation(|op| op.type_(value))
+    }
+    /// The `types` parameter.
+    pub fn types(
+        self,
+        value: impl ::std::iter::IntoIterator<
+            Item = impl ::std::convert::Into<types::ModelType>,
+        >,
+    ) -> Self {
+        self.map_operation(|op| op.types(value))
+    }
+    /// The `updatedAfter` parameter.
+    pub fn updated_after(
+        self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.map_operation(|op| op.updated_after(value))
+    }
+    /// The `updatedBefore` parameter.
+    pub fn updated_before(
+        self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.map_operation(|op| op.updated_before(value))
+    }
+}
+impl Request<ops::CreateModel> {
+    /// If true, answer the original assets, without transformation
+    pub fn original_assets(self, value: bool) -> Self {
+        self.map_operation(|op| op.original_assets(value))
+    }
+    /// The project that owns the resources (to assert ownership, or to set the owner)
+    pub fn project_id(
+        self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.map_operation(|op| op.project_id(value))
+    }
+}
+impl Request<ops::GetModel> {
+    /// If true, answer the original assets, without transformation
+    pub fn original_assets(self, value: bool) -> Self {
+        self.map_operation(|op| op.original_assets(value))
+    }
+    /// The project that owns the resources (to assert ownership, or to set the owner)
+    pub fn project_id(
+        self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.map_operation(|op| op.project_id(value))
+    }
+}
+impl Request<ops::UpdateModel> {
+    /// If true, answer the original assets, without transformation
+    pub fn original_assets(self, value: bool) -> Self {
+        self.map_operation(|op| op.original_assets(value))
+    }
+    /// The project that owns the resources (to assert ownership, or to set the owner)
+    pub fn project_id(
+        self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.map_operation(|op| op.project_id(value))
+    }
+}
+impl Request<ops::DeleteModel> {
+    /// The project that owns the resources (to assert ownership, or to set the owner)
+    pub fn project_id(
+        self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.map_operation(|op| op.project_id(value))
+    }
+}
+impl Request<ops::GetModelsBulk> {
+    /// If true, answer the original assets, without transformation
+    pub fn original_assets(self, value: bool) -> Self {
+        self.map_operation(|op| op.original_assets(value))
+    }
+    /// The project that owns the resources (to assert ownership, or to set the owner)
+    pub fn project_id(
+        self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.map_operation(|op| op.project_id(value))
+    }
+}
+impl Request<ops::CopyModel> {
+    /// If true, answer the original assets, without transformation
+    pub fn original_assets(self, value: bool) -> Self {
+        self.map_operation(|op| op.original_assets(value))
+    }
+    /// The project that owns the resources (to assert ownership, or to set the owner)
+    pub fn project_id(
+        self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.map_operation(|op| op.project_id(value))
+    }
+}
+impl Request<ops::TransferModel> {
+    /// The project that owns the resources (to assert ownership, or to set the owner)
+    pub fn project_id(
+        self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.map_operation(|op| op.project_id(value))
+    }
+}
+impl Request<ops::DownloadModel> {
+    /// Estimate the cost instead of running: the answer is HTTP 269 with the cost; api estimates at the API tier
+    pub fn dry_run(self, value: impl ::std::convert::Into<types::DryRun>) -> Self {
+        self.map_operation(|op| op.dry_run(value))
+    }
+    /// The project that owns the resources (to assert ownership, or to set the owner)
+    pub fn project_id(
+        self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.map_operation(|op| op.project_id(value))
+    }
+}
+impl Request<ops::RestoreModel> {
+    /// If true, answer the original assets, without transformation
+    pub fn original_assets(self, value: bool) -> Self {
+        self.map_operation(|op| op.original_assets(value))
+    }
+    /// The project that owns the resources (to assert ownership, or to set the owner)
+    pub fn project_id(
+        self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.map_operation(|op| op.project_id(value))
+    }
+}
+impl Request<ops::DeleteModelImages> {
+    /// Required by the service (the generator takes only optional arrays)
+    pub fn ids(
+        self,
+        value: impl ::std::iter::IntoIterator<
+            Item = impl ::std::convert::Into<::std::string::String>,
+        >,
+    ) -> Self {
+        self.map_operation(|op| op.ids(value))
+    }
+    /// The project that owns the resources (to assert ownership, or to set the owner)
+    pub fn project_id(
+        self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.map_operation(|op| op.project_id(value))
+    }
+}
+impl Request<ops::UpdateModelTags> {
+    /// The project that owns the resources (to assert ownership, or to set the owner)
+    pub fn project_id(
+        self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.map_operation(|op| op.project_id(value))
+    }
+}
+impl Request<ops::TrainModel> {
+    /// Estimate the cost instead of running: the answer is HTTP 269 with the cost; api estimates at the API tier
+    pub fn dry_run(self, value: impl ::std::convert::Into<types::DryRun>) -> Self {
+        self.map_operation(|op| op.dry_run(value))
+    }
+    /// If true, answer the original assets, without transformation
+    pub fn original_assets(self, value: bool) -> Self {
+        self.map_operation(|op| op.original_assets(value))
+    }
+    /// The project that owns the resources (to assert ownership, or to set the owner)
+    pub fn project_id(
+        self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.map_operation(|op| op.project_id(value))
+    }
+    /// The `trainingImagesCount` parameter.
+    pub fn training_images_count(self, value: i64) -> Self {
+        self.map_operation(|op| op.training_images_count(value))
+    }
+}
+impl Request<ops::TriggerModelTrainAction> {
+    /// The project that owns the resources (to assert ownership, or to set the owner)
+    pub fn project_id(
+        self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.map_operation(|op| op.project_id(value))
+    }
+}
+impl Request<ops::AddModelTrainingImages> {
+    /// If true, answer the original assets, without transformation
+    pub fn original_assets(self, value: bool) -> Self {
+        self.map_operation(|op| op.original_assets(value))
+    }
+    /// The project that owns the resources (to assert ownership, or to set the owner)
+    pub fn project_id(
+        self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.map_operation(|op| op.project_id(value))
+    }
+}
+impl Request<ops::ReplaceModelTrainingImage> {
+    /// If true, answer the original assets, without transformation
+    pub fn original_assets(self, value: bool) -> Self {
+        self.map_operation(|op| op.original_assets(value))
+    }
+    /// The project that owns the resources (to assert ownership, or to set the owner)
+    pub fn project_id(
+        self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.map_operation(|op| op.project_id(value))
+    }
+}
+impl Request<ops::DeleteModelTrainingImage> {
+    /// The project that owns the resources (to assert ownership, or to set the owner)
+    pub fn project_id(
+        self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.map_operation(|op| op.project_id(value))
+    }
+}
+impl Request<ops::ReplaceModelTrainingImagePairs> {
+    /// The project that owns the resources (to assert ownership, or to set the owner)
+    pub fn project_id(
+        self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.map_operation(|op| op.project_id(value))
+    }
+}
+impl Request<ops::ListModelPresets> {
+    /// If true, answer the original assets, without transformation
+    pub fn original_assets(self, value: bool) -> Self {
+        self.map_operation(|op| op.original_assets(value))
+    }
+    /// The project that owns the resources (to assert ownership, or to set the owner)
+    pub fn project_id(
+        self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.map_operation(|op| op.project_id(value))
+    }
+}
+impl Request<ops::CreateModelPreset> {
+    /// If true, answer the original assets, without transformation
+    pub fn original_assets(self, value: bool) -> Self {
+        self.map_operation(|op| op.original_assets(value))
+    }
+    /// The project that owns the resources (to assert ownership, or to set the owner)
+    pub fn project_id(
+        self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.map_operation(|op| op.project_id(value))
+    }
+}
+impl Request<ops::UpdateModelPreset> {
+    /// If true, answer the original assets, without transformation
+    pub fn original_assets(self, value: bool) -> Self {
+        self.map_operation(|op| op.original_assets(value))
+    }
+    /// The project that owns the resources (to assert ownership, or to set the owner)
+    pub fn project_id(
+        self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.map_operation(|op| op.project_id(value))
+    }
+}
+impl Request<ops::DeleteModelPreset> {
+    /// The project that owns the resources (to assert ownership, or to set the owner)
+    pub fn project_id(
+        self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.map_operation(|op| op.project_id(value))
+    }
+}
+impl Request<ops::ListModelExamples> {
+    /// If true, answer the original assets, without transformation
+    pub fn original_assets(self, value: bool) -> Self {
+        self.map_operation(|op| op.original_assets(value))
+    }
+    /// The project that owns the resources (to assert ownership, or to set the owner)
+    pub fn project_id(
+        self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.map_operation(|op| op.project_id(value))
+    }
+}
+impl Request<ops::UpdateModelExamples> {
+    /// If true, answer the original assets, without transformation
+    pub fn original_assets(self, value: bool) -> Self {
+        self.map_operation(|op| op.original_assets(value))
+    }
+    /// The project that owns the resources (to assert ownership, or to set the owner)
+    pub fn project_id(
+        self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.map_operation(|op| op.project_id(value))
+    }
+}
+impl Request<ops::GetModelDescription> {
+    /// If true, answer the original assets, without transformation
+    pub fn original_assets(self, value: bool) -> Self {
+        self.map_operation(|op| op.original_assets(value))
+    }
+    /// The project that owns the resources (to assert ownership, or to set the owner)
+    pub fn project_id(
+        self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.map_operation(|op| op.project_id(value))
+    }
+}
+impl Request<ops::UpdateModelDescription> {
+    /// If true, answer the original assets, without transformation
+    pub fn original_assets(self, value: bool) -> Self {
+        self.map_operation(|op| op.original_assets(value))
+    }
+    /// The project that owns the resources (to assert ownership, or to set the owner)
+    pub fn project_id(
+        self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.map_operation(|op| op.project_id(value))
+    }
+}
+impl Request<ops::GetModelPromptGuide> {
+    /// The project that owns the resources (to assert ownership, or to set the owner)
+    pub fn project_id(
+        self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.map_operation(|op| op.project_id(value))
+    }
+}
+impl Request<ops::UpdateModelPromptGuide> {
+    /// The project that owns the resources (to assert ownership, or to set the owner)
+    pub fn project_id(
+        self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.map_operation(|op| op.project_id(value))
+    }
+}
+impl Request<ops::GetModelPromptScore> {
+    /// The project that owns the resources (to assert ownership, or to set the owner)
+    pub fn project_id(
+        self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.map_operation(|op| op.project_id(value))
+    }
+    /// The `prompt` parameter.
+    pub fn prompt(
+        self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.map_operation(|op| op.prompt(value))
+    }
+}
+impl Request<ops::GetModelTrainingDatasetScore> {
+    /// The project that owns the resources (to assert ownership, or to set the owner)
+    pub fn project_id(
+        self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.map_operation(|op| op.project_id(value))
+    }
+}
+impl Request<ops::ListCollections> {
+    /// The number of items per page
+    pub fn page_size(self, value: u32) -> Self {
+        self.map_operation(|op| op.page_size(value))
+    }
+    /// The nextPaginationToken of the previous page
+    pub fn pagination_token(
+        self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.map_operation(|op| op.pagination_token(value))
+    }
+    /// The project that owns the resources (to assert ownership, or to set the owner)
+    pub fn project_id(
+        self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.map_operation(|op| op.project_id(value))
+    }
+}
+impl Request<ops::CreateCollection> {
+    /// The project that owns the resources (to assert ownership, or to set the owner)
+    pub fn project_id(
+        self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.map_operation(|op| op.project_id(value))
+    }
+}
+impl Request<ops::GetCollection> {
+    /// The project that owns the resources (to assert ownership, or to set the owner)
+    pub fn project_id(
+        self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.map_operation(|op| op.project_id(value))
+    }
+}
+impl Request<ops::UpdateCollection> {
+    /// The project that owns the resources (to assert ownership, or to set the owner)
+    pub fn project_id(
+        self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.map_operation(|op| op.project_id(value))
+    }
+}
+impl Request<ops::DeleteCollection> {
+    /// The project that owns the resources (to assert ownership, or to set the owner)
+    pub fn project_id(
+        self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.map_operation(|op| op.project_id(value))
+    }
+}
+impl Request<ops::AddCollectionAssets> {
+    /// The project that owns the resources (to assert ownership, or to set the owner)
+    pub fn project_id(
+        self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.map_operation(|op| op.project_id(value))
+    }
+}
+impl Request<ops::RemoveCollectionAssets> {
+    /// The project that owns the resources (to assert ownership, or to set the owner)
+    pub fn project_id(
+        self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.map_operation(|op| op.project_id(value))
+    }
+}
+impl Request<ops::AddCollectionModels> {
+    /// The project that owns the resources (to assert ownership, or to set the owner)
+    pub fn project_id(
+        self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.map_operation(|op| op.project_id(value))
+    }
+}
+impl Request<ops::RemoveCollectionModels> {
+    /// The project that owns the resources (to assert ownership, or to set the owner)
+    pub fn project_id(
+        self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.map_operation(|op| op.project_id(value))
+    }
+}
+impl Request<ops::SearchAssets> {
+    /// If true, answer the original assets, without transformation
+    pub fn original_assets(self, value: bool) -> Self {
+        self.map_operation(|op| op.original_assets(value))
+    }
+    /// The project that owns the resources (to assert ownership, or to set the owner)
+    pub fn project_id(
+        self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.map_operation(|op| op.project_id(value))
+    }
+}
+impl Request<ops::SearchModels> {
+    /// If true, answer the original assets, without transformation
+    pub fn original_assets(self, value: bool) -> Self {
+        self.map_operation(|op| op.original_assets(value))
+    }
+    /// The project that owns the resources (to assert ownership, or to set the owner)
+    pub fn project_id(
+        self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.map_operation(|op| op.project_id(value))
+    }
+}
+impl Request<ops::SearchWorkflows> {
+    /// If true, answer the original assets, without transformation
+    pub fn original_assets(self, value: bool) -> Self {
+        self.map_operation(|op| op.original_assets(value))
+    }
+    /// The project that owns the resources (to assert ownership, or to set the owner)
+    pub fn project_id(
+        self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.map_operation(|op| op.project_id(value))
+    }
+}
+impl Request<ops::ListRecommendedModels> {
+    /// The `capabilities` parameter.
+    pub fn capabilities(
+        self,
+        value: impl ::std::iter::IntoIterator<
+            Item = impl ::std::convert::Into<types::ModelCapabilities>,
+        >,
+    ) -> Self {
+        self.map_operation(|op| op.capabilities(value))
+    }
+    /// The `excludeModelIds` parameter.
+    pub fn exclude_model_ids(
+        self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.map_operation(|op| op.exclude_model_ids(value))
+    }
+    /// The `excludeTypes` parameter.
+    pub fn exclude_types(
+        self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.map_operation(|op| op.exclude_types(value))
+    }
+    /// The `limit` parameter.
+    pub fn limit(self, value: f64) -> Self {
+        self.map_operation(|op| op.limit(value))
+    }
+    /// The nextToken of the previous page
+    pub fn next_token(
+        self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.map_operation(|op| op.next_token(value))
+    }
+    /// If true, answer the original assets, without transformation
+    pub fn original_assets(self, value: bool) -> Self {
+        self.map_operation(|op| op.original_assets(value))
+    }
+    /// The `privacy` parameter.
+    pub fn privacy(self, value: impl ::std::convert::Into<types::ModelPrivacy>) -> Self {
+        self.map_operation(|op| op.privacy(value))
+    }
+    /// The project that owns the resources (to assert ownership, or to set the owner)
+    pub fn project_id(
+        self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.map_operation(|op| op.project_id(value))
+    }
+    /// The `tags` parameter.
+    pub fn tags(self, value: impl ::std::convert::Into<::std::string::String>) -> Self {
+        self.map_operation(|op| op.tags(value))
+    }
+    /// The `type` parameter.
+    pub fn type_(self, value: impl ::std::convert::Into<types::ModelType>) -> Self {
+        self.map_operation(|op| op.type_(value))
+    }
+}
+impl Request<ops::ListTags> {
+    /// The number of items per page
+    pub fn page_size(self, value: u32) -> Self {
+        self.map_operation(|op| op.page_size(value))
+    }
+    /// The nextPaginationToken of the previous page
+    pub fn pagination_token(
+        self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.map_operation(|op| op.pagination_token(value))
+    }
+    /// The project that owns the resources (to assert ownership, or to set the owner)
+    pub fn project_id(
+        self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.map_operation(|op| op.project_id(value))
+    }
+}
+impl Request<ops::ListUsages> {
+    /// The `activityOffset` parameter.
+    pub fn activity_offset(self, value: f64) -> Self {
+        self.map_operation(|op| op.activity_offset(value))
+    }
+    /// The `dropZeroPoints` parameter.
+    pub fn drop_zero_points(self, value: bool) -> Self {
+        self.map_operation(|op| op.drop_zero_points(value))
+    }
+    /// The `endDate` parameter.
+    pub fn end_date(
+        self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.map_operation(|op| op.end_date(value))
+    }
+    /// The `projectIds` parameter.
+    pub fn project_ids(
+        self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.map_operation(|op| op.project_ids(value))
+    }
+    /// The `startDate` parameter.
+    pub fn start_date(
+        self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.map_operation(|op| op.start_date(value))
+    }
+    /// The `teamId` parameter.
+    pub fn team_id(
+        self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.map_operation(|op| op.team_id(value))
+    }
+    /// The `timeRange` parameter.
+    pub fn time_range(
+        self,
+        value: impl ::std::convert::Into<types::UsageTimeRange>,
+    ) -> Self {
+        self.map_operation(|op| op.time_range(value))
+    }
+    /// The `type` parameter.
+    pub fn type_(
+        self,
+        value: impl ::std::iter::IntoIterator<
+            Item = impl ::std::convert::Into<types::UsageType>,
+        >,
+    ) -> Self {
+        self.map_operation(|op| op.type_(value))
+    }
+    /// The `userId` parameter.
+    pub fn user_id(
+        self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.map_operation(|op| op.user_id(value))
+    }
+    /// The `userIds` parameter.
+    pub fn user_ids(
+        self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.map_operation(|op| op.user_ids(value))
+    }
+}

@@ -196,6 +196,7 @@ async fn sdk_requests_conform_to_the_document_under_prism() {
     ));
 
     every_new_operation(&client, &mut outcomes).await;
+    every_models_operation(&client, &mut outcomes).await;
 
     drop(prism);
     let log = std::fs::read_to_string(log.path()).unwrap();
@@ -213,7 +214,7 @@ async fn sdk_requests_conform_to_the_document_under_prism() {
         violations.join("\n"),
         failures.join("\n"),
     );
-    assert_eq!(outcomes.len(), 5 + 1 + 27);
+    assert_eq!(outcomes.len(), 5 + 1 + 27 + 46);
 }
 
 /// A request body from JSON, so the test names only the fields it sets.
@@ -506,6 +507,373 @@ async fn every_new_operation(
         outcomes,
         "getAssetsDownload",
         client.request(ops::GetAssetsDownload::new("job_1"))
+    );
+}
+
+/// Every operation of the models, collections, search, recommendations, tags,
+/// usages and pricing areas, through `Client::request` with parameters set.
+async fn every_models_operation(
+    client: &scenario_sdk::Client,
+    outcomes: &mut Vec<(&'static str, Result<usize, String>)>,
+) {
+    use scenario_sdk::ops;
+    use scenario_sdk::types::{
+        DryRun, ModelCapabilities, ModelListStatus, ModelPrivacy, ModelSortBy, ModelType,
+        UsageTimeRange, UsageType,
+    };
+    use serde_json::json;
+
+    let m = "model_1";
+    check!(
+        outcomes,
+        "listModels",
+        client
+            .request(ops::ListModels::new())
+            .blacklisted(false)
+            .collection_id("col_1")
+            .created_after("2024-01-01T00:00:00.000Z")
+            .original_assets(true)
+            .page_size(10)
+            .pagination_token("token_1")
+            .privacy(ModelPrivacy::Private)
+            .project_id("proj_1")
+            .sort_by(ModelSortBy::CreatedAt)
+            .sort_direction(SortDirection::Desc)
+            .status(ModelListStatus::Trained)
+            .tags("hero")
+            .types([ModelType::Flux1Lora, ModelType::Custom])
+    );
+    check!(outcomes, "createModel", client.request(ops::CreateModel::new(body::<scenario_sdk::types::ModelCreateRequest>(
+        json!({"name": "Hero", "type": "flux.1-lora", "concepts": [{"modelId": "model_2", "scale": 0.8}], "collectionIds": ["col_1"]})))));
+    check!(
+        outcomes,
+        "getModel",
+        client
+            .request(ops::GetModel::new(m))
+            .original_assets(false)
+            .project_id("proj_1")
+    );
+    check!(outcomes, "updateModel", client.request(ops::UpdateModel::new(m, body::<scenario_sdk::types::ModelUpdateRequest>(
+        json!({"name": "Hero 2", "shortDescription": "a hero", "parameters": {"maxTrainSteps": 500.0, "lrScheduler": "cosine"}})))));
+    check!(
+        outcomes,
+        "deleteModel",
+        client.request(ops::DeleteModel::new(m))
+    );
+    check!(
+        outcomes,
+        "getModelsBulk",
+        client.request(ops::GetModelsBulk::new(body::<
+            scenario_sdk::types::ModelGetBulkRequest,
+        >(
+            json!({"modelIds": ["model_1", "model_2"], "minimal": true})
+        )))
+    );
+    check!(
+        outcomes,
+        "copyModel",
+        client.request(ops::CopyModel::new(
+            m,
+            body::<scenario_sdk::types::ModelCopyRequest>(
+                json!({"copyAsTrained": true, "copyExamples": false})
+            )
+        ))
+    );
+    check!(
+        outcomes,
+        "transferModel",
+        client.request(ops::TransferModel::new(
+            m,
+            body::<scenario_sdk::types::ModelTransferRequest>(
+                json!({"destinationProjectId": "proj_2"})
+            )
+        ))
+    );
+    check!(
+        outcomes,
+        "downloadModel",
+        client
+            .request(ops::DownloadModel::new(
+                m,
+                body::<scenario_sdk::types::ModelDownloadRequest>(json!({"modelEpoch": "000001"}))
+            ))
+            .dry_run(DryRun::True)
+    );
+    check!(
+        outcomes,
+        "restoreModel",
+        client.request(ops::RestoreModel::new(m))
+    );
+    check!(
+        outcomes,
+        "deleteModelImages",
+        client
+            .request(ops::DeleteModelImages::new(m))
+            .ids(["asset_1".to_owned(), "asset_2".to_owned()])
+    );
+    check!(
+        outcomes,
+        "updateModelTags",
+        client.request(ops::UpdateModelTags::new(
+            m,
+            body::<scenario_sdk::types::AssetUpdateTagsRequest>(
+                json!({"add": ["hero"], "delete": ["old"]})
+            )
+        ))
+    );
+    check!(
+        outcomes,
+        "trainModel",
+        client
+            .request(ops::TrainModel::new(
+                m,
+                body::<scenario_sdk::types::ModelTrainRequest>(
+                    json!({"parameters": {"nbEpochs": 10.0}})
+                )
+            ))
+            .dry_run(DryRun::Api)
+            .training_images_count(12)
+    );
+    check!(
+        outcomes,
+        "triggerModelTrainAction",
+        client.request(ops::TriggerModelTrainAction::new(
+            m,
+            body::<scenario_sdk::types::ModelTrainActionRequest>(json!({"action": "cancel"}))
+        ))
+    );
+    check!(
+        outcomes,
+        "addModelTrainingImages",
+        client.request(ops::AddModelTrainingImages::new(
+            m,
+            body::<scenario_sdk::types::ModelTrainingImageRequest>(
+                json!({"assetIds": ["asset_1", "asset_2"], "preset": "style"})
+            )
+        ))
+    );
+    check!(
+        outcomes,
+        "replaceModelTrainingImage",
+        client.request(ops::ReplaceModelTrainingImage::new(
+            m,
+            "asset_1",
+            body::<scenario_sdk::types::ModelTrainingImageRequest>(json!({"assetId": "asset_3"}))
+        ))
+    );
+    check!(outcomes, "replaceModelTrainingImagePairs", client.request(ops::ReplaceModelTrainingImagePairs::new(m, body::<scenario_sdk::types::ModelTrainingImagePairsRequest>(
+        json!([{"sourceId": "asset_1", "targetId": "asset_2", "instruction": "make it night"}])))));
+    check!(
+        outcomes,
+        "deleteModelTrainingImage",
+        client.request(ops::DeleteModelTrainingImage::new(m, "asset_1"))
+    );
+    check!(
+        outcomes,
+        "listModelPresets",
+        client.request(ops::ListModelPresets::new(m))
+    );
+    check!(
+        outcomes,
+        "createModelPreset",
+        client.request(ops::CreateModelPreset::new(
+            m,
+            body::<scenario_sdk::types::ModelPresetCreateRequest>(
+                json!({"inferenceId": "job_1", "isDefault": true})
+            )
+        ))
+    );
+    check!(
+        outcomes,
+        "updateModelPreset",
+        client.request(ops::UpdateModelPreset::new(
+            m,
+            "preset_1",
+            body::<scenario_sdk::types::ModelPresetUpdateRequest>(json!({"isDefault": false}))
+        ))
+    );
+    check!(
+        outcomes,
+        "deleteModelPreset",
+        client.request(ops::DeleteModelPreset::new(m, "preset_1"))
+    );
+    check!(
+        outcomes,
+        "listModelExamples",
+        client.request(ops::ListModelExamples::new(m))
+    );
+    check!(
+        outcomes,
+        "updateModelExamples",
+        client.request(ops::UpdateModelExamples::new(
+            m,
+            body::<scenario_sdk::types::AssetIdsRequest>(json!({"assetIds": ["asset_1"]}))
+        ))
+    );
+    check!(
+        outcomes,
+        "getModelDescription",
+        client.request(ops::GetModelDescription::new(m))
+    );
+    check!(
+        outcomes,
+        "updateModelDescription",
+        client.request(ops::UpdateModelDescription::new(
+            m,
+            body::<scenario_sdk::types::ModelDescriptionUpdateRequest>(
+                json!({"description": "A hero model"})
+            )
+        ))
+    );
+    check!(
+        outcomes,
+        "getModelPromptGuide",
+        client.request(ops::GetModelPromptGuide::new(m))
+    );
+    check!(
+        outcomes,
+        "updateModelPromptGuide",
+        client.request(ops::UpdateModelPromptGuide::new(
+            m,
+            body::<scenario_sdk::types::ModelPromptGuideUpdateRequest>(
+                json!({"promptGuide": "Say sks hero"})
+            )
+        ))
+    );
+    check!(
+        outcomes,
+        "getModelPromptScore",
+        client
+            .request(ops::GetModelPromptScore::new(m))
+            .prompt("a sks hero")
+    );
+    check!(
+        outcomes,
+        "getModelTrainingDatasetScore",
+        client.request(ops::GetModelTrainingDatasetScore::new(m))
+    );
+
+    let c = "col_1";
+    check!(
+        outcomes,
+        "listCollections",
+        client
+            .request(ops::ListCollections::new())
+            .page_size(5)
+            .pagination_token("token_1")
+    );
+    check!(
+        outcomes,
+        "createCollection",
+        client.request(ops::CreateCollection::new(body::<
+            scenario_sdk::types::CollectionCreateRequest,
+        >(
+            json!({"name": "Heroes"})
+        )))
+    );
+    check!(
+        outcomes,
+        "getCollection",
+        client.request(ops::GetCollection::new(c))
+    );
+    check!(
+        outcomes,
+        "updateCollection",
+        client.request(ops::UpdateCollection::new(
+            c,
+            body::<scenario_sdk::types::CollectionUpdateRequest>(
+                json!({"name": "Villains", "thumbnail": "asset_1"})
+            )
+        ))
+    );
+    check!(
+        outcomes,
+        "deleteCollection",
+        client.request(ops::DeleteCollection::new(c))
+    );
+    check!(
+        outcomes,
+        "addCollectionAssets",
+        client.request(ops::AddCollectionAssets::new(
+            c,
+            body::<scenario_sdk::types::AssetIdsRequest>(json!({"assetIds": ["asset_1"]}))
+        ))
+    );
+    check!(
+        outcomes,
+        "removeCollectionAssets",
+        client.request(ops::RemoveCollectionAssets::new(
+            c,
+            body::<scenario_sdk::types::AssetIdsRequest>(json!({"assetIds": ["asset_1"]}))
+        ))
+    );
+    check!(
+        outcomes,
+        "addCollectionModels",
+        client.request(ops::AddCollectionModels::new(
+            c,
+            body::<scenario_sdk::types::CollectionModelsRequest>(json!({"modelIds": ["model_1"]}))
+        ))
+    );
+    check!(
+        outcomes,
+        "removeCollectionModels",
+        client.request(ops::RemoveCollectionModels::new(
+            c,
+            body::<scenario_sdk::types::CollectionModelsRequest>(json!({"modelIds": ["model_1"]}))
+        ))
+    );
+
+    check!(outcomes, "searchAssets", client.request(ops::SearchAssets::new(body::<scenario_sdk::types::SearchAssetsRequest>(
+        json!({"query": "castle", "limit": 10.0, "offset": 0.0, "images": {"like": ["asset_1"]}, "sortBy": ["createdAt:desc"]}))))
+        .original_assets(true));
+    check!(
+        outcomes,
+        "searchModels",
+        client.request(ops::SearchModels::new(body::<
+            scenario_sdk::types::SearchAssetsRequest,
+        >(
+            json!({"query": "hero", "page": 1.0, "hitsPerPage": 5.0})
+        )))
+    );
+    check!(
+        outcomes,
+        "searchWorkflows",
+        client.request(ops::SearchWorkflows::new(body::<
+            scenario_sdk::types::SearchWorkflowsRequest,
+        >(
+            json!({"query": "upscale"})
+        )))
+    );
+    check!(
+        outcomes,
+        "listRecommendedModels",
+        client
+            .request(ops::ListRecommendedModels::new())
+            .capabilities([ModelCapabilities::Txt2img, ModelCapabilities::Img2img])
+            .limit(5.0)
+            .next_token("token_1")
+            .privacy(ModelPrivacy::Private)
+            .type_(ModelType::Flux1Lora)
+    );
+    check!(
+        outcomes,
+        "listTags",
+        client.request(ops::ListTags::new()).page_size(20)
+    );
+    check!(
+        outcomes,
+        "listUsages",
+        client
+            .request(ops::ListUsages::new())
+            .time_range(UsageTimeRange::LastDay)
+            .type_([UsageType::Usages, UsageType::Consumption])
+            .start_date("2024-01-01T00:00:00.000Z")
+    );
+    check!(
+        outcomes,
+        "getOscuPrices",
+        client.request(ops::GetOscuPrices::new())
     );
 }
 

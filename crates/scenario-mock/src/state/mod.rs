@@ -7,9 +7,12 @@
 
 pub(crate) mod assets;
 pub(crate) mod catalog;
+pub(crate) mod collections;
 pub(crate) mod content;
 pub(crate) mod jobs;
+pub(crate) mod models;
 pub(crate) mod receipts;
+pub(crate) mod search;
 pub(crate) mod seed;
 pub(crate) mod uploads;
 
@@ -21,8 +24,10 @@ use tokio::time::Instant;
 use crate::clock::Clock;
 use crate::ids::Ids;
 use crate::state::assets::{AssetStore, Identity, ListQuery};
+use crate::state::collections::CollectionStore;
 use crate::state::content::Content;
 use crate::state::jobs::JobStore;
+use crate::state::models::ModelStore;
 use crate::state::receipts::UploadReceipt;
 use crate::state::uploads::{
     CompleteError, Context, PartSlot, Plan, Settings, StoredPart, UploadStore,
@@ -44,6 +49,8 @@ struct Stores {
     uploads: UploadStore,
     jobs: JobStore,
     ids: Ids,
+    models: ModelStore,
+    collections: CollectionStore,
 }
 
 impl State {
@@ -60,6 +67,8 @@ impl State {
                 uploads: UploadStore::default(),
                 jobs: JobStore::default(),
                 ids: Ids::with_seed(seed ^ 0x0001_D50F_5CE4_A410),
+                models: ModelStore::default(),
+                collections: CollectionStore::default(),
             }),
         }
     }

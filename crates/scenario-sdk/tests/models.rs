@@ -1,0 +1,117 @@
+//! Models through `Client::request` against the fake: the listing as a stream
+//! (generic pagination), and the training life cycle from training images to a
+//! trained model, waiting on its job with `client.jobs()`.
+
+use std::time::Duration;
+
+use futures::TryStreamExt;
+use scenario_mock::MockServer;
+use scenario_sdk::ops;
+use scenario_sdk::types::{JobStatus, ModelStatus, ModelType};
+use scenario_testkit::start_mock;
+use serde_json::json;
+
+/// A request body from JSON, so the test names only the fields it sets.
+fn body<T: serde::de::DeserializeOwned>(value: serde_json::Value) -> T {
+    serde_json::from_value(value).expect("a body the document allows")
+}
+
+#[tokio::test]
+async fn the_models_listing_streams_every_page_newest_first() {
+    let (_server, client) = start_mock(MockServer::builder().assets(1)).await;
+    let mut created = Vec::new();
+    for n in 0..5 {
+        let answer = client
+            .request(ops::CreateModel::new(body::<
+                scenario_sdk::types::ModelCreateRequest,
+            >(
+                json!({"name": format!("style {n}"), "type": "flux.1-lora"}),
+            )))
+            .await
+            .unwrap();
+        created.push(answer.model.id);
+    }
+    let listed: Vec<String> = client
+        .request(ops::ListModels::new())
+        .page_size(2)
+        .stream()
+        .map_ok(|model| model.id)
+        .try_collect()
+        .await
+        .unwrap();
+    created.reverse();
+    assert_eq!(listed, created);
+}
+
+#[tokio::test]
+async fn a_model_trains_from_its_training_images_to_trained() {
+    let (_server, client) = start_mock(
+        MockServer::builder()
+            .assets(4)
+            .validation_delay(Duration::from_millis(200)),
+    )
+    .await;
+    let model = client
+        .request(ops::CreateModel::new(body::<
+            scenario_sdk::types::ModelCreateRequest,
+        >(
+            json!({"name": "Hero", "type": "flux.1-lora"}),
+        )))
+        .await
+        .unwrap()
+        .model;
+    assert_eq!(model.status, ModelStatus::New);
+    assert_eq!(model.type_, ModelType::Flux1Lora);
+
+    let assets = client
+        .request(ops::ListAssets::new())
+        .page_size(4)
+        .await
+        .unwrap()
+        .assets;
+    let ids: Vec<&str> = assets.iter().map(|a| a.id.as_str()).collect();
+    client
+        .request(ops::AddModelTrainingImages::new(
+            &model.id,
+            body::<scenario_sdk::types::ModelTrainingImageRequest>(json!({"assetIds": ids})),
+        ))
+        .await
+        .unwrap();
+
+    let started = client
+        .request(ops::TrainModel::new(
+            &model.id,
+            body::<scenario_sdk::types::ModelTrainRequest>(json!({})),
+        ))
+        .await
+        .unwrap();
+    let job = started.job.expect("the training job");
+    assert_eq!(
+        started.model.expect("the model").status,
+        ModelStatus::Training
+    );
+    let again = client
+        .request(ops::TrainModel::new(
+            &model.id,
+            body::<scenario_sdk::types::ModelTrainRequest>(json!({})),
+        ))
+        .await
+        .unwrap_err();
+    assert!(again.to_string().contains("already training"), "{again}");
+
+    let finished = client
+        .jobs()
+        .wait(&job.job_id)
+        .interval(Duration::from_millis(20))
+        .max_interval(Duration::from_millis(40))
+        .await
+        .unwrap();
+    assert_eq!(finished.status, JobStatus::Success);
+    let trained = client
+        .request(ops::GetModel::new(&model.id))
+        .await
+        .unwrap()
+        .model;
+    assert_eq!(trained.status, ModelStatus::Trained);
+    assert_eq!(trained.training_images_number, 4.0);
+}
