@@ -26,7 +26,7 @@ pub struct DownloadArgs {
     #[arg(value_name = "ID")]
     pub ids: Vec<String>,
 
-    /// The directory the files go to (created if missing); each file is named <id>.<extension>
+    /// The directory the files go to (created if missing); each file is named after the asset id, with the extension of its type
     #[arg(long, short = 'o', value_name = "DIR", default_value = ".")]
     pub dir: PathBuf,
 
