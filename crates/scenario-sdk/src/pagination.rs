@@ -453,21 +453,26 @@ fn same_but_token(a: &[u8], a_token: &str, b: &[u8], b_token: &str) -> bool {
 /// The consumer's end of a prefetching task. The task starts on the first poll
 /// (so building the stream needs no runtime) and stays at most `ahead` pages in
 /// front of the consumer; dropping the stream aborts it, and with it any
-/// request in flight. The task only reads each page's token and follows it;
-/// the consumer decodes the page, so the next request is on its way while it
-/// does (the decoding, not the network, is most of a listing's time).
+/// request in flight. The task only reads each page's token and follows it,
+/// and hands the page's decoding to a task of its own: the next request, the
+/// decoding of this page and the consumer's work on the previous one overlap.
 enum Prefetched<Op: Paginated> {
     Idle {
         pager: Box<Pager<Op>>,
         ahead: usize,
     },
     Running {
-        rx: mpsc::Receiver<Result<Fetched<Op>>>,
+        rx: mpsc::Receiver<Result<Decoding<Op::Item>>>,
+        /// The page the consumer waits for, being decoded.
+        next: Option<Decoding<Op::Item>>,
         _task: AbortOnDropHandle<()>,
     },
-    /// No runtime to fetch on: the error was yielded, nothing more comes.
+    /// No runtime to fetch on, or an error ended the listing: nothing more comes.
     Ended,
 }
+
+/// A page being decoded on a task of its own (aborted when dropped).
+type Decoding<T> = AbortOnDropHandle<Result<Page<T>>>;
 
 impl<Op: Paginated> Stream for Prefetched<Op> {
     type Item = Result<Page<Op::Item>>;
@@ -488,35 +493,51 @@ impl<Op: Paginated> Stream for Prefetched<Op> {
             };
             let (tx, rx) = mpsc::channel(ahead);
             let mut pager = pager;
+            let decoders = runtime.clone();
             let task = runtime.spawn(async move {
                 // Reserve a slot before fetching: a page is only fetched when there
                 // is room for it, so no more than `ahead` pages wait for the consumer.
                 while let Ok(slot) = tx.reserve().await {
                     match pager.next_raw().await {
-                        Some(page) => slot.send(page),
+                        Some(fetched) => slot.send(fetched.map(|fetched| {
+                            AbortOnDropHandle::new(decoders.spawn(async move { fetched.decode() }))
+                        })),
                         None => break,
                     }
                 }
             });
             *this = Prefetched::Running {
                 rx,
+                next: None,
                 _task: AbortOnDropHandle::new(task),
             };
         }
-        let polled = match this {
-            Prefetched::Running { rx, .. } => rx.poll_recv(cx),
-            _ => return Poll::Ready(None),
+        let Prefetched::Running { rx, next, .. } = this else {
+            return Poll::Ready(None);
         };
-        match polled {
-            Poll::Ready(Some(fetched)) => {
-                let page = fetched.and_then(Fetched::decode);
+        loop {
+            if let Some(decoding) = next {
+                let joined = std::task::ready!(Pin::new(decoding).poll(cx));
+                *next = None;
+                let page = joined.unwrap_or_else(|failed| {
+                    Err(Error::Pagination {
+                        message: format!("decoding a page failed: {failed}"),
+                    })
+                });
                 if page.is_err() {
                     // An error ends the listing: stop the task fetching ahead.
                     *this = Prefetched::Ended;
                 }
-                Poll::Ready(Some(page))
+                return Poll::Ready(Some(page));
             }
-            other => other.map(|_| None),
+            match std::task::ready!(rx.poll_recv(cx)) {
+                Some(Ok(decoding)) => *next = Some(decoding),
+                Some(Err(error)) => {
+                    *this = Prefetched::Ended;
+                    return Poll::Ready(Some(Err(error)));
+                }
+                None => return Poll::Ready(None),
+            }
         }
     }
 }
