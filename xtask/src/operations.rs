@@ -89,6 +89,7 @@ pub fn render(spec: &OpenAPI) -> Result<Rendered> {
         ops.push(resolved);
     }
     let operations = ops.iter().map(operation_items);
+    let item_limits = item_limits(spec);
     let version = &spec.info.version;
     let setters = ops.iter().map(sdk_setters);
     Ok(Rendered {
@@ -100,6 +101,8 @@ pub fn render(spec: &OpenAPI) -> Result<Rendered> {
             pub const API_VERSION: &str = #version;
 
             #(#operations)*
+
+            #(#item_limits)*
         },
         setters: quote! {
             use scenario_api::{ops, types};
@@ -107,6 +110,52 @@ pub fn render(spec: &OpenAPI) -> Result<Rendered> {
             #(#setters)*
         },
     })
+}
+
+/// The document's `maxItems` on the array properties of its named schemas, as
+/// constants on the generated types (`ModelTrainingImageRequest::ASSET_IDS_MAX_ITEMS`),
+/// so that a limit on a body is written once, in the document.
+fn item_limits(spec: &OpenAPI) -> Vec<TokenStream> {
+    let Some(components) = &spec.components else {
+        return Vec::new();
+    };
+    components
+        .schemas
+        .iter()
+        .filter_map(|(name, schema)| {
+            let ReferenceOr::Item(schema) = schema else {
+                return None;
+            };
+            let SchemaKind::Type(Type::Object(object)) = &schema.schema_kind else {
+                return None;
+            };
+            let consts: Vec<TokenStream> = object
+                .properties
+                .iter()
+                .filter_map(|(wire, property)| {
+                    let ReferenceOr::Item(property) = property else {
+                        return None;
+                    };
+                    let SchemaKind::Type(Type::Array(array)) = &property.schema_kind else {
+                        return None;
+                    };
+                    let max = array.max_items?;
+                    let ident = format_ident!("{}_MAX_ITEMS", wire.to_snake_case().to_uppercase());
+                    let doc = format!(" The most items `{wire}` may hold, as the document says.");
+                    Some(quote!(#[doc = #doc] pub const #ident: usize = #max;))
+                })
+                .collect();
+            if consts.is_empty() {
+                return None;
+            }
+            let ty = format_ident!("{}", name.to_pascal_case());
+            Some(quote! {
+                impl types::#ty {
+                    #(#consts)*
+                }
+            })
+        })
+        .collect()
 }
 
 fn resolve(spec: &OpenAPI, path: &str, method: &str, op: &Operation) -> Result<OpSpec> {

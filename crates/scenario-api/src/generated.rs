@@ -10992,7 +10992,7 @@ pub mod types {
                 )
         }
     }
-    ///One image (data URL, or assetId) or several asset ids (at most 10) to train on
+    ///One image (data URL, or assetId) or several asset ids to train on
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct ModelTrainingImageRequest {
@@ -44487,7 +44487,7 @@ let response = client.trigger_model_train_action()
     }
     /**Add training images
 
-Adds one image (data URL or asset id) or up to 10 asset ids to the training images of a model; an asset already there is not added twice.
+Adds one image (data URL or asset id) or several asset ids (up to the request's maxItems) to the training images of a model; an asset already there is not added twice.
 
 Sends a `POST` request to `/models/{modelId}/training-images`
 

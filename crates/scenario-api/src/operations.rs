@@ -7246,7 +7246,7 @@ impl AddModelTrainingImagesQuery {
 }
 /// `POST /models/{modelId}/training-images` (`addModelTrainingImages`): Add training images
 ///
-/// Adds one image (data URL or asset id) or up to 10 asset ids to the training images of a model; an asset already there is not added twice.
+/// Adds one image (data URL or asset id) or several asset ids (up to the request's maxItems) to the training images of a model; an asset already there is not added twice.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct AddModelTrainingImages {
@@ -11748,4 +11748,8 @@ impl Operation for GetOscuPrices {
     fn body(&self) -> ::std::option::Option<::serde_json::Result<::std::vec::Vec<u8>>> {
         None
     }
+}
+impl types::ModelTrainingImageRequest {
+    /// The most items `assetIds` may hold, as the document says.
+    pub const ASSET_IDS_MAX_ITEMS: usize = 10usize;
 }

@@ -22,8 +22,9 @@ use crate::state::assets::{AssetStore, Identity};
 use crate::state::jobs::{JobStore, NewJob, Outcome};
 use crate::state::{State, Stores};
 
-/// The most asset ids one call adds to the training images.
-pub(crate) const MAX_TRAINING_IMAGES_PER_CALL: usize = 10;
+/// The most asset ids one call adds to the training images (the document's `maxItems`).
+pub(crate) const MAX_TRAINING_IMAGES_PER_CALL: usize =
+    scenario_api::types::ModelTrainingImageRequest::ASSET_IDS_MAX_ITEMS;
 
 /// Why a model request is refused.
 #[derive(Debug, PartialEq, Eq)]

@@ -3,15 +3,12 @@
 use std::future::Future;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
-use std::time::Duration;
 
 use tokio::sync::Notify;
 
 use super::Done;
-
-/// Byte counts are reported at most this often, unless they moved by 1% of
-/// the known total.
-const MIN_INTERVAL: Duration = Duration::from_millis(50);
+// The same pace as an upload's reports.
+use crate::uploads::progress::{MIN_INTERVAL, STEP_PERCENT};
 
 /// Where a download stands, passed to
 /// [`DownloadToDir::on_progress`](super::DownloadToDir::on_progress).
@@ -127,7 +124,7 @@ pub(crate) async fn reporting<T>(
                 let now = counters.snapshot();
                 // Whole files are reported at once; bytes at most every
                 // MIN_INTERVAL unless they moved by 1% of what is known.
-                let step = now.bytes_expected / 100;
+                let step = now.bytes_expected * STEP_PERCENT / 100;
                 let files_moved = now.files_done != last.files_done
                     || now.files_failed != last.files_failed;
                 if !files_moved && now.bytes_done.saturating_sub(last.bytes_done) <= step {

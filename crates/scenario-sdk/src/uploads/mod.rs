@@ -12,7 +12,7 @@ mod builder;
 mod import;
 mod multipart;
 mod plan;
-mod progress;
+pub(crate) mod progress;
 mod source;
 mod wait;
 
