@@ -69,7 +69,27 @@ struct Pagination {
     items_wire: String,
     items_required: bool,
     item: Ident,
+    cursor: Cursor,
 }
+
+/// How a listing says where its next page starts.
+enum Cursor {
+    /// A token in the query (`param`), answered under `next_wire`.
+    Token {
+        param: Ident,
+        next_wire: &'static str,
+    },
+    /// An `offset` (and `limit`) in the body: the next page starts after the
+    /// items received, and the token is that offset in decimal.
+    Offset,
+}
+
+/// The query parameter a listing takes its token in, and the response field it
+/// answers the next one under (the service has both spellings).
+const TOKEN_NAMES: [(&str, &str); 2] = [
+    ("paginationToken", "nextPaginationToken"),
+    ("nextToken", "nextToken"),
+];
 
 /// The two generated files: scenario-api's operations and scenario-sdk's setters.
 pub struct Rendered {
@@ -196,7 +216,7 @@ fn resolve(spec: &OpenAPI, path: &str, method: &str, op: &Operation) -> Result<O
         Some(other) => bail!("x-idempotent must be true or false, found {other}"),
         None => matches!(method, "get" | "head" | "put" | "delete" | "options"),
     };
-    let pagination = pagination(spec, &params, &output)?;
+    let pagination = pagination(spec, &params, body.as_ref(), &output)?;
     let mut doc = op.summary.clone().unwrap_or_default();
     if let Some(description) = &op.description {
         if !doc.is_empty() {
@@ -442,21 +462,41 @@ fn output_type(spec: &OpenAPI, op: &Operation) -> Result<Ident> {
     Ok(type_ident(found.context("no 2xx response")?))
 }
 
-/// A listing: `paginationToken` in the query, `nextPaginationToken` and exactly
-/// one array of `$ref` items in the response.
-fn pagination(spec: &OpenAPI, params: &[ParamSpec], output: &Ident) -> Result<Option<Pagination>> {
-    if !params
-        .iter()
-        .any(|p| p.wire == "paginationToken" && !p.path)
-    {
-        return Ok(None);
-    }
+/// A listing: a token in the query (`paginationToken`, answered as
+/// `nextPaginationToken`; or `nextToken` both ways), or an `offset` and `limit`
+/// in the body; and exactly one array of `$ref` items in the response.
+fn pagination(
+    spec: &OpenAPI,
+    params: &[ParamSpec],
+    body: Option<&Ident>,
+    output: &Ident,
+) -> Result<Option<Pagination>> {
+    let token = TOKEN_NAMES.iter().find_map(|&(param, next)| {
+        params
+            .iter()
+            .find(|p| p.wire == param && !p.path)
+            .map(|p| (p, next))
+    });
+    let by_offset = match body {
+        Some(body) => offset_body(spec, &body.to_string())?,
+        None => false,
+    };
+    let cursor = match (token, by_offset) {
+        (Some((param, next_wire)), _) => Cursor::Token {
+            param: param.field.clone(),
+            next_wire,
+        },
+        (None, true) => Cursor::Offset,
+        (None, false) => return Ok(None),
+    };
     let schema = component_schema(spec, &output.to_string())?;
     let SchemaKind::Type(Type::Object(object)) = &schema.schema_kind else {
-        bail!("a listing (it takes paginationToken) must answer an object");
+        bail!("a listing (it takes a page token or offset) must answer an object");
     };
-    if !object.properties.contains_key("nextPaginationToken") {
-        bail!("a listing (it takes paginationToken) must answer nextPaginationToken");
+    if let Cursor::Token { next_wire, .. } = &cursor
+        && !object.properties.contains_key(*next_wire)
+    {
+        bail!("a listing that takes a page token must answer {next_wire}");
     }
     let mut arrays = object.properties.iter().filter_map(|(name, prop)| {
         let prop = match prop {
@@ -469,7 +509,7 @@ fn pagination(spec: &OpenAPI, params: &[ParamSpec], output: &Ident) -> Result<Op
         }
     });
     let (Some((name, array)), None) = (arrays.next(), arrays.next()) else {
-        bail!("a listing must answer exactly one array of items beside nextPaginationToken");
+        bail!("a listing must answer exactly one array of items beside its page token or offset");
     };
     let item = match &array.items {
         Some(ReferenceOr::Reference { reference }) => type_ident(schema_name(reference)?),
@@ -480,7 +520,94 @@ fn pagination(spec: &OpenAPI, params: &[ParamSpec], output: &Ident) -> Result<Op
         items_wire: name.clone(),
         items_required: object.required.contains(name),
         item,
+        cursor,
     }))
+}
+
+/// Whether a request body pages by offset: it has numeric `offset` and `limit`.
+fn offset_body(spec: &OpenAPI, name: &str) -> Result<bool> {
+    let schema = component_schema(spec, name)?;
+    let SchemaKind::Type(Type::Object(object)) = &schema.schema_kind else {
+        return Ok(false);
+    };
+    let numeric = |field: &str| {
+        matches!(
+            object.properties.get(field),
+            Some(ReferenceOr::Item(prop))
+                if matches!(prop.schema_kind, SchemaKind::Type(Type::Number(_)))
+        )
+    };
+    Ok(numeric("offset") && numeric("limit"))
+}
+
+/// The `Paginated` impl of a listing.
+fn render_pagination(name: &Ident, pg: &Pagination) -> TokenStream {
+    let items = &pg.items_field;
+    let item = &pg.item;
+    let items_wire = &pg.items_wire;
+    // The same rules as the typed response: required or not as documented,
+    // `null` as the empty list.
+    let items_default = if pg.items_required {
+        quote!()
+    } else {
+        quote!(default,)
+    };
+    let (token_fns, envelope_next, next_of) = match &pg.cursor {
+        Cursor::Token { param, next_wire } => (
+            quote! {
+                fn pagination_token(&self) -> ::std::option::Option<::std::string::String> {
+                    self.query.#param.clone()
+                }
+                fn set_pagination_token(&mut self, token: ::std::option::Option<::std::string::String>) {
+                    self.query.#param = token;
+                }
+            },
+            quote! {
+                #[serde(rename = #next_wire, default)]
+                next_token: ::std::option::Option<::std::string::String>,
+            },
+            quote!(envelope.next_token),
+        ),
+        Cursor::Offset => (
+            quote! {
+                /// The offset this request starts at, in decimal.
+                fn pagination_token(&self) -> ::std::option::Option<::std::string::String> {
+                    crate::operation::offset_token(self.body.offset)
+                }
+                /// Starts at the offset `token` gives (from [`Paginated::raw_page`]);
+                /// `None`, or a token that is not an offset, starts at the first item.
+                fn set_pagination_token(&mut self, token: ::std::option::Option<::std::string::String>) {
+                    self.body.offset = crate::operation::offset_of(token.as_deref());
+                }
+            },
+            quote!(),
+            quote!(crate::operation::next_offset(
+                self.body.offset,
+                self.body.limit,
+                envelope.items.len()
+            )),
+        ),
+    };
+    quote! {
+        impl Paginated for #name {
+            type Item = types::#item;
+            #token_fns
+            fn into_items(output: Self::Output) -> ::std::vec::Vec<Self::Item> {
+                output.#items
+            }
+            fn raw_page<'b>(&self, body: &'b [u8]) -> ::serde_json::Result<RawPage<'b>> {
+                #[derive(::serde::Deserialize)]
+                struct Envelope<'a> {
+                    #[serde(rename = #items_wire, borrow, #items_default deserialize_with = "crate::lenient::null_as_empty")]
+                    items: ::std::vec::Vec<&'a ::serde_json::value::RawValue>,
+                    #envelope_next
+                }
+                let envelope: Envelope<'b> = ::serde_json::from_slice(body)?;
+                let next_token = #next_of;
+                Ok(RawPage { items: envelope.items, next_token })
+            }
+        }
+    }
 }
 
 fn doc_attrs(text: &str) -> TokenStream {
@@ -797,47 +924,7 @@ fn operation_items(op: &OpSpec) -> TokenStream {
             Param { name: #wire, field: #field, location: #location, required: #required, description: #description, kind: #kind }
         }
     });
-    let paginated = op.pagination.as_ref().map(|pg| {
-        let items = &pg.items_field;
-        let item = &pg.item;
-        let items_wire = &pg.items_wire;
-        // The same rules as the typed response: required or not as documented,
-        // `null` as the empty list.
-        let items_default = if pg.items_required {
-            quote!()
-        } else {
-            quote!(default,)
-        };
-        quote! {
-            impl Paginated for #name {
-                type Item = types::#item;
-                fn pagination_token(&self) -> ::std::option::Option<&str> {
-                    self.query.pagination_token.as_deref()
-                }
-                fn set_pagination_token(&mut self, token: ::std::option::Option<::std::string::String>) {
-                    self.query.pagination_token = token;
-                }
-                fn next_token(output: &Self::Output) -> ::std::option::Option<&str> {
-                    output.next_pagination_token.as_deref()
-                }
-                fn into_items(output: Self::Output) -> ::std::vec::Vec<Self::Item> {
-                    output.#items
-                }
-                fn raw_page(body: &[u8]) -> ::serde_json::Result<RawPage<'_>> {
-                    #[derive(::serde::Deserialize)]
-                    struct Envelope<'a> {
-                        #[serde(rename = #items_wire, borrow, #items_default deserialize_with = "crate::lenient::null_as_empty")]
-                        items: ::std::vec::Vec<&'a ::serde_json::value::RawValue>,
-                        #[serde(rename = "nextPaginationToken", default)]
-                        next_token: ::std::option::Option<::std::string::String>,
-                    }
-                    let envelope: Envelope<'_> = ::serde_json::from_slice(body)?;
-                    Ok(RawPage { items: envelope.items, next_token: envelope.next_token })
-                }
-            }
-        }
-    });
-
+    let paginated = op.pagination.as_ref().map(|pg| render_pagination(name, pg));
     quote! {
         #query_struct
 

@@ -36,23 +36,53 @@ pub trait Operation: Clone + fmt::Debug + Send + Sync + 'static {
     fn body(&self) -> Option<serde_json::Result<Vec<u8>>>;
 }
 
-/// An operation that lists items page by page: it takes `paginationToken` and
-/// its response carries `nextPaginationToken` (absent or empty on the last page).
+/// An operation that lists items page by page. Where the next page starts is a
+/// token: the one the service answers (`nextPaginationToken` for a request's
+/// `paginationToken`, or `nextToken` both ways), or, for a listing paged by an
+/// `offset` in its body (search), that offset in decimal. No token: the last page.
 pub trait Paginated: Operation {
     /// One listed item.
     type Item: DeserializeOwned + Send + 'static;
-    /// The token the next request starts from (`None`: the first page).
-    fn pagination_token(&self) -> Option<&str>;
-    /// Sets the token the next request starts from.
+    /// The token this request starts from (`None`: the first page).
+    fn pagination_token(&self) -> Option<String>;
+    /// Sets the token the next request starts from (one [`Paginated::raw_page`] gave).
     fn set_pagination_token(&mut self, token: Option<String>);
-    /// The token of the page after `output`, if the server sent one.
-    fn next_token(output: &Self::Output) -> Option<&str>;
     /// The items of one page, in the server's order.
     fn into_items(output: Self::Output) -> Vec<Self::Item>;
-    /// One page with its items left as raw JSON, so that each can be decoded on
-    /// its own (one malformed item then costs that item, not the page). Fails
-    /// only when the page itself (its token, its list) does not decode.
-    fn raw_page(body: &[u8]) -> serde_json::Result<RawPage<'_>>;
+    /// One page, answered to this request, with its items left as raw JSON, so
+    /// that each can be decoded on its own (one malformed item then costs that
+    /// item, not the page), and the token of the page after it. Fails only when
+    /// the page itself (its token, its list) does not decode.
+    fn raw_page<'b>(&self, body: &'b [u8]) -> serde_json::Result<RawPage<'b>>;
+}
+
+/// The token of a listing paged by offset: the offset in decimal (`None` at 0).
+#[doc(hidden)]
+pub fn offset_token(offset: Option<f64>) -> Option<String> {
+    offset
+        .filter(|o| o.is_finite() && *o >= 1.0)
+        .map(|o| format!("{}", o.trunc() as u64))
+}
+
+/// The offset a token of a listing paged by offset stands for (`None`: the start).
+#[doc(hidden)]
+pub fn offset_of(token: Option<&str>) -> Option<f64> {
+    token
+        .and_then(|t| t.parse::<u64>().ok())
+        .filter(|&o| o > 0)
+        .map(|o| o as f64)
+}
+
+/// The token of the page after one of `count` items asked for at `offset` with
+/// `limit`: none after an empty page, or a page shorter than the limit asked for.
+#[doc(hidden)]
+pub fn next_offset(offset: Option<f64>, limit: Option<f64>, count: usize) -> Option<String> {
+    let short = limit.is_some_and(|limit| (count as f64) < limit);
+    if count == 0 || short {
+        return None;
+    }
+    let start = offset_token(offset).map_or(0, |o| o.parse::<u64>().unwrap_or(0));
+    Some((start + count as u64).to_string())
 }
 
 /// A page of a listing whose items are not decoded yet (see [`Paginated::raw_page`]).

@@ -749,8 +749,8 @@ impl Operation for ListAssets {
 }
 impl Paginated for ListAssets {
     type Item = types::Asset;
-    fn pagination_token(&self) -> ::std::option::Option<&str> {
-        self.query.pagination_token.as_deref()
+    fn pagination_token(&self) -> ::std::option::Option<::std::string::String> {
+        self.query.pagination_token.clone()
     }
     fn set_pagination_token(
         &mut self,
@@ -758,13 +758,10 @@ impl Paginated for ListAssets {
     ) {
         self.query.pagination_token = token;
     }
-    fn next_token(output: &Self::Output) -> ::std::option::Option<&str> {
-        output.next_pagination_token.as_deref()
-    }
     fn into_items(output: Self::Output) -> ::std::vec::Vec<Self::Item> {
         output.assets
     }
-    fn raw_page(body: &[u8]) -> ::serde_json::Result<RawPage<'_>> {
+    fn raw_page<'b>(&self, body: &'b [u8]) -> ::serde_json::Result<RawPage<'b>> {
         #[derive(::serde::Deserialize)]
         struct Envelope<'a> {
             #[serde(
@@ -776,10 +773,11 @@ impl Paginated for ListAssets {
             #[serde(rename = "nextPaginationToken", default)]
             next_token: ::std::option::Option<::std::string::String>,
         }
-        let envelope: Envelope<'_> = ::serde_json::from_slice(body)?;
+        let envelope: Envelope<'b> = ::serde_json::from_slice(body)?;
+        let next_token = envelope.next_token;
         Ok(RawPage {
             items: envelope.items,
-            next_token: envelope.next_token,
+            next_token,
         })
     }
 }
@@ -2244,8 +2242,8 @@ impl Operation for ListAssetSnapshots {
 }
 impl Paginated for ListAssetSnapshots {
     type Item = types::AssetSnapshot;
-    fn pagination_token(&self) -> ::std::option::Option<&str> {
-        self.query.pagination_token.as_deref()
+    fn pagination_token(&self) -> ::std::option::Option<::std::string::String> {
+        self.query.pagination_token.clone()
     }
     fn set_pagination_token(
         &mut self,
@@ -2253,13 +2251,10 @@ impl Paginated for ListAssetSnapshots {
     ) {
         self.query.pagination_token = token;
     }
-    fn next_token(output: &Self::Output) -> ::std::option::Option<&str> {
-        output.next_pagination_token.as_deref()
-    }
     fn into_items(output: Self::Output) -> ::std::vec::Vec<Self::Item> {
         output.snapshots
     }
-    fn raw_page(body: &[u8]) -> ::serde_json::Result<RawPage<'_>> {
+    fn raw_page<'b>(&self, body: &'b [u8]) -> ::serde_json::Result<RawPage<'b>> {
         #[derive(::serde::Deserialize)]
         struct Envelope<'a> {
             #[serde(
@@ -2271,10 +2266,11 @@ impl Paginated for ListAssetSnapshots {
             #[serde(rename = "nextPaginationToken", default)]
             next_token: ::std::option::Option<::std::string::String>,
         }
-        let envelope: Envelope<'_> = ::serde_json::from_slice(body)?;
+        let envelope: Envelope<'b> = ::serde_json::from_slice(body)?;
+        let next_token = envelope.next_token;
         Ok(RawPage {
             items: envelope.items,
-            next_token: envelope.next_token,
+            next_token,
         })
     }
 }
@@ -3286,8 +3282,8 @@ impl Operation for ListJobs {
 }
 impl Paginated for ListJobs {
     type Item = types::Job;
-    fn pagination_token(&self) -> ::std::option::Option<&str> {
-        self.query.pagination_token.as_deref()
+    fn pagination_token(&self) -> ::std::option::Option<::std::string::String> {
+        self.query.pagination_token.clone()
     }
     fn set_pagination_token(
         &mut self,
@@ -3295,13 +3291,10 @@ impl Paginated for ListJobs {
     ) {
         self.query.pagination_token = token;
     }
-    fn next_token(output: &Self::Output) -> ::std::option::Option<&str> {
-        output.next_pagination_token.as_deref()
-    }
     fn into_items(output: Self::Output) -> ::std::vec::Vec<Self::Item> {
         output.jobs
     }
-    fn raw_page(body: &[u8]) -> ::serde_json::Result<RawPage<'_>> {
+    fn raw_page<'b>(&self, body: &'b [u8]) -> ::serde_json::Result<RawPage<'b>> {
         #[derive(::serde::Deserialize)]
         struct Envelope<'a> {
             #[serde(
@@ -3313,10 +3306,11 @@ impl Paginated for ListJobs {
             #[serde(rename = "nextPaginationToken", default)]
             next_token: ::std::option::Option<::std::string::String>,
         }
-        let envelope: Envelope<'_> = ::serde_json::from_slice(body)?;
+        let envelope: Envelope<'b> = ::serde_json::from_slice(body)?;
+        let next_token = envelope.next_token;
         Ok(RawPage {
             items: envelope.items,
-            next_token: envelope.next_token,
+            next_token,
         })
     }
 }
@@ -5454,8 +5448,8 @@ impl Operation for ListModels {
 }
 impl Paginated for ListModels {
     type Item = types::Model;
-    fn pagination_token(&self) -> ::std::option::Option<&str> {
-        self.query.pagination_token.as_deref()
+    fn pagination_token(&self) -> ::std::option::Option<::std::string::String> {
+        self.query.pagination_token.clone()
     }
     fn set_pagination_token(
         &mut self,
@@ -5463,13 +5457,10 @@ impl Paginated for ListModels {
     ) {
         self.query.pagination_token = token;
     }
-    fn next_token(output: &Self::Output) -> ::std::option::Option<&str> {
-        output.next_pagination_token.as_deref()
-    }
     fn into_items(output: Self::Output) -> ::std::vec::Vec<Self::Item> {
         output.models
     }
-    fn raw_page(body: &[u8]) -> ::serde_json::Result<RawPage<'_>> {
+    fn raw_page<'b>(&self, body: &'b [u8]) -> ::serde_json::Result<RawPage<'b>> {
         #[derive(::serde::Deserialize)]
         struct Envelope<'a> {
             #[serde(
@@ -5481,10 +5472,11 @@ impl Paginated for ListModels {
             #[serde(rename = "nextPaginationToken", default)]
             next_token: ::std::option::Option<::std::string::String>,
         }
-        let envelope: Envelope<'_> = ::serde_json::from_slice(body)?;
+        let envelope: Envelope<'b> = ::serde_json::from_slice(body)?;
+        let next_token = envelope.next_token;
         Ok(RawPage {
             items: envelope.items,
-            next_token: envelope.next_token,
+            next_token,
         })
     }
 }
@@ -9453,8 +9445,8 @@ impl Operation for ListCollections {
 }
 impl Paginated for ListCollections {
     type Item = types::Collection;
-    fn pagination_token(&self) -> ::std::option::Option<&str> {
-        self.query.pagination_token.as_deref()
+    fn pagination_token(&self) -> ::std::option::Option<::std::string::String> {
+        self.query.pagination_token.clone()
     }
     fn set_pagination_token(
         &mut self,
@@ -9462,13 +9454,10 @@ impl Paginated for ListCollections {
     ) {
         self.query.pagination_token = token;
     }
-    fn next_token(output: &Self::Output) -> ::std::option::Option<&str> {
-        output.next_pagination_token.as_deref()
-    }
     fn into_items(output: Self::Output) -> ::std::vec::Vec<Self::Item> {
         output.collections
     }
-    fn raw_page(body: &[u8]) -> ::serde_json::Result<RawPage<'_>> {
+    fn raw_page<'b>(&self, body: &'b [u8]) -> ::serde_json::Result<RawPage<'b>> {
         #[derive(::serde::Deserialize)]
         struct Envelope<'a> {
             #[serde(
@@ -9480,10 +9469,11 @@ impl Paginated for ListCollections {
             #[serde(rename = "nextPaginationToken", default)]
             next_token: ::std::option::Option<::std::string::String>,
         }
-        let envelope: Envelope<'_> = ::serde_json::from_slice(body)?;
+        let envelope: Envelope<'b> = ::serde_json::from_slice(body)?;
+        let next_token = envelope.next_token;
         Ok(RawPage {
             items: envelope.items,
-            next_token: envelope.next_token,
+            next_token,
         })
     }
 }
@@ -10504,6 +10494,45 @@ impl Operation for SearchAssets {
         Some(::serde_json::to_vec(&self.body))
     }
 }
+impl Paginated for SearchAssets {
+    type Item = types::SearchAssetHit;
+    /// The offset this request starts at, in decimal.
+    fn pagination_token(&self) -> ::std::option::Option<::std::string::String> {
+        crate::operation::offset_token(self.body.offset)
+    }
+    /// Starts at the offset `token` gives (from [`Paginated::raw_page`]);
+    /// `None`, or a token that is not an offset, starts at the first item.
+    fn set_pagination_token(
+        &mut self,
+        token: ::std::option::Option<::std::string::String>,
+    ) {
+        self.body.offset = crate::operation::offset_of(token.as_deref());
+    }
+    fn into_items(output: Self::Output) -> ::std::vec::Vec<Self::Item> {
+        output.hits
+    }
+    fn raw_page<'b>(&self, body: &'b [u8]) -> ::serde_json::Result<RawPage<'b>> {
+        #[derive(::serde::Deserialize)]
+        struct Envelope<'a> {
+            #[serde(
+                rename = "hits",
+                borrow,
+                deserialize_with = "crate::lenient::null_as_empty"
+            )]
+            items: ::std::vec::Vec<&'a ::serde_json::value::RawValue>,
+        }
+        let envelope: Envelope<'b> = ::serde_json::from_slice(body)?;
+        let next_token = crate::operation::next_offset(
+            self.body.offset,
+            self.body.limit,
+            envelope.items.len(),
+        );
+        Ok(RawPage {
+            items: envelope.items,
+            next_token,
+        })
+    }
+}
 /// The query parameters of [`SearchModels`].
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 #[non_exhaustive]
@@ -10627,6 +10656,45 @@ impl Operation for SearchModels {
         Some(::serde_json::to_vec(&self.body))
     }
 }
+impl Paginated for SearchModels {
+    type Item = types::SearchModelHit;
+    /// The offset this request starts at, in decimal.
+    fn pagination_token(&self) -> ::std::option::Option<::std::string::String> {
+        crate::operation::offset_token(self.body.offset)
+    }
+    /// Starts at the offset `token` gives (from [`Paginated::raw_page`]);
+    /// `None`, or a token that is not an offset, starts at the first item.
+    fn set_pagination_token(
+        &mut self,
+        token: ::std::option::Option<::std::string::String>,
+    ) {
+        self.body.offset = crate::operation::offset_of(token.as_deref());
+    }
+    fn into_items(output: Self::Output) -> ::std::vec::Vec<Self::Item> {
+        output.hits
+    }
+    fn raw_page<'b>(&self, body: &'b [u8]) -> ::serde_json::Result<RawPage<'b>> {
+        #[derive(::serde::Deserialize)]
+        struct Envelope<'a> {
+            #[serde(
+                rename = "hits",
+                borrow,
+                deserialize_with = "crate::lenient::null_as_empty"
+            )]
+            items: ::std::vec::Vec<&'a ::serde_json::value::RawValue>,
+        }
+        let envelope: Envelope<'b> = ::serde_json::from_slice(body)?;
+        let next_token = crate::operation::next_offset(
+            self.body.offset,
+            self.body.limit,
+            envelope.items.len(),
+        );
+        Ok(RawPage {
+            items: envelope.items,
+            next_token,
+        })
+    }
+}
 /// The query parameters of [`SearchWorkflows`].
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 #[non_exhaustive]
@@ -10748,6 +10816,45 @@ impl Operation for SearchWorkflows {
     }
     fn body(&self) -> ::std::option::Option<::serde_json::Result<::std::vec::Vec<u8>>> {
         Some(::serde_json::to_vec(&self.body))
+    }
+}
+impl Paginated for SearchWorkflows {
+    type Item = types::SearchWorkflowHit;
+    /// The offset this request starts at, in decimal.
+    fn pagination_token(&self) -> ::std::option::Option<::std::string::String> {
+        crate::operation::offset_token(self.body.offset)
+    }
+    /// Starts at the offset `token` gives (from [`Paginated::raw_page`]);
+    /// `None`, or a token that is not an offset, starts at the first item.
+    fn set_pagination_token(
+        &mut self,
+        token: ::std::option::Option<::std::string::String>,
+    ) {
+        self.body.offset = crate::operation::offset_of(token.as_deref());
+    }
+    fn into_items(output: Self::Output) -> ::std::vec::Vec<Self::Item> {
+        output.hits
+    }
+    fn raw_page<'b>(&self, body: &'b [u8]) -> ::serde_json::Result<RawPage<'b>> {
+        #[derive(::serde::Deserialize)]
+        struct Envelope<'a> {
+            #[serde(
+                rename = "hits",
+                borrow,
+                deserialize_with = "crate::lenient::null_as_empty"
+            )]
+            items: ::std::vec::Vec<&'a ::serde_json::value::RawValue>,
+        }
+        let envelope: Envelope<'b> = ::serde_json::from_slice(body)?;
+        let next_token = crate::operation::next_offset(
+            self.body.offset,
+            self.body.limit,
+            envelope.items.len(),
+        );
+        Ok(RawPage {
+            items: envelope.items,
+            next_token,
+        })
     }
 }
 /// The query parameters of [`ListRecommendedModels`].
@@ -11132,6 +11239,40 @@ impl Operation for ListRecommendedModels {
         None
     }
 }
+impl Paginated for ListRecommendedModels {
+    type Item = types::Model;
+    fn pagination_token(&self) -> ::std::option::Option<::std::string::String> {
+        self.query.next_token.clone()
+    }
+    fn set_pagination_token(
+        &mut self,
+        token: ::std::option::Option<::std::string::String>,
+    ) {
+        self.query.next_token = token;
+    }
+    fn into_items(output: Self::Output) -> ::std::vec::Vec<Self::Item> {
+        output.models
+    }
+    fn raw_page<'b>(&self, body: &'b [u8]) -> ::serde_json::Result<RawPage<'b>> {
+        #[derive(::serde::Deserialize)]
+        struct Envelope<'a> {
+            #[serde(
+                rename = "models",
+                borrow,
+                deserialize_with = "crate::lenient::null_as_empty"
+            )]
+            items: ::std::vec::Vec<&'a ::serde_json::value::RawValue>,
+            #[serde(rename = "nextToken", default)]
+            next_token: ::std::option::Option<::std::string::String>,
+        }
+        let envelope: Envelope<'b> = ::serde_json::from_slice(body)?;
+        let next_token = envelope.next_token;
+        Ok(RawPage {
+            items: envelope.items,
+            next_token,
+        })
+    }
+}
 /// The query parameters of [`ListTags`].
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 #[non_exhaustive]
@@ -11298,8 +11439,8 @@ impl Operation for ListTags {
 }
 impl Paginated for ListTags {
     type Item = types::Tag;
-    fn pagination_token(&self) -> ::std::option::Option<&str> {
-        self.query.pagination_token.as_deref()
+    fn pagination_token(&self) -> ::std::option::Option<::std::string::String> {
+        self.query.pagination_token.clone()
     }
     fn set_pagination_token(
         &mut self,
@@ -11307,13 +11448,10 @@ impl Paginated for ListTags {
     ) {
         self.query.pagination_token = token;
     }
-    fn next_token(output: &Self::Output) -> ::std::option::Option<&str> {
-        output.next_pagination_token.as_deref()
-    }
     fn into_items(output: Self::Output) -> ::std::vec::Vec<Self::Item> {
         output.tags
     }
-    fn raw_page(body: &[u8]) -> ::serde_json::Result<RawPage<'_>> {
+    fn raw_page<'b>(&self, body: &'b [u8]) -> ::serde_json::Result<RawPage<'b>> {
         #[derive(::serde::Deserialize)]
         struct Envelope<'a> {
             #[serde(
@@ -11325,10 +11463,11 @@ impl Paginated for ListTags {
             #[serde(rename = "nextPaginationToken", default)]
             next_token: ::std::option::Option<::std::string::String>,
         }
-        let envelope: Envelope<'_> = ::serde_json::from_slice(body)?;
+        let envelope: Envelope<'b> = ::serde_json::from_slice(body)?;
+        let next_token = envelope.next_token;
         Ok(RawPage {
             items: envelope.items,
-            next_token: envelope.next_token,
+            next_token,
         })
     }
 }

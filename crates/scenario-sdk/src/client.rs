@@ -12,6 +12,7 @@ use crate::downloads::Downloads;
 use crate::error::{Error, Result};
 use crate::generate::Generate;
 use crate::jobs::Jobs;
+use crate::models::Models;
 use crate::request::Request;
 use crate::retry::RetryPolicy;
 use crate::transport::{ApiHeaders, CallOptions, RawSender};
@@ -124,6 +125,11 @@ impl Client {
     /// Jobs: listing, reading, canceling and waiting for them.
     pub fn jobs(&self) -> Jobs {
         Jobs::new(self.clone())
+    }
+
+    /// Models: listing, reading, training from a directory, waiting for a training.
+    pub fn models(&self) -> Models {
+        Models::new(self.clone())
     }
 
     /// Downloads: asset files into a directory, and archives the service makes.

@@ -290,6 +290,30 @@ pub enum Error {
         waited: Duration,
     },
 
+    /// A model's training ended without a trained model: it failed, was
+    /// canceled, or the model is in a state a training cannot end in.
+    #[error("model {model_id} is {status}: {message}")]
+    TrainingFailed {
+        /// The model.
+        model_id: String,
+        /// Its status, as the service sent it.
+        status: String,
+        /// What happened, with the service's reason when it gave one.
+        message: String,
+    },
+    /// Waiting for a training took longer than allowed; the training goes on.
+    #[error(
+        "model {model_id} is still {status} after {waited:?}; wait longer with models().wait_trained(..).timeout"
+    )]
+    TrainingWaitTimeout {
+        /// The model.
+        model_id: String,
+        /// Its last known status.
+        status: String,
+        /// How long the SDK waited.
+        waited: Duration,
+    },
+
     // Downloads, kept together at the end so that changes elsewhere merge apart.
     /// A file could not be downloaded: the server of its URL refused it, or
     /// every attempt failed (connection, stall, a body cut short). What was
@@ -626,6 +650,15 @@ impl Error {
             Error::JobFailed { job_id, .. }
             | Error::UnknownJobStatus { job_id, .. }
             | Error::JobWaitTimeout { job_id, .. } => Some(job_id),
+            _ => None,
+        }
+    }
+
+    /// The model this error is about, for the errors of a training.
+    pub fn model_id(&self) -> Option<&str> {
+        match self {
+            Error::TrainingFailed { model_id, .. }
+            | Error::TrainingWaitTimeout { model_id, .. } => Some(model_id),
             _ => None,
         }
     }

@@ -41,6 +41,7 @@ mod downloads;
 mod error;
 mod generate;
 mod jobs;
+mod models;
 mod pagination;
 mod poll;
 mod request;
@@ -62,6 +63,9 @@ pub use error::{BadItem, Error, Result};
 pub use generate::{CustomRun, Generate, Generation};
 pub use jobs::{
     DEFAULT_JOB_INTERVAL, DEFAULT_JOB_MAX_INTERVAL, DEFAULT_JOB_TIMEOUT, Jobs, ListJobs, WaitForJob,
+};
+pub use models::{
+    ListModels, Models, STATE_FILE, TrainFromDir, TrainProgress, Training, WaitForModel,
 };
 pub use pagination::Page;
 pub use request::{Reply, Request};

@@ -204,7 +204,7 @@ impl<Op: Paginated> Pager<Op> {
             repeated: 0,
             done: false,
         };
-        if let Some(token) = pager.request.op.pagination_token().map(str::to_owned) {
+        if let Some(token) = pager.request.op.pagination_token() {
             pager.remember(token);
         }
         pager
@@ -236,7 +236,7 @@ impl<Op: Paginated> Pager<Op> {
         if self.done {
             return None;
         }
-        let token = self.request.op.pagination_token().map(str::to_owned);
+        let token = self.request.op.pagination_token();
         match self.fetch().await {
             Ok(fetched) => Some(Ok(fetched)),
             Err(err) => {
@@ -250,14 +250,17 @@ impl<Op: Paginated> Pager<Op> {
     }
 
     async fn fetch(&mut self) -> Result<Fetched<Op>> {
-        let resume_token = self.request.op.pagination_token().map(str::to_owned);
+        let resume_token = self.request.op.pagination_token();
+        // The request as sent: a page is read against it (an offset listing
+        // counts from the offset it asked for).
+        let asked = self.request.op.clone();
         let (exchange, _) = exchange(&self.request.client, &self.request.op, None).await;
         let exchange = exchange?;
         let request_id = header_str(&exchange.headers, REQUEST_ID).map(str::to_owned);
         let body = exchange.body;
         // The token and the item count from a scan that decodes no item: the
         // next page can be fetched while this one is decoded.
-        let raw = Op::raw_page(&body).map_err(|_| Error::Decode {
+        let raw = asked.raw_page(&body).map_err(|_| Error::Decode {
             status: exchange.status,
             request_id: request_id.clone(),
             message: decode_failure::<Op::Output>(&body),
@@ -280,7 +283,7 @@ impl<Op: Paginated> Pager<Op> {
             resume_token,
             keep_raw: self.request.keep_raw,
             strict: self.request.strict,
-            op: std::marker::PhantomData,
+            asked,
         })
     }
 
@@ -335,7 +338,8 @@ struct Fetched<Op: Paginated> {
     resume_token: Option<String>,
     keep_raw: bool,
     strict: bool,
-    op: std::marker::PhantomData<fn() -> Op>,
+    /// The request this page answers.
+    asked: Op,
 }
 
 impl<Op: Paginated> Fetched<Op> {
@@ -387,7 +391,7 @@ impl<Op: Paginated> Fetched<Op> {
     /// item that does keeps its JSON with [`Request::keep_raw`].
     fn decode_items(&self) -> Result<Decoded<Op::Item>> {
         let (body, status, request_id) = (&self.body[..], self.status, self.request_id.as_deref());
-        let raw = Op::raw_page(body).map_err(|_| Error::Decode {
+        let raw = self.asked.raw_page(body).map_err(|_| Error::Decode {
             status,
             request_id: request_id.map(str::to_owned),
             message: decode_failure::<Op::Output>(body),

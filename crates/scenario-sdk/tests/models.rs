@@ -115,3 +115,68 @@ async fn a_model_trains_from_its_training_images_to_trained() {
     assert_eq!(trained.status, ModelStatus::Trained);
     assert_eq!(trained.training_images_number, 4.0);
 }
+
+#[tokio::test]
+async fn a_search_streams_every_hit_by_offset() {
+    let (server, client) = start_mock(MockServer::builder().assets(7)).await;
+    let request: scenario_sdk::types::SearchAssetsRequest =
+        body(json!({"query": "", "limit": 3}));
+    let hits: Vec<String> = client
+        .request(ops::SearchAssets::new(request))
+        .stream()
+        .map_ok(|hit| hit.id)
+        .try_collect()
+        .await
+        .unwrap();
+    let mut unique = hits.clone();
+    unique.sort();
+    unique.dedup();
+    assert_eq!((hits.len(), unique.len()), (7, 7), "{hits:?}");
+    // 3 + 3 + 1: the short page is the last one asked for.
+    assert_eq!(server.request_count(scenario_mock::Route::SearchAssets), 3);
+}
+
+#[tokio::test]
+async fn recommendations_stream_by_their_next_token() {
+    let (server, client) = start_mock(
+        MockServer::builder()
+            .assets(2)
+            .validation_delay(Duration::from_millis(40)),
+    )
+    .await;
+    let dir = tempfile::tempdir().unwrap();
+    for i in 0..2u64 {
+        std::fs::write(
+            dir.path().join(format!("{i}.png")),
+            scenario_testkit::seeded_content(i, 500),
+        )
+        .unwrap();
+    }
+    // Three trained models (recommendations list trained ones only).
+    let mut trained = Vec::new();
+    for n in 0..3 {
+        let training = client
+            .models()
+            .train_from_dir(dir.path(), ModelType::Flux1Lora)
+            .fresh(true)
+            .name(format!("style {n}"))
+            .interval(Duration::from_millis(20))
+            .max_interval(Duration::from_millis(40))
+            .await
+            .unwrap();
+        trained.push(training.model.id);
+    }
+    let listed: Vec<String> = client
+        .request(ops::ListRecommendedModels::new())
+        .limit(1.0)
+        .stream()
+        .map_ok(|model| model.id)
+        .try_collect()
+        .await
+        .unwrap();
+    trained.sort();
+    let mut sorted = listed.clone();
+    sorted.sort();
+    assert_eq!(sorted, trained);
+    assert!(server.request_count(scenario_mock::Route::ListRecommendedModels) >= 3);
+}

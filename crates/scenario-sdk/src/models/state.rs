@@ -1,0 +1,174 @@
+//! What [`super::Models::train_from_dir`] remembers between runs, in a small
+//! JSON file beside the images.
+//!
+//! Why a file and not the service: nothing the service keeps ties an asset or a
+//! model to the command that made it (no idempotency key on uploads or model
+//! creation, and names are not unique), so "this image was uploaded by an
+//! earlier run" can only be known by remembering it. The service is still the
+//! authority on the model: a run reads the model the file names and goes on
+//! from its status (trained, training, or to be trained).
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+use std::time::UNIX_EPOCH;
+
+use scenario_api::types::ModelType;
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+
+/// The name of the file [`super::Models::train_from_dir`] keeps its progress in,
+/// in the directory of the images.
+pub const STATE_FILE: &str = ".scenario-training.json";
+
+/// The version of the file's layout; a file of another version is not read.
+const VERSION: u32 = 1;
+
+/// The progress of one training from a directory.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct TrainState {
+    pub(crate) version: u32,
+    /// The model being trained, once created.
+    pub(crate) model_id: Option<String>,
+    /// The model type it was created with.
+    pub(crate) model_type: Option<ModelType>,
+    /// Each uploaded image, by file name.
+    pub(crate) files: BTreeMap<String, FileRecord>,
+    /// The assets already among the model's training images.
+    pub(crate) added: BTreeSet<String>,
+}
+
+/// An image file as it was when it was uploaded.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct FileRecord {
+    pub(crate) size: u64,
+    /// Modification time, in milliseconds since the Unix epoch.
+    pub(crate) modified_ms: u64,
+    pub(crate) asset_id: String,
+}
+
+/// An image file found in the directory.
+#[derive(Clone, Debug)]
+pub(crate) struct ImageFile {
+    pub(crate) name: String,
+    pub(crate) path: PathBuf,
+    pub(crate) size: u64,
+    pub(crate) modified_ms: u64,
+}
+
+impl ImageFile {
+    /// Whether `record` was made from this file as it is now.
+    pub(crate) fn matches(&self, record: &FileRecord) -> bool {
+        record.size == self.size && record.modified_ms == self.modified_ms
+    }
+}
+
+/// Where the state of `dir` lives.
+pub(crate) fn state_path(dir: &Path) -> PathBuf {
+    dir.join(STATE_FILE)
+}
+
+impl TrainState {
+    /// The state of a run that starts from nothing.
+    pub(crate) fn new() -> Self {
+        Self {
+            version: VERSION,
+            ..Self::default()
+        }
+    }
+
+    /// The state of an earlier run in `dir`, or a fresh one when there is none.
+    pub(crate) async fn load(dir: &Path) -> Result<Self> {
+        let path = state_path(dir);
+        let bytes = match tokio::fs::read(&path).await {
+            Ok(bytes) => bytes,
+            Err(err) if err.kind() == std::io::ErrorKind::NotFound => {
+                return Ok(Self::new());
+            }
+            Err(source) => {
+                return Err(Error::Io {
+                    path: Some(path),
+                    source,
+                });
+            }
+        };
+        let unreadable = |why: String| {
+            Error::InvalidInput(format!(
+                "{} is not a training state this SDK can read ({why}); delete it, or start \
+                 over with fresh(true) (--fresh)",
+                path.display()
+            ))
+        };
+        let state: Self = serde_json::from_slice(&bytes).map_err(|e| unreadable(e.to_string()))?;
+        if state.version != VERSION {
+            return Err(unreadable(format!("version {}", state.version)));
+        }
+        Ok(state)
+    }
+
+    /// Writes the state beside the images: to a temporary file renamed over the
+    /// old one, so an interruption leaves the old state or the new, never half.
+    pub(crate) async fn save(&self, dir: &Path) -> Result<()> {
+        let path = state_path(dir);
+        let temporary = dir.join(format!("{STATE_FILE}.tmp"));
+        let bytes = serde_json::to_vec_pretty(self)
+            .map_err(|e| Error::InvalidInput(format!("cannot encode the training state: {e}")))?;
+        let write = async {
+            tokio::fs::write(&temporary, &bytes).await?;
+            tokio::fs::rename(&temporary, &path).await
+        };
+        write
+            .await
+            .map_err(|source| Error::FileWrite { path, source })
+    }
+}
+
+/// The image files of `dir` (by their content type from the name), sorted by
+/// name; hidden files are left out.
+pub(crate) async fn image_files(dir: &Path) -> Result<Vec<ImageFile>> {
+    let io = |source| Error::Io {
+        path: Some(dir.to_path_buf()),
+        source,
+    };
+    let mut entries = tokio::fs::read_dir(dir).await.map_err(io)?;
+    let mut files = Vec::new();
+    while let Some(entry) = entries.next_entry().await.map_err(io)? {
+        let Ok(name) = entry.file_name().into_string() else {
+            continue;
+        };
+        if name.starts_with('.') {
+            continue;
+        }
+        let is_image = mime_guess::from_path(&name)
+            .first()
+            .is_some_and(|mime| mime.type_() == mime_guess::mime::IMAGE);
+        if !is_image {
+            continue;
+        }
+        let path = entry.path();
+        let meta = tokio::fs::metadata(&path)
+            .await
+            .map_err(|source| Error::Io {
+                path: Some(path.clone()),
+                source,
+            })?;
+        if !meta.is_file() {
+            continue;
+        }
+        let modified_ms = meta
+            .modified()
+            .ok()
+            .and_then(|t| t.duration_since(UNIX_EPOCH).ok())
+            .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX));
+        files.push(ImageFile {
+            name,
+            path,
+            size: meta.len(),
+            modified_ms,
+        });
+    }
+    files.sort_by(|a, b| a.name.cmp(&b.name));
+    Ok(files)
+}

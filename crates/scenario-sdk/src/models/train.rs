@@ -1,0 +1,581 @@
+//! [`Models::train_from_dir`]: a folder of images to a trained model, resumable.
+
+use std::future::IntoFuture;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use futures::future::BoxFuture;
+use futures::{StreamExt, stream};
+use scenario_api::ops;
+use scenario_api::types::{
+    DryRun, Model, ModelCreateRequest, ModelStatus, ModelTrainRequest, ModelTrainResponse,
+    ModelTrainingImageRequest, ModelType, UploadKind,
+};
+use tracing::Instrument;
+
+use super::Models;
+use super::state::{FileRecord, ImageFile, TrainState, image_files, state_path};
+use super::wait::{TrainingWaitSettings, WaitForModel};
+use crate::error::{Error, Result};
+use crate::uploads::build;
+
+/// Image files uploaded at once by default.
+const DEFAULT_FILES_AT_ONCE: usize = 4;
+
+/// Where a [`TrainFromDir`] is, for [`TrainFromDir::on_progress`].
+#[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
+pub enum TrainProgress {
+    /// Image files uploaded (those an earlier run uploaded count as done).
+    Uploading {
+        /// Files uploaded so far.
+        done: usize,
+        /// Files to have uploaded.
+        total: usize,
+    },
+    /// Uploaded images added to the model's training images.
+    AddingImages {
+        /// Images added so far.
+        done: usize,
+        /// Images to add.
+        total: usize,
+    },
+    /// The training started (or an earlier run had started it).
+    Started {
+        /// The model.
+        model_id: String,
+        /// Its training job, when this run started it.
+        job_id: Option<String>,
+    },
+    /// The model's status and its training progress (0 to 1), whenever either changes.
+    Training {
+        /// The model's status.
+        status: ModelStatus,
+        /// The training progress, never going back.
+        progress: f64,
+    },
+}
+
+/// What [`TrainFromDir`] did.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct Training {
+    /// The model: trained when the run waited, else as the service left it.
+    pub model: Model,
+    /// Image files this run uploaded.
+    pub uploaded: usize,
+    /// Image files an earlier run had uploaded.
+    pub reused: usize,
+    /// Training images this run added to the model.
+    pub images_added: usize,
+    /// The training job, when this run started the training.
+    pub job_id: Option<String>,
+    /// The service's estimate of the training's cost, with
+    /// [`TrainFromDir::dry_run`] (nothing was trained).
+    pub estimate: Option<ModelTrainResponse>,
+    /// The file the run's progress is kept in ([`super::STATE_FILE`]).
+    pub state_file: PathBuf,
+}
+
+/// What a run did so far.
+struct Progress {
+    uploaded: usize,
+    reused: usize,
+    images_added: usize,
+    job_id: Option<String>,
+}
+
+impl Progress {
+    fn into_training(
+        self,
+        model: Model,
+        estimate: Option<ModelTrainResponse>,
+        dir: &std::path::Path,
+    ) -> Training {
+        Training {
+            model,
+            uploaded: self.uploaded,
+            reused: self.reused,
+            images_added: self.images_added,
+            job_id: self.job_id,
+            estimate,
+            state_file: state_path(dir),
+        }
+    }
+}
+
+type ProgressFn = Arc<dyn Fn(&TrainProgress) + Send + Sync>;
+type MapCreate = Box<dyn FnOnce(ModelCreateRequest) -> ModelCreateRequest + Send + Sync>;
+
+/// Training a model from a directory of images: [`Models::train_from_dir`].
+///
+/// Every image file of the directory (by its extension; hidden files are left
+/// out) is uploaded, a model is created, the images are added to its training
+/// images (at most `ModelTrainingImageRequest::ASSET_IDS_MAX_ITEMS` per call),
+/// the training starts, and the run waits for the model to be trained.
+///
+/// **Resuming.** The run keeps its progress in [`super::STATE_FILE`] beside the
+/// images, saved after each step. Run again, it reads the model it created from
+/// the service and goes on: a trained model is answered at once, a training
+/// one is waited for, and otherwise only what is missing is done (images not
+/// uploaded yet, images not added yet), then the training starts. An image
+/// uploaded whose record was lost to an interruption is uploaded again (the
+/// service has no way to recognise it). [`Self::fresh`] starts over.
+///
+/// An image file that changed or went away after it was added to the
+/// model's training images is refused (the model would train on the old
+/// one): restore it, or start over.
+#[must_use = "nothing is trained until you .await it"]
+pub struct TrainFromDir {
+    models: Models,
+    dir: PathBuf,
+    model_type: ModelType,
+    name: Option<String>,
+    map_create: Option<MapCreate>,
+    train_request: ModelTrainRequest,
+    files_at_once: usize,
+    fresh: bool,
+    dry_run: bool,
+    wait: bool,
+    settings: TrainingWaitSettings,
+    on_progress: Option<ProgressFn>,
+}
+
+impl std::fmt::Debug for TrainFromDir {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TrainFromDir")
+            .field("dir", &self.dir)
+            .field("model_type", &self.model_type)
+            .field("name", &self.name)
+            .field("files_at_once", &self.files_at_once)
+            .field("fresh", &self.fresh)
+            .field("dry_run", &self.dry_run)
+            .field("wait", &self.wait)
+            .field("settings", &self.settings)
+            .finish_non_exhaustive()
+    }
+}
+
+impl TrainFromDir {
+    pub(crate) fn new(models: Models, dir: PathBuf, model_type: ModelType) -> Self {
+        Self {
+            models,
+            dir,
+            model_type,
+            name: None,
+            map_create: None,
+            train_request: ModelTrainRequest::default(),
+            files_at_once: DEFAULT_FILES_AT_ONCE,
+            fresh: false,
+            dry_run: false,
+            wait: true,
+            settings: TrainingWaitSettings::default(),
+            on_progress: None,
+        }
+    }
+
+    /// The model's name (by default, the directory's name).
+    pub fn name(mut self, name: impl Into<String>) -> Self {
+        self.name = Some(name.into());
+        self
+    }
+
+    /// Edits the model's creation request (a description, a base model,
+    /// collections, ...); the name and type are already set in it.
+    pub fn map_create(
+        mut self,
+        f: impl FnOnce(ModelCreateRequest) -> ModelCreateRequest + Send + Sync + 'static,
+    ) -> Self {
+        self.map_create = Some(Box::new(f));
+        self
+    }
+
+    /// The training request (its parameters); empty by default, which trains
+    /// with the service's defaults for the model type.
+    pub fn train_request(mut self, request: ModelTrainRequest) -> Self {
+        self.train_request = request;
+        self
+    }
+
+    /// How many image files are uploaded at once (4 by default).
+    pub fn concurrency(mut self, files: usize) -> Self {
+        self.files_at_once = files;
+        self
+    }
+
+    /// Ignores what an earlier run in the same directory did and starts over
+    /// (a new model; every image uploaded again). Off by default.
+    pub fn fresh(mut self, fresh: bool) -> Self {
+        self.fresh = fresh;
+        self
+    }
+
+    /// Prepares everything (uploads, model, training images) but asks the
+    /// service only for the cost of the training ([`Training::estimate`]);
+    /// a run without it later starts the training. Off by default.
+    pub fn dry_run(mut self, dry_run: bool) -> Self {
+        self.dry_run = dry_run;
+        self
+    }
+
+    /// Whether to wait for the training to end (on by default); without it the
+    /// run ends once the training has started.
+    pub fn wait(mut self, wait: bool) -> Self {
+        self.wait = wait;
+        self
+    }
+
+    /// How long to wait for the training (2 hours by default); see
+    /// [`WaitForModel::timeout`].
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.settings.timeout = timeout;
+        self
+    }
+
+    /// The first pause between two polls of the training (5 s by default).
+    pub fn interval(mut self, interval: Duration) -> Self {
+        self.settings.interval = interval;
+        self
+    }
+
+    /// The longest pause between two polls of the training (30 s by default).
+    pub fn max_interval(mut self, max_interval: Duration) -> Self {
+        self.settings.max_interval = max_interval;
+        self
+    }
+
+    /// Called as the run goes: uploads, training images, the start of the
+    /// training, and the training's progress.
+    pub fn on_progress(
+        mut self,
+        callback: impl Fn(&TrainProgress) + Send + Sync + 'static,
+    ) -> Self {
+        self.on_progress = Some(Arc::new(callback));
+        self
+    }
+
+    fn report(&self, progress: TrainProgress) {
+        if let Some(callback) = &self.on_progress {
+            callback(&progress);
+        }
+    }
+
+    /// Runs it; the same as `.await`.
+    pub async fn send(self) -> Result<Training> {
+        if self.files_at_once == 0 {
+            return Err(Error::InvalidInput(
+                "concurrency must be at least 1 (image files uploaded at once)".into(),
+            ));
+        }
+        if self.wait && !self.dry_run && self.settings.timeout.is_zero() {
+            return Err(Error::InvalidInput(
+                "the training timeout must be above zero when waiting: the training would \
+                 start, then the wait would time out at once"
+                    .into(),
+            ));
+        }
+        let span = tracing::info_span!("scenario_train_from_dir", dir = %self.dir.display());
+        self.run().instrument(span).await
+    }
+
+    async fn run(mut self) -> Result<Training> {
+        let files = image_files(&self.dir).await?;
+        if files.is_empty() {
+            return Err(Error::InvalidInput(format!(
+                "{} has no image files (found by their extension: .png, .jpg, .webp, ...)",
+                self.dir.display()
+            )));
+        }
+        let mut state = if self.fresh {
+            TrainState::new()
+        } else {
+            TrainState::load(&self.dir).await?
+        };
+        let mut training = Progress {
+            uploaded: 0,
+            reused: 0,
+            images_added: 0,
+            job_id: None,
+        };
+
+        // The service decides where the model is.
+        let mut model = self.known_model(&mut state).await?;
+        if let Some(found) = &model {
+            match found.status {
+                ModelStatus::Trained => {
+                    training.reused = files.len();
+                    return Ok(training.into_training(found.clone(), None, &self.dir));
+                }
+                ModelStatus::Training => {
+                    self.report(TrainProgress::Started {
+                        model_id: found.id.clone(),
+                        job_id: None,
+                    });
+                    training.reused = files.len();
+                    return self.finish(training, found.clone()).await;
+                }
+                _ => {}
+            }
+        }
+        check_unchanged(&files, &state, model.as_ref())?;
+
+        self.upload(&files, &mut state, &mut training).await?;
+
+        let model_now = match model.take() {
+            Some(model) => model,
+            None => {
+                let map = self.map_create.take();
+                self.create(&mut state, map).await?
+            }
+        };
+        self.add_images(&files, &model_now.id, &mut state, &mut training)
+            .await?;
+
+        if self.dry_run {
+            let estimate = self
+                .models
+                .client()
+                .request(ops::TrainModel::new(
+                    &model_now.id,
+                    self.train_request.clone(),
+                ))
+                .dry_run(DryRun::True)
+                .send()
+                .await?;
+            return Ok(training.into_training(model_now, Some(estimate), &self.dir));
+        }
+        let started = self
+            .models
+            .client()
+            .request(ops::TrainModel::new(
+                &model_now.id,
+                std::mem::take(&mut self.train_request),
+            ))
+            .send()
+            .await?;
+        training.job_id = started.job.as_ref().map(|job| job.job_id.clone());
+        self.report(TrainProgress::Started {
+            model_id: model_now.id.clone(),
+            job_id: training.job_id.clone(),
+        });
+        let model_now = started.model.unwrap_or(model_now);
+        self.finish(training, model_now).await
+    }
+
+    /// The model an earlier run created, as the service has it now (`None`
+    /// when there is none, or it was deleted since: a new one is made).
+    async fn known_model(&self, state: &mut TrainState) -> Result<Option<Model>> {
+        let Some(id) = state.model_id.clone() else {
+            return Ok(None);
+        };
+        if let Some(earlier) = &state.model_type
+            && *earlier != self.model_type
+        {
+            return Err(Error::InvalidInput(format!(
+                "{} was prepared for model {id} of type {earlier}, not {}; train that type, \
+                 or start over with fresh(true) (--fresh)",
+                self.dir.display(),
+                self.model_type
+            )));
+        }
+        match self.models.get(&id).await {
+            Ok(model) => Ok(Some(model)),
+            Err(err) if err.is_not_found() => {
+                tracing::info!(model_id = %id, "the model of an earlier run is gone; making a new one");
+                state.model_id = None;
+                state.added.clear();
+                state.save(&self.dir).await?;
+                Ok(None)
+            }
+            Err(err) => Err(err),
+        }
+    }
+
+    /// Uploads the files no earlier run uploaded as they are now; records each
+    /// as it completes. One failed upload does not stop the others; the first
+    /// error is answered once they are all done (and recorded).
+    async fn upload(
+        &self,
+        files: &[ImageFile],
+        state: &mut TrainState,
+        training: &mut Progress,
+    ) -> Result<()> {
+        let total = files.len();
+        let pending: Vec<ImageFile> = files
+            .iter()
+            .filter(|file| !state.files.get(&file.name).is_some_and(|r| file.matches(r)))
+            .cloned()
+            .collect();
+        training.reused = total - pending.len();
+        let mut done = training.reused;
+        self.report(TrainProgress::Uploading { done, total });
+        let uploads = self.models.client().uploads();
+        let mut results = stream::iter(pending)
+            .map(|file: ImageFile| {
+                let uploads = uploads.clone();
+                async move {
+                    let upload = uploads
+                        .upload_file(&file.path, UploadKind::Image)
+                        .wait(true)
+                        .send()
+                        .await;
+                    (file, upload)
+                }
+            })
+            .buffer_unordered(self.files_at_once);
+        let mut first_error = None;
+        while let Some((file, upload)) = results.next().await {
+            let asset_id = upload.and_then(|upload| {
+                upload.entity_id.clone().ok_or_else(|| Error::UploadFailed {
+                    upload_id: upload.id.clone(),
+                    message: "the upload is complete but names no asset".into(),
+                })
+            });
+            match asset_id {
+                Ok(asset_id) => {
+                    state.files.insert(
+                        file.name.clone(),
+                        FileRecord {
+                            size: file.size,
+                            modified_ms: file.modified_ms,
+                            asset_id,
+                        },
+                    );
+                    state.save(&self.dir).await?;
+                    training.uploaded += 1;
+                    done += 1;
+                    self.report(TrainProgress::Uploading { done, total });
+                }
+                Err(err) => {
+                    tracing::warn!(file = %file.name, error = %err, "upload failed");
+                    first_error.get_or_insert(err);
+                }
+            }
+        }
+        first_error.map_or(Ok(()), Err)
+    }
+
+    async fn create(&self, state: &mut TrainState, map: Option<MapCreate>) -> Result<Model> {
+        let name = self.name.clone().unwrap_or_else(|| {
+            self.dir
+                .file_name()
+                .map_or_else(|| "model".to_owned(), |n| n.to_string_lossy().into_owned())
+        });
+        let request = build::<ModelCreateRequest, _>(
+            ModelCreateRequest::builder()
+                .name(name)
+                .type_(self.model_type.clone()),
+        )?;
+        let request = match map {
+            Some(map) => map(request),
+            None => request,
+        };
+        let model = self
+            .models
+            .client()
+            .request(ops::CreateModel::new(request))
+            .send()
+            .await?
+            .model;
+        state.model_id = Some(model.id.clone());
+        state.model_type = Some(self.model_type.clone());
+        state.added.clear();
+        state.save(&self.dir).await?;
+        Ok(model)
+    }
+
+    /// Adds the uploaded images the model does not have yet, in batches of the
+    /// most one call takes; records each batch as it is added.
+    async fn add_images(
+        &self,
+        files: &[ImageFile],
+        model_id: &str,
+        state: &mut TrainState,
+        training: &mut Progress,
+    ) -> Result<()> {
+        let assets: Vec<String> = files
+            .iter()
+            .filter_map(|file| state.files.get(&file.name))
+            .map(|record| record.asset_id.clone())
+            .collect();
+        let total = assets.len();
+        let pending: Vec<String> = assets
+            .into_iter()
+            .filter(|id| !state.added.contains(id))
+            .collect();
+        let mut done = total - pending.len();
+        self.report(TrainProgress::AddingImages { done, total });
+        let batch = ModelTrainingImageRequest::ASSET_IDS_MAX_ITEMS.max(1);
+        for ids in pending.chunks(batch) {
+            let body = build::<ModelTrainingImageRequest, _>(
+                ModelTrainingImageRequest::builder().asset_ids(ids.to_vec()),
+            )?;
+            self.models
+                .client()
+                .request(ops::AddModelTrainingImages::new(model_id, body))
+                .send()
+                .await?;
+            state.added.extend(ids.iter().cloned());
+            state.save(&self.dir).await?;
+            training.images_added += ids.len();
+            done += ids.len();
+            self.report(TrainProgress::AddingImages { done, total });
+        }
+        Ok(())
+    }
+
+    /// Waits for the training when asked to, and answers.
+    async fn finish(&self, training: Progress, model: Model) -> Result<Training> {
+        if !self.wait {
+            return Ok(training.into_training(model, None, &self.dir));
+        }
+        let mut wait = WaitForModel::new(self.models.clone(), model.id.clone());
+        wait.settings = self.settings;
+        if let Some(callback) = self.on_progress.clone() {
+            wait = wait.on_progress(move |status, progress| {
+                callback(&TrainProgress::Training {
+                    status: status.clone(),
+                    progress,
+                });
+            });
+        }
+        let model = wait.send().await?;
+        Ok(training.into_training(model, None, &self.dir))
+    }
+}
+
+impl IntoFuture for TrainFromDir {
+    type Output = Result<Training>;
+    type IntoFuture = BoxFuture<'static, Result<Training>>;
+
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
+    }
+}
+
+/// Refuses to go on when an image already among the model's training images
+/// changed or went away since it was uploaded: the model would train on the
+/// old image.
+fn check_unchanged(files: &[ImageFile], state: &TrainState, model: Option<&Model>) -> Result<()> {
+    let Some(model) = model else {
+        return Ok(());
+    };
+    for (name, record) in &state.files {
+        if !state.added.contains(&record.asset_id) {
+            continue;
+        }
+        let now = files.iter().find(|file| &file.name == name);
+        let what = match now {
+            None => "was removed",
+            Some(file) if !file.matches(record) => "changed",
+            Some(_) => continue,
+        };
+        return Err(Error::InvalidInput(format!(
+            "{name} {what} after it was added to the training images of model {}; restore it, \
+             or start over with fresh(true) (--fresh)",
+            model.id
+        )));
+    }
+    Ok(())
+}

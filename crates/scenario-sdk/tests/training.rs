@@ -1,0 +1,265 @@
+//! `client.models().train_from_dir(dir)` against the fake: a folder of images
+//! to a trained model, generating with it, and what a second run does after an
+//! interruption, a failure, or a finished training.
+
+use std::future::IntoFuture;
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use scenario_mock::{Fault, FaultRule, MockServer, Route};
+use scenario_sdk::types::{ModelStatus, ModelTrainingImageRequest, ModelType};
+use scenario_sdk::{Client, Error, STATE_FILE, TrainFromDir, TrainProgress};
+use scenario_testkit::{seeded_content, start_mock};
+
+/// The most training images one call adds, as the document says.
+fn batch() -> usize {
+    ModelTrainingImageRequest::ASSET_IDS_MAX_ITEMS
+}
+
+/// A directory of `n` small images (and a file that is not one, and a hidden
+/// one, both left alone).
+fn image_dir(n: usize) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    for i in 0..n {
+        let bytes = seeded_content(i as u64, 2_000 + i * 10);
+        std::fs::write(dir.path().join(format!("image-{i:02}.png")), bytes).unwrap();
+    }
+    std::fs::write(dir.path().join("notes.txt"), "not an image").unwrap();
+    std::fs::write(dir.path().join(".hidden.png"), "hidden").unwrap();
+    dir
+}
+
+fn fake() -> scenario_mock::MockServerBuilder {
+    MockServer::builder().validation_delay(Duration::from_millis(60))
+}
+
+fn train(client: &Client, dir: &Path) -> TrainFromDir {
+    client
+        .models()
+        .train_from_dir(dir, ModelType::Flux1Lora)
+        .name("Hero")
+        .interval(Duration::from_millis(20))
+        .max_interval(Duration::from_millis(40))
+        .timeout(Duration::from_secs(20))
+}
+
+#[tokio::test]
+async fn a_folder_becomes_a_trained_model_to_generate_with() {
+    let (server, client) = start_mock(fake()).await;
+    let images = batch() + 3;
+    let dir = image_dir(images);
+    let events = Arc::new(Mutex::new(Vec::new()));
+    let seen = events.clone();
+    let training = train(&client, dir.path())
+        .on_progress(move |p| seen.lock().unwrap().push(p.clone()))
+        .await
+        .unwrap();
+
+    assert_eq!(training.model.status, ModelStatus::Trained);
+    assert_eq!(training.model.name.as_deref(), Some("Hero"));
+    assert_eq!(training.model.training_images_number, images as f64);
+    assert_eq!((training.uploaded, training.reused), (images, 0));
+    assert_eq!(training.images_added, images);
+    assert!(training.job_id.is_some());
+    assert_eq!(training.state_file, dir.path().join(STATE_FILE));
+    // Only the images went up, and the training images in as few calls as allowed.
+    assert_eq!(server.request_count(Route::CreateUpload), images);
+    assert_eq!(
+        server.request_count(Route::AddModelTrainingImages),
+        images.div_ceil(batch())
+    );
+
+    let events = events.lock().unwrap().clone();
+    assert!(events.contains(&TrainProgress::Uploading {
+        done: images,
+        total: images
+    }));
+    assert!(events.contains(&TrainProgress::AddingImages {
+        done: images,
+        total: images
+    }));
+    assert!(matches!(
+        events.last(),
+        Some(TrainProgress::Training { status: ModelStatus::Trained, progress }) if *progress == 1.0
+    ));
+
+    // The model is ready to generate with.
+    let made = client
+        .generate()
+        .custom(&training.model.id)
+        .prompt("the hero, running")
+        .wait(true)
+        .interval(Duration::from_millis(20))
+        .max_interval(Duration::from_millis(40))
+        .await
+        .unwrap();
+    assert!(!made.assets.is_empty());
+}
+
+#[tokio::test]
+async fn an_interrupted_run_goes_on_without_uploading_or_creating_again() {
+    let (server, client) = start_mock(fake()).await;
+    let images = batch() + 3;
+    let dir = image_dir(images);
+    // The first batch of training images goes in, the second fails (a POST
+    // that may have acted is not retried).
+    server.inject(
+        FaultRule::new(Route::AddModelTrainingImages, Fault::Delay(Duration::ZERO)).times(1),
+    );
+    server.inject(FaultRule::new(Route::AddModelTrainingImages, Fault::Status(503)).times(1));
+    let first = train(&client, dir.path()).await.unwrap_err();
+    assert_eq!(first.status().map(|s| s.as_u16()), Some(503), "{first}");
+    let assets_after_first = server.asset_count();
+
+    let second = train(&client, dir.path()).await.unwrap();
+    assert_eq!(second.model.status, ModelStatus::Trained);
+    assert_eq!((second.uploaded, second.reused), (0, images));
+    assert_eq!(second.images_added, images - batch());
+    assert_eq!(second.model.training_images_number, images as f64);
+    // Nothing was made twice: one model, each image uploaded once.
+    assert_eq!(server.request_count(Route::CreateModel), 1);
+    assert_eq!(server.request_count(Route::CreateUpload), images);
+    assert_eq!(server.asset_count(), assets_after_first);
+}
+
+#[tokio::test]
+async fn a_run_after_the_training_answers_the_trained_model_at_once() {
+    let (server, client) = start_mock(fake()).await;
+    let dir = image_dir(3);
+    let first = train(&client, dir.path()).await.unwrap();
+    let trainings = server.request_count(Route::TrainModel);
+
+    let again = train(&client, dir.path()).await.unwrap();
+    assert_eq!(again.model.id, first.model.id);
+    assert_eq!(again.model.status, ModelStatus::Trained);
+    assert_eq!((again.uploaded, again.images_added), (0, 0));
+    assert_eq!(server.request_count(Route::TrainModel), trainings);
+}
+
+#[tokio::test]
+async fn a_run_that_did_not_wait_is_waited_for_by_the_next() {
+    let (server, client) = start_mock(fake().validation_delay(Duration::from_millis(300))).await;
+    let dir = image_dir(2);
+    let started = train(&client, dir.path()).wait(false).await.unwrap();
+    assert_eq!(started.model.status, ModelStatus::Training);
+    let finished = train(&client, dir.path()).await.unwrap();
+    assert_eq!(finished.model.id, started.model.id);
+    assert_eq!(finished.model.status, ModelStatus::Trained);
+    assert_eq!(server.request_count(Route::TrainModel), 1);
+}
+
+#[tokio::test]
+async fn a_dry_run_prepares_the_model_and_answers_the_cost_only() {
+    let (server, client) = start_mock(fake()).await;
+    let dir = image_dir(4);
+    let estimate = train(&client, dir.path()).dry_run(true).await.unwrap();
+    let cost = estimate.estimate.as_ref().expect("the estimate");
+    assert!(cost.creative_units_cost.is_some(), "{cost:?}");
+    assert!(cost.job.is_none());
+    assert_eq!(estimate.model.status, ModelStatus::New);
+    assert_eq!(estimate.images_added, 4);
+
+    let trained = train(&client, dir.path()).await.unwrap();
+    assert_eq!(trained.model.id, estimate.model.id);
+    assert_eq!(trained.model.status, ModelStatus::Trained);
+    assert_eq!(server.request_count(Route::CreateUpload), 4);
+}
+
+#[tokio::test]
+async fn an_image_changed_after_it_was_added_is_refused() {
+    let (server, client) = start_mock(fake()).await;
+    let dir = image_dir(3);
+    server.inject(FaultRule::new(Route::TrainModel, Fault::Status(503)).times(1));
+    train(&client, dir.path()).await.unwrap_err();
+    std::fs::write(dir.path().join("image-01.png"), b"another picture").unwrap();
+
+    let err = train(&client, dir.path()).await.unwrap_err();
+    assert!(matches!(err, Error::InvalidInput(_)), "{err:?}");
+    let message = err.to_string();
+    assert!(message.contains("image-01.png changed"), "{message}");
+    assert!(message.contains("--fresh"), "{message}");
+
+    // Starting over makes a new model from the folder as it is.
+    let fresh = train(&client, dir.path()).fresh(true).await.unwrap();
+    assert_eq!(fresh.model.status, ModelStatus::Trained);
+    assert_eq!(fresh.uploaded, 3);
+    assert_eq!(server.request_count(Route::CreateModel), 2);
+}
+
+#[tokio::test]
+async fn a_failed_training_is_an_error_naming_the_model() {
+    let (server, client) = start_mock(fake()).await;
+    let dir = image_dir(2);
+    let prepared = train(&client, dir.path()).dry_run(true).await.unwrap();
+    // A training image whose asset is gone makes the fake's training fail.
+    let state: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.path().join(STATE_FILE)).unwrap()).unwrap();
+    let asset = state["files"]["image-00.png"]["assetId"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    client
+        .request(scenario_sdk::ops::DeleteAssets::new(
+            serde_json::from_value::<scenario_sdk::types::AssetIdsRequest>(
+                serde_json::json!({"assetIds": [asset]}),
+            )
+            .unwrap(),
+        ))
+        .await
+        .unwrap();
+
+    let err = train(&client, dir.path()).await.unwrap_err();
+    assert!(matches!(err, Error::TrainingFailed { .. }), "{err:?}");
+    assert_eq!(err.model_id(), Some(prepared.model.id.as_str()));
+    assert!(server.request_count(Route::TrainModel) >= 2);
+}
+
+#[tokio::test]
+async fn a_folder_without_images_is_refused_before_any_request() {
+    let (server, client) = start_mock(fake()).await;
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("readme.md"), "no pictures here").unwrap();
+    let err = train(&client, dir.path()).await.unwrap_err();
+    assert!(matches!(err, Error::InvalidInput(_)), "{err:?}");
+    assert!(err.to_string().contains("no image files"), "{err}");
+    assert_eq!(server.requests().len(), 0);
+}
+
+#[tokio::test]
+async fn a_run_dropped_mid_upload_is_finished_by_the_next() {
+    let (server, client) = start_mock(fake()).await;
+    let images = 6;
+    let dir = image_dir(images);
+    // Four uploads go through, the rest hang until the run is dropped.
+    server.inject(FaultRule::new(Route::CreateUpload, Fault::Delay(Duration::ZERO)).times(4));
+    server.inject(
+        FaultRule::new(Route::CreateUpload, Fault::Delay(Duration::from_secs(30))).times(2),
+    );
+    let run = tokio::spawn(train(&client, dir.path()).concurrency(1).into_future());
+    // Cut the run short once the state file records the four uploads.
+    let state = dir.path().join(STATE_FILE);
+    let recorded = |path: &Path| -> usize {
+        std::fs::read(path)
+            .ok()
+            .and_then(|bytes| serde_json::from_slice::<serde_json::Value>(&bytes).ok())
+            .and_then(|v| v["files"].as_object().map(serde_json::Map::len))
+            .unwrap_or(0)
+    };
+    for _ in 0..1000 {
+        if recorded(&state) >= 4 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert_eq!(recorded(&state), 4);
+    run.abort();
+    assert!(run.await.unwrap_err().is_cancelled());
+    server.clear_faults();
+
+    let finished = train(&client, dir.path()).await.unwrap();
+    assert_eq!(finished.model.status, ModelStatus::Trained);
+    assert_eq!((finished.uploaded, finished.reused), (images - 4, 4));
+    assert_eq!(finished.model.training_images_number, images as f64);
+    assert_eq!(server.request_count(Route::CreateModel), 1);
+}
