@@ -100,6 +100,9 @@ pub enum Command {
     /// List jobs, follow them, wait for them, cancel them
     #[command(subcommand)]
     Jobs(crate::jobs::JobsCommand),
+    /// List, show and cancel models; train one from a folder of images
+    #[command(subcommand)]
+    Models(crate::models::ModelsCommand),
     /// Run a model (optionally waiting for what it makes), or ask what it would cost
     Generate(Box<crate::generate::GenerateArgs>),
     /// Run a local fake of the API to try the CLI (or your scripts) offline

@@ -269,6 +269,15 @@ impl JobProgress {
         }
     }
 
+    /// A callback showing any status (a model's, say) and its progress (0 to 1).
+    pub(crate) fn updater(&self) -> impl Fn(&str, f64) + Send + Sync + 'static {
+        let bar = self.bar.clone();
+        move |status, progress| {
+            bar.set_message(printable(status));
+            bar.set_position((progress.clamp(0.0, 1.0) * 100.0).round() as u64);
+        }
+    }
+
     pub(crate) fn clear(&self) {
         self.bar.finish_and_clear();
     }

@@ -8,6 +8,8 @@
 //! scenario uploads import URL --kind KIND [--wait] [--json]
 //! scenario jobs list [--json] [--limit N] [filters...]
 //! scenario jobs get|wait|cancel ID [--json]
+//! scenario models list|get|cancel [ID] [--json]
+//! scenario models train DIR --type TYPE [--name NAME] [--wait] [--dry-run] [--fresh]
 //! scenario generate MODEL [--prompt TEXT] [--param NAME=VALUE] [--wait] [--dry-run true] [--json]
 //! scenario mock serve [--port 4010] [--assets N]
 //! ```
@@ -40,6 +42,7 @@ mod error;
 mod generate;
 mod jobs;
 mod mock;
+mod models;
 mod output;
 mod params;
 mod progress;
@@ -53,6 +56,7 @@ use clap::Parser;
 use crate::cli::{AssetsCommand, Cli, Command, GlobalArgs, MockCommand, UploadsCommand};
 use crate::error::Failure;
 use crate::jobs::JobsCommand;
+use crate::models::ModelsCommand;
 
 fn main() -> ExitCode {
     // Usage errors (and --help, --version) exit here, with status 2 (0).
@@ -100,6 +104,10 @@ async fn run(global: &GlobalArgs, command: Command) -> Result<(), Failure> {
         Command::Jobs(JobsCommand::Get(args)) => jobs::get(global, args).await,
         Command::Jobs(JobsCommand::Wait(args)) => jobs::wait(global, args).await,
         Command::Jobs(JobsCommand::Cancel(args)) => jobs::cancel(global, args).await,
+        Command::Models(ModelsCommand::List(args)) => models::list(global, *args).await,
+        Command::Models(ModelsCommand::Get(args)) => models::get(global, args).await,
+        Command::Models(ModelsCommand::Train(args)) => models::train(global, *args).await,
+        Command::Models(ModelsCommand::Cancel(args)) => models::cancel(global, args).await,
         Command::Generate(args) => generate::run(global, *args).await,
         Command::Mock(MockCommand::Serve(args)) => mock::serve(global, args).await,
     }

@@ -119,8 +119,7 @@ async fn a_model_trains_from_its_training_images_to_trained() {
 #[tokio::test]
 async fn a_search_streams_every_hit_by_offset() {
     let (server, client) = start_mock(MockServer::builder().assets(7)).await;
-    let request: scenario_sdk::types::SearchAssetsRequest =
-        body(json!({"query": "", "limit": 3}));
+    let request: scenario_sdk::types::SearchAssetsRequest = body(json!({"query": "", "limit": 3}));
     let hits: Vec<String> = client
         .request(ops::SearchAssets::new(request))
         .stream()

@@ -8,5 +8,6 @@ mod help;
 mod hostile;
 mod jobs;
 mod mock;
+mod models;
 mod support;
 mod uploads;

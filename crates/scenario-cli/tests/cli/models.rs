@@ -1,0 +1,104 @@
+//! `scenario models train | list | get | cancel`.
+
+use std::time::Duration;
+
+use scenario_mock::MockServer;
+
+use crate::support::{Fake, json_lines, one_error_line, stderr, stdout};
+
+fn images(n: usize) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    for i in 0..n {
+        let bytes: Vec<u8> = (0..1500).map(|b| ((b * 7 + i * 13) % 251) as u8).collect();
+        std::fs::write(dir.path().join(format!("hero-{i}.png")), bytes).unwrap();
+    }
+    dir
+}
+
+#[test]
+fn train_waits_for_the_model_and_a_second_run_answers_it_at_once() {
+    let fake = Fake::with_delay(MockServer::builder().assets(0), Duration::from_millis(50));
+    let dir = images(12);
+    let folder = dir.path().to_str().unwrap();
+    let train = |extra: &[&str]| {
+        let mut command = fake.scenario([
+            "models",
+            "train",
+            folder,
+            "--type",
+            "flux.1-lora",
+            "--name",
+            "Hero",
+            "--poll-interval",
+            "20ms",
+            "--json",
+        ]);
+        command.args(extra);
+        command.output().unwrap()
+    };
+
+    let output = train(&["--dry-run"]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let estimate = &json_lines(&output)[0];
+    assert!(estimate["creativeUnitsCost"].is_number(), "{estimate}");
+    assert!(
+        stderr(&output).contains("would cost"),
+        "{}",
+        stderr(&output)
+    );
+
+    let output = train(&["--wait"]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let model = &json_lines(&output)[0];
+    assert_eq!(model["status"], "trained");
+    assert_eq!(model["name"], "Hero");
+    assert_eq!(model["trainingImagesNumber"].as_f64(), Some(12.0));
+    let id = model["id"].as_str().unwrap().to_owned();
+
+    let again = train(&[]);
+    assert!(again.status.success(), "{}", stderr(&again));
+    assert_eq!(json_lines(&again)[0]["id"], id.as_str());
+
+    let output = fake.scenario(["models", "list"]).output().unwrap();
+    assert!(output.status.success(), "{}", stderr(&output));
+    let table = stdout(&output);
+    assert!(table.starts_with("ID"), "{table}");
+    assert!(table.contains(&id) && table.contains("trained"), "{table}");
+
+    let output = fake.scenario(["models", "get", &id]).output().unwrap();
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert!(
+        stdout(&output).contains("images   12"),
+        "{}",
+        stdout(&output)
+    );
+
+    // A trained model has no training to cancel: the service's refusal, exit 1.
+    let output = fake.scenario(["models", "cancel", &id]).output().unwrap();
+    let line = one_error_line(&output, 1);
+    assert!(line.contains(&id), "{line}");
+}
+
+#[test]
+fn train_refuses_a_folder_without_images_and_an_unknown_type() {
+    let fake = Fake::with_assets(0);
+    let empty = tempfile::tempdir().unwrap();
+    let folder = empty.path().to_str().unwrap();
+    let output = fake
+        .scenario(["models", "train", folder, "--type", "flux.1-lora"])
+        .output()
+        .unwrap();
+    let line = one_error_line(&output, 2);
+    assert!(line.contains("no image files"), "{line}");
+
+    let output = fake
+        .scenario(["models", "train", folder, "--type", "flux-9000"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("flux.1-lora"),
+        "{}",
+        stderr(&output)
+    );
+}
