@@ -95,6 +95,25 @@ async fn a_folder_becomes_a_trained_model_to_generate_with() {
         .await
         .unwrap();
     assert!(!made.assets.is_empty());
+
+    // And what it made lands on disk, byte for byte.
+    let out = tempfile::tempdir().unwrap();
+    let report = client
+        .downloads()
+        .to_dir(out.path())
+        .assets(made.assets.clone())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(report.written.len(), made.assets.len());
+    assert!(report.failed.is_empty());
+    for file in &report.written {
+        let bytes = std::fs::read(&file.path).unwrap();
+        assert_eq!(
+            scenario_testkit::sha256_hex(&bytes),
+            server.asset_sha256(&file.asset_id).unwrap()
+        );
+    }
 }
 
 #[tokio::test]
@@ -262,4 +281,45 @@ async fn a_run_dropped_mid_upload_is_finished_by_the_next() {
     assert_eq!((finished.uploaded, finished.reused), (images - 4, 4));
     assert_eq!(finished.model.training_images_number, images as f64);
     assert_eq!(server.request_count(Route::CreateModel), 1);
+}
+
+#[tokio::test]
+async fn under_random_faults_running_it_again_converges_on_one_trained_model() {
+    let (server, client) = start_mock(fake().random_faults(scenario_mock::RandomFaults {
+        seed: 7,
+        api_rate: 0.2,
+        storage_rate: 0.2,
+        retry_after: Duration::from_millis(20),
+        slow_delay: Duration::from_millis(20),
+    }))
+    .await;
+    let images = batch() * 2 + 1;
+    let dir = image_dir(images);
+    let mut failures = Vec::new();
+    let mut trained = None;
+    // Each failure (a POST that may have acted is not retried) is followed by
+    // the same call again, as a user would; it must get there in a few runs.
+    for _ in 0..12 {
+        match train(&client, dir.path()).await {
+            Ok(training) => {
+                trained = Some(training);
+                break;
+            }
+            Err(err) => failures.push(err.to_string()),
+        }
+    }
+    let trained = trained.unwrap_or_else(|| panic!("never trained: {failures:#?}"));
+    assert_eq!(trained.model.status, ModelStatus::Trained);
+    // These faults all refuse a request before it acts, so nothing was made
+    // twice: one model, and each image uploaded (and completed) once.
+    let models = client.models().list().send().await.unwrap().models;
+    assert_eq!(models.len(), 1, "{failures:#?}");
+    assert_eq!(trained.model.training_images_number, images as f64);
+    let completed = server
+        .uploads()
+        .iter()
+        .filter(|u| u.entity_id.is_some())
+        .count();
+    assert_eq!(completed, images, "{failures:#?}");
+    assert!(!server.faults_injected().is_empty(), "the faults were on");
 }
