@@ -553,3 +553,63 @@ async fn unknown_workflows_jobs_and_steps_answer_404_and_bad_runs_400() {
             .contains("asset_missing")
     );
 }
+
+#[tokio::test]
+async fn a_locked_workflow_changes_only_when_unlocked_or_the_lock_is_bypassed() {
+    let api = Api::with(quick()).await;
+    let workflow = create(&api, "Locked").await;
+    let locked: WorkflowResponse =
+        ok(update(&api, &workflow.id, json!({"isLocked": true})).await).await;
+    assert_eq!(locked.workflow.is_locked, Some(true));
+    assert!(locked.workflow.locked_state_changed_at.is_some());
+    let refused = update(&api, &workflow.id, json!({"name": "Renamed"})).await;
+    assert!(api_error(refused, 400).await.contains("locked"));
+    let bypassed: WorkflowResponse = ok(update(
+        &api,
+        &workflow.id,
+        json!({"name": "Renamed", "bypassLock": true}),
+    )
+    .await)
+    .await;
+    assert_eq!(bypassed.workflow.name, "Renamed");
+    assert_eq!(bypassed.workflow.is_locked, Some(true));
+    let unlocked: WorkflowResponse = ok(update(
+        &api,
+        &workflow.id,
+        json!({"isLocked": false, "name": "Free"}),
+    )
+    .await)
+    .await;
+    assert_eq!(unlocked.workflow.is_locked, Some(false));
+    assert_eq!(unlocked.workflow.name, "Free");
+}
+
+#[tokio::test]
+async fn a_public_listing_holds_the_ready_public_workflows() {
+    let api = Api::with(quick()).await;
+    let draft = create(&api, "Public draft").await;
+    let ready = create(&api, "Public ready").await;
+    create(&api, "Private ready").await;
+    ok::<WorkflowResponse>(update(&api, &draft.id, json!({"privacy": "public"})).await).await;
+    ok::<WorkflowResponse>(
+        update(
+            &api,
+            &ready.id,
+            json!({"privacy": "public", "status": "ready"}),
+        )
+        .await,
+    )
+    .await;
+    let public: WorkflowListResponse =
+        ok(api.get("/workflows?privacy=public").send().await.unwrap()).await;
+    let ids: Vec<_> = public.workflows.iter().map(|w| w.id.as_str()).collect();
+    assert_eq!(ids, [ready.id.as_str()]);
+    let drafts: WorkflowListResponse = ok(api
+        .get("/workflows?privacy=public&status=draft")
+        .send()
+        .await
+        .unwrap())
+    .await;
+    assert_eq!(drafts.workflows.len(), 1);
+    assert_eq!(drafts.workflows[0].id, draft.id);
+}

@@ -14,8 +14,8 @@ use scenario_api::ops;
 use scenario_api::types::{
     CostDetails, EmptyResponse, JobResponse, RunWorkflowRequest, SortDirection, Workflow,
     WorkflowApprovalAction, WorkflowCreateRequest, WorkflowListItem, WorkflowListResponse,
-    WorkflowResponse, WorkflowRunResponse, WorkflowSelectionAction, WorkflowStatus,
-    WorkflowTagsResponse, WorkflowUpdateRequest, WorkflowUserApprovalRequest,
+    WorkflowPrivacy, WorkflowResponse, WorkflowRunResponse, WorkflowSelectionAction,
+    WorkflowStatus, WorkflowTagsResponse, WorkflowUpdateRequest, WorkflowUserApprovalRequest,
     WorkflowUserSelectionRequest,
 };
 
@@ -42,6 +42,9 @@ fn refused(id: &str, error: WorkflowError) -> Response {
         WorkflowError::Job(job) => missing(format!("Job {job} of workflow {id} not found")),
         WorkflowError::Node(node) => missing(format!("Node {node} not found in the job")),
         WorkflowError::NoFlow => bad(format!("Workflow {id} has no flow to run")),
+        WorkflowError::Locked => bad(format!(
+            "Workflow {id} is locked: unlock it (isLocked false) or set bypassLock"
+        )),
         WorkflowError::MissingInput(name) => bad(format!("Input {name} is required")),
         WorkflowError::NodeType(node) => bad(format!("Node {node} is not of that kind")),
         WorkflowError::NotWaiting(node) => {
@@ -79,7 +82,8 @@ pub(crate) async fn create(State(app): State<Arc<App>>, uri: Uri, body: Body) ->
 }
 
 /// `GET /v1/workflows`: most recently updated first (`sortDirection=asc`
-/// reverses); the token is the offset of the next page.
+/// reverses); the token is the offset of the next page. Without `status`, a
+/// listing of public workflows holds the `ready` ones only.
 pub(crate) async fn list(State(app): State<Arc<App>>, uri: Uri) -> Response {
     let query: ops::ListWorkflowsQuery = query_of!(ops::ListWorkflows, uri);
     if let Err(error) = query.validate() {
@@ -97,17 +101,20 @@ pub(crate) async fn list(State(app): State<Arc<App>>, uri: Uri) -> Response {
         .map(str::trim)
         .filter(|t| !t.is_empty())
         .collect();
+    let status = query
+        .status
+        .as_ref()
+        .map(|s| WorkflowStatus::from(s.as_str()));
+    let status = match (&query.privacy, status) {
+        (Some(WorkflowPrivacy::Public), None) => Some(WorkflowStatus::Ready),
+        (_, status) => status,
+    };
     let mut found: Vec<Workflow> = app
         .state
         .workflows()
         .into_iter()
         .filter(|w| query.privacy.as_ref().is_none_or(|p| &w.privacy == p))
-        .filter(|w| {
-            query
-                .status
-                .as_ref()
-                .is_none_or(|s| w.status == WorkflowStatus::from(s.as_str()))
-        })
+        .filter(|w| status.as_ref().is_none_or(|s| &w.status == s))
         .filter(|w| tags.iter().all(|t| w.tag_set.iter().any(|have| have == t)))
         .collect();
     if query.sort_direction == Some(SortDirection::Asc) {

@@ -28,6 +28,8 @@ pub(crate) enum WorkflowError {
     Asset(String),
     /// The workflow has no steps to run.
     NoFlow,
+    /// The workflow is locked: an update must unlock it or bypass the lock.
+    Locked,
     /// This input is required and the run leaves it out.
     MissingInput(String),
     /// This job is not a run of the workflow.
@@ -149,6 +151,8 @@ impl State {
     }
 
     /// Changes what `update` sets; `after`, `before` and `thumbnail` name assets.
+    /// A locked workflow changes only when the update unlocks it (`isLocked`
+    /// false) or bypasses the lock (`bypassLock`).
     pub(crate) fn update_workflow(
         &self,
         id: &str,
@@ -159,8 +163,13 @@ impl State {
         let Stores {
             workflows, assets, ..
         } = &mut *stores;
-        if workflows.live(id).is_none() {
-            return Err(WorkflowError::Missing);
+        let locked = workflows
+            .live(id)
+            .ok_or(WorkflowError::Missing)?
+            .is_locked
+            .unwrap_or(false);
+        if locked && update.is_locked != Some(false) && update.bypass_lock != Some(true) {
+            return Err(WorkflowError::Locked);
         }
         let frame = |asset_id: Option<String>| -> Result<Option<AssetFrame>, WorkflowError> {
             let Some(asset_id) = asset_id else {
