@@ -12154,6 +12154,36 @@ pub mod types {
             Default::default()
         }
     }
+    ///A value for each input of the workflow, by name (see the inputs of GET /workflows/{workflowId}).
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[serde(transparent)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+    pub struct RunWorkflowRequest(
+        pub ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    );
+    impl ::std::ops::Deref for RunWorkflowRequest {
+        type Target = ::serde_json::Map<::std::string::String, ::serde_json::Value>;
+        fn deref(
+            &self,
+        ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<RunWorkflowRequest>
+    for ::serde_json::Map<::std::string::String, ::serde_json::Value> {
+        fn from(value: RunWorkflowRequest) -> Self {
+            value.0
+        }
+    }
+    impl ::std::convert::From<
+        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    > for RunWorkflowRequest {
+        fn from(
+            value: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        ) -> Self {
+            Self(value)
+        }
+    }
     ///`SearchAssetHit`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -15108,6 +15138,1019 @@ pub mod types {
                 .deserialize_str(
                     OpenEnumVisitor::<Self>::new("a string for UsageType", Self::VALUES),
                 )
+        }
+    }
+    ///A workflow: steps (flow) that run models and other nodes on the inputs of a run
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+    pub struct Workflow {
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub after: ::std::option::Option<AssetFrame>,
+        #[serde(rename = "authorId")]
+        pub author_id: ::std::string::String,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub before: ::std::option::Option<AssetFrame>,
+        #[serde(rename = "createdAt")]
+        pub created_at: ::std::string::String,
+        pub description: ::std::string::String,
+        #[serde(rename = "editorInfo")]
+        pub editor_info: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub embedding: ::std::option::Option<::serde_json::Value>,
+        #[serde(deserialize_with = "crate::lenient::null_as_empty")]
+        pub flow: ::std::vec::Vec<WorkflowFlowNode>,
+        #[serde(rename = "hasFlow")]
+        pub has_flow: bool,
+        pub id: ::std::string::String,
+        #[serde(deserialize_with = "crate::lenient::null_as_empty")]
+        pub inputs: ::std::vec::Vec<WorkflowInput>,
+        #[serde(
+            rename = "isLocked",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub is_locked: ::std::option::Option<bool>,
+        #[serde(
+            rename = "lastIndexedAt",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub last_indexed_at: ::std::option::Option<::std::string::String>,
+        #[serde(
+            rename = "lastIndexingType",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub last_indexing_type: ::std::option::Option<WorkflowIndexingType>,
+        #[serde(
+            rename = "lastReadyFlowUpdatedAt",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub last_ready_flow_updated_at: ::std::option::Option<::std::string::String>,
+        #[serde(
+            rename = "lockedStateChangedAt",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub locked_state_changed_at: ::std::option::Option<::std::string::String>,
+        #[serde(
+            rename = "lockedStateChangedBy",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub locked_state_changed_by: ::std::option::Option<::std::string::String>,
+        pub name: ::std::string::String,
+        #[serde(
+            rename = "outputAssetKinds",
+            default,
+            skip_serializing_if = "::std::vec::Vec::is_empty"
+        )]
+        #[serde(deserialize_with = "crate::lenient::null_as_empty")]
+        pub output_asset_kinds: ::std::vec::Vec<AssetKind>,
+        #[serde(rename = "ownerId")]
+        pub owner_id: ::std::string::String,
+        pub privacy: WorkflowPrivacy,
+        #[serde(rename = "shortDescription")]
+        pub short_description: ::std::string::String,
+        pub status: WorkflowStatus,
+        #[serde(rename = "tagSet")]
+        #[serde(deserialize_with = "crate::lenient::null_as_empty")]
+        pub tag_set: ::std::vec::Vec<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub thumbnail: ::std::option::Option<AssetFrame>,
+        #[serde(
+            rename = "uiConfig",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub ui_config: ::std::option::Option<ModelUiConfig>,
+        #[serde(rename = "updatedAt")]
+        pub updated_at: ::std::string::String,
+    }
+    impl Workflow {
+        pub fn builder() -> builder::Workflow {
+            Default::default()
+        }
+    }
+    ///What to do with a user-approval step: go on, or cancel the job (approve by default)
+    #[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[non_exhaustive]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+    pub enum WorkflowApprovalAction {
+        #[cfg_attr(feature = "schemars", serde(rename = "approve"))]
+        Approve,
+        #[cfg_attr(feature = "schemars", serde(rename = "reject"))]
+        Reject,
+        /// A value this client does not know yet (the service added it after this
+        /// client was generated), kept exactly as the service sent it.
+        #[cfg_attr(feature = "schemars", schemars(skip))]
+        Unrecognized(::std::string::String),
+    }
+    impl WorkflowApprovalAction {
+        /// Every value the document lists, as the API spells them.
+        pub const VALUES: &'static [&'static str] = &["approve", "reject"];
+        /// The value as the API spells it.
+        pub fn as_str(&self) -> &str {
+            match self {
+                Self::Approve => "approve",
+                Self::Reject => "reject",
+                Self::Unrecognized(value) => value.as_str(),
+            }
+        }
+        /// Whether the value is one this client does not know.
+        pub fn is_unrecognized(&self) -> bool {
+            matches!(self, Self::Unrecognized(_))
+        }
+    }
+    impl ::std::fmt::Display for WorkflowApprovalAction {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.write_str(self.as_str())
+        }
+    }
+    impl ::std::convert::From<&str> for WorkflowApprovalAction {
+        fn from(value: &str) -> Self {
+            match value {
+                "approve" => Self::Approve,
+                "reject" => Self::Reject,
+                other => Self::Unrecognized(other.to_owned()),
+            }
+        }
+    }
+    impl ::std::convert::From<::std::string::String> for WorkflowApprovalAction {
+        fn from(value: ::std::string::String) -> Self {
+            match Self::from(value.as_str()) {
+                Self::Unrecognized(_) => Self::Unrecognized(value),
+                known => known,
+            }
+        }
+    }
+    impl ::std::str::FromStr for WorkflowApprovalAction {
+        type Err = ::std::convert::Infallible;
+        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+            Ok(Self::from(value))
+        }
+    }
+    impl ::serde::Serialize for WorkflowApprovalAction {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            serializer.serialize_str(self.as_str())
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for WorkflowApprovalAction {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            deserializer
+                .deserialize_str(
+                    OpenEnumVisitor::<
+                        Self,
+                    >::new("a string for WorkflowApprovalAction", Self::VALUES),
+                )
+        }
+    }
+    ///`WorkflowCreateRequest`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+    pub struct WorkflowCreateRequest {
+        pub description: ::std::string::String,
+        pub name: ::std::string::String,
+    }
+    impl WorkflowCreateRequest {
+        pub fn builder() -> builder::WorkflowCreateRequest {
+            Default::default()
+        }
+    }
+    ///The state a workflow can be put in (or listed by)
+    #[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[non_exhaustive]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+    pub enum WorkflowEditStatus {
+        #[cfg_attr(feature = "schemars", serde(rename = "draft"))]
+        Draft,
+        #[cfg_attr(feature = "schemars", serde(rename = "ready"))]
+        Ready,
+        /// A value this client does not know yet (the service added it after this
+        /// client was generated), kept exactly as the service sent it.
+        #[cfg_attr(feature = "schemars", schemars(skip))]
+        Unrecognized(::std::string::String),
+    }
+    impl WorkflowEditStatus {
+        /// Every value the document lists, as the API spells them.
+        pub const VALUES: &'static [&'static str] = &["draft", "ready"];
+        /// The value as the API spells it.
+        pub fn as_str(&self) -> &str {
+            match self {
+                Self::Draft => "draft",
+                Self::Ready => "ready",
+                Self::Unrecognized(value) => value.as_str(),
+            }
+        }
+        /// Whether the value is one this client does not know.
+        pub fn is_unrecognized(&self) -> bool {
+            matches!(self, Self::Unrecognized(_))
+        }
+    }
+    impl ::std::fmt::Display for WorkflowEditStatus {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.write_str(self.as_str())
+        }
+    }
+    impl ::std::convert::From<&str> for WorkflowEditStatus {
+        fn from(value: &str) -> Self {
+            match value {
+                "draft" => Self::Draft,
+                "ready" => Self::Ready,
+                other => Self::Unrecognized(other.to_owned()),
+            }
+        }
+    }
+    impl ::std::convert::From<::std::string::String> for WorkflowEditStatus {
+        fn from(value: ::std::string::String) -> Self {
+            match Self::from(value.as_str()) {
+                Self::Unrecognized(_) => Self::Unrecognized(value),
+                known => known,
+            }
+        }
+    }
+    impl ::std::str::FromStr for WorkflowEditStatus {
+        type Err = ::std::convert::Infallible;
+        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+            Ok(Self::from(value))
+        }
+    }
+    impl ::serde::Serialize for WorkflowEditStatus {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            serializer.serialize_str(self.as_str())
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for WorkflowEditStatus {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            deserializer
+                .deserialize_str(
+                    OpenEnumVisitor::<
+                        Self,
+                    >::new("a string for WorkflowEditStatus", Self::VALUES),
+                )
+        }
+    }
+    ///One step of a workflow, as defined (without the state of a run)
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+    pub struct WorkflowFlowNode {
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub count: ::std::option::Option<f64>,
+        #[serde(
+            rename = "dependsOn",
+            default,
+            skip_serializing_if = "::std::vec::Vec::is_empty"
+        )]
+        #[serde(deserialize_with = "crate::lenient::null_as_empty")]
+        pub depends_on: ::std::vec::Vec<::std::string::String>,
+        pub id: ::std::string::String,
+        #[serde(
+            rename = "includeOutputsInWorkflowJob",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub include_outputs_in_workflow_job: ::std::option::Option<bool>,
+        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(deserialize_with = "crate::lenient::null_as_empty")]
+        pub inputs: ::std::vec::Vec<JobFlowInput>,
+        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(deserialize_with = "crate::lenient::null_as_empty")]
+        pub items: ::std::vec::Vec<::std::string::String>,
+        #[serde(
+            rename = "iterationIndex",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub iteration_index: ::std::option::Option<f64>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub logic: ::std::option::Option<JobFlowLogic>,
+        #[serde(
+            rename = "logicType",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub logic_type: ::std::option::Option<JobFlowLogicType>,
+        #[serde(
+            rename = "loopBodyNodeIds",
+            default,
+            skip_serializing_if = "::std::vec::Vec::is_empty"
+        )]
+        #[serde(deserialize_with = "crate::lenient::null_as_empty")]
+        pub loop_body_node_ids: ::std::vec::Vec<::std::string::String>,
+        #[serde(
+            rename = "loopNodeId",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub loop_node_id: ::std::option::Option<::std::string::String>,
+        #[serde(
+            rename = "modelId",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub model_id: ::std::option::Option<::std::string::String>,
+        #[serde(rename = "type")]
+        pub type_: JobFlowType,
+        #[serde(
+            rename = "workflowId",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub workflow_id: ::std::option::Option<::std::string::String>,
+    }
+    impl WorkflowFlowNode {
+        pub fn builder() -> builder::WorkflowFlowNode {
+            Default::default()
+        }
+    }
+    ///The last change the search index took in
+    #[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[non_exhaustive]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+    pub enum WorkflowIndexingType {
+        #[cfg_attr(feature = "schemars", serde(rename = "CREATE"))]
+        Create,
+        #[cfg_attr(feature = "schemars", serde(rename = "DELETE"))]
+        Delete,
+        #[cfg_attr(feature = "schemars", serde(rename = "UPDATE"))]
+        Update,
+        /// A value this client does not know yet (the service added it after this
+        /// client was generated), kept exactly as the service sent it.
+        #[cfg_attr(feature = "schemars", schemars(skip))]
+        Unrecognized(::std::string::String),
+    }
+    impl WorkflowIndexingType {
+        /// Every value the document lists, as the API spells them.
+        pub const VALUES: &'static [&'static str] = &["CREATE", "DELETE", "UPDATE"];
+        /// The value as the API spells it.
+        pub fn as_str(&self) -> &str {
+            match self {
+                Self::Create => "CREATE",
+                Self::Delete => "DELETE",
+                Self::Update => "UPDATE",
+                Self::Unrecognized(value) => value.as_str(),
+            }
+        }
+        /// Whether the value is one this client does not know.
+        pub fn is_unrecognized(&self) -> bool {
+            matches!(self, Self::Unrecognized(_))
+        }
+    }
+    impl ::std::fmt::Display for WorkflowIndexingType {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.write_str(self.as_str())
+        }
+    }
+    impl ::std::convert::From<&str> for WorkflowIndexingType {
+        fn from(value: &str) -> Self {
+            match value {
+                "CREATE" => Self::Create,
+                "DELETE" => Self::Delete,
+                "UPDATE" => Self::Update,
+                other => Self::Unrecognized(other.to_owned()),
+            }
+        }
+    }
+    impl ::std::convert::From<::std::string::String> for WorkflowIndexingType {
+        fn from(value: ::std::string::String) -> Self {
+            match Self::from(value.as_str()) {
+                Self::Unrecognized(_) => Self::Unrecognized(value),
+                known => known,
+            }
+        }
+    }
+    impl ::std::str::FromStr for WorkflowIndexingType {
+        type Err = ::std::convert::Infallible;
+        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+            Ok(Self::from(value))
+        }
+    }
+    impl ::serde::Serialize for WorkflowIndexingType {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            serializer.serialize_str(self.as_str())
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for WorkflowIndexingType {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            deserializer
+                .deserialize_str(
+                    OpenEnumVisitor::<
+                        Self,
+                    >::new("a string for WorkflowIndexingType", Self::VALUES),
+                )
+        }
+    }
+    ///One input a run of the workflow takes
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+    pub struct WorkflowInput {
+        #[serde(
+            rename = "allowedValues",
+            default,
+            skip_serializing_if = "::std::vec::Vec::is_empty"
+        )]
+        #[serde(deserialize_with = "crate::lenient::null_as_empty")]
+        pub allowed_values: ::std::vec::Vec<::serde_json::Value>,
+        #[serde(
+            rename = "backgroundBehavior",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub background_behavior: ::std::option::Option<JobFlowInputBackgroundBehavior>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub color: ::std::option::Option<bool>,
+        #[serde(
+            rename = "costImpact",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub cost_impact: ::std::option::Option<bool>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub default: ::std::option::Option<::serde_json::Value>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub description: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub group: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub hint: ::std::option::Option<::std::string::String>,
+        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(deserialize_with = "crate::lenient::null_as_empty")]
+        pub inputs: ::std::vec::Vec<
+            ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        >,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub kind: ::std::option::Option<AssetKind>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub label: ::std::option::Option<::std::string::String>,
+        #[serde(
+            rename = "maskFrom",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub mask_from: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub max: ::std::option::Option<f64>,
+        #[serde(
+            rename = "maxDuration",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub max_duration: ::std::option::Option<f64>,
+        #[serde(
+            rename = "maxLength",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub max_length: ::std::option::Option<f64>,
+        #[serde(
+            rename = "maxSize",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub max_size: ::std::option::Option<f64>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub min: ::std::option::Option<f64>,
+        #[serde(
+            rename = "minDuration",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub min_duration: ::std::option::Option<f64>,
+        #[serde(
+            rename = "minLength",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub min_length: ::std::option::Option<f64>,
+        #[serde(
+            rename = "modelTypes",
+            default,
+            skip_serializing_if = "::std::vec::Vec::is_empty"
+        )]
+        #[serde(deserialize_with = "crate::lenient::null_as_empty")]
+        pub model_types: ::std::vec::Vec<ModelType>,
+        pub name: ::std::string::String,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub parent: ::std::option::Option<bool>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub placeholder: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub prompt: ::std::option::Option<bool>,
+        #[serde(
+            rename = "promptSpark",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub prompt_spark: ::std::option::Option<bool>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub required: ::std::option::Option<JobFlowInputItemRequired>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub step: ::std::option::Option<f64>,
+        #[serde(rename = "type")]
+        pub type_: JobFlowInputType,
+    }
+    impl WorkflowInput {
+        pub fn builder() -> builder::WorkflowInput {
+            Default::default()
+        }
+    }
+    ///A workflow in a listing: flow and editorInfo are left out when full=false
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+    pub struct WorkflowListItem {
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub after: ::std::option::Option<AssetFrame>,
+        #[serde(rename = "authorId")]
+        pub author_id: ::std::string::String,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub before: ::std::option::Option<AssetFrame>,
+        #[serde(rename = "createdAt")]
+        pub created_at: ::std::string::String,
+        pub description: ::std::string::String,
+        #[serde(
+            rename = "editorInfo",
+            default,
+            skip_serializing_if = "::serde_json::Map::is_empty"
+        )]
+        pub editor_info: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub embedding: ::std::option::Option<::serde_json::Value>,
+        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(deserialize_with = "crate::lenient::null_as_empty")]
+        pub flow: ::std::vec::Vec<WorkflowFlowNode>,
+        #[serde(rename = "hasFlow")]
+        pub has_flow: bool,
+        pub id: ::std::string::String,
+        #[serde(deserialize_with = "crate::lenient::null_as_empty")]
+        pub inputs: ::std::vec::Vec<WorkflowInput>,
+        #[serde(
+            rename = "isLocked",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub is_locked: ::std::option::Option<bool>,
+        #[serde(
+            rename = "lastIndexedAt",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub last_indexed_at: ::std::option::Option<::std::string::String>,
+        #[serde(
+            rename = "lastIndexingType",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub last_indexing_type: ::std::option::Option<WorkflowIndexingType>,
+        #[serde(
+            rename = "lastReadyFlowUpdatedAt",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub last_ready_flow_updated_at: ::std::option::Option<::std::string::String>,
+        #[serde(
+            rename = "lockedStateChangedAt",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub locked_state_changed_at: ::std::option::Option<::std::string::String>,
+        #[serde(
+            rename = "lockedStateChangedBy",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub locked_state_changed_by: ::std::option::Option<::std::string::String>,
+        pub name: ::std::string::String,
+        #[serde(
+            rename = "outputAssetKinds",
+            default,
+            skip_serializing_if = "::std::vec::Vec::is_empty"
+        )]
+        #[serde(deserialize_with = "crate::lenient::null_as_empty")]
+        pub output_asset_kinds: ::std::vec::Vec<AssetKind>,
+        #[serde(rename = "ownerId")]
+        pub owner_id: ::std::string::String,
+        pub privacy: WorkflowPrivacy,
+        #[serde(rename = "shortDescription")]
+        pub short_description: ::std::string::String,
+        pub status: WorkflowStatus,
+        #[serde(rename = "tagSet")]
+        #[serde(deserialize_with = "crate::lenient::null_as_empty")]
+        pub tag_set: ::std::vec::Vec<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub thumbnail: ::std::option::Option<AssetFrame>,
+        #[serde(
+            rename = "uiConfig",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub ui_config: ::std::option::Option<ModelUiConfig>,
+        #[serde(rename = "updatedAt")]
+        pub updated_at: ::std::string::String,
+    }
+    impl WorkflowListItem {
+        pub fn builder() -> builder::WorkflowListItem {
+            Default::default()
+        }
+    }
+    ///One page of workflows
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+    pub struct WorkflowListResponse {
+        #[serde(
+            rename = "nextPaginationToken",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub next_pagination_token: ::std::option::Option<::std::string::String>,
+        #[serde(deserialize_with = "crate::lenient::null_as_empty")]
+        pub workflows: ::std::vec::Vec<WorkflowListItem>,
+    }
+    impl WorkflowListResponse {
+        pub fn builder() -> builder::WorkflowListResponse {
+            Default::default()
+        }
+    }
+    ///Who can see a workflow
+    #[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[non_exhaustive]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+    pub enum WorkflowPrivacy {
+        #[cfg_attr(feature = "schemars", serde(rename = "private"))]
+        Private,
+        #[cfg_attr(feature = "schemars", serde(rename = "public"))]
+        Public,
+        #[cfg_attr(feature = "schemars", serde(rename = "unlisted"))]
+        Unlisted,
+        /// A value this client does not know yet (the service added it after this
+        /// client was generated), kept exactly as the service sent it.
+        #[cfg_attr(feature = "schemars", schemars(skip))]
+        Unrecognized(::std::string::String),
+    }
+    impl WorkflowPrivacy {
+        /// Every value the document lists, as the API spells them.
+        pub const VALUES: &'static [&'static str] = &["private", "public", "unlisted"];
+        /// The value as the API spells it.
+        pub fn as_str(&self) -> &str {
+            match self {
+                Self::Private => "private",
+                Self::Public => "public",
+                Self::Unlisted => "unlisted",
+                Self::Unrecognized(value) => value.as_str(),
+            }
+        }
+        /// Whether the value is one this client does not know.
+        pub fn is_unrecognized(&self) -> bool {
+            matches!(self, Self::Unrecognized(_))
+        }
+    }
+    impl ::std::fmt::Display for WorkflowPrivacy {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.write_str(self.as_str())
+        }
+    }
+    impl ::std::convert::From<&str> for WorkflowPrivacy {
+        fn from(value: &str) -> Self {
+            match value {
+                "private" => Self::Private,
+                "public" => Self::Public,
+                "unlisted" => Self::Unlisted,
+                other => Self::Unrecognized(other.to_owned()),
+            }
+        }
+    }
+    impl ::std::convert::From<::std::string::String> for WorkflowPrivacy {
+        fn from(value: ::std::string::String) -> Self {
+            match Self::from(value.as_str()) {
+                Self::Unrecognized(_) => Self::Unrecognized(value),
+                known => known,
+            }
+        }
+    }
+    impl ::std::str::FromStr for WorkflowPrivacy {
+        type Err = ::std::convert::Infallible;
+        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+            Ok(Self::from(value))
+        }
+    }
+    impl ::serde::Serialize for WorkflowPrivacy {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            serializer.serialize_str(self.as_str())
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for WorkflowPrivacy {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            deserializer
+                .deserialize_str(
+                    OpenEnumVisitor::<
+                        Self,
+                    >::new("a string for WorkflowPrivacy", Self::VALUES),
+                )
+        }
+    }
+    ///`WorkflowResponse`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+    pub struct WorkflowResponse {
+        pub workflow: Workflow,
+    }
+    impl WorkflowResponse {
+        pub fn builder() -> builder::WorkflowResponse {
+            Default::default()
+        }
+    }
+    ///The result (HTTP 200: the job and the workflow it runs), or only the cost of a dry run (HTTP 269)
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+    pub struct WorkflowRunResponse {
+        #[serde(
+            rename = "costDetails",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub cost_details: ::std::option::Option<CostDetails>,
+        #[serde(
+            rename = "creativeUnitsCost",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub creative_units_cost: ::std::option::Option<f64>,
+        #[serde(
+            rename = "creativeUnitsDiscount",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub creative_units_discount: ::std::option::Option<f64>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub job: ::std::option::Option<Job>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub workflow: ::std::option::Option<Workflow>,
+    }
+    impl WorkflowRunResponse {
+        pub fn builder() -> builder::WorkflowRunResponse {
+            Default::default()
+        }
+    }
+    ///What to do with a user-selection step: keep a choice and go on, or cancel the job
+    #[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[non_exhaustive]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+    pub enum WorkflowSelectionAction {
+        #[cfg_attr(feature = "schemars", serde(rename = "select"))]
+        Select,
+        #[cfg_attr(feature = "schemars", serde(rename = "reject"))]
+        Reject,
+        /// A value this client does not know yet (the service added it after this
+        /// client was generated), kept exactly as the service sent it.
+        #[cfg_attr(feature = "schemars", schemars(skip))]
+        Unrecognized(::std::string::String),
+    }
+    impl WorkflowSelectionAction {
+        /// Every value the document lists, as the API spells them.
+        pub const VALUES: &'static [&'static str] = &["select", "reject"];
+        /// The value as the API spells it.
+        pub fn as_str(&self) -> &str {
+            match self {
+                Self::Select => "select",
+                Self::Reject => "reject",
+                Self::Unrecognized(value) => value.as_str(),
+            }
+        }
+        /// Whether the value is one this client does not know.
+        pub fn is_unrecognized(&self) -> bool {
+            matches!(self, Self::Unrecognized(_))
+        }
+    }
+    impl ::std::fmt::Display for WorkflowSelectionAction {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.write_str(self.as_str())
+        }
+    }
+    impl ::std::convert::From<&str> for WorkflowSelectionAction {
+        fn from(value: &str) -> Self {
+            match value {
+                "select" => Self::Select,
+                "reject" => Self::Reject,
+                other => Self::Unrecognized(other.to_owned()),
+            }
+        }
+    }
+    impl ::std::convert::From<::std::string::String> for WorkflowSelectionAction {
+        fn from(value: ::std::string::String) -> Self {
+            match Self::from(value.as_str()) {
+                Self::Unrecognized(_) => Self::Unrecognized(value),
+                known => known,
+            }
+        }
+    }
+    impl ::std::str::FromStr for WorkflowSelectionAction {
+        type Err = ::std::convert::Infallible;
+        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+            Ok(Self::from(value))
+        }
+    }
+    impl ::serde::Serialize for WorkflowSelectionAction {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            serializer.serialize_str(self.as_str())
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for WorkflowSelectionAction {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            deserializer
+                .deserialize_str(
+                    OpenEnumVisitor::<
+                        Self,
+                    >::new("a string for WorkflowSelectionAction", Self::VALUES),
+                )
+        }
+    }
+    ///The state of a workflow
+    #[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[non_exhaustive]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+    pub enum WorkflowStatus {
+        #[cfg_attr(feature = "schemars", serde(rename = "deleted"))]
+        Deleted,
+        #[cfg_attr(feature = "schemars", serde(rename = "draft"))]
+        Draft,
+        #[cfg_attr(feature = "schemars", serde(rename = "ready"))]
+        Ready,
+        /// A value this client does not know yet (the service added it after this
+        /// client was generated), kept exactly as the service sent it.
+        #[cfg_attr(feature = "schemars", schemars(skip))]
+        Unrecognized(::std::string::String),
+    }
+    impl WorkflowStatus {
+        /// Every value the document lists, as the API spells them.
+        pub const VALUES: &'static [&'static str] = &["deleted", "draft", "ready"];
+        /// The value as the API spells it.
+        pub fn as_str(&self) -> &str {
+            match self {
+                Self::Deleted => "deleted",
+                Self::Draft => "draft",
+                Self::Ready => "ready",
+                Self::Unrecognized(value) => value.as_str(),
+            }
+        }
+        /// Whether the value is one this client does not know.
+        pub fn is_unrecognized(&self) -> bool {
+            matches!(self, Self::Unrecognized(_))
+        }
+    }
+    impl ::std::fmt::Display for WorkflowStatus {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.write_str(self.as_str())
+        }
+    }
+    impl ::std::convert::From<&str> for WorkflowStatus {
+        fn from(value: &str) -> Self {
+            match value {
+                "deleted" => Self::Deleted,
+                "draft" => Self::Draft,
+                "ready" => Self::Ready,
+                other => Self::Unrecognized(other.to_owned()),
+            }
+        }
+    }
+    impl ::std::convert::From<::std::string::String> for WorkflowStatus {
+        fn from(value: ::std::string::String) -> Self {
+            match Self::from(value.as_str()) {
+                Self::Unrecognized(_) => Self::Unrecognized(value),
+                known => known,
+            }
+        }
+    }
+    impl ::std::str::FromStr for WorkflowStatus {
+        type Err = ::std::convert::Infallible;
+        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+            Ok(Self::from(value))
+        }
+    }
+    impl ::serde::Serialize for WorkflowStatus {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            serializer.serialize_str(self.as_str())
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for WorkflowStatus {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            deserializer
+                .deserialize_str(
+                    OpenEnumVisitor::<
+                        Self,
+                    >::new("a string for WorkflowStatus", Self::VALUES),
+                )
+        }
+    }
+    ///The tags of the workflows
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+    pub struct WorkflowTagsResponse {
+        #[serde(deserialize_with = "crate::lenient::null_as_empty")]
+        pub tags: ::std::vec::Vec<::std::string::String>,
+    }
+    impl WorkflowTagsResponse {
+        pub fn builder() -> builder::WorkflowTagsResponse {
+            Default::default()
+        }
+    }
+    ///What to change; a field left out stays as it is. after, before and thumbnail are asset ids
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+    pub struct WorkflowUpdateRequest {
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub after: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub before: ::std::option::Option<::std::string::String>,
+        #[serde(
+            rename = "bypassLock",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub bypass_lock: ::std::option::Option<bool>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub description: ::std::option::Option<::std::string::String>,
+        #[serde(
+            rename = "editorInfo",
+            default,
+            skip_serializing_if = "::serde_json::Map::is_empty"
+        )]
+        pub editor_info: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(deserialize_with = "crate::lenient::null_as_empty")]
+        pub flow: ::std::vec::Vec<WorkflowFlowNode>,
+        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(deserialize_with = "crate::lenient::null_as_empty")]
+        pub inputs: ::std::vec::Vec<WorkflowInput>,
+        #[serde(
+            rename = "isLocked",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub is_locked: ::std::option::Option<bool>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub name: ::std::option::Option<::std::string::String>,
+        #[serde(
+            rename = "outputAssetKinds",
+            default,
+            skip_serializing_if = "::std::vec::Vec::is_empty"
+        )]
+        #[serde(deserialize_with = "crate::lenient::null_as_empty")]
+        pub output_asset_kinds: ::std::vec::Vec<AssetKind>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub privacy: ::std::option::Option<WorkflowPrivacy>,
+        #[serde(
+            rename = "shortDescription",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub short_description: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub status: ::std::option::Option<WorkflowEditStatus>,
+        #[serde(
+            rename = "tagSet",
+            default,
+            skip_serializing_if = "::std::vec::Vec::is_empty"
+        )]
+        #[serde(deserialize_with = "crate::lenient::null_as_empty")]
+        pub tag_set: ::std::vec::Vec<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub thumbnail: ::std::option::Option<::std::string::String>,
+    }
+    impl WorkflowUpdateRequest {
+        pub fn builder() -> builder::WorkflowUpdateRequest {
+            Default::default()
+        }
+    }
+    ///`WorkflowUserApprovalRequest`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+    pub struct WorkflowUserApprovalRequest {
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub action: ::std::option::Option<WorkflowApprovalAction>,
+        #[serde(rename = "nodeId")]
+        pub node_id: ::std::string::String,
+        #[serde(rename = "workflowJobId")]
+        pub workflow_job_id: ::std::string::String,
+    }
+    impl WorkflowUserApprovalRequest {
+        pub fn builder() -> builder::WorkflowUserApprovalRequest {
+            Default::default()
+        }
+    }
+    ///selectedIndices (positions in the step's items, from 0) is needed to select
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+    pub struct WorkflowUserSelectionRequest {
+        pub action: WorkflowSelectionAction,
+        #[serde(rename = "nodeId")]
+        pub node_id: ::std::string::String,
+        #[serde(
+            rename = "selectedIndices",
+            default,
+            skip_serializing_if = "::std::vec::Vec::is_empty"
+        )]
+        #[serde(deserialize_with = "crate::lenient::null_as_empty")]
+        pub selected_indices: ::std::vec::Vec<u32>,
+        #[serde(rename = "workflowJobId")]
+        pub workflow_job_id: ::std::string::String,
+    }
+    impl WorkflowUserSelectionRequest {
+        pub fn builder() -> builder::WorkflowUserSelectionRequest {
+            Default::default()
         }
     }
     /// Types for composing complex structures.
@@ -43288,6 +44331,2813 @@ pub mod types {
                 }
             }
         }
+        #[derive(Clone, Debug)]
+        pub struct Workflow {
+            after: ::std::result::Result<
+                ::std::option::Option<super::AssetFrame>,
+                ::std::string::String,
+            >,
+            author_id: ::std::result::Result<
+                ::std::string::String,
+                ::std::string::String,
+            >,
+            before: ::std::result::Result<
+                ::std::option::Option<super::AssetFrame>,
+                ::std::string::String,
+            >,
+            created_at: ::std::result::Result<
+                ::std::string::String,
+                ::std::string::String,
+            >,
+            description: ::std::result::Result<
+                ::std::string::String,
+                ::std::string::String,
+            >,
+            editor_info: ::std::result::Result<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                ::std::string::String,
+            >,
+            embedding: ::std::result::Result<
+                ::std::option::Option<::serde_json::Value>,
+                ::std::string::String,
+            >,
+            flow: ::std::result::Result<
+                ::std::vec::Vec<super::WorkflowFlowNode>,
+                ::std::string::String,
+            >,
+            has_flow: ::std::result::Result<bool, ::std::string::String>,
+            id: ::std::result::Result<::std::string::String, ::std::string::String>,
+            inputs: ::std::result::Result<
+                ::std::vec::Vec<super::WorkflowInput>,
+                ::std::string::String,
+            >,
+            is_locked: ::std::result::Result<
+                ::std::option::Option<bool>,
+                ::std::string::String,
+            >,
+            last_indexed_at: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            last_indexing_type: ::std::result::Result<
+                ::std::option::Option<super::WorkflowIndexingType>,
+                ::std::string::String,
+            >,
+            last_ready_flow_updated_at: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            locked_state_changed_at: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            locked_state_changed_by: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            name: ::std::result::Result<::std::string::String, ::std::string::String>,
+            output_asset_kinds: ::std::result::Result<
+                ::std::vec::Vec<super::AssetKind>,
+                ::std::string::String,
+            >,
+            owner_id: ::std::result::Result<
+                ::std::string::String,
+                ::std::string::String,
+            >,
+            privacy: ::std::result::Result<
+                super::WorkflowPrivacy,
+                ::std::string::String,
+            >,
+            short_description: ::std::result::Result<
+                ::std::string::String,
+                ::std::string::String,
+            >,
+            status: ::std::result::Result<super::WorkflowStatus, ::std::string::String>,
+            tag_set: ::std::result::Result<
+                ::std::vec::Vec<::std::string::String>,
+                ::std::string::String,
+            >,
+            thumbnail: ::std::result::Result<
+                ::std::option::Option<super::AssetFrame>,
+                ::std::string::String,
+            >,
+            ui_config: ::std::result::Result<
+                ::std::option::Option<super::ModelUiConfig>,
+                ::std::string::String,
+            >,
+            updated_at: ::std::result::Result<
+                ::std::string::String,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for Workflow {
+            fn default() -> Self {
+                Self {
+                    after: Ok(Default::default()),
+                    author_id: Err("no value supplied for author_id".to_string()),
+                    before: Ok(Default::default()),
+                    created_at: Err("no value supplied for created_at".to_string()),
+                    description: Err("no value supplied for description".to_string()),
+                    editor_info: Err("no value supplied for editor_info".to_string()),
+                    embedding: Ok(Default::default()),
+                    flow: Err("no value supplied for flow".to_string()),
+                    has_flow: Err("no value supplied for has_flow".to_string()),
+                    id: Err("no value supplied for id".to_string()),
+                    inputs: Err("no value supplied for inputs".to_string()),
+                    is_locked: Ok(Default::default()),
+                    last_indexed_at: Ok(Default::default()),
+                    last_indexing_type: Ok(Default::default()),
+                    last_ready_flow_updated_at: Ok(Default::default()),
+                    locked_state_changed_at: Ok(Default::default()),
+                    locked_state_changed_by: Ok(Default::default()),
+                    name: Err("no value supplied for name".to_string()),
+                    output_asset_kinds: Ok(Default::default()),
+                    owner_id: Err("no value supplied for owner_id".to_string()),
+                    privacy: Err("no value supplied for privacy".to_string()),
+                    short_description: Err(
+                        "no value supplied for short_description".to_string(),
+                    ),
+                    status: Err("no value supplied for status".to_string()),
+                    tag_set: Err("no value supplied for tag_set".to_string()),
+                    thumbnail: Ok(Default::default()),
+                    ui_config: Ok(Default::default()),
+                    updated_at: Err("no value supplied for updated_at".to_string()),
+                }
+            }
+        }
+        impl Workflow {
+            pub fn after<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::AssetFrame>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.after = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for after: {e}")
+                    });
+                self
+            }
+            pub fn author_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.author_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for author_id: {e}")
+                    });
+                self
+            }
+            pub fn before<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::AssetFrame>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.before = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for before: {e}")
+                    });
+                self
+            }
+            pub fn created_at<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.created_at = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for created_at: {e}")
+                    });
+                self
+            }
+            pub fn description<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.description = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for description: {e}")
+                    });
+                self
+            }
+            pub fn editor_info<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.editor_info = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for editor_info: {e}")
+                    });
+                self
+            }
+            pub fn embedding<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::serde_json::Value>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.embedding = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for embedding: {e}")
+                    });
+                self
+            }
+            pub fn flow<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<super::WorkflowFlowNode>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.flow = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for flow: {e}")
+                    });
+                self
+            }
+            pub fn has_flow<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<bool>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.has_flow = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for has_flow: {e}")
+                    });
+                self
+            }
+            pub fn id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.id = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for id: {e}"));
+                self
+            }
+            pub fn inputs<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<super::WorkflowInput>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.inputs = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for inputs: {e}")
+                    });
+                self
+            }
+            pub fn is_locked<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.is_locked = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for is_locked: {e}")
+                    });
+                self
+            }
+            pub fn last_indexed_at<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.last_indexed_at = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for last_indexed_at: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn last_indexing_type<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::WorkflowIndexingType>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.last_indexing_type = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for last_indexing_type: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn last_ready_flow_updated_at<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.last_ready_flow_updated_at = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for last_ready_flow_updated_at: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn locked_state_changed_at<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.locked_state_changed_at = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for locked_state_changed_at: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn locked_state_changed_by<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.locked_state_changed_by = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for locked_state_changed_by: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn name<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.name = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for name: {e}")
+                    });
+                self
+            }
+            pub fn output_asset_kinds<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<super::AssetKind>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.output_asset_kinds = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for output_asset_kinds: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn owner_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.owner_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for owner_id: {e}")
+                    });
+                self
+            }
+            pub fn privacy<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::WorkflowPrivacy>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.privacy = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for privacy: {e}")
+                    });
+                self
+            }
+            pub fn short_description<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.short_description = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for short_description: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn status<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::WorkflowStatus>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.status = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for status: {e}")
+                    });
+                self
+            }
+            pub fn tag_set<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.tag_set = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for tag_set: {e}")
+                    });
+                self
+            }
+            pub fn thumbnail<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::AssetFrame>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.thumbnail = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for thumbnail: {e}")
+                    });
+                self
+            }
+            pub fn ui_config<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::ModelUiConfig>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.ui_config = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for ui_config: {e}")
+                    });
+                self
+            }
+            pub fn updated_at<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.updated_at = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for updated_at: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<Workflow> for super::Workflow {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: Workflow,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    after: value.after?,
+                    author_id: value.author_id?,
+                    before: value.before?,
+                    created_at: value.created_at?,
+                    description: value.description?,
+                    editor_info: value.editor_info?,
+                    embedding: value.embedding?,
+                    flow: value.flow?,
+                    has_flow: value.has_flow?,
+                    id: value.id?,
+                    inputs: value.inputs?,
+                    is_locked: value.is_locked?,
+                    last_indexed_at: value.last_indexed_at?,
+                    last_indexing_type: value.last_indexing_type?,
+                    last_ready_flow_updated_at: value.last_ready_flow_updated_at?,
+                    locked_state_changed_at: value.locked_state_changed_at?,
+                    locked_state_changed_by: value.locked_state_changed_by?,
+                    name: value.name?,
+                    output_asset_kinds: value.output_asset_kinds?,
+                    owner_id: value.owner_id?,
+                    privacy: value.privacy?,
+                    short_description: value.short_description?,
+                    status: value.status?,
+                    tag_set: value.tag_set?,
+                    thumbnail: value.thumbnail?,
+                    ui_config: value.ui_config?,
+                    updated_at: value.updated_at?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::Workflow> for Workflow {
+            fn from(value: super::Workflow) -> Self {
+                Self {
+                    after: Ok(value.after),
+                    author_id: Ok(value.author_id),
+                    before: Ok(value.before),
+                    created_at: Ok(value.created_at),
+                    description: Ok(value.description),
+                    editor_info: Ok(value.editor_info),
+                    embedding: Ok(value.embedding),
+                    flow: Ok(value.flow),
+                    has_flow: Ok(value.has_flow),
+                    id: Ok(value.id),
+                    inputs: Ok(value.inputs),
+                    is_locked: Ok(value.is_locked),
+                    last_indexed_at: Ok(value.last_indexed_at),
+                    last_indexing_type: Ok(value.last_indexing_type),
+                    last_ready_flow_updated_at: Ok(value.last_ready_flow_updated_at),
+                    locked_state_changed_at: Ok(value.locked_state_changed_at),
+                    locked_state_changed_by: Ok(value.locked_state_changed_by),
+                    name: Ok(value.name),
+                    output_asset_kinds: Ok(value.output_asset_kinds),
+                    owner_id: Ok(value.owner_id),
+                    privacy: Ok(value.privacy),
+                    short_description: Ok(value.short_description),
+                    status: Ok(value.status),
+                    tag_set: Ok(value.tag_set),
+                    thumbnail: Ok(value.thumbnail),
+                    ui_config: Ok(value.ui_config),
+                    updated_at: Ok(value.updated_at),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct WorkflowCreateRequest {
+            description: ::std::result::Result<
+                ::std::string::String,
+                ::std::string::String,
+            >,
+            name: ::std::result::Result<::std::string::String, ::std::string::String>,
+        }
+        impl ::std::default::Default for WorkflowCreateRequest {
+            fn default() -> Self {
+                Self {
+                    description: Err("no value supplied for description".to_string()),
+                    name: Err("no value supplied for name".to_string()),
+                }
+            }
+        }
+        impl WorkflowCreateRequest {
+            pub fn description<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.description = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for description: {e}")
+                    });
+                self
+            }
+            pub fn name<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.name = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for name: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<WorkflowCreateRequest>
+        for super::WorkflowCreateRequest {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: WorkflowCreateRequest,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    description: value.description?,
+                    name: value.name?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::WorkflowCreateRequest>
+        for WorkflowCreateRequest {
+            fn from(value: super::WorkflowCreateRequest) -> Self {
+                Self {
+                    description: Ok(value.description),
+                    name: Ok(value.name),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct WorkflowFlowNode {
+            count: ::std::result::Result<
+                ::std::option::Option<f64>,
+                ::std::string::String,
+            >,
+            depends_on: ::std::result::Result<
+                ::std::vec::Vec<::std::string::String>,
+                ::std::string::String,
+            >,
+            id: ::std::result::Result<::std::string::String, ::std::string::String>,
+            include_outputs_in_workflow_job: ::std::result::Result<
+                ::std::option::Option<bool>,
+                ::std::string::String,
+            >,
+            inputs: ::std::result::Result<
+                ::std::vec::Vec<super::JobFlowInput>,
+                ::std::string::String,
+            >,
+            items: ::std::result::Result<
+                ::std::vec::Vec<::std::string::String>,
+                ::std::string::String,
+            >,
+            iteration_index: ::std::result::Result<
+                ::std::option::Option<f64>,
+                ::std::string::String,
+            >,
+            logic: ::std::result::Result<
+                ::std::option::Option<super::JobFlowLogic>,
+                ::std::string::String,
+            >,
+            logic_type: ::std::result::Result<
+                ::std::option::Option<super::JobFlowLogicType>,
+                ::std::string::String,
+            >,
+            loop_body_node_ids: ::std::result::Result<
+                ::std::vec::Vec<::std::string::String>,
+                ::std::string::String,
+            >,
+            loop_node_id: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            model_id: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            type_: ::std::result::Result<super::JobFlowType, ::std::string::String>,
+            workflow_id: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for WorkflowFlowNode {
+            fn default() -> Self {
+                Self {
+                    count: Ok(Default::default()),
+                    depends_on: Ok(Default::default()),
+                    id: Err("no value supplied for id".to_string()),
+                    include_outputs_in_workflow_job: Ok(Default::default()),
+                    inputs: Ok(Default::default()),
+                    items: Ok(Default::default()),
+                    iteration_index: Ok(Default::default()),
+                    logic: Ok(Default::default()),
+                    logic_type: Ok(Default::default()),
+                    loop_body_node_ids: Ok(Default::default()),
+                    loop_node_id: Ok(Default::default()),
+                    model_id: Ok(Default::default()),
+                    type_: Err("no value supplied for type_".to_string()),
+                    workflow_id: Ok(Default::default()),
+                }
+            }
+        }
+        impl WorkflowFlowNode {
+            pub fn count<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.count = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for count: {e}")
+                    });
+                self
+            }
+            pub fn depends_on<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.depends_on = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for depends_on: {e}")
+                    });
+                self
+            }
+            pub fn id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.id = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for id: {e}"));
+                self
+            }
+            pub fn include_outputs_in_workflow_job<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.include_outputs_in_workflow_job = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for include_outputs_in_workflow_job: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn inputs<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<super::JobFlowInput>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.inputs = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for inputs: {e}")
+                    });
+                self
+            }
+            pub fn items<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.items = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for items: {e}")
+                    });
+                self
+            }
+            pub fn iteration_index<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.iteration_index = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for iteration_index: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn logic<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::JobFlowLogic>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.logic = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for logic: {e}")
+                    });
+                self
+            }
+            pub fn logic_type<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::JobFlowLogicType>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.logic_type = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for logic_type: {e}")
+                    });
+                self
+            }
+            pub fn loop_body_node_ids<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.loop_body_node_ids = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for loop_body_node_ids: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn loop_node_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.loop_node_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for loop_node_id: {e}")
+                    });
+                self
+            }
+            pub fn model_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.model_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for model_id: {e}")
+                    });
+                self
+            }
+            pub fn type_<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::JobFlowType>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.type_ = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for type_: {e}")
+                    });
+                self
+            }
+            pub fn workflow_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.workflow_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for workflow_id: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<WorkflowFlowNode> for super::WorkflowFlowNode {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: WorkflowFlowNode,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    count: value.count?,
+                    depends_on: value.depends_on?,
+                    id: value.id?,
+                    include_outputs_in_workflow_job: value
+                        .include_outputs_in_workflow_job?,
+                    inputs: value.inputs?,
+                    items: value.items?,
+                    iteration_index: value.iteration_index?,
+                    logic: value.logic?,
+                    logic_type: value.logic_type?,
+                    loop_body_node_ids: value.loop_body_node_ids?,
+                    loop_node_id: value.loop_node_id?,
+                    model_id: value.model_id?,
+                    type_: value.type_?,
+                    workflow_id: value.workflow_id?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::WorkflowFlowNode> for WorkflowFlowNode {
+            fn from(value: super::WorkflowFlowNode) -> Self {
+                Self {
+                    count: Ok(value.count),
+                    depends_on: Ok(value.depends_on),
+                    id: Ok(value.id),
+                    include_outputs_in_workflow_job: Ok(
+                        value.include_outputs_in_workflow_job,
+                    ),
+                    inputs: Ok(value.inputs),
+                    items: Ok(value.items),
+                    iteration_index: Ok(value.iteration_index),
+                    logic: Ok(value.logic),
+                    logic_type: Ok(value.logic_type),
+                    loop_body_node_ids: Ok(value.loop_body_node_ids),
+                    loop_node_id: Ok(value.loop_node_id),
+                    model_id: Ok(value.model_id),
+                    type_: Ok(value.type_),
+                    workflow_id: Ok(value.workflow_id),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct WorkflowInput {
+            allowed_values: ::std::result::Result<
+                ::std::vec::Vec<::serde_json::Value>,
+                ::std::string::String,
+            >,
+            background_behavior: ::std::result::Result<
+                ::std::option::Option<super::JobFlowInputBackgroundBehavior>,
+                ::std::string::String,
+            >,
+            color: ::std::result::Result<
+                ::std::option::Option<bool>,
+                ::std::string::String,
+            >,
+            cost_impact: ::std::result::Result<
+                ::std::option::Option<bool>,
+                ::std::string::String,
+            >,
+            default: ::std::result::Result<
+                ::std::option::Option<::serde_json::Value>,
+                ::std::string::String,
+            >,
+            description: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            group: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            hint: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            inputs: ::std::result::Result<
+                ::std::vec::Vec<
+                    ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                >,
+                ::std::string::String,
+            >,
+            kind: ::std::result::Result<
+                ::std::option::Option<super::AssetKind>,
+                ::std::string::String,
+            >,
+            label: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            mask_from: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            max: ::std::result::Result<
+                ::std::option::Option<f64>,
+                ::std::string::String,
+            >,
+            max_duration: ::std::result::Result<
+                ::std::option::Option<f64>,
+                ::std::string::String,
+            >,
+            max_length: ::std::result::Result<
+                ::std::option::Option<f64>,
+                ::std::string::String,
+            >,
+            max_size: ::std::result::Result<
+                ::std::option::Option<f64>,
+                ::std::string::String,
+            >,
+            min: ::std::result::Result<
+                ::std::option::Option<f64>,
+                ::std::string::String,
+            >,
+            min_duration: ::std::result::Result<
+                ::std::option::Option<f64>,
+                ::std::string::String,
+            >,
+            min_length: ::std::result::Result<
+                ::std::option::Option<f64>,
+                ::std::string::String,
+            >,
+            model_types: ::std::result::Result<
+                ::std::vec::Vec<super::ModelType>,
+                ::std::string::String,
+            >,
+            name: ::std::result::Result<::std::string::String, ::std::string::String>,
+            parent: ::std::result::Result<
+                ::std::option::Option<bool>,
+                ::std::string::String,
+            >,
+            placeholder: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            prompt: ::std::result::Result<
+                ::std::option::Option<bool>,
+                ::std::string::String,
+            >,
+            prompt_spark: ::std::result::Result<
+                ::std::option::Option<bool>,
+                ::std::string::String,
+            >,
+            required: ::std::result::Result<
+                ::std::option::Option<super::JobFlowInputItemRequired>,
+                ::std::string::String,
+            >,
+            step: ::std::result::Result<
+                ::std::option::Option<f64>,
+                ::std::string::String,
+            >,
+            type_: ::std::result::Result<super::JobFlowInputType, ::std::string::String>,
+        }
+        impl ::std::default::Default for WorkflowInput {
+            fn default() -> Self {
+                Self {
+                    allowed_values: Ok(Default::default()),
+                    background_behavior: Ok(Default::default()),
+                    color: Ok(Default::default()),
+                    cost_impact: Ok(Default::default()),
+                    default: Ok(Default::default()),
+                    description: Ok(Default::default()),
+                    group: Ok(Default::default()),
+                    hint: Ok(Default::default()),
+                    inputs: Ok(Default::default()),
+                    kind: Ok(Default::default()),
+                    label: Ok(Default::default()),
+                    mask_from: Ok(Default::default()),
+                    max: Ok(Default::default()),
+                    max_duration: Ok(Default::default()),
+                    max_length: Ok(Default::default()),
+                    max_size: Ok(Default::default()),
+                    min: Ok(Default::default()),
+                    min_duration: Ok(Default::default()),
+                    min_length: Ok(Default::default()),
+                    model_types: Ok(Default::default()),
+                    name: Err("no value supplied for name".to_string()),
+                    parent: Ok(Default::default()),
+                    placeholder: Ok(Default::default()),
+                    prompt: Ok(Default::default()),
+                    prompt_spark: Ok(Default::default()),
+                    required: Ok(Default::default()),
+                    step: Ok(Default::default()),
+                    type_: Err("no value supplied for type_".to_string()),
+                }
+            }
+        }
+        impl WorkflowInput {
+            pub fn allowed_values<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<::serde_json::Value>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.allowed_values = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for allowed_values: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn background_behavior<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::JobFlowInputBackgroundBehavior>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.background_behavior = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for background_behavior: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn color<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.color = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for color: {e}")
+                    });
+                self
+            }
+            pub fn cost_impact<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.cost_impact = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for cost_impact: {e}")
+                    });
+                self
+            }
+            pub fn default<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::serde_json::Value>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.default = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for default: {e}")
+                    });
+                self
+            }
+            pub fn description<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.description = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for description: {e}")
+                    });
+                self
+            }
+            pub fn group<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.group = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for group: {e}")
+                    });
+                self
+            }
+            pub fn hint<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.hint = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for hint: {e}")
+                    });
+                self
+            }
+            pub fn inputs<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::vec::Vec<
+                        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                    >,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.inputs = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for inputs: {e}")
+                    });
+                self
+            }
+            pub fn kind<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::AssetKind>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.kind = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for kind: {e}")
+                    });
+                self
+            }
+            pub fn label<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.label = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for label: {e}")
+                    });
+                self
+            }
+            pub fn mask_from<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.mask_from = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for mask_from: {e}")
+                    });
+                self
+            }
+            pub fn max<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.max = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for max: {e}")
+                    });
+                self
+            }
+            pub fn max_duration<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.max_duration = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for max_duration: {e}")
+                    });
+                self
+            }
+            pub fn max_length<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.max_length = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for max_length: {e}")
+                    });
+                self
+            }
+            pub fn max_size<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.max_size = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for max_size: {e}")
+                    });
+                self
+            }
+            pub fn min<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.min = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for min: {e}")
+                    });
+                self
+            }
+            pub fn min_duration<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.min_duration = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for min_duration: {e}")
+                    });
+                self
+            }
+            pub fn min_length<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.min_length = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for min_length: {e}")
+                    });
+                self
+            }
+            pub fn model_types<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<super::ModelType>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.model_types = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for model_types: {e}")
+                    });
+                self
+            }
+            pub fn name<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.name = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for name: {e}")
+                    });
+                self
+            }
+            pub fn parent<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.parent = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for parent: {e}")
+                    });
+                self
+            }
+            pub fn placeholder<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.placeholder = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for placeholder: {e}")
+                    });
+                self
+            }
+            pub fn prompt<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.prompt = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for prompt: {e}")
+                    });
+                self
+            }
+            pub fn prompt_spark<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.prompt_spark = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for prompt_spark: {e}")
+                    });
+                self
+            }
+            pub fn required<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::JobFlowInputItemRequired>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.required = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for required: {e}")
+                    });
+                self
+            }
+            pub fn step<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.step = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for step: {e}")
+                    });
+                self
+            }
+            pub fn type_<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::JobFlowInputType>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.type_ = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for type_: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<WorkflowInput> for super::WorkflowInput {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: WorkflowInput,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    allowed_values: value.allowed_values?,
+                    background_behavior: value.background_behavior?,
+                    color: value.color?,
+                    cost_impact: value.cost_impact?,
+                    default: value.default?,
+                    description: value.description?,
+                    group: value.group?,
+                    hint: value.hint?,
+                    inputs: value.inputs?,
+                    kind: value.kind?,
+                    label: value.label?,
+                    mask_from: value.mask_from?,
+                    max: value.max?,
+                    max_duration: value.max_duration?,
+                    max_length: value.max_length?,
+                    max_size: value.max_size?,
+                    min: value.min?,
+                    min_duration: value.min_duration?,
+                    min_length: value.min_length?,
+                    model_types: value.model_types?,
+                    name: value.name?,
+                    parent: value.parent?,
+                    placeholder: value.placeholder?,
+                    prompt: value.prompt?,
+                    prompt_spark: value.prompt_spark?,
+                    required: value.required?,
+                    step: value.step?,
+                    type_: value.type_?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::WorkflowInput> for WorkflowInput {
+            fn from(value: super::WorkflowInput) -> Self {
+                Self {
+                    allowed_values: Ok(value.allowed_values),
+                    background_behavior: Ok(value.background_behavior),
+                    color: Ok(value.color),
+                    cost_impact: Ok(value.cost_impact),
+                    default: Ok(value.default),
+                    description: Ok(value.description),
+                    group: Ok(value.group),
+                    hint: Ok(value.hint),
+                    inputs: Ok(value.inputs),
+                    kind: Ok(value.kind),
+                    label: Ok(value.label),
+                    mask_from: Ok(value.mask_from),
+                    max: Ok(value.max),
+                    max_duration: Ok(value.max_duration),
+                    max_length: Ok(value.max_length),
+                    max_size: Ok(value.max_size),
+                    min: Ok(value.min),
+                    min_duration: Ok(value.min_duration),
+                    min_length: Ok(value.min_length),
+                    model_types: Ok(value.model_types),
+                    name: Ok(value.name),
+                    parent: Ok(value.parent),
+                    placeholder: Ok(value.placeholder),
+                    prompt: Ok(value.prompt),
+                    prompt_spark: Ok(value.prompt_spark),
+                    required: Ok(value.required),
+                    step: Ok(value.step),
+                    type_: Ok(value.type_),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct WorkflowListItem {
+            after: ::std::result::Result<
+                ::std::option::Option<super::AssetFrame>,
+                ::std::string::String,
+            >,
+            author_id: ::std::result::Result<
+                ::std::string::String,
+                ::std::string::String,
+            >,
+            before: ::std::result::Result<
+                ::std::option::Option<super::AssetFrame>,
+                ::std::string::String,
+            >,
+            created_at: ::std::result::Result<
+                ::std::string::String,
+                ::std::string::String,
+            >,
+            description: ::std::result::Result<
+                ::std::string::String,
+                ::std::string::String,
+            >,
+            editor_info: ::std::result::Result<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                ::std::string::String,
+            >,
+            embedding: ::std::result::Result<
+                ::std::option::Option<::serde_json::Value>,
+                ::std::string::String,
+            >,
+            flow: ::std::result::Result<
+                ::std::vec::Vec<super::WorkflowFlowNode>,
+                ::std::string::String,
+            >,
+            has_flow: ::std::result::Result<bool, ::std::string::String>,
+            id: ::std::result::Result<::std::string::String, ::std::string::String>,
+            inputs: ::std::result::Result<
+                ::std::vec::Vec<super::WorkflowInput>,
+                ::std::string::String,
+            >,
+            is_locked: ::std::result::Result<
+                ::std::option::Option<bool>,
+                ::std::string::String,
+            >,
+            last_indexed_at: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            last_indexing_type: ::std::result::Result<
+                ::std::option::Option<super::WorkflowIndexingType>,
+                ::std::string::String,
+            >,
+            last_ready_flow_updated_at: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            locked_state_changed_at: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            locked_state_changed_by: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            name: ::std::result::Result<::std::string::String, ::std::string::String>,
+            output_asset_kinds: ::std::result::Result<
+                ::std::vec::Vec<super::AssetKind>,
+                ::std::string::String,
+            >,
+            owner_id: ::std::result::Result<
+                ::std::string::String,
+                ::std::string::String,
+            >,
+            privacy: ::std::result::Result<
+                super::WorkflowPrivacy,
+                ::std::string::String,
+            >,
+            short_description: ::std::result::Result<
+                ::std::string::String,
+                ::std::string::String,
+            >,
+            status: ::std::result::Result<super::WorkflowStatus, ::std::string::String>,
+            tag_set: ::std::result::Result<
+                ::std::vec::Vec<::std::string::String>,
+                ::std::string::String,
+            >,
+            thumbnail: ::std::result::Result<
+                ::std::option::Option<super::AssetFrame>,
+                ::std::string::String,
+            >,
+            ui_config: ::std::result::Result<
+                ::std::option::Option<super::ModelUiConfig>,
+                ::std::string::String,
+            >,
+            updated_at: ::std::result::Result<
+                ::std::string::String,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for WorkflowListItem {
+            fn default() -> Self {
+                Self {
+                    after: Ok(Default::default()),
+                    author_id: Err("no value supplied for author_id".to_string()),
+                    before: Ok(Default::default()),
+                    created_at: Err("no value supplied for created_at".to_string()),
+                    description: Err("no value supplied for description".to_string()),
+                    editor_info: Ok(Default::default()),
+                    embedding: Ok(Default::default()),
+                    flow: Ok(Default::default()),
+                    has_flow: Err("no value supplied for has_flow".to_string()),
+                    id: Err("no value supplied for id".to_string()),
+                    inputs: Err("no value supplied for inputs".to_string()),
+                    is_locked: Ok(Default::default()),
+                    last_indexed_at: Ok(Default::default()),
+                    last_indexing_type: Ok(Default::default()),
+                    last_ready_flow_updated_at: Ok(Default::default()),
+                    locked_state_changed_at: Ok(Default::default()),
+                    locked_state_changed_by: Ok(Default::default()),
+                    name: Err("no value supplied for name".to_string()),
+                    output_asset_kinds: Ok(Default::default()),
+                    owner_id: Err("no value supplied for owner_id".to_string()),
+                    privacy: Err("no value supplied for privacy".to_string()),
+                    short_description: Err(
+                        "no value supplied for short_description".to_string(),
+                    ),
+                    status: Err("no value supplied for status".to_string()),
+                    tag_set: Err("no value supplied for tag_set".to_string()),
+                    thumbnail: Ok(Default::default()),
+                    ui_config: Ok(Default::default()),
+                    updated_at: Err("no value supplied for updated_at".to_string()),
+                }
+            }
+        }
+        impl WorkflowListItem {
+            pub fn after<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::AssetFrame>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.after = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for after: {e}")
+                    });
+                self
+            }
+            pub fn author_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.author_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for author_id: {e}")
+                    });
+                self
+            }
+            pub fn before<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::AssetFrame>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.before = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for before: {e}")
+                    });
+                self
+            }
+            pub fn created_at<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.created_at = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for created_at: {e}")
+                    });
+                self
+            }
+            pub fn description<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.description = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for description: {e}")
+                    });
+                self
+            }
+            pub fn editor_info<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.editor_info = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for editor_info: {e}")
+                    });
+                self
+            }
+            pub fn embedding<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::serde_json::Value>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.embedding = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for embedding: {e}")
+                    });
+                self
+            }
+            pub fn flow<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<super::WorkflowFlowNode>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.flow = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for flow: {e}")
+                    });
+                self
+            }
+            pub fn has_flow<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<bool>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.has_flow = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for has_flow: {e}")
+                    });
+                self
+            }
+            pub fn id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.id = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for id: {e}"));
+                self
+            }
+            pub fn inputs<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<super::WorkflowInput>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.inputs = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for inputs: {e}")
+                    });
+                self
+            }
+            pub fn is_locked<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.is_locked = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for is_locked: {e}")
+                    });
+                self
+            }
+            pub fn last_indexed_at<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.last_indexed_at = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for last_indexed_at: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn last_indexing_type<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::WorkflowIndexingType>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.last_indexing_type = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for last_indexing_type: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn last_ready_flow_updated_at<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.last_ready_flow_updated_at = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for last_ready_flow_updated_at: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn locked_state_changed_at<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.locked_state_changed_at = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for locked_state_changed_at: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn locked_state_changed_by<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.locked_state_changed_by = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for locked_state_changed_by: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn name<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.name = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for name: {e}")
+                    });
+                self
+            }
+            pub fn output_asset_kinds<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<super::AssetKind>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.output_asset_kinds = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for output_asset_kinds: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn owner_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.owner_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for owner_id: {e}")
+                    });
+                self
+            }
+            pub fn privacy<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::WorkflowPrivacy>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.privacy = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for privacy: {e}")
+                    });
+                self
+            }
+            pub fn short_description<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.short_description = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for short_description: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn status<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::WorkflowStatus>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.status = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for status: {e}")
+                    });
+                self
+            }
+            pub fn tag_set<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.tag_set = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for tag_set: {e}")
+                    });
+                self
+            }
+            pub fn thumbnail<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::AssetFrame>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.thumbnail = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for thumbnail: {e}")
+                    });
+                self
+            }
+            pub fn ui_config<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::ModelUiConfig>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.ui_config = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for ui_config: {e}")
+                    });
+                self
+            }
+            pub fn updated_at<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.updated_at = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for updated_at: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<WorkflowListItem> for super::WorkflowListItem {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: WorkflowListItem,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    after: value.after?,
+                    author_id: value.author_id?,
+                    before: value.before?,
+                    created_at: value.created_at?,
+                    description: value.description?,
+                    editor_info: value.editor_info?,
+                    embedding: value.embedding?,
+                    flow: value.flow?,
+                    has_flow: value.has_flow?,
+                    id: value.id?,
+                    inputs: value.inputs?,
+                    is_locked: value.is_locked?,
+                    last_indexed_at: value.last_indexed_at?,
+                    last_indexing_type: value.last_indexing_type?,
+                    last_ready_flow_updated_at: value.last_ready_flow_updated_at?,
+                    locked_state_changed_at: value.locked_state_changed_at?,
+                    locked_state_changed_by: value.locked_state_changed_by?,
+                    name: value.name?,
+                    output_asset_kinds: value.output_asset_kinds?,
+                    owner_id: value.owner_id?,
+                    privacy: value.privacy?,
+                    short_description: value.short_description?,
+                    status: value.status?,
+                    tag_set: value.tag_set?,
+                    thumbnail: value.thumbnail?,
+                    ui_config: value.ui_config?,
+                    updated_at: value.updated_at?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::WorkflowListItem> for WorkflowListItem {
+            fn from(value: super::WorkflowListItem) -> Self {
+                Self {
+                    after: Ok(value.after),
+                    author_id: Ok(value.author_id),
+                    before: Ok(value.before),
+                    created_at: Ok(value.created_at),
+                    description: Ok(value.description),
+                    editor_info: Ok(value.editor_info),
+                    embedding: Ok(value.embedding),
+                    flow: Ok(value.flow),
+                    has_flow: Ok(value.has_flow),
+                    id: Ok(value.id),
+                    inputs: Ok(value.inputs),
+                    is_locked: Ok(value.is_locked),
+                    last_indexed_at: Ok(value.last_indexed_at),
+                    last_indexing_type: Ok(value.last_indexing_type),
+                    last_ready_flow_updated_at: Ok(value.last_ready_flow_updated_at),
+                    locked_state_changed_at: Ok(value.locked_state_changed_at),
+                    locked_state_changed_by: Ok(value.locked_state_changed_by),
+                    name: Ok(value.name),
+                    output_asset_kinds: Ok(value.output_asset_kinds),
+                    owner_id: Ok(value.owner_id),
+                    privacy: Ok(value.privacy),
+                    short_description: Ok(value.short_description),
+                    status: Ok(value.status),
+                    tag_set: Ok(value.tag_set),
+                    thumbnail: Ok(value.thumbnail),
+                    ui_config: Ok(value.ui_config),
+                    updated_at: Ok(value.updated_at),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct WorkflowListResponse {
+            next_pagination_token: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            workflows: ::std::result::Result<
+                ::std::vec::Vec<super::WorkflowListItem>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for WorkflowListResponse {
+            fn default() -> Self {
+                Self {
+                    next_pagination_token: Ok(Default::default()),
+                    workflows: Err("no value supplied for workflows".to_string()),
+                }
+            }
+        }
+        impl WorkflowListResponse {
+            pub fn next_pagination_token<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.next_pagination_token = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for next_pagination_token: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn workflows<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<super::WorkflowListItem>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.workflows = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for workflows: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<WorkflowListResponse>
+        for super::WorkflowListResponse {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: WorkflowListResponse,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    next_pagination_token: value.next_pagination_token?,
+                    workflows: value.workflows?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::WorkflowListResponse> for WorkflowListResponse {
+            fn from(value: super::WorkflowListResponse) -> Self {
+                Self {
+                    next_pagination_token: Ok(value.next_pagination_token),
+                    workflows: Ok(value.workflows),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct WorkflowResponse {
+            workflow: ::std::result::Result<super::Workflow, ::std::string::String>,
+        }
+        impl ::std::default::Default for WorkflowResponse {
+            fn default() -> Self {
+                Self {
+                    workflow: Err("no value supplied for workflow".to_string()),
+                }
+            }
+        }
+        impl WorkflowResponse {
+            pub fn workflow<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::Workflow>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.workflow = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for workflow: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<WorkflowResponse> for super::WorkflowResponse {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: WorkflowResponse,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self { workflow: value.workflow? })
+            }
+        }
+        impl ::std::convert::From<super::WorkflowResponse> for WorkflowResponse {
+            fn from(value: super::WorkflowResponse) -> Self {
+                Self {
+                    workflow: Ok(value.workflow),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct WorkflowRunResponse {
+            cost_details: ::std::result::Result<
+                ::std::option::Option<super::CostDetails>,
+                ::std::string::String,
+            >,
+            creative_units_cost: ::std::result::Result<
+                ::std::option::Option<f64>,
+                ::std::string::String,
+            >,
+            creative_units_discount: ::std::result::Result<
+                ::std::option::Option<f64>,
+                ::std::string::String,
+            >,
+            job: ::std::result::Result<
+                ::std::option::Option<super::Job>,
+                ::std::string::String,
+            >,
+            workflow: ::std::result::Result<
+                ::std::option::Option<super::Workflow>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for WorkflowRunResponse {
+            fn default() -> Self {
+                Self {
+                    cost_details: Ok(Default::default()),
+                    creative_units_cost: Ok(Default::default()),
+                    creative_units_discount: Ok(Default::default()),
+                    job: Ok(Default::default()),
+                    workflow: Ok(Default::default()),
+                }
+            }
+        }
+        impl WorkflowRunResponse {
+            pub fn cost_details<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::CostDetails>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.cost_details = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for cost_details: {e}")
+                    });
+                self
+            }
+            pub fn creative_units_cost<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.creative_units_cost = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for creative_units_cost: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn creative_units_discount<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.creative_units_discount = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for creative_units_discount: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn job<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::Job>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.job = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for job: {e}")
+                    });
+                self
+            }
+            pub fn workflow<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::Workflow>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.workflow = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for workflow: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<WorkflowRunResponse>
+        for super::WorkflowRunResponse {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: WorkflowRunResponse,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    cost_details: value.cost_details?,
+                    creative_units_cost: value.creative_units_cost?,
+                    creative_units_discount: value.creative_units_discount?,
+                    job: value.job?,
+                    workflow: value.workflow?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::WorkflowRunResponse> for WorkflowRunResponse {
+            fn from(value: super::WorkflowRunResponse) -> Self {
+                Self {
+                    cost_details: Ok(value.cost_details),
+                    creative_units_cost: Ok(value.creative_units_cost),
+                    creative_units_discount: Ok(value.creative_units_discount),
+                    job: Ok(value.job),
+                    workflow: Ok(value.workflow),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct WorkflowTagsResponse {
+            tags: ::std::result::Result<
+                ::std::vec::Vec<::std::string::String>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for WorkflowTagsResponse {
+            fn default() -> Self {
+                Self {
+                    tags: Err("no value supplied for tags".to_string()),
+                }
+            }
+        }
+        impl WorkflowTagsResponse {
+            pub fn tags<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.tags = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for tags: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<WorkflowTagsResponse>
+        for super::WorkflowTagsResponse {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: WorkflowTagsResponse,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self { tags: value.tags? })
+            }
+        }
+        impl ::std::convert::From<super::WorkflowTagsResponse> for WorkflowTagsResponse {
+            fn from(value: super::WorkflowTagsResponse) -> Self {
+                Self { tags: Ok(value.tags) }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct WorkflowUpdateRequest {
+            after: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            before: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            bypass_lock: ::std::result::Result<
+                ::std::option::Option<bool>,
+                ::std::string::String,
+            >,
+            description: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            editor_info: ::std::result::Result<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                ::std::string::String,
+            >,
+            flow: ::std::result::Result<
+                ::std::vec::Vec<super::WorkflowFlowNode>,
+                ::std::string::String,
+            >,
+            inputs: ::std::result::Result<
+                ::std::vec::Vec<super::WorkflowInput>,
+                ::std::string::String,
+            >,
+            is_locked: ::std::result::Result<
+                ::std::option::Option<bool>,
+                ::std::string::String,
+            >,
+            name: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            output_asset_kinds: ::std::result::Result<
+                ::std::vec::Vec<super::AssetKind>,
+                ::std::string::String,
+            >,
+            privacy: ::std::result::Result<
+                ::std::option::Option<super::WorkflowPrivacy>,
+                ::std::string::String,
+            >,
+            short_description: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            status: ::std::result::Result<
+                ::std::option::Option<super::WorkflowEditStatus>,
+                ::std::string::String,
+            >,
+            tag_set: ::std::result::Result<
+                ::std::vec::Vec<::std::string::String>,
+                ::std::string::String,
+            >,
+            thumbnail: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for WorkflowUpdateRequest {
+            fn default() -> Self {
+                Self {
+                    after: Ok(Default::default()),
+                    before: Ok(Default::default()),
+                    bypass_lock: Ok(Default::default()),
+                    description: Ok(Default::default()),
+                    editor_info: Ok(Default::default()),
+                    flow: Ok(Default::default()),
+                    inputs: Ok(Default::default()),
+                    is_locked: Ok(Default::default()),
+                    name: Ok(Default::default()),
+                    output_asset_kinds: Ok(Default::default()),
+                    privacy: Ok(Default::default()),
+                    short_description: Ok(Default::default()),
+                    status: Ok(Default::default()),
+                    tag_set: Ok(Default::default()),
+                    thumbnail: Ok(Default::default()),
+                }
+            }
+        }
+        impl WorkflowUpdateRequest {
+            pub fn after<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.after = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for after: {e}")
+                    });
+                self
+            }
+            pub fn before<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.before = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for before: {e}")
+                    });
+                self
+            }
+            pub fn bypass_lock<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.bypass_lock = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for bypass_lock: {e}")
+                    });
+                self
+            }
+            pub fn description<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.description = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for description: {e}")
+                    });
+                self
+            }
+            pub fn editor_info<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.editor_info = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for editor_info: {e}")
+                    });
+                self
+            }
+            pub fn flow<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<super::WorkflowFlowNode>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.flow = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for flow: {e}")
+                    });
+                self
+            }
+            pub fn inputs<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<super::WorkflowInput>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.inputs = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for inputs: {e}")
+                    });
+                self
+            }
+            pub fn is_locked<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.is_locked = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for is_locked: {e}")
+                    });
+                self
+            }
+            pub fn name<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.name = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for name: {e}")
+                    });
+                self
+            }
+            pub fn output_asset_kinds<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<super::AssetKind>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.output_asset_kinds = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for output_asset_kinds: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn privacy<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::WorkflowPrivacy>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.privacy = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for privacy: {e}")
+                    });
+                self
+            }
+            pub fn short_description<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.short_description = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for short_description: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn status<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::WorkflowEditStatus>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.status = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for status: {e}")
+                    });
+                self
+            }
+            pub fn tag_set<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.tag_set = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for tag_set: {e}")
+                    });
+                self
+            }
+            pub fn thumbnail<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.thumbnail = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for thumbnail: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<WorkflowUpdateRequest>
+        for super::WorkflowUpdateRequest {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: WorkflowUpdateRequest,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    after: value.after?,
+                    before: value.before?,
+                    bypass_lock: value.bypass_lock?,
+                    description: value.description?,
+                    editor_info: value.editor_info?,
+                    flow: value.flow?,
+                    inputs: value.inputs?,
+                    is_locked: value.is_locked?,
+                    name: value.name?,
+                    output_asset_kinds: value.output_asset_kinds?,
+                    privacy: value.privacy?,
+                    short_description: value.short_description?,
+                    status: value.status?,
+                    tag_set: value.tag_set?,
+                    thumbnail: value.thumbnail?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::WorkflowUpdateRequest>
+        for WorkflowUpdateRequest {
+            fn from(value: super::WorkflowUpdateRequest) -> Self {
+                Self {
+                    after: Ok(value.after),
+                    before: Ok(value.before),
+                    bypass_lock: Ok(value.bypass_lock),
+                    description: Ok(value.description),
+                    editor_info: Ok(value.editor_info),
+                    flow: Ok(value.flow),
+                    inputs: Ok(value.inputs),
+                    is_locked: Ok(value.is_locked),
+                    name: Ok(value.name),
+                    output_asset_kinds: Ok(value.output_asset_kinds),
+                    privacy: Ok(value.privacy),
+                    short_description: Ok(value.short_description),
+                    status: Ok(value.status),
+                    tag_set: Ok(value.tag_set),
+                    thumbnail: Ok(value.thumbnail),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct WorkflowUserApprovalRequest {
+            action: ::std::result::Result<
+                ::std::option::Option<super::WorkflowApprovalAction>,
+                ::std::string::String,
+            >,
+            node_id: ::std::result::Result<::std::string::String, ::std::string::String>,
+            workflow_job_id: ::std::result::Result<
+                ::std::string::String,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for WorkflowUserApprovalRequest {
+            fn default() -> Self {
+                Self {
+                    action: Ok(Default::default()),
+                    node_id: Err("no value supplied for node_id".to_string()),
+                    workflow_job_id: Err(
+                        "no value supplied for workflow_job_id".to_string(),
+                    ),
+                }
+            }
+        }
+        impl WorkflowUserApprovalRequest {
+            pub fn action<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::WorkflowApprovalAction>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.action = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for action: {e}")
+                    });
+                self
+            }
+            pub fn node_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.node_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for node_id: {e}")
+                    });
+                self
+            }
+            pub fn workflow_job_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.workflow_job_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for workflow_job_id: {e}"
+                        )
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<WorkflowUserApprovalRequest>
+        for super::WorkflowUserApprovalRequest {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: WorkflowUserApprovalRequest,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    action: value.action?,
+                    node_id: value.node_id?,
+                    workflow_job_id: value.workflow_job_id?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::WorkflowUserApprovalRequest>
+        for WorkflowUserApprovalRequest {
+            fn from(value: super::WorkflowUserApprovalRequest) -> Self {
+                Self {
+                    action: Ok(value.action),
+                    node_id: Ok(value.node_id),
+                    workflow_job_id: Ok(value.workflow_job_id),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct WorkflowUserSelectionRequest {
+            action: ::std::result::Result<
+                super::WorkflowSelectionAction,
+                ::std::string::String,
+            >,
+            node_id: ::std::result::Result<::std::string::String, ::std::string::String>,
+            selected_indices: ::std::result::Result<
+                ::std::vec::Vec<u32>,
+                ::std::string::String,
+            >,
+            workflow_job_id: ::std::result::Result<
+                ::std::string::String,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for WorkflowUserSelectionRequest {
+            fn default() -> Self {
+                Self {
+                    action: Err("no value supplied for action".to_string()),
+                    node_id: Err("no value supplied for node_id".to_string()),
+                    selected_indices: Ok(Default::default()),
+                    workflow_job_id: Err(
+                        "no value supplied for workflow_job_id".to_string(),
+                    ),
+                }
+            }
+        }
+        impl WorkflowUserSelectionRequest {
+            pub fn action<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::WorkflowSelectionAction>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.action = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for action: {e}")
+                    });
+                self
+            }
+            pub fn node_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.node_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for node_id: {e}")
+                    });
+                self
+            }
+            pub fn selected_indices<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<u32>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.selected_indices = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for selected_indices: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn workflow_job_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.workflow_job_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for workflow_job_id: {e}"
+                        )
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<WorkflowUserSelectionRequest>
+        for super::WorkflowUserSelectionRequest {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: WorkflowUserSelectionRequest,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    action: value.action?,
+                    node_id: value.node_id?,
+                    selected_indices: value.selected_indices?,
+                    workflow_job_id: value.workflow_job_id?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::WorkflowUserSelectionRequest>
+        for WorkflowUserSelectionRequest {
+            fn from(value: super::WorkflowUserSelectionRequest) -> Self {
+                Self {
+                    action: Ok(value.action),
+                    node_id: Ok(value.node_id),
+                    selected_indices: Ok(value.selected_indices),
+                    workflow_job_id: Ok(value.workflow_job_id),
+                }
+            }
+        }
     }
     /// Error types.
     pub mod error {
@@ -45021,6 +48871,199 @@ let response = client.remove_collection_models()
 ```*/
     pub fn remove_collection_models(&self) -> builder::RemoveCollectionModels<'_> {
         builder::RemoveCollectionModels::new(self)
+    }
+    /**List workflows
+
+The workflows of the project (or the public ones), a page at a time.
+
+Sends a `GET` request to `/workflows`
+
+Arguments:
+- `full`: False leaves out the two largest fields (flow and editorInfo) of every workflow; hasFlow still says whether there is a flow to fetch. True by default
+- `page_size`: The number of items per page
+- `pagination_token`: The nextPaginationToken of the previous page
+- `privacy`: Which workflows to list by their visibility; private by default
+- `project_id`: The project that owns the resources (to assert ownership, or to set the owner)
+- `sort_direction`: Order by updatedAt, newest first by default (a private listing follows it only together with status)
+- `status`: Only the workflows in this state (every state by default for private listings, ready for public ones)
+- `tags`: Only the workflows with these tags, comma separated
+```ignore
+let response = client.list_workflows()
+    .full(full)
+    .page_size(page_size)
+    .pagination_token(pagination_token)
+    .privacy(privacy)
+    .project_id(project_id)
+    .sort_direction(sort_direction)
+    .status(status)
+    .tags(tags)
+    .send()
+    .await;
+```*/
+    pub fn list_workflows(&self) -> builder::ListWorkflows<'_> {
+        builder::ListWorkflows::new(self)
+    }
+    /**Create a workflow
+
+Creates an empty draft workflow; its steps and inputs are set later with an update.
+
+Sends a `POST` request to `/workflows`
+
+Arguments:
+- `project_id`: The project that owns the resources (to assert ownership, or to set the owner)
+- `body`
+```ignore
+let response = client.create_workflow()
+    .project_id(project_id)
+    .body(body)
+    .send()
+    .await;
+```*/
+    pub fn create_workflow(&self) -> builder::CreateWorkflow<'_> {
+        builder::CreateWorkflow::new(self)
+    }
+    /**List workflow tags
+
+Every tag used by the project's workflows in one state.
+
+Sends a `GET` request to `/workflows/tags`
+
+Arguments:
+- `project_id`: The project that owns the resources (to assert ownership, or to set the owner)
+- `status`: Collect the tags of the workflows in this state only (ready by default)
+```ignore
+let response = client.list_workflow_tags()
+    .project_id(project_id)
+    .status(status)
+    .send()
+    .await;
+```*/
+    pub fn list_workflow_tags(&self) -> builder::ListWorkflowTags<'_> {
+        builder::ListWorkflowTags::new(self)
+    }
+    /**Retrieve a workflow
+
+A workflow with its steps and inputs.
+
+Sends a `GET` request to `/workflows/{workflowId}`
+
+Arguments:
+- `workflow_id`: The id of the workflow
+- `project_id`: The project that owns the resources (to assert ownership, or to set the owner)
+```ignore
+let response = client.get_workflow()
+    .workflow_id(workflow_id)
+    .project_id(project_id)
+    .send()
+    .await;
+```*/
+    pub fn get_workflow(&self) -> builder::GetWorkflow<'_> {
+        builder::GetWorkflow::new(self)
+    }
+    /**Update a workflow
+
+Changes the fields the body sets (its steps, inputs, state, visibility...); the others stay.
+
+Sends a `PUT` request to `/workflows/{workflowId}`
+
+Arguments:
+- `workflow_id`: The id of the workflow
+- `project_id`: The project that owns the resources (to assert ownership, or to set the owner)
+- `body`
+```ignore
+let response = client.update_workflow()
+    .workflow_id(workflow_id)
+    .project_id(project_id)
+    .body(body)
+    .send()
+    .await;
+```*/
+    pub fn update_workflow(&self) -> builder::UpdateWorkflow<'_> {
+        builder::UpdateWorkflow::new(self)
+    }
+    /**Delete a workflow
+
+Deletes a workflow; the jobs it ran stay.
+
+Sends a `DELETE` request to `/workflows/{workflowId}`
+
+Arguments:
+- `workflow_id`: The id of the workflow
+- `project_id`: The project that owns the resources (to assert ownership, or to set the owner)
+```ignore
+let response = client.delete_workflow()
+    .workflow_id(workflow_id)
+    .project_id(project_id)
+    .send()
+    .await;
+```*/
+    pub fn delete_workflow(&self) -> builder::DeleteWorkflow<'_> {
+        builder::DeleteWorkflow::new(self)
+    }
+    /**Run a workflow
+
+Starts a workflow job. The body holds a value for the workflow's inputs (see the inputs of GET /workflows/{workflowId}). 200: the job was started (job is set). 269: a dry run (dryRun set): job is absent and the cost fields say what the run would cost.
+
+Sends a `PUT` request to `/workflows/{workflowId}/run`
+
+Arguments:
+- `workflow_id`: The id of the workflow
+- `dry_run`: Estimate the cost instead of running: the answer is HTTP 269 with the cost; api estimates at the API tier
+- `project_id`: The project that owns the resources (to assert ownership, or to set the owner)
+- `body`
+```ignore
+let response = client.run_workflow()
+    .workflow_id(workflow_id)
+    .dry_run(dry_run)
+    .project_id(project_id)
+    .body(body)
+    .send()
+    .await;
+```*/
+    pub fn run_workflow(&self) -> builder::RunWorkflow<'_> {
+        builder::RunWorkflow::new(self)
+    }
+    /**Answer a user-approval step
+
+Decides on a user-approval step that a running workflow job waits on. Approving lets the job go on; rejecting stops the step and cancels the job. Answers the workflow job.
+
+Sends a `PUT` request to `/workflows/{workflowId}/user-approval`
+
+Arguments:
+- `workflow_id`: The id of the workflow
+- `project_id`: The project that owns the resources (to assert ownership, or to set the owner)
+- `body`
+```ignore
+let response = client.workflow_user_approval()
+    .workflow_id(workflow_id)
+    .project_id(project_id)
+    .body(body)
+    .send()
+    .await;
+```*/
+    pub fn workflow_user_approval(&self) -> builder::WorkflowUserApproval<'_> {
+        builder::WorkflowUserApproval::new(self)
+    }
+    /**Answer a user-selection step
+
+Decides on a user-selection step that a running workflow job waits on. Selecting keeps the chosen candidates (by index, in the given order) and lets the job go on; rejecting stops the step and cancels the job. Answers the workflow job.
+
+Sends a `PUT` request to `/workflows/{workflowId}/user-selection`
+
+Arguments:
+- `workflow_id`: The id of the workflow
+- `project_id`: The project that owns the resources (to assert ownership, or to set the owner)
+- `body`
+```ignore
+let response = client.workflow_user_selection()
+    .workflow_id(workflow_id)
+    .project_id(project_id)
+    .body(body)
+    .send()
+    .await;
+```*/
+    pub fn workflow_user_selection(&self) -> builder::WorkflowUserSelection<'_> {
+        builder::WorkflowUserSelection::new(self)
     }
     /**Search assets
 
@@ -55216,6 +59259,1157 @@ pub mod builder {
                 .build()?;
             let info = OperationInfo {
                 operation_id: "remove_collection_models",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16..=499u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16..=599u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::list_workflows`]
+
+[`Client::list_workflows`]: super::Client::list_workflows*/
+    #[derive(Debug, Clone)]
+    pub struct ListWorkflows<'a> {
+        client: &'a super::Client,
+        full: Result<Option<bool>, String>,
+        page_size: Result<Option<::std::num::NonZeroU32>, String>,
+        pagination_token: Result<Option<::std::string::String>, String>,
+        privacy: Result<Option<types::WorkflowPrivacy>, String>,
+        project_id: Result<Option<::std::string::String>, String>,
+        sort_direction: Result<Option<types::SortDirection>, String>,
+        status: Result<Option<types::WorkflowEditStatus>, String>,
+        tags: Result<Option<::std::string::String>, String>,
+    }
+    impl<'a> ListWorkflows<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                full: Ok(None),
+                page_size: Ok(None),
+                pagination_token: Ok(None),
+                privacy: Ok(None),
+                project_id: Ok(None),
+                sort_direction: Ok(None),
+                status: Ok(None),
+                tags: Ok(None),
+            }
+        }
+        pub fn full<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<bool>,
+        {
+            self.full = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| "conversion to `bool` for full failed".to_string());
+            self
+        }
+        pub fn page_size<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::num::NonZeroU32>,
+        {
+            self.page_size = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: num :: NonZeroU32` for page_size failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn pagination_token<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.pagination_token = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for pagination_token failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn privacy<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::WorkflowPrivacy>,
+        {
+            self.privacy = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `WorkflowPrivacy` for privacy failed".to_string()
+                });
+            self
+        }
+        pub fn project_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.project_id = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for project_id failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn sort_direction<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::SortDirection>,
+        {
+            self.sort_direction = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `SortDirection` for sort_direction failed".to_string()
+                });
+            self
+        }
+        pub fn status<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::WorkflowEditStatus>,
+        {
+            self.status = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `WorkflowEditStatus` for status failed".to_string()
+                });
+            self
+        }
+        pub fn tags<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.tags = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for tags failed"
+                        .to_string()
+                });
+            self
+        }
+        ///Sends a `GET` request to `/workflows`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::WorkflowListResponse>, Error<types::ApiError>> {
+            let Self {
+                client,
+                full,
+                page_size,
+                pagination_token,
+                privacy,
+                project_id,
+                sort_direction,
+                status,
+                tags,
+            } = self;
+            let full = full.map_err(Error::InvalidRequest)?;
+            let page_size = page_size.map_err(Error::InvalidRequest)?;
+            let pagination_token = pagination_token.map_err(Error::InvalidRequest)?;
+            let privacy = privacy.map_err(Error::InvalidRequest)?;
+            let project_id = project_id.map_err(Error::InvalidRequest)?;
+            let sort_direction = sort_direction.map_err(Error::InvalidRequest)?;
+            let status = status.map_err(Error::InvalidRequest)?;
+            let tags = tags.map_err(Error::InvalidRequest)?;
+            let url = format!("{}/workflows", client.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .query(&progenitor_client::QueryParam::new("full", &full))
+                .query(&progenitor_client::QueryParam::new("pageSize", &page_size))
+                .query(
+                    &progenitor_client::QueryParam::new(
+                        "paginationToken",
+                        &pagination_token,
+                    ),
+                )
+                .query(&progenitor_client::QueryParam::new("privacy", &privacy))
+                .query(&progenitor_client::QueryParam::new("projectId", &project_id))
+                .query(
+                    &progenitor_client::QueryParam::new("sortDirection", &sort_direction),
+                )
+                .query(&progenitor_client::QueryParam::new("status", &status))
+                .query(&progenitor_client::QueryParam::new("tags", &tags))
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "list_workflows",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16..=499u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16..=599u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::create_workflow`]
+
+[`Client::create_workflow`]: super::Client::create_workflow*/
+    #[derive(Debug, Clone)]
+    pub struct CreateWorkflow<'a> {
+        client: &'a super::Client,
+        project_id: Result<Option<::std::string::String>, String>,
+        body: Result<types::builder::WorkflowCreateRequest, String>,
+    }
+    impl<'a> CreateWorkflow<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                project_id: Ok(None),
+                body: Ok(::std::default::Default::default()),
+            }
+        }
+        pub fn project_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.project_id = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for project_id failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::WorkflowCreateRequest>,
+            <V as std::convert::TryInto<
+                types::WorkflowCreateRequest,
+            >>::Error: std::fmt::Display,
+        {
+            self.body = value
+                .try_into()
+                .map(From::from)
+                .map_err(|s| {
+                    format!(
+                        "conversion to `WorkflowCreateRequest` for body failed: {}", s
+                    )
+                });
+            self
+        }
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(
+                types::builder::WorkflowCreateRequest,
+            ) -> types::builder::WorkflowCreateRequest,
+        {
+            self.body = self.body.map(f);
+            self
+        }
+        ///Sends a `POST` request to `/workflows`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::WorkflowResponse>, Error<types::ApiError>> {
+            let Self { client, project_id, body } = self;
+            let project_id = project_id.map_err(Error::InvalidRequest)?;
+            let body = body
+                .and_then(|v| {
+                    types::WorkflowCreateRequest::try_from(v).map_err(|e| e.to_string())
+                })
+                .map_err(Error::InvalidRequest)?;
+            let url = format!("{}/workflows", client.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .query(&progenitor_client::QueryParam::new("projectId", &project_id))
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "create_workflow",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16..=499u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16..=599u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::list_workflow_tags`]
+
+[`Client::list_workflow_tags`]: super::Client::list_workflow_tags*/
+    #[derive(Debug, Clone)]
+    pub struct ListWorkflowTags<'a> {
+        client: &'a super::Client,
+        project_id: Result<Option<::std::string::String>, String>,
+        status: Result<Option<types::WorkflowStatus>, String>,
+    }
+    impl<'a> ListWorkflowTags<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                project_id: Ok(None),
+                status: Ok(None),
+            }
+        }
+        pub fn project_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.project_id = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for project_id failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn status<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::WorkflowStatus>,
+        {
+            self.status = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `WorkflowStatus` for status failed".to_string()
+                });
+            self
+        }
+        ///Sends a `GET` request to `/workflows/tags`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::WorkflowTagsResponse>, Error<types::ApiError>> {
+            let Self { client, project_id, status } = self;
+            let project_id = project_id.map_err(Error::InvalidRequest)?;
+            let status = status.map_err(Error::InvalidRequest)?;
+            let url = format!("{}/workflows/tags", client.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .query(&progenitor_client::QueryParam::new("projectId", &project_id))
+                .query(&progenitor_client::QueryParam::new("status", &status))
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "list_workflow_tags",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16..=499u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16..=599u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::get_workflow`]
+
+[`Client::get_workflow`]: super::Client::get_workflow*/
+    #[derive(Debug, Clone)]
+    pub struct GetWorkflow<'a> {
+        client: &'a super::Client,
+        workflow_id: Result<::std::string::String, String>,
+        project_id: Result<Option<::std::string::String>, String>,
+    }
+    impl<'a> GetWorkflow<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                workflow_id: Err("workflow_id was not initialized".to_string()),
+                project_id: Ok(None),
+            }
+        }
+        pub fn workflow_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.workflow_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for workflow_id failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn project_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.project_id = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for project_id failed"
+                        .to_string()
+                });
+            self
+        }
+        ///Sends a `GET` request to `/workflows/{workflowId}`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::WorkflowResponse>, Error<types::ApiError>> {
+            let Self { client, workflow_id, project_id } = self;
+            let workflow_id = workflow_id.map_err(Error::InvalidRequest)?;
+            let project_id = project_id.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/workflows/{}", client.baseurl, encode_path(& workflow_id
+                .to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .query(&progenitor_client::QueryParam::new("projectId", &project_id))
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "get_workflow",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16..=499u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16..=599u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::update_workflow`]
+
+[`Client::update_workflow`]: super::Client::update_workflow*/
+    #[derive(Debug, Clone)]
+    pub struct UpdateWorkflow<'a> {
+        client: &'a super::Client,
+        workflow_id: Result<::std::string::String, String>,
+        project_id: Result<Option<::std::string::String>, String>,
+        body: Result<types::builder::WorkflowUpdateRequest, String>,
+    }
+    impl<'a> UpdateWorkflow<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                workflow_id: Err("workflow_id was not initialized".to_string()),
+                project_id: Ok(None),
+                body: Ok(::std::default::Default::default()),
+            }
+        }
+        pub fn workflow_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.workflow_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for workflow_id failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn project_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.project_id = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for project_id failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::WorkflowUpdateRequest>,
+            <V as std::convert::TryInto<
+                types::WorkflowUpdateRequest,
+            >>::Error: std::fmt::Display,
+        {
+            self.body = value
+                .try_into()
+                .map(From::from)
+                .map_err(|s| {
+                    format!(
+                        "conversion to `WorkflowUpdateRequest` for body failed: {}", s
+                    )
+                });
+            self
+        }
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(
+                types::builder::WorkflowUpdateRequest,
+            ) -> types::builder::WorkflowUpdateRequest,
+        {
+            self.body = self.body.map(f);
+            self
+        }
+        ///Sends a `PUT` request to `/workflows/{workflowId}`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::WorkflowResponse>, Error<types::ApiError>> {
+            let Self { client, workflow_id, project_id, body } = self;
+            let workflow_id = workflow_id.map_err(Error::InvalidRequest)?;
+            let project_id = project_id.map_err(Error::InvalidRequest)?;
+            let body = body
+                .and_then(|v| {
+                    types::WorkflowUpdateRequest::try_from(v).map_err(|e| e.to_string())
+                })
+                .map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/workflows/{}", client.baseurl, encode_path(& workflow_id
+                .to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .put(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .query(&progenitor_client::QueryParam::new("projectId", &project_id))
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "update_workflow",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16..=499u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16..=599u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::delete_workflow`]
+
+[`Client::delete_workflow`]: super::Client::delete_workflow*/
+    #[derive(Debug, Clone)]
+    pub struct DeleteWorkflow<'a> {
+        client: &'a super::Client,
+        workflow_id: Result<::std::string::String, String>,
+        project_id: Result<Option<::std::string::String>, String>,
+    }
+    impl<'a> DeleteWorkflow<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                workflow_id: Err("workflow_id was not initialized".to_string()),
+                project_id: Ok(None),
+            }
+        }
+        pub fn workflow_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.workflow_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for workflow_id failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn project_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.project_id = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for project_id failed"
+                        .to_string()
+                });
+            self
+        }
+        ///Sends a `DELETE` request to `/workflows/{workflowId}`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::EmptyResponse>, Error<types::ApiError>> {
+            let Self { client, workflow_id, project_id } = self;
+            let workflow_id = workflow_id.map_err(Error::InvalidRequest)?;
+            let project_id = project_id.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/workflows/{}", client.baseurl, encode_path(& workflow_id
+                .to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .delete(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .query(&progenitor_client::QueryParam::new("projectId", &project_id))
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "delete_workflow",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16..=499u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16..=599u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::run_workflow`]
+
+[`Client::run_workflow`]: super::Client::run_workflow*/
+    #[derive(Debug, Clone)]
+    pub struct RunWorkflow<'a> {
+        client: &'a super::Client,
+        workflow_id: Result<::std::string::String, String>,
+        dry_run: Result<Option<types::DryRun>, String>,
+        project_id: Result<Option<::std::string::String>, String>,
+        body: Result<types::RunWorkflowRequest, String>,
+    }
+    impl<'a> RunWorkflow<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                workflow_id: Err("workflow_id was not initialized".to_string()),
+                dry_run: Ok(None),
+                project_id: Ok(None),
+                body: Err("body was not initialized".to_string()),
+            }
+        }
+        pub fn workflow_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.workflow_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for workflow_id failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn dry_run<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::DryRun>,
+        {
+            self.dry_run = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| "conversion to `DryRun` for dry_run failed".to_string());
+            self
+        }
+        pub fn project_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.project_id = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for project_id failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::RunWorkflowRequest>,
+        {
+            self.body = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `RunWorkflowRequest` for body failed".to_string()
+                });
+            self
+        }
+        ///Sends a `PUT` request to `/workflows/{workflowId}/run`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::WorkflowRunResponse>, Error<types::ApiError>> {
+            let Self { client, workflow_id, dry_run, project_id, body } = self;
+            let workflow_id = workflow_id.map_err(Error::InvalidRequest)?;
+            let dry_run = dry_run.map_err(Error::InvalidRequest)?;
+            let project_id = project_id.map_err(Error::InvalidRequest)?;
+            let body = body.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/workflows/{}/run", client.baseurl, encode_path(& workflow_id
+                .to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .put(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .query(&progenitor_client::QueryParam::new("dryRun", &dry_run))
+                .query(&progenitor_client::QueryParam::new("projectId", &project_id))
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "run_workflow",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                269u16 => ResponseValue::from_response(response).await,
+                400u16..=499u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16..=599u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::workflow_user_approval`]
+
+[`Client::workflow_user_approval`]: super::Client::workflow_user_approval*/
+    #[derive(Debug, Clone)]
+    pub struct WorkflowUserApproval<'a> {
+        client: &'a super::Client,
+        workflow_id: Result<::std::string::String, String>,
+        project_id: Result<::std::string::String, String>,
+        body: Result<types::builder::WorkflowUserApprovalRequest, String>,
+    }
+    impl<'a> WorkflowUserApproval<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                workflow_id: Err("workflow_id was not initialized".to_string()),
+                project_id: Err("project_id was not initialized".to_string()),
+                body: Ok(::std::default::Default::default()),
+            }
+        }
+        pub fn workflow_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.workflow_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for workflow_id failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn project_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.project_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for project_id failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::WorkflowUserApprovalRequest>,
+            <V as std::convert::TryInto<
+                types::WorkflowUserApprovalRequest,
+            >>::Error: std::fmt::Display,
+        {
+            self.body = value
+                .try_into()
+                .map(From::from)
+                .map_err(|s| {
+                    format!(
+                        "conversion to `WorkflowUserApprovalRequest` for body failed: {}",
+                        s
+                    )
+                });
+            self
+        }
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(
+                types::builder::WorkflowUserApprovalRequest,
+            ) -> types::builder::WorkflowUserApprovalRequest,
+        {
+            self.body = self.body.map(f);
+            self
+        }
+        ///Sends a `PUT` request to `/workflows/{workflowId}/user-approval`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::JobResponse>, Error<types::ApiError>> {
+            let Self { client, workflow_id, project_id, body } = self;
+            let workflow_id = workflow_id.map_err(Error::InvalidRequest)?;
+            let project_id = project_id.map_err(Error::InvalidRequest)?;
+            let body = body
+                .and_then(|v| {
+                    types::WorkflowUserApprovalRequest::try_from(v)
+                        .map_err(|e| e.to_string())
+                })
+                .map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/workflows/{}/user-approval", client.baseurl, encode_path(&
+                workflow_id.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .put(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .query(&progenitor_client::QueryParam::new("projectId", &project_id))
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "workflow_user_approval",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16..=499u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16..=599u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::workflow_user_selection`]
+
+[`Client::workflow_user_selection`]: super::Client::workflow_user_selection*/
+    #[derive(Debug, Clone)]
+    pub struct WorkflowUserSelection<'a> {
+        client: &'a super::Client,
+        workflow_id: Result<::std::string::String, String>,
+        project_id: Result<::std::string::String, String>,
+        body: Result<types::builder::WorkflowUserSelectionRequest, String>,
+    }
+    impl<'a> WorkflowUserSelection<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                workflow_id: Err("workflow_id was not initialized".to_string()),
+                project_id: Err("project_id was not initialized".to_string()),
+                body: Ok(::std::default::Default::default()),
+            }
+        }
+        pub fn workflow_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.workflow_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for workflow_id failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn project_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.project_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for project_id failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::WorkflowUserSelectionRequest>,
+            <V as std::convert::TryInto<
+                types::WorkflowUserSelectionRequest,
+            >>::Error: std::fmt::Display,
+        {
+            self.body = value
+                .try_into()
+                .map(From::from)
+                .map_err(|s| {
+                    format!(
+                        "conversion to `WorkflowUserSelectionRequest` for body failed: {}",
+                        s
+                    )
+                });
+            self
+        }
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(
+                types::builder::WorkflowUserSelectionRequest,
+            ) -> types::builder::WorkflowUserSelectionRequest,
+        {
+            self.body = self.body.map(f);
+            self
+        }
+        ///Sends a `PUT` request to `/workflows/{workflowId}/user-selection`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::JobResponse>, Error<types::ApiError>> {
+            let Self { client, workflow_id, project_id, body } = self;
+            let workflow_id = workflow_id.map_err(Error::InvalidRequest)?;
+            let project_id = project_id.map_err(Error::InvalidRequest)?;
+            let body = body
+                .and_then(|v| {
+                    types::WorkflowUserSelectionRequest::try_from(v)
+                        .map_err(|e| e.to_string())
+                })
+                .map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/workflows/{}/user-selection", client.baseurl, encode_path(&
+                workflow_id.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .put(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .query(&progenitor_client::QueryParam::new("projectId", &project_id))
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "workflow_user_selection",
             };
             client.pre(&mut request, &info).await?;
             let result = client.exec(request, &info).await;

@@ -10371,6 +10371,1287 @@ impl Operation for RemoveCollectionModels {
         Some(::serde_json::to_vec(&self.body))
     }
 }
+/// The query parameters of [`ListWorkflows`].
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[non_exhaustive]
+pub struct ListWorkflowsQuery {
+    /// False leaves out the two largest fields (flow and editorInfo) of every workflow; hasFlow still says whether there is a flow to fetch. True by default
+    #[serde(rename = "full", default, skip_serializing_if = "Option::is_none")]
+    pub full: ::std::option::Option<bool>,
+    /// The number of items per page
+    #[serde(rename = "pageSize", default, skip_serializing_if = "Option::is_none")]
+    pub page_size: ::std::option::Option<u32>,
+    /// The nextPaginationToken of the previous page
+    #[serde(
+        rename = "paginationToken",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub pagination_token: ::std::option::Option<::std::string::String>,
+    /// Which workflows to list by their visibility; private by default
+    #[serde(rename = "privacy", default, skip_serializing_if = "Option::is_none")]
+    pub privacy: ::std::option::Option<types::WorkflowPrivacy>,
+    /// The project that owns the resources (to assert ownership, or to set the owner)
+    #[serde(rename = "projectId", default, skip_serializing_if = "Option::is_none")]
+    pub project_id: ::std::option::Option<::std::string::String>,
+    /// Order by updatedAt, newest first by default (a private listing follows it only together with status)
+    #[serde(rename = "sortDirection", default, skip_serializing_if = "Option::is_none")]
+    pub sort_direction: ::std::option::Option<types::SortDirection>,
+    /// Only the workflows in this state (every state by default for private listings, ready for public ones)
+    #[serde(rename = "status", default, skip_serializing_if = "Option::is_none")]
+    pub status: ::std::option::Option<types::WorkflowEditStatus>,
+    /// Only the workflows with these tags, comma separated
+    #[serde(rename = "tags", default, skip_serializing_if = "Option::is_none")]
+    pub tags: ::std::option::Option<::std::string::String>,
+}
+impl ListWorkflowsQuery {
+    /// The smallest `pageSize` the document allows.
+    pub const PAGE_SIZE_MIN: u32 = 1;
+    /// The largest `pageSize` the document allows.
+    pub const PAGE_SIZE_MAX: u32 = 100;
+    /// False leaves out the two largest fields (flow and editorInfo) of every workflow; hasFlow still says whether there is a flow to fetch. True by default
+    #[must_use]
+    pub fn full(mut self, value: bool) -> Self {
+        self.full = ::std::option::Option::Some(value);
+        self
+    }
+    /// The number of items per page
+    #[must_use]
+    pub fn page_size(mut self, value: u32) -> Self {
+        self.page_size = ::std::option::Option::Some(value);
+        self
+    }
+    /// The nextPaginationToken of the previous page
+    #[must_use]
+    pub fn pagination_token(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.pagination_token = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Which workflows to list by their visibility; private by default
+    #[must_use]
+    pub fn privacy(
+        mut self,
+        value: impl ::std::convert::Into<types::WorkflowPrivacy>,
+    ) -> Self {
+        self.privacy = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// The project that owns the resources (to assert ownership, or to set the owner)
+    #[must_use]
+    pub fn project_id(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.project_id = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Order by updatedAt, newest first by default (a private listing follows it only together with status)
+    #[must_use]
+    pub fn sort_direction(
+        mut self,
+        value: impl ::std::convert::Into<types::SortDirection>,
+    ) -> Self {
+        self.sort_direction = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Only the workflows in this state (every state by default for private listings, ready for public ones)
+    #[must_use]
+    pub fn status(
+        mut self,
+        value: impl ::std::convert::Into<types::WorkflowEditStatus>,
+    ) -> Self {
+        self.status = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Only the workflows with these tags, comma separated
+    #[must_use]
+    pub fn tags(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.tags = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Checks every value against the document's limits.
+    pub fn validate(&self) -> ::std::result::Result<(), ParamError> {
+        if let Some(value) = self.page_size {
+            check_range("pageSize", i128::from(value), Some(1i64), Some(100i64))?;
+        }
+        Ok(())
+    }
+    /// The query string as name/value pairs, after [`Self::validate`].
+    pub fn pairs(
+        &self,
+    ) -> ::std::result::Result<
+        ::std::vec::Vec<(&'static str, ::std::string::String)>,
+        ParamError,
+    > {
+        self.validate()?;
+        let mut pairs = ::std::vec::Vec::new();
+        if let Some(value) = &self.full {
+            pairs.push(("full", value.to_string()));
+        }
+        if let Some(value) = &self.page_size {
+            pairs.push(("pageSize", value.to_string()));
+        }
+        if let Some(value) = &self.pagination_token {
+            pairs.push(("paginationToken", value.to_string()));
+        }
+        if let Some(value) = &self.privacy {
+            pairs.push(("privacy", value.to_string()));
+        }
+        if let Some(value) = &self.project_id {
+            pairs.push(("projectId", value.to_string()));
+        }
+        if let Some(value) = &self.sort_direction {
+            pairs.push(("sortDirection", value.to_string()));
+        }
+        if let Some(value) = &self.status {
+            pairs.push(("status", value.to_string()));
+        }
+        if let Some(value) = &self.tags {
+            pairs.push(("tags", value.to_string()));
+        }
+        Ok(pairs)
+    }
+}
+/// `GET /workflows` (`listWorkflows`): List workflows
+///
+/// The workflows of the project (or the public ones), a page at a time.
+#[derive(Clone, Debug, Default)]
+#[non_exhaustive]
+pub struct ListWorkflows {
+    /// The query parameters.
+    pub query: ListWorkflowsQuery,
+}
+impl ListWorkflows {
+    /// The request, with its required parameters.
+    pub fn new() -> Self {
+        Self {
+            query: ListWorkflowsQuery::default(),
+        }
+    }
+    /// False leaves out the two largest fields (flow and editorInfo) of every workflow; hasFlow still says whether there is a flow to fetch. True by default
+    #[must_use]
+    pub fn full(mut self, value: bool) -> Self {
+        self.query.full = ::std::option::Option::Some(value);
+        self
+    }
+    /// The number of items per page
+    #[must_use]
+    pub fn page_size(mut self, value: u32) -> Self {
+        self.query.page_size = ::std::option::Option::Some(value);
+        self
+    }
+    /// The nextPaginationToken of the previous page
+    #[must_use]
+    pub fn pagination_token(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.query.pagination_token = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Which workflows to list by their visibility; private by default
+    #[must_use]
+    pub fn privacy(
+        mut self,
+        value: impl ::std::convert::Into<types::WorkflowPrivacy>,
+    ) -> Self {
+        self.query.privacy = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// The project that owns the resources (to assert ownership, or to set the owner)
+    #[must_use]
+    pub fn project_id(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.query.project_id = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Order by updatedAt, newest first by default (a private listing follows it only together with status)
+    #[must_use]
+    pub fn sort_direction(
+        mut self,
+        value: impl ::std::convert::Into<types::SortDirection>,
+    ) -> Self {
+        self.query.sort_direction = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Only the workflows in this state (every state by default for private listings, ready for public ones)
+    #[must_use]
+    pub fn status(
+        mut self,
+        value: impl ::std::convert::Into<types::WorkflowEditStatus>,
+    ) -> Self {
+        self.query.status = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Only the workflows with these tags, comma separated
+    #[must_use]
+    pub fn tags(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.query.tags = ::std::option::Option::Some(value.into());
+        self
+    }
+}
+impl Operation for ListWorkflows {
+    const ID: &'static str = "listWorkflows";
+    const METHOD: &'static str = "GET";
+    const PATH: &'static str = "/workflows";
+    const IDEMPOTENT: bool = true;
+    const PARAMS: &'static [Param] = &[
+        Param {
+            name: "full",
+            field: "full",
+            location: Location::Query,
+            required: false,
+            description: "False leaves out the two largest fields (flow and editorInfo) of every workflow; hasFlow still says whether there is a flow to fetch. True by default",
+            kind: ParamKind::Boolean,
+        },
+        Param {
+            name: "pageSize",
+            field: "page_size",
+            location: Location::Query,
+            required: false,
+            description: "The number of items per page",
+            kind: ParamKind::Integer {
+                min: Some(1i64),
+                max: Some(100i64),
+            },
+        },
+        Param {
+            name: "paginationToken",
+            field: "pagination_token",
+            location: Location::Query,
+            required: false,
+            description: "The nextPaginationToken of the previous page",
+            kind: ParamKind::String,
+        },
+        Param {
+            name: "privacy",
+            field: "privacy",
+            location: Location::Query,
+            required: false,
+            description: "Which workflows to list by their visibility; private by default",
+            kind: ParamKind::Enum(types::WorkflowPrivacy::VALUES),
+        },
+        Param {
+            name: "projectId",
+            field: "project_id",
+            location: Location::Query,
+            required: false,
+            description: "The project that owns the resources (to assert ownership, or to set the owner)",
+            kind: ParamKind::String,
+        },
+        Param {
+            name: "sortDirection",
+            field: "sort_direction",
+            location: Location::Query,
+            required: false,
+            description: "Order by updatedAt, newest first by default (a private listing follows it only together with status)",
+            kind: ParamKind::Enum(types::SortDirection::VALUES),
+        },
+        Param {
+            name: "status",
+            field: "status",
+            location: Location::Query,
+            required: false,
+            description: "Only the workflows in this state (every state by default for private listings, ready for public ones)",
+            kind: ParamKind::Enum(types::WorkflowEditStatus::VALUES),
+        },
+        Param {
+            name: "tags",
+            field: "tags",
+            location: Location::Query,
+            required: false,
+            description: "Only the workflows with these tags, comma separated",
+            kind: ParamKind::String,
+        },
+    ];
+    type Output = types::WorkflowListResponse;
+    fn path(&self) -> ::std::result::Result<::std::string::String, ParamError> {
+        Ok("/workflows".to_owned())
+    }
+    fn query(
+        &self,
+    ) -> ::std::result::Result<
+        ::std::vec::Vec<(&'static str, ::std::string::String)>,
+        ParamError,
+    > {
+        self.query.pairs()
+    }
+    fn body(&self) -> ::std::option::Option<::serde_json::Result<::std::vec::Vec<u8>>> {
+        None
+    }
+}
+impl Paginated for ListWorkflows {
+    type Item = types::WorkflowListItem;
+    fn pagination_token(&self) -> ::std::option::Option<::std::string::String> {
+        self.query.pagination_token.clone()
+    }
+    fn set_pagination_token(
+        &mut self,
+        token: ::std::option::Option<::std::string::String>,
+    ) {
+        self.query.pagination_token = token;
+    }
+    fn into_items(output: Self::Output) -> ::std::vec::Vec<Self::Item> {
+        output.workflows
+    }
+    fn raw_page<'b>(&self, body: &'b [u8]) -> ::serde_json::Result<RawPage<'b>> {
+        #[derive(::serde::Deserialize)]
+        struct Envelope<'a> {
+            #[serde(
+                rename = "workflows",
+                borrow,
+                deserialize_with = "crate::lenient::null_as_empty"
+            )]
+            items: ::std::vec::Vec<&'a ::serde_json::value::RawValue>,
+            #[serde(rename = "nextPaginationToken", default)]
+            next_token: ::std::option::Option<::std::string::String>,
+        }
+        let envelope: Envelope<'b> = ::serde_json::from_slice(body)?;
+        let next_token = envelope.next_token;
+        Ok(RawPage {
+            items: envelope.items,
+            next_token,
+        })
+    }
+}
+/// The query parameters of [`CreateWorkflow`].
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[non_exhaustive]
+pub struct CreateWorkflowQuery {
+    /// The project that owns the resources (to assert ownership, or to set the owner)
+    #[serde(rename = "projectId", default, skip_serializing_if = "Option::is_none")]
+    pub project_id: ::std::option::Option<::std::string::String>,
+}
+impl CreateWorkflowQuery {
+    /// The project that owns the resources (to assert ownership, or to set the owner)
+    #[must_use]
+    pub fn project_id(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.project_id = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Checks every value against the document's limits.
+    pub fn validate(&self) -> ::std::result::Result<(), ParamError> {
+        Ok(())
+    }
+    /// The query string as name/value pairs, after [`Self::validate`].
+    pub fn pairs(
+        &self,
+    ) -> ::std::result::Result<
+        ::std::vec::Vec<(&'static str, ::std::string::String)>,
+        ParamError,
+    > {
+        self.validate()?;
+        let mut pairs = ::std::vec::Vec::new();
+        if let Some(value) = &self.project_id {
+            pairs.push(("projectId", value.to_string()));
+        }
+        Ok(pairs)
+    }
+}
+/// `POST /workflows` (`createWorkflow`): Create a workflow
+///
+/// Creates an empty draft workflow; its steps and inputs are set later with an update.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct CreateWorkflow {
+    /// The query parameters.
+    pub query: CreateWorkflowQuery,
+    /// The request body.
+    pub body: types::WorkflowCreateRequest,
+}
+impl CreateWorkflow {
+    /// The request, with its required parameters.
+    pub fn new(body: impl ::std::convert::Into<types::WorkflowCreateRequest>) -> Self {
+        Self {
+            query: CreateWorkflowQuery::default(),
+            body: body.into(),
+        }
+    }
+    /// The project that owns the resources (to assert ownership, or to set the owner)
+    #[must_use]
+    pub fn project_id(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.query.project_id = ::std::option::Option::Some(value.into());
+        self
+    }
+}
+impl Operation for CreateWorkflow {
+    const ID: &'static str = "createWorkflow";
+    const METHOD: &'static str = "POST";
+    const PATH: &'static str = "/workflows";
+    const IDEMPOTENT: bool = false;
+    const PARAMS: &'static [Param] = &[
+        Param {
+            name: "projectId",
+            field: "project_id",
+            location: Location::Query,
+            required: false,
+            description: "The project that owns the resources (to assert ownership, or to set the owner)",
+            kind: ParamKind::String,
+        },
+    ];
+    type Output = types::WorkflowResponse;
+    fn path(&self) -> ::std::result::Result<::std::string::String, ParamError> {
+        Ok("/workflows".to_owned())
+    }
+    fn query(
+        &self,
+    ) -> ::std::result::Result<
+        ::std::vec::Vec<(&'static str, ::std::string::String)>,
+        ParamError,
+    > {
+        self.query.pairs()
+    }
+    fn body(&self) -> ::std::option::Option<::serde_json::Result<::std::vec::Vec<u8>>> {
+        Some(::serde_json::to_vec(&self.body))
+    }
+}
+/// The query parameters of [`ListWorkflowTags`].
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[non_exhaustive]
+pub struct ListWorkflowTagsQuery {
+    /// The project that owns the resources (to assert ownership, or to set the owner)
+    #[serde(rename = "projectId", default, skip_serializing_if = "Option::is_none")]
+    pub project_id: ::std::option::Option<::std::string::String>,
+    /// Collect the tags of the workflows in this state only (ready by default)
+    #[serde(rename = "status", default, skip_serializing_if = "Option::is_none")]
+    pub status: ::std::option::Option<types::WorkflowStatus>,
+}
+impl ListWorkflowTagsQuery {
+    /// The project that owns the resources (to assert ownership, or to set the owner)
+    #[must_use]
+    pub fn project_id(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.project_id = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Collect the tags of the workflows in this state only (ready by default)
+    #[must_use]
+    pub fn status(
+        mut self,
+        value: impl ::std::convert::Into<types::WorkflowStatus>,
+    ) -> Self {
+        self.status = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Checks every value against the document's limits.
+    pub fn validate(&self) -> ::std::result::Result<(), ParamError> {
+        Ok(())
+    }
+    /// The query string as name/value pairs, after [`Self::validate`].
+    pub fn pairs(
+        &self,
+    ) -> ::std::result::Result<
+        ::std::vec::Vec<(&'static str, ::std::string::String)>,
+        ParamError,
+    > {
+        self.validate()?;
+        let mut pairs = ::std::vec::Vec::new();
+        if let Some(value) = &self.project_id {
+            pairs.push(("projectId", value.to_string()));
+        }
+        if let Some(value) = &self.status {
+            pairs.push(("status", value.to_string()));
+        }
+        Ok(pairs)
+    }
+}
+/// `GET /workflows/tags` (`listWorkflowTags`): List workflow tags
+///
+/// Every tag used by the project's workflows in one state.
+#[derive(Clone, Debug, Default)]
+#[non_exhaustive]
+pub struct ListWorkflowTags {
+    /// The query parameters.
+    pub query: ListWorkflowTagsQuery,
+}
+impl ListWorkflowTags {
+    /// The request, with its required parameters.
+    pub fn new() -> Self {
+        Self {
+            query: ListWorkflowTagsQuery::default(),
+        }
+    }
+    /// The project that owns the resources (to assert ownership, or to set the owner)
+    #[must_use]
+    pub fn project_id(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.query.project_id = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Collect the tags of the workflows in this state only (ready by default)
+    #[must_use]
+    pub fn status(
+        mut self,
+        value: impl ::std::convert::Into<types::WorkflowStatus>,
+    ) -> Self {
+        self.query.status = ::std::option::Option::Some(value.into());
+        self
+    }
+}
+impl Operation for ListWorkflowTags {
+    const ID: &'static str = "listWorkflowTags";
+    const METHOD: &'static str = "GET";
+    const PATH: &'static str = "/workflows/tags";
+    const IDEMPOTENT: bool = true;
+    const PARAMS: &'static [Param] = &[
+        Param {
+            name: "projectId",
+            field: "project_id",
+            location: Location::Query,
+            required: false,
+            description: "The project that owns the resources (to assert ownership, or to set the owner)",
+            kind: ParamKind::String,
+        },
+        Param {
+            name: "status",
+            field: "status",
+            location: Location::Query,
+            required: false,
+            description: "Collect the tags of the workflows in this state only (ready by default)",
+            kind: ParamKind::Enum(types::WorkflowStatus::VALUES),
+        },
+    ];
+    type Output = types::WorkflowTagsResponse;
+    fn path(&self) -> ::std::result::Result<::std::string::String, ParamError> {
+        Ok("/workflows/tags".to_owned())
+    }
+    fn query(
+        &self,
+    ) -> ::std::result::Result<
+        ::std::vec::Vec<(&'static str, ::std::string::String)>,
+        ParamError,
+    > {
+        self.query.pairs()
+    }
+    fn body(&self) -> ::std::option::Option<::serde_json::Result<::std::vec::Vec<u8>>> {
+        None
+    }
+}
+/// The query parameters of [`GetWorkflow`].
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[non_exhaustive]
+pub struct GetWorkflowQuery {
+    /// The project that owns the resources (to assert ownership, or to set the owner)
+    #[serde(rename = "projectId", default, skip_serializing_if = "Option::is_none")]
+    pub project_id: ::std::option::Option<::std::string::String>,
+}
+impl GetWorkflowQuery {
+    /// The project that owns the resources (to assert ownership, or to set the owner)
+    #[must_use]
+    pub fn project_id(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.project_id = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Checks every value against the document's limits.
+    pub fn validate(&self) -> ::std::result::Result<(), ParamError> {
+        Ok(())
+    }
+    /// The query string as name/value pairs, after [`Self::validate`].
+    pub fn pairs(
+        &self,
+    ) -> ::std::result::Result<
+        ::std::vec::Vec<(&'static str, ::std::string::String)>,
+        ParamError,
+    > {
+        self.validate()?;
+        let mut pairs = ::std::vec::Vec::new();
+        if let Some(value) = &self.project_id {
+            pairs.push(("projectId", value.to_string()));
+        }
+        Ok(pairs)
+    }
+}
+/// `GET /workflows/{workflowId}` (`getWorkflow`): Retrieve a workflow
+///
+/// A workflow with its steps and inputs.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct GetWorkflow {
+    /// The id of the workflow
+    pub workflow_id: ::std::string::String,
+    /// The query parameters.
+    pub query: GetWorkflowQuery,
+}
+impl GetWorkflow {
+    /// The request, with its required parameters.
+    pub fn new(workflow_id: impl ::std::convert::Into<::std::string::String>) -> Self {
+        Self {
+            workflow_id: workflow_id.into(),
+            query: GetWorkflowQuery::default(),
+        }
+    }
+    /// The project that owns the resources (to assert ownership, or to set the owner)
+    #[must_use]
+    pub fn project_id(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.query.project_id = ::std::option::Option::Some(value.into());
+        self
+    }
+}
+impl Operation for GetWorkflow {
+    const ID: &'static str = "getWorkflow";
+    const METHOD: &'static str = "GET";
+    const PATH: &'static str = "/workflows/{workflowId}";
+    const IDEMPOTENT: bool = true;
+    const PARAMS: &'static [Param] = &[
+        Param {
+            name: "workflowId",
+            field: "workflow_id",
+            location: Location::Path,
+            required: true,
+            description: "The id of the workflow",
+            kind: ParamKind::String,
+        },
+        Param {
+            name: "projectId",
+            field: "project_id",
+            location: Location::Query,
+            required: false,
+            description: "The project that owns the resources (to assert ownership, or to set the owner)",
+            kind: ParamKind::String,
+        },
+    ];
+    type Output = types::WorkflowResponse;
+    fn path(&self) -> ::std::result::Result<::std::string::String, ParamError> {
+        Ok(format!("/workflows/{}", path_segment("workflowId", & self.workflow_id) ?))
+    }
+    fn query(
+        &self,
+    ) -> ::std::result::Result<
+        ::std::vec::Vec<(&'static str, ::std::string::String)>,
+        ParamError,
+    > {
+        self.query.pairs()
+    }
+    fn body(&self) -> ::std::option::Option<::serde_json::Result<::std::vec::Vec<u8>>> {
+        None
+    }
+}
+/// The query parameters of [`UpdateWorkflow`].
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[non_exhaustive]
+pub struct UpdateWorkflowQuery {
+    /// The project that owns the resources (to assert ownership, or to set the owner)
+    #[serde(rename = "projectId", default, skip_serializing_if = "Option::is_none")]
+    pub project_id: ::std::option::Option<::std::string::String>,
+}
+impl UpdateWorkflowQuery {
+    /// The project that owns the resources (to assert ownership, or to set the owner)
+    #[must_use]
+    pub fn project_id(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.project_id = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Checks every value against the document's limits.
+    pub fn validate(&self) -> ::std::result::Result<(), ParamError> {
+        Ok(())
+    }
+    /// The query string as name/value pairs, after [`Self::validate`].
+    pub fn pairs(
+        &self,
+    ) -> ::std::result::Result<
+        ::std::vec::Vec<(&'static str, ::std::string::String)>,
+        ParamError,
+    > {
+        self.validate()?;
+        let mut pairs = ::std::vec::Vec::new();
+        if let Some(value) = &self.project_id {
+            pairs.push(("projectId", value.to_string()));
+        }
+        Ok(pairs)
+    }
+}
+/// `PUT /workflows/{workflowId}` (`updateWorkflow`): Update a workflow
+///
+/// Changes the fields the body sets (its steps, inputs, state, visibility...); the others stay.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct UpdateWorkflow {
+    /// The id of the workflow
+    pub workflow_id: ::std::string::String,
+    /// The query parameters.
+    pub query: UpdateWorkflowQuery,
+    /// The request body.
+    pub body: types::WorkflowUpdateRequest,
+}
+impl UpdateWorkflow {
+    /// The request, with its required parameters.
+    pub fn new(
+        workflow_id: impl ::std::convert::Into<::std::string::String>,
+        body: impl ::std::convert::Into<types::WorkflowUpdateRequest>,
+    ) -> Self {
+        Self {
+            workflow_id: workflow_id.into(),
+            query: UpdateWorkflowQuery::default(),
+            body: body.into(),
+        }
+    }
+    /// The project that owns the resources (to assert ownership, or to set the owner)
+    #[must_use]
+    pub fn project_id(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.query.project_id = ::std::option::Option::Some(value.into());
+        self
+    }
+}
+impl Operation for UpdateWorkflow {
+    const ID: &'static str = "updateWorkflow";
+    const METHOD: &'static str = "PUT";
+    const PATH: &'static str = "/workflows/{workflowId}";
+    const IDEMPOTENT: bool = true;
+    const PARAMS: &'static [Param] = &[
+        Param {
+            name: "workflowId",
+            field: "workflow_id",
+            location: Location::Path,
+            required: true,
+            description: "The id of the workflow",
+            kind: ParamKind::String,
+        },
+        Param {
+            name: "projectId",
+            field: "project_id",
+            location: Location::Query,
+            required: false,
+            description: "The project that owns the resources (to assert ownership, or to set the owner)",
+            kind: ParamKind::String,
+        },
+    ];
+    type Output = types::WorkflowResponse;
+    fn path(&self) -> ::std::result::Result<::std::string::String, ParamError> {
+        Ok(format!("/workflows/{}", path_segment("workflowId", & self.workflow_id) ?))
+    }
+    fn query(
+        &self,
+    ) -> ::std::result::Result<
+        ::std::vec::Vec<(&'static str, ::std::string::String)>,
+        ParamError,
+    > {
+        self.query.pairs()
+    }
+    fn body(&self) -> ::std::option::Option<::serde_json::Result<::std::vec::Vec<u8>>> {
+        Some(::serde_json::to_vec(&self.body))
+    }
+}
+/// The query parameters of [`DeleteWorkflow`].
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[non_exhaustive]
+pub struct DeleteWorkflowQuery {
+    /// The project that owns the resources (to assert ownership, or to set the owner)
+    #[serde(rename = "projectId", default, skip_serializing_if = "Option::is_none")]
+    pub project_id: ::std::option::Option<::std::string::String>,
+}
+impl DeleteWorkflowQuery {
+    /// The project that owns the resources (to assert ownership, or to set the owner)
+    #[must_use]
+    pub fn project_id(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.project_id = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Checks every value against the document's limits.
+    pub fn validate(&self) -> ::std::result::Result<(), ParamError> {
+        Ok(())
+    }
+    /// The query string as name/value pairs, after [`Self::validate`].
+    pub fn pairs(
+        &self,
+    ) -> ::std::result::Result<
+        ::std::vec::Vec<(&'static str, ::std::string::String)>,
+        ParamError,
+    > {
+        self.validate()?;
+        let mut pairs = ::std::vec::Vec::new();
+        if let Some(value) = &self.project_id {
+            pairs.push(("projectId", value.to_string()));
+        }
+        Ok(pairs)
+    }
+}
+/// `DELETE /workflows/{workflowId}` (`deleteWorkflow`): Delete a workflow
+///
+/// Deletes a workflow; the jobs it ran stay.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct DeleteWorkflow {
+    /// The id of the workflow
+    pub workflow_id: ::std::string::String,
+    /// The query parameters.
+    pub query: DeleteWorkflowQuery,
+}
+impl DeleteWorkflow {
+    /// The request, with its required parameters.
+    pub fn new(workflow_id: impl ::std::convert::Into<::std::string::String>) -> Self {
+        Self {
+            workflow_id: workflow_id.into(),
+            query: DeleteWorkflowQuery::default(),
+        }
+    }
+    /// The project that owns the resources (to assert ownership, or to set the owner)
+    #[must_use]
+    pub fn project_id(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.query.project_id = ::std::option::Option::Some(value.into());
+        self
+    }
+}
+impl Operation for DeleteWorkflow {
+    const ID: &'static str = "deleteWorkflow";
+    const METHOD: &'static str = "DELETE";
+    const PATH: &'static str = "/workflows/{workflowId}";
+    const IDEMPOTENT: bool = true;
+    const PARAMS: &'static [Param] = &[
+        Param {
+            name: "workflowId",
+            field: "workflow_id",
+            location: Location::Path,
+            required: true,
+            description: "The id of the workflow",
+            kind: ParamKind::String,
+        },
+        Param {
+            name: "projectId",
+            field: "project_id",
+            location: Location::Query,
+            required: false,
+            description: "The project that owns the resources (to assert ownership, or to set the owner)",
+            kind: ParamKind::String,
+        },
+    ];
+    type Output = types::EmptyResponse;
+    fn path(&self) -> ::std::result::Result<::std::string::String, ParamError> {
+        Ok(format!("/workflows/{}", path_segment("workflowId", & self.workflow_id) ?))
+    }
+    fn query(
+        &self,
+    ) -> ::std::result::Result<
+        ::std::vec::Vec<(&'static str, ::std::string::String)>,
+        ParamError,
+    > {
+        self.query.pairs()
+    }
+    fn body(&self) -> ::std::option::Option<::serde_json::Result<::std::vec::Vec<u8>>> {
+        None
+    }
+}
+/// The query parameters of [`RunWorkflow`].
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[non_exhaustive]
+pub struct RunWorkflowQuery {
+    /// Estimate the cost instead of running: the answer is HTTP 269 with the cost; api estimates at the API tier
+    #[serde(rename = "dryRun", default, skip_serializing_if = "Option::is_none")]
+    pub dry_run: ::std::option::Option<types::DryRun>,
+    /// The project that owns the resources (to assert ownership, or to set the owner)
+    #[serde(rename = "projectId", default, skip_serializing_if = "Option::is_none")]
+    pub project_id: ::std::option::Option<::std::string::String>,
+}
+impl RunWorkflowQuery {
+    /// Estimate the cost instead of running: the answer is HTTP 269 with the cost; api estimates at the API tier
+    #[must_use]
+    pub fn dry_run(mut self, value: impl ::std::convert::Into<types::DryRun>) -> Self {
+        self.dry_run = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// The project that owns the resources (to assert ownership, or to set the owner)
+    #[must_use]
+    pub fn project_id(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.project_id = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Checks every value against the document's limits.
+    pub fn validate(&self) -> ::std::result::Result<(), ParamError> {
+        Ok(())
+    }
+    /// The query string as name/value pairs, after [`Self::validate`].
+    pub fn pairs(
+        &self,
+    ) -> ::std::result::Result<
+        ::std::vec::Vec<(&'static str, ::std::string::String)>,
+        ParamError,
+    > {
+        self.validate()?;
+        let mut pairs = ::std::vec::Vec::new();
+        if let Some(value) = &self.dry_run {
+            pairs.push(("dryRun", value.to_string()));
+        }
+        if let Some(value) = &self.project_id {
+            pairs.push(("projectId", value.to_string()));
+        }
+        Ok(pairs)
+    }
+}
+/// `PUT /workflows/{workflowId}/run` (`runWorkflow`): Run a workflow
+///
+/// Starts a workflow job. The body holds a value for the workflow's inputs (see the inputs of GET /workflows/{workflowId}). 200: the job was started (job is set). 269: a dry run (dryRun set): job is absent and the cost fields say what the run would cost.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct RunWorkflow {
+    /// The id of the workflow
+    pub workflow_id: ::std::string::String,
+    /// The query parameters.
+    pub query: RunWorkflowQuery,
+    /// The request body.
+    pub body: types::RunWorkflowRequest,
+}
+impl RunWorkflow {
+    /// The request, with its required parameters.
+    pub fn new(
+        workflow_id: impl ::std::convert::Into<::std::string::String>,
+        body: impl ::std::convert::Into<types::RunWorkflowRequest>,
+    ) -> Self {
+        Self {
+            workflow_id: workflow_id.into(),
+            query: RunWorkflowQuery::default(),
+            body: body.into(),
+        }
+    }
+    /// Estimate the cost instead of running: the answer is HTTP 269 with the cost; api estimates at the API tier
+    #[must_use]
+    pub fn dry_run(mut self, value: impl ::std::convert::Into<types::DryRun>) -> Self {
+        self.query.dry_run = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// The project that owns the resources (to assert ownership, or to set the owner)
+    #[must_use]
+    pub fn project_id(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.query.project_id = ::std::option::Option::Some(value.into());
+        self
+    }
+}
+impl Operation for RunWorkflow {
+    const ID: &'static str = "runWorkflow";
+    const METHOD: &'static str = "PUT";
+    const PATH: &'static str = "/workflows/{workflowId}/run";
+    const IDEMPOTENT: bool = false;
+    const PARAMS: &'static [Param] = &[
+        Param {
+            name: "workflowId",
+            field: "workflow_id",
+            location: Location::Path,
+            required: true,
+            description: "The id of the workflow",
+            kind: ParamKind::String,
+        },
+        Param {
+            name: "dryRun",
+            field: "dry_run",
+            location: Location::Query,
+            required: false,
+            description: "Estimate the cost instead of running: the answer is HTTP 269 with the cost; api estimates at the API tier",
+            kind: ParamKind::Enum(types::DryRun::VALUES),
+        },
+        Param {
+            name: "projectId",
+            field: "project_id",
+            location: Location::Query,
+            required: false,
+            description: "The project that owns the resources (to assert ownership, or to set the owner)",
+            kind: ParamKind::String,
+        },
+    ];
+    type Output = types::WorkflowRunResponse;
+    fn path(&self) -> ::std::result::Result<::std::string::String, ParamError> {
+        Ok(
+            format!(
+                "/workflows/{}/run", path_segment("workflowId", & self.workflow_id) ?
+            ),
+        )
+    }
+    fn query(
+        &self,
+    ) -> ::std::result::Result<
+        ::std::vec::Vec<(&'static str, ::std::string::String)>,
+        ParamError,
+    > {
+        self.query.pairs()
+    }
+    fn body(&self) -> ::std::option::Option<::serde_json::Result<::std::vec::Vec<u8>>> {
+        Some(::serde_json::to_vec(&self.body))
+    }
+}
+/// The query parameters of [`WorkflowUserApproval`].
+#[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[non_exhaustive]
+pub struct WorkflowUserApprovalQuery {
+    /// The project that owns the resources (to assert ownership, or to set the owner)
+    #[serde(rename = "projectId")]
+    pub project_id: ::std::string::String,
+}
+impl WorkflowUserApprovalQuery {
+    /// The query with its required parameters.
+    pub fn new(project_id: impl ::std::convert::Into<::std::string::String>) -> Self {
+        Self {
+            project_id: project_id.into(),
+        }
+    }
+    /// The project that owns the resources (to assert ownership, or to set the owner)
+    #[must_use]
+    pub fn project_id(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.project_id = value.into();
+        self
+    }
+    /// Checks every value against the document's limits.
+    pub fn validate(&self) -> ::std::result::Result<(), ParamError> {
+        Ok(())
+    }
+    /// The query string as name/value pairs, after [`Self::validate`].
+    pub fn pairs(
+        &self,
+    ) -> ::std::result::Result<
+        ::std::vec::Vec<(&'static str, ::std::string::String)>,
+        ParamError,
+    > {
+        self.validate()?;
+        let mut pairs = ::std::vec::Vec::new();
+        pairs.push(("projectId", self.project_id.to_string()));
+        Ok(pairs)
+    }
+}
+/// `PUT /workflows/{workflowId}/user-approval` (`workflowUserApproval`): Answer a user-approval step
+///
+/// Decides on a user-approval step that a running workflow job waits on. Approving lets the job go on; rejecting stops the step and cancels the job. Answers the workflow job.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct WorkflowUserApproval {
+    /// The id of the workflow
+    pub workflow_id: ::std::string::String,
+    /// The query parameters.
+    pub query: WorkflowUserApprovalQuery,
+    /// The request body.
+    pub body: types::WorkflowUserApprovalRequest,
+}
+impl WorkflowUserApproval {
+    /// The request, with its required parameters.
+    pub fn new(
+        workflow_id: impl ::std::convert::Into<::std::string::String>,
+        query: WorkflowUserApprovalQuery,
+        body: impl ::std::convert::Into<types::WorkflowUserApprovalRequest>,
+    ) -> Self {
+        Self {
+            workflow_id: workflow_id.into(),
+            query,
+            body: body.into(),
+        }
+    }
+    /// The project that owns the resources (to assert ownership, or to set the owner)
+    #[must_use]
+    pub fn project_id(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.query.project_id = value.into();
+        self
+    }
+}
+impl Operation for WorkflowUserApproval {
+    const ID: &'static str = "workflowUserApproval";
+    const METHOD: &'static str = "PUT";
+    const PATH: &'static str = "/workflows/{workflowId}/user-approval";
+    const IDEMPOTENT: bool = false;
+    const PARAMS: &'static [Param] = &[
+        Param {
+            name: "workflowId",
+            field: "workflow_id",
+            location: Location::Path,
+            required: true,
+            description: "The id of the workflow",
+            kind: ParamKind::String,
+        },
+        Param {
+            name: "projectId",
+            field: "project_id",
+            location: Location::Query,
+            required: true,
+            description: "The project that owns the resources (to assert ownership, or to set the owner)",
+            kind: ParamKind::String,
+        },
+    ];
+    type Output = types::JobResponse;
+    fn path(&self) -> ::std::result::Result<::std::string::String, ParamError> {
+        Ok(
+            format!(
+                "/workflows/{}/user-approval", path_segment("workflowId", & self
+                .workflow_id) ?
+            ),
+        )
+    }
+    fn query(
+        &self,
+    ) -> ::std::result::Result<
+        ::std::vec::Vec<(&'static str, ::std::string::String)>,
+        ParamError,
+    > {
+        self.query.pairs()
+    }
+    fn body(&self) -> ::std::option::Option<::serde_json::Result<::std::vec::Vec<u8>>> {
+        Some(::serde_json::to_vec(&self.body))
+    }
+}
+/// The query parameters of [`WorkflowUserSelection`].
+#[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[non_exhaustive]
+pub struct WorkflowUserSelectionQuery {
+    /// The project that owns the resources (to assert ownership, or to set the owner)
+    #[serde(rename = "projectId")]
+    pub project_id: ::std::string::String,
+}
+impl WorkflowUserSelectionQuery {
+    /// The query with its required parameters.
+    pub fn new(project_id: impl ::std::convert::Into<::std::string::String>) -> Self {
+        Self {
+            project_id: project_id.into(),
+        }
+    }
+    /// The project that owns the resources (to assert ownership, or to set the owner)
+    #[must_use]
+    pub fn project_id(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.project_id = value.into();
+        self
+    }
+    /// Checks every value against the document's limits.
+    pub fn validate(&self) -> ::std::result::Result<(), ParamError> {
+        Ok(())
+    }
+    /// The query string as name/value pairs, after [`Self::validate`].
+    pub fn pairs(
+        &self,
+    ) -> ::std::result::Result<
+        ::std::vec::Vec<(&'static str, ::std::string::String)>,
+        ParamError,
+    > {
+        self.validate()?;
+        let mut pairs = ::std::vec::Vec::new();
+        pairs.push(("projectId", self.project_id.to_string()));
+        Ok(pairs)
+    }
+}
+/// `PUT /workflows/{workflowId}/user-selection` (`workflowUserSelection`): Answer a user-selection step
+///
+/// Decides on a user-selection step that a running workflow job waits on. Selecting keeps the chosen candidates (by index, in the given order) and lets the job go on; rejecting stops the step and cancels the job. Answers the workflow job.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct WorkflowUserSelection {
+    /// The id of the workflow
+    pub workflow_id: ::std::string::String,
+    /// The query parameters.
+    pub query: WorkflowUserSelectionQuery,
+    /// The request body.
+    pub body: types::WorkflowUserSelectionRequest,
+}
+impl WorkflowUserSelection {
+    /// The request, with its required parameters.
+    pub fn new(
+        workflow_id: impl ::std::convert::Into<::std::string::String>,
+        query: WorkflowUserSelectionQuery,
+        body: impl ::std::convert::Into<types::WorkflowUserSelectionRequest>,
+    ) -> Self {
+        Self {
+            workflow_id: workflow_id.into(),
+            query,
+            body: body.into(),
+        }
+    }
+    /// The project that owns the resources (to assert ownership, or to set the owner)
+    #[must_use]
+    pub fn project_id(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.query.project_id = value.into();
+        self
+    }
+}
+impl Operation for WorkflowUserSelection {
+    const ID: &'static str = "workflowUserSelection";
+    const METHOD: &'static str = "PUT";
+    const PATH: &'static str = "/workflows/{workflowId}/user-selection";
+    const IDEMPOTENT: bool = false;
+    const PARAMS: &'static [Param] = &[
+        Param {
+            name: "workflowId",
+            field: "workflow_id",
+            location: Location::Path,
+            required: true,
+            description: "The id of the workflow",
+            kind: ParamKind::String,
+        },
+        Param {
+            name: "projectId",
+            field: "project_id",
+            location: Location::Query,
+            required: true,
+            description: "The project that owns the resources (to assert ownership, or to set the owner)",
+            kind: ParamKind::String,
+        },
+    ];
+    type Output = types::JobResponse;
+    fn path(&self) -> ::std::result::Result<::std::string::String, ParamError> {
+        Ok(
+            format!(
+                "/workflows/{}/user-selection", path_segment("workflowId", & self
+                .workflow_id) ?
+            ),
+        )
+    }
+    fn query(
+        &self,
+    ) -> ::std::result::Result<
+        ::std::vec::Vec<(&'static str, ::std::string::String)>,
+        ParamError,
+    > {
+        self.query.pairs()
+    }
+    fn body(&self) -> ::std::option::Option<::serde_json::Result<::std::vec::Vec<u8>>> {
+        Some(::serde_json::to_vec(&self.body))
+    }
+}
 /// The query parameters of [`SearchAssets`].
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 #[non_exhaustive]

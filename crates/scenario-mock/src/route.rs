@@ -156,6 +156,24 @@ pub enum Route {
     AddCollectionModels,
     /// `DELETE /v1/collections/{collectionId}/models`.
     RemoveCollectionModels,
+    /// `GET /v1/workflows`.
+    ListWorkflows,
+    /// `POST /v1/workflows`.
+    CreateWorkflow,
+    /// `GET /v1/workflows/tags`.
+    ListWorkflowTags,
+    /// `GET /v1/workflows/{workflowId}`.
+    GetWorkflow,
+    /// `PUT /v1/workflows/{workflowId}`.
+    UpdateWorkflow,
+    /// `DELETE /v1/workflows/{workflowId}`.
+    DeleteWorkflow,
+    /// `PUT /v1/workflows/{workflowId}/run`.
+    RunWorkflow,
+    /// `PUT /v1/workflows/{workflowId}/user-approval`.
+    WorkflowUserApproval,
+    /// `PUT /v1/workflows/{workflowId}/user-selection`.
+    WorkflowUserSelection,
     /// `POST /v1/search/assets`.
     SearchAssets,
     /// `POST /v1/search/models`.

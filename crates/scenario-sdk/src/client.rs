@@ -17,6 +17,7 @@ use crate::request::Request;
 use crate::retry::RetryPolicy;
 use crate::transport::{ApiHeaders, CallOptions, RawSender};
 use crate::uploads::Uploads;
+use crate::workflows::Workflows;
 
 /// The environment variable holding the API key.
 pub const ENV_API_KEY: &str = "SCENARIO_SDK_API_KEY";
@@ -140,6 +141,11 @@ impl Client {
     /// Generations: running models (`POST /generate/custom/{modelId}`) and waiting for them.
     pub fn generate(&self) -> Generate {
         Generate::new(self.clone())
+    }
+
+    /// Workflows: running them (`PUT /workflows/{workflowId}/run`) and waiting for them.
+    pub fn workflows(&self) -> Workflows {
+        Workflows::new(self.clone())
     }
 
     /// The base URL requests go to.

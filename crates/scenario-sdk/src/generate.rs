@@ -1,14 +1,16 @@
 //! Generations: `client.generate()`: running a model, and optionally waiting
-//! for its job and fetching what it made.
+//! for its job and fetching what it made. `Follow` (waiting for the job a run
+//! starts, then fetching its assets) and its setters are shared with workflow
+//! runs (`workflows.rs`).
 
 use std::future::IntoFuture;
-use std::sync::Arc;
-use std::time::Duration;
 
 use futures::future::BoxFuture;
 use scenario_api::ops;
+#[cfg(doc)]
+use scenario_api::types::WorkflowRunResponse;
 use scenario_api::types::{
-    Asset, AssetGetBulkRequest, DryRun, Job, JobStatus, RunModelRequest, RunModelResponse,
+    Asset, AssetGetBulkRequest, DryRun, Job, RunModelRequest, RunModelResponse,
 };
 
 use crate::client::Client;
@@ -56,9 +58,7 @@ impl Generate {
         CustomRun {
             client: self.client.clone(),
             request: self.client.request(op),
-            wait: false,
-            settings: JobWaitSettings::default(),
-            on_progress: None,
+            follow: Follow::default(),
         }
     }
 }
@@ -70,34 +70,121 @@ impl Generate {
 pub struct CustomRun {
     client: Client,
     request: Request<ops::RunModel>,
-    wait: bool,
-    settings: JobWaitSettings,
-    on_progress: Option<ProgressFn>,
+    follow: Follow,
 }
 
 impl std::fmt::Debug for CustomRun {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("CustomRun")
             .field("operation", self.request.operation())
-            .field("wait", &self.wait)
-            .field("settings", &self.settings)
+            .field("wait", &self.follow.wait)
+            .field("settings", &self.follow.settings)
             .finish_non_exhaustive()
     }
 }
 
-/// What a run answered: its job and, when it was waited for, its assets.
+/// What a run answered: its job and, when it was waited for, its assets. `R`
+/// is what starting the run answered: [`RunModelResponse`] for a model run,
+/// [`WorkflowRunResponse`] for a workflow run.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
-pub struct Generation {
+pub struct Generation<R = RunModelResponse> {
     /// The job: as started, or as it ended when the run waited for it.
     pub job: Job,
     /// The assets the job made, in the job's order (empty unless the run
     /// waited for it). An asset deleted between the job's end and the fetch
     /// is left out: `job.metadata.asset_ids` still names it.
     pub assets: Vec<Asset>,
-    /// What starting the run answered (its cost, its IP detection result).
-    pub response: RunModelResponse,
+    /// What starting the run answered (its cost, its IP detection result...).
+    pub response: R,
 }
+
+/// How a run follows the job it starts: whether to wait for it, how long and
+/// how often to poll, and who hears of its progress.
+#[derive(Clone, Default)]
+pub(crate) struct Follow {
+    pub(crate) wait: bool,
+    pub(crate) settings: JobWaitSettings,
+    pub(crate) on_progress: Option<ProgressFn>,
+}
+
+impl Follow {
+    /// The run's result: `job` as started or, with `wait`, as it ended, with
+    /// its assets.
+    pub(crate) async fn finish<R>(
+        self,
+        client: &Client,
+        job: Job,
+        response: R,
+    ) -> Result<Generation<R>> {
+        if !self.wait {
+            return Ok(Generation {
+                job,
+                assets: Vec::new(),
+                response,
+            });
+        }
+        let job = WaitForJob {
+            jobs: client.jobs(),
+            job_id: job.job_id,
+            settings: self.settings,
+            on_progress: self.on_progress,
+        }
+        .send()
+        .await?;
+        let assets = fetch_assets(client, &job).await?;
+        Ok(Generation {
+            job,
+            assets,
+            response,
+        })
+    }
+}
+
+/// The setters of a run builder with a `follow: Follow` field: whether and how
+/// to wait for its job.
+macro_rules! follow_setters {
+    () => {
+        /// Whether to wait for the job to end and fetch its assets (no by
+        /// default): one request for all the assets, whatever their number.
+        pub fn wait(mut self, wait: bool) -> Self {
+            self.follow.wait = wait;
+            self
+        }
+
+        /// How long to wait for the job (see
+        /// [`WaitForJob::timeout`](crate::WaitForJob::timeout); 300 s by default).
+        pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
+            self.follow.settings.timeout = timeout;
+            self
+        }
+
+        /// The first pause between two polls of the job (see
+        /// [`WaitForJob::interval`](crate::WaitForJob::interval)).
+        pub fn interval(mut self, interval: std::time::Duration) -> Self {
+            self.follow.settings.interval = interval;
+            self
+        }
+
+        /// The longest pause between two polls of the job (see
+        /// [`WaitForJob::max_interval`](crate::WaitForJob::max_interval)).
+        pub fn max_interval(mut self, max_interval: std::time::Duration) -> Self {
+            self.follow.settings.max_interval = max_interval;
+            self
+        }
+
+        /// Called while waiting (see
+        /// [`WaitForJob::on_progress`](crate::WaitForJob::on_progress)).
+        pub fn on_progress(
+            mut self,
+            callback: impl Fn(&scenario_api::types::JobStatus, f64) + Send + Sync + 'static,
+        ) -> Self {
+            self.follow.on_progress = Some(std::sync::Arc::new(callback));
+            self
+        }
+    };
+}
+pub(crate) use follow_setters;
 
 impl CustomRun {
     /// The `prompt` field of the body.
@@ -135,39 +222,7 @@ impl CustomRun {
         self
     }
 
-    /// Whether to wait for the job to end and fetch its assets (no by
-    /// default): one request for all the assets, whatever their number.
-    pub fn wait(mut self, wait: bool) -> Self {
-        self.wait = wait;
-        self
-    }
-
-    /// How long to wait for the job (see [`WaitForJob::timeout`]; 300 s by default).
-    pub fn timeout(mut self, timeout: Duration) -> Self {
-        self.settings.timeout = timeout;
-        self
-    }
-
-    /// The first pause between two polls of the job (see [`WaitForJob::interval`]).
-    pub fn interval(mut self, interval: Duration) -> Self {
-        self.settings.interval = interval;
-        self
-    }
-
-    /// The longest pause between two polls of the job (see [`WaitForJob::max_interval`]).
-    pub fn max_interval(mut self, max_interval: Duration) -> Self {
-        self.settings.max_interval = max_interval;
-        self
-    }
-
-    /// Called while waiting (see [`WaitForJob::on_progress`]).
-    pub fn on_progress(
-        mut self,
-        callback: impl Fn(&JobStatus, f64) + Send + Sync + 'static,
-    ) -> Self {
-        self.on_progress = Some(Arc::new(callback));
-        self
-    }
+    follow_setters!();
 
     /// Asks what the run would cost, starting nothing (`dryRun=true`, unless
     /// [`Self::query`] set another `dryRun`: the service answers HTTP 269 with
@@ -191,27 +246,7 @@ impl CustomRun {
                 "the service started no job (was dryRun set? use CustomRun::dry_run)".into(),
             ));
         };
-        if !self.wait {
-            return Ok(Generation {
-                job,
-                assets: Vec::new(),
-                response,
-            });
-        }
-        let job = WaitForJob {
-            jobs: self.client.jobs(),
-            job_id: job.job_id,
-            settings: self.settings,
-            on_progress: self.on_progress,
-        }
-        .send()
-        .await?;
-        let assets = fetch_assets(&self.client, &job).await?;
-        Ok(Generation {
-            job,
-            assets,
-            response,
-        })
+        self.follow.finish(&self.client, job, response).await
     }
 }
 

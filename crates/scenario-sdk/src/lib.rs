@@ -6,8 +6,9 @@
 //!   `Retry-After`, one [`Error`] type with accessors.
 //! - [`Client::assets`]: listings as an `impl Stream` of assets or of pages, with
 //!   the next page fetched while you work on the current one.
-//! - [`Client::jobs`] and [`Client::generate`]: model runs, and waiting for
-//!   their jobs with progress, then fetching what they made in one request.
+//! - [`Client::jobs`], [`Client::generate`] and [`Client::workflows`]: model and
+//!   workflow runs, and waiting for their jobs with progress, then fetching what
+//!   they made in one request.
 //! - [`Client::uploads`]: multipart uploads of files, bytes or readers (parallel
 //!   parts streamed from disk, per-part retries, progress, waiting for the
 //!   result) and imports from URLs, Hugging Face and Civitai.
@@ -51,6 +52,7 @@ mod request_setters;
 mod retry;
 mod transport;
 mod uploads;
+mod workflows;
 
 pub use assets::{Assets, ListAssets};
 pub use auth::{ENV_CUSTOM_HEADERS, ENV_JWT};
@@ -77,6 +79,7 @@ pub use reqwest;
 /// The HTTP status type of [`Error::status`] and [`Reply::status`].
 pub use reqwest::StatusCode;
 pub use uploads::*;
+pub use workflows::{WorkflowRun, Workflows};
 
 /// One type per operation of the API (generated from the OpenAPI document), to
 /// send with [`Client::request`]; see `scenario_api::ops`.

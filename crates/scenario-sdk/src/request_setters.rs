@@ -1101,6 +1101,138 @@ impl Request<ops::RemoveCollectionModels> {
         self.map_operation(|op| op.project_id(value))
     }
 }
+impl Request<ops::ListWorkflows> {
+    /// False leaves out the two largest fields (flow and editorInfo) of every workflow; hasFlow still says whether there is a flow to fetch. True by default
+    pub fn full(self, value: bool) -> Self {
+        self.map_operation(|op| op.full(value))
+    }
+    /// The number of items per page
+    pub fn page_size(self, value: u32) -> Self {
+        self.map_operation(|op| op.page_size(value))
+    }
+    /// The nextPaginationToken of the previous page
+    pub fn pagination_token(
+        self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.map_operation(|op| op.pagination_token(value))
+    }
+    /// Which workflows to list by their visibility; private by default
+    pub fn privacy(
+        self,
+        value: impl ::std::convert::Into<types::WorkflowPrivacy>,
+    ) -> Self {
+        self.map_operation(|op| op.privacy(value))
+    }
+    /// The project that owns the resources (to assert ownership, or to set the owner)
+    pub fn project_id(
+        self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.map_operation(|op| op.project_id(value))
+    }
+    /// Order by updatedAt, newest first by default (a private listing follows it only together with status)
+    pub fn sort_direction(
+        self,
+        value: impl ::std::convert::Into<types::SortDirection>,
+    ) -> Self {
+        self.map_operation(|op| op.sort_direction(value))
+    }
+    /// Only the workflows in this state (every state by default for private listings, ready for public ones)
+    pub fn status(
+        self,
+        value: impl ::std::convert::Into<types::WorkflowEditStatus>,
+    ) -> Self {
+        self.map_operation(|op| op.status(value))
+    }
+    /// Only the workflows with these tags, comma separated
+    pub fn tags(self, value: impl ::std::convert::Into<::std::string::String>) -> Self {
+        self.map_operation(|op| op.tags(value))
+    }
+}
+impl Request<ops::CreateWorkflow> {
+    /// The project that owns the resources (to assert ownership, or to set the owner)
+    pub fn project_id(
+        self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.map_operation(|op| op.project_id(value))
+    }
+}
+impl Request<ops::ListWorkflowTags> {
+    /// The project that owns the resources (to assert ownership, or to set the owner)
+    pub fn project_id(
+        self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.map_operation(|op| op.project_id(value))
+    }
+    /// Collect the tags of the workflows in this state only (ready by default)
+    pub fn status(
+        self,
+        value: impl ::std::convert::Into<types::WorkflowStatus>,
+    ) -> Self {
+        self.map_operation(|op| op.status(value))
+    }
+}
+impl Request<ops::GetWorkflow> {
+    /// The project that owns the resources (to assert ownership, or to set the owner)
+    pub fn project_id(
+        self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.map_operation(|op| op.project_id(value))
+    }
+}
+impl Request<ops::UpdateWorkflow> {
+    /// The project that owns the resources (to assert ownership, or to set the owner)
+    pub fn project_id(
+        self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.map_operation(|op| op.project_id(value))
+    }
+}
+impl Request<ops::DeleteWorkflow> {
+    /// The project that owns the resources (to assert ownership, or to set the owner)
+    pub fn project_id(
+        self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.map_operation(|op| op.project_id(value))
+    }
+}
+impl Request<ops::RunWorkflow> {
+    /// Estimate the cost instead of running: the answer is HTTP 269 with the cost; api estimates at the API tier
+    pub fn dry_run(self, value: impl ::std::convert::Into<types::DryRun>) -> Self {
+        self.map_operation(|op| op.dry_run(value))
+    }
+    /// The project that owns the resources (to assert ownership, or to set the owner)
+    pub fn project_id(
+        self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.map_operation(|op| op.project_id(value))
+    }
+}
+impl Request<ops::WorkflowUserApproval> {
+    /// The project that owns the resources (to assert ownership, or to set the owner)
+    pub fn project_id(
+        self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.map_operation(|op| op.project_id(value))
+    }
+}
+impl Request<ops::WorkflowUserSelection> {
+    /// The project that owns the resources (to assert ownership, or to set the owner)
+    pub fn project_id(
+        self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.map_operation(|op| op.project_id(value))
+    }
+}
 impl Request<ops::SearchAssets> {
     /// If true, answer the original assets, without transformation
     pub fn original_assets(self, value: bool) -> Self {

@@ -197,6 +197,7 @@ async fn sdk_requests_conform_to_the_document_under_prism() {
 
     every_new_operation(&client, &mut outcomes).await;
     every_models_operation(&client, &mut outcomes).await;
+    every_workflows_operation(&client, &mut outcomes).await;
 
     drop(prism);
     let log = std::fs::read_to_string(log.path()).unwrap();
@@ -214,7 +215,7 @@ async fn sdk_requests_conform_to_the_document_under_prism() {
         violations.join("\n"),
         failures.join("\n"),
     );
-    assert_eq!(outcomes.len(), 5 + 1 + 27 + 46);
+    assert_eq!(outcomes.len(), 5 + 1 + 27 + 46 + 9);
 }
 
 /// A request body from JSON, so the test names only the fields it sets.
@@ -874,6 +875,112 @@ async fn every_models_operation(
         outcomes,
         "getOscuPrices",
         client.request(ops::GetOscuPrices::new())
+    );
+}
+
+/// Every operation of the workflows area, with its parameters set.
+async fn every_workflows_operation(
+    client: &scenario_sdk::Client,
+    outcomes: &mut Vec<(&'static str, Result<usize, String>)>,
+) {
+    use scenario_sdk::ops;
+    use scenario_sdk::types::{
+        DryRun, JobFlowType, SortDirection, WorkflowEditStatus, WorkflowPrivacy, WorkflowStatus,
+    };
+    use serde_json::json;
+
+    let w = "workflow_1";
+    check!(
+        outcomes,
+        "listWorkflows",
+        client
+            .request(ops::ListWorkflows::new())
+            .full(false)
+            .page_size(5)
+            .pagination_token("token_1")
+            .privacy(WorkflowPrivacy::Private)
+            .project_id("proj_1")
+            .sort_direction(SortDirection::Asc)
+            .status(WorkflowEditStatus::Ready)
+            .tags("a,b")
+    );
+    check!(
+        outcomes,
+        "createWorkflow",
+        client
+            .request(ops::CreateWorkflow::new(body::<
+                scenario_sdk::types::WorkflowCreateRequest,
+            >(
+                json!({"name": "Foxes", "description": "Makes foxes"})
+            )))
+            .project_id("proj_1")
+    );
+    check!(
+        outcomes,
+        "listWorkflowTags",
+        client
+            .request(ops::ListWorkflowTags::new())
+            .status(WorkflowStatus::Draft)
+    );
+    check!(
+        outcomes,
+        "getWorkflow",
+        client.request(ops::GetWorkflow::new(w))
+    );
+    check!(
+        outcomes,
+        "updateWorkflow",
+        client.request(ops::UpdateWorkflow::new(
+            w,
+            body::<scenario_sdk::types::WorkflowUpdateRequest>(json!({
+                "name": "Foxes 2",
+                "status": "ready",
+                "tagSet": ["fox"],
+                "flow": [{"id": "a", "type": JobFlowType::Model.as_str(), "modelId": "model_1"}],
+                "inputs": [{"name": "prompt", "type": "string", "required": {"always": true}}],
+            }))
+        ))
+    );
+    check!(
+        outcomes,
+        "deleteWorkflow",
+        client.request(ops::DeleteWorkflow::new(w))
+    );
+    check!(
+        outcomes,
+        "runWorkflow",
+        client
+            .request(ops::RunWorkflow::new(
+                w,
+                body::<scenario_sdk::types::RunWorkflowRequest>(json!({"prompt": "a fox"}))
+            ))
+            .dry_run(DryRun::Api)
+            .project_id("proj_1")
+    );
+    check!(
+        outcomes,
+        "workflowUserApproval",
+        client.request(ops::WorkflowUserApproval::new(
+            w,
+            ops::WorkflowUserApprovalQuery::new("proj_1"),
+            body::<scenario_sdk::types::WorkflowUserApprovalRequest>(
+                json!({"nodeId": "ok", "workflowJobId": "job_1", "action": "reject"})
+            )
+        ))
+    );
+    check!(
+        outcomes,
+        "workflowUserSelection",
+        client.request(ops::WorkflowUserSelection::new(
+            w,
+            ops::WorkflowUserSelectionQuery::new("proj_1"),
+            body::<scenario_sdk::types::WorkflowUserSelectionRequest>(json!({
+                "nodeId": "pick",
+                "workflowJobId": "job_1",
+                "action": "select",
+                "selectedIndices": [1, 0]
+            }))
+        ))
     );
 }
 

@@ -64,7 +64,10 @@ fn input_of<B: Serialize>(body: &B) -> serde_json::Map<String, serde_json::Value
 }
 
 /// A dry run's answer: the operation's response with only the cost fields set.
-fn dry_run<T: Serialize + DeserializeOwned>(cost: f64, details: CostDetails) -> Response {
+pub(crate) fn dry_run<T: Serialize + DeserializeOwned>(
+    cost: f64,
+    details: CostDetails,
+) -> Response {
     let value = serde_json::json!({
         "creativeUnitsCost": cost,
         "creativeUnitsDiscount": 0.0,

@@ -19,6 +19,7 @@ mod search;
 mod signing;
 mod storage;
 mod uploads;
+mod workflows;
 
 use std::sync::Arc;
 

@@ -9,7 +9,7 @@ use axum::routing::{MethodFilter, MethodRouter, on};
 
 use crate::http::app::App;
 use crate::http::{
-    assets, catalog, cdn, collections, generate, jobs, models, search, storage, uploads,
+    assets, catalog, cdn, collections, generate, jobs, models, search, storage, uploads, workflows,
 };
 use crate::route::{Route, Target};
 
@@ -83,7 +83,7 @@ impl Endpoint {
     }
 }
 
-pub(crate) static ENDPOINTS: [Endpoint; 81] = [
+pub(crate) static ENDPOINTS: [Endpoint; 90] = [
     Endpoint {
         target: Target::Api,
         route: Route::ListAssets,
@@ -576,6 +576,69 @@ pub(crate) static ENDPOINTS: [Endpoint; 81] = [
     },
     Endpoint {
         target: Target::Api,
+        route: Route::ListWorkflows,
+        verb: Verb::Get,
+        path: "/v1/workflows",
+        handler: |filter| on(filter, workflows::list),
+    },
+    Endpoint {
+        target: Target::Api,
+        route: Route::CreateWorkflow,
+        verb: Verb::Post,
+        path: "/v1/workflows",
+        handler: |filter| on(filter, workflows::create),
+    },
+    Endpoint {
+        target: Target::Api,
+        route: Route::ListWorkflowTags,
+        verb: Verb::Get,
+        path: "/v1/workflows/tags",
+        handler: |filter| on(filter, workflows::tags),
+    },
+    Endpoint {
+        target: Target::Api,
+        route: Route::GetWorkflow,
+        verb: Verb::Get,
+        path: "/v1/workflows/{workflow_id}",
+        handler: |filter| on(filter, workflows::get),
+    },
+    Endpoint {
+        target: Target::Api,
+        route: Route::UpdateWorkflow,
+        verb: Verb::Put,
+        path: "/v1/workflows/{workflow_id}",
+        handler: |filter| on(filter, workflows::update),
+    },
+    Endpoint {
+        target: Target::Api,
+        route: Route::DeleteWorkflow,
+        verb: Verb::Delete,
+        path: "/v1/workflows/{workflow_id}",
+        handler: |filter| on(filter, workflows::delete),
+    },
+    Endpoint {
+        target: Target::Api,
+        route: Route::RunWorkflow,
+        verb: Verb::Put,
+        path: "/v1/workflows/{workflow_id}/run",
+        handler: |filter| on(filter, workflows::run),
+    },
+    Endpoint {
+        target: Target::Api,
+        route: Route::WorkflowUserApproval,
+        verb: Verb::Put,
+        path: "/v1/workflows/{workflow_id}/user-approval",
+        handler: |filter| on(filter, workflows::user_approval),
+    },
+    Endpoint {
+        target: Target::Api,
+        route: Route::WorkflowUserSelection,
+        verb: Verb::Put,
+        path: "/v1/workflows/{workflow_id}/user-selection",
+        handler: |filter| on(filter, workflows::user_selection),
+    },
+    Endpoint {
+        target: Target::Api,
         route: Route::SearchAssets,
         verb: Verb::Post,
         path: "/v1/search/assets",
@@ -696,6 +759,14 @@ mod tests {
             Some(Route::UploadAction)
         );
         assert_eq!(recognise(Target::Api, &Method::GET, "/v1/uploads/"), None);
+        assert_eq!(
+            recognise(Target::Api, &Method::GET, "/v1/workflows/tags"),
+            Some(Route::ListWorkflowTags)
+        );
+        assert_eq!(
+            recognise(Target::Api, &Method::GET, "/v1/workflows/workflow_1"),
+            Some(Route::GetWorkflow)
+        );
         assert_eq!(
             recognise(Target::Storage, &Method::PUT, "/parts/u1/3"),
             Some(Route::PartPut)

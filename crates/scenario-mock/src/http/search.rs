@@ -15,8 +15,9 @@ use scenario_api::ops;
 use scenario_api::types::{
     Asset, Model, ModelPrivacy, OscuPrice, OscuPricesResponse, RecommendedModelListResponse,
     SearchAssetHit, SearchAssetHitMetadata, SearchAssetsRequest, SearchAssetsResponse,
-    SearchModelHit, SearchModelHitConcept, SearchModelsResponse, SearchWorkflowsRequest,
-    SearchWorkflowsResponse, Tag, TagListResponse, UsageListResponse,
+    SearchModelHit, SearchModelHitConcept, SearchModelsResponse, SearchWorkflowHit,
+    SearchWorkflowsRequest, SearchWorkflowsResponse, Tag, TagListResponse, UsageListResponse,
+    Workflow,
 };
 
 use crate::builders::built;
@@ -225,11 +226,33 @@ pub(crate) async fn models(State(app): State<Arc<App>>, uri: Uri, body: Body) ->
     .into_response()
 }
 
-/// `POST /v1/search/workflows`: the fake has no workflows, so no hits.
-pub(crate) async fn workflows(State(_app): State<Arc<App>>, uri: Uri, body: Body) -> Response {
+fn workflow_hit(workflow: Workflow) -> SearchWorkflowHit {
+    built(
+        SearchWorkflowHit::builder()
+            .id(workflow.id)
+            .author_id(workflow.author_id)
+            .collection_ids(Vec::<String>::new())
+            .created_at(workflow.created_at)
+            .updated_at(workflow.updated_at)
+            .description(workflow.description)
+            .name(workflow.name)
+            .team_id(workflow.owner_id.clone())
+            .owner_id(workflow.owner_id)
+            .privacy(workflow.privacy.as_str().to_owned())
+            .status(workflow.status.as_str().to_owned())
+            .tags(workflow.tag_set)
+            .short_description(Some(workflow.short_description))
+            .after(workflow.after)
+            .before(workflow.before)
+            .thumbnail(workflow.thumbnail),
+    )
+}
+
+/// `POST /v1/search/workflows`: the live workflows.
+pub(crate) async fn workflows(State(app): State<Arc<App>>, uri: Uri, body: Body) -> Response {
     let _: ops::SearchWorkflowsQuery = query_of!(ops::SearchWorkflows, uri);
     let request: SearchWorkflowsRequest = body_of!(body);
-    let (offset, _) = match window(
+    let (offset, limit) = match window(
         request.offset,
         request.limit,
         request.page,
@@ -238,10 +261,21 @@ pub(crate) async fn workflows(State(_app): State<Arc<App>>, uri: Uri, body: Body
         Ok(window) => window,
         Err(rejection) => return rejection.into_response(),
     };
+    let found = app.state.search_workflows(
+        request.query.as_deref().unwrap_or_default(),
+        request.public.unwrap_or(false),
+    );
+    let total = found.len();
+    let hits: Vec<SearchWorkflowHit> = found
+        .into_iter()
+        .skip(offset)
+        .take(limit)
+        .map(workflow_hit)
+        .collect();
     Json(built::<SearchWorkflowsResponse, _>(
         SearchWorkflowsResponse::builder()
-            .hits(Vec::new())
-            .estimated_total_hits(0_u64)
+            .hits(hits)
+            .estimated_total_hits(u64_of(total))
             .offset(u64_of(offset)),
     ))
     .into_response()

@@ -3,13 +3,20 @@
 //! `success` (creating its assets, or its archive) or `failure`; a cancel makes it
 //! `canceled` at once.
 //!
+//! A workflow job may wait for the user: at each of its gates (user-approval and
+//! user-selection steps, in order) it stays `in-progress` with that step
+//! `processing` until [`JobStore::resume`] hears the decision; each gate passed
+//! gives the job another full duration.
+//!
 //! Like uploads, a job moves on when the stores are next reached after its time has
 //! come (no timer task), so a paused tokio clock is honoured.
 
 use std::collections::HashMap;
 use std::time::Duration;
 
-use scenario_api::types::{Job, JobMetadata, JobStatus, JobStatusHistory, JobType};
+use scenario_api::types::{
+    Job, JobFlow, JobFlowStatus, JobMetadata, JobStatus, JobStatusHistory, JobType,
+};
 use tokio::time::Instant;
 
 use crate::builders::built;
@@ -49,6 +56,25 @@ struct JobEntry {
     cancelable: bool,
     /// The archive URL, once an archive job succeeded.
     download_url: Option<String>,
+    /// The steps of its flow that wait for the user, in order (workflow jobs).
+    gates: Vec<String>,
+}
+
+/// What the user decided on a step that waits for them.
+#[derive(Debug)]
+pub(crate) enum Decision {
+    /// Go on; the step's output, if any.
+    Accept(Option<serde_json::Value>),
+    /// Stop the step and cancel the job.
+    Reject,
+}
+
+/// Why a decision is refused.
+#[derive(Debug)]
+pub(crate) enum GateError {
+    NotFound,
+    /// The job is not (or no longer, or not yet) waiting on this step.
+    NotWaiting,
 }
 
 /// Why a job cannot be canceled.
@@ -103,6 +129,7 @@ impl JobStore {
                 outcome: Some(new.outcome),
                 cancelable: new.cancelable,
                 download_url: None,
+                gates: Vec::new(),
             },
         );
         self.order.push(new.id);
@@ -111,6 +138,80 @@ impl JobStore {
 
     pub(crate) fn get(&self, id: &str) -> Option<Job> {
         self.entries.get(id).map(|entry| entry.job.clone())
+    }
+
+    /// Makes a job run `flow` for `workflow_id`, stopping at `gates` (ids of
+    /// steps of `flow`) until the user decides.
+    pub(crate) fn attach_flow(
+        &mut self,
+        id: &str,
+        workflow_id: String,
+        flow: Vec<JobFlow>,
+        gates: Vec<String>,
+    ) -> Option<Job> {
+        let entry = self.entries.get_mut(id)?;
+        entry.job.metadata.workflow_id = Some(workflow_id);
+        entry.job.metadata.flow = flow;
+        entry.gates = gates;
+        Some(entry.job.clone())
+    }
+
+    /// The ids of the assets a job will make when it succeeds.
+    pub(crate) fn planned_assets(&self, id: &str) -> Vec<String> {
+        match self
+            .entries
+            .get(id)
+            .and_then(|entry| entry.outcome.as_ref())
+        {
+            Some(Outcome::Assets(made)) => made.iter().map(|a| a.asset.id.clone()).collect(),
+            _ => Vec::new(),
+        }
+    }
+
+    /// Applies the user's decision on step `node_id`, which the job must be
+    /// waiting on: accepted, the job goes on for another full duration;
+    /// rejected, it is canceled.
+    pub(crate) fn resume(
+        &mut self,
+        id: &str,
+        node_id: &str,
+        decision: Decision,
+        now: Instant,
+        now_ms: u64,
+    ) -> Result<Job, GateError> {
+        let entry = self.entries.get_mut(id).ok_or(GateError::NotFound)?;
+        let waiting = !finished(&entry.job.status)
+            && entry.gates.first().is_some_and(|gate| gate == node_id)
+            && entry
+                .job
+                .metadata
+                .flow
+                .iter()
+                .any(|step| step.id == node_id && step.status == JobFlowStatus::Processing);
+        if !waiting {
+            return Err(GateError::NotWaiting);
+        }
+        entry.gates.remove(0);
+        let step = entry.job.metadata.flow.iter_mut().find(|s| s.id == node_id);
+        match decision {
+            Decision::Accept(output) => {
+                if let Some(step) = step {
+                    step.status = JobFlowStatus::Success;
+                    step.output = output;
+                }
+                entry.started = now;
+                entry.started_ms = now_ms;
+                entry.job.updated_at = iso(now_ms);
+            }
+            Decision::Reject => {
+                if let Some(step) = step {
+                    step.status = JobFlowStatus::Rejected;
+                }
+                entry.outcome = None;
+                set_status(&mut entry.job, JobStatus::Canceled, now_ms);
+            }
+        }
+        Ok(entry.job.clone())
     }
 
     /// The archive URL of a successful archive job.
@@ -153,7 +254,13 @@ impl JobStore {
             }
             let elapsed = now.saturating_duration_since(entry.started);
             let at = |offset: Duration| entry.started_ms.saturating_add(millis(offset));
-            if elapsed >= duration {
+            if elapsed >= duration && !entry.gates.is_empty() {
+                if entry.job.status == JobStatus::Queued {
+                    set_status(&mut entry.job, JobStatus::InProgress, at(queued_for));
+                }
+                entry.job.progress = entry.job.progress.clamp(0.5, 0.99);
+                wait_at(&mut entry.job.metadata.flow, &entry.gates[0]);
+            } else if elapsed >= duration {
                 if entry.job.status == JobStatus::Queued {
                     set_status(&mut entry.job, JobStatus::InProgress, at(queued_for));
                 }
@@ -175,6 +282,11 @@ impl JobStore {
                             _ => {}
                         }
                         entry.job.progress = 1.0;
+                        for step in &mut entry.job.metadata.flow {
+                            if step.status != JobFlowStatus::Success {
+                                step.status = JobFlowStatus::Success;
+                            }
+                        }
                         set_status(&mut entry.job, JobStatus::Success, done_ms);
                     }
                 }
@@ -188,6 +300,20 @@ impl JobStore {
                 entry.job.progress = (running / total).clamp(0.0, 0.99);
                 entry.job.updated_at = iso(at(elapsed));
             }
+        }
+    }
+}
+
+/// The flow as it stands when the job reaches gate `gate`: the steps before it
+/// done, the gate `processing`.
+fn wait_at(flow: &mut [JobFlow], gate: &str) {
+    for step in flow {
+        if step.id == gate {
+            step.status = JobFlowStatus::Processing;
+            return;
+        }
+        if step.status == JobFlowStatus::Pending {
+            step.status = JobFlowStatus::Success;
         }
     }
 }

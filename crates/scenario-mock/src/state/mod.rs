@@ -1,5 +1,6 @@
-//! The state layer: assets, uploads, jobs and what the storage received, with the
-//! clock and the ids they use. It knows nothing of HTTP.
+//! The state layer: assets, uploads, jobs, models, collections, workflows and
+//! what the storage received, with the clock and the ids they use. It knows
+//! nothing of HTTP.
 //!
 //! Every store sits behind one lock, reached only through `State::stores`, which
 //! first applies the upload transitions that are due: no lock order to respect, and
@@ -15,6 +16,7 @@ pub(crate) mod receipts;
 pub(crate) mod search;
 pub(crate) mod seed;
 pub(crate) mod uploads;
+pub(crate) mod workflows;
 
 use std::sync::{Mutex, MutexGuard};
 
@@ -32,6 +34,7 @@ use crate::state::receipts::UploadReceipt;
 use crate::state::uploads::{
     CompleteError, Context, PartSlot, Plan, Settings, StoredPart, UploadStore,
 };
+use crate::state::workflows::WorkflowStore;
 use crate::sync::lock;
 
 /// The fake's data and what it is made with.
@@ -51,6 +54,7 @@ struct Stores {
     ids: Ids,
     models: ModelStore,
     collections: CollectionStore,
+    workflows: WorkflowStore,
 }
 
 impl State {
@@ -69,6 +73,7 @@ impl State {
                 ids: Ids::with_seed(seed ^ 0x0001_D50F_5CE4_A410),
                 models: ModelStore::default(),
                 collections: CollectionStore::default(),
+                workflows: WorkflowStore::default(),
             }),
         }
     }
