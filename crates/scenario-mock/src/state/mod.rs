@@ -1,4 +1,4 @@
-//! The state layer: assets, uploads, jobs and what the storage received, with the
+//! The state layer: assets, uploads, jobs, projects and the team, and what the storage received, with the
 //! clock and the ids they use. It knows nothing of HTTP.
 //!
 //! Every store sits behind one lock, reached only through `State::stores`, which
@@ -11,9 +11,12 @@ pub(crate) mod collections;
 pub(crate) mod content;
 pub(crate) mod jobs;
 pub(crate) mod models;
+pub(crate) mod projects;
 pub(crate) mod receipts;
+pub(crate) mod scoped;
 pub(crate) mod search;
 pub(crate) mod seed;
+pub(crate) mod teams;
 pub(crate) mod uploads;
 
 use std::sync::{Mutex, MutexGuard};
@@ -28,7 +31,9 @@ use crate::state::collections::CollectionStore;
 use crate::state::content::Content;
 use crate::state::jobs::JobStore;
 use crate::state::models::ModelStore;
+use crate::state::projects::ProjectStore;
 use crate::state::receipts::UploadReceipt;
+use crate::state::teams::TeamStore;
 use crate::state::uploads::{
     CompleteError, Context, PartSlot, Plan, Settings, StoredPart, UploadStore,
 };
@@ -51,6 +56,8 @@ struct Stores {
     ids: Ids,
     models: ModelStore,
     collections: CollectionStore,
+    projects: ProjectStore,
+    team: TeamStore,
 }
 
 impl State {
@@ -58,8 +65,16 @@ impl State {
     /// uploads yet.
     pub(crate) fn new(seed: u64, assets: usize, settings: Settings, cdn_base: &str) -> Self {
         let (identity, seeded) = seed::seed(seed, assets, cdn_base);
+        let clock = Clock::default();
+        let mut projects = ProjectStore::default();
+        let team = TeamStore::seeded(
+            &identity.author_id,
+            &identity.owner_id,
+            &mut projects,
+            clock.now_ms(),
+        );
         Self {
-            clock: Clock::default(),
+            clock,
             identity,
             settings,
             stores: Mutex::new(Stores {
@@ -69,6 +84,8 @@ impl State {
                 ids: Ids::with_seed(seed ^ 0x0001_D50F_5CE4_A410),
                 models: ModelStore::default(),
                 collections: CollectionStore::default(),
+                projects,
+                team,
             }),
         }
     }
