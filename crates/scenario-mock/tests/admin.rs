@@ -2,18 +2,20 @@
 //! pages) and retrievable; an API key's secret is shown at creation and nowhere
 //! after, and a deleted key is gone; webhook endpoints round-trip (create with a
 //! secret, list without, update, delete, 404s); members and invitations are
-//! stored; briefs, watermarks and documents round-trip; the team's limits read.
+//! stored; briefs, watermarks and documents round-trip; the team's limits read;
+//! a generation is announced to the subscribed endpoints; IP filters round-trip.
 
 mod common;
 
 use common::{Api, api_error};
 use reqwest::Method;
 use scenario_api::types::{
-    ApiKeyCreated, BriefResponse, DeletedResponse, MemoryResponse, MemoryUpdateResponse, Project,
-    ProjectListResponse, ProjectResponse, TeamInvitationStatus, TeamLimits, TeamListResponse,
-    TeamOverviewResponse, TeamResponse, WatermarkPlacement, WatermarkPreviewResponse,
-    WatermarkResponse, WebhookEndpointListResponse, WebhookEndpointResponse,
-    WebhookEndpointUpdateResponse, WebhookEventListResponse, WebhookEventType,
+    ApiKeyCreated, BriefResponse, DeletedResponse, IpFilterListResponse, IpFilterResponse,
+    MemoryResponse, MemoryUpdateResponse, Project, ProjectListResponse, ProjectResponse,
+    RunModelResponse, TeamInvitationStatus, TeamLimits, TeamListResponse, TeamOverviewResponse,
+    TeamResponse, WatermarkPlacement, WatermarkPreviewResponse, WatermarkResponse,
+    WebhookEndpointListResponse, WebhookEndpointResponse, WebhookEndpointUpdateResponse,
+    WebhookEventListResponse, WebhookEventResponse, WebhookEventStatus, WebhookEventType,
 };
 use serde_json::{Value, json};
 
@@ -491,4 +493,124 @@ async fn briefs_watermarks_and_documents_round_trip() {
         let got: MemoryResponse = ok(send(&api, Method::GET, &path, None).await).await;
         assert_eq!(got.memory.content, "Always square images.");
     }
+}
+
+#[tokio::test]
+async fn a_generation_is_announced_to_subscribed_endpoints() {
+    let api = Api::start().await;
+    let team = team_id(&api).await;
+    let projects = all_projects(&api, 100).await;
+    let default = &projects[0].id;
+    let mut hooks = Vec::new();
+    for (base, events) in [
+        (
+            format!("/projects/{default}"),
+            json!(["generation.created"]),
+        ),
+        (format!("/teams/{team}"), json!(["*"])),
+        (format!("/teams/{team}"), json!(["model.training.failed"])),
+    ] {
+        let created: WebhookEndpointResponse = ok(send(
+            &api,
+            Method::POST,
+            &format!("{base}/webhook-endpoints"),
+            Some(json!({"url": "https://example.com/hook", "enabledEvents": events})),
+        )
+        .await)
+        .await;
+        hooks.push(format!(
+            "{base}/webhook-endpoints/{}",
+            created.webhook_endpoint.id
+        ));
+    }
+    let run: RunModelResponse = ok(send(
+        &api,
+        Method::POST,
+        "/generate/custom/model_1",
+        Some(json!({"prompt": "a castle"})),
+    )
+    .await)
+    .await;
+    for (hook, expected) in hooks.iter().zip([1, 1, 0]) {
+        let events: WebhookEventListResponse =
+            ok(send(&api, Method::GET, &format!("{hook}/events"), None).await).await;
+        assert_eq!(events.items.len(), expected, "{hook}");
+        if let Some(item) = events.items.first() {
+            assert_eq!(item.type_, WebhookEventType::GenerationCreated);
+            let one: WebhookEventResponse = ok(send(
+                &api,
+                Method::GET,
+                &format!("{hook}/events/{}", item.id),
+                None,
+            )
+            .await)
+            .await;
+            let event = one.webhook_event;
+            assert_eq!(event.status, WebhookEventStatus::Success);
+            assert_eq!(event.attempts.len(), 1);
+            assert_eq!(
+                event.payload["jobId"],
+                json!(run.job.as_ref().unwrap().job_id)
+            );
+        }
+    }
+}
+
+#[tokio::test]
+async fn ip_filters_round_trip_and_the_team_updates() {
+    let api = Api::start().await;
+    let team = team_id(&api).await;
+    let filters = format!("/teams/{team}/ip-filters");
+    let created: IpFilterResponse = ok(send(
+        &api,
+        Method::POST,
+        &filters,
+        Some(json!({"category": "custom", "name": "Mascot", "instruction": "Flag the fox"})),
+    )
+    .await)
+    .await;
+    let id = created.filter["id"].as_str().unwrap().to_owned();
+    assert_eq!(created.filter["name"], "Mascot");
+    let updated: IpFilterResponse = ok(send(
+        &api,
+        Method::PUT,
+        &format!("{filters}/{id}"),
+        Some(json!({"enabled": false})),
+    )
+    .await)
+    .await;
+    assert_eq!(updated.filter["enabled"], false);
+    assert_eq!(updated.filter["name"], "Mascot");
+    let listed: IpFilterListResponse = ok(send(&api, Method::GET, &filters, None).await).await;
+    assert_eq!(listed.filters.len(), 1);
+    let bad = send(
+        &api,
+        Method::POST,
+        &filters,
+        Some(json!({"category": "nope", "name": "x"})),
+    )
+    .await;
+    api_error(bad, 400).await;
+    let deleted: DeletedResponse =
+        ok(send(&api, Method::DELETE, &format!("{filters}/{id}"), None).await).await;
+    assert!(deleted.deleted);
+    api_error(
+        send(&api, Method::DELETE, &format!("{filters}/{id}"), None).await,
+        404,
+    )
+    .await;
+
+    let renamed: TeamOverviewResponse = ok(send(
+        &api,
+        Method::PUT,
+        &format!("/teams/{team}"),
+        Some(json!({"name": "Studio", "ipDetectionEnforcement": "active-fail-open"})),
+    )
+    .await)
+    .await;
+    assert_eq!(renamed.team.name, "Studio");
+    let full: TeamResponse =
+        ok(send(&api, Method::GET, &format!("/teams/{team}"), None).await).await;
+    assert_eq!(full.team.name, "Studio");
+    api_error(send(&api, Method::GET, "/teams/team_none", None).await, 404).await;
 }

@@ -6,8 +6,10 @@
 use scenario_api::types::{
     Brief, BriefUpdateRequest, ScopeLevel, ScopeMemory, Watermark, WatermarkPlacement,
     WatermarkUpdateRequest, WebhookEndpoint, WebhookEndpointCreateRequest,
-    WebhookEndpointUpdateRequest, WebhookEndpointWithSecret, WebhookEvent, WebhookEventSummary,
+    WebhookEndpointUpdateRequest, WebhookEndpointWithSecret, WebhookEvent, WebhookEventAttempt,
+    WebhookEventStatus, WebhookEventSummary, WebhookEventType,
 };
+use serde_json::Value;
 
 use crate::builders::built;
 use crate::clock::iso;
@@ -284,6 +286,45 @@ impl Scoped {
         Ok(())
     }
 
+    /// Sends an event to every enabled endpoint subscribed to its type (or to
+    /// every type): the fake's deliveries succeed at once, on the first attempt.
+    pub(crate) fn deliver(
+        &mut self,
+        type_: &WebhookEventType,
+        payload: &Value,
+        ids: &mut Ids,
+        now_ms: u64,
+    ) {
+        let now = iso(now_ms);
+        for hook in &mut self.hooks {
+            let endpoint = &mut hook.endpoint;
+            let subscribed = endpoint
+                .enabled_events
+                .iter()
+                .any(|e| e == type_ || *e == WebhookEventType::X);
+            if !endpoint.enabled || !subscribed {
+                continue;
+            }
+            endpoint.nb_total_calls += 1.0;
+            hook.events.push(built(
+                WebhookEvent::builder()
+                    .id(ids.next("evt"))
+                    .endpoint_id(endpoint.id.clone())
+                    .type_(type_.clone())
+                    .status(WebhookEventStatus::Success)
+                    .payload(payload.clone())
+                    .attempts(vec![built::<WebhookEventAttempt, _>(
+                        WebhookEventAttempt::builder()
+                            .response_status_code(200.0)
+                            .sent_at(now.clone()),
+                    )])
+                    .created_at(now.clone())
+                    .sent_at(now.clone())
+                    .updated_at(now.clone()),
+            ));
+        }
+    }
+
     /// The events of an endpoint, newest first.
     pub(crate) fn events(&mut self, id: &str) -> Result<Vec<WebhookEventSummary>, ScopedError> {
         Ok(self
@@ -375,6 +416,30 @@ fn with_secret(hook: &Hook) -> WebhookEndpointWithSecret {
             .description(e.description.clone())
             .secret(hook.secret.clone()),
     )
+}
+
+/// Sends an event about project `project` to the endpoints of the project and
+/// of its team.
+pub(super) fn notify(
+    stores: &mut Stores,
+    project: &str,
+    type_: &WebhookEventType,
+    payload: &Value,
+    now_ms: u64,
+) {
+    let Stores {
+        projects,
+        team,
+        ids,
+        ..
+    } = stores;
+    if let Some(scoped) = projects.scoped_mut(project) {
+        scoped.deliver(type_, payload, ids, now_ms);
+    }
+    let team_id = team.id().to_owned();
+    if let Some(scoped) = team.scoped_mut(&team_id) {
+        scoped.deliver(type_, payload, ids, now_ms);
+    }
 }
 
 impl State {
