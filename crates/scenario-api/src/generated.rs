@@ -38,6 +38,146 @@ pub mod types {
             Default::default()
         }
     }
+    ///A new API key of a project
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+    pub struct ApiKeyCreateRequest {
+        #[serde(
+            rename = "maxConsumption",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub max_consumption: ::std::option::Option<f64>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub name: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub role: ::std::option::Option<::std::string::String>,
+    }
+    impl ApiKeyCreateRequest {
+        pub fn builder() -> builder::ApiKeyCreateRequest {
+            Default::default()
+        }
+    }
+    ///A new API key; the secret is shown here only
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+    pub struct ApiKeyCreated {
+        #[serde(rename = "authorId")]
+        pub author_id: ::std::string::String,
+        #[serde(rename = "createdAt")]
+        pub created_at: ::std::string::String,
+        pub id: ::std::string::String,
+        #[serde(
+            rename = "ownerId",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub owner_id: ::std::option::Option<::std::string::String>,
+        #[serde(rename = "ownerType")]
+        pub owner_type: ScopeLevel,
+        pub secret: ::std::string::String,
+        #[serde(
+            rename = "teamId",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub team_id: ::std::option::Option<::std::string::String>,
+        #[serde(rename = "userId")]
+        pub user_id: ::std::string::String,
+    }
+    impl ApiKeyCreated {
+        pub fn builder() -> builder::ApiKeyCreated {
+            Default::default()
+        }
+    }
+    ///A project an API key may act on, and its role there
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+    pub struct ApiKeyProjectRole {
+        #[serde(rename = "projectId")]
+        pub project_id: ::std::string::String,
+        pub role: ::std::string::String,
+    }
+    impl ApiKeyProjectRole {
+        pub fn builder() -> builder::ApiKeyProjectRole {
+            Default::default()
+        }
+    }
+    ///Whether an API key can still authenticate
+    #[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[non_exhaustive]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+    pub enum ApiKeyStatus {
+        #[cfg_attr(feature = "schemars", serde(rename = "active"))]
+        Active,
+        #[cfg_attr(feature = "schemars", serde(rename = "inactive"))]
+        Inactive,
+        /// A value this client does not know yet (the service added it after this
+        /// client was generated), kept exactly as the service sent it.
+        #[cfg_attr(feature = "schemars", schemars(skip))]
+        Unrecognized(::std::string::String),
+    }
+    impl ApiKeyStatus {
+        /// Every value the document lists, as the API spells them.
+        pub const VALUES: &'static [&'static str] = &["active", "inactive"];
+        /// The value as the API spells it.
+        pub fn as_str(&self) -> &str {
+            match self {
+                Self::Active => "active",
+                Self::Inactive => "inactive",
+                Self::Unrecognized(value) => value.as_str(),
+            }
+        }
+        /// Whether the value is one this client does not know.
+        pub fn is_unrecognized(&self) -> bool {
+            matches!(self, Self::Unrecognized(_))
+        }
+    }
+    impl ::std::fmt::Display for ApiKeyStatus {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.write_str(self.as_str())
+        }
+    }
+    impl ::std::convert::From<&str> for ApiKeyStatus {
+        fn from(value: &str) -> Self {
+            match value {
+                "active" => Self::Active,
+                "inactive" => Self::Inactive,
+                other => Self::Unrecognized(other.to_owned()),
+            }
+        }
+    }
+    impl ::std::convert::From<::std::string::String> for ApiKeyStatus {
+        fn from(value: ::std::string::String) -> Self {
+            match Self::from(value.as_str()) {
+                Self::Unrecognized(_) => Self::Unrecognized(value),
+                known => known,
+            }
+        }
+    }
+    impl ::std::str::FromStr for ApiKeyStatus {
+        type Err = ::std::convert::Infallible;
+        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+            Ok(Self::from(value))
+        }
+    }
+    impl ::serde::Serialize for ApiKeyStatus {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            serializer.serialize_str(self.as_str())
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for ApiKeyStatus {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            deserializer
+                .deserialize_str(
+                    OpenEnumVisitor::<
+                        Self,
+                    >::new("a string for ApiKeyStatus", Self::VALUES),
+                )
+        }
+    }
     ///`AppliedBrief`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -3759,6 +3899,165 @@ pub mod types {
                 )
         }
     }
+    ///An image standing for a project, a team or a person
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+    pub struct AvatarRef {
+        #[serde(
+            rename = "assetId",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub asset_id: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub url: ::std::option::Option<::std::string::String>,
+    }
+    impl AvatarRef {
+        pub fn builder() -> builder::AvatarRef {
+            Default::default()
+        }
+    }
+    ///The creative brief generations of a project or team follow
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+    pub struct Brief {
+        pub body: ::std::string::String,
+        #[serde(rename = "createdAt")]
+        pub created_at: ::std::string::String,
+        #[serde(rename = "createdBy")]
+        pub created_by: ::std::string::String,
+        pub enabled: bool,
+        pub id: ::std::string::String,
+        pub level: ScopeLevel,
+        #[serde(rename = "referenceAssetIds")]
+        #[serde(deserialize_with = "crate::lenient::null_as_empty")]
+        pub reference_asset_ids: ::std::vec::Vec<::std::string::String>,
+        #[serde(rename = "scopeId")]
+        pub scope_id: ::std::string::String,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub sensitivity: ::std::option::Option<BriefSensitivity>,
+        #[serde(rename = "updatedAt")]
+        pub updated_at: ::std::string::String,
+    }
+    impl Brief {
+        pub fn builder() -> builder::Brief {
+            Default::default()
+        }
+    }
+    ///One brief
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+    pub struct BriefResponse {
+        pub brief: Brief,
+    }
+    impl BriefResponse {
+        pub fn builder() -> builder::BriefResponse {
+            Default::default()
+        }
+    }
+    ///How strictly generations are held to the brief
+    #[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[non_exhaustive]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+    pub enum BriefSensitivity {
+        #[cfg_attr(feature = "schemars", serde(rename = "high"))]
+        High,
+        #[cfg_attr(feature = "schemars", serde(rename = "low"))]
+        Low,
+        #[cfg_attr(feature = "schemars", serde(rename = "medium"))]
+        Medium,
+        /// A value this client does not know yet (the service added it after this
+        /// client was generated), kept exactly as the service sent it.
+        #[cfg_attr(feature = "schemars", schemars(skip))]
+        Unrecognized(::std::string::String),
+    }
+    impl BriefSensitivity {
+        /// Every value the document lists, as the API spells them.
+        pub const VALUES: &'static [&'static str] = &["high", "low", "medium"];
+        /// The value as the API spells it.
+        pub fn as_str(&self) -> &str {
+            match self {
+                Self::High => "high",
+                Self::Low => "low",
+                Self::Medium => "medium",
+                Self::Unrecognized(value) => value.as_str(),
+            }
+        }
+        /// Whether the value is one this client does not know.
+        pub fn is_unrecognized(&self) -> bool {
+            matches!(self, Self::Unrecognized(_))
+        }
+    }
+    impl ::std::fmt::Display for BriefSensitivity {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.write_str(self.as_str())
+        }
+    }
+    impl ::std::convert::From<&str> for BriefSensitivity {
+        fn from(value: &str) -> Self {
+            match value {
+                "high" => Self::High,
+                "low" => Self::Low,
+                "medium" => Self::Medium,
+                other => Self::Unrecognized(other.to_owned()),
+            }
+        }
+    }
+    impl ::std::convert::From<::std::string::String> for BriefSensitivity {
+        fn from(value: ::std::string::String) -> Self {
+            match Self::from(value.as_str()) {
+                Self::Unrecognized(_) => Self::Unrecognized(value),
+                known => known,
+            }
+        }
+    }
+    impl ::std::str::FromStr for BriefSensitivity {
+        type Err = ::std::convert::Infallible;
+        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+            Ok(Self::from(value))
+        }
+    }
+    impl ::serde::Serialize for BriefSensitivity {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            serializer.serialize_str(self.as_str())
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for BriefSensitivity {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            deserializer
+                .deserialize_str(
+                    OpenEnumVisitor::<
+                        Self,
+                    >::new("a string for BriefSensitivity", Self::VALUES),
+                )
+        }
+    }
+    ///The new brief
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+    pub struct BriefUpdateRequest {
+        pub body: ::std::string::String,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub enabled: ::std::option::Option<bool>,
+        #[serde(
+            rename = "referenceAssetIds",
+            default,
+            skip_serializing_if = "::std::vec::Vec::is_empty"
+        )]
+        #[serde(deserialize_with = "crate::lenient::null_as_empty")]
+        pub reference_asset_ids: ::std::vec::Vec<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub sensitivity: ::std::option::Option<BriefSensitivity>,
+    }
+    impl BriefUpdateRequest {
+        pub fn builder() -> builder::BriefUpdateRequest {
+            Default::default()
+        }
+    }
     ///`CaptionDetailsLevel`
     #[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[non_exhaustive]
@@ -4015,6 +4314,17 @@ pub mod types {
     }
     impl CostDetails {
         pub fn builder() -> builder::CostDetails {
+            Default::default()
+        }
+    }
+    ///Whether something was deleted
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+    pub struct DeletedResponse {
+        pub deleted: bool,
+    }
+    impl DeletedResponse {
+        pub fn builder() -> builder::DeletedResponse {
             Default::default()
         }
     }
@@ -4980,6 +5290,30 @@ pub mod types {
             Default::default()
         }
     }
+    ///Settings of a project or a team: its published homepage layout
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+    pub struct HomepageSettings {
+        #[serde(default, skip_serializing_if = "::serde_json::Map::is_empty")]
+        pub homepage: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    }
+    impl HomepageSettings {
+        pub fn builder() -> builder::HomepageSettings {
+            Default::default()
+        }
+    }
+    ///Settings to change: an object as homepage publishes it, null withdraws it
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+    pub struct HomepageSettingsUpdate {
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub homepage: ::std::option::Option<::serde_json::Value>,
+    }
+    impl HomepageSettingsUpdate {
+        pub fn builder() -> builder::HomepageSettingsUpdate {
+            Default::default()
+        }
+    }
     ///Preserve the seamless properties of skybox or texture images. Input has to be of same type (seamless).
     #[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[non_exhaustive]
@@ -5343,6 +5677,92 @@ pub mod types {
                 )
         }
     }
+    ///How the team runs IP detection on generations, and what happens when the detector fails
+    #[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[non_exhaustive]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+    pub enum IpDetectionEnforcement {
+        #[cfg_attr(feature = "schemars", serde(rename = "active-fail-closed"))]
+        ActiveFailClosed,
+        #[cfg_attr(feature = "schemars", serde(rename = "active-fail-open"))]
+        ActiveFailOpen,
+        #[cfg_attr(feature = "schemars", serde(rename = "disabled"))]
+        Disabled,
+        /// A value this client does not know yet (the service added it after this
+        /// client was generated), kept exactly as the service sent it.
+        #[cfg_attr(feature = "schemars", schemars(skip))]
+        Unrecognized(::std::string::String),
+    }
+    impl IpDetectionEnforcement {
+        /// Every value the document lists, as the API spells them.
+        pub const VALUES: &'static [&'static str] = &[
+            "active-fail-closed",
+            "active-fail-open",
+            "disabled",
+        ];
+        /// The value as the API spells it.
+        pub fn as_str(&self) -> &str {
+            match self {
+                Self::ActiveFailClosed => "active-fail-closed",
+                Self::ActiveFailOpen => "active-fail-open",
+                Self::Disabled => "disabled",
+                Self::Unrecognized(value) => value.as_str(),
+            }
+        }
+        /// Whether the value is one this client does not know.
+        pub fn is_unrecognized(&self) -> bool {
+            matches!(self, Self::Unrecognized(_))
+        }
+    }
+    impl ::std::fmt::Display for IpDetectionEnforcement {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.write_str(self.as_str())
+        }
+    }
+    impl ::std::convert::From<&str> for IpDetectionEnforcement {
+        fn from(value: &str) -> Self {
+            match value {
+                "active-fail-closed" => Self::ActiveFailClosed,
+                "active-fail-open" => Self::ActiveFailOpen,
+                "disabled" => Self::Disabled,
+                other => Self::Unrecognized(other.to_owned()),
+            }
+        }
+    }
+    impl ::std::convert::From<::std::string::String> for IpDetectionEnforcement {
+        fn from(value: ::std::string::String) -> Self {
+            match Self::from(value.as_str()) {
+                Self::Unrecognized(_) => Self::Unrecognized(value),
+                known => known,
+            }
+        }
+    }
+    impl ::std::str::FromStr for IpDetectionEnforcement {
+        type Err = ::std::convert::Infallible;
+        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+            Ok(Self::from(value))
+        }
+    }
+    impl ::serde::Serialize for IpDetectionEnforcement {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            serializer.serialize_str(self.as_str())
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for IpDetectionEnforcement {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            deserializer
+                .deserialize_str(
+                    OpenEnumVisitor::<
+                        Self,
+                    >::new("a string for IpDetectionEnforcement", Self::VALUES),
+                )
+        }
+    }
     ///`IpDetectionFinding`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -5458,6 +5878,188 @@ pub mod types {
                         Self,
                     >::new("a string for IpDetectionFindingCategory", Self::VALUES),
                 )
+        }
+    }
+    ///What an IP filter protects (custom for filters written by the team)
+    #[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[non_exhaustive]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+    pub enum IpFilterCategory {
+        #[cfg_attr(feature = "schemars", serde(rename = "artist-style"))]
+        ArtistStyle,
+        #[cfg_attr(feature = "schemars", serde(rename = "brand-trademark"))]
+        BrandTrademark,
+        #[cfg_attr(feature = "schemars", serde(rename = "celebrity-likeness"))]
+        CelebrityLikeness,
+        #[cfg_attr(feature = "schemars", serde(rename = "custom"))]
+        Custom,
+        #[cfg_attr(feature = "schemars", serde(rename = "fictional-character"))]
+        FictionalCharacter,
+        /// A value this client does not know yet (the service added it after this
+        /// client was generated), kept exactly as the service sent it.
+        #[cfg_attr(feature = "schemars", schemars(skip))]
+        Unrecognized(::std::string::String),
+    }
+    impl IpFilterCategory {
+        /// Every value the document lists, as the API spells them.
+        pub const VALUES: &'static [&'static str] = &[
+            "artist-style",
+            "brand-trademark",
+            "celebrity-likeness",
+            "custom",
+            "fictional-character",
+        ];
+        /// The value as the API spells it.
+        pub fn as_str(&self) -> &str {
+            match self {
+                Self::ArtistStyle => "artist-style",
+                Self::BrandTrademark => "brand-trademark",
+                Self::CelebrityLikeness => "celebrity-likeness",
+                Self::Custom => "custom",
+                Self::FictionalCharacter => "fictional-character",
+                Self::Unrecognized(value) => value.as_str(),
+            }
+        }
+        /// Whether the value is one this client does not know.
+        pub fn is_unrecognized(&self) -> bool {
+            matches!(self, Self::Unrecognized(_))
+        }
+    }
+    impl ::std::fmt::Display for IpFilterCategory {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.write_str(self.as_str())
+        }
+    }
+    impl ::std::convert::From<&str> for IpFilterCategory {
+        fn from(value: &str) -> Self {
+            match value {
+                "artist-style" => Self::ArtistStyle,
+                "brand-trademark" => Self::BrandTrademark,
+                "celebrity-likeness" => Self::CelebrityLikeness,
+                "custom" => Self::Custom,
+                "fictional-character" => Self::FictionalCharacter,
+                other => Self::Unrecognized(other.to_owned()),
+            }
+        }
+    }
+    impl ::std::convert::From<::std::string::String> for IpFilterCategory {
+        fn from(value: ::std::string::String) -> Self {
+            match Self::from(value.as_str()) {
+                Self::Unrecognized(_) => Self::Unrecognized(value),
+                known => known,
+            }
+        }
+    }
+    impl ::std::str::FromStr for IpFilterCategory {
+        type Err = ::std::convert::Infallible;
+        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+            Ok(Self::from(value))
+        }
+    }
+    impl ::serde::Serialize for IpFilterCategory {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            serializer.serialize_str(self.as_str())
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for IpFilterCategory {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            deserializer
+                .deserialize_str(
+                    OpenEnumVisitor::<
+                        Self,
+                    >::new("a string for IpFilterCategory", Self::VALUES),
+                )
+        }
+    }
+    ///A new IP filter
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+    pub struct IpFilterCreateRequest {
+        pub category: IpFilterCategory,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub enabled: ::std::option::Option<bool>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub instruction: ::std::option::Option<::std::string::String>,
+        pub name: ::std::string::String,
+        #[serde(
+            rename = "sourceAssetIds",
+            default,
+            skip_serializing_if = "::std::vec::Vec::is_empty"
+        )]
+        #[serde(deserialize_with = "crate::lenient::null_as_empty")]
+        pub source_asset_ids: ::std::vec::Vec<::std::string::String>,
+    }
+    impl IpFilterCreateRequest {
+        pub fn builder() -> builder::IpFilterCreateRequest {
+            Default::default()
+        }
+    }
+    ///Assets to draft a detection instruction from
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+    pub struct IpFilterDraftRequest {
+        #[serde(rename = "assetIds")]
+        #[serde(deserialize_with = "crate::lenient::null_as_empty")]
+        pub asset_ids: ::std::vec::Vec<::std::string::String>,
+    }
+    impl IpFilterDraftRequest {
+        pub fn builder() -> builder::IpFilterDraftRequest {
+            Default::default()
+        }
+    }
+    ///A drafted detection instruction
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+    pub struct IpFilterInstructionResponse {
+        pub instruction: ::std::string::String,
+    }
+    impl IpFilterInstructionResponse {
+        pub fn builder() -> builder::IpFilterInstructionResponse {
+            Default::default()
+        }
+    }
+    ///The IP filters of a team
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+    pub struct IpFilterListResponse {
+        #[serde(deserialize_with = "crate::lenient::null_as_empty")]
+        pub filters: ::std::vec::Vec<::serde_json::Value>,
+    }
+    impl IpFilterListResponse {
+        pub fn builder() -> builder::IpFilterListResponse {
+            Default::default()
+        }
+    }
+    ///One IP filter
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+    pub struct IpFilterResponse {
+        pub filter: ::serde_json::Value,
+    }
+    impl IpFilterResponse {
+        pub fn builder() -> builder::IpFilterResponse {
+            Default::default()
+        }
+    }
+    ///The fields of an IP filter to change
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+    pub struct IpFilterUpdateRequest {
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub enabled: ::std::option::Option<bool>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub instruction: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub name: ::std::option::Option<::std::string::String>,
+    }
+    impl IpFilterUpdateRequest {
+        pub fn builder() -> builder::IpFilterUpdateRequest {
+            Default::default()
         }
     }
     ///A piece of work the service runs in the background: a generation, a training, an archive...
@@ -7305,6 +7907,41 @@ pub mod types {
                 .deserialize_str(
                     OpenEnumVisitor::<Self>::new("a string for JobType", Self::VALUES),
                 )
+        }
+    }
+    ///One memory document
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+    pub struct MemoryResponse {
+        pub memory: ScopeMemory,
+    }
+    impl MemoryResponse {
+        pub fn builder() -> builder::MemoryResponse {
+            Default::default()
+        }
+    }
+    ///The new content of a memory document
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+    pub struct MemoryUpdateRequest {
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub content: ::std::option::Option<::std::string::String>,
+    }
+    impl MemoryUpdateRequest {
+        pub fn builder() -> builder::MemoryUpdateRequest {
+            Default::default()
+        }
+    }
+    ///The memory document after the change (absent when none is kept)
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+    pub struct MemoryUpdateResponse {
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub memory: ::std::option::Option<ScopeMemory>,
+    }
+    impl MemoryUpdateResponse {
+        pub fn builder() -> builder::MemoryUpdateResponse {
+            Default::default()
         }
     }
     ///Modality to detect
@@ -11961,6 +12598,246 @@ pub mod types {
             Default::default()
         }
     }
+    ///A project: the members, API keys and settings of one workspace of a team
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+    pub struct Project {
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub avatar: ::std::option::Option<AvatarRef>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub consumption: ::std::option::Option<f64>,
+        #[serde(rename = "createdAt")]
+        pub created_at: ::std::string::String,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub description: ::std::option::Option<::std::string::String>,
+        #[serde(
+            rename = "descriptionDate",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub description_date: ::std::option::Option<::std::string::String>,
+        #[serde(
+            rename = "disableIpDetection",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub disable_ip_detection: ::std::option::Option<bool>,
+        pub id: ::std::string::String,
+        #[serde(deserialize_with = "crate::lenient::null_as_empty")]
+        pub keys: ::std::vec::Vec<ProjectApiKey>,
+        #[serde(
+            rename = "maxConsumption",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub max_consumption: ::std::option::Option<f64>,
+        pub name: ::std::string::String,
+        #[serde(rename = "privacyMode")]
+        pub privacy_mode: bool,
+        #[serde(
+            rename = "qualityGateAutoDetect",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub quality_gate_auto_detect: ::std::option::Option<bool>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub settings: ::std::option::Option<HomepageSettings>,
+        #[serde(rename = "teamId")]
+        pub team_id: ::std::string::String,
+        #[serde(rename = "updatedAt")]
+        pub updated_at: ::std::string::String,
+        #[serde(deserialize_with = "crate::lenient::null_as_empty")]
+        pub users: ::std::vec::Vec<ProjectMember>,
+    }
+    impl Project {
+        pub fn builder() -> builder::Project {
+            Default::default()
+        }
+    }
+    ///An API key of a project (never its secret)
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+    pub struct ProjectApiKey {
+        #[serde(rename = "apiKeyId")]
+        pub api_key_id: ::std::string::String,
+        #[serde(rename = "apiKeyStatus")]
+        pub api_key_status: ApiKeyStatus,
+        #[serde(
+            rename = "authorId",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub author_id: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub consumption: ::std::option::Option<f64>,
+        #[serde(rename = "createdAt")]
+        pub created_at: ::std::string::String,
+        pub id: ::std::string::String,
+        #[serde(
+            rename = "lastUsedAt",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub last_used_at: ::std::option::Option<::std::string::String>,
+        #[serde(
+            rename = "maxConsumption",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub max_consumption: ::std::option::Option<f64>,
+        pub name: ::std::string::String,
+        #[serde(
+            rename = "ownerId",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub owner_id: ::std::option::Option<::std::string::String>,
+        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(deserialize_with = "crate::lenient::null_as_empty")]
+        pub projects: ::std::vec::Vec<ApiKeyProjectRole>,
+        pub role: ::std::string::String,
+        pub scope: ScopeLevel,
+        #[serde(rename = "updatedAt")]
+        pub updated_at: ::std::string::String,
+    }
+    impl ProjectApiKey {
+        pub fn builder() -> builder::ProjectApiKey {
+            Default::default()
+        }
+    }
+    ///A new project
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+    pub struct ProjectCreateRequest {
+        #[serde(
+            rename = "autoJoin",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub auto_join: ::std::option::Option<bool>,
+        pub name: ::std::string::String,
+        #[serde(
+            rename = "privacyMode",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub privacy_mode: ::std::option::Option<bool>,
+    }
+    impl ProjectCreateRequest {
+        pub fn builder() -> builder::ProjectCreateRequest {
+            Default::default()
+        }
+    }
+    ///One page of projects
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+    pub struct ProjectListResponse {
+        #[serde(
+            rename = "nextPaginationToken",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub next_pagination_token: ::std::option::Option<::std::string::String>,
+        #[serde(deserialize_with = "crate::lenient::null_as_empty")]
+        pub projects: ::std::vec::Vec<Project>,
+    }
+    impl ProjectListResponse {
+        pub fn builder() -> builder::ProjectListResponse {
+            Default::default()
+        }
+    }
+    ///A person who is a member of a project
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+    pub struct ProjectMember {
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub avatar: ::std::option::Option<AvatarRef>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub consumption: ::std::option::Option<f64>,
+        #[serde(rename = "createdAt")]
+        pub created_at: ::std::string::String,
+        pub email: ::std::string::String,
+        pub id: ::std::string::String,
+        #[serde(
+            rename = "maxConsumption",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub max_consumption: ::std::option::Option<f64>,
+        pub role: ::std::string::String,
+        #[serde(rename = "updatedAt")]
+        pub updated_at: ::std::string::String,
+    }
+    impl ProjectMember {
+        pub fn builder() -> builder::ProjectMember {
+            Default::default()
+        }
+    }
+    ///A team member to add to the project
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+    pub struct ProjectMemberCreateRequest {
+        pub role: ::std::string::String,
+        #[serde(rename = "userId")]
+        pub user_id: ::std::string::String,
+    }
+    impl ProjectMemberCreateRequest {
+        pub fn builder() -> builder::ProjectMemberCreateRequest {
+            Default::default()
+        }
+    }
+    ///The new role of a project member
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+    pub struct ProjectMemberUpdateRequest {
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub role: ::std::option::Option<::std::string::String>,
+    }
+    impl ProjectMemberUpdateRequest {
+        pub fn builder() -> builder::ProjectMemberUpdateRequest {
+            Default::default()
+        }
+    }
+    ///One project
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+    pub struct ProjectResponse {
+        pub project: Project,
+    }
+    impl ProjectResponse {
+        pub fn builder() -> builder::ProjectResponse {
+            Default::default()
+        }
+    }
+    ///The fields of a project to change
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+    pub struct ProjectUpdateRequest {
+        #[serde(
+            rename = "avatarAssetId",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub avatar_asset_id: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub description: ::std::option::Option<::std::string::String>,
+        #[serde(
+            rename = "disableIpDetection",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub disable_ip_detection: ::std::option::Option<bool>,
+        #[serde(
+            rename = "maxConsumption",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub max_consumption: ::std::option::Option<f64>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub name: ::std::option::Option<::std::string::String>,
+        #[serde(
+            rename = "privacyMode",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub privacy_mode: ::std::option::Option<bool>,
+        #[serde(
+            rename = "qualityGateAutoDetect",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub quality_gate_auto_detect: ::std::option::Option<bool>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub settings: ::std::option::Option<HomepageSettingsUpdate>,
+    }
+    impl ProjectUpdateRequest {
+        pub fn builder() -> builder::ProjectUpdateRequest {
+            Default::default()
+        }
+    }
     ///`PromptCall`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -12184,6 +13061,102 @@ pub mod types {
             Self(value)
         }
     }
+    ///Whether a setting or resource belongs to a project or to a team
+    #[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[non_exhaustive]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+    pub enum ScopeLevel {
+        #[cfg_attr(feature = "schemars", serde(rename = "project"))]
+        Project,
+        #[cfg_attr(feature = "schemars", serde(rename = "team"))]
+        Team,
+        /// A value this client does not know yet (the service added it after this
+        /// client was generated), kept exactly as the service sent it.
+        #[cfg_attr(feature = "schemars", schemars(skip))]
+        Unrecognized(::std::string::String),
+    }
+    impl ScopeLevel {
+        /// Every value the document lists, as the API spells them.
+        pub const VALUES: &'static [&'static str] = &["project", "team"];
+        /// The value as the API spells it.
+        pub fn as_str(&self) -> &str {
+            match self {
+                Self::Project => "project",
+                Self::Team => "team",
+                Self::Unrecognized(value) => value.as_str(),
+            }
+        }
+        /// Whether the value is one this client does not know.
+        pub fn is_unrecognized(&self) -> bool {
+            matches!(self, Self::Unrecognized(_))
+        }
+    }
+    impl ::std::fmt::Display for ScopeLevel {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.write_str(self.as_str())
+        }
+    }
+    impl ::std::convert::From<&str> for ScopeLevel {
+        fn from(value: &str) -> Self {
+            match value {
+                "project" => Self::Project,
+                "team" => Self::Team,
+                other => Self::Unrecognized(other.to_owned()),
+            }
+        }
+    }
+    impl ::std::convert::From<::std::string::String> for ScopeLevel {
+        fn from(value: ::std::string::String) -> Self {
+            match Self::from(value.as_str()) {
+                Self::Unrecognized(_) => Self::Unrecognized(value),
+                known => known,
+            }
+        }
+    }
+    impl ::std::str::FromStr for ScopeLevel {
+        type Err = ::std::convert::Infallible;
+        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+            Ok(Self::from(value))
+        }
+    }
+    impl ::serde::Serialize for ScopeLevel {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            serializer.serialize_str(self.as_str())
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for ScopeLevel {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            deserializer
+                .deserialize_str(
+                    OpenEnumVisitor::<Self>::new("a string for ScopeLevel", Self::VALUES),
+                )
+        }
+    }
+    ///A text document kept for a project (its instructions or its memory)
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+    pub struct ScopeMemory {
+        pub content: ::std::string::String,
+        #[serde(rename = "createdAt")]
+        pub created_at: ::std::string::String,
+        pub id: ::std::string::String,
+        #[serde(rename = "sizeBytes")]
+        pub size_bytes: f64,
+        #[serde(rename = "updatedAt")]
+        pub updated_at: ::std::string::String,
+        #[serde(rename = "updatedBy")]
+        pub updated_by: ::std::string::String,
+    }
+    impl ScopeMemory {
+        pub fn builder() -> builder::ScopeMemory {
+            Default::default()
+        }
+    }
     ///`SearchAssetHit`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -12397,6 +13370,18 @@ pub mod types {
     }
     impl SearchImages {
         pub fn builder() -> builder::SearchImages {
+            Default::default()
+        }
+    }
+    ///The names of the private and public search indexes of one area
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+    pub struct SearchIndexPair {
+        pub private: ::std::string::String,
+        pub public: ::std::string::String,
+    }
+    impl SearchIndexPair {
+        pub fn builder() -> builder::SearchIndexPair {
             Default::default()
         }
     }
@@ -12902,6 +13887,1123 @@ pub mod types {
     }
     impl TagListResponse {
         pub fn builder() -> builder::TagListResponse {
+            Default::default()
+        }
+    }
+    ///A team with its members, invitations, API keys and projects
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+    pub struct Team {
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub avatar: ::std::option::Option<AvatarRef>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub byok: ::std::option::Option<TeamByok>,
+        #[serde(rename = "createdAt")]
+        pub created_at: ::std::string::String,
+        #[serde(
+            rename = "defaultUserMaxConsumption",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub default_user_max_consumption: ::std::option::Option<f64>,
+        pub id: ::std::string::String,
+        #[serde(deserialize_with = "crate::lenient::null_as_empty")]
+        pub invitations: ::std::vec::Vec<TeamInvitation>,
+        #[serde(
+            rename = "ipDetectionEnforcement",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub ip_detection_enforcement: ::std::option::Option<IpDetectionEnforcement>,
+        #[serde(deserialize_with = "crate::lenient::null_as_empty")]
+        pub keys: ::std::vec::Vec<TeamApiKey>,
+        pub name: ::std::string::String,
+        #[serde(rename = "paymentStatus")]
+        pub payment_status: TeamPaymentStatus,
+        pub plan: TeamPlan,
+        #[serde(deserialize_with = "crate::lenient::null_as_empty")]
+        pub projects: ::std::vec::Vec<TeamProject>,
+        #[serde(
+            rename = "qualityGateAutoDetect",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub quality_gate_auto_detect: ::std::option::Option<bool>,
+        #[serde(rename = "searchHost")]
+        pub search_host: ::std::string::String,
+        #[serde(rename = "searchIndexes")]
+        pub search_indexes: TeamSearchIndexes,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub settings: ::std::option::Option<HomepageSettings>,
+        #[serde(
+            rename = "subscriptionStatus",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub subscription_status: ::std::option::Option<TeamSubscriptionStatus>,
+        #[serde(rename = "type")]
+        pub type_: TeamType,
+        #[serde(rename = "updatedAt")]
+        pub updated_at: ::std::string::String,
+        #[serde(deserialize_with = "crate::lenient::null_as_empty")]
+        pub users: ::std::vec::Vec<TeamMember>,
+    }
+    impl Team {
+        pub fn builder() -> builder::Team {
+            Default::default()
+        }
+    }
+    ///An API key of a team (never its secret)
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+    pub struct TeamApiKey {
+        #[serde(rename = "apiKeyId")]
+        pub api_key_id: ::std::string::String,
+        #[serde(rename = "apiKeyStatus")]
+        pub api_key_status: ApiKeyStatus,
+        #[serde(
+            rename = "authorId",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub author_id: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub consumption: ::std::option::Option<f64>,
+        #[serde(rename = "createdAt")]
+        pub created_at: ::std::string::String,
+        pub id: ::std::string::String,
+        #[serde(
+            rename = "lastUsedAt",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub last_used_at: ::std::option::Option<::std::string::String>,
+        #[serde(
+            rename = "maxConsumption",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub max_consumption: ::std::option::Option<f64>,
+        pub name: ::std::string::String,
+        #[serde(
+            rename = "ownerId",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub owner_id: ::std::option::Option<::std::string::String>,
+        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(deserialize_with = "crate::lenient::null_as_empty")]
+        pub projects: ::std::vec::Vec<ApiKeyProjectRole>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub role: ::std::option::Option<::std::string::String>,
+        pub scope: ScopeLevel,
+        #[serde(rename = "updatedAt")]
+        pub updated_at: ::std::string::String,
+    }
+    impl TeamApiKey {
+        pub fn builder() -> builder::TeamApiKey {
+            Default::default()
+        }
+    }
+    ///Bring-your-own-key billing of a team
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+    pub struct TeamByok {
+        #[serde(rename = "markupMultiplier")]
+        pub markup_multiplier: f64,
+        #[serde(
+            rename = "updatedAt",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub updated_at: ::std::option::Option<::std::string::String>,
+        #[serde(
+            rename = "updatedBy",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub updated_by: ::std::option::Option<::std::string::String>,
+    }
+    impl TeamByok {
+        pub fn builder() -> builder::TeamByok {
+            Default::default()
+        }
+    }
+    ///Counts of a team and the role of the caller in it
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+    pub struct TeamContext {
+        #[serde(rename = "invitationsCount")]
+        pub invitations_count: f64,
+        #[serde(rename = "keysCount")]
+        pub keys_count: f64,
+        #[serde(rename = "userRole")]
+        pub user_role: TeamRole,
+        #[serde(rename = "usersCount")]
+        pub users_count: f64,
+    }
+    impl TeamContext {
+        pub fn builder() -> builder::TeamContext {
+            Default::default()
+        }
+    }
+    ///An invitation to join a team
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+    pub struct TeamInvitation {
+        #[serde(rename = "createdAt")]
+        pub created_at: ::std::string::String,
+        pub email: ::std::string::String,
+        #[serde(
+            rename = "projectIds",
+            default,
+            skip_serializing_if = "::std::vec::Vec::is_empty"
+        )]
+        #[serde(deserialize_with = "crate::lenient::null_as_empty")]
+        pub project_ids: ::std::vec::Vec<::std::string::String>,
+        pub role: TeamRole,
+        pub status: TeamInvitationStatus,
+        pub url: ::std::string::String,
+    }
+    impl TeamInvitation {
+        pub fn builder() -> builder::TeamInvitation {
+            Default::default()
+        }
+    }
+    ///Where an invitation to a team stands
+    #[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[non_exhaustive]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+    pub enum TeamInvitationStatus {
+        #[cfg_attr(feature = "schemars", serde(rename = "accepted"))]
+        Accepted,
+        #[cfg_attr(feature = "schemars", serde(rename = "expired"))]
+        Expired,
+        #[cfg_attr(feature = "schemars", serde(rename = "pending"))]
+        Pending,
+        #[cfg_attr(feature = "schemars", serde(rename = "withdrawn"))]
+        Withdrawn,
+        /// A value this client does not know yet (the service added it after this
+        /// client was generated), kept exactly as the service sent it.
+        #[cfg_attr(feature = "schemars", schemars(skip))]
+        Unrecognized(::std::string::String),
+    }
+    impl TeamInvitationStatus {
+        /// Every value the document lists, as the API spells them.
+        pub const VALUES: &'static [&'static str] = &[
+            "accepted",
+            "expired",
+            "pending",
+            "withdrawn",
+        ];
+        /// The value as the API spells it.
+        pub fn as_str(&self) -> &str {
+            match self {
+                Self::Accepted => "accepted",
+                Self::Expired => "expired",
+                Self::Pending => "pending",
+                Self::Withdrawn => "withdrawn",
+                Self::Unrecognized(value) => value.as_str(),
+            }
+        }
+        /// Whether the value is one this client does not know.
+        pub fn is_unrecognized(&self) -> bool {
+            matches!(self, Self::Unrecognized(_))
+        }
+    }
+    impl ::std::fmt::Display for TeamInvitationStatus {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.write_str(self.as_str())
+        }
+    }
+    impl ::std::convert::From<&str> for TeamInvitationStatus {
+        fn from(value: &str) -> Self {
+            match value {
+                "accepted" => Self::Accepted,
+                "expired" => Self::Expired,
+                "pending" => Self::Pending,
+                "withdrawn" => Self::Withdrawn,
+                other => Self::Unrecognized(other.to_owned()),
+            }
+        }
+    }
+    impl ::std::convert::From<::std::string::String> for TeamInvitationStatus {
+        fn from(value: ::std::string::String) -> Self {
+            match Self::from(value.as_str()) {
+                Self::Unrecognized(_) => Self::Unrecognized(value),
+                known => known,
+            }
+        }
+    }
+    impl ::std::str::FromStr for TeamInvitationStatus {
+        type Err = ::std::convert::Infallible;
+        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+            Ok(Self::from(value))
+        }
+    }
+    impl ::serde::Serialize for TeamInvitationStatus {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            serializer.serialize_str(self.as_str())
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for TeamInvitationStatus {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            deserializer
+                .deserialize_str(
+                    OpenEnumVisitor::<
+                        Self,
+                    >::new("a string for TeamInvitationStatus", Self::VALUES),
+                )
+        }
+    }
+    ///The role an invited person gets in the team
+    #[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[non_exhaustive]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+    pub enum TeamInviteRole {
+        #[cfg_attr(feature = "schemars", serde(rename = "admin"))]
+        Admin,
+        #[cfg_attr(feature = "schemars", serde(rename = "member"))]
+        Member,
+        /// A value this client does not know yet (the service added it after this
+        /// client was generated), kept exactly as the service sent it.
+        #[cfg_attr(feature = "schemars", schemars(skip))]
+        Unrecognized(::std::string::String),
+    }
+    impl TeamInviteRole {
+        /// Every value the document lists, as the API spells them.
+        pub const VALUES: &'static [&'static str] = &["admin", "member"];
+        /// The value as the API spells it.
+        pub fn as_str(&self) -> &str {
+            match self {
+                Self::Admin => "admin",
+                Self::Member => "member",
+                Self::Unrecognized(value) => value.as_str(),
+            }
+        }
+        /// Whether the value is one this client does not know.
+        pub fn is_unrecognized(&self) -> bool {
+            matches!(self, Self::Unrecognized(_))
+        }
+    }
+    impl ::std::fmt::Display for TeamInviteRole {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.write_str(self.as_str())
+        }
+    }
+    impl ::std::convert::From<&str> for TeamInviteRole {
+        fn from(value: &str) -> Self {
+            match value {
+                "admin" => Self::Admin,
+                "member" => Self::Member,
+                other => Self::Unrecognized(other.to_owned()),
+            }
+        }
+    }
+    impl ::std::convert::From<::std::string::String> for TeamInviteRole {
+        fn from(value: ::std::string::String) -> Self {
+            match Self::from(value.as_str()) {
+                Self::Unrecognized(_) => Self::Unrecognized(value),
+                known => known,
+            }
+        }
+    }
+    impl ::std::str::FromStr for TeamInviteRole {
+        type Err = ::std::convert::Infallible;
+        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+            Ok(Self::from(value))
+        }
+    }
+    impl ::serde::Serialize for TeamInviteRole {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            serializer.serialize_str(self.as_str())
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for TeamInviteRole {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            deserializer
+                .deserialize_str(
+                    OpenEnumVisitor::<
+                        Self,
+                    >::new("a string for TeamInviteRole", Self::VALUES),
+                )
+        }
+    }
+    ///The limits of a team
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+    pub struct TeamLimitValues {
+        #[serde(rename = "apiKeys")]
+        pub api_keys: f64,
+        #[serde(rename = "canvasAssetLayers")]
+        pub canvas_asset_layers: f64,
+        #[serde(rename = "canvasAssets")]
+        pub canvas_assets: f64,
+        pub collections: f64,
+        #[serde(rename = "creativeUnits")]
+        pub creative_units: f64,
+        #[serde(rename = "defaultSeats")]
+        pub default_seats: f64,
+        #[serde(rename = "downloadAssets")]
+        pub download_assets: f64,
+        #[serde(rename = "downloadModel")]
+        pub download_model: f64,
+        #[serde(rename = "inferenceBatchSize")]
+        pub inference_batch_size: f64,
+        #[serde(rename = "maxCooldown")]
+        pub max_cooldown: f64,
+        #[serde(rename = "maxTrainingDatasets")]
+        pub max_training_datasets: f64,
+        #[serde(rename = "minCooldown")]
+        pub min_cooldown: f64,
+        pub models: f64,
+        #[serde(rename = "OTPSessions")]
+        pub otp_sessions: f64,
+        #[serde(rename = "parallelCustomJobs")]
+        pub parallel_custom_jobs: f64,
+        #[serde(rename = "parallelInferences")]
+        pub parallel_inferences: f64,
+        #[serde(rename = "parallelTraining")]
+        pub parallel_training: f64,
+        #[serde(rename = "parallelWorkflowRuns")]
+        pub parallel_workflow_runs: f64,
+        #[serde(rename = "premiumGenerationSamples")]
+        pub premium_generation_samples: f64,
+        pub projects: f64,
+        #[serde(rename = "scalingFactor")]
+        pub scaling_factor: f64,
+        pub seats: f64,
+        #[serde(rename = "snapshotsRetention")]
+        pub snapshots_retention: f64,
+        pub upload: f64,
+    }
+    impl TeamLimitValues {
+        pub fn builder() -> builder::TeamLimitValues {
+            Default::default()
+        }
+    }
+    ///What a team may use and what it used in the current period
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+    pub struct TeamLimits {
+        pub limits: TeamLimitValues,
+        #[serde(rename = "oneShotCreativeUnits")]
+        #[serde(deserialize_with = "crate::lenient::null_as_empty")]
+        pub one_shot_creative_units: ::std::vec::Vec<TeamOneShotCreativeUnits>,
+        pub period: TeamLimitsPeriod,
+        pub plan: TeamPlan,
+        pub values: TeamUsageValues,
+    }
+    impl TeamLimits {
+        pub fn builder() -> builder::TeamLimits {
+            Default::default()
+        }
+    }
+    ///The current billing period
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+    pub struct TeamLimitsPeriod {
+        pub end: ::std::string::String,
+        pub start: ::std::string::String,
+    }
+    impl TeamLimitsPeriod {
+        pub fn builder() -> builder::TeamLimitsPeriod {
+            Default::default()
+        }
+    }
+    ///The teams of the caller
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+    pub struct TeamListResponse {
+        #[serde(deserialize_with = "crate::lenient::null_as_empty")]
+        pub teams: ::std::vec::Vec<TeamOverview>,
+    }
+    impl TeamListResponse {
+        pub fn builder() -> builder::TeamListResponse {
+            Default::default()
+        }
+    }
+    ///A person who is a member of a team
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+    pub struct TeamMember {
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub avatar: ::std::option::Option<AvatarRef>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub consumption: ::std::option::Option<f64>,
+        #[serde(rename = "createdAt")]
+        pub created_at: ::std::string::String,
+        pub email: ::std::string::String,
+        pub id: ::std::string::String,
+        #[serde(
+            rename = "maxConsumption",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub max_consumption: ::std::option::Option<f64>,
+        pub role: TeamRole,
+        #[serde(rename = "updatedAt")]
+        pub updated_at: ::std::string::String,
+    }
+    impl TeamMember {
+        pub fn builder() -> builder::TeamMember {
+            Default::default()
+        }
+    }
+    ///A person to invite to the team
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+    pub struct TeamMemberCreateRequest {
+        pub email: ::std::string::String,
+        #[serde(
+            rename = "projectIds",
+            default,
+            skip_serializing_if = "::std::vec::Vec::is_empty"
+        )]
+        #[serde(deserialize_with = "crate::lenient::null_as_empty")]
+        pub project_ids: ::std::vec::Vec<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub role: ::std::option::Option<TeamInviteRole>,
+    }
+    impl TeamMemberCreateRequest {
+        pub fn builder() -> builder::TeamMemberCreateRequest {
+            Default::default()
+        }
+    }
+    ///The fields of a team member to change
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+    pub struct TeamMemberUpdateRequest {
+        #[serde(
+            rename = "maxConsumption",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub max_consumption: ::std::option::Option<f64>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub role: ::std::option::Option<::std::string::String>,
+    }
+    impl TeamMemberUpdateRequest {
+        pub fn builder() -> builder::TeamMemberUpdateRequest {
+            Default::default()
+        }
+    }
+    ///Creative units bought once, and what remains of them
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+    pub struct TeamOneShotCreativeUnits {
+        pub amount: f64,
+        #[serde(rename = "createdAt")]
+        pub created_at: ::std::string::String,
+        pub expiration: ::std::string::String,
+        pub remaining: f64,
+        #[serde(rename = "updatedAt")]
+        pub updated_at: ::std::string::String,
+    }
+    impl TeamOneShotCreativeUnits {
+        pub fn builder() -> builder::TeamOneShotCreativeUnits {
+            Default::default()
+        }
+    }
+    ///A team with counts of its members, keys and invitations
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+    pub struct TeamOverview {
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub avatar: ::std::option::Option<AvatarRef>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub byok: ::std::option::Option<TeamByok>,
+        pub context: TeamContext,
+        #[serde(rename = "createdAt")]
+        pub created_at: ::std::string::String,
+        #[serde(
+            rename = "defaultUserMaxConsumption",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub default_user_max_consumption: ::std::option::Option<f64>,
+        pub id: ::std::string::String,
+        #[serde(
+            rename = "ipDetectionEnforcement",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub ip_detection_enforcement: ::std::option::Option<IpDetectionEnforcement>,
+        pub name: ::std::string::String,
+        pub plan: TeamPlan,
+        #[serde(deserialize_with = "crate::lenient::null_as_empty")]
+        pub projects: ::std::vec::Vec<TeamProject>,
+        #[serde(
+            rename = "qualityGateAutoDetect",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub quality_gate_auto_detect: ::std::option::Option<bool>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub settings: ::std::option::Option<HomepageSettings>,
+        #[serde(rename = "type")]
+        pub type_: TeamType,
+        #[serde(rename = "updatedAt")]
+        pub updated_at: ::std::string::String,
+    }
+    impl TeamOverview {
+        pub fn builder() -> builder::TeamOverview {
+            Default::default()
+        }
+    }
+    ///One team, with its counts
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+    pub struct TeamOverviewResponse {
+        pub team: TeamOverview,
+    }
+    impl TeamOverviewResponse {
+        pub fn builder() -> builder::TeamOverviewResponse {
+            Default::default()
+        }
+    }
+    ///Whether the last payment of the team went through
+    #[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[non_exhaustive]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+    pub enum TeamPaymentStatus {
+        #[cfg_attr(feature = "schemars", serde(rename = "failed"))]
+        Failed,
+        #[cfg_attr(feature = "schemars", serde(rename = "succeeded"))]
+        Succeeded,
+        /// A value this client does not know yet (the service added it after this
+        /// client was generated), kept exactly as the service sent it.
+        #[cfg_attr(feature = "schemars", schemars(skip))]
+        Unrecognized(::std::string::String),
+    }
+    impl TeamPaymentStatus {
+        /// Every value the document lists, as the API spells them.
+        pub const VALUES: &'static [&'static str] = &["failed", "succeeded"];
+        /// The value as the API spells it.
+        pub fn as_str(&self) -> &str {
+            match self {
+                Self::Failed => "failed",
+                Self::Succeeded => "succeeded",
+                Self::Unrecognized(value) => value.as_str(),
+            }
+        }
+        /// Whether the value is one this client does not know.
+        pub fn is_unrecognized(&self) -> bool {
+            matches!(self, Self::Unrecognized(_))
+        }
+    }
+    impl ::std::fmt::Display for TeamPaymentStatus {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.write_str(self.as_str())
+        }
+    }
+    impl ::std::convert::From<&str> for TeamPaymentStatus {
+        fn from(value: &str) -> Self {
+            match value {
+                "failed" => Self::Failed,
+                "succeeded" => Self::Succeeded,
+                other => Self::Unrecognized(other.to_owned()),
+            }
+        }
+    }
+    impl ::std::convert::From<::std::string::String> for TeamPaymentStatus {
+        fn from(value: ::std::string::String) -> Self {
+            match Self::from(value.as_str()) {
+                Self::Unrecognized(_) => Self::Unrecognized(value),
+                known => known,
+            }
+        }
+    }
+    impl ::std::str::FromStr for TeamPaymentStatus {
+        type Err = ::std::convert::Infallible;
+        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+            Ok(Self::from(value))
+        }
+    }
+    impl ::serde::Serialize for TeamPaymentStatus {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            serializer.serialize_str(self.as_str())
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for TeamPaymentStatus {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            deserializer
+                .deserialize_str(
+                    OpenEnumVisitor::<
+                        Self,
+                    >::new("a string for TeamPaymentStatus", Self::VALUES),
+                )
+        }
+    }
+    ///The plan a team subscribes to
+    #[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[non_exhaustive]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+    pub enum TeamPlan {
+        #[cfg_attr(feature = "schemars", serde(rename = "cu-basic"))]
+        CuBasic,
+        #[cfg_attr(feature = "schemars", serde(rename = "cu-creator"))]
+        CuCreator,
+        #[cfg_attr(feature = "schemars", serde(rename = "cu-max"))]
+        CuMax,
+        #[cfg_attr(feature = "schemars", serde(rename = "cu-pro"))]
+        CuPro,
+        #[cfg_attr(feature = "schemars", serde(rename = "cu-pro-q3-25"))]
+        CuProQ325,
+        #[cfg_attr(feature = "schemars", serde(rename = "cu-team"))]
+        CuTeam,
+        #[cfg_attr(feature = "schemars", serde(rename = "cu-team-v2"))]
+        CuTeamV2,
+        #[cfg_attr(feature = "schemars", serde(rename = "enterprise"))]
+        Enterprise,
+        #[cfg_attr(feature = "schemars", serde(rename = "essential"))]
+        Essential,
+        #[cfg_attr(feature = "schemars", serde(rename = "free"))]
+        Free,
+        #[cfg_attr(feature = "schemars", serde(rename = "premium"))]
+        Premium,
+        #[cfg_attr(feature = "schemars", serde(rename = "pro"))]
+        Pro,
+        /// A value this client does not know yet (the service added it after this
+        /// client was generated), kept exactly as the service sent it.
+        #[cfg_attr(feature = "schemars", schemars(skip))]
+        Unrecognized(::std::string::String),
+    }
+    impl TeamPlan {
+        /// Every value the document lists, as the API spells them.
+        pub const VALUES: &'static [&'static str] = &[
+            "cu-basic",
+            "cu-creator",
+            "cu-max",
+            "cu-pro",
+            "cu-pro-q3-25",
+            "cu-team",
+            "cu-team-v2",
+            "enterprise",
+            "essential",
+            "free",
+            "premium",
+            "pro",
+        ];
+        /// The value as the API spells it.
+        pub fn as_str(&self) -> &str {
+            match self {
+                Self::CuBasic => "cu-basic",
+                Self::CuCreator => "cu-creator",
+                Self::CuMax => "cu-max",
+                Self::CuPro => "cu-pro",
+                Self::CuProQ325 => "cu-pro-q3-25",
+                Self::CuTeam => "cu-team",
+                Self::CuTeamV2 => "cu-team-v2",
+                Self::Enterprise => "enterprise",
+                Self::Essential => "essential",
+                Self::Free => "free",
+                Self::Premium => "premium",
+                Self::Pro => "pro",
+                Self::Unrecognized(value) => value.as_str(),
+            }
+        }
+        /// Whether the value is one this client does not know.
+        pub fn is_unrecognized(&self) -> bool {
+            matches!(self, Self::Unrecognized(_))
+        }
+    }
+    impl ::std::fmt::Display for TeamPlan {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.write_str(self.as_str())
+        }
+    }
+    impl ::std::convert::From<&str> for TeamPlan {
+        fn from(value: &str) -> Self {
+            match value {
+                "cu-basic" => Self::CuBasic,
+                "cu-creator" => Self::CuCreator,
+                "cu-max" => Self::CuMax,
+                "cu-pro" => Self::CuPro,
+                "cu-pro-q3-25" => Self::CuProQ325,
+                "cu-team" => Self::CuTeam,
+                "cu-team-v2" => Self::CuTeamV2,
+                "enterprise" => Self::Enterprise,
+                "essential" => Self::Essential,
+                "free" => Self::Free,
+                "premium" => Self::Premium,
+                "pro" => Self::Pro,
+                other => Self::Unrecognized(other.to_owned()),
+            }
+        }
+    }
+    impl ::std::convert::From<::std::string::String> for TeamPlan {
+        fn from(value: ::std::string::String) -> Self {
+            match Self::from(value.as_str()) {
+                Self::Unrecognized(_) => Self::Unrecognized(value),
+                known => known,
+            }
+        }
+    }
+    impl ::std::str::FromStr for TeamPlan {
+        type Err = ::std::convert::Infallible;
+        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+            Ok(Self::from(value))
+        }
+    }
+    impl ::serde::Serialize for TeamPlan {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            serializer.serialize_str(self.as_str())
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for TeamPlan {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            deserializer
+                .deserialize_str(
+                    OpenEnumVisitor::<Self>::new("a string for TeamPlan", Self::VALUES),
+                )
+        }
+    }
+    ///A project of a team
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+    pub struct TeamProject {
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub avatar: ::std::option::Option<AvatarRef>,
+        #[serde(rename = "createdAt")]
+        pub created_at: ::std::string::String,
+        #[serde(
+            rename = "disableIpDetection",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub disable_ip_detection: ::std::option::Option<bool>,
+        pub id: ::std::string::String,
+        pub name: ::std::string::String,
+        #[serde(
+            rename = "qualityGateAutoDetect",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub quality_gate_auto_detect: ::std::option::Option<bool>,
+        #[serde(rename = "updatedAt")]
+        pub updated_at: ::std::string::String,
+    }
+    impl TeamProject {
+        pub fn builder() -> builder::TeamProject {
+            Default::default()
+        }
+    }
+    ///One team, in full
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+    pub struct TeamResponse {
+        pub team: Team,
+    }
+    impl TeamResponse {
+        pub fn builder() -> builder::TeamResponse {
+            Default::default()
+        }
+    }
+    ///The role of a member in a team
+    #[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[non_exhaustive]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+    pub enum TeamRole {
+        #[cfg_attr(feature = "schemars", serde(rename = "admin"))]
+        Admin,
+        #[cfg_attr(feature = "schemars", serde(rename = "key"))]
+        Key,
+        #[cfg_attr(feature = "schemars", serde(rename = "member"))]
+        Member,
+        /// A value this client does not know yet (the service added it after this
+        /// client was generated), kept exactly as the service sent it.
+        #[cfg_attr(feature = "schemars", schemars(skip))]
+        Unrecognized(::std::string::String),
+    }
+    impl TeamRole {
+        /// Every value the document lists, as the API spells them.
+        pub const VALUES: &'static [&'static str] = &["admin", "key", "member"];
+        /// The value as the API spells it.
+        pub fn as_str(&self) -> &str {
+            match self {
+                Self::Admin => "admin",
+                Self::Key => "key",
+                Self::Member => "member",
+                Self::Unrecognized(value) => value.as_str(),
+            }
+        }
+        /// Whether the value is one this client does not know.
+        pub fn is_unrecognized(&self) -> bool {
+            matches!(self, Self::Unrecognized(_))
+        }
+    }
+    impl ::std::fmt::Display for TeamRole {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.write_str(self.as_str())
+        }
+    }
+    impl ::std::convert::From<&str> for TeamRole {
+        fn from(value: &str) -> Self {
+            match value {
+                "admin" => Self::Admin,
+                "key" => Self::Key,
+                "member" => Self::Member,
+                other => Self::Unrecognized(other.to_owned()),
+            }
+        }
+    }
+    impl ::std::convert::From<::std::string::String> for TeamRole {
+        fn from(value: ::std::string::String) -> Self {
+            match Self::from(value.as_str()) {
+                Self::Unrecognized(_) => Self::Unrecognized(value),
+                known => known,
+            }
+        }
+    }
+    impl ::std::str::FromStr for TeamRole {
+        type Err = ::std::convert::Infallible;
+        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+            Ok(Self::from(value))
+        }
+    }
+    impl ::serde::Serialize for TeamRole {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            serializer.serialize_str(self.as_str())
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for TeamRole {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            deserializer
+                .deserialize_str(
+                    OpenEnumVisitor::<Self>::new("a string for TeamRole", Self::VALUES),
+                )
+        }
+    }
+    ///The search indexes of a team, by area
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+    pub struct TeamSearchIndexes {
+        pub assets: SearchIndexPair,
+        pub models: SearchIndexPair,
+        pub workflows: SearchIndexPair,
+    }
+    impl TeamSearchIndexes {
+        pub fn builder() -> builder::TeamSearchIndexes {
+            Default::default()
+        }
+    }
+    ///The state of the team subscription
+    #[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[non_exhaustive]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+    pub enum TeamSubscriptionStatus {
+        #[cfg_attr(feature = "schemars", serde(rename = "active"))]
+        Active,
+        #[cfg_attr(feature = "schemars", serde(rename = "inactive"))]
+        Inactive,
+        #[cfg_attr(feature = "schemars", serde(rename = "paused"))]
+        Paused,
+        /// A value this client does not know yet (the service added it after this
+        /// client was generated), kept exactly as the service sent it.
+        #[cfg_attr(feature = "schemars", schemars(skip))]
+        Unrecognized(::std::string::String),
+    }
+    impl TeamSubscriptionStatus {
+        /// Every value the document lists, as the API spells them.
+        pub const VALUES: &'static [&'static str] = &["active", "inactive", "paused"];
+        /// The value as the API spells it.
+        pub fn as_str(&self) -> &str {
+            match self {
+                Self::Active => "active",
+                Self::Inactive => "inactive",
+                Self::Paused => "paused",
+                Self::Unrecognized(value) => value.as_str(),
+            }
+        }
+        /// Whether the value is one this client does not know.
+        pub fn is_unrecognized(&self) -> bool {
+            matches!(self, Self::Unrecognized(_))
+        }
+    }
+    impl ::std::fmt::Display for TeamSubscriptionStatus {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.write_str(self.as_str())
+        }
+    }
+    impl ::std::convert::From<&str> for TeamSubscriptionStatus {
+        fn from(value: &str) -> Self {
+            match value {
+                "active" => Self::Active,
+                "inactive" => Self::Inactive,
+                "paused" => Self::Paused,
+                other => Self::Unrecognized(other.to_owned()),
+            }
+        }
+    }
+    impl ::std::convert::From<::std::string::String> for TeamSubscriptionStatus {
+        fn from(value: ::std::string::String) -> Self {
+            match Self::from(value.as_str()) {
+                Self::Unrecognized(_) => Self::Unrecognized(value),
+                known => known,
+            }
+        }
+    }
+    impl ::std::str::FromStr for TeamSubscriptionStatus {
+        type Err = ::std::convert::Infallible;
+        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+            Ok(Self::from(value))
+        }
+    }
+    impl ::serde::Serialize for TeamSubscriptionStatus {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            serializer.serialize_str(self.as_str())
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for TeamSubscriptionStatus {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            deserializer
+                .deserialize_str(
+                    OpenEnumVisitor::<
+                        Self,
+                    >::new("a string for TeamSubscriptionStatus", Self::VALUES),
+                )
+        }
+    }
+    ///A team of one person, or a shared one
+    #[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[non_exhaustive]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+    pub enum TeamType {
+        #[cfg_attr(feature = "schemars", serde(rename = "personal"))]
+        Personal,
+        #[cfg_attr(feature = "schemars", serde(rename = "shared"))]
+        Shared,
+        /// A value this client does not know yet (the service added it after this
+        /// client was generated), kept exactly as the service sent it.
+        #[cfg_attr(feature = "schemars", schemars(skip))]
+        Unrecognized(::std::string::String),
+    }
+    impl TeamType {
+        /// Every value the document lists, as the API spells them.
+        pub const VALUES: &'static [&'static str] = &["personal", "shared"];
+        /// The value as the API spells it.
+        pub fn as_str(&self) -> &str {
+            match self {
+                Self::Personal => "personal",
+                Self::Shared => "shared",
+                Self::Unrecognized(value) => value.as_str(),
+            }
+        }
+        /// Whether the value is one this client does not know.
+        pub fn is_unrecognized(&self) -> bool {
+            matches!(self, Self::Unrecognized(_))
+        }
+    }
+    impl ::std::fmt::Display for TeamType {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.write_str(self.as_str())
+        }
+    }
+    impl ::std::convert::From<&str> for TeamType {
+        fn from(value: &str) -> Self {
+            match value {
+                "personal" => Self::Personal,
+                "shared" => Self::Shared,
+                other => Self::Unrecognized(other.to_owned()),
+            }
+        }
+    }
+    impl ::std::convert::From<::std::string::String> for TeamType {
+        fn from(value: ::std::string::String) -> Self {
+            match Self::from(value.as_str()) {
+                Self::Unrecognized(_) => Self::Unrecognized(value),
+                known => known,
+            }
+        }
+    }
+    impl ::std::str::FromStr for TeamType {
+        type Err = ::std::convert::Infallible;
+        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+            Ok(Self::from(value))
+        }
+    }
+    impl ::serde::Serialize for TeamType {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            serializer.serialize_str(self.as_str())
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for TeamType {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            deserializer
+                .deserialize_str(
+                    OpenEnumVisitor::<Self>::new("a string for TeamType", Self::VALUES),
+                )
+        }
+    }
+    ///The fields of a team to change
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+    pub struct TeamUpdateRequest {
+        #[serde(
+            rename = "avatarAssetId",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub avatar_asset_id: ::std::option::Option<::std::string::String>,
+        #[serde(
+            rename = "defaultUserMaxConsumption",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub default_user_max_consumption: ::std::option::Option<f64>,
+        #[serde(
+            rename = "ipDetectionEnforcement",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub ip_detection_enforcement: ::std::option::Option<IpDetectionEnforcement>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub name: ::std::option::Option<::std::string::String>,
+        #[serde(
+            rename = "qualityGateAutoDetect",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub quality_gate_auto_detect: ::std::option::Option<bool>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub settings: ::std::option::Option<HomepageSettingsUpdate>,
+    }
+    impl TeamUpdateRequest {
+        pub fn builder() -> builder::TeamUpdateRequest {
+            Default::default()
+        }
+    }
+    ///What a team uses now, against its limits
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+    pub struct TeamUsageValues {
+        #[serde(rename = "apiKeys")]
+        pub api_keys: f64,
+        #[serde(rename = "canvasAssets")]
+        pub canvas_assets: f64,
+        pub collections: f64,
+        #[serde(rename = "creativeUnits")]
+        pub creative_units: f64,
+        pub projects: f64,
+        pub seats: f64,
+    }
+    impl TeamUsageValues {
+        pub fn builder() -> builder::TeamUsageValues {
             Default::default()
         }
     }
@@ -15140,6 +17242,712 @@ pub mod types {
                 )
         }
     }
+    ///How assets generated in a project or team are watermarked
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+    pub struct Watermark {
+        #[serde(rename = "createdAt")]
+        pub created_at: ::std::string::String,
+        #[serde(rename = "createdBy")]
+        pub created_by: ::std::string::String,
+        #[serde(
+            rename = "deletedAt",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub deleted_at: ::std::option::Option<::std::string::String>,
+        pub enabled: bool,
+        pub id: ::std::string::String,
+        pub level: ScopeLevel,
+        #[serde(
+            rename = "logoIsOpaque",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub logo_is_opaque: ::std::option::Option<bool>,
+        #[serde(
+            rename = "logoKey",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub logo_key: ::std::option::Option<::std::string::String>,
+        pub opacity: f64,
+        pub placement: WatermarkPlacement,
+        pub rotation: f64,
+        pub scale: f64,
+        #[serde(rename = "scopeId")]
+        pub scope_id: ::std::string::String,
+        pub spacing: f64,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub text: ::std::option::Option<::std::string::String>,
+        #[serde(rename = "updatedAt")]
+        pub updated_at: ::std::string::String,
+        pub version: f64,
+    }
+    impl Watermark {
+        pub fn builder() -> builder::Watermark {
+            Default::default()
+        }
+    }
+    ///A logo to draw as the watermark
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+    pub struct WatermarkLogoRequest {
+        pub logo: ::std::string::String,
+    }
+    impl WatermarkLogoRequest {
+        pub fn builder() -> builder::WatermarkLogoRequest {
+            Default::default()
+        }
+    }
+    ///Where the watermark is drawn on an image
+    #[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[non_exhaustive]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+    pub enum WatermarkPlacement {
+        #[cfg_attr(feature = "schemars", serde(rename = "bottom-left"))]
+        BottomLeft,
+        #[cfg_attr(feature = "schemars", serde(rename = "bottom-right"))]
+        BottomRight,
+        #[cfg_attr(feature = "schemars", serde(rename = "center"))]
+        Center,
+        #[cfg_attr(feature = "schemars", serde(rename = "tiled"))]
+        Tiled,
+        #[cfg_attr(feature = "schemars", serde(rename = "top-left"))]
+        TopLeft,
+        #[cfg_attr(feature = "schemars", serde(rename = "top-right"))]
+        TopRight,
+        /// A value this client does not know yet (the service added it after this
+        /// client was generated), kept exactly as the service sent it.
+        #[cfg_attr(feature = "schemars", schemars(skip))]
+        Unrecognized(::std::string::String),
+    }
+    impl WatermarkPlacement {
+        /// Every value the document lists, as the API spells them.
+        pub const VALUES: &'static [&'static str] = &[
+            "bottom-left",
+            "bottom-right",
+            "center",
+            "tiled",
+            "top-left",
+            "top-right",
+        ];
+        /// The value as the API spells it.
+        pub fn as_str(&self) -> &str {
+            match self {
+                Self::BottomLeft => "bottom-left",
+                Self::BottomRight => "bottom-right",
+                Self::Center => "center",
+                Self::Tiled => "tiled",
+                Self::TopLeft => "top-left",
+                Self::TopRight => "top-right",
+                Self::Unrecognized(value) => value.as_str(),
+            }
+        }
+        /// Whether the value is one this client does not know.
+        pub fn is_unrecognized(&self) -> bool {
+            matches!(self, Self::Unrecognized(_))
+        }
+    }
+    impl ::std::fmt::Display for WatermarkPlacement {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.write_str(self.as_str())
+        }
+    }
+    impl ::std::convert::From<&str> for WatermarkPlacement {
+        fn from(value: &str) -> Self {
+            match value {
+                "bottom-left" => Self::BottomLeft,
+                "bottom-right" => Self::BottomRight,
+                "center" => Self::Center,
+                "tiled" => Self::Tiled,
+                "top-left" => Self::TopLeft,
+                "top-right" => Self::TopRight,
+                other => Self::Unrecognized(other.to_owned()),
+            }
+        }
+    }
+    impl ::std::convert::From<::std::string::String> for WatermarkPlacement {
+        fn from(value: ::std::string::String) -> Self {
+            match Self::from(value.as_str()) {
+                Self::Unrecognized(_) => Self::Unrecognized(value),
+                known => known,
+            }
+        }
+    }
+    impl ::std::str::FromStr for WatermarkPlacement {
+        type Err = ::std::convert::Infallible;
+        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+            Ok(Self::from(value))
+        }
+    }
+    impl ::serde::Serialize for WatermarkPlacement {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            serializer.serialize_str(self.as_str())
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for WatermarkPlacement {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            deserializer
+                .deserialize_str(
+                    OpenEnumVisitor::<
+                        Self,
+                    >::new("a string for WatermarkPlacement", Self::VALUES),
+                )
+        }
+    }
+    ///A watermark configuration to draw on a sample, unsaved
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+    pub struct WatermarkPreviewRequest {
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub opacity: ::std::option::Option<f64>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub placement: ::std::option::Option<WatermarkPlacement>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub rotation: ::std::option::Option<f64>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub scale: ::std::option::Option<f64>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub spacing: ::std::option::Option<f64>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub text: ::std::option::Option<::std::string::String>,
+    }
+    impl WatermarkPreviewRequest {
+        pub fn builder() -> builder::WatermarkPreviewRequest {
+            Default::default()
+        }
+    }
+    ///A sample image with the watermark drawn on it
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+    pub struct WatermarkPreviewResponse {
+        pub image: ::std::string::String,
+    }
+    impl WatermarkPreviewResponse {
+        pub fn builder() -> builder::WatermarkPreviewResponse {
+            Default::default()
+        }
+    }
+    ///One watermark configuration
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+    pub struct WatermarkResponse {
+        pub watermark: Watermark,
+    }
+    impl WatermarkResponse {
+        pub fn builder() -> builder::WatermarkResponse {
+            Default::default()
+        }
+    }
+    ///A watermark configuration to save
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+    pub struct WatermarkUpdateRequest {
+        pub enabled: bool,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub opacity: ::std::option::Option<f64>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub placement: ::std::option::Option<WatermarkPlacement>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub rotation: ::std::option::Option<f64>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub scale: ::std::option::Option<f64>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub spacing: ::std::option::Option<f64>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub text: ::std::option::Option<::std::string::String>,
+    }
+    impl WatermarkUpdateRequest {
+        pub fn builder() -> builder::WatermarkUpdateRequest {
+            Default::default()
+        }
+    }
+    ///A URL the service calls when subscribed events happen
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+    pub struct WebhookEndpoint {
+        #[serde(rename = "createdAt")]
+        pub created_at: ::std::string::String,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub description: ::std::option::Option<::std::string::String>,
+        pub enabled: bool,
+        #[serde(rename = "enabledEvents")]
+        #[serde(deserialize_with = "crate::lenient::null_as_empty")]
+        pub enabled_events: ::std::vec::Vec<WebhookEventType>,
+        pub id: ::std::string::String,
+        #[serde(rename = "nbFailedCalls")]
+        pub nb_failed_calls: f64,
+        #[serde(rename = "nbTotalCalls")]
+        pub nb_total_calls: f64,
+        #[serde(rename = "ownerId")]
+        pub owner_id: ::std::string::String,
+        #[serde(rename = "ownerType")]
+        pub owner_type: ScopeLevel,
+        #[serde(rename = "updatedAt")]
+        pub updated_at: ::std::string::String,
+        pub url: ::std::string::String,
+    }
+    impl WebhookEndpoint {
+        pub fn builder() -> builder::WebhookEndpoint {
+            Default::default()
+        }
+    }
+    ///A new webhook endpoint
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+    pub struct WebhookEndpointCreateRequest {
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub description: ::std::option::Option<::std::string::String>,
+        #[serde(rename = "enabledEvents")]
+        #[serde(deserialize_with = "crate::lenient::null_as_empty")]
+        pub enabled_events: ::std::vec::Vec<WebhookEventType>,
+        pub url: ::std::string::String,
+    }
+    impl WebhookEndpointCreateRequest {
+        pub fn builder() -> builder::WebhookEndpointCreateRequest {
+            Default::default()
+        }
+    }
+    ///The webhook endpoints of a project or team
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+    pub struct WebhookEndpointListResponse {
+        #[serde(rename = "webhookEndpoints")]
+        #[serde(deserialize_with = "crate::lenient::null_as_empty")]
+        pub webhook_endpoints: ::std::vec::Vec<WebhookEndpoint>,
+    }
+    impl WebhookEndpointListResponse {
+        pub fn builder() -> builder::WebhookEndpointListResponse {
+            Default::default()
+        }
+    }
+    ///One webhook endpoint, with its signing secret
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+    pub struct WebhookEndpointResponse {
+        #[serde(rename = "webhookEndpoint")]
+        pub webhook_endpoint: WebhookEndpointWithSecret,
+    }
+    impl WebhookEndpointResponse {
+        pub fn builder() -> builder::WebhookEndpointResponse {
+            Default::default()
+        }
+    }
+    ///The fields of a webhook endpoint to change
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+    pub struct WebhookEndpointUpdateRequest {
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub description: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub enabled: ::std::option::Option<bool>,
+        #[serde(
+            rename = "enabledEvents",
+            default,
+            skip_serializing_if = "::std::vec::Vec::is_empty"
+        )]
+        #[serde(deserialize_with = "crate::lenient::null_as_empty")]
+        pub enabled_events: ::std::vec::Vec<WebhookEventType>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub url: ::std::option::Option<::std::string::String>,
+    }
+    impl WebhookEndpointUpdateRequest {
+        pub fn builder() -> builder::WebhookEndpointUpdateRequest {
+            Default::default()
+        }
+    }
+    ///One webhook endpoint, after the change
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+    pub struct WebhookEndpointUpdateResponse {
+        #[serde(rename = "webhookEndpoint")]
+        pub webhook_endpoint: WebhookEndpoint,
+    }
+    impl WebhookEndpointUpdateResponse {
+        pub fn builder() -> builder::WebhookEndpointUpdateResponse {
+            Default::default()
+        }
+    }
+    ///A webhook endpoint with the secret its calls are signed with
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+    pub struct WebhookEndpointWithSecret {
+        #[serde(rename = "createdAt")]
+        pub created_at: ::std::string::String,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub description: ::std::option::Option<::std::string::String>,
+        pub enabled: bool,
+        #[serde(rename = "enabledEvents")]
+        #[serde(deserialize_with = "crate::lenient::null_as_empty")]
+        pub enabled_events: ::std::vec::Vec<WebhookEventType>,
+        pub id: ::std::string::String,
+        #[serde(rename = "nbFailedCalls")]
+        pub nb_failed_calls: f64,
+        #[serde(rename = "nbTotalCalls")]
+        pub nb_total_calls: f64,
+        #[serde(rename = "ownerId")]
+        pub owner_id: ::std::string::String,
+        #[serde(rename = "ownerType")]
+        pub owner_type: ScopeLevel,
+        pub secret: ::std::string::String,
+        #[serde(rename = "updatedAt")]
+        pub updated_at: ::std::string::String,
+        pub url: ::std::string::String,
+    }
+    impl WebhookEndpointWithSecret {
+        pub fn builder() -> builder::WebhookEndpointWithSecret {
+            Default::default()
+        }
+    }
+    ///An event of a webhook endpoint with its payload and delivery attempts
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+    pub struct WebhookEvent {
+        #[serde(deserialize_with = "crate::lenient::null_as_empty")]
+        pub attempts: ::std::vec::Vec<WebhookEventAttempt>,
+        #[serde(rename = "createdAt")]
+        pub created_at: ::std::string::String,
+        #[serde(rename = "endpointId")]
+        pub endpoint_id: ::std::string::String,
+        pub id: ::std::string::String,
+        pub payload: ::serde_json::Value,
+        #[serde(rename = "sentAt")]
+        pub sent_at: ::std::string::String,
+        pub status: WebhookEventStatus,
+        #[serde(rename = "type")]
+        pub type_: WebhookEventType,
+        #[serde(rename = "updatedAt")]
+        pub updated_at: ::std::string::String,
+    }
+    impl WebhookEvent {
+        pub fn builder() -> builder::WebhookEvent {
+            Default::default()
+        }
+    }
+    ///One attempt to deliver a webhook event
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+    pub struct WebhookEventAttempt {
+        #[serde(rename = "responseStatusCode")]
+        pub response_status_code: f64,
+        #[serde(rename = "sentAt")]
+        pub sent_at: ::std::string::String,
+    }
+    impl WebhookEventAttempt {
+        pub fn builder() -> builder::WebhookEventAttempt {
+            Default::default()
+        }
+    }
+    ///One page of the events of a webhook endpoint
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+    pub struct WebhookEventListResponse {
+        #[serde(deserialize_with = "crate::lenient::null_as_empty")]
+        pub items: ::std::vec::Vec<WebhookEventSummary>,
+        #[serde(
+            rename = "nextPaginationToken",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub next_pagination_token: ::std::option::Option<::std::string::String>,
+    }
+    impl WebhookEventListResponse {
+        pub fn builder() -> builder::WebhookEventListResponse {
+            Default::default()
+        }
+    }
+    ///One webhook event
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+    pub struct WebhookEventResponse {
+        #[serde(rename = "webhookEvent")]
+        pub webhook_event: WebhookEvent,
+    }
+    impl WebhookEventResponse {
+        pub fn builder() -> builder::WebhookEventResponse {
+            Default::default()
+        }
+    }
+    ///Where the delivery of a webhook event stands
+    #[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[non_exhaustive]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+    pub enum WebhookEventStatus {
+        #[cfg_attr(feature = "schemars", serde(rename = "created"))]
+        Created,
+        #[cfg_attr(feature = "schemars", serde(rename = "failed"))]
+        Failed,
+        #[cfg_attr(feature = "schemars", serde(rename = "retrying"))]
+        Retrying,
+        #[cfg_attr(feature = "schemars", serde(rename = "success"))]
+        Success,
+        /// A value this client does not know yet (the service added it after this
+        /// client was generated), kept exactly as the service sent it.
+        #[cfg_attr(feature = "schemars", schemars(skip))]
+        Unrecognized(::std::string::String),
+    }
+    impl WebhookEventStatus {
+        /// Every value the document lists, as the API spells them.
+        pub const VALUES: &'static [&'static str] = &[
+            "created",
+            "failed",
+            "retrying",
+            "success",
+        ];
+        /// The value as the API spells it.
+        pub fn as_str(&self) -> &str {
+            match self {
+                Self::Created => "created",
+                Self::Failed => "failed",
+                Self::Retrying => "retrying",
+                Self::Success => "success",
+                Self::Unrecognized(value) => value.as_str(),
+            }
+        }
+        /// Whether the value is one this client does not know.
+        pub fn is_unrecognized(&self) -> bool {
+            matches!(self, Self::Unrecognized(_))
+        }
+    }
+    impl ::std::fmt::Display for WebhookEventStatus {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.write_str(self.as_str())
+        }
+    }
+    impl ::std::convert::From<&str> for WebhookEventStatus {
+        fn from(value: &str) -> Self {
+            match value {
+                "created" => Self::Created,
+                "failed" => Self::Failed,
+                "retrying" => Self::Retrying,
+                "success" => Self::Success,
+                other => Self::Unrecognized(other.to_owned()),
+            }
+        }
+    }
+    impl ::std::convert::From<::std::string::String> for WebhookEventStatus {
+        fn from(value: ::std::string::String) -> Self {
+            match Self::from(value.as_str()) {
+                Self::Unrecognized(_) => Self::Unrecognized(value),
+                known => known,
+            }
+        }
+    }
+    impl ::std::str::FromStr for WebhookEventStatus {
+        type Err = ::std::convert::Infallible;
+        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+            Ok(Self::from(value))
+        }
+    }
+    impl ::serde::Serialize for WebhookEventStatus {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            serializer.serialize_str(self.as_str())
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for WebhookEventStatus {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            deserializer
+                .deserialize_str(
+                    OpenEnumVisitor::<
+                        Self,
+                    >::new("a string for WebhookEventStatus", Self::VALUES),
+                )
+        }
+    }
+    ///An event sent (or to be sent) to a webhook endpoint
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+    pub struct WebhookEventSummary {
+        #[serde(rename = "endpointId")]
+        pub endpoint_id: ::std::string::String,
+        pub id: ::std::string::String,
+        pub status: WebhookEventStatus,
+        #[serde(rename = "type")]
+        pub type_: WebhookEventType,
+        #[serde(rename = "updatedAt")]
+        pub updated_at: ::std::string::String,
+    }
+    impl WebhookEventSummary {
+        pub fn builder() -> builder::WebhookEventSummary {
+            Default::default()
+        }
+    }
+    ///A kind of event a webhook endpoint can subscribe to (`*` for all)
+    #[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[non_exhaustive]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+    pub enum WebhookEventType {
+        #[cfg_attr(feature = "schemars", serde(rename = "*"))]
+        X,
+        #[cfg_attr(feature = "schemars", serde(rename = "asset.download.completed"))]
+        AssetDownloadCompleted,
+        #[cfg_attr(feature = "schemars", serde(rename = "asset.download.created"))]
+        AssetDownloadCreated,
+        #[cfg_attr(feature = "schemars", serde(rename = "asset.download.failed"))]
+        AssetDownloadFailed,
+        #[cfg_attr(feature = "schemars", serde(rename = "generation.completed"))]
+        GenerationCompleted,
+        #[cfg_attr(feature = "schemars", serde(rename = "generation.created"))]
+        GenerationCreated,
+        #[cfg_attr(feature = "schemars", serde(rename = "generation.failed"))]
+        GenerationFailed,
+        #[cfg_attr(feature = "schemars", serde(rename = "inference.cancelled"))]
+        InferenceCancelled,
+        #[cfg_attr(feature = "schemars", serde(rename = "inference.completed"))]
+        InferenceCompleted,
+        #[cfg_attr(feature = "schemars", serde(rename = "inference.created"))]
+        InferenceCreated,
+        #[cfg_attr(feature = "schemars", serde(rename = "inference.failed"))]
+        InferenceFailed,
+        #[cfg_attr(feature = "schemars", serde(rename = "model.download.completed"))]
+        ModelDownloadCompleted,
+        #[cfg_attr(feature = "schemars", serde(rename = "model.download.created"))]
+        ModelDownloadCreated,
+        #[cfg_attr(feature = "schemars", serde(rename = "model.download.failed"))]
+        ModelDownloadFailed,
+        #[cfg_attr(feature = "schemars", serde(rename = "model.training.cancelled"))]
+        ModelTrainingCancelled,
+        #[cfg_attr(feature = "schemars", serde(rename = "model.training.completed"))]
+        ModelTrainingCompleted,
+        #[cfg_attr(feature = "schemars", serde(rename = "model.training.failed"))]
+        ModelTrainingFailed,
+        #[cfg_attr(feature = "schemars", serde(rename = "model.training.started"))]
+        ModelTrainingStarted,
+        #[cfg_attr(
+            feature = "schemars",
+            serde(rename = "team.credit.threshold.crossed")
+        )]
+        TeamCreditThresholdCrossed,
+        /// A value this client does not know yet (the service added it after this
+        /// client was generated), kept exactly as the service sent it.
+        #[cfg_attr(feature = "schemars", schemars(skip))]
+        Unrecognized(::std::string::String),
+    }
+    impl WebhookEventType {
+        /// Every value the document lists, as the API spells them.
+        pub const VALUES: &'static [&'static str] = &[
+            "*",
+            "asset.download.completed",
+            "asset.download.created",
+            "asset.download.failed",
+            "generation.completed",
+            "generation.created",
+            "generation.failed",
+            "inference.cancelled",
+            "inference.completed",
+            "inference.created",
+            "inference.failed",
+            "model.download.completed",
+            "model.download.created",
+            "model.download.failed",
+            "model.training.cancelled",
+            "model.training.completed",
+            "model.training.failed",
+            "model.training.started",
+            "team.credit.threshold.crossed",
+        ];
+        /// The value as the API spells it.
+        pub fn as_str(&self) -> &str {
+            match self {
+                Self::X => "*",
+                Self::AssetDownloadCompleted => "asset.download.completed",
+                Self::AssetDownloadCreated => "asset.download.created",
+                Self::AssetDownloadFailed => "asset.download.failed",
+                Self::GenerationCompleted => "generation.completed",
+                Self::GenerationCreated => "generation.created",
+                Self::GenerationFailed => "generation.failed",
+                Self::InferenceCancelled => "inference.cancelled",
+                Self::InferenceCompleted => "inference.completed",
+                Self::InferenceCreated => "inference.created",
+                Self::InferenceFailed => "inference.failed",
+                Self::ModelDownloadCompleted => "model.download.completed",
+                Self::ModelDownloadCreated => "model.download.created",
+                Self::ModelDownloadFailed => "model.download.failed",
+                Self::ModelTrainingCancelled => "model.training.cancelled",
+                Self::ModelTrainingCompleted => "model.training.completed",
+                Self::ModelTrainingFailed => "model.training.failed",
+                Self::ModelTrainingStarted => "model.training.started",
+                Self::TeamCreditThresholdCrossed => "team.credit.threshold.crossed",
+                Self::Unrecognized(value) => value.as_str(),
+            }
+        }
+        /// Whether the value is one this client does not know.
+        pub fn is_unrecognized(&self) -> bool {
+            matches!(self, Self::Unrecognized(_))
+        }
+    }
+    impl ::std::fmt::Display for WebhookEventType {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.write_str(self.as_str())
+        }
+    }
+    impl ::std::convert::From<&str> for WebhookEventType {
+        fn from(value: &str) -> Self {
+            match value {
+                "*" => Self::X,
+                "asset.download.completed" => Self::AssetDownloadCompleted,
+                "asset.download.created" => Self::AssetDownloadCreated,
+                "asset.download.failed" => Self::AssetDownloadFailed,
+                "generation.completed" => Self::GenerationCompleted,
+                "generation.created" => Self::GenerationCreated,
+                "generation.failed" => Self::GenerationFailed,
+                "inference.cancelled" => Self::InferenceCancelled,
+                "inference.completed" => Self::InferenceCompleted,
+                "inference.created" => Self::InferenceCreated,
+                "inference.failed" => Self::InferenceFailed,
+                "model.download.completed" => Self::ModelDownloadCompleted,
+                "model.download.created" => Self::ModelDownloadCreated,
+                "model.download.failed" => Self::ModelDownloadFailed,
+                "model.training.cancelled" => Self::ModelTrainingCancelled,
+                "model.training.completed" => Self::ModelTrainingCompleted,
+                "model.training.failed" => Self::ModelTrainingFailed,
+                "model.training.started" => Self::ModelTrainingStarted,
+                "team.credit.threshold.crossed" => Self::TeamCreditThresholdCrossed,
+                other => Self::Unrecognized(other.to_owned()),
+            }
+        }
+    }
+    impl ::std::convert::From<::std::string::String> for WebhookEventType {
+        fn from(value: ::std::string::String) -> Self {
+            match Self::from(value.as_str()) {
+                Self::Unrecognized(_) => Self::Unrecognized(value),
+                known => known,
+            }
+        }
+    }
+    impl ::std::str::FromStr for WebhookEventType {
+        type Err = ::std::convert::Infallible;
+        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+            Ok(Self::from(value))
+        }
+    }
+    impl ::serde::Serialize for WebhookEventType {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            serializer.serialize_str(self.as_str())
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for WebhookEventType {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            deserializer
+                .deserialize_str(
+                    OpenEnumVisitor::<
+                        Self,
+                    >::new("a string for WebhookEventType", Self::VALUES),
+                )
+        }
+    }
     ///A workflow: steps (flow) that run models and other nodes on the inputs of a run
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -16273,6 +19081,317 @@ pub mod types {
                     message: Ok(value.message),
                     reason: Ok(value.reason),
                     status_code: Ok(value.status_code),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct ApiKeyCreateRequest {
+            max_consumption: ::std::result::Result<
+                ::std::option::Option<f64>,
+                ::std::string::String,
+            >,
+            name: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            role: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for ApiKeyCreateRequest {
+            fn default() -> Self {
+                Self {
+                    max_consumption: Ok(Default::default()),
+                    name: Ok(Default::default()),
+                    role: Ok(Default::default()),
+                }
+            }
+        }
+        impl ApiKeyCreateRequest {
+            pub fn max_consumption<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.max_consumption = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for max_consumption: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn name<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.name = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for name: {e}")
+                    });
+                self
+            }
+            pub fn role<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.role = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for role: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<ApiKeyCreateRequest>
+        for super::ApiKeyCreateRequest {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: ApiKeyCreateRequest,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    max_consumption: value.max_consumption?,
+                    name: value.name?,
+                    role: value.role?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::ApiKeyCreateRequest> for ApiKeyCreateRequest {
+            fn from(value: super::ApiKeyCreateRequest) -> Self {
+                Self {
+                    max_consumption: Ok(value.max_consumption),
+                    name: Ok(value.name),
+                    role: Ok(value.role),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct ApiKeyCreated {
+            author_id: ::std::result::Result<
+                ::std::string::String,
+                ::std::string::String,
+            >,
+            created_at: ::std::result::Result<
+                ::std::string::String,
+                ::std::string::String,
+            >,
+            id: ::std::result::Result<::std::string::String, ::std::string::String>,
+            owner_id: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            owner_type: ::std::result::Result<super::ScopeLevel, ::std::string::String>,
+            secret: ::std::result::Result<::std::string::String, ::std::string::String>,
+            team_id: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            user_id: ::std::result::Result<::std::string::String, ::std::string::String>,
+        }
+        impl ::std::default::Default for ApiKeyCreated {
+            fn default() -> Self {
+                Self {
+                    author_id: Err("no value supplied for author_id".to_string()),
+                    created_at: Err("no value supplied for created_at".to_string()),
+                    id: Err("no value supplied for id".to_string()),
+                    owner_id: Ok(Default::default()),
+                    owner_type: Err("no value supplied for owner_type".to_string()),
+                    secret: Err("no value supplied for secret".to_string()),
+                    team_id: Ok(Default::default()),
+                    user_id: Err("no value supplied for user_id".to_string()),
+                }
+            }
+        }
+        impl ApiKeyCreated {
+            pub fn author_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.author_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for author_id: {e}")
+                    });
+                self
+            }
+            pub fn created_at<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.created_at = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for created_at: {e}")
+                    });
+                self
+            }
+            pub fn id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.id = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for id: {e}"));
+                self
+            }
+            pub fn owner_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.owner_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for owner_id: {e}")
+                    });
+                self
+            }
+            pub fn owner_type<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::ScopeLevel>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.owner_type = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for owner_type: {e}")
+                    });
+                self
+            }
+            pub fn secret<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.secret = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for secret: {e}")
+                    });
+                self
+            }
+            pub fn team_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.team_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for team_id: {e}")
+                    });
+                self
+            }
+            pub fn user_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.user_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for user_id: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<ApiKeyCreated> for super::ApiKeyCreated {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: ApiKeyCreated,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    author_id: value.author_id?,
+                    created_at: value.created_at?,
+                    id: value.id?,
+                    owner_id: value.owner_id?,
+                    owner_type: value.owner_type?,
+                    secret: value.secret?,
+                    team_id: value.team_id?,
+                    user_id: value.user_id?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::ApiKeyCreated> for ApiKeyCreated {
+            fn from(value: super::ApiKeyCreated) -> Self {
+                Self {
+                    author_id: Ok(value.author_id),
+                    created_at: Ok(value.created_at),
+                    id: Ok(value.id),
+                    owner_id: Ok(value.owner_id),
+                    owner_type: Ok(value.owner_type),
+                    secret: Ok(value.secret),
+                    team_id: Ok(value.team_id),
+                    user_id: Ok(value.user_id),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct ApiKeyProjectRole {
+            project_id: ::std::result::Result<
+                ::std::string::String,
+                ::std::string::String,
+            >,
+            role: ::std::result::Result<::std::string::String, ::std::string::String>,
+        }
+        impl ::std::default::Default for ApiKeyProjectRole {
+            fn default() -> Self {
+                Self {
+                    project_id: Err("no value supplied for project_id".to_string()),
+                    role: Err("no value supplied for role".to_string()),
+                }
+            }
+        }
+        impl ApiKeyProjectRole {
+            pub fn project_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.project_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for project_id: {e}")
+                    });
+                self
+            }
+            pub fn role<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.role = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for role: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<ApiKeyProjectRole> for super::ApiKeyProjectRole {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: ApiKeyProjectRole,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    project_id: value.project_id?,
+                    role: value.role?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::ApiKeyProjectRole> for ApiKeyProjectRole {
+            fn from(value: super::ApiKeyProjectRole) -> Self {
+                Self {
+                    project_id: Ok(value.project_id),
+                    role: Ok(value.role),
                 }
             }
         }
@@ -22277,6 +25396,419 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        pub struct AvatarRef {
+            asset_id: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            url: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for AvatarRef {
+            fn default() -> Self {
+                Self {
+                    asset_id: Ok(Default::default()),
+                    url: Ok(Default::default()),
+                }
+            }
+        }
+        impl AvatarRef {
+            pub fn asset_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.asset_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for asset_id: {e}")
+                    });
+                self
+            }
+            pub fn url<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.url = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for url: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<AvatarRef> for super::AvatarRef {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: AvatarRef,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    asset_id: value.asset_id?,
+                    url: value.url?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::AvatarRef> for AvatarRef {
+            fn from(value: super::AvatarRef) -> Self {
+                Self {
+                    asset_id: Ok(value.asset_id),
+                    url: Ok(value.url),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct Brief {
+            body: ::std::result::Result<::std::string::String, ::std::string::String>,
+            created_at: ::std::result::Result<
+                ::std::string::String,
+                ::std::string::String,
+            >,
+            created_by: ::std::result::Result<
+                ::std::string::String,
+                ::std::string::String,
+            >,
+            enabled: ::std::result::Result<bool, ::std::string::String>,
+            id: ::std::result::Result<::std::string::String, ::std::string::String>,
+            level: ::std::result::Result<super::ScopeLevel, ::std::string::String>,
+            reference_asset_ids: ::std::result::Result<
+                ::std::vec::Vec<::std::string::String>,
+                ::std::string::String,
+            >,
+            scope_id: ::std::result::Result<
+                ::std::string::String,
+                ::std::string::String,
+            >,
+            sensitivity: ::std::result::Result<
+                ::std::option::Option<super::BriefSensitivity>,
+                ::std::string::String,
+            >,
+            updated_at: ::std::result::Result<
+                ::std::string::String,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for Brief {
+            fn default() -> Self {
+                Self {
+                    body: Err("no value supplied for body".to_string()),
+                    created_at: Err("no value supplied for created_at".to_string()),
+                    created_by: Err("no value supplied for created_by".to_string()),
+                    enabled: Err("no value supplied for enabled".to_string()),
+                    id: Err("no value supplied for id".to_string()),
+                    level: Err("no value supplied for level".to_string()),
+                    reference_asset_ids: Err(
+                        "no value supplied for reference_asset_ids".to_string(),
+                    ),
+                    scope_id: Err("no value supplied for scope_id".to_string()),
+                    sensitivity: Ok(Default::default()),
+                    updated_at: Err("no value supplied for updated_at".to_string()),
+                }
+            }
+        }
+        impl Brief {
+            pub fn body<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.body = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for body: {e}")
+                    });
+                self
+            }
+            pub fn created_at<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.created_at = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for created_at: {e}")
+                    });
+                self
+            }
+            pub fn created_by<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.created_by = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for created_by: {e}")
+                    });
+                self
+            }
+            pub fn enabled<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<bool>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.enabled = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for enabled: {e}")
+                    });
+                self
+            }
+            pub fn id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.id = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for id: {e}"));
+                self
+            }
+            pub fn level<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::ScopeLevel>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.level = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for level: {e}")
+                    });
+                self
+            }
+            pub fn reference_asset_ids<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.reference_asset_ids = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for reference_asset_ids: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn scope_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.scope_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for scope_id: {e}")
+                    });
+                self
+            }
+            pub fn sensitivity<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::BriefSensitivity>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.sensitivity = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for sensitivity: {e}")
+                    });
+                self
+            }
+            pub fn updated_at<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.updated_at = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for updated_at: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<Brief> for super::Brief {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: Brief,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    body: value.body?,
+                    created_at: value.created_at?,
+                    created_by: value.created_by?,
+                    enabled: value.enabled?,
+                    id: value.id?,
+                    level: value.level?,
+                    reference_asset_ids: value.reference_asset_ids?,
+                    scope_id: value.scope_id?,
+                    sensitivity: value.sensitivity?,
+                    updated_at: value.updated_at?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::Brief> for Brief {
+            fn from(value: super::Brief) -> Self {
+                Self {
+                    body: Ok(value.body),
+                    created_at: Ok(value.created_at),
+                    created_by: Ok(value.created_by),
+                    enabled: Ok(value.enabled),
+                    id: Ok(value.id),
+                    level: Ok(value.level),
+                    reference_asset_ids: Ok(value.reference_asset_ids),
+                    scope_id: Ok(value.scope_id),
+                    sensitivity: Ok(value.sensitivity),
+                    updated_at: Ok(value.updated_at),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct BriefResponse {
+            brief: ::std::result::Result<super::Brief, ::std::string::String>,
+        }
+        impl ::std::default::Default for BriefResponse {
+            fn default() -> Self {
+                Self {
+                    brief: Err("no value supplied for brief".to_string()),
+                }
+            }
+        }
+        impl BriefResponse {
+            pub fn brief<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::Brief>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.brief = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for brief: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<BriefResponse> for super::BriefResponse {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: BriefResponse,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self { brief: value.brief? })
+            }
+        }
+        impl ::std::convert::From<super::BriefResponse> for BriefResponse {
+            fn from(value: super::BriefResponse) -> Self {
+                Self { brief: Ok(value.brief) }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct BriefUpdateRequest {
+            body: ::std::result::Result<::std::string::String, ::std::string::String>,
+            enabled: ::std::result::Result<
+                ::std::option::Option<bool>,
+                ::std::string::String,
+            >,
+            reference_asset_ids: ::std::result::Result<
+                ::std::vec::Vec<::std::string::String>,
+                ::std::string::String,
+            >,
+            sensitivity: ::std::result::Result<
+                ::std::option::Option<super::BriefSensitivity>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for BriefUpdateRequest {
+            fn default() -> Self {
+                Self {
+                    body: Err("no value supplied for body".to_string()),
+                    enabled: Ok(Default::default()),
+                    reference_asset_ids: Ok(Default::default()),
+                    sensitivity: Ok(Default::default()),
+                }
+            }
+        }
+        impl BriefUpdateRequest {
+            pub fn body<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.body = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for body: {e}")
+                    });
+                self
+            }
+            pub fn enabled<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.enabled = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for enabled: {e}")
+                    });
+                self
+            }
+            pub fn reference_asset_ids<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.reference_asset_ids = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for reference_asset_ids: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn sensitivity<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::BriefSensitivity>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.sensitivity = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for sensitivity: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<BriefUpdateRequest> for super::BriefUpdateRequest {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: BriefUpdateRequest,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    body: value.body?,
+                    enabled: value.enabled?,
+                    reference_asset_ids: value.reference_asset_ids?,
+                    sensitivity: value.sensitivity?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::BriefUpdateRequest> for BriefUpdateRequest {
+            fn from(value: super::BriefUpdateRequest) -> Self {
+                Self {
+                    body: Ok(value.body),
+                    enabled: Ok(value.enabled),
+                    reference_asset_ids: Ok(value.reference_asset_ids),
+                    sensitivity: Ok(value.sensitivity),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
         pub struct Collection {
             asset_count: ::std::result::Result<f64, ::std::string::String>,
             created_at: ::std::result::Result<
@@ -23196,6 +26728,44 @@ pub mod types {
                     upscale: Ok(value.upscale),
                     vectorization: Ok(value.vectorization),
                 }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct DeletedResponse {
+            deleted: ::std::result::Result<bool, ::std::string::String>,
+        }
+        impl ::std::default::Default for DeletedResponse {
+            fn default() -> Self {
+                Self {
+                    deleted: Err("no value supplied for deleted".to_string()),
+                }
+            }
+        }
+        impl DeletedResponse {
+            pub fn deleted<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<bool>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.deleted = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for deleted: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<DeletedResponse> for super::DeletedResponse {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: DeletedResponse,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self { deleted: value.deleted? })
+            }
+        }
+        impl ::std::convert::From<super::DeletedResponse> for DeletedResponse {
+            fn from(value: super::DeletedResponse) -> Self {
+                Self { deleted: Ok(value.deleted) }
             }
         }
         #[derive(Clone, Debug)]
@@ -25791,6 +29361,96 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        pub struct HomepageSettings {
+            homepage: ::std::result::Result<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for HomepageSettings {
+            fn default() -> Self {
+                Self {
+                    homepage: Ok(Default::default()),
+                }
+            }
+        }
+        impl HomepageSettings {
+            pub fn homepage<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.homepage = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for homepage: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<HomepageSettings> for super::HomepageSettings {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: HomepageSettings,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self { homepage: value.homepage? })
+            }
+        }
+        impl ::std::convert::From<super::HomepageSettings> for HomepageSettings {
+            fn from(value: super::HomepageSettings) -> Self {
+                Self {
+                    homepage: Ok(value.homepage),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct HomepageSettingsUpdate {
+            homepage: ::std::result::Result<
+                ::std::option::Option<::serde_json::Value>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for HomepageSettingsUpdate {
+            fn default() -> Self {
+                Self {
+                    homepage: Ok(Default::default()),
+                }
+            }
+        }
+        impl HomepageSettingsUpdate {
+            pub fn homepage<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::serde_json::Value>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.homepage = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for homepage: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<HomepageSettingsUpdate>
+        for super::HomepageSettingsUpdate {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: HomepageSettingsUpdate,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self { homepage: value.homepage? })
+            }
+        }
+        impl ::std::convert::From<super::HomepageSettingsUpdate>
+        for HomepageSettingsUpdate {
+            fn from(value: super::HomepageSettingsUpdate) -> Self {
+                Self {
+                    homepage: Ok(value.homepage),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
         pub struct IpDetection {
             action: ::std::result::Result<
                 super::IpDetectionAction,
@@ -26098,6 +29758,386 @@ pub mod types {
                     filter_name: Ok(value.filter_name),
                     flagged: Ok(value.flagged),
                     reason: Ok(value.reason),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct IpFilterCreateRequest {
+            category: ::std::result::Result<
+                super::IpFilterCategory,
+                ::std::string::String,
+            >,
+            enabled: ::std::result::Result<
+                ::std::option::Option<bool>,
+                ::std::string::String,
+            >,
+            instruction: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            name: ::std::result::Result<::std::string::String, ::std::string::String>,
+            source_asset_ids: ::std::result::Result<
+                ::std::vec::Vec<::std::string::String>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for IpFilterCreateRequest {
+            fn default() -> Self {
+                Self {
+                    category: Err("no value supplied for category".to_string()),
+                    enabled: Ok(Default::default()),
+                    instruction: Ok(Default::default()),
+                    name: Err("no value supplied for name".to_string()),
+                    source_asset_ids: Ok(Default::default()),
+                }
+            }
+        }
+        impl IpFilterCreateRequest {
+            pub fn category<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::IpFilterCategory>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.category = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for category: {e}")
+                    });
+                self
+            }
+            pub fn enabled<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.enabled = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for enabled: {e}")
+                    });
+                self
+            }
+            pub fn instruction<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.instruction = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for instruction: {e}")
+                    });
+                self
+            }
+            pub fn name<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.name = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for name: {e}")
+                    });
+                self
+            }
+            pub fn source_asset_ids<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.source_asset_ids = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for source_asset_ids: {e}"
+                        )
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<IpFilterCreateRequest>
+        for super::IpFilterCreateRequest {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: IpFilterCreateRequest,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    category: value.category?,
+                    enabled: value.enabled?,
+                    instruction: value.instruction?,
+                    name: value.name?,
+                    source_asset_ids: value.source_asset_ids?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::IpFilterCreateRequest>
+        for IpFilterCreateRequest {
+            fn from(value: super::IpFilterCreateRequest) -> Self {
+                Self {
+                    category: Ok(value.category),
+                    enabled: Ok(value.enabled),
+                    instruction: Ok(value.instruction),
+                    name: Ok(value.name),
+                    source_asset_ids: Ok(value.source_asset_ids),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct IpFilterDraftRequest {
+            asset_ids: ::std::result::Result<
+                ::std::vec::Vec<::std::string::String>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for IpFilterDraftRequest {
+            fn default() -> Self {
+                Self {
+                    asset_ids: Err("no value supplied for asset_ids".to_string()),
+                }
+            }
+        }
+        impl IpFilterDraftRequest {
+            pub fn asset_ids<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.asset_ids = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for asset_ids: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<IpFilterDraftRequest>
+        for super::IpFilterDraftRequest {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: IpFilterDraftRequest,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    asset_ids: value.asset_ids?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::IpFilterDraftRequest> for IpFilterDraftRequest {
+            fn from(value: super::IpFilterDraftRequest) -> Self {
+                Self {
+                    asset_ids: Ok(value.asset_ids),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct IpFilterInstructionResponse {
+            instruction: ::std::result::Result<
+                ::std::string::String,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for IpFilterInstructionResponse {
+            fn default() -> Self {
+                Self {
+                    instruction: Err("no value supplied for instruction".to_string()),
+                }
+            }
+        }
+        impl IpFilterInstructionResponse {
+            pub fn instruction<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.instruction = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for instruction: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<IpFilterInstructionResponse>
+        for super::IpFilterInstructionResponse {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: IpFilterInstructionResponse,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    instruction: value.instruction?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::IpFilterInstructionResponse>
+        for IpFilterInstructionResponse {
+            fn from(value: super::IpFilterInstructionResponse) -> Self {
+                Self {
+                    instruction: Ok(value.instruction),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct IpFilterListResponse {
+            filters: ::std::result::Result<
+                ::std::vec::Vec<::serde_json::Value>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for IpFilterListResponse {
+            fn default() -> Self {
+                Self {
+                    filters: Err("no value supplied for filters".to_string()),
+                }
+            }
+        }
+        impl IpFilterListResponse {
+            pub fn filters<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<::serde_json::Value>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.filters = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for filters: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<IpFilterListResponse>
+        for super::IpFilterListResponse {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: IpFilterListResponse,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self { filters: value.filters? })
+            }
+        }
+        impl ::std::convert::From<super::IpFilterListResponse> for IpFilterListResponse {
+            fn from(value: super::IpFilterListResponse) -> Self {
+                Self { filters: Ok(value.filters) }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct IpFilterResponse {
+            filter: ::std::result::Result<::serde_json::Value, ::std::string::String>,
+        }
+        impl ::std::default::Default for IpFilterResponse {
+            fn default() -> Self {
+                Self {
+                    filter: Err("no value supplied for filter".to_string()),
+                }
+            }
+        }
+        impl IpFilterResponse {
+            pub fn filter<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::serde_json::Value>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.filter = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for filter: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<IpFilterResponse> for super::IpFilterResponse {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: IpFilterResponse,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self { filter: value.filter? })
+            }
+        }
+        impl ::std::convert::From<super::IpFilterResponse> for IpFilterResponse {
+            fn from(value: super::IpFilterResponse) -> Self {
+                Self { filter: Ok(value.filter) }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct IpFilterUpdateRequest {
+            enabled: ::std::result::Result<
+                ::std::option::Option<bool>,
+                ::std::string::String,
+            >,
+            instruction: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            name: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for IpFilterUpdateRequest {
+            fn default() -> Self {
+                Self {
+                    enabled: Ok(Default::default()),
+                    instruction: Ok(Default::default()),
+                    name: Ok(Default::default()),
+                }
+            }
+        }
+        impl IpFilterUpdateRequest {
+            pub fn enabled<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.enabled = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for enabled: {e}")
+                    });
+                self
+            }
+            pub fn instruction<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.instruction = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for instruction: {e}")
+                    });
+                self
+            }
+            pub fn name<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.name = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for name: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<IpFilterUpdateRequest>
+        for super::IpFilterUpdateRequest {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: IpFilterUpdateRequest,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    enabled: value.enabled?,
+                    instruction: value.instruction?,
+                    name: value.name?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::IpFilterUpdateRequest>
+        for IpFilterUpdateRequest {
+            fn from(value: super::IpFilterUpdateRequest) -> Self {
+                Self {
+                    enabled: Ok(value.enabled),
+                    instruction: Ok(value.instruction),
+                    name: Ok(value.name),
                 }
             }
         }
@@ -28926,6 +32966,128 @@ pub mod types {
         for JobTriggerActionRequest {
             fn from(value: super::JobTriggerActionRequest) -> Self {
                 Self { action: Ok(value.action) }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct MemoryResponse {
+            memory: ::std::result::Result<super::ScopeMemory, ::std::string::String>,
+        }
+        impl ::std::default::Default for MemoryResponse {
+            fn default() -> Self {
+                Self {
+                    memory: Err("no value supplied for memory".to_string()),
+                }
+            }
+        }
+        impl MemoryResponse {
+            pub fn memory<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::ScopeMemory>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.memory = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for memory: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<MemoryResponse> for super::MemoryResponse {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: MemoryResponse,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self { memory: value.memory? })
+            }
+        }
+        impl ::std::convert::From<super::MemoryResponse> for MemoryResponse {
+            fn from(value: super::MemoryResponse) -> Self {
+                Self { memory: Ok(value.memory) }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct MemoryUpdateRequest {
+            content: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for MemoryUpdateRequest {
+            fn default() -> Self {
+                Self {
+                    content: Ok(Default::default()),
+                }
+            }
+        }
+        impl MemoryUpdateRequest {
+            pub fn content<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.content = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for content: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<MemoryUpdateRequest>
+        for super::MemoryUpdateRequest {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: MemoryUpdateRequest,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self { content: value.content? })
+            }
+        }
+        impl ::std::convert::From<super::MemoryUpdateRequest> for MemoryUpdateRequest {
+            fn from(value: super::MemoryUpdateRequest) -> Self {
+                Self { content: Ok(value.content) }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct MemoryUpdateResponse {
+            memory: ::std::result::Result<
+                ::std::option::Option<super::ScopeMemory>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for MemoryUpdateResponse {
+            fn default() -> Self {
+                Self {
+                    memory: Ok(Default::default()),
+                }
+            }
+        }
+        impl MemoryUpdateResponse {
+            pub fn memory<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::ScopeMemory>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.memory = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for memory: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<MemoryUpdateResponse>
+        for super::MemoryUpdateResponse {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: MemoryUpdateResponse,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self { memory: value.memory? })
+            }
+        }
+        impl ::std::convert::From<super::MemoryUpdateResponse> for MemoryUpdateResponse {
+            fn from(value: super::MemoryUpdateResponse) -> Self {
+                Self { memory: Ok(value.memory) }
             }
         }
         #[derive(Clone, Debug)]
@@ -38575,6 +42737,1263 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        pub struct Project {
+            avatar: ::std::result::Result<
+                ::std::option::Option<super::AvatarRef>,
+                ::std::string::String,
+            >,
+            consumption: ::std::result::Result<
+                ::std::option::Option<f64>,
+                ::std::string::String,
+            >,
+            created_at: ::std::result::Result<
+                ::std::string::String,
+                ::std::string::String,
+            >,
+            description: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            description_date: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            disable_ip_detection: ::std::result::Result<
+                ::std::option::Option<bool>,
+                ::std::string::String,
+            >,
+            id: ::std::result::Result<::std::string::String, ::std::string::String>,
+            keys: ::std::result::Result<
+                ::std::vec::Vec<super::ProjectApiKey>,
+                ::std::string::String,
+            >,
+            max_consumption: ::std::result::Result<
+                ::std::option::Option<f64>,
+                ::std::string::String,
+            >,
+            name: ::std::result::Result<::std::string::String, ::std::string::String>,
+            privacy_mode: ::std::result::Result<bool, ::std::string::String>,
+            quality_gate_auto_detect: ::std::result::Result<
+                ::std::option::Option<bool>,
+                ::std::string::String,
+            >,
+            settings: ::std::result::Result<
+                ::std::option::Option<super::HomepageSettings>,
+                ::std::string::String,
+            >,
+            team_id: ::std::result::Result<::std::string::String, ::std::string::String>,
+            updated_at: ::std::result::Result<
+                ::std::string::String,
+                ::std::string::String,
+            >,
+            users: ::std::result::Result<
+                ::std::vec::Vec<super::ProjectMember>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for Project {
+            fn default() -> Self {
+                Self {
+                    avatar: Ok(Default::default()),
+                    consumption: Ok(Default::default()),
+                    created_at: Err("no value supplied for created_at".to_string()),
+                    description: Ok(Default::default()),
+                    description_date: Ok(Default::default()),
+                    disable_ip_detection: Ok(Default::default()),
+                    id: Err("no value supplied for id".to_string()),
+                    keys: Err("no value supplied for keys".to_string()),
+                    max_consumption: Ok(Default::default()),
+                    name: Err("no value supplied for name".to_string()),
+                    privacy_mode: Err("no value supplied for privacy_mode".to_string()),
+                    quality_gate_auto_detect: Ok(Default::default()),
+                    settings: Ok(Default::default()),
+                    team_id: Err("no value supplied for team_id".to_string()),
+                    updated_at: Err("no value supplied for updated_at".to_string()),
+                    users: Err("no value supplied for users".to_string()),
+                }
+            }
+        }
+        impl Project {
+            pub fn avatar<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::AvatarRef>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.avatar = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for avatar: {e}")
+                    });
+                self
+            }
+            pub fn consumption<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.consumption = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for consumption: {e}")
+                    });
+                self
+            }
+            pub fn created_at<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.created_at = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for created_at: {e}")
+                    });
+                self
+            }
+            pub fn description<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.description = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for description: {e}")
+                    });
+                self
+            }
+            pub fn description_date<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.description_date = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for description_date: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn disable_ip_detection<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.disable_ip_detection = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for disable_ip_detection: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.id = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for id: {e}"));
+                self
+            }
+            pub fn keys<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<super::ProjectApiKey>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.keys = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for keys: {e}")
+                    });
+                self
+            }
+            pub fn max_consumption<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.max_consumption = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for max_consumption: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn name<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.name = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for name: {e}")
+                    });
+                self
+            }
+            pub fn privacy_mode<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<bool>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.privacy_mode = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for privacy_mode: {e}")
+                    });
+                self
+            }
+            pub fn quality_gate_auto_detect<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.quality_gate_auto_detect = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for quality_gate_auto_detect: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn settings<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::HomepageSettings>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.settings = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for settings: {e}")
+                    });
+                self
+            }
+            pub fn team_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.team_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for team_id: {e}")
+                    });
+                self
+            }
+            pub fn updated_at<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.updated_at = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for updated_at: {e}")
+                    });
+                self
+            }
+            pub fn users<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<super::ProjectMember>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.users = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for users: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<Project> for super::Project {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: Project,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    avatar: value.avatar?,
+                    consumption: value.consumption?,
+                    created_at: value.created_at?,
+                    description: value.description?,
+                    description_date: value.description_date?,
+                    disable_ip_detection: value.disable_ip_detection?,
+                    id: value.id?,
+                    keys: value.keys?,
+                    max_consumption: value.max_consumption?,
+                    name: value.name?,
+                    privacy_mode: value.privacy_mode?,
+                    quality_gate_auto_detect: value.quality_gate_auto_detect?,
+                    settings: value.settings?,
+                    team_id: value.team_id?,
+                    updated_at: value.updated_at?,
+                    users: value.users?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::Project> for Project {
+            fn from(value: super::Project) -> Self {
+                Self {
+                    avatar: Ok(value.avatar),
+                    consumption: Ok(value.consumption),
+                    created_at: Ok(value.created_at),
+                    description: Ok(value.description),
+                    description_date: Ok(value.description_date),
+                    disable_ip_detection: Ok(value.disable_ip_detection),
+                    id: Ok(value.id),
+                    keys: Ok(value.keys),
+                    max_consumption: Ok(value.max_consumption),
+                    name: Ok(value.name),
+                    privacy_mode: Ok(value.privacy_mode),
+                    quality_gate_auto_detect: Ok(value.quality_gate_auto_detect),
+                    settings: Ok(value.settings),
+                    team_id: Ok(value.team_id),
+                    updated_at: Ok(value.updated_at),
+                    users: Ok(value.users),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct ProjectApiKey {
+            api_key_id: ::std::result::Result<
+                ::std::string::String,
+                ::std::string::String,
+            >,
+            api_key_status: ::std::result::Result<
+                super::ApiKeyStatus,
+                ::std::string::String,
+            >,
+            author_id: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            consumption: ::std::result::Result<
+                ::std::option::Option<f64>,
+                ::std::string::String,
+            >,
+            created_at: ::std::result::Result<
+                ::std::string::String,
+                ::std::string::String,
+            >,
+            id: ::std::result::Result<::std::string::String, ::std::string::String>,
+            last_used_at: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            max_consumption: ::std::result::Result<
+                ::std::option::Option<f64>,
+                ::std::string::String,
+            >,
+            name: ::std::result::Result<::std::string::String, ::std::string::String>,
+            owner_id: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            projects: ::std::result::Result<
+                ::std::vec::Vec<super::ApiKeyProjectRole>,
+                ::std::string::String,
+            >,
+            role: ::std::result::Result<::std::string::String, ::std::string::String>,
+            scope: ::std::result::Result<super::ScopeLevel, ::std::string::String>,
+            updated_at: ::std::result::Result<
+                ::std::string::String,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for ProjectApiKey {
+            fn default() -> Self {
+                Self {
+                    api_key_id: Err("no value supplied for api_key_id".to_string()),
+                    api_key_status: Err(
+                        "no value supplied for api_key_status".to_string(),
+                    ),
+                    author_id: Ok(Default::default()),
+                    consumption: Ok(Default::default()),
+                    created_at: Err("no value supplied for created_at".to_string()),
+                    id: Err("no value supplied for id".to_string()),
+                    last_used_at: Ok(Default::default()),
+                    max_consumption: Ok(Default::default()),
+                    name: Err("no value supplied for name".to_string()),
+                    owner_id: Ok(Default::default()),
+                    projects: Ok(Default::default()),
+                    role: Err("no value supplied for role".to_string()),
+                    scope: Err("no value supplied for scope".to_string()),
+                    updated_at: Err("no value supplied for updated_at".to_string()),
+                }
+            }
+        }
+        impl ProjectApiKey {
+            pub fn api_key_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.api_key_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for api_key_id: {e}")
+                    });
+                self
+            }
+            pub fn api_key_status<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::ApiKeyStatus>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.api_key_status = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for api_key_status: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn author_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.author_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for author_id: {e}")
+                    });
+                self
+            }
+            pub fn consumption<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.consumption = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for consumption: {e}")
+                    });
+                self
+            }
+            pub fn created_at<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.created_at = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for created_at: {e}")
+                    });
+                self
+            }
+            pub fn id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.id = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for id: {e}"));
+                self
+            }
+            pub fn last_used_at<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.last_used_at = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for last_used_at: {e}")
+                    });
+                self
+            }
+            pub fn max_consumption<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.max_consumption = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for max_consumption: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn name<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.name = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for name: {e}")
+                    });
+                self
+            }
+            pub fn owner_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.owner_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for owner_id: {e}")
+                    });
+                self
+            }
+            pub fn projects<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<super::ApiKeyProjectRole>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.projects = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for projects: {e}")
+                    });
+                self
+            }
+            pub fn role<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.role = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for role: {e}")
+                    });
+                self
+            }
+            pub fn scope<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::ScopeLevel>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.scope = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for scope: {e}")
+                    });
+                self
+            }
+            pub fn updated_at<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.updated_at = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for updated_at: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<ProjectApiKey> for super::ProjectApiKey {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: ProjectApiKey,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    api_key_id: value.api_key_id?,
+                    api_key_status: value.api_key_status?,
+                    author_id: value.author_id?,
+                    consumption: value.consumption?,
+                    created_at: value.created_at?,
+                    id: value.id?,
+                    last_used_at: value.last_used_at?,
+                    max_consumption: value.max_consumption?,
+                    name: value.name?,
+                    owner_id: value.owner_id?,
+                    projects: value.projects?,
+                    role: value.role?,
+                    scope: value.scope?,
+                    updated_at: value.updated_at?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::ProjectApiKey> for ProjectApiKey {
+            fn from(value: super::ProjectApiKey) -> Self {
+                Self {
+                    api_key_id: Ok(value.api_key_id),
+                    api_key_status: Ok(value.api_key_status),
+                    author_id: Ok(value.author_id),
+                    consumption: Ok(value.consumption),
+                    created_at: Ok(value.created_at),
+                    id: Ok(value.id),
+                    last_used_at: Ok(value.last_used_at),
+                    max_consumption: Ok(value.max_consumption),
+                    name: Ok(value.name),
+                    owner_id: Ok(value.owner_id),
+                    projects: Ok(value.projects),
+                    role: Ok(value.role),
+                    scope: Ok(value.scope),
+                    updated_at: Ok(value.updated_at),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct ProjectCreateRequest {
+            auto_join: ::std::result::Result<
+                ::std::option::Option<bool>,
+                ::std::string::String,
+            >,
+            name: ::std::result::Result<::std::string::String, ::std::string::String>,
+            privacy_mode: ::std::result::Result<
+                ::std::option::Option<bool>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for ProjectCreateRequest {
+            fn default() -> Self {
+                Self {
+                    auto_join: Ok(Default::default()),
+                    name: Err("no value supplied for name".to_string()),
+                    privacy_mode: Ok(Default::default()),
+                }
+            }
+        }
+        impl ProjectCreateRequest {
+            pub fn auto_join<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.auto_join = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for auto_join: {e}")
+                    });
+                self
+            }
+            pub fn name<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.name = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for name: {e}")
+                    });
+                self
+            }
+            pub fn privacy_mode<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.privacy_mode = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for privacy_mode: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<ProjectCreateRequest>
+        for super::ProjectCreateRequest {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: ProjectCreateRequest,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    auto_join: value.auto_join?,
+                    name: value.name?,
+                    privacy_mode: value.privacy_mode?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::ProjectCreateRequest> for ProjectCreateRequest {
+            fn from(value: super::ProjectCreateRequest) -> Self {
+                Self {
+                    auto_join: Ok(value.auto_join),
+                    name: Ok(value.name),
+                    privacy_mode: Ok(value.privacy_mode),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct ProjectListResponse {
+            next_pagination_token: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            projects: ::std::result::Result<
+                ::std::vec::Vec<super::Project>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for ProjectListResponse {
+            fn default() -> Self {
+                Self {
+                    next_pagination_token: Ok(Default::default()),
+                    projects: Err("no value supplied for projects".to_string()),
+                }
+            }
+        }
+        impl ProjectListResponse {
+            pub fn next_pagination_token<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.next_pagination_token = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for next_pagination_token: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn projects<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<super::Project>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.projects = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for projects: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<ProjectListResponse>
+        for super::ProjectListResponse {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: ProjectListResponse,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    next_pagination_token: value.next_pagination_token?,
+                    projects: value.projects?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::ProjectListResponse> for ProjectListResponse {
+            fn from(value: super::ProjectListResponse) -> Self {
+                Self {
+                    next_pagination_token: Ok(value.next_pagination_token),
+                    projects: Ok(value.projects),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct ProjectMember {
+            avatar: ::std::result::Result<
+                ::std::option::Option<super::AvatarRef>,
+                ::std::string::String,
+            >,
+            consumption: ::std::result::Result<
+                ::std::option::Option<f64>,
+                ::std::string::String,
+            >,
+            created_at: ::std::result::Result<
+                ::std::string::String,
+                ::std::string::String,
+            >,
+            email: ::std::result::Result<::std::string::String, ::std::string::String>,
+            id: ::std::result::Result<::std::string::String, ::std::string::String>,
+            max_consumption: ::std::result::Result<
+                ::std::option::Option<f64>,
+                ::std::string::String,
+            >,
+            role: ::std::result::Result<::std::string::String, ::std::string::String>,
+            updated_at: ::std::result::Result<
+                ::std::string::String,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for ProjectMember {
+            fn default() -> Self {
+                Self {
+                    avatar: Ok(Default::default()),
+                    consumption: Ok(Default::default()),
+                    created_at: Err("no value supplied for created_at".to_string()),
+                    email: Err("no value supplied for email".to_string()),
+                    id: Err("no value supplied for id".to_string()),
+                    max_consumption: Ok(Default::default()),
+                    role: Err("no value supplied for role".to_string()),
+                    updated_at: Err("no value supplied for updated_at".to_string()),
+                }
+            }
+        }
+        impl ProjectMember {
+            pub fn avatar<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::AvatarRef>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.avatar = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for avatar: {e}")
+                    });
+                self
+            }
+            pub fn consumption<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.consumption = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for consumption: {e}")
+                    });
+                self
+            }
+            pub fn created_at<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.created_at = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for created_at: {e}")
+                    });
+                self
+            }
+            pub fn email<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.email = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for email: {e}")
+                    });
+                self
+            }
+            pub fn id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.id = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for id: {e}"));
+                self
+            }
+            pub fn max_consumption<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.max_consumption = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for max_consumption: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn role<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.role = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for role: {e}")
+                    });
+                self
+            }
+            pub fn updated_at<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.updated_at = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for updated_at: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<ProjectMember> for super::ProjectMember {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: ProjectMember,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    avatar: value.avatar?,
+                    consumption: value.consumption?,
+                    created_at: value.created_at?,
+                    email: value.email?,
+                    id: value.id?,
+                    max_consumption: value.max_consumption?,
+                    role: value.role?,
+                    updated_at: value.updated_at?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::ProjectMember> for ProjectMember {
+            fn from(value: super::ProjectMember) -> Self {
+                Self {
+                    avatar: Ok(value.avatar),
+                    consumption: Ok(value.consumption),
+                    created_at: Ok(value.created_at),
+                    email: Ok(value.email),
+                    id: Ok(value.id),
+                    max_consumption: Ok(value.max_consumption),
+                    role: Ok(value.role),
+                    updated_at: Ok(value.updated_at),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct ProjectMemberCreateRequest {
+            role: ::std::result::Result<::std::string::String, ::std::string::String>,
+            user_id: ::std::result::Result<::std::string::String, ::std::string::String>,
+        }
+        impl ::std::default::Default for ProjectMemberCreateRequest {
+            fn default() -> Self {
+                Self {
+                    role: Err("no value supplied for role".to_string()),
+                    user_id: Err("no value supplied for user_id".to_string()),
+                }
+            }
+        }
+        impl ProjectMemberCreateRequest {
+            pub fn role<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.role = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for role: {e}")
+                    });
+                self
+            }
+            pub fn user_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.user_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for user_id: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<ProjectMemberCreateRequest>
+        for super::ProjectMemberCreateRequest {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: ProjectMemberCreateRequest,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    role: value.role?,
+                    user_id: value.user_id?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::ProjectMemberCreateRequest>
+        for ProjectMemberCreateRequest {
+            fn from(value: super::ProjectMemberCreateRequest) -> Self {
+                Self {
+                    role: Ok(value.role),
+                    user_id: Ok(value.user_id),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct ProjectMemberUpdateRequest {
+            role: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for ProjectMemberUpdateRequest {
+            fn default() -> Self {
+                Self {
+                    role: Ok(Default::default()),
+                }
+            }
+        }
+        impl ProjectMemberUpdateRequest {
+            pub fn role<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.role = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for role: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<ProjectMemberUpdateRequest>
+        for super::ProjectMemberUpdateRequest {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: ProjectMemberUpdateRequest,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self { role: value.role? })
+            }
+        }
+        impl ::std::convert::From<super::ProjectMemberUpdateRequest>
+        for ProjectMemberUpdateRequest {
+            fn from(value: super::ProjectMemberUpdateRequest) -> Self {
+                Self { role: Ok(value.role) }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct ProjectResponse {
+            project: ::std::result::Result<super::Project, ::std::string::String>,
+        }
+        impl ::std::default::Default for ProjectResponse {
+            fn default() -> Self {
+                Self {
+                    project: Err("no value supplied for project".to_string()),
+                }
+            }
+        }
+        impl ProjectResponse {
+            pub fn project<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::Project>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.project = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for project: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<ProjectResponse> for super::ProjectResponse {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: ProjectResponse,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self { project: value.project? })
+            }
+        }
+        impl ::std::convert::From<super::ProjectResponse> for ProjectResponse {
+            fn from(value: super::ProjectResponse) -> Self {
+                Self { project: Ok(value.project) }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct ProjectUpdateRequest {
+            avatar_asset_id: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            description: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            disable_ip_detection: ::std::result::Result<
+                ::std::option::Option<bool>,
+                ::std::string::String,
+            >,
+            max_consumption: ::std::result::Result<
+                ::std::option::Option<f64>,
+                ::std::string::String,
+            >,
+            name: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            privacy_mode: ::std::result::Result<
+                ::std::option::Option<bool>,
+                ::std::string::String,
+            >,
+            quality_gate_auto_detect: ::std::result::Result<
+                ::std::option::Option<bool>,
+                ::std::string::String,
+            >,
+            settings: ::std::result::Result<
+                ::std::option::Option<super::HomepageSettingsUpdate>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for ProjectUpdateRequest {
+            fn default() -> Self {
+                Self {
+                    avatar_asset_id: Ok(Default::default()),
+                    description: Ok(Default::default()),
+                    disable_ip_detection: Ok(Default::default()),
+                    max_consumption: Ok(Default::default()),
+                    name: Ok(Default::default()),
+                    privacy_mode: Ok(Default::default()),
+                    quality_gate_auto_detect: Ok(Default::default()),
+                    settings: Ok(Default::default()),
+                }
+            }
+        }
+        impl ProjectUpdateRequest {
+            pub fn avatar_asset_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.avatar_asset_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for avatar_asset_id: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn description<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.description = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for description: {e}")
+                    });
+                self
+            }
+            pub fn disable_ip_detection<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.disable_ip_detection = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for disable_ip_detection: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn max_consumption<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.max_consumption = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for max_consumption: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn name<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.name = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for name: {e}")
+                    });
+                self
+            }
+            pub fn privacy_mode<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.privacy_mode = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for privacy_mode: {e}")
+                    });
+                self
+            }
+            pub fn quality_gate_auto_detect<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.quality_gate_auto_detect = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for quality_gate_auto_detect: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn settings<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::HomepageSettingsUpdate>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.settings = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for settings: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<ProjectUpdateRequest>
+        for super::ProjectUpdateRequest {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: ProjectUpdateRequest,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    avatar_asset_id: value.avatar_asset_id?,
+                    description: value.description?,
+                    disable_ip_detection: value.disable_ip_detection?,
+                    max_consumption: value.max_consumption?,
+                    name: value.name?,
+                    privacy_mode: value.privacy_mode?,
+                    quality_gate_auto_detect: value.quality_gate_auto_detect?,
+                    settings: value.settings?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::ProjectUpdateRequest> for ProjectUpdateRequest {
+            fn from(value: super::ProjectUpdateRequest) -> Self {
+                Self {
+                    avatar_asset_id: Ok(value.avatar_asset_id),
+                    description: Ok(value.description),
+                    disable_ip_detection: Ok(value.disable_ip_detection),
+                    max_consumption: Ok(value.max_consumption),
+                    name: Ok(value.name),
+                    privacy_mode: Ok(value.privacy_mode),
+                    quality_gate_auto_detect: Ok(value.quality_gate_auto_detect),
+                    settings: Ok(value.settings),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
         pub struct PromptCall {
             model_id: ::std::result::Result<
                 ::std::string::String,
@@ -38845,6 +44264,135 @@ pub mod types {
                     creative_units_discount: Ok(value.creative_units_discount),
                     ip_detection: Ok(value.ip_detection),
                     job: Ok(value.job),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct ScopeMemory {
+            content: ::std::result::Result<::std::string::String, ::std::string::String>,
+            created_at: ::std::result::Result<
+                ::std::string::String,
+                ::std::string::String,
+            >,
+            id: ::std::result::Result<::std::string::String, ::std::string::String>,
+            size_bytes: ::std::result::Result<f64, ::std::string::String>,
+            updated_at: ::std::result::Result<
+                ::std::string::String,
+                ::std::string::String,
+            >,
+            updated_by: ::std::result::Result<
+                ::std::string::String,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for ScopeMemory {
+            fn default() -> Self {
+                Self {
+                    content: Err("no value supplied for content".to_string()),
+                    created_at: Err("no value supplied for created_at".to_string()),
+                    id: Err("no value supplied for id".to_string()),
+                    size_bytes: Err("no value supplied for size_bytes".to_string()),
+                    updated_at: Err("no value supplied for updated_at".to_string()),
+                    updated_by: Err("no value supplied for updated_by".to_string()),
+                }
+            }
+        }
+        impl ScopeMemory {
+            pub fn content<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.content = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for content: {e}")
+                    });
+                self
+            }
+            pub fn created_at<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.created_at = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for created_at: {e}")
+                    });
+                self
+            }
+            pub fn id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.id = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for id: {e}"));
+                self
+            }
+            pub fn size_bytes<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<f64>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.size_bytes = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for size_bytes: {e}")
+                    });
+                self
+            }
+            pub fn updated_at<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.updated_at = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for updated_at: {e}")
+                    });
+                self
+            }
+            pub fn updated_by<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.updated_by = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for updated_by: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<ScopeMemory> for super::ScopeMemory {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: ScopeMemory,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    content: value.content?,
+                    created_at: value.created_at?,
+                    id: value.id?,
+                    size_bytes: value.size_bytes?,
+                    updated_at: value.updated_at?,
+                    updated_by: value.updated_by?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::ScopeMemory> for ScopeMemory {
+            fn from(value: super::ScopeMemory) -> Self {
+                Self {
+                    content: Ok(value.content),
+                    created_at: Ok(value.created_at),
+                    id: Ok(value.id),
+                    size_bytes: Ok(value.size_bytes),
+                    updated_at: Ok(value.updated_at),
+                    updated_by: Ok(value.updated_by),
                 }
             }
         }
@@ -40073,6 +45621,64 @@ pub mod types {
                 Self {
                     like: Ok(value.like),
                     unlike: Ok(value.unlike),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct SearchIndexPair {
+            private: ::std::result::Result<::std::string::String, ::std::string::String>,
+            public: ::std::result::Result<::std::string::String, ::std::string::String>,
+        }
+        impl ::std::default::Default for SearchIndexPair {
+            fn default() -> Self {
+                Self {
+                    private: Err("no value supplied for private".to_string()),
+                    public: Err("no value supplied for public".to_string()),
+                }
+            }
+        }
+        impl SearchIndexPair {
+            pub fn private<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.private = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for private: {e}")
+                    });
+                self
+            }
+            pub fn public<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.public = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for public: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<SearchIndexPair> for super::SearchIndexPair {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: SearchIndexPair,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    private: value.private?,
+                    public: value.public?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::SearchIndexPair> for SearchIndexPair {
+            fn from(value: super::SearchIndexPair) -> Self {
+                Self {
+                    private: Ok(value.private),
+                    public: Ok(value.public),
                 }
             }
         }
@@ -41417,6 +47023,3012 @@ pub mod types {
                 Self {
                     next_pagination_token: Ok(value.next_pagination_token),
                     tags: Ok(value.tags),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct Team {
+            avatar: ::std::result::Result<
+                ::std::option::Option<super::AvatarRef>,
+                ::std::string::String,
+            >,
+            byok: ::std::result::Result<
+                ::std::option::Option<super::TeamByok>,
+                ::std::string::String,
+            >,
+            created_at: ::std::result::Result<
+                ::std::string::String,
+                ::std::string::String,
+            >,
+            default_user_max_consumption: ::std::result::Result<
+                ::std::option::Option<f64>,
+                ::std::string::String,
+            >,
+            id: ::std::result::Result<::std::string::String, ::std::string::String>,
+            invitations: ::std::result::Result<
+                ::std::vec::Vec<super::TeamInvitation>,
+                ::std::string::String,
+            >,
+            ip_detection_enforcement: ::std::result::Result<
+                ::std::option::Option<super::IpDetectionEnforcement>,
+                ::std::string::String,
+            >,
+            keys: ::std::result::Result<
+                ::std::vec::Vec<super::TeamApiKey>,
+                ::std::string::String,
+            >,
+            name: ::std::result::Result<::std::string::String, ::std::string::String>,
+            payment_status: ::std::result::Result<
+                super::TeamPaymentStatus,
+                ::std::string::String,
+            >,
+            plan: ::std::result::Result<super::TeamPlan, ::std::string::String>,
+            projects: ::std::result::Result<
+                ::std::vec::Vec<super::TeamProject>,
+                ::std::string::String,
+            >,
+            quality_gate_auto_detect: ::std::result::Result<
+                ::std::option::Option<bool>,
+                ::std::string::String,
+            >,
+            search_host: ::std::result::Result<
+                ::std::string::String,
+                ::std::string::String,
+            >,
+            search_indexes: ::std::result::Result<
+                super::TeamSearchIndexes,
+                ::std::string::String,
+            >,
+            settings: ::std::result::Result<
+                ::std::option::Option<super::HomepageSettings>,
+                ::std::string::String,
+            >,
+            subscription_status: ::std::result::Result<
+                ::std::option::Option<super::TeamSubscriptionStatus>,
+                ::std::string::String,
+            >,
+            type_: ::std::result::Result<super::TeamType, ::std::string::String>,
+            updated_at: ::std::result::Result<
+                ::std::string::String,
+                ::std::string::String,
+            >,
+            users: ::std::result::Result<
+                ::std::vec::Vec<super::TeamMember>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for Team {
+            fn default() -> Self {
+                Self {
+                    avatar: Ok(Default::default()),
+                    byok: Ok(Default::default()),
+                    created_at: Err("no value supplied for created_at".to_string()),
+                    default_user_max_consumption: Ok(Default::default()),
+                    id: Err("no value supplied for id".to_string()),
+                    invitations: Err("no value supplied for invitations".to_string()),
+                    ip_detection_enforcement: Ok(Default::default()),
+                    keys: Err("no value supplied for keys".to_string()),
+                    name: Err("no value supplied for name".to_string()),
+                    payment_status: Err(
+                        "no value supplied for payment_status".to_string(),
+                    ),
+                    plan: Err("no value supplied for plan".to_string()),
+                    projects: Err("no value supplied for projects".to_string()),
+                    quality_gate_auto_detect: Ok(Default::default()),
+                    search_host: Err("no value supplied for search_host".to_string()),
+                    search_indexes: Err(
+                        "no value supplied for search_indexes".to_string(),
+                    ),
+                    settings: Ok(Default::default()),
+                    subscription_status: Ok(Default::default()),
+                    type_: Err("no value supplied for type_".to_string()),
+                    updated_at: Err("no value supplied for updated_at".to_string()),
+                    users: Err("no value supplied for users".to_string()),
+                }
+            }
+        }
+        impl Team {
+            pub fn avatar<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::AvatarRef>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.avatar = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for avatar: {e}")
+                    });
+                self
+            }
+            pub fn byok<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::TeamByok>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.byok = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for byok: {e}")
+                    });
+                self
+            }
+            pub fn created_at<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.created_at = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for created_at: {e}")
+                    });
+                self
+            }
+            pub fn default_user_max_consumption<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.default_user_max_consumption = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for default_user_max_consumption: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.id = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for id: {e}"));
+                self
+            }
+            pub fn invitations<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<super::TeamInvitation>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.invitations = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for invitations: {e}")
+                    });
+                self
+            }
+            pub fn ip_detection_enforcement<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::IpDetectionEnforcement>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.ip_detection_enforcement = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for ip_detection_enforcement: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn keys<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<super::TeamApiKey>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.keys = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for keys: {e}")
+                    });
+                self
+            }
+            pub fn name<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.name = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for name: {e}")
+                    });
+                self
+            }
+            pub fn payment_status<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::TeamPaymentStatus>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.payment_status = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for payment_status: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn plan<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::TeamPlan>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.plan = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for plan: {e}")
+                    });
+                self
+            }
+            pub fn projects<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<super::TeamProject>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.projects = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for projects: {e}")
+                    });
+                self
+            }
+            pub fn quality_gate_auto_detect<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.quality_gate_auto_detect = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for quality_gate_auto_detect: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn search_host<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.search_host = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for search_host: {e}")
+                    });
+                self
+            }
+            pub fn search_indexes<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::TeamSearchIndexes>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.search_indexes = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for search_indexes: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn settings<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::HomepageSettings>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.settings = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for settings: {e}")
+                    });
+                self
+            }
+            pub fn subscription_status<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::TeamSubscriptionStatus>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.subscription_status = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for subscription_status: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn type_<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::TeamType>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.type_ = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for type_: {e}")
+                    });
+                self
+            }
+            pub fn updated_at<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.updated_at = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for updated_at: {e}")
+                    });
+                self
+            }
+            pub fn users<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<super::TeamMember>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.users = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for users: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<Team> for super::Team {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: Team,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    avatar: value.avatar?,
+                    byok: value.byok?,
+                    created_at: value.created_at?,
+                    default_user_max_consumption: value.default_user_max_consumption?,
+                    id: value.id?,
+                    invitations: value.invitations?,
+                    ip_detection_enforcement: value.ip_detection_enforcement?,
+                    keys: value.keys?,
+                    name: value.name?,
+                    payment_status: value.payment_status?,
+                    plan: value.plan?,
+                    projects: value.projects?,
+                    quality_gate_auto_detect: value.quality_gate_auto_detect?,
+                    search_host: value.search_host?,
+                    search_indexes: value.search_indexes?,
+                    settings: value.settings?,
+                    subscription_status: value.subscription_status?,
+                    type_: value.type_?,
+                    updated_at: value.updated_at?,
+                    users: value.users?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::Team> for Team {
+            fn from(value: super::Team) -> Self {
+                Self {
+                    avatar: Ok(value.avatar),
+                    byok: Ok(value.byok),
+                    created_at: Ok(value.created_at),
+                    default_user_max_consumption: Ok(value.default_user_max_consumption),
+                    id: Ok(value.id),
+                    invitations: Ok(value.invitations),
+                    ip_detection_enforcement: Ok(value.ip_detection_enforcement),
+                    keys: Ok(value.keys),
+                    name: Ok(value.name),
+                    payment_status: Ok(value.payment_status),
+                    plan: Ok(value.plan),
+                    projects: Ok(value.projects),
+                    quality_gate_auto_detect: Ok(value.quality_gate_auto_detect),
+                    search_host: Ok(value.search_host),
+                    search_indexes: Ok(value.search_indexes),
+                    settings: Ok(value.settings),
+                    subscription_status: Ok(value.subscription_status),
+                    type_: Ok(value.type_),
+                    updated_at: Ok(value.updated_at),
+                    users: Ok(value.users),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct TeamApiKey {
+            api_key_id: ::std::result::Result<
+                ::std::string::String,
+                ::std::string::String,
+            >,
+            api_key_status: ::std::result::Result<
+                super::ApiKeyStatus,
+                ::std::string::String,
+            >,
+            author_id: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            consumption: ::std::result::Result<
+                ::std::option::Option<f64>,
+                ::std::string::String,
+            >,
+            created_at: ::std::result::Result<
+                ::std::string::String,
+                ::std::string::String,
+            >,
+            id: ::std::result::Result<::std::string::String, ::std::string::String>,
+            last_used_at: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            max_consumption: ::std::result::Result<
+                ::std::option::Option<f64>,
+                ::std::string::String,
+            >,
+            name: ::std::result::Result<::std::string::String, ::std::string::String>,
+            owner_id: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            projects: ::std::result::Result<
+                ::std::vec::Vec<super::ApiKeyProjectRole>,
+                ::std::string::String,
+            >,
+            role: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            scope: ::std::result::Result<super::ScopeLevel, ::std::string::String>,
+            updated_at: ::std::result::Result<
+                ::std::string::String,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for TeamApiKey {
+            fn default() -> Self {
+                Self {
+                    api_key_id: Err("no value supplied for api_key_id".to_string()),
+                    api_key_status: Err(
+                        "no value supplied for api_key_status".to_string(),
+                    ),
+                    author_id: Ok(Default::default()),
+                    consumption: Ok(Default::default()),
+                    created_at: Err("no value supplied for created_at".to_string()),
+                    id: Err("no value supplied for id".to_string()),
+                    last_used_at: Ok(Default::default()),
+                    max_consumption: Ok(Default::default()),
+                    name: Err("no value supplied for name".to_string()),
+                    owner_id: Ok(Default::default()),
+                    projects: Ok(Default::default()),
+                    role: Ok(Default::default()),
+                    scope: Err("no value supplied for scope".to_string()),
+                    updated_at: Err("no value supplied for updated_at".to_string()),
+                }
+            }
+        }
+        impl TeamApiKey {
+            pub fn api_key_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.api_key_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for api_key_id: {e}")
+                    });
+                self
+            }
+            pub fn api_key_status<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::ApiKeyStatus>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.api_key_status = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for api_key_status: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn author_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.author_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for author_id: {e}")
+                    });
+                self
+            }
+            pub fn consumption<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.consumption = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for consumption: {e}")
+                    });
+                self
+            }
+            pub fn created_at<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.created_at = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for created_at: {e}")
+                    });
+                self
+            }
+            pub fn id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.id = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for id: {e}"));
+                self
+            }
+            pub fn last_used_at<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.last_used_at = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for last_used_at: {e}")
+                    });
+                self
+            }
+            pub fn max_consumption<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.max_consumption = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for max_consumption: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn name<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.name = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for name: {e}")
+                    });
+                self
+            }
+            pub fn owner_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.owner_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for owner_id: {e}")
+                    });
+                self
+            }
+            pub fn projects<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<super::ApiKeyProjectRole>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.projects = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for projects: {e}")
+                    });
+                self
+            }
+            pub fn role<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.role = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for role: {e}")
+                    });
+                self
+            }
+            pub fn scope<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::ScopeLevel>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.scope = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for scope: {e}")
+                    });
+                self
+            }
+            pub fn updated_at<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.updated_at = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for updated_at: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<TeamApiKey> for super::TeamApiKey {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: TeamApiKey,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    api_key_id: value.api_key_id?,
+                    api_key_status: value.api_key_status?,
+                    author_id: value.author_id?,
+                    consumption: value.consumption?,
+                    created_at: value.created_at?,
+                    id: value.id?,
+                    last_used_at: value.last_used_at?,
+                    max_consumption: value.max_consumption?,
+                    name: value.name?,
+                    owner_id: value.owner_id?,
+                    projects: value.projects?,
+                    role: value.role?,
+                    scope: value.scope?,
+                    updated_at: value.updated_at?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::TeamApiKey> for TeamApiKey {
+            fn from(value: super::TeamApiKey) -> Self {
+                Self {
+                    api_key_id: Ok(value.api_key_id),
+                    api_key_status: Ok(value.api_key_status),
+                    author_id: Ok(value.author_id),
+                    consumption: Ok(value.consumption),
+                    created_at: Ok(value.created_at),
+                    id: Ok(value.id),
+                    last_used_at: Ok(value.last_used_at),
+                    max_consumption: Ok(value.max_consumption),
+                    name: Ok(value.name),
+                    owner_id: Ok(value.owner_id),
+                    projects: Ok(value.projects),
+                    role: Ok(value.role),
+                    scope: Ok(value.scope),
+                    updated_at: Ok(value.updated_at),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct TeamByok {
+            markup_multiplier: ::std::result::Result<f64, ::std::string::String>,
+            updated_at: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            updated_by: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for TeamByok {
+            fn default() -> Self {
+                Self {
+                    markup_multiplier: Err(
+                        "no value supplied for markup_multiplier".to_string(),
+                    ),
+                    updated_at: Ok(Default::default()),
+                    updated_by: Ok(Default::default()),
+                }
+            }
+        }
+        impl TeamByok {
+            pub fn markup_multiplier<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<f64>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.markup_multiplier = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for markup_multiplier: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn updated_at<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.updated_at = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for updated_at: {e}")
+                    });
+                self
+            }
+            pub fn updated_by<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.updated_by = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for updated_by: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<TeamByok> for super::TeamByok {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: TeamByok,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    markup_multiplier: value.markup_multiplier?,
+                    updated_at: value.updated_at?,
+                    updated_by: value.updated_by?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::TeamByok> for TeamByok {
+            fn from(value: super::TeamByok) -> Self {
+                Self {
+                    markup_multiplier: Ok(value.markup_multiplier),
+                    updated_at: Ok(value.updated_at),
+                    updated_by: Ok(value.updated_by),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct TeamContext {
+            invitations_count: ::std::result::Result<f64, ::std::string::String>,
+            keys_count: ::std::result::Result<f64, ::std::string::String>,
+            user_role: ::std::result::Result<super::TeamRole, ::std::string::String>,
+            users_count: ::std::result::Result<f64, ::std::string::String>,
+        }
+        impl ::std::default::Default for TeamContext {
+            fn default() -> Self {
+                Self {
+                    invitations_count: Err(
+                        "no value supplied for invitations_count".to_string(),
+                    ),
+                    keys_count: Err("no value supplied for keys_count".to_string()),
+                    user_role: Err("no value supplied for user_role".to_string()),
+                    users_count: Err("no value supplied for users_count".to_string()),
+                }
+            }
+        }
+        impl TeamContext {
+            pub fn invitations_count<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<f64>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.invitations_count = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for invitations_count: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn keys_count<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<f64>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.keys_count = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for keys_count: {e}")
+                    });
+                self
+            }
+            pub fn user_role<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::TeamRole>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.user_role = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for user_role: {e}")
+                    });
+                self
+            }
+            pub fn users_count<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<f64>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.users_count = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for users_count: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<TeamContext> for super::TeamContext {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: TeamContext,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    invitations_count: value.invitations_count?,
+                    keys_count: value.keys_count?,
+                    user_role: value.user_role?,
+                    users_count: value.users_count?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::TeamContext> for TeamContext {
+            fn from(value: super::TeamContext) -> Self {
+                Self {
+                    invitations_count: Ok(value.invitations_count),
+                    keys_count: Ok(value.keys_count),
+                    user_role: Ok(value.user_role),
+                    users_count: Ok(value.users_count),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct TeamInvitation {
+            created_at: ::std::result::Result<
+                ::std::string::String,
+                ::std::string::String,
+            >,
+            email: ::std::result::Result<::std::string::String, ::std::string::String>,
+            project_ids: ::std::result::Result<
+                ::std::vec::Vec<::std::string::String>,
+                ::std::string::String,
+            >,
+            role: ::std::result::Result<super::TeamRole, ::std::string::String>,
+            status: ::std::result::Result<
+                super::TeamInvitationStatus,
+                ::std::string::String,
+            >,
+            url: ::std::result::Result<::std::string::String, ::std::string::String>,
+        }
+        impl ::std::default::Default for TeamInvitation {
+            fn default() -> Self {
+                Self {
+                    created_at: Err("no value supplied for created_at".to_string()),
+                    email: Err("no value supplied for email".to_string()),
+                    project_ids: Ok(Default::default()),
+                    role: Err("no value supplied for role".to_string()),
+                    status: Err("no value supplied for status".to_string()),
+                    url: Err("no value supplied for url".to_string()),
+                }
+            }
+        }
+        impl TeamInvitation {
+            pub fn created_at<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.created_at = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for created_at: {e}")
+                    });
+                self
+            }
+            pub fn email<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.email = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for email: {e}")
+                    });
+                self
+            }
+            pub fn project_ids<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.project_ids = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for project_ids: {e}")
+                    });
+                self
+            }
+            pub fn role<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::TeamRole>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.role = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for role: {e}")
+                    });
+                self
+            }
+            pub fn status<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::TeamInvitationStatus>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.status = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for status: {e}")
+                    });
+                self
+            }
+            pub fn url<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.url = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for url: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<TeamInvitation> for super::TeamInvitation {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: TeamInvitation,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    created_at: value.created_at?,
+                    email: value.email?,
+                    project_ids: value.project_ids?,
+                    role: value.role?,
+                    status: value.status?,
+                    url: value.url?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::TeamInvitation> for TeamInvitation {
+            fn from(value: super::TeamInvitation) -> Self {
+                Self {
+                    created_at: Ok(value.created_at),
+                    email: Ok(value.email),
+                    project_ids: Ok(value.project_ids),
+                    role: Ok(value.role),
+                    status: Ok(value.status),
+                    url: Ok(value.url),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct TeamLimitValues {
+            api_keys: ::std::result::Result<f64, ::std::string::String>,
+            canvas_asset_layers: ::std::result::Result<f64, ::std::string::String>,
+            canvas_assets: ::std::result::Result<f64, ::std::string::String>,
+            collections: ::std::result::Result<f64, ::std::string::String>,
+            creative_units: ::std::result::Result<f64, ::std::string::String>,
+            default_seats: ::std::result::Result<f64, ::std::string::String>,
+            download_assets: ::std::result::Result<f64, ::std::string::String>,
+            download_model: ::std::result::Result<f64, ::std::string::String>,
+            inference_batch_size: ::std::result::Result<f64, ::std::string::String>,
+            max_cooldown: ::std::result::Result<f64, ::std::string::String>,
+            max_training_datasets: ::std::result::Result<f64, ::std::string::String>,
+            min_cooldown: ::std::result::Result<f64, ::std::string::String>,
+            models: ::std::result::Result<f64, ::std::string::String>,
+            otp_sessions: ::std::result::Result<f64, ::std::string::String>,
+            parallel_custom_jobs: ::std::result::Result<f64, ::std::string::String>,
+            parallel_inferences: ::std::result::Result<f64, ::std::string::String>,
+            parallel_training: ::std::result::Result<f64, ::std::string::String>,
+            parallel_workflow_runs: ::std::result::Result<f64, ::std::string::String>,
+            premium_generation_samples: ::std::result::Result<
+                f64,
+                ::std::string::String,
+            >,
+            projects: ::std::result::Result<f64, ::std::string::String>,
+            scaling_factor: ::std::result::Result<f64, ::std::string::String>,
+            seats: ::std::result::Result<f64, ::std::string::String>,
+            snapshots_retention: ::std::result::Result<f64, ::std::string::String>,
+            upload: ::std::result::Result<f64, ::std::string::String>,
+        }
+        impl ::std::default::Default for TeamLimitValues {
+            fn default() -> Self {
+                Self {
+                    api_keys: Err("no value supplied for api_keys".to_string()),
+                    canvas_asset_layers: Err(
+                        "no value supplied for canvas_asset_layers".to_string(),
+                    ),
+                    canvas_assets: Err(
+                        "no value supplied for canvas_assets".to_string(),
+                    ),
+                    collections: Err("no value supplied for collections".to_string()),
+                    creative_units: Err(
+                        "no value supplied for creative_units".to_string(),
+                    ),
+                    default_seats: Err(
+                        "no value supplied for default_seats".to_string(),
+                    ),
+                    download_assets: Err(
+                        "no value supplied for download_assets".to_string(),
+                    ),
+                    download_model: Err(
+                        "no value supplied for download_model".to_string(),
+                    ),
+                    inference_batch_size: Err(
+                        "no value supplied for inference_batch_size".to_string(),
+                    ),
+                    max_cooldown: Err("no value supplied for max_cooldown".to_string()),
+                    max_training_datasets: Err(
+                        "no value supplied for max_training_datasets".to_string(),
+                    ),
+                    min_cooldown: Err("no value supplied for min_cooldown".to_string()),
+                    models: Err("no value supplied for models".to_string()),
+                    otp_sessions: Err("no value supplied for otp_sessions".to_string()),
+                    parallel_custom_jobs: Err(
+                        "no value supplied for parallel_custom_jobs".to_string(),
+                    ),
+                    parallel_inferences: Err(
+                        "no value supplied for parallel_inferences".to_string(),
+                    ),
+                    parallel_training: Err(
+                        "no value supplied for parallel_training".to_string(),
+                    ),
+                    parallel_workflow_runs: Err(
+                        "no value supplied for parallel_workflow_runs".to_string(),
+                    ),
+                    premium_generation_samples: Err(
+                        "no value supplied for premium_generation_samples".to_string(),
+                    ),
+                    projects: Err("no value supplied for projects".to_string()),
+                    scaling_factor: Err(
+                        "no value supplied for scaling_factor".to_string(),
+                    ),
+                    seats: Err("no value supplied for seats".to_string()),
+                    snapshots_retention: Err(
+                        "no value supplied for snapshots_retention".to_string(),
+                    ),
+                    upload: Err("no value supplied for upload".to_string()),
+                }
+            }
+        }
+        impl TeamLimitValues {
+            pub fn api_keys<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<f64>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.api_keys = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for api_keys: {e}")
+                    });
+                self
+            }
+            pub fn canvas_asset_layers<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<f64>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.canvas_asset_layers = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for canvas_asset_layers: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn canvas_assets<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<f64>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.canvas_assets = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for canvas_assets: {e}")
+                    });
+                self
+            }
+            pub fn collections<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<f64>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.collections = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for collections: {e}")
+                    });
+                self
+            }
+            pub fn creative_units<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<f64>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.creative_units = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for creative_units: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn default_seats<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<f64>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.default_seats = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for default_seats: {e}")
+                    });
+                self
+            }
+            pub fn download_assets<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<f64>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.download_assets = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for download_assets: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn download_model<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<f64>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.download_model = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for download_model: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn inference_batch_size<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<f64>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.inference_batch_size = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for inference_batch_size: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn max_cooldown<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<f64>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.max_cooldown = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for max_cooldown: {e}")
+                    });
+                self
+            }
+            pub fn max_training_datasets<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<f64>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.max_training_datasets = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for max_training_datasets: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn min_cooldown<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<f64>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.min_cooldown = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for min_cooldown: {e}")
+                    });
+                self
+            }
+            pub fn models<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<f64>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.models = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for models: {e}")
+                    });
+                self
+            }
+            pub fn otp_sessions<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<f64>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.otp_sessions = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for otp_sessions: {e}")
+                    });
+                self
+            }
+            pub fn parallel_custom_jobs<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<f64>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.parallel_custom_jobs = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for parallel_custom_jobs: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn parallel_inferences<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<f64>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.parallel_inferences = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for parallel_inferences: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn parallel_training<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<f64>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.parallel_training = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for parallel_training: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn parallel_workflow_runs<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<f64>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.parallel_workflow_runs = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for parallel_workflow_runs: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn premium_generation_samples<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<f64>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.premium_generation_samples = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for premium_generation_samples: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn projects<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<f64>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.projects = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for projects: {e}")
+                    });
+                self
+            }
+            pub fn scaling_factor<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<f64>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.scaling_factor = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for scaling_factor: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn seats<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<f64>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.seats = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for seats: {e}")
+                    });
+                self
+            }
+            pub fn snapshots_retention<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<f64>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.snapshots_retention = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for snapshots_retention: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn upload<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<f64>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.upload = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for upload: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<TeamLimitValues> for super::TeamLimitValues {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: TeamLimitValues,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    api_keys: value.api_keys?,
+                    canvas_asset_layers: value.canvas_asset_layers?,
+                    canvas_assets: value.canvas_assets?,
+                    collections: value.collections?,
+                    creative_units: value.creative_units?,
+                    default_seats: value.default_seats?,
+                    download_assets: value.download_assets?,
+                    download_model: value.download_model?,
+                    inference_batch_size: value.inference_batch_size?,
+                    max_cooldown: value.max_cooldown?,
+                    max_training_datasets: value.max_training_datasets?,
+                    min_cooldown: value.min_cooldown?,
+                    models: value.models?,
+                    otp_sessions: value.otp_sessions?,
+                    parallel_custom_jobs: value.parallel_custom_jobs?,
+                    parallel_inferences: value.parallel_inferences?,
+                    parallel_training: value.parallel_training?,
+                    parallel_workflow_runs: value.parallel_workflow_runs?,
+                    premium_generation_samples: value.premium_generation_samples?,
+                    projects: value.projects?,
+                    scaling_factor: value.scaling_factor?,
+                    seats: value.seats?,
+                    snapshots_retention: value.snapshots_retention?,
+                    upload: value.upload?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::TeamLimitValues> for TeamLimitValues {
+            fn from(value: super::TeamLimitValues) -> Self {
+                Self {
+                    api_keys: Ok(value.api_keys),
+                    canvas_asset_layers: Ok(value.canvas_asset_layers),
+                    canvas_assets: Ok(value.canvas_assets),
+                    collections: Ok(value.collections),
+                    creative_units: Ok(value.creative_units),
+                    default_seats: Ok(value.default_seats),
+                    download_assets: Ok(value.download_assets),
+                    download_model: Ok(value.download_model),
+                    inference_batch_size: Ok(value.inference_batch_size),
+                    max_cooldown: Ok(value.max_cooldown),
+                    max_training_datasets: Ok(value.max_training_datasets),
+                    min_cooldown: Ok(value.min_cooldown),
+                    models: Ok(value.models),
+                    otp_sessions: Ok(value.otp_sessions),
+                    parallel_custom_jobs: Ok(value.parallel_custom_jobs),
+                    parallel_inferences: Ok(value.parallel_inferences),
+                    parallel_training: Ok(value.parallel_training),
+                    parallel_workflow_runs: Ok(value.parallel_workflow_runs),
+                    premium_generation_samples: Ok(value.premium_generation_samples),
+                    projects: Ok(value.projects),
+                    scaling_factor: Ok(value.scaling_factor),
+                    seats: Ok(value.seats),
+                    snapshots_retention: Ok(value.snapshots_retention),
+                    upload: Ok(value.upload),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct TeamLimits {
+            limits: ::std::result::Result<super::TeamLimitValues, ::std::string::String>,
+            one_shot_creative_units: ::std::result::Result<
+                ::std::vec::Vec<super::TeamOneShotCreativeUnits>,
+                ::std::string::String,
+            >,
+            period: ::std::result::Result<
+                super::TeamLimitsPeriod,
+                ::std::string::String,
+            >,
+            plan: ::std::result::Result<super::TeamPlan, ::std::string::String>,
+            values: ::std::result::Result<super::TeamUsageValues, ::std::string::String>,
+        }
+        impl ::std::default::Default for TeamLimits {
+            fn default() -> Self {
+                Self {
+                    limits: Err("no value supplied for limits".to_string()),
+                    one_shot_creative_units: Err(
+                        "no value supplied for one_shot_creative_units".to_string(),
+                    ),
+                    period: Err("no value supplied for period".to_string()),
+                    plan: Err("no value supplied for plan".to_string()),
+                    values: Err("no value supplied for values".to_string()),
+                }
+            }
+        }
+        impl TeamLimits {
+            pub fn limits<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::TeamLimitValues>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.limits = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for limits: {e}")
+                    });
+                self
+            }
+            pub fn one_shot_creative_units<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::vec::Vec<super::TeamOneShotCreativeUnits>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.one_shot_creative_units = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for one_shot_creative_units: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn period<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::TeamLimitsPeriod>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.period = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for period: {e}")
+                    });
+                self
+            }
+            pub fn plan<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::TeamPlan>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.plan = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for plan: {e}")
+                    });
+                self
+            }
+            pub fn values<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::TeamUsageValues>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.values = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for values: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<TeamLimits> for super::TeamLimits {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: TeamLimits,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    limits: value.limits?,
+                    one_shot_creative_units: value.one_shot_creative_units?,
+                    period: value.period?,
+                    plan: value.plan?,
+                    values: value.values?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::TeamLimits> for TeamLimits {
+            fn from(value: super::TeamLimits) -> Self {
+                Self {
+                    limits: Ok(value.limits),
+                    one_shot_creative_units: Ok(value.one_shot_creative_units),
+                    period: Ok(value.period),
+                    plan: Ok(value.plan),
+                    values: Ok(value.values),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct TeamLimitsPeriod {
+            end: ::std::result::Result<::std::string::String, ::std::string::String>,
+            start: ::std::result::Result<::std::string::String, ::std::string::String>,
+        }
+        impl ::std::default::Default for TeamLimitsPeriod {
+            fn default() -> Self {
+                Self {
+                    end: Err("no value supplied for end".to_string()),
+                    start: Err("no value supplied for start".to_string()),
+                }
+            }
+        }
+        impl TeamLimitsPeriod {
+            pub fn end<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.end = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for end: {e}")
+                    });
+                self
+            }
+            pub fn start<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.start = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for start: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<TeamLimitsPeriod> for super::TeamLimitsPeriod {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: TeamLimitsPeriod,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    end: value.end?,
+                    start: value.start?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::TeamLimitsPeriod> for TeamLimitsPeriod {
+            fn from(value: super::TeamLimitsPeriod) -> Self {
+                Self {
+                    end: Ok(value.end),
+                    start: Ok(value.start),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct TeamListResponse {
+            teams: ::std::result::Result<
+                ::std::vec::Vec<super::TeamOverview>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for TeamListResponse {
+            fn default() -> Self {
+                Self {
+                    teams: Err("no value supplied for teams".to_string()),
+                }
+            }
+        }
+        impl TeamListResponse {
+            pub fn teams<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<super::TeamOverview>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.teams = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for teams: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<TeamListResponse> for super::TeamListResponse {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: TeamListResponse,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self { teams: value.teams? })
+            }
+        }
+        impl ::std::convert::From<super::TeamListResponse> for TeamListResponse {
+            fn from(value: super::TeamListResponse) -> Self {
+                Self { teams: Ok(value.teams) }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct TeamMember {
+            avatar: ::std::result::Result<
+                ::std::option::Option<super::AvatarRef>,
+                ::std::string::String,
+            >,
+            consumption: ::std::result::Result<
+                ::std::option::Option<f64>,
+                ::std::string::String,
+            >,
+            created_at: ::std::result::Result<
+                ::std::string::String,
+                ::std::string::String,
+            >,
+            email: ::std::result::Result<::std::string::String, ::std::string::String>,
+            id: ::std::result::Result<::std::string::String, ::std::string::String>,
+            max_consumption: ::std::result::Result<
+                ::std::option::Option<f64>,
+                ::std::string::String,
+            >,
+            role: ::std::result::Result<super::TeamRole, ::std::string::String>,
+            updated_at: ::std::result::Result<
+                ::std::string::String,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for TeamMember {
+            fn default() -> Self {
+                Self {
+                    avatar: Ok(Default::default()),
+                    consumption: Ok(Default::default()),
+                    created_at: Err("no value supplied for created_at".to_string()),
+                    email: Err("no value supplied for email".to_string()),
+                    id: Err("no value supplied for id".to_string()),
+                    max_consumption: Ok(Default::default()),
+                    role: Err("no value supplied for role".to_string()),
+                    updated_at: Err("no value supplied for updated_at".to_string()),
+                }
+            }
+        }
+        impl TeamMember {
+            pub fn avatar<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::AvatarRef>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.avatar = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for avatar: {e}")
+                    });
+                self
+            }
+            pub fn consumption<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.consumption = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for consumption: {e}")
+                    });
+                self
+            }
+            pub fn created_at<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.created_at = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for created_at: {e}")
+                    });
+                self
+            }
+            pub fn email<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.email = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for email: {e}")
+                    });
+                self
+            }
+            pub fn id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.id = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for id: {e}"));
+                self
+            }
+            pub fn max_consumption<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.max_consumption = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for max_consumption: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn role<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::TeamRole>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.role = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for role: {e}")
+                    });
+                self
+            }
+            pub fn updated_at<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.updated_at = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for updated_at: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<TeamMember> for super::TeamMember {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: TeamMember,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    avatar: value.avatar?,
+                    consumption: value.consumption?,
+                    created_at: value.created_at?,
+                    email: value.email?,
+                    id: value.id?,
+                    max_consumption: value.max_consumption?,
+                    role: value.role?,
+                    updated_at: value.updated_at?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::TeamMember> for TeamMember {
+            fn from(value: super::TeamMember) -> Self {
+                Self {
+                    avatar: Ok(value.avatar),
+                    consumption: Ok(value.consumption),
+                    created_at: Ok(value.created_at),
+                    email: Ok(value.email),
+                    id: Ok(value.id),
+                    max_consumption: Ok(value.max_consumption),
+                    role: Ok(value.role),
+                    updated_at: Ok(value.updated_at),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct TeamMemberCreateRequest {
+            email: ::std::result::Result<::std::string::String, ::std::string::String>,
+            project_ids: ::std::result::Result<
+                ::std::vec::Vec<::std::string::String>,
+                ::std::string::String,
+            >,
+            role: ::std::result::Result<
+                ::std::option::Option<super::TeamInviteRole>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for TeamMemberCreateRequest {
+            fn default() -> Self {
+                Self {
+                    email: Err("no value supplied for email".to_string()),
+                    project_ids: Ok(Default::default()),
+                    role: Ok(Default::default()),
+                }
+            }
+        }
+        impl TeamMemberCreateRequest {
+            pub fn email<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.email = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for email: {e}")
+                    });
+                self
+            }
+            pub fn project_ids<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.project_ids = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for project_ids: {e}")
+                    });
+                self
+            }
+            pub fn role<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::TeamInviteRole>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.role = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for role: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<TeamMemberCreateRequest>
+        for super::TeamMemberCreateRequest {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: TeamMemberCreateRequest,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    email: value.email?,
+                    project_ids: value.project_ids?,
+                    role: value.role?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::TeamMemberCreateRequest>
+        for TeamMemberCreateRequest {
+            fn from(value: super::TeamMemberCreateRequest) -> Self {
+                Self {
+                    email: Ok(value.email),
+                    project_ids: Ok(value.project_ids),
+                    role: Ok(value.role),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct TeamMemberUpdateRequest {
+            max_consumption: ::std::result::Result<
+                ::std::option::Option<f64>,
+                ::std::string::String,
+            >,
+            role: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for TeamMemberUpdateRequest {
+            fn default() -> Self {
+                Self {
+                    max_consumption: Ok(Default::default()),
+                    role: Ok(Default::default()),
+                }
+            }
+        }
+        impl TeamMemberUpdateRequest {
+            pub fn max_consumption<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.max_consumption = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for max_consumption: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn role<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.role = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for role: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<TeamMemberUpdateRequest>
+        for super::TeamMemberUpdateRequest {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: TeamMemberUpdateRequest,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    max_consumption: value.max_consumption?,
+                    role: value.role?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::TeamMemberUpdateRequest>
+        for TeamMemberUpdateRequest {
+            fn from(value: super::TeamMemberUpdateRequest) -> Self {
+                Self {
+                    max_consumption: Ok(value.max_consumption),
+                    role: Ok(value.role),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct TeamOneShotCreativeUnits {
+            amount: ::std::result::Result<f64, ::std::string::String>,
+            created_at: ::std::result::Result<
+                ::std::string::String,
+                ::std::string::String,
+            >,
+            expiration: ::std::result::Result<
+                ::std::string::String,
+                ::std::string::String,
+            >,
+            remaining: ::std::result::Result<f64, ::std::string::String>,
+            updated_at: ::std::result::Result<
+                ::std::string::String,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for TeamOneShotCreativeUnits {
+            fn default() -> Self {
+                Self {
+                    amount: Err("no value supplied for amount".to_string()),
+                    created_at: Err("no value supplied for created_at".to_string()),
+                    expiration: Err("no value supplied for expiration".to_string()),
+                    remaining: Err("no value supplied for remaining".to_string()),
+                    updated_at: Err("no value supplied for updated_at".to_string()),
+                }
+            }
+        }
+        impl TeamOneShotCreativeUnits {
+            pub fn amount<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<f64>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.amount = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for amount: {e}")
+                    });
+                self
+            }
+            pub fn created_at<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.created_at = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for created_at: {e}")
+                    });
+                self
+            }
+            pub fn expiration<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.expiration = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for expiration: {e}")
+                    });
+                self
+            }
+            pub fn remaining<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<f64>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.remaining = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for remaining: {e}")
+                    });
+                self
+            }
+            pub fn updated_at<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.updated_at = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for updated_at: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<TeamOneShotCreativeUnits>
+        for super::TeamOneShotCreativeUnits {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: TeamOneShotCreativeUnits,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    amount: value.amount?,
+                    created_at: value.created_at?,
+                    expiration: value.expiration?,
+                    remaining: value.remaining?,
+                    updated_at: value.updated_at?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::TeamOneShotCreativeUnits>
+        for TeamOneShotCreativeUnits {
+            fn from(value: super::TeamOneShotCreativeUnits) -> Self {
+                Self {
+                    amount: Ok(value.amount),
+                    created_at: Ok(value.created_at),
+                    expiration: Ok(value.expiration),
+                    remaining: Ok(value.remaining),
+                    updated_at: Ok(value.updated_at),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct TeamOverview {
+            avatar: ::std::result::Result<
+                ::std::option::Option<super::AvatarRef>,
+                ::std::string::String,
+            >,
+            byok: ::std::result::Result<
+                ::std::option::Option<super::TeamByok>,
+                ::std::string::String,
+            >,
+            context: ::std::result::Result<super::TeamContext, ::std::string::String>,
+            created_at: ::std::result::Result<
+                ::std::string::String,
+                ::std::string::String,
+            >,
+            default_user_max_consumption: ::std::result::Result<
+                ::std::option::Option<f64>,
+                ::std::string::String,
+            >,
+            id: ::std::result::Result<::std::string::String, ::std::string::String>,
+            ip_detection_enforcement: ::std::result::Result<
+                ::std::option::Option<super::IpDetectionEnforcement>,
+                ::std::string::String,
+            >,
+            name: ::std::result::Result<::std::string::String, ::std::string::String>,
+            plan: ::std::result::Result<super::TeamPlan, ::std::string::String>,
+            projects: ::std::result::Result<
+                ::std::vec::Vec<super::TeamProject>,
+                ::std::string::String,
+            >,
+            quality_gate_auto_detect: ::std::result::Result<
+                ::std::option::Option<bool>,
+                ::std::string::String,
+            >,
+            settings: ::std::result::Result<
+                ::std::option::Option<super::HomepageSettings>,
+                ::std::string::String,
+            >,
+            type_: ::std::result::Result<super::TeamType, ::std::string::String>,
+            updated_at: ::std::result::Result<
+                ::std::string::String,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for TeamOverview {
+            fn default() -> Self {
+                Self {
+                    avatar: Ok(Default::default()),
+                    byok: Ok(Default::default()),
+                    context: Err("no value supplied for context".to_string()),
+                    created_at: Err("no value supplied for created_at".to_string()),
+                    default_user_max_consumption: Ok(Default::default()),
+                    id: Err("no value supplied for id".to_string()),
+                    ip_detection_enforcement: Ok(Default::default()),
+                    name: Err("no value supplied for name".to_string()),
+                    plan: Err("no value supplied for plan".to_string()),
+                    projects: Err("no value supplied for projects".to_string()),
+                    quality_gate_auto_detect: Ok(Default::default()),
+                    settings: Ok(Default::default()),
+                    type_: Err("no value supplied for type_".to_string()),
+                    updated_at: Err("no value supplied for updated_at".to_string()),
+                }
+            }
+        }
+        impl TeamOverview {
+            pub fn avatar<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::AvatarRef>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.avatar = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for avatar: {e}")
+                    });
+                self
+            }
+            pub fn byok<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::TeamByok>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.byok = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for byok: {e}")
+                    });
+                self
+            }
+            pub fn context<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::TeamContext>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.context = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for context: {e}")
+                    });
+                self
+            }
+            pub fn created_at<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.created_at = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for created_at: {e}")
+                    });
+                self
+            }
+            pub fn default_user_max_consumption<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.default_user_max_consumption = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for default_user_max_consumption: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.id = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for id: {e}"));
+                self
+            }
+            pub fn ip_detection_enforcement<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::IpDetectionEnforcement>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.ip_detection_enforcement = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for ip_detection_enforcement: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn name<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.name = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for name: {e}")
+                    });
+                self
+            }
+            pub fn plan<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::TeamPlan>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.plan = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for plan: {e}")
+                    });
+                self
+            }
+            pub fn projects<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<super::TeamProject>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.projects = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for projects: {e}")
+                    });
+                self
+            }
+            pub fn quality_gate_auto_detect<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.quality_gate_auto_detect = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for quality_gate_auto_detect: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn settings<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::HomepageSettings>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.settings = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for settings: {e}")
+                    });
+                self
+            }
+            pub fn type_<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::TeamType>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.type_ = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for type_: {e}")
+                    });
+                self
+            }
+            pub fn updated_at<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.updated_at = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for updated_at: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<TeamOverview> for super::TeamOverview {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: TeamOverview,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    avatar: value.avatar?,
+                    byok: value.byok?,
+                    context: value.context?,
+                    created_at: value.created_at?,
+                    default_user_max_consumption: value.default_user_max_consumption?,
+                    id: value.id?,
+                    ip_detection_enforcement: value.ip_detection_enforcement?,
+                    name: value.name?,
+                    plan: value.plan?,
+                    projects: value.projects?,
+                    quality_gate_auto_detect: value.quality_gate_auto_detect?,
+                    settings: value.settings?,
+                    type_: value.type_?,
+                    updated_at: value.updated_at?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::TeamOverview> for TeamOverview {
+            fn from(value: super::TeamOverview) -> Self {
+                Self {
+                    avatar: Ok(value.avatar),
+                    byok: Ok(value.byok),
+                    context: Ok(value.context),
+                    created_at: Ok(value.created_at),
+                    default_user_max_consumption: Ok(value.default_user_max_consumption),
+                    id: Ok(value.id),
+                    ip_detection_enforcement: Ok(value.ip_detection_enforcement),
+                    name: Ok(value.name),
+                    plan: Ok(value.plan),
+                    projects: Ok(value.projects),
+                    quality_gate_auto_detect: Ok(value.quality_gate_auto_detect),
+                    settings: Ok(value.settings),
+                    type_: Ok(value.type_),
+                    updated_at: Ok(value.updated_at),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct TeamOverviewResponse {
+            team: ::std::result::Result<super::TeamOverview, ::std::string::String>,
+        }
+        impl ::std::default::Default for TeamOverviewResponse {
+            fn default() -> Self {
+                Self {
+                    team: Err("no value supplied for team".to_string()),
+                }
+            }
+        }
+        impl TeamOverviewResponse {
+            pub fn team<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::TeamOverview>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.team = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for team: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<TeamOverviewResponse>
+        for super::TeamOverviewResponse {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: TeamOverviewResponse,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self { team: value.team? })
+            }
+        }
+        impl ::std::convert::From<super::TeamOverviewResponse> for TeamOverviewResponse {
+            fn from(value: super::TeamOverviewResponse) -> Self {
+                Self { team: Ok(value.team) }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct TeamProject {
+            avatar: ::std::result::Result<
+                ::std::option::Option<super::AvatarRef>,
+                ::std::string::String,
+            >,
+            created_at: ::std::result::Result<
+                ::std::string::String,
+                ::std::string::String,
+            >,
+            disable_ip_detection: ::std::result::Result<
+                ::std::option::Option<bool>,
+                ::std::string::String,
+            >,
+            id: ::std::result::Result<::std::string::String, ::std::string::String>,
+            name: ::std::result::Result<::std::string::String, ::std::string::String>,
+            quality_gate_auto_detect: ::std::result::Result<
+                ::std::option::Option<bool>,
+                ::std::string::String,
+            >,
+            updated_at: ::std::result::Result<
+                ::std::string::String,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for TeamProject {
+            fn default() -> Self {
+                Self {
+                    avatar: Ok(Default::default()),
+                    created_at: Err("no value supplied for created_at".to_string()),
+                    disable_ip_detection: Ok(Default::default()),
+                    id: Err("no value supplied for id".to_string()),
+                    name: Err("no value supplied for name".to_string()),
+                    quality_gate_auto_detect: Ok(Default::default()),
+                    updated_at: Err("no value supplied for updated_at".to_string()),
+                }
+            }
+        }
+        impl TeamProject {
+            pub fn avatar<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<super::AvatarRef>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.avatar = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for avatar: {e}")
+                    });
+                self
+            }
+            pub fn created_at<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.created_at = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for created_at: {e}")
+                    });
+                self
+            }
+            pub fn disable_ip_detection<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.disable_ip_detection = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for disable_ip_detection: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.id = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for id: {e}"));
+                self
+            }
+            pub fn name<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.name = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for name: {e}")
+                    });
+                self
+            }
+            pub fn quality_gate_auto_detect<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.quality_gate_auto_detect = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for quality_gate_auto_detect: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn updated_at<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.updated_at = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for updated_at: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<TeamProject> for super::TeamProject {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: TeamProject,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    avatar: value.avatar?,
+                    created_at: value.created_at?,
+                    disable_ip_detection: value.disable_ip_detection?,
+                    id: value.id?,
+                    name: value.name?,
+                    quality_gate_auto_detect: value.quality_gate_auto_detect?,
+                    updated_at: value.updated_at?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::TeamProject> for TeamProject {
+            fn from(value: super::TeamProject) -> Self {
+                Self {
+                    avatar: Ok(value.avatar),
+                    created_at: Ok(value.created_at),
+                    disable_ip_detection: Ok(value.disable_ip_detection),
+                    id: Ok(value.id),
+                    name: Ok(value.name),
+                    quality_gate_auto_detect: Ok(value.quality_gate_auto_detect),
+                    updated_at: Ok(value.updated_at),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct TeamResponse {
+            team: ::std::result::Result<super::Team, ::std::string::String>,
+        }
+        impl ::std::default::Default for TeamResponse {
+            fn default() -> Self {
+                Self {
+                    team: Err("no value supplied for team".to_string()),
+                }
+            }
+        }
+        impl TeamResponse {
+            pub fn team<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::Team>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.team = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for team: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<TeamResponse> for super::TeamResponse {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: TeamResponse,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self { team: value.team? })
+            }
+        }
+        impl ::std::convert::From<super::TeamResponse> for TeamResponse {
+            fn from(value: super::TeamResponse) -> Self {
+                Self { team: Ok(value.team) }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct TeamSearchIndexes {
+            assets: ::std::result::Result<super::SearchIndexPair, ::std::string::String>,
+            models: ::std::result::Result<super::SearchIndexPair, ::std::string::String>,
+            workflows: ::std::result::Result<
+                super::SearchIndexPair,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for TeamSearchIndexes {
+            fn default() -> Self {
+                Self {
+                    assets: Err("no value supplied for assets".to_string()),
+                    models: Err("no value supplied for models".to_string()),
+                    workflows: Err("no value supplied for workflows".to_string()),
+                }
+            }
+        }
+        impl TeamSearchIndexes {
+            pub fn assets<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::SearchIndexPair>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.assets = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for assets: {e}")
+                    });
+                self
+            }
+            pub fn models<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::SearchIndexPair>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.models = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for models: {e}")
+                    });
+                self
+            }
+            pub fn workflows<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::SearchIndexPair>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.workflows = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for workflows: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<TeamSearchIndexes> for super::TeamSearchIndexes {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: TeamSearchIndexes,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    assets: value.assets?,
+                    models: value.models?,
+                    workflows: value.workflows?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::TeamSearchIndexes> for TeamSearchIndexes {
+            fn from(value: super::TeamSearchIndexes) -> Self {
+                Self {
+                    assets: Ok(value.assets),
+                    models: Ok(value.models),
+                    workflows: Ok(value.workflows),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct TeamUpdateRequest {
+            avatar_asset_id: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            default_user_max_consumption: ::std::result::Result<
+                ::std::option::Option<f64>,
+                ::std::string::String,
+            >,
+            ip_detection_enforcement: ::std::result::Result<
+                ::std::option::Option<super::IpDetectionEnforcement>,
+                ::std::string::String,
+            >,
+            name: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            quality_gate_auto_detect: ::std::result::Result<
+                ::std::option::Option<bool>,
+                ::std::string::String,
+            >,
+            settings: ::std::result::Result<
+                ::std::option::Option<super::HomepageSettingsUpdate>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for TeamUpdateRequest {
+            fn default() -> Self {
+                Self {
+                    avatar_asset_id: Ok(Default::default()),
+                    default_user_max_consumption: Ok(Default::default()),
+                    ip_detection_enforcement: Ok(Default::default()),
+                    name: Ok(Default::default()),
+                    quality_gate_auto_detect: Ok(Default::default()),
+                    settings: Ok(Default::default()),
+                }
+            }
+        }
+        impl TeamUpdateRequest {
+            pub fn avatar_asset_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.avatar_asset_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for avatar_asset_id: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn default_user_max_consumption<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.default_user_max_consumption = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for default_user_max_consumption: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn ip_detection_enforcement<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::IpDetectionEnforcement>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.ip_detection_enforcement = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for ip_detection_enforcement: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn name<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.name = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for name: {e}")
+                    });
+                self
+            }
+            pub fn quality_gate_auto_detect<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.quality_gate_auto_detect = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for quality_gate_auto_detect: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn settings<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::HomepageSettingsUpdate>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.settings = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for settings: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<TeamUpdateRequest> for super::TeamUpdateRequest {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: TeamUpdateRequest,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    avatar_asset_id: value.avatar_asset_id?,
+                    default_user_max_consumption: value.default_user_max_consumption?,
+                    ip_detection_enforcement: value.ip_detection_enforcement?,
+                    name: value.name?,
+                    quality_gate_auto_detect: value.quality_gate_auto_detect?,
+                    settings: value.settings?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::TeamUpdateRequest> for TeamUpdateRequest {
+            fn from(value: super::TeamUpdateRequest) -> Self {
+                Self {
+                    avatar_asset_id: Ok(value.avatar_asset_id),
+                    default_user_max_consumption: Ok(value.default_user_max_consumption),
+                    ip_detection_enforcement: Ok(value.ip_detection_enforcement),
+                    name: Ok(value.name),
+                    quality_gate_auto_detect: Ok(value.quality_gate_auto_detect),
+                    settings: Ok(value.settings),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct TeamUsageValues {
+            api_keys: ::std::result::Result<f64, ::std::string::String>,
+            canvas_assets: ::std::result::Result<f64, ::std::string::String>,
+            collections: ::std::result::Result<f64, ::std::string::String>,
+            creative_units: ::std::result::Result<f64, ::std::string::String>,
+            projects: ::std::result::Result<f64, ::std::string::String>,
+            seats: ::std::result::Result<f64, ::std::string::String>,
+        }
+        impl ::std::default::Default for TeamUsageValues {
+            fn default() -> Self {
+                Self {
+                    api_keys: Err("no value supplied for api_keys".to_string()),
+                    canvas_assets: Err(
+                        "no value supplied for canvas_assets".to_string(),
+                    ),
+                    collections: Err("no value supplied for collections".to_string()),
+                    creative_units: Err(
+                        "no value supplied for creative_units".to_string(),
+                    ),
+                    projects: Err("no value supplied for projects".to_string()),
+                    seats: Err("no value supplied for seats".to_string()),
+                }
+            }
+        }
+        impl TeamUsageValues {
+            pub fn api_keys<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<f64>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.api_keys = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for api_keys: {e}")
+                    });
+                self
+            }
+            pub fn canvas_assets<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<f64>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.canvas_assets = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for canvas_assets: {e}")
+                    });
+                self
+            }
+            pub fn collections<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<f64>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.collections = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for collections: {e}")
+                    });
+                self
+            }
+            pub fn creative_units<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<f64>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.creative_units = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for creative_units: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn projects<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<f64>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.projects = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for projects: {e}")
+                    });
+                self
+            }
+            pub fn seats<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<f64>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.seats = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for seats: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<TeamUsageValues> for super::TeamUsageValues {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: TeamUsageValues,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    api_keys: value.api_keys?,
+                    canvas_assets: value.canvas_assets?,
+                    collections: value.collections?,
+                    creative_units: value.creative_units?,
+                    projects: value.projects?,
+                    seats: value.seats?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::TeamUsageValues> for TeamUsageValues {
+            fn from(value: super::TeamUsageValues) -> Self {
+                Self {
+                    api_keys: Ok(value.api_keys),
+                    canvas_assets: Ok(value.canvas_assets),
+                    collections: Ok(value.collections),
+                    creative_units: Ok(value.creative_units),
+                    projects: Ok(value.projects),
+                    seats: Ok(value.seats),
                 }
             }
         }
@@ -44328,6 +52940,2047 @@ pub mod types {
                 Self {
                     points: Ok(value.points),
                     verdict: Ok(value.verdict),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct Watermark {
+            created_at: ::std::result::Result<
+                ::std::string::String,
+                ::std::string::String,
+            >,
+            created_by: ::std::result::Result<
+                ::std::string::String,
+                ::std::string::String,
+            >,
+            deleted_at: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            enabled: ::std::result::Result<bool, ::std::string::String>,
+            id: ::std::result::Result<::std::string::String, ::std::string::String>,
+            level: ::std::result::Result<super::ScopeLevel, ::std::string::String>,
+            logo_is_opaque: ::std::result::Result<
+                ::std::option::Option<bool>,
+                ::std::string::String,
+            >,
+            logo_key: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            opacity: ::std::result::Result<f64, ::std::string::String>,
+            placement: ::std::result::Result<
+                super::WatermarkPlacement,
+                ::std::string::String,
+            >,
+            rotation: ::std::result::Result<f64, ::std::string::String>,
+            scale: ::std::result::Result<f64, ::std::string::String>,
+            scope_id: ::std::result::Result<
+                ::std::string::String,
+                ::std::string::String,
+            >,
+            spacing: ::std::result::Result<f64, ::std::string::String>,
+            text: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            updated_at: ::std::result::Result<
+                ::std::string::String,
+                ::std::string::String,
+            >,
+            version: ::std::result::Result<f64, ::std::string::String>,
+        }
+        impl ::std::default::Default for Watermark {
+            fn default() -> Self {
+                Self {
+                    created_at: Err("no value supplied for created_at".to_string()),
+                    created_by: Err("no value supplied for created_by".to_string()),
+                    deleted_at: Ok(Default::default()),
+                    enabled: Err("no value supplied for enabled".to_string()),
+                    id: Err("no value supplied for id".to_string()),
+                    level: Err("no value supplied for level".to_string()),
+                    logo_is_opaque: Ok(Default::default()),
+                    logo_key: Ok(Default::default()),
+                    opacity: Err("no value supplied for opacity".to_string()),
+                    placement: Err("no value supplied for placement".to_string()),
+                    rotation: Err("no value supplied for rotation".to_string()),
+                    scale: Err("no value supplied for scale".to_string()),
+                    scope_id: Err("no value supplied for scope_id".to_string()),
+                    spacing: Err("no value supplied for spacing".to_string()),
+                    text: Ok(Default::default()),
+                    updated_at: Err("no value supplied for updated_at".to_string()),
+                    version: Err("no value supplied for version".to_string()),
+                }
+            }
+        }
+        impl Watermark {
+            pub fn created_at<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.created_at = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for created_at: {e}")
+                    });
+                self
+            }
+            pub fn created_by<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.created_by = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for created_by: {e}")
+                    });
+                self
+            }
+            pub fn deleted_at<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.deleted_at = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for deleted_at: {e}")
+                    });
+                self
+            }
+            pub fn enabled<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<bool>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.enabled = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for enabled: {e}")
+                    });
+                self
+            }
+            pub fn id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.id = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for id: {e}"));
+                self
+            }
+            pub fn level<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::ScopeLevel>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.level = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for level: {e}")
+                    });
+                self
+            }
+            pub fn logo_is_opaque<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.logo_is_opaque = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for logo_is_opaque: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn logo_key<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.logo_key = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for logo_key: {e}")
+                    });
+                self
+            }
+            pub fn opacity<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<f64>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.opacity = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for opacity: {e}")
+                    });
+                self
+            }
+            pub fn placement<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::WatermarkPlacement>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.placement = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for placement: {e}")
+                    });
+                self
+            }
+            pub fn rotation<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<f64>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.rotation = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for rotation: {e}")
+                    });
+                self
+            }
+            pub fn scale<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<f64>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.scale = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for scale: {e}")
+                    });
+                self
+            }
+            pub fn scope_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.scope_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for scope_id: {e}")
+                    });
+                self
+            }
+            pub fn spacing<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<f64>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.spacing = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for spacing: {e}")
+                    });
+                self
+            }
+            pub fn text<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.text = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for text: {e}")
+                    });
+                self
+            }
+            pub fn updated_at<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.updated_at = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for updated_at: {e}")
+                    });
+                self
+            }
+            pub fn version<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<f64>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.version = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for version: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<Watermark> for super::Watermark {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: Watermark,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    created_at: value.created_at?,
+                    created_by: value.created_by?,
+                    deleted_at: value.deleted_at?,
+                    enabled: value.enabled?,
+                    id: value.id?,
+                    level: value.level?,
+                    logo_is_opaque: value.logo_is_opaque?,
+                    logo_key: value.logo_key?,
+                    opacity: value.opacity?,
+                    placement: value.placement?,
+                    rotation: value.rotation?,
+                    scale: value.scale?,
+                    scope_id: value.scope_id?,
+                    spacing: value.spacing?,
+                    text: value.text?,
+                    updated_at: value.updated_at?,
+                    version: value.version?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::Watermark> for Watermark {
+            fn from(value: super::Watermark) -> Self {
+                Self {
+                    created_at: Ok(value.created_at),
+                    created_by: Ok(value.created_by),
+                    deleted_at: Ok(value.deleted_at),
+                    enabled: Ok(value.enabled),
+                    id: Ok(value.id),
+                    level: Ok(value.level),
+                    logo_is_opaque: Ok(value.logo_is_opaque),
+                    logo_key: Ok(value.logo_key),
+                    opacity: Ok(value.opacity),
+                    placement: Ok(value.placement),
+                    rotation: Ok(value.rotation),
+                    scale: Ok(value.scale),
+                    scope_id: Ok(value.scope_id),
+                    spacing: Ok(value.spacing),
+                    text: Ok(value.text),
+                    updated_at: Ok(value.updated_at),
+                    version: Ok(value.version),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct WatermarkLogoRequest {
+            logo: ::std::result::Result<::std::string::String, ::std::string::String>,
+        }
+        impl ::std::default::Default for WatermarkLogoRequest {
+            fn default() -> Self {
+                Self {
+                    logo: Err("no value supplied for logo".to_string()),
+                }
+            }
+        }
+        impl WatermarkLogoRequest {
+            pub fn logo<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.logo = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for logo: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<WatermarkLogoRequest>
+        for super::WatermarkLogoRequest {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: WatermarkLogoRequest,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self { logo: value.logo? })
+            }
+        }
+        impl ::std::convert::From<super::WatermarkLogoRequest> for WatermarkLogoRequest {
+            fn from(value: super::WatermarkLogoRequest) -> Self {
+                Self { logo: Ok(value.logo) }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct WatermarkPreviewRequest {
+            opacity: ::std::result::Result<
+                ::std::option::Option<f64>,
+                ::std::string::String,
+            >,
+            placement: ::std::result::Result<
+                ::std::option::Option<super::WatermarkPlacement>,
+                ::std::string::String,
+            >,
+            rotation: ::std::result::Result<
+                ::std::option::Option<f64>,
+                ::std::string::String,
+            >,
+            scale: ::std::result::Result<
+                ::std::option::Option<f64>,
+                ::std::string::String,
+            >,
+            spacing: ::std::result::Result<
+                ::std::option::Option<f64>,
+                ::std::string::String,
+            >,
+            text: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for WatermarkPreviewRequest {
+            fn default() -> Self {
+                Self {
+                    opacity: Ok(Default::default()),
+                    placement: Ok(Default::default()),
+                    rotation: Ok(Default::default()),
+                    scale: Ok(Default::default()),
+                    spacing: Ok(Default::default()),
+                    text: Ok(Default::default()),
+                }
+            }
+        }
+        impl WatermarkPreviewRequest {
+            pub fn opacity<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.opacity = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for opacity: {e}")
+                    });
+                self
+            }
+            pub fn placement<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::WatermarkPlacement>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.placement = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for placement: {e}")
+                    });
+                self
+            }
+            pub fn rotation<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.rotation = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for rotation: {e}")
+                    });
+                self
+            }
+            pub fn scale<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.scale = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for scale: {e}")
+                    });
+                self
+            }
+            pub fn spacing<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.spacing = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for spacing: {e}")
+                    });
+                self
+            }
+            pub fn text<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.text = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for text: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<WatermarkPreviewRequest>
+        for super::WatermarkPreviewRequest {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: WatermarkPreviewRequest,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    opacity: value.opacity?,
+                    placement: value.placement?,
+                    rotation: value.rotation?,
+                    scale: value.scale?,
+                    spacing: value.spacing?,
+                    text: value.text?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::WatermarkPreviewRequest>
+        for WatermarkPreviewRequest {
+            fn from(value: super::WatermarkPreviewRequest) -> Self {
+                Self {
+                    opacity: Ok(value.opacity),
+                    placement: Ok(value.placement),
+                    rotation: Ok(value.rotation),
+                    scale: Ok(value.scale),
+                    spacing: Ok(value.spacing),
+                    text: Ok(value.text),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct WatermarkPreviewResponse {
+            image: ::std::result::Result<::std::string::String, ::std::string::String>,
+        }
+        impl ::std::default::Default for WatermarkPreviewResponse {
+            fn default() -> Self {
+                Self {
+                    image: Err("no value supplied for image".to_string()),
+                }
+            }
+        }
+        impl WatermarkPreviewResponse {
+            pub fn image<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.image = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for image: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<WatermarkPreviewResponse>
+        for super::WatermarkPreviewResponse {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: WatermarkPreviewResponse,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self { image: value.image? })
+            }
+        }
+        impl ::std::convert::From<super::WatermarkPreviewResponse>
+        for WatermarkPreviewResponse {
+            fn from(value: super::WatermarkPreviewResponse) -> Self {
+                Self { image: Ok(value.image) }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct WatermarkResponse {
+            watermark: ::std::result::Result<super::Watermark, ::std::string::String>,
+        }
+        impl ::std::default::Default for WatermarkResponse {
+            fn default() -> Self {
+                Self {
+                    watermark: Err("no value supplied for watermark".to_string()),
+                }
+            }
+        }
+        impl WatermarkResponse {
+            pub fn watermark<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::Watermark>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.watermark = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for watermark: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<WatermarkResponse> for super::WatermarkResponse {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: WatermarkResponse,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    watermark: value.watermark?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::WatermarkResponse> for WatermarkResponse {
+            fn from(value: super::WatermarkResponse) -> Self {
+                Self {
+                    watermark: Ok(value.watermark),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct WatermarkUpdateRequest {
+            enabled: ::std::result::Result<bool, ::std::string::String>,
+            opacity: ::std::result::Result<
+                ::std::option::Option<f64>,
+                ::std::string::String,
+            >,
+            placement: ::std::result::Result<
+                ::std::option::Option<super::WatermarkPlacement>,
+                ::std::string::String,
+            >,
+            rotation: ::std::result::Result<
+                ::std::option::Option<f64>,
+                ::std::string::String,
+            >,
+            scale: ::std::result::Result<
+                ::std::option::Option<f64>,
+                ::std::string::String,
+            >,
+            spacing: ::std::result::Result<
+                ::std::option::Option<f64>,
+                ::std::string::String,
+            >,
+            text: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for WatermarkUpdateRequest {
+            fn default() -> Self {
+                Self {
+                    enabled: Err("no value supplied for enabled".to_string()),
+                    opacity: Ok(Default::default()),
+                    placement: Ok(Default::default()),
+                    rotation: Ok(Default::default()),
+                    scale: Ok(Default::default()),
+                    spacing: Ok(Default::default()),
+                    text: Ok(Default::default()),
+                }
+            }
+        }
+        impl WatermarkUpdateRequest {
+            pub fn enabled<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<bool>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.enabled = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for enabled: {e}")
+                    });
+                self
+            }
+            pub fn opacity<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.opacity = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for opacity: {e}")
+                    });
+                self
+            }
+            pub fn placement<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::WatermarkPlacement>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.placement = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for placement: {e}")
+                    });
+                self
+            }
+            pub fn rotation<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.rotation = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for rotation: {e}")
+                    });
+                self
+            }
+            pub fn scale<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.scale = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for scale: {e}")
+                    });
+                self
+            }
+            pub fn spacing<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.spacing = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for spacing: {e}")
+                    });
+                self
+            }
+            pub fn text<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.text = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for text: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<WatermarkUpdateRequest>
+        for super::WatermarkUpdateRequest {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: WatermarkUpdateRequest,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    enabled: value.enabled?,
+                    opacity: value.opacity?,
+                    placement: value.placement?,
+                    rotation: value.rotation?,
+                    scale: value.scale?,
+                    spacing: value.spacing?,
+                    text: value.text?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::WatermarkUpdateRequest>
+        for WatermarkUpdateRequest {
+            fn from(value: super::WatermarkUpdateRequest) -> Self {
+                Self {
+                    enabled: Ok(value.enabled),
+                    opacity: Ok(value.opacity),
+                    placement: Ok(value.placement),
+                    rotation: Ok(value.rotation),
+                    scale: Ok(value.scale),
+                    spacing: Ok(value.spacing),
+                    text: Ok(value.text),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct WebhookEndpoint {
+            created_at: ::std::result::Result<
+                ::std::string::String,
+                ::std::string::String,
+            >,
+            description: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            enabled: ::std::result::Result<bool, ::std::string::String>,
+            enabled_events: ::std::result::Result<
+                ::std::vec::Vec<super::WebhookEventType>,
+                ::std::string::String,
+            >,
+            id: ::std::result::Result<::std::string::String, ::std::string::String>,
+            nb_failed_calls: ::std::result::Result<f64, ::std::string::String>,
+            nb_total_calls: ::std::result::Result<f64, ::std::string::String>,
+            owner_id: ::std::result::Result<
+                ::std::string::String,
+                ::std::string::String,
+            >,
+            owner_type: ::std::result::Result<super::ScopeLevel, ::std::string::String>,
+            updated_at: ::std::result::Result<
+                ::std::string::String,
+                ::std::string::String,
+            >,
+            url: ::std::result::Result<::std::string::String, ::std::string::String>,
+        }
+        impl ::std::default::Default for WebhookEndpoint {
+            fn default() -> Self {
+                Self {
+                    created_at: Err("no value supplied for created_at".to_string()),
+                    description: Ok(Default::default()),
+                    enabled: Err("no value supplied for enabled".to_string()),
+                    enabled_events: Err(
+                        "no value supplied for enabled_events".to_string(),
+                    ),
+                    id: Err("no value supplied for id".to_string()),
+                    nb_failed_calls: Err(
+                        "no value supplied for nb_failed_calls".to_string(),
+                    ),
+                    nb_total_calls: Err(
+                        "no value supplied for nb_total_calls".to_string(),
+                    ),
+                    owner_id: Err("no value supplied for owner_id".to_string()),
+                    owner_type: Err("no value supplied for owner_type".to_string()),
+                    updated_at: Err("no value supplied for updated_at".to_string()),
+                    url: Err("no value supplied for url".to_string()),
+                }
+            }
+        }
+        impl WebhookEndpoint {
+            pub fn created_at<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.created_at = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for created_at: {e}")
+                    });
+                self
+            }
+            pub fn description<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.description = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for description: {e}")
+                    });
+                self
+            }
+            pub fn enabled<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<bool>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.enabled = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for enabled: {e}")
+                    });
+                self
+            }
+            pub fn enabled_events<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<super::WebhookEventType>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.enabled_events = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for enabled_events: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.id = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for id: {e}"));
+                self
+            }
+            pub fn nb_failed_calls<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<f64>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.nb_failed_calls = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for nb_failed_calls: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn nb_total_calls<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<f64>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.nb_total_calls = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for nb_total_calls: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn owner_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.owner_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for owner_id: {e}")
+                    });
+                self
+            }
+            pub fn owner_type<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::ScopeLevel>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.owner_type = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for owner_type: {e}")
+                    });
+                self
+            }
+            pub fn updated_at<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.updated_at = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for updated_at: {e}")
+                    });
+                self
+            }
+            pub fn url<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.url = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for url: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<WebhookEndpoint> for super::WebhookEndpoint {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: WebhookEndpoint,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    created_at: value.created_at?,
+                    description: value.description?,
+                    enabled: value.enabled?,
+                    enabled_events: value.enabled_events?,
+                    id: value.id?,
+                    nb_failed_calls: value.nb_failed_calls?,
+                    nb_total_calls: value.nb_total_calls?,
+                    owner_id: value.owner_id?,
+                    owner_type: value.owner_type?,
+                    updated_at: value.updated_at?,
+                    url: value.url?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::WebhookEndpoint> for WebhookEndpoint {
+            fn from(value: super::WebhookEndpoint) -> Self {
+                Self {
+                    created_at: Ok(value.created_at),
+                    description: Ok(value.description),
+                    enabled: Ok(value.enabled),
+                    enabled_events: Ok(value.enabled_events),
+                    id: Ok(value.id),
+                    nb_failed_calls: Ok(value.nb_failed_calls),
+                    nb_total_calls: Ok(value.nb_total_calls),
+                    owner_id: Ok(value.owner_id),
+                    owner_type: Ok(value.owner_type),
+                    updated_at: Ok(value.updated_at),
+                    url: Ok(value.url),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct WebhookEndpointCreateRequest {
+            description: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            enabled_events: ::std::result::Result<
+                ::std::vec::Vec<super::WebhookEventType>,
+                ::std::string::String,
+            >,
+            url: ::std::result::Result<::std::string::String, ::std::string::String>,
+        }
+        impl ::std::default::Default for WebhookEndpointCreateRequest {
+            fn default() -> Self {
+                Self {
+                    description: Ok(Default::default()),
+                    enabled_events: Err(
+                        "no value supplied for enabled_events".to_string(),
+                    ),
+                    url: Err("no value supplied for url".to_string()),
+                }
+            }
+        }
+        impl WebhookEndpointCreateRequest {
+            pub fn description<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.description = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for description: {e}")
+                    });
+                self
+            }
+            pub fn enabled_events<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<super::WebhookEventType>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.enabled_events = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for enabled_events: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn url<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.url = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for url: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<WebhookEndpointCreateRequest>
+        for super::WebhookEndpointCreateRequest {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: WebhookEndpointCreateRequest,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    description: value.description?,
+                    enabled_events: value.enabled_events?,
+                    url: value.url?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::WebhookEndpointCreateRequest>
+        for WebhookEndpointCreateRequest {
+            fn from(value: super::WebhookEndpointCreateRequest) -> Self {
+                Self {
+                    description: Ok(value.description),
+                    enabled_events: Ok(value.enabled_events),
+                    url: Ok(value.url),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct WebhookEndpointListResponse {
+            webhook_endpoints: ::std::result::Result<
+                ::std::vec::Vec<super::WebhookEndpoint>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for WebhookEndpointListResponse {
+            fn default() -> Self {
+                Self {
+                    webhook_endpoints: Err(
+                        "no value supplied for webhook_endpoints".to_string(),
+                    ),
+                }
+            }
+        }
+        impl WebhookEndpointListResponse {
+            pub fn webhook_endpoints<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<super::WebhookEndpoint>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.webhook_endpoints = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for webhook_endpoints: {e}"
+                        )
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<WebhookEndpointListResponse>
+        for super::WebhookEndpointListResponse {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: WebhookEndpointListResponse,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    webhook_endpoints: value.webhook_endpoints?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::WebhookEndpointListResponse>
+        for WebhookEndpointListResponse {
+            fn from(value: super::WebhookEndpointListResponse) -> Self {
+                Self {
+                    webhook_endpoints: Ok(value.webhook_endpoints),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct WebhookEndpointResponse {
+            webhook_endpoint: ::std::result::Result<
+                super::WebhookEndpointWithSecret,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for WebhookEndpointResponse {
+            fn default() -> Self {
+                Self {
+                    webhook_endpoint: Err(
+                        "no value supplied for webhook_endpoint".to_string(),
+                    ),
+                }
+            }
+        }
+        impl WebhookEndpointResponse {
+            pub fn webhook_endpoint<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::WebhookEndpointWithSecret>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.webhook_endpoint = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for webhook_endpoint: {e}"
+                        )
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<WebhookEndpointResponse>
+        for super::WebhookEndpointResponse {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: WebhookEndpointResponse,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    webhook_endpoint: value.webhook_endpoint?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::WebhookEndpointResponse>
+        for WebhookEndpointResponse {
+            fn from(value: super::WebhookEndpointResponse) -> Self {
+                Self {
+                    webhook_endpoint: Ok(value.webhook_endpoint),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct WebhookEndpointUpdateRequest {
+            description: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            enabled: ::std::result::Result<
+                ::std::option::Option<bool>,
+                ::std::string::String,
+            >,
+            enabled_events: ::std::result::Result<
+                ::std::vec::Vec<super::WebhookEventType>,
+                ::std::string::String,
+            >,
+            url: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for WebhookEndpointUpdateRequest {
+            fn default() -> Self {
+                Self {
+                    description: Ok(Default::default()),
+                    enabled: Ok(Default::default()),
+                    enabled_events: Ok(Default::default()),
+                    url: Ok(Default::default()),
+                }
+            }
+        }
+        impl WebhookEndpointUpdateRequest {
+            pub fn description<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.description = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for description: {e}")
+                    });
+                self
+            }
+            pub fn enabled<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.enabled = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for enabled: {e}")
+                    });
+                self
+            }
+            pub fn enabled_events<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<super::WebhookEventType>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.enabled_events = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for enabled_events: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn url<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.url = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for url: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<WebhookEndpointUpdateRequest>
+        for super::WebhookEndpointUpdateRequest {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: WebhookEndpointUpdateRequest,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    description: value.description?,
+                    enabled: value.enabled?,
+                    enabled_events: value.enabled_events?,
+                    url: value.url?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::WebhookEndpointUpdateRequest>
+        for WebhookEndpointUpdateRequest {
+            fn from(value: super::WebhookEndpointUpdateRequest) -> Self {
+                Self {
+                    description: Ok(value.description),
+                    enabled: Ok(value.enabled),
+                    enabled_events: Ok(value.enabled_events),
+                    url: Ok(value.url),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct WebhookEndpointUpdateResponse {
+            webhook_endpoint: ::std::result::Result<
+                super::WebhookEndpoint,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for WebhookEndpointUpdateResponse {
+            fn default() -> Self {
+                Self {
+                    webhook_endpoint: Err(
+                        "no value supplied for webhook_endpoint".to_string(),
+                    ),
+                }
+            }
+        }
+        impl WebhookEndpointUpdateResponse {
+            pub fn webhook_endpoint<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::WebhookEndpoint>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.webhook_endpoint = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for webhook_endpoint: {e}"
+                        )
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<WebhookEndpointUpdateResponse>
+        for super::WebhookEndpointUpdateResponse {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: WebhookEndpointUpdateResponse,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    webhook_endpoint: value.webhook_endpoint?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::WebhookEndpointUpdateResponse>
+        for WebhookEndpointUpdateResponse {
+            fn from(value: super::WebhookEndpointUpdateResponse) -> Self {
+                Self {
+                    webhook_endpoint: Ok(value.webhook_endpoint),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct WebhookEndpointWithSecret {
+            created_at: ::std::result::Result<
+                ::std::string::String,
+                ::std::string::String,
+            >,
+            description: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            enabled: ::std::result::Result<bool, ::std::string::String>,
+            enabled_events: ::std::result::Result<
+                ::std::vec::Vec<super::WebhookEventType>,
+                ::std::string::String,
+            >,
+            id: ::std::result::Result<::std::string::String, ::std::string::String>,
+            nb_failed_calls: ::std::result::Result<f64, ::std::string::String>,
+            nb_total_calls: ::std::result::Result<f64, ::std::string::String>,
+            owner_id: ::std::result::Result<
+                ::std::string::String,
+                ::std::string::String,
+            >,
+            owner_type: ::std::result::Result<super::ScopeLevel, ::std::string::String>,
+            secret: ::std::result::Result<::std::string::String, ::std::string::String>,
+            updated_at: ::std::result::Result<
+                ::std::string::String,
+                ::std::string::String,
+            >,
+            url: ::std::result::Result<::std::string::String, ::std::string::String>,
+        }
+        impl ::std::default::Default for WebhookEndpointWithSecret {
+            fn default() -> Self {
+                Self {
+                    created_at: Err("no value supplied for created_at".to_string()),
+                    description: Ok(Default::default()),
+                    enabled: Err("no value supplied for enabled".to_string()),
+                    enabled_events: Err(
+                        "no value supplied for enabled_events".to_string(),
+                    ),
+                    id: Err("no value supplied for id".to_string()),
+                    nb_failed_calls: Err(
+                        "no value supplied for nb_failed_calls".to_string(),
+                    ),
+                    nb_total_calls: Err(
+                        "no value supplied for nb_total_calls".to_string(),
+                    ),
+                    owner_id: Err("no value supplied for owner_id".to_string()),
+                    owner_type: Err("no value supplied for owner_type".to_string()),
+                    secret: Err("no value supplied for secret".to_string()),
+                    updated_at: Err("no value supplied for updated_at".to_string()),
+                    url: Err("no value supplied for url".to_string()),
+                }
+            }
+        }
+        impl WebhookEndpointWithSecret {
+            pub fn created_at<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.created_at = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for created_at: {e}")
+                    });
+                self
+            }
+            pub fn description<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.description = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for description: {e}")
+                    });
+                self
+            }
+            pub fn enabled<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<bool>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.enabled = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for enabled: {e}")
+                    });
+                self
+            }
+            pub fn enabled_events<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<super::WebhookEventType>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.enabled_events = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for enabled_events: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.id = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for id: {e}"));
+                self
+            }
+            pub fn nb_failed_calls<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<f64>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.nb_failed_calls = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for nb_failed_calls: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn nb_total_calls<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<f64>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.nb_total_calls = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for nb_total_calls: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn owner_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.owner_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for owner_id: {e}")
+                    });
+                self
+            }
+            pub fn owner_type<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::ScopeLevel>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.owner_type = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for owner_type: {e}")
+                    });
+                self
+            }
+            pub fn secret<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.secret = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for secret: {e}")
+                    });
+                self
+            }
+            pub fn updated_at<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.updated_at = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for updated_at: {e}")
+                    });
+                self
+            }
+            pub fn url<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.url = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for url: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<WebhookEndpointWithSecret>
+        for super::WebhookEndpointWithSecret {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: WebhookEndpointWithSecret,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    created_at: value.created_at?,
+                    description: value.description?,
+                    enabled: value.enabled?,
+                    enabled_events: value.enabled_events?,
+                    id: value.id?,
+                    nb_failed_calls: value.nb_failed_calls?,
+                    nb_total_calls: value.nb_total_calls?,
+                    owner_id: value.owner_id?,
+                    owner_type: value.owner_type?,
+                    secret: value.secret?,
+                    updated_at: value.updated_at?,
+                    url: value.url?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::WebhookEndpointWithSecret>
+        for WebhookEndpointWithSecret {
+            fn from(value: super::WebhookEndpointWithSecret) -> Self {
+                Self {
+                    created_at: Ok(value.created_at),
+                    description: Ok(value.description),
+                    enabled: Ok(value.enabled),
+                    enabled_events: Ok(value.enabled_events),
+                    id: Ok(value.id),
+                    nb_failed_calls: Ok(value.nb_failed_calls),
+                    nb_total_calls: Ok(value.nb_total_calls),
+                    owner_id: Ok(value.owner_id),
+                    owner_type: Ok(value.owner_type),
+                    secret: Ok(value.secret),
+                    updated_at: Ok(value.updated_at),
+                    url: Ok(value.url),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct WebhookEvent {
+            attempts: ::std::result::Result<
+                ::std::vec::Vec<super::WebhookEventAttempt>,
+                ::std::string::String,
+            >,
+            created_at: ::std::result::Result<
+                ::std::string::String,
+                ::std::string::String,
+            >,
+            endpoint_id: ::std::result::Result<
+                ::std::string::String,
+                ::std::string::String,
+            >,
+            id: ::std::result::Result<::std::string::String, ::std::string::String>,
+            payload: ::std::result::Result<::serde_json::Value, ::std::string::String>,
+            sent_at: ::std::result::Result<::std::string::String, ::std::string::String>,
+            status: ::std::result::Result<
+                super::WebhookEventStatus,
+                ::std::string::String,
+            >,
+            type_: ::std::result::Result<super::WebhookEventType, ::std::string::String>,
+            updated_at: ::std::result::Result<
+                ::std::string::String,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for WebhookEvent {
+            fn default() -> Self {
+                Self {
+                    attempts: Err("no value supplied for attempts".to_string()),
+                    created_at: Err("no value supplied for created_at".to_string()),
+                    endpoint_id: Err("no value supplied for endpoint_id".to_string()),
+                    id: Err("no value supplied for id".to_string()),
+                    payload: Err("no value supplied for payload".to_string()),
+                    sent_at: Err("no value supplied for sent_at".to_string()),
+                    status: Err("no value supplied for status".to_string()),
+                    type_: Err("no value supplied for type_".to_string()),
+                    updated_at: Err("no value supplied for updated_at".to_string()),
+                }
+            }
+        }
+        impl WebhookEvent {
+            pub fn attempts<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<super::WebhookEventAttempt>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.attempts = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for attempts: {e}")
+                    });
+                self
+            }
+            pub fn created_at<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.created_at = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for created_at: {e}")
+                    });
+                self
+            }
+            pub fn endpoint_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.endpoint_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for endpoint_id: {e}")
+                    });
+                self
+            }
+            pub fn id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.id = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for id: {e}"));
+                self
+            }
+            pub fn payload<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::serde_json::Value>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.payload = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for payload: {e}")
+                    });
+                self
+            }
+            pub fn sent_at<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.sent_at = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for sent_at: {e}")
+                    });
+                self
+            }
+            pub fn status<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::WebhookEventStatus>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.status = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for status: {e}")
+                    });
+                self
+            }
+            pub fn type_<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::WebhookEventType>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.type_ = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for type_: {e}")
+                    });
+                self
+            }
+            pub fn updated_at<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.updated_at = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for updated_at: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<WebhookEvent> for super::WebhookEvent {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: WebhookEvent,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    attempts: value.attempts?,
+                    created_at: value.created_at?,
+                    endpoint_id: value.endpoint_id?,
+                    id: value.id?,
+                    payload: value.payload?,
+                    sent_at: value.sent_at?,
+                    status: value.status?,
+                    type_: value.type_?,
+                    updated_at: value.updated_at?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::WebhookEvent> for WebhookEvent {
+            fn from(value: super::WebhookEvent) -> Self {
+                Self {
+                    attempts: Ok(value.attempts),
+                    created_at: Ok(value.created_at),
+                    endpoint_id: Ok(value.endpoint_id),
+                    id: Ok(value.id),
+                    payload: Ok(value.payload),
+                    sent_at: Ok(value.sent_at),
+                    status: Ok(value.status),
+                    type_: Ok(value.type_),
+                    updated_at: Ok(value.updated_at),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct WebhookEventAttempt {
+            response_status_code: ::std::result::Result<f64, ::std::string::String>,
+            sent_at: ::std::result::Result<::std::string::String, ::std::string::String>,
+        }
+        impl ::std::default::Default for WebhookEventAttempt {
+            fn default() -> Self {
+                Self {
+                    response_status_code: Err(
+                        "no value supplied for response_status_code".to_string(),
+                    ),
+                    sent_at: Err("no value supplied for sent_at".to_string()),
+                }
+            }
+        }
+        impl WebhookEventAttempt {
+            pub fn response_status_code<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<f64>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.response_status_code = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for response_status_code: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn sent_at<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.sent_at = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for sent_at: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<WebhookEventAttempt>
+        for super::WebhookEventAttempt {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: WebhookEventAttempt,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    response_status_code: value.response_status_code?,
+                    sent_at: value.sent_at?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::WebhookEventAttempt> for WebhookEventAttempt {
+            fn from(value: super::WebhookEventAttempt) -> Self {
+                Self {
+                    response_status_code: Ok(value.response_status_code),
+                    sent_at: Ok(value.sent_at),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct WebhookEventListResponse {
+            items: ::std::result::Result<
+                ::std::vec::Vec<super::WebhookEventSummary>,
+                ::std::string::String,
+            >,
+            next_pagination_token: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for WebhookEventListResponse {
+            fn default() -> Self {
+                Self {
+                    items: Err("no value supplied for items".to_string()),
+                    next_pagination_token: Ok(Default::default()),
+                }
+            }
+        }
+        impl WebhookEventListResponse {
+            pub fn items<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<super::WebhookEventSummary>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.items = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for items: {e}")
+                    });
+                self
+            }
+            pub fn next_pagination_token<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.next_pagination_token = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for next_pagination_token: {e}"
+                        )
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<WebhookEventListResponse>
+        for super::WebhookEventListResponse {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: WebhookEventListResponse,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    items: value.items?,
+                    next_pagination_token: value.next_pagination_token?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::WebhookEventListResponse>
+        for WebhookEventListResponse {
+            fn from(value: super::WebhookEventListResponse) -> Self {
+                Self {
+                    items: Ok(value.items),
+                    next_pagination_token: Ok(value.next_pagination_token),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct WebhookEventResponse {
+            webhook_event: ::std::result::Result<
+                super::WebhookEvent,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for WebhookEventResponse {
+            fn default() -> Self {
+                Self {
+                    webhook_event: Err("no value supplied for webhook_event".to_string()),
+                }
+            }
+        }
+        impl WebhookEventResponse {
+            pub fn webhook_event<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::WebhookEvent>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.webhook_event = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for webhook_event: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<WebhookEventResponse>
+        for super::WebhookEventResponse {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: WebhookEventResponse,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    webhook_event: value.webhook_event?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::WebhookEventResponse> for WebhookEventResponse {
+            fn from(value: super::WebhookEventResponse) -> Self {
+                Self {
+                    webhook_event: Ok(value.webhook_event),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct WebhookEventSummary {
+            endpoint_id: ::std::result::Result<
+                ::std::string::String,
+                ::std::string::String,
+            >,
+            id: ::std::result::Result<::std::string::String, ::std::string::String>,
+            status: ::std::result::Result<
+                super::WebhookEventStatus,
+                ::std::string::String,
+            >,
+            type_: ::std::result::Result<super::WebhookEventType, ::std::string::String>,
+            updated_at: ::std::result::Result<
+                ::std::string::String,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for WebhookEventSummary {
+            fn default() -> Self {
+                Self {
+                    endpoint_id: Err("no value supplied for endpoint_id".to_string()),
+                    id: Err("no value supplied for id".to_string()),
+                    status: Err("no value supplied for status".to_string()),
+                    type_: Err("no value supplied for type_".to_string()),
+                    updated_at: Err("no value supplied for updated_at".to_string()),
+                }
+            }
+        }
+        impl WebhookEventSummary {
+            pub fn endpoint_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.endpoint_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for endpoint_id: {e}")
+                    });
+                self
+            }
+            pub fn id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.id = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for id: {e}"));
+                self
+            }
+            pub fn status<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::WebhookEventStatus>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.status = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for status: {e}")
+                    });
+                self
+            }
+            pub fn type_<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::WebhookEventType>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.type_ = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for type_: {e}")
+                    });
+                self
+            }
+            pub fn updated_at<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.updated_at = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for updated_at: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<WebhookEventSummary>
+        for super::WebhookEventSummary {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: WebhookEventSummary,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    endpoint_id: value.endpoint_id?,
+                    id: value.id?,
+                    status: value.status?,
+                    type_: value.type_?,
+                    updated_at: value.updated_at?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::WebhookEventSummary> for WebhookEventSummary {
+            fn from(value: super::WebhookEventSummary) -> Self {
+                Self {
+                    endpoint_id: Ok(value.endpoint_id),
+                    id: Ok(value.id),
+                    status: Ok(value.status),
+                    type_: Ok(value.type_),
+                    updated_at: Ok(value.updated_at),
                 }
             }
         }
@@ -49221,6 +59874,1086 @@ let response = client.get_oscu_prices()
 ```*/
     pub fn get_oscu_prices(&self) -> builder::GetOscuPrices<'_> {
         builder::GetOscuPrices::new(self)
+    }
+    /**List projects
+
+The projects of a team the caller can see.
+
+Sends a `GET` request to `/projects`
+
+Arguments:
+- `page_size`: The number of items per page (10 unless given)
+- `pagination_token`: The nextPaginationToken of the previous page
+- `team_id`: The team that owns the project (to assert ownership, or to set the owner)
+```ignore
+let response = client.list_projects()
+    .page_size(page_size)
+    .pagination_token(pagination_token)
+    .team_id(team_id)
+    .send()
+    .await;
+```*/
+    pub fn list_projects(&self) -> builder::ListProjects<'_> {
+        builder::ListProjects::new(self)
+    }
+    /**Create a project
+
+Creates a project in a team.
+
+Sends a `POST` request to `/projects`
+
+Arguments:
+- `team_id`: The team that owns the project (to assert ownership, or to set the owner)
+- `body`
+```ignore
+let response = client.create_project()
+    .team_id(team_id)
+    .body(body)
+    .send()
+    .await;
+```*/
+    pub fn create_project(&self) -> builder::CreateProject<'_> {
+        builder::CreateProject::new(self)
+    }
+    /**Retrieve a project
+
+A project with its members, API keys and settings.
+
+Sends a `GET` request to `/projects/{projectId}`
+
+Arguments:
+- `project_id`: The id of the project
+```ignore
+let response = client.get_project()
+    .project_id(project_id)
+    .send()
+    .await;
+```*/
+    pub fn get_project(&self) -> builder::GetProject<'_> {
+        builder::GetProject::new(self)
+    }
+    /**Update a project
+
+Changes the name, the description or the settings of a project.
+
+Sends a `PUT` request to `/projects/{projectId}`
+
+Arguments:
+- `project_id`: The id of the project
+- `body`
+```ignore
+let response = client.update_project()
+    .project_id(project_id)
+    .body(body)
+    .send()
+    .await;
+```*/
+    pub fn update_project(&self) -> builder::UpdateProject<'_> {
+        builder::UpdateProject::new(self)
+    }
+    /**Delete a project
+
+Deletes a project.
+
+Sends a `DELETE` request to `/projects/{projectId}`
+
+Arguments:
+- `project_id`: The id of the project
+```ignore
+let response = client.delete_project()
+    .project_id(project_id)
+    .send()
+    .await;
+```*/
+    pub fn delete_project(&self) -> builder::DeleteProject<'_> {
+        builder::DeleteProject::new(self)
+    }
+    /**Create a project API key
+
+Creates an API key that acts on the project; its secret is in this answer only.
+
+Sends a `POST` request to `/projects/{projectId}/api-keys`
+
+Arguments:
+- `project_id`: The id of the project
+- `body`
+```ignore
+let response = client.create_project_api_key()
+    .project_id(project_id)
+    .body(body)
+    .send()
+    .await;
+```*/
+    pub fn create_project_api_key(&self) -> builder::CreateProjectApiKey<'_> {
+        builder::CreateProjectApiKey::new(self)
+    }
+    /**Delete a project API key
+
+Revokes an API key of the project.
+
+Sends a `DELETE` request to `/projects/{projectId}/api-keys/{keyId}`
+
+Arguments:
+- `project_id`: The id of the project
+- `key_id`: The id of the API key (`api_...`)
+```ignore
+let response = client.delete_project_api_key()
+    .project_id(project_id)
+    .key_id(key_id)
+    .send()
+    .await;
+```*/
+    pub fn delete_project_api_key(&self) -> builder::DeleteProjectApiKey<'_> {
+        builder::DeleteProjectApiKey::new(self)
+    }
+    /**Retrieve the project instructions
+
+The instructions assistants follow in the project.
+
+Sends a `GET` request to `/projects/{projectId}/instructions`
+
+Arguments:
+- `project_id`: The id of the project
+```ignore
+let response = client.get_project_instructions()
+    .project_id(project_id)
+    .send()
+    .await;
+```*/
+    pub fn get_project_instructions(&self) -> builder::GetProjectInstructions<'_> {
+        builder::GetProjectInstructions::new(self)
+    }
+    /**Set the project instructions
+
+Replaces the instructions assistants follow in the project.
+
+Sends a `PUT` request to `/projects/{projectId}/instructions`
+
+Arguments:
+- `project_id`: The id of the project
+- `body`
+```ignore
+let response = client.update_project_instructions()
+    .project_id(project_id)
+    .body(body)
+    .send()
+    .await;
+```*/
+    pub fn update_project_instructions(&self) -> builder::UpdateProjectInstructions<'_> {
+        builder::UpdateProjectInstructions::new(self)
+    }
+    /**Retrieve the project memory
+
+What assistants remember about the project.
+
+Sends a `GET` request to `/projects/{projectId}/memory`
+
+Arguments:
+- `project_id`: The id of the project
+```ignore
+let response = client.get_project_memory()
+    .project_id(project_id)
+    .send()
+    .await;
+```*/
+    pub fn get_project_memory(&self) -> builder::GetProjectMemory<'_> {
+        builder::GetProjectMemory::new(self)
+    }
+    /**Set the project memory
+
+Replaces what assistants remember about the project.
+
+Sends a `PUT` request to `/projects/{projectId}/memory`
+
+Arguments:
+- `project_id`: The id of the project
+- `body`
+```ignore
+let response = client.update_project_memory()
+    .project_id(project_id)
+    .body(body)
+    .send()
+    .await;
+```*/
+    pub fn update_project_memory(&self) -> builder::UpdateProjectMemory<'_> {
+        builder::UpdateProjectMemory::new(self)
+    }
+    /**Add a project member
+
+Gives a member of the team a role in the project.
+
+Sends a `POST` request to `/projects/{projectId}/members`
+
+Arguments:
+- `project_id`: The id of the project
+- `body`
+```ignore
+let response = client.add_project_member()
+    .project_id(project_id)
+    .body(body)
+    .send()
+    .await;
+```*/
+    pub fn add_project_member(&self) -> builder::AddProjectMember<'_> {
+        builder::AddProjectMember::new(self)
+    }
+    /**Update a project member
+
+Changes the role of a member of the project.
+
+Sends a `PUT` request to `/projects/{projectId}/members/{memberId}`
+
+Arguments:
+- `project_id`: The id of the project
+- `member_id`: The member id of a person or an API key
+- `body`
+```ignore
+let response = client.update_project_member()
+    .project_id(project_id)
+    .member_id(member_id)
+    .body(body)
+    .send()
+    .await;
+```*/
+    pub fn update_project_member(&self) -> builder::UpdateProjectMember<'_> {
+        builder::UpdateProjectMember::new(self)
+    }
+    /**Remove a project member
+
+Takes a member out of the project (they stay in the team).
+
+Sends a `DELETE` request to `/projects/{projectId}/members/{memberId}`
+
+Arguments:
+- `project_id`: The id of the project
+- `member_id`: The member id of a person or an API key
+```ignore
+let response = client.remove_project_member()
+    .project_id(project_id)
+    .member_id(member_id)
+    .send()
+    .await;
+```*/
+    pub fn remove_project_member(&self) -> builder::RemoveProjectMember<'_> {
+        builder::RemoveProjectMember::new(self)
+    }
+    /**Retrieve the project brief
+
+The creative brief of the project.
+
+Sends a `GET` request to `/projects/{projectId}/brief`
+
+Arguments:
+- `project_id`: The id of the project
+```ignore
+let response = client.get_project_brief()
+    .project_id(project_id)
+    .send()
+    .await;
+```*/
+    pub fn get_project_brief(&self) -> builder::GetProjectBrief<'_> {
+        builder::GetProjectBrief::new(self)
+    }
+    /**Set the project brief
+
+Creates or replaces the creative brief of the project.
+
+Sends a `PUT` request to `/projects/{projectId}/brief`
+
+Arguments:
+- `project_id`: The id of the project
+- `body`
+```ignore
+let response = client.update_project_brief()
+    .project_id(project_id)
+    .body(body)
+    .send()
+    .await;
+```*/
+    pub fn update_project_brief(&self) -> builder::UpdateProjectBrief<'_> {
+        builder::UpdateProjectBrief::new(self)
+    }
+    /**Delete the project brief
+
+Removes the creative brief of the project.
+
+Sends a `DELETE` request to `/projects/{projectId}/brief`
+
+Arguments:
+- `project_id`: The id of the project
+```ignore
+let response = client.delete_project_brief()
+    .project_id(project_id)
+    .send()
+    .await;
+```*/
+    pub fn delete_project_brief(&self) -> builder::DeleteProjectBrief<'_> {
+        builder::DeleteProjectBrief::new(self)
+    }
+    /**Retrieve the project watermark
+
+How assets generated in the project are watermarked.
+
+Sends a `GET` request to `/projects/{projectId}/watermark`
+
+Arguments:
+- `project_id`: The id of the project
+```ignore
+let response = client.get_project_watermark()
+    .project_id(project_id)
+    .send()
+    .await;
+```*/
+    pub fn get_project_watermark(&self) -> builder::GetProjectWatermark<'_> {
+        builder::GetProjectWatermark::new(self)
+    }
+    /**Configure the project watermark
+
+Saves the watermark configuration of the project.
+
+Sends a `PUT` request to `/projects/{projectId}/watermark`
+
+Arguments:
+- `project_id`: The id of the project
+- `body`
+```ignore
+let response = client.update_project_watermark()
+    .project_id(project_id)
+    .body(body)
+    .send()
+    .await;
+```*/
+    pub fn update_project_watermark(&self) -> builder::UpdateProjectWatermark<'_> {
+        builder::UpdateProjectWatermark::new(self)
+    }
+    /**Delete the project watermark
+
+Removes the watermark configuration of the project.
+
+Sends a `DELETE` request to `/projects/{projectId}/watermark`
+
+Arguments:
+- `project_id`: The id of the project
+```ignore
+let response = client.delete_project_watermark()
+    .project_id(project_id)
+    .send()
+    .await;
+```*/
+    pub fn delete_project_watermark(&self) -> builder::DeleteProjectWatermark<'_> {
+        builder::DeleteProjectWatermark::new(self)
+    }
+    /**Set the project watermark logo
+
+Stores a logo (base64 PNG, JPEG or WebP) that is drawn instead of the text.
+
+Sends a `PUT` request to `/projects/{projectId}/watermark/logo`
+
+Arguments:
+- `project_id`: The id of the project
+- `body`
+```ignore
+let response = client.update_project_watermark_logo()
+    .project_id(project_id)
+    .body(body)
+    .send()
+    .await;
+```*/
+    pub fn update_project_watermark_logo(
+        &self,
+    ) -> builder::UpdateProjectWatermarkLogo<'_> {
+        builder::UpdateProjectWatermarkLogo::new(self)
+    }
+    /**Delete the project watermark logo
+
+Removes the logo; the text of the watermark is drawn again.
+
+Sends a `DELETE` request to `/projects/{projectId}/watermark/logo`
+
+Arguments:
+- `project_id`: The id of the project
+```ignore
+let response = client.delete_project_watermark_logo()
+    .project_id(project_id)
+    .send()
+    .await;
+```*/
+    pub fn delete_project_watermark_logo(
+        &self,
+    ) -> builder::DeleteProjectWatermarkLogo<'_> {
+        builder::DeleteProjectWatermarkLogo::new(self)
+    }
+    /**Preview a project watermark
+
+Draws a watermark configuration on a sample image without saving it.
+
+Sends a `POST` request to `/projects/{projectId}/watermark/preview`
+
+Arguments:
+- `project_id`: The id of the project
+- `body`
+```ignore
+let response = client.preview_project_watermark()
+    .project_id(project_id)
+    .body(body)
+    .send()
+    .await;
+```*/
+    pub fn preview_project_watermark(&self) -> builder::PreviewProjectWatermark<'_> {
+        builder::PreviewProjectWatermark::new(self)
+    }
+    /**List the project webhook endpoints
+
+Every webhook endpoint of the project.
+
+Sends a `GET` request to `/projects/{projectId}/webhook-endpoints`
+
+Arguments:
+- `project_id`: The id of the project
+```ignore
+let response = client.list_project_webhook_endpoints()
+    .project_id(project_id)
+    .send()
+    .await;
+```*/
+    pub fn list_project_webhook_endpoints(
+        &self,
+    ) -> builder::ListProjectWebhookEndpoints<'_> {
+        builder::ListProjectWebhookEndpoints::new(self)
+    }
+    /**Create a project webhook endpoint
+
+Registers a URL to call on the subscribed events; the answer carries its signing secret.
+
+Sends a `POST` request to `/projects/{projectId}/webhook-endpoints`
+
+Arguments:
+- `project_id`: The id of the project
+- `body`
+```ignore
+let response = client.create_project_webhook_endpoint()
+    .project_id(project_id)
+    .body(body)
+    .send()
+    .await;
+```*/
+    pub fn create_project_webhook_endpoint(
+        &self,
+    ) -> builder::CreateProjectWebhookEndpoint<'_> {
+        builder::CreateProjectWebhookEndpoint::new(self)
+    }
+    /**Update a project webhook endpoint
+
+Changes the URL, the events, the description or whether the endpoint is called.
+
+Sends a `PUT` request to `/projects/{projectId}/webhook-endpoints/{webhookEndpointId}`
+
+Arguments:
+- `project_id`: The id of the project
+- `webhook_endpoint_id`: The id of the webhook endpoint
+- `body`
+```ignore
+let response = client.update_project_webhook_endpoint()
+    .project_id(project_id)
+    .webhook_endpoint_id(webhook_endpoint_id)
+    .body(body)
+    .send()
+    .await;
+```*/
+    pub fn update_project_webhook_endpoint(
+        &self,
+    ) -> builder::UpdateProjectWebhookEndpoint<'_> {
+        builder::UpdateProjectWebhookEndpoint::new(self)
+    }
+    /**Delete a project webhook endpoint
+
+Stops calling the endpoint and forgets it.
+
+Sends a `DELETE` request to `/projects/{projectId}/webhook-endpoints/{webhookEndpointId}`
+
+Arguments:
+- `project_id`: The id of the project
+- `webhook_endpoint_id`: The id of the webhook endpoint
+```ignore
+let response = client.delete_project_webhook_endpoint()
+    .project_id(project_id)
+    .webhook_endpoint_id(webhook_endpoint_id)
+    .send()
+    .await;
+```*/
+    pub fn delete_project_webhook_endpoint(
+        &self,
+    ) -> builder::DeleteProjectWebhookEndpoint<'_> {
+        builder::DeleteProjectWebhookEndpoint::new(self)
+    }
+    /**List the events of a project webhook endpoint
+
+The events sent to the endpoint, newest first.
+
+Sends a `GET` request to `/projects/{projectId}/webhook-endpoints/{webhookEndpointId}/events`
+
+Arguments:
+- `project_id`: The id of the project
+- `webhook_endpoint_id`: The id of the webhook endpoint
+- `pagination_token`: The nextPaginationToken of the previous page
+```ignore
+let response = client.list_project_webhook_events()
+    .project_id(project_id)
+    .webhook_endpoint_id(webhook_endpoint_id)
+    .pagination_token(pagination_token)
+    .send()
+    .await;
+```*/
+    pub fn list_project_webhook_events(&self) -> builder::ListProjectWebhookEvents<'_> {
+        builder::ListProjectWebhookEvents::new(self)
+    }
+    /**Retrieve a project webhook event
+
+One event with its payload and its delivery attempts.
+
+Sends a `GET` request to `/projects/{projectId}/webhook-endpoints/{webhookEndpointId}/events/{eventId}`
+
+Arguments:
+- `project_id`: The id of the project
+- `webhook_endpoint_id`: The id of the webhook endpoint
+- `event_id`: The id of the webhook event
+```ignore
+let response = client.get_project_webhook_event()
+    .project_id(project_id)
+    .webhook_endpoint_id(webhook_endpoint_id)
+    .event_id(event_id)
+    .send()
+    .await;
+```*/
+    pub fn get_project_webhook_event(&self) -> builder::GetProjectWebhookEvent<'_> {
+        builder::GetProjectWebhookEvent::new(self)
+    }
+    /**List teams
+
+The teams the caller belongs to.
+
+Sends a `GET` request to `/teams`
+
+```ignore
+let response = client.list_teams()
+    .send()
+    .await;
+```*/
+    pub fn list_teams(&self) -> builder::ListTeams<'_> {
+        builder::ListTeams::new(self)
+    }
+    /**Retrieve a team
+
+A team with its members, invitations, API keys and projects.
+
+Sends a `GET` request to `/teams/{teamId}`
+
+Arguments:
+- `team_id`: The id of the team
+```ignore
+let response = client.get_team()
+    .team_id(team_id)
+    .send()
+    .await;
+```*/
+    pub fn get_team(&self) -> builder::GetTeam<'_> {
+        builder::GetTeam::new(self)
+    }
+    /**Update a team
+
+Changes the name, the defaults or the settings of a team.
+
+Sends a `PUT` request to `/teams/{teamId}`
+
+Arguments:
+- `team_id`: The id of the team
+- `body`
+```ignore
+let response = client.update_team()
+    .team_id(team_id)
+    .body(body)
+    .send()
+    .await;
+```*/
+    pub fn update_team(&self) -> builder::UpdateTeam<'_> {
+        builder::UpdateTeam::new(self)
+    }
+    /**Withdraw an invitation
+
+Cancels the pending invitation sent to an email address.
+
+Sends a `DELETE` request to `/teams/{teamId}/invitations`
+
+Arguments:
+- `team_id`: The id of the team
+- `email`: The email address the invitation was sent to
+```ignore
+let response = client.withdraw_team_invitation()
+    .team_id(team_id)
+    .email(email)
+    .send()
+    .await;
+```*/
+    pub fn withdraw_team_invitation(&self) -> builder::WithdrawTeamInvitation<'_> {
+        builder::WithdrawTeamInvitation::new(self)
+    }
+    /**Retrieve the team limits
+
+The limits of the team plan and what the team uses against them.
+
+Sends a `GET` request to `/teams/{teamId}/limits`
+
+Arguments:
+- `team_id`: The id of the team
+```ignore
+let response = client.get_team_limits()
+    .team_id(team_id)
+    .send()
+    .await;
+```*/
+    pub fn get_team_limits(&self) -> builder::GetTeamLimits<'_> {
+        builder::GetTeamLimits::new(self)
+    }
+    /**Invite a team member
+
+Invites a person to the team by email, optionally into some projects.
+
+Sends a `POST` request to `/teams/{teamId}/members`
+
+Arguments:
+- `team_id`: The id of the team
+- `body`
+```ignore
+let response = client.invite_team_member()
+    .team_id(team_id)
+    .body(body)
+    .send()
+    .await;
+```*/
+    pub fn invite_team_member(&self) -> builder::InviteTeamMember<'_> {
+        builder::InviteTeamMember::new(self)
+    }
+    /**Update a team member
+
+Changes the role or the consumption cap of a member of the team.
+
+Sends a `PUT` request to `/teams/{teamId}/members/{memberId}`
+
+Arguments:
+- `team_id`: The id of the team
+- `member_id`: The member id of a person or an API key
+- `body`
+```ignore
+let response = client.update_team_member()
+    .team_id(team_id)
+    .member_id(member_id)
+    .body(body)
+    .send()
+    .await;
+```*/
+    pub fn update_team_member(&self) -> builder::UpdateTeamMember<'_> {
+        builder::UpdateTeamMember::new(self)
+    }
+    /**Remove a team member
+
+Takes a person or an API key out of the team.
+
+Sends a `DELETE` request to `/teams/{teamId}/members/{memberId}`
+
+Arguments:
+- `team_id`: The id of the team
+- `member_id`: The member id of a person or an API key
+```ignore
+let response = client.remove_team_member()
+    .team_id(team_id)
+    .member_id(member_id)
+    .send()
+    .await;
+```*/
+    pub fn remove_team_member(&self) -> builder::RemoveTeamMember<'_> {
+        builder::RemoveTeamMember::new(self)
+    }
+    /**List IP filters
+
+Every IP filter of the team.
+
+Sends a `GET` request to `/teams/{teamId}/ip-filters`
+
+Arguments:
+- `team_id`: The id of the team
+```ignore
+let response = client.list_team_ip_filters()
+    .team_id(team_id)
+    .send()
+    .await;
+```*/
+    pub fn list_team_ip_filters(&self) -> builder::ListTeamIpFilters<'_> {
+        builder::ListTeamIpFilters::new(self)
+    }
+    /**Create an IP filter
+
+Adds a filter that IP detection checks generations against.
+
+Sends a `POST` request to `/teams/{teamId}/ip-filters`
+
+Arguments:
+- `team_id`: The id of the team
+- `body`
+```ignore
+let response = client.create_team_ip_filter()
+    .team_id(team_id)
+    .body(body)
+    .send()
+    .await;
+```*/
+    pub fn create_team_ip_filter(&self) -> builder::CreateTeamIpFilter<'_> {
+        builder::CreateTeamIpFilter::new(self)
+    }
+    /**Update an IP filter
+
+Renames an IP filter, changes its instruction or turns it on or off.
+
+Sends a `PUT` request to `/teams/{teamId}/ip-filters/{filterId}`
+
+Arguments:
+- `team_id`: The id of the team
+- `filter_id`: The id of the IP filter
+- `body`
+```ignore
+let response = client.update_team_ip_filter()
+    .team_id(team_id)
+    .filter_id(filter_id)
+    .body(body)
+    .send()
+    .await;
+```*/
+    pub fn update_team_ip_filter(&self) -> builder::UpdateTeamIpFilter<'_> {
+        builder::UpdateTeamIpFilter::new(self)
+    }
+    /**Delete an IP filter
+
+Removes an IP filter of the team.
+
+Sends a `DELETE` request to `/teams/{teamId}/ip-filters/{filterId}`
+
+Arguments:
+- `team_id`: The id of the team
+- `filter_id`: The id of the IP filter
+```ignore
+let response = client.delete_team_ip_filter()
+    .team_id(team_id)
+    .filter_id(filter_id)
+    .send()
+    .await;
+```*/
+    pub fn delete_team_ip_filter(&self) -> builder::DeleteTeamIpFilter<'_> {
+        builder::DeleteTeamIpFilter::new(self)
+    }
+    /**Draft an IP filter instruction
+
+Writes a detection instruction from reference assets, without saving anything.
+
+Sends a `POST` request to `/teams/{teamId}/ip-filters/draft-instruction`
+
+Arguments:
+- `team_id`: The id of the team
+- `body`
+```ignore
+let response = client.draft_team_ip_filter_instruction()
+    .team_id(team_id)
+    .body(body)
+    .send()
+    .await;
+```*/
+    pub fn draft_team_ip_filter_instruction(
+        &self,
+    ) -> builder::DraftTeamIpFilterInstruction<'_> {
+        builder::DraftTeamIpFilterInstruction::new(self)
+    }
+    /**Retrieve the team brief
+
+The creative brief of the team.
+
+Sends a `GET` request to `/teams/{teamId}/brief`
+
+Arguments:
+- `team_id`: The id of the team
+```ignore
+let response = client.get_team_brief()
+    .team_id(team_id)
+    .send()
+    .await;
+```*/
+    pub fn get_team_brief(&self) -> builder::GetTeamBrief<'_> {
+        builder::GetTeamBrief::new(self)
+    }
+    /**Set the team brief
+
+Creates or replaces the creative brief of the team.
+
+Sends a `PUT` request to `/teams/{teamId}/brief`
+
+Arguments:
+- `team_id`: The id of the team
+- `body`
+```ignore
+let response = client.update_team_brief()
+    .team_id(team_id)
+    .body(body)
+    .send()
+    .await;
+```*/
+    pub fn update_team_brief(&self) -> builder::UpdateTeamBrief<'_> {
+        builder::UpdateTeamBrief::new(self)
+    }
+    /**Delete the team brief
+
+Removes the creative brief of the team.
+
+Sends a `DELETE` request to `/teams/{teamId}/brief`
+
+Arguments:
+- `team_id`: The id of the team
+```ignore
+let response = client.delete_team_brief()
+    .team_id(team_id)
+    .send()
+    .await;
+```*/
+    pub fn delete_team_brief(&self) -> builder::DeleteTeamBrief<'_> {
+        builder::DeleteTeamBrief::new(self)
+    }
+    /**Retrieve the team watermark
+
+How assets generated in the team are watermarked.
+
+Sends a `GET` request to `/teams/{teamId}/watermark`
+
+Arguments:
+- `team_id`: The id of the team
+```ignore
+let response = client.get_team_watermark()
+    .team_id(team_id)
+    .send()
+    .await;
+```*/
+    pub fn get_team_watermark(&self) -> builder::GetTeamWatermark<'_> {
+        builder::GetTeamWatermark::new(self)
+    }
+    /**Configure the team watermark
+
+Saves the watermark configuration of the team.
+
+Sends a `PUT` request to `/teams/{teamId}/watermark`
+
+Arguments:
+- `team_id`: The id of the team
+- `body`
+```ignore
+let response = client.update_team_watermark()
+    .team_id(team_id)
+    .body(body)
+    .send()
+    .await;
+```*/
+    pub fn update_team_watermark(&self) -> builder::UpdateTeamWatermark<'_> {
+        builder::UpdateTeamWatermark::new(self)
+    }
+    /**Delete the team watermark
+
+Removes the watermark configuration of the team.
+
+Sends a `DELETE` request to `/teams/{teamId}/watermark`
+
+Arguments:
+- `team_id`: The id of the team
+```ignore
+let response = client.delete_team_watermark()
+    .team_id(team_id)
+    .send()
+    .await;
+```*/
+    pub fn delete_team_watermark(&self) -> builder::DeleteTeamWatermark<'_> {
+        builder::DeleteTeamWatermark::new(self)
+    }
+    /**Set the team watermark logo
+
+Stores a logo (base64 PNG, JPEG or WebP) that is drawn instead of the text.
+
+Sends a `PUT` request to `/teams/{teamId}/watermark/logo`
+
+Arguments:
+- `team_id`: The id of the team
+- `body`
+```ignore
+let response = client.update_team_watermark_logo()
+    .team_id(team_id)
+    .body(body)
+    .send()
+    .await;
+```*/
+    pub fn update_team_watermark_logo(&self) -> builder::UpdateTeamWatermarkLogo<'_> {
+        builder::UpdateTeamWatermarkLogo::new(self)
+    }
+    /**Delete the team watermark logo
+
+Removes the logo; the text of the watermark is drawn again.
+
+Sends a `DELETE` request to `/teams/{teamId}/watermark/logo`
+
+Arguments:
+- `team_id`: The id of the team
+```ignore
+let response = client.delete_team_watermark_logo()
+    .team_id(team_id)
+    .send()
+    .await;
+```*/
+    pub fn delete_team_watermark_logo(&self) -> builder::DeleteTeamWatermarkLogo<'_> {
+        builder::DeleteTeamWatermarkLogo::new(self)
+    }
+    /**Preview a team watermark
+
+Draws a watermark configuration on a sample image without saving it.
+
+Sends a `POST` request to `/teams/{teamId}/watermark/preview`
+
+Arguments:
+- `team_id`: The id of the team
+- `body`
+```ignore
+let response = client.preview_team_watermark()
+    .team_id(team_id)
+    .body(body)
+    .send()
+    .await;
+```*/
+    pub fn preview_team_watermark(&self) -> builder::PreviewTeamWatermark<'_> {
+        builder::PreviewTeamWatermark::new(self)
+    }
+    /**List the team webhook endpoints
+
+Every webhook endpoint of the team.
+
+Sends a `GET` request to `/teams/{teamId}/webhook-endpoints`
+
+Arguments:
+- `team_id`: The id of the team
+```ignore
+let response = client.list_team_webhook_endpoints()
+    .team_id(team_id)
+    .send()
+    .await;
+```*/
+    pub fn list_team_webhook_endpoints(&self) -> builder::ListTeamWebhookEndpoints<'_> {
+        builder::ListTeamWebhookEndpoints::new(self)
+    }
+    /**Create a team webhook endpoint
+
+Registers a URL to call on the subscribed events; the answer carries its signing secret.
+
+Sends a `POST` request to `/teams/{teamId}/webhook-endpoints`
+
+Arguments:
+- `team_id`: The id of the team
+- `body`
+```ignore
+let response = client.create_team_webhook_endpoint()
+    .team_id(team_id)
+    .body(body)
+    .send()
+    .await;
+```*/
+    pub fn create_team_webhook_endpoint(
+        &self,
+    ) -> builder::CreateTeamWebhookEndpoint<'_> {
+        builder::CreateTeamWebhookEndpoint::new(self)
+    }
+    /**Update a team webhook endpoint
+
+Changes the URL, the events, the description or whether the endpoint is called.
+
+Sends a `PUT` request to `/teams/{teamId}/webhook-endpoints/{webhookEndpointId}`
+
+Arguments:
+- `team_id`: The id of the team
+- `webhook_endpoint_id`: The id of the webhook endpoint
+- `body`
+```ignore
+let response = client.update_team_webhook_endpoint()
+    .team_id(team_id)
+    .webhook_endpoint_id(webhook_endpoint_id)
+    .body(body)
+    .send()
+    .await;
+```*/
+    pub fn update_team_webhook_endpoint(
+        &self,
+    ) -> builder::UpdateTeamWebhookEndpoint<'_> {
+        builder::UpdateTeamWebhookEndpoint::new(self)
+    }
+    /**Delete a team webhook endpoint
+
+Stops calling the endpoint and forgets it.
+
+Sends a `DELETE` request to `/teams/{teamId}/webhook-endpoints/{webhookEndpointId}`
+
+Arguments:
+- `team_id`: The id of the team
+- `webhook_endpoint_id`: The id of the webhook endpoint
+```ignore
+let response = client.delete_team_webhook_endpoint()
+    .team_id(team_id)
+    .webhook_endpoint_id(webhook_endpoint_id)
+    .send()
+    .await;
+```*/
+    pub fn delete_team_webhook_endpoint(
+        &self,
+    ) -> builder::DeleteTeamWebhookEndpoint<'_> {
+        builder::DeleteTeamWebhookEndpoint::new(self)
+    }
+    /**List the events of a team webhook endpoint
+
+The events sent to the endpoint, newest first.
+
+Sends a `GET` request to `/teams/{teamId}/webhook-endpoints/{webhookEndpointId}/events`
+
+Arguments:
+- `team_id`: The id of the team
+- `webhook_endpoint_id`: The id of the webhook endpoint
+- `pagination_token`: The nextPaginationToken of the previous page
+```ignore
+let response = client.list_team_webhook_events()
+    .team_id(team_id)
+    .webhook_endpoint_id(webhook_endpoint_id)
+    .pagination_token(pagination_token)
+    .send()
+    .await;
+```*/
+    pub fn list_team_webhook_events(&self) -> builder::ListTeamWebhookEvents<'_> {
+        builder::ListTeamWebhookEvents::new(self)
+    }
+    /**Retrieve a team webhook event
+
+One event with its payload and its delivery attempts.
+
+Sends a `GET` request to `/teams/{teamId}/webhook-endpoints/{webhookEndpointId}/events/{eventId}`
+
+Arguments:
+- `team_id`: The id of the team
+- `webhook_endpoint_id`: The id of the webhook endpoint
+- `event_id`: The id of the webhook event
+```ignore
+let response = client.get_team_webhook_event()
+    .team_id(team_id)
+    .webhook_endpoint_id(webhook_endpoint_id)
+    .event_id(event_id)
+    .send()
+    .await;
+```*/
+    pub fn get_team_webhook_event(&self) -> builder::GetTeamWebhookEvent<'_> {
+        builder::GetTeamWebhookEvent::new(self)
     }
 }
 /// Types for composing operation parameters.
@@ -61507,6 +73240,5917 @@ pub mod builder {
                 .build()?;
             let info = OperationInfo {
                 operation_id: "get_oscu_prices",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16..=499u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16..=599u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::list_projects`]
+
+[`Client::list_projects`]: super::Client::list_projects*/
+    #[derive(Debug, Clone)]
+    pub struct ListProjects<'a> {
+        client: &'a super::Client,
+        page_size: Result<Option<::std::num::NonZeroU32>, String>,
+        pagination_token: Result<Option<::std::string::String>, String>,
+        team_id: Result<Option<::std::string::String>, String>,
+    }
+    impl<'a> ListProjects<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                page_size: Ok(None),
+                pagination_token: Ok(None),
+                team_id: Ok(None),
+            }
+        }
+        pub fn page_size<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::num::NonZeroU32>,
+        {
+            self.page_size = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: num :: NonZeroU32` for page_size failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn pagination_token<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.pagination_token = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for pagination_token failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn team_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.team_id = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for team_id failed"
+                        .to_string()
+                });
+            self
+        }
+        ///Sends a `GET` request to `/projects`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::ProjectListResponse>, Error<types::ApiError>> {
+            let Self { client, page_size, pagination_token, team_id } = self;
+            let page_size = page_size.map_err(Error::InvalidRequest)?;
+            let pagination_token = pagination_token.map_err(Error::InvalidRequest)?;
+            let team_id = team_id.map_err(Error::InvalidRequest)?;
+            let url = format!("{}/projects", client.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .query(&progenitor_client::QueryParam::new("pageSize", &page_size))
+                .query(
+                    &progenitor_client::QueryParam::new(
+                        "paginationToken",
+                        &pagination_token,
+                    ),
+                )
+                .query(&progenitor_client::QueryParam::new("teamId", &team_id))
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "list_projects",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16..=499u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16..=599u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::create_project`]
+
+[`Client::create_project`]: super::Client::create_project*/
+    #[derive(Debug, Clone)]
+    pub struct CreateProject<'a> {
+        client: &'a super::Client,
+        team_id: Result<Option<::std::string::String>, String>,
+        body: Result<types::builder::ProjectCreateRequest, String>,
+    }
+    impl<'a> CreateProject<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                team_id: Ok(None),
+                body: Ok(::std::default::Default::default()),
+            }
+        }
+        pub fn team_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.team_id = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for team_id failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::ProjectCreateRequest>,
+            <V as std::convert::TryInto<
+                types::ProjectCreateRequest,
+            >>::Error: std::fmt::Display,
+        {
+            self.body = value
+                .try_into()
+                .map(From::from)
+                .map_err(|s| {
+                    format!(
+                        "conversion to `ProjectCreateRequest` for body failed: {}", s
+                    )
+                });
+            self
+        }
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(
+                types::builder::ProjectCreateRequest,
+            ) -> types::builder::ProjectCreateRequest,
+        {
+            self.body = self.body.map(f);
+            self
+        }
+        ///Sends a `POST` request to `/projects`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::ProjectResponse>, Error<types::ApiError>> {
+            let Self { client, team_id, body } = self;
+            let team_id = team_id.map_err(Error::InvalidRequest)?;
+            let body = body
+                .and_then(|v| {
+                    types::ProjectCreateRequest::try_from(v).map_err(|e| e.to_string())
+                })
+                .map_err(Error::InvalidRequest)?;
+            let url = format!("{}/projects", client.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .query(&progenitor_client::QueryParam::new("teamId", &team_id))
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "create_project",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16..=499u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16..=599u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::get_project`]
+
+[`Client::get_project`]: super::Client::get_project*/
+    #[derive(Debug, Clone)]
+    pub struct GetProject<'a> {
+        client: &'a super::Client,
+        project_id: Result<::std::string::String, String>,
+    }
+    impl<'a> GetProject<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                project_id: Err("project_id was not initialized".to_string()),
+            }
+        }
+        pub fn project_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.project_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for project_id failed"
+                        .to_string()
+                });
+            self
+        }
+        ///Sends a `GET` request to `/projects/{projectId}`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::ProjectResponse>, Error<types::ApiError>> {
+            let Self { client, project_id } = self;
+            let project_id = project_id.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/projects/{}", client.baseurl, encode_path(& project_id.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "get_project",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16..=499u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16..=599u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::update_project`]
+
+[`Client::update_project`]: super::Client::update_project*/
+    #[derive(Debug, Clone)]
+    pub struct UpdateProject<'a> {
+        client: &'a super::Client,
+        project_id: Result<::std::string::String, String>,
+        body: Result<types::builder::ProjectUpdateRequest, String>,
+    }
+    impl<'a> UpdateProject<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                project_id: Err("project_id was not initialized".to_string()),
+                body: Ok(::std::default::Default::default()),
+            }
+        }
+        pub fn project_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.project_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for project_id failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::ProjectUpdateRequest>,
+            <V as std::convert::TryInto<
+                types::ProjectUpdateRequest,
+            >>::Error: std::fmt::Display,
+        {
+            self.body = value
+                .try_into()
+                .map(From::from)
+                .map_err(|s| {
+                    format!(
+                        "conversion to `ProjectUpdateRequest` for body failed: {}", s
+                    )
+                });
+            self
+        }
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(
+                types::builder::ProjectUpdateRequest,
+            ) -> types::builder::ProjectUpdateRequest,
+        {
+            self.body = self.body.map(f);
+            self
+        }
+        ///Sends a `PUT` request to `/projects/{projectId}`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::ProjectResponse>, Error<types::ApiError>> {
+            let Self { client, project_id, body } = self;
+            let project_id = project_id.map_err(Error::InvalidRequest)?;
+            let body = body
+                .and_then(|v| {
+                    types::ProjectUpdateRequest::try_from(v).map_err(|e| e.to_string())
+                })
+                .map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/projects/{}", client.baseurl, encode_path(& project_id.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .put(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "update_project",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16..=499u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16..=599u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::delete_project`]
+
+[`Client::delete_project`]: super::Client::delete_project*/
+    #[derive(Debug, Clone)]
+    pub struct DeleteProject<'a> {
+        client: &'a super::Client,
+        project_id: Result<::std::string::String, String>,
+    }
+    impl<'a> DeleteProject<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                project_id: Err("project_id was not initialized".to_string()),
+            }
+        }
+        pub fn project_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.project_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for project_id failed"
+                        .to_string()
+                });
+            self
+        }
+        ///Sends a `DELETE` request to `/projects/{projectId}`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::EmptyResponse>, Error<types::ApiError>> {
+            let Self { client, project_id } = self;
+            let project_id = project_id.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/projects/{}", client.baseurl, encode_path(& project_id.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .delete(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "delete_project",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16..=499u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16..=599u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::create_project_api_key`]
+
+[`Client::create_project_api_key`]: super::Client::create_project_api_key*/
+    #[derive(Debug, Clone)]
+    pub struct CreateProjectApiKey<'a> {
+        client: &'a super::Client,
+        project_id: Result<::std::string::String, String>,
+        body: Result<types::builder::ApiKeyCreateRequest, String>,
+    }
+    impl<'a> CreateProjectApiKey<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                project_id: Err("project_id was not initialized".to_string()),
+                body: Ok(::std::default::Default::default()),
+            }
+        }
+        pub fn project_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.project_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for project_id failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::ApiKeyCreateRequest>,
+            <V as std::convert::TryInto<
+                types::ApiKeyCreateRequest,
+            >>::Error: std::fmt::Display,
+        {
+            self.body = value
+                .try_into()
+                .map(From::from)
+                .map_err(|s| {
+                    format!("conversion to `ApiKeyCreateRequest` for body failed: {}", s)
+                });
+            self
+        }
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(
+                types::builder::ApiKeyCreateRequest,
+            ) -> types::builder::ApiKeyCreateRequest,
+        {
+            self.body = self.body.map(f);
+            self
+        }
+        ///Sends a `POST` request to `/projects/{projectId}/api-keys`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::ApiKeyCreated>, Error<types::ApiError>> {
+            let Self { client, project_id, body } = self;
+            let project_id = project_id.map_err(Error::InvalidRequest)?;
+            let body = body
+                .and_then(|v| {
+                    types::ApiKeyCreateRequest::try_from(v).map_err(|e| e.to_string())
+                })
+                .map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/projects/{}/api-keys", client.baseurl, encode_path(& project_id
+                .to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "create_project_api_key",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16..=499u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16..=599u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::delete_project_api_key`]
+
+[`Client::delete_project_api_key`]: super::Client::delete_project_api_key*/
+    #[derive(Debug, Clone)]
+    pub struct DeleteProjectApiKey<'a> {
+        client: &'a super::Client,
+        project_id: Result<::std::string::String, String>,
+        key_id: Result<::std::string::String, String>,
+    }
+    impl<'a> DeleteProjectApiKey<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                project_id: Err("project_id was not initialized".to_string()),
+                key_id: Err("key_id was not initialized".to_string()),
+            }
+        }
+        pub fn project_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.project_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for project_id failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn key_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.key_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for key_id failed"
+                        .to_string()
+                });
+            self
+        }
+        ///Sends a `DELETE` request to `/projects/{projectId}/api-keys/{keyId}`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::EmptyResponse>, Error<types::ApiError>> {
+            let Self { client, project_id, key_id } = self;
+            let project_id = project_id.map_err(Error::InvalidRequest)?;
+            let key_id = key_id.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/projects/{}/api-keys/{}", client.baseurl, encode_path(& project_id
+                .to_string()), encode_path(& key_id.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .delete(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "delete_project_api_key",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16..=499u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16..=599u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::get_project_instructions`]
+
+[`Client::get_project_instructions`]: super::Client::get_project_instructions*/
+    #[derive(Debug, Clone)]
+    pub struct GetProjectInstructions<'a> {
+        client: &'a super::Client,
+        project_id: Result<::std::string::String, String>,
+    }
+    impl<'a> GetProjectInstructions<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                project_id: Err("project_id was not initialized".to_string()),
+            }
+        }
+        pub fn project_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.project_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for project_id failed"
+                        .to_string()
+                });
+            self
+        }
+        ///Sends a `GET` request to `/projects/{projectId}/instructions`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::MemoryResponse>, Error<types::ApiError>> {
+            let Self { client, project_id } = self;
+            let project_id = project_id.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/projects/{}/instructions", client.baseurl, encode_path(& project_id
+                .to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "get_project_instructions",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16..=499u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16..=599u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::update_project_instructions`]
+
+[`Client::update_project_instructions`]: super::Client::update_project_instructions*/
+    #[derive(Debug, Clone)]
+    pub struct UpdateProjectInstructions<'a> {
+        client: &'a super::Client,
+        project_id: Result<::std::string::String, String>,
+        body: Result<types::builder::MemoryUpdateRequest, String>,
+    }
+    impl<'a> UpdateProjectInstructions<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                project_id: Err("project_id was not initialized".to_string()),
+                body: Ok(::std::default::Default::default()),
+            }
+        }
+        pub fn project_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.project_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for project_id failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::MemoryUpdateRequest>,
+            <V as std::convert::TryInto<
+                types::MemoryUpdateRequest,
+            >>::Error: std::fmt::Display,
+        {
+            self.body = value
+                .try_into()
+                .map(From::from)
+                .map_err(|s| {
+                    format!("conversion to `MemoryUpdateRequest` for body failed: {}", s)
+                });
+            self
+        }
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(
+                types::builder::MemoryUpdateRequest,
+            ) -> types::builder::MemoryUpdateRequest,
+        {
+            self.body = self.body.map(f);
+            self
+        }
+        ///Sends a `PUT` request to `/projects/{projectId}/instructions`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::MemoryUpdateResponse>, Error<types::ApiError>> {
+            let Self { client, project_id, body } = self;
+            let project_id = project_id.map_err(Error::InvalidRequest)?;
+            let body = body
+                .and_then(|v| {
+                    types::MemoryUpdateRequest::try_from(v).map_err(|e| e.to_string())
+                })
+                .map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/projects/{}/instructions", client.baseurl, encode_path(& project_id
+                .to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .put(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "update_project_instructions",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16..=499u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16..=599u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::get_project_memory`]
+
+[`Client::get_project_memory`]: super::Client::get_project_memory*/
+    #[derive(Debug, Clone)]
+    pub struct GetProjectMemory<'a> {
+        client: &'a super::Client,
+        project_id: Result<::std::string::String, String>,
+    }
+    impl<'a> GetProjectMemory<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                project_id: Err("project_id was not initialized".to_string()),
+            }
+        }
+        pub fn project_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.project_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for project_id failed"
+                        .to_string()
+                });
+            self
+        }
+        ///Sends a `GET` request to `/projects/{projectId}/memory`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::MemoryResponse>, Error<types::ApiError>> {
+            let Self { client, project_id } = self;
+            let project_id = project_id.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/projects/{}/memory", client.baseurl, encode_path(& project_id
+                .to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "get_project_memory",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16..=499u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16..=599u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::update_project_memory`]
+
+[`Client::update_project_memory`]: super::Client::update_project_memory*/
+    #[derive(Debug, Clone)]
+    pub struct UpdateProjectMemory<'a> {
+        client: &'a super::Client,
+        project_id: Result<::std::string::String, String>,
+        body: Result<types::builder::MemoryUpdateRequest, String>,
+    }
+    impl<'a> UpdateProjectMemory<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                project_id: Err("project_id was not initialized".to_string()),
+                body: Ok(::std::default::Default::default()),
+            }
+        }
+        pub fn project_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.project_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for project_id failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::MemoryUpdateRequest>,
+            <V as std::convert::TryInto<
+                types::MemoryUpdateRequest,
+            >>::Error: std::fmt::Display,
+        {
+            self.body = value
+                .try_into()
+                .map(From::from)
+                .map_err(|s| {
+                    format!("conversion to `MemoryUpdateRequest` for body failed: {}", s)
+                });
+            self
+        }
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(
+                types::builder::MemoryUpdateRequest,
+            ) -> types::builder::MemoryUpdateRequest,
+        {
+            self.body = self.body.map(f);
+            self
+        }
+        ///Sends a `PUT` request to `/projects/{projectId}/memory`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::MemoryUpdateResponse>, Error<types::ApiError>> {
+            let Self { client, project_id, body } = self;
+            let project_id = project_id.map_err(Error::InvalidRequest)?;
+            let body = body
+                .and_then(|v| {
+                    types::MemoryUpdateRequest::try_from(v).map_err(|e| e.to_string())
+                })
+                .map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/projects/{}/memory", client.baseurl, encode_path(& project_id
+                .to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .put(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "update_project_memory",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16..=499u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16..=599u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::add_project_member`]
+
+[`Client::add_project_member`]: super::Client::add_project_member*/
+    #[derive(Debug, Clone)]
+    pub struct AddProjectMember<'a> {
+        client: &'a super::Client,
+        project_id: Result<::std::string::String, String>,
+        body: Result<types::builder::ProjectMemberCreateRequest, String>,
+    }
+    impl<'a> AddProjectMember<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                project_id: Err("project_id was not initialized".to_string()),
+                body: Ok(::std::default::Default::default()),
+            }
+        }
+        pub fn project_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.project_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for project_id failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::ProjectMemberCreateRequest>,
+            <V as std::convert::TryInto<
+                types::ProjectMemberCreateRequest,
+            >>::Error: std::fmt::Display,
+        {
+            self.body = value
+                .try_into()
+                .map(From::from)
+                .map_err(|s| {
+                    format!(
+                        "conversion to `ProjectMemberCreateRequest` for body failed: {}",
+                        s
+                    )
+                });
+            self
+        }
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(
+                types::builder::ProjectMemberCreateRequest,
+            ) -> types::builder::ProjectMemberCreateRequest,
+        {
+            self.body = self.body.map(f);
+            self
+        }
+        ///Sends a `POST` request to `/projects/{projectId}/members`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::ProjectResponse>, Error<types::ApiError>> {
+            let Self { client, project_id, body } = self;
+            let project_id = project_id.map_err(Error::InvalidRequest)?;
+            let body = body
+                .and_then(|v| {
+                    types::ProjectMemberCreateRequest::try_from(v)
+                        .map_err(|e| e.to_string())
+                })
+                .map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/projects/{}/members", client.baseurl, encode_path(& project_id
+                .to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "add_project_member",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16..=499u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16..=599u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::update_project_member`]
+
+[`Client::update_project_member`]: super::Client::update_project_member*/
+    #[derive(Debug, Clone)]
+    pub struct UpdateProjectMember<'a> {
+        client: &'a super::Client,
+        project_id: Result<::std::string::String, String>,
+        member_id: Result<::std::string::String, String>,
+        body: Result<types::builder::ProjectMemberUpdateRequest, String>,
+    }
+    impl<'a> UpdateProjectMember<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                project_id: Err("project_id was not initialized".to_string()),
+                member_id: Err("member_id was not initialized".to_string()),
+                body: Ok(::std::default::Default::default()),
+            }
+        }
+        pub fn project_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.project_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for project_id failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn member_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.member_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for member_id failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::ProjectMemberUpdateRequest>,
+            <V as std::convert::TryInto<
+                types::ProjectMemberUpdateRequest,
+            >>::Error: std::fmt::Display,
+        {
+            self.body = value
+                .try_into()
+                .map(From::from)
+                .map_err(|s| {
+                    format!(
+                        "conversion to `ProjectMemberUpdateRequest` for body failed: {}",
+                        s
+                    )
+                });
+            self
+        }
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(
+                types::builder::ProjectMemberUpdateRequest,
+            ) -> types::builder::ProjectMemberUpdateRequest,
+        {
+            self.body = self.body.map(f);
+            self
+        }
+        ///Sends a `PUT` request to `/projects/{projectId}/members/{memberId}`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::ProjectResponse>, Error<types::ApiError>> {
+            let Self { client, project_id, member_id, body } = self;
+            let project_id = project_id.map_err(Error::InvalidRequest)?;
+            let member_id = member_id.map_err(Error::InvalidRequest)?;
+            let body = body
+                .and_then(|v| {
+                    types::ProjectMemberUpdateRequest::try_from(v)
+                        .map_err(|e| e.to_string())
+                })
+                .map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/projects/{}/members/{}", client.baseurl, encode_path(& project_id
+                .to_string()), encode_path(& member_id.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .put(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "update_project_member",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16..=499u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16..=599u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::remove_project_member`]
+
+[`Client::remove_project_member`]: super::Client::remove_project_member*/
+    #[derive(Debug, Clone)]
+    pub struct RemoveProjectMember<'a> {
+        client: &'a super::Client,
+        project_id: Result<::std::string::String, String>,
+        member_id: Result<::std::string::String, String>,
+    }
+    impl<'a> RemoveProjectMember<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                project_id: Err("project_id was not initialized".to_string()),
+                member_id: Err("member_id was not initialized".to_string()),
+            }
+        }
+        pub fn project_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.project_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for project_id failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn member_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.member_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for member_id failed"
+                        .to_string()
+                });
+            self
+        }
+        ///Sends a `DELETE` request to `/projects/{projectId}/members/{memberId}`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::ProjectResponse>, Error<types::ApiError>> {
+            let Self { client, project_id, member_id } = self;
+            let project_id = project_id.map_err(Error::InvalidRequest)?;
+            let member_id = member_id.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/projects/{}/members/{}", client.baseurl, encode_path(& project_id
+                .to_string()), encode_path(& member_id.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .delete(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "remove_project_member",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16..=499u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16..=599u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::get_project_brief`]
+
+[`Client::get_project_brief`]: super::Client::get_project_brief*/
+    #[derive(Debug, Clone)]
+    pub struct GetProjectBrief<'a> {
+        client: &'a super::Client,
+        project_id: Result<::std::string::String, String>,
+    }
+    impl<'a> GetProjectBrief<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                project_id: Err("project_id was not initialized".to_string()),
+            }
+        }
+        pub fn project_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.project_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for project_id failed"
+                        .to_string()
+                });
+            self
+        }
+        ///Sends a `GET` request to `/projects/{projectId}/brief`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::BriefResponse>, Error<types::ApiError>> {
+            let Self { client, project_id } = self;
+            let project_id = project_id.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/projects/{}/brief", client.baseurl, encode_path(& project_id
+                .to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "get_project_brief",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16..=499u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16..=599u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::update_project_brief`]
+
+[`Client::update_project_brief`]: super::Client::update_project_brief*/
+    #[derive(Debug, Clone)]
+    pub struct UpdateProjectBrief<'a> {
+        client: &'a super::Client,
+        project_id: Result<::std::string::String, String>,
+        body: Result<types::builder::BriefUpdateRequest, String>,
+    }
+    impl<'a> UpdateProjectBrief<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                project_id: Err("project_id was not initialized".to_string()),
+                body: Ok(::std::default::Default::default()),
+            }
+        }
+        pub fn project_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.project_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for project_id failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::BriefUpdateRequest>,
+            <V as std::convert::TryInto<
+                types::BriefUpdateRequest,
+            >>::Error: std::fmt::Display,
+        {
+            self.body = value
+                .try_into()
+                .map(From::from)
+                .map_err(|s| {
+                    format!("conversion to `BriefUpdateRequest` for body failed: {}", s)
+                });
+            self
+        }
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(
+                types::builder::BriefUpdateRequest,
+            ) -> types::builder::BriefUpdateRequest,
+        {
+            self.body = self.body.map(f);
+            self
+        }
+        ///Sends a `PUT` request to `/projects/{projectId}/brief`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::BriefResponse>, Error<types::ApiError>> {
+            let Self { client, project_id, body } = self;
+            let project_id = project_id.map_err(Error::InvalidRequest)?;
+            let body = body
+                .and_then(|v| {
+                    types::BriefUpdateRequest::try_from(v).map_err(|e| e.to_string())
+                })
+                .map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/projects/{}/brief", client.baseurl, encode_path(& project_id
+                .to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .put(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "update_project_brief",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16..=499u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16..=599u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::delete_project_brief`]
+
+[`Client::delete_project_brief`]: super::Client::delete_project_brief*/
+    #[derive(Debug, Clone)]
+    pub struct DeleteProjectBrief<'a> {
+        client: &'a super::Client,
+        project_id: Result<::std::string::String, String>,
+    }
+    impl<'a> DeleteProjectBrief<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                project_id: Err("project_id was not initialized".to_string()),
+            }
+        }
+        pub fn project_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.project_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for project_id failed"
+                        .to_string()
+                });
+            self
+        }
+        ///Sends a `DELETE` request to `/projects/{projectId}/brief`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::DeletedResponse>, Error<types::ApiError>> {
+            let Self { client, project_id } = self;
+            let project_id = project_id.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/projects/{}/brief", client.baseurl, encode_path(& project_id
+                .to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .delete(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "delete_project_brief",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16..=499u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16..=599u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::get_project_watermark`]
+
+[`Client::get_project_watermark`]: super::Client::get_project_watermark*/
+    #[derive(Debug, Clone)]
+    pub struct GetProjectWatermark<'a> {
+        client: &'a super::Client,
+        project_id: Result<::std::string::String, String>,
+    }
+    impl<'a> GetProjectWatermark<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                project_id: Err("project_id was not initialized".to_string()),
+            }
+        }
+        pub fn project_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.project_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for project_id failed"
+                        .to_string()
+                });
+            self
+        }
+        ///Sends a `GET` request to `/projects/{projectId}/watermark`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::WatermarkResponse>, Error<types::ApiError>> {
+            let Self { client, project_id } = self;
+            let project_id = project_id.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/projects/{}/watermark", client.baseurl, encode_path(& project_id
+                .to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "get_project_watermark",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16..=499u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16..=599u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::update_project_watermark`]
+
+[`Client::update_project_watermark`]: super::Client::update_project_watermark*/
+    #[derive(Debug, Clone)]
+    pub struct UpdateProjectWatermark<'a> {
+        client: &'a super::Client,
+        project_id: Result<::std::string::String, String>,
+        body: Result<types::builder::WatermarkUpdateRequest, String>,
+    }
+    impl<'a> UpdateProjectWatermark<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                project_id: Err("project_id was not initialized".to_string()),
+                body: Ok(::std::default::Default::default()),
+            }
+        }
+        pub fn project_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.project_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for project_id failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::WatermarkUpdateRequest>,
+            <V as std::convert::TryInto<
+                types::WatermarkUpdateRequest,
+            >>::Error: std::fmt::Display,
+        {
+            self.body = value
+                .try_into()
+                .map(From::from)
+                .map_err(|s| {
+                    format!(
+                        "conversion to `WatermarkUpdateRequest` for body failed: {}", s
+                    )
+                });
+            self
+        }
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(
+                types::builder::WatermarkUpdateRequest,
+            ) -> types::builder::WatermarkUpdateRequest,
+        {
+            self.body = self.body.map(f);
+            self
+        }
+        ///Sends a `PUT` request to `/projects/{projectId}/watermark`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::WatermarkResponse>, Error<types::ApiError>> {
+            let Self { client, project_id, body } = self;
+            let project_id = project_id.map_err(Error::InvalidRequest)?;
+            let body = body
+                .and_then(|v| {
+                    types::WatermarkUpdateRequest::try_from(v).map_err(|e| e.to_string())
+                })
+                .map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/projects/{}/watermark", client.baseurl, encode_path(& project_id
+                .to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .put(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "update_project_watermark",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16..=499u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16..=599u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::delete_project_watermark`]
+
+[`Client::delete_project_watermark`]: super::Client::delete_project_watermark*/
+    #[derive(Debug, Clone)]
+    pub struct DeleteProjectWatermark<'a> {
+        client: &'a super::Client,
+        project_id: Result<::std::string::String, String>,
+    }
+    impl<'a> DeleteProjectWatermark<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                project_id: Err("project_id was not initialized".to_string()),
+            }
+        }
+        pub fn project_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.project_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for project_id failed"
+                        .to_string()
+                });
+            self
+        }
+        ///Sends a `DELETE` request to `/projects/{projectId}/watermark`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::DeletedResponse>, Error<types::ApiError>> {
+            let Self { client, project_id } = self;
+            let project_id = project_id.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/projects/{}/watermark", client.baseurl, encode_path(& project_id
+                .to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .delete(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "delete_project_watermark",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16..=499u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16..=599u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::update_project_watermark_logo`]
+
+[`Client::update_project_watermark_logo`]: super::Client::update_project_watermark_logo*/
+    #[derive(Debug, Clone)]
+    pub struct UpdateProjectWatermarkLogo<'a> {
+        client: &'a super::Client,
+        project_id: Result<::std::string::String, String>,
+        body: Result<types::builder::WatermarkLogoRequest, String>,
+    }
+    impl<'a> UpdateProjectWatermarkLogo<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                project_id: Err("project_id was not initialized".to_string()),
+                body: Ok(::std::default::Default::default()),
+            }
+        }
+        pub fn project_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.project_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for project_id failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::WatermarkLogoRequest>,
+            <V as std::convert::TryInto<
+                types::WatermarkLogoRequest,
+            >>::Error: std::fmt::Display,
+        {
+            self.body = value
+                .try_into()
+                .map(From::from)
+                .map_err(|s| {
+                    format!(
+                        "conversion to `WatermarkLogoRequest` for body failed: {}", s
+                    )
+                });
+            self
+        }
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(
+                types::builder::WatermarkLogoRequest,
+            ) -> types::builder::WatermarkLogoRequest,
+        {
+            self.body = self.body.map(f);
+            self
+        }
+        ///Sends a `PUT` request to `/projects/{projectId}/watermark/logo`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::WatermarkResponse>, Error<types::ApiError>> {
+            let Self { client, project_id, body } = self;
+            let project_id = project_id.map_err(Error::InvalidRequest)?;
+            let body = body
+                .and_then(|v| {
+                    types::WatermarkLogoRequest::try_from(v).map_err(|e| e.to_string())
+                })
+                .map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/projects/{}/watermark/logo", client.baseurl, encode_path(& project_id
+                .to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .put(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "update_project_watermark_logo",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16..=499u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16..=599u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::delete_project_watermark_logo`]
+
+[`Client::delete_project_watermark_logo`]: super::Client::delete_project_watermark_logo*/
+    #[derive(Debug, Clone)]
+    pub struct DeleteProjectWatermarkLogo<'a> {
+        client: &'a super::Client,
+        project_id: Result<::std::string::String, String>,
+    }
+    impl<'a> DeleteProjectWatermarkLogo<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                project_id: Err("project_id was not initialized".to_string()),
+            }
+        }
+        pub fn project_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.project_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for project_id failed"
+                        .to_string()
+                });
+            self
+        }
+        ///Sends a `DELETE` request to `/projects/{projectId}/watermark/logo`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::WatermarkResponse>, Error<types::ApiError>> {
+            let Self { client, project_id } = self;
+            let project_id = project_id.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/projects/{}/watermark/logo", client.baseurl, encode_path(& project_id
+                .to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .delete(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "delete_project_watermark_logo",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16..=499u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16..=599u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::preview_project_watermark`]
+
+[`Client::preview_project_watermark`]: super::Client::preview_project_watermark*/
+    #[derive(Debug, Clone)]
+    pub struct PreviewProjectWatermark<'a> {
+        client: &'a super::Client,
+        project_id: Result<::std::string::String, String>,
+        body: Result<types::builder::WatermarkPreviewRequest, String>,
+    }
+    impl<'a> PreviewProjectWatermark<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                project_id: Err("project_id was not initialized".to_string()),
+                body: Ok(::std::default::Default::default()),
+            }
+        }
+        pub fn project_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.project_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for project_id failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::WatermarkPreviewRequest>,
+            <V as std::convert::TryInto<
+                types::WatermarkPreviewRequest,
+            >>::Error: std::fmt::Display,
+        {
+            self.body = value
+                .try_into()
+                .map(From::from)
+                .map_err(|s| {
+                    format!(
+                        "conversion to `WatermarkPreviewRequest` for body failed: {}", s
+                    )
+                });
+            self
+        }
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(
+                types::builder::WatermarkPreviewRequest,
+            ) -> types::builder::WatermarkPreviewRequest,
+        {
+            self.body = self.body.map(f);
+            self
+        }
+        ///Sends a `POST` request to `/projects/{projectId}/watermark/preview`
+        pub async fn send(
+            self,
+        ) -> Result<
+            ResponseValue<types::WatermarkPreviewResponse>,
+            Error<types::ApiError>,
+        > {
+            let Self { client, project_id, body } = self;
+            let project_id = project_id.map_err(Error::InvalidRequest)?;
+            let body = body
+                .and_then(|v| {
+                    types::WatermarkPreviewRequest::try_from(v)
+                        .map_err(|e| e.to_string())
+                })
+                .map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/projects/{}/watermark/preview", client.baseurl, encode_path(&
+                project_id.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "preview_project_watermark",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16..=499u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16..=599u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::list_project_webhook_endpoints`]
+
+[`Client::list_project_webhook_endpoints`]: super::Client::list_project_webhook_endpoints*/
+    #[derive(Debug, Clone)]
+    pub struct ListProjectWebhookEndpoints<'a> {
+        client: &'a super::Client,
+        project_id: Result<::std::string::String, String>,
+    }
+    impl<'a> ListProjectWebhookEndpoints<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                project_id: Err("project_id was not initialized".to_string()),
+            }
+        }
+        pub fn project_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.project_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for project_id failed"
+                        .to_string()
+                });
+            self
+        }
+        ///Sends a `GET` request to `/projects/{projectId}/webhook-endpoints`
+        pub async fn send(
+            self,
+        ) -> Result<
+            ResponseValue<types::WebhookEndpointListResponse>,
+            Error<types::ApiError>,
+        > {
+            let Self { client, project_id } = self;
+            let project_id = project_id.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/projects/{}/webhook-endpoints", client.baseurl, encode_path(&
+                project_id.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "list_project_webhook_endpoints",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16..=499u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16..=599u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::create_project_webhook_endpoint`]
+
+[`Client::create_project_webhook_endpoint`]: super::Client::create_project_webhook_endpoint*/
+    #[derive(Debug, Clone)]
+    pub struct CreateProjectWebhookEndpoint<'a> {
+        client: &'a super::Client,
+        project_id: Result<::std::string::String, String>,
+        body: Result<types::builder::WebhookEndpointCreateRequest, String>,
+    }
+    impl<'a> CreateProjectWebhookEndpoint<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                project_id: Err("project_id was not initialized".to_string()),
+                body: Ok(::std::default::Default::default()),
+            }
+        }
+        pub fn project_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.project_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for project_id failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::WebhookEndpointCreateRequest>,
+            <V as std::convert::TryInto<
+                types::WebhookEndpointCreateRequest,
+            >>::Error: std::fmt::Display,
+        {
+            self.body = value
+                .try_into()
+                .map(From::from)
+                .map_err(|s| {
+                    format!(
+                        "conversion to `WebhookEndpointCreateRequest` for body failed: {}",
+                        s
+                    )
+                });
+            self
+        }
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(
+                types::builder::WebhookEndpointCreateRequest,
+            ) -> types::builder::WebhookEndpointCreateRequest,
+        {
+            self.body = self.body.map(f);
+            self
+        }
+        ///Sends a `POST` request to `/projects/{projectId}/webhook-endpoints`
+        pub async fn send(
+            self,
+        ) -> Result<
+            ResponseValue<types::WebhookEndpointResponse>,
+            Error<types::ApiError>,
+        > {
+            let Self { client, project_id, body } = self;
+            let project_id = project_id.map_err(Error::InvalidRequest)?;
+            let body = body
+                .and_then(|v| {
+                    types::WebhookEndpointCreateRequest::try_from(v)
+                        .map_err(|e| e.to_string())
+                })
+                .map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/projects/{}/webhook-endpoints", client.baseurl, encode_path(&
+                project_id.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "create_project_webhook_endpoint",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16..=499u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16..=599u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::update_project_webhook_endpoint`]
+
+[`Client::update_project_webhook_endpoint`]: super::Client::update_project_webhook_endpoint*/
+    #[derive(Debug, Clone)]
+    pub struct UpdateProjectWebhookEndpoint<'a> {
+        client: &'a super::Client,
+        project_id: Result<::std::string::String, String>,
+        webhook_endpoint_id: Result<::std::string::String, String>,
+        body: Result<types::builder::WebhookEndpointUpdateRequest, String>,
+    }
+    impl<'a> UpdateProjectWebhookEndpoint<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                project_id: Err("project_id was not initialized".to_string()),
+                webhook_endpoint_id: Err(
+                    "webhook_endpoint_id was not initialized".to_string(),
+                ),
+                body: Ok(::std::default::Default::default()),
+            }
+        }
+        pub fn project_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.project_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for project_id failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn webhook_endpoint_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.webhook_endpoint_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for webhook_endpoint_id failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::WebhookEndpointUpdateRequest>,
+            <V as std::convert::TryInto<
+                types::WebhookEndpointUpdateRequest,
+            >>::Error: std::fmt::Display,
+        {
+            self.body = value
+                .try_into()
+                .map(From::from)
+                .map_err(|s| {
+                    format!(
+                        "conversion to `WebhookEndpointUpdateRequest` for body failed: {}",
+                        s
+                    )
+                });
+            self
+        }
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(
+                types::builder::WebhookEndpointUpdateRequest,
+            ) -> types::builder::WebhookEndpointUpdateRequest,
+        {
+            self.body = self.body.map(f);
+            self
+        }
+        ///Sends a `PUT` request to `/projects/{projectId}/webhook-endpoints/{webhookEndpointId}`
+        pub async fn send(
+            self,
+        ) -> Result<
+            ResponseValue<types::WebhookEndpointUpdateResponse>,
+            Error<types::ApiError>,
+        > {
+            let Self { client, project_id, webhook_endpoint_id, body } = self;
+            let project_id = project_id.map_err(Error::InvalidRequest)?;
+            let webhook_endpoint_id = webhook_endpoint_id
+                .map_err(Error::InvalidRequest)?;
+            let body = body
+                .and_then(|v| {
+                    types::WebhookEndpointUpdateRequest::try_from(v)
+                        .map_err(|e| e.to_string())
+                })
+                .map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/projects/{}/webhook-endpoints/{}", client.baseurl, encode_path(&
+                project_id.to_string()), encode_path(& webhook_endpoint_id.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .put(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "update_project_webhook_endpoint",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16..=499u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16..=599u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::delete_project_webhook_endpoint`]
+
+[`Client::delete_project_webhook_endpoint`]: super::Client::delete_project_webhook_endpoint*/
+    #[derive(Debug, Clone)]
+    pub struct DeleteProjectWebhookEndpoint<'a> {
+        client: &'a super::Client,
+        project_id: Result<::std::string::String, String>,
+        webhook_endpoint_id: Result<::std::string::String, String>,
+    }
+    impl<'a> DeleteProjectWebhookEndpoint<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                project_id: Err("project_id was not initialized".to_string()),
+                webhook_endpoint_id: Err(
+                    "webhook_endpoint_id was not initialized".to_string(),
+                ),
+            }
+        }
+        pub fn project_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.project_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for project_id failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn webhook_endpoint_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.webhook_endpoint_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for webhook_endpoint_id failed"
+                        .to_string()
+                });
+            self
+        }
+        ///Sends a `DELETE` request to `/projects/{projectId}/webhook-endpoints/{webhookEndpointId}`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::EmptyResponse>, Error<types::ApiError>> {
+            let Self { client, project_id, webhook_endpoint_id } = self;
+            let project_id = project_id.map_err(Error::InvalidRequest)?;
+            let webhook_endpoint_id = webhook_endpoint_id
+                .map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/projects/{}/webhook-endpoints/{}", client.baseurl, encode_path(&
+                project_id.to_string()), encode_path(& webhook_endpoint_id.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .delete(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "delete_project_webhook_endpoint",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16..=499u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16..=599u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::list_project_webhook_events`]
+
+[`Client::list_project_webhook_events`]: super::Client::list_project_webhook_events*/
+    #[derive(Debug, Clone)]
+    pub struct ListProjectWebhookEvents<'a> {
+        client: &'a super::Client,
+        project_id: Result<::std::string::String, String>,
+        webhook_endpoint_id: Result<::std::string::String, String>,
+        pagination_token: Result<Option<::std::string::String>, String>,
+    }
+    impl<'a> ListProjectWebhookEvents<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                project_id: Err("project_id was not initialized".to_string()),
+                webhook_endpoint_id: Err(
+                    "webhook_endpoint_id was not initialized".to_string(),
+                ),
+                pagination_token: Ok(None),
+            }
+        }
+        pub fn project_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.project_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for project_id failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn webhook_endpoint_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.webhook_endpoint_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for webhook_endpoint_id failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn pagination_token<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.pagination_token = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for pagination_token failed"
+                        .to_string()
+                });
+            self
+        }
+        ///Sends a `GET` request to `/projects/{projectId}/webhook-endpoints/{webhookEndpointId}/events`
+        pub async fn send(
+            self,
+        ) -> Result<
+            ResponseValue<types::WebhookEventListResponse>,
+            Error<types::ApiError>,
+        > {
+            let Self { client, project_id, webhook_endpoint_id, pagination_token } = self;
+            let project_id = project_id.map_err(Error::InvalidRequest)?;
+            let webhook_endpoint_id = webhook_endpoint_id
+                .map_err(Error::InvalidRequest)?;
+            let pagination_token = pagination_token.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/projects/{}/webhook-endpoints/{}/events", client.baseurl,
+                encode_path(& project_id.to_string()), encode_path(& webhook_endpoint_id
+                .to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .query(
+                    &progenitor_client::QueryParam::new(
+                        "paginationToken",
+                        &pagination_token,
+                    ),
+                )
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "list_project_webhook_events",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16..=499u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16..=599u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::get_project_webhook_event`]
+
+[`Client::get_project_webhook_event`]: super::Client::get_project_webhook_event*/
+    #[derive(Debug, Clone)]
+    pub struct GetProjectWebhookEvent<'a> {
+        client: &'a super::Client,
+        project_id: Result<::std::string::String, String>,
+        webhook_endpoint_id: Result<::std::string::String, String>,
+        event_id: Result<::std::string::String, String>,
+    }
+    impl<'a> GetProjectWebhookEvent<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                project_id: Err("project_id was not initialized".to_string()),
+                webhook_endpoint_id: Err(
+                    "webhook_endpoint_id was not initialized".to_string(),
+                ),
+                event_id: Err("event_id was not initialized".to_string()),
+            }
+        }
+        pub fn project_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.project_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for project_id failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn webhook_endpoint_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.webhook_endpoint_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for webhook_endpoint_id failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn event_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.event_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for event_id failed"
+                        .to_string()
+                });
+            self
+        }
+        ///Sends a `GET` request to `/projects/{projectId}/webhook-endpoints/{webhookEndpointId}/events/{eventId}`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::WebhookEventResponse>, Error<types::ApiError>> {
+            let Self { client, project_id, webhook_endpoint_id, event_id } = self;
+            let project_id = project_id.map_err(Error::InvalidRequest)?;
+            let webhook_endpoint_id = webhook_endpoint_id
+                .map_err(Error::InvalidRequest)?;
+            let event_id = event_id.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/projects/{}/webhook-endpoints/{}/events/{}", client.baseurl,
+                encode_path(& project_id.to_string()), encode_path(& webhook_endpoint_id
+                .to_string()), encode_path(& event_id.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "get_project_webhook_event",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16..=499u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16..=599u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::list_teams`]
+
+[`Client::list_teams`]: super::Client::list_teams*/
+    #[derive(Debug, Clone)]
+    pub struct ListTeams<'a> {
+        client: &'a super::Client,
+    }
+    impl<'a> ListTeams<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self { client: client }
+        }
+        ///Sends a `GET` request to `/teams`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::TeamListResponse>, Error<types::ApiError>> {
+            let Self { client } = self;
+            let url = format!("{}/teams", client.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "list_teams",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16..=499u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16..=599u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::get_team`]
+
+[`Client::get_team`]: super::Client::get_team*/
+    #[derive(Debug, Clone)]
+    pub struct GetTeam<'a> {
+        client: &'a super::Client,
+        team_id: Result<::std::string::String, String>,
+    }
+    impl<'a> GetTeam<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                team_id: Err("team_id was not initialized".to_string()),
+            }
+        }
+        pub fn team_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.team_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for team_id failed"
+                        .to_string()
+                });
+            self
+        }
+        ///Sends a `GET` request to `/teams/{teamId}`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::TeamResponse>, Error<types::ApiError>> {
+            let Self { client, team_id } = self;
+            let team_id = team_id.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/teams/{}", client.baseurl, encode_path(& team_id.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "get_team",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16..=499u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16..=599u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::update_team`]
+
+[`Client::update_team`]: super::Client::update_team*/
+    #[derive(Debug, Clone)]
+    pub struct UpdateTeam<'a> {
+        client: &'a super::Client,
+        team_id: Result<::std::string::String, String>,
+        body: Result<types::builder::TeamUpdateRequest, String>,
+    }
+    impl<'a> UpdateTeam<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                team_id: Err("team_id was not initialized".to_string()),
+                body: Ok(::std::default::Default::default()),
+            }
+        }
+        pub fn team_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.team_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for team_id failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::TeamUpdateRequest>,
+            <V as std::convert::TryInto<
+                types::TeamUpdateRequest,
+            >>::Error: std::fmt::Display,
+        {
+            self.body = value
+                .try_into()
+                .map(From::from)
+                .map_err(|s| {
+                    format!("conversion to `TeamUpdateRequest` for body failed: {}", s)
+                });
+            self
+        }
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(
+                types::builder::TeamUpdateRequest,
+            ) -> types::builder::TeamUpdateRequest,
+        {
+            self.body = self.body.map(f);
+            self
+        }
+        ///Sends a `PUT` request to `/teams/{teamId}`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::TeamOverviewResponse>, Error<types::ApiError>> {
+            let Self { client, team_id, body } = self;
+            let team_id = team_id.map_err(Error::InvalidRequest)?;
+            let body = body
+                .and_then(|v| {
+                    types::TeamUpdateRequest::try_from(v).map_err(|e| e.to_string())
+                })
+                .map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/teams/{}", client.baseurl, encode_path(& team_id.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .put(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "update_team",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16..=499u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16..=599u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::withdraw_team_invitation`]
+
+[`Client::withdraw_team_invitation`]: super::Client::withdraw_team_invitation*/
+    #[derive(Debug, Clone)]
+    pub struct WithdrawTeamInvitation<'a> {
+        client: &'a super::Client,
+        team_id: Result<::std::string::String, String>,
+        email: Result<::std::string::String, String>,
+    }
+    impl<'a> WithdrawTeamInvitation<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                team_id: Err("team_id was not initialized".to_string()),
+                email: Err("email was not initialized".to_string()),
+            }
+        }
+        pub fn team_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.team_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for team_id failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn email<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.email = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for email failed"
+                        .to_string()
+                });
+            self
+        }
+        ///Sends a `DELETE` request to `/teams/{teamId}/invitations`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::EmptyResponse>, Error<types::ApiError>> {
+            let Self { client, team_id, email } = self;
+            let team_id = team_id.map_err(Error::InvalidRequest)?;
+            let email = email.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/teams/{}/invitations", client.baseurl, encode_path(& team_id
+                .to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .delete(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .query(&progenitor_client::QueryParam::new("email", &email))
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "withdraw_team_invitation",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16..=499u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16..=599u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::get_team_limits`]
+
+[`Client::get_team_limits`]: super::Client::get_team_limits*/
+    #[derive(Debug, Clone)]
+    pub struct GetTeamLimits<'a> {
+        client: &'a super::Client,
+        team_id: Result<::std::string::String, String>,
+    }
+    impl<'a> GetTeamLimits<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                team_id: Err("team_id was not initialized".to_string()),
+            }
+        }
+        pub fn team_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.team_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for team_id failed"
+                        .to_string()
+                });
+            self
+        }
+        ///Sends a `GET` request to `/teams/{teamId}/limits`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::TeamLimits>, Error<types::ApiError>> {
+            let Self { client, team_id } = self;
+            let team_id = team_id.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/teams/{}/limits", client.baseurl, encode_path(& team_id.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "get_team_limits",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16..=499u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16..=599u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::invite_team_member`]
+
+[`Client::invite_team_member`]: super::Client::invite_team_member*/
+    #[derive(Debug, Clone)]
+    pub struct InviteTeamMember<'a> {
+        client: &'a super::Client,
+        team_id: Result<::std::string::String, String>,
+        body: Result<types::builder::TeamMemberCreateRequest, String>,
+    }
+    impl<'a> InviteTeamMember<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                team_id: Err("team_id was not initialized".to_string()),
+                body: Ok(::std::default::Default::default()),
+            }
+        }
+        pub fn team_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.team_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for team_id failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::TeamMemberCreateRequest>,
+            <V as std::convert::TryInto<
+                types::TeamMemberCreateRequest,
+            >>::Error: std::fmt::Display,
+        {
+            self.body = value
+                .try_into()
+                .map(From::from)
+                .map_err(|s| {
+                    format!(
+                        "conversion to `TeamMemberCreateRequest` for body failed: {}", s
+                    )
+                });
+            self
+        }
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(
+                types::builder::TeamMemberCreateRequest,
+            ) -> types::builder::TeamMemberCreateRequest,
+        {
+            self.body = self.body.map(f);
+            self
+        }
+        ///Sends a `POST` request to `/teams/{teamId}/members`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::TeamOverviewResponse>, Error<types::ApiError>> {
+            let Self { client, team_id, body } = self;
+            let team_id = team_id.map_err(Error::InvalidRequest)?;
+            let body = body
+                .and_then(|v| {
+                    types::TeamMemberCreateRequest::try_from(v)
+                        .map_err(|e| e.to_string())
+                })
+                .map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/teams/{}/members", client.baseurl, encode_path(& team_id
+                .to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "invite_team_member",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16..=499u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16..=599u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::update_team_member`]
+
+[`Client::update_team_member`]: super::Client::update_team_member*/
+    #[derive(Debug, Clone)]
+    pub struct UpdateTeamMember<'a> {
+        client: &'a super::Client,
+        team_id: Result<::std::string::String, String>,
+        member_id: Result<::std::string::String, String>,
+        body: Result<types::builder::TeamMemberUpdateRequest, String>,
+    }
+    impl<'a> UpdateTeamMember<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                team_id: Err("team_id was not initialized".to_string()),
+                member_id: Err("member_id was not initialized".to_string()),
+                body: Ok(::std::default::Default::default()),
+            }
+        }
+        pub fn team_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.team_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for team_id failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn member_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.member_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for member_id failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::TeamMemberUpdateRequest>,
+            <V as std::convert::TryInto<
+                types::TeamMemberUpdateRequest,
+            >>::Error: std::fmt::Display,
+        {
+            self.body = value
+                .try_into()
+                .map(From::from)
+                .map_err(|s| {
+                    format!(
+                        "conversion to `TeamMemberUpdateRequest` for body failed: {}", s
+                    )
+                });
+            self
+        }
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(
+                types::builder::TeamMemberUpdateRequest,
+            ) -> types::builder::TeamMemberUpdateRequest,
+        {
+            self.body = self.body.map(f);
+            self
+        }
+        ///Sends a `PUT` request to `/teams/{teamId}/members/{memberId}`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::EmptyResponse>, Error<types::ApiError>> {
+            let Self { client, team_id, member_id, body } = self;
+            let team_id = team_id.map_err(Error::InvalidRequest)?;
+            let member_id = member_id.map_err(Error::InvalidRequest)?;
+            let body = body
+                .and_then(|v| {
+                    types::TeamMemberUpdateRequest::try_from(v)
+                        .map_err(|e| e.to_string())
+                })
+                .map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/teams/{}/members/{}", client.baseurl, encode_path(& team_id
+                .to_string()), encode_path(& member_id.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .put(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "update_team_member",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16..=499u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16..=599u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::remove_team_member`]
+
+[`Client::remove_team_member`]: super::Client::remove_team_member*/
+    #[derive(Debug, Clone)]
+    pub struct RemoveTeamMember<'a> {
+        client: &'a super::Client,
+        team_id: Result<::std::string::String, String>,
+        member_id: Result<::std::string::String, String>,
+    }
+    impl<'a> RemoveTeamMember<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                team_id: Err("team_id was not initialized".to_string()),
+                member_id: Err("member_id was not initialized".to_string()),
+            }
+        }
+        pub fn team_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.team_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for team_id failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn member_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.member_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for member_id failed"
+                        .to_string()
+                });
+            self
+        }
+        ///Sends a `DELETE` request to `/teams/{teamId}/members/{memberId}`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::EmptyResponse>, Error<types::ApiError>> {
+            let Self { client, team_id, member_id } = self;
+            let team_id = team_id.map_err(Error::InvalidRequest)?;
+            let member_id = member_id.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/teams/{}/members/{}", client.baseurl, encode_path(& team_id
+                .to_string()), encode_path(& member_id.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .delete(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "remove_team_member",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16..=499u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16..=599u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::list_team_ip_filters`]
+
+[`Client::list_team_ip_filters`]: super::Client::list_team_ip_filters*/
+    #[derive(Debug, Clone)]
+    pub struct ListTeamIpFilters<'a> {
+        client: &'a super::Client,
+        team_id: Result<::std::string::String, String>,
+    }
+    impl<'a> ListTeamIpFilters<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                team_id: Err("team_id was not initialized".to_string()),
+            }
+        }
+        pub fn team_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.team_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for team_id failed"
+                        .to_string()
+                });
+            self
+        }
+        ///Sends a `GET` request to `/teams/{teamId}/ip-filters`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::IpFilterListResponse>, Error<types::ApiError>> {
+            let Self { client, team_id } = self;
+            let team_id = team_id.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/teams/{}/ip-filters", client.baseurl, encode_path(& team_id
+                .to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "list_team_ip_filters",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16..=499u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16..=599u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::create_team_ip_filter`]
+
+[`Client::create_team_ip_filter`]: super::Client::create_team_ip_filter*/
+    #[derive(Debug, Clone)]
+    pub struct CreateTeamIpFilter<'a> {
+        client: &'a super::Client,
+        team_id: Result<::std::string::String, String>,
+        body: Result<types::builder::IpFilterCreateRequest, String>,
+    }
+    impl<'a> CreateTeamIpFilter<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                team_id: Err("team_id was not initialized".to_string()),
+                body: Ok(::std::default::Default::default()),
+            }
+        }
+        pub fn team_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.team_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for team_id failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::IpFilterCreateRequest>,
+            <V as std::convert::TryInto<
+                types::IpFilterCreateRequest,
+            >>::Error: std::fmt::Display,
+        {
+            self.body = value
+                .try_into()
+                .map(From::from)
+                .map_err(|s| {
+                    format!(
+                        "conversion to `IpFilterCreateRequest` for body failed: {}", s
+                    )
+                });
+            self
+        }
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(
+                types::builder::IpFilterCreateRequest,
+            ) -> types::builder::IpFilterCreateRequest,
+        {
+            self.body = self.body.map(f);
+            self
+        }
+        ///Sends a `POST` request to `/teams/{teamId}/ip-filters`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::IpFilterResponse>, Error<types::ApiError>> {
+            let Self { client, team_id, body } = self;
+            let team_id = team_id.map_err(Error::InvalidRequest)?;
+            let body = body
+                .and_then(|v| {
+                    types::IpFilterCreateRequest::try_from(v).map_err(|e| e.to_string())
+                })
+                .map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/teams/{}/ip-filters", client.baseurl, encode_path(& team_id
+                .to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "create_team_ip_filter",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16..=499u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16..=599u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::update_team_ip_filter`]
+
+[`Client::update_team_ip_filter`]: super::Client::update_team_ip_filter*/
+    #[derive(Debug, Clone)]
+    pub struct UpdateTeamIpFilter<'a> {
+        client: &'a super::Client,
+        team_id: Result<::std::string::String, String>,
+        filter_id: Result<::std::string::String, String>,
+        body: Result<types::builder::IpFilterUpdateRequest, String>,
+    }
+    impl<'a> UpdateTeamIpFilter<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                team_id: Err("team_id was not initialized".to_string()),
+                filter_id: Err("filter_id was not initialized".to_string()),
+                body: Ok(::std::default::Default::default()),
+            }
+        }
+        pub fn team_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.team_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for team_id failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn filter_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.filter_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for filter_id failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::IpFilterUpdateRequest>,
+            <V as std::convert::TryInto<
+                types::IpFilterUpdateRequest,
+            >>::Error: std::fmt::Display,
+        {
+            self.body = value
+                .try_into()
+                .map(From::from)
+                .map_err(|s| {
+                    format!(
+                        "conversion to `IpFilterUpdateRequest` for body failed: {}", s
+                    )
+                });
+            self
+        }
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(
+                types::builder::IpFilterUpdateRequest,
+            ) -> types::builder::IpFilterUpdateRequest,
+        {
+            self.body = self.body.map(f);
+            self
+        }
+        ///Sends a `PUT` request to `/teams/{teamId}/ip-filters/{filterId}`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::IpFilterResponse>, Error<types::ApiError>> {
+            let Self { client, team_id, filter_id, body } = self;
+            let team_id = team_id.map_err(Error::InvalidRequest)?;
+            let filter_id = filter_id.map_err(Error::InvalidRequest)?;
+            let body = body
+                .and_then(|v| {
+                    types::IpFilterUpdateRequest::try_from(v).map_err(|e| e.to_string())
+                })
+                .map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/teams/{}/ip-filters/{}", client.baseurl, encode_path(& team_id
+                .to_string()), encode_path(& filter_id.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .put(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "update_team_ip_filter",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16..=499u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16..=599u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::delete_team_ip_filter`]
+
+[`Client::delete_team_ip_filter`]: super::Client::delete_team_ip_filter*/
+    #[derive(Debug, Clone)]
+    pub struct DeleteTeamIpFilter<'a> {
+        client: &'a super::Client,
+        team_id: Result<::std::string::String, String>,
+        filter_id: Result<::std::string::String, String>,
+    }
+    impl<'a> DeleteTeamIpFilter<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                team_id: Err("team_id was not initialized".to_string()),
+                filter_id: Err("filter_id was not initialized".to_string()),
+            }
+        }
+        pub fn team_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.team_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for team_id failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn filter_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.filter_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for filter_id failed"
+                        .to_string()
+                });
+            self
+        }
+        ///Sends a `DELETE` request to `/teams/{teamId}/ip-filters/{filterId}`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::DeletedResponse>, Error<types::ApiError>> {
+            let Self { client, team_id, filter_id } = self;
+            let team_id = team_id.map_err(Error::InvalidRequest)?;
+            let filter_id = filter_id.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/teams/{}/ip-filters/{}", client.baseurl, encode_path(& team_id
+                .to_string()), encode_path(& filter_id.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .delete(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "delete_team_ip_filter",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16..=499u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16..=599u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::draft_team_ip_filter_instruction`]
+
+[`Client::draft_team_ip_filter_instruction`]: super::Client::draft_team_ip_filter_instruction*/
+    #[derive(Debug, Clone)]
+    pub struct DraftTeamIpFilterInstruction<'a> {
+        client: &'a super::Client,
+        team_id: Result<::std::string::String, String>,
+        body: Result<types::builder::IpFilterDraftRequest, String>,
+    }
+    impl<'a> DraftTeamIpFilterInstruction<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                team_id: Err("team_id was not initialized".to_string()),
+                body: Ok(::std::default::Default::default()),
+            }
+        }
+        pub fn team_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.team_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for team_id failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::IpFilterDraftRequest>,
+            <V as std::convert::TryInto<
+                types::IpFilterDraftRequest,
+            >>::Error: std::fmt::Display,
+        {
+            self.body = value
+                .try_into()
+                .map(From::from)
+                .map_err(|s| {
+                    format!(
+                        "conversion to `IpFilterDraftRequest` for body failed: {}", s
+                    )
+                });
+            self
+        }
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(
+                types::builder::IpFilterDraftRequest,
+            ) -> types::builder::IpFilterDraftRequest,
+        {
+            self.body = self.body.map(f);
+            self
+        }
+        ///Sends a `POST` request to `/teams/{teamId}/ip-filters/draft-instruction`
+        pub async fn send(
+            self,
+        ) -> Result<
+            ResponseValue<types::IpFilterInstructionResponse>,
+            Error<types::ApiError>,
+        > {
+            let Self { client, team_id, body } = self;
+            let team_id = team_id.map_err(Error::InvalidRequest)?;
+            let body = body
+                .and_then(|v| {
+                    types::IpFilterDraftRequest::try_from(v).map_err(|e| e.to_string())
+                })
+                .map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/teams/{}/ip-filters/draft-instruction", client.baseurl, encode_path(&
+                team_id.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "draft_team_ip_filter_instruction",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16..=499u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16..=599u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::get_team_brief`]
+
+[`Client::get_team_brief`]: super::Client::get_team_brief*/
+    #[derive(Debug, Clone)]
+    pub struct GetTeamBrief<'a> {
+        client: &'a super::Client,
+        team_id: Result<::std::string::String, String>,
+    }
+    impl<'a> GetTeamBrief<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                team_id: Err("team_id was not initialized".to_string()),
+            }
+        }
+        pub fn team_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.team_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for team_id failed"
+                        .to_string()
+                });
+            self
+        }
+        ///Sends a `GET` request to `/teams/{teamId}/brief`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::BriefResponse>, Error<types::ApiError>> {
+            let Self { client, team_id } = self;
+            let team_id = team_id.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/teams/{}/brief", client.baseurl, encode_path(& team_id.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "get_team_brief",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16..=499u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16..=599u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::update_team_brief`]
+
+[`Client::update_team_brief`]: super::Client::update_team_brief*/
+    #[derive(Debug, Clone)]
+    pub struct UpdateTeamBrief<'a> {
+        client: &'a super::Client,
+        team_id: Result<::std::string::String, String>,
+        body: Result<types::builder::BriefUpdateRequest, String>,
+    }
+    impl<'a> UpdateTeamBrief<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                team_id: Err("team_id was not initialized".to_string()),
+                body: Ok(::std::default::Default::default()),
+            }
+        }
+        pub fn team_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.team_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for team_id failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::BriefUpdateRequest>,
+            <V as std::convert::TryInto<
+                types::BriefUpdateRequest,
+            >>::Error: std::fmt::Display,
+        {
+            self.body = value
+                .try_into()
+                .map(From::from)
+                .map_err(|s| {
+                    format!("conversion to `BriefUpdateRequest` for body failed: {}", s)
+                });
+            self
+        }
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(
+                types::builder::BriefUpdateRequest,
+            ) -> types::builder::BriefUpdateRequest,
+        {
+            self.body = self.body.map(f);
+            self
+        }
+        ///Sends a `PUT` request to `/teams/{teamId}/brief`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::BriefResponse>, Error<types::ApiError>> {
+            let Self { client, team_id, body } = self;
+            let team_id = team_id.map_err(Error::InvalidRequest)?;
+            let body = body
+                .and_then(|v| {
+                    types::BriefUpdateRequest::try_from(v).map_err(|e| e.to_string())
+                })
+                .map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/teams/{}/brief", client.baseurl, encode_path(& team_id.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .put(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "update_team_brief",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16..=499u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16..=599u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::delete_team_brief`]
+
+[`Client::delete_team_brief`]: super::Client::delete_team_brief*/
+    #[derive(Debug, Clone)]
+    pub struct DeleteTeamBrief<'a> {
+        client: &'a super::Client,
+        team_id: Result<::std::string::String, String>,
+    }
+    impl<'a> DeleteTeamBrief<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                team_id: Err("team_id was not initialized".to_string()),
+            }
+        }
+        pub fn team_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.team_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for team_id failed"
+                        .to_string()
+                });
+            self
+        }
+        ///Sends a `DELETE` request to `/teams/{teamId}/brief`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::DeletedResponse>, Error<types::ApiError>> {
+            let Self { client, team_id } = self;
+            let team_id = team_id.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/teams/{}/brief", client.baseurl, encode_path(& team_id.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .delete(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "delete_team_brief",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16..=499u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16..=599u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::get_team_watermark`]
+
+[`Client::get_team_watermark`]: super::Client::get_team_watermark*/
+    #[derive(Debug, Clone)]
+    pub struct GetTeamWatermark<'a> {
+        client: &'a super::Client,
+        team_id: Result<::std::string::String, String>,
+    }
+    impl<'a> GetTeamWatermark<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                team_id: Err("team_id was not initialized".to_string()),
+            }
+        }
+        pub fn team_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.team_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for team_id failed"
+                        .to_string()
+                });
+            self
+        }
+        ///Sends a `GET` request to `/teams/{teamId}/watermark`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::WatermarkResponse>, Error<types::ApiError>> {
+            let Self { client, team_id } = self;
+            let team_id = team_id.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/teams/{}/watermark", client.baseurl, encode_path(& team_id
+                .to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "get_team_watermark",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16..=499u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16..=599u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::update_team_watermark`]
+
+[`Client::update_team_watermark`]: super::Client::update_team_watermark*/
+    #[derive(Debug, Clone)]
+    pub struct UpdateTeamWatermark<'a> {
+        client: &'a super::Client,
+        team_id: Result<::std::string::String, String>,
+        body: Result<types::builder::WatermarkUpdateRequest, String>,
+    }
+    impl<'a> UpdateTeamWatermark<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                team_id: Err("team_id was not initialized".to_string()),
+                body: Ok(::std::default::Default::default()),
+            }
+        }
+        pub fn team_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.team_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for team_id failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::WatermarkUpdateRequest>,
+            <V as std::convert::TryInto<
+                types::WatermarkUpdateRequest,
+            >>::Error: std::fmt::Display,
+        {
+            self.body = value
+                .try_into()
+                .map(From::from)
+                .map_err(|s| {
+                    format!(
+                        "conversion to `WatermarkUpdateRequest` for body failed: {}", s
+                    )
+                });
+            self
+        }
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(
+                types::builder::WatermarkUpdateRequest,
+            ) -> types::builder::WatermarkUpdateRequest,
+        {
+            self.body = self.body.map(f);
+            self
+        }
+        ///Sends a `PUT` request to `/teams/{teamId}/watermark`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::WatermarkResponse>, Error<types::ApiError>> {
+            let Self { client, team_id, body } = self;
+            let team_id = team_id.map_err(Error::InvalidRequest)?;
+            let body = body
+                .and_then(|v| {
+                    types::WatermarkUpdateRequest::try_from(v).map_err(|e| e.to_string())
+                })
+                .map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/teams/{}/watermark", client.baseurl, encode_path(& team_id
+                .to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .put(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "update_team_watermark",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16..=499u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16..=599u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::delete_team_watermark`]
+
+[`Client::delete_team_watermark`]: super::Client::delete_team_watermark*/
+    #[derive(Debug, Clone)]
+    pub struct DeleteTeamWatermark<'a> {
+        client: &'a super::Client,
+        team_id: Result<::std::string::String, String>,
+    }
+    impl<'a> DeleteTeamWatermark<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                team_id: Err("team_id was not initialized".to_string()),
+            }
+        }
+        pub fn team_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.team_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for team_id failed"
+                        .to_string()
+                });
+            self
+        }
+        ///Sends a `DELETE` request to `/teams/{teamId}/watermark`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::DeletedResponse>, Error<types::ApiError>> {
+            let Self { client, team_id } = self;
+            let team_id = team_id.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/teams/{}/watermark", client.baseurl, encode_path(& team_id
+                .to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .delete(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "delete_team_watermark",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16..=499u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16..=599u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::update_team_watermark_logo`]
+
+[`Client::update_team_watermark_logo`]: super::Client::update_team_watermark_logo*/
+    #[derive(Debug, Clone)]
+    pub struct UpdateTeamWatermarkLogo<'a> {
+        client: &'a super::Client,
+        team_id: Result<::std::string::String, String>,
+        body: Result<types::builder::WatermarkLogoRequest, String>,
+    }
+    impl<'a> UpdateTeamWatermarkLogo<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                team_id: Err("team_id was not initialized".to_string()),
+                body: Ok(::std::default::Default::default()),
+            }
+        }
+        pub fn team_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.team_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for team_id failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::WatermarkLogoRequest>,
+            <V as std::convert::TryInto<
+                types::WatermarkLogoRequest,
+            >>::Error: std::fmt::Display,
+        {
+            self.body = value
+                .try_into()
+                .map(From::from)
+                .map_err(|s| {
+                    format!(
+                        "conversion to `WatermarkLogoRequest` for body failed: {}", s
+                    )
+                });
+            self
+        }
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(
+                types::builder::WatermarkLogoRequest,
+            ) -> types::builder::WatermarkLogoRequest,
+        {
+            self.body = self.body.map(f);
+            self
+        }
+        ///Sends a `PUT` request to `/teams/{teamId}/watermark/logo`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::WatermarkResponse>, Error<types::ApiError>> {
+            let Self { client, team_id, body } = self;
+            let team_id = team_id.map_err(Error::InvalidRequest)?;
+            let body = body
+                .and_then(|v| {
+                    types::WatermarkLogoRequest::try_from(v).map_err(|e| e.to_string())
+                })
+                .map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/teams/{}/watermark/logo", client.baseurl, encode_path(& team_id
+                .to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .put(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "update_team_watermark_logo",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16..=499u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16..=599u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::delete_team_watermark_logo`]
+
+[`Client::delete_team_watermark_logo`]: super::Client::delete_team_watermark_logo*/
+    #[derive(Debug, Clone)]
+    pub struct DeleteTeamWatermarkLogo<'a> {
+        client: &'a super::Client,
+        team_id: Result<::std::string::String, String>,
+    }
+    impl<'a> DeleteTeamWatermarkLogo<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                team_id: Err("team_id was not initialized".to_string()),
+            }
+        }
+        pub fn team_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.team_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for team_id failed"
+                        .to_string()
+                });
+            self
+        }
+        ///Sends a `DELETE` request to `/teams/{teamId}/watermark/logo`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::WatermarkResponse>, Error<types::ApiError>> {
+            let Self { client, team_id } = self;
+            let team_id = team_id.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/teams/{}/watermark/logo", client.baseurl, encode_path(& team_id
+                .to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .delete(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "delete_team_watermark_logo",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16..=499u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16..=599u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::preview_team_watermark`]
+
+[`Client::preview_team_watermark`]: super::Client::preview_team_watermark*/
+    #[derive(Debug, Clone)]
+    pub struct PreviewTeamWatermark<'a> {
+        client: &'a super::Client,
+        team_id: Result<::std::string::String, String>,
+        body: Result<types::builder::WatermarkPreviewRequest, String>,
+    }
+    impl<'a> PreviewTeamWatermark<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                team_id: Err("team_id was not initialized".to_string()),
+                body: Ok(::std::default::Default::default()),
+            }
+        }
+        pub fn team_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.team_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for team_id failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::WatermarkPreviewRequest>,
+            <V as std::convert::TryInto<
+                types::WatermarkPreviewRequest,
+            >>::Error: std::fmt::Display,
+        {
+            self.body = value
+                .try_into()
+                .map(From::from)
+                .map_err(|s| {
+                    format!(
+                        "conversion to `WatermarkPreviewRequest` for body failed: {}", s
+                    )
+                });
+            self
+        }
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(
+                types::builder::WatermarkPreviewRequest,
+            ) -> types::builder::WatermarkPreviewRequest,
+        {
+            self.body = self.body.map(f);
+            self
+        }
+        ///Sends a `POST` request to `/teams/{teamId}/watermark/preview`
+        pub async fn send(
+            self,
+        ) -> Result<
+            ResponseValue<types::WatermarkPreviewResponse>,
+            Error<types::ApiError>,
+        > {
+            let Self { client, team_id, body } = self;
+            let team_id = team_id.map_err(Error::InvalidRequest)?;
+            let body = body
+                .and_then(|v| {
+                    types::WatermarkPreviewRequest::try_from(v)
+                        .map_err(|e| e.to_string())
+                })
+                .map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/teams/{}/watermark/preview", client.baseurl, encode_path(& team_id
+                .to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "preview_team_watermark",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16..=499u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16..=599u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::list_team_webhook_endpoints`]
+
+[`Client::list_team_webhook_endpoints`]: super::Client::list_team_webhook_endpoints*/
+    #[derive(Debug, Clone)]
+    pub struct ListTeamWebhookEndpoints<'a> {
+        client: &'a super::Client,
+        team_id: Result<::std::string::String, String>,
+    }
+    impl<'a> ListTeamWebhookEndpoints<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                team_id: Err("team_id was not initialized".to_string()),
+            }
+        }
+        pub fn team_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.team_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for team_id failed"
+                        .to_string()
+                });
+            self
+        }
+        ///Sends a `GET` request to `/teams/{teamId}/webhook-endpoints`
+        pub async fn send(
+            self,
+        ) -> Result<
+            ResponseValue<types::WebhookEndpointListResponse>,
+            Error<types::ApiError>,
+        > {
+            let Self { client, team_id } = self;
+            let team_id = team_id.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/teams/{}/webhook-endpoints", client.baseurl, encode_path(& team_id
+                .to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "list_team_webhook_endpoints",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16..=499u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16..=599u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::create_team_webhook_endpoint`]
+
+[`Client::create_team_webhook_endpoint`]: super::Client::create_team_webhook_endpoint*/
+    #[derive(Debug, Clone)]
+    pub struct CreateTeamWebhookEndpoint<'a> {
+        client: &'a super::Client,
+        team_id: Result<::std::string::String, String>,
+        body: Result<types::builder::WebhookEndpointCreateRequest, String>,
+    }
+    impl<'a> CreateTeamWebhookEndpoint<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                team_id: Err("team_id was not initialized".to_string()),
+                body: Ok(::std::default::Default::default()),
+            }
+        }
+        pub fn team_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.team_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for team_id failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::WebhookEndpointCreateRequest>,
+            <V as std::convert::TryInto<
+                types::WebhookEndpointCreateRequest,
+            >>::Error: std::fmt::Display,
+        {
+            self.body = value
+                .try_into()
+                .map(From::from)
+                .map_err(|s| {
+                    format!(
+                        "conversion to `WebhookEndpointCreateRequest` for body failed: {}",
+                        s
+                    )
+                });
+            self
+        }
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(
+                types::builder::WebhookEndpointCreateRequest,
+            ) -> types::builder::WebhookEndpointCreateRequest,
+        {
+            self.body = self.body.map(f);
+            self
+        }
+        ///Sends a `POST` request to `/teams/{teamId}/webhook-endpoints`
+        pub async fn send(
+            self,
+        ) -> Result<
+            ResponseValue<types::WebhookEndpointResponse>,
+            Error<types::ApiError>,
+        > {
+            let Self { client, team_id, body } = self;
+            let team_id = team_id.map_err(Error::InvalidRequest)?;
+            let body = body
+                .and_then(|v| {
+                    types::WebhookEndpointCreateRequest::try_from(v)
+                        .map_err(|e| e.to_string())
+                })
+                .map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/teams/{}/webhook-endpoints", client.baseurl, encode_path(& team_id
+                .to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "create_team_webhook_endpoint",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16..=499u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16..=599u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::update_team_webhook_endpoint`]
+
+[`Client::update_team_webhook_endpoint`]: super::Client::update_team_webhook_endpoint*/
+    #[derive(Debug, Clone)]
+    pub struct UpdateTeamWebhookEndpoint<'a> {
+        client: &'a super::Client,
+        team_id: Result<::std::string::String, String>,
+        webhook_endpoint_id: Result<::std::string::String, String>,
+        body: Result<types::builder::WebhookEndpointUpdateRequest, String>,
+    }
+    impl<'a> UpdateTeamWebhookEndpoint<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                team_id: Err("team_id was not initialized".to_string()),
+                webhook_endpoint_id: Err(
+                    "webhook_endpoint_id was not initialized".to_string(),
+                ),
+                body: Ok(::std::default::Default::default()),
+            }
+        }
+        pub fn team_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.team_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for team_id failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn webhook_endpoint_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.webhook_endpoint_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for webhook_endpoint_id failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::WebhookEndpointUpdateRequest>,
+            <V as std::convert::TryInto<
+                types::WebhookEndpointUpdateRequest,
+            >>::Error: std::fmt::Display,
+        {
+            self.body = value
+                .try_into()
+                .map(From::from)
+                .map_err(|s| {
+                    format!(
+                        "conversion to `WebhookEndpointUpdateRequest` for body failed: {}",
+                        s
+                    )
+                });
+            self
+        }
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(
+                types::builder::WebhookEndpointUpdateRequest,
+            ) -> types::builder::WebhookEndpointUpdateRequest,
+        {
+            self.body = self.body.map(f);
+            self
+        }
+        ///Sends a `PUT` request to `/teams/{teamId}/webhook-endpoints/{webhookEndpointId}`
+        pub async fn send(
+            self,
+        ) -> Result<
+            ResponseValue<types::WebhookEndpointUpdateResponse>,
+            Error<types::ApiError>,
+        > {
+            let Self { client, team_id, webhook_endpoint_id, body } = self;
+            let team_id = team_id.map_err(Error::InvalidRequest)?;
+            let webhook_endpoint_id = webhook_endpoint_id
+                .map_err(Error::InvalidRequest)?;
+            let body = body
+                .and_then(|v| {
+                    types::WebhookEndpointUpdateRequest::try_from(v)
+                        .map_err(|e| e.to_string())
+                })
+                .map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/teams/{}/webhook-endpoints/{}", client.baseurl, encode_path(& team_id
+                .to_string()), encode_path(& webhook_endpoint_id.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .put(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "update_team_webhook_endpoint",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16..=499u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16..=599u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::delete_team_webhook_endpoint`]
+
+[`Client::delete_team_webhook_endpoint`]: super::Client::delete_team_webhook_endpoint*/
+    #[derive(Debug, Clone)]
+    pub struct DeleteTeamWebhookEndpoint<'a> {
+        client: &'a super::Client,
+        team_id: Result<::std::string::String, String>,
+        webhook_endpoint_id: Result<::std::string::String, String>,
+    }
+    impl<'a> DeleteTeamWebhookEndpoint<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                team_id: Err("team_id was not initialized".to_string()),
+                webhook_endpoint_id: Err(
+                    "webhook_endpoint_id was not initialized".to_string(),
+                ),
+            }
+        }
+        pub fn team_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.team_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for team_id failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn webhook_endpoint_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.webhook_endpoint_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for webhook_endpoint_id failed"
+                        .to_string()
+                });
+            self
+        }
+        ///Sends a `DELETE` request to `/teams/{teamId}/webhook-endpoints/{webhookEndpointId}`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::EmptyResponse>, Error<types::ApiError>> {
+            let Self { client, team_id, webhook_endpoint_id } = self;
+            let team_id = team_id.map_err(Error::InvalidRequest)?;
+            let webhook_endpoint_id = webhook_endpoint_id
+                .map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/teams/{}/webhook-endpoints/{}", client.baseurl, encode_path(& team_id
+                .to_string()), encode_path(& webhook_endpoint_id.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .delete(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "delete_team_webhook_endpoint",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16..=499u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16..=599u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::list_team_webhook_events`]
+
+[`Client::list_team_webhook_events`]: super::Client::list_team_webhook_events*/
+    #[derive(Debug, Clone)]
+    pub struct ListTeamWebhookEvents<'a> {
+        client: &'a super::Client,
+        team_id: Result<::std::string::String, String>,
+        webhook_endpoint_id: Result<::std::string::String, String>,
+        pagination_token: Result<Option<::std::string::String>, String>,
+    }
+    impl<'a> ListTeamWebhookEvents<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                team_id: Err("team_id was not initialized".to_string()),
+                webhook_endpoint_id: Err(
+                    "webhook_endpoint_id was not initialized".to_string(),
+                ),
+                pagination_token: Ok(None),
+            }
+        }
+        pub fn team_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.team_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for team_id failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn webhook_endpoint_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.webhook_endpoint_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for webhook_endpoint_id failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn pagination_token<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.pagination_token = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for pagination_token failed"
+                        .to_string()
+                });
+            self
+        }
+        ///Sends a `GET` request to `/teams/{teamId}/webhook-endpoints/{webhookEndpointId}/events`
+        pub async fn send(
+            self,
+        ) -> Result<
+            ResponseValue<types::WebhookEventListResponse>,
+            Error<types::ApiError>,
+        > {
+            let Self { client, team_id, webhook_endpoint_id, pagination_token } = self;
+            let team_id = team_id.map_err(Error::InvalidRequest)?;
+            let webhook_endpoint_id = webhook_endpoint_id
+                .map_err(Error::InvalidRequest)?;
+            let pagination_token = pagination_token.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/teams/{}/webhook-endpoints/{}/events", client.baseurl, encode_path(&
+                team_id.to_string()), encode_path(& webhook_endpoint_id.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .query(
+                    &progenitor_client::QueryParam::new(
+                        "paginationToken",
+                        &pagination_token,
+                    ),
+                )
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "list_team_webhook_events",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16..=499u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16..=599u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::get_team_webhook_event`]
+
+[`Client::get_team_webhook_event`]: super::Client::get_team_webhook_event*/
+    #[derive(Debug, Clone)]
+    pub struct GetTeamWebhookEvent<'a> {
+        client: &'a super::Client,
+        team_id: Result<::std::string::String, String>,
+        webhook_endpoint_id: Result<::std::string::String, String>,
+        event_id: Result<::std::string::String, String>,
+    }
+    impl<'a> GetTeamWebhookEvent<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                team_id: Err("team_id was not initialized".to_string()),
+                webhook_endpoint_id: Err(
+                    "webhook_endpoint_id was not initialized".to_string(),
+                ),
+                event_id: Err("event_id was not initialized".to_string()),
+            }
+        }
+        pub fn team_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.team_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for team_id failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn webhook_endpoint_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.webhook_endpoint_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for webhook_endpoint_id failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn event_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.event_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for event_id failed"
+                        .to_string()
+                });
+            self
+        }
+        ///Sends a `GET` request to `/teams/{teamId}/webhook-endpoints/{webhookEndpointId}/events/{eventId}`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::WebhookEventResponse>, Error<types::ApiError>> {
+            let Self { client, team_id, webhook_endpoint_id, event_id } = self;
+            let team_id = team_id.map_err(Error::InvalidRequest)?;
+            let webhook_endpoint_id = webhook_endpoint_id
+                .map_err(Error::InvalidRequest)?;
+            let event_id = event_id.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/teams/{}/webhook-endpoints/{}/events/{}", client.baseurl,
+                encode_path(& team_id.to_string()), encode_path(& webhook_endpoint_id
+                .to_string()), encode_path(& event_id.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "get_team_webhook_event",
             };
             client.pre(&mut request, &info).await?;
             let result = client.exec(request, &info).await;

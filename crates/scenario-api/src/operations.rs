@@ -13169,6 +13169,3692 @@ impl Operation for GetOscuPrices {
         None
     }
 }
+/// The query parameters of [`ListProjects`].
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[non_exhaustive]
+pub struct ListProjectsQuery {
+    /// The number of items per page (10 unless given)
+    #[serde(rename = "pageSize", default, skip_serializing_if = "Option::is_none")]
+    pub page_size: ::std::option::Option<u32>,
+    /// The nextPaginationToken of the previous page
+    #[serde(
+        rename = "paginationToken",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub pagination_token: ::std::option::Option<::std::string::String>,
+    /// The team that owns the project (to assert ownership, or to set the owner)
+    #[serde(rename = "teamId", default, skip_serializing_if = "Option::is_none")]
+    pub team_id: ::std::option::Option<::std::string::String>,
+}
+impl ListProjectsQuery {
+    /// The smallest `pageSize` the document allows.
+    pub const PAGE_SIZE_MIN: u32 = 1;
+    /// The largest `pageSize` the document allows.
+    pub const PAGE_SIZE_MAX: u32 = 100;
+    /// The number of items per page (10 unless given)
+    #[must_use]
+    pub fn page_size(mut self, value: u32) -> Self {
+        self.page_size = ::std::option::Option::Some(value);
+        self
+    }
+    /// The nextPaginationToken of the previous page
+    #[must_use]
+    pub fn pagination_token(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.pagination_token = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// The team that owns the project (to assert ownership, or to set the owner)
+    #[must_use]
+    pub fn team_id(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.team_id = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Checks every value against the document's limits.
+    pub fn validate(&self) -> ::std::result::Result<(), ParamError> {
+        if let Some(value) = self.page_size {
+            check_range("pageSize", i128::from(value), Some(1i64), Some(100i64))?;
+        }
+        Ok(())
+    }
+    /// The query string as name/value pairs, after [`Self::validate`].
+    pub fn pairs(
+        &self,
+    ) -> ::std::result::Result<
+        ::std::vec::Vec<(&'static str, ::std::string::String)>,
+        ParamError,
+    > {
+        self.validate()?;
+        let mut pairs = ::std::vec::Vec::new();
+        if let Some(value) = &self.page_size {
+            pairs.push(("pageSize", value.to_string()));
+        }
+        if let Some(value) = &self.pagination_token {
+            pairs.push(("paginationToken", value.to_string()));
+        }
+        if let Some(value) = &self.team_id {
+            pairs.push(("teamId", value.to_string()));
+        }
+        Ok(pairs)
+    }
+}
+/// `GET /projects` (`listProjects`): List projects
+///
+/// The projects of a team the caller can see.
+#[derive(Clone, Debug, Default)]
+#[non_exhaustive]
+pub struct ListProjects {
+    /// The query parameters.
+    pub query: ListProjectsQuery,
+}
+impl ListProjects {
+    /// The request, with its required parameters.
+    pub fn new() -> Self {
+        Self {
+            query: ListProjectsQuery::default(),
+        }
+    }
+    /// The number of items per page (10 unless given)
+    #[must_use]
+    pub fn page_size(mut self, value: u32) -> Self {
+        self.query.page_size = ::std::option::Option::Some(value);
+        self
+    }
+    /// The nextPaginationToken of the previous page
+    #[must_use]
+    pub fn pagination_token(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.query.pagination_token = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// The team that owns the project (to assert ownership, or to set the owner)
+    #[must_use]
+    pub fn team_id(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.query.team_id = ::std::option::Option::Some(value.into());
+        self
+    }
+}
+impl Operation for ListProjects {
+    const ID: &'static str = "listProjects";
+    const METHOD: &'static str = "GET";
+    const PATH: &'static str = "/projects";
+    const IDEMPOTENT: bool = true;
+    const PARAMS: &'static [Param] = &[
+        Param {
+            name: "pageSize",
+            field: "page_size",
+            location: Location::Query,
+            required: false,
+            description: "The number of items per page (10 unless given)",
+            kind: ParamKind::Integer {
+                min: Some(1i64),
+                max: Some(100i64),
+            },
+        },
+        Param {
+            name: "paginationToken",
+            field: "pagination_token",
+            location: Location::Query,
+            required: false,
+            description: "The nextPaginationToken of the previous page",
+            kind: ParamKind::String,
+        },
+        Param {
+            name: "teamId",
+            field: "team_id",
+            location: Location::Query,
+            required: false,
+            description: "The team that owns the project (to assert ownership, or to set the owner)",
+            kind: ParamKind::String,
+        },
+    ];
+    type Output = types::ProjectListResponse;
+    fn path(&self) -> ::std::result::Result<::std::string::String, ParamError> {
+        Ok("/projects".to_owned())
+    }
+    fn query(
+        &self,
+    ) -> ::std::result::Result<
+        ::std::vec::Vec<(&'static str, ::std::string::String)>,
+        ParamError,
+    > {
+        self.query.pairs()
+    }
+    fn body(&self) -> ::std::option::Option<::serde_json::Result<::std::vec::Vec<u8>>> {
+        None
+    }
+}
+impl Paginated for ListProjects {
+    type Item = types::Project;
+    fn pagination_token(&self) -> ::std::option::Option<::std::string::String> {
+        self.query.pagination_token.clone()
+    }
+    fn set_pagination_token(
+        &mut self,
+        token: ::std::option::Option<::std::string::String>,
+    ) {
+        self.query.pagination_token = token;
+    }
+    fn into_items(output: Self::Output) -> ::std::vec::Vec<Self::Item> {
+        output.projects
+    }
+    fn raw_page<'b>(&self, body: &'b [u8]) -> ::serde_json::Result<RawPage<'b>> {
+        #[derive(::serde::Deserialize)]
+        struct Envelope<'a> {
+            #[serde(
+                rename = "projects",
+                borrow,
+                deserialize_with = "crate::lenient::null_as_empty"
+            )]
+            items: ::std::vec::Vec<&'a ::serde_json::value::RawValue>,
+            #[serde(rename = "nextPaginationToken", default)]
+            next_token: ::std::option::Option<::std::string::String>,
+        }
+        let envelope: Envelope<'b> = ::serde_json::from_slice(body)?;
+        let next_token = envelope.next_token;
+        Ok(RawPage {
+            items: envelope.items,
+            next_token,
+        })
+    }
+}
+/// The query parameters of [`CreateProject`].
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[non_exhaustive]
+pub struct CreateProjectQuery {
+    /// The team that owns the project (to assert ownership, or to set the owner)
+    #[serde(rename = "teamId", default, skip_serializing_if = "Option::is_none")]
+    pub team_id: ::std::option::Option<::std::string::String>,
+}
+impl CreateProjectQuery {
+    /// The team that owns the project (to assert ownership, or to set the owner)
+    #[must_use]
+    pub fn team_id(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.team_id = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Checks every value against the document's limits.
+    pub fn validate(&self) -> ::std::result::Result<(), ParamError> {
+        Ok(())
+    }
+    /// The query string as name/value pairs, after [`Self::validate`].
+    pub fn pairs(
+        &self,
+    ) -> ::std::result::Result<
+        ::std::vec::Vec<(&'static str, ::std::string::String)>,
+        ParamError,
+    > {
+        self.validate()?;
+        let mut pairs = ::std::vec::Vec::new();
+        if let Some(value) = &self.team_id {
+            pairs.push(("teamId", value.to_string()));
+        }
+        Ok(pairs)
+    }
+}
+/// `POST /projects` (`createProject`): Create a project
+///
+/// Creates a project in a team.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct CreateProject {
+    /// The query parameters.
+    pub query: CreateProjectQuery,
+    /// The request body.
+    pub body: types::ProjectCreateRequest,
+}
+impl CreateProject {
+    /// The request, with its required parameters.
+    pub fn new(body: impl ::std::convert::Into<types::ProjectCreateRequest>) -> Self {
+        Self {
+            query: CreateProjectQuery::default(),
+            body: body.into(),
+        }
+    }
+    /// The team that owns the project (to assert ownership, or to set the owner)
+    #[must_use]
+    pub fn team_id(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.query.team_id = ::std::option::Option::Some(value.into());
+        self
+    }
+}
+impl Operation for CreateProject {
+    const ID: &'static str = "createProject";
+    const METHOD: &'static str = "POST";
+    const PATH: &'static str = "/projects";
+    const IDEMPOTENT: bool = false;
+    const PARAMS: &'static [Param] = &[
+        Param {
+            name: "teamId",
+            field: "team_id",
+            location: Location::Query,
+            required: false,
+            description: "The team that owns the project (to assert ownership, or to set the owner)",
+            kind: ParamKind::String,
+        },
+    ];
+    type Output = types::ProjectResponse;
+    fn path(&self) -> ::std::result::Result<::std::string::String, ParamError> {
+        Ok("/projects".to_owned())
+    }
+    fn query(
+        &self,
+    ) -> ::std::result::Result<
+        ::std::vec::Vec<(&'static str, ::std::string::String)>,
+        ParamError,
+    > {
+        self.query.pairs()
+    }
+    fn body(&self) -> ::std::option::Option<::serde_json::Result<::std::vec::Vec<u8>>> {
+        Some(::serde_json::to_vec(&self.body))
+    }
+}
+/// `GET /projects/{projectId}` (`getProject`): Retrieve a project
+///
+/// A project with its members, API keys and settings.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct GetProject {
+    /// The id of the project
+    pub project_id: ::std::string::String,
+}
+impl GetProject {
+    /// The request, with its required parameters.
+    pub fn new(project_id: impl ::std::convert::Into<::std::string::String>) -> Self {
+        Self {
+            project_id: project_id.into(),
+        }
+    }
+}
+impl Operation for GetProject {
+    const ID: &'static str = "getProject";
+    const METHOD: &'static str = "GET";
+    const PATH: &'static str = "/projects/{projectId}";
+    const IDEMPOTENT: bool = true;
+    const PARAMS: &'static [Param] = &[
+        Param {
+            name: "projectId",
+            field: "project_id",
+            location: Location::Path,
+            required: true,
+            description: "The id of the project",
+            kind: ParamKind::String,
+        },
+    ];
+    type Output = types::ProjectResponse;
+    fn path(&self) -> ::std::result::Result<::std::string::String, ParamError> {
+        Ok(format!("/projects/{}", path_segment("projectId", & self.project_id) ?))
+    }
+    fn query(
+        &self,
+    ) -> ::std::result::Result<
+        ::std::vec::Vec<(&'static str, ::std::string::String)>,
+        ParamError,
+    > {
+        Ok(::std::vec::Vec::new())
+    }
+    fn body(&self) -> ::std::option::Option<::serde_json::Result<::std::vec::Vec<u8>>> {
+        None
+    }
+}
+/// `PUT /projects/{projectId}` (`updateProject`): Update a project
+///
+/// Changes the name, the description or the settings of a project.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct UpdateProject {
+    /// The id of the project
+    pub project_id: ::std::string::String,
+    /// The request body.
+    pub body: types::ProjectUpdateRequest,
+}
+impl UpdateProject {
+    /// The request, with its required parameters.
+    pub fn new(
+        project_id: impl ::std::convert::Into<::std::string::String>,
+        body: impl ::std::convert::Into<types::ProjectUpdateRequest>,
+    ) -> Self {
+        Self {
+            project_id: project_id.into(),
+            body: body.into(),
+        }
+    }
+}
+impl Operation for UpdateProject {
+    const ID: &'static str = "updateProject";
+    const METHOD: &'static str = "PUT";
+    const PATH: &'static str = "/projects/{projectId}";
+    const IDEMPOTENT: bool = true;
+    const PARAMS: &'static [Param] = &[
+        Param {
+            name: "projectId",
+            field: "project_id",
+            location: Location::Path,
+            required: true,
+            description: "The id of the project",
+            kind: ParamKind::String,
+        },
+    ];
+    type Output = types::ProjectResponse;
+    fn path(&self) -> ::std::result::Result<::std::string::String, ParamError> {
+        Ok(format!("/projects/{}", path_segment("projectId", & self.project_id) ?))
+    }
+    fn query(
+        &self,
+    ) -> ::std::result::Result<
+        ::std::vec::Vec<(&'static str, ::std::string::String)>,
+        ParamError,
+    > {
+        Ok(::std::vec::Vec::new())
+    }
+    fn body(&self) -> ::std::option::Option<::serde_json::Result<::std::vec::Vec<u8>>> {
+        Some(::serde_json::to_vec(&self.body))
+    }
+}
+/// `DELETE /projects/{projectId}` (`deleteProject`): Delete a project
+///
+/// Deletes a project.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct DeleteProject {
+    /// The id of the project
+    pub project_id: ::std::string::String,
+}
+impl DeleteProject {
+    /// The request, with its required parameters.
+    pub fn new(project_id: impl ::std::convert::Into<::std::string::String>) -> Self {
+        Self {
+            project_id: project_id.into(),
+        }
+    }
+}
+impl Operation for DeleteProject {
+    const ID: &'static str = "deleteProject";
+    const METHOD: &'static str = "DELETE";
+    const PATH: &'static str = "/projects/{projectId}";
+    const IDEMPOTENT: bool = true;
+    const PARAMS: &'static [Param] = &[
+        Param {
+            name: "projectId",
+            field: "project_id",
+            location: Location::Path,
+            required: true,
+            description: "The id of the project",
+            kind: ParamKind::String,
+        },
+    ];
+    type Output = types::EmptyResponse;
+    fn path(&self) -> ::std::result::Result<::std::string::String, ParamError> {
+        Ok(format!("/projects/{}", path_segment("projectId", & self.project_id) ?))
+    }
+    fn query(
+        &self,
+    ) -> ::std::result::Result<
+        ::std::vec::Vec<(&'static str, ::std::string::String)>,
+        ParamError,
+    > {
+        Ok(::std::vec::Vec::new())
+    }
+    fn body(&self) -> ::std::option::Option<::serde_json::Result<::std::vec::Vec<u8>>> {
+        None
+    }
+}
+/// `POST /projects/{projectId}/api-keys` (`createProjectApiKey`): Create a project API key
+///
+/// Creates an API key that acts on the project; its secret is in this answer only.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct CreateProjectApiKey {
+    /// The id of the project
+    pub project_id: ::std::string::String,
+    /// The request body.
+    pub body: types::ApiKeyCreateRequest,
+}
+impl CreateProjectApiKey {
+    /// The request, with its required parameters.
+    pub fn new(
+        project_id: impl ::std::convert::Into<::std::string::String>,
+        body: impl ::std::convert::Into<types::ApiKeyCreateRequest>,
+    ) -> Self {
+        Self {
+            project_id: project_id.into(),
+            body: body.into(),
+        }
+    }
+}
+impl Operation for CreateProjectApiKey {
+    const ID: &'static str = "createProjectApiKey";
+    const METHOD: &'static str = "POST";
+    const PATH: &'static str = "/projects/{projectId}/api-keys";
+    const IDEMPOTENT: bool = false;
+    const PARAMS: &'static [Param] = &[
+        Param {
+            name: "projectId",
+            field: "project_id",
+            location: Location::Path,
+            required: true,
+            description: "The id of the project",
+            kind: ParamKind::String,
+        },
+    ];
+    type Output = types::ApiKeyCreated;
+    fn path(&self) -> ::std::result::Result<::std::string::String, ParamError> {
+        Ok(
+            format!(
+                "/projects/{}/api-keys", path_segment("projectId", & self.project_id) ?
+            ),
+        )
+    }
+    fn query(
+        &self,
+    ) -> ::std::result::Result<
+        ::std::vec::Vec<(&'static str, ::std::string::String)>,
+        ParamError,
+    > {
+        Ok(::std::vec::Vec::new())
+    }
+    fn body(&self) -> ::std::option::Option<::serde_json::Result<::std::vec::Vec<u8>>> {
+        Some(::serde_json::to_vec(&self.body))
+    }
+}
+/// `DELETE /projects/{projectId}/api-keys/{keyId}` (`deleteProjectApiKey`): Delete a project API key
+///
+/// Revokes an API key of the project.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct DeleteProjectApiKey {
+    /// The id of the project
+    pub project_id: ::std::string::String,
+    /// The id of the API key (`api_...`)
+    pub key_id: ::std::string::String,
+}
+impl DeleteProjectApiKey {
+    /// The request, with its required parameters.
+    pub fn new(
+        project_id: impl ::std::convert::Into<::std::string::String>,
+        key_id: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        Self {
+            project_id: project_id.into(),
+            key_id: key_id.into(),
+        }
+    }
+}
+impl Operation for DeleteProjectApiKey {
+    const ID: &'static str = "deleteProjectApiKey";
+    const METHOD: &'static str = "DELETE";
+    const PATH: &'static str = "/projects/{projectId}/api-keys/{keyId}";
+    const IDEMPOTENT: bool = true;
+    const PARAMS: &'static [Param] = &[
+        Param {
+            name: "projectId",
+            field: "project_id",
+            location: Location::Path,
+            required: true,
+            description: "The id of the project",
+            kind: ParamKind::String,
+        },
+        Param {
+            name: "keyId",
+            field: "key_id",
+            location: Location::Path,
+            required: true,
+            description: "The id of the API key (`api_...`)",
+            kind: ParamKind::String,
+        },
+    ];
+    type Output = types::EmptyResponse;
+    fn path(&self) -> ::std::result::Result<::std::string::String, ParamError> {
+        Ok(
+            format!(
+                "/projects/{}/api-keys/{}", path_segment("projectId", & self.project_id)
+                ?, path_segment("keyId", & self.key_id) ?
+            ),
+        )
+    }
+    fn query(
+        &self,
+    ) -> ::std::result::Result<
+        ::std::vec::Vec<(&'static str, ::std::string::String)>,
+        ParamError,
+    > {
+        Ok(::std::vec::Vec::new())
+    }
+    fn body(&self) -> ::std::option::Option<::serde_json::Result<::std::vec::Vec<u8>>> {
+        None
+    }
+}
+/// `GET /projects/{projectId}/instructions` (`getProjectInstructions`): Retrieve the project instructions
+///
+/// The instructions assistants follow in the project.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct GetProjectInstructions {
+    /// The id of the project
+    pub project_id: ::std::string::String,
+}
+impl GetProjectInstructions {
+    /// The request, with its required parameters.
+    pub fn new(project_id: impl ::std::convert::Into<::std::string::String>) -> Self {
+        Self {
+            project_id: project_id.into(),
+        }
+    }
+}
+impl Operation for GetProjectInstructions {
+    const ID: &'static str = "getProjectInstructions";
+    const METHOD: &'static str = "GET";
+    const PATH: &'static str = "/projects/{projectId}/instructions";
+    const IDEMPOTENT: bool = true;
+    const PARAMS: &'static [Param] = &[
+        Param {
+            name: "projectId",
+            field: "project_id",
+            location: Location::Path,
+            required: true,
+            description: "The id of the project",
+            kind: ParamKind::String,
+        },
+    ];
+    type Output = types::MemoryResponse;
+    fn path(&self) -> ::std::result::Result<::std::string::String, ParamError> {
+        Ok(
+            format!(
+                "/projects/{}/instructions", path_segment("projectId", & self.project_id)
+                ?
+            ),
+        )
+    }
+    fn query(
+        &self,
+    ) -> ::std::result::Result<
+        ::std::vec::Vec<(&'static str, ::std::string::String)>,
+        ParamError,
+    > {
+        Ok(::std::vec::Vec::new())
+    }
+    fn body(&self) -> ::std::option::Option<::serde_json::Result<::std::vec::Vec<u8>>> {
+        None
+    }
+}
+/// `PUT /projects/{projectId}/instructions` (`updateProjectInstructions`): Set the project instructions
+///
+/// Replaces the instructions assistants follow in the project.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct UpdateProjectInstructions {
+    /// The id of the project
+    pub project_id: ::std::string::String,
+    /// The request body.
+    pub body: types::MemoryUpdateRequest,
+}
+impl UpdateProjectInstructions {
+    /// The request, with its required parameters.
+    pub fn new(
+        project_id: impl ::std::convert::Into<::std::string::String>,
+        body: impl ::std::convert::Into<types::MemoryUpdateRequest>,
+    ) -> Self {
+        Self {
+            project_id: project_id.into(),
+            body: body.into(),
+        }
+    }
+}
+impl Operation for UpdateProjectInstructions {
+    const ID: &'static str = "updateProjectInstructions";
+    const METHOD: &'static str = "PUT";
+    const PATH: &'static str = "/projects/{projectId}/instructions";
+    const IDEMPOTENT: bool = true;
+    const PARAMS: &'static [Param] = &[
+        Param {
+            name: "projectId",
+            field: "project_id",
+            location: Location::Path,
+            required: true,
+            description: "The id of the project",
+            kind: ParamKind::String,
+        },
+    ];
+    type Output = types::MemoryUpdateResponse;
+    fn path(&self) -> ::std::result::Result<::std::string::String, ParamError> {
+        Ok(
+            format!(
+                "/projects/{}/instructions", path_segment("projectId", & self.project_id)
+                ?
+            ),
+        )
+    }
+    fn query(
+        &self,
+    ) -> ::std::result::Result<
+        ::std::vec::Vec<(&'static str, ::std::string::String)>,
+        ParamError,
+    > {
+        Ok(::std::vec::Vec::new())
+    }
+    fn body(&self) -> ::std::option::Option<::serde_json::Result<::std::vec::Vec<u8>>> {
+        Some(::serde_json::to_vec(&self.body))
+    }
+}
+/// `GET /projects/{projectId}/memory` (`getProjectMemory`): Retrieve the project memory
+///
+/// What assistants remember about the project.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct GetProjectMemory {
+    /// The id of the project
+    pub project_id: ::std::string::String,
+}
+impl GetProjectMemory {
+    /// The request, with its required parameters.
+    pub fn new(project_id: impl ::std::convert::Into<::std::string::String>) -> Self {
+        Self {
+            project_id: project_id.into(),
+        }
+    }
+}
+impl Operation for GetProjectMemory {
+    const ID: &'static str = "getProjectMemory";
+    const METHOD: &'static str = "GET";
+    const PATH: &'static str = "/projects/{projectId}/memory";
+    const IDEMPOTENT: bool = true;
+    const PARAMS: &'static [Param] = &[
+        Param {
+            name: "projectId",
+            field: "project_id",
+            location: Location::Path,
+            required: true,
+            description: "The id of the project",
+            kind: ParamKind::String,
+        },
+    ];
+    type Output = types::MemoryResponse;
+    fn path(&self) -> ::std::result::Result<::std::string::String, ParamError> {
+        Ok(
+            format!(
+                "/projects/{}/memory", path_segment("projectId", & self.project_id) ?
+            ),
+        )
+    }
+    fn query(
+        &self,
+    ) -> ::std::result::Result<
+        ::std::vec::Vec<(&'static str, ::std::string::String)>,
+        ParamError,
+    > {
+        Ok(::std::vec::Vec::new())
+    }
+    fn body(&self) -> ::std::option::Option<::serde_json::Result<::std::vec::Vec<u8>>> {
+        None
+    }
+}
+/// `PUT /projects/{projectId}/memory` (`updateProjectMemory`): Set the project memory
+///
+/// Replaces what assistants remember about the project.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct UpdateProjectMemory {
+    /// The id of the project
+    pub project_id: ::std::string::String,
+    /// The request body.
+    pub body: types::MemoryUpdateRequest,
+}
+impl UpdateProjectMemory {
+    /// The request, with its required parameters.
+    pub fn new(
+        project_id: impl ::std::convert::Into<::std::string::String>,
+        body: impl ::std::convert::Into<types::MemoryUpdateRequest>,
+    ) -> Self {
+        Self {
+            project_id: project_id.into(),
+            body: body.into(),
+        }
+    }
+}
+impl Operation for UpdateProjectMemory {
+    const ID: &'static str = "updateProjectMemory";
+    const METHOD: &'static str = "PUT";
+    const PATH: &'static str = "/projects/{projectId}/memory";
+    const IDEMPOTENT: bool = true;
+    const PARAMS: &'static [Param] = &[
+        Param {
+            name: "projectId",
+            field: "project_id",
+            location: Location::Path,
+            required: true,
+            description: "The id of the project",
+            kind: ParamKind::String,
+        },
+    ];
+    type Output = types::MemoryUpdateResponse;
+    fn path(&self) -> ::std::result::Result<::std::string::String, ParamError> {
+        Ok(
+            format!(
+                "/projects/{}/memory", path_segment("projectId", & self.project_id) ?
+            ),
+        )
+    }
+    fn query(
+        &self,
+    ) -> ::std::result::Result<
+        ::std::vec::Vec<(&'static str, ::std::string::String)>,
+        ParamError,
+    > {
+        Ok(::std::vec::Vec::new())
+    }
+    fn body(&self) -> ::std::option::Option<::serde_json::Result<::std::vec::Vec<u8>>> {
+        Some(::serde_json::to_vec(&self.body))
+    }
+}
+/// `POST /projects/{projectId}/members` (`addProjectMember`): Add a project member
+///
+/// Gives a member of the team a role in the project.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct AddProjectMember {
+    /// The id of the project
+    pub project_id: ::std::string::String,
+    /// The request body.
+    pub body: types::ProjectMemberCreateRequest,
+}
+impl AddProjectMember {
+    /// The request, with its required parameters.
+    pub fn new(
+        project_id: impl ::std::convert::Into<::std::string::String>,
+        body: impl ::std::convert::Into<types::ProjectMemberCreateRequest>,
+    ) -> Self {
+        Self {
+            project_id: project_id.into(),
+            body: body.into(),
+        }
+    }
+}
+impl Operation for AddProjectMember {
+    const ID: &'static str = "addProjectMember";
+    const METHOD: &'static str = "POST";
+    const PATH: &'static str = "/projects/{projectId}/members";
+    const IDEMPOTENT: bool = false;
+    const PARAMS: &'static [Param] = &[
+        Param {
+            name: "projectId",
+            field: "project_id",
+            location: Location::Path,
+            required: true,
+            description: "The id of the project",
+            kind: ParamKind::String,
+        },
+    ];
+    type Output = types::ProjectResponse;
+    fn path(&self) -> ::std::result::Result<::std::string::String, ParamError> {
+        Ok(
+            format!(
+                "/projects/{}/members", path_segment("projectId", & self.project_id) ?
+            ),
+        )
+    }
+    fn query(
+        &self,
+    ) -> ::std::result::Result<
+        ::std::vec::Vec<(&'static str, ::std::string::String)>,
+        ParamError,
+    > {
+        Ok(::std::vec::Vec::new())
+    }
+    fn body(&self) -> ::std::option::Option<::serde_json::Result<::std::vec::Vec<u8>>> {
+        Some(::serde_json::to_vec(&self.body))
+    }
+}
+/// `PUT /projects/{projectId}/members/{memberId}` (`updateProjectMember`): Update a project member
+///
+/// Changes the role of a member of the project.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct UpdateProjectMember {
+    /// The id of the project
+    pub project_id: ::std::string::String,
+    /// The member id of a person or an API key
+    pub member_id: ::std::string::String,
+    /// The request body.
+    pub body: types::ProjectMemberUpdateRequest,
+}
+impl UpdateProjectMember {
+    /// The request, with its required parameters.
+    pub fn new(
+        project_id: impl ::std::convert::Into<::std::string::String>,
+        member_id: impl ::std::convert::Into<::std::string::String>,
+        body: impl ::std::convert::Into<types::ProjectMemberUpdateRequest>,
+    ) -> Self {
+        Self {
+            project_id: project_id.into(),
+            member_id: member_id.into(),
+            body: body.into(),
+        }
+    }
+}
+impl Operation for UpdateProjectMember {
+    const ID: &'static str = "updateProjectMember";
+    const METHOD: &'static str = "PUT";
+    const PATH: &'static str = "/projects/{projectId}/members/{memberId}";
+    const IDEMPOTENT: bool = true;
+    const PARAMS: &'static [Param] = &[
+        Param {
+            name: "projectId",
+            field: "project_id",
+            location: Location::Path,
+            required: true,
+            description: "The id of the project",
+            kind: ParamKind::String,
+        },
+        Param {
+            name: "memberId",
+            field: "member_id",
+            location: Location::Path,
+            required: true,
+            description: "The member id of a person or an API key",
+            kind: ParamKind::String,
+        },
+    ];
+    type Output = types::ProjectResponse;
+    fn path(&self) -> ::std::result::Result<::std::string::String, ParamError> {
+        Ok(
+            format!(
+                "/projects/{}/members/{}", path_segment("projectId", & self.project_id)
+                ?, path_segment("memberId", & self.member_id) ?
+            ),
+        )
+    }
+    fn query(
+        &self,
+    ) -> ::std::result::Result<
+        ::std::vec::Vec<(&'static str, ::std::string::String)>,
+        ParamError,
+    > {
+        Ok(::std::vec::Vec::new())
+    }
+    fn body(&self) -> ::std::option::Option<::serde_json::Result<::std::vec::Vec<u8>>> {
+        Some(::serde_json::to_vec(&self.body))
+    }
+}
+/// `DELETE /projects/{projectId}/members/{memberId}` (`removeProjectMember`): Remove a project member
+///
+/// Takes a member out of the project (they stay in the team).
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct RemoveProjectMember {
+    /// The id of the project
+    pub project_id: ::std::string::String,
+    /// The member id of a person or an API key
+    pub member_id: ::std::string::String,
+}
+impl RemoveProjectMember {
+    /// The request, with its required parameters.
+    pub fn new(
+        project_id: impl ::std::convert::Into<::std::string::String>,
+        member_id: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        Self {
+            project_id: project_id.into(),
+            member_id: member_id.into(),
+        }
+    }
+}
+impl Operation for RemoveProjectMember {
+    const ID: &'static str = "removeProjectMember";
+    const METHOD: &'static str = "DELETE";
+    const PATH: &'static str = "/projects/{projectId}/members/{memberId}";
+    const IDEMPOTENT: bool = true;
+    const PARAMS: &'static [Param] = &[
+        Param {
+            name: "projectId",
+            field: "project_id",
+            location: Location::Path,
+            required: true,
+            description: "The id of the project",
+            kind: ParamKind::String,
+        },
+        Param {
+            name: "memberId",
+            field: "member_id",
+            location: Location::Path,
+            required: true,
+            description: "The member id of a person or an API key",
+            kind: ParamKind::String,
+        },
+    ];
+    type Output = types::ProjectResponse;
+    fn path(&self) -> ::std::result::Result<::std::string::String, ParamError> {
+        Ok(
+            format!(
+                "/projects/{}/members/{}", path_segment("projectId", & self.project_id)
+                ?, path_segment("memberId", & self.member_id) ?
+            ),
+        )
+    }
+    fn query(
+        &self,
+    ) -> ::std::result::Result<
+        ::std::vec::Vec<(&'static str, ::std::string::String)>,
+        ParamError,
+    > {
+        Ok(::std::vec::Vec::new())
+    }
+    fn body(&self) -> ::std::option::Option<::serde_json::Result<::std::vec::Vec<u8>>> {
+        None
+    }
+}
+/// `GET /projects/{projectId}/brief` (`getProjectBrief`): Retrieve the project brief
+///
+/// The creative brief of the project.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct GetProjectBrief {
+    /// The id of the project
+    pub project_id: ::std::string::String,
+}
+impl GetProjectBrief {
+    /// The request, with its required parameters.
+    pub fn new(project_id: impl ::std::convert::Into<::std::string::String>) -> Self {
+        Self {
+            project_id: project_id.into(),
+        }
+    }
+}
+impl Operation for GetProjectBrief {
+    const ID: &'static str = "getProjectBrief";
+    const METHOD: &'static str = "GET";
+    const PATH: &'static str = "/projects/{projectId}/brief";
+    const IDEMPOTENT: bool = true;
+    const PARAMS: &'static [Param] = &[
+        Param {
+            name: "projectId",
+            field: "project_id",
+            location: Location::Path,
+            required: true,
+            description: "The id of the project",
+            kind: ParamKind::String,
+        },
+    ];
+    type Output = types::BriefResponse;
+    fn path(&self) -> ::std::result::Result<::std::string::String, ParamError> {
+        Ok(format!("/projects/{}/brief", path_segment("projectId", & self.project_id) ?))
+    }
+    fn query(
+        &self,
+    ) -> ::std::result::Result<
+        ::std::vec::Vec<(&'static str, ::std::string::String)>,
+        ParamError,
+    > {
+        Ok(::std::vec::Vec::new())
+    }
+    fn body(&self) -> ::std::option::Option<::serde_json::Result<::std::vec::Vec<u8>>> {
+        None
+    }
+}
+/// `PUT /projects/{projectId}/brief` (`updateProjectBrief`): Set the project brief
+///
+/// Creates or replaces the creative brief of the project.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct UpdateProjectBrief {
+    /// The id of the project
+    pub project_id: ::std::string::String,
+    /// The request body.
+    pub body: types::BriefUpdateRequest,
+}
+impl UpdateProjectBrief {
+    /// The request, with its required parameters.
+    pub fn new(
+        project_id: impl ::std::convert::Into<::std::string::String>,
+        body: impl ::std::convert::Into<types::BriefUpdateRequest>,
+    ) -> Self {
+        Self {
+            project_id: project_id.into(),
+            body: body.into(),
+        }
+    }
+}
+impl Operation for UpdateProjectBrief {
+    const ID: &'static str = "updateProjectBrief";
+    const METHOD: &'static str = "PUT";
+    const PATH: &'static str = "/projects/{projectId}/brief";
+    const IDEMPOTENT: bool = true;
+    const PARAMS: &'static [Param] = &[
+        Param {
+            name: "projectId",
+            field: "project_id",
+            location: Location::Path,
+            required: true,
+            description: "The id of the project",
+            kind: ParamKind::String,
+        },
+    ];
+    type Output = types::BriefResponse;
+    fn path(&self) -> ::std::result::Result<::std::string::String, ParamError> {
+        Ok(format!("/projects/{}/brief", path_segment("projectId", & self.project_id) ?))
+    }
+    fn query(
+        &self,
+    ) -> ::std::result::Result<
+        ::std::vec::Vec<(&'static str, ::std::string::String)>,
+        ParamError,
+    > {
+        Ok(::std::vec::Vec::new())
+    }
+    fn body(&self) -> ::std::option::Option<::serde_json::Result<::std::vec::Vec<u8>>> {
+        Some(::serde_json::to_vec(&self.body))
+    }
+}
+/// `DELETE /projects/{projectId}/brief` (`deleteProjectBrief`): Delete the project brief
+///
+/// Removes the creative brief of the project.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct DeleteProjectBrief {
+    /// The id of the project
+    pub project_id: ::std::string::String,
+}
+impl DeleteProjectBrief {
+    /// The request, with its required parameters.
+    pub fn new(project_id: impl ::std::convert::Into<::std::string::String>) -> Self {
+        Self {
+            project_id: project_id.into(),
+        }
+    }
+}
+impl Operation for DeleteProjectBrief {
+    const ID: &'static str = "deleteProjectBrief";
+    const METHOD: &'static str = "DELETE";
+    const PATH: &'static str = "/projects/{projectId}/brief";
+    const IDEMPOTENT: bool = true;
+    const PARAMS: &'static [Param] = &[
+        Param {
+            name: "projectId",
+            field: "project_id",
+            location: Location::Path,
+            required: true,
+            description: "The id of the project",
+            kind: ParamKind::String,
+        },
+    ];
+    type Output = types::DeletedResponse;
+    fn path(&self) -> ::std::result::Result<::std::string::String, ParamError> {
+        Ok(format!("/projects/{}/brief", path_segment("projectId", & self.project_id) ?))
+    }
+    fn query(
+        &self,
+    ) -> ::std::result::Result<
+        ::std::vec::Vec<(&'static str, ::std::string::String)>,
+        ParamError,
+    > {
+        Ok(::std::vec::Vec::new())
+    }
+    fn body(&self) -> ::std::option::Option<::serde_json::Result<::std::vec::Vec<u8>>> {
+        None
+    }
+}
+/// `GET /projects/{projectId}/watermark` (`getProjectWatermark`): Retrieve the project watermark
+///
+/// How assets generated in the project are watermarked.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct GetProjectWatermark {
+    /// The id of the project
+    pub project_id: ::std::string::String,
+}
+impl GetProjectWatermark {
+    /// The request, with its required parameters.
+    pub fn new(project_id: impl ::std::convert::Into<::std::string::String>) -> Self {
+        Self {
+            project_id: project_id.into(),
+        }
+    }
+}
+impl Operation for GetProjectWatermark {
+    const ID: &'static str = "getProjectWatermark";
+    const METHOD: &'static str = "GET";
+    const PATH: &'static str = "/projects/{projectId}/watermark";
+    const IDEMPOTENT: bool = true;
+    const PARAMS: &'static [Param] = &[
+        Param {
+            name: "projectId",
+            field: "project_id",
+            location: Location::Path,
+            required: true,
+            description: "The id of the project",
+            kind: ParamKind::String,
+        },
+    ];
+    type Output = types::WatermarkResponse;
+    fn path(&self) -> ::std::result::Result<::std::string::String, ParamError> {
+        Ok(
+            format!(
+                "/projects/{}/watermark", path_segment("projectId", & self.project_id) ?
+            ),
+        )
+    }
+    fn query(
+        &self,
+    ) -> ::std::result::Result<
+        ::std::vec::Vec<(&'static str, ::std::string::String)>,
+        ParamError,
+    > {
+        Ok(::std::vec::Vec::new())
+    }
+    fn body(&self) -> ::std::option::Option<::serde_json::Result<::std::vec::Vec<u8>>> {
+        None
+    }
+}
+/// `PUT /projects/{projectId}/watermark` (`updateProjectWatermark`): Configure the project watermark
+///
+/// Saves the watermark configuration of the project.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct UpdateProjectWatermark {
+    /// The id of the project
+    pub project_id: ::std::string::String,
+    /// The request body.
+    pub body: types::WatermarkUpdateRequest,
+}
+impl UpdateProjectWatermark {
+    /// The request, with its required parameters.
+    pub fn new(
+        project_id: impl ::std::convert::Into<::std::string::String>,
+        body: impl ::std::convert::Into<types::WatermarkUpdateRequest>,
+    ) -> Self {
+        Self {
+            project_id: project_id.into(),
+            body: body.into(),
+        }
+    }
+}
+impl Operation for UpdateProjectWatermark {
+    const ID: &'static str = "updateProjectWatermark";
+    const METHOD: &'static str = "PUT";
+    const PATH: &'static str = "/projects/{projectId}/watermark";
+    const IDEMPOTENT: bool = true;
+    const PARAMS: &'static [Param] = &[
+        Param {
+            name: "projectId",
+            field: "project_id",
+            location: Location::Path,
+            required: true,
+            description: "The id of the project",
+            kind: ParamKind::String,
+        },
+    ];
+    type Output = types::WatermarkResponse;
+    fn path(&self) -> ::std::result::Result<::std::string::String, ParamError> {
+        Ok(
+            format!(
+                "/projects/{}/watermark", path_segment("projectId", & self.project_id) ?
+            ),
+        )
+    }
+    fn query(
+        &self,
+    ) -> ::std::result::Result<
+        ::std::vec::Vec<(&'static str, ::std::string::String)>,
+        ParamError,
+    > {
+        Ok(::std::vec::Vec::new())
+    }
+    fn body(&self) -> ::std::option::Option<::serde_json::Result<::std::vec::Vec<u8>>> {
+        Some(::serde_json::to_vec(&self.body))
+    }
+}
+/// `DELETE /projects/{projectId}/watermark` (`deleteProjectWatermark`): Delete the project watermark
+///
+/// Removes the watermark configuration of the project.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct DeleteProjectWatermark {
+    /// The id of the project
+    pub project_id: ::std::string::String,
+}
+impl DeleteProjectWatermark {
+    /// The request, with its required parameters.
+    pub fn new(project_id: impl ::std::convert::Into<::std::string::String>) -> Self {
+        Self {
+            project_id: project_id.into(),
+        }
+    }
+}
+impl Operation for DeleteProjectWatermark {
+    const ID: &'static str = "deleteProjectWatermark";
+    const METHOD: &'static str = "DELETE";
+    const PATH: &'static str = "/projects/{projectId}/watermark";
+    const IDEMPOTENT: bool = true;
+    const PARAMS: &'static [Param] = &[
+        Param {
+            name: "projectId",
+            field: "project_id",
+            location: Location::Path,
+            required: true,
+            description: "The id of the project",
+            kind: ParamKind::String,
+        },
+    ];
+    type Output = types::DeletedResponse;
+    fn path(&self) -> ::std::result::Result<::std::string::String, ParamError> {
+        Ok(
+            format!(
+                "/projects/{}/watermark", path_segment("projectId", & self.project_id) ?
+            ),
+        )
+    }
+    fn query(
+        &self,
+    ) -> ::std::result::Result<
+        ::std::vec::Vec<(&'static str, ::std::string::String)>,
+        ParamError,
+    > {
+        Ok(::std::vec::Vec::new())
+    }
+    fn body(&self) -> ::std::option::Option<::serde_json::Result<::std::vec::Vec<u8>>> {
+        None
+    }
+}
+/// `PUT /projects/{projectId}/watermark/logo` (`updateProjectWatermarkLogo`): Set the project watermark logo
+///
+/// Stores a logo (base64 PNG, JPEG or WebP) that is drawn instead of the text.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct UpdateProjectWatermarkLogo {
+    /// The id of the project
+    pub project_id: ::std::string::String,
+    /// The request body.
+    pub body: types::WatermarkLogoRequest,
+}
+impl UpdateProjectWatermarkLogo {
+    /// The request, with its required parameters.
+    pub fn new(
+        project_id: impl ::std::convert::Into<::std::string::String>,
+        body: impl ::std::convert::Into<types::WatermarkLogoRequest>,
+    ) -> Self {
+        Self {
+            project_id: project_id.into(),
+            body: body.into(),
+        }
+    }
+}
+impl Operation for UpdateProjectWatermarkLogo {
+    const ID: &'static str = "updateProjectWatermarkLogo";
+    const METHOD: &'static str = "PUT";
+    const PATH: &'static str = "/projects/{projectId}/watermark/logo";
+    const IDEMPOTENT: bool = true;
+    const PARAMS: &'static [Param] = &[
+        Param {
+            name: "projectId",
+            field: "project_id",
+            location: Location::Path,
+            required: true,
+            description: "The id of the project",
+            kind: ParamKind::String,
+        },
+    ];
+    type Output = types::WatermarkResponse;
+    fn path(&self) -> ::std::result::Result<::std::string::String, ParamError> {
+        Ok(
+            format!(
+                "/projects/{}/watermark/logo", path_segment("projectId", & self
+                .project_id) ?
+            ),
+        )
+    }
+    fn query(
+        &self,
+    ) -> ::std::result::Result<
+        ::std::vec::Vec<(&'static str, ::std::string::String)>,
+        ParamError,
+    > {
+        Ok(::std::vec::Vec::new())
+    }
+    fn body(&self) -> ::std::option::Option<::serde_json::Result<::std::vec::Vec<u8>>> {
+        Some(::serde_json::to_vec(&self.body))
+    }
+}
+/// `DELETE /projects/{projectId}/watermark/logo` (`deleteProjectWatermarkLogo`): Delete the project watermark logo
+///
+/// Removes the logo; the text of the watermark is drawn again.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct DeleteProjectWatermarkLogo {
+    /// The id of the project
+    pub project_id: ::std::string::String,
+}
+impl DeleteProjectWatermarkLogo {
+    /// The request, with its required parameters.
+    pub fn new(project_id: impl ::std::convert::Into<::std::string::String>) -> Self {
+        Self {
+            project_id: project_id.into(),
+        }
+    }
+}
+impl Operation for DeleteProjectWatermarkLogo {
+    const ID: &'static str = "deleteProjectWatermarkLogo";
+    const METHOD: &'static str = "DELETE";
+    const PATH: &'static str = "/projects/{projectId}/watermark/logo";
+    const IDEMPOTENT: bool = true;
+    const PARAMS: &'static [Param] = &[
+        Param {
+            name: "projectId",
+            field: "project_id",
+            location: Location::Path,
+            required: true,
+            description: "The id of the project",
+            kind: ParamKind::String,
+        },
+    ];
+    type Output = types::WatermarkResponse;
+    fn path(&self) -> ::std::result::Result<::std::string::String, ParamError> {
+        Ok(
+            format!(
+                "/projects/{}/watermark/logo", path_segment("projectId", & self
+                .project_id) ?
+            ),
+        )
+    }
+    fn query(
+        &self,
+    ) -> ::std::result::Result<
+        ::std::vec::Vec<(&'static str, ::std::string::String)>,
+        ParamError,
+    > {
+        Ok(::std::vec::Vec::new())
+    }
+    fn body(&self) -> ::std::option::Option<::serde_json::Result<::std::vec::Vec<u8>>> {
+        None
+    }
+}
+/// `POST /projects/{projectId}/watermark/preview` (`previewProjectWatermark`): Preview a project watermark
+///
+/// Draws a watermark configuration on a sample image without saving it.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct PreviewProjectWatermark {
+    /// The id of the project
+    pub project_id: ::std::string::String,
+    /// The request body.
+    pub body: types::WatermarkPreviewRequest,
+}
+impl PreviewProjectWatermark {
+    /// The request, with its required parameters.
+    pub fn new(
+        project_id: impl ::std::convert::Into<::std::string::String>,
+        body: impl ::std::convert::Into<types::WatermarkPreviewRequest>,
+    ) -> Self {
+        Self {
+            project_id: project_id.into(),
+            body: body.into(),
+        }
+    }
+}
+impl Operation for PreviewProjectWatermark {
+    const ID: &'static str = "previewProjectWatermark";
+    const METHOD: &'static str = "POST";
+    const PATH: &'static str = "/projects/{projectId}/watermark/preview";
+    const IDEMPOTENT: bool = true;
+    const PARAMS: &'static [Param] = &[
+        Param {
+            name: "projectId",
+            field: "project_id",
+            location: Location::Path,
+            required: true,
+            description: "The id of the project",
+            kind: ParamKind::String,
+        },
+    ];
+    type Output = types::WatermarkPreviewResponse;
+    fn path(&self) -> ::std::result::Result<::std::string::String, ParamError> {
+        Ok(
+            format!(
+                "/projects/{}/watermark/preview", path_segment("projectId", & self
+                .project_id) ?
+            ),
+        )
+    }
+    fn query(
+        &self,
+    ) -> ::std::result::Result<
+        ::std::vec::Vec<(&'static str, ::std::string::String)>,
+        ParamError,
+    > {
+        Ok(::std::vec::Vec::new())
+    }
+    fn body(&self) -> ::std::option::Option<::serde_json::Result<::std::vec::Vec<u8>>> {
+        Some(::serde_json::to_vec(&self.body))
+    }
+}
+/// `GET /projects/{projectId}/webhook-endpoints` (`listProjectWebhookEndpoints`): List the project webhook endpoints
+///
+/// Every webhook endpoint of the project.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct ListProjectWebhookEndpoints {
+    /// The id of the project
+    pub project_id: ::std::string::String,
+}
+impl ListProjectWebhookEndpoints {
+    /// The request, with its required parameters.
+    pub fn new(project_id: impl ::std::convert::Into<::std::string::String>) -> Self {
+        Self {
+            project_id: project_id.into(),
+        }
+    }
+}
+impl Operation for ListProjectWebhookEndpoints {
+    const ID: &'static str = "listProjectWebhookEndpoints";
+    const METHOD: &'static str = "GET";
+    const PATH: &'static str = "/projects/{projectId}/webhook-endpoints";
+    const IDEMPOTENT: bool = true;
+    const PARAMS: &'static [Param] = &[
+        Param {
+            name: "projectId",
+            field: "project_id",
+            location: Location::Path,
+            required: true,
+            description: "The id of the project",
+            kind: ParamKind::String,
+        },
+    ];
+    type Output = types::WebhookEndpointListResponse;
+    fn path(&self) -> ::std::result::Result<::std::string::String, ParamError> {
+        Ok(
+            format!(
+                "/projects/{}/webhook-endpoints", path_segment("projectId", & self
+                .project_id) ?
+            ),
+        )
+    }
+    fn query(
+        &self,
+    ) -> ::std::result::Result<
+        ::std::vec::Vec<(&'static str, ::std::string::String)>,
+        ParamError,
+    > {
+        Ok(::std::vec::Vec::new())
+    }
+    fn body(&self) -> ::std::option::Option<::serde_json::Result<::std::vec::Vec<u8>>> {
+        None
+    }
+}
+/// `POST /projects/{projectId}/webhook-endpoints` (`createProjectWebhookEndpoint`): Create a project webhook endpoint
+///
+/// Registers a URL to call on the subscribed events; the answer carries its signing secret.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct CreateProjectWebhookEndpoint {
+    /// The id of the project
+    pub project_id: ::std::string::String,
+    /// The request body.
+    pub body: types::WebhookEndpointCreateRequest,
+}
+impl CreateProjectWebhookEndpoint {
+    /// The request, with its required parameters.
+    pub fn new(
+        project_id: impl ::std::convert::Into<::std::string::String>,
+        body: impl ::std::convert::Into<types::WebhookEndpointCreateRequest>,
+    ) -> Self {
+        Self {
+            project_id: project_id.into(),
+            body: body.into(),
+        }
+    }
+}
+impl Operation for CreateProjectWebhookEndpoint {
+    const ID: &'static str = "createProjectWebhookEndpoint";
+    const METHOD: &'static str = "POST";
+    const PATH: &'static str = "/projects/{projectId}/webhook-endpoints";
+    const IDEMPOTENT: bool = false;
+    const PARAMS: &'static [Param] = &[
+        Param {
+            name: "projectId",
+            field: "project_id",
+            location: Location::Path,
+            required: true,
+            description: "The id of the project",
+            kind: ParamKind::String,
+        },
+    ];
+    type Output = types::WebhookEndpointResponse;
+    fn path(&self) -> ::std::result::Result<::std::string::String, ParamError> {
+        Ok(
+            format!(
+                "/projects/{}/webhook-endpoints", path_segment("projectId", & self
+                .project_id) ?
+            ),
+        )
+    }
+    fn query(
+        &self,
+    ) -> ::std::result::Result<
+        ::std::vec::Vec<(&'static str, ::std::string::String)>,
+        ParamError,
+    > {
+        Ok(::std::vec::Vec::new())
+    }
+    fn body(&self) -> ::std::option::Option<::serde_json::Result<::std::vec::Vec<u8>>> {
+        Some(::serde_json::to_vec(&self.body))
+    }
+}
+/// `PUT /projects/{projectId}/webhook-endpoints/{webhookEndpointId}` (`updateProjectWebhookEndpoint`): Update a project webhook endpoint
+///
+/// Changes the URL, the events, the description or whether the endpoint is called.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct UpdateProjectWebhookEndpoint {
+    /// The id of the project
+    pub project_id: ::std::string::String,
+    /// The id of the webhook endpoint
+    pub webhook_endpoint_id: ::std::string::String,
+    /// The request body.
+    pub body: types::WebhookEndpointUpdateRequest,
+}
+impl UpdateProjectWebhookEndpoint {
+    /// The request, with its required parameters.
+    pub fn new(
+        project_id: impl ::std::convert::Into<::std::string::String>,
+        webhook_endpoint_id: impl ::std::convert::Into<::std::string::String>,
+        body: impl ::std::convert::Into<types::WebhookEndpointUpdateRequest>,
+    ) -> Self {
+        Self {
+            project_id: project_id.into(),
+            webhook_endpoint_id: webhook_endpoint_id.into(),
+            body: body.into(),
+        }
+    }
+}
+impl Operation for UpdateProjectWebhookEndpoint {
+    const ID: &'static str = "updateProjectWebhookEndpoint";
+    const METHOD: &'static str = "PUT";
+    const PATH: &'static str = "/projects/{projectId}/webhook-endpoints/{webhookEndpointId}";
+    const IDEMPOTENT: bool = true;
+    const PARAMS: &'static [Param] = &[
+        Param {
+            name: "projectId",
+            field: "project_id",
+            location: Location::Path,
+            required: true,
+            description: "The id of the project",
+            kind: ParamKind::String,
+        },
+        Param {
+            name: "webhookEndpointId",
+            field: "webhook_endpoint_id",
+            location: Location::Path,
+            required: true,
+            description: "The id of the webhook endpoint",
+            kind: ParamKind::String,
+        },
+    ];
+    type Output = types::WebhookEndpointUpdateResponse;
+    fn path(&self) -> ::std::result::Result<::std::string::String, ParamError> {
+        Ok(
+            format!(
+                "/projects/{}/webhook-endpoints/{}", path_segment("projectId", & self
+                .project_id) ?, path_segment("webhookEndpointId", & self
+                .webhook_endpoint_id) ?
+            ),
+        )
+    }
+    fn query(
+        &self,
+    ) -> ::std::result::Result<
+        ::std::vec::Vec<(&'static str, ::std::string::String)>,
+        ParamError,
+    > {
+        Ok(::std::vec::Vec::new())
+    }
+    fn body(&self) -> ::std::option::Option<::serde_json::Result<::std::vec::Vec<u8>>> {
+        Some(::serde_json::to_vec(&self.body))
+    }
+}
+/// `DELETE /projects/{projectId}/webhook-endpoints/{webhookEndpointId}` (`deleteProjectWebhookEndpoint`): Delete a project webhook endpoint
+///
+/// Stops calling the endpoint and forgets it.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct DeleteProjectWebhookEndpoint {
+    /// The id of the project
+    pub project_id: ::std::string::String,
+    /// The id of the webhook endpoint
+    pub webhook_endpoint_id: ::std::string::String,
+}
+impl DeleteProjectWebhookEndpoint {
+    /// The request, with its required parameters.
+    pub fn new(
+        project_id: impl ::std::convert::Into<::std::string::String>,
+        webhook_endpoint_id: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        Self {
+            project_id: project_id.into(),
+            webhook_endpoint_id: webhook_endpoint_id.into(),
+        }
+    }
+}
+impl Operation for DeleteProjectWebhookEndpoint {
+    const ID: &'static str = "deleteProjectWebhookEndpoint";
+    const METHOD: &'static str = "DELETE";
+    const PATH: &'static str = "/projects/{projectId}/webhook-endpoints/{webhookEndpointId}";
+    const IDEMPOTENT: bool = true;
+    const PARAMS: &'static [Param] = &[
+        Param {
+            name: "projectId",
+            field: "project_id",
+            location: Location::Path,
+            required: true,
+            description: "The id of the project",
+            kind: ParamKind::String,
+        },
+        Param {
+            name: "webhookEndpointId",
+            field: "webhook_endpoint_id",
+            location: Location::Path,
+            required: true,
+            description: "The id of the webhook endpoint",
+            kind: ParamKind::String,
+        },
+    ];
+    type Output = types::EmptyResponse;
+    fn path(&self) -> ::std::result::Result<::std::string::String, ParamError> {
+        Ok(
+            format!(
+                "/projects/{}/webhook-endpoints/{}", path_segment("projectId", & self
+                .project_id) ?, path_segment("webhookEndpointId", & self
+                .webhook_endpoint_id) ?
+            ),
+        )
+    }
+    fn query(
+        &self,
+    ) -> ::std::result::Result<
+        ::std::vec::Vec<(&'static str, ::std::string::String)>,
+        ParamError,
+    > {
+        Ok(::std::vec::Vec::new())
+    }
+    fn body(&self) -> ::std::option::Option<::serde_json::Result<::std::vec::Vec<u8>>> {
+        None
+    }
+}
+/// The query parameters of [`ListProjectWebhookEvents`].
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[non_exhaustive]
+pub struct ListProjectWebhookEventsQuery {
+    /// The nextPaginationToken of the previous page
+    #[serde(
+        rename = "paginationToken",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub pagination_token: ::std::option::Option<::std::string::String>,
+}
+impl ListProjectWebhookEventsQuery {
+    /// The nextPaginationToken of the previous page
+    #[must_use]
+    pub fn pagination_token(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.pagination_token = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Checks every value against the document's limits.
+    pub fn validate(&self) -> ::std::result::Result<(), ParamError> {
+        Ok(())
+    }
+    /// The query string as name/value pairs, after [`Self::validate`].
+    pub fn pairs(
+        &self,
+    ) -> ::std::result::Result<
+        ::std::vec::Vec<(&'static str, ::std::string::String)>,
+        ParamError,
+    > {
+        self.validate()?;
+        let mut pairs = ::std::vec::Vec::new();
+        if let Some(value) = &self.pagination_token {
+            pairs.push(("paginationToken", value.to_string()));
+        }
+        Ok(pairs)
+    }
+}
+/// `GET /projects/{projectId}/webhook-endpoints/{webhookEndpointId}/events` (`listProjectWebhookEvents`): List the events of a project webhook endpoint
+///
+/// The events sent to the endpoint, newest first.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct ListProjectWebhookEvents {
+    /// The id of the project
+    pub project_id: ::std::string::String,
+    /// The id of the webhook endpoint
+    pub webhook_endpoint_id: ::std::string::String,
+    /// The query parameters.
+    pub query: ListProjectWebhookEventsQuery,
+}
+impl ListProjectWebhookEvents {
+    /// The request, with its required parameters.
+    pub fn new(
+        project_id: impl ::std::convert::Into<::std::string::String>,
+        webhook_endpoint_id: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        Self {
+            project_id: project_id.into(),
+            webhook_endpoint_id: webhook_endpoint_id.into(),
+            query: ListProjectWebhookEventsQuery::default(),
+        }
+    }
+    /// The nextPaginationToken of the previous page
+    #[must_use]
+    pub fn pagination_token(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.query.pagination_token = ::std::option::Option::Some(value.into());
+        self
+    }
+}
+impl Operation for ListProjectWebhookEvents {
+    const ID: &'static str = "listProjectWebhookEvents";
+    const METHOD: &'static str = "GET";
+    const PATH: &'static str = "/projects/{projectId}/webhook-endpoints/{webhookEndpointId}/events";
+    const IDEMPOTENT: bool = true;
+    const PARAMS: &'static [Param] = &[
+        Param {
+            name: "projectId",
+            field: "project_id",
+            location: Location::Path,
+            required: true,
+            description: "The id of the project",
+            kind: ParamKind::String,
+        },
+        Param {
+            name: "webhookEndpointId",
+            field: "webhook_endpoint_id",
+            location: Location::Path,
+            required: true,
+            description: "The id of the webhook endpoint",
+            kind: ParamKind::String,
+        },
+        Param {
+            name: "paginationToken",
+            field: "pagination_token",
+            location: Location::Query,
+            required: false,
+            description: "The nextPaginationToken of the previous page",
+            kind: ParamKind::String,
+        },
+    ];
+    type Output = types::WebhookEventListResponse;
+    fn path(&self) -> ::std::result::Result<::std::string::String, ParamError> {
+        Ok(
+            format!(
+                "/projects/{}/webhook-endpoints/{}/events", path_segment("projectId", &
+                self.project_id) ?, path_segment("webhookEndpointId", & self
+                .webhook_endpoint_id) ?
+            ),
+        )
+    }
+    fn query(
+        &self,
+    ) -> ::std::result::Result<
+        ::std::vec::Vec<(&'static str, ::std::string::String)>,
+        ParamError,
+    > {
+        self.query.pairs()
+    }
+    fn body(&self) -> ::std::option::Option<::serde_json::Result<::std::vec::Vec<u8>>> {
+        None
+    }
+}
+impl Paginated for ListProjectWebhookEvents {
+    type Item = types::WebhookEventSummary;
+    fn pagination_token(&self) -> ::std::option::Option<::std::string::String> {
+        self.query.pagination_token.clone()
+    }
+    fn set_pagination_token(
+        &mut self,
+        token: ::std::option::Option<::std::string::String>,
+    ) {
+        self.query.pagination_token = token;
+    }
+    fn into_items(output: Self::Output) -> ::std::vec::Vec<Self::Item> {
+        output.items
+    }
+    fn raw_page<'b>(&self, body: &'b [u8]) -> ::serde_json::Result<RawPage<'b>> {
+        #[derive(::serde::Deserialize)]
+        struct Envelope<'a> {
+            #[serde(
+                rename = "items",
+                borrow,
+                deserialize_with = "crate::lenient::null_as_empty"
+            )]
+            items: ::std::vec::Vec<&'a ::serde_json::value::RawValue>,
+            #[serde(rename = "nextPaginationToken", default)]
+            next_token: ::std::option::Option<::std::string::String>,
+        }
+        let envelope: Envelope<'b> = ::serde_json::from_slice(body)?;
+        let next_token = envelope.next_token;
+        Ok(RawPage {
+            items: envelope.items,
+            next_token,
+        })
+    }
+}
+/// `GET /projects/{projectId}/webhook-endpoints/{webhookEndpointId}/events/{eventId}` (`getProjectWebhookEvent`): Retrieve a project webhook event
+///
+/// One event with its payload and its delivery attempts.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct GetProjectWebhookEvent {
+    /// The id of the project
+    pub project_id: ::std::string::String,
+    /// The id of the webhook endpoint
+    pub webhook_endpoint_id: ::std::string::String,
+    /// The id of the webhook event
+    pub event_id: ::std::string::String,
+}
+impl GetProjectWebhookEvent {
+    /// The request, with its required parameters.
+    pub fn new(
+        project_id: impl ::std::convert::Into<::std::string::String>,
+        webhook_endpoint_id: impl ::std::convert::Into<::std::string::String>,
+        event_id: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        Self {
+            project_id: project_id.into(),
+            webhook_endpoint_id: webhook_endpoint_id.into(),
+            event_id: event_id.into(),
+        }
+    }
+}
+impl Operation for GetProjectWebhookEvent {
+    const ID: &'static str = "getProjectWebhookEvent";
+    const METHOD: &'static str = "GET";
+    const PATH: &'static str = "/projects/{projectId}/webhook-endpoints/{webhookEndpointId}/events/{eventId}";
+    const IDEMPOTENT: bool = true;
+    const PARAMS: &'static [Param] = &[
+        Param {
+            name: "projectId",
+            field: "project_id",
+            location: Location::Path,
+            required: true,
+            description: "The id of the project",
+            kind: ParamKind::String,
+        },
+        Param {
+            name: "webhookEndpointId",
+            field: "webhook_endpoint_id",
+            location: Location::Path,
+            required: true,
+            description: "The id of the webhook endpoint",
+            kind: ParamKind::String,
+        },
+        Param {
+            name: "eventId",
+            field: "event_id",
+            location: Location::Path,
+            required: true,
+            description: "The id of the webhook event",
+            kind: ParamKind::String,
+        },
+    ];
+    type Output = types::WebhookEventResponse;
+    fn path(&self) -> ::std::result::Result<::std::string::String, ParamError> {
+        Ok(
+            format!(
+                "/projects/{}/webhook-endpoints/{}/events/{}", path_segment("projectId",
+                & self.project_id) ?, path_segment("webhookEndpointId", & self
+                .webhook_endpoint_id) ?, path_segment("eventId", & self.event_id) ?
+            ),
+        )
+    }
+    fn query(
+        &self,
+    ) -> ::std::result::Result<
+        ::std::vec::Vec<(&'static str, ::std::string::String)>,
+        ParamError,
+    > {
+        Ok(::std::vec::Vec::new())
+    }
+    fn body(&self) -> ::std::option::Option<::serde_json::Result<::std::vec::Vec<u8>>> {
+        None
+    }
+}
+/// `GET /teams` (`listTeams`): List teams
+///
+/// The teams the caller belongs to.
+#[derive(Clone, Debug, Default)]
+#[non_exhaustive]
+pub struct ListTeams {}
+impl ListTeams {
+    /// The request, with its required parameters.
+    pub fn new() -> Self {
+        Self {}
+    }
+}
+impl Operation for ListTeams {
+    const ID: &'static str = "listTeams";
+    const METHOD: &'static str = "GET";
+    const PATH: &'static str = "/teams";
+    const IDEMPOTENT: bool = true;
+    const PARAMS: &'static [Param] = &[];
+    type Output = types::TeamListResponse;
+    fn path(&self) -> ::std::result::Result<::std::string::String, ParamError> {
+        Ok("/teams".to_owned())
+    }
+    fn query(
+        &self,
+    ) -> ::std::result::Result<
+        ::std::vec::Vec<(&'static str, ::std::string::String)>,
+        ParamError,
+    > {
+        Ok(::std::vec::Vec::new())
+    }
+    fn body(&self) -> ::std::option::Option<::serde_json::Result<::std::vec::Vec<u8>>> {
+        None
+    }
+}
+/// `GET /teams/{teamId}` (`getTeam`): Retrieve a team
+///
+/// A team with its members, invitations, API keys and projects.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct GetTeam {
+    /// The id of the team
+    pub team_id: ::std::string::String,
+}
+impl GetTeam {
+    /// The request, with its required parameters.
+    pub fn new(team_id: impl ::std::convert::Into<::std::string::String>) -> Self {
+        Self { team_id: team_id.into() }
+    }
+}
+impl Operation for GetTeam {
+    const ID: &'static str = "getTeam";
+    const METHOD: &'static str = "GET";
+    const PATH: &'static str = "/teams/{teamId}";
+    const IDEMPOTENT: bool = true;
+    const PARAMS: &'static [Param] = &[
+        Param {
+            name: "teamId",
+            field: "team_id",
+            location: Location::Path,
+            required: true,
+            description: "The id of the team",
+            kind: ParamKind::String,
+        },
+    ];
+    type Output = types::TeamResponse;
+    fn path(&self) -> ::std::result::Result<::std::string::String, ParamError> {
+        Ok(format!("/teams/{}", path_segment("teamId", & self.team_id) ?))
+    }
+    fn query(
+        &self,
+    ) -> ::std::result::Result<
+        ::std::vec::Vec<(&'static str, ::std::string::String)>,
+        ParamError,
+    > {
+        Ok(::std::vec::Vec::new())
+    }
+    fn body(&self) -> ::std::option::Option<::serde_json::Result<::std::vec::Vec<u8>>> {
+        None
+    }
+}
+/// `PUT /teams/{teamId}` (`updateTeam`): Update a team
+///
+/// Changes the name, the defaults or the settings of a team.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct UpdateTeam {
+    /// The id of the team
+    pub team_id: ::std::string::String,
+    /// The request body.
+    pub body: types::TeamUpdateRequest,
+}
+impl UpdateTeam {
+    /// The request, with its required parameters.
+    pub fn new(
+        team_id: impl ::std::convert::Into<::std::string::String>,
+        body: impl ::std::convert::Into<types::TeamUpdateRequest>,
+    ) -> Self {
+        Self {
+            team_id: team_id.into(),
+            body: body.into(),
+        }
+    }
+}
+impl Operation for UpdateTeam {
+    const ID: &'static str = "updateTeam";
+    const METHOD: &'static str = "PUT";
+    const PATH: &'static str = "/teams/{teamId}";
+    const IDEMPOTENT: bool = true;
+    const PARAMS: &'static [Param] = &[
+        Param {
+            name: "teamId",
+            field: "team_id",
+            location: Location::Path,
+            required: true,
+            description: "The id of the team",
+            kind: ParamKind::String,
+        },
+    ];
+    type Output = types::TeamOverviewResponse;
+    fn path(&self) -> ::std::result::Result<::std::string::String, ParamError> {
+        Ok(format!("/teams/{}", path_segment("teamId", & self.team_id) ?))
+    }
+    fn query(
+        &self,
+    ) -> ::std::result::Result<
+        ::std::vec::Vec<(&'static str, ::std::string::String)>,
+        ParamError,
+    > {
+        Ok(::std::vec::Vec::new())
+    }
+    fn body(&self) -> ::std::option::Option<::serde_json::Result<::std::vec::Vec<u8>>> {
+        Some(::serde_json::to_vec(&self.body))
+    }
+}
+/// The query parameters of [`WithdrawTeamInvitation`].
+#[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[non_exhaustive]
+pub struct WithdrawTeamInvitationQuery {
+    /// The email address the invitation was sent to
+    #[serde(rename = "email")]
+    pub email: ::std::string::String,
+}
+impl WithdrawTeamInvitationQuery {
+    /// The query with its required parameters.
+    pub fn new(email: impl ::std::convert::Into<::std::string::String>) -> Self {
+        Self { email: email.into() }
+    }
+    /// The email address the invitation was sent to
+    #[must_use]
+    pub fn email(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.email = value.into();
+        self
+    }
+    /// Checks every value against the document's limits.
+    pub fn validate(&self) -> ::std::result::Result<(), ParamError> {
+        Ok(())
+    }
+    /// The query string as name/value pairs, after [`Self::validate`].
+    pub fn pairs(
+        &self,
+    ) -> ::std::result::Result<
+        ::std::vec::Vec<(&'static str, ::std::string::String)>,
+        ParamError,
+    > {
+        self.validate()?;
+        let mut pairs = ::std::vec::Vec::new();
+        pairs.push(("email", self.email.to_string()));
+        Ok(pairs)
+    }
+}
+/// `DELETE /teams/{teamId}/invitations` (`withdrawTeamInvitation`): Withdraw an invitation
+///
+/// Cancels the pending invitation sent to an email address.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct WithdrawTeamInvitation {
+    /// The id of the team
+    pub team_id: ::std::string::String,
+    /// The query parameters.
+    pub query: WithdrawTeamInvitationQuery,
+}
+impl WithdrawTeamInvitation {
+    /// The request, with its required parameters.
+    pub fn new(
+        team_id: impl ::std::convert::Into<::std::string::String>,
+        query: WithdrawTeamInvitationQuery,
+    ) -> Self {
+        Self {
+            team_id: team_id.into(),
+            query,
+        }
+    }
+    /// The email address the invitation was sent to
+    #[must_use]
+    pub fn email(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.query.email = value.into();
+        self
+    }
+}
+impl Operation for WithdrawTeamInvitation {
+    const ID: &'static str = "withdrawTeamInvitation";
+    const METHOD: &'static str = "DELETE";
+    const PATH: &'static str = "/teams/{teamId}/invitations";
+    const IDEMPOTENT: bool = true;
+    const PARAMS: &'static [Param] = &[
+        Param {
+            name: "teamId",
+            field: "team_id",
+            location: Location::Path,
+            required: true,
+            description: "The id of the team",
+            kind: ParamKind::String,
+        },
+        Param {
+            name: "email",
+            field: "email",
+            location: Location::Query,
+            required: true,
+            description: "The email address the invitation was sent to",
+            kind: ParamKind::String,
+        },
+    ];
+    type Output = types::EmptyResponse;
+    fn path(&self) -> ::std::result::Result<::std::string::String, ParamError> {
+        Ok(format!("/teams/{}/invitations", path_segment("teamId", & self.team_id) ?))
+    }
+    fn query(
+        &self,
+    ) -> ::std::result::Result<
+        ::std::vec::Vec<(&'static str, ::std::string::String)>,
+        ParamError,
+    > {
+        self.query.pairs()
+    }
+    fn body(&self) -> ::std::option::Option<::serde_json::Result<::std::vec::Vec<u8>>> {
+        None
+    }
+}
+/// `GET /teams/{teamId}/limits` (`getTeamLimits`): Retrieve the team limits
+///
+/// The limits of the team plan and what the team uses against them.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct GetTeamLimits {
+    /// The id of the team
+    pub team_id: ::std::string::String,
+}
+impl GetTeamLimits {
+    /// The request, with its required parameters.
+    pub fn new(team_id: impl ::std::convert::Into<::std::string::String>) -> Self {
+        Self { team_id: team_id.into() }
+    }
+}
+impl Operation for GetTeamLimits {
+    const ID: &'static str = "getTeamLimits";
+    const METHOD: &'static str = "GET";
+    const PATH: &'static str = "/teams/{teamId}/limits";
+    const IDEMPOTENT: bool = true;
+    const PARAMS: &'static [Param] = &[
+        Param {
+            name: "teamId",
+            field: "team_id",
+            location: Location::Path,
+            required: true,
+            description: "The id of the team",
+            kind: ParamKind::String,
+        },
+    ];
+    type Output = types::TeamLimits;
+    fn path(&self) -> ::std::result::Result<::std::string::String, ParamError> {
+        Ok(format!("/teams/{}/limits", path_segment("teamId", & self.team_id) ?))
+    }
+    fn query(
+        &self,
+    ) -> ::std::result::Result<
+        ::std::vec::Vec<(&'static str, ::std::string::String)>,
+        ParamError,
+    > {
+        Ok(::std::vec::Vec::new())
+    }
+    fn body(&self) -> ::std::option::Option<::serde_json::Result<::std::vec::Vec<u8>>> {
+        None
+    }
+}
+/// `POST /teams/{teamId}/members` (`inviteTeamMember`): Invite a team member
+///
+/// Invites a person to the team by email, optionally into some projects.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct InviteTeamMember {
+    /// The id of the team
+    pub team_id: ::std::string::String,
+    /// The request body.
+    pub body: types::TeamMemberCreateRequest,
+}
+impl InviteTeamMember {
+    /// The request, with its required parameters.
+    pub fn new(
+        team_id: impl ::std::convert::Into<::std::string::String>,
+        body: impl ::std::convert::Into<types::TeamMemberCreateRequest>,
+    ) -> Self {
+        Self {
+            team_id: team_id.into(),
+            body: body.into(),
+        }
+    }
+}
+impl Operation for InviteTeamMember {
+    const ID: &'static str = "inviteTeamMember";
+    const METHOD: &'static str = "POST";
+    const PATH: &'static str = "/teams/{teamId}/members";
+    const IDEMPOTENT: bool = false;
+    const PARAMS: &'static [Param] = &[
+        Param {
+            name: "teamId",
+            field: "team_id",
+            location: Location::Path,
+            required: true,
+            description: "The id of the team",
+            kind: ParamKind::String,
+        },
+    ];
+    type Output = types::TeamOverviewResponse;
+    fn path(&self) -> ::std::result::Result<::std::string::String, ParamError> {
+        Ok(format!("/teams/{}/members", path_segment("teamId", & self.team_id) ?))
+    }
+    fn query(
+        &self,
+    ) -> ::std::result::Result<
+        ::std::vec::Vec<(&'static str, ::std::string::String)>,
+        ParamError,
+    > {
+        Ok(::std::vec::Vec::new())
+    }
+    fn body(&self) -> ::std::option::Option<::serde_json::Result<::std::vec::Vec<u8>>> {
+        Some(::serde_json::to_vec(&self.body))
+    }
+}
+/// `PUT /teams/{teamId}/members/{memberId}` (`updateTeamMember`): Update a team member
+///
+/// Changes the role or the consumption cap of a member of the team.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct UpdateTeamMember {
+    /// The id of the team
+    pub team_id: ::std::string::String,
+    /// The member id of a person or an API key
+    pub member_id: ::std::string::String,
+    /// The request body.
+    pub body: types::TeamMemberUpdateRequest,
+}
+impl UpdateTeamMember {
+    /// The request, with its required parameters.
+    pub fn new(
+        team_id: impl ::std::convert::Into<::std::string::String>,
+        member_id: impl ::std::convert::Into<::std::string::String>,
+        body: impl ::std::convert::Into<types::TeamMemberUpdateRequest>,
+    ) -> Self {
+        Self {
+            team_id: team_id.into(),
+            member_id: member_id.into(),
+            body: body.into(),
+        }
+    }
+}
+impl Operation for UpdateTeamMember {
+    const ID: &'static str = "updateTeamMember";
+    const METHOD: &'static str = "PUT";
+    const PATH: &'static str = "/teams/{teamId}/members/{memberId}";
+    const IDEMPOTENT: bool = true;
+    const PARAMS: &'static [Param] = &[
+        Param {
+            name: "teamId",
+            field: "team_id",
+            location: Location::Path,
+            required: true,
+            description: "The id of the team",
+            kind: ParamKind::String,
+        },
+        Param {
+            name: "memberId",
+            field: "member_id",
+            location: Location::Path,
+            required: true,
+            description: "The member id of a person or an API key",
+            kind: ParamKind::String,
+        },
+    ];
+    type Output = types::EmptyResponse;
+    fn path(&self) -> ::std::result::Result<::std::string::String, ParamError> {
+        Ok(
+            format!(
+                "/teams/{}/members/{}", path_segment("teamId", & self.team_id) ?,
+                path_segment("memberId", & self.member_id) ?
+            ),
+        )
+    }
+    fn query(
+        &self,
+    ) -> ::std::result::Result<
+        ::std::vec::Vec<(&'static str, ::std::string::String)>,
+        ParamError,
+    > {
+        Ok(::std::vec::Vec::new())
+    }
+    fn body(&self) -> ::std::option::Option<::serde_json::Result<::std::vec::Vec<u8>>> {
+        Some(::serde_json::to_vec(&self.body))
+    }
+}
+/// `DELETE /teams/{teamId}/members/{memberId}` (`removeTeamMember`): Remove a team member
+///
+/// Takes a person or an API key out of the team.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct RemoveTeamMember {
+    /// The id of the team
+    pub team_id: ::std::string::String,
+    /// The member id of a person or an API key
+    pub member_id: ::std::string::String,
+}
+impl RemoveTeamMember {
+    /// The request, with its required parameters.
+    pub fn new(
+        team_id: impl ::std::convert::Into<::std::string::String>,
+        member_id: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        Self {
+            team_id: team_id.into(),
+            member_id: member_id.into(),
+        }
+    }
+}
+impl Operation for RemoveTeamMember {
+    const ID: &'static str = "removeTeamMember";
+    const METHOD: &'static str = "DELETE";
+    const PATH: &'static str = "/teams/{teamId}/members/{memberId}";
+    const IDEMPOTENT: bool = true;
+    const PARAMS: &'static [Param] = &[
+        Param {
+            name: "teamId",
+            field: "team_id",
+            location: Location::Path,
+            required: true,
+            description: "The id of the team",
+            kind: ParamKind::String,
+        },
+        Param {
+            name: "memberId",
+            field: "member_id",
+            location: Location::Path,
+            required: true,
+            description: "The member id of a person or an API key",
+            kind: ParamKind::String,
+        },
+    ];
+    type Output = types::EmptyResponse;
+    fn path(&self) -> ::std::result::Result<::std::string::String, ParamError> {
+        Ok(
+            format!(
+                "/teams/{}/members/{}", path_segment("teamId", & self.team_id) ?,
+                path_segment("memberId", & self.member_id) ?
+            ),
+        )
+    }
+    fn query(
+        &self,
+    ) -> ::std::result::Result<
+        ::std::vec::Vec<(&'static str, ::std::string::String)>,
+        ParamError,
+    > {
+        Ok(::std::vec::Vec::new())
+    }
+    fn body(&self) -> ::std::option::Option<::serde_json::Result<::std::vec::Vec<u8>>> {
+        None
+    }
+}
+/// `GET /teams/{teamId}/ip-filters` (`listTeamIpFilters`): List IP filters
+///
+/// Every IP filter of the team.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct ListTeamIpFilters {
+    /// The id of the team
+    pub team_id: ::std::string::String,
+}
+impl ListTeamIpFilters {
+    /// The request, with its required parameters.
+    pub fn new(team_id: impl ::std::convert::Into<::std::string::String>) -> Self {
+        Self { team_id: team_id.into() }
+    }
+}
+impl Operation for ListTeamIpFilters {
+    const ID: &'static str = "listTeamIpFilters";
+    const METHOD: &'static str = "GET";
+    const PATH: &'static str = "/teams/{teamId}/ip-filters";
+    const IDEMPOTENT: bool = true;
+    const PARAMS: &'static [Param] = &[
+        Param {
+            name: "teamId",
+            field: "team_id",
+            location: Location::Path,
+            required: true,
+            description: "The id of the team",
+            kind: ParamKind::String,
+        },
+    ];
+    type Output = types::IpFilterListResponse;
+    fn path(&self) -> ::std::result::Result<::std::string::String, ParamError> {
+        Ok(format!("/teams/{}/ip-filters", path_segment("teamId", & self.team_id) ?))
+    }
+    fn query(
+        &self,
+    ) -> ::std::result::Result<
+        ::std::vec::Vec<(&'static str, ::std::string::String)>,
+        ParamError,
+    > {
+        Ok(::std::vec::Vec::new())
+    }
+    fn body(&self) -> ::std::option::Option<::serde_json::Result<::std::vec::Vec<u8>>> {
+        None
+    }
+}
+/// `POST /teams/{teamId}/ip-filters` (`createTeamIpFilter`): Create an IP filter
+///
+/// Adds a filter that IP detection checks generations against.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct CreateTeamIpFilter {
+    /// The id of the team
+    pub team_id: ::std::string::String,
+    /// The request body.
+    pub body: types::IpFilterCreateRequest,
+}
+impl CreateTeamIpFilter {
+    /// The request, with its required parameters.
+    pub fn new(
+        team_id: impl ::std::convert::Into<::std::string::String>,
+        body: impl ::std::convert::Into<types::IpFilterCreateRequest>,
+    ) -> Self {
+        Self {
+            team_id: team_id.into(),
+            body: body.into(),
+        }
+    }
+}
+impl Operation for CreateTeamIpFilter {
+    const ID: &'static str = "createTeamIpFilter";
+    const METHOD: &'static str = "POST";
+    const PATH: &'static str = "/teams/{teamId}/ip-filters";
+    const IDEMPOTENT: bool = false;
+    const PARAMS: &'static [Param] = &[
+        Param {
+            name: "teamId",
+            field: "team_id",
+            location: Location::Path,
+            required: true,
+            description: "The id of the team",
+            kind: ParamKind::String,
+        },
+    ];
+    type Output = types::IpFilterResponse;
+    fn path(&self) -> ::std::result::Result<::std::string::String, ParamError> {
+        Ok(format!("/teams/{}/ip-filters", path_segment("teamId", & self.team_id) ?))
+    }
+    fn query(
+        &self,
+    ) -> ::std::result::Result<
+        ::std::vec::Vec<(&'static str, ::std::string::String)>,
+        ParamError,
+    > {
+        Ok(::std::vec::Vec::new())
+    }
+    fn body(&self) -> ::std::option::Option<::serde_json::Result<::std::vec::Vec<u8>>> {
+        Some(::serde_json::to_vec(&self.body))
+    }
+}
+/// `PUT /teams/{teamId}/ip-filters/{filterId}` (`updateTeamIpFilter`): Update an IP filter
+///
+/// Renames an IP filter, changes its instruction or turns it on or off.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct UpdateTeamIpFilter {
+    /// The id of the team
+    pub team_id: ::std::string::String,
+    /// The id of the IP filter
+    pub filter_id: ::std::string::String,
+    /// The request body.
+    pub body: types::IpFilterUpdateRequest,
+}
+impl UpdateTeamIpFilter {
+    /// The request, with its required parameters.
+    pub fn new(
+        team_id: impl ::std::convert::Into<::std::string::String>,
+        filter_id: impl ::std::convert::Into<::std::string::String>,
+        body: impl ::std::convert::Into<types::IpFilterUpdateRequest>,
+    ) -> Self {
+        Self {
+            team_id: team_id.into(),
+            filter_id: filter_id.into(),
+            body: body.into(),
+        }
+    }
+}
+impl Operation for UpdateTeamIpFilter {
+    const ID: &'static str = "updateTeamIpFilter";
+    const METHOD: &'static str = "PUT";
+    const PATH: &'static str = "/teams/{teamId}/ip-filters/{filterId}";
+    const IDEMPOTENT: bool = true;
+    const PARAMS: &'static [Param] = &[
+        Param {
+            name: "teamId",
+            field: "team_id",
+            location: Location::Path,
+            required: true,
+            description: "The id of the team",
+            kind: ParamKind::String,
+        },
+        Param {
+            name: "filterId",
+            field: "filter_id",
+            location: Location::Path,
+            required: true,
+            description: "The id of the IP filter",
+            kind: ParamKind::String,
+        },
+    ];
+    type Output = types::IpFilterResponse;
+    fn path(&self) -> ::std::result::Result<::std::string::String, ParamError> {
+        Ok(
+            format!(
+                "/teams/{}/ip-filters/{}", path_segment("teamId", & self.team_id) ?,
+                path_segment("filterId", & self.filter_id) ?
+            ),
+        )
+    }
+    fn query(
+        &self,
+    ) -> ::std::result::Result<
+        ::std::vec::Vec<(&'static str, ::std::string::String)>,
+        ParamError,
+    > {
+        Ok(::std::vec::Vec::new())
+    }
+    fn body(&self) -> ::std::option::Option<::serde_json::Result<::std::vec::Vec<u8>>> {
+        Some(::serde_json::to_vec(&self.body))
+    }
+}
+/// `DELETE /teams/{teamId}/ip-filters/{filterId}` (`deleteTeamIpFilter`): Delete an IP filter
+///
+/// Removes an IP filter of the team.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct DeleteTeamIpFilter {
+    /// The id of the team
+    pub team_id: ::std::string::String,
+    /// The id of the IP filter
+    pub filter_id: ::std::string::String,
+}
+impl DeleteTeamIpFilter {
+    /// The request, with its required parameters.
+    pub fn new(
+        team_id: impl ::std::convert::Into<::std::string::String>,
+        filter_id: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        Self {
+            team_id: team_id.into(),
+            filter_id: filter_id.into(),
+        }
+    }
+}
+impl Operation for DeleteTeamIpFilter {
+    const ID: &'static str = "deleteTeamIpFilter";
+    const METHOD: &'static str = "DELETE";
+    const PATH: &'static str = "/teams/{teamId}/ip-filters/{filterId}";
+    const IDEMPOTENT: bool = true;
+    const PARAMS: &'static [Param] = &[
+        Param {
+            name: "teamId",
+            field: "team_id",
+            location: Location::Path,
+            required: true,
+            description: "The id of the team",
+            kind: ParamKind::String,
+        },
+        Param {
+            name: "filterId",
+            field: "filter_id",
+            location: Location::Path,
+            required: true,
+            description: "The id of the IP filter",
+            kind: ParamKind::String,
+        },
+    ];
+    type Output = types::DeletedResponse;
+    fn path(&self) -> ::std::result::Result<::std::string::String, ParamError> {
+        Ok(
+            format!(
+                "/teams/{}/ip-filters/{}", path_segment("teamId", & self.team_id) ?,
+                path_segment("filterId", & self.filter_id) ?
+            ),
+        )
+    }
+    fn query(
+        &self,
+    ) -> ::std::result::Result<
+        ::std::vec::Vec<(&'static str, ::std::string::String)>,
+        ParamError,
+    > {
+        Ok(::std::vec::Vec::new())
+    }
+    fn body(&self) -> ::std::option::Option<::serde_json::Result<::std::vec::Vec<u8>>> {
+        None
+    }
+}
+/// `POST /teams/{teamId}/ip-filters/draft-instruction` (`draftTeamIpFilterInstruction`): Draft an IP filter instruction
+///
+/// Writes a detection instruction from reference assets, without saving anything.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct DraftTeamIpFilterInstruction {
+    /// The id of the team
+    pub team_id: ::std::string::String,
+    /// The request body.
+    pub body: types::IpFilterDraftRequest,
+}
+impl DraftTeamIpFilterInstruction {
+    /// The request, with its required parameters.
+    pub fn new(
+        team_id: impl ::std::convert::Into<::std::string::String>,
+        body: impl ::std::convert::Into<types::IpFilterDraftRequest>,
+    ) -> Self {
+        Self {
+            team_id: team_id.into(),
+            body: body.into(),
+        }
+    }
+}
+impl Operation for DraftTeamIpFilterInstruction {
+    const ID: &'static str = "draftTeamIpFilterInstruction";
+    const METHOD: &'static str = "POST";
+    const PATH: &'static str = "/teams/{teamId}/ip-filters/draft-instruction";
+    const IDEMPOTENT: bool = true;
+    const PARAMS: &'static [Param] = &[
+        Param {
+            name: "teamId",
+            field: "team_id",
+            location: Location::Path,
+            required: true,
+            description: "The id of the team",
+            kind: ParamKind::String,
+        },
+    ];
+    type Output = types::IpFilterInstructionResponse;
+    fn path(&self) -> ::std::result::Result<::std::string::String, ParamError> {
+        Ok(
+            format!(
+                "/teams/{}/ip-filters/draft-instruction", path_segment("teamId", & self
+                .team_id) ?
+            ),
+        )
+    }
+    fn query(
+        &self,
+    ) -> ::std::result::Result<
+        ::std::vec::Vec<(&'static str, ::std::string::String)>,
+        ParamError,
+    > {
+        Ok(::std::vec::Vec::new())
+    }
+    fn body(&self) -> ::std::option::Option<::serde_json::Result<::std::vec::Vec<u8>>> {
+        Some(::serde_json::to_vec(&self.body))
+    }
+}
+/// `GET /teams/{teamId}/brief` (`getTeamBrief`): Retrieve the team brief
+///
+/// The creative brief of the team.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct GetTeamBrief {
+    /// The id of the team
+    pub team_id: ::std::string::String,
+}
+impl GetTeamBrief {
+    /// The request, with its required parameters.
+    pub fn new(team_id: impl ::std::convert::Into<::std::string::String>) -> Self {
+        Self { team_id: team_id.into() }
+    }
+}
+impl Operation for GetTeamBrief {
+    const ID: &'static str = "getTeamBrief";
+    const METHOD: &'static str = "GET";
+    const PATH: &'static str = "/teams/{teamId}/brief";
+    const IDEMPOTENT: bool = true;
+    const PARAMS: &'static [Param] = &[
+        Param {
+            name: "teamId",
+            field: "team_id",
+            location: Location::Path,
+            required: true,
+            description: "The id of the team",
+            kind: ParamKind::String,
+        },
+    ];
+    type Output = types::BriefResponse;
+    fn path(&self) -> ::std::result::Result<::std::string::String, ParamError> {
+        Ok(format!("/teams/{}/brief", path_segment("teamId", & self.team_id) ?))
+    }
+    fn query(
+        &self,
+    ) -> ::std::result::Result<
+        ::std::vec::Vec<(&'static str, ::std::string::String)>,
+        ParamError,
+    > {
+        Ok(::std::vec::Vec::new())
+    }
+    fn body(&self) -> ::std::option::Option<::serde_json::Result<::std::vec::Vec<u8>>> {
+        None
+    }
+}
+/// `PUT /teams/{teamId}/brief` (`updateTeamBrief`): Set the team brief
+///
+/// Creates or replaces the creative brief of the team.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct UpdateTeamBrief {
+    /// The id of the team
+    pub team_id: ::std::string::String,
+    /// The request body.
+    pub body: types::BriefUpdateRequest,
+}
+impl UpdateTeamBrief {
+    /// The request, with its required parameters.
+    pub fn new(
+        team_id: impl ::std::convert::Into<::std::string::String>,
+        body: impl ::std::convert::Into<types::BriefUpdateRequest>,
+    ) -> Self {
+        Self {
+            team_id: team_id.into(),
+            body: body.into(),
+        }
+    }
+}
+impl Operation for UpdateTeamBrief {
+    const ID: &'static str = "updateTeamBrief";
+    const METHOD: &'static str = "PUT";
+    const PATH: &'static str = "/teams/{teamId}/brief";
+    const IDEMPOTENT: bool = true;
+    const PARAMS: &'static [Param] = &[
+        Param {
+            name: "teamId",
+            field: "team_id",
+            location: Location::Path,
+            required: true,
+            description: "The id of the team",
+            kind: ParamKind::String,
+        },
+    ];
+    type Output = types::BriefResponse;
+    fn path(&self) -> ::std::result::Result<::std::string::String, ParamError> {
+        Ok(format!("/teams/{}/brief", path_segment("teamId", & self.team_id) ?))
+    }
+    fn query(
+        &self,
+    ) -> ::std::result::Result<
+        ::std::vec::Vec<(&'static str, ::std::string::String)>,
+        ParamError,
+    > {
+        Ok(::std::vec::Vec::new())
+    }
+    fn body(&self) -> ::std::option::Option<::serde_json::Result<::std::vec::Vec<u8>>> {
+        Some(::serde_json::to_vec(&self.body))
+    }
+}
+/// `DELETE /teams/{teamId}/brief` (`deleteTeamBrief`): Delete the team brief
+///
+/// Removes the creative brief of the team.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct DeleteTeamBrief {
+    /// The id of the team
+    pub team_id: ::std::string::String,
+}
+impl DeleteTeamBrief {
+    /// The request, with its required parameters.
+    pub fn new(team_id: impl ::std::convert::Into<::std::string::String>) -> Self {
+        Self { team_id: team_id.into() }
+    }
+}
+impl Operation for DeleteTeamBrief {
+    const ID: &'static str = "deleteTeamBrief";
+    const METHOD: &'static str = "DELETE";
+    const PATH: &'static str = "/teams/{teamId}/brief";
+    const IDEMPOTENT: bool = true;
+    const PARAMS: &'static [Param] = &[
+        Param {
+            name: "teamId",
+            field: "team_id",
+            location: Location::Path,
+            required: true,
+            description: "The id of the team",
+            kind: ParamKind::String,
+        },
+    ];
+    type Output = types::DeletedResponse;
+    fn path(&self) -> ::std::result::Result<::std::string::String, ParamError> {
+        Ok(format!("/teams/{}/brief", path_segment("teamId", & self.team_id) ?))
+    }
+    fn query(
+        &self,
+    ) -> ::std::result::Result<
+        ::std::vec::Vec<(&'static str, ::std::string::String)>,
+        ParamError,
+    > {
+        Ok(::std::vec::Vec::new())
+    }
+    fn body(&self) -> ::std::option::Option<::serde_json::Result<::std::vec::Vec<u8>>> {
+        None
+    }
+}
+/// `GET /teams/{teamId}/watermark` (`getTeamWatermark`): Retrieve the team watermark
+///
+/// How assets generated in the team are watermarked.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct GetTeamWatermark {
+    /// The id of the team
+    pub team_id: ::std::string::String,
+}
+impl GetTeamWatermark {
+    /// The request, with its required parameters.
+    pub fn new(team_id: impl ::std::convert::Into<::std::string::String>) -> Self {
+        Self { team_id: team_id.into() }
+    }
+}
+impl Operation for GetTeamWatermark {
+    const ID: &'static str = "getTeamWatermark";
+    const METHOD: &'static str = "GET";
+    const PATH: &'static str = "/teams/{teamId}/watermark";
+    const IDEMPOTENT: bool = true;
+    const PARAMS: &'static [Param] = &[
+        Param {
+            name: "teamId",
+            field: "team_id",
+            location: Location::Path,
+            required: true,
+            description: "The id of the team",
+            kind: ParamKind::String,
+        },
+    ];
+    type Output = types::WatermarkResponse;
+    fn path(&self) -> ::std::result::Result<::std::string::String, ParamError> {
+        Ok(format!("/teams/{}/watermark", path_segment("teamId", & self.team_id) ?))
+    }
+    fn query(
+        &self,
+    ) -> ::std::result::Result<
+        ::std::vec::Vec<(&'static str, ::std::string::String)>,
+        ParamError,
+    > {
+        Ok(::std::vec::Vec::new())
+    }
+    fn body(&self) -> ::std::option::Option<::serde_json::Result<::std::vec::Vec<u8>>> {
+        None
+    }
+}
+/// `PUT /teams/{teamId}/watermark` (`updateTeamWatermark`): Configure the team watermark
+///
+/// Saves the watermark configuration of the team.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct UpdateTeamWatermark {
+    /// The id of the team
+    pub team_id: ::std::string::String,
+    /// The request body.
+    pub body: types::WatermarkUpdateRequest,
+}
+impl UpdateTeamWatermark {
+    /// The request, with its required parameters.
+    pub fn new(
+        team_id: impl ::std::convert::Into<::std::string::String>,
+        body: impl ::std::convert::Into<types::WatermarkUpdateRequest>,
+    ) -> Self {
+        Self {
+            team_id: team_id.into(),
+            body: body.into(),
+        }
+    }
+}
+impl Operation for UpdateTeamWatermark {
+    const ID: &'static str = "updateTeamWatermark";
+    const METHOD: &'static str = "PUT";
+    const PATH: &'static str = "/teams/{teamId}/watermark";
+    const IDEMPOTENT: bool = true;
+    const PARAMS: &'static [Param] = &[
+        Param {
+            name: "teamId",
+            field: "team_id",
+            location: Location::Path,
+            required: true,
+            description: "The id of the team",
+            kind: ParamKind::String,
+        },
+    ];
+    type Output = types::WatermarkResponse;
+    fn path(&self) -> ::std::result::Result<::std::string::String, ParamError> {
+        Ok(format!("/teams/{}/watermark", path_segment("teamId", & self.team_id) ?))
+    }
+    fn query(
+        &self,
+    ) -> ::std::result::Result<
+        ::std::vec::Vec<(&'static str, ::std::string::String)>,
+        ParamError,
+    > {
+        Ok(::std::vec::Vec::new())
+    }
+    fn body(&self) -> ::std::option::Option<::serde_json::Result<::std::vec::Vec<u8>>> {
+        Some(::serde_json::to_vec(&self.body))
+    }
+}
+/// `DELETE /teams/{teamId}/watermark` (`deleteTeamWatermark`): Delete the team watermark
+///
+/// Removes the watermark configuration of the team.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct DeleteTeamWatermark {
+    /// The id of the team
+    pub team_id: ::std::string::String,
+}
+impl DeleteTeamWatermark {
+    /// The request, with its required parameters.
+    pub fn new(team_id: impl ::std::convert::Into<::std::string::String>) -> Self {
+        Self { team_id: team_id.into() }
+    }
+}
+impl Operation for DeleteTeamWatermark {
+    const ID: &'static str = "deleteTeamWatermark";
+    const METHOD: &'static str = "DELETE";
+    const PATH: &'static str = "/teams/{teamId}/watermark";
+    const IDEMPOTENT: bool = true;
+    const PARAMS: &'static [Param] = &[
+        Param {
+            name: "teamId",
+            field: "team_id",
+            location: Location::Path,
+            required: true,
+            description: "The id of the team",
+            kind: ParamKind::String,
+        },
+    ];
+    type Output = types::DeletedResponse;
+    fn path(&self) -> ::std::result::Result<::std::string::String, ParamError> {
+        Ok(format!("/teams/{}/watermark", path_segment("teamId", & self.team_id) ?))
+    }
+    fn query(
+        &self,
+    ) -> ::std::result::Result<
+        ::std::vec::Vec<(&'static str, ::std::string::String)>,
+        ParamError,
+    > {
+        Ok(::std::vec::Vec::new())
+    }
+    fn body(&self) -> ::std::option::Option<::serde_json::Result<::std::vec::Vec<u8>>> {
+        None
+    }
+}
+/// `PUT /teams/{teamId}/watermark/logo` (`updateTeamWatermarkLogo`): Set the team watermark logo
+///
+/// Stores a logo (base64 PNG, JPEG or WebP) that is drawn instead of the text.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct UpdateTeamWatermarkLogo {
+    /// The id of the team
+    pub team_id: ::std::string::String,
+    /// The request body.
+    pub body: types::WatermarkLogoRequest,
+}
+impl UpdateTeamWatermarkLogo {
+    /// The request, with its required parameters.
+    pub fn new(
+        team_id: impl ::std::convert::Into<::std::string::String>,
+        body: impl ::std::convert::Into<types::WatermarkLogoRequest>,
+    ) -> Self {
+        Self {
+            team_id: team_id.into(),
+            body: body.into(),
+        }
+    }
+}
+impl Operation for UpdateTeamWatermarkLogo {
+    const ID: &'static str = "updateTeamWatermarkLogo";
+    const METHOD: &'static str = "PUT";
+    const PATH: &'static str = "/teams/{teamId}/watermark/logo";
+    const IDEMPOTENT: bool = true;
+    const PARAMS: &'static [Param] = &[
+        Param {
+            name: "teamId",
+            field: "team_id",
+            location: Location::Path,
+            required: true,
+            description: "The id of the team",
+            kind: ParamKind::String,
+        },
+    ];
+    type Output = types::WatermarkResponse;
+    fn path(&self) -> ::std::result::Result<::std::string::String, ParamError> {
+        Ok(format!("/teams/{}/watermark/logo", path_segment("teamId", & self.team_id) ?))
+    }
+    fn query(
+        &self,
+    ) -> ::std::result::Result<
+        ::std::vec::Vec<(&'static str, ::std::string::String)>,
+        ParamError,
+    > {
+        Ok(::std::vec::Vec::new())
+    }
+    fn body(&self) -> ::std::option::Option<::serde_json::Result<::std::vec::Vec<u8>>> {
+        Some(::serde_json::to_vec(&self.body))
+    }
+}
+/// `DELETE /teams/{teamId}/watermark/logo` (`deleteTeamWatermarkLogo`): Delete the team watermark logo
+///
+/// Removes the logo; the text of the watermark is drawn again.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct DeleteTeamWatermarkLogo {
+    /// The id of the team
+    pub team_id: ::std::string::String,
+}
+impl DeleteTeamWatermarkLogo {
+    /// The request, with its required parameters.
+    pub fn new(team_id: impl ::std::convert::Into<::std::string::String>) -> Self {
+        Self { team_id: team_id.into() }
+    }
+}
+impl Operation for DeleteTeamWatermarkLogo {
+    const ID: &'static str = "deleteTeamWatermarkLogo";
+    const METHOD: &'static str = "DELETE";
+    const PATH: &'static str = "/teams/{teamId}/watermark/logo";
+    const IDEMPOTENT: bool = true;
+    const PARAMS: &'static [Param] = &[
+        Param {
+            name: "teamId",
+            field: "team_id",
+            location: Location::Path,
+            required: true,
+            description: "The id of the team",
+            kind: ParamKind::String,
+        },
+    ];
+    type Output = types::WatermarkResponse;
+    fn path(&self) -> ::std::result::Result<::std::string::String, ParamError> {
+        Ok(format!("/teams/{}/watermark/logo", path_segment("teamId", & self.team_id) ?))
+    }
+    fn query(
+        &self,
+    ) -> ::std::result::Result<
+        ::std::vec::Vec<(&'static str, ::std::string::String)>,
+        ParamError,
+    > {
+        Ok(::std::vec::Vec::new())
+    }
+    fn body(&self) -> ::std::option::Option<::serde_json::Result<::std::vec::Vec<u8>>> {
+        None
+    }
+}
+/// `POST /teams/{teamId}/watermark/preview` (`previewTeamWatermark`): Preview a team watermark
+///
+/// Draws a watermark configuration on a sample image without saving it.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct PreviewTeamWatermark {
+    /// The id of the team
+    pub team_id: ::std::string::String,
+    /// The request body.
+    pub body: types::WatermarkPreviewRequest,
+}
+impl PreviewTeamWatermark {
+    /// The request, with its required parameters.
+    pub fn new(
+        team_id: impl ::std::convert::Into<::std::string::String>,
+        body: impl ::std::convert::Into<types::WatermarkPreviewRequest>,
+    ) -> Self {
+        Self {
+            team_id: team_id.into(),
+            body: body.into(),
+        }
+    }
+}
+impl Operation for PreviewTeamWatermark {
+    const ID: &'static str = "previewTeamWatermark";
+    const METHOD: &'static str = "POST";
+    const PATH: &'static str = "/teams/{teamId}/watermark/preview";
+    const IDEMPOTENT: bool = true;
+    const PARAMS: &'static [Param] = &[
+        Param {
+            name: "teamId",
+            field: "team_id",
+            location: Location::Path,
+            required: true,
+            description: "The id of the team",
+            kind: ParamKind::String,
+        },
+    ];
+    type Output = types::WatermarkPreviewResponse;
+    fn path(&self) -> ::std::result::Result<::std::string::String, ParamError> {
+        Ok(
+            format!(
+                "/teams/{}/watermark/preview", path_segment("teamId", & self.team_id) ?
+            ),
+        )
+    }
+    fn query(
+        &self,
+    ) -> ::std::result::Result<
+        ::std::vec::Vec<(&'static str, ::std::string::String)>,
+        ParamError,
+    > {
+        Ok(::std::vec::Vec::new())
+    }
+    fn body(&self) -> ::std::option::Option<::serde_json::Result<::std::vec::Vec<u8>>> {
+        Some(::serde_json::to_vec(&self.body))
+    }
+}
+/// `GET /teams/{teamId}/webhook-endpoints` (`listTeamWebhookEndpoints`): List the team webhook endpoints
+///
+/// Every webhook endpoint of the team.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct ListTeamWebhookEndpoints {
+    /// The id of the team
+    pub team_id: ::std::string::String,
+}
+impl ListTeamWebhookEndpoints {
+    /// The request, with its required parameters.
+    pub fn new(team_id: impl ::std::convert::Into<::std::string::String>) -> Self {
+        Self { team_id: team_id.into() }
+    }
+}
+impl Operation for ListTeamWebhookEndpoints {
+    const ID: &'static str = "listTeamWebhookEndpoints";
+    const METHOD: &'static str = "GET";
+    const PATH: &'static str = "/teams/{teamId}/webhook-endpoints";
+    const IDEMPOTENT: bool = true;
+    const PARAMS: &'static [Param] = &[
+        Param {
+            name: "teamId",
+            field: "team_id",
+            location: Location::Path,
+            required: true,
+            description: "The id of the team",
+            kind: ParamKind::String,
+        },
+    ];
+    type Output = types::WebhookEndpointListResponse;
+    fn path(&self) -> ::std::result::Result<::std::string::String, ParamError> {
+        Ok(
+            format!(
+                "/teams/{}/webhook-endpoints", path_segment("teamId", & self.team_id) ?
+            ),
+        )
+    }
+    fn query(
+        &self,
+    ) -> ::std::result::Result<
+        ::std::vec::Vec<(&'static str, ::std::string::String)>,
+        ParamError,
+    > {
+        Ok(::std::vec::Vec::new())
+    }
+    fn body(&self) -> ::std::option::Option<::serde_json::Result<::std::vec::Vec<u8>>> {
+        None
+    }
+}
+/// `POST /teams/{teamId}/webhook-endpoints` (`createTeamWebhookEndpoint`): Create a team webhook endpoint
+///
+/// Registers a URL to call on the subscribed events; the answer carries its signing secret.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct CreateTeamWebhookEndpoint {
+    /// The id of the team
+    pub team_id: ::std::string::String,
+    /// The request body.
+    pub body: types::WebhookEndpointCreateRequest,
+}
+impl CreateTeamWebhookEndpoint {
+    /// The request, with its required parameters.
+    pub fn new(
+        team_id: impl ::std::convert::Into<::std::string::String>,
+        body: impl ::std::convert::Into<types::WebhookEndpointCreateRequest>,
+    ) -> Self {
+        Self {
+            team_id: team_id.into(),
+            body: body.into(),
+        }
+    }
+}
+impl Operation for CreateTeamWebhookEndpoint {
+    const ID: &'static str = "createTeamWebhookEndpoint";
+    const METHOD: &'static str = "POST";
+    const PATH: &'static str = "/teams/{teamId}/webhook-endpoints";
+    const IDEMPOTENT: bool = false;
+    const PARAMS: &'static [Param] = &[
+        Param {
+            name: "teamId",
+            field: "team_id",
+            location: Location::Path,
+            required: true,
+            description: "The id of the team",
+            kind: ParamKind::String,
+        },
+    ];
+    type Output = types::WebhookEndpointResponse;
+    fn path(&self) -> ::std::result::Result<::std::string::String, ParamError> {
+        Ok(
+            format!(
+                "/teams/{}/webhook-endpoints", path_segment("teamId", & self.team_id) ?
+            ),
+        )
+    }
+    fn query(
+        &self,
+    ) -> ::std::result::Result<
+        ::std::vec::Vec<(&'static str, ::std::string::String)>,
+        ParamError,
+    > {
+        Ok(::std::vec::Vec::new())
+    }
+    fn body(&self) -> ::std::option::Option<::serde_json::Result<::std::vec::Vec<u8>>> {
+        Some(::serde_json::to_vec(&self.body))
+    }
+}
+/// `PUT /teams/{teamId}/webhook-endpoints/{webhookEndpointId}` (`updateTeamWebhookEndpoint`): Update a team webhook endpoint
+///
+/// Changes the URL, the events, the description or whether the endpoint is called.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct UpdateTeamWebhookEndpoint {
+    /// The id of the team
+    pub team_id: ::std::string::String,
+    /// The id of the webhook endpoint
+    pub webhook_endpoint_id: ::std::string::String,
+    /// The request body.
+    pub body: types::WebhookEndpointUpdateRequest,
+}
+impl UpdateTeamWebhookEndpoint {
+    /// The request, with its required parameters.
+    pub fn new(
+        team_id: impl ::std::convert::Into<::std::string::String>,
+        webhook_endpoint_id: impl ::std::convert::Into<::std::string::String>,
+        body: impl ::std::convert::Into<types::WebhookEndpointUpdateRequest>,
+    ) -> Self {
+        Self {
+            team_id: team_id.into(),
+            webhook_endpoint_id: webhook_endpoint_id.into(),
+            body: body.into(),
+        }
+    }
+}
+impl Operation for UpdateTeamWebhookEndpoint {
+    const ID: &'static str = "updateTeamWebhookEndpoint";
+    const METHOD: &'static str = "PUT";
+    const PATH: &'static str = "/teams/{teamId}/webhook-endpoints/{webhookEndpointId}";
+    const IDEMPOTENT: bool = true;
+    const PARAMS: &'static [Param] = &[
+        Param {
+            name: "teamId",
+            field: "team_id",
+            location: Location::Path,
+            required: true,
+            description: "The id of the team",
+            kind: ParamKind::String,
+        },
+        Param {
+            name: "webhookEndpointId",
+            field: "webhook_endpoint_id",
+            location: Location::Path,
+            required: true,
+            description: "The id of the webhook endpoint",
+            kind: ParamKind::String,
+        },
+    ];
+    type Output = types::WebhookEndpointUpdateResponse;
+    fn path(&self) -> ::std::result::Result<::std::string::String, ParamError> {
+        Ok(
+            format!(
+                "/teams/{}/webhook-endpoints/{}", path_segment("teamId", & self.team_id)
+                ?, path_segment("webhookEndpointId", & self.webhook_endpoint_id) ?
+            ),
+        )
+    }
+    fn query(
+        &self,
+    ) -> ::std::result::Result<
+        ::std::vec::Vec<(&'static str, ::std::string::String)>,
+        ParamError,
+    > {
+        Ok(::std::vec::Vec::new())
+    }
+    fn body(&self) -> ::std::option::Option<::serde_json::Result<::std::vec::Vec<u8>>> {
+        Some(::serde_json::to_vec(&self.body))
+    }
+}
+/// `DELETE /teams/{teamId}/webhook-endpoints/{webhookEndpointId}` (`deleteTeamWebhookEndpoint`): Delete a team webhook endpoint
+///
+/// Stops calling the endpoint and forgets it.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct DeleteTeamWebhookEndpoint {
+    /// The id of the team
+    pub team_id: ::std::string::String,
+    /// The id of the webhook endpoint
+    pub webhook_endpoint_id: ::std::string::String,
+}
+impl DeleteTeamWebhookEndpoint {
+    /// The request, with its required parameters.
+    pub fn new(
+        team_id: impl ::std::convert::Into<::std::string::String>,
+        webhook_endpoint_id: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        Self {
+            team_id: team_id.into(),
+            webhook_endpoint_id: webhook_endpoint_id.into(),
+        }
+    }
+}
+impl Operation for DeleteTeamWebhookEndpoint {
+    const ID: &'static str = "deleteTeamWebhookEndpoint";
+    const METHOD: &'static str = "DELETE";
+    const PATH: &'static str = "/teams/{teamId}/webhook-endpoints/{webhookEndpointId}";
+    const IDEMPOTENT: bool = true;
+    const PARAMS: &'static [Param] = &[
+        Param {
+            name: "teamId",
+            field: "team_id",
+            location: Location::Path,
+            required: true,
+            description: "The id of the team",
+            kind: ParamKind::String,
+        },
+        Param {
+            name: "webhookEndpointId",
+            field: "webhook_endpoint_id",
+            location: Location::Path,
+            required: true,
+            description: "The id of the webhook endpoint",
+            kind: ParamKind::String,
+        },
+    ];
+    type Output = types::EmptyResponse;
+    fn path(&self) -> ::std::result::Result<::std::string::String, ParamError> {
+        Ok(
+            format!(
+                "/teams/{}/webhook-endpoints/{}", path_segment("teamId", & self.team_id)
+                ?, path_segment("webhookEndpointId", & self.webhook_endpoint_id) ?
+            ),
+        )
+    }
+    fn query(
+        &self,
+    ) -> ::std::result::Result<
+        ::std::vec::Vec<(&'static str, ::std::string::String)>,
+        ParamError,
+    > {
+        Ok(::std::vec::Vec::new())
+    }
+    fn body(&self) -> ::std::option::Option<::serde_json::Result<::std::vec::Vec<u8>>> {
+        None
+    }
+}
+/// The query parameters of [`ListTeamWebhookEvents`].
+#[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[non_exhaustive]
+pub struct ListTeamWebhookEventsQuery {
+    /// The nextPaginationToken of the previous page
+    #[serde(
+        rename = "paginationToken",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub pagination_token: ::std::option::Option<::std::string::String>,
+}
+impl ListTeamWebhookEventsQuery {
+    /// The nextPaginationToken of the previous page
+    #[must_use]
+    pub fn pagination_token(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.pagination_token = ::std::option::Option::Some(value.into());
+        self
+    }
+    /// Checks every value against the document's limits.
+    pub fn validate(&self) -> ::std::result::Result<(), ParamError> {
+        Ok(())
+    }
+    /// The query string as name/value pairs, after [`Self::validate`].
+    pub fn pairs(
+        &self,
+    ) -> ::std::result::Result<
+        ::std::vec::Vec<(&'static str, ::std::string::String)>,
+        ParamError,
+    > {
+        self.validate()?;
+        let mut pairs = ::std::vec::Vec::new();
+        if let Some(value) = &self.pagination_token {
+            pairs.push(("paginationToken", value.to_string()));
+        }
+        Ok(pairs)
+    }
+}
+/// `GET /teams/{teamId}/webhook-endpoints/{webhookEndpointId}/events` (`listTeamWebhookEvents`): List the events of a team webhook endpoint
+///
+/// The events sent to the endpoint, newest first.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct ListTeamWebhookEvents {
+    /// The id of the team
+    pub team_id: ::std::string::String,
+    /// The id of the webhook endpoint
+    pub webhook_endpoint_id: ::std::string::String,
+    /// The query parameters.
+    pub query: ListTeamWebhookEventsQuery,
+}
+impl ListTeamWebhookEvents {
+    /// The request, with its required parameters.
+    pub fn new(
+        team_id: impl ::std::convert::Into<::std::string::String>,
+        webhook_endpoint_id: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        Self {
+            team_id: team_id.into(),
+            webhook_endpoint_id: webhook_endpoint_id.into(),
+            query: ListTeamWebhookEventsQuery::default(),
+        }
+    }
+    /// The nextPaginationToken of the previous page
+    #[must_use]
+    pub fn pagination_token(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.query.pagination_token = ::std::option::Option::Some(value.into());
+        self
+    }
+}
+impl Operation for ListTeamWebhookEvents {
+    const ID: &'static str = "listTeamWebhookEvents";
+    const METHOD: &'static str = "GET";
+    const PATH: &'static str = "/teams/{teamId}/webhook-endpoints/{webhookEndpointId}/events";
+    const IDEMPOTENT: bool = true;
+    const PARAMS: &'static [Param] = &[
+        Param {
+            name: "teamId",
+            field: "team_id",
+            location: Location::Path,
+            required: true,
+            description: "The id of the team",
+            kind: ParamKind::String,
+        },
+        Param {
+            name: "webhookEndpointId",
+            field: "webhook_endpoint_id",
+            location: Location::Path,
+            required: true,
+            description: "The id of the webhook endpoint",
+            kind: ParamKind::String,
+        },
+        Param {
+            name: "paginationToken",
+            field: "pagination_token",
+            location: Location::Query,
+            required: false,
+            description: "The nextPaginationToken of the previous page",
+            kind: ParamKind::String,
+        },
+    ];
+    type Output = types::WebhookEventListResponse;
+    fn path(&self) -> ::std::result::Result<::std::string::String, ParamError> {
+        Ok(
+            format!(
+                "/teams/{}/webhook-endpoints/{}/events", path_segment("teamId", & self
+                .team_id) ?, path_segment("webhookEndpointId", & self
+                .webhook_endpoint_id) ?
+            ),
+        )
+    }
+    fn query(
+        &self,
+    ) -> ::std::result::Result<
+        ::std::vec::Vec<(&'static str, ::std::string::String)>,
+        ParamError,
+    > {
+        self.query.pairs()
+    }
+    fn body(&self) -> ::std::option::Option<::serde_json::Result<::std::vec::Vec<u8>>> {
+        None
+    }
+}
+impl Paginated for ListTeamWebhookEvents {
+    type Item = types::WebhookEventSummary;
+    fn pagination_token(&self) -> ::std::option::Option<::std::string::String> {
+        self.query.pagination_token.clone()
+    }
+    fn set_pagination_token(
+        &mut self,
+        token: ::std::option::Option<::std::string::String>,
+    ) {
+        self.query.pagination_token = token;
+    }
+    fn into_items(output: Self::Output) -> ::std::vec::Vec<Self::Item> {
+        output.items
+    }
+    fn raw_page<'b>(&self, body: &'b [u8]) -> ::serde_json::Result<RawPage<'b>> {
+        #[derive(::serde::Deserialize)]
+        struct Envelope<'a> {
+            #[serde(
+                rename = "items",
+                borrow,
+                deserialize_with = "crate::lenient::null_as_empty"
+            )]
+            items: ::std::vec::Vec<&'a ::serde_json::value::RawValue>,
+            #[serde(rename = "nextPaginationToken", default)]
+            next_token: ::std::option::Option<::std::string::String>,
+        }
+        let envelope: Envelope<'b> = ::serde_json::from_slice(body)?;
+        let next_token = envelope.next_token;
+        Ok(RawPage {
+            items: envelope.items,
+            next_token,
+        })
+    }
+}
+/// `GET /teams/{teamId}/webhook-endpoints/{webhookEndpointId}/events/{eventId}` (`getTeamWebhookEvent`): Retrieve a team webhook event
+///
+/// One event with its payload and its delivery attempts.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct GetTeamWebhookEvent {
+    /// The id of the team
+    pub team_id: ::std::string::String,
+    /// The id of the webhook endpoint
+    pub webhook_endpoint_id: ::std::string::String,
+    /// The id of the webhook event
+    pub event_id: ::std::string::String,
+}
+impl GetTeamWebhookEvent {
+    /// The request, with its required parameters.
+    pub fn new(
+        team_id: impl ::std::convert::Into<::std::string::String>,
+        webhook_endpoint_id: impl ::std::convert::Into<::std::string::String>,
+        event_id: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        Self {
+            team_id: team_id.into(),
+            webhook_endpoint_id: webhook_endpoint_id.into(),
+            event_id: event_id.into(),
+        }
+    }
+}
+impl Operation for GetTeamWebhookEvent {
+    const ID: &'static str = "getTeamWebhookEvent";
+    const METHOD: &'static str = "GET";
+    const PATH: &'static str = "/teams/{teamId}/webhook-endpoints/{webhookEndpointId}/events/{eventId}";
+    const IDEMPOTENT: bool = true;
+    const PARAMS: &'static [Param] = &[
+        Param {
+            name: "teamId",
+            field: "team_id",
+            location: Location::Path,
+            required: true,
+            description: "The id of the team",
+            kind: ParamKind::String,
+        },
+        Param {
+            name: "webhookEndpointId",
+            field: "webhook_endpoint_id",
+            location: Location::Path,
+            required: true,
+            description: "The id of the webhook endpoint",
+            kind: ParamKind::String,
+        },
+        Param {
+            name: "eventId",
+            field: "event_id",
+            location: Location::Path,
+            required: true,
+            description: "The id of the webhook event",
+            kind: ParamKind::String,
+        },
+    ];
+    type Output = types::WebhookEventResponse;
+    fn path(&self) -> ::std::result::Result<::std::string::String, ParamError> {
+        Ok(
+            format!(
+                "/teams/{}/webhook-endpoints/{}/events/{}", path_segment("teamId", & self
+                .team_id) ?, path_segment("webhookEndpointId", & self
+                .webhook_endpoint_id) ?, path_segment("eventId", & self.event_id) ?
+            ),
+        )
+    }
+    fn query(
+        &self,
+    ) -> ::std::result::Result<
+        ::std::vec::Vec<(&'static str, ::std::string::String)>,
+        ParamError,
+    > {
+        Ok(::std::vec::Vec::new())
+    }
+    fn body(&self) -> ::std::option::Option<::serde_json::Result<::std::vec::Vec<u8>>> {
+        None
+    }
+}
 impl types::ModelTrainingImageRequest {
     /// The most items `assetIds` may hold, as the document says.
     pub const ASSET_IDS_MAX_ITEMS: usize = 10usize;

@@ -174,6 +174,120 @@ pub enum Route {
     WorkflowUserApproval,
     /// `PUT /v1/workflows/{workflowId}/user-selection`.
     WorkflowUserSelection,
+    /// `POST /v1/projects`.
+    CreateProject,
+    /// `GET /v1/projects`.
+    ListProjects,
+    /// `GET /v1/projects/{projectId}`.
+    GetProject,
+    /// `PUT /v1/projects/{projectId}`.
+    UpdateProject,
+    /// `DELETE /v1/projects/{projectId}`.
+    DeleteProject,
+    /// `POST /v1/projects/{projectId}/api-keys`.
+    CreateProjectApiKey,
+    /// `DELETE /v1/projects/{projectId}/api-keys/{keyId}`.
+    DeleteProjectApiKey,
+    /// `GET /v1/projects/{projectId}/instructions`.
+    GetProjectInstructions,
+    /// `PUT /v1/projects/{projectId}/instructions`.
+    UpdateProjectInstructions,
+    /// `GET /v1/projects/{projectId}/memory`.
+    GetProjectMemory,
+    /// `PUT /v1/projects/{projectId}/memory`.
+    UpdateProjectMemory,
+    /// `POST /v1/projects/{projectId}/members`.
+    AddProjectMember,
+    /// `PUT /v1/projects/{projectId}/members/{memberId}`.
+    UpdateProjectMember,
+    /// `DELETE /v1/projects/{projectId}/members/{memberId}`.
+    RemoveProjectMember,
+    /// `GET /v1/projects/{projectId}/brief`.
+    GetProjectBrief,
+    /// `PUT /v1/projects/{projectId}/brief`.
+    UpdateProjectBrief,
+    /// `DELETE /v1/projects/{projectId}/brief`.
+    DeleteProjectBrief,
+    /// `GET /v1/projects/{projectId}/watermark`.
+    GetProjectWatermark,
+    /// `PUT /v1/projects/{projectId}/watermark`.
+    UpdateProjectWatermark,
+    /// `DELETE /v1/projects/{projectId}/watermark`.
+    DeleteProjectWatermark,
+    /// `PUT /v1/projects/{projectId}/watermark/logo`.
+    UpdateProjectWatermarkLogo,
+    /// `DELETE /v1/projects/{projectId}/watermark/logo`.
+    DeleteProjectWatermarkLogo,
+    /// `POST /v1/projects/{projectId}/watermark/preview`.
+    PreviewProjectWatermark,
+    /// `POST /v1/projects/{projectId}/webhook-endpoints`.
+    CreateProjectWebhookEndpoint,
+    /// `GET /v1/projects/{projectId}/webhook-endpoints`.
+    ListProjectWebhookEndpoints,
+    /// `PUT /v1/projects/{projectId}/webhook-endpoints/{webhookEndpointId}`.
+    UpdateProjectWebhookEndpoint,
+    /// `DELETE /v1/projects/{projectId}/webhook-endpoints/{webhookEndpointId}`.
+    DeleteProjectWebhookEndpoint,
+    /// `GET /v1/projects/{projectId}/webhook-endpoints/{webhookEndpointId}/events`.
+    ListProjectWebhookEvents,
+    /// `GET /v1/projects/{projectId}/webhook-endpoints/{webhookEndpointId}/events/{eventId}`.
+    GetProjectWebhookEvent,
+    /// `GET /v1/teams`.
+    ListTeams,
+    /// `GET /v1/teams/{teamId}`.
+    GetTeam,
+    /// `PUT /v1/teams/{teamId}`.
+    UpdateTeam,
+    /// `DELETE /v1/teams/{teamId}/invitations`.
+    WithdrawTeamInvitation,
+    /// `GET /v1/teams/{teamId}/limits`.
+    GetTeamLimits,
+    /// `POST /v1/teams/{teamId}/members`.
+    InviteTeamMember,
+    /// `PUT /v1/teams/{teamId}/members/{memberId}`.
+    UpdateTeamMember,
+    /// `DELETE /v1/teams/{teamId}/members/{memberId}`.
+    RemoveTeamMember,
+    /// `POST /v1/teams/{teamId}/ip-filters`.
+    CreateTeamIpFilter,
+    /// `GET /v1/teams/{teamId}/ip-filters`.
+    ListTeamIpFilters,
+    /// `POST /v1/teams/{teamId}/ip-filters/draft-instruction`.
+    DraftTeamIpFilterInstruction,
+    /// `PUT /v1/teams/{teamId}/ip-filters/{filterId}`.
+    UpdateTeamIpFilter,
+    /// `DELETE /v1/teams/{teamId}/ip-filters/{filterId}`.
+    DeleteTeamIpFilter,
+    /// `GET /v1/teams/{teamId}/brief`.
+    GetTeamBrief,
+    /// `PUT /v1/teams/{teamId}/brief`.
+    UpdateTeamBrief,
+    /// `DELETE /v1/teams/{teamId}/brief`.
+    DeleteTeamBrief,
+    /// `GET /v1/teams/{teamId}/watermark`.
+    GetTeamWatermark,
+    /// `PUT /v1/teams/{teamId}/watermark`.
+    UpdateTeamWatermark,
+    /// `DELETE /v1/teams/{teamId}/watermark`.
+    DeleteTeamWatermark,
+    /// `PUT /v1/teams/{teamId}/watermark/logo`.
+    UpdateTeamWatermarkLogo,
+    /// `DELETE /v1/teams/{teamId}/watermark/logo`.
+    DeleteTeamWatermarkLogo,
+    /// `POST /v1/teams/{teamId}/watermark/preview`.
+    PreviewTeamWatermark,
+    /// `POST /v1/teams/{teamId}/webhook-endpoints`.
+    CreateTeamWebhookEndpoint,
+    /// `GET /v1/teams/{teamId}/webhook-endpoints`.
+    ListTeamWebhookEndpoints,
+    /// `PUT /v1/teams/{teamId}/webhook-endpoints/{webhookEndpointId}`.
+    UpdateTeamWebhookEndpoint,
+    /// `DELETE /v1/teams/{teamId}/webhook-endpoints/{webhookEndpointId}`.
+    DeleteTeamWebhookEndpoint,
+    /// `GET /v1/teams/{teamId}/webhook-endpoints/{webhookEndpointId}/events`.
+    ListTeamWebhookEvents,
+    /// `GET /v1/teams/{teamId}/webhook-endpoints/{webhookEndpointId}/events/{eventId}`.
+    GetTeamWebhookEvent,
     /// `POST /v1/search/assets`.
     SearchAssets,
     /// `POST /v1/search/models`.

@@ -1419,3 +1419,56 @@ impl Request<ops::ListUsages> {
         self.map_operation(|op| op.user_ids(value))
     }
 }
+impl Request<ops::ListProjects> {
+    /// The number of items per page (10 unless given)
+    pub fn page_size(self, value: u32) -> Self {
+        self.map_operation(|op| op.page_size(value))
+    }
+    /// The nextPaginationToken of the previous page
+    pub fn pagination_token(
+        self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.map_operation(|op| op.pagination_token(value))
+    }
+    /// The team that owns the project (to assert ownership, or to set the owner)
+    pub fn team_id(
+        self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.map_operation(|op| op.team_id(value))
+    }
+}
+impl Request<ops::CreateProject> {
+    /// The team that owns the project (to assert ownership, or to set the owner)
+    pub fn team_id(
+        self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.map_operation(|op| op.team_id(value))
+    }
+}
+impl Request<ops::ListProjectWebhookEvents> {
+    /// The nextPaginationToken of the previous page
+    pub fn pagination_token(
+        self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.map_operation(|op| op.pagination_token(value))
+    }
+}
+impl Request<ops::WithdrawTeamInvitation> {
+    /// The email address the invitation was sent to
+    pub fn email(self, value: impl ::std::convert::Into<::std::string::String>) -> Self {
+        self.map_operation(|op| op.email(value))
+    }
+}
+impl Request<ops::ListTeamWebhookEvents> {
+    /// The nextPaginationToken of the previous page
+    pub fn pagination_token(
+        self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.map_operation(|op| op.pagination_token(value))
+    }
+}

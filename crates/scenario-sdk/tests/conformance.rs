@@ -198,6 +198,7 @@ async fn sdk_requests_conform_to_the_document_under_prism() {
     every_new_operation(&client, &mut outcomes).await;
     every_models_operation(&client, &mut outcomes).await;
     every_workflows_operation(&client, &mut outcomes).await;
+    every_admin_operation(&client, &mut outcomes).await;
 
     drop(prism);
     let log = std::fs::read_to_string(log.path()).unwrap();
@@ -215,7 +216,7 @@ async fn sdk_requests_conform_to_the_document_under_prism() {
         violations.join("\n"),
         failures.join("\n"),
     );
-    assert_eq!(outcomes.len(), 5 + 1 + 27 + 46 + 9);
+    assert_eq!(outcomes.len(), 5 + 1 + 27 + 46 + 9 + 57);
 }
 
 /// A request body from JSON, so the test names only the fields it sets.
@@ -229,6 +230,356 @@ macro_rules! check {
         let outcome = $request.await.map(|_| 1).map_err(|e| e.to_string());
         $outcomes.push(($name, outcome));
     };
+}
+
+/// Every operation of the projects and teams areas, through `Client::request`,
+/// with a body and the query parameters each takes.
+async fn every_admin_operation(
+    client: &scenario_sdk::Client,
+    outcomes: &mut Vec<(&'static str, Result<usize, String>)>,
+) {
+    use scenario_sdk::ops;
+    use serde_json::json;
+
+    check!(
+        outcomes,
+        "createProject",
+        client
+            .request(ops::CreateProject::new(body::<
+                scenario_sdk::types::ProjectCreateRequest,
+            >(
+                json!({"name": "Level 1", "autoJoin": true, "privacyMode": false})
+            )))
+            .team_id("team_1")
+    );
+    check!(
+        outcomes,
+        "listProjects",
+        client
+            .request(ops::ListProjects::new())
+            .page_size(10)
+            .pagination_token("token_1")
+            .team_id("team_1")
+    );
+    check!(
+        outcomes,
+        "getProject",
+        client.request(ops::GetProject::new("proj_1"))
+    );
+    check!(outcomes, "updateProject", client.request(ops::UpdateProject::new("proj_1", body::<scenario_sdk::types::ProjectUpdateRequest>(json!({"name": "Renamed", "description": "# Notes", "maxConsumption": 100.0, "settings": {"homepage": {"blocks": []}}})))));
+    check!(
+        outcomes,
+        "deleteProject",
+        client.request(ops::DeleteProject::new("proj_1"))
+    );
+    check!(
+        outcomes,
+        "createProjectApiKey",
+        client.request(ops::CreateProjectApiKey::new(
+            "proj_1",
+            body::<scenario_sdk::types::ApiKeyCreateRequest>(
+                json!({"name": "ci", "role": "reader", "maxConsumption": -1.0})
+            )
+        ))
+    );
+    check!(
+        outcomes,
+        "deleteProjectApiKey",
+        client.request(ops::DeleteProjectApiKey::new("proj_1", "api_1"))
+    );
+    check!(
+        outcomes,
+        "getProjectInstructions",
+        client.request(ops::GetProjectInstructions::new("proj_1"))
+    );
+    check!(
+        outcomes,
+        "updateProjectInstructions",
+        client.request(ops::UpdateProjectInstructions::new(
+            "proj_1",
+            body::<scenario_sdk::types::MemoryUpdateRequest>(json!({"content": "Square images."}))
+        ))
+    );
+    check!(
+        outcomes,
+        "getProjectMemory",
+        client.request(ops::GetProjectMemory::new("proj_1"))
+    );
+    check!(
+        outcomes,
+        "updateProjectMemory",
+        client.request(ops::UpdateProjectMemory::new(
+            "proj_1",
+            body::<scenario_sdk::types::MemoryUpdateRequest>(json!({"content": "Likes pastel."}))
+        ))
+    );
+    check!(
+        outcomes,
+        "addProjectMember",
+        client.request(ops::AddProjectMember::new(
+            "proj_1",
+            body::<scenario_sdk::types::ProjectMemberCreateRequest>(
+                json!({"userId": "user_1", "role": "editor"})
+            )
+        ))
+    );
+    check!(
+        outcomes,
+        "updateProjectMember",
+        client.request(ops::UpdateProjectMember::new(
+            "proj_1",
+            "user_1",
+            body::<scenario_sdk::types::ProjectMemberUpdateRequest>(json!({"role": "reader"}))
+        ))
+    );
+    check!(
+        outcomes,
+        "removeProjectMember",
+        client.request(ops::RemoveProjectMember::new("proj_1", "user_1"))
+    );
+    check!(outcomes, "listTeams", client.request(ops::ListTeams::new()));
+    check!(
+        outcomes,
+        "getTeam",
+        client.request(ops::GetTeam::new("team_1"))
+    );
+    check!(outcomes, "updateTeam", client.request(ops::UpdateTeam::new("team_1", body::<scenario_sdk::types::TeamUpdateRequest>(json!({"name": "Studio", "ipDetectionEnforcement": "active-fail-open", "settings": {"homepage": null}})))));
+    check!(
+        outcomes,
+        "getTeamLimits",
+        client.request(ops::GetTeamLimits::new("team_1"))
+    );
+    check!(outcomes, "inviteTeamMember", client.request(ops::InviteTeamMember::new("team_1", body::<scenario_sdk::types::TeamMemberCreateRequest>(json!({"email": "ada@example.com", "role": "member", "projectIds": ["proj_1", "proj_2"]})))));
+    check!(
+        outcomes,
+        "updateTeamMember",
+        client.request(ops::UpdateTeamMember::new(
+            "team_1",
+            "user_1",
+            body::<scenario_sdk::types::TeamMemberUpdateRequest>(
+                json!({"role": "admin", "maxConsumption": 50.0})
+            )
+        ))
+    );
+    check!(
+        outcomes,
+        "removeTeamMember",
+        client.request(ops::RemoveTeamMember::new("team_1", "user_1"))
+    );
+    check!(outcomes, "createTeamIpFilter", client.request(ops::CreateTeamIpFilter::new("team_1", body::<scenario_sdk::types::IpFilterCreateRequest>(json!({"category": "custom", "name": "Mascot", "instruction": "Flag the mascot", "sourceAssetIds": ["asset_1"]})))));
+    check!(
+        outcomes,
+        "listTeamIpFilters",
+        client.request(ops::ListTeamIpFilters::new("team_1"))
+    );
+    check!(
+        outcomes,
+        "updateTeamIpFilter",
+        client.request(ops::UpdateTeamIpFilter::new(
+            "team_1",
+            "ipf_1",
+            body::<scenario_sdk::types::IpFilterUpdateRequest>(json!({"enabled": false}))
+        ))
+    );
+    check!(
+        outcomes,
+        "deleteTeamIpFilter",
+        client.request(ops::DeleteTeamIpFilter::new("team_1", "ipf_1"))
+    );
+    check!(
+        outcomes,
+        "draftTeamIpFilterInstruction",
+        client.request(ops::DraftTeamIpFilterInstruction::new(
+            "team_1",
+            body::<scenario_sdk::types::IpFilterDraftRequest>(
+                json!({"assetIds": ["asset_1", "asset_2"]})
+            )
+        ))
+    );
+    check!(
+        outcomes,
+        "getProjectBrief",
+        client.request(ops::GetProjectBrief::new("proj_1"))
+    );
+    check!(outcomes, "updateProjectBrief", client.request(ops::UpdateProjectBrief::new("proj_1", body::<scenario_sdk::types::BriefUpdateRequest>(json!({"body": "Pastel, low poly", "sensitivity": "medium", "referenceAssetIds": ["asset_1"]})))));
+    check!(
+        outcomes,
+        "deleteProjectBrief",
+        client.request(ops::DeleteProjectBrief::new("proj_1"))
+    );
+    check!(
+        outcomes,
+        "getProjectWatermark",
+        client.request(ops::GetProjectWatermark::new("proj_1"))
+    );
+    check!(
+        outcomes,
+        "updateProjectWatermark",
+        client.request(ops::UpdateProjectWatermark::new(
+            "proj_1",
+            body::<scenario_sdk::types::WatermarkUpdateRequest>(
+                json!({"enabled": true, "text": "WIP", "placement": "tiled", "opacity": 0.4})
+            )
+        ))
+    );
+    check!(
+        outcomes,
+        "deleteProjectWatermark",
+        client.request(ops::DeleteProjectWatermark::new("proj_1"))
+    );
+    check!(
+        outcomes,
+        "updateProjectWatermarkLogo",
+        client.request(ops::UpdateProjectWatermarkLogo::new(
+            "proj_1",
+            body::<scenario_sdk::types::WatermarkLogoRequest>(json!({"logo": "iVBORw0KGgo="}))
+        ))
+    );
+    check!(
+        outcomes,
+        "deleteProjectWatermarkLogo",
+        client.request(ops::DeleteProjectWatermarkLogo::new("proj_1"))
+    );
+    check!(
+        outcomes,
+        "previewProjectWatermark",
+        client.request(ops::PreviewProjectWatermark::new(
+            "proj_1",
+            body::<scenario_sdk::types::WatermarkPreviewRequest>(
+                json!({"text": "draft", "placement": "center"})
+            )
+        ))
+    );
+    check!(outcomes, "createProjectWebhookEndpoint", client.request(ops::CreateProjectWebhookEndpoint::new("proj_1", body::<scenario_sdk::types::WebhookEndpointCreateRequest>(json!({"url": "https://example.com/hook", "enabledEvents": ["generation.completed", "*"], "description": "builds"})))));
+    check!(
+        outcomes,
+        "listProjectWebhookEndpoints",
+        client.request(ops::ListProjectWebhookEndpoints::new("proj_1"))
+    );
+    check!(
+        outcomes,
+        "updateProjectWebhookEndpoint",
+        client.request(ops::UpdateProjectWebhookEndpoint::new(
+            "proj_1",
+            "whe_1",
+            body::<scenario_sdk::types::WebhookEndpointUpdateRequest>(
+                json!({"enabled": false, "enabledEvents": ["model.training.failed"]})
+            )
+        ))
+    );
+    check!(
+        outcomes,
+        "deleteProjectWebhookEndpoint",
+        client.request(ops::DeleteProjectWebhookEndpoint::new("proj_1", "whe_1"))
+    );
+    check!(
+        outcomes,
+        "listProjectWebhookEvents",
+        client
+            .request(ops::ListProjectWebhookEvents::new("proj_1", "whe_1"))
+            .pagination_token("token_1")
+    );
+    check!(
+        outcomes,
+        "getProjectWebhookEvent",
+        client.request(ops::GetProjectWebhookEvent::new("proj_1", "whe_1", "evt_1"))
+    );
+    check!(
+        outcomes,
+        "getTeamBrief",
+        client.request(ops::GetTeamBrief::new("team_1"))
+    );
+    check!(outcomes, "updateTeamBrief", client.request(ops::UpdateTeamBrief::new("team_1", body::<scenario_sdk::types::BriefUpdateRequest>(json!({"body": "Pastel, low poly", "sensitivity": "medium", "referenceAssetIds": ["asset_1"]})))));
+    check!(
+        outcomes,
+        "deleteTeamBrief",
+        client.request(ops::DeleteTeamBrief::new("team_1"))
+    );
+    check!(
+        outcomes,
+        "getTeamWatermark",
+        client.request(ops::GetTeamWatermark::new("team_1"))
+    );
+    check!(
+        outcomes,
+        "updateTeamWatermark",
+        client.request(ops::UpdateTeamWatermark::new(
+            "team_1",
+            body::<scenario_sdk::types::WatermarkUpdateRequest>(
+                json!({"enabled": true, "text": "WIP", "placement": "tiled", "opacity": 0.4})
+            )
+        ))
+    );
+    check!(
+        outcomes,
+        "deleteTeamWatermark",
+        client.request(ops::DeleteTeamWatermark::new("team_1"))
+    );
+    check!(
+        outcomes,
+        "updateTeamWatermarkLogo",
+        client.request(ops::UpdateTeamWatermarkLogo::new(
+            "team_1",
+            body::<scenario_sdk::types::WatermarkLogoRequest>(json!({"logo": "iVBORw0KGgo="}))
+        ))
+    );
+    check!(
+        outcomes,
+        "deleteTeamWatermarkLogo",
+        client.request(ops::DeleteTeamWatermarkLogo::new("team_1"))
+    );
+    check!(
+        outcomes,
+        "previewTeamWatermark",
+        client.request(ops::PreviewTeamWatermark::new(
+            "team_1",
+            body::<scenario_sdk::types::WatermarkPreviewRequest>(
+                json!({"text": "draft", "placement": "center"})
+            )
+        ))
+    );
+    check!(outcomes, "createTeamWebhookEndpoint", client.request(ops::CreateTeamWebhookEndpoint::new("team_1", body::<scenario_sdk::types::WebhookEndpointCreateRequest>(json!({"url": "https://example.com/hook", "enabledEvents": ["generation.completed", "*"], "description": "builds"})))));
+    check!(
+        outcomes,
+        "listTeamWebhookEndpoints",
+        client.request(ops::ListTeamWebhookEndpoints::new("team_1"))
+    );
+    check!(
+        outcomes,
+        "updateTeamWebhookEndpoint",
+        client.request(ops::UpdateTeamWebhookEndpoint::new(
+            "team_1",
+            "whe_1",
+            body::<scenario_sdk::types::WebhookEndpointUpdateRequest>(
+                json!({"enabled": false, "enabledEvents": ["model.training.failed"]})
+            )
+        ))
+    );
+    check!(
+        outcomes,
+        "deleteTeamWebhookEndpoint",
+        client.request(ops::DeleteTeamWebhookEndpoint::new("team_1", "whe_1"))
+    );
+    check!(
+        outcomes,
+        "listTeamWebhookEvents",
+        client
+            .request(ops::ListTeamWebhookEvents::new("team_1", "whe_1"))
+            .pagination_token("token_1")
+    );
+    check!(
+        outcomes,
+        "getTeamWebhookEvent",
+        client.request(ops::GetTeamWebhookEvent::new("team_1", "whe_1", "evt_1"))
+    );
+    check!(
+        outcomes,
+        "withdrawTeamInvitation",
+        client.request(ops::WithdrawTeamInvitation::new(
+            "team_1",
+            body::<ops::WithdrawTeamInvitationQuery>(json!({"email": "ada@example.com"}))
+        ))
+    );
 }
 
 /// Every operation of the jobs, generate and asset areas, through `Client::request`

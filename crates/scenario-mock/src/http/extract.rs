@@ -8,10 +8,9 @@ use axum::http::StatusCode;
 
 use crate::http::responses::Rejection;
 
-/// The two path parameters of a route (`/models/{modelId}/presets/{presetId}`).
-pub(crate) fn path_ids(
-    path: Result<Path<(String, String)>, PathRejection>,
-) -> Result<(String, String), Rejection> {
+/// The path parameters of a route with several (`/models/{modelId}/presets/{presetId}`),
+/// as a tuple.
+pub(crate) fn path_ids<T>(path: Result<Path<T>, PathRejection>) -> Result<T, Rejection> {
     path.map(|Path(ids)| ids)
         .map_err(|rejection| Rejection::new(StatusCode::BAD_REQUEST, rejection.body_text()))
 }
@@ -49,7 +48,7 @@ macro_rules! id_of {
     };
 }
 
-/// The two path ids.
+/// The path ids, as a tuple.
 macro_rules! ids_of {
     ($path:expr) => {
         $crate::http::extract::or_refuse!($crate::http::extract::path_ids($path))

@@ -12,12 +12,15 @@ mod gate;
 mod generate;
 mod jobs;
 mod models;
+mod projects;
 mod request;
 mod responses;
 mod routes;
+mod scoped;
 mod search;
 mod signing;
 mod storage;
+mod teams;
 mod uploads;
 mod workflows;
 

@@ -1,9 +1,10 @@
 //! What the asset and job endpoints do to the stores: edits, deletion and
 //! restoration, locks, tags, snapshots, copies, new assets, and the jobs that
-//! generations and archives run as.
+//! generations and archives run as (announced to the webhook endpoints).
 
 use scenario_api::types::{
     Asset, AssetKind, AssetQualityGate, AssetSnapshot, AssetSource, AssetType, Job, JobType,
+    WebhookEventType,
 };
 use sha2::{Digest, Sha256};
 
@@ -13,6 +14,7 @@ use crate::state::State;
 use crate::state::assets::{NewAsset, RestoreRefusal, StoredAsset};
 use crate::state::content::{self, Content};
 use crate::state::jobs::{CancelError, NewJob, Outcome};
+use crate::state::scoped::notify;
 
 /// Asset fields an update may change (`None`: unchanged).
 #[derive(Debug, Default)]
@@ -307,6 +309,10 @@ impl State {
         let done_ms = now_ms.saturating_add(millis(self.settings.validation_delay));
         let mut stores = self.stores();
         let id = stores.ids.next("job");
+        let event = match plan {
+            Plan::Archive => WebhookEventType::AssetDownloadCreated,
+            _ => WebhookEventType::GenerationCreated,
+        };
         let outcome = match plan {
             Plan::Nothing => Outcome::Nothing,
             Plan::Failure(why) => Outcome::Failure(why),
@@ -353,7 +359,18 @@ impl State {
             cancelable,
             now_ms,
         };
-        stores.jobs.create(new, &self.identity)
+        let job = stores.jobs.create(new, &self.identity);
+        // The project's and the team's webhook endpoints hear of the new job.
+        if let Ok(payload) = serde_json::to_value(&job) {
+            notify(
+                &mut stores,
+                &self.identity.owner_id,
+                &event,
+                &payload,
+                now_ms,
+            );
+        }
+        job
     }
 
     pub(crate) fn job(&self, id: &str) -> Option<Job> {

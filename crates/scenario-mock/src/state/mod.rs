@@ -1,6 +1,6 @@
-//! The state layer: assets, uploads, jobs, models, collections, workflows and
-//! what the storage received, with the clock and the ids they use. It knows
-//! nothing of HTTP.
+//! The state layer: assets, uploads, jobs, models, collections, workflows,
+//! projects and the team, and what the storage received, with the clock and the
+//! ids they use. It knows nothing of HTTP.
 //!
 //! Every store sits behind one lock, reached only through `State::stores`, which
 //! first applies the upload transitions that are due: no lock order to respect, and
@@ -12,9 +12,12 @@ pub(crate) mod collections;
 pub(crate) mod content;
 pub(crate) mod jobs;
 pub(crate) mod models;
+pub(crate) mod projects;
 pub(crate) mod receipts;
+pub(crate) mod scoped;
 pub(crate) mod search;
 pub(crate) mod seed;
+pub(crate) mod teams;
 pub(crate) mod uploads;
 pub(crate) mod workflows;
 
@@ -30,7 +33,9 @@ use crate::state::collections::CollectionStore;
 use crate::state::content::Content;
 use crate::state::jobs::JobStore;
 use crate::state::models::ModelStore;
+use crate::state::projects::ProjectStore;
 use crate::state::receipts::UploadReceipt;
+use crate::state::teams::TeamStore;
 use crate::state::uploads::{
     CompleteError, Context, PartSlot, Plan, Settings, StoredPart, UploadStore,
 };
@@ -55,6 +60,8 @@ struct Stores {
     models: ModelStore,
     collections: CollectionStore,
     workflows: WorkflowStore,
+    projects: ProjectStore,
+    team: TeamStore,
 }
 
 impl State {
@@ -62,8 +69,16 @@ impl State {
     /// uploads yet.
     pub(crate) fn new(seed: u64, assets: usize, settings: Settings, cdn_base: &str) -> Self {
         let (identity, seeded) = seed::seed(seed, assets, cdn_base);
+        let clock = Clock::default();
+        let mut projects = ProjectStore::default();
+        let team = TeamStore::seeded(
+            &identity.author_id,
+            &identity.owner_id,
+            &mut projects,
+            clock.now_ms(),
+        );
         Self {
-            clock: Clock::default(),
+            clock,
             identity,
             settings,
             stores: Mutex::new(Stores {
@@ -74,6 +89,8 @@ impl State {
                 models: ModelStore::default(),
                 collections: CollectionStore::default(),
                 workflows: WorkflowStore::default(),
+                projects,
+                team,
             }),
         }
     }
