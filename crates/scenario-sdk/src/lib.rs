@@ -67,7 +67,8 @@ pub use jobs::{
     DEFAULT_JOB_INTERVAL, DEFAULT_JOB_MAX_INTERVAL, DEFAULT_JOB_TIMEOUT, Jobs, ListJobs, WaitForJob,
 };
 pub use models::{
-    ListModels, Models, STATE_FILE, TrainFromDir, TrainProgress, Training, WaitForModel,
+    DEFAULT_TRAINING_INTERVAL, DEFAULT_TRAINING_MAX_INTERVAL, DEFAULT_TRAINING_TIMEOUT, ListModels,
+    Models, STATE_FILE, TrainFromDir, TrainProgress, Training, WaitForModel,
 };
 pub use pagination::Page;
 pub use request::{Reply, Request};

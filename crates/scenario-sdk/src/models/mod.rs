@@ -17,7 +17,10 @@ use crate::uploads::build;
 
 pub use state::STATE_FILE;
 pub use train::{TrainFromDir, TrainProgress, Training};
-pub use wait::WaitForModel;
+pub use wait::{
+    DEFAULT_TRAINING_INTERVAL, DEFAULT_TRAINING_MAX_INTERVAL, DEFAULT_TRAINING_TIMEOUT,
+    WaitForModel,
+};
 
 /// The models of the project: `client.models()`.
 #[derive(Clone, Debug)]
