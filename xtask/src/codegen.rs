@@ -7,7 +7,7 @@ use progenitor::{GenerationSettings, Generator, HooksMode, InterfaceStyle, TagSt
 
 use crate::{
     GENERATED_PATH, OPERATIONS_PATH, SETTERS_PATH, SPEC_PATH, lenient, open_enums, operations,
-    optional_schemas,
+    constructors, feature_gates, optional_schemas,
 };
 
 fn header(what: &str) -> String {
@@ -134,6 +134,8 @@ fn render_client(spec: &openapiv3::OpenAPI) -> Result<String> {
     open_enums::apply(&mut file)?;
     lenient::apply_with_spec(&mut file, spec)?;
     optional_schemas::apply(&mut file);
+    constructors::apply(&mut file);
+    feature_gates::apply(&mut file);
     let base_url = spec
         .servers
         .first()

@@ -1,6 +1,8 @@
 //! The pieces of `cargo xtask`, as a library so that tests can drive them.
 
 pub mod codegen;
+pub mod constructors;
+pub mod feature_gates;
 pub mod lenient;
 pub mod open_enums;
 pub mod operations;

@@ -34,6 +34,7 @@ pub mod types {
         pub status_code: ::std::option::Option<u16>,
     }
     impl ApiError {
+        #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::ApiError {
             Default::default()
         }
@@ -53,6 +54,7 @@ pub mod types {
         pub role: ::std::option::Option<::std::string::String>,
     }
     impl ApiKeyCreateRequest {
+        #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::ApiKeyCreateRequest {
             Default::default()
         }
@@ -83,6 +85,30 @@ pub mod types {
         pub user_id: ::std::string::String,
     }
     impl ApiKeyCreated {
+        /// `ApiKeyCreated` from its required fields, in the order of its fields; the optional ones start unset and are set by field, so that code building it keeps compiling when the document adds one.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(
+            author_id: impl ::std::convert::Into<::std::string::String>,
+            created_at: impl ::std::convert::Into<::std::string::String>,
+            id: impl ::std::convert::Into<::std::string::String>,
+            owner_type: impl ::std::convert::Into<ScopeLevel>,
+            secret: impl ::std::convert::Into<::std::string::String>,
+            user_id: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            Self {
+                author_id: author_id.into(),
+                created_at: created_at.into(),
+                id: id.into(),
+                owner_id: ::std::option::Option::None,
+                owner_type: owner_type.into(),
+                secret: secret.into(),
+                team_id: ::std::option::Option::None,
+                user_id: user_id.into(),
+            }
+        }
+    }
+    impl ApiKeyCreated {
+        #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::ApiKeyCreated {
             Default::default()
         }
@@ -96,6 +122,20 @@ pub mod types {
         pub role: ::std::string::String,
     }
     impl ApiKeyProjectRole {
+        /// `ApiKeyProjectRole` from its required fields, in the order of its fields; the optional ones start unset and are set by field, so that code building it keeps compiling when the document adds one.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(
+            project_id: impl ::std::convert::Into<::std::string::String>,
+            role: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            Self {
+                project_id: project_id.into(),
+                role: role.into(),
+            }
+        }
+    }
+    impl ApiKeyProjectRole {
+        #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::ApiKeyProjectRole {
             Default::default()
         }
@@ -186,6 +226,20 @@ pub mod types {
         pub level: AppliedBriefLevel,
     }
     impl AppliedBrief {
+        /// `AppliedBrief` from its required fields, in the order of its fields; the optional ones start unset and are set by field, so that code building it keeps compiling when the document adds one.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(
+            id: impl ::std::convert::Into<::std::string::String>,
+            level: impl ::std::convert::Into<AppliedBriefLevel>,
+        ) -> Self {
+            Self {
+                id: id.into(),
+                level: level.into(),
+            }
+        }
+    }
+    impl AppliedBrief {
+        #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::AppliedBrief {
             Default::default()
         }
@@ -377,6 +431,66 @@ pub mod types {
         pub url: ::std::string::String,
     }
     impl Asset {
+        /// `Asset` from its required fields, in the order of its fields; the optional ones start unset and are set by field, so that code building it keeps compiling when the document adds one.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(
+            author_id: impl ::std::convert::Into<::std::string::String>,
+            collection_ids: impl ::std::convert::Into<
+                ::std::vec::Vec<::std::string::String>,
+            >,
+            created_at: impl ::std::convert::Into<::std::string::String>,
+            edit_capabilities: impl ::std::convert::Into<
+                ::std::vec::Vec<EditCapability>,
+            >,
+            id: impl ::std::convert::Into<::std::string::String>,
+            kind: impl ::std::convert::Into<AssetKind>,
+            metadata: impl ::std::convert::Into<AssetMetadata>,
+            mime_type: impl ::std::convert::Into<::std::string::String>,
+            owner_id: impl ::std::convert::Into<::std::string::String>,
+            privacy: impl ::std::convert::Into<AssetPrivacy>,
+            properties: impl ::std::convert::Into<AssetProperties>,
+            source: impl ::std::convert::Into<AssetSource>,
+            status: impl ::std::convert::Into<AssetStatus>,
+            tags: impl ::std::convert::Into<::std::vec::Vec<::std::string::String>>,
+            updated_at: impl ::std::convert::Into<::std::string::String>,
+            url: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            Self {
+                author_id: author_id.into(),
+                automatic_captioning: ::std::option::Option::None,
+                collection_ids: collection_ids.into(),
+                created_at: created_at.into(),
+                deleted_at: ::std::option::Option::None,
+                description: ::std::option::Option::None,
+                edit_capabilities: edit_capabilities.into(),
+                embedding: ::std::default::Default::default(),
+                first_frame: ::std::option::Option::None,
+                id: id.into(),
+                is_hidden: ::std::option::Option::None,
+                kind: kind.into(),
+                last_frame: ::std::option::Option::None,
+                metadata: metadata.into(),
+                mime_type: mime_type.into(),
+                nsfw: ::std::default::Default::default(),
+                original_file_url: ::std::option::Option::None,
+                original_mime_type: ::std::option::Option::None,
+                output_index: ::std::option::Option::None,
+                owner_id: owner_id.into(),
+                preview: ::std::option::Option::None,
+                privacy: privacy.into(),
+                properties: properties.into(),
+                quality_gate: ::std::option::Option::None,
+                source: source.into(),
+                status: status.into(),
+                tags: tags.into(),
+                thumbnail: ::std::option::Option::None,
+                updated_at: updated_at.into(),
+                url: url.into(),
+            }
+        }
+    }
+    impl Asset {
+        #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::Asset {
             Default::default()
         }
@@ -398,6 +512,21 @@ pub mod types {
         pub scale: f64,
     }
     impl AssetConcept {
+        /// `AssetConcept` from its required fields, in the order of its fields; the optional ones start unset and are set by field, so that code building it keeps compiling when the document adds one.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(
+            model_id: impl ::std::convert::Into<::std::string::String>,
+            scale: impl ::std::convert::Into<f64>,
+        ) -> Self {
+            Self {
+                model_epoch: ::std::option::Option::None,
+                model_id: model_id.into(),
+                scale: scale.into(),
+            }
+        }
+    }
+    impl AssetConcept {
+        #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::AssetConcept {
             Default::default()
         }
@@ -413,6 +542,7 @@ pub mod types {
         pub target_project_id: ::std::option::Option<::std::string::String>,
     }
     impl AssetCopyRequest {
+        #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::AssetCopyRequest {
             Default::default()
         }
@@ -444,6 +574,22 @@ pub mod types {
         pub thumbnail: ::std::option::Option<::std::string::String>,
     }
     impl AssetCreateRequest {
+        /// `AssetCreateRequest` from its required fields, in the order of its fields; the optional ones start unset and are set by field, so that code building it keeps compiling when the document adds one.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(name: impl ::std::convert::Into<::std::string::String>) -> Self {
+            Self {
+                canvas: ::std::option::Option::None,
+                collection_ids: ::std::default::Default::default(),
+                hide: ::std::option::Option::None,
+                image: ::std::option::Option::None,
+                name: name.into(),
+                parent_id: ::std::option::Option::None,
+                thumbnail: ::std::option::Option::None,
+            }
+        }
+    }
+    impl AssetCreateRequest {
+        #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::AssetCreateRequest {
             Default::default()
         }
@@ -457,6 +603,17 @@ pub mod types {
         pub job: ::std::option::Option<Job>,
     }
     impl AssetCreateResponse {
+        /// `AssetCreateResponse` from its required fields, in the order of its fields; the optional ones start unset and are set by field, so that code building it keeps compiling when the document adds one.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(asset: impl ::std::convert::Into<Asset>) -> Self {
+            Self {
+                asset: asset.into(),
+                job: ::std::option::Option::None,
+            }
+        }
+    }
+    impl AssetCreateResponse {
+        #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::AssetCreateResponse {
             Default::default()
         }
@@ -502,6 +659,7 @@ pub mod types {
         pub target_format: ::std::option::Option<DownloadTargetFormat>,
     }
     impl AssetDownloadRequest {
+        #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::AssetDownloadRequest {
             Default::default()
         }
@@ -518,6 +676,17 @@ pub mod types {
         pub url: ::std::string::String,
     }
     impl AssetDownloadResponse {
+        /// `AssetDownloadResponse` from its required fields, in the order of its fields; the optional ones start unset and are set by field, so that code building it keeps compiling when the document adds one.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(url: impl ::std::convert::Into<::std::string::String>) -> Self {
+            Self {
+                mime_type: ::std::option::Option::None,
+                url: url.into(),
+            }
+        }
+    }
+    impl AssetDownloadResponse {
+        #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::AssetDownloadResponse {
             Default::default()
         }
@@ -533,6 +702,20 @@ pub mod types {
         pub url: ::std::string::String,
     }
     impl AssetFrame {
+        /// `AssetFrame` from its required fields, in the order of its fields; the optional ones start unset and are set by field, so that code building it keeps compiling when the document adds one.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(
+            asset_id: impl ::std::convert::Into<::std::string::String>,
+            url: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            Self {
+                asset_id: asset_id.into(),
+                url: url.into(),
+            }
+        }
+    }
+    impl AssetFrame {
+        #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::AssetFrame {
             Default::default()
         }
@@ -550,6 +733,7 @@ pub mod types {
         pub asset_ids: ::std::vec::Vec<::std::string::String>,
     }
     impl AssetGetBulkRequest {
+        #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::AssetGetBulkRequest {
             Default::default()
         }
@@ -563,6 +747,18 @@ pub mod types {
         pub asset_ids: ::std::vec::Vec<::std::string::String>,
     }
     impl AssetIdsRequest {
+        /// `AssetIdsRequest` from its required fields, in the order of its fields; the optional ones start unset and are set by field, so that code building it keeps compiling when the document adds one.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(
+            asset_ids: impl ::std::convert::Into<::std::vec::Vec<::std::string::String>>,
+        ) -> Self {
+            Self {
+                asset_ids: asset_ids.into(),
+            }
+        }
+    }
+    impl AssetIdsRequest {
+        #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::AssetIdsRequest {
             Default::default()
         }
@@ -684,6 +880,14 @@ pub mod types {
         pub assets: ::std::vec::Vec<Asset>,
     }
     impl AssetListBulkResponse {
+        /// `AssetListBulkResponse` from its required fields, in the order of its fields; the optional ones start unset and are set by field, so that code building it keeps compiling when the document adds one.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(assets: impl ::std::convert::Into<::std::vec::Vec<Asset>>) -> Self {
+            Self { assets: assets.into() }
+        }
+    }
+    impl AssetListBulkResponse {
+        #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::AssetListBulkResponse {
             Default::default()
         }
@@ -702,6 +906,17 @@ pub mod types {
         pub next_pagination_token: ::std::option::Option<::std::string::String>,
     }
     impl AssetListResponse {
+        /// `AssetListResponse` from its required fields, in the order of its fields; the optional ones start unset and are set by field, so that code building it keeps compiling when the document adds one.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(assets: impl ::std::convert::Into<::std::vec::Vec<Asset>>) -> Self {
+            Self {
+                assets: assets.into(),
+                next_pagination_token: ::std::option::Option::None,
+            }
+        }
+    }
+    impl AssetListResponse {
+        #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::AssetListResponse {
             Default::default()
         }
@@ -714,6 +929,18 @@ pub mod types {
         pub lock_expires_at: ::std::string::String,
     }
     impl AssetLockRequest {
+        /// `AssetLockRequest` from its required fields, in the order of its fields; the optional ones start unset and are set by field, so that code building it keeps compiling when the document adds one.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(
+            lock_expires_at: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            Self {
+                lock_expires_at: lock_expires_at.into(),
+            }
+        }
+    }
+    impl AssetLockRequest {
+        #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::AssetLockRequest {
             Default::default()
         }
@@ -730,6 +957,17 @@ pub mod types {
         pub lock_id: ::std::option::Option<::std::string::String>,
     }
     impl AssetLockResponse {
+        /// `AssetLockResponse` from its required fields, in the order of its fields; the optional ones start unset and are set by field, so that code building it keeps compiling when the document adds one.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(asset: impl ::std::convert::Into<Asset>) -> Self {
+            Self {
+                asset: asset.into(),
+                lock_id: ::std::option::Option::None,
+            }
+        }
+    }
+    impl AssetLockResponse {
+        #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::AssetLockResponse {
             Default::default()
         }
@@ -1273,6 +1511,129 @@ pub mod types {
         pub width: ::std::option::Option<f64>,
     }
     impl AssetMetadata {
+        /// `AssetMetadata` from its required fields, in the order of its fields; the optional ones start unset and are set by field, so that code building it keeps compiling when the document adds one.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(
+            kind: impl ::std::convert::Into<AssetKind>,
+            type_: impl ::std::convert::Into<AssetType>,
+        ) -> Self {
+            Self {
+                angular: ::std::option::Option::None,
+                aspect_ratio: ::std::option::Option::None,
+                background_opacity: ::std::option::Option::None,
+                base_model_id: ::std::option::Option::None,
+                bbox: ::std::default::Default::default(),
+                better_quality: ::std::option::Option::None,
+                canny_structure_image: ::std::option::Option::None,
+                clustering: ::std::option::Option::None,
+                color_correction: ::std::option::Option::None,
+                color_mode: ::std::option::Option::None,
+                color_precision: ::std::option::Option::None,
+                concepts: ::std::default::Default::default(),
+                contours: ::std::default::Default::default(),
+                control_end: ::std::option::Option::None,
+                copied_at: ::std::option::Option::None,
+                corner_threshold: ::std::option::Option::None,
+                creativity: ::std::option::Option::None,
+                creativity_decay: ::std::option::Option::None,
+                default_parameters: ::std::option::Option::None,
+                depth_fidelity: ::std::option::Option::None,
+                depth_image: ::std::option::Option::None,
+                details_level: ::std::option::Option::None,
+                dilate: ::std::option::Option::None,
+                factor: ::std::option::Option::None,
+                file_name: ::std::option::Option::None,
+                filter_speckle: ::std::option::Option::None,
+                fractality: ::std::option::Option::None,
+                geometry_enforcement: ::std::option::Option::None,
+                guidance: ::std::option::Option::None,
+                half_mode: ::std::option::Option::None,
+                hdr: ::std::option::Option::None,
+                height: ::std::option::Option::None,
+                high_threshold: ::std::option::Option::None,
+                horizontal_expansion_ratio: ::std::option::Option::None,
+                image: ::std::option::Option::None,
+                image_fidelity: ::std::option::Option::None,
+                image_type: ::std::option::Option::None,
+                inference_id: ::std::option::Option::None,
+                input_fidelity: ::std::option::Option::None,
+                input_location: ::std::option::Option::None,
+                invert: ::std::option::Option::None,
+                keeps_file_names: ::std::option::Option::None,
+                keypoint_threshold: ::std::option::Option::None,
+                kind: kind.into(),
+                layer_difference: ::std::option::Option::None,
+                length_threshold: ::std::option::Option::None,
+                lock_expires_at: ::std::option::Option::None,
+                low_threshold: ::std::option::Option::None,
+                mask: ::std::option::Option::None,
+                max_iterations: ::std::option::Option::None,
+                max_threshold: ::std::option::Option::None,
+                min_threshold: ::std::option::Option::None,
+                modality: ::std::option::Option::None,
+                mode: ::std::option::Option::None,
+                model_id: ::std::option::Option::None,
+                model_type: ::std::option::Option::None,
+                name: ::std::option::Option::None,
+                nb_masks: ::std::option::Option::None,
+                negative_prompt: ::std::option::Option::None,
+                negative_prompt_strength: ::std::option::Option::None,
+                num_inference_steps: ::std::option::Option::None,
+                num_outputs: ::std::option::Option::None,
+                original_asset_id: ::std::option::Option::None,
+                output_index: ::std::option::Option::None,
+                overlap_percentage: ::std::option::Option::None,
+                override_embeddings: ::std::option::Option::None,
+                parent_id: ::std::option::Option::None,
+                parent_job_id: ::std::option::Option::None,
+                path_precision: ::std::option::Option::None,
+                points: ::std::default::Default::default(),
+                polished: ::std::option::Option::None,
+                preset: ::std::option::Option::None,
+                progress_percent: ::std::option::Option::None,
+                prompt: ::std::option::Option::None,
+                prompt_fidelity: ::std::option::Option::None,
+                raised: ::std::option::Option::None,
+                reference_images: ::std::default::Default::default(),
+                refinement_steps: ::std::option::Option::None,
+                remove_background: ::std::option::Option::None,
+                resize_option: ::std::option::Option::None,
+                result_contours: ::std::option::Option::None,
+                result_image: ::std::option::Option::None,
+                result_mask: ::std::option::Option::None,
+                root_parent_id: ::std::option::Option::None,
+                save_flipbook: ::std::option::Option::None,
+                scaling_factor: ::std::option::Option::None,
+                scheduler: ::std::option::Option::None,
+                seed: ::std::option::Option::None,
+                sharpen: ::std::option::Option::None,
+                shiny: ::std::option::Option::None,
+                size: ::std::option::Option::None,
+                sketch: ::std::option::Option::None,
+                source_project_id: ::std::option::Option::None,
+                splice_threshold: ::std::option::Option::None,
+                strength: ::std::option::Option::None,
+                structure_fidelity: ::std::option::Option::None,
+                structure_image: ::std::option::Option::None,
+                style: ::std::option::Option::None,
+                style_fidelity: ::std::option::Option::None,
+                style_images: ::std::default::Default::default(),
+                style_images_fidelity: ::std::option::Option::None,
+                target_height: ::std::option::Option::None,
+                target_width: ::std::option::Option::None,
+                text: ::std::option::Option::None,
+                texture: ::std::option::Option::None,
+                thumbnail: ::std::option::Option::None,
+                tile_style: ::std::option::Option::None,
+                training_image: ::std::option::Option::None,
+                type_: type_.into(),
+                vertical_expansion_ratio: ::std::option::Option::None,
+                width: ::std::option::Option::None,
+            }
+        }
+    }
+    impl AssetMetadata {
+        #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::AssetMetadata {
             Default::default()
         }
@@ -1300,6 +1661,7 @@ pub mod types {
         pub parent_id: ::std::option::Option<::std::string::String>,
     }
     impl AssetOptions {
+        #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::AssetOptions {
             Default::default()
         }
@@ -1875,6 +2237,44 @@ pub mod types {
         pub word_count: ::std::option::Option<f64>,
     }
     impl AssetProperties {
+        /// `AssetProperties` from its required fields, in the order of its fields; the optional ones start unset and are set by field, so that code building it keeps compiling when the document adds one.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(size: impl ::std::convert::Into<u64>) -> Self {
+            Self {
+                animation_frame_count: ::std::option::Option::None,
+                bitrate: ::std::option::Option::None,
+                bone_count: ::std::option::Option::None,
+                camera_mode: ::std::option::Option::None,
+                camera_trajectory: ::std::default::Default::default(),
+                channels: ::std::option::Option::None,
+                char_count: ::std::option::Option::None,
+                classification: ::std::option::Option::None,
+                codec_name: ::std::option::Option::None,
+                description: ::std::option::Option::None,
+                dimensions: ::std::default::Default::default(),
+                duration: ::std::option::Option::None,
+                face_count: ::std::option::Option::None,
+                format: ::std::option::Option::None,
+                frame_rate: ::std::option::Option::None,
+                has_animations: ::std::option::Option::None,
+                has_full_preview: ::std::option::Option::None,
+                has_normals: ::std::option::Option::None,
+                has_skeleton: ::std::option::Option::None,
+                has_u_vs: ::std::option::Option::None,
+                height: ::std::option::Option::None,
+                nb_frames: ::std::option::Option::None,
+                preview: ::std::option::Option::None,
+                sample_rate: ::std::option::Option::None,
+                size: size.into(),
+                transcription: ::std::option::Option::None,
+                vertex_count: ::std::option::Option::None,
+                width: ::std::option::Option::None,
+                word_count: ::std::option::Option::None,
+            }
+        }
+    }
+    impl AssetProperties {
+        #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::AssetProperties {
             Default::default()
         }
@@ -1973,6 +2373,21 @@ pub mod types {
         pub target: ::std::vec::Vec<f64>,
     }
     impl AssetPropertiesCameraTrajectory {
+        /// `AssetPropertiesCameraTrajectory` from its required fields, in the order of its fields; the optional ones start unset and are set by field, so that code building it keeps compiling when the document adds one.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(
+            position: impl ::std::convert::Into<::std::vec::Vec<f64>>,
+            target: impl ::std::convert::Into<::std::vec::Vec<f64>>,
+        ) -> Self {
+            Self {
+                fov: ::std::option::Option::None,
+                position: position.into(),
+                target: target.into(),
+            }
+        }
+    }
+    impl AssetPropertiesCameraTrajectory {
+        #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::AssetPropertiesCameraTrajectory {
             Default::default()
         }
@@ -2017,6 +2432,30 @@ pub mod types {
         pub version: ::std::string::String,
     }
     impl AssetQualityGate {
+        /// `AssetQualityGate` from its required fields, in the order of its fields; the optional ones start unset and are set by field, so that code building it keeps compiling when the document adds one.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(
+            computed_at: impl ::std::convert::Into<::std::string::String>,
+            status: impl ::std::convert::Into<AssetQualityGateStatus>,
+            version: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            Self {
+                ai_quality_score: ::std::option::Option::None,
+                applied_brief_ids: ::std::default::Default::default(),
+                brief_compliance_score: ::std::option::Option::None,
+                computed_at: computed_at.into(),
+                details: ::std::option::Option::None,
+                error: ::std::option::Option::None,
+                overall_score: ::std::option::Option::None,
+                sensitivity: ::std::option::Option::None,
+                status: status.into(),
+                verdict: ::std::option::Option::None,
+                version: version.into(),
+            }
+        }
+    }
+    impl AssetQualityGate {
+        #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::AssetQualityGate {
             Default::default()
         }
@@ -2032,6 +2471,24 @@ pub mod types {
         pub suggestions: ::std::vec::Vec<::std::string::String>,
     }
     impl AssetQualityGateAiQuality {
+        /// `AssetQualityGateAiQuality` from its required fields, in the order of its fields; the optional ones start unset and are set by field, so that code building it keeps compiling when the document adds one.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(
+            reasons: impl ::std::convert::Into<::std::vec::Vec<::std::string::String>>,
+            score: impl ::std::convert::Into<f64>,
+            suggestions: impl ::std::convert::Into<
+                ::std::vec::Vec<::std::string::String>,
+            >,
+        ) -> Self {
+            Self {
+                reasons: reasons.into(),
+                score: score.into(),
+                suggestions: suggestions.into(),
+            }
+        }
+    }
+    impl AssetQualityGateAiQuality {
+        #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::AssetQualityGateAiQuality {
             Default::default()
         }
@@ -2049,6 +2506,19 @@ pub mod types {
         pub brief_compliance: ::std::option::Option<AssetQualityGateAiQuality>,
     }
     impl AssetQualityGateDetails {
+        /// `AssetQualityGateDetails` from its required fields, in the order of its fields; the optional ones start unset and are set by field, so that code building it keeps compiling when the document adds one.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(
+            ai_quality: impl ::std::convert::Into<AssetQualityGateAiQuality>,
+        ) -> Self {
+            Self {
+                ai_quality: ai_quality.into(),
+                brief_compliance: ::std::option::Option::None,
+            }
+        }
+    }
+    impl AssetQualityGateDetails {
+        #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::AssetQualityGateDetails {
             Default::default()
         }
@@ -2302,6 +2772,14 @@ pub mod types {
         pub asset: Asset,
     }
     impl AssetResponse {
+        /// `AssetResponse` from its required fields, in the order of its fields; the optional ones start unset and are set by field, so that code building it keeps compiling when the document adds one.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(asset: impl ::std::convert::Into<Asset>) -> Self {
+            Self { asset: asset.into() }
+        }
+    }
+    impl AssetResponse {
+        #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::AssetResponse {
             Default::default()
         }
@@ -2315,6 +2793,18 @@ pub mod types {
         pub asset_ids: ::std::vec::Vec<::std::string::String>,
     }
     impl AssetRestoreRequest {
+        /// `AssetRestoreRequest` from its required fields, in the order of its fields; the optional ones start unset and are set by field, so that code building it keeps compiling when the document adds one.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(
+            asset_ids: impl ::std::convert::Into<::std::vec::Vec<::std::string::String>>,
+        ) -> Self {
+            Self {
+                asset_ids: asset_ids.into(),
+            }
+        }
+    }
+    impl AssetRestoreRequest {
+        #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::AssetRestoreRequest {
             Default::default()
         }
@@ -2331,6 +2821,24 @@ pub mod types {
         pub skipped_assets: ::std::vec::Vec<AssetRestoreSkipped>,
     }
     impl AssetRestoreResponse {
+        /// `AssetRestoreResponse` from its required fields, in the order of its fields; the optional ones start unset and are set by field, so that code building it keeps compiling when the document adds one.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(
+            restored_asset_ids: impl ::std::convert::Into<
+                ::std::vec::Vec<::std::string::String>,
+            >,
+            skipped_assets: impl ::std::convert::Into<
+                ::std::vec::Vec<AssetRestoreSkipped>,
+            >,
+        ) -> Self {
+            Self {
+                restored_asset_ids: restored_asset_ids.into(),
+                skipped_assets: skipped_assets.into(),
+            }
+        }
+    }
+    impl AssetRestoreResponse {
+        #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::AssetRestoreResponse {
             Default::default()
         }
@@ -2344,6 +2852,20 @@ pub mod types {
         pub reason: AssetRestoreSkippedReason,
     }
     impl AssetRestoreSkipped {
+        /// `AssetRestoreSkipped` from its required fields, in the order of its fields; the optional ones start unset and are set by field, so that code building it keeps compiling when the document adds one.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(
+            asset_id: impl ::std::convert::Into<::std::string::String>,
+            reason: impl ::std::convert::Into<AssetRestoreSkippedReason>,
+        ) -> Self {
+            Self {
+                asset_id: asset_id.into(),
+                reason: reason.into(),
+            }
+        }
+    }
+    impl AssetRestoreSkipped {
+        #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::AssetRestoreSkipped {
             Default::default()
         }
@@ -2447,6 +2969,24 @@ pub mod types {
         pub taken_at: f64,
     }
     impl AssetSnapshot {
+        /// `AssetSnapshot` from its required fields, in the order of its fields; the optional ones start unset and are set by field, so that code building it keeps compiling when the document adds one.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(
+            author_id: impl ::std::convert::Into<::std::string::String>,
+            hash: impl ::std::convert::Into<::std::string::String>,
+            raw_data: impl ::std::convert::Into<::std::string::String>,
+            taken_at: impl ::std::convert::Into<f64>,
+        ) -> Self {
+            Self {
+                author_id: author_id.into(),
+                hash: hash.into(),
+                raw_data: raw_data.into(),
+                taken_at: taken_at.into(),
+            }
+        }
+    }
+    impl AssetSnapshot {
+        #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::AssetSnapshot {
             Default::default()
         }
@@ -2464,6 +3004,19 @@ pub mod types {
         pub snapshots: ::std::vec::Vec<AssetSnapshot>,
     }
     impl AssetSnapshotListResponse {
+        /// `AssetSnapshotListResponse` from its required fields, in the order of its fields; the optional ones start unset and are set by field, so that code building it keeps compiling when the document adds one.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(
+            snapshots: impl ::std::convert::Into<::std::vec::Vec<AssetSnapshot>>,
+        ) -> Self {
+            Self {
+                next_pagination_token: ::std::option::Option::None,
+                snapshots: snapshots.into(),
+            }
+        }
+    }
+    impl AssetSnapshotListResponse {
+        #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::AssetSnapshotListResponse {
             Default::default()
         }
@@ -3629,6 +4182,7 @@ pub mod types {
         pub lock_id: ::std::option::Option<::std::string::String>,
     }
     impl AssetUnlockRequest {
+        #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::AssetUnlockRequest {
             Default::default()
         }
@@ -3662,6 +4216,7 @@ pub mod types {
         pub thumbnail: ::std::option::Option<::std::string::String>,
     }
     impl AssetUpdateRequest {
+        #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::AssetUpdateRequest {
             Default::default()
         }
@@ -3680,6 +4235,7 @@ pub mod types {
         pub strict: ::std::option::Option<bool>,
     }
     impl AssetUpdateTagsRequest {
+        #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::AssetUpdateTagsRequest {
             Default::default()
         }
@@ -3694,6 +4250,20 @@ pub mod types {
         pub deleted: ::std::vec::Vec<::std::string::String>,
     }
     impl AssetUpdateTagsResponse {
+        /// `AssetUpdateTagsResponse` from its required fields, in the order of its fields; the optional ones start unset and are set by field, so that code building it keeps compiling when the document adds one.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(
+            added: impl ::std::convert::Into<::std::vec::Vec<::std::string::String>>,
+            deleted: impl ::std::convert::Into<::std::vec::Vec<::std::string::String>>,
+        ) -> Self {
+            Self {
+                added: added.into(),
+                deleted: deleted.into(),
+            }
+        }
+    }
+    impl AssetUpdateTagsResponse {
+        #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::AssetUpdateTagsResponse {
             Default::default()
         }
@@ -3719,6 +4289,21 @@ pub mod types {
         pub prefer_original: ::std::option::Option<bool>,
     }
     impl AssetsDownloadOptions {
+        /// `AssetsDownloadOptions` from its required fields, in the order of its fields; the optional ones start unset and are set by field, so that code building it keeps compiling when the document adds one.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(
+            file_name_template: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            Self {
+                archive_name: ::std::option::Option::None,
+                file_name_template: file_name_template.into(),
+                flat: ::std::option::Option::None,
+                prefer_original: ::std::option::Option::None,
+            }
+        }
+    }
+    impl AssetsDownloadOptions {
+        #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::AssetsDownloadOptions {
             Default::default()
         }
@@ -3738,6 +4323,24 @@ pub mod types {
         pub model_ids: ::std::vec::Vec<::std::string::String>,
     }
     impl AssetsDownloadQuery {
+        /// `AssetsDownloadQuery` from its required fields, in the order of its fields; the optional ones start unset and are set by field, so that code building it keeps compiling when the document adds one.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(
+            asset_ids: impl ::std::convert::Into<::std::vec::Vec<::std::string::String>>,
+            inference_ids: impl ::std::convert::Into<
+                ::std::vec::Vec<::std::string::String>,
+            >,
+            model_ids: impl ::std::convert::Into<::std::vec::Vec<::std::string::String>>,
+        ) -> Self {
+            Self {
+                asset_ids: asset_ids.into(),
+                inference_ids: inference_ids.into(),
+                model_ids: model_ids.into(),
+            }
+        }
+    }
+    impl AssetsDownloadQuery {
+        #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::AssetsDownloadQuery {
             Default::default()
         }
@@ -3750,6 +4353,20 @@ pub mod types {
         pub query: AssetsDownloadQuery,
     }
     impl AssetsDownloadRequest {
+        /// `AssetsDownloadRequest` from its required fields, in the order of its fields; the optional ones start unset and are set by field, so that code building it keeps compiling when the document adds one.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(
+            options: impl ::std::convert::Into<AssetsDownloadOptions>,
+            query: impl ::std::convert::Into<AssetsDownloadQuery>,
+        ) -> Self {
+            Self {
+                options: options.into(),
+                query: query.into(),
+            }
+        }
+    }
+    impl AssetsDownloadRequest {
+        #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::AssetsDownloadRequest {
             Default::default()
         }
@@ -3765,6 +4382,7 @@ pub mod types {
         pub job_id: ::std::option::Option<::std::string::String>,
     }
     impl AssetsDownloadResponse {
+        #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::AssetsDownloadResponse {
             Default::default()
         }
@@ -3784,6 +4402,21 @@ pub mod types {
         pub job_status: ::std::string::String,
     }
     impl AssetsDownloadStatusResponse {
+        /// `AssetsDownloadStatusResponse` from its required fields, in the order of its fields; the optional ones start unset and are set by field, so that code building it keeps compiling when the document adds one.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(
+            job_id: impl ::std::convert::Into<::std::string::String>,
+            job_status: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            Self {
+                download_url: ::std::option::Option::None,
+                job_id: job_id.into(),
+                job_status: job_status.into(),
+            }
+        }
+    }
+    impl AssetsDownloadStatusResponse {
+        #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::AssetsDownloadStatusResponse {
             Default::default()
         }
@@ -3912,6 +4545,7 @@ pub mod types {
         pub url: ::std::option::Option<::std::string::String>,
     }
     impl AvatarRef {
+        #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::AvatarRef {
             Default::default()
         }
@@ -3939,6 +4573,37 @@ pub mod types {
         pub updated_at: ::std::string::String,
     }
     impl Brief {
+        /// `Brief` from its required fields, in the order of its fields; the optional ones start unset and are set by field, so that code building it keeps compiling when the document adds one.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(
+            body: impl ::std::convert::Into<::std::string::String>,
+            created_at: impl ::std::convert::Into<::std::string::String>,
+            created_by: impl ::std::convert::Into<::std::string::String>,
+            enabled: impl ::std::convert::Into<bool>,
+            id: impl ::std::convert::Into<::std::string::String>,
+            level: impl ::std::convert::Into<ScopeLevel>,
+            reference_asset_ids: impl ::std::convert::Into<
+                ::std::vec::Vec<::std::string::String>,
+            >,
+            scope_id: impl ::std::convert::Into<::std::string::String>,
+            updated_at: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            Self {
+                body: body.into(),
+                created_at: created_at.into(),
+                created_by: created_by.into(),
+                enabled: enabled.into(),
+                id: id.into(),
+                level: level.into(),
+                reference_asset_ids: reference_asset_ids.into(),
+                scope_id: scope_id.into(),
+                sensitivity: ::std::option::Option::None,
+                updated_at: updated_at.into(),
+            }
+        }
+    }
+    impl Brief {
+        #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::Brief {
             Default::default()
         }
@@ -3950,6 +4615,14 @@ pub mod types {
         pub brief: Brief,
     }
     impl BriefResponse {
+        /// `BriefResponse` from its required fields, in the order of its fields; the optional ones start unset and are set by field, so that code building it keeps compiling when the document adds one.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(brief: impl ::std::convert::Into<Brief>) -> Self {
+            Self { brief: brief.into() }
+        }
+    }
+    impl BriefResponse {
+        #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::BriefResponse {
             Default::default()
         }
@@ -4054,6 +4727,19 @@ pub mod types {
         pub sensitivity: ::std::option::Option<BriefSensitivity>,
     }
     impl BriefUpdateRequest {
+        /// `BriefUpdateRequest` from its required fields, in the order of its fields; the optional ones start unset and are set by field, so that code building it keeps compiling when the document adds one.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(body: impl ::std::convert::Into<::std::string::String>) -> Self {
+            Self {
+                body: body.into(),
+                enabled: ::std::option::Option::None,
+                reference_asset_ids: ::std::default::Default::default(),
+                sensitivity: ::std::option::Option::None,
+            }
+        }
+    }
+    impl BriefUpdateRequest {
+        #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::BriefUpdateRequest {
             Default::default()
         }
@@ -4158,6 +4844,33 @@ pub mod types {
         pub updated_at: ::std::string::String,
     }
     impl Collection {
+        /// `Collection` from its required fields, in the order of its fields; the optional ones start unset and are set by field, so that code building it keeps compiling when the document adds one.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(
+            asset_count: impl ::std::convert::Into<f64>,
+            created_at: impl ::std::convert::Into<::std::string::String>,
+            id: impl ::std::convert::Into<::std::string::String>,
+            item_count: impl ::std::convert::Into<f64>,
+            model_count: impl ::std::convert::Into<f64>,
+            name: impl ::std::convert::Into<::std::string::String>,
+            owner_id: impl ::std::convert::Into<::std::string::String>,
+            updated_at: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            Self {
+                asset_count: asset_count.into(),
+                created_at: created_at.into(),
+                id: id.into(),
+                item_count: item_count.into(),
+                model_count: model_count.into(),
+                name: name.into(),
+                owner_id: owner_id.into(),
+                thumbnail: ::std::option::Option::None,
+                updated_at: updated_at.into(),
+            }
+        }
+    }
+    impl Collection {
+        #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::Collection {
             Default::default()
         }
@@ -4169,6 +4882,14 @@ pub mod types {
         pub name: ::std::string::String,
     }
     impl CollectionCreateRequest {
+        /// `CollectionCreateRequest` from its required fields, in the order of its fields; the optional ones start unset and are set by field, so that code building it keeps compiling when the document adds one.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(name: impl ::std::convert::Into<::std::string::String>) -> Self {
+            Self { name: name.into() }
+        }
+    }
+    impl CollectionCreateRequest {
+        #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::CollectionCreateRequest {
             Default::default()
         }
@@ -4186,6 +4907,19 @@ pub mod types {
         pub next_pagination_token: ::std::option::Option<::std::string::String>,
     }
     impl CollectionListResponse {
+        /// `CollectionListResponse` from its required fields, in the order of its fields; the optional ones start unset and are set by field, so that code building it keeps compiling when the document adds one.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(
+            collections: impl ::std::convert::Into<::std::vec::Vec<Collection>>,
+        ) -> Self {
+            Self {
+                collections: collections.into(),
+                next_pagination_token: ::std::option::Option::None,
+            }
+        }
+    }
+    impl CollectionListResponse {
+        #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::CollectionListResponse {
             Default::default()
         }
@@ -4199,6 +4933,18 @@ pub mod types {
         pub model_ids: ::std::vec::Vec<::std::string::String>,
     }
     impl CollectionModelsRequest {
+        /// `CollectionModelsRequest` from its required fields, in the order of its fields; the optional ones start unset and are set by field, so that code building it keeps compiling when the document adds one.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(
+            model_ids: impl ::std::convert::Into<::std::vec::Vec<::std::string::String>>,
+        ) -> Self {
+            Self {
+                model_ids: model_ids.into(),
+            }
+        }
+    }
+    impl CollectionModelsRequest {
+        #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::CollectionModelsRequest {
             Default::default()
         }
@@ -4210,6 +4956,16 @@ pub mod types {
         pub collection: Collection,
     }
     impl CollectionResponse {
+        /// `CollectionResponse` from its required fields, in the order of its fields; the optional ones start unset and are set by field, so that code building it keeps compiling when the document adds one.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(collection: impl ::std::convert::Into<Collection>) -> Self {
+            Self {
+                collection: collection.into(),
+            }
+        }
+    }
+    impl CollectionResponse {
+        #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::CollectionResponse {
             Default::default()
         }
@@ -4224,6 +4980,7 @@ pub mod types {
         pub thumbnail: ::std::option::Option<::std::string::String>,
     }
     impl CollectionUpdateRequest {
+        #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::CollectionUpdateRequest {
             Default::default()
         }
@@ -4313,6 +5070,7 @@ pub mod types {
         pub vectorization: ::std::option::Option<f64>,
     }
     impl CostDetails {
+        #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::CostDetails {
             Default::default()
         }
@@ -4324,6 +5082,14 @@ pub mod types {
         pub deleted: bool,
     }
     impl DeletedResponse {
+        /// `DeletedResponse` from its required fields, in the order of its fields; the optional ones start unset and are set by field, so that code building it keeps compiling when the document adds one.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(deleted: impl ::std::convert::Into<bool>) -> Self {
+            Self { deleted: deleted.into() }
+        }
+    }
+    impl DeletedResponse {
+        #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::DeletedResponse {
             Default::default()
         }
@@ -4736,6 +5502,7 @@ pub mod types {
         pub job: ::std::option::Option<Job>,
     }
     impl GenerateAssetResponse {
+        #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::GenerateAssetResponse {
             Default::default()
         }
@@ -4783,6 +5550,26 @@ pub mod types {
         pub unwanted_sequences: ::std::vec::Vec<::std::string::String>,
     }
     impl GenerateCaptionRequest {
+        /// `GenerateCaptionRequest` from its required fields, in the order of its fields; the optional ones start unset and are set by field, so that code building it keeps compiling when the document adds one.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(
+            images: impl ::std::convert::Into<::std::vec::Vec<::std::string::String>>,
+        ) -> Self {
+            Self {
+                asset_ids: ::std::default::Default::default(),
+                details_level: ::std::option::Option::None,
+                ensure_ip_cleared: ::std::option::Option::None,
+                images: images.into(),
+                model_id: ::std::option::Option::None,
+                seed: ::std::option::Option::None,
+                temperature: ::std::option::Option::None,
+                top_p: ::std::option::Option::None,
+                unwanted_sequences: ::std::default::Default::default(),
+            }
+        }
+    }
+    impl GenerateCaptionRequest {
+        #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::GenerateCaptionRequest {
             Default::default()
         }
@@ -4823,6 +5610,7 @@ pub mod types {
         pub job: ::std::option::Option<Job>,
     }
     impl GenerateCaptionResponse {
+        #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::GenerateCaptionResponse {
             Default::default()
         }
@@ -4866,6 +5654,7 @@ pub mod types {
         pub unwanted_sequences: ::std::vec::Vec<::std::string::String>,
     }
     impl GenerateDescribeStyleRequest {
+        #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::GenerateDescribeStyleRequest {
             Default::default()
         }
@@ -4902,6 +5691,7 @@ pub mod types {
         pub synthesis: ::std::option::Option<::std::string::String>,
     }
     impl GenerateDescribeStyleResponse {
+        #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::GenerateDescribeStyleResponse {
             Default::default()
         }
@@ -4946,6 +5736,27 @@ pub mod types {
         pub remove_background: ::std::option::Option<bool>,
     }
     impl GenerateDetectRequest {
+        /// `GenerateDetectRequest` from its required fields, in the order of its fields; the optional ones start unset and are set by field, so that code building it keeps compiling when the document adds one.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(
+            image: impl ::std::convert::Into<::std::string::String>,
+            modality: impl ::std::convert::Into<Modality>,
+        ) -> Self {
+            Self {
+                factor: ::std::option::Option::None,
+                high_threshold: ::std::option::Option::None,
+                image: image.into(),
+                keypoint_threshold: ::std::option::Option::None,
+                low_threshold: ::std::option::Option::None,
+                max_threshold: ::std::option::Option::None,
+                min_threshold: ::std::option::Option::None,
+                modality: modality.into(),
+                remove_background: ::std::option::Option::None,
+            }
+        }
+    }
+    impl GenerateDetectRequest {
+        #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::GenerateDetectRequest {
             Default::default()
         }
@@ -4957,6 +5768,14 @@ pub mod types {
         pub text: ::std::string::String,
     }
     impl GenerateEmbedRequest {
+        /// `GenerateEmbedRequest` from its required fields, in the order of its fields; the optional ones start unset and are set by field, so that code building it keeps compiling when the document adds one.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(text: impl ::std::convert::Into<::std::string::String>) -> Self {
+            Self { text: text.into() }
+        }
+    }
+    impl GenerateEmbedRequest {
+        #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::GenerateEmbedRequest {
             Default::default()
         }
@@ -4992,6 +5811,7 @@ pub mod types {
         pub job: ::std::option::Option<Job>,
     }
     impl GenerateEmbedResponse {
+        #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::GenerateEmbedResponse {
             Default::default()
         }
@@ -5012,6 +5832,7 @@ pub mod types {
         pub prompts: ::std::vec::Vec<::std::string::String>,
     }
     impl GenerateIpDetectionRequest {
+        #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::GenerateIpDetectionRequest {
             Default::default()
         }
@@ -5034,6 +5855,7 @@ pub mod types {
         pub skipped_asset_ids: ::std::vec::Vec<::std::string::String>,
     }
     impl GenerateIpDetectionResponse {
+        #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::GenerateIpDetectionResponse {
             Default::default()
         }
@@ -5063,6 +5885,22 @@ pub mod types {
         pub position: ::std::option::Option<PatchPosition>,
     }
     impl GeneratePatchRequest {
+        /// `GeneratePatchRequest` from its required fields, in the order of its fields; the optional ones start unset and are set by field, so that code building it keeps compiling when the document adds one.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(image: impl ::std::convert::Into<::std::string::String>) -> Self {
+            Self {
+                allow_overflow: ::std::option::Option::None,
+                background_color: ::std::option::Option::None,
+                crop: ::std::option::Option::None,
+                format: ::std::option::Option::None,
+                image: image.into(),
+                patch: ::std::option::Option::None,
+                position: ::std::option::Option::None,
+            }
+        }
+    }
+    impl GeneratePatchRequest {
+        #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::GeneratePatchRequest {
             Default::default()
         }
@@ -5111,6 +5949,26 @@ pub mod types {
         pub top_p: ::std::option::Option<f64>,
     }
     impl GeneratePromptRequest {
+        /// `GeneratePromptRequest` from its required fields, in the order of its fields; the optional ones start unset and are set by field, so that code building it keeps compiling when the document adds one.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(mode: impl ::std::convert::Into<PromptMode>) -> Self {
+            Self {
+                asset_ids: ::std::default::Default::default(),
+                ensure_ip_cleared: ::std::option::Option::None,
+                image: ::std::option::Option::None,
+                images: ::std::default::Default::default(),
+                mode: mode.into(),
+                model_id: ::std::option::Option::None,
+                num_results: ::std::option::Option::None,
+                prompt: ::std::option::Option::None,
+                seed: ::std::option::Option::None,
+                temperature: ::std::option::Option::None,
+                top_p: ::std::option::Option::None,
+            }
+        }
+    }
+    impl GeneratePromptRequest {
+        #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::GeneratePromptRequest {
             Default::default()
         }
@@ -5151,6 +6009,7 @@ pub mod types {
         pub prompts: ::std::vec::Vec<::std::string::String>,
     }
     impl GeneratePromptResponse {
+        #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::GeneratePromptResponse {
             Default::default()
         }
@@ -5164,6 +6023,17 @@ pub mod types {
         pub sensitivity: ::std::option::Option<AssetQualityGateSensitivity>,
     }
     impl GenerateQualityGateRequest {
+        /// `GenerateQualityGateRequest` from its required fields, in the order of its fields; the optional ones start unset and are set by field, so that code building it keeps compiling when the document adds one.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(image: impl ::std::convert::Into<::std::string::String>) -> Self {
+            Self {
+                image: image.into(),
+                sensitivity: ::std::option::Option::None,
+            }
+        }
+    }
+    impl GenerateQualityGateRequest {
+        #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::GenerateQualityGateRequest {
             Default::default()
         }
@@ -5222,6 +6092,7 @@ pub mod types {
         pub verdict: ::std::option::Option<AssetQualityGateVerdict>,
     }
     impl GenerateQualityGateResponse {
+        #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::GenerateQualityGateResponse {
             Default::default()
         }
@@ -5247,6 +6118,21 @@ pub mod types {
         pub top_p: ::std::option::Option<f64>,
     }
     impl GenerateTranslateRequest {
+        /// `GenerateTranslateRequest` from its required fields, in the order of its fields; the optional ones start unset and are set by field, so that code building it keeps compiling when the document adds one.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(prompt: impl ::std::convert::Into<::std::string::String>) -> Self {
+            Self {
+                ensure_ip_cleared: ::std::option::Option::None,
+                images: ::std::default::Default::default(),
+                prompt: prompt.into(),
+                seed: ::std::option::Option::None,
+                temperature: ::std::option::Option::None,
+                top_p: ::std::option::Option::None,
+            }
+        }
+    }
+    impl GenerateTranslateRequest {
+        #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::GenerateTranslateRequest {
             Default::default()
         }
@@ -5286,6 +6172,7 @@ pub mod types {
         pub translation: ::std::option::Option<::std::string::String>,
     }
     impl GenerateTranslateResponse {
+        #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::GenerateTranslateResponse {
             Default::default()
         }
@@ -5298,6 +6185,7 @@ pub mod types {
         pub homepage: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     impl HomepageSettings {
+        #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::HomepageSettings {
             Default::default()
         }
@@ -5310,6 +6198,7 @@ pub mod types {
         pub homepage: ::std::option::Option<::serde_json::Value>,
     }
     impl HomepageSettingsUpdate {
+        #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::HomepageSettingsUpdate {
             Default::default()
         }
@@ -5591,6 +6480,29 @@ pub mod types {
         pub has_detector_error: ::std::option::Option<bool>,
     }
     impl IpDetection {
+        /// `IpDetection` from its required fields, in the order of its fields; the optional ones start unset and are set by field, so that code building it keeps compiling when the document adds one.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(
+            action: impl ::std::convert::Into<IpDetectionAction>,
+            analyzed_images_count: impl ::std::convert::Into<u32>,
+            creative_units_charged: impl ::std::convert::Into<f64>,
+            evaluated_filters: impl ::std::convert::Into<u32>,
+            findings: impl ::std::convert::Into<::std::vec::Vec<IpDetectionFinding>>,
+            flagged: impl ::std::convert::Into<bool>,
+        ) -> Self {
+            Self {
+                action: action.into(),
+                analyzed_images_count: analyzed_images_count.into(),
+                creative_units_charged: creative_units_charged.into(),
+                evaluated_filters: evaluated_filters.into(),
+                findings: findings.into(),
+                flagged: flagged.into(),
+                has_detector_error: ::std::option::Option::None,
+            }
+        }
+    }
+    impl IpDetection {
+        #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::IpDetection {
             Default::default()
         }
@@ -5780,6 +6692,29 @@ pub mod types {
         pub reason: ::std::string::String,
     }
     impl IpDetectionFinding {
+        /// `IpDetectionFinding` from its required fields, in the order of its fields; the optional ones start unset and are set by field, so that code building it keeps compiling when the document adds one.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(
+            category: impl ::std::convert::Into<IpDetectionFindingCategory>,
+            confidence: impl ::std::convert::Into<f64>,
+            filter_id: impl ::std::convert::Into<::std::string::String>,
+            filter_name: impl ::std::convert::Into<::std::string::String>,
+            flagged: impl ::std::convert::Into<bool>,
+            reason: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            Self {
+                category: category.into(),
+                confidence: confidence.into(),
+                entities: ::std::default::Default::default(),
+                filter_id: filter_id.into(),
+                filter_name: filter_name.into(),
+                flagged: flagged.into(),
+                reason: reason.into(),
+            }
+        }
+    }
+    impl IpDetectionFinding {
+        #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::IpDetectionFinding {
             Default::default()
         }
@@ -5995,6 +6930,23 @@ pub mod types {
         pub source_asset_ids: ::std::vec::Vec<::std::string::String>,
     }
     impl IpFilterCreateRequest {
+        /// `IpFilterCreateRequest` from its required fields, in the order of its fields; the optional ones start unset and are set by field, so that code building it keeps compiling when the document adds one.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(
+            category: impl ::std::convert::Into<IpFilterCategory>,
+            name: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            Self {
+                category: category.into(),
+                enabled: ::std::option::Option::None,
+                instruction: ::std::option::Option::None,
+                name: name.into(),
+                source_asset_ids: ::std::default::Default::default(),
+            }
+        }
+    }
+    impl IpFilterCreateRequest {
+        #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::IpFilterCreateRequest {
             Default::default()
         }
@@ -6008,6 +6960,18 @@ pub mod types {
         pub asset_ids: ::std::vec::Vec<::std::string::String>,
     }
     impl IpFilterDraftRequest {
+        /// `IpFilterDraftRequest` from its required fields, in the order of its fields; the optional ones start unset and are set by field, so that code building it keeps compiling when the document adds one.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(
+            asset_ids: impl ::std::convert::Into<::std::vec::Vec<::std::string::String>>,
+        ) -> Self {
+            Self {
+                asset_ids: asset_ids.into(),
+            }
+        }
+    }
+    impl IpFilterDraftRequest {
+        #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::IpFilterDraftRequest {
             Default::default()
         }
@@ -6019,6 +6983,18 @@ pub mod types {
         pub instruction: ::std::string::String,
     }
     impl IpFilterInstructionResponse {
+        /// `IpFilterInstructionResponse` from its required fields, in the order of its fields; the optional ones start unset and are set by field, so that code building it keeps compiling when the document adds one.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(
+            instruction: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            Self {
+                instruction: instruction.into(),
+            }
+        }
+    }
+    impl IpFilterInstructionResponse {
+        #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::IpFilterInstructionResponse {
             Default::default()
         }
@@ -6031,6 +7007,16 @@ pub mod types {
         pub filters: ::std::vec::Vec<::serde_json::Value>,
     }
     impl IpFilterListResponse {
+        /// `IpFilterListResponse` from its required fields, in the order of its fields; the optional ones start unset and are set by field, so that code building it keeps compiling when the document adds one.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(
+            filters: impl ::std::convert::Into<::std::vec::Vec<::serde_json::Value>>,
+        ) -> Self {
+            Self { filters: filters.into() }
+        }
+    }
+    impl IpFilterListResponse {
+        #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::IpFilterListResponse {
             Default::default()
         }
@@ -6042,6 +7028,14 @@ pub mod types {
         pub filter: ::serde_json::Value,
     }
     impl IpFilterResponse {
+        /// `IpFilterResponse` from its required fields, in the order of its fields; the optional ones start unset and are set by field, so that code building it keeps compiling when the document adds one.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(filter: impl ::std::convert::Into<::serde_json::Value>) -> Self {
+            Self { filter: filter.into() }
+        }
+    }
+    impl IpFilterResponse {
+        #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::IpFilterResponse {
             Default::default()
         }
@@ -6058,6 +7052,7 @@ pub mod types {
         pub name: ::std::option::Option<::std::string::String>,
     }
     impl IpFilterUpdateRequest {
+        #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::IpFilterUpdateRequest {
             Default::default()
         }
@@ -6095,6 +7090,35 @@ pub mod types {
         pub updated_at: ::std::string::String,
     }
     impl Job {
+        /// `Job` from its required fields, in the order of its fields; the optional ones start unset and are set by field, so that code building it keeps compiling when the document adds one.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(
+            created_at: impl ::std::convert::Into<::std::string::String>,
+            job_id: impl ::std::convert::Into<::std::string::String>,
+            job_type: impl ::std::convert::Into<JobType>,
+            metadata: impl ::std::convert::Into<JobMetadata>,
+            progress: impl ::std::convert::Into<f64>,
+            status: impl ::std::convert::Into<JobStatus>,
+            status_history: impl ::std::convert::Into<::std::vec::Vec<JobStatusHistory>>,
+            updated_at: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            Self {
+                author_id: ::std::option::Option::None,
+                billing: ::std::option::Option::None,
+                created_at: created_at.into(),
+                job_id: job_id.into(),
+                job_type: job_type.into(),
+                metadata: metadata.into(),
+                owner_id: ::std::option::Option::None,
+                progress: progress.into(),
+                status: status.into(),
+                status_history: status_history.into(),
+                updated_at: updated_at.into(),
+            }
+        }
+    }
+    impl Job {
+        #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::Job {
             Default::default()
         }
@@ -6191,6 +7215,22 @@ pub mod types {
         pub disable_refund: ::std::option::Option<bool>,
     }
     impl JobBilling {
+        /// `JobBilling` from its required fields, in the order of its fields; the optional ones start unset and are set by field, so that code building it keeps compiling when the document adds one.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(
+            cu_cost: impl ::std::convert::Into<f64>,
+            cu_discount: impl ::std::convert::Into<f64>,
+        ) -> Self {
+            Self {
+                cu_cost: cu_cost.into(),
+                cu_cost_details: ::std::option::Option::None,
+                cu_discount: cu_discount.into(),
+                disable_refund: ::std::option::Option::None,
+            }
+        }
+    }
+    impl JobBilling {
+        #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::JobBilling {
             Default::default()
         }
@@ -6211,6 +7251,7 @@ pub mod types {
         pub quality_gate: ::std::option::Option<f64>,
     }
     impl JobBillingCostDetails {
+        #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::JobBillingCostDetails {
             Default::default()
         }
@@ -6289,6 +7330,37 @@ pub mod types {
         pub workflow_id: ::std::option::Option<::std::string::String>,
     }
     impl JobFlow {
+        /// `JobFlow` from its required fields, in the order of its fields; the optional ones start unset and are set by field, so that code building it keeps compiling when the document adds one.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(
+            id: impl ::std::convert::Into<::std::string::String>,
+            status: impl ::std::convert::Into<JobFlowStatus>,
+            type_: impl ::std::convert::Into<JobFlowType>,
+        ) -> Self {
+            Self {
+                assets: ::std::default::Default::default(),
+                count: ::std::option::Option::None,
+                depends_on: ::std::default::Default::default(),
+                id: id.into(),
+                include_outputs_in_workflow_job: ::std::option::Option::None,
+                inputs: ::std::default::Default::default(),
+                items: ::std::default::Default::default(),
+                iteration_index: ::std::option::Option::None,
+                job_id: ::std::option::Option::None,
+                logic: ::std::option::Option::None,
+                logic_type: ::std::option::Option::None,
+                loop_body_node_ids: ::std::default::Default::default(),
+                loop_node_id: ::std::option::Option::None,
+                model_id: ::std::option::Option::None,
+                output: ::std::option::Option::None,
+                status: status.into(),
+                type_: type_.into(),
+                workflow_id: ::std::option::Option::None,
+            }
+        }
+    }
+    impl JobFlow {
+        #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::JobFlow {
             Default::default()
         }
@@ -6401,6 +7473,49 @@ pub mod types {
         pub value: ::std::option::Option<::serde_json::Value>,
     }
     impl JobFlowInput {
+        /// `JobFlowInput` from its required fields, in the order of its fields; the optional ones start unset and are set by field, so that code building it keeps compiling when the document adds one.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(
+            name: impl ::std::convert::Into<::std::string::String>,
+            type_: impl ::std::convert::Into<JobFlowInputType>,
+        ) -> Self {
+            Self {
+                allowed_values: ::std::default::Default::default(),
+                background_behavior: ::std::option::Option::None,
+                color: ::std::option::Option::None,
+                cost_impact: ::std::option::Option::None,
+                default: ::std::option::Option::None,
+                description: ::std::option::Option::None,
+                group: ::std::option::Option::None,
+                hint: ::std::option::Option::None,
+                inputs: ::std::default::Default::default(),
+                items: ::std::default::Default::default(),
+                kind: ::std::option::Option::None,
+                label: ::std::option::Option::None,
+                mask_from: ::std::option::Option::None,
+                max: ::std::option::Option::None,
+                max_duration: ::std::option::Option::None,
+                max_length: ::std::option::Option::None,
+                max_size: ::std::option::Option::None,
+                min: ::std::option::Option::None,
+                min_duration: ::std::option::Option::None,
+                min_length: ::std::option::Option::None,
+                model_types: ::std::default::Default::default(),
+                name: name.into(),
+                parent: ::std::option::Option::None,
+                placeholder: ::std::option::Option::None,
+                prompt: ::std::option::Option::None,
+                prompt_spark: ::std::option::Option::None,
+                ref_: ::std::option::Option::None,
+                required: ::std::option::Option::None,
+                step: ::std::option::Option::None,
+                type_: type_.into(),
+                value: ::std::option::Option::None,
+            }
+        }
+    }
+    impl JobFlowInput {
+        #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::JobFlowInput {
             Default::default()
         }
@@ -6588,6 +7703,48 @@ pub mod types {
         pub value: ::std::option::Option<::serde_json::Value>,
     }
     impl JobFlowInputItem {
+        /// `JobFlowInputItem` from its required fields, in the order of its fields; the optional ones start unset and are set by field, so that code building it keeps compiling when the document adds one.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(
+            name: impl ::std::convert::Into<::std::string::String>,
+            type_: impl ::std::convert::Into<JobFlowInputType>,
+        ) -> Self {
+            Self {
+                allowed_values: ::std::default::Default::default(),
+                background_behavior: ::std::option::Option::None,
+                color: ::std::option::Option::None,
+                cost_impact: ::std::option::Option::None,
+                default: ::std::option::Option::None,
+                description: ::std::option::Option::None,
+                group: ::std::option::Option::None,
+                hint: ::std::option::Option::None,
+                inputs: ::std::default::Default::default(),
+                kind: ::std::option::Option::None,
+                label: ::std::option::Option::None,
+                mask_from: ::std::option::Option::None,
+                max: ::std::option::Option::None,
+                max_duration: ::std::option::Option::None,
+                max_length: ::std::option::Option::None,
+                max_size: ::std::option::Option::None,
+                min: ::std::option::Option::None,
+                min_duration: ::std::option::Option::None,
+                min_length: ::std::option::Option::None,
+                model_types: ::std::default::Default::default(),
+                name: name.into(),
+                parent: ::std::option::Option::None,
+                placeholder: ::std::option::Option::None,
+                prompt: ::std::option::Option::None,
+                prompt_spark: ::std::option::Option::None,
+                ref_: ::std::option::Option::None,
+                required: ::std::option::Option::None,
+                step: ::std::option::Option::None,
+                type_: type_.into(),
+                value: ::std::option::Option::None,
+            }
+        }
+    }
+    impl JobFlowInputItem {
+        #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::JobFlowInputItem {
             Default::default()
         }
@@ -6607,6 +7764,7 @@ pub mod types {
         pub node: ::std::option::Option<::std::string::String>,
     }
     impl JobFlowInputItemRef {
+        #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::JobFlowInputItemRef {
             Default::default()
         }
@@ -6631,6 +7789,7 @@ pub mod types {
         pub if_not_defined: ::std::option::Option<::serde_json::Value>,
     }
     impl JobFlowInputItemRequired {
+        #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::JobFlowInputItemRequired {
             Default::default()
         }
@@ -6644,6 +7803,17 @@ pub mod types {
         pub values: ::serde_json::Value,
     }
     impl JobFlowInputItemRequiredConditional {
+        /// `JobFlowInputItemRequiredConditional` from its required fields, in the order of its fields; the optional ones start unset and are set by field, so that code building it keeps compiling when the document adds one.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(values: impl ::std::convert::Into<::serde_json::Value>) -> Self {
+            Self {
+                operator: ::std::option::Option::None,
+                values: values.into(),
+            }
+        }
+    }
+    impl JobFlowInputItemRequiredConditional {
+        #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::JobFlowInputItemRequiredConditional {
             Default::default()
         }
@@ -6864,6 +8034,7 @@ pub mod types {
         pub transform: ::std::option::Option<::std::string::String>,
     }
     impl JobFlowLogic {
+        #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::JobFlowLogic {
             Default::default()
         }
@@ -6876,6 +8047,20 @@ pub mod types {
         pub value: ::std::string::String,
     }
     impl JobFlowLogicCase {
+        /// `JobFlowLogicCase` from its required fields, in the order of its fields; the optional ones start unset and are set by field, so that code building it keeps compiling when the document adds one.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(
+            condition: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            Self {
+                condition: condition.into(),
+                value: value.into(),
+            }
+        }
+    }
+    impl JobFlowLogicCase {
+        #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::JobFlowLogicCase {
             Default::default()
         }
@@ -7194,6 +8379,17 @@ pub mod types {
         pub next_pagination_token: ::std::option::Option<::std::string::String>,
     }
     impl JobListResponse {
+        /// `JobListResponse` from its required fields, in the order of its fields; the optional ones start unset and are set by field, so that code building it keeps compiling when the document adds one.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(jobs: impl ::std::convert::Into<::std::vec::Vec<Job>>) -> Self {
+            Self {
+                jobs: jobs.into(),
+                next_pagination_token: ::std::option::Option::None,
+            }
+        }
+    }
+    impl JobListResponse {
+        #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::JobListResponse {
             Default::default()
         }
@@ -7492,6 +8688,7 @@ pub mod types {
         pub workflow_job_id: ::std::option::Option<::std::string::String>,
     }
     impl JobMetadata {
+        #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::JobMetadata {
             Default::default()
         }
@@ -7503,6 +8700,14 @@ pub mod types {
         pub job: Job,
     }
     impl JobResponse {
+        /// `JobResponse` from its required fields, in the order of its fields; the optional ones start unset and are set by field, so that code building it keeps compiling when the document adds one.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(job: impl ::std::convert::Into<Job>) -> Self {
+            Self { job: job.into() }
+        }
+    }
+    impl JobResponse {
+        #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::JobResponse {
             Default::default()
         }
@@ -7624,6 +8829,20 @@ pub mod types {
         pub status: JobStatus,
     }
     impl JobStatusHistory {
+        /// `JobStatusHistory` from its required fields, in the order of its fields; the optional ones start unset and are set by field, so that code building it keeps compiling when the document adds one.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(
+            date: impl ::std::convert::Into<::std::string::String>,
+            status: impl ::std::convert::Into<JobStatus>,
+        ) -> Self {
+            Self {
+                date: date.into(),
+                status: status.into(),
+            }
+        }
+    }
+    impl JobStatusHistory {
+        #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::JobStatusHistory {
             Default::default()
         }
@@ -7636,6 +8855,7 @@ pub mod types {
         pub action: ::std::option::Option<JobAction>,
     }
     impl JobTriggerActionRequest {
+        #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::JobTriggerActionRequest {
             Default::default()
         }
@@ -7916,6 +9136,14 @@ pub mod types {
         pub memory: ScopeMemory,
     }
     impl MemoryResponse {
+        /// `MemoryResponse` from its required fields, in the order of its fields; the optional ones start unset and are set by field, so that code building it keeps compiling when the document adds one.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(memory: impl ::std::convert::Into<ScopeMemory>) -> Self {
+            Self { memory: memory.into() }
+        }
+    }
+    impl MemoryResponse {
+        #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::MemoryResponse {
             Default::default()
         }
@@ -7928,6 +9156,7 @@ pub mod types {
         pub content: ::std::option::Option<::std::string::String>,
     }
     impl MemoryUpdateRequest {
+        #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::MemoryUpdateRequest {
             Default::default()
         }
@@ -7940,6 +9169,7 @@ pub mod types {
         pub memory: ::std::option::Option<ScopeMemory>,
     }
     impl MemoryUpdateResponse {
+        #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::MemoryUpdateResponse {
             Default::default()
         }
@@ -8220,6 +9450,74 @@ pub mod types {
         pub user_id: ::std::option::Option<::std::string::String>,
     }
     impl Model {
+        /// `Model` from its required fields, in the order of its fields; the optional ones start unset and are set by field, so that code building it keeps compiling when the document adds one.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(
+            capabilities: impl ::std::convert::Into<::std::vec::Vec<ModelCapabilities>>,
+            collection_ids: impl ::std::convert::Into<
+                ::std::vec::Vec<::std::string::String>,
+            >,
+            created_at: impl ::std::convert::Into<::std::string::String>,
+            custom: impl ::std::convert::Into<bool>,
+            example_asset_ids: impl ::std::convert::Into<
+                ::std::vec::Vec<::std::string::String>,
+            >,
+            id: impl ::std::convert::Into<::std::string::String>,
+            privacy: impl ::std::convert::Into<AssetPrivacy>,
+            source: impl ::std::convert::Into<ModelSource>,
+            status: impl ::std::convert::Into<ModelStatus>,
+            tags: impl ::std::convert::Into<::std::vec::Vec<::std::string::String>>,
+            training_images_number: impl ::std::convert::Into<f64>,
+            type_: impl ::std::convert::Into<ModelType>,
+            updated_at: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            Self {
+                access_restrictions: ::std::option::Option::None,
+                author_id: ::std::option::Option::None,
+                capabilities: capabilities.into(),
+                class: ::std::option::Option::None,
+                collection_ids: collection_ids.into(),
+                compliant_model_ids: ::std::default::Default::default(),
+                concepts: ::std::default::Default::default(),
+                created_at: created_at.into(),
+                custom: custom.into(),
+                deleted_at: ::std::option::Option::None,
+                disable_refund: ::std::option::Option::None,
+                epoch: ::std::option::Option::None,
+                epochs: ::std::default::Default::default(),
+                example_asset_ids: example_asset_ids.into(),
+                id: id.into(),
+                inputs: ::std::default::Default::default(),
+                job_id: ::std::option::Option::None,
+                model_keyword: ::std::option::Option::None,
+                name: ::std::option::Option::None,
+                negative_prompt_embedding: ::std::option::Option::None,
+                owner_id: ::std::option::Option::None,
+                parameters: ::std::option::Option::None,
+                parent_model_id: ::std::option::Option::None,
+                performance_stats: ::std::option::Option::None,
+                privacy: privacy.into(),
+                prompt_embedding: ::std::option::Option::None,
+                short_description: ::std::option::Option::None,
+                soft_deletion_on: ::std::option::Option::None,
+                source: source.into(),
+                status: status.into(),
+                tags: tags.into(),
+                thumbnail: ::std::option::Option::None,
+                training_image_pairs: ::std::default::Default::default(),
+                training_images: ::std::default::Default::default(),
+                training_images_number: training_images_number.into(),
+                training_progress: ::std::option::Option::None,
+                training_stats: ::std::option::Option::None,
+                type_: type_.into(),
+                ui_config: ::std::option::Option::None,
+                updated_at: updated_at.into(),
+                user_id: ::std::option::Option::None,
+            }
+        }
+    }
+    impl Model {
+        #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::Model {
             Default::default()
         }
@@ -8403,6 +9701,60 @@ pub mod types {
         pub user_id: ::std::option::Option<::std::string::String>,
     }
     impl ModelBulk {
+        /// `ModelBulk` from its required fields, in the order of its fields; the optional ones start unset and are set by field, so that code building it keeps compiling when the document adds one.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(
+            id: impl ::std::convert::Into<::std::string::String>,
+            privacy: impl ::std::convert::Into<AssetPrivacy>,
+            type_: impl ::std::convert::Into<ModelType>,
+        ) -> Self {
+            Self {
+                access_restrictions: ::std::option::Option::None,
+                author_id: ::std::option::Option::None,
+                capabilities: ::std::default::Default::default(),
+                class: ::std::option::Option::None,
+                collection_ids: ::std::default::Default::default(),
+                compliant_model_ids: ::std::default::Default::default(),
+                concepts: ::std::default::Default::default(),
+                created_at: ::std::option::Option::None,
+                custom: ::std::option::Option::None,
+                deleted_at: ::std::option::Option::None,
+                disable_refund: ::std::option::Option::None,
+                epoch: ::std::option::Option::None,
+                epochs: ::std::default::Default::default(),
+                example_asset_ids: ::std::default::Default::default(),
+                id: id.into(),
+                inputs: ::std::default::Default::default(),
+                job_id: ::std::option::Option::None,
+                model_keyword: ::std::option::Option::None,
+                name: ::std::option::Option::None,
+                negative_prompt_embedding: ::std::option::Option::None,
+                owner_id: ::std::option::Option::None,
+                parameters: ::std::option::Option::None,
+                parent_model_id: ::std::option::Option::None,
+                performance_stats: ::std::option::Option::None,
+                privacy: privacy.into(),
+                prompt_embedding: ::std::option::Option::None,
+                short_description: ::std::option::Option::None,
+                soft_deletion_on: ::std::option::Option::None,
+                source: ::std::option::Option::None,
+                status: ::std::option::Option::None,
+                tags: ::std::default::Default::default(),
+                thumbnail: ::std::option::Option::None,
+                training_image_pairs: ::std::default::Default::default(),
+                training_images: ::std::default::Default::default(),
+                training_images_number: ::std::option::Option::None,
+                training_progress: ::std::option::Option::None,
+                training_stats: ::std::option::Option::None,
+                type_: type_.into(),
+                ui_config: ::std::option::Option::None,
+                updated_at: ::std::option::Option::None,
+                user_id: ::std::option::Option::None,
+            }
+        }
+    }
+    impl ModelBulk {
+        #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::ModelBulk {
             Default::default()
         }
@@ -8668,6 +10020,32 @@ pub mod types {
         pub thumbnails: ::std::vec::Vec<::std::string::String>,
     }
     impl ModelClass {
+        /// `ModelClass` from its required fields, in the order of its fields; the optional ones start unset and are set by field, so that code building it keeps compiling when the document adds one.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(
+            category: impl ::std::convert::Into<::std::string::String>,
+            concept_prompt: impl ::std::convert::Into<::std::string::String>,
+            model_id: impl ::std::convert::Into<::std::string::String>,
+            name: impl ::std::convert::Into<::std::string::String>,
+            prompt: impl ::std::convert::Into<::std::string::String>,
+            slug: impl ::std::convert::Into<::std::string::String>,
+            status: impl ::std::convert::Into<ModelClassStatus>,
+            thumbnails: impl ::std::convert::Into<::std::vec::Vec<::std::string::String>>,
+        ) -> Self {
+            Self {
+                category: category.into(),
+                concept_prompt: concept_prompt.into(),
+                model_id: model_id.into(),
+                name: name.into(),
+                prompt: prompt.into(),
+                slug: slug.into(),
+                status: status.into(),
+                thumbnails: thumbnails.into(),
+            }
+        }
+    }
+    impl ModelClass {
+        #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::ModelClass {
             Default::default()
         }
@@ -8766,6 +10144,7 @@ pub mod types {
         pub copy_examples: ::std::option::Option<bool>,
     }
     impl ModelCopyRequest {
+        #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::ModelCopyRequest {
             Default::default()
         }
@@ -8805,6 +10184,7 @@ pub mod types {
         pub type_: ::std::option::Option<ModelType>,
     }
     impl ModelCreateRequest {
+        #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::ModelCreateRequest {
             Default::default()
         }
@@ -8820,6 +10200,22 @@ pub mod types {
         pub value: ::std::string::String,
     }
     impl ModelDescription {
+        /// `ModelDescription` from its required fields, in the order of its fields; the optional ones start unset and are set by field, so that code building it keeps compiling when the document adds one.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(
+            assets: impl ::std::convert::Into<::std::vec::Vec<ModelDescriptionAsset>>,
+            models: impl ::std::convert::Into<::std::vec::Vec<ModelDescriptionModel>>,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            Self {
+                assets: assets.into(),
+                models: models.into(),
+                value: value.into(),
+            }
+        }
+    }
+    impl ModelDescription {
+        #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::ModelDescription {
             Default::default()
         }
@@ -8856,6 +10252,38 @@ pub mod types {
         pub url: ::std::string::String,
     }
     impl ModelDescriptionAsset {
+        /// `ModelDescriptionAsset` from its required fields, in the order of its fields; the optional ones start unset and are set by field, so that code building it keeps compiling when the document adds one.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(
+            author_id: impl ::std::convert::Into<::std::string::String>,
+            id: impl ::std::convert::Into<::std::string::String>,
+            kind: impl ::std::convert::Into<AssetKind>,
+            mime_type: impl ::std::convert::Into<::std::string::String>,
+            owner_id: impl ::std::convert::Into<::std::string::String>,
+            privacy: impl ::std::convert::Into<AssetPrivacy>,
+            properties: impl ::std::convert::Into<AssetProperties>,
+            source: impl ::std::convert::Into<AssetSource>,
+            url: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            Self {
+                author_id: author_id.into(),
+                id: id.into(),
+                kind: kind.into(),
+                mime_type: mime_type.into(),
+                original_file_url: ::std::option::Option::None,
+                original_mime_type: ::std::option::Option::None,
+                owner_id: owner_id.into(),
+                preview: ::std::option::Option::None,
+                privacy: privacy.into(),
+                properties: properties.into(),
+                source: source.into(),
+                thumbnail: ::std::option::Option::None,
+                url: url.into(),
+            }
+        }
+    }
+    impl ModelDescriptionAsset {
+        #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::ModelDescriptionAsset {
             Default::default()
         }
@@ -8887,6 +10315,26 @@ pub mod types {
         pub type_: ModelType,
     }
     impl ModelDescriptionModel {
+        /// `ModelDescriptionModel` from its required fields, in the order of its fields; the optional ones start unset and are set by field, so that code building it keeps compiling when the document adds one.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(
+            id: impl ::std::convert::Into<::std::string::String>,
+            privacy: impl ::std::convert::Into<AssetPrivacy>,
+            type_: impl ::std::convert::Into<ModelType>,
+        ) -> Self {
+            Self {
+                author_id: ::std::option::Option::None,
+                id: id.into(),
+                name: ::std::option::Option::None,
+                owner_id: ::std::option::Option::None,
+                privacy: privacy.into(),
+                short_description: ::std::option::Option::None,
+                type_: type_.into(),
+            }
+        }
+    }
+    impl ModelDescriptionModel {
+        #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::ModelDescriptionModel {
             Default::default()
         }
@@ -8898,6 +10346,16 @@ pub mod types {
         pub description: ModelDescription,
     }
     impl ModelDescriptionResponse {
+        /// `ModelDescriptionResponse` from its required fields, in the order of its fields; the optional ones start unset and are set by field, so that code building it keeps compiling when the document adds one.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(description: impl ::std::convert::Into<ModelDescription>) -> Self {
+            Self {
+                description: description.into(),
+            }
+        }
+    }
+    impl ModelDescriptionResponse {
+        #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::ModelDescriptionResponse {
             Default::default()
         }
@@ -8909,6 +10367,18 @@ pub mod types {
         pub description: ::std::string::String,
     }
     impl ModelDescriptionUpdateRequest {
+        /// `ModelDescriptionUpdateRequest` from its required fields, in the order of its fields; the optional ones start unset and are set by field, so that code building it keeps compiling when the document adds one.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(
+            description: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            Self {
+                description: description.into(),
+            }
+        }
+    }
+    impl ModelDescriptionUpdateRequest {
+        #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::ModelDescriptionUpdateRequest {
             Default::default()
         }
@@ -8924,6 +10394,7 @@ pub mod types {
         pub model_epoch: ::std::option::Option<::std::string::String>,
     }
     impl ModelDownloadRequest {
+        #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::ModelDownloadRequest {
             Default::default()
         }
@@ -8939,6 +10410,7 @@ pub mod types {
         pub job_id: ::std::option::Option<::std::string::String>,
     }
     impl ModelDownloadResponse {
+        #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::ModelDownloadResponse {
             Default::default()
         }
@@ -8953,6 +10425,17 @@ pub mod types {
         pub epoch: ::std::string::String,
     }
     impl ModelEpoch {
+        /// `ModelEpoch` from its required fields, in the order of its fields; the optional ones start unset and are set by field, so that code building it keeps compiling when the document adds one.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(epoch: impl ::std::convert::Into<::std::string::String>) -> Self {
+            Self {
+                assets: ::std::default::Default::default(),
+                epoch: epoch.into(),
+            }
+        }
+    }
+    impl ModelEpoch {
+        #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::ModelEpoch {
             Default::default()
         }
@@ -8978,6 +10461,23 @@ pub mod types {
         pub model_id: ::std::string::String,
     }
     impl ModelExample {
+        /// `ModelExample` from its required fields, in the order of its fields; the optional ones start unset and are set by field, so that code building it keeps compiling when the document adds one.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(
+            asset: impl ::std::convert::Into<Asset>,
+            model_id: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            Self {
+                asset: asset.into(),
+                inference_id: ::std::option::Option::None,
+                inference_parameters: ::std::option::Option::None,
+                job: ::std::option::Option::None,
+                model_id: model_id.into(),
+            }
+        }
+    }
+    impl ModelExample {
+        #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::ModelExample {
             Default::default()
         }
@@ -8990,6 +10490,16 @@ pub mod types {
         pub examples: ::std::vec::Vec<ModelExample>,
     }
     impl ModelExampleListResponse {
+        /// `ModelExampleListResponse` from its required fields, in the order of its fields; the optional ones start unset and are set by field, so that code building it keeps compiling when the document adds one.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(
+            examples: impl ::std::convert::Into<::std::vec::Vec<ModelExample>>,
+        ) -> Self {
+            Self { examples: examples.into() }
+        }
+    }
+    impl ModelExampleListResponse {
+        #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::ModelExampleListResponse {
             Default::default()
         }
@@ -9023,6 +10533,7 @@ pub mod types {
         pub training_images_preview: ::std::option::Option<bool>,
     }
     impl ModelGetBulkRequest {
+        #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::ModelGetBulkRequest {
             Default::default()
         }
@@ -9128,6 +10639,46 @@ pub mod types {
         pub type_: JobFlowInputType,
     }
     impl ModelInput {
+        /// `ModelInput` from its required fields, in the order of its fields; the optional ones start unset and are set by field, so that code building it keeps compiling when the document adds one.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(
+            name: impl ::std::convert::Into<::std::string::String>,
+            type_: impl ::std::convert::Into<JobFlowInputType>,
+        ) -> Self {
+            Self {
+                allowed_values: ::std::default::Default::default(),
+                background_behavior: ::std::option::Option::None,
+                color: ::std::option::Option::None,
+                cost_impact: ::std::option::Option::None,
+                default: ::std::option::Option::None,
+                description: ::std::option::Option::None,
+                group: ::std::option::Option::None,
+                hint: ::std::option::Option::None,
+                inputs: ::std::default::Default::default(),
+                kind: ::std::option::Option::None,
+                label: ::std::option::Option::None,
+                mask_from: ::std::option::Option::None,
+                max: ::std::option::Option::None,
+                max_duration: ::std::option::Option::None,
+                max_length: ::std::option::Option::None,
+                max_size: ::std::option::Option::None,
+                min: ::std::option::Option::None,
+                min_duration: ::std::option::Option::None,
+                min_length: ::std::option::Option::None,
+                model_types: ::std::default::Default::default(),
+                name: name.into(),
+                parent: ::std::option::Option::None,
+                placeholder: ::std::option::Option::None,
+                prompt: ::std::option::Option::None,
+                prompt_spark: ::std::option::Option::None,
+                required: ::std::option::Option::None,
+                step: ::std::option::Option::None,
+                type_: type_.into(),
+            }
+        }
+    }
+    impl ModelInput {
+        #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::ModelInput {
             Default::default()
         }
@@ -9140,6 +10691,16 @@ pub mod types {
         pub models: ::std::vec::Vec<ModelBulk>,
     }
     impl ModelListBulkResponse {
+        /// `ModelListBulkResponse` from its required fields, in the order of its fields; the optional ones start unset and are set by field, so that code building it keeps compiling when the document adds one.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(
+            models: impl ::std::convert::Into<::std::vec::Vec<ModelBulk>>,
+        ) -> Self {
+            Self { models: models.into() }
+        }
+    }
+    impl ModelListBulkResponse {
+        #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::ModelListBulkResponse {
             Default::default()
         }
@@ -9157,6 +10718,17 @@ pub mod types {
         pub next_pagination_token: ::std::option::Option<::std::string::String>,
     }
     impl ModelListResponse {
+        /// `ModelListResponse` from its required fields, in the order of its fields; the optional ones start unset and are set by field, so that code building it keeps compiling when the document adds one.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(models: impl ::std::convert::Into<::std::vec::Vec<Model>>) -> Self {
+            Self {
+                models: models.into(),
+                next_pagination_token: ::std::option::Option::None,
+            }
+        }
+    }
+    impl ModelListResponse {
+        #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::ModelListResponse {
             Default::default()
         }
@@ -9412,6 +10984,7 @@ pub mod types {
         pub wandb_key: ::std::option::Option<::std::string::String>,
     }
     impl ModelParameters {
+        #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::ModelParameters {
             Default::default()
         }
@@ -9601,6 +11174,21 @@ pub mod types {
         pub variants: ::std::vec::Vec<ModelPerformanceStatsVariant>,
     }
     impl ModelPerformanceStats {
+        /// `ModelPerformanceStats` from its required fields, in the order of its fields; the optional ones start unset and are set by field, so that code building it keeps compiling when the document adds one.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(
+            variants: impl ::std::convert::Into<
+                ::std::vec::Vec<ModelPerformanceStatsVariant>,
+            >,
+        ) -> Self {
+            Self {
+                default: ::std::option::Option::None,
+                variants: variants.into(),
+            }
+        }
+    }
+    impl ModelPerformanceStats {
+        #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::ModelPerformanceStats {
             Default::default()
         }
@@ -9658,6 +11246,31 @@ pub mod types {
         pub variant_key: ::std::string::String,
     }
     impl ModelPerformanceStatsVariant {
+        /// `ModelPerformanceStatsVariant` from its required fields, in the order of its fields; the optional ones start unset and are set by field, so that code building it keeps compiling when the document adds one.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(
+            capability: impl ::std::convert::Into<::std::string::String>,
+            computed_at: impl ::std::convert::Into<::std::string::String>,
+            variant_key: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            Self {
+                arena_score: ::std::option::Option::None,
+                capability: capability.into(),
+                computed_at: computed_at.into(),
+                cost_per_asset_max_cu: ::std::option::Option::None,
+                cost_per_asset_min_cu: ::std::option::Option::None,
+                cost_per_asset_p50cu: ::std::option::Option::None,
+                inference_latency_p50_sec: ::std::option::Option::None,
+                inference_latency_p75_sec: ::std::option::Option::None,
+                resolution: ::std::option::Option::None,
+                total_latency_p50_sec: ::std::option::Option::None,
+                total_latency_p75_sec: ::std::option::Option::None,
+                variant_key: variant_key.into(),
+            }
+        }
+    }
+    impl ModelPerformanceStatsVariant {
+        #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::ModelPerformanceStatsVariant {
             Default::default()
         }
@@ -9681,6 +11294,32 @@ pub mod types {
         pub votes: f64,
     }
     impl ModelPerformanceStatsVariantArenaScore {
+        /// `ModelPerformanceStatsVariantArenaScore` from its required fields, in the order of its fields; the optional ones start unset and are set by field, so that code building it keeps compiling when the document adds one.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(
+            arena_category: impl ::std::convert::Into<::std::string::String>,
+            arena_model_name: impl ::std::convert::Into<::std::string::String>,
+            fetched_at: impl ::std::convert::Into<::std::string::String>,
+            rank: impl ::std::convert::Into<f64>,
+            rating: impl ::std::convert::Into<f64>,
+            rating_lower: impl ::std::convert::Into<f64>,
+            rating_upper: impl ::std::convert::Into<f64>,
+            votes: impl ::std::convert::Into<f64>,
+        ) -> Self {
+            Self {
+                arena_category: arena_category.into(),
+                arena_model_name: arena_model_name.into(),
+                fetched_at: fetched_at.into(),
+                rank: rank.into(),
+                rating: rating.into(),
+                rating_lower: rating_lower.into(),
+                rating_upper: rating_upper.into(),
+                votes: votes.into(),
+            }
+        }
+    }
+    impl ModelPerformanceStatsVariantArenaScore {
+        #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::ModelPerformanceStatsVariantArenaScore {
             Default::default()
         }
@@ -9705,6 +11344,32 @@ pub mod types {
         pub updated_at: ::std::string::String,
     }
     impl ModelPreset {
+        /// `ModelPreset` from its required fields, in the order of its fields; the optional ones start unset and are set by field, so that code building it keeps compiling when the document adds one.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(
+            author_id: impl ::std::convert::Into<::std::string::String>,
+            created_at: impl ::std::convert::Into<::std::string::String>,
+            id: impl ::std::convert::Into<::std::string::String>,
+            is_default: impl ::std::convert::Into<bool>,
+            model_id: impl ::std::convert::Into<::std::string::String>,
+            owner_id: impl ::std::convert::Into<::std::string::String>,
+            parameters: impl ::std::convert::Into<ModelPresetParameters>,
+            updated_at: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            Self {
+                author_id: author_id.into(),
+                created_at: created_at.into(),
+                id: id.into(),
+                is_default: is_default.into(),
+                model_id: model_id.into(),
+                owner_id: owner_id.into(),
+                parameters: parameters.into(),
+                updated_at: updated_at.into(),
+            }
+        }
+    }
+    impl ModelPreset {
+        #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::ModelPreset {
             Default::default()
         }
@@ -9848,6 +11513,19 @@ pub mod types {
         pub is_default: ::std::option::Option<bool>,
     }
     impl ModelPresetCreateRequest {
+        /// `ModelPresetCreateRequest` from its required fields, in the order of its fields; the optional ones start unset and are set by field, so that code building it keeps compiling when the document adds one.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(
+            inference_id: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            Self {
+                inference_id: inference_id.into(),
+                is_default: ::std::option::Option::None,
+            }
+        }
+    }
+    impl ModelPresetCreateRequest {
+        #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::ModelPresetCreateRequest {
             Default::default()
         }
@@ -9938,6 +11616,16 @@ pub mod types {
         pub presets: ::std::vec::Vec<ModelPreset>,
     }
     impl ModelPresetListResponse {
+        /// `ModelPresetListResponse` from its required fields, in the order of its fields; the optional ones start unset and are set by field, so that code building it keeps compiling when the document adds one.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(
+            presets: impl ::std::convert::Into<::std::vec::Vec<ModelPreset>>,
+        ) -> Self {
+            Self { presets: presets.into() }
+        }
+    }
+    impl ModelPresetListResponse {
+        #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::ModelPresetListResponse {
             Default::default()
         }
@@ -10113,6 +11801,57 @@ pub mod types {
         pub width: ::std::option::Option<f64>,
     }
     impl ModelPresetParameters {
+        /// `ModelPresetParameters` from its required fields, in the order of its fields; the optional ones start unset and are set by field, so that code building it keeps compiling when the document adds one.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(
+            prompt: impl ::std::convert::Into<::std::string::String>,
+            type_: impl ::std::convert::Into<ModelPresetType>,
+        ) -> Self {
+            Self {
+                aspect_ratio: ::std::option::Option::None,
+                base_model_id: ::std::option::Option::None,
+                concepts: ::std::default::Default::default(),
+                control_end: ::std::option::Option::None,
+                control_image: ::std::option::Option::None,
+                control_image_id: ::std::option::Option::None,
+                control_start: ::std::option::Option::None,
+                disable_merging: ::std::option::Option::None,
+                disable_modality_detection: ::std::option::Option::None,
+                guidance: ::std::option::Option::None,
+                height: ::std::option::Option::None,
+                hide_results: ::std::option::Option::None,
+                image: ::std::option::Option::None,
+                image_id: ::std::option::Option::None,
+                intermediate_images: ::std::option::Option::None,
+                ip_adapter_image: ::std::option::Option::None,
+                ip_adapter_image_id: ::std::option::Option::None,
+                ip_adapter_image_ids: ::std::default::Default::default(),
+                ip_adapter_images: ::std::default::Default::default(),
+                ip_adapter_scale: ::std::option::Option::None,
+                ip_adapter_scales: ::std::default::Default::default(),
+                ip_adapter_type: ::std::option::Option::None,
+                mask: ::std::option::Option::None,
+                mask_id: ::std::option::Option::None,
+                modality: ::std::option::Option::None,
+                model_epoch: ::std::option::Option::None,
+                negative_prompt: ::std::option::Option::None,
+                negative_prompt_strength: ::std::option::Option::None,
+                num_inference_steps: ::std::option::Option::None,
+                num_samples: ::std::option::Option::None,
+                prompt: prompt.into(),
+                reference_adain: ::std::option::Option::None,
+                reference_attn: ::std::option::Option::None,
+                scheduler: ::std::option::Option::None,
+                seed: ::std::option::Option::None,
+                strength: ::std::option::Option::None,
+                style_fidelity: ::std::option::Option::None,
+                type_: type_.into(),
+                width: ::std::option::Option::None,
+            }
+        }
+    }
+    impl ModelPresetParameters {
+        #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::ModelPresetParameters {
             Default::default()
         }
@@ -10124,6 +11863,14 @@ pub mod types {
         pub preset: ModelPreset,
     }
     impl ModelPresetResponse {
+        /// `ModelPresetResponse` from its required fields, in the order of its fields; the optional ones start unset and are set by field, so that code building it keeps compiling when the document adds one.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(preset: impl ::std::convert::Into<ModelPreset>) -> Self {
+            Self { preset: preset.into() }
+        }
+    }
+    impl ModelPresetResponse {
+        #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::ModelPresetResponse {
             Default::default()
         }
@@ -10454,6 +12201,16 @@ pub mod types {
         pub is_default: bool,
     }
     impl ModelPresetUpdateRequest {
+        /// `ModelPresetUpdateRequest` from its required fields, in the order of its fields; the optional ones start unset and are set by field, so that code building it keeps compiling when the document adds one.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(is_default: impl ::std::convert::Into<bool>) -> Self {
+            Self {
+                is_default: is_default.into(),
+            }
+        }
+    }
+    impl ModelPresetUpdateRequest {
+        #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::ModelPresetUpdateRequest {
             Default::default()
         }
@@ -10543,6 +12300,14 @@ pub mod types {
         pub value: ::std::string::String,
     }
     impl ModelPromptGuide {
+        /// `ModelPromptGuide` from its required fields, in the order of its fields; the optional ones start unset and are set by field, so that code building it keeps compiling when the document adds one.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(value: impl ::std::convert::Into<::std::string::String>) -> Self {
+            Self { value: value.into() }
+        }
+    }
+    impl ModelPromptGuide {
+        #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::ModelPromptGuide {
             Default::default()
         }
@@ -10555,6 +12320,16 @@ pub mod types {
         pub prompt_guide: ModelPromptGuide,
     }
     impl ModelPromptGuideResponse {
+        /// `ModelPromptGuideResponse` from its required fields, in the order of its fields; the optional ones start unset and are set by field, so that code building it keeps compiling when the document adds one.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(prompt_guide: impl ::std::convert::Into<ModelPromptGuide>) -> Self {
+            Self {
+                prompt_guide: prompt_guide.into(),
+            }
+        }
+    }
+    impl ModelPromptGuideResponse {
+        #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::ModelPromptGuideResponse {
             Default::default()
         }
@@ -10567,6 +12342,18 @@ pub mod types {
         pub prompt_guide: ::std::string::String,
     }
     impl ModelPromptGuideUpdateRequest {
+        /// `ModelPromptGuideUpdateRequest` from its required fields, in the order of its fields; the optional ones start unset and are set by field, so that code building it keeps compiling when the document adds one.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(
+            prompt_guide: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            Self {
+                prompt_guide: prompt_guide.into(),
+            }
+        }
+    }
+    impl ModelPromptGuideUpdateRequest {
+        #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::ModelPromptGuideUpdateRequest {
             Default::default()
         }
@@ -10586,6 +12373,21 @@ pub mod types {
         pub prompts_similarity: ::std::option::Option<ModelPromptScoreSimilarity>,
     }
     impl ModelPromptScoreDetails {
+        /// `ModelPromptScoreDetails` from its required fields, in the order of its fields; the optional ones start unset and are set by field, so that code building it keeps compiling when the document adds one.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(
+            captions_similarity: impl ::std::convert::Into<ModelPromptScoreSimilarity>,
+            embedding_similarity: impl ::std::convert::Into<f64>,
+        ) -> Self {
+            Self {
+                captions_similarity: captions_similarity.into(),
+                embedding_similarity: embedding_similarity.into(),
+                prompts_similarity: ::std::option::Option::None,
+            }
+        }
+    }
+    impl ModelPromptScoreDetails {
+        #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::ModelPromptScoreDetails {
             Default::default()
         }
@@ -10606,6 +12408,25 @@ pub mod types {
         pub syntax_error: ::std::option::Option<ModelPromptSyntaxError>,
     }
     impl ModelPromptScoreResponse {
+        /// `ModelPromptScoreResponse` from its required fields, in the order of its fields; the optional ones start unset and are set by field, so that code building it keeps compiling when the document adds one.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(
+            details: impl ::std::convert::Into<ModelPromptScoreDetails>,
+            model_id: impl ::std::convert::Into<::std::string::String>,
+            score: impl ::std::convert::Into<f64>,
+            status: impl ::std::convert::Into<ModelScoreStatus>,
+        ) -> Self {
+            Self {
+                details: details.into(),
+                model_id: model_id.into(),
+                score: score.into(),
+                status: status.into(),
+                syntax_error: ::std::option::Option::None,
+            }
+        }
+    }
+    impl ModelPromptScoreResponse {
+        #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::ModelPromptScoreResponse {
             Default::default()
         }
@@ -10619,6 +12440,22 @@ pub mod types {
         pub min: f64,
     }
     impl ModelPromptScoreSimilarity {
+        /// `ModelPromptScoreSimilarity` from its required fields, in the order of its fields; the optional ones start unset and are set by field, so that code building it keeps compiling when the document adds one.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(
+            mean: impl ::std::convert::Into<f64>,
+            median: impl ::std::convert::Into<f64>,
+            min: impl ::std::convert::Into<f64>,
+        ) -> Self {
+            Self {
+                mean: mean.into(),
+                median: median.into(),
+                min: min.into(),
+            }
+        }
+    }
+    impl ModelPromptScoreSimilarity {
+        #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::ModelPromptScoreSimilarity {
             Default::default()
         }
@@ -10784,6 +12621,14 @@ pub mod types {
         pub model: Model,
     }
     impl ModelResponse {
+        /// `ModelResponse` from its required fields, in the order of its fields; the optional ones start unset and are set by field, so that code building it keeps compiling when the document adds one.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(model: impl ::std::convert::Into<Model>) -> Self {
+            Self { model: model.into() }
+        }
+    }
+    impl ModelResponse {
+        #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::ModelResponse {
             Default::default()
         }
@@ -11155,6 +13000,14 @@ pub mod types {
         pub action: JobAction,
     }
     impl ModelTrainActionRequest {
+        /// `ModelTrainActionRequest` from its required fields, in the order of its fields; the optional ones start unset and are set by field, so that code building it keeps compiling when the document adds one.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(action: impl ::std::convert::Into<JobAction>) -> Self {
+            Self { action: action.into() }
+        }
+    }
+    impl ModelTrainActionRequest {
+        #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::ModelTrainActionRequest {
             Default::default()
         }
@@ -11167,6 +13020,7 @@ pub mod types {
         pub parameters: ::std::option::Option<ModelParameters>,
     }
     impl ModelTrainRequest {
+        #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::ModelTrainRequest {
             Default::default()
         }
@@ -11201,6 +13055,7 @@ pub mod types {
         pub model: ::std::option::Option<Model>,
     }
     impl ModelTrainResponse {
+        #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::ModelTrainResponse {
             Default::default()
         }
@@ -11214,6 +13069,20 @@ pub mod types {
         pub similarity: f64,
     }
     impl ModelTrainingDatasetAssetSimilarity {
+        /// `ModelTrainingDatasetAssetSimilarity` from its required fields, in the order of its fields; the optional ones start unset and are set by field, so that code building it keeps compiling when the document adds one.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(
+            asset_id: impl ::std::convert::Into<::std::string::String>,
+            similarity: impl ::std::convert::Into<f64>,
+        ) -> Self {
+            Self {
+                asset_id: asset_id.into(),
+                similarity: similarity.into(),
+            }
+        }
+    }
+    impl ModelTrainingDatasetAssetSimilarity {
+        #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::ModelTrainingDatasetAssetSimilarity {
             Default::default()
         }
@@ -11228,6 +13097,22 @@ pub mod types {
         pub message: ::std::vec::Vec<ModelTrainingDatasetWarningMessage>,
     }
     impl ModelTrainingDatasetAssetWarning {
+        /// `ModelTrainingDatasetAssetWarning` from its required fields, in the order of its fields; the optional ones start unset and are set by field, so that code building it keeps compiling when the document adds one.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(
+            asset_id: impl ::std::convert::Into<::std::string::String>,
+            message: impl ::std::convert::Into<
+                ::std::vec::Vec<ModelTrainingDatasetWarningMessage>,
+            >,
+        ) -> Self {
+            Self {
+                asset_id: asset_id.into(),
+                message: message.into(),
+            }
+        }
+    }
+    impl ModelTrainingDatasetAssetWarning {
+        #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::ModelTrainingDatasetAssetWarning {
             Default::default()
         }
@@ -11241,6 +13126,20 @@ pub mod types {
         pub distance: f64,
     }
     impl ModelTrainingDatasetCoupleDistance {
+        /// `ModelTrainingDatasetCoupleDistance` from its required fields, in the order of its fields; the optional ones start unset and are set by field, so that code building it keeps compiling when the document adds one.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(
+            couple: impl ::std::convert::Into<::std::vec::Vec<::std::string::String>>,
+            distance: impl ::std::convert::Into<f64>,
+        ) -> Self {
+            Self {
+                couple: couple.into(),
+                distance: distance.into(),
+            }
+        }
+    }
+    impl ModelTrainingDatasetCoupleDistance {
+        #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::ModelTrainingDatasetCoupleDistance {
             Default::default()
         }
@@ -11254,6 +13153,20 @@ pub mod types {
         pub similarity: f64,
     }
     impl ModelTrainingDatasetCoupleSimilarity {
+        /// `ModelTrainingDatasetCoupleSimilarity` from its required fields, in the order of its fields; the optional ones start unset and are set by field, so that code building it keeps compiling when the document adds one.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(
+            couple: impl ::std::convert::Into<::std::vec::Vec<::std::string::String>>,
+            similarity: impl ::std::convert::Into<f64>,
+        ) -> Self {
+            Self {
+                couple: couple.into(),
+                similarity: similarity.into(),
+            }
+        }
+    }
+    impl ModelTrainingDatasetCoupleSimilarity {
+        #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::ModelTrainingDatasetCoupleSimilarity {
             Default::default()
         }
@@ -11268,6 +13181,22 @@ pub mod types {
         pub message: ::std::vec::Vec<ModelTrainingDatasetWarningMessage>,
     }
     impl ModelTrainingDatasetCoupleWarning {
+        /// `ModelTrainingDatasetCoupleWarning` from its required fields, in the order of its fields; the optional ones start unset and are set by field, so that code building it keeps compiling when the document adds one.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(
+            couple: impl ::std::convert::Into<::std::vec::Vec<::std::string::String>>,
+            message: impl ::std::convert::Into<
+                ::std::vec::Vec<ModelTrainingDatasetWarningMessage>,
+            >,
+        ) -> Self {
+            Self {
+                couple: couple.into(),
+                message: message.into(),
+            }
+        }
+    }
+    impl ModelTrainingDatasetCoupleWarning {
+        #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::ModelTrainingDatasetCoupleWarning {
             Default::default()
         }
@@ -11301,6 +13230,38 @@ pub mod types {
         pub metadata_score: f64,
     }
     impl ModelTrainingDatasetScoreDetails {
+        /// `ModelTrainingDatasetScoreDetails` from its required fields, in the order of its fields; the optional ones start unset and are set by field, so that code building it keeps compiling when the document adds one.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(
+            asset_couples_captions_distance: impl ::std::convert::Into<
+                ::std::vec::Vec<ModelTrainingDatasetCoupleDistance>,
+            >,
+            asset_couples_similarity: impl ::std::convert::Into<
+                ::std::vec::Vec<ModelTrainingDatasetCoupleSimilarity>,
+            >,
+            assets_embedding_similarity: impl ::std::convert::Into<
+                ::std::vec::Vec<ModelTrainingDatasetAssetSimilarity>,
+            >,
+            assets_similarity: impl ::std::convert::Into<ModelPromptScoreSimilarity>,
+            couples_captions_distance: impl ::std::convert::Into<
+                ModelPromptScoreSimilarity,
+            >,
+            couples_similarity: impl ::std::convert::Into<ModelPromptScoreSimilarity>,
+            metadata_score: impl ::std::convert::Into<f64>,
+        ) -> Self {
+            Self {
+                asset_couples_captions_distance: asset_couples_captions_distance.into(),
+                asset_couples_similarity: asset_couples_similarity.into(),
+                assets_embedding_similarity: assets_embedding_similarity.into(),
+                assets_similarity: assets_similarity.into(),
+                couples_captions_distance: couples_captions_distance.into(),
+                couples_similarity: couples_similarity.into(),
+                metadata_score: metadata_score.into(),
+            }
+        }
+    }
+    impl ModelTrainingDatasetScoreDetails {
+        #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::ModelTrainingDatasetScoreDetails {
             Default::default()
         }
@@ -11330,6 +13291,26 @@ pub mod types {
         pub status: ModelScoreStatus,
     }
     impl ModelTrainingDatasetScoreResponse {
+        /// `ModelTrainingDatasetScoreResponse` from its required fields, in the order of its fields; the optional ones start unset and are set by field, so that code building it keeps compiling when the document adds one.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(
+            details: impl ::std::convert::Into<ModelTrainingDatasetScoreDetails>,
+            model_id: impl ::std::convert::Into<::std::string::String>,
+            score: impl ::std::convert::Into<f64>,
+            status: impl ::std::convert::Into<ModelScoreStatus>,
+        ) -> Self {
+            Self {
+                asset_couples_warnings: ::std::default::Default::default(),
+                assets_warnings: ::std::default::Default::default(),
+                details: details.into(),
+                model_id: model_id.into(),
+                score: score.into(),
+                status: status.into(),
+            }
+        }
+    }
+    impl ModelTrainingDatasetScoreResponse {
+        #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::ModelTrainingDatasetScoreResponse {
             Default::default()
         }
@@ -11483,6 +13464,28 @@ pub mod types {
         pub name: ::std::string::String,
     }
     impl ModelTrainingImage {
+        /// `ModelTrainingImage` from its required fields, in the order of its fields; the optional ones start unset and are set by field, so that code building it keeps compiling when the document adds one.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(
+            automatic_captioning: impl ::std::convert::Into<::std::string::String>,
+            created_at: impl ::std::convert::Into<::std::string::String>,
+            description: impl ::std::convert::Into<::std::string::String>,
+            download_url: impl ::std::convert::Into<::std::string::String>,
+            id: impl ::std::convert::Into<::std::string::String>,
+            name: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            Self {
+                automatic_captioning: automatic_captioning.into(),
+                created_at: created_at.into(),
+                description: description.into(),
+                download_url: download_url.into(),
+                id: id.into(),
+                name: name.into(),
+            }
+        }
+    }
+    impl ModelTrainingImage {
+        #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::ModelTrainingImage {
             Default::default()
         }
@@ -11505,6 +13508,7 @@ pub mod types {
         pub target_id: ::std::option::Option<::std::string::String>,
     }
     impl ModelTrainingImagePair {
+        #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::ModelTrainingImagePair {
             Default::default()
         }
@@ -11543,6 +13547,20 @@ pub mod types {
         pub pairs: ::std::vec::Vec<ModelTrainingImagePair>,
     }
     impl ModelTrainingImagePairsResponse {
+        /// `ModelTrainingImagePairsResponse` from its required fields, in the order of its fields; the optional ones start unset and are set by field, so that code building it keeps compiling when the document adds one.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(
+            count: impl ::std::convert::Into<f64>,
+            pairs: impl ::std::convert::Into<::std::vec::Vec<ModelTrainingImagePair>>,
+        ) -> Self {
+            Self {
+                count: count.into(),
+                pairs: pairs.into(),
+            }
+        }
+    }
+    impl ModelTrainingImagePairsResponse {
+        #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::ModelTrainingImagePairsResponse {
             Default::default()
         }
@@ -11653,6 +13671,7 @@ pub mod types {
         pub preset: ::std::option::Option<ModelTrainingImagePreset>,
     }
     impl ModelTrainingImageRequest {
+        #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::ModelTrainingImageRequest {
             Default::default()
         }
@@ -11665,6 +13684,18 @@ pub mod types {
         pub training_image: ModelTrainingImage,
     }
     impl ModelTrainingImageResponse {
+        /// `ModelTrainingImageResponse` from its required fields, in the order of its fields; the optional ones start unset and are set by field, so that code building it keeps compiling when the document adds one.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(
+            training_image: impl ::std::convert::Into<ModelTrainingImage>,
+        ) -> Self {
+            Self {
+                training_image: training_image.into(),
+            }
+        }
+    }
+    impl ModelTrainingImageResponse {
+        #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::ModelTrainingImageResponse {
             Default::default()
         }
@@ -11707,6 +13738,27 @@ pub mod types {
         pub updated_at: f64,
     }
     impl ModelTrainingProgress {
+        /// `ModelTrainingProgress` from its required fields, in the order of its fields; the optional ones start unset and are set by field, so that code building it keeps compiling when the document adds one.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(
+            stage: impl ::std::convert::Into<ModelTrainingProgressStage>,
+            updated_at: impl ::std::convert::Into<f64>,
+        ) -> Self {
+            Self {
+                captcha_image_url: ::std::option::Option::None,
+                position: ::std::option::Option::None,
+                progress: ::std::option::Option::None,
+                remaining_time_ms: ::std::option::Option::None,
+                retry_count: ::std::option::Option::None,
+                retryable_error: ::std::option::Option::None,
+                stage: stage.into(),
+                started_at: ::std::option::Option::None,
+                updated_at: updated_at.into(),
+            }
+        }
+    }
+    impl ModelTrainingProgress {
+        #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::ModelTrainingProgress {
             Default::default()
         }
@@ -11838,6 +13890,7 @@ pub mod types {
         pub train_duration: ::std::option::Option<f64>,
     }
     impl ModelTrainingStats {
+        #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::ModelTrainingStats {
             Default::default()
         }
@@ -11855,6 +13908,19 @@ pub mod types {
         pub destination_team_id: ::std::option::Option<::std::string::String>,
     }
     impl ModelTransferRequest {
+        /// `ModelTransferRequest` from its required fields, in the order of its fields; the optional ones start unset and are set by field, so that code building it keeps compiling when the document adds one.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(
+            destination_project_id: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            Self {
+                destination_project_id: destination_project_id.into(),
+                destination_team_id: ::std::option::Option::None,
+            }
+        }
+    }
+    impl ModelTransferRequest {
+        #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::ModelTransferRequest {
             Default::default()
         }
@@ -12135,6 +14201,7 @@ pub mod types {
         pub trigger_generate: ::std::option::Option<ModelUiConfigTriggerGenerate>,
     }
     impl ModelUiConfig {
+        #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::ModelUiConfig {
             Default::default()
         }
@@ -12147,6 +14214,7 @@ pub mod types {
         pub collapsed: ::std::option::Option<bool>,
     }
     impl ModelUiConfigInputProperties {
+        #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::ModelUiConfigInputProperties {
             Default::default()
         }
@@ -12167,6 +14235,23 @@ pub mod types {
         pub scale_input: ::std::string::String,
     }
     impl ModelUiConfigLorasComponent {
+        /// `ModelUiConfigLorasComponent` from its required fields, in the order of its fields; the optional ones start unset and are set by field, so that code building it keeps compiling when the document adds one.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(
+            label: impl ::std::convert::Into<::std::string::String>,
+            model_input: impl ::std::convert::Into<::std::string::String>,
+            scale_input: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            Self {
+                label: label.into(),
+                model_id_input: ::std::option::Option::None,
+                model_input: model_input.into(),
+                scale_input: scale_input.into(),
+            }
+        }
+    }
+    impl ModelUiConfigLorasComponent {
+        #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::ModelUiConfigLorasComponent {
             Default::default()
         }
@@ -12178,6 +14263,14 @@ pub mod types {
         pub label: ::std::string::String,
     }
     impl ModelUiConfigOutputProperties {
+        /// `ModelUiConfigOutputProperties` from its required fields, in the order of its fields; the optional ones start unset and are set by field, so that code building it keeps compiling when the document adds one.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(label: impl ::std::convert::Into<::std::string::String>) -> Self {
+            Self { label: label.into() }
+        }
+    }
+    impl ModelUiConfigOutputProperties {
+        #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::ModelUiConfigOutputProperties {
             Default::default()
         }
@@ -12191,6 +14284,20 @@ pub mod types {
         pub presets: ::serde_json::Value,
     }
     impl ModelUiConfigPreset {
+        /// `ModelUiConfigPreset` from its required fields, in the order of its fields; the optional ones start unset and are set by field, so that code building it keeps compiling when the document adds one.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(
+            fields: impl ::std::convert::Into<::std::vec::Vec<::std::string::String>>,
+            presets: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            Self {
+                fields: fields.into(),
+                presets: presets.into(),
+            }
+        }
+    }
+    impl ModelUiConfigPreset {
+        #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::ModelUiConfigPreset {
             Default::default()
         }
@@ -12208,6 +14315,26 @@ pub mod types {
         pub width_input: ::std::string::String,
     }
     impl ModelUiConfigResolutionComponent {
+        /// `ModelUiConfigResolutionComponent` from its required fields, in the order of its fields; the optional ones start unset and are set by field, so that code building it keeps compiling when the document adds one.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(
+            height_input: impl ::std::convert::Into<::std::string::String>,
+            label: impl ::std::convert::Into<::std::string::String>,
+            presets: impl ::std::convert::Into<
+                ::std::vec::Vec<ModelUiConfigResolutionComponentPreset>,
+            >,
+            width_input: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            Self {
+                height_input: height_input.into(),
+                label: label.into(),
+                presets: presets.into(),
+                width_input: width_input.into(),
+            }
+        }
+    }
+    impl ModelUiConfigResolutionComponent {
+        #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::ModelUiConfigResolutionComponent {
             Default::default()
         }
@@ -12221,6 +14348,22 @@ pub mod types {
         pub width: f64,
     }
     impl ModelUiConfigResolutionComponentPreset {
+        /// `ModelUiConfigResolutionComponentPreset` from its required fields, in the order of its fields; the optional ones start unset and are set by field, so that code building it keeps compiling when the document adds one.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(
+            height: impl ::std::convert::Into<f64>,
+            label: impl ::std::convert::Into<::std::string::String>,
+            width: impl ::std::convert::Into<f64>,
+        ) -> Self {
+            Self {
+                height: height.into(),
+                label: label.into(),
+                width: width.into(),
+            }
+        }
+    }
+    impl ModelUiConfigResolutionComponentPreset {
+        #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::ModelUiConfigResolutionComponentPreset {
             Default::default()
         }
@@ -12236,6 +14379,18 @@ pub mod types {
         pub position: ::std::option::Option<ModelUiConfigTriggerGeneratePosition>,
     }
     impl ModelUiConfigTriggerGenerate {
+        /// `ModelUiConfigTriggerGenerate` from its required fields, in the order of its fields; the optional ones start unset and are set by field, so that code building it keeps compiling when the document adds one.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(label: impl ::std::convert::Into<::std::string::String>) -> Self {
+            Self {
+                after: ::std::option::Option::None,
+                label: label.into(),
+                position: ::std::option::Option::None,
+            }
+        }
+    }
+    impl ModelUiConfigTriggerGenerate {
+        #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::ModelUiConfigTriggerGenerate {
             Default::default()
         }
@@ -12361,6 +14516,7 @@ pub mod types {
         pub type_: ::std::option::Option<ModelType>,
     }
     impl ModelUpdateRequest {
+        #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::ModelUpdateRequest {
             Default::default()
         }
@@ -12385,6 +14541,7 @@ pub mod types {
         pub unit_amount: ::std::option::Option<f64>,
     }
     impl OscuPrice {
+        #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::OscuPrice {
             Default::default()
         }
@@ -12397,6 +14554,16 @@ pub mod types {
         pub prices: ::std::vec::Vec<OscuPrice>,
     }
     impl OscuPricesResponse {
+        /// `OscuPricesResponse` from its required fields, in the order of its fields; the optional ones start unset and are set by field, so that code building it keeps compiling when the document adds one.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(
+            prices: impl ::std::convert::Into<::std::vec::Vec<OscuPrice>>,
+        ) -> Self {
+            Self { prices: prices.into() }
+        }
+    }
+    impl OscuPricesResponse {
+        #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::OscuPricesResponse {
             Default::default()
         }
@@ -12416,6 +14583,25 @@ pub mod types {
         pub width: f64,
     }
     impl PatchCrop {
+        /// `PatchCrop` from its required fields, in the order of its fields; the optional ones start unset and are set by field, so that code building it keeps compiling when the document adds one.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(
+            height: impl ::std::convert::Into<f64>,
+            left: impl ::std::convert::Into<f64>,
+            top: impl ::std::convert::Into<f64>,
+            width: impl ::std::convert::Into<f64>,
+        ) -> Self {
+            Self {
+                background_color: ::std::option::Option::None,
+                height: height.into(),
+                left: left.into(),
+                top: top.into(),
+                width: width.into(),
+            }
+        }
+    }
+    impl PatchCrop {
+        #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::PatchCrop {
             Default::default()
         }
@@ -12582,6 +14768,20 @@ pub mod types {
         pub mode: PatchMode,
     }
     impl PatchOverlay {
+        /// `PatchOverlay` from its required fields, in the order of its fields; the optional ones start unset and are set by field, so that code building it keeps compiling when the document adds one.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(
+            image: impl ::std::convert::Into<::std::string::String>,
+            mode: impl ::std::convert::Into<PatchMode>,
+        ) -> Self {
+            Self {
+                image: image.into(),
+                mode: mode.into(),
+            }
+        }
+    }
+    impl PatchOverlay {
+        #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::PatchOverlay {
             Default::default()
         }
@@ -12594,6 +14794,17 @@ pub mod types {
         pub y: f64,
     }
     impl PatchPosition {
+        /// `PatchPosition` from its required fields, in the order of its fields; the optional ones start unset and are set by field, so that code building it keeps compiling when the document adds one.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(
+            x: impl ::std::convert::Into<f64>,
+            y: impl ::std::convert::Into<f64>,
+        ) -> Self {
+            Self { x: x.into(), y: y.into() }
+        }
+    }
+    impl PatchPosition {
+        #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::PatchPosition {
             Default::default()
         }
@@ -12646,6 +14857,40 @@ pub mod types {
         pub users: ::std::vec::Vec<ProjectMember>,
     }
     impl Project {
+        /// `Project` from its required fields, in the order of its fields; the optional ones start unset and are set by field, so that code building it keeps compiling when the document adds one.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(
+            created_at: impl ::std::convert::Into<::std::string::String>,
+            id: impl ::std::convert::Into<::std::string::String>,
+            keys: impl ::std::convert::Into<::std::vec::Vec<ProjectApiKey>>,
+            name: impl ::std::convert::Into<::std::string::String>,
+            privacy_mode: impl ::std::convert::Into<bool>,
+            team_id: impl ::std::convert::Into<::std::string::String>,
+            updated_at: impl ::std::convert::Into<::std::string::String>,
+            users: impl ::std::convert::Into<::std::vec::Vec<ProjectMember>>,
+        ) -> Self {
+            Self {
+                avatar: ::std::option::Option::None,
+                consumption: ::std::option::Option::None,
+                created_at: created_at.into(),
+                description: ::std::option::Option::None,
+                description_date: ::std::option::Option::None,
+                disable_ip_detection: ::std::option::Option::None,
+                id: id.into(),
+                keys: keys.into(),
+                max_consumption: ::std::option::Option::None,
+                name: name.into(),
+                privacy_mode: privacy_mode.into(),
+                quality_gate_auto_detect: ::std::option::Option::None,
+                settings: ::std::option::Option::None,
+                team_id: team_id.into(),
+                updated_at: updated_at.into(),
+                users: users.into(),
+            }
+        }
+    }
+    impl Project {
+        #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::Project {
             Default::default()
         }
@@ -12693,6 +14938,38 @@ pub mod types {
         pub updated_at: ::std::string::String,
     }
     impl ProjectApiKey {
+        /// `ProjectApiKey` from its required fields, in the order of its fields; the optional ones start unset and are set by field, so that code building it keeps compiling when the document adds one.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(
+            api_key_id: impl ::std::convert::Into<::std::string::String>,
+            api_key_status: impl ::std::convert::Into<ApiKeyStatus>,
+            created_at: impl ::std::convert::Into<::std::string::String>,
+            id: impl ::std::convert::Into<::std::string::String>,
+            name: impl ::std::convert::Into<::std::string::String>,
+            role: impl ::std::convert::Into<::std::string::String>,
+            scope: impl ::std::convert::Into<ScopeLevel>,
+            updated_at: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            Self {
+                api_key_id: api_key_id.into(),
+                api_key_status: api_key_status.into(),
+                author_id: ::std::option::Option::None,
+                consumption: ::std::option::Option::None,
+                created_at: created_at.into(),
+                id: id.into(),
+                last_used_at: ::std::option::Option::None,
+                max_consumption: ::std::option::Option::None,
+                name: name.into(),
+                owner_id: ::std::option::Option::None,
+                projects: ::std::default::Default::default(),
+                role: role.into(),
+                scope: scope.into(),
+                updated_at: updated_at.into(),
+            }
+        }
+    }
+    impl ProjectApiKey {
+        #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::ProjectApiKey {
             Default::default()
         }
@@ -12714,6 +14991,18 @@ pub mod types {
         pub privacy_mode: ::std::option::Option<bool>,
     }
     impl ProjectCreateRequest {
+        /// `ProjectCreateRequest` from its required fields, in the order of its fields; the optional ones start unset and are set by field, so that code building it keeps compiling when the document adds one.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(name: impl ::std::convert::Into<::std::string::String>) -> Self {
+            Self {
+                auto_join: ::std::option::Option::None,
+                name: name.into(),
+                privacy_mode: ::std::option::Option::None,
+            }
+        }
+    }
+    impl ProjectCreateRequest {
+        #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::ProjectCreateRequest {
             Default::default()
         }
@@ -12731,6 +15020,19 @@ pub mod types {
         pub projects: ::std::vec::Vec<Project>,
     }
     impl ProjectListResponse {
+        /// `ProjectListResponse` from its required fields, in the order of its fields; the optional ones start unset and are set by field, so that code building it keeps compiling when the document adds one.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(
+            projects: impl ::std::convert::Into<::std::vec::Vec<Project>>,
+        ) -> Self {
+            Self {
+                next_pagination_token: ::std::option::Option::None,
+                projects: projects.into(),
+            }
+        }
+    }
+    impl ProjectListResponse {
+        #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::ProjectListResponse {
             Default::default()
         }
@@ -12757,6 +15059,29 @@ pub mod types {
         pub updated_at: ::std::string::String,
     }
     impl ProjectMember {
+        /// `ProjectMember` from its required fields, in the order of its fields; the optional ones start unset and are set by field, so that code building it keeps compiling when the document adds one.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(
+            created_at: impl ::std::convert::Into<::std::string::String>,
+            email: impl ::std::convert::Into<::std::string::String>,
+            id: impl ::std::convert::Into<::std::string::String>,
+            role: impl ::std::convert::Into<::std::string::String>,
+            updated_at: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            Self {
+                avatar: ::std::option::Option::None,
+                consumption: ::std::option::Option::None,
+                created_at: created_at.into(),
+                email: email.into(),
+                id: id.into(),
+                max_consumption: ::std::option::Option::None,
+                role: role.into(),
+                updated_at: updated_at.into(),
+            }
+        }
+    }
+    impl ProjectMember {
+        #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::ProjectMember {
             Default::default()
         }
@@ -12770,6 +15095,20 @@ pub mod types {
         pub user_id: ::std::string::String,
     }
     impl ProjectMemberCreateRequest {
+        /// `ProjectMemberCreateRequest` from its required fields, in the order of its fields; the optional ones start unset and are set by field, so that code building it keeps compiling when the document adds one.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(
+            role: impl ::std::convert::Into<::std::string::String>,
+            user_id: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            Self {
+                role: role.into(),
+                user_id: user_id.into(),
+            }
+        }
+    }
+    impl ProjectMemberCreateRequest {
+        #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::ProjectMemberCreateRequest {
             Default::default()
         }
@@ -12782,6 +15121,7 @@ pub mod types {
         pub role: ::std::option::Option<::std::string::String>,
     }
     impl ProjectMemberUpdateRequest {
+        #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::ProjectMemberUpdateRequest {
             Default::default()
         }
@@ -12793,6 +15133,14 @@ pub mod types {
         pub project: Project,
     }
     impl ProjectResponse {
+        /// `ProjectResponse` from its required fields, in the order of its fields; the optional ones start unset and are set by field, so that code building it keeps compiling when the document adds one.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(project: impl ::std::convert::Into<Project>) -> Self {
+            Self { project: project.into() }
+        }
+    }
+    impl ProjectResponse {
+        #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::ProjectResponse {
             Default::default()
         }
@@ -12834,6 +15182,7 @@ pub mod types {
         pub settings: ::std::option::Option<HomepageSettingsUpdate>,
     }
     impl ProjectUpdateRequest {
+        #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::ProjectUpdateRequest {
             Default::default()
         }
@@ -12849,6 +15198,21 @@ pub mod types {
         pub rationale: ::std::option::Option<::std::string::String>,
     }
     impl PromptCall {
+        /// `PromptCall` from its required fields, in the order of its fields; the optional ones start unset and are set by field, so that code building it keeps compiling when the document adds one.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(
+            model_id: impl ::std::convert::Into<::std::string::String>,
+            parameters: impl ::std::convert::Into<::serde_json::Value>,
+        ) -> Self {
+            Self {
+                model_id: model_id.into(),
+                parameters: parameters.into(),
+                rationale: ::std::option::Option::None,
+            }
+        }
+    }
+    impl PromptCall {
+        #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::PromptCall {
             Default::default()
         }
@@ -12965,6 +15329,17 @@ pub mod types {
         pub next_token: ::std::option::Option<::std::string::String>,
     }
     impl RecommendedModelListResponse {
+        /// `RecommendedModelListResponse` from its required fields, in the order of its fields; the optional ones start unset and are set by field, so that code building it keeps compiling when the document adds one.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(models: impl ::std::convert::Into<::std::vec::Vec<Model>>) -> Self {
+            Self {
+                models: models.into(),
+                next_token: ::std::option::Option::None,
+            }
+        }
+    }
+    impl RecommendedModelListResponse {
+        #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::RecommendedModelListResponse {
             Default::default()
         }
@@ -13027,6 +15402,7 @@ pub mod types {
         pub job: ::std::option::Option<Job>,
     }
     impl RunModelResponse {
+        #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::RunModelResponse {
             Default::default()
         }
@@ -13153,6 +15529,28 @@ pub mod types {
         pub updated_by: ::std::string::String,
     }
     impl ScopeMemory {
+        /// `ScopeMemory` from its required fields, in the order of its fields; the optional ones start unset and are set by field, so that code building it keeps compiling when the document adds one.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(
+            content: impl ::std::convert::Into<::std::string::String>,
+            created_at: impl ::std::convert::Into<::std::string::String>,
+            id: impl ::std::convert::Into<::std::string::String>,
+            size_bytes: impl ::std::convert::Into<f64>,
+            updated_at: impl ::std::convert::Into<::std::string::String>,
+            updated_by: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            Self {
+                content: content.into(),
+                created_at: created_at.into(),
+                id: id.into(),
+                size_bytes: size_bytes.into(),
+                updated_at: updated_at.into(),
+                updated_by: updated_by.into(),
+            }
+        }
+    }
+    impl ScopeMemory {
+        #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::ScopeMemory {
             Default::default()
         }
@@ -13196,6 +15594,49 @@ pub mod types {
         pub url: ::std::string::String,
     }
     impl SearchAssetHit {
+        /// `SearchAssetHit` from its required fields, in the order of its fields; the optional ones start unset and are set by field, so that code building it keeps compiling when the document adds one.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(
+            author_id: impl ::std::convert::Into<::std::string::String>,
+            collection_ids: impl ::std::convert::Into<
+                ::std::vec::Vec<::std::string::String>,
+            >,
+            created_at: impl ::std::convert::Into<::std::string::String>,
+            id: impl ::std::convert::Into<::std::string::String>,
+            metadata: impl ::std::convert::Into<SearchAssetHitMetadata>,
+            mime_type: impl ::std::convert::Into<::std::string::String>,
+            nsfw: impl ::std::convert::Into<::std::vec::Vec<::std::string::String>>,
+            owner_id: impl ::std::convert::Into<::std::string::String>,
+            privacy: impl ::std::convert::Into<::std::string::String>,
+            tags: impl ::std::convert::Into<::std::vec::Vec<::std::string::String>>,
+            team_id: impl ::std::convert::Into<::std::string::String>,
+            updated_at: impl ::std::convert::Into<::std::string::String>,
+            url: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            Self {
+                author_id: author_id.into(),
+                collection_ids: collection_ids.into(),
+                content: ::std::option::Option::None,
+                created_at: created_at.into(),
+                description: ::std::option::Option::None,
+                id: id.into(),
+                metadata: metadata.into(),
+                mime_type: mime_type.into(),
+                nsfw: nsfw.into(),
+                owner_id: owner_id.into(),
+                privacy: privacy.into(),
+                score: ::std::option::Option::None,
+                tags: tags.into(),
+                team_id: team_id.into(),
+                thumbnail: ::std::option::Option::None,
+                transcription: ::std::option::Option::None,
+                updated_at: updated_at.into(),
+                url: url.into(),
+            }
+        }
+    }
+    impl SearchAssetHit {
+        #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::SearchAssetHit {
             Default::default()
         }
@@ -13270,6 +15711,7 @@ pub mod types {
         pub width: ::std::option::Option<f64>,
     }
     impl SearchAssetHitMetadata {
+        #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::SearchAssetHitMetadata {
             Default::default()
         }
@@ -13282,6 +15724,14 @@ pub mod types {
         pub asset_id: ::std::string::String,
     }
     impl SearchAssetHitMetadataThumbnail {
+        /// `SearchAssetHitMetadataThumbnail` from its required fields, in the order of its fields; the optional ones start unset and are set by field, so that code building it keeps compiling when the document adds one.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(asset_id: impl ::std::convert::Into<::std::string::String>) -> Self {
+            Self { asset_id: asset_id.into() }
+        }
+    }
+    impl SearchAssetHitMetadataThumbnail {
+        #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::SearchAssetHitMetadataThumbnail {
             Default::default()
         }
@@ -13330,6 +15780,7 @@ pub mod types {
         pub sort_by: ::std::vec::Vec<::std::string::String>,
     }
     impl SearchAssetsRequest {
+        #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::SearchAssetsRequest {
             Default::default()
         }
@@ -13353,6 +15804,20 @@ pub mod types {
         pub offset: ::std::option::Option<u64>,
     }
     impl SearchAssetsResponse {
+        /// `SearchAssetsResponse` from its required fields, in the order of its fields; the optional ones start unset and are set by field, so that code building it keeps compiling when the document adds one.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(
+            hits: impl ::std::convert::Into<::std::vec::Vec<SearchAssetHit>>,
+        ) -> Self {
+            Self {
+                estimated_total_hits: ::std::option::Option::None,
+                hits: hits.into(),
+                offset: ::std::option::Option::None,
+            }
+        }
+    }
+    impl SearchAssetsResponse {
+        #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::SearchAssetsResponse {
             Default::default()
         }
@@ -13369,6 +15834,7 @@ pub mod types {
         pub unlike: ::std::vec::Vec<::std::string::String>,
     }
     impl SearchImages {
+        #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::SearchImages {
             Default::default()
         }
@@ -13381,6 +15847,20 @@ pub mod types {
         pub public: ::std::string::String,
     }
     impl SearchIndexPair {
+        /// `SearchIndexPair` from its required fields, in the order of its fields; the optional ones start unset and are set by field, so that code building it keeps compiling when the document adds one.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(
+            private: impl ::std::convert::Into<::std::string::String>,
+            public: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            Self {
+                private: private.into(),
+                public: public.into(),
+            }
+        }
+    }
+    impl SearchIndexPair {
+        #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::SearchIndexPair {
             Default::default()
         }
@@ -13432,6 +15912,59 @@ pub mod types {
         pub updated_at: ::std::string::String,
     }
     impl SearchModelHit {
+        /// `SearchModelHit` from its required fields, in the order of its fields; the optional ones start unset and are set by field, so that code building it keeps compiling when the document adds one.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(
+            author_id: impl ::std::convert::Into<::std::string::String>,
+            capabilities: impl ::std::convert::Into<
+                ::std::vec::Vec<::std::string::String>,
+            >,
+            collection_ids: impl ::std::convert::Into<
+                ::std::vec::Vec<::std::string::String>,
+            >,
+            concepts: impl ::std::convert::Into<::std::vec::Vec<SearchModelHitConcept>>,
+            created_at: impl ::std::convert::Into<::std::string::String>,
+            example_asset_ids: impl ::std::convert::Into<
+                ::std::vec::Vec<::std::string::String>,
+            >,
+            id: impl ::std::convert::Into<::std::string::String>,
+            name: impl ::std::convert::Into<::std::string::String>,
+            owner_id: impl ::std::convert::Into<::std::string::String>,
+            privacy: impl ::std::convert::Into<::std::string::String>,
+            short_description: impl ::std::convert::Into<::std::string::String>,
+            source: impl ::std::convert::Into<::std::string::String>,
+            tags: impl ::std::convert::Into<::std::vec::Vec<::std::string::String>>,
+            team_id: impl ::std::convert::Into<::std::string::String>,
+            training_images_number: impl ::std::convert::Into<f64>,
+            type_: impl ::std::convert::Into<::std::string::String>,
+            updated_at: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            Self {
+                author_id: author_id.into(),
+                capabilities: capabilities.into(),
+                collection_ids: collection_ids.into(),
+                concepts: concepts.into(),
+                created_at: created_at.into(),
+                example_asset_ids: example_asset_ids.into(),
+                id: id.into(),
+                name: name.into(),
+                owner_id: owner_id.into(),
+                parent_model_id: ::std::option::Option::None,
+                privacy: privacy.into(),
+                score: ::std::option::Option::None,
+                short_description: short_description.into(),
+                source: source.into(),
+                tags: tags.into(),
+                team_id: team_id.into(),
+                thumbnail: ::std::option::Option::None,
+                training_images_number: training_images_number.into(),
+                type_: type_.into(),
+                updated_at: updated_at.into(),
+            }
+        }
+    }
+    impl SearchModelHit {
+        #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::SearchModelHit {
             Default::default()
         }
@@ -13444,6 +15977,14 @@ pub mod types {
         pub model_id: ::std::string::String,
     }
     impl SearchModelHitConcept {
+        /// `SearchModelHitConcept` from its required fields, in the order of its fields; the optional ones start unset and are set by field, so that code building it keeps compiling when the document adds one.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(model_id: impl ::std::convert::Into<::std::string::String>) -> Self {
+            Self { model_id: model_id.into() }
+        }
+    }
+    impl SearchModelHitConcept {
+        #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::SearchModelHitConcept {
             Default::default()
         }
@@ -13467,6 +16008,20 @@ pub mod types {
         pub offset: ::std::option::Option<u64>,
     }
     impl SearchModelsResponse {
+        /// `SearchModelsResponse` from its required fields, in the order of its fields; the optional ones start unset and are set by field, so that code building it keeps compiling when the document adds one.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(
+            hits: impl ::std::convert::Into<::std::vec::Vec<SearchModelHit>>,
+        ) -> Self {
+            Self {
+                estimated_total_hits: ::std::option::Option::None,
+                hits: hits.into(),
+                offset: ::std::option::Option::None,
+            }
+        }
+    }
+    impl SearchModelsResponse {
+        #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::SearchModelsResponse {
             Default::default()
         }
@@ -13510,6 +16065,47 @@ pub mod types {
         pub updated_at: ::std::string::String,
     }
     impl SearchWorkflowHit {
+        /// `SearchWorkflowHit` from its required fields, in the order of its fields; the optional ones start unset and are set by field, so that code building it keeps compiling when the document adds one.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(
+            author_id: impl ::std::convert::Into<::std::string::String>,
+            collection_ids: impl ::std::convert::Into<
+                ::std::vec::Vec<::std::string::String>,
+            >,
+            created_at: impl ::std::convert::Into<::std::string::String>,
+            description: impl ::std::convert::Into<::std::string::String>,
+            id: impl ::std::convert::Into<::std::string::String>,
+            name: impl ::std::convert::Into<::std::string::String>,
+            owner_id: impl ::std::convert::Into<::std::string::String>,
+            privacy: impl ::std::convert::Into<::std::string::String>,
+            status: impl ::std::convert::Into<::std::string::String>,
+            tags: impl ::std::convert::Into<::std::vec::Vec<::std::string::String>>,
+            team_id: impl ::std::convert::Into<::std::string::String>,
+            updated_at: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            Self {
+                after: ::std::option::Option::None,
+                author_id: author_id.into(),
+                before: ::std::option::Option::None,
+                collection_ids: collection_ids.into(),
+                created_at: created_at.into(),
+                description: description.into(),
+                id: id.into(),
+                name: name.into(),
+                owner_id: owner_id.into(),
+                privacy: privacy.into(),
+                score: ::std::option::Option::None,
+                short_description: ::std::option::Option::None,
+                status: status.into(),
+                tags: tags.into(),
+                team_id: team_id.into(),
+                thumbnail: ::std::option::Option::None,
+                updated_at: updated_at.into(),
+            }
+        }
+    }
+    impl SearchWorkflowHit {
+        #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::SearchWorkflowHit {
             Default::default()
         }
@@ -13549,6 +16145,7 @@ pub mod types {
         pub sort_by: ::std::vec::Vec<::std::string::String>,
     }
     impl SearchWorkflowsRequest {
+        #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::SearchWorkflowsRequest {
             Default::default()
         }
@@ -13572,6 +16169,20 @@ pub mod types {
         pub offset: ::std::option::Option<u64>,
     }
     impl SearchWorkflowsResponse {
+        /// `SearchWorkflowsResponse` from its required fields, in the order of its fields; the optional ones start unset and are set by field, so that code building it keeps compiling when the document adds one.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(
+            hits: impl ::std::convert::Into<::std::vec::Vec<SearchWorkflowHit>>,
+        ) -> Self {
+            Self {
+                estimated_total_hits: ::std::option::Option::None,
+                hits: hits.into(),
+                offset: ::std::option::Option::None,
+            }
+        }
+    }
+    impl SearchWorkflowsResponse {
+        #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::SearchWorkflowsResponse {
             Default::default()
         }
@@ -13869,6 +16480,26 @@ pub mod types {
         pub updated_at: ::std::string::String,
     }
     impl Tag {
+        /// `Tag` from its required fields, in the order of its fields; the optional ones start unset and are set by field, so that code building it keeps compiling when the document adds one.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(
+            created_at: impl ::std::convert::Into<::std::string::String>,
+            item_count: impl ::std::convert::Into<f64>,
+            owner_id: impl ::std::convert::Into<::std::string::String>,
+            tag_name: impl ::std::convert::Into<::std::string::String>,
+            updated_at: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            Self {
+                created_at: created_at.into(),
+                item_count: item_count.into(),
+                owner_id: owner_id.into(),
+                tag_name: tag_name.into(),
+                updated_at: updated_at.into(),
+            }
+        }
+    }
+    impl Tag {
+        #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::Tag {
             Default::default()
         }
@@ -13886,6 +16517,17 @@ pub mod types {
         pub tags: ::std::vec::Vec<Tag>,
     }
     impl TagListResponse {
+        /// `TagListResponse` from its required fields, in the order of its fields; the optional ones start unset and are set by field, so that code building it keeps compiling when the document adds one.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(tags: impl ::std::convert::Into<::std::vec::Vec<Tag>>) -> Self {
+            Self {
+                next_pagination_token: ::std::option::Option::None,
+                tags: tags.into(),
+            }
+        }
+    }
+    impl TagListResponse {
+        #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::TagListResponse {
             Default::default()
         }
@@ -13945,6 +16587,49 @@ pub mod types {
         pub users: ::std::vec::Vec<TeamMember>,
     }
     impl Team {
+        /// `Team` from its required fields, in the order of its fields; the optional ones start unset and are set by field, so that code building it keeps compiling when the document adds one.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(
+            created_at: impl ::std::convert::Into<::std::string::String>,
+            id: impl ::std::convert::Into<::std::string::String>,
+            invitations: impl ::std::convert::Into<::std::vec::Vec<TeamInvitation>>,
+            keys: impl ::std::convert::Into<::std::vec::Vec<TeamApiKey>>,
+            name: impl ::std::convert::Into<::std::string::String>,
+            payment_status: impl ::std::convert::Into<TeamPaymentStatus>,
+            plan: impl ::std::convert::Into<TeamPlan>,
+            projects: impl ::std::convert::Into<::std::vec::Vec<TeamProject>>,
+            search_host: impl ::std::convert::Into<::std::string::String>,
+            search_indexes: impl ::std::convert::Into<TeamSearchIndexes>,
+            type_: impl ::std::convert::Into<TeamType>,
+            updated_at: impl ::std::convert::Into<::std::string::String>,
+            users: impl ::std::convert::Into<::std::vec::Vec<TeamMember>>,
+        ) -> Self {
+            Self {
+                avatar: ::std::option::Option::None,
+                byok: ::std::option::Option::None,
+                created_at: created_at.into(),
+                default_user_max_consumption: ::std::option::Option::None,
+                id: id.into(),
+                invitations: invitations.into(),
+                ip_detection_enforcement: ::std::option::Option::None,
+                keys: keys.into(),
+                name: name.into(),
+                payment_status: payment_status.into(),
+                plan: plan.into(),
+                projects: projects.into(),
+                quality_gate_auto_detect: ::std::option::Option::None,
+                search_host: search_host.into(),
+                search_indexes: search_indexes.into(),
+                settings: ::std::option::Option::None,
+                subscription_status: ::std::option::Option::None,
+                type_: type_.into(),
+                updated_at: updated_at.into(),
+                users: users.into(),
+            }
+        }
+    }
+    impl Team {
+        #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::Team {
             Default::default()
         }
@@ -13993,6 +16678,37 @@ pub mod types {
         pub updated_at: ::std::string::String,
     }
     impl TeamApiKey {
+        /// `TeamApiKey` from its required fields, in the order of its fields; the optional ones start unset and are set by field, so that code building it keeps compiling when the document adds one.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(
+            api_key_id: impl ::std::convert::Into<::std::string::String>,
+            api_key_status: impl ::std::convert::Into<ApiKeyStatus>,
+            created_at: impl ::std::convert::Into<::std::string::String>,
+            id: impl ::std::convert::Into<::std::string::String>,
+            name: impl ::std::convert::Into<::std::string::String>,
+            scope: impl ::std::convert::Into<ScopeLevel>,
+            updated_at: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            Self {
+                api_key_id: api_key_id.into(),
+                api_key_status: api_key_status.into(),
+                author_id: ::std::option::Option::None,
+                consumption: ::std::option::Option::None,
+                created_at: created_at.into(),
+                id: id.into(),
+                last_used_at: ::std::option::Option::None,
+                max_consumption: ::std::option::Option::None,
+                name: name.into(),
+                owner_id: ::std::option::Option::None,
+                projects: ::std::default::Default::default(),
+                role: ::std::option::Option::None,
+                scope: scope.into(),
+                updated_at: updated_at.into(),
+            }
+        }
+    }
+    impl TeamApiKey {
+        #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::TeamApiKey {
             Default::default()
         }
@@ -14015,6 +16731,18 @@ pub mod types {
         pub updated_by: ::std::option::Option<::std::string::String>,
     }
     impl TeamByok {
+        /// `TeamByok` from its required fields, in the order of its fields; the optional ones start unset and are set by field, so that code building it keeps compiling when the document adds one.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(markup_multiplier: impl ::std::convert::Into<f64>) -> Self {
+            Self {
+                markup_multiplier: markup_multiplier.into(),
+                updated_at: ::std::option::Option::None,
+                updated_by: ::std::option::Option::None,
+            }
+        }
+    }
+    impl TeamByok {
+        #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::TeamByok {
             Default::default()
         }
@@ -14033,6 +16761,24 @@ pub mod types {
         pub users_count: f64,
     }
     impl TeamContext {
+        /// `TeamContext` from its required fields, in the order of its fields; the optional ones start unset and are set by field, so that code building it keeps compiling when the document adds one.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(
+            invitations_count: impl ::std::convert::Into<f64>,
+            keys_count: impl ::std::convert::Into<f64>,
+            user_role: impl ::std::convert::Into<TeamRole>,
+            users_count: impl ::std::convert::Into<f64>,
+        ) -> Self {
+            Self {
+                invitations_count: invitations_count.into(),
+                keys_count: keys_count.into(),
+                user_role: user_role.into(),
+                users_count: users_count.into(),
+            }
+        }
+    }
+    impl TeamContext {
+        #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::TeamContext {
             Default::default()
         }
@@ -14056,6 +16802,27 @@ pub mod types {
         pub url: ::std::string::String,
     }
     impl TeamInvitation {
+        /// `TeamInvitation` from its required fields, in the order of its fields; the optional ones start unset and are set by field, so that code building it keeps compiling when the document adds one.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(
+            created_at: impl ::std::convert::Into<::std::string::String>,
+            email: impl ::std::convert::Into<::std::string::String>,
+            role: impl ::std::convert::Into<TeamRole>,
+            status: impl ::std::convert::Into<TeamInvitationStatus>,
+            url: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            Self {
+                created_at: created_at.into(),
+                email: email.into(),
+                project_ids: ::std::default::Default::default(),
+                role: role.into(),
+                status: status.into(),
+                url: url.into(),
+            }
+        }
+    }
+    impl TeamInvitation {
+        #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::TeamInvitation {
             Default::default()
         }
@@ -14278,6 +17045,64 @@ pub mod types {
         pub upload: f64,
     }
     impl TeamLimitValues {
+        /// `TeamLimitValues` from its required fields, in the order of its fields; the optional ones start unset and are set by field, so that code building it keeps compiling when the document adds one.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(
+            api_keys: impl ::std::convert::Into<f64>,
+            canvas_asset_layers: impl ::std::convert::Into<f64>,
+            canvas_assets: impl ::std::convert::Into<f64>,
+            collections: impl ::std::convert::Into<f64>,
+            creative_units: impl ::std::convert::Into<f64>,
+            default_seats: impl ::std::convert::Into<f64>,
+            download_assets: impl ::std::convert::Into<f64>,
+            download_model: impl ::std::convert::Into<f64>,
+            inference_batch_size: impl ::std::convert::Into<f64>,
+            max_cooldown: impl ::std::convert::Into<f64>,
+            max_training_datasets: impl ::std::convert::Into<f64>,
+            min_cooldown: impl ::std::convert::Into<f64>,
+            models: impl ::std::convert::Into<f64>,
+            otp_sessions: impl ::std::convert::Into<f64>,
+            parallel_custom_jobs: impl ::std::convert::Into<f64>,
+            parallel_inferences: impl ::std::convert::Into<f64>,
+            parallel_training: impl ::std::convert::Into<f64>,
+            parallel_workflow_runs: impl ::std::convert::Into<f64>,
+            premium_generation_samples: impl ::std::convert::Into<f64>,
+            projects: impl ::std::convert::Into<f64>,
+            scaling_factor: impl ::std::convert::Into<f64>,
+            seats: impl ::std::convert::Into<f64>,
+            snapshots_retention: impl ::std::convert::Into<f64>,
+            upload: impl ::std::convert::Into<f64>,
+        ) -> Self {
+            Self {
+                api_keys: api_keys.into(),
+                canvas_asset_layers: canvas_asset_layers.into(),
+                canvas_assets: canvas_assets.into(),
+                collections: collections.into(),
+                creative_units: creative_units.into(),
+                default_seats: default_seats.into(),
+                download_assets: download_assets.into(),
+                download_model: download_model.into(),
+                inference_batch_size: inference_batch_size.into(),
+                max_cooldown: max_cooldown.into(),
+                max_training_datasets: max_training_datasets.into(),
+                min_cooldown: min_cooldown.into(),
+                models: models.into(),
+                otp_sessions: otp_sessions.into(),
+                parallel_custom_jobs: parallel_custom_jobs.into(),
+                parallel_inferences: parallel_inferences.into(),
+                parallel_training: parallel_training.into(),
+                parallel_workflow_runs: parallel_workflow_runs.into(),
+                premium_generation_samples: premium_generation_samples.into(),
+                projects: projects.into(),
+                scaling_factor: scaling_factor.into(),
+                seats: seats.into(),
+                snapshots_retention: snapshots_retention.into(),
+                upload: upload.into(),
+            }
+        }
+    }
+    impl TeamLimitValues {
+        #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::TeamLimitValues {
             Default::default()
         }
@@ -14295,6 +17120,28 @@ pub mod types {
         pub values: TeamUsageValues,
     }
     impl TeamLimits {
+        /// `TeamLimits` from its required fields, in the order of its fields; the optional ones start unset and are set by field, so that code building it keeps compiling when the document adds one.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(
+            limits: impl ::std::convert::Into<TeamLimitValues>,
+            one_shot_creative_units: impl ::std::convert::Into<
+                ::std::vec::Vec<TeamOneShotCreativeUnits>,
+            >,
+            period: impl ::std::convert::Into<TeamLimitsPeriod>,
+            plan: impl ::std::convert::Into<TeamPlan>,
+            values: impl ::std::convert::Into<TeamUsageValues>,
+        ) -> Self {
+            Self {
+                limits: limits.into(),
+                one_shot_creative_units: one_shot_creative_units.into(),
+                period: period.into(),
+                plan: plan.into(),
+                values: values.into(),
+            }
+        }
+    }
+    impl TeamLimits {
+        #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::TeamLimits {
             Default::default()
         }
@@ -14307,6 +17154,20 @@ pub mod types {
         pub start: ::std::string::String,
     }
     impl TeamLimitsPeriod {
+        /// `TeamLimitsPeriod` from its required fields, in the order of its fields; the optional ones start unset and are set by field, so that code building it keeps compiling when the document adds one.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(
+            end: impl ::std::convert::Into<::std::string::String>,
+            start: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            Self {
+                end: end.into(),
+                start: start.into(),
+            }
+        }
+    }
+    impl TeamLimitsPeriod {
+        #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::TeamLimitsPeriod {
             Default::default()
         }
@@ -14319,6 +17180,16 @@ pub mod types {
         pub teams: ::std::vec::Vec<TeamOverview>,
     }
     impl TeamListResponse {
+        /// `TeamListResponse` from its required fields, in the order of its fields; the optional ones start unset and are set by field, so that code building it keeps compiling when the document adds one.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(
+            teams: impl ::std::convert::Into<::std::vec::Vec<TeamOverview>>,
+        ) -> Self {
+            Self { teams: teams.into() }
+        }
+    }
+    impl TeamListResponse {
+        #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::TeamListResponse {
             Default::default()
         }
@@ -14345,6 +17216,29 @@ pub mod types {
         pub updated_at: ::std::string::String,
     }
     impl TeamMember {
+        /// `TeamMember` from its required fields, in the order of its fields; the optional ones start unset and are set by field, so that code building it keeps compiling when the document adds one.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(
+            created_at: impl ::std::convert::Into<::std::string::String>,
+            email: impl ::std::convert::Into<::std::string::String>,
+            id: impl ::std::convert::Into<::std::string::String>,
+            role: impl ::std::convert::Into<TeamRole>,
+            updated_at: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            Self {
+                avatar: ::std::option::Option::None,
+                consumption: ::std::option::Option::None,
+                created_at: created_at.into(),
+                email: email.into(),
+                id: id.into(),
+                max_consumption: ::std::option::Option::None,
+                role: role.into(),
+                updated_at: updated_at.into(),
+            }
+        }
+    }
+    impl TeamMember {
+        #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::TeamMember {
             Default::default()
         }
@@ -14365,6 +17259,18 @@ pub mod types {
         pub role: ::std::option::Option<TeamInviteRole>,
     }
     impl TeamMemberCreateRequest {
+        /// `TeamMemberCreateRequest` from its required fields, in the order of its fields; the optional ones start unset and are set by field, so that code building it keeps compiling when the document adds one.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(email: impl ::std::convert::Into<::std::string::String>) -> Self {
+            Self {
+                email: email.into(),
+                project_ids: ::std::default::Default::default(),
+                role: ::std::option::Option::None,
+            }
+        }
+    }
+    impl TeamMemberCreateRequest {
+        #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::TeamMemberCreateRequest {
             Default::default()
         }
@@ -14382,6 +17288,7 @@ pub mod types {
         pub role: ::std::option::Option<::std::string::String>,
     }
     impl TeamMemberUpdateRequest {
+        #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::TeamMemberUpdateRequest {
             Default::default()
         }
@@ -14399,6 +17306,26 @@ pub mod types {
         pub updated_at: ::std::string::String,
     }
     impl TeamOneShotCreativeUnits {
+        /// `TeamOneShotCreativeUnits` from its required fields, in the order of its fields; the optional ones start unset and are set by field, so that code building it keeps compiling when the document adds one.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(
+            amount: impl ::std::convert::Into<f64>,
+            created_at: impl ::std::convert::Into<::std::string::String>,
+            expiration: impl ::std::convert::Into<::std::string::String>,
+            remaining: impl ::std::convert::Into<f64>,
+            updated_at: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            Self {
+                amount: amount.into(),
+                created_at: created_at.into(),
+                expiration: expiration.into(),
+                remaining: remaining.into(),
+                updated_at: updated_at.into(),
+            }
+        }
+    }
+    impl TeamOneShotCreativeUnits {
+        #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::TeamOneShotCreativeUnits {
             Default::default()
         }
@@ -14442,6 +17369,38 @@ pub mod types {
         pub updated_at: ::std::string::String,
     }
     impl TeamOverview {
+        /// `TeamOverview` from its required fields, in the order of its fields; the optional ones start unset and are set by field, so that code building it keeps compiling when the document adds one.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(
+            context: impl ::std::convert::Into<TeamContext>,
+            created_at: impl ::std::convert::Into<::std::string::String>,
+            id: impl ::std::convert::Into<::std::string::String>,
+            name: impl ::std::convert::Into<::std::string::String>,
+            plan: impl ::std::convert::Into<TeamPlan>,
+            projects: impl ::std::convert::Into<::std::vec::Vec<TeamProject>>,
+            type_: impl ::std::convert::Into<TeamType>,
+            updated_at: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            Self {
+                avatar: ::std::option::Option::None,
+                byok: ::std::option::Option::None,
+                context: context.into(),
+                created_at: created_at.into(),
+                default_user_max_consumption: ::std::option::Option::None,
+                id: id.into(),
+                ip_detection_enforcement: ::std::option::Option::None,
+                name: name.into(),
+                plan: plan.into(),
+                projects: projects.into(),
+                quality_gate_auto_detect: ::std::option::Option::None,
+                settings: ::std::option::Option::None,
+                type_: type_.into(),
+                updated_at: updated_at.into(),
+            }
+        }
+    }
+    impl TeamOverview {
+        #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::TeamOverview {
             Default::default()
         }
@@ -14453,6 +17412,14 @@ pub mod types {
         pub team: TeamOverview,
     }
     impl TeamOverviewResponse {
+        /// `TeamOverviewResponse` from its required fields, in the order of its fields; the optional ones start unset and are set by field, so that code building it keeps compiling when the document adds one.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(team: impl ::std::convert::Into<TeamOverview>) -> Self {
+            Self { team: team.into() }
+        }
+    }
+    impl TeamOverviewResponse {
+        #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::TeamOverviewResponse {
             Default::default()
         }
@@ -14688,6 +17655,27 @@ pub mod types {
         pub updated_at: ::std::string::String,
     }
     impl TeamProject {
+        /// `TeamProject` from its required fields, in the order of its fields; the optional ones start unset and are set by field, so that code building it keeps compiling when the document adds one.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(
+            created_at: impl ::std::convert::Into<::std::string::String>,
+            id: impl ::std::convert::Into<::std::string::String>,
+            name: impl ::std::convert::Into<::std::string::String>,
+            updated_at: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            Self {
+                avatar: ::std::option::Option::None,
+                created_at: created_at.into(),
+                disable_ip_detection: ::std::option::Option::None,
+                id: id.into(),
+                name: name.into(),
+                quality_gate_auto_detect: ::std::option::Option::None,
+                updated_at: updated_at.into(),
+            }
+        }
+    }
+    impl TeamProject {
+        #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::TeamProject {
             Default::default()
         }
@@ -14699,6 +17687,14 @@ pub mod types {
         pub team: Team,
     }
     impl TeamResponse {
+        /// `TeamResponse` from its required fields, in the order of its fields; the optional ones start unset and are set by field, so that code building it keeps compiling when the document adds one.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(team: impl ::std::convert::Into<Team>) -> Self {
+            Self { team: team.into() }
+        }
+    }
+    impl TeamResponse {
+        #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::TeamResponse {
             Default::default()
         }
@@ -14792,6 +17788,22 @@ pub mod types {
         pub workflows: SearchIndexPair,
     }
     impl TeamSearchIndexes {
+        /// `TeamSearchIndexes` from its required fields, in the order of its fields; the optional ones start unset and are set by field, so that code building it keeps compiling when the document adds one.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(
+            assets: impl ::std::convert::Into<SearchIndexPair>,
+            models: impl ::std::convert::Into<SearchIndexPair>,
+            workflows: impl ::std::convert::Into<SearchIndexPair>,
+        ) -> Self {
+            Self {
+                assets: assets.into(),
+                models: models.into(),
+                workflows: workflows.into(),
+            }
+        }
+    }
+    impl TeamSearchIndexes {
+        #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::TeamSearchIndexes {
             Default::default()
         }
@@ -14984,6 +17996,7 @@ pub mod types {
         pub settings: ::std::option::Option<HomepageSettingsUpdate>,
     }
     impl TeamUpdateRequest {
+        #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::TeamUpdateRequest {
             Default::default()
         }
@@ -15003,6 +18016,28 @@ pub mod types {
         pub seats: f64,
     }
     impl TeamUsageValues {
+        /// `TeamUsageValues` from its required fields, in the order of its fields; the optional ones start unset and are set by field, so that code building it keeps compiling when the document adds one.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(
+            api_keys: impl ::std::convert::Into<f64>,
+            canvas_assets: impl ::std::convert::Into<f64>,
+            collections: impl ::std::convert::Into<f64>,
+            creative_units: impl ::std::convert::Into<f64>,
+            projects: impl ::std::convert::Into<f64>,
+            seats: impl ::std::convert::Into<f64>,
+        ) -> Self {
+            Self {
+                api_keys: api_keys.into(),
+                canvas_assets: canvas_assets.into(),
+                collections: collections.into(),
+                creative_units: creative_units.into(),
+                projects: projects.into(),
+                seats: seats.into(),
+            }
+        }
+    }
+    impl TeamUsageValues {
+        #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::TeamUsageValues {
             Default::default()
         }
@@ -15014,6 +18049,14 @@ pub mod types {
         pub text: ::std::string::String,
     }
     impl Transcription {
+        /// `Transcription` from its required fields, in the order of its fields; the optional ones start unset and are set by field, so that code building it keeps compiling when the document adds one.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(text: impl ::std::convert::Into<::std::string::String>) -> Self {
+            Self { text: text.into() }
+        }
+    }
+    impl Transcription {
+        #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::Transcription {
             Default::default()
         }
@@ -15097,6 +18140,46 @@ pub mod types {
         pub url: ::std::option::Option<::std::string::String>,
     }
     impl Upload {
+        /// `Upload` from its required fields, in the order of its fields; the optional ones start unset and are set by field, so that code building it keeps compiling when the document adds one.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(
+            author_id: impl ::std::convert::Into<::std::string::String>,
+            created_at: impl ::std::convert::Into<::std::string::String>,
+            file_name: impl ::std::convert::Into<::std::string::String>,
+            id: impl ::std::convert::Into<::std::string::String>,
+            kind: impl ::std::convert::Into<UploadKind>,
+            owner_id: impl ::std::convert::Into<::std::string::String>,
+            source: impl ::std::convert::Into<UploadSource>,
+            status: impl ::std::convert::Into<UploadStatus>,
+            updated_at: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            Self {
+                asset_options: ::std::option::Option::None,
+                author_id: author_id.into(),
+                config: ::std::option::Option::None,
+                content_type: ::std::option::Option::None,
+                created_at: created_at.into(),
+                entity_id: ::std::option::Option::None,
+                error_message: ::std::option::Option::None,
+                file_name: file_name.into(),
+                file_size: ::std::option::Option::None,
+                id: id.into(),
+                job_id: ::std::option::Option::None,
+                kind: kind.into(),
+                original_file_name: ::std::option::Option::None,
+                owner_id: owner_id.into(),
+                parts: ::std::default::Default::default(),
+                parts_count: ::std::option::Option::None,
+                provider: ::std::option::Option::None,
+                source: source.into(),
+                status: status.into(),
+                updated_at: updated_at.into(),
+                url: ::std::option::Option::None,
+            }
+        }
+    }
+    impl Upload {
+        #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::Upload {
             Default::default()
         }
@@ -15228,6 +18311,7 @@ pub mod types {
         pub url: ::std::option::Option<::std::string::String>,
     }
     impl UploadCreateRequest {
+        #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::UploadCreateRequest {
             Default::default()
         }
@@ -15239,6 +18323,14 @@ pub mod types {
         pub upload: Upload,
     }
     impl UploadCreateResponse {
+        /// `UploadCreateResponse` from its required fields, in the order of its fields; the optional ones start unset and are set by field, so that code building it keeps compiling when the document adds one.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(upload: impl ::std::convert::Into<Upload>) -> Self {
+            Self { upload: upload.into() }
+        }
+    }
+    impl UploadCreateResponse {
+        #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::UploadCreateResponse {
             Default::default()
         }
@@ -15366,6 +18458,21 @@ pub mod types {
         pub url: ::std::string::String,
     }
     impl UploadPart {
+        /// `UploadPart` from its required fields, in the order of its fields; the optional ones start unset and are set by field, so that code building it keeps compiling when the document adds one.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(
+            number: impl ::std::convert::Into<u32>,
+            url: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            Self {
+                expires: ::std::default::Default::default(),
+                number: number.into(),
+                url: url.into(),
+            }
+        }
+    }
+    impl UploadPart {
+        #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::UploadPart {
             Default::default()
         }
@@ -15459,6 +18566,14 @@ pub mod types {
         pub upload: Upload,
     }
     impl UploadRetrieveResponse {
+        /// `UploadRetrieveResponse` from its required fields, in the order of its fields; the optional ones start unset and are set by field, so that code building it keeps compiling when the document adds one.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(upload: impl ::std::convert::Into<Upload>) -> Self {
+            Self { upload: upload.into() }
+        }
+    }
+    impl UploadRetrieveResponse {
+        #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::UploadRetrieveResponse {
             Default::default()
         }
@@ -15667,6 +18782,14 @@ pub mod types {
         pub action: UploadAction,
     }
     impl UploadTriggerActionRequest {
+        /// `UploadTriggerActionRequest` from its required fields, in the order of its fields; the optional ones start unset and are set by field, so that code building it keeps compiling when the document adds one.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(action: impl ::std::convert::Into<UploadAction>) -> Self {
+            Self { action: action.into() }
+        }
+    }
+    impl UploadTriggerActionRequest {
+        #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::UploadTriggerActionRequest {
             Default::default()
         }
@@ -15678,6 +18801,14 @@ pub mod types {
         pub upload: Upload,
     }
     impl UploadTriggerActionResponse {
+        /// `UploadTriggerActionResponse` from its required fields, in the order of its fields; the optional ones start unset and are set by field, so that code building it keeps compiling when the document adds one.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(upload: impl ::std::convert::Into<Upload>) -> Self {
+            Self { upload: upload.into() }
+        }
+    }
+    impl UploadTriggerActionResponse {
+        #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::UploadTriggerActionResponse {
             Default::default()
         }
@@ -15693,6 +18824,22 @@ pub mod types {
         pub usage_name: UsageName,
     }
     impl Usage {
+        /// `Usage` from its required fields, in the order of its fields; the optional ones start unset and are set by field, so that code building it keeps compiling when the document adds one.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(
+            granularity: impl ::std::convert::Into<UsageGranularity>,
+            points: impl ::std::convert::Into<::std::vec::Vec<UsagePoint>>,
+            usage_name: impl ::std::convert::Into<UsageName>,
+        ) -> Self {
+            Self {
+                granularity: granularity.into(),
+                points: points.into(),
+                usage_name: usage_name.into(),
+            }
+        }
+    }
+    impl Usage {
+        #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::Usage {
             Default::default()
         }
@@ -15715,6 +18862,27 @@ pub mod types {
         pub user_id: ::std::string::String,
     }
     impl UsageActivity {
+        /// `UsageActivity` from its required fields, in the order of its fields; the optional ones start unset and are set by field, so that code building it keeps compiling when the document adds one.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(
+            action: impl ::std::convert::Into<UsageActivityAction>,
+            data: impl ::std::convert::Into<UsageActivityData>,
+            project_id: impl ::std::convert::Into<::std::string::String>,
+            time: impl ::std::convert::Into<::std::string::String>,
+            user_id: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            Self {
+                action: action.into(),
+                creative_units_cost: ::std::option::Option::None,
+                data: data.into(),
+                project_id: project_id.into(),
+                time: time.into(),
+                user_id: user_id.into(),
+            }
+        }
+    }
+    impl UsageActivity {
+        #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::UsageActivity {
             Default::default()
         }
@@ -16331,6 +19499,7 @@ pub mod types {
         pub model_id: ::std::option::Option<::std::string::String>,
     }
     impl UsageActivityData {
+        #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::UsageActivityData {
             Default::default()
         }
@@ -16344,6 +19513,20 @@ pub mod types {
         pub id: ::std::string::String,
     }
     impl UsageActivityDataByokProvider {
+        /// `UsageActivityDataByokProvider` from its required fields, in the order of its fields; the optional ones start unset and are set by field, so that code building it keeps compiling when the document adds one.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(
+            display_name: impl ::std::convert::Into<::std::string::String>,
+            id: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            Self {
+                display_name: display_name.into(),
+                id: id.into(),
+            }
+        }
+    }
+    impl UsageActivityDataByokProvider {
+        #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::UsageActivityDataByokProvider {
             Default::default()
         }
@@ -16357,6 +19540,20 @@ pub mod types {
         pub points: ::std::vec::Vec<UsageAssetPoint>,
     }
     impl UsageAsset {
+        /// `UsageAsset` from its required fields, in the order of its fields; the optional ones start unset and are set by field, so that code building it keeps compiling when the document adds one.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(
+            kind: impl ::std::convert::Into<AssetKind>,
+            points: impl ::std::convert::Into<::std::vec::Vec<UsageAssetPoint>>,
+        ) -> Self {
+            Self {
+                kind: kind.into(),
+                points: points.into(),
+            }
+        }
+    }
+    impl UsageAsset {
+        #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::UsageAsset {
             Default::default()
         }
@@ -16371,6 +19568,22 @@ pub mod types {
         pub time: ::std::string::String,
     }
     impl UsageAssetPoint {
+        /// `UsageAssetPoint` from its required fields, in the order of its fields; the optional ones start unset and are set by field, so that code building it keeps compiling when the document adds one.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(
+            count: impl ::std::convert::Into<f64>,
+            count_api_key: impl ::std::convert::Into<f64>,
+            time: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            Self {
+                count: count.into(),
+                count_api_key: count_api_key.into(),
+                time: time.into(),
+            }
+        }
+    }
+    impl UsageAssetPoint {
+        #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::UsageAssetPoint {
             Default::default()
         }
@@ -16391,6 +19604,25 @@ pub mod types {
         pub value: f64,
     }
     impl UsageConsumption {
+        /// `UsageConsumption` from its required fields, in the order of its fields; the optional ones start unset and are set by field, so that code building it keeps compiling when the document adds one.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(
+            discount: impl ::std::convert::Into<f64>,
+            total: impl ::std::convert::Into<f64>,
+            user_id: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<f64>,
+        ) -> Self {
+            Self {
+                cost_details: ::std::option::Option::None,
+                discount: discount.into(),
+                total: total.into(),
+                user_id: user_id.into(),
+                value: value.into(),
+            }
+        }
+    }
+    impl UsageConsumption {
+        #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::UsageConsumption {
             Default::default()
         }
@@ -16416,6 +19648,7 @@ pub mod types {
         pub users: ::std::vec::Vec<UsageEntitiesUser>,
     }
     impl UsageEntities {
+        #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::UsageEntities {
             Default::default()
         }
@@ -16431,6 +19664,26 @@ pub mod types {
         pub source: AssetSource,
     }
     impl UsageEntitiesAsset {
+        /// `UsageEntitiesAsset` from its required fields, in the order of its fields; the optional ones start unset and are set by field, so that code building it keeps compiling when the document adds one.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(
+            id: impl ::std::convert::Into<::std::string::String>,
+            kind: impl ::std::convert::Into<AssetKind>,
+            metadata: impl ::std::convert::Into<UsageEntitiesAssetMetadata>,
+            properties: impl ::std::convert::Into<AssetProperties>,
+            source: impl ::std::convert::Into<AssetSource>,
+        ) -> Self {
+            Self {
+                id: id.into(),
+                kind: kind.into(),
+                metadata: metadata.into(),
+                properties: properties.into(),
+                source: source.into(),
+            }
+        }
+    }
+    impl UsageEntitiesAsset {
+        #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::UsageEntitiesAsset {
             Default::default()
         }
@@ -16443,6 +19696,14 @@ pub mod types {
         pub type_: AssetType,
     }
     impl UsageEntitiesAssetMetadata {
+        /// `UsageEntitiesAssetMetadata` from its required fields, in the order of its fields; the optional ones start unset and are set by field, so that code building it keeps compiling when the document adds one.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(type_: impl ::std::convert::Into<AssetType>) -> Self {
+            Self { type_: type_.into() }
+        }
+    }
+    impl UsageEntitiesAssetMetadata {
+        #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::UsageEntitiesAssetMetadata {
             Default::default()
         }
@@ -16455,6 +19716,20 @@ pub mod types {
         pub name: ::std::string::String,
     }
     impl UsageEntitiesCollection {
+        /// `UsageEntitiesCollection` from its required fields, in the order of its fields; the optional ones start unset and are set by field, so that code building it keeps compiling when the document adds one.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(
+            id: impl ::std::convert::Into<::std::string::String>,
+            name: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            Self {
+                id: id.into(),
+                name: name.into(),
+            }
+        }
+    }
+    impl UsageEntitiesCollection {
+        #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::UsageEntitiesCollection {
             Default::default()
         }
@@ -16470,6 +19745,24 @@ pub mod types {
         pub status: JobStatus,
     }
     impl UsageEntitiesJob {
+        /// `UsageEntitiesJob` from its required fields, in the order of its fields; the optional ones start unset and are set by field, so that code building it keeps compiling when the document adds one.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(
+            id: impl ::std::convert::Into<::std::string::String>,
+            job_type: impl ::std::convert::Into<JobType>,
+            metadata: impl ::std::convert::Into<JobMetadata>,
+            status: impl ::std::convert::Into<JobStatus>,
+        ) -> Self {
+            Self {
+                id: id.into(),
+                job_type: job_type.into(),
+                metadata: metadata.into(),
+                status: status.into(),
+            }
+        }
+    }
+    impl UsageEntitiesJob {
+        #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::UsageEntitiesJob {
             Default::default()
         }
@@ -16487,6 +19780,21 @@ pub mod types {
         pub short_description: ::std::option::Option<::std::string::String>,
     }
     impl UsageEntitiesModel {
+        /// `UsageEntitiesModel` from its required fields, in the order of its fields; the optional ones start unset and are set by field, so that code building it keeps compiling when the document adds one.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(
+            id: impl ::std::convert::Into<::std::string::String>,
+            name: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            Self {
+                id: id.into(),
+                name: name.into(),
+                short_description: ::std::option::Option::None,
+            }
+        }
+    }
+    impl UsageEntitiesModel {
+        #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::UsageEntitiesModel {
             Default::default()
         }
@@ -16519,6 +19827,25 @@ pub mod types {
         pub is_api_key: bool,
     }
     impl UsageEntitiesUser {
+        /// `UsageEntitiesUser` from its required fields, in the order of its fields; the optional ones start unset and are set by field, so that code building it keeps compiling when the document adds one.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(
+            id: impl ::std::convert::Into<::std::string::String>,
+            is_api_key: impl ::std::convert::Into<bool>,
+        ) -> Self {
+            Self {
+                api_key_id: ::std::option::Option::None,
+                api_key_status: ::std::option::Option::None,
+                avatar: ::std::option::Option::None,
+                email: ::std::option::Option::None,
+                full_name: ::std::option::Option::None,
+                id: id.into(),
+                is_api_key: is_api_key.into(),
+            }
+        }
+    }
+    impl UsageEntitiesUser {
+        #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::UsageEntitiesUser {
             Default::default()
         }
@@ -16618,6 +19945,7 @@ pub mod types {
         pub url: ::std::option::Option<::std::string::String>,
     }
     impl UsageEntitiesUserAvatar {
+        #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::UsageEntitiesUserAvatar {
             Default::default()
         }
@@ -16773,6 +20101,7 @@ pub mod types {
         pub usages: ::std::vec::Vec<Usage>,
     }
     impl UsageListResponse {
+        #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::UsageListResponse {
             Default::default()
         }
@@ -16787,6 +20116,20 @@ pub mod types {
         pub points: ::std::vec::Vec<UsageModelPoint>,
     }
     impl UsageModel {
+        /// `UsageModel` from its required fields, in the order of its fields; the optional ones start unset and are set by field, so that code building it keeps compiling when the document adds one.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(
+            model_id: impl ::std::convert::Into<::std::string::String>,
+            points: impl ::std::convert::Into<::std::vec::Vec<UsageModelPoint>>,
+        ) -> Self {
+            Self {
+                model_id: model_id.into(),
+                points: points.into(),
+            }
+        }
+    }
+    impl UsageModel {
+        #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::UsageModel {
             Default::default()
         }
@@ -16805,6 +20148,28 @@ pub mod types {
         pub time: ::std::string::String,
     }
     impl UsageModelPoint {
+        /// `UsageModelPoint` from its required fields, in the order of its fields; the optional ones start unset and are set by field, so that code building it keeps compiling when the document adds one.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(
+            api_key_cost: impl ::std::convert::Into<f64>,
+            api_key_discount: impl ::std::convert::Into<f64>,
+            cost: impl ::std::convert::Into<f64>,
+            discount: impl ::std::convert::Into<f64>,
+            jobs: impl ::std::convert::Into<f64>,
+            time: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            Self {
+                api_key_cost: api_key_cost.into(),
+                api_key_discount: api_key_discount.into(),
+                cost: cost.into(),
+                discount: discount.into(),
+                jobs: jobs.into(),
+                time: time.into(),
+            }
+        }
+    }
+    impl UsageModelPoint {
+        #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::UsageModelPoint {
             Default::default()
         }
@@ -16997,6 +20362,20 @@ pub mod types {
         pub points: ::std::vec::Vec<UsageAssetPoint>,
     }
     impl UsageNsfw {
+        /// `UsageNsfw` from its required fields, in the order of its fields; the optional ones start unset and are set by field, so that code building it keeps compiling when the document adds one.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(
+            label: impl ::std::convert::Into<::std::string::String>,
+            points: impl ::std::convert::Into<::std::vec::Vec<UsageAssetPoint>>,
+        ) -> Self {
+            Self {
+                label: label.into(),
+                points: points.into(),
+            }
+        }
+    }
+    impl UsageNsfw {
+        #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::UsageNsfw {
             Default::default()
         }
@@ -17025,6 +20404,26 @@ pub mod types {
         pub value: ::std::string::String,
     }
     impl UsagePoint {
+        /// `UsagePoint` from its required fields, in the order of its fields; the optional ones start unset and are set by field, so that code building it keeps compiling when the document adds one.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(
+            api_key: impl ::std::convert::Into<::std::string::String>,
+            time: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            Self {
+                api_key: api_key.into(),
+                api_key_cost: ::std::option::Option::None,
+                api_key_discount: ::std::option::Option::None,
+                cost: ::std::option::Option::None,
+                discount: ::std::option::Option::None,
+                time: time.into(),
+                value: value.into(),
+            }
+        }
+    }
+    impl UsagePoint {
+        #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::UsagePoint {
             Default::default()
         }
@@ -17038,6 +20437,20 @@ pub mod types {
         pub verdict: ::std::string::String,
     }
     impl UsageQualityGate {
+        /// `UsageQualityGate` from its required fields, in the order of its fields; the optional ones start unset and are set by field, so that code building it keeps compiling when the document adds one.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(
+            points: impl ::std::convert::Into<::std::vec::Vec<UsageAssetPoint>>,
+            verdict: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            Self {
+                points: points.into(),
+                verdict: verdict.into(),
+            }
+        }
+    }
+    impl UsageQualityGate {
+        #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::UsageQualityGate {
             Default::default()
         }
@@ -17282,6 +20695,46 @@ pub mod types {
         pub version: f64,
     }
     impl Watermark {
+        /// `Watermark` from its required fields, in the order of its fields; the optional ones start unset and are set by field, so that code building it keeps compiling when the document adds one.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(
+            created_at: impl ::std::convert::Into<::std::string::String>,
+            created_by: impl ::std::convert::Into<::std::string::String>,
+            enabled: impl ::std::convert::Into<bool>,
+            id: impl ::std::convert::Into<::std::string::String>,
+            level: impl ::std::convert::Into<ScopeLevel>,
+            opacity: impl ::std::convert::Into<f64>,
+            placement: impl ::std::convert::Into<WatermarkPlacement>,
+            rotation: impl ::std::convert::Into<f64>,
+            scale: impl ::std::convert::Into<f64>,
+            scope_id: impl ::std::convert::Into<::std::string::String>,
+            spacing: impl ::std::convert::Into<f64>,
+            updated_at: impl ::std::convert::Into<::std::string::String>,
+            version: impl ::std::convert::Into<f64>,
+        ) -> Self {
+            Self {
+                created_at: created_at.into(),
+                created_by: created_by.into(),
+                deleted_at: ::std::option::Option::None,
+                enabled: enabled.into(),
+                id: id.into(),
+                level: level.into(),
+                logo_is_opaque: ::std::option::Option::None,
+                logo_key: ::std::option::Option::None,
+                opacity: opacity.into(),
+                placement: placement.into(),
+                rotation: rotation.into(),
+                scale: scale.into(),
+                scope_id: scope_id.into(),
+                spacing: spacing.into(),
+                text: ::std::option::Option::None,
+                updated_at: updated_at.into(),
+                version: version.into(),
+            }
+        }
+    }
+    impl Watermark {
+        #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::Watermark {
             Default::default()
         }
@@ -17293,6 +20746,14 @@ pub mod types {
         pub logo: ::std::string::String,
     }
     impl WatermarkLogoRequest {
+        /// `WatermarkLogoRequest` from its required fields, in the order of its fields; the optional ones start unset and are set by field, so that code building it keeps compiling when the document adds one.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(logo: impl ::std::convert::Into<::std::string::String>) -> Self {
+            Self { logo: logo.into() }
+        }
+    }
+    impl WatermarkLogoRequest {
+        #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::WatermarkLogoRequest {
             Default::default()
         }
@@ -17416,6 +20877,7 @@ pub mod types {
         pub text: ::std::option::Option<::std::string::String>,
     }
     impl WatermarkPreviewRequest {
+        #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::WatermarkPreviewRequest {
             Default::default()
         }
@@ -17427,6 +20889,14 @@ pub mod types {
         pub image: ::std::string::String,
     }
     impl WatermarkPreviewResponse {
+        /// `WatermarkPreviewResponse` from its required fields, in the order of its fields; the optional ones start unset and are set by field, so that code building it keeps compiling when the document adds one.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(image: impl ::std::convert::Into<::std::string::String>) -> Self {
+            Self { image: image.into() }
+        }
+    }
+    impl WatermarkPreviewResponse {
+        #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::WatermarkPreviewResponse {
             Default::default()
         }
@@ -17438,6 +20908,16 @@ pub mod types {
         pub watermark: Watermark,
     }
     impl WatermarkResponse {
+        /// `WatermarkResponse` from its required fields, in the order of its fields; the optional ones start unset and are set by field, so that code building it keeps compiling when the document adds one.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(watermark: impl ::std::convert::Into<Watermark>) -> Self {
+            Self {
+                watermark: watermark.into(),
+            }
+        }
+    }
+    impl WatermarkResponse {
+        #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::WatermarkResponse {
             Default::default()
         }
@@ -17461,6 +20941,22 @@ pub mod types {
         pub text: ::std::option::Option<::std::string::String>,
     }
     impl WatermarkUpdateRequest {
+        /// `WatermarkUpdateRequest` from its required fields, in the order of its fields; the optional ones start unset and are set by field, so that code building it keeps compiling when the document adds one.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(enabled: impl ::std::convert::Into<bool>) -> Self {
+            Self {
+                enabled: enabled.into(),
+                opacity: ::std::option::Option::None,
+                placement: ::std::option::Option::None,
+                rotation: ::std::option::Option::None,
+                scale: ::std::option::Option::None,
+                spacing: ::std::option::Option::None,
+                text: ::std::option::Option::None,
+            }
+        }
+    }
+    impl WatermarkUpdateRequest {
+        #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::WatermarkUpdateRequest {
             Default::default()
         }
@@ -17491,6 +20987,37 @@ pub mod types {
         pub url: ::std::string::String,
     }
     impl WebhookEndpoint {
+        /// `WebhookEndpoint` from its required fields, in the order of its fields; the optional ones start unset and are set by field, so that code building it keeps compiling when the document adds one.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(
+            created_at: impl ::std::convert::Into<::std::string::String>,
+            enabled: impl ::std::convert::Into<bool>,
+            enabled_events: impl ::std::convert::Into<::std::vec::Vec<WebhookEventType>>,
+            id: impl ::std::convert::Into<::std::string::String>,
+            nb_failed_calls: impl ::std::convert::Into<f64>,
+            nb_total_calls: impl ::std::convert::Into<f64>,
+            owner_id: impl ::std::convert::Into<::std::string::String>,
+            owner_type: impl ::std::convert::Into<ScopeLevel>,
+            updated_at: impl ::std::convert::Into<::std::string::String>,
+            url: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            Self {
+                created_at: created_at.into(),
+                description: ::std::option::Option::None,
+                enabled: enabled.into(),
+                enabled_events: enabled_events.into(),
+                id: id.into(),
+                nb_failed_calls: nb_failed_calls.into(),
+                nb_total_calls: nb_total_calls.into(),
+                owner_id: owner_id.into(),
+                owner_type: owner_type.into(),
+                updated_at: updated_at.into(),
+                url: url.into(),
+            }
+        }
+    }
+    impl WebhookEndpoint {
+        #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::WebhookEndpoint {
             Default::default()
         }
@@ -17507,6 +21034,21 @@ pub mod types {
         pub url: ::std::string::String,
     }
     impl WebhookEndpointCreateRequest {
+        /// `WebhookEndpointCreateRequest` from its required fields, in the order of its fields; the optional ones start unset and are set by field, so that code building it keeps compiling when the document adds one.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(
+            enabled_events: impl ::std::convert::Into<::std::vec::Vec<WebhookEventType>>,
+            url: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            Self {
+                description: ::std::option::Option::None,
+                enabled_events: enabled_events.into(),
+                url: url.into(),
+            }
+        }
+    }
+    impl WebhookEndpointCreateRequest {
+        #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::WebhookEndpointCreateRequest {
             Default::default()
         }
@@ -17520,6 +21062,20 @@ pub mod types {
         pub webhook_endpoints: ::std::vec::Vec<WebhookEndpoint>,
     }
     impl WebhookEndpointListResponse {
+        /// `WebhookEndpointListResponse` from its required fields, in the order of its fields; the optional ones start unset and are set by field, so that code building it keeps compiling when the document adds one.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(
+            webhook_endpoints: impl ::std::convert::Into<
+                ::std::vec::Vec<WebhookEndpoint>,
+            >,
+        ) -> Self {
+            Self {
+                webhook_endpoints: webhook_endpoints.into(),
+            }
+        }
+    }
+    impl WebhookEndpointListResponse {
+        #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::WebhookEndpointListResponse {
             Default::default()
         }
@@ -17532,6 +21088,18 @@ pub mod types {
         pub webhook_endpoint: WebhookEndpointWithSecret,
     }
     impl WebhookEndpointResponse {
+        /// `WebhookEndpointResponse` from its required fields, in the order of its fields; the optional ones start unset and are set by field, so that code building it keeps compiling when the document adds one.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(
+            webhook_endpoint: impl ::std::convert::Into<WebhookEndpointWithSecret>,
+        ) -> Self {
+            Self {
+                webhook_endpoint: webhook_endpoint.into(),
+            }
+        }
+    }
+    impl WebhookEndpointResponse {
+        #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::WebhookEndpointResponse {
             Default::default()
         }
@@ -17555,6 +21123,7 @@ pub mod types {
         pub url: ::std::option::Option<::std::string::String>,
     }
     impl WebhookEndpointUpdateRequest {
+        #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::WebhookEndpointUpdateRequest {
             Default::default()
         }
@@ -17567,6 +21136,18 @@ pub mod types {
         pub webhook_endpoint: WebhookEndpoint,
     }
     impl WebhookEndpointUpdateResponse {
+        /// `WebhookEndpointUpdateResponse` from its required fields, in the order of its fields; the optional ones start unset and are set by field, so that code building it keeps compiling when the document adds one.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(
+            webhook_endpoint: impl ::std::convert::Into<WebhookEndpoint>,
+        ) -> Self {
+            Self {
+                webhook_endpoint: webhook_endpoint.into(),
+            }
+        }
+    }
+    impl WebhookEndpointUpdateResponse {
+        #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::WebhookEndpointUpdateResponse {
             Default::default()
         }
@@ -17598,6 +21179,39 @@ pub mod types {
         pub url: ::std::string::String,
     }
     impl WebhookEndpointWithSecret {
+        /// `WebhookEndpointWithSecret` from its required fields, in the order of its fields; the optional ones start unset and are set by field, so that code building it keeps compiling when the document adds one.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(
+            created_at: impl ::std::convert::Into<::std::string::String>,
+            enabled: impl ::std::convert::Into<bool>,
+            enabled_events: impl ::std::convert::Into<::std::vec::Vec<WebhookEventType>>,
+            id: impl ::std::convert::Into<::std::string::String>,
+            nb_failed_calls: impl ::std::convert::Into<f64>,
+            nb_total_calls: impl ::std::convert::Into<f64>,
+            owner_id: impl ::std::convert::Into<::std::string::String>,
+            owner_type: impl ::std::convert::Into<ScopeLevel>,
+            secret: impl ::std::convert::Into<::std::string::String>,
+            updated_at: impl ::std::convert::Into<::std::string::String>,
+            url: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            Self {
+                created_at: created_at.into(),
+                description: ::std::option::Option::None,
+                enabled: enabled.into(),
+                enabled_events: enabled_events.into(),
+                id: id.into(),
+                nb_failed_calls: nb_failed_calls.into(),
+                nb_total_calls: nb_total_calls.into(),
+                owner_id: owner_id.into(),
+                owner_type: owner_type.into(),
+                secret: secret.into(),
+                updated_at: updated_at.into(),
+                url: url.into(),
+            }
+        }
+    }
+    impl WebhookEndpointWithSecret {
+        #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::WebhookEndpointWithSecret {
             Default::default()
         }
@@ -17623,6 +21237,34 @@ pub mod types {
         pub updated_at: ::std::string::String,
     }
     impl WebhookEvent {
+        /// `WebhookEvent` from its required fields, in the order of its fields; the optional ones start unset and are set by field, so that code building it keeps compiling when the document adds one.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(
+            attempts: impl ::std::convert::Into<::std::vec::Vec<WebhookEventAttempt>>,
+            created_at: impl ::std::convert::Into<::std::string::String>,
+            endpoint_id: impl ::std::convert::Into<::std::string::String>,
+            id: impl ::std::convert::Into<::std::string::String>,
+            payload: impl ::std::convert::Into<::serde_json::Value>,
+            sent_at: impl ::std::convert::Into<::std::string::String>,
+            status: impl ::std::convert::Into<WebhookEventStatus>,
+            type_: impl ::std::convert::Into<WebhookEventType>,
+            updated_at: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            Self {
+                attempts: attempts.into(),
+                created_at: created_at.into(),
+                endpoint_id: endpoint_id.into(),
+                id: id.into(),
+                payload: payload.into(),
+                sent_at: sent_at.into(),
+                status: status.into(),
+                type_: type_.into(),
+                updated_at: updated_at.into(),
+            }
+        }
+    }
+    impl WebhookEvent {
+        #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::WebhookEvent {
             Default::default()
         }
@@ -17637,6 +21279,20 @@ pub mod types {
         pub sent_at: ::std::string::String,
     }
     impl WebhookEventAttempt {
+        /// `WebhookEventAttempt` from its required fields, in the order of its fields; the optional ones start unset and are set by field, so that code building it keeps compiling when the document adds one.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(
+            response_status_code: impl ::std::convert::Into<f64>,
+            sent_at: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            Self {
+                response_status_code: response_status_code.into(),
+                sent_at: sent_at.into(),
+            }
+        }
+    }
+    impl WebhookEventAttempt {
+        #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::WebhookEventAttempt {
             Default::default()
         }
@@ -17654,6 +21310,19 @@ pub mod types {
         pub next_pagination_token: ::std::option::Option<::std::string::String>,
     }
     impl WebhookEventListResponse {
+        /// `WebhookEventListResponse` from its required fields, in the order of its fields; the optional ones start unset and are set by field, so that code building it keeps compiling when the document adds one.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(
+            items: impl ::std::convert::Into<::std::vec::Vec<WebhookEventSummary>>,
+        ) -> Self {
+            Self {
+                items: items.into(),
+                next_pagination_token: ::std::option::Option::None,
+            }
+        }
+    }
+    impl WebhookEventListResponse {
+        #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::WebhookEventListResponse {
             Default::default()
         }
@@ -17666,6 +21335,16 @@ pub mod types {
         pub webhook_event: WebhookEvent,
     }
     impl WebhookEventResponse {
+        /// `WebhookEventResponse` from its required fields, in the order of its fields; the optional ones start unset and are set by field, so that code building it keeps compiling when the document adds one.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(webhook_event: impl ::std::convert::Into<WebhookEvent>) -> Self {
+            Self {
+                webhook_event: webhook_event.into(),
+            }
+        }
+    }
+    impl WebhookEventResponse {
+        #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::WebhookEventResponse {
             Default::default()
         }
@@ -17775,6 +21454,26 @@ pub mod types {
         pub updated_at: ::std::string::String,
     }
     impl WebhookEventSummary {
+        /// `WebhookEventSummary` from its required fields, in the order of its fields; the optional ones start unset and are set by field, so that code building it keeps compiling when the document adds one.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(
+            endpoint_id: impl ::std::convert::Into<::std::string::String>,
+            id: impl ::std::convert::Into<::std::string::String>,
+            status: impl ::std::convert::Into<WebhookEventStatus>,
+            type_: impl ::std::convert::Into<WebhookEventType>,
+            updated_at: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            Self {
+                endpoint_id: endpoint_id.into(),
+                id: id.into(),
+                status: status.into(),
+                type_: type_.into(),
+                updated_at: updated_at.into(),
+            }
+        }
+    }
+    impl WebhookEventSummary {
+        #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::WebhookEventSummary {
             Default::default()
         }
@@ -18030,6 +21729,60 @@ pub mod types {
         pub updated_at: ::std::string::String,
     }
     impl Workflow {
+        /// `Workflow` from its required fields, in the order of its fields; the optional ones start unset and are set by field, so that code building it keeps compiling when the document adds one.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(
+            author_id: impl ::std::convert::Into<::std::string::String>,
+            created_at: impl ::std::convert::Into<::std::string::String>,
+            description: impl ::std::convert::Into<::std::string::String>,
+            editor_info: impl ::std::convert::Into<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+            >,
+            flow: impl ::std::convert::Into<::std::vec::Vec<WorkflowFlowNode>>,
+            has_flow: impl ::std::convert::Into<bool>,
+            id: impl ::std::convert::Into<::std::string::String>,
+            inputs: impl ::std::convert::Into<::std::vec::Vec<WorkflowInput>>,
+            name: impl ::std::convert::Into<::std::string::String>,
+            owner_id: impl ::std::convert::Into<::std::string::String>,
+            privacy: impl ::std::convert::Into<WorkflowPrivacy>,
+            short_description: impl ::std::convert::Into<::std::string::String>,
+            status: impl ::std::convert::Into<WorkflowStatus>,
+            tag_set: impl ::std::convert::Into<::std::vec::Vec<::std::string::String>>,
+            updated_at: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            Self {
+                after: ::std::option::Option::None,
+                author_id: author_id.into(),
+                before: ::std::option::Option::None,
+                created_at: created_at.into(),
+                description: description.into(),
+                editor_info: editor_info.into(),
+                embedding: ::std::option::Option::None,
+                flow: flow.into(),
+                has_flow: has_flow.into(),
+                id: id.into(),
+                inputs: inputs.into(),
+                is_locked: ::std::option::Option::None,
+                last_indexed_at: ::std::option::Option::None,
+                last_indexing_type: ::std::option::Option::None,
+                last_ready_flow_updated_at: ::std::option::Option::None,
+                locked_state_changed_at: ::std::option::Option::None,
+                locked_state_changed_by: ::std::option::Option::None,
+                name: name.into(),
+                output_asset_kinds: ::std::default::Default::default(),
+                owner_id: owner_id.into(),
+                privacy: privacy.into(),
+                short_description: short_description.into(),
+                status: status.into(),
+                tag_set: tag_set.into(),
+                thumbnail: ::std::option::Option::None,
+                ui_config: ::std::option::Option::None,
+                updated_at: updated_at.into(),
+            }
+        }
+    }
+    impl Workflow {
+        #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::Workflow {
             Default::default()
         }
@@ -18120,6 +21873,20 @@ pub mod types {
         pub name: ::std::string::String,
     }
     impl WorkflowCreateRequest {
+        /// `WorkflowCreateRequest` from its required fields, in the order of its fields; the optional ones start unset and are set by field, so that code building it keeps compiling when the document adds one.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(
+            description: impl ::std::convert::Into<::std::string::String>,
+            name: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            Self {
+                description: description.into(),
+                name: name.into(),
+            }
+        }
+    }
+    impl WorkflowCreateRequest {
+        #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::WorkflowCreateRequest {
             Default::default()
         }
@@ -18265,6 +22032,32 @@ pub mod types {
         pub workflow_id: ::std::option::Option<::std::string::String>,
     }
     impl WorkflowFlowNode {
+        /// `WorkflowFlowNode` from its required fields, in the order of its fields; the optional ones start unset and are set by field, so that code building it keeps compiling when the document adds one.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(
+            id: impl ::std::convert::Into<::std::string::String>,
+            type_: impl ::std::convert::Into<JobFlowType>,
+        ) -> Self {
+            Self {
+                count: ::std::option::Option::None,
+                depends_on: ::std::default::Default::default(),
+                id: id.into(),
+                include_outputs_in_workflow_job: ::std::option::Option::None,
+                inputs: ::std::default::Default::default(),
+                items: ::std::default::Default::default(),
+                iteration_index: ::std::option::Option::None,
+                logic: ::std::option::Option::None,
+                logic_type: ::std::option::Option::None,
+                loop_body_node_ids: ::std::default::Default::default(),
+                loop_node_id: ::std::option::Option::None,
+                model_id: ::std::option::Option::None,
+                type_: type_.into(),
+                workflow_id: ::std::option::Option::None,
+            }
+        }
+    }
+    impl WorkflowFlowNode {
+        #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::WorkflowFlowNode {
             Default::default()
         }
@@ -18452,6 +22245,46 @@ pub mod types {
         pub type_: JobFlowInputType,
     }
     impl WorkflowInput {
+        /// `WorkflowInput` from its required fields, in the order of its fields; the optional ones start unset and are set by field, so that code building it keeps compiling when the document adds one.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(
+            name: impl ::std::convert::Into<::std::string::String>,
+            type_: impl ::std::convert::Into<JobFlowInputType>,
+        ) -> Self {
+            Self {
+                allowed_values: ::std::default::Default::default(),
+                background_behavior: ::std::option::Option::None,
+                color: ::std::option::Option::None,
+                cost_impact: ::std::option::Option::None,
+                default: ::std::option::Option::None,
+                description: ::std::option::Option::None,
+                group: ::std::option::Option::None,
+                hint: ::std::option::Option::None,
+                inputs: ::std::default::Default::default(),
+                kind: ::std::option::Option::None,
+                label: ::std::option::Option::None,
+                mask_from: ::std::option::Option::None,
+                max: ::std::option::Option::None,
+                max_duration: ::std::option::Option::None,
+                max_length: ::std::option::Option::None,
+                max_size: ::std::option::Option::None,
+                min: ::std::option::Option::None,
+                min_duration: ::std::option::Option::None,
+                min_length: ::std::option::Option::None,
+                model_types: ::std::default::Default::default(),
+                name: name.into(),
+                parent: ::std::option::Option::None,
+                placeholder: ::std::option::Option::None,
+                prompt: ::std::option::Option::None,
+                prompt_spark: ::std::option::Option::None,
+                required: ::std::option::Option::None,
+                step: ::std::option::Option::None,
+                type_: type_.into(),
+            }
+        }
+    }
+    impl WorkflowInput {
+        #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::WorkflowInput {
             Default::default()
         }
@@ -18543,6 +22376,56 @@ pub mod types {
         pub updated_at: ::std::string::String,
     }
     impl WorkflowListItem {
+        /// `WorkflowListItem` from its required fields, in the order of its fields; the optional ones start unset and are set by field, so that code building it keeps compiling when the document adds one.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(
+            author_id: impl ::std::convert::Into<::std::string::String>,
+            created_at: impl ::std::convert::Into<::std::string::String>,
+            description: impl ::std::convert::Into<::std::string::String>,
+            has_flow: impl ::std::convert::Into<bool>,
+            id: impl ::std::convert::Into<::std::string::String>,
+            inputs: impl ::std::convert::Into<::std::vec::Vec<WorkflowInput>>,
+            name: impl ::std::convert::Into<::std::string::String>,
+            owner_id: impl ::std::convert::Into<::std::string::String>,
+            privacy: impl ::std::convert::Into<WorkflowPrivacy>,
+            short_description: impl ::std::convert::Into<::std::string::String>,
+            status: impl ::std::convert::Into<WorkflowStatus>,
+            tag_set: impl ::std::convert::Into<::std::vec::Vec<::std::string::String>>,
+            updated_at: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            Self {
+                after: ::std::option::Option::None,
+                author_id: author_id.into(),
+                before: ::std::option::Option::None,
+                created_at: created_at.into(),
+                description: description.into(),
+                editor_info: ::std::default::Default::default(),
+                embedding: ::std::option::Option::None,
+                flow: ::std::default::Default::default(),
+                has_flow: has_flow.into(),
+                id: id.into(),
+                inputs: inputs.into(),
+                is_locked: ::std::option::Option::None,
+                last_indexed_at: ::std::option::Option::None,
+                last_indexing_type: ::std::option::Option::None,
+                last_ready_flow_updated_at: ::std::option::Option::None,
+                locked_state_changed_at: ::std::option::Option::None,
+                locked_state_changed_by: ::std::option::Option::None,
+                name: name.into(),
+                output_asset_kinds: ::std::default::Default::default(),
+                owner_id: owner_id.into(),
+                privacy: privacy.into(),
+                short_description: short_description.into(),
+                status: status.into(),
+                tag_set: tag_set.into(),
+                thumbnail: ::std::option::Option::None,
+                ui_config: ::std::option::Option::None,
+                updated_at: updated_at.into(),
+            }
+        }
+    }
+    impl WorkflowListItem {
+        #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::WorkflowListItem {
             Default::default()
         }
@@ -18560,6 +22443,19 @@ pub mod types {
         pub workflows: ::std::vec::Vec<WorkflowListItem>,
     }
     impl WorkflowListResponse {
+        /// `WorkflowListResponse` from its required fields, in the order of its fields; the optional ones start unset and are set by field, so that code building it keeps compiling when the document adds one.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(
+            workflows: impl ::std::convert::Into<::std::vec::Vec<WorkflowListItem>>,
+        ) -> Self {
+            Self {
+                next_pagination_token: ::std::option::Option::None,
+                workflows: workflows.into(),
+            }
+        }
+    }
+    impl WorkflowListResponse {
+        #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::WorkflowListResponse {
             Default::default()
         }
@@ -18653,6 +22549,14 @@ pub mod types {
         pub workflow: Workflow,
     }
     impl WorkflowResponse {
+        /// `WorkflowResponse` from its required fields, in the order of its fields; the optional ones start unset and are set by field, so that code building it keeps compiling when the document adds one.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(workflow: impl ::std::convert::Into<Workflow>) -> Self {
+            Self { workflow: workflow.into() }
+        }
+    }
+    impl WorkflowResponse {
+        #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::WorkflowResponse {
             Default::default()
         }
@@ -18682,6 +22586,7 @@ pub mod types {
         pub workflow: ::std::option::Option<Workflow>,
     }
     impl WorkflowRunResponse {
+        #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::WorkflowRunResponse {
             Default::default()
         }
@@ -18854,6 +22759,16 @@ pub mod types {
         pub tags: ::std::vec::Vec<::std::string::String>,
     }
     impl WorkflowTagsResponse {
+        /// `WorkflowTagsResponse` from its required fields, in the order of its fields; the optional ones start unset and are set by field, so that code building it keeps compiling when the document adds one.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(
+            tags: impl ::std::convert::Into<::std::vec::Vec<::std::string::String>>,
+        ) -> Self {
+            Self { tags: tags.into() }
+        }
+    }
+    impl WorkflowTagsResponse {
+        #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::WorkflowTagsResponse {
             Default::default()
         }
@@ -18919,6 +22834,7 @@ pub mod types {
         pub thumbnail: ::std::option::Option<::std::string::String>,
     }
     impl WorkflowUpdateRequest {
+        #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::WorkflowUpdateRequest {
             Default::default()
         }
@@ -18935,6 +22851,21 @@ pub mod types {
         pub workflow_job_id: ::std::string::String,
     }
     impl WorkflowUserApprovalRequest {
+        /// `WorkflowUserApprovalRequest` from its required fields, in the order of its fields; the optional ones start unset and are set by field, so that code building it keeps compiling when the document adds one.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(
+            node_id: impl ::std::convert::Into<::std::string::String>,
+            workflow_job_id: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            Self {
+                action: ::std::option::Option::None,
+                node_id: node_id.into(),
+                workflow_job_id: workflow_job_id.into(),
+            }
+        }
+    }
+    impl WorkflowUserApprovalRequest {
+        #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::WorkflowUserApprovalRequest {
             Default::default()
         }
@@ -18957,10 +22888,28 @@ pub mod types {
         pub workflow_job_id: ::std::string::String,
     }
     impl WorkflowUserSelectionRequest {
+        /// `WorkflowUserSelectionRequest` from its required fields, in the order of its fields; the optional ones start unset and are set by field, so that code building it keeps compiling when the document adds one.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(
+            action: impl ::std::convert::Into<WorkflowSelectionAction>,
+            node_id: impl ::std::convert::Into<::std::string::String>,
+            workflow_job_id: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            Self {
+                action: action.into(),
+                node_id: node_id.into(),
+                selected_indices: ::std::default::Default::default(),
+                workflow_job_id: workflow_job_id.into(),
+            }
+        }
+    }
+    impl WorkflowUserSelectionRequest {
+        #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::WorkflowUserSelectionRequest {
             Default::default()
         }
     }
+    #[cfg(feature = "type-builders")]
     /// Types for composing complex structures.
     pub mod builder {
         #[derive(Clone, Debug)]
@@ -57882,6 +61831,7 @@ pub mod types {
         }
     }
 }
+#[cfg(feature = "raw-client")]
 #[derive(Clone, Debug)]
 /**Client for Scenario API
 
@@ -57893,6 +61843,7 @@ pub struct Client {
     pub(crate) client: reqwest::Client,
     pub(crate) inner: crate::Transport,
 }
+#[cfg(feature = "raw-client")]
 impl Client {
     /// Create a new client.
     ///
@@ -57927,6 +61878,7 @@ impl Client {
         }
     }
 }
+#[cfg(feature = "raw-client")]
 impl ClientInfo<crate::Transport> for Client {
     fn api_version() -> &'static str {
         "1.0.0"
@@ -57941,6 +61893,7 @@ impl ClientInfo<crate::Transport> for Client {
         &self.inner
     }
 }
+#[cfg(feature = "raw-client")]
 const _: () = {
     #[allow(dead_code)]
     fn assert_client_hooks()
@@ -57948,6 +61901,7 @@ const _: () = {
         Client: ClientHooks<crate::Transport>,
     {}
 };
+#[cfg(feature = "raw-client")]
 impl Client {
     /**List
 
@@ -60956,6 +64910,7 @@ let response = client.get_team_webhook_event()
         builder::GetTeamWebhookEvent::new(self)
     }
 }
+#[cfg(feature = "raw-client")]
 /// Types for composing operation parameters.
 #[allow(clippy::all)]
 pub mod builder {
@@ -79177,6 +83132,7 @@ pub mod builder {
         }
     }
 }
+#[cfg(feature = "raw-client")]
 /// Items consumers will typically use such as the Client.
 pub mod prelude {
     pub use self::super::Client;

@@ -12,6 +12,12 @@
 //! - with the `schemars` feature, every type derives `schemars::JsonSchema`, so
 //!   any JSON can be checked against the schema of its type.
 //!
+//! Features: `raw-client` (on by default) is progenitor's `Client` with one
+//! request builder per operation; `type-builders` (which it turns on) is a
+//! builder per type (`types::builder`). Without them the crate is the types and
+//! the operation types of [`ops`], which is all scenario-sdk needs, and compiles
+//! in a fraction of the time.
+//!
 //! ```
 //! use scenario_api::types::{AssetKind, UploadKind};
 //!
@@ -41,6 +47,7 @@ pub mod files;
 pub mod lenient;
 mod operation;
 mod strict;
+#[cfg(feature = "raw-client")]
 mod transport;
 
 /// One type per operation of the document: its parameters (with their limits as
@@ -75,4 +82,5 @@ pub mod ops;
 pub use generated::*;
 pub use operation::{Location, Operation, Paginated, Param, ParamError, ParamKind, RawPage};
 pub use strict::{enums_are_strict, strict_enums};
+#[cfg(feature = "raw-client")]
 pub use transport::{ResponseFuture, SendRequest, Transport};

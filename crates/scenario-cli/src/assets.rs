@@ -206,12 +206,7 @@ pub async fn get(global: &GlobalArgs, args: AssetGetArgs) -> Result<(), Failure>
 /// Deletes assets (`DELETE /assets`, in one request).
 pub async fn delete(global: &GlobalArgs, args: AssetIdsArgs) -> Result<(), Failure> {
     let client = connect(global)?;
-    let body = AssetIdsRequest::builder().asset_ids(args.ids.clone());
-    let body: AssetIdsRequest =
-        body.try_into()
-            .map_err(|error: scenario_sdk::types::error::ConversionError| {
-                Failure::usage(error.to_string())
-            })?;
+    let body = AssetIdsRequest::new(args.ids.clone());
     let answer = client
         .request(ops::DeleteAssets::new(body))
         .await
@@ -233,12 +228,7 @@ pub async fn delete(global: &GlobalArgs, args: AssetIdsArgs) -> Result<(), Failu
 /// why the others did not; exits 1 if any did not.
 pub async fn restore(global: &GlobalArgs, args: AssetIdsArgs) -> Result<(), Failure> {
     let client = connect(global)?;
-    let body = AssetRestoreRequest::builder().asset_ids(args.ids.clone());
-    let body: AssetRestoreRequest =
-        body.try_into()
-            .map_err(|error: scenario_sdk::types::error::ConversionError| {
-                Failure::usage(error.to_string())
-            })?;
+    let body = AssetRestoreRequest::new(args.ids.clone());
     let answer = client
         .request(ops::RestoreAssets::new(body))
         .await
@@ -279,14 +269,11 @@ pub async fn tags(global: &GlobalArgs, args: AssetTagsArgs) -> Result<(), Failur
         ));
     }
     let client = connect(global)?;
-    let body = AssetUpdateTagsRequest::builder()
-        .add(args.add.clone())
-        .delete(args.delete.clone());
-    let body: AssetUpdateTagsRequest =
-        body.try_into()
-            .map_err(|error: scenario_sdk::types::error::ConversionError| {
-                Failure::usage(error.to_string())
-            })?;
+    let body = AssetUpdateTagsRequest {
+        add: args.add.clone(),
+        delete: args.delete.clone(),
+        ..AssetUpdateTagsRequest::default()
+    };
     let context = format!("cannot change the tags of {}", printable(&args.id));
     let answer = client
         .request(ops::UpdateAssetTags::new(args.id.as_str(), body))

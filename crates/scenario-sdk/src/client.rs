@@ -15,7 +15,7 @@ use crate::jobs::Jobs;
 use crate::models::Models;
 use crate::request::Request;
 use crate::retry::RetryPolicy;
-use crate::transport::{ApiHeaders, CallOptions, RawSender};
+use crate::transport::{ApiHeaders, CallOptions};
 use crate::uploads::Uploads;
 use crate::workflows::Workflows;
 
@@ -209,7 +209,8 @@ impl Client {
     /// progenitor's generated client (`scenario_api::Client`), wired to this
     /// client's credentials, timeouts, retries and tracing. Prefer
     /// [`Client::request`]; this is for code written against the raw client.
-    /// Convert its errors with `scenario_sdk::Error::from`.
+    /// Convert its errors with `scenario_sdk::Error::from`. Needs the
+    /// `raw-client` feature.
     ///
     /// ```no_run
     /// # async fn run(client: scenario_sdk::Client) -> scenario_sdk::Result<()> {
@@ -224,8 +225,9 @@ impl Client {
     ///     .upload;
     /// # Ok(()) }
     /// ```
+    #[cfg(feature = "raw-client")]
     pub fn raw(&self) -> scenario_api::Client {
-        let sender = RawSender {
+        let sender = crate::raw_client::RawSender {
             headers: self.shared.headers.clone(),
             options: self.options,
         };

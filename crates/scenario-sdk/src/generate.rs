@@ -17,7 +17,6 @@ use crate::client::Client;
 use crate::error::{Error, Result};
 use crate::jobs::{JobWaitSettings, ProgressFn, WaitForJob};
 use crate::request::Request;
-use crate::uploads::build;
 
 /// Generations: `client.generate()`.
 #[derive(Clone, Debug)]
@@ -265,8 +264,10 @@ async fn fetch_assets(client: &Client, job: &Job) -> Result<Vec<Asset>> {
     if ids.is_empty() {
         return Ok(Vec::new());
     }
-    let body =
-        build::<AssetGetBulkRequest, _>(AssetGetBulkRequest::builder().asset_ids(ids.clone()))?;
+    let body = AssetGetBulkRequest {
+        asset_ids: ids.clone(),
+        ..AssetGetBulkRequest::default()
+    };
     let mut found = client
         .request(ops::GetAssetsBulk::new(body))
         .send()

@@ -15,7 +15,6 @@ use crate::client::Client;
 use crate::error::{Error, Result};
 use crate::poll::{Pace, Polled, until_settled};
 use crate::request::Request;
-use crate::uploads::build;
 
 /// How long [`Jobs::wait`] waits by default: most image generations take
 /// seconds, videos and 3D minutes.
@@ -78,9 +77,10 @@ impl Jobs {
     /// canceled: the service answers 400 ([`Error::is_bad_request`]).
     pub async fn cancel(&self, job_id: &str) -> Result<Job> {
         check_id(job_id)?;
-        let body = build::<JobTriggerActionRequest, _>(
-            JobTriggerActionRequest::builder().action(JobAction::Cancel),
-        )?;
+        let body = JobTriggerActionRequest {
+            action: Some(JobAction::Cancel),
+            ..JobTriggerActionRequest::default()
+        };
         let op = ops::TriggerJobAction::new(job_id, body);
         Ok(self.client.request(op).send().await?.job)
     }

@@ -45,6 +45,8 @@ mod jobs;
 mod models;
 mod pagination;
 mod poll;
+#[cfg(feature = "raw-client")]
+mod raw_client;
 mod request;
 #[allow(missing_docs, unused_imports, reason = "generated code")]
 #[rustfmt::skip]

@@ -16,7 +16,6 @@ use super::{DEFAULT_DOWNLOAD_STALL_TIMEOUT, parse_url};
 use crate::client::Client;
 use crate::error::{Error, Result};
 use crate::jobs::DEFAULT_JOB_TIMEOUT;
-use crate::uploads::build;
 
 /// How files are named inside the archive unless told otherwise: by asset id.
 const DEFAULT_FILE_NAME_TEMPLATE: &str = "<id>";
@@ -111,18 +110,10 @@ impl ArchiveDownload {
                 "stall_timeout must be above zero: every transfer would time out".into(),
             ));
         }
-        let body = build::<AssetsDownloadRequest, _>(
-            AssetsDownloadRequest::builder()
-                .options(build::<AssetsDownloadOptions, _>(
-                    AssetsDownloadOptions::builder().file_name_template(self.file_name_template),
-                )?)
-                .query(build::<AssetsDownloadQuery, _>(
-                    AssetsDownloadQuery::builder()
-                        .asset_ids(self.asset_ids)
-                        .inference_ids(Vec::<String>::new())
-                        .model_ids(Vec::<String>::new()),
-                )?),
-        )?;
+        let body = AssetsDownloadRequest::new(
+            AssetsDownloadOptions::new(self.file_name_template),
+            AssetsDownloadQuery::new(self.asset_ids, Vec::<String>::new(), Vec::<String>::new()),
+        );
         let started = self
             .client
             .request(ops::RequestAssetsDownload::new(body))

@@ -32,7 +32,6 @@ pub use progress::DownloadProgress;
 
 use crate::client::Client;
 use crate::error::{Error, Result};
-use crate::uploads::build;
 use file::{FileGet, Refresh};
 use progress::{Counters, ProgressFn};
 
@@ -395,16 +394,15 @@ fn inputs(
 /// One `get-bulk` for a batch of ids, in their order; ids it does not answer
 /// are missing.
 async fn look_up(client: &Client, ids: Vec<String>) -> Vec<Input> {
-    let found = match build::<AssetGetBulkRequest, _>(
-        AssetGetBulkRequest::builder().asset_ids(ids.clone()),
-    ) {
-        Ok(body) => client
-            .request(ops::GetAssetsBulk::new(body))
-            .send()
-            .await
-            .map(|reply| reply.assets),
-        Err(error) => Err(error),
+    let body = AssetGetBulkRequest {
+        asset_ids: ids.clone(),
+        ..AssetGetBulkRequest::default()
     };
+    let found = client
+        .request(ops::GetAssetsBulk::new(body))
+        .send()
+        .await
+        .map(|reply| reply.assets);
     match found {
         Ok(mut assets) => ids
             .into_iter()
@@ -564,9 +562,10 @@ async fn converted_url(
     asset_id: &str,
     format: &DownloadTargetFormat,
 ) -> Result<String> {
-    let body = build::<AssetDownloadRequest, _>(
-        AssetDownloadRequest::builder().target_format(Some(format.clone())),
-    )?;
+    let body = AssetDownloadRequest {
+        target_format: Some(format.clone()),
+        ..AssetDownloadRequest::default()
+    };
     Ok(client
         .request(ops::RequestAssetDownload::new(asset_id, body))
         .send()

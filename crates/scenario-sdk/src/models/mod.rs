@@ -13,7 +13,6 @@ use scenario_api::types::{JobAction, Model, ModelTrainActionRequest, ModelType};
 use crate::client::Client;
 use crate::error::{Error, Result};
 use crate::request::Request;
-use crate::uploads::build;
 
 pub use state::STATE_FILE;
 pub use train::{TrainFromDir, TrainProgress, Training};
@@ -60,9 +59,7 @@ impl Models {
     /// ([`Error::is_bad_request`]).
     pub async fn cancel_training(&self, model_id: &str) -> Result<Model> {
         check_id(model_id)?;
-        let body = build::<ModelTrainActionRequest, _>(
-            ModelTrainActionRequest::builder().action(JobAction::Cancel),
-        )?;
+        let body = ModelTrainActionRequest::new(JobAction::Cancel);
         Ok(self
             .client
             .request(ops::TriggerModelTrainAction::new(model_id, body))

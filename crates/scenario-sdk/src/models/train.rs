@@ -18,7 +18,6 @@ use super::Models;
 use super::state::{FileRecord, ImageFile, TrainState, image_files, state_path};
 use super::wait::{TrainingWaitSettings, WaitForModel};
 use crate::error::{Error, Result};
-use crate::uploads::build;
 
 /// Image files uploaded at once by default.
 const DEFAULT_FILES_AT_ONCE: usize = 4;
@@ -462,11 +461,11 @@ impl TrainFromDir {
                 .file_name()
                 .map_or_else(|| "model".to_owned(), |n| n.to_string_lossy().into_owned())
         });
-        let request = build::<ModelCreateRequest, _>(
-            ModelCreateRequest::builder()
-                .name(name)
-                .type_(self.model_type.clone()),
-        )?;
+        let request = ModelCreateRequest {
+            name: Some(name),
+            type_: Some(self.model_type.clone()),
+            ..ModelCreateRequest::default()
+        };
         let request = match map {
             Some(map) => map(request),
             None => request,
@@ -508,9 +507,10 @@ impl TrainFromDir {
         self.report(TrainProgress::AddingImages { done, total });
         let batch = ModelTrainingImageRequest::ASSET_IDS_MAX_ITEMS.max(1);
         for ids in pending.chunks(batch) {
-            let body = build::<ModelTrainingImageRequest, _>(
-                ModelTrainingImageRequest::builder().asset_ids(ids.to_vec()),
-            )?;
+            let body = ModelTrainingImageRequest {
+                asset_ids: ids.to_vec(),
+                ..ModelTrainingImageRequest::default()
+            };
             self.models
                 .client()
                 .request(ops::AddModelTrainingImages::new(model_id, body))

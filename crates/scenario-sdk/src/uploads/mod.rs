@@ -109,9 +109,8 @@ impl Uploads {
     /// validating, validated or imported is the success it is.
     pub async fn complete(&self, upload_id: &str) -> Result<Upload> {
         check_id(upload_id)?;
-        let body = UploadTriggerActionRequest::builder().action(UploadAction::Complete);
-        let op =
-            ops::TriggerUploadAction::new(upload_id, build::<UploadTriggerActionRequest, _>(body)?);
+        let body = UploadTriggerActionRequest::new(UploadAction::Complete);
+        let op = ops::TriggerUploadAction::new(upload_id, body);
         let (result, attempts) = self
             .client
             .request(op)
@@ -263,16 +262,4 @@ fn asset_options(
     let empty =
         options.collection_ids.is_empty() && options.hide.is_none() && options.parent_id.is_none();
     (!empty).then_some(options)
-}
-
-/// A generated type from its builder: fields the SDK does not set take their
-/// defaults, so a field added to the document needs no change here.
-pub(crate) fn build<T, B>(builder: B) -> Result<T>
-where
-    B: TryInto<T>,
-    B::Error: std::fmt::Display,
-{
-    builder
-        .try_into()
-        .map_err(|err| Error::InvalidInput(format!("incomplete request: {err}")))
 }
