@@ -41,6 +41,7 @@ mod downloads;
 mod error;
 mod generate;
 mod jobs;
+mod listing;
 mod mock;
 mod models;
 mod output;
