@@ -299,7 +299,7 @@ pub async fn tags(global: &GlobalArgs, args: AssetTagsArgs) -> Result<(), Failur
 }
 
 /// Writes to stdout and flushes; a closed stdout ends quietly.
-fn print(
+pub(crate) fn print(
     write: impl FnOnce(&mut std::io::BufWriter<std::io::StdoutLock<'_>>) -> std::io::Result<()>,
 ) -> Result<(), Failure> {
     let stdout = std::io::stdout();

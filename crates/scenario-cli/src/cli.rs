@@ -103,6 +103,12 @@ pub enum Command {
     /// List, show and cancel models; train one from a folder of images
     #[command(subcommand)]
     Models(crate::models::ModelsCommand),
+    /// List, show, create, rename and delete collections; add assets and models to them
+    #[command(subcommand)]
+    Collections(crate::collections::CollectionsCommand),
+    /// Search assets, models or workflows by text and filters
+    #[command(subcommand)]
+    Search(crate::search::SearchCommand),
     /// Run a model (optionally waiting for what it makes), or ask what it would cost
     Generate(Box<crate::generate::GenerateArgs>),
     /// Run a local fake of the API to try the CLI (or your scripts) offline

@@ -6,7 +6,6 @@ use std::io::{IsTerminal, Write};
 use std::time::Duration;
 
 use clap::{Args, Subcommand};
-use futures::StreamExt;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use scenario_sdk::types::{Job, JobStatus};
 use scenario_sdk::{Error as SdkError, ListJobs, ops};
@@ -14,6 +13,7 @@ use scenario_sdk::{Error as SdkError, ListJobs, ops};
 use crate::cli::{GlobalArgs, parse_duration};
 use crate::client::connect;
 use crate::error::Failure;
+use crate::listing::{self, Noun, Options};
 use crate::output::{json_line, printable};
 use crate::params::QueryArgs;
 
@@ -92,46 +92,12 @@ pub async fn list(global: &GlobalArgs, args: JobListArgs) -> Result<(), Failure>
     let mut operation = ops::ListJobs::new();
     operation.query = query;
     let listing: ListJobs = client.request(operation);
-    let mut pages = std::pin::pin!(listing.pages());
-    let mut printed: u64 = 0;
-    let mut skipped: u64 = 0;
-    while let Some(page) = pages.next().await {
-        let page = page.map_err(|error| {
-            let context = if printed == 0 {
-                "cannot list jobs".to_owned()
-            } else {
-                format!("the listing failed after {printed} jobs")
-            };
-            Failure::sdk(context, &error)
-        })?;
-        for bad in &page.skipped {
-            note!("warning: skipped a job the service sent: {bad}");
-        }
-        skipped += page.skipped.len() as u64;
-        let wanted = match args.limit {
-            Some(limit) => usize::try_from(limit - printed).unwrap_or(usize::MAX),
-            None => usize::MAX,
-        };
-        let jobs = &page.items[..page.items.len().min(wanted)];
-        let written = write_jobs(jobs, args.json, printed == 0);
-        if let Err(error) = written {
-            return Failure::output(error).map_or(Ok(()), Err);
-        }
-        printed += jobs.len() as u64;
-        if args.limit.is_some_and(|limit| printed >= limit) {
-            break;
-        }
-    }
-    if skipped > 0 {
-        return Err(Failure::new(format!(
-            "{skipped} job(s) could not be read and were left out (see the warnings above); \
-             the service may be newer than this CLI: update it, or report the request id"
-        )));
-    }
-    if printed == 0 && !args.json && !global.quiet {
-        note!("no jobs match");
-    }
-    Ok(())
+    let options = Options {
+        json: args.json,
+        limit: args.limit,
+        quiet: global.quiet,
+    };
+    listing::print(listing, JOBS, options, write_jobs).await
 }
 
 /// Shows one job.
@@ -291,6 +257,9 @@ async fn ctrl_c() {
     }
 }
 
+/// The words of the jobs listing's messages.
+const JOBS: Noun = Noun::new("job", "a job", "jobs");
+
 const JOB_HEADER: [&str; 5] = ["ID", "TYPE", "STATUS", "PROGRESS", "CREATED"];
 
 fn job_row(job: &Job) -> [String; 5] {
@@ -307,33 +276,15 @@ fn percent(progress: f64) -> String {
     format!("{:.0}%", (progress.clamp(0.0, 1.0) * 100.0))
 }
 
-/// Writes jobs to stdout and flushes them: JSON lines, or table rows (with the
-/// header before the first page).
-fn write_jobs(jobs: &[Job], json: bool, first: bool) -> std::io::Result<()> {
-    let stdout = std::io::stdout();
-    let mut out = std::io::BufWriter::new(stdout.lock());
-    if json {
-        for job in jobs {
-            json_line(&mut out, job)?;
-        }
-    } else {
-        if first && !jobs.is_empty() {
-            write_row(&mut out, &JOB_HEADER.map(str::to_owned))?;
-        }
-        for job in jobs {
-            write_row(&mut out, &job_row(job))?;
-        }
-    }
-    out.flush()
-}
-
-fn write_row(out: &mut impl Write, row: &[String; 5]) -> std::io::Result<()> {
+/// Writes the table rows of jobs (with the header before the first page).
+fn write_jobs(out: &mut dyn Write, jobs: &[Job], first: bool) -> std::io::Result<()> {
     // Ids and types are of bounded length; fixed widths line up across pages.
-    let line = format!(
-        "{:<26}  {:<20}  {:<12}  {:>8}  {}",
-        row[0], row[1], row[2], row[3], row[4]
-    );
-    writeln!(out, "{}", line.trim_end())
+    listing::fixed_rows(out, jobs, first, JOB_HEADER, job_row, |row| {
+        format!(
+            "{:<26}  {:<20}  {:<12}  {:>8}  {}",
+            row[0], row[1], row[2], row[3], row[4]
+        )
+    })
 }
 
 /// Writes a job as aligned `label  value` lines: what it is, where it stands,

@@ -10,6 +10,12 @@
 //! scenario jobs get|wait|cancel ID [--json]
 //! scenario models list|get|cancel [ID] [--json]
 //! scenario models train DIR --type TYPE [--name NAME] [--wait] [--dry-run] [--fresh]
+//! scenario collections list [--json] [--limit N] [query flags...]
+//! scenario collections get|delete ID [--json]
+//! scenario collections create --name NAME [--json]
+//! scenario collections update ID [--name NAME] [--thumbnail ASSET_ID] [--json]
+//! scenario collections add|remove ID [--asset ID...] [--model ID...] [--json]
+//! scenario search assets|models|workflows [QUERY TEXT...] [--json] [--limit N] [--filter EXPR] [flags...]
 //! scenario generate MODEL [--prompt TEXT] [--param NAME=VALUE] [--wait] [--dry-run true] [--json]
 //! scenario mock serve [--port 4010] [--assets N]
 //! ```
@@ -37,15 +43,18 @@ macro_rules! note {
 mod assets;
 mod cli;
 mod client;
+mod collections;
 mod downloads;
 mod error;
 mod generate;
 mod jobs;
+mod listing;
 mod mock;
 mod models;
 mod output;
 mod params;
 mod progress;
+mod search;
 mod uploads;
 
 use std::io::IsTerminal;
@@ -54,9 +63,11 @@ use std::process::ExitCode;
 use clap::Parser;
 
 use crate::cli::{AssetsCommand, Cli, Command, GlobalArgs, MockCommand, UploadsCommand};
+use crate::collections::CollectionsCommand;
 use crate::error::Failure;
 use crate::jobs::JobsCommand;
 use crate::models::ModelsCommand;
+use crate::search::SearchCommand;
 
 fn main() -> ExitCode {
     // Usage errors (and --help, --version) exit here, with status 2 (0).
@@ -108,6 +119,28 @@ async fn run(global: &GlobalArgs, command: Command) -> Result<(), Failure> {
         Command::Models(ModelsCommand::Get(args)) => models::get(global, args).await,
         Command::Models(ModelsCommand::Train(args)) => models::train(global, *args).await,
         Command::Models(ModelsCommand::Cancel(args)) => models::cancel(global, args).await,
+        Command::Collections(CollectionsCommand::List(args)) => {
+            collections::list(global, *args).await
+        }
+        Command::Collections(CollectionsCommand::Get(args)) => collections::get(global, args).await,
+        Command::Collections(CollectionsCommand::Create(args)) => {
+            collections::create(global, args).await
+        }
+        Command::Collections(CollectionsCommand::Update(args)) => {
+            collections::update(global, args).await
+        }
+        Command::Collections(CollectionsCommand::Delete(args)) => {
+            collections::delete(global, args).await
+        }
+        Command::Collections(CollectionsCommand::Add(args)) => {
+            collections::change(global, args, true).await
+        }
+        Command::Collections(CollectionsCommand::Remove(args)) => {
+            collections::change(global, args, false).await
+        }
+        Command::Search(SearchCommand::Assets(args)) => search::assets(global, *args).await,
+        Command::Search(SearchCommand::Models(args)) => search::models(global, *args).await,
+        Command::Search(SearchCommand::Workflows(args)) => search::workflows(global, *args).await,
         Command::Generate(args) => generate::run(global, *args).await,
         Command::Mock(MockCommand::Serve(args)) => mock::serve(global, args).await,
     }

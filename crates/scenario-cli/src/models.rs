@@ -4,7 +4,6 @@
 use std::io::Write;
 
 use clap::{Args, Subcommand, ValueHint};
-use futures::StreamExt;
 use scenario_sdk::types::{Model, ModelType};
 use scenario_sdk::{Error as SdkError, ListModels, STATE_FILE, TrainProgress, ops};
 
@@ -12,6 +11,7 @@ use crate::cli::{GlobalArgs, one_of};
 use crate::client::connect;
 use crate::error::Failure;
 use crate::jobs::{JobProgress, WaitPace, until_ctrl_c};
+use crate::listing::{self, Noun, Options};
 use crate::output::{json_line, printable};
 use crate::params::QueryArgs;
 
@@ -107,37 +107,12 @@ pub async fn list(global: &GlobalArgs, args: ModelListArgs) -> Result<(), Failur
     let mut operation = ops::ListModels::new();
     operation.query = query;
     let listing: ListModels = client.request(operation);
-    let mut pages = std::pin::pin!(listing.pages());
-    let mut printed: u64 = 0;
-    while let Some(page) = pages.next().await {
-        let page = page.map_err(|error| {
-            let context = if printed == 0 {
-                "cannot list models".to_owned()
-            } else {
-                format!("the listing failed after {printed} models")
-            };
-            Failure::sdk(context, &error)
-        })?;
-        for bad in &page.skipped {
-            note!("warning: skipped a model the service sent: {bad}");
-        }
-        let wanted = match args.limit {
-            Some(limit) => usize::try_from(limit - printed).unwrap_or(usize::MAX),
-            None => usize::MAX,
-        };
-        let models = &page.items[..page.items.len().min(wanted)];
-        if let Err(error) = write_models(models, args.json, printed == 0) {
-            return Failure::output(error).map_or(Ok(()), Err);
-        }
-        printed += models.len() as u64;
-        if args.limit.is_some_and(|limit| printed >= limit) {
-            break;
-        }
-    }
-    if printed == 0 && !args.json && !global.quiet {
-        note!("no models match");
-    }
-    Ok(())
+    let options = Options {
+        json: args.json,
+        limit: args.limit,
+        quiet: global.quiet,
+    };
+    listing::print(listing, MODELS, options, write_models).await
 }
 
 /// Shows one model.
@@ -263,6 +238,9 @@ fn train_failure(folder: &str, error: &SdkError) -> Failure {
     }
 }
 
+/// The words of the models listing's messages.
+const MODELS: Noun = Noun::new("model", "a model", "models");
+
 const MODEL_HEADER: [&str; 5] = ["ID", "TYPE", "STATUS", "NAME", "CREATED"];
 
 fn model_row(model: &Model) -> [String; 5] {
@@ -275,30 +253,14 @@ fn model_row(model: &Model) -> [String; 5] {
     ]
 }
 
-fn write_models(models: &[Model], json: bool, first: bool) -> std::io::Result<()> {
-    let stdout = std::io::stdout();
-    let mut out = std::io::BufWriter::new(stdout.lock());
-    if json {
-        for model in models {
-            json_line(&mut out, model)?;
-        }
-    } else {
-        if first && !models.is_empty() {
-            write_row(&mut out, &MODEL_HEADER.map(str::to_owned))?;
-        }
-        for model in models {
-            write_row(&mut out, &model_row(model))?;
-        }
-    }
-    out.flush()
-}
-
-fn write_row(out: &mut impl Write, row: &[String; 5]) -> std::io::Result<()> {
-    let line = format!(
-        "{:<28}  {:<22}  {:<17}  {:<24}  {}",
-        row[0], row[1], row[2], row[3], row[4]
-    );
-    writeln!(out, "{}", line.trim_end())
+/// Writes the table rows of models (with the header before the first page).
+fn write_models(out: &mut dyn Write, models: &[Model], first: bool) -> std::io::Result<()> {
+    listing::fixed_rows(out, models, first, MODEL_HEADER, model_row, |row| {
+        format!(
+            "{:<28}  {:<22}  {:<17}  {:<24}  {}",
+            row[0], row[1], row[2], row[3], row[4]
+        )
+    })
 }
 
 /// Writes a model as aligned `label  value` lines.

@@ -9,14 +9,14 @@ use crate::support::{bare, one_error_line, stderr, stdout};
 
 /// A scripted server on its own runtime, which serves it while the test waits
 /// for the binary.
-struct Scripted {
+pub(crate) struct Scripted {
     server: ScriptedServer,
     // Dropped after the server.
     _runtime: tokio::runtime::Runtime,
 }
 
 impl Scripted {
-    fn start(script: Vec<Reply>) -> Self {
+    pub(crate) fn start(script: Vec<Reply>) -> Self {
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(1)
             .enable_all()
@@ -29,7 +29,7 @@ impl Scripted {
         }
     }
 
-    fn scenario<const N: usize>(&self, args: [&str; N]) -> assert_cmd::Command {
+    pub(crate) fn scenario<const N: usize>(&self, args: [&str; N]) -> assert_cmd::Command {
         let mut command = bare(args);
         command
             .env("SCENARIO_BASE_URL", self.server.url())

@@ -2,6 +2,7 @@
 //! test process. One test binary, so that it links once.
 
 mod assets;
+mod collections;
 mod downloads;
 mod generate;
 mod help;
@@ -9,5 +10,6 @@ mod hostile;
 mod jobs;
 mod mock;
 mod models;
+mod search;
 mod support;
 mod uploads;
