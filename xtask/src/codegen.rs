@@ -6,8 +6,8 @@ use anyhow::{Context, Result, bail};
 use progenitor::{GenerationSettings, Generator, HooksMode, InterfaceStyle, TagStyle};
 
 use crate::{
-    GENERATED_PATH, OPERATIONS_PATH, SETTERS_PATH, SPEC_PATH, lenient, open_enums, operations,
-    constructors, feature_gates, optional_schemas,
+    GENERATED_PATH, OPERATIONS_PATH, SETTERS_PATH, SPEC_PATH, constructors, feature_gates, lenient,
+    open_enums, operations, optional_schemas,
 };
 
 fn header(what: &str) -> String {

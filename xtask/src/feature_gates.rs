@@ -66,7 +66,11 @@ fn names_client(item: &ItemImpl) -> bool {
 
 fn mentions_builder(item: &ItemImpl) -> bool {
     let head = match &item.trait_ {
-        Some((path, _)) => format!("{} {}", path.to_token_stream(), item.self_ty.to_token_stream()),
+        Some((path, _)) => format!(
+            "{} {}",
+            path.to_token_stream(),
+            item.self_ty.to_token_stream()
+        ),
         None => item.self_ty.to_token_stream().to_string(),
     };
     head.contains("builder ::")

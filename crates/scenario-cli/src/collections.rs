@@ -7,7 +7,7 @@ use clap::{ArgGroup, Args, Subcommand};
 use scenario_sdk::ops;
 use scenario_sdk::types::{
     AssetIdsRequest, Collection, CollectionCreateRequest, CollectionModelsRequest,
-    CollectionUpdateRequest, error::ConversionError,
+    CollectionUpdateRequest,
 };
 
 use crate::assets::print;
@@ -193,10 +193,7 @@ pub async fn get(global: &GlobalArgs, args: CollectionGetArgs) -> Result<(), Fai
 /// Creates a collection and shows it (its id first).
 pub async fn create(global: &GlobalArgs, args: CollectionCreateArgs) -> Result<(), Failure> {
     let query: ops::CreateCollectionQuery = args.query.query().map_err(Failure::usage)?;
-    let body: CollectionCreateRequest = CollectionCreateRequest::builder()
-        .name(args.name.clone())
-        .try_into()
-        .map_err(usage)?;
+    let body = CollectionCreateRequest::new(args.name.clone());
     let client = connect(global)?;
     let mut operation = ops::CreateCollection::new(body);
     operation.query = query;
@@ -216,11 +213,11 @@ pub async fn create(global: &GlobalArgs, args: CollectionCreateArgs) -> Result<(
 /// Renames a collection or sets its thumbnail, and shows it.
 pub async fn update(global: &GlobalArgs, args: CollectionUpdateArgs) -> Result<(), Failure> {
     let query: ops::UpdateCollectionQuery = args.query.query().map_err(Failure::usage)?;
-    let body: CollectionUpdateRequest = CollectionUpdateRequest::builder()
-        .name(args.name.clone())
-        .thumbnail(args.thumbnail.clone())
-        .try_into()
-        .map_err(usage)?;
+    let body = CollectionUpdateRequest {
+        name: args.name.clone(),
+        thumbnail: args.thumbnail.clone(),
+        ..CollectionUpdateRequest::default()
+    };
     let client = connect(global)?;
     let mut operation = ops::UpdateCollection::new(args.id.as_str(), body);
     operation.query = query;
@@ -274,10 +271,7 @@ pub async fn change(
     let id = printable(&args.id);
     let mut last = None;
     if !args.asset.is_empty() {
-        let body: AssetIdsRequest = AssetIdsRequest::builder()
-            .asset_ids(args.asset.clone())
-            .try_into()
-            .map_err(usage)?;
+        let body = AssetIdsRequest::new(args.asset.clone());
         let sent = if add {
             let mut operation = ops::AddCollectionAssets::new(args.id.as_str(), body);
             operation.query = convert(&args.query)?;
@@ -291,10 +285,7 @@ pub async fn change(
         last = Some(sent.map_err(|error| Failure::sdk(context, &error))?);
     }
     if !args.model.is_empty() {
-        let body: CollectionModelsRequest = CollectionModelsRequest::builder()
-            .model_ids(args.model.clone())
-            .try_into()
-            .map_err(usage)?;
+        let body = CollectionModelsRequest::new(args.model.clone());
         let sent = if add {
             let mut operation = ops::AddCollectionModels::new(args.id.as_str(), body);
             operation.query = convert(&args.query)?;
@@ -325,11 +316,6 @@ fn convert<Q: serde::de::DeserializeOwned>(
     flags: &QueryArgs<ops::AddCollectionAssets>,
 ) -> Result<Q, Failure> {
     flags.query().map_err(Failure::usage)
-}
-
-/// A body the generated builder refused: a usage error.
-fn usage(error: ConversionError) -> Failure {
-    Failure::usage(error.to_string())
 }
 
 const HEADER: [&str; 5] = ["ID", "ASSETS", "MODELS", "UPDATED", "NAME"];

@@ -6,7 +6,6 @@ use std::io::Write;
 use clap::{Args, Subcommand};
 use scenario_sdk::types::{
     SearchAssetHit, SearchAssetsRequest, SearchModelHit, SearchWorkflowHit, SearchWorkflowsRequest,
-    error::ConversionError,
 };
 use scenario_sdk::{Paginated, Request, ops};
 use serde::de::DeserializeOwned;
@@ -111,20 +110,15 @@ pub struct SearchWorkflowsArgs {
 }
 
 /// The request body of an asset or model search (they share their type).
-fn assets_body(flags: &SearchFlags) -> Result<SearchAssetsRequest, Failure> {
-    SearchAssetsRequest::builder()
-        .query(flags.text())
-        .filter(flags.filter.clone())
-        .sort_by(flags.sort_by.clone())
-        .public(flags.public_only.then_some(true))
-        .limit(flags.page_size.map(f64::from))
-        .try_into()
-        .map_err(usage)
-}
-
-/// A body the generated builder refused: a usage error.
-fn usage(error: ConversionError) -> Failure {
-    Failure::usage(error.to_string())
+fn assets_body(flags: &SearchFlags) -> SearchAssetsRequest {
+    SearchAssetsRequest {
+        query: flags.text(),
+        filter: flags.filter.clone(),
+        sort_by: flags.sort_by.clone(),
+        public: flags.public_only.then_some(true),
+        limit: flags.page_size.map(f64::from),
+        ..SearchAssetsRequest::default()
+    }
 }
 
 /// The query of the flags, as the operation's query type.
@@ -145,7 +139,7 @@ fn paced<Op: Paginated>(request: Request<Op>, flags: &SearchFlags) -> Request<Op
 
 /// Searches assets, printing the hits page by page.
 pub async fn assets(global: &GlobalArgs, args: SearchAssetsArgs) -> Result<(), Failure> {
-    let mut operation = ops::SearchAssets::new(assets_body(&args.flags)?);
+    let mut operation = ops::SearchAssets::new(assets_body(&args.flags));
     operation.query = query(&args.query)?;
     let client = connect(global)?;
     let request = paced(client.request(operation), &args.flags);
@@ -155,7 +149,7 @@ pub async fn assets(global: &GlobalArgs, args: SearchAssetsArgs) -> Result<(), F
 
 /// Searches models, printing the hits page by page.
 pub async fn models(global: &GlobalArgs, args: SearchModelsArgs) -> Result<(), Failure> {
-    let mut operation = ops::SearchModels::new(assets_body(&args.flags)?);
+    let mut operation = ops::SearchModels::new(assets_body(&args.flags));
     operation.query = query(&args.query)?;
     let client = connect(global)?;
     let request = paced(client.request(operation), &args.flags);
@@ -166,14 +160,14 @@ pub async fn models(global: &GlobalArgs, args: SearchModelsArgs) -> Result<(), F
 /// Searches workflows, printing the hits page by page.
 pub async fn workflows(global: &GlobalArgs, args: SearchWorkflowsArgs) -> Result<(), Failure> {
     let flags = &args.flags;
-    let body: SearchWorkflowsRequest = SearchWorkflowsRequest::builder()
-        .query(flags.text())
-        .filter(flags.filter.clone())
-        .sort_by(flags.sort_by.clone())
-        .public(flags.public_only.then_some(true))
-        .limit(flags.page_size.map(f64::from))
-        .try_into()
-        .map_err(usage)?;
+    let body = SearchWorkflowsRequest {
+        query: flags.text(),
+        filter: flags.filter.clone(),
+        sort_by: flags.sort_by.clone(),
+        public: flags.public_only.then_some(true),
+        limit: flags.page_size.map(f64::from),
+        ..SearchWorkflowsRequest::default()
+    };
     let mut operation = ops::SearchWorkflows::new(body);
     operation.query = query(&args.query)?;
     let client = connect(global)?;
