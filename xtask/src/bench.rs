@@ -1271,6 +1271,12 @@ fn write_report(root: &Path, config: &Config, machine: &str, table: &str) -> Res
     } else {
         root.join("BENCHMARKS.md")
     };
+    // The build-cost section is written by its own command; keep it.
+    let kept = std::fs::read_to_string(&path).unwrap_or_default();
+    let text = match crate::build_cost::section_of(&kept) {
+        Some(section) => format!("{}\n\n{section}\n", text.trim_end()),
+        None => text,
+    };
     std::fs::write(&path, text)?;
     Ok(path)
 }

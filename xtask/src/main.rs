@@ -5,6 +5,7 @@
 use std::process::ExitCode;
 
 mod bench;
+mod build_cost;
 
 const USAGE: &str = "\
 usage: cargo xtask <command>
@@ -14,6 +15,10 @@ commands:
                        with --check, only compare and print a diff when the checked-in file is stale
   bench [--quick]      benchmark the SDK against baselines measured in the same run (curl uploads,
                        raw reqwest listing, serde_json::Value decoding); writes BENCHMARKS.md
+  build-cost [--baseline REV]
+                       time a cold build of a crate that depends on scenario-sdk, now and at REV
+                       (default: the last commit with only the seed operations); writes its
+                       section of BENCHMARKS.md
 ";
 
 fn main() -> ExitCode {
@@ -24,6 +29,8 @@ fn main() -> ExitCode {
         ["generate", "--check"] => xtask::codegen::check(&xtask::workspace_root()),
         ["bench"] => bench::run(&xtask::workspace_root(), false),
         ["bench", "--quick"] => bench::run(&xtask::workspace_root(), true),
+        ["build-cost"] => build_cost::run(&xtask::workspace_root(), build_cost::DEFAULT_BASELINE),
+        ["build-cost", "--baseline", rev] => build_cost::run(&xtask::workspace_root(), rev),
         ["help" | "--help" | "-h"] => {
             print!("{USAGE}");
             return ExitCode::SUCCESS;

@@ -1,0 +1,270 @@
+//! `cargo xtask build-cost [--baseline REV]`: what depending on scenario-sdk
+//! costs a user's cold build, now and at an earlier commit.
+//!
+//! A user compiles the SDK once per clean checkout and per CI cache miss, so
+//! the figure that matters is a cold `cargo build` of a crate that depends on
+//! it, not our workspace's incremental build. Each configuration gets its own
+//! consumer crate (outside our workspace, default profiles, no incremental
+//! compilation, as for a dependency from crates.io) and its own empty target
+//! directory; sources are fetched before timing. Besides the cold total, the
+//! generated crate alone is rebuilt three times (its dependencies built) to
+//! show our crates' share (scenario-api and scenario-sdk) with a spread.
+//!
+//! The section it writes sits in BENCHMARKS.md between two markers, which
+//! `cargo xtask bench` keeps when it rewrites the rest of the file.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Instant;
+
+use anyhow::{Context, Result, bail, ensure};
+
+/// The last commit whose document had only the operations of the seed pages
+/// (GET /assets and uploads), before the API grew to 143 operations.
+pub const DEFAULT_BASELINE: &str = "5339e1a";
+
+/// Where the section starts and ends in BENCHMARKS.md.
+pub const BEGIN: &str = "<!-- build-cost: written by `cargo xtask build-cost` -->";
+/// See [`BEGIN`].
+pub const END: &str = "<!-- /build-cost -->";
+
+struct Config {
+    label: String,
+    source: PathBuf,
+    features: &'static [&'static str],
+}
+
+struct Figures {
+    seconds: f64,
+    units: usize,
+    generated: [f64; 3],
+}
+
+/// Measures the configurations and writes the section into BENCHMARKS.md.
+pub fn run(root: &Path, baseline: &str) -> Result<()> {
+    let work = root.join("target/build-cost");
+    std::fs::create_dir_all(&work)?;
+    let baseline_src = work.join("baseline-src");
+    if baseline_src.exists() {
+        let _ = git(
+            root,
+            &["worktree", "remove", "--force", path_str(&baseline_src)?],
+        );
+        let _ = std::fs::remove_dir_all(&baseline_src);
+    }
+    git(
+        root,
+        &[
+            "worktree",
+            "add",
+            "--detach",
+            path_str(&baseline_src)?,
+            baseline,
+        ],
+    )?;
+    let configs = [
+        Config {
+            label: format!("before: {baseline}"),
+            source: baseline_src.clone(),
+            features: &[],
+        },
+        Config {
+            label: "now: default features".to_owned(),
+            source: root.to_path_buf(),
+            features: &[],
+        },
+        Config {
+            label: "now: `raw-client` feature".to_owned(),
+            source: root.to_path_buf(),
+            features: &["raw-client"],
+        },
+    ];
+    let mut rows = Vec::new();
+    for (index, config) in configs.iter().enumerate() {
+        let consumer = work.join(format!("consumer-{index}"));
+        write_consumer(&consumer, config)?;
+        run_cargo(&consumer, &["fetch", "--quiet"])?;
+        let mut by_profile = Vec::new();
+        for release in [false, true] {
+            println!("{} ({})", config.label, profile_name(release));
+            by_profile.push(measure(&consumer, &config.source, release)?);
+        }
+        rows.push((config, operations(&config.source)?, by_profile));
+    }
+    let _ = git(
+        root,
+        &["worktree", "remove", "--force", path_str(&baseline_src)?],
+    );
+    let section = render(&rows);
+    println!("{section}");
+    splice(&root.join("BENCHMARKS.md"), &section)
+}
+
+fn measure(consumer: &Path, source: &Path, release: bool) -> Result<Figures> {
+    let target = consumer.join("target");
+    let _ = std::fs::remove_dir_all(&target);
+    let mut args = vec!["build", "--quiet"];
+    if release {
+        args.push("--release");
+    }
+    let start = Instant::now();
+    run_cargo(consumer, &args)?;
+    let seconds = start.elapsed().as_secs_f64();
+    let units = std::fs::read_dir(target.join(profile_name(release)).join(".fingerprint"))
+        .context("reading the fingerprints of the build")?
+        .count();
+    let lib = source.join("crates/scenario-api/src/lib.rs");
+    let mut generated = [0.0; 3];
+    for slot in &mut generated {
+        // A newer mtime makes cargo rebuild the generated crate and what
+        // depends on it (the SDK and the one-line consumer), nothing else.
+        let file = std::fs::File::options().append(true).open(&lib)?;
+        file.set_modified(std::time::SystemTime::now())?;
+        let start = Instant::now();
+        run_cargo(consumer, &args)?;
+        *slot = start.elapsed().as_secs_f64();
+    }
+    generated.sort_by(f64::total_cmp);
+    Ok(Figures {
+        seconds,
+        units,
+        generated,
+    })
+}
+
+fn write_consumer(dir: &Path, config: &Config) -> Result<()> {
+    std::fs::create_dir_all(dir.join("src"))?;
+    let sdk = config.source.join("crates/scenario-sdk");
+    let features = config
+        .features
+        .iter()
+        .map(|f| format!("{f:?}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    std::fs::write(
+        dir.join("Cargo.toml"),
+        format!(
+            "[package]\nname = \"consumer\"\nversion = \"0.0.0\"\nedition = \"2024\"\npublish = false\n\n\
+             [dependencies]\nscenario-sdk = {{ path = {:?}, features = [{features}] }}\n\n\
+             # Not part of the enclosing workspace.\n[workspace]\n",
+            path_str(&sdk)?
+        ),
+    )?;
+    std::fs::write(
+        dir.join("src/main.rs"),
+        "fn main() {\n    let _ = scenario_sdk::Client::builder();\n}\n",
+    )?;
+    Ok(())
+}
+
+fn run_cargo(dir: &Path, args: &[&str]) -> Result<()> {
+    let status = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+        .args(args)
+        .current_dir(dir)
+        .env("CARGO_INCREMENTAL", "0")
+        .env_remove("CARGO_TARGET_DIR")
+        .env_remove("RUSTFLAGS")
+        .status()
+        .with_context(|| format!("running cargo {}", args.join(" ")))?;
+    ensure!(
+        status.success(),
+        "cargo {} failed in {}",
+        args.join(" "),
+        dir.display()
+    );
+    Ok(())
+}
+
+fn git(root: &Path, args: &[&str]) -> Result<()> {
+    let status = Command::new("git")
+        .args(args)
+        .current_dir(root)
+        .status()
+        .context("running git")?;
+    if !status.success() {
+        bail!("git {} failed", args.join(" "));
+    }
+    Ok(())
+}
+
+fn path_str(path: &Path) -> Result<&str> {
+    path.to_str()
+        .with_context(|| format!("{} is not UTF-8", path.display()))
+}
+
+fn profile_name(release: bool) -> &'static str {
+    if release { "release" } else { "debug" }
+}
+
+/// The operations of the document at `source`, and the generated lines.
+fn operations(source: &Path) -> Result<(usize, usize)> {
+    let spec = std::fs::read_to_string(source.join(xtask::SPEC_PATH))?;
+    let operations = spec
+        .lines()
+        .filter(|line| line.trim_start().starts_with("operationId:"))
+        .count();
+    let lines = [xtask::GENERATED_PATH, xtask::OPERATIONS_PATH]
+        .iter()
+        .filter_map(|path| std::fs::read_to_string(source.join(path)).ok())
+        .map(|text| text.lines().count())
+        .sum();
+    Ok((operations, lines))
+}
+
+fn render(rows: &[(&Config, (usize, usize), Vec<Figures>)]) -> String {
+    let mut s = String::new();
+    s.push_str(BEGIN);
+    s.push_str(
+        "\n\n## Build cost for users\n\n\
+         A cold build of a crate that depends on scenario-sdk (its own target directory,\n\
+         sources fetched beforehand, `CARGO_INCREMENTAL=0`, default profiles), on this\n\
+         machine; one cold build per cell. \"Our crates\" rebuilds scenario-api and scenario-sdk\n\
+         alone, the other dependencies built: median of 3 (min-max).\n\n\
+         | configuration | operations | generated lines | debug: cold | debug: our crates | release: cold | release: our crates | crates |\n\
+         |---|---|---|---|---|---|---|---|\n",
+    );
+    for (config, (operations, lines), figures) in rows {
+        let [debug, release] = &figures[..] else {
+            continue;
+        };
+        s.push_str(&format!(
+            "| {} | {operations} | {lines} | {:.1} s | {:.1} s ({:.1}-{:.1}) | {:.1} s | {:.1} s ({:.1}-{:.1}) | {} |\n",
+            config.label,
+            debug.seconds,
+            debug.generated[1],
+            debug.generated[0],
+            debug.generated[2],
+            release.seconds,
+            release.generated[1],
+            release.generated[0],
+            release.generated[2],
+            release.units,
+        ));
+    }
+    s.push('\n');
+    s.push_str(END);
+    s.push('\n');
+    s
+}
+
+/// Replaces the section in `path` (or appends it), leaving the rest as it is.
+pub fn splice(path: &Path, section: &str) -> Result<()> {
+    let text = std::fs::read_to_string(path).unwrap_or_default();
+    let text = match (text.find(BEGIN), text.find(END)) {
+        (Some(start), Some(end)) if start < end => {
+            let end = end + END.len();
+            let rest = text[end..].strip_prefix('\n').unwrap_or(&text[end..]);
+            format!("{}{section}{rest}", &text[..start])
+        }
+        _ => format!("{}\n{section}", text.trim_end()),
+    };
+    std::fs::write(path, text)?;
+    Ok(())
+}
+
+/// The section of `text`, markers included, to carry into a rewritten file.
+pub fn section_of(text: &str) -> Option<&str> {
+    let start = text.find(BEGIN)?;
+    let end = text[start..].find(END)? + start + END.len();
+    Some(&text[start..end])
+}
