@@ -44,24 +44,10 @@ struct Figures {
 pub fn run(root: &Path, baseline: &str) -> Result<()> {
     let work = root.join("target/build-cost");
     std::fs::create_dir_all(&work)?;
-    let baseline_src = work.join("baseline-src");
-    if baseline_src.exists() {
-        let _ = git(
-            root,
-            &["worktree", "remove", "--force", path_str(&baseline_src)?],
-        );
-        let _ = std::fs::remove_dir_all(&baseline_src);
-    }
-    git(
-        root,
-        &[
-            "worktree",
-            "add",
-            "--detach",
-            path_str(&baseline_src)?,
-            baseline,
-        ],
-    )?;
+    // Both trees are checked out from git, so that edits in the working tree
+    // during the minutes this takes do not change what is measured.
+    let baseline_src = checkout(root, &work.join("baseline-src"), baseline)?;
+    let now_src = checkout(root, &work.join("now-src"), "HEAD")?;
     let configs = [
         Config {
             label: format!("before: {baseline}"),
@@ -70,12 +56,12 @@ pub fn run(root: &Path, baseline: &str) -> Result<()> {
         },
         Config {
             label: "now: default features".to_owned(),
-            source: root.to_path_buf(),
+            source: now_src.clone(),
             features: &[],
         },
         Config {
             label: "now: `raw-client` feature".to_owned(),
-            source: root.to_path_buf(),
+            source: now_src.clone(),
             features: &["raw-client"],
         },
     ];
@@ -91,13 +77,22 @@ pub fn run(root: &Path, baseline: &str) -> Result<()> {
         }
         rows.push((config, operations(&config.source)?, by_profile));
     }
-    let _ = git(
-        root,
-        &["worktree", "remove", "--force", path_str(&baseline_src)?],
-    );
+    for tree in [&baseline_src, &now_src] {
+        let _ = git(root, &["worktree", "remove", "--force", path_str(tree)?]);
+    }
     let section = render(&rows);
     println!("{section}");
     splice(&root.join("BENCHMARKS.md"), &section)
+}
+
+/// A detached worktree of `rev` at `dir` (an earlier one there is replaced).
+fn checkout(root: &Path, dir: &Path, rev: &str) -> Result<PathBuf> {
+    if dir.exists() {
+        let _ = git(root, &["worktree", "remove", "--force", path_str(dir)?]);
+        let _ = std::fs::remove_dir_all(dir);
+    }
+    git(root, &["worktree", "add", "--detach", path_str(dir)?, rev])?;
+    Ok(dir.to_path_buf())
 }
 
 fn measure(consumer: &Path, source: &Path, release: bool) -> Result<Figures> {
