@@ -12,7 +12,7 @@ pub mod types {
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct ApiError {
-        ///Extra, error-specific information.
+        ///Extra, error-specific information. A 429 for a team's concurrency limit carries an ApiErrorLimitDetails here.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub details: ::std::option::Option<::serde_json::Value>,
         ///A short name of the error (e.g. "Bad Request").
@@ -24,6 +24,12 @@ pub mod types {
         ///Why the request failed, when the service says more than the message.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub reason: ::std::option::Option<::std::string::String>,
+        ///On a 429 for a cooldown (after too many requests of a kind, or while the team trains in parallel up to its plan), the seconds left before the action is allowed again.
+        #[serde(
+            rename = "remainingSeconds",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub remaining_seconds: ::std::option::Option<f64>,
         ///The HTTP status, repeated in the body.
         #[serde(
             rename = "statusCode",
@@ -36,6 +42,35 @@ pub mod types {
     impl ApiError {
         #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::ApiError {
+            Default::default()
+        }
+    }
+    ///The details of a 429 answered because the team already runs as many actions of a kind as its plan allows at once (parallel inferences, trainings, workflow runs, ...).
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+    pub struct ApiErrorLimitDetails {
+        ///How many of these actions the team may run at once.
+        #[serde(
+            rename = "actionLimit",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub action_limit: ::std::option::Option<f64>,
+        ///The limited action.
+        #[serde(
+            rename = "actionName",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub action_name: ::std::option::Option<::std::string::String>,
+        ///The seconds left before the action is allowed again, when known.
+        #[serde(
+            rename = "remainingSeconds",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub remaining_seconds: ::std::option::Option<f64>,
+    }
+    impl ApiErrorLimitDetails {
+        #[cfg(feature = "type-builders")]
+        pub fn builder() -> builder::ApiErrorLimitDetails {
             Default::default()
         }
     }
@@ -22930,6 +22965,10 @@ pub mod types {
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
+            remaining_seconds: ::std::result::Result<
+                ::std::option::Option<f64>,
+                ::std::string::String,
+            >,
             status_code: ::std::result::Result<
                 ::std::option::Option<u16>,
                 ::std::string::String,
@@ -22942,6 +22981,7 @@ pub mod types {
                     error: Ok(Default::default()),
                     message: Ok(Default::default()),
                     reason: Ok(Default::default()),
+                    remaining_seconds: Ok(Default::default()),
                     status_code: Ok(Default::default()),
                 }
             }
@@ -22995,6 +23035,20 @@ pub mod types {
                     });
                 self
             }
+            pub fn remaining_seconds<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.remaining_seconds = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for remaining_seconds: {e}"
+                        )
+                    });
+                self
+            }
             pub fn status_code<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<u16>>,
@@ -23018,6 +23072,7 @@ pub mod types {
                     error: value.error?,
                     message: value.message?,
                     reason: value.reason?,
+                    remaining_seconds: value.remaining_seconds?,
                     status_code: value.status_code?,
                 })
             }
@@ -23029,7 +23084,94 @@ pub mod types {
                     error: Ok(value.error),
                     message: Ok(value.message),
                     reason: Ok(value.reason),
+                    remaining_seconds: Ok(value.remaining_seconds),
                     status_code: Ok(value.status_code),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct ApiErrorLimitDetails {
+            action_limit: ::std::result::Result<
+                ::std::option::Option<f64>,
+                ::std::string::String,
+            >,
+            action_name: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            remaining_seconds: ::std::result::Result<
+                ::std::option::Option<f64>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for ApiErrorLimitDetails {
+            fn default() -> Self {
+                Self {
+                    action_limit: Ok(Default::default()),
+                    action_name: Ok(Default::default()),
+                    remaining_seconds: Ok(Default::default()),
+                }
+            }
+        }
+        impl ApiErrorLimitDetails {
+            pub fn action_limit<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.action_limit = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for action_limit: {e}")
+                    });
+                self
+            }
+            pub fn action_name<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.action_name = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for action_name: {e}")
+                    });
+                self
+            }
+            pub fn remaining_seconds<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.remaining_seconds = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for remaining_seconds: {e}"
+                        )
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<ApiErrorLimitDetails>
+        for super::ApiErrorLimitDetails {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: ApiErrorLimitDetails,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    action_limit: value.action_limit?,
+                    action_name: value.action_name?,
+                    remaining_seconds: value.remaining_seconds?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::ApiErrorLimitDetails> for ApiErrorLimitDetails {
+            fn from(value: super::ApiErrorLimitDetails) -> Self {
+                Self {
+                    action_limit: Ok(value.action_limit),
+                    action_name: Ok(value.action_name),
+                    remaining_seconds: Ok(value.remaining_seconds),
                 }
             }
         }

@@ -40,7 +40,7 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 #[non_exhaustive]
 pub enum Error {
     /// The API answered with an error status (after any retries).
-    #[error("{}", api_message(*.status, .message, .request_id.as_deref()))]
+    #[error("{}", api_message(*.status, .message, .request_id.as_deref(), .body.as_deref()))]
     Api {
         /// The HTTP status.
         status: StatusCode,
@@ -499,13 +499,28 @@ fn request_suffix(request_id: Option<&str>) -> String {
         .unwrap_or_default()
 }
 
-fn api_message(status: StatusCode, message: &str, request_id: Option<&str>) -> String {
-    let hint = match status.as_u16() {
-        401 => "; check SCENARIO_SDK_API_KEY and SCENARIO_SDK_API_SECRET",
-        403 => "; the API key has no access to this resource",
-        404 => "; check the id",
-        429 => "; the rate limit was hit, slow down or raise max_retries",
-        _ => "",
+fn api_message(
+    status: StatusCode,
+    message: &str,
+    request_id: Option<&str>,
+    body: Option<&scenario_api::types::ApiError>,
+) -> String {
+    let limit = body.and_then(|body| Limit::of(status, body));
+    let hint = match (status.as_u16(), &limit) {
+        (401, _) => "; check SCENARIO_SDK_API_KEY and SCENARIO_SDK_API_SECRET".to_owned(),
+        (403, _) => "; the API key has no access to this resource".to_owned(),
+        (404, _) => "; check the id".to_owned(),
+        (429, Some(Limit::Concurrency { action, limit, .. })) => format!(
+            "; the team already runs {} `{action}` at once, as its plan allows: \
+             try again when one has finished (Error::limit tells which limit)",
+            limit.map_or_else(|| "as many".to_owned(), |n| n.to_string()),
+        ),
+        (429, Some(Limit::Cooldown { remaining })) => format!(
+            "; try again in {} s (Error::limit gives the time left)",
+            remaining.as_secs_f64().ceil()
+        ),
+        (429, _) => "; the rate limit was hit, slow down or raise max_retries".to_owned(),
+        _ => String::new(),
     };
     let message = if message.is_empty() {
         status.canonical_reason().unwrap_or("error")
@@ -518,7 +533,85 @@ fn api_message(status: StatusCode, message: &str, request_id: Option<&str>) -> S
     )
 }
 
+/// What the service said it refused for now: the reason of a 429 it explained
+/// (see [`Error::limit`]).
+///
+/// ```
+/// # fn handle(error: &scenario_sdk::Error) {
+/// use scenario_sdk::Limit;
+///
+/// match error.limit() {
+///     Some(Limit::Cooldown { remaining }) => println!("try again in {remaining:?}"),
+///     Some(Limit::Concurrency { action, limit, .. }) => {
+///         println!("at most {limit:?} {action} at once for this team")
+///     }
+///     _ => println!("{error}"),
+/// }
+/// # }
+/// ```
+#[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
+pub enum Limit {
+    /// A cooldown: the action is allowed again once `remaining` has passed.
+    Cooldown {
+        /// The time left, as the service counted it when it answered.
+        remaining: Duration,
+    },
+    /// The team already runs as many actions of a kind as its plan allows at
+    /// once (its limits: `client.request(ops::GetTeamLimits::new(team))`).
+    Concurrency {
+        /// The limited action, as the service names it.
+        action: String,
+        /// How many may run at once, when the service said.
+        limit: Option<u64>,
+        /// The time left before one may start, when the service said.
+        remaining: Option<Duration>,
+    },
+}
+
+impl Limit {
+    /// The limit a 429's documented error body names, if it names one.
+    fn of(status: StatusCode, body: &scenario_api::types::ApiError) -> Option<Limit> {
+        if status != StatusCode::TOO_MANY_REQUESTS {
+            return None;
+        }
+        let details = body.details.clone().and_then(|details| {
+            serde_json::from_value::<scenario_api::types::ApiErrorLimitDetails>(details).ok()
+        });
+        let seconds = |s: f64| (s.is_finite() && s >= 0.0).then(|| Duration::from_secs_f64(s));
+        let remaining = body
+            .remaining_seconds
+            .or_else(|| details.as_ref().and_then(|d| d.remaining_seconds))
+            .and_then(seconds);
+        match details {
+            Some(details) if details.action_name.is_some() => Some(Limit::Concurrency {
+                action: details.action_name.unwrap_or_default(),
+                limit: details
+                    .action_limit
+                    .filter(|n| n.is_finite() && *n >= 0.0)
+                    .map(|n| n.round() as u64),
+                remaining,
+            }),
+            _ => remaining.map(|remaining| Limit::Cooldown { remaining }),
+        }
+    }
+}
+
 impl Error {
+    /// The limit a 429 answer named: a cooldown with the time left, or a team
+    /// concurrency limit with the action and how many may run at once. `None`
+    /// for any other error, and for a 429 that did not say.
+    pub fn limit(&self) -> Option<Limit> {
+        match self.cause() {
+            Error::Api {
+                status,
+                body: Some(body),
+                ..
+            } => Limit::of(*status, body),
+            _ => None,
+        }
+    }
+
     /// The HTTP status of the response the error came from (the API's or the
     /// storage's), if any.
     pub fn status(&self) -> Option<StatusCode> {
@@ -745,5 +838,60 @@ impl From<progenitor_client::Error<scenario_api::types::ApiError>> for Error {
                 message,
             },
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn api(status: u16, body: serde_json::Value) -> Error {
+        let body = serde_json::from_value(body).unwrap();
+        Error::from_api_body(StatusCode::from_u16(status).unwrap(), None, body)
+    }
+
+    #[test]
+    fn a_cooldown_429_gives_the_time_left_and_says_when_to_try_again() {
+        let err = api(
+            429,
+            serde_json::json!({"message": "Too many trainings", "remainingSeconds": 41.2}),
+        );
+        assert_eq!(
+            err.limit(),
+            Some(Limit::Cooldown {
+                remaining: Duration::from_secs_f64(41.2)
+            })
+        );
+        assert!(err.to_string().contains("try again in 42 s"), "{err}");
+    }
+
+    #[test]
+    fn only_a_429_that_says_which_limit_names_one() {
+        let plain = api(429, serde_json::json!({"message": "slow down"}));
+        assert_eq!(plain.limit(), None);
+        assert!(plain.to_string().contains("rate limit"), "{plain}");
+        let not_429 = api(400, serde_json::json!({"remainingSeconds": 3}));
+        assert_eq!(not_429.limit(), None);
+        let odd = api(
+            429,
+            serde_json::json!({"remainingSeconds": -1, "details": "text"}),
+        );
+        assert_eq!(odd.limit(), None, "nonsense is not a limit");
+        let listed = Error::Listing {
+            resume_token: None,
+            source: Box::new(api(
+                429,
+                serde_json::json!({"details": {"actionName": "inference", "actionLimit": 8}}),
+            )),
+        };
+        assert_eq!(
+            listed.limit(),
+            Some(Limit::Concurrency {
+                action: "inference".into(),
+                limit: Some(8),
+                remaining: None
+            }),
+            "read through the listing's context"
+        );
     }
 }

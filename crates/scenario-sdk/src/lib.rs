@@ -67,7 +67,7 @@ pub use downloads::{
     Archive, ArchiveDownload, DEFAULT_DOWNLOAD_CONCURRENCY, DEFAULT_DOWNLOAD_STALL_TIMEOUT,
     DownloadProgress, DownloadReport, DownloadToDir, DownloadedFile, Downloads, FailedDownload,
 };
-pub use error::{BadItem, Error, Result};
+pub use error::{BadItem, Error, Limit, Result};
 pub use generate::{CustomRun, Generate, Generation};
 pub use jobs::{
     DEFAULT_JOB_INTERVAL, DEFAULT_JOB_MAX_INTERVAL, DEFAULT_JOB_TIMEOUT, Jobs, ListJobs, WaitForJob,

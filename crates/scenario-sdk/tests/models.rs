@@ -179,3 +179,77 @@ async fn recommendations_stream_by_their_next_token() {
     assert_eq!(sorted, trained);
     assert!(server.request_count(scenario_mock::Route::ListRecommendedModels) >= 3);
 }
+
+#[tokio::test]
+async fn a_training_past_the_teams_parallel_limit_names_the_limit() {
+    // Trainings last a minute, so the ones started stay running.
+    let (_server, client) = start_mock(
+        MockServer::builder()
+            .assets(1)
+            .validation_delay(Duration::from_secs(60)),
+    )
+    .await;
+    let asset = client
+        .request(ops::ListAssets::new())
+        .page_size(1)
+        .await
+        .unwrap()
+        .assets
+        .remove(0)
+        .id;
+    let team = client.request(ops::ListTeams::new()).await.unwrap().teams[0]
+        .id
+        .clone();
+    let limits = client.request(ops::GetTeamLimits::new(team)).await;
+    let mut started = 0_u32;
+    let refused = loop {
+        let model = client
+            .request(ops::CreateModel::new(body::<
+                scenario_sdk::types::ModelCreateRequest,
+            >(
+                json!({"type": "flux.1-lora"})
+            )))
+            .await
+            .unwrap()
+            .model;
+        client
+            .request(ops::AddModelTrainingImages::new(
+                &model.id,
+                body::<scenario_sdk::types::ModelTrainingImageRequest>(
+                    json!({"assetIds": [asset]}),
+                ),
+            ))
+            .await
+            .unwrap();
+        let train = client
+            .request(ops::TrainModel::new(
+                &model.id,
+                body::<scenario_sdk::types::ModelTrainRequest>(json!({})),
+            ))
+            .max_retries(0)
+            .await;
+        match train {
+            Ok(_) => started += 1,
+            Err(err) => break err,
+        }
+        assert!(started < 10, "the fake never refused a training");
+    };
+    assert!(refused.is_rate_limited(), "{refused:?}");
+    match refused.limit() {
+        Some(scenario_sdk::Limit::Concurrency { action, limit, .. }) => {
+            assert!(!action.is_empty());
+            assert_eq!(limit, Some(u64::from(started)), "{refused}");
+            assert_eq!(
+                f64::from(started),
+                limits.unwrap().limits.parallel_training,
+                "the team's own limit"
+            );
+        }
+        other => panic!("expected a concurrency limit, got {other:?}: {refused}"),
+    }
+    let message = refused.to_string();
+    assert!(
+        message.contains(&format!("already runs {started}")),
+        "{message}"
+    );
+}

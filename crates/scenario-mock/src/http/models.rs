@@ -12,16 +12,17 @@ use axum::http::{StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
 use scenario_api::types::{
-    AssetIdsRequest, AssetUpdateTagsRequest, AssetUpdateTagsResponse, EmptyResponse, JobAction,
-    Model, ModelBulk, ModelCopyRequest, ModelCreateRequest, ModelDescription,
-    ModelDescriptionResponse, ModelDescriptionUpdateRequest, ModelDownloadRequest,
-    ModelDownloadResponse, ModelExample, ModelExampleListResponse, ModelGetBulkRequest,
-    ModelListBulkResponse, ModelListResponse, ModelListStatus, ModelPresetCreateRequest,
-    ModelPresetListResponse, ModelPresetResponse, ModelPresetUpdateRequest, ModelPrivacy,
-    ModelPromptGuide, ModelPromptGuideResponse, ModelPromptGuideUpdateRequest,
-    ModelPromptScoreDetails, ModelPromptScoreResponse, ModelPromptScoreSimilarity, ModelResponse,
-    ModelScoreStatus, ModelSortBy, ModelStatus, ModelTrainActionRequest, ModelTrainRequest,
-    ModelTrainResponse, ModelTrainingDatasetScoreDetails, ModelTrainingDatasetScoreResponse,
+    ApiError, ApiErrorLimitDetails, AssetIdsRequest, AssetUpdateTagsRequest,
+    AssetUpdateTagsResponse, EmptyResponse, JobAction, Model, ModelBulk, ModelCopyRequest,
+    ModelCreateRequest, ModelDescription, ModelDescriptionResponse, ModelDescriptionUpdateRequest,
+    ModelDownloadRequest, ModelDownloadResponse, ModelExample, ModelExampleListResponse,
+    ModelGetBulkRequest, ModelListBulkResponse, ModelListResponse, ModelListStatus,
+    ModelPresetCreateRequest, ModelPresetListResponse, ModelPresetResponse,
+    ModelPresetUpdateRequest, ModelPrivacy, ModelPromptGuide, ModelPromptGuideResponse,
+    ModelPromptGuideUpdateRequest, ModelPromptScoreDetails, ModelPromptScoreResponse,
+    ModelPromptScoreSimilarity, ModelResponse, ModelScoreStatus, ModelSortBy, ModelStatus,
+    ModelTrainActionRequest, ModelTrainRequest, ModelTrainResponse,
+    ModelTrainingDatasetScoreDetails, ModelTrainingDatasetScoreResponse,
     ModelTrainingImagePairsRequest, ModelTrainingImagePairsResponse, ModelTrainingImageRequest,
     ModelTrainingImageResponse, ModelTransferRequest, ModelUpdateRequest, SortDirection,
 };
@@ -38,6 +39,9 @@ use crate::state::models::{
 
 /// A page of models when the request names no size.
 const PAGE_SIZE: usize = 100;
+/// The action a 429 of the parallel training limit names (after the team
+/// limit it hits).
+const PARALLEL_TRAINING: &str = "parallelTraining";
 /// The HTTP status of a dry run's answer.
 const DRY_RUN: u16 = 269;
 /// What a training costs in the fake: a base, and a share per training image.
@@ -65,6 +69,25 @@ fn refused(id: &str, error: ModelError) -> Response {
             "Model {id} is not trained: only a trained model can be downloaded"
         )),
         ModelError::NotDeleted => bad(format!("Model {id} is not deleted")),
+        ModelError::ParallelTraining { limit } => {
+            let details = ApiErrorLimitDetails {
+                action_name: Some(PARALLEL_TRAINING.to_owned()),
+                action_limit: Some(f64::from(limit)),
+                ..ApiErrorLimitDetails::default()
+            };
+            let body = ApiError {
+                message: Some(format!(
+                    "The team already trains {limit} models at once, as its plan allows"
+                )),
+                error: StatusCode::TOO_MANY_REQUESTS
+                    .canonical_reason()
+                    .map(str::to_owned),
+                status_code: Some(StatusCode::TOO_MANY_REQUESTS.as_u16()),
+                details: serde_json::to_value(details).ok(),
+                ..ApiError::default()
+            };
+            (StatusCode::TOO_MANY_REQUESTS, Json(body)).into_response()
+        }
         ModelError::AssetNotFound(asset) => missing(format!("Asset {asset} not found")),
         ModelError::TrainingImageNotFound(image) => {
             missing(format!("Training image {image} not found in model {id}"))

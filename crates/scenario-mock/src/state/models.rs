@@ -44,6 +44,11 @@ pub(crate) enum ModelError {
     CollectionNotFound(String),
     /// The request is not one the service accepts, saying why.
     Invalid(String),
+    /// The team already trains as many models at once as its plan allows.
+    ParallelTraining {
+        /// The team's `parallelTraining` limit.
+        limit: u32,
+    },
 }
 
 /// A model with what lives beside it.
@@ -154,6 +159,14 @@ fn image_count(model: &Model) -> f64 {
 impl ModelStore {
     fn live(&self, id: &str) -> Option<&ModelEntry> {
         self.entries.get(id).filter(|e| e.deleted_ms.is_none())
+    }
+
+    /// How many models train now.
+    fn training(&self) -> usize {
+        self.entries
+            .values()
+            .filter(|e| e.deleted_ms.is_none() && e.model.status == ModelStatus::Training)
+            .count()
     }
 
     fn live_mut(&mut self, id: &str) -> Result<&mut ModelEntry, ModelError> {
@@ -591,6 +604,11 @@ impl State {
         if entry.model.training_images.is_empty() {
             return Err(ModelError::NoTrainingImages);
         }
+        let limit = crate::state::teams::parallel_training_limit();
+        if models.training() >= limit as usize {
+            return Err(ModelError::ParallelTraining { limit });
+        }
+        let entry = models.live_mut(id)?;
         // A training image whose asset was deleted since makes the training fail.
         let outcome = entry
             .model

@@ -43,6 +43,14 @@ pub(crate) struct TeamStore {
     filters: Vec<Map<String, Value>>,
 }
 
+/// How many models the fake's team may train at once.
+pub(crate) fn parallel_training_limit() -> u32 {
+    // A small whole number in the fake's table.
+    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+    let limit = limit_values().parallel_training as u32;
+    limit
+}
+
 /// How many of each the fake's team may have or run at once.
 fn limit_values() -> TeamLimitValues {
     built(
