@@ -148,6 +148,11 @@ impl Client {
         Workflows::new(self.clone())
     }
 
+    /// Teams: their plan limits, and how much work to run at once within them.
+    pub fn teams(&self) -> crate::teams::Teams {
+        crate::teams::Teams::new(self.clone())
+    }
+
     /// The base URL requests go to.
     pub fn base_url(&self) -> &str {
         &self.shared.base_url

@@ -56,6 +56,7 @@ mod request;
 #[rustfmt::skip]
 mod request_setters;
 mod retry;
+mod teams;
 mod transport;
 mod uploads;
 mod workflows;
@@ -79,6 +80,7 @@ pub use models::{
 pub use pagination::Page;
 pub use request::{Reply, Request};
 pub use retry::RetryPolicy;
+pub use teams::{Concurrency, Teams};
 
 /// The HTTP client crate the SDK is built on, for [`ClientBuilder::http_client`]:
 /// build the client with this `reqwest` and no version needs to match yours.

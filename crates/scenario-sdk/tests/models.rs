@@ -253,3 +253,16 @@ async fn a_training_past_the_teams_parallel_limit_names_the_limit() {
         "{message}"
     );
 }
+
+#[tokio::test]
+async fn the_teams_concurrency_comes_from_its_plan_limits() {
+    let (_server, client) = start_mock(MockServer::builder().assets(0)).await;
+    let team = client.teams().list().await.unwrap().remove(0).id;
+    let limits = client.teams().limits(&team).await.unwrap().limits;
+    let widths = client.teams().concurrency(&team).await.unwrap();
+    assert_eq!(widths, scenario_sdk::Concurrency::from_limits(&limits));
+    assert_eq!(widths.inferences as f64, limits.parallel_inferences);
+    assert_eq!(widths.trainings as f64, limits.parallel_training);
+    let missing = client.teams().concurrency("team_nope").await.unwrap_err();
+    assert!(missing.is_not_found(), "{missing:?}");
+}
