@@ -227,13 +227,20 @@ pub fn check_range(
 }
 
 /// Percent-encodes a path parameter as one segment, refusing an empty value
-/// (which would turn `/uploads/{id}` into `/uploads/`, another endpoint).
+/// (which would turn `/uploads/{id}` into `/uploads/`, another endpoint) and
+/// `.` or `..` (which a URL resolves to the segment itself or its parent).
 #[doc(hidden)]
 pub fn path_segment(name: &'static str, value: &str) -> Result<String, ParamError> {
     if value.trim().is_empty() {
         return Err(ParamError {
             name,
             message: "is empty".into(),
+        });
+    }
+    if matches!(value, "." | "..") {
+        return Err(ParamError {
+            name,
+            message: format!("cannot be {value:?}, which a URL reads as a relative path"),
         });
     }
     Ok(progenitor_client::encode_path(value))

@@ -106,6 +106,11 @@ async fn mistakes_in_the_call_are_refused_before_sending() {
     let why = invalid(client.call("getAsset").unwrap().send().await.unwrap_err());
     assert!(why.contains("`assetId`"), "{why}");
 
+    // A path parameter stays one segment of the path.
+    let call = client.call("getAsset").unwrap().param("assetId", "..");
+    let why = invalid(call.send().await.unwrap_err());
+    assert!(why.contains("assetId"), "{why}");
+
     let call = client.call("listAssets").unwrap().param("pageSise", "5");
     let why = invalid(call.send().await.unwrap_err());
     assert!(

@@ -123,3 +123,49 @@ fn help_lists_the_operations() {
     let text = stdout(&output);
     assert!(text.contains("GET /assets/{assetId}"), "{text}");
 }
+
+#[test]
+fn a_body_whose_fields_are_all_optional_may_be_left_out() {
+    let fake = Fake::with_assets(0);
+    let output = fake
+        .scenario(["api", "createCollection", "--body", r#"{"name":"Kept"}"#])
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", stderr(&output));
+    let id = json_lines(&output)[0]["collection"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    // No --body: `{}` is sent, which changes nothing.
+    let output = fake
+        .scenario(["api", "updateCollection", "--collection-id", &id])
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert_eq!(json_lines(&output)[0]["collection"]["name"], "Kept");
+}
+
+#[test]
+fn server_text_is_escaped_before_it_reaches_the_terminal() {
+    let fake = Fake::with_assets(0);
+    let output = fake
+        .scenario([
+            "api",
+            "createCollection",
+            "--body",
+            r#"{"name":"red\u001b[31m\u009b"}"#,
+        ])
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", stderr(&output));
+    let text = stdout(&output);
+    assert!(
+        !text.contains('\u{1b}') && !text.contains('\u{9b}'),
+        "{text:?}"
+    );
+    assert!(text.contains(r"\u001b[31m"), "{text:?}");
+    assert_eq!(
+        json_lines(&output)[0]["collection"]["name"],
+        "red\u{1b}[31m\u{9b}"
+    );
+}
