@@ -57,6 +57,8 @@ struct OpSpec {
     path: String,
     idempotent: bool,
     doc: String,
+    /// The document's summary, on one line.
+    summary: String,
     params: Vec<ParamSpec>,
     body: Option<Ident>,
     output: Ident,
@@ -112,13 +114,19 @@ pub fn render(spec: &OpenAPI) -> Result<Rendered> {
     let item_limits = item_limits(spec);
     let version = &spec.info.version;
     let setters = ops.iter().map(sdk_setters);
+    let table = ops.iter().map(table_row);
     Ok(Rendered {
         operations: quote! {
-            use crate::operation::{Location, Operation, Paginated, Param, ParamError, ParamKind, RawPage, check_range, path_segment};
+            use crate::operation::{BodyInfo, Location, Operation, OperationInfo, Paginated, Param, ParamError, ParamKind, RawPage, check_body, check_range, path_segment};
             use crate::types;
 
             /// The document's `info.version`, sent as the `api-version` header of every request.
             pub const API_VERSION: &str = #version;
+
+            /// Every operation of the document, in its order, as data: what a
+            /// generic caller (`scenario api`, the SDK's `call`) needs to send any
+            /// of them without its type.
+            pub static OPERATIONS: &[OperationInfo] = &[#(#table),*];
 
             #(#operations)*
 
@@ -130,6 +138,34 @@ pub fn render(spec: &OpenAPI) -> Result<Rendered> {
             #(#setters)*
         },
     })
+}
+
+/// One row of the `OPERATIONS` table.
+fn table_row(op: &OpSpec) -> TokenStream {
+    let OpSpec {
+        id,
+        name,
+        method,
+        path,
+        idempotent,
+        summary,
+        ..
+    } = op;
+    let body = match &op.body {
+        Some(ty) => quote!(Some(BodyInfo { check: check_body::<types::#ty> })),
+        None => quote!(None),
+    };
+    quote! {
+        OperationInfo {
+            id: #id,
+            method: #method,
+            path: #path,
+            idempotent: #idempotent,
+            params: <#name as Operation>::PARAMS,
+            summary: #summary,
+            body: #body,
+        }
+    }
 }
 
 /// The document's `maxItems` on the array properties of its named schemas, as
@@ -217,6 +253,13 @@ fn resolve(spec: &OpenAPI, path: &str, method: &str, op: &Operation) -> Result<O
         None => matches!(method, "get" | "head" | "put" | "delete" | "options"),
     };
     let pagination = pagination(spec, &params, body.as_ref(), &output)?;
+    let summary = op
+        .summary
+        .as_deref()
+        .unwrap_or_default()
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
     let mut doc = op.summary.clone().unwrap_or_default();
     if let Some(description) = &op.description {
         if !doc.is_empty() {
@@ -231,6 +274,7 @@ fn resolve(spec: &OpenAPI, path: &str, method: &str, op: &Operation) -> Result<O
         path: path.to_owned(),
         idempotent,
         doc,
+        summary,
         params,
         body,
         output,

@@ -80,7 +80,23 @@ mod transport;
 pub mod ops;
 
 pub use generated::*;
-pub use operation::{Location, Operation, Paginated, Param, ParamError, ParamKind, RawPage};
+pub use operation::{
+    BodyInfo, Location, Operation, OperationInfo, Paginated, Param, ParamError, ParamKind, RawPage,
+};
+/// The operation whose `operationId` is `id` (exactly, as the document spells
+/// it), from [`ops::OPERATIONS`].
+///
+/// ```
+/// let op = scenario_api::operation("listAssets").unwrap();
+/// assert_eq!((op.method, op.path), ("GET", "/assets"));
+/// assert!(scenario_api::operation("noSuchOperation").is_none());
+/// ```
+pub fn operation(id: &str) -> Option<&'static OperationInfo> {
+    ops::OPERATIONS.iter().find(|op| op.id == id)
+}
+
+#[doc(hidden)]
+pub use operation::{check_range, path_segment};
 pub use strict::{enums_are_strict, strict_enums};
 #[cfg(feature = "raw-client")]
 pub use transport::{ResponseFuture, SendRequest, Transport};

@@ -95,6 +95,46 @@ pub struct RawPage<'a> {
     pub next_token: Option<String>,
 }
 
+/// One operation of the document as a value: what [`Operation`] says as
+/// constants, for a caller that picks the operation at run time (by its id).
+/// The table of all of them is `ops::OPERATIONS`; [`crate::operation()`] finds one.
+#[derive(Clone, Copy, Debug)]
+#[non_exhaustive]
+pub struct OperationInfo {
+    /// The `operationId` in the document, e.g. `listAssets`.
+    pub id: &'static str,
+    /// The HTTP method, e.g. `GET`.
+    pub method: &'static str,
+    /// The path template relative to the base URL, e.g. `/uploads/{uploadId}`.
+    pub path: &'static str,
+    /// Whether sending the request twice has the effect of sending it once
+    /// (see [`Operation::IDEMPOTENT`]).
+    pub idempotent: bool,
+    /// Every path and query parameter, in the document's order.
+    pub params: &'static [Param],
+    /// The document's summary, on one line (empty when it has none).
+    pub summary: &'static str,
+    /// The request body, when the operation takes one.
+    pub body: Option<BodyInfo>,
+}
+
+/// The request body of an [`OperationInfo`].
+#[derive(Clone, Copy, Debug)]
+#[non_exhaustive]
+pub struct BodyInfo {
+    /// Decodes JSON bytes as the operation's body type: `Err` says what is
+    /// wrong (a missing field, a wrong type, malformed JSON) and where.
+    pub check: fn(&[u8]) -> Result<(), String>,
+}
+
+/// Decodes `bytes` as a `T`, for [`BodyInfo::check`].
+#[doc(hidden)]
+pub fn check_body<T: DeserializeOwned>(bytes: &[u8]) -> Result<(), String> {
+    serde_json::from_slice::<T>(bytes)
+        .map(drop)
+        .map_err(|e| e.to_string())
+}
+
 /// A parameter of an operation, as the document describes it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[non_exhaustive]
@@ -187,13 +227,20 @@ pub fn check_range(
 }
 
 /// Percent-encodes a path parameter as one segment, refusing an empty value
-/// (which would turn `/uploads/{id}` into `/uploads/`, another endpoint).
+/// (which would turn `/uploads/{id}` into `/uploads/`, another endpoint) and
+/// `.` or `..` (which a URL resolves to the segment itself or its parent).
 #[doc(hidden)]
 pub fn path_segment(name: &'static str, value: &str) -> Result<String, ParamError> {
     if value.trim().is_empty() {
         return Err(ParamError {
             name,
             message: "is empty".into(),
+        });
+    }
+    if matches!(value, "." | "..") {
+        return Err(ParamError {
+            name,
+            message: format!("cannot be {value:?}, which a URL reads as a relative path"),
         });
     }
     Ok(progenitor_client::encode_path(value))

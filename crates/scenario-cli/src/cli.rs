@@ -111,6 +111,9 @@ pub enum Command {
     Search(crate::search::SearchCommand),
     /// Run a model (optionally waiting for what it makes), or ask what it would cost
     Generate(Box<crate::generate::GenerateArgs>),
+    /// Call any operation of the API by its operationId; prints the response body as JSON
+    #[command(subcommand)]
+    Api(crate::api::ApiCommand),
     /// Run a local fake of the API to try the CLI (or your scripts) offline
     #[command(subcommand)]
     Mock(MockCommand),

@@ -17,6 +17,7 @@
 //! scenario collections add|remove ID [--asset ID...] [--model ID...] [--json]
 //! scenario search assets|models|workflows [QUERY TEXT...] [--json] [--limit N] [--filter EXPR] [flags...]
 //! scenario generate MODEL [--prompt TEXT] [--param NAME=VALUE] [--wait] [--dry-run true] [--json]
+//! scenario api <operationId> [--<param> VALUE...] [--body JSON|@FILE|-]
 //! scenario mock serve [--port 4010] [--assets N]
 //! ```
 //!
@@ -44,6 +45,7 @@ macro_rules! note {
     }};
 }
 
+mod api;
 mod assets;
 mod cli;
 mod client;
@@ -146,6 +148,7 @@ async fn run(global: &GlobalArgs, command: Command) -> Result<(), Failure> {
         Command::Search(SearchCommand::Models(args)) => search::models(global, *args).await,
         Command::Search(SearchCommand::Workflows(args)) => search::workflows(global, *args).await,
         Command::Generate(args) => generate::run(global, *args).await,
+        Command::Api(command) => api::run(global, command).await,
         Command::Mock(MockCommand::Serve(args)) => mock::serve(global, args).await,
     }
 }

@@ -52,7 +52,9 @@ fn flag(param: &Param) -> String {
     param.field.trim_end_matches('_').replace('_', "-")
 }
 
-fn arg(param: &'static Param) -> Arg {
+/// The flag of one parameter: its long name, help, value name and the
+/// checks its kind, limits and documented values call for.
+pub(crate) fn arg(param: &'static Param) -> Arg {
     let long = flag(param);
     let help = param.description.trim_end_matches('.').to_owned();
     let arg = Arg::new(param.field)
@@ -109,7 +111,8 @@ fn arg(param: &'static Param) -> Arg {
     }
 }
 
-fn value(param: &Param, matches: &ArgMatches) -> Option<Value> {
+/// The value given to the flag of `param` ([`arg`]), as JSON.
+pub(crate) fn value(param: &Param, matches: &ArgMatches) -> Option<Value> {
     let id = param.field;
     match param.kind {
         ParamKind::Boolean => matches.get_one::<bool>(id).map(|v| Value::Bool(*v)),

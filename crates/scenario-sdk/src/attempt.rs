@@ -78,7 +78,12 @@ pub(crate) enum RetryClass {
 impl RetryClass {
     /// The class the document gives an operation (see `Operation::IDEMPOTENT`).
     pub(crate) fn of<Op: scenario_api::Operation>() -> Self {
-        if Op::IDEMPOTENT {
+        Self::from_idempotent(Op::IDEMPOTENT)
+    }
+
+    /// The class of an operation the document marks idempotent or not.
+    pub(crate) fn from_idempotent(idempotent: bool) -> Self {
+        if idempotent {
             RetryClass::Idempotent
         } else {
             RetryClass::NonIdempotent

@@ -41,6 +41,7 @@
 mod assets;
 mod attempt;
 mod auth;
+mod call;
 mod client;
 mod downloads;
 mod error;
@@ -63,6 +64,7 @@ mod workflows;
 
 pub use assets::{Assets, ListAssets};
 pub use auth::{ENV_CUSTOM_HEADERS, ENV_JWT};
+pub use call::RawCall;
 pub use client::{Client, ClientBuilder, ENV_API_KEY, ENV_API_SECRET, ENV_BASE_URL};
 pub use downloads::{
     Archive, ArchiveDownload, DEFAULT_DOWNLOAD_CONCURRENCY, DEFAULT_DOWNLOAD_STALL_TIMEOUT,
@@ -95,7 +97,9 @@ pub use workflows::{WorkflowRun, Workflows};
 pub use scenario_api::ops;
 /// What the generated operations have in common (for code generic over them,
 /// such as a CLI building flags from `Operation::PARAMS`).
-pub use scenario_api::{Location, Operation, Paginated, Param, ParamError, ParamKind};
+pub use scenario_api::{
+    BodyInfo, Location, Operation, OperationInfo, Paginated, Param, ParamError, ParamKind,
+};
 
 /// The API's types (generated from the OpenAPI document), re-exported.
 ///

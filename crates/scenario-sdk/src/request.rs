@@ -171,6 +171,17 @@ pub(crate) async fn exchange<Op: Operation>(
         Err(err) => return (Err(err), 0),
     };
     let class = class.unwrap_or_else(RetryClass::of::<Op>);
+    send_prepared(client, Op::ID, &prepared, class).await
+}
+
+/// Sends a prepared request through the one attempt loop: typed operations
+/// ([`exchange`]) and operations picked at run time ([`crate::RawCall`]) alike.
+pub(crate) async fn send_prepared(
+    client: &Client,
+    id: &'static str,
+    prepared: &Prepared,
+    class: RetryClass,
+) -> (Result<Exchange>, u32) {
     let options = client.options();
     let http = client.http();
     let finished = attempt::run_until(
@@ -180,9 +191,9 @@ pub(crate) async fn exchange<Op: Operation>(
         |number| {
             tracing::debug_span!(
                 "scenario_request",
-                operation = Op::ID,
+                operation = id,
                 attempt = number,
-                method = Op::METHOD,
+                method = prepared.method.as_str(),
                 path = prepared.url.path(),
             )
         },
@@ -244,10 +255,11 @@ pub(crate) async fn exchange<Op: Operation>(
     (result, finished.attempts)
 }
 
-struct Prepared {
-    method: Method,
-    url: Url,
-    body: Option<bytes::Bytes>,
+/// A request ready for the attempt loop.
+pub(crate) struct Prepared {
+    pub(crate) method: Method,
+    pub(crate) url: Url,
+    pub(crate) body: Option<bytes::Bytes>,
 }
 
 fn prepare<Op: Operation>(client: &Client, op: &Op) -> Result<Prepared> {
@@ -266,14 +278,6 @@ fn prepare<Op: Operation>(client: &Client, op: &Op) -> Result<Prepared> {
     };
     let path = op.path().map_err(invalid)?;
     let query = op.query().map_err(invalid)?;
-    let mut url = Url::parse(&format!("{}{path}", client.base_url()))
-        .map_err(|e| Error::InvalidInput(format!("cannot build the URL of {}: {e}", Op::ID)))?;
-    if !query.is_empty() {
-        let mut pairs = url.query_pairs_mut();
-        for (name, value) in &query {
-            pairs.append_pair(name, value);
-        }
-    }
     let body = match op.body() {
         None => None,
         Some(Ok(bytes)) => Some(bytes::Bytes::from(bytes)),
@@ -284,8 +288,29 @@ fn prepare<Op: Operation>(client: &Client, op: &Op) -> Result<Prepared> {
             )));
         }
     };
-    let method = Method::from_bytes(Op::METHOD.as_bytes())
-        .map_err(|_| Error::InvalidInput(format!("{} has an invalid method", Op::ID)))?;
+    prepare_parts(client, Op::ID, Op::METHOD, &path, &query, body)
+}
+
+/// A request from its parts: the path with its parameters filled in, the query
+/// pairs and the JSON body.
+pub(crate) fn prepare_parts(
+    client: &Client,
+    id: &str,
+    method: &str,
+    path: &str,
+    query: &[(&str, String)],
+    body: Option<bytes::Bytes>,
+) -> Result<Prepared> {
+    let mut url = Url::parse(&format!("{}{path}", client.base_url()))
+        .map_err(|e| Error::InvalidInput(format!("cannot build the URL of {id}: {e}")))?;
+    if !query.is_empty() {
+        let mut pairs = url.query_pairs_mut();
+        for (name, value) in query {
+            pairs.append_pair(name, value);
+        }
+    }
+    let method = Method::from_bytes(method.as_bytes())
+        .map_err(|_| Error::InvalidInput(format!("{id} has an invalid method")))?;
     Ok(Prepared { method, url, body })
 }
 

@@ -1,6 +1,7 @@
 //! The `scenario` binary end to end, against a fake of the API started in the
 //! test process. One test binary, so that it links once.
 
+mod api;
 mod assets;
 mod collections;
 mod downloads;
