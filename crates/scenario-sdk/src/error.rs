@@ -796,7 +796,7 @@ impl Error {
     }
 }
 
-/// The raw client's errors (see [`Client::raw`](crate::Client::raw)), as the SDK's.
+/// The raw client's errors (see `Client::raw`, with the `raw-client` feature), as the SDK's.
 impl From<progenitor_client::Error<scenario_api::types::ApiError>> for Error {
     fn from(err: progenitor_client::Error<scenario_api::types::ApiError>) -> Self {
         use progenitor_client::Error as Raw;
