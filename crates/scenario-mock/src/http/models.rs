@@ -39,9 +39,9 @@ use crate::state::models::{
 
 /// A page of models when the request names no size.
 const PAGE_SIZE: usize = 100;
-/// The action a 429 of the parallel training limit names (after the team
-/// limit it hits).
-const PARALLEL_TRAINING: &str = "parallelTraining";
+/// The action a 429 of the parallel training limit names: the fake's own
+/// word, not a name the document owns (the service's is not documented).
+const PARALLEL_TRAINING: &str = "training";
 /// The HTTP status of a dry run's answer.
 const DRY_RUN: u16 = 269;
 /// What a training costs in the fake: a base, and a share per training image.
