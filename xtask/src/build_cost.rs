@@ -31,6 +31,7 @@ pub const END: &str = "<!-- /build-cost -->";
 struct Config {
     label: String,
     source: PathBuf,
+    default_features: bool,
     features: &'static [&'static str],
 }
 
@@ -52,17 +53,32 @@ pub fn run(root: &Path, baseline: &str) -> Result<()> {
         Config {
             label: format!("before: {baseline}"),
             source: baseline_src.clone(),
+            default_features: true,
+            features: &[],
+        },
+        Config {
+            label: "now: no optional area (`default-features = false`)".to_owned(),
+            source: now_src.clone(),
+            default_features: false,
             features: &[],
         },
         Config {
             label: "now: default features".to_owned(),
             source: now_src.clone(),
+            default_features: true,
             features: &[],
         },
         Config {
-            label: "now: `raw-client` feature".to_owned(),
+            label: "now: `full`".to_owned(),
             source: now_src.clone(),
-            features: &["raw-client"],
+            default_features: true,
+            features: &["full"],
+        },
+        Config {
+            label: "now: `full`, `raw-client`".to_owned(),
+            source: now_src.clone(),
+            default_features: true,
+            features: &["full", "raw-client"],
         },
     ];
     let mut rows = Vec::new();
@@ -75,7 +91,7 @@ pub fn run(root: &Path, baseline: &str) -> Result<()> {
             println!("{} ({})", config.label, profile_name(release));
             by_profile.push(measure(&consumer, &config.source, release)?);
         }
-        rows.push((config, operations(&config.source)?, by_profile));
+        rows.push((config, operations(config)?, by_profile));
     }
     for tree in [&baseline_src, &now_src] {
         let _ = git(root, &["worktree", "remove", "--force", path_str(tree)?]);
@@ -140,9 +156,10 @@ fn write_consumer(dir: &Path, config: &Config) -> Result<()> {
         dir.join("Cargo.toml"),
         format!(
             "[package]\nname = \"consumer\"\nversion = \"0.0.0\"\nedition = \"2024\"\npublish = false\n\n\
-             [dependencies]\nscenario-sdk = {{ path = {:?}, features = [{features}] }}\n\n\
+             [dependencies]\nscenario-sdk = {{ path = {:?}, default-features = {}, features = [{features}] }}\n\n\
              # Not part of the enclosing workspace.\n[workspace]\n",
-            path_str(&sdk)?
+            path_str(&sdk)?,
+            config.default_features,
         ),
     )?;
     std::fs::write(
@@ -191,13 +208,26 @@ fn profile_name(release: bool) -> &'static str {
     if release { "release" } else { "debug" }
 }
 
-/// The operations of the document at `source`, and the generated lines.
-fn operations(source: &Path) -> Result<(usize, usize)> {
-    let spec = std::fs::read_to_string(source.join(xtask::SPEC_PATH))?;
-    let operations = spec
-        .lines()
-        .filter(|line| line.trim_start().starts_with("operationId:"))
-        .count();
+/// The operations `config` compiles, and the generated lines (all of them,
+/// whether compiled or not).
+fn operations(config: &Config) -> Result<(usize, usize)> {
+    let source = &config.source;
+    let spec =
+        xtask::codegen::parse_spec(&std::fs::read_to_string(source.join(xtask::SPEC_PATH))?)?;
+    // The SDK's features that are on, expanded once (`default`, `full`): the
+    // areas among them decide which operations compile.
+    let metadata = xtask::areas::cargo_metadata(source)?;
+    let features = xtask::areas::package_features(&metadata, "scenario-sdk")?;
+    let mut on: Vec<String> = config.features.iter().map(|f| f.to_string()).collect();
+    if config.default_features {
+        on.push("default".to_owned());
+    }
+    for feature in on.clone() {
+        for implied in features[feature.as_str()].as_array().into_iter().flatten() {
+            on.extend(implied.as_str().map(str::to_owned));
+        }
+    }
+    let operations = xtask::areas::compiled_operations(&spec, &on)?;
     let lines = [xtask::GENERATED_PATH, xtask::OPERATIONS_PATH]
         .iter()
         .filter_map(|path| std::fs::read_to_string(source.join(path)).ok())
@@ -214,7 +244,8 @@ fn render(rows: &[(&Config, (usize, usize), Vec<Figures>)]) -> String {
          A cold build of a crate that depends on scenario-sdk (its own target directory,\n\
          sources fetched beforehand, `CARGO_INCREMENTAL=0`, default profiles), on this\n\
          machine; one cold build per cell. \"Our crates\" rebuilds scenario-api and scenario-sdk\n\
-         alone, the other dependencies built: median of 3 (min-max).\n\n\
+         alone, the other dependencies built: median of 3 (min-max). The operations are those\n\
+         compiled: each optional area of the API (a Cargo feature) leaves its own out.\n\n\
          | configuration | operations | generated lines | debug: cold | debug: our crates | release: cold | release: our crates | crates |\n\
          |---|---|---|---|---|---|---|---|\n",
     );

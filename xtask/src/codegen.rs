@@ -5,6 +5,7 @@ use std::path::Path;
 use anyhow::{Context, Result, bail};
 use progenitor::{GenerationSettings, Generator, HooksMode, InterfaceStyle, TagStyle};
 
+use crate::areas::Gates;
 use crate::{
     GENERATED_PATH, OPERATIONS_PATH, SETTERS_PATH, SPEC_PATH, constructors, feature_gates, lenient,
     open_enums, operations, optional_schemas,
@@ -22,6 +23,7 @@ pub type Outputs = Vec<(&'static str, String)>;
 
 /// Writes the generated files.
 pub fn generate(root: &Path) -> Result<()> {
+    check_features(root)?;
     for (path, code) in render_all(root)? {
         let out = root.join(path);
         let current = std::fs::read_to_string(&out).unwrap_or_default();
@@ -38,6 +40,7 @@ pub fn generate(root: &Path) -> Result<()> {
 
 /// Fails, printing a diff, when a checked-in file is not what `generate` would write.
 pub fn check(root: &Path) -> Result<()> {
+    check_features(root)?;
     let mut stale = Vec::new();
     for (path, code) in render_all(root)? {
         let out = root.join(path);
@@ -65,6 +68,14 @@ pub fn check(root: &Path) -> Result<()> {
     Ok(())
 }
 
+/// The Cargo features of the document's optional areas, checked against the crates'.
+fn check_features(root: &Path) -> Result<()> {
+    let path = root.join(SPEC_PATH);
+    let text =
+        std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
+    crate::areas::check_cargo_features(root, &parse_spec(&text)?)
+}
+
 /// The raw client's full text (`generated.rs`) for the document at `root`.
 pub fn render(root: &Path) -> Result<String> {
     Ok(render_all(root)?.swap_remove(0).1)
@@ -81,8 +92,12 @@ pub fn render_all(root: &Path) -> Result<Outputs> {
 /// Every generated file for an OpenAPI document given as YAML (or JSON).
 pub fn render_all_spec(yaml: &str) -> Result<Outputs> {
     let spec = parse_spec(yaml)?;
-    let client = render_client(&spec)?;
-    let ops = operations::render(&spec)?;
+    let mut client = progenitor_file(&spec)?;
+    let resolved = operations::resolve_all(&spec)?;
+    let gates = Gates::new(&spec, &client, &resolved.tokens_by_op())?;
+    feature_gates::apply(&mut client, &gates);
+    let client = render_client(&spec, client)?;
+    let ops = resolved.render(&spec, &gates);
     let format = |tokens: proc_macro2::TokenStream, what: &str| -> Result<String> {
         let file: syn::File =
             syn::parse2(tokens).with_context(|| format!("the generated {what} do not parse"))?;
@@ -100,7 +115,8 @@ pub fn render_spec(yaml: &str) -> Result<String> {
     Ok(render_all_spec(yaml)?.swap_remove(0).1)
 }
 
-fn render_client(spec: &openapiv3::OpenAPI) -> Result<String> {
+/// progenitor's client for `spec`, with our passes over it (all but the feature gates).
+fn progenitor_file(spec: &openapiv3::OpenAPI) -> Result<syn::File> {
     let mut settings = GenerationSettings::new();
     settings
         .with_interface(InterfaceStyle::Builder)
@@ -135,7 +151,10 @@ fn render_client(spec: &openapiv3::OpenAPI) -> Result<String> {
     lenient::apply_with_spec(&mut file, spec)?;
     optional_schemas::apply(&mut file);
     constructors::apply(&mut file);
-    feature_gates::apply(&mut file);
+    Ok(file)
+}
+
+fn render_client(spec: &openapiv3::OpenAPI, mut file: syn::File) -> Result<String> {
     let base_url = spec
         .servers
         .first()

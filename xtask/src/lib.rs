@@ -1,5 +1,6 @@
 //! The pieces of `cargo xtask`, as a library so that tests can drive them.
 
+pub mod areas;
 pub mod codegen;
 pub mod constructors;
 pub mod feature_gates;

@@ -13,6 +13,8 @@ usage: cargo xtask <command>
 commands:
   generate [--check]   regenerate crates/scenario-api/src/generated.rs from openapi/scenario.yaml;
                        with --check, only compare and print a diff when the checked-in file is stale
+  check-features       clippy scenario-sdk with no optional area of the API, with each alone and
+                       with the defaults
   bench [--quick]      benchmark the SDK against baselines measured in the same run (curl uploads,
                        raw reqwest listing, serde_json::Value decoding); writes BENCHMARKS.md
   build-cost [--baseline REV]
@@ -27,6 +29,7 @@ fn main() -> ExitCode {
     let result = match args.as_slice() {
         ["generate"] => xtask::codegen::generate(&xtask::workspace_root()),
         ["generate", "--check"] => xtask::codegen::check(&xtask::workspace_root()),
+        ["check-features"] => xtask::areas::check_each(&xtask::workspace_root()),
         ["bench"] => bench::run(&xtask::workspace_root(), false),
         ["bench", "--quick"] => bench::run(&xtask::workspace_root(), true),
         ["build-cost"] => build_cost::run(&xtask::workspace_root(), build_cost::DEFAULT_BASELINE),

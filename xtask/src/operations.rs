@@ -14,6 +14,8 @@
 //! Shapes it does not know are refused with an error naming the operation and
 //! the parameter, rather than generated approximately.
 
+use std::collections::BTreeMap;
+
 use anyhow::{Context, Result, bail};
 use heck::{ToPascalCase, ToSnakeCase};
 use openapiv3::{
@@ -23,6 +25,8 @@ use openapiv3::{
 };
 use proc_macro2::{Ident, TokenStream};
 use quote::{format_ident, quote};
+
+use crate::areas::Gates;
 
 /// One parameter, resolved.
 struct ParamSpec {
@@ -101,8 +105,11 @@ pub struct Rendered {
     pub setters: TokenStream,
 }
 
-/// Resolves every operation of `spec` and renders both files.
-pub fn render(spec: &OpenAPI) -> Result<Rendered> {
+/// Every operation of a document, resolved, ready to render.
+pub struct Resolved(Vec<OpSpec>);
+
+/// Resolves every operation of `spec`.
+pub fn resolve_all(spec: &OpenAPI) -> Result<Resolved> {
     let mut ops = Vec::new();
     for (path, method, op) in spec.operations() {
         let id = op.operation_id.as_deref().unwrap_or_default();
@@ -110,34 +117,71 @@ pub fn render(spec: &OpenAPI) -> Result<Rendered> {
             .with_context(|| format!("operation `{id}` ({} {path})", method.to_uppercase()))?;
         ops.push(resolved);
     }
-    let operations = ops.iter().map(operation_items);
-    let item_limits = item_limits(spec);
-    let version = &spec.info.version;
-    let setters = ops.iter().map(sdk_setters);
-    let table = ops.iter().map(table_row);
-    Ok(Rendered {
-        operations: quote! {
-            use crate::operation::{BodyInfo, Location, Operation, OperationInfo, Paginated, Param, ParamError, ParamKind, RawPage, check_body, check_range, path_segment};
-            use crate::types;
+    Ok(Resolved(ops))
+}
 
-            /// The document's `info.version`, sent as the `api-version` header of every request.
-            pub const API_VERSION: &str = #version;
+impl Resolved {
+    /// The code of each operation (by its type name), ungated: what it names
+    /// decides which types its area needs.
+    pub fn tokens_by_op(&self) -> BTreeMap<String, TokenStream> {
+        self.0
+            .iter()
+            .map(|op| (op.name.to_string(), operation_items(op)))
+            .collect()
+    }
 
-            /// Every operation of the document, in its order, as data: what a
-            /// generic caller (`scenario api`, the SDK's `call`) needs to send any
-            /// of them without its type.
-            pub static OPERATIONS: &[OperationInfo] = &[#(#table),*];
+    /// Renders both files, each operation's code gated by its area.
+    pub fn render(&self, spec: &OpenAPI, gates: &Gates) -> Rendered {
+        let ops = &self.0;
+        let gated = |op: &OpSpec, tokens: TokenStream| {
+            gate_items(tokens, gates.op_cfg(&op.name.to_string()))
+        };
+        let operations = ops.iter().map(|op| gated(op, operation_items(op)));
+        let item_limits = item_limits(spec)
+            .into_iter()
+            .map(|(ty, tokens)| gate_items(tokens, gates.type_cfg(&ty)));
+        let version = &spec.info.version;
+        let setters = ops.iter().map(|op| gated(op, sdk_setters(op)));
+        let table = ops.iter().map(|op| {
+            let row = table_row(op);
+            let cfg = gates.op_cfg(&op.name.to_string());
+            quote!(#cfg #row)
+        });
+        Rendered {
+            operations: quote! {
+                use crate::operation::{BodyInfo, Location, Operation, OperationInfo, Paginated, Param, ParamError, ParamKind, RawPage, check_body, check_range, path_segment};
+                use crate::types;
 
-            #(#operations)*
+                /// The document's `info.version`, sent as the `api-version` header of every request.
+                pub const API_VERSION: &str = #version;
 
-            #(#item_limits)*
-        },
-        setters: quote! {
-            use scenario_api::{ops, types};
-            use crate::request::Request;
-            #(#setters)*
-        },
-    })
+                /// Every operation of the document, in its order, as data: what a
+                /// generic caller (`scenario api`, the SDK's `call`) needs to send any
+                /// of them without its type. Operations of the optional areas are
+                /// here when their feature is on.
+                pub static OPERATIONS: &[OperationInfo] = &[#(#table),*];
+
+                #(#operations)*
+
+                #(#item_limits)*
+            },
+            setters: quote! {
+                use scenario_api::{ops, types};
+                use crate::request::Request;
+                #(#setters)*
+            },
+        }
+    }
+}
+
+/// Puts `cfg` on every item of `tokens`.
+fn gate_items(tokens: TokenStream, cfg: Option<syn::Attribute>) -> TokenStream {
+    let Some(cfg) = cfg else { return tokens };
+    let file: syn::File = syn::parse2(tokens).expect("the generated items parse");
+    file.items
+        .into_iter()
+        .map(|item| quote!(#cfg #item))
+        .collect()
 }
 
 /// One row of the `OPERATIONS` table.
@@ -171,7 +215,7 @@ fn table_row(op: &OpSpec) -> TokenStream {
 /// The document's `maxItems` on the array properties of its named schemas, as
 /// constants on the generated types (`ModelTrainingImageRequest::ASSET_IDS_MAX_ITEMS`),
 /// so that a limit on a body is written once, in the document.
-fn item_limits(spec: &OpenAPI) -> Vec<TokenStream> {
+fn item_limits(spec: &OpenAPI) -> Vec<(String, TokenStream)> {
     let Some(components) = &spec.components else {
         return Vec::new();
     };
@@ -205,11 +249,14 @@ fn item_limits(spec: &OpenAPI) -> Vec<TokenStream> {
                 return None;
             }
             let ty = format_ident!("{}", name.to_pascal_case());
-            Some(quote! {
-                impl types::#ty {
-                    #(#consts)*
-                }
-            })
+            Some((
+                ty.to_string(),
+                quote! {
+                    impl types::#ty {
+                        #(#consts)*
+                    }
+                },
+            ))
         })
         .collect()
 }

@@ -53,7 +53,7 @@ fn operations(items: &[Item], out: &mut String) -> Result<()> {
                 continue;
             };
             let request = request.replace('`', "").replace(" request to ", " ");
-            writeln!(out, "\n{}: {request}", f.sig.ident).unwrap();
+            writeln!(out, "\n{}: {request}{}", f.sig.ident, areas(&f.attrs)).unwrap();
             builder_summary(builders, &builder, out);
         }
     }
@@ -104,7 +104,7 @@ fn types_section(items: &[Item], out: &mut String) {
     for item in items {
         match item {
             Item::Struct(s) if is_pub(&s.vis) => {
-                writeln!(out, "\nstruct {}", s.ident).unwrap();
+                writeln!(out, "\nstruct {}{}", s.ident, areas(&s.attrs)).unwrap();
                 if let Fields::Named(fields) = &s.fields {
                     for field in &fields.named {
                         let ident = field
@@ -122,9 +122,10 @@ fn types_section(items: &[Item], out: &mut String) {
                 let open = e.variants.iter().any(|v| v.ident == "Unrecognized");
                 writeln!(
                     out,
-                    "\nenum {}{}",
+                    "\nenum {}{}{}",
                     e.ident,
-                    if open { " (open)" } else { "" }
+                    if open { " (open)" } else { "" },
+                    areas(&e.attrs)
                 )
                 .unwrap();
                 for v in &e.variants {
@@ -143,6 +144,30 @@ fn types_section(items: &[Item], out: &mut String) {
             }
             _ => {}
         }
+    }
+}
+
+/// The optional areas an item compiles with (` [models, teams]`: with either),
+/// from its `cfg` attributes; nothing for code that always compiles.
+fn areas(attrs: &[Attribute]) -> String {
+    let gates = [
+        crate::feature_gates::RAW_CLIENT,
+        crate::feature_gates::TYPE_BUILDERS,
+    ];
+    let mut names = Vec::new();
+    for attr in attrs.iter().filter(|a| a.path().is_ident("cfg")) {
+        let tokens = attr.meta.to_token_stream().to_string();
+        for part in tokens.split("feature = \"").skip(1) {
+            let name = part.split('"').next().unwrap_or_default();
+            if !gates.contains(&name) {
+                names.push(name.to_owned());
+            }
+        }
+    }
+    if names.is_empty() {
+        String::new()
+    } else {
+        format!(" [{}]", names.join(", "))
     }
 }
 

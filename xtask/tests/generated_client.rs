@@ -131,3 +131,43 @@ fn x_lenient_is_for_string_properties_only() {
     let err = format!("{:#}", codegen::render_spec(&doc("integer")).unwrap_err());
     assert!(err.contains("x-lenient"), "{err}");
 }
+
+/// An optional area (a tag marked `x-cargo-feature`) gates its operations and
+/// the types only it reaches; a type a core operation also reaches, or that no
+/// operation reaches, always compiles; a type two optional areas reach
+/// compiles with either.
+#[test]
+fn optional_areas_gate_what_only_they_use() {
+    let doc = "openapi: 3.0.3\ninfo: {title: t, version: '1'}\nservers: [{url: 'https://x'}]\n\
+        tags:\n  - {name: core}\n  - {name: extra, x-cargo-feature: true}\n  - {name: more, x-cargo-feature: true}\n\
+        paths:\n\
+        \x20 /a:\n    get:\n      operationId: getA\n      tags: [core]\n      responses:\n        '200': {description: ok, content: {application/json: {schema: {$ref: '#/components/schemas/Shared'}}}}\n\
+        \x20 /b:\n    get:\n      operationId: getB\n      tags: [extra]\n      responses:\n        '200': {description: ok, content: {application/json: {schema: {$ref: '#/components/schemas/OnlyExtra'}}}}\n\
+        \x20 /c:\n    get:\n      operationId: getC\n      tags: [more]\n      responses:\n        '200': {description: ok, content: {application/json: {schema: {$ref: '#/components/schemas/Both'}}}}\n\
+        components:\n  schemas:\n\
+        \x20   Shared: {type: object, properties: {x: {type: string}}}\n\
+        \x20   OnlyExtra: {type: object, properties: {shared: {$ref: '#/components/schemas/Shared'}, both: {$ref: '#/components/schemas/Both'}}}\n\
+        \x20   Both: {type: object, properties: {y: {type: string}}}\n\
+        \x20   Orphan: {type: object, properties: {z: {type: string}}}\n";
+    let code = codegen::render_spec(doc).expect("the document generates");
+    let summary = surface::render(&code).expect("the generated client parses");
+    for line in [
+        "get_a: GET /a\n",
+        "get_b: GET /b [extra]\n",
+        "get_c: GET /c [more]\n",
+        "struct Shared\n",
+        "struct Orphan\n",
+        "struct OnlyExtra [extra]\n",
+        "struct Both [extra, more]\n",
+    ] {
+        assert!(summary.contains(line), "{line:?} not in:\n{summary}");
+    }
+
+    // A marked tag must be a Cargo feature name.
+    let bad = doc.replace(
+        "{name: extra, x-cargo-feature: true}",
+        "{name: Extra Stuff, x-cargo-feature: true}",
+    );
+    let err = format!("{:#}", codegen::render_spec(&bad).unwrap_err());
+    assert!(err.contains("not a Cargo feature name"), "{err}");
+}

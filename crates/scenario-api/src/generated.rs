@@ -74,6 +74,7 @@ pub mod types {
             Default::default()
         }
     }
+    #[cfg(feature = "projects")]
     ///A new API key of a project
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -88,12 +89,14 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub role: ::std::option::Option<::std::string::String>,
     }
+    #[cfg(feature = "projects")]
     impl ApiKeyCreateRequest {
         #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::ApiKeyCreateRequest {
             Default::default()
         }
     }
+    #[cfg(feature = "projects")]
     ///A new API key; the secret is shown here only
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -119,6 +122,7 @@ pub mod types {
         #[serde(rename = "userId")]
         pub user_id: ::std::string::String,
     }
+    #[cfg(feature = "projects")]
     impl ApiKeyCreated {
         /// `ApiKeyCreated` from its required fields, in the order of its fields; the optional ones start unset and are set by field, so that code building it keeps compiling when the document adds one.
         #[allow(clippy::too_many_arguments)]
@@ -142,12 +146,21 @@ pub mod types {
             }
         }
     }
+    #[cfg(feature = "projects")]
     impl ApiKeyCreated {
         #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::ApiKeyCreated {
             Default::default()
         }
     }
+    #[cfg(
+        any(
+            feature = "generate",
+            feature = "projects",
+            feature = "teams",
+            feature = "usages"
+        )
+    )]
     ///A project an API key may act on, and its role there
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -156,6 +169,14 @@ pub mod types {
         pub project_id: ::std::string::String,
         pub role: ::std::string::String,
     }
+    #[cfg(
+        any(
+            feature = "generate",
+            feature = "projects",
+            feature = "teams",
+            feature = "usages"
+        )
+    )]
     impl ApiKeyProjectRole {
         /// `ApiKeyProjectRole` from its required fields, in the order of its fields; the optional ones start unset and are set by field, so that code building it keeps compiling when the document adds one.
         #[allow(clippy::too_many_arguments)]
@@ -169,12 +190,28 @@ pub mod types {
             }
         }
     }
+    #[cfg(
+        any(
+            feature = "generate",
+            feature = "projects",
+            feature = "teams",
+            feature = "usages"
+        )
+    )]
     impl ApiKeyProjectRole {
         #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::ApiKeyProjectRole {
             Default::default()
         }
     }
+    #[cfg(
+        any(
+            feature = "generate",
+            feature = "projects",
+            feature = "teams",
+            feature = "usages"
+        )
+    )]
     ///Whether an API key can still authenticate
     #[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[non_exhaustive]
@@ -189,6 +226,14 @@ pub mod types {
         #[cfg_attr(feature = "schemars", schemars(skip))]
         Unrecognized(::std::string::String),
     }
+    #[cfg(
+        any(
+            feature = "generate",
+            feature = "projects",
+            feature = "teams",
+            feature = "usages"
+        )
+    )]
     impl ApiKeyStatus {
         /// Every value the document lists, as the API spells them.
         pub const VALUES: &'static [&'static str] = &["active", "inactive"];
@@ -205,11 +250,27 @@ pub mod types {
             matches!(self, Self::Unrecognized(_))
         }
     }
+    #[cfg(
+        any(
+            feature = "generate",
+            feature = "projects",
+            feature = "teams",
+            feature = "usages"
+        )
+    )]
     impl ::std::fmt::Display for ApiKeyStatus {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             f.write_str(self.as_str())
         }
     }
+    #[cfg(
+        any(
+            feature = "generate",
+            feature = "projects",
+            feature = "teams",
+            feature = "usages"
+        )
+    )]
     impl ::std::convert::From<&str> for ApiKeyStatus {
         fn from(value: &str) -> Self {
             match value {
@@ -219,6 +280,14 @@ pub mod types {
             }
         }
     }
+    #[cfg(
+        any(
+            feature = "generate",
+            feature = "projects",
+            feature = "teams",
+            feature = "usages"
+        )
+    )]
     impl ::std::convert::From<::std::string::String> for ApiKeyStatus {
         fn from(value: ::std::string::String) -> Self {
             match Self::from(value.as_str()) {
@@ -227,12 +296,28 @@ pub mod types {
             }
         }
     }
+    #[cfg(
+        any(
+            feature = "generate",
+            feature = "projects",
+            feature = "teams",
+            feature = "usages"
+        )
+    )]
     impl ::std::str::FromStr for ApiKeyStatus {
         type Err = ::std::convert::Infallible;
         fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
             Ok(Self::from(value))
         }
     }
+    #[cfg(
+        any(
+            feature = "generate",
+            feature = "projects",
+            feature = "teams",
+            feature = "usages"
+        )
+    )]
     impl ::serde::Serialize for ApiKeyStatus {
         fn serialize<S: ::serde::Serializer>(
             &self,
@@ -241,6 +326,14 @@ pub mod types {
             serializer.serialize_str(self.as_str())
         }
     }
+    #[cfg(
+        any(
+            feature = "generate",
+            feature = "projects",
+            feature = "teams",
+            feature = "usages"
+        )
+    )]
     impl<'de> ::serde::Deserialize<'de> for ApiKeyStatus {
         fn deserialize<D: ::serde::Deserializer<'de>>(
             deserializer: D,
@@ -253,6 +346,7 @@ pub mod types {
                 )
         }
     }
+    #[cfg(feature = "generate")]
     ///`AppliedBrief`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -260,6 +354,7 @@ pub mod types {
         pub id: ::std::string::String,
         pub level: AppliedBriefLevel,
     }
+    #[cfg(feature = "generate")]
     impl AppliedBrief {
         /// `AppliedBrief` from its required fields, in the order of its fields; the optional ones start unset and are set by field, so that code building it keeps compiling when the document adds one.
         #[allow(clippy::too_many_arguments)]
@@ -273,12 +368,14 @@ pub mod types {
             }
         }
     }
+    #[cfg(feature = "generate")]
     impl AppliedBrief {
         #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::AppliedBrief {
             Default::default()
         }
     }
+    #[cfg(feature = "generate")]
     ///`AppliedBriefLevel`
     #[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[non_exhaustive]
@@ -293,6 +390,7 @@ pub mod types {
         #[cfg_attr(feature = "schemars", schemars(skip))]
         Unrecognized(::std::string::String),
     }
+    #[cfg(feature = "generate")]
     impl AppliedBriefLevel {
         /// Every value the document lists, as the API spells them.
         pub const VALUES: &'static [&'static str] = &["project", "team"];
@@ -309,11 +407,13 @@ pub mod types {
             matches!(self, Self::Unrecognized(_))
         }
     }
+    #[cfg(feature = "generate")]
     impl ::std::fmt::Display for AppliedBriefLevel {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             f.write_str(self.as_str())
         }
     }
+    #[cfg(feature = "generate")]
     impl ::std::convert::From<&str> for AppliedBriefLevel {
         fn from(value: &str) -> Self {
             match value {
@@ -323,6 +423,7 @@ pub mod types {
             }
         }
     }
+    #[cfg(feature = "generate")]
     impl ::std::convert::From<::std::string::String> for AppliedBriefLevel {
         fn from(value: ::std::string::String) -> Self {
             match Self::from(value.as_str()) {
@@ -331,12 +432,14 @@ pub mod types {
             }
         }
     }
+    #[cfg(feature = "generate")]
     impl ::std::str::FromStr for AppliedBriefLevel {
         type Err = ::std::convert::Infallible;
         fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
             Ok(Self::from(value))
         }
     }
+    #[cfg(feature = "generate")]
     impl ::serde::Serialize for AppliedBriefLevel {
         fn serialize<S: ::serde::Serializer>(
             &self,
@@ -345,6 +448,7 @@ pub mod types {
             serializer.serialize_str(self.as_str())
         }
     }
+    #[cfg(feature = "generate")]
     impl<'de> ::serde::Deserialize<'de> for AppliedBriefLevel {
         fn deserialize<D: ::serde::Deserializer<'de>>(
             deserializer: D,
@@ -4567,6 +4671,14 @@ pub mod types {
                 )
         }
     }
+    #[cfg(
+        any(
+            feature = "generate",
+            feature = "projects",
+            feature = "teams",
+            feature = "usages"
+        )
+    )]
     ///An image standing for a project, a team or a person
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -4579,12 +4691,21 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub url: ::std::option::Option<::std::string::String>,
     }
+    #[cfg(
+        any(
+            feature = "generate",
+            feature = "projects",
+            feature = "teams",
+            feature = "usages"
+        )
+    )]
     impl AvatarRef {
         #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::AvatarRef {
             Default::default()
         }
     }
+    #[cfg(any(feature = "projects", feature = "teams"))]
     ///The creative brief generations of a project or team follow
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -4607,6 +4728,7 @@ pub mod types {
         #[serde(rename = "updatedAt")]
         pub updated_at: ::std::string::String,
     }
+    #[cfg(any(feature = "projects", feature = "teams"))]
     impl Brief {
         /// `Brief` from its required fields, in the order of its fields; the optional ones start unset and are set by field, so that code building it keeps compiling when the document adds one.
         #[allow(clippy::too_many_arguments)]
@@ -4637,18 +4759,21 @@ pub mod types {
             }
         }
     }
+    #[cfg(any(feature = "projects", feature = "teams"))]
     impl Brief {
         #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::Brief {
             Default::default()
         }
     }
+    #[cfg(any(feature = "projects", feature = "teams"))]
     ///One brief
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct BriefResponse {
         pub brief: Brief,
     }
+    #[cfg(any(feature = "projects", feature = "teams"))]
     impl BriefResponse {
         /// `BriefResponse` from its required fields, in the order of its fields; the optional ones start unset and are set by field, so that code building it keeps compiling when the document adds one.
         #[allow(clippy::too_many_arguments)]
@@ -4656,12 +4781,14 @@ pub mod types {
             Self { brief: brief.into() }
         }
     }
+    #[cfg(any(feature = "projects", feature = "teams"))]
     impl BriefResponse {
         #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::BriefResponse {
             Default::default()
         }
     }
+    #[cfg(any(feature = "projects", feature = "teams"))]
     ///How strictly generations are held to the brief
     #[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[non_exhaustive]
@@ -4678,6 +4805,7 @@ pub mod types {
         #[cfg_attr(feature = "schemars", schemars(skip))]
         Unrecognized(::std::string::String),
     }
+    #[cfg(any(feature = "projects", feature = "teams"))]
     impl BriefSensitivity {
         /// Every value the document lists, as the API spells them.
         pub const VALUES: &'static [&'static str] = &["high", "low", "medium"];
@@ -4695,11 +4823,13 @@ pub mod types {
             matches!(self, Self::Unrecognized(_))
         }
     }
+    #[cfg(any(feature = "projects", feature = "teams"))]
     impl ::std::fmt::Display for BriefSensitivity {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             f.write_str(self.as_str())
         }
     }
+    #[cfg(any(feature = "projects", feature = "teams"))]
     impl ::std::convert::From<&str> for BriefSensitivity {
         fn from(value: &str) -> Self {
             match value {
@@ -4710,6 +4840,7 @@ pub mod types {
             }
         }
     }
+    #[cfg(any(feature = "projects", feature = "teams"))]
     impl ::std::convert::From<::std::string::String> for BriefSensitivity {
         fn from(value: ::std::string::String) -> Self {
             match Self::from(value.as_str()) {
@@ -4718,12 +4849,14 @@ pub mod types {
             }
         }
     }
+    #[cfg(any(feature = "projects", feature = "teams"))]
     impl ::std::str::FromStr for BriefSensitivity {
         type Err = ::std::convert::Infallible;
         fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
             Ok(Self::from(value))
         }
     }
+    #[cfg(any(feature = "projects", feature = "teams"))]
     impl ::serde::Serialize for BriefSensitivity {
         fn serialize<S: ::serde::Serializer>(
             &self,
@@ -4732,6 +4865,7 @@ pub mod types {
             serializer.serialize_str(self.as_str())
         }
     }
+    #[cfg(any(feature = "projects", feature = "teams"))]
     impl<'de> ::serde::Deserialize<'de> for BriefSensitivity {
         fn deserialize<D: ::serde::Deserializer<'de>>(
             deserializer: D,
@@ -4744,6 +4878,7 @@ pub mod types {
                 )
         }
     }
+    #[cfg(any(feature = "projects", feature = "teams"))]
     ///The new brief
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -4761,6 +4896,7 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub sensitivity: ::std::option::Option<BriefSensitivity>,
     }
+    #[cfg(any(feature = "projects", feature = "teams"))]
     impl BriefUpdateRequest {
         /// `BriefUpdateRequest` from its required fields, in the order of its fields; the optional ones start unset and are set by field, so that code building it keeps compiling when the document adds one.
         #[allow(clippy::too_many_arguments)]
@@ -4773,12 +4909,14 @@ pub mod types {
             }
         }
     }
+    #[cfg(any(feature = "projects", feature = "teams"))]
     impl BriefUpdateRequest {
         #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::BriefUpdateRequest {
             Default::default()
         }
     }
+    #[cfg(feature = "generate")]
     ///`CaptionDetailsLevel`
     #[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[non_exhaustive]
@@ -4793,6 +4931,7 @@ pub mod types {
         #[cfg_attr(feature = "schemars", schemars(skip))]
         Unrecognized(::std::string::String),
     }
+    #[cfg(feature = "generate")]
     impl CaptionDetailsLevel {
         /// Every value the document lists, as the API spells them.
         pub const VALUES: &'static [&'static str] = &["action", "action+style"];
@@ -4809,11 +4948,13 @@ pub mod types {
             matches!(self, Self::Unrecognized(_))
         }
     }
+    #[cfg(feature = "generate")]
     impl ::std::fmt::Display for CaptionDetailsLevel {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             f.write_str(self.as_str())
         }
     }
+    #[cfg(feature = "generate")]
     impl ::std::convert::From<&str> for CaptionDetailsLevel {
         fn from(value: &str) -> Self {
             match value {
@@ -4823,6 +4964,7 @@ pub mod types {
             }
         }
     }
+    #[cfg(feature = "generate")]
     impl ::std::convert::From<::std::string::String> for CaptionDetailsLevel {
         fn from(value: ::std::string::String) -> Self {
             match Self::from(value.as_str()) {
@@ -4831,12 +4973,14 @@ pub mod types {
             }
         }
     }
+    #[cfg(feature = "generate")]
     impl ::std::str::FromStr for CaptionDetailsLevel {
         type Err = ::std::convert::Infallible;
         fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
             Ok(Self::from(value))
         }
     }
+    #[cfg(feature = "generate")]
     impl ::serde::Serialize for CaptionDetailsLevel {
         fn serialize<S: ::serde::Serializer>(
             &self,
@@ -4845,6 +4989,7 @@ pub mod types {
             serializer.serialize_str(self.as_str())
         }
     }
+    #[cfg(feature = "generate")]
     impl<'de> ::serde::Deserialize<'de> for CaptionDetailsLevel {
         fn deserialize<D: ::serde::Deserializer<'de>>(
             deserializer: D,
@@ -4857,6 +5002,7 @@ pub mod types {
                 )
         }
     }
+    #[cfg(any(feature = "collections", feature = "usages"))]
     ///A named set of assets and models
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -4878,6 +5024,7 @@ pub mod types {
         #[serde(rename = "updatedAt")]
         pub updated_at: ::std::string::String,
     }
+    #[cfg(any(feature = "collections", feature = "usages"))]
     impl Collection {
         /// `Collection` from its required fields, in the order of its fields; the optional ones start unset and are set by field, so that code building it keeps compiling when the document adds one.
         #[allow(clippy::too_many_arguments)]
@@ -4904,18 +5051,21 @@ pub mod types {
             }
         }
     }
+    #[cfg(any(feature = "collections", feature = "usages"))]
     impl Collection {
         #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::Collection {
             Default::default()
         }
     }
+    #[cfg(feature = "collections")]
     ///`CollectionCreateRequest`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct CollectionCreateRequest {
         pub name: ::std::string::String,
     }
+    #[cfg(feature = "collections")]
     impl CollectionCreateRequest {
         /// `CollectionCreateRequest` from its required fields, in the order of its fields; the optional ones start unset and are set by field, so that code building it keeps compiling when the document adds one.
         #[allow(clippy::too_many_arguments)]
@@ -4923,12 +5073,14 @@ pub mod types {
             Self { name: name.into() }
         }
     }
+    #[cfg(feature = "collections")]
     impl CollectionCreateRequest {
         #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::CollectionCreateRequest {
             Default::default()
         }
     }
+    #[cfg(feature = "collections")]
     ///One page of collections
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -4941,6 +5093,7 @@ pub mod types {
         )]
         pub next_pagination_token: ::std::option::Option<::std::string::String>,
     }
+    #[cfg(feature = "collections")]
     impl CollectionListResponse {
         /// `CollectionListResponse` from its required fields, in the order of its fields; the optional ones start unset and are set by field, so that code building it keeps compiling when the document adds one.
         #[allow(clippy::too_many_arguments)]
@@ -4953,12 +5106,14 @@ pub mod types {
             }
         }
     }
+    #[cfg(feature = "collections")]
     impl CollectionListResponse {
         #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::CollectionListResponse {
             Default::default()
         }
     }
+    #[cfg(feature = "collections")]
     ///`CollectionModelsRequest`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -4967,6 +5122,7 @@ pub mod types {
         #[serde(deserialize_with = "crate::lenient::null_as_empty")]
         pub model_ids: ::std::vec::Vec<::std::string::String>,
     }
+    #[cfg(feature = "collections")]
     impl CollectionModelsRequest {
         /// `CollectionModelsRequest` from its required fields, in the order of its fields; the optional ones start unset and are set by field, so that code building it keeps compiling when the document adds one.
         #[allow(clippy::too_many_arguments)]
@@ -4978,18 +5134,21 @@ pub mod types {
             }
         }
     }
+    #[cfg(feature = "collections")]
     impl CollectionModelsRequest {
         #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::CollectionModelsRequest {
             Default::default()
         }
     }
+    #[cfg(feature = "collections")]
     ///One collection
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct CollectionResponse {
         pub collection: Collection,
     }
+    #[cfg(feature = "collections")]
     impl CollectionResponse {
         /// `CollectionResponse` from its required fields, in the order of its fields; the optional ones start unset and are set by field, so that code building it keeps compiling when the document adds one.
         #[allow(clippy::too_many_arguments)]
@@ -4999,12 +5158,14 @@ pub mod types {
             }
         }
     }
+    #[cfg(feature = "collections")]
     impl CollectionResponse {
         #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::CollectionResponse {
             Default::default()
         }
     }
+    #[cfg(feature = "collections")]
     ///`CollectionUpdateRequest`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -5014,12 +5175,14 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub thumbnail: ::std::option::Option<::std::string::String>,
     }
+    #[cfg(feature = "collections")]
     impl CollectionUpdateRequest {
         #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::CollectionUpdateRequest {
             Default::default()
         }
     }
+    #[cfg(any(feature = "generate", feature = "models", feature = "workflows"))]
     ///The cost of each part of a request, in creative units
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -5104,18 +5267,21 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub vectorization: ::std::option::Option<f64>,
     }
+    #[cfg(any(feature = "generate", feature = "models", feature = "workflows"))]
     impl CostDetails {
         #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::CostDetails {
             Default::default()
         }
     }
+    #[cfg(any(feature = "projects", feature = "teams"))]
     ///Whether something was deleted
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct DeletedResponse {
         pub deleted: bool,
     }
+    #[cfg(any(feature = "projects", feature = "teams"))]
     impl DeletedResponse {
         /// `DeletedResponse` from its required fields, in the order of its fields; the optional ones start unset and are set by field, so that code building it keeps compiling when the document adds one.
         #[allow(clippy::too_many_arguments)]
@@ -5123,6 +5289,7 @@ pub mod types {
             Self { deleted: deleted.into() }
         }
     }
+    #[cfg(any(feature = "projects", feature = "teams"))]
     impl DeletedResponse {
         #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::DeletedResponse {
@@ -5477,6 +5644,15 @@ pub mod types {
                 )
         }
     }
+    #[cfg(
+        any(
+            feature = "collections",
+            feature = "models",
+            feature = "projects",
+            feature = "teams",
+            feature = "workflows"
+        )
+    )]
     ///An object the service may leave empty
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     #[serde(transparent)]
@@ -5484,6 +5660,15 @@ pub mod types {
     pub struct EmptyResponse(
         pub ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     );
+    #[cfg(
+        any(
+            feature = "collections",
+            feature = "models",
+            feature = "projects",
+            feature = "teams",
+            feature = "workflows"
+        )
+    )]
     impl ::std::ops::Deref for EmptyResponse {
         type Target = ::serde_json::Map<::std::string::String, ::serde_json::Value>;
         fn deref(
@@ -5492,12 +5677,30 @@ pub mod types {
             &self.0
         }
     }
+    #[cfg(
+        any(
+            feature = "collections",
+            feature = "models",
+            feature = "projects",
+            feature = "teams",
+            feature = "workflows"
+        )
+    )]
     impl ::std::convert::From<EmptyResponse>
     for ::serde_json::Map<::std::string::String, ::serde_json::Value> {
         fn from(value: EmptyResponse) -> Self {
             value.0
         }
     }
+    #[cfg(
+        any(
+            feature = "collections",
+            feature = "models",
+            feature = "projects",
+            feature = "teams",
+            feature = "workflows"
+        )
+    )]
     impl ::std::convert::From<
         ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     > for EmptyResponse {
@@ -5507,6 +5710,7 @@ pub mod types {
             Self(value)
         }
     }
+    #[cfg(feature = "generate")]
     ///The result (HTTP 200), or only the cost of a dry run (HTTP 269).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -5536,12 +5740,14 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub job: ::std::option::Option<Job>,
     }
+    #[cfg(feature = "generate")]
     impl GenerateAssetResponse {
         #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::GenerateAssetResponse {
             Default::default()
         }
     }
+    #[cfg(feature = "generate")]
     ///`GenerateCaptionRequest`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -5584,6 +5790,7 @@ pub mod types {
         #[serde(deserialize_with = "crate::lenient::null_as_empty")]
         pub unwanted_sequences: ::std::vec::Vec<::std::string::String>,
     }
+    #[cfg(feature = "generate")]
     impl GenerateCaptionRequest {
         /// `GenerateCaptionRequest` from its required fields, in the order of its fields; the optional ones start unset and are set by field, so that code building it keeps compiling when the document adds one.
         #[allow(clippy::too_many_arguments)]
@@ -5603,12 +5810,14 @@ pub mod types {
             }
         }
     }
+    #[cfg(feature = "generate")]
     impl GenerateCaptionRequest {
         #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::GenerateCaptionRequest {
             Default::default()
         }
     }
+    #[cfg(feature = "generate")]
     ///The result (HTTP 200), or only the cost of a dry run (HTTP 269).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -5644,12 +5853,14 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub job: ::std::option::Option<Job>,
     }
+    #[cfg(feature = "generate")]
     impl GenerateCaptionResponse {
         #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::GenerateCaptionResponse {
             Default::default()
         }
     }
+    #[cfg(feature = "generate")]
     ///`GenerateDescribeStyleRequest`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -5688,12 +5899,14 @@ pub mod types {
         #[serde(deserialize_with = "crate::lenient::null_as_empty")]
         pub unwanted_sequences: ::std::vec::Vec<::std::string::String>,
     }
+    #[cfg(feature = "generate")]
     impl GenerateDescribeStyleRequest {
         #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::GenerateDescribeStyleRequest {
             Default::default()
         }
     }
+    #[cfg(feature = "generate")]
     ///The result (HTTP 200), or only the cost of a dry run (HTTP 269).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -5725,12 +5938,14 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub synthesis: ::std::option::Option<::std::string::String>,
     }
+    #[cfg(feature = "generate")]
     impl GenerateDescribeStyleResponse {
         #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::GenerateDescribeStyleResponse {
             Default::default()
         }
     }
+    #[cfg(feature = "generate")]
     ///`GenerateDetectRequest`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -5770,6 +5985,7 @@ pub mod types {
         )]
         pub remove_background: ::std::option::Option<bool>,
     }
+    #[cfg(feature = "generate")]
     impl GenerateDetectRequest {
         /// `GenerateDetectRequest` from its required fields, in the order of its fields; the optional ones start unset and are set by field, so that code building it keeps compiling when the document adds one.
         #[allow(clippy::too_many_arguments)]
@@ -5790,18 +6006,21 @@ pub mod types {
             }
         }
     }
+    #[cfg(feature = "generate")]
     impl GenerateDetectRequest {
         #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::GenerateDetectRequest {
             Default::default()
         }
     }
+    #[cfg(feature = "generate")]
     ///`GenerateEmbedRequest`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct GenerateEmbedRequest {
         pub text: ::std::string::String,
     }
+    #[cfg(feature = "generate")]
     impl GenerateEmbedRequest {
         /// `GenerateEmbedRequest` from its required fields, in the order of its fields; the optional ones start unset and are set by field, so that code building it keeps compiling when the document adds one.
         #[allow(clippy::too_many_arguments)]
@@ -5809,12 +6028,14 @@ pub mod types {
             Self { text: text.into() }
         }
     }
+    #[cfg(feature = "generate")]
     impl GenerateEmbedRequest {
         #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::GenerateEmbedRequest {
             Default::default()
         }
     }
+    #[cfg(feature = "generate")]
     ///The result (HTTP 200), or only the cost of a dry run (HTTP 269).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -5845,12 +6066,14 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub job: ::std::option::Option<Job>,
     }
+    #[cfg(feature = "generate")]
     impl GenerateEmbedResponse {
         #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::GenerateEmbedResponse {
             Default::default()
         }
     }
+    #[cfg(feature = "generate")]
     ///`GenerateIpDetectionRequest`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -5866,12 +6089,14 @@ pub mod types {
         #[serde(deserialize_with = "crate::lenient::null_as_empty")]
         pub prompts: ::std::vec::Vec<::std::string::String>,
     }
+    #[cfg(feature = "generate")]
     impl GenerateIpDetectionRequest {
         #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::GenerateIpDetectionRequest {
             Default::default()
         }
     }
+    #[cfg(feature = "generate")]
     ///The result (HTTP 200), or only the cost of a dry run (HTTP 269).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -5889,12 +6114,14 @@ pub mod types {
         #[serde(deserialize_with = "crate::lenient::null_as_empty")]
         pub skipped_asset_ids: ::std::vec::Vec<::std::string::String>,
     }
+    #[cfg(feature = "generate")]
     impl GenerateIpDetectionResponse {
         #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::GenerateIpDetectionResponse {
             Default::default()
         }
     }
+    #[cfg(feature = "generate")]
     ///`GeneratePatchRequest`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -5919,6 +6146,7 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub position: ::std::option::Option<PatchPosition>,
     }
+    #[cfg(feature = "generate")]
     impl GeneratePatchRequest {
         /// `GeneratePatchRequest` from its required fields, in the order of its fields; the optional ones start unset and are set by field, so that code building it keeps compiling when the document adds one.
         #[allow(clippy::too_many_arguments)]
@@ -5934,12 +6162,14 @@ pub mod types {
             }
         }
     }
+    #[cfg(feature = "generate")]
     impl GeneratePatchRequest {
         #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::GeneratePatchRequest {
             Default::default()
         }
     }
+    #[cfg(feature = "generate")]
     ///`GeneratePromptRequest`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -5983,6 +6213,7 @@ pub mod types {
         #[serde(rename = "topP", skip_serializing_if = "::std::option::Option::is_none")]
         pub top_p: ::std::option::Option<f64>,
     }
+    #[cfg(feature = "generate")]
     impl GeneratePromptRequest {
         /// `GeneratePromptRequest` from its required fields, in the order of its fields; the optional ones start unset and are set by field, so that code building it keeps compiling when the document adds one.
         #[allow(clippy::too_many_arguments)]
@@ -6002,12 +6233,14 @@ pub mod types {
             }
         }
     }
+    #[cfg(feature = "generate")]
     impl GeneratePromptRequest {
         #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::GeneratePromptRequest {
             Default::default()
         }
     }
+    #[cfg(feature = "generate")]
     ///The result (HTTP 200), or only the cost of a dry run (HTTP 269).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -6043,12 +6276,14 @@ pub mod types {
         #[serde(deserialize_with = "crate::lenient::null_as_empty")]
         pub prompts: ::std::vec::Vec<::std::string::String>,
     }
+    #[cfg(feature = "generate")]
     impl GeneratePromptResponse {
         #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::GeneratePromptResponse {
             Default::default()
         }
     }
+    #[cfg(feature = "generate")]
     ///`GenerateQualityGateRequest`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -6057,6 +6292,7 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub sensitivity: ::std::option::Option<AssetQualityGateSensitivity>,
     }
+    #[cfg(feature = "generate")]
     impl GenerateQualityGateRequest {
         /// `GenerateQualityGateRequest` from its required fields, in the order of its fields; the optional ones start unset and are set by field, so that code building it keeps compiling when the document adds one.
         #[allow(clippy::too_many_arguments)]
@@ -6067,12 +6303,14 @@ pub mod types {
             }
         }
     }
+    #[cfg(feature = "generate")]
     impl GenerateQualityGateRequest {
         #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::GenerateQualityGateRequest {
             Default::default()
         }
     }
+    #[cfg(feature = "generate")]
     ///The result (HTTP 200), or only the cost of a dry run (HTTP 269).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -6126,12 +6364,14 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub verdict: ::std::option::Option<AssetQualityGateVerdict>,
     }
+    #[cfg(feature = "generate")]
     impl GenerateQualityGateResponse {
         #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::GenerateQualityGateResponse {
             Default::default()
         }
     }
+    #[cfg(feature = "generate")]
     ///`GenerateTranslateRequest`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -6152,6 +6392,7 @@ pub mod types {
         #[serde(rename = "topP", skip_serializing_if = "::std::option::Option::is_none")]
         pub top_p: ::std::option::Option<f64>,
     }
+    #[cfg(feature = "generate")]
     impl GenerateTranslateRequest {
         /// `GenerateTranslateRequest` from its required fields, in the order of its fields; the optional ones start unset and are set by field, so that code building it keeps compiling when the document adds one.
         #[allow(clippy::too_many_arguments)]
@@ -6166,12 +6407,14 @@ pub mod types {
             }
         }
     }
+    #[cfg(feature = "generate")]
     impl GenerateTranslateRequest {
         #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::GenerateTranslateRequest {
             Default::default()
         }
     }
+    #[cfg(feature = "generate")]
     ///The result (HTTP 200), or only the cost of a dry run (HTTP 269).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -6206,12 +6449,21 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub translation: ::std::option::Option<::std::string::String>,
     }
+    #[cfg(feature = "generate")]
     impl GenerateTranslateResponse {
         #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::GenerateTranslateResponse {
             Default::default()
         }
     }
+    #[cfg(
+        any(
+            feature = "generate",
+            feature = "projects",
+            feature = "teams",
+            feature = "usages"
+        )
+    )]
     ///Settings of a project or a team: its published homepage layout
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -6219,12 +6471,21 @@ pub mod types {
         #[serde(default, skip_serializing_if = "::serde_json::Map::is_empty")]
         pub homepage: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
+    #[cfg(
+        any(
+            feature = "generate",
+            feature = "projects",
+            feature = "teams",
+            feature = "usages"
+        )
+    )]
     impl HomepageSettings {
         #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::HomepageSettings {
             Default::default()
         }
     }
+    #[cfg(any(feature = "projects", feature = "teams"))]
     ///Settings to change: an object as homepage publishes it, null withdraws it
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -6232,6 +6493,7 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub homepage: ::std::option::Option<::serde_json::Value>,
     }
+    #[cfg(any(feature = "projects", feature = "teams"))]
     impl HomepageSettingsUpdate {
         #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::HomepageSettingsUpdate {
@@ -6492,6 +6754,7 @@ pub mod types {
                 )
         }
     }
+    #[cfg(any(feature = "generate", feature = "models", feature = "usages"))]
     ///What the protected-content check found
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -6514,6 +6777,7 @@ pub mod types {
         )]
         pub has_detector_error: ::std::option::Option<bool>,
     }
+    #[cfg(any(feature = "generate", feature = "models", feature = "usages"))]
     impl IpDetection {
         /// `IpDetection` from its required fields, in the order of its fields; the optional ones start unset and are set by field, so that code building it keeps compiling when the document adds one.
         #[allow(clippy::too_many_arguments)]
@@ -6536,12 +6800,14 @@ pub mod types {
             }
         }
     }
+    #[cfg(any(feature = "generate", feature = "models", feature = "usages"))]
     impl IpDetection {
         #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::IpDetection {
             Default::default()
         }
     }
+    #[cfg(any(feature = "generate", feature = "models", feature = "usages"))]
     ///`IpDetectionAction`
     #[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[non_exhaustive]
@@ -6558,6 +6824,7 @@ pub mod types {
         #[cfg_attr(feature = "schemars", schemars(skip))]
         Unrecognized(::std::string::String),
     }
+    #[cfg(any(feature = "generate", feature = "models", feature = "usages"))]
     impl IpDetectionAction {
         /// Every value the document lists, as the API spells them.
         pub const VALUES: &'static [&'static str] = &["allowed", "blocked", "flagged"];
@@ -6575,11 +6842,13 @@ pub mod types {
             matches!(self, Self::Unrecognized(_))
         }
     }
+    #[cfg(any(feature = "generate", feature = "models", feature = "usages"))]
     impl ::std::fmt::Display for IpDetectionAction {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             f.write_str(self.as_str())
         }
     }
+    #[cfg(any(feature = "generate", feature = "models", feature = "usages"))]
     impl ::std::convert::From<&str> for IpDetectionAction {
         fn from(value: &str) -> Self {
             match value {
@@ -6590,6 +6859,7 @@ pub mod types {
             }
         }
     }
+    #[cfg(any(feature = "generate", feature = "models", feature = "usages"))]
     impl ::std::convert::From<::std::string::String> for IpDetectionAction {
         fn from(value: ::std::string::String) -> Self {
             match Self::from(value.as_str()) {
@@ -6598,12 +6868,14 @@ pub mod types {
             }
         }
     }
+    #[cfg(any(feature = "generate", feature = "models", feature = "usages"))]
     impl ::std::str::FromStr for IpDetectionAction {
         type Err = ::std::convert::Infallible;
         fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
             Ok(Self::from(value))
         }
     }
+    #[cfg(any(feature = "generate", feature = "models", feature = "usages"))]
     impl ::serde::Serialize for IpDetectionAction {
         fn serialize<S: ::serde::Serializer>(
             &self,
@@ -6612,6 +6884,7 @@ pub mod types {
             serializer.serialize_str(self.as_str())
         }
     }
+    #[cfg(any(feature = "generate", feature = "models", feature = "usages"))]
     impl<'de> ::serde::Deserialize<'de> for IpDetectionAction {
         fn deserialize<D: ::serde::Deserializer<'de>>(
             deserializer: D,
@@ -6624,6 +6897,14 @@ pub mod types {
                 )
         }
     }
+    #[cfg(
+        any(
+            feature = "generate",
+            feature = "projects",
+            feature = "teams",
+            feature = "usages"
+        )
+    )]
     ///How the team runs IP detection on generations, and what happens when the detector fails
     #[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[non_exhaustive]
@@ -6640,6 +6921,14 @@ pub mod types {
         #[cfg_attr(feature = "schemars", schemars(skip))]
         Unrecognized(::std::string::String),
     }
+    #[cfg(
+        any(
+            feature = "generate",
+            feature = "projects",
+            feature = "teams",
+            feature = "usages"
+        )
+    )]
     impl IpDetectionEnforcement {
         /// Every value the document lists, as the API spells them.
         pub const VALUES: &'static [&'static str] = &[
@@ -6661,11 +6950,27 @@ pub mod types {
             matches!(self, Self::Unrecognized(_))
         }
     }
+    #[cfg(
+        any(
+            feature = "generate",
+            feature = "projects",
+            feature = "teams",
+            feature = "usages"
+        )
+    )]
     impl ::std::fmt::Display for IpDetectionEnforcement {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             f.write_str(self.as_str())
         }
     }
+    #[cfg(
+        any(
+            feature = "generate",
+            feature = "projects",
+            feature = "teams",
+            feature = "usages"
+        )
+    )]
     impl ::std::convert::From<&str> for IpDetectionEnforcement {
         fn from(value: &str) -> Self {
             match value {
@@ -6676,6 +6981,14 @@ pub mod types {
             }
         }
     }
+    #[cfg(
+        any(
+            feature = "generate",
+            feature = "projects",
+            feature = "teams",
+            feature = "usages"
+        )
+    )]
     impl ::std::convert::From<::std::string::String> for IpDetectionEnforcement {
         fn from(value: ::std::string::String) -> Self {
             match Self::from(value.as_str()) {
@@ -6684,12 +6997,28 @@ pub mod types {
             }
         }
     }
+    #[cfg(
+        any(
+            feature = "generate",
+            feature = "projects",
+            feature = "teams",
+            feature = "usages"
+        )
+    )]
     impl ::std::str::FromStr for IpDetectionEnforcement {
         type Err = ::std::convert::Infallible;
         fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
             Ok(Self::from(value))
         }
     }
+    #[cfg(
+        any(
+            feature = "generate",
+            feature = "projects",
+            feature = "teams",
+            feature = "usages"
+        )
+    )]
     impl ::serde::Serialize for IpDetectionEnforcement {
         fn serialize<S: ::serde::Serializer>(
             &self,
@@ -6698,6 +7027,14 @@ pub mod types {
             serializer.serialize_str(self.as_str())
         }
     }
+    #[cfg(
+        any(
+            feature = "generate",
+            feature = "projects",
+            feature = "teams",
+            feature = "usages"
+        )
+    )]
     impl<'de> ::serde::Deserialize<'de> for IpDetectionEnforcement {
         fn deserialize<D: ::serde::Deserializer<'de>>(
             deserializer: D,
@@ -6710,6 +7047,7 @@ pub mod types {
                 )
         }
     }
+    #[cfg(any(feature = "generate", feature = "models", feature = "usages"))]
     ///`IpDetectionFinding`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -6726,6 +7064,7 @@ pub mod types {
         pub flagged: bool,
         pub reason: ::std::string::String,
     }
+    #[cfg(any(feature = "generate", feature = "models", feature = "usages"))]
     impl IpDetectionFinding {
         /// `IpDetectionFinding` from its required fields, in the order of its fields; the optional ones start unset and are set by field, so that code building it keeps compiling when the document adds one.
         #[allow(clippy::too_many_arguments)]
@@ -6748,12 +7087,14 @@ pub mod types {
             }
         }
     }
+    #[cfg(any(feature = "generate", feature = "models", feature = "usages"))]
     impl IpDetectionFinding {
         #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::IpDetectionFinding {
             Default::default()
         }
     }
+    #[cfg(any(feature = "generate", feature = "models", feature = "usages"))]
     ///`IpDetectionFindingCategory`
     #[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[non_exhaustive]
@@ -6774,6 +7115,7 @@ pub mod types {
         #[cfg_attr(feature = "schemars", schemars(skip))]
         Unrecognized(::std::string::String),
     }
+    #[cfg(any(feature = "generate", feature = "models", feature = "usages"))]
     impl IpDetectionFindingCategory {
         /// Every value the document lists, as the API spells them.
         pub const VALUES: &'static [&'static str] = &[
@@ -6799,11 +7141,13 @@ pub mod types {
             matches!(self, Self::Unrecognized(_))
         }
     }
+    #[cfg(any(feature = "generate", feature = "models", feature = "usages"))]
     impl ::std::fmt::Display for IpDetectionFindingCategory {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             f.write_str(self.as_str())
         }
     }
+    #[cfg(any(feature = "generate", feature = "models", feature = "usages"))]
     impl ::std::convert::From<&str> for IpDetectionFindingCategory {
         fn from(value: &str) -> Self {
             match value {
@@ -6816,6 +7160,7 @@ pub mod types {
             }
         }
     }
+    #[cfg(any(feature = "generate", feature = "models", feature = "usages"))]
     impl ::std::convert::From<::std::string::String> for IpDetectionFindingCategory {
         fn from(value: ::std::string::String) -> Self {
             match Self::from(value.as_str()) {
@@ -6824,12 +7169,14 @@ pub mod types {
             }
         }
     }
+    #[cfg(any(feature = "generate", feature = "models", feature = "usages"))]
     impl ::std::str::FromStr for IpDetectionFindingCategory {
         type Err = ::std::convert::Infallible;
         fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
             Ok(Self::from(value))
         }
     }
+    #[cfg(any(feature = "generate", feature = "models", feature = "usages"))]
     impl ::serde::Serialize for IpDetectionFindingCategory {
         fn serialize<S: ::serde::Serializer>(
             &self,
@@ -6838,6 +7185,7 @@ pub mod types {
             serializer.serialize_str(self.as_str())
         }
     }
+    #[cfg(any(feature = "generate", feature = "models", feature = "usages"))]
     impl<'de> ::serde::Deserialize<'de> for IpDetectionFindingCategory {
         fn deserialize<D: ::serde::Deserializer<'de>>(
             deserializer: D,
@@ -6850,6 +7198,7 @@ pub mod types {
                 )
         }
     }
+    #[cfg(feature = "teams")]
     ///What an IP filter protects (custom for filters written by the team)
     #[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[non_exhaustive]
@@ -6870,6 +7219,7 @@ pub mod types {
         #[cfg_attr(feature = "schemars", schemars(skip))]
         Unrecognized(::std::string::String),
     }
+    #[cfg(feature = "teams")]
     impl IpFilterCategory {
         /// Every value the document lists, as the API spells them.
         pub const VALUES: &'static [&'static str] = &[
@@ -6895,11 +7245,13 @@ pub mod types {
             matches!(self, Self::Unrecognized(_))
         }
     }
+    #[cfg(feature = "teams")]
     impl ::std::fmt::Display for IpFilterCategory {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             f.write_str(self.as_str())
         }
     }
+    #[cfg(feature = "teams")]
     impl ::std::convert::From<&str> for IpFilterCategory {
         fn from(value: &str) -> Self {
             match value {
@@ -6912,6 +7264,7 @@ pub mod types {
             }
         }
     }
+    #[cfg(feature = "teams")]
     impl ::std::convert::From<::std::string::String> for IpFilterCategory {
         fn from(value: ::std::string::String) -> Self {
             match Self::from(value.as_str()) {
@@ -6920,12 +7273,14 @@ pub mod types {
             }
         }
     }
+    #[cfg(feature = "teams")]
     impl ::std::str::FromStr for IpFilterCategory {
         type Err = ::std::convert::Infallible;
         fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
             Ok(Self::from(value))
         }
     }
+    #[cfg(feature = "teams")]
     impl ::serde::Serialize for IpFilterCategory {
         fn serialize<S: ::serde::Serializer>(
             &self,
@@ -6934,6 +7289,7 @@ pub mod types {
             serializer.serialize_str(self.as_str())
         }
     }
+    #[cfg(feature = "teams")]
     impl<'de> ::serde::Deserialize<'de> for IpFilterCategory {
         fn deserialize<D: ::serde::Deserializer<'de>>(
             deserializer: D,
@@ -6946,6 +7302,7 @@ pub mod types {
                 )
         }
     }
+    #[cfg(feature = "teams")]
     ///A new IP filter
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -6964,6 +7321,7 @@ pub mod types {
         #[serde(deserialize_with = "crate::lenient::null_as_empty")]
         pub source_asset_ids: ::std::vec::Vec<::std::string::String>,
     }
+    #[cfg(feature = "teams")]
     impl IpFilterCreateRequest {
         /// `IpFilterCreateRequest` from its required fields, in the order of its fields; the optional ones start unset and are set by field, so that code building it keeps compiling when the document adds one.
         #[allow(clippy::too_many_arguments)]
@@ -6980,12 +7338,14 @@ pub mod types {
             }
         }
     }
+    #[cfg(feature = "teams")]
     impl IpFilterCreateRequest {
         #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::IpFilterCreateRequest {
             Default::default()
         }
     }
+    #[cfg(feature = "teams")]
     ///Assets to draft a detection instruction from
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -6994,6 +7354,7 @@ pub mod types {
         #[serde(deserialize_with = "crate::lenient::null_as_empty")]
         pub asset_ids: ::std::vec::Vec<::std::string::String>,
     }
+    #[cfg(feature = "teams")]
     impl IpFilterDraftRequest {
         /// `IpFilterDraftRequest` from its required fields, in the order of its fields; the optional ones start unset and are set by field, so that code building it keeps compiling when the document adds one.
         #[allow(clippy::too_many_arguments)]
@@ -7005,18 +7366,21 @@ pub mod types {
             }
         }
     }
+    #[cfg(feature = "teams")]
     impl IpFilterDraftRequest {
         #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::IpFilterDraftRequest {
             Default::default()
         }
     }
+    #[cfg(feature = "teams")]
     ///A drafted detection instruction
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct IpFilterInstructionResponse {
         pub instruction: ::std::string::String,
     }
+    #[cfg(feature = "teams")]
     impl IpFilterInstructionResponse {
         /// `IpFilterInstructionResponse` from its required fields, in the order of its fields; the optional ones start unset and are set by field, so that code building it keeps compiling when the document adds one.
         #[allow(clippy::too_many_arguments)]
@@ -7028,12 +7392,14 @@ pub mod types {
             }
         }
     }
+    #[cfg(feature = "teams")]
     impl IpFilterInstructionResponse {
         #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::IpFilterInstructionResponse {
             Default::default()
         }
     }
+    #[cfg(feature = "teams")]
     ///The IP filters of a team
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -7041,6 +7407,7 @@ pub mod types {
         #[serde(deserialize_with = "crate::lenient::null_as_empty")]
         pub filters: ::std::vec::Vec<::serde_json::Value>,
     }
+    #[cfg(feature = "teams")]
     impl IpFilterListResponse {
         /// `IpFilterListResponse` from its required fields, in the order of its fields; the optional ones start unset and are set by field, so that code building it keeps compiling when the document adds one.
         #[allow(clippy::too_many_arguments)]
@@ -7050,18 +7417,21 @@ pub mod types {
             Self { filters: filters.into() }
         }
     }
+    #[cfg(feature = "teams")]
     impl IpFilterListResponse {
         #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::IpFilterListResponse {
             Default::default()
         }
     }
+    #[cfg(feature = "teams")]
     ///One IP filter
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct IpFilterResponse {
         pub filter: ::serde_json::Value,
     }
+    #[cfg(feature = "teams")]
     impl IpFilterResponse {
         /// `IpFilterResponse` from its required fields, in the order of its fields; the optional ones start unset and are set by field, so that code building it keeps compiling when the document adds one.
         #[allow(clippy::too_many_arguments)]
@@ -7069,12 +7439,14 @@ pub mod types {
             Self { filter: filter.into() }
         }
     }
+    #[cfg(feature = "teams")]
     impl IpFilterResponse {
         #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::IpFilterResponse {
             Default::default()
         }
     }
+    #[cfg(feature = "teams")]
     ///The fields of an IP filter to change
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -7086,6 +7458,7 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub name: ::std::option::Option<::std::string::String>,
     }
+    #[cfg(feature = "teams")]
     impl IpFilterUpdateRequest {
         #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::IpFilterUpdateRequest {
@@ -9164,12 +9537,14 @@ pub mod types {
                 )
         }
     }
+    #[cfg(feature = "projects")]
     ///One memory document
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct MemoryResponse {
         pub memory: ScopeMemory,
     }
+    #[cfg(feature = "projects")]
     impl MemoryResponse {
         /// `MemoryResponse` from its required fields, in the order of its fields; the optional ones start unset and are set by field, so that code building it keeps compiling when the document adds one.
         #[allow(clippy::too_many_arguments)]
@@ -9177,12 +9552,14 @@ pub mod types {
             Self { memory: memory.into() }
         }
     }
+    #[cfg(feature = "projects")]
     impl MemoryResponse {
         #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::MemoryResponse {
             Default::default()
         }
     }
+    #[cfg(feature = "projects")]
     ///The new content of a memory document
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -9190,12 +9567,14 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub content: ::std::option::Option<::std::string::String>,
     }
+    #[cfg(feature = "projects")]
     impl MemoryUpdateRequest {
         #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::MemoryUpdateRequest {
             Default::default()
         }
     }
+    #[cfg(feature = "projects")]
     ///The memory document after the change (absent when none is kept)
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -9203,6 +9582,7 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub memory: ::std::option::Option<ScopeMemory>,
     }
+    #[cfg(feature = "projects")]
     impl MemoryUpdateResponse {
         #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::MemoryUpdateResponse {
@@ -9557,6 +9937,7 @@ pub mod types {
             Default::default()
         }
     }
+    #[cfg(feature = "models")]
     ///A model as a bulk retrieval answers it (with minimal, most fields are left out)
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -9735,6 +10116,7 @@ pub mod types {
         )]
         pub user_id: ::std::option::Option<::std::string::String>,
     }
+    #[cfg(feature = "models")]
     impl ModelBulk {
         /// `ModelBulk` from its required fields, in the order of its fields; the optional ones start unset and are set by field, so that code building it keeps compiling when the document adds one.
         #[allow(clippy::too_many_arguments)]
@@ -9788,6 +10170,7 @@ pub mod types {
             }
         }
     }
+    #[cfg(feature = "models")]
     impl ModelBulk {
         #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::ModelBulk {
@@ -10163,6 +10546,7 @@ pub mod types {
                 )
         }
     }
+    #[cfg(feature = "models")]
     ///`ModelCopyRequest`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -10178,12 +10562,14 @@ pub mod types {
         )]
         pub copy_examples: ::std::option::Option<bool>,
     }
+    #[cfg(feature = "models")]
     impl ModelCopyRequest {
         #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::ModelCopyRequest {
             Default::default()
         }
     }
+    #[cfg(feature = "models")]
     ///`ModelCreateRequest`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -10218,12 +10604,14 @@ pub mod types {
         #[serde(rename = "type", skip_serializing_if = "::std::option::Option::is_none")]
         pub type_: ::std::option::Option<ModelType>,
     }
+    #[cfg(feature = "models")]
     impl ModelCreateRequest {
         #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::ModelCreateRequest {
             Default::default()
         }
     }
+    #[cfg(feature = "models")]
     ///`ModelDescription`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -10234,6 +10622,7 @@ pub mod types {
         pub models: ::std::vec::Vec<ModelDescriptionModel>,
         pub value: ::std::string::String,
     }
+    #[cfg(feature = "models")]
     impl ModelDescription {
         /// `ModelDescription` from its required fields, in the order of its fields; the optional ones start unset and are set by field, so that code building it keeps compiling when the document adds one.
         #[allow(clippy::too_many_arguments)]
@@ -10249,12 +10638,14 @@ pub mod types {
             }
         }
     }
+    #[cfg(feature = "models")]
     impl ModelDescription {
         #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::ModelDescription {
             Default::default()
         }
     }
+    #[cfg(feature = "models")]
     ///`ModelDescriptionAsset`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -10286,6 +10677,7 @@ pub mod types {
         pub thumbnail: ::std::option::Option<AssetFrame>,
         pub url: ::std::string::String,
     }
+    #[cfg(feature = "models")]
     impl ModelDescriptionAsset {
         /// `ModelDescriptionAsset` from its required fields, in the order of its fields; the optional ones start unset and are set by field, so that code building it keeps compiling when the document adds one.
         #[allow(clippy::too_many_arguments)]
@@ -10317,12 +10709,14 @@ pub mod types {
             }
         }
     }
+    #[cfg(feature = "models")]
     impl ModelDescriptionAsset {
         #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::ModelDescriptionAsset {
             Default::default()
         }
     }
+    #[cfg(feature = "models")]
     ///`ModelDescriptionModel`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -10349,6 +10743,7 @@ pub mod types {
         #[serde(rename = "type")]
         pub type_: ModelType,
     }
+    #[cfg(feature = "models")]
     impl ModelDescriptionModel {
         /// `ModelDescriptionModel` from its required fields, in the order of its fields; the optional ones start unset and are set by field, so that code building it keeps compiling when the document adds one.
         #[allow(clippy::too_many_arguments)]
@@ -10368,18 +10763,21 @@ pub mod types {
             }
         }
     }
+    #[cfg(feature = "models")]
     impl ModelDescriptionModel {
         #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::ModelDescriptionModel {
             Default::default()
         }
     }
+    #[cfg(feature = "models")]
     ///`ModelDescriptionResponse`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct ModelDescriptionResponse {
         pub description: ModelDescription,
     }
+    #[cfg(feature = "models")]
     impl ModelDescriptionResponse {
         /// `ModelDescriptionResponse` from its required fields, in the order of its fields; the optional ones start unset and are set by field, so that code building it keeps compiling when the document adds one.
         #[allow(clippy::too_many_arguments)]
@@ -10389,18 +10787,21 @@ pub mod types {
             }
         }
     }
+    #[cfg(feature = "models")]
     impl ModelDescriptionResponse {
         #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::ModelDescriptionResponse {
             Default::default()
         }
     }
+    #[cfg(feature = "models")]
     ///`ModelDescriptionUpdateRequest`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct ModelDescriptionUpdateRequest {
         pub description: ::std::string::String,
     }
+    #[cfg(feature = "models")]
     impl ModelDescriptionUpdateRequest {
         /// `ModelDescriptionUpdateRequest` from its required fields, in the order of its fields; the optional ones start unset and are set by field, so that code building it keeps compiling when the document adds one.
         #[allow(clippy::too_many_arguments)]
@@ -10412,12 +10813,14 @@ pub mod types {
             }
         }
     }
+    #[cfg(feature = "models")]
     impl ModelDescriptionUpdateRequest {
         #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::ModelDescriptionUpdateRequest {
             Default::default()
         }
     }
+    #[cfg(feature = "models")]
     ///`ModelDownloadRequest`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -10428,12 +10831,14 @@ pub mod types {
         )]
         pub model_epoch: ::std::option::Option<::std::string::String>,
     }
+    #[cfg(feature = "models")]
     impl ModelDownloadRequest {
         #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::ModelDownloadRequest {
             Default::default()
         }
     }
+    #[cfg(feature = "models")]
     ///The result (HTTP 200: the job packing the model), or nothing of a dry run (HTTP 269)
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -10444,6 +10849,7 @@ pub mod types {
         )]
         pub job_id: ::std::option::Option<::std::string::String>,
     }
+    #[cfg(feature = "models")]
     impl ModelDownloadResponse {
         #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::ModelDownloadResponse {
@@ -10475,6 +10881,7 @@ pub mod types {
             Default::default()
         }
     }
+    #[cfg(feature = "models")]
     ///`ModelExample`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -10495,6 +10902,7 @@ pub mod types {
         #[serde(rename = "modelId")]
         pub model_id: ::std::string::String,
     }
+    #[cfg(feature = "models")]
     impl ModelExample {
         /// `ModelExample` from its required fields, in the order of its fields; the optional ones start unset and are set by field, so that code building it keeps compiling when the document adds one.
         #[allow(clippy::too_many_arguments)]
@@ -10511,12 +10919,14 @@ pub mod types {
             }
         }
     }
+    #[cfg(feature = "models")]
     impl ModelExample {
         #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::ModelExample {
             Default::default()
         }
     }
+    #[cfg(feature = "models")]
     ///`ModelExampleListResponse`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -10524,6 +10934,7 @@ pub mod types {
         #[serde(deserialize_with = "crate::lenient::null_as_empty")]
         pub examples: ::std::vec::Vec<ModelExample>,
     }
+    #[cfg(feature = "models")]
     impl ModelExampleListResponse {
         /// `ModelExampleListResponse` from its required fields, in the order of its fields; the optional ones start unset and are set by field, so that code building it keeps compiling when the document adds one.
         #[allow(clippy::too_many_arguments)]
@@ -10533,12 +10944,14 @@ pub mod types {
             Self { examples: examples.into() }
         }
     }
+    #[cfg(feature = "models")]
     impl ModelExampleListResponse {
         #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::ModelExampleListResponse {
             Default::default()
         }
     }
+    #[cfg(feature = "models")]
     ///`ModelGetBulkRequest`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -10567,6 +10980,7 @@ pub mod types {
         )]
         pub training_images_preview: ::std::option::Option<bool>,
     }
+    #[cfg(feature = "models")]
     impl ModelGetBulkRequest {
         #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::ModelGetBulkRequest {
@@ -10718,6 +11132,7 @@ pub mod types {
             Default::default()
         }
     }
+    #[cfg(feature = "models")]
     ///`ModelListBulkResponse`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -10725,6 +11140,7 @@ pub mod types {
         #[serde(deserialize_with = "crate::lenient::null_as_empty")]
         pub models: ::std::vec::Vec<ModelBulk>,
     }
+    #[cfg(feature = "models")]
     impl ModelListBulkResponse {
         /// `ModelListBulkResponse` from its required fields, in the order of its fields; the optional ones start unset and are set by field, so that code building it keeps compiling when the document adds one.
         #[allow(clippy::too_many_arguments)]
@@ -10734,12 +11150,14 @@ pub mod types {
             Self { models: models.into() }
         }
     }
+    #[cfg(feature = "models")]
     impl ModelListBulkResponse {
         #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::ModelListBulkResponse {
             Default::default()
         }
     }
+    #[cfg(feature = "models")]
     ///One page of models
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -10752,6 +11170,7 @@ pub mod types {
         )]
         pub next_pagination_token: ::std::option::Option<::std::string::String>,
     }
+    #[cfg(feature = "models")]
     impl ModelListResponse {
         /// `ModelListResponse` from its required fields, in the order of its fields; the optional ones start unset and are set by field, so that code building it keeps compiling when the document adds one.
         #[allow(clippy::too_many_arguments)]
@@ -10762,12 +11181,14 @@ pub mod types {
             }
         }
     }
+    #[cfg(feature = "models")]
     impl ModelListResponse {
         #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::ModelListResponse {
             Default::default()
         }
     }
+    #[cfg(feature = "models")]
     ///The model statuses a listing can be filtered by (deleted: the models deleted in the last 30 days)
     #[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[non_exhaustive]
@@ -10788,6 +11209,7 @@ pub mod types {
         #[cfg_attr(feature = "schemars", schemars(skip))]
         Unrecognized(::std::string::String),
     }
+    #[cfg(feature = "models")]
     impl ModelListStatus {
         /// Every value the document lists, as the API spells them.
         pub const VALUES: &'static [&'static str] = &[
@@ -10813,11 +11235,13 @@ pub mod types {
             matches!(self, Self::Unrecognized(_))
         }
     }
+    #[cfg(feature = "models")]
     impl ::std::fmt::Display for ModelListStatus {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             f.write_str(self.as_str())
         }
     }
+    #[cfg(feature = "models")]
     impl ::std::convert::From<&str> for ModelListStatus {
         fn from(value: &str) -> Self {
             match value {
@@ -10830,6 +11254,7 @@ pub mod types {
             }
         }
     }
+    #[cfg(feature = "models")]
     impl ::std::convert::From<::std::string::String> for ModelListStatus {
         fn from(value: ::std::string::String) -> Self {
             match Self::from(value.as_str()) {
@@ -10838,12 +11263,14 @@ pub mod types {
             }
         }
     }
+    #[cfg(feature = "models")]
     impl ::std::str::FromStr for ModelListStatus {
         type Err = ::std::convert::Infallible;
         fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
             Ok(Self::from(value))
         }
     }
+    #[cfg(feature = "models")]
     impl ::serde::Serialize for ModelListStatus {
         fn serialize<S: ::serde::Serializer>(
             &self,
@@ -10852,6 +11279,7 @@ pub mod types {
             serializer.serialize_str(self.as_str())
         }
     }
+    #[cfg(feature = "models")]
     impl<'de> ::serde::Deserialize<'de> for ModelListStatus {
         fn deserialize<D: ::serde::Deserializer<'de>>(
             deserializer: D,
@@ -11359,6 +11787,7 @@ pub mod types {
             Default::default()
         }
     }
+    #[cfg(any(feature = "models", feature = "usages"))]
     ///`ModelPreset`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -11378,6 +11807,7 @@ pub mod types {
         #[serde(rename = "updatedAt")]
         pub updated_at: ::std::string::String,
     }
+    #[cfg(any(feature = "models", feature = "usages"))]
     impl ModelPreset {
         /// `ModelPreset` from its required fields, in the order of its fields; the optional ones start unset and are set by field, so that code building it keeps compiling when the document adds one.
         #[allow(clippy::too_many_arguments)]
@@ -11403,12 +11833,14 @@ pub mod types {
             }
         }
     }
+    #[cfg(any(feature = "models", feature = "usages"))]
     impl ModelPreset {
         #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::ModelPreset {
             Default::default()
         }
     }
+    #[cfg(any(feature = "models", feature = "usages"))]
     ///`ModelPresetAspectRatio`
     #[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[non_exhaustive]
@@ -11441,6 +11873,7 @@ pub mod types {
         #[cfg_attr(feature = "schemars", schemars(skip))]
         Unrecognized(::std::string::String),
     }
+    #[cfg(any(feature = "models", feature = "usages"))]
     impl ModelPresetAspectRatio {
         /// Every value the document lists, as the API spells them.
         pub const VALUES: &'static [&'static str] = &[
@@ -11478,11 +11911,13 @@ pub mod types {
             matches!(self, Self::Unrecognized(_))
         }
     }
+    #[cfg(any(feature = "models", feature = "usages"))]
     impl ::std::fmt::Display for ModelPresetAspectRatio {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             f.write_str(self.as_str())
         }
     }
+    #[cfg(any(feature = "models", feature = "usages"))]
     impl ::std::convert::From<&str> for ModelPresetAspectRatio {
         fn from(value: &str) -> Self {
             match value {
@@ -11501,6 +11936,7 @@ pub mod types {
             }
         }
     }
+    #[cfg(any(feature = "models", feature = "usages"))]
     impl ::std::convert::From<::std::string::String> for ModelPresetAspectRatio {
         fn from(value: ::std::string::String) -> Self {
             match Self::from(value.as_str()) {
@@ -11509,12 +11945,14 @@ pub mod types {
             }
         }
     }
+    #[cfg(any(feature = "models", feature = "usages"))]
     impl ::std::str::FromStr for ModelPresetAspectRatio {
         type Err = ::std::convert::Infallible;
         fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
             Ok(Self::from(value))
         }
     }
+    #[cfg(any(feature = "models", feature = "usages"))]
     impl ::serde::Serialize for ModelPresetAspectRatio {
         fn serialize<S: ::serde::Serializer>(
             &self,
@@ -11523,6 +11961,7 @@ pub mod types {
             serializer.serialize_str(self.as_str())
         }
     }
+    #[cfg(any(feature = "models", feature = "usages"))]
     impl<'de> ::serde::Deserialize<'de> for ModelPresetAspectRatio {
         fn deserialize<D: ::serde::Deserializer<'de>>(
             deserializer: D,
@@ -11535,6 +11974,7 @@ pub mod types {
                 )
         }
     }
+    #[cfg(feature = "models")]
     ///`ModelPresetCreateRequest`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -11547,6 +11987,7 @@ pub mod types {
         )]
         pub is_default: ::std::option::Option<bool>,
     }
+    #[cfg(feature = "models")]
     impl ModelPresetCreateRequest {
         /// `ModelPresetCreateRequest` from its required fields, in the order of its fields; the optional ones start unset and are set by field, so that code building it keeps compiling when the document adds one.
         #[allow(clippy::too_many_arguments)]
@@ -11559,12 +12000,14 @@ pub mod types {
             }
         }
     }
+    #[cfg(feature = "models")]
     impl ModelPresetCreateRequest {
         #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::ModelPresetCreateRequest {
             Default::default()
         }
     }
+    #[cfg(any(feature = "models", feature = "usages"))]
     ///`ModelPresetIpAdapterType`
     #[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[non_exhaustive]
@@ -11579,6 +12022,7 @@ pub mod types {
         #[cfg_attr(feature = "schemars", schemars(skip))]
         Unrecognized(::std::string::String),
     }
+    #[cfg(any(feature = "models", feature = "usages"))]
     impl ModelPresetIpAdapterType {
         /// Every value the document lists, as the API spells them.
         pub const VALUES: &'static [&'static str] = &["character", "style"];
@@ -11595,11 +12039,13 @@ pub mod types {
             matches!(self, Self::Unrecognized(_))
         }
     }
+    #[cfg(any(feature = "models", feature = "usages"))]
     impl ::std::fmt::Display for ModelPresetIpAdapterType {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             f.write_str(self.as_str())
         }
     }
+    #[cfg(any(feature = "models", feature = "usages"))]
     impl ::std::convert::From<&str> for ModelPresetIpAdapterType {
         fn from(value: &str) -> Self {
             match value {
@@ -11609,6 +12055,7 @@ pub mod types {
             }
         }
     }
+    #[cfg(any(feature = "models", feature = "usages"))]
     impl ::std::convert::From<::std::string::String> for ModelPresetIpAdapterType {
         fn from(value: ::std::string::String) -> Self {
             match Self::from(value.as_str()) {
@@ -11617,12 +12064,14 @@ pub mod types {
             }
         }
     }
+    #[cfg(any(feature = "models", feature = "usages"))]
     impl ::std::str::FromStr for ModelPresetIpAdapterType {
         type Err = ::std::convert::Infallible;
         fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
             Ok(Self::from(value))
         }
     }
+    #[cfg(any(feature = "models", feature = "usages"))]
     impl ::serde::Serialize for ModelPresetIpAdapterType {
         fn serialize<S: ::serde::Serializer>(
             &self,
@@ -11631,6 +12080,7 @@ pub mod types {
             serializer.serialize_str(self.as_str())
         }
     }
+    #[cfg(any(feature = "models", feature = "usages"))]
     impl<'de> ::serde::Deserialize<'de> for ModelPresetIpAdapterType {
         fn deserialize<D: ::serde::Deserializer<'de>>(
             deserializer: D,
@@ -11643,6 +12093,7 @@ pub mod types {
                 )
         }
     }
+    #[cfg(feature = "models")]
     ///`ModelPresetListResponse`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -11650,6 +12101,7 @@ pub mod types {
         #[serde(deserialize_with = "crate::lenient::null_as_empty")]
         pub presets: ::std::vec::Vec<ModelPreset>,
     }
+    #[cfg(feature = "models")]
     impl ModelPresetListResponse {
         /// `ModelPresetListResponse` from its required fields, in the order of its fields; the optional ones start unset and are set by field, so that code building it keeps compiling when the document adds one.
         #[allow(clippy::too_many_arguments)]
@@ -11659,12 +12111,14 @@ pub mod types {
             Self { presets: presets.into() }
         }
     }
+    #[cfg(feature = "models")]
     impl ModelPresetListResponse {
         #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::ModelPresetListResponse {
             Default::default()
         }
     }
+    #[cfg(any(feature = "models", feature = "usages"))]
     ///`ModelPresetParameters`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -11835,6 +12289,7 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub width: ::std::option::Option<f64>,
     }
+    #[cfg(any(feature = "models", feature = "usages"))]
     impl ModelPresetParameters {
         /// `ModelPresetParameters` from its required fields, in the order of its fields; the optional ones start unset and are set by field, so that code building it keeps compiling when the document adds one.
         #[allow(clippy::too_many_arguments)]
@@ -11885,18 +12340,21 @@ pub mod types {
             }
         }
     }
+    #[cfg(any(feature = "models", feature = "usages"))]
     impl ModelPresetParameters {
         #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::ModelPresetParameters {
             Default::default()
         }
     }
+    #[cfg(feature = "models")]
     ///`ModelPresetResponse`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct ModelPresetResponse {
         pub preset: ModelPreset,
     }
+    #[cfg(feature = "models")]
     impl ModelPresetResponse {
         /// `ModelPresetResponse` from its required fields, in the order of its fields; the optional ones start unset and are set by field, so that code building it keeps compiling when the document adds one.
         #[allow(clippy::too_many_arguments)]
@@ -11904,12 +12362,14 @@ pub mod types {
             Self { preset: preset.into() }
         }
     }
+    #[cfg(feature = "models")]
     impl ModelPresetResponse {
         #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::ModelPresetResponse {
             Default::default()
         }
     }
+    #[cfg(any(feature = "models", feature = "usages"))]
     ///`ModelPresetScheduler`
     #[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[non_exhaustive]
@@ -11950,6 +12410,7 @@ pub mod types {
         #[cfg_attr(feature = "schemars", schemars(skip))]
         Unrecognized(::std::string::String),
     }
+    #[cfg(any(feature = "models", feature = "usages"))]
     impl ModelPresetScheduler {
         /// Every value the document lists, as the API spells them.
         pub const VALUES: &'static [&'static str] = &[
@@ -11999,11 +12460,13 @@ pub mod types {
             matches!(self, Self::Unrecognized(_))
         }
     }
+    #[cfg(any(feature = "models", feature = "usages"))]
     impl ::std::fmt::Display for ModelPresetScheduler {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             f.write_str(self.as_str())
         }
     }
+    #[cfg(any(feature = "models", feature = "usages"))]
     impl ::std::convert::From<&str> for ModelPresetScheduler {
         fn from(value: &str) -> Self {
             match value {
@@ -12030,6 +12493,7 @@ pub mod types {
             }
         }
     }
+    #[cfg(any(feature = "models", feature = "usages"))]
     impl ::std::convert::From<::std::string::String> for ModelPresetScheduler {
         fn from(value: ::std::string::String) -> Self {
             match Self::from(value.as_str()) {
@@ -12038,12 +12502,14 @@ pub mod types {
             }
         }
     }
+    #[cfg(any(feature = "models", feature = "usages"))]
     impl ::std::str::FromStr for ModelPresetScheduler {
         type Err = ::std::convert::Infallible;
         fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
             Ok(Self::from(value))
         }
     }
+    #[cfg(any(feature = "models", feature = "usages"))]
     impl ::serde::Serialize for ModelPresetScheduler {
         fn serialize<S: ::serde::Serializer>(
             &self,
@@ -12052,6 +12518,7 @@ pub mod types {
             serializer.serialize_str(self.as_str())
         }
     }
+    #[cfg(any(feature = "models", feature = "usages"))]
     impl<'de> ::serde::Deserialize<'de> for ModelPresetScheduler {
         fn deserialize<D: ::serde::Deserializer<'de>>(
             deserializer: D,
@@ -12064,6 +12531,7 @@ pub mod types {
                 )
         }
     }
+    #[cfg(any(feature = "models", feature = "usages"))]
     ///`ModelPresetType`
     #[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[non_exhaustive]
@@ -12113,6 +12581,7 @@ pub mod types {
         #[cfg_attr(feature = "schemars", schemars(skip))]
         Unrecognized(::std::string::String),
     }
+    #[cfg(any(feature = "models", feature = "usages"))]
     impl ModelPresetType {
         /// Every value the document lists, as the API spells them.
         pub const VALUES: &'static [&'static str] = &[
@@ -12164,11 +12633,13 @@ pub mod types {
             matches!(self, Self::Unrecognized(_))
         }
     }
+    #[cfg(any(feature = "models", feature = "usages"))]
     impl ::std::fmt::Display for ModelPresetType {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             f.write_str(self.as_str())
         }
     }
+    #[cfg(any(feature = "models", feature = "usages"))]
     impl ::std::convert::From<&str> for ModelPresetType {
         fn from(value: &str) -> Self {
             match value {
@@ -12194,6 +12665,7 @@ pub mod types {
             }
         }
     }
+    #[cfg(any(feature = "models", feature = "usages"))]
     impl ::std::convert::From<::std::string::String> for ModelPresetType {
         fn from(value: ::std::string::String) -> Self {
             match Self::from(value.as_str()) {
@@ -12202,12 +12674,14 @@ pub mod types {
             }
         }
     }
+    #[cfg(any(feature = "models", feature = "usages"))]
     impl ::std::str::FromStr for ModelPresetType {
         type Err = ::std::convert::Infallible;
         fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
             Ok(Self::from(value))
         }
     }
+    #[cfg(any(feature = "models", feature = "usages"))]
     impl ::serde::Serialize for ModelPresetType {
         fn serialize<S: ::serde::Serializer>(
             &self,
@@ -12216,6 +12690,7 @@ pub mod types {
             serializer.serialize_str(self.as_str())
         }
     }
+    #[cfg(any(feature = "models", feature = "usages"))]
     impl<'de> ::serde::Deserialize<'de> for ModelPresetType {
         fn deserialize<D: ::serde::Deserializer<'de>>(
             deserializer: D,
@@ -12228,6 +12703,7 @@ pub mod types {
                 )
         }
     }
+    #[cfg(feature = "models")]
     ///`ModelPresetUpdateRequest`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -12235,6 +12711,7 @@ pub mod types {
         #[serde(rename = "isDefault")]
         pub is_default: bool,
     }
+    #[cfg(feature = "models")]
     impl ModelPresetUpdateRequest {
         /// `ModelPresetUpdateRequest` from its required fields, in the order of its fields; the optional ones start unset and are set by field, so that code building it keeps compiling when the document adds one.
         #[allow(clippy::too_many_arguments)]
@@ -12244,12 +12721,14 @@ pub mod types {
             }
         }
     }
+    #[cfg(feature = "models")]
     impl ModelPresetUpdateRequest {
         #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::ModelPresetUpdateRequest {
             Default::default()
         }
     }
+    #[cfg(any(feature = "models", feature = "recommendations"))]
     ///`ModelPrivacy`
     #[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[non_exhaustive]
@@ -12264,6 +12743,7 @@ pub mod types {
         #[cfg_attr(feature = "schemars", schemars(skip))]
         Unrecognized(::std::string::String),
     }
+    #[cfg(any(feature = "models", feature = "recommendations"))]
     impl ModelPrivacy {
         /// Every value the document lists, as the API spells them.
         pub const VALUES: &'static [&'static str] = &["private", "public"];
@@ -12280,11 +12760,13 @@ pub mod types {
             matches!(self, Self::Unrecognized(_))
         }
     }
+    #[cfg(any(feature = "models", feature = "recommendations"))]
     impl ::std::fmt::Display for ModelPrivacy {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             f.write_str(self.as_str())
         }
     }
+    #[cfg(any(feature = "models", feature = "recommendations"))]
     impl ::std::convert::From<&str> for ModelPrivacy {
         fn from(value: &str) -> Self {
             match value {
@@ -12294,6 +12776,7 @@ pub mod types {
             }
         }
     }
+    #[cfg(any(feature = "models", feature = "recommendations"))]
     impl ::std::convert::From<::std::string::String> for ModelPrivacy {
         fn from(value: ::std::string::String) -> Self {
             match Self::from(value.as_str()) {
@@ -12302,12 +12785,14 @@ pub mod types {
             }
         }
     }
+    #[cfg(any(feature = "models", feature = "recommendations"))]
     impl ::std::str::FromStr for ModelPrivacy {
         type Err = ::std::convert::Infallible;
         fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
             Ok(Self::from(value))
         }
     }
+    #[cfg(any(feature = "models", feature = "recommendations"))]
     impl ::serde::Serialize for ModelPrivacy {
         fn serialize<S: ::serde::Serializer>(
             &self,
@@ -12316,6 +12801,7 @@ pub mod types {
             serializer.serialize_str(self.as_str())
         }
     }
+    #[cfg(any(feature = "models", feature = "recommendations"))]
     impl<'de> ::serde::Deserialize<'de> for ModelPrivacy {
         fn deserialize<D: ::serde::Deserializer<'de>>(
             deserializer: D,
@@ -12328,12 +12814,14 @@ pub mod types {
                 )
         }
     }
+    #[cfg(feature = "models")]
     ///`ModelPromptGuide`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct ModelPromptGuide {
         pub value: ::std::string::String,
     }
+    #[cfg(feature = "models")]
     impl ModelPromptGuide {
         /// `ModelPromptGuide` from its required fields, in the order of its fields; the optional ones start unset and are set by field, so that code building it keeps compiling when the document adds one.
         #[allow(clippy::too_many_arguments)]
@@ -12341,12 +12829,14 @@ pub mod types {
             Self { value: value.into() }
         }
     }
+    #[cfg(feature = "models")]
     impl ModelPromptGuide {
         #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::ModelPromptGuide {
             Default::default()
         }
     }
+    #[cfg(feature = "models")]
     ///`ModelPromptGuideResponse`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -12354,6 +12844,7 @@ pub mod types {
         #[serde(rename = "promptGuide")]
         pub prompt_guide: ModelPromptGuide,
     }
+    #[cfg(feature = "models")]
     impl ModelPromptGuideResponse {
         /// `ModelPromptGuideResponse` from its required fields, in the order of its fields; the optional ones start unset and are set by field, so that code building it keeps compiling when the document adds one.
         #[allow(clippy::too_many_arguments)]
@@ -12363,12 +12854,14 @@ pub mod types {
             }
         }
     }
+    #[cfg(feature = "models")]
     impl ModelPromptGuideResponse {
         #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::ModelPromptGuideResponse {
             Default::default()
         }
     }
+    #[cfg(feature = "models")]
     ///`ModelPromptGuideUpdateRequest`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -12376,6 +12869,7 @@ pub mod types {
         #[serde(rename = "promptGuide")]
         pub prompt_guide: ::std::string::String,
     }
+    #[cfg(feature = "models")]
     impl ModelPromptGuideUpdateRequest {
         /// `ModelPromptGuideUpdateRequest` from its required fields, in the order of its fields; the optional ones start unset and are set by field, so that code building it keeps compiling when the document adds one.
         #[allow(clippy::too_many_arguments)]
@@ -12387,12 +12881,14 @@ pub mod types {
             }
         }
     }
+    #[cfg(feature = "models")]
     impl ModelPromptGuideUpdateRequest {
         #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::ModelPromptGuideUpdateRequest {
             Default::default()
         }
     }
+    #[cfg(feature = "models")]
     ///`ModelPromptScoreDetails`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -12407,6 +12903,7 @@ pub mod types {
         )]
         pub prompts_similarity: ::std::option::Option<ModelPromptScoreSimilarity>,
     }
+    #[cfg(feature = "models")]
     impl ModelPromptScoreDetails {
         /// `ModelPromptScoreDetails` from its required fields, in the order of its fields; the optional ones start unset and are set by field, so that code building it keeps compiling when the document adds one.
         #[allow(clippy::too_many_arguments)]
@@ -12421,12 +12918,14 @@ pub mod types {
             }
         }
     }
+    #[cfg(feature = "models")]
     impl ModelPromptScoreDetails {
         #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::ModelPromptScoreDetails {
             Default::default()
         }
     }
+    #[cfg(feature = "models")]
     ///`ModelPromptScoreResponse`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -12442,6 +12941,7 @@ pub mod types {
         )]
         pub syntax_error: ::std::option::Option<ModelPromptSyntaxError>,
     }
+    #[cfg(feature = "models")]
     impl ModelPromptScoreResponse {
         /// `ModelPromptScoreResponse` from its required fields, in the order of its fields; the optional ones start unset and are set by field, so that code building it keeps compiling when the document adds one.
         #[allow(clippy::too_many_arguments)]
@@ -12460,12 +12960,14 @@ pub mod types {
             }
         }
     }
+    #[cfg(feature = "models")]
     impl ModelPromptScoreResponse {
         #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::ModelPromptScoreResponse {
             Default::default()
         }
     }
+    #[cfg(feature = "models")]
     ///`ModelPromptScoreSimilarity`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -12474,6 +12976,7 @@ pub mod types {
         pub median: f64,
         pub min: f64,
     }
+    #[cfg(feature = "models")]
     impl ModelPromptScoreSimilarity {
         /// `ModelPromptScoreSimilarity` from its required fields, in the order of its fields; the optional ones start unset and are set by field, so that code building it keeps compiling when the document adds one.
         #[allow(clippy::too_many_arguments)]
@@ -12489,12 +12992,14 @@ pub mod types {
             }
         }
     }
+    #[cfg(feature = "models")]
     impl ModelPromptScoreSimilarity {
         #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::ModelPromptScoreSimilarity {
             Default::default()
         }
     }
+    #[cfg(feature = "models")]
     ///`ModelPromptSyntaxError`
     #[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[non_exhaustive]
@@ -12543,6 +13048,7 @@ pub mod types {
         #[cfg_attr(feature = "schemars", schemars(skip))]
         Unrecognized(::std::string::String),
     }
+    #[cfg(feature = "models")]
     impl ModelPromptSyntaxError {
         /// Every value the document lists, as the API spells them.
         pub const VALUES: &'static [&'static str] = &[
@@ -12584,11 +13090,13 @@ pub mod types {
             matches!(self, Self::Unrecognized(_))
         }
     }
+    #[cfg(feature = "models")]
     impl ::std::fmt::Display for ModelPromptSyntaxError {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             f.write_str(self.as_str())
         }
     }
+    #[cfg(feature = "models")]
     impl ::std::convert::From<&str> for ModelPromptSyntaxError {
         fn from(value: &str) -> Self {
             match value {
@@ -12615,6 +13123,7 @@ pub mod types {
             }
         }
     }
+    #[cfg(feature = "models")]
     impl ::std::convert::From<::std::string::String> for ModelPromptSyntaxError {
         fn from(value: ::std::string::String) -> Self {
             match Self::from(value.as_str()) {
@@ -12623,12 +13132,14 @@ pub mod types {
             }
         }
     }
+    #[cfg(feature = "models")]
     impl ::std::str::FromStr for ModelPromptSyntaxError {
         type Err = ::std::convert::Infallible;
         fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
             Ok(Self::from(value))
         }
     }
+    #[cfg(feature = "models")]
     impl ::serde::Serialize for ModelPromptSyntaxError {
         fn serialize<S: ::serde::Serializer>(
             &self,
@@ -12637,6 +13148,7 @@ pub mod types {
             serializer.serialize_str(self.as_str())
         }
     }
+    #[cfg(feature = "models")]
     impl<'de> ::serde::Deserialize<'de> for ModelPromptSyntaxError {
         fn deserialize<D: ::serde::Deserializer<'de>>(
             deserializer: D,
@@ -12649,12 +13161,14 @@ pub mod types {
                 )
         }
     }
+    #[cfg(feature = "models")]
     ///One model
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct ModelResponse {
         pub model: Model,
     }
+    #[cfg(feature = "models")]
     impl ModelResponse {
         /// `ModelResponse` from its required fields, in the order of its fields; the optional ones start unset and are set by field, so that code building it keeps compiling when the document adds one.
         #[allow(clippy::too_many_arguments)]
@@ -12662,12 +13176,14 @@ pub mod types {
             Self { model: model.into() }
         }
     }
+    #[cfg(feature = "models")]
     impl ModelResponse {
         #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::ModelResponse {
             Default::default()
         }
     }
+    #[cfg(feature = "models")]
     ///`ModelScoreStatus`
     #[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[non_exhaustive]
@@ -12684,6 +13200,7 @@ pub mod types {
         #[cfg_attr(feature = "schemars", schemars(skip))]
         Unrecognized(::std::string::String),
     }
+    #[cfg(feature = "models")]
     impl ModelScoreStatus {
         /// Every value the document lists, as the API spells them.
         pub const VALUES: &'static [&'static str] = &[
@@ -12705,11 +13222,13 @@ pub mod types {
             matches!(self, Self::Unrecognized(_))
         }
     }
+    #[cfg(feature = "models")]
     impl ::std::fmt::Display for ModelScoreStatus {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             f.write_str(self.as_str())
         }
     }
+    #[cfg(feature = "models")]
     impl ::std::convert::From<&str> for ModelScoreStatus {
         fn from(value: &str) -> Self {
             match value {
@@ -12720,6 +13239,7 @@ pub mod types {
             }
         }
     }
+    #[cfg(feature = "models")]
     impl ::std::convert::From<::std::string::String> for ModelScoreStatus {
         fn from(value: ::std::string::String) -> Self {
             match Self::from(value.as_str()) {
@@ -12728,12 +13248,14 @@ pub mod types {
             }
         }
     }
+    #[cfg(feature = "models")]
     impl ::std::str::FromStr for ModelScoreStatus {
         type Err = ::std::convert::Infallible;
         fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
             Ok(Self::from(value))
         }
     }
+    #[cfg(feature = "models")]
     impl ::serde::Serialize for ModelScoreStatus {
         fn serialize<S: ::serde::Serializer>(
             &self,
@@ -12742,6 +13264,7 @@ pub mod types {
             serializer.serialize_str(self.as_str())
         }
     }
+    #[cfg(feature = "models")]
     impl<'de> ::serde::Deserialize<'de> for ModelScoreStatus {
         fn deserialize<D: ::serde::Deserializer<'de>>(
             deserializer: D,
@@ -12754,6 +13277,7 @@ pub mod types {
                 )
         }
     }
+    #[cfg(feature = "models")]
     ///`ModelSortBy`
     #[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[non_exhaustive]
@@ -12770,6 +13294,7 @@ pub mod types {
         #[cfg_attr(feature = "schemars", schemars(skip))]
         Unrecognized(::std::string::String),
     }
+    #[cfg(feature = "models")]
     impl ModelSortBy {
         /// Every value the document lists, as the API spells them.
         pub const VALUES: &'static [&'static str] = &["createdAt", "score", "updatedAt"];
@@ -12787,11 +13312,13 @@ pub mod types {
             matches!(self, Self::Unrecognized(_))
         }
     }
+    #[cfg(feature = "models")]
     impl ::std::fmt::Display for ModelSortBy {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             f.write_str(self.as_str())
         }
     }
+    #[cfg(feature = "models")]
     impl ::std::convert::From<&str> for ModelSortBy {
         fn from(value: &str) -> Self {
             match value {
@@ -12802,6 +13329,7 @@ pub mod types {
             }
         }
     }
+    #[cfg(feature = "models")]
     impl ::std::convert::From<::std::string::String> for ModelSortBy {
         fn from(value: ::std::string::String) -> Self {
             match Self::from(value.as_str()) {
@@ -12810,12 +13338,14 @@ pub mod types {
             }
         }
     }
+    #[cfg(feature = "models")]
     impl ::std::str::FromStr for ModelSortBy {
         type Err = ::std::convert::Infallible;
         fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
             Ok(Self::from(value))
         }
     }
+    #[cfg(feature = "models")]
     impl ::serde::Serialize for ModelSortBy {
         fn serialize<S: ::serde::Serializer>(
             &self,
@@ -12824,6 +13354,7 @@ pub mod types {
             serializer.serialize_str(self.as_str())
         }
     }
+    #[cfg(feature = "models")]
     impl<'de> ::serde::Deserialize<'de> for ModelSortBy {
         fn deserialize<D: ::serde::Deserializer<'de>>(
             deserializer: D,
@@ -13028,12 +13559,14 @@ pub mod types {
                 )
         }
     }
+    #[cfg(feature = "models")]
     ///`ModelTrainActionRequest`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct ModelTrainActionRequest {
         pub action: JobAction,
     }
+    #[cfg(feature = "models")]
     impl ModelTrainActionRequest {
         /// `ModelTrainActionRequest` from its required fields, in the order of its fields; the optional ones start unset and are set by field, so that code building it keeps compiling when the document adds one.
         #[allow(clippy::too_many_arguments)]
@@ -13041,12 +13574,14 @@ pub mod types {
             Self { action: action.into() }
         }
     }
+    #[cfg(feature = "models")]
     impl ModelTrainActionRequest {
         #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::ModelTrainActionRequest {
             Default::default()
         }
     }
+    #[cfg(feature = "models")]
     ///`ModelTrainRequest`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -13054,12 +13589,14 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub parameters: ::std::option::Option<ModelParameters>,
     }
+    #[cfg(feature = "models")]
     impl ModelTrainRequest {
         #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::ModelTrainRequest {
             Default::default()
         }
     }
+    #[cfg(feature = "models")]
     ///The result (HTTP 200: the model and its training job), or only the cost of a dry run (HTTP 269)
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -13089,12 +13626,14 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub model: ::std::option::Option<Model>,
     }
+    #[cfg(feature = "models")]
     impl ModelTrainResponse {
         #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::ModelTrainResponse {
             Default::default()
         }
     }
+    #[cfg(feature = "models")]
     ///`ModelTrainingDatasetAssetSimilarity`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -13103,6 +13642,7 @@ pub mod types {
         pub asset_id: ::std::string::String,
         pub similarity: f64,
     }
+    #[cfg(feature = "models")]
     impl ModelTrainingDatasetAssetSimilarity {
         /// `ModelTrainingDatasetAssetSimilarity` from its required fields, in the order of its fields; the optional ones start unset and are set by field, so that code building it keeps compiling when the document adds one.
         #[allow(clippy::too_many_arguments)]
@@ -13116,12 +13656,14 @@ pub mod types {
             }
         }
     }
+    #[cfg(feature = "models")]
     impl ModelTrainingDatasetAssetSimilarity {
         #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::ModelTrainingDatasetAssetSimilarity {
             Default::default()
         }
     }
+    #[cfg(feature = "models")]
     ///`ModelTrainingDatasetAssetWarning`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -13131,6 +13673,7 @@ pub mod types {
         #[serde(deserialize_with = "crate::lenient::null_as_empty")]
         pub message: ::std::vec::Vec<ModelTrainingDatasetWarningMessage>,
     }
+    #[cfg(feature = "models")]
     impl ModelTrainingDatasetAssetWarning {
         /// `ModelTrainingDatasetAssetWarning` from its required fields, in the order of its fields; the optional ones start unset and are set by field, so that code building it keeps compiling when the document adds one.
         #[allow(clippy::too_many_arguments)]
@@ -13146,12 +13689,14 @@ pub mod types {
             }
         }
     }
+    #[cfg(feature = "models")]
     impl ModelTrainingDatasetAssetWarning {
         #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::ModelTrainingDatasetAssetWarning {
             Default::default()
         }
     }
+    #[cfg(feature = "models")]
     ///`ModelTrainingDatasetCoupleDistance`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -13160,6 +13705,7 @@ pub mod types {
         pub couple: ::std::vec::Vec<::std::string::String>,
         pub distance: f64,
     }
+    #[cfg(feature = "models")]
     impl ModelTrainingDatasetCoupleDistance {
         /// `ModelTrainingDatasetCoupleDistance` from its required fields, in the order of its fields; the optional ones start unset and are set by field, so that code building it keeps compiling when the document adds one.
         #[allow(clippy::too_many_arguments)]
@@ -13173,12 +13719,14 @@ pub mod types {
             }
         }
     }
+    #[cfg(feature = "models")]
     impl ModelTrainingDatasetCoupleDistance {
         #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::ModelTrainingDatasetCoupleDistance {
             Default::default()
         }
     }
+    #[cfg(feature = "models")]
     ///`ModelTrainingDatasetCoupleSimilarity`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -13187,6 +13735,7 @@ pub mod types {
         pub couple: ::std::vec::Vec<::std::string::String>,
         pub similarity: f64,
     }
+    #[cfg(feature = "models")]
     impl ModelTrainingDatasetCoupleSimilarity {
         /// `ModelTrainingDatasetCoupleSimilarity` from its required fields, in the order of its fields; the optional ones start unset and are set by field, so that code building it keeps compiling when the document adds one.
         #[allow(clippy::too_many_arguments)]
@@ -13200,12 +13749,14 @@ pub mod types {
             }
         }
     }
+    #[cfg(feature = "models")]
     impl ModelTrainingDatasetCoupleSimilarity {
         #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::ModelTrainingDatasetCoupleSimilarity {
             Default::default()
         }
     }
+    #[cfg(feature = "models")]
     ///`ModelTrainingDatasetCoupleWarning`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -13215,6 +13766,7 @@ pub mod types {
         #[serde(deserialize_with = "crate::lenient::null_as_empty")]
         pub message: ::std::vec::Vec<ModelTrainingDatasetWarningMessage>,
     }
+    #[cfg(feature = "models")]
     impl ModelTrainingDatasetCoupleWarning {
         /// `ModelTrainingDatasetCoupleWarning` from its required fields, in the order of its fields; the optional ones start unset and are set by field, so that code building it keeps compiling when the document adds one.
         #[allow(clippy::too_many_arguments)]
@@ -13230,12 +13782,14 @@ pub mod types {
             }
         }
     }
+    #[cfg(feature = "models")]
     impl ModelTrainingDatasetCoupleWarning {
         #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::ModelTrainingDatasetCoupleWarning {
             Default::default()
         }
     }
+    #[cfg(feature = "models")]
     ///`ModelTrainingDatasetScoreDetails`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -13264,6 +13818,7 @@ pub mod types {
         #[serde(rename = "metadataScore")]
         pub metadata_score: f64,
     }
+    #[cfg(feature = "models")]
     impl ModelTrainingDatasetScoreDetails {
         /// `ModelTrainingDatasetScoreDetails` from its required fields, in the order of its fields; the optional ones start unset and are set by field, so that code building it keeps compiling when the document adds one.
         #[allow(clippy::too_many_arguments)]
@@ -13295,12 +13850,14 @@ pub mod types {
             }
         }
     }
+    #[cfg(feature = "models")]
     impl ModelTrainingDatasetScoreDetails {
         #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::ModelTrainingDatasetScoreDetails {
             Default::default()
         }
     }
+    #[cfg(feature = "models")]
     ///`ModelTrainingDatasetScoreResponse`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -13325,6 +13882,7 @@ pub mod types {
         pub score: f64,
         pub status: ModelScoreStatus,
     }
+    #[cfg(feature = "models")]
     impl ModelTrainingDatasetScoreResponse {
         /// `ModelTrainingDatasetScoreResponse` from its required fields, in the order of its fields; the optional ones start unset and are set by field, so that code building it keeps compiling when the document adds one.
         #[allow(clippy::too_many_arguments)]
@@ -13344,12 +13902,14 @@ pub mod types {
             }
         }
     }
+    #[cfg(feature = "models")]
     impl ModelTrainingDatasetScoreResponse {
         #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::ModelTrainingDatasetScoreResponse {
             Default::default()
         }
     }
+    #[cfg(feature = "models")]
     ///`ModelTrainingDatasetWarningMessage`
     #[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[non_exhaustive]
@@ -13384,6 +13944,7 @@ pub mod types {
         #[cfg_attr(feature = "schemars", schemars(skip))]
         Unrecognized(::std::string::String),
     }
+    #[cfg(feature = "models")]
     impl ModelTrainingDatasetWarningMessage {
         /// Every value the document lists, as the API spells them.
         pub const VALUES: &'static [&'static str] = &[
@@ -13421,11 +13982,13 @@ pub mod types {
             matches!(self, Self::Unrecognized(_))
         }
     }
+    #[cfg(feature = "models")]
     impl ::std::fmt::Display for ModelTrainingDatasetWarningMessage {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             f.write_str(self.as_str())
         }
     }
+    #[cfg(feature = "models")]
     impl ::std::convert::From<&str> for ModelTrainingDatasetWarningMessage {
         fn from(value: &str) -> Self {
             match value {
@@ -13446,6 +14009,7 @@ pub mod types {
             }
         }
     }
+    #[cfg(feature = "models")]
     impl ::std::convert::From<::std::string::String>
     for ModelTrainingDatasetWarningMessage {
         fn from(value: ::std::string::String) -> Self {
@@ -13455,12 +14019,14 @@ pub mod types {
             }
         }
     }
+    #[cfg(feature = "models")]
     impl ::std::str::FromStr for ModelTrainingDatasetWarningMessage {
         type Err = ::std::convert::Infallible;
         fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
             Ok(Self::from(value))
         }
     }
+    #[cfg(feature = "models")]
     impl ::serde::Serialize for ModelTrainingDatasetWarningMessage {
         fn serialize<S: ::serde::Serializer>(
             &self,
@@ -13469,6 +14035,7 @@ pub mod types {
             serializer.serialize_str(self.as_str())
         }
     }
+    #[cfg(feature = "models")]
     impl<'de> ::serde::Deserialize<'de> for ModelTrainingDatasetWarningMessage {
         fn deserialize<D: ::serde::Deserializer<'de>>(
             deserializer: D,
@@ -13548,6 +14115,7 @@ pub mod types {
             Default::default()
         }
     }
+    #[cfg(feature = "models")]
     ///Every source/target pair of training images of a model
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     #[serde(transparent)]
@@ -13555,24 +14123,28 @@ pub mod types {
     pub struct ModelTrainingImagePairsRequest(
         pub ::std::vec::Vec<ModelTrainingImagePair>,
     );
+    #[cfg(feature = "models")]
     impl ::std::ops::Deref for ModelTrainingImagePairsRequest {
         type Target = ::std::vec::Vec<ModelTrainingImagePair>;
         fn deref(&self) -> &::std::vec::Vec<ModelTrainingImagePair> {
             &self.0
         }
     }
+    #[cfg(feature = "models")]
     impl ::std::convert::From<ModelTrainingImagePairsRequest>
     for ::std::vec::Vec<ModelTrainingImagePair> {
         fn from(value: ModelTrainingImagePairsRequest) -> Self {
             value.0
         }
     }
+    #[cfg(feature = "models")]
     impl ::std::convert::From<::std::vec::Vec<ModelTrainingImagePair>>
     for ModelTrainingImagePairsRequest {
         fn from(value: ::std::vec::Vec<ModelTrainingImagePair>) -> Self {
             Self(value)
         }
     }
+    #[cfg(feature = "models")]
     ///`ModelTrainingImagePairsResponse`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -13581,6 +14153,7 @@ pub mod types {
         #[serde(deserialize_with = "crate::lenient::null_as_empty")]
         pub pairs: ::std::vec::Vec<ModelTrainingImagePair>,
     }
+    #[cfg(feature = "models")]
     impl ModelTrainingImagePairsResponse {
         /// `ModelTrainingImagePairsResponse` from its required fields, in the order of its fields; the optional ones start unset and are set by field, so that code building it keeps compiling when the document adds one.
         #[allow(clippy::too_many_arguments)]
@@ -13594,12 +14167,14 @@ pub mod types {
             }
         }
     }
+    #[cfg(feature = "models")]
     impl ModelTrainingImagePairsResponse {
         #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::ModelTrainingImagePairsResponse {
             Default::default()
         }
     }
+    #[cfg(feature = "models")]
     ///`ModelTrainingImagePreset`
     #[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[non_exhaustive]
@@ -13616,6 +14191,7 @@ pub mod types {
         #[cfg_attr(feature = "schemars", schemars(skip))]
         Unrecognized(::std::string::String),
     }
+    #[cfg(feature = "models")]
     impl ModelTrainingImagePreset {
         /// Every value the document lists, as the API spells them.
         pub const VALUES: &'static [&'static str] = &["default", "style", "subject"];
@@ -13633,11 +14209,13 @@ pub mod types {
             matches!(self, Self::Unrecognized(_))
         }
     }
+    #[cfg(feature = "models")]
     impl ::std::fmt::Display for ModelTrainingImagePreset {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             f.write_str(self.as_str())
         }
     }
+    #[cfg(feature = "models")]
     impl ::std::convert::From<&str> for ModelTrainingImagePreset {
         fn from(value: &str) -> Self {
             match value {
@@ -13648,6 +14226,7 @@ pub mod types {
             }
         }
     }
+    #[cfg(feature = "models")]
     impl ::std::convert::From<::std::string::String> for ModelTrainingImagePreset {
         fn from(value: ::std::string::String) -> Self {
             match Self::from(value.as_str()) {
@@ -13656,12 +14235,14 @@ pub mod types {
             }
         }
     }
+    #[cfg(feature = "models")]
     impl ::std::str::FromStr for ModelTrainingImagePreset {
         type Err = ::std::convert::Infallible;
         fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
             Ok(Self::from(value))
         }
     }
+    #[cfg(feature = "models")]
     impl ::serde::Serialize for ModelTrainingImagePreset {
         fn serialize<S: ::serde::Serializer>(
             &self,
@@ -13670,6 +14251,7 @@ pub mod types {
             serializer.serialize_str(self.as_str())
         }
     }
+    #[cfg(feature = "models")]
     impl<'de> ::serde::Deserialize<'de> for ModelTrainingImagePreset {
         fn deserialize<D: ::serde::Deserializer<'de>>(
             deserializer: D,
@@ -13682,6 +14264,7 @@ pub mod types {
                 )
         }
     }
+    #[cfg(feature = "models")]
     ///One image (data URL, or assetId) or several asset ids to train on
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -13705,12 +14288,14 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub preset: ::std::option::Option<ModelTrainingImagePreset>,
     }
+    #[cfg(feature = "models")]
     impl ModelTrainingImageRequest {
         #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::ModelTrainingImageRequest {
             Default::default()
         }
     }
+    #[cfg(feature = "models")]
     ///`ModelTrainingImageResponse`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -13718,6 +14303,7 @@ pub mod types {
         #[serde(rename = "trainingImage")]
         pub training_image: ModelTrainingImage,
     }
+    #[cfg(feature = "models")]
     impl ModelTrainingImageResponse {
         /// `ModelTrainingImageResponse` from its required fields, in the order of its fields; the optional ones start unset and are set by field, so that code building it keeps compiling when the document adds one.
         #[allow(clippy::too_many_arguments)]
@@ -13729,6 +14315,7 @@ pub mod types {
             }
         }
     }
+    #[cfg(feature = "models")]
     impl ModelTrainingImageResponse {
         #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::ModelTrainingImageResponse {
@@ -13930,6 +14517,7 @@ pub mod types {
             Default::default()
         }
     }
+    #[cfg(feature = "models")]
     ///`ModelTransferRequest`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -13942,6 +14530,7 @@ pub mod types {
         )]
         pub destination_team_id: ::std::option::Option<::std::string::String>,
     }
+    #[cfg(feature = "models")]
     impl ModelTransferRequest {
         /// `ModelTransferRequest` from its required fields, in the order of its fields; the optional ones start unset and are set by field, so that code building it keeps compiling when the document adds one.
         #[allow(clippy::too_many_arguments)]
@@ -13954,6 +14543,7 @@ pub mod types {
             }
         }
     }
+    #[cfg(feature = "models")]
     impl ModelTransferRequest {
         #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::ModelTransferRequest {
@@ -14512,6 +15102,7 @@ pub mod types {
                 )
         }
     }
+    #[cfg(feature = "models")]
     ///`ModelUpdateRequest`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -14550,12 +15141,14 @@ pub mod types {
         #[serde(rename = "type", skip_serializing_if = "::std::option::Option::is_none")]
         pub type_: ::std::option::Option<ModelType>,
     }
+    #[cfg(feature = "models")]
     impl ModelUpdateRequest {
         #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::ModelUpdateRequest {
             Default::default()
         }
     }
+    #[cfg(feature = "pricing")]
     ///`OscuPrice`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -14575,12 +15168,14 @@ pub mod types {
         )]
         pub unit_amount: ::std::option::Option<f64>,
     }
+    #[cfg(feature = "pricing")]
     impl OscuPrice {
         #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::OscuPrice {
             Default::default()
         }
     }
+    #[cfg(feature = "pricing")]
     ///The prices of creative unit packs
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -14588,6 +15183,7 @@ pub mod types {
         #[serde(deserialize_with = "crate::lenient::null_as_empty")]
         pub prices: ::std::vec::Vec<OscuPrice>,
     }
+    #[cfg(feature = "pricing")]
     impl OscuPricesResponse {
         /// `OscuPricesResponse` from its required fields, in the order of its fields; the optional ones start unset and are set by field, so that code building it keeps compiling when the document adds one.
         #[allow(clippy::too_many_arguments)]
@@ -14597,12 +15193,14 @@ pub mod types {
             Self { prices: prices.into() }
         }
     }
+    #[cfg(feature = "pricing")]
     impl OscuPricesResponse {
         #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::OscuPricesResponse {
             Default::default()
         }
     }
+    #[cfg(feature = "generate")]
     ///`PatchCrop`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -14617,6 +15215,7 @@ pub mod types {
         pub top: f64,
         pub width: f64,
     }
+    #[cfg(feature = "generate")]
     impl PatchCrop {
         /// `PatchCrop` from its required fields, in the order of its fields; the optional ones start unset and are set by field, so that code building it keeps compiling when the document adds one.
         #[allow(clippy::too_many_arguments)]
@@ -14635,12 +15234,14 @@ pub mod types {
             }
         }
     }
+    #[cfg(feature = "generate")]
     impl PatchCrop {
         #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::PatchCrop {
             Default::default()
         }
     }
+    #[cfg(feature = "generate")]
     ///`PatchFormat`
     #[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[non_exhaustive]
@@ -14655,6 +15256,7 @@ pub mod types {
         #[cfg_attr(feature = "schemars", schemars(skip))]
         Unrecognized(::std::string::String),
     }
+    #[cfg(feature = "generate")]
     impl PatchFormat {
         /// Every value the document lists, as the API spells them.
         pub const VALUES: &'static [&'static str] = &["jpeg", "png"];
@@ -14671,11 +15273,13 @@ pub mod types {
             matches!(self, Self::Unrecognized(_))
         }
     }
+    #[cfg(feature = "generate")]
     impl ::std::fmt::Display for PatchFormat {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             f.write_str(self.as_str())
         }
     }
+    #[cfg(feature = "generate")]
     impl ::std::convert::From<&str> for PatchFormat {
         fn from(value: &str) -> Self {
             match value {
@@ -14685,6 +15289,7 @@ pub mod types {
             }
         }
     }
+    #[cfg(feature = "generate")]
     impl ::std::convert::From<::std::string::String> for PatchFormat {
         fn from(value: ::std::string::String) -> Self {
             match Self::from(value.as_str()) {
@@ -14693,12 +15298,14 @@ pub mod types {
             }
         }
     }
+    #[cfg(feature = "generate")]
     impl ::std::str::FromStr for PatchFormat {
         type Err = ::std::convert::Infallible;
         fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
             Ok(Self::from(value))
         }
     }
+    #[cfg(feature = "generate")]
     impl ::serde::Serialize for PatchFormat {
         fn serialize<S: ::serde::Serializer>(
             &self,
@@ -14707,6 +15314,7 @@ pub mod types {
             serializer.serialize_str(self.as_str())
         }
     }
+    #[cfg(feature = "generate")]
     impl<'de> ::serde::Deserialize<'de> for PatchFormat {
         fn deserialize<D: ::serde::Deserializer<'de>>(
             deserializer: D,
@@ -14719,6 +15327,7 @@ pub mod types {
                 )
         }
     }
+    #[cfg(feature = "generate")]
     ///`PatchMode`
     #[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[non_exhaustive]
@@ -14733,6 +15342,7 @@ pub mod types {
         #[cfg_attr(feature = "schemars", schemars(skip))]
         Unrecognized(::std::string::String),
     }
+    #[cfg(feature = "generate")]
     impl PatchMode {
         /// Every value the document lists, as the API spells them.
         pub const VALUES: &'static [&'static str] = &["erase", "override"];
@@ -14749,11 +15359,13 @@ pub mod types {
             matches!(self, Self::Unrecognized(_))
         }
     }
+    #[cfg(feature = "generate")]
     impl ::std::fmt::Display for PatchMode {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             f.write_str(self.as_str())
         }
     }
+    #[cfg(feature = "generate")]
     impl ::std::convert::From<&str> for PatchMode {
         fn from(value: &str) -> Self {
             match value {
@@ -14763,6 +15375,7 @@ pub mod types {
             }
         }
     }
+    #[cfg(feature = "generate")]
     impl ::std::convert::From<::std::string::String> for PatchMode {
         fn from(value: ::std::string::String) -> Self {
             match Self::from(value.as_str()) {
@@ -14771,12 +15384,14 @@ pub mod types {
             }
         }
     }
+    #[cfg(feature = "generate")]
     impl ::std::str::FromStr for PatchMode {
         type Err = ::std::convert::Infallible;
         fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
             Ok(Self::from(value))
         }
     }
+    #[cfg(feature = "generate")]
     impl ::serde::Serialize for PatchMode {
         fn serialize<S: ::serde::Serializer>(
             &self,
@@ -14785,6 +15400,7 @@ pub mod types {
             serializer.serialize_str(self.as_str())
         }
     }
+    #[cfg(feature = "generate")]
     impl<'de> ::serde::Deserialize<'de> for PatchMode {
         fn deserialize<D: ::serde::Deserializer<'de>>(
             deserializer: D,
@@ -14795,6 +15411,7 @@ pub mod types {
                 )
         }
     }
+    #[cfg(feature = "generate")]
     ///`PatchOverlay`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -14802,6 +15419,7 @@ pub mod types {
         pub image: ::std::string::String,
         pub mode: PatchMode,
     }
+    #[cfg(feature = "generate")]
     impl PatchOverlay {
         /// `PatchOverlay` from its required fields, in the order of its fields; the optional ones start unset and are set by field, so that code building it keeps compiling when the document adds one.
         #[allow(clippy::too_many_arguments)]
@@ -14815,12 +15433,14 @@ pub mod types {
             }
         }
     }
+    #[cfg(feature = "generate")]
     impl PatchOverlay {
         #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::PatchOverlay {
             Default::default()
         }
     }
+    #[cfg(feature = "generate")]
     ///`PatchPosition`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -14828,6 +15448,7 @@ pub mod types {
         pub x: f64,
         pub y: f64,
     }
+    #[cfg(feature = "generate")]
     impl PatchPosition {
         /// `PatchPosition` from its required fields, in the order of its fields; the optional ones start unset and are set by field, so that code building it keeps compiling when the document adds one.
         #[allow(clippy::too_many_arguments)]
@@ -14838,12 +15459,21 @@ pub mod types {
             Self { x: x.into(), y: y.into() }
         }
     }
+    #[cfg(feature = "generate")]
     impl PatchPosition {
         #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::PatchPosition {
             Default::default()
         }
     }
+    #[cfg(
+        any(
+            feature = "generate",
+            feature = "projects",
+            feature = "teams",
+            feature = "usages"
+        )
+    )]
     ///A project: the members, API keys and settings of one workspace of a team
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -14891,6 +15521,14 @@ pub mod types {
         #[serde(deserialize_with = "crate::lenient::null_as_empty")]
         pub users: ::std::vec::Vec<ProjectMember>,
     }
+    #[cfg(
+        any(
+            feature = "generate",
+            feature = "projects",
+            feature = "teams",
+            feature = "usages"
+        )
+    )]
     impl Project {
         /// `Project` from its required fields, in the order of its fields; the optional ones start unset and are set by field, so that code building it keeps compiling when the document adds one.
         #[allow(clippy::too_many_arguments)]
@@ -14924,12 +15562,28 @@ pub mod types {
             }
         }
     }
+    #[cfg(
+        any(
+            feature = "generate",
+            feature = "projects",
+            feature = "teams",
+            feature = "usages"
+        )
+    )]
     impl Project {
         #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::Project {
             Default::default()
         }
     }
+    #[cfg(
+        any(
+            feature = "generate",
+            feature = "projects",
+            feature = "teams",
+            feature = "usages"
+        )
+    )]
     ///An API key of a project (never its secret)
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -14972,6 +15626,14 @@ pub mod types {
         #[serde(rename = "updatedAt")]
         pub updated_at: ::std::string::String,
     }
+    #[cfg(
+        any(
+            feature = "generate",
+            feature = "projects",
+            feature = "teams",
+            feature = "usages"
+        )
+    )]
     impl ProjectApiKey {
         /// `ProjectApiKey` from its required fields, in the order of its fields; the optional ones start unset and are set by field, so that code building it keeps compiling when the document adds one.
         #[allow(clippy::too_many_arguments)]
@@ -15003,12 +15665,21 @@ pub mod types {
             }
         }
     }
+    #[cfg(
+        any(
+            feature = "generate",
+            feature = "projects",
+            feature = "teams",
+            feature = "usages"
+        )
+    )]
     impl ProjectApiKey {
         #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::ProjectApiKey {
             Default::default()
         }
     }
+    #[cfg(feature = "projects")]
     ///A new project
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -15025,6 +15696,7 @@ pub mod types {
         )]
         pub privacy_mode: ::std::option::Option<bool>,
     }
+    #[cfg(feature = "projects")]
     impl ProjectCreateRequest {
         /// `ProjectCreateRequest` from its required fields, in the order of its fields; the optional ones start unset and are set by field, so that code building it keeps compiling when the document adds one.
         #[allow(clippy::too_many_arguments)]
@@ -15036,12 +15708,14 @@ pub mod types {
             }
         }
     }
+    #[cfg(feature = "projects")]
     impl ProjectCreateRequest {
         #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::ProjectCreateRequest {
             Default::default()
         }
     }
+    #[cfg(feature = "projects")]
     ///One page of projects
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -15054,6 +15728,7 @@ pub mod types {
         #[serde(deserialize_with = "crate::lenient::null_as_empty")]
         pub projects: ::std::vec::Vec<Project>,
     }
+    #[cfg(feature = "projects")]
     impl ProjectListResponse {
         /// `ProjectListResponse` from its required fields, in the order of its fields; the optional ones start unset and are set by field, so that code building it keeps compiling when the document adds one.
         #[allow(clippy::too_many_arguments)]
@@ -15066,12 +15741,21 @@ pub mod types {
             }
         }
     }
+    #[cfg(feature = "projects")]
     impl ProjectListResponse {
         #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::ProjectListResponse {
             Default::default()
         }
     }
+    #[cfg(
+        any(
+            feature = "generate",
+            feature = "projects",
+            feature = "teams",
+            feature = "usages"
+        )
+    )]
     ///A person who is a member of a project
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -15093,6 +15777,14 @@ pub mod types {
         #[serde(rename = "updatedAt")]
         pub updated_at: ::std::string::String,
     }
+    #[cfg(
+        any(
+            feature = "generate",
+            feature = "projects",
+            feature = "teams",
+            feature = "usages"
+        )
+    )]
     impl ProjectMember {
         /// `ProjectMember` from its required fields, in the order of its fields; the optional ones start unset and are set by field, so that code building it keeps compiling when the document adds one.
         #[allow(clippy::too_many_arguments)]
@@ -15115,12 +15807,21 @@ pub mod types {
             }
         }
     }
+    #[cfg(
+        any(
+            feature = "generate",
+            feature = "projects",
+            feature = "teams",
+            feature = "usages"
+        )
+    )]
     impl ProjectMember {
         #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::ProjectMember {
             Default::default()
         }
     }
+    #[cfg(feature = "projects")]
     ///A team member to add to the project
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -15129,6 +15830,7 @@ pub mod types {
         #[serde(rename = "userId")]
         pub user_id: ::std::string::String,
     }
+    #[cfg(feature = "projects")]
     impl ProjectMemberCreateRequest {
         /// `ProjectMemberCreateRequest` from its required fields, in the order of its fields; the optional ones start unset and are set by field, so that code building it keeps compiling when the document adds one.
         #[allow(clippy::too_many_arguments)]
@@ -15142,12 +15844,14 @@ pub mod types {
             }
         }
     }
+    #[cfg(feature = "projects")]
     impl ProjectMemberCreateRequest {
         #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::ProjectMemberCreateRequest {
             Default::default()
         }
     }
+    #[cfg(feature = "projects")]
     ///The new role of a project member
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -15155,18 +15859,21 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub role: ::std::option::Option<::std::string::String>,
     }
+    #[cfg(feature = "projects")]
     impl ProjectMemberUpdateRequest {
         #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::ProjectMemberUpdateRequest {
             Default::default()
         }
     }
+    #[cfg(feature = "projects")]
     ///One project
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct ProjectResponse {
         pub project: Project,
     }
+    #[cfg(feature = "projects")]
     impl ProjectResponse {
         /// `ProjectResponse` from its required fields, in the order of its fields; the optional ones start unset and are set by field, so that code building it keeps compiling when the document adds one.
         #[allow(clippy::too_many_arguments)]
@@ -15174,12 +15881,14 @@ pub mod types {
             Self { project: project.into() }
         }
     }
+    #[cfg(feature = "projects")]
     impl ProjectResponse {
         #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::ProjectResponse {
             Default::default()
         }
     }
+    #[cfg(feature = "projects")]
     ///The fields of a project to change
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -15216,12 +15925,14 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub settings: ::std::option::Option<HomepageSettingsUpdate>,
     }
+    #[cfg(feature = "projects")]
     impl ProjectUpdateRequest {
         #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::ProjectUpdateRequest {
             Default::default()
         }
     }
+    #[cfg(feature = "generate")]
     ///`PromptCall`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -15232,6 +15943,7 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub rationale: ::std::option::Option<::std::string::String>,
     }
+    #[cfg(feature = "generate")]
     impl PromptCall {
         /// `PromptCall` from its required fields, in the order of its fields; the optional ones start unset and are set by field, so that code building it keeps compiling when the document adds one.
         #[allow(clippy::too_many_arguments)]
@@ -15246,12 +15958,14 @@ pub mod types {
             }
         }
     }
+    #[cfg(feature = "generate")]
     impl PromptCall {
         #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::PromptCall {
             Default::default()
         }
     }
+    #[cfg(feature = "generate")]
     ///`PromptMode`
     #[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[non_exhaustive]
@@ -15274,6 +15988,7 @@ pub mod types {
         #[cfg_attr(feature = "schemars", schemars(skip))]
         Unrecognized(::std::string::String),
     }
+    #[cfg(feature = "generate")]
     impl PromptMode {
         /// Every value the document lists, as the API spells them.
         pub const VALUES: &'static [&'static str] = &[
@@ -15301,11 +16016,13 @@ pub mod types {
             matches!(self, Self::Unrecognized(_))
         }
     }
+    #[cfg(feature = "generate")]
     impl ::std::fmt::Display for PromptMode {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             f.write_str(self.as_str())
         }
     }
+    #[cfg(feature = "generate")]
     impl ::std::convert::From<&str> for PromptMode {
         fn from(value: &str) -> Self {
             match value {
@@ -15319,6 +16036,7 @@ pub mod types {
             }
         }
     }
+    #[cfg(feature = "generate")]
     impl ::std::convert::From<::std::string::String> for PromptMode {
         fn from(value: ::std::string::String) -> Self {
             match Self::from(value.as_str()) {
@@ -15327,12 +16045,14 @@ pub mod types {
             }
         }
     }
+    #[cfg(feature = "generate")]
     impl ::std::str::FromStr for PromptMode {
         type Err = ::std::convert::Infallible;
         fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
             Ok(Self::from(value))
         }
     }
+    #[cfg(feature = "generate")]
     impl ::serde::Serialize for PromptMode {
         fn serialize<S: ::serde::Serializer>(
             &self,
@@ -15341,6 +16061,7 @@ pub mod types {
             serializer.serialize_str(self.as_str())
         }
     }
+    #[cfg(feature = "generate")]
     impl<'de> ::serde::Deserialize<'de> for PromptMode {
         fn deserialize<D: ::serde::Deserializer<'de>>(
             deserializer: D,
@@ -15351,6 +16072,7 @@ pub mod types {
                 )
         }
     }
+    #[cfg(feature = "recommendations")]
     ///One page of recommended models; nextToken asks for the next one
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -15363,6 +16085,7 @@ pub mod types {
         )]
         pub next_token: ::std::option::Option<::std::string::String>,
     }
+    #[cfg(feature = "recommendations")]
     impl RecommendedModelListResponse {
         /// `RecommendedModelListResponse` from its required fields, in the order of its fields; the optional ones start unset and are set by field, so that code building it keeps compiling when the document adds one.
         #[allow(clippy::too_many_arguments)]
@@ -15373,12 +16096,14 @@ pub mod types {
             }
         }
     }
+    #[cfg(feature = "recommendations")]
     impl RecommendedModelListResponse {
         #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::RecommendedModelListResponse {
             Default::default()
         }
     }
+    #[cfg(feature = "generate")]
     ///The model's own input, as the inputs of GET /models/{modelId} describe it.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     #[serde(transparent)]
@@ -15386,6 +16111,7 @@ pub mod types {
     pub struct RunModelRequest(
         pub ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     );
+    #[cfg(feature = "generate")]
     impl ::std::ops::Deref for RunModelRequest {
         type Target = ::serde_json::Map<::std::string::String, ::serde_json::Value>;
         fn deref(
@@ -15394,12 +16120,14 @@ pub mod types {
             &self.0
         }
     }
+    #[cfg(feature = "generate")]
     impl ::std::convert::From<RunModelRequest>
     for ::serde_json::Map<::std::string::String, ::serde_json::Value> {
         fn from(value: RunModelRequest) -> Self {
             value.0
         }
     }
+    #[cfg(feature = "generate")]
     impl ::std::convert::From<
         ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     > for RunModelRequest {
@@ -15409,6 +16137,7 @@ pub mod types {
             Self(value)
         }
     }
+    #[cfg(feature = "generate")]
     ///The result (HTTP 200), or only the cost of a dry run (HTTP 269).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -15436,12 +16165,14 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub job: ::std::option::Option<Job>,
     }
+    #[cfg(feature = "generate")]
     impl RunModelResponse {
         #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::RunModelResponse {
             Default::default()
         }
     }
+    #[cfg(feature = "workflows")]
     ///A value for each input of the workflow, by name (see the inputs of GET /workflows/{workflowId}).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     #[serde(transparent)]
@@ -15449,6 +16180,7 @@ pub mod types {
     pub struct RunWorkflowRequest(
         pub ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     );
+    #[cfg(feature = "workflows")]
     impl ::std::ops::Deref for RunWorkflowRequest {
         type Target = ::serde_json::Map<::std::string::String, ::serde_json::Value>;
         fn deref(
@@ -15457,12 +16189,14 @@ pub mod types {
             &self.0
         }
     }
+    #[cfg(feature = "workflows")]
     impl ::std::convert::From<RunWorkflowRequest>
     for ::serde_json::Map<::std::string::String, ::serde_json::Value> {
         fn from(value: RunWorkflowRequest) -> Self {
             value.0
         }
     }
+    #[cfg(feature = "workflows")]
     impl ::std::convert::From<
         ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     > for RunWorkflowRequest {
@@ -15472,6 +16206,14 @@ pub mod types {
             Self(value)
         }
     }
+    #[cfg(
+        any(
+            feature = "generate",
+            feature = "projects",
+            feature = "teams",
+            feature = "usages"
+        )
+    )]
     ///Whether a setting or resource belongs to a project or to a team
     #[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[non_exhaustive]
@@ -15486,6 +16228,14 @@ pub mod types {
         #[cfg_attr(feature = "schemars", schemars(skip))]
         Unrecognized(::std::string::String),
     }
+    #[cfg(
+        any(
+            feature = "generate",
+            feature = "projects",
+            feature = "teams",
+            feature = "usages"
+        )
+    )]
     impl ScopeLevel {
         /// Every value the document lists, as the API spells them.
         pub const VALUES: &'static [&'static str] = &["project", "team"];
@@ -15502,11 +16252,27 @@ pub mod types {
             matches!(self, Self::Unrecognized(_))
         }
     }
+    #[cfg(
+        any(
+            feature = "generate",
+            feature = "projects",
+            feature = "teams",
+            feature = "usages"
+        )
+    )]
     impl ::std::fmt::Display for ScopeLevel {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             f.write_str(self.as_str())
         }
     }
+    #[cfg(
+        any(
+            feature = "generate",
+            feature = "projects",
+            feature = "teams",
+            feature = "usages"
+        )
+    )]
     impl ::std::convert::From<&str> for ScopeLevel {
         fn from(value: &str) -> Self {
             match value {
@@ -15516,6 +16282,14 @@ pub mod types {
             }
         }
     }
+    #[cfg(
+        any(
+            feature = "generate",
+            feature = "projects",
+            feature = "teams",
+            feature = "usages"
+        )
+    )]
     impl ::std::convert::From<::std::string::String> for ScopeLevel {
         fn from(value: ::std::string::String) -> Self {
             match Self::from(value.as_str()) {
@@ -15524,12 +16298,28 @@ pub mod types {
             }
         }
     }
+    #[cfg(
+        any(
+            feature = "generate",
+            feature = "projects",
+            feature = "teams",
+            feature = "usages"
+        )
+    )]
     impl ::std::str::FromStr for ScopeLevel {
         type Err = ::std::convert::Infallible;
         fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
             Ok(Self::from(value))
         }
     }
+    #[cfg(
+        any(
+            feature = "generate",
+            feature = "projects",
+            feature = "teams",
+            feature = "usages"
+        )
+    )]
     impl ::serde::Serialize for ScopeLevel {
         fn serialize<S: ::serde::Serializer>(
             &self,
@@ -15538,6 +16328,14 @@ pub mod types {
             serializer.serialize_str(self.as_str())
         }
     }
+    #[cfg(
+        any(
+            feature = "generate",
+            feature = "projects",
+            feature = "teams",
+            feature = "usages"
+        )
+    )]
     impl<'de> ::serde::Deserialize<'de> for ScopeLevel {
         fn deserialize<D: ::serde::Deserializer<'de>>(
             deserializer: D,
@@ -15548,6 +16346,7 @@ pub mod types {
                 )
         }
     }
+    #[cfg(feature = "projects")]
     ///A text document kept for a project (its instructions or its memory)
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -15563,6 +16362,7 @@ pub mod types {
         #[serde(rename = "updatedBy")]
         pub updated_by: ::std::string::String,
     }
+    #[cfg(feature = "projects")]
     impl ScopeMemory {
         /// `ScopeMemory` from its required fields, in the order of its fields; the optional ones start unset and are set by field, so that code building it keeps compiling when the document adds one.
         #[allow(clippy::too_many_arguments)]
@@ -15584,12 +16384,14 @@ pub mod types {
             }
         }
     }
+    #[cfg(feature = "projects")]
     impl ScopeMemory {
         #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::ScopeMemory {
             Default::default()
         }
     }
+    #[cfg(feature = "search")]
     ///`SearchAssetHit`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -15628,6 +16430,7 @@ pub mod types {
         pub updated_at: ::std::string::String,
         pub url: ::std::string::String,
     }
+    #[cfg(feature = "search")]
     impl SearchAssetHit {
         /// `SearchAssetHit` from its required fields, in the order of its fields; the optional ones start unset and are set by field, so that code building it keeps compiling when the document adds one.
         #[allow(clippy::too_many_arguments)]
@@ -15670,12 +16473,14 @@ pub mod types {
             }
         }
     }
+    #[cfg(feature = "search")]
     impl SearchAssetHit {
         #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::SearchAssetHit {
             Default::default()
         }
     }
+    #[cfg(feature = "search")]
     ///`SearchAssetHitMetadata`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -15745,12 +16550,14 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub width: ::std::option::Option<f64>,
     }
+    #[cfg(feature = "search")]
     impl SearchAssetHitMetadata {
         #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::SearchAssetHitMetadata {
             Default::default()
         }
     }
+    #[cfg(feature = "search")]
     ///`SearchAssetHitMetadataThumbnail`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -15758,6 +16565,7 @@ pub mod types {
         #[serde(rename = "assetId")]
         pub asset_id: ::std::string::String,
     }
+    #[cfg(feature = "search")]
     impl SearchAssetHitMetadataThumbnail {
         /// `SearchAssetHitMetadataThumbnail` from its required fields, in the order of its fields; the optional ones start unset and are set by field, so that code building it keeps compiling when the document adds one.
         #[allow(clippy::too_many_arguments)]
@@ -15765,12 +16573,14 @@ pub mod types {
             Self { asset_id: asset_id.into() }
         }
     }
+    #[cfg(feature = "search")]
     impl SearchAssetHitMetadataThumbnail {
         #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::SearchAssetHitMetadataThumbnail {
             Default::default()
         }
     }
+    #[cfg(feature = "search")]
     ///`SearchAssetsRequest`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -15814,12 +16624,14 @@ pub mod types {
         #[serde(deserialize_with = "crate::lenient::null_as_empty")]
         pub sort_by: ::std::vec::Vec<::std::string::String>,
     }
+    #[cfg(feature = "search")]
     impl SearchAssetsRequest {
         #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::SearchAssetsRequest {
             Default::default()
         }
     }
+    #[cfg(feature = "search")]
     ///One page of search hits (by offset)
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -15838,6 +16650,7 @@ pub mod types {
         #[serde(default)]
         pub offset: ::std::option::Option<u64>,
     }
+    #[cfg(feature = "search")]
     impl SearchAssetsResponse {
         /// `SearchAssetsResponse` from its required fields, in the order of its fields; the optional ones start unset and are set by field, so that code building it keeps compiling when the document adds one.
         #[allow(clippy::too_many_arguments)]
@@ -15851,12 +16664,14 @@ pub mod types {
             }
         }
     }
+    #[cfg(feature = "search")]
     impl SearchAssetsResponse {
         #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::SearchAssetsResponse {
             Default::default()
         }
     }
+    #[cfg(feature = "search")]
     ///`SearchImages`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -15868,12 +16683,21 @@ pub mod types {
         #[serde(deserialize_with = "crate::lenient::null_as_empty")]
         pub unlike: ::std::vec::Vec<::std::string::String>,
     }
+    #[cfg(feature = "search")]
     impl SearchImages {
         #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::SearchImages {
             Default::default()
         }
     }
+    #[cfg(
+        any(
+            feature = "generate",
+            feature = "projects",
+            feature = "teams",
+            feature = "usages"
+        )
+    )]
     ///The names of the private and public search indexes of one area
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -15881,6 +16705,14 @@ pub mod types {
         pub private: ::std::string::String,
         pub public: ::std::string::String,
     }
+    #[cfg(
+        any(
+            feature = "generate",
+            feature = "projects",
+            feature = "teams",
+            feature = "usages"
+        )
+    )]
     impl SearchIndexPair {
         /// `SearchIndexPair` from its required fields, in the order of its fields; the optional ones start unset and are set by field, so that code building it keeps compiling when the document adds one.
         #[allow(clippy::too_many_arguments)]
@@ -15894,12 +16726,21 @@ pub mod types {
             }
         }
     }
+    #[cfg(
+        any(
+            feature = "generate",
+            feature = "projects",
+            feature = "teams",
+            feature = "usages"
+        )
+    )]
     impl SearchIndexPair {
         #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::SearchIndexPair {
             Default::default()
         }
     }
+    #[cfg(feature = "search")]
     ///`SearchModelHit`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -15946,6 +16787,7 @@ pub mod types {
         #[serde(rename = "updatedAt")]
         pub updated_at: ::std::string::String,
     }
+    #[cfg(feature = "search")]
     impl SearchModelHit {
         /// `SearchModelHit` from its required fields, in the order of its fields; the optional ones start unset and are set by field, so that code building it keeps compiling when the document adds one.
         #[allow(clippy::too_many_arguments)]
@@ -15998,12 +16840,14 @@ pub mod types {
             }
         }
     }
+    #[cfg(feature = "search")]
     impl SearchModelHit {
         #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::SearchModelHit {
             Default::default()
         }
     }
+    #[cfg(feature = "search")]
     ///`SearchModelHitConcept`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -16011,6 +16855,7 @@ pub mod types {
         #[serde(rename = "modelId")]
         pub model_id: ::std::string::String,
     }
+    #[cfg(feature = "search")]
     impl SearchModelHitConcept {
         /// `SearchModelHitConcept` from its required fields, in the order of its fields; the optional ones start unset and are set by field, so that code building it keeps compiling when the document adds one.
         #[allow(clippy::too_many_arguments)]
@@ -16018,12 +16863,14 @@ pub mod types {
             Self { model_id: model_id.into() }
         }
     }
+    #[cfg(feature = "search")]
     impl SearchModelHitConcept {
         #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::SearchModelHitConcept {
             Default::default()
         }
     }
+    #[cfg(feature = "search")]
     ///One page of search hits (by offset)
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -16042,6 +16889,7 @@ pub mod types {
         #[serde(default)]
         pub offset: ::std::option::Option<u64>,
     }
+    #[cfg(feature = "search")]
     impl SearchModelsResponse {
         /// `SearchModelsResponse` from its required fields, in the order of its fields; the optional ones start unset and are set by field, so that code building it keeps compiling when the document adds one.
         #[allow(clippy::too_many_arguments)]
@@ -16055,12 +16903,14 @@ pub mod types {
             }
         }
     }
+    #[cfg(feature = "search")]
     impl SearchModelsResponse {
         #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::SearchModelsResponse {
             Default::default()
         }
     }
+    #[cfg(feature = "search")]
     ///`SearchWorkflowHit`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -16099,6 +16949,7 @@ pub mod types {
         #[serde(rename = "updatedAt")]
         pub updated_at: ::std::string::String,
     }
+    #[cfg(feature = "search")]
     impl SearchWorkflowHit {
         /// `SearchWorkflowHit` from its required fields, in the order of its fields; the optional ones start unset and are set by field, so that code building it keeps compiling when the document adds one.
         #[allow(clippy::too_many_arguments)]
@@ -16139,12 +16990,14 @@ pub mod types {
             }
         }
     }
+    #[cfg(feature = "search")]
     impl SearchWorkflowHit {
         #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::SearchWorkflowHit {
             Default::default()
         }
     }
+    #[cfg(feature = "search")]
     ///`SearchWorkflowsRequest`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -16179,12 +17032,14 @@ pub mod types {
         #[serde(deserialize_with = "crate::lenient::null_as_empty")]
         pub sort_by: ::std::vec::Vec<::std::string::String>,
     }
+    #[cfg(feature = "search")]
     impl SearchWorkflowsRequest {
         #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::SearchWorkflowsRequest {
             Default::default()
         }
     }
+    #[cfg(feature = "search")]
     ///One page of search hits (by offset)
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -16203,6 +17058,7 @@ pub mod types {
         #[serde(default)]
         pub offset: ::std::option::Option<u64>,
     }
+    #[cfg(feature = "search")]
     impl SearchWorkflowsResponse {
         /// `SearchWorkflowsResponse` from its required fields, in the order of its fields; the optional ones start unset and are set by field, so that code building it keeps compiling when the document adds one.
         #[allow(clippy::too_many_arguments)]
@@ -16216,6 +17072,7 @@ pub mod types {
             }
         }
     }
+    #[cfg(feature = "search")]
     impl SearchWorkflowsResponse {
         #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::SearchWorkflowsResponse {
@@ -16499,6 +17356,7 @@ pub mod types {
                 )
         }
     }
+    #[cfg(feature = "tags")]
     ///A tag and how many items carry it
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -16514,6 +17372,7 @@ pub mod types {
         #[serde(rename = "updatedAt")]
         pub updated_at: ::std::string::String,
     }
+    #[cfg(feature = "tags")]
     impl Tag {
         /// `Tag` from its required fields, in the order of its fields; the optional ones start unset and are set by field, so that code building it keeps compiling when the document adds one.
         #[allow(clippy::too_many_arguments)]
@@ -16533,12 +17392,14 @@ pub mod types {
             }
         }
     }
+    #[cfg(feature = "tags")]
     impl Tag {
         #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::Tag {
             Default::default()
         }
     }
+    #[cfg(feature = "tags")]
     ///One page of tags
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -16551,6 +17412,7 @@ pub mod types {
         #[serde(deserialize_with = "crate::lenient::null_as_empty")]
         pub tags: ::std::vec::Vec<Tag>,
     }
+    #[cfg(feature = "tags")]
     impl TagListResponse {
         /// `TagListResponse` from its required fields, in the order of its fields; the optional ones start unset and are set by field, so that code building it keeps compiling when the document adds one.
         #[allow(clippy::too_many_arguments)]
@@ -16561,12 +17423,21 @@ pub mod types {
             }
         }
     }
+    #[cfg(feature = "tags")]
     impl TagListResponse {
         #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::TagListResponse {
             Default::default()
         }
     }
+    #[cfg(
+        any(
+            feature = "generate",
+            feature = "projects",
+            feature = "teams",
+            feature = "usages"
+        )
+    )]
     ///A team with its members, invitations, API keys and projects
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -16621,6 +17492,14 @@ pub mod types {
         #[serde(deserialize_with = "crate::lenient::null_as_empty")]
         pub users: ::std::vec::Vec<TeamMember>,
     }
+    #[cfg(
+        any(
+            feature = "generate",
+            feature = "projects",
+            feature = "teams",
+            feature = "usages"
+        )
+    )]
     impl Team {
         /// `Team` from its required fields, in the order of its fields; the optional ones start unset and are set by field, so that code building it keeps compiling when the document adds one.
         #[allow(clippy::too_many_arguments)]
@@ -16663,12 +17542,28 @@ pub mod types {
             }
         }
     }
+    #[cfg(
+        any(
+            feature = "generate",
+            feature = "projects",
+            feature = "teams",
+            feature = "usages"
+        )
+    )]
     impl Team {
         #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::Team {
             Default::default()
         }
     }
+    #[cfg(
+        any(
+            feature = "generate",
+            feature = "projects",
+            feature = "teams",
+            feature = "usages"
+        )
+    )]
     ///An API key of a team (never its secret)
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -16712,6 +17607,14 @@ pub mod types {
         #[serde(rename = "updatedAt")]
         pub updated_at: ::std::string::String,
     }
+    #[cfg(
+        any(
+            feature = "generate",
+            feature = "projects",
+            feature = "teams",
+            feature = "usages"
+        )
+    )]
     impl TeamApiKey {
         /// `TeamApiKey` from its required fields, in the order of its fields; the optional ones start unset and are set by field, so that code building it keeps compiling when the document adds one.
         #[allow(clippy::too_many_arguments)]
@@ -16742,12 +17645,28 @@ pub mod types {
             }
         }
     }
+    #[cfg(
+        any(
+            feature = "generate",
+            feature = "projects",
+            feature = "teams",
+            feature = "usages"
+        )
+    )]
     impl TeamApiKey {
         #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::TeamApiKey {
             Default::default()
         }
     }
+    #[cfg(
+        any(
+            feature = "generate",
+            feature = "projects",
+            feature = "teams",
+            feature = "usages"
+        )
+    )]
     ///Bring-your-own-key billing of a team
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -16765,6 +17684,14 @@ pub mod types {
         )]
         pub updated_by: ::std::option::Option<::std::string::String>,
     }
+    #[cfg(
+        any(
+            feature = "generate",
+            feature = "projects",
+            feature = "teams",
+            feature = "usages"
+        )
+    )]
     impl TeamByok {
         /// `TeamByok` from its required fields, in the order of its fields; the optional ones start unset and are set by field, so that code building it keeps compiling when the document adds one.
         #[allow(clippy::too_many_arguments)]
@@ -16776,12 +17703,21 @@ pub mod types {
             }
         }
     }
+    #[cfg(
+        any(
+            feature = "generate",
+            feature = "projects",
+            feature = "teams",
+            feature = "usages"
+        )
+    )]
     impl TeamByok {
         #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::TeamByok {
             Default::default()
         }
     }
+    #[cfg(feature = "teams")]
     ///Counts of a team and the role of the caller in it
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -16795,6 +17731,7 @@ pub mod types {
         #[serde(rename = "usersCount")]
         pub users_count: f64,
     }
+    #[cfg(feature = "teams")]
     impl TeamContext {
         /// `TeamContext` from its required fields, in the order of its fields; the optional ones start unset and are set by field, so that code building it keeps compiling when the document adds one.
         #[allow(clippy::too_many_arguments)]
@@ -16812,12 +17749,21 @@ pub mod types {
             }
         }
     }
+    #[cfg(feature = "teams")]
     impl TeamContext {
         #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::TeamContext {
             Default::default()
         }
     }
+    #[cfg(
+        any(
+            feature = "generate",
+            feature = "projects",
+            feature = "teams",
+            feature = "usages"
+        )
+    )]
     ///An invitation to join a team
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -16836,6 +17782,14 @@ pub mod types {
         pub status: TeamInvitationStatus,
         pub url: ::std::string::String,
     }
+    #[cfg(
+        any(
+            feature = "generate",
+            feature = "projects",
+            feature = "teams",
+            feature = "usages"
+        )
+    )]
     impl TeamInvitation {
         /// `TeamInvitation` from its required fields, in the order of its fields; the optional ones start unset and are set by field, so that code building it keeps compiling when the document adds one.
         #[allow(clippy::too_many_arguments)]
@@ -16856,12 +17810,28 @@ pub mod types {
             }
         }
     }
+    #[cfg(
+        any(
+            feature = "generate",
+            feature = "projects",
+            feature = "teams",
+            feature = "usages"
+        )
+    )]
     impl TeamInvitation {
         #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::TeamInvitation {
             Default::default()
         }
     }
+    #[cfg(
+        any(
+            feature = "generate",
+            feature = "projects",
+            feature = "teams",
+            feature = "usages"
+        )
+    )]
     ///Where an invitation to a team stands
     #[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[non_exhaustive]
@@ -16880,6 +17850,14 @@ pub mod types {
         #[cfg_attr(feature = "schemars", schemars(skip))]
         Unrecognized(::std::string::String),
     }
+    #[cfg(
+        any(
+            feature = "generate",
+            feature = "projects",
+            feature = "teams",
+            feature = "usages"
+        )
+    )]
     impl TeamInvitationStatus {
         /// Every value the document lists, as the API spells them.
         pub const VALUES: &'static [&'static str] = &[
@@ -16903,11 +17881,27 @@ pub mod types {
             matches!(self, Self::Unrecognized(_))
         }
     }
+    #[cfg(
+        any(
+            feature = "generate",
+            feature = "projects",
+            feature = "teams",
+            feature = "usages"
+        )
+    )]
     impl ::std::fmt::Display for TeamInvitationStatus {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             f.write_str(self.as_str())
         }
     }
+    #[cfg(
+        any(
+            feature = "generate",
+            feature = "projects",
+            feature = "teams",
+            feature = "usages"
+        )
+    )]
     impl ::std::convert::From<&str> for TeamInvitationStatus {
         fn from(value: &str) -> Self {
             match value {
@@ -16919,6 +17913,14 @@ pub mod types {
             }
         }
     }
+    #[cfg(
+        any(
+            feature = "generate",
+            feature = "projects",
+            feature = "teams",
+            feature = "usages"
+        )
+    )]
     impl ::std::convert::From<::std::string::String> for TeamInvitationStatus {
         fn from(value: ::std::string::String) -> Self {
             match Self::from(value.as_str()) {
@@ -16927,12 +17929,28 @@ pub mod types {
             }
         }
     }
+    #[cfg(
+        any(
+            feature = "generate",
+            feature = "projects",
+            feature = "teams",
+            feature = "usages"
+        )
+    )]
     impl ::std::str::FromStr for TeamInvitationStatus {
         type Err = ::std::convert::Infallible;
         fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
             Ok(Self::from(value))
         }
     }
+    #[cfg(
+        any(
+            feature = "generate",
+            feature = "projects",
+            feature = "teams",
+            feature = "usages"
+        )
+    )]
     impl ::serde::Serialize for TeamInvitationStatus {
         fn serialize<S: ::serde::Serializer>(
             &self,
@@ -16941,6 +17959,14 @@ pub mod types {
             serializer.serialize_str(self.as_str())
         }
     }
+    #[cfg(
+        any(
+            feature = "generate",
+            feature = "projects",
+            feature = "teams",
+            feature = "usages"
+        )
+    )]
     impl<'de> ::serde::Deserialize<'de> for TeamInvitationStatus {
         fn deserialize<D: ::serde::Deserializer<'de>>(
             deserializer: D,
@@ -16953,6 +17979,7 @@ pub mod types {
                 )
         }
     }
+    #[cfg(feature = "teams")]
     ///The role an invited person gets in the team
     #[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[non_exhaustive]
@@ -16967,6 +17994,7 @@ pub mod types {
         #[cfg_attr(feature = "schemars", schemars(skip))]
         Unrecognized(::std::string::String),
     }
+    #[cfg(feature = "teams")]
     impl TeamInviteRole {
         /// Every value the document lists, as the API spells them.
         pub const VALUES: &'static [&'static str] = &["admin", "member"];
@@ -16983,11 +18011,13 @@ pub mod types {
             matches!(self, Self::Unrecognized(_))
         }
     }
+    #[cfg(feature = "teams")]
     impl ::std::fmt::Display for TeamInviteRole {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             f.write_str(self.as_str())
         }
     }
+    #[cfg(feature = "teams")]
     impl ::std::convert::From<&str> for TeamInviteRole {
         fn from(value: &str) -> Self {
             match value {
@@ -16997,6 +18027,7 @@ pub mod types {
             }
         }
     }
+    #[cfg(feature = "teams")]
     impl ::std::convert::From<::std::string::String> for TeamInviteRole {
         fn from(value: ::std::string::String) -> Self {
             match Self::from(value.as_str()) {
@@ -17005,12 +18036,14 @@ pub mod types {
             }
         }
     }
+    #[cfg(feature = "teams")]
     impl ::std::str::FromStr for TeamInviteRole {
         type Err = ::std::convert::Infallible;
         fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
             Ok(Self::from(value))
         }
     }
+    #[cfg(feature = "teams")]
     impl ::serde::Serialize for TeamInviteRole {
         fn serialize<S: ::serde::Serializer>(
             &self,
@@ -17019,6 +18052,7 @@ pub mod types {
             serializer.serialize_str(self.as_str())
         }
     }
+    #[cfg(feature = "teams")]
     impl<'de> ::serde::Deserialize<'de> for TeamInviteRole {
         fn deserialize<D: ::serde::Deserializer<'de>>(
             deserializer: D,
@@ -17031,6 +18065,7 @@ pub mod types {
                 )
         }
     }
+    #[cfg(feature = "teams")]
     ///The limits of a team
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -17079,6 +18114,7 @@ pub mod types {
         pub snapshots_retention: f64,
         pub upload: f64,
     }
+    #[cfg(feature = "teams")]
     impl TeamLimitValues {
         /// `TeamLimitValues` from its required fields, in the order of its fields; the optional ones start unset and are set by field, so that code building it keeps compiling when the document adds one.
         #[allow(clippy::too_many_arguments)]
@@ -17136,12 +18172,14 @@ pub mod types {
             }
         }
     }
+    #[cfg(feature = "teams")]
     impl TeamLimitValues {
         #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::TeamLimitValues {
             Default::default()
         }
     }
+    #[cfg(feature = "teams")]
     ///What a team may use and what it used in the current period
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -17154,6 +18192,7 @@ pub mod types {
         pub plan: TeamPlan,
         pub values: TeamUsageValues,
     }
+    #[cfg(feature = "teams")]
     impl TeamLimits {
         /// `TeamLimits` from its required fields, in the order of its fields; the optional ones start unset and are set by field, so that code building it keeps compiling when the document adds one.
         #[allow(clippy::too_many_arguments)]
@@ -17175,12 +18214,14 @@ pub mod types {
             }
         }
     }
+    #[cfg(feature = "teams")]
     impl TeamLimits {
         #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::TeamLimits {
             Default::default()
         }
     }
+    #[cfg(feature = "teams")]
     ///The current billing period
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -17188,6 +18229,7 @@ pub mod types {
         pub end: ::std::string::String,
         pub start: ::std::string::String,
     }
+    #[cfg(feature = "teams")]
     impl TeamLimitsPeriod {
         /// `TeamLimitsPeriod` from its required fields, in the order of its fields; the optional ones start unset and are set by field, so that code building it keeps compiling when the document adds one.
         #[allow(clippy::too_many_arguments)]
@@ -17201,12 +18243,14 @@ pub mod types {
             }
         }
     }
+    #[cfg(feature = "teams")]
     impl TeamLimitsPeriod {
         #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::TeamLimitsPeriod {
             Default::default()
         }
     }
+    #[cfg(feature = "teams")]
     ///The teams of the caller
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -17214,6 +18258,7 @@ pub mod types {
         #[serde(deserialize_with = "crate::lenient::null_as_empty")]
         pub teams: ::std::vec::Vec<TeamOverview>,
     }
+    #[cfg(feature = "teams")]
     impl TeamListResponse {
         /// `TeamListResponse` from its required fields, in the order of its fields; the optional ones start unset and are set by field, so that code building it keeps compiling when the document adds one.
         #[allow(clippy::too_many_arguments)]
@@ -17223,12 +18268,21 @@ pub mod types {
             Self { teams: teams.into() }
         }
     }
+    #[cfg(feature = "teams")]
     impl TeamListResponse {
         #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::TeamListResponse {
             Default::default()
         }
     }
+    #[cfg(
+        any(
+            feature = "generate",
+            feature = "projects",
+            feature = "teams",
+            feature = "usages"
+        )
+    )]
     ///A person who is a member of a team
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -17250,6 +18304,14 @@ pub mod types {
         #[serde(rename = "updatedAt")]
         pub updated_at: ::std::string::String,
     }
+    #[cfg(
+        any(
+            feature = "generate",
+            feature = "projects",
+            feature = "teams",
+            feature = "usages"
+        )
+    )]
     impl TeamMember {
         /// `TeamMember` from its required fields, in the order of its fields; the optional ones start unset and are set by field, so that code building it keeps compiling when the document adds one.
         #[allow(clippy::too_many_arguments)]
@@ -17272,12 +18334,21 @@ pub mod types {
             }
         }
     }
+    #[cfg(
+        any(
+            feature = "generate",
+            feature = "projects",
+            feature = "teams",
+            feature = "usages"
+        )
+    )]
     impl TeamMember {
         #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::TeamMember {
             Default::default()
         }
     }
+    #[cfg(feature = "teams")]
     ///A person to invite to the team
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -17293,6 +18364,7 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub role: ::std::option::Option<TeamInviteRole>,
     }
+    #[cfg(feature = "teams")]
     impl TeamMemberCreateRequest {
         /// `TeamMemberCreateRequest` from its required fields, in the order of its fields; the optional ones start unset and are set by field, so that code building it keeps compiling when the document adds one.
         #[allow(clippy::too_many_arguments)]
@@ -17304,12 +18376,14 @@ pub mod types {
             }
         }
     }
+    #[cfg(feature = "teams")]
     impl TeamMemberCreateRequest {
         #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::TeamMemberCreateRequest {
             Default::default()
         }
     }
+    #[cfg(feature = "teams")]
     ///The fields of a team member to change
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -17322,12 +18396,14 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub role: ::std::option::Option<::std::string::String>,
     }
+    #[cfg(feature = "teams")]
     impl TeamMemberUpdateRequest {
         #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::TeamMemberUpdateRequest {
             Default::default()
         }
     }
+    #[cfg(feature = "teams")]
     ///Creative units bought once, and what remains of them
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -17340,6 +18416,7 @@ pub mod types {
         #[serde(rename = "updatedAt")]
         pub updated_at: ::std::string::String,
     }
+    #[cfg(feature = "teams")]
     impl TeamOneShotCreativeUnits {
         /// `TeamOneShotCreativeUnits` from its required fields, in the order of its fields; the optional ones start unset and are set by field, so that code building it keeps compiling when the document adds one.
         #[allow(clippy::too_many_arguments)]
@@ -17359,12 +18436,14 @@ pub mod types {
             }
         }
     }
+    #[cfg(feature = "teams")]
     impl TeamOneShotCreativeUnits {
         #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::TeamOneShotCreativeUnits {
             Default::default()
         }
     }
+    #[cfg(feature = "teams")]
     ///A team with counts of its members, keys and invitations
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -17403,6 +18482,7 @@ pub mod types {
         #[serde(rename = "updatedAt")]
         pub updated_at: ::std::string::String,
     }
+    #[cfg(feature = "teams")]
     impl TeamOverview {
         /// `TeamOverview` from its required fields, in the order of its fields; the optional ones start unset and are set by field, so that code building it keeps compiling when the document adds one.
         #[allow(clippy::too_many_arguments)]
@@ -17434,18 +18514,21 @@ pub mod types {
             }
         }
     }
+    #[cfg(feature = "teams")]
     impl TeamOverview {
         #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::TeamOverview {
             Default::default()
         }
     }
+    #[cfg(feature = "teams")]
     ///One team, with its counts
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct TeamOverviewResponse {
         pub team: TeamOverview,
     }
+    #[cfg(feature = "teams")]
     impl TeamOverviewResponse {
         /// `TeamOverviewResponse` from its required fields, in the order of its fields; the optional ones start unset and are set by field, so that code building it keeps compiling when the document adds one.
         #[allow(clippy::too_many_arguments)]
@@ -17453,12 +18536,21 @@ pub mod types {
             Self { team: team.into() }
         }
     }
+    #[cfg(feature = "teams")]
     impl TeamOverviewResponse {
         #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::TeamOverviewResponse {
             Default::default()
         }
     }
+    #[cfg(
+        any(
+            feature = "generate",
+            feature = "projects",
+            feature = "teams",
+            feature = "usages"
+        )
+    )]
     ///Whether the last payment of the team went through
     #[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[non_exhaustive]
@@ -17473,6 +18565,14 @@ pub mod types {
         #[cfg_attr(feature = "schemars", schemars(skip))]
         Unrecognized(::std::string::String),
     }
+    #[cfg(
+        any(
+            feature = "generate",
+            feature = "projects",
+            feature = "teams",
+            feature = "usages"
+        )
+    )]
     impl TeamPaymentStatus {
         /// Every value the document lists, as the API spells them.
         pub const VALUES: &'static [&'static str] = &["failed", "succeeded"];
@@ -17489,11 +18589,27 @@ pub mod types {
             matches!(self, Self::Unrecognized(_))
         }
     }
+    #[cfg(
+        any(
+            feature = "generate",
+            feature = "projects",
+            feature = "teams",
+            feature = "usages"
+        )
+    )]
     impl ::std::fmt::Display for TeamPaymentStatus {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             f.write_str(self.as_str())
         }
     }
+    #[cfg(
+        any(
+            feature = "generate",
+            feature = "projects",
+            feature = "teams",
+            feature = "usages"
+        )
+    )]
     impl ::std::convert::From<&str> for TeamPaymentStatus {
         fn from(value: &str) -> Self {
             match value {
@@ -17503,6 +18619,14 @@ pub mod types {
             }
         }
     }
+    #[cfg(
+        any(
+            feature = "generate",
+            feature = "projects",
+            feature = "teams",
+            feature = "usages"
+        )
+    )]
     impl ::std::convert::From<::std::string::String> for TeamPaymentStatus {
         fn from(value: ::std::string::String) -> Self {
             match Self::from(value.as_str()) {
@@ -17511,12 +18635,28 @@ pub mod types {
             }
         }
     }
+    #[cfg(
+        any(
+            feature = "generate",
+            feature = "projects",
+            feature = "teams",
+            feature = "usages"
+        )
+    )]
     impl ::std::str::FromStr for TeamPaymentStatus {
         type Err = ::std::convert::Infallible;
         fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
             Ok(Self::from(value))
         }
     }
+    #[cfg(
+        any(
+            feature = "generate",
+            feature = "projects",
+            feature = "teams",
+            feature = "usages"
+        )
+    )]
     impl ::serde::Serialize for TeamPaymentStatus {
         fn serialize<S: ::serde::Serializer>(
             &self,
@@ -17525,6 +18665,14 @@ pub mod types {
             serializer.serialize_str(self.as_str())
         }
     }
+    #[cfg(
+        any(
+            feature = "generate",
+            feature = "projects",
+            feature = "teams",
+            feature = "usages"
+        )
+    )]
     impl<'de> ::serde::Deserialize<'de> for TeamPaymentStatus {
         fn deserialize<D: ::serde::Deserializer<'de>>(
             deserializer: D,
@@ -17537,6 +18685,14 @@ pub mod types {
                 )
         }
     }
+    #[cfg(
+        any(
+            feature = "generate",
+            feature = "projects",
+            feature = "teams",
+            feature = "usages"
+        )
+    )]
     ///The plan a team subscribes to
     #[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[non_exhaustive]
@@ -17571,6 +18727,14 @@ pub mod types {
         #[cfg_attr(feature = "schemars", schemars(skip))]
         Unrecognized(::std::string::String),
     }
+    #[cfg(
+        any(
+            feature = "generate",
+            feature = "projects",
+            feature = "teams",
+            feature = "usages"
+        )
+    )]
     impl TeamPlan {
         /// Every value the document lists, as the API spells them.
         pub const VALUES: &'static [&'static str] = &[
@@ -17610,11 +18774,27 @@ pub mod types {
             matches!(self, Self::Unrecognized(_))
         }
     }
+    #[cfg(
+        any(
+            feature = "generate",
+            feature = "projects",
+            feature = "teams",
+            feature = "usages"
+        )
+    )]
     impl ::std::fmt::Display for TeamPlan {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             f.write_str(self.as_str())
         }
     }
+    #[cfg(
+        any(
+            feature = "generate",
+            feature = "projects",
+            feature = "teams",
+            feature = "usages"
+        )
+    )]
     impl ::std::convert::From<&str> for TeamPlan {
         fn from(value: &str) -> Self {
             match value {
@@ -17634,6 +18814,14 @@ pub mod types {
             }
         }
     }
+    #[cfg(
+        any(
+            feature = "generate",
+            feature = "projects",
+            feature = "teams",
+            feature = "usages"
+        )
+    )]
     impl ::std::convert::From<::std::string::String> for TeamPlan {
         fn from(value: ::std::string::String) -> Self {
             match Self::from(value.as_str()) {
@@ -17642,12 +18830,28 @@ pub mod types {
             }
         }
     }
+    #[cfg(
+        any(
+            feature = "generate",
+            feature = "projects",
+            feature = "teams",
+            feature = "usages"
+        )
+    )]
     impl ::std::str::FromStr for TeamPlan {
         type Err = ::std::convert::Infallible;
         fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
             Ok(Self::from(value))
         }
     }
+    #[cfg(
+        any(
+            feature = "generate",
+            feature = "projects",
+            feature = "teams",
+            feature = "usages"
+        )
+    )]
     impl ::serde::Serialize for TeamPlan {
         fn serialize<S: ::serde::Serializer>(
             &self,
@@ -17656,6 +18860,14 @@ pub mod types {
             serializer.serialize_str(self.as_str())
         }
     }
+    #[cfg(
+        any(
+            feature = "generate",
+            feature = "projects",
+            feature = "teams",
+            feature = "usages"
+        )
+    )]
     impl<'de> ::serde::Deserialize<'de> for TeamPlan {
         fn deserialize<D: ::serde::Deserializer<'de>>(
             deserializer: D,
@@ -17666,6 +18878,14 @@ pub mod types {
                 )
         }
     }
+    #[cfg(
+        any(
+            feature = "generate",
+            feature = "projects",
+            feature = "teams",
+            feature = "usages"
+        )
+    )]
     ///A project of a team
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -17689,6 +18909,14 @@ pub mod types {
         #[serde(rename = "updatedAt")]
         pub updated_at: ::std::string::String,
     }
+    #[cfg(
+        any(
+            feature = "generate",
+            feature = "projects",
+            feature = "teams",
+            feature = "usages"
+        )
+    )]
     impl TeamProject {
         /// `TeamProject` from its required fields, in the order of its fields; the optional ones start unset and are set by field, so that code building it keeps compiling when the document adds one.
         #[allow(clippy::too_many_arguments)]
@@ -17709,18 +18937,28 @@ pub mod types {
             }
         }
     }
+    #[cfg(
+        any(
+            feature = "generate",
+            feature = "projects",
+            feature = "teams",
+            feature = "usages"
+        )
+    )]
     impl TeamProject {
         #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::TeamProject {
             Default::default()
         }
     }
+    #[cfg(feature = "teams")]
     ///One team, in full
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct TeamResponse {
         pub team: Team,
     }
+    #[cfg(feature = "teams")]
     impl TeamResponse {
         /// `TeamResponse` from its required fields, in the order of its fields; the optional ones start unset and are set by field, so that code building it keeps compiling when the document adds one.
         #[allow(clippy::too_many_arguments)]
@@ -17728,12 +18966,21 @@ pub mod types {
             Self { team: team.into() }
         }
     }
+    #[cfg(feature = "teams")]
     impl TeamResponse {
         #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::TeamResponse {
             Default::default()
         }
     }
+    #[cfg(
+        any(
+            feature = "generate",
+            feature = "projects",
+            feature = "teams",
+            feature = "usages"
+        )
+    )]
     ///The role of a member in a team
     #[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[non_exhaustive]
@@ -17750,6 +18997,14 @@ pub mod types {
         #[cfg_attr(feature = "schemars", schemars(skip))]
         Unrecognized(::std::string::String),
     }
+    #[cfg(
+        any(
+            feature = "generate",
+            feature = "projects",
+            feature = "teams",
+            feature = "usages"
+        )
+    )]
     impl TeamRole {
         /// Every value the document lists, as the API spells them.
         pub const VALUES: &'static [&'static str] = &["admin", "key", "member"];
@@ -17767,11 +19022,27 @@ pub mod types {
             matches!(self, Self::Unrecognized(_))
         }
     }
+    #[cfg(
+        any(
+            feature = "generate",
+            feature = "projects",
+            feature = "teams",
+            feature = "usages"
+        )
+    )]
     impl ::std::fmt::Display for TeamRole {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             f.write_str(self.as_str())
         }
     }
+    #[cfg(
+        any(
+            feature = "generate",
+            feature = "projects",
+            feature = "teams",
+            feature = "usages"
+        )
+    )]
     impl ::std::convert::From<&str> for TeamRole {
         fn from(value: &str) -> Self {
             match value {
@@ -17782,6 +19053,14 @@ pub mod types {
             }
         }
     }
+    #[cfg(
+        any(
+            feature = "generate",
+            feature = "projects",
+            feature = "teams",
+            feature = "usages"
+        )
+    )]
     impl ::std::convert::From<::std::string::String> for TeamRole {
         fn from(value: ::std::string::String) -> Self {
             match Self::from(value.as_str()) {
@@ -17790,12 +19069,28 @@ pub mod types {
             }
         }
     }
+    #[cfg(
+        any(
+            feature = "generate",
+            feature = "projects",
+            feature = "teams",
+            feature = "usages"
+        )
+    )]
     impl ::std::str::FromStr for TeamRole {
         type Err = ::std::convert::Infallible;
         fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
             Ok(Self::from(value))
         }
     }
+    #[cfg(
+        any(
+            feature = "generate",
+            feature = "projects",
+            feature = "teams",
+            feature = "usages"
+        )
+    )]
     impl ::serde::Serialize for TeamRole {
         fn serialize<S: ::serde::Serializer>(
             &self,
@@ -17804,6 +19099,14 @@ pub mod types {
             serializer.serialize_str(self.as_str())
         }
     }
+    #[cfg(
+        any(
+            feature = "generate",
+            feature = "projects",
+            feature = "teams",
+            feature = "usages"
+        )
+    )]
     impl<'de> ::serde::Deserialize<'de> for TeamRole {
         fn deserialize<D: ::serde::Deserializer<'de>>(
             deserializer: D,
@@ -17814,6 +19117,14 @@ pub mod types {
                 )
         }
     }
+    #[cfg(
+        any(
+            feature = "generate",
+            feature = "projects",
+            feature = "teams",
+            feature = "usages"
+        )
+    )]
     ///The search indexes of a team, by area
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -17822,6 +19133,14 @@ pub mod types {
         pub models: SearchIndexPair,
         pub workflows: SearchIndexPair,
     }
+    #[cfg(
+        any(
+            feature = "generate",
+            feature = "projects",
+            feature = "teams",
+            feature = "usages"
+        )
+    )]
     impl TeamSearchIndexes {
         /// `TeamSearchIndexes` from its required fields, in the order of its fields; the optional ones start unset and are set by field, so that code building it keeps compiling when the document adds one.
         #[allow(clippy::too_many_arguments)]
@@ -17837,12 +19156,28 @@ pub mod types {
             }
         }
     }
+    #[cfg(
+        any(
+            feature = "generate",
+            feature = "projects",
+            feature = "teams",
+            feature = "usages"
+        )
+    )]
     impl TeamSearchIndexes {
         #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::TeamSearchIndexes {
             Default::default()
         }
     }
+    #[cfg(
+        any(
+            feature = "generate",
+            feature = "projects",
+            feature = "teams",
+            feature = "usages"
+        )
+    )]
     ///The state of the team subscription
     #[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[non_exhaustive]
@@ -17859,6 +19194,14 @@ pub mod types {
         #[cfg_attr(feature = "schemars", schemars(skip))]
         Unrecognized(::std::string::String),
     }
+    #[cfg(
+        any(
+            feature = "generate",
+            feature = "projects",
+            feature = "teams",
+            feature = "usages"
+        )
+    )]
     impl TeamSubscriptionStatus {
         /// Every value the document lists, as the API spells them.
         pub const VALUES: &'static [&'static str] = &["active", "inactive", "paused"];
@@ -17876,11 +19219,27 @@ pub mod types {
             matches!(self, Self::Unrecognized(_))
         }
     }
+    #[cfg(
+        any(
+            feature = "generate",
+            feature = "projects",
+            feature = "teams",
+            feature = "usages"
+        )
+    )]
     impl ::std::fmt::Display for TeamSubscriptionStatus {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             f.write_str(self.as_str())
         }
     }
+    #[cfg(
+        any(
+            feature = "generate",
+            feature = "projects",
+            feature = "teams",
+            feature = "usages"
+        )
+    )]
     impl ::std::convert::From<&str> for TeamSubscriptionStatus {
         fn from(value: &str) -> Self {
             match value {
@@ -17891,6 +19250,14 @@ pub mod types {
             }
         }
     }
+    #[cfg(
+        any(
+            feature = "generate",
+            feature = "projects",
+            feature = "teams",
+            feature = "usages"
+        )
+    )]
     impl ::std::convert::From<::std::string::String> for TeamSubscriptionStatus {
         fn from(value: ::std::string::String) -> Self {
             match Self::from(value.as_str()) {
@@ -17899,12 +19266,28 @@ pub mod types {
             }
         }
     }
+    #[cfg(
+        any(
+            feature = "generate",
+            feature = "projects",
+            feature = "teams",
+            feature = "usages"
+        )
+    )]
     impl ::std::str::FromStr for TeamSubscriptionStatus {
         type Err = ::std::convert::Infallible;
         fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
             Ok(Self::from(value))
         }
     }
+    #[cfg(
+        any(
+            feature = "generate",
+            feature = "projects",
+            feature = "teams",
+            feature = "usages"
+        )
+    )]
     impl ::serde::Serialize for TeamSubscriptionStatus {
         fn serialize<S: ::serde::Serializer>(
             &self,
@@ -17913,6 +19296,14 @@ pub mod types {
             serializer.serialize_str(self.as_str())
         }
     }
+    #[cfg(
+        any(
+            feature = "generate",
+            feature = "projects",
+            feature = "teams",
+            feature = "usages"
+        )
+    )]
     impl<'de> ::serde::Deserialize<'de> for TeamSubscriptionStatus {
         fn deserialize<D: ::serde::Deserializer<'de>>(
             deserializer: D,
@@ -17925,6 +19316,14 @@ pub mod types {
                 )
         }
     }
+    #[cfg(
+        any(
+            feature = "generate",
+            feature = "projects",
+            feature = "teams",
+            feature = "usages"
+        )
+    )]
     ///A team of one person, or a shared one
     #[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[non_exhaustive]
@@ -17939,6 +19338,14 @@ pub mod types {
         #[cfg_attr(feature = "schemars", schemars(skip))]
         Unrecognized(::std::string::String),
     }
+    #[cfg(
+        any(
+            feature = "generate",
+            feature = "projects",
+            feature = "teams",
+            feature = "usages"
+        )
+    )]
     impl TeamType {
         /// Every value the document lists, as the API spells them.
         pub const VALUES: &'static [&'static str] = &["personal", "shared"];
@@ -17955,11 +19362,27 @@ pub mod types {
             matches!(self, Self::Unrecognized(_))
         }
     }
+    #[cfg(
+        any(
+            feature = "generate",
+            feature = "projects",
+            feature = "teams",
+            feature = "usages"
+        )
+    )]
     impl ::std::fmt::Display for TeamType {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             f.write_str(self.as_str())
         }
     }
+    #[cfg(
+        any(
+            feature = "generate",
+            feature = "projects",
+            feature = "teams",
+            feature = "usages"
+        )
+    )]
     impl ::std::convert::From<&str> for TeamType {
         fn from(value: &str) -> Self {
             match value {
@@ -17969,6 +19392,14 @@ pub mod types {
             }
         }
     }
+    #[cfg(
+        any(
+            feature = "generate",
+            feature = "projects",
+            feature = "teams",
+            feature = "usages"
+        )
+    )]
     impl ::std::convert::From<::std::string::String> for TeamType {
         fn from(value: ::std::string::String) -> Self {
             match Self::from(value.as_str()) {
@@ -17977,12 +19408,28 @@ pub mod types {
             }
         }
     }
+    #[cfg(
+        any(
+            feature = "generate",
+            feature = "projects",
+            feature = "teams",
+            feature = "usages"
+        )
+    )]
     impl ::std::str::FromStr for TeamType {
         type Err = ::std::convert::Infallible;
         fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
             Ok(Self::from(value))
         }
     }
+    #[cfg(
+        any(
+            feature = "generate",
+            feature = "projects",
+            feature = "teams",
+            feature = "usages"
+        )
+    )]
     impl ::serde::Serialize for TeamType {
         fn serialize<S: ::serde::Serializer>(
             &self,
@@ -17991,6 +19438,14 @@ pub mod types {
             serializer.serialize_str(self.as_str())
         }
     }
+    #[cfg(
+        any(
+            feature = "generate",
+            feature = "projects",
+            feature = "teams",
+            feature = "usages"
+        )
+    )]
     impl<'de> ::serde::Deserialize<'de> for TeamType {
         fn deserialize<D: ::serde::Deserializer<'de>>(
             deserializer: D,
@@ -18001,6 +19456,7 @@ pub mod types {
                 )
         }
     }
+    #[cfg(feature = "teams")]
     ///The fields of a team to change
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -18030,12 +19486,14 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub settings: ::std::option::Option<HomepageSettingsUpdate>,
     }
+    #[cfg(feature = "teams")]
     impl TeamUpdateRequest {
         #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::TeamUpdateRequest {
             Default::default()
         }
     }
+    #[cfg(feature = "teams")]
     ///What a team uses now, against its limits
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -18050,6 +19508,7 @@ pub mod types {
         pub projects: f64,
         pub seats: f64,
     }
+    #[cfg(feature = "teams")]
     impl TeamUsageValues {
         /// `TeamUsageValues` from its required fields, in the order of its fields; the optional ones start unset and are set by field, so that code building it keeps compiling when the document adds one.
         #[allow(clippy::too_many_arguments)]
@@ -18071,6 +19530,7 @@ pub mod types {
             }
         }
     }
+    #[cfg(feature = "teams")]
     impl TeamUsageValues {
         #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::TeamUsageValues {
@@ -18848,6 +20308,7 @@ pub mod types {
             Default::default()
         }
     }
+    #[cfg(feature = "usages")]
     ///`Usage`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -18858,6 +20319,7 @@ pub mod types {
         #[serde(rename = "usageName")]
         pub usage_name: UsageName,
     }
+    #[cfg(feature = "usages")]
     impl Usage {
         /// `Usage` from its required fields, in the order of its fields; the optional ones start unset and are set by field, so that code building it keeps compiling when the document adds one.
         #[allow(clippy::too_many_arguments)]
@@ -18873,12 +20335,14 @@ pub mod types {
             }
         }
     }
+    #[cfg(feature = "usages")]
     impl Usage {
         #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::Usage {
             Default::default()
         }
     }
+    #[cfg(feature = "usages")]
     ///`UsageActivity`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -18896,6 +20360,7 @@ pub mod types {
         #[serde(rename = "userId")]
         pub user_id: ::std::string::String,
     }
+    #[cfg(feature = "usages")]
     impl UsageActivity {
         /// `UsageActivity` from its required fields, in the order of its fields; the optional ones start unset and are set by field, so that code building it keeps compiling when the document adds one.
         #[allow(clippy::too_many_arguments)]
@@ -18916,12 +20381,14 @@ pub mod types {
             }
         }
     }
+    #[cfg(feature = "usages")]
     impl UsageActivity {
         #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::UsageActivity {
             Default::default()
         }
     }
+    #[cfg(feature = "usages")]
     ///`UsageActivityAction`
     #[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[non_exhaustive]
@@ -19134,6 +20601,7 @@ pub mod types {
         #[cfg_attr(feature = "schemars", schemars(skip))]
         Unrecognized(::std::string::String),
     }
+    #[cfg(feature = "usages")]
     impl UsageActivityAction {
         /// Every value the document lists, as the API spells them.
         pub const VALUES: &'static [&'static str] = &[
@@ -19351,11 +20819,13 @@ pub mod types {
             matches!(self, Self::Unrecognized(_))
         }
     }
+    #[cfg(feature = "usages")]
     impl ::std::fmt::Display for UsageActivityAction {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             f.write_str(self.as_str())
         }
     }
+    #[cfg(feature = "usages")]
     impl ::std::convert::From<&str> for UsageActivityAction {
         fn from(value: &str) -> Self {
             match value {
@@ -19464,6 +20934,7 @@ pub mod types {
             }
         }
     }
+    #[cfg(feature = "usages")]
     impl ::std::convert::From<::std::string::String> for UsageActivityAction {
         fn from(value: ::std::string::String) -> Self {
             match Self::from(value.as_str()) {
@@ -19472,12 +20943,14 @@ pub mod types {
             }
         }
     }
+    #[cfg(feature = "usages")]
     impl ::std::str::FromStr for UsageActivityAction {
         type Err = ::std::convert::Infallible;
         fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
             Ok(Self::from(value))
         }
     }
+    #[cfg(feature = "usages")]
     impl ::serde::Serialize for UsageActivityAction {
         fn serialize<S: ::serde::Serializer>(
             &self,
@@ -19486,6 +20959,7 @@ pub mod types {
             serializer.serialize_str(self.as_str())
         }
     }
+    #[cfg(feature = "usages")]
     impl<'de> ::serde::Deserialize<'de> for UsageActivityAction {
         fn deserialize<D: ::serde::Deserializer<'de>>(
             deserializer: D,
@@ -19498,6 +20972,7 @@ pub mod types {
                 )
         }
     }
+    #[cfg(feature = "usages")]
     ///`UsageActivityData`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -19533,12 +21008,14 @@ pub mod types {
         )]
         pub model_id: ::std::option::Option<::std::string::String>,
     }
+    #[cfg(feature = "usages")]
     impl UsageActivityData {
         #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::UsageActivityData {
             Default::default()
         }
     }
+    #[cfg(feature = "usages")]
     ///`UsageActivityDataByokProvider`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -19547,6 +21024,7 @@ pub mod types {
         pub display_name: ::std::string::String,
         pub id: ::std::string::String,
     }
+    #[cfg(feature = "usages")]
     impl UsageActivityDataByokProvider {
         /// `UsageActivityDataByokProvider` from its required fields, in the order of its fields; the optional ones start unset and are set by field, so that code building it keeps compiling when the document adds one.
         #[allow(clippy::too_many_arguments)]
@@ -19560,12 +21038,14 @@ pub mod types {
             }
         }
     }
+    #[cfg(feature = "usages")]
     impl UsageActivityDataByokProvider {
         #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::UsageActivityDataByokProvider {
             Default::default()
         }
     }
+    #[cfg(feature = "usages")]
     ///`UsageAsset`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -19574,6 +21054,7 @@ pub mod types {
         #[serde(deserialize_with = "crate::lenient::null_as_empty")]
         pub points: ::std::vec::Vec<UsageAssetPoint>,
     }
+    #[cfg(feature = "usages")]
     impl UsageAsset {
         /// `UsageAsset` from its required fields, in the order of its fields; the optional ones start unset and are set by field, so that code building it keeps compiling when the document adds one.
         #[allow(clippy::too_many_arguments)]
@@ -19587,12 +21068,14 @@ pub mod types {
             }
         }
     }
+    #[cfg(feature = "usages")]
     impl UsageAsset {
         #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::UsageAsset {
             Default::default()
         }
     }
+    #[cfg(feature = "usages")]
     ///`UsageAssetPoint`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -19602,6 +21085,7 @@ pub mod types {
         pub count_api_key: f64,
         pub time: ::std::string::String,
     }
+    #[cfg(feature = "usages")]
     impl UsageAssetPoint {
         /// `UsageAssetPoint` from its required fields, in the order of its fields; the optional ones start unset and are set by field, so that code building it keeps compiling when the document adds one.
         #[allow(clippy::too_many_arguments)]
@@ -19617,12 +21101,14 @@ pub mod types {
             }
         }
     }
+    #[cfg(feature = "usages")]
     impl UsageAssetPoint {
         #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::UsageAssetPoint {
             Default::default()
         }
     }
+    #[cfg(feature = "usages")]
     ///`UsageConsumption`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -19638,6 +21124,7 @@ pub mod types {
         pub user_id: ::std::string::String,
         pub value: f64,
     }
+    #[cfg(feature = "usages")]
     impl UsageConsumption {
         /// `UsageConsumption` from its required fields, in the order of its fields; the optional ones start unset and are set by field, so that code building it keeps compiling when the document adds one.
         #[allow(clippy::too_many_arguments)]
@@ -19656,12 +21143,14 @@ pub mod types {
             }
         }
     }
+    #[cfg(feature = "usages")]
     impl UsageConsumption {
         #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::UsageConsumption {
             Default::default()
         }
     }
+    #[cfg(feature = "usages")]
     ///`UsageEntities`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -19682,12 +21171,14 @@ pub mod types {
         #[serde(deserialize_with = "crate::lenient::null_as_empty")]
         pub users: ::std::vec::Vec<UsageEntitiesUser>,
     }
+    #[cfg(feature = "usages")]
     impl UsageEntities {
         #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::UsageEntities {
             Default::default()
         }
     }
+    #[cfg(feature = "usages")]
     ///`UsageEntitiesAsset`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -19698,6 +21189,7 @@ pub mod types {
         pub properties: AssetProperties,
         pub source: AssetSource,
     }
+    #[cfg(feature = "usages")]
     impl UsageEntitiesAsset {
         /// `UsageEntitiesAsset` from its required fields, in the order of its fields; the optional ones start unset and are set by field, so that code building it keeps compiling when the document adds one.
         #[allow(clippy::too_many_arguments)]
@@ -19717,12 +21209,14 @@ pub mod types {
             }
         }
     }
+    #[cfg(feature = "usages")]
     impl UsageEntitiesAsset {
         #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::UsageEntitiesAsset {
             Default::default()
         }
     }
+    #[cfg(feature = "usages")]
     ///`UsageEntitiesAssetMetadata`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -19730,6 +21224,7 @@ pub mod types {
         #[serde(rename = "type")]
         pub type_: AssetType,
     }
+    #[cfg(feature = "usages")]
     impl UsageEntitiesAssetMetadata {
         /// `UsageEntitiesAssetMetadata` from its required fields, in the order of its fields; the optional ones start unset and are set by field, so that code building it keeps compiling when the document adds one.
         #[allow(clippy::too_many_arguments)]
@@ -19737,12 +21232,14 @@ pub mod types {
             Self { type_: type_.into() }
         }
     }
+    #[cfg(feature = "usages")]
     impl UsageEntitiesAssetMetadata {
         #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::UsageEntitiesAssetMetadata {
             Default::default()
         }
     }
+    #[cfg(feature = "usages")]
     ///`UsageEntitiesCollection`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -19750,6 +21247,7 @@ pub mod types {
         pub id: ::std::string::String,
         pub name: ::std::string::String,
     }
+    #[cfg(feature = "usages")]
     impl UsageEntitiesCollection {
         /// `UsageEntitiesCollection` from its required fields, in the order of its fields; the optional ones start unset and are set by field, so that code building it keeps compiling when the document adds one.
         #[allow(clippy::too_many_arguments)]
@@ -19763,12 +21261,14 @@ pub mod types {
             }
         }
     }
+    #[cfg(feature = "usages")]
     impl UsageEntitiesCollection {
         #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::UsageEntitiesCollection {
             Default::default()
         }
     }
+    #[cfg(feature = "usages")]
     ///`UsageEntitiesJob`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -19779,6 +21279,7 @@ pub mod types {
         pub metadata: JobMetadata,
         pub status: JobStatus,
     }
+    #[cfg(feature = "usages")]
     impl UsageEntitiesJob {
         /// `UsageEntitiesJob` from its required fields, in the order of its fields; the optional ones start unset and are set by field, so that code building it keeps compiling when the document adds one.
         #[allow(clippy::too_many_arguments)]
@@ -19796,12 +21297,14 @@ pub mod types {
             }
         }
     }
+    #[cfg(feature = "usages")]
     impl UsageEntitiesJob {
         #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::UsageEntitiesJob {
             Default::default()
         }
     }
+    #[cfg(feature = "usages")]
     ///`UsageEntitiesModel`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -19814,6 +21317,7 @@ pub mod types {
         )]
         pub short_description: ::std::option::Option<::std::string::String>,
     }
+    #[cfg(feature = "usages")]
     impl UsageEntitiesModel {
         /// `UsageEntitiesModel` from its required fields, in the order of its fields; the optional ones start unset and are set by field, so that code building it keeps compiling when the document adds one.
         #[allow(clippy::too_many_arguments)]
@@ -19828,12 +21332,14 @@ pub mod types {
             }
         }
     }
+    #[cfg(feature = "usages")]
     impl UsageEntitiesModel {
         #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::UsageEntitiesModel {
             Default::default()
         }
     }
+    #[cfg(feature = "usages")]
     ///`UsageEntitiesUser`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -19861,6 +21367,7 @@ pub mod types {
         #[serde(rename = "isApiKey")]
         pub is_api_key: bool,
     }
+    #[cfg(feature = "usages")]
     impl UsageEntitiesUser {
         /// `UsageEntitiesUser` from its required fields, in the order of its fields; the optional ones start unset and are set by field, so that code building it keeps compiling when the document adds one.
         #[allow(clippy::too_many_arguments)]
@@ -19879,12 +21386,14 @@ pub mod types {
             }
         }
     }
+    #[cfg(feature = "usages")]
     impl UsageEntitiesUser {
         #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::UsageEntitiesUser {
             Default::default()
         }
     }
+    #[cfg(feature = "usages")]
     ///`UsageEntitiesUserApiKeyStatus`
     #[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[non_exhaustive]
@@ -19901,6 +21410,7 @@ pub mod types {
         #[cfg_attr(feature = "schemars", schemars(skip))]
         Unrecognized(::std::string::String),
     }
+    #[cfg(feature = "usages")]
     impl UsageEntitiesUserApiKeyStatus {
         /// Every value the document lists, as the API spells them.
         pub const VALUES: &'static [&'static str] = &["active", "deleted", "inactive"];
@@ -19918,11 +21428,13 @@ pub mod types {
             matches!(self, Self::Unrecognized(_))
         }
     }
+    #[cfg(feature = "usages")]
     impl ::std::fmt::Display for UsageEntitiesUserApiKeyStatus {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             f.write_str(self.as_str())
         }
     }
+    #[cfg(feature = "usages")]
     impl ::std::convert::From<&str> for UsageEntitiesUserApiKeyStatus {
         fn from(value: &str) -> Self {
             match value {
@@ -19933,6 +21445,7 @@ pub mod types {
             }
         }
     }
+    #[cfg(feature = "usages")]
     impl ::std::convert::From<::std::string::String> for UsageEntitiesUserApiKeyStatus {
         fn from(value: ::std::string::String) -> Self {
             match Self::from(value.as_str()) {
@@ -19941,12 +21454,14 @@ pub mod types {
             }
         }
     }
+    #[cfg(feature = "usages")]
     impl ::std::str::FromStr for UsageEntitiesUserApiKeyStatus {
         type Err = ::std::convert::Infallible;
         fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
             Ok(Self::from(value))
         }
     }
+    #[cfg(feature = "usages")]
     impl ::serde::Serialize for UsageEntitiesUserApiKeyStatus {
         fn serialize<S: ::serde::Serializer>(
             &self,
@@ -19955,6 +21470,7 @@ pub mod types {
             serializer.serialize_str(self.as_str())
         }
     }
+    #[cfg(feature = "usages")]
     impl<'de> ::serde::Deserialize<'de> for UsageEntitiesUserApiKeyStatus {
         fn deserialize<D: ::serde::Deserializer<'de>>(
             deserializer: D,
@@ -19967,6 +21483,7 @@ pub mod types {
                 )
         }
     }
+    #[cfg(feature = "usages")]
     ///`UsageEntitiesUserAvatar`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -19979,12 +21496,14 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub url: ::std::option::Option<::std::string::String>,
     }
+    #[cfg(feature = "usages")]
     impl UsageEntitiesUserAvatar {
         #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::UsageEntitiesUserAvatar {
             Default::default()
         }
     }
+    #[cfg(feature = "usages")]
     ///`UsageGranularity`
     #[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[non_exhaustive]
@@ -20009,6 +21528,7 @@ pub mod types {
         #[cfg_attr(feature = "schemars", schemars(skip))]
         Unrecognized(::std::string::String),
     }
+    #[cfg(feature = "usages")]
     impl UsageGranularity {
         /// Every value the document lists, as the API spells them.
         pub const VALUES: &'static [&'static str] = &[
@@ -20038,11 +21558,13 @@ pub mod types {
             matches!(self, Self::Unrecognized(_))
         }
     }
+    #[cfg(feature = "usages")]
     impl ::std::fmt::Display for UsageGranularity {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             f.write_str(self.as_str())
         }
     }
+    #[cfg(feature = "usages")]
     impl ::std::convert::From<&str> for UsageGranularity {
         fn from(value: &str) -> Self {
             match value {
@@ -20057,6 +21579,7 @@ pub mod types {
             }
         }
     }
+    #[cfg(feature = "usages")]
     impl ::std::convert::From<::std::string::String> for UsageGranularity {
         fn from(value: ::std::string::String) -> Self {
             match Self::from(value.as_str()) {
@@ -20065,12 +21588,14 @@ pub mod types {
             }
         }
     }
+    #[cfg(feature = "usages")]
     impl ::std::str::FromStr for UsageGranularity {
         type Err = ::std::convert::Infallible;
         fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
             Ok(Self::from(value))
         }
     }
+    #[cfg(feature = "usages")]
     impl ::serde::Serialize for UsageGranularity {
         fn serialize<S: ::serde::Serializer>(
             &self,
@@ -20079,6 +21604,7 @@ pub mod types {
             serializer.serialize_str(self.as_str())
         }
     }
+    #[cfg(feature = "usages")]
     impl<'de> ::serde::Deserialize<'de> for UsageGranularity {
         fn deserialize<D: ::serde::Deserializer<'de>>(
             deserializer: D,
@@ -20091,6 +21617,7 @@ pub mod types {
                 )
         }
     }
+    #[cfg(feature = "usages")]
     ///What the team consumed, in the series asked by type
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -20135,12 +21662,14 @@ pub mod types {
         #[serde(deserialize_with = "crate::lenient::null_as_empty")]
         pub usages: ::std::vec::Vec<Usage>,
     }
+    #[cfg(feature = "usages")]
     impl UsageListResponse {
         #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::UsageListResponse {
             Default::default()
         }
     }
+    #[cfg(feature = "usages")]
     ///`UsageModel`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -20150,6 +21679,7 @@ pub mod types {
         #[serde(deserialize_with = "crate::lenient::null_as_empty")]
         pub points: ::std::vec::Vec<UsageModelPoint>,
     }
+    #[cfg(feature = "usages")]
     impl UsageModel {
         /// `UsageModel` from its required fields, in the order of its fields; the optional ones start unset and are set by field, so that code building it keeps compiling when the document adds one.
         #[allow(clippy::too_many_arguments)]
@@ -20163,12 +21693,14 @@ pub mod types {
             }
         }
     }
+    #[cfg(feature = "usages")]
     impl UsageModel {
         #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::UsageModel {
             Default::default()
         }
     }
+    #[cfg(feature = "usages")]
     ///`UsageModelPoint`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -20182,6 +21714,7 @@ pub mod types {
         pub jobs: f64,
         pub time: ::std::string::String,
     }
+    #[cfg(feature = "usages")]
     impl UsageModelPoint {
         /// `UsageModelPoint` from its required fields, in the order of its fields; the optional ones start unset and are set by field, so that code building it keeps compiling when the document adds one.
         #[allow(clippy::too_many_arguments)]
@@ -20203,12 +21736,14 @@ pub mod types {
             }
         }
     }
+    #[cfg(feature = "usages")]
     impl UsageModelPoint {
         #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::UsageModelPoint {
             Default::default()
         }
     }
+    #[cfg(feature = "usages")]
     ///`UsageName`
     #[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[non_exhaustive]
@@ -20263,6 +21798,7 @@ pub mod types {
         #[cfg_attr(feature = "schemars", schemars(skip))]
         Unrecognized(::std::string::String),
     }
+    #[cfg(feature = "usages")]
     impl UsageName {
         /// Every value the document lists, as the API spells them.
         pub const VALUES: &'static [&'static str] = &[
@@ -20322,11 +21858,13 @@ pub mod types {
             matches!(self, Self::Unrecognized(_))
         }
     }
+    #[cfg(feature = "usages")]
     impl ::std::fmt::Display for UsageName {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             f.write_str(self.as_str())
         }
     }
+    #[cfg(feature = "usages")]
     impl ::std::convert::From<&str> for UsageName {
         fn from(value: &str) -> Self {
             match value {
@@ -20356,6 +21894,7 @@ pub mod types {
             }
         }
     }
+    #[cfg(feature = "usages")]
     impl ::std::convert::From<::std::string::String> for UsageName {
         fn from(value: ::std::string::String) -> Self {
             match Self::from(value.as_str()) {
@@ -20364,12 +21903,14 @@ pub mod types {
             }
         }
     }
+    #[cfg(feature = "usages")]
     impl ::std::str::FromStr for UsageName {
         type Err = ::std::convert::Infallible;
         fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
             Ok(Self::from(value))
         }
     }
+    #[cfg(feature = "usages")]
     impl ::serde::Serialize for UsageName {
         fn serialize<S: ::serde::Serializer>(
             &self,
@@ -20378,6 +21919,7 @@ pub mod types {
             serializer.serialize_str(self.as_str())
         }
     }
+    #[cfg(feature = "usages")]
     impl<'de> ::serde::Deserialize<'de> for UsageName {
         fn deserialize<D: ::serde::Deserializer<'de>>(
             deserializer: D,
@@ -20388,6 +21930,7 @@ pub mod types {
                 )
         }
     }
+    #[cfg(feature = "usages")]
     ///`UsageNsfw`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -20396,6 +21939,7 @@ pub mod types {
         #[serde(deserialize_with = "crate::lenient::null_as_empty")]
         pub points: ::std::vec::Vec<UsageAssetPoint>,
     }
+    #[cfg(feature = "usages")]
     impl UsageNsfw {
         /// `UsageNsfw` from its required fields, in the order of its fields; the optional ones start unset and are set by field, so that code building it keeps compiling when the document adds one.
         #[allow(clippy::too_many_arguments)]
@@ -20409,12 +21953,14 @@ pub mod types {
             }
         }
     }
+    #[cfg(feature = "usages")]
     impl UsageNsfw {
         #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::UsageNsfw {
             Default::default()
         }
     }
+    #[cfg(feature = "usages")]
     ///`UsagePoint`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -20438,6 +21984,7 @@ pub mod types {
         pub time: ::std::string::String,
         pub value: ::std::string::String,
     }
+    #[cfg(feature = "usages")]
     impl UsagePoint {
         /// `UsagePoint` from its required fields, in the order of its fields; the optional ones start unset and are set by field, so that code building it keeps compiling when the document adds one.
         #[allow(clippy::too_many_arguments)]
@@ -20457,12 +22004,14 @@ pub mod types {
             }
         }
     }
+    #[cfg(feature = "usages")]
     impl UsagePoint {
         #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::UsagePoint {
             Default::default()
         }
     }
+    #[cfg(feature = "usages")]
     ///`UsageQualityGate`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -20471,6 +22020,7 @@ pub mod types {
         pub points: ::std::vec::Vec<UsageAssetPoint>,
         pub verdict: ::std::string::String,
     }
+    #[cfg(feature = "usages")]
     impl UsageQualityGate {
         /// `UsageQualityGate` from its required fields, in the order of its fields; the optional ones start unset and are set by field, so that code building it keeps compiling when the document adds one.
         #[allow(clippy::too_many_arguments)]
@@ -20484,12 +22034,14 @@ pub mod types {
             }
         }
     }
+    #[cfg(feature = "usages")]
     impl UsageQualityGate {
         #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::UsageQualityGate {
             Default::default()
         }
     }
+    #[cfg(feature = "usages")]
     ///`UsageTimeRange`
     #[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[non_exhaustive]
@@ -20510,6 +22062,7 @@ pub mod types {
         #[cfg_attr(feature = "schemars", schemars(skip))]
         Unrecognized(::std::string::String),
     }
+    #[cfg(feature = "usages")]
     impl UsageTimeRange {
         /// Every value the document lists, as the API spells them.
         pub const VALUES: &'static [&'static str] = &[
@@ -20535,11 +22088,13 @@ pub mod types {
             matches!(self, Self::Unrecognized(_))
         }
     }
+    #[cfg(feature = "usages")]
     impl ::std::fmt::Display for UsageTimeRange {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             f.write_str(self.as_str())
         }
     }
+    #[cfg(feature = "usages")]
     impl ::std::convert::From<&str> for UsageTimeRange {
         fn from(value: &str) -> Self {
             match value {
@@ -20552,6 +22107,7 @@ pub mod types {
             }
         }
     }
+    #[cfg(feature = "usages")]
     impl ::std::convert::From<::std::string::String> for UsageTimeRange {
         fn from(value: ::std::string::String) -> Self {
             match Self::from(value.as_str()) {
@@ -20560,12 +22116,14 @@ pub mod types {
             }
         }
     }
+    #[cfg(feature = "usages")]
     impl ::std::str::FromStr for UsageTimeRange {
         type Err = ::std::convert::Infallible;
         fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
             Ok(Self::from(value))
         }
     }
+    #[cfg(feature = "usages")]
     impl ::serde::Serialize for UsageTimeRange {
         fn serialize<S: ::serde::Serializer>(
             &self,
@@ -20574,6 +22132,7 @@ pub mod types {
             serializer.serialize_str(self.as_str())
         }
     }
+    #[cfg(feature = "usages")]
     impl<'de> ::serde::Deserialize<'de> for UsageTimeRange {
         fn deserialize<D: ::serde::Deserializer<'de>>(
             deserializer: D,
@@ -20586,6 +22145,7 @@ pub mod types {
                 )
         }
     }
+    #[cfg(feature = "usages")]
     ///`UsageType`
     #[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[non_exhaustive]
@@ -20610,6 +22170,7 @@ pub mod types {
         #[cfg_attr(feature = "schemars", schemars(skip))]
         Unrecognized(::std::string::String),
     }
+    #[cfg(feature = "usages")]
     impl UsageType {
         /// Every value the document lists, as the API spells them.
         pub const VALUES: &'static [&'static str] = &[
@@ -20639,11 +22200,13 @@ pub mod types {
             matches!(self, Self::Unrecognized(_))
         }
     }
+    #[cfg(feature = "usages")]
     impl ::std::fmt::Display for UsageType {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             f.write_str(self.as_str())
         }
     }
+    #[cfg(feature = "usages")]
     impl ::std::convert::From<&str> for UsageType {
         fn from(value: &str) -> Self {
             match value {
@@ -20658,6 +22221,7 @@ pub mod types {
             }
         }
     }
+    #[cfg(feature = "usages")]
     impl ::std::convert::From<::std::string::String> for UsageType {
         fn from(value: ::std::string::String) -> Self {
             match Self::from(value.as_str()) {
@@ -20666,12 +22230,14 @@ pub mod types {
             }
         }
     }
+    #[cfg(feature = "usages")]
     impl ::std::str::FromStr for UsageType {
         type Err = ::std::convert::Infallible;
         fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
             Ok(Self::from(value))
         }
     }
+    #[cfg(feature = "usages")]
     impl ::serde::Serialize for UsageType {
         fn serialize<S: ::serde::Serializer>(
             &self,
@@ -20680,6 +22246,7 @@ pub mod types {
             serializer.serialize_str(self.as_str())
         }
     }
+    #[cfg(feature = "usages")]
     impl<'de> ::serde::Deserialize<'de> for UsageType {
         fn deserialize<D: ::serde::Deserializer<'de>>(
             deserializer: D,
@@ -20690,6 +22257,7 @@ pub mod types {
                 )
         }
     }
+    #[cfg(any(feature = "projects", feature = "teams"))]
     ///How assets generated in a project or team are watermarked
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -20729,6 +22297,7 @@ pub mod types {
         pub updated_at: ::std::string::String,
         pub version: f64,
     }
+    #[cfg(any(feature = "projects", feature = "teams"))]
     impl Watermark {
         /// `Watermark` from its required fields, in the order of its fields; the optional ones start unset and are set by field, so that code building it keeps compiling when the document adds one.
         #[allow(clippy::too_many_arguments)]
@@ -20768,18 +22337,21 @@ pub mod types {
             }
         }
     }
+    #[cfg(any(feature = "projects", feature = "teams"))]
     impl Watermark {
         #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::Watermark {
             Default::default()
         }
     }
+    #[cfg(any(feature = "projects", feature = "teams"))]
     ///A logo to draw as the watermark
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct WatermarkLogoRequest {
         pub logo: ::std::string::String,
     }
+    #[cfg(any(feature = "projects", feature = "teams"))]
     impl WatermarkLogoRequest {
         /// `WatermarkLogoRequest` from its required fields, in the order of its fields; the optional ones start unset and are set by field, so that code building it keeps compiling when the document adds one.
         #[allow(clippy::too_many_arguments)]
@@ -20787,12 +22359,14 @@ pub mod types {
             Self { logo: logo.into() }
         }
     }
+    #[cfg(any(feature = "projects", feature = "teams"))]
     impl WatermarkLogoRequest {
         #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::WatermarkLogoRequest {
             Default::default()
         }
     }
+    #[cfg(any(feature = "projects", feature = "teams"))]
     ///Where the watermark is drawn on an image
     #[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[non_exhaustive]
@@ -20815,6 +22389,7 @@ pub mod types {
         #[cfg_attr(feature = "schemars", schemars(skip))]
         Unrecognized(::std::string::String),
     }
+    #[cfg(any(feature = "projects", feature = "teams"))]
     impl WatermarkPlacement {
         /// Every value the document lists, as the API spells them.
         pub const VALUES: &'static [&'static str] = &[
@@ -20842,11 +22417,13 @@ pub mod types {
             matches!(self, Self::Unrecognized(_))
         }
     }
+    #[cfg(any(feature = "projects", feature = "teams"))]
     impl ::std::fmt::Display for WatermarkPlacement {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             f.write_str(self.as_str())
         }
     }
+    #[cfg(any(feature = "projects", feature = "teams"))]
     impl ::std::convert::From<&str> for WatermarkPlacement {
         fn from(value: &str) -> Self {
             match value {
@@ -20860,6 +22437,7 @@ pub mod types {
             }
         }
     }
+    #[cfg(any(feature = "projects", feature = "teams"))]
     impl ::std::convert::From<::std::string::String> for WatermarkPlacement {
         fn from(value: ::std::string::String) -> Self {
             match Self::from(value.as_str()) {
@@ -20868,12 +22446,14 @@ pub mod types {
             }
         }
     }
+    #[cfg(any(feature = "projects", feature = "teams"))]
     impl ::std::str::FromStr for WatermarkPlacement {
         type Err = ::std::convert::Infallible;
         fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
             Ok(Self::from(value))
         }
     }
+    #[cfg(any(feature = "projects", feature = "teams"))]
     impl ::serde::Serialize for WatermarkPlacement {
         fn serialize<S: ::serde::Serializer>(
             &self,
@@ -20882,6 +22462,7 @@ pub mod types {
             serializer.serialize_str(self.as_str())
         }
     }
+    #[cfg(any(feature = "projects", feature = "teams"))]
     impl<'de> ::serde::Deserialize<'de> for WatermarkPlacement {
         fn deserialize<D: ::serde::Deserializer<'de>>(
             deserializer: D,
@@ -20894,6 +22475,7 @@ pub mod types {
                 )
         }
     }
+    #[cfg(any(feature = "projects", feature = "teams"))]
     ///A watermark configuration to draw on a sample, unsaved
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -20911,18 +22493,21 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub text: ::std::option::Option<::std::string::String>,
     }
+    #[cfg(any(feature = "projects", feature = "teams"))]
     impl WatermarkPreviewRequest {
         #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::WatermarkPreviewRequest {
             Default::default()
         }
     }
+    #[cfg(any(feature = "projects", feature = "teams"))]
     ///A sample image with the watermark drawn on it
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct WatermarkPreviewResponse {
         pub image: ::std::string::String,
     }
+    #[cfg(any(feature = "projects", feature = "teams"))]
     impl WatermarkPreviewResponse {
         /// `WatermarkPreviewResponse` from its required fields, in the order of its fields; the optional ones start unset and are set by field, so that code building it keeps compiling when the document adds one.
         #[allow(clippy::too_many_arguments)]
@@ -20930,18 +22515,21 @@ pub mod types {
             Self { image: image.into() }
         }
     }
+    #[cfg(any(feature = "projects", feature = "teams"))]
     impl WatermarkPreviewResponse {
         #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::WatermarkPreviewResponse {
             Default::default()
         }
     }
+    #[cfg(any(feature = "projects", feature = "teams"))]
     ///One watermark configuration
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct WatermarkResponse {
         pub watermark: Watermark,
     }
+    #[cfg(any(feature = "projects", feature = "teams"))]
     impl WatermarkResponse {
         /// `WatermarkResponse` from its required fields, in the order of its fields; the optional ones start unset and are set by field, so that code building it keeps compiling when the document adds one.
         #[allow(clippy::too_many_arguments)]
@@ -20951,12 +22539,14 @@ pub mod types {
             }
         }
     }
+    #[cfg(any(feature = "projects", feature = "teams"))]
     impl WatermarkResponse {
         #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::WatermarkResponse {
             Default::default()
         }
     }
+    #[cfg(any(feature = "projects", feature = "teams"))]
     ///A watermark configuration to save
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -20975,6 +22565,7 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub text: ::std::option::Option<::std::string::String>,
     }
+    #[cfg(any(feature = "projects", feature = "teams"))]
     impl WatermarkUpdateRequest {
         /// `WatermarkUpdateRequest` from its required fields, in the order of its fields; the optional ones start unset and are set by field, so that code building it keeps compiling when the document adds one.
         #[allow(clippy::too_many_arguments)]
@@ -20990,12 +22581,14 @@ pub mod types {
             }
         }
     }
+    #[cfg(any(feature = "projects", feature = "teams"))]
     impl WatermarkUpdateRequest {
         #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::WatermarkUpdateRequest {
             Default::default()
         }
     }
+    #[cfg(any(feature = "projects", feature = "teams"))]
     ///A URL the service calls when subscribed events happen
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -21021,6 +22614,7 @@ pub mod types {
         pub updated_at: ::std::string::String,
         pub url: ::std::string::String,
     }
+    #[cfg(any(feature = "projects", feature = "teams"))]
     impl WebhookEndpoint {
         /// `WebhookEndpoint` from its required fields, in the order of its fields; the optional ones start unset and are set by field, so that code building it keeps compiling when the document adds one.
         #[allow(clippy::too_many_arguments)]
@@ -21051,12 +22645,14 @@ pub mod types {
             }
         }
     }
+    #[cfg(any(feature = "projects", feature = "teams"))]
     impl WebhookEndpoint {
         #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::WebhookEndpoint {
             Default::default()
         }
     }
+    #[cfg(any(feature = "projects", feature = "teams"))]
     ///A new webhook endpoint
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -21068,6 +22664,7 @@ pub mod types {
         pub enabled_events: ::std::vec::Vec<WebhookEventType>,
         pub url: ::std::string::String,
     }
+    #[cfg(any(feature = "projects", feature = "teams"))]
     impl WebhookEndpointCreateRequest {
         /// `WebhookEndpointCreateRequest` from its required fields, in the order of its fields; the optional ones start unset and are set by field, so that code building it keeps compiling when the document adds one.
         #[allow(clippy::too_many_arguments)]
@@ -21082,12 +22679,14 @@ pub mod types {
             }
         }
     }
+    #[cfg(any(feature = "projects", feature = "teams"))]
     impl WebhookEndpointCreateRequest {
         #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::WebhookEndpointCreateRequest {
             Default::default()
         }
     }
+    #[cfg(any(feature = "projects", feature = "teams"))]
     ///The webhook endpoints of a project or team
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -21096,6 +22695,7 @@ pub mod types {
         #[serde(deserialize_with = "crate::lenient::null_as_empty")]
         pub webhook_endpoints: ::std::vec::Vec<WebhookEndpoint>,
     }
+    #[cfg(any(feature = "projects", feature = "teams"))]
     impl WebhookEndpointListResponse {
         /// `WebhookEndpointListResponse` from its required fields, in the order of its fields; the optional ones start unset and are set by field, so that code building it keeps compiling when the document adds one.
         #[allow(clippy::too_many_arguments)]
@@ -21109,12 +22709,14 @@ pub mod types {
             }
         }
     }
+    #[cfg(any(feature = "projects", feature = "teams"))]
     impl WebhookEndpointListResponse {
         #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::WebhookEndpointListResponse {
             Default::default()
         }
     }
+    #[cfg(any(feature = "projects", feature = "teams"))]
     ///One webhook endpoint, with its signing secret
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -21122,6 +22724,7 @@ pub mod types {
         #[serde(rename = "webhookEndpoint")]
         pub webhook_endpoint: WebhookEndpointWithSecret,
     }
+    #[cfg(any(feature = "projects", feature = "teams"))]
     impl WebhookEndpointResponse {
         /// `WebhookEndpointResponse` from its required fields, in the order of its fields; the optional ones start unset and are set by field, so that code building it keeps compiling when the document adds one.
         #[allow(clippy::too_many_arguments)]
@@ -21133,12 +22736,14 @@ pub mod types {
             }
         }
     }
+    #[cfg(any(feature = "projects", feature = "teams"))]
     impl WebhookEndpointResponse {
         #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::WebhookEndpointResponse {
             Default::default()
         }
     }
+    #[cfg(any(feature = "projects", feature = "teams"))]
     ///The fields of a webhook endpoint to change
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -21157,12 +22762,14 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub url: ::std::option::Option<::std::string::String>,
     }
+    #[cfg(any(feature = "projects", feature = "teams"))]
     impl WebhookEndpointUpdateRequest {
         #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::WebhookEndpointUpdateRequest {
             Default::default()
         }
     }
+    #[cfg(any(feature = "projects", feature = "teams"))]
     ///One webhook endpoint, after the change
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -21170,6 +22777,7 @@ pub mod types {
         #[serde(rename = "webhookEndpoint")]
         pub webhook_endpoint: WebhookEndpoint,
     }
+    #[cfg(any(feature = "projects", feature = "teams"))]
     impl WebhookEndpointUpdateResponse {
         /// `WebhookEndpointUpdateResponse` from its required fields, in the order of its fields; the optional ones start unset and are set by field, so that code building it keeps compiling when the document adds one.
         #[allow(clippy::too_many_arguments)]
@@ -21181,12 +22789,14 @@ pub mod types {
             }
         }
     }
+    #[cfg(any(feature = "projects", feature = "teams"))]
     impl WebhookEndpointUpdateResponse {
         #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::WebhookEndpointUpdateResponse {
             Default::default()
         }
     }
+    #[cfg(any(feature = "projects", feature = "teams"))]
     ///A webhook endpoint with the secret its calls are signed with
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -21213,6 +22823,7 @@ pub mod types {
         pub updated_at: ::std::string::String,
         pub url: ::std::string::String,
     }
+    #[cfg(any(feature = "projects", feature = "teams"))]
     impl WebhookEndpointWithSecret {
         /// `WebhookEndpointWithSecret` from its required fields, in the order of its fields; the optional ones start unset and are set by field, so that code building it keeps compiling when the document adds one.
         #[allow(clippy::too_many_arguments)]
@@ -21245,12 +22856,14 @@ pub mod types {
             }
         }
     }
+    #[cfg(any(feature = "projects", feature = "teams"))]
     impl WebhookEndpointWithSecret {
         #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::WebhookEndpointWithSecret {
             Default::default()
         }
     }
+    #[cfg(any(feature = "projects", feature = "teams"))]
     ///An event of a webhook endpoint with its payload and delivery attempts
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -21271,6 +22884,7 @@ pub mod types {
         #[serde(rename = "updatedAt")]
         pub updated_at: ::std::string::String,
     }
+    #[cfg(any(feature = "projects", feature = "teams"))]
     impl WebhookEvent {
         /// `WebhookEvent` from its required fields, in the order of its fields; the optional ones start unset and are set by field, so that code building it keeps compiling when the document adds one.
         #[allow(clippy::too_many_arguments)]
@@ -21298,12 +22912,14 @@ pub mod types {
             }
         }
     }
+    #[cfg(any(feature = "projects", feature = "teams"))]
     impl WebhookEvent {
         #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::WebhookEvent {
             Default::default()
         }
     }
+    #[cfg(any(feature = "projects", feature = "teams"))]
     ///One attempt to deliver a webhook event
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -21313,6 +22929,7 @@ pub mod types {
         #[serde(rename = "sentAt")]
         pub sent_at: ::std::string::String,
     }
+    #[cfg(any(feature = "projects", feature = "teams"))]
     impl WebhookEventAttempt {
         /// `WebhookEventAttempt` from its required fields, in the order of its fields; the optional ones start unset and are set by field, so that code building it keeps compiling when the document adds one.
         #[allow(clippy::too_many_arguments)]
@@ -21326,12 +22943,14 @@ pub mod types {
             }
         }
     }
+    #[cfg(any(feature = "projects", feature = "teams"))]
     impl WebhookEventAttempt {
         #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::WebhookEventAttempt {
             Default::default()
         }
     }
+    #[cfg(any(feature = "projects", feature = "teams"))]
     ///One page of the events of a webhook endpoint
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -21344,6 +22963,7 @@ pub mod types {
         )]
         pub next_pagination_token: ::std::option::Option<::std::string::String>,
     }
+    #[cfg(any(feature = "projects", feature = "teams"))]
     impl WebhookEventListResponse {
         /// `WebhookEventListResponse` from its required fields, in the order of its fields; the optional ones start unset and are set by field, so that code building it keeps compiling when the document adds one.
         #[allow(clippy::too_many_arguments)]
@@ -21356,12 +22976,14 @@ pub mod types {
             }
         }
     }
+    #[cfg(any(feature = "projects", feature = "teams"))]
     impl WebhookEventListResponse {
         #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::WebhookEventListResponse {
             Default::default()
         }
     }
+    #[cfg(any(feature = "projects", feature = "teams"))]
     ///One webhook event
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -21369,6 +22991,7 @@ pub mod types {
         #[serde(rename = "webhookEvent")]
         pub webhook_event: WebhookEvent,
     }
+    #[cfg(any(feature = "projects", feature = "teams"))]
     impl WebhookEventResponse {
         /// `WebhookEventResponse` from its required fields, in the order of its fields; the optional ones start unset and are set by field, so that code building it keeps compiling when the document adds one.
         #[allow(clippy::too_many_arguments)]
@@ -21378,12 +23001,14 @@ pub mod types {
             }
         }
     }
+    #[cfg(any(feature = "projects", feature = "teams"))]
     impl WebhookEventResponse {
         #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::WebhookEventResponse {
             Default::default()
         }
     }
+    #[cfg(any(feature = "projects", feature = "teams"))]
     ///Where the delivery of a webhook event stands
     #[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[non_exhaustive]
@@ -21402,6 +23027,7 @@ pub mod types {
         #[cfg_attr(feature = "schemars", schemars(skip))]
         Unrecognized(::std::string::String),
     }
+    #[cfg(any(feature = "projects", feature = "teams"))]
     impl WebhookEventStatus {
         /// Every value the document lists, as the API spells them.
         pub const VALUES: &'static [&'static str] = &[
@@ -21425,11 +23051,13 @@ pub mod types {
             matches!(self, Self::Unrecognized(_))
         }
     }
+    #[cfg(any(feature = "projects", feature = "teams"))]
     impl ::std::fmt::Display for WebhookEventStatus {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             f.write_str(self.as_str())
         }
     }
+    #[cfg(any(feature = "projects", feature = "teams"))]
     impl ::std::convert::From<&str> for WebhookEventStatus {
         fn from(value: &str) -> Self {
             match value {
@@ -21441,6 +23069,7 @@ pub mod types {
             }
         }
     }
+    #[cfg(any(feature = "projects", feature = "teams"))]
     impl ::std::convert::From<::std::string::String> for WebhookEventStatus {
         fn from(value: ::std::string::String) -> Self {
             match Self::from(value.as_str()) {
@@ -21449,12 +23078,14 @@ pub mod types {
             }
         }
     }
+    #[cfg(any(feature = "projects", feature = "teams"))]
     impl ::std::str::FromStr for WebhookEventStatus {
         type Err = ::std::convert::Infallible;
         fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
             Ok(Self::from(value))
         }
     }
+    #[cfg(any(feature = "projects", feature = "teams"))]
     impl ::serde::Serialize for WebhookEventStatus {
         fn serialize<S: ::serde::Serializer>(
             &self,
@@ -21463,6 +23094,7 @@ pub mod types {
             serializer.serialize_str(self.as_str())
         }
     }
+    #[cfg(any(feature = "projects", feature = "teams"))]
     impl<'de> ::serde::Deserialize<'de> for WebhookEventStatus {
         fn deserialize<D: ::serde::Deserializer<'de>>(
             deserializer: D,
@@ -21475,6 +23107,7 @@ pub mod types {
                 )
         }
     }
+    #[cfg(any(feature = "projects", feature = "teams"))]
     ///An event sent (or to be sent) to a webhook endpoint
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -21488,6 +23121,7 @@ pub mod types {
         #[serde(rename = "updatedAt")]
         pub updated_at: ::std::string::String,
     }
+    #[cfg(any(feature = "projects", feature = "teams"))]
     impl WebhookEventSummary {
         /// `WebhookEventSummary` from its required fields, in the order of its fields; the optional ones start unset and are set by field, so that code building it keeps compiling when the document adds one.
         #[allow(clippy::too_many_arguments)]
@@ -21507,12 +23141,14 @@ pub mod types {
             }
         }
     }
+    #[cfg(any(feature = "projects", feature = "teams"))]
     impl WebhookEventSummary {
         #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::WebhookEventSummary {
             Default::default()
         }
     }
+    #[cfg(any(feature = "projects", feature = "teams"))]
     ///A kind of event a webhook endpoint can subscribe to (`*` for all)
     #[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[non_exhaustive]
@@ -21564,6 +23200,7 @@ pub mod types {
         #[cfg_attr(feature = "schemars", schemars(skip))]
         Unrecognized(::std::string::String),
     }
+    #[cfg(any(feature = "projects", feature = "teams"))]
     impl WebhookEventType {
         /// Every value the document lists, as the API spells them.
         pub const VALUES: &'static [&'static str] = &[
@@ -21617,11 +23254,13 @@ pub mod types {
             matches!(self, Self::Unrecognized(_))
         }
     }
+    #[cfg(any(feature = "projects", feature = "teams"))]
     impl ::std::fmt::Display for WebhookEventType {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             f.write_str(self.as_str())
         }
     }
+    #[cfg(any(feature = "projects", feature = "teams"))]
     impl ::std::convert::From<&str> for WebhookEventType {
         fn from(value: &str) -> Self {
             match value {
@@ -21648,6 +23287,7 @@ pub mod types {
             }
         }
     }
+    #[cfg(any(feature = "projects", feature = "teams"))]
     impl ::std::convert::From<::std::string::String> for WebhookEventType {
         fn from(value: ::std::string::String) -> Self {
             match Self::from(value.as_str()) {
@@ -21656,12 +23296,14 @@ pub mod types {
             }
         }
     }
+    #[cfg(any(feature = "projects", feature = "teams"))]
     impl ::std::str::FromStr for WebhookEventType {
         type Err = ::std::convert::Infallible;
         fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
             Ok(Self::from(value))
         }
     }
+    #[cfg(any(feature = "projects", feature = "teams"))]
     impl ::serde::Serialize for WebhookEventType {
         fn serialize<S: ::serde::Serializer>(
             &self,
@@ -21670,6 +23312,7 @@ pub mod types {
             serializer.serialize_str(self.as_str())
         }
     }
+    #[cfg(any(feature = "projects", feature = "teams"))]
     impl<'de> ::serde::Deserialize<'de> for WebhookEventType {
         fn deserialize<D: ::serde::Deserializer<'de>>(
             deserializer: D,
@@ -21822,6 +23465,7 @@ pub mod types {
             Default::default()
         }
     }
+    #[cfg(feature = "workflows")]
     ///What to do with a user-approval step: go on, or cancel the job (approve by default)
     #[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[non_exhaustive]
@@ -21836,6 +23480,7 @@ pub mod types {
         #[cfg_attr(feature = "schemars", schemars(skip))]
         Unrecognized(::std::string::String),
     }
+    #[cfg(feature = "workflows")]
     impl WorkflowApprovalAction {
         /// Every value the document lists, as the API spells them.
         pub const VALUES: &'static [&'static str] = &["approve", "reject"];
@@ -21852,11 +23497,13 @@ pub mod types {
             matches!(self, Self::Unrecognized(_))
         }
     }
+    #[cfg(feature = "workflows")]
     impl ::std::fmt::Display for WorkflowApprovalAction {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             f.write_str(self.as_str())
         }
     }
+    #[cfg(feature = "workflows")]
     impl ::std::convert::From<&str> for WorkflowApprovalAction {
         fn from(value: &str) -> Self {
             match value {
@@ -21866,6 +23513,7 @@ pub mod types {
             }
         }
     }
+    #[cfg(feature = "workflows")]
     impl ::std::convert::From<::std::string::String> for WorkflowApprovalAction {
         fn from(value: ::std::string::String) -> Self {
             match Self::from(value.as_str()) {
@@ -21874,12 +23522,14 @@ pub mod types {
             }
         }
     }
+    #[cfg(feature = "workflows")]
     impl ::std::str::FromStr for WorkflowApprovalAction {
         type Err = ::std::convert::Infallible;
         fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
             Ok(Self::from(value))
         }
     }
+    #[cfg(feature = "workflows")]
     impl ::serde::Serialize for WorkflowApprovalAction {
         fn serialize<S: ::serde::Serializer>(
             &self,
@@ -21888,6 +23538,7 @@ pub mod types {
             serializer.serialize_str(self.as_str())
         }
     }
+    #[cfg(feature = "workflows")]
     impl<'de> ::serde::Deserialize<'de> for WorkflowApprovalAction {
         fn deserialize<D: ::serde::Deserializer<'de>>(
             deserializer: D,
@@ -21900,6 +23551,7 @@ pub mod types {
                 )
         }
     }
+    #[cfg(feature = "workflows")]
     ///`WorkflowCreateRequest`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -21907,6 +23559,7 @@ pub mod types {
         pub description: ::std::string::String,
         pub name: ::std::string::String,
     }
+    #[cfg(feature = "workflows")]
     impl WorkflowCreateRequest {
         /// `WorkflowCreateRequest` from its required fields, in the order of its fields; the optional ones start unset and are set by field, so that code building it keeps compiling when the document adds one.
         #[allow(clippy::too_many_arguments)]
@@ -21920,12 +23573,14 @@ pub mod types {
             }
         }
     }
+    #[cfg(feature = "workflows")]
     impl WorkflowCreateRequest {
         #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::WorkflowCreateRequest {
             Default::default()
         }
     }
+    #[cfg(feature = "workflows")]
     ///The state a workflow can be put in (or listed by)
     #[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[non_exhaustive]
@@ -21940,6 +23595,7 @@ pub mod types {
         #[cfg_attr(feature = "schemars", schemars(skip))]
         Unrecognized(::std::string::String),
     }
+    #[cfg(feature = "workflows")]
     impl WorkflowEditStatus {
         /// Every value the document lists, as the API spells them.
         pub const VALUES: &'static [&'static str] = &["draft", "ready"];
@@ -21956,11 +23612,13 @@ pub mod types {
             matches!(self, Self::Unrecognized(_))
         }
     }
+    #[cfg(feature = "workflows")]
     impl ::std::fmt::Display for WorkflowEditStatus {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             f.write_str(self.as_str())
         }
     }
+    #[cfg(feature = "workflows")]
     impl ::std::convert::From<&str> for WorkflowEditStatus {
         fn from(value: &str) -> Self {
             match value {
@@ -21970,6 +23628,7 @@ pub mod types {
             }
         }
     }
+    #[cfg(feature = "workflows")]
     impl ::std::convert::From<::std::string::String> for WorkflowEditStatus {
         fn from(value: ::std::string::String) -> Self {
             match Self::from(value.as_str()) {
@@ -21978,12 +23637,14 @@ pub mod types {
             }
         }
     }
+    #[cfg(feature = "workflows")]
     impl ::std::str::FromStr for WorkflowEditStatus {
         type Err = ::std::convert::Infallible;
         fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
             Ok(Self::from(value))
         }
     }
+    #[cfg(feature = "workflows")]
     impl ::serde::Serialize for WorkflowEditStatus {
         fn serialize<S: ::serde::Serializer>(
             &self,
@@ -21992,6 +23653,7 @@ pub mod types {
             serializer.serialize_str(self.as_str())
         }
     }
+    #[cfg(feature = "workflows")]
     impl<'de> ::serde::Deserialize<'de> for WorkflowEditStatus {
         fn deserialize<D: ::serde::Deserializer<'de>>(
             deserializer: D,
@@ -22324,6 +23986,7 @@ pub mod types {
             Default::default()
         }
     }
+    #[cfg(feature = "workflows")]
     ///A workflow in a listing: flow and editorInfo are left out when full=false
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -22410,6 +24073,7 @@ pub mod types {
         #[serde(rename = "updatedAt")]
         pub updated_at: ::std::string::String,
     }
+    #[cfg(feature = "workflows")]
     impl WorkflowListItem {
         /// `WorkflowListItem` from its required fields, in the order of its fields; the optional ones start unset and are set by field, so that code building it keeps compiling when the document adds one.
         #[allow(clippy::too_many_arguments)]
@@ -22459,12 +24123,14 @@ pub mod types {
             }
         }
     }
+    #[cfg(feature = "workflows")]
     impl WorkflowListItem {
         #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::WorkflowListItem {
             Default::default()
         }
     }
+    #[cfg(feature = "workflows")]
     ///One page of workflows
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -22477,6 +24143,7 @@ pub mod types {
         #[serde(deserialize_with = "crate::lenient::null_as_empty")]
         pub workflows: ::std::vec::Vec<WorkflowListItem>,
     }
+    #[cfg(feature = "workflows")]
     impl WorkflowListResponse {
         /// `WorkflowListResponse` from its required fields, in the order of its fields; the optional ones start unset and are set by field, so that code building it keeps compiling when the document adds one.
         #[allow(clippy::too_many_arguments)]
@@ -22489,6 +24156,7 @@ pub mod types {
             }
         }
     }
+    #[cfg(feature = "workflows")]
     impl WorkflowListResponse {
         #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::WorkflowListResponse {
@@ -22577,12 +24245,14 @@ pub mod types {
                 )
         }
     }
+    #[cfg(feature = "workflows")]
     ///`WorkflowResponse`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct WorkflowResponse {
         pub workflow: Workflow,
     }
+    #[cfg(feature = "workflows")]
     impl WorkflowResponse {
         /// `WorkflowResponse` from its required fields, in the order of its fields; the optional ones start unset and are set by field, so that code building it keeps compiling when the document adds one.
         #[allow(clippy::too_many_arguments)]
@@ -22590,12 +24260,14 @@ pub mod types {
             Self { workflow: workflow.into() }
         }
     }
+    #[cfg(feature = "workflows")]
     impl WorkflowResponse {
         #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::WorkflowResponse {
             Default::default()
         }
     }
+    #[cfg(feature = "workflows")]
     ///The result (HTTP 200: the job and the workflow it runs), or only the cost of a dry run (HTTP 269)
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -22620,12 +24292,14 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub workflow: ::std::option::Option<Workflow>,
     }
+    #[cfg(feature = "workflows")]
     impl WorkflowRunResponse {
         #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::WorkflowRunResponse {
             Default::default()
         }
     }
+    #[cfg(feature = "workflows")]
     ///What to do with a user-selection step: keep a choice and go on, or cancel the job
     #[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[non_exhaustive]
@@ -22640,6 +24314,7 @@ pub mod types {
         #[cfg_attr(feature = "schemars", schemars(skip))]
         Unrecognized(::std::string::String),
     }
+    #[cfg(feature = "workflows")]
     impl WorkflowSelectionAction {
         /// Every value the document lists, as the API spells them.
         pub const VALUES: &'static [&'static str] = &["select", "reject"];
@@ -22656,11 +24331,13 @@ pub mod types {
             matches!(self, Self::Unrecognized(_))
         }
     }
+    #[cfg(feature = "workflows")]
     impl ::std::fmt::Display for WorkflowSelectionAction {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             f.write_str(self.as_str())
         }
     }
+    #[cfg(feature = "workflows")]
     impl ::std::convert::From<&str> for WorkflowSelectionAction {
         fn from(value: &str) -> Self {
             match value {
@@ -22670,6 +24347,7 @@ pub mod types {
             }
         }
     }
+    #[cfg(feature = "workflows")]
     impl ::std::convert::From<::std::string::String> for WorkflowSelectionAction {
         fn from(value: ::std::string::String) -> Self {
             match Self::from(value.as_str()) {
@@ -22678,12 +24356,14 @@ pub mod types {
             }
         }
     }
+    #[cfg(feature = "workflows")]
     impl ::std::str::FromStr for WorkflowSelectionAction {
         type Err = ::std::convert::Infallible;
         fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
             Ok(Self::from(value))
         }
     }
+    #[cfg(feature = "workflows")]
     impl ::serde::Serialize for WorkflowSelectionAction {
         fn serialize<S: ::serde::Serializer>(
             &self,
@@ -22692,6 +24372,7 @@ pub mod types {
             serializer.serialize_str(self.as_str())
         }
     }
+    #[cfg(feature = "workflows")]
     impl<'de> ::serde::Deserialize<'de> for WorkflowSelectionAction {
         fn deserialize<D: ::serde::Deserializer<'de>>(
             deserializer: D,
@@ -22786,6 +24467,7 @@ pub mod types {
                 )
         }
     }
+    #[cfg(feature = "workflows")]
     ///The tags of the workflows
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -22793,6 +24475,7 @@ pub mod types {
         #[serde(deserialize_with = "crate::lenient::null_as_empty")]
         pub tags: ::std::vec::Vec<::std::string::String>,
     }
+    #[cfg(feature = "workflows")]
     impl WorkflowTagsResponse {
         /// `WorkflowTagsResponse` from its required fields, in the order of its fields; the optional ones start unset and are set by field, so that code building it keeps compiling when the document adds one.
         #[allow(clippy::too_many_arguments)]
@@ -22802,12 +24485,14 @@ pub mod types {
             Self { tags: tags.into() }
         }
     }
+    #[cfg(feature = "workflows")]
     impl WorkflowTagsResponse {
         #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::WorkflowTagsResponse {
             Default::default()
         }
     }
+    #[cfg(feature = "workflows")]
     ///What to change; a field left out stays as it is. after, before and thumbnail are asset ids
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -22868,12 +24553,14 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub thumbnail: ::std::option::Option<::std::string::String>,
     }
+    #[cfg(feature = "workflows")]
     impl WorkflowUpdateRequest {
         #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::WorkflowUpdateRequest {
             Default::default()
         }
     }
+    #[cfg(feature = "workflows")]
     ///`WorkflowUserApprovalRequest`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -22885,6 +24572,7 @@ pub mod types {
         #[serde(rename = "workflowJobId")]
         pub workflow_job_id: ::std::string::String,
     }
+    #[cfg(feature = "workflows")]
     impl WorkflowUserApprovalRequest {
         /// `WorkflowUserApprovalRequest` from its required fields, in the order of its fields; the optional ones start unset and are set by field, so that code building it keeps compiling when the document adds one.
         #[allow(clippy::too_many_arguments)]
@@ -22899,12 +24587,14 @@ pub mod types {
             }
         }
     }
+    #[cfg(feature = "workflows")]
     impl WorkflowUserApprovalRequest {
         #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::WorkflowUserApprovalRequest {
             Default::default()
         }
     }
+    #[cfg(feature = "workflows")]
     ///selectedIndices (positions in the step's items, from 0) is needed to select
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
@@ -22922,6 +24612,7 @@ pub mod types {
         #[serde(rename = "workflowJobId")]
         pub workflow_job_id: ::std::string::String,
     }
+    #[cfg(feature = "workflows")]
     impl WorkflowUserSelectionRequest {
         /// `WorkflowUserSelectionRequest` from its required fields, in the order of its fields; the optional ones start unset and are set by field, so that code building it keeps compiling when the document adds one.
         #[allow(clippy::too_many_arguments)]
@@ -22938,6 +24629,7 @@ pub mod types {
             }
         }
     }
+    #[cfg(feature = "workflows")]
     impl WorkflowUserSelectionRequest {
         #[cfg(feature = "type-builders")]
         pub fn builder() -> builder::WorkflowUserSelectionRequest {
@@ -23175,6 +24867,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "projects")]
         #[derive(Clone, Debug)]
         pub struct ApiKeyCreateRequest {
             max_consumption: ::std::result::Result<
@@ -23190,6 +24883,7 @@ pub mod types {
                 ::std::string::String,
             >,
         }
+        #[cfg(feature = "projects")]
         impl ::std::default::Default for ApiKeyCreateRequest {
             fn default() -> Self {
                 Self {
@@ -23199,6 +24893,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "projects")]
         impl ApiKeyCreateRequest {
             pub fn max_consumption<T>(mut self, value: T) -> Self
             where
@@ -23239,6 +24934,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "projects")]
         impl ::std::convert::TryFrom<ApiKeyCreateRequest>
         for super::ApiKeyCreateRequest {
             type Error = super::error::ConversionError;
@@ -23252,6 +24948,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "projects")]
         impl ::std::convert::From<super::ApiKeyCreateRequest> for ApiKeyCreateRequest {
             fn from(value: super::ApiKeyCreateRequest) -> Self {
                 Self {
@@ -23261,6 +24958,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "projects")]
         #[derive(Clone, Debug)]
         pub struct ApiKeyCreated {
             author_id: ::std::result::Result<
@@ -23284,6 +24982,7 @@ pub mod types {
             >,
             user_id: ::std::result::Result<::std::string::String, ::std::string::String>,
         }
+        #[cfg(feature = "projects")]
         impl ::std::default::Default for ApiKeyCreated {
             fn default() -> Self {
                 Self {
@@ -23298,6 +24997,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "projects")]
         impl ApiKeyCreated {
             pub fn author_id<T>(mut self, value: T) -> Self
             where
@@ -23394,6 +25094,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "projects")]
         impl ::std::convert::TryFrom<ApiKeyCreated> for super::ApiKeyCreated {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -23411,6 +25112,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "projects")]
         impl ::std::convert::From<super::ApiKeyCreated> for ApiKeyCreated {
             fn from(value: super::ApiKeyCreated) -> Self {
                 Self {
@@ -23425,6 +25127,14 @@ pub mod types {
                 }
             }
         }
+        #[cfg(
+            any(
+                feature = "generate",
+                feature = "projects",
+                feature = "teams",
+                feature = "usages"
+            )
+        )]
         #[derive(Clone, Debug)]
         pub struct ApiKeyProjectRole {
             project_id: ::std::result::Result<
@@ -23433,6 +25143,14 @@ pub mod types {
             >,
             role: ::std::result::Result<::std::string::String, ::std::string::String>,
         }
+        #[cfg(
+            any(
+                feature = "generate",
+                feature = "projects",
+                feature = "teams",
+                feature = "usages"
+            )
+        )]
         impl ::std::default::Default for ApiKeyProjectRole {
             fn default() -> Self {
                 Self {
@@ -23441,6 +25159,14 @@ pub mod types {
                 }
             }
         }
+        #[cfg(
+            any(
+                feature = "generate",
+                feature = "projects",
+                feature = "teams",
+                feature = "usages"
+            )
+        )]
         impl ApiKeyProjectRole {
             pub fn project_id<T>(mut self, value: T) -> Self
             where
@@ -23467,6 +25193,14 @@ pub mod types {
                 self
             }
         }
+        #[cfg(
+            any(
+                feature = "generate",
+                feature = "projects",
+                feature = "teams",
+                feature = "usages"
+            )
+        )]
         impl ::std::convert::TryFrom<ApiKeyProjectRole> for super::ApiKeyProjectRole {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -23478,6 +25212,14 @@ pub mod types {
                 })
             }
         }
+        #[cfg(
+            any(
+                feature = "generate",
+                feature = "projects",
+                feature = "teams",
+                feature = "usages"
+            )
+        )]
         impl ::std::convert::From<super::ApiKeyProjectRole> for ApiKeyProjectRole {
             fn from(value: super::ApiKeyProjectRole) -> Self {
                 Self {
@@ -23486,6 +25228,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "generate")]
         #[derive(Clone, Debug)]
         pub struct AppliedBrief {
             id: ::std::result::Result<::std::string::String, ::std::string::String>,
@@ -23494,6 +25237,7 @@ pub mod types {
                 ::std::string::String,
             >,
         }
+        #[cfg(feature = "generate")]
         impl ::std::default::Default for AppliedBrief {
             fn default() -> Self {
                 Self {
@@ -23502,6 +25246,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "generate")]
         impl AppliedBrief {
             pub fn id<T>(mut self, value: T) -> Self
             where
@@ -23526,6 +25271,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "generate")]
         impl ::std::convert::TryFrom<AppliedBrief> for super::AppliedBrief {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -23537,6 +25283,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "generate")]
         impl ::std::convert::From<super::AppliedBrief> for AppliedBrief {
             fn from(value: super::AppliedBrief) -> Self {
                 Self {
@@ -29486,6 +31233,14 @@ pub mod types {
                 }
             }
         }
+        #[cfg(
+            any(
+                feature = "generate",
+                feature = "projects",
+                feature = "teams",
+                feature = "usages"
+            )
+        )]
         #[derive(Clone, Debug)]
         pub struct AvatarRef {
             asset_id: ::std::result::Result<
@@ -29497,6 +31252,14 @@ pub mod types {
                 ::std::string::String,
             >,
         }
+        #[cfg(
+            any(
+                feature = "generate",
+                feature = "projects",
+                feature = "teams",
+                feature = "usages"
+            )
+        )]
         impl ::std::default::Default for AvatarRef {
             fn default() -> Self {
                 Self {
@@ -29505,6 +31268,14 @@ pub mod types {
                 }
             }
         }
+        #[cfg(
+            any(
+                feature = "generate",
+                feature = "projects",
+                feature = "teams",
+                feature = "usages"
+            )
+        )]
         impl AvatarRef {
             pub fn asset_id<T>(mut self, value: T) -> Self
             where
@@ -29531,6 +31302,14 @@ pub mod types {
                 self
             }
         }
+        #[cfg(
+            any(
+                feature = "generate",
+                feature = "projects",
+                feature = "teams",
+                feature = "usages"
+            )
+        )]
         impl ::std::convert::TryFrom<AvatarRef> for super::AvatarRef {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -29542,6 +31321,14 @@ pub mod types {
                 })
             }
         }
+        #[cfg(
+            any(
+                feature = "generate",
+                feature = "projects",
+                feature = "teams",
+                feature = "usages"
+            )
+        )]
         impl ::std::convert::From<super::AvatarRef> for AvatarRef {
             fn from(value: super::AvatarRef) -> Self {
                 Self {
@@ -29550,6 +31337,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(any(feature = "projects", feature = "teams"))]
         #[derive(Clone, Debug)]
         pub struct Brief {
             body: ::std::result::Result<::std::string::String, ::std::string::String>,
@@ -29581,6 +31369,7 @@ pub mod types {
                 ::std::string::String,
             >,
         }
+        #[cfg(any(feature = "projects", feature = "teams"))]
         impl ::std::default::Default for Brief {
             fn default() -> Self {
                 Self {
@@ -29599,6 +31388,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(any(feature = "projects", feature = "teams"))]
         impl Brief {
             pub fn body<T>(mut self, value: T) -> Self
             where
@@ -29723,6 +31513,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(any(feature = "projects", feature = "teams"))]
         impl ::std::convert::TryFrom<Brief> for super::Brief {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -29742,6 +31533,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(any(feature = "projects", feature = "teams"))]
         impl ::std::convert::From<super::Brief> for Brief {
             fn from(value: super::Brief) -> Self {
                 Self {
@@ -29758,10 +31550,12 @@ pub mod types {
                 }
             }
         }
+        #[cfg(any(feature = "projects", feature = "teams"))]
         #[derive(Clone, Debug)]
         pub struct BriefResponse {
             brief: ::std::result::Result<super::Brief, ::std::string::String>,
         }
+        #[cfg(any(feature = "projects", feature = "teams"))]
         impl ::std::default::Default for BriefResponse {
             fn default() -> Self {
                 Self {
@@ -29769,6 +31563,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(any(feature = "projects", feature = "teams"))]
         impl BriefResponse {
             pub fn brief<T>(mut self, value: T) -> Self
             where
@@ -29783,6 +31578,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(any(feature = "projects", feature = "teams"))]
         impl ::std::convert::TryFrom<BriefResponse> for super::BriefResponse {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -29791,11 +31587,13 @@ pub mod types {
                 Ok(Self { brief: value.brief? })
             }
         }
+        #[cfg(any(feature = "projects", feature = "teams"))]
         impl ::std::convert::From<super::BriefResponse> for BriefResponse {
             fn from(value: super::BriefResponse) -> Self {
                 Self { brief: Ok(value.brief) }
             }
         }
+        #[cfg(any(feature = "projects", feature = "teams"))]
         #[derive(Clone, Debug)]
         pub struct BriefUpdateRequest {
             body: ::std::result::Result<::std::string::String, ::std::string::String>,
@@ -29812,6 +31610,7 @@ pub mod types {
                 ::std::string::String,
             >,
         }
+        #[cfg(any(feature = "projects", feature = "teams"))]
         impl ::std::default::Default for BriefUpdateRequest {
             fn default() -> Self {
                 Self {
@@ -29822,6 +31621,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(any(feature = "projects", feature = "teams"))]
         impl BriefUpdateRequest {
             pub fn body<T>(mut self, value: T) -> Self
             where
@@ -29876,6 +31676,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(any(feature = "projects", feature = "teams"))]
         impl ::std::convert::TryFrom<BriefUpdateRequest> for super::BriefUpdateRequest {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -29889,6 +31690,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(any(feature = "projects", feature = "teams"))]
         impl ::std::convert::From<super::BriefUpdateRequest> for BriefUpdateRequest {
             fn from(value: super::BriefUpdateRequest) -> Self {
                 Self {
@@ -29899,6 +31701,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(any(feature = "collections", feature = "usages"))]
         #[derive(Clone, Debug)]
         pub struct Collection {
             asset_count: ::std::result::Result<f64, ::std::string::String>,
@@ -29923,6 +31726,7 @@ pub mod types {
                 ::std::string::String,
             >,
         }
+        #[cfg(any(feature = "collections", feature = "usages"))]
         impl ::std::default::Default for Collection {
             fn default() -> Self {
                 Self {
@@ -29938,6 +31742,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(any(feature = "collections", feature = "usages"))]
         impl Collection {
             pub fn asset_count<T>(mut self, value: T) -> Self
             where
@@ -30046,6 +31851,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(any(feature = "collections", feature = "usages"))]
         impl ::std::convert::TryFrom<Collection> for super::Collection {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -30064,6 +31870,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(any(feature = "collections", feature = "usages"))]
         impl ::std::convert::From<super::Collection> for Collection {
             fn from(value: super::Collection) -> Self {
                 Self {
@@ -30079,10 +31886,12 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "collections")]
         #[derive(Clone, Debug)]
         pub struct CollectionCreateRequest {
             name: ::std::result::Result<::std::string::String, ::std::string::String>,
         }
+        #[cfg(feature = "collections")]
         impl ::std::default::Default for CollectionCreateRequest {
             fn default() -> Self {
                 Self {
@@ -30090,6 +31899,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "collections")]
         impl CollectionCreateRequest {
             pub fn name<T>(mut self, value: T) -> Self
             where
@@ -30104,6 +31914,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "collections")]
         impl ::std::convert::TryFrom<CollectionCreateRequest>
         for super::CollectionCreateRequest {
             type Error = super::error::ConversionError;
@@ -30113,12 +31924,14 @@ pub mod types {
                 Ok(Self { name: value.name? })
             }
         }
+        #[cfg(feature = "collections")]
         impl ::std::convert::From<super::CollectionCreateRequest>
         for CollectionCreateRequest {
             fn from(value: super::CollectionCreateRequest) -> Self {
                 Self { name: Ok(value.name) }
             }
         }
+        #[cfg(feature = "collections")]
         #[derive(Clone, Debug)]
         pub struct CollectionListResponse {
             collections: ::std::result::Result<
@@ -30130,6 +31943,7 @@ pub mod types {
                 ::std::string::String,
             >,
         }
+        #[cfg(feature = "collections")]
         impl ::std::default::Default for CollectionListResponse {
             fn default() -> Self {
                 Self {
@@ -30138,6 +31952,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "collections")]
         impl CollectionListResponse {
             pub fn collections<T>(mut self, value: T) -> Self
             where
@@ -30166,6 +31981,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "collections")]
         impl ::std::convert::TryFrom<CollectionListResponse>
         for super::CollectionListResponse {
             type Error = super::error::ConversionError;
@@ -30178,6 +31994,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "collections")]
         impl ::std::convert::From<super::CollectionListResponse>
         for CollectionListResponse {
             fn from(value: super::CollectionListResponse) -> Self {
@@ -30187,6 +32004,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "collections")]
         #[derive(Clone, Debug)]
         pub struct CollectionModelsRequest {
             model_ids: ::std::result::Result<
@@ -30194,6 +32012,7 @@ pub mod types {
                 ::std::string::String,
             >,
         }
+        #[cfg(feature = "collections")]
         impl ::std::default::Default for CollectionModelsRequest {
             fn default() -> Self {
                 Self {
@@ -30201,6 +32020,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "collections")]
         impl CollectionModelsRequest {
             pub fn model_ids<T>(mut self, value: T) -> Self
             where
@@ -30215,6 +32035,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "collections")]
         impl ::std::convert::TryFrom<CollectionModelsRequest>
         for super::CollectionModelsRequest {
             type Error = super::error::ConversionError;
@@ -30226,6 +32047,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "collections")]
         impl ::std::convert::From<super::CollectionModelsRequest>
         for CollectionModelsRequest {
             fn from(value: super::CollectionModelsRequest) -> Self {
@@ -30234,10 +32056,12 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "collections")]
         #[derive(Clone, Debug)]
         pub struct CollectionResponse {
             collection: ::std::result::Result<super::Collection, ::std::string::String>,
         }
+        #[cfg(feature = "collections")]
         impl ::std::default::Default for CollectionResponse {
             fn default() -> Self {
                 Self {
@@ -30245,6 +32069,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "collections")]
         impl CollectionResponse {
             pub fn collection<T>(mut self, value: T) -> Self
             where
@@ -30259,6 +32084,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "collections")]
         impl ::std::convert::TryFrom<CollectionResponse> for super::CollectionResponse {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -30269,6 +32095,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "collections")]
         impl ::std::convert::From<super::CollectionResponse> for CollectionResponse {
             fn from(value: super::CollectionResponse) -> Self {
                 Self {
@@ -30276,6 +32103,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "collections")]
         #[derive(Clone, Debug)]
         pub struct CollectionUpdateRequest {
             name: ::std::result::Result<
@@ -30287,6 +32115,7 @@ pub mod types {
                 ::std::string::String,
             >,
         }
+        #[cfg(feature = "collections")]
         impl ::std::default::Default for CollectionUpdateRequest {
             fn default() -> Self {
                 Self {
@@ -30295,6 +32124,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "collections")]
         impl CollectionUpdateRequest {
             pub fn name<T>(mut self, value: T) -> Self
             where
@@ -30321,6 +32151,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "collections")]
         impl ::std::convert::TryFrom<CollectionUpdateRequest>
         for super::CollectionUpdateRequest {
             type Error = super::error::ConversionError;
@@ -30333,6 +32164,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "collections")]
         impl ::std::convert::From<super::CollectionUpdateRequest>
         for CollectionUpdateRequest {
             fn from(value: super::CollectionUpdateRequest) -> Self {
@@ -30342,6 +32174,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(any(feature = "generate", feature = "models", feature = "workflows"))]
         #[derive(Clone, Debug)]
         pub struct CostDetails {
             assistant_message: ::std::result::Result<
@@ -30437,6 +32270,7 @@ pub mod types {
                 ::std::string::String,
             >,
         }
+        #[cfg(any(feature = "generate", feature = "models", feature = "workflows"))]
         impl ::std::default::Default for CostDetails {
             fn default() -> Self {
                 Self {
@@ -30466,6 +32300,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(any(feature = "generate", feature = "models", feature = "workflows"))]
         impl CostDetails {
             pub fn assistant_message<T>(mut self, value: T) -> Self
             where
@@ -30760,6 +32595,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(any(feature = "generate", feature = "models", feature = "workflows"))]
         impl ::std::convert::TryFrom<CostDetails> for super::CostDetails {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -30792,6 +32628,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(any(feature = "generate", feature = "models", feature = "workflows"))]
         impl ::std::convert::From<super::CostDetails> for CostDetails {
             fn from(value: super::CostDetails) -> Self {
                 Self {
@@ -30821,10 +32658,12 @@ pub mod types {
                 }
             }
         }
+        #[cfg(any(feature = "projects", feature = "teams"))]
         #[derive(Clone, Debug)]
         pub struct DeletedResponse {
             deleted: ::std::result::Result<bool, ::std::string::String>,
         }
+        #[cfg(any(feature = "projects", feature = "teams"))]
         impl ::std::default::Default for DeletedResponse {
             fn default() -> Self {
                 Self {
@@ -30832,6 +32671,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(any(feature = "projects", feature = "teams"))]
         impl DeletedResponse {
             pub fn deleted<T>(mut self, value: T) -> Self
             where
@@ -30846,6 +32686,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(any(feature = "projects", feature = "teams"))]
         impl ::std::convert::TryFrom<DeletedResponse> for super::DeletedResponse {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -30854,11 +32695,13 @@ pub mod types {
                 Ok(Self { deleted: value.deleted? })
             }
         }
+        #[cfg(any(feature = "projects", feature = "teams"))]
         impl ::std::convert::From<super::DeletedResponse> for DeletedResponse {
             fn from(value: super::DeletedResponse) -> Self {
                 Self { deleted: Ok(value.deleted) }
             }
         }
+        #[cfg(feature = "generate")]
         #[derive(Clone, Debug)]
         pub struct GenerateAssetResponse {
             asset: ::std::result::Result<
@@ -30886,6 +32729,7 @@ pub mod types {
                 ::std::string::String,
             >,
         }
+        #[cfg(feature = "generate")]
         impl ::std::default::Default for GenerateAssetResponse {
             fn default() -> Self {
                 Self {
@@ -30898,6 +32742,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "generate")]
         impl GenerateAssetResponse {
             pub fn asset<T>(mut self, value: T) -> Self
             where
@@ -30976,6 +32821,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "generate")]
         impl ::std::convert::TryFrom<GenerateAssetResponse>
         for super::GenerateAssetResponse {
             type Error = super::error::ConversionError;
@@ -30992,6 +32838,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "generate")]
         impl ::std::convert::From<super::GenerateAssetResponse>
         for GenerateAssetResponse {
             fn from(value: super::GenerateAssetResponse) -> Self {
@@ -31005,6 +32852,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "generate")]
         #[derive(Clone, Debug)]
         pub struct GenerateCaptionRequest {
             asset_ids: ::std::result::Result<
@@ -31044,6 +32892,7 @@ pub mod types {
                 ::std::string::String,
             >,
         }
+        #[cfg(feature = "generate")]
         impl ::std::default::Default for GenerateCaptionRequest {
             fn default() -> Self {
                 Self {
@@ -31059,6 +32908,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "generate")]
         impl GenerateCaptionRequest {
             pub fn asset_ids<T>(mut self, value: T) -> Self
             where
@@ -31175,6 +33025,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "generate")]
         impl ::std::convert::TryFrom<GenerateCaptionRequest>
         for super::GenerateCaptionRequest {
             type Error = super::error::ConversionError;
@@ -31194,6 +33045,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "generate")]
         impl ::std::convert::From<super::GenerateCaptionRequest>
         for GenerateCaptionRequest {
             fn from(value: super::GenerateCaptionRequest) -> Self {
@@ -31210,6 +33062,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "generate")]
         #[derive(Clone, Debug)]
         pub struct GenerateCaptionResponse {
             captions: ::std::result::Result<
@@ -31241,6 +33094,7 @@ pub mod types {
                 ::std::string::String,
             >,
         }
+        #[cfg(feature = "generate")]
         impl ::std::default::Default for GenerateCaptionResponse {
             fn default() -> Self {
                 Self {
@@ -31254,6 +33108,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "generate")]
         impl GenerateCaptionResponse {
             pub fn captions<T>(mut self, value: T) -> Self
             where
@@ -31346,6 +33201,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "generate")]
         impl ::std::convert::TryFrom<GenerateCaptionResponse>
         for super::GenerateCaptionResponse {
             type Error = super::error::ConversionError;
@@ -31363,6 +33219,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "generate")]
         impl ::std::convert::From<super::GenerateCaptionResponse>
         for GenerateCaptionResponse {
             fn from(value: super::GenerateCaptionResponse) -> Self {
@@ -31377,6 +33234,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "generate")]
         #[derive(Clone, Debug)]
         pub struct GenerateDescribeStyleRequest {
             asset_ids: ::std::result::Result<
@@ -31412,6 +33270,7 @@ pub mod types {
                 ::std::string::String,
             >,
         }
+        #[cfg(feature = "generate")]
         impl ::std::default::Default for GenerateDescribeStyleRequest {
             fn default() -> Self {
                 Self {
@@ -31426,6 +33285,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "generate")]
         impl GenerateDescribeStyleRequest {
             pub fn asset_ids<T>(mut self, value: T) -> Self
             where
@@ -31528,6 +33388,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "generate")]
         impl ::std::convert::TryFrom<GenerateDescribeStyleRequest>
         for super::GenerateDescribeStyleRequest {
             type Error = super::error::ConversionError;
@@ -31546,6 +33407,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "generate")]
         impl ::std::convert::From<super::GenerateDescribeStyleRequest>
         for GenerateDescribeStyleRequest {
             fn from(value: super::GenerateDescribeStyleRequest) -> Self {
@@ -31561,6 +33423,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "generate")]
         #[derive(Clone, Debug)]
         pub struct GenerateDescribeStyleResponse {
             cost_details: ::std::result::Result<
@@ -31592,6 +33455,7 @@ pub mod types {
                 ::std::string::String,
             >,
         }
+        #[cfg(feature = "generate")]
         impl ::std::default::Default for GenerateDescribeStyleResponse {
             fn default() -> Self {
                 Self {
@@ -31605,6 +33469,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "generate")]
         impl GenerateDescribeStyleResponse {
             pub fn cost_details<T>(mut self, value: T) -> Self
             where
@@ -31695,6 +33560,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "generate")]
         impl ::std::convert::TryFrom<GenerateDescribeStyleResponse>
         for super::GenerateDescribeStyleResponse {
             type Error = super::error::ConversionError;
@@ -31712,6 +33578,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "generate")]
         impl ::std::convert::From<super::GenerateDescribeStyleResponse>
         for GenerateDescribeStyleResponse {
             fn from(value: super::GenerateDescribeStyleResponse) -> Self {
@@ -31726,6 +33593,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "generate")]
         #[derive(Clone, Debug)]
         pub struct GenerateDetectRequest {
             factor: ::std::result::Result<
@@ -31759,6 +33627,7 @@ pub mod types {
                 ::std::string::String,
             >,
         }
+        #[cfg(feature = "generate")]
         impl ::std::default::Default for GenerateDetectRequest {
             fn default() -> Self {
                 Self {
@@ -31774,6 +33643,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "generate")]
         impl GenerateDetectRequest {
             pub fn factor<T>(mut self, value: T) -> Self
             where
@@ -31890,6 +33760,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "generate")]
         impl ::std::convert::TryFrom<GenerateDetectRequest>
         for super::GenerateDetectRequest {
             type Error = super::error::ConversionError;
@@ -31909,6 +33780,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "generate")]
         impl ::std::convert::From<super::GenerateDetectRequest>
         for GenerateDetectRequest {
             fn from(value: super::GenerateDetectRequest) -> Self {
@@ -31925,10 +33797,12 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "generate")]
         #[derive(Clone, Debug)]
         pub struct GenerateEmbedRequest {
             text: ::std::result::Result<::std::string::String, ::std::string::String>,
         }
+        #[cfg(feature = "generate")]
         impl ::std::default::Default for GenerateEmbedRequest {
             fn default() -> Self {
                 Self {
@@ -31936,6 +33810,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "generate")]
         impl GenerateEmbedRequest {
             pub fn text<T>(mut self, value: T) -> Self
             where
@@ -31950,6 +33825,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "generate")]
         impl ::std::convert::TryFrom<GenerateEmbedRequest>
         for super::GenerateEmbedRequest {
             type Error = super::error::ConversionError;
@@ -31959,11 +33835,13 @@ pub mod types {
                 Ok(Self { text: value.text? })
             }
         }
+        #[cfg(feature = "generate")]
         impl ::std::convert::From<super::GenerateEmbedRequest> for GenerateEmbedRequest {
             fn from(value: super::GenerateEmbedRequest) -> Self {
                 Self { text: Ok(value.text) }
             }
         }
+        #[cfg(feature = "generate")]
         #[derive(Clone, Debug)]
         pub struct GenerateEmbedResponse {
             cost_details: ::std::result::Result<
@@ -31991,6 +33869,7 @@ pub mod types {
                 ::std::string::String,
             >,
         }
+        #[cfg(feature = "generate")]
         impl ::std::default::Default for GenerateEmbedResponse {
             fn default() -> Self {
                 Self {
@@ -32003,6 +33882,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "generate")]
         impl GenerateEmbedResponse {
             pub fn cost_details<T>(mut self, value: T) -> Self
             where
@@ -32081,6 +33961,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "generate")]
         impl ::std::convert::TryFrom<GenerateEmbedResponse>
         for super::GenerateEmbedResponse {
             type Error = super::error::ConversionError;
@@ -32097,6 +33978,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "generate")]
         impl ::std::convert::From<super::GenerateEmbedResponse>
         for GenerateEmbedResponse {
             fn from(value: super::GenerateEmbedResponse) -> Self {
@@ -32110,6 +33992,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "generate")]
         #[derive(Clone, Debug)]
         pub struct GenerateIpDetectionRequest {
             asset_ids: ::std::result::Result<
@@ -32121,6 +34004,7 @@ pub mod types {
                 ::std::string::String,
             >,
         }
+        #[cfg(feature = "generate")]
         impl ::std::default::Default for GenerateIpDetectionRequest {
             fn default() -> Self {
                 Self {
@@ -32129,6 +34013,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "generate")]
         impl GenerateIpDetectionRequest {
             pub fn asset_ids<T>(mut self, value: T) -> Self
             where
@@ -32155,6 +34040,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "generate")]
         impl ::std::convert::TryFrom<GenerateIpDetectionRequest>
         for super::GenerateIpDetectionRequest {
             type Error = super::error::ConversionError;
@@ -32167,6 +34053,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "generate")]
         impl ::std::convert::From<super::GenerateIpDetectionRequest>
         for GenerateIpDetectionRequest {
             fn from(value: super::GenerateIpDetectionRequest) -> Self {
@@ -32176,6 +34063,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "generate")]
         #[derive(Clone, Debug)]
         pub struct GenerateIpDetectionResponse {
             ip_detection: ::std::result::Result<
@@ -32187,6 +34075,7 @@ pub mod types {
                 ::std::string::String,
             >,
         }
+        #[cfg(feature = "generate")]
         impl ::std::default::Default for GenerateIpDetectionResponse {
             fn default() -> Self {
                 Self {
@@ -32195,6 +34084,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "generate")]
         impl GenerateIpDetectionResponse {
             pub fn ip_detection<T>(mut self, value: T) -> Self
             where
@@ -32223,6 +34113,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "generate")]
         impl ::std::convert::TryFrom<GenerateIpDetectionResponse>
         for super::GenerateIpDetectionResponse {
             type Error = super::error::ConversionError;
@@ -32235,6 +34126,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "generate")]
         impl ::std::convert::From<super::GenerateIpDetectionResponse>
         for GenerateIpDetectionResponse {
             fn from(value: super::GenerateIpDetectionResponse) -> Self {
@@ -32244,6 +34136,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "generate")]
         #[derive(Clone, Debug)]
         pub struct GeneratePatchRequest {
             allow_overflow: ::std::result::Result<
@@ -32272,6 +34165,7 @@ pub mod types {
                 ::std::string::String,
             >,
         }
+        #[cfg(feature = "generate")]
         impl ::std::default::Default for GeneratePatchRequest {
             fn default() -> Self {
                 Self {
@@ -32285,6 +34179,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "generate")]
         impl GeneratePatchRequest {
             pub fn allow_overflow<T>(mut self, value: T) -> Self
             where
@@ -32375,6 +34270,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "generate")]
         impl ::std::convert::TryFrom<GeneratePatchRequest>
         for super::GeneratePatchRequest {
             type Error = super::error::ConversionError;
@@ -32392,6 +34288,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "generate")]
         impl ::std::convert::From<super::GeneratePatchRequest> for GeneratePatchRequest {
             fn from(value: super::GeneratePatchRequest) -> Self {
                 Self {
@@ -32405,6 +34302,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "generate")]
         #[derive(Clone, Debug)]
         pub struct GeneratePromptRequest {
             asset_ids: ::std::result::Result<
@@ -32449,6 +34347,7 @@ pub mod types {
                 ::std::string::String,
             >,
         }
+        #[cfg(feature = "generate")]
         impl ::std::default::Default for GeneratePromptRequest {
             fn default() -> Self {
                 Self {
@@ -32466,6 +34365,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "generate")]
         impl GeneratePromptRequest {
             pub fn asset_ids<T>(mut self, value: T) -> Self
             where
@@ -32602,6 +34502,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "generate")]
         impl ::std::convert::TryFrom<GeneratePromptRequest>
         for super::GeneratePromptRequest {
             type Error = super::error::ConversionError;
@@ -32623,6 +34524,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "generate")]
         impl ::std::convert::From<super::GeneratePromptRequest>
         for GeneratePromptRequest {
             fn from(value: super::GeneratePromptRequest) -> Self {
@@ -32641,6 +34543,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "generate")]
         #[derive(Clone, Debug)]
         pub struct GeneratePromptResponse {
             calls: ::std::result::Result<
@@ -32676,6 +34579,7 @@ pub mod types {
                 ::std::string::String,
             >,
         }
+        #[cfg(feature = "generate")]
         impl ::std::default::Default for GeneratePromptResponse {
             fn default() -> Self {
                 Self {
@@ -32690,6 +34594,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "generate")]
         impl GeneratePromptResponse {
             pub fn calls<T>(mut self, value: T) -> Self
             where
@@ -32792,6 +34697,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "generate")]
         impl ::std::convert::TryFrom<GeneratePromptResponse>
         for super::GeneratePromptResponse {
             type Error = super::error::ConversionError;
@@ -32810,6 +34716,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "generate")]
         impl ::std::convert::From<super::GeneratePromptResponse>
         for GeneratePromptResponse {
             fn from(value: super::GeneratePromptResponse) -> Self {
@@ -32825,6 +34732,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "generate")]
         #[derive(Clone, Debug)]
         pub struct GenerateQualityGateRequest {
             image: ::std::result::Result<::std::string::String, ::std::string::String>,
@@ -32833,6 +34741,7 @@ pub mod types {
                 ::std::string::String,
             >,
         }
+        #[cfg(feature = "generate")]
         impl ::std::default::Default for GenerateQualityGateRequest {
             fn default() -> Self {
                 Self {
@@ -32841,6 +34750,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "generate")]
         impl GenerateQualityGateRequest {
             pub fn image<T>(mut self, value: T) -> Self
             where
@@ -32869,6 +34779,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "generate")]
         impl ::std::convert::TryFrom<GenerateQualityGateRequest>
         for super::GenerateQualityGateRequest {
             type Error = super::error::ConversionError;
@@ -32881,6 +34792,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "generate")]
         impl ::std::convert::From<super::GenerateQualityGateRequest>
         for GenerateQualityGateRequest {
             fn from(value: super::GenerateQualityGateRequest) -> Self {
@@ -32890,6 +34802,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "generate")]
         #[derive(Clone, Debug)]
         pub struct GenerateQualityGateResponse {
             ai_quality: ::std::result::Result<
@@ -32937,6 +34850,7 @@ pub mod types {
                 ::std::string::String,
             >,
         }
+        #[cfg(feature = "generate")]
         impl ::std::default::Default for GenerateQualityGateResponse {
             fn default() -> Self {
                 Self {
@@ -32954,6 +34868,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "generate")]
         impl GenerateQualityGateResponse {
             pub fn ai_quality<T>(mut self, value: T) -> Self
             where
@@ -33104,6 +35019,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "generate")]
         impl ::std::convert::TryFrom<GenerateQualityGateResponse>
         for super::GenerateQualityGateResponse {
             type Error = super::error::ConversionError;
@@ -33125,6 +35041,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "generate")]
         impl ::std::convert::From<super::GenerateQualityGateResponse>
         for GenerateQualityGateResponse {
             fn from(value: super::GenerateQualityGateResponse) -> Self {
@@ -33143,6 +35060,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "generate")]
         #[derive(Clone, Debug)]
         pub struct GenerateTranslateRequest {
             ensure_ip_cleared: ::std::result::Result<
@@ -33167,6 +35085,7 @@ pub mod types {
                 ::std::string::String,
             >,
         }
+        #[cfg(feature = "generate")]
         impl ::std::default::Default for GenerateTranslateRequest {
             fn default() -> Self {
                 Self {
@@ -33179,6 +35098,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "generate")]
         impl GenerateTranslateRequest {
             pub fn ensure_ip_cleared<T>(mut self, value: T) -> Self
             where
@@ -33255,6 +35175,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "generate")]
         impl ::std::convert::TryFrom<GenerateTranslateRequest>
         for super::GenerateTranslateRequest {
             type Error = super::error::ConversionError;
@@ -33271,6 +35192,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "generate")]
         impl ::std::convert::From<super::GenerateTranslateRequest>
         for GenerateTranslateRequest {
             fn from(value: super::GenerateTranslateRequest) -> Self {
@@ -33284,6 +35206,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "generate")]
         #[derive(Clone, Debug)]
         pub struct GenerateTranslateResponse {
             cost_details: ::std::result::Result<
@@ -33315,6 +35238,7 @@ pub mod types {
                 ::std::string::String,
             >,
         }
+        #[cfg(feature = "generate")]
         impl ::std::default::Default for GenerateTranslateResponse {
             fn default() -> Self {
                 Self {
@@ -33328,6 +35252,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "generate")]
         impl GenerateTranslateResponse {
             pub fn cost_details<T>(mut self, value: T) -> Self
             where
@@ -33420,6 +35345,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "generate")]
         impl ::std::convert::TryFrom<GenerateTranslateResponse>
         for super::GenerateTranslateResponse {
             type Error = super::error::ConversionError;
@@ -33437,6 +35363,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "generate")]
         impl ::std::convert::From<super::GenerateTranslateResponse>
         for GenerateTranslateResponse {
             fn from(value: super::GenerateTranslateResponse) -> Self {
@@ -33451,6 +35378,14 @@ pub mod types {
                 }
             }
         }
+        #[cfg(
+            any(
+                feature = "generate",
+                feature = "projects",
+                feature = "teams",
+                feature = "usages"
+            )
+        )]
         #[derive(Clone, Debug)]
         pub struct HomepageSettings {
             homepage: ::std::result::Result<
@@ -33458,6 +35393,14 @@ pub mod types {
                 ::std::string::String,
             >,
         }
+        #[cfg(
+            any(
+                feature = "generate",
+                feature = "projects",
+                feature = "teams",
+                feature = "usages"
+            )
+        )]
         impl ::std::default::Default for HomepageSettings {
             fn default() -> Self {
                 Self {
@@ -33465,6 +35408,14 @@ pub mod types {
                 }
             }
         }
+        #[cfg(
+            any(
+                feature = "generate",
+                feature = "projects",
+                feature = "teams",
+                feature = "usages"
+            )
+        )]
         impl HomepageSettings {
             pub fn homepage<T>(mut self, value: T) -> Self
             where
@@ -33481,6 +35432,14 @@ pub mod types {
                 self
             }
         }
+        #[cfg(
+            any(
+                feature = "generate",
+                feature = "projects",
+                feature = "teams",
+                feature = "usages"
+            )
+        )]
         impl ::std::convert::TryFrom<HomepageSettings> for super::HomepageSettings {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -33489,6 +35448,14 @@ pub mod types {
                 Ok(Self { homepage: value.homepage? })
             }
         }
+        #[cfg(
+            any(
+                feature = "generate",
+                feature = "projects",
+                feature = "teams",
+                feature = "usages"
+            )
+        )]
         impl ::std::convert::From<super::HomepageSettings> for HomepageSettings {
             fn from(value: super::HomepageSettings) -> Self {
                 Self {
@@ -33496,6 +35463,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(any(feature = "projects", feature = "teams"))]
         #[derive(Clone, Debug)]
         pub struct HomepageSettingsUpdate {
             homepage: ::std::result::Result<
@@ -33503,6 +35471,7 @@ pub mod types {
                 ::std::string::String,
             >,
         }
+        #[cfg(any(feature = "projects", feature = "teams"))]
         impl ::std::default::Default for HomepageSettingsUpdate {
             fn default() -> Self {
                 Self {
@@ -33510,6 +35479,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(any(feature = "projects", feature = "teams"))]
         impl HomepageSettingsUpdate {
             pub fn homepage<T>(mut self, value: T) -> Self
             where
@@ -33524,6 +35494,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(any(feature = "projects", feature = "teams"))]
         impl ::std::convert::TryFrom<HomepageSettingsUpdate>
         for super::HomepageSettingsUpdate {
             type Error = super::error::ConversionError;
@@ -33533,6 +35504,7 @@ pub mod types {
                 Ok(Self { homepage: value.homepage? })
             }
         }
+        #[cfg(any(feature = "projects", feature = "teams"))]
         impl ::std::convert::From<super::HomepageSettingsUpdate>
         for HomepageSettingsUpdate {
             fn from(value: super::HomepageSettingsUpdate) -> Self {
@@ -33541,6 +35513,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(any(feature = "generate", feature = "models", feature = "usages"))]
         #[derive(Clone, Debug)]
         pub struct IpDetection {
             action: ::std::result::Result<
@@ -33560,6 +35533,7 @@ pub mod types {
                 ::std::string::String,
             >,
         }
+        #[cfg(any(feature = "generate", feature = "models", feature = "usages"))]
         impl ::std::default::Default for IpDetection {
             fn default() -> Self {
                 Self {
@@ -33579,6 +35553,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(any(feature = "generate", feature = "models", feature = "usages"))]
         impl IpDetection {
             pub fn action<T>(mut self, value: T) -> Self
             where
@@ -33673,6 +35648,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(any(feature = "generate", feature = "models", feature = "usages"))]
         impl ::std::convert::TryFrom<IpDetection> for super::IpDetection {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -33689,6 +35665,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(any(feature = "generate", feature = "models", feature = "usages"))]
         impl ::std::convert::From<super::IpDetection> for IpDetection {
             fn from(value: super::IpDetection) -> Self {
                 Self {
@@ -33702,6 +35679,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(any(feature = "generate", feature = "models", feature = "usages"))]
         #[derive(Clone, Debug)]
         pub struct IpDetectionFinding {
             category: ::std::result::Result<
@@ -33724,6 +35702,7 @@ pub mod types {
             flagged: ::std::result::Result<bool, ::std::string::String>,
             reason: ::std::result::Result<::std::string::String, ::std::string::String>,
         }
+        #[cfg(any(feature = "generate", feature = "models", feature = "usages"))]
         impl ::std::default::Default for IpDetectionFinding {
             fn default() -> Self {
                 Self {
@@ -33737,6 +35716,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(any(feature = "generate", feature = "models", feature = "usages"))]
         impl IpDetectionFinding {
             pub fn category<T>(mut self, value: T) -> Self
             where
@@ -33823,6 +35803,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(any(feature = "generate", feature = "models", feature = "usages"))]
         impl ::std::convert::TryFrom<IpDetectionFinding> for super::IpDetectionFinding {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -33839,6 +35820,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(any(feature = "generate", feature = "models", feature = "usages"))]
         impl ::std::convert::From<super::IpDetectionFinding> for IpDetectionFinding {
             fn from(value: super::IpDetectionFinding) -> Self {
                 Self {
@@ -33852,6 +35834,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "teams")]
         #[derive(Clone, Debug)]
         pub struct IpFilterCreateRequest {
             category: ::std::result::Result<
@@ -33872,6 +35855,7 @@ pub mod types {
                 ::std::string::String,
             >,
         }
+        #[cfg(feature = "teams")]
         impl ::std::default::Default for IpFilterCreateRequest {
             fn default() -> Self {
                 Self {
@@ -33883,6 +35867,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "teams")]
         impl IpFilterCreateRequest {
             pub fn category<T>(mut self, value: T) -> Self
             where
@@ -33947,6 +35932,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "teams")]
         impl ::std::convert::TryFrom<IpFilterCreateRequest>
         for super::IpFilterCreateRequest {
             type Error = super::error::ConversionError;
@@ -33962,6 +35948,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "teams")]
         impl ::std::convert::From<super::IpFilterCreateRequest>
         for IpFilterCreateRequest {
             fn from(value: super::IpFilterCreateRequest) -> Self {
@@ -33974,6 +35961,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "teams")]
         #[derive(Clone, Debug)]
         pub struct IpFilterDraftRequest {
             asset_ids: ::std::result::Result<
@@ -33981,6 +35969,7 @@ pub mod types {
                 ::std::string::String,
             >,
         }
+        #[cfg(feature = "teams")]
         impl ::std::default::Default for IpFilterDraftRequest {
             fn default() -> Self {
                 Self {
@@ -33988,6 +35977,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "teams")]
         impl IpFilterDraftRequest {
             pub fn asset_ids<T>(mut self, value: T) -> Self
             where
@@ -34002,6 +35992,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "teams")]
         impl ::std::convert::TryFrom<IpFilterDraftRequest>
         for super::IpFilterDraftRequest {
             type Error = super::error::ConversionError;
@@ -34013,6 +36004,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "teams")]
         impl ::std::convert::From<super::IpFilterDraftRequest> for IpFilterDraftRequest {
             fn from(value: super::IpFilterDraftRequest) -> Self {
                 Self {
@@ -34020,6 +36012,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "teams")]
         #[derive(Clone, Debug)]
         pub struct IpFilterInstructionResponse {
             instruction: ::std::result::Result<
@@ -34027,6 +36020,7 @@ pub mod types {
                 ::std::string::String,
             >,
         }
+        #[cfg(feature = "teams")]
         impl ::std::default::Default for IpFilterInstructionResponse {
             fn default() -> Self {
                 Self {
@@ -34034,6 +36028,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "teams")]
         impl IpFilterInstructionResponse {
             pub fn instruction<T>(mut self, value: T) -> Self
             where
@@ -34048,6 +36043,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "teams")]
         impl ::std::convert::TryFrom<IpFilterInstructionResponse>
         for super::IpFilterInstructionResponse {
             type Error = super::error::ConversionError;
@@ -34059,6 +36055,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "teams")]
         impl ::std::convert::From<super::IpFilterInstructionResponse>
         for IpFilterInstructionResponse {
             fn from(value: super::IpFilterInstructionResponse) -> Self {
@@ -34067,6 +36064,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "teams")]
         #[derive(Clone, Debug)]
         pub struct IpFilterListResponse {
             filters: ::std::result::Result<
@@ -34074,6 +36072,7 @@ pub mod types {
                 ::std::string::String,
             >,
         }
+        #[cfg(feature = "teams")]
         impl ::std::default::Default for IpFilterListResponse {
             fn default() -> Self {
                 Self {
@@ -34081,6 +36080,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "teams")]
         impl IpFilterListResponse {
             pub fn filters<T>(mut self, value: T) -> Self
             where
@@ -34095,6 +36095,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "teams")]
         impl ::std::convert::TryFrom<IpFilterListResponse>
         for super::IpFilterListResponse {
             type Error = super::error::ConversionError;
@@ -34104,15 +36105,18 @@ pub mod types {
                 Ok(Self { filters: value.filters? })
             }
         }
+        #[cfg(feature = "teams")]
         impl ::std::convert::From<super::IpFilterListResponse> for IpFilterListResponse {
             fn from(value: super::IpFilterListResponse) -> Self {
                 Self { filters: Ok(value.filters) }
             }
         }
+        #[cfg(feature = "teams")]
         #[derive(Clone, Debug)]
         pub struct IpFilterResponse {
             filter: ::std::result::Result<::serde_json::Value, ::std::string::String>,
         }
+        #[cfg(feature = "teams")]
         impl ::std::default::Default for IpFilterResponse {
             fn default() -> Self {
                 Self {
@@ -34120,6 +36124,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "teams")]
         impl IpFilterResponse {
             pub fn filter<T>(mut self, value: T) -> Self
             where
@@ -34134,6 +36139,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "teams")]
         impl ::std::convert::TryFrom<IpFilterResponse> for super::IpFilterResponse {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -34142,11 +36148,13 @@ pub mod types {
                 Ok(Self { filter: value.filter? })
             }
         }
+        #[cfg(feature = "teams")]
         impl ::std::convert::From<super::IpFilterResponse> for IpFilterResponse {
             fn from(value: super::IpFilterResponse) -> Self {
                 Self { filter: Ok(value.filter) }
             }
         }
+        #[cfg(feature = "teams")]
         #[derive(Clone, Debug)]
         pub struct IpFilterUpdateRequest {
             enabled: ::std::result::Result<
@@ -34162,6 +36170,7 @@ pub mod types {
                 ::std::string::String,
             >,
         }
+        #[cfg(feature = "teams")]
         impl ::std::default::Default for IpFilterUpdateRequest {
             fn default() -> Self {
                 Self {
@@ -34171,6 +36180,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "teams")]
         impl IpFilterUpdateRequest {
             pub fn enabled<T>(mut self, value: T) -> Self
             where
@@ -34209,6 +36219,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "teams")]
         impl ::std::convert::TryFrom<IpFilterUpdateRequest>
         for super::IpFilterUpdateRequest {
             type Error = super::error::ConversionError;
@@ -34222,6 +36233,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "teams")]
         impl ::std::convert::From<super::IpFilterUpdateRequest>
         for IpFilterUpdateRequest {
             fn from(value: super::IpFilterUpdateRequest) -> Self {
@@ -37059,10 +39071,12 @@ pub mod types {
                 Self { action: Ok(value.action) }
             }
         }
+        #[cfg(feature = "projects")]
         #[derive(Clone, Debug)]
         pub struct MemoryResponse {
             memory: ::std::result::Result<super::ScopeMemory, ::std::string::String>,
         }
+        #[cfg(feature = "projects")]
         impl ::std::default::Default for MemoryResponse {
             fn default() -> Self {
                 Self {
@@ -37070,6 +39084,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "projects")]
         impl MemoryResponse {
             pub fn memory<T>(mut self, value: T) -> Self
             where
@@ -37084,6 +39099,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "projects")]
         impl ::std::convert::TryFrom<MemoryResponse> for super::MemoryResponse {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -37092,11 +39108,13 @@ pub mod types {
                 Ok(Self { memory: value.memory? })
             }
         }
+        #[cfg(feature = "projects")]
         impl ::std::convert::From<super::MemoryResponse> for MemoryResponse {
             fn from(value: super::MemoryResponse) -> Self {
                 Self { memory: Ok(value.memory) }
             }
         }
+        #[cfg(feature = "projects")]
         #[derive(Clone, Debug)]
         pub struct MemoryUpdateRequest {
             content: ::std::result::Result<
@@ -37104,6 +39122,7 @@ pub mod types {
                 ::std::string::String,
             >,
         }
+        #[cfg(feature = "projects")]
         impl ::std::default::Default for MemoryUpdateRequest {
             fn default() -> Self {
                 Self {
@@ -37111,6 +39130,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "projects")]
         impl MemoryUpdateRequest {
             pub fn content<T>(mut self, value: T) -> Self
             where
@@ -37125,6 +39145,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "projects")]
         impl ::std::convert::TryFrom<MemoryUpdateRequest>
         for super::MemoryUpdateRequest {
             type Error = super::error::ConversionError;
@@ -37134,11 +39155,13 @@ pub mod types {
                 Ok(Self { content: value.content? })
             }
         }
+        #[cfg(feature = "projects")]
         impl ::std::convert::From<super::MemoryUpdateRequest> for MemoryUpdateRequest {
             fn from(value: super::MemoryUpdateRequest) -> Self {
                 Self { content: Ok(value.content) }
             }
         }
+        #[cfg(feature = "projects")]
         #[derive(Clone, Debug)]
         pub struct MemoryUpdateResponse {
             memory: ::std::result::Result<
@@ -37146,6 +39169,7 @@ pub mod types {
                 ::std::string::String,
             >,
         }
+        #[cfg(feature = "projects")]
         impl ::std::default::Default for MemoryUpdateResponse {
             fn default() -> Self {
                 Self {
@@ -37153,6 +39177,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "projects")]
         impl MemoryUpdateResponse {
             pub fn memory<T>(mut self, value: T) -> Self
             where
@@ -37167,6 +39192,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "projects")]
         impl ::std::convert::TryFrom<MemoryUpdateResponse>
         for super::MemoryUpdateResponse {
             type Error = super::error::ConversionError;
@@ -37176,6 +39202,7 @@ pub mod types {
                 Ok(Self { memory: value.memory? })
             }
         }
+        #[cfg(feature = "projects")]
         impl ::std::convert::From<super::MemoryUpdateResponse> for MemoryUpdateResponse {
             fn from(value: super::MemoryUpdateResponse) -> Self {
                 Self { memory: Ok(value.memory) }
@@ -38011,6 +40038,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "models")]
         #[derive(Clone, Debug)]
         pub struct ModelBulk {
             access_restrictions: ::std::result::Result<
@@ -38169,6 +40197,7 @@ pub mod types {
                 ::std::string::String,
             >,
         }
+        #[cfg(feature = "models")]
         impl ::std::default::Default for ModelBulk {
             fn default() -> Self {
                 Self {
@@ -38216,6 +40245,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "models")]
         impl ModelBulk {
             pub fn access_restrictions<T>(mut self, value: T) -> Self
             where
@@ -38750,6 +40780,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "models")]
         impl ::std::convert::TryFrom<ModelBulk> for super::ModelBulk {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -38800,6 +40831,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "models")]
         impl ::std::convert::From<super::ModelBulk> for ModelBulk {
             fn from(value: super::ModelBulk) -> Self {
                 Self {
@@ -39020,6 +41052,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "models")]
         #[derive(Clone, Debug)]
         pub struct ModelCopyRequest {
             copy_as_trained: ::std::result::Result<
@@ -39031,6 +41064,7 @@ pub mod types {
                 ::std::string::String,
             >,
         }
+        #[cfg(feature = "models")]
         impl ::std::default::Default for ModelCopyRequest {
             fn default() -> Self {
                 Self {
@@ -39039,6 +41073,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "models")]
         impl ModelCopyRequest {
             pub fn copy_as_trained<T>(mut self, value: T) -> Self
             where
@@ -39067,6 +41102,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "models")]
         impl ::std::convert::TryFrom<ModelCopyRequest> for super::ModelCopyRequest {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -39078,6 +41114,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "models")]
         impl ::std::convert::From<super::ModelCopyRequest> for ModelCopyRequest {
             fn from(value: super::ModelCopyRequest) -> Self {
                 Self {
@@ -39086,6 +41123,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "models")]
         #[derive(Clone, Debug)]
         pub struct ModelCreateRequest {
             base_model_id: ::std::result::Result<
@@ -39117,6 +41155,7 @@ pub mod types {
                 ::std::string::String,
             >,
         }
+        #[cfg(feature = "models")]
         impl ::std::default::Default for ModelCreateRequest {
             fn default() -> Self {
                 Self {
@@ -39130,6 +41169,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "models")]
         impl ModelCreateRequest {
             pub fn base_model_id<T>(mut self, value: T) -> Self
             where
@@ -39220,6 +41260,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "models")]
         impl ::std::convert::TryFrom<ModelCreateRequest> for super::ModelCreateRequest {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -39236,6 +41277,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "models")]
         impl ::std::convert::From<super::ModelCreateRequest> for ModelCreateRequest {
             fn from(value: super::ModelCreateRequest) -> Self {
                 Self {
@@ -39249,6 +41291,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "models")]
         #[derive(Clone, Debug)]
         pub struct ModelDescription {
             assets: ::std::result::Result<
@@ -39261,6 +41304,7 @@ pub mod types {
             >,
             value: ::std::result::Result<::std::string::String, ::std::string::String>,
         }
+        #[cfg(feature = "models")]
         impl ::std::default::Default for ModelDescription {
             fn default() -> Self {
                 Self {
@@ -39270,6 +41314,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "models")]
         impl ModelDescription {
             pub fn assets<T>(mut self, value: T) -> Self
             where
@@ -39312,6 +41357,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "models")]
         impl ::std::convert::TryFrom<ModelDescription> for super::ModelDescription {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -39324,6 +41370,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "models")]
         impl ::std::convert::From<super::ModelDescription> for ModelDescription {
             fn from(value: super::ModelDescription) -> Self {
                 Self {
@@ -39333,6 +41380,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "models")]
         #[derive(Clone, Debug)]
         pub struct ModelDescriptionAsset {
             author_id: ::std::result::Result<
@@ -39373,6 +41421,7 @@ pub mod types {
             >,
             url: ::std::result::Result<::std::string::String, ::std::string::String>,
         }
+        #[cfg(feature = "models")]
         impl ::std::default::Default for ModelDescriptionAsset {
             fn default() -> Self {
                 Self {
@@ -39392,6 +41441,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "models")]
         impl ModelDescriptionAsset {
             pub fn author_id<T>(mut self, value: T) -> Self
             where
@@ -39554,6 +41604,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "models")]
         impl ::std::convert::TryFrom<ModelDescriptionAsset>
         for super::ModelDescriptionAsset {
             type Error = super::error::ConversionError;
@@ -39577,6 +41628,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "models")]
         impl ::std::convert::From<super::ModelDescriptionAsset>
         for ModelDescriptionAsset {
             fn from(value: super::ModelDescriptionAsset) -> Self {
@@ -39597,6 +41649,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "models")]
         #[derive(Clone, Debug)]
         pub struct ModelDescriptionModel {
             author_id: ::std::result::Result<
@@ -39619,6 +41672,7 @@ pub mod types {
             >,
             type_: ::std::result::Result<super::ModelType, ::std::string::String>,
         }
+        #[cfg(feature = "models")]
         impl ::std::default::Default for ModelDescriptionModel {
             fn default() -> Self {
                 Self {
@@ -39632,6 +41686,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "models")]
         impl ModelDescriptionModel {
             pub fn author_id<T>(mut self, value: T) -> Self
             where
@@ -39718,6 +41773,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "models")]
         impl ::std::convert::TryFrom<ModelDescriptionModel>
         for super::ModelDescriptionModel {
             type Error = super::error::ConversionError;
@@ -39735,6 +41791,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "models")]
         impl ::std::convert::From<super::ModelDescriptionModel>
         for ModelDescriptionModel {
             fn from(value: super::ModelDescriptionModel) -> Self {
@@ -39749,6 +41806,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "models")]
         #[derive(Clone, Debug)]
         pub struct ModelDescriptionResponse {
             description: ::std::result::Result<
@@ -39756,6 +41814,7 @@ pub mod types {
                 ::std::string::String,
             >,
         }
+        #[cfg(feature = "models")]
         impl ::std::default::Default for ModelDescriptionResponse {
             fn default() -> Self {
                 Self {
@@ -39763,6 +41822,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "models")]
         impl ModelDescriptionResponse {
             pub fn description<T>(mut self, value: T) -> Self
             where
@@ -39777,6 +41837,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "models")]
         impl ::std::convert::TryFrom<ModelDescriptionResponse>
         for super::ModelDescriptionResponse {
             type Error = super::error::ConversionError;
@@ -39788,6 +41849,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "models")]
         impl ::std::convert::From<super::ModelDescriptionResponse>
         for ModelDescriptionResponse {
             fn from(value: super::ModelDescriptionResponse) -> Self {
@@ -39796,6 +41858,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "models")]
         #[derive(Clone, Debug)]
         pub struct ModelDescriptionUpdateRequest {
             description: ::std::result::Result<
@@ -39803,6 +41866,7 @@ pub mod types {
                 ::std::string::String,
             >,
         }
+        #[cfg(feature = "models")]
         impl ::std::default::Default for ModelDescriptionUpdateRequest {
             fn default() -> Self {
                 Self {
@@ -39810,6 +41874,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "models")]
         impl ModelDescriptionUpdateRequest {
             pub fn description<T>(mut self, value: T) -> Self
             where
@@ -39824,6 +41889,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "models")]
         impl ::std::convert::TryFrom<ModelDescriptionUpdateRequest>
         for super::ModelDescriptionUpdateRequest {
             type Error = super::error::ConversionError;
@@ -39835,6 +41901,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "models")]
         impl ::std::convert::From<super::ModelDescriptionUpdateRequest>
         for ModelDescriptionUpdateRequest {
             fn from(value: super::ModelDescriptionUpdateRequest) -> Self {
@@ -39843,6 +41910,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "models")]
         #[derive(Clone, Debug)]
         pub struct ModelDownloadRequest {
             model_epoch: ::std::result::Result<
@@ -39850,6 +41918,7 @@ pub mod types {
                 ::std::string::String,
             >,
         }
+        #[cfg(feature = "models")]
         impl ::std::default::Default for ModelDownloadRequest {
             fn default() -> Self {
                 Self {
@@ -39857,6 +41926,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "models")]
         impl ModelDownloadRequest {
             pub fn model_epoch<T>(mut self, value: T) -> Self
             where
@@ -39871,6 +41941,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "models")]
         impl ::std::convert::TryFrom<ModelDownloadRequest>
         for super::ModelDownloadRequest {
             type Error = super::error::ConversionError;
@@ -39882,6 +41953,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "models")]
         impl ::std::convert::From<super::ModelDownloadRequest> for ModelDownloadRequest {
             fn from(value: super::ModelDownloadRequest) -> Self {
                 Self {
@@ -39889,6 +41961,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "models")]
         #[derive(Clone, Debug)]
         pub struct ModelDownloadResponse {
             job_id: ::std::result::Result<
@@ -39896,6 +41969,7 @@ pub mod types {
                 ::std::string::String,
             >,
         }
+        #[cfg(feature = "models")]
         impl ::std::default::Default for ModelDownloadResponse {
             fn default() -> Self {
                 Self {
@@ -39903,6 +41977,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "models")]
         impl ModelDownloadResponse {
             pub fn job_id<T>(mut self, value: T) -> Self
             where
@@ -39917,6 +41992,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "models")]
         impl ::std::convert::TryFrom<ModelDownloadResponse>
         for super::ModelDownloadResponse {
             type Error = super::error::ConversionError;
@@ -39926,6 +42002,7 @@ pub mod types {
                 Ok(Self { job_id: value.job_id? })
             }
         }
+        #[cfg(feature = "models")]
         impl ::std::convert::From<super::ModelDownloadResponse>
         for ModelDownloadResponse {
             fn from(value: super::ModelDownloadResponse) -> Self {
@@ -39993,6 +42070,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "models")]
         #[derive(Clone, Debug)]
         pub struct ModelExample {
             asset: ::std::result::Result<super::Asset, ::std::string::String>,
@@ -40013,6 +42091,7 @@ pub mod types {
                 ::std::string::String,
             >,
         }
+        #[cfg(feature = "models")]
         impl ::std::default::Default for ModelExample {
             fn default() -> Self {
                 Self {
@@ -40024,6 +42103,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "models")]
         impl ModelExample {
             pub fn asset<T>(mut self, value: T) -> Self
             where
@@ -40090,6 +42170,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "models")]
         impl ::std::convert::TryFrom<ModelExample> for super::ModelExample {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -40104,6 +42185,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "models")]
         impl ::std::convert::From<super::ModelExample> for ModelExample {
             fn from(value: super::ModelExample) -> Self {
                 Self {
@@ -40115,6 +42197,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "models")]
         #[derive(Clone, Debug)]
         pub struct ModelExampleListResponse {
             examples: ::std::result::Result<
@@ -40122,6 +42205,7 @@ pub mod types {
                 ::std::string::String,
             >,
         }
+        #[cfg(feature = "models")]
         impl ::std::default::Default for ModelExampleListResponse {
             fn default() -> Self {
                 Self {
@@ -40129,6 +42213,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "models")]
         impl ModelExampleListResponse {
             pub fn examples<T>(mut self, value: T) -> Self
             where
@@ -40143,6 +42228,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "models")]
         impl ::std::convert::TryFrom<ModelExampleListResponse>
         for super::ModelExampleListResponse {
             type Error = super::error::ConversionError;
@@ -40152,6 +42238,7 @@ pub mod types {
                 Ok(Self { examples: value.examples? })
             }
         }
+        #[cfg(feature = "models")]
         impl ::std::convert::From<super::ModelExampleListResponse>
         for ModelExampleListResponse {
             fn from(value: super::ModelExampleListResponse) -> Self {
@@ -40160,6 +42247,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "models")]
         #[derive(Clone, Debug)]
         pub struct ModelGetBulkRequest {
             all_training_images: ::std::result::Result<
@@ -40187,6 +42275,7 @@ pub mod types {
                 ::std::string::String,
             >,
         }
+        #[cfg(feature = "models")]
         impl ::std::default::Default for ModelGetBulkRequest {
             fn default() -> Self {
                 Self {
@@ -40199,6 +42288,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "models")]
         impl ModelGetBulkRequest {
             pub fn all_training_images<T>(mut self, value: T) -> Self
             where
@@ -40277,6 +42367,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "models")]
         impl ::std::convert::TryFrom<ModelGetBulkRequest>
         for super::ModelGetBulkRequest {
             type Error = super::error::ConversionError;
@@ -40293,6 +42384,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "models")]
         impl ::std::convert::From<super::ModelGetBulkRequest> for ModelGetBulkRequest {
             fn from(value: super::ModelGetBulkRequest) -> Self {
                 Self {
@@ -40871,6 +42963,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "models")]
         #[derive(Clone, Debug)]
         pub struct ModelListBulkResponse {
             models: ::std::result::Result<
@@ -40878,6 +42971,7 @@ pub mod types {
                 ::std::string::String,
             >,
         }
+        #[cfg(feature = "models")]
         impl ::std::default::Default for ModelListBulkResponse {
             fn default() -> Self {
                 Self {
@@ -40885,6 +42979,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "models")]
         impl ModelListBulkResponse {
             pub fn models<T>(mut self, value: T) -> Self
             where
@@ -40899,6 +42994,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "models")]
         impl ::std::convert::TryFrom<ModelListBulkResponse>
         for super::ModelListBulkResponse {
             type Error = super::error::ConversionError;
@@ -40908,12 +43004,14 @@ pub mod types {
                 Ok(Self { models: value.models? })
             }
         }
+        #[cfg(feature = "models")]
         impl ::std::convert::From<super::ModelListBulkResponse>
         for ModelListBulkResponse {
             fn from(value: super::ModelListBulkResponse) -> Self {
                 Self { models: Ok(value.models) }
             }
         }
+        #[cfg(feature = "models")]
         #[derive(Clone, Debug)]
         pub struct ModelListResponse {
             models: ::std::result::Result<
@@ -40925,6 +43023,7 @@ pub mod types {
                 ::std::string::String,
             >,
         }
+        #[cfg(feature = "models")]
         impl ::std::default::Default for ModelListResponse {
             fn default() -> Self {
                 Self {
@@ -40933,6 +43032,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "models")]
         impl ModelListResponse {
             pub fn models<T>(mut self, value: T) -> Self
             where
@@ -40961,6 +43061,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "models")]
         impl ::std::convert::TryFrom<ModelListResponse> for super::ModelListResponse {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -40972,6 +43073,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "models")]
         impl ::std::convert::From<super::ModelListResponse> for ModelListResponse {
             fn from(value: super::ModelListResponse) -> Self {
                 Self {
@@ -42163,6 +44265,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(any(feature = "models", feature = "usages"))]
         #[derive(Clone, Debug)]
         pub struct ModelPreset {
             author_id: ::std::result::Result<
@@ -42192,6 +44295,7 @@ pub mod types {
                 ::std::string::String,
             >,
         }
+        #[cfg(any(feature = "models", feature = "usages"))]
         impl ::std::default::Default for ModelPreset {
             fn default() -> Self {
                 Self {
@@ -42206,6 +44310,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(any(feature = "models", feature = "usages"))]
         impl ModelPreset {
             pub fn author_id<T>(mut self, value: T) -> Self
             where
@@ -42302,6 +44407,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(any(feature = "models", feature = "usages"))]
         impl ::std::convert::TryFrom<ModelPreset> for super::ModelPreset {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -42319,6 +44425,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(any(feature = "models", feature = "usages"))]
         impl ::std::convert::From<super::ModelPreset> for ModelPreset {
             fn from(value: super::ModelPreset) -> Self {
                 Self {
@@ -42333,6 +44440,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "models")]
         #[derive(Clone, Debug)]
         pub struct ModelPresetCreateRequest {
             inference_id: ::std::result::Result<
@@ -42344,6 +44452,7 @@ pub mod types {
                 ::std::string::String,
             >,
         }
+        #[cfg(feature = "models")]
         impl ::std::default::Default for ModelPresetCreateRequest {
             fn default() -> Self {
                 Self {
@@ -42352,6 +44461,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "models")]
         impl ModelPresetCreateRequest {
             pub fn inference_id<T>(mut self, value: T) -> Self
             where
@@ -42378,6 +44488,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "models")]
         impl ::std::convert::TryFrom<ModelPresetCreateRequest>
         for super::ModelPresetCreateRequest {
             type Error = super::error::ConversionError;
@@ -42390,6 +44501,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "models")]
         impl ::std::convert::From<super::ModelPresetCreateRequest>
         for ModelPresetCreateRequest {
             fn from(value: super::ModelPresetCreateRequest) -> Self {
@@ -42399,6 +44511,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "models")]
         #[derive(Clone, Debug)]
         pub struct ModelPresetListResponse {
             presets: ::std::result::Result<
@@ -42406,6 +44519,7 @@ pub mod types {
                 ::std::string::String,
             >,
         }
+        #[cfg(feature = "models")]
         impl ::std::default::Default for ModelPresetListResponse {
             fn default() -> Self {
                 Self {
@@ -42413,6 +44527,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "models")]
         impl ModelPresetListResponse {
             pub fn presets<T>(mut self, value: T) -> Self
             where
@@ -42427,6 +44542,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "models")]
         impl ::std::convert::TryFrom<ModelPresetListResponse>
         for super::ModelPresetListResponse {
             type Error = super::error::ConversionError;
@@ -42436,12 +44552,14 @@ pub mod types {
                 Ok(Self { presets: value.presets? })
             }
         }
+        #[cfg(feature = "models")]
         impl ::std::convert::From<super::ModelPresetListResponse>
         for ModelPresetListResponse {
             fn from(value: super::ModelPresetListResponse) -> Self {
                 Self { presets: Ok(value.presets) }
             }
         }
+        #[cfg(any(feature = "models", feature = "usages"))]
         #[derive(Clone, Debug)]
         pub struct ModelPresetParameters {
             aspect_ratio: ::std::result::Result<
@@ -42595,6 +44713,7 @@ pub mod types {
                 ::std::string::String,
             >,
         }
+        #[cfg(any(feature = "models", feature = "usages"))]
         impl ::std::default::Default for ModelPresetParameters {
             fn default() -> Self {
                 Self {
@@ -42640,6 +44759,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(any(feature = "models", feature = "usages"))]
         impl ModelPresetParameters {
             pub fn aspect_ratio<T>(mut self, value: T) -> Self
             where
@@ -43150,6 +45270,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(any(feature = "models", feature = "usages"))]
         impl ::std::convert::TryFrom<ModelPresetParameters>
         for super::ModelPresetParameters {
             type Error = super::error::ConversionError;
@@ -43199,6 +45320,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(any(feature = "models", feature = "usages"))]
         impl ::std::convert::From<super::ModelPresetParameters>
         for ModelPresetParameters {
             fn from(value: super::ModelPresetParameters) -> Self {
@@ -43245,10 +45367,12 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "models")]
         #[derive(Clone, Debug)]
         pub struct ModelPresetResponse {
             preset: ::std::result::Result<super::ModelPreset, ::std::string::String>,
         }
+        #[cfg(feature = "models")]
         impl ::std::default::Default for ModelPresetResponse {
             fn default() -> Self {
                 Self {
@@ -43256,6 +45380,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "models")]
         impl ModelPresetResponse {
             pub fn preset<T>(mut self, value: T) -> Self
             where
@@ -43270,6 +45395,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "models")]
         impl ::std::convert::TryFrom<ModelPresetResponse>
         for super::ModelPresetResponse {
             type Error = super::error::ConversionError;
@@ -43279,15 +45405,18 @@ pub mod types {
                 Ok(Self { preset: value.preset? })
             }
         }
+        #[cfg(feature = "models")]
         impl ::std::convert::From<super::ModelPresetResponse> for ModelPresetResponse {
             fn from(value: super::ModelPresetResponse) -> Self {
                 Self { preset: Ok(value.preset) }
             }
         }
+        #[cfg(feature = "models")]
         #[derive(Clone, Debug)]
         pub struct ModelPresetUpdateRequest {
             is_default: ::std::result::Result<bool, ::std::string::String>,
         }
+        #[cfg(feature = "models")]
         impl ::std::default::Default for ModelPresetUpdateRequest {
             fn default() -> Self {
                 Self {
@@ -43295,6 +45424,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "models")]
         impl ModelPresetUpdateRequest {
             pub fn is_default<T>(mut self, value: T) -> Self
             where
@@ -43309,6 +45439,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "models")]
         impl ::std::convert::TryFrom<ModelPresetUpdateRequest>
         for super::ModelPresetUpdateRequest {
             type Error = super::error::ConversionError;
@@ -43320,6 +45451,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "models")]
         impl ::std::convert::From<super::ModelPresetUpdateRequest>
         for ModelPresetUpdateRequest {
             fn from(value: super::ModelPresetUpdateRequest) -> Self {
@@ -43328,10 +45460,12 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "models")]
         #[derive(Clone, Debug)]
         pub struct ModelPromptGuide {
             value: ::std::result::Result<::std::string::String, ::std::string::String>,
         }
+        #[cfg(feature = "models")]
         impl ::std::default::Default for ModelPromptGuide {
             fn default() -> Self {
                 Self {
@@ -43339,6 +45473,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "models")]
         impl ModelPromptGuide {
             pub fn value<T>(mut self, value: T) -> Self
             where
@@ -43353,6 +45488,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "models")]
         impl ::std::convert::TryFrom<ModelPromptGuide> for super::ModelPromptGuide {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -43361,11 +45497,13 @@ pub mod types {
                 Ok(Self { value: value.value? })
             }
         }
+        #[cfg(feature = "models")]
         impl ::std::convert::From<super::ModelPromptGuide> for ModelPromptGuide {
             fn from(value: super::ModelPromptGuide) -> Self {
                 Self { value: Ok(value.value) }
             }
         }
+        #[cfg(feature = "models")]
         #[derive(Clone, Debug)]
         pub struct ModelPromptGuideResponse {
             prompt_guide: ::std::result::Result<
@@ -43373,6 +45511,7 @@ pub mod types {
                 ::std::string::String,
             >,
         }
+        #[cfg(feature = "models")]
         impl ::std::default::Default for ModelPromptGuideResponse {
             fn default() -> Self {
                 Self {
@@ -43380,6 +45519,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "models")]
         impl ModelPromptGuideResponse {
             pub fn prompt_guide<T>(mut self, value: T) -> Self
             where
@@ -43394,6 +45534,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "models")]
         impl ::std::convert::TryFrom<ModelPromptGuideResponse>
         for super::ModelPromptGuideResponse {
             type Error = super::error::ConversionError;
@@ -43405,6 +45546,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "models")]
         impl ::std::convert::From<super::ModelPromptGuideResponse>
         for ModelPromptGuideResponse {
             fn from(value: super::ModelPromptGuideResponse) -> Self {
@@ -43413,6 +45555,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "models")]
         #[derive(Clone, Debug)]
         pub struct ModelPromptGuideUpdateRequest {
             prompt_guide: ::std::result::Result<
@@ -43420,6 +45563,7 @@ pub mod types {
                 ::std::string::String,
             >,
         }
+        #[cfg(feature = "models")]
         impl ::std::default::Default for ModelPromptGuideUpdateRequest {
             fn default() -> Self {
                 Self {
@@ -43427,6 +45571,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "models")]
         impl ModelPromptGuideUpdateRequest {
             pub fn prompt_guide<T>(mut self, value: T) -> Self
             where
@@ -43441,6 +45586,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "models")]
         impl ::std::convert::TryFrom<ModelPromptGuideUpdateRequest>
         for super::ModelPromptGuideUpdateRequest {
             type Error = super::error::ConversionError;
@@ -43452,6 +45598,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "models")]
         impl ::std::convert::From<super::ModelPromptGuideUpdateRequest>
         for ModelPromptGuideUpdateRequest {
             fn from(value: super::ModelPromptGuideUpdateRequest) -> Self {
@@ -43460,6 +45607,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "models")]
         #[derive(Clone, Debug)]
         pub struct ModelPromptScoreDetails {
             captions_similarity: ::std::result::Result<
@@ -43472,6 +45620,7 @@ pub mod types {
                 ::std::string::String,
             >,
         }
+        #[cfg(feature = "models")]
         impl ::std::default::Default for ModelPromptScoreDetails {
             fn default() -> Self {
                 Self {
@@ -43485,6 +45634,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "models")]
         impl ModelPromptScoreDetails {
             pub fn captions_similarity<T>(mut self, value: T) -> Self
             where
@@ -43531,6 +45681,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "models")]
         impl ::std::convert::TryFrom<ModelPromptScoreDetails>
         for super::ModelPromptScoreDetails {
             type Error = super::error::ConversionError;
@@ -43544,6 +45695,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "models")]
         impl ::std::convert::From<super::ModelPromptScoreDetails>
         for ModelPromptScoreDetails {
             fn from(value: super::ModelPromptScoreDetails) -> Self {
@@ -43554,6 +45706,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "models")]
         #[derive(Clone, Debug)]
         pub struct ModelPromptScoreResponse {
             details: ::std::result::Result<
@@ -43574,6 +45727,7 @@ pub mod types {
                 ::std::string::String,
             >,
         }
+        #[cfg(feature = "models")]
         impl ::std::default::Default for ModelPromptScoreResponse {
             fn default() -> Self {
                 Self {
@@ -43585,6 +45739,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "models")]
         impl ModelPromptScoreResponse {
             pub fn details<T>(mut self, value: T) -> Self
             where
@@ -43649,6 +45804,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "models")]
         impl ::std::convert::TryFrom<ModelPromptScoreResponse>
         for super::ModelPromptScoreResponse {
             type Error = super::error::ConversionError;
@@ -43664,6 +45820,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "models")]
         impl ::std::convert::From<super::ModelPromptScoreResponse>
         for ModelPromptScoreResponse {
             fn from(value: super::ModelPromptScoreResponse) -> Self {
@@ -43676,12 +45833,14 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "models")]
         #[derive(Clone, Debug)]
         pub struct ModelPromptScoreSimilarity {
             mean: ::std::result::Result<f64, ::std::string::String>,
             median: ::std::result::Result<f64, ::std::string::String>,
             min: ::std::result::Result<f64, ::std::string::String>,
         }
+        #[cfg(feature = "models")]
         impl ::std::default::Default for ModelPromptScoreSimilarity {
             fn default() -> Self {
                 Self {
@@ -43691,6 +45850,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "models")]
         impl ModelPromptScoreSimilarity {
             pub fn mean<T>(mut self, value: T) -> Self
             where
@@ -43729,6 +45889,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "models")]
         impl ::std::convert::TryFrom<ModelPromptScoreSimilarity>
         for super::ModelPromptScoreSimilarity {
             type Error = super::error::ConversionError;
@@ -43742,6 +45903,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "models")]
         impl ::std::convert::From<super::ModelPromptScoreSimilarity>
         for ModelPromptScoreSimilarity {
             fn from(value: super::ModelPromptScoreSimilarity) -> Self {
@@ -43752,10 +45914,12 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "models")]
         #[derive(Clone, Debug)]
         pub struct ModelResponse {
             model: ::std::result::Result<super::Model, ::std::string::String>,
         }
+        #[cfg(feature = "models")]
         impl ::std::default::Default for ModelResponse {
             fn default() -> Self {
                 Self {
@@ -43763,6 +45927,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "models")]
         impl ModelResponse {
             pub fn model<T>(mut self, value: T) -> Self
             where
@@ -43777,6 +45942,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "models")]
         impl ::std::convert::TryFrom<ModelResponse> for super::ModelResponse {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -43785,15 +45951,18 @@ pub mod types {
                 Ok(Self { model: value.model? })
             }
         }
+        #[cfg(feature = "models")]
         impl ::std::convert::From<super::ModelResponse> for ModelResponse {
             fn from(value: super::ModelResponse) -> Self {
                 Self { model: Ok(value.model) }
             }
         }
+        #[cfg(feature = "models")]
         #[derive(Clone, Debug)]
         pub struct ModelTrainActionRequest {
             action: ::std::result::Result<super::JobAction, ::std::string::String>,
         }
+        #[cfg(feature = "models")]
         impl ::std::default::Default for ModelTrainActionRequest {
             fn default() -> Self {
                 Self {
@@ -43801,6 +45970,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "models")]
         impl ModelTrainActionRequest {
             pub fn action<T>(mut self, value: T) -> Self
             where
@@ -43815,6 +45985,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "models")]
         impl ::std::convert::TryFrom<ModelTrainActionRequest>
         for super::ModelTrainActionRequest {
             type Error = super::error::ConversionError;
@@ -43824,12 +45995,14 @@ pub mod types {
                 Ok(Self { action: value.action? })
             }
         }
+        #[cfg(feature = "models")]
         impl ::std::convert::From<super::ModelTrainActionRequest>
         for ModelTrainActionRequest {
             fn from(value: super::ModelTrainActionRequest) -> Self {
                 Self { action: Ok(value.action) }
             }
         }
+        #[cfg(feature = "models")]
         #[derive(Clone, Debug)]
         pub struct ModelTrainRequest {
             parameters: ::std::result::Result<
@@ -43837,6 +46010,7 @@ pub mod types {
                 ::std::string::String,
             >,
         }
+        #[cfg(feature = "models")]
         impl ::std::default::Default for ModelTrainRequest {
             fn default() -> Self {
                 Self {
@@ -43844,6 +46018,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "models")]
         impl ModelTrainRequest {
             pub fn parameters<T>(mut self, value: T) -> Self
             where
@@ -43860,6 +46035,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "models")]
         impl ::std::convert::TryFrom<ModelTrainRequest> for super::ModelTrainRequest {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -43870,6 +46046,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "models")]
         impl ::std::convert::From<super::ModelTrainRequest> for ModelTrainRequest {
             fn from(value: super::ModelTrainRequest) -> Self {
                 Self {
@@ -43877,6 +46054,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "models")]
         #[derive(Clone, Debug)]
         pub struct ModelTrainResponse {
             cost_details: ::std::result::Result<
@@ -43904,6 +46082,7 @@ pub mod types {
                 ::std::string::String,
             >,
         }
+        #[cfg(feature = "models")]
         impl ::std::default::Default for ModelTrainResponse {
             fn default() -> Self {
                 Self {
@@ -43916,6 +46095,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "models")]
         impl ModelTrainResponse {
             pub fn cost_details<T>(mut self, value: T) -> Self
             where
@@ -43994,6 +46174,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "models")]
         impl ::std::convert::TryFrom<ModelTrainResponse> for super::ModelTrainResponse {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -44009,6 +46190,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "models")]
         impl ::std::convert::From<super::ModelTrainResponse> for ModelTrainResponse {
             fn from(value: super::ModelTrainResponse) -> Self {
                 Self {
@@ -44021,6 +46203,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "models")]
         #[derive(Clone, Debug)]
         pub struct ModelTrainingDatasetAssetSimilarity {
             asset_id: ::std::result::Result<
@@ -44029,6 +46212,7 @@ pub mod types {
             >,
             similarity: ::std::result::Result<f64, ::std::string::String>,
         }
+        #[cfg(feature = "models")]
         impl ::std::default::Default for ModelTrainingDatasetAssetSimilarity {
             fn default() -> Self {
                 Self {
@@ -44037,6 +46221,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "models")]
         impl ModelTrainingDatasetAssetSimilarity {
             pub fn asset_id<T>(mut self, value: T) -> Self
             where
@@ -44063,6 +46248,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "models")]
         impl ::std::convert::TryFrom<ModelTrainingDatasetAssetSimilarity>
         for super::ModelTrainingDatasetAssetSimilarity {
             type Error = super::error::ConversionError;
@@ -44075,6 +46261,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "models")]
         impl ::std::convert::From<super::ModelTrainingDatasetAssetSimilarity>
         for ModelTrainingDatasetAssetSimilarity {
             fn from(value: super::ModelTrainingDatasetAssetSimilarity) -> Self {
@@ -44084,6 +46271,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "models")]
         #[derive(Clone, Debug)]
         pub struct ModelTrainingDatasetAssetWarning {
             asset_id: ::std::result::Result<
@@ -44095,6 +46283,7 @@ pub mod types {
                 ::std::string::String,
             >,
         }
+        #[cfg(feature = "models")]
         impl ::std::default::Default for ModelTrainingDatasetAssetWarning {
             fn default() -> Self {
                 Self {
@@ -44103,6 +46292,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "models")]
         impl ModelTrainingDatasetAssetWarning {
             pub fn asset_id<T>(mut self, value: T) -> Self
             where
@@ -44131,6 +46321,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "models")]
         impl ::std::convert::TryFrom<ModelTrainingDatasetAssetWarning>
         for super::ModelTrainingDatasetAssetWarning {
             type Error = super::error::ConversionError;
@@ -44143,6 +46334,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "models")]
         impl ::std::convert::From<super::ModelTrainingDatasetAssetWarning>
         for ModelTrainingDatasetAssetWarning {
             fn from(value: super::ModelTrainingDatasetAssetWarning) -> Self {
@@ -44152,6 +46344,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "models")]
         #[derive(Clone, Debug)]
         pub struct ModelTrainingDatasetCoupleDistance {
             couple: ::std::result::Result<
@@ -44160,6 +46353,7 @@ pub mod types {
             >,
             distance: ::std::result::Result<f64, ::std::string::String>,
         }
+        #[cfg(feature = "models")]
         impl ::std::default::Default for ModelTrainingDatasetCoupleDistance {
             fn default() -> Self {
                 Self {
@@ -44168,6 +46362,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "models")]
         impl ModelTrainingDatasetCoupleDistance {
             pub fn couple<T>(mut self, value: T) -> Self
             where
@@ -44194,6 +46389,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "models")]
         impl ::std::convert::TryFrom<ModelTrainingDatasetCoupleDistance>
         for super::ModelTrainingDatasetCoupleDistance {
             type Error = super::error::ConversionError;
@@ -44206,6 +46402,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "models")]
         impl ::std::convert::From<super::ModelTrainingDatasetCoupleDistance>
         for ModelTrainingDatasetCoupleDistance {
             fn from(value: super::ModelTrainingDatasetCoupleDistance) -> Self {
@@ -44215,6 +46412,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "models")]
         #[derive(Clone, Debug)]
         pub struct ModelTrainingDatasetCoupleSimilarity {
             couple: ::std::result::Result<
@@ -44223,6 +46421,7 @@ pub mod types {
             >,
             similarity: ::std::result::Result<f64, ::std::string::String>,
         }
+        #[cfg(feature = "models")]
         impl ::std::default::Default for ModelTrainingDatasetCoupleSimilarity {
             fn default() -> Self {
                 Self {
@@ -44231,6 +46430,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "models")]
         impl ModelTrainingDatasetCoupleSimilarity {
             pub fn couple<T>(mut self, value: T) -> Self
             where
@@ -44257,6 +46457,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "models")]
         impl ::std::convert::TryFrom<ModelTrainingDatasetCoupleSimilarity>
         for super::ModelTrainingDatasetCoupleSimilarity {
             type Error = super::error::ConversionError;
@@ -44269,6 +46470,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "models")]
         impl ::std::convert::From<super::ModelTrainingDatasetCoupleSimilarity>
         for ModelTrainingDatasetCoupleSimilarity {
             fn from(value: super::ModelTrainingDatasetCoupleSimilarity) -> Self {
@@ -44278,6 +46480,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "models")]
         #[derive(Clone, Debug)]
         pub struct ModelTrainingDatasetCoupleWarning {
             couple: ::std::result::Result<
@@ -44289,6 +46492,7 @@ pub mod types {
                 ::std::string::String,
             >,
         }
+        #[cfg(feature = "models")]
         impl ::std::default::Default for ModelTrainingDatasetCoupleWarning {
             fn default() -> Self {
                 Self {
@@ -44297,6 +46501,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "models")]
         impl ModelTrainingDatasetCoupleWarning {
             pub fn couple<T>(mut self, value: T) -> Self
             where
@@ -44325,6 +46530,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "models")]
         impl ::std::convert::TryFrom<ModelTrainingDatasetCoupleWarning>
         for super::ModelTrainingDatasetCoupleWarning {
             type Error = super::error::ConversionError;
@@ -44337,6 +46543,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "models")]
         impl ::std::convert::From<super::ModelTrainingDatasetCoupleWarning>
         for ModelTrainingDatasetCoupleWarning {
             fn from(value: super::ModelTrainingDatasetCoupleWarning) -> Self {
@@ -44346,6 +46553,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "models")]
         #[derive(Clone, Debug)]
         pub struct ModelTrainingDatasetScoreDetails {
             asset_couples_captions_distance: ::std::result::Result<
@@ -44374,6 +46582,7 @@ pub mod types {
             >,
             metadata_score: ::std::result::Result<f64, ::std::string::String>,
         }
+        #[cfg(feature = "models")]
         impl ::std::default::Default for ModelTrainingDatasetScoreDetails {
             fn default() -> Self {
                 Self {
@@ -44402,6 +46611,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "models")]
         impl ModelTrainingDatasetScoreDetails {
             pub fn asset_couples_captions_distance<T>(mut self, value: T) -> Self
             where
@@ -44508,6 +46718,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "models")]
         impl ::std::convert::TryFrom<ModelTrainingDatasetScoreDetails>
         for super::ModelTrainingDatasetScoreDetails {
             type Error = super::error::ConversionError;
@@ -44526,6 +46737,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "models")]
         impl ::std::convert::From<super::ModelTrainingDatasetScoreDetails>
         for ModelTrainingDatasetScoreDetails {
             fn from(value: super::ModelTrainingDatasetScoreDetails) -> Self {
@@ -44542,6 +46754,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "models")]
         #[derive(Clone, Debug)]
         pub struct ModelTrainingDatasetScoreResponse {
             asset_couples_warnings: ::std::result::Result<
@@ -44566,6 +46779,7 @@ pub mod types {
                 ::std::string::String,
             >,
         }
+        #[cfg(feature = "models")]
         impl ::std::default::Default for ModelTrainingDatasetScoreResponse {
             fn default() -> Self {
                 Self {
@@ -44578,6 +46792,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "models")]
         impl ModelTrainingDatasetScoreResponse {
             pub fn asset_couples_warnings<T>(mut self, value: T) -> Self
             where
@@ -44660,6 +46875,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "models")]
         impl ::std::convert::TryFrom<ModelTrainingDatasetScoreResponse>
         for super::ModelTrainingDatasetScoreResponse {
             type Error = super::error::ConversionError;
@@ -44676,6 +46892,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "models")]
         impl ::std::convert::From<super::ModelTrainingDatasetScoreResponse>
         for ModelTrainingDatasetScoreResponse {
             fn from(value: super::ModelTrainingDatasetScoreResponse) -> Self {
@@ -44910,6 +47127,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "models")]
         #[derive(Clone, Debug)]
         pub struct ModelTrainingImagePairsResponse {
             count: ::std::result::Result<f64, ::std::string::String>,
@@ -44918,6 +47136,7 @@ pub mod types {
                 ::std::string::String,
             >,
         }
+        #[cfg(feature = "models")]
         impl ::std::default::Default for ModelTrainingImagePairsResponse {
             fn default() -> Self {
                 Self {
@@ -44926,6 +47145,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "models")]
         impl ModelTrainingImagePairsResponse {
             pub fn count<T>(mut self, value: T) -> Self
             where
@@ -44954,6 +47174,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "models")]
         impl ::std::convert::TryFrom<ModelTrainingImagePairsResponse>
         for super::ModelTrainingImagePairsResponse {
             type Error = super::error::ConversionError;
@@ -44966,6 +47187,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "models")]
         impl ::std::convert::From<super::ModelTrainingImagePairsResponse>
         for ModelTrainingImagePairsResponse {
             fn from(value: super::ModelTrainingImagePairsResponse) -> Self {
@@ -44975,6 +47197,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "models")]
         #[derive(Clone, Debug)]
         pub struct ModelTrainingImageRequest {
             asset_id: ::std::result::Result<
@@ -44998,6 +47221,7 @@ pub mod types {
                 ::std::string::String,
             >,
         }
+        #[cfg(feature = "models")]
         impl ::std::default::Default for ModelTrainingImageRequest {
             fn default() -> Self {
                 Self {
@@ -45009,6 +47233,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "models")]
         impl ModelTrainingImageRequest {
             pub fn asset_id<T>(mut self, value: T) -> Self
             where
@@ -45073,6 +47298,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "models")]
         impl ::std::convert::TryFrom<ModelTrainingImageRequest>
         for super::ModelTrainingImageRequest {
             type Error = super::error::ConversionError;
@@ -45088,6 +47314,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "models")]
         impl ::std::convert::From<super::ModelTrainingImageRequest>
         for ModelTrainingImageRequest {
             fn from(value: super::ModelTrainingImageRequest) -> Self {
@@ -45100,6 +47327,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "models")]
         #[derive(Clone, Debug)]
         pub struct ModelTrainingImageResponse {
             training_image: ::std::result::Result<
@@ -45107,6 +47335,7 @@ pub mod types {
                 ::std::string::String,
             >,
         }
+        #[cfg(feature = "models")]
         impl ::std::default::Default for ModelTrainingImageResponse {
             fn default() -> Self {
                 Self {
@@ -45116,6 +47345,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "models")]
         impl ModelTrainingImageResponse {
             pub fn training_image<T>(mut self, value: T) -> Self
             where
@@ -45132,6 +47362,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "models")]
         impl ::std::convert::TryFrom<ModelTrainingImageResponse>
         for super::ModelTrainingImageResponse {
             type Error = super::error::ConversionError;
@@ -45143,6 +47374,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "models")]
         impl ::std::convert::From<super::ModelTrainingImageResponse>
         for ModelTrainingImageResponse {
             fn from(value: super::ModelTrainingImageResponse) -> Self {
@@ -45459,6 +47691,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "models")]
         #[derive(Clone, Debug)]
         pub struct ModelTransferRequest {
             destination_project_id: ::std::result::Result<
@@ -45470,6 +47703,7 @@ pub mod types {
                 ::std::string::String,
             >,
         }
+        #[cfg(feature = "models")]
         impl ::std::default::Default for ModelTransferRequest {
             fn default() -> Self {
                 Self {
@@ -45480,6 +47714,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "models")]
         impl ModelTransferRequest {
             pub fn destination_project_id<T>(mut self, value: T) -> Self
             where
@@ -45510,6 +47745,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "models")]
         impl ::std::convert::TryFrom<ModelTransferRequest>
         for super::ModelTransferRequest {
             type Error = super::error::ConversionError;
@@ -45522,6 +47758,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "models")]
         impl ::std::convert::From<super::ModelTransferRequest> for ModelTransferRequest {
             fn from(value: super::ModelTransferRequest) -> Self {
                 Self {
@@ -46238,6 +48475,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "models")]
         #[derive(Clone, Debug)]
         pub struct ModelUpdateRequest {
             class_slug: ::std::result::Result<
@@ -46281,6 +48519,7 @@ pub mod types {
                 ::std::string::String,
             >,
         }
+        #[cfg(feature = "models")]
         impl ::std::default::Default for ModelUpdateRequest {
             fn default() -> Self {
                 Self {
@@ -46297,6 +48536,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "models")]
         impl ModelUpdateRequest {
             pub fn class_slug<T>(mut self, value: T) -> Self
             where
@@ -46427,6 +48667,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "models")]
         impl ::std::convert::TryFrom<ModelUpdateRequest> for super::ModelUpdateRequest {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -46446,6 +48687,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "models")]
         impl ::std::convert::From<super::ModelUpdateRequest> for ModelUpdateRequest {
             fn from(value: super::ModelUpdateRequest) -> Self {
                 Self {
@@ -46462,6 +48704,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "pricing")]
         #[derive(Clone, Debug)]
         pub struct OscuPrice {
             creative_units: ::std::result::Result<
@@ -46481,6 +48724,7 @@ pub mod types {
                 ::std::string::String,
             >,
         }
+        #[cfg(feature = "pricing")]
         impl ::std::default::Default for OscuPrice {
             fn default() -> Self {
                 Self {
@@ -46491,6 +48735,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "pricing")]
         impl OscuPrice {
             pub fn creative_units<T>(mut self, value: T) -> Self
             where
@@ -46543,6 +48788,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "pricing")]
         impl ::std::convert::TryFrom<OscuPrice> for super::OscuPrice {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -46556,6 +48802,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "pricing")]
         impl ::std::convert::From<super::OscuPrice> for OscuPrice {
             fn from(value: super::OscuPrice) -> Self {
                 Self {
@@ -46566,6 +48813,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "pricing")]
         #[derive(Clone, Debug)]
         pub struct OscuPricesResponse {
             prices: ::std::result::Result<
@@ -46573,6 +48821,7 @@ pub mod types {
                 ::std::string::String,
             >,
         }
+        #[cfg(feature = "pricing")]
         impl ::std::default::Default for OscuPricesResponse {
             fn default() -> Self {
                 Self {
@@ -46580,6 +48829,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "pricing")]
         impl OscuPricesResponse {
             pub fn prices<T>(mut self, value: T) -> Self
             where
@@ -46594,6 +48844,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "pricing")]
         impl ::std::convert::TryFrom<OscuPricesResponse> for super::OscuPricesResponse {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -46602,11 +48853,13 @@ pub mod types {
                 Ok(Self { prices: value.prices? })
             }
         }
+        #[cfg(feature = "pricing")]
         impl ::std::convert::From<super::OscuPricesResponse> for OscuPricesResponse {
             fn from(value: super::OscuPricesResponse) -> Self {
                 Self { prices: Ok(value.prices) }
             }
         }
+        #[cfg(feature = "generate")]
         #[derive(Clone, Debug)]
         pub struct PatchCrop {
             background_color: ::std::result::Result<
@@ -46618,6 +48871,7 @@ pub mod types {
             top: ::std::result::Result<f64, ::std::string::String>,
             width: ::std::result::Result<f64, ::std::string::String>,
         }
+        #[cfg(feature = "generate")]
         impl ::std::default::Default for PatchCrop {
             fn default() -> Self {
                 Self {
@@ -46629,6 +48883,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "generate")]
         impl PatchCrop {
             pub fn background_color<T>(mut self, value: T) -> Self
             where
@@ -46693,6 +48948,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "generate")]
         impl ::std::convert::TryFrom<PatchCrop> for super::PatchCrop {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -46707,6 +48963,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "generate")]
         impl ::std::convert::From<super::PatchCrop> for PatchCrop {
             fn from(value: super::PatchCrop) -> Self {
                 Self {
@@ -46718,11 +48975,13 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "generate")]
         #[derive(Clone, Debug)]
         pub struct PatchOverlay {
             image: ::std::result::Result<::std::string::String, ::std::string::String>,
             mode: ::std::result::Result<super::PatchMode, ::std::string::String>,
         }
+        #[cfg(feature = "generate")]
         impl ::std::default::Default for PatchOverlay {
             fn default() -> Self {
                 Self {
@@ -46731,6 +48990,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "generate")]
         impl PatchOverlay {
             pub fn image<T>(mut self, value: T) -> Self
             where
@@ -46757,6 +49017,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "generate")]
         impl ::std::convert::TryFrom<PatchOverlay> for super::PatchOverlay {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -46768,6 +49029,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "generate")]
         impl ::std::convert::From<super::PatchOverlay> for PatchOverlay {
             fn from(value: super::PatchOverlay) -> Self {
                 Self {
@@ -46776,11 +49038,13 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "generate")]
         #[derive(Clone, Debug)]
         pub struct PatchPosition {
             x: ::std::result::Result<f64, ::std::string::String>,
             y: ::std::result::Result<f64, ::std::string::String>,
         }
+        #[cfg(feature = "generate")]
         impl ::std::default::Default for PatchPosition {
             fn default() -> Self {
                 Self {
@@ -46789,6 +49053,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "generate")]
         impl PatchPosition {
             pub fn x<T>(mut self, value: T) -> Self
             where
@@ -46811,6 +49076,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "generate")]
         impl ::std::convert::TryFrom<PatchPosition> for super::PatchPosition {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -46819,6 +49085,7 @@ pub mod types {
                 Ok(Self { x: value.x?, y: value.y? })
             }
         }
+        #[cfg(feature = "generate")]
         impl ::std::convert::From<super::PatchPosition> for PatchPosition {
             fn from(value: super::PatchPosition) -> Self {
                 Self {
@@ -46827,6 +49094,14 @@ pub mod types {
                 }
             }
         }
+        #[cfg(
+            any(
+                feature = "generate",
+                feature = "projects",
+                feature = "teams",
+                feature = "usages"
+            )
+        )]
         #[derive(Clone, Debug)]
         pub struct Project {
             avatar: ::std::result::Result<
@@ -46882,6 +49157,14 @@ pub mod types {
                 ::std::string::String,
             >,
         }
+        #[cfg(
+            any(
+                feature = "generate",
+                feature = "projects",
+                feature = "teams",
+                feature = "usages"
+            )
+        )]
         impl ::std::default::Default for Project {
             fn default() -> Self {
                 Self {
@@ -46904,6 +49187,14 @@ pub mod types {
                 }
             }
         }
+        #[cfg(
+            any(
+                feature = "generate",
+                feature = "projects",
+                feature = "teams",
+                feature = "usages"
+            )
+        )]
         impl Project {
             pub fn avatar<T>(mut self, value: T) -> Self
             where
@@ -47106,6 +49397,14 @@ pub mod types {
                 self
             }
         }
+        #[cfg(
+            any(
+                feature = "generate",
+                feature = "projects",
+                feature = "teams",
+                feature = "usages"
+            )
+        )]
         impl ::std::convert::TryFrom<Project> for super::Project {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -47131,6 +49430,14 @@ pub mod types {
                 })
             }
         }
+        #[cfg(
+            any(
+                feature = "generate",
+                feature = "projects",
+                feature = "teams",
+                feature = "usages"
+            )
+        )]
         impl ::std::convert::From<super::Project> for Project {
             fn from(value: super::Project) -> Self {
                 Self {
@@ -47153,6 +49460,14 @@ pub mod types {
                 }
             }
         }
+        #[cfg(
+            any(
+                feature = "generate",
+                feature = "projects",
+                feature = "teams",
+                feature = "usages"
+            )
+        )]
         #[derive(Clone, Debug)]
         pub struct ProjectApiKey {
             api_key_id: ::std::result::Result<
@@ -47200,6 +49515,14 @@ pub mod types {
                 ::std::string::String,
             >,
         }
+        #[cfg(
+            any(
+                feature = "generate",
+                feature = "projects",
+                feature = "teams",
+                feature = "usages"
+            )
+        )]
         impl ::std::default::Default for ProjectApiKey {
             fn default() -> Self {
                 Self {
@@ -47222,6 +49545,14 @@ pub mod types {
                 }
             }
         }
+        #[cfg(
+            any(
+                feature = "generate",
+                feature = "projects",
+                feature = "teams",
+                feature = "usages"
+            )
+        )]
         impl ProjectApiKey {
             pub fn api_key_id<T>(mut self, value: T) -> Self
             where
@@ -47394,6 +49725,14 @@ pub mod types {
                 self
             }
         }
+        #[cfg(
+            any(
+                feature = "generate",
+                feature = "projects",
+                feature = "teams",
+                feature = "usages"
+            )
+        )]
         impl ::std::convert::TryFrom<ProjectApiKey> for super::ProjectApiKey {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -47417,6 +49756,14 @@ pub mod types {
                 })
             }
         }
+        #[cfg(
+            any(
+                feature = "generate",
+                feature = "projects",
+                feature = "teams",
+                feature = "usages"
+            )
+        )]
         impl ::std::convert::From<super::ProjectApiKey> for ProjectApiKey {
             fn from(value: super::ProjectApiKey) -> Self {
                 Self {
@@ -47437,6 +49784,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "projects")]
         #[derive(Clone, Debug)]
         pub struct ProjectCreateRequest {
             auto_join: ::std::result::Result<
@@ -47449,6 +49797,7 @@ pub mod types {
                 ::std::string::String,
             >,
         }
+        #[cfg(feature = "projects")]
         impl ::std::default::Default for ProjectCreateRequest {
             fn default() -> Self {
                 Self {
@@ -47458,6 +49807,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "projects")]
         impl ProjectCreateRequest {
             pub fn auto_join<T>(mut self, value: T) -> Self
             where
@@ -47496,6 +49846,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "projects")]
         impl ::std::convert::TryFrom<ProjectCreateRequest>
         for super::ProjectCreateRequest {
             type Error = super::error::ConversionError;
@@ -47509,6 +49860,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "projects")]
         impl ::std::convert::From<super::ProjectCreateRequest> for ProjectCreateRequest {
             fn from(value: super::ProjectCreateRequest) -> Self {
                 Self {
@@ -47518,6 +49870,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "projects")]
         #[derive(Clone, Debug)]
         pub struct ProjectListResponse {
             next_pagination_token: ::std::result::Result<
@@ -47529,6 +49882,7 @@ pub mod types {
                 ::std::string::String,
             >,
         }
+        #[cfg(feature = "projects")]
         impl ::std::default::Default for ProjectListResponse {
             fn default() -> Self {
                 Self {
@@ -47537,6 +49891,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "projects")]
         impl ProjectListResponse {
             pub fn next_pagination_token<T>(mut self, value: T) -> Self
             where
@@ -47565,6 +49920,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "projects")]
         impl ::std::convert::TryFrom<ProjectListResponse>
         for super::ProjectListResponse {
             type Error = super::error::ConversionError;
@@ -47577,6 +49933,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "projects")]
         impl ::std::convert::From<super::ProjectListResponse> for ProjectListResponse {
             fn from(value: super::ProjectListResponse) -> Self {
                 Self {
@@ -47585,6 +49942,14 @@ pub mod types {
                 }
             }
         }
+        #[cfg(
+            any(
+                feature = "generate",
+                feature = "projects",
+                feature = "teams",
+                feature = "usages"
+            )
+        )]
         #[derive(Clone, Debug)]
         pub struct ProjectMember {
             avatar: ::std::result::Result<
@@ -47611,6 +49976,14 @@ pub mod types {
                 ::std::string::String,
             >,
         }
+        #[cfg(
+            any(
+                feature = "generate",
+                feature = "projects",
+                feature = "teams",
+                feature = "usages"
+            )
+        )]
         impl ::std::default::Default for ProjectMember {
             fn default() -> Self {
                 Self {
@@ -47625,6 +49998,14 @@ pub mod types {
                 }
             }
         }
+        #[cfg(
+            any(
+                feature = "generate",
+                feature = "projects",
+                feature = "teams",
+                feature = "usages"
+            )
+        )]
         impl ProjectMember {
             pub fn avatar<T>(mut self, value: T) -> Self
             where
@@ -47723,6 +50104,14 @@ pub mod types {
                 self
             }
         }
+        #[cfg(
+            any(
+                feature = "generate",
+                feature = "projects",
+                feature = "teams",
+                feature = "usages"
+            )
+        )]
         impl ::std::convert::TryFrom<ProjectMember> for super::ProjectMember {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -47740,6 +50129,14 @@ pub mod types {
                 })
             }
         }
+        #[cfg(
+            any(
+                feature = "generate",
+                feature = "projects",
+                feature = "teams",
+                feature = "usages"
+            )
+        )]
         impl ::std::convert::From<super::ProjectMember> for ProjectMember {
             fn from(value: super::ProjectMember) -> Self {
                 Self {
@@ -47754,11 +50151,13 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "projects")]
         #[derive(Clone, Debug)]
         pub struct ProjectMemberCreateRequest {
             role: ::std::result::Result<::std::string::String, ::std::string::String>,
             user_id: ::std::result::Result<::std::string::String, ::std::string::String>,
         }
+        #[cfg(feature = "projects")]
         impl ::std::default::Default for ProjectMemberCreateRequest {
             fn default() -> Self {
                 Self {
@@ -47767,6 +50166,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "projects")]
         impl ProjectMemberCreateRequest {
             pub fn role<T>(mut self, value: T) -> Self
             where
@@ -47793,6 +50193,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "projects")]
         impl ::std::convert::TryFrom<ProjectMemberCreateRequest>
         for super::ProjectMemberCreateRequest {
             type Error = super::error::ConversionError;
@@ -47805,6 +50206,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "projects")]
         impl ::std::convert::From<super::ProjectMemberCreateRequest>
         for ProjectMemberCreateRequest {
             fn from(value: super::ProjectMemberCreateRequest) -> Self {
@@ -47814,6 +50216,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "projects")]
         #[derive(Clone, Debug)]
         pub struct ProjectMemberUpdateRequest {
             role: ::std::result::Result<
@@ -47821,6 +50224,7 @@ pub mod types {
                 ::std::string::String,
             >,
         }
+        #[cfg(feature = "projects")]
         impl ::std::default::Default for ProjectMemberUpdateRequest {
             fn default() -> Self {
                 Self {
@@ -47828,6 +50232,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "projects")]
         impl ProjectMemberUpdateRequest {
             pub fn role<T>(mut self, value: T) -> Self
             where
@@ -47842,6 +50247,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "projects")]
         impl ::std::convert::TryFrom<ProjectMemberUpdateRequest>
         for super::ProjectMemberUpdateRequest {
             type Error = super::error::ConversionError;
@@ -47851,16 +50257,19 @@ pub mod types {
                 Ok(Self { role: value.role? })
             }
         }
+        #[cfg(feature = "projects")]
         impl ::std::convert::From<super::ProjectMemberUpdateRequest>
         for ProjectMemberUpdateRequest {
             fn from(value: super::ProjectMemberUpdateRequest) -> Self {
                 Self { role: Ok(value.role) }
             }
         }
+        #[cfg(feature = "projects")]
         #[derive(Clone, Debug)]
         pub struct ProjectResponse {
             project: ::std::result::Result<super::Project, ::std::string::String>,
         }
+        #[cfg(feature = "projects")]
         impl ::std::default::Default for ProjectResponse {
             fn default() -> Self {
                 Self {
@@ -47868,6 +50277,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "projects")]
         impl ProjectResponse {
             pub fn project<T>(mut self, value: T) -> Self
             where
@@ -47882,6 +50292,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "projects")]
         impl ::std::convert::TryFrom<ProjectResponse> for super::ProjectResponse {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -47890,11 +50301,13 @@ pub mod types {
                 Ok(Self { project: value.project? })
             }
         }
+        #[cfg(feature = "projects")]
         impl ::std::convert::From<super::ProjectResponse> for ProjectResponse {
             fn from(value: super::ProjectResponse) -> Self {
                 Self { project: Ok(value.project) }
             }
         }
+        #[cfg(feature = "projects")]
         #[derive(Clone, Debug)]
         pub struct ProjectUpdateRequest {
             avatar_asset_id: ::std::result::Result<
@@ -47930,6 +50343,7 @@ pub mod types {
                 ::std::string::String,
             >,
         }
+        #[cfg(feature = "projects")]
         impl ::std::default::Default for ProjectUpdateRequest {
             fn default() -> Self {
                 Self {
@@ -47944,6 +50358,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "projects")]
         impl ProjectUpdateRequest {
             pub fn avatar_asset_id<T>(mut self, value: T) -> Self
             where
@@ -48052,6 +50467,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "projects")]
         impl ::std::convert::TryFrom<ProjectUpdateRequest>
         for super::ProjectUpdateRequest {
             type Error = super::error::ConversionError;
@@ -48070,6 +50486,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "projects")]
         impl ::std::convert::From<super::ProjectUpdateRequest> for ProjectUpdateRequest {
             fn from(value: super::ProjectUpdateRequest) -> Self {
                 Self {
@@ -48084,6 +50501,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "generate")]
         #[derive(Clone, Debug)]
         pub struct PromptCall {
             model_id: ::std::result::Result<
@@ -48099,6 +50517,7 @@ pub mod types {
                 ::std::string::String,
             >,
         }
+        #[cfg(feature = "generate")]
         impl ::std::default::Default for PromptCall {
             fn default() -> Self {
                 Self {
@@ -48108,6 +50527,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "generate")]
         impl PromptCall {
             pub fn model_id<T>(mut self, value: T) -> Self
             where
@@ -48146,6 +50566,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "generate")]
         impl ::std::convert::TryFrom<PromptCall> for super::PromptCall {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -48158,6 +50579,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "generate")]
         impl ::std::convert::From<super::PromptCall> for PromptCall {
             fn from(value: super::PromptCall) -> Self {
                 Self {
@@ -48167,6 +50589,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "recommendations")]
         #[derive(Clone, Debug)]
         pub struct RecommendedModelListResponse {
             models: ::std::result::Result<
@@ -48178,6 +50601,7 @@ pub mod types {
                 ::std::string::String,
             >,
         }
+        #[cfg(feature = "recommendations")]
         impl ::std::default::Default for RecommendedModelListResponse {
             fn default() -> Self {
                 Self {
@@ -48186,6 +50610,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "recommendations")]
         impl RecommendedModelListResponse {
             pub fn models<T>(mut self, value: T) -> Self
             where
@@ -48212,6 +50637,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "recommendations")]
         impl ::std::convert::TryFrom<RecommendedModelListResponse>
         for super::RecommendedModelListResponse {
             type Error = super::error::ConversionError;
@@ -48224,6 +50650,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "recommendations")]
         impl ::std::convert::From<super::RecommendedModelListResponse>
         for RecommendedModelListResponse {
             fn from(value: super::RecommendedModelListResponse) -> Self {
@@ -48233,6 +50660,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "generate")]
         #[derive(Clone, Debug)]
         pub struct RunModelResponse {
             cost_details: ::std::result::Result<
@@ -48256,6 +50684,7 @@ pub mod types {
                 ::std::string::String,
             >,
         }
+        #[cfg(feature = "generate")]
         impl ::std::default::Default for RunModelResponse {
             fn default() -> Self {
                 Self {
@@ -48267,6 +50696,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "generate")]
         impl RunModelResponse {
             pub fn cost_details<T>(mut self, value: T) -> Self
             where
@@ -48333,6 +50763,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "generate")]
         impl ::std::convert::TryFrom<RunModelResponse> for super::RunModelResponse {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -48347,6 +50778,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "generate")]
         impl ::std::convert::From<super::RunModelResponse> for RunModelResponse {
             fn from(value: super::RunModelResponse) -> Self {
                 Self {
@@ -48358,6 +50790,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "projects")]
         #[derive(Clone, Debug)]
         pub struct ScopeMemory {
             content: ::std::result::Result<::std::string::String, ::std::string::String>,
@@ -48376,6 +50809,7 @@ pub mod types {
                 ::std::string::String,
             >,
         }
+        #[cfg(feature = "projects")]
         impl ::std::default::Default for ScopeMemory {
             fn default() -> Self {
                 Self {
@@ -48388,6 +50822,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "projects")]
         impl ScopeMemory {
             pub fn content<T>(mut self, value: T) -> Self
             where
@@ -48460,6 +50895,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "projects")]
         impl ::std::convert::TryFrom<ScopeMemory> for super::ScopeMemory {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -48475,6 +50911,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "projects")]
         impl ::std::convert::From<super::ScopeMemory> for ScopeMemory {
             fn from(value: super::ScopeMemory) -> Self {
                 Self {
@@ -48487,6 +50924,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "search")]
         #[derive(Clone, Debug)]
         pub struct SearchAssetHit {
             author_id: ::std::result::Result<
@@ -48550,6 +50988,7 @@ pub mod types {
             >,
             url: ::std::result::Result<::std::string::String, ::std::string::String>,
         }
+        #[cfg(feature = "search")]
         impl ::std::default::Default for SearchAssetHit {
             fn default() -> Self {
                 Self {
@@ -48576,6 +51015,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "search")]
         impl SearchAssetHit {
             pub fn author_id<T>(mut self, value: T) -> Self
             where
@@ -48794,6 +51234,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "search")]
         impl ::std::convert::TryFrom<SearchAssetHit> for super::SearchAssetHit {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -48821,6 +51262,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "search")]
         impl ::std::convert::From<super::SearchAssetHit> for SearchAssetHit {
             fn from(value: super::SearchAssetHit) -> Self {
                 Self {
@@ -48845,6 +51287,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "search")]
         #[derive(Clone, Debug)]
         pub struct SearchAssetHitMetadata {
             aspect_ratio: ::std::result::Result<
@@ -48928,6 +51371,7 @@ pub mod types {
                 ::std::string::String,
             >,
         }
+        #[cfg(feature = "search")]
         impl ::std::default::Default for SearchAssetHitMetadata {
             fn default() -> Self {
                 Self {
@@ -48954,6 +51398,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "search")]
         impl SearchAssetHitMetadata {
             pub fn aspect_ratio<T>(mut self, value: T) -> Self
             where
@@ -49204,6 +51649,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "search")]
         impl ::std::convert::TryFrom<SearchAssetHitMetadata>
         for super::SearchAssetHitMetadata {
             type Error = super::error::ConversionError;
@@ -49234,6 +51680,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "search")]
         impl ::std::convert::From<super::SearchAssetHitMetadata>
         for SearchAssetHitMetadata {
             fn from(value: super::SearchAssetHitMetadata) -> Self {
@@ -49261,6 +51708,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "search")]
         #[derive(Clone, Debug)]
         pub struct SearchAssetHitMetadataThumbnail {
             asset_id: ::std::result::Result<
@@ -49268,6 +51716,7 @@ pub mod types {
                 ::std::string::String,
             >,
         }
+        #[cfg(feature = "search")]
         impl ::std::default::Default for SearchAssetHitMetadataThumbnail {
             fn default() -> Self {
                 Self {
@@ -49275,6 +51724,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "search")]
         impl SearchAssetHitMetadataThumbnail {
             pub fn asset_id<T>(mut self, value: T) -> Self
             where
@@ -49289,6 +51739,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "search")]
         impl ::std::convert::TryFrom<SearchAssetHitMetadataThumbnail>
         for super::SearchAssetHitMetadataThumbnail {
             type Error = super::error::ConversionError;
@@ -49298,6 +51749,7 @@ pub mod types {
                 Ok(Self { asset_id: value.asset_id? })
             }
         }
+        #[cfg(feature = "search")]
         impl ::std::convert::From<super::SearchAssetHitMetadataThumbnail>
         for SearchAssetHitMetadataThumbnail {
             fn from(value: super::SearchAssetHitMetadataThumbnail) -> Self {
@@ -49306,6 +51758,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "search")]
         #[derive(Clone, Debug)]
         pub struct SearchAssetsRequest {
             filter: ::std::result::Result<
@@ -49357,6 +51810,7 @@ pub mod types {
                 ::std::string::String,
             >,
         }
+        #[cfg(feature = "search")]
         impl ::std::default::Default for SearchAssetsRequest {
             fn default() -> Self {
                 Self {
@@ -49375,6 +51829,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "search")]
         impl SearchAssetsRequest {
             pub fn filter<T>(mut self, value: T) -> Self
             where
@@ -49525,6 +51980,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "search")]
         impl ::std::convert::TryFrom<SearchAssetsRequest>
         for super::SearchAssetsRequest {
             type Error = super::error::ConversionError;
@@ -49547,6 +52003,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "search")]
         impl ::std::convert::From<super::SearchAssetsRequest> for SearchAssetsRequest {
             fn from(value: super::SearchAssetsRequest) -> Self {
                 Self {
@@ -49565,6 +52022,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "search")]
         #[derive(Clone, Debug)]
         pub struct SearchAssetsResponse {
             estimated_total_hits: ::std::result::Result<
@@ -49580,6 +52038,7 @@ pub mod types {
                 ::std::string::String,
             >,
         }
+        #[cfg(feature = "search")]
         impl ::std::default::Default for SearchAssetsResponse {
             fn default() -> Self {
                 Self {
@@ -49589,6 +52048,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "search")]
         impl SearchAssetsResponse {
             pub fn estimated_total_hits<T>(mut self, value: T) -> Self
             where
@@ -49629,6 +52089,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "search")]
         impl ::std::convert::TryFrom<SearchAssetsResponse>
         for super::SearchAssetsResponse {
             type Error = super::error::ConversionError;
@@ -49642,6 +52103,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "search")]
         impl ::std::convert::From<super::SearchAssetsResponse> for SearchAssetsResponse {
             fn from(value: super::SearchAssetsResponse) -> Self {
                 Self {
@@ -49651,6 +52113,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "search")]
         #[derive(Clone, Debug)]
         pub struct SearchImages {
             like: ::std::result::Result<
@@ -49662,6 +52125,7 @@ pub mod types {
                 ::std::string::String,
             >,
         }
+        #[cfg(feature = "search")]
         impl ::std::default::Default for SearchImages {
             fn default() -> Self {
                 Self {
@@ -49670,6 +52134,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "search")]
         impl SearchImages {
             pub fn like<T>(mut self, value: T) -> Self
             where
@@ -49696,6 +52161,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "search")]
         impl ::std::convert::TryFrom<SearchImages> for super::SearchImages {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -49707,6 +52173,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "search")]
         impl ::std::convert::From<super::SearchImages> for SearchImages {
             fn from(value: super::SearchImages) -> Self {
                 Self {
@@ -49715,11 +52182,27 @@ pub mod types {
                 }
             }
         }
+        #[cfg(
+            any(
+                feature = "generate",
+                feature = "projects",
+                feature = "teams",
+                feature = "usages"
+            )
+        )]
         #[derive(Clone, Debug)]
         pub struct SearchIndexPair {
             private: ::std::result::Result<::std::string::String, ::std::string::String>,
             public: ::std::result::Result<::std::string::String, ::std::string::String>,
         }
+        #[cfg(
+            any(
+                feature = "generate",
+                feature = "projects",
+                feature = "teams",
+                feature = "usages"
+            )
+        )]
         impl ::std::default::Default for SearchIndexPair {
             fn default() -> Self {
                 Self {
@@ -49728,6 +52211,14 @@ pub mod types {
                 }
             }
         }
+        #[cfg(
+            any(
+                feature = "generate",
+                feature = "projects",
+                feature = "teams",
+                feature = "usages"
+            )
+        )]
         impl SearchIndexPair {
             pub fn private<T>(mut self, value: T) -> Self
             where
@@ -49754,6 +52245,14 @@ pub mod types {
                 self
             }
         }
+        #[cfg(
+            any(
+                feature = "generate",
+                feature = "projects",
+                feature = "teams",
+                feature = "usages"
+            )
+        )]
         impl ::std::convert::TryFrom<SearchIndexPair> for super::SearchIndexPair {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -49765,6 +52264,14 @@ pub mod types {
                 })
             }
         }
+        #[cfg(
+            any(
+                feature = "generate",
+                feature = "projects",
+                feature = "teams",
+                feature = "usages"
+            )
+        )]
         impl ::std::convert::From<super::SearchIndexPair> for SearchIndexPair {
             fn from(value: super::SearchIndexPair) -> Self {
                 Self {
@@ -49773,6 +52280,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "search")]
         #[derive(Clone, Debug)]
         pub struct SearchModelHit {
             author_id: ::std::result::Result<
@@ -49835,6 +52343,7 @@ pub mod types {
                 ::std::string::String,
             >,
         }
+        #[cfg(feature = "search")]
         impl ::std::default::Default for SearchModelHit {
             fn default() -> Self {
                 Self {
@@ -49869,6 +52378,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "search")]
         impl SearchModelHit {
             pub fn author_id<T>(mut self, value: T) -> Self
             where
@@ -50121,6 +52631,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "search")]
         impl ::std::convert::TryFrom<SearchModelHit> for super::SearchModelHit {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -50150,6 +52661,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "search")]
         impl ::std::convert::From<super::SearchModelHit> for SearchModelHit {
             fn from(value: super::SearchModelHit) -> Self {
                 Self {
@@ -50176,6 +52688,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "search")]
         #[derive(Clone, Debug)]
         pub struct SearchModelHitConcept {
             model_id: ::std::result::Result<
@@ -50183,6 +52696,7 @@ pub mod types {
                 ::std::string::String,
             >,
         }
+        #[cfg(feature = "search")]
         impl ::std::default::Default for SearchModelHitConcept {
             fn default() -> Self {
                 Self {
@@ -50190,6 +52704,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "search")]
         impl SearchModelHitConcept {
             pub fn model_id<T>(mut self, value: T) -> Self
             where
@@ -50204,6 +52719,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "search")]
         impl ::std::convert::TryFrom<SearchModelHitConcept>
         for super::SearchModelHitConcept {
             type Error = super::error::ConversionError;
@@ -50213,6 +52729,7 @@ pub mod types {
                 Ok(Self { model_id: value.model_id? })
             }
         }
+        #[cfg(feature = "search")]
         impl ::std::convert::From<super::SearchModelHitConcept>
         for SearchModelHitConcept {
             fn from(value: super::SearchModelHitConcept) -> Self {
@@ -50221,6 +52738,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "search")]
         #[derive(Clone, Debug)]
         pub struct SearchModelsResponse {
             estimated_total_hits: ::std::result::Result<
@@ -50236,6 +52754,7 @@ pub mod types {
                 ::std::string::String,
             >,
         }
+        #[cfg(feature = "search")]
         impl ::std::default::Default for SearchModelsResponse {
             fn default() -> Self {
                 Self {
@@ -50245,6 +52764,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "search")]
         impl SearchModelsResponse {
             pub fn estimated_total_hits<T>(mut self, value: T) -> Self
             where
@@ -50285,6 +52805,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "search")]
         impl ::std::convert::TryFrom<SearchModelsResponse>
         for super::SearchModelsResponse {
             type Error = super::error::ConversionError;
@@ -50298,6 +52819,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "search")]
         impl ::std::convert::From<super::SearchModelsResponse> for SearchModelsResponse {
             fn from(value: super::SearchModelsResponse) -> Self {
                 Self {
@@ -50307,6 +52829,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "search")]
         #[derive(Clone, Debug)]
         pub struct SearchWorkflowHit {
             after: ::std::result::Result<
@@ -50363,6 +52886,7 @@ pub mod types {
                 ::std::string::String,
             >,
         }
+        #[cfg(feature = "search")]
         impl ::std::default::Default for SearchWorkflowHit {
             fn default() -> Self {
                 Self {
@@ -50388,6 +52912,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "search")]
         impl SearchWorkflowHit {
             pub fn after<T>(mut self, value: T) -> Self
             where
@@ -50596,6 +53121,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "search")]
         impl ::std::convert::TryFrom<SearchWorkflowHit> for super::SearchWorkflowHit {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -50622,6 +53148,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "search")]
         impl ::std::convert::From<super::SearchWorkflowHit> for SearchWorkflowHit {
             fn from(value: super::SearchWorkflowHit) -> Self {
                 Self {
@@ -50645,6 +53172,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "search")]
         #[derive(Clone, Debug)]
         pub struct SearchWorkflowsRequest {
             filter: ::std::result::Result<
@@ -50684,6 +53212,7 @@ pub mod types {
                 ::std::string::String,
             >,
         }
+        #[cfg(feature = "search")]
         impl ::std::default::Default for SearchWorkflowsRequest {
             fn default() -> Self {
                 Self {
@@ -50699,6 +53228,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "search")]
         impl SearchWorkflowsRequest {
             pub fn filter<T>(mut self, value: T) -> Self
             where
@@ -50811,6 +53341,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "search")]
         impl ::std::convert::TryFrom<SearchWorkflowsRequest>
         for super::SearchWorkflowsRequest {
             type Error = super::error::ConversionError;
@@ -50830,6 +53361,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "search")]
         impl ::std::convert::From<super::SearchWorkflowsRequest>
         for SearchWorkflowsRequest {
             fn from(value: super::SearchWorkflowsRequest) -> Self {
@@ -50846,6 +53378,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "search")]
         #[derive(Clone, Debug)]
         pub struct SearchWorkflowsResponse {
             estimated_total_hits: ::std::result::Result<
@@ -50861,6 +53394,7 @@ pub mod types {
                 ::std::string::String,
             >,
         }
+        #[cfg(feature = "search")]
         impl ::std::default::Default for SearchWorkflowsResponse {
             fn default() -> Self {
                 Self {
@@ -50870,6 +53404,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "search")]
         impl SearchWorkflowsResponse {
             pub fn estimated_total_hits<T>(mut self, value: T) -> Self
             where
@@ -50910,6 +53445,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "search")]
         impl ::std::convert::TryFrom<SearchWorkflowsResponse>
         for super::SearchWorkflowsResponse {
             type Error = super::error::ConversionError;
@@ -50923,6 +53459,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "search")]
         impl ::std::convert::From<super::SearchWorkflowsResponse>
         for SearchWorkflowsResponse {
             fn from(value: super::SearchWorkflowsResponse) -> Self {
@@ -50933,6 +53470,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "tags")]
         #[derive(Clone, Debug)]
         pub struct Tag {
             created_at: ::std::result::Result<
@@ -50953,6 +53491,7 @@ pub mod types {
                 ::std::string::String,
             >,
         }
+        #[cfg(feature = "tags")]
         impl ::std::default::Default for Tag {
             fn default() -> Self {
                 Self {
@@ -50964,6 +53503,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "tags")]
         impl Tag {
             pub fn created_at<T>(mut self, value: T) -> Self
             where
@@ -51026,6 +53566,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "tags")]
         impl ::std::convert::TryFrom<Tag> for super::Tag {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -51040,6 +53581,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "tags")]
         impl ::std::convert::From<super::Tag> for Tag {
             fn from(value: super::Tag) -> Self {
                 Self {
@@ -51051,6 +53593,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "tags")]
         #[derive(Clone, Debug)]
         pub struct TagListResponse {
             next_pagination_token: ::std::result::Result<
@@ -51062,6 +53605,7 @@ pub mod types {
                 ::std::string::String,
             >,
         }
+        #[cfg(feature = "tags")]
         impl ::std::default::Default for TagListResponse {
             fn default() -> Self {
                 Self {
@@ -51070,6 +53614,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "tags")]
         impl TagListResponse {
             pub fn next_pagination_token<T>(mut self, value: T) -> Self
             where
@@ -51098,6 +53643,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "tags")]
         impl ::std::convert::TryFrom<TagListResponse> for super::TagListResponse {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -51109,6 +53655,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "tags")]
         impl ::std::convert::From<super::TagListResponse> for TagListResponse {
             fn from(value: super::TagListResponse) -> Self {
                 Self {
@@ -51117,6 +53664,14 @@ pub mod types {
                 }
             }
         }
+        #[cfg(
+            any(
+                feature = "generate",
+                feature = "projects",
+                feature = "teams",
+                feature = "usages"
+            )
+        )]
         #[derive(Clone, Debug)]
         pub struct Team {
             avatar: ::std::result::Result<
@@ -51188,6 +53743,14 @@ pub mod types {
                 ::std::string::String,
             >,
         }
+        #[cfg(
+            any(
+                feature = "generate",
+                feature = "projects",
+                feature = "teams",
+                feature = "usages"
+            )
+        )]
         impl ::std::default::Default for Team {
             fn default() -> Self {
                 Self {
@@ -51218,6 +53781,14 @@ pub mod types {
                 }
             }
         }
+        #[cfg(
+            any(
+                feature = "generate",
+                feature = "projects",
+                feature = "teams",
+                feature = "usages"
+            )
+        )]
         impl Team {
             pub fn avatar<T>(mut self, value: T) -> Self
             where
@@ -51476,6 +54047,14 @@ pub mod types {
                 self
             }
         }
+        #[cfg(
+            any(
+                feature = "generate",
+                feature = "projects",
+                feature = "teams",
+                feature = "usages"
+            )
+        )]
         impl ::std::convert::TryFrom<Team> for super::Team {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -51505,6 +54084,14 @@ pub mod types {
                 })
             }
         }
+        #[cfg(
+            any(
+                feature = "generate",
+                feature = "projects",
+                feature = "teams",
+                feature = "usages"
+            )
+        )]
         impl ::std::convert::From<super::Team> for Team {
             fn from(value: super::Team) -> Self {
                 Self {
@@ -51531,6 +54118,14 @@ pub mod types {
                 }
             }
         }
+        #[cfg(
+            any(
+                feature = "generate",
+                feature = "projects",
+                feature = "teams",
+                feature = "usages"
+            )
+        )]
         #[derive(Clone, Debug)]
         pub struct TeamApiKey {
             api_key_id: ::std::result::Result<
@@ -51581,6 +54176,14 @@ pub mod types {
                 ::std::string::String,
             >,
         }
+        #[cfg(
+            any(
+                feature = "generate",
+                feature = "projects",
+                feature = "teams",
+                feature = "usages"
+            )
+        )]
         impl ::std::default::Default for TeamApiKey {
             fn default() -> Self {
                 Self {
@@ -51603,6 +54206,14 @@ pub mod types {
                 }
             }
         }
+        #[cfg(
+            any(
+                feature = "generate",
+                feature = "projects",
+                feature = "teams",
+                feature = "usages"
+            )
+        )]
         impl TeamApiKey {
             pub fn api_key_id<T>(mut self, value: T) -> Self
             where
@@ -51775,6 +54386,14 @@ pub mod types {
                 self
             }
         }
+        #[cfg(
+            any(
+                feature = "generate",
+                feature = "projects",
+                feature = "teams",
+                feature = "usages"
+            )
+        )]
         impl ::std::convert::TryFrom<TeamApiKey> for super::TeamApiKey {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -51798,6 +54417,14 @@ pub mod types {
                 })
             }
         }
+        #[cfg(
+            any(
+                feature = "generate",
+                feature = "projects",
+                feature = "teams",
+                feature = "usages"
+            )
+        )]
         impl ::std::convert::From<super::TeamApiKey> for TeamApiKey {
             fn from(value: super::TeamApiKey) -> Self {
                 Self {
@@ -51818,6 +54445,14 @@ pub mod types {
                 }
             }
         }
+        #[cfg(
+            any(
+                feature = "generate",
+                feature = "projects",
+                feature = "teams",
+                feature = "usages"
+            )
+        )]
         #[derive(Clone, Debug)]
         pub struct TeamByok {
             markup_multiplier: ::std::result::Result<f64, ::std::string::String>,
@@ -51830,6 +54465,14 @@ pub mod types {
                 ::std::string::String,
             >,
         }
+        #[cfg(
+            any(
+                feature = "generate",
+                feature = "projects",
+                feature = "teams",
+                feature = "usages"
+            )
+        )]
         impl ::std::default::Default for TeamByok {
             fn default() -> Self {
                 Self {
@@ -51841,6 +54484,14 @@ pub mod types {
                 }
             }
         }
+        #[cfg(
+            any(
+                feature = "generate",
+                feature = "projects",
+                feature = "teams",
+                feature = "usages"
+            )
+        )]
         impl TeamByok {
             pub fn markup_multiplier<T>(mut self, value: T) -> Self
             where
@@ -51881,6 +54532,14 @@ pub mod types {
                 self
             }
         }
+        #[cfg(
+            any(
+                feature = "generate",
+                feature = "projects",
+                feature = "teams",
+                feature = "usages"
+            )
+        )]
         impl ::std::convert::TryFrom<TeamByok> for super::TeamByok {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -51893,6 +54552,14 @@ pub mod types {
                 })
             }
         }
+        #[cfg(
+            any(
+                feature = "generate",
+                feature = "projects",
+                feature = "teams",
+                feature = "usages"
+            )
+        )]
         impl ::std::convert::From<super::TeamByok> for TeamByok {
             fn from(value: super::TeamByok) -> Self {
                 Self {
@@ -51902,6 +54569,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "teams")]
         #[derive(Clone, Debug)]
         pub struct TeamContext {
             invitations_count: ::std::result::Result<f64, ::std::string::String>,
@@ -51909,6 +54577,7 @@ pub mod types {
             user_role: ::std::result::Result<super::TeamRole, ::std::string::String>,
             users_count: ::std::result::Result<f64, ::std::string::String>,
         }
+        #[cfg(feature = "teams")]
         impl ::std::default::Default for TeamContext {
             fn default() -> Self {
                 Self {
@@ -51921,6 +54590,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "teams")]
         impl TeamContext {
             pub fn invitations_count<T>(mut self, value: T) -> Self
             where
@@ -51973,6 +54643,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "teams")]
         impl ::std::convert::TryFrom<TeamContext> for super::TeamContext {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -51986,6 +54657,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "teams")]
         impl ::std::convert::From<super::TeamContext> for TeamContext {
             fn from(value: super::TeamContext) -> Self {
                 Self {
@@ -51996,6 +54668,14 @@ pub mod types {
                 }
             }
         }
+        #[cfg(
+            any(
+                feature = "generate",
+                feature = "projects",
+                feature = "teams",
+                feature = "usages"
+            )
+        )]
         #[derive(Clone, Debug)]
         pub struct TeamInvitation {
             created_at: ::std::result::Result<
@@ -52014,6 +54694,14 @@ pub mod types {
             >,
             url: ::std::result::Result<::std::string::String, ::std::string::String>,
         }
+        #[cfg(
+            any(
+                feature = "generate",
+                feature = "projects",
+                feature = "teams",
+                feature = "usages"
+            )
+        )]
         impl ::std::default::Default for TeamInvitation {
             fn default() -> Self {
                 Self {
@@ -52026,6 +54714,14 @@ pub mod types {
                 }
             }
         }
+        #[cfg(
+            any(
+                feature = "generate",
+                feature = "projects",
+                feature = "teams",
+                feature = "usages"
+            )
+        )]
         impl TeamInvitation {
             pub fn created_at<T>(mut self, value: T) -> Self
             where
@@ -52100,6 +54796,14 @@ pub mod types {
                 self
             }
         }
+        #[cfg(
+            any(
+                feature = "generate",
+                feature = "projects",
+                feature = "teams",
+                feature = "usages"
+            )
+        )]
         impl ::std::convert::TryFrom<TeamInvitation> for super::TeamInvitation {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -52115,6 +54819,14 @@ pub mod types {
                 })
             }
         }
+        #[cfg(
+            any(
+                feature = "generate",
+                feature = "projects",
+                feature = "teams",
+                feature = "usages"
+            )
+        )]
         impl ::std::convert::From<super::TeamInvitation> for TeamInvitation {
             fn from(value: super::TeamInvitation) -> Self {
                 Self {
@@ -52127,6 +54839,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "teams")]
         #[derive(Clone, Debug)]
         pub struct TeamLimitValues {
             api_keys: ::std::result::Result<f64, ::std::string::String>,
@@ -52157,6 +54870,7 @@ pub mod types {
             snapshots_retention: ::std::result::Result<f64, ::std::string::String>,
             upload: ::std::result::Result<f64, ::std::string::String>,
         }
+        #[cfg(feature = "teams")]
         impl ::std::default::Default for TeamLimitValues {
             fn default() -> Self {
                 Self {
@@ -52217,6 +54931,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "teams")]
         impl TeamLimitValues {
             pub fn api_keys<T>(mut self, value: T) -> Self
             where
@@ -52533,6 +55248,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "teams")]
         impl ::std::convert::TryFrom<TeamLimitValues> for super::TeamLimitValues {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -52566,6 +55282,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "teams")]
         impl ::std::convert::From<super::TeamLimitValues> for TeamLimitValues {
             fn from(value: super::TeamLimitValues) -> Self {
                 Self {
@@ -52596,6 +55313,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "teams")]
         #[derive(Clone, Debug)]
         pub struct TeamLimits {
             limits: ::std::result::Result<super::TeamLimitValues, ::std::string::String>,
@@ -52610,6 +55328,7 @@ pub mod types {
             plan: ::std::result::Result<super::TeamPlan, ::std::string::String>,
             values: ::std::result::Result<super::TeamUsageValues, ::std::string::String>,
         }
+        #[cfg(feature = "teams")]
         impl ::std::default::Default for TeamLimits {
             fn default() -> Self {
                 Self {
@@ -52623,6 +55342,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "teams")]
         impl TeamLimits {
             pub fn limits<T>(mut self, value: T) -> Self
             where
@@ -52689,6 +55409,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "teams")]
         impl ::std::convert::TryFrom<TeamLimits> for super::TeamLimits {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -52703,6 +55424,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "teams")]
         impl ::std::convert::From<super::TeamLimits> for TeamLimits {
             fn from(value: super::TeamLimits) -> Self {
                 Self {
@@ -52714,11 +55436,13 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "teams")]
         #[derive(Clone, Debug)]
         pub struct TeamLimitsPeriod {
             end: ::std::result::Result<::std::string::String, ::std::string::String>,
             start: ::std::result::Result<::std::string::String, ::std::string::String>,
         }
+        #[cfg(feature = "teams")]
         impl ::std::default::Default for TeamLimitsPeriod {
             fn default() -> Self {
                 Self {
@@ -52727,6 +55451,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "teams")]
         impl TeamLimitsPeriod {
             pub fn end<T>(mut self, value: T) -> Self
             where
@@ -52753,6 +55478,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "teams")]
         impl ::std::convert::TryFrom<TeamLimitsPeriod> for super::TeamLimitsPeriod {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -52764,6 +55490,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "teams")]
         impl ::std::convert::From<super::TeamLimitsPeriod> for TeamLimitsPeriod {
             fn from(value: super::TeamLimitsPeriod) -> Self {
                 Self {
@@ -52772,6 +55499,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "teams")]
         #[derive(Clone, Debug)]
         pub struct TeamListResponse {
             teams: ::std::result::Result<
@@ -52779,6 +55507,7 @@ pub mod types {
                 ::std::string::String,
             >,
         }
+        #[cfg(feature = "teams")]
         impl ::std::default::Default for TeamListResponse {
             fn default() -> Self {
                 Self {
@@ -52786,6 +55515,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "teams")]
         impl TeamListResponse {
             pub fn teams<T>(mut self, value: T) -> Self
             where
@@ -52800,6 +55530,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "teams")]
         impl ::std::convert::TryFrom<TeamListResponse> for super::TeamListResponse {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -52808,11 +55539,20 @@ pub mod types {
                 Ok(Self { teams: value.teams? })
             }
         }
+        #[cfg(feature = "teams")]
         impl ::std::convert::From<super::TeamListResponse> for TeamListResponse {
             fn from(value: super::TeamListResponse) -> Self {
                 Self { teams: Ok(value.teams) }
             }
         }
+        #[cfg(
+            any(
+                feature = "generate",
+                feature = "projects",
+                feature = "teams",
+                feature = "usages"
+            )
+        )]
         #[derive(Clone, Debug)]
         pub struct TeamMember {
             avatar: ::std::result::Result<
@@ -52839,6 +55579,14 @@ pub mod types {
                 ::std::string::String,
             >,
         }
+        #[cfg(
+            any(
+                feature = "generate",
+                feature = "projects",
+                feature = "teams",
+                feature = "usages"
+            )
+        )]
         impl ::std::default::Default for TeamMember {
             fn default() -> Self {
                 Self {
@@ -52853,6 +55601,14 @@ pub mod types {
                 }
             }
         }
+        #[cfg(
+            any(
+                feature = "generate",
+                feature = "projects",
+                feature = "teams",
+                feature = "usages"
+            )
+        )]
         impl TeamMember {
             pub fn avatar<T>(mut self, value: T) -> Self
             where
@@ -52951,6 +55707,14 @@ pub mod types {
                 self
             }
         }
+        #[cfg(
+            any(
+                feature = "generate",
+                feature = "projects",
+                feature = "teams",
+                feature = "usages"
+            )
+        )]
         impl ::std::convert::TryFrom<TeamMember> for super::TeamMember {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -52968,6 +55732,14 @@ pub mod types {
                 })
             }
         }
+        #[cfg(
+            any(
+                feature = "generate",
+                feature = "projects",
+                feature = "teams",
+                feature = "usages"
+            )
+        )]
         impl ::std::convert::From<super::TeamMember> for TeamMember {
             fn from(value: super::TeamMember) -> Self {
                 Self {
@@ -52982,6 +55754,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "teams")]
         #[derive(Clone, Debug)]
         pub struct TeamMemberCreateRequest {
             email: ::std::result::Result<::std::string::String, ::std::string::String>,
@@ -52994,6 +55767,7 @@ pub mod types {
                 ::std::string::String,
             >,
         }
+        #[cfg(feature = "teams")]
         impl ::std::default::Default for TeamMemberCreateRequest {
             fn default() -> Self {
                 Self {
@@ -53003,6 +55777,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "teams")]
         impl TeamMemberCreateRequest {
             pub fn email<T>(mut self, value: T) -> Self
             where
@@ -53041,6 +55816,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "teams")]
         impl ::std::convert::TryFrom<TeamMemberCreateRequest>
         for super::TeamMemberCreateRequest {
             type Error = super::error::ConversionError;
@@ -53054,6 +55830,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "teams")]
         impl ::std::convert::From<super::TeamMemberCreateRequest>
         for TeamMemberCreateRequest {
             fn from(value: super::TeamMemberCreateRequest) -> Self {
@@ -53064,6 +55841,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "teams")]
         #[derive(Clone, Debug)]
         pub struct TeamMemberUpdateRequest {
             max_consumption: ::std::result::Result<
@@ -53075,6 +55853,7 @@ pub mod types {
                 ::std::string::String,
             >,
         }
+        #[cfg(feature = "teams")]
         impl ::std::default::Default for TeamMemberUpdateRequest {
             fn default() -> Self {
                 Self {
@@ -53083,6 +55862,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "teams")]
         impl TeamMemberUpdateRequest {
             pub fn max_consumption<T>(mut self, value: T) -> Self
             where
@@ -53111,6 +55891,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "teams")]
         impl ::std::convert::TryFrom<TeamMemberUpdateRequest>
         for super::TeamMemberUpdateRequest {
             type Error = super::error::ConversionError;
@@ -53123,6 +55904,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "teams")]
         impl ::std::convert::From<super::TeamMemberUpdateRequest>
         for TeamMemberUpdateRequest {
             fn from(value: super::TeamMemberUpdateRequest) -> Self {
@@ -53132,6 +55914,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "teams")]
         #[derive(Clone, Debug)]
         pub struct TeamOneShotCreativeUnits {
             amount: ::std::result::Result<f64, ::std::string::String>,
@@ -53149,6 +55932,7 @@ pub mod types {
                 ::std::string::String,
             >,
         }
+        #[cfg(feature = "teams")]
         impl ::std::default::Default for TeamOneShotCreativeUnits {
             fn default() -> Self {
                 Self {
@@ -53160,6 +55944,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "teams")]
         impl TeamOneShotCreativeUnits {
             pub fn amount<T>(mut self, value: T) -> Self
             where
@@ -53222,6 +56007,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "teams")]
         impl ::std::convert::TryFrom<TeamOneShotCreativeUnits>
         for super::TeamOneShotCreativeUnits {
             type Error = super::error::ConversionError;
@@ -53237,6 +56023,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "teams")]
         impl ::std::convert::From<super::TeamOneShotCreativeUnits>
         for TeamOneShotCreativeUnits {
             fn from(value: super::TeamOneShotCreativeUnits) -> Self {
@@ -53249,6 +56036,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "teams")]
         #[derive(Clone, Debug)]
         pub struct TeamOverview {
             avatar: ::std::result::Result<
@@ -53293,6 +56081,7 @@ pub mod types {
                 ::std::string::String,
             >,
         }
+        #[cfg(feature = "teams")]
         impl ::std::default::Default for TeamOverview {
             fn default() -> Self {
                 Self {
@@ -53313,6 +56102,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "teams")]
         impl TeamOverview {
             pub fn avatar<T>(mut self, value: T) -> Self
             where
@@ -53491,6 +56281,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "teams")]
         impl ::std::convert::TryFrom<TeamOverview> for super::TeamOverview {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -53514,6 +56305,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "teams")]
         impl ::std::convert::From<super::TeamOverview> for TeamOverview {
             fn from(value: super::TeamOverview) -> Self {
                 Self {
@@ -53534,10 +56326,12 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "teams")]
         #[derive(Clone, Debug)]
         pub struct TeamOverviewResponse {
             team: ::std::result::Result<super::TeamOverview, ::std::string::String>,
         }
+        #[cfg(feature = "teams")]
         impl ::std::default::Default for TeamOverviewResponse {
             fn default() -> Self {
                 Self {
@@ -53545,6 +56339,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "teams")]
         impl TeamOverviewResponse {
             pub fn team<T>(mut self, value: T) -> Self
             where
@@ -53559,6 +56354,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "teams")]
         impl ::std::convert::TryFrom<TeamOverviewResponse>
         for super::TeamOverviewResponse {
             type Error = super::error::ConversionError;
@@ -53568,11 +56364,20 @@ pub mod types {
                 Ok(Self { team: value.team? })
             }
         }
+        #[cfg(feature = "teams")]
         impl ::std::convert::From<super::TeamOverviewResponse> for TeamOverviewResponse {
             fn from(value: super::TeamOverviewResponse) -> Self {
                 Self { team: Ok(value.team) }
             }
         }
+        #[cfg(
+            any(
+                feature = "generate",
+                feature = "projects",
+                feature = "teams",
+                feature = "usages"
+            )
+        )]
         #[derive(Clone, Debug)]
         pub struct TeamProject {
             avatar: ::std::result::Result<
@@ -53598,6 +56403,14 @@ pub mod types {
                 ::std::string::String,
             >,
         }
+        #[cfg(
+            any(
+                feature = "generate",
+                feature = "projects",
+                feature = "teams",
+                feature = "usages"
+            )
+        )]
         impl ::std::default::Default for TeamProject {
             fn default() -> Self {
                 Self {
@@ -53611,6 +56424,14 @@ pub mod types {
                 }
             }
         }
+        #[cfg(
+            any(
+                feature = "generate",
+                feature = "projects",
+                feature = "teams",
+                feature = "usages"
+            )
+        )]
         impl TeamProject {
             pub fn avatar<T>(mut self, value: T) -> Self
             where
@@ -53699,6 +56520,14 @@ pub mod types {
                 self
             }
         }
+        #[cfg(
+            any(
+                feature = "generate",
+                feature = "projects",
+                feature = "teams",
+                feature = "usages"
+            )
+        )]
         impl ::std::convert::TryFrom<TeamProject> for super::TeamProject {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -53715,6 +56544,14 @@ pub mod types {
                 })
             }
         }
+        #[cfg(
+            any(
+                feature = "generate",
+                feature = "projects",
+                feature = "teams",
+                feature = "usages"
+            )
+        )]
         impl ::std::convert::From<super::TeamProject> for TeamProject {
             fn from(value: super::TeamProject) -> Self {
                 Self {
@@ -53728,10 +56565,12 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "teams")]
         #[derive(Clone, Debug)]
         pub struct TeamResponse {
             team: ::std::result::Result<super::Team, ::std::string::String>,
         }
+        #[cfg(feature = "teams")]
         impl ::std::default::Default for TeamResponse {
             fn default() -> Self {
                 Self {
@@ -53739,6 +56578,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "teams")]
         impl TeamResponse {
             pub fn team<T>(mut self, value: T) -> Self
             where
@@ -53753,6 +56593,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "teams")]
         impl ::std::convert::TryFrom<TeamResponse> for super::TeamResponse {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -53761,11 +56602,20 @@ pub mod types {
                 Ok(Self { team: value.team? })
             }
         }
+        #[cfg(feature = "teams")]
         impl ::std::convert::From<super::TeamResponse> for TeamResponse {
             fn from(value: super::TeamResponse) -> Self {
                 Self { team: Ok(value.team) }
             }
         }
+        #[cfg(
+            any(
+                feature = "generate",
+                feature = "projects",
+                feature = "teams",
+                feature = "usages"
+            )
+        )]
         #[derive(Clone, Debug)]
         pub struct TeamSearchIndexes {
             assets: ::std::result::Result<super::SearchIndexPair, ::std::string::String>,
@@ -53775,6 +56625,14 @@ pub mod types {
                 ::std::string::String,
             >,
         }
+        #[cfg(
+            any(
+                feature = "generate",
+                feature = "projects",
+                feature = "teams",
+                feature = "usages"
+            )
+        )]
         impl ::std::default::Default for TeamSearchIndexes {
             fn default() -> Self {
                 Self {
@@ -53784,6 +56642,14 @@ pub mod types {
                 }
             }
         }
+        #[cfg(
+            any(
+                feature = "generate",
+                feature = "projects",
+                feature = "teams",
+                feature = "usages"
+            )
+        )]
         impl TeamSearchIndexes {
             pub fn assets<T>(mut self, value: T) -> Self
             where
@@ -53822,6 +56688,14 @@ pub mod types {
                 self
             }
         }
+        #[cfg(
+            any(
+                feature = "generate",
+                feature = "projects",
+                feature = "teams",
+                feature = "usages"
+            )
+        )]
         impl ::std::convert::TryFrom<TeamSearchIndexes> for super::TeamSearchIndexes {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -53834,6 +56708,14 @@ pub mod types {
                 })
             }
         }
+        #[cfg(
+            any(
+                feature = "generate",
+                feature = "projects",
+                feature = "teams",
+                feature = "usages"
+            )
+        )]
         impl ::std::convert::From<super::TeamSearchIndexes> for TeamSearchIndexes {
             fn from(value: super::TeamSearchIndexes) -> Self {
                 Self {
@@ -53843,6 +56725,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "teams")]
         #[derive(Clone, Debug)]
         pub struct TeamUpdateRequest {
             avatar_asset_id: ::std::result::Result<
@@ -53870,6 +56753,7 @@ pub mod types {
                 ::std::string::String,
             >,
         }
+        #[cfg(feature = "teams")]
         impl ::std::default::Default for TeamUpdateRequest {
             fn default() -> Self {
                 Self {
@@ -53882,6 +56766,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "teams")]
         impl TeamUpdateRequest {
             pub fn avatar_asset_id<T>(mut self, value: T) -> Self
             where
@@ -53968,6 +56853,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "teams")]
         impl ::std::convert::TryFrom<TeamUpdateRequest> for super::TeamUpdateRequest {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -53983,6 +56869,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "teams")]
         impl ::std::convert::From<super::TeamUpdateRequest> for TeamUpdateRequest {
             fn from(value: super::TeamUpdateRequest) -> Self {
                 Self {
@@ -53995,6 +56882,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "teams")]
         #[derive(Clone, Debug)]
         pub struct TeamUsageValues {
             api_keys: ::std::result::Result<f64, ::std::string::String>,
@@ -54004,6 +56892,7 @@ pub mod types {
             projects: ::std::result::Result<f64, ::std::string::String>,
             seats: ::std::result::Result<f64, ::std::string::String>,
         }
+        #[cfg(feature = "teams")]
         impl ::std::default::Default for TeamUsageValues {
             fn default() -> Self {
                 Self {
@@ -54020,6 +56909,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "teams")]
         impl TeamUsageValues {
             pub fn api_keys<T>(mut self, value: T) -> Self
             where
@@ -54096,6 +56986,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "teams")]
         impl ::std::convert::TryFrom<TeamUsageValues> for super::TeamUsageValues {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -54111,6 +57002,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "teams")]
         impl ::std::convert::From<super::TeamUsageValues> for TeamUsageValues {
             fn from(value: super::TeamUsageValues) -> Self {
                 Self {
@@ -55009,6 +57901,7 @@ pub mod types {
                 Self { upload: Ok(value.upload) }
             }
         }
+        #[cfg(feature = "usages")]
         #[derive(Clone, Debug)]
         pub struct Usage {
             granularity: ::std::result::Result<
@@ -55021,6 +57914,7 @@ pub mod types {
             >,
             usage_name: ::std::result::Result<super::UsageName, ::std::string::String>,
         }
+        #[cfg(feature = "usages")]
         impl ::std::default::Default for Usage {
             fn default() -> Self {
                 Self {
@@ -55030,6 +57924,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "usages")]
         impl Usage {
             pub fn granularity<T>(mut self, value: T) -> Self
             where
@@ -55068,6 +57963,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "usages")]
         impl ::std::convert::TryFrom<Usage> for super::Usage {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -55080,6 +57976,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "usages")]
         impl ::std::convert::From<super::Usage> for Usage {
             fn from(value: super::Usage) -> Self {
                 Self {
@@ -55089,6 +57986,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "usages")]
         #[derive(Clone, Debug)]
         pub struct UsageActivity {
             action: ::std::result::Result<
@@ -55107,6 +58005,7 @@ pub mod types {
             time: ::std::result::Result<::std::string::String, ::std::string::String>,
             user_id: ::std::result::Result<::std::string::String, ::std::string::String>,
         }
+        #[cfg(feature = "usages")]
         impl ::std::default::Default for UsageActivity {
             fn default() -> Self {
                 Self {
@@ -55119,6 +58018,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "usages")]
         impl UsageActivity {
             pub fn action<T>(mut self, value: T) -> Self
             where
@@ -55195,6 +58095,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "usages")]
         impl ::std::convert::TryFrom<UsageActivity> for super::UsageActivity {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -55210,6 +58111,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "usages")]
         impl ::std::convert::From<super::UsageActivity> for UsageActivity {
             fn from(value: super::UsageActivity) -> Self {
                 Self {
@@ -55222,6 +58124,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "usages")]
         #[derive(Clone, Debug)]
         pub struct UsageActivityData {
             asset_id: ::std::result::Result<
@@ -55249,6 +58152,7 @@ pub mod types {
                 ::std::string::String,
             >,
         }
+        #[cfg(feature = "usages")]
         impl ::std::default::Default for UsageActivityData {
             fn default() -> Self {
                 Self {
@@ -55261,6 +58165,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "usages")]
         impl UsageActivityData {
             pub fn asset_id<T>(mut self, value: T) -> Self
             where
@@ -55337,6 +58242,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "usages")]
         impl ::std::convert::TryFrom<UsageActivityData> for super::UsageActivityData {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -55352,6 +58258,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "usages")]
         impl ::std::convert::From<super::UsageActivityData> for UsageActivityData {
             fn from(value: super::UsageActivityData) -> Self {
                 Self {
@@ -55364,6 +58271,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "usages")]
         #[derive(Clone, Debug)]
         pub struct UsageActivityDataByokProvider {
             display_name: ::std::result::Result<
@@ -55372,6 +58280,7 @@ pub mod types {
             >,
             id: ::std::result::Result<::std::string::String, ::std::string::String>,
         }
+        #[cfg(feature = "usages")]
         impl ::std::default::Default for UsageActivityDataByokProvider {
             fn default() -> Self {
                 Self {
@@ -55380,6 +58289,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "usages")]
         impl UsageActivityDataByokProvider {
             pub fn display_name<T>(mut self, value: T) -> Self
             where
@@ -55404,6 +58314,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "usages")]
         impl ::std::convert::TryFrom<UsageActivityDataByokProvider>
         for super::UsageActivityDataByokProvider {
             type Error = super::error::ConversionError;
@@ -55416,6 +58327,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "usages")]
         impl ::std::convert::From<super::UsageActivityDataByokProvider>
         for UsageActivityDataByokProvider {
             fn from(value: super::UsageActivityDataByokProvider) -> Self {
@@ -55425,6 +58337,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "usages")]
         #[derive(Clone, Debug)]
         pub struct UsageAsset {
             kind: ::std::result::Result<super::AssetKind, ::std::string::String>,
@@ -55433,6 +58346,7 @@ pub mod types {
                 ::std::string::String,
             >,
         }
+        #[cfg(feature = "usages")]
         impl ::std::default::Default for UsageAsset {
             fn default() -> Self {
                 Self {
@@ -55441,6 +58355,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "usages")]
         impl UsageAsset {
             pub fn kind<T>(mut self, value: T) -> Self
             where
@@ -55467,6 +58382,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "usages")]
         impl ::std::convert::TryFrom<UsageAsset> for super::UsageAsset {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -55478,6 +58394,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "usages")]
         impl ::std::convert::From<super::UsageAsset> for UsageAsset {
             fn from(value: super::UsageAsset) -> Self {
                 Self {
@@ -55486,12 +58403,14 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "usages")]
         #[derive(Clone, Debug)]
         pub struct UsageAssetPoint {
             count: ::std::result::Result<f64, ::std::string::String>,
             count_api_key: ::std::result::Result<f64, ::std::string::String>,
             time: ::std::result::Result<::std::string::String, ::std::string::String>,
         }
+        #[cfg(feature = "usages")]
         impl ::std::default::Default for UsageAssetPoint {
             fn default() -> Self {
                 Self {
@@ -55503,6 +58422,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "usages")]
         impl UsageAssetPoint {
             pub fn count<T>(mut self, value: T) -> Self
             where
@@ -55541,6 +58461,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "usages")]
         impl ::std::convert::TryFrom<UsageAssetPoint> for super::UsageAssetPoint {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -55553,6 +58474,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "usages")]
         impl ::std::convert::From<super::UsageAssetPoint> for UsageAssetPoint {
             fn from(value: super::UsageAssetPoint) -> Self {
                 Self {
@@ -55562,6 +58484,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "usages")]
         #[derive(Clone, Debug)]
         pub struct UsageConsumption {
             cost_details: ::std::result::Result<
@@ -55573,6 +58496,7 @@ pub mod types {
             user_id: ::std::result::Result<::std::string::String, ::std::string::String>,
             value: ::std::result::Result<f64, ::std::string::String>,
         }
+        #[cfg(feature = "usages")]
         impl ::std::default::Default for UsageConsumption {
             fn default() -> Self {
                 Self {
@@ -55584,6 +58508,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "usages")]
         impl UsageConsumption {
             pub fn cost_details<T>(mut self, value: T) -> Self
             where
@@ -55646,6 +58571,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "usages")]
         impl ::std::convert::TryFrom<UsageConsumption> for super::UsageConsumption {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -55660,6 +58586,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "usages")]
         impl ::std::convert::From<super::UsageConsumption> for UsageConsumption {
             fn from(value: super::UsageConsumption) -> Self {
                 Self {
@@ -55671,6 +58598,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "usages")]
         #[derive(Clone, Debug)]
         pub struct UsageEntities {
             assets: ::std::result::Result<
@@ -55694,6 +58622,7 @@ pub mod types {
                 ::std::string::String,
             >,
         }
+        #[cfg(feature = "usages")]
         impl ::std::default::Default for UsageEntities {
             fn default() -> Self {
                 Self {
@@ -55705,6 +58634,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "usages")]
         impl UsageEntities {
             pub fn assets<T>(mut self, value: T) -> Self
             where
@@ -55769,6 +58699,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "usages")]
         impl ::std::convert::TryFrom<UsageEntities> for super::UsageEntities {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -55783,6 +58714,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "usages")]
         impl ::std::convert::From<super::UsageEntities> for UsageEntities {
             fn from(value: super::UsageEntities) -> Self {
                 Self {
@@ -55794,6 +58726,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "usages")]
         #[derive(Clone, Debug)]
         pub struct UsageEntitiesAsset {
             id: ::std::result::Result<::std::string::String, ::std::string::String>,
@@ -55808,6 +58741,7 @@ pub mod types {
             >,
             source: ::std::result::Result<super::AssetSource, ::std::string::String>,
         }
+        #[cfg(feature = "usages")]
         impl ::std::default::Default for UsageEntitiesAsset {
             fn default() -> Self {
                 Self {
@@ -55819,6 +58753,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "usages")]
         impl UsageEntitiesAsset {
             pub fn id<T>(mut self, value: T) -> Self
             where
@@ -55879,6 +58814,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "usages")]
         impl ::std::convert::TryFrom<UsageEntitiesAsset> for super::UsageEntitiesAsset {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -55893,6 +58829,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "usages")]
         impl ::std::convert::From<super::UsageEntitiesAsset> for UsageEntitiesAsset {
             fn from(value: super::UsageEntitiesAsset) -> Self {
                 Self {
@@ -55904,10 +58841,12 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "usages")]
         #[derive(Clone, Debug)]
         pub struct UsageEntitiesAssetMetadata {
             type_: ::std::result::Result<super::AssetType, ::std::string::String>,
         }
+        #[cfg(feature = "usages")]
         impl ::std::default::Default for UsageEntitiesAssetMetadata {
             fn default() -> Self {
                 Self {
@@ -55915,6 +58854,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "usages")]
         impl UsageEntitiesAssetMetadata {
             pub fn type_<T>(mut self, value: T) -> Self
             where
@@ -55929,6 +58869,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "usages")]
         impl ::std::convert::TryFrom<UsageEntitiesAssetMetadata>
         for super::UsageEntitiesAssetMetadata {
             type Error = super::error::ConversionError;
@@ -55938,17 +58879,20 @@ pub mod types {
                 Ok(Self { type_: value.type_? })
             }
         }
+        #[cfg(feature = "usages")]
         impl ::std::convert::From<super::UsageEntitiesAssetMetadata>
         for UsageEntitiesAssetMetadata {
             fn from(value: super::UsageEntitiesAssetMetadata) -> Self {
                 Self { type_: Ok(value.type_) }
             }
         }
+        #[cfg(feature = "usages")]
         #[derive(Clone, Debug)]
         pub struct UsageEntitiesCollection {
             id: ::std::result::Result<::std::string::String, ::std::string::String>,
             name: ::std::result::Result<::std::string::String, ::std::string::String>,
         }
+        #[cfg(feature = "usages")]
         impl ::std::default::Default for UsageEntitiesCollection {
             fn default() -> Self {
                 Self {
@@ -55957,6 +58901,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "usages")]
         impl UsageEntitiesCollection {
             pub fn id<T>(mut self, value: T) -> Self
             where
@@ -55981,6 +58926,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "usages")]
         impl ::std::convert::TryFrom<UsageEntitiesCollection>
         for super::UsageEntitiesCollection {
             type Error = super::error::ConversionError;
@@ -55993,6 +58939,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "usages")]
         impl ::std::convert::From<super::UsageEntitiesCollection>
         for UsageEntitiesCollection {
             fn from(value: super::UsageEntitiesCollection) -> Self {
@@ -56002,6 +58949,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "usages")]
         #[derive(Clone, Debug)]
         pub struct UsageEntitiesJob {
             id: ::std::result::Result<::std::string::String, ::std::string::String>,
@@ -56009,6 +58957,7 @@ pub mod types {
             metadata: ::std::result::Result<super::JobMetadata, ::std::string::String>,
             status: ::std::result::Result<super::JobStatus, ::std::string::String>,
         }
+        #[cfg(feature = "usages")]
         impl ::std::default::Default for UsageEntitiesJob {
             fn default() -> Self {
                 Self {
@@ -56019,6 +58968,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "usages")]
         impl UsageEntitiesJob {
             pub fn id<T>(mut self, value: T) -> Self
             where
@@ -56067,6 +59017,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "usages")]
         impl ::std::convert::TryFrom<UsageEntitiesJob> for super::UsageEntitiesJob {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -56080,6 +59031,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "usages")]
         impl ::std::convert::From<super::UsageEntitiesJob> for UsageEntitiesJob {
             fn from(value: super::UsageEntitiesJob) -> Self {
                 Self {
@@ -56090,6 +59042,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "usages")]
         #[derive(Clone, Debug)]
         pub struct UsageEntitiesModel {
             id: ::std::result::Result<::std::string::String, ::std::string::String>,
@@ -56099,6 +59052,7 @@ pub mod types {
                 ::std::string::String,
             >,
         }
+        #[cfg(feature = "usages")]
         impl ::std::default::Default for UsageEntitiesModel {
             fn default() -> Self {
                 Self {
@@ -56108,6 +59062,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "usages")]
         impl UsageEntitiesModel {
             pub fn id<T>(mut self, value: T) -> Self
             where
@@ -56146,6 +59101,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "usages")]
         impl ::std::convert::TryFrom<UsageEntitiesModel> for super::UsageEntitiesModel {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -56158,6 +59114,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "usages")]
         impl ::std::convert::From<super::UsageEntitiesModel> for UsageEntitiesModel {
             fn from(value: super::UsageEntitiesModel) -> Self {
                 Self {
@@ -56167,6 +59124,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "usages")]
         #[derive(Clone, Debug)]
         pub struct UsageEntitiesUser {
             api_key_id: ::std::result::Result<
@@ -56192,6 +59150,7 @@ pub mod types {
             id: ::std::result::Result<::std::string::String, ::std::string::String>,
             is_api_key: ::std::result::Result<bool, ::std::string::String>,
         }
+        #[cfg(feature = "usages")]
         impl ::std::default::Default for UsageEntitiesUser {
             fn default() -> Self {
                 Self {
@@ -56205,6 +59164,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "usages")]
         impl UsageEntitiesUser {
             pub fn api_key_id<T>(mut self, value: T) -> Self
             where
@@ -56295,6 +59255,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "usages")]
         impl ::std::convert::TryFrom<UsageEntitiesUser> for super::UsageEntitiesUser {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -56311,6 +59272,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "usages")]
         impl ::std::convert::From<super::UsageEntitiesUser> for UsageEntitiesUser {
             fn from(value: super::UsageEntitiesUser) -> Self {
                 Self {
@@ -56324,6 +59286,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "usages")]
         #[derive(Clone, Debug)]
         pub struct UsageEntitiesUserAvatar {
             asset_id: ::std::result::Result<
@@ -56335,6 +59298,7 @@ pub mod types {
                 ::std::string::String,
             >,
         }
+        #[cfg(feature = "usages")]
         impl ::std::default::Default for UsageEntitiesUserAvatar {
             fn default() -> Self {
                 Self {
@@ -56343,6 +59307,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "usages")]
         impl UsageEntitiesUserAvatar {
             pub fn asset_id<T>(mut self, value: T) -> Self
             where
@@ -56369,6 +59334,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "usages")]
         impl ::std::convert::TryFrom<UsageEntitiesUserAvatar>
         for super::UsageEntitiesUserAvatar {
             type Error = super::error::ConversionError;
@@ -56381,6 +59347,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "usages")]
         impl ::std::convert::From<super::UsageEntitiesUserAvatar>
         for UsageEntitiesUserAvatar {
             fn from(value: super::UsageEntitiesUserAvatar) -> Self {
@@ -56390,6 +59357,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "usages")]
         #[derive(Clone, Debug)]
         pub struct UsageListResponse {
             activity: ::std::result::Result<
@@ -56425,6 +59393,7 @@ pub mod types {
                 ::std::string::String,
             >,
         }
+        #[cfg(feature = "usages")]
         impl ::std::default::Default for UsageListResponse {
             fn default() -> Self {
                 Self {
@@ -56439,6 +59408,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "usages")]
         impl UsageListResponse {
             pub fn activity<T>(mut self, value: T) -> Self
             where
@@ -56539,6 +59509,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "usages")]
         impl ::std::convert::TryFrom<UsageListResponse> for super::UsageListResponse {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -56556,6 +59527,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "usages")]
         impl ::std::convert::From<super::UsageListResponse> for UsageListResponse {
             fn from(value: super::UsageListResponse) -> Self {
                 Self {
@@ -56570,6 +59542,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "usages")]
         #[derive(Clone, Debug)]
         pub struct UsageModel {
             model_id: ::std::result::Result<
@@ -56581,6 +59554,7 @@ pub mod types {
                 ::std::string::String,
             >,
         }
+        #[cfg(feature = "usages")]
         impl ::std::default::Default for UsageModel {
             fn default() -> Self {
                 Self {
@@ -56589,6 +59563,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "usages")]
         impl UsageModel {
             pub fn model_id<T>(mut self, value: T) -> Self
             where
@@ -56615,6 +59590,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "usages")]
         impl ::std::convert::TryFrom<UsageModel> for super::UsageModel {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -56626,6 +59602,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "usages")]
         impl ::std::convert::From<super::UsageModel> for UsageModel {
             fn from(value: super::UsageModel) -> Self {
                 Self {
@@ -56634,6 +59611,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "usages")]
         #[derive(Clone, Debug)]
         pub struct UsageModelPoint {
             api_key_cost: ::std::result::Result<f64, ::std::string::String>,
@@ -56643,6 +59621,7 @@ pub mod types {
             jobs: ::std::result::Result<f64, ::std::string::String>,
             time: ::std::result::Result<::std::string::String, ::std::string::String>,
         }
+        #[cfg(feature = "usages")]
         impl ::std::default::Default for UsageModelPoint {
             fn default() -> Self {
                 Self {
@@ -56657,6 +59636,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "usages")]
         impl UsageModelPoint {
             pub fn api_key_cost<T>(mut self, value: T) -> Self
             where
@@ -56733,6 +59713,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "usages")]
         impl ::std::convert::TryFrom<UsageModelPoint> for super::UsageModelPoint {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -56748,6 +59729,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "usages")]
         impl ::std::convert::From<super::UsageModelPoint> for UsageModelPoint {
             fn from(value: super::UsageModelPoint) -> Self {
                 Self {
@@ -56760,6 +59742,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "usages")]
         #[derive(Clone, Debug)]
         pub struct UsageNsfw {
             label: ::std::result::Result<::std::string::String, ::std::string::String>,
@@ -56768,6 +59751,7 @@ pub mod types {
                 ::std::string::String,
             >,
         }
+        #[cfg(feature = "usages")]
         impl ::std::default::Default for UsageNsfw {
             fn default() -> Self {
                 Self {
@@ -56776,6 +59760,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "usages")]
         impl UsageNsfw {
             pub fn label<T>(mut self, value: T) -> Self
             where
@@ -56802,6 +59787,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "usages")]
         impl ::std::convert::TryFrom<UsageNsfw> for super::UsageNsfw {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -56813,6 +59799,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "usages")]
         impl ::std::convert::From<super::UsageNsfw> for UsageNsfw {
             fn from(value: super::UsageNsfw) -> Self {
                 Self {
@@ -56821,6 +59808,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "usages")]
         #[derive(Clone, Debug)]
         pub struct UsagePoint {
             api_key: ::std::result::Result<::std::string::String, ::std::string::String>,
@@ -56843,6 +59831,7 @@ pub mod types {
             time: ::std::result::Result<::std::string::String, ::std::string::String>,
             value: ::std::result::Result<::std::string::String, ::std::string::String>,
         }
+        #[cfg(feature = "usages")]
         impl ::std::default::Default for UsagePoint {
             fn default() -> Self {
                 Self {
@@ -56856,6 +59845,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "usages")]
         impl UsagePoint {
             pub fn api_key<T>(mut self, value: T) -> Self
             where
@@ -56944,6 +59934,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "usages")]
         impl ::std::convert::TryFrom<UsagePoint> for super::UsagePoint {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -56960,6 +59951,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "usages")]
         impl ::std::convert::From<super::UsagePoint> for UsagePoint {
             fn from(value: super::UsagePoint) -> Self {
                 Self {
@@ -56973,6 +59965,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "usages")]
         #[derive(Clone, Debug)]
         pub struct UsageQualityGate {
             points: ::std::result::Result<
@@ -56981,6 +59974,7 @@ pub mod types {
             >,
             verdict: ::std::result::Result<::std::string::String, ::std::string::String>,
         }
+        #[cfg(feature = "usages")]
         impl ::std::default::Default for UsageQualityGate {
             fn default() -> Self {
                 Self {
@@ -56989,6 +59983,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "usages")]
         impl UsageQualityGate {
             pub fn points<T>(mut self, value: T) -> Self
             where
@@ -57015,6 +60010,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "usages")]
         impl ::std::convert::TryFrom<UsageQualityGate> for super::UsageQualityGate {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -57026,6 +60022,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "usages")]
         impl ::std::convert::From<super::UsageQualityGate> for UsageQualityGate {
             fn from(value: super::UsageQualityGate) -> Self {
                 Self {
@@ -57034,6 +60031,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(any(feature = "projects", feature = "teams"))]
         #[derive(Clone, Debug)]
         pub struct Watermark {
             created_at: ::std::result::Result<
@@ -57081,6 +60079,7 @@ pub mod types {
             >,
             version: ::std::result::Result<f64, ::std::string::String>,
         }
+        #[cfg(any(feature = "projects", feature = "teams"))]
         impl ::std::default::Default for Watermark {
             fn default() -> Self {
                 Self {
@@ -57104,6 +60103,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(any(feature = "projects", feature = "teams"))]
         impl Watermark {
             pub fn created_at<T>(mut self, value: T) -> Self
             where
@@ -57310,6 +60310,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(any(feature = "projects", feature = "teams"))]
         impl ::std::convert::TryFrom<Watermark> for super::Watermark {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -57336,6 +60337,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(any(feature = "projects", feature = "teams"))]
         impl ::std::convert::From<super::Watermark> for Watermark {
             fn from(value: super::Watermark) -> Self {
                 Self {
@@ -57359,10 +60361,12 @@ pub mod types {
                 }
             }
         }
+        #[cfg(any(feature = "projects", feature = "teams"))]
         #[derive(Clone, Debug)]
         pub struct WatermarkLogoRequest {
             logo: ::std::result::Result<::std::string::String, ::std::string::String>,
         }
+        #[cfg(any(feature = "projects", feature = "teams"))]
         impl ::std::default::Default for WatermarkLogoRequest {
             fn default() -> Self {
                 Self {
@@ -57370,6 +60374,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(any(feature = "projects", feature = "teams"))]
         impl WatermarkLogoRequest {
             pub fn logo<T>(mut self, value: T) -> Self
             where
@@ -57384,6 +60389,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(any(feature = "projects", feature = "teams"))]
         impl ::std::convert::TryFrom<WatermarkLogoRequest>
         for super::WatermarkLogoRequest {
             type Error = super::error::ConversionError;
@@ -57393,11 +60399,13 @@ pub mod types {
                 Ok(Self { logo: value.logo? })
             }
         }
+        #[cfg(any(feature = "projects", feature = "teams"))]
         impl ::std::convert::From<super::WatermarkLogoRequest> for WatermarkLogoRequest {
             fn from(value: super::WatermarkLogoRequest) -> Self {
                 Self { logo: Ok(value.logo) }
             }
         }
+        #[cfg(any(feature = "projects", feature = "teams"))]
         #[derive(Clone, Debug)]
         pub struct WatermarkPreviewRequest {
             opacity: ::std::result::Result<
@@ -57425,6 +60433,7 @@ pub mod types {
                 ::std::string::String,
             >,
         }
+        #[cfg(any(feature = "projects", feature = "teams"))]
         impl ::std::default::Default for WatermarkPreviewRequest {
             fn default() -> Self {
                 Self {
@@ -57437,6 +60446,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(any(feature = "projects", feature = "teams"))]
         impl WatermarkPreviewRequest {
             pub fn opacity<T>(mut self, value: T) -> Self
             where
@@ -57513,6 +60523,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(any(feature = "projects", feature = "teams"))]
         impl ::std::convert::TryFrom<WatermarkPreviewRequest>
         for super::WatermarkPreviewRequest {
             type Error = super::error::ConversionError;
@@ -57529,6 +60540,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(any(feature = "projects", feature = "teams"))]
         impl ::std::convert::From<super::WatermarkPreviewRequest>
         for WatermarkPreviewRequest {
             fn from(value: super::WatermarkPreviewRequest) -> Self {
@@ -57542,10 +60554,12 @@ pub mod types {
                 }
             }
         }
+        #[cfg(any(feature = "projects", feature = "teams"))]
         #[derive(Clone, Debug)]
         pub struct WatermarkPreviewResponse {
             image: ::std::result::Result<::std::string::String, ::std::string::String>,
         }
+        #[cfg(any(feature = "projects", feature = "teams"))]
         impl ::std::default::Default for WatermarkPreviewResponse {
             fn default() -> Self {
                 Self {
@@ -57553,6 +60567,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(any(feature = "projects", feature = "teams"))]
         impl WatermarkPreviewResponse {
             pub fn image<T>(mut self, value: T) -> Self
             where
@@ -57567,6 +60582,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(any(feature = "projects", feature = "teams"))]
         impl ::std::convert::TryFrom<WatermarkPreviewResponse>
         for super::WatermarkPreviewResponse {
             type Error = super::error::ConversionError;
@@ -57576,16 +60592,19 @@ pub mod types {
                 Ok(Self { image: value.image? })
             }
         }
+        #[cfg(any(feature = "projects", feature = "teams"))]
         impl ::std::convert::From<super::WatermarkPreviewResponse>
         for WatermarkPreviewResponse {
             fn from(value: super::WatermarkPreviewResponse) -> Self {
                 Self { image: Ok(value.image) }
             }
         }
+        #[cfg(any(feature = "projects", feature = "teams"))]
         #[derive(Clone, Debug)]
         pub struct WatermarkResponse {
             watermark: ::std::result::Result<super::Watermark, ::std::string::String>,
         }
+        #[cfg(any(feature = "projects", feature = "teams"))]
         impl ::std::default::Default for WatermarkResponse {
             fn default() -> Self {
                 Self {
@@ -57593,6 +60612,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(any(feature = "projects", feature = "teams"))]
         impl WatermarkResponse {
             pub fn watermark<T>(mut self, value: T) -> Self
             where
@@ -57607,6 +60627,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(any(feature = "projects", feature = "teams"))]
         impl ::std::convert::TryFrom<WatermarkResponse> for super::WatermarkResponse {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -57617,6 +60638,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(any(feature = "projects", feature = "teams"))]
         impl ::std::convert::From<super::WatermarkResponse> for WatermarkResponse {
             fn from(value: super::WatermarkResponse) -> Self {
                 Self {
@@ -57624,6 +60646,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(any(feature = "projects", feature = "teams"))]
         #[derive(Clone, Debug)]
         pub struct WatermarkUpdateRequest {
             enabled: ::std::result::Result<bool, ::std::string::String>,
@@ -57652,6 +60675,7 @@ pub mod types {
                 ::std::string::String,
             >,
         }
+        #[cfg(any(feature = "projects", feature = "teams"))]
         impl ::std::default::Default for WatermarkUpdateRequest {
             fn default() -> Self {
                 Self {
@@ -57665,6 +60689,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(any(feature = "projects", feature = "teams"))]
         impl WatermarkUpdateRequest {
             pub fn enabled<T>(mut self, value: T) -> Self
             where
@@ -57753,6 +60778,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(any(feature = "projects", feature = "teams"))]
         impl ::std::convert::TryFrom<WatermarkUpdateRequest>
         for super::WatermarkUpdateRequest {
             type Error = super::error::ConversionError;
@@ -57770,6 +60796,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(any(feature = "projects", feature = "teams"))]
         impl ::std::convert::From<super::WatermarkUpdateRequest>
         for WatermarkUpdateRequest {
             fn from(value: super::WatermarkUpdateRequest) -> Self {
@@ -57784,6 +60811,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(any(feature = "projects", feature = "teams"))]
         #[derive(Clone, Debug)]
         pub struct WebhookEndpoint {
             created_at: ::std::result::Result<
@@ -57813,6 +60841,7 @@ pub mod types {
             >,
             url: ::std::result::Result<::std::string::String, ::std::string::String>,
         }
+        #[cfg(any(feature = "projects", feature = "teams"))]
         impl ::std::default::Default for WebhookEndpoint {
             fn default() -> Self {
                 Self {
@@ -57836,6 +60865,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(any(feature = "projects", feature = "teams"))]
         impl WebhookEndpoint {
             pub fn created_at<T>(mut self, value: T) -> Self
             where
@@ -57974,6 +61004,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(any(feature = "projects", feature = "teams"))]
         impl ::std::convert::TryFrom<WebhookEndpoint> for super::WebhookEndpoint {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -57994,6 +61025,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(any(feature = "projects", feature = "teams"))]
         impl ::std::convert::From<super::WebhookEndpoint> for WebhookEndpoint {
             fn from(value: super::WebhookEndpoint) -> Self {
                 Self {
@@ -58011,6 +61043,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(any(feature = "projects", feature = "teams"))]
         #[derive(Clone, Debug)]
         pub struct WebhookEndpointCreateRequest {
             description: ::std::result::Result<
@@ -58023,6 +61056,7 @@ pub mod types {
             >,
             url: ::std::result::Result<::std::string::String, ::std::string::String>,
         }
+        #[cfg(any(feature = "projects", feature = "teams"))]
         impl ::std::default::Default for WebhookEndpointCreateRequest {
             fn default() -> Self {
                 Self {
@@ -58034,6 +61068,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(any(feature = "projects", feature = "teams"))]
         impl WebhookEndpointCreateRequest {
             pub fn description<T>(mut self, value: T) -> Self
             where
@@ -58074,6 +61109,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(any(feature = "projects", feature = "teams"))]
         impl ::std::convert::TryFrom<WebhookEndpointCreateRequest>
         for super::WebhookEndpointCreateRequest {
             type Error = super::error::ConversionError;
@@ -58087,6 +61123,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(any(feature = "projects", feature = "teams"))]
         impl ::std::convert::From<super::WebhookEndpointCreateRequest>
         for WebhookEndpointCreateRequest {
             fn from(value: super::WebhookEndpointCreateRequest) -> Self {
@@ -58097,6 +61134,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(any(feature = "projects", feature = "teams"))]
         #[derive(Clone, Debug)]
         pub struct WebhookEndpointListResponse {
             webhook_endpoints: ::std::result::Result<
@@ -58104,6 +61142,7 @@ pub mod types {
                 ::std::string::String,
             >,
         }
+        #[cfg(any(feature = "projects", feature = "teams"))]
         impl ::std::default::Default for WebhookEndpointListResponse {
             fn default() -> Self {
                 Self {
@@ -58113,6 +61152,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(any(feature = "projects", feature = "teams"))]
         impl WebhookEndpointListResponse {
             pub fn webhook_endpoints<T>(mut self, value: T) -> Self
             where
@@ -58129,6 +61169,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(any(feature = "projects", feature = "teams"))]
         impl ::std::convert::TryFrom<WebhookEndpointListResponse>
         for super::WebhookEndpointListResponse {
             type Error = super::error::ConversionError;
@@ -58140,6 +61181,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(any(feature = "projects", feature = "teams"))]
         impl ::std::convert::From<super::WebhookEndpointListResponse>
         for WebhookEndpointListResponse {
             fn from(value: super::WebhookEndpointListResponse) -> Self {
@@ -58148,6 +61190,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(any(feature = "projects", feature = "teams"))]
         #[derive(Clone, Debug)]
         pub struct WebhookEndpointResponse {
             webhook_endpoint: ::std::result::Result<
@@ -58155,6 +61198,7 @@ pub mod types {
                 ::std::string::String,
             >,
         }
+        #[cfg(any(feature = "projects", feature = "teams"))]
         impl ::std::default::Default for WebhookEndpointResponse {
             fn default() -> Self {
                 Self {
@@ -58164,6 +61208,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(any(feature = "projects", feature = "teams"))]
         impl WebhookEndpointResponse {
             pub fn webhook_endpoint<T>(mut self, value: T) -> Self
             where
@@ -58180,6 +61225,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(any(feature = "projects", feature = "teams"))]
         impl ::std::convert::TryFrom<WebhookEndpointResponse>
         for super::WebhookEndpointResponse {
             type Error = super::error::ConversionError;
@@ -58191,6 +61237,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(any(feature = "projects", feature = "teams"))]
         impl ::std::convert::From<super::WebhookEndpointResponse>
         for WebhookEndpointResponse {
             fn from(value: super::WebhookEndpointResponse) -> Self {
@@ -58199,6 +61246,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(any(feature = "projects", feature = "teams"))]
         #[derive(Clone, Debug)]
         pub struct WebhookEndpointUpdateRequest {
             description: ::std::result::Result<
@@ -58218,6 +61266,7 @@ pub mod types {
                 ::std::string::String,
             >,
         }
+        #[cfg(any(feature = "projects", feature = "teams"))]
         impl ::std::default::Default for WebhookEndpointUpdateRequest {
             fn default() -> Self {
                 Self {
@@ -58228,6 +61277,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(any(feature = "projects", feature = "teams"))]
         impl WebhookEndpointUpdateRequest {
             pub fn description<T>(mut self, value: T) -> Self
             where
@@ -58280,6 +61330,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(any(feature = "projects", feature = "teams"))]
         impl ::std::convert::TryFrom<WebhookEndpointUpdateRequest>
         for super::WebhookEndpointUpdateRequest {
             type Error = super::error::ConversionError;
@@ -58294,6 +61345,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(any(feature = "projects", feature = "teams"))]
         impl ::std::convert::From<super::WebhookEndpointUpdateRequest>
         for WebhookEndpointUpdateRequest {
             fn from(value: super::WebhookEndpointUpdateRequest) -> Self {
@@ -58305,6 +61357,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(any(feature = "projects", feature = "teams"))]
         #[derive(Clone, Debug)]
         pub struct WebhookEndpointUpdateResponse {
             webhook_endpoint: ::std::result::Result<
@@ -58312,6 +61365,7 @@ pub mod types {
                 ::std::string::String,
             >,
         }
+        #[cfg(any(feature = "projects", feature = "teams"))]
         impl ::std::default::Default for WebhookEndpointUpdateResponse {
             fn default() -> Self {
                 Self {
@@ -58321,6 +61375,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(any(feature = "projects", feature = "teams"))]
         impl WebhookEndpointUpdateResponse {
             pub fn webhook_endpoint<T>(mut self, value: T) -> Self
             where
@@ -58337,6 +61392,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(any(feature = "projects", feature = "teams"))]
         impl ::std::convert::TryFrom<WebhookEndpointUpdateResponse>
         for super::WebhookEndpointUpdateResponse {
             type Error = super::error::ConversionError;
@@ -58348,6 +61404,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(any(feature = "projects", feature = "teams"))]
         impl ::std::convert::From<super::WebhookEndpointUpdateResponse>
         for WebhookEndpointUpdateResponse {
             fn from(value: super::WebhookEndpointUpdateResponse) -> Self {
@@ -58356,6 +61413,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(any(feature = "projects", feature = "teams"))]
         #[derive(Clone, Debug)]
         pub struct WebhookEndpointWithSecret {
             created_at: ::std::result::Result<
@@ -58386,6 +61444,7 @@ pub mod types {
             >,
             url: ::std::result::Result<::std::string::String, ::std::string::String>,
         }
+        #[cfg(any(feature = "projects", feature = "teams"))]
         impl ::std::default::Default for WebhookEndpointWithSecret {
             fn default() -> Self {
                 Self {
@@ -58410,6 +61469,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(any(feature = "projects", feature = "teams"))]
         impl WebhookEndpointWithSecret {
             pub fn created_at<T>(mut self, value: T) -> Self
             where
@@ -58560,6 +61620,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(any(feature = "projects", feature = "teams"))]
         impl ::std::convert::TryFrom<WebhookEndpointWithSecret>
         for super::WebhookEndpointWithSecret {
             type Error = super::error::ConversionError;
@@ -58582,6 +61643,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(any(feature = "projects", feature = "teams"))]
         impl ::std::convert::From<super::WebhookEndpointWithSecret>
         for WebhookEndpointWithSecret {
             fn from(value: super::WebhookEndpointWithSecret) -> Self {
@@ -58601,6 +61663,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(any(feature = "projects", feature = "teams"))]
         #[derive(Clone, Debug)]
         pub struct WebhookEvent {
             attempts: ::std::result::Result<
@@ -58628,6 +61691,7 @@ pub mod types {
                 ::std::string::String,
             >,
         }
+        #[cfg(any(feature = "projects", feature = "teams"))]
         impl ::std::default::Default for WebhookEvent {
             fn default() -> Self {
                 Self {
@@ -58643,6 +61707,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(any(feature = "projects", feature = "teams"))]
         impl WebhookEvent {
             pub fn attempts<T>(mut self, value: T) -> Self
             where
@@ -58751,6 +61816,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(any(feature = "projects", feature = "teams"))]
         impl ::std::convert::TryFrom<WebhookEvent> for super::WebhookEvent {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -58769,6 +61835,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(any(feature = "projects", feature = "teams"))]
         impl ::std::convert::From<super::WebhookEvent> for WebhookEvent {
             fn from(value: super::WebhookEvent) -> Self {
                 Self {
@@ -58784,11 +61851,13 @@ pub mod types {
                 }
             }
         }
+        #[cfg(any(feature = "projects", feature = "teams"))]
         #[derive(Clone, Debug)]
         pub struct WebhookEventAttempt {
             response_status_code: ::std::result::Result<f64, ::std::string::String>,
             sent_at: ::std::result::Result<::std::string::String, ::std::string::String>,
         }
+        #[cfg(any(feature = "projects", feature = "teams"))]
         impl ::std::default::Default for WebhookEventAttempt {
             fn default() -> Self {
                 Self {
@@ -58799,6 +61868,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(any(feature = "projects", feature = "teams"))]
         impl WebhookEventAttempt {
             pub fn response_status_code<T>(mut self, value: T) -> Self
             where
@@ -58827,6 +61897,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(any(feature = "projects", feature = "teams"))]
         impl ::std::convert::TryFrom<WebhookEventAttempt>
         for super::WebhookEventAttempt {
             type Error = super::error::ConversionError;
@@ -58839,6 +61910,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(any(feature = "projects", feature = "teams"))]
         impl ::std::convert::From<super::WebhookEventAttempt> for WebhookEventAttempt {
             fn from(value: super::WebhookEventAttempt) -> Self {
                 Self {
@@ -58847,6 +61919,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(any(feature = "projects", feature = "teams"))]
         #[derive(Clone, Debug)]
         pub struct WebhookEventListResponse {
             items: ::std::result::Result<
@@ -58858,6 +61931,7 @@ pub mod types {
                 ::std::string::String,
             >,
         }
+        #[cfg(any(feature = "projects", feature = "teams"))]
         impl ::std::default::Default for WebhookEventListResponse {
             fn default() -> Self {
                 Self {
@@ -58866,6 +61940,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(any(feature = "projects", feature = "teams"))]
         impl WebhookEventListResponse {
             pub fn items<T>(mut self, value: T) -> Self
             where
@@ -58894,6 +61969,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(any(feature = "projects", feature = "teams"))]
         impl ::std::convert::TryFrom<WebhookEventListResponse>
         for super::WebhookEventListResponse {
             type Error = super::error::ConversionError;
@@ -58906,6 +61982,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(any(feature = "projects", feature = "teams"))]
         impl ::std::convert::From<super::WebhookEventListResponse>
         for WebhookEventListResponse {
             fn from(value: super::WebhookEventListResponse) -> Self {
@@ -58915,6 +61992,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(any(feature = "projects", feature = "teams"))]
         #[derive(Clone, Debug)]
         pub struct WebhookEventResponse {
             webhook_event: ::std::result::Result<
@@ -58922,6 +62000,7 @@ pub mod types {
                 ::std::string::String,
             >,
         }
+        #[cfg(any(feature = "projects", feature = "teams"))]
         impl ::std::default::Default for WebhookEventResponse {
             fn default() -> Self {
                 Self {
@@ -58929,6 +62008,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(any(feature = "projects", feature = "teams"))]
         impl WebhookEventResponse {
             pub fn webhook_event<T>(mut self, value: T) -> Self
             where
@@ -58943,6 +62023,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(any(feature = "projects", feature = "teams"))]
         impl ::std::convert::TryFrom<WebhookEventResponse>
         for super::WebhookEventResponse {
             type Error = super::error::ConversionError;
@@ -58954,6 +62035,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(any(feature = "projects", feature = "teams"))]
         impl ::std::convert::From<super::WebhookEventResponse> for WebhookEventResponse {
             fn from(value: super::WebhookEventResponse) -> Self {
                 Self {
@@ -58961,6 +62043,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(any(feature = "projects", feature = "teams"))]
         #[derive(Clone, Debug)]
         pub struct WebhookEventSummary {
             endpoint_id: ::std::result::Result<
@@ -58978,6 +62061,7 @@ pub mod types {
                 ::std::string::String,
             >,
         }
+        #[cfg(any(feature = "projects", feature = "teams"))]
         impl ::std::default::Default for WebhookEventSummary {
             fn default() -> Self {
                 Self {
@@ -58989,6 +62073,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(any(feature = "projects", feature = "teams"))]
         impl WebhookEventSummary {
             pub fn endpoint_id<T>(mut self, value: T) -> Self
             where
@@ -59049,6 +62134,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(any(feature = "projects", feature = "teams"))]
         impl ::std::convert::TryFrom<WebhookEventSummary>
         for super::WebhookEventSummary {
             type Error = super::error::ConversionError;
@@ -59064,6 +62150,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(any(feature = "projects", feature = "teams"))]
         impl ::std::convert::From<super::WebhookEventSummary> for WebhookEventSummary {
             fn from(value: super::WebhookEventSummary) -> Self {
                 Self {
@@ -59620,6 +62707,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "workflows")]
         #[derive(Clone, Debug)]
         pub struct WorkflowCreateRequest {
             description: ::std::result::Result<
@@ -59628,6 +62716,7 @@ pub mod types {
             >,
             name: ::std::result::Result<::std::string::String, ::std::string::String>,
         }
+        #[cfg(feature = "workflows")]
         impl ::std::default::Default for WorkflowCreateRequest {
             fn default() -> Self {
                 Self {
@@ -59636,6 +62725,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "workflows")]
         impl WorkflowCreateRequest {
             pub fn description<T>(mut self, value: T) -> Self
             where
@@ -59662,6 +62752,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "workflows")]
         impl ::std::convert::TryFrom<WorkflowCreateRequest>
         for super::WorkflowCreateRequest {
             type Error = super::error::ConversionError;
@@ -59674,6 +62765,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "workflows")]
         impl ::std::convert::From<super::WorkflowCreateRequest>
         for WorkflowCreateRequest {
             fn from(value: super::WorkflowCreateRequest) -> Self {
@@ -60544,6 +63636,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "workflows")]
         #[derive(Clone, Debug)]
         pub struct WorkflowListItem {
             after: ::std::result::Result<
@@ -60643,6 +63736,7 @@ pub mod types {
                 ::std::string::String,
             >,
         }
+        #[cfg(feature = "workflows")]
         impl ::std::default::Default for WorkflowListItem {
             fn default() -> Self {
                 Self {
@@ -60678,6 +63772,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "workflows")]
         impl WorkflowListItem {
             pub fn after<T>(mut self, value: T) -> Self
             where
@@ -61020,6 +64115,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "workflows")]
         impl ::std::convert::TryFrom<WorkflowListItem> for super::WorkflowListItem {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -61056,6 +64152,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "workflows")]
         impl ::std::convert::From<super::WorkflowListItem> for WorkflowListItem {
             fn from(value: super::WorkflowListItem) -> Self {
                 Self {
@@ -61089,6 +64186,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "workflows")]
         #[derive(Clone, Debug)]
         pub struct WorkflowListResponse {
             next_pagination_token: ::std::result::Result<
@@ -61100,6 +64198,7 @@ pub mod types {
                 ::std::string::String,
             >,
         }
+        #[cfg(feature = "workflows")]
         impl ::std::default::Default for WorkflowListResponse {
             fn default() -> Self {
                 Self {
@@ -61108,6 +64207,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "workflows")]
         impl WorkflowListResponse {
             pub fn next_pagination_token<T>(mut self, value: T) -> Self
             where
@@ -61136,6 +64236,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "workflows")]
         impl ::std::convert::TryFrom<WorkflowListResponse>
         for super::WorkflowListResponse {
             type Error = super::error::ConversionError;
@@ -61148,6 +64249,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "workflows")]
         impl ::std::convert::From<super::WorkflowListResponse> for WorkflowListResponse {
             fn from(value: super::WorkflowListResponse) -> Self {
                 Self {
@@ -61156,10 +64258,12 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "workflows")]
         #[derive(Clone, Debug)]
         pub struct WorkflowResponse {
             workflow: ::std::result::Result<super::Workflow, ::std::string::String>,
         }
+        #[cfg(feature = "workflows")]
         impl ::std::default::Default for WorkflowResponse {
             fn default() -> Self {
                 Self {
@@ -61167,6 +64271,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "workflows")]
         impl WorkflowResponse {
             pub fn workflow<T>(mut self, value: T) -> Self
             where
@@ -61181,6 +64286,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "workflows")]
         impl ::std::convert::TryFrom<WorkflowResponse> for super::WorkflowResponse {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -61189,6 +64295,7 @@ pub mod types {
                 Ok(Self { workflow: value.workflow? })
             }
         }
+        #[cfg(feature = "workflows")]
         impl ::std::convert::From<super::WorkflowResponse> for WorkflowResponse {
             fn from(value: super::WorkflowResponse) -> Self {
                 Self {
@@ -61196,6 +64303,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "workflows")]
         #[derive(Clone, Debug)]
         pub struct WorkflowRunResponse {
             cost_details: ::std::result::Result<
@@ -61219,6 +64327,7 @@ pub mod types {
                 ::std::string::String,
             >,
         }
+        #[cfg(feature = "workflows")]
         impl ::std::default::Default for WorkflowRunResponse {
             fn default() -> Self {
                 Self {
@@ -61230,6 +64339,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "workflows")]
         impl WorkflowRunResponse {
             pub fn cost_details<T>(mut self, value: T) -> Self
             where
@@ -61296,6 +64406,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "workflows")]
         impl ::std::convert::TryFrom<WorkflowRunResponse>
         for super::WorkflowRunResponse {
             type Error = super::error::ConversionError;
@@ -61311,6 +64422,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "workflows")]
         impl ::std::convert::From<super::WorkflowRunResponse> for WorkflowRunResponse {
             fn from(value: super::WorkflowRunResponse) -> Self {
                 Self {
@@ -61322,6 +64434,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "workflows")]
         #[derive(Clone, Debug)]
         pub struct WorkflowTagsResponse {
             tags: ::std::result::Result<
@@ -61329,6 +64442,7 @@ pub mod types {
                 ::std::string::String,
             >,
         }
+        #[cfg(feature = "workflows")]
         impl ::std::default::Default for WorkflowTagsResponse {
             fn default() -> Self {
                 Self {
@@ -61336,6 +64450,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "workflows")]
         impl WorkflowTagsResponse {
             pub fn tags<T>(mut self, value: T) -> Self
             where
@@ -61350,6 +64465,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "workflows")]
         impl ::std::convert::TryFrom<WorkflowTagsResponse>
         for super::WorkflowTagsResponse {
             type Error = super::error::ConversionError;
@@ -61359,11 +64475,13 @@ pub mod types {
                 Ok(Self { tags: value.tags? })
             }
         }
+        #[cfg(feature = "workflows")]
         impl ::std::convert::From<super::WorkflowTagsResponse> for WorkflowTagsResponse {
             fn from(value: super::WorkflowTagsResponse) -> Self {
                 Self { tags: Ok(value.tags) }
             }
         }
+        #[cfg(feature = "workflows")]
         #[derive(Clone, Debug)]
         pub struct WorkflowUpdateRequest {
             after: ::std::result::Result<
@@ -61427,6 +64545,7 @@ pub mod types {
                 ::std::string::String,
             >,
         }
+        #[cfg(feature = "workflows")]
         impl ::std::default::Default for WorkflowUpdateRequest {
             fn default() -> Self {
                 Self {
@@ -61448,6 +64567,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "workflows")]
         impl WorkflowUpdateRequest {
             pub fn after<T>(mut self, value: T) -> Self
             where
@@ -61640,6 +64760,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "workflows")]
         impl ::std::convert::TryFrom<WorkflowUpdateRequest>
         for super::WorkflowUpdateRequest {
             type Error = super::error::ConversionError;
@@ -61665,6 +64786,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "workflows")]
         impl ::std::convert::From<super::WorkflowUpdateRequest>
         for WorkflowUpdateRequest {
             fn from(value: super::WorkflowUpdateRequest) -> Self {
@@ -61687,6 +64809,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "workflows")]
         #[derive(Clone, Debug)]
         pub struct WorkflowUserApprovalRequest {
             action: ::std::result::Result<
@@ -61699,6 +64822,7 @@ pub mod types {
                 ::std::string::String,
             >,
         }
+        #[cfg(feature = "workflows")]
         impl ::std::default::Default for WorkflowUserApprovalRequest {
             fn default() -> Self {
                 Self {
@@ -61710,6 +64834,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "workflows")]
         impl WorkflowUserApprovalRequest {
             pub fn action<T>(mut self, value: T) -> Self
             where
@@ -61752,6 +64877,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "workflows")]
         impl ::std::convert::TryFrom<WorkflowUserApprovalRequest>
         for super::WorkflowUserApprovalRequest {
             type Error = super::error::ConversionError;
@@ -61765,6 +64891,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "workflows")]
         impl ::std::convert::From<super::WorkflowUserApprovalRequest>
         for WorkflowUserApprovalRequest {
             fn from(value: super::WorkflowUserApprovalRequest) -> Self {
@@ -61775,6 +64902,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "workflows")]
         #[derive(Clone, Debug)]
         pub struct WorkflowUserSelectionRequest {
             action: ::std::result::Result<
@@ -61791,6 +64919,7 @@ pub mod types {
                 ::std::string::String,
             >,
         }
+        #[cfg(feature = "workflows")]
         impl ::std::default::Default for WorkflowUserSelectionRequest {
             fn default() -> Self {
                 Self {
@@ -61803,6 +64932,7 @@ pub mod types {
                 }
             }
         }
+        #[cfg(feature = "workflows")]
         impl WorkflowUserSelectionRequest {
             pub fn action<T>(mut self, value: T) -> Self
             where
@@ -61857,6 +64987,7 @@ pub mod types {
                 self
             }
         }
+        #[cfg(feature = "workflows")]
         impl ::std::convert::TryFrom<WorkflowUserSelectionRequest>
         for super::WorkflowUserSelectionRequest {
             type Error = super::error::ConversionError;
@@ -61871,6 +65002,7 @@ pub mod types {
                 })
             }
         }
+        #[cfg(feature = "workflows")]
         impl ::std::convert::From<super::WorkflowUserSelectionRequest>
         for WorkflowUserSelectionRequest {
             fn from(value: super::WorkflowUserSelectionRequest) -> Self {
@@ -62528,6 +65660,7 @@ let response = client.trigger_job_action()
     pub fn trigger_job_action(&self) -> builder::TriggerJobAction<'_> {
         builder::TriggerJobAction::new(self)
     }
+    #[cfg(feature = "generate")]
     /**Run a model
 
 Starts a generation with a model. The body is the model's own input (see the inputs of GET /models/{modelId}). 200: the job was started (job is set). 269: a dry run (dryRun set): job is absent and the cost fields say what the run would cost.
@@ -62553,6 +65686,7 @@ let response = client.run_model()
     pub fn run_model(&self) -> builder::RunModel<'_> {
         builder::RunModel::new(self)
     }
+    #[cfg(feature = "generate")]
     /**Caption images
 
 Writes captions of images. 200: the job and the captions. 269: a dry run: only the cost fields.
@@ -62574,6 +65708,7 @@ let response = client.generate_caption()
     pub fn generate_caption(&self) -> builder::GenerateCaption<'_> {
         builder::GenerateCaption::new(self)
     }
+    #[cfg(feature = "generate")]
     /**Describe a style
 
 Describes the common style of images. 200: the job and the description. 269: a dry run: only the cost fields.
@@ -62595,6 +65730,7 @@ let response = client.generate_describe_style()
     pub fn generate_describe_style(&self) -> builder::GenerateDescribeStyle<'_> {
         builder::GenerateDescribeStyle::new(self)
     }
+    #[cfg(feature = "generate")]
     /**Detect
 
 Extracts a control map (edges, depth, pose...) from an image. 200: the job and the new asset. 269: a dry run: only the cost fields.
@@ -62618,6 +65754,7 @@ let response = client.generate_detect()
     pub fn generate_detect(&self) -> builder::GenerateDetect<'_> {
         builder::GenerateDetect::new(self)
     }
+    #[cfg(feature = "generate")]
     /**Embed a text
 
 The embedding of a text. 200: the job and the embedding. 269: a dry run: only the cost fields.
@@ -62641,6 +65778,7 @@ let response = client.generate_embed()
     pub fn generate_embed(&self) -> builder::GenerateEmbed<'_> {
         builder::GenerateEmbed::new(self)
     }
+    #[cfg(feature = "generate")]
     /**Detect intellectual property
 
 Checks prompts and assets for protected content, without generating. 200: the findings. 269: a dry run: only the cost fields.
@@ -62662,6 +65800,7 @@ let response = client.generate_ip_detection()
     pub fn generate_ip_detection(&self) -> builder::GenerateIpDetection<'_> {
         builder::GenerateIpDetection::new(self)
     }
+    #[cfg(feature = "generate")]
     /**Patch an image
 
 Pastes, crops or erases parts of an image. 200: the job and the new asset.
@@ -62683,6 +65822,7 @@ let response = client.generate_patch()
     pub fn generate_patch(&self) -> builder::GeneratePatch<'_> {
         builder::GeneratePatch::new(self)
     }
+    #[cfg(feature = "generate")]
     /**Write prompts
 
 Writes or completes prompts, from text or images. 200: the job and the prompts. 269: a dry run: only the cost fields.
@@ -62704,6 +65844,7 @@ let response = client.generate_prompt()
     pub fn generate_prompt(&self) -> builder::GeneratePrompt<'_> {
         builder::GeneratePrompt::new(self)
     }
+    #[cfg(feature = "generate")]
     /**Score quality
 
 Scores an image against the quality gate and the project's briefs. 200: the scores and the asset. 269: a dry run: only the cost fields.
@@ -62727,6 +65868,7 @@ let response = client.generate_quality_gate()
     pub fn generate_quality_gate(&self) -> builder::GenerateQualityGate<'_> {
         builder::GenerateQualityGate::new(self)
     }
+    #[cfg(feature = "generate")]
     /**Translate a prompt
 
 Translates a prompt into English. 200: the job and the translation. 269: a dry run: only the cost fields.
@@ -62748,6 +65890,7 @@ let response = client.generate_translate()
     pub fn generate_translate(&self) -> builder::GenerateTranslate<'_> {
         builder::GenerateTranslate::new(self)
     }
+    #[cfg(feature = "models")]
     /**List models
 
 The models of the project (or public ones), newest first by default.
@@ -62801,6 +65944,7 @@ let response = client.list_models()
     pub fn list_models(&self) -> builder::ListModels<'_> {
         builder::ListModels::new(self)
     }
+    #[cfg(feature = "models")]
     /**Create a model
 
 Creates a model, new and empty: add training images, then train it.
@@ -62822,6 +65966,7 @@ let response = client.create_model()
     pub fn create_model(&self) -> builder::CreateModel<'_> {
         builder::CreateModel::new(self)
     }
+    #[cfg(feature = "models")]
     /**Retrieve a model
 
 A model with its status, training images and settings.
@@ -62843,6 +65988,7 @@ let response = client.get_model()
     pub fn get_model(&self) -> builder::GetModel<'_> {
         builder::GetModel::new(self)
     }
+    #[cfg(feature = "models")]
     /**Update a model
 
 Renames a model or changes its settings, concepts or thumbnail.
@@ -62866,6 +66012,7 @@ let response = client.update_model()
     pub fn update_model(&self) -> builder::UpdateModel<'_> {
         builder::UpdateModel::new(self)
     }
+    #[cfg(feature = "models")]
     /**Delete a model
 
 Deletes a model; it can be restored for 30 days.
@@ -62885,6 +66032,7 @@ let response = client.delete_model()
     pub fn delete_model(&self) -> builder::DeleteModel<'_> {
         builder::DeleteModel::new(self)
     }
+    #[cfg(feature = "models")]
     /**Retrieve models in bulk
 
 Several models by id in one call (only reads).
@@ -62906,6 +66054,7 @@ let response = client.get_models_bulk()
     pub fn get_models_bulk(&self) -> builder::GetModelsBulk<'_> {
         builder::GetModelsBulk::new(self)
     }
+    #[cfg(feature = "models")]
     /**Copy a model
 
 A new model with the settings and training images of this one.
@@ -62929,6 +66078,7 @@ let response = client.copy_model()
     pub fn copy_model(&self) -> builder::CopyModel<'_> {
         builder::CopyModel::new(self)
     }
+    #[cfg(feature = "models")]
     /**Transfer a model
 
 Moves a model to another project.
@@ -62950,6 +66100,7 @@ let response = client.transfer_model()
     pub fn transfer_model(&self) -> builder::TransferModel<'_> {
         builder::TransferModel::new(self)
     }
+    #[cfg(feature = "models")]
     /**Download a model
 
 Starts a job that packs the weights of a trained model. 200: the job id. 269: a dry run: no job.
@@ -62973,6 +66124,7 @@ let response = client.download_model()
     pub fn download_model(&self) -> builder::DownloadModel<'_> {
         builder::DownloadModel::new(self)
     }
+    #[cfg(feature = "models")]
     /**Restore a model
 
 Restores a model deleted in the last 30 days.
@@ -62994,6 +66146,7 @@ let response = client.restore_model()
     pub fn restore_model(&self) -> builder::RestoreModel<'_> {
         builder::RestoreModel::new(self)
     }
+    #[cfg(feature = "models")]
     /**Delete images of a model
 
 Deletes the images a model generated (its inference images).
@@ -63015,6 +66168,7 @@ let response = client.delete_model_images()
     pub fn delete_model_images(&self) -> builder::DeleteModelImages<'_> {
         builder::DeleteModelImages::new(self)
     }
+    #[cfg(feature = "models")]
     /**Update the tags of a model
 
 Adds and removes tags of a model.
@@ -63036,6 +66190,7 @@ let response = client.update_model_tags()
     pub fn update_model_tags(&self) -> builder::UpdateModelTags<'_> {
         builder::UpdateModelTags::new(self)
     }
+    #[cfg(feature = "models")]
     /**Train a model
 
 Starts the training of a model that has training images; a model already training answers 400. 200: the model and its training job. 269: a dry run (dryRun set): no job, and the cost fields say what the training would cost.
@@ -63063,6 +66218,7 @@ let response = client.train_model()
     pub fn train_model(&self) -> builder::TrainModel<'_> {
         builder::TrainModel::new(self)
     }
+    #[cfg(feature = "models")]
     /**Trigger a training action
 
 Cancels the training of a model.
@@ -63084,6 +66240,7 @@ let response = client.trigger_model_train_action()
     pub fn trigger_model_train_action(&self) -> builder::TriggerModelTrainAction<'_> {
         builder::TriggerModelTrainAction::new(self)
     }
+    #[cfg(feature = "models")]
     /**Add training images
 
 Adds one image (data URL or asset id) or several asset ids (up to the request's maxItems) to the training images of a model; an asset already there is not added twice.
@@ -63107,6 +66264,7 @@ let response = client.add_model_training_images()
     pub fn add_model_training_images(&self) -> builder::AddModelTrainingImages<'_> {
         builder::AddModelTrainingImages::new(self)
     }
+    #[cfg(feature = "models")]
     /**Replace a training image
 
 Replaces one training image of a model by another image.
@@ -63134,6 +66292,7 @@ let response = client.replace_model_training_image()
     ) -> builder::ReplaceModelTrainingImage<'_> {
         builder::ReplaceModelTrainingImage::new(self)
     }
+    #[cfg(feature = "models")]
     /**Delete a training image
 
 Removes one training image from a model.
@@ -63155,6 +66314,7 @@ let response = client.delete_model_training_image()
     pub fn delete_model_training_image(&self) -> builder::DeleteModelTrainingImage<'_> {
         builder::DeleteModelTrainingImage::new(self)
     }
+    #[cfg(feature = "models")]
     /**Replace training image pairs
 
 Replaces every source/target pair of training images of a model.
@@ -63178,6 +66338,7 @@ let response = client.replace_model_training_image_pairs()
     ) -> builder::ReplaceModelTrainingImagePairs<'_> {
         builder::ReplaceModelTrainingImagePairs::new(self)
     }
+    #[cfg(feature = "models")]
     /**List presets
 
 The generation presets of a model.
@@ -63199,6 +66360,7 @@ let response = client.list_model_presets()
     pub fn list_model_presets(&self) -> builder::ListModelPresets<'_> {
         builder::ListModelPresets::new(self)
     }
+    #[cfg(feature = "models")]
     /**Create a preset
 
 Makes a preset of a model from the settings of an inference.
@@ -63222,6 +66384,7 @@ let response = client.create_model_preset()
     pub fn create_model_preset(&self) -> builder::CreateModelPreset<'_> {
         builder::CreateModelPreset::new(self)
     }
+    #[cfg(feature = "models")]
     /**Update a preset
 
 Makes a preset the default of its model, or not.
@@ -63247,6 +66410,7 @@ let response = client.update_model_preset()
     pub fn update_model_preset(&self) -> builder::UpdateModelPreset<'_> {
         builder::UpdateModelPreset::new(self)
     }
+    #[cfg(feature = "models")]
     /**Delete a preset
 
 Deletes a preset of a model.
@@ -63268,6 +66432,7 @@ let response = client.delete_model_preset()
     pub fn delete_model_preset(&self) -> builder::DeleteModelPreset<'_> {
         builder::DeleteModelPreset::new(self)
     }
+    #[cfg(feature = "models")]
     /**List examples
 
 The example images shown with a model.
@@ -63289,6 +66454,7 @@ let response = client.list_model_examples()
     pub fn list_model_examples(&self) -> builder::ListModelExamples<'_> {
         builder::ListModelExamples::new(self)
     }
+    #[cfg(feature = "models")]
     /**Update examples
 
 Sets the example images of a model.
@@ -63312,6 +66478,7 @@ let response = client.update_model_examples()
     pub fn update_model_examples(&self) -> builder::UpdateModelExamples<'_> {
         builder::UpdateModelExamples::new(self)
     }
+    #[cfg(feature = "models")]
     /**Retrieve a description
 
 The long description of a model.
@@ -63333,6 +66500,7 @@ let response = client.get_model_description()
     pub fn get_model_description(&self) -> builder::GetModelDescription<'_> {
         builder::GetModelDescription::new(self)
     }
+    #[cfg(feature = "models")]
     /**Update a description
 
 Sets the long description of a model.
@@ -63356,6 +66524,7 @@ let response = client.update_model_description()
     pub fn update_model_description(&self) -> builder::UpdateModelDescription<'_> {
         builder::UpdateModelDescription::new(self)
     }
+    #[cfg(feature = "models")]
     /**Retrieve a prompt guide
 
 How to write prompts for a model.
@@ -63375,6 +66544,7 @@ let response = client.get_model_prompt_guide()
     pub fn get_model_prompt_guide(&self) -> builder::GetModelPromptGuide<'_> {
         builder::GetModelPromptGuide::new(self)
     }
+    #[cfg(feature = "models")]
     /**Update a prompt guide
 
 Sets the prompt guide of a model.
@@ -63396,6 +66566,7 @@ let response = client.update_model_prompt_guide()
     pub fn update_model_prompt_guide(&self) -> builder::UpdateModelPromptGuide<'_> {
         builder::UpdateModelPromptGuide::new(self)
     }
+    #[cfg(feature = "models")]
     /**Score a prompt
 
 How well a prompt suits a model.
@@ -63417,6 +66588,7 @@ let response = client.get_model_prompt_score()
     pub fn get_model_prompt_score(&self) -> builder::GetModelPromptScore<'_> {
         builder::GetModelPromptScore::new(self)
     }
+    #[cfg(feature = "models")]
     /**Score a training dataset
 
 How well the training images of a model suit a training.
@@ -63438,6 +66610,7 @@ let response = client.get_model_training_dataset_score()
     ) -> builder::GetModelTrainingDatasetScore<'_> {
         builder::GetModelTrainingDatasetScore::new(self)
     }
+    #[cfg(feature = "collections")]
     /**List collections
 
 The collections of the project.
@@ -63459,6 +66632,7 @@ let response = client.list_collections()
     pub fn list_collections(&self) -> builder::ListCollections<'_> {
         builder::ListCollections::new(self)
     }
+    #[cfg(feature = "collections")]
     /**Create a collection
 
 Creates an empty collection.
@@ -63478,6 +66652,7 @@ let response = client.create_collection()
     pub fn create_collection(&self) -> builder::CreateCollection<'_> {
         builder::CreateCollection::new(self)
     }
+    #[cfg(feature = "collections")]
     /**Retrieve a collection
 
 A collection with its counts of assets and models.
@@ -63497,6 +66672,7 @@ let response = client.get_collection()
     pub fn get_collection(&self) -> builder::GetCollection<'_> {
         builder::GetCollection::new(self)
     }
+    #[cfg(feature = "collections")]
     /**Update a collection
 
 Renames a collection or changes its thumbnail.
@@ -63518,6 +66694,7 @@ let response = client.update_collection()
     pub fn update_collection(&self) -> builder::UpdateCollection<'_> {
         builder::UpdateCollection::new(self)
     }
+    #[cfg(feature = "collections")]
     /**Delete a collection
 
 Deletes a collection; its assets and models stay.
@@ -63537,6 +66714,7 @@ let response = client.delete_collection()
     pub fn delete_collection(&self) -> builder::DeleteCollection<'_> {
         builder::DeleteCollection::new(self)
     }
+    #[cfg(feature = "collections")]
     /**Add assets to a collection
 
 Adds assets to a collection; one already there stays once.
@@ -63558,6 +66736,7 @@ let response = client.add_collection_assets()
     pub fn add_collection_assets(&self) -> builder::AddCollectionAssets<'_> {
         builder::AddCollectionAssets::new(self)
     }
+    #[cfg(feature = "collections")]
     /**Remove assets from a collection
 
 Takes assets out of a collection (the assets stay).
@@ -63579,6 +66758,7 @@ let response = client.remove_collection_assets()
     pub fn remove_collection_assets(&self) -> builder::RemoveCollectionAssets<'_> {
         builder::RemoveCollectionAssets::new(self)
     }
+    #[cfg(feature = "collections")]
     /**Add models to a collection
 
 Adds models to a collection; one already there stays once.
@@ -63600,6 +66780,7 @@ let response = client.add_collection_models()
     pub fn add_collection_models(&self) -> builder::AddCollectionModels<'_> {
         builder::AddCollectionModels::new(self)
     }
+    #[cfg(feature = "collections")]
     /**Remove models from a collection
 
 Takes models out of a collection (the models stay).
@@ -63621,6 +66802,7 @@ let response = client.remove_collection_models()
     pub fn remove_collection_models(&self) -> builder::RemoveCollectionModels<'_> {
         builder::RemoveCollectionModels::new(self)
     }
+    #[cfg(feature = "workflows")]
     /**List workflows
 
 The workflows of the project (or the public ones), a page at a time.
@@ -63652,6 +66834,7 @@ let response = client.list_workflows()
     pub fn list_workflows(&self) -> builder::ListWorkflows<'_> {
         builder::ListWorkflows::new(self)
     }
+    #[cfg(feature = "workflows")]
     /**Create a workflow
 
 Creates an empty draft workflow; its steps and inputs are set later with an update.
@@ -63671,6 +66854,7 @@ let response = client.create_workflow()
     pub fn create_workflow(&self) -> builder::CreateWorkflow<'_> {
         builder::CreateWorkflow::new(self)
     }
+    #[cfg(feature = "workflows")]
     /**List workflow tags
 
 Every tag used by the project's workflows in one state.
@@ -63690,6 +66874,7 @@ let response = client.list_workflow_tags()
     pub fn list_workflow_tags(&self) -> builder::ListWorkflowTags<'_> {
         builder::ListWorkflowTags::new(self)
     }
+    #[cfg(feature = "workflows")]
     /**Retrieve a workflow
 
 A workflow with its steps and inputs.
@@ -63709,6 +66894,7 @@ let response = client.get_workflow()
     pub fn get_workflow(&self) -> builder::GetWorkflow<'_> {
         builder::GetWorkflow::new(self)
     }
+    #[cfg(feature = "workflows")]
     /**Update a workflow
 
 Changes the fields the body sets (its steps, inputs, state, visibility...); the others stay.
@@ -63730,6 +66916,7 @@ let response = client.update_workflow()
     pub fn update_workflow(&self) -> builder::UpdateWorkflow<'_> {
         builder::UpdateWorkflow::new(self)
     }
+    #[cfg(feature = "workflows")]
     /**Delete a workflow
 
 Deletes a workflow; the jobs it ran stay.
@@ -63749,6 +66936,7 @@ let response = client.delete_workflow()
     pub fn delete_workflow(&self) -> builder::DeleteWorkflow<'_> {
         builder::DeleteWorkflow::new(self)
     }
+    #[cfg(feature = "workflows")]
     /**Run a workflow
 
 Starts a workflow job. The body holds a value for the workflow's inputs (see the inputs of GET /workflows/{workflowId}). 200: the job was started (job is set). 269: a dry run (dryRun set): job is absent and the cost fields say what the run would cost.
@@ -63772,6 +66960,7 @@ let response = client.run_workflow()
     pub fn run_workflow(&self) -> builder::RunWorkflow<'_> {
         builder::RunWorkflow::new(self)
     }
+    #[cfg(feature = "workflows")]
     /**Answer a user-approval step
 
 Decides on a user-approval step that a running workflow job waits on. Approving lets the job go on; rejecting stops the step and cancels the job. Answers the workflow job.
@@ -63793,6 +66982,7 @@ let response = client.workflow_user_approval()
     pub fn workflow_user_approval(&self) -> builder::WorkflowUserApproval<'_> {
         builder::WorkflowUserApproval::new(self)
     }
+    #[cfg(feature = "workflows")]
     /**Answer a user-selection step
 
 Decides on a user-selection step that a running workflow job waits on. Selecting keeps the chosen candidates (by index, in the given order) and lets the job go on; rejecting stops the step and cancels the job. Answers the workflow job.
@@ -63814,6 +67004,7 @@ let response = client.workflow_user_selection()
     pub fn workflow_user_selection(&self) -> builder::WorkflowUserSelection<'_> {
         builder::WorkflowUserSelection::new(self)
     }
+    #[cfg(feature = "search")]
     /**Search assets
 
 Assets matching a text query, filters or reference images (only reads). Pages by offset and limit (or page and hitsPerPage); estimatedTotalHits says how many there are.
@@ -63835,6 +67026,7 @@ let response = client.search_assets()
     pub fn search_assets(&self) -> builder::SearchAssets<'_> {
         builder::SearchAssets::new(self)
     }
+    #[cfg(feature = "search")]
     /**Search models
 
 Models matching a text query, filters or reference images (only reads). Pages by offset and limit (or page and hitsPerPage).
@@ -63856,6 +67048,7 @@ let response = client.search_models()
     pub fn search_models(&self) -> builder::SearchModels<'_> {
         builder::SearchModels::new(self)
     }
+    #[cfg(feature = "search")]
     /**Search workflows
 
 Workflows matching a text query or filters (only reads). Pages by offset and limit (or page and hitsPerPage).
@@ -63877,6 +67070,7 @@ let response = client.search_workflows()
     pub fn search_workflows(&self) -> builder::SearchWorkflows<'_> {
         builder::SearchWorkflows::new(self)
     }
+    #[cfg(feature = "recommendations")]
     /**Recommended models
 
 Models recommended for the user; the next page is asked with nextToken.
@@ -63912,6 +67106,7 @@ let response = client.list_recommended_models()
     pub fn list_recommended_models(&self) -> builder::ListRecommendedModels<'_> {
         builder::ListRecommendedModels::new(self)
     }
+    #[cfg(feature = "tags")]
     /**List tags
 
 The tags of the project with how many items carry each.
@@ -63933,6 +67128,7 @@ let response = client.list_tags()
     pub fn list_tags(&self) -> builder::ListTags<'_> {
         builder::ListTags::new(self)
     }
+    #[cfg(feature = "usages")]
     /**List usages
 
 What the team consumed over a period: creative units, generations, models, activity.
@@ -63957,6 +67153,7 @@ let response = client.list_usages()
     pub fn list_usages(&self) -> builder::ListUsages<'_> {
         builder::ListUsages::new(self)
     }
+    #[cfg(feature = "pricing")]
     /**Prices
 
 The prices of the creative unit packs.
@@ -63971,6 +67168,7 @@ let response = client.get_oscu_prices()
     pub fn get_oscu_prices(&self) -> builder::GetOscuPrices<'_> {
         builder::GetOscuPrices::new(self)
     }
+    #[cfg(feature = "projects")]
     /**List projects
 
 The projects of a team the caller can see.
@@ -63992,6 +67190,7 @@ let response = client.list_projects()
     pub fn list_projects(&self) -> builder::ListProjects<'_> {
         builder::ListProjects::new(self)
     }
+    #[cfg(feature = "projects")]
     /**Create a project
 
 Creates a project in a team.
@@ -64011,6 +67210,7 @@ let response = client.create_project()
     pub fn create_project(&self) -> builder::CreateProject<'_> {
         builder::CreateProject::new(self)
     }
+    #[cfg(feature = "projects")]
     /**Retrieve a project
 
 A project with its members, API keys and settings.
@@ -64028,6 +67228,7 @@ let response = client.get_project()
     pub fn get_project(&self) -> builder::GetProject<'_> {
         builder::GetProject::new(self)
     }
+    #[cfg(feature = "projects")]
     /**Update a project
 
 Changes the name, the description or the settings of a project.
@@ -64047,6 +67248,7 @@ let response = client.update_project()
     pub fn update_project(&self) -> builder::UpdateProject<'_> {
         builder::UpdateProject::new(self)
     }
+    #[cfg(feature = "projects")]
     /**Delete a project
 
 Deletes a project.
@@ -64064,6 +67266,7 @@ let response = client.delete_project()
     pub fn delete_project(&self) -> builder::DeleteProject<'_> {
         builder::DeleteProject::new(self)
     }
+    #[cfg(feature = "projects")]
     /**Create a project API key
 
 Creates an API key that acts on the project; its secret is in this answer only.
@@ -64083,6 +67286,7 @@ let response = client.create_project_api_key()
     pub fn create_project_api_key(&self) -> builder::CreateProjectApiKey<'_> {
         builder::CreateProjectApiKey::new(self)
     }
+    #[cfg(feature = "projects")]
     /**Delete a project API key
 
 Revokes an API key of the project.
@@ -64102,6 +67306,7 @@ let response = client.delete_project_api_key()
     pub fn delete_project_api_key(&self) -> builder::DeleteProjectApiKey<'_> {
         builder::DeleteProjectApiKey::new(self)
     }
+    #[cfg(feature = "projects")]
     /**Retrieve the project instructions
 
 The instructions assistants follow in the project.
@@ -64119,6 +67324,7 @@ let response = client.get_project_instructions()
     pub fn get_project_instructions(&self) -> builder::GetProjectInstructions<'_> {
         builder::GetProjectInstructions::new(self)
     }
+    #[cfg(feature = "projects")]
     /**Set the project instructions
 
 Replaces the instructions assistants follow in the project.
@@ -64138,6 +67344,7 @@ let response = client.update_project_instructions()
     pub fn update_project_instructions(&self) -> builder::UpdateProjectInstructions<'_> {
         builder::UpdateProjectInstructions::new(self)
     }
+    #[cfg(feature = "projects")]
     /**Retrieve the project memory
 
 What assistants remember about the project.
@@ -64155,6 +67362,7 @@ let response = client.get_project_memory()
     pub fn get_project_memory(&self) -> builder::GetProjectMemory<'_> {
         builder::GetProjectMemory::new(self)
     }
+    #[cfg(feature = "projects")]
     /**Set the project memory
 
 Replaces what assistants remember about the project.
@@ -64174,6 +67382,7 @@ let response = client.update_project_memory()
     pub fn update_project_memory(&self) -> builder::UpdateProjectMemory<'_> {
         builder::UpdateProjectMemory::new(self)
     }
+    #[cfg(feature = "projects")]
     /**Add a project member
 
 Gives a member of the team a role in the project.
@@ -64193,6 +67402,7 @@ let response = client.add_project_member()
     pub fn add_project_member(&self) -> builder::AddProjectMember<'_> {
         builder::AddProjectMember::new(self)
     }
+    #[cfg(feature = "projects")]
     /**Update a project member
 
 Changes the role of a member of the project.
@@ -64214,6 +67424,7 @@ let response = client.update_project_member()
     pub fn update_project_member(&self) -> builder::UpdateProjectMember<'_> {
         builder::UpdateProjectMember::new(self)
     }
+    #[cfg(feature = "projects")]
     /**Remove a project member
 
 Takes a member out of the project (they stay in the team).
@@ -64233,6 +67444,7 @@ let response = client.remove_project_member()
     pub fn remove_project_member(&self) -> builder::RemoveProjectMember<'_> {
         builder::RemoveProjectMember::new(self)
     }
+    #[cfg(feature = "projects")]
     /**Retrieve the project brief
 
 The creative brief of the project.
@@ -64250,6 +67462,7 @@ let response = client.get_project_brief()
     pub fn get_project_brief(&self) -> builder::GetProjectBrief<'_> {
         builder::GetProjectBrief::new(self)
     }
+    #[cfg(feature = "projects")]
     /**Set the project brief
 
 Creates or replaces the creative brief of the project.
@@ -64269,6 +67482,7 @@ let response = client.update_project_brief()
     pub fn update_project_brief(&self) -> builder::UpdateProjectBrief<'_> {
         builder::UpdateProjectBrief::new(self)
     }
+    #[cfg(feature = "projects")]
     /**Delete the project brief
 
 Removes the creative brief of the project.
@@ -64286,6 +67500,7 @@ let response = client.delete_project_brief()
     pub fn delete_project_brief(&self) -> builder::DeleteProjectBrief<'_> {
         builder::DeleteProjectBrief::new(self)
     }
+    #[cfg(feature = "projects")]
     /**Retrieve the project watermark
 
 How assets generated in the project are watermarked.
@@ -64303,6 +67518,7 @@ let response = client.get_project_watermark()
     pub fn get_project_watermark(&self) -> builder::GetProjectWatermark<'_> {
         builder::GetProjectWatermark::new(self)
     }
+    #[cfg(feature = "projects")]
     /**Configure the project watermark
 
 Saves the watermark configuration of the project.
@@ -64322,6 +67538,7 @@ let response = client.update_project_watermark()
     pub fn update_project_watermark(&self) -> builder::UpdateProjectWatermark<'_> {
         builder::UpdateProjectWatermark::new(self)
     }
+    #[cfg(feature = "projects")]
     /**Delete the project watermark
 
 Removes the watermark configuration of the project.
@@ -64339,6 +67556,7 @@ let response = client.delete_project_watermark()
     pub fn delete_project_watermark(&self) -> builder::DeleteProjectWatermark<'_> {
         builder::DeleteProjectWatermark::new(self)
     }
+    #[cfg(feature = "projects")]
     /**Set the project watermark logo
 
 Stores a logo (base64 PNG, JPEG or WebP) that is drawn instead of the text.
@@ -64360,6 +67578,7 @@ let response = client.update_project_watermark_logo()
     ) -> builder::UpdateProjectWatermarkLogo<'_> {
         builder::UpdateProjectWatermarkLogo::new(self)
     }
+    #[cfg(feature = "projects")]
     /**Delete the project watermark logo
 
 Removes the logo; the text of the watermark is drawn again.
@@ -64379,6 +67598,7 @@ let response = client.delete_project_watermark_logo()
     ) -> builder::DeleteProjectWatermarkLogo<'_> {
         builder::DeleteProjectWatermarkLogo::new(self)
     }
+    #[cfg(feature = "projects")]
     /**Preview a project watermark
 
 Draws a watermark configuration on a sample image without saving it.
@@ -64398,6 +67618,7 @@ let response = client.preview_project_watermark()
     pub fn preview_project_watermark(&self) -> builder::PreviewProjectWatermark<'_> {
         builder::PreviewProjectWatermark::new(self)
     }
+    #[cfg(feature = "projects")]
     /**List the project webhook endpoints
 
 Every webhook endpoint of the project.
@@ -64417,6 +67638,7 @@ let response = client.list_project_webhook_endpoints()
     ) -> builder::ListProjectWebhookEndpoints<'_> {
         builder::ListProjectWebhookEndpoints::new(self)
     }
+    #[cfg(feature = "projects")]
     /**Create a project webhook endpoint
 
 Registers a URL to call on the subscribed events; the answer carries its signing secret.
@@ -64438,6 +67660,7 @@ let response = client.create_project_webhook_endpoint()
     ) -> builder::CreateProjectWebhookEndpoint<'_> {
         builder::CreateProjectWebhookEndpoint::new(self)
     }
+    #[cfg(feature = "projects")]
     /**Update a project webhook endpoint
 
 Changes the URL, the events, the description or whether the endpoint is called.
@@ -64461,6 +67684,7 @@ let response = client.update_project_webhook_endpoint()
     ) -> builder::UpdateProjectWebhookEndpoint<'_> {
         builder::UpdateProjectWebhookEndpoint::new(self)
     }
+    #[cfg(feature = "projects")]
     /**Delete a project webhook endpoint
 
 Stops calling the endpoint and forgets it.
@@ -64482,6 +67706,7 @@ let response = client.delete_project_webhook_endpoint()
     ) -> builder::DeleteProjectWebhookEndpoint<'_> {
         builder::DeleteProjectWebhookEndpoint::new(self)
     }
+    #[cfg(feature = "projects")]
     /**List the events of a project webhook endpoint
 
 The events sent to the endpoint, newest first.
@@ -64503,6 +67728,7 @@ let response = client.list_project_webhook_events()
     pub fn list_project_webhook_events(&self) -> builder::ListProjectWebhookEvents<'_> {
         builder::ListProjectWebhookEvents::new(self)
     }
+    #[cfg(feature = "projects")]
     /**Retrieve a project webhook event
 
 One event with its payload and its delivery attempts.
@@ -64524,6 +67750,7 @@ let response = client.get_project_webhook_event()
     pub fn get_project_webhook_event(&self) -> builder::GetProjectWebhookEvent<'_> {
         builder::GetProjectWebhookEvent::new(self)
     }
+    #[cfg(feature = "teams")]
     /**List teams
 
 The teams the caller belongs to.
@@ -64538,6 +67765,7 @@ let response = client.list_teams()
     pub fn list_teams(&self) -> builder::ListTeams<'_> {
         builder::ListTeams::new(self)
     }
+    #[cfg(feature = "teams")]
     /**Retrieve a team
 
 A team with its members, invitations, API keys and projects.
@@ -64555,6 +67783,7 @@ let response = client.get_team()
     pub fn get_team(&self) -> builder::GetTeam<'_> {
         builder::GetTeam::new(self)
     }
+    #[cfg(feature = "teams")]
     /**Update a team
 
 Changes the name, the defaults or the settings of a team.
@@ -64574,6 +67803,7 @@ let response = client.update_team()
     pub fn update_team(&self) -> builder::UpdateTeam<'_> {
         builder::UpdateTeam::new(self)
     }
+    #[cfg(feature = "teams")]
     /**Withdraw an invitation
 
 Cancels the pending invitation sent to an email address.
@@ -64593,6 +67823,7 @@ let response = client.withdraw_team_invitation()
     pub fn withdraw_team_invitation(&self) -> builder::WithdrawTeamInvitation<'_> {
         builder::WithdrawTeamInvitation::new(self)
     }
+    #[cfg(feature = "teams")]
     /**Retrieve the team limits
 
 The limits of the team plan and what the team uses against them.
@@ -64610,6 +67841,7 @@ let response = client.get_team_limits()
     pub fn get_team_limits(&self) -> builder::GetTeamLimits<'_> {
         builder::GetTeamLimits::new(self)
     }
+    #[cfg(feature = "teams")]
     /**Invite a team member
 
 Invites a person to the team by email, optionally into some projects.
@@ -64629,6 +67861,7 @@ let response = client.invite_team_member()
     pub fn invite_team_member(&self) -> builder::InviteTeamMember<'_> {
         builder::InviteTeamMember::new(self)
     }
+    #[cfg(feature = "teams")]
     /**Update a team member
 
 Changes the role or the consumption cap of a member of the team.
@@ -64650,6 +67883,7 @@ let response = client.update_team_member()
     pub fn update_team_member(&self) -> builder::UpdateTeamMember<'_> {
         builder::UpdateTeamMember::new(self)
     }
+    #[cfg(feature = "teams")]
     /**Remove a team member
 
 Takes a person or an API key out of the team.
@@ -64669,6 +67903,7 @@ let response = client.remove_team_member()
     pub fn remove_team_member(&self) -> builder::RemoveTeamMember<'_> {
         builder::RemoveTeamMember::new(self)
     }
+    #[cfg(feature = "teams")]
     /**List IP filters
 
 Every IP filter of the team.
@@ -64686,6 +67921,7 @@ let response = client.list_team_ip_filters()
     pub fn list_team_ip_filters(&self) -> builder::ListTeamIpFilters<'_> {
         builder::ListTeamIpFilters::new(self)
     }
+    #[cfg(feature = "teams")]
     /**Create an IP filter
 
 Adds a filter that IP detection checks generations against.
@@ -64705,6 +67941,7 @@ let response = client.create_team_ip_filter()
     pub fn create_team_ip_filter(&self) -> builder::CreateTeamIpFilter<'_> {
         builder::CreateTeamIpFilter::new(self)
     }
+    #[cfg(feature = "teams")]
     /**Update an IP filter
 
 Renames an IP filter, changes its instruction or turns it on or off.
@@ -64726,6 +67963,7 @@ let response = client.update_team_ip_filter()
     pub fn update_team_ip_filter(&self) -> builder::UpdateTeamIpFilter<'_> {
         builder::UpdateTeamIpFilter::new(self)
     }
+    #[cfg(feature = "teams")]
     /**Delete an IP filter
 
 Removes an IP filter of the team.
@@ -64745,6 +67983,7 @@ let response = client.delete_team_ip_filter()
     pub fn delete_team_ip_filter(&self) -> builder::DeleteTeamIpFilter<'_> {
         builder::DeleteTeamIpFilter::new(self)
     }
+    #[cfg(feature = "teams")]
     /**Draft an IP filter instruction
 
 Writes a detection instruction from reference assets, without saving anything.
@@ -64766,6 +68005,7 @@ let response = client.draft_team_ip_filter_instruction()
     ) -> builder::DraftTeamIpFilterInstruction<'_> {
         builder::DraftTeamIpFilterInstruction::new(self)
     }
+    #[cfg(feature = "teams")]
     /**Retrieve the team brief
 
 The creative brief of the team.
@@ -64783,6 +68023,7 @@ let response = client.get_team_brief()
     pub fn get_team_brief(&self) -> builder::GetTeamBrief<'_> {
         builder::GetTeamBrief::new(self)
     }
+    #[cfg(feature = "teams")]
     /**Set the team brief
 
 Creates or replaces the creative brief of the team.
@@ -64802,6 +68043,7 @@ let response = client.update_team_brief()
     pub fn update_team_brief(&self) -> builder::UpdateTeamBrief<'_> {
         builder::UpdateTeamBrief::new(self)
     }
+    #[cfg(feature = "teams")]
     /**Delete the team brief
 
 Removes the creative brief of the team.
@@ -64819,6 +68061,7 @@ let response = client.delete_team_brief()
     pub fn delete_team_brief(&self) -> builder::DeleteTeamBrief<'_> {
         builder::DeleteTeamBrief::new(self)
     }
+    #[cfg(feature = "teams")]
     /**Retrieve the team watermark
 
 How assets generated in the team are watermarked.
@@ -64836,6 +68079,7 @@ let response = client.get_team_watermark()
     pub fn get_team_watermark(&self) -> builder::GetTeamWatermark<'_> {
         builder::GetTeamWatermark::new(self)
     }
+    #[cfg(feature = "teams")]
     /**Configure the team watermark
 
 Saves the watermark configuration of the team.
@@ -64855,6 +68099,7 @@ let response = client.update_team_watermark()
     pub fn update_team_watermark(&self) -> builder::UpdateTeamWatermark<'_> {
         builder::UpdateTeamWatermark::new(self)
     }
+    #[cfg(feature = "teams")]
     /**Delete the team watermark
 
 Removes the watermark configuration of the team.
@@ -64872,6 +68117,7 @@ let response = client.delete_team_watermark()
     pub fn delete_team_watermark(&self) -> builder::DeleteTeamWatermark<'_> {
         builder::DeleteTeamWatermark::new(self)
     }
+    #[cfg(feature = "teams")]
     /**Set the team watermark logo
 
 Stores a logo (base64 PNG, JPEG or WebP) that is drawn instead of the text.
@@ -64891,6 +68137,7 @@ let response = client.update_team_watermark_logo()
     pub fn update_team_watermark_logo(&self) -> builder::UpdateTeamWatermarkLogo<'_> {
         builder::UpdateTeamWatermarkLogo::new(self)
     }
+    #[cfg(feature = "teams")]
     /**Delete the team watermark logo
 
 Removes the logo; the text of the watermark is drawn again.
@@ -64908,6 +68155,7 @@ let response = client.delete_team_watermark_logo()
     pub fn delete_team_watermark_logo(&self) -> builder::DeleteTeamWatermarkLogo<'_> {
         builder::DeleteTeamWatermarkLogo::new(self)
     }
+    #[cfg(feature = "teams")]
     /**Preview a team watermark
 
 Draws a watermark configuration on a sample image without saving it.
@@ -64927,6 +68175,7 @@ let response = client.preview_team_watermark()
     pub fn preview_team_watermark(&self) -> builder::PreviewTeamWatermark<'_> {
         builder::PreviewTeamWatermark::new(self)
     }
+    #[cfg(feature = "teams")]
     /**List the team webhook endpoints
 
 Every webhook endpoint of the team.
@@ -64944,6 +68193,7 @@ let response = client.list_team_webhook_endpoints()
     pub fn list_team_webhook_endpoints(&self) -> builder::ListTeamWebhookEndpoints<'_> {
         builder::ListTeamWebhookEndpoints::new(self)
     }
+    #[cfg(feature = "teams")]
     /**Create a team webhook endpoint
 
 Registers a URL to call on the subscribed events; the answer carries its signing secret.
@@ -64965,6 +68215,7 @@ let response = client.create_team_webhook_endpoint()
     ) -> builder::CreateTeamWebhookEndpoint<'_> {
         builder::CreateTeamWebhookEndpoint::new(self)
     }
+    #[cfg(feature = "teams")]
     /**Update a team webhook endpoint
 
 Changes the URL, the events, the description or whether the endpoint is called.
@@ -64988,6 +68239,7 @@ let response = client.update_team_webhook_endpoint()
     ) -> builder::UpdateTeamWebhookEndpoint<'_> {
         builder::UpdateTeamWebhookEndpoint::new(self)
     }
+    #[cfg(feature = "teams")]
     /**Delete a team webhook endpoint
 
 Stops calling the endpoint and forgets it.
@@ -65009,6 +68261,7 @@ let response = client.delete_team_webhook_endpoint()
     ) -> builder::DeleteTeamWebhookEndpoint<'_> {
         builder::DeleteTeamWebhookEndpoint::new(self)
     }
+    #[cfg(feature = "teams")]
     /**List the events of a team webhook endpoint
 
 The events sent to the endpoint, newest first.
@@ -65030,6 +68283,7 @@ let response = client.list_team_webhook_events()
     pub fn list_team_webhook_events(&self) -> builder::ListTeamWebhookEvents<'_> {
         builder::ListTeamWebhookEvents::new(self)
     }
+    #[cfg(feature = "teams")]
     /**Retrieve a team webhook event
 
 One event with its payload and its delivery attempts.
@@ -68237,6 +71491,7 @@ pub mod builder {
             }
         }
     }
+    #[cfg(feature = "generate")]
     /**Builder for [`Client::run_model`]
 
 [`Client::run_model`]: super::Client::run_model*/
@@ -68249,6 +71504,7 @@ pub mod builder {
         project_id: Result<Option<::std::string::String>, String>,
         body: Result<types::RunModelRequest, String>,
     }
+    #[cfg(feature = "generate")]
     impl<'a> RunModel<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -68380,6 +71636,7 @@ pub mod builder {
             }
         }
     }
+    #[cfg(feature = "generate")]
     /**Builder for [`Client::generate_caption`]
 
 [`Client::generate_caption`]: super::Client::generate_caption*/
@@ -68390,6 +71647,7 @@ pub mod builder {
         project_id: Result<Option<::std::string::String>, String>,
         body: Result<types::builder::GenerateCaptionRequest, String>,
     }
+    #[cfg(feature = "generate")]
     impl<'a> GenerateCaption<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -68513,6 +71771,7 @@ pub mod builder {
             }
         }
     }
+    #[cfg(feature = "generate")]
     /**Builder for [`Client::generate_describe_style`]
 
 [`Client::generate_describe_style`]: super::Client::generate_describe_style*/
@@ -68523,6 +71782,7 @@ pub mod builder {
         project_id: Result<Option<::std::string::String>, String>,
         body: Result<types::builder::GenerateDescribeStyleRequest, String>,
     }
+    #[cfg(feature = "generate")]
     impl<'a> GenerateDescribeStyle<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -68648,6 +71908,7 @@ pub mod builder {
             }
         }
     }
+    #[cfg(feature = "generate")]
     /**Builder for [`Client::generate_detect`]
 
 [`Client::generate_detect`]: super::Client::generate_detect*/
@@ -68659,6 +71920,7 @@ pub mod builder {
         project_id: Result<Option<::std::string::String>, String>,
         body: Result<types::builder::GenerateDetectRequest, String>,
     }
+    #[cfg(feature = "generate")]
     impl<'a> GenerateDetect<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -68802,6 +72064,7 @@ pub mod builder {
             }
         }
     }
+    #[cfg(feature = "generate")]
     /**Builder for [`Client::generate_embed`]
 
 [`Client::generate_embed`]: super::Client::generate_embed*/
@@ -68813,6 +72076,7 @@ pub mod builder {
         project_id: Result<Option<::std::string::String>, String>,
         body: Result<types::builder::GenerateEmbedRequest, String>,
     }
+    #[cfg(feature = "generate")]
     impl<'a> GenerateEmbed<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -68956,6 +72220,7 @@ pub mod builder {
             }
         }
     }
+    #[cfg(feature = "generate")]
     /**Builder for [`Client::generate_ip_detection`]
 
 [`Client::generate_ip_detection`]: super::Client::generate_ip_detection*/
@@ -68966,6 +72231,7 @@ pub mod builder {
         project_id: Result<Option<::std::string::String>, String>,
         body: Result<types::builder::GenerateIpDetectionRequest, String>,
     }
+    #[cfg(feature = "generate")]
     impl<'a> GenerateIpDetection<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -69091,6 +72357,7 @@ pub mod builder {
             }
         }
     }
+    #[cfg(feature = "generate")]
     /**Builder for [`Client::generate_patch`]
 
 [`Client::generate_patch`]: super::Client::generate_patch*/
@@ -69101,6 +72368,7 @@ pub mod builder {
         project_id: Result<Option<::std::string::String>, String>,
         body: Result<types::builder::GeneratePatchRequest, String>,
     }
+    #[cfg(feature = "generate")]
     impl<'a> GeneratePatch<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -69230,6 +72498,7 @@ pub mod builder {
             }
         }
     }
+    #[cfg(feature = "generate")]
     /**Builder for [`Client::generate_prompt`]
 
 [`Client::generate_prompt`]: super::Client::generate_prompt*/
@@ -69240,6 +72509,7 @@ pub mod builder {
         project_id: Result<Option<::std::string::String>, String>,
         body: Result<types::builder::GeneratePromptRequest, String>,
     }
+    #[cfg(feature = "generate")]
     impl<'a> GeneratePrompt<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -69363,6 +72633,7 @@ pub mod builder {
             }
         }
     }
+    #[cfg(feature = "generate")]
     /**Builder for [`Client::generate_quality_gate`]
 
 [`Client::generate_quality_gate`]: super::Client::generate_quality_gate*/
@@ -69374,6 +72645,7 @@ pub mod builder {
         project_id: Result<Option<::std::string::String>, String>,
         body: Result<types::builder::GenerateQualityGateRequest, String>,
     }
+    #[cfg(feature = "generate")]
     impl<'a> GenerateQualityGate<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -69519,6 +72791,7 @@ pub mod builder {
             }
         }
     }
+    #[cfg(feature = "generate")]
     /**Builder for [`Client::generate_translate`]
 
 [`Client::generate_translate`]: super::Client::generate_translate*/
@@ -69529,6 +72802,7 @@ pub mod builder {
         project_id: Result<Option<::std::string::String>, String>,
         body: Result<types::builder::GenerateTranslateRequest, String>,
     }
+    #[cfg(feature = "generate")]
     impl<'a> GenerateTranslate<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -69653,6 +72927,7 @@ pub mod builder {
             }
         }
     }
+    #[cfg(feature = "models")]
     /**Builder for [`Client::list_models`]
 
 [`Client::list_models`]: super::Client::list_models*/
@@ -69679,6 +72954,7 @@ pub mod builder {
         updated_after: Result<Option<::std::string::String>, String>,
         updated_before: Result<Option<::std::string::String>, String>,
     }
+    #[cfg(feature = "models")]
     impl<'a> ListModels<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -70071,6 +73347,7 @@ pub mod builder {
             }
         }
     }
+    #[cfg(feature = "models")]
     /**Builder for [`Client::create_model`]
 
 [`Client::create_model`]: super::Client::create_model*/
@@ -70081,6 +73358,7 @@ pub mod builder {
         project_id: Result<Option<::std::string::String>, String>,
         body: Result<types::builder::ModelCreateRequest, String>,
     }
+    #[cfg(feature = "models")]
     impl<'a> CreateModel<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -70205,6 +73483,7 @@ pub mod builder {
             }
         }
     }
+    #[cfg(feature = "models")]
     /**Builder for [`Client::get_model`]
 
 [`Client::get_model`]: super::Client::get_model*/
@@ -70215,6 +73494,7 @@ pub mod builder {
         original_assets: Result<Option<bool>, String>,
         project_id: Result<Option<::std::string::String>, String>,
     }
+    #[cfg(feature = "models")]
     impl<'a> GetModel<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -70324,6 +73604,7 @@ pub mod builder {
             }
         }
     }
+    #[cfg(feature = "models")]
     /**Builder for [`Client::update_model`]
 
 [`Client::update_model`]: super::Client::update_model*/
@@ -70335,6 +73616,7 @@ pub mod builder {
         project_id: Result<Option<::std::string::String>, String>,
         body: Result<types::builder::ModelUpdateRequest, String>,
     }
+    #[cfg(feature = "models")]
     impl<'a> UpdateModel<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -70475,6 +73757,7 @@ pub mod builder {
             }
         }
     }
+    #[cfg(feature = "models")]
     /**Builder for [`Client::delete_model`]
 
 [`Client::delete_model`]: super::Client::delete_model*/
@@ -70484,6 +73767,7 @@ pub mod builder {
         model_id: Result<::std::string::String, String>,
         project_id: Result<Option<::std::string::String>, String>,
     }
+    #[cfg(feature = "models")]
     impl<'a> DeleteModel<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -70573,6 +73857,7 @@ pub mod builder {
             }
         }
     }
+    #[cfg(feature = "models")]
     /**Builder for [`Client::get_models_bulk`]
 
 [`Client::get_models_bulk`]: super::Client::get_models_bulk*/
@@ -70583,6 +73868,7 @@ pub mod builder {
         project_id: Result<Option<::std::string::String>, String>,
         body: Result<types::builder::ModelGetBulkRequest, String>,
     }
+    #[cfg(feature = "models")]
     impl<'a> GetModelsBulk<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -70710,6 +73996,7 @@ pub mod builder {
             }
         }
     }
+    #[cfg(feature = "models")]
     /**Builder for [`Client::copy_model`]
 
 [`Client::copy_model`]: super::Client::copy_model*/
@@ -70721,6 +74008,7 @@ pub mod builder {
         project_id: Result<Option<::std::string::String>, String>,
         body: Result<types::builder::ModelCopyRequest, String>,
     }
+    #[cfg(feature = "models")]
     impl<'a> CopyModel<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -70861,6 +74149,7 @@ pub mod builder {
             }
         }
     }
+    #[cfg(feature = "models")]
     /**Builder for [`Client::transfer_model`]
 
 [`Client::transfer_model`]: super::Client::transfer_model*/
@@ -70871,6 +74160,7 @@ pub mod builder {
         project_id: Result<Option<::std::string::String>, String>,
         body: Result<types::builder::ModelTransferRequest, String>,
     }
+    #[cfg(feature = "models")]
     impl<'a> TransferModel<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -70994,6 +74284,7 @@ pub mod builder {
             }
         }
     }
+    #[cfg(feature = "models")]
     /**Builder for [`Client::download_model`]
 
 [`Client::download_model`]: super::Client::download_model*/
@@ -71005,6 +74296,7 @@ pub mod builder {
         project_id: Result<Option<::std::string::String>, String>,
         body: Result<types::builder::ModelDownloadRequest, String>,
     }
+    #[cfg(feature = "models")]
     impl<'a> DownloadModel<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -71145,6 +74437,7 @@ pub mod builder {
             }
         }
     }
+    #[cfg(feature = "models")]
     /**Builder for [`Client::restore_model`]
 
 [`Client::restore_model`]: super::Client::restore_model*/
@@ -71155,6 +74448,7 @@ pub mod builder {
         original_assets: Result<Option<bool>, String>,
         project_id: Result<Option<::std::string::String>, String>,
     }
+    #[cfg(feature = "models")]
     impl<'a> RestoreModel<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -71265,6 +74559,7 @@ pub mod builder {
             }
         }
     }
+    #[cfg(feature = "models")]
     /**Builder for [`Client::delete_model_images`]
 
 [`Client::delete_model_images`]: super::Client::delete_model_images*/
@@ -71275,6 +74570,7 @@ pub mod builder {
         ids: Result<Option<::std::vec::Vec<::std::string::String>>, String>,
         project_id: Result<Option<::std::string::String>, String>,
     }
+    #[cfg(feature = "models")]
     impl<'a> DeleteModelImages<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -71381,6 +74677,7 @@ pub mod builder {
             }
         }
     }
+    #[cfg(feature = "models")]
     /**Builder for [`Client::update_model_tags`]
 
 [`Client::update_model_tags`]: super::Client::update_model_tags*/
@@ -71391,6 +74688,7 @@ pub mod builder {
         project_id: Result<Option<::std::string::String>, String>,
         body: Result<types::builder::AssetUpdateTagsRequest, String>,
     }
+    #[cfg(feature = "models")]
     impl<'a> UpdateModelTags<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -71516,6 +74814,7 @@ pub mod builder {
             }
         }
     }
+    #[cfg(feature = "models")]
     /**Builder for [`Client::train_model`]
 
 [`Client::train_model`]: super::Client::train_model*/
@@ -71529,6 +74828,7 @@ pub mod builder {
         training_images_count: Result<Option<i64>, String>,
         body: Result<types::builder::ModelTrainRequest, String>,
     }
+    #[cfg(feature = "models")]
     impl<'a> TrainModel<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -71713,6 +75013,7 @@ pub mod builder {
             }
         }
     }
+    #[cfg(feature = "models")]
     /**Builder for [`Client::trigger_model_train_action`]
 
 [`Client::trigger_model_train_action`]: super::Client::trigger_model_train_action*/
@@ -71723,6 +75024,7 @@ pub mod builder {
         project_id: Result<Option<::std::string::String>, String>,
         body: Result<types::builder::ModelTrainActionRequest, String>,
     }
+    #[cfg(feature = "models")]
     impl<'a> TriggerModelTrainAction<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -71847,6 +75149,7 @@ pub mod builder {
             }
         }
     }
+    #[cfg(feature = "models")]
     /**Builder for [`Client::add_model_training_images`]
 
 [`Client::add_model_training_images`]: super::Client::add_model_training_images*/
@@ -71858,6 +75161,7 @@ pub mod builder {
         project_id: Result<Option<::std::string::String>, String>,
         body: Result<types::builder::ModelTrainingImageRequest, String>,
     }
+    #[cfg(feature = "models")]
     impl<'a> AddModelTrainingImages<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -72006,6 +75310,7 @@ pub mod builder {
             }
         }
     }
+    #[cfg(feature = "models")]
     /**Builder for [`Client::replace_model_training_image`]
 
 [`Client::replace_model_training_image`]: super::Client::replace_model_training_image*/
@@ -72018,6 +75323,7 @@ pub mod builder {
         project_id: Result<Option<::std::string::String>, String>,
         body: Result<types::builder::ModelTrainingImageRequest, String>,
     }
+    #[cfg(feature = "models")]
     impl<'a> ReplaceModelTrainingImage<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -72189,6 +75495,7 @@ pub mod builder {
             }
         }
     }
+    #[cfg(feature = "models")]
     /**Builder for [`Client::delete_model_training_image`]
 
 [`Client::delete_model_training_image`]: super::Client::delete_model_training_image*/
@@ -72199,6 +75506,7 @@ pub mod builder {
         training_image_id: Result<::std::string::String, String>,
         project_id: Result<Option<::std::string::String>, String>,
     }
+    #[cfg(feature = "models")]
     impl<'a> DeleteModelTrainingImage<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -72305,6 +75613,7 @@ pub mod builder {
             }
         }
     }
+    #[cfg(feature = "models")]
     /**Builder for [`Client::replace_model_training_image_pairs`]
 
 [`Client::replace_model_training_image_pairs`]: super::Client::replace_model_training_image_pairs*/
@@ -72315,6 +75624,7 @@ pub mod builder {
         project_id: Result<Option<::std::string::String>, String>,
         body: Result<types::ModelTrainingImagePairsRequest, String>,
     }
+    #[cfg(feature = "models")]
     impl<'a> ReplaceModelTrainingImagePairs<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -72423,6 +75733,7 @@ pub mod builder {
             }
         }
     }
+    #[cfg(feature = "models")]
     /**Builder for [`Client::list_model_presets`]
 
 [`Client::list_model_presets`]: super::Client::list_model_presets*/
@@ -72433,6 +75744,7 @@ pub mod builder {
         original_assets: Result<Option<bool>, String>,
         project_id: Result<Option<::std::string::String>, String>,
     }
+    #[cfg(feature = "models")]
     impl<'a> ListModelPresets<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -72546,6 +75858,7 @@ pub mod builder {
             }
         }
     }
+    #[cfg(feature = "models")]
     /**Builder for [`Client::create_model_preset`]
 
 [`Client::create_model_preset`]: super::Client::create_model_preset*/
@@ -72557,6 +75870,7 @@ pub mod builder {
         project_id: Result<Option<::std::string::String>, String>,
         body: Result<types::builder::ModelPresetCreateRequest, String>,
     }
+    #[cfg(feature = "models")]
     impl<'a> CreateModelPreset<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -72701,6 +76015,7 @@ pub mod builder {
             }
         }
     }
+    #[cfg(feature = "models")]
     /**Builder for [`Client::update_model_preset`]
 
 [`Client::update_model_preset`]: super::Client::update_model_preset*/
@@ -72713,6 +76028,7 @@ pub mod builder {
         project_id: Result<Option<::std::string::String>, String>,
         body: Result<types::builder::ModelPresetUpdateRequest, String>,
     }
+    #[cfg(feature = "models")]
     impl<'a> UpdateModelPreset<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -72878,6 +76194,7 @@ pub mod builder {
             }
         }
     }
+    #[cfg(feature = "models")]
     /**Builder for [`Client::delete_model_preset`]
 
 [`Client::delete_model_preset`]: super::Client::delete_model_preset*/
@@ -72888,6 +76205,7 @@ pub mod builder {
         preset_id: Result<::std::string::String, String>,
         project_id: Result<Option<::std::string::String>, String>,
     }
+    #[cfg(feature = "models")]
     impl<'a> DeleteModelPreset<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -72992,6 +76310,7 @@ pub mod builder {
             }
         }
     }
+    #[cfg(feature = "models")]
     /**Builder for [`Client::list_model_examples`]
 
 [`Client::list_model_examples`]: super::Client::list_model_examples*/
@@ -73002,6 +76321,7 @@ pub mod builder {
         original_assets: Result<Option<bool>, String>,
         project_id: Result<Option<::std::string::String>, String>,
     }
+    #[cfg(feature = "models")]
     impl<'a> ListModelExamples<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -73115,6 +76435,7 @@ pub mod builder {
             }
         }
     }
+    #[cfg(feature = "models")]
     /**Builder for [`Client::update_model_examples`]
 
 [`Client::update_model_examples`]: super::Client::update_model_examples*/
@@ -73126,6 +76447,7 @@ pub mod builder {
         project_id: Result<Option<::std::string::String>, String>,
         body: Result<types::builder::AssetIdsRequest, String>,
     }
+    #[cfg(feature = "models")]
     impl<'a> UpdateModelExamples<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -73270,6 +76592,7 @@ pub mod builder {
             }
         }
     }
+    #[cfg(feature = "models")]
     /**Builder for [`Client::get_model_description`]
 
 [`Client::get_model_description`]: super::Client::get_model_description*/
@@ -73280,6 +76603,7 @@ pub mod builder {
         original_assets: Result<Option<bool>, String>,
         project_id: Result<Option<::std::string::String>, String>,
     }
+    #[cfg(feature = "models")]
     impl<'a> GetModelDescription<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -73393,6 +76717,7 @@ pub mod builder {
             }
         }
     }
+    #[cfg(feature = "models")]
     /**Builder for [`Client::update_model_description`]
 
 [`Client::update_model_description`]: super::Client::update_model_description*/
@@ -73404,6 +76729,7 @@ pub mod builder {
         project_id: Result<Option<::std::string::String>, String>,
         body: Result<types::builder::ModelDescriptionUpdateRequest, String>,
     }
+    #[cfg(feature = "models")]
     impl<'a> UpdateModelDescription<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -73552,6 +76878,7 @@ pub mod builder {
             }
         }
     }
+    #[cfg(feature = "models")]
     /**Builder for [`Client::get_model_prompt_guide`]
 
 [`Client::get_model_prompt_guide`]: super::Client::get_model_prompt_guide*/
@@ -73561,6 +76888,7 @@ pub mod builder {
         model_id: Result<::std::string::String, String>,
         project_id: Result<Option<::std::string::String>, String>,
     }
+    #[cfg(feature = "models")]
     impl<'a> GetModelPromptGuide<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -73654,6 +76982,7 @@ pub mod builder {
             }
         }
     }
+    #[cfg(feature = "models")]
     /**Builder for [`Client::update_model_prompt_guide`]
 
 [`Client::update_model_prompt_guide`]: super::Client::update_model_prompt_guide*/
@@ -73664,6 +76993,7 @@ pub mod builder {
         project_id: Result<Option<::std::string::String>, String>,
         body: Result<types::builder::ModelPromptGuideUpdateRequest, String>,
     }
+    #[cfg(feature = "models")]
     impl<'a> UpdateModelPromptGuide<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -73792,6 +77122,7 @@ pub mod builder {
             }
         }
     }
+    #[cfg(feature = "models")]
     /**Builder for [`Client::get_model_prompt_score`]
 
 [`Client::get_model_prompt_score`]: super::Client::get_model_prompt_score*/
@@ -73802,6 +77133,7 @@ pub mod builder {
         project_id: Result<Option<::std::string::String>, String>,
         prompt: Result<Option<::std::string::String>, String>,
     }
+    #[cfg(feature = "models")]
     impl<'a> GetModelPromptScore<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -73911,6 +77243,7 @@ pub mod builder {
             }
         }
     }
+    #[cfg(feature = "models")]
     /**Builder for [`Client::get_model_training_dataset_score`]
 
 [`Client::get_model_training_dataset_score`]: super::Client::get_model_training_dataset_score*/
@@ -73920,6 +77253,7 @@ pub mod builder {
         model_id: Result<::std::string::String, String>,
         project_id: Result<Option<::std::string::String>, String>,
     }
+    #[cfg(feature = "models")]
     impl<'a> GetModelTrainingDatasetScore<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -74013,6 +77347,7 @@ pub mod builder {
             }
         }
     }
+    #[cfg(feature = "collections")]
     /**Builder for [`Client::list_collections`]
 
 [`Client::list_collections`]: super::Client::list_collections*/
@@ -74023,6 +77358,7 @@ pub mod builder {
         pagination_token: Result<Option<::std::string::String>, String>,
         project_id: Result<Option<::std::string::String>, String>,
     }
+    #[cfg(feature = "collections")]
     impl<'a> ListCollections<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -74136,6 +77472,7 @@ pub mod builder {
             }
         }
     }
+    #[cfg(feature = "collections")]
     /**Builder for [`Client::create_collection`]
 
 [`Client::create_collection`]: super::Client::create_collection*/
@@ -74145,6 +77482,7 @@ pub mod builder {
         project_id: Result<Option<::std::string::String>, String>,
         body: Result<types::builder::CollectionCreateRequest, String>,
     }
+    #[cfg(feature = "collections")]
     impl<'a> CreateCollection<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -74252,6 +77590,7 @@ pub mod builder {
             }
         }
     }
+    #[cfg(feature = "collections")]
     /**Builder for [`Client::get_collection`]
 
 [`Client::get_collection`]: super::Client::get_collection*/
@@ -74261,6 +77600,7 @@ pub mod builder {
         collection_id: Result<::std::string::String, String>,
         project_id: Result<Option<::std::string::String>, String>,
     }
+    #[cfg(feature = "collections")]
     impl<'a> GetCollection<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -74351,6 +77691,7 @@ pub mod builder {
             }
         }
     }
+    #[cfg(feature = "collections")]
     /**Builder for [`Client::update_collection`]
 
 [`Client::update_collection`]: super::Client::update_collection*/
@@ -74361,6 +77702,7 @@ pub mod builder {
         project_id: Result<Option<::std::string::String>, String>,
         body: Result<types::builder::CollectionUpdateRequest, String>,
     }
+    #[cfg(feature = "collections")]
     impl<'a> UpdateCollection<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -74485,6 +77827,7 @@ pub mod builder {
             }
         }
     }
+    #[cfg(feature = "collections")]
     /**Builder for [`Client::delete_collection`]
 
 [`Client::delete_collection`]: super::Client::delete_collection*/
@@ -74494,6 +77837,7 @@ pub mod builder {
         collection_id: Result<::std::string::String, String>,
         project_id: Result<Option<::std::string::String>, String>,
     }
+    #[cfg(feature = "collections")]
     impl<'a> DeleteCollection<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -74584,6 +77928,7 @@ pub mod builder {
             }
         }
     }
+    #[cfg(feature = "collections")]
     /**Builder for [`Client::add_collection_assets`]
 
 [`Client::add_collection_assets`]: super::Client::add_collection_assets*/
@@ -74594,6 +77939,7 @@ pub mod builder {
         project_id: Result<Option<::std::string::String>, String>,
         body: Result<types::builder::AssetIdsRequest, String>,
     }
+    #[cfg(feature = "collections")]
     impl<'a> AddCollectionAssets<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -74715,6 +78061,7 @@ pub mod builder {
             }
         }
     }
+    #[cfg(feature = "collections")]
     /**Builder for [`Client::remove_collection_assets`]
 
 [`Client::remove_collection_assets`]: super::Client::remove_collection_assets*/
@@ -74725,6 +78072,7 @@ pub mod builder {
         project_id: Result<Option<::std::string::String>, String>,
         body: Result<types::builder::AssetIdsRequest, String>,
     }
+    #[cfg(feature = "collections")]
     impl<'a> RemoveCollectionAssets<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -74846,6 +78194,7 @@ pub mod builder {
             }
         }
     }
+    #[cfg(feature = "collections")]
     /**Builder for [`Client::add_collection_models`]
 
 [`Client::add_collection_models`]: super::Client::add_collection_models*/
@@ -74856,6 +78205,7 @@ pub mod builder {
         project_id: Result<Option<::std::string::String>, String>,
         body: Result<types::builder::CollectionModelsRequest, String>,
     }
+    #[cfg(feature = "collections")]
     impl<'a> AddCollectionModels<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -74980,6 +78330,7 @@ pub mod builder {
             }
         }
     }
+    #[cfg(feature = "collections")]
     /**Builder for [`Client::remove_collection_models`]
 
 [`Client::remove_collection_models`]: super::Client::remove_collection_models*/
@@ -74990,6 +78341,7 @@ pub mod builder {
         project_id: Result<Option<::std::string::String>, String>,
         body: Result<types::builder::CollectionModelsRequest, String>,
     }
+    #[cfg(feature = "collections")]
     impl<'a> RemoveCollectionModels<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -75114,6 +78466,7 @@ pub mod builder {
             }
         }
     }
+    #[cfg(feature = "workflows")]
     /**Builder for [`Client::list_workflows`]
 
 [`Client::list_workflows`]: super::Client::list_workflows*/
@@ -75129,6 +78482,7 @@ pub mod builder {
         status: Result<Option<types::WorkflowEditStatus>, String>,
         tags: Result<Option<::std::string::String>, String>,
     }
+    #[cfg(feature = "workflows")]
     impl<'a> ListWorkflows<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -75325,6 +78679,7 @@ pub mod builder {
             }
         }
     }
+    #[cfg(feature = "workflows")]
     /**Builder for [`Client::create_workflow`]
 
 [`Client::create_workflow`]: super::Client::create_workflow*/
@@ -75334,6 +78689,7 @@ pub mod builder {
         project_id: Result<Option<::std::string::String>, String>,
         body: Result<types::builder::WorkflowCreateRequest, String>,
     }
+    #[cfg(feature = "workflows")]
     impl<'a> CreateWorkflow<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -75440,6 +78796,7 @@ pub mod builder {
             }
         }
     }
+    #[cfg(feature = "workflows")]
     /**Builder for [`Client::list_workflow_tags`]
 
 [`Client::list_workflow_tags`]: super::Client::list_workflow_tags*/
@@ -75449,6 +78806,7 @@ pub mod builder {
         project_id: Result<Option<::std::string::String>, String>,
         status: Result<Option<types::WorkflowStatus>, String>,
     }
+    #[cfg(feature = "workflows")]
     impl<'a> ListWorkflowTags<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -75537,6 +78895,7 @@ pub mod builder {
             }
         }
     }
+    #[cfg(feature = "workflows")]
     /**Builder for [`Client::get_workflow`]
 
 [`Client::get_workflow`]: super::Client::get_workflow*/
@@ -75546,6 +78905,7 @@ pub mod builder {
         workflow_id: Result<::std::string::String, String>,
         project_id: Result<Option<::std::string::String>, String>,
     }
+    #[cfg(feature = "workflows")]
     impl<'a> GetWorkflow<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -75636,6 +78996,7 @@ pub mod builder {
             }
         }
     }
+    #[cfg(feature = "workflows")]
     /**Builder for [`Client::update_workflow`]
 
 [`Client::update_workflow`]: super::Client::update_workflow*/
@@ -75646,6 +79007,7 @@ pub mod builder {
         project_id: Result<Option<::std::string::String>, String>,
         body: Result<types::builder::WorkflowUpdateRequest, String>,
     }
+    #[cfg(feature = "workflows")]
     impl<'a> UpdateWorkflow<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -75769,6 +79131,7 @@ pub mod builder {
             }
         }
     }
+    #[cfg(feature = "workflows")]
     /**Builder for [`Client::delete_workflow`]
 
 [`Client::delete_workflow`]: super::Client::delete_workflow*/
@@ -75778,6 +79141,7 @@ pub mod builder {
         workflow_id: Result<::std::string::String, String>,
         project_id: Result<Option<::std::string::String>, String>,
     }
+    #[cfg(feature = "workflows")]
     impl<'a> DeleteWorkflow<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -75868,6 +79232,7 @@ pub mod builder {
             }
         }
     }
+    #[cfg(feature = "workflows")]
     /**Builder for [`Client::run_workflow`]
 
 [`Client::run_workflow`]: super::Client::run_workflow*/
@@ -75879,6 +79244,7 @@ pub mod builder {
         project_id: Result<Option<::std::string::String>, String>,
         body: Result<types::RunWorkflowRequest, String>,
     }
+    #[cfg(feature = "workflows")]
     impl<'a> RunWorkflow<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -75997,6 +79363,7 @@ pub mod builder {
             }
         }
     }
+    #[cfg(feature = "workflows")]
     /**Builder for [`Client::workflow_user_approval`]
 
 [`Client::workflow_user_approval`]: super::Client::workflow_user_approval*/
@@ -76007,6 +79374,7 @@ pub mod builder {
         project_id: Result<::std::string::String, String>,
         body: Result<types::builder::WorkflowUserApprovalRequest, String>,
     }
+    #[cfg(feature = "workflows")]
     impl<'a> WorkflowUserApproval<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -76131,6 +79499,7 @@ pub mod builder {
             }
         }
     }
+    #[cfg(feature = "workflows")]
     /**Builder for [`Client::workflow_user_selection`]
 
 [`Client::workflow_user_selection`]: super::Client::workflow_user_selection*/
@@ -76141,6 +79510,7 @@ pub mod builder {
         project_id: Result<::std::string::String, String>,
         body: Result<types::builder::WorkflowUserSelectionRequest, String>,
     }
+    #[cfg(feature = "workflows")]
     impl<'a> WorkflowUserSelection<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -76265,6 +79635,7 @@ pub mod builder {
             }
         }
     }
+    #[cfg(feature = "search")]
     /**Builder for [`Client::search_assets`]
 
 [`Client::search_assets`]: super::Client::search_assets*/
@@ -76275,6 +79646,7 @@ pub mod builder {
         project_id: Result<Option<::std::string::String>, String>,
         body: Result<types::builder::SearchAssetsRequest, String>,
     }
+    #[cfg(feature = "search")]
     impl<'a> SearchAssets<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -76399,6 +79771,7 @@ pub mod builder {
             }
         }
     }
+    #[cfg(feature = "search")]
     /**Builder for [`Client::search_models`]
 
 [`Client::search_models`]: super::Client::search_models*/
@@ -76409,6 +79782,7 @@ pub mod builder {
         project_id: Result<Option<::std::string::String>, String>,
         body: Result<types::builder::SearchAssetsRequest, String>,
     }
+    #[cfg(feature = "search")]
     impl<'a> SearchModels<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -76533,6 +79907,7 @@ pub mod builder {
             }
         }
     }
+    #[cfg(feature = "search")]
     /**Builder for [`Client::search_workflows`]
 
 [`Client::search_workflows`]: super::Client::search_workflows*/
@@ -76543,6 +79918,7 @@ pub mod builder {
         project_id: Result<Option<::std::string::String>, String>,
         body: Result<types::builder::SearchWorkflowsRequest, String>,
     }
+    #[cfg(feature = "search")]
     impl<'a> SearchWorkflows<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -76672,6 +80048,7 @@ pub mod builder {
             }
         }
     }
+    #[cfg(feature = "recommendations")]
     /**Builder for [`Client::list_recommended_models`]
 
 [`Client::list_recommended_models`]: super::Client::list_recommended_models*/
@@ -76689,6 +80066,7 @@ pub mod builder {
         tags: Result<Option<::std::string::String>, String>,
         type_: Result<Option<types::ModelType>, String>,
     }
+    #[cfg(feature = "recommendations")]
     impl<'a> ListRecommendedModels<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -76927,6 +80305,7 @@ pub mod builder {
             }
         }
     }
+    #[cfg(feature = "tags")]
     /**Builder for [`Client::list_tags`]
 
 [`Client::list_tags`]: super::Client::list_tags*/
@@ -76937,6 +80316,7 @@ pub mod builder {
         pagination_token: Result<Option<::std::string::String>, String>,
         project_id: Result<Option<::std::string::String>, String>,
     }
+    #[cfg(feature = "tags")]
     impl<'a> ListTags<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -77047,6 +80427,7 @@ pub mod builder {
             }
         }
     }
+    #[cfg(feature = "usages")]
     /**Builder for [`Client::list_usages`]
 
 [`Client::list_usages`]: super::Client::list_usages*/
@@ -77064,6 +80445,7 @@ pub mod builder {
         user_id: Result<Option<::std::string::String>, String>,
         user_ids: Result<Option<::std::string::String>, String>,
     }
+    #[cfg(feature = "usages")]
     impl<'a> ListUsages<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -77300,6 +80682,7 @@ pub mod builder {
             }
         }
     }
+    #[cfg(feature = "pricing")]
     /**Builder for [`Client::get_oscu_prices`]
 
 [`Client::get_oscu_prices`]: super::Client::get_oscu_prices*/
@@ -77307,6 +80690,7 @@ pub mod builder {
     pub struct GetOscuPrices<'a> {
         client: &'a super::Client,
     }
+    #[cfg(feature = "pricing")]
     impl<'a> GetOscuPrices<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self { client: client }
@@ -77362,6 +80746,7 @@ pub mod builder {
             }
         }
     }
+    #[cfg(feature = "projects")]
     /**Builder for [`Client::list_projects`]
 
 [`Client::list_projects`]: super::Client::list_projects*/
@@ -77372,6 +80757,7 @@ pub mod builder {
         pagination_token: Result<Option<::std::string::String>, String>,
         team_id: Result<Option<::std::string::String>, String>,
     }
+    #[cfg(feature = "projects")]
     impl<'a> ListProjects<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -77482,6 +80868,7 @@ pub mod builder {
             }
         }
     }
+    #[cfg(feature = "projects")]
     /**Builder for [`Client::create_project`]
 
 [`Client::create_project`]: super::Client::create_project*/
@@ -77491,6 +80878,7 @@ pub mod builder {
         team_id: Result<Option<::std::string::String>, String>,
         body: Result<types::builder::ProjectCreateRequest, String>,
     }
+    #[cfg(feature = "projects")]
     impl<'a> CreateProject<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -77597,6 +80985,7 @@ pub mod builder {
             }
         }
     }
+    #[cfg(feature = "projects")]
     /**Builder for [`Client::get_project`]
 
 [`Client::get_project`]: super::Client::get_project*/
@@ -77605,6 +80994,7 @@ pub mod builder {
         client: &'a super::Client,
         project_id: Result<::std::string::String, String>,
     }
+    #[cfg(feature = "projects")]
     impl<'a> GetProject<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -77678,6 +81068,7 @@ pub mod builder {
             }
         }
     }
+    #[cfg(feature = "projects")]
     /**Builder for [`Client::update_project`]
 
 [`Client::update_project`]: super::Client::update_project*/
@@ -77687,6 +81078,7 @@ pub mod builder {
         project_id: Result<::std::string::String, String>,
         body: Result<types::builder::ProjectUpdateRequest, String>,
     }
+    #[cfg(feature = "projects")]
     impl<'a> UpdateProject<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -77793,6 +81185,7 @@ pub mod builder {
             }
         }
     }
+    #[cfg(feature = "projects")]
     /**Builder for [`Client::delete_project`]
 
 [`Client::delete_project`]: super::Client::delete_project*/
@@ -77801,6 +81194,7 @@ pub mod builder {
         client: &'a super::Client,
         project_id: Result<::std::string::String, String>,
     }
+    #[cfg(feature = "projects")]
     impl<'a> DeleteProject<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -77874,6 +81268,7 @@ pub mod builder {
             }
         }
     }
+    #[cfg(feature = "projects")]
     /**Builder for [`Client::create_project_api_key`]
 
 [`Client::create_project_api_key`]: super::Client::create_project_api_key*/
@@ -77883,6 +81278,7 @@ pub mod builder {
         project_id: Result<::std::string::String, String>,
         body: Result<types::builder::ApiKeyCreateRequest, String>,
     }
+    #[cfg(feature = "projects")]
     impl<'a> CreateProjectApiKey<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -77988,6 +81384,7 @@ pub mod builder {
             }
         }
     }
+    #[cfg(feature = "projects")]
     /**Builder for [`Client::delete_project_api_key`]
 
 [`Client::delete_project_api_key`]: super::Client::delete_project_api_key*/
@@ -77997,6 +81394,7 @@ pub mod builder {
         project_id: Result<::std::string::String, String>,
         key_id: Result<::std::string::String, String>,
     }
+    #[cfg(feature = "projects")]
     impl<'a> DeleteProjectApiKey<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -78085,6 +81483,7 @@ pub mod builder {
             }
         }
     }
+    #[cfg(feature = "projects")]
     /**Builder for [`Client::get_project_instructions`]
 
 [`Client::get_project_instructions`]: super::Client::get_project_instructions*/
@@ -78093,6 +81492,7 @@ pub mod builder {
         client: &'a super::Client,
         project_id: Result<::std::string::String, String>,
     }
+    #[cfg(feature = "projects")]
     impl<'a> GetProjectInstructions<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -78167,6 +81567,7 @@ pub mod builder {
             }
         }
     }
+    #[cfg(feature = "projects")]
     /**Builder for [`Client::update_project_instructions`]
 
 [`Client::update_project_instructions`]: super::Client::update_project_instructions*/
@@ -78176,6 +81577,7 @@ pub mod builder {
         project_id: Result<::std::string::String, String>,
         body: Result<types::builder::MemoryUpdateRequest, String>,
     }
+    #[cfg(feature = "projects")]
     impl<'a> UpdateProjectInstructions<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -78281,6 +81683,7 @@ pub mod builder {
             }
         }
     }
+    #[cfg(feature = "projects")]
     /**Builder for [`Client::get_project_memory`]
 
 [`Client::get_project_memory`]: super::Client::get_project_memory*/
@@ -78289,6 +81692,7 @@ pub mod builder {
         client: &'a super::Client,
         project_id: Result<::std::string::String, String>,
     }
+    #[cfg(feature = "projects")]
     impl<'a> GetProjectMemory<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -78363,6 +81767,7 @@ pub mod builder {
             }
         }
     }
+    #[cfg(feature = "projects")]
     /**Builder for [`Client::update_project_memory`]
 
 [`Client::update_project_memory`]: super::Client::update_project_memory*/
@@ -78372,6 +81777,7 @@ pub mod builder {
         project_id: Result<::std::string::String, String>,
         body: Result<types::builder::MemoryUpdateRequest, String>,
     }
+    #[cfg(feature = "projects")]
     impl<'a> UpdateProjectMemory<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -78477,6 +81883,7 @@ pub mod builder {
             }
         }
     }
+    #[cfg(feature = "projects")]
     /**Builder for [`Client::add_project_member`]
 
 [`Client::add_project_member`]: super::Client::add_project_member*/
@@ -78486,6 +81893,7 @@ pub mod builder {
         project_id: Result<::std::string::String, String>,
         body: Result<types::builder::ProjectMemberCreateRequest, String>,
     }
+    #[cfg(feature = "projects")]
     impl<'a> AddProjectMember<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -78595,6 +82003,7 @@ pub mod builder {
             }
         }
     }
+    #[cfg(feature = "projects")]
     /**Builder for [`Client::update_project_member`]
 
 [`Client::update_project_member`]: super::Client::update_project_member*/
@@ -78605,6 +82014,7 @@ pub mod builder {
         member_id: Result<::std::string::String, String>,
         body: Result<types::builder::ProjectMemberUpdateRequest, String>,
     }
+    #[cfg(feature = "projects")]
     impl<'a> UpdateProjectMember<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -78728,6 +82138,7 @@ pub mod builder {
             }
         }
     }
+    #[cfg(feature = "projects")]
     /**Builder for [`Client::remove_project_member`]
 
 [`Client::remove_project_member`]: super::Client::remove_project_member*/
@@ -78737,6 +82148,7 @@ pub mod builder {
         project_id: Result<::std::string::String, String>,
         member_id: Result<::std::string::String, String>,
     }
+    #[cfg(feature = "projects")]
     impl<'a> RemoveProjectMember<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -78825,6 +82237,7 @@ pub mod builder {
             }
         }
     }
+    #[cfg(feature = "projects")]
     /**Builder for [`Client::get_project_brief`]
 
 [`Client::get_project_brief`]: super::Client::get_project_brief*/
@@ -78833,6 +82246,7 @@ pub mod builder {
         client: &'a super::Client,
         project_id: Result<::std::string::String, String>,
     }
+    #[cfg(feature = "projects")]
     impl<'a> GetProjectBrief<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -78907,6 +82321,7 @@ pub mod builder {
             }
         }
     }
+    #[cfg(feature = "projects")]
     /**Builder for [`Client::update_project_brief`]
 
 [`Client::update_project_brief`]: super::Client::update_project_brief*/
@@ -78916,6 +82331,7 @@ pub mod builder {
         project_id: Result<::std::string::String, String>,
         body: Result<types::builder::BriefUpdateRequest, String>,
     }
+    #[cfg(feature = "projects")]
     impl<'a> UpdateProjectBrief<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -79021,6 +82437,7 @@ pub mod builder {
             }
         }
     }
+    #[cfg(feature = "projects")]
     /**Builder for [`Client::delete_project_brief`]
 
 [`Client::delete_project_brief`]: super::Client::delete_project_brief*/
@@ -79029,6 +82446,7 @@ pub mod builder {
         client: &'a super::Client,
         project_id: Result<::std::string::String, String>,
     }
+    #[cfg(feature = "projects")]
     impl<'a> DeleteProjectBrief<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -79103,6 +82521,7 @@ pub mod builder {
             }
         }
     }
+    #[cfg(feature = "projects")]
     /**Builder for [`Client::get_project_watermark`]
 
 [`Client::get_project_watermark`]: super::Client::get_project_watermark*/
@@ -79111,6 +82530,7 @@ pub mod builder {
         client: &'a super::Client,
         project_id: Result<::std::string::String, String>,
     }
+    #[cfg(feature = "projects")]
     impl<'a> GetProjectWatermark<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -79185,6 +82605,7 @@ pub mod builder {
             }
         }
     }
+    #[cfg(feature = "projects")]
     /**Builder for [`Client::update_project_watermark`]
 
 [`Client::update_project_watermark`]: super::Client::update_project_watermark*/
@@ -79194,6 +82615,7 @@ pub mod builder {
         project_id: Result<::std::string::String, String>,
         body: Result<types::builder::WatermarkUpdateRequest, String>,
     }
+    #[cfg(feature = "projects")]
     impl<'a> UpdateProjectWatermark<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -79301,6 +82723,7 @@ pub mod builder {
             }
         }
     }
+    #[cfg(feature = "projects")]
     /**Builder for [`Client::delete_project_watermark`]
 
 [`Client::delete_project_watermark`]: super::Client::delete_project_watermark*/
@@ -79309,6 +82732,7 @@ pub mod builder {
         client: &'a super::Client,
         project_id: Result<::std::string::String, String>,
     }
+    #[cfg(feature = "projects")]
     impl<'a> DeleteProjectWatermark<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -79383,6 +82807,7 @@ pub mod builder {
             }
         }
     }
+    #[cfg(feature = "projects")]
     /**Builder for [`Client::update_project_watermark_logo`]
 
 [`Client::update_project_watermark_logo`]: super::Client::update_project_watermark_logo*/
@@ -79392,6 +82817,7 @@ pub mod builder {
         project_id: Result<::std::string::String, String>,
         body: Result<types::builder::WatermarkLogoRequest, String>,
     }
+    #[cfg(feature = "projects")]
     impl<'a> UpdateProjectWatermarkLogo<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -79499,6 +82925,7 @@ pub mod builder {
             }
         }
     }
+    #[cfg(feature = "projects")]
     /**Builder for [`Client::delete_project_watermark_logo`]
 
 [`Client::delete_project_watermark_logo`]: super::Client::delete_project_watermark_logo*/
@@ -79507,6 +82934,7 @@ pub mod builder {
         client: &'a super::Client,
         project_id: Result<::std::string::String, String>,
     }
+    #[cfg(feature = "projects")]
     impl<'a> DeleteProjectWatermarkLogo<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -79581,6 +83009,7 @@ pub mod builder {
             }
         }
     }
+    #[cfg(feature = "projects")]
     /**Builder for [`Client::preview_project_watermark`]
 
 [`Client::preview_project_watermark`]: super::Client::preview_project_watermark*/
@@ -79590,6 +83019,7 @@ pub mod builder {
         project_id: Result<::std::string::String, String>,
         body: Result<types::builder::WatermarkPreviewRequest, String>,
     }
+    #[cfg(feature = "projects")]
     impl<'a> PreviewProjectWatermark<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -79701,6 +83131,7 @@ pub mod builder {
             }
         }
     }
+    #[cfg(feature = "projects")]
     /**Builder for [`Client::list_project_webhook_endpoints`]
 
 [`Client::list_project_webhook_endpoints`]: super::Client::list_project_webhook_endpoints*/
@@ -79709,6 +83140,7 @@ pub mod builder {
         client: &'a super::Client,
         project_id: Result<::std::string::String, String>,
     }
+    #[cfg(feature = "projects")]
     impl<'a> ListProjectWebhookEndpoints<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -79786,6 +83218,7 @@ pub mod builder {
             }
         }
     }
+    #[cfg(feature = "projects")]
     /**Builder for [`Client::create_project_webhook_endpoint`]
 
 [`Client::create_project_webhook_endpoint`]: super::Client::create_project_webhook_endpoint*/
@@ -79795,6 +83228,7 @@ pub mod builder {
         project_id: Result<::std::string::String, String>,
         body: Result<types::builder::WebhookEndpointCreateRequest, String>,
     }
+    #[cfg(feature = "projects")]
     impl<'a> CreateProjectWebhookEndpoint<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -79907,6 +83341,7 @@ pub mod builder {
             }
         }
     }
+    #[cfg(feature = "projects")]
     /**Builder for [`Client::update_project_webhook_endpoint`]
 
 [`Client::update_project_webhook_endpoint`]: super::Client::update_project_webhook_endpoint*/
@@ -79917,6 +83352,7 @@ pub mod builder {
         webhook_endpoint_id: Result<::std::string::String, String>,
         body: Result<types::builder::WebhookEndpointUpdateRequest, String>,
     }
+    #[cfg(feature = "projects")]
     impl<'a> UpdateProjectWebhookEndpoint<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -80046,6 +83482,7 @@ pub mod builder {
             }
         }
     }
+    #[cfg(feature = "projects")]
     /**Builder for [`Client::delete_project_webhook_endpoint`]
 
 [`Client::delete_project_webhook_endpoint`]: super::Client::delete_project_webhook_endpoint*/
@@ -80055,6 +83492,7 @@ pub mod builder {
         project_id: Result<::std::string::String, String>,
         webhook_endpoint_id: Result<::std::string::String, String>,
     }
+    #[cfg(feature = "projects")]
     impl<'a> DeleteProjectWebhookEndpoint<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -80146,6 +83584,7 @@ pub mod builder {
             }
         }
     }
+    #[cfg(feature = "projects")]
     /**Builder for [`Client::list_project_webhook_events`]
 
 [`Client::list_project_webhook_events`]: super::Client::list_project_webhook_events*/
@@ -80156,6 +83595,7 @@ pub mod builder {
         webhook_endpoint_id: Result<::std::string::String, String>,
         pagination_token: Result<Option<::std::string::String>, String>,
     }
+    #[cfg(feature = "projects")]
     impl<'a> ListProjectWebhookEvents<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -80272,6 +83712,7 @@ pub mod builder {
             }
         }
     }
+    #[cfg(feature = "projects")]
     /**Builder for [`Client::get_project_webhook_event`]
 
 [`Client::get_project_webhook_event`]: super::Client::get_project_webhook_event*/
@@ -80282,6 +83723,7 @@ pub mod builder {
         webhook_endpoint_id: Result<::std::string::String, String>,
         event_id: Result<::std::string::String, String>,
     }
+    #[cfg(feature = "projects")]
     impl<'a> GetProjectWebhookEvent<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -80388,6 +83830,7 @@ pub mod builder {
             }
         }
     }
+    #[cfg(feature = "teams")]
     /**Builder for [`Client::list_teams`]
 
 [`Client::list_teams`]: super::Client::list_teams*/
@@ -80395,6 +83838,7 @@ pub mod builder {
     pub struct ListTeams<'a> {
         client: &'a super::Client,
     }
+    #[cfg(feature = "teams")]
     impl<'a> ListTeams<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self { client: client }
@@ -80450,6 +83894,7 @@ pub mod builder {
             }
         }
     }
+    #[cfg(feature = "teams")]
     /**Builder for [`Client::get_team`]
 
 [`Client::get_team`]: super::Client::get_team*/
@@ -80458,6 +83903,7 @@ pub mod builder {
         client: &'a super::Client,
         team_id: Result<::std::string::String, String>,
     }
+    #[cfg(feature = "teams")]
     impl<'a> GetTeam<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -80531,6 +83977,7 @@ pub mod builder {
             }
         }
     }
+    #[cfg(feature = "teams")]
     /**Builder for [`Client::update_team`]
 
 [`Client::update_team`]: super::Client::update_team*/
@@ -80540,6 +83987,7 @@ pub mod builder {
         team_id: Result<::std::string::String, String>,
         body: Result<types::builder::TeamUpdateRequest, String>,
     }
+    #[cfg(feature = "teams")]
     impl<'a> UpdateTeam<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -80644,6 +84092,7 @@ pub mod builder {
             }
         }
     }
+    #[cfg(feature = "teams")]
     /**Builder for [`Client::withdraw_team_invitation`]
 
 [`Client::withdraw_team_invitation`]: super::Client::withdraw_team_invitation*/
@@ -80653,6 +84102,7 @@ pub mod builder {
         team_id: Result<::std::string::String, String>,
         email: Result<::std::string::String, String>,
     }
+    #[cfg(feature = "teams")]
     impl<'a> WithdrawTeamInvitation<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -80742,6 +84192,7 @@ pub mod builder {
             }
         }
     }
+    #[cfg(feature = "teams")]
     /**Builder for [`Client::get_team_limits`]
 
 [`Client::get_team_limits`]: super::Client::get_team_limits*/
@@ -80750,6 +84201,7 @@ pub mod builder {
         client: &'a super::Client,
         team_id: Result<::std::string::String, String>,
     }
+    #[cfg(feature = "teams")]
     impl<'a> GetTeamLimits<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -80823,6 +84275,7 @@ pub mod builder {
             }
         }
     }
+    #[cfg(feature = "teams")]
     /**Builder for [`Client::invite_team_member`]
 
 [`Client::invite_team_member`]: super::Client::invite_team_member*/
@@ -80832,6 +84285,7 @@ pub mod builder {
         team_id: Result<::std::string::String, String>,
         body: Result<types::builder::TeamMemberCreateRequest, String>,
     }
+    #[cfg(feature = "teams")]
     impl<'a> InviteTeamMember<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -80940,6 +84394,7 @@ pub mod builder {
             }
         }
     }
+    #[cfg(feature = "teams")]
     /**Builder for [`Client::update_team_member`]
 
 [`Client::update_team_member`]: super::Client::update_team_member*/
@@ -80950,6 +84405,7 @@ pub mod builder {
         member_id: Result<::std::string::String, String>,
         body: Result<types::builder::TeamMemberUpdateRequest, String>,
     }
+    #[cfg(feature = "teams")]
     impl<'a> UpdateTeamMember<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -81072,6 +84528,7 @@ pub mod builder {
             }
         }
     }
+    #[cfg(feature = "teams")]
     /**Builder for [`Client::remove_team_member`]
 
 [`Client::remove_team_member`]: super::Client::remove_team_member*/
@@ -81081,6 +84538,7 @@ pub mod builder {
         team_id: Result<::std::string::String, String>,
         member_id: Result<::std::string::String, String>,
     }
+    #[cfg(feature = "teams")]
     impl<'a> RemoveTeamMember<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -81169,6 +84627,7 @@ pub mod builder {
             }
         }
     }
+    #[cfg(feature = "teams")]
     /**Builder for [`Client::list_team_ip_filters`]
 
 [`Client::list_team_ip_filters`]: super::Client::list_team_ip_filters*/
@@ -81177,6 +84636,7 @@ pub mod builder {
         client: &'a super::Client,
         team_id: Result<::std::string::String, String>,
     }
+    #[cfg(feature = "teams")]
     impl<'a> ListTeamIpFilters<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -81251,6 +84711,7 @@ pub mod builder {
             }
         }
     }
+    #[cfg(feature = "teams")]
     /**Builder for [`Client::create_team_ip_filter`]
 
 [`Client::create_team_ip_filter`]: super::Client::create_team_ip_filter*/
@@ -81260,6 +84721,7 @@ pub mod builder {
         team_id: Result<::std::string::String, String>,
         body: Result<types::builder::IpFilterCreateRequest, String>,
     }
+    #[cfg(feature = "teams")]
     impl<'a> CreateTeamIpFilter<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -81367,6 +84829,7 @@ pub mod builder {
             }
         }
     }
+    #[cfg(feature = "teams")]
     /**Builder for [`Client::update_team_ip_filter`]
 
 [`Client::update_team_ip_filter`]: super::Client::update_team_ip_filter*/
@@ -81377,6 +84840,7 @@ pub mod builder {
         filter_id: Result<::std::string::String, String>,
         body: Result<types::builder::IpFilterUpdateRequest, String>,
     }
+    #[cfg(feature = "teams")]
     impl<'a> UpdateTeamIpFilter<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -81498,6 +84962,7 @@ pub mod builder {
             }
         }
     }
+    #[cfg(feature = "teams")]
     /**Builder for [`Client::delete_team_ip_filter`]
 
 [`Client::delete_team_ip_filter`]: super::Client::delete_team_ip_filter*/
@@ -81507,6 +84972,7 @@ pub mod builder {
         team_id: Result<::std::string::String, String>,
         filter_id: Result<::std::string::String, String>,
     }
+    #[cfg(feature = "teams")]
     impl<'a> DeleteTeamIpFilter<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -81595,6 +85061,7 @@ pub mod builder {
             }
         }
     }
+    #[cfg(feature = "teams")]
     /**Builder for [`Client::draft_team_ip_filter_instruction`]
 
 [`Client::draft_team_ip_filter_instruction`]: super::Client::draft_team_ip_filter_instruction*/
@@ -81604,6 +85071,7 @@ pub mod builder {
         team_id: Result<::std::string::String, String>,
         body: Result<types::builder::IpFilterDraftRequest, String>,
     }
+    #[cfg(feature = "teams")]
     impl<'a> DraftTeamIpFilterInstruction<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -81714,6 +85182,7 @@ pub mod builder {
             }
         }
     }
+    #[cfg(feature = "teams")]
     /**Builder for [`Client::get_team_brief`]
 
 [`Client::get_team_brief`]: super::Client::get_team_brief*/
@@ -81722,6 +85191,7 @@ pub mod builder {
         client: &'a super::Client,
         team_id: Result<::std::string::String, String>,
     }
+    #[cfg(feature = "teams")]
     impl<'a> GetTeamBrief<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -81795,6 +85265,7 @@ pub mod builder {
             }
         }
     }
+    #[cfg(feature = "teams")]
     /**Builder for [`Client::update_team_brief`]
 
 [`Client::update_team_brief`]: super::Client::update_team_brief*/
@@ -81804,6 +85275,7 @@ pub mod builder {
         team_id: Result<::std::string::String, String>,
         body: Result<types::builder::BriefUpdateRequest, String>,
     }
+    #[cfg(feature = "teams")]
     impl<'a> UpdateTeamBrief<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -81908,6 +85380,7 @@ pub mod builder {
             }
         }
     }
+    #[cfg(feature = "teams")]
     /**Builder for [`Client::delete_team_brief`]
 
 [`Client::delete_team_brief`]: super::Client::delete_team_brief*/
@@ -81916,6 +85389,7 @@ pub mod builder {
         client: &'a super::Client,
         team_id: Result<::std::string::String, String>,
     }
+    #[cfg(feature = "teams")]
     impl<'a> DeleteTeamBrief<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -81989,6 +85463,7 @@ pub mod builder {
             }
         }
     }
+    #[cfg(feature = "teams")]
     /**Builder for [`Client::get_team_watermark`]
 
 [`Client::get_team_watermark`]: super::Client::get_team_watermark*/
@@ -81997,6 +85472,7 @@ pub mod builder {
         client: &'a super::Client,
         team_id: Result<::std::string::String, String>,
     }
+    #[cfg(feature = "teams")]
     impl<'a> GetTeamWatermark<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -82071,6 +85547,7 @@ pub mod builder {
             }
         }
     }
+    #[cfg(feature = "teams")]
     /**Builder for [`Client::update_team_watermark`]
 
 [`Client::update_team_watermark`]: super::Client::update_team_watermark*/
@@ -82080,6 +85557,7 @@ pub mod builder {
         team_id: Result<::std::string::String, String>,
         body: Result<types::builder::WatermarkUpdateRequest, String>,
     }
+    #[cfg(feature = "teams")]
     impl<'a> UpdateTeamWatermark<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -82187,6 +85665,7 @@ pub mod builder {
             }
         }
     }
+    #[cfg(feature = "teams")]
     /**Builder for [`Client::delete_team_watermark`]
 
 [`Client::delete_team_watermark`]: super::Client::delete_team_watermark*/
@@ -82195,6 +85674,7 @@ pub mod builder {
         client: &'a super::Client,
         team_id: Result<::std::string::String, String>,
     }
+    #[cfg(feature = "teams")]
     impl<'a> DeleteTeamWatermark<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -82269,6 +85749,7 @@ pub mod builder {
             }
         }
     }
+    #[cfg(feature = "teams")]
     /**Builder for [`Client::update_team_watermark_logo`]
 
 [`Client::update_team_watermark_logo`]: super::Client::update_team_watermark_logo*/
@@ -82278,6 +85759,7 @@ pub mod builder {
         team_id: Result<::std::string::String, String>,
         body: Result<types::builder::WatermarkLogoRequest, String>,
     }
+    #[cfg(feature = "teams")]
     impl<'a> UpdateTeamWatermarkLogo<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -82385,6 +85867,7 @@ pub mod builder {
             }
         }
     }
+    #[cfg(feature = "teams")]
     /**Builder for [`Client::delete_team_watermark_logo`]
 
 [`Client::delete_team_watermark_logo`]: super::Client::delete_team_watermark_logo*/
@@ -82393,6 +85876,7 @@ pub mod builder {
         client: &'a super::Client,
         team_id: Result<::std::string::String, String>,
     }
+    #[cfg(feature = "teams")]
     impl<'a> DeleteTeamWatermarkLogo<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -82467,6 +85951,7 @@ pub mod builder {
             }
         }
     }
+    #[cfg(feature = "teams")]
     /**Builder for [`Client::preview_team_watermark`]
 
 [`Client::preview_team_watermark`]: super::Client::preview_team_watermark*/
@@ -82476,6 +85961,7 @@ pub mod builder {
         team_id: Result<::std::string::String, String>,
         body: Result<types::builder::WatermarkPreviewRequest, String>,
     }
+    #[cfg(feature = "teams")]
     impl<'a> PreviewTeamWatermark<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -82587,6 +86073,7 @@ pub mod builder {
             }
         }
     }
+    #[cfg(feature = "teams")]
     /**Builder for [`Client::list_team_webhook_endpoints`]
 
 [`Client::list_team_webhook_endpoints`]: super::Client::list_team_webhook_endpoints*/
@@ -82595,6 +86082,7 @@ pub mod builder {
         client: &'a super::Client,
         team_id: Result<::std::string::String, String>,
     }
+    #[cfg(feature = "teams")]
     impl<'a> ListTeamWebhookEndpoints<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -82672,6 +86160,7 @@ pub mod builder {
             }
         }
     }
+    #[cfg(feature = "teams")]
     /**Builder for [`Client::create_team_webhook_endpoint`]
 
 [`Client::create_team_webhook_endpoint`]: super::Client::create_team_webhook_endpoint*/
@@ -82681,6 +86170,7 @@ pub mod builder {
         team_id: Result<::std::string::String, String>,
         body: Result<types::builder::WebhookEndpointCreateRequest, String>,
     }
+    #[cfg(feature = "teams")]
     impl<'a> CreateTeamWebhookEndpoint<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -82793,6 +86283,7 @@ pub mod builder {
             }
         }
     }
+    #[cfg(feature = "teams")]
     /**Builder for [`Client::update_team_webhook_endpoint`]
 
 [`Client::update_team_webhook_endpoint`]: super::Client::update_team_webhook_endpoint*/
@@ -82803,6 +86294,7 @@ pub mod builder {
         webhook_endpoint_id: Result<::std::string::String, String>,
         body: Result<types::builder::WebhookEndpointUpdateRequest, String>,
     }
+    #[cfg(feature = "teams")]
     impl<'a> UpdateTeamWebhookEndpoint<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -82932,6 +86424,7 @@ pub mod builder {
             }
         }
     }
+    #[cfg(feature = "teams")]
     /**Builder for [`Client::delete_team_webhook_endpoint`]
 
 [`Client::delete_team_webhook_endpoint`]: super::Client::delete_team_webhook_endpoint*/
@@ -82941,6 +86434,7 @@ pub mod builder {
         team_id: Result<::std::string::String, String>,
         webhook_endpoint_id: Result<::std::string::String, String>,
     }
+    #[cfg(feature = "teams")]
     impl<'a> DeleteTeamWebhookEndpoint<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -83032,6 +86526,7 @@ pub mod builder {
             }
         }
     }
+    #[cfg(feature = "teams")]
     /**Builder for [`Client::list_team_webhook_events`]
 
 [`Client::list_team_webhook_events`]: super::Client::list_team_webhook_events*/
@@ -83042,6 +86537,7 @@ pub mod builder {
         webhook_endpoint_id: Result<::std::string::String, String>,
         pagination_token: Result<Option<::std::string::String>, String>,
     }
+    #[cfg(feature = "teams")]
     impl<'a> ListTeamWebhookEvents<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -83157,6 +86653,7 @@ pub mod builder {
             }
         }
     }
+    #[cfg(feature = "teams")]
     /**Builder for [`Client::get_team_webhook_event`]
 
 [`Client::get_team_webhook_event`]: super::Client::get_team_webhook_event*/
@@ -83167,6 +86664,7 @@ pub mod builder {
         webhook_endpoint_id: Result<::std::string::String, String>,
         event_id: Result<::std::string::String, String>,
     }
+    #[cfg(feature = "teams")]
     impl<'a> GetTeamWebhookEvent<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {

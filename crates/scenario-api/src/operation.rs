@@ -58,6 +58,10 @@ pub trait Paginated: Operation {
 
 /// The token of a listing paged by offset: the offset in decimal (`None` at 0).
 #[doc(hidden)]
+#[allow(
+    dead_code,
+    reason = "offset listings belong to optional areas (search)"
+)]
 pub fn offset_token(offset: Option<f64>) -> Option<String> {
     offset
         .filter(|o| o.is_finite() && *o >= 1.0)
@@ -66,6 +70,10 @@ pub fn offset_token(offset: Option<f64>) -> Option<String> {
 
 /// The offset a token of a listing paged by offset stands for (`None`: the start).
 #[doc(hidden)]
+#[allow(
+    dead_code,
+    reason = "offset listings belong to optional areas (search)"
+)]
 pub fn offset_of(token: Option<&str>) -> Option<f64> {
     token
         .and_then(|t| t.parse::<u64>().ok())
@@ -76,6 +84,10 @@ pub fn offset_of(token: Option<&str>) -> Option<f64> {
 /// The token of the page after one of `count` items asked for at `offset` with
 /// `limit`: none after an empty page, or a page shorter than the limit asked for.
 #[doc(hidden)]
+#[allow(
+    dead_code,
+    reason = "offset listings belong to optional areas (search)"
+)]
 pub fn next_offset(offset: Option<f64>, limit: Option<f64>, count: usize) -> Option<String> {
     let short = limit.is_some_and(|limit| (count as f64) < limit);
     if count == 0 || short {

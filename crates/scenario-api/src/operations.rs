@@ -10,7 +10,8 @@ use crate::types;
 pub const API_VERSION: &str = "1.0.0";
 /// Every operation of the document, in its order, as data: what a
 /// generic caller (`scenario api`, the SDK's `call`) needs to send any
-/// of them without its type.
+/// of them without its type. Operations of the optional areas are
+/// here when their feature is on.
 pub static OPERATIONS: &[OperationInfo] = &[
     OperationInfo {
         id: "listAssets",
@@ -229,6 +230,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             check: check_body::<types::JobTriggerActionRequest>,
         }),
     },
+    #[cfg(feature = "generate")]
     OperationInfo {
         id: "runModel",
         method: "POST",
@@ -240,6 +242,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             check: check_body::<types::RunModelRequest>,
         }),
     },
+    #[cfg(feature = "generate")]
     OperationInfo {
         id: "generateCaption",
         method: "POST",
@@ -251,6 +254,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             check: check_body::<types::GenerateCaptionRequest>,
         }),
     },
+    #[cfg(feature = "generate")]
     OperationInfo {
         id: "generateDescribeStyle",
         method: "POST",
@@ -262,6 +266,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             check: check_body::<types::GenerateDescribeStyleRequest>,
         }),
     },
+    #[cfg(feature = "generate")]
     OperationInfo {
         id: "generateDetect",
         method: "POST",
@@ -273,6 +278,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             check: check_body::<types::GenerateDetectRequest>,
         }),
     },
+    #[cfg(feature = "generate")]
     OperationInfo {
         id: "generateEmbed",
         method: "POST",
@@ -284,6 +290,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             check: check_body::<types::GenerateEmbedRequest>,
         }),
     },
+    #[cfg(feature = "generate")]
     OperationInfo {
         id: "generateIpDetection",
         method: "POST",
@@ -295,6 +302,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             check: check_body::<types::GenerateIpDetectionRequest>,
         }),
     },
+    #[cfg(feature = "generate")]
     OperationInfo {
         id: "generatePatch",
         method: "POST",
@@ -306,6 +314,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             check: check_body::<types::GeneratePatchRequest>,
         }),
     },
+    #[cfg(feature = "generate")]
     OperationInfo {
         id: "generatePrompt",
         method: "POST",
@@ -317,6 +326,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             check: check_body::<types::GeneratePromptRequest>,
         }),
     },
+    #[cfg(feature = "generate")]
     OperationInfo {
         id: "generateQualityGate",
         method: "POST",
@@ -328,6 +338,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             check: check_body::<types::GenerateQualityGateRequest>,
         }),
     },
+    #[cfg(feature = "generate")]
     OperationInfo {
         id: "generateTranslate",
         method: "POST",
@@ -339,6 +350,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             check: check_body::<types::GenerateTranslateRequest>,
         }),
     },
+    #[cfg(feature = "models")]
     OperationInfo {
         id: "listModels",
         method: "GET",
@@ -348,6 +360,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         summary: "List models",
         body: None,
     },
+    #[cfg(feature = "models")]
     OperationInfo {
         id: "createModel",
         method: "POST",
@@ -359,6 +372,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             check: check_body::<types::ModelCreateRequest>,
         }),
     },
+    #[cfg(feature = "models")]
     OperationInfo {
         id: "getModel",
         method: "GET",
@@ -368,6 +382,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         summary: "Retrieve a model",
         body: None,
     },
+    #[cfg(feature = "models")]
     OperationInfo {
         id: "updateModel",
         method: "PUT",
@@ -379,6 +394,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             check: check_body::<types::ModelUpdateRequest>,
         }),
     },
+    #[cfg(feature = "models")]
     OperationInfo {
         id: "deleteModel",
         method: "DELETE",
@@ -388,6 +404,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         summary: "Delete a model",
         body: None,
     },
+    #[cfg(feature = "models")]
     OperationInfo {
         id: "getModelsBulk",
         method: "POST",
@@ -399,6 +416,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             check: check_body::<types::ModelGetBulkRequest>,
         }),
     },
+    #[cfg(feature = "models")]
     OperationInfo {
         id: "copyModel",
         method: "POST",
@@ -410,6 +428,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             check: check_body::<types::ModelCopyRequest>,
         }),
     },
+    #[cfg(feature = "models")]
     OperationInfo {
         id: "transferModel",
         method: "POST",
@@ -421,6 +440,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             check: check_body::<types::ModelTransferRequest>,
         }),
     },
+    #[cfg(feature = "models")]
     OperationInfo {
         id: "downloadModel",
         method: "POST",
@@ -432,6 +452,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             check: check_body::<types::ModelDownloadRequest>,
         }),
     },
+    #[cfg(feature = "models")]
     OperationInfo {
         id: "restoreModel",
         method: "POST",
@@ -441,6 +462,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         summary: "Restore a model",
         body: None,
     },
+    #[cfg(feature = "models")]
     OperationInfo {
         id: "deleteModelImages",
         method: "DELETE",
@@ -450,6 +472,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         summary: "Delete images of a model",
         body: None,
     },
+    #[cfg(feature = "models")]
     OperationInfo {
         id: "updateModelTags",
         method: "PUT",
@@ -461,6 +484,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             check: check_body::<types::AssetUpdateTagsRequest>,
         }),
     },
+    #[cfg(feature = "models")]
     OperationInfo {
         id: "trainModel",
         method: "PUT",
@@ -472,6 +496,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             check: check_body::<types::ModelTrainRequest>,
         }),
     },
+    #[cfg(feature = "models")]
     OperationInfo {
         id: "triggerModelTrainAction",
         method: "POST",
@@ -483,6 +508,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             check: check_body::<types::ModelTrainActionRequest>,
         }),
     },
+    #[cfg(feature = "models")]
     OperationInfo {
         id: "addModelTrainingImages",
         method: "POST",
@@ -494,6 +520,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             check: check_body::<types::ModelTrainingImageRequest>,
         }),
     },
+    #[cfg(feature = "models")]
     OperationInfo {
         id: "replaceModelTrainingImage",
         method: "PUT",
@@ -505,6 +532,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             check: check_body::<types::ModelTrainingImageRequest>,
         }),
     },
+    #[cfg(feature = "models")]
     OperationInfo {
         id: "deleteModelTrainingImage",
         method: "DELETE",
@@ -514,6 +542,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         summary: "Delete a training image",
         body: None,
     },
+    #[cfg(feature = "models")]
     OperationInfo {
         id: "replaceModelTrainingImagePairs",
         method: "PUT",
@@ -525,6 +554,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             check: check_body::<types::ModelTrainingImagePairsRequest>,
         }),
     },
+    #[cfg(feature = "models")]
     OperationInfo {
         id: "listModelPresets",
         method: "GET",
@@ -534,6 +564,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         summary: "List presets",
         body: None,
     },
+    #[cfg(feature = "models")]
     OperationInfo {
         id: "createModelPreset",
         method: "POST",
@@ -545,6 +576,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             check: check_body::<types::ModelPresetCreateRequest>,
         }),
     },
+    #[cfg(feature = "models")]
     OperationInfo {
         id: "updateModelPreset",
         method: "PUT",
@@ -556,6 +588,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             check: check_body::<types::ModelPresetUpdateRequest>,
         }),
     },
+    #[cfg(feature = "models")]
     OperationInfo {
         id: "deleteModelPreset",
         method: "DELETE",
@@ -565,6 +598,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         summary: "Delete a preset",
         body: None,
     },
+    #[cfg(feature = "models")]
     OperationInfo {
         id: "listModelExamples",
         method: "GET",
@@ -574,6 +608,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         summary: "List examples",
         body: None,
     },
+    #[cfg(feature = "models")]
     OperationInfo {
         id: "updateModelExamples",
         method: "PUT",
@@ -585,6 +620,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             check: check_body::<types::AssetIdsRequest>,
         }),
     },
+    #[cfg(feature = "models")]
     OperationInfo {
         id: "getModelDescription",
         method: "GET",
@@ -594,6 +630,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         summary: "Retrieve a description",
         body: None,
     },
+    #[cfg(feature = "models")]
     OperationInfo {
         id: "updateModelDescription",
         method: "PUT",
@@ -605,6 +642,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             check: check_body::<types::ModelDescriptionUpdateRequest>,
         }),
     },
+    #[cfg(feature = "models")]
     OperationInfo {
         id: "getModelPromptGuide",
         method: "GET",
@@ -614,6 +652,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         summary: "Retrieve a prompt guide",
         body: None,
     },
+    #[cfg(feature = "models")]
     OperationInfo {
         id: "updateModelPromptGuide",
         method: "PUT",
@@ -625,6 +664,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             check: check_body::<types::ModelPromptGuideUpdateRequest>,
         }),
     },
+    #[cfg(feature = "models")]
     OperationInfo {
         id: "getModelPromptScore",
         method: "GET",
@@ -634,6 +674,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         summary: "Score a prompt",
         body: None,
     },
+    #[cfg(feature = "models")]
     OperationInfo {
         id: "getModelTrainingDatasetScore",
         method: "GET",
@@ -643,6 +684,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         summary: "Score a training dataset",
         body: None,
     },
+    #[cfg(feature = "collections")]
     OperationInfo {
         id: "listCollections",
         method: "GET",
@@ -652,6 +694,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         summary: "List collections",
         body: None,
     },
+    #[cfg(feature = "collections")]
     OperationInfo {
         id: "createCollection",
         method: "POST",
@@ -663,6 +706,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             check: check_body::<types::CollectionCreateRequest>,
         }),
     },
+    #[cfg(feature = "collections")]
     OperationInfo {
         id: "getCollection",
         method: "GET",
@@ -672,6 +716,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         summary: "Retrieve a collection",
         body: None,
     },
+    #[cfg(feature = "collections")]
     OperationInfo {
         id: "updateCollection",
         method: "PUT",
@@ -683,6 +728,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             check: check_body::<types::CollectionUpdateRequest>,
         }),
     },
+    #[cfg(feature = "collections")]
     OperationInfo {
         id: "deleteCollection",
         method: "DELETE",
@@ -692,6 +738,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         summary: "Delete a collection",
         body: None,
     },
+    #[cfg(feature = "collections")]
     OperationInfo {
         id: "addCollectionAssets",
         method: "PUT",
@@ -703,6 +750,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             check: check_body::<types::AssetIdsRequest>,
         }),
     },
+    #[cfg(feature = "collections")]
     OperationInfo {
         id: "removeCollectionAssets",
         method: "DELETE",
@@ -714,6 +762,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             check: check_body::<types::AssetIdsRequest>,
         }),
     },
+    #[cfg(feature = "collections")]
     OperationInfo {
         id: "addCollectionModels",
         method: "PUT",
@@ -725,6 +774,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             check: check_body::<types::CollectionModelsRequest>,
         }),
     },
+    #[cfg(feature = "collections")]
     OperationInfo {
         id: "removeCollectionModels",
         method: "DELETE",
@@ -736,6 +786,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             check: check_body::<types::CollectionModelsRequest>,
         }),
     },
+    #[cfg(feature = "workflows")]
     OperationInfo {
         id: "listWorkflows",
         method: "GET",
@@ -745,6 +796,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         summary: "List workflows",
         body: None,
     },
+    #[cfg(feature = "workflows")]
     OperationInfo {
         id: "createWorkflow",
         method: "POST",
@@ -756,6 +808,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             check: check_body::<types::WorkflowCreateRequest>,
         }),
     },
+    #[cfg(feature = "workflows")]
     OperationInfo {
         id: "listWorkflowTags",
         method: "GET",
@@ -765,6 +818,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         summary: "List workflow tags",
         body: None,
     },
+    #[cfg(feature = "workflows")]
     OperationInfo {
         id: "getWorkflow",
         method: "GET",
@@ -774,6 +828,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         summary: "Retrieve a workflow",
         body: None,
     },
+    #[cfg(feature = "workflows")]
     OperationInfo {
         id: "updateWorkflow",
         method: "PUT",
@@ -785,6 +840,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             check: check_body::<types::WorkflowUpdateRequest>,
         }),
     },
+    #[cfg(feature = "workflows")]
     OperationInfo {
         id: "deleteWorkflow",
         method: "DELETE",
@@ -794,6 +850,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         summary: "Delete a workflow",
         body: None,
     },
+    #[cfg(feature = "workflows")]
     OperationInfo {
         id: "runWorkflow",
         method: "PUT",
@@ -805,6 +862,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             check: check_body::<types::RunWorkflowRequest>,
         }),
     },
+    #[cfg(feature = "workflows")]
     OperationInfo {
         id: "workflowUserApproval",
         method: "PUT",
@@ -816,6 +874,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             check: check_body::<types::WorkflowUserApprovalRequest>,
         }),
     },
+    #[cfg(feature = "workflows")]
     OperationInfo {
         id: "workflowUserSelection",
         method: "PUT",
@@ -827,6 +886,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             check: check_body::<types::WorkflowUserSelectionRequest>,
         }),
     },
+    #[cfg(feature = "search")]
     OperationInfo {
         id: "searchAssets",
         method: "POST",
@@ -838,6 +898,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             check: check_body::<types::SearchAssetsRequest>,
         }),
     },
+    #[cfg(feature = "search")]
     OperationInfo {
         id: "searchModels",
         method: "POST",
@@ -849,6 +910,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             check: check_body::<types::SearchAssetsRequest>,
         }),
     },
+    #[cfg(feature = "search")]
     OperationInfo {
         id: "searchWorkflows",
         method: "POST",
@@ -860,6 +922,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             check: check_body::<types::SearchWorkflowsRequest>,
         }),
     },
+    #[cfg(feature = "recommendations")]
     OperationInfo {
         id: "listRecommendedModels",
         method: "GET",
@@ -869,6 +932,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         summary: "Recommended models",
         body: None,
     },
+    #[cfg(feature = "tags")]
     OperationInfo {
         id: "listTags",
         method: "GET",
@@ -878,6 +942,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         summary: "List tags",
         body: None,
     },
+    #[cfg(feature = "usages")]
     OperationInfo {
         id: "listUsages",
         method: "GET",
@@ -887,6 +952,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         summary: "List usages",
         body: None,
     },
+    #[cfg(feature = "pricing")]
     OperationInfo {
         id: "getOscuPrices",
         method: "GET",
@@ -896,6 +962,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         summary: "Prices",
         body: None,
     },
+    #[cfg(feature = "projects")]
     OperationInfo {
         id: "listProjects",
         method: "GET",
@@ -905,6 +972,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         summary: "List projects",
         body: None,
     },
+    #[cfg(feature = "projects")]
     OperationInfo {
         id: "createProject",
         method: "POST",
@@ -916,6 +984,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             check: check_body::<types::ProjectCreateRequest>,
         }),
     },
+    #[cfg(feature = "projects")]
     OperationInfo {
         id: "getProject",
         method: "GET",
@@ -925,6 +994,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         summary: "Retrieve a project",
         body: None,
     },
+    #[cfg(feature = "projects")]
     OperationInfo {
         id: "updateProject",
         method: "PUT",
@@ -936,6 +1006,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             check: check_body::<types::ProjectUpdateRequest>,
         }),
     },
+    #[cfg(feature = "projects")]
     OperationInfo {
         id: "deleteProject",
         method: "DELETE",
@@ -945,6 +1016,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         summary: "Delete a project",
         body: None,
     },
+    #[cfg(feature = "projects")]
     OperationInfo {
         id: "createProjectApiKey",
         method: "POST",
@@ -956,6 +1028,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             check: check_body::<types::ApiKeyCreateRequest>,
         }),
     },
+    #[cfg(feature = "projects")]
     OperationInfo {
         id: "deleteProjectApiKey",
         method: "DELETE",
@@ -965,6 +1038,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         summary: "Delete a project API key",
         body: None,
     },
+    #[cfg(feature = "projects")]
     OperationInfo {
         id: "getProjectInstructions",
         method: "GET",
@@ -974,6 +1048,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         summary: "Retrieve the project instructions",
         body: None,
     },
+    #[cfg(feature = "projects")]
     OperationInfo {
         id: "updateProjectInstructions",
         method: "PUT",
@@ -985,6 +1060,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             check: check_body::<types::MemoryUpdateRequest>,
         }),
     },
+    #[cfg(feature = "projects")]
     OperationInfo {
         id: "getProjectMemory",
         method: "GET",
@@ -994,6 +1070,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         summary: "Retrieve the project memory",
         body: None,
     },
+    #[cfg(feature = "projects")]
     OperationInfo {
         id: "updateProjectMemory",
         method: "PUT",
@@ -1005,6 +1082,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             check: check_body::<types::MemoryUpdateRequest>,
         }),
     },
+    #[cfg(feature = "projects")]
     OperationInfo {
         id: "addProjectMember",
         method: "POST",
@@ -1016,6 +1094,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             check: check_body::<types::ProjectMemberCreateRequest>,
         }),
     },
+    #[cfg(feature = "projects")]
     OperationInfo {
         id: "updateProjectMember",
         method: "PUT",
@@ -1027,6 +1106,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             check: check_body::<types::ProjectMemberUpdateRequest>,
         }),
     },
+    #[cfg(feature = "projects")]
     OperationInfo {
         id: "removeProjectMember",
         method: "DELETE",
@@ -1036,6 +1116,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         summary: "Remove a project member",
         body: None,
     },
+    #[cfg(feature = "projects")]
     OperationInfo {
         id: "getProjectBrief",
         method: "GET",
@@ -1045,6 +1126,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         summary: "Retrieve the project brief",
         body: None,
     },
+    #[cfg(feature = "projects")]
     OperationInfo {
         id: "updateProjectBrief",
         method: "PUT",
@@ -1056,6 +1138,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             check: check_body::<types::BriefUpdateRequest>,
         }),
     },
+    #[cfg(feature = "projects")]
     OperationInfo {
         id: "deleteProjectBrief",
         method: "DELETE",
@@ -1065,6 +1148,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         summary: "Delete the project brief",
         body: None,
     },
+    #[cfg(feature = "projects")]
     OperationInfo {
         id: "getProjectWatermark",
         method: "GET",
@@ -1074,6 +1158,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         summary: "Retrieve the project watermark",
         body: None,
     },
+    #[cfg(feature = "projects")]
     OperationInfo {
         id: "updateProjectWatermark",
         method: "PUT",
@@ -1085,6 +1170,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             check: check_body::<types::WatermarkUpdateRequest>,
         }),
     },
+    #[cfg(feature = "projects")]
     OperationInfo {
         id: "deleteProjectWatermark",
         method: "DELETE",
@@ -1094,6 +1180,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         summary: "Delete the project watermark",
         body: None,
     },
+    #[cfg(feature = "projects")]
     OperationInfo {
         id: "updateProjectWatermarkLogo",
         method: "PUT",
@@ -1105,6 +1192,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             check: check_body::<types::WatermarkLogoRequest>,
         }),
     },
+    #[cfg(feature = "projects")]
     OperationInfo {
         id: "deleteProjectWatermarkLogo",
         method: "DELETE",
@@ -1114,6 +1202,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         summary: "Delete the project watermark logo",
         body: None,
     },
+    #[cfg(feature = "projects")]
     OperationInfo {
         id: "previewProjectWatermark",
         method: "POST",
@@ -1125,6 +1214,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             check: check_body::<types::WatermarkPreviewRequest>,
         }),
     },
+    #[cfg(feature = "projects")]
     OperationInfo {
         id: "listProjectWebhookEndpoints",
         method: "GET",
@@ -1134,6 +1224,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         summary: "List the project webhook endpoints",
         body: None,
     },
+    #[cfg(feature = "projects")]
     OperationInfo {
         id: "createProjectWebhookEndpoint",
         method: "POST",
@@ -1145,6 +1236,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             check: check_body::<types::WebhookEndpointCreateRequest>,
         }),
     },
+    #[cfg(feature = "projects")]
     OperationInfo {
         id: "updateProjectWebhookEndpoint",
         method: "PUT",
@@ -1156,6 +1248,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             check: check_body::<types::WebhookEndpointUpdateRequest>,
         }),
     },
+    #[cfg(feature = "projects")]
     OperationInfo {
         id: "deleteProjectWebhookEndpoint",
         method: "DELETE",
@@ -1165,6 +1258,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         summary: "Delete a project webhook endpoint",
         body: None,
     },
+    #[cfg(feature = "projects")]
     OperationInfo {
         id: "listProjectWebhookEvents",
         method: "GET",
@@ -1174,6 +1268,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         summary: "List the events of a project webhook endpoint",
         body: None,
     },
+    #[cfg(feature = "projects")]
     OperationInfo {
         id: "getProjectWebhookEvent",
         method: "GET",
@@ -1183,6 +1278,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         summary: "Retrieve a project webhook event",
         body: None,
     },
+    #[cfg(feature = "teams")]
     OperationInfo {
         id: "listTeams",
         method: "GET",
@@ -1192,6 +1288,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         summary: "List teams",
         body: None,
     },
+    #[cfg(feature = "teams")]
     OperationInfo {
         id: "getTeam",
         method: "GET",
@@ -1201,6 +1298,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         summary: "Retrieve a team",
         body: None,
     },
+    #[cfg(feature = "teams")]
     OperationInfo {
         id: "updateTeam",
         method: "PUT",
@@ -1212,6 +1310,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             check: check_body::<types::TeamUpdateRequest>,
         }),
     },
+    #[cfg(feature = "teams")]
     OperationInfo {
         id: "withdrawTeamInvitation",
         method: "DELETE",
@@ -1221,6 +1320,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         summary: "Withdraw an invitation",
         body: None,
     },
+    #[cfg(feature = "teams")]
     OperationInfo {
         id: "getTeamLimits",
         method: "GET",
@@ -1230,6 +1330,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         summary: "Retrieve the team limits",
         body: None,
     },
+    #[cfg(feature = "teams")]
     OperationInfo {
         id: "inviteTeamMember",
         method: "POST",
@@ -1241,6 +1342,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             check: check_body::<types::TeamMemberCreateRequest>,
         }),
     },
+    #[cfg(feature = "teams")]
     OperationInfo {
         id: "updateTeamMember",
         method: "PUT",
@@ -1252,6 +1354,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             check: check_body::<types::TeamMemberUpdateRequest>,
         }),
     },
+    #[cfg(feature = "teams")]
     OperationInfo {
         id: "removeTeamMember",
         method: "DELETE",
@@ -1261,6 +1364,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         summary: "Remove a team member",
         body: None,
     },
+    #[cfg(feature = "teams")]
     OperationInfo {
         id: "listTeamIpFilters",
         method: "GET",
@@ -1270,6 +1374,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         summary: "List IP filters",
         body: None,
     },
+    #[cfg(feature = "teams")]
     OperationInfo {
         id: "createTeamIpFilter",
         method: "POST",
@@ -1281,6 +1386,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             check: check_body::<types::IpFilterCreateRequest>,
         }),
     },
+    #[cfg(feature = "teams")]
     OperationInfo {
         id: "updateTeamIpFilter",
         method: "PUT",
@@ -1292,6 +1398,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             check: check_body::<types::IpFilterUpdateRequest>,
         }),
     },
+    #[cfg(feature = "teams")]
     OperationInfo {
         id: "deleteTeamIpFilter",
         method: "DELETE",
@@ -1301,6 +1408,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         summary: "Delete an IP filter",
         body: None,
     },
+    #[cfg(feature = "teams")]
     OperationInfo {
         id: "draftTeamIpFilterInstruction",
         method: "POST",
@@ -1312,6 +1420,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             check: check_body::<types::IpFilterDraftRequest>,
         }),
     },
+    #[cfg(feature = "teams")]
     OperationInfo {
         id: "getTeamBrief",
         method: "GET",
@@ -1321,6 +1430,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         summary: "Retrieve the team brief",
         body: None,
     },
+    #[cfg(feature = "teams")]
     OperationInfo {
         id: "updateTeamBrief",
         method: "PUT",
@@ -1332,6 +1442,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             check: check_body::<types::BriefUpdateRequest>,
         }),
     },
+    #[cfg(feature = "teams")]
     OperationInfo {
         id: "deleteTeamBrief",
         method: "DELETE",
@@ -1341,6 +1452,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         summary: "Delete the team brief",
         body: None,
     },
+    #[cfg(feature = "teams")]
     OperationInfo {
         id: "getTeamWatermark",
         method: "GET",
@@ -1350,6 +1462,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         summary: "Retrieve the team watermark",
         body: None,
     },
+    #[cfg(feature = "teams")]
     OperationInfo {
         id: "updateTeamWatermark",
         method: "PUT",
@@ -1361,6 +1474,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             check: check_body::<types::WatermarkUpdateRequest>,
         }),
     },
+    #[cfg(feature = "teams")]
     OperationInfo {
         id: "deleteTeamWatermark",
         method: "DELETE",
@@ -1370,6 +1484,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         summary: "Delete the team watermark",
         body: None,
     },
+    #[cfg(feature = "teams")]
     OperationInfo {
         id: "updateTeamWatermarkLogo",
         method: "PUT",
@@ -1381,6 +1496,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             check: check_body::<types::WatermarkLogoRequest>,
         }),
     },
+    #[cfg(feature = "teams")]
     OperationInfo {
         id: "deleteTeamWatermarkLogo",
         method: "DELETE",
@@ -1390,6 +1506,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         summary: "Delete the team watermark logo",
         body: None,
     },
+    #[cfg(feature = "teams")]
     OperationInfo {
         id: "previewTeamWatermark",
         method: "POST",
@@ -1401,6 +1518,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             check: check_body::<types::WatermarkPreviewRequest>,
         }),
     },
+    #[cfg(feature = "teams")]
     OperationInfo {
         id: "listTeamWebhookEndpoints",
         method: "GET",
@@ -1410,6 +1528,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         summary: "List the team webhook endpoints",
         body: None,
     },
+    #[cfg(feature = "teams")]
     OperationInfo {
         id: "createTeamWebhookEndpoint",
         method: "POST",
@@ -1421,6 +1540,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             check: check_body::<types::WebhookEndpointCreateRequest>,
         }),
     },
+    #[cfg(feature = "teams")]
     OperationInfo {
         id: "updateTeamWebhookEndpoint",
         method: "PUT",
@@ -1432,6 +1552,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
             check: check_body::<types::WebhookEndpointUpdateRequest>,
         }),
     },
+    #[cfg(feature = "teams")]
     OperationInfo {
         id: "deleteTeamWebhookEndpoint",
         method: "DELETE",
@@ -1441,6 +1562,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         summary: "Delete a team webhook endpoint",
         body: None,
     },
+    #[cfg(feature = "teams")]
     OperationInfo {
         id: "listTeamWebhookEvents",
         method: "GET",
@@ -1450,6 +1572,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         summary: "List the events of a team webhook endpoint",
         body: None,
     },
+    #[cfg(feature = "teams")]
     OperationInfo {
         id: "getTeamWebhookEvent",
         method: "GET",
@@ -4877,6 +5000,7 @@ impl Operation for TriggerJobAction {
         Some(::serde_json::to_vec(&self.body))
     }
 }
+#[cfg(feature = "generate")]
 /// The query parameters of [`RunModel`].
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 #[non_exhaustive]
@@ -4891,6 +5015,7 @@ pub struct RunModelQuery {
     #[serde(rename = "projectId", default, skip_serializing_if = "Option::is_none")]
     pub project_id: ::std::option::Option<::std::string::String>,
 }
+#[cfg(feature = "generate")]
 impl RunModelQuery {
     /// Estimate the cost instead of running: the answer is HTTP 269 with the cost; api estimates at the API tier
     #[must_use]
@@ -4938,6 +5063,7 @@ impl RunModelQuery {
         Ok(pairs)
     }
 }
+#[cfg(feature = "generate")]
 /// `POST /generate/custom/{modelId}` (`runModel`): Run a model
 ///
 /// Starts a generation with a model. The body is the model's own input (see the inputs of GET /models/{modelId}). 200: the job was started (job is set). 269: a dry run (dryRun set): job is absent and the cost fields say what the run would cost.
@@ -4951,6 +5077,7 @@ pub struct RunModel {
     /// The request body.
     pub body: types::RunModelRequest,
 }
+#[cfg(feature = "generate")]
 impl RunModel {
     /// The request, with its required parameters.
     pub fn new(
@@ -4985,6 +5112,7 @@ impl RunModel {
         self
     }
 }
+#[cfg(feature = "generate")]
 impl Operation for RunModel {
     const ID: &'static str = "runModel";
     const METHOD: &'static str = "POST";
@@ -5040,6 +5168,7 @@ impl Operation for RunModel {
         Some(::serde_json::to_vec(&self.body))
     }
 }
+#[cfg(feature = "generate")]
 /// The query parameters of [`GenerateCaption`].
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 #[non_exhaustive]
@@ -5051,6 +5180,7 @@ pub struct GenerateCaptionQuery {
     #[serde(rename = "projectId", default, skip_serializing_if = "Option::is_none")]
     pub project_id: ::std::option::Option<::std::string::String>,
 }
+#[cfg(feature = "generate")]
 impl GenerateCaptionQuery {
     /// Estimate the cost instead of running: the answer is HTTP 269 with the cost; api estimates at the API tier
     #[must_use]
@@ -5089,6 +5219,7 @@ impl GenerateCaptionQuery {
         Ok(pairs)
     }
 }
+#[cfg(feature = "generate")]
 /// `POST /generate/caption` (`generateCaption`): Caption images
 ///
 /// Writes captions of images. 200: the job and the captions. 269: a dry run: only the cost fields.
@@ -5100,6 +5231,7 @@ pub struct GenerateCaption {
     /// The request body.
     pub body: types::GenerateCaptionRequest,
 }
+#[cfg(feature = "generate")]
 impl GenerateCaption {
     /// The request, with its required parameters.
     pub fn new(body: impl ::std::convert::Into<types::GenerateCaptionRequest>) -> Self {
@@ -5124,6 +5256,7 @@ impl GenerateCaption {
         self
     }
 }
+#[cfg(feature = "generate")]
 impl Operation for GenerateCaption {
     const ID: &'static str = "generateCaption";
     const METHOD: &'static str = "POST";
@@ -5163,6 +5296,7 @@ impl Operation for GenerateCaption {
         Some(::serde_json::to_vec(&self.body))
     }
 }
+#[cfg(feature = "generate")]
 /// The query parameters of [`GenerateDescribeStyle`].
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 #[non_exhaustive]
@@ -5174,6 +5308,7 @@ pub struct GenerateDescribeStyleQuery {
     #[serde(rename = "projectId", default, skip_serializing_if = "Option::is_none")]
     pub project_id: ::std::option::Option<::std::string::String>,
 }
+#[cfg(feature = "generate")]
 impl GenerateDescribeStyleQuery {
     /// Estimate the cost instead of running: the answer is HTTP 269 with the cost; api estimates at the API tier
     #[must_use]
@@ -5212,6 +5347,7 @@ impl GenerateDescribeStyleQuery {
         Ok(pairs)
     }
 }
+#[cfg(feature = "generate")]
 /// `POST /generate/describe-style` (`generateDescribeStyle`): Describe a style
 ///
 /// Describes the common style of images. 200: the job and the description. 269: a dry run: only the cost fields.
@@ -5223,6 +5359,7 @@ pub struct GenerateDescribeStyle {
     /// The request body.
     pub body: types::GenerateDescribeStyleRequest,
 }
+#[cfg(feature = "generate")]
 impl GenerateDescribeStyle {
     /// The request, with its required parameters.
     pub fn new(
@@ -5249,6 +5386,7 @@ impl GenerateDescribeStyle {
         self
     }
 }
+#[cfg(feature = "generate")]
 impl Operation for GenerateDescribeStyle {
     const ID: &'static str = "generateDescribeStyle";
     const METHOD: &'static str = "POST";
@@ -5288,6 +5426,7 @@ impl Operation for GenerateDescribeStyle {
         Some(::serde_json::to_vec(&self.body))
     }
 }
+#[cfg(feature = "generate")]
 /// The query parameters of [`GenerateDetect`].
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 #[non_exhaustive]
@@ -5302,6 +5441,7 @@ pub struct GenerateDetectQuery {
     #[serde(rename = "projectId", default, skip_serializing_if = "Option::is_none")]
     pub project_id: ::std::option::Option<::std::string::String>,
 }
+#[cfg(feature = "generate")]
 impl GenerateDetectQuery {
     /// Estimate the cost instead of running: the answer is HTTP 269 with the cost; api estimates at the API tier
     #[must_use]
@@ -5349,6 +5489,7 @@ impl GenerateDetectQuery {
         Ok(pairs)
     }
 }
+#[cfg(feature = "generate")]
 /// `POST /generate/detect` (`generateDetect`): Detect
 ///
 /// Extracts a control map (edges, depth, pose...) from an image. 200: the job and the new asset. 269: a dry run: only the cost fields.
@@ -5360,6 +5501,7 @@ pub struct GenerateDetect {
     /// The request body.
     pub body: types::GenerateDetectRequest,
 }
+#[cfg(feature = "generate")]
 impl GenerateDetect {
     /// The request, with its required parameters.
     pub fn new(body: impl ::std::convert::Into<types::GenerateDetectRequest>) -> Self {
@@ -5390,6 +5532,7 @@ impl GenerateDetect {
         self
     }
 }
+#[cfg(feature = "generate")]
 impl Operation for GenerateDetect {
     const ID: &'static str = "generateDetect";
     const METHOD: &'static str = "POST";
@@ -5437,6 +5580,7 @@ impl Operation for GenerateDetect {
         Some(::serde_json::to_vec(&self.body))
     }
 }
+#[cfg(feature = "generate")]
 /// The query parameters of [`GenerateEmbed`].
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 #[non_exhaustive]
@@ -5451,6 +5595,7 @@ pub struct GenerateEmbedQuery {
     #[serde(rename = "projectId", default, skip_serializing_if = "Option::is_none")]
     pub project_id: ::std::option::Option<::std::string::String>,
 }
+#[cfg(feature = "generate")]
 impl GenerateEmbedQuery {
     /// Estimate the cost instead of running: the answer is HTTP 269 with the cost; api estimates at the API tier
     #[must_use]
@@ -5498,6 +5643,7 @@ impl GenerateEmbedQuery {
         Ok(pairs)
     }
 }
+#[cfg(feature = "generate")]
 /// `POST /generate/embed` (`generateEmbed`): Embed a text
 ///
 /// The embedding of a text. 200: the job and the embedding. 269: a dry run: only the cost fields.
@@ -5509,6 +5655,7 @@ pub struct GenerateEmbed {
     /// The request body.
     pub body: types::GenerateEmbedRequest,
 }
+#[cfg(feature = "generate")]
 impl GenerateEmbed {
     /// The request, with its required parameters.
     pub fn new(body: impl ::std::convert::Into<types::GenerateEmbedRequest>) -> Self {
@@ -5539,6 +5686,7 @@ impl GenerateEmbed {
         self
     }
 }
+#[cfg(feature = "generate")]
 impl Operation for GenerateEmbed {
     const ID: &'static str = "generateEmbed";
     const METHOD: &'static str = "POST";
@@ -5586,6 +5734,7 @@ impl Operation for GenerateEmbed {
         Some(::serde_json::to_vec(&self.body))
     }
 }
+#[cfg(feature = "generate")]
 /// The query parameters of [`GenerateIpDetection`].
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 #[non_exhaustive]
@@ -5597,6 +5746,7 @@ pub struct GenerateIpDetectionQuery {
     #[serde(rename = "projectId", default, skip_serializing_if = "Option::is_none")]
     pub project_id: ::std::option::Option<::std::string::String>,
 }
+#[cfg(feature = "generate")]
 impl GenerateIpDetectionQuery {
     /// Estimate the cost instead of running: the answer is HTTP 269 with the cost; api estimates at the API tier
     #[must_use]
@@ -5635,6 +5785,7 @@ impl GenerateIpDetectionQuery {
         Ok(pairs)
     }
 }
+#[cfg(feature = "generate")]
 /// `POST /generate/ip-detection` (`generateIpDetection`): Detect intellectual property
 ///
 /// Checks prompts and assets for protected content, without generating. 200: the findings. 269: a dry run: only the cost fields.
@@ -5646,6 +5797,7 @@ pub struct GenerateIpDetection {
     /// The request body.
     pub body: types::GenerateIpDetectionRequest,
 }
+#[cfg(feature = "generate")]
 impl GenerateIpDetection {
     /// The request, with its required parameters.
     pub fn new(
@@ -5672,6 +5824,7 @@ impl GenerateIpDetection {
         self
     }
 }
+#[cfg(feature = "generate")]
 impl Operation for GenerateIpDetection {
     const ID: &'static str = "generateIpDetection";
     const METHOD: &'static str = "POST";
@@ -5711,6 +5864,7 @@ impl Operation for GenerateIpDetection {
         Some(::serde_json::to_vec(&self.body))
     }
 }
+#[cfg(feature = "generate")]
 /// The query parameters of [`GeneratePatch`].
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 #[non_exhaustive]
@@ -5722,6 +5876,7 @@ pub struct GeneratePatchQuery {
     #[serde(rename = "projectId", default, skip_serializing_if = "Option::is_none")]
     pub project_id: ::std::option::Option<::std::string::String>,
 }
+#[cfg(feature = "generate")]
 impl GeneratePatchQuery {
     /// If true, answer the original assets, without transformation
     #[must_use]
@@ -5760,6 +5915,7 @@ impl GeneratePatchQuery {
         Ok(pairs)
     }
 }
+#[cfg(feature = "generate")]
 /// `POST /generate/patch` (`generatePatch`): Patch an image
 ///
 /// Pastes, crops or erases parts of an image. 200: the job and the new asset.
@@ -5771,6 +5927,7 @@ pub struct GeneratePatch {
     /// The request body.
     pub body: types::GeneratePatchRequest,
 }
+#[cfg(feature = "generate")]
 impl GeneratePatch {
     /// The request, with its required parameters.
     pub fn new(body: impl ::std::convert::Into<types::GeneratePatchRequest>) -> Self {
@@ -5795,6 +5952,7 @@ impl GeneratePatch {
         self
     }
 }
+#[cfg(feature = "generate")]
 impl Operation for GeneratePatch {
     const ID: &'static str = "generatePatch";
     const METHOD: &'static str = "POST";
@@ -5834,6 +5992,7 @@ impl Operation for GeneratePatch {
         Some(::serde_json::to_vec(&self.body))
     }
 }
+#[cfg(feature = "generate")]
 /// The query parameters of [`GeneratePrompt`].
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 #[non_exhaustive]
@@ -5845,6 +6004,7 @@ pub struct GeneratePromptQuery {
     #[serde(rename = "projectId", default, skip_serializing_if = "Option::is_none")]
     pub project_id: ::std::option::Option<::std::string::String>,
 }
+#[cfg(feature = "generate")]
 impl GeneratePromptQuery {
     /// Estimate the cost instead of running: the answer is HTTP 269 with the cost; api estimates at the API tier
     #[must_use]
@@ -5883,6 +6043,7 @@ impl GeneratePromptQuery {
         Ok(pairs)
     }
 }
+#[cfg(feature = "generate")]
 /// `POST /generate/prompt` (`generatePrompt`): Write prompts
 ///
 /// Writes or completes prompts, from text or images. 200: the job and the prompts. 269: a dry run: only the cost fields.
@@ -5894,6 +6055,7 @@ pub struct GeneratePrompt {
     /// The request body.
     pub body: types::GeneratePromptRequest,
 }
+#[cfg(feature = "generate")]
 impl GeneratePrompt {
     /// The request, with its required parameters.
     pub fn new(body: impl ::std::convert::Into<types::GeneratePromptRequest>) -> Self {
@@ -5918,6 +6080,7 @@ impl GeneratePrompt {
         self
     }
 }
+#[cfg(feature = "generate")]
 impl Operation for GeneratePrompt {
     const ID: &'static str = "generatePrompt";
     const METHOD: &'static str = "POST";
@@ -5957,6 +6120,7 @@ impl Operation for GeneratePrompt {
         Some(::serde_json::to_vec(&self.body))
     }
 }
+#[cfg(feature = "generate")]
 /// The query parameters of [`GenerateQualityGate`].
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 #[non_exhaustive]
@@ -5971,6 +6135,7 @@ pub struct GenerateQualityGateQuery {
     #[serde(rename = "projectId", default, skip_serializing_if = "Option::is_none")]
     pub project_id: ::std::option::Option<::std::string::String>,
 }
+#[cfg(feature = "generate")]
 impl GenerateQualityGateQuery {
     /// Estimate the cost instead of running: the answer is HTTP 269 with the cost; api estimates at the API tier
     #[must_use]
@@ -6018,6 +6183,7 @@ impl GenerateQualityGateQuery {
         Ok(pairs)
     }
 }
+#[cfg(feature = "generate")]
 /// `POST /generate/quality-gate` (`generateQualityGate`): Score quality
 ///
 /// Scores an image against the quality gate and the project's briefs. 200: the scores and the asset. 269: a dry run: only the cost fields.
@@ -6029,6 +6195,7 @@ pub struct GenerateQualityGate {
     /// The request body.
     pub body: types::GenerateQualityGateRequest,
 }
+#[cfg(feature = "generate")]
 impl GenerateQualityGate {
     /// The request, with its required parameters.
     pub fn new(
@@ -6061,6 +6228,7 @@ impl GenerateQualityGate {
         self
     }
 }
+#[cfg(feature = "generate")]
 impl Operation for GenerateQualityGate {
     const ID: &'static str = "generateQualityGate";
     const METHOD: &'static str = "POST";
@@ -6108,6 +6276,7 @@ impl Operation for GenerateQualityGate {
         Some(::serde_json::to_vec(&self.body))
     }
 }
+#[cfg(feature = "generate")]
 /// The query parameters of [`GenerateTranslate`].
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 #[non_exhaustive]
@@ -6119,6 +6288,7 @@ pub struct GenerateTranslateQuery {
     #[serde(rename = "projectId", default, skip_serializing_if = "Option::is_none")]
     pub project_id: ::std::option::Option<::std::string::String>,
 }
+#[cfg(feature = "generate")]
 impl GenerateTranslateQuery {
     /// Estimate the cost instead of running: the answer is HTTP 269 with the cost; api estimates at the API tier
     #[must_use]
@@ -6157,6 +6327,7 @@ impl GenerateTranslateQuery {
         Ok(pairs)
     }
 }
+#[cfg(feature = "generate")]
 /// `POST /generate/translate` (`generateTranslate`): Translate a prompt
 ///
 /// Translates a prompt into English. 200: the job and the translation. 269: a dry run: only the cost fields.
@@ -6168,6 +6339,7 @@ pub struct GenerateTranslate {
     /// The request body.
     pub body: types::GenerateTranslateRequest,
 }
+#[cfg(feature = "generate")]
 impl GenerateTranslate {
     /// The request, with its required parameters.
     pub fn new(
@@ -6194,6 +6366,7 @@ impl GenerateTranslate {
         self
     }
 }
+#[cfg(feature = "generate")]
 impl Operation for GenerateTranslate {
     const ID: &'static str = "generateTranslate";
     const METHOD: &'static str = "POST";
@@ -6233,6 +6406,7 @@ impl Operation for GenerateTranslate {
         Some(::serde_json::to_vec(&self.body))
     }
 }
+#[cfg(feature = "models")]
 /// The query parameters of [`ListModels`].
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 #[non_exhaustive]
@@ -6304,6 +6478,7 @@ pub struct ListModelsQuery {
     #[serde(rename = "updatedBefore", default, skip_serializing_if = "Option::is_none")]
     pub updated_before: ::std::option::Option<::std::string::String>,
 }
+#[cfg(feature = "models")]
 impl ListModelsQuery {
     /// The smallest `pageSize` the document allows.
     pub const PAGE_SIZE_MIN: u32 = 1;
@@ -6543,6 +6718,7 @@ impl ListModelsQuery {
         Ok(pairs)
     }
 }
+#[cfg(feature = "models")]
 /// `GET /models` (`listModels`): List models
 ///
 /// The models of the project (or public ones), newest first by default.
@@ -6552,6 +6728,7 @@ pub struct ListModels {
     /// The query parameters.
     pub query: ListModelsQuery,
 }
+#[cfg(feature = "models")]
 impl ListModels {
     /// The request, with its required parameters.
     pub fn new() -> Self {
@@ -6720,6 +6897,7 @@ impl ListModels {
         self
     }
 }
+#[cfg(feature = "models")]
 impl Operation for ListModels {
     const ID: &'static str = "listModels";
     const METHOD: &'static str = "GET";
@@ -6898,6 +7076,7 @@ impl Operation for ListModels {
         None
     }
 }
+#[cfg(feature = "models")]
 impl Paginated for ListModels {
     type Item = types::Model;
     fn pagination_token(&self) -> ::std::option::Option<::std::string::String> {
@@ -6932,6 +7111,7 @@ impl Paginated for ListModels {
         })
     }
 }
+#[cfg(feature = "models")]
 /// The query parameters of [`CreateModel`].
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 #[non_exhaustive]
@@ -6943,6 +7123,7 @@ pub struct CreateModelQuery {
     #[serde(rename = "projectId", default, skip_serializing_if = "Option::is_none")]
     pub project_id: ::std::option::Option<::std::string::String>,
 }
+#[cfg(feature = "models")]
 impl CreateModelQuery {
     /// If true, answer the original assets, without transformation
     #[must_use]
@@ -6981,6 +7162,7 @@ impl CreateModelQuery {
         Ok(pairs)
     }
 }
+#[cfg(feature = "models")]
 /// `POST /models` (`createModel`): Create a model
 ///
 /// Creates a model, new and empty: add training images, then train it.
@@ -6992,6 +7174,7 @@ pub struct CreateModel {
     /// The request body.
     pub body: types::ModelCreateRequest,
 }
+#[cfg(feature = "models")]
 impl CreateModel {
     /// The request, with its required parameters.
     pub fn new(body: impl ::std::convert::Into<types::ModelCreateRequest>) -> Self {
@@ -7016,6 +7199,7 @@ impl CreateModel {
         self
     }
 }
+#[cfg(feature = "models")]
 impl Operation for CreateModel {
     const ID: &'static str = "createModel";
     const METHOD: &'static str = "POST";
@@ -7055,6 +7239,7 @@ impl Operation for CreateModel {
         Some(::serde_json::to_vec(&self.body))
     }
 }
+#[cfg(feature = "models")]
 /// The query parameters of [`GetModel`].
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 #[non_exhaustive]
@@ -7066,6 +7251,7 @@ pub struct GetModelQuery {
     #[serde(rename = "projectId", default, skip_serializing_if = "Option::is_none")]
     pub project_id: ::std::option::Option<::std::string::String>,
 }
+#[cfg(feature = "models")]
 impl GetModelQuery {
     /// If true, answer the original assets, without transformation
     #[must_use]
@@ -7104,6 +7290,7 @@ impl GetModelQuery {
         Ok(pairs)
     }
 }
+#[cfg(feature = "models")]
 /// `GET /models/{modelId}` (`getModel`): Retrieve a model
 ///
 /// A model with its status, training images and settings.
@@ -7115,6 +7302,7 @@ pub struct GetModel {
     /// The query parameters.
     pub query: GetModelQuery,
 }
+#[cfg(feature = "models")]
 impl GetModel {
     /// The request, with its required parameters.
     pub fn new(model_id: impl ::std::convert::Into<::std::string::String>) -> Self {
@@ -7139,6 +7327,7 @@ impl GetModel {
         self
     }
 }
+#[cfg(feature = "models")]
 impl Operation for GetModel {
     const ID: &'static str = "getModel";
     const METHOD: &'static str = "GET";
@@ -7186,6 +7375,7 @@ impl Operation for GetModel {
         None
     }
 }
+#[cfg(feature = "models")]
 /// The query parameters of [`UpdateModel`].
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 #[non_exhaustive]
@@ -7197,6 +7387,7 @@ pub struct UpdateModelQuery {
     #[serde(rename = "projectId", default, skip_serializing_if = "Option::is_none")]
     pub project_id: ::std::option::Option<::std::string::String>,
 }
+#[cfg(feature = "models")]
 impl UpdateModelQuery {
     /// If true, answer the original assets, without transformation
     #[must_use]
@@ -7235,6 +7426,7 @@ impl UpdateModelQuery {
         Ok(pairs)
     }
 }
+#[cfg(feature = "models")]
 /// `PUT /models/{modelId}` (`updateModel`): Update a model
 ///
 /// Renames a model or changes its settings, concepts or thumbnail.
@@ -7248,6 +7440,7 @@ pub struct UpdateModel {
     /// The request body.
     pub body: types::ModelUpdateRequest,
 }
+#[cfg(feature = "models")]
 impl UpdateModel {
     /// The request, with its required parameters.
     pub fn new(
@@ -7276,6 +7469,7 @@ impl UpdateModel {
         self
     }
 }
+#[cfg(feature = "models")]
 impl Operation for UpdateModel {
     const ID: &'static str = "updateModel";
     const METHOD: &'static str = "PUT";
@@ -7323,6 +7517,7 @@ impl Operation for UpdateModel {
         Some(::serde_json::to_vec(&self.body))
     }
 }
+#[cfg(feature = "models")]
 /// The query parameters of [`DeleteModel`].
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 #[non_exhaustive]
@@ -7331,6 +7526,7 @@ pub struct DeleteModelQuery {
     #[serde(rename = "projectId", default, skip_serializing_if = "Option::is_none")]
     pub project_id: ::std::option::Option<::std::string::String>,
 }
+#[cfg(feature = "models")]
 impl DeleteModelQuery {
     /// The project that owns the resources (to assert ownership, or to set the owner)
     #[must_use]
@@ -7360,6 +7556,7 @@ impl DeleteModelQuery {
         Ok(pairs)
     }
 }
+#[cfg(feature = "models")]
 /// `DELETE /models/{modelId}` (`deleteModel`): Delete a model
 ///
 /// Deletes a model; it can be restored for 30 days.
@@ -7371,6 +7568,7 @@ pub struct DeleteModel {
     /// The query parameters.
     pub query: DeleteModelQuery,
 }
+#[cfg(feature = "models")]
 impl DeleteModel {
     /// The request, with its required parameters.
     pub fn new(model_id: impl ::std::convert::Into<::std::string::String>) -> Self {
@@ -7389,6 +7587,7 @@ impl DeleteModel {
         self
     }
 }
+#[cfg(feature = "models")]
 impl Operation for DeleteModel {
     const ID: &'static str = "deleteModel";
     const METHOD: &'static str = "DELETE";
@@ -7428,6 +7627,7 @@ impl Operation for DeleteModel {
         None
     }
 }
+#[cfg(feature = "models")]
 /// The query parameters of [`GetModelsBulk`].
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 #[non_exhaustive]
@@ -7439,6 +7639,7 @@ pub struct GetModelsBulkQuery {
     #[serde(rename = "projectId", default, skip_serializing_if = "Option::is_none")]
     pub project_id: ::std::option::Option<::std::string::String>,
 }
+#[cfg(feature = "models")]
 impl GetModelsBulkQuery {
     /// If true, answer the original assets, without transformation
     #[must_use]
@@ -7477,6 +7678,7 @@ impl GetModelsBulkQuery {
         Ok(pairs)
     }
 }
+#[cfg(feature = "models")]
 /// `POST /models/get-bulk` (`getModelsBulk`): Retrieve models in bulk
 ///
 /// Several models by id in one call (only reads).
@@ -7488,6 +7690,7 @@ pub struct GetModelsBulk {
     /// The request body.
     pub body: types::ModelGetBulkRequest,
 }
+#[cfg(feature = "models")]
 impl GetModelsBulk {
     /// The request, with its required parameters.
     pub fn new(body: impl ::std::convert::Into<types::ModelGetBulkRequest>) -> Self {
@@ -7512,6 +7715,7 @@ impl GetModelsBulk {
         self
     }
 }
+#[cfg(feature = "models")]
 impl Operation for GetModelsBulk {
     const ID: &'static str = "getModelsBulk";
     const METHOD: &'static str = "POST";
@@ -7551,6 +7755,7 @@ impl Operation for GetModelsBulk {
         Some(::serde_json::to_vec(&self.body))
     }
 }
+#[cfg(feature = "models")]
 /// The query parameters of [`CopyModel`].
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 #[non_exhaustive]
@@ -7562,6 +7767,7 @@ pub struct CopyModelQuery {
     #[serde(rename = "projectId", default, skip_serializing_if = "Option::is_none")]
     pub project_id: ::std::option::Option<::std::string::String>,
 }
+#[cfg(feature = "models")]
 impl CopyModelQuery {
     /// If true, answer the original assets, without transformation
     #[must_use]
@@ -7600,6 +7806,7 @@ impl CopyModelQuery {
         Ok(pairs)
     }
 }
+#[cfg(feature = "models")]
 /// `POST /models/{modelId}/copy` (`copyModel`): Copy a model
 ///
 /// A new model with the settings and training images of this one.
@@ -7613,6 +7820,7 @@ pub struct CopyModel {
     /// The request body.
     pub body: types::ModelCopyRequest,
 }
+#[cfg(feature = "models")]
 impl CopyModel {
     /// The request, with its required parameters.
     pub fn new(
@@ -7641,6 +7849,7 @@ impl CopyModel {
         self
     }
 }
+#[cfg(feature = "models")]
 impl Operation for CopyModel {
     const ID: &'static str = "copyModel";
     const METHOD: &'static str = "POST";
@@ -7688,6 +7897,7 @@ impl Operation for CopyModel {
         Some(::serde_json::to_vec(&self.body))
     }
 }
+#[cfg(feature = "models")]
 /// The query parameters of [`TransferModel`].
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 #[non_exhaustive]
@@ -7696,6 +7906,7 @@ pub struct TransferModelQuery {
     #[serde(rename = "projectId", default, skip_serializing_if = "Option::is_none")]
     pub project_id: ::std::option::Option<::std::string::String>,
 }
+#[cfg(feature = "models")]
 impl TransferModelQuery {
     /// The project that owns the resources (to assert ownership, or to set the owner)
     #[must_use]
@@ -7725,6 +7936,7 @@ impl TransferModelQuery {
         Ok(pairs)
     }
 }
+#[cfg(feature = "models")]
 /// `POST /models/{modelId}/transfer` (`transferModel`): Transfer a model
 ///
 /// Moves a model to another project.
@@ -7738,6 +7950,7 @@ pub struct TransferModel {
     /// The request body.
     pub body: types::ModelTransferRequest,
 }
+#[cfg(feature = "models")]
 impl TransferModel {
     /// The request, with its required parameters.
     pub fn new(
@@ -7760,6 +7973,7 @@ impl TransferModel {
         self
     }
 }
+#[cfg(feature = "models")]
 impl Operation for TransferModel {
     const ID: &'static str = "transferModel";
     const METHOD: &'static str = "POST";
@@ -7799,6 +8013,7 @@ impl Operation for TransferModel {
         Some(::serde_json::to_vec(&self.body))
     }
 }
+#[cfg(feature = "models")]
 /// The query parameters of [`DownloadModel`].
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 #[non_exhaustive]
@@ -7810,6 +8025,7 @@ pub struct DownloadModelQuery {
     #[serde(rename = "projectId", default, skip_serializing_if = "Option::is_none")]
     pub project_id: ::std::option::Option<::std::string::String>,
 }
+#[cfg(feature = "models")]
 impl DownloadModelQuery {
     /// Estimate the cost instead of running: the answer is HTTP 269 with the cost; api estimates at the API tier
     #[must_use]
@@ -7848,6 +8064,7 @@ impl DownloadModelQuery {
         Ok(pairs)
     }
 }
+#[cfg(feature = "models")]
 /// `POST /models/{modelId}/download` (`downloadModel`): Download a model
 ///
 /// Starts a job that packs the weights of a trained model. 200: the job id. 269: a dry run: no job.
@@ -7861,6 +8078,7 @@ pub struct DownloadModel {
     /// The request body.
     pub body: types::ModelDownloadRequest,
 }
+#[cfg(feature = "models")]
 impl DownloadModel {
     /// The request, with its required parameters.
     pub fn new(
@@ -7889,6 +8107,7 @@ impl DownloadModel {
         self
     }
 }
+#[cfg(feature = "models")]
 impl Operation for DownloadModel {
     const ID: &'static str = "downloadModel";
     const METHOD: &'static str = "POST";
@@ -7936,6 +8155,7 @@ impl Operation for DownloadModel {
         Some(::serde_json::to_vec(&self.body))
     }
 }
+#[cfg(feature = "models")]
 /// The query parameters of [`RestoreModel`].
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 #[non_exhaustive]
@@ -7947,6 +8167,7 @@ pub struct RestoreModelQuery {
     #[serde(rename = "projectId", default, skip_serializing_if = "Option::is_none")]
     pub project_id: ::std::option::Option<::std::string::String>,
 }
+#[cfg(feature = "models")]
 impl RestoreModelQuery {
     /// If true, answer the original assets, without transformation
     #[must_use]
@@ -7985,6 +8206,7 @@ impl RestoreModelQuery {
         Ok(pairs)
     }
 }
+#[cfg(feature = "models")]
 /// `POST /models/{modelId}/restore` (`restoreModel`): Restore a model
 ///
 /// Restores a model deleted in the last 30 days.
@@ -7996,6 +8218,7 @@ pub struct RestoreModel {
     /// The query parameters.
     pub query: RestoreModelQuery,
 }
+#[cfg(feature = "models")]
 impl RestoreModel {
     /// The request, with its required parameters.
     pub fn new(model_id: impl ::std::convert::Into<::std::string::String>) -> Self {
@@ -8020,6 +8243,7 @@ impl RestoreModel {
         self
     }
 }
+#[cfg(feature = "models")]
 impl Operation for RestoreModel {
     const ID: &'static str = "restoreModel";
     const METHOD: &'static str = "POST";
@@ -8067,6 +8291,7 @@ impl Operation for RestoreModel {
         None
     }
 }
+#[cfg(feature = "models")]
 /// The query parameters of [`DeleteModelImages`].
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 #[non_exhaustive]
@@ -8083,6 +8308,7 @@ pub struct DeleteModelImagesQuery {
     #[serde(rename = "projectId", default, skip_serializing_if = "Option::is_none")]
     pub project_id: ::std::option::Option<::std::string::String>,
 }
+#[cfg(feature = "models")]
 impl DeleteModelImagesQuery {
     /// Required by the service (the generator takes only optional arrays)
     #[must_use]
@@ -8128,6 +8354,7 @@ impl DeleteModelImagesQuery {
         Ok(pairs)
     }
 }
+#[cfg(feature = "models")]
 /// `DELETE /models/{modelId}/images` (`deleteModelImages`): Delete images of a model
 ///
 /// Deletes the images a model generated (its inference images).
@@ -8139,6 +8366,7 @@ pub struct DeleteModelImages {
     /// The query parameters.
     pub query: DeleteModelImagesQuery,
 }
+#[cfg(feature = "models")]
 impl DeleteModelImages {
     /// The request, with its required parameters.
     pub fn new(model_id: impl ::std::convert::Into<::std::string::String>) -> Self {
@@ -8170,6 +8398,7 @@ impl DeleteModelImages {
         self
     }
 }
+#[cfg(feature = "models")]
 impl Operation for DeleteModelImages {
     const ID: &'static str = "deleteModelImages";
     const METHOD: &'static str = "DELETE";
@@ -8217,6 +8446,7 @@ impl Operation for DeleteModelImages {
         None
     }
 }
+#[cfg(feature = "models")]
 /// The query parameters of [`UpdateModelTags`].
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 #[non_exhaustive]
@@ -8225,6 +8455,7 @@ pub struct UpdateModelTagsQuery {
     #[serde(rename = "projectId", default, skip_serializing_if = "Option::is_none")]
     pub project_id: ::std::option::Option<::std::string::String>,
 }
+#[cfg(feature = "models")]
 impl UpdateModelTagsQuery {
     /// The project that owns the resources (to assert ownership, or to set the owner)
     #[must_use]
@@ -8254,6 +8485,7 @@ impl UpdateModelTagsQuery {
         Ok(pairs)
     }
 }
+#[cfg(feature = "models")]
 /// `PUT /models/{modelId}/tags` (`updateModelTags`): Update the tags of a model
 ///
 /// Adds and removes tags of a model.
@@ -8267,6 +8499,7 @@ pub struct UpdateModelTags {
     /// The request body.
     pub body: types::AssetUpdateTagsRequest,
 }
+#[cfg(feature = "models")]
 impl UpdateModelTags {
     /// The request, with its required parameters.
     pub fn new(
@@ -8289,6 +8522,7 @@ impl UpdateModelTags {
         self
     }
 }
+#[cfg(feature = "models")]
 impl Operation for UpdateModelTags {
     const ID: &'static str = "updateModelTags";
     const METHOD: &'static str = "PUT";
@@ -8328,6 +8562,7 @@ impl Operation for UpdateModelTags {
         Some(::serde_json::to_vec(&self.body))
     }
 }
+#[cfg(feature = "models")]
 /// The query parameters of [`TrainModel`].
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 #[non_exhaustive]
@@ -8349,6 +8584,7 @@ pub struct TrainModelQuery {
     )]
     pub training_images_count: ::std::option::Option<i64>,
 }
+#[cfg(feature = "models")]
 impl TrainModelQuery {
     /// Estimate the cost instead of running: the answer is HTTP 269 with the cost; api estimates at the API tier
     #[must_use]
@@ -8405,6 +8641,7 @@ impl TrainModelQuery {
         Ok(pairs)
     }
 }
+#[cfg(feature = "models")]
 /// `PUT /models/{modelId}/train` (`trainModel`): Train a model
 ///
 /// Starts the training of a model that has training images; a model already training answers 400. 200: the model and its training job. 269: a dry run (dryRun set): no job, and the cost fields say what the training would cost.
@@ -8418,6 +8655,7 @@ pub struct TrainModel {
     /// The request body.
     pub body: types::ModelTrainRequest,
 }
+#[cfg(feature = "models")]
 impl TrainModel {
     /// The request, with its required parameters.
     pub fn new(
@@ -8458,6 +8696,7 @@ impl TrainModel {
         self
     }
 }
+#[cfg(feature = "models")]
 impl Operation for TrainModel {
     const ID: &'static str = "trainModel";
     const METHOD: &'static str = "PUT";
@@ -8524,6 +8763,7 @@ impl Operation for TrainModel {
         Some(::serde_json::to_vec(&self.body))
     }
 }
+#[cfg(feature = "models")]
 /// The query parameters of [`TriggerModelTrainAction`].
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 #[non_exhaustive]
@@ -8532,6 +8772,7 @@ pub struct TriggerModelTrainActionQuery {
     #[serde(rename = "projectId", default, skip_serializing_if = "Option::is_none")]
     pub project_id: ::std::option::Option<::std::string::String>,
 }
+#[cfg(feature = "models")]
 impl TriggerModelTrainActionQuery {
     /// The project that owns the resources (to assert ownership, or to set the owner)
     #[must_use]
@@ -8561,6 +8802,7 @@ impl TriggerModelTrainActionQuery {
         Ok(pairs)
     }
 }
+#[cfg(feature = "models")]
 /// `POST /models/{modelId}/train/action` (`triggerModelTrainAction`): Trigger a training action
 ///
 /// Cancels the training of a model.
@@ -8574,6 +8816,7 @@ pub struct TriggerModelTrainAction {
     /// The request body.
     pub body: types::ModelTrainActionRequest,
 }
+#[cfg(feature = "models")]
 impl TriggerModelTrainAction {
     /// The request, with its required parameters.
     pub fn new(
@@ -8596,6 +8839,7 @@ impl TriggerModelTrainAction {
         self
     }
 }
+#[cfg(feature = "models")]
 impl Operation for TriggerModelTrainAction {
     const ID: &'static str = "triggerModelTrainAction";
     const METHOD: &'static str = "POST";
@@ -8639,6 +8883,7 @@ impl Operation for TriggerModelTrainAction {
         Some(::serde_json::to_vec(&self.body))
     }
 }
+#[cfg(feature = "models")]
 /// The query parameters of [`AddModelTrainingImages`].
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 #[non_exhaustive]
@@ -8650,6 +8895,7 @@ pub struct AddModelTrainingImagesQuery {
     #[serde(rename = "projectId", default, skip_serializing_if = "Option::is_none")]
     pub project_id: ::std::option::Option<::std::string::String>,
 }
+#[cfg(feature = "models")]
 impl AddModelTrainingImagesQuery {
     /// If true, answer the original assets, without transformation
     #[must_use]
@@ -8688,6 +8934,7 @@ impl AddModelTrainingImagesQuery {
         Ok(pairs)
     }
 }
+#[cfg(feature = "models")]
 /// `POST /models/{modelId}/training-images` (`addModelTrainingImages`): Add training images
 ///
 /// Adds one image (data URL or asset id) or several asset ids (up to the request's maxItems) to the training images of a model; an asset already there is not added twice.
@@ -8701,6 +8948,7 @@ pub struct AddModelTrainingImages {
     /// The request body.
     pub body: types::ModelTrainingImageRequest,
 }
+#[cfg(feature = "models")]
 impl AddModelTrainingImages {
     /// The request, with its required parameters.
     pub fn new(
@@ -8729,6 +8977,7 @@ impl AddModelTrainingImages {
         self
     }
 }
+#[cfg(feature = "models")]
 impl Operation for AddModelTrainingImages {
     const ID: &'static str = "addModelTrainingImages";
     const METHOD: &'static str = "POST";
@@ -8780,6 +9029,7 @@ impl Operation for AddModelTrainingImages {
         Some(::serde_json::to_vec(&self.body))
     }
 }
+#[cfg(feature = "models")]
 /// The query parameters of [`ReplaceModelTrainingImage`].
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 #[non_exhaustive]
@@ -8791,6 +9041,7 @@ pub struct ReplaceModelTrainingImageQuery {
     #[serde(rename = "projectId", default, skip_serializing_if = "Option::is_none")]
     pub project_id: ::std::option::Option<::std::string::String>,
 }
+#[cfg(feature = "models")]
 impl ReplaceModelTrainingImageQuery {
     /// If true, answer the original assets, without transformation
     #[must_use]
@@ -8829,6 +9080,7 @@ impl ReplaceModelTrainingImageQuery {
         Ok(pairs)
     }
 }
+#[cfg(feature = "models")]
 /// `PUT /models/{modelId}/training-images/{trainingImageId}` (`replaceModelTrainingImage`): Replace a training image
 ///
 /// Replaces one training image of a model by another image.
@@ -8844,6 +9096,7 @@ pub struct ReplaceModelTrainingImage {
     /// The request body.
     pub body: types::ModelTrainingImageRequest,
 }
+#[cfg(feature = "models")]
 impl ReplaceModelTrainingImage {
     /// The request, with its required parameters.
     pub fn new(
@@ -8874,6 +9127,7 @@ impl ReplaceModelTrainingImage {
         self
     }
 }
+#[cfg(feature = "models")]
 impl Operation for ReplaceModelTrainingImage {
     const ID: &'static str = "replaceModelTrainingImage";
     const METHOD: &'static str = "PUT";
@@ -8934,6 +9188,7 @@ impl Operation for ReplaceModelTrainingImage {
         Some(::serde_json::to_vec(&self.body))
     }
 }
+#[cfg(feature = "models")]
 /// The query parameters of [`DeleteModelTrainingImage`].
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 #[non_exhaustive]
@@ -8942,6 +9197,7 @@ pub struct DeleteModelTrainingImageQuery {
     #[serde(rename = "projectId", default, skip_serializing_if = "Option::is_none")]
     pub project_id: ::std::option::Option<::std::string::String>,
 }
+#[cfg(feature = "models")]
 impl DeleteModelTrainingImageQuery {
     /// The project that owns the resources (to assert ownership, or to set the owner)
     #[must_use]
@@ -8971,6 +9227,7 @@ impl DeleteModelTrainingImageQuery {
         Ok(pairs)
     }
 }
+#[cfg(feature = "models")]
 /// `DELETE /models/{modelId}/training-images/{trainingImageId}` (`deleteModelTrainingImage`): Delete a training image
 ///
 /// Removes one training image from a model.
@@ -8984,6 +9241,7 @@ pub struct DeleteModelTrainingImage {
     /// The query parameters.
     pub query: DeleteModelTrainingImageQuery,
 }
+#[cfg(feature = "models")]
 impl DeleteModelTrainingImage {
     /// The request, with its required parameters.
     pub fn new(
@@ -9006,6 +9264,7 @@ impl DeleteModelTrainingImage {
         self
     }
 }
+#[cfg(feature = "models")]
 impl Operation for DeleteModelTrainingImage {
     const ID: &'static str = "deleteModelTrainingImage";
     const METHOD: &'static str = "DELETE";
@@ -9058,6 +9317,7 @@ impl Operation for DeleteModelTrainingImage {
         None
     }
 }
+#[cfg(feature = "models")]
 /// The query parameters of [`ReplaceModelTrainingImagePairs`].
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 #[non_exhaustive]
@@ -9066,6 +9326,7 @@ pub struct ReplaceModelTrainingImagePairsQuery {
     #[serde(rename = "projectId", default, skip_serializing_if = "Option::is_none")]
     pub project_id: ::std::option::Option<::std::string::String>,
 }
+#[cfg(feature = "models")]
 impl ReplaceModelTrainingImagePairsQuery {
     /// The project that owns the resources (to assert ownership, or to set the owner)
     #[must_use]
@@ -9095,6 +9356,7 @@ impl ReplaceModelTrainingImagePairsQuery {
         Ok(pairs)
     }
 }
+#[cfg(feature = "models")]
 /// `PUT /models/{modelId}/training-images/pairs` (`replaceModelTrainingImagePairs`): Replace training image pairs
 ///
 /// Replaces every source/target pair of training images of a model.
@@ -9108,6 +9370,7 @@ pub struct ReplaceModelTrainingImagePairs {
     /// The request body.
     pub body: types::ModelTrainingImagePairsRequest,
 }
+#[cfg(feature = "models")]
 impl ReplaceModelTrainingImagePairs {
     /// The request, with its required parameters.
     pub fn new(
@@ -9130,6 +9393,7 @@ impl ReplaceModelTrainingImagePairs {
         self
     }
 }
+#[cfg(feature = "models")]
 impl Operation for ReplaceModelTrainingImagePairs {
     const ID: &'static str = "replaceModelTrainingImagePairs";
     const METHOD: &'static str = "PUT";
@@ -9174,6 +9438,7 @@ impl Operation for ReplaceModelTrainingImagePairs {
         Some(::serde_json::to_vec(&self.body))
     }
 }
+#[cfg(feature = "models")]
 /// The query parameters of [`ListModelPresets`].
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 #[non_exhaustive]
@@ -9185,6 +9450,7 @@ pub struct ListModelPresetsQuery {
     #[serde(rename = "projectId", default, skip_serializing_if = "Option::is_none")]
     pub project_id: ::std::option::Option<::std::string::String>,
 }
+#[cfg(feature = "models")]
 impl ListModelPresetsQuery {
     /// If true, answer the original assets, without transformation
     #[must_use]
@@ -9223,6 +9489,7 @@ impl ListModelPresetsQuery {
         Ok(pairs)
     }
 }
+#[cfg(feature = "models")]
 /// `GET /models/{modelId}/presets` (`listModelPresets`): List presets
 ///
 /// The generation presets of a model.
@@ -9234,6 +9501,7 @@ pub struct ListModelPresets {
     /// The query parameters.
     pub query: ListModelPresetsQuery,
 }
+#[cfg(feature = "models")]
 impl ListModelPresets {
     /// The request, with its required parameters.
     pub fn new(model_id: impl ::std::convert::Into<::std::string::String>) -> Self {
@@ -9258,6 +9526,7 @@ impl ListModelPresets {
         self
     }
 }
+#[cfg(feature = "models")]
 impl Operation for ListModelPresets {
     const ID: &'static str = "listModelPresets";
     const METHOD: &'static str = "GET";
@@ -9305,6 +9574,7 @@ impl Operation for ListModelPresets {
         None
     }
 }
+#[cfg(feature = "models")]
 /// The query parameters of [`CreateModelPreset`].
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 #[non_exhaustive]
@@ -9316,6 +9586,7 @@ pub struct CreateModelPresetQuery {
     #[serde(rename = "projectId", default, skip_serializing_if = "Option::is_none")]
     pub project_id: ::std::option::Option<::std::string::String>,
 }
+#[cfg(feature = "models")]
 impl CreateModelPresetQuery {
     /// If true, answer the original assets, without transformation
     #[must_use]
@@ -9354,6 +9625,7 @@ impl CreateModelPresetQuery {
         Ok(pairs)
     }
 }
+#[cfg(feature = "models")]
 /// `POST /models/{modelId}/presets` (`createModelPreset`): Create a preset
 ///
 /// Makes a preset of a model from the settings of an inference.
@@ -9367,6 +9639,7 @@ pub struct CreateModelPreset {
     /// The request body.
     pub body: types::ModelPresetCreateRequest,
 }
+#[cfg(feature = "models")]
 impl CreateModelPreset {
     /// The request, with its required parameters.
     pub fn new(
@@ -9395,6 +9668,7 @@ impl CreateModelPreset {
         self
     }
 }
+#[cfg(feature = "models")]
 impl Operation for CreateModelPreset {
     const ID: &'static str = "createModelPreset";
     const METHOD: &'static str = "POST";
@@ -9442,6 +9716,7 @@ impl Operation for CreateModelPreset {
         Some(::serde_json::to_vec(&self.body))
     }
 }
+#[cfg(feature = "models")]
 /// The query parameters of [`UpdateModelPreset`].
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 #[non_exhaustive]
@@ -9453,6 +9728,7 @@ pub struct UpdateModelPresetQuery {
     #[serde(rename = "projectId", default, skip_serializing_if = "Option::is_none")]
     pub project_id: ::std::option::Option<::std::string::String>,
 }
+#[cfg(feature = "models")]
 impl UpdateModelPresetQuery {
     /// If true, answer the original assets, without transformation
     #[must_use]
@@ -9491,6 +9767,7 @@ impl UpdateModelPresetQuery {
         Ok(pairs)
     }
 }
+#[cfg(feature = "models")]
 /// `PUT /models/{modelId}/presets/{presetId}` (`updateModelPreset`): Update a preset
 ///
 /// Makes a preset the default of its model, or not.
@@ -9506,6 +9783,7 @@ pub struct UpdateModelPreset {
     /// The request body.
     pub body: types::ModelPresetUpdateRequest,
 }
+#[cfg(feature = "models")]
 impl UpdateModelPreset {
     /// The request, with its required parameters.
     pub fn new(
@@ -9536,6 +9814,7 @@ impl UpdateModelPreset {
         self
     }
 }
+#[cfg(feature = "models")]
 impl Operation for UpdateModelPreset {
     const ID: &'static str = "updateModelPreset";
     const METHOD: &'static str = "PUT";
@@ -9596,6 +9875,7 @@ impl Operation for UpdateModelPreset {
         Some(::serde_json::to_vec(&self.body))
     }
 }
+#[cfg(feature = "models")]
 /// The query parameters of [`DeleteModelPreset`].
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 #[non_exhaustive]
@@ -9604,6 +9884,7 @@ pub struct DeleteModelPresetQuery {
     #[serde(rename = "projectId", default, skip_serializing_if = "Option::is_none")]
     pub project_id: ::std::option::Option<::std::string::String>,
 }
+#[cfg(feature = "models")]
 impl DeleteModelPresetQuery {
     /// The project that owns the resources (to assert ownership, or to set the owner)
     #[must_use]
@@ -9633,6 +9914,7 @@ impl DeleteModelPresetQuery {
         Ok(pairs)
     }
 }
+#[cfg(feature = "models")]
 /// `DELETE /models/{modelId}/presets/{presetId}` (`deleteModelPreset`): Delete a preset
 ///
 /// Deletes a preset of a model.
@@ -9646,6 +9928,7 @@ pub struct DeleteModelPreset {
     /// The query parameters.
     pub query: DeleteModelPresetQuery,
 }
+#[cfg(feature = "models")]
 impl DeleteModelPreset {
     /// The request, with its required parameters.
     pub fn new(
@@ -9668,6 +9951,7 @@ impl DeleteModelPreset {
         self
     }
 }
+#[cfg(feature = "models")]
 impl Operation for DeleteModelPreset {
     const ID: &'static str = "deleteModelPreset";
     const METHOD: &'static str = "DELETE";
@@ -9720,6 +10004,7 @@ impl Operation for DeleteModelPreset {
         None
     }
 }
+#[cfg(feature = "models")]
 /// The query parameters of [`ListModelExamples`].
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 #[non_exhaustive]
@@ -9731,6 +10016,7 @@ pub struct ListModelExamplesQuery {
     #[serde(rename = "projectId", default, skip_serializing_if = "Option::is_none")]
     pub project_id: ::std::option::Option<::std::string::String>,
 }
+#[cfg(feature = "models")]
 impl ListModelExamplesQuery {
     /// If true, answer the original assets, without transformation
     #[must_use]
@@ -9769,6 +10055,7 @@ impl ListModelExamplesQuery {
         Ok(pairs)
     }
 }
+#[cfg(feature = "models")]
 /// `GET /models/{modelId}/examples` (`listModelExamples`): List examples
 ///
 /// The example images shown with a model.
@@ -9780,6 +10067,7 @@ pub struct ListModelExamples {
     /// The query parameters.
     pub query: ListModelExamplesQuery,
 }
+#[cfg(feature = "models")]
 impl ListModelExamples {
     /// The request, with its required parameters.
     pub fn new(model_id: impl ::std::convert::Into<::std::string::String>) -> Self {
@@ -9804,6 +10092,7 @@ impl ListModelExamples {
         self
     }
 }
+#[cfg(feature = "models")]
 impl Operation for ListModelExamples {
     const ID: &'static str = "listModelExamples";
     const METHOD: &'static str = "GET";
@@ -9851,6 +10140,7 @@ impl Operation for ListModelExamples {
         None
     }
 }
+#[cfg(feature = "models")]
 /// The query parameters of [`UpdateModelExamples`].
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 #[non_exhaustive]
@@ -9862,6 +10152,7 @@ pub struct UpdateModelExamplesQuery {
     #[serde(rename = "projectId", default, skip_serializing_if = "Option::is_none")]
     pub project_id: ::std::option::Option<::std::string::String>,
 }
+#[cfg(feature = "models")]
 impl UpdateModelExamplesQuery {
     /// If true, answer the original assets, without transformation
     #[must_use]
@@ -9900,6 +10191,7 @@ impl UpdateModelExamplesQuery {
         Ok(pairs)
     }
 }
+#[cfg(feature = "models")]
 /// `PUT /models/{modelId}/examples` (`updateModelExamples`): Update examples
 ///
 /// Sets the example images of a model.
@@ -9913,6 +10205,7 @@ pub struct UpdateModelExamples {
     /// The request body.
     pub body: types::AssetIdsRequest,
 }
+#[cfg(feature = "models")]
 impl UpdateModelExamples {
     /// The request, with its required parameters.
     pub fn new(
@@ -9941,6 +10234,7 @@ impl UpdateModelExamples {
         self
     }
 }
+#[cfg(feature = "models")]
 impl Operation for UpdateModelExamples {
     const ID: &'static str = "updateModelExamples";
     const METHOD: &'static str = "PUT";
@@ -9988,6 +10282,7 @@ impl Operation for UpdateModelExamples {
         Some(::serde_json::to_vec(&self.body))
     }
 }
+#[cfg(feature = "models")]
 /// The query parameters of [`GetModelDescription`].
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 #[non_exhaustive]
@@ -9999,6 +10294,7 @@ pub struct GetModelDescriptionQuery {
     #[serde(rename = "projectId", default, skip_serializing_if = "Option::is_none")]
     pub project_id: ::std::option::Option<::std::string::String>,
 }
+#[cfg(feature = "models")]
 impl GetModelDescriptionQuery {
     /// If true, answer the original assets, without transformation
     #[must_use]
@@ -10037,6 +10333,7 @@ impl GetModelDescriptionQuery {
         Ok(pairs)
     }
 }
+#[cfg(feature = "models")]
 /// `GET /models/{modelId}/description` (`getModelDescription`): Retrieve a description
 ///
 /// The long description of a model.
@@ -10048,6 +10345,7 @@ pub struct GetModelDescription {
     /// The query parameters.
     pub query: GetModelDescriptionQuery,
 }
+#[cfg(feature = "models")]
 impl GetModelDescription {
     /// The request, with its required parameters.
     pub fn new(model_id: impl ::std::convert::Into<::std::string::String>) -> Self {
@@ -10072,6 +10370,7 @@ impl GetModelDescription {
         self
     }
 }
+#[cfg(feature = "models")]
 impl Operation for GetModelDescription {
     const ID: &'static str = "getModelDescription";
     const METHOD: &'static str = "GET";
@@ -10119,6 +10418,7 @@ impl Operation for GetModelDescription {
         None
     }
 }
+#[cfg(feature = "models")]
 /// The query parameters of [`UpdateModelDescription`].
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 #[non_exhaustive]
@@ -10130,6 +10430,7 @@ pub struct UpdateModelDescriptionQuery {
     #[serde(rename = "projectId", default, skip_serializing_if = "Option::is_none")]
     pub project_id: ::std::option::Option<::std::string::String>,
 }
+#[cfg(feature = "models")]
 impl UpdateModelDescriptionQuery {
     /// If true, answer the original assets, without transformation
     #[must_use]
@@ -10168,6 +10469,7 @@ impl UpdateModelDescriptionQuery {
         Ok(pairs)
     }
 }
+#[cfg(feature = "models")]
 /// `PUT /models/{modelId}/description` (`updateModelDescription`): Update a description
 ///
 /// Sets the long description of a model.
@@ -10181,6 +10483,7 @@ pub struct UpdateModelDescription {
     /// The request body.
     pub body: types::ModelDescriptionUpdateRequest,
 }
+#[cfg(feature = "models")]
 impl UpdateModelDescription {
     /// The request, with its required parameters.
     pub fn new(
@@ -10209,6 +10512,7 @@ impl UpdateModelDescription {
         self
     }
 }
+#[cfg(feature = "models")]
 impl Operation for UpdateModelDescription {
     const ID: &'static str = "updateModelDescription";
     const METHOD: &'static str = "PUT";
@@ -10256,6 +10560,7 @@ impl Operation for UpdateModelDescription {
         Some(::serde_json::to_vec(&self.body))
     }
 }
+#[cfg(feature = "models")]
 /// The query parameters of [`GetModelPromptGuide`].
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 #[non_exhaustive]
@@ -10264,6 +10569,7 @@ pub struct GetModelPromptGuideQuery {
     #[serde(rename = "projectId", default, skip_serializing_if = "Option::is_none")]
     pub project_id: ::std::option::Option<::std::string::String>,
 }
+#[cfg(feature = "models")]
 impl GetModelPromptGuideQuery {
     /// The project that owns the resources (to assert ownership, or to set the owner)
     #[must_use]
@@ -10293,6 +10599,7 @@ impl GetModelPromptGuideQuery {
         Ok(pairs)
     }
 }
+#[cfg(feature = "models")]
 /// `GET /models/{modelId}/prompt-guide` (`getModelPromptGuide`): Retrieve a prompt guide
 ///
 /// How to write prompts for a model.
@@ -10304,6 +10611,7 @@ pub struct GetModelPromptGuide {
     /// The query parameters.
     pub query: GetModelPromptGuideQuery,
 }
+#[cfg(feature = "models")]
 impl GetModelPromptGuide {
     /// The request, with its required parameters.
     pub fn new(model_id: impl ::std::convert::Into<::std::string::String>) -> Self {
@@ -10322,6 +10630,7 @@ impl GetModelPromptGuide {
         self
     }
 }
+#[cfg(feature = "models")]
 impl Operation for GetModelPromptGuide {
     const ID: &'static str = "getModelPromptGuide";
     const METHOD: &'static str = "GET";
@@ -10365,6 +10674,7 @@ impl Operation for GetModelPromptGuide {
         None
     }
 }
+#[cfg(feature = "models")]
 /// The query parameters of [`UpdateModelPromptGuide`].
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 #[non_exhaustive]
@@ -10373,6 +10683,7 @@ pub struct UpdateModelPromptGuideQuery {
     #[serde(rename = "projectId", default, skip_serializing_if = "Option::is_none")]
     pub project_id: ::std::option::Option<::std::string::String>,
 }
+#[cfg(feature = "models")]
 impl UpdateModelPromptGuideQuery {
     /// The project that owns the resources (to assert ownership, or to set the owner)
     #[must_use]
@@ -10402,6 +10713,7 @@ impl UpdateModelPromptGuideQuery {
         Ok(pairs)
     }
 }
+#[cfg(feature = "models")]
 /// `PUT /models/{modelId}/prompt-guide` (`updateModelPromptGuide`): Update a prompt guide
 ///
 /// Sets the prompt guide of a model.
@@ -10415,6 +10727,7 @@ pub struct UpdateModelPromptGuide {
     /// The request body.
     pub body: types::ModelPromptGuideUpdateRequest,
 }
+#[cfg(feature = "models")]
 impl UpdateModelPromptGuide {
     /// The request, with its required parameters.
     pub fn new(
@@ -10437,6 +10750,7 @@ impl UpdateModelPromptGuide {
         self
     }
 }
+#[cfg(feature = "models")]
 impl Operation for UpdateModelPromptGuide {
     const ID: &'static str = "updateModelPromptGuide";
     const METHOD: &'static str = "PUT";
@@ -10480,6 +10794,7 @@ impl Operation for UpdateModelPromptGuide {
         Some(::serde_json::to_vec(&self.body))
     }
 }
+#[cfg(feature = "models")]
 /// The query parameters of [`GetModelPromptScore`].
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 #[non_exhaustive]
@@ -10491,6 +10806,7 @@ pub struct GetModelPromptScoreQuery {
     #[serde(rename = "prompt", default, skip_serializing_if = "Option::is_none")]
     pub prompt: ::std::option::Option<::std::string::String>,
 }
+#[cfg(feature = "models")]
 impl GetModelPromptScoreQuery {
     /// The project that owns the resources (to assert ownership, or to set the owner)
     #[must_use]
@@ -10532,6 +10848,7 @@ impl GetModelPromptScoreQuery {
         Ok(pairs)
     }
 }
+#[cfg(feature = "models")]
 /// `GET /models/{modelId}/scores/prompt` (`getModelPromptScore`): Score a prompt
 ///
 /// How well a prompt suits a model.
@@ -10543,6 +10860,7 @@ pub struct GetModelPromptScore {
     /// The query parameters.
     pub query: GetModelPromptScoreQuery,
 }
+#[cfg(feature = "models")]
 impl GetModelPromptScore {
     /// The request, with its required parameters.
     pub fn new(model_id: impl ::std::convert::Into<::std::string::String>) -> Self {
@@ -10570,6 +10888,7 @@ impl GetModelPromptScore {
         self
     }
 }
+#[cfg(feature = "models")]
 impl Operation for GetModelPromptScore {
     const ID: &'static str = "getModelPromptScore";
     const METHOD: &'static str = "GET";
@@ -10621,6 +10940,7 @@ impl Operation for GetModelPromptScore {
         None
     }
 }
+#[cfg(feature = "models")]
 /// The query parameters of [`GetModelTrainingDatasetScore`].
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 #[non_exhaustive]
@@ -10629,6 +10949,7 @@ pub struct GetModelTrainingDatasetScoreQuery {
     #[serde(rename = "projectId", default, skip_serializing_if = "Option::is_none")]
     pub project_id: ::std::option::Option<::std::string::String>,
 }
+#[cfg(feature = "models")]
 impl GetModelTrainingDatasetScoreQuery {
     /// The project that owns the resources (to assert ownership, or to set the owner)
     #[must_use]
@@ -10658,6 +10979,7 @@ impl GetModelTrainingDatasetScoreQuery {
         Ok(pairs)
     }
 }
+#[cfg(feature = "models")]
 /// `GET /models/{modelId}/scores/training-dataset` (`getModelTrainingDatasetScore`): Score a training dataset
 ///
 /// How well the training images of a model suit a training.
@@ -10669,6 +10991,7 @@ pub struct GetModelTrainingDatasetScore {
     /// The query parameters.
     pub query: GetModelTrainingDatasetScoreQuery,
 }
+#[cfg(feature = "models")]
 impl GetModelTrainingDatasetScore {
     /// The request, with its required parameters.
     pub fn new(model_id: impl ::std::convert::Into<::std::string::String>) -> Self {
@@ -10687,6 +11010,7 @@ impl GetModelTrainingDatasetScore {
         self
     }
 }
+#[cfg(feature = "models")]
 impl Operation for GetModelTrainingDatasetScore {
     const ID: &'static str = "getModelTrainingDatasetScore";
     const METHOD: &'static str = "GET";
@@ -10731,6 +11055,7 @@ impl Operation for GetModelTrainingDatasetScore {
         None
     }
 }
+#[cfg(feature = "collections")]
 /// The query parameters of [`ListCollections`].
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 #[non_exhaustive]
@@ -10749,6 +11074,7 @@ pub struct ListCollectionsQuery {
     #[serde(rename = "projectId", default, skip_serializing_if = "Option::is_none")]
     pub project_id: ::std::option::Option<::std::string::String>,
 }
+#[cfg(feature = "collections")]
 impl ListCollectionsQuery {
     /// The smallest `pageSize` the document allows.
     pub const PAGE_SIZE_MIN: u32 = 1;
@@ -10804,6 +11130,7 @@ impl ListCollectionsQuery {
         Ok(pairs)
     }
 }
+#[cfg(feature = "collections")]
 /// `GET /collections` (`listCollections`): List collections
 ///
 /// The collections of the project.
@@ -10813,6 +11140,7 @@ pub struct ListCollections {
     /// The query parameters.
     pub query: ListCollectionsQuery,
 }
+#[cfg(feature = "collections")]
 impl ListCollections {
     /// The request, with its required parameters.
     pub fn new() -> Self {
@@ -10845,6 +11173,7 @@ impl ListCollections {
         self
     }
 }
+#[cfg(feature = "collections")]
 impl Operation for ListCollections {
     const ID: &'static str = "listCollections";
     const METHOD: &'static str = "GET";
@@ -10895,6 +11224,7 @@ impl Operation for ListCollections {
         None
     }
 }
+#[cfg(feature = "collections")]
 impl Paginated for ListCollections {
     type Item = types::Collection;
     fn pagination_token(&self) -> ::std::option::Option<::std::string::String> {
@@ -10929,6 +11259,7 @@ impl Paginated for ListCollections {
         })
     }
 }
+#[cfg(feature = "collections")]
 /// The query parameters of [`CreateCollection`].
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 #[non_exhaustive]
@@ -10937,6 +11268,7 @@ pub struct CreateCollectionQuery {
     #[serde(rename = "projectId", default, skip_serializing_if = "Option::is_none")]
     pub project_id: ::std::option::Option<::std::string::String>,
 }
+#[cfg(feature = "collections")]
 impl CreateCollectionQuery {
     /// The project that owns the resources (to assert ownership, or to set the owner)
     #[must_use]
@@ -10966,6 +11298,7 @@ impl CreateCollectionQuery {
         Ok(pairs)
     }
 }
+#[cfg(feature = "collections")]
 /// `POST /collections` (`createCollection`): Create a collection
 ///
 /// Creates an empty collection.
@@ -10977,6 +11310,7 @@ pub struct CreateCollection {
     /// The request body.
     pub body: types::CollectionCreateRequest,
 }
+#[cfg(feature = "collections")]
 impl CreateCollection {
     /// The request, with its required parameters.
     pub fn new(body: impl ::std::convert::Into<types::CollectionCreateRequest>) -> Self {
@@ -10995,6 +11329,7 @@ impl CreateCollection {
         self
     }
 }
+#[cfg(feature = "collections")]
 impl Operation for CreateCollection {
     const ID: &'static str = "createCollection";
     const METHOD: &'static str = "POST";
@@ -11026,6 +11361,7 @@ impl Operation for CreateCollection {
         Some(::serde_json::to_vec(&self.body))
     }
 }
+#[cfg(feature = "collections")]
 /// The query parameters of [`GetCollection`].
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 #[non_exhaustive]
@@ -11034,6 +11370,7 @@ pub struct GetCollectionQuery {
     #[serde(rename = "projectId", default, skip_serializing_if = "Option::is_none")]
     pub project_id: ::std::option::Option<::std::string::String>,
 }
+#[cfg(feature = "collections")]
 impl GetCollectionQuery {
     /// The project that owns the resources (to assert ownership, or to set the owner)
     #[must_use]
@@ -11063,6 +11400,7 @@ impl GetCollectionQuery {
         Ok(pairs)
     }
 }
+#[cfg(feature = "collections")]
 /// `GET /collections/{collectionId}` (`getCollection`): Retrieve a collection
 ///
 /// A collection with its counts of assets and models.
@@ -11074,6 +11412,7 @@ pub struct GetCollection {
     /// The query parameters.
     pub query: GetCollectionQuery,
 }
+#[cfg(feature = "collections")]
 impl GetCollection {
     /// The request, with its required parameters.
     pub fn new(collection_id: impl ::std::convert::Into<::std::string::String>) -> Self {
@@ -11092,6 +11431,7 @@ impl GetCollection {
         self
     }
 }
+#[cfg(feature = "collections")]
 impl Operation for GetCollection {
     const ID: &'static str = "getCollection";
     const METHOD: &'static str = "GET";
@@ -11135,6 +11475,7 @@ impl Operation for GetCollection {
         None
     }
 }
+#[cfg(feature = "collections")]
 /// The query parameters of [`UpdateCollection`].
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 #[non_exhaustive]
@@ -11143,6 +11484,7 @@ pub struct UpdateCollectionQuery {
     #[serde(rename = "projectId", default, skip_serializing_if = "Option::is_none")]
     pub project_id: ::std::option::Option<::std::string::String>,
 }
+#[cfg(feature = "collections")]
 impl UpdateCollectionQuery {
     /// The project that owns the resources (to assert ownership, or to set the owner)
     #[must_use]
@@ -11172,6 +11514,7 @@ impl UpdateCollectionQuery {
         Ok(pairs)
     }
 }
+#[cfg(feature = "collections")]
 /// `PUT /collections/{collectionId}` (`updateCollection`): Update a collection
 ///
 /// Renames a collection or changes its thumbnail.
@@ -11185,6 +11528,7 @@ pub struct UpdateCollection {
     /// The request body.
     pub body: types::CollectionUpdateRequest,
 }
+#[cfg(feature = "collections")]
 impl UpdateCollection {
     /// The request, with its required parameters.
     pub fn new(
@@ -11207,6 +11551,7 @@ impl UpdateCollection {
         self
     }
 }
+#[cfg(feature = "collections")]
 impl Operation for UpdateCollection {
     const ID: &'static str = "updateCollection";
     const METHOD: &'static str = "PUT";
@@ -11250,6 +11595,7 @@ impl Operation for UpdateCollection {
         Some(::serde_json::to_vec(&self.body))
     }
 }
+#[cfg(feature = "collections")]
 /// The query parameters of [`DeleteCollection`].
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 #[non_exhaustive]
@@ -11258,6 +11604,7 @@ pub struct DeleteCollectionQuery {
     #[serde(rename = "projectId", default, skip_serializing_if = "Option::is_none")]
     pub project_id: ::std::option::Option<::std::string::String>,
 }
+#[cfg(feature = "collections")]
 impl DeleteCollectionQuery {
     /// The project that owns the resources (to assert ownership, or to set the owner)
     #[must_use]
@@ -11287,6 +11634,7 @@ impl DeleteCollectionQuery {
         Ok(pairs)
     }
 }
+#[cfg(feature = "collections")]
 /// `DELETE /collections/{collectionId}` (`deleteCollection`): Delete a collection
 ///
 /// Deletes a collection; its assets and models stay.
@@ -11298,6 +11646,7 @@ pub struct DeleteCollection {
     /// The query parameters.
     pub query: DeleteCollectionQuery,
 }
+#[cfg(feature = "collections")]
 impl DeleteCollection {
     /// The request, with its required parameters.
     pub fn new(collection_id: impl ::std::convert::Into<::std::string::String>) -> Self {
@@ -11316,6 +11665,7 @@ impl DeleteCollection {
         self
     }
 }
+#[cfg(feature = "collections")]
 impl Operation for DeleteCollection {
     const ID: &'static str = "deleteCollection";
     const METHOD: &'static str = "DELETE";
@@ -11359,6 +11709,7 @@ impl Operation for DeleteCollection {
         None
     }
 }
+#[cfg(feature = "collections")]
 /// The query parameters of [`AddCollectionAssets`].
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 #[non_exhaustive]
@@ -11367,6 +11718,7 @@ pub struct AddCollectionAssetsQuery {
     #[serde(rename = "projectId", default, skip_serializing_if = "Option::is_none")]
     pub project_id: ::std::option::Option<::std::string::String>,
 }
+#[cfg(feature = "collections")]
 impl AddCollectionAssetsQuery {
     /// The project that owns the resources (to assert ownership, or to set the owner)
     #[must_use]
@@ -11396,6 +11748,7 @@ impl AddCollectionAssetsQuery {
         Ok(pairs)
     }
 }
+#[cfg(feature = "collections")]
 /// `PUT /collections/{collectionId}/assets` (`addCollectionAssets`): Add assets to a collection
 ///
 /// Adds assets to a collection; one already there stays once.
@@ -11409,6 +11762,7 @@ pub struct AddCollectionAssets {
     /// The request body.
     pub body: types::AssetIdsRequest,
 }
+#[cfg(feature = "collections")]
 impl AddCollectionAssets {
     /// The request, with its required parameters.
     pub fn new(
@@ -11431,6 +11785,7 @@ impl AddCollectionAssets {
         self
     }
 }
+#[cfg(feature = "collections")]
 impl Operation for AddCollectionAssets {
     const ID: &'static str = "addCollectionAssets";
     const METHOD: &'static str = "PUT";
@@ -11475,6 +11830,7 @@ impl Operation for AddCollectionAssets {
         Some(::serde_json::to_vec(&self.body))
     }
 }
+#[cfg(feature = "collections")]
 /// The query parameters of [`RemoveCollectionAssets`].
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 #[non_exhaustive]
@@ -11483,6 +11839,7 @@ pub struct RemoveCollectionAssetsQuery {
     #[serde(rename = "projectId", default, skip_serializing_if = "Option::is_none")]
     pub project_id: ::std::option::Option<::std::string::String>,
 }
+#[cfg(feature = "collections")]
 impl RemoveCollectionAssetsQuery {
     /// The project that owns the resources (to assert ownership, or to set the owner)
     #[must_use]
@@ -11512,6 +11869,7 @@ impl RemoveCollectionAssetsQuery {
         Ok(pairs)
     }
 }
+#[cfg(feature = "collections")]
 /// `DELETE /collections/{collectionId}/assets` (`removeCollectionAssets`): Remove assets from a collection
 ///
 /// Takes assets out of a collection (the assets stay).
@@ -11525,6 +11883,7 @@ pub struct RemoveCollectionAssets {
     /// The request body.
     pub body: types::AssetIdsRequest,
 }
+#[cfg(feature = "collections")]
 impl RemoveCollectionAssets {
     /// The request, with its required parameters.
     pub fn new(
@@ -11547,6 +11906,7 @@ impl RemoveCollectionAssets {
         self
     }
 }
+#[cfg(feature = "collections")]
 impl Operation for RemoveCollectionAssets {
     const ID: &'static str = "removeCollectionAssets";
     const METHOD: &'static str = "DELETE";
@@ -11591,6 +11951,7 @@ impl Operation for RemoveCollectionAssets {
         Some(::serde_json::to_vec(&self.body))
     }
 }
+#[cfg(feature = "collections")]
 /// The query parameters of [`AddCollectionModels`].
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 #[non_exhaustive]
@@ -11599,6 +11960,7 @@ pub struct AddCollectionModelsQuery {
     #[serde(rename = "projectId", default, skip_serializing_if = "Option::is_none")]
     pub project_id: ::std::option::Option<::std::string::String>,
 }
+#[cfg(feature = "collections")]
 impl AddCollectionModelsQuery {
     /// The project that owns the resources (to assert ownership, or to set the owner)
     #[must_use]
@@ -11628,6 +11990,7 @@ impl AddCollectionModelsQuery {
         Ok(pairs)
     }
 }
+#[cfg(feature = "collections")]
 /// `PUT /collections/{collectionId}/models` (`addCollectionModels`): Add models to a collection
 ///
 /// Adds models to a collection; one already there stays once.
@@ -11641,6 +12004,7 @@ pub struct AddCollectionModels {
     /// The request body.
     pub body: types::CollectionModelsRequest,
 }
+#[cfg(feature = "collections")]
 impl AddCollectionModels {
     /// The request, with its required parameters.
     pub fn new(
@@ -11663,6 +12027,7 @@ impl AddCollectionModels {
         self
     }
 }
+#[cfg(feature = "collections")]
 impl Operation for AddCollectionModels {
     const ID: &'static str = "addCollectionModels";
     const METHOD: &'static str = "PUT";
@@ -11707,6 +12072,7 @@ impl Operation for AddCollectionModels {
         Some(::serde_json::to_vec(&self.body))
     }
 }
+#[cfg(feature = "collections")]
 /// The query parameters of [`RemoveCollectionModels`].
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 #[non_exhaustive]
@@ -11715,6 +12081,7 @@ pub struct RemoveCollectionModelsQuery {
     #[serde(rename = "projectId", default, skip_serializing_if = "Option::is_none")]
     pub project_id: ::std::option::Option<::std::string::String>,
 }
+#[cfg(feature = "collections")]
 impl RemoveCollectionModelsQuery {
     /// The project that owns the resources (to assert ownership, or to set the owner)
     #[must_use]
@@ -11744,6 +12111,7 @@ impl RemoveCollectionModelsQuery {
         Ok(pairs)
     }
 }
+#[cfg(feature = "collections")]
 /// `DELETE /collections/{collectionId}/models` (`removeCollectionModels`): Remove models from a collection
 ///
 /// Takes models out of a collection (the models stay).
@@ -11757,6 +12125,7 @@ pub struct RemoveCollectionModels {
     /// The request body.
     pub body: types::CollectionModelsRequest,
 }
+#[cfg(feature = "collections")]
 impl RemoveCollectionModels {
     /// The request, with its required parameters.
     pub fn new(
@@ -11779,6 +12148,7 @@ impl RemoveCollectionModels {
         self
     }
 }
+#[cfg(feature = "collections")]
 impl Operation for RemoveCollectionModels {
     const ID: &'static str = "removeCollectionModels";
     const METHOD: &'static str = "DELETE";
@@ -11823,6 +12193,7 @@ impl Operation for RemoveCollectionModels {
         Some(::serde_json::to_vec(&self.body))
     }
 }
+#[cfg(feature = "workflows")]
 /// The query parameters of [`ListWorkflows`].
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 #[non_exhaustive]
@@ -11856,6 +12227,7 @@ pub struct ListWorkflowsQuery {
     #[serde(rename = "tags", default, skip_serializing_if = "Option::is_none")]
     pub tags: ::std::option::Option<::std::string::String>,
 }
+#[cfg(feature = "workflows")]
 impl ListWorkflowsQuery {
     /// The smallest `pageSize` the document allows.
     pub const PAGE_SIZE_MIN: u32 = 1;
@@ -11970,6 +12342,7 @@ impl ListWorkflowsQuery {
         Ok(pairs)
     }
 }
+#[cfg(feature = "workflows")]
 /// `GET /workflows` (`listWorkflows`): List workflows
 ///
 /// The workflows of the project (or the public ones), a page at a time.
@@ -11979,6 +12352,7 @@ pub struct ListWorkflows {
     /// The query parameters.
     pub query: ListWorkflowsQuery,
 }
+#[cfg(feature = "workflows")]
 impl ListWorkflows {
     /// The request, with its required parameters.
     pub fn new() -> Self {
@@ -12053,6 +12427,7 @@ impl ListWorkflows {
         self
     }
 }
+#[cfg(feature = "workflows")]
 impl Operation for ListWorkflows {
     const ID: &'static str = "listWorkflows";
     const METHOD: &'static str = "GET";
@@ -12143,6 +12518,7 @@ impl Operation for ListWorkflows {
         None
     }
 }
+#[cfg(feature = "workflows")]
 impl Paginated for ListWorkflows {
     type Item = types::WorkflowListItem;
     fn pagination_token(&self) -> ::std::option::Option<::std::string::String> {
@@ -12177,6 +12553,7 @@ impl Paginated for ListWorkflows {
         })
     }
 }
+#[cfg(feature = "workflows")]
 /// The query parameters of [`CreateWorkflow`].
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 #[non_exhaustive]
@@ -12185,6 +12562,7 @@ pub struct CreateWorkflowQuery {
     #[serde(rename = "projectId", default, skip_serializing_if = "Option::is_none")]
     pub project_id: ::std::option::Option<::std::string::String>,
 }
+#[cfg(feature = "workflows")]
 impl CreateWorkflowQuery {
     /// The project that owns the resources (to assert ownership, or to set the owner)
     #[must_use]
@@ -12214,6 +12592,7 @@ impl CreateWorkflowQuery {
         Ok(pairs)
     }
 }
+#[cfg(feature = "workflows")]
 /// `POST /workflows` (`createWorkflow`): Create a workflow
 ///
 /// Creates an empty draft workflow; its steps and inputs are set later with an update.
@@ -12225,6 +12604,7 @@ pub struct CreateWorkflow {
     /// The request body.
     pub body: types::WorkflowCreateRequest,
 }
+#[cfg(feature = "workflows")]
 impl CreateWorkflow {
     /// The request, with its required parameters.
     pub fn new(body: impl ::std::convert::Into<types::WorkflowCreateRequest>) -> Self {
@@ -12243,6 +12623,7 @@ impl CreateWorkflow {
         self
     }
 }
+#[cfg(feature = "workflows")]
 impl Operation for CreateWorkflow {
     const ID: &'static str = "createWorkflow";
     const METHOD: &'static str = "POST";
@@ -12274,6 +12655,7 @@ impl Operation for CreateWorkflow {
         Some(::serde_json::to_vec(&self.body))
     }
 }
+#[cfg(feature = "workflows")]
 /// The query parameters of [`ListWorkflowTags`].
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 #[non_exhaustive]
@@ -12285,6 +12667,7 @@ pub struct ListWorkflowTagsQuery {
     #[serde(rename = "status", default, skip_serializing_if = "Option::is_none")]
     pub status: ::std::option::Option<types::WorkflowStatus>,
 }
+#[cfg(feature = "workflows")]
 impl ListWorkflowTagsQuery {
     /// The project that owns the resources (to assert ownership, or to set the owner)
     #[must_use]
@@ -12326,6 +12709,7 @@ impl ListWorkflowTagsQuery {
         Ok(pairs)
     }
 }
+#[cfg(feature = "workflows")]
 /// `GET /workflows/tags` (`listWorkflowTags`): List workflow tags
 ///
 /// Every tag used by the project's workflows in one state.
@@ -12335,6 +12719,7 @@ pub struct ListWorkflowTags {
     /// The query parameters.
     pub query: ListWorkflowTagsQuery,
 }
+#[cfg(feature = "workflows")]
 impl ListWorkflowTags {
     /// The request, with its required parameters.
     pub fn new() -> Self {
@@ -12361,6 +12746,7 @@ impl ListWorkflowTags {
         self
     }
 }
+#[cfg(feature = "workflows")]
 impl Operation for ListWorkflowTags {
     const ID: &'static str = "listWorkflowTags";
     const METHOD: &'static str = "GET";
@@ -12400,6 +12786,7 @@ impl Operation for ListWorkflowTags {
         None
     }
 }
+#[cfg(feature = "workflows")]
 /// The query parameters of [`GetWorkflow`].
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 #[non_exhaustive]
@@ -12408,6 +12795,7 @@ pub struct GetWorkflowQuery {
     #[serde(rename = "projectId", default, skip_serializing_if = "Option::is_none")]
     pub project_id: ::std::option::Option<::std::string::String>,
 }
+#[cfg(feature = "workflows")]
 impl GetWorkflowQuery {
     /// The project that owns the resources (to assert ownership, or to set the owner)
     #[must_use]
@@ -12437,6 +12825,7 @@ impl GetWorkflowQuery {
         Ok(pairs)
     }
 }
+#[cfg(feature = "workflows")]
 /// `GET /workflows/{workflowId}` (`getWorkflow`): Retrieve a workflow
 ///
 /// A workflow with its steps and inputs.
@@ -12448,6 +12837,7 @@ pub struct GetWorkflow {
     /// The query parameters.
     pub query: GetWorkflowQuery,
 }
+#[cfg(feature = "workflows")]
 impl GetWorkflow {
     /// The request, with its required parameters.
     pub fn new(workflow_id: impl ::std::convert::Into<::std::string::String>) -> Self {
@@ -12466,6 +12856,7 @@ impl GetWorkflow {
         self
     }
 }
+#[cfg(feature = "workflows")]
 impl Operation for GetWorkflow {
     const ID: &'static str = "getWorkflow";
     const METHOD: &'static str = "GET";
@@ -12505,6 +12896,7 @@ impl Operation for GetWorkflow {
         None
     }
 }
+#[cfg(feature = "workflows")]
 /// The query parameters of [`UpdateWorkflow`].
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 #[non_exhaustive]
@@ -12513,6 +12905,7 @@ pub struct UpdateWorkflowQuery {
     #[serde(rename = "projectId", default, skip_serializing_if = "Option::is_none")]
     pub project_id: ::std::option::Option<::std::string::String>,
 }
+#[cfg(feature = "workflows")]
 impl UpdateWorkflowQuery {
     /// The project that owns the resources (to assert ownership, or to set the owner)
     #[must_use]
@@ -12542,6 +12935,7 @@ impl UpdateWorkflowQuery {
         Ok(pairs)
     }
 }
+#[cfg(feature = "workflows")]
 /// `PUT /workflows/{workflowId}` (`updateWorkflow`): Update a workflow
 ///
 /// Changes the fields the body sets (its steps, inputs, state, visibility...); the others stay.
@@ -12555,6 +12949,7 @@ pub struct UpdateWorkflow {
     /// The request body.
     pub body: types::WorkflowUpdateRequest,
 }
+#[cfg(feature = "workflows")]
 impl UpdateWorkflow {
     /// The request, with its required parameters.
     pub fn new(
@@ -12577,6 +12972,7 @@ impl UpdateWorkflow {
         self
     }
 }
+#[cfg(feature = "workflows")]
 impl Operation for UpdateWorkflow {
     const ID: &'static str = "updateWorkflow";
     const METHOD: &'static str = "PUT";
@@ -12616,6 +13012,7 @@ impl Operation for UpdateWorkflow {
         Some(::serde_json::to_vec(&self.body))
     }
 }
+#[cfg(feature = "workflows")]
 /// The query parameters of [`DeleteWorkflow`].
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 #[non_exhaustive]
@@ -12624,6 +13021,7 @@ pub struct DeleteWorkflowQuery {
     #[serde(rename = "projectId", default, skip_serializing_if = "Option::is_none")]
     pub project_id: ::std::option::Option<::std::string::String>,
 }
+#[cfg(feature = "workflows")]
 impl DeleteWorkflowQuery {
     /// The project that owns the resources (to assert ownership, or to set the owner)
     #[must_use]
@@ -12653,6 +13051,7 @@ impl DeleteWorkflowQuery {
         Ok(pairs)
     }
 }
+#[cfg(feature = "workflows")]
 /// `DELETE /workflows/{workflowId}` (`deleteWorkflow`): Delete a workflow
 ///
 /// Deletes a workflow; the jobs it ran stay.
@@ -12664,6 +13063,7 @@ pub struct DeleteWorkflow {
     /// The query parameters.
     pub query: DeleteWorkflowQuery,
 }
+#[cfg(feature = "workflows")]
 impl DeleteWorkflow {
     /// The request, with its required parameters.
     pub fn new(workflow_id: impl ::std::convert::Into<::std::string::String>) -> Self {
@@ -12682,6 +13082,7 @@ impl DeleteWorkflow {
         self
     }
 }
+#[cfg(feature = "workflows")]
 impl Operation for DeleteWorkflow {
     const ID: &'static str = "deleteWorkflow";
     const METHOD: &'static str = "DELETE";
@@ -12721,6 +13122,7 @@ impl Operation for DeleteWorkflow {
         None
     }
 }
+#[cfg(feature = "workflows")]
 /// The query parameters of [`RunWorkflow`].
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 #[non_exhaustive]
@@ -12732,6 +13134,7 @@ pub struct RunWorkflowQuery {
     #[serde(rename = "projectId", default, skip_serializing_if = "Option::is_none")]
     pub project_id: ::std::option::Option<::std::string::String>,
 }
+#[cfg(feature = "workflows")]
 impl RunWorkflowQuery {
     /// Estimate the cost instead of running: the answer is HTTP 269 with the cost; api estimates at the API tier
     #[must_use]
@@ -12770,6 +13173,7 @@ impl RunWorkflowQuery {
         Ok(pairs)
     }
 }
+#[cfg(feature = "workflows")]
 /// `PUT /workflows/{workflowId}/run` (`runWorkflow`): Run a workflow
 ///
 /// Starts a workflow job. The body holds a value for the workflow's inputs (see the inputs of GET /workflows/{workflowId}). 200: the job was started (job is set). 269: a dry run (dryRun set): job is absent and the cost fields say what the run would cost.
@@ -12783,6 +13187,7 @@ pub struct RunWorkflow {
     /// The request body.
     pub body: types::RunWorkflowRequest,
 }
+#[cfg(feature = "workflows")]
 impl RunWorkflow {
     /// The request, with its required parameters.
     pub fn new(
@@ -12811,6 +13216,7 @@ impl RunWorkflow {
         self
     }
 }
+#[cfg(feature = "workflows")]
 impl Operation for RunWorkflow {
     const ID: &'static str = "runWorkflow";
     const METHOD: &'static str = "PUT";
@@ -12862,6 +13268,7 @@ impl Operation for RunWorkflow {
         Some(::serde_json::to_vec(&self.body))
     }
 }
+#[cfg(feature = "workflows")]
 /// The query parameters of [`WorkflowUserApproval`].
 #[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 #[non_exhaustive]
@@ -12870,6 +13277,7 @@ pub struct WorkflowUserApprovalQuery {
     #[serde(rename = "projectId")]
     pub project_id: ::std::string::String,
 }
+#[cfg(feature = "workflows")]
 impl WorkflowUserApprovalQuery {
     /// The query with its required parameters.
     pub fn new(project_id: impl ::std::convert::Into<::std::string::String>) -> Self {
@@ -12903,6 +13311,7 @@ impl WorkflowUserApprovalQuery {
         Ok(pairs)
     }
 }
+#[cfg(feature = "workflows")]
 /// `PUT /workflows/{workflowId}/user-approval` (`workflowUserApproval`): Answer a user-approval step
 ///
 /// Decides on a user-approval step that a running workflow job waits on. Approving lets the job go on; rejecting stops the step and cancels the job. Answers the workflow job.
@@ -12916,6 +13325,7 @@ pub struct WorkflowUserApproval {
     /// The request body.
     pub body: types::WorkflowUserApprovalRequest,
 }
+#[cfg(feature = "workflows")]
 impl WorkflowUserApproval {
     /// The request, with its required parameters.
     pub fn new(
@@ -12939,6 +13349,7 @@ impl WorkflowUserApproval {
         self
     }
 }
+#[cfg(feature = "workflows")]
 impl Operation for WorkflowUserApproval {
     const ID: &'static str = "workflowUserApproval";
     const METHOD: &'static str = "PUT";
@@ -12983,6 +13394,7 @@ impl Operation for WorkflowUserApproval {
         Some(::serde_json::to_vec(&self.body))
     }
 }
+#[cfg(feature = "workflows")]
 /// The query parameters of [`WorkflowUserSelection`].
 #[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 #[non_exhaustive]
@@ -12991,6 +13403,7 @@ pub struct WorkflowUserSelectionQuery {
     #[serde(rename = "projectId")]
     pub project_id: ::std::string::String,
 }
+#[cfg(feature = "workflows")]
 impl WorkflowUserSelectionQuery {
     /// The query with its required parameters.
     pub fn new(project_id: impl ::std::convert::Into<::std::string::String>) -> Self {
@@ -13024,6 +13437,7 @@ impl WorkflowUserSelectionQuery {
         Ok(pairs)
     }
 }
+#[cfg(feature = "workflows")]
 /// `PUT /workflows/{workflowId}/user-selection` (`workflowUserSelection`): Answer a user-selection step
 ///
 /// Decides on a user-selection step that a running workflow job waits on. Selecting keeps the chosen candidates (by index, in the given order) and lets the job go on; rejecting stops the step and cancels the job. Answers the workflow job.
@@ -13037,6 +13451,7 @@ pub struct WorkflowUserSelection {
     /// The request body.
     pub body: types::WorkflowUserSelectionRequest,
 }
+#[cfg(feature = "workflows")]
 impl WorkflowUserSelection {
     /// The request, with its required parameters.
     pub fn new(
@@ -13060,6 +13475,7 @@ impl WorkflowUserSelection {
         self
     }
 }
+#[cfg(feature = "workflows")]
 impl Operation for WorkflowUserSelection {
     const ID: &'static str = "workflowUserSelection";
     const METHOD: &'static str = "PUT";
@@ -13104,6 +13520,7 @@ impl Operation for WorkflowUserSelection {
         Some(::serde_json::to_vec(&self.body))
     }
 }
+#[cfg(feature = "search")]
 /// The query parameters of [`SearchAssets`].
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 #[non_exhaustive]
@@ -13115,6 +13532,7 @@ pub struct SearchAssetsQuery {
     #[serde(rename = "projectId", default, skip_serializing_if = "Option::is_none")]
     pub project_id: ::std::option::Option<::std::string::String>,
 }
+#[cfg(feature = "search")]
 impl SearchAssetsQuery {
     /// If true, answer the original assets, without transformation
     #[must_use]
@@ -13153,6 +13571,7 @@ impl SearchAssetsQuery {
         Ok(pairs)
     }
 }
+#[cfg(feature = "search")]
 /// `POST /search/assets` (`searchAssets`): Search assets
 ///
 /// Assets matching a text query, filters or reference images (only reads). Pages by offset and limit (or page and hitsPerPage); estimatedTotalHits says how many there are.
@@ -13164,6 +13583,7 @@ pub struct SearchAssets {
     /// The request body.
     pub body: types::SearchAssetsRequest,
 }
+#[cfg(feature = "search")]
 impl SearchAssets {
     /// The request, with its required parameters.
     pub fn new(body: impl ::std::convert::Into<types::SearchAssetsRequest>) -> Self {
@@ -13188,6 +13608,7 @@ impl SearchAssets {
         self
     }
 }
+#[cfg(feature = "search")]
 impl Operation for SearchAssets {
     const ID: &'static str = "searchAssets";
     const METHOD: &'static str = "POST";
@@ -13227,6 +13648,7 @@ impl Operation for SearchAssets {
         Some(::serde_json::to_vec(&self.body))
     }
 }
+#[cfg(feature = "search")]
 impl Paginated for SearchAssets {
     type Item = types::SearchAssetHit;
     /// The offset this request starts at, in decimal.
@@ -13266,6 +13688,7 @@ impl Paginated for SearchAssets {
         })
     }
 }
+#[cfg(feature = "search")]
 /// The query parameters of [`SearchModels`].
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 #[non_exhaustive]
@@ -13277,6 +13700,7 @@ pub struct SearchModelsQuery {
     #[serde(rename = "projectId", default, skip_serializing_if = "Option::is_none")]
     pub project_id: ::std::option::Option<::std::string::String>,
 }
+#[cfg(feature = "search")]
 impl SearchModelsQuery {
     /// If true, answer the original assets, without transformation
     #[must_use]
@@ -13315,6 +13739,7 @@ impl SearchModelsQuery {
         Ok(pairs)
     }
 }
+#[cfg(feature = "search")]
 /// `POST /search/models` (`searchModels`): Search models
 ///
 /// Models matching a text query, filters or reference images (only reads). Pages by offset and limit (or page and hitsPerPage).
@@ -13326,6 +13751,7 @@ pub struct SearchModels {
     /// The request body.
     pub body: types::SearchAssetsRequest,
 }
+#[cfg(feature = "search")]
 impl SearchModels {
     /// The request, with its required parameters.
     pub fn new(body: impl ::std::convert::Into<types::SearchAssetsRequest>) -> Self {
@@ -13350,6 +13776,7 @@ impl SearchModels {
         self
     }
 }
+#[cfg(feature = "search")]
 impl Operation for SearchModels {
     const ID: &'static str = "searchModels";
     const METHOD: &'static str = "POST";
@@ -13389,6 +13816,7 @@ impl Operation for SearchModels {
         Some(::serde_json::to_vec(&self.body))
     }
 }
+#[cfg(feature = "search")]
 impl Paginated for SearchModels {
     type Item = types::SearchModelHit;
     /// The offset this request starts at, in decimal.
@@ -13428,6 +13856,7 @@ impl Paginated for SearchModels {
         })
     }
 }
+#[cfg(feature = "search")]
 /// The query parameters of [`SearchWorkflows`].
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 #[non_exhaustive]
@@ -13439,6 +13868,7 @@ pub struct SearchWorkflowsQuery {
     #[serde(rename = "projectId", default, skip_serializing_if = "Option::is_none")]
     pub project_id: ::std::option::Option<::std::string::String>,
 }
+#[cfg(feature = "search")]
 impl SearchWorkflowsQuery {
     /// If true, answer the original assets, without transformation
     #[must_use]
@@ -13477,6 +13907,7 @@ impl SearchWorkflowsQuery {
         Ok(pairs)
     }
 }
+#[cfg(feature = "search")]
 /// `POST /search/workflows` (`searchWorkflows`): Search workflows
 ///
 /// Workflows matching a text query or filters (only reads). Pages by offset and limit (or page and hitsPerPage).
@@ -13488,6 +13919,7 @@ pub struct SearchWorkflows {
     /// The request body.
     pub body: types::SearchWorkflowsRequest,
 }
+#[cfg(feature = "search")]
 impl SearchWorkflows {
     /// The request, with its required parameters.
     pub fn new(body: impl ::std::convert::Into<types::SearchWorkflowsRequest>) -> Self {
@@ -13512,6 +13944,7 @@ impl SearchWorkflows {
         self
     }
 }
+#[cfg(feature = "search")]
 impl Operation for SearchWorkflows {
     const ID: &'static str = "searchWorkflows";
     const METHOD: &'static str = "POST";
@@ -13551,6 +13984,7 @@ impl Operation for SearchWorkflows {
         Some(::serde_json::to_vec(&self.body))
     }
 }
+#[cfg(feature = "search")]
 impl Paginated for SearchWorkflows {
     type Item = types::SearchWorkflowHit;
     /// The offset this request starts at, in decimal.
@@ -13590,6 +14024,7 @@ impl Paginated for SearchWorkflows {
         })
     }
 }
+#[cfg(feature = "recommendations")]
 /// The query parameters of [`ListRecommendedModels`].
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 #[non_exhaustive]
@@ -13634,6 +14069,7 @@ pub struct ListRecommendedModelsQuery {
     #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
     pub type_: ::std::option::Option<types::ModelType>,
 }
+#[cfg(feature = "recommendations")]
 impl ListRecommendedModelsQuery {
     /// The `capabilities` parameter.
     #[must_use]
@@ -13767,6 +14203,7 @@ impl ListRecommendedModelsQuery {
         Ok(pairs)
     }
 }
+#[cfg(feature = "recommendations")]
 /// `GET /recommendations/models` (`listRecommendedModels`): Recommended models
 ///
 /// Models recommended for the user; the next page is asked with nextToken.
@@ -13776,6 +14213,7 @@ pub struct ListRecommendedModels {
     /// The query parameters.
     pub query: ListRecommendedModelsQuery,
 }
+#[cfg(feature = "recommendations")]
 impl ListRecommendedModels {
     /// The request, with its required parameters.
     pub fn new() -> Self {
@@ -13869,6 +14307,7 @@ impl ListRecommendedModels {
         self
     }
 }
+#[cfg(feature = "recommendations")]
 impl Operation for ListRecommendedModels {
     const ID: &'static str = "listRecommendedModels";
     const METHOD: &'static str = "GET";
@@ -13972,6 +14411,7 @@ impl Operation for ListRecommendedModels {
         None
     }
 }
+#[cfg(feature = "recommendations")]
 impl Paginated for ListRecommendedModels {
     type Item = types::Model;
     fn pagination_token(&self) -> ::std::option::Option<::std::string::String> {
@@ -14006,6 +14446,7 @@ impl Paginated for ListRecommendedModels {
         })
     }
 }
+#[cfg(feature = "tags")]
 /// The query parameters of [`ListTags`].
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 #[non_exhaustive]
@@ -14024,6 +14465,7 @@ pub struct ListTagsQuery {
     #[serde(rename = "projectId", default, skip_serializing_if = "Option::is_none")]
     pub project_id: ::std::option::Option<::std::string::String>,
 }
+#[cfg(feature = "tags")]
 impl ListTagsQuery {
     /// The smallest `pageSize` the document allows.
     pub const PAGE_SIZE_MIN: u32 = 1;
@@ -14079,6 +14521,7 @@ impl ListTagsQuery {
         Ok(pairs)
     }
 }
+#[cfg(feature = "tags")]
 /// `GET /tags` (`listTags`): List tags
 ///
 /// The tags of the project with how many items carry each.
@@ -14088,6 +14531,7 @@ pub struct ListTags {
     /// The query parameters.
     pub query: ListTagsQuery,
 }
+#[cfg(feature = "tags")]
 impl ListTags {
     /// The request, with its required parameters.
     pub fn new() -> Self {
@@ -14120,6 +14564,7 @@ impl ListTags {
         self
     }
 }
+#[cfg(feature = "tags")]
 impl Operation for ListTags {
     const ID: &'static str = "listTags";
     const METHOD: &'static str = "GET";
@@ -14170,6 +14615,7 @@ impl Operation for ListTags {
         None
     }
 }
+#[cfg(feature = "tags")]
 impl Paginated for ListTags {
     type Item = types::Tag;
     fn pagination_token(&self) -> ::std::option::Option<::std::string::String> {
@@ -14204,6 +14650,7 @@ impl Paginated for ListTags {
         })
     }
 }
+#[cfg(feature = "usages")]
 /// The query parameters of [`ListUsages`].
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 #[non_exhaustive]
@@ -14244,6 +14691,7 @@ pub struct ListUsagesQuery {
     #[serde(rename = "userIds", default, skip_serializing_if = "Option::is_none")]
     pub user_ids: ::std::option::Option<::std::string::String>,
 }
+#[cfg(feature = "usages")]
 impl ListUsagesQuery {
     /// The `activityOffset` parameter.
     #[must_use]
@@ -14379,6 +14827,7 @@ impl ListUsagesQuery {
         Ok(pairs)
     }
 }
+#[cfg(feature = "usages")]
 /// `GET /usages` (`listUsages`): List usages
 ///
 /// What the team consumed over a period: creative units, generations, models, activity.
@@ -14388,6 +14837,7 @@ pub struct ListUsages {
     /// The query parameters.
     pub query: ListUsagesQuery,
 }
+#[cfg(feature = "usages")]
 impl ListUsages {
     /// The request, with its required parameters.
     pub fn new() -> Self {
@@ -14484,6 +14934,7 @@ impl ListUsages {
         self
     }
 }
+#[cfg(feature = "usages")]
 impl Operation for ListUsages {
     const ID: &'static str = "listUsages";
     const METHOD: &'static str = "GET";
@@ -14587,18 +15038,21 @@ impl Operation for ListUsages {
         None
     }
 }
+#[cfg(feature = "pricing")]
 /// `GET /oscu/prices` (`getOscuPrices`): Prices
 ///
 /// The prices of the creative unit packs.
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct GetOscuPrices {}
+#[cfg(feature = "pricing")]
 impl GetOscuPrices {
     /// The request, with its required parameters.
     pub fn new() -> Self {
         Self {}
     }
 }
+#[cfg(feature = "pricing")]
 impl Operation for GetOscuPrices {
     const ID: &'static str = "getOscuPrices";
     const METHOD: &'static str = "GET";
@@ -14621,6 +15075,7 @@ impl Operation for GetOscuPrices {
         None
     }
 }
+#[cfg(feature = "projects")]
 /// The query parameters of [`ListProjects`].
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 #[non_exhaustive]
@@ -14639,6 +15094,7 @@ pub struct ListProjectsQuery {
     #[serde(rename = "teamId", default, skip_serializing_if = "Option::is_none")]
     pub team_id: ::std::option::Option<::std::string::String>,
 }
+#[cfg(feature = "projects")]
 impl ListProjectsQuery {
     /// The smallest `pageSize` the document allows.
     pub const PAGE_SIZE_MIN: u32 = 1;
@@ -14696,6 +15152,7 @@ impl ListProjectsQuery {
         Ok(pairs)
     }
 }
+#[cfg(feature = "projects")]
 /// `GET /projects` (`listProjects`): List projects
 ///
 /// The projects of a team the caller can see.
@@ -14705,6 +15162,7 @@ pub struct ListProjects {
     /// The query parameters.
     pub query: ListProjectsQuery,
 }
+#[cfg(feature = "projects")]
 impl ListProjects {
     /// The request, with its required parameters.
     pub fn new() -> Self {
@@ -14737,6 +15195,7 @@ impl ListProjects {
         self
     }
 }
+#[cfg(feature = "projects")]
 impl Operation for ListProjects {
     const ID: &'static str = "listProjects";
     const METHOD: &'static str = "GET";
@@ -14787,6 +15246,7 @@ impl Operation for ListProjects {
         None
     }
 }
+#[cfg(feature = "projects")]
 impl Paginated for ListProjects {
     type Item = types::Project;
     fn pagination_token(&self) -> ::std::option::Option<::std::string::String> {
@@ -14821,6 +15281,7 @@ impl Paginated for ListProjects {
         })
     }
 }
+#[cfg(feature = "projects")]
 /// The query parameters of [`CreateProject`].
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 #[non_exhaustive]
@@ -14829,6 +15290,7 @@ pub struct CreateProjectQuery {
     #[serde(rename = "teamId", default, skip_serializing_if = "Option::is_none")]
     pub team_id: ::std::option::Option<::std::string::String>,
 }
+#[cfg(feature = "projects")]
 impl CreateProjectQuery {
     /// The team that owns the project (to assert ownership, or to set the owner)
     #[must_use]
@@ -14858,6 +15320,7 @@ impl CreateProjectQuery {
         Ok(pairs)
     }
 }
+#[cfg(feature = "projects")]
 /// `POST /projects` (`createProject`): Create a project
 ///
 /// Creates a project in a team.
@@ -14869,6 +15332,7 @@ pub struct CreateProject {
     /// The request body.
     pub body: types::ProjectCreateRequest,
 }
+#[cfg(feature = "projects")]
 impl CreateProject {
     /// The request, with its required parameters.
     pub fn new(body: impl ::std::convert::Into<types::ProjectCreateRequest>) -> Self {
@@ -14887,6 +15351,7 @@ impl CreateProject {
         self
     }
 }
+#[cfg(feature = "projects")]
 impl Operation for CreateProject {
     const ID: &'static str = "createProject";
     const METHOD: &'static str = "POST";
@@ -14918,6 +15383,7 @@ impl Operation for CreateProject {
         Some(::serde_json::to_vec(&self.body))
     }
 }
+#[cfg(feature = "projects")]
 /// `GET /projects/{projectId}` (`getProject`): Retrieve a project
 ///
 /// A project with its members, API keys and settings.
@@ -14927,6 +15393,7 @@ pub struct GetProject {
     /// The id of the project
     pub project_id: ::std::string::String,
 }
+#[cfg(feature = "projects")]
 impl GetProject {
     /// The request, with its required parameters.
     pub fn new(project_id: impl ::std::convert::Into<::std::string::String>) -> Self {
@@ -14935,6 +15402,7 @@ impl GetProject {
         }
     }
 }
+#[cfg(feature = "projects")]
 impl Operation for GetProject {
     const ID: &'static str = "getProject";
     const METHOD: &'static str = "GET";
@@ -14966,6 +15434,7 @@ impl Operation for GetProject {
         None
     }
 }
+#[cfg(feature = "projects")]
 /// `PUT /projects/{projectId}` (`updateProject`): Update a project
 ///
 /// Changes the name, the description or the settings of a project.
@@ -14977,6 +15446,7 @@ pub struct UpdateProject {
     /// The request body.
     pub body: types::ProjectUpdateRequest,
 }
+#[cfg(feature = "projects")]
 impl UpdateProject {
     /// The request, with its required parameters.
     pub fn new(
@@ -14989,6 +15459,7 @@ impl UpdateProject {
         }
     }
 }
+#[cfg(feature = "projects")]
 impl Operation for UpdateProject {
     const ID: &'static str = "updateProject";
     const METHOD: &'static str = "PUT";
@@ -15020,6 +15491,7 @@ impl Operation for UpdateProject {
         Some(::serde_json::to_vec(&self.body))
     }
 }
+#[cfg(feature = "projects")]
 /// `DELETE /projects/{projectId}` (`deleteProject`): Delete a project
 ///
 /// Deletes a project.
@@ -15029,6 +15501,7 @@ pub struct DeleteProject {
     /// The id of the project
     pub project_id: ::std::string::String,
 }
+#[cfg(feature = "projects")]
 impl DeleteProject {
     /// The request, with its required parameters.
     pub fn new(project_id: impl ::std::convert::Into<::std::string::String>) -> Self {
@@ -15037,6 +15510,7 @@ impl DeleteProject {
         }
     }
 }
+#[cfg(feature = "projects")]
 impl Operation for DeleteProject {
     const ID: &'static str = "deleteProject";
     const METHOD: &'static str = "DELETE";
@@ -15068,6 +15542,7 @@ impl Operation for DeleteProject {
         None
     }
 }
+#[cfg(feature = "projects")]
 /// `POST /projects/{projectId}/api-keys` (`createProjectApiKey`): Create a project API key
 ///
 /// Creates an API key that acts on the project; its secret is in this answer only.
@@ -15079,6 +15554,7 @@ pub struct CreateProjectApiKey {
     /// The request body.
     pub body: types::ApiKeyCreateRequest,
 }
+#[cfg(feature = "projects")]
 impl CreateProjectApiKey {
     /// The request, with its required parameters.
     pub fn new(
@@ -15091,6 +15567,7 @@ impl CreateProjectApiKey {
         }
     }
 }
+#[cfg(feature = "projects")]
 impl Operation for CreateProjectApiKey {
     const ID: &'static str = "createProjectApiKey";
     const METHOD: &'static str = "POST";
@@ -15126,6 +15603,7 @@ impl Operation for CreateProjectApiKey {
         Some(::serde_json::to_vec(&self.body))
     }
 }
+#[cfg(feature = "projects")]
 /// `DELETE /projects/{projectId}/api-keys/{keyId}` (`deleteProjectApiKey`): Delete a project API key
 ///
 /// Revokes an API key of the project.
@@ -15137,6 +15615,7 @@ pub struct DeleteProjectApiKey {
     /// The id of the API key (`api_...`)
     pub key_id: ::std::string::String,
 }
+#[cfg(feature = "projects")]
 impl DeleteProjectApiKey {
     /// The request, with its required parameters.
     pub fn new(
@@ -15149,6 +15628,7 @@ impl DeleteProjectApiKey {
         }
     }
 }
+#[cfg(feature = "projects")]
 impl Operation for DeleteProjectApiKey {
     const ID: &'static str = "deleteProjectApiKey";
     const METHOD: &'static str = "DELETE";
@@ -15193,6 +15673,7 @@ impl Operation for DeleteProjectApiKey {
         None
     }
 }
+#[cfg(feature = "projects")]
 /// `GET /projects/{projectId}/instructions` (`getProjectInstructions`): Retrieve the project instructions
 ///
 /// The instructions assistants follow in the project.
@@ -15202,6 +15683,7 @@ pub struct GetProjectInstructions {
     /// The id of the project
     pub project_id: ::std::string::String,
 }
+#[cfg(feature = "projects")]
 impl GetProjectInstructions {
     /// The request, with its required parameters.
     pub fn new(project_id: impl ::std::convert::Into<::std::string::String>) -> Self {
@@ -15210,6 +15692,7 @@ impl GetProjectInstructions {
         }
     }
 }
+#[cfg(feature = "projects")]
 impl Operation for GetProjectInstructions {
     const ID: &'static str = "getProjectInstructions";
     const METHOD: &'static str = "GET";
@@ -15246,6 +15729,7 @@ impl Operation for GetProjectInstructions {
         None
     }
 }
+#[cfg(feature = "projects")]
 /// `PUT /projects/{projectId}/instructions` (`updateProjectInstructions`): Set the project instructions
 ///
 /// Replaces the instructions assistants follow in the project.
@@ -15257,6 +15741,7 @@ pub struct UpdateProjectInstructions {
     /// The request body.
     pub body: types::MemoryUpdateRequest,
 }
+#[cfg(feature = "projects")]
 impl UpdateProjectInstructions {
     /// The request, with its required parameters.
     pub fn new(
@@ -15269,6 +15754,7 @@ impl UpdateProjectInstructions {
         }
     }
 }
+#[cfg(feature = "projects")]
 impl Operation for UpdateProjectInstructions {
     const ID: &'static str = "updateProjectInstructions";
     const METHOD: &'static str = "PUT";
@@ -15305,6 +15791,7 @@ impl Operation for UpdateProjectInstructions {
         Some(::serde_json::to_vec(&self.body))
     }
 }
+#[cfg(feature = "projects")]
 /// `GET /projects/{projectId}/memory` (`getProjectMemory`): Retrieve the project memory
 ///
 /// What assistants remember about the project.
@@ -15314,6 +15801,7 @@ pub struct GetProjectMemory {
     /// The id of the project
     pub project_id: ::std::string::String,
 }
+#[cfg(feature = "projects")]
 impl GetProjectMemory {
     /// The request, with its required parameters.
     pub fn new(project_id: impl ::std::convert::Into<::std::string::String>) -> Self {
@@ -15322,6 +15810,7 @@ impl GetProjectMemory {
         }
     }
 }
+#[cfg(feature = "projects")]
 impl Operation for GetProjectMemory {
     const ID: &'static str = "getProjectMemory";
     const METHOD: &'static str = "GET";
@@ -15357,6 +15846,7 @@ impl Operation for GetProjectMemory {
         None
     }
 }
+#[cfg(feature = "projects")]
 /// `PUT /projects/{projectId}/memory` (`updateProjectMemory`): Set the project memory
 ///
 /// Replaces what assistants remember about the project.
@@ -15368,6 +15858,7 @@ pub struct UpdateProjectMemory {
     /// The request body.
     pub body: types::MemoryUpdateRequest,
 }
+#[cfg(feature = "projects")]
 impl UpdateProjectMemory {
     /// The request, with its required parameters.
     pub fn new(
@@ -15380,6 +15871,7 @@ impl UpdateProjectMemory {
         }
     }
 }
+#[cfg(feature = "projects")]
 impl Operation for UpdateProjectMemory {
     const ID: &'static str = "updateProjectMemory";
     const METHOD: &'static str = "PUT";
@@ -15415,6 +15907,7 @@ impl Operation for UpdateProjectMemory {
         Some(::serde_json::to_vec(&self.body))
     }
 }
+#[cfg(feature = "projects")]
 /// `POST /projects/{projectId}/members` (`addProjectMember`): Add a project member
 ///
 /// Gives a member of the team a role in the project.
@@ -15426,6 +15919,7 @@ pub struct AddProjectMember {
     /// The request body.
     pub body: types::ProjectMemberCreateRequest,
 }
+#[cfg(feature = "projects")]
 impl AddProjectMember {
     /// The request, with its required parameters.
     pub fn new(
@@ -15438,6 +15932,7 @@ impl AddProjectMember {
         }
     }
 }
+#[cfg(feature = "projects")]
 impl Operation for AddProjectMember {
     const ID: &'static str = "addProjectMember";
     const METHOD: &'static str = "POST";
@@ -15473,6 +15968,7 @@ impl Operation for AddProjectMember {
         Some(::serde_json::to_vec(&self.body))
     }
 }
+#[cfg(feature = "projects")]
 /// `PUT /projects/{projectId}/members/{memberId}` (`updateProjectMember`): Update a project member
 ///
 /// Changes the role of a member of the project.
@@ -15486,6 +15982,7 @@ pub struct UpdateProjectMember {
     /// The request body.
     pub body: types::ProjectMemberUpdateRequest,
 }
+#[cfg(feature = "projects")]
 impl UpdateProjectMember {
     /// The request, with its required parameters.
     pub fn new(
@@ -15500,6 +15997,7 @@ impl UpdateProjectMember {
         }
     }
 }
+#[cfg(feature = "projects")]
 impl Operation for UpdateProjectMember {
     const ID: &'static str = "updateProjectMember";
     const METHOD: &'static str = "PUT";
@@ -15544,6 +16042,7 @@ impl Operation for UpdateProjectMember {
         Some(::serde_json::to_vec(&self.body))
     }
 }
+#[cfg(feature = "projects")]
 /// `DELETE /projects/{projectId}/members/{memberId}` (`removeProjectMember`): Remove a project member
 ///
 /// Takes a member out of the project (they stay in the team).
@@ -15555,6 +16054,7 @@ pub struct RemoveProjectMember {
     /// The member id of a person or an API key
     pub member_id: ::std::string::String,
 }
+#[cfg(feature = "projects")]
 impl RemoveProjectMember {
     /// The request, with its required parameters.
     pub fn new(
@@ -15567,6 +16067,7 @@ impl RemoveProjectMember {
         }
     }
 }
+#[cfg(feature = "projects")]
 impl Operation for RemoveProjectMember {
     const ID: &'static str = "removeProjectMember";
     const METHOD: &'static str = "DELETE";
@@ -15611,6 +16112,7 @@ impl Operation for RemoveProjectMember {
         None
     }
 }
+#[cfg(feature = "projects")]
 /// `GET /projects/{projectId}/brief` (`getProjectBrief`): Retrieve the project brief
 ///
 /// The creative brief of the project.
@@ -15620,6 +16122,7 @@ pub struct GetProjectBrief {
     /// The id of the project
     pub project_id: ::std::string::String,
 }
+#[cfg(feature = "projects")]
 impl GetProjectBrief {
     /// The request, with its required parameters.
     pub fn new(project_id: impl ::std::convert::Into<::std::string::String>) -> Self {
@@ -15628,6 +16131,7 @@ impl GetProjectBrief {
         }
     }
 }
+#[cfg(feature = "projects")]
 impl Operation for GetProjectBrief {
     const ID: &'static str = "getProjectBrief";
     const METHOD: &'static str = "GET";
@@ -15659,6 +16163,7 @@ impl Operation for GetProjectBrief {
         None
     }
 }
+#[cfg(feature = "projects")]
 /// `PUT /projects/{projectId}/brief` (`updateProjectBrief`): Set the project brief
 ///
 /// Creates or replaces the creative brief of the project.
@@ -15670,6 +16175,7 @@ pub struct UpdateProjectBrief {
     /// The request body.
     pub body: types::BriefUpdateRequest,
 }
+#[cfg(feature = "projects")]
 impl UpdateProjectBrief {
     /// The request, with its required parameters.
     pub fn new(
@@ -15682,6 +16188,7 @@ impl UpdateProjectBrief {
         }
     }
 }
+#[cfg(feature = "projects")]
 impl Operation for UpdateProjectBrief {
     const ID: &'static str = "updateProjectBrief";
     const METHOD: &'static str = "PUT";
@@ -15713,6 +16220,7 @@ impl Operation for UpdateProjectBrief {
         Some(::serde_json::to_vec(&self.body))
     }
 }
+#[cfg(feature = "projects")]
 /// `DELETE /projects/{projectId}/brief` (`deleteProjectBrief`): Delete the project brief
 ///
 /// Removes the creative brief of the project.
@@ -15722,6 +16230,7 @@ pub struct DeleteProjectBrief {
     /// The id of the project
     pub project_id: ::std::string::String,
 }
+#[cfg(feature = "projects")]
 impl DeleteProjectBrief {
     /// The request, with its required parameters.
     pub fn new(project_id: impl ::std::convert::Into<::std::string::String>) -> Self {
@@ -15730,6 +16239,7 @@ impl DeleteProjectBrief {
         }
     }
 }
+#[cfg(feature = "projects")]
 impl Operation for DeleteProjectBrief {
     const ID: &'static str = "deleteProjectBrief";
     const METHOD: &'static str = "DELETE";
@@ -15761,6 +16271,7 @@ impl Operation for DeleteProjectBrief {
         None
     }
 }
+#[cfg(feature = "projects")]
 /// `GET /projects/{projectId}/watermark` (`getProjectWatermark`): Retrieve the project watermark
 ///
 /// How assets generated in the project are watermarked.
@@ -15770,6 +16281,7 @@ pub struct GetProjectWatermark {
     /// The id of the project
     pub project_id: ::std::string::String,
 }
+#[cfg(feature = "projects")]
 impl GetProjectWatermark {
     /// The request, with its required parameters.
     pub fn new(project_id: impl ::std::convert::Into<::std::string::String>) -> Self {
@@ -15778,6 +16290,7 @@ impl GetProjectWatermark {
         }
     }
 }
+#[cfg(feature = "projects")]
 impl Operation for GetProjectWatermark {
     const ID: &'static str = "getProjectWatermark";
     const METHOD: &'static str = "GET";
@@ -15813,6 +16326,7 @@ impl Operation for GetProjectWatermark {
         None
     }
 }
+#[cfg(feature = "projects")]
 /// `PUT /projects/{projectId}/watermark` (`updateProjectWatermark`): Configure the project watermark
 ///
 /// Saves the watermark configuration of the project.
@@ -15824,6 +16338,7 @@ pub struct UpdateProjectWatermark {
     /// The request body.
     pub body: types::WatermarkUpdateRequest,
 }
+#[cfg(feature = "projects")]
 impl UpdateProjectWatermark {
     /// The request, with its required parameters.
     pub fn new(
@@ -15836,6 +16351,7 @@ impl UpdateProjectWatermark {
         }
     }
 }
+#[cfg(feature = "projects")]
 impl Operation for UpdateProjectWatermark {
     const ID: &'static str = "updateProjectWatermark";
     const METHOD: &'static str = "PUT";
@@ -15871,6 +16387,7 @@ impl Operation for UpdateProjectWatermark {
         Some(::serde_json::to_vec(&self.body))
     }
 }
+#[cfg(feature = "projects")]
 /// `DELETE /projects/{projectId}/watermark` (`deleteProjectWatermark`): Delete the project watermark
 ///
 /// Removes the watermark configuration of the project.
@@ -15880,6 +16397,7 @@ pub struct DeleteProjectWatermark {
     /// The id of the project
     pub project_id: ::std::string::String,
 }
+#[cfg(feature = "projects")]
 impl DeleteProjectWatermark {
     /// The request, with its required parameters.
     pub fn new(project_id: impl ::std::convert::Into<::std::string::String>) -> Self {
@@ -15888,6 +16406,7 @@ impl DeleteProjectWatermark {
         }
     }
 }
+#[cfg(feature = "projects")]
 impl Operation for DeleteProjectWatermark {
     const ID: &'static str = "deleteProjectWatermark";
     const METHOD: &'static str = "DELETE";
@@ -15923,6 +16442,7 @@ impl Operation for DeleteProjectWatermark {
         None
     }
 }
+#[cfg(feature = "projects")]
 /// `PUT /projects/{projectId}/watermark/logo` (`updateProjectWatermarkLogo`): Set the project watermark logo
 ///
 /// Stores a logo (base64 PNG, JPEG or WebP) that is drawn instead of the text.
@@ -15934,6 +16454,7 @@ pub struct UpdateProjectWatermarkLogo {
     /// The request body.
     pub body: types::WatermarkLogoRequest,
 }
+#[cfg(feature = "projects")]
 impl UpdateProjectWatermarkLogo {
     /// The request, with its required parameters.
     pub fn new(
@@ -15946,6 +16467,7 @@ impl UpdateProjectWatermarkLogo {
         }
     }
 }
+#[cfg(feature = "projects")]
 impl Operation for UpdateProjectWatermarkLogo {
     const ID: &'static str = "updateProjectWatermarkLogo";
     const METHOD: &'static str = "PUT";
@@ -15982,6 +16504,7 @@ impl Operation for UpdateProjectWatermarkLogo {
         Some(::serde_json::to_vec(&self.body))
     }
 }
+#[cfg(feature = "projects")]
 /// `DELETE /projects/{projectId}/watermark/logo` (`deleteProjectWatermarkLogo`): Delete the project watermark logo
 ///
 /// Removes the logo; the text of the watermark is drawn again.
@@ -15991,6 +16514,7 @@ pub struct DeleteProjectWatermarkLogo {
     /// The id of the project
     pub project_id: ::std::string::String,
 }
+#[cfg(feature = "projects")]
 impl DeleteProjectWatermarkLogo {
     /// The request, with its required parameters.
     pub fn new(project_id: impl ::std::convert::Into<::std::string::String>) -> Self {
@@ -15999,6 +16523,7 @@ impl DeleteProjectWatermarkLogo {
         }
     }
 }
+#[cfg(feature = "projects")]
 impl Operation for DeleteProjectWatermarkLogo {
     const ID: &'static str = "deleteProjectWatermarkLogo";
     const METHOD: &'static str = "DELETE";
@@ -16035,6 +16560,7 @@ impl Operation for DeleteProjectWatermarkLogo {
         None
     }
 }
+#[cfg(feature = "projects")]
 /// `POST /projects/{projectId}/watermark/preview` (`previewProjectWatermark`): Preview a project watermark
 ///
 /// Draws a watermark configuration on a sample image without saving it.
@@ -16046,6 +16572,7 @@ pub struct PreviewProjectWatermark {
     /// The request body.
     pub body: types::WatermarkPreviewRequest,
 }
+#[cfg(feature = "projects")]
 impl PreviewProjectWatermark {
     /// The request, with its required parameters.
     pub fn new(
@@ -16058,6 +16585,7 @@ impl PreviewProjectWatermark {
         }
     }
 }
+#[cfg(feature = "projects")]
 impl Operation for PreviewProjectWatermark {
     const ID: &'static str = "previewProjectWatermark";
     const METHOD: &'static str = "POST";
@@ -16094,6 +16622,7 @@ impl Operation for PreviewProjectWatermark {
         Some(::serde_json::to_vec(&self.body))
     }
 }
+#[cfg(feature = "projects")]
 /// `GET /projects/{projectId}/webhook-endpoints` (`listProjectWebhookEndpoints`): List the project webhook endpoints
 ///
 /// Every webhook endpoint of the project.
@@ -16103,6 +16632,7 @@ pub struct ListProjectWebhookEndpoints {
     /// The id of the project
     pub project_id: ::std::string::String,
 }
+#[cfg(feature = "projects")]
 impl ListProjectWebhookEndpoints {
     /// The request, with its required parameters.
     pub fn new(project_id: impl ::std::convert::Into<::std::string::String>) -> Self {
@@ -16111,6 +16641,7 @@ impl ListProjectWebhookEndpoints {
         }
     }
 }
+#[cfg(feature = "projects")]
 impl Operation for ListProjectWebhookEndpoints {
     const ID: &'static str = "listProjectWebhookEndpoints";
     const METHOD: &'static str = "GET";
@@ -16147,6 +16678,7 @@ impl Operation for ListProjectWebhookEndpoints {
         None
     }
 }
+#[cfg(feature = "projects")]
 /// `POST /projects/{projectId}/webhook-endpoints` (`createProjectWebhookEndpoint`): Create a project webhook endpoint
 ///
 /// Registers a URL to call on the subscribed events; the answer carries its signing secret.
@@ -16158,6 +16690,7 @@ pub struct CreateProjectWebhookEndpoint {
     /// The request body.
     pub body: types::WebhookEndpointCreateRequest,
 }
+#[cfg(feature = "projects")]
 impl CreateProjectWebhookEndpoint {
     /// The request, with its required parameters.
     pub fn new(
@@ -16170,6 +16703,7 @@ impl CreateProjectWebhookEndpoint {
         }
     }
 }
+#[cfg(feature = "projects")]
 impl Operation for CreateProjectWebhookEndpoint {
     const ID: &'static str = "createProjectWebhookEndpoint";
     const METHOD: &'static str = "POST";
@@ -16206,6 +16740,7 @@ impl Operation for CreateProjectWebhookEndpoint {
         Some(::serde_json::to_vec(&self.body))
     }
 }
+#[cfg(feature = "projects")]
 /// `PUT /projects/{projectId}/webhook-endpoints/{webhookEndpointId}` (`updateProjectWebhookEndpoint`): Update a project webhook endpoint
 ///
 /// Changes the URL, the events, the description or whether the endpoint is called.
@@ -16219,6 +16754,7 @@ pub struct UpdateProjectWebhookEndpoint {
     /// The request body.
     pub body: types::WebhookEndpointUpdateRequest,
 }
+#[cfg(feature = "projects")]
 impl UpdateProjectWebhookEndpoint {
     /// The request, with its required parameters.
     pub fn new(
@@ -16233,6 +16769,7 @@ impl UpdateProjectWebhookEndpoint {
         }
     }
 }
+#[cfg(feature = "projects")]
 impl Operation for UpdateProjectWebhookEndpoint {
     const ID: &'static str = "updateProjectWebhookEndpoint";
     const METHOD: &'static str = "PUT";
@@ -16278,6 +16815,7 @@ impl Operation for UpdateProjectWebhookEndpoint {
         Some(::serde_json::to_vec(&self.body))
     }
 }
+#[cfg(feature = "projects")]
 /// `DELETE /projects/{projectId}/webhook-endpoints/{webhookEndpointId}` (`deleteProjectWebhookEndpoint`): Delete a project webhook endpoint
 ///
 /// Stops calling the endpoint and forgets it.
@@ -16289,6 +16827,7 @@ pub struct DeleteProjectWebhookEndpoint {
     /// The id of the webhook endpoint
     pub webhook_endpoint_id: ::std::string::String,
 }
+#[cfg(feature = "projects")]
 impl DeleteProjectWebhookEndpoint {
     /// The request, with its required parameters.
     pub fn new(
@@ -16301,6 +16840,7 @@ impl DeleteProjectWebhookEndpoint {
         }
     }
 }
+#[cfg(feature = "projects")]
 impl Operation for DeleteProjectWebhookEndpoint {
     const ID: &'static str = "deleteProjectWebhookEndpoint";
     const METHOD: &'static str = "DELETE";
@@ -16346,6 +16886,7 @@ impl Operation for DeleteProjectWebhookEndpoint {
         None
     }
 }
+#[cfg(feature = "projects")]
 /// The query parameters of [`ListProjectWebhookEvents`].
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 #[non_exhaustive]
@@ -16358,6 +16899,7 @@ pub struct ListProjectWebhookEventsQuery {
     )]
     pub pagination_token: ::std::option::Option<::std::string::String>,
 }
+#[cfg(feature = "projects")]
 impl ListProjectWebhookEventsQuery {
     /// The nextPaginationToken of the previous page
     #[must_use]
@@ -16387,6 +16929,7 @@ impl ListProjectWebhookEventsQuery {
         Ok(pairs)
     }
 }
+#[cfg(feature = "projects")]
 /// `GET /projects/{projectId}/webhook-endpoints/{webhookEndpointId}/events` (`listProjectWebhookEvents`): List the events of a project webhook endpoint
 ///
 /// The events sent to the endpoint, newest first.
@@ -16400,6 +16943,7 @@ pub struct ListProjectWebhookEvents {
     /// The query parameters.
     pub query: ListProjectWebhookEventsQuery,
 }
+#[cfg(feature = "projects")]
 impl ListProjectWebhookEvents {
     /// The request, with its required parameters.
     pub fn new(
@@ -16422,6 +16966,7 @@ impl ListProjectWebhookEvents {
         self
     }
 }
+#[cfg(feature = "projects")]
 impl Operation for ListProjectWebhookEvents {
     const ID: &'static str = "listProjectWebhookEvents";
     const METHOD: &'static str = "GET";
@@ -16475,6 +17020,7 @@ impl Operation for ListProjectWebhookEvents {
         None
     }
 }
+#[cfg(feature = "projects")]
 impl Paginated for ListProjectWebhookEvents {
     type Item = types::WebhookEventSummary;
     fn pagination_token(&self) -> ::std::option::Option<::std::string::String> {
@@ -16509,6 +17055,7 @@ impl Paginated for ListProjectWebhookEvents {
         })
     }
 }
+#[cfg(feature = "projects")]
 /// `GET /projects/{projectId}/webhook-endpoints/{webhookEndpointId}/events/{eventId}` (`getProjectWebhookEvent`): Retrieve a project webhook event
 ///
 /// One event with its payload and its delivery attempts.
@@ -16522,6 +17069,7 @@ pub struct GetProjectWebhookEvent {
     /// The id of the webhook event
     pub event_id: ::std::string::String,
 }
+#[cfg(feature = "projects")]
 impl GetProjectWebhookEvent {
     /// The request, with its required parameters.
     pub fn new(
@@ -16536,6 +17084,7 @@ impl GetProjectWebhookEvent {
         }
     }
 }
+#[cfg(feature = "projects")]
 impl Operation for GetProjectWebhookEvent {
     const ID: &'static str = "getProjectWebhookEvent";
     const METHOD: &'static str = "GET";
@@ -16589,18 +17138,21 @@ impl Operation for GetProjectWebhookEvent {
         None
     }
 }
+#[cfg(feature = "teams")]
 /// `GET /teams` (`listTeams`): List teams
 ///
 /// The teams the caller belongs to.
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct ListTeams {}
+#[cfg(feature = "teams")]
 impl ListTeams {
     /// The request, with its required parameters.
     pub fn new() -> Self {
         Self {}
     }
 }
+#[cfg(feature = "teams")]
 impl Operation for ListTeams {
     const ID: &'static str = "listTeams";
     const METHOD: &'static str = "GET";
@@ -16623,6 +17175,7 @@ impl Operation for ListTeams {
         None
     }
 }
+#[cfg(feature = "teams")]
 /// `GET /teams/{teamId}` (`getTeam`): Retrieve a team
 ///
 /// A team with its members, invitations, API keys and projects.
@@ -16632,12 +17185,14 @@ pub struct GetTeam {
     /// The id of the team
     pub team_id: ::std::string::String,
 }
+#[cfg(feature = "teams")]
 impl GetTeam {
     /// The request, with its required parameters.
     pub fn new(team_id: impl ::std::convert::Into<::std::string::String>) -> Self {
         Self { team_id: team_id.into() }
     }
 }
+#[cfg(feature = "teams")]
 impl Operation for GetTeam {
     const ID: &'static str = "getTeam";
     const METHOD: &'static str = "GET";
@@ -16669,6 +17224,7 @@ impl Operation for GetTeam {
         None
     }
 }
+#[cfg(feature = "teams")]
 /// `PUT /teams/{teamId}` (`updateTeam`): Update a team
 ///
 /// Changes the name, the defaults or the settings of a team.
@@ -16680,6 +17236,7 @@ pub struct UpdateTeam {
     /// The request body.
     pub body: types::TeamUpdateRequest,
 }
+#[cfg(feature = "teams")]
 impl UpdateTeam {
     /// The request, with its required parameters.
     pub fn new(
@@ -16692,6 +17249,7 @@ impl UpdateTeam {
         }
     }
 }
+#[cfg(feature = "teams")]
 impl Operation for UpdateTeam {
     const ID: &'static str = "updateTeam";
     const METHOD: &'static str = "PUT";
@@ -16723,6 +17281,7 @@ impl Operation for UpdateTeam {
         Some(::serde_json::to_vec(&self.body))
     }
 }
+#[cfg(feature = "teams")]
 /// The query parameters of [`WithdrawTeamInvitation`].
 #[derive(Clone, Debug, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 #[non_exhaustive]
@@ -16731,6 +17290,7 @@ pub struct WithdrawTeamInvitationQuery {
     #[serde(rename = "email")]
     pub email: ::std::string::String,
 }
+#[cfg(feature = "teams")]
 impl WithdrawTeamInvitationQuery {
     /// The query with its required parameters.
     pub fn new(email: impl ::std::convert::Into<::std::string::String>) -> Self {
@@ -16762,6 +17322,7 @@ impl WithdrawTeamInvitationQuery {
         Ok(pairs)
     }
 }
+#[cfg(feature = "teams")]
 /// `DELETE /teams/{teamId}/invitations` (`withdrawTeamInvitation`): Withdraw an invitation
 ///
 /// Cancels the pending invitation sent to an email address.
@@ -16773,6 +17334,7 @@ pub struct WithdrawTeamInvitation {
     /// The query parameters.
     pub query: WithdrawTeamInvitationQuery,
 }
+#[cfg(feature = "teams")]
 impl WithdrawTeamInvitation {
     /// The request, with its required parameters.
     pub fn new(
@@ -16794,6 +17356,7 @@ impl WithdrawTeamInvitation {
         self
     }
 }
+#[cfg(feature = "teams")]
 impl Operation for WithdrawTeamInvitation {
     const ID: &'static str = "withdrawTeamInvitation";
     const METHOD: &'static str = "DELETE";
@@ -16833,6 +17396,7 @@ impl Operation for WithdrawTeamInvitation {
         None
     }
 }
+#[cfg(feature = "teams")]
 /// `GET /teams/{teamId}/limits` (`getTeamLimits`): Retrieve the team limits
 ///
 /// The limits of the team plan and what the team uses against them.
@@ -16842,12 +17406,14 @@ pub struct GetTeamLimits {
     /// The id of the team
     pub team_id: ::std::string::String,
 }
+#[cfg(feature = "teams")]
 impl GetTeamLimits {
     /// The request, with its required parameters.
     pub fn new(team_id: impl ::std::convert::Into<::std::string::String>) -> Self {
         Self { team_id: team_id.into() }
     }
 }
+#[cfg(feature = "teams")]
 impl Operation for GetTeamLimits {
     const ID: &'static str = "getTeamLimits";
     const METHOD: &'static str = "GET";
@@ -16879,6 +17445,7 @@ impl Operation for GetTeamLimits {
         None
     }
 }
+#[cfg(feature = "teams")]
 /// `POST /teams/{teamId}/members` (`inviteTeamMember`): Invite a team member
 ///
 /// Invites a person to the team by email, optionally into some projects.
@@ -16890,6 +17457,7 @@ pub struct InviteTeamMember {
     /// The request body.
     pub body: types::TeamMemberCreateRequest,
 }
+#[cfg(feature = "teams")]
 impl InviteTeamMember {
     /// The request, with its required parameters.
     pub fn new(
@@ -16902,6 +17470,7 @@ impl InviteTeamMember {
         }
     }
 }
+#[cfg(feature = "teams")]
 impl Operation for InviteTeamMember {
     const ID: &'static str = "inviteTeamMember";
     const METHOD: &'static str = "POST";
@@ -16933,6 +17502,7 @@ impl Operation for InviteTeamMember {
         Some(::serde_json::to_vec(&self.body))
     }
 }
+#[cfg(feature = "teams")]
 /// `PUT /teams/{teamId}/members/{memberId}` (`updateTeamMember`): Update a team member
 ///
 /// Changes the role or the consumption cap of a member of the team.
@@ -16946,6 +17516,7 @@ pub struct UpdateTeamMember {
     /// The request body.
     pub body: types::TeamMemberUpdateRequest,
 }
+#[cfg(feature = "teams")]
 impl UpdateTeamMember {
     /// The request, with its required parameters.
     pub fn new(
@@ -16960,6 +17531,7 @@ impl UpdateTeamMember {
         }
     }
 }
+#[cfg(feature = "teams")]
 impl Operation for UpdateTeamMember {
     const ID: &'static str = "updateTeamMember";
     const METHOD: &'static str = "PUT";
@@ -17004,6 +17576,7 @@ impl Operation for UpdateTeamMember {
         Some(::serde_json::to_vec(&self.body))
     }
 }
+#[cfg(feature = "teams")]
 /// `DELETE /teams/{teamId}/members/{memberId}` (`removeTeamMember`): Remove a team member
 ///
 /// Takes a person or an API key out of the team.
@@ -17015,6 +17588,7 @@ pub struct RemoveTeamMember {
     /// The member id of a person or an API key
     pub member_id: ::std::string::String,
 }
+#[cfg(feature = "teams")]
 impl RemoveTeamMember {
     /// The request, with its required parameters.
     pub fn new(
@@ -17027,6 +17601,7 @@ impl RemoveTeamMember {
         }
     }
 }
+#[cfg(feature = "teams")]
 impl Operation for RemoveTeamMember {
     const ID: &'static str = "removeTeamMember";
     const METHOD: &'static str = "DELETE";
@@ -17071,6 +17646,7 @@ impl Operation for RemoveTeamMember {
         None
     }
 }
+#[cfg(feature = "teams")]
 /// `GET /teams/{teamId}/ip-filters` (`listTeamIpFilters`): List IP filters
 ///
 /// Every IP filter of the team.
@@ -17080,12 +17656,14 @@ pub struct ListTeamIpFilters {
     /// The id of the team
     pub team_id: ::std::string::String,
 }
+#[cfg(feature = "teams")]
 impl ListTeamIpFilters {
     /// The request, with its required parameters.
     pub fn new(team_id: impl ::std::convert::Into<::std::string::String>) -> Self {
         Self { team_id: team_id.into() }
     }
 }
+#[cfg(feature = "teams")]
 impl Operation for ListTeamIpFilters {
     const ID: &'static str = "listTeamIpFilters";
     const METHOD: &'static str = "GET";
@@ -17117,6 +17695,7 @@ impl Operation for ListTeamIpFilters {
         None
     }
 }
+#[cfg(feature = "teams")]
 /// `POST /teams/{teamId}/ip-filters` (`createTeamIpFilter`): Create an IP filter
 ///
 /// Adds a filter that IP detection checks generations against.
@@ -17128,6 +17707,7 @@ pub struct CreateTeamIpFilter {
     /// The request body.
     pub body: types::IpFilterCreateRequest,
 }
+#[cfg(feature = "teams")]
 impl CreateTeamIpFilter {
     /// The request, with its required parameters.
     pub fn new(
@@ -17140,6 +17720,7 @@ impl CreateTeamIpFilter {
         }
     }
 }
+#[cfg(feature = "teams")]
 impl Operation for CreateTeamIpFilter {
     const ID: &'static str = "createTeamIpFilter";
     const METHOD: &'static str = "POST";
@@ -17171,6 +17752,7 @@ impl Operation for CreateTeamIpFilter {
         Some(::serde_json::to_vec(&self.body))
     }
 }
+#[cfg(feature = "teams")]
 /// `PUT /teams/{teamId}/ip-filters/{filterId}` (`updateTeamIpFilter`): Update an IP filter
 ///
 /// Renames an IP filter, changes its instruction or turns it on or off.
@@ -17184,6 +17766,7 @@ pub struct UpdateTeamIpFilter {
     /// The request body.
     pub body: types::IpFilterUpdateRequest,
 }
+#[cfg(feature = "teams")]
 impl UpdateTeamIpFilter {
     /// The request, with its required parameters.
     pub fn new(
@@ -17198,6 +17781,7 @@ impl UpdateTeamIpFilter {
         }
     }
 }
+#[cfg(feature = "teams")]
 impl Operation for UpdateTeamIpFilter {
     const ID: &'static str = "updateTeamIpFilter";
     const METHOD: &'static str = "PUT";
@@ -17242,6 +17826,7 @@ impl Operation for UpdateTeamIpFilter {
         Some(::serde_json::to_vec(&self.body))
     }
 }
+#[cfg(feature = "teams")]
 /// `DELETE /teams/{teamId}/ip-filters/{filterId}` (`deleteTeamIpFilter`): Delete an IP filter
 ///
 /// Removes an IP filter of the team.
@@ -17253,6 +17838,7 @@ pub struct DeleteTeamIpFilter {
     /// The id of the IP filter
     pub filter_id: ::std::string::String,
 }
+#[cfg(feature = "teams")]
 impl DeleteTeamIpFilter {
     /// The request, with its required parameters.
     pub fn new(
@@ -17265,6 +17851,7 @@ impl DeleteTeamIpFilter {
         }
     }
 }
+#[cfg(feature = "teams")]
 impl Operation for DeleteTeamIpFilter {
     const ID: &'static str = "deleteTeamIpFilter";
     const METHOD: &'static str = "DELETE";
@@ -17309,6 +17896,7 @@ impl Operation for DeleteTeamIpFilter {
         None
     }
 }
+#[cfg(feature = "teams")]
 /// `POST /teams/{teamId}/ip-filters/draft-instruction` (`draftTeamIpFilterInstruction`): Draft an IP filter instruction
 ///
 /// Writes a detection instruction from reference assets, without saving anything.
@@ -17320,6 +17908,7 @@ pub struct DraftTeamIpFilterInstruction {
     /// The request body.
     pub body: types::IpFilterDraftRequest,
 }
+#[cfg(feature = "teams")]
 impl DraftTeamIpFilterInstruction {
     /// The request, with its required parameters.
     pub fn new(
@@ -17332,6 +17921,7 @@ impl DraftTeamIpFilterInstruction {
         }
     }
 }
+#[cfg(feature = "teams")]
 impl Operation for DraftTeamIpFilterInstruction {
     const ID: &'static str = "draftTeamIpFilterInstruction";
     const METHOD: &'static str = "POST";
@@ -17368,6 +17958,7 @@ impl Operation for DraftTeamIpFilterInstruction {
         Some(::serde_json::to_vec(&self.body))
     }
 }
+#[cfg(feature = "teams")]
 /// `GET /teams/{teamId}/brief` (`getTeamBrief`): Retrieve the team brief
 ///
 /// The creative brief of the team.
@@ -17377,12 +17968,14 @@ pub struct GetTeamBrief {
     /// The id of the team
     pub team_id: ::std::string::String,
 }
+#[cfg(feature = "teams")]
 impl GetTeamBrief {
     /// The request, with its required parameters.
     pub fn new(team_id: impl ::std::convert::Into<::std::string::String>) -> Self {
         Self { team_id: team_id.into() }
     }
 }
+#[cfg(feature = "teams")]
 impl Operation for GetTeamBrief {
     const ID: &'static str = "getTeamBrief";
     const METHOD: &'static str = "GET";
@@ -17414,6 +18007,7 @@ impl Operation for GetTeamBrief {
         None
     }
 }
+#[cfg(feature = "teams")]
 /// `PUT /teams/{teamId}/brief` (`updateTeamBrief`): Set the team brief
 ///
 /// Creates or replaces the creative brief of the team.
@@ -17425,6 +18019,7 @@ pub struct UpdateTeamBrief {
     /// The request body.
     pub body: types::BriefUpdateRequest,
 }
+#[cfg(feature = "teams")]
 impl UpdateTeamBrief {
     /// The request, with its required parameters.
     pub fn new(
@@ -17437,6 +18032,7 @@ impl UpdateTeamBrief {
         }
     }
 }
+#[cfg(feature = "teams")]
 impl Operation for UpdateTeamBrief {
     const ID: &'static str = "updateTeamBrief";
     const METHOD: &'static str = "PUT";
@@ -17468,6 +18064,7 @@ impl Operation for UpdateTeamBrief {
         Some(::serde_json::to_vec(&self.body))
     }
 }
+#[cfg(feature = "teams")]
 /// `DELETE /teams/{teamId}/brief` (`deleteTeamBrief`): Delete the team brief
 ///
 /// Removes the creative brief of the team.
@@ -17477,12 +18074,14 @@ pub struct DeleteTeamBrief {
     /// The id of the team
     pub team_id: ::std::string::String,
 }
+#[cfg(feature = "teams")]
 impl DeleteTeamBrief {
     /// The request, with its required parameters.
     pub fn new(team_id: impl ::std::convert::Into<::std::string::String>) -> Self {
         Self { team_id: team_id.into() }
     }
 }
+#[cfg(feature = "teams")]
 impl Operation for DeleteTeamBrief {
     const ID: &'static str = "deleteTeamBrief";
     const METHOD: &'static str = "DELETE";
@@ -17514,6 +18113,7 @@ impl Operation for DeleteTeamBrief {
         None
     }
 }
+#[cfg(feature = "teams")]
 /// `GET /teams/{teamId}/watermark` (`getTeamWatermark`): Retrieve the team watermark
 ///
 /// How assets generated in the team are watermarked.
@@ -17523,12 +18123,14 @@ pub struct GetTeamWatermark {
     /// The id of the team
     pub team_id: ::std::string::String,
 }
+#[cfg(feature = "teams")]
 impl GetTeamWatermark {
     /// The request, with its required parameters.
     pub fn new(team_id: impl ::std::convert::Into<::std::string::String>) -> Self {
         Self { team_id: team_id.into() }
     }
 }
+#[cfg(feature = "teams")]
 impl Operation for GetTeamWatermark {
     const ID: &'static str = "getTeamWatermark";
     const METHOD: &'static str = "GET";
@@ -17560,6 +18162,7 @@ impl Operation for GetTeamWatermark {
         None
     }
 }
+#[cfg(feature = "teams")]
 /// `PUT /teams/{teamId}/watermark` (`updateTeamWatermark`): Configure the team watermark
 ///
 /// Saves the watermark configuration of the team.
@@ -17571,6 +18174,7 @@ pub struct UpdateTeamWatermark {
     /// The request body.
     pub body: types::WatermarkUpdateRequest,
 }
+#[cfg(feature = "teams")]
 impl UpdateTeamWatermark {
     /// The request, with its required parameters.
     pub fn new(
@@ -17583,6 +18187,7 @@ impl UpdateTeamWatermark {
         }
     }
 }
+#[cfg(feature = "teams")]
 impl Operation for UpdateTeamWatermark {
     const ID: &'static str = "updateTeamWatermark";
     const METHOD: &'static str = "PUT";
@@ -17614,6 +18219,7 @@ impl Operation for UpdateTeamWatermark {
         Some(::serde_json::to_vec(&self.body))
     }
 }
+#[cfg(feature = "teams")]
 /// `DELETE /teams/{teamId}/watermark` (`deleteTeamWatermark`): Delete the team watermark
 ///
 /// Removes the watermark configuration of the team.
@@ -17623,12 +18229,14 @@ pub struct DeleteTeamWatermark {
     /// The id of the team
     pub team_id: ::std::string::String,
 }
+#[cfg(feature = "teams")]
 impl DeleteTeamWatermark {
     /// The request, with its required parameters.
     pub fn new(team_id: impl ::std::convert::Into<::std::string::String>) -> Self {
         Self { team_id: team_id.into() }
     }
 }
+#[cfg(feature = "teams")]
 impl Operation for DeleteTeamWatermark {
     const ID: &'static str = "deleteTeamWatermark";
     const METHOD: &'static str = "DELETE";
@@ -17660,6 +18268,7 @@ impl Operation for DeleteTeamWatermark {
         None
     }
 }
+#[cfg(feature = "teams")]
 /// `PUT /teams/{teamId}/watermark/logo` (`updateTeamWatermarkLogo`): Set the team watermark logo
 ///
 /// Stores a logo (base64 PNG, JPEG or WebP) that is drawn instead of the text.
@@ -17671,6 +18280,7 @@ pub struct UpdateTeamWatermarkLogo {
     /// The request body.
     pub body: types::WatermarkLogoRequest,
 }
+#[cfg(feature = "teams")]
 impl UpdateTeamWatermarkLogo {
     /// The request, with its required parameters.
     pub fn new(
@@ -17683,6 +18293,7 @@ impl UpdateTeamWatermarkLogo {
         }
     }
 }
+#[cfg(feature = "teams")]
 impl Operation for UpdateTeamWatermarkLogo {
     const ID: &'static str = "updateTeamWatermarkLogo";
     const METHOD: &'static str = "PUT";
@@ -17714,6 +18325,7 @@ impl Operation for UpdateTeamWatermarkLogo {
         Some(::serde_json::to_vec(&self.body))
     }
 }
+#[cfg(feature = "teams")]
 /// `DELETE /teams/{teamId}/watermark/logo` (`deleteTeamWatermarkLogo`): Delete the team watermark logo
 ///
 /// Removes the logo; the text of the watermark is drawn again.
@@ -17723,12 +18335,14 @@ pub struct DeleteTeamWatermarkLogo {
     /// The id of the team
     pub team_id: ::std::string::String,
 }
+#[cfg(feature = "teams")]
 impl DeleteTeamWatermarkLogo {
     /// The request, with its required parameters.
     pub fn new(team_id: impl ::std::convert::Into<::std::string::String>) -> Self {
         Self { team_id: team_id.into() }
     }
 }
+#[cfg(feature = "teams")]
 impl Operation for DeleteTeamWatermarkLogo {
     const ID: &'static str = "deleteTeamWatermarkLogo";
     const METHOD: &'static str = "DELETE";
@@ -17760,6 +18374,7 @@ impl Operation for DeleteTeamWatermarkLogo {
         None
     }
 }
+#[cfg(feature = "teams")]
 /// `POST /teams/{teamId}/watermark/preview` (`previewTeamWatermark`): Preview a team watermark
 ///
 /// Draws a watermark configuration on a sample image without saving it.
@@ -17771,6 +18386,7 @@ pub struct PreviewTeamWatermark {
     /// The request body.
     pub body: types::WatermarkPreviewRequest,
 }
+#[cfg(feature = "teams")]
 impl PreviewTeamWatermark {
     /// The request, with its required parameters.
     pub fn new(
@@ -17783,6 +18399,7 @@ impl PreviewTeamWatermark {
         }
     }
 }
+#[cfg(feature = "teams")]
 impl Operation for PreviewTeamWatermark {
     const ID: &'static str = "previewTeamWatermark";
     const METHOD: &'static str = "POST";
@@ -17818,6 +18435,7 @@ impl Operation for PreviewTeamWatermark {
         Some(::serde_json::to_vec(&self.body))
     }
 }
+#[cfg(feature = "teams")]
 /// `GET /teams/{teamId}/webhook-endpoints` (`listTeamWebhookEndpoints`): List the team webhook endpoints
 ///
 /// Every webhook endpoint of the team.
@@ -17827,12 +18445,14 @@ pub struct ListTeamWebhookEndpoints {
     /// The id of the team
     pub team_id: ::std::string::String,
 }
+#[cfg(feature = "teams")]
 impl ListTeamWebhookEndpoints {
     /// The request, with its required parameters.
     pub fn new(team_id: impl ::std::convert::Into<::std::string::String>) -> Self {
         Self { team_id: team_id.into() }
     }
 }
+#[cfg(feature = "teams")]
 impl Operation for ListTeamWebhookEndpoints {
     const ID: &'static str = "listTeamWebhookEndpoints";
     const METHOD: &'static str = "GET";
@@ -17868,6 +18488,7 @@ impl Operation for ListTeamWebhookEndpoints {
         None
     }
 }
+#[cfg(feature = "teams")]
 /// `POST /teams/{teamId}/webhook-endpoints` (`createTeamWebhookEndpoint`): Create a team webhook endpoint
 ///
 /// Registers a URL to call on the subscribed events; the answer carries its signing secret.
@@ -17879,6 +18500,7 @@ pub struct CreateTeamWebhookEndpoint {
     /// The request body.
     pub body: types::WebhookEndpointCreateRequest,
 }
+#[cfg(feature = "teams")]
 impl CreateTeamWebhookEndpoint {
     /// The request, with its required parameters.
     pub fn new(
@@ -17891,6 +18513,7 @@ impl CreateTeamWebhookEndpoint {
         }
     }
 }
+#[cfg(feature = "teams")]
 impl Operation for CreateTeamWebhookEndpoint {
     const ID: &'static str = "createTeamWebhookEndpoint";
     const METHOD: &'static str = "POST";
@@ -17926,6 +18549,7 @@ impl Operation for CreateTeamWebhookEndpoint {
         Some(::serde_json::to_vec(&self.body))
     }
 }
+#[cfg(feature = "teams")]
 /// `PUT /teams/{teamId}/webhook-endpoints/{webhookEndpointId}` (`updateTeamWebhookEndpoint`): Update a team webhook endpoint
 ///
 /// Changes the URL, the events, the description or whether the endpoint is called.
@@ -17939,6 +18563,7 @@ pub struct UpdateTeamWebhookEndpoint {
     /// The request body.
     pub body: types::WebhookEndpointUpdateRequest,
 }
+#[cfg(feature = "teams")]
 impl UpdateTeamWebhookEndpoint {
     /// The request, with its required parameters.
     pub fn new(
@@ -17953,6 +18578,7 @@ impl UpdateTeamWebhookEndpoint {
         }
     }
 }
+#[cfg(feature = "teams")]
 impl Operation for UpdateTeamWebhookEndpoint {
     const ID: &'static str = "updateTeamWebhookEndpoint";
     const METHOD: &'static str = "PUT";
@@ -17997,6 +18623,7 @@ impl Operation for UpdateTeamWebhookEndpoint {
         Some(::serde_json::to_vec(&self.body))
     }
 }
+#[cfg(feature = "teams")]
 /// `DELETE /teams/{teamId}/webhook-endpoints/{webhookEndpointId}` (`deleteTeamWebhookEndpoint`): Delete a team webhook endpoint
 ///
 /// Stops calling the endpoint and forgets it.
@@ -18008,6 +18635,7 @@ pub struct DeleteTeamWebhookEndpoint {
     /// The id of the webhook endpoint
     pub webhook_endpoint_id: ::std::string::String,
 }
+#[cfg(feature = "teams")]
 impl DeleteTeamWebhookEndpoint {
     /// The request, with its required parameters.
     pub fn new(
@@ -18020,6 +18648,7 @@ impl DeleteTeamWebhookEndpoint {
         }
     }
 }
+#[cfg(feature = "teams")]
 impl Operation for DeleteTeamWebhookEndpoint {
     const ID: &'static str = "deleteTeamWebhookEndpoint";
     const METHOD: &'static str = "DELETE";
@@ -18064,6 +18693,7 @@ impl Operation for DeleteTeamWebhookEndpoint {
         None
     }
 }
+#[cfg(feature = "teams")]
 /// The query parameters of [`ListTeamWebhookEvents`].
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 #[non_exhaustive]
@@ -18076,6 +18706,7 @@ pub struct ListTeamWebhookEventsQuery {
     )]
     pub pagination_token: ::std::option::Option<::std::string::String>,
 }
+#[cfg(feature = "teams")]
 impl ListTeamWebhookEventsQuery {
     /// The nextPaginationToken of the previous page
     #[must_use]
@@ -18105,6 +18736,7 @@ impl ListTeamWebhookEventsQuery {
         Ok(pairs)
     }
 }
+#[cfg(feature = "teams")]
 /// `GET /teams/{teamId}/webhook-endpoints/{webhookEndpointId}/events` (`listTeamWebhookEvents`): List the events of a team webhook endpoint
 ///
 /// The events sent to the endpoint, newest first.
@@ -18118,6 +18750,7 @@ pub struct ListTeamWebhookEvents {
     /// The query parameters.
     pub query: ListTeamWebhookEventsQuery,
 }
+#[cfg(feature = "teams")]
 impl ListTeamWebhookEvents {
     /// The request, with its required parameters.
     pub fn new(
@@ -18140,6 +18773,7 @@ impl ListTeamWebhookEvents {
         self
     }
 }
+#[cfg(feature = "teams")]
 impl Operation for ListTeamWebhookEvents {
     const ID: &'static str = "listTeamWebhookEvents";
     const METHOD: &'static str = "GET";
@@ -18193,6 +18827,7 @@ impl Operation for ListTeamWebhookEvents {
         None
     }
 }
+#[cfg(feature = "teams")]
 impl Paginated for ListTeamWebhookEvents {
     type Item = types::WebhookEventSummary;
     fn pagination_token(&self) -> ::std::option::Option<::std::string::String> {
@@ -18227,6 +18862,7 @@ impl Paginated for ListTeamWebhookEvents {
         })
     }
 }
+#[cfg(feature = "teams")]
 /// `GET /teams/{teamId}/webhook-endpoints/{webhookEndpointId}/events/{eventId}` (`getTeamWebhookEvent`): Retrieve a team webhook event
 ///
 /// One event with its payload and its delivery attempts.
@@ -18240,6 +18876,7 @@ pub struct GetTeamWebhookEvent {
     /// The id of the webhook event
     pub event_id: ::std::string::String,
 }
+#[cfg(feature = "teams")]
 impl GetTeamWebhookEvent {
     /// The request, with its required parameters.
     pub fn new(
@@ -18254,6 +18891,7 @@ impl GetTeamWebhookEvent {
         }
     }
 }
+#[cfg(feature = "teams")]
 impl Operation for GetTeamWebhookEvent {
     const ID: &'static str = "getTeamWebhookEvent";
     const METHOD: &'static str = "GET";
@@ -18307,6 +18945,7 @@ impl Operation for GetTeamWebhookEvent {
         None
     }
 }
+#[cfg(feature = "models")]
 impl types::ModelTrainingImageRequest {
     /// The most items `assetIds` may hold, as the document says.
     pub const ASSET_IDS_MAX_ITEMS: usize = 10usize;

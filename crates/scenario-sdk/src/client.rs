@@ -10,14 +10,11 @@ use crate::assets::Assets;
 use crate::auth::{Credentials, ENV_CUSTOM_HEADERS, ENV_JWT, extra_headers, parse_custom_headers};
 use crate::downloads::Downloads;
 use crate::error::{Error, Result};
-use crate::generate::Generate;
 use crate::jobs::Jobs;
-use crate::models::Models;
 use crate::request::Request;
 use crate::retry::RetryPolicy;
 use crate::transport::{ApiHeaders, CallOptions};
 use crate::uploads::Uploads;
-use crate::workflows::Workflows;
 
 /// The environment variable holding the API key.
 pub const ENV_API_KEY: &str = "SCENARIO_SDK_API_KEY";
@@ -128,9 +125,10 @@ impl Client {
         Jobs::new(self.clone())
     }
 
+    #[cfg(feature = "models")]
     /// Models: listing, reading, training from a directory, waiting for a training.
-    pub fn models(&self) -> Models {
-        Models::new(self.clone())
+    pub fn models(&self) -> crate::models::Models {
+        crate::models::Models::new(self.clone())
     }
 
     /// Downloads: asset files into a directory, and archives the service makes.
@@ -138,16 +136,19 @@ impl Client {
         Downloads::new(self.clone())
     }
 
+    #[cfg(feature = "generate")]
     /// Generations: running models (`POST /generate/custom/{modelId}`) and waiting for them.
-    pub fn generate(&self) -> Generate {
-        Generate::new(self.clone())
+    pub fn generate(&self) -> crate::generate::Generate {
+        crate::generate::Generate::new(self.clone())
     }
 
+    #[cfg(feature = "workflows")]
     /// Workflows: running them (`PUT /workflows/{workflowId}/run`) and waiting for them.
-    pub fn workflows(&self) -> Workflows {
-        Workflows::new(self.clone())
+    pub fn workflows(&self) -> crate::workflows::Workflows {
+        crate::workflows::Workflows::new(self.clone())
     }
 
+    #[cfg(feature = "teams")]
     /// Teams: their plan limits, and how much work to run at once within them.
     pub fn teams(&self) -> crate::teams::Teams {
         crate::teams::Teams::new(self.clone())

@@ -45,8 +45,10 @@ mod call;
 mod client;
 mod downloads;
 mod error;
+#[cfg(feature = "generate")]
 mod generate;
 mod jobs;
+#[cfg(feature = "models")]
 mod models;
 mod pagination;
 mod poll;
@@ -57,9 +59,13 @@ mod request;
 #[rustfmt::skip]
 mod request_setters;
 mod retry;
+#[cfg(any(feature = "generate", feature = "workflows"))]
+mod runs;
+#[cfg(feature = "teams")]
 mod teams;
 mod transport;
 mod uploads;
+#[cfg(feature = "workflows")]
 mod workflows;
 
 pub use assets::{Assets, ListAssets};
@@ -71,10 +77,12 @@ pub use downloads::{
     DownloadProgress, DownloadReport, DownloadToDir, DownloadedFile, Downloads, FailedDownload,
 };
 pub use error::{BadItem, Error, Limit, Result};
-pub use generate::{CustomRun, Generate, Generation};
+#[cfg(feature = "generate")]
+pub use generate::{CustomRun, Generate};
 pub use jobs::{
     DEFAULT_JOB_INTERVAL, DEFAULT_JOB_MAX_INTERVAL, DEFAULT_JOB_TIMEOUT, Jobs, ListJobs, WaitForJob,
 };
+#[cfg(feature = "models")]
 pub use models::{
     DEFAULT_TRAINING_INTERVAL, DEFAULT_TRAINING_MAX_INTERVAL, DEFAULT_TRAINING_TIMEOUT, ListModels,
     Models, STATE_FILE, TrainFromDir, TrainProgress, Training, WaitForModel,
@@ -82,6 +90,9 @@ pub use models::{
 pub use pagination::Page;
 pub use request::{Reply, Request};
 pub use retry::RetryPolicy;
+#[cfg(any(feature = "generate", feature = "workflows"))]
+pub use runs::Generation;
+#[cfg(feature = "teams")]
 pub use teams::{Concurrency, Teams};
 
 /// The HTTP client crate the SDK is built on, for [`ClientBuilder::http_client`]:
@@ -90,6 +101,7 @@ pub use reqwest;
 /// The HTTP status type of [`Error::status`] and [`Reply::status`].
 pub use reqwest::StatusCode;
 pub use uploads::*;
+#[cfg(feature = "workflows")]
 pub use workflows::{WorkflowRun, Workflows};
 
 /// One type per operation of the API (generated from the OpenAPI document), to

@@ -397,6 +397,7 @@ impl Request<ops::TriggerJobAction> {
         self.map_operation(|op| op.project_id(value))
     }
 }
+#[cfg(feature = "generate")]
 impl Request<ops::RunModel> {
     /// Estimate the cost instead of running: the answer is HTTP 269 with the cost; api estimates at the API tier
     pub fn dry_run(self, value: impl ::std::convert::Into<types::DryRun>) -> Self {
@@ -414,6 +415,7 @@ impl Request<ops::RunModel> {
         self.map_operation(|op| op.project_id(value))
     }
 }
+#[cfg(feature = "generate")]
 impl Request<ops::GenerateCaption> {
     /// Estimate the cost instead of running: the answer is HTTP 269 with the cost; api estimates at the API tier
     pub fn dry_run(self, value: impl ::std::convert::Into<types::DryRun>) -> Self {
@@ -427,6 +429,7 @@ impl Request<ops::GenerateCaption> {
         self.map_operation(|op| op.project_id(value))
     }
 }
+#[cfg(feature = "generate")]
 impl Request<ops::GenerateDescribeStyle> {
     /// Estimate the cost instead of running: the answer is HTTP 269 with the cost; api estimates at the API tier
     pub fn dry_run(self, value: impl ::std::convert::Into<types::DryRun>) -> Self {
@@ -440,6 +443,7 @@ impl Request<ops::GenerateDescribeStyle> {
         self.map_operation(|op| op.project_id(value))
     }
 }
+#[cfg(feature = "generate")]
 impl Request<ops::GenerateDetect> {
     /// Estimate the cost instead of running: the answer is HTTP 269 with the cost; api estimates at the API tier
     pub fn dry_run(self, value: impl ::std::convert::Into<types::DryRun>) -> Self {
@@ -457,6 +461,7 @@ impl Request<ops::GenerateDetect> {
         self.map_operation(|op| op.project_id(value))
     }
 }
+#[cfg(feature = "generate")]
 impl Request<ops::GenerateEmbed> {
     /// Estimate the cost instead of running: the answer is HTTP 269 with the cost; api estimates at the API tier
     pub fn dry_run(self, value: impl ::std::convert::Into<types::DryRun>) -> Self {
@@ -474,6 +479,7 @@ impl Request<ops::GenerateEmbed> {
         self.map_operation(|op| op.project_id(value))
     }
 }
+#[cfg(feature = "generate")]
 impl Request<ops::GenerateIpDetection> {
     /// Estimate the cost instead of running: the answer is HTTP 269 with the cost; api estimates at the API tier
     pub fn dry_run(self, value: impl ::std::convert::Into<types::DryRun>) -> Self {
@@ -487,6 +493,7 @@ impl Request<ops::GenerateIpDetection> {
         self.map_operation(|op| op.project_id(value))
     }
 }
+#[cfg(feature = "generate")]
 impl Request<ops::GeneratePatch> {
     /// If true, answer the original assets, without transformation
     pub fn original_assets(self, value: bool) -> Self {
@@ -500,6 +507,7 @@ impl Request<ops::GeneratePatch> {
         self.map_operation(|op| op.project_id(value))
     }
 }
+#[cfg(feature = "generate")]
 impl Request<ops::GeneratePrompt> {
     /// Estimate the cost instead of running: the answer is HTTP 269 with the cost; api estimates at the API tier
     pub fn dry_run(self, value: impl ::std::convert::Into<types::DryRun>) -> Self {
@@ -513,6 +521,7 @@ impl Request<ops::GeneratePrompt> {
         self.map_operation(|op| op.project_id(value))
     }
 }
+#[cfg(feature = "generate")]
 impl Request<ops::GenerateQualityGate> {
     /// Estimate the cost instead of running: the answer is HTTP 269 with the cost; api estimates at the API tier
     pub fn dry_run(self, value: impl ::std::convert::Into<types::DryRun>) -> Self {
@@ -530,6 +539,7 @@ impl Request<ops::GenerateQualityGate> {
         self.map_operation(|op| op.project_id(value))
     }
 }
+#[cfg(feature = "generate")]
 impl Request<ops::GenerateTranslate> {
     /// Estimate the cost instead of running: the answer is HTTP 269 with the cost; api estimates at the API tier
     pub fn dry_run(self, value: impl ::std::convert::Into<types::DryRun>) -> Self {
@@ -543,6 +553,7 @@ impl Request<ops::GenerateTranslate> {
         self.map_operation(|op| op.project_id(value))
     }
 }
+#[cfg(feature = "models")]
 impl Request<ops::ListModels> {
     /// The `blacklisted` parameter.
     pub fn blacklisted(self, value: bool) -> Self {
@@ -656,6 +667,7 @@ impl Request<ops::ListModels> {
         self.map_operation(|op| op.updated_before(value))
     }
 }
+#[cfg(feature = "models")]
 impl Request<ops::CreateModel> {
     /// If true, answer the original assets, without transformation
     pub fn original_assets(self, value: bool) -> Self {
@@ -669,6 +681,7 @@ impl Request<ops::CreateModel> {
         self.map_operation(|op| op.project_id(value))
     }
 }
+#[cfg(feature = "models")]
 impl Request<ops::GetModel> {
     /// If true, answer the original assets, without transformation
     pub fn original_assets(self, value: bool) -> Self {
@@ -682,6 +695,7 @@ impl Request<ops::GetModel> {
         self.map_operation(|op| op.project_id(value))
     }
 }
+#[cfg(feature = "models")]
 impl Request<ops::UpdateModel> {
     /// If true, answer the original assets, without transformation
     pub fn original_assets(self, value: bool) -> Self {
@@ -695,6 +709,7 @@ impl Request<ops::UpdateModel> {
         self.map_operation(|op| op.project_id(value))
     }
 }
+#[cfg(feature = "models")]
 impl Request<ops::DeleteModel> {
     /// The project that owns the resources (to assert ownership, or to set the owner)
     pub fn project_id(
@@ -704,6 +719,7 @@ impl Request<ops::DeleteModel> {
         self.map_operation(|op| op.project_id(value))
     }
 }
+#[cfg(feature = "models")]
 impl Request<ops::GetModelsBulk> {
     /// If true, answer the original assets, without transformation
     pub fn original_assets(self, value: bool) -> Self {
@@ -717,6 +733,7 @@ impl Request<ops::GetModelsBulk> {
         self.map_operation(|op| op.project_id(value))
     }
 }
+#[cfg(feature = "models")]
 impl Request<ops::CopyModel> {
     /// If true, answer the original assets, without transformation
     pub fn original_assets(self, value: bool) -> Self {
@@ -730,6 +747,7 @@ impl Request<ops::CopyModel> {
         self.map_operation(|op| op.project_id(value))
     }
 }
+#[cfg(feature = "models")]
 impl Request<ops::TransferModel> {
     /// The project that owns the resources (to assert ownership, or to set the owner)
     pub fn project_id(
@@ -739,6 +757,7 @@ impl Request<ops::TransferModel> {
         self.map_operation(|op| op.project_id(value))
     }
 }
+#[cfg(feature = "models")]
 impl Request<ops::DownloadModel> {
     /// Estimate the cost instead of running: the answer is HTTP 269 with the cost; api estimates at the API tier
     pub fn dry_run(self, value: impl ::std::convert::Into<types::DryRun>) -> Self {
@@ -752,6 +771,7 @@ impl Request<ops::DownloadModel> {
         self.map_operation(|op| op.project_id(value))
     }
 }
+#[cfg(feature = "models")]
 impl Request<ops::RestoreModel> {
     /// If true, answer the original assets, without transformation
     pub fn original_assets(self, value: bool) -> Self {
@@ -765,6 +785,7 @@ impl Request<ops::RestoreModel> {
         self.map_operation(|op| op.project_id(value))
     }
 }
+#[cfg(feature = "models")]
 impl Request<ops::DeleteModelImages> {
     /// Required by the service (the generator takes only optional arrays)
     pub fn ids(
@@ -783,6 +804,7 @@ impl Request<ops::DeleteModelImages> {
         self.map_operation(|op| op.project_id(value))
     }
 }
+#[cfg(feature = "models")]
 impl Request<ops::UpdateModelTags> {
     /// The project that owns the resources (to assert ownership, or to set the owner)
     pub fn project_id(
@@ -792,6 +814,7 @@ impl Request<ops::UpdateModelTags> {
         self.map_operation(|op| op.project_id(value))
     }
 }
+#[cfg(feature = "models")]
 impl Request<ops::TrainModel> {
     /// Estimate the cost instead of running: the answer is HTTP 269 with the cost; api estimates at the API tier
     pub fn dry_run(self, value: impl ::std::convert::Into<types::DryRun>) -> Self {
@@ -813,6 +836,7 @@ impl Request<ops::TrainModel> {
         self.map_operation(|op| op.training_images_count(value))
     }
 }
+#[cfg(feature = "models")]
 impl Request<ops::TriggerModelTrainAction> {
     /// The project that owns the resources (to assert ownership, or to set the owner)
     pub fn project_id(
@@ -822,6 +846,7 @@ impl Request<ops::TriggerModelTrainAction> {
         self.map_operation(|op| op.project_id(value))
     }
 }
+#[cfg(feature = "models")]
 impl Request<ops::AddModelTrainingImages> {
     /// If true, answer the original assets, without transformation
     pub fn original_assets(self, value: bool) -> Self {
@@ -835,6 +860,7 @@ impl Request<ops::AddModelTrainingImages> {
         self.map_operation(|op| op.project_id(value))
     }
 }
+#[cfg(feature = "models")]
 impl Request<ops::ReplaceModelTrainingImage> {
     /// If true, answer the original assets, without transformation
     pub fn original_assets(self, value: bool) -> Self {
@@ -848,6 +874,7 @@ impl Request<ops::ReplaceModelTrainingImage> {
         self.map_operation(|op| op.project_id(value))
     }
 }
+#[cfg(feature = "models")]
 impl Request<ops::DeleteModelTrainingImage> {
     /// The project that owns the resources (to assert ownership, or to set the owner)
     pub fn project_id(
@@ -857,6 +884,7 @@ impl Request<ops::DeleteModelTrainingImage> {
         self.map_operation(|op| op.project_id(value))
     }
 }
+#[cfg(feature = "models")]
 impl Request<ops::ReplaceModelTrainingImagePairs> {
     /// The project that owns the resources (to assert ownership, or to set the owner)
     pub fn project_id(
@@ -866,6 +894,7 @@ impl Request<ops::ReplaceModelTrainingImagePairs> {
         self.map_operation(|op| op.project_id(value))
     }
 }
+#[cfg(feature = "models")]
 impl Request<ops::ListModelPresets> {
     /// If true, answer the original assets, without transformation
     pub fn original_assets(self, value: bool) -> Self {
@@ -879,6 +908,7 @@ impl Request<ops::ListModelPresets> {
         self.map_operation(|op| op.project_id(value))
     }
 }
+#[cfg(feature = "models")]
 impl Request<ops::CreateModelPreset> {
     /// If true, answer the original assets, without transformation
     pub fn original_assets(self, value: bool) -> Self {
@@ -892,6 +922,7 @@ impl Request<ops::CreateModelPreset> {
         self.map_operation(|op| op.project_id(value))
     }
 }
+#[cfg(feature = "models")]
 impl Request<ops::UpdateModelPreset> {
     /// If true, answer the original assets, without transformation
     pub fn original_assets(self, value: bool) -> Self {
@@ -905,6 +936,7 @@ impl Request<ops::UpdateModelPreset> {
         self.map_operation(|op| op.project_id(value))
     }
 }
+#[cfg(feature = "models")]
 impl Request<ops::DeleteModelPreset> {
     /// The project that owns the resources (to assert ownership, or to set the owner)
     pub fn project_id(
@@ -914,6 +946,7 @@ impl Request<ops::DeleteModelPreset> {
         self.map_operation(|op| op.project_id(value))
     }
 }
+#[cfg(feature = "models")]
 impl Request<ops::ListModelExamples> {
     /// If true, answer the original assets, without transformation
     pub fn original_assets(self, value: bool) -> Self {
@@ -927,6 +960,7 @@ impl Request<ops::ListModelExamples> {
         self.map_operation(|op| op.project_id(value))
     }
 }
+#[cfg(feature = "models")]
 impl Request<ops::UpdateModelExamples> {
     /// If true, answer the original assets, without transformation
     pub fn original_assets(self, value: bool) -> Self {
@@ -940,6 +974,7 @@ impl Request<ops::UpdateModelExamples> {
         self.map_operation(|op| op.project_id(value))
     }
 }
+#[cfg(feature = "models")]
 impl Request<ops::GetModelDescription> {
     /// If true, answer the original assets, without transformation
     pub fn original_assets(self, value: bool) -> Self {
@@ -953,6 +988,7 @@ impl Request<ops::GetModelDescription> {
         self.map_operation(|op| op.project_id(value))
     }
 }
+#[cfg(feature = "models")]
 impl Request<ops::UpdateModelDescription> {
     /// If true, answer the original assets, without transformation
     pub fn original_assets(self, value: bool) -> Self {
@@ -966,6 +1002,7 @@ impl Request<ops::UpdateModelDescription> {
         self.map_operation(|op| op.project_id(value))
     }
 }
+#[cfg(feature = "models")]
 impl Request<ops::GetModelPromptGuide> {
     /// The project that owns the resources (to assert ownership, or to set the owner)
     pub fn project_id(
@@ -975,6 +1012,7 @@ impl Request<ops::GetModelPromptGuide> {
         self.map_operation(|op| op.project_id(value))
     }
 }
+#[cfg(feature = "models")]
 impl Request<ops::UpdateModelPromptGuide> {
     /// The project that owns the resources (to assert ownership, or to set the owner)
     pub fn project_id(
@@ -984,6 +1022,7 @@ impl Request<ops::UpdateModelPromptGuide> {
         self.map_operation(|op| op.project_id(value))
     }
 }
+#[cfg(feature = "models")]
 impl Request<ops::GetModelPromptScore> {
     /// The project that owns the resources (to assert ownership, or to set the owner)
     pub fn project_id(
@@ -1000,6 +1039,7 @@ impl Request<ops::GetModelPromptScore> {
         self.map_operation(|op| op.prompt(value))
     }
 }
+#[cfg(feature = "models")]
 impl Request<ops::GetModelTrainingDatasetScore> {
     /// The project that owns the resources (to assert ownership, or to set the owner)
     pub fn project_id(
@@ -1009,6 +1049,7 @@ impl Request<ops::GetModelTrainingDatasetScore> {
         self.map_operation(|op| op.project_id(value))
     }
 }
+#[cfg(feature = "collections")]
 impl Request<ops::ListCollections> {
     /// The number of items per page
     pub fn page_size(self, value: u32) -> Self {
@@ -1029,6 +1070,7 @@ impl Request<ops::ListCollections> {
         self.map_operation(|op| op.project_id(value))
     }
 }
+#[cfg(feature = "collections")]
 impl Request<ops::CreateCollection> {
     /// The project that owns the resources (to assert ownership, or to set the owner)
     pub fn project_id(
@@ -1038,6 +1080,7 @@ impl Request<ops::CreateCollection> {
         self.map_operation(|op| op.project_id(value))
     }
 }
+#[cfg(feature = "collections")]
 impl Request<ops::GetCollection> {
     /// The project that owns the resources (to assert ownership, or to set the owner)
     pub fn project_id(
@@ -1047,6 +1090,7 @@ impl Request<ops::GetCollection> {
         self.map_operation(|op| op.project_id(value))
     }
 }
+#[cfg(feature = "collections")]
 impl Request<ops::UpdateCollection> {
     /// The project that owns the resources (to assert ownership, or to set the owner)
     pub fn project_id(
@@ -1056,6 +1100,7 @@ impl Request<ops::UpdateCollection> {
         self.map_operation(|op| op.project_id(value))
     }
 }
+#[cfg(feature = "collections")]
 impl Request<ops::DeleteCollection> {
     /// The project that owns the resources (to assert ownership, or to set the owner)
     pub fn project_id(
@@ -1065,6 +1110,7 @@ impl Request<ops::DeleteCollection> {
         self.map_operation(|op| op.project_id(value))
     }
 }
+#[cfg(feature = "collections")]
 impl Request<ops::AddCollectionAssets> {
     /// The project that owns the resources (to assert ownership, or to set the owner)
     pub fn project_id(
@@ -1074,6 +1120,7 @@ impl Request<ops::AddCollectionAssets> {
         self.map_operation(|op| op.project_id(value))
     }
 }
+#[cfg(feature = "collections")]
 impl Request<ops::RemoveCollectionAssets> {
     /// The project that owns the resources (to assert ownership, or to set the owner)
     pub fn project_id(
@@ -1083,6 +1130,7 @@ impl Request<ops::RemoveCollectionAssets> {
         self.map_operation(|op| op.project_id(value))
     }
 }
+#[cfg(feature = "collections")]
 impl Request<ops::AddCollectionModels> {
     /// The project that owns the resources (to assert ownership, or to set the owner)
     pub fn project_id(
@@ -1092,6 +1140,7 @@ impl Request<ops::AddCollectionModels> {
         self.map_operation(|op| op.project_id(value))
     }
 }
+#[cfg(feature = "collections")]
 impl Request<ops::RemoveCollectionModels> {
     /// The project that owns the resources (to assert ownership, or to set the owner)
     pub fn project_id(
@@ -1101,6 +1150,7 @@ impl Request<ops::RemoveCollectionModels> {
         self.map_operation(|op| op.project_id(value))
     }
 }
+#[cfg(feature = "workflows")]
 impl Request<ops::ListWorkflows> {
     /// False leaves out the two largest fields (flow and editorInfo) of every workflow; hasFlow still says whether there is a flow to fetch. True by default
     pub fn full(self, value: bool) -> Self {
@@ -1150,6 +1200,7 @@ impl Request<ops::ListWorkflows> {
         self.map_operation(|op| op.tags(value))
     }
 }
+#[cfg(feature = "workflows")]
 impl Request<ops::CreateWorkflow> {
     /// The project that owns the resources (to assert ownership, or to set the owner)
     pub fn project_id(
@@ -1159,6 +1210,7 @@ impl Request<ops::CreateWorkflow> {
         self.map_operation(|op| op.project_id(value))
     }
 }
+#[cfg(feature = "workflows")]
 impl Request<ops::ListWorkflowTags> {
     /// The project that owns the resources (to assert ownership, or to set the owner)
     pub fn project_id(
@@ -1175,6 +1227,7 @@ impl Request<ops::ListWorkflowTags> {
         self.map_operation(|op| op.status(value))
     }
 }
+#[cfg(feature = "workflows")]
 impl Request<ops::GetWorkflow> {
     /// The project that owns the resources (to assert ownership, or to set the owner)
     pub fn project_id(
@@ -1184,6 +1237,7 @@ impl Request<ops::GetWorkflow> {
         self.map_operation(|op| op.project_id(value))
     }
 }
+#[cfg(feature = "workflows")]
 impl Request<ops::UpdateWorkflow> {
     /// The project that owns the resources (to assert ownership, or to set the owner)
     pub fn project_id(
@@ -1193,6 +1247,7 @@ impl Request<ops::UpdateWorkflow> {
         self.map_operation(|op| op.project_id(value))
     }
 }
+#[cfg(feature = "workflows")]
 impl Request<ops::DeleteWorkflow> {
     /// The project that owns the resources (to assert ownership, or to set the owner)
     pub fn project_id(
@@ -1202,6 +1257,7 @@ impl Request<ops::DeleteWorkflow> {
         self.map_operation(|op| op.project_id(value))
     }
 }
+#[cfg(feature = "workflows")]
 impl Request<ops::RunWorkflow> {
     /// Estimate the cost instead of running: the answer is HTTP 269 with the cost; api estimates at the API tier
     pub fn dry_run(self, value: impl ::std::convert::Into<types::DryRun>) -> Self {
@@ -1215,6 +1271,7 @@ impl Request<ops::RunWorkflow> {
         self.map_operation(|op| op.project_id(value))
     }
 }
+#[cfg(feature = "workflows")]
 impl Request<ops::WorkflowUserApproval> {
     /// The project that owns the resources (to assert ownership, or to set the owner)
     pub fn project_id(
@@ -1224,6 +1281,7 @@ impl Request<ops::WorkflowUserApproval> {
         self.map_operation(|op| op.project_id(value))
     }
 }
+#[cfg(feature = "workflows")]
 impl Request<ops::WorkflowUserSelection> {
     /// The project that owns the resources (to assert ownership, or to set the owner)
     pub fn project_id(
@@ -1233,6 +1291,7 @@ impl Request<ops::WorkflowUserSelection> {
         self.map_operation(|op| op.project_id(value))
     }
 }
+#[cfg(feature = "search")]
 impl Request<ops::SearchAssets> {
     /// If true, answer the original assets, without transformation
     pub fn original_assets(self, value: bool) -> Self {
@@ -1246,6 +1305,7 @@ impl Request<ops::SearchAssets> {
         self.map_operation(|op| op.project_id(value))
     }
 }
+#[cfg(feature = "search")]
 impl Request<ops::SearchModels> {
     /// If true, answer the original assets, without transformation
     pub fn original_assets(self, value: bool) -> Self {
@@ -1259,6 +1319,7 @@ impl Request<ops::SearchModels> {
         self.map_operation(|op| op.project_id(value))
     }
 }
+#[cfg(feature = "search")]
 impl Request<ops::SearchWorkflows> {
     /// If true, answer the original assets, without transformation
     pub fn original_assets(self, value: bool) -> Self {
@@ -1272,6 +1333,7 @@ impl Request<ops::SearchWorkflows> {
         self.map_operation(|op| op.project_id(value))
     }
 }
+#[cfg(feature = "recommendations")]
 impl Request<ops::ListRecommendedModels> {
     /// The `capabilities` parameter.
     pub fn capabilities(
@@ -1331,6 +1393,7 @@ impl Request<ops::ListRecommendedModels> {
         self.map_operation(|op| op.type_(value))
     }
 }
+#[cfg(feature = "tags")]
 impl Request<ops::ListTags> {
     /// The number of items per page
     pub fn page_size(self, value: u32) -> Self {
@@ -1351,6 +1414,7 @@ impl Request<ops::ListTags> {
         self.map_operation(|op| op.project_id(value))
     }
 }
+#[cfg(feature = "usages")]
 impl Request<ops::ListUsages> {
     /// The `activityOffset` parameter.
     pub fn activity_offset(self, value: f64) -> Self {
@@ -1419,6 +1483,7 @@ impl Request<ops::ListUsages> {
         self.map_operation(|op| op.user_ids(value))
     }
 }
+#[cfg(feature = "projects")]
 impl Request<ops::ListProjects> {
     /// The number of items per page (10 unless given)
     pub fn page_size(self, value: u32) -> Self {
@@ -1439,6 +1504,7 @@ impl Request<ops::ListProjects> {
         self.map_operation(|op| op.team_id(value))
     }
 }
+#[cfg(feature = "projects")]
 impl Request<ops::CreateProject> {
     /// The team that owns the project (to assert ownership, or to set the owner)
     pub fn team_id(
@@ -1448,6 +1514,7 @@ impl Request<ops::CreateProject> {
         self.map_operation(|op| op.team_id(value))
     }
 }
+#[cfg(feature = "projects")]
 impl Request<ops::ListProjectWebhookEvents> {
     /// The nextPaginationToken of the previous page
     pub fn pagination_token(
@@ -1457,12 +1524,14 @@ impl Request<ops::ListProjectWebhookEvents> {
         self.map_operation(|op| op.pagination_token(value))
     }
 }
+#[cfg(feature = "teams")]
 impl Request<ops::WithdrawTeamInvitation> {
     /// The email address the invitation was sent to
     pub fn email(self, value: impl ::std::convert::Into<::std::string::String>) -> Self {
         self.map_operation(|op| op.email(value))
     }
 }
+#[cfg(feature = "teams")]
 impl Request<ops::ListTeamWebhookEvents> {
     /// The nextPaginationToken of the previous page
     pub fn pagination_token(

@@ -11,8 +11,8 @@ use scenario_api::types::{DryRun, RunWorkflowRequest, WorkflowRunResponse};
 
 use crate::client::Client;
 use crate::error::{Error, Result};
-use crate::generate::{Follow, Generation, follow_setters};
 use crate::request::Request;
+use crate::runs::{Follow, Generation, follow_setters};
 
 /// Workflows: `client.workflows()`.
 #[derive(Clone, Debug)]
