@@ -16,7 +16,10 @@
 //! request builder per operation; `type-builders` (which it turns on) is a
 //! builder per type (`types::builder`). Without them the crate is the types and
 //! the operation types of [`ops`], which is all scenario-sdk needs, and compiles
-//! in a fraction of the time.
+//! in a fraction of the time. Each optional area of the API (a tag of the
+//! document marked `x-cargo-feature`: `generate`, `models`, `workflows`,
+//! `teams`...) is a feature too, on by default through `full`: without it, its
+//! operations and the types only it uses are left out.
 //!
 //! ```
 //! use scenario_api::types::{AssetKind, UploadKind};

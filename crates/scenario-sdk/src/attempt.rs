@@ -10,12 +10,13 @@
 use std::future::Future;
 use std::time::{Duration, Instant};
 
-use bytes::{Bytes, BytesMut};
+use bytes::Bytes;
+use http_body_util::{BodyExt, Limited};
 use reqwest::StatusCode;
 use reqwest::header::HeaderMap;
 use tracing::Instrument;
 
-use crate::error::Error;
+use crate::error::{Error, Limit};
 use crate::retry::{RetryPolicy, retry_after, should_retry};
 
 /// A response, its body read (up to a limit).
@@ -112,7 +113,8 @@ impl RetryClass {
                     Verdict::Refresh
                 } else if should_retry(exchange.status, &exchange.headers)
                     || (exchange.status == StatusCode::BAD_REQUEST
-                        && s3_tag(&exchange.body, "Code") == Some("RequestTimeout"))
+                        && XmlError::parse(&exchange.body).code.as_deref()
+                            == Some("RequestTimeout"))
                 {
                     Verdict::Retry
                 } else {
@@ -143,6 +145,25 @@ impl RetryClass {
             (RetryClass::NonIdempotent, Err(AttemptError::Stalled)) => Verdict::Stop,
             (_, Err(AttemptError::Transport(_) | AttemptError::Stalled)) => Verdict::Retry,
         }
+    }
+}
+
+impl RetryClass {
+    /// How long the server asked to wait before the next attempt: its
+    /// `retry-after-ms` or `Retry-After` header or, from the API, the time
+    /// left that a 429's error body names (a cooldown, or a concurrency limit
+    /// that says when one may start).
+    fn asked_delay(self, exchange: &Exchange) -> Option<Duration> {
+        if let Some(delay) = retry_after(&exchange.headers, std::time::SystemTime::now()) {
+            return Some(delay);
+        }
+        if !matches!(self, RetryClass::Idempotent | RetryClass::NonIdempotent)
+            || exchange.status != StatusCode::TOO_MANY_REQUESTS
+        {
+            return None;
+        }
+        let body = serde_json::from_slice(&exchange.body).ok()?;
+        Limit::of(exchange.status, &body)?.remaining()
     }
 }
 
@@ -260,25 +281,26 @@ where
                 stopped: None,
             };
         }
-        let headers = outcome.as_ref().ok().map(|exchange| &exchange.headers);
         let left = deadline.map(|d| d.saturating_duration_since(tokio::time::Instant::now()));
         // A server that asks for more than the cap is not answered within
         // milliseconds (it said it would refuse): wait as asked when the
         // deadline leaves room, else hand its delay to the caller.
-        let requested = headers
-            .and_then(|h| retry_after(h, std::time::SystemTime::now()))
-            .filter(|d| *d > policy.max_retry_after);
-        let delay = match requested {
+        let asked = outcome
+            .as_ref()
+            .ok()
+            .and_then(|exchange| class.asked_delay(exchange));
+        let delay = match asked {
             _ if verdict == Verdict::Refresh => Duration::ZERO,
-            Some(requested) if left.is_some_and(|left| requested <= left) => requested,
-            Some(requested) => {
+            Some(asked) if asked <= policy.max_retry_after => asked,
+            Some(asked) if left.is_some_and(|left| asked <= left) => asked,
+            Some(asked) => {
                 return Finished {
                     outcome,
                     attempts: attempt.number,
-                    stopped: Some(Stopped::RetryAfter(requested)),
+                    stopped: Some(Stopped::RetryAfter(asked)),
                 };
             }
-            None => policy.delay(attempt.number - 1, headers),
+            None => policy.backoff(attempt.number - 1),
         };
         if left.is_some_and(|left| delay >= left) {
             // The retry could not even start in time: the last answer is
@@ -335,24 +357,22 @@ pub(crate) async fn read_body(mut response: reqwest::Response, limit: u64) -> Ou
     if response.content_length().is_some_and(|len| len > limit) {
         return Err(AttemptError::TooLarge(limit));
     }
-    let mut body = BytesMut::new();
-    loop {
-        match response.chunk().await {
-            Ok(Some(chunk)) => {
-                if body.len() as u64 + chunk.len() as u64 > limit {
-                    return Err(AttemptError::TooLarge(limit));
-                }
-                body.extend_from_slice(&chunk);
-            }
-            Ok(None) => break,
-            Err(err) => return Err(AttemptError::Transport(err.without_url())),
-        }
+    let limited = Limited::new(
+        reqwest::Body::from(response),
+        usize::try_from(limit).unwrap_or(usize::MAX),
+    );
+    match limited.collect().await {
+        Ok(collected) => Ok(Exchange {
+            status,
+            headers,
+            body: collected.to_bytes(),
+        }),
+        // `Limited` fails with the body's own error, or with its length limit.
+        Err(err) => match err.downcast::<reqwest::Error>() {
+            Ok(err) => Err(AttemptError::Transport(err.without_url())),
+            Err(_) => Err(AttemptError::TooLarge(limit)),
+        },
     }
-    Ok(Exchange {
-        status,
-        headers,
-        body: body.freeze(),
-    })
 }
 
 /// An error and its sources, as one line.
@@ -370,14 +390,30 @@ pub(crate) fn error_chain(err: &(dyn std::error::Error + 'static)) -> String {
     out
 }
 
-/// The text of `<tag>...</tag>` in an S3 XML error body.
-pub(crate) fn s3_tag<'a>(body: &'a [u8], tag: &str) -> Option<&'a str> {
-    let body = std::str::from_utf8(body).ok()?;
-    let start = body.find(&format!("<{tag}>"))? + tag.len() + 2;
-    let end = start + body.get(start..)?.find(&format!("</{tag}>"))?;
-    body.get(start..end)
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
+/// The code and message of an XML error body, as S3 and CDNs send them
+/// (`<Error><Code>..</Code><Message>..</Message>..</Error>`), unescaped.
+#[derive(Debug, Default, serde::Deserialize)]
+pub(crate) struct XmlError {
+    #[serde(rename = "Code")]
+    pub(crate) code: Option<String>,
+    #[serde(rename = "Message")]
+    pub(crate) message: Option<String>,
+}
+
+impl XmlError {
+    /// The error `body` holds; empty when it is not such a document.
+    pub(crate) fn parse(body: &[u8]) -> Self {
+        let parsed: Self = std::str::from_utf8(body)
+            .ok()
+            .and_then(|text| quick_xml::de::from_str(text).ok())
+            .unwrap_or_default();
+        let clean =
+            |text: Option<String>| text.map(|t| t.trim().to_owned()).filter(|t| !t.is_empty());
+        Self {
+            code: clean(parsed.code),
+            message: clean(parsed.message),
+        }
+    }
 }
 
 #[cfg(test)]
@@ -462,5 +498,32 @@ mod tests {
         assert_eq!(class.judge(&exchange(503, &[])), Verdict::Retry);
         assert_eq!(class.judge(&exchange(206, &[])), Verdict::Stop);
         assert_eq!(class.judge(&Err(AttemptError::Stalled)), Verdict::Retry);
+    }
+    #[test]
+    fn xml_errors_read_code_and_message_unescaped() {
+        let body = b"<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>AccessDenied</Code>\
+            <Message> Request has expired &amp; the key &lt;k&gt; is &#39;gone&#39; </Message>\
+            <RequestId>R1</RequestId><Expires>2026-01-01T00:00:00Z</Expires></Error>";
+        let xml = XmlError::parse(body);
+        assert_eq!(xml.code.as_deref(), Some("AccessDenied"));
+        assert_eq!(
+            xml.message.as_deref(),
+            Some("Request has expired & the key <k> is 'gone'")
+        );
+
+        let only_code =
+            XmlError::parse(b"<Error><Code>RequestTimeout</Code><Message> </Message></Error>");
+        assert_eq!(only_code.code.as_deref(), Some("RequestTimeout"));
+        assert_eq!(only_code.message, None, "blank is none");
+
+        for not_xml in [
+            &b"{\"message\": \"x\"}"[..],
+            b"",
+            b"<Error><Code>",
+            b"\xff\xfe",
+        ] {
+            let xml = XmlError::parse(not_xml);
+            assert_eq!((xml.code, xml.message), (None, None), "{not_xml:?}");
+        }
     }
 }

@@ -252,6 +252,9 @@ pub enum Error {
         limit: Duration,
         /// The `x-request-id` of the response.
         request_id: Option<String>,
+        /// The error body as the server sent it, when it was the documented
+        /// JSON (a 429's names its limit: [`Error::limit`]).
+        body: Option<Box<scenario_api::types::ApiError>>,
     },
 
     // Jobs, kept together at the end so that changes elsewhere merge apart.
@@ -570,8 +573,16 @@ pub enum Limit {
 }
 
 impl Limit {
+    /// The time left before the action is allowed again, when the service said.
+    pub fn remaining(&self) -> Option<Duration> {
+        match self {
+            Limit::Cooldown { remaining } => Some(*remaining),
+            Limit::Concurrency { remaining, .. } => *remaining,
+        }
+    }
+
     /// The limit a 429's documented error body names, if it names one.
-    fn of(status: StatusCode, body: &scenario_api::types::ApiError) -> Option<Limit> {
+    pub(crate) fn of(status: StatusCode, body: &scenario_api::types::ApiError) -> Option<Limit> {
         if status != StatusCode::TOO_MANY_REQUESTS {
             return None;
         }
@@ -604,6 +615,11 @@ impl Error {
     pub fn limit(&self) -> Option<Limit> {
         match self.cause() {
             Error::Api {
+                status,
+                body: Some(body),
+                ..
+            }
+            | Error::RetryAfterTooLong {
                 status,
                 body: Some(body),
                 ..

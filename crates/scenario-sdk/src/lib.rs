@@ -28,6 +28,14 @@
 //! # Ok(()) }
 //! ```
 //!
+//! Features: each area of the API beyond assets, uploads, downloads and jobs is a
+//! Cargo feature named after it (`generate`, `models`, `collections`, `workflows`,
+//! `search`, `recommendations`, `tags`, `usages`, `pricing`, `projects`, `teams`):
+//! without it, its operations, the types only it uses and its helpers are not
+//! compiled. The default is `generate` and `models`; `full` is every area.
+//! `raw-client` adds `Client::raw()`, progenitor's client; `type-builders` a
+//! builder per type.
+//!
 //! Tracing: every request runs in a `scenario_request` span (operation, attempt,
 //! method, path) with events for the status, request id, duration and retries.
 

@@ -149,9 +149,22 @@ impl<Op: Paginated> Request<Op> {
     /// place, and the stream goes on (unless the listing is [`Self::strict`]).
     /// Any other error ends the stream: it is an [`Error::Listing`] whose
     /// [`Error::resume_token`] says where to start again.
+    ///
+    /// The second page is requested once half of the first one's items have
+    /// been taken (from then on, pages are fetched ahead as soon as their token
+    /// is known): `stream().take(n)` within the first half of a page costs one
+    /// request.
     pub fn stream(self) -> impl Stream<Item = Result<Op::Item>> + Send + Unpin + 'static {
-        self.pages()
-            .map_ok(|page| stream::iter(page.into_results()))
+        let gate = FirstPageGate::default();
+        let opener = gate.clone();
+        let mut first = true;
+        self.pages_with(Some(gate))
+            .map_ok(move |page| {
+                let len = page.items.len() + page.skipped.len();
+                // Only the first page opens the gate; later ones do not wait on it.
+                let opener = std::mem::take(&mut first).then(|| opener.clone());
+                stream::iter(opener_at_half(page.into_results(), len, opener))
+            })
             .try_flatten()
     }
 
@@ -162,6 +175,15 @@ impl<Op: Paginated> Request<Op> {
     /// works on a page, the next one is fetched (see [`Self::prefetch`]);
     /// dropping the stream stops all fetching. Polling it needs a Tokio runtime.
     pub fn pages(self) -> impl Stream<Item = Result<Page<Op::Item>>> + Send + Unpin + 'static {
+        self.pages_with(None)
+    }
+
+    /// [`Self::pages`], where fetching past the first page waits for `gate`
+    /// to open, if there is one.
+    fn pages_with(
+        self,
+        gate: Option<FirstPageGate>,
+    ) -> impl Stream<Item = Result<Page<Op::Item>>> + Send + Unpin + 'static {
         let prefetch = self.prefetch;
         let pager = Pager::new(self);
         if prefetch == 0 {
@@ -173,10 +195,63 @@ impl<Op: Paginated> Request<Op> {
             Prefetched::Idle {
                 pager: Box::new(pager),
                 ahead: prefetch,
+                gate,
             }
             .right_stream()
         }
     }
+}
+
+/// Holds back fetching ahead past the first page until the consumer has shown
+/// it goes on (see [`Request::stream`]). Dropping the stream drops the task
+/// waiting on it.
+#[derive(Clone)]
+struct FirstPageGate(std::sync::Arc<tokio::sync::Semaphore>);
+
+impl Default for FirstPageGate {
+    fn default() -> Self {
+        Self(std::sync::Arc::new(tokio::sync::Semaphore::new(0)))
+    }
+}
+
+impl FirstPageGate {
+    fn open(&self) {
+        self.0.add_permits(1);
+    }
+
+    async fn opened(&self) {
+        // The semaphore is never closed; an error would mean it was, and then
+        // there is nothing left to wait for.
+        let _ = self
+            .0
+            .acquire()
+            .await
+            .map(tokio::sync::SemaphorePermit::forget);
+    }
+}
+
+/// `results` (`len` of them), opening `gate` when the item at half of them is
+/// taken (at once when there are none).
+fn opener_at_half<T>(
+    results: impl Iterator<Item = T>,
+    len: usize,
+    gate: Option<FirstPageGate>,
+) -> impl Iterator<Item = T> {
+    let half = len / 2;
+    let mut gate = gate;
+    if len == 0
+        && let Some(gate) = gate.take()
+    {
+        gate.open();
+    }
+    results.enumerate().map(move |(at, item)| {
+        if at == half
+            && let Some(gate) = gate.take()
+        {
+            gate.open();
+        }
+        item
+    })
 }
 
 /// Walks the pages: knows where it is and refuses to go round in circles.
@@ -464,6 +539,7 @@ enum Prefetched<Op: Paginated> {
     Idle {
         pager: Box<Pager<Op>>,
         ahead: usize,
+        gate: Option<FirstPageGate>,
     },
     Running {
         rx: mpsc::Receiver<Result<Decoding<Op::Item>>>,
@@ -484,7 +560,8 @@ impl<Op: Paginated> Stream for Prefetched<Op> {
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
         let this = &mut *self;
         if matches!(this, Prefetched::Idle { .. }) {
-            let Prefetched::Idle { pager, ahead } = std::mem::replace(this, Prefetched::Ended)
+            let Prefetched::Idle { pager, ahead, gate } =
+                std::mem::replace(this, Prefetched::Ended)
             else {
                 return Poll::Ready(None);
             };
@@ -501,7 +578,14 @@ impl<Op: Paginated> Stream for Prefetched<Op> {
             let task = runtime.spawn(async move {
                 // Reserve a slot before fetching: a page is only fetched when there
                 // is room for it, so no more than `ahead` pages wait for the consumer.
+                let mut gate = gate;
+                let mut fetched_first = false;
                 while let Ok(slot) = tx.reserve().await {
+                    if std::mem::replace(&mut fetched_first, true)
+                        && let Some(gate) = gate.take()
+                    {
+                        gate.opened().await;
+                    }
                     match pager.next_raw().await {
                         Some(fetched) => slot.send(fetched.map(|fetched| {
                             AbortOnDropHandle::new(decoders.spawn(async move { fetched.decode() }))

@@ -235,13 +235,14 @@ pub(crate) async fn send_prepared(
             total,
             attempts: finished.attempts,
         }),
-        // The loop reads a server's delay from a response's headers only.
+        // The loop reads a server's delay from a response only.
         (Some(attempt::Stopped::RetryAfter(retry_after)), Ok(exchange)) => {
             Err(Error::RetryAfterTooLong {
                 status: exchange.status,
                 retry_after,
                 limit: options.retry.max_retry_after,
                 request_id: header_str(&exchange.headers, REQUEST_ID).map(str::to_owned),
+                body: serde_json::from_slice(&exchange.body).ok().map(Box::new),
             })
         }
         (_, outcome) => interpret(

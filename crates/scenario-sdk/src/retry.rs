@@ -5,7 +5,8 @@
 //! and 5xx are retried; `x-should-retry` overrides the status; the delay is
 //! `min(0.5 s * 2^n, 8 s)` times a random factor in [0.75, 1], unless the server
 //! says how long to wait (`retry-after-ms`, then `Retry-After` in seconds or as
-//! an HTTP date), which is used when it is at most 60 s. A longer request is not
+//! an HTTP date, then the time left that a 429's error body names), which is
+//! used when it is at most 60 s. A longer request is not
 //! answered early: the attempt loop gives up at once (`Error::RetryAfterTooLong`),
 //! or waits when the call's total deadline leaves room.
 
@@ -105,14 +106,6 @@ impl RetryPolicy {
             .saturating_mul(2u32.saturating_pow(retry.min(30)));
         let capped = base.min(self.max_backoff);
         capped.mul_f64(1.0 - 0.25 * fastrand::f64())
-    }
-
-    /// The delay before retry number `retry` after a response with `headers`.
-    pub(crate) fn delay(&self, retry: u32, headers: Option<&HeaderMap>) -> Duration {
-        headers
-            .and_then(|h| retry_after(h, SystemTime::now()))
-            .filter(|d| *d <= self.max_retry_after)
-            .unwrap_or_else(|| self.backoff(retry))
     }
 }
 
@@ -221,15 +214,6 @@ mod tests {
         );
         assert_eq!(retry_after(&headers(&[("retry-after", "soon")]), now), None);
         assert_eq!(retry_after(&headers(&[("retry-after", "-1")]), now), None);
-    }
-
-    #[test]
-    fn a_retry_after_longer_than_a_minute_falls_back_to_backoff() {
-        let policy = RetryPolicy::default();
-        let d = policy.delay(0, Some(&headers(&[("retry-after", "3600")])));
-        assert!(d <= Duration::from_millis(500), "{d:?}");
-        let d = policy.delay(0, Some(&headers(&[("retry-after", "2")])));
-        assert_eq!(d, Duration::from_secs(2));
     }
 
     #[test]

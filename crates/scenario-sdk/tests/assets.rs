@@ -137,6 +137,28 @@ async fn prefetch_stays_one_page_ahead_of_the_consumer() {
 }
 
 #[tokio::test]
+async fn a_few_items_of_the_first_page_cost_one_request() {
+    let (server, client) = server_with(100).await;
+    let mut items = client.assets().list().page_size(10).stream();
+    for _ in 0..5 {
+        items.try_next().await.unwrap().unwrap();
+    }
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(
+        server.request_count(Route::ListAssets),
+        1,
+        "nothing fetched ahead while the first half of the first page is taken"
+    );
+
+    // The sixth item shows the caller goes on: the second page comes ahead.
+    items.try_next().await.unwrap().unwrap();
+    assert!(eventually(|| server.request_count(Route::ListAssets) == 2).await);
+    let rest: Vec<_> = items.try_collect().await.unwrap();
+    assert_eq!(rest.len(), 100 - 6, "every item, once");
+    assert_eq!(server.request_count(Route::ListAssets), 10);
+}
+
+#[tokio::test]
 async fn prefetch_can_be_widened_or_turned_off() {
     let (server, client) = server_with(100).await;
     let mut pages = client.assets().list().page_size(10).prefetch(0).pages();

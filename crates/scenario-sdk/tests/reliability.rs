@@ -320,6 +320,54 @@ async fn a_deadline_with_room_waits_for_a_long_retry_after() {
     );
 }
 
+/// A 429 whose error body says how long the cooldown lasts, with no header.
+fn cooling_down(seconds: f64) -> Reply {
+    Reply::new(
+        429,
+        "application/json",
+        format!(r#"{{"message": "Too many requests", "remainingSeconds": {seconds}}}"#),
+    )
+}
+
+#[tokio::test]
+async fn a_cooldown_named_in_the_body_is_waited_as_asked() {
+    let upload = include_str!("../../scenario-api/tests/fixtures/seed_get_upload.json");
+    // Backoff alone would retry after 1-2 ms and be refused again.
+    let server = ScriptedServer::start(vec![cooling_down(0.4), Reply::json(upload)]).await;
+    let client = server.client().with_retry_policy(fast_retries());
+    let started = Instant::now();
+    let reply = bounded(client.request(ops::GetUpload::new("up_1")).send())
+        .await
+        .unwrap();
+    assert_eq!(reply.upload.id, "id");
+    assert_eq!(server.hits(), 2);
+    assert!(
+        started.elapsed() >= Duration::from_millis(390),
+        "retried after {:?}, before the cooldown ended",
+        started.elapsed()
+    );
+}
+
+#[tokio::test]
+async fn a_cooldown_above_the_cap_gives_up_at_once_and_keeps_the_limit() {
+    let server = ScriptedServer::start(vec![cooling_down(120.0), page(&["a"], None)]).await;
+    let started = Instant::now();
+    let err = bounded(server.client().request(ops::GetUpload::new("up_1")).send())
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::RetryAfterTooLong { .. }), "{err:?}");
+    assert_eq!(err.retry_after(), Some(Duration::from_secs(120)), "{err:?}");
+    assert_eq!(
+        err.limit(),
+        Some(scenario_sdk::Limit::Cooldown {
+            remaining: Duration::from_secs(120)
+        }),
+        "the body's limit survives giving up early"
+    );
+    assert_eq!(server.hits(), 1, "not asked again within milliseconds");
+    assert!(started.elapsed() < Duration::from_secs(2));
+}
+
 #[tokio::test]
 async fn any_2xx_with_a_valid_body_is_a_success() {
     let upload = include_str!("../../scenario-api/tests/fixtures/seed_get_upload.json");

@@ -15,7 +15,7 @@ use futures::future::BoxFuture;
 use reqwest::header::{CONTENT_RANGE, RANGE, USER_AGENT};
 use reqwest::{StatusCode, Url};
 
-use crate::attempt::{self, AttemptError, Exchange, RetryClass, s3_tag};
+use crate::attempt::{self, AttemptError, Exchange, RetryClass, XmlError};
 use crate::client::Client;
 use crate::error::{Error, Result};
 use crate::request::{body_snippet, redact};
@@ -93,12 +93,14 @@ impl FileGet<'_> {
             Ok(exchange) if exchange.status.is_success() => {}
             Ok(exchange) => {
                 // CDNs and S3 answer XML errors; anything else is shown shortened.
-                let detail = match (
-                    s3_tag(&exchange.body, "Code"),
-                    s3_tag(&exchange.body, "Message"),
-                ) {
-                    (Some(code), Some(message)) => format!("{code}: {message}"),
-                    (Some(code), None) => code.to_owned(),
+                let detail = match XmlError::parse(&exchange.body) {
+                    XmlError {
+                        code: Some(code),
+                        message: Some(message),
+                    } => format!("{code}: {message}"),
+                    XmlError {
+                        code: Some(code), ..
+                    } => code,
                     _ => body_snippet(&exchange.body),
                 };
                 let message = match exchange.status {

@@ -22,7 +22,7 @@ use scenario_api::types::{Upload, UploadStatus};
 use super::Uploads;
 use super::progress::SentBytes;
 use super::source::PartData;
-use crate::attempt::{self, AttemptError, Exchange, RetryClass, s3_tag};
+use crate::attempt::{self, AttemptError, Exchange, RetryClass, XmlError};
 use crate::error::{Error, Result};
 use crate::request::{REQUEST_ID, header_str, redact};
 
@@ -343,9 +343,10 @@ impl PartSender {
 
     fn storage_error(&self, exchange: &Exchange, number: u32, url_refreshes: u32) -> Error {
         let body = &exchange.body;
-        let message = match s3_tag(body, "Message") {
-            Some(message) => message.to_owned(),
-            None if s3_tag(body, "Code").is_some() => String::new(),
+        let xml = XmlError::parse(body);
+        let message = match xml.message {
+            Some(message) => message,
+            None if xml.code.is_some() => String::new(),
             None => String::from_utf8_lossy(body)
                 .split_whitespace()
                 .collect::<Vec<_>>()
@@ -359,7 +360,7 @@ impl PartSender {
             upload_id: self.upload_id.clone(),
             part: number,
             status: exchange.status,
-            code: s3_tag(body, "Code").map(str::to_owned),
+            code: xml.code,
             message,
             request_id: header("x-amz-request-id").or_else(|| header(REQUEST_ID)),
             url_refreshes,
