@@ -155,11 +155,6 @@ impl Gates {
             .filter_map(|(ty, _)| self.type_cfg(ty))
             .collect()
     }
-
-    /// How many types compile only with some optional area.
-    pub fn gated_types(&self) -> usize {
-        self.type_areas.len()
-    }
 }
 
 /// The crates whose Cargo features mirror the optional areas, and what each
