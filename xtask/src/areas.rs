@@ -267,6 +267,14 @@ pub fn compiled_operations(spec: &OpenAPI, on: &[String]) -> Result<usize> {
         .count())
 }
 
+/// The SDK's TLS stacks, one Cargo feature each.
+const TLS_FEATURES: &[&str] = &[
+    "rustls-graviola",
+    "rustls-ring",
+    "rustls-aws-lc-rs",
+    "native-tls",
+];
+
 /// `cargo xtask check-features`: clippy (warnings denied) over scenario-sdk,
 /// and through it scenario-api, with no optional area, with each alone and
 /// with the defaults, so that no combination a user may pick fails to build.
@@ -282,6 +290,20 @@ pub fn check_each(root: &std::path::Path) -> Result<()> {
             "--no-default-features".into(),
             "--features".into(),
             area,
+        ]);
+    }
+    // Each TLS stack alone (their code is cfg'd in the SDK's tls.rs), and the
+    // default set. The TLS features are the SDK's, not the document's.
+    let metadata = cargo_metadata(root)?;
+    let sdk_features = package_features(&metadata, "scenario-sdk")?;
+    for tls in TLS_FEATURES {
+        if sdk_features.get(*tls).is_none() {
+            bail!("scenario-sdk has no feature `{tls}`; update TLS_FEATURES in xtask/src/areas.rs");
+        }
+        sets.push(vec![
+            "--no-default-features".into(),
+            "--features".into(),
+            (*tls).into(),
         ]);
     }
     sets.push(Vec::new());

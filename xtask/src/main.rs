@@ -13,8 +13,8 @@ usage: cargo xtask <command>
 commands:
   generate [--check]   regenerate crates/scenario-api/src/generated.rs from openapi/scenario.yaml;
                        with --check, only compare and print a diff when the checked-in file is stale
-  check-features       clippy scenario-sdk with no optional area of the API, with each alone and
-                       with the defaults
+  check-features       clippy scenario-sdk with no optional area of the API, with each alone, with
+                       each TLS stack alone and with the defaults
   bench [--quick]      benchmark the SDK against baselines measured in the same run (curl uploads,
                        raw reqwest listing, serde_json::Value decoding); writes BENCHMARKS.md
   build-cost [--baseline REV]

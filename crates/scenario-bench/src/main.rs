@@ -33,6 +33,8 @@ use scenario_sdk::types::UploadKind;
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
 fn main() -> Result<(), BoxError> {
+    // The baselines' own reqwest clients share reqwest's features with the SDK.
+    scenario_sdk::install_tls_provider();
     let args: Vec<String> = std::env::args().skip(1).collect();
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
     match args.as_slice() {

@@ -60,6 +60,8 @@
 //!     .validation_delay(std::time::Duration::from_millis(10))
 //!     .start()
 //!     .await?;
+//! # // In this workspace, reqwest also has the SDK's provider-less rustls.
+//! # let _ = scenario_testkit::plain_http();
 //! let http = reqwest::Client::new();
 //! let auth = |request: reqwest::RequestBuilder| {
 //!     request.basic_auth(server.api_key(), Some(server.api_secret()))

@@ -49,7 +49,7 @@ async fn clones_share_the_server_and_shutdown_stops_it() {
     assert_eq!(clone.request_count(Route::ListAssets), 1);
     let base_url = api.server.base_url();
     clone.shutdown().await;
-    let refused = reqwest::Client::new()
+    let refused = scenario_testkit::plain_http()
         .get(format!("{base_url}/assets"))
         .timeout(Duration::from_secs(2))
         .send()
@@ -64,7 +64,7 @@ async fn dropping_the_last_handle_stops_the_server() {
     drop(server);
     let mut refused = false;
     for _ in 0..50 {
-        let attempt = reqwest::Client::new()
+        let attempt = scenario_testkit::plain_http()
             .get(&url)
             .timeout(Duration::from_secs(1))
             .send()

@@ -542,7 +542,7 @@ impl ClientBuilder {
 
         let connect_timeout = self.connect_timeout.unwrap_or(DEFAULT_CONNECT_TIMEOUT);
         let own_client = || {
-            reqwest::Client::builder()
+            crate::tls::configure(reqwest::Client::builder())?
                 .connect_timeout(connect_timeout)
                 // A redirect could carry the request (and, on the same host, its
                 // credentials) somewhere unexpected; the API never redirects.
@@ -551,7 +551,7 @@ impl ClientBuilder {
                 .map_err(|e| Error::InvalidInput(format!("cannot build the HTTP client: {e}")))
         };
         let storage_http = own_client()?;
-        let files_http = reqwest::Client::builder()
+        let files_http = crate::tls::configure(reqwest::Client::builder())?
             .connect_timeout(connect_timeout)
             // It carries no credentials, so a redirect cannot leak them; it is
             // only kept from going back from https to http.

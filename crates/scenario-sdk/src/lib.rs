@@ -71,6 +71,7 @@ mod retry;
 mod runs;
 #[cfg(feature = "teams")]
 mod teams;
+mod tls;
 mod transport;
 mod uploads;
 #[cfg(feature = "workflows")]
@@ -102,6 +103,7 @@ pub use retry::RetryPolicy;
 pub use runs::Generation;
 #[cfg(feature = "teams")]
 pub use teams::{Concurrency, Teams};
+pub use tls::{install_tls_provider, tls_backend};
 
 /// The HTTP client crate the SDK is built on, for [`ClientBuilder::http_client`]:
 /// build the client with this `reqwest` and no version needs to match yours.

@@ -146,7 +146,7 @@ async fn with_the_callers_http_client_a_redirect_never_carries_authorization() {
     let server = ScriptedServer::start(vec![redirect_to(other.url())]).await;
     let client = server
         .client_builder()
-        .http_client(reqwest::Client::new())
+        .http_client(scenario_testkit::plain_http())
         .max_retries(0)
         .build()
         .unwrap();

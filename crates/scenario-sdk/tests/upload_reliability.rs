@@ -454,6 +454,10 @@ async fn part_puts_never_carry_the_callers_default_headers() {
     let mut headers = reqwest::header::HeaderMap::new();
     headers.insert("x-api-key", "caller-key".parse().unwrap());
     headers.insert("proxy-authorization", "Basic cHJveHk6cHc=".parse().unwrap());
+    // The caller's own client, as an application builds it: with the
+    // provider-less rustls that the SDK's default TLS stack turns on, reqwest
+    // needs a process-wide provider first.
+    scenario_sdk::install_tls_provider();
     let http = reqwest::Client::builder()
         .default_headers(headers)
         .build()

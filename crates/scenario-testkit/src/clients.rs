@@ -38,3 +38,14 @@ pub async fn start_mock(builder: MockServerBuilder) -> (MockServer, Client) {
     let client = mock_client(&server);
     (server, client)
 }
+
+/// A plain reqwest client, for tests that speak HTTP to a server themselves.
+///
+/// In the workspace's builds reqwest has the provider-less rustls that the
+/// SDK's default TLS stack turns on, and `reqwest::Client::new()` would panic
+/// for want of a provider: this installs the SDK's first, as an application
+/// would ([`scenario_sdk::install_tls_provider`]).
+pub fn plain_http() -> scenario_sdk::reqwest::Client {
+    scenario_sdk::install_tls_provider();
+    scenario_sdk::reqwest::Client::new()
+}

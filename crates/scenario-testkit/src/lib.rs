@@ -18,7 +18,7 @@ mod retries;
 mod scripted_server;
 mod sha256;
 
-pub use clients::{client_builder, mock_client, mock_client_builder, start_mock};
+pub use clients::{client_builder, mock_client, mock_client_builder, plain_http, start_mock};
 pub use content::{content, seeded_content, temp_file};
 pub use listings::{
     SEED_CREATE_UPLOAD, SEED_GET_UPLOAD, SEED_LISTING, asset_with_id, listing, seed_asset,

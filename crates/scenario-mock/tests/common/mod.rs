@@ -37,7 +37,7 @@ impl Api {
         let server = builder.start().await.expect("the mock starts");
         Self {
             server,
-            http: reqwest::Client::new(),
+            http: scenario_testkit::plain_http(),
         }
     }
 
