@@ -36,6 +36,11 @@
 //! `raw-client` adds `Client::raw()`, progenitor's client; `type-builders` a
 //! builder per type.
 //!
+//! TLS: `rustls-graviola` (default) is rustls with Graviola's cryptography, which
+//! needs no C compiler (x86_64 and aarch64); `rustls-ring`, `rustls-aws-lc-rs` and
+//! `native-tls` are the alternatives. See [`install_tls_provider`] when your
+//! program builds reqwest clients of its own.
+//!
 //! Tracing: every request runs in a `scenario_request` span (operation, attempt,
 //! method, path) with events for the status, request id, duration and retries.
 
