@@ -275,13 +275,13 @@ async fn list(page_size: u32, runs: usize) -> Result<(), BoxError> {
     let http = reqwest::Client::new();
     let creds = credentials()?;
     // Warm every path up (connections, allocator) before timing.
-    let expected = sdk_list(&client, page_size, 0, Duration::ZERO).await?;
+    let expected = sdk_stream(&client, page_size).await?;
     raw_list::<AssetListResponse>(&http, &creds, page_size).await?;
     raw_list::<serde_json::Value>(&http, &creds, page_size).await?;
     let (mut sdk, mut typed, mut value) = (Vec::new(), Vec::new(), Vec::new());
     for _ in 0..runs {
         let t = Instant::now();
-        let count = sdk_list(&client, page_size, 0, Duration::ZERO).await?;
+        let count = sdk_stream(&client, page_size).await?;
         sdk.push(t.elapsed().as_secs_f64());
         let t = Instant::now();
         let typed_count = raw_list::<AssetListResponse>(&http, &creds, page_size).await?;
@@ -358,6 +358,17 @@ async fn list_rss(page_size: u32) -> Result<(), BoxError> {
     result("list_rss_assets", count);
     result("list_rss_peak_bytes", peak_rss_bytes()?);
     Ok(())
+}
+
+/// Lists every asset with the SDK as users do: `stream()`, default settings.
+async fn sdk_stream(client: &Client, page_size: u32) -> Result<usize, BoxError> {
+    let mut assets = client.assets().list().page_size(page_size).stream();
+    let mut count = 0;
+    while let Some(asset) = assets.try_next().await? {
+        std::hint::black_box(&asset);
+        count += 1;
+    }
+    Ok(count)
 }
 
 /// Lists every asset with the SDK, page by page, spending `sleep` on each page.

@@ -587,8 +587,14 @@ impl<Op: Paginated> Stream for Prefetched<Op> {
                         gate.opened().await;
                     }
                     match pager.next_raw().await {
+                        // Decoding is CPU work of a few hundred microseconds a page. A
+                        // task spawned from this one would sit in its worker's LIFO slot,
+                        // which other workers cannot steal, and run on this thread, in
+                        // turn with the next request; the blocking pool decodes beside it.
                         Some(fetched) => slot.send(fetched.map(|fetched| {
-                            AbortOnDropHandle::new(decoders.spawn(async move { fetched.decode() }))
+                            AbortOnDropHandle::new(
+                                decoders.spawn_blocking(move || fetched.decode()),
+                            )
                         })),
                         None => break,
                     }
