@@ -37,12 +37,13 @@ struct Config {
 
 struct Figures {
     seconds: f64,
-    units: usize,
     generated: [f64; 3],
 }
 
 /// Measures the configurations and writes the section into BENCHMARKS.md.
-pub fn run(root: &Path, baseline: &str) -> Result<()> {
+/// With `remeasure_baseline` false, the baseline's timings already in
+/// BENCHMARKS.md (same commit, same label) are kept rather than measured again.
+pub fn run(root: &Path, baseline: &str, remeasure_baseline: bool) -> Result<()> {
     let work = root.join("target/build-cost");
     std::fs::create_dir_all(&work)?;
     // Both trees are checked out from git, so that edits in the working tree
@@ -82,17 +83,34 @@ pub fn run(root: &Path, baseline: &str) -> Result<()> {
             features: &["full"],
         },
     ];
+    let earlier = std::fs::read_to_string(root.join("BENCHMARKS.md")).unwrap_or_default();
     let mut rows = Vec::new();
     for (index, config) in configs.iter().enumerate() {
         let consumer = work.join(format!("consumer-{index}"));
         write_consumer(&consumer, config)?;
         run_cargo(&consumer, &["fetch", "--quiet"])?;
-        let mut by_profile = Vec::new();
-        for release in [false, true] {
-            println!("{} ({})", config.label, profile_name(release));
-            by_profile.push(measure(&consumer, &config.source, release)?);
-        }
-        rows.push((config, operations(config)?, by_profile));
+        let crates = crates_compiled(&consumer)?;
+        // The baseline is a fixed commit: its timings, once measured on this
+        // machine, are kept (the crate count is recomputed, it costs nothing).
+        let reuse = index == 0 && !remeasure_baseline;
+        let timings = match earlier_timings(&earlier, &config.label).filter(|_| reuse) {
+            Some(cells) => {
+                println!("{}: timings kept from BENCHMARKS.md", config.label);
+                cells
+            }
+            None => {
+                let mut cells = Vec::new();
+                for release in [false, true] {
+                    println!("{} ({})", config.label, profile_name(release));
+                    let figures = measure(&consumer, &config.source, release)?;
+                    cells.push(format!("{:.1} s", figures.seconds));
+                    let [low, mid, high] = figures.generated;
+                    cells.push(format!("{mid:.1} s ({low:.1}-{high:.1})"));
+                }
+                cells
+            }
+        };
+        rows.push((config, operations(config)?, timings, crates));
         // About 1.7 GB per consumer: measured, it is no longer needed.
         let _ = std::fs::remove_dir_all(consumer.join("target"));
     }
@@ -124,7 +142,6 @@ fn measure(consumer: &Path, source: &Path, release: bool) -> Result<Figures> {
     let start = Instant::now();
     run_cargo(consumer, &args)?;
     let seconds = start.elapsed().as_secs_f64();
-    let units = crates_compiled(consumer)?;
     let lib = source.join("crates/scenario-api/src/lib.rs");
     let mut generated = [0.0; 3];
     for slot in &mut generated {
@@ -137,11 +154,7 @@ fn measure(consumer: &Path, source: &Path, release: bool) -> Result<Figures> {
         *slot = start.elapsed().as_secs_f64();
     }
     generated.sort_by(f64::total_cmp);
-    Ok(Figures {
-        seconds,
-        units,
-        generated,
-    })
+    Ok(Figures { seconds, generated })
 }
 
 /// The packages a build of `consumer` compiles (normal and build
@@ -262,7 +275,7 @@ fn operations(config: &Config) -> Result<(usize, usize)> {
     Ok((operations, lines))
 }
 
-fn render(rows: &[(&Config, (usize, usize), Vec<Figures>)]) -> String {
+fn render(rows: &[(&Config, (usize, usize), Vec<String>, usize)]) -> String {
     let mut s = String::new();
     s.push_str(BEGIN);
     s.push_str(
@@ -276,28 +289,34 @@ fn render(rows: &[(&Config, (usize, usize), Vec<Figures>)]) -> String {
          | configuration | operations | generated lines | debug: cold | debug: our crates | release: cold | release: our crates | crates |\n\
          |---|---|---|---|---|---|---|---|\n",
     );
-    for (config, (operations, lines), figures) in rows {
-        let [debug, release] = &figures[..] else {
-            continue;
-        };
+    for (config, (operations, lines), timings, crates) in rows {
         s.push_str(&format!(
-            "| {} | {operations} | {lines} | {:.1} s | {:.1} s ({:.1}-{:.1}) | {:.1} s | {:.1} s ({:.1}-{:.1}) | {} |\n",
+            "| {} | {operations} | {lines} | {} | {crates} |\n",
             config.label,
-            debug.seconds,
-            debug.generated[1],
-            debug.generated[0],
-            debug.generated[2],
-            release.seconds,
-            release.generated[1],
-            release.generated[0],
-            release.generated[2],
-            release.units,
+            timings.join(" | "),
         ));
     }
     s.push('\n');
     s.push_str(END);
     s.push('\n');
     s
+}
+
+/// The four timing cells of the row labelled `label` in the section of
+/// `text` (BENCHMARKS.md), if it has one.
+fn earlier_timings(text: &str, label: &str) -> Option<Vec<String>> {
+    let start = text.find(BEGIN)?;
+    let end = text[start..].find(END)? + start;
+    let row = text[start..end]
+        .lines()
+        .find(|line| line.starts_with(&format!("| {label} |")))?;
+    let cells: Vec<String> = row
+        .trim_matches('|')
+        .split('|')
+        .map(|cell| cell.trim().to_owned())
+        .collect();
+    // label, operations, lines, four timings, crates
+    (cells.len() == 8).then(|| cells[3..7].to_vec())
 }
 
 /// Replaces the section in `path` (or appends it), leaving the rest as it is.

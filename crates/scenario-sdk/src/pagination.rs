@@ -533,7 +533,7 @@ fn same_but_token(a: &[u8], a_token: &str, b: &[u8], b_token: &str) -> bool {
 /// (so building the stream needs no runtime) and stays at most `ahead` pages in
 /// front of the consumer; dropping the stream aborts it, and with it any
 /// request in flight. The task only reads each page's token and follows it,
-/// and hands the page's decoding to a task of its own: the next request, the
+/// and hands the page's decoding to the blocking pool: the next request, the
 /// decoding of this page and the consumer's work on the previous one overlap.
 enum Prefetched<Op: Paginated> {
     Idle {
@@ -551,7 +551,7 @@ enum Prefetched<Op: Paginated> {
     Ended,
 }
 
-/// A page being decoded on a task of its own (aborted when dropped).
+/// A page being decoded on the blocking pool (its result dropped when this is).
 type Decoding<T> = AbortOnDropHandle<Result<Page<T>>>;
 
 impl<Op: Paginated> Stream for Prefetched<Op> {
