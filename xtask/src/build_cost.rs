@@ -110,7 +110,12 @@ pub fn run(root: &Path, baseline: &str, remeasure_baseline: bool) -> Result<()> 
                 cells
             }
         };
-        rows.push((config, operations(config)?, timings, crates));
+        rows.push(Row {
+            config,
+            operations: operations(config)?,
+            timings,
+            crates,
+        });
         // About 1.7 GB per consumer: measured, it is no longer needed.
         let _ = std::fs::remove_dir_all(consumer.join("target"));
     }
@@ -275,7 +280,16 @@ fn operations(config: &Config) -> Result<(usize, usize)> {
     Ok((operations, lines))
 }
 
-fn render(rows: &[(&Config, (usize, usize), Vec<String>, usize)]) -> String {
+/// One measured configuration: its operations and generated lines, the four
+/// timing cells (cold and our crates, debug then release) and its crate count.
+struct Row<'a> {
+    config: &'a Config,
+    operations: (usize, usize),
+    timings: Vec<String>,
+    crates: usize,
+}
+
+fn render(rows: &[Row<'_>]) -> String {
     let mut s = String::new();
     s.push_str(BEGIN);
     s.push_str(
@@ -289,11 +303,13 @@ fn render(rows: &[(&Config, (usize, usize), Vec<String>, usize)]) -> String {
          | configuration | operations | generated lines | debug: cold | debug: our crates | release: cold | release: our crates | crates |\n\
          |---|---|---|---|---|---|---|---|\n",
     );
-    for (config, (operations, lines), timings, crates) in rows {
+    for row in rows {
+        let (operations, lines) = row.operations;
         s.push_str(&format!(
-            "| {} | {operations} | {lines} | {} | {crates} |\n",
-            config.label,
-            timings.join(" | "),
+            "| {} | {operations} | {lines} | {} | {} |\n",
+            row.config.label,
+            row.timings.join(" | "),
+            row.crates,
         ));
     }
     s.push('\n');

@@ -33,9 +33,11 @@ fn main() -> ExitCode {
         ["check-features"] => xtask::areas::check_each(&xtask::workspace_root()),
         ["bench"] => bench::run(&xtask::workspace_root(), false),
         ["bench", "--quick"] => bench::run(&xtask::workspace_root(), true),
-        ["build-cost"] => {
-            build_cost::run(&xtask::workspace_root(), build_cost::DEFAULT_BASELINE, false)
-        }
+        ["build-cost"] => build_cost::run(
+            &xtask::workspace_root(),
+            build_cost::DEFAULT_BASELINE,
+            false,
+        ),
         ["build-cost", "--remeasure-baseline"] => {
             build_cost::run(&xtask::workspace_root(), build_cost::DEFAULT_BASELINE, true)
         }
