@@ -100,10 +100,8 @@ async fn server_errors_are_retried_up_to_max_retries() {
         .assets()
         .list()
         .page_size(5)
-        .pages()
-        .try_next()
+        .first_page()
         .await
-        .unwrap()
         .unwrap();
     assert_eq!(page.items.len(), 5);
     assert_eq!(
@@ -178,7 +176,7 @@ async fn retry_after_from_the_server_is_honoured() {
         },
     ));
     let started = Instant::now();
-    client.assets().list().pages().try_next().await.unwrap();
+    client.assets().list().first_page().await.unwrap();
     // The policy's own backoff is 10 ms: only the server's hint explains the wait.
     assert!(
         started.elapsed() >= Duration::from_millis(400),
@@ -211,10 +209,8 @@ async fn dropped_connections_and_truncated_bodies_are_retried() {
         .assets()
         .list()
         .page_size(3)
-        .pages()
-        .try_next()
+        .first_page()
         .await
-        .unwrap()
         .unwrap();
     assert_eq!(page.items.len(), 3);
     assert_eq!(server.request_count(Route::ListAssets), 3);
