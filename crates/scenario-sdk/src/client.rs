@@ -528,6 +528,14 @@ impl ClientBuilder {
                  (--allow-insecure-http in the CLI) on a network you trust"
             )));
         }
+        if parsed.scheme() == "https" && crate::tls::tls_backend().is_none() && self.http.is_none()
+        {
+            return Err(Error::InvalidInput(format!(
+                "the base URL {shown:?} is https://, but scenario-sdk was built without a TLS \
+                 stack: turn on one of its features `rustls-graviola` (the default), \
+                 `rustls-ring`, `rustls-aws-lc-rs` or `native-tls`"
+            )));
+        }
         let base_url = base_url.trim_end_matches('/').to_owned();
 
         let user_agent = match &self.user_agent {

@@ -106,7 +106,7 @@ pub(crate) fn configure(builder: reqwest::ClientBuilder) -> Result<reqwest::Clie
             )),
         },
         // reqwest's own default for its `rustls` feature, or no TLS at all
-        // (https:// URLs then fail with reqwest's error naming the scheme).
+        // (`ClientBuilder::build` then refuses an https:// base URL).
         _ => Ok(builder),
     }
 }
