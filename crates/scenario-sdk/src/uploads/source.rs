@@ -2,22 +2,24 @@
 //! and how each part's bytes are read from it.
 
 use std::fmt;
+use std::future::Future as _;
 use std::io;
 use std::path::PathBuf;
+use std::pin::Pin;
 use std::sync::Arc;
+use std::task::{Context, Poll, ready};
 use std::time::SystemTime;
 
 use bytes::Bytes;
-use futures::StreamExt;
 use futures::stream::{self, BoxStream};
+use futures::{Stream, StreamExt};
 use tokio::io::{AsyncRead, AsyncReadExt};
 
 use crate::error::{Error, Result};
 
-/// The size of the chunks a part is streamed in. Each file chunk is one
-/// blocking-pool round trip: 64 KiB chunks cost about 16 000 of them per GiB,
-/// which the bench showed as most of the SDK's CPU; 1 MiB keeps them few while
-/// `concurrency` parts in flight still hold only a few MiB.
+/// The size of the chunks a part is streamed in: as large as one write the
+/// connection makes anyway, so reading a cached chunk in place costs the task
+/// no longer than sending it does; `concurrency` parts in flight hold a few MiB.
 const CHUNK: usize = 1024 * 1024;
 
 /// The content of an upload, as the caller gave it.
@@ -73,6 +75,7 @@ pub(crate) struct FileSnapshot {
     handle: Arc<std::fs::File>,
     len: u64,
     stamp: Stamp,
+    buffers: Arc<BufferPool>,
 }
 
 /// What changes when a file's content does. The modification time can be set
@@ -140,6 +143,7 @@ impl FileSnapshot {
             handle: Arc::new(handle),
             len: metadata.len(),
             stamp: Stamp::of(&metadata),
+            buffers: Arc::default(),
         })
     }
 
@@ -178,16 +182,15 @@ impl FileSnapshot {
     }
 }
 
-/// Reads up to `len` bytes at `offset` without moving a shared file position,
-/// so parts read at once from one handle do not disturb each other.
-fn read_at(file: &std::fs::File, offset: u64, len: usize) -> io::Result<Bytes> {
-    let mut buffer = vec![0u8; len];
+/// Reads into `buffer` at `offset` without moving a shared file position, so
+/// parts read at once from one handle do not disturb each other.
+fn read_at(file: &std::fs::File, buffer: &mut [u8], offset: u64) -> io::Result<usize> {
     #[cfg(unix)]
-    let read = std::os::unix::fs::FileExt::read_at(file, &mut buffer, offset)?;
+    return std::os::unix::fs::FileExt::read_at(file, buffer, offset);
     #[cfg(windows)]
-    let read = std::os::windows::fs::FileExt::seek_read(file, &mut buffer, offset)?;
+    return std::os::windows::fs::FileExt::seek_read(file, buffer, offset);
     #[cfg(not(any(unix, windows)))]
-    let read = {
+    {
         use std::io::{Read as _, Seek as _};
         // No positional reads here: a clone of the handle, seeked. Clones share
         // the position, so this is only safe because each call seeks first and
@@ -196,10 +199,153 @@ fn read_at(file: &std::fs::File, offset: u64, len: usize) -> io::Result<Bytes> {
         let _guard = LOCK.lock().unwrap_or_else(|e| e.into_inner());
         let mut clone = file.try_clone()?;
         clone.seek(std::io::SeekFrom::Start(offset))?;
-        clone.read(&mut buffer)?
-    };
-    buffer.truncate(read);
-    Ok(Bytes::from(buffer))
+        clone.read(buffer)
+    }
+}
+
+/// A file part's bytes, chunk by chunk. A chunk the page cache holds is read
+/// in place (on Linux): handing every chunk to a blocking thread and back cost
+/// more CPU than reading it, and the read is a copy no longer than the write
+/// the connection makes of it next. Anything else, a chunk that would wait
+/// for the disk first of all, is read on the blocking pool.
+struct FileChunks {
+    file: Arc<FileSnapshot>,
+    at: u64,
+    end: u64,
+    /// The chunk being read on the blocking pool, if one is.
+    reading: Option<tokio::task::JoinHandle<(Vec<u8>, io::Result<usize>)>>,
+    /// False once the file system has refused a read that must not wait.
+    #[cfg(target_os = "linux")]
+    cached_reads: bool,
+}
+
+impl FileChunks {
+    /// The chunk that a read of `read` bytes into `buffer` makes. An empty
+    /// read is the end of the file: the part is short, which the body's length
+    /// check reports.
+    fn chunk(&mut self, buffer: Vec<u8>, read: io::Result<usize>) -> Option<io::Result<Bytes>> {
+        match read {
+            Ok(0) => None,
+            Ok(len) => {
+                self.at += len as u64;
+                Some(Ok(self.file.buffers.lend(buffer, len)))
+            }
+            Err(err) => Some(Err(err)),
+        }
+    }
+
+    /// Reads the next chunk from the page cache, if it is all there: `None`
+    /// when the read would have to wait (or cannot be made without waiting).
+    #[cfg(target_os = "linux")]
+    fn read_cached(&mut self, buffer: &mut [u8]) -> Option<io::Result<usize>> {
+        use rustix::io::{Errno, ReadWriteFlags, preadv2};
+        if !self.cached_reads {
+            return None;
+        }
+        let at = self.at;
+        let read = preadv2(
+            &*self.file.handle,
+            &mut [io::IoSliceMut::new(buffer)],
+            at,
+            ReadWriteFlags::NOWAIT,
+        );
+        match read {
+            Ok(len) => Some(Ok(len)),
+            // Not cached yet, or interrupted: the blocking pool reads it.
+            Err(Errno::AGAIN | Errno::INTR) => None,
+            // The file system (or the kernel, before 4.14) cannot promise not
+            // to wait; the blocking pool reads this part from here on, and
+            // reports the error if it was a real one.
+            Err(_) => {
+                self.cached_reads = false;
+                None
+            }
+        }
+    }
+}
+
+impl Stream for FileChunks {
+    type Item = io::Result<Bytes>;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        let this = &mut *self;
+        if this.reading.is_none() {
+            if this.at >= this.end {
+                return Poll::Ready(None);
+            }
+            let want = usize::try_from(this.end - this.at).map_or(CHUNK, |left| left.min(CHUNK));
+            #[cfg_attr(not(target_os = "linux"), allow(unused_mut))]
+            let mut buffer = this.file.buffers.take();
+            #[cfg(target_os = "linux")]
+            if let Some(read) = this.read_cached(&mut buffer[..want]) {
+                return Poll::Ready(this.chunk(buffer, read));
+            }
+            let (handle, at) = (this.file.handle.clone(), this.at);
+            this.reading = Some(tokio::task::spawn_blocking(move || {
+                let read = read_at(&handle, &mut buffer[..want], at);
+                (buffer, read)
+            }));
+        }
+        let Some(reading) = this.reading.as_mut() else {
+            return Poll::Ready(None);
+        };
+        let done = ready!(Pin::new(reading).poll(cx));
+        this.reading = None;
+        Poll::Ready(match done {
+            Ok((buffer, read)) => this.chunk(buffer, read),
+            Err(join) => Some(Err(io::Error::other(join))),
+        })
+    }
+}
+
+/// The chunk buffers of one upload, reused from chunk to chunk and part to
+/// part: a fresh MiB for every chunk cost more in zeroing and page faults than
+/// reading into it did. It never holds more buffers than were out at once (a
+/// couple per part in flight: the one being sent and the next).
+#[derive(Debug, Default)]
+struct BufferPool {
+    free: std::sync::Mutex<Vec<Vec<u8>>>,
+}
+
+impl BufferPool {
+    fn take(&self) -> Vec<u8> {
+        let reused = self.free.lock().unwrap_or_else(|e| e.into_inner()).pop();
+        reused.unwrap_or_else(|| vec![0; CHUNK])
+    }
+
+    /// The first `len` bytes of `buffer` as a chunk that returns the buffer
+    /// here when the connection is done with it.
+    fn lend(self: &Arc<Self>, buffer: Vec<u8>, len: usize) -> Bytes {
+        Bytes::from_owner(Lent {
+            buffer,
+            len,
+            home: self.clone(),
+        })
+    }
+}
+
+/// A pooled buffer lent out as a chunk's bytes.
+struct Lent {
+    buffer: Vec<u8>,
+    len: usize,
+    home: Arc<BufferPool>,
+}
+
+impl AsRef<[u8]> for Lent {
+    fn as_ref(&self) -> &[u8] {
+        &self.buffer[..self.len]
+    }
+}
+
+impl Drop for Lent {
+    fn drop(&mut self) {
+        let buffer = std::mem::take(&mut self.buffer);
+        self.home
+            .free
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(buffer);
+    }
 }
 
 /// The content of an upload, measured and ready to be cut into parts.
@@ -309,31 +455,15 @@ impl PartData {
     /// The part's bytes, in chunks.
     pub(crate) async fn stream(&self) -> Result<BoxStream<'static, io::Result<Bytes>>> {
         match self {
-            PartData::File { file, offset, len } => {
-                let file = file.clone();
-                let end = offset + len;
-                let chunks = stream::try_unfold(*offset, move |at| {
-                    let file = file.clone();
-                    async move {
-                        if at >= end {
-                            return Ok(None);
-                        }
-                        let want = usize::try_from((end - at).min(CHUNK as u64)).unwrap_or(CHUNK);
-                        let handle = file.handle.clone();
-                        let chunk = tokio::task::spawn_blocking(move || read_at(&handle, at, want))
-                            .await
-                            .map_err(io::Error::other)??;
-                        // An empty read is the end of the file: the part is short,
-                        // which the body's length check reports.
-                        if chunk.is_empty() {
-                            return Ok(None);
-                        }
-                        let next = at + chunk.len() as u64;
-                        Ok(Some((chunk, next)))
-                    }
-                });
-                Ok(chunks.boxed())
+            PartData::File { file, offset, len } => Ok(FileChunks {
+                file: file.clone(),
+                at: *offset,
+                end: offset + len,
+                reading: None,
+                #[cfg(target_os = "linux")]
+                cached_reads: true,
             }
+            .boxed()),
             PartData::Memory(bytes) => {
                 let bytes = bytes.clone();
                 let chunks = (0..bytes.len())
@@ -369,5 +499,91 @@ impl PartData {
             PartData::File { file, .. } => Error::io(&file.path, source),
             PartData::Memory(_) => Error::Io { path: None, source },
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use futures::TryStreamExt;
+
+    /// A file of `len` bytes that are not a repeating pattern of any chunk size.
+    async fn snapshot(len: usize) -> (tempfile::TempDir, Vec<u8>, Arc<FileSnapshot>) {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("part.bin");
+        let mut state = 0x9e37_79b9_u32;
+        let bytes: Vec<u8> = (0..len)
+            .map(|_| {
+                state ^= state << 13;
+                state ^= state >> 17;
+                state ^= state << 5;
+                state as u8
+            })
+            .collect();
+        std::fs::write(&path, &bytes).unwrap();
+        let file = Arc::new(FileSnapshot::take(path).await.unwrap());
+        (dir, bytes, file)
+    }
+
+    fn chunks(file: &Arc<FileSnapshot>, offset: u64, len: u64, cached: bool) -> FileChunks {
+        let _ = cached;
+        FileChunks {
+            file: file.clone(),
+            at: offset,
+            end: offset + len,
+            reading: None,
+            #[cfg(target_os = "linux")]
+            cached_reads: cached,
+        }
+    }
+
+    #[tokio::test]
+    async fn a_part_arrives_byte_exact_whether_read_in_place_or_on_the_blocking_pool() {
+        let (_dir, bytes, file) = snapshot(3 * CHUNK + 12_345).await;
+        // A part that starts and ends inside chunks, and the file's last part.
+        for (offset, len) in [(777, 2 * CHUNK + 5), (CHUNK + 1, 2 * CHUNK + 12_344)] {
+            for cached in [true, false] {
+                let got: Vec<Bytes> = chunks(&file, offset as u64, len as u64, cached)
+                    .try_collect()
+                    .await
+                    .unwrap();
+                assert!(got.iter().all(|c| !c.is_empty() && c.len() <= CHUNK));
+                assert_eq!(
+                    got.concat(),
+                    &bytes[offset..offset + len],
+                    "cached {cached}"
+                );
+            }
+        }
+    }
+
+    #[tokio::test]
+    async fn a_part_past_the_end_of_a_shrunk_file_ends_early_instead_of_failing() {
+        // The body counts what it got and reports the short part with the
+        // file's path; the chunks only have to stop.
+        let (_dir, bytes, file) = snapshot(CHUNK + 100).await;
+        for cached in [true, false] {
+            let got: Vec<Bytes> = chunks(&file, 50, 2 * CHUNK as u64, cached)
+                .try_collect()
+                .await
+                .unwrap();
+            assert_eq!(got.concat(), &bytes[50..], "cached {cached}");
+        }
+    }
+
+    #[tokio::test]
+    async fn chunk_buffers_are_reused_not_made_afresh() {
+        let (_dir, _bytes, file) = snapshot(8 * CHUNK).await;
+        for cached in [true, false] {
+            let mut part = chunks(&file, 0, 8 * CHUNK as u64, cached);
+            let mut addresses = std::collections::HashSet::new();
+            // Sent one at a time, as a connection does: two buffers serve it all.
+            while let Some(chunk) = part.try_next().await.unwrap() {
+                addresses.insert(chunk.as_ptr() as usize);
+            }
+            assert!(addresses.len() <= 2, "{} buffers", addresses.len());
+        }
+        let free = file.buffers.free.lock().unwrap().len();
+        assert!((1..=2).contains(&free), "{free} buffers kept");
     }
 }
