@@ -652,6 +652,9 @@ fn render_pagination(name: &Ident, pg: &Pagination) -> TokenStream {
                 fn set_pagination_token(&mut self, token: ::std::option::Option<::std::string::String>) {
                     self.query.#param = token;
                 }
+                fn trailing_token(&self, body: &[u8]) -> ::std::option::Option<::std::string::String> {
+                    crate::operation::trailing_string_member(body, #next_wire)
+                }
             },
             quote! {
                 #[serde(rename = #next_wire, default)]

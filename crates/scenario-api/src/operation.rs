@@ -54,6 +54,50 @@ pub trait Paginated: Operation {
     /// item, not the page), and the token of the page after it. Fails only when
     /// the page itself (its token, its list) does not decode.
     fn raw_page<'b>(&self, body: &'b [u8]) -> serde_json::Result<RawPage<'b>>;
+    /// The token of the page after this one, read from the end of `body`
+    /// alone: so the next page can be asked for before this one is parsed.
+    /// `None` when the body does not end with its token member as a plain
+    /// string (then only [`Paginated::raw_page`] knows), or when the listing
+    /// pages by offset. For valid JSON, a token found here is the one
+    /// [`Paginated::raw_page`] finds; a body that is not valid JSON fails there.
+    fn trailing_token(&self, body: &[u8]) -> Option<String> {
+        let _ = body;
+        None
+    }
+}
+
+/// The value of `body`'s last member when `body` is a JSON object whose last
+/// member is `"<key>": "<string without escapes>"`, read backwards from the
+/// end. Exact for valid JSON: the string's opening quote is the last quote
+/// before its closing one (any quote inside would be escaped, and escapes are
+/// refused), a `:` before it makes it a member's value, the key must be
+/// spelled plainly, and a `,` or `{` before the key puts the member in the
+/// object the final `}` closes, the outermost one.
+#[doc(hidden)]
+pub fn trailing_string_member(body: &[u8], key: &str) -> Option<String> {
+    fn trim_end(bytes: &[u8]) -> &[u8] {
+        let end = bytes
+            .iter()
+            .rposition(|b| !matches!(b, b' ' | b'\t' | b'\n' | b'\r'))
+            .map_or(0, |at| at + 1);
+        &bytes[..end]
+    }
+    let rest = trim_end(body).strip_suffix(b"}")?;
+    let rest = trim_end(rest).strip_suffix(b"\"")?;
+    let open = rest.iter().rposition(|&b| b == b'"')?;
+    let value = &rest[open + 1..];
+    if value.is_empty() || value.contains(&b'\\') {
+        return None;
+    }
+    let rest = trim_end(&rest[..open]).strip_suffix(b":")?;
+    let rest = trim_end(rest)
+        .strip_suffix(b"\"")?
+        .strip_suffix(key.as_bytes())?
+        .strip_suffix(b"\"")?;
+    if !matches!(trim_end(rest).last(), Some(b',' | b'{')) {
+        return None;
+    }
+    std::str::from_utf8(value).ok().map(str::to_owned)
 }
 
 /// The token of a listing paged by offset: the offset in decimal (`None` at 0).

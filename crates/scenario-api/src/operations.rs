@@ -2333,6 +2333,12 @@ impl Paginated for ListAssets {
     ) {
         self.query.pagination_token = token;
     }
+    fn trailing_token(
+        &self,
+        body: &[u8],
+    ) -> ::std::option::Option<::std::string::String> {
+        crate::operation::trailing_string_member(body, "nextPaginationToken")
+    }
     fn into_items(output: Self::Output) -> ::std::vec::Vec<Self::Item> {
         output.assets
     }
@@ -3826,6 +3832,12 @@ impl Paginated for ListAssetSnapshots {
     ) {
         self.query.pagination_token = token;
     }
+    fn trailing_token(
+        &self,
+        body: &[u8],
+    ) -> ::std::option::Option<::std::string::String> {
+        crate::operation::trailing_string_member(body, "nextPaginationToken")
+    }
     fn into_items(output: Self::Output) -> ::std::vec::Vec<Self::Item> {
         output.snapshots
     }
@@ -4865,6 +4877,12 @@ impl Paginated for ListJobs {
         token: ::std::option::Option<::std::string::String>,
     ) {
         self.query.pagination_token = token;
+    }
+    fn trailing_token(
+        &self,
+        body: &[u8],
+    ) -> ::std::option::Option<::std::string::String> {
+        crate::operation::trailing_string_member(body, "nextPaginationToken")
     }
     fn into_items(output: Self::Output) -> ::std::vec::Vec<Self::Item> {
         output.jobs
@@ -7087,6 +7105,12 @@ impl Paginated for ListModels {
         token: ::std::option::Option<::std::string::String>,
     ) {
         self.query.pagination_token = token;
+    }
+    fn trailing_token(
+        &self,
+        body: &[u8],
+    ) -> ::std::option::Option<::std::string::String> {
+        crate::operation::trailing_string_member(body, "nextPaginationToken")
     }
     fn into_items(output: Self::Output) -> ::std::vec::Vec<Self::Item> {
         output.models
@@ -11236,6 +11260,12 @@ impl Paginated for ListCollections {
     ) {
         self.query.pagination_token = token;
     }
+    fn trailing_token(
+        &self,
+        body: &[u8],
+    ) -> ::std::option::Option<::std::string::String> {
+        crate::operation::trailing_string_member(body, "nextPaginationToken")
+    }
     fn into_items(output: Self::Output) -> ::std::vec::Vec<Self::Item> {
         output.collections
     }
@@ -12529,6 +12559,12 @@ impl Paginated for ListWorkflows {
         token: ::std::option::Option<::std::string::String>,
     ) {
         self.query.pagination_token = token;
+    }
+    fn trailing_token(
+        &self,
+        body: &[u8],
+    ) -> ::std::option::Option<::std::string::String> {
+        crate::operation::trailing_string_member(body, "nextPaginationToken")
     }
     fn into_items(output: Self::Output) -> ::std::vec::Vec<Self::Item> {
         output.workflows
@@ -14423,6 +14459,12 @@ impl Paginated for ListRecommendedModels {
     ) {
         self.query.next_token = token;
     }
+    fn trailing_token(
+        &self,
+        body: &[u8],
+    ) -> ::std::option::Option<::std::string::String> {
+        crate::operation::trailing_string_member(body, "nextToken")
+    }
     fn into_items(output: Self::Output) -> ::std::vec::Vec<Self::Item> {
         output.models
     }
@@ -14626,6 +14668,12 @@ impl Paginated for ListTags {
         token: ::std::option::Option<::std::string::String>,
     ) {
         self.query.pagination_token = token;
+    }
+    fn trailing_token(
+        &self,
+        body: &[u8],
+    ) -> ::std::option::Option<::std::string::String> {
+        crate::operation::trailing_string_member(body, "nextPaginationToken")
     }
     fn into_items(output: Self::Output) -> ::std::vec::Vec<Self::Item> {
         output.tags
@@ -15257,6 +15305,12 @@ impl Paginated for ListProjects {
         token: ::std::option::Option<::std::string::String>,
     ) {
         self.query.pagination_token = token;
+    }
+    fn trailing_token(
+        &self,
+        body: &[u8],
+    ) -> ::std::option::Option<::std::string::String> {
+        crate::operation::trailing_string_member(body, "nextPaginationToken")
     }
     fn into_items(output: Self::Output) -> ::std::vec::Vec<Self::Item> {
         output.projects
@@ -17031,6 +17085,12 @@ impl Paginated for ListProjectWebhookEvents {
         token: ::std::option::Option<::std::string::String>,
     ) {
         self.query.pagination_token = token;
+    }
+    fn trailing_token(
+        &self,
+        body: &[u8],
+    ) -> ::std::option::Option<::std::string::String> {
+        crate::operation::trailing_string_member(body, "nextPaginationToken")
     }
     fn into_items(output: Self::Output) -> ::std::vec::Vec<Self::Item> {
         output.items
@@ -18838,6 +18898,12 @@ impl Paginated for ListTeamWebhookEvents {
         token: ::std::option::Option<::std::string::String>,
     ) {
         self.query.pagination_token = token;
+    }
+    fn trailing_token(
+        &self,
+        body: &[u8],
+    ) -> ::std::option::Option<::std::string::String> {
+        crate::operation::trailing_string_member(body, "nextPaginationToken")
     }
     fn into_items(output: Self::Output) -> ::std::vec::Vec<Self::Item> {
         output.items

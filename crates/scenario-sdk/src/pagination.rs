@@ -99,8 +99,11 @@ impl<T> Page<T> {
 }
 
 impl<Op: Paginated> Request<Op> {
-    /// How many pages may be fetched ahead of the one being consumed (1 by
-    /// default; 0 fetches each page only when the previous one is used up).
+    /// How many pages may be fetched ahead of the one being consumed. 2 by
+    /// default: while the consumer decodes and works through a page, the next
+    /// one waits and the one after it is asked for, so the server is never
+    /// left idle (with 1, each request waits for the consumer to take the
+    /// page before). 0 fetches each page only when the previous one is used up.
     pub fn prefetch(mut self, pages: usize) -> Self {
         self.prefetch = pages;
         self
@@ -134,7 +137,7 @@ impl<Op: Paginated> Request<Op> {
     /// ```
     pub async fn first_page(self) -> Result<Page<Op::Item>> {
         let mut pager = Pager::new(self);
-        match pager.next().await {
+        match pager.next(&mut Progress::default()).await {
             Some(page) => page,
             // A pager yields at least one page (or its error) before it is done.
             None => Err(Error::Pagination {
@@ -187,9 +190,14 @@ impl<Op: Paginated> Request<Op> {
         let prefetch = self.prefetch;
         let pager = Pager::new(self);
         if prefetch == 0 {
-            Box::pin(stream::unfold(pager, |mut pager| async move {
-                pager.next().await.map(|page| (page, pager))
-            }))
+            let state = (pager, Progress::default());
+            Box::pin(stream::unfold(
+                state,
+                |(mut pager, mut progress)| async move {
+                    let page = pager.next(&mut progress).await?;
+                    Some((page, (pager, progress)))
+                },
+            ))
             .left_stream()
         } else {
             Prefetched::Idle {
@@ -254,18 +262,27 @@ fn opener_at_half<T>(
     })
 }
 
-/// Walks the pages: knows where it is and refuses to go round in circles.
+/// Walks the pages: knows where it is, and refuses a token it has followed
+/// already (a server going round in circles).
 struct Pager<Op> {
     request: Request<Op>,
     /// The latest tokens, oldest first (at most [`SEEN_TOKENS`]), and the same as a set.
     recent: VecDeque<String>,
     seen: HashSet<String>,
+    done: bool,
+}
+
+/// What the decoded pages show so far: a server that keeps answering new
+/// tokens with nothing new (empty pages, or the same items again) is stopped.
+/// Checked where pages are decoded, since it takes the item count; the token
+/// of a page is followed before that (see [`Paginated::trailing_token`]).
+#[derive(Default)]
+struct Progress {
     /// Empty pages in a row.
     empty: usize,
     /// The previous page's body and token, and how many pages in a row repeated it.
     previous: Option<(Bytes, String)>,
     repeated: usize,
-    done: bool,
 }
 
 impl<Op: Paginated> Pager<Op> {
@@ -274,9 +291,6 @@ impl<Op: Paginated> Pager<Op> {
             request,
             recent: VecDeque::new(),
             seen: HashSet::new(),
-            empty: 0,
-            previous: None,
-            repeated: 0,
             done: false,
         };
         if let Some(token) = pager.request.op.pagination_token() {
@@ -299,9 +313,9 @@ impl<Op: Paginated> Pager<Op> {
         true
     }
 
-    async fn next(&mut self) -> Option<Result<Page<Op::Item>>> {
+    async fn next(&mut self, progress: &mut Progress) -> Option<Result<Page<Op::Item>>> {
         let fetched = self.next_raw().await?;
-        Some(fetched.and_then(Fetched::decode))
+        Some(fetched.and_then(|fetched| fetched.decode(progress)))
     }
 
     /// The next page's body, its token already read and followed (so the
@@ -333,20 +347,34 @@ impl<Op: Paginated> Pager<Op> {
         let exchange = exchange?;
         let request_id = header_str(&exchange.headers, REQUEST_ID).map(str::to_owned);
         let body = exchange.body;
-        // The token and the item count from a scan that decodes no item: the
-        // next page can be fetched while this one is decoded.
-        let raw = asked.raw_page(&body).map_err(|_| Error::Decode {
-            status: exchange.status,
-            request_id: request_id.clone(),
-            message: decode_failure::<Op::Output>(&body),
-        })?;
+        // The token from the end of the body when it is there (nearly always),
+        // else from a scan that decodes no item: either way the next page can
+        // be asked for while this one is decoded.
+        let next_token = match asked.trailing_token(&body) {
+            Some(token) => Some(token),
+            None => {
+                asked
+                    .raw_page(&body)
+                    .map_err(|_| Error::Decode {
+                        status: exchange.status,
+                        request_id: request_id.clone(),
+                        message: decode_failure::<Op::Output>(&body),
+                    })?
+                    .next_token
+            }
+        };
         // An empty token means "no more pages", like a missing one.
-        let next_token = raw.next_token.filter(|t| !t.is_empty());
-        let count = raw.items.len();
+        let next_token = next_token.filter(|t| !t.is_empty());
         match &next_token {
             None => self.done = true,
             Some(token) => {
-                self.check_progress(&body, count, token)?;
+                if !self.remember(token.clone()) {
+                    return Err(Error::Pagination {
+                        message: format!(
+                            "the server returned the pagination token {token:?} a second time"
+                        ),
+                    });
+                }
                 self.request.op.set_pagination_token(Some(token.clone()));
             }
         }
@@ -361,17 +389,12 @@ impl<Op: Paginated> Pager<Op> {
             asked,
         })
     }
+}
 
-    /// Refuses a page that makes no progress: a token seen recently, too many
-    /// empty pages in a row, or the previous page's items again.
-    fn check_progress(&mut self, body: &Bytes, count: usize, token: &str) -> Result<()> {
-        if !self.remember(token.to_owned()) {
-            return Err(Error::Pagination {
-                message: format!(
-                    "the server returned the pagination token {token:?} a second time"
-                ),
-            });
-        }
+impl Progress {
+    /// Refuses a page of `count` items followed by `token` that makes no
+    /// progress: too many empty pages in a row, or the previous page's items again.
+    fn check(&mut self, body: &Bytes, count: usize, token: &str) -> Result<()> {
         self.empty = if count == 0 { self.empty + 1 } else { 0 };
         if self.empty >= MAX_EMPTY_PAGES {
             return Err(Error::Pagination {
@@ -420,9 +443,17 @@ struct Fetched<Op: Paginated> {
 impl<Op: Paginated> Fetched<Op> {
     /// The page decoded: whole on the good path (one parse), else item by item.
     /// An error is an [`Error::Listing`] naming the token to resume from.
-    fn decode(self) -> Result<Page<Op::Item>> {
+    /// `progress` checks that the page moves the listing on.
+    fn decode(self, progress: &mut Progress) -> Result<Page<Op::Item>> {
         let resume_token = self.resume_token.clone();
-        self.decode_page().map_err(|err| Error::Listing {
+        let body = self.body.clone();
+        let page = self.decode_page().and_then(|page| {
+            if let Some(token) = &page.next_token {
+                progress.check(&body, page.items.len() + page.skipped.len(), token)?;
+            }
+            Ok(page)
+        });
+        page.map_err(|err| Error::Listing {
             resume_token,
             source: Box::new(err),
         })
@@ -532,9 +563,12 @@ fn same_but_token(a: &[u8], a_token: &str, b: &[u8], b_token: &str) -> bool {
 /// The consumer's end of a prefetching task. The task starts on the first poll
 /// (so building the stream needs no runtime) and stays at most `ahead` pages in
 /// front of the consumer; dropping the stream aborts it, and with it any
-/// request in flight. The task only reads each page's token and follows it,
-/// and hands the page's decoding to the blocking pool: the next request, the
-/// decoding of this page and the consumer's work on the previous one overlap.
+/// request in flight. The task only follows each page's token (read from the
+/// end of the body, see [`Paginated::trailing_token`]); the consumer decodes
+/// the page when it takes it, as a `json()` call would, while the task asks
+/// for the page after it. Decoding on the blocking pool instead measured
+/// slower: on a busy machine its thread competes with the fetching, and
+/// every page crosses threads twice.
 enum Prefetched<Op: Paginated> {
     Idle {
         pager: Box<Pager<Op>>,
@@ -542,17 +576,17 @@ enum Prefetched<Op: Paginated> {
         gate: Option<FirstPageGate>,
     },
     Running {
-        rx: mpsc::Receiver<Result<Decoding<Op::Item>>>,
-        /// The page the consumer waits for, being decoded.
-        next: Option<Decoding<Op::Item>>,
+        rx: mpsc::Receiver<Result<Fetched<Op>>>,
+        /// A page taken from the task, decoded on the next poll: in between,
+        /// the consumer's task yields once, so that the prefetching task
+        /// (woken by the room just made) sends its request first.
+        taken: Option<Result<Fetched<Op>>>,
+        progress: Progress,
         _task: AbortOnDropHandle<()>,
     },
     /// No runtime to fetch on, or an error ended the listing: nothing more comes.
     Ended,
 }
-
-/// A page being decoded on the blocking pool (its result dropped when this is).
-type Decoding<T> = AbortOnDropHandle<Result<Page<T>>>;
 
 impl<Op: Paginated> Stream for Prefetched<Op> {
     type Item = Result<Page<Op::Item>>;
@@ -574,7 +608,6 @@ impl<Op: Paginated> Stream for Prefetched<Op> {
             };
             let (tx, rx) = mpsc::channel(ahead);
             let mut pager = pager;
-            let decoders = runtime.clone();
             let task = runtime.spawn(async move {
                 // Reserve a slot before fetching: a page is only fetched when there
                 // is room for it, so no more than `ahead` pages wait for the consumer.
@@ -587,52 +620,43 @@ impl<Op: Paginated> Stream for Prefetched<Op> {
                         gate.opened().await;
                     }
                     match pager.next_raw().await {
-                        // Decoding is CPU work of a few hundred microseconds a page. A
-                        // task spawned from this one would sit in its worker's LIFO slot,
-                        // which other workers cannot steal, and run on this thread, in
-                        // turn with the next request; the blocking pool decodes beside it.
-                        Some(fetched) => slot.send(fetched.map(|fetched| {
-                            AbortOnDropHandle::new(
-                                decoders.spawn_blocking(move || fetched.decode()),
-                            )
-                        })),
+                        Some(fetched) => slot.send(fetched),
                         None => break,
                     }
                 }
             });
             *this = Prefetched::Running {
                 rx,
-                next: None,
+                taken: None,
+                progress: Progress::default(),
                 _task: AbortOnDropHandle::new(task),
             };
         }
-        let Prefetched::Running { rx, next, .. } = this else {
+        let Prefetched::Running {
+            rx,
+            taken,
+            progress,
+            ..
+        } = this
+        else {
             return Poll::Ready(None);
         };
-        loop {
-            if let Some(decoding) = next {
-                let joined = std::task::ready!(Pin::new(decoding).poll(cx));
-                *next = None;
-                let page = joined.unwrap_or_else(|failed| {
-                    Err(Error::Pagination {
-                        message: format!("decoding a page failed: {failed}"),
-                    })
-                });
-                if page.is_err() {
-                    // An error ends the listing: stop the task fetching ahead.
-                    *this = Prefetched::Ended;
-                }
-                return Poll::Ready(Some(page));
-            }
-            match std::task::ready!(rx.poll_recv(cx)) {
-                Some(Ok(decoding)) => *next = Some(decoding),
-                Some(Err(error)) => {
-                    *this = Prefetched::Ended;
-                    return Poll::Ready(Some(Err(error)));
+        let page = match taken.take() {
+            Some(fetched) => fetched.and_then(|fetched| fetched.decode(progress)),
+            None => match std::task::ready!(rx.poll_recv(cx)) {
+                Some(fetched) => {
+                    *taken = Some(fetched);
+                    cx.waker().wake_by_ref();
+                    return Poll::Pending;
                 }
                 None => return Poll::Ready(None),
-            }
+            },
+        };
+        if page.is_err() {
+            // An error ends the listing: stop the task fetching ahead.
+            *this = Prefetched::Ended;
         }
+        Poll::Ready(Some(page))
     }
 }
 

@@ -70,7 +70,7 @@ impl<Op: Operation> Request<Op> {
             client,
             op,
             class: None,
-            prefetch: 1,
+            prefetch: 2,
             strict: false,
             keep_raw: false,
         }

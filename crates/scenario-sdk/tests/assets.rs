@@ -116,24 +116,24 @@ async fn a_page_token_resumes_the_listing_after_that_page() {
 }
 
 #[tokio::test]
-async fn prefetch_stays_one_page_ahead_of_the_consumer() {
+async fn prefetch_stays_two_pages_ahead_of_the_consumer() {
     let (server, client) = server_with(100).await;
     let mut pages = client.assets().list().page_size(10).pages();
     pages.try_next().await.unwrap().unwrap();
-    // While the caller holds page 1, page 2 is fetched, and nothing more.
-    assert!(eventually(|| server.request_count(Route::ListAssets) == 2).await);
-    tokio::time::sleep(Duration::from_millis(300)).await;
-    assert_eq!(server.request_count(Route::ListAssets), 2);
-
-    pages.try_next().await.unwrap().unwrap();
+    // While the caller holds page 1, pages 2 and 3 are fetched, and nothing more.
     assert!(eventually(|| server.request_count(Route::ListAssets) == 3).await);
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert_eq!(server.request_count(Route::ListAssets), 3);
 
+    pages.try_next().await.unwrap().unwrap();
+    assert!(eventually(|| server.request_count(Route::ListAssets) == 4).await);
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(server.request_count(Route::ListAssets), 4);
+
     // Dropping the stream stops the fetching.
     drop(pages);
     tokio::time::sleep(Duration::from_millis(300)).await;
-    assert_eq!(server.request_count(Route::ListAssets), 3);
+    assert_eq!(server.request_count(Route::ListAssets), 4);
 }
 
 #[tokio::test]
@@ -152,7 +152,7 @@ async fn a_few_items_of_the_first_page_cost_one_request() {
 
     // The sixth item shows the caller goes on: the second page comes ahead.
     items.try_next().await.unwrap().unwrap();
-    assert!(eventually(|| server.request_count(Route::ListAssets) == 2).await);
+    assert!(eventually(|| server.request_count(Route::ListAssets) >= 2).await);
     let rest: Vec<_> = items.try_collect().await.unwrap();
     assert_eq!(rest.len(), 100 - 6, "every item, once");
     assert_eq!(server.request_count(Route::ListAssets), 10);

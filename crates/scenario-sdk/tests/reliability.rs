@@ -154,11 +154,12 @@ async fn a_bad_item_is_reported_with_its_place_and_the_listing_goes_on() {
     let size = results[2].as_ref().unwrap().properties.size;
     assert_eq!(size, 2048, "an integral float is an integer");
 
-    // pages() carries the same report beside the good items.
+    // A page carries the same report beside the good items. (first_page():
+    // a dropped pages() stream may already have asked for the second page,
+    // which would take the next script's first answer.)
     server.set_script(vec![page_with_a_bad_item(), page(&["d"], None)]);
-    let first = bounded(server.client().assets().list().pages().try_next())
+    let first = bounded(server.client().assets().list().first_page())
         .await
-        .unwrap()
         .unwrap();
     assert_eq!(ids(&first.items), ["a", "c"]);
     assert_eq!(first.skipped.len(), 1);
@@ -167,18 +168,9 @@ async fn a_bad_item_is_reported_with_its_place_and_the_listing_goes_on() {
 
     // keep_raw: each good item's JSON beside it, as sent; the bad one is in skipped.
     server.set_script(vec![page_with_a_bad_item(), page(&["d"], None)]);
-    let first = bounded(
-        server
-            .client()
-            .assets()
-            .list()
-            .keep_raw(true)
-            .pages()
-            .try_next(),
-    )
-    .await
-    .unwrap()
-    .unwrap();
+    let first = bounded(server.client().assets().list().keep_raw(true).first_page())
+        .await
+        .unwrap();
     assert_eq!(ids(&first.items), ["a", "c"]);
     assert_eq!(first.raw_items.len(), 2);
     assert_eq!(first.raw_items[0].get(), asset_with_id("a").to_string());

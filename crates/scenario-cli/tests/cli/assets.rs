@@ -52,9 +52,9 @@ fn json_prints_one_object_per_line_and_stops_at_the_limit() {
         assert_eq!(asset, &serde_json::to_value(&stored).unwrap());
     }
     // Three pages of 3 hold 7 assets; nothing was fetched past the limit but
-    // what the SDK prefetches (one page ahead at most).
+    // what the SDK prefetches (two pages ahead at most, by default).
     let pages = fake.server.request_count(Route::ListAssets);
-    assert!((3..=4).contains(&pages), "{pages} pages fetched");
+    assert!((3..=5).contains(&pages), "{pages} pages fetched");
 }
 
 #[test]
