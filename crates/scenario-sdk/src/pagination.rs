@@ -315,7 +315,7 @@ impl<Op: Paginated> Pager<Op> {
 
     async fn next(&mut self, progress: &mut Progress) -> Option<Result<Page<Op::Item>>> {
         let fetched = self.next_raw().await?;
-        Some(fetched.and_then(|fetched| fetched.decode(progress)))
+        Some(fetched.and_then(|fetched| fetched.decode().checked(progress)))
     }
 
     /// The next page's body, its token already read and followed (so the
@@ -325,25 +325,38 @@ impl<Op: Paginated> Pager<Op> {
         if self.done {
             return None;
         }
-        let token = self.request.op.pagination_token();
-        match self.fetch().await {
-            Ok(fetched) => Some(Ok(fetched)),
-            Err(err) => {
-                self.done = true;
-                Some(Err(Error::Listing {
-                    resume_token: token,
-                    source: Box::new(err),
-                }))
-            }
-        }
+        let sent = self.send().await;
+        Some(self.accept(sent))
     }
 
-    async fn fetch(&mut self) -> Result<Fetched<Op>> {
-        let resume_token = self.request.op.pagination_token();
+    /// The request for the page the pager stands at. It owns what it needs,
+    /// so it can be out while the previous page is decoded.
+    fn send(&self) -> impl Future<Output = Sent<Op>> + Send + 'static {
+        let client = self.request.client.clone();
         // The request as sent: a page is read against it (an offset listing
         // counts from the offset it asked for).
         let asked = self.request.op.clone();
-        let (exchange, _) = exchange(&self.request.client, &self.request.op, None).await;
+        async move {
+            let (exchange, _) = exchange(&client, &asked, None).await;
+            Sent { asked, exchange }
+        }
+    }
+
+    /// The page a [`Self::send`] brought, its token checked and followed;
+    /// an error is an [`Error::Listing`] that ends the listing.
+    fn accept(&mut self, sent: Sent<Op>) -> Result<Fetched<Op>> {
+        let resume_token = sent.asked.pagination_token();
+        self.read(sent, resume_token.clone()).map_err(|err| {
+            self.done = true;
+            Error::Listing {
+                resume_token,
+                source: Box::new(err),
+            }
+        })
+    }
+
+    fn read(&mut self, sent: Sent<Op>, resume_token: Option<String>) -> Result<Fetched<Op>> {
+        let Sent { asked, exchange } = sent;
         let exchange = exchange?;
         let request_id = header_str(&exchange.headers, REQUEST_ID).map(str::to_owned);
         let body = exchange.body;
@@ -424,6 +437,12 @@ impl Progress {
     }
 }
 
+/// A listing request as sent, and what came back.
+struct Sent<Op> {
+    asked: Op,
+    exchange: Result<crate::attempt::Exchange>,
+}
+
 /// A page as it arrived: its body, not decoded yet, and where it sits in the
 /// listing.
 struct Fetched<Op: Paginated> {
@@ -441,22 +460,16 @@ struct Fetched<Op: Paginated> {
 }
 
 impl<Op: Paginated> Fetched<Op> {
-    /// The page decoded: whole on the good path (one parse), else item by item.
-    /// An error is an [`Error::Listing`] naming the token to resume from.
-    /// `progress` checks that the page moves the listing on.
-    fn decode(self, progress: &mut Progress) -> Result<Page<Op::Item>> {
+    /// The page decoded: whole on the good path (one parse), else item by
+    /// item; its progress is checked by whoever takes it, in order.
+    fn decode(self) -> Unchecked<Op::Item> {
         let resume_token = self.resume_token.clone();
         let body = self.body.clone();
-        let page = self.decode_page().and_then(|page| {
-            if let Some(token) = &page.next_token {
-                progress.check(&body, page.items.len() + page.skipped.len(), token)?;
-            }
-            Ok(page)
-        });
-        page.map_err(|err| Error::Listing {
+        Unchecked {
+            page: self.decode_page(),
+            body,
             resume_token,
-            source: Box::new(err),
-        })
+        }
     }
 
     fn decode_page(self) -> Result<Page<Op::Item>> {
@@ -534,6 +547,35 @@ impl<Op: Paginated> Fetched<Op> {
     }
 }
 
+/// A page decoded, before the check that it moves the listing on (which
+/// takes the pages in order: see [`Progress`]).
+struct Unchecked<T> {
+    page: Result<Page<T>>,
+    body: Bytes,
+    resume_token: Option<String>,
+}
+
+impl<T> Unchecked<T> {
+    /// The page, or an [`Error::Listing`] naming the token to resume from.
+    fn checked(self, progress: &mut Progress) -> Result<Page<T>> {
+        let Unchecked {
+            page,
+            body,
+            resume_token,
+        } = self;
+        let page = page.and_then(|page| {
+            if let Some(token) = &page.next_token {
+                progress.check(&body, page.items.len() + page.skipped.len(), token)?;
+            }
+            Ok(page)
+        });
+        page.map_err(|err| Error::Listing {
+            resume_token,
+            source: Box::new(err),
+        })
+    }
+}
+
 /// A page's body, decoded.
 struct Decoded<T> {
     items: Vec<T>,
@@ -563,12 +605,17 @@ fn same_but_token(a: &[u8], a_token: &str, b: &[u8], b_token: &str) -> bool {
 /// The consumer's end of a prefetching task. The task starts on the first poll
 /// (so building the stream needs no runtime) and stays at most `ahead` pages in
 /// front of the consumer; dropping the stream aborts it, and with it any
-/// request in flight. The task only follows each page's token (read from the
-/// end of the body, see [`Paginated::trailing_token`]); the consumer decodes
-/// the page when it takes it, as a `json()` call would, while the task asks
-/// for the page after it. Decoding on the blocking pool instead measured
-/// slower: on a busy machine its thread competes with the fetching, and
-/// every page crosses threads twice.
+/// request in flight.
+///
+/// The task follows each page's token as soon as the page arrives (read from
+/// the end of its body, see [`Paginated::trailing_token`]), and asks for the
+/// next page while this one is decoded. Who decodes depends on who waits:
+/// when the consumer keeps up, it decodes the page it takes, as a `json()`
+/// call would, while the task's next request is out; when it is behind (no
+/// room ahead, so the task would only wait), the task decodes the page
+/// meanwhile, and the consumer gets it ready. Decoding on the blocking pool
+/// measured slower: its thread competed with the fetching on a busy machine,
+/// and every page crossed threads twice.
 enum Prefetched<Op: Paginated> {
     Idle {
         pager: Box<Pager<Op>>,
@@ -576,16 +623,24 @@ enum Prefetched<Op: Paginated> {
         gate: Option<FirstPageGate>,
     },
     Running {
-        rx: mpsc::Receiver<Result<Fetched<Op>>>,
-        /// A page taken from the task, decoded on the next poll: in between,
+        rx: mpsc::Receiver<Result<Delivery<Op>>>,
+        /// A page taken as it arrived, decoded on the next poll: in between,
         /// the consumer's task yields once, so that the prefetching task
-        /// (woken by the room just made) sends its request first.
-        taken: Option<Result<Fetched<Op>>>,
+        /// (woken by the room just made) sends its next request first.
+        taken: Option<Fetched<Op>>,
         progress: Progress,
         _task: AbortOnDropHandle<()>,
     },
     /// No runtime to fetch on, or an error ended the listing: nothing more comes.
     Ended,
+}
+
+/// A page on its way to the consumer.
+enum Delivery<Op: Paginated> {
+    /// As it arrived: the consumer decodes it.
+    Arrived(Fetched<Op>),
+    /// Decoded by the task while the consumer was behind.
+    Decoded(Unchecked<Op::Item>),
 }
 
 impl<Op: Paginated> Stream for Prefetched<Op> {
@@ -607,24 +662,7 @@ impl<Op: Paginated> Stream for Prefetched<Op> {
                 ))));
             };
             let (tx, rx) = mpsc::channel(ahead);
-            let mut pager = pager;
-            let task = runtime.spawn(async move {
-                // Reserve a slot before fetching: a page is only fetched when there
-                // is room for it, so no more than `ahead` pages wait for the consumer.
-                let mut gate = gate;
-                let mut fetched_first = false;
-                while let Ok(slot) = tx.reserve().await {
-                    if std::mem::replace(&mut fetched_first, true)
-                        && let Some(gate) = gate.take()
-                    {
-                        gate.opened().await;
-                    }
-                    match pager.next_raw().await {
-                        Some(fetched) => slot.send(fetched),
-                        None => break,
-                    }
-                }
-            });
+            let task = runtime.spawn(prefetch(*pager, tx, gate));
             *this = Prefetched::Running {
                 rx,
                 taken: None,
@@ -642,13 +680,15 @@ impl<Op: Paginated> Stream for Prefetched<Op> {
             return Poll::Ready(None);
         };
         let page = match taken.take() {
-            Some(fetched) => fetched.and_then(|fetched| fetched.decode(progress)),
+            Some(fetched) => fetched.decode().checked(progress),
             None => match std::task::ready!(rx.poll_recv(cx)) {
-                Some(fetched) => {
+                Some(Ok(Delivery::Arrived(fetched))) => {
                     *taken = Some(fetched);
                     cx.waker().wake_by_ref();
                     return Poll::Pending;
                 }
+                Some(Ok(Delivery::Decoded(page))) => page.checked(progress),
+                Some(Err(err)) => Err(err),
                 None => return Poll::Ready(None),
             },
         };
@@ -661,3 +701,35 @@ impl<Op: Paginated> Stream for Prefetched<Op> {
 }
 
 impl<Op: Paginated> Unpin for Prefetched<Op> {}
+
+/// The prefetching task: fetches and follows pages into `tx`, one slot of it
+/// reserved per page before its request, so no more than the channel's
+/// capacity are ever ahead of the consumer. Fetching past the first page waits
+/// for `gate`, if there is one.
+async fn prefetch<Op: Paginated>(
+    mut pager: Pager<Op>,
+    tx: mpsc::Sender<Result<Delivery<Op>>>,
+    mut gate: Option<FirstPageGate>,
+) {
+    let mut fetched_first = false;
+    while let Ok(slot) = tx.reserve().await {
+        if std::mem::replace(&mut fetched_first, true)
+            && let Some(gate) = gate.take()
+        {
+            gate.opened().await;
+        }
+        let Some(fetched) = pager.next_raw().await else {
+            break;
+        };
+        let delivery = fetched.map(|fetched| {
+            // No room for another page: the consumer is behind, and this task
+            // would only wait for it.
+            if tx.capacity() == 0 {
+                Delivery::Decoded(fetched.decode())
+            } else {
+                Delivery::Arrived(fetched)
+            }
+        });
+        slot.send(delivery);
+    }
+}

@@ -45,7 +45,10 @@ async fn empty_pages_with_fresh_tokens_end_the_listing() {
         matches!(err.cause(), Error::Pagination { message } if message.contains("empty")),
         "{err:?}"
     );
-    assert_eq!(server.hits(), 100, "the bound is 100 empty pages in a row");
+    // The bound is 100 empty pages in a row; the pages after the 100th that
+    // were fetched ahead while it was decoded (2 by default) are dropped.
+    let hits = server.hits();
+    assert!((100..=102).contains(&hits), "{hits} pages fetched");
     // The page fetched with the 99th token is the one refused.
     assert_eq!(err.resume_token(), Some(Some("t98")));
     assert!(err.to_string().contains("\"t98\""), "{err}");
