@@ -65,6 +65,8 @@ struct OpSpec {
     summary: String,
     params: Vec<ParamSpec>,
     body: Option<Ident>,
+    /// Whether the body's type has numbers the document bounds.
+    body_bounded: bool,
     output: Ident,
     pagination: Option<Pagination>,
 }
@@ -106,25 +108,154 @@ pub struct Rendered {
 }
 
 /// Every operation of a document, resolved, ready to render.
-pub struct Resolved(Vec<OpSpec>);
+pub struct Resolved {
+    ops: Vec<OpSpec>,
+    /// The bounded numbers of each named schema that has any.
+    bounds: BTreeMap<String, Vec<NumberBound>>,
+}
+
+/// A number property of a named schema with a `minimum` or `maximum`.
+struct NumberBound {
+    wire: String,
+    required: bool,
+    min: Option<f64>,
+    max: Option<f64>,
+}
 
 /// Resolves every operation of `spec`.
 pub fn resolve_all(spec: &OpenAPI) -> Result<Resolved> {
+    let bounds = number_bounds(spec)?;
     let mut ops = Vec::new();
     for (path, method, op) in spec.operations() {
         let id = op.operation_id.as_deref().unwrap_or_default();
-        let resolved = resolve(spec, path, method, op)
+        let mut resolved = resolve(spec, path, method, op)
             .with_context(|| format!("operation `{id}` ({} {path})", method.to_uppercase()))?;
+        resolved.body_bounded = resolved
+            .body
+            .as_ref()
+            .is_some_and(|body| bounds.contains_key(&body.to_string()));
         ops.push(resolved);
     }
-    Ok(Resolved(ops))
+    Ok(Resolved { ops, bounds })
+}
+
+/// The number properties of the named object schemas that carry a `minimum`
+/// or `maximum`. A bound the generated check could not honour (exclusive, or
+/// on an integer, which the generated types already narrow) is refused here
+/// rather than silently dropped.
+fn number_bounds(spec: &OpenAPI) -> Result<BTreeMap<String, Vec<NumberBound>>> {
+    let mut all = BTreeMap::new();
+    let Some(components) = &spec.components else {
+        return Ok(all);
+    };
+    for (name, schema) in &components.schemas {
+        let ReferenceOr::Item(schema) = schema else {
+            continue;
+        };
+        let SchemaKind::Type(Type::Object(object)) = &schema.schema_kind else {
+            continue;
+        };
+        let mut bounds = Vec::new();
+        for (wire, property) in &object.properties {
+            let ReferenceOr::Item(property) = property else {
+                continue;
+            };
+            match &property.schema_kind {
+                SchemaKind::Type(Type::Number(number))
+                    if number.minimum.is_some() || number.maximum.is_some() =>
+                {
+                    if number.exclusive_minimum || number.exclusive_maximum {
+                        bail!(
+                            "{name}.{wire}: exclusive bounds are not supported; use minimum/maximum"
+                        );
+                    }
+                    bounds.push(NumberBound {
+                        wire: wire.clone(),
+                        required: object.required.contains(wire),
+                        min: number.minimum,
+                        max: number.maximum,
+                    });
+                }
+                SchemaKind::Type(Type::Integer(integer))
+                    if integer.minimum.is_some() || integer.maximum.is_some() =>
+                {
+                    bail!("{name}.{wire}: bounds on an integer property are not checked yet");
+                }
+                _ => {}
+            }
+        }
+        if !bounds.is_empty() {
+            all.insert(name.to_pascal_case(), bounds);
+        }
+    }
+    Ok(all)
+}
+
+/// The bounds as constants on the generated type, and its `Limits` check.
+fn render_bounds(ty: &str, bounds: &[NumberBound]) -> TokenStream {
+    let ty = format_ident!("{ty}");
+    let float = |value: f64| proc_macro2::Literal::f64_unsuffixed(value);
+    let consts = bounds.iter().map(|b| {
+        let upper = b.wire.to_snake_case().to_uppercase();
+        let min = b.min.map(|min| {
+            let ident = format_ident!("{upper}_MIN");
+            let doc = format!(" The smallest `{}` the document allows.", b.wire);
+            let value = float(min);
+            quote!(#[doc = #doc] pub const #ident: f64 = #value;)
+        });
+        let max = b.max.map(|max| {
+            let ident = format_ident!("{upper}_MAX");
+            let doc = format!(" The largest `{}` the document allows.", b.wire);
+            let value = float(max);
+            quote!(#[doc = #doc] pub const #ident: f64 = #value;)
+        });
+        quote!(#min #max)
+    });
+    let checks = bounds.iter().map(|b| {
+        let field = format_ident!("{}", b.wire.to_snake_case());
+        let wire = &b.wire;
+        let min = match b.min {
+            Some(min) => {
+                let value = float(min);
+                quote!(Some(#value))
+            }
+            None => quote!(None),
+        };
+        let max = match b.max {
+            Some(max) => {
+                let value = float(max);
+                quote!(Some(#value))
+            }
+            None => quote!(None),
+        };
+        if b.required {
+            quote!(check_number(#wire, self.#field, #min, #max)?;)
+        } else {
+            quote! {
+                if let Some(value) = self.#field {
+                    check_number(#wire, value, #min, #max)?;
+                }
+            }
+        }
+    });
+    quote! {
+        impl types::#ty {
+            #(#consts)*
+        }
+        impl Limits for types::#ty {
+            fn check_limits(&self) -> ::std::result::Result<(), ParamError> {
+                #(#checks)*
+                Ok(())
+            }
+        }
+    }
 }
 
 impl Resolved {
     /// The code of each operation (by its type name), ungated: what it names
     /// decides which types its area needs.
     pub fn tokens_by_op(&self) -> BTreeMap<String, TokenStream> {
-        self.0
+        self.ops
             .iter()
             .map(|op| (op.name.to_string(), operation_items(op)))
             .collect()
@@ -132,7 +263,7 @@ impl Resolved {
 
     /// Renders both files, each operation's code gated by its area.
     pub fn render(&self, spec: &OpenAPI, gates: &Gates) -> Rendered {
-        let ops = &self.0;
+        let ops = &self.ops;
         let gated = |op: &OpSpec, tokens: TokenStream| {
             gate_items(tokens, gates.op_cfg(&op.name.to_string()))
         };
@@ -140,6 +271,10 @@ impl Resolved {
         let item_limits = item_limits(spec)
             .into_iter()
             .map(|(ty, tokens)| gate_items(tokens, gates.type_cfg(&ty)));
+        let number_limits = self
+            .bounds
+            .iter()
+            .map(|(ty, bounds)| gate_items(render_bounds(ty, bounds), gates.type_cfg(ty)));
         let version = &spec.info.version;
         let setters = ops.iter().map(|op| gated(op, sdk_setters(op)));
         let table = ops.iter().map(|op| {
@@ -150,6 +285,10 @@ impl Resolved {
         Rendered {
             operations: quote! {
                 use crate::operation::{BodyInfo, Location, Operation, OperationInfo, Paginated, Param, ParamError, ParamKind, RawPage, check_body, check_range, path_segment};
+                // Only the bounded body types use these, and each may belong to an
+                // optional area that is off.
+                #[allow(unused_imports)]
+                use crate::operation::{Limits, check_body_limits, check_number};
                 use crate::types;
 
                 /// The document's `info.version`, sent as the `api-version` header of every request.
@@ -164,6 +303,8 @@ impl Resolved {
                 #(#operations)*
 
                 #(#item_limits)*
+
+                #(#number_limits)*
             },
             setters: quote! {
                 use scenario_api::{ops, types};
@@ -196,6 +337,9 @@ fn table_row(op: &OpSpec) -> TokenStream {
         ..
     } = op;
     let body = match &op.body {
+        Some(ty) if op.body_bounded => {
+            quote!(Some(BodyInfo { check: check_body_limits::<types::#ty> }))
+        }
         Some(ty) => quote!(Some(BodyInfo { check: check_body::<types::#ty> })),
         None => quote!(None),
     };
@@ -324,6 +468,7 @@ fn resolve(spec: &OpenAPI, path: &str, method: &str, op: &Operation) -> Result<O
         summary,
         params,
         body,
+        body_bounded: false,
         output,
         pagination,
     })
@@ -994,6 +1139,13 @@ fn operation_items(op: &OpSpec) -> TokenStream {
     } else {
         quote!(Ok(::std::vec::Vec::new()))
     };
+    let check_body = op.body_bounded.then(|| {
+        quote! {
+            fn check_body(&self) -> ::std::result::Result<(), ParamError> {
+                self.body.check_limits()
+            }
+        }
+    });
     let body_expr = if op.body.is_some() {
         quote!(Some(::serde_json::to_vec(&self.body)))
     } else {
@@ -1054,6 +1206,7 @@ fn operation_items(op: &OpSpec) -> TokenStream {
             fn body(&self) -> ::std::option::Option<::serde_json::Result<::std::vec::Vec<u8>>> {
                 #body_expr
             }
+            #check_body
         }
 
         #paginated

@@ -22480,6 +22480,7 @@ pub mod types {
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct WatermarkPreviewRequest {
+        ///How opaque the mark is, from barely visible (the minimum) to fully opaque (1)
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub opacity: ::std::option::Option<f64>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -22552,6 +22553,7 @@ pub mod types {
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct WatermarkUpdateRequest {
         pub enabled: bool,
+        ///How opaque the mark is, from barely visible (the minimum) to fully opaque (1)
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub opacity: ::std::option::Option<f64>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]

@@ -84,7 +84,8 @@ pub mod ops;
 
 pub use generated::*;
 pub use operation::{
-    BodyInfo, Location, Operation, OperationInfo, Paginated, Param, ParamError, ParamKind, RawPage,
+    BodyInfo, Limits, Location, Operation, OperationInfo, Paginated, Param, ParamError, ParamKind,
+    RawPage,
 };
 /// The operation whose `operationId` is `id` (exactly, as the document spells
 /// it), from [`ops::OPERATIONS`].
@@ -99,7 +100,7 @@ pub fn operation(id: &str) -> Option<&'static OperationInfo> {
 }
 
 #[doc(hidden)]
-pub use operation::{check_range, path_segment};
+pub use operation::{check_number, check_range, path_segment};
 pub use strict::{enums_are_strict, strict_enums};
 #[cfg(feature = "raw-client")]
 pub use transport::{ResponseFuture, SendRequest, Transport};

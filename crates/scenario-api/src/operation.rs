@@ -34,6 +34,20 @@ pub trait Operation: Clone + fmt::Debug + Send + Sync + 'static {
     fn query(&self) -> Result<Vec<(&'static str, String)>, ParamError>;
     /// The JSON request body, when the operation has one.
     fn body(&self) -> Option<serde_json::Result<Vec<u8>>>;
+    /// Checks the body's numbers against the bounds the document gives them
+    /// (see [`Limits`]); path and query parameters are checked by
+    /// [`Operation::path`] and [`Operation::query`].
+    fn check_body(&self) -> Result<(), ParamError> {
+        Ok(())
+    }
+}
+
+/// A body type whose numbers the document bounds (`minimum`, `maximum`): the
+/// generated check, beside the bounds as constants (`OPACITY_MIN`, say), so
+/// that a sender and a receiver refuse the same values without restating them.
+pub trait Limits {
+    /// The first field outside its bounds, if one is.
+    fn check_limits(&self) -> Result<(), ParamError>;
 }
 
 /// An operation that lists items page by page. Where the next page starts is a
@@ -191,6 +205,18 @@ pub fn check_body<T: DeserializeOwned>(bytes: &[u8]) -> Result<(), String> {
         .map_err(|e| e.to_string())
 }
 
+/// Decodes `bytes` as a `T` and checks its [`Limits`], for [`BodyInfo::check`].
+#[doc(hidden)]
+#[allow(
+    dead_code,
+    reason = "the bounded bodies belong to optional areas (projects, teams)"
+)]
+pub fn check_body_limits<T: DeserializeOwned + Limits>(bytes: &[u8]) -> Result<(), String> {
+    let body = serde_json::from_slice::<T>(bytes).map_err(|e| e.to_string())?;
+    body.check_limits()
+        .map_err(|e| format!("`{}` {}", e.name, e.message))
+}
+
 /// A parameter of an operation, as the document describes it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[non_exhaustive]
@@ -270,6 +296,29 @@ pub fn check_range(
 ) -> Result<(), ParamError> {
     let below = min.is_some_and(|min| value < i128::from(min));
     let above = max.is_some_and(|max| value > i128::from(max));
+    if !(below || above) {
+        return Ok(());
+    }
+    let message = match (min, max) {
+        (Some(min), Some(max)) => format!("must be between {min} and {max}, got {value}"),
+        (Some(min), None) => format!("must be at least {min}, got {value}"),
+        (None, Some(max)) => format!("must be at most {max}, got {value}"),
+        (None, None) => format!("is out of range, got {value}"),
+    };
+    Err(ParamError { name, message })
+}
+
+/// Checks a number against the bounds the document gives (used by the
+/// generated [`Limits`] impls). NaN is out of every range.
+#[doc(hidden)]
+pub fn check_number(
+    name: &'static str,
+    value: f64,
+    min: Option<f64>,
+    max: Option<f64>,
+) -> Result<(), ParamError> {
+    let below = min.is_some_and(|min| value.is_nan() || value < min);
+    let above = max.is_some_and(|max| value.is_nan() || value > max);
     if !(below || above) {
         return Ok(());
     }

@@ -5,6 +5,8 @@ use crate::operation::{
     BodyInfo, Location, Operation, OperationInfo, Paginated, Param, ParamError,
     ParamKind, RawPage, check_body, check_range, path_segment,
 };
+#[allow(unused_imports)]
+use crate::operation::{Limits, check_body_limits, check_number};
 use crate::types;
 /// The document's `info.version`, sent as the `api-version` header of every request.
 pub const API_VERSION: &str = "1.0.0";
@@ -1167,7 +1169,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         params: <UpdateProjectWatermark as Operation>::PARAMS,
         summary: "Configure the project watermark",
         body: Some(BodyInfo {
-            check: check_body::<types::WatermarkUpdateRequest>,
+            check: check_body_limits::<types::WatermarkUpdateRequest>,
         }),
     },
     #[cfg(feature = "projects")]
@@ -1211,7 +1213,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         params: <PreviewProjectWatermark as Operation>::PARAMS,
         summary: "Preview a project watermark",
         body: Some(BodyInfo {
-            check: check_body::<types::WatermarkPreviewRequest>,
+            check: check_body_limits::<types::WatermarkPreviewRequest>,
         }),
     },
     #[cfg(feature = "projects")]
@@ -1471,7 +1473,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         params: <UpdateTeamWatermark as Operation>::PARAMS,
         summary: "Configure the team watermark",
         body: Some(BodyInfo {
-            check: check_body::<types::WatermarkUpdateRequest>,
+            check: check_body_limits::<types::WatermarkUpdateRequest>,
         }),
     },
     #[cfg(feature = "teams")]
@@ -1515,7 +1517,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         params: <PreviewTeamWatermark as Operation>::PARAMS,
         summary: "Preview a team watermark",
         body: Some(BodyInfo {
-            check: check_body::<types::WatermarkPreviewRequest>,
+            check: check_body_limits::<types::WatermarkPreviewRequest>,
         }),
     },
     #[cfg(feature = "teams")]
@@ -16440,6 +16442,9 @@ impl Operation for UpdateProjectWatermark {
     fn body(&self) -> ::std::option::Option<::serde_json::Result<::std::vec::Vec<u8>>> {
         Some(::serde_json::to_vec(&self.body))
     }
+    fn check_body(&self) -> ::std::result::Result<(), ParamError> {
+        self.body.check_limits()
+    }
 }
 #[cfg(feature = "projects")]
 /// `DELETE /projects/{projectId}/watermark` (`deleteProjectWatermark`): Delete the project watermark
@@ -16674,6 +16679,9 @@ impl Operation for PreviewProjectWatermark {
     }
     fn body(&self) -> ::std::option::Option<::serde_json::Result<::std::vec::Vec<u8>>> {
         Some(::serde_json::to_vec(&self.body))
+    }
+    fn check_body(&self) -> ::std::result::Result<(), ParamError> {
+        self.body.check_limits()
     }
 }
 #[cfg(feature = "projects")]
@@ -18278,6 +18286,9 @@ impl Operation for UpdateTeamWatermark {
     fn body(&self) -> ::std::option::Option<::serde_json::Result<::std::vec::Vec<u8>>> {
         Some(::serde_json::to_vec(&self.body))
     }
+    fn check_body(&self) -> ::std::result::Result<(), ParamError> {
+        self.body.check_limits()
+    }
 }
 #[cfg(feature = "teams")]
 /// `DELETE /teams/{teamId}/watermark` (`deleteTeamWatermark`): Delete the team watermark
@@ -18493,6 +18504,9 @@ impl Operation for PreviewTeamWatermark {
     }
     fn body(&self) -> ::std::option::Option<::serde_json::Result<::std::vec::Vec<u8>>> {
         Some(::serde_json::to_vec(&self.body))
+    }
+    fn check_body(&self) -> ::std::result::Result<(), ParamError> {
+        self.body.check_limits()
     }
 }
 #[cfg(feature = "teams")]
@@ -19015,4 +19029,36 @@ impl Operation for GetTeamWebhookEvent {
 impl types::ModelTrainingImageRequest {
     /// The most items `assetIds` may hold, as the document says.
     pub const ASSET_IDS_MAX_ITEMS: usize = 10usize;
+}
+#[cfg(any(feature = "projects", feature = "teams"))]
+impl types::WatermarkPreviewRequest {
+    /// The smallest `opacity` the document allows.
+    pub const OPACITY_MIN: f64 = 0.05;
+    /// The largest `opacity` the document allows.
+    pub const OPACITY_MAX: f64 = 1.0;
+}
+#[cfg(any(feature = "projects", feature = "teams"))]
+impl Limits for types::WatermarkPreviewRequest {
+    fn check_limits(&self) -> ::std::result::Result<(), ParamError> {
+        if let Some(value) = self.opacity {
+            check_number("opacity", value, Some(0.05), Some(1.0))?;
+        }
+        Ok(())
+    }
+}
+#[cfg(any(feature = "projects", feature = "teams"))]
+impl types::WatermarkUpdateRequest {
+    /// The smallest `opacity` the document allows.
+    pub const OPACITY_MIN: f64 = 0.05;
+    /// The largest `opacity` the document allows.
+    pub const OPACITY_MAX: f64 = 1.0;
+}
+#[cfg(any(feature = "projects", feature = "teams"))]
+impl Limits for types::WatermarkUpdateRequest {
+    fn check_limits(&self) -> ::std::result::Result<(), ParamError> {
+        if let Some(value) = self.opacity {
+            check_number("opacity", value, Some(0.05), Some(1.0))?;
+        }
+        Ok(())
+    }
 }

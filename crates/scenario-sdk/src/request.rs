@@ -279,6 +279,14 @@ fn prepare<Op: Operation>(client: &Client, op: &Op) -> Result<Prepared> {
     };
     let path = op.path().map_err(invalid)?;
     let query = op.query().map_err(invalid)?;
+    op.check_body().map_err(|err| {
+        Error::InvalidInput(format!(
+            "`{}` in the body of {} {}",
+            err.name,
+            Op::ID,
+            err.message
+        ))
+    })?;
     let body = match op.body() {
         None => None,
         Some(Ok(bytes)) => Some(bytes::Bytes::from(bytes)),

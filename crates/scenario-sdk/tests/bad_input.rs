@@ -419,3 +419,41 @@ async fn dropped_while_sending_parts_is_never_completed() {
     assert_eq!(server.request_count(Route::UploadAction), 0);
     assert_never_half_done(&server);
 }
+
+#[cfg(feature = "projects")]
+#[tokio::test]
+async fn a_body_number_outside_its_documented_bounds_fails_before_any_request() {
+    use scenario_sdk::ops::UpdateProjectWatermark;
+    use scenario_sdk::types::WatermarkUpdateRequest;
+
+    let server = server().await;
+    let client = mock_client(&server);
+    let with_opacity = |opacity: f64| {
+        let mut body = WatermarkUpdateRequest::new(true);
+        body.opacity = Some(opacity);
+        UpdateProjectWatermark::new("proj_bounds", body)
+    };
+    let (min, max) = (
+        WatermarkUpdateRequest::OPACITY_MIN,
+        WatermarkUpdateRequest::OPACITY_MAX,
+    );
+    for opacity in [min / 2.0, max + 0.5, -1.0, f64::NAN] {
+        let err = client.request(with_opacity(opacity)).await.unwrap_err();
+        invalid(
+            err,
+            "`opacity` in the body of updateProjectWatermark must be between",
+        );
+    }
+    nothing_sent(&server);
+
+    // The bounds themselves are allowed: the request is sent (and answered by
+    // the fake, which applies the same generated check).
+    for opacity in [min, max] {
+        let result = client.request(with_opacity(opacity)).await;
+        assert!(
+            !matches!(result, Err(Error::InvalidInput(_))),
+            "{opacity}: {result:?}"
+        );
+    }
+    assert_eq!(server.requests().len(), 2);
+}

@@ -9,6 +9,7 @@ use axum::Json;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use base64::Engine;
+use scenario_api::Limits;
 use scenario_api::types::{
     BriefResponse, BriefUpdateRequest, DeletedResponse, EmptyResponse, MemoryResponse,
     MemoryUpdateResponse, WatermarkLogoRequest, WatermarkPreviewRequest, WatermarkPreviewResponse,
@@ -90,24 +91,14 @@ fn watermark_answer(
     )
 }
 
-/// Refuses what the service refuses of a watermark: an opacity outside 0.05..=1,
-/// a scale outside 0..=1, a negative spacing.
-fn bad_watermark(
-    opacity: Option<f64>,
-    scale: Option<f64>,
-    spacing: Option<f64>,
-) -> Option<Response> {
-    let bad = |message: &str| Some(api_error(StatusCode::BAD_REQUEST, message));
-    if opacity.is_some_and(|o| !(0.05..=1.0).contains(&o)) {
-        return bad("opacity must be between 0.05 and 1");
-    }
-    if scale.is_some_and(|s| !(s > 0.0 && s <= 1.0)) {
-        return bad("scale must be above 0 and at most 1");
-    }
-    if spacing.is_some_and(|s| s < 0.0 || !s.is_finite()) {
-        return bad("spacing must not be negative");
-    }
-    None
+/// Refuses a watermark whose numbers are outside the bounds the document
+/// gives them, with the generated check's message.
+fn bad_watermark(request: &impl Limits) -> Option<Response> {
+    let err = request.check_limits().err()?;
+    Some(api_error(
+        StatusCode::BAD_REQUEST,
+        format!("{} {}", err.name, err.message),
+    ))
 }
 
 pub(crate) fn watermark(app: &Arc<App>, scope: &Scope) -> Response {
@@ -119,7 +110,7 @@ pub(crate) fn set_watermark(
     scope: &Scope,
     request: WatermarkUpdateRequest,
 ) -> Response {
-    if let Some(refusal) = bad_watermark(request.opacity, request.scale, request.spacing) {
+    if let Some(refusal) = bad_watermark(&request) {
         return refusal;
     }
     let result = app
@@ -160,7 +151,7 @@ pub(crate) fn preview_watermark(
     scope: &Scope,
     request: &WatermarkPreviewRequest,
 ) -> Response {
-    if let Some(refusal) = bad_watermark(request.opacity, request.scale, request.spacing) {
+    if let Some(refusal) = bad_watermark(request) {
         return refusal;
     }
     let result = app.state.scoped(scope, |_, _| Ok(()));
