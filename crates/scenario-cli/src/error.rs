@@ -147,6 +147,7 @@ pub fn describe(error: &SdkError) -> String {
         SdkError::Io { source, .. } => {
             format!("{error}: {source}; check the path and its permissions")
         }
+        SdkError::FileWrite { source, .. } => format!("{error} ({source})"),
         SdkError::Pagination { message } => one_line(format!(
             "the listing stopped: {message}; try again, or narrow it down with filters"
         )),

@@ -231,6 +231,12 @@ fn train_failure(folder: &str, error: &SdkError) -> Failure {
             printable(model_id)
         )),
         SdkError::InvalidInput(message) => Failure::usage(format!("{context}: {message}")),
+        // A local problem (a folder or file missing, unreadable or
+        // unwritable, another run in the folder): running again fixes nothing
+        // until it is solved, and the error says how.
+        SdkError::Io { .. } | SdkError::FileWrite { .. } | SdkError::Locked { .. } => {
+            Failure::sdk(context, error)
+        }
         _ => Failure::sdk(
             format!("{context} (run the same command again to go on where it stopped)"),
             error,

@@ -337,9 +337,23 @@ pub enum Error {
         /// What went wrong.
         message: String,
     },
+    /// Another run holds the lock of a directory's progress (a training from
+    /// the same folder, say): two runs would do the same work twice, and
+    /// overwrite each other's record of it.
+    #[error(
+        "{} is in use by another run ({holder}); wait for that run to end, or stop it, and run again",
+        .path.display()
+    )]
+    Locked {
+        /// The lock file.
+        path: PathBuf,
+        /// The run that holds it, as it described itself (its process id and
+        /// start time).
+        holder: String,
+    },
     /// A downloaded file could not be written.
     // The source is not repeated here: reporters (anyhow, the CLI) print it after.
-    #[error("cannot write {}; check the free space and permissions of its directory", .path.display())]
+    #[error("cannot write {}; {}", .path.display(), write_hint(.source))]
     FileWrite {
         /// The file (or directory) that could not be written.
         path: PathBuf,
@@ -411,6 +425,22 @@ fn in_upload_message(upload_id: &str, error: &Error) -> String {
         text
     } else {
         format!("{text} (upload {upload_id})")
+    }
+}
+
+/// What to do about a failed write, from what the system said: the advice
+/// fits the cause (a full disk is not a permission problem).
+fn write_hint(source: &std::io::Error) -> &'static str {
+    use std::io::ErrorKind;
+    match source.kind() {
+        ErrorKind::StorageFull | ErrorKind::QuotaExceeded | ErrorKind::FileTooLarge => {
+            "free some space on its disk"
+        }
+        ErrorKind::PermissionDenied | ErrorKind::ReadOnlyFilesystem => {
+            "check the permissions of its directory"
+        }
+        ErrorKind::NotFound => "its directory does not exist (any more)",
+        _ => "check its directory",
     }
 }
 

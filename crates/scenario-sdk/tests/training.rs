@@ -323,3 +323,126 @@ async fn under_random_faults_running_it_again_converges_on_one_trained_model() {
     assert_eq!(completed, images, "{failures:#?}");
     assert!(!server.faults_injected().is_empty(), "the faults were on");
 }
+
+/// Uploads the fake completed, by the images' content: each image must be
+/// there once.
+fn completed_uploads(server: &MockServer) -> usize {
+    server
+        .uploads()
+        .iter()
+        .filter(|u| u.entity_id.is_some())
+        .count()
+}
+
+#[tokio::test]
+async fn an_upload_completed_before_its_wait_failed_is_not_uploaded_again() {
+    let (server, client) = start_mock(fake()).await;
+    let images = 5;
+    let dir = image_dir(images);
+    // Every upload is completed (the service makes its asset), then every
+    // poll of it fails: the run ends with no asset recorded.
+    server.inject(FaultRule::new(Route::GetUpload, Fault::Status(500)).times(usize::MAX));
+    let first = train(&client, dir.path()).await.unwrap_err();
+    assert_eq!(first.status().map(|s| s.as_u16()), Some(500), "{first}");
+    assert_eq!(server.request_count(Route::CreateUpload), images);
+    server.clear_faults();
+
+    let second = train(&client, dir.path()).await.unwrap();
+    assert_eq!(second.model.status, ModelStatus::Trained);
+    // The second run found the earlier uploads' assets instead of uploading again.
+    assert_eq!(server.request_count(Route::CreateUpload), images);
+    assert_eq!(completed_uploads(&server), images);
+    assert_eq!((second.uploaded, second.reused), (0, images));
+    assert_eq!(second.model.training_images_number, images as f64);
+}
+
+#[tokio::test]
+async fn a_run_stopped_while_its_uploads_are_validated_is_finished_without_uploading_again() {
+    // Validation takes long enough for the run to be stopped while every
+    // completed upload is still being validated (none recorded as an asset).
+    let (server, client) = start_mock(fake().validation_delay(Duration::from_millis(800))).await;
+    let images = 4;
+    let dir = image_dir(images);
+    let run = tokio::spawn(train(&client, dir.path()).into_future());
+    let completed = |server: &MockServer| {
+        server
+            .requests()
+            .iter()
+            .filter(|r| r.route == Some(Route::UploadAction))
+            .count()
+    };
+    for _ in 0..500 {
+        if completed(&server) == images {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    assert_eq!(completed(&server), images, "every upload was completed");
+    run.abort();
+    assert!(run.await.unwrap_err().is_cancelled());
+
+    let finished = train(&client, dir.path()).await.unwrap();
+    assert_eq!(finished.model.status, ModelStatus::Trained);
+    assert_eq!(server.request_count(Route::CreateUpload), images);
+    assert_eq!(completed_uploads(&server), images);
+    assert_eq!((finished.uploaded, finished.reused), (0, images));
+}
+
+#[tokio::test]
+async fn an_upload_that_was_never_completed_is_uploaded_again() {
+    let (server, client) = start_mock(fake()).await;
+    let dir = image_dir(2);
+    // The completion of every upload is refused before it acts.
+    server.inject(FaultRule::new(Route::UploadAction, Fault::Status(503)).times(usize::MAX));
+    train(&client, dir.path()).await.unwrap_err();
+    assert_eq!(completed_uploads(&server), 0);
+    server.clear_faults();
+
+    let second = train(&client, dir.path()).await.unwrap();
+    assert_eq!(second.model.status, ModelStatus::Trained);
+    assert_eq!((second.uploaded, second.reused), (2, 0));
+    assert_eq!(server.request_count(Route::CreateUpload), 4);
+    assert_eq!(completed_uploads(&server), 2);
+}
+
+#[tokio::test]
+async fn a_second_run_on_the_same_folder_is_refused_at_once_naming_the_first() {
+    let (server, client) = start_mock(fake().validation_delay(Duration::from_millis(300))).await;
+    let dir = image_dir(3);
+    let first = tokio::spawn(train(&client, dir.path()).into_future());
+    for _ in 0..500 {
+        if server.request_count(Route::CreateUpload) > 0 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    assert!(
+        server.request_count(Route::CreateUpload) > 0,
+        "the first run started"
+    );
+
+    let second = train(&client, dir.path()).await.unwrap_err();
+    match &second {
+        Error::Locked { path, holder } => {
+            assert_eq!(path, &dir.path().join(".scenario-training.lock"));
+            assert!(
+                holder.contains(&format!("process {}", std::process::id())),
+                "{holder}"
+            );
+        }
+        other => panic!("expected Error::Locked, got {other:?}"),
+    }
+    assert!(
+        second.to_string().contains("in use by another run"),
+        "{second}"
+    );
+    // The first run finishes alone: nothing uploaded or created twice.
+    let first = first.await.unwrap().unwrap();
+    assert_eq!(first.model.status, ModelStatus::Trained);
+    assert_eq!(server.request_count(Route::CreateUpload), 3);
+    assert_eq!(server.request_count(Route::CreateModel), 1);
+
+    // Once the first run is over, the folder is free again.
+    let again = train(&client, dir.path()).await.unwrap();
+    assert_eq!(again.model.id, first.model.id);
+}

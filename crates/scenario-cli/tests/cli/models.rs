@@ -102,3 +102,109 @@ fn train_refuses_a_folder_without_images_and_an_unknown_type() {
         stderr(&output)
     );
 }
+
+#[test]
+fn train_on_a_missing_folder_says_what_is_wrong_locally() {
+    let fake = Fake::with_assets(0);
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("no-such-folder");
+    let output = fake
+        .scenario([
+            "models",
+            "train",
+            missing.to_str().unwrap(),
+            "--type",
+            "flux.1-lora",
+        ])
+        .output()
+        .unwrap();
+    let line = one_error_line(&output, 1);
+    assert!(line.contains("cannot read"), "{line}");
+    assert!(line.contains("check the path"), "{line}");
+    // Running it again would fail the same way: no advice to.
+    assert!(!line.contains("again"), "{line}");
+    assert!(!line.contains("free space"), "{line}");
+    assert!(fake.server.requests().is_empty());
+}
+
+/// `scenario models train DIR --wait` as a child process of the test.
+#[cfg(unix)]
+fn spawn_train(fake: &Fake, folder: &str) -> std::process::Child {
+    use std::process::{Command, Stdio};
+    Command::new(crate::support::bin())
+        .args(["models", "train", folder, "--type", "flux.1-lora", "--wait"])
+        .args(["--poll-interval", "20ms", "--json"])
+        .env("SCENARIO_BASE_URL", fake.server.base_url())
+        .env("SCENARIO_SDK_API_KEY", fake.server.api_key())
+        .env("SCENARIO_SDK_API_SECRET", fake.server.api_secret())
+        .env_remove("RUST_LOG")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap()
+}
+
+#[cfg(unix)]
+#[test]
+fn a_train_killed_while_its_uploads_are_validated_is_finished_without_uploading_again() {
+    use scenario_mock::Route;
+
+    use crate::support::{send_signal, wait_until};
+
+    // Validation is slow enough for the kill to find every upload completed
+    // and none validated.
+    let fake = Fake::with_delay(MockServer::builder().assets(0), Duration::from_secs(2));
+    let count = 4;
+    let dir = images(count);
+    let folder = dir.path().to_str().unwrap();
+    let mut child = spawn_train(&fake, folder);
+    wait_until(Duration::from_secs(30), "every upload completed", || {
+        fake.server.request_count(Route::UploadAction) == count
+    });
+    send_signal(child.id(), "KILL");
+    child.wait().unwrap();
+    assert!(
+        fake.server.uploads().iter().all(|u| u.entity_id.is_none()),
+        "the kill came before any upload was validated"
+    );
+
+    let output = fake
+        .scenario(["models", "train", folder, "--type", "flux.1-lora", "--wait"])
+        .args(["--poll-interval", "20ms", "--json"])
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert_eq!(json_lines(&output)[0]["status"], "trained");
+    assert_eq!(fake.server.request_count(Route::CreateUpload), count);
+    assert_eq!(fake.server.request_count(Route::CreateModel), 1);
+}
+
+#[cfg(unix)]
+#[test]
+fn a_second_train_on_the_same_folder_is_refused_naming_the_first() {
+    use scenario_mock::Route;
+
+    use crate::support::wait_until;
+
+    let fake = Fake::with_delay(MockServer::builder().assets(0), Duration::from_millis(500));
+    let dir = images(3);
+    let folder = dir.path().to_str().unwrap();
+    let first = spawn_train(&fake, folder);
+    wait_until(Duration::from_secs(30), "the first run's uploads", || {
+        fake.server.request_count(Route::CreateUpload) > 0
+    });
+
+    let output = fake
+        .scenario(["models", "train", folder, "--type", "flux.1-lora"])
+        .output()
+        .unwrap();
+    let line = one_error_line(&output, 1);
+    assert!(line.contains("in use by another run"), "{line}");
+    assert!(line.contains(&format!("process {}", first.id())), "{line}");
+
+    let first = first.wait_with_output().unwrap();
+    assert!(first.status.success(), "{}", stderr(&first));
+    assert_eq!(fake.server.request_count(Route::CreateUpload), 3);
+    assert_eq!(fake.server.request_count(Route::CreateModel), 1);
+}

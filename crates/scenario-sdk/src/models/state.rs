@@ -21,6 +21,11 @@ use crate::error::{Error, Result};
 /// in the directory of the images.
 pub const STATE_FILE: &str = ".scenario-training.json";
 
+/// The file a run holds locked while it goes, beside [`STATE_FILE`]. It is
+/// left in place when the run ends: deleting it would let two runs each lock
+/// a different file of the same name.
+pub(crate) const LOCK_FILE: &str = ".scenario-training.lock";
+
 /// The version of the file's layout; a file of another version is not read.
 const VERSION: u32 = 1;
 
@@ -37,6 +42,22 @@ pub(crate) struct TrainState {
     pub(crate) files: BTreeMap<String, FileRecord>,
     /// The assets already among the model's training images.
     pub(crate) added: BTreeSet<String>,
+    /// Uploads about to be completed, by file name: recorded before the
+    /// completion is asked for, so that a run stopped after it (a crash, a
+    /// failed poll) finds the asset instead of uploading the file again.
+    #[serde(default)]
+    pub(crate) pending: BTreeMap<String, PendingUpload>,
+}
+
+/// An upload of an image file whose completion was asked for, and whose
+/// asset was not recorded yet.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct PendingUpload {
+    pub(crate) size: u64,
+    /// Modification time, in milliseconds since the Unix epoch.
+    pub(crate) modified_ms: u64,
+    pub(crate) upload_id: String,
 }
 
 /// An image file as it was when it was uploaded.
@@ -62,6 +83,20 @@ impl ImageFile {
     /// Whether `record` was made from this file as it is now.
     pub(crate) fn matches(&self, record: &FileRecord) -> bool {
         record.size == self.size && record.modified_ms == self.modified_ms
+    }
+
+    /// The record of this file, as it is now, uploaded as `asset_id`.
+    pub(crate) fn record(&self, asset_id: String) -> FileRecord {
+        FileRecord {
+            size: self.size,
+            modified_ms: self.modified_ms,
+            asset_id,
+        }
+    }
+
+    /// Whether `pending` is an upload of this file as it is now.
+    pub(crate) fn matches_pending(&self, pending: &PendingUpload) -> bool {
+        pending.size == self.size && pending.modified_ms == self.modified_ms
     }
 }
 
@@ -122,6 +157,69 @@ impl TrainState {
         write
             .await
             .map_err(|source| Error::FileWrite { path, source })
+    }
+}
+
+/// The lock of one directory's training, held by a run from start to end so
+/// that a second run in the same directory is refused at once (released by
+/// the system when the process ends, however it ends).
+#[derive(Debug)]
+pub(crate) struct RunLock {
+    _file: std::fs::File,
+}
+
+impl RunLock {
+    /// Takes the lock of `dir`, or answers [`Error::Locked`] naming the run
+    /// that holds it.
+    pub(crate) async fn take(dir: &Path) -> Result<Self> {
+        let path = dir.join(LOCK_FILE);
+        tokio::task::spawn_blocking(move || Self::take_now(path))
+            .await
+            .map_err(|e| Error::Io {
+                path: None,
+                source: std::io::Error::other(e),
+            })?
+    }
+
+    fn take_now(path: PathBuf) -> Result<Self> {
+        use std::io::{Read as _, Write as _};
+        let io = |path: &Path| {
+            let path = path.to_owned();
+            move |source| Error::FileWrite { path, source }
+        };
+        let mut file = std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .open(&path)
+            .map_err(io(&path))?;
+        match file.try_lock() {
+            Ok(()) => {}
+            Err(std::fs::TryLockError::WouldBlock) => {
+                let mut holder = String::new();
+                // What the other run wrote of itself; a short, printable line.
+                let _ = (&file).take(256).read_to_string(&mut holder);
+                let holder: String = holder
+                    .lines()
+                    .next()
+                    .unwrap_or("")
+                    .chars()
+                    .filter(|c| !c.is_control())
+                    .collect();
+                let holder = if holder.trim().is_empty() {
+                    "a run that has not said which yet".to_owned()
+                } else {
+                    holder
+                };
+                return Err(Error::Locked { path, holder });
+            }
+            Err(std::fs::TryLockError::Error(source)) => return Err(io(&path)(source)),
+        }
+        let since = httpdate::fmt_http_date(std::time::SystemTime::now());
+        file.set_len(0).map_err(io(&path))?;
+        writeln!(file, "process {} since {since}", std::process::id()).map_err(io(&path))?;
+        Ok(Self { _file: file })
     }
 }
 

@@ -1,7 +1,8 @@
 //! [`Models::train_from_dir`]: a folder of images to a trained model, resumable.
 
+use std::collections::BTreeSet;
 use std::future::IntoFuture;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -10,14 +11,15 @@ use futures::{StreamExt, stream};
 use scenario_api::ops;
 use scenario_api::types::{
     DryRun, Model, ModelCreateRequest, ModelStatus, ModelTrainRequest, ModelTrainResponse,
-    ModelTrainingImageRequest, ModelType, UploadKind,
+    ModelTrainingImageRequest, ModelType, Upload, UploadKind, UploadStatus,
 };
 use tracing::Instrument;
 
 use super::Models;
-use super::state::{FileRecord, ImageFile, TrainState, image_files, state_path};
+use super::state::{ImageFile, PendingUpload, RunLock, TrainState, image_files, state_path};
 use super::wait::{TrainingWaitSettings, WaitForModel};
 use crate::error::{Error, Result};
+use crate::uploads::{BeforeComplete, Uploads};
 
 /// Image files uploaded at once by default.
 const DEFAULT_FILES_AT_ONCE: usize = 4;
@@ -118,9 +120,15 @@ type MapCreate = Box<dyn FnOnce(ModelCreateRequest) -> ModelCreateRequest + Send
 /// images, saved after each step. Run again, it reads the model it created from
 /// the service and goes on: a trained model is answered at once, a training
 /// one is waited for, and otherwise only what is missing is done (images not
-/// uploaded yet, images not added yet), then the training starts. An image
-/// uploaded whose record was lost to an interruption is uploaded again (the
-/// service has no way to recognise it). [`Self::fresh`] starts over.
+/// uploaded yet, images not added yet), then the training starts. Each
+/// upload is recorded before it is completed, so an image whose upload was
+/// completed by a run that stopped (killed, or its wait failed) is found by
+/// the next run, not uploaded twice. [`Self::fresh`] starts over.
+///
+/// **One run at a time.** A run holds a lock on the directory
+/// (`.scenario-training.lock`, left in place) from start to end; a second
+/// run in the same directory is refused at once with [`Error::Locked`],
+/// which names the process that holds it.
 ///
 /// An image file that changed or went away after it was added to the
 /// model's training images is refused (the model would train on the old
@@ -286,6 +294,8 @@ impl TrainFromDir {
                 self.dir.display()
             )));
         }
+        // Held to the end of the run: a second run here is refused at once.
+        let _lock = RunLock::take(&self.dir).await?;
         let mut state = if self.fresh {
             TrainState::new()
         } else {
@@ -394,6 +404,11 @@ impl TrainFromDir {
     /// Uploads the files no earlier run uploaded as they are now; records each
     /// as it completes. One failed upload does not stop the others; the first
     /// error is answered once they are all done (and recorded).
+    ///
+    /// An upload is recorded as pending before its completion is asked for:
+    /// a run that stopped after that point (killed, or a poll that failed)
+    /// left an upload that may have made its asset, and the next run looks it
+    /// up ([`Self::resume_pending`]) instead of uploading the file again.
     async fn upload(
         &self,
         files: &[ImageFile],
@@ -401,46 +416,45 @@ impl TrainFromDir {
         training: &mut Progress,
     ) -> Result<()> {
         let total = files.len();
+        let mut first_error = None;
+        // Files whose earlier upload could not be looked up: uploading them
+        // again could make a second asset.
+        let unresolved = self.resume_pending(files, state, &mut first_error).await?;
         let pending: Vec<ImageFile> = files
             .iter()
             .filter(|file| !state.files.get(&file.name).is_some_and(|r| file.matches(r)))
+            .filter(|file| !unresolved.contains(&file.name))
             .cloned()
             .collect();
-        training.reused = total - pending.len();
-        let mut done = training.reused;
+        let recorded = files
+            .iter()
+            .filter(|file| state.files.get(&file.name).is_some_and(|r| file.matches(r)))
+            .count();
+        training.reused = recorded;
+        let mut done = recorded;
         self.report(TrainProgress::Uploading { done, total });
+        // Saves come from the uploads' hooks and from this loop: one state,
+        // one writer at a time, in order.
+        let shared = Arc::new(tokio::sync::Mutex::new(std::mem::take(state)));
         let uploads = self.models.client().uploads();
-        let mut results = stream::iter(pending)
-            .map(|file: ImageFile| {
-                let uploads = uploads.clone();
-                async move {
-                    let upload = uploads
-                        .upload_file(&file.path, UploadKind::Image)
-                        .wait(true)
-                        .send()
-                        .await;
-                    (file, upload)
-                }
+        let sends: Vec<_> = pending
+            .into_iter()
+            .map(|file| {
+                let upload = uploads
+                    .upload_file(&file.path, UploadKind::Image)
+                    .wait(true)
+                    .before_complete(record_pending(&shared, &self.dir, &file));
+                async move { (file, upload.send().await) }
             })
-            .buffer_unordered(self.files_at_once);
-        let mut first_error = None;
+            .collect();
+        let mut results = stream::iter(sends).buffer_unordered(self.files_at_once);
         while let Some((file, upload)) = results.next().await {
-            let asset_id = upload.and_then(|upload| {
-                upload.entity_id.clone().ok_or_else(|| Error::UploadFailed {
-                    upload_id: upload.id.clone(),
-                    message: "the upload is complete but names no asset".into(),
-                })
-            });
+            let asset_id = upload.and_then(|upload| asset_of(&upload));
             match asset_id {
                 Ok(asset_id) => {
-                    state.files.insert(
-                        file.name.clone(),
-                        FileRecord {
-                            size: file.size,
-                            modified_ms: file.modified_ms,
-                            asset_id,
-                        },
-                    );
+                    let mut state = shared.lock().await;
+                    state.pending.remove(&file.name);
+                    state.files.insert(file.name.clone(), file.record(asset_id));
                     state.save(&self.dir).await?;
                     training.uploaded += 1;
                     done += 1;
@@ -452,7 +466,64 @@ impl TrainFromDir {
                 }
             }
         }
+        drop(results);
+        *state = shared.lock().await.clone();
         first_error.map_or(Ok(()), Err)
+    }
+
+    /// Looks up the uploads an earlier run asked to complete without
+    /// recording their assets: a finished one is recorded (its file is not
+    /// uploaded again), one that never completed or failed is forgotten (the
+    /// file is uploaded again). Answers the files whose upload could not be
+    /// looked up; their first error goes to `first_error`.
+    async fn resume_pending(
+        &self,
+        files: &[ImageFile],
+        state: &mut TrainState,
+        first_error: &mut Option<Error>,
+    ) -> Result<BTreeSet<String>> {
+        let mut unresolved = BTreeSet::new();
+        if state.pending.is_empty() {
+            return Ok(unresolved);
+        }
+        let earlier = std::mem::take(&mut state.pending);
+        let uploads = self.models.client().uploads();
+        let mut lookups = Vec::new();
+        for (name, pending) in earlier {
+            // A file changed or gone since: its upload is of content no longer there.
+            let Some(file) = files
+                .iter()
+                .find(|file| file.name == name && file.matches_pending(&pending))
+                .cloned()
+            else {
+                continue;
+            };
+            let uploads = uploads.clone();
+            lookups.push(async move {
+                let found = earlier_asset(&uploads, &pending.upload_id).await;
+                (file, pending, found)
+            });
+        }
+        let mut results = stream::iter(lookups).buffer_unordered(self.files_at_once);
+        while let Some((file, pending, found)) = results.next().await {
+            match found {
+                Ok(Some(asset_id)) => {
+                    tracing::info!(file = %file.name, upload_id = %pending.upload_id, "an earlier run's upload made its asset");
+                    state.files.insert(file.name.clone(), file.record(asset_id));
+                }
+                Ok(None) => {
+                    tracing::info!(file = %file.name, upload_id = %pending.upload_id, "an earlier run's upload did not finish; uploading the file again");
+                }
+                Err(err) => {
+                    tracing::warn!(file = %file.name, upload_id = %pending.upload_id, error = %err, "cannot look up an earlier run's upload");
+                    unresolved.insert(file.name.clone());
+                    state.pending.insert(file.name.clone(), pending);
+                    first_error.get_or_insert(err);
+                }
+            }
+        }
+        state.save(&self.dir).await?;
+        Ok(unresolved)
     }
 
     async fn create(&self, state: &mut TrainState, map: Option<MapCreate>) -> Result<Model> {
@@ -551,6 +622,64 @@ impl IntoFuture for TrainFromDir {
 
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
+    }
+}
+
+/// The hook that records `file`'s upload as pending in the shared state
+/// before the upload is completed.
+fn record_pending(
+    shared: &Arc<tokio::sync::Mutex<TrainState>>,
+    dir: &Path,
+    file: &ImageFile,
+) -> BeforeComplete {
+    let shared = shared.clone();
+    let dir = dir.to_owned();
+    let name = file.name.clone();
+    let (size, modified_ms) = (file.size, file.modified_ms);
+    Box::new(move |upload_id| {
+        Box::pin(async move {
+            let mut state = shared.lock().await;
+            state.pending.insert(
+                name,
+                PendingUpload {
+                    size,
+                    modified_ms,
+                    upload_id,
+                },
+            );
+            state.save(&dir).await
+        })
+    })
+}
+
+/// The asset a finished upload made.
+fn asset_of(upload: &Upload) -> Result<String> {
+    upload
+        .entity_id
+        .clone()
+        .filter(|id| !id.is_empty())
+        .ok_or_else(|| Error::UploadFailed {
+            upload_id: upload.id.clone(),
+            message: "the upload is complete but names no asset".into(),
+        })
+}
+
+/// The asset an earlier run's upload made, once the service is done with it;
+/// `None` when it never will (it was never completed, it failed, or it is
+/// gone).
+async fn earlier_asset(uploads: &Uploads, upload_id: &str) -> Result<Option<String>> {
+    let upload = match uploads.get(upload_id).await {
+        Ok(upload) => upload,
+        Err(err) if err.is_not_found() => return Ok(None),
+        Err(err) => return Err(err),
+    };
+    if matches!(upload.status, UploadStatus::Pending | UploadStatus::Failed) {
+        return Ok(None);
+    }
+    match uploads.wait_until_ready(upload_id).await {
+        Ok(upload) => asset_of(&upload).map(Some),
+        Err(err) if matches!(err.cause(), Error::UploadFailed { .. }) => Ok(None),
+        Err(err) => Err(err),
     }
 }
 

@@ -24,6 +24,12 @@ use crate::error::{Error, Result};
 /// How long a part may go without a byte moving before it is retried.
 const DEFAULT_STALL_TIMEOUT: Duration = Duration::from_secs(60);
 
+/// Called with the upload's id once every part is in, before the completion
+/// is asked for: from then on the service may make the asset, so a caller
+/// that resumes across runs records the id here (and the upload stops, not
+/// completed, when it fails).
+pub(crate) type BeforeComplete = Box<dyn FnOnce(String) -> BoxFuture<'static, Result<()>> + Send>;
+
 /// An upload to send: [`Uploads::upload_file`], [`Uploads::upload_bytes`] or
 /// [`Uploads::upload_reader`]. Adjust it with the setters, then `.await` it (or
 /// call [`Self::send`]).
@@ -67,6 +73,7 @@ pub struct UploadBuilder {
     on_progress: Option<ProgressFn>,
     wait: bool,
     wait_settings: WaitSettings,
+    before_complete: Option<BeforeComplete>,
 }
 
 impl fmt::Debug for UploadBuilder {
@@ -115,7 +122,14 @@ impl UploadBuilder {
             on_progress: None,
             wait: false,
             wait_settings: WaitSettings::default(),
+            before_complete: None,
         }
+    }
+
+    /// See [`BeforeComplete`].
+    pub(crate) fn before_complete(mut self, hook: BeforeComplete) -> Self {
+        self.before_complete = Some(hook);
+        self
     }
 
     /// The size of every part but the last, instead of the automatic choice.
@@ -251,6 +265,7 @@ impl UploadBuilder {
             on_progress,
             wait,
             wait_settings,
+            before_complete,
         } = self;
         if concurrency == 0 {
             return Err(Error::InvalidInput(
@@ -320,6 +335,9 @@ impl UploadBuilder {
             });
             send_parts(&mut source, &plan, sender, concurrency, &mut progress).await?;
             source.verify_unchanged().await?;
+            if let Some(hook) = before_complete {
+                hook(upload.id.clone()).await?;
+            }
 
             progress.phase(UploadPhase::Completing);
             let completed = uploads.complete(&upload.id).await?;
