@@ -437,6 +437,9 @@ impl TrainFromDir {
         // one writer at a time, in order.
         let shared = Arc::new(tokio::sync::Mutex::new(std::mem::take(state)));
         let uploads = self.models.client().uploads();
+        // Each upload records its own outcome: every wait for the state's lock
+        // is inside the futures the stream polls, never in this loop's body,
+        // which would stop polling the upload that holds it.
         let sends: Vec<_> = pending
             .into_iter()
             .map(|file| {
@@ -444,24 +447,31 @@ impl TrainFromDir {
                     .upload_file(&file.path, UploadKind::Image)
                     .wait(true)
                     .before_complete(record_pending(&shared, &self.dir, &file));
-                async move { (file, upload.send().await) }
+                let shared = shared.clone();
+                let dir = self.dir.clone();
+                async move {
+                    let recorded = async {
+                        let asset_id = upload.send().await.and_then(|u| asset_of(&u))?;
+                        let mut state = shared.lock().await;
+                        state.pending.remove(&file.name);
+                        state.files.insert(file.name.clone(), file.record(asset_id));
+                        state.save(&dir).await
+                    };
+                    let outcome = recorded.await;
+                    (file.name, outcome)
+                }
             })
             .collect();
         let mut results = stream::iter(sends).buffer_unordered(self.files_at_once);
-        while let Some((file, upload)) = results.next().await {
-            let asset_id = upload.and_then(|upload| asset_of(&upload));
-            match asset_id {
-                Ok(asset_id) => {
-                    let mut state = shared.lock().await;
-                    state.pending.remove(&file.name);
-                    state.files.insert(file.name.clone(), file.record(asset_id));
-                    state.save(&self.dir).await?;
+        while let Some((name, outcome)) = results.next().await {
+            match outcome {
+                Ok(()) => {
                     training.uploaded += 1;
                     done += 1;
                     self.report(TrainProgress::Uploading { done, total });
                 }
                 Err(err) => {
-                    tracing::warn!(file = %file.name, error = %err, "upload failed");
+                    tracing::warn!(file = %name, error = %err, "upload failed");
                     first_error.get_or_insert(err);
                 }
             }
