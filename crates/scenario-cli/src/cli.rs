@@ -375,6 +375,19 @@ fn parse_wait_timeout(text: &str) -> Result<Duration, String> {
     Ok(timeout)
 }
 
+/// Parses a wait's duration or polling interval: above zero, since a zero
+/// wait could only time out (after the paid work was started) and a zero
+/// interval would poll without pause. Refused at parsing, before any request.
+pub fn parse_positive_duration(text: &str) -> Result<Duration, String> {
+    let duration = parse_duration(text)?;
+    if duration.is_zero() {
+        return Err(format!(
+            "{text:?} is not above zero: use e.g. 90s or 10m, or leave the flag out for its default"
+        ));
+    }
+    Ok(duration)
+}
+
 /// Parses `--part-size`: a size the storage accepts for a part, from the
 /// SDK's limits. (Whether it cuts the file into few enough parts depends on
 /// the file, and is checked once the file is known.)

@@ -6,7 +6,7 @@ use scenario_api::ops;
 use scenario_api::types::{Asset, AssetGetBulkRequest, Job};
 
 use crate::client::Client;
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::jobs::{JobWaitSettings, ProgressFn, WaitForJob};
 
 /// What a run answered: its job and, when it was waited for, its assets. `R`
@@ -36,6 +36,27 @@ pub(crate) struct Follow {
 }
 
 impl Follow {
+    /// Refuses, before the paid run is started, a wait that could only time
+    /// out (a zero timeout) or would poll without pause (a zero interval).
+    pub(crate) fn check(&self) -> Result<()> {
+        if !self.wait {
+            return Ok(());
+        }
+        if self.settings.timeout.is_zero() {
+            return Err(Error::InvalidInput(
+                "the wait timeout must be above zero with wait(true): the run would be started \
+                 (and paid for), then the wait would time out at once"
+                    .into(),
+            ));
+        }
+        if self.settings.interval.is_zero() {
+            return Err(Error::InvalidInput(
+                "the polling interval must be above zero with wait(true)".into(),
+            ));
+        }
+        Ok(())
+    }
+
     /// The run's result: `job` as started or, with `wait`, as it ended, with
     /// its assets.
     pub(crate) async fn finish<R>(

@@ -129,6 +129,7 @@ impl WorkflowRun {
     /// Starts the run and, with [`Self::wait`], waits for its job and fetches
     /// its assets; the same as `.await`.
     pub async fn send(self) -> Result<Generation<WorkflowRunResponse>> {
+        self.follow.check()?;
         let response = self.request.send().await?;
         let Some(job) = response.job.clone() else {
             return Err(Error::InvalidInput(

@@ -322,3 +322,47 @@ async fn dropping_the_wait_stops_polling() {
     tokio::time::sleep(Duration::from_millis(200)).await;
     assert_eq!(server.hits(), hits, "no poll after the drop");
 }
+
+#[tokio::test]
+async fn a_zero_wait_is_refused_before_the_paid_run_is_started() {
+    let (server, client) = mock(Duration::from_millis(50)).await;
+    let zero_timeout = client
+        .generate()
+        .custom("model_test")
+        .prompt("a fox")
+        .wait(true)
+        .timeout(Duration::ZERO)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(zero_timeout, Error::InvalidInput(_)),
+        "{zero_timeout:?}"
+    );
+    assert!(
+        zero_timeout.to_string().contains("above zero"),
+        "{zero_timeout}"
+    );
+    let zero_interval = client
+        .generate()
+        .custom("model_test")
+        .prompt("a fox")
+        .wait(true)
+        .interval(Duration::ZERO)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(zero_interval, Error::InvalidInput(_)),
+        "{zero_interval:?}"
+    );
+    assert!(server.requests().is_empty(), "nothing was sent");
+
+    // Without waiting, the same settings start the run.
+    let started = client
+        .generate()
+        .custom("model_test")
+        .prompt("a fox")
+        .timeout(Duration::ZERO)
+        .await
+        .unwrap();
+    assert!(!started.job.job_id.is_empty());
+}

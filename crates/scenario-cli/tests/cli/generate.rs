@@ -103,3 +103,65 @@ fn a_dry_run_cannot_wait() {
     assert_eq!(output.status.code(), Some(2));
     assert_eq!(fake.server.request_count(Route::RunModel), 0);
 }
+
+#[test]
+fn a_zero_wait_or_interval_is_a_usage_error_before_the_paid_generation() {
+    let fake = Fake::with_assets(0);
+    for (flag, value) in [
+        ("--wait-timeout", "0s"),
+        ("--wait-timeout", "0ms"),
+        ("--poll-interval", "0s"),
+    ] {
+        let output = fake
+            .scenario(["generate", "model_test", "--prompt", "a fox", "--wait"])
+            .args([flag, value])
+            .output()
+            .unwrap();
+        assert_eq!(
+            output.status.code(),
+            Some(2),
+            "{flag} {value}: {}",
+            stderr(&output)
+        );
+        assert!(
+            stderr(&output).contains("above zero"),
+            "{}",
+            stderr(&output)
+        );
+    }
+    // The same flags of the other waits.
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("a.png"), b"png").unwrap();
+    let folder = dir.path().to_str().unwrap();
+    for args in [
+        vec!["jobs", "wait", "job_1", "--wait-timeout", "0s"],
+        vec![
+            "models",
+            "train",
+            folder,
+            "--type",
+            "flux.1-lora",
+            "--poll-interval",
+            "0s",
+        ],
+    ] {
+        let output = fake.scenario([]).args(&args).output().unwrap();
+        assert_eq!(
+            output.status.code(),
+            Some(2),
+            "{args:?}: {}",
+            stderr(&output)
+        );
+        assert!(
+            stderr(&output).contains("above zero"),
+            "{}",
+            stderr(&output)
+        );
+    }
+    // Nothing was sent: no paid work started, nothing polled.
+    assert!(
+        fake.server.requests().is_empty(),
+        "{:?}",
+        fake.server.requests()
+    );
+}
