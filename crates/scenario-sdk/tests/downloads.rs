@@ -433,3 +433,145 @@ async fn generate_wait_and_download_survive_faults_on_every_read() {
     let injected = server.faults_injected();
     assert_eq!(injected.len(), 6, "{injected:?}");
 }
+
+/// An asset of `size` bytes (as the API announces it) whose file is served by
+/// `server`.
+fn asset_served_by(server: &scenario_testkit::ScriptedServer, size: u64) -> Asset {
+    let mut asset: Asset =
+        serde_json::from_value(scenario_testkit::asset_with_id("asset_hostile")).unwrap();
+    asset.url = format!("{}/files/asset_hostile.png", server.url());
+    asset.mime_type = "image/png".into();
+    asset.properties.size = size;
+    asset
+}
+
+#[cfg(unix)]
+#[tokio::test]
+async fn a_symbolic_link_at_the_partial_or_final_name_is_never_written_through() {
+    let (_server, client, assets) = generated(MockServer::builder().assets(0), 2).await;
+    let outside = tempfile::tempdir().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    // The files' names, from a download elsewhere.
+    let first = client
+        .downloads()
+        .to_dir(outside.path().join("names"))
+        .assets(assets.clone())
+        .await
+        .unwrap();
+    let name_of = |id: &str| {
+        let file = first.written.iter().find(|f| f.asset_id == id).unwrap();
+        file.path
+            .file_name()
+            .unwrap()
+            .to_string_lossy()
+            .into_owned()
+    };
+    let names: Vec<String> = assets.iter().map(|a| name_of(&a.id)).collect();
+    // A link at the first file's `.part`, and at the second file's final name
+    // to a file of the asset's size (which must not pass for the download).
+    let victim_part = outside.path().join("victim-part");
+    std::fs::write(&victim_part, b"precious").unwrap();
+    std::os::unix::fs::symlink(&victim_part, dir.path().join(format!("{}.part", names[0])))
+        .unwrap();
+    let victim_final = outside.path().join("victim-final");
+    std::fs::write(
+        &victim_final,
+        vec![b'x'; assets[1].properties.size as usize],
+    )
+    .unwrap();
+    std::os::unix::fs::symlink(&victim_final, dir.path().join(&names[1])).unwrap();
+
+    let report = client
+        .downloads()
+        .to_dir(dir.path())
+        .assets(assets.clone())
+        .await
+        .unwrap();
+    assert!(report.is_complete(), "{:?}", report.failed);
+    assert_eq!(report.written.len(), 2, "the link did not pass for a file");
+    assert_eq!(std::fs::read(&victim_part).unwrap(), b"precious");
+    assert_eq!(
+        std::fs::read(&victim_final).unwrap(),
+        vec![b'x'; assets[1].properties.size as usize]
+    );
+    for name in &names {
+        let path = dir.path().join(name);
+        assert!(
+            std::fs::symlink_metadata(&path).unwrap().is_file(),
+            "{name}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_body_longer_than_the_assets_size_is_cut_off_and_nothing_is_kept() {
+    use scenario_testkit::{Reply, ScriptedServer};
+    // 20 MiB with no Content-Length, for an asset of 1000 bytes.
+    let files = ScriptedServer::start(vec![Reply::Chunked {
+        chunks: 320,
+        size: 64 * 1024,
+    }])
+    .await;
+    let asset = asset_served_by(&files, 1000);
+    let dir = tempfile::tempdir().unwrap();
+    let received = Arc::new(Mutex::new(0u64));
+    let seen = received.clone();
+    let report = files
+        .client()
+        .downloads()
+        .to_dir(dir.path())
+        .asset(asset)
+        .on_progress(move |p: &DownloadProgress| *seen.lock().unwrap() = p.bytes_done)
+        .await
+        .unwrap();
+    assert!(report.written.is_empty());
+    let failed = &report.failed[0];
+    assert_eq!(failed.asset_id, "asset_hostile");
+    let text = failed.error.to_string();
+    assert!(
+        text.contains("asset_hostile") && text.contains("1000 bytes"),
+        "{text}"
+    );
+    assert_eq!(files.hits(), 1, "not retried");
+    // Nothing under the final name, nothing kept to resume from.
+    let left: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert!(
+        left.iter().all(|name| {
+            let path = dir.path().join(name);
+            !name.to_string_lossy().ends_with(".png")
+                && std::fs::metadata(&path).unwrap().len() == 0
+        }),
+        "{left:?}"
+    );
+    // Reading stopped near the bound, not at the end of the 20 MiB.
+    assert!(
+        *received.lock().unwrap() <= 1000,
+        "{}",
+        received.lock().unwrap()
+    );
+}
+
+#[tokio::test]
+async fn a_file_shorter_than_the_assets_size_is_an_error_and_not_put_in_place() {
+    use scenario_testkit::{Reply, ScriptedServer};
+    let files = ScriptedServer::start(vec![Reply::new(200, "image/png", vec![7u8; 600])]).await;
+    let asset = asset_served_by(&files, 1000);
+    let dir = tempfile::tempdir().unwrap();
+    let report = files
+        .client()
+        .downloads()
+        .to_dir(dir.path())
+        .asset(asset)
+        .await
+        .unwrap();
+    assert!(report.written.is_empty());
+    let text = report.failed[0].error.to_string();
+    assert!(
+        text.contains("600 bytes") && text.contains("1000"),
+        "{text}"
+    );
+    assert!(!dir.path().join("asset_hostile.png").exists());
+}

@@ -147,6 +147,7 @@ impl ArchiveDownload {
             url,
             refresh,
             path: &path,
+            declared: None,
             stall_timeout: self.stall_timeout,
             reached: &reached,
             on_bytes: &|_| {},

@@ -46,6 +46,10 @@ pub(crate) struct FileGet<'a> {
     pub(crate) refresh: Refresh,
     /// Where the file goes.
     pub(crate) path: &'a Path,
+    /// The file's size as the API announced it (the asset's size), when it
+    /// did: a body is never read past it, and a file of another size is an
+    /// error, never put in place.
+    pub(crate) declared: Option<u64>,
     /// How long the transfer may go without a byte arriving.
     pub(crate) stall_timeout: Duration,
     /// The most bytes this file has had on disk: progress counts what passes it.
@@ -141,6 +145,17 @@ impl FileGet<'_> {
                 path: partial.clone(),
                 source,
             })?;
+        if let Some(declared) = self.declared
+            && size != declared
+        {
+            let _ = tokio::fs::remove_file(&partial).await;
+            return Err(failed(
+                None,
+                format!(
+                    "the file has {size} bytes where the asset's size is {declared}; nothing was kept"
+                ),
+            ));
+        }
         tokio::fs::rename(&partial, self.path)
             .await
             .map_err(|source| Error::FileWrite {
@@ -262,6 +277,22 @@ impl FileGet<'_> {
                 Some(Ok(None)) => break Ok(()),
                 Some(Ok(Some(chunk))) => {
                     on_disk += chunk.len() as u64;
+                    if let Some(declared) = self.declared
+                        && on_disk > declared
+                    {
+                        // Stop reading at once: the body is not the asset's file.
+                        drop(writer);
+                        truncate(partial).await.map_err(local)?;
+                        return Err(AttemptError::Local(Error::Download {
+                            id: self.id.to_owned(),
+                            url: String::new(),
+                            status: None,
+                            message: format!(
+                                "the server sent more than the {declared} bytes of the asset's size; \
+                                 nothing was kept"
+                            ),
+                        }));
+                    }
                     if let Err(source) = writer.push(chunk).await {
                         return Err(local(source));
                     }
@@ -333,30 +364,51 @@ async fn error_body(mut response: reqwest::Response, limit: Duration) -> Bytes {
     body.freeze()
 }
 
-/// The size of the file at `path`, if there is one (not a directory).
+/// The size of the file at `path`, if there is one: not a directory, and not
+/// a symbolic link (whatever it points to is not the user's file to trust).
 pub(crate) async fn file_len_now(path: &Path) -> Option<u64> {
-    tokio::fs::metadata(path)
+    tokio::fs::symlink_metadata(path)
         .await
         .ok()
         .filter(std::fs::Metadata::is_file)
         .map(|meta| meta.len())
 }
 
+/// The size of the partial file at `path` (0 when there is none). A symbolic
+/// link there is removed, never followed: writing through it would write
+/// outside the directory.
 async fn file_len(path: &Path) -> std::io::Result<u64> {
-    match tokio::fs::metadata(path).await {
+    match tokio::fs::symlink_metadata(path).await {
+        Ok(meta) if meta.file_type().is_symlink() => {
+            tracing::warn!(path = %path.display(), "a symbolic link stood where the partial file goes; removed it");
+            tokio::fs::remove_file(path).await?;
+            Ok(0)
+        }
         Ok(meta) => Ok(meta.len()),
         Err(err) if err.kind() == std::io::ErrorKind::NotFound => Ok(0),
         Err(err) => Err(err),
     }
 }
 
-async fn truncate(path: &Path) -> std::io::Result<()> {
-    match tokio::fs::OpenOptions::new()
-        .write(true)
-        .truncate(true)
-        .open(path)
-        .await
+/// Options that open a file for writing without following a symbolic link
+/// at its name (the open fails instead), where the system has the flag.
+fn no_follow_write() -> std::fs::OpenOptions {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true);
+    #[cfg(target_os = "linux")]
     {
+        use std::os::unix::fs::OpenOptionsExt as _;
+        options.custom_flags(rustix::fs::OFlags::NOFOLLOW.bits().cast_signed());
+    }
+    options
+}
+
+async fn truncate(path: &Path) -> std::io::Result<()> {
+    let path = path.to_owned();
+    let opened = tokio::task::spawn_blocking(move || no_follow_write().truncate(true).open(path))
+        .await
+        .map_err(std::io::Error::other)?;
+    match opened {
         Ok(_) => Ok(()),
         Err(err) if err.kind() == std::io::ErrorKind::NotFound => Ok(()),
         Err(err) => Err(err),
@@ -374,9 +426,8 @@ impl BlockWriter {
     async fn open(path: &Path, append: bool) -> std::io::Result<Self> {
         let path = path.to_owned();
         let file = tokio::task::spawn_blocking(move || {
-            std::fs::OpenOptions::new()
+            no_follow_write()
                 .create(true)
-                .write(true)
                 .append(append)
                 .truncate(!append)
                 .open(path)

@@ -516,6 +516,7 @@ impl Job {
             url,
             refresh,
             path: &path,
+            declared: size,
             stall_timeout: self.stall_timeout,
             reached: &reached,
             on_bytes: &on_bytes,
