@@ -116,18 +116,24 @@ async fn a_cut_transfer_resumes_where_it_stopped() {
 async fn a_partial_file_from_an_earlier_run_is_resumed() {
     let (server, client, assets) = generated(MockServer::builder().assets(0), 1).await;
     let dir = tempfile::tempdir().unwrap();
-    // A whole copy, to cut in two.
-    let whole = client
+    // An earlier run whose transfer was cut, with no retry left.
+    server.inject(FaultRule::new(Route::CdnFile, Fault::Truncate));
+    let earlier = client
+        .with_max_retries(0)
         .downloads()
-        .to_dir(dir.path().join("whole"))
+        .to_dir(dir.path())
         .asset(assets[0].clone())
         .await
         .unwrap();
-    let bytes = std::fs::read(&whole.written[0].path).unwrap();
-    let name = whole.written[0].path.file_name().unwrap().to_owned();
-    let mut partial = name.clone();
-    partial.push(".part");
-    std::fs::write(dir.path().join(&partial), &bytes[..bytes.len() / 3]).unwrap();
+    assert_eq!(earlier.failed.len(), 1);
+    let partials: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "part"))
+        .collect();
+    assert_eq!(partials.len(), 1);
+    let kept = std::fs::metadata(&partials[0]).unwrap().len();
+    assert!(kept > 0);
 
     let report = client
         .downloads()
@@ -135,10 +141,117 @@ async fn a_partial_file_from_an_earlier_run_is_resumed() {
         .asset(assets[0].clone())
         .await
         .unwrap();
-    assert_eq!(std::fs::read(dir.path().join(&name)).unwrap(), bytes);
-    assert!(!dir.path().join(&partial).exists());
-    assert_eq!(report.written[0].bytes, bytes.len() as u64);
-    assert_eq!(cdn_requests(&server).last().unwrap().status, Some(206));
+    let file = &report.written[0];
+    assert_eq!(
+        digest_of(&file.path),
+        server.asset_sha256(&assets[0].id).unwrap()
+    );
+    assert!(!partials[0].exists());
+    let last = cdn_requests(&server).last().unwrap().clone();
+    assert_eq!(last.status, Some(206), "only the rest was asked for");
+    // Nothing but the file is left in the directory.
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+}
+
+#[tokio::test]
+async fn a_partial_file_of_unknown_version_is_started_over_not_appended_to() {
+    let (server, client, assets) = generated(MockServer::builder().assets(0), 1).await;
+    let dir = tempfile::tempdir().unwrap();
+    let whole = client
+        .downloads()
+        .to_dir(dir.path().join("whole"))
+        .asset(assets[0].clone())
+        .await
+        .unwrap();
+    let name = whole.written[0].path.file_name().unwrap().to_owned();
+    let mut partial = name.clone();
+    partial.push(".part");
+    // Bytes of some other version of the file, with nothing saying which.
+    std::fs::write(dir.path().join(&partial), vec![0xAB; 500]).unwrap();
+
+    let report = client
+        .downloads()
+        .to_dir(dir.path())
+        .asset(assets[0].clone())
+        .await
+        .unwrap();
+    assert!(report.is_complete(), "{report:?}");
+    assert_eq!(
+        digest_of(&dir.path().join(&name)),
+        server.asset_sha256(&assets[0].id).unwrap()
+    );
+    assert_eq!(cdn_requests(&server).last().unwrap().status, Some(200));
+}
+
+/// A file of 1000 bytes in two versions of the same size.
+fn versions() -> (Vec<u8>, Vec<u8>) {
+    (vec![b'1'; 1000], vec![b'2'; 1000])
+}
+
+/// A 200 of `body` whose connection closes after `sent` bytes.
+fn cut_response(etag: &str, body: &[u8], sent: usize) -> scenario_testkit::Reply {
+    let mut raw = format!(
+        "HTTP/1.1 200 OK\r\ncontent-type: image/png\r\ncontent-length: {}\r\netag: {etag}\r\n\r\n",
+        body.len()
+    )
+    .into_bytes();
+    raw.extend_from_slice(&body[..sent]);
+    scenario_testkit::Reply::Raw(raw)
+}
+
+#[tokio::test]
+async fn a_file_that_changed_between_attempts_is_fetched_whole_never_stitched() {
+    use scenario_testkit::{Reply, ScriptedServer};
+    let (old, new) = versions();
+    // The first answer is cut; by the resume the file changed, and a server
+    // that honours If-Range sends the new version whole.
+    let files = ScriptedServer::start(vec![
+        cut_response("\"v1\"", &old, 400),
+        Reply::new(200, "image/png", new.clone()).header("etag", "\"v2\""),
+    ])
+    .await;
+    let asset = asset_served_by(&files, 1000);
+    let dir = tempfile::tempdir().unwrap();
+    let report = files
+        .client()
+        .downloads()
+        .to_dir(dir.path())
+        .asset(asset)
+        .await
+        .unwrap();
+    assert!(report.is_complete(), "{:?}", report.failed);
+    assert_eq!(std::fs::read(&report.written[0].path).unwrap(), new);
+    let resume = &files.requests()[1];
+    assert_eq!(resume.header("range"), Some("bytes=400-"));
+    assert_eq!(resume.header("if-range"), Some("\"v1\""));
+}
+
+#[tokio::test]
+async fn a_range_of_another_version_is_refused_and_the_file_fetched_again() {
+    use scenario_testkit::{Reply, ScriptedServer};
+    let (old, new) = versions();
+    // A server that ignores If-Range answers the range of the new version:
+    // appending it would stitch two versions together.
+    let files = ScriptedServer::start(vec![
+        cut_response("\"v1\"", &old, 400),
+        Reply::new(206, "image/png", new[400..].to_vec())
+            .header("etag", "\"v2\"")
+            .header("content-range", "bytes 400-999/1000"),
+        Reply::new(200, "image/png", new.clone()).header("etag", "\"v2\""),
+    ])
+    .await;
+    let asset = asset_served_by(&files, 1000);
+    let dir = tempfile::tempdir().unwrap();
+    let report = files
+        .client()
+        .downloads()
+        .to_dir(dir.path())
+        .asset(asset)
+        .await
+        .unwrap();
+    assert!(report.is_complete(), "{:?}", report.failed);
+    assert_eq!(std::fs::read(&report.written[0].path).unwrap(), new);
+    assert_eq!(files.requests()[2].header("range"), None, "fetched whole");
 }
 
 #[tokio::test]

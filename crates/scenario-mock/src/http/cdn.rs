@@ -78,7 +78,13 @@ fn not_found(request_id: &str) -> Response {
 /// The file, or the part of it the `Range` header asks for.
 fn serve(content: &Content, mime_type: &str, name: &str, headers: &HeaderMap) -> Response {
     let len = content.len();
+    let etag = format!("\"{name}-{len}\"");
+    // A range is for the version the client has: another one gets the whole file.
+    let other_version = headers
+        .get(header::IF_RANGE)
+        .is_some_and(|value| value.as_bytes() != etag.as_bytes());
     let range = match requested_range(headers, len) {
+        Ok(_) if other_version => None,
         Ok(range) => range,
         Err(Unsatisfiable) => {
             let mut response = StatusCode::RANGE_NOT_SATISFIABLE.into_response();
@@ -104,7 +110,7 @@ fn serve(content: &Content, mime_type: &str, name: &str, headers: &HeaderMap) ->
     if let Ok(value) = HeaderValue::from_str(mime_type) {
         headers.insert(header::CONTENT_TYPE, value);
     }
-    if let Ok(value) = HeaderValue::from_str(&format!("\"{name}-{len}\"")) {
+    if let Ok(value) = HeaderValue::from_str(&etag) {
         headers.insert(header::ETAG, value);
     }
     if status == StatusCode::PARTIAL_CONTENT {

@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use bytes::{Bytes, BytesMut};
 use futures::future::BoxFuture;
-use reqwest::header::{CONTENT_RANGE, RANGE, USER_AGENT};
+use reqwest::header::{CONTENT_RANGE, ETAG, HeaderMap, IF_RANGE, LAST_MODIFIED, RANGE, USER_AGENT};
 use reqwest::{StatusCode, Url};
 
 use crate::attempt::{self, AttemptError, Exchange, RetryClass, XmlError};
@@ -35,6 +35,84 @@ pub(crate) fn partial_path(path: &Path) -> PathBuf {
     let mut name = path.file_name().unwrap_or_default().to_os_string();
     name.push(".part");
     path.with_file_name(name)
+}
+
+/// Where the version of a partial file is kept: `<name>.part.meta`.
+fn version_path(partial: &Path) -> PathBuf {
+    let mut name = partial.file_name().unwrap_or_default().to_os_string();
+    name.push(".meta");
+    partial.with_file_name(name)
+}
+
+/// The version of the file that a partial file holds the start of: what a
+/// resume sends as `If-Range` (a strong ETag, else Last-Modified) and the
+/// whole file's size. Kept beside the partial file, so that a later attempt or
+/// run appends only bytes of the same version; a partial file whose version is
+/// not known is started over, never appended to.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Version {
+    if_range: String,
+    total: Option<u64>,
+}
+
+impl Version {
+    /// The version a response names, if it names one.
+    fn of(headers: &HeaderMap, total: Option<u64>) -> Option<Self> {
+        let text = |name| {
+            headers
+                .get(name)
+                .and_then(|v: &reqwest::header::HeaderValue| v.to_str().ok())
+        };
+        // A weak ETag may not be sent in If-Range (RFC 9110, 13.1.5).
+        let etag = text(ETAG).filter(|tag| !tag.starts_with("W/"));
+        etag.or_else(|| text(LAST_MODIFIED)).map(|value| Self {
+            if_range: value.to_owned(),
+            total,
+        })
+    }
+
+    /// Whether `other` is the same version (sizes compared when both are known).
+    fn same_as(&self, other: &Self) -> bool {
+        self.if_range == other.if_range
+            && match (self.total, other.total) {
+                (Some(a), Some(b)) => a == b,
+                _ => true,
+            }
+    }
+
+    async fn load(partial: &Path) -> Option<Self> {
+        let bytes = tokio::fs::read(version_path(partial)).await.ok()?;
+        serde_json::from_slice(&bytes).ok()
+    }
+
+    async fn save(&self, partial: &Path) -> std::io::Result<()> {
+        let path = version_path(partial);
+        let bytes = serde_json::to_vec(self).map_err(std::io::Error::other)?;
+        let temporary = path.with_extension("meta.tmp");
+        remove_if_link(&temporary).await?;
+        let write = {
+            let temporary = temporary.clone();
+            tokio::task::spawn_blocking(move || {
+                no_follow_write()
+                    .create(true)
+                    .truncate(true)
+                    .open(&temporary)
+                    .and_then(|mut file| file.write_all(&bytes))
+            })
+        };
+        write.await.map_err(std::io::Error::other)??;
+        tokio::fs::rename(&temporary, &path).await
+    }
+}
+
+/// Removes the file at `path` if there is one (what it kept is worthless).
+async fn forget(path: &Path) {
+    if let Err(err) = tokio::fs::remove_file(path).await
+        && err.kind() != std::io::ErrorKind::NotFound
+    {
+        tracing::debug!(path = %path.display(), error = %err, "cannot remove");
+    }
 }
 
 /// One file to get.
@@ -148,7 +226,8 @@ impl FileGet<'_> {
         if let Some(declared) = self.declared
             && size != declared
         {
-            let _ = tokio::fs::remove_file(&partial).await;
+            forget(&partial).await;
+            forget(&version_path(&partial)).await;
             return Err(failed(
                 None,
                 format!(
@@ -162,6 +241,7 @@ impl FileGet<'_> {
                 path: self.path.to_owned(),
                 source,
             })?;
+        forget(&version_path(&partial)).await;
         Ok(size)
     }
 
@@ -174,6 +254,17 @@ impl FileGet<'_> {
             })
         };
         let mut offset = file_len(partial).await.map_err(local)?;
+        let mut known = if offset > 0 {
+            Version::load(partial).await
+        } else {
+            None
+        };
+        if offset > 0 && known.is_none() {
+            // Bytes of an unknown version: appending could stitch two versions.
+            tracing::debug!("the partial file's version is not known; starting it over");
+            offset = 0;
+            truncate(partial).await.map_err(local)?;
+        }
         // At most twice: a range the server cannot serve starts the file over.
         for _ in 0..2 {
             let mut request = self
@@ -181,8 +272,10 @@ impl FileGet<'_> {
                 .files_http()
                 .get(url.clone())
                 .header(USER_AGENT, self.client.user_agent().clone());
-            if offset > 0 {
-                request = request.header(RANGE, format!("bytes={offset}-"));
+            if let (true, Some(version)) = (offset > 0, &known) {
+                request = request
+                    .header(RANGE, format!("bytes={offset}-"))
+                    .header(IF_RANGE, version.if_range.as_str());
             }
             let mut response = match within(self.stall_timeout, request.send()).await {
                 None => return Err(AttemptError::Stalled),
@@ -197,11 +290,24 @@ impl FileGet<'_> {
                 .and_then(content_range);
             let append = match status {
                 StatusCode::PARTIAL_CONTENT if offset > 0 => {
+                    let same = |total| {
+                        let now = Version::of(&headers, total);
+                        known
+                            .as_ref()
+                            .zip(now.as_ref())
+                            .is_some_and(|(a, b)| a.same_as(b))
+                    };
                     match range {
-                        Some(ContentRange::Bytes { start, .. }) if start == offset => true,
-                        // Not the bytes asked for: start over from the whole file.
+                        Some(ContentRange::Bytes { start, total })
+                            if start == offset && same(total) =>
+                        {
+                            true
+                        }
+                        // Not the bytes asked for, or of another version of the
+                        // file: start over from the whole file.
                         _ => {
                             offset = 0;
+                            known = None;
                             truncate(partial).await.map_err(local)?;
                             continue;
                         }
@@ -235,6 +341,13 @@ impl FileGet<'_> {
                 (true, _) => None,
                 (false, _) => response.content_length(),
             };
+            if !append {
+                // The whole file from byte 0: its version is what a resume must match.
+                match Version::of(&headers, expected) {
+                    Some(version) => version.save(partial).await.map_err(local)?,
+                    None => forget(&version_path(partial)).await,
+                }
+            }
             return self
                 .receive(response, partial, append, offset, expected)
                 .await
@@ -283,6 +396,7 @@ impl FileGet<'_> {
                         // Stop reading at once: the body is not the asset's file.
                         drop(writer);
                         truncate(partial).await.map_err(local)?;
+                        forget(&version_path(partial)).await;
                         return Err(AttemptError::Local(Error::Download {
                             id: self.id.to_owned(),
                             url: String::new(),
@@ -310,6 +424,7 @@ impl FileGet<'_> {
             Some(expected) if expected != on_disk => {
                 // More than announced: the file cannot be trusted; start over next time.
                 truncate(partial).await.map_err(local)?;
+                forget(&version_path(partial)).await;
                 Err(AttemptError::Local(Error::Download {
                     id: self.id.to_owned(),
                     url: String::new(),
@@ -387,6 +502,14 @@ async fn file_len(path: &Path) -> std::io::Result<u64> {
         Ok(meta) => Ok(meta.len()),
         Err(err) if err.kind() == std::io::ErrorKind::NotFound => Ok(0),
         Err(err) => Err(err),
+    }
+}
+
+/// Removes a symbolic link at `path` (never what it points to).
+async fn remove_if_link(path: &Path) -> std::io::Result<()> {
+    match tokio::fs::symlink_metadata(path).await {
+        Ok(meta) if meta.file_type().is_symlink() => tokio::fs::remove_file(path).await,
+        _ => Ok(()),
     }
 }
 
