@@ -191,13 +191,6 @@ pub(crate) fn wait_failure(context: &str, error: &SdkError) -> Failure {
             printable(message),
             printable(job_id)
         )),
-        SdkError::UnknownJobStatus { job_id, status } => Failure::new(format!(
-            "{context}: job {} is {:?}, a status this CLI does not know; update it, or look \
-             at the job with `scenario jobs get {}`",
-            printable(job_id),
-            printable(status),
-            printable(job_id)
-        )),
         _ => Failure::sdk(context, error),
     }
 }

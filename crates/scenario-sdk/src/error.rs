@@ -178,18 +178,6 @@ pub enum Error {
         /// The stall timeout, when that is what expired.
         stall_timeout: Option<Duration>,
     },
-    /// The upload has a status this SDK does not know (the service is newer);
-    /// the SDK stops waiting rather than guess whether it will ever be ready.
-    #[error(
-        "upload {upload_id} is {status:?}, a status this version of the SDK does not know; \
-         it stopped waiting: look at the upload with uploads().get, or update the SDK"
-    )]
-    UnknownUploadStatus {
-        /// The upload.
-        upload_id: String,
-        /// The status, as the service sent it.
-        status: String,
-    },
     /// Something failed after upload `upload_id` was created: `error` says what.
     /// The upload exists (pending, unless it was completed), so it can be
     /// inspected, completed or left to expire. The message includes `error`'s
@@ -267,18 +255,6 @@ pub enum Error {
         status: String,
         /// The service's reason (the job's `metadata.error`), or what happened.
         message: String,
-    },
-    /// The job has a status this SDK does not know (the service is newer); the
-    /// SDK stops waiting rather than guess whether it will ever end.
-    #[error(
-        "job {job_id} is {status:?}, a status this version of the SDK does not know; \
-         it stopped waiting: look at the job with jobs().get, or update the SDK"
-    )]
-    UnknownJobStatus {
-        /// The job.
-        job_id: String,
-        /// The status, as the service sent it.
-        status: String,
     },
     /// Waiting for a job took longer than allowed; the job may still finish.
     #[error(
@@ -776,7 +752,6 @@ impl Error {
             Error::InUpload { upload_id, .. }
             | Error::Storage { upload_id, .. }
             | Error::StorageUnreachable { upload_id, .. }
-            | Error::UnknownUploadStatus { upload_id, .. }
             | Error::UploadFailed { upload_id, .. }
             | Error::WaitTimeout { upload_id, .. } => Some(upload_id),
             _ => None,
@@ -786,9 +761,7 @@ impl Error {
     /// The job the error is about, when it comes from waiting for one.
     pub fn job_id(&self) -> Option<&str> {
         match self.cause() {
-            Error::JobFailed { job_id, .. }
-            | Error::UnknownJobStatus { job_id, .. }
-            | Error::JobWaitTimeout { job_id, .. } => Some(job_id),
+            Error::JobFailed { job_id, .. } | Error::JobWaitTimeout { job_id, .. } => Some(job_id),
             _ => None,
         }
     }

@@ -87,9 +87,9 @@ impl Jobs {
 
     /// Waits until job `job_id` is done: polls it with a growing pause until it
     /// succeeds (the job is answered), fails or is canceled
-    /// ([`Error::JobFailed`]), has a status this SDK does not know
-    /// ([`Error::UnknownJobStatus`]) or the timeout passes
-    /// ([`Error::JobWaitTimeout`]). Dropping the future stops polling.
+    /// ([`Error::JobFailed`]) or the timeout passes ([`Error::JobWaitTimeout`]).
+    /// A status this SDK does not know (newer than it) ends nothing: it is
+    /// polled on, with one warning. Dropping the future stops polling.
     ///
     /// ```no_run
     /// # async fn run(client: scenario_sdk::Client) -> scenario_sdk::Result<()> {
@@ -295,6 +295,10 @@ impl Polled for JobPoll<'_> {
         self.reporter.report(job);
     }
 
+    fn unrecognized(job: &Job) -> bool {
+        job.status.is_unrecognized()
+    }
+
     fn timed_out(&self, last: Option<&Job>, waited: Duration) -> Error {
         Error::JobWaitTimeout {
             job_id: self.job_id.to_owned(),
@@ -309,8 +313,8 @@ impl Polled for JobPoll<'_> {
 }
 
 /// `Some` once the job is done: `Ok` on success, [`Error::JobFailed`] with the
-/// service's reason on failure or cancel, or an error naming a status this SDK
-/// does not know (polling it to the timeout would only hide it).
+/// service's reason on failure or cancel; `None` for any other status, one
+/// this SDK does not know included.
 fn settled(job: &Job) -> Option<Result<()>> {
     match &job.status {
         JobStatus::Success => Some(Ok(())),
@@ -330,10 +334,8 @@ fn settled(job: &Job) -> Option<Result<()>> {
                     }
                 }),
         })),
-        status if status.is_unrecognized() => Some(Err(Error::UnknownJobStatus {
-            job_id: job.job_id.clone(),
-            status: status.as_str().to_owned(),
-        })),
+        // A status newer than the SDK may well be one on the way (the paid job
+        // runs on): it is polled on to a known end or the deadline.
         _ => None,
     }
 }

@@ -40,6 +40,12 @@ pub(crate) trait Polled {
     fn settled(&self, item: &Self::Item) -> Option<Result<()>>;
     /// Called with every successful read (progress reporting, say).
     fn seen(&mut self, _item: &Self::Item) {}
+    /// Whether the resource's status is one this SDK does not know (newer than
+    /// it). Such a status never ends a wait: only the statuses the document
+    /// names as ends do, and an unknown one is polled on to the deadline.
+    fn unrecognized(_item: &Self::Item) -> bool {
+        false
+    }
     /// The error of a wait whose deadline passed, after `waited`, with the
     /// resource as last seen.
     fn timed_out(&self, last: Option<&Self::Item>, waited: Duration) -> Error;
@@ -62,6 +68,7 @@ pub(crate) async fn until_settled<P: Polled>(
     let mut not_found = 0;
     let mut last = known;
     let mut first = last.is_none();
+    let mut warned = false;
     loop {
         if first {
             first = false;
@@ -108,6 +115,14 @@ pub(crate) async fn until_settled<P: Polled>(
             Ok(item) => {
                 not_found = 0;
                 resource.seen(&item);
+                if !warned && P::unrecognized(&item) {
+                    warned = true;
+                    tracing::warn!(
+                        status = %P::status(&item),
+                        "a status this SDK does not know (newer than it); polling on until a \
+                         known end or the timeout"
+                    );
+                }
                 last = Some(item);
             }
             Err(err) if err.is_not_found() && not_found < NOT_FOUND_GRACE => {

@@ -250,29 +250,47 @@ fn job_json(status: &str, progress: f64) -> scenario_testkit::Reply {
 }
 
 #[tokio::test]
-async fn a_status_the_sdk_does_not_know_ends_the_wait_at_once() {
+async fn a_status_the_sdk_does_not_know_is_polled_on_to_the_jobs_end() {
     let server = scenario_testkit::ScriptedServer::start(vec![
         job_json("in-progress", 0.2),
         job_json("paused-for-review", 0.2),
+        job_json("paused-for-review", 0.4),
+        job_json("success", 1.0),
     ])
     .await;
-    let started = Instant::now();
-    let err = server
+    let job = server
         .client()
         .jobs()
         .wait("job_scripted")
         .interval(Duration::from_millis(10))
+        .max_interval(Duration::from_millis(10))
+        .await
+        .unwrap();
+    assert_eq!(job.status, JobStatus::Success);
+    assert_eq!(server.hits(), 4);
+}
+
+#[tokio::test]
+async fn a_status_the_sdk_does_not_know_ends_only_at_the_deadline_naming_it() {
+    let server =
+        scenario_testkit::ScriptedServer::start(vec![job_json("paused-for-review", 0.2)]).await;
+    let err = server
+        .client()
+        .jobs()
+        .wait("job_scripted")
+        .timeout(Duration::from_millis(300))
+        .interval(Duration::from_millis(10))
+        .max_interval(Duration::from_millis(20))
         .await
         .unwrap_err();
-    assert!(started.elapsed() < Duration::from_secs(2));
     match &err {
-        Error::UnknownJobStatus { job_id, status } => {
+        Error::JobWaitTimeout { job_id, status, .. } => {
             assert_eq!(job_id, "job_scripted");
             assert_eq!(status, "paused-for-review");
         }
-        other => panic!("expected UnknownJobStatus, got {other:?}"),
+        other => panic!("expected JobWaitTimeout, got {other:?}"),
     }
-    assert_eq!(server.hits(), 2);
+    assert!(server.hits() > 2, "polled on: {}", server.hits());
 }
 
 #[tokio::test]

@@ -191,11 +191,15 @@ impl Polled for ModelPoll<'_> {
     fn status(model: &Model) -> String {
         model.status.to_string()
     }
+
+    fn unrecognized(model: &Model) -> bool {
+        model.status.is_unrecognized()
+    }
 }
 
 /// `Some` once the training is over: `Ok` when trained, [`Error::TrainingFailed`]
-/// when it failed or was canceled, or when the model has a status this SDK does
-/// not know (polling it to the timeout would only hide it).
+/// when it failed or was canceled or is not training; `None` while it trains,
+/// and for a status this SDK does not know (polled on to the deadline).
 pub(crate) fn settled(model: &Model) -> Option<Result<()>> {
     let failed = |message: &str| {
         Some(Err(Error::TrainingFailed {
@@ -217,6 +221,8 @@ pub(crate) fn settled(model: &Model) -> Option<Result<()>> {
         ),
         ModelStatus::TrainingCanceled => failed("the training was canceled"),
         ModelStatus::New => failed("the model is not training (it was never started)"),
+        // A status newer than the SDK is polled on to a known end or the deadline.
+        status if status.is_unrecognized() => None,
         _ => failed(
             "a status this version of the SDK does not know; look at the model with \
              models().get, or update the SDK",

@@ -126,7 +126,8 @@ impl UploadBuilder {
         }
     }
 
-    /// See [`BeforeComplete`].
+    /// See [`BeforeComplete`] (training from a folder records its uploads).
+    #[cfg(feature = "models")]
     pub(crate) fn before_complete(mut self, hook: BeforeComplete) -> Self {
         self.before_complete = Some(hook);
         self

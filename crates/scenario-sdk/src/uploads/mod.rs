@@ -28,6 +28,7 @@ use crate::attempt::RetryClass;
 use crate::client::Client;
 use crate::error::{Error, Result};
 
+#[cfg(feature = "models")]
 pub(crate) use builder::BeforeComplete;
 pub use builder::UploadBuilder;
 pub use import::ImportBuilder;

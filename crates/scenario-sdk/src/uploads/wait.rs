@@ -150,11 +150,15 @@ impl Polled for UploadPoll<'_> {
     fn status(upload: &Upload) -> String {
         upload.status.to_string()
     }
+
+    fn unrecognized(upload: &Upload) -> bool {
+        upload.status.is_unrecognized()
+    }
 }
 
 /// `Some` once the service is done with the upload: `Ok` if it produced
-/// something, the server's reason if it failed, or an error naming a status
-/// this SDK does not know (polling it to the timeout would only hide it).
+/// something, the server's reason if it failed; `None` for any other status,
+/// one this SDK does not know included.
 pub(crate) fn settled(upload_id: &str, upload: &Upload) -> Option<Result<()>> {
     match &upload.status {
         UploadStatus::Failed => Some(Err(Error::UploadFailed {
@@ -168,10 +172,7 @@ pub(crate) fn settled(upload_id: &str, upload: &Upload) -> Option<Result<()>> {
         UploadStatus::Complete | UploadStatus::Imported => Some(Ok(())),
         // The official SDKs stop as soon as the created entity is known.
         _ if upload.entity_id.as_deref().is_some_and(|id| !id.is_empty()) => Some(Ok(())),
-        status if status.is_unrecognized() => Some(Err(Error::UnknownUploadStatus {
-            upload_id: upload_id.to_owned(),
-            status: status.as_str().to_owned(),
-        })),
+        // A status newer than the SDK is polled on to a known end or the deadline.
         _ => None,
     }
 }
