@@ -17,6 +17,9 @@ use crate::error::Failure;
 use crate::output::{AssetTable, json_line, printable, raw_json_line};
 use crate::params::QueryArgs;
 
+/// The words of the assets listing's messages.
+const ASSET_WORDS: crate::listing::Noun = crate::listing::Noun::new("asset", "an asset", "assets");
+
 /// Lists assets page by page, printing each page as it arrives.
 pub async fn list(global: &GlobalArgs, args: ListArgs) -> Result<(), Failure> {
     let query = query(&args.query)?;
@@ -40,10 +43,7 @@ pub async fn list(global: &GlobalArgs, args: ListArgs) -> Result<(), Failure> {
             Some(limit) => usize::try_from(limit - printed).unwrap_or(usize::MAX),
             None => usize::MAX,
         };
-        for bad in &page.skipped {
-            // The item's JSON stays out: it can be long; -v logs the request.
-            note!("warning: skipped an asset the service sent: {bad}");
-        }
+        crate::listing::warn_skipped(skipped, &page.skipped, &ASSET_WORDS);
         skipped += page.skipped.len() as u64;
         let count = page.items.len().min(wanted);
         let written = if args.json {

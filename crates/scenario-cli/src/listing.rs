@@ -12,6 +12,27 @@ use serde::Serialize;
 use crate::error::Failure;
 use crate::output::json_line;
 
+/// Skipped items warned about one by one; the rest are counted at the end,
+/// so that a listing the CLI cannot read does not flood the terminal.
+const SKIPPED_SHOWN: u64 = 5;
+
+/// Warns of the items of a page that could not be read, after `before`
+/// skipped earlier: the first few one by one, then once that the rest are
+/// only counted.
+pub fn warn_skipped(before: u64, skipped: &[scenario_sdk::BadItem], noun: &Noun) {
+    for (n, bad) in (before..).zip(skipped) {
+        if n < SKIPPED_SHOWN {
+            // The item's JSON stays out: it can be long; -v logs the request.
+            note!("warning: skipped {} the service sent: {bad}", noun.a_one);
+        } else if n == SKIPPED_SHOWN {
+            note!(
+                "warning: more {} could not be read; they are counted, not shown",
+                noun.many
+            );
+        }
+    }
+}
+
 /// What a listing lists, for its messages: `Noun::new("job", "a job", "jobs")`.
 #[derive(Clone, Copy, Debug)]
 pub struct Noun {
@@ -106,10 +127,7 @@ where
             };
             Failure::sdk(context, &error)
         })?;
-        for bad in &page.skipped {
-            // The item's JSON stays out: it can be long; -v logs the request.
-            note!("warning: skipped {} the service sent: {bad}", noun.a_one);
-        }
+        warn_skipped(skipped, &page.skipped, &noun);
         skipped += page.skipped.len() as u64;
         let wanted = match options.limit {
             Some(limit) => usize::try_from(limit - printed).unwrap_or(usize::MAX),

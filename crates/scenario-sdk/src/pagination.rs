@@ -25,6 +25,11 @@ use crate::request::{REQUEST_ID, Request, decode_failure, exchange, header_str};
 /// empty pages while they still have a token to follow.
 pub(crate) const MAX_EMPTY_PAGES: usize = 100;
 
+/// Pages in a row with items but none that decodes (each with a fresh token)
+/// after which a listing stops: a service this SDK cannot read would otherwise
+/// be listed to its end, one skipped item at a time.
+pub(crate) const MAX_UNREADABLE_PAGES: usize = 10;
+
 /// Pages in a row that repeat the previous page's items under a fresh token
 /// after which a listing stops.
 pub(crate) const MAX_REPEATED_PAGES: usize = 3;
@@ -280,6 +285,8 @@ struct Pager<Op> {
 struct Progress {
     /// Empty pages in a row.
     empty: usize,
+    /// Pages in a row whose every item failed to decode.
+    unreadable: usize,
     /// The previous page's body and token, and how many pages in a row repeated it.
     previous: Option<(Bytes, String)>,
     repeated: usize,
@@ -407,7 +414,21 @@ impl<Op: Paginated> Pager<Op> {
 impl Progress {
     /// Refuses a page of `count` items followed by `token` that makes no
     /// progress: too many empty pages in a row, or the previous page's items again.
-    fn check(&mut self, body: &Bytes, count: usize, token: &str) -> Result<()> {
+    fn check(&mut self, body: &Bytes, good: usize, bad: usize, token: &str) -> Result<()> {
+        let count = good + bad;
+        self.unreadable = if good == 0 && bad > 0 {
+            self.unreadable + 1
+        } else {
+            0
+        };
+        if self.unreadable >= MAX_UNREADABLE_PAGES {
+            return Err(Error::Pagination {
+                message: format!(
+                    "none of the items of the last {MAX_UNREADABLE_PAGES} pages could be read; \
+                     the service may be newer than this SDK"
+                ),
+            });
+        }
         self.empty = if count == 0 { self.empty + 1 } else { 0 };
         if self.empty >= MAX_EMPTY_PAGES {
             return Err(Error::Pagination {
@@ -565,7 +586,7 @@ impl<T> Unchecked<T> {
         } = self;
         let page = page.and_then(|page| {
             if let Some(token) = &page.next_token {
-                progress.check(&body, page.items.len() + page.skipped.len(), token)?;
+                progress.check(&body, page.items.len(), page.skipped.len(), token)?;
             }
             Ok(page)
         });

@@ -275,3 +275,38 @@ async fn after_an_error_the_listing_resumes_from_the_last_good_token() {
     assert_eq!(rest, ["b"]);
     assert!(server.queries()[2].contains("paginationToken=t1"));
 }
+
+#[tokio::test]
+async fn a_listing_whose_every_item_is_unreadable_stops_with_the_token_to_resume_from() {
+    // Every page: items that do not decode (an id that is not a string), and
+    // a fresh token, for longer than any bound.
+    let unreadable = |i: usize| {
+        let items = vec![
+            serde_json::json!({"id": 2 * i}),
+            serde_json::json!({"id": 2 * i + 1}),
+        ];
+        Reply::json(listing(
+            items,
+            serde_json::json!({"nextPaginationToken": format!("t{i}")}),
+        ))
+    };
+    let server = ScriptedServer::start((0..40).map(unreadable).collect()).await;
+    let results: Vec<_> = server.client().assets().list().stream().collect().await;
+    let (bad, rest): (Vec<_>, Vec<_>) = results
+        .into_iter()
+        .partition(|r| matches!(r, Err(Error::Item(_))));
+    assert_eq!(rest.len(), 1, "one error ends it: {rest:?}");
+    let err = rest.into_iter().next().unwrap().unwrap_err();
+    let token = err
+        .resume_token()
+        .expect("a listing error")
+        .map(str::to_owned);
+    assert!(token.is_some(), "{err}");
+    assert!(
+        matches!(err.cause(), Error::Pagination { message } if message.contains("could be read")),
+        "{err}"
+    );
+    assert!(bad.len() <= 2 * 10, "{} bad items reported", bad.len());
+    // Stopped after about ten pages (and those fetched ahead), not forty.
+    assert!(server.hits() <= 13, "{} requests", server.hits());
+}

@@ -206,3 +206,33 @@ fn json_listings_keep_the_server_s_key_order_on_one_line() {
     let sent: serde_json::Value = serde_json::from_str(&reordered).unwrap();
     assert_eq!(printed, sent);
 }
+
+#[test]
+fn a_listing_the_cli_cannot_read_stops_soon_with_a_few_warnings_and_the_token() {
+    // Items that do not decode (numbers for ids), each page with a fresh token.
+    let unreadable = |key: &str, i: usize| {
+        let items = [
+            serde_json::json!({"id": 2 * i}),
+            serde_json::json!({"id": 2 * i + 1}),
+        ];
+        let body = serde_json::json!({key: items, "nextPaginationToken": format!("t{i}")});
+        Reply::json(body.to_string())
+    };
+    for (command, key) in [(["assets", "list"], "assets"), (["jobs", "list"], "jobs")] {
+        let scripted = Scripted::start((0..40).map(|i| unreadable(key, i)).collect());
+        let output = scripted.scenario(command).output().unwrap();
+        assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+        let err = stderr(&output);
+        let lines: Vec<&str> = err.lines().collect();
+        // Five warnings, one saying the rest are counted, and the error.
+        assert_eq!(lines.len(), 7, "{command:?}: {err}");
+        assert!(lines[5].contains("counted, not shown"), "{err}");
+        let last = lines[6];
+        assert!(last.contains("--pagination-token"), "{last}");
+        assert!(
+            scripted.server.hits() <= 13,
+            "{} requests",
+            scripted.server.hits()
+        );
+    }
+}
