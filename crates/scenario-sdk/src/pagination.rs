@@ -414,7 +414,9 @@ impl<Op: Paginated> Pager<Op> {
 impl Progress {
     /// Refuses a page of `count` items followed by `token` that makes no
     /// progress: too many empty pages in a row, or the previous page's items again.
-    fn check(&mut self, body: &Bytes, good: usize, bad: usize, token: &str) -> Result<()> {
+    /// Answers whether the page repeats the previous page's items (they were
+    /// given already: the caller leaves them out).
+    fn check(&mut self, body: &Bytes, good: usize, bad: usize, token: &str) -> Result<bool> {
         let count = good + bad;
         self.unreadable = if good == 0 && bad > 0 {
             self.unreadable + 1
@@ -454,7 +456,7 @@ impl Progress {
                 ),
             });
         }
-        Ok(())
+        Ok(same)
     }
 }
 
@@ -584,9 +586,14 @@ impl<T> Unchecked<T> {
             body,
             resume_token,
         } = self;
-        let page = page.and_then(|page| {
-            if let Some(token) = &page.next_token {
-                progress.check(&body, page.items.len(), page.skipped.len(), token)?;
+        let page = page.and_then(|mut page| {
+            if let Some(token) = &page.next_token
+                && progress.check(&body, page.items.len(), page.skipped.len(), token)?
+            {
+                // The same items again: given once, never twice.
+                page.items.clear();
+                page.skipped.clear();
+                page.raw_items.clear();
             }
             Ok(page)
         });

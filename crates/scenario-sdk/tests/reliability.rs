@@ -78,6 +78,13 @@ async fn the_same_items_under_fresh_tokens_end_the_listing() {
         "{err:?}"
     );
     assert!(server.hits() <= 5, "{} pages fetched", server.hits());
+    // The repeats are detected before they are given: each item once.
+    let given: Vec<String> = results
+        .iter()
+        .filter_map(|page| page.as_ref().ok())
+        .flat_map(|page| page.items.iter().map(|a| a.id.clone()))
+        .collect();
+    assert_eq!(given, ["same_1", "same_2"]);
 }
 
 #[tokio::test]

@@ -182,3 +182,25 @@ fn a_hit_that_does_not_decode_is_a_warning_and_the_exit_status_says_so() {
     );
     assert!(err.contains("1 workflow(s) could not be read"), "{err}");
 }
+
+#[test]
+fn repeated_search_hits_are_printed_once_before_the_listing_stops() {
+    // A server that answers the same hits whatever the offset.
+    let page = serde_json::json!({
+        "hits": [workflow_hit("wf_one".into()), workflow_hit("wf_two".into())],
+    });
+    let scripted = Scripted::start(vec![Reply::json(page.to_string())]);
+    let output = scripted
+        .scenario(["search", "workflows", "upscale"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    let out = stdout(&output);
+    assert_eq!(out.matches("wf_one").count(), 1, "{out}");
+    assert_eq!(out.matches("wf_two").count(), 1, "{out}");
+    assert!(
+        stderr(&output).contains("same items"),
+        "{}",
+        stderr(&output)
+    );
+}
