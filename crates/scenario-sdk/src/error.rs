@@ -294,10 +294,13 @@ pub enum Error {
     },
 
     // Downloads, kept together at the end so that changes elsewhere merge apart.
-    /// A file could not be downloaded: the server of its URL refused it, or
-    /// every attempt failed (connection, stall, a body cut short). What was
-    /// received is kept beside the file (`<name>.part`) and the next download
-    /// of the same file resumes from it.
+    /// A file could not be downloaded: the server of its URL refused it,
+    /// every attempt failed (connection, stall, a body cut short), or what it
+    /// sent is not the asset's file (another size than the asset's, a range
+    /// other than the one asked for). When a transfer broke, what was received
+    /// is kept beside the file (`<name>.part`) and the next download of the
+    /// same file resumes from it; when the server sent something other than
+    /// the file, nothing is kept.
     #[error(
         "could not download the file of {id}{}: {}{message}",
         at_url(.url),

@@ -108,7 +108,7 @@ impl Jobs {
         WaitForJob {
             jobs: self.clone(),
             job_id: job_id.into(),
-            settings: JobWaitSettings::default(),
+            settings: JOB_PACE,
             on_progress: None,
         }
     }
@@ -121,23 +121,12 @@ fn check_id(job_id: &str) -> Result<()> {
     Ok(())
 }
 
-/// How long, and how often, to poll a job.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) struct JobWaitSettings {
-    pub(crate) timeout: Duration,
-    pub(crate) interval: Duration,
-    pub(crate) max_interval: Duration,
-}
-
-impl Default for JobWaitSettings {
-    fn default() -> Self {
-        Self {
-            timeout: DEFAULT_JOB_TIMEOUT,
-            interval: DEFAULT_JOB_INTERVAL,
-            max_interval: DEFAULT_JOB_MAX_INTERVAL,
-        }
-    }
-}
+/// How long, and how often, to poll a job by default.
+pub(crate) const JOB_PACE: Pace = Pace {
+    timeout: DEFAULT_JOB_TIMEOUT,
+    interval: DEFAULT_JOB_INTERVAL,
+    max_interval: DEFAULT_JOB_MAX_INTERVAL,
+};
 
 /// Waiting for a job: [`Jobs::wait`]. Set the timeout, the polling pace and a
 /// progress callback, then `.await` it (or call [`Self::send`]).
@@ -146,7 +135,7 @@ impl Default for JobWaitSettings {
 pub struct WaitForJob {
     pub(crate) jobs: Jobs,
     pub(crate) job_id: String,
-    pub(crate) settings: JobWaitSettings,
+    pub(crate) settings: Pace,
     pub(crate) on_progress: Option<ProgressFn>,
 }
 
@@ -171,7 +160,8 @@ impl WaitForJob {
     }
 
     /// The first pause between two polls (3 s by default, at least 10 ms); each
-    /// pause is 1.5 times the previous one, up to [`Self::max_interval`].
+    /// pause is 1.5 times the previous one, up to [`Self::max_interval`] (an
+    /// interval above that is kept as it is).
     pub fn interval(mut self, interval: Duration) -> Self {
         self.settings.interval = interval;
         self
@@ -249,14 +239,9 @@ impl Reporter {
 async fn poll(
     jobs: &Jobs,
     job_id: &str,
-    settings: JobWaitSettings,
+    pace: Pace,
     on_progress: Option<ProgressFn>,
 ) -> Result<Job> {
-    let pace = Pace {
-        timeout: settings.timeout,
-        interval: settings.interval,
-        max_interval: settings.max_interval,
-    };
     let reporter = Reporter {
         callback: on_progress,
         last: None,

@@ -22,12 +22,33 @@ const FIRST_CHECK: Duration = Duration::from_secs(1);
 /// How many answers of 404 in a row are let pass; more, and the id is wrong.
 const NOT_FOUND_GRACE: u32 = 4;
 
-/// How long, and how often, to poll.
-#[derive(Clone, Copy, Debug)]
+/// How long, and how often, to poll: what every wait's setters set.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct Pace {
     pub(crate) timeout: Duration,
     pub(crate) interval: Duration,
     pub(crate) max_interval: Duration,
+}
+
+impl Pace {
+    /// Refuses, before `start` is sent, a wait that could only time out (a
+    /// zero timeout) or would poll without pause (a zero interval): the work
+    /// would be started (and for a run, paid for), then reported as a failure.
+    /// `start` names what would be started ("the run", "the upload").
+    pub(crate) fn check_before_starting(&self, start: &str) -> Result<()> {
+        if self.timeout.is_zero() {
+            return Err(Error::InvalidInput(format!(
+                "the wait timeout must be above zero when waiting: {start} would be started, \
+                 then the wait would time out at once"
+            )));
+        }
+        if self.interval.is_zero() {
+            return Err(Error::InvalidInput(
+                "the polling interval must be above zero when waiting".into(),
+            ));
+        }
+        Ok(())
+    }
 }
 
 /// What a wait needs to know about the resource it polls.
@@ -63,7 +84,8 @@ pub(crate) async fn until_settled<P: Polled>(
     let started = Instant::now();
     // A timeout too large for the clock means "no deadline".
     let deadline = started.checked_add(pace.timeout);
-    let max_interval = pace.max_interval.max(MIN_INTERVAL);
+    // An interval above the longest pause is kept: the caller asked for it.
+    let max_interval = pace.max_interval.max(pace.interval).max(MIN_INTERVAL);
     let mut interval = pace.interval.clamp(MIN_INTERVAL, max_interval);
     let mut not_found = 0;
     let mut last = known;

@@ -6,8 +6,9 @@ use scenario_api::ops;
 use scenario_api::types::{Asset, AssetGetBulkRequest, Job};
 
 use crate::client::Client;
-use crate::error::{Error, Result};
-use crate::jobs::{JobWaitSettings, ProgressFn, WaitForJob};
+use crate::error::Result;
+use crate::jobs::{JOB_PACE, ProgressFn, WaitForJob};
+use crate::poll::Pace;
 
 /// What a run answered: its job and, when it was waited for, its assets. `R`
 /// is what starting the run answered: `RunModelResponse` for a model run
@@ -28,11 +29,21 @@ pub struct Generation<R> {
 
 /// How a run follows the job it starts: whether to wait for it, how long and
 /// how often to poll, and who hears of its progress.
-#[derive(Clone, Default)]
+#[derive(Clone)]
 pub(crate) struct Follow {
     pub(crate) wait: bool,
-    pub(crate) settings: JobWaitSettings,
+    pub(crate) settings: Pace,
     pub(crate) on_progress: Option<ProgressFn>,
+}
+
+impl Default for Follow {
+    fn default() -> Self {
+        Self {
+            wait: false,
+            settings: JOB_PACE,
+            on_progress: None,
+        }
+    }
 }
 
 impl Follow {
@@ -42,19 +53,8 @@ impl Follow {
         if !self.wait {
             return Ok(());
         }
-        if self.settings.timeout.is_zero() {
-            return Err(Error::InvalidInput(
-                "the wait timeout must be above zero with wait(true): the run would be started \
-                 (and paid for), then the wait would time out at once"
-                    .into(),
-            ));
-        }
-        if self.settings.interval.is_zero() {
-            return Err(Error::InvalidInput(
-                "the polling interval must be above zero with wait(true)".into(),
-            ));
-        }
-        Ok(())
+        self.settings
+            .check_before_starting("the run (and paid for)")
     }
 
     /// The run's result: `job` as started or, with `wait`, as it ended, with

@@ -97,7 +97,15 @@ async fn upload_settings_out_of_range_fail_before_anything_is_created() {
             .wait_timeout(Duration::ZERO)
             .await
             .unwrap_err(),
-        "wait_timeout",
+        "wait timeout",
+    );
+    invalid(
+        upload()
+            .wait(true)
+            .wait_interval(Duration::ZERO)
+            .await
+            .unwrap_err(),
+        "polling interval",
     );
     invalid(upload().file_name("  ").await.unwrap_err(), "file name");
     invalid(
@@ -108,7 +116,15 @@ async fn upload_settings_out_of_range_fail_before_anything_is_created() {
             .wait_timeout(Duration::ZERO)
             .await
             .unwrap_err(),
-        "wait_timeout",
+        "wait timeout",
+    );
+    invalid(
+        upload()
+            .wait(true)
+            .wait_interval(Duration::ZERO)
+            .await
+            .unwrap_err(),
+        "polling interval",
     );
     invalid(
         client

@@ -9,7 +9,7 @@ use std::time::Duration;
 use scenario_mock::{Fault, FaultRule, MockServer, Route, Target};
 use scenario_sdk::types::{Asset, DownloadTargetFormat};
 use scenario_sdk::{Client, DownloadProgress, Error};
-use scenario_testkit::{mock_client_builder, sha256_hex, start_mock};
+use scenario_testkit::{download_name, mock_client_builder, sha256_hex, start_mock};
 
 /// A fake whose jobs end at once, and the assets of a model run of `outputs`
 /// images (64 to 128 KiB each).
@@ -564,22 +564,7 @@ async fn a_symbolic_link_at_the_partial_or_final_name_is_never_written_through()
     let (_server, client, assets) = generated(MockServer::builder().assets(0), 2).await;
     let outside = tempfile::tempdir().unwrap();
     let dir = tempfile::tempdir().unwrap();
-    // The files' names, from a download elsewhere.
-    let first = client
-        .downloads()
-        .to_dir(outside.path().join("names"))
-        .assets(assets.clone())
-        .await
-        .unwrap();
-    let name_of = |id: &str| {
-        let file = first.written.iter().find(|f| f.asset_id == id).unwrap();
-        file.path
-            .file_name()
-            .unwrap()
-            .to_string_lossy()
-            .into_owned()
-    };
-    let names: Vec<String> = assets.iter().map(|a| name_of(&a.id)).collect();
+    let names: Vec<String> = assets.iter().map(download_name).collect();
     // A link at the first file's `.part`, and at the second file's final name
     // to a file of the asset's size (which must not pass for the download).
     let victim_part = outside.path().join("victim-part");
@@ -686,5 +671,173 @@ async fn a_file_shorter_than_the_assets_size_is_an_error_and_not_put_in_place() 
         text.contains("600 bytes") && text.contains("1000"),
         "{text}"
     );
+    assert!(!dir.path().join("asset_hostile.png").exists());
+}
+
+#[cfg(unix)]
+#[tokio::test]
+async fn a_hard_link_at_the_partial_name_is_unlinked_never_written_through() {
+    let (server, client, assets) = generated(MockServer::builder().assets(0), 1).await;
+    let outside = tempfile::tempdir().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let name = download_name(&assets[0]);
+    // A second name of a file outside the directory, at `.part` with no
+    // version record: it would be emptied, or appended to.
+    let victim = outside.path().join("victim");
+    std::fs::write(&victim, b"precious").unwrap();
+    std::fs::hard_link(&victim, dir.path().join(format!("{name}.part"))).unwrap();
+
+    let report = client
+        .downloads()
+        .to_dir(dir.path())
+        .assets(assets.clone())
+        .await
+        .unwrap();
+    assert!(report.is_complete(), "{:?}", report.failed);
+    assert!(
+        std::fs::read(&victim).unwrap() == b"precious",
+        "the file outside the directory was written"
+    );
+    assert_eq!(
+        digest_of(&dir.path().join(&name)),
+        server.asset_sha256(&assets[0].id).unwrap()
+    );
+}
+
+#[cfg(unix)]
+#[tokio::test]
+async fn a_fifo_at_the_partial_name_is_unlinked_never_waited_on() {
+    let (server, client, assets) = generated(MockServer::builder().assets(0), 1).await;
+    let dir = tempfile::tempdir().unwrap();
+    let name = download_name(&assets[0]);
+    // A FIFO with no reader: opening it to write would block for ever.
+    let fifo = dir.path().join(format!("{name}.part"));
+    let made = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap();
+    assert!(made.success());
+
+    let download = client.downloads().to_dir(dir.path()).assets(assets.clone());
+    let Ok(report) = tokio::time::timeout(Duration::from_secs(30), download).await else {
+        // Read the FIFO so that the blocked writer lets the runtime end.
+        std::thread::spawn(move || std::fs::read(fifo));
+        panic!("the download waited on the FIFO");
+    };
+    let report = report.unwrap();
+    assert!(report.is_complete(), "{:?}", report.failed);
+    let path = dir.path().join(&name);
+    assert!(std::fs::symlink_metadata(&path).unwrap().is_file());
+    assert_eq!(
+        digest_of(&path),
+        server.asset_sha256(&assets[0].id).unwrap()
+    );
+}
+
+#[tokio::test]
+async fn a_file_another_download_is_writing_is_refused_and_left_alone() {
+    let (server, client, assets) = generated(MockServer::builder().assets(0), 2).await;
+    let dir = tempfile::tempdir().unwrap();
+    let names: Vec<String> = assets.iter().map(download_name).collect();
+    // Another download (a process of its own, say) holds the first file.
+    let partial = dir.path().join(format!("{}.part", names[0]));
+    std::fs::write(&partial, b"being written").unwrap();
+    let other = std::fs::OpenOptions::new()
+        .write(true)
+        .open(&partial)
+        .unwrap();
+    other.try_lock().unwrap();
+
+    let report = client
+        .downloads()
+        .to_dir(dir.path())
+        .assets(assets.clone())
+        .await
+        .unwrap();
+    assert_eq!(report.written.len(), 1, "the other file is written");
+    let failed = &report.failed[0];
+    assert_eq!(failed.asset_id, assets[0].id);
+    assert!(
+        matches!(&failed.error, Error::Locked { path, .. } if *path == partial),
+        "{:?}",
+        failed.error
+    );
+    assert_eq!(std::fs::read(&partial).unwrap(), b"being written");
+    assert!(!dir.path().join(&names[0]).exists());
+
+    // Once the other download is gone, the file is fetched.
+    drop(other);
+    let report = client
+        .downloads()
+        .to_dir(dir.path())
+        .assets(assets.clone())
+        .await
+        .unwrap();
+    assert!(report.is_complete(), "{:?}", report.failed);
+    assert_eq!(
+        digest_of(&dir.path().join(&names[0])),
+        server.asset_sha256(&assets[0].id).unwrap()
+    );
+}
+
+#[tokio::test]
+async fn a_part_of_the_file_answered_to_a_request_for_all_of_it_is_not_taken_for_the_file() {
+    use scenario_testkit::{Reply, ScriptedServer};
+    let (_, whole) = versions();
+    // Asked for the whole file, the server answers its last 600 bytes.
+    let files = ScriptedServer::start(vec![
+        Reply::new(206, "image/png", whole[400..].to_vec())
+            .header("etag", "\"v1\"")
+            .header("content-range", "bytes 400-999/1000"),
+        Reply::new(200, "image/png", whole.clone()).header("etag", "\"v1\""),
+    ])
+    .await;
+    let asset = asset_served_by(&files, 1000);
+    let dir = tempfile::tempdir().unwrap();
+    let report = files
+        .client()
+        .downloads()
+        .to_dir(dir.path())
+        .asset(asset)
+        .await
+        .unwrap();
+    assert!(report.is_complete(), "{:?}", report.failed);
+    assert_eq!(std::fs::read(&report.written[0].path).unwrap(), whole);
+    let requests = files.requests();
+    assert_eq!(requests.len(), 2);
+    assert!(requests.iter().all(|r| r.header("range").is_none()));
+}
+
+#[tokio::test]
+async fn a_size_announced_other_than_the_assets_is_refused_before_the_body_is_read() {
+    use scenario_testkit::{Reply, ScriptedServer};
+    // 5000 bytes announced for an asset of 1000.
+    let mut raw =
+        b"HTTP/1.1 200 OK\r\ncontent-type: image/png\r\ncontent-length: 5000\r\n\r\n".to_vec();
+    raw.extend_from_slice(&[9u8; 5000]);
+    let files = ScriptedServer::start(vec![Reply::Raw(raw)]).await;
+    let asset = asset_served_by(&files, 1000);
+    let dir = tempfile::tempdir().unwrap();
+    let received = Arc::new(Mutex::new(0u64));
+    let seen = received.clone();
+    let report = files
+        .client()
+        .downloads()
+        .to_dir(dir.path())
+        .asset(asset)
+        .on_progress(move |p: &DownloadProgress| *seen.lock().unwrap() = p.bytes_done)
+        .await
+        .unwrap();
+    let text = report.failed[0].error.to_string();
+    assert!(
+        text.contains("asset_hostile") && text.contains("5000") && text.contains("1000"),
+        "{text}"
+    );
+    assert_eq!(
+        *received.lock().unwrap(),
+        0,
+        "no byte of the body was taken"
+    );
+    assert_eq!(files.hits(), 1, "not retried");
     assert!(!dir.path().join("asset_hostile.png").exists());
 }

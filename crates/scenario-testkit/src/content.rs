@@ -27,3 +27,10 @@ pub fn temp_file(name: &str, bytes: &[u8]) -> (TempDir, PathBuf) {
     std::fs::write(&path, bytes).expect("the test file is written");
     (dir, path)
 }
+
+/// The name `client.downloads().to_dir(..)` gives the file of `asset` (its
+/// id, and the extension of its MIME type), derived the way the SDK derives it.
+pub fn download_name(asset: &scenario_sdk::types::Asset) -> String {
+    let extension = scenario_api::files::extension_for(&asset.mime_type).unwrap_or("bin");
+    format!("{}.{extension}", asset.id)
+}

@@ -19,7 +19,7 @@ mod scripted_server;
 mod sha256;
 
 pub use clients::{client_builder, mock_client, mock_client_builder, plain_http, start_mock};
-pub use content::{content, seeded_content, temp_file};
+pub use content::{content, download_name, seeded_content, temp_file};
 pub use listings::{
     SEED_CREATE_UPLOAD, SEED_GET_UPLOAD, SEED_LISTING, asset_with_id, listing, seed_asset,
 };

@@ -2,12 +2,18 @@
 //! writes, resumed with `Range` from what an earlier attempt (or run) left
 //! there, and renamed into place once whole, so a file under its final name is
 //! always complete.
+//!
+//! The partial file is held open and locked for the whole download: a second
+//! download of the same file (another process, say) is refused rather than
+//! let write into it, and whatever stands at its name that is not a plain file
+//! of ours (a symbolic link, a hard link to a file elsewhere, a FIFO) is
+//! unlinked, never written through.
 
 use std::future::Future;
-use std::io::Write as _;
+use std::io::{Seek as _, Write as _};
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use bytes::{Bytes, BytesMut};
@@ -82,21 +88,26 @@ impl Version {
     }
 
     async fn load(partial: &Path) -> Option<Self> {
-        let bytes = tokio::fs::read(version_path(partial)).await.ok()?;
+        let path = version_path(partial);
+        // Only a plain file of ours: a link there is not our record.
+        file_len_now(&path).await?;
+        let bytes = tokio::fs::read(path).await.ok()?;
         serde_json::from_slice(&bytes).ok()
     }
 
+    /// Writes the version beside the partial file, through a new temporary
+    /// file renamed over it: whatever stood at either name is replaced, never
+    /// written through.
     async fn save(&self, partial: &Path) -> std::io::Result<()> {
         let path = version_path(partial);
         let bytes = serde_json::to_vec(self).map_err(std::io::Error::other)?;
         let temporary = path.with_extension("meta.tmp");
-        remove_if_link(&temporary).await?;
+        forget(&temporary).await;
         let write = {
             let temporary = temporary.clone();
             tokio::task::spawn_blocking(move || {
                 no_follow_write()
-                    .create(true)
-                    .truncate(true)
+                    .create_new(true)
                     .open(&temporary)
                     .and_then(|mut file| file.write_all(&bytes))
             })
@@ -140,7 +151,8 @@ impl FileGet<'_> {
     /// Gets the file, retrying (and resuming) as the client's retry policy
     /// allows, and answers its size once it is in place.
     pub(crate) async fn run(self) -> Result<u64> {
-        let partial = partial_path(self.path);
+        let partial_name = partial_path(self.path);
+        let partial = PartialFile::open(&partial_name).await?;
         let url = Mutex::new(self.url.clone());
         let current = || url.lock().unwrap_or_else(|e| e.into_inner()).clone();
         let finished = attempt::run(
@@ -217,17 +229,14 @@ impl FileGet<'_> {
             Err(AttemptError::TooLarge(limit)) => return Err(Error::ResponseTooLarge { limit }),
             Err(AttemptError::Local(err)) => return Err(err),
         }
-        let size = file_len(&partial)
-            .await
-            .map_err(|source| Error::FileWrite {
-                path: partial.clone(),
-                source,
-            })?;
+        let size = partial.len().await.map_err(|source| Error::FileWrite {
+            path: partial_name.clone(),
+            source,
+        })?;
         if let Some(declared) = self.declared
             && size != declared
         {
-            forget(&partial).await;
-            forget(&version_path(&partial)).await;
+            partial.discard().await;
             return Err(failed(
                 None,
                 format!(
@@ -235,27 +244,21 @@ impl FileGet<'_> {
                 ),
             ));
         }
-        tokio::fs::rename(&partial, self.path)
-            .await
-            .map_err(|source| Error::FileWrite {
-                path: self.path.to_owned(),
-                source,
-            })?;
-        forget(&version_path(&partial)).await;
+        partial.put_in_place(self.path).await?;
         Ok(size)
     }
 
     /// One `GET`, from where the partial file ends.
-    async fn attempt(&self, url: &Url, partial: &Path) -> attempt::Outcome {
+    async fn attempt(&self, url: &Url, partial: &PartialFile) -> attempt::Outcome {
         let local = |source| {
             AttemptError::Local(Error::FileWrite {
-                path: partial.to_owned(),
+                path: partial.path.clone(),
                 source,
             })
         };
-        let mut offset = file_len(partial).await.map_err(local)?;
+        let mut offset = partial.len().await.map_err(local)?;
         let mut known = if offset > 0 {
-            Version::load(partial).await
+            Version::load(&partial.path).await
         } else {
             None
         };
@@ -263,9 +266,10 @@ impl FileGet<'_> {
             // Bytes of an unknown version: appending could stitch two versions.
             tracing::debug!("the partial file's version is not known; starting it over");
             offset = 0;
-            truncate(partial).await.map_err(local)?;
+            partial.empty().await.map_err(local)?;
         }
-        // At most twice: a range the server cannot serve starts the file over.
+        // At most twice: an answer other than the bytes asked for starts the
+        // file over, and asks for it whole.
         for _ in 0..2 {
             let mut request = self
                 .client
@@ -289,7 +293,7 @@ impl FileGet<'_> {
                 .and_then(|v| v.to_str().ok())
                 .and_then(content_range);
             let append = match status {
-                StatusCode::PARTIAL_CONTENT if offset > 0 => {
+                StatusCode::PARTIAL_CONTENT => {
                     let same = |total| {
                         let now = Version::of(&headers, total);
                         known
@@ -298,17 +302,30 @@ impl FileGet<'_> {
                             .is_some_and(|(a, b)| a.same_as(b))
                     };
                     match range {
-                        Some(ContentRange::Bytes { start, total })
-                            if start == offset && same(total) =>
+                        // The rest of the same version, as asked for.
+                        Some(ContentRange::Bytes {
+                            start,
+                            end,
+                            total: Some(total),
+                        }) if offset > 0
+                            && start == offset
+                            && end.checked_add(1) == Some(total)
+                            && same(Some(total)) =>
                         {
                             true
                         }
-                        // Not the bytes asked for, or of another version of the
-                        // file: start over from the whole file.
+                        // The whole file, though it was asked for whole.
+                        Some(ContentRange::Bytes {
+                            start: 0,
+                            end,
+                            total: Some(total),
+                        }) if offset == 0 && end.checked_add(1) == Some(total) => false,
+                        // Not the bytes asked for, or of another version of
+                        // the file: start over from the whole file.
                         _ => {
                             offset = 0;
                             known = None;
-                            truncate(partial).await.map_err(local)?;
+                            partial.empty().await.map_err(local)?;
                             continue;
                         }
                     }
@@ -323,7 +340,8 @@ impl FileGet<'_> {
                         });
                     }
                     offset = 0;
-                    truncate(partial).await.map_err(local)?;
+                    known = None;
+                    partial.empty().await.map_err(local)?;
                     continue;
                 }
                 status if status.is_success() => false,
@@ -336,20 +354,38 @@ impl FileGet<'_> {
                     });
                 }
             };
-            let expected = match (append, range) {
-                (true, Some(ContentRange::Bytes { total, .. })) => total,
-                (true, _) => None,
-                (false, _) => response.content_length(),
+            let expected = match (status, range) {
+                (StatusCode::PARTIAL_CONTENT, Some(ContentRange::Bytes { total, .. })) => total,
+                _ => response.content_length(),
             };
+            if let (Some(declared), Some(expected)) = (self.declared, expected)
+                && declared != expected
+            {
+                // Refused before a byte is read: this is not the asset's file.
+                partial.discard().await;
+                return Err(AttemptError::Local(Error::Download {
+                    id: self.id.to_owned(),
+                    url: String::new(),
+                    status: Some(status),
+                    message: format!(
+                        "the server announced a file of {expected} bytes where the asset's size is \
+                         {declared}; nothing was kept"
+                    ),
+                }));
+            }
             if !append {
-                // The whole file from byte 0: its version is what a resume must match.
+                // The whole file from byte 0. What the partial file held goes
+                // first, then its version is recorded: a run stopped in between
+                // never leaves old bytes under a new version.
+                partial.empty().await.map_err(local)?;
                 match Version::of(&headers, expected) {
-                    Some(version) => version.save(partial).await.map_err(local)?,
-                    None => forget(&version_path(partial)).await,
+                    Some(version) => version.save(&partial.path).await.map_err(local)?,
+                    None => forget(&version_path(&partial.path)).await,
                 }
+                offset = 0;
             }
             return self
-                .receive(response, partial, append, offset, expected)
+                .receive(response, partial, offset, expected)
                 .await
                 .map(|()| Exchange {
                     status,
@@ -365,24 +401,23 @@ impl FileGet<'_> {
         }))
     }
 
-    /// Streams the body into the partial file (after `offset` bytes when
-    /// appending), keeping what arrived when the transfer breaks.
+    /// Streams the body into the partial file after its first `offset`
+    /// bytes, keeping what arrived when the transfer breaks.
     async fn receive(
         &self,
         mut response: reqwest::Response,
-        partial: &Path,
-        append: bool,
+        partial: &PartialFile,
         offset: u64,
         expected: Option<u64>,
     ) -> std::result::Result<(), AttemptError> {
         let local = |source| {
             AttemptError::Local(Error::FileWrite {
-                path: partial.to_owned(),
+                path: partial.path.clone(),
                 source,
             })
         };
-        let mut writer = BlockWriter::open(partial, append).await.map_err(local)?;
-        let mut on_disk = if append { offset } else { 0 };
+        let mut writer = partial.writer(offset).await.map_err(local)?;
+        let mut on_disk = offset;
         let outcome = loop {
             match within(self.stall_timeout, response.chunk()).await {
                 None => break Err(AttemptError::Stalled),
@@ -395,8 +430,7 @@ impl FileGet<'_> {
                     {
                         // Stop reading at once: the body is not the asset's file.
                         drop(writer);
-                        truncate(partial).await.map_err(local)?;
-                        forget(&version_path(partial)).await;
+                        partial.discard().await;
                         return Err(AttemptError::Local(Error::Download {
                             id: self.id.to_owned(),
                             url: String::new(),
@@ -422,14 +456,15 @@ impl FileGet<'_> {
         outcome?;
         match expected {
             Some(expected) if expected != on_disk => {
-                // More than announced: the file cannot be trusted; start over next time.
-                truncate(partial).await.map_err(local)?;
-                forget(&version_path(partial)).await;
+                // Other than announced: the file cannot be trusted; start over next time.
+                partial.discard().await;
                 Err(AttemptError::Local(Error::Download {
                     id: self.id.to_owned(),
                     url: String::new(),
                     status: None,
-                    message: format!("the server announced {expected} bytes and sent {on_disk}"),
+                    message: format!(
+                        "the server announced {expected} bytes and sent {on_disk}; nothing was kept"
+                    ),
                 }))
             }
             _ => Ok(()),
@@ -441,7 +476,11 @@ impl FileGet<'_> {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum ContentRange {
     /// `bytes start-end/total` (total may be `*`).
-    Bytes { start: u64, total: Option<u64> },
+    Bytes {
+        start: u64,
+        end: u64,
+        total: Option<u64>,
+    },
     /// `bytes */total`, with a 416.
     Unsatisfied { total: u64 },
 }
@@ -454,9 +493,14 @@ fn content_range(value: &str) -> Option<ContentRange> {
             total: total.trim().parse().ok()?,
         });
     }
-    let (start, _end) = range.split_once('-')?;
+    let (start, end) = range.split_once('-')?;
+    let (start, end) = (start.trim().parse().ok()?, end.trim().parse().ok()?);
+    if end < start {
+        return None;
+    }
     Some(ContentRange::Bytes {
-        start: start.trim().parse().ok()?,
+        start,
+        end,
         total: total.trim().parse().ok(),
     })
 }
@@ -489,80 +533,167 @@ pub(crate) async fn file_len_now(path: &Path) -> Option<u64> {
         .map(|meta| meta.len())
 }
 
-/// The size of the partial file at `path` (0 when there is none). A symbolic
-/// link there is removed, never followed: writing through it would write
-/// outside the directory.
-async fn file_len(path: &Path) -> std::io::Result<u64> {
-    match tokio::fs::symlink_metadata(path).await {
-        Ok(meta) if meta.file_type().is_symlink() => {
-            tracing::warn!(path = %path.display(), "a symbolic link stood where the partial file goes; removed it");
-            tokio::fs::remove_file(path).await?;
-            Ok(0)
-        }
-        Ok(meta) => Ok(meta.len()),
-        Err(err) if err.kind() == std::io::ErrorKind::NotFound => Ok(0),
-        Err(err) => Err(err),
-    }
-}
-
-/// Removes a symbolic link at `path` (never what it points to).
-async fn remove_if_link(path: &Path) -> std::io::Result<()> {
-    match tokio::fs::symlink_metadata(path).await {
-        Ok(meta) if meta.file_type().is_symlink() => tokio::fs::remove_file(path).await,
-        _ => Ok(()),
-    }
-}
-
 /// Options that open a file for writing without following a symbolic link
-/// at its name (the open fails instead), where the system has the flag.
+/// at its name (the open fails instead), and without waiting on a FIFO, where
+/// the system has the flags.
 fn no_follow_write() -> std::fs::OpenOptions {
     let mut options = std::fs::OpenOptions::new();
     options.write(true);
     #[cfg(target_os = "linux")]
     {
         use std::os::unix::fs::OpenOptionsExt as _;
-        options.custom_flags(rustix::fs::OFlags::NOFOLLOW.bits().cast_signed());
+        let flags = rustix::fs::OFlags::NOFOLLOW | rustix::fs::OFlags::NONBLOCK;
+        options.custom_flags(flags.bits().cast_signed());
     }
     options
 }
 
-async fn truncate(path: &Path) -> std::io::Result<()> {
-    let path = path.to_owned();
-    let opened = tokio::task::spawn_blocking(move || no_follow_write().truncate(true).open(path))
+/// Whether `meta` is a plain file that no other name shares: the only kind of
+/// file at the partial name that is ours to write, empty or append to.
+fn ours(meta: &std::fs::Metadata) -> bool {
+    if !meta.file_type().is_file() {
+        return false;
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt as _;
+        meta.nlink() == 1
+    }
+    #[cfg(not(unix))]
+    true
+}
+
+/// The partial file of one download, open and locked while the download runs.
+struct PartialFile {
+    path: PathBuf,
+    file: Arc<std::fs::File>,
+}
+
+impl PartialFile {
+    /// Opens (creating) the partial file at `path` and takes its lock.
+    ///
+    /// Whatever stands at the name that is not a plain file of ours (a
+    /// symbolic link, a hard link shared with a file elsewhere, a FIFO, a
+    /// directory) is unlinked first: writing through it would write outside
+    /// the directory, or block. A lock held by another download of the same
+    /// file is [`Error::Locked`].
+    async fn open(path: &Path) -> Result<Self> {
+        let owned = path.to_owned();
+        let opened = tokio::task::spawn_blocking(move || Self::open_now(&owned))
+            .await
+            .map_err(std::io::Error::other)
+            .and_then(|opened| opened);
+        let file = match opened {
+            Ok(file) => file,
+            Err(source) => {
+                return Err(Error::FileWrite {
+                    path: path.to_owned(),
+                    source,
+                });
+            }
+        };
+        match file.try_lock() {
+            Ok(()) => Ok(Self {
+                path: path.to_owned(),
+                file: Arc::new(file),
+            }),
+            Err(std::fs::TryLockError::WouldBlock) => Err(Error::Locked {
+                path: path.to_owned(),
+                holder: "another download of the same file".into(),
+            }),
+            Err(std::fs::TryLockError::Error(source)) => Err(Error::FileWrite {
+                path: path.to_owned(),
+                source,
+            }),
+        }
+    }
+
+    fn open_now(path: &Path) -> std::io::Result<std::fs::File> {
+        let unlink = |what: &str| {
+            tracing::warn!(path = %path.display(), "{what} stood where the partial file goes; removed it");
+            match std::fs::remove_file(path) {
+                Err(err) if err.kind() != std::io::ErrorKind::NotFound => {
+                    // A directory, say: removing it is not ours to do.
+                    Err(err)
+                }
+                _ => Ok(()),
+            }
+        };
+        match std::fs::symlink_metadata(path) {
+            Ok(meta) if meta.file_type().is_symlink() => unlink("a symbolic link")?,
+            Ok(meta) if !ours(&meta) => unlink("a file that is not a plain file of its own")?,
+            _ => {}
+        }
+        let file = no_follow_write().read(true).create(true).open(path)?;
+        // Checked again on what was opened: the name may have changed since.
+        if ours(&file.metadata()?) {
+            return Ok(file);
+        }
+        drop(file);
+        unlink("a file that is not a plain file of its own")?;
+        no_follow_write().read(true).create_new(true).open(path)
+    }
+
+    async fn len(&self) -> std::io::Result<u64> {
+        let file = self.file.clone();
+        tokio::task::spawn_blocking(move || file.metadata().map(|meta| meta.len()))
+            .await
+            .map_err(std::io::Error::other)?
+    }
+
+    /// Empties the file (ours alone: emptying it harms no other name).
+    async fn empty(&self) -> std::io::Result<()> {
+        let file = self.file.clone();
+        tokio::task::spawn_blocking(move || file.set_len(0))
+            .await
+            .map_err(std::io::Error::other)?
+    }
+
+    /// Empties the file and forgets its version: what it held is worthless.
+    async fn discard(&self) {
+        if let Err(err) = self.empty().await {
+            tracing::debug!(path = %self.path.display(), error = %err, "cannot empty");
+        }
+        forget(&version_path(&self.path)).await;
+    }
+
+    /// A writer of the bytes after the first `offset` (what is past them goes).
+    async fn writer(&self, offset: u64) -> std::io::Result<BlockWriter> {
+        let file = self.file.clone();
+        tokio::task::spawn_blocking(move || {
+            file.set_len(offset)?;
+            (&*file).seek(std::io::SeekFrom::Start(offset))
+        })
         .await
-        .map_err(std::io::Error::other)?;
-    match opened {
-        Ok(_) => Ok(()),
-        Err(err) if err.kind() == std::io::ErrorKind::NotFound => Ok(()),
-        Err(err) => Err(err),
+        .map_err(std::io::Error::other)??;
+        Ok(BlockWriter {
+            file: Some(self.file.clone()),
+            buffer: BytesMut::with_capacity(WRITE_BLOCK),
+        })
+    }
+
+    /// Renames the whole file to `path`, still holding its lock (so no other
+    /// download writes it in between). The version is forgotten first: a run
+    /// stopped in between starts the file over rather than leaving a stray
+    /// record beside it.
+    async fn put_in_place(self, path: &Path) -> Result<()> {
+        forget(&version_path(&self.path)).await;
+        tokio::fs::rename(&self.path, path)
+            .await
+            .map_err(|source| Error::FileWrite {
+                path: path.to_owned(),
+                source,
+            })
     }
 }
 
 /// Writes a file in blocks of [`WRITE_BLOCK`] bytes on the blocking pool.
 struct BlockWriter {
-    file: Option<std::fs::File>,
+    file: Option<Arc<std::fs::File>>,
     buffer: BytesMut,
 }
 
 impl BlockWriter {
-    /// Opens (creating) `path`, after its end when `append`, else emptied.
-    async fn open(path: &Path, append: bool) -> std::io::Result<Self> {
-        let path = path.to_owned();
-        let file = tokio::task::spawn_blocking(move || {
-            no_follow_write()
-                .create(true)
-                .append(append)
-                .truncate(!append)
-                .open(path)
-        })
-        .await
-        .map_err(std::io::Error::other)??;
-        Ok(Self {
-            file: Some(file),
-            buffer: BytesMut::with_capacity(WRITE_BLOCK),
-        })
-    }
-
     async fn push(&mut self, chunk: Bytes) -> std::io::Result<()> {
         self.buffer.extend_from_slice(&chunk);
         if self.buffer.len() >= WRITE_BLOCK {
@@ -575,11 +706,11 @@ impl BlockWriter {
         if self.buffer.is_empty() {
             return Ok(());
         }
-        let Some(mut file) = self.file.take() else {
+        let Some(file) = self.file.take() else {
             return Err(std::io::Error::other("an earlier write failed"));
         };
         let block = self.buffer.split().freeze();
-        let file = tokio::task::spawn_blocking(move || file.write_all(&block).map(|()| file))
+        let file = tokio::task::spawn_blocking(move || (&*file).write_all(&block).map(|()| file))
             .await
             .map_err(std::io::Error::other)??;
         self.file = Some(file);
@@ -601,6 +732,7 @@ mod tests {
             content_range("bytes 100-199/200"),
             Some(ContentRange::Bytes {
                 start: 100,
+                end: 199,
                 total: Some(200)
             })
         );
@@ -608,6 +740,7 @@ mod tests {
             content_range("bytes 0-9/*"),
             Some(ContentRange::Bytes {
                 start: 0,
+                end: 9,
                 total: None
             })
         );
@@ -616,6 +749,7 @@ mod tests {
             Some(ContentRange::Unsatisfied { total: 200 })
         );
         assert_eq!(content_range("items 0-9/10"), None);
+        assert_eq!(content_range("bytes 9-0/10"), None);
     }
 
     #[test]

@@ -17,8 +17,9 @@ use tracing::Instrument;
 
 use super::Models;
 use super::state::{ImageFile, PendingUpload, RunLock, TrainState, image_files, state_path};
-use super::wait::{TrainingWaitSettings, WaitForModel};
+use super::wait::{TRAINING_PACE, WaitForModel};
 use crate::error::{Error, Result};
+use crate::poll::Pace;
 use crate::uploads::{BeforeComplete, Uploads};
 
 /// Image files uploaded at once by default.
@@ -145,7 +146,7 @@ pub struct TrainFromDir {
     fresh: bool,
     dry_run: bool,
     wait: bool,
-    settings: TrainingWaitSettings,
+    settings: Pace,
     on_progress: Option<ProgressFn>,
 }
 
@@ -177,7 +178,7 @@ impl TrainFromDir {
             fresh: false,
             dry_run: false,
             wait: true,
-            settings: TrainingWaitSettings::default(),
+            settings: TRAINING_PACE,
             on_progress: None,
         }
     }
@@ -275,12 +276,8 @@ impl TrainFromDir {
                 "concurrency must be at least 1 (image files uploaded at once)".into(),
             ));
         }
-        if self.wait && !self.dry_run && self.settings.timeout.is_zero() {
-            return Err(Error::InvalidInput(
-                "the training timeout must be above zero when waiting: the training would \
-                 start, then the wait would time out at once"
-                    .into(),
-            ));
+        if self.wait && !self.dry_run {
+            self.settings.check_before_starting("the training")?;
         }
         let span = tracing::info_span!("scenario_train_from_dir", dir = %self.dir.display());
         self.run().instrument(span).await

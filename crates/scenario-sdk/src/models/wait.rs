@@ -25,23 +25,12 @@ pub const DEFAULT_TRAINING_MAX_INTERVAL: Duration = Duration::from_secs(30);
 /// training progress (0 to 1).
 pub(crate) type ModelProgressFn = Arc<dyn Fn(&ModelStatus, f64) + Send + Sync>;
 
-/// How long, and how often, to poll a training.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) struct TrainingWaitSettings {
-    pub(crate) timeout: Duration,
-    pub(crate) interval: Duration,
-    pub(crate) max_interval: Duration,
-}
-
-impl Default for TrainingWaitSettings {
-    fn default() -> Self {
-        Self {
-            timeout: DEFAULT_TRAINING_TIMEOUT,
-            interval: DEFAULT_TRAINING_INTERVAL,
-            max_interval: DEFAULT_TRAINING_MAX_INTERVAL,
-        }
-    }
-}
+/// How long, and how often, to poll a training by default.
+pub(crate) const TRAINING_PACE: Pace = Pace {
+    timeout: DEFAULT_TRAINING_TIMEOUT,
+    interval: DEFAULT_TRAINING_INTERVAL,
+    max_interval: DEFAULT_TRAINING_MAX_INTERVAL,
+};
 
 /// Waiting for a training: [`Models::wait_trained`]. Set the timeout, the
 /// polling pace and a progress callback, then `.await` it (or call
@@ -51,7 +40,7 @@ impl Default for TrainingWaitSettings {
 pub struct WaitForModel {
     models: Models,
     model_id: String,
-    pub(crate) settings: TrainingWaitSettings,
+    pub(crate) settings: Pace,
     pub(crate) on_progress: Option<ModelProgressFn>,
 }
 
@@ -70,7 +59,7 @@ impl WaitForModel {
         Self {
             models,
             model_id,
-            settings: TrainingWaitSettings::default(),
+            settings: TRAINING_PACE,
             on_progress: None,
         }
     }
@@ -83,7 +72,8 @@ impl WaitForModel {
     }
 
     /// The first pause between two polls (5 s by default, at least 10 ms); each
-    /// pause is 1.5 times the previous one, up to [`Self::max_interval`].
+    /// pause is 1.5 times the previous one, up to [`Self::max_interval`] (an
+    /// interval above that is kept as it is).
     pub fn interval(mut self, interval: Duration) -> Self {
         self.settings.interval = interval;
         self
@@ -109,11 +99,7 @@ impl WaitForModel {
     pub async fn send(self) -> Result<Model> {
         check_id(&self.model_id)?;
         let span = tracing::info_span!("scenario_training_wait", model_id = %self.model_id);
-        let pace = Pace {
-            timeout: self.settings.timeout,
-            interval: self.settings.interval,
-            max_interval: self.settings.max_interval,
-        };
+        let pace = self.settings;
         let poll = ModelPoll {
             models: &self.models,
             model_id: &self.model_id,

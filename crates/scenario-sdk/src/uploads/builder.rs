@@ -16,10 +16,11 @@ use super::multipart::{PartSender, PartUrls};
 use super::plan::{self, PartPlan};
 use super::progress::{Progress, ProgressFn, Reporter, SentBytes, UploadPhase};
 use super::source::{OpenSource, Source};
-use super::wait::{self, WaitSettings};
+use super::wait::{self, UPLOAD_PACE};
 use super::{Uploads, asset_options};
 use crate::client::Client;
 use crate::error::{Error, Result};
+use crate::poll::Pace;
 
 /// How long a part may go without a byte moving before it is retried.
 const DEFAULT_STALL_TIMEOUT: Duration = Duration::from_secs(60);
@@ -72,7 +73,7 @@ pub struct UploadBuilder {
     stall_timeout: Duration,
     on_progress: Option<ProgressFn>,
     wait: bool,
-    wait_settings: WaitSettings,
+    wait_settings: Pace,
     before_complete: Option<BeforeComplete>,
 }
 
@@ -121,7 +122,7 @@ impl UploadBuilder {
             stall_timeout: DEFAULT_STALL_TIMEOUT,
             on_progress: None,
             wait: false,
-            wait_settings: WaitSettings::default(),
+            wait_settings: UPLOAD_PACE,
             before_complete: None,
         }
     }
@@ -278,12 +279,8 @@ impl UploadBuilder {
                 "stall_timeout must be above zero: every attempt would time out".into(),
             ));
         }
-        if wait && wait_settings.timeout.is_zero() {
-            return Err(Error::InvalidInput(
-                "wait_timeout must be above zero with wait(true): the upload would be sent, \
-                 then the wait would time out at once"
-                    .into(),
-            ));
+        if wait {
+            wait_settings.check_before_starting("the upload")?;
         }
         let file_name = file_name
             .or_else(|| source.file_name())

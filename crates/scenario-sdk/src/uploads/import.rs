@@ -7,9 +7,10 @@ use std::time::Duration;
 use futures::future::BoxFuture;
 use scenario_api::types::{AssetOptions, Upload, UploadCreateRequest, UploadKind};
 
-use super::wait::{self, WaitSettings};
+use super::wait::{self, UPLOAD_PACE};
 use super::{Uploads, asset_options};
 use crate::error::{Error, Result};
+use crate::poll::Pace;
 
 /// Where an import comes from.
 #[derive(Clone, Debug)]
@@ -40,7 +41,7 @@ pub struct ImportBuilder {
     origin: Origin,
     asset_options: AssetOptions,
     wait: bool,
-    wait_settings: WaitSettings,
+    wait_settings: Pace,
 }
 
 impl ImportBuilder {
@@ -50,7 +51,7 @@ impl ImportBuilder {
             origin,
             asset_options: AssetOptions::default(),
             wait: false,
-            wait_settings: WaitSettings::default(),
+            wait_settings: UPLOAD_PACE,
         }
     }
 
@@ -109,12 +110,8 @@ impl ImportBuilder {
 
     /// Starts the import; the same as `.await`.
     pub async fn send(self) -> Result<Upload> {
-        if self.wait && self.wait_settings.timeout.is_zero() {
-            return Err(Error::InvalidInput(
-                "wait_timeout must be above zero with wait(true): the import would be \
-                 started, then the wait would time out at once"
-                    .into(),
-            ));
+        if self.wait {
+            self.wait_settings.check_before_starting("the import")?;
         }
         let mut request = UploadCreateRequest {
             asset_options: asset_options(self.asset_options),

@@ -16,23 +16,12 @@ pub(crate) const DEFAULT_WAIT_TIMEOUT: Duration = Duration::from_secs(300);
 const DEFAULT_INTERVAL: Duration = Duration::from_secs(1);
 const DEFAULT_MAX_INTERVAL: Duration = Duration::from_secs(10);
 
-/// How long, and how often, to poll.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) struct WaitSettings {
-    pub(crate) timeout: Duration,
-    pub(crate) interval: Duration,
-    pub(crate) max_interval: Duration,
-}
-
-impl Default for WaitSettings {
-    fn default() -> Self {
-        Self {
-            timeout: DEFAULT_WAIT_TIMEOUT,
-            interval: DEFAULT_INTERVAL,
-            max_interval: DEFAULT_MAX_INTERVAL,
-        }
-    }
-}
+/// How long, and how often, to poll an upload by default.
+pub(crate) const UPLOAD_PACE: Pace = Pace {
+    timeout: DEFAULT_WAIT_TIMEOUT,
+    interval: DEFAULT_INTERVAL,
+    max_interval: DEFAULT_MAX_INTERVAL,
+};
 
 /// Waiting until an upload is ready: [`Uploads::wait_until_ready`]. Set the
 /// timeout and polling pace, then `.await` it (or call [`Self::send`]).
@@ -41,7 +30,7 @@ impl Default for WaitSettings {
 pub struct WaitUntilReady {
     uploads: Uploads,
     upload_id: String,
-    settings: WaitSettings,
+    settings: Pace,
 }
 
 impl WaitUntilReady {
@@ -49,7 +38,7 @@ impl WaitUntilReady {
         Self {
             uploads,
             upload_id,
-            settings: WaitSettings::default(),
+            settings: UPLOAD_PACE,
         }
     }
 
@@ -63,7 +52,8 @@ impl WaitUntilReady {
     }
 
     /// The first pause between two polls (1 s by default, at least 10 ms); each
-    /// pause is 1.5 times the previous one, up to [`Self::max_interval`].
+    /// pause is 1.5 times the previous one, up to [`Self::max_interval`] (an
+    /// interval above that is kept as it is).
     pub fn interval(mut self, interval: Duration) -> Self {
         self.settings.interval = interval;
         self
@@ -99,7 +89,7 @@ impl IntoFuture for WaitUntilReady {
 pub(crate) async fn wait(
     uploads: &Uploads,
     upload_id: &str,
-    settings: WaitSettings,
+    settings: Pace,
     known: Option<Upload>,
 ) -> Result<Upload> {
     super::check_id(upload_id)?;
@@ -111,15 +101,10 @@ pub(crate) async fn wait(
 async fn poll(
     uploads: &Uploads,
     upload_id: &str,
-    settings: WaitSettings,
+    settings: Pace,
     known: Option<Upload>,
 ) -> Result<Upload> {
-    let pace = Pace {
-        timeout: settings.timeout,
-        interval: settings.interval,
-        max_interval: settings.max_interval,
-    };
-    until_settled(UploadPoll { uploads, upload_id }, pace, known).await
+    until_settled(UploadPoll { uploads, upload_id }, settings, known).await
 }
 
 /// An upload, as the wait polls it.
