@@ -192,9 +192,8 @@ pub struct CreateArgs {
     #[arg(long)]
     pub wait: bool,
 
-    /// How long --wait waits, e.g. 90s or 10m [default: 5m]
-    #[arg(long, value_name = "DURATION", value_parser = parse_wait_timeout, requires = "wait")]
-    pub wait_timeout: Option<Duration>,
+    #[command(flatten)]
+    pub pace: WaitPace<UploadWait>,
 
     /// Bytes per part, e.g. 8MiB or 16000000 [default: 8MiB, more for huge files]
     #[arg(long, value_name = "BYTES", value_parser = parse_part_size)]
@@ -253,9 +252,8 @@ pub struct ImportArgs {
     #[arg(long)]
     pub wait: bool,
 
-    /// How long --wait waits, e.g. 90s or 10m [default: 5m]
-    #[arg(long, value_name = "DURATION", value_parser = parse_wait_timeout, requires = "wait")]
-    pub wait_timeout: Option<Duration>,
+    #[command(flatten)]
+    pub pace: WaitPace<UploadWait>,
 
     /// Add the new asset to this collection (repeat for more)
     #[arg(long = "collection", value_name = "ID")]
@@ -363,18 +361,6 @@ fn parse_concurrency(text: &str) -> Result<u16, String> {
         })
 }
 
-/// Parses `--wait-timeout`: a duration above zero, since a wait of zero could
-/// only time out (after the upload or import was started).
-fn parse_wait_timeout(text: &str) -> Result<Duration, String> {
-    let timeout = parse_duration(text)?;
-    if timeout.is_zero() {
-        return Err(
-            "--wait-timeout must be above zero: use e.g. 90s or 10m, or leave it out for 5m".into(),
-        );
-    }
-    Ok(timeout)
-}
-
 /// Parses a wait's duration or polling interval: above zero, since a zero
 /// wait could only time out (after the paid work was started) and a zero
 /// interval would poll without pause. Refused at parsing, before any request.
@@ -386,6 +372,98 @@ pub fn parse_positive_duration(text: &str) -> Result<Duration, String> {
         ));
     }
     Ok(duration)
+}
+
+/// Where the defaults of a wait's flags come from: the SDK's defaults for
+/// what is waited for, so `--help` shows what a wait does when a flag is left out.
+pub trait WaitDefaults: Clone + Send + Sync + 'static {
+    /// The wait's timeout.
+    const TIMEOUT: Duration;
+    /// The first pause between two polls.
+    const INTERVAL: Duration;
+    /// The longest pause between two polls.
+    const MAX_INTERVAL: Duration;
+}
+
+/// A wait for a job (generate, jobs wait).
+#[derive(Clone, Debug)]
+pub struct JobWait;
+
+impl WaitDefaults for JobWait {
+    const TIMEOUT: Duration = scenario_sdk::DEFAULT_JOB_TIMEOUT;
+    const INTERVAL: Duration = scenario_sdk::DEFAULT_JOB_INTERVAL;
+    const MAX_INTERVAL: Duration = scenario_sdk::DEFAULT_JOB_MAX_INTERVAL;
+}
+
+/// A wait for a training (models train).
+#[derive(Clone, Debug)]
+pub struct TrainingWait;
+
+impl WaitDefaults for TrainingWait {
+    const TIMEOUT: Duration = scenario_sdk::DEFAULT_TRAINING_TIMEOUT;
+    const INTERVAL: Duration = scenario_sdk::DEFAULT_TRAINING_INTERVAL;
+    const MAX_INTERVAL: Duration = scenario_sdk::DEFAULT_TRAINING_MAX_INTERVAL;
+}
+
+/// A wait for an upload or an import.
+#[derive(Clone, Debug)]
+pub struct UploadWait;
+
+impl WaitDefaults for UploadWait {
+    const TIMEOUT: Duration = scenario_sdk::DEFAULT_UPLOAD_WAIT_TIMEOUT;
+    const INTERVAL: Duration = scenario_sdk::DEFAULT_UPLOAD_WAIT_INTERVAL;
+    const MAX_INTERVAL: Duration = scenario_sdk::DEFAULT_UPLOAD_WAIT_MAX_INTERVAL;
+}
+
+fn timeout_help<D: WaitDefaults>() -> String {
+    format!(
+        "How long to wait, e.g. 90s or 10m [default: {}]",
+        humantime::format_duration(D::TIMEOUT)
+    )
+}
+
+fn interval_help<D: WaitDefaults>() -> String {
+    format!(
+        "The first pause between two polls, growing up to {} [default: {}]",
+        humantime::format_duration(D::MAX_INTERVAL),
+        humantime::format_duration(D::INTERVAL)
+    )
+}
+
+/// How long and how often a wait polls: the same flags, parsed the same way,
+/// for every command that waits.
+#[derive(Debug, Args)]
+pub struct WaitPace<D: WaitDefaults> {
+    #[arg(
+        long = "wait-timeout",
+        value_name = "DURATION",
+        value_parser = parse_positive_duration,
+        help = timeout_help::<D>()
+    )]
+    pub timeout: Option<Duration>,
+
+    #[arg(
+        long = "poll-interval",
+        value_name = "DURATION",
+        value_parser = parse_positive_duration,
+        help = interval_help::<D>()
+    )]
+    pub interval: Option<Duration>,
+
+    #[arg(skip)]
+    defaults: std::marker::PhantomData<D>,
+}
+
+impl<D: WaitDefaults> WaitPace<D> {
+    /// Refuses the flags when the command will not wait (no `--wait`).
+    pub fn only_with(&self, wait: bool) -> Result<(), crate::error::Failure> {
+        if !wait && (self.timeout.is_some() || self.interval.is_some()) {
+            return Err(crate::error::Failure::usage(
+                "--wait-timeout and --poll-interval only apply with --wait",
+            ));
+        }
+        Ok(())
+    }
 }
 
 /// Parses `--part-size`: a size the storage accepts for a part, from the

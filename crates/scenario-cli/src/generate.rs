@@ -11,9 +11,10 @@ use scenario_sdk::types::{Asset, Job, RunModelResponse};
 use serde_json::Value;
 
 use crate::cli::GlobalArgs;
+use crate::cli::{JobWait, WaitPace};
 use crate::client::connect;
 use crate::error::Failure;
-use crate::jobs::{JobProgress, WaitPace, until_ctrl_c, wait_failure, write_job};
+use crate::jobs::{JobProgress, until_ctrl_c, wait_failure, write_job};
 use crate::output::{AssetTable, json_line, printable};
 use crate::params::QueryArgs;
 
@@ -42,7 +43,7 @@ pub struct GenerateArgs {
     pub download: Option<std::path::PathBuf>,
 
     #[command(flatten)]
-    pub pace: WaitPace,
+    pub pace: WaitPace<JobWait>,
 
     /// Print JSON instead of text: the job, or `{"job": .., "assets": [..]}` with --wait
     #[arg(long)]
@@ -72,11 +73,7 @@ pub async fn run(global: &GlobalArgs, args: GenerateArgs) -> Result<(), Failure>
             "--dry-run starts no job, so there is nothing to --wait for: pass one or the other",
         ));
     }
-    if !args.wait && (args.pace.timeout.is_some() || args.pace.interval.is_some()) {
-        return Err(Failure::usage(
-            "--wait-timeout and --poll-interval only apply with --wait",
-        ));
-    }
+    args.pace.only_with(args.wait)?;
     let client = connect(global)?;
     let mut run = client.generate().custom(&args.model).query(|_| query);
     if let Some(prompt) = &args.prompt {

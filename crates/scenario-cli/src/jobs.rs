@@ -10,7 +10,7 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use scenario_sdk::types::{Job, JobStatus};
 use scenario_sdk::{Error as SdkError, ListJobs, ops};
 
-use crate::cli::{GlobalArgs, parse_positive_duration};
+use crate::cli::{GlobalArgs, JobWait, WaitPace};
 use crate::client::connect;
 use crate::error::Failure;
 use crate::listing::{self, Noun, Options};
@@ -70,19 +70,7 @@ pub struct JobWaitArgs {
     pub json: bool,
 
     #[command(flatten)]
-    pub pace: WaitPace,
-}
-
-/// How long and how often a wait polls.
-#[derive(Debug, Args)]
-pub struct WaitPace {
-    /// How long to wait, e.g. 90s or 10m [default: 5m]
-    #[arg(long = "wait-timeout", value_name = "DURATION", value_parser = parse_positive_duration)]
-    pub timeout: Option<Duration>,
-
-    /// The first pause between two polls, growing up to 10s [default: 3s]
-    #[arg(long = "poll-interval", value_name = "DURATION", value_parser = parse_positive_duration)]
-    pub interval: Option<Duration>,
+    pub pace: WaitPace<JobWait>,
 }
 
 /// Lists jobs page by page, printing each page as it arrives.

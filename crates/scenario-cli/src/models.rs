@@ -8,9 +8,10 @@ use scenario_sdk::types::{Model, ModelType};
 use scenario_sdk::{Error as SdkError, ListModels, STATE_FILE, TrainProgress, ops};
 
 use crate::cli::{GlobalArgs, one_of};
+use crate::cli::{TrainingWait, WaitPace};
 use crate::client::connect;
 use crate::error::Failure;
-use crate::jobs::{JobProgress, WaitPace, until_ctrl_c};
+use crate::jobs::{JobProgress, until_ctrl_c};
 use crate::listing::{self, Noun, Options};
 use crate::output::{json_line, printable};
 use crate::params::QueryArgs;
@@ -97,7 +98,7 @@ pub struct TrainArgs {
     pub json: bool,
 
     #[command(flatten)]
-    pub pace: WaitPace,
+    pub pace: WaitPace<TrainingWait>,
 }
 
 /// Lists models page by page, printing each page as it arrives.

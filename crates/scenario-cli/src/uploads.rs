@@ -36,8 +36,12 @@ pub async fn create(global: &GlobalArgs, args: CreateArgs) -> Result<(), Failure
     if let Some(part_size) = args.part_size {
         upload = upload.part_size(part_size);
     }
-    if let Some(timeout) = args.wait_timeout {
+    args.pace.only_with(args.wait)?;
+    if let Some(timeout) = args.pace.timeout {
         upload = upload.wait_timeout(timeout);
+    }
+    if let Some(interval) = args.pace.interval {
+        upload = upload.wait_interval(interval);
     }
     for collection in &args.collections {
         upload = upload.collection(collection);
@@ -89,8 +93,12 @@ pub async fn import(global: &GlobalArgs, args: ImportArgs) -> Result<(), Failure
     if args.hide {
         import = import.hide(true);
     }
-    if let Some(timeout) = args.wait_timeout {
+    args.pace.only_with(args.wait)?;
+    if let Some(timeout) = args.pace.timeout {
         import = import.wait_timeout(timeout);
+    }
+    if let Some(interval) = args.pace.interval {
+        import = import.wait_interval(interval);
     }
     for collection in &args.collections {
         import = import.collection(collection);

@@ -266,3 +266,65 @@ async fn the_teams_concurrency_comes_from_its_plan_limits() {
     let missing = client.teams().concurrency("team_nope").await.unwrap_err();
     assert!(missing.is_not_found(), "{missing:?}");
 }
+
+/// A scripted answer of `GET /models/{id}`: a model of the fake, with `status`.
+async fn model_reply(status: &str) -> scenario_testkit::Reply {
+    let (_server, client) = start_mock(MockServer::builder()).await;
+    let answer = client
+        .request(ops::CreateModel::new(body::<
+            scenario_sdk::types::ModelCreateRequest,
+        >(
+            json!({"name": "Hero", "type": "flux.1-lora"}),
+        )))
+        .await
+        .unwrap();
+    let mut model = serde_json::to_value(&answer.model).unwrap();
+    model["id"] = json!("model_scripted");
+    model["status"] = json!(status);
+    scenario_testkit::Reply::json(json!({ "model": model }).to_string())
+}
+
+#[tokio::test]
+async fn a_model_still_new_just_after_its_training_started_is_waited_for() {
+    let server = scenario_testkit::ScriptedServer::start(vec![
+        model_reply("new").await,
+        model_reply("new").await,
+        model_reply("training").await,
+        model_reply("trained").await,
+    ])
+    .await;
+    let model = server
+        .client()
+        .models()
+        .wait_trained("model_scripted")
+        .interval(Duration::from_millis(10))
+        .max_interval(Duration::from_millis(10))
+        .await
+        .unwrap();
+    assert_eq!(model.status, ModelStatus::Trained);
+    assert_eq!(server.hits(), 4);
+}
+
+#[tokio::test]
+async fn a_model_that_stays_new_ends_the_wait_as_not_training_well_before_the_deadline() {
+    let server = scenario_testkit::ScriptedServer::start(vec![model_reply("new").await]).await;
+    let err = server
+        .client()
+        .models()
+        .wait_trained("model_scripted")
+        .interval(Duration::from_millis(10))
+        .max_interval(Duration::from_millis(10))
+        .timeout(Duration::from_secs(60))
+        .await
+        .unwrap_err();
+    match &err {
+        scenario_sdk::Error::TrainingFailed {
+            status, message, ..
+        } => {
+            assert_eq!(status, "new");
+            assert!(message.contains("not training"), "{message}");
+        }
+        other => panic!("expected TrainingFailed, got {other:?}"),
+    }
+    assert_eq!(server.hits(), 4, "a few polls, not polling to the deadline");
+}

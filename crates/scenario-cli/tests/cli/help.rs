@@ -43,3 +43,49 @@ fn version_names_the_binary() {
         format!("scenario {}\n", env!("CARGO_PKG_VERSION"))
     );
 }
+
+#[test]
+fn each_wait_shows_the_defaults_of_what_it_waits_for() {
+    // The SDK's defaults, as the help text spells durations.
+    fn spelled(duration: std::time::Duration) -> String {
+        let secs = duration.as_secs();
+        match secs {
+            s if s % 3600 == 0 => format!("{}h", s / 3600),
+            s if s % 60 == 0 => format!("{}m", s / 60),
+            s => format!("{s}s"),
+        }
+    }
+    let cases = [
+        (
+            help(["models", "train", "--help"]),
+            scenario_sdk::DEFAULT_TRAINING_TIMEOUT,
+            scenario_sdk::DEFAULT_TRAINING_INTERVAL,
+            scenario_sdk::DEFAULT_TRAINING_MAX_INTERVAL,
+        ),
+        (
+            help(["jobs", "wait", "--help"]),
+            scenario_sdk::DEFAULT_JOB_TIMEOUT,
+            scenario_sdk::DEFAULT_JOB_INTERVAL,
+            scenario_sdk::DEFAULT_JOB_MAX_INTERVAL,
+        ),
+        (
+            help(["uploads", "import", "--help"]),
+            scenario_sdk::DEFAULT_UPLOAD_WAIT_TIMEOUT,
+            scenario_sdk::DEFAULT_UPLOAD_WAIT_INTERVAL,
+            scenario_sdk::DEFAULT_UPLOAD_WAIT_MAX_INTERVAL,
+        ),
+    ];
+    for (text, timeout, interval, max_interval) in cases {
+        let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
+        for expected in [
+            format!("e.g. 90s or 10m [default: {}]", spelled(timeout)),
+            format!(
+                "growing up to {} [default: {}]",
+                spelled(max_interval),
+                spelled(interval)
+            ),
+        ] {
+            assert!(text.contains(&expected), "{expected:?} not in {text}");
+        }
+    }
+}

@@ -404,7 +404,17 @@ fn flag_values_the_upload_would_refuse_are_usage_errors_naming_the_flag() {
     assert_usage_error(
         &fake,
         &with(&["--wait", "--wait-timeout", "0s"]),
-        &["--wait-timeout must be above zero", "e.g. 90s"],
+        &["--wait-timeout", "not above zero", "e.g. 90s"],
+    );
+    assert_usage_error(
+        &fake,
+        &with(&["--wait", "--poll-interval", "0s"]),
+        &["--poll-interval", "not above zero"],
+    );
+    assert_usage_error(
+        &fake,
+        &with(&["--wait-timeout", "5s"]),
+        &["only apply with --wait"],
     );
     assert_usage_error(
         &fake,
@@ -418,7 +428,7 @@ fn flag_values_the_upload_would_refuse_are_usage_errors_naming_the_flag() {
             "--wait-timeout",
             "0ms",
         ],
-        &["--wait-timeout must be above zero"],
+        &["--wait-timeout", "not above zero"],
     );
     assert_usage_error(
         &fake,

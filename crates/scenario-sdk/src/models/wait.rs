@@ -25,6 +25,11 @@ pub const DEFAULT_TRAINING_MAX_INTERVAL: Duration = Duration::from_secs(30);
 /// training progress (0 to 1).
 pub(crate) type ModelProgressFn = Arc<dyn Fn(&ModelStatus, f64) + Send + Sync>;
 
+/// How many polls in a row may see a model still `new` before the wait ends
+/// with "not training": right after a training is started, a read may reach a
+/// replica that has not heard of it yet.
+const NEW_GRACE: u32 = 3;
+
 /// How long, and how often, to poll a training by default.
 pub(crate) const TRAINING_PACE: Pace = Pace {
     timeout: DEFAULT_TRAINING_TIMEOUT,
@@ -105,6 +110,7 @@ impl WaitForModel {
             model_id: &self.model_id,
             callback: self.on_progress,
             last: None,
+            new_in_a_row: 0,
         };
         until_settled(poll, pace, None).instrument(span).await
     }
@@ -125,6 +131,8 @@ struct ModelPoll<'a> {
     model_id: &'a str,
     callback: Option<ModelProgressFn>,
     last: Option<(ModelStatus, f64)>,
+    /// How many polls in a row saw the model `new`.
+    new_in_a_row: u32,
 }
 
 /// The training progress of `model`, 0 to 1 (1 once trained).
@@ -148,10 +156,17 @@ impl Polled for ModelPoll<'_> {
     }
 
     fn settled(&self, model: &Model) -> Option<Result<()>> {
+        if model.status == ModelStatus::New && self.new_in_a_row <= NEW_GRACE {
+            return None;
+        }
         settled(model)
     }
 
     fn seen(&mut self, model: &Model) {
+        self.new_in_a_row = match model.status {
+            ModelStatus::New => self.new_in_a_row + 1,
+            _ => 0,
+        };
         let floor = self.last.as_ref().map_or(0.0, |(_, p)| *p);
         let progress = progress_of(model).max(floor);
         let changed = self
@@ -184,8 +199,9 @@ impl Polled for ModelPoll<'_> {
 }
 
 /// `Some` once the training is over: `Ok` when trained, [`Error::TrainingFailed`]
-/// when it failed or was canceled or is not training; `None` while it trains,
-/// and for a status this SDK does not know (polled on to the deadline).
+/// when it failed or was canceled or is not training (`new`, once past
+/// [`NEW_GRACE`] polls); `None` while it trains, and for a status this SDK does
+/// not know (polled on to the deadline).
 pub(crate) fn settled(model: &Model) -> Option<Result<()>> {
     let failed = |message: &str| {
         Some(Err(Error::TrainingFailed {

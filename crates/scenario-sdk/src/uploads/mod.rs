@@ -33,7 +33,10 @@ pub(crate) use builder::BeforeComplete;
 pub use builder::UploadBuilder;
 pub use import::ImportBuilder;
 pub use progress::{Progress, UploadPhase};
-pub use wait::WaitUntilReady;
+pub use wait::{
+    DEFAULT_UPLOAD_WAIT_INTERVAL, DEFAULT_UPLOAD_WAIT_MAX_INTERVAL, DEFAULT_UPLOAD_WAIT_TIMEOUT,
+    WaitUntilReady,
+};
 
 use source::Source;
 

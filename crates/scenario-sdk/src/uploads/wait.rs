@@ -11,16 +11,19 @@ use super::Uploads;
 use crate::error::{Error, Result};
 use crate::poll::{Pace, Polled, until_settled};
 
-/// How long to wait for an upload by default (as the official SDKs do).
-pub(crate) const DEFAULT_WAIT_TIMEOUT: Duration = Duration::from_secs(300);
-const DEFAULT_INTERVAL: Duration = Duration::from_secs(1);
-const DEFAULT_MAX_INTERVAL: Duration = Duration::from_secs(10);
+/// How long to wait for an upload (or an import) by default, as the official
+/// SDKs do.
+pub const DEFAULT_UPLOAD_WAIT_TIMEOUT: Duration = Duration::from_secs(300);
+/// The first pause between two polls of an upload by default.
+pub const DEFAULT_UPLOAD_WAIT_INTERVAL: Duration = Duration::from_secs(1);
+/// The longest pause between two polls of an upload by default.
+pub const DEFAULT_UPLOAD_WAIT_MAX_INTERVAL: Duration = Duration::from_secs(10);
 
 /// How long, and how often, to poll an upload by default.
 pub(crate) const UPLOAD_PACE: Pace = Pace {
-    timeout: DEFAULT_WAIT_TIMEOUT,
-    interval: DEFAULT_INTERVAL,
-    max_interval: DEFAULT_MAX_INTERVAL,
+    timeout: DEFAULT_UPLOAD_WAIT_TIMEOUT,
+    interval: DEFAULT_UPLOAD_WAIT_INTERVAL,
+    max_interval: DEFAULT_UPLOAD_WAIT_MAX_INTERVAL,
 };
 
 /// Waiting until an upload is ready: [`Uploads::wait_until_ready`]. Set the
