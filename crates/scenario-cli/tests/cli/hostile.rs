@@ -29,6 +29,11 @@ impl Scripted {
         }
     }
 
+    /// The base URL of the API the server stands for.
+    pub(crate) fn url(&self) -> &str {
+        self.server.url()
+    }
+
     pub(crate) fn scenario<const N: usize>(&self, args: [&str; N]) -> assert_cmd::Command {
         let mut command = bare(args);
         command
@@ -235,4 +240,70 @@ fn a_listing_the_cli_cannot_read_stops_soon_with_a_few_warnings_and_the_token() 
             scripted.server.hits()
         );
     }
+}
+
+/// An API that answers the asset `asset_hostile` (of `size` bytes) with its
+/// file on `files`.
+fn api_of_one_asset(files: &Scripted, size: u64) -> Scripted {
+    let mut asset = asset_with_id("asset_hostile");
+    asset["url"] = format!("{}/files/asset_hostile.png", files.url()).into();
+    asset["mimeType"] = "image/png".into();
+    asset["properties"]["size"] = size.into();
+    let body = serde_json::json!({ "assets": [asset] }).to_string();
+    Scripted::start(vec![Reply::json(body)])
+}
+
+#[test]
+fn a_file_longer_than_the_asset_is_refused_named_and_not_kept() {
+    let files = Scripted::start(vec![Reply::new(200, "image/png", vec![7u8; 5000])]);
+    let api = api_of_one_asset(&files, 1000);
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().to_str().unwrap();
+    let output = api
+        .scenario(["assets", "download", "asset_hostile", "--dir", out])
+        .output()
+        .unwrap();
+    let line = one_error_line(&output, 1);
+    assert!(line.contains("could not be downloaded"), "{line}");
+    let text = format!("{}{}", stdout(&output), stderr(&output));
+    assert!(
+        text.contains("asset_hostile") && text.contains("5000") && text.contains("1000"),
+        "{text}"
+    );
+    assert!(!dir.path().join("asset_hostile.png").exists());
+}
+
+#[test]
+fn a_file_another_download_is_writing_is_refused_naming_it() {
+    let files = Scripted::start(vec![Reply::new(200, "image/png", vec![7u8; 1000])]);
+    let api = api_of_one_asset(&files, 1000);
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().to_str().unwrap();
+    let partial = dir.path().join("asset_hostile.png.part");
+    std::fs::write(&partial, b"being written").unwrap();
+    let other = std::fs::OpenOptions::new()
+        .write(true)
+        .open(&partial)
+        .unwrap();
+    other.try_lock().unwrap();
+    let output = api
+        .scenario(["assets", "download", "asset_hostile", "--dir", out])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    let text = format!("{}{}", stdout(&output), stderr(&output));
+    assert!(text.contains("another download of the same file"), "{text}");
+    assert!(!text.contains("free space"), "{text}");
+    assert_eq!(std::fs::read(&partial).unwrap(), b"being written");
+
+    drop(other);
+    let output = api
+        .scenario(["assets", "download", "asset_hostile", "--dir", out])
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert_eq!(
+        std::fs::read(dir.path().join("asset_hostile.png")).unwrap(),
+        vec![7u8; 1000]
+    );
 }
