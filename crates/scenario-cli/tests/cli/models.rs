@@ -130,19 +130,17 @@ fn train_on_a_missing_folder_says_what_is_wrong_locally() {
 /// `scenario models train DIR --wait` as a child process of the test.
 #[cfg(unix)]
 fn spawn_train(fake: &Fake, folder: &str) -> std::process::Child {
-    use std::process::{Command, Stdio};
-    Command::new(crate::support::bin())
-        .args(["models", "train", folder, "--type", "flux.1-lora", "--wait"])
-        .args(["--poll-interval", "20ms", "--json"])
-        .env("SCENARIO_BASE_URL", fake.server.base_url())
-        .env("SCENARIO_SDK_API_KEY", fake.server.api_key())
-        .env("SCENARIO_SDK_API_SECRET", fake.server.api_secret())
-        .env_remove("RUST_LOG")
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap()
+    fake.spawn(&[
+        "models",
+        "train",
+        folder,
+        "--type",
+        "flux.1-lora",
+        "--wait",
+        "--poll-interval",
+        "20ms",
+        "--json",
+    ])
 }
 
 #[cfg(unix)]

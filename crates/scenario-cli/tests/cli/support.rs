@@ -65,6 +65,23 @@ impl Fake {
             .env("SCENARIO_SDK_API_SECRET", self.server.api_secret());
         command
     }
+
+    /// `scenario ARGS...` started in the background with the fake's URL and
+    /// credentials, its output piped, for tests that signal or race it.
+    pub fn spawn(&self, args: &[&str]) -> std::process::Child {
+        use std::process::{Command, Stdio};
+        Command::new(bin())
+            .args(args)
+            .env("SCENARIO_BASE_URL", self.server.base_url())
+            .env("SCENARIO_SDK_API_KEY", self.server.api_key())
+            .env("SCENARIO_SDK_API_SECRET", self.server.api_secret())
+            .env_remove("RUST_LOG")
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("the binary starts")
+    }
 }
 
 /// `scenario ARGS...` with none of the variables it reads set, and a fixed

@@ -10,7 +10,7 @@ use scenario_testkit::{content, temp_file};
 #[cfg(unix)]
 use crate::support::send_signal;
 use crate::support::{
-    Fake, bare, bin, json_lines, one_error_line, redacted, stderr, stdout, wait_until,
+    Fake, bare, json_lines, one_error_line, redacted, stderr, stdout, wait_until,
 };
 
 fn arg(path: &Path) -> &str {
@@ -335,8 +335,6 @@ fn import_of_a_non_http_url_fails_with_advice() {
 #[cfg(unix)]
 #[test]
 fn ctrl_c_stops_an_upload_without_completing_it() {
-    use std::process::{Command, Stdio};
-
     let fake = Fake::with_assets(0);
     // The part hangs long enough for the signal to find it in flight.
     fake.server.inject(FaultRule::new(
@@ -344,17 +342,7 @@ fn ctrl_c_stops_an_upload_without_completing_it() {
         Fault::Delay(Duration::from_secs(30)),
     ));
     let (_dir, path) = temp_file("hero.png", &content(1000));
-    let mut child = Command::new(bin())
-        .args(["uploads", "create", arg(&path), "--kind", "image", "--wait"])
-        .env("SCENARIO_BASE_URL", fake.server.base_url())
-        .env("SCENARIO_SDK_API_KEY", fake.server.api_key())
-        .env("SCENARIO_SDK_API_SECRET", fake.server.api_secret())
-        .env_remove("RUST_LOG")
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut child = fake.spawn(&["uploads", "create", arg(&path), "--kind", "image", "--wait"]);
 
     // The fault is picked when the part's request arrives.
     wait_until(Duration::from_secs(20), "the part upload", || {
