@@ -17,6 +17,7 @@ use reqwest::header::HeaderMap;
 use tracing::Instrument;
 
 use crate::error::{Error, Limit};
+use crate::http_text::{XmlError, error_chain};
 use crate::retry::{RetryPolicy, retry_after, should_retry};
 
 /// A response, its body read (up to a limit).
@@ -372,47 +373,6 @@ pub(crate) async fn read_body(mut response: reqwest::Response, limit: u64) -> Ou
             Ok(err) => Err(AttemptError::Transport(err.without_url())),
             Err(_) => Err(AttemptError::TooLarge(limit)),
         },
-    }
-}
-
-/// An error and its sources, as one line.
-pub(crate) fn error_chain(err: &(dyn std::error::Error + 'static)) -> String {
-    let mut out = err.to_string();
-    let mut source = err.source();
-    while let Some(s) = source {
-        let text = s.to_string();
-        if !out.contains(&text) {
-            out.push_str(": ");
-            out.push_str(&text);
-        }
-        source = s.source();
-    }
-    out
-}
-
-/// The code and message of an XML error body, as S3 and CDNs send them
-/// (`<Error><Code>..</Code><Message>..</Message>..</Error>`), unescaped.
-#[derive(Debug, Default, serde::Deserialize)]
-pub(crate) struct XmlError {
-    #[serde(rename = "Code")]
-    pub(crate) code: Option<String>,
-    #[serde(rename = "Message")]
-    pub(crate) message: Option<String>,
-}
-
-impl XmlError {
-    /// The error `body` holds; empty when it is not such a document.
-    pub(crate) fn parse(body: &[u8]) -> Self {
-        let parsed: Self = std::str::from_utf8(body)
-            .ok()
-            .and_then(|text| quick_xml::de::from_str(text).ok())
-            .unwrap_or_default();
-        let clean =
-            |text: Option<String>| text.map(|t| t.trim().to_owned()).filter(|t| !t.is_empty());
-        Self {
-            code: clean(parsed.code),
-            message: clean(parsed.message),
-        }
     }
 }
 

@@ -166,8 +166,11 @@ impl RawCall {
         let (exchange, _) = request::send_prepared(&self.client, op.id, &prepared, class).await;
         let exchange = exchange?;
         Ok(Reply {
-            request_id: request::header_str(&exchange.headers, request::REQUEST_ID)
-                .map(str::to_owned),
+            request_id: crate::http_text::header_str(
+                &exchange.headers,
+                crate::http_text::REQUEST_ID,
+            )
+            .map(str::to_owned),
             status: exchange.status,
             value: exchange.body,
         })

@@ -399,7 +399,7 @@ fn stall_hint(stall_timeout: Option<Duration>) -> String {
 }
 
 fn in_upload_message(upload_id: &str, error: &Error) -> String {
-    let text = crate::attempt::error_chain(error);
+    let text = crate::http_text::error_chain(error);
     if text.contains(upload_id) {
         text
     } else {
@@ -561,6 +561,42 @@ fn api_message(
 /// }
 /// # }
 /// ```
+/// What kind of failure an [`Error`] is: [`Error::kind`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ErrorKind {
+    /// The credentials were refused, or give no access (401 or 403 from the API).
+    Auth,
+    /// The resource does not exist (404): check the id.
+    NotFound,
+    /// A rate limit, a cooldown or the team's concurrency limit (429), or a
+    /// wait asked for longer than the retry policy allows.
+    RateLimited,
+    /// The service or the storage refused the request as it was (a 4xx not
+    /// covered above: 400, 409, 422, a refused part URL...).
+    Refused,
+    /// The service or the storage failed (5xx), after any retries.
+    Server,
+    /// No answer in time: a request, a stalled transfer, or the total deadline.
+    Timeout,
+    /// The connection failed or broke, after any retries.
+    Connection,
+    /// An answer the SDK cannot use: it does not match the API description, is
+    /// too large, or a listing does not make progress.
+    UnexpectedResponse,
+    /// The service ended the work without success: a job, an upload or a
+    /// training failed or was canceled.
+    WorkFailed,
+    /// A wait gave up before the work ended; the work may still finish.
+    WaitTimeout,
+    /// An argument or setting was refused before anything was sent.
+    InvalidInput,
+    /// A local file could not be read or written, or another run holds it.
+    Local,
+    /// None of the above (a download the server refused in another way, say).
+    Other,
+}
+
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum Limit {
@@ -634,6 +670,61 @@ impl Error {
                 ..
             } => Limit::of(*status, body),
             _ => None,
+        }
+    }
+
+    /// What kind of failure this is, to match on without naming every
+    /// variant: one answer for each error, from its cause (an error inside an
+    /// upload or a listing answers for what went wrong there).
+    ///
+    /// ```
+    /// use scenario_sdk::{Error, ErrorKind};
+    ///
+    /// fn advice(error: &Error) -> &'static str {
+    ///     match error.kind() {
+    ///         ErrorKind::Auth => "check the API key and secret",
+    ///         ErrorKind::NotFound => "check the id",
+    ///         ErrorKind::RateLimited | ErrorKind::Server | ErrorKind::Connection => "try again later",
+    ///         _ => "see the message",
+    ///     }
+    /// }
+    /// assert_eq!(advice(&Error::InvalidInput("empty id".into())), "see the message");
+    /// ```
+    pub fn kind(&self) -> ErrorKind {
+        let cause = self.cause();
+        if self.is_auth() {
+            return ErrorKind::Auth;
+        }
+        if self.is_not_found() {
+            return ErrorKind::NotFound;
+        }
+        if self.is_rate_limited() || self.limit().is_some() {
+            return ErrorKind::RateLimited;
+        }
+        if self.is_timeout() {
+            return ErrorKind::Timeout;
+        }
+        if self.is_connection() {
+            return ErrorKind::Connection;
+        }
+        match cause {
+            Error::InvalidInput(_) => ErrorKind::InvalidInput,
+            Error::Io { .. } | Error::FileWrite { .. } | Error::Locked { .. } => ErrorKind::Local,
+            Error::Decode { .. }
+            | Error::ResponseTooLarge { .. }
+            | Error::Pagination { .. }
+            | Error::Item(_) => ErrorKind::UnexpectedResponse,
+            Error::UploadFailed { .. } | Error::JobFailed { .. } | Error::TrainingFailed { .. } => {
+                ErrorKind::WorkFailed
+            }
+            Error::WaitTimeout { .. }
+            | Error::JobWaitTimeout { .. }
+            | Error::TrainingWaitTimeout { .. } => ErrorKind::WaitTimeout,
+            Error::RetryAfterTooLong { .. } => ErrorKind::RateLimited,
+            _ if self.is_server_error() => ErrorKind::Server,
+            _ if self.is_bad_request() => ErrorKind::Refused,
+            _ if self.status().is_some_and(|s| s.is_client_error()) => ErrorKind::Refused,
+            _ => ErrorKind::Other,
         }
     }
 
@@ -827,7 +918,7 @@ impl From<progenitor_client::Error<scenario_api::types::ApiError>> for Error {
                 let status = value.status();
                 let request_id = value
                     .headers()
-                    .get(crate::request::REQUEST_ID)
+                    .get(crate::http_text::REQUEST_ID)
                     .and_then(|v| v.to_str().ok())
                     .map(str::to_owned);
                 Error::from_api_body(status, request_id, value.into_inner())
@@ -851,8 +942,8 @@ impl From<progenitor_client::Error<scenario_api::types::ApiError>> for Error {
             Raw::CommunicationError(err)
             | Raw::ResponseBodyError(err)
             | Raw::InvalidUpgrade(err) => Error::Connection {
-                url: err.url().map(crate::request::redact).unwrap_or_default(),
-                message: crate::attempt::error_chain(&err.without_url()),
+                url: err.url().map(crate::http_text::redact).unwrap_or_default(),
+                message: crate::http_text::error_chain(&err.without_url()),
             },
             Raw::InvalidRequest(message) => Error::InvalidInput(message),
             Raw::Custom(message) => Error::Connection {

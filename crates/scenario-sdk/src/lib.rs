@@ -60,6 +60,7 @@ mod downloads;
 mod error;
 #[cfg(feature = "generate")]
 mod generate;
+mod http_text;
 mod jobs;
 #[cfg(feature = "models")]
 mod models;
@@ -90,7 +91,7 @@ pub use downloads::{
     Archive, ArchiveDownload, DEFAULT_DOWNLOAD_CONCURRENCY, DEFAULT_DOWNLOAD_STALL_TIMEOUT,
     DownloadProgress, DownloadReport, DownloadToDir, DownloadedFile, Downloads, FailedDownload,
 };
-pub use error::{BadItem, Error, Limit, Result};
+pub use error::{BadItem, Error, ErrorKind, Limit, Result};
 #[cfg(feature = "generate")]
 pub use generate::{CustomRun, Generate};
 pub use jobs::{

@@ -18,7 +18,8 @@ use tokio::sync::mpsc;
 use tokio_util::task::AbortOnDropHandle;
 
 use crate::error::{BadItem, Error, Result};
-use crate::request::{REQUEST_ID, Request, decode_failure, exchange, header_str};
+use crate::http_text::{REQUEST_ID, header_str};
+use crate::request::{Request, decode_failure, exchange};
 
 /// Empty pages in a row (each with a fresh token) after which a listing stops.
 /// Generous: some listings of the service (jobs, say) legitimately answer a few

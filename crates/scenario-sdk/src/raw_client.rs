@@ -6,7 +6,8 @@ use bytes::Bytes;
 use scenario_api::{ResponseFuture, SendRequest};
 
 use crate::attempt::{self, AttemptError, RetryClass};
-use crate::request::{MAX_API_BODY, body_snippet};
+use crate::http_text::{body_snippet, error_chain};
+use crate::request::MAX_API_BODY;
 use crate::transport::{ApiHeaders, CallOptions};
 
 /// Sends the raw client's requests: credentials, timeout, retries by method
@@ -127,7 +128,7 @@ fn failing_body(error: &AttemptError) -> reqwest::Response {
         }
         AttemptError::Stalled => "the response stalled".to_owned(),
         AttemptError::Local(err) => err.to_string(),
-        AttemptError::Transport(err) => attempt::error_chain(err),
+        AttemptError::Transport(err) => error_chain(err),
     };
     let chunks = futures::stream::once(async move {
         Err::<Bytes, std::io::Error>(std::io::Error::other(message))

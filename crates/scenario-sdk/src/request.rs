@@ -20,14 +20,12 @@ use scenario_api::types::ApiError;
 use crate::attempt::{self, AttemptError, Exchange, RetryClass};
 use crate::client::Client;
 use crate::error::{Error, Result};
+use crate::http_text::{REQUEST_ID, body_snippet, error_chain, header_str, redact};
 use crate::retry::RetryPolicy;
 
 /// The largest API response body the SDK buffers. Pages of 100 assets are far
 /// smaller; anything bigger is a misbehaving server or proxy.
 pub(crate) const MAX_API_BODY: u64 = 32 * 1024 * 1024;
-
-/// The header that carries the server's id for a request.
-pub(crate) const REQUEST_ID: &str = "x-request-id";
 
 /// One operation, ready to send: set its parameters, then `.await` it (or call
 /// [`Request::send`]); listings also have `stream()` and `pages()`.
@@ -345,7 +343,7 @@ pub(crate) fn interpret(
                 "no connection within the connect timeout (ClientBuilder::connect_timeout)"
                     .to_owned()
             } else {
-                attempt::error_chain(&err)
+                error_chain(&err)
             };
             if class == RetryClass::NonIdempotent && !err.is_connect() && attempts > 0 {
                 message.push_str(
@@ -423,41 +421,5 @@ pub(crate) fn decode_failure<T: serde::de::DeserializeOwned>(body: &[u8]) -> Str
         }
         Err(err) => err.into_inner().to_string(),
         Ok(_) => "it decodes on a second reading; please report it".to_owned(),
-    }
-}
-
-pub(crate) fn header_str<'a>(
-    headers: &'a reqwest::header::HeaderMap,
-    name: &str,
-) -> Option<&'a str> {
-    headers.get(name).and_then(|v| v.to_str().ok())
-}
-
-/// The URL without its query (presigned signatures live there) or credentials.
-pub(crate) fn redact(url: &Url) -> String {
-    let mut url = url.clone();
-    url.set_query(None);
-    url.set_fragment(None);
-    let _ = url.set_username("");
-    let _ = url.set_password(None);
-    url.to_string()
-}
-
-/// A readable line from a non-JSON error body (an HTML page from a proxy, say).
-pub(crate) fn body_snippet(body: &[u8]) -> String {
-    let text = String::from_utf8_lossy(body);
-    let text = match (text.find("<title>"), text.find("</title>")) {
-        (Some(start), Some(end)) if start + 7 <= end => text[start + 7..end].to_string(),
-        _ => text.into_owned(),
-    };
-    let line: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
-    let mut short: String = line.chars().take(200).collect();
-    if short.len() < line.len() {
-        short.push('…');
-    }
-    if short.is_empty() {
-        "the response had no body".to_owned()
-    } else {
-        short
     }
 }

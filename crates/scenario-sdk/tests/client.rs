@@ -363,3 +363,50 @@ fn base64_basic(key: &str, secret: &str) -> String {
     use base64::Engine as _;
     base64::engine::general_purpose::STANDARD.encode(format!("{key}:{secret}"))
 }
+
+#[tokio::test]
+async fn every_failure_has_one_kind_to_match_on() {
+    use scenario_mock::{Fault, FaultRule, Route};
+    use scenario_sdk::ErrorKind;
+
+    let (server, client) = scenario_testkit::start_mock(scenario_mock::MockServer::builder()).await;
+    let missing = client
+        .request(scenario_sdk::ops::GetAsset::new("asset_nope"))
+        .await
+        .unwrap_err();
+    assert_eq!(missing.kind(), ErrorKind::NotFound, "{missing:?}");
+
+    let wrong = scenario_sdk::Client::builder()
+        .base_url(server.base_url())
+        .api_key("key")
+        .api_secret("wrong")
+        .build()
+        .unwrap();
+    let refused = wrong
+        .request(scenario_sdk::ops::GetAsset::new("asset_nope"))
+        .await
+        .unwrap_err();
+    assert_eq!(refused.kind(), ErrorKind::Auth, "{refused:?}");
+
+    server.inject(FaultRule::new(Route::GetAsset, Fault::Status(503)).times(10));
+    let failing = client
+        .request(scenario_sdk::ops::GetAsset::new("asset_nope"))
+        .await
+        .unwrap_err();
+    assert_eq!(failing.kind(), ErrorKind::Server, "{failing:?}");
+    server.clear_faults();
+
+    let invalid = client.jobs().wait(" ").await.unwrap_err();
+    assert_eq!(invalid.kind(), ErrorKind::InvalidInput, "{invalid:?}");
+
+    let dir = tempfile::tempdir().unwrap();
+    let vanished = client
+        .uploads()
+        .upload_file(
+            dir.path().join("gone.png"),
+            scenario_sdk::types::UploadKind::Image,
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(vanished.kind(), ErrorKind::Local, "{vanished:?}");
+}

@@ -21,10 +21,10 @@ use futures::future::BoxFuture;
 use reqwest::header::{CONTENT_RANGE, ETAG, HeaderMap, IF_RANGE, LAST_MODIFIED, RANGE, USER_AGENT};
 use reqwest::{StatusCode, Url};
 
-use crate::attempt::{self, AttemptError, Exchange, RetryClass, XmlError};
+use crate::attempt::{self, AttemptError, Exchange, RetryClass};
 use crate::client::Client;
 use crate::error::{Error, Result};
-use crate::request::{body_snippet, redact};
+use crate::http_text::{XmlError, body_snippet, error_chain, redact};
 
 /// Bytes are written to disk in blocks of this size: few system calls and
 /// thread-pool round trips, and a bounded buffer per file.
@@ -221,7 +221,7 @@ impl FileGet<'_> {
                     None,
                     format!(
                         "{} ({} attempt(s)); what arrived is kept and the next download resumes from it",
-                        attempt::error_chain(&err),
+                        error_chain(&err),
                         finished.attempts
                     ),
                 ));

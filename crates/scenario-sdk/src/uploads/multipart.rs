@@ -22,9 +22,9 @@ use scenario_api::types::{Upload, UploadStatus};
 use super::Uploads;
 use super::progress::SentBytes;
 use super::source::PartData;
-use crate::attempt::{self, AttemptError, Exchange, RetryClass, XmlError};
+use crate::attempt::{self, AttemptError, Exchange, RetryClass};
 use crate::error::{Error, Result};
-use crate::request::{REQUEST_ID, header_str, redact};
+use crate::http_text::{REQUEST_ID, XmlError, error_chain, header_str, redact};
 
 /// How much of a storage error body is kept for the message.
 const ERROR_BODY_LIMIT: usize = 8 * 1024;
@@ -275,7 +275,7 @@ impl PartSender {
                         self.uploads.client().connect_timeout()
                     )
                 } else {
-                    attempt::error_chain(&err)
+                    error_chain(&err)
                 };
                 Err(Error::StorageUnreachable {
                     upload_id: self.upload_id.clone(),
