@@ -545,22 +545,6 @@ fn api_message(
     )
 }
 
-/// What the service said it refused for now: the reason of a 429 it explained
-/// (see [`Error::limit`]).
-///
-/// ```
-/// # fn handle(error: &scenario_sdk::Error) {
-/// use scenario_sdk::Limit;
-///
-/// match error.limit() {
-///     Some(Limit::Cooldown { remaining }) => println!("try again in {remaining:?}"),
-///     Some(Limit::Concurrency { action, limit, .. }) => {
-///         println!("at most {limit:?} {action} at once for this team")
-///     }
-///     _ => println!("{error}"),
-/// }
-/// # }
-/// ```
 /// What kind of failure an [`Error`] is: [`Error::kind`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -597,6 +581,22 @@ pub enum ErrorKind {
     Other,
 }
 
+/// What the service said it refused for now: the reason of a 429 it explained
+/// (see [`Error::limit`]).
+///
+/// ```
+/// # fn handle(error: &scenario_sdk::Error) {
+/// use scenario_sdk::Limit;
+///
+/// match error.limit() {
+///     Some(Limit::Cooldown { remaining }) => println!("try again in {remaining:?}"),
+///     Some(Limit::Concurrency { action, limit, .. }) => {
+///         println!("at most {limit:?} {action} at once for this team")
+///     }
+///     _ => println!("{error}"),
+/// }
+/// # }
+/// ```
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum Limit {
