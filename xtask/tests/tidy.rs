@@ -178,3 +178,152 @@ fn the_rule_finds_a_list_and_spares_a_use() {
     let commented = string_literals(r#"// "image", "video", "audio""#);
     assert!(commented.is_empty());
 }
+
+/// The module of the crate at `src` that `file` belongs to: its top-level
+/// file or directory under `src` (`uploads/wait.rs` is `uploads`).
+fn module_of(src: &Path, file: &Path) -> String {
+    let relative = file.strip_prefix(src).expect("a file under src");
+    let first = relative.components().next().expect("a path under src");
+    let name = first.as_os_str().to_string_lossy();
+    name.trim_end_matches(".rs").to_owned()
+}
+
+/// Which modules each module of the crate at `src` names (`crate::<module>`),
+/// its own left out.
+fn module_imports(src: &Path) -> BTreeMap<String, BTreeSet<String>> {
+    let mut files = Vec::new();
+    rust_files(src, &mut files);
+    let mut graph: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for file in files {
+        let module = module_of(src, &file);
+        let text = std::fs::read_to_string(&file).unwrap();
+        let named = graph.entry(module.clone()).or_default();
+        for (at, _) in text.match_indices("crate::") {
+            // `scenario_api::..` and other crates end in `_crate::` or similar:
+            // only a path that starts at `crate`.
+            let before = text[..at].chars().next_back();
+            if before.is_some_and(|c| c.is_alphanumeric() || c == '_') {
+                continue;
+            }
+            let rest = &text[at + "crate::".len()..];
+            let name: String = rest
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+                .collect();
+            if !name.is_empty() && name != module {
+                named.insert(name);
+            }
+        }
+    }
+    // Only modules count: `crate::Error` names the root's re-export, and
+    // `crate::ops` a re-exported crate.
+    let modules: BTreeSet<String> = graph.keys().cloned().collect();
+    for named in graph.values_mut() {
+        named.retain(|name| modules.contains(name));
+    }
+    graph
+}
+
+/// A path of modules that leads from a module back to itself, if there is one.
+fn a_cycle(graph: &BTreeMap<String, BTreeSet<String>>) -> Option<Vec<String>> {
+    fn visit(
+        node: &str,
+        graph: &BTreeMap<String, BTreeSet<String>>,
+        path: &mut Vec<String>,
+        done: &mut BTreeSet<String>,
+    ) -> Option<Vec<String>> {
+        if let Some(at) = path.iter().position(|n| n == node) {
+            let mut cycle = path[at..].to_vec();
+            cycle.push(node.to_owned());
+            return Some(cycle);
+        }
+        if done.contains(node) {
+            return None;
+        }
+        path.push(node.to_owned());
+        for next in graph.get(node).into_iter().flatten() {
+            if let Some(cycle) = visit(next, graph, path, done) {
+                return Some(cycle);
+            }
+        }
+        path.pop();
+        done.insert(node.to_owned());
+        None
+    }
+    let mut done = BTreeSet::new();
+    graph
+        .keys()
+        .find_map(|node| visit(node, graph, &mut Vec::new(), &mut done))
+}
+
+/// The SDK's layers, bottom first: a module may name modules of its own
+/// layer or below, never above (ARCHITECTURE.md, "Layers").
+const SDK_LAYERS: &[&[&str]] = &[
+    &["error", "http_text", "retry"],
+    &["auth", "tls", "transport", "poll"],
+    &["attempt"],
+    &["handle"],
+    &[
+        "request",
+        "request_setters",
+        "pagination",
+        "call",
+        "raw_client",
+    ],
+    &[
+        "teams",
+        "assets",
+        "jobs",
+        "runs",
+        "generate",
+        "workflows",
+        "uploads",
+        "models",
+        "downloads",
+    ],
+    &["client"],
+    &["lib"],
+];
+
+#[test]
+fn the_sdk_s_imports_run_down_its_layers_only() {
+    let src = workspace_root().join("crates/scenario-sdk/src");
+    let graph = module_imports(&src);
+    let layer_of = |module: &str| {
+        SDK_LAYERS
+            .iter()
+            .position(|layer| layer.contains(&module))
+            .unwrap_or_else(|| panic!("{module} is in no layer of SDK_LAYERS: place it"))
+    };
+    let mut upward = Vec::new();
+    for (module, named) in &graph {
+        for other in named {
+            if layer_of(other) > layer_of(module) {
+                upward.push(format!("{module} -> {other}"));
+            }
+        }
+    }
+    assert!(
+        upward.is_empty(),
+        "imports that run up a layer: {upward:#?}"
+    );
+    assert_eq!(a_cycle(&graph), None, "a circle of modules");
+}
+
+#[test]
+fn the_layer_rule_finds_an_import_up_and_a_circle() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("a.rs"), "//! a\nuse crate::b::B;\n").unwrap();
+    std::fs::write(dir.path().join("b.rs"), "//! b\nfn f() { crate::a::g() }\n").unwrap();
+    std::fs::write(dir.path().join("c.rs"), "//! c\nuse scenario_api::x;\n").unwrap();
+    let graph = module_imports(dir.path());
+    assert_eq!(graph["a"], BTreeSet::from(["b".to_owned()]));
+    assert!(
+        graph["c"].is_empty(),
+        "another crate's path is not a module"
+    );
+    assert_eq!(
+        a_cycle(&graph),
+        Some(vec!["a".to_owned(), "b".to_owned(), "a".to_owned()])
+    );
+}

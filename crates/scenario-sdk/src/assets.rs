@@ -7,7 +7,7 @@
 use scenario_api::ops;
 use scenario_api::types::AssetType;
 
-use crate::client::Client;
+use crate::handle::Client;
 use crate::request::Request;
 
 /// The assets of the project: `client.assets()`.

@@ -6,8 +6,8 @@
 use scenario_api::{Location, OperationInfo, Param, ParamError, ParamKind};
 
 use crate::attempt::RetryClass;
-use crate::client::Client;
 use crate::error::{Error, Result};
+use crate::handle::Client;
 use crate::request::{self, Reply};
 
 /// One operation, picked by its id ([`Client::call`]): set its parameters by

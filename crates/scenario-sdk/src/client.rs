@@ -1,4 +1,6 @@
-//! The client and its configuration.
+//! How a client is made (`ClientBuilder`, `Client::from_env`), and where each
+//! area of the API is reached from it (`client.assets()`, `client.request(op)`,
+//! ...): the top of the crate, which knows every module below it.
 
 use std::fmt;
 use std::sync::Arc;
@@ -10,6 +12,8 @@ use crate::assets::Assets;
 use crate::auth::{Credentials, ENV_CUSTOM_HEADERS, ENV_JWT, extra_headers, parse_custom_headers};
 use crate::downloads::Downloads;
 use crate::error::{Error, Result};
+use crate::handle::{Client, Shared};
+use crate::http_text::redact_base_url;
 use crate::jobs::Jobs;
 use crate::request::Request;
 use crate::retry::RetryPolicy;
@@ -27,52 +31,6 @@ const DEFAULT_TIMEOUT: Duration = Duration::from_secs(60);
 const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 /// How many redirects a file download follows.
 const MAX_FILE_REDIRECTS: usize = 10;
-
-/// A client of the Scenario API.
-///
-/// Cheap to clone (clones share one connection pool), `Send` and `Sync`.
-/// `Debug` shows the API key and base URL, never the secret, a token or the
-/// value of an extra header.
-///
-/// ```no_run
-/// # async fn run() -> scenario_sdk::Result<()> {
-/// use futures::TryStreamExt;
-///
-/// let client = scenario_sdk::Client::from_env()?;
-/// let assets: Vec<_> = client.assets().list().page_size(100).stream().try_collect().await?;
-/// # Ok(()) }
-/// ```
-#[derive(Clone)]
-pub struct Client {
-    shared: Arc<Shared>,
-    options: CallOptions,
-}
-
-struct Shared {
-    base_url: String,
-    http: reqwest::Client,
-    /// The client of storage requests: always the SDK's own (see
-    /// `ClientBuilder::http_client`).
-    storage_http: reqwest::Client,
-    /// The client of file downloads: the SDK's own, like the storage's, but
-    /// following redirects (file URLs may lead to a CDN through another host).
-    files_http: reqwest::Client,
-    connect_timeout: Duration,
-    headers: ApiHeaders,
-    credentials: Credentials,
-}
-
-impl fmt::Debug for Client {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Client")
-            .field("base_url", &redact_base_url(&self.shared.base_url))
-            .field("credentials", &self.shared.credentials)
-            .field("extra_headers", &self.shared.headers.extra.len())
-            .field("max_retries", &self.options.retry.max_retries)
-            .field("timeout", &self.options.timeout)
-            .finish()
-    }
-}
 
 impl Client {
     /// A builder for a client with non-default settings.
@@ -154,46 +112,6 @@ impl Client {
         crate::teams::Teams::new(self.clone())
     }
 
-    /// The base URL requests go to.
-    pub fn base_url(&self) -> &str {
-        &self.shared.base_url
-    }
-
-    /// A client that shares this one's connections but retries at most `max_retries` times.
-    pub fn with_max_retries(&self, max_retries: u32) -> Self {
-        let mut client = self.clone();
-        client.options.retry.max_retries = max_retries;
-        client
-    }
-
-    /// A client that shares this one's connections but uses `policy` for retries.
-    pub fn with_retry_policy(&self, policy: RetryPolicy) -> Self {
-        let mut client = self.clone();
-        client.options.retry = policy;
-        client
-    }
-
-    /// A client that shares this one's connections but gives each request `timeout`.
-    pub fn with_timeout(&self, timeout: Duration) -> Self {
-        let mut client = self.clone();
-        client.options.timeout = timeout;
-        client
-    }
-
-    /// A client that shares this one's connections but gives each API call
-    /// `total` in all, every attempt and retry delay included (`None`: no limit
-    /// beyond the per-attempt timeout and the retry policy).
-    pub fn with_total_timeout(&self, total: Option<Duration>) -> Self {
-        let mut client = self.clone();
-        client.options.total_timeout = total;
-        client
-    }
-
-    /// The retry policy of this client.
-    pub fn retry_policy(&self) -> RetryPolicy {
-        self.options.retry
-    }
-
     /// Any operation of the document, sent through this client's credentials,
     /// retries, timeouts and tracing; failures are the SDK's [`Error`].
     ///
@@ -242,42 +160,6 @@ impl Client {
             self.shared.http.clone(),
             scenario_api::Transport::new(Arc::new(sender)),
         )
-    }
-
-    pub(crate) fn options(&self) -> CallOptions {
-        self.options
-    }
-
-    /// Adds the credentials and user agent to an API request.
-    pub(crate) fn decorate(&self, request: reqwest::RequestBuilder) -> reqwest::RequestBuilder {
-        self.shared.headers.apply(request)
-    }
-
-    /// The HTTP client, for requests outside the API (presigned storage URLs).
-    /// It carries no credentials: they are added per API request only.
-    pub(crate) fn http(&self) -> &reqwest::Client {
-        &self.shared.http
-    }
-
-    /// The HTTP client of storage requests (presigned part URLs): built by the
-    /// SDK even when the caller gave one, so that no default header of the
-    /// caller's client reaches the storage.
-    pub(crate) fn storage_http(&self) -> &reqwest::Client {
-        &self.shared.storage_http
-    }
-
-    /// The client of file downloads (see `Shared::files_http`).
-    pub(crate) fn files_http(&self) -> &reqwest::Client {
-        &self.shared.files_http
-    }
-
-    /// The connect timeout of the SDK's own clients.
-    pub(crate) fn connect_timeout(&self) -> Duration {
-        self.shared.connect_timeout
-    }
-
-    pub(crate) fn user_agent(&self) -> &HeaderValue {
-        &self.shared.headers.user_agent
     }
 }
 
@@ -611,27 +493,5 @@ fn is_loopback(url: &reqwest::Url) -> bool {
     match host.trim_matches(['[', ']']).parse::<std::net::IpAddr>() {
         Ok(ip) => ip.is_loopback(),
         Err(_) => host.trim_end_matches('.').eq_ignore_ascii_case("localhost"),
-    }
-}
-
-/// The base URL as it may be shown: a password in it becomes `***`. A URL that
-/// does not parse loses everything between its scheme and the last `@`.
-pub(crate) fn redact_base_url(url: &str) -> String {
-    match reqwest::Url::parse(url) {
-        Ok(mut parsed) => {
-            if parsed.password().is_some() {
-                let _ = parsed.set_password(Some("***"));
-                return parsed.to_string().trim_end_matches('/').to_owned();
-            }
-            url.to_owned()
-        }
-        Err(_) => {
-            let start = url.find("://").map_or(0, |at| at + 3);
-            let authority_end = url[start..].find('/').map_or(url.len(), |at| start + at);
-            match url[start..authority_end].rfind('@') {
-                Some(at) => format!("{}***@{}", &url[..start], &url[start + at + 1..]),
-                None => url.to_owned(),
-            }
-        }
     }
 }

@@ -8,8 +8,8 @@ use futures::future::BoxFuture;
 use scenario_api::ops;
 use scenario_api::types::{DryRun, RunModelRequest, RunModelResponse};
 
-use crate::client::Client;
 use crate::error::{Error, Result};
+use crate::handle::Client;
 use crate::request::Request;
 use crate::runs::{Follow, Generation, follow_setters};
 

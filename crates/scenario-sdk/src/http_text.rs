@@ -85,3 +85,25 @@ impl XmlError {
         }
     }
 }
+
+/// The base URL as it may be shown: a password in it becomes `***`. A URL that
+/// does not parse loses everything between its scheme and the last `@`.
+pub(crate) fn redact_base_url(url: &str) -> String {
+    match reqwest::Url::parse(url) {
+        Ok(mut parsed) => {
+            if parsed.password().is_some() {
+                let _ = parsed.set_password(Some("***"));
+                return parsed.to_string().trim_end_matches('/').to_owned();
+            }
+            url.to_owned()
+        }
+        Err(_) => {
+            let start = url.find("://").map_or(0, |at| at + 3);
+            let authority_end = url[start..].find('/').map_or(url.len(), |at| start + at);
+            match url[start..authority_end].rfind('@') {
+                Some(at) => format!("{}***@{}", &url[..start], &url[start + at + 1..]),
+                None => url.to_owned(),
+            }
+        }
+    }
+}

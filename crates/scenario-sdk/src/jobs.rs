@@ -11,8 +11,8 @@ use scenario_api::ops;
 use scenario_api::types::{Job, JobAction, JobStatus, JobTriggerActionRequest};
 use tracing::Instrument;
 
-use crate::client::Client;
 use crate::error::{Error, Result};
+use crate::handle::Client;
 use crate::poll::{Pace, Polled, until_settled};
 use crate::request::Request;
 

@@ -60,6 +60,7 @@ mod downloads;
 mod error;
 #[cfg(feature = "generate")]
 mod generate;
+mod handle;
 mod http_text;
 mod jobs;
 #[cfg(feature = "models")]
@@ -86,7 +87,7 @@ mod workflows;
 pub use assets::{Assets, ListAssets};
 pub use auth::{ENV_CUSTOM_HEADERS, ENV_JWT};
 pub use call::RawCall;
-pub use client::{Client, ClientBuilder, ENV_API_KEY, ENV_API_SECRET, ENV_BASE_URL};
+pub use client::{ClientBuilder, ENV_API_KEY, ENV_API_SECRET, ENV_BASE_URL};
 pub use downloads::{
     Archive, ArchiveDownload, DEFAULT_DOWNLOAD_CONCURRENCY, DEFAULT_DOWNLOAD_STALL_TIMEOUT,
     DownloadProgress, DownloadReport, DownloadToDir, DownloadedFile, Downloads, FailedDownload,
@@ -94,6 +95,7 @@ pub use downloads::{
 pub use error::{BadItem, Error, ErrorKind, Limit, Result};
 #[cfg(feature = "generate")]
 pub use generate::{CustomRun, Generate};
+pub use handle::Client;
 pub use jobs::{
     DEFAULT_JOB_INTERVAL, DEFAULT_JOB_MAX_INTERVAL, DEFAULT_JOB_TIMEOUT, Jobs, ListJobs, WaitForJob,
 };

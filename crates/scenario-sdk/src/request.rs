@@ -18,8 +18,8 @@ use scenario_api::Operation;
 use scenario_api::types::ApiError;
 
 use crate::attempt::{self, AttemptError, Exchange, RetryClass};
-use crate::client::Client;
 use crate::error::{Error, Result};
+use crate::handle::Client;
 use crate::http_text::{REQUEST_ID, body_snippet, error_chain, header_str, redact};
 use crate::retry::RetryPolicy;
 

@@ -5,8 +5,8 @@
 use scenario_api::ops;
 use scenario_api::types::{Asset, AssetGetBulkRequest, Job};
 
-use crate::client::Client;
 use crate::error::Result;
+use crate::handle::Client;
 use crate::jobs::{JOB_PACE, ProgressFn, WaitForJob};
 use crate::poll::Pace;
 

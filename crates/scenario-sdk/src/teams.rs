@@ -5,8 +5,8 @@
 use scenario_api::ops;
 use scenario_api::types::{TeamLimitValues, TeamLimits, TeamOverview};
 
-use crate::client::Client;
 use crate::error::Result;
+use crate::handle::Client;
 
 /// Teams: `client.teams()`.
 #[derive(Clone, Debug)]

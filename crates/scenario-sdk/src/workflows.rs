@@ -9,8 +9,8 @@ use futures::future::BoxFuture;
 use scenario_api::ops;
 use scenario_api::types::{DryRun, RunWorkflowRequest, WorkflowRunResponse};
 
-use crate::client::Client;
 use crate::error::{Error, Result};
+use crate::handle::Client;
 use crate::request::Request;
 use crate::runs::{Follow, Generation, follow_setters};
 

@@ -13,8 +13,8 @@ use scenario_api::types::{AssetsDownloadOptions, AssetsDownloadQuery, AssetsDown
 
 use super::file::{FileGet, Refresh};
 use super::{DEFAULT_DOWNLOAD_STALL_TIMEOUT, parse_url};
-use crate::client::Client;
 use crate::error::{Error, Result};
+use crate::handle::Client;
 use crate::jobs::DEFAULT_JOB_TIMEOUT;
 
 /// How files are named inside the archive unless told otherwise: by asset id.

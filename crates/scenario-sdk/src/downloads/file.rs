@@ -22,8 +22,8 @@ use reqwest::header::{CONTENT_RANGE, ETAG, HeaderMap, IF_RANGE, LAST_MODIFIED, R
 use reqwest::{StatusCode, Url};
 
 use crate::attempt::{self, AttemptError, Exchange, RetryClass};
-use crate::client::Client;
 use crate::error::{Error, Result};
+use crate::handle::Client;
 use crate::http_text::{XmlError, body_snippet, error_chain, redact};
 
 /// Bytes are written to disk in blocks of this size: few system calls and

@@ -30,8 +30,8 @@ use tracing::Instrument;
 pub use archive::{Archive, ArchiveDownload};
 pub use progress::DownloadProgress;
 
-use crate::client::Client;
 use crate::error::{Error, Result};
+use crate::handle::Client;
 use file::{FileGet, Refresh};
 use progress::{Counters, ProgressFn};
 

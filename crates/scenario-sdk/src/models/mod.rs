@@ -10,8 +10,8 @@ use std::path::Path;
 use scenario_api::ops;
 use scenario_api::types::{JobAction, Model, ModelTrainActionRequest, ModelType};
 
-use crate::client::Client;
 use crate::error::{Error, Result};
+use crate::handle::Client;
 use crate::request::Request;
 
 pub use state::STATE_FILE;

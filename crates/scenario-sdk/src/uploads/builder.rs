@@ -18,8 +18,8 @@ use super::progress::{Progress, ProgressFn, Reporter, SentBytes, UploadPhase};
 use super::source::{OpenSource, Source};
 use super::wait::{self, UPLOAD_PACE};
 use super::{Uploads, asset_options};
-use crate::client::Client;
 use crate::error::{Error, Result};
+use crate::handle::Client;
 use crate::poll::Pace;
 
 /// How long a part may go without a byte moving before it is retried.

@@ -25,8 +25,8 @@ use scenario_api::types::{
 use tokio::io::AsyncRead;
 
 use crate::attempt::RetryClass;
-use crate::client::Client;
 use crate::error::{Error, Result};
+use crate::handle::Client;
 
 #[cfg(feature = "models")]
 pub(crate) use builder::BeforeComplete;
