@@ -40,6 +40,11 @@ pub(crate) enum AttemptError {
     /// Something on this side failed in a way another attempt would repeat
     /// (a local file that cannot be read, say).
     Local(Error),
+    /// The server answered other bytes of a file than were asked for (a range
+    /// of another version, say): what was kept is dropped, and a file get
+    /// asks for the whole file again, as a retry within its budget. `Error` is
+    /// the failure when no retry is left.
+    StartOver(Error),
 }
 
 /// What one attempt came to.
@@ -131,7 +136,13 @@ impl RetryClass {
                     Verdict::Stop
                 }
             }
-            (_, Err(AttemptError::TooLarge(_) | AttemptError::Local(_))) => Verdict::Stop,
+            (RetryClass::FileGet, Err(AttemptError::StartOver(_))) => Verdict::Retry,
+            (
+                _,
+                Err(
+                    AttemptError::TooLarge(_) | AttemptError::Local(_) | AttemptError::StartOver(_),
+                ),
+            ) => Verdict::Stop,
             (_, Err(AttemptError::Transport(err))) if err.is_builder() || err.is_redirect() => {
                 Verdict::Stop
             }
@@ -343,7 +354,7 @@ fn describe(err: &AttemptError) -> String {
         AttemptError::Transport(err) => error_chain(err),
         AttemptError::Stalled => "no progress within the stall timeout".into(),
         AttemptError::TooLarge(limit) => format!("body larger than {limit} bytes"),
-        AttemptError::Local(err) => err.to_string(),
+        AttemptError::Local(err) | AttemptError::StartOver(err) => err.to_string(),
     }
 }
 
@@ -458,6 +469,12 @@ mod tests {
         assert_eq!(class.judge(&exchange(503, &[])), Verdict::Retry);
         assert_eq!(class.judge(&exchange(206, &[])), Verdict::Stop);
         assert_eq!(class.judge(&Err(AttemptError::Stalled)), Verdict::Retry);
+        let other_bytes = || AttemptError::StartOver(Error::InvalidInput("a range".into()));
+        assert_eq!(class.judge(&Err(other_bytes())), Verdict::Retry);
+        assert_eq!(
+            RetryClass::Idempotent.judge(&Err(other_bytes())),
+            Verdict::Stop
+        );
     }
     #[test]
     fn xml_errors_read_code_and_message_unescaped() {

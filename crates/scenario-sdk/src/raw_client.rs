@@ -127,7 +127,7 @@ fn failing_body(error: &AttemptError) -> reqwest::Response {
             format!("the response body is larger than {limit} bytes; refusing to buffer it")
         }
         AttemptError::Stalled => "the response stalled".to_owned(),
-        AttemptError::Local(err) => err.to_string(),
+        AttemptError::Local(err) | AttemptError::StartOver(err) => err.to_string(),
         AttemptError::Transport(err) => error_chain(err),
     };
     let chunks = futures::stream::once(async move {

@@ -360,7 +360,7 @@ pub(crate) fn interpret(
             });
         }
         Err(AttemptError::TooLarge(limit)) => return Err(Error::ResponseTooLarge { limit }),
-        Err(AttemptError::Local(err)) => return Err(err),
+        Err(AttemptError::Local(err) | AttemptError::StartOver(err)) => return Err(err),
     };
     if exchange.status.is_success() {
         return Ok(exchange);

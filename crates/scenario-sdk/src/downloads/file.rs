@@ -227,7 +227,7 @@ impl FileGet<'_> {
                 ));
             }
             Err(AttemptError::TooLarge(limit)) => return Err(Error::ResponseTooLarge { limit }),
-            Err(AttemptError::Local(err)) => return Err(err),
+            Err(AttemptError::Local(err) | AttemptError::StartOver(err)) => return Err(err),
         }
         let size = partial.len().await.map_err(|source| Error::FileWrite {
             path: partial_name.clone(),
@@ -257,7 +257,7 @@ impl FileGet<'_> {
             })
         };
         let mut offset = partial.len().await.map_err(local)?;
-        let mut known = if offset > 0 {
+        let known = if offset > 0 {
             Version::load(&partial.path).await
         } else {
             None
@@ -268,137 +268,136 @@ impl FileGet<'_> {
             offset = 0;
             partial.empty().await.map_err(local)?;
         }
-        // At most twice: an answer other than the bytes asked for starts the
-        // file over, and asks for it whole.
-        for _ in 0..2 {
-            let mut request = self
-                .client
-                .files_http()
-                .get(url.clone())
-                .header(USER_AGENT, self.client.user_agent().clone());
-            if let (true, Some(version)) = (offset > 0, &known) {
-                request = request
-                    .header(RANGE, format!("bytes={offset}-"))
-                    .header(IF_RANGE, version.if_range.as_str());
+        let mut request = self
+            .client
+            .files_http()
+            .get(url.clone())
+            .header(USER_AGENT, self.client.user_agent().clone());
+        if let (true, Some(version)) = (offset > 0, &known) {
+            request = request
+                .header(RANGE, format!("bytes={offset}-"))
+                .header(IF_RANGE, version.if_range.as_str());
+        }
+        let mut response = match within(self.stall_timeout, request.send()).await {
+            None => return Err(AttemptError::Stalled),
+            Some(Err(err)) => return Err(AttemptError::Transport(err.without_url())),
+            Some(Ok(response)) => response,
+        };
+        let status = response.status();
+        let headers = std::mem::take(response.headers_mut());
+        let range = headers
+            .get(CONTENT_RANGE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(content_range);
+        let append = match status {
+            StatusCode::PARTIAL_CONTENT => {
+                let same = |total| {
+                    let now = Version::of(&headers, total);
+                    known
+                        .as_ref()
+                        .zip(now.as_ref())
+                        .is_some_and(|(a, b)| a.same_as(b))
+                };
+                match range {
+                    // The rest of the same version, as asked for.
+                    Some(ContentRange::Bytes {
+                        start,
+                        end,
+                        total: Some(total),
+                    }) if offset > 0
+                        && start == offset
+                        && end.checked_add(1) == Some(total)
+                        && same(Some(total)) =>
+                    {
+                        true
+                    }
+                    // The whole file, though it was asked for whole.
+                    Some(ContentRange::Bytes {
+                        start: 0,
+                        end,
+                        total: Some(total),
+                    }) if offset == 0 && end.checked_add(1) == Some(total) => false,
+                    // Not the bytes asked for, or of another version of
+                    // the file: start over from the whole file.
+                    _ => {
+                        return Err(self.start_over(partial, url).await);
+                    }
+                }
             }
-            let mut response = match within(self.stall_timeout, request.send()).await {
-                None => return Err(AttemptError::Stalled),
-                Some(Err(err)) => return Err(AttemptError::Transport(err.without_url())),
-                Some(Ok(response)) => response,
-            };
-            let status = response.status();
-            let headers = std::mem::take(response.headers_mut());
-            let range = headers
-                .get(CONTENT_RANGE)
-                .and_then(|v| v.to_str().ok())
-                .and_then(content_range);
-            let append = match status {
-                StatusCode::PARTIAL_CONTENT => {
-                    let same = |total| {
-                        let now = Version::of(&headers, total);
-                        known
-                            .as_ref()
-                            .zip(now.as_ref())
-                            .is_some_and(|(a, b)| a.same_as(b))
-                    };
-                    match range {
-                        // The rest of the same version, as asked for.
-                        Some(ContentRange::Bytes {
-                            start,
-                            end,
-                            total: Some(total),
-                        }) if offset > 0
-                            && start == offset
-                            && end.checked_add(1) == Some(total)
-                            && same(Some(total)) =>
-                        {
-                            true
-                        }
-                        // The whole file, though it was asked for whole.
-                        Some(ContentRange::Bytes {
-                            start: 0,
-                            end,
-                            total: Some(total),
-                        }) if offset == 0 && end.checked_add(1) == Some(total) => false,
-                        // Not the bytes asked for, or of another version of
-                        // the file: start over from the whole file.
-                        _ => {
-                            offset = 0;
-                            known = None;
-                            partial.empty().await.map_err(local)?;
-                            continue;
-                        }
-                    }
-                }
-                StatusCode::RANGE_NOT_SATISFIABLE if offset > 0 => {
-                    if range == Some(ContentRange::Unsatisfied { total: offset }) {
-                        // The partial file is the whole file.
-                        return Ok(Exchange {
-                            status,
-                            headers,
-                            body: Bytes::new(),
-                        });
-                    }
-                    offset = 0;
-                    known = None;
-                    partial.empty().await.map_err(local)?;
-                    continue;
-                }
-                status if status.is_success() => false,
-                _ => {
-                    let body = error_body(response, self.stall_timeout).await;
+            StatusCode::RANGE_NOT_SATISFIABLE if offset > 0 => {
+                if range == Some(ContentRange::Unsatisfied { total: offset }) {
+                    // The partial file is the whole file.
                     return Ok(Exchange {
                         status,
                         headers,
-                        body,
+                        body: Bytes::new(),
                     });
                 }
-            };
-            let expected = match (status, range) {
-                (StatusCode::PARTIAL_CONTENT, Some(ContentRange::Bytes { total, .. })) => total,
-                _ => response.content_length(),
-            };
-            if let (Some(declared), Some(expected)) = (self.declared, expected)
-                && declared != expected
-            {
-                // Refused before a byte is read: this is not the asset's file.
-                partial.discard().await;
-                return Err(AttemptError::Local(Error::Download {
-                    id: self.id.to_owned(),
-                    url: String::new(),
-                    status: Some(status),
-                    message: format!(
-                        "the server announced a file of {expected} bytes where the asset's size is \
-                         {declared}; nothing was kept"
-                    ),
-                }));
+                return Err(self.start_over(partial, url).await);
             }
-            if !append {
-                // The whole file from byte 0. What the partial file held goes
-                // first, then its version is recorded: a run stopped in between
-                // never leaves old bytes under a new version.
-                partial.empty().await.map_err(local)?;
-                match Version::of(&headers, expected) {
-                    Some(version) => version.save(&partial.path).await.map_err(local)?,
-                    None => forget(&version_path(&partial.path)).await,
-                }
-                offset = 0;
-            }
-            return self
-                .receive(response, partial, offset, expected)
-                .await
-                .map(|()| Exchange {
+            status if status.is_success() => false,
+            _ => {
+                let body = error_body(response, self.stall_timeout).await;
+                return Ok(Exchange {
                     status,
                     headers,
-                    body: Bytes::new(),
+                    body,
                 });
+            }
+        };
+        let expected = match (status, range) {
+            (StatusCode::PARTIAL_CONTENT, Some(ContentRange::Bytes { total, .. })) => total,
+            _ => response.content_length(),
+        };
+        if let (Some(declared), Some(expected)) = (self.declared, expected)
+            && declared != expected
+        {
+            // Refused before a byte is read: this is not the asset's file.
+            partial.discard().await;
+            return Err(AttemptError::Local(Error::Download {
+                id: self.id.to_owned(),
+                url: String::new(),
+                status: Some(status),
+                message: format!(
+                    "the server announced a file of {expected} bytes where the asset's size is \
+                     {declared}; nothing was kept"
+                ),
+            }));
         }
-        Err(AttemptError::Local(Error::Download {
+        if !append {
+            // The whole file from byte 0. What the partial file held goes
+            // first, then its version is recorded: a run stopped in between
+            // never leaves old bytes under a new version.
+            partial.empty().await.map_err(local)?;
+            match Version::of(&headers, expected) {
+                Some(version) => version.save(&partial.path).await.map_err(local)?,
+                None => forget(&version_path(&partial.path)).await,
+            }
+            offset = 0;
+        }
+        return self
+            .receive(response, partial, offset, expected)
+            .await
+            .map(|()| Exchange {
+                status,
+                headers,
+                body: Bytes::new(),
+            });
+    }
+
+    /// The end of an attempt whose answer was other bytes than asked for:
+    /// what the partial file held is dropped, so the next attempt asks for the
+    /// whole file (a retry, within the client's retry budget).
+    async fn start_over(&self, partial: &PartialFile, url: &Url) -> AttemptError {
+        partial.discard().await;
+        AttemptError::StartOver(Error::Download {
             id: self.id.to_owned(),
             url: redact(url),
             status: None,
-            message: "the server twice answered a range other than the one asked for".into(),
-        }))
+            message: "the server answered a range other than the one asked for; what was kept \
+                      is dropped, and the next download fetches the whole file"
+                .into(),
+        })
     }
 
     /// Streams the body into the partial file after its first `offset`

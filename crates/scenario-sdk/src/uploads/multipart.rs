@@ -286,7 +286,7 @@ impl PartSender {
                 })
             }
             Err(AttemptError::TooLarge(limit)) => Err(Error::ResponseTooLarge { limit }),
-            Err(AttemptError::Local(err)) => Err(err),
+            Err(AttemptError::Local(err) | AttemptError::StartOver(err)) => Err(err),
         }
     }
 
