@@ -603,7 +603,7 @@ fn listings(
         )?;
         let mut times = Vec::new();
         for _ in 0..runs {
-            times.push(curl_fetch_all(&mock, &urls, work)? * 1e3);
+            times.push(curl_fetch_all(&mock, &urls, work, false)?.0 * 1e3);
         }
         rows.push(compare(
             format!("{label}: SDK stream vs curl fetching the same pages on one connection"),
@@ -613,6 +613,45 @@ fn listings(
             "ms",
             1,
             1.3,
+            true,
+        ));
+
+        // As users run it: the `scenario` process writing JSON lines to a
+        // pipe, beside curl writing the same pages' bodies to a pipe, in
+        // paired rounds.
+        let (mut cli_wall, mut cli_cpu, mut curl_wall, mut curl_cpu) =
+            (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+        for _ in 0..runs {
+            let mut cmd = Command::new(cli);
+            cmd.args(["assets", "list", "--json", "--page-size"])
+                .arg(PAGE_SIZE.to_string())
+                .envs(mock.env.iter().map(|(k, v)| (k, v)));
+            let (wall, cpu) = timed(cmd, "scenario assets list --json")?;
+            cli_wall.push(wall * 1e3);
+            cli_cpu.push(cpu * 1e3);
+            let (wall, cpu) = curl_fetch_all(&mock, &urls, work, true)?;
+            curl_wall.push(wall * 1e3);
+            curl_cpu.push(cpu * 1e3);
+        }
+        let cli_label = format!("{label}: `scenario assets list --json` to a pipe vs curl");
+        rows.push(compare(
+            format!("{cli_label}, wall time"),
+            Spread::of(&cli_wall),
+            Spread::of(&curl_wall),
+            "curl",
+            "ms",
+            1,
+            1.1,
+            true,
+        ));
+        rows.push(compare(
+            format!("{cli_label}, CPU time"),
+            Spread::of(&cli_cpu),
+            Spread::of(&curl_cpu),
+            "curl",
+            "CPU-ms",
+            1,
+            2.0,
             true,
         ));
     }
@@ -1033,11 +1072,16 @@ fn curl_upload(mock: &Mock, size: u64, parts_dir: &Path) -> Result<(f64, f64)> {
 }
 
 /// The listing floor: one curl process fetching every page URL in turn, on one
-/// keep-alive connection (the URLs are known beforehand, so nothing is decoded).
-fn curl_fetch_all(mock: &Mock, urls: &[String], work: &Path) -> Result<f64> {
+/// keep-alive connection (the URLs are known beforehand, so nothing is
+/// decoded); its bodies go to `/dev/null`, or with `to_pipe` to its standard
+/// output, a pipe this process reads. Its wall and CPU seconds.
+fn curl_fetch_all(mock: &Mock, urls: &[String], work: &Path, to_pipe: bool) -> Result<(f64, f64)> {
     let mut config = String::new();
     for url in urls {
-        config.push_str(&format!("url = \"{url}\"\noutput = \"/dev/null\"\n"));
+        config.push_str(&format!("url = \"{url}\"\n"));
+        if !to_pipe {
+            config.push_str("output = \"/dev/null\"\n");
+        }
     }
     let config_file = work.join("list-urls.config");
     std::fs::write(&config_file, config)?;
@@ -1049,7 +1093,7 @@ fn curl_fetch_all(mock: &Mock, urls: &[String], work: &Path) -> Result<f64> {
     let mut cmd = Command::new("curl");
     cmd.args(["-sS", "--fail", "-u", &auth, "--config"])
         .arg(&config_file);
-    Ok(timed(cmd, "curl listing")?.0)
+    timed(cmd, "curl listing")
 }
 
 /// The floor's receiving end: `scenario-bench sink`, as its own process.
