@@ -35,6 +35,8 @@ struct Config {
     download_size: u64,
     /// The file whose download's peak RSS is measured.
     download_rss_size: u64,
+    /// How many small files the per-file cost of downloads is measured with.
+    small_files: usize,
     rounds: usize,
 }
 
@@ -49,6 +51,7 @@ impl Config {
                 download_files: 4,
                 download_size: 16 * MIB,
                 download_rss_size: 64 * MIB,
+                small_files: 200,
                 rounds: 3,
             }
         } else {
@@ -60,6 +63,7 @@ impl Config {
                 download_files: 8,
                 download_size: 128 * MIB,
                 download_rss_size: 1024 * MIB,
+                small_files: 2000,
                 rounds: 5,
             }
         }
@@ -194,6 +198,9 @@ pub fn run(root: &Path, quick: bool) -> Result<()> {
         &mut rows,
     )?;
     downloads(&config, &bench_bin, &cli, &work, curl, &mut rows)?;
+    if curl {
+        small_downloads(&config, &bench_bin, &cli, &work, &mut rows)?;
+    }
 
     // Decoding: typed AssetListResponse vs serde_json::Value.
     let fixture = root.join("crates/scenario-api/tests/fixtures/seed_list_assets.json");
@@ -483,6 +490,99 @@ fn downloads(
         target: "<= 1.00x".into(),
         met: Some(peak <= bound),
     });
+    Ok(())
+}
+
+/// The size of each file of the small-files download.
+const SMALL_FILE: u64 = 16 * 1024;
+
+/// Many small files, where the cost per file dominates: the SDK in-process,
+/// the `scenario` process, and ONE `curl --parallel` process, in paired rounds
+/// into an emptied directory.
+fn small_downloads(
+    config: &Config,
+    bench_bin: &Path,
+    cli: &Path,
+    work: &Path,
+    rows: &mut Vec<Row>,
+) -> Result<()> {
+    let mock = Mock::start(cli, 0, PART_SIZE.min(MIB), &["--no-part-digests"])?;
+    let assets = download_assets(bench_bin, &mock, work, SMALL_FILE, config.small_files)?;
+    let dir = work.join("small-downloads");
+    let dir_arg = dir.to_string_lossy().into_owned();
+    let concurrency = CONCURRENCY.to_string();
+    let ids: Vec<&str> = assets.iter().map(|(id, _)| id.as_str()).collect();
+    let mut sdk_args = vec!["download", dir_arg.as_str(), concurrency.as_str()];
+    sdk_args.extend(&ids);
+    let (mut sdk_cpu, mut cli_wall, mut cli_cpu, mut curl_wall, mut curl_cpu) =
+        (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    for _ in 0..config.rounds {
+        let _ = std::fs::remove_dir_all(&dir);
+        let r = run_bench(bench_bin, &mock, &sdk_args)?;
+        sdk_cpu.push(get(&r, "download_cpu_secs")? * 1e3);
+
+        let _ = std::fs::remove_dir_all(&dir);
+        let mut cmd = Command::new(cli);
+        cmd.args([
+            "assets",
+            "download",
+            "--dir",
+            &dir_arg,
+            "--concurrency",
+            &concurrency,
+        ])
+        .args(&ids)
+        .envs(mock.env.iter().map(|(k, v)| (k, v)));
+        let (wall, cpu) = timed(cmd, "scenario assets download")?;
+        let written = std::fs::read_dir(&dir)?.count();
+        ensure!(
+            written == ids.len(),
+            "the CLI wrote {written} files of {}",
+            ids.len()
+        );
+        cli_wall.push(wall * 1e3);
+        cli_cpu.push(cpu * 1e3);
+
+        let (wall, cpu) = curl_download(&assets, &dir, SMALL_FILE)?;
+        curl_wall.push(wall * 1e3);
+        curl_cpu.push(cpu * 1e3);
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+    let label = format!(
+        "download {} files x {} KiB, concurrency {CONCURRENCY}",
+        ids.len(),
+        SMALL_FILE / 1024
+    );
+    rows.push(compare(
+        format!("{label}: SDK vs one `curl --parallel` process, CPU time"),
+        Spread::of(&sdk_cpu),
+        Spread::of(&curl_cpu),
+        "curl",
+        "CPU-ms",
+        0,
+        1.0,
+        true,
+    ));
+    rows.push(compare(
+        format!("{label}: `scenario assets download` vs curl, wall time"),
+        Spread::of(&cli_wall),
+        Spread::of(&curl_wall),
+        "curl",
+        "ms",
+        0,
+        1.0,
+        true,
+    ));
+    rows.push(compare(
+        format!("{label}: `scenario assets download` vs curl, CPU time"),
+        Spread::of(&cli_cpu),
+        Spread::of(&curl_cpu),
+        "curl",
+        "CPU-ms",
+        0,
+        1.0,
+        true,
+    ));
     Ok(())
 }
 
