@@ -4,7 +4,7 @@
 use std::fmt;
 use std::process::ExitCode;
 
-use scenario_sdk::Error as SdkError;
+use scenario_sdk::{Error as SdkError, Work};
 
 use crate::output::printable;
 
@@ -133,14 +133,20 @@ pub fn describe(error: &SdkError) -> String {
             timeout.as_secs()
         ),
         SdkError::WaitTimeout {
-            upload_id,
+            work: Work::Upload,
+            id: upload_id,
             status,
             waited,
         } => format!(
             "upload {upload_id} is still {status} after {}s; follow it with `scenario uploads get {upload_id}`",
             waited.as_secs()
         ),
-        SdkError::UploadFailed { upload_id, message } => one_line(format!(
+        SdkError::WorkFailed {
+            work: Work::Upload,
+            id: upload_id,
+            message,
+            ..
+        } => one_line(format!(
             "upload {upload_id} failed: {message}; check that the file is of the --kind given"
         )),
         SdkError::InvalidInput(message) => one_line(format!("{message}; check the arguments")),
@@ -185,7 +191,8 @@ mod tests {
     #[test]
     fn advice_fits_the_command_line() {
         let wait = SdkError::WaitTimeout {
-            upload_id: "upload_1".into(),
+            work: Work::Upload,
+            id: "upload_1".into(),
             status: "validating".into(),
             waited: Duration::from_secs(300),
         };
@@ -198,8 +205,10 @@ mod tests {
             timeout: Duration::from_secs(60),
         };
         assert!(!describe(&timeout).contains("ClientBuilder"));
-        let failed = SdkError::UploadFailed {
-            upload_id: "upload_2".into(),
+        let failed = SdkError::WorkFailed {
+            work: Work::Upload,
+            id: "upload_2".into(),
+            status: "failed".into(),
             message: "not an image\nat all".into(),
         };
         assert_eq!(

@@ -8,7 +8,7 @@ use std::time::Duration;
 use clap::{Args, Subcommand};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use scenario_sdk::types::{Job, JobStatus};
-use scenario_sdk::{Error as SdkError, ListJobs, ops};
+use scenario_sdk::{Error as SdkError, ListJobs, Work, ops};
 
 use crate::cli::{GlobalArgs, JobWait, WaitPace};
 use crate::client::connect;
@@ -157,8 +157,9 @@ pub(crate) async fn until_ctrl_c<T>(
 /// own names Rust methods).
 pub(crate) fn wait_failure(context: &str, error: &SdkError) -> Failure {
     match error.cause() {
-        SdkError::JobWaitTimeout {
-            job_id,
+        SdkError::WaitTimeout {
+            work: Work::Job,
+            id: job_id,
             status,
             waited,
         } => Failure::new(format!(
@@ -168,8 +169,9 @@ pub(crate) fn wait_failure(context: &str, error: &SdkError) -> Failure {
             printable(status),
             waited.as_secs()
         )),
-        SdkError::JobFailed {
-            job_id,
+        SdkError::WorkFailed {
+            work: Work::Job,
+            id: job_id,
             status,
             message,
         } => Failure::new(format!(

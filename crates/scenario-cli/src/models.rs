@@ -5,7 +5,7 @@ use std::io::Write;
 
 use clap::{Args, Subcommand, ValueHint};
 use scenario_sdk::types::{Model, ModelType};
-use scenario_sdk::{Error as SdkError, ListModels, STATE_FILE, TrainProgress, ops};
+use scenario_sdk::{Error as SdkError, ListModels, STATE_FILE, TrainProgress, Work, ops};
 
 use crate::cli::{GlobalArgs, one_of};
 use crate::cli::{TrainingWait, WaitPace};
@@ -207,8 +207,9 @@ pub async fn train(global: &GlobalArgs, args: TrainArgs) -> Result<(), Failure> 
 fn train_failure(folder: &str, error: &SdkError) -> Failure {
     let context = format!("cannot train from {folder}");
     match error.cause() {
-        SdkError::TrainingWaitTimeout {
-            model_id,
+        SdkError::WaitTimeout {
+            work: Work::Training,
+            id: model_id,
             status,
             waited,
         } => Failure::new(format!(
@@ -219,8 +220,9 @@ fn train_failure(folder: &str, error: &SdkError) -> Failure {
             waited.as_secs(),
             printable(model_id)
         )),
-        SdkError::TrainingFailed {
-            model_id,
+        SdkError::WorkFailed {
+            work: Work::Training,
+            id: model_id,
             status,
             message,
         } => Failure::new(format!(

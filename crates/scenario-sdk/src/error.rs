@@ -1,5 +1,6 @@
 //! The one error type of the SDK.
 
+use std::fmt;
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -111,21 +112,31 @@ pub enum Error {
         /// What went wrong.
         message: String,
     },
-    /// An upload ended in the `failed` state.
-    #[error("upload {upload_id} failed: {message}")]
-    UploadFailed {
-        /// The upload.
-        upload_id: String,
-        /// The server's `errorMessage`.
+    /// The work a wait followed ended without success: an upload `failed`, a
+    /// job ended `failure` or `canceled`, a training failed, was canceled or
+    /// is not training. `id` names the upload, job or model.
+    #[error("{}", failed_text(*.work, .id, .status, .message))]
+    WorkFailed {
+        /// What ended: an upload, a job, a training.
+        work: Work,
+        /// The upload's, job's or model's id.
+        id: String,
+        /// Its status, as the service sent it.
+        status: String,
+        /// The service's reason (an upload's `errorMessage`, a job's
+        /// `metadata.error`), or what happened.
         message: String,
     },
-    /// Waiting for an upload to finish took longer than allowed.
+    /// A wait gave up at its deadline; the work goes on, and may still finish.
     #[error(
-        "upload {upload_id} is still {status} after {waited:?}; wait longer with uploads().wait_until_ready"
+        "{work} {id} is still {status} after {waited:?}; {}",
+        .work.wait_longer()
     )]
     WaitTimeout {
-        /// The upload.
-        upload_id: String,
+        /// What was waited for.
+        work: Work,
+        /// The upload's, job's or model's id.
+        id: String,
         /// Its last known status.
         status: String,
         /// How long the SDK waited.
@@ -243,54 +254,6 @@ pub enum Error {
         /// The error body as the server sent it, when it was the documented
         /// JSON (a 429's names its limit: [`Error::limit`]).
         body: Option<Box<scenario_api::types::ApiError>>,
-    },
-
-    // Jobs, kept together at the end so that changes elsewhere merge apart.
-    /// A job ended without success: `status` is `failure` or `canceled`.
-    #[error("job {job_id} ended {status}: {message}")]
-    JobFailed {
-        /// The job.
-        job_id: String,
-        /// Its final status, as the service sent it.
-        status: String,
-        /// The service's reason (the job's `metadata.error`), or what happened.
-        message: String,
-    },
-    /// Waiting for a job took longer than allowed; the job may still finish.
-    #[error(
-        "job {job_id} is still {status} after {waited:?}; wait longer with jobs().wait(..).timeout"
-    )]
-    JobWaitTimeout {
-        /// The job.
-        job_id: String,
-        /// Its last known status.
-        status: String,
-        /// How long the SDK waited.
-        waited: Duration,
-    },
-
-    /// A model's training ended without a trained model: it failed, was
-    /// canceled, or the model is in a state a training cannot end in.
-    #[error("model {model_id} is {status}: {message}")]
-    TrainingFailed {
-        /// The model.
-        model_id: String,
-        /// Its status, as the service sent it.
-        status: String,
-        /// What happened, with the service's reason when it gave one.
-        message: String,
-    },
-    /// Waiting for a training took longer than allowed; the training goes on.
-    #[error(
-        "model {model_id} is still {status} after {waited:?}; wait longer with models().wait_trained(..).timeout"
-    )]
-    TrainingWaitTimeout {
-        /// The model.
-        model_id: String,
-        /// Its last known status.
-        status: String,
-        /// How long the SDK waited.
-        waited: Duration,
     },
 
     // Downloads, kept together at the end so that changes elsewhere merge apart.
@@ -545,6 +508,53 @@ fn api_message(
     )
 }
 
+/// The work a wait follows, as [`Error::WorkFailed`] and
+/// [`Error::WaitTimeout`] name it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Work {
+    /// An upload (or an import) the service validates.
+    Upload,
+    /// A job: a generation, a workflow run, an archive, a training's job.
+    Job,
+    /// A model's training (its id is the model's).
+    Training,
+}
+
+impl Work {
+    /// How a caller waits longer for this work.
+    fn wait_longer(self) -> &'static str {
+        match self {
+            Work::Upload => "wait longer with uploads().wait_until_ready(..).timeout",
+            Work::Job => "wait longer with jobs().wait(..).timeout",
+            Work::Training => {
+                "the training goes on; wait longer with models().wait_trained(..).timeout"
+            }
+        }
+    }
+}
+
+impl fmt::Display for Work {
+    /// What the id names: `upload`, `job`, or `model` for a training.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Work::Upload => "upload",
+            Work::Job => "job",
+            Work::Training => "model",
+        })
+    }
+}
+
+/// The message of [`Error::WorkFailed`]: each kind of work says its end its
+/// own way ("upload u failed", "job j ended canceled", "model m is failed").
+fn failed_text(work: Work, id: &str, status: &str, message: &str) -> String {
+    match work {
+        Work::Upload => format!("upload {id} failed: {message}"),
+        Work::Job => format!("job {id} ended {status}: {message}"),
+        Work::Training => format!("model {id} is {status}: {message}"),
+    }
+}
+
 /// What kind of failure an [`Error`] is: [`Error::kind`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -714,12 +724,8 @@ impl Error {
             | Error::ResponseTooLarge { .. }
             | Error::Pagination { .. }
             | Error::Item(_) => ErrorKind::UnexpectedResponse,
-            Error::UploadFailed { .. } | Error::JobFailed { .. } | Error::TrainingFailed { .. } => {
-                ErrorKind::WorkFailed
-            }
-            Error::WaitTimeout { .. }
-            | Error::JobWaitTimeout { .. }
-            | Error::TrainingWaitTimeout { .. } => ErrorKind::WaitTimeout,
+            Error::WorkFailed { .. } => ErrorKind::WorkFailed,
+            Error::WaitTimeout { .. } => ErrorKind::WaitTimeout,
             Error::RetryAfterTooLong { .. } => ErrorKind::RateLimited,
             _ if self.is_server_error() => ErrorKind::Server,
             _ if self.is_bad_request() => ErrorKind::Refused,
@@ -845,9 +851,17 @@ impl Error {
         match self {
             Error::InUpload { upload_id, .. }
             | Error::Storage { upload_id, .. }
-            | Error::StorageUnreachable { upload_id, .. }
-            | Error::UploadFailed { upload_id, .. }
-            | Error::WaitTimeout { upload_id, .. } => Some(upload_id),
+            | Error::StorageUnreachable { upload_id, .. } => Some(upload_id),
+            Error::WorkFailed {
+                work: Work::Upload,
+                id,
+                ..
+            }
+            | Error::WaitTimeout {
+                work: Work::Upload,
+                id,
+                ..
+            } => Some(id),
             _ => None,
         }
     }
@@ -855,7 +869,16 @@ impl Error {
     /// The job the error is about, when it comes from waiting for one.
     pub fn job_id(&self) -> Option<&str> {
         match self.cause() {
-            Error::JobFailed { job_id, .. } | Error::JobWaitTimeout { job_id, .. } => Some(job_id),
+            Error::WorkFailed {
+                work: Work::Job,
+                id,
+                ..
+            }
+            | Error::WaitTimeout {
+                work: Work::Job,
+                id,
+                ..
+            } => Some(id),
             _ => None,
         }
     }
@@ -863,8 +886,16 @@ impl Error {
     /// The model this error is about, for the errors of a training.
     pub fn model_id(&self) -> Option<&str> {
         match self {
-            Error::TrainingFailed { model_id, .. }
-            | Error::TrainingWaitTimeout { model_id, .. } => Some(model_id),
+            Error::WorkFailed {
+                work: Work::Training,
+                id,
+                ..
+            }
+            | Error::WaitTimeout {
+                work: Work::Training,
+                id,
+                ..
+            } => Some(id),
             _ => None,
         }
     }

@@ -11,7 +11,7 @@ use scenario_api::ops;
 use scenario_api::types::{Job, JobAction, JobStatus, JobTriggerActionRequest};
 use tracing::Instrument;
 
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, Work};
 use crate::handle::Client;
 use crate::poll::{Pace, Polled, until_settled};
 use crate::request::Request;
@@ -87,7 +87,7 @@ impl Jobs {
 
     /// Waits until job `job_id` is done: polls it with a growing pause until it
     /// succeeds (the job is answered), fails or is canceled
-    /// ([`Error::JobFailed`]) or the timeout passes ([`Error::JobWaitTimeout`]).
+    /// ([`Error::WorkFailed`]) or the timeout passes ([`Error::WaitTimeout`]).
     /// A status this SDK does not know (newer than it) ends nothing: it is
     /// polled on, with one warning. Dropping the future stops polling.
     ///
@@ -150,7 +150,7 @@ impl std::fmt::Debug for WaitForJob {
 }
 
 impl WaitForJob {
-    /// How long to wait before giving up with [`Error::JobWaitTimeout`] (300 s
+    /// How long to wait before giving up with [`Error::WaitTimeout`] (300 s
     /// by default). It is a deadline: a poll still in flight when it passes is
     /// abandoned (the first poll gets at least 1 s, so that a zero timeout
     /// reads the job once).
@@ -285,8 +285,9 @@ impl Polled for JobPoll<'_> {
     }
 
     fn timed_out(&self, last: Option<&Job>, waited: Duration) -> Error {
-        Error::JobWaitTimeout {
-            job_id: self.job_id.to_owned(),
+        Error::WaitTimeout {
+            work: Work::Job,
+            id: self.job_id.to_owned(),
             status: last.map_or_else(|| "not yet known".to_owned(), |j| j.status.to_string()),
             waited,
         }
@@ -297,14 +298,15 @@ impl Polled for JobPoll<'_> {
     }
 }
 
-/// `Some` once the job is done: `Ok` on success, [`Error::JobFailed`] with the
+/// `Some` once the job is done: `Ok` on success, [`Error::WorkFailed`] with the
 /// service's reason on failure or cancel; `None` for any other status, one
 /// this SDK does not know included.
 fn settled(job: &Job) -> Option<Result<()>> {
     match &job.status {
         JobStatus::Success => Some(Ok(())),
-        status @ (JobStatus::Failure | JobStatus::Canceled) => Some(Err(Error::JobFailed {
-            job_id: job.job_id.clone(),
+        status @ (JobStatus::Failure | JobStatus::Canceled) => Some(Err(Error::WorkFailed {
+            work: Work::Job,
+            id: job.job_id.clone(),
             status: status.to_string(),
             message: job
                 .metadata

@@ -92,7 +92,7 @@ pub use downloads::{
     Archive, ArchiveDownload, DEFAULT_DOWNLOAD_CONCURRENCY, DEFAULT_DOWNLOAD_STALL_TIMEOUT,
     DownloadProgress, DownloadReport, DownloadToDir, DownloadedFile, Downloads, FailedDownload,
 };
-pub use error::{BadItem, Error, ErrorKind, Limit, Result};
+pub use error::{BadItem, Error, ErrorKind, Limit, Result, Work};
 #[cfg(feature = "generate")]
 pub use generate::{CustomRun, Generate};
 pub use handle::Client;

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use futures::TryStreamExt;
 use scenario_mock::{Fault, FaultRule, MockServer, Route};
 use scenario_sdk::types::JobStatus;
-use scenario_sdk::{Client, Error};
+use scenario_sdk::{Client, Error, Work};
 use scenario_testkit::start_mock;
 
 async fn mock(job_duration: Duration) -> (MockServer, Client) {
@@ -76,8 +76,9 @@ async fn a_failed_job_is_job_failed_with_the_services_message() {
         .await
         .unwrap_err();
     match &err {
-        Error::JobFailed {
-            job_id: id,
+        Error::WorkFailed {
+            work: Work::Job,
+            id,
             status,
             message,
         } => {
@@ -85,7 +86,7 @@ async fn a_failed_job_is_job_failed_with_the_services_message() {
             assert_eq!(status, "failure");
             assert!(message.contains("asset_missing"), "{message}");
         }
-        other => panic!("expected JobFailed, got {other:?}"),
+        other => panic!("expected WorkFailed, got {other:?}"),
     }
     assert_eq!(err.job_id(), Some(job_id.as_str()));
 }
@@ -98,7 +99,7 @@ async fn a_canceled_job_ends_the_wait_as_canceled() {
     assert_eq!(canceled.status, JobStatus::Canceled);
     let err = client.jobs().wait(&job_id).await.unwrap_err();
     assert!(
-        matches!(&err, Error::JobFailed { status, .. } if status == "canceled"),
+        matches!(&err, Error::WorkFailed { work: Work::Job, status, .. } if status == "canceled"),
         "{err:?}"
     );
     let again = client.jobs().cancel(&job_id).await.unwrap_err();
@@ -122,13 +123,16 @@ async fn the_deadline_names_the_job_and_its_last_status() {
         .unwrap_err();
     assert!(started.elapsed() < Duration::from_secs(2));
     match &err {
-        Error::JobWaitTimeout {
-            job_id: id, status, ..
+        Error::WaitTimeout {
+            work: Work::Job,
+            id,
+            status,
+            ..
         } => {
             assert_eq!(id, &job_id);
             assert_eq!(status, "queued");
         }
-        other => panic!("expected JobWaitTimeout, got {other:?}"),
+        other => panic!("expected WaitTimeout, got {other:?}"),
     }
 }
 
@@ -152,7 +156,16 @@ async fn the_deadline_includes_a_poll_in_flight() {
         "{:?}",
         started.elapsed()
     );
-    assert!(matches!(err, Error::JobWaitTimeout { .. }), "{err:?}");
+    assert!(
+        matches!(
+            err,
+            Error::WaitTimeout {
+                work: Work::Job,
+                ..
+            }
+        ),
+        "{err:?}"
+    );
 }
 
 #[tokio::test]
@@ -284,11 +297,16 @@ async fn a_status_the_sdk_does_not_know_ends_only_at_the_deadline_naming_it() {
         .await
         .unwrap_err();
     match &err {
-        Error::JobWaitTimeout { job_id, status, .. } => {
-            assert_eq!(job_id, "job_scripted");
+        Error::WaitTimeout {
+            work: Work::Job,
+            id,
+            status,
+            ..
+        } => {
+            assert_eq!(id, "job_scripted");
             assert_eq!(status, "paused-for-review");
         }
-        other => panic!("expected JobWaitTimeout, got {other:?}"),
+        other => panic!("expected WaitTimeout, got {other:?}"),
     }
     assert!(server.hits() > 2, "polled on: {}", server.hits());
 }

@@ -318,13 +318,16 @@ async fn a_model_that_stays_new_ends_the_wait_as_not_training_well_before_the_de
         .await
         .unwrap_err();
     match &err {
-        scenario_sdk::Error::TrainingFailed {
-            status, message, ..
+        scenario_sdk::Error::WorkFailed {
+            work: scenario_sdk::Work::Training,
+            status,
+            message,
+            ..
         } => {
             assert_eq!(status, "new");
             assert!(message.contains("not training"), "{message}");
         }
-        other => panic!("expected TrainingFailed, got {other:?}"),
+        other => panic!("expected WorkFailed, got {other:?}"),
     }
     assert_eq!(server.hits(), 4, "a few polls, not polling to the deadline");
 }

@@ -223,7 +223,7 @@ async fn errors_of_every_kind_hide_the_secret() {
         .wait_interval(Duration::from_millis(5))
         .await
         .unwrap_err();
-    assert!(matches!(err, Error::UploadFailed { .. }), "{err:?}");
+    assert!(matches!(err, Error::WorkFailed { .. }), "{err:?}");
     assert_error_clean(err);
     let created = good
         .uploads()

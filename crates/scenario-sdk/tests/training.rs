@@ -229,7 +229,16 @@ async fn a_failed_training_is_an_error_naming_the_model() {
         .unwrap();
 
     let err = train(&client, dir.path()).await.unwrap_err();
-    assert!(matches!(err, Error::TrainingFailed { .. }), "{err:?}");
+    assert!(
+        matches!(
+            err,
+            Error::WorkFailed {
+                work: scenario_sdk::Work::Training,
+                ..
+            }
+        ),
+        "{err:?}"
+    );
     assert_eq!(err.model_id(), Some(prepared.model.id.as_str()));
     assert!(server.request_count(Route::TrainModel) >= 2);
 }

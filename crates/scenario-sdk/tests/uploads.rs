@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 use futures::TryStreamExt;
 use scenario_mock::{Fault, FaultRule, MockServer, Route, Target};
 use scenario_sdk::types::{UploadKind, UploadStatus};
-use scenario_sdk::{Error, Progress, UploadPhase};
+use scenario_sdk::{Error, Progress, UploadPhase, Work};
 use scenario_testkit::{
     LogCapture, SMALL_PART as PART, content, mock_client, sha256_hex, temp_file, upload_mock,
 };
@@ -584,8 +584,14 @@ async fn a_rejected_upload_is_an_upload_failed_error_with_the_servers_message() 
         .await
         .unwrap_err();
 
-    let Error::UploadFailed { upload_id, message } = &err else {
-        panic!("expected UploadFailed, got {err:?}");
+    let Error::WorkFailed {
+        work: Work::Upload,
+        id: upload_id,
+        message,
+        ..
+    } = &err
+    else {
+        panic!("expected WorkFailed, got {err:?}");
     };
     assert!(message.contains("EntityTooSmall"), "{message}");
     assert_eq!(
@@ -968,8 +974,8 @@ async fn a_failed_import_carries_the_servers_message() {
         .await
         .unwrap_err();
 
-    let Error::UploadFailed { message, .. } = &err else {
-        panic!("expected UploadFailed, got {err:?}");
+    let Error::WorkFailed { message, .. } = &err else {
+        panic!("expected WorkFailed, got {err:?}");
     };
     assert!(message.contains("civitai.com"), "{message}");
 }

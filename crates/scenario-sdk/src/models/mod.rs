@@ -70,8 +70,8 @@ impl Models {
 
     /// Waits until model `model_id` is done training: polls it with a growing
     /// pause until it is `trained` (the model is answered), ends otherwise
-    /// ([`Error::TrainingFailed`]), or the timeout passes
-    /// ([`Error::TrainingWaitTimeout`]). Dropping the future stops polling.
+    /// ([`Error::WorkFailed`]), or the timeout passes
+    /// ([`Error::WaitTimeout`]). Dropping the future stops polling.
     ///
     /// ```no_run
     /// # async fn run(client: scenario_sdk::Client) -> scenario_sdk::Result<()> {

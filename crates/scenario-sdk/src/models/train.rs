@@ -18,7 +18,7 @@ use tracing::Instrument;
 use super::Models;
 use super::state::{ImageFile, PendingUpload, RunLock, TrainState, image_files, state_path};
 use super::wait::{TRAINING_PACE, WaitForModel};
-use crate::error::{Error, Result};
+use crate::error::{Error, ErrorKind, Result, Work};
 use crate::poll::Pace;
 use crate::uploads::{BeforeComplete, Uploads};
 
@@ -665,8 +665,10 @@ fn asset_of(upload: &Upload) -> Result<String> {
         .entity_id
         .clone()
         .filter(|id| !id.is_empty())
-        .ok_or_else(|| Error::UploadFailed {
-            upload_id: upload.id.clone(),
+        .ok_or_else(|| Error::WorkFailed {
+            work: Work::Upload,
+            id: upload.id.clone(),
+            status: upload.status.to_string(),
             message: "the upload is complete but names no asset".into(),
         })
 }
@@ -685,7 +687,7 @@ async fn earlier_asset(uploads: &Uploads, upload_id: &str) -> Result<Option<Stri
     }
     match uploads.wait_until_ready(upload_id).await {
         Ok(upload) => asset_of(&upload).map(Some),
-        Err(err) if matches!(err.cause(), Error::UploadFailed { .. }) => Ok(None),
+        Err(err) if err.kind() == ErrorKind::WorkFailed => Ok(None),
         Err(err) => Err(err),
     }
 }

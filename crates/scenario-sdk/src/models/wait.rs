@@ -10,7 +10,7 @@ use scenario_api::types::{Model, ModelStatus};
 use tracing::Instrument;
 
 use super::{Models, check_id};
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, Work};
 use crate::poll::{Pace, Polled, until_settled};
 
 /// How long [`Models::wait_trained`] waits by default: trainings take from
@@ -69,7 +69,7 @@ impl WaitForModel {
         }
     }
 
-    /// How long to wait before giving up with [`Error::TrainingWaitTimeout`]
+    /// How long to wait before giving up with [`Error::WaitTimeout`]
     /// (2 hours by default). The training goes on when the wait gives up.
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.settings.timeout = timeout;
@@ -182,8 +182,9 @@ impl Polled for ModelPoll<'_> {
     }
 
     fn timed_out(&self, last: Option<&Model>, waited: Duration) -> Error {
-        Error::TrainingWaitTimeout {
-            model_id: self.model_id.to_owned(),
+        Error::WaitTimeout {
+            work: Work::Training,
+            id: self.model_id.to_owned(),
             status: last.map_or_else(|| "not yet known".to_owned(), |m| m.status.to_string()),
             waited,
         }
@@ -198,14 +199,15 @@ impl Polled for ModelPoll<'_> {
     }
 }
 
-/// `Some` once the training is over: `Ok` when trained, [`Error::TrainingFailed`]
+/// `Some` once the training is over: `Ok` when trained, [`Error::WorkFailed`]
 /// when it failed or was canceled or is not training (`new`, once past
 /// [`NEW_GRACE`] polls); `None` while it trains, and for a status this SDK does
 /// not know (polled on to the deadline).
 pub(crate) fn settled(model: &Model) -> Option<Result<()>> {
     let failed = |message: &str| {
-        Some(Err(Error::TrainingFailed {
-            model_id: model.id.clone(),
+        Some(Err(Error::WorkFailed {
+            work: Work::Training,
+            id: model.id.clone(),
             status: model.status.to_string(),
             message: message.to_owned(),
         }))

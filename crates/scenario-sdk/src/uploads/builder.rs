@@ -249,7 +249,7 @@ impl UploadBuilder {
     /// Returns the upload as `complete` left it, or with [`Self::wait`] as the
     /// service finished it. Fails with [`Error::InvalidInput`] or
     /// [`Error::Io`] for bad input (before anything is created when possible),
-    /// [`Error::UploadFailed`] when the service rejects the content, and the
+    /// [`Error::WorkFailed`] when the service rejects the content, and the
     /// usual request errors otherwise.
     pub async fn send(self) -> Result<Upload> {
         let Self {
@@ -342,7 +342,7 @@ impl UploadBuilder {
             tracing::debug!(upload_id = %upload.id, status = %completed.status, "upload completed");
             if !wait {
                 return match wait::settled(&upload.id, &completed) {
-                    Some(Err(failed @ Error::UploadFailed { .. })) => Err(failed),
+                    Some(Err(failed @ Error::WorkFailed { .. })) => Err(failed),
                     _ => Ok(completed),
                 };
             }

@@ -141,7 +141,7 @@ impl ImportBuilder {
         tracing::debug!(upload_id = %upload.id, status = %upload.status, "import created");
         if !self.wait {
             return match wait::settled(&upload.id, &upload) {
-                Some(Err(failed @ Error::UploadFailed { .. })) => Err(failed),
+                Some(Err(failed @ Error::WorkFailed { .. })) => Err(failed),
                 _ => Ok(upload),
             };
         }

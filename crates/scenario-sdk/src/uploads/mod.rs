@@ -156,7 +156,7 @@ impl Uploads {
     /// polling interval on the returned value, then `.await` it.
     ///
     /// It resolves to the upload once it is `complete` or `imported` or names
-    /// what it created (`entity_id`), to [`Error::UploadFailed`] with the
+    /// what it created (`entity_id`), to [`Error::WorkFailed`] with the
     /// server's message if it `failed`, and to [`Error::WaitTimeout`] when the
     /// timeout (300 s by default) passes first.
     ///

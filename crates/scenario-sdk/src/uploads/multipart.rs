@@ -23,7 +23,7 @@ use super::Uploads;
 use super::progress::SentBytes;
 use super::source::PartData;
 use crate::attempt::{self, AttemptError, Exchange, RetryClass};
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, Work};
 use crate::http_text::{REQUEST_ID, XmlError, error_chain, header_str, redact};
 
 /// How much of a storage error body is kept for the message.
@@ -97,8 +97,10 @@ impl PartUrls {
         }
         let upload = uploads.get(upload_id).await?;
         if upload.status != UploadStatus::Pending {
-            return Err(Error::UploadFailed {
-                upload_id: upload_id.to_owned(),
+            return Err(Error::WorkFailed {
+                work: Work::Upload,
+                id: upload_id.to_owned(),
+                status: upload.status.to_string(),
                 message: format!(
                     "it is {} instead of pending, so its expired part URLs cannot be renewed",
                     upload.status

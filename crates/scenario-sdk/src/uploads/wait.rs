@@ -8,7 +8,7 @@ use futures::future::BoxFuture;
 use scenario_api::types::{Upload, UploadStatus};
 
 use super::Uploads;
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, Work};
 use crate::poll::{Pace, Polled, until_settled};
 
 /// How long to wait for an upload (or an import) by default, as the official
@@ -129,7 +129,8 @@ impl Polled for UploadPoll<'_> {
 
     fn timed_out(&self, last: Option<&Upload>, waited: Duration) -> Error {
         Error::WaitTimeout {
-            upload_id: self.upload_id.to_owned(),
+            work: Work::Upload,
+            id: self.upload_id.to_owned(),
             status: last.map_or_else(|| "not yet known".to_owned(), |u| u.status.to_string()),
             waited,
         }
@@ -149,8 +150,10 @@ impl Polled for UploadPoll<'_> {
 /// one this SDK does not know included.
 pub(crate) fn settled(upload_id: &str, upload: &Upload) -> Option<Result<()>> {
     match &upload.status {
-        UploadStatus::Failed => Some(Err(Error::UploadFailed {
-            upload_id: upload_id.to_owned(),
+        UploadStatus::Failed => Some(Err(Error::WorkFailed {
+            work: Work::Upload,
+            id: upload_id.to_owned(),
+            status: upload.status.to_string(),
             message: upload
                 .error_message
                 .clone()
