@@ -169,14 +169,21 @@
 //!   filters every asset (the service applies it to public assets of all teams),
 //!   and `privacy=public` lists only this project's public assets. Date filters need
 //!   an explicit `sortBy` of the matching date, as documented; dates are parsed as
-//!   UTC (`Z` or no zone, or a bare date), never with an offset. Empty parameter
-//!   values count as absent. The pagination token is the fake's own (the sort key
-//!   of the last asset of the page); a token sent with another `sortBy` or
-//!   `sortDirection` than the one it came from is refused with 400.
+//!   UTC (`Z` or no zone, or a bare date), never with an offset; a date the fake
+//!   cannot read matches nothing (the document declares no date format, so it is
+//!   not refused). Empty parameter values count as absent. The pagination token is
+//!   the fake's own (the sort key of the last asset of the page, or an offset); a
+//!   token it did not issue ends the listing (an empty last page), and a token sent
+//!   with another `sortBy` or `sortDirection` than the one it came from is refused
+//!   with 400.
 //! - **Uploads.** Nothing looks inside the bytes: validation only checks the
 //!   parts (all present, every part but the last at least the minimum size, the
 //!   total equal to `fileSize`) and takes a fixed delay; `validating` goes straight
-//!   to `complete`, never through `validated`. Imports download nothing: a url
+//!   to `complete`, never through `validated`. A create request without all the
+//!   multipart fields (the document requires none) makes an upload that is
+//!   `failed` at once, its `errorMessage` naming what is missing; of several
+//!   import sources, `huggingFaceModelName` wins, then `civitaiModelUrl`, then
+//!   `url`. Imports download nothing: a url
 //!   import of an asset kind creates an asset of size 0 whose MIME type is guessed
 //!   from the file name, and Hugging Face / Civitai imports only check the shape of
 //!   the name or URL. Models, avatars and text uploads get an entity id

@@ -101,22 +101,26 @@ fn parse_list_query(uri: &Uri) -> Result<ListQuery, String> {
     };
     // A date filter needs the listing sorted by that date (the document says so
     // in words); the error names the parameter as the document does.
-    let date =
-        |field: &str, value: &Option<String>, requires: SortBy| -> Result<Option<u64>, String> {
-            let Some(value) = value else {
-                return Ok(None);
-            };
-            let name = wire_name(field);
-            let ms = parse_iso(value.trim())
-                .ok_or_else(|| format!("{name} must be a valid ISO 8601 date string"))?;
-            if explicit_sort != Some(requires) {
-                return Err(format!(
-                    "{name} requires the sortBy parameter to be \"{}\"",
-                    requires.as_str()
-                ));
-            }
-            Ok(Some(ms))
+    // The document declares no date format: a date the fake cannot read matches
+    // no asset, as `unreadable` (`u64::MAX` after, 0 before) does.
+    let date = |field: &str,
+                value: &Option<String>,
+                requires: SortBy,
+                unreadable: u64|
+     -> Result<Option<u64>, String> {
+        let Some(value) = value else {
+            return Ok(None);
         };
+        let name = wire_name(field);
+        let ms = parse_iso(value.trim()).unwrap_or(unreadable);
+        if explicit_sort != Some(requires) {
+            return Err(format!(
+                "{name} requires the sortBy parameter to be \"{}\"",
+                requires.as_str()
+            ));
+        }
+        Ok(Some(ms))
+    };
     let tags = query
         .tags
         .as_deref()
@@ -137,10 +141,30 @@ fn parse_list_query(uri: &Uri) -> Result<ListQuery, String> {
         type_: query.type_.clone(),
         types: query.types.clone().unwrap_or_default(),
         tags,
-        created_after: date("created_after", &query.created_after, SortBy::CreatedAt)?,
-        created_before: date("created_before", &query.created_before, SortBy::CreatedAt)?,
-        updated_after: date("updated_after", &query.updated_after, SortBy::UpdatedAt)?,
-        updated_before: date("updated_before", &query.updated_before, SortBy::UpdatedAt)?,
+        created_after: date(
+            "created_after",
+            &query.created_after,
+            SortBy::CreatedAt,
+            u64::MAX,
+        )?,
+        created_before: date(
+            "created_before",
+            &query.created_before,
+            SortBy::CreatedAt,
+            0,
+        )?,
+        updated_after: date(
+            "updated_after",
+            &query.updated_after,
+            SortBy::UpdatedAt,
+            u64::MAX,
+        )?,
+        updated_before: date(
+            "updated_before",
+            &query.updated_before,
+            SortBy::UpdatedAt,
+            0,
+        )?,
     };
     let cursor = match &query.pagination_token {
         None => None,

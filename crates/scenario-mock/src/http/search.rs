@@ -21,7 +21,6 @@ use scenario_api::types::{
 };
 
 use crate::builders::built;
-use crate::clock::parse_iso;
 use crate::http::app::App;
 use crate::http::extract::{body_of, query_of};
 use crate::http::models::{offset_token, page_of};
@@ -58,7 +57,7 @@ fn count(name: &str, value: Option<f64>) -> Result<Option<usize>, Rejection> {
 }
 
 /// Where a search page starts and how many hits it holds: `offset`/`limit`, or
-/// `page` (from 1) and `hitsPerPage`.
+/// `page` (from 1) and `hitsPerPage` when either of those is given.
 fn window(
     offset: Option<f64>,
     limit: Option<f64>,
@@ -70,10 +69,9 @@ fn window(
     let (page, per_page) = (count("page", page)?, count("hitsPerPage", hits_per_page)?);
     let (start, size) = match (page, per_page) {
         (None, None) => (offset.unwrap_or(0), limit.unwrap_or(SEARCH_LIMIT)),
+        // As in Meilisearch, which the search runs on, page and hitsPerPage take
+        // over: offset and limit are then ignored.
         (page, per_page) => {
-            if offset.is_some() || limit.is_some() {
-                return Err(bad("page and hitsPerPage do not go with offset and limit"));
-            }
             let page = page.unwrap_or(1);
             if page == 0 {
                 return Err(bad("page starts at 1"));
@@ -289,10 +287,7 @@ pub(crate) async fn recommendations(State(app): State<Arc<App>>, uri: Uri) -> Re
         Ok(limit) => limit.unwrap_or(RECOMMENDATIONS).clamp(1, MAX_SEARCH_LIMIT),
         Err(rejection) => return rejection.into_response(),
     };
-    let offset = match offset_token("recommendations", query.next_token.as_deref()) {
-        Ok(offset) => offset,
-        Err(rejection) => return rejection.into_response(),
-    };
+    let offset = offset_token("recommendations", query.next_token.as_deref());
     let excluded: Vec<&str> = query
         .exclude_model_ids
         .as_deref()
@@ -324,10 +319,7 @@ pub(crate) async fn tags(State(app): State<Arc<App>>, uri: Uri) -> Response {
     if let Err(error) = query.validate() {
         return api_error(StatusCode::BAD_REQUEST, error.to_string());
     }
-    let offset = match offset_token("tags", query.pagination_token.as_deref()) {
-        Ok(offset) => offset,
-        Err(rejection) => return rejection.into_response(),
-    };
+    let offset = offset_token("tags", query.pagination_token.as_deref());
     let owner = app.state.owner_id();
     let tags: Vec<Tag> = app
         .state
@@ -359,18 +351,7 @@ pub(crate) async fn tags(State(app): State<Arc<App>>, uri: Uri) -> Response {
 
 /// `GET /v1/usages`: the fake counts no consumption: every series is empty.
 pub(crate) async fn usages(State(_app): State<Arc<App>>, uri: Uri) -> Response {
-    let query: ops::ListUsagesQuery = query_of!(ops::ListUsages, uri);
-    for (name, value) in [
-        ("startDate", &query.start_date),
-        ("endDate", &query.end_date),
-    ] {
-        if value.as_deref().is_some_and(|v| parse_iso(v).is_none()) {
-            return api_error(
-                StatusCode::BAD_REQUEST,
-                format!("{name} must be a valid ISO 8601 date string"),
-            );
-        }
-    }
+    let _: ops::ListUsagesQuery = query_of!(ops::ListUsages, uri);
     let answer = UsageListResponse::default();
     Json(answer).into_response()
 }
