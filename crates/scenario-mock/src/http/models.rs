@@ -98,6 +98,7 @@ fn refused(id: &str, error: ModelError) -> Response {
         ModelError::CollectionNotFound(collection) => {
             missing(format!("Collection {collection} not found"))
         }
+        ModelError::ProjectNotFound(project) => missing(format!("Project {project} not found")),
         ModelError::Invalid(message) => bad(message),
     }
 }
