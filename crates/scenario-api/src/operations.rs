@@ -8,7 +8,7 @@ use crate::operation::{
 #[allow(unused_imports)]
 use crate::operation::{Limits, check_body_limits, check_number};
 use crate::types;
-/// The document's `info.version`, sent as the `api-version` header of every request.
+/// The document's `info.version` (sent as no header: the document declares none).
 pub const API_VERSION: &str = "1.0.0";
 /// Every operation of the document, in its order, as data: what a
 /// generic caller (`scenario api`, the SDK's `call`) needs to send any

@@ -325,6 +325,8 @@ async fn requests_carry_basic_auth_and_a_user_agent() {
             .unwrap()
             .starts_with("scenario-rs/")
     );
+    // The document declares no api-version header, and the official SDKs send none.
+    assert_eq!(request.header("api-version"), None);
 }
 
 #[tokio::test]
