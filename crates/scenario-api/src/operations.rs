@@ -4025,7 +4025,7 @@ impl RequestAssetsDownloadQuery {
 }
 /// `POST /assets/download` (`requestAssetsDownload`): Download assets as an archive
 ///
-/// Starts a job that zips up to 1000 assets; poll GET /assets/download/{jobId} for the URL. 200: the job id. 269: a dry run: no job.
+/// Starts a job that zips up to 1000 assets; poll GET /assets/download/{jobId} for the URL. 200: the job id. 269: a dry run: the id of the job it would start; nothing is started.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RequestAssetsDownload {
@@ -5086,7 +5086,7 @@ impl RunModelQuery {
 #[cfg(feature = "generate")]
 /// `POST /generate/custom/{modelId}` (`runModel`): Run a model
 ///
-/// Starts a generation with a model. The body is the model's own input (see the inputs of GET /models/{modelId}). 200: the job was started (job is set). 269: a dry run (dryRun set): job is absent and the cost fields say what the run would cost.
+/// Starts a generation with a model. The body is the model's own input (see the inputs of GET /models/{modelId}). 200: the job was started. 269: a dry run (dryRun set): the job it would start (never started) and the cost fields say what the run would cost.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RunModel {
@@ -5242,7 +5242,7 @@ impl GenerateCaptionQuery {
 #[cfg(feature = "generate")]
 /// `POST /generate/caption` (`generateCaption`): Caption images
 ///
-/// Writes captions of images. 200: the job and the captions. 269: a dry run: only the cost fields.
+/// Writes captions of images. 200: the job and the captions. 269: a dry run: the same, with the cost fields; nothing is started.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct GenerateCaption {
@@ -5370,7 +5370,7 @@ impl GenerateDescribeStyleQuery {
 #[cfg(feature = "generate")]
 /// `POST /generate/describe-style` (`generateDescribeStyle`): Describe a style
 ///
-/// Describes the common style of images. 200: the job and the description. 269: a dry run: only the cost fields.
+/// Describes the common style of images. 200: the job and the description. 269: a dry run: the same, with the cost fields; nothing is started.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct GenerateDescribeStyle {
@@ -5512,7 +5512,7 @@ impl GenerateDetectQuery {
 #[cfg(feature = "generate")]
 /// `POST /generate/detect` (`generateDetect`): Detect
 ///
-/// Extracts a control map (edges, depth, pose...) from an image. 200: the job and the new asset. 269: a dry run: only the cost fields.
+/// Extracts a control map (edges, depth, pose...) from an image. 200: the job and the new asset. 269: a dry run: the job it would start, with the cost fields; nothing is started.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct GenerateDetect {
@@ -5666,7 +5666,7 @@ impl GenerateEmbedQuery {
 #[cfg(feature = "generate")]
 /// `POST /generate/embed` (`generateEmbed`): Embed a text
 ///
-/// The embedding of a text. 200: the job and the embedding. 269: a dry run: only the cost fields.
+/// The embedding of a text. 200: the job and the embedding. 269: a dry run: the same, with the cost fields; nothing is started.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct GenerateEmbed {
@@ -5808,7 +5808,7 @@ impl GenerateIpDetectionQuery {
 #[cfg(feature = "generate")]
 /// `POST /generate/ip-detection` (`generateIpDetection`): Detect intellectual property
 ///
-/// Checks prompts and assets for protected content, without generating. 200: the findings. 269: a dry run: only the cost fields.
+/// Checks prompts and assets for protected content, without generating. 200: the findings. 269: a dry run: the same findings.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct GenerateIpDetection {
@@ -6066,7 +6066,7 @@ impl GeneratePromptQuery {
 #[cfg(feature = "generate")]
 /// `POST /generate/prompt` (`generatePrompt`): Write prompts
 ///
-/// Writes or completes prompts, from text or images. 200: the job and the prompts. 269: a dry run: only the cost fields.
+/// Writes or completes prompts, from text or images. 200: the job and the prompts. 269: a dry run: the same, with the cost fields; nothing is started.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct GeneratePrompt {
@@ -6206,7 +6206,7 @@ impl GenerateQualityGateQuery {
 #[cfg(feature = "generate")]
 /// `POST /generate/quality-gate` (`generateQualityGate`): Score quality
 ///
-/// Scores an image against the quality gate and the project's briefs. 200: the scores and the asset. 269: a dry run: only the cost fields.
+/// Scores an image against the quality gate and the project's briefs. 200: the scores and the asset. 269: a dry run: the same scores, with the cost fields; the asset keeps its own.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct GenerateQualityGate {
@@ -6350,7 +6350,7 @@ impl GenerateTranslateQuery {
 #[cfg(feature = "generate")]
 /// `POST /generate/translate` (`generateTranslate`): Translate a prompt
 ///
-/// Translates a prompt into English. 200: the job and the translation. 269: a dry run: only the cost fields.
+/// Translates a prompt into English. 200: the job and the translation. 269: a dry run: the same, with the cost fields; nothing is started.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct GenerateTranslate {

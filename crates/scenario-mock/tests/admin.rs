@@ -553,10 +553,7 @@ async fn a_generation_is_announced_to_subscribed_endpoints() {
             let event = one.webhook_event;
             assert_eq!(event.status, WebhookEventStatus::Success);
             assert_eq!(event.attempts.len(), 1);
-            assert_eq!(
-                event.payload["jobId"],
-                json!(run.job.as_ref().unwrap().job_id)
-            );
+            assert_eq!(event.payload["jobId"], json!(run.job.job_id));
         }
     }
 }

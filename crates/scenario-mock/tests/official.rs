@@ -44,7 +44,7 @@ async fn run_model(api: &Api) -> String {
     )
     .await)
     .await;
-    run.job.expect("a job").job_id
+    run.job.job_id
 }
 
 /// `action` is optional in the document: without it nothing is done and the

@@ -424,10 +424,18 @@ pub(crate) async fn download_batch(
             format!("An archive takes at most {MAX_ARCHIVE} assets"),
         );
     }
+    let input = match serde_json::to_value(&request) {
+        Ok(serde_json::Value::Object(map)) => map,
+        _ => serde_json::Map::new(),
+    };
+    // A dry run answers the id of the job it would start, and starts nothing.
     if query.dry_run.is_some() {
+        let job = app.state.dry_run_job(JobType::AssetsDownload, input);
         return (
             StatusCode::from_u16(269).unwrap_or(StatusCode::OK),
-            Json(AssetsDownloadResponse::default()),
+            Json(built::<AssetsDownloadResponse, _>(
+                AssetsDownloadResponse::builder().job_id(job.job_id),
+            )),
         )
             .into_response();
     }
@@ -438,10 +446,6 @@ pub(crate) async fn download_batch(
     {
         Some(id) => Plan::Failure(format!("Asset {id} not found")),
         None => Plan::Archive,
-    };
-    let input = match serde_json::to_value(&request) {
-        Ok(serde_json::Value::Object(map)) => map,
-        _ => serde_json::Map::new(),
     };
     let job = app
         .state
