@@ -65308,7 +65308,7 @@ Arguments:
 - `page_size`: The number of items to return in the response. The default value is 50, maximum value is 100, minimum value is 1
 - `pagination_token`: A token you received in a previous request to query the next page of items
 - `parent_asset_id`: List all the children assets that were generated from a specific parent asset
-- `privacy`: Filters result by asset privacy. If set to public, it will return -all- public assets from all organizations
+- `privacy`: Filters result by asset privacy (private, public or unlisted: a plain string, as the official SDK has it). If set to public, it will return -all- public assets from all organizations
 - `project_id`: The projectId used for ownership resource management. Either to assert ownership or to set the owner of the resource(s)
 - `root_asset_id`: List all the children assets that were generated from a specific root asset
 - `sort_by`: Sort results by the createdAt or updatedAt
@@ -68446,7 +68446,7 @@ pub mod builder {
         page_size: Result<Option<::std::num::NonZeroU32>, String>,
         pagination_token: Result<Option<::std::string::String>, String>,
         parent_asset_id: Result<Option<::std::string::String>, String>,
-        privacy: Result<Option<types::AssetPrivacy>, String>,
+        privacy: Result<Option<::std::string::String>, String>,
         project_id: Result<Option<::std::string::String>, String>,
         root_asset_id: Result<Option<::std::string::String>, String>,
         sort_by: Result<Option<types::AssetSortBy>, String>,
@@ -68625,13 +68625,14 @@ pub mod builder {
         }
         pub fn privacy<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<types::AssetPrivacy>,
+            V: std::convert::TryInto<::std::string::String>,
         {
             self.privacy = value
                 .try_into()
                 .map(Some)
                 .map_err(|_| {
-                    "conversion to `AssetPrivacy` for privacy failed".to_string()
+                    "conversion to `:: std :: string :: String` for privacy failed"
+                        .to_string()
                 });
             self
         }

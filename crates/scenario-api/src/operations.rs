@@ -1626,9 +1626,9 @@ pub struct ListAssetsQuery {
     /// List all the children assets that were generated from a specific parent asset
     #[serde(rename = "parentAssetId", default, skip_serializing_if = "Option::is_none")]
     pub parent_asset_id: ::std::option::Option<::std::string::String>,
-    /// Filters result by asset privacy. If set to public, it will return -all- public assets from all organizations
+    /// Filters result by asset privacy (private, public or unlisted: a plain string, as the official SDK has it). If set to public, it will return -all- public assets from all organizations
     #[serde(rename = "privacy", default, skip_serializing_if = "Option::is_none")]
-    pub privacy: ::std::option::Option<types::AssetPrivacy>,
+    pub privacy: ::std::option::Option<::std::string::String>,
     /// The projectId used for ownership resource management. Either to assert ownership or to set the owner of the resource(s)
     #[serde(rename = "projectId", default, skip_serializing_if = "Option::is_none")]
     pub project_id: ::std::option::Option<::std::string::String>,
@@ -1759,11 +1759,11 @@ impl ListAssetsQuery {
         self.parent_asset_id = ::std::option::Option::Some(value.into());
         self
     }
-    /// Filters result by asset privacy. If set to public, it will return -all- public assets from all organizations
+    /// Filters result by asset privacy (private, public or unlisted: a plain string, as the official SDK has it). If set to public, it will return -all- public assets from all organizations
     #[must_use]
     pub fn privacy(
         mut self,
-        value: impl ::std::convert::Into<types::AssetPrivacy>,
+        value: impl ::std::convert::Into<::std::string::String>,
     ) -> Self {
         self.privacy = ::std::option::Option::Some(value.into());
         self
@@ -2038,11 +2038,11 @@ impl ListAssets {
         self.query.parent_asset_id = ::std::option::Option::Some(value.into());
         self
     }
-    /// Filters result by asset privacy. If set to public, it will return -all- public assets from all organizations
+    /// Filters result by asset privacy (private, public or unlisted: a plain string, as the official SDK has it). If set to public, it will return -all- public assets from all organizations
     #[must_use]
     pub fn privacy(
         mut self,
-        value: impl ::std::convert::Into<types::AssetPrivacy>,
+        value: impl ::std::convert::Into<::std::string::String>,
     ) -> Self {
         self.query.privacy = ::std::option::Option::Some(value.into());
         self
@@ -2232,8 +2232,8 @@ impl Operation for ListAssets {
             field: "privacy",
             location: Location::Query,
             required: false,
-            description: "Filters result by asset privacy. If set to public, it will return -all- public assets from all organizations",
-            kind: ParamKind::Enum(types::AssetPrivacy::VALUES),
+            description: "Filters result by asset privacy (private, public or unlisted: a plain string, as the official SDK has it). If set to public, it will return -all- public assets from all organizations",
+            kind: ParamKind::String,
         },
         Param {
             name: "projectId",

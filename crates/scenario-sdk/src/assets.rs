@@ -27,7 +27,7 @@ pub struct Assets {
 /// let mut assets = client
 ///     .assets()
 ///     .list()
-///     .privacy(AssetPrivacy::Private)
+///     .privacy(AssetPrivacy::Private.as_str())
 ///     .sort_by(AssetSortBy::CreatedAt)
 ///     .sort_direction(SortDirection::Asc)
 ///     .created_after("2024-01-01T00:00:00.000Z")

@@ -72,8 +72,11 @@ impl Request<ops::ListAssets> {
     ) -> Self {
         self.map_operation(|op| op.parent_asset_id(value))
     }
-    /// Filters result by asset privacy. If set to public, it will return -all- public assets from all organizations
-    pub fn privacy(self, value: impl ::std::convert::Into<types::AssetPrivacy>) -> Self {
+    /// Filters result by asset privacy (private, public or unlisted: a plain string, as the official SDK has it). If set to public, it will return -all- public assets from all organizations
+    pub fn privacy(
+        self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
         self.map_operation(|op| op.privacy(value))
     }
     /// The projectId used for ownership resource management. Either to assert ownership or to set the owner of the resource(s)

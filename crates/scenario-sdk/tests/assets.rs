@@ -48,7 +48,7 @@ async fn filters_and_sorting_reach_the_server() {
     let public: Vec<_> = client
         .assets()
         .list()
-        .privacy(AssetPrivacy::Public)
+        .privacy(AssetPrivacy::Public.as_str())
         .stream()
         .try_collect()
         .await

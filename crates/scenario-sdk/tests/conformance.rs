@@ -134,7 +134,7 @@ async fn sdk_requests_conform_to_the_document_under_prism() {
         .page_size(10)
         .pagination_token("token_1")
         .parent_asset_id("asset_parent")
-        .privacy(AssetPrivacy::Private)
+        .privacy(AssetPrivacy::Private.as_str())
         .project_id("proj_1")
         .root_asset_id("asset_root")
         .sort_by(AssetSortBy::CreatedAt)

@@ -131,7 +131,8 @@ fn parse_list_query(uri: &Uri) -> Result<ListQuery, String> {
         .map(str::to_owned)
         .collect();
     let filter = Filter {
-        privacy: query.privacy.clone(),
+        // A plain string in the document: a value no asset has matches nothing.
+        privacy: query.privacy.as_deref().map(AssetPrivacy::from),
         parent_id: query.parent_asset_id.clone(),
         root_id: query.root_asset_id.clone(),
         model_id: query.model_id.clone(),
