@@ -17216,6 +17216,7 @@ pub mod types {
             Default::default()
         }
     }
+    #[cfg(any(feature = "models", feature = "workflows"))]
     ///Ascending (asc) or descending (desc) order
     #[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[non_exhaustive]
@@ -17230,6 +17231,7 @@ pub mod types {
         #[cfg_attr(feature = "schemars", schemars(skip))]
         Unrecognized(::std::string::String),
     }
+    #[cfg(any(feature = "models", feature = "workflows"))]
     impl SortDirection {
         /// Every value the document lists, as the API spells them.
         pub const VALUES: &'static [&'static str] = &["asc", "desc"];
@@ -17246,11 +17248,13 @@ pub mod types {
             matches!(self, Self::Unrecognized(_))
         }
     }
+    #[cfg(any(feature = "models", feature = "workflows"))]
     impl ::std::fmt::Display for SortDirection {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             f.write_str(self.as_str())
         }
     }
+    #[cfg(any(feature = "models", feature = "workflows"))]
     impl ::std::convert::From<&str> for SortDirection {
         fn from(value: &str) -> Self {
             match value {
@@ -17260,6 +17264,7 @@ pub mod types {
             }
         }
     }
+    #[cfg(any(feature = "models", feature = "workflows"))]
     impl ::std::convert::From<::std::string::String> for SortDirection {
         fn from(value: ::std::string::String) -> Self {
             match Self::from(value.as_str()) {
@@ -17268,12 +17273,14 @@ pub mod types {
             }
         }
     }
+    #[cfg(any(feature = "models", feature = "workflows"))]
     impl ::std::str::FromStr for SortDirection {
         type Err = ::std::convert::Infallible;
         fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
             Ok(Self::from(value))
         }
     }
+    #[cfg(any(feature = "models", feature = "workflows"))]
     impl ::serde::Serialize for SortDirection {
         fn serialize<S: ::serde::Serializer>(
             &self,
@@ -17282,6 +17289,7 @@ pub mod types {
             serializer.serialize_str(self.as_str())
         }
     }
+    #[cfg(any(feature = "models", feature = "workflows"))]
     impl<'de> ::serde::Deserialize<'de> for SortDirection {
         fn deserialize<D: ::serde::Deserializer<'de>>(
             deserializer: D,
@@ -65311,8 +65319,8 @@ Arguments:
 - `privacy`: Filters result by asset privacy (private, public or unlisted: a plain string, as the official SDK has it). If set to public, it will return -all- public assets from all organizations
 - `project_id`: The projectId used for ownership resource management. Either to assert ownership or to set the owner of the resource(s)
 - `root_asset_id`: List all the children assets that were generated from a specific root asset
-- `sort_by`: Sort results by the createdAt or updatedAt
-- `sort_direction`: Sort results in ascending (asc) or descending (desc) order
+- `sort_by`: Sort results by the createdAt or updatedAt (a plain string, as the official SDK has it; the values are those of AssetSortBy)
+- `sort_direction`: Sort results in ascending (asc) or descending (desc) order (a plain string, as the official SDK has it)
 - `tags`: List of tags, comma separated. Only for public assets on all teams.
 - `type_`: List assets of one type
 - `types`: List assets of any of these types (comma separated); not together with type
@@ -68449,8 +68457,8 @@ pub mod builder {
         privacy: Result<Option<::std::string::String>, String>,
         project_id: Result<Option<::std::string::String>, String>,
         root_asset_id: Result<Option<::std::string::String>, String>,
-        sort_by: Result<Option<types::AssetSortBy>, String>,
-        sort_direction: Result<Option<types::SortDirection>, String>,
+        sort_by: Result<Option<::std::string::String>, String>,
+        sort_direction: Result<Option<::std::string::String>, String>,
         tags: Result<Option<::std::string::String>, String>,
         type_: Result<Option<types::AssetType>, String>,
         types: Result<Option<::std::vec::Vec<types::AssetType>>, String>,
@@ -68664,25 +68672,27 @@ pub mod builder {
         }
         pub fn sort_by<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<types::AssetSortBy>,
+            V: std::convert::TryInto<::std::string::String>,
         {
             self.sort_by = value
                 .try_into()
                 .map(Some)
                 .map_err(|_| {
-                    "conversion to `AssetSortBy` for sort_by failed".to_string()
+                    "conversion to `:: std :: string :: String` for sort_by failed"
+                        .to_string()
                 });
             self
         }
         pub fn sort_direction<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<types::SortDirection>,
+            V: std::convert::TryInto<::std::string::String>,
         {
             self.sort_direction = value
                 .try_into()
                 .map(Some)
                 .map_err(|_| {
-                    "conversion to `SortDirection` for sort_direction failed".to_string()
+                    "conversion to `:: std :: string :: String` for sort_direction failed"
+                        .to_string()
                 });
             self
         }

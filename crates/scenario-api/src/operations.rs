@@ -1635,12 +1635,12 @@ pub struct ListAssetsQuery {
     /// List all the children assets that were generated from a specific root asset
     #[serde(rename = "rootAssetId", default, skip_serializing_if = "Option::is_none")]
     pub root_asset_id: ::std::option::Option<::std::string::String>,
-    /// Sort results by the createdAt or updatedAt
+    /// Sort results by the createdAt or updatedAt (a plain string, as the official SDK has it; the values are those of AssetSortBy)
     #[serde(rename = "sortBy", default, skip_serializing_if = "Option::is_none")]
-    pub sort_by: ::std::option::Option<types::AssetSortBy>,
-    /// Sort results in ascending (asc) or descending (desc) order
+    pub sort_by: ::std::option::Option<::std::string::String>,
+    /// Sort results in ascending (asc) or descending (desc) order (a plain string, as the official SDK has it)
     #[serde(rename = "sortDirection", default, skip_serializing_if = "Option::is_none")]
-    pub sort_direction: ::std::option::Option<types::SortDirection>,
+    pub sort_direction: ::std::option::Option<::std::string::String>,
     /// List of tags, comma separated. Only for public assets on all teams.
     #[serde(rename = "tags", default, skip_serializing_if = "Option::is_none")]
     pub tags: ::std::option::Option<::std::string::String>,
@@ -1786,20 +1786,20 @@ impl ListAssetsQuery {
         self.root_asset_id = ::std::option::Option::Some(value.into());
         self
     }
-    /// Sort results by the createdAt or updatedAt
+    /// Sort results by the createdAt or updatedAt (a plain string, as the official SDK has it; the values are those of AssetSortBy)
     #[must_use]
     pub fn sort_by(
         mut self,
-        value: impl ::std::convert::Into<types::AssetSortBy>,
+        value: impl ::std::convert::Into<::std::string::String>,
     ) -> Self {
         self.sort_by = ::std::option::Option::Some(value.into());
         self
     }
-    /// Sort results in ascending (asc) or descending (desc) order
+    /// Sort results in ascending (asc) or descending (desc) order (a plain string, as the official SDK has it)
     #[must_use]
     pub fn sort_direction(
         mut self,
-        value: impl ::std::convert::Into<types::SortDirection>,
+        value: impl ::std::convert::Into<::std::string::String>,
     ) -> Self {
         self.sort_direction = ::std::option::Option::Some(value.into());
         self
@@ -2065,20 +2065,20 @@ impl ListAssets {
         self.query.root_asset_id = ::std::option::Option::Some(value.into());
         self
     }
-    /// Sort results by the createdAt or updatedAt
+    /// Sort results by the createdAt or updatedAt (a plain string, as the official SDK has it; the values are those of AssetSortBy)
     #[must_use]
     pub fn sort_by(
         mut self,
-        value: impl ::std::convert::Into<types::AssetSortBy>,
+        value: impl ::std::convert::Into<::std::string::String>,
     ) -> Self {
         self.query.sort_by = ::std::option::Option::Some(value.into());
         self
     }
-    /// Sort results in ascending (asc) or descending (desc) order
+    /// Sort results in ascending (asc) or descending (desc) order (a plain string, as the official SDK has it)
     #[must_use]
     pub fn sort_direction(
         mut self,
-        value: impl ::std::convert::Into<types::SortDirection>,
+        value: impl ::std::convert::Into<::std::string::String>,
     ) -> Self {
         self.query.sort_direction = ::std::option::Option::Some(value.into());
         self
@@ -2256,16 +2256,16 @@ impl Operation for ListAssets {
             field: "sort_by",
             location: Location::Query,
             required: false,
-            description: "Sort results by the createdAt or updatedAt",
-            kind: ParamKind::Enum(types::AssetSortBy::VALUES),
+            description: "Sort results by the createdAt or updatedAt (a plain string, as the official SDK has it; the values are those of AssetSortBy)",
+            kind: ParamKind::String,
         },
         Param {
             name: "sortDirection",
             field: "sort_direction",
             location: Location::Query,
             required: false,
-            description: "Sort results in ascending (asc) or descending (desc) order",
-            kind: ParamKind::Enum(types::SortDirection::VALUES),
+            description: "Sort results in ascending (asc) or descending (desc) order (a plain string, as the official SDK has it)",
+            kind: ParamKind::String,
         },
         Param {
             name: "tags",

@@ -225,7 +225,7 @@ mod tests {
         let err =
             Probe::try_parse_from(["probe", "--page-size", &(max + 1).to_string()]).unwrap_err();
         assert_eq!(err.kind(), clap::error::ErrorKind::ValueValidation);
-        let err = Probe::try_parse_from(["probe", "--sort-direction", "up"]).unwrap_err();
-        assert!(err.to_string().contains("desc"), "{err}");
+        let err = Probe::try_parse_from(["probe", "--type", "hologram"]).unwrap_err();
+        assert!(err.to_string().contains("img2img"), "{err}");
     }
 }

@@ -167,9 +167,12 @@
 //!   resolve). Job listing tokens are offsets.
 //! - **Listing.** `originalAssets` and `projectId` are ignored; `tags`
 //!   filters every asset (the service applies it to public assets of all teams),
-//!   and `privacy=public` lists only this project's public assets. Date filters need
-//!   an explicit `sortBy` of the matching date, as documented; dates are parsed as
-//!   UTC (`Z` or no zone, or a bare date), never with an offset; a date the fake
+//!   and `privacy=public` lists only this project's public assets. Date filters
+//!   apply whatever the sort (the service documents that they need a `sortBy` of
+//!   the same date, but the document states no such refusal); `type` with `types`
+//!   must both match; a `sortBy`, `sortDirection` or `privacy` of another value
+//!   (plain strings in the document) sorts as the default or matches nothing, never
+//!   a 400. Dates are parsed as UTC (`Z` or no zone, or a bare date), never with an offset; a date the fake
 //!   cannot read matches nothing (the document declares no date format, so it is
 //!   not refused). Empty parameter values count as absent. The pagination token is
 //!   the fake's own (the sort key of the last asset of the page, or an offset); a
