@@ -164,7 +164,11 @@
 //!   fake's own numbers. Model inputs are not checked against any model (only
 //!   `prompt`, `numOutputs`, `image` and `referenceImage` are read); `copy` always
 //!   copies into this project; archives contain nothing (their URL does not
-//!   resolve). Job listing tokens are offsets.
+//!   resolve). Job listing tokens are offsets. A dry run answers what the run
+//!   would (its made-up results and the job it would start, never stored) with
+//!   HTTP 269 and its cost. `GET /usages` counts the jobs (by usage name) and the
+//!   live assets (by kind) per UTC day, all as made with an API key; consumption
+//!   is 0, as the fake charges nothing.
 //! - **Listing.** `originalAssets` and `projectId` are ignored; `tags`
 //!   filters every asset (the service applies it to public assets of all teams),
 //!   and `privacy=public` lists only this project's public assets. Date filters

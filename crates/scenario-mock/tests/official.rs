@@ -10,7 +10,7 @@ use reqwest::Method;
 use scenario_api::types::{
     AssetCreateResponse, JobListResponse, JobResponse, JobStatus, ModelListResponse, ModelResponse,
     ModelTrainingImageResponse, RunModelResponse, SearchAssetsResponse, TeamListResponse,
-    TeamResponse,
+    TeamResponse, UsageGranularity, UsageListResponse, UsageName,
 };
 use serde_json::{Value, json};
 
@@ -216,4 +216,49 @@ async fn an_asset_needs_only_a_name() {
     .await)
     .await;
     assert_eq!(text.asset.properties.size, 5);
+}
+
+/// GET /usages answers what the fake holds (it answered `{}`): the jobs by usage
+/// name and day, the live assets by kind and day, the author's consumption;
+/// `type` picks the series.
+#[tokio::test]
+async fn usages_count_what_the_fake_holds() {
+    let api = Api::with(quick()).await;
+    run_model(&api).await;
+    run_model(&api).await;
+    let all: UsageListResponse = ok(send(&api, Method::GET, "/usages", None).await).await;
+    let custom = all
+        .usages
+        .iter()
+        .find(|u| u.usage_name == UsageName::Custom)
+        .expect("a series of custom runs");
+    assert_eq!(custom.granularity, UsageGranularity::X1d);
+    let total: u32 = custom
+        .points
+        .iter()
+        .map(|p| p.value.parse::<u32>().unwrap())
+        .sum();
+    assert_eq!(total, 2);
+    assert!(
+        custom
+            .points
+            .iter()
+            .all(|p| p.time.ends_with("T00:00:00.000Z"))
+    );
+    let assets: f64 = all
+        .asset_usages
+        .iter()
+        .flat_map(|u| &u.points)
+        .map(|p| p.count)
+        .sum();
+    assert_eq!(assets, 10.0, "the ten seeded assets");
+    assert_eq!(all.consumption.len(), 1);
+
+    let only: UsageListResponse =
+        ok(send(&api, Method::GET, "/usages?type=asset-usages", None).await).await;
+    assert!(only.usages.is_empty() && only.consumption.is_empty());
+    assert!(!only.asset_usages.is_empty());
+    let none: UsageListResponse =
+        ok(send(&api, Method::GET, "/usages?startDate=2999-01-01", None).await).await;
+    assert!(none.usages.is_empty() && none.asset_usages.is_empty());
 }
