@@ -291,7 +291,7 @@ impl Resolved {
                 use crate::operation::{Limits, check_body_limits, check_number};
                 use crate::types;
 
-                /// The document's `info.version`, sent as the `api-version` header of every request.
+                /// The document's `info.version` (sent as no header: the document declares none).
                 pub const API_VERSION: &str = #version;
 
                 /// Every operation of the document, in its order, as data: what a

@@ -4510,15 +4510,19 @@ pub mod types {
             Default::default()
         }
     }
-    ///The result (HTTP 200), or only the cost of a dry run (HTTP 269).
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    ///The archive job (HTTP 200), or the one a dry run would start (HTTP 269, nothing started).
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct AssetsDownloadResponse {
-        #[serde(
-            rename = "jobId",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
-        pub job_id: ::std::option::Option<::std::string::String>,
+        #[serde(rename = "jobId")]
+        pub job_id: ::std::string::String,
+    }
+    impl AssetsDownloadResponse {
+        /// `AssetsDownloadResponse` from its required fields, in the order of its fields; the optional ones start unset and are set by field, so that code building it keeps compiling when the document adds one.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(job_id: impl ::std::convert::Into<::std::string::String>) -> Self {
+            Self { job_id: job_id.into() }
+        }
     }
     impl AssetsDownloadResponse {
         #[cfg(feature = "type-builders")]
@@ -5711,8 +5715,8 @@ pub mod types {
         }
     }
     #[cfg(feature = "generate")]
-    ///The result (HTTP 200), or only the cost of a dry run (HTTP 269).
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    ///The result and its job (HTTP 200), or in a dry run (HTTP 269) the result and job it would give, with the cost fields set (nothing started).
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct GenerateAssetResponse {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -5737,8 +5741,22 @@ pub mod types {
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub ip_detection: ::std::option::Option<IpDetection>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub job: ::std::option::Option<Job>,
+        pub job: Job,
+    }
+    #[cfg(feature = "generate")]
+    impl GenerateAssetResponse {
+        /// `GenerateAssetResponse` from its required fields, in the order of its fields; the optional ones start unset and are set by field, so that code building it keeps compiling when the document adds one.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(job: impl ::std::convert::Into<Job>) -> Self {
+            Self {
+                asset: ::std::option::Option::None,
+                cost_details: ::std::option::Option::None,
+                creative_units_cost: ::std::option::Option::None,
+                creative_units_discount: ::std::option::Option::None,
+                ip_detection: ::std::option::Option::None,
+                job: job.into(),
+            }
+        }
     }
     #[cfg(feature = "generate")]
     impl GenerateAssetResponse {
@@ -5818,11 +5836,10 @@ pub mod types {
         }
     }
     #[cfg(feature = "generate")]
-    ///The result (HTTP 200), or only the cost of a dry run (HTTP 269).
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    ///The result and its job (HTTP 200), or in a dry run (HTTP 269) the result and job it would give, with the cost fields set (nothing started).
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct GenerateCaptionResponse {
-        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
         #[serde(deserialize_with = "crate::lenient::null_as_empty")]
         pub captions: ::std::vec::Vec<::std::string::String>,
         #[serde(
@@ -5850,8 +5867,26 @@ pub mod types {
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub ip_detection: ::std::option::Option<IpDetection>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub job: ::std::option::Option<Job>,
+        pub job: Job,
+    }
+    #[cfg(feature = "generate")]
+    impl GenerateCaptionResponse {
+        /// `GenerateCaptionResponse` from its required fields, in the order of its fields; the optional ones start unset and are set by field, so that code building it keeps compiling when the document adds one.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(
+            captions: impl ::std::convert::Into<::std::vec::Vec<::std::string::String>>,
+            job: impl ::std::convert::Into<Job>,
+        ) -> Self {
+            Self {
+                captions: captions.into(),
+                cost_details: ::std::option::Option::None,
+                creative_units_cost: ::std::option::Option::None,
+                creative_units_discount: ::std::option::Option::None,
+                details_level: ::std::option::Option::None,
+                ip_detection: ::std::option::Option::None,
+                job: job.into(),
+            }
+        }
     }
     #[cfg(feature = "generate")]
     impl GenerateCaptionResponse {
@@ -5907,8 +5942,8 @@ pub mod types {
         }
     }
     #[cfg(feature = "generate")]
-    ///The result (HTTP 200), or only the cost of a dry run (HTTP 269).
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    ///The result and its job (HTTP 200), or in a dry run (HTTP 269) the result and job it would give, with the cost fields set (nothing started).
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct GenerateDescribeStyleResponse {
         #[serde(
@@ -5926,17 +5961,34 @@ pub mod types {
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub creative_units_discount: ::std::option::Option<f64>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub description: ::std::option::Option<::std::string::String>,
+        pub description: ::std::string::String,
         #[serde(
             rename = "ipDetection",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub ip_detection: ::std::option::Option<IpDetection>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub job: ::std::option::Option<Job>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub synthesis: ::std::option::Option<::std::string::String>,
+        pub job: Job,
+        pub synthesis: ::std::string::String,
+    }
+    #[cfg(feature = "generate")]
+    impl GenerateDescribeStyleResponse {
+        /// `GenerateDescribeStyleResponse` from its required fields, in the order of its fields; the optional ones start unset and are set by field, so that code building it keeps compiling when the document adds one.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(
+            description: impl ::std::convert::Into<::std::string::String>,
+            job: impl ::std::convert::Into<Job>,
+            synthesis: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            Self {
+                cost_details: ::std::option::Option::None,
+                creative_units_cost: ::std::option::Option::None,
+                creative_units_discount: ::std::option::Option::None,
+                description: description.into(),
+                ip_detection: ::std::option::Option::None,
+                job: job.into(),
+                synthesis: synthesis.into(),
+            }
+        }
     }
     #[cfg(feature = "generate")]
     impl GenerateDescribeStyleResponse {
@@ -6036,8 +6088,8 @@ pub mod types {
         }
     }
     #[cfg(feature = "generate")]
-    ///The result (HTTP 200), or only the cost of a dry run (HTTP 269).
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    ///The result and its job (HTTP 200), or in a dry run (HTTP 269) the result and job it would give, with the cost fields set (nothing started).
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct GenerateEmbedResponse {
         #[serde(
@@ -6055,7 +6107,6 @@ pub mod types {
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub creative_units_discount: ::std::option::Option<f64>,
-        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
         #[serde(deserialize_with = "crate::lenient::null_as_empty")]
         pub embedding: ::std::vec::Vec<f64>,
         #[serde(
@@ -6063,8 +6114,25 @@ pub mod types {
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub ip_detection: ::std::option::Option<IpDetection>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub job: ::std::option::Option<Job>,
+        pub job: Job,
+    }
+    #[cfg(feature = "generate")]
+    impl GenerateEmbedResponse {
+        /// `GenerateEmbedResponse` from its required fields, in the order of its fields; the optional ones start unset and are set by field, so that code building it keeps compiling when the document adds one.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(
+            embedding: impl ::std::convert::Into<::std::vec::Vec<f64>>,
+            job: impl ::std::convert::Into<Job>,
+        ) -> Self {
+            Self {
+                cost_details: ::std::option::Option::None,
+                creative_units_cost: ::std::option::Option::None,
+                creative_units_discount: ::std::option::Option::None,
+                embedding: embedding.into(),
+                ip_detection: ::std::option::Option::None,
+                job: job.into(),
+            }
+        }
     }
     #[cfg(feature = "generate")]
     impl GenerateEmbedResponse {
@@ -6097,22 +6165,31 @@ pub mod types {
         }
     }
     #[cfg(feature = "generate")]
-    ///The result (HTTP 200), or only the cost of a dry run (HTTP 269).
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    ///What the check found (HTTP 200), or would find in a dry run (HTTP 269); the ids that name no asset are skipped.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct GenerateIpDetectionResponse {
-        #[serde(
-            rename = "ipDetection",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
-        pub ip_detection: ::std::option::Option<IpDetection>,
-        #[serde(
-            rename = "skippedAssetIds",
-            default,
-            skip_serializing_if = "::std::vec::Vec::is_empty"
-        )]
+        #[serde(rename = "ipDetection")]
+        pub ip_detection: IpDetection,
+        #[serde(rename = "skippedAssetIds")]
         #[serde(deserialize_with = "crate::lenient::null_as_empty")]
         pub skipped_asset_ids: ::std::vec::Vec<::std::string::String>,
+    }
+    #[cfg(feature = "generate")]
+    impl GenerateIpDetectionResponse {
+        /// `GenerateIpDetectionResponse` from its required fields, in the order of its fields; the optional ones start unset and are set by field, so that code building it keeps compiling when the document adds one.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(
+            ip_detection: impl ::std::convert::Into<IpDetection>,
+            skipped_asset_ids: impl ::std::convert::Into<
+                ::std::vec::Vec<::std::string::String>,
+            >,
+        ) -> Self {
+            Self {
+                ip_detection: ip_detection.into(),
+                skipped_asset_ids: skipped_asset_ids.into(),
+            }
+        }
     }
     #[cfg(feature = "generate")]
     impl GenerateIpDetectionResponse {
@@ -6241,8 +6318,8 @@ pub mod types {
         }
     }
     #[cfg(feature = "generate")]
-    ///The result (HTTP 200), or only the cost of a dry run (HTTP 269).
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    ///The result and its job (HTTP 200), or in a dry run (HTTP 269) the result and job it would give, with the cost fields set (nothing started).
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct GeneratePromptResponse {
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
@@ -6268,13 +6345,31 @@ pub mod types {
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub ip_detection: ::std::option::Option<IpDetection>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub job: ::std::option::Option<Job>,
+        pub job: Job,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub mode: ::std::option::Option<PromptMode>,
-        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
         #[serde(deserialize_with = "crate::lenient::null_as_empty")]
         pub prompts: ::std::vec::Vec<::std::string::String>,
+    }
+    #[cfg(feature = "generate")]
+    impl GeneratePromptResponse {
+        /// `GeneratePromptResponse` from its required fields, in the order of its fields; the optional ones start unset and are set by field, so that code building it keeps compiling when the document adds one.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(
+            job: impl ::std::convert::Into<Job>,
+            prompts: impl ::std::convert::Into<::std::vec::Vec<::std::string::String>>,
+        ) -> Self {
+            Self {
+                calls: ::std::default::Default::default(),
+                cost_details: ::std::option::Option::None,
+                creative_units_cost: ::std::option::Option::None,
+                creative_units_discount: ::std::option::Option::None,
+                ip_detection: ::std::option::Option::None,
+                job: job.into(),
+                mode: ::std::option::Option::None,
+                prompts: prompts.into(),
+            }
+        }
     }
     #[cfg(feature = "generate")]
     impl GeneratePromptResponse {
@@ -6311,24 +6406,16 @@ pub mod types {
         }
     }
     #[cfg(feature = "generate")]
-    ///The result (HTTP 200), or only the cost of a dry run (HTTP 269).
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    ///The scores (HTTP 200), or in a dry run (HTTP 269) the scores it would give, with the cost fields set (the asset keeps its own).
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct GenerateQualityGateResponse {
-        #[serde(
-            rename = "aiQuality",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
-        pub ai_quality: ::std::option::Option<AssetQualityGateAiQuality>,
-        #[serde(
-            rename = "appliedBriefs",
-            default,
-            skip_serializing_if = "::std::vec::Vec::is_empty"
-        )]
+        #[serde(rename = "aiQuality")]
+        pub ai_quality: AssetQualityGateAiQuality,
+        #[serde(rename = "appliedBriefs")]
         #[serde(deserialize_with = "crate::lenient::null_as_empty")]
         pub applied_briefs: ::std::vec::Vec<AppliedBrief>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub asset: ::std::option::Option<Asset>,
+        pub asset: Asset,
         #[serde(
             rename = "briefCompliance",
             skip_serializing_if = "::std::option::Option::is_none"
@@ -6354,15 +6441,37 @@ pub mod types {
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub ip_detection: ::std::option::Option<IpDetection>,
-        #[serde(
-            rename = "overallScore",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
-        pub overall_score: ::std::option::Option<f64>,
+        #[serde(rename = "overallScore")]
+        pub overall_score: f64,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub sensitivity: ::std::option::Option<AssetQualityGateSensitivity>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub verdict: ::std::option::Option<AssetQualityGateVerdict>,
+        pub verdict: AssetQualityGateVerdict,
+    }
+    #[cfg(feature = "generate")]
+    impl GenerateQualityGateResponse {
+        /// `GenerateQualityGateResponse` from its required fields, in the order of its fields; the optional ones start unset and are set by field, so that code building it keeps compiling when the document adds one.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(
+            ai_quality: impl ::std::convert::Into<AssetQualityGateAiQuality>,
+            applied_briefs: impl ::std::convert::Into<::std::vec::Vec<AppliedBrief>>,
+            asset: impl ::std::convert::Into<Asset>,
+            overall_score: impl ::std::convert::Into<f64>,
+            verdict: impl ::std::convert::Into<AssetQualityGateVerdict>,
+        ) -> Self {
+            Self {
+                ai_quality: ai_quality.into(),
+                applied_briefs: applied_briefs.into(),
+                asset: asset.into(),
+                brief_compliance: ::std::option::Option::None,
+                cost_details: ::std::option::Option::None,
+                creative_units_cost: ::std::option::Option::None,
+                creative_units_discount: ::std::option::Option::None,
+                ip_detection: ::std::option::Option::None,
+                overall_score: overall_score.into(),
+                sensitivity: ::std::option::Option::None,
+                verdict: verdict.into(),
+            }
+        }
     }
     #[cfg(feature = "generate")]
     impl GenerateQualityGateResponse {
@@ -6415,8 +6524,8 @@ pub mod types {
         }
     }
     #[cfg(feature = "generate")]
-    ///The result (HTTP 200), or only the cost of a dry run (HTTP 269).
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    ///The result and its job (HTTP 200), or in a dry run (HTTP 269) the result and job it would give, with the cost fields set (nothing started).
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct GenerateTranslateResponse {
         #[serde(
@@ -6434,20 +6543,35 @@ pub mod types {
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub creative_units_discount: ::std::option::Option<f64>,
-        #[serde(
-            rename = "detectedLanguage",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
-        pub detected_language: ::std::option::Option<::std::string::String>,
+        #[serde(rename = "detectedLanguage")]
+        pub detected_language: ::std::string::String,
         #[serde(
             rename = "ipDetection",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub ip_detection: ::std::option::Option<IpDetection>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub job: ::std::option::Option<Job>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub translation: ::std::option::Option<::std::string::String>,
+        pub job: Job,
+        pub translation: ::std::string::String,
+    }
+    #[cfg(feature = "generate")]
+    impl GenerateTranslateResponse {
+        /// `GenerateTranslateResponse` from its required fields, in the order of its fields; the optional ones start unset and are set by field, so that code building it keeps compiling when the document adds one.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(
+            detected_language: impl ::std::convert::Into<::std::string::String>,
+            job: impl ::std::convert::Into<Job>,
+            translation: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            Self {
+                cost_details: ::std::option::Option::None,
+                creative_units_cost: ::std::option::Option::None,
+                creative_units_discount: ::std::option::Option::None,
+                detected_language: detected_language.into(),
+                ip_detection: ::std::option::Option::None,
+                job: job.into(),
+                translation: translation.into(),
+            }
+        }
     }
     #[cfg(feature = "generate")]
     impl GenerateTranslateResponse {
@@ -16138,8 +16262,8 @@ pub mod types {
         }
     }
     #[cfg(feature = "generate")]
-    ///The result (HTTP 200), or only the cost of a dry run (HTTP 269).
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    ///The result and its job (HTTP 200), or in a dry run (HTTP 269) the result and job it would give, with the cost fields set (nothing started).
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct RunModelResponse {
         #[serde(
@@ -16162,8 +16286,21 @@ pub mod types {
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub ip_detection: ::std::option::Option<IpDetection>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub job: ::std::option::Option<Job>,
+        pub job: Job,
+    }
+    #[cfg(feature = "generate")]
+    impl RunModelResponse {
+        /// `RunModelResponse` from its required fields, in the order of its fields; the optional ones start unset and are set by field, so that code building it keeps compiling when the document adds one.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(job: impl ::std::convert::Into<Job>) -> Self {
+            Self {
+                cost_details: ::std::option::Option::None,
+                creative_units_cost: ::std::option::Option::None,
+                creative_units_discount: ::std::option::Option::None,
+                ip_detection: ::std::option::Option::None,
+                job: job.into(),
+            }
+        }
     }
     #[cfg(feature = "generate")]
     impl RunModelResponse {
@@ -17079,6 +17216,7 @@ pub mod types {
             Default::default()
         }
     }
+    #[cfg(any(feature = "models", feature = "workflows"))]
     ///Ascending (asc) or descending (desc) order
     #[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[non_exhaustive]
@@ -17093,6 +17231,7 @@ pub mod types {
         #[cfg_attr(feature = "schemars", schemars(skip))]
         Unrecognized(::std::string::String),
     }
+    #[cfg(any(feature = "models", feature = "workflows"))]
     impl SortDirection {
         /// Every value the document lists, as the API spells them.
         pub const VALUES: &'static [&'static str] = &["asc", "desc"];
@@ -17109,11 +17248,13 @@ pub mod types {
             matches!(self, Self::Unrecognized(_))
         }
     }
+    #[cfg(any(feature = "models", feature = "workflows"))]
     impl ::std::fmt::Display for SortDirection {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             f.write_str(self.as_str())
         }
     }
+    #[cfg(any(feature = "models", feature = "workflows"))]
     impl ::std::convert::From<&str> for SortDirection {
         fn from(value: &str) -> Self {
             match value {
@@ -17123,6 +17264,7 @@ pub mod types {
             }
         }
     }
+    #[cfg(any(feature = "models", feature = "workflows"))]
     impl ::std::convert::From<::std::string::String> for SortDirection {
         fn from(value: ::std::string::String) -> Self {
             match Self::from(value.as_str()) {
@@ -17131,12 +17273,14 @@ pub mod types {
             }
         }
     }
+    #[cfg(any(feature = "models", feature = "workflows"))]
     impl ::std::str::FromStr for SortDirection {
         type Err = ::std::convert::Infallible;
         fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
             Ok(Self::from(value))
         }
     }
+    #[cfg(any(feature = "models", feature = "workflows"))]
     impl ::serde::Serialize for SortDirection {
         fn serialize<S: ::serde::Serializer>(
             &self,
@@ -17145,6 +17289,7 @@ pub mod types {
             serializer.serialize_str(self.as_str())
         }
     }
+    #[cfg(any(feature = "models", feature = "workflows"))]
     impl<'de> ::serde::Deserialize<'de> for SortDirection {
         fn deserialize<D: ::serde::Deserializer<'de>>(
             deserializer: D,
@@ -31112,22 +31257,19 @@ pub mod types {
         }
         #[derive(Clone, Debug)]
         pub struct AssetsDownloadResponse {
-            job_id: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
-                ::std::string::String,
-            >,
+            job_id: ::std::result::Result<::std::string::String, ::std::string::String>,
         }
         impl ::std::default::Default for AssetsDownloadResponse {
             fn default() -> Self {
                 Self {
-                    job_id: Ok(Default::default()),
+                    job_id: Err("no value supplied for job_id".to_string()),
                 }
             }
         }
         impl AssetsDownloadResponse {
             pub fn job_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.job_id = value
@@ -32726,10 +32868,7 @@ pub mod types {
                 ::std::option::Option<super::IpDetection>,
                 ::std::string::String,
             >,
-            job: ::std::result::Result<
-                ::std::option::Option<super::Job>,
-                ::std::string::String,
-            >,
+            job: ::std::result::Result<super::Job, ::std::string::String>,
         }
         #[cfg(feature = "generate")]
         impl ::std::default::Default for GenerateAssetResponse {
@@ -32740,7 +32879,7 @@ pub mod types {
                     creative_units_cost: Ok(Default::default()),
                     creative_units_discount: Ok(Default::default()),
                     ip_detection: Ok(Default::default()),
-                    job: Ok(Default::default()),
+                    job: Err("no value supplied for job".to_string()),
                 }
             }
         }
@@ -32812,7 +32951,7 @@ pub mod types {
             }
             pub fn job<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::Job>>,
+                T: ::std::convert::TryInto<super::Job>,
                 T::Error: ::std::fmt::Display,
             {
                 self.job = value
@@ -33091,22 +33230,19 @@ pub mod types {
                 ::std::option::Option<super::IpDetection>,
                 ::std::string::String,
             >,
-            job: ::std::result::Result<
-                ::std::option::Option<super::Job>,
-                ::std::string::String,
-            >,
+            job: ::std::result::Result<super::Job, ::std::string::String>,
         }
         #[cfg(feature = "generate")]
         impl ::std::default::Default for GenerateCaptionResponse {
             fn default() -> Self {
                 Self {
-                    captions: Ok(Default::default()),
+                    captions: Err("no value supplied for captions".to_string()),
                     cost_details: Ok(Default::default()),
                     creative_units_cost: Ok(Default::default()),
                     creative_units_discount: Ok(Default::default()),
                     details_level: Ok(Default::default()),
                     ip_detection: Ok(Default::default()),
-                    job: Ok(Default::default()),
+                    job: Err("no value supplied for job".to_string()),
                 }
             }
         }
@@ -33192,7 +33328,7 @@ pub mod types {
             }
             pub fn job<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::Job>>,
+                T: ::std::convert::TryInto<super::Job>,
                 T::Error: ::std::fmt::Display,
             {
                 self.job = value
@@ -33441,19 +33577,16 @@ pub mod types {
                 ::std::string::String,
             >,
             description: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
                 ::std::string::String,
             >,
             ip_detection: ::std::result::Result<
                 ::std::option::Option<super::IpDetection>,
                 ::std::string::String,
             >,
-            job: ::std::result::Result<
-                ::std::option::Option<super::Job>,
-                ::std::string::String,
-            >,
+            job: ::std::result::Result<super::Job, ::std::string::String>,
             synthesis: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
                 ::std::string::String,
             >,
         }
@@ -33464,10 +33597,10 @@ pub mod types {
                     cost_details: Ok(Default::default()),
                     creative_units_cost: Ok(Default::default()),
                     creative_units_discount: Ok(Default::default()),
-                    description: Ok(Default::default()),
+                    description: Err("no value supplied for description".to_string()),
                     ip_detection: Ok(Default::default()),
-                    job: Ok(Default::default()),
-                    synthesis: Ok(Default::default()),
+                    job: Err("no value supplied for job".to_string()),
+                    synthesis: Err("no value supplied for synthesis".to_string()),
                 }
             }
         }
@@ -33515,7 +33648,7 @@ pub mod types {
             }
             pub fn description<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.description = value
@@ -33539,7 +33672,7 @@ pub mod types {
             }
             pub fn job<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::Job>>,
+                T: ::std::convert::TryInto<super::Job>,
                 T::Error: ::std::fmt::Display,
             {
                 self.job = value
@@ -33551,7 +33684,7 @@ pub mod types {
             }
             pub fn synthesis<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.synthesis = value
@@ -33866,10 +33999,7 @@ pub mod types {
                 ::std::option::Option<super::IpDetection>,
                 ::std::string::String,
             >,
-            job: ::std::result::Result<
-                ::std::option::Option<super::Job>,
-                ::std::string::String,
-            >,
+            job: ::std::result::Result<super::Job, ::std::string::String>,
         }
         #[cfg(feature = "generate")]
         impl ::std::default::Default for GenerateEmbedResponse {
@@ -33878,9 +34008,9 @@ pub mod types {
                     cost_details: Ok(Default::default()),
                     creative_units_cost: Ok(Default::default()),
                     creative_units_discount: Ok(Default::default()),
-                    embedding: Ok(Default::default()),
+                    embedding: Err("no value supplied for embedding".to_string()),
                     ip_detection: Ok(Default::default()),
-                    job: Ok(Default::default()),
+                    job: Err("no value supplied for job".to_string()),
                 }
             }
         }
@@ -33952,7 +34082,7 @@ pub mod types {
             }
             pub fn job<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::Job>>,
+                T: ::std::convert::TryInto<super::Job>,
                 T::Error: ::std::fmt::Display,
             {
                 self.job = value
@@ -34069,7 +34199,7 @@ pub mod types {
         #[derive(Clone, Debug)]
         pub struct GenerateIpDetectionResponse {
             ip_detection: ::std::result::Result<
-                ::std::option::Option<super::IpDetection>,
+                super::IpDetection,
                 ::std::string::String,
             >,
             skipped_asset_ids: ::std::result::Result<
@@ -34081,8 +34211,10 @@ pub mod types {
         impl ::std::default::Default for GenerateIpDetectionResponse {
             fn default() -> Self {
                 Self {
-                    ip_detection: Ok(Default::default()),
-                    skipped_asset_ids: Ok(Default::default()),
+                    ip_detection: Err("no value supplied for ip_detection".to_string()),
+                    skipped_asset_ids: Err(
+                        "no value supplied for skipped_asset_ids".to_string(),
+                    ),
                 }
             }
         }
@@ -34090,7 +34222,7 @@ pub mod types {
         impl GenerateIpDetectionResponse {
             pub fn ip_detection<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::IpDetection>>,
+                T: ::std::convert::TryInto<super::IpDetection>,
                 T::Error: ::std::fmt::Display,
             {
                 self.ip_detection = value
@@ -34568,10 +34700,7 @@ pub mod types {
                 ::std::option::Option<super::IpDetection>,
                 ::std::string::String,
             >,
-            job: ::std::result::Result<
-                ::std::option::Option<super::Job>,
-                ::std::string::String,
-            >,
+            job: ::std::result::Result<super::Job, ::std::string::String>,
             mode: ::std::result::Result<
                 ::std::option::Option<super::PromptMode>,
                 ::std::string::String,
@@ -34590,9 +34719,9 @@ pub mod types {
                     creative_units_cost: Ok(Default::default()),
                     creative_units_discount: Ok(Default::default()),
                     ip_detection: Ok(Default::default()),
-                    job: Ok(Default::default()),
+                    job: Err("no value supplied for job".to_string()),
                     mode: Ok(Default::default()),
-                    prompts: Ok(Default::default()),
+                    prompts: Err("no value supplied for prompts".to_string()),
                 }
             }
         }
@@ -34664,7 +34793,7 @@ pub mod types {
             }
             pub fn job<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::Job>>,
+                T: ::std::convert::TryInto<super::Job>,
                 T::Error: ::std::fmt::Display,
             {
                 self.job = value
@@ -34808,17 +34937,14 @@ pub mod types {
         #[derive(Clone, Debug)]
         pub struct GenerateQualityGateResponse {
             ai_quality: ::std::result::Result<
-                ::std::option::Option<super::AssetQualityGateAiQuality>,
+                super::AssetQualityGateAiQuality,
                 ::std::string::String,
             >,
             applied_briefs: ::std::result::Result<
                 ::std::vec::Vec<super::AppliedBrief>,
                 ::std::string::String,
             >,
-            asset: ::std::result::Result<
-                ::std::option::Option<super::Asset>,
-                ::std::string::String,
-            >,
+            asset: ::std::result::Result<super::Asset, ::std::string::String>,
             brief_compliance: ::std::result::Result<
                 ::std::option::Option<super::AssetQualityGateAiQuality>,
                 ::std::string::String,
@@ -34839,16 +34965,13 @@ pub mod types {
                 ::std::option::Option<super::IpDetection>,
                 ::std::string::String,
             >,
-            overall_score: ::std::result::Result<
-                ::std::option::Option<f64>,
-                ::std::string::String,
-            >,
+            overall_score: ::std::result::Result<f64, ::std::string::String>,
             sensitivity: ::std::result::Result<
                 ::std::option::Option<super::AssetQualityGateSensitivity>,
                 ::std::string::String,
             >,
             verdict: ::std::result::Result<
-                ::std::option::Option<super::AssetQualityGateVerdict>,
+                super::AssetQualityGateVerdict,
                 ::std::string::String,
             >,
         }
@@ -34856,17 +34979,21 @@ pub mod types {
         impl ::std::default::Default for GenerateQualityGateResponse {
             fn default() -> Self {
                 Self {
-                    ai_quality: Ok(Default::default()),
-                    applied_briefs: Ok(Default::default()),
-                    asset: Ok(Default::default()),
+                    ai_quality: Err("no value supplied for ai_quality".to_string()),
+                    applied_briefs: Err(
+                        "no value supplied for applied_briefs".to_string(),
+                    ),
+                    asset: Err("no value supplied for asset".to_string()),
                     brief_compliance: Ok(Default::default()),
                     cost_details: Ok(Default::default()),
                     creative_units_cost: Ok(Default::default()),
                     creative_units_discount: Ok(Default::default()),
                     ip_detection: Ok(Default::default()),
-                    overall_score: Ok(Default::default()),
+                    overall_score: Err(
+                        "no value supplied for overall_score".to_string(),
+                    ),
                     sensitivity: Ok(Default::default()),
-                    verdict: Ok(Default::default()),
+                    verdict: Err("no value supplied for verdict".to_string()),
                 }
             }
         }
@@ -34874,9 +35001,7 @@ pub mod types {
         impl GenerateQualityGateResponse {
             pub fn ai_quality<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<super::AssetQualityGateAiQuality>,
-                >,
+                T: ::std::convert::TryInto<super::AssetQualityGateAiQuality>,
                 T::Error: ::std::fmt::Display,
             {
                 self.ai_quality = value
@@ -34902,7 +35027,7 @@ pub mod types {
             }
             pub fn asset<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::Asset>>,
+                T: ::std::convert::TryInto<super::Asset>,
                 T::Error: ::std::fmt::Display,
             {
                 self.asset = value
@@ -34982,7 +35107,7 @@ pub mod types {
             }
             pub fn overall_score<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T: ::std::convert::TryInto<f64>,
                 T::Error: ::std::fmt::Display,
             {
                 self.overall_score = value
@@ -35008,9 +35133,7 @@ pub mod types {
             }
             pub fn verdict<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<super::AssetQualityGateVerdict>,
-                >,
+                T: ::std::convert::TryInto<super::AssetQualityGateVerdict>,
                 T::Error: ::std::fmt::Display,
             {
                 self.verdict = value
@@ -35224,19 +35347,16 @@ pub mod types {
                 ::std::string::String,
             >,
             detected_language: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
                 ::std::string::String,
             >,
             ip_detection: ::std::result::Result<
                 ::std::option::Option<super::IpDetection>,
                 ::std::string::String,
             >,
-            job: ::std::result::Result<
-                ::std::option::Option<super::Job>,
-                ::std::string::String,
-            >,
+            job: ::std::result::Result<super::Job, ::std::string::String>,
             translation: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
                 ::std::string::String,
             >,
         }
@@ -35247,10 +35367,12 @@ pub mod types {
                     cost_details: Ok(Default::default()),
                     creative_units_cost: Ok(Default::default()),
                     creative_units_discount: Ok(Default::default()),
-                    detected_language: Ok(Default::default()),
+                    detected_language: Err(
+                        "no value supplied for detected_language".to_string(),
+                    ),
                     ip_detection: Ok(Default::default()),
-                    job: Ok(Default::default()),
-                    translation: Ok(Default::default()),
+                    job: Err("no value supplied for job".to_string()),
+                    translation: Err("no value supplied for translation".to_string()),
                 }
             }
         }
@@ -35298,7 +35420,7 @@ pub mod types {
             }
             pub fn detected_language<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.detected_language = value
@@ -35324,7 +35446,7 @@ pub mod types {
             }
             pub fn job<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::Job>>,
+                T: ::std::convert::TryInto<super::Job>,
                 T::Error: ::std::fmt::Display,
             {
                 self.job = value
@@ -35336,7 +35458,7 @@ pub mod types {
             }
             pub fn translation<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.translation = value
@@ -50681,10 +50803,7 @@ pub mod types {
                 ::std::option::Option<super::IpDetection>,
                 ::std::string::String,
             >,
-            job: ::std::result::Result<
-                ::std::option::Option<super::Job>,
-                ::std::string::String,
-            >,
+            job: ::std::result::Result<super::Job, ::std::string::String>,
         }
         #[cfg(feature = "generate")]
         impl ::std::default::Default for RunModelResponse {
@@ -50694,7 +50813,7 @@ pub mod types {
                     creative_units_cost: Ok(Default::default()),
                     creative_units_discount: Ok(Default::default()),
                     ip_detection: Ok(Default::default()),
-                    job: Ok(Default::default()),
+                    job: Err("no value supplied for job".to_string()),
                 }
             }
         }
@@ -50754,7 +50873,7 @@ pub mod types {
             }
             pub fn job<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::Job>>,
+                T: ::std::convert::TryInto<super::Job>,
                 T::Error: ::std::fmt::Display,
             {
                 self.job = value
@@ -65197,11 +65316,11 @@ Arguments:
 - `page_size`: The number of items to return in the response. The default value is 50, maximum value is 100, minimum value is 1
 - `pagination_token`: A token you received in a previous request to query the next page of items
 - `parent_asset_id`: List all the children assets that were generated from a specific parent asset
-- `privacy`: Filters result by asset privacy. If set to public, it will return -all- public assets from all organizations
+- `privacy`: Filters result by asset privacy (private, public or unlisted: a plain string, as the official SDK has it). If set to public, it will return -all- public assets from all organizations
 - `project_id`: The projectId used for ownership resource management. Either to assert ownership or to set the owner of the resource(s)
 - `root_asset_id`: List all the children assets that were generated from a specific root asset
-- `sort_by`: Sort results by the createdAt or updatedAt
-- `sort_direction`: Sort results in ascending (asc) or descending (desc) order
+- `sort_by`: Sort results by the createdAt or updatedAt (a plain string, as the official SDK has it; the values are those of AssetSortBy)
+- `sort_direction`: Sort results in ascending (asc) or descending (desc) order (a plain string, as the official SDK has it)
 - `tags`: List of tags, comma separated. Only for public assets on all teams.
 - `type_`: List assets of one type
 - `types`: List assets of any of these types (comma separated); not together with type
@@ -65496,7 +65615,7 @@ let response = client.request_asset_download()
     }
     /**Download assets as an archive
 
-Starts a job that zips up to 1000 assets; poll GET /assets/download/{jobId} for the URL. 200: the job id. 269: a dry run: no job.
+Starts a job that zips up to 1000 assets; poll GET /assets/download/{jobId} for the URL. 200: the job id. 269: a dry run: the id of the job it would start; nothing is started.
 
 Sends a `POST` request to `/assets/download`
 
@@ -65665,7 +65784,7 @@ let response = client.trigger_job_action()
     #[cfg(feature = "generate")]
     /**Run a model
 
-Starts a generation with a model. The body is the model's own input (see the inputs of GET /models/{modelId}). 200: the job was started (job is set). 269: a dry run (dryRun set): job is absent and the cost fields say what the run would cost.
+Starts a generation with a model. The body is the model's own input (see the inputs of GET /models/{modelId}). 200: the job was started. 269: a dry run (dryRun set): the job it would start (never started) and the cost fields say what the run would cost.
 
 Sends a `POST` request to `/generate/custom/{modelId}`
 
@@ -65691,7 +65810,7 @@ let response = client.run_model()
     #[cfg(feature = "generate")]
     /**Caption images
 
-Writes captions of images. 200: the job and the captions. 269: a dry run: only the cost fields.
+Writes captions of images. 200: the job and the captions. 269: a dry run: the same, with the cost fields; nothing is started.
 
 Sends a `POST` request to `/generate/caption`
 
@@ -65713,7 +65832,7 @@ let response = client.generate_caption()
     #[cfg(feature = "generate")]
     /**Describe a style
 
-Describes the common style of images. 200: the job and the description. 269: a dry run: only the cost fields.
+Describes the common style of images. 200: the job and the description. 269: a dry run: the same, with the cost fields; nothing is started.
 
 Sends a `POST` request to `/generate/describe-style`
 
@@ -65735,7 +65854,7 @@ let response = client.generate_describe_style()
     #[cfg(feature = "generate")]
     /**Detect
 
-Extracts a control map (edges, depth, pose...) from an image. 200: the job and the new asset. 269: a dry run: only the cost fields.
+Extracts a control map (edges, depth, pose...) from an image. 200: the job and the new asset. 269: a dry run: the job it would start, with the cost fields; nothing is started.
 
 Sends a `POST` request to `/generate/detect`
 
@@ -65759,7 +65878,7 @@ let response = client.generate_detect()
     #[cfg(feature = "generate")]
     /**Embed a text
 
-The embedding of a text. 200: the job and the embedding. 269: a dry run: only the cost fields.
+The embedding of a text. 200: the job and the embedding. 269: a dry run: the same, with the cost fields; nothing is started.
 
 Sends a `POST` request to `/generate/embed`
 
@@ -65783,7 +65902,7 @@ let response = client.generate_embed()
     #[cfg(feature = "generate")]
     /**Detect intellectual property
 
-Checks prompts and assets for protected content, without generating. 200: the findings. 269: a dry run: only the cost fields.
+Checks prompts and assets for protected content, without generating. 200: the findings. 269: a dry run: the same findings.
 
 Sends a `POST` request to `/generate/ip-detection`
 
@@ -65827,7 +65946,7 @@ let response = client.generate_patch()
     #[cfg(feature = "generate")]
     /**Write prompts
 
-Writes or completes prompts, from text or images. 200: the job and the prompts. 269: a dry run: only the cost fields.
+Writes or completes prompts, from text or images. 200: the job and the prompts. 269: a dry run: the same, with the cost fields; nothing is started.
 
 Sends a `POST` request to `/generate/prompt`
 
@@ -65849,7 +65968,7 @@ let response = client.generate_prompt()
     #[cfg(feature = "generate")]
     /**Score quality
 
-Scores an image against the quality gate and the project's briefs. 200: the scores and the asset. 269: a dry run: only the cost fields.
+Scores an image against the quality gate and the project's briefs. 200: the scores and the asset. 269: a dry run: the same scores, with the cost fields; the asset keeps its own.
 
 Sends a `POST` request to `/generate/quality-gate`
 
@@ -65873,7 +65992,7 @@ let response = client.generate_quality_gate()
     #[cfg(feature = "generate")]
     /**Translate a prompt
 
-Translates a prompt into English. 200: the job and the translation. 269: a dry run: only the cost fields.
+Translates a prompt into English. 200: the job and the translation. 269: a dry run: the same, with the cost fields; nothing is started.
 
 Sends a `POST` request to `/generate/translate`
 
@@ -68335,11 +68454,11 @@ pub mod builder {
         page_size: Result<Option<::std::num::NonZeroU32>, String>,
         pagination_token: Result<Option<::std::string::String>, String>,
         parent_asset_id: Result<Option<::std::string::String>, String>,
-        privacy: Result<Option<types::AssetPrivacy>, String>,
+        privacy: Result<Option<::std::string::String>, String>,
         project_id: Result<Option<::std::string::String>, String>,
         root_asset_id: Result<Option<::std::string::String>, String>,
-        sort_by: Result<Option<types::AssetSortBy>, String>,
-        sort_direction: Result<Option<types::SortDirection>, String>,
+        sort_by: Result<Option<::std::string::String>, String>,
+        sort_direction: Result<Option<::std::string::String>, String>,
         tags: Result<Option<::std::string::String>, String>,
         type_: Result<Option<types::AssetType>, String>,
         types: Result<Option<::std::vec::Vec<types::AssetType>>, String>,
@@ -68514,13 +68633,14 @@ pub mod builder {
         }
         pub fn privacy<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<types::AssetPrivacy>,
+            V: std::convert::TryInto<::std::string::String>,
         {
             self.privacy = value
                 .try_into()
                 .map(Some)
                 .map_err(|_| {
-                    "conversion to `AssetPrivacy` for privacy failed".to_string()
+                    "conversion to `:: std :: string :: String` for privacy failed"
+                        .to_string()
                 });
             self
         }
@@ -68552,25 +68672,27 @@ pub mod builder {
         }
         pub fn sort_by<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<types::AssetSortBy>,
+            V: std::convert::TryInto<::std::string::String>,
         {
             self.sort_by = value
                 .try_into()
                 .map(Some)
                 .map_err(|_| {
-                    "conversion to `AssetSortBy` for sort_by failed".to_string()
+                    "conversion to `:: std :: string :: String` for sort_by failed"
+                        .to_string()
                 });
             self
         }
         pub fn sort_direction<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<types::SortDirection>,
+            V: std::convert::TryInto<::std::string::String>,
         {
             self.sort_direction = value
                 .try_into()
                 .map(Some)
                 .map_err(|_| {
-                    "conversion to `SortDirection` for sort_direction failed".to_string()
+                    "conversion to `:: std :: string :: String` for sort_direction failed"
+                        .to_string()
                 });
             self
         }

@@ -8,7 +8,7 @@ use crate::operation::{
 #[allow(unused_imports)]
 use crate::operation::{Limits, check_body_limits, check_number};
 use crate::types;
-/// The document's `info.version`, sent as the `api-version` header of every request.
+/// The document's `info.version` (sent as no header: the document declares none).
 pub const API_VERSION: &str = "1.0.0";
 /// Every operation of the document, in its order, as data: what a
 /// generic caller (`scenario api`, the SDK's `call`) needs to send any
@@ -1626,21 +1626,21 @@ pub struct ListAssetsQuery {
     /// List all the children assets that were generated from a specific parent asset
     #[serde(rename = "parentAssetId", default, skip_serializing_if = "Option::is_none")]
     pub parent_asset_id: ::std::option::Option<::std::string::String>,
-    /// Filters result by asset privacy. If set to public, it will return -all- public assets from all organizations
+    /// Filters result by asset privacy (private, public or unlisted: a plain string, as the official SDK has it). If set to public, it will return -all- public assets from all organizations
     #[serde(rename = "privacy", default, skip_serializing_if = "Option::is_none")]
-    pub privacy: ::std::option::Option<types::AssetPrivacy>,
+    pub privacy: ::std::option::Option<::std::string::String>,
     /// The projectId used for ownership resource management. Either to assert ownership or to set the owner of the resource(s)
     #[serde(rename = "projectId", default, skip_serializing_if = "Option::is_none")]
     pub project_id: ::std::option::Option<::std::string::String>,
     /// List all the children assets that were generated from a specific root asset
     #[serde(rename = "rootAssetId", default, skip_serializing_if = "Option::is_none")]
     pub root_asset_id: ::std::option::Option<::std::string::String>,
-    /// Sort results by the createdAt or updatedAt
+    /// Sort results by the createdAt or updatedAt (a plain string, as the official SDK has it; the values are those of AssetSortBy)
     #[serde(rename = "sortBy", default, skip_serializing_if = "Option::is_none")]
-    pub sort_by: ::std::option::Option<types::AssetSortBy>,
-    /// Sort results in ascending (asc) or descending (desc) order
+    pub sort_by: ::std::option::Option<::std::string::String>,
+    /// Sort results in ascending (asc) or descending (desc) order (a plain string, as the official SDK has it)
     #[serde(rename = "sortDirection", default, skip_serializing_if = "Option::is_none")]
-    pub sort_direction: ::std::option::Option<types::SortDirection>,
+    pub sort_direction: ::std::option::Option<::std::string::String>,
     /// List of tags, comma separated. Only for public assets on all teams.
     #[serde(rename = "tags", default, skip_serializing_if = "Option::is_none")]
     pub tags: ::std::option::Option<::std::string::String>,
@@ -1759,11 +1759,11 @@ impl ListAssetsQuery {
         self.parent_asset_id = ::std::option::Option::Some(value.into());
         self
     }
-    /// Filters result by asset privacy. If set to public, it will return -all- public assets from all organizations
+    /// Filters result by asset privacy (private, public or unlisted: a plain string, as the official SDK has it). If set to public, it will return -all- public assets from all organizations
     #[must_use]
     pub fn privacy(
         mut self,
-        value: impl ::std::convert::Into<types::AssetPrivacy>,
+        value: impl ::std::convert::Into<::std::string::String>,
     ) -> Self {
         self.privacy = ::std::option::Option::Some(value.into());
         self
@@ -1786,20 +1786,20 @@ impl ListAssetsQuery {
         self.root_asset_id = ::std::option::Option::Some(value.into());
         self
     }
-    /// Sort results by the createdAt or updatedAt
+    /// Sort results by the createdAt or updatedAt (a plain string, as the official SDK has it; the values are those of AssetSortBy)
     #[must_use]
     pub fn sort_by(
         mut self,
-        value: impl ::std::convert::Into<types::AssetSortBy>,
+        value: impl ::std::convert::Into<::std::string::String>,
     ) -> Self {
         self.sort_by = ::std::option::Option::Some(value.into());
         self
     }
-    /// Sort results in ascending (asc) or descending (desc) order
+    /// Sort results in ascending (asc) or descending (desc) order (a plain string, as the official SDK has it)
     #[must_use]
     pub fn sort_direction(
         mut self,
-        value: impl ::std::convert::Into<types::SortDirection>,
+        value: impl ::std::convert::Into<::std::string::String>,
     ) -> Self {
         self.sort_direction = ::std::option::Option::Some(value.into());
         self
@@ -2038,11 +2038,11 @@ impl ListAssets {
         self.query.parent_asset_id = ::std::option::Option::Some(value.into());
         self
     }
-    /// Filters result by asset privacy. If set to public, it will return -all- public assets from all organizations
+    /// Filters result by asset privacy (private, public or unlisted: a plain string, as the official SDK has it). If set to public, it will return -all- public assets from all organizations
     #[must_use]
     pub fn privacy(
         mut self,
-        value: impl ::std::convert::Into<types::AssetPrivacy>,
+        value: impl ::std::convert::Into<::std::string::String>,
     ) -> Self {
         self.query.privacy = ::std::option::Option::Some(value.into());
         self
@@ -2065,20 +2065,20 @@ impl ListAssets {
         self.query.root_asset_id = ::std::option::Option::Some(value.into());
         self
     }
-    /// Sort results by the createdAt or updatedAt
+    /// Sort results by the createdAt or updatedAt (a plain string, as the official SDK has it; the values are those of AssetSortBy)
     #[must_use]
     pub fn sort_by(
         mut self,
-        value: impl ::std::convert::Into<types::AssetSortBy>,
+        value: impl ::std::convert::Into<::std::string::String>,
     ) -> Self {
         self.query.sort_by = ::std::option::Option::Some(value.into());
         self
     }
-    /// Sort results in ascending (asc) or descending (desc) order
+    /// Sort results in ascending (asc) or descending (desc) order (a plain string, as the official SDK has it)
     #[must_use]
     pub fn sort_direction(
         mut self,
-        value: impl ::std::convert::Into<types::SortDirection>,
+        value: impl ::std::convert::Into<::std::string::String>,
     ) -> Self {
         self.query.sort_direction = ::std::option::Option::Some(value.into());
         self
@@ -2232,8 +2232,8 @@ impl Operation for ListAssets {
             field: "privacy",
             location: Location::Query,
             required: false,
-            description: "Filters result by asset privacy. If set to public, it will return -all- public assets from all organizations",
-            kind: ParamKind::Enum(types::AssetPrivacy::VALUES),
+            description: "Filters result by asset privacy (private, public or unlisted: a plain string, as the official SDK has it). If set to public, it will return -all- public assets from all organizations",
+            kind: ParamKind::String,
         },
         Param {
             name: "projectId",
@@ -2256,16 +2256,16 @@ impl Operation for ListAssets {
             field: "sort_by",
             location: Location::Query,
             required: false,
-            description: "Sort results by the createdAt or updatedAt",
-            kind: ParamKind::Enum(types::AssetSortBy::VALUES),
+            description: "Sort results by the createdAt or updatedAt (a plain string, as the official SDK has it; the values are those of AssetSortBy)",
+            kind: ParamKind::String,
         },
         Param {
             name: "sortDirection",
             field: "sort_direction",
             location: Location::Query,
             required: false,
-            description: "Sort results in ascending (asc) or descending (desc) order",
-            kind: ParamKind::Enum(types::SortDirection::VALUES),
+            description: "Sort results in ascending (asc) or descending (desc) order (a plain string, as the official SDK has it)",
+            kind: ParamKind::String,
         },
         Param {
             name: "tags",
@@ -4025,7 +4025,7 @@ impl RequestAssetsDownloadQuery {
 }
 /// `POST /assets/download` (`requestAssetsDownload`): Download assets as an archive
 ///
-/// Starts a job that zips up to 1000 assets; poll GET /assets/download/{jobId} for the URL. 200: the job id. 269: a dry run: no job.
+/// Starts a job that zips up to 1000 assets; poll GET /assets/download/{jobId} for the URL. 200: the job id. 269: a dry run: the id of the job it would start; nothing is started.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RequestAssetsDownload {
@@ -5086,7 +5086,7 @@ impl RunModelQuery {
 #[cfg(feature = "generate")]
 /// `POST /generate/custom/{modelId}` (`runModel`): Run a model
 ///
-/// Starts a generation with a model. The body is the model's own input (see the inputs of GET /models/{modelId}). 200: the job was started (job is set). 269: a dry run (dryRun set): job is absent and the cost fields say what the run would cost.
+/// Starts a generation with a model. The body is the model's own input (see the inputs of GET /models/{modelId}). 200: the job was started. 269: a dry run (dryRun set): the job it would start (never started) and the cost fields say what the run would cost.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RunModel {
@@ -5242,7 +5242,7 @@ impl GenerateCaptionQuery {
 #[cfg(feature = "generate")]
 /// `POST /generate/caption` (`generateCaption`): Caption images
 ///
-/// Writes captions of images. 200: the job and the captions. 269: a dry run: only the cost fields.
+/// Writes captions of images. 200: the job and the captions. 269: a dry run: the same, with the cost fields; nothing is started.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct GenerateCaption {
@@ -5370,7 +5370,7 @@ impl GenerateDescribeStyleQuery {
 #[cfg(feature = "generate")]
 /// `POST /generate/describe-style` (`generateDescribeStyle`): Describe a style
 ///
-/// Describes the common style of images. 200: the job and the description. 269: a dry run: only the cost fields.
+/// Describes the common style of images. 200: the job and the description. 269: a dry run: the same, with the cost fields; nothing is started.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct GenerateDescribeStyle {
@@ -5512,7 +5512,7 @@ impl GenerateDetectQuery {
 #[cfg(feature = "generate")]
 /// `POST /generate/detect` (`generateDetect`): Detect
 ///
-/// Extracts a control map (edges, depth, pose...) from an image. 200: the job and the new asset. 269: a dry run: only the cost fields.
+/// Extracts a control map (edges, depth, pose...) from an image. 200: the job and the new asset. 269: a dry run: the job it would start, with the cost fields; nothing is started.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct GenerateDetect {
@@ -5666,7 +5666,7 @@ impl GenerateEmbedQuery {
 #[cfg(feature = "generate")]
 /// `POST /generate/embed` (`generateEmbed`): Embed a text
 ///
-/// The embedding of a text. 200: the job and the embedding. 269: a dry run: only the cost fields.
+/// The embedding of a text. 200: the job and the embedding. 269: a dry run: the same, with the cost fields; nothing is started.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct GenerateEmbed {
@@ -5808,7 +5808,7 @@ impl GenerateIpDetectionQuery {
 #[cfg(feature = "generate")]
 /// `POST /generate/ip-detection` (`generateIpDetection`): Detect intellectual property
 ///
-/// Checks prompts and assets for protected content, without generating. 200: the findings. 269: a dry run: only the cost fields.
+/// Checks prompts and assets for protected content, without generating. 200: the findings. 269: a dry run: the same findings.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct GenerateIpDetection {
@@ -6066,7 +6066,7 @@ impl GeneratePromptQuery {
 #[cfg(feature = "generate")]
 /// `POST /generate/prompt` (`generatePrompt`): Write prompts
 ///
-/// Writes or completes prompts, from text or images. 200: the job and the prompts. 269: a dry run: only the cost fields.
+/// Writes or completes prompts, from text or images. 200: the job and the prompts. 269: a dry run: the same, with the cost fields; nothing is started.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct GeneratePrompt {
@@ -6206,7 +6206,7 @@ impl GenerateQualityGateQuery {
 #[cfg(feature = "generate")]
 /// `POST /generate/quality-gate` (`generateQualityGate`): Score quality
 ///
-/// Scores an image against the quality gate and the project's briefs. 200: the scores and the asset. 269: a dry run: only the cost fields.
+/// Scores an image against the quality gate and the project's briefs. 200: the scores and the asset. 269: a dry run: the same scores, with the cost fields; the asset keeps its own.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct GenerateQualityGate {
@@ -6350,7 +6350,7 @@ impl GenerateTranslateQuery {
 #[cfg(feature = "generate")]
 /// `POST /generate/translate` (`generateTranslate`): Translate a prompt
 ///
-/// Translates a prompt into English. 200: the job and the translation. 269: a dry run: only the cost fields.
+/// Translates a prompt into English. 200: the job and the translation. 269: a dry run: the same, with the cost fields; nothing is started.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct GenerateTranslate {

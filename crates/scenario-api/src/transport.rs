@@ -57,6 +57,10 @@ impl ClientHooks<Transport> for crate::Client {
     ) -> reqwest::Result<reqwest::Response> {
         let mut request = request;
         comma_join_arrays(request.url_mut());
+        // progenitor adds `api-version` (the document's `info.version`) to every
+        // request; the document declares no such header and the service's own
+        // SDKs send none.
+        request.headers_mut().remove("api-version");
         match &self.inner().sender {
             Some(sender) => sender.send(self.client(), request, info.operation_id).await,
             None => self.client().execute(request).await,

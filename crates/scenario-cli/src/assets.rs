@@ -88,9 +88,9 @@ pub(crate) fn query(flags: &QueryArgs<ops::ListAssets>) -> Result<ListAssetsQuer
     }
     if query.sort_by.is_none() {
         if created {
-            query.sort_by = Some(AssetSortBy::CreatedAt);
+            query.sort_by = Some(AssetSortBy::CreatedAt.to_string());
         } else if updated {
-            query.sort_by = Some(AssetSortBy::UpdatedAt);
+            query.sort_by = Some(AssetSortBy::UpdatedAt.to_string());
         }
     }
     Ok(query)

@@ -575,7 +575,7 @@ mod tests {
     #[test]
     fn enum_flags_parse_into_sdk_values() {
         use scenario_sdk::ops::ListAssetsQuery;
-        use scenario_sdk::types::{AssetPrivacy, AssetSortBy, AssetType, SortDirection};
+        use scenario_sdk::types::AssetType;
 
         let cli = Cli::try_parse_from([
             "scenario",
@@ -595,10 +595,10 @@ mod tests {
             panic!("parsed another command: {:?}", cli.command);
         };
         let query: ListAssetsQuery = args.query.query().unwrap();
-        assert_eq!(query.privacy, Some(AssetPrivacy::Unlisted));
+        assert_eq!(query.privacy.as_deref(), Some("unlisted"));
         assert_eq!(query.type_, Some(AssetType::Img2img));
-        assert_eq!(query.sort_by, Some(AssetSortBy::UpdatedAt));
-        assert_eq!(query.sort_direction, Some(SortDirection::Asc));
+        assert_eq!(query.sort_by.as_deref(), Some("updatedAt"));
+        assert_eq!(query.sort_direction.as_deref(), Some("asc"));
     }
 
     #[test]

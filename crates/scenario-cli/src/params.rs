@@ -158,7 +158,6 @@ impl<Op: Operation> Args for QueryArgs<Op> {
 mod tests {
     use clap::Parser;
     use scenario_sdk::ops::{ListAssets, ListAssetsQuery};
-    use scenario_sdk::types::AssetPrivacy;
 
     use super::*;
 
@@ -196,7 +195,7 @@ mod tests {
         .unwrap();
         let query: ListAssetsQuery = probe.query.query().unwrap();
         assert_eq!(query.page_size, Some(7));
-        assert_eq!(query.privacy, Some(AssetPrivacy::Unlisted));
+        assert_eq!(query.privacy.as_deref(), Some("unlisted"));
         assert_eq!(query.deleted, Some(true));
         assert_eq!(query.author_id.as_deref(), Some("a"));
         assert_eq!(query.sort_by, None);
@@ -226,7 +225,7 @@ mod tests {
         let err =
             Probe::try_parse_from(["probe", "--page-size", &(max + 1).to_string()]).unwrap_err();
         assert_eq!(err.kind(), clap::error::ErrorKind::ValueValidation);
-        let err = Probe::try_parse_from(["probe", "--privacy", "secret"]).unwrap_err();
-        assert!(err.to_string().contains("unlisted"), "{err}");
+        let err = Probe::try_parse_from(["probe", "--type", "hologram"]).unwrap_err();
+        assert!(err.to_string().contains("img2img"), "{err}");
     }
 }

@@ -164,19 +164,33 @@
 //!   fake's own numbers. Model inputs are not checked against any model (only
 //!   `prompt`, `numOutputs`, `image` and `referenceImage` are read); `copy` always
 //!   copies into this project; archives contain nothing (their URL does not
-//!   resolve). Job listing tokens are offsets.
+//!   resolve). Job listing tokens are offsets. A dry run answers what the run
+//!   would (its made-up results and the job it would start, never stored) with
+//!   HTTP 269 and its cost. `GET /usages` counts the jobs (by usage name) and the
+//!   live assets (by kind) per UTC day, all as made with an API key; consumption
+//!   is 0, as the fake charges nothing.
 //! - **Listing.** `originalAssets` and `projectId` are ignored; `tags`
 //!   filters every asset (the service applies it to public assets of all teams),
-//!   and `privacy=public` lists only this project's public assets. Date filters need
-//!   an explicit `sortBy` of the matching date, as documented; dates are parsed as
-//!   UTC (`Z` or no zone, or a bare date), never with an offset. Empty parameter
-//!   values count as absent. The pagination token is the fake's own (the sort key
-//!   of the last asset of the page); a token sent with another `sortBy` or
-//!   `sortDirection` than the one it came from is refused with 400.
+//!   and `privacy=public` lists only this project's public assets. Date filters
+//!   apply whatever the sort (the service documents that they need a `sortBy` of
+//!   the same date, but the document states no such refusal); `type` with `types`
+//!   must both match; a `sortBy`, `sortDirection` or `privacy` of another value
+//!   (plain strings in the document) sorts as the default or matches nothing, never
+//!   a 400. Dates are parsed as UTC (`Z` or no zone, or a bare date), never with an offset; a date the fake
+//!   cannot read matches nothing (the document declares no date format, so it is
+//!   not refused). Empty parameter values count as absent. The pagination token is
+//!   the fake's own (the sort key of the last asset of the page, or an offset); a
+//!   token it did not issue ends the listing (an empty last page), and a token sent
+//!   with another `sortBy` or `sortDirection` than the one it came from is refused
+//!   with 400.
 //! - **Uploads.** Nothing looks inside the bytes: validation only checks the
 //!   parts (all present, every part but the last at least the minimum size, the
 //!   total equal to `fileSize`) and takes a fixed delay; `validating` goes straight
-//!   to `complete`, never through `validated`. Imports download nothing: a url
+//!   to `complete`, never through `validated`. A create request without all the
+//!   multipart fields (the document requires none) makes an upload that is
+//!   `failed` at once, its `errorMessage` naming what is missing; of several
+//!   import sources, `huggingFaceModelName` wins, then `civitaiModelUrl`, then
+//!   `url`. Imports download nothing: a url
 //!   import of an asset kind creates an asset of size 0 whose MIME type is guessed
 //!   from the file name, and Hugging Face / Civitai imports only check the shape of
 //!   the name or URL. Models, avatars and text uploads get an entity id

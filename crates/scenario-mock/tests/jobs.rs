@@ -69,7 +69,7 @@ async fn a_model_run_goes_queued_then_in_progress_then_success_with_its_assets()
         json!({"prompt": "a castle", "numOutputs": 2}),
     )
     .await;
-    let created = started.job.expect("a job");
+    let created = started.job;
     assert_eq!(created.status, JobStatus::Queued);
     assert_eq!(created.progress, 0.0);
 
@@ -119,11 +119,145 @@ async fn a_dry_run_answers_269_with_its_cost_and_starts_nothing() {
         .unwrap();
     assert_eq!(response.status(), 269);
     let estimate: GenerateCaptionResponse = response.json().await.unwrap();
-    assert!(estimate.job.is_none());
+    assert_eq!(estimate.captions.len(), 2);
     assert_eq!(estimate.creative_units_cost, Some(2.0));
     assert_eq!(estimate.cost_details.unwrap().caption, Some(2.0));
+    // The job it would start is never stored.
+    let missing = api
+        .get(&format!("/jobs/{}", estimate.job.job_id))
+        .send()
+        .await
+        .unwrap();
+    api_error(missing, 404).await;
     let listed: JobListResponse = api.get("/jobs").send().await.unwrap().json().await.unwrap();
     assert!(listed.jobs.is_empty());
+}
+
+/// Every dry run answers what its official response type requires (the result
+/// fields and the job it would start, or the archive job's id), with HTTP 269
+/// and its cost, and starts nothing: no job is listed and the scored asset keeps
+/// no score.
+#[tokio::test]
+async fn every_dry_run_answers_the_fields_its_response_requires() {
+    let api = Api::with(quick()).await;
+    let asset = first_asset(&api).await;
+    let cases: Vec<(&str, Value, &[&str])> = vec![
+        (
+            "/generate/caption",
+            json!({"images": [asset.id]}),
+            &["captions", "job"],
+        ),
+        (
+            "/generate/describe-style",
+            json!({"assetIds": [asset.id]}),
+            &["description", "job", "synthesis"],
+        ),
+        (
+            "/generate/detect",
+            json!({"image": asset.id, "modality": "canny"}),
+            &["job"],
+        ),
+        (
+            "/generate/embed",
+            json!({"text": "a castle"}),
+            &["embedding", "job"],
+        ),
+        (
+            "/generate/prompt",
+            json!({"prompt": "a castle", "mode": "completion"}),
+            &["job", "prompts"],
+        ),
+        (
+            "/generate/quality-gate",
+            json!({"image": asset.id}),
+            &[
+                "aiQuality",
+                "appliedBriefs",
+                "asset",
+                "overallScore",
+                "verdict",
+            ],
+        ),
+        (
+            "/generate/translate",
+            json!({"prompt": "un château"}),
+            &["detectedLanguage", "job", "translation"],
+        ),
+        (
+            "/generate/custom/model_x",
+            json!({"prompt": "a castle"}),
+            &["job"],
+        ),
+    ];
+    for (path, body, required) in cases {
+        let response = api
+            .post(&format!("{path}?dryRun=true"))
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 269, "{path}");
+        let answer: Value = response.json().await.unwrap();
+        for field in required {
+            assert!(
+                answer.get(*field).is_some(),
+                "{path}: no {field} in {answer}"
+            );
+        }
+        assert!(
+            answer["creativeUnitsCost"].as_f64().is_some(),
+            "{path}: {answer}"
+        );
+        assert!(answer["costDetails"].is_object(), "{path}: {answer}");
+    }
+    let ip = api
+        .post("/generate/ip-detection?dryRun=true")
+        .json(&json!({"assetIds": [asset.id, "asset_missing"]}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(ip.status(), 269);
+    let ip: Value = ip.json().await.unwrap();
+    assert_eq!(ip["skippedAssetIds"], json!(["asset_missing"]));
+    assert!(ip["ipDetection"].is_object(), "{ip}");
+    let archive = api
+        .post("/assets/download?dryRun=true")
+        .json(&json!({
+            "options": {"fileNameTemplate": "<id>"},
+            "query": {"assetIds": [asset.id], "inferenceIds": [], "modelIds": []},
+        }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(archive.status(), 269);
+    let archive: AssetsDownloadResponse = archive.json().await.unwrap();
+    assert!(archive.job_id.starts_with("job_"), "{}", archive.job_id);
+
+    let listed: JobListResponse = api.get("/jobs").send().await.unwrap().json().await.unwrap();
+    assert!(listed.jobs.is_empty(), "{:?}", listed.jobs);
+    let kept: AssetResponse = api
+        .get(&format!("/assets/{}", asset.id))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(kept.asset.quality_gate.is_none());
+}
+
+/// The answer of an ip-detection names the skipped ids, none as an empty list.
+#[tokio::test]
+async fn an_ip_detection_always_answers_skipped_asset_ids() {
+    let api = Api::with(quick()).await;
+    let asset = first_asset(&api).await;
+    let answer: Value = post_json(
+        &api,
+        "/generate/ip-detection",
+        json!({"assetIds": [asset.id]}),
+    )
+    .await;
+    assert_eq!(answer["skippedAssetIds"], json!([]), "{answer}");
 }
 
 #[tokio::test]
@@ -135,7 +269,7 @@ async fn a_job_on_a_missing_asset_fails_and_only_model_runs_can_be_canceled() {
         json!({"image": "asset_missing", "modality": "canny"}),
     )
     .await;
-    let detect = detect.job.unwrap();
+    let detect = detect.job;
     let refused = api
         .post(&format!("/jobs/{}/action", detect.job_id))
         .json(&json!({"action": "cancel"}))
@@ -148,7 +282,7 @@ async fn a_job_on_a_missing_asset_fails_and_only_model_runs_can_be_canceled() {
     );
 
     let run: RunModelResponse = post_json(&api, "/generate/custom/model_1", json!({})).await;
-    let run = run.job.unwrap();
+    let run = run.job;
     let canceled: JobResponse = post_json(
         &api,
         &format!("/jobs/{}/action", run.job_id),
@@ -164,7 +298,7 @@ async fn a_job_on_a_missing_asset_fails_and_only_model_runs_can_be_canceled() {
         json!({"image": "asset_missing", "modality": "canny"}),
     )
     .await;
-    let failed = finished(&api, &failing.job.unwrap().job_id).await;
+    let failed = finished(&api, &failing.job.job_id).await;
     assert_eq!(failed.status, JobStatus::Failure);
     assert_eq!(
         failed.metadata.error.as_deref(),
@@ -294,7 +428,7 @@ async fn tags_copies_inline_images_and_downloads() {
         json!({"options": {"fileNameTemplate": "<id>"}, "query": {"assetIds": [asset.id], "inferenceIds": [], "modelIds": []}}),
     )
     .await;
-    let job_id = archive.job_id.expect("an archive job");
+    let job_id = archive.job_id;
     finished(&api, &job_id).await;
     let status: AssetsDownloadStatusResponse = api
         .get(&format!("/assets/download/{job_id}"))

@@ -462,3 +462,51 @@ async fn training_image_pairs_are_their_own_route_beside_one_training_image() {
     );
     assert_eq!(model(&api, &created.id).await.training_image_pairs.len(), 1);
 }
+
+/// A transfer goes only to a project of the team: an unknown destination is a 404
+/// and the model stays; a known one takes the model out of this project.
+#[tokio::test]
+async fn a_model_is_transferred_only_to_a_known_project() {
+    let api = Api::with(quick()).await;
+    let created = create_model(&api, "moving").await;
+    let transfer = format!("/models/{}/transfer", created.id);
+    let unknown = send(
+        &api,
+        reqwest::Method::POST,
+        &transfer,
+        Some(json!({"destinationProjectId": "proj_nowhere"})),
+    )
+    .await;
+    let message = api_error(unknown, 404).await;
+    assert!(message.contains("proj_nowhere"), "{message}");
+    assert_eq!(model(&api, &created.id).await.id, created.id);
+
+    let project: scenario_api::types::ProjectResponse = ok(send(
+        &api,
+        reqwest::Method::POST,
+        "/projects",
+        Some(json!({"name": "elsewhere"})),
+    )
+    .await)
+    .await;
+    let moved: ModelResponse = ok(send(
+        &api,
+        reqwest::Method::POST,
+        &transfer,
+        Some(json!({"destinationProjectId": project.project.id})),
+    )
+    .await)
+    .await;
+    assert_eq!(
+        moved.model.owner_id.as_deref(),
+        Some(project.project.id.as_str())
+    );
+    let gone = send(
+        &api,
+        reqwest::Method::GET,
+        &format!("/models/{}", created.id),
+        None,
+    )
+    .await;
+    api_error(gone, 404).await;
+}

@@ -10,8 +10,10 @@ use scenario_mock::MockServer;
 use scenario_testkit::{content, sha256_hex};
 use serde_json::json;
 
+/// The document requires none of the create fields: a multipart upload without
+/// all it needs is made, failed from the start, and its error names what is missing.
 #[tokio::test]
-async fn create_requires_the_multipart_fields() {
+async fn a_multipart_upload_missing_fields_is_made_failed() {
     let api = Api::with(quick()).await;
     let full = json!({
         "fileName": "hero.png",
@@ -20,23 +22,44 @@ async fn create_requires_the_multipart_fields() {
         "kind": "image",
         "parts": 2,
     });
-    let message = api.create_error(json!({})).await;
+    let failed = |upload: &scenario_api::types::Upload| {
+        assert_eq!(upload.status, UploadStatus::Failed, "{upload:?}");
+        assert_eq!(upload.source, UploadSource::Multipart);
+        assert!(upload.parts.is_empty());
+        upload.error_message.clone().expect("an error message")
+    };
+    let empty = api.create(json!({})).await;
+    let message = failed(&empty);
     for field in ["fileName", "contentType", "fileSize", "kind", "parts"] {
         assert!(message.contains(field), "{message}");
     }
+    assert_eq!(empty.kind, UploadKind::Asset);
+    assert_eq!(empty.file_name, "");
     for field in ["fileName", "contentType", "fileSize", "kind", "parts"] {
         let mut body = full.clone();
         body.as_object_mut().unwrap().remove(field);
-        let message = api.create_error(body).await;
+        let message = failed(&api.create(body).await);
         assert!(message.ends_with(&format!("missing: {field}")), "{message}");
     }
     let mut empty_name = full.clone();
     empty_name["fileName"] = json!("  ");
-    assert!(
-        api.create_error(empty_name)
-            .await
-            .contains("missing: fileName")
-    );
+    assert!(failed(&api.create(empty_name).await).contains("missing: fileName"));
+    // It stays failed, and cannot be completed.
+    api_error(api.complete(&empty.id).await, 409).await;
+    assert_eq!(api.get_upload(&empty.id).await.status, UploadStatus::Failed);
+}
+
+/// What the document does bound or enumerate is still refused, and nothing is made.
+#[tokio::test]
+async fn create_refuses_what_the_document_refuses() {
+    let api = Api::with(quick()).await;
+    let full = json!({
+        "fileName": "hero.png",
+        "contentType": "image/png",
+        "fileSize": 10,
+        "kind": "image",
+        "parts": 2,
+    });
     let invalid = [
         ("parts", json!(0), "parts must be between 1 and 10000"),
         ("parts", json!(10_001), "parts must be between 1 and 10000"),
@@ -58,29 +81,46 @@ async fn create_requires_the_multipart_fields() {
         let message = api_error(response, 400).await;
         assert!(message.contains("JSON"), "{raw:?}: {message}");
     }
-    let imports = [
-        (
-            json!({"url": "https://example.com/a.png"}),
-            "kind is required with url",
-        ),
-        (
-            json!({"url": "https://example.com/a.png", "kind": "image", "huggingFaceModelName": "a/b"}),
-            "only one of",
-        ),
-        (
-            json!({"huggingFaceModelName": "a/b", "civitaiModelUrl": "https://civitai.com/models/1"}),
-            "only one of",
-        ),
-        (
-            json!({"url": "https://example.com/a.png", "kind": "image", "parts": 2}),
-            "parts is only for multipart uploads",
-        ),
-    ];
+    let imports = [(
+        json!({"url": "https://example.com/a.png"}),
+        "kind is required with url",
+    )];
     for (body, expected) in imports {
         let message = api.create_error(body.clone()).await;
         assert!(message.contains(expected), "{body}: {message}");
     }
     assert!(api.server.uploads().is_empty(), "no upload was created");
+}
+
+/// An import takes one source: with several, huggingFaceModelName wins, then
+/// civitaiModelUrl, then url; the multipart fields are ignored.
+#[tokio::test]
+async fn an_import_with_several_sources_takes_one_in_order() {
+    let api = Api::with(quick()).await;
+    let all = api
+        .create(json!({
+            "url": "https://example.com/a.png",
+            "kind": "image",
+            "huggingFaceModelName": "a/b",
+            "civitaiModelUrl": "https://civitai.com/models/1",
+            "parts": 2,
+            "fileName": "x.png",
+        }))
+        .await;
+    assert_eq!(all.source, UploadSource::Huggingface);
+    let two = api
+        .create(json!({
+            "url": "https://example.com/a.png",
+            "kind": "image",
+            "civitaiModelUrl": "https://civitai.com/models/1",
+        }))
+        .await;
+    assert_eq!(two.source, UploadSource::Civitai);
+    let url = api
+        .create(json!({"url": "https://example.com/a.png", "kind": "image", "parts": 2}))
+        .await;
+    assert_eq!(url.source, UploadSource::Url);
+    assert!(url.parts.is_empty() && url.parts_count.is_none());
 }
 
 #[tokio::test]

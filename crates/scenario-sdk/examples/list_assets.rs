@@ -5,7 +5,6 @@
 //! ```
 
 use futures::TryStreamExt;
-use scenario_sdk::types::AssetPrivacy;
 
 mod common;
 
@@ -14,7 +13,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let (client, _fake) = common::connect().await?;
     let mut listing = client.assets().list().page_size(20);
     if let Some(privacy) = std::env::args().nth(1) {
-        listing = listing.privacy(AssetPrivacy::from(privacy));
+        listing = listing.privacy(privacy);
     }
     let mut pages = listing.pages();
     let mut total = 0;

@@ -22,14 +22,14 @@ pub struct Assets {
 /// ```no_run
 /// # async fn run(client: scenario_sdk::Client) -> scenario_sdk::Result<()> {
 /// use futures::TryStreamExt;
-/// use scenario_sdk::types::{AssetPrivacy, AssetSortBy, SortDirection};
+/// use scenario_sdk::types::{AssetPrivacy, AssetSortBy};
 ///
 /// let mut assets = client
 ///     .assets()
 ///     .list()
-///     .privacy(AssetPrivacy::Private)
-///     .sort_by(AssetSortBy::CreatedAt)
-///     .sort_direction(SortDirection::Asc)
+///     .privacy(AssetPrivacy::Private.as_str())
+///     .sort_by(AssetSortBy::CreatedAt.as_str())
+///     .sort_direction("asc")
 ///     .created_after("2024-01-01T00:00:00.000Z")
 ///     .stream();
 /// while let Some(asset) = assets.try_next().await? {

@@ -46,7 +46,7 @@ impl Client {
     }
 
     /// A client without an account, for what the API serves to anyone: the
-    /// listing of public assets (`client.assets().list().privacy(AssetPrivacy::Public)`).
+    /// listing of public assets (`client.assets().list().privacy("public")`).
     /// It sends `Authorization: public-auth-token`; other operations answer 401.
     ///
     /// ```no_run
@@ -58,7 +58,7 @@ impl Client {
     /// let assets: Vec<_> = client
     ///     .assets()
     ///     .list()
-    ///     .privacy(AssetPrivacy::Public)
+    ///     .privacy(AssetPrivacy::Public.as_str())
     ///     .stream()
     ///     .try_collect()
     ///     .await?;

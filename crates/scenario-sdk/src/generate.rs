@@ -117,7 +117,7 @@ impl CustomRun {
 
     /// Asks what the run would cost, starting nothing (`dryRun=true`, unless
     /// [`Self::query`] set another `dryRun`: the service answers HTTP 269 with
-    /// the cost fields set and no job).
+    /// the cost fields set, and the job it would start, which is never started).
     pub async fn dry_run(self) -> Result<RunModelResponse> {
         self.request
             .map_operation(|mut op| {
@@ -132,12 +132,13 @@ impl CustomRun {
     /// its assets; the same as `.await`.
     pub async fn send(self) -> Result<Generation<RunModelResponse>> {
         self.follow.check()?;
-        let response = self.request.send().await?;
-        let Some(job) = response.job.clone() else {
+        if self.request.operation().query.dry_run.is_some() {
             return Err(Error::InvalidInput(
-                "the service started no job (was dryRun set? use CustomRun::dry_run)".into(),
+                "dryRun is set: a dry run starts no job; use CustomRun::dry_run".into(),
             ));
-        };
+        }
+        let response = self.request.send().await?;
+        let job = response.job.clone();
         self.follow.finish(&self.client, job, response).await
     }
 }

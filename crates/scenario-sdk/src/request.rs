@@ -199,10 +199,6 @@ pub(crate) async fn send_prepared(
             let mut request = http
                 .request(prepared.method.clone(), prepared.url.clone())
                 .header(ACCEPT, HeaderValue::from_static("application/json"))
-                .header(
-                    "api-version",
-                    HeaderValue::from_static(scenario_api::ops::API_VERSION),
-                )
                 .timeout(options.timeout);
             request = client.decorate(request);
             if let Some(body) = &prepared.body {

@@ -72,8 +72,11 @@ impl Request<ops::ListAssets> {
     ) -> Self {
         self.map_operation(|op| op.parent_asset_id(value))
     }
-    /// Filters result by asset privacy. If set to public, it will return -all- public assets from all organizations
-    pub fn privacy(self, value: impl ::std::convert::Into<types::AssetPrivacy>) -> Self {
+    /// Filters result by asset privacy (private, public or unlisted: a plain string, as the official SDK has it). If set to public, it will return -all- public assets from all organizations
+    pub fn privacy(
+        self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
         self.map_operation(|op| op.privacy(value))
     }
     /// The projectId used for ownership resource management. Either to assert ownership or to set the owner of the resource(s)
@@ -90,14 +93,17 @@ impl Request<ops::ListAssets> {
     ) -> Self {
         self.map_operation(|op| op.root_asset_id(value))
     }
-    /// Sort results by the createdAt or updatedAt
-    pub fn sort_by(self, value: impl ::std::convert::Into<types::AssetSortBy>) -> Self {
+    /// Sort results by the createdAt or updatedAt (a plain string, as the official SDK has it; the values are those of AssetSortBy)
+    pub fn sort_by(
+        self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
         self.map_operation(|op| op.sort_by(value))
     }
-    /// Sort results in ascending (asc) or descending (desc) order
+    /// Sort results in ascending (asc) or descending (desc) order (a plain string, as the official SDK has it)
     pub fn sort_direction(
         self,
-        value: impl ::std::convert::Into<types::SortDirection>,
+        value: impl ::std::convert::Into<::std::string::String>,
     ) -> Self {
         self.map_operation(|op| op.sort_direction(value))
     }

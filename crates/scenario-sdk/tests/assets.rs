@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use futures::{StreamExt, TryStreamExt};
 use scenario_mock::{MockServer, Route};
-use scenario_sdk::types::{AssetPrivacy, AssetSortBy, SortDirection};
+use scenario_sdk::types::{AssetPrivacy, AssetSortBy};
 use scenario_sdk::{Client, Error};
 use scenario_testkit::{Reply, ScriptedServer, asset_with_id, listing, start_mock};
 
@@ -48,7 +48,7 @@ async fn filters_and_sorting_reach_the_server() {
     let public: Vec<_> = client
         .assets()
         .list()
-        .privacy(AssetPrivacy::Public)
+        .privacy(AssetPrivacy::Public.as_str())
         .stream()
         .try_collect()
         .await
@@ -59,8 +59,8 @@ async fn filters_and_sorting_reach_the_server() {
     let ascending: Vec<_> = client
         .assets()
         .list()
-        .sort_by(AssetSortBy::CreatedAt)
-        .sort_direction(SortDirection::Asc)
+        .sort_by(AssetSortBy::CreatedAt.as_str())
+        .sort_direction("asc")
         .page_size(7)
         .stream()
         .try_collect()
@@ -77,8 +77,8 @@ async fn filters_and_sorting_reach_the_server() {
     let later: Vec<_> = client
         .assets()
         .list()
-        .sort_by(AssetSortBy::CreatedAt)
-        .sort_direction(SortDirection::Asc)
+        .sort_by(AssetSortBy::CreatedAt.as_str())
+        .sort_direction("asc")
         .created_after(middle.clone())
         .stream()
         .try_collect()

@@ -46,7 +46,7 @@ async fn public_access_lists_public_assets_only_and_nothing_else() {
     let expected: Vec<_> = mock_client(&server)
         .assets()
         .list()
-        .privacy(AssetPrivacy::Public)
+        .privacy(AssetPrivacy::Public.as_str())
         .stream()
         .try_collect()
         .await

@@ -82,11 +82,11 @@ fn usage_errors_exit_2() {
     assert!(stderr(&output).contains("--body"), "{}", stderr(&output));
     // A value the document does not list.
     let output = fake
-        .scenario(["api", "listAssets", "--privacy", "secret"])
+        .scenario(["api", "listAssets", "--type", "hologram"])
         .output()
         .unwrap();
     assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
-    assert!(stderr(&output).contains("unlisted"), "{}", stderr(&output));
+    assert!(stderr(&output).contains("img2img"), "{}", stderr(&output));
     // A body that is not the operation's, refused before sending, on one line.
     let output = fake
         .scenario(["api", "createCollection", "--body", "{}"])

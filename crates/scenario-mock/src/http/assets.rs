@@ -82,41 +82,25 @@ fn parse_list_query(uri: &Uri) -> Result<ListQuery, String> {
             ));
         }
     }
-    if query.type_.is_some() && query.types.is_some() {
-        return Err(format!(
-            "Set {} or {}, not both",
-            wire_name("type_"),
-            wire_name("types")
-        ));
-    }
-    let explicit_sort = match &query.sort_by {
-        Some(AssetSortBy::CreatedAt) => Some(SortBy::CreatedAt),
-        Some(AssetSortBy::UpdatedAt) => Some(SortBy::UpdatedAt),
-        _ => None,
+    // `type` and `types` together: an asset must match both. `sortBy` and
+    // `sortDirection` are plain strings in the document: another value sorts as
+    // when they are absent (newest created first).
+    let sort_by = match query.sort_by.as_deref().map(AssetSortBy::from) {
+        Some(AssetSortBy::UpdatedAt) => SortBy::UpdatedAt,
+        _ => SortBy::CreatedAt,
     };
-    let sort_by = explicit_sort.unwrap_or(SortBy::CreatedAt);
-    let direction = match &query.sort_direction {
+    let direction = match query.sort_direction.as_deref().map(SortDirection::from) {
         Some(SortDirection::Asc) => Direction::Asc,
         _ => Direction::Desc,
     };
-    // A date filter needs the listing sorted by that date (the document says so
-    // in words); the error names the parameter as the document does.
-    let date =
-        |field: &str, value: &Option<String>, requires: SortBy| -> Result<Option<u64>, String> {
-            let Some(value) = value else {
-                return Ok(None);
-            };
-            let name = wire_name(field);
-            let ms = parse_iso(value.trim())
-                .ok_or_else(|| format!("{name} must be a valid ISO 8601 date string"))?;
-            if explicit_sort != Some(requires) {
-                return Err(format!(
-                    "{name} requires the sortBy parameter to be \"{}\"",
-                    requires.as_str()
-                ));
-            }
-            Ok(Some(ms))
-        };
+    // The document declares no date format: a date the fake cannot read matches
+    // no asset, as `unreadable` (`u64::MAX` after, 0 before) does. A date filter
+    // applies whatever the listing is sorted by.
+    let date = |value: &Option<String>, unreadable: u64| {
+        value
+            .as_deref()
+            .map(|value| parse_iso(value.trim()).unwrap_or(unreadable))
+    };
     let tags = query
         .tags
         .as_deref()
@@ -127,7 +111,8 @@ fn parse_list_query(uri: &Uri) -> Result<ListQuery, String> {
         .map(str::to_owned)
         .collect();
     let filter = Filter {
-        privacy: query.privacy.clone(),
+        // A plain string in the document: a value no asset has matches nothing.
+        privacy: query.privacy.as_deref().map(AssetPrivacy::from),
         parent_id: query.parent_asset_id.clone(),
         root_id: query.root_asset_id.clone(),
         model_id: query.model_id.clone(),
@@ -137,10 +122,10 @@ fn parse_list_query(uri: &Uri) -> Result<ListQuery, String> {
         type_: query.type_.clone(),
         types: query.types.clone().unwrap_or_default(),
         tags,
-        created_after: date("created_after", &query.created_after, SortBy::CreatedAt)?,
-        created_before: date("created_before", &query.created_before, SortBy::CreatedAt)?,
-        updated_after: date("updated_after", &query.updated_after, SortBy::UpdatedAt)?,
-        updated_before: date("updated_before", &query.updated_before, SortBy::UpdatedAt)?,
+        created_after: date(&query.created_after, u64::MAX),
+        created_before: date(&query.created_before, 0),
+        updated_after: date(&query.updated_after, u64::MAX),
+        updated_before: date(&query.updated_before, 0),
     };
     let cursor = match &query.pagination_token {
         None => None,
@@ -156,12 +141,4 @@ fn parse_list_query(uri: &Uri) -> Result<ListQuery, String> {
         deleted: query.deleted.unwrap_or(false),
         filter,
     })
-}
-
-/// The document's name of the listing parameter behind the Rust `field`.
-fn wire_name(field: &str) -> &'static str {
-    ops::ListAssets::PARAMS
-        .iter()
-        .find(|param| param.field == field)
-        .map_or("a date filter", |param| param.name)
 }

@@ -26,7 +26,7 @@ use scenario_api::types::{
 use crate::builders::built;
 use crate::http::app::App;
 use crate::http::request::{parse_json, parse_query, path_id};
-use crate::http::responses::{Rejection, api_error};
+use crate::http::responses::api_error;
 use crate::state::assets::RestoreRefusal;
 use crate::state::catalog::{AssetEdit, EditError, Plan};
 
@@ -284,25 +284,20 @@ pub(crate) async fn snapshots(
     if let Err(error) = query.validate() {
         return api_error(StatusCode::BAD_REQUEST, error.to_string());
     }
-    let offset = match query.pagination_token.as_deref() {
-        None => 0,
-        Some(token) => match token
+    // A token the fake did not issue names no position: the listing is over.
+    let offset = query.pagination_token.as_deref().map_or(0, |token| {
+        token
             .strip_prefix("snapshots_")
             .and_then(|n| n.parse::<usize>().ok())
-        {
-            Some(offset) => offset,
-            None => {
-                return Rejection::new(StatusCode::BAD_REQUEST, "paginationToken is invalid")
-                    .into_response();
-            }
-        },
-    };
+            .unwrap_or(usize::MAX)
+    });
     let Some(all) = app.state.asset_snapshots(&id) else {
         return not_found(&id);
     };
     let size = query.page_size.map_or(SNAPSHOT_PAGE, |n| n as usize);
     let page: Vec<_> = all.iter().skip(offset).take(size).cloned().collect();
-    let next = (offset + size < all.len()).then(|| format!("snapshots_{}", offset + size));
+    let next =
+        (offset.saturating_add(size) < all.len()).then(|| format!("snapshots_{}", offset + size));
     let answer: AssetSnapshotListResponse = built(
         AssetSnapshotListResponse::builder()
             .snapshots(page)
@@ -328,9 +323,11 @@ fn inline_image(image: &str) -> Result<(String, Vec<u8>), String> {
     if !mime.starts_with("image/") {
         return Err(format!("image must be an image, got {mime}"));
     }
+    // The document declares no format for `image`: text the fake cannot decode is
+    // kept as it is, as the asset's bytes.
     let bytes = STANDARD
         .decode(data.trim())
-        .map_err(|_| "image is not valid base64".to_owned())?;
+        .unwrap_or_else(|_| data.as_bytes().to_vec());
     if bytes.len() > MAX_INLINE_IMAGE {
         return Err(format!(
             "image is over {MAX_INLINE_IMAGE} bytes: upload it with POST /uploads"
@@ -353,7 +350,8 @@ pub(crate) async fn create(
             Err(message) => return api_error(StatusCode::BAD_REQUEST, message),
         },
         (None, Some(canvas)) => ("application/json".to_owned(), canvas.len() as u64),
-        (None, None) => return api_error(StatusCode::BAD_REQUEST, "Set image or canvas"),
+        // Neither is required: the asset is an empty image.
+        (None, None) => ("image/png".to_owned(), 0),
     };
     let asset = app.state.create_asset(
         request.name,
@@ -426,10 +424,18 @@ pub(crate) async fn download_batch(
             format!("An archive takes at most {MAX_ARCHIVE} assets"),
         );
     }
+    let input = match serde_json::to_value(&request) {
+        Ok(serde_json::Value::Object(map)) => map,
+        _ => serde_json::Map::new(),
+    };
+    // A dry run answers the id of the job it would start, and starts nothing.
     if query.dry_run.is_some() {
+        let job = app.state.dry_run_job(JobType::AssetsDownload, input);
         return (
             StatusCode::from_u16(269).unwrap_or(StatusCode::OK),
-            Json(AssetsDownloadResponse::default()),
+            Json(built::<AssetsDownloadResponse, _>(
+                AssetsDownloadResponse::builder().job_id(job.job_id),
+            )),
         )
             .into_response();
     }
@@ -440,10 +446,6 @@ pub(crate) async fn download_batch(
     {
         Some(id) => Plan::Failure(format!("Asset {id} not found")),
         None => Plan::Archive,
-    };
-    let input = match serde_json::to_value(&request) {
-        Ok(serde_json::Value::Object(map)) => map,
-        _ => serde_json::Map::new(),
     };
     let job = app
         .state

@@ -65,10 +65,7 @@ pub(crate) async fn list(State(app): State<Arc<App>>, uri: Uri) -> Response {
     if let Err(error) = query.validate() {
         return api_error(StatusCode::BAD_REQUEST, error.to_string());
     }
-    let offset = match offset_token("collections", query.pagination_token.as_deref()) {
-        Ok(offset) => offset,
-        Err(rejection) => return rejection.into_response(),
-    };
+    let offset = offset_token("collections", query.pagination_token.as_deref());
     let size = query.page_size.map_or(PAGE_SIZE, |n| n as usize);
     let (page, next) = page_of(&app.state.collections(), "collections", offset, size);
     Json(built::<CollectionListResponse, _>(

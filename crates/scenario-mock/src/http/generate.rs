@@ -1,6 +1,7 @@
 //! `POST /v1/generate/...`: each generation starts a job (what it makes appears when
-//! the job succeeds) and answers its immediate results; with `dryRun` it starts
-//! nothing and answers HTTP 269 with what it would cost.
+//! the job succeeds) and answers its immediate results; with `dryRun` it answers
+//! HTTP 269 with the same results, the job it would start (never stored) and what
+//! it would cost, and starts, charges and keeps nothing.
 
 use std::sync::Arc;
 
@@ -63,7 +64,41 @@ fn input_of<B: Serialize>(body: &B) -> serde_json::Map<String, serde_json::Value
     }
 }
 
-/// A dry run's answer: the operation's response with only the cost fields set.
+/// What a dry run would cost: the cost fields of its answer.
+struct Cost {
+    units: f64,
+    details: CostDetails,
+}
+
+impl Cost {
+    fn new(units: f64, details: CostDetails) -> Self {
+        Self { units, details }
+    }
+}
+
+/// The cost a request would have when it is a dry run (`dryRun` set).
+fn dry<Q>(dry_run: Option<Q>, cost: impl FnOnce() -> Cost) -> Option<Cost> {
+    dry_run.map(|_| cost())
+}
+
+/// A dry run's answer: `answer` (what a real run would answer) with the cost
+/// fields set, as HTTP 269.
+fn dry_answer<T: Serialize>(answer: &T, cost: &Cost) -> Response {
+    let mut value = match serde_json::to_value(answer) {
+        Ok(serde_json::Value::Object(map)) => map,
+        Ok(_) | Err(_) => serde_json::Map::new(),
+    };
+    value.insert("creativeUnitsCost".into(), cost.units.into());
+    value.insert("creativeUnitsDiscount".into(), 0.0.into());
+    match serde_json::to_value(&cost.details) {
+        Ok(details) => value.insert("costDetails".into(), details),
+        Err(error) => return api_error(StatusCode::INTERNAL_SERVER_ERROR, error.to_string()),
+    };
+    (status(DRY_RUN), Json(value)).into_response()
+}
+
+/// A dry run's answer with only the cost fields set: for an operation whose
+/// response requires nothing else.
 pub(crate) fn dry_run<T: Serialize + DeserializeOwned>(
     cost: f64,
     details: CostDetails,
@@ -151,10 +186,10 @@ pub(crate) async fn run_model(
         .clamp(1, MAX_OUTPUTS);
     let cost = 5.0 * outputs as f64;
     if asked.query.dry_run.is_some() {
-        return dry_run::<RunModelResponse>(
-            cost,
-            built(CostDetails::builder().custom_generation(cost)),
-        );
+        let job = app.state.dry_run_job(JobType::Custom, asked.body.0.clone());
+        let answer: RunModelResponse = built(RunModelResponse::builder().job(job));
+        let details = built(CostDetails::builder().custom_generation(cost));
+        return dry_answer(&answer, &Cost::new(cost, details));
     }
     let prompt = asked
         .body
@@ -189,15 +224,22 @@ pub(crate) async fn run_model(
     Json(answer).into_response()
 }
 
-/// Starts a job for `body` and answers what `answer` makes of it.
+/// Starts a job for `body` and answers what `answer` makes of it; a dry run
+/// (`dry` set) starts nothing and answers the job it would start.
+#[allow(clippy::too_many_arguments)]
 fn start<B: Serialize, T: Serialize>(
     app: &App,
     job_type: JobType,
     body: &B,
     references: &[&String],
     plan: Plan,
+    dry: Option<Cost>,
     answer: impl FnOnce(Job) -> T,
 ) -> Response {
+    if let Some(cost) = dry {
+        let job = app.state.dry_run_job(job_type, input_of(body));
+        return dry_answer(&answer(job), &cost);
+    }
     let plan = plan_or_failure(app, references, plan);
     let job = app.state.start_job(job_type, input_of(body), plan, false);
     Json(answer(job)).into_response()
@@ -212,12 +254,9 @@ pub(crate) async fn caption(
     let asked: Asked<ops::GenerateCaptionQuery, GenerateCaptionRequest> =
         asked!(ops::GenerateCaption, uri, body);
     let cost = asked.body.images.len().max(1) as f64;
-    if asked.query.dry_run.is_some() {
-        return dry_run::<GenerateCaptionResponse>(
-            cost,
-            built(CostDetails::builder().caption(cost)),
-        );
-    }
+    let dry = dry(asked.query.dry_run.as_ref(), || {
+        Cost::new(cost, built(CostDetails::builder().caption(cost)))
+    });
     let captions: Vec<String> = (1..=asked.body.images.len())
         .map(|n| format!("Image {n}: a subject in front of a plain background"))
         .collect();
@@ -233,6 +272,7 @@ pub(crate) async fn caption(
         &asked.body,
         &refs,
         Plan::Nothing,
+        dry,
         |job| {
             built::<GenerateCaptionResponse, _>(
                 GenerateCaptionResponse::builder()
@@ -254,12 +294,9 @@ pub(crate) async fn describe_style(
     let asked: Asked<ops::GenerateDescribeStyleQuery, GenerateDescribeStyleRequest> =
         asked!(ops::GenerateDescribeStyle, uri, body);
     let cost = 2.0;
-    if asked.query.dry_run.is_some() {
-        return dry_run::<GenerateDescribeStyleResponse>(
-            cost,
-            built(CostDetails::builder().describe_style(cost)),
-        );
-    }
+    let dry = dry(asked.query.dry_run.as_ref(), || {
+        Cost::new(cost, built(CostDetails::builder().describe_style(cost)))
+    });
     let refs: Vec<&String> = asked
         .body
         .images
@@ -272,13 +309,12 @@ pub(crate) async fn describe_style(
         &asked.body,
         &refs,
         Plan::Nothing,
+        dry,
         |job| {
             built::<GenerateDescribeStyleResponse, _>(
                 GenerateDescribeStyleResponse::builder()
-                    .description(Some(
-                        "Flat colours, thick outlines, soft lighting".to_owned(),
-                    ))
-                    .synthesis(Some("flat colours, thick outlines".to_owned()))
+                    .description("Flat colours, thick outlines, soft lighting".to_owned())
+                    .synthesis("flat colours, thick outlines".to_owned())
                     .job(job)
                     .creative_units_cost(cost),
             )
@@ -295,12 +331,9 @@ pub(crate) async fn detect(
     let asked: Asked<ops::GenerateDetectQuery, GenerateDetectRequest> =
         asked!(ops::GenerateDetect, uri, body);
     let cost = 1.0;
-    if asked.query.dry_run.is_some() {
-        return dry_run::<GenerateAssetResponse>(
-            cost,
-            built(CostDetails::builder().detection(cost)),
-        );
-    }
+    let dry = dry(asked.query.dry_run.as_ref(), || {
+        Cost::new(cost, built(CostDetails::builder().detection(cost)))
+    });
     let made = vec![generated(
         AssetType::Detection,
         AssetSource::Detection,
@@ -312,6 +345,7 @@ pub(crate) async fn detect(
         &asked.body,
         &[&asked.body.image],
         Plan::Assets(made),
+        dry,
         |job| {
             built::<GenerateAssetResponse, _>(
                 GenerateAssetResponse::builder()
@@ -331,9 +365,9 @@ pub(crate) async fn embed(
     let asked: Asked<ops::GenerateEmbedQuery, GenerateEmbedRequest> =
         asked!(ops::GenerateEmbed, uri, body);
     let cost = 0.5;
-    if asked.query.dry_run.is_some() {
-        return dry_run::<GenerateEmbedResponse>(cost, built(CostDetails::builder().embed(cost)));
-    }
+    let dry = dry(asked.query.dry_run.as_ref(), || {
+        Cost::new(cost, built(CostDetails::builder().embed(cost)))
+    });
     let digest = Sha256::digest(asked.body.text.as_bytes());
     let embedding: Vec<f64> = digest
         .iter()
@@ -346,6 +380,7 @@ pub(crate) async fn embed(
         &asked.body,
         &[],
         Plan::Nothing,
+        dry,
         |job| {
             built::<GenerateEmbedResponse, _>(
                 GenerateEmbedResponse::builder()
@@ -367,12 +402,6 @@ pub(crate) async fn ip_detection(
     let asked: Asked<ops::GenerateIpDetectionQuery, GenerateIpDetectionRequest> =
         asked!(ops::GenerateIpDetection, uri, body);
     let cost = 1.0;
-    if asked.query.dry_run.is_some() {
-        return dry_run::<GenerateIpDetectionResponse>(
-            cost,
-            built(CostDetails::builder().ip_detection(cost)),
-        );
-    }
     let (found, skipped): (Vec<String>, Vec<String>) = asked
         .body
         .asset_ids
@@ -393,7 +422,13 @@ pub(crate) async fn ip_detection(
             .ip_detection(detection)
             .skipped_asset_ids(skipped),
     );
-    Json(answer).into_response()
+    // The response has no cost fields: a dry run answers the same findings.
+    let code = if asked.query.dry_run.is_some() {
+        status(DRY_RUN)
+    } else {
+        StatusCode::OK
+    };
+    (code, Json(answer)).into_response()
 }
 
 /// `POST /v1/generate/patch`: the patched image, as a new asset (no dry run).
@@ -415,6 +450,7 @@ pub(crate) async fn patch(
         &asked.body,
         &[&asked.body.image],
         Plan::Assets(made),
+        None,
         |job| built::<GenerateAssetResponse, _>(GenerateAssetResponse::builder().job(job)),
     )
 }
@@ -429,9 +465,9 @@ pub(crate) async fn prompt(
         asked!(ops::GeneratePrompt, uri, body);
     let count = asked.body.num_results.unwrap_or(1).clamp(1, 10);
     let cost = f64::from(count) * 0.2;
-    if asked.query.dry_run.is_some() {
-        return dry_run::<GeneratePromptResponse>(cost, built(CostDetails::builder().prompt(cost)));
-    }
+    let dry = dry(asked.query.dry_run.as_ref(), || {
+        Cost::new(cost, built(CostDetails::builder().prompt(cost)))
+    });
     let base = asked
         .body
         .prompt
@@ -453,6 +489,7 @@ pub(crate) async fn prompt(
         &asked.body,
         &refs,
         Plan::Nothing,
+        dry,
         |job| {
             built::<GeneratePromptResponse, _>(
                 GeneratePromptResponse::builder()
@@ -475,12 +512,9 @@ pub(crate) async fn quality_gate(
     let asked: Asked<ops::GenerateQualityGateQuery, GenerateQualityGateRequest> =
         asked!(ops::GenerateQualityGate, uri, body);
     let cost = 1.0;
-    if asked.query.dry_run.is_some() {
-        return dry_run::<GenerateQualityGateResponse>(
-            cost,
-            built(CostDetails::builder().quality_gate(cost)),
-        );
-    }
+    let dry = dry(asked.query.dry_run.as_ref(), || {
+        Cost::new(cost, built(CostDetails::builder().quality_gate(cost)))
+    });
     let id = asked.body.image.clone();
     let score = digest_number(&id, 101) as f64;
     let verdict = if score >= 70.0 {
@@ -505,7 +539,13 @@ pub(crate) async fn quality_gate(
             .sensitivity(sensitivity.clone())
             .verdict(verdict.clone()),
     );
-    let Some(asset) = app.state.score_asset(&id, gate) else {
+    // A dry run scores the asset as it is and keeps nothing.
+    let asset = if dry.is_some() {
+        app.state.live_asset(&id)
+    } else {
+        app.state.score_asset(&id, gate)
+    };
+    let Some(asset) = asset else {
         return api_error(StatusCode::NOT_FOUND, format!("Asset {id} not found"));
     };
     let quality: AssetQualityGateAiQuality = built(
@@ -524,7 +564,10 @@ pub(crate) async fn quality_gate(
             .sensitivity(sensitivity)
             .creative_units_cost(cost),
     );
-    Json(answer).into_response()
+    match dry {
+        Some(cost) => dry_answer(&answer, &cost),
+        None => Json(answer).into_response(),
+    }
 }
 
 /// `POST /v1/generate/translate`: the fake takes every prompt for English already.
@@ -536,12 +579,9 @@ pub(crate) async fn translate(
     let asked: Asked<ops::GenerateTranslateQuery, GenerateTranslateRequest> =
         asked!(ops::GenerateTranslate, uri, body);
     let cost = 0.1;
-    if asked.query.dry_run.is_some() {
-        return dry_run::<GenerateTranslateResponse>(
-            cost,
-            built(CostDetails::builder().translate(cost)),
-        );
-    }
+    let dry = dry(asked.query.dry_run.as_ref(), || {
+        Cost::new(cost, built(CostDetails::builder().translate(cost)))
+    });
     let translation = asked.body.prompt.clone();
     start(
         &app,
@@ -549,10 +589,11 @@ pub(crate) async fn translate(
         &asked.body,
         &asked.body.images.iter().collect::<Vec<_>>(),
         Plan::Nothing,
+        dry,
         |job| {
             built::<GenerateTranslateResponse, _>(
                 GenerateTranslateResponse::builder()
-                    .detected_language(Some("en".to_owned()))
+                    .detected_language("en".to_owned())
                     .translation(translation)
                     .job(job)
                     .creative_units_cost(cost),

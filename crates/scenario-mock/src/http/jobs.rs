@@ -18,7 +18,7 @@ use crate::builders::built;
 use crate::clock::parse_iso;
 use crate::http::app::App;
 use crate::http::request::{parse_json, parse_query, path_id};
-use crate::http::responses::{Rejection, api_error};
+use crate::http::responses::api_error;
 use crate::state::jobs::CancelError;
 
 /// A page of jobs when the request names no size.
@@ -37,21 +37,14 @@ pub(crate) async fn list(State(app): State<Arc<App>>, uri: Uri) -> Response {
     if let Err(error) = query.validate() {
         return api_error(StatusCode::BAD_REQUEST, error.to_string());
     }
-    let created_after = match query.created_after.as_deref().map(parse_iso) {
-        Some(None) => {
-            return api_error(
-                StatusCode::BAD_REQUEST,
-                "createdAfter must be a valid ISO 8601 date string",
-            );
-        }
-        Some(Some(ms)) => Some(ms),
-        None => None,
-    };
-    let offset = match query.pagination_token.as_deref().map(decode_token) {
-        Some(Err(rejection)) => return rejection.into_response(),
-        Some(Ok(offset)) => offset,
-        None => 0,
-    };
+    // The document declares no date format: a date the fake cannot read matches
+    // no job (as a comparison with an invalid date in the service's JavaScript).
+    let created_after: Option<Option<u64>> = query.created_after.as_deref().map(parse_iso);
+    // A token the fake did not issue names no position: the listing is over.
+    let offset = query
+        .pagination_token
+        .as_deref()
+        .map_or(0, |token| decode_token(token).unwrap_or(usize::MAX));
     let jobs = app.state.jobs(|job| {
         query.status.as_ref().is_none_or(|s| &job.status == s)
             && query
@@ -69,12 +62,14 @@ pub(crate) async fn list(State(app): State<Arc<App>>, uri: Uri) -> Response {
                 .workflow_id
                 .as_ref()
                 .is_none_or(|w| job.metadata.workflow_id.as_ref() == Some(w))
-            && created_after
-                .is_none_or(|after| parse_iso(&job.created_at).is_some_and(|c| c > after))
+            && created_after.is_none_or(|after| {
+                after.is_some_and(|after| parse_iso(&job.created_at).is_some_and(|c| c > after))
+            })
     });
     let size = query.page_size.map_or(PAGE_SIZE, |n| n as usize);
     let page: Vec<_> = jobs.iter().skip(offset).take(size).cloned().collect();
-    let next = (offset + size < jobs.len()).then(|| format!("jobs_{}", offset + size));
+    let next =
+        (offset.saturating_add(size) < jobs.len()).then(|| format!("jobs_{}", offset + size));
     let mut page: Vec<_> = page;
     if query.hide_results == Some(true) {
         for job in &mut page {
@@ -90,11 +85,8 @@ pub(crate) async fn list(State(app): State<Arc<App>>, uri: Uri) -> Response {
     Json(answer).into_response()
 }
 
-fn decode_token(token: &str) -> Result<usize, Rejection> {
-    token
-        .strip_prefix("jobs_")
-        .and_then(|n| n.parse().ok())
-        .ok_or_else(|| Rejection::new(StatusCode::BAD_REQUEST, "paginationToken is invalid"))
+fn decode_token(token: &str) -> Option<usize> {
+    token.strip_prefix("jobs_").and_then(|n| n.parse().ok())
 }
 
 /// `GET /v1/jobs/{jobId}`.
@@ -136,6 +128,16 @@ pub(crate) async fn action(
     };
     match request.action {
         Some(JobAction::Cancel) => {}
+        // The document leaves `action` optional: no action does nothing, and the
+        // answer is the job as it is.
+        None => {
+            return match app.state.job(&id) {
+                Some(job) => {
+                    Json(built::<JobResponse, _>(JobResponse::builder().job(job))).into_response()
+                }
+                None => not_found(&id),
+            };
+        }
         other => {
             return api_error(
                 StatusCode::BAD_REQUEST,

@@ -11,6 +11,7 @@ use axum::extract::{Path, State};
 use axum::http::{StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
+use scenario_api::ops;
 use scenario_api::types::{
     ApiError, ApiErrorLimitDetails, AssetIdsRequest, AssetUpdateTagsRequest,
     AssetUpdateTagsResponse, EmptyResponse, JobAction, Model, ModelBulk, ModelCopyRequest,
@@ -26,13 +27,12 @@ use scenario_api::types::{
     ModelTrainingImagePairsRequest, ModelTrainingImagePairsResponse, ModelTrainingImageRequest,
     ModelTrainingImageResponse, ModelTransferRequest, ModelUpdateRequest, SortDirection,
 };
-use scenario_api::{Operation, ops};
 
 use crate::builders::built;
 use crate::clock::parse_iso;
 use crate::http::app::App;
 use crate::http::extract::{body_of, id_of, ids_of, query_of};
-use crate::http::responses::{Rejection, api_error};
+use crate::http::responses::api_error;
 use crate::state::models::{
     ImageSource, ModelEdit, ModelError, ModelFilter, NewModel, digest_score,
 };
@@ -98,6 +98,7 @@ fn refused(id: &str, error: ModelError) -> Response {
         ModelError::CollectionNotFound(collection) => {
             missing(format!("Collection {collection} not found"))
         }
+        ModelError::ProjectNotFound(project) => missing(format!("Project {project} not found")),
         ModelError::Invalid(message) => bad(message),
     }
 }
@@ -117,32 +118,23 @@ fn status(code: u16) -> StatusCode {
     StatusCode::from_u16(code).unwrap_or(StatusCode::OK)
 }
 
-/// An ISO date of the listing's query, or the 400 the service answers; the error
-/// names the parameter as the document does (`field` is the `…Query` field).
-fn date(field: &str, value: Option<&String>) -> Result<Option<u64>, Rejection> {
-    let name = ops::ListModels::PARAMS
-        .iter()
-        .find(|param| param.field == field)
-        .map_or("a date filter", |param| param.name);
-    match value.map(|v| parse_iso(v)) {
-        None => Ok(None),
-        Some(Some(ms)) => Ok(Some(ms)),
-        Some(None) => Err(Rejection::new(
-            StatusCode::BAD_REQUEST,
-            format!("{name} must be a valid ISO 8601 date string"),
-        )),
-    }
+/// An ISO date of the listing's query. The document declares no date format: a
+/// date the fake cannot read matches no model, as `unreadable` (`u64::MAX` for an
+/// "after" bound, 0 for a "before" one) does.
+fn date(value: Option<&String>, unreadable: u64) -> Option<u64> {
+    value.map(|v| parse_iso(v).unwrap_or(unreadable))
 }
 
-/// The offset a `<prefix>_<n>` page token stands for.
-pub(crate) fn offset_token(prefix: &str, token: Option<&str>) -> Result<usize, Rejection> {
+/// The offset a `<prefix>_<n>` page token stands for; a token the fake did not
+/// issue names no position, and the listing is over.
+pub(crate) fn offset_token(prefix: &str, token: Option<&str>) -> usize {
     match token {
-        None => Ok(0),
+        None => 0,
         Some(token) => token
             .strip_prefix(prefix)
             .and_then(|rest| rest.strip_prefix('_'))
             .and_then(|n| n.parse().ok())
-            .ok_or_else(|| Rejection::new(StatusCode::BAD_REQUEST, "paginationToken is invalid")),
+            .unwrap_or(usize::MAX),
     }
 }
 
@@ -166,22 +158,11 @@ pub(crate) async fn list(State(app): State<Arc<App>>, uri: Uri) -> Response {
     if let Err(error) = query.validate() {
         return api_error(StatusCode::BAD_REQUEST, error.to_string());
     }
-    let dates = (|| {
-        Ok::<_, Rejection>((
-            date("created_after", query.created_after.as_ref())?,
-            date("created_before", query.created_before.as_ref())?,
-            date("updated_after", query.updated_after.as_ref())?,
-            date("updated_before", query.updated_before.as_ref())?,
-        ))
-    })();
-    let (created_after, created_before, updated_after, updated_before) = match dates {
-        Ok(dates) => dates,
-        Err(rejection) => return rejection.into_response(),
-    };
-    let offset = match offset_token("models", query.pagination_token.as_deref()) {
-        Ok(offset) => offset,
-        Err(rejection) => return rejection.into_response(),
-    };
+    let created_after = date(query.created_after.as_ref(), u64::MAX);
+    let created_before = date(query.created_before.as_ref(), 0);
+    let updated_after = date(query.updated_after.as_ref(), u64::MAX);
+    let updated_before = date(query.updated_before.as_ref(), 0);
+    let offset = offset_token("models", query.pagination_token.as_deref());
     let filter = ModelFilter {
         deleted: query.status == Some(ModelListStatus::Deleted),
         status: query
@@ -486,18 +467,15 @@ pub(crate) async fn train_action(
         .map_or_else(|error| refused(&id, error), one)
 }
 
-/// The images a training-image request names: exactly one of `assetId`,
-/// `assetIds` and `data`.
-fn image_source(request: ModelTrainingImageRequest) -> Result<ImageSource, ModelError> {
-    match (request.asset_id, request.asset_ids.is_empty(), request.data) {
-        (Some(asset), true, None) => Ok(ImageSource::Assets(vec![asset])),
-        (None, false, None) => Ok(ImageSource::Assets(request.asset_ids)),
-        (None, true, Some(data)) if !data.is_empty() => {
-            Ok(ImageSource::Data { name: request.name })
-        }
-        _ => Err(ModelError::Invalid(
-            "Give exactly one of assetId, assetIds and data".into(),
-        )),
+/// The images a training-image request names. As the document says, `assetId`
+/// wins (`data` and `name` are then ignored), then `assetIds`, then `data`; a
+/// request with none of them adds nothing (refused once the model is found).
+fn image_source(request: ModelTrainingImageRequest) -> ImageSource {
+    match (request.asset_id, request.data) {
+        (Some(asset), _) => ImageSource::Assets(vec![asset]),
+        (None, _) if !request.asset_ids.is_empty() => ImageSource::Assets(request.asset_ids),
+        (None, Some(data)) if !data.is_empty() => ImageSource::Data { name: request.name },
+        (None, _) => ImageSource::Assets(Vec::new()),
     }
 }
 
@@ -525,8 +503,7 @@ pub(crate) async fn add_training_images(
     let id = id_of!(path);
     let _: ops::AddModelTrainingImagesQuery = query_of!(ops::AddModelTrainingImages, uri);
     let request: ModelTrainingImageRequest = body_of!(body);
-    let result =
-        image_source(request).and_then(|source| app.state.add_training_images(&id, source));
+    let result = app.state.add_training_images(&id, image_source(request));
     training_image_answer(result, &id)
 }
 
@@ -540,8 +517,9 @@ pub(crate) async fn replace_training_image(
     let (id, image) = ids_of!(path);
     let _: ops::ReplaceModelTrainingImageQuery = query_of!(ops::ReplaceModelTrainingImage, uri);
     let request: ModelTrainingImageRequest = body_of!(body);
-    let result = image_source(request)
-        .and_then(|source| app.state.replace_training_image(&id, &image, source));
+    let result = app
+        .state
+        .replace_training_image(&id, &image, image_source(request));
     training_image_answer(result, &id)
 }
 

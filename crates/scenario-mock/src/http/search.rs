@@ -3,6 +3,7 @@
 //! `GET /v1/recommendations/models`, `GET /v1/tags`, and the account's
 //! `GET /v1/usages` and `GET /v1/oscu/prices`.
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use axum::Json;
@@ -13,11 +14,12 @@ use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
 use scenario_api::ops;
 use scenario_api::types::{
-    Asset, Model, ModelPrivacy, OscuPrice, OscuPricesResponse, RecommendedModelListResponse,
-    SearchAssetHit, SearchAssetHitMetadata, SearchAssetsRequest, SearchAssetsResponse,
-    SearchModelHit, SearchModelHitConcept, SearchModelsResponse, SearchWorkflowHit,
-    SearchWorkflowsRequest, SearchWorkflowsResponse, Tag, TagListResponse, UsageListResponse,
-    Workflow,
+    Asset, AssetKind, Job, Model, ModelPrivacy, OscuPrice, OscuPricesResponse,
+    RecommendedModelListResponse, SearchAssetHit, SearchAssetHitMetadata, SearchAssetsRequest,
+    SearchAssetsResponse, SearchModelHit, SearchModelHitConcept, SearchModelsResponse,
+    SearchWorkflowHit, SearchWorkflowsRequest, SearchWorkflowsResponse, Tag, TagListResponse,
+    Usage, UsageAsset, UsageAssetPoint, UsageConsumption, UsageGranularity, UsageListResponse,
+    UsageName, UsagePoint, UsageType, Workflow,
 };
 
 use crate::builders::built;
@@ -58,7 +60,7 @@ fn count(name: &str, value: Option<f64>) -> Result<Option<usize>, Rejection> {
 }
 
 /// Where a search page starts and how many hits it holds: `offset`/`limit`, or
-/// `page` (from 1) and `hitsPerPage`.
+/// `page` (from 1) and `hitsPerPage` when either of those is given.
 fn window(
     offset: Option<f64>,
     limit: Option<f64>,
@@ -70,10 +72,9 @@ fn window(
     let (page, per_page) = (count("page", page)?, count("hitsPerPage", hits_per_page)?);
     let (start, size) = match (page, per_page) {
         (None, None) => (offset.unwrap_or(0), limit.unwrap_or(SEARCH_LIMIT)),
+        // As in Meilisearch, which the search runs on, page and hitsPerPage take
+        // over: offset and limit are then ignored.
         (page, per_page) => {
-            if offset.is_some() || limit.is_some() {
-                return Err(bad("page and hitsPerPage do not go with offset and limit"));
-            }
             let page = page.unwrap_or(1);
             if page == 0 {
                 return Err(bad("page starts at 1"));
@@ -289,10 +290,7 @@ pub(crate) async fn recommendations(State(app): State<Arc<App>>, uri: Uri) -> Re
         Ok(limit) => limit.unwrap_or(RECOMMENDATIONS).clamp(1, MAX_SEARCH_LIMIT),
         Err(rejection) => return rejection.into_response(),
     };
-    let offset = match offset_token("recommendations", query.next_token.as_deref()) {
-        Ok(offset) => offset,
-        Err(rejection) => return rejection.into_response(),
-    };
+    let offset = offset_token("recommendations", query.next_token.as_deref());
     let excluded: Vec<&str> = query
         .exclude_model_ids
         .as_deref()
@@ -324,10 +322,7 @@ pub(crate) async fn tags(State(app): State<Arc<App>>, uri: Uri) -> Response {
     if let Err(error) = query.validate() {
         return api_error(StatusCode::BAD_REQUEST, error.to_string());
     }
-    let offset = match offset_token("tags", query.pagination_token.as_deref()) {
-        Ok(offset) => offset,
-        Err(rejection) => return rejection.into_response(),
-    };
+    let offset = offset_token("tags", query.pagination_token.as_deref());
     let owner = app.state.owner_id();
     let tags: Vec<Tag> = app
         .state
@@ -357,21 +352,112 @@ pub(crate) async fn tags(State(app): State<Arc<App>>, uri: Uri) -> Response {
     .into_response()
 }
 
-/// `GET /v1/usages`: the fake counts no consumption: every series is empty.
-pub(crate) async fn usages(State(_app): State<Arc<App>>, uri: Uri) -> Response {
-    let query: ops::ListUsagesQuery = query_of!(ops::ListUsages, uri);
-    for (name, value) in [
-        ("startDate", &query.start_date),
-        ("endDate", &query.end_date),
-    ] {
-        if value.as_deref().is_some_and(|v| parse_iso(v).is_none()) {
-            return api_error(
-                StatusCode::BAD_REQUEST,
-                format!("{name} must be a valid ISO 8601 date string"),
-            );
-        }
+/// The UTC day of an ISO date, as the ISO date of its midnight.
+fn day_of(date: &str) -> String {
+    format!("{}T00:00:00.000Z", date.get(..10).unwrap_or(date))
+}
+
+/// `(day, count)` of `dates`, by day, oldest first.
+fn per_day<'a>(dates: impl Iterator<Item = &'a str>) -> Vec<(String, usize)> {
+    let mut days: BTreeMap<String, usize> = BTreeMap::new();
+    for date in dates {
+        *days.entry(day_of(date)).or_default() += 1;
     }
-    let answer = UsageListResponse::default();
+    days.into_iter().collect()
+}
+
+/// `GET /v1/usages`: what the fake holds, counted by day: the jobs of each kind
+/// that has a usage name (`usages`), the live assets of each kind
+/// (`assetUsages`), and the author's consumption (0: the fake charges nothing).
+/// Everything is counted as made with an API key. `type` picks the series (all
+/// when absent); `startDate`/`endDate` bound the dates (a date the fake cannot
+/// read matches nothing).
+pub(crate) async fn usages(State(app): State<Arc<App>>, uri: Uri) -> Response {
+    let query: ops::ListUsagesQuery = query_of!(ops::ListUsages, uri);
+    let wanted = |kind: UsageType| {
+        query
+            .type_
+            .as_ref()
+            .is_none_or(|types| types.contains(&kind))
+    };
+    let start = query
+        .start_date
+        .as_deref()
+        .map(|d| parse_iso(d).unwrap_or(u64::MAX));
+    let end = query.end_date.as_deref().map(|d| parse_iso(d).unwrap_or(0));
+    let within = |date: &str| {
+        parse_iso(date).is_some_and(|ms| {
+            start.is_none_or(|start| ms >= start) && end.is_none_or(|end| ms <= end)
+        })
+    };
+    let jobs: Vec<Job> = app.state.jobs(|job| within(&job.created_at));
+    let mut answer = UsageListResponse::default();
+    if wanted(UsageType::Usages) {
+        let mut names: Vec<UsageName> = jobs
+            .iter()
+            .map(|job| UsageName::from(job.job_type.as_str()))
+            .filter(|name| !name.is_unrecognized())
+            .collect();
+        names.sort_by(|a, b| a.as_str().cmp(b.as_str()));
+        names.dedup();
+        answer.usages = names
+            .into_iter()
+            .map(|name| {
+                let dates = jobs
+                    .iter()
+                    .filter(|job| job.job_type.as_str() == name.as_str())
+                    .map(|job| job.created_at.as_str());
+                let points: Vec<UsagePoint> = per_day(dates)
+                    .into_iter()
+                    .map(|(time, count)| {
+                        UsagePoint::new(count.to_string(), time, count.to_string())
+                    })
+                    .collect();
+                Usage::new(UsageGranularity::X1d, points, name)
+            })
+            .collect();
+    }
+    if wanted(UsageType::AssetUsages) {
+        let assets: Vec<Asset> = app
+            .state
+            .live_assets()
+            .into_iter()
+            .filter(|asset| within(&asset.created_at))
+            .collect();
+        let mut kinds: Vec<AssetKind> = assets.iter().map(|a| a.kind.clone()).collect();
+        kinds.sort_by(|a, b| a.as_str().cmp(b.as_str()));
+        kinds.dedup();
+        answer.asset_usages = kinds
+            .into_iter()
+            .map(|kind| {
+                let dates = assets
+                    .iter()
+                    .filter(|asset| asset.kind == kind)
+                    .map(|asset| asset.created_at.as_str());
+                let points: Vec<UsageAssetPoint> = per_day(dates)
+                    .into_iter()
+                    .map(|(time, count)| {
+                        #[allow(clippy::cast_precision_loss, reason = "counts stay far below 2^53")]
+                        let count = count as f64;
+                        UsageAssetPoint::new(count, count, time)
+                    })
+                    .collect();
+                UsageAsset::new(kind, points)
+            })
+            .collect();
+    }
+    if wanted(UsageType::Consumption) {
+        let mut authors: Vec<String> = jobs
+            .iter()
+            .filter_map(|job| job.author_id.clone())
+            .collect();
+        authors.sort();
+        authors.dedup();
+        answer.consumption = authors
+            .into_iter()
+            .map(|author| UsageConsumption::new(0.0, 0.0, author, 0.0))
+            .collect();
+    }
     Json(answer).into_response()
 }
 

@@ -124,9 +124,6 @@ pub(crate) async fn invite_member(
 ) -> Response {
     let id = id_of!(path);
     let request: TeamMemberCreateRequest = body_of!(body);
-    if !request.email.contains('@') {
-        return api_error(StatusCode::BAD_REQUEST, "email must be an email address");
-    }
     overview(&id, app.state.invite_team_member(&id, request, INVITATIONS))
 }
 

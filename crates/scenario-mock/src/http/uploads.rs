@@ -53,19 +53,9 @@ fn plan(request: &UploadCreateRequest) -> Result<Plan, String> {
     let url = non_empty(&request.url);
     let hugging_face = non_empty(&request.hugging_face_model_name);
     let civitai = non_empty(&request.civitai_model_url);
-    let imports = [url.is_some(), hugging_face.is_some(), civitai.is_some()]
-        .into_iter()
-        .filter(|set| *set)
-        .count();
-    if imports > 1 {
-        return Err("Set only one of url, huggingFaceModelName and civitaiModelUrl".into());
-    }
-    if imports == 1 && request.parts.is_some() {
-        return Err(
-            "parts is only for multipart uploads: an import (url, huggingFaceModelName, civitaiModelUrl) has no parts"
-                .into(),
-        );
-    }
+    // An import takes one source; when several are set, huggingFaceModelName
+    // wins (the document: it needs no other field), then civitaiModelUrl, then
+    // url, and an import ignores the multipart fields.
     if let Some(name) = hugging_face {
         let kind = request.kind.clone().unwrap_or(UploadKind::Model);
         return Ok(Plan::HuggingFace { name, kind });
@@ -120,10 +110,18 @@ fn plan(request: &UploadCreateRequest) -> Result<Plan, String> {
                 kind,
             })
         }
-        _ => Err(format!(
-            "A multipart upload needs fileName, contentType, fileSize, kind and parts (or set url, huggingFaceModelName or civitaiModelUrl to import); missing: {}",
-            missing.join(", ")
-        )),
+        // The document requires none of them: the upload is made, and fails at
+        // once saying what a multipart upload needs.
+        (file_name, content_type, file_size, kind, _) => Ok(Plan::Incomplete {
+            file_name,
+            content_type,
+            file_size,
+            kind,
+            why: format!(
+                "A multipart upload needs fileName, contentType, fileSize, kind and parts (or set url, huggingFaceModelName or civitaiModelUrl to import); missing: {}",
+                missing.join(", ")
+            ),
+        }),
     }
 }
 

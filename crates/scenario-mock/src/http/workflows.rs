@@ -89,10 +89,7 @@ pub(crate) async fn list(State(app): State<Arc<App>>, uri: Uri) -> Response {
     if let Err(error) = query.validate() {
         return api_error(StatusCode::BAD_REQUEST, error.to_string());
     }
-    let offset = match offset_token("workflows", query.pagination_token.as_deref()) {
-        Ok(offset) => offset,
-        Err(rejection) => return rejection.into_response(),
-    };
+    let offset = offset_token("workflows", query.pagination_token.as_deref());
     let tags: Vec<&str> = query
         .tags
         .as_deref()

@@ -329,9 +329,24 @@ pub(crate) fn decode_token(
     sort_by: SortBy,
     direction: Direction,
 ) -> Result<Key, String> {
-    let invalid = || "paginationToken is invalid".to_owned();
-    let bytes = URL_SAFE_NO_PAD.decode(token).map_err(|_| invalid())?;
-    let text = String::from_utf8(bytes).map_err(|_| invalid())?;
+    let Some((sort, dir, ms, id)) = read_token(token) else {
+        // A token the fake did not issue names no position: the listing is over.
+        return Ok(match direction {
+            Direction::Asc => (u64::MAX, char::MAX.to_string()),
+            Direction::Desc => (0, String::new()),
+        });
+    };
+    if sort != sort_by.as_str() || dir != direction.as_str() {
+        return Err(format!(
+            "paginationToken was issued for sortBy={sort}&sortDirection={dir}; send the same sortBy and sortDirection with it"
+        ));
+    }
+    Ok((ms, id))
+}
+
+/// The sort, direction, date and id a token of the fake's holds.
+fn read_token(token: &str) -> Option<(String, String, u64, String)> {
+    let text = String::from_utf8(URL_SAFE_NO_PAD.decode(token).ok()?).ok()?;
     let mut fields = text.splitn(5, ':');
     let (Some("v1"), Some(sort), Some(dir), Some(ms), Some(id)) = (
         fields.next(),
@@ -340,18 +355,10 @@ pub(crate) fn decode_token(
         fields.next(),
         fields.next(),
     ) else {
-        return Err(invalid());
+        return None;
     };
-    let ms = ms.parse::<u64>().map_err(|_| invalid())?;
-    if id.is_empty() {
-        return Err(invalid());
-    }
-    if sort != sort_by.as_str() || dir != direction.as_str() {
-        return Err(format!(
-            "paginationToken was issued for sortBy={sort}&sortDirection={dir}; send the same sortBy and sortDirection with it"
-        ));
-    }
-    Ok((ms, id.to_owned()))
+    let ms = ms.parse::<u64>().ok()?;
+    (!id.is_empty()).then(|| (sort.to_owned(), dir.to_owned(), ms, id.to_owned()))
 }
 
 // ---- assets created by uploads --------------------------------------------------------
@@ -485,7 +492,7 @@ mod tests {
     }
 
     #[test]
-    fn tokens_round_trip_and_reject_garbage() {
+    fn tokens_round_trip_and_garbage_ends_the_listing() {
         let key = (1_714_557_600_000, "asset_abc".to_owned());
         let token = encode_token(SortBy::UpdatedAt, Direction::Asc, &key);
         assert_eq!(
@@ -493,8 +500,14 @@ mod tests {
             Ok(key)
         );
         assert!(decode_token(&token, SortBy::CreatedAt, Direction::Asc).is_err());
-        assert!(decode_token("!!!", SortBy::CreatedAt, Direction::Desc).is_err());
-        let forged = URL_SAFE_NO_PAD.encode("v1:createdAt:desc:notanumber:asset_x");
-        assert!(decode_token(&forged, SortBy::CreatedAt, Direction::Desc).is_err());
+        // A token the fake did not issue is past the end, in either direction.
+        let first = (0, String::new());
+        assert_eq!(
+            decode_token("!!!", SortBy::CreatedAt, Direction::Desc),
+            Ok(first)
+        );
+        let forged = URL_SAFE_NO_PAD.encode("v1:createdAt:asc:notanumber:asset_x");
+        let last = decode_token(&forged, SortBy::CreatedAt, Direction::Asc).unwrap();
+        assert_eq!(last.0, u64::MAX);
     }
 }

@@ -13,7 +13,7 @@ use crate::clock::{iso, millis};
 use crate::state::State;
 use crate::state::assets::{NewAsset, RestoreRefusal, StoredAsset};
 use crate::state::content::{self, Content};
-use crate::state::jobs::{CancelError, NewJob, Outcome};
+use crate::state::jobs::{self, CancelError, NewJob, Outcome};
 use crate::state::scoped::notify;
 
 /// Asset fields an update may change (`None`: unchanged).
@@ -371,6 +371,18 @@ impl State {
             );
         }
         job
+    }
+
+    /// The job a dry run would start: as it would be queued, and never stored (its
+    /// id names no job).
+    pub(crate) fn dry_run_job(
+        &self,
+        job_type: JobType,
+        input: serde_json::Map<String, serde_json::Value>,
+    ) -> Job {
+        let now_ms = self.clock.now_ms();
+        let id = self.stores().ids.next("job");
+        jobs::queued(&id, job_type, input, now_ms, &self.identity)
     }
 
     pub(crate) fn job(&self, id: &str) -> Option<Job> {

@@ -92,6 +92,31 @@ pub(crate) struct JobStore {
     order: Vec<String>,
 }
 
+/// A job as it is when it starts: queued, no progress yet.
+pub(crate) fn queued(
+    id: &str,
+    job_type: JobType,
+    input: serde_json::Map<String, serde_json::Value>,
+    now_ms: u64,
+    identity: &Identity,
+) -> Job {
+    let created = iso(now_ms);
+    let metadata: JobMetadata = built(JobMetadata::builder().input(input));
+    built(
+        Job::builder()
+            .author_id(identity.author_id.clone())
+            .created_at(created.clone())
+            .job_id(id.to_owned())
+            .job_type(job_type)
+            .metadata(metadata)
+            .owner_id(identity.owner_id.clone())
+            .progress(0.0)
+            .status(JobStatus::Queued)
+            .status_history(vec![history(JobStatus::Queued, now_ms)])
+            .updated_at(created),
+    )
+}
+
 fn history(status: JobStatus, ms: u64) -> JobStatusHistory {
     built(JobStatusHistory::builder().date(iso(ms)).status(status))
 }
@@ -105,21 +130,7 @@ fn finished(status: &JobStatus) -> bool {
 
 impl JobStore {
     pub(crate) fn create(&mut self, new: NewJob, identity: &Identity) -> Job {
-        let created = iso(new.now_ms);
-        let metadata: JobMetadata = built(JobMetadata::builder().input(new.input));
-        let job: Job = built(
-            Job::builder()
-                .author_id(identity.author_id.clone())
-                .created_at(created.clone())
-                .job_id(new.id.clone())
-                .job_type(new.job_type)
-                .metadata(metadata)
-                .owner_id(identity.owner_id.clone())
-                .progress(0.0)
-                .status(JobStatus::Queued)
-                .status_history(vec![history(JobStatus::Queued, new.now_ms)])
-                .updated_at(created),
-        );
+        let job = queued(&new.id, new.job_type, new.input, new.now_ms, identity);
         self.entries.insert(
             new.id.clone(),
             JobEntry {

@@ -42,6 +42,8 @@ pub(crate) enum ModelError {
     TrainingImageNotFound(String),
     PresetNotFound(String),
     CollectionNotFound(String),
+    /// A transfer's destination is not a project of the team.
+    ProjectNotFound(String),
     /// The request is not one the service accepts, saying why.
     Invalid(String),
     /// The team already trains as many models at once as its plan allows.
@@ -520,6 +522,10 @@ impl State {
     pub(crate) fn transfer_model(&self, id: &str, project_id: &str) -> Result<Model, ModelError> {
         let mut stores = self.model_stores();
         stores.models.live(id).ok_or(ModelError::NotFound)?;
+        // Only to a project of the team: the model is not lost on the way.
+        if !stores.projects.contains(project_id) {
+            return Err(ModelError::ProjectNotFound(project_id.to_owned()));
+        }
         let Some(mut entry) = stores.models.entries.remove(id) else {
             return Err(ModelError::NotFound);
         };

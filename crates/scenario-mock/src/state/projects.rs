@@ -44,6 +44,11 @@ pub(crate) struct ProjectStore {
 }
 
 impl ProjectStore {
+    /// Whether `id` is a project of the team.
+    pub(crate) fn contains(&self, id: &str) -> bool {
+        self.entries.contains_key(id)
+    }
+
     pub(crate) fn scoped_mut(&mut self, id: &str) -> Option<&mut Scoped> {
         self.entries.get_mut(id).map(|e| &mut e.scoped)
     }

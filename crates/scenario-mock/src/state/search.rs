@@ -33,7 +33,7 @@ impl State {
     }
 
     /// Every live asset, newest first.
-    fn live_assets(&self) -> Vec<Asset> {
+    pub(crate) fn live_assets(&self) -> Vec<Asset> {
         let stores = self.stores();
         let query = ListQuery {
             page_size: stores.assets.len(),

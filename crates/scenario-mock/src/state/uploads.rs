@@ -69,6 +69,14 @@ pub(crate) enum Plan {
         url: String,
         kind: UploadKind,
     },
+    /// A multipart upload without all it needs: failed from the start, `why`.
+    Incomplete {
+        file_name: Option<String>,
+        content_type: Option<String>,
+        file_size: Option<u64>,
+        kind: Option<UploadKind>,
+        why: String,
+    },
 }
 
 /// Why an upload cannot be completed.
@@ -280,6 +288,24 @@ impl UploadStore {
                     .parts_count(parts)
                     .kind(kind)
                     .source(UploadSource::Multipart);
+                (upload, None)
+            }
+            Plan::Incomplete {
+                file_name,
+                content_type,
+                file_size,
+                kind,
+                why,
+            } => {
+                let upload = upload
+                    .file_name(file_name.clone().unwrap_or_default())
+                    .original_file_name(file_name)
+                    .content_type(content_type)
+                    .file_size(file_size)
+                    .kind(kind.unwrap_or(UploadKind::Asset))
+                    .source(UploadSource::Multipart)
+                    .status(UploadStatus::Failed)
+                    .error_message(why);
                 (upload, None)
             }
             Plan::Url { url, kind } => {

@@ -119,11 +119,7 @@ impl ArchiveDownload {
             .request(ops::RequestAssetsDownload::new(body))
             .send()
             .await?;
-        let Some(job_id) = started.job_id else {
-            return Err(Error::InvalidInput(
-                "the service started no archive job".into(),
-            ));
-        };
+        let job_id = started.job_id;
         self.client
             .jobs()
             .wait(job_id.clone())
