@@ -117,6 +117,8 @@ pub enum Command {
     /// Run a local fake of the API to try the CLI (or your scripts) offline
     #[command(subcommand)]
     Mock(MockCommand),
+    /// Print the completion script of a shell, to install where the shell looks for it
+    Completions(crate::completions::CompletionsArgs),
 }
 
 /// `scenario assets ...`

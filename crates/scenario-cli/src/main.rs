@@ -19,6 +19,7 @@
 //! scenario generate MODEL [--prompt TEXT] [--param NAME=VALUE] [--wait] [--dry-run true] [--json]
 //! scenario api <operationId> [--<param> VALUE...] [--body JSON|@FILE|-]
 //! scenario mock serve [--port 4010] [--assets N]
+//! scenario completions bash|zsh|fish|powershell|elvish
 //! ```
 //!
 //! Results go to stdout (a table or key-value lines, or JSON with `--json`);
@@ -50,6 +51,7 @@ mod assets;
 mod cli;
 mod client;
 mod collections;
+mod completions;
 mod downloads;
 mod error;
 mod generate;
@@ -150,6 +152,7 @@ async fn run(global: &GlobalArgs, command: Command) -> Result<(), Failure> {
         Command::Generate(args) => generate::run(global, *args).await,
         Command::Api(command) => api::run(global, command).await,
         Command::Mock(MockCommand::Serve(args)) => mock::serve(global, args).await,
+        Command::Completions(args) => completions::run(&args),
     }
 }
 

@@ -4,6 +4,7 @@
 mod api;
 mod assets;
 mod collections;
+mod completions;
 mod downloads;
 mod generate;
 mod help;
