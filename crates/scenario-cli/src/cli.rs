@@ -109,6 +109,9 @@ pub enum Command {
     /// Search assets, models or workflows by text and filters
     #[command(subcommand)]
     Search(crate::search::SearchCommand),
+    /// List and show workflows; run one (optionally waiting for what it makes)
+    #[command(subcommand)]
+    Workflows(crate::workflows::WorkflowsCommand),
     /// Run a model (optionally waiting for what it makes), or ask what it would cost
     Generate(Box<crate::generate::GenerateArgs>),
     /// Call any operation of the API by its operationId; prints the response body as JSON

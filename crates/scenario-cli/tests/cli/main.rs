@@ -15,3 +15,4 @@ mod models;
 mod search;
 mod support;
 mod uploads;
+mod workflows;
