@@ -22,6 +22,8 @@
 //! scenario generate MODEL [--prompt TEXT] [--param NAME=VALUE] [--wait] [--dry-run true] [--json]
 //! scenario api <operationId> [--<param> VALUE...] [--body JSON|@FILE|-]
 //! scenario mock serve [--port 4010] [--assets N]
+//! scenario configure [--profile NAME] [--base-url URL] [--api-key KEY] [--api-secret SECRET | < secret] [--remove]
+//! scenario auth status [--profile NAME]
 //! scenario completions bash|zsh|fish|powershell|elvish
 //! ```
 //!
@@ -51,10 +53,12 @@ macro_rules! note {
 
 mod api;
 mod assets;
+mod auth;
 mod cli;
 mod client;
 mod collections;
 mod completions;
+mod config;
 mod downloads;
 mod error;
 mod generate;
@@ -161,6 +165,8 @@ async fn run(global: &GlobalArgs, command: Command) -> Result<(), Failure> {
         Command::Api(command) => api::run(global, command).await,
         Command::Mock(MockCommand::Serve(args)) => mock::serve(global, args).await,
         Command::Completions(args) => completions::run(&args),
+        Command::Configure(args) => auth::configure(global, args).await,
+        Command::Auth(auth::AuthCommand::Status) => auth::status(global).await,
     }
 }
 

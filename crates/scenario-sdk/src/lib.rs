@@ -123,6 +123,8 @@ pub use uploads::*;
 #[cfg(feature = "workflows")]
 pub use workflows::{WorkflowRun, Workflows};
 
+/// The API's base URL when none is given: the document's server.
+pub use scenario_api::DEFAULT_BASE_URL;
 /// One type per operation of the API (generated from the OpenAPI document), to
 /// send with [`Client::request`]; see `scenario_api::ops`.
 pub use scenario_api::ops;

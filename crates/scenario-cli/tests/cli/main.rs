@@ -12,6 +12,7 @@ mod hostile;
 mod jobs;
 mod mock;
 mod models;
+mod profiles;
 mod search;
 mod support;
 mod uploads;
