@@ -32,6 +32,9 @@
 //! ```
 
 #![forbid(unsafe_code)]
+// On docs.rs (nightly, `--cfg docsrs`): each item gated by a Cargo feature
+// shows the feature's badge (`doc_cfg` took in `doc_auto_cfg`).
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 #[allow(
     missing_docs,

@@ -25,7 +25,13 @@ Environment:
   SCENARIO_SDK_JWT         a bearer token, used when no API key and secret are set
   SCENARIO_CUSTOM_HEADERS  extra headers for API requests, one `Name: value` per line
   SCENARIO_BASE_URL        API base URL (--base-url overrides it)
+  SCENARIO_PROFILE         the profile of the config file (--profile overrides it)
+  SCENARIO_CONFIG_FILE     the config file [default: $XDG_CONFIG_HOME/scenario/config.toml,
+                           else ~/.config/scenario/config.toml]
   RUST_LOG                 with -v, which logs to show (e.g. scenario_sdk=trace)
+
+Flags win over variables, which win over the profile (`scenario configure` writes it,
+`scenario auth status` shows where each setting comes from).
 
 Exit status: 0 success, 1 API, network or file error, 2 usage error, 130 interrupted.
 
@@ -51,23 +57,27 @@ pub struct Cli {
 }
 
 /// Options every command accepts, before or after the command's name.
-#[derive(Debug, Args)]
+#[derive(Args)]
 pub struct GlobalArgs {
+    /// The profile of the config file to use [default: $SCENARIO_PROFILE, else `default`]
+    #[arg(long, global = true, value_name = "NAME", help_heading = GLOBAL)]
+    pub profile: Option<String>,
+
     /// The API's base URL (`--base-url`), else `SCENARIO_BASE_URL`, else the SDK's default.
     #[arg(
         long,
         global = true,
         value_name = "URL",
         help_heading = GLOBAL,
-        help = "The API's base URL [default: $SCENARIO_BASE_URL, else https://api.cloud.scenario.com/v1]"
+        help = "The API's base URL [default: $SCENARIO_BASE_URL, else the profile's, else https://api.cloud.scenario.com/v1]"
     )]
     pub base_url: Option<String>,
 
-    /// The API key [default: $SCENARIO_SDK_API_KEY]
+    /// The API key [default: $SCENARIO_SDK_API_KEY, else the profile's]
     #[arg(long, global = true, value_name = "KEY", help_heading = GLOBAL)]
     pub api_key: Option<String>,
 
-    /// The API secret [default: $SCENARIO_SDK_API_SECRET, which keeps it out of shell history]
+    /// The API secret [default: $SCENARIO_SDK_API_SECRET, else the profile's; either keeps it out of shell history]
     #[arg(long, global = true, value_name = "SECRET", help_heading = GLOBAL)]
     pub api_secret: Option<String>,
 
@@ -86,6 +96,25 @@ pub struct GlobalArgs {
     /// Log requests and retries to stderr (-vv for more)
     #[arg(short, long, global = true, action = ArgAction::Count, help_heading = GLOBAL)]
     pub verbose: u8,
+}
+
+/// `Debug` without the secret's value.
+impl std::fmt::Debug for GlobalArgs {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("GlobalArgs")
+            .field("profile", &self.profile)
+            .field("base_url", &self.base_url)
+            .field("api_key", &self.api_key)
+            .field(
+                "api_secret",
+                &self.api_secret.as_ref().map(|_| "[redacted]"),
+            )
+            .field("allow_insecure_http", &self.allow_insecure_http)
+            .field("public", &self.public)
+            .field("quiet", &self.quiet)
+            .field("verbose", &self.verbose)
+            .finish()
+    }
 }
 
 /// The commands.
@@ -109,6 +138,9 @@ pub enum Command {
     /// Search assets, models or workflows by text and filters
     #[command(subcommand)]
     Search(crate::search::SearchCommand),
+    /// List and show workflows; run one (optionally waiting for what it makes)
+    #[command(subcommand)]
+    Workflows(crate::workflows::WorkflowsCommand),
     /// Run a model (optionally waiting for what it makes), or ask what it would cost
     Generate(Box<crate::generate::GenerateArgs>),
     /// Call any operation of the API by its operationId; prints the response body as JSON
@@ -117,6 +149,13 @@ pub enum Command {
     /// Run a local fake of the API to try the CLI (or your scripts) offline
     #[command(subcommand)]
     Mock(MockCommand),
+    /// Store a profile's base URL and credentials in the config file (owner-only)
+    Configure(crate::auth::ConfigureArgs),
+    /// Say where each setting comes from and check the credentials
+    #[command(subcommand)]
+    Auth(crate::auth::AuthCommand),
+    /// Print the completion script of a shell, to install where the shell looks for it
+    Completions(crate::completions::CompletionsArgs),
 }
 
 /// `scenario assets ...`
@@ -638,6 +677,24 @@ mod tests {
         assert!(before.global.quiet);
         assert_eq!(after.global.base_url.as_deref(), Some("http://x"));
         assert_eq!(after.global.verbose, 2);
+    }
+
+    #[test]
+    fn debug_never_shows_the_secret_flag() {
+        let cli = Cli::try_parse_from([
+            "scenario",
+            "--api-key",
+            "the-key",
+            "--api-secret",
+            "hunter2-secret",
+            "auth",
+            "status",
+        ])
+        .unwrap();
+        let debug = format!("{cli:?} {cli:#?}");
+        assert!(!debug.contains("hunter2-secret"), "{debug}");
+        assert!(debug.contains("[redacted]"), "{debug}");
+        assert!(debug.contains("the-key"), "{debug}");
     }
 
     #[test]

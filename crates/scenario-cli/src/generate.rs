@@ -7,7 +7,7 @@ use std::io::Write;
 
 use clap::Args;
 use scenario_sdk::ops;
-use scenario_sdk::types::{Asset, Job, RunModelResponse};
+use scenario_sdk::types::{Asset, Job};
 use serde_json::Value;
 
 use crate::cli::GlobalArgs;
@@ -54,8 +54,9 @@ pub struct GenerateArgs {
     pub query: QueryArgs<ops::RunModel>,
 }
 
-/// `NAME=VALUE`, its value as JSON when it parses, else as a string.
-fn parse_param(text: &str) -> Result<(String, Value), String> {
+/// `NAME=VALUE`, its value as JSON when it parses, else as a string (also
+/// `workflows run --input`).
+pub(crate) fn parse_param(text: &str) -> Result<(String, Value), String> {
     let (name, value) = text
         .split_once('=')
         .filter(|(name, _)| !name.trim().is_empty())
@@ -88,7 +89,12 @@ pub async fn run(global: &GlobalArgs, args: GenerateArgs) -> Result<(), Failure>
             .dry_run()
             .await
             .map_err(|error| Failure::sdk(&context, &error))?;
-        return print_estimate(&estimate, args.json);
+        return print_estimate(
+            &estimate,
+            estimate.creative_units_cost,
+            estimate.creative_units_discount,
+            args.json,
+        );
     }
     if !args.wait {
         let started = run.await.map_err(|error| Failure::sdk(&context, &error))?;
@@ -122,7 +128,14 @@ pub async fn run(global: &GlobalArgs, args: GenerateArgs) -> Result<(), Failure>
     }
 }
 
-fn print_estimate(estimate: &RunModelResponse, json: bool) -> Result<(), Failure> {
+/// Prints what a dry run says a run would cost: its cost fields, or the whole
+/// answer as JSON (also `workflows run --dry-run`).
+pub(crate) fn print_estimate(
+    estimate: &impl serde::Serialize,
+    cost: Option<f64>,
+    discount: Option<f64>,
+    json: bool,
+) -> Result<(), Failure> {
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
     let written = if json {
@@ -130,23 +143,15 @@ fn print_estimate(estimate: &RunModelResponse, json: bool) -> Result<(), Failure
     } else {
         let units =
             |value: Option<f64>| value.map_or_else(|| "unknown".to_owned(), |v| v.to_string());
-        writeln!(
-            out,
-            "cost      {} creative units",
-            units(estimate.creative_units_cost)
-        )
-        .and_then(|()| {
-            writeln!(
-                out,
-                "discount  {} creative units",
-                units(estimate.creative_units_discount)
-            )
-        })
+        writeln!(out, "cost      {} creative units", units(cost))
+            .and_then(|()| writeln!(out, "discount  {} creative units", units(discount)))
     };
     finish(written.and_then(|()| out.flush()))
 }
 
-fn print_job(job: &Job, assets: Option<&[Asset]>, json: bool) -> Result<(), Failure> {
+/// Prints a run's job and, after a wait, the assets it made (a table, or
+/// `{"job": .., "assets": [..]}` with `json`) (also `workflows run`).
+pub(crate) fn print_job(job: &Job, assets: Option<&[Asset]>, json: bool) -> Result<(), Failure> {
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
     let written = match (json, assets) {
@@ -166,7 +171,7 @@ fn print_job(job: &Job, assets: Option<&[Asset]>, json: bool) -> Result<(), Fail
     finish(written.and_then(|()| out.flush()))
 }
 
-fn finish(written: std::io::Result<()>) -> Result<(), Failure> {
+pub(crate) fn finish(written: std::io::Result<()>) -> Result<(), Failure> {
     match written {
         Ok(()) => Ok(()),
         Err(error) => Failure::output(error).map_or(Ok(()), Err),

@@ -16,9 +16,15 @@
 //! scenario collections update ID [--name NAME] [--thumbnail ASSET_ID] [--json]
 //! scenario collections add|remove ID [--asset ID...] [--model ID...] [--json]
 //! scenario search assets|models|workflows [QUERY TEXT...] [--json] [--limit N] [--filter EXPR] [flags...]
+//! scenario workflows list [--json] [--limit N] [query flags...]
+//! scenario workflows get ID [--json]
+//! scenario workflows run ID [--input NAME=VALUE...] [--wait [--download DIR]] [--dry-run true] [--json]
 //! scenario generate MODEL [--prompt TEXT] [--param NAME=VALUE] [--wait] [--dry-run true] [--json]
 //! scenario api <operationId> [--<param> VALUE...] [--body JSON|@FILE|-]
 //! scenario mock serve [--port 4010] [--assets N]
+//! scenario configure [--profile NAME] [--base-url URL] [--api-key KEY] [--api-secret SECRET | < secret] [--remove]
+//! scenario auth status [--profile NAME]
+//! scenario completions bash|zsh|fish|powershell|elvish
 //! ```
 //!
 //! Results go to stdout (a table or key-value lines, or JSON with `--json`);
@@ -47,9 +53,12 @@ macro_rules! note {
 
 mod api;
 mod assets;
+mod auth;
 mod cli;
 mod client;
 mod collections;
+mod completions;
+mod config;
 mod downloads;
 mod error;
 mod generate;
@@ -62,6 +71,7 @@ mod params;
 mod progress;
 mod search;
 mod uploads;
+mod workflows;
 
 use std::io::IsTerminal;
 use std::process::ExitCode;
@@ -74,6 +84,7 @@ use crate::error::Failure;
 use crate::jobs::JobsCommand;
 use crate::models::ModelsCommand;
 use crate::search::SearchCommand;
+use crate::workflows::WorkflowsCommand;
 
 fn main() -> ExitCode {
     // Usage errors (and --help, --version) exit here, with status 2 (0).
@@ -147,9 +158,15 @@ async fn run(global: &GlobalArgs, command: Command) -> Result<(), Failure> {
         Command::Search(SearchCommand::Assets(args)) => search::assets(global, *args).await,
         Command::Search(SearchCommand::Models(args)) => search::models(global, *args).await,
         Command::Search(SearchCommand::Workflows(args)) => search::workflows(global, *args).await,
+        Command::Workflows(WorkflowsCommand::List(args)) => workflows::list(global, *args).await,
+        Command::Workflows(WorkflowsCommand::Get(args)) => workflows::get(global, args).await,
+        Command::Workflows(WorkflowsCommand::Run(args)) => workflows::run(global, *args).await,
         Command::Generate(args) => generate::run(global, *args).await,
         Command::Api(command) => api::run(global, command).await,
         Command::Mock(MockCommand::Serve(args)) => mock::serve(global, args).await,
+        Command::Completions(args) => completions::run(&args),
+        Command::Configure(args) => auth::configure(global, args).await,
+        Command::Auth(auth::AuthCommand::Status) => auth::status(global).await,
     }
 }
 

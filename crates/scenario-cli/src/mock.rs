@@ -140,6 +140,7 @@ mod tests {
     #[test]
     fn credentials_come_in_pairs_and_never_from_the_environment() {
         let global = |key: Option<&str>, secret: Option<&str>| GlobalArgs {
+            profile: None,
             base_url: None,
             api_key: key.map(str::to_owned),
             api_secret: secret.map(str::to_owned),

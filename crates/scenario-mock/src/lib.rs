@@ -215,6 +215,9 @@
 //! [Scenario API]: https://api.cloud.scenario.com/v1
 
 #![forbid(unsafe_code)]
+// On docs.rs (nightly, `--cfg docsrs`): each item gated by a Cargo feature
+// shows the feature's badge (`doc_cfg` took in `doc_auto_cfg`).
+#![cfg_attr(docsrs, feature(doc_cfg))]
 #![warn(missing_docs)]
 
 // Layers, from the top. A module imports only from the layers below its own and,

@@ -4,7 +4,7 @@
 //! cargo run -p scenario-sdk --example list_assets -- [private|public|unlisted]
 //! ```
 
-use futures::TryStreamExt;
+use scenario_sdk::prelude::*;
 
 mod common;
 

@@ -11,7 +11,7 @@
 //! `SCENARIO_MODEL_ID` names a model of yours, as a run costs credits); without
 //! them, to an embedded fake. Files go to `./quickstart-output`.
 
-use futures::{StreamExt, TryStreamExt};
+use scenario_sdk::prelude::*;
 use scenario_sdk::types::UploadKind;
 
 mod common;

@@ -15,8 +15,8 @@
 //!
 //! ```no_run
 //! # async fn run() -> scenario_sdk::Result<()> {
-//! use futures::TryStreamExt;
-//! use scenario_sdk::{Client, types::UploadKind};
+//! use scenario_sdk::prelude::*;
+//! use scenario_sdk::types::UploadKind;
 //!
 //! let client = Client::from_env()?; // SCENARIO_SDK_API_KEY, SCENARIO_SDK_API_SECRET
 //! let mut assets = client.assets().list().page_size(100).stream();
@@ -45,6 +45,9 @@
 //! method, path) with events for the status, request id, duration and retries.
 
 #![forbid(unsafe_code)]
+// On docs.rs (nightly, `--cfg docsrs`): each item gated by a Cargo feature
+// shows the feature's badge (`doc_cfg` took in `doc_auto_cfg`).
+#![cfg_attr(docsrs, feature(doc_cfg))]
 // A generated type is built with `..Default::default()` even where every
 // field is set today: the document may add an optional field tomorrow, and
 // this code must keep compiling untouched.
@@ -67,6 +70,7 @@ mod jobs;
 mod models;
 mod pagination;
 mod poll;
+pub mod prelude;
 #[cfg(feature = "raw-client")]
 mod raw_client;
 mod request;
@@ -122,6 +126,8 @@ pub use uploads::*;
 #[cfg(feature = "workflows")]
 pub use workflows::{WorkflowRun, Workflows};
 
+/// The API's base URL when none is given: the document's server.
+pub use scenario_api::DEFAULT_BASE_URL;
 /// One type per operation of the API (generated from the OpenAPI document), to
 /// send with [`Client::request`]; see `scenario_api::ops`.
 pub use scenario_api::ops;

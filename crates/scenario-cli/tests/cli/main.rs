@@ -4,6 +4,7 @@
 mod api;
 mod assets;
 mod collections;
+mod completions;
 mod downloads;
 mod generate;
 mod help;
@@ -11,6 +12,8 @@ mod hostile;
 mod jobs;
 mod mock;
 mod models;
+mod profiles;
 mod search;
 mod support;
 mod uploads;
+mod workflows;

@@ -13,13 +13,24 @@ pub fn bin() -> PathBuf {
     assert_cmd::cargo::cargo_bin("scenario")
 }
 
-/// The variables the binary reads; cleared so that the developer's own never leak in.
-const ENV_VARS: [&str; 4] = [
+/// The variables the binary reads; cleared so that the developer's own never
+/// leak in (and `HOME` points where no config file is, see [`bare`]).
+const ENV_VARS: [&str; 8] = [
     "SCENARIO_BASE_URL",
     "SCENARIO_SDK_API_KEY",
     "SCENARIO_SDK_API_SECRET",
+    "SCENARIO_SDK_JWT",
+    "SCENARIO_PROFILE",
+    "SCENARIO_CONFIG_FILE",
+    "XDG_CONFIG_HOME",
     "RUST_LOG",
 ];
+
+/// A home directory without a config file, so that the developer's own
+/// profiles never reach a test.
+fn no_home() -> PathBuf {
+    PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("no-home")
+}
 
 /// A fake of the API on its own runtime (which serves it while the test waits
 /// for the binary).
@@ -76,6 +87,10 @@ impl Fake {
             .env("SCENARIO_SDK_API_KEY", self.server.api_key())
             .env("SCENARIO_SDK_API_SECRET", self.server.api_secret())
             .env_remove("RUST_LOG")
+            .env_remove("SCENARIO_PROFILE")
+            .env_remove("SCENARIO_CONFIG_FILE")
+            .env_remove("XDG_CONFIG_HOME")
+            .env("HOME", no_home())
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
@@ -92,6 +107,7 @@ pub fn bare<const N: usize>(args: [&str; N]) -> Command {
         command.env_remove(var);
     }
     command
+        .env("HOME", no_home())
         .env("COLUMNS", "100")
         .args(args)
         .timeout(Duration::from_secs(60));
