@@ -244,7 +244,7 @@ fn write_workflow(out: &mut impl Write, workflow: &Workflow) -> std::io::Result<
         fields.push(("summary", workflow.short_description.clone()));
     }
     if !workflow.tag_set.is_empty() {
-        fields.push(("tags", workflow.tag_set.join(", ")));
+        fields.push(("tagged", workflow.tag_set.join(", ")));
     }
     for input in &workflow.inputs {
         let required =
