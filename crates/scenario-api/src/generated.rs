@@ -10963,15 +10963,20 @@ pub mod types {
         }
     }
     #[cfg(feature = "models")]
-    ///The result (HTTP 200: the job packing the model), or nothing of a dry run (HTTP 269)
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    ///The job packing the model (HTTP 200), or the one a dry run would start (HTTP 269, nothing started)
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct ModelDownloadResponse {
-        #[serde(
-            rename = "jobId",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
-        pub job_id: ::std::option::Option<::std::string::String>,
+        #[serde(rename = "jobId")]
+        pub job_id: ::std::string::String,
+    }
+    #[cfg(feature = "models")]
+    impl ModelDownloadResponse {
+        /// `ModelDownloadResponse` from its required fields, in the order of its fields; the optional ones start unset and are set by field, so that code building it keeps compiling when the document adds one.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(job_id: impl ::std::convert::Into<::std::string::String>) -> Self {
+            Self { job_id: job_id.into() }
+        }
     }
     #[cfg(feature = "models")]
     impl ModelDownloadResponse {
@@ -13721,8 +13726,8 @@ pub mod types {
         }
     }
     #[cfg(feature = "models")]
-    ///The result (HTTP 200: the model and its training job), or only the cost of a dry run (HTTP 269)
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    ///The model and its training job (HTTP 200), or in a dry run (HTTP 269) the model as it is and the job it would start, with the cost fields set (nothing started)
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct ModelTrainResponse {
         #[serde(
@@ -13745,10 +13750,26 @@ pub mod types {
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub ip_detection: ::std::option::Option<IpDetection>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub job: ::std::option::Option<Job>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub model: ::std::option::Option<Model>,
+        pub job: Job,
+        pub model: Model,
+    }
+    #[cfg(feature = "models")]
+    impl ModelTrainResponse {
+        /// `ModelTrainResponse` from its required fields, in the order of its fields; the optional ones start unset and are set by field, so that code building it keeps compiling when the document adds one.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(
+            job: impl ::std::convert::Into<Job>,
+            model: impl ::std::convert::Into<Model>,
+        ) -> Self {
+            Self {
+                cost_details: ::std::option::Option::None,
+                creative_units_cost: ::std::option::Option::None,
+                creative_units_discount: ::std::option::Option::None,
+                ip_detection: ::std::option::Option::None,
+                job: job.into(),
+                model: model.into(),
+            }
+        }
     }
     #[cfg(feature = "models")]
     impl ModelTrainResponse {
@@ -24415,8 +24436,8 @@ pub mod types {
         }
     }
     #[cfg(feature = "workflows")]
-    ///The result (HTTP 200: the job and the workflow it runs), or only the cost of a dry run (HTTP 269)
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    ///The job and the workflow it runs (HTTP 200), or in a dry run (HTTP 269) the job it would start and the workflow, with the cost fields set (nothing started)
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct WorkflowRunResponse {
         #[serde(
@@ -24434,10 +24455,25 @@ pub mod types {
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub creative_units_discount: ::std::option::Option<f64>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub job: ::std::option::Option<Job>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub workflow: ::std::option::Option<Workflow>,
+        pub job: Job,
+        pub workflow: Workflow,
+    }
+    #[cfg(feature = "workflows")]
+    impl WorkflowRunResponse {
+        /// `WorkflowRunResponse` from its required fields, in the order of its fields; the optional ones start unset and are set by field, so that code building it keeps compiling when the document adds one.
+        #[allow(clippy::too_many_arguments)]
+        pub fn new(
+            job: impl ::std::convert::Into<Job>,
+            workflow: impl ::std::convert::Into<Workflow>,
+        ) -> Self {
+            Self {
+                cost_details: ::std::option::Option::None,
+                creative_units_cost: ::std::option::Option::None,
+                creative_units_discount: ::std::option::Option::None,
+                job: job.into(),
+                workflow: workflow.into(),
+            }
+        }
     }
     #[cfg(feature = "workflows")]
     impl WorkflowRunResponse {
@@ -42088,16 +42124,13 @@ pub mod types {
         #[cfg(feature = "models")]
         #[derive(Clone, Debug)]
         pub struct ModelDownloadResponse {
-            job_id: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
-                ::std::string::String,
-            >,
+            job_id: ::std::result::Result<::std::string::String, ::std::string::String>,
         }
         #[cfg(feature = "models")]
         impl ::std::default::Default for ModelDownloadResponse {
             fn default() -> Self {
                 Self {
-                    job_id: Ok(Default::default()),
+                    job_id: Err("no value supplied for job_id".to_string()),
                 }
             }
         }
@@ -42105,7 +42138,7 @@ pub mod types {
         impl ModelDownloadResponse {
             pub fn job_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.job_id = value
@@ -46197,14 +46230,8 @@ pub mod types {
                 ::std::option::Option<super::IpDetection>,
                 ::std::string::String,
             >,
-            job: ::std::result::Result<
-                ::std::option::Option<super::Job>,
-                ::std::string::String,
-            >,
-            model: ::std::result::Result<
-                ::std::option::Option<super::Model>,
-                ::std::string::String,
-            >,
+            job: ::std::result::Result<super::Job, ::std::string::String>,
+            model: ::std::result::Result<super::Model, ::std::string::String>,
         }
         #[cfg(feature = "models")]
         impl ::std::default::Default for ModelTrainResponse {
@@ -46214,8 +46241,8 @@ pub mod types {
                     creative_units_cost: Ok(Default::default()),
                     creative_units_discount: Ok(Default::default()),
                     ip_detection: Ok(Default::default()),
-                    job: Ok(Default::default()),
-                    model: Ok(Default::default()),
+                    job: Err("no value supplied for job".to_string()),
+                    model: Err("no value supplied for model".to_string()),
                 }
             }
         }
@@ -46275,7 +46302,7 @@ pub mod types {
             }
             pub fn job<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::Job>>,
+                T: ::std::convert::TryInto<super::Job>,
                 T::Error: ::std::fmt::Display,
             {
                 self.job = value
@@ -46287,7 +46314,7 @@ pub mod types {
             }
             pub fn model<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::Model>>,
+                T: ::std::convert::TryInto<super::Model>,
                 T::Error: ::std::fmt::Display,
             {
                 self.model = value
@@ -64439,14 +64466,8 @@ pub mod types {
                 ::std::option::Option<f64>,
                 ::std::string::String,
             >,
-            job: ::std::result::Result<
-                ::std::option::Option<super::Job>,
-                ::std::string::String,
-            >,
-            workflow: ::std::result::Result<
-                ::std::option::Option<super::Workflow>,
-                ::std::string::String,
-            >,
+            job: ::std::result::Result<super::Job, ::std::string::String>,
+            workflow: ::std::result::Result<super::Workflow, ::std::string::String>,
         }
         #[cfg(feature = "workflows")]
         impl ::std::default::Default for WorkflowRunResponse {
@@ -64455,8 +64476,8 @@ pub mod types {
                     cost_details: Ok(Default::default()),
                     creative_units_cost: Ok(Default::default()),
                     creative_units_discount: Ok(Default::default()),
-                    job: Ok(Default::default()),
-                    workflow: Ok(Default::default()),
+                    job: Err("no value supplied for job".to_string()),
+                    workflow: Err("no value supplied for workflow".to_string()),
                 }
             }
         }
@@ -64504,7 +64525,7 @@ pub mod types {
             }
             pub fn job<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::Job>>,
+                T: ::std::convert::TryInto<super::Job>,
                 T::Error: ::std::fmt::Display,
             {
                 self.job = value
@@ -64516,7 +64537,7 @@ pub mod types {
             }
             pub fn workflow<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::Workflow>>,
+                T: ::std::convert::TryInto<super::Workflow>,
                 T::Error: ::std::fmt::Display,
             {
                 self.workflow = value
@@ -66224,7 +66245,7 @@ let response = client.transfer_model()
     #[cfg(feature = "models")]
     /**Download a model
 
-Starts a job that packs the weights of a trained model. 200: the job id. 269: a dry run: no job.
+Starts a job that packs the weights of a trained model. 200: the job id. 269: a dry run: the id of the job it would start; nothing is started.
 
 Sends a `POST` request to `/models/{modelId}/download`
 
@@ -66314,7 +66335,7 @@ let response = client.update_model_tags()
     #[cfg(feature = "models")]
     /**Train a model
 
-Starts the training of a model that has training images; a model already training answers 400. 200: the model and its training job. 269: a dry run (dryRun set): no job, and the cost fields say what the training would cost.
+Starts the training of a model that has training images; a model already training answers 400. 200: the model and its training job. 269: a dry run (dryRun set): the model as it is, the job it would start (never started), and the cost fields say what the training would cost.
 
 Sends a `PUT` request to `/models/{modelId}/train`
 
@@ -67060,7 +67081,7 @@ let response = client.delete_workflow()
     #[cfg(feature = "workflows")]
     /**Run a workflow
 
-Starts a workflow job. The body holds a value for the workflow's inputs (see the inputs of GET /workflows/{workflowId}). 200: the job was started (job is set). 269: a dry run (dryRun set): job is absent and the cost fields say what the run would cost.
+Starts a workflow job. The body holds a value for the workflow's inputs (see the inputs of GET /workflows/{workflowId}). 200: the job was started. 269: a dry run (dryRun set): the job it would start (never started) and the cost fields say what the run would cost.
 
 Sends a `PUT` request to `/workflows/{workflowId}/run`
 

@@ -8093,7 +8093,7 @@ impl DownloadModelQuery {
 #[cfg(feature = "models")]
 /// `POST /models/{modelId}/download` (`downloadModel`): Download a model
 ///
-/// Starts a job that packs the weights of a trained model. 200: the job id. 269: a dry run: no job.
+/// Starts a job that packs the weights of a trained model. 200: the job id. 269: a dry run: the id of the job it would start; nothing is started.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct DownloadModel {
@@ -8670,7 +8670,7 @@ impl TrainModelQuery {
 #[cfg(feature = "models")]
 /// `PUT /models/{modelId}/train` (`trainModel`): Train a model
 ///
-/// Starts the training of a model that has training images; a model already training answers 400. 200: the model and its training job. 269: a dry run (dryRun set): no job, and the cost fields say what the training would cost.
+/// Starts the training of a model that has training images; a model already training answers 400. 200: the model and its training job. 269: a dry run (dryRun set): the model as it is, the job it would start (never started), and the cost fields say what the training would cost.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct TrainModel {
@@ -13214,7 +13214,7 @@ impl RunWorkflowQuery {
 #[cfg(feature = "workflows")]
 /// `PUT /workflows/{workflowId}/run` (`runWorkflow`): Run a workflow
 ///
-/// Starts a workflow job. The body holds a value for the workflow's inputs (see the inputs of GET /workflows/{workflowId}). 200: the job was started (job is set). 269: a dry run (dryRun set): job is absent and the cost fields say what the run would cost.
+/// Starts a workflow job. The body holds a value for the workflow's inputs (see the inputs of GET /workflows/{workflowId}). 200: the job was started. 269: a dry run (dryRun set): the job it would start (never started) and the cost fields say what the run would cost.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RunWorkflow {

@@ -9,9 +9,9 @@ use std::time::Duration;
 
 use common::{Api, api_error, quick};
 use scenario_api::types::{
-    Asset, CollectionResponse, Job, JobResponse, JobStatus, JobType, Model, ModelListResponse,
-    ModelResponse, ModelStatus, ModelTrainResponse, ModelTrainingImageResponse,
-    SearchAssetsResponse, TagListResponse,
+    Asset, CollectionResponse, Job, JobListResponse, JobResponse, JobStatus, JobType, Model,
+    ModelDownloadResponse, ModelListResponse, ModelResponse, ModelStatus, ModelTrainResponse,
+    ModelTrainingImageResponse, SearchAssetsResponse, TagListResponse,
 };
 use serde_json::{Value, json};
 
@@ -116,9 +116,9 @@ async fn a_model_trains_new_then_training_then_trained_with_its_job() {
     assert_eq!(model(&api, &created.id).await.training_images_number, 3.0);
 
     let started: ModelTrainResponse = ok(train(&api, &created.id).await).await;
-    let started_job = started.job.expect("the training job");
+    let started_job = started.job;
     assert_eq!(started_job.job_type, JobType::FluxModelTraining);
-    let training = started.model.expect("the model");
+    let training = started.model;
     assert_eq!(training.status, ModelStatus::Training);
     assert_eq!(
         training.job_id.as_deref(),
@@ -160,7 +160,7 @@ async fn a_training_canceled_or_failed_says_so_on_the_model_and_its_job() {
     .await)
     .await;
     assert_eq!(after.model.status, ModelStatus::TrainingCanceled);
-    let job_id = started.job.unwrap().job_id;
+    let job_id = started.job.job_id;
     assert_eq!(job(&api, &job_id).await.status, JobStatus::Canceled);
     let twice = send(
         &api,
@@ -189,7 +189,7 @@ async fn a_training_canceled_or_failed_says_so_on_the_model_and_its_job() {
     let started: ModelTrainResponse = ok(train(&api, &failing.id).await).await;
     let done = trained(&api, &failing.id).await;
     assert_eq!(done.status, ModelStatus::Failed);
-    let failed = job(&api, &started.job.unwrap().job_id).await;
+    let failed = job(&api, &started.job.job_id).await;
     assert_eq!(failed.status, JobStatus::Failure);
     assert!(failed.metadata.error.unwrap().contains(&seeded[1].id));
 }
@@ -210,7 +210,17 @@ async fn a_dry_run_answers_269_with_the_cost_and_starts_nothing() {
     .await;
     assert_eq!(response.status(), 269);
     let answer: ModelTrainResponse = response.json().await.unwrap();
-    assert!(answer.job.is_none() && answer.model.is_none());
+    // The model as it is and the job it would start, which is never stored.
+    assert_eq!(answer.model.id, created.id);
+    assert_eq!(answer.model.status, ModelStatus::New);
+    let never = send(
+        &api,
+        reqwest::Method::GET,
+        &format!("/jobs/{}", answer.job.job_id),
+        None,
+    )
+    .await;
+    api_error(never, 404).await;
     assert_eq!(answer.creative_units_cost, Some(150.0));
     assert_eq!(model(&api, &created.id).await.status, ModelStatus::New);
 }
@@ -509,4 +519,42 @@ async fn a_model_is_transferred_only_to_a_known_project() {
     )
     .await;
     api_error(gone, 404).await;
+}
+
+/// The official type requires the jobId of a model download: a dry run answers
+/// the id of the job it would start (HTTP 269), and starts none.
+#[tokio::test]
+async fn a_model_download_dry_run_answers_the_job_it_would_start() {
+    let api = Api::with(quick()).await;
+    let created = create_model(&api, "packed").await;
+    let seeded = assets(&api, 2).await;
+    let ids: Vec<&str> = seeded.iter().map(|a| a.id.as_str()).collect();
+    ok::<ModelTrainingImageResponse>(add_images(&api, &created.id, &ids).await).await;
+    ok::<ModelTrainResponse>(train(&api, &created.id).await).await;
+    assert_eq!(
+        trained(&api, &created.id).await.status,
+        ModelStatus::Trained
+    );
+    let jobs_before: JobListResponse =
+        ok(send(&api, reqwest::Method::GET, "/jobs", None).await).await;
+    let response = send(
+        &api,
+        reqwest::Method::POST,
+        &format!("/models/{}/download?dryRun=true", created.id),
+        Some(json!({})),
+    )
+    .await;
+    assert_eq!(response.status(), 269);
+    let answer: ModelDownloadResponse = response.json().await.unwrap();
+    let never = send(
+        &api,
+        reqwest::Method::GET,
+        &format!("/jobs/{}", answer.job_id),
+        None,
+    )
+    .await;
+    api_error(never, 404).await;
+    let jobs_after: JobListResponse =
+        ok(send(&api, reqwest::Method::GET, "/jobs", None).await).await;
+    assert_eq!(jobs_after.jobs.len(), jobs_before.jobs.len());
 }

@@ -115,7 +115,7 @@ impl WorkflowRun {
 
     /// Asks what the run would cost, starting nothing (`dryRun=true`, unless
     /// [`Self::query`] set another `dryRun`: the service answers HTTP 269 with
-    /// the cost fields set and no job).
+    /// the cost fields set, and the job it would start, which is never started).
     pub async fn dry_run(self) -> Result<WorkflowRunResponse> {
         self.request
             .map_operation(|mut op| {
@@ -130,12 +130,13 @@ impl WorkflowRun {
     /// its assets; the same as `.await`.
     pub async fn send(self) -> Result<Generation<WorkflowRunResponse>> {
         self.follow.check()?;
-        let response = self.request.send().await?;
-        let Some(job) = response.job.clone() else {
+        if self.request.operation().query.dry_run.is_some() {
             return Err(Error::InvalidInput(
-                "the service started no job (was dryRun set? use WorkflowRun::dry_run)".into(),
+                "dryRun is set: a dry run starts no job; use WorkflowRun::dry_run".into(),
             ));
-        };
+        }
+        let response = self.request.send().await?;
+        let job = response.job.clone();
         self.follow.finish(&self.client, job, response).await
     }
 }

@@ -85,11 +85,8 @@ async fn a_model_trains_from_its_training_images_to_trained() {
         ))
         .await
         .unwrap();
-    let job = started.job.expect("the training job");
-    assert_eq!(
-        started.model.expect("the model").status,
-        ModelStatus::Training
-    );
+    let job = started.job;
+    assert_eq!(started.model.status, ModelStatus::Training);
     let again = client
         .request(ops::TrainModel::new(
             &model.id,

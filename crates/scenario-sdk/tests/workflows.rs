@@ -71,7 +71,7 @@ async fn a_run_with_wait_ends_in_success_with_its_assets() {
     assert_eq!(made.assets.len(), 2);
     let ids: Vec<_> = made.assets.iter().map(|a| a.id.clone()).collect();
     assert_eq!(ids, made.job.metadata.asset_ids);
-    assert_eq!(made.response.workflow.unwrap().id, workflow.id);
+    assert_eq!(made.response.workflow.id, workflow.id);
     let run = server
         .requests()
         .into_iter()
@@ -160,7 +160,7 @@ async fn a_dry_run_answers_the_cost_and_starts_no_job() {
         .dry_run()
         .await
         .unwrap();
-    assert!(estimate.job.is_none());
+    assert_eq!(estimate.workflow.id, workflow.id);
     assert!(estimate.creative_units_cost.is_some_and(|c| c > 0.0));
     assert_eq!(server.request_count(Route::GetJob), 0);
     // Awaiting a run that is a dry run says so instead of waiting for nothing.

@@ -97,23 +97,6 @@ fn dry_answer<T: Serialize>(answer: &T, cost: &Cost) -> Response {
     (status(DRY_RUN), Json(value)).into_response()
 }
 
-/// A dry run's answer with only the cost fields set: for an operation whose
-/// response requires nothing else.
-pub(crate) fn dry_run<T: Serialize + DeserializeOwned>(
-    cost: f64,
-    details: CostDetails,
-) -> Response {
-    let value = serde_json::json!({
-        "creativeUnitsCost": cost,
-        "creativeUnitsDiscount": 0.0,
-        "costDetails": details,
-    });
-    match serde_json::from_value::<T>(value) {
-        Ok(answer) => (status(DRY_RUN), Json(answer)).into_response(),
-        Err(error) => api_error(StatusCode::INTERNAL_SERVER_ERROR, error.to_string()),
-    }
-}
-
 fn status(code: u16) -> StatusCode {
     StatusCode::from_u16(code).unwrap_or(StatusCode::OK)
 }

@@ -347,12 +347,18 @@ pub(crate) async fn download(
     let id = id_of!(path);
     let query: ops::DownloadModelQuery = query_of!(ops::DownloadModel, uri);
     let _: ModelDownloadRequest = body_of!(body);
-    match app.state.download_model(&id, query.dry_run.is_some()) {
-        Ok(Some(job)) => Json(built::<ModelDownloadResponse, _>(
-            ModelDownloadResponse::builder().job_id(job.job_id),
-        ))
-        .into_response(),
-        Ok(None) => (status(DRY_RUN), Json(ModelDownloadResponse::default())).into_response(),
+    let dry_run = query.dry_run.is_some();
+    match app.state.download_model(&id, dry_run) {
+        Ok(job) => {
+            let answer: ModelDownloadResponse =
+                built(ModelDownloadResponse::builder().job_id(job.job_id));
+            let code = if dry_run {
+                status(DRY_RUN)
+            } else {
+                StatusCode::OK
+            };
+            (code, Json(answer)).into_response()
+        }
         Err(error) => refused(&id, error),
     }
 }
@@ -412,14 +418,16 @@ pub(crate) async fn train(
     let request: ModelTrainRequest = body_of!(body);
     let dry_run = query.dry_run.is_some();
     match app.state.train_model(&id, request.parameters, dry_run) {
-        Ok((_, Some(job))) => {
-            let model = app.state.model(&id);
+        Ok((_, job)) if !dry_run => {
+            let Some(model) = app.state.model(&id) else {
+                return refused(&id, ModelError::NotFound);
+            };
             Json(built::<ModelTrainResponse, _>(
                 ModelTrainResponse::builder().job(job).model(model),
             ))
             .into_response()
         }
-        Ok((model, None)) => {
+        Ok((model, job)) => {
             let images = if model.training_images.is_empty() {
                 query.training_images_count.unwrap_or(0).max(0)
             } else {
@@ -429,6 +437,8 @@ pub(crate) async fn train(
             #[allow(clippy::cast_precision_loss)]
             let cost = TRAIN_BASE_COST + TRAIN_IMAGE_COST * images as f64;
             let value = serde_json::json!({
+                "job": job,
+                "model": model,
                 "creativeUnitsCost": cost,
                 "creativeUnitsDiscount": 0.0,
                 "costDetails": {"train-model": cost},

@@ -12,7 +12,7 @@ use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
 use scenario_api::ops;
 use scenario_api::types::{
-    CostDetails, EmptyResponse, JobResponse, RunWorkflowRequest, SortDirection, Workflow,
+    CostDetails, EmptyResponse, JobResponse, JobType, RunWorkflowRequest, SortDirection, Workflow,
     WorkflowApprovalAction, WorkflowCreateRequest, WorkflowListItem, WorkflowListResponse,
     WorkflowPrivacy, WorkflowResponse, WorkflowRunResponse, WorkflowSelectionAction,
     WorkflowStatus, WorkflowTagsResponse, WorkflowUpdateRequest, WorkflowUserApprovalRequest,
@@ -22,7 +22,6 @@ use scenario_api::types::{
 use crate::builders::built;
 use crate::http::app::App;
 use crate::http::extract::{body_of, id_of, query_of};
-use crate::http::generate::dry_run;
 use crate::http::models::{offset_token, page_of};
 use crate::http::responses::api_error;
 use crate::state::workflows::{UserDecision, WorkflowError, run_cost};
@@ -177,7 +176,7 @@ pub(crate) async fn delete(State(app): State<Arc<App>>, path: IdPath, uri: Uri) 
 }
 
 /// `PUT /v1/workflows/{workflowId}/run`: starts a `workflow` job; with `dryRun`,
-/// starts nothing and answers HTTP 269 with the cost.
+/// starts nothing and answers HTTP 269 with the job it would start and the cost.
 pub(crate) async fn run(
     State(app): State<Arc<App>>,
     path: IdPath,
@@ -192,10 +191,22 @@ pub(crate) async fn run(
             return refused(&id, WorkflowError::Missing);
         };
         let cost = run_cost(&workflow);
-        return dry_run::<WorkflowRunResponse>(
-            cost,
-            built(CostDetails::builder().custom_generation(cost)),
+        let job = app.state.dry_run_job(JobType::Workflow, request.0);
+        let answer: WorkflowRunResponse = built(
+            WorkflowRunResponse::builder()
+                .job(job)
+                .workflow(workflow)
+                .creative_units_cost(cost)
+                .creative_units_discount(0.0)
+                .cost_details(built::<CostDetails, _>(
+                    CostDetails::builder().custom_generation(cost),
+                )),
         );
+        return (
+            StatusCode::from_u16(269).unwrap_or(StatusCode::OK),
+            Json(answer),
+        )
+            .into_response();
     }
     match app.state.run_workflow(&id, request.0) {
         Ok((job, workflow)) => {

@@ -19,7 +19,7 @@ use crate::builders::built;
 use crate::clock::{iso, parse_iso};
 use crate::ids::Ids;
 use crate::state::assets::{AssetStore, Identity};
-use crate::state::jobs::{JobStore, NewJob, Outcome};
+use crate::state::jobs::{self, JobStore, NewJob, Outcome};
 use crate::state::{State, Stores};
 
 /// The most asset ids one call adds to the training images (the document's `maxItems`).
@@ -584,13 +584,14 @@ impl State {
     }
 
     /// Starts the training of a model: its job, and the model `training`. With
-    /// `dry_run`, only checks that it could start.
+    /// `dry_run`, only checks that it could start, and answers the model as it is
+    /// and the job it would start (never stored).
     pub(crate) fn train_model(
         &self,
         id: &str,
         parameters: Option<ModelParameters>,
         dry_run: bool,
-    ) -> Result<(Model, Option<Job>), ModelError> {
+    ) -> Result<(Model, Job), ModelError> {
         let now_ms = self.clock.now_ms();
         let mut stores = self.model_stores();
         let Stores {
@@ -604,8 +605,17 @@ impl State {
         if entry.model.status == ModelStatus::Training {
             return Err(ModelError::AlreadyTraining);
         }
+        let mut input = serde_json::Map::new();
+        input.insert("modelId".into(), serde_json::Value::String(id.to_owned()));
+        if let Some(parameters) = &parameters
+            && let Ok(value) = serde_json::to_value(parameters)
+        {
+            input.insert("parameters".into(), value);
+        }
+        let job_type = training_job_type(&entry.model.type_);
         if dry_run {
-            return Ok((entry.model.clone(), None));
+            let job = jobs::queued(&ids.next("job"), job_type, input, now_ms, &self.identity);
+            return Ok((entry.model.clone(), job));
         }
         if entry.model.training_images.is_empty() {
             return Err(ModelError::NoTrainingImages);
@@ -624,18 +634,11 @@ impl State {
             .map_or(Outcome::Nothing, |image| {
                 Outcome::Failure(format!("Training image {} not found", image.id))
             });
-        let mut input = serde_json::Map::new();
-        input.insert("modelId".into(), serde_json::Value::String(id.to_owned()));
-        if let Some(parameters) = &parameters
-            && let Ok(value) = serde_json::to_value(parameters)
-        {
-            input.insert("parameters".into(), value);
-        }
         let job_id = ids.next("job");
         let job = jobs.create(
             NewJob {
                 id: job_id.clone(),
-                job_type: training_job_type(&entry.model.type_),
+                job_type,
                 input,
                 outcome,
                 cancelable: true,
@@ -652,7 +655,7 @@ impl State {
         model.epoch = None;
         follow(entry, &job);
         stamp(entry, now_ms);
-        Ok((entry.model.clone(), Some(job)))
+        Ok((entry.model.clone(), job))
     }
 
     /// Cancels the running training of a model.
@@ -993,12 +996,9 @@ impl State {
         Ok(())
     }
 
-    /// Starts the job that packs a trained model's weights (`None` for a dry run).
-    pub(crate) fn download_model(
-        &self,
-        id: &str,
-        dry_run: bool,
-    ) -> Result<Option<Job>, ModelError> {
+    /// Starts the job that packs a trained model's weights; a dry run answers the
+    /// job it would start (never stored).
+    pub(crate) fn download_model(&self, id: &str, dry_run: bool) -> Result<Job, ModelError> {
         let now_ms = self.clock.now_ms();
         let mut stores = self.model_stores();
         let Stores {
@@ -1008,11 +1008,18 @@ impl State {
         if entry.model.status != ModelStatus::Trained {
             return Err(ModelError::NotTrained);
         }
-        if dry_run {
-            return Ok(None);
-        }
         let mut input = serde_json::Map::new();
         input.insert("modelId".into(), serde_json::Value::String(id.to_owned()));
+        if dry_run {
+            let job_type = JobType::ModelDownload;
+            return Ok(jobs::queued(
+                &ids.next("job"),
+                job_type,
+                input,
+                now_ms,
+                &self.identity,
+            ));
+        }
         let job = jobs.create(
             NewJob {
                 id: ids.next("job"),
@@ -1024,7 +1031,7 @@ impl State {
             },
             &self.identity,
         );
-        Ok(Some(job))
+        Ok(job)
     }
 }
 

@@ -360,13 +360,12 @@ impl TrainFromDir {
             ))
             .send()
             .await?;
-        training.job_id = started.job.as_ref().map(|job| job.job_id.clone());
+        training.job_id = Some(started.job.job_id.clone());
         self.report(TrainProgress::Started {
             model_id: model_now.id.clone(),
             job_id: training.job_id.clone(),
         });
-        let model_now = started.model.unwrap_or(model_now);
-        self.finish(training, model_now).await
+        self.finish(training, started.model).await
     }
 
     /// The model an earlier run created, as the service has it now (`None`
