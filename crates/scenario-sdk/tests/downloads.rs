@@ -210,15 +210,7 @@ async fn a_file_that_changed_between_attempts_is_fetched_whole_never_stitched() 
         Reply::new(200, "image/png", new.clone()).header("etag", "\"v2\""),
     ])
     .await;
-    let asset = asset_served_by(&files, 1000);
-    let dir = tempfile::tempdir().unwrap();
-    let report = files
-        .client()
-        .downloads()
-        .to_dir(dir.path())
-        .asset(asset)
-        .await
-        .unwrap();
+    let (dir, report, _) = download_served(&files).await;
     assert!(report.is_complete(), "{:?}", report.failed);
     assert_eq!(std::fs::read(&report.written[0].path).unwrap(), new);
     let resume = &files.requests()[1];
@@ -240,15 +232,7 @@ async fn a_range_of_another_version_is_refused_and_the_file_fetched_again() {
         Reply::new(200, "image/png", new.clone()).header("etag", "\"v2\""),
     ])
     .await;
-    let asset = asset_served_by(&files, 1000);
-    let dir = tempfile::tempdir().unwrap();
-    let report = files
-        .client()
-        .downloads()
-        .to_dir(dir.path())
-        .asset(asset)
-        .await
-        .unwrap();
+    let (dir, report, _) = download_served(&files).await;
     assert!(report.is_complete(), "{:?}", report.failed);
     assert_eq!(std::fs::read(&report.written[0].path).unwrap(), new);
     assert_eq!(files.requests()[2].header("range"), None, "fetched whole");
@@ -547,6 +531,27 @@ async fn generate_wait_and_download_survive_faults_on_every_read() {
     assert_eq!(injected.len(), 6, "{injected:?}");
 }
 
+/// Downloads the 1000-byte asset `files` serves (see [`asset_served_by`])
+/// into a new directory: the directory, the report, and the last count of
+/// bytes the progress reported.
+async fn download_served(
+    files: &scenario_testkit::ScriptedServer,
+) -> (tempfile::TempDir, scenario_sdk::DownloadReport, u64) {
+    let dir = tempfile::tempdir().unwrap();
+    let received = Arc::new(Mutex::new(0u64));
+    let seen = received.clone();
+    let report = files
+        .client()
+        .downloads()
+        .to_dir(dir.path())
+        .asset(asset_served_by(files, 1000))
+        .on_progress(move |p: &DownloadProgress| *seen.lock().unwrap() = p.bytes_done)
+        .await
+        .unwrap();
+    let received = *received.lock().unwrap();
+    (dir, report, received)
+}
+
 /// An asset of `size` bytes (as the API announces it) whose file is served by
 /// `server`.
 fn asset_served_by(server: &scenario_testkit::ScriptedServer, size: u64) -> Asset {
@@ -610,18 +615,7 @@ async fn a_body_longer_than_the_assets_size_is_cut_off_and_nothing_is_kept() {
         size: 64 * 1024,
     }])
     .await;
-    let asset = asset_served_by(&files, 1000);
-    let dir = tempfile::tempdir().unwrap();
-    let received = Arc::new(Mutex::new(0u64));
-    let seen = received.clone();
-    let report = files
-        .client()
-        .downloads()
-        .to_dir(dir.path())
-        .asset(asset)
-        .on_progress(move |p: &DownloadProgress| *seen.lock().unwrap() = p.bytes_done)
-        .await
-        .unwrap();
+    let (dir, report, received) = download_served(&files).await;
     assert!(report.written.is_empty());
     let failed = &report.failed[0];
     assert_eq!(failed.asset_id, "asset_hostile");
@@ -645,26 +639,14 @@ async fn a_body_longer_than_the_assets_size_is_cut_off_and_nothing_is_kept() {
         "{left:?}"
     );
     // Reading stopped near the bound, not at the end of the 20 MiB.
-    assert!(
-        *received.lock().unwrap() <= 1000,
-        "{}",
-        received.lock().unwrap()
-    );
+    assert!(received <= 1000, "{received}");
 }
 
 #[tokio::test]
 async fn a_file_shorter_than_the_assets_size_is_an_error_and_not_put_in_place() {
     use scenario_testkit::{Reply, ScriptedServer};
     let files = ScriptedServer::start(vec![Reply::new(200, "image/png", vec![7u8; 600])]).await;
-    let asset = asset_served_by(&files, 1000);
-    let dir = tempfile::tempdir().unwrap();
-    let report = files
-        .client()
-        .downloads()
-        .to_dir(dir.path())
-        .asset(asset)
-        .await
-        .unwrap();
+    let (dir, report, _) = download_served(&files).await;
     assert!(report.written.is_empty());
     let text = report.failed[0].error.to_string();
     assert!(
@@ -792,15 +774,7 @@ async fn a_part_of_the_file_answered_to_a_request_for_all_of_it_is_not_taken_for
         Reply::new(200, "image/png", whole.clone()).header("etag", "\"v1\""),
     ])
     .await;
-    let asset = asset_served_by(&files, 1000);
-    let dir = tempfile::tempdir().unwrap();
-    let report = files
-        .client()
-        .downloads()
-        .to_dir(dir.path())
-        .asset(asset)
-        .await
-        .unwrap();
+    let (dir, report, _) = download_served(&files).await;
     assert!(report.is_complete(), "{:?}", report.failed);
     assert_eq!(std::fs::read(&report.written[0].path).unwrap(), whole);
     let requests = files.requests();
@@ -816,28 +790,13 @@ async fn a_size_announced_other_than_the_assets_is_refused_before_the_body_is_re
         b"HTTP/1.1 200 OK\r\ncontent-type: image/png\r\ncontent-length: 5000\r\n\r\n".to_vec();
     raw.extend_from_slice(&[9u8; 5000]);
     let files = ScriptedServer::start(vec![Reply::Raw(raw)]).await;
-    let asset = asset_served_by(&files, 1000);
-    let dir = tempfile::tempdir().unwrap();
-    let received = Arc::new(Mutex::new(0u64));
-    let seen = received.clone();
-    let report = files
-        .client()
-        .downloads()
-        .to_dir(dir.path())
-        .asset(asset)
-        .on_progress(move |p: &DownloadProgress| *seen.lock().unwrap() = p.bytes_done)
-        .await
-        .unwrap();
+    let (dir, report, received) = download_served(&files).await;
     let text = report.failed[0].error.to_string();
     assert!(
         text.contains("asset_hostile") && text.contains("5000") && text.contains("1000"),
         "{text}"
     );
-    assert_eq!(
-        *received.lock().unwrap(),
-        0,
-        "no byte of the body was taken"
-    );
+    assert_eq!(received, 0, "no byte of the body was taken");
     assert_eq!(files.hits(), 1, "not retried");
     assert!(!dir.path().join("asset_hostile.png").exists());
 }
