@@ -210,7 +210,7 @@ async fn a_file_that_changed_between_attempts_is_fetched_whole_never_stitched() 
         Reply::new(200, "image/png", new.clone()).header("etag", "\"v2\""),
     ])
     .await;
-    let (dir, report, _) = download_served(&files).await;
+    let (_dir, report, _) = download_served(&files).await;
     assert!(report.is_complete(), "{:?}", report.failed);
     assert_eq!(std::fs::read(&report.written[0].path).unwrap(), new);
     let resume = &files.requests()[1];
@@ -232,7 +232,7 @@ async fn a_range_of_another_version_is_refused_and_the_file_fetched_again() {
         Reply::new(200, "image/png", new.clone()).header("etag", "\"v2\""),
     ])
     .await;
-    let (dir, report, _) = download_served(&files).await;
+    let (_dir, report, _) = download_served(&files).await;
     assert!(report.is_complete(), "{:?}", report.failed);
     assert_eq!(std::fs::read(&report.written[0].path).unwrap(), new);
     assert_eq!(files.requests()[2].header("range"), None, "fetched whole");
@@ -774,7 +774,7 @@ async fn a_part_of_the_file_answered_to_a_request_for_all_of_it_is_not_taken_for
         Reply::new(200, "image/png", whole.clone()).header("etag", "\"v1\""),
     ])
     .await;
-    let (dir, report, _) = download_served(&files).await;
+    let (_dir, report, _) = download_served(&files).await;
     assert!(report.is_complete(), "{:?}", report.failed);
     assert_eq!(std::fs::read(&report.written[0].path).unwrap(), whole);
     let requests = files.requests();
