@@ -201,6 +201,7 @@ pub fn run(root: &Path, quick: bool) -> Result<()> {
     if curl {
         small_downloads(&config, &bench_bin, &cli, &work, &mut rows)?;
     }
+    job_waits(&config, &bench_bin, &cli, &work, &mut rows)?;
 
     // Decoding: typed AssetListResponse vs serde_json::Value.
     let fixture = root.join("crates/scenario-api/tests/fixtures/seed_list_assets.json");
@@ -584,6 +585,112 @@ fn small_downloads(
         true,
     ));
     Ok(())
+}
+
+/// Generate, wait, download as users run it (the `scenario` process), for a
+/// short and a medium job: how late the job is seen done. The ideal is the
+/// same command against a job that is done at once, polling every 10 ms,
+/// plus the job's length: what the CLI costs when it waits not at all. Then
+/// the pacing's requests per job and lateness on a simulated clock, a long
+/// job included.
+fn job_waits(
+    config: &Config,
+    bench_bin: &Path,
+    cli: &Path,
+    work: &Path,
+    rows: &mut Vec<Row>,
+) -> Result<()> {
+    let dir = work.join("job-downloads");
+    let dir_arg = dir.to_string_lossy().into_owned();
+    let generate = |mock: &Mock, interval: Option<&str>| -> Result<f64> {
+        let _ = std::fs::remove_dir_all(&dir);
+        let mut cmd = Command::new(cli);
+        cmd.args([
+            "generate",
+            "model_abc",
+            "--prompt",
+            "a stone bridge",
+            "--wait",
+        ])
+        .args(["--download", &dir_arg])
+        .args(interval.map(|i| ["--poll-interval", i]).iter().flatten())
+        .envs(mock.env.iter().map(|(k, v)| (k, v)));
+        let (wall, _) = timed(cmd, "scenario generate --wait --download")?;
+        ensure!(
+            std::fs::read_dir(&dir)?.count() > 0,
+            "scenario generate downloaded nothing"
+        );
+        Ok(wall * 1e3)
+    };
+    let at_once = Mock::start(cli, 0, MIB, &["--validation-delay", "0ms"])?;
+    let mut overhead = Vec::new();
+    for _ in 0..config.rounds {
+        overhead.push(generate(&at_once, Some("10ms"))?);
+    }
+    drop(at_once);
+    let overhead = Spread::of(&overhead);
+    let lengths_ms = [200u64, 5000];
+    for length in lengths_ms {
+        let mock = Mock::start(cli, 0, MIB, &["--validation-delay", &format!("{length}ms")])?;
+        let mut walls = Vec::new();
+        for _ in 0..config.rounds {
+            walls.push(generate(&mock, None)?);
+        }
+        let ideal = overhead.map(|ms| ms + length as f64);
+        // Seen at most 300 ms + a tenth of the job's age late.
+        let allowed = 300.0 + length as f64 / 10.0;
+        rows.push(compare(
+            format!(
+                "generate -> wait -> download, a {length} ms job: `scenario generate --wait --download` \
+                 vs the ideal (the same command on a job done at once, polling every 10 ms, + {length} ms); \
+                 target: seen <= 300 ms + 10% of the job's age late"
+            ),
+            Spread::of(&walls),
+            ideal,
+            "ideal",
+            "ms",
+            0,
+            (ideal.med + allowed) / ideal.med,
+            true,
+        ));
+    }
+    let lengths: Vec<String> = [200u64, 5_000, 300_000]
+        .iter()
+        .map(u64::to_string)
+        .collect();
+    let mut args = vec!["pace"];
+    args.extend(lengths.iter().map(String::as_str));
+    let pace = run_bench_plain(bench_bin, &args)?;
+    for length in &lengths {
+        let polls = get(&pace, &format!("pace_{length}_polls"))?;
+        let late = get(&pace, &format!("pace_{length}_late_ms"))?;
+        let length: f64 = length.parse()?;
+        let allowed = 300.0 + length / 10.0;
+        rows.push(Row {
+            name: format!(
+                "job wait pacing (the SDK's defaults), a {} job, simulated clock: polls, and how late it is seen",
+                human_ms(length)
+            ),
+            measured: format!("{polls:.0} polls, seen {late:.0} ms late"),
+            baseline: format!("{allowed:.0} ms (300 ms + 10% of its age)"),
+            ratio: Some(late / allowed),
+            target: "<= 1.00x".into(),
+            met: Some(late <= allowed),
+        });
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+    Ok(())
+}
+
+/// `ms` as people write it: 200 ms, 5 s, 5 min.
+fn human_ms(ms: f64) -> String {
+    if ms >= 60_000.0 {
+        format!("{} min", ms / 60_000.0)
+    } else if ms >= 1_000.0 {
+        format!("{} s", ms / 1_000.0)
+    } else {
+        format!("{ms} ms")
+    }
 }
 
 /// Uploads `count` files of `size` bytes to the mock (whose counting storage

@@ -15,6 +15,7 @@
 //! scenario-bench decode <fixture.json> <replicas> <rounds>
 //! scenario-bench download-setup <file> <count>
 //! scenario-bench download <dir> <concurrency> <asset-id>...
+//! scenario-bench pace <job-length-ms>...
 //! ```
 //!
 //! Each runs in its own process, so that the peak RSS (VmHWM) and the CPU time
@@ -27,8 +28,8 @@ use std::time::{Duration, Instant};
 
 use futures::TryStreamExt;
 use scenario_api::types::AssetListResponse;
-use scenario_sdk::Client;
 use scenario_sdk::types::UploadKind;
+use scenario_sdk::{Client, Pace};
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
@@ -62,7 +63,8 @@ fn main() -> Result<(), BoxError> {
         ["download", dir, concurrency, ids @ ..] if !ids.is_empty() => {
             runtime()?.block_on(download(dir, concurrency.parse()?, ids))
         }
-        _ => Err("usage: scenario-bench upload|floor|sink|list|list-urls|list-slow|list-rss|decode|download-setup|download ... (see the crate docs)".into()),
+        ["pace", lengths @ ..] if !lengths.is_empty() => pace(lengths),
+        _ => Err("usage: scenario-bench upload|floor|sink|list|list-urls|list-slow|list-rss|decode|download-setup|download|pace ... (see the crate docs)".into()),
     }
 }
 
@@ -342,6 +344,31 @@ async fn list_slow(page_size: u32, sleep: Duration, prefetch: usize) -> Result<(
     }
     times.sort_by(f64::total_cmp);
     result("list_slow_secs", times[times.len() / 2]);
+    Ok(())
+}
+
+/// A job wait's pacing on a simulated clock: for a job of each length (ms),
+/// how many polls [`Jobs::wait`](scenario_sdk::Jobs::wait) makes with its
+/// default pace and how late it sees the job done. Requests take no time
+/// here: each poll is at the instant the SDK's own schedule
+/// ([`Pace::pause_after`]) puts it, the first one pause after the create.
+fn pace(lengths: &[&str]) -> Result<(), BoxError> {
+    let pace = Pace::new(
+        scenario_sdk::DEFAULT_JOB_TIMEOUT,
+        scenario_sdk::DEFAULT_JOB_INTERVAL,
+        scenario_sdk::DEFAULT_JOB_MAX_INTERVAL,
+    );
+    for length in lengths {
+        let ms: u64 = length.parse()?;
+        let length = Duration::from_millis(ms);
+        let (mut at, mut polls) = (Duration::ZERO, 0u64);
+        while at < length {
+            at += pace.pause_after(at);
+            polls += 1;
+        }
+        result(&format!("pace_{ms}_polls"), polls);
+        result(&format!("pace_{ms}_late_ms"), (at - length).as_millis());
+    }
     Ok(())
 }
 

@@ -342,7 +342,7 @@ pub struct ServeArgs {
     #[arg(long, value_name = "BYTES", default_value = "5MiB", value_parser = parse_size)]
     pub min_part_size: u64,
 
-    /// How long uploads stay validating (and imports pending), e.g. 200ms or 2s
+    /// How long uploads stay validating, imports pending and jobs running, e.g. 200ms or 2s
     #[arg(long, value_name = "DURATION", default_value = "200ms", value_parser = parse_duration)]
     pub validation_delay: Duration,
 

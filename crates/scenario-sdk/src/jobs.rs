@@ -19,9 +19,10 @@ use crate::request::Request;
 /// How long [`Jobs::wait`] waits by default: most image generations take
 /// seconds, videos and 3D minutes.
 pub const DEFAULT_JOB_TIMEOUT: Duration = Duration::from_secs(300);
-/// The first pause between two polls of [`Jobs::wait`] by default (as the
-/// official SDKs poll).
-pub const DEFAULT_JOB_INTERVAL: Duration = Duration::from_secs(3);
+/// The first pause between two polls of [`Jobs::wait`] by default: short
+/// enough that an image job of a fraction of a second is seen done at once;
+/// later pauses grow with the time waited (see [`crate::Pace::pause_after`]).
+pub const DEFAULT_JOB_INTERVAL: Duration = Duration::from_millis(250);
 /// The longest pause between two polls of [`Jobs::wait`] by default.
 pub const DEFAULT_JOB_MAX_INTERVAL: Duration = Duration::from_secs(10);
 
@@ -159,9 +160,10 @@ impl WaitForJob {
         self
     }
 
-    /// The first pause between two polls (3 s by default, at least 10 ms); each
-    /// pause is 1.5 times the previous one, up to [`Self::max_interval`] (an
-    /// interval above that is kept as it is).
+    /// The first pause between two polls (250 ms by default, at least 10 ms); each
+    /// later pause is a tenth of the time waited so far, up to
+    /// [`Self::max_interval`] (see [`Pace::pause_after`]; an interval above
+    /// that is kept as it is).
     pub fn interval(mut self, interval: Duration) -> Self {
         self.settings.interval = interval;
         self

@@ -109,6 +109,7 @@ pub use models::{
     Models, STATE_FILE, TrainFromDir, TrainProgress, Training, WaitForModel,
 };
 pub use pagination::Page;
+pub use poll::Pace;
 pub use request::{Reply, Request};
 pub use retry::RetryPolicy;
 #[cfg(any(feature = "generate", feature = "workflows"))]

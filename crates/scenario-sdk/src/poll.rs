@@ -1,36 +1,93 @@
 //! Polling a resource until the service is done with it: the one loop behind
-//! every `wait` (uploads, jobs).
+//! every `wait` (uploads, jobs, trainings).
 //!
 //! The timeout is a deadline for the whole wait, polls in flight included: a
 //! poll that hangs (or retries for long) is abandoned when it passes. The pause
-//! between polls grows from `interval` to `max_interval`; a few 404s in a row
-//! are let pass, as a read right after a create may reach a replica that does
-//! not know the resource yet.
+//! between polls grows with the time waited so far (see [`Pace::pause_after`]),
+//! from `interval` to `max_interval`, so that short work is seen done soon and
+//! long work costs few requests. A few 404s in a row are let pass, as a read
+//! right after a create may reach a replica that does not know the resource
+//! yet, and a poll the service refuses as too many requests (429) slows the
+//! wait down (for its `Retry-After` when it gives one) instead of ending it.
+//! The clock is tokio's, so a test can run a wait of hours on a paused one.
 
 use std::future::Future;
-use std::time::{Duration, Instant};
+use std::time::Duration;
+
+use tokio::time::Instant;
 
 use crate::error::{Error, Result};
 
 /// The shortest pause between two polls, whatever the caller asks.
 const MIN_INTERVAL: Duration = Duration::from_millis(10);
-/// How much the pause grows after each poll.
-const GROWTH: f64 = 1.5;
+/// The pause after a poll is the time waited so far divided by this (within
+/// the interval and the longest pause): work done at age `a` is then seen at
+/// most `a / 10` late, once the pauses are past the first interval.
+const AGE_DIVISOR: u32 = 10;
 /// However short the timeout, a wait that knows nothing of the resource gives
 /// its first poll this long to answer, so that a zero timeout still checks once.
 const FIRST_CHECK: Duration = Duration::from_secs(1);
 /// How many answers of 404 in a row are let pass; more, and the id is wrong.
 const NOT_FOUND_GRACE: u32 = 4;
 
-/// How long, and how often, to poll: what every wait's setters set.
+/// How long, and how often, a wait polls: what every wait's setters set
+/// (`timeout`, `interval`, `max_interval`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) struct Pace {
+pub struct Pace {
     pub(crate) timeout: Duration,
     pub(crate) interval: Duration,
     pub(crate) max_interval: Duration,
 }
 
 impl Pace {
+    /// A pace: give up after `timeout`, pause at least `interval` (and at
+    /// least 10 ms) and at most `max_interval` between two polls (an interval
+    /// above the longest pause is kept: it was asked for).
+    pub const fn new(timeout: Duration, interval: Duration, max_interval: Duration) -> Self {
+        Self {
+            timeout,
+            interval,
+            max_interval,
+        }
+    }
+
+    /// How long the wait lasts at most.
+    pub const fn timeout(&self) -> Duration {
+        self.timeout
+    }
+
+    /// The shortest pause between two polls, as asked.
+    pub const fn interval(&self) -> Duration {
+        self.interval
+    }
+
+    /// The longest pause between two polls, as asked.
+    pub const fn max_interval(&self) -> Duration {
+        self.max_interval
+    }
+
+    /// The pause after a poll made `waited` into the wait: a tenth of
+    /// `waited`, within the interval and the longest pause. So work that ends
+    /// at age `a` is seen done at most `max(interval, a / 10)` (and never more
+    /// than `max_interval`) after it ended, plus one request's time; with the
+    /// job defaults (250 ms, 10 s) a 200 ms job is seen at 250 ms, a 5 s job
+    /// with about 18 polls, a 5 min one with about 70.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use scenario_sdk::Pace;
+    ///
+    /// let pace = Pace::new(Duration::from_secs(300), Duration::from_millis(250), Duration::from_secs(10));
+    /// assert_eq!(pace.pause_after(Duration::ZERO), Duration::from_millis(250));
+    /// assert_eq!(pace.pause_after(Duration::from_secs(30)), Duration::from_secs(3));
+    /// assert_eq!(pace.pause_after(Duration::from_secs(600)), Duration::from_secs(10));
+    /// ```
+    pub fn pause_after(&self, waited: Duration) -> Duration {
+        let floor = self.interval.max(MIN_INTERVAL);
+        let cap = self.max_interval.max(floor);
+        (waited / AGE_DIVISOR).clamp(floor, cap)
+    }
+
     /// Refuses, before `start` is sent, a wait that could only time out (a
     /// zero timeout) or would poll without pause (a zero interval): the work
     /// would be started (and for a run, paid for), then reported as a failure.
@@ -84,10 +141,9 @@ pub(crate) async fn until_settled<P: Polled>(
     let started = Instant::now();
     // A timeout too large for the clock means "no deadline".
     let deadline = started.checked_add(pace.timeout);
-    // An interval above the longest pause is kept: the caller asked for it.
-    let max_interval = pace.max_interval.max(pace.interval).max(MIN_INTERVAL);
-    let mut interval = pace.interval.clamp(MIN_INTERVAL, max_interval);
     let mut not_found = 0;
+    // Set by a 429: the next pause is at least this long.
+    let mut held_off: Option<Duration> = None;
     let mut last = known;
     let mut first = last.is_none();
     let mut warned = false;
@@ -101,6 +157,9 @@ pub(crate) async fn until_settled<P: Polled>(
                 return outcome.map(|()| item.clone());
             }
             let now = Instant::now();
+            let interval = pace
+                .pause_after(now - started)
+                .max(held_off.take().unwrap_or_default());
             let pause = match deadline {
                 Some(deadline) if now >= deadline => {
                     return Err(resource.timed_out(last.as_ref(), started.elapsed()));
@@ -116,21 +175,16 @@ pub(crate) async fn until_settled<P: Polled>(
                 "not done yet"
             );
             tokio::time::sleep(pause).await;
-            interval = Duration::try_from_secs_f64(interval.as_secs_f64() * GROWTH)
-                .unwrap_or(max_interval)
-                .min(max_interval);
         }
         let poll_deadline = match (deadline, last.is_none() && not_found == 0) {
             (Some(deadline), true) => started.checked_add(FIRST_CHECK).map(|d| d.max(deadline)),
             (deadline, _) => deadline,
         };
         let polled = match poll_deadline {
-            Some(deadline) => {
-                match tokio::time::timeout_at(deadline.into(), resource.get()).await {
-                    Ok(polled) => polled,
-                    Err(_) => return Err(resource.timed_out(last.as_ref(), started.elapsed())),
-                }
-            }
+            Some(deadline) => match tokio::time::timeout_at(deadline, resource.get()).await {
+                Ok(polled) => polled,
+                Err(_) => return Err(resource.timed_out(last.as_ref(), started.elapsed())),
+            },
             None => resource.get().await,
         };
         match polled {
@@ -151,7 +205,201 @@ pub(crate) async fn until_settled<P: Polled>(
                 not_found += 1;
                 tracing::debug!(not_found, "not found yet");
             }
+            // The request's own retries are spent: the service asks for fewer
+            // requests, and the wait has a deadline of its own, so it slows
+            // down rather than reports the work as failed.
+            Err(err) if err.is_rate_limited() => {
+                let hold = err
+                    .retry_after()
+                    .unwrap_or_else(|| pace.pause_after(started.elapsed()) * 2);
+                tracing::debug!(
+                    hold_ms = u64::try_from(hold.as_millis()).unwrap_or(u64::MAX),
+                    "too many requests; polling slower"
+                );
+                held_off = Some(hold);
+            }
             Err(err) => return Err(err),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Mutex;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    use reqwest::StatusCode;
+
+    use super::*;
+
+    /// Work that ends `length` after the wait starts; reads before `refusals`
+    /// are spent are answered 429, as a rate-limited team's would be.
+    struct Work {
+        started: Instant,
+        length: Duration,
+        polls: AtomicUsize,
+        refusals: Mutex<Vec<Error>>,
+    }
+
+    impl Work {
+        fn new(length: Duration) -> Self {
+            Self {
+                started: Instant::now(),
+                length,
+                polls: AtomicUsize::new(0),
+                refusals: Mutex::new(Vec::new()),
+            }
+        }
+    }
+
+    impl Polled for &Work {
+        type Item = bool;
+
+        async fn get(&self) -> Result<bool> {
+            self.polls.fetch_add(1, Ordering::Relaxed);
+            if let Some(refusal) = self.refusals.lock().unwrap().pop() {
+                return Err(refusal);
+            }
+            Ok(self.started.elapsed() >= self.length)
+        }
+
+        fn settled(&self, done: &bool) -> Option<Result<()>> {
+            done.then_some(Ok(()))
+        }
+
+        fn timed_out(&self, _: Option<&bool>, waited: Duration) -> Error {
+            Error::InvalidInput(format!("timed out after {waited:?}"))
+        }
+
+        fn status(done: &bool) -> String {
+            done.to_string()
+        }
+    }
+
+    fn job_pace() -> Pace {
+        crate::jobs::JOB_PACE
+    }
+
+    /// Waits for work of `length` as a job wait does right after the create
+    /// (the job as created is known, not done): how late it was seen, and
+    /// how many reads that took.
+    async fn wait_for(length: Duration) -> (Duration, usize) {
+        let work = Work::new(length);
+        let pace = Pace {
+            timeout: length * 2,
+            ..job_pace()
+        };
+        until_settled(&work, pace, Some(false)).await.unwrap();
+        (
+            work.started.elapsed() - length,
+            work.polls.load(Ordering::Relaxed),
+        )
+    }
+
+    // The clock is tokio's paused one: these are the pacing's figures, exact,
+    // whatever the machine's load.
+    #[tokio::test(start_paused = true)]
+    async fn short_medium_and_long_jobs_are_seen_at_most_300_ms_and_a_tenth_of_their_age_late() {
+        for (length, most_polls) in [
+            (Duration::from_millis(200), 1),
+            (Duration::from_secs(5), 20),
+            (Duration::from_secs(300), 75),
+        ] {
+            let (late, polls) = wait_for(length).await;
+            let allowed = Duration::from_millis(300) + length / 10;
+            assert!(
+                late <= allowed,
+                "a {length:?} job was seen {late:?} late (allowed {allowed:?})"
+            );
+            assert!(
+                polls <= most_polls,
+                "a {length:?} job took {polls} polls (at most {most_polls})"
+            );
+        }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_long_wait_polls_no_more_often_than_its_longest_pause() {
+        let (late, polls) = wait_for(Duration::from_secs(3600)).await;
+        assert!(late <= DEFAULT_JOB_MAX, "seen {late:?} late");
+        // 100 s of growing pauses, then one poll per 10 s.
+        assert!(polls <= 50 + 350, "{polls} polls in an hour");
+    }
+
+    const DEFAULT_JOB_MAX: Duration = crate::jobs::DEFAULT_JOB_MAX_INTERVAL;
+
+    #[tokio::test(start_paused = true)]
+    async fn too_many_requests_slows_the_wait_down_instead_of_ending_it() {
+        let work = Work::new(Duration::from_secs(2));
+        *work.refusals.lock().unwrap() = vec![
+            Error::Api {
+                status: StatusCode::TOO_MANY_REQUESTS,
+                message: "slow down".into(),
+                request_id: None,
+                body: None,
+            },
+            Error::RetryAfterTooLong {
+                status: StatusCode::TOO_MANY_REQUESTS,
+                retry_after: Duration::from_secs(30),
+                limit: Duration::from_secs(20),
+                request_id: None,
+                body: None,
+            },
+        ];
+        until_settled(&work, job_pace(), Some(false)).await.unwrap();
+        // The first poll (at 250 ms) is told to come back in 30 s; the second
+        // is refused with no delay named, so the pause is twice the usual one
+        // (2 x 3.025 s, a tenth of the 30.25 s waited); the third sees it done.
+        let waited = work.started.elapsed();
+        assert!(
+            waited >= Duration::from_millis(36_300) && waited < Duration::from_millis(36_400),
+            "{waited:?}"
+        );
+        assert_eq!(work.polls.load(Ordering::Relaxed), 3);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_refusal_other_than_too_many_requests_ends_the_wait() {
+        let work = Work::new(Duration::from_secs(2));
+        *work.refusals.lock().unwrap() = vec![Error::Api {
+            status: StatusCode::FORBIDDEN,
+            message: "no".into(),
+            request_id: None,
+            body: None,
+        }];
+        let err = until_settled(&work, job_pace(), Some(false))
+            .await
+            .unwrap_err();
+        assert!(err.is_auth(), "{err}");
+    }
+
+    #[test]
+    fn pauses_grow_with_the_time_waited_between_the_interval_and_the_longest_pause() {
+        let pace = Pace::new(
+            Duration::from_secs(60),
+            Duration::from_millis(250),
+            Duration::from_secs(10),
+        );
+        assert_eq!(
+            pace.pause_after(Duration::from_secs(1)),
+            Duration::from_millis(250)
+        );
+        assert_eq!(
+            pace.pause_after(Duration::from_secs(5)),
+            Duration::from_millis(500)
+        );
+        assert_eq!(
+            pace.pause_after(Duration::from_secs(1000)),
+            Duration::from_secs(10)
+        );
+        // An interval above the longest pause is kept; a zero one is 10 ms.
+        let slow = Pace::new(
+            Duration::from_secs(60),
+            Duration::from_secs(20),
+            Duration::from_secs(10),
+        );
+        assert_eq!(slow.pause_after(Duration::ZERO), Duration::from_secs(20));
+        let eager = Pace::new(Duration::from_secs(60), Duration::ZERO, Duration::ZERO);
+        assert_eq!(eager.pause_after(Duration::from_secs(5)), MIN_INTERVAL);
     }
 }

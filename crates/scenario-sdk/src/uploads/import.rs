@@ -101,8 +101,9 @@ impl ImportBuilder {
         self
     }
 
-    /// The first pause between two polls of [`Self::wait`] (1 s by default),
-    /// growing 1.5 times per poll up to 10 s.
+    /// The first pause between two polls of [`Self::wait`] (1 s by default);
+    /// later pauses are a tenth of the time waited so far, up to 10 s (see
+    /// [`crate::Pace::pause_after`]).
     pub fn wait_interval(mut self, interval: Duration) -> Self {
         self.wait_settings.interval = interval;
         self

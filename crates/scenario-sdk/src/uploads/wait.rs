@@ -55,8 +55,9 @@ impl WaitUntilReady {
     }
 
     /// The first pause between two polls (1 s by default, at least 10 ms); each
-    /// pause is 1.5 times the previous one, up to [`Self::max_interval`] (an
-    /// interval above that is kept as it is).
+    /// later pause is a tenth of the time waited so far, up to
+    /// [`Self::max_interval`] (see [`Pace::pause_after`]; an interval above
+    /// that is kept as it is).
     pub fn interval(mut self, interval: Duration) -> Self {
         self.settings.interval = interval;
         self
