@@ -26,18 +26,35 @@ pub fn json_line(out: &mut impl Write, value: &impl Serialize) -> io::Result<()>
 /// escape, which stands for the same character. Everything else, numbers as
 /// written and keys in their order included, is copied byte for byte.
 pub fn raw_json_line(out: &mut impl Write, json: &str) -> io::Result<()> {
+    let bytes = json.as_bytes();
     let mut in_string = false;
-    let mut escaped = false;
     let mut start = 0;
-    for (at, c) in json.char_indices() {
+    let mut at = 0;
+    // Byte by byte through a table: only the bytes that may matter where the
+    // scan is (in a string or between tokens) stop it; each is ASCII or a
+    // lead byte, so at a character boundary, and the character there is
+    // decoded only then.
+    while at < bytes.len() {
+        let stops = if in_string {
+            &STRING_STOPS
+        } else {
+            &TOKEN_STOPS
+        };
+        if !stops[usize::from(bytes[at])] {
+            at += 1;
+            continue;
+        }
+        let Some(c) = json[at..].chars().next() else {
+            break;
+        };
+        if in_string && c == '\\' {
+            // The escaped character is ASCII in valid JSON (`\"`, `\\`, `\n`,
+            // `\u`...): both are kept as they are.
+            at += 2;
+            continue;
+        }
         let skip = if in_string {
-            if escaped {
-                escaped = false;
-            } else if c == '\\' {
-                escaped = true;
-            } else if c == '"' {
-                in_string = false;
-            }
+            in_string = c != '"';
             is_unsafe(c)
         } else {
             in_string = c == '"';
@@ -45,17 +62,49 @@ pub fn raw_json_line(out: &mut impl Write, json: &str) -> io::Result<()> {
             matches!(c, ' ' | '\t' | '\n' | '\r')
         };
         if skip {
-            out.write_all(&json.as_bytes()[start..at])?;
+            out.write_all(&bytes[start..at])?;
             if in_string {
                 // Every unsafe character is in the BMP: one \u escape each.
                 write!(out, "\\u{:04x}", u32::from(c))?;
             }
             start = at + c.len_utf8();
         }
+        at += c.len_utf8();
     }
-    out.write_all(&json.as_bytes()[start..])?;
+    out.write_all(&bytes[start..])?;
     out.write_all(b"\n")
 }
+
+/// The bytes [`raw_json_line`] looks at inside a string: its end, an escape,
+/// the controls, and the UTF-8 lead bytes of the [`is_unsafe`] characters
+/// beyond ASCII (C1 controls: 0xC2; U+061C: 0xD8; U+200E to U+2069: 0xE2).
+static STRING_STOPS: [bool; 256] = {
+    let mut stops = [false; 256];
+    let mut b = 0;
+    while b < 0x20 {
+        stops[b] = true;
+        b += 1;
+    }
+    stops[b'"' as usize] = true;
+    stops[b'\\' as usize] = true;
+    stops[0x7f] = true;
+    stops[0xc2] = true;
+    stops[0xd8] = true;
+    stops[0xe2] = true;
+    stops
+};
+
+/// The bytes [`raw_json_line`] looks at between tokens: JSON's whitespace
+/// and the start of a string.
+static TOKEN_STOPS: [bool; 256] = {
+    let mut stops = [false; 256];
+    stops[b' ' as usize] = true;
+    stops[b'\t' as usize] = true;
+    stops[b'\n' as usize] = true;
+    stops[b'\r' as usize] = true;
+    stops[b'"' as usize] = true;
+    stops
+};
 
 /// Characters that must not reach a terminal as they are: control characters
 /// (C0 with ESC and newlines, DEL, C1 with the one-byte CSI), which start
@@ -321,6 +370,24 @@ asset_2  3d     success  public   2024-01-02T03:04:05.678Z  model/gltf-binary
             "{\"id\":\"a b\\\"\\\\\",\"fileSize\":1024,\"x\":1.50e3,\
              \"n\":{\"z\":[1,2],\"e\":\"\\u001b]0;\\u007f\\u202e\"}}\n"
         );
+        let before: serde_json::Value = serde_json::from_str(sent).unwrap();
+        let after: serde_json::Value = serde_json::from_str(&out).unwrap();
+        assert_eq!(before, after, "the same values");
+    }
+
+    #[test]
+    fn raw_json_keeps_escapes_and_text_beyond_ascii_and_drops_only_what_it_must() {
+        let sent = "{ \"a\" : \"ends in a backslash\\\\\", \"b\":\"\\\"quoted\\\" 日本 é\u{85}\u{61c}\u{200f}\u{2069}\",\n\
+                    \"c\" : [ \"\\u0041 \", true , null ] }";
+        let mut out = Vec::new();
+        raw_json_line(&mut out, sent).unwrap();
+        let out = text(out);
+        assert_eq!(
+            out,
+            "{\"a\":\"ends in a backslash\\\\\",\"b\":\"\\\"quoted\\\" 日本 é\\u0085\\u061c\\u200f\\u2069\",\
+             \"c\":[\"\\u0041 \",true,null]}\n"
+        );
+        assert!(!out.trim_end().chars().any(is_unsafe), "{out:?}");
         let before: serde_json::Value = serde_json::from_str(sent).unwrap();
         let after: serde_json::Value = serde_json::from_str(&out).unwrap();
         assert_eq!(before, after, "the same values");
