@@ -331,7 +331,13 @@ fn settled(job: &Job) -> Option<Result<()>> {
 
 #[cfg(test)]
 mod tests {
+    use std::sync::atomic::Ordering;
+
+    use reqwest::StatusCode;
+
     use super::*;
+    use crate::poll::tests::Work;
+    use crate::poll::until_settled;
 
     fn client() -> Client {
         Client::builder()
@@ -352,5 +358,100 @@ mod tests {
     async fn an_empty_id_is_refused_before_any_request() {
         let err = client().jobs().wait(" ").await.unwrap_err();
         assert!(matches!(err, Error::InvalidInput(_)), "{err}");
+    }
+
+    fn job_pace() -> Pace {
+        JOB_PACE
+    }
+
+    /// Waits for work of `length` as a job wait does right after the create
+    /// (the job as created is known, not done): how late it was seen, and
+    /// how many reads that took.
+    async fn wait_for(length: Duration) -> (Duration, usize) {
+        let work = Work::new(length);
+        let pace = Pace {
+            timeout: length * 2,
+            ..job_pace()
+        };
+        until_settled(&work, pace, Some(false)).await.unwrap();
+        (
+            work.started.elapsed() - length,
+            work.polls.load(Ordering::Relaxed),
+        )
+    }
+
+    // The clock is tokio's paused one: these are the pacing's figures, exact,
+    // whatever the machine's load.
+    #[tokio::test(start_paused = true)]
+    async fn short_medium_and_long_jobs_are_seen_at_most_300_ms_and_a_tenth_of_their_age_late() {
+        for (length, most_polls) in [
+            (Duration::from_millis(200), 1),
+            (Duration::from_secs(5), 20),
+            (Duration::from_secs(300), 75),
+        ] {
+            let (late, polls) = wait_for(length).await;
+            let allowed = Duration::from_millis(300) + length / 10;
+            assert!(
+                late <= allowed,
+                "a {length:?} job was seen {late:?} late (allowed {allowed:?})"
+            );
+            assert!(
+                polls <= most_polls,
+                "a {length:?} job took {polls} polls (at most {most_polls})"
+            );
+        }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_long_wait_polls_no_more_often_than_its_longest_pause() {
+        let (late, polls) = wait_for(Duration::from_secs(3600)).await;
+        assert!(late <= DEFAULT_JOB_MAX_INTERVAL, "seen {late:?} late");
+        // 100 s of growing pauses, then one poll per 10 s.
+        assert!(polls <= 50 + 350, "{polls} polls in an hour");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn too_many_requests_slows_the_wait_down_instead_of_ending_it() {
+        let work = Work::new(Duration::from_secs(2));
+        *work.refusals.lock().unwrap() = vec![
+            Error::Api {
+                status: StatusCode::TOO_MANY_REQUESTS,
+                message: "slow down".into(),
+                request_id: None,
+                body: None,
+            },
+            Error::RetryAfterTooLong {
+                status: StatusCode::TOO_MANY_REQUESTS,
+                retry_after: Duration::from_secs(30),
+                limit: Duration::from_secs(20),
+                request_id: None,
+                body: None,
+            },
+        ];
+        until_settled(&work, job_pace(), Some(false)).await.unwrap();
+        // The first poll (at 250 ms) is told to come back in 30 s; the second
+        // is refused with no delay named, so the pause is twice the usual one
+        // (2 x 3.025 s, a tenth of the 30.25 s waited); the third sees it done.
+        let waited = work.started.elapsed();
+        assert!(
+            waited >= Duration::from_millis(36_300) && waited < Duration::from_millis(36_400),
+            "{waited:?}"
+        );
+        assert_eq!(work.polls.load(Ordering::Relaxed), 3);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_refusal_other_than_too_many_requests_ends_the_wait() {
+        let work = Work::new(Duration::from_secs(2));
+        *work.refusals.lock().unwrap() = vec![Error::Api {
+            status: StatusCode::FORBIDDEN,
+            message: "no".into(),
+            request_id: None,
+            body: None,
+        }];
+        let err = until_settled(&work, job_pace(), Some(false))
+            .await
+            .unwrap_err();
+        assert!(err.is_auth(), "{err}");
     }
 }
