@@ -282,6 +282,12 @@ impl Resolved {
             let cfg = gates.op_cfg(&op.name.to_string());
             quote!(#cfg #row)
         });
+        let ids = ops.iter().map(|op| {
+            let cfg = gates.op_cfg(&op.name.to_string());
+            let name = &op.name;
+            let doc = format!(" `{}` (`{} {}`).", op.id, op.method, op.path);
+            quote!(#[doc = #doc] #cfg #name)
+        });
         Rendered {
             operations: quote! {
                 use crate::operation::{BodyInfo, Location, Operation, OperationInfo, Paginated, Param, ParamError, ParamKind, RawPage, check_body, check_range, path_segment};
@@ -299,6 +305,14 @@ impl Resolved {
                 /// of them without its type. Operations of the optional areas are
                 /// here when their feature is on.
                 pub static OPERATIONS: &[OperationInfo] = &[#(#table),*];
+
+                /// Which operation of the document a request is, as a value that can
+                /// be matched, compared and hashed: one variant per operation, named
+                /// as its type in this module. Operations of the optional areas are
+                /// here when their feature is on.
+                #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+                #[non_exhaustive]
+                pub enum OperationId { #(#ids),* }
 
                 #(#operations)*
 
@@ -346,6 +360,7 @@ fn table_row(op: &OpSpec) -> TokenStream {
     quote! {
         OperationInfo {
             id: #id,
+            operation: OperationId::#name,
             method: #method,
             path: #path,
             idempotent: #idempotent,
@@ -1191,6 +1206,7 @@ fn operation_items(op: &OpSpec) -> TokenStream {
 
         impl Operation for #name {
             const ID: &'static str = #id;
+            const OPERATION: OperationId = OperationId::#name;
             const METHOD: &'static str = #method;
             const PATH: &'static str = #path_template;
             const IDEMPOTENT: bool = #idempotent;

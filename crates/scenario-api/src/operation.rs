@@ -15,6 +15,8 @@ use serde::de::DeserializeOwned;
 pub trait Operation: Clone + fmt::Debug + Send + Sync + 'static {
     /// The `operationId` in the document, e.g. `listAssets`.
     const ID: &'static str;
+    /// The same operation as a value (`ops::OperationId`), for tables keyed on it.
+    const OPERATION: crate::ops::OperationId;
     /// The HTTP method, e.g. `GET`.
     const METHOD: &'static str;
     /// The path template relative to the base URL, e.g. `/uploads/{uploadId}`.
@@ -173,6 +175,8 @@ pub struct RawPage<'a> {
 pub struct OperationInfo {
     /// The `operationId` in the document, e.g. `listAssets`.
     pub id: &'static str,
+    /// The same operation as a value, for tables keyed on it.
+    pub operation: crate::ops::OperationId,
     /// The HTTP method, e.g. `GET`.
     pub method: &'static str,
     /// The path template relative to the base URL, e.g. `/uploads/{uploadId}`.

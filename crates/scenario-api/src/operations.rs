@@ -17,6 +17,7 @@ pub const API_VERSION: &str = "1.0.0";
 pub static OPERATIONS: &[OperationInfo] = &[
     OperationInfo {
         id: "listAssets",
+        operation: OperationId::ListAssets,
         method: "GET",
         path: "/assets",
         idempotent: true,
@@ -26,6 +27,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
     },
     OperationInfo {
         id: "createAsset",
+        operation: OperationId::CreateAsset,
         method: "POST",
         path: "/assets",
         idempotent: false,
@@ -37,6 +39,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
     },
     OperationInfo {
         id: "deleteAssets",
+        operation: OperationId::DeleteAssets,
         method: "DELETE",
         path: "/assets",
         idempotent: true,
@@ -48,6 +51,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
     },
     OperationInfo {
         id: "getAsset",
+        operation: OperationId::GetAsset,
         method: "GET",
         path: "/assets/{assetId}",
         idempotent: true,
@@ -57,6 +61,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
     },
     OperationInfo {
         id: "updateAsset",
+        operation: OperationId::UpdateAsset,
         method: "PUT",
         path: "/assets/{assetId}",
         idempotent: true,
@@ -68,6 +73,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
     },
     OperationInfo {
         id: "restoreAssets",
+        operation: OperationId::RestoreAssets,
         method: "POST",
         path: "/assets/restore",
         idempotent: false,
@@ -79,6 +85,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
     },
     OperationInfo {
         id: "getAssetsBulk",
+        operation: OperationId::GetAssetsBulk,
         method: "POST",
         path: "/assets/get-bulk",
         idempotent: true,
@@ -90,6 +97,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
     },
     OperationInfo {
         id: "copyAsset",
+        operation: OperationId::CopyAsset,
         method: "POST",
         path: "/assets/{assetId}/copy",
         idempotent: false,
@@ -101,6 +109,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
     },
     OperationInfo {
         id: "lockAsset",
+        operation: OperationId::LockAsset,
         method: "PUT",
         path: "/assets/{assetId}/lock",
         idempotent: false,
@@ -112,6 +121,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
     },
     OperationInfo {
         id: "unlockAsset",
+        operation: OperationId::UnlockAsset,
         method: "PUT",
         path: "/assets/{assetId}/unlock",
         idempotent: true,
@@ -123,6 +133,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
     },
     OperationInfo {
         id: "updateAssetTags",
+        operation: OperationId::UpdateAssetTags,
         method: "PUT",
         path: "/assets/{assetId}/tags",
         idempotent: false,
@@ -134,6 +145,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
     },
     OperationInfo {
         id: "listAssetSnapshots",
+        operation: OperationId::ListAssetSnapshots,
         method: "GET",
         path: "/assets/{assetId}/snapshots",
         idempotent: true,
@@ -143,6 +155,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
     },
     OperationInfo {
         id: "requestAssetDownload",
+        operation: OperationId::RequestAssetDownload,
         method: "POST",
         path: "/assets/{assetId}/download",
         idempotent: true,
@@ -154,6 +167,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
     },
     OperationInfo {
         id: "requestAssetsDownload",
+        operation: OperationId::RequestAssetsDownload,
         method: "POST",
         path: "/assets/download",
         idempotent: false,
@@ -165,6 +179,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
     },
     OperationInfo {
         id: "getAssetsDownload",
+        operation: OperationId::GetAssetsDownload,
         method: "GET",
         path: "/assets/download/{jobId}",
         idempotent: true,
@@ -174,6 +189,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
     },
     OperationInfo {
         id: "createUpload",
+        operation: OperationId::CreateUpload,
         method: "POST",
         path: "/uploads",
         idempotent: false,
@@ -185,6 +201,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
     },
     OperationInfo {
         id: "getUpload",
+        operation: OperationId::GetUpload,
         method: "GET",
         path: "/uploads/{uploadId}",
         idempotent: true,
@@ -194,6 +211,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
     },
     OperationInfo {
         id: "triggerUploadAction",
+        operation: OperationId::TriggerUploadAction,
         method: "POST",
         path: "/uploads/{uploadId}/action",
         idempotent: false,
@@ -205,6 +223,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
     },
     OperationInfo {
         id: "getJob",
+        operation: OperationId::GetJob,
         method: "GET",
         path: "/jobs/{jobId}",
         idempotent: true,
@@ -214,6 +233,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
     },
     OperationInfo {
         id: "listJobs",
+        operation: OperationId::ListJobs,
         method: "GET",
         path: "/jobs",
         idempotent: true,
@@ -223,6 +243,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
     },
     OperationInfo {
         id: "triggerJobAction",
+        operation: OperationId::TriggerJobAction,
         method: "POST",
         path: "/jobs/{jobId}/action",
         idempotent: false,
@@ -235,6 +256,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
     #[cfg(feature = "generate")]
     OperationInfo {
         id: "runModel",
+        operation: OperationId::RunModel,
         method: "POST",
         path: "/generate/custom/{modelId}",
         idempotent: false,
@@ -247,6 +269,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
     #[cfg(feature = "generate")]
     OperationInfo {
         id: "generateCaption",
+        operation: OperationId::GenerateCaption,
         method: "POST",
         path: "/generate/caption",
         idempotent: false,
@@ -259,6 +282,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
     #[cfg(feature = "generate")]
     OperationInfo {
         id: "generateDescribeStyle",
+        operation: OperationId::GenerateDescribeStyle,
         method: "POST",
         path: "/generate/describe-style",
         idempotent: false,
@@ -271,6 +295,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
     #[cfg(feature = "generate")]
     OperationInfo {
         id: "generateDetect",
+        operation: OperationId::GenerateDetect,
         method: "POST",
         path: "/generate/detect",
         idempotent: false,
@@ -283,6 +308,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
     #[cfg(feature = "generate")]
     OperationInfo {
         id: "generateEmbed",
+        operation: OperationId::GenerateEmbed,
         method: "POST",
         path: "/generate/embed",
         idempotent: false,
@@ -295,6 +321,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
     #[cfg(feature = "generate")]
     OperationInfo {
         id: "generateIpDetection",
+        operation: OperationId::GenerateIpDetection,
         method: "POST",
         path: "/generate/ip-detection",
         idempotent: false,
@@ -307,6 +334,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
     #[cfg(feature = "generate")]
     OperationInfo {
         id: "generatePatch",
+        operation: OperationId::GeneratePatch,
         method: "POST",
         path: "/generate/patch",
         idempotent: false,
@@ -319,6 +347,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
     #[cfg(feature = "generate")]
     OperationInfo {
         id: "generatePrompt",
+        operation: OperationId::GeneratePrompt,
         method: "POST",
         path: "/generate/prompt",
         idempotent: false,
@@ -331,6 +360,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
     #[cfg(feature = "generate")]
     OperationInfo {
         id: "generateQualityGate",
+        operation: OperationId::GenerateQualityGate,
         method: "POST",
         path: "/generate/quality-gate",
         idempotent: false,
@@ -343,6 +373,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
     #[cfg(feature = "generate")]
     OperationInfo {
         id: "generateTranslate",
+        operation: OperationId::GenerateTranslate,
         method: "POST",
         path: "/generate/translate",
         idempotent: false,
@@ -355,6 +386,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
     #[cfg(feature = "models")]
     OperationInfo {
         id: "listModels",
+        operation: OperationId::ListModels,
         method: "GET",
         path: "/models",
         idempotent: true,
@@ -365,6 +397,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
     #[cfg(feature = "models")]
     OperationInfo {
         id: "createModel",
+        operation: OperationId::CreateModel,
         method: "POST",
         path: "/models",
         idempotent: false,
@@ -377,6 +410,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
     #[cfg(feature = "models")]
     OperationInfo {
         id: "getModel",
+        operation: OperationId::GetModel,
         method: "GET",
         path: "/models/{modelId}",
         idempotent: true,
@@ -387,6 +421,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
     #[cfg(feature = "models")]
     OperationInfo {
         id: "updateModel",
+        operation: OperationId::UpdateModel,
         method: "PUT",
         path: "/models/{modelId}",
         idempotent: true,
@@ -399,6 +434,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
     #[cfg(feature = "models")]
     OperationInfo {
         id: "deleteModel",
+        operation: OperationId::DeleteModel,
         method: "DELETE",
         path: "/models/{modelId}",
         idempotent: true,
@@ -409,6 +445,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
     #[cfg(feature = "models")]
     OperationInfo {
         id: "getModelsBulk",
+        operation: OperationId::GetModelsBulk,
         method: "POST",
         path: "/models/get-bulk",
         idempotent: true,
@@ -421,6 +458,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
     #[cfg(feature = "models")]
     OperationInfo {
         id: "copyModel",
+        operation: OperationId::CopyModel,
         method: "POST",
         path: "/models/{modelId}/copy",
         idempotent: false,
@@ -433,6 +471,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
     #[cfg(feature = "models")]
     OperationInfo {
         id: "transferModel",
+        operation: OperationId::TransferModel,
         method: "POST",
         path: "/models/{modelId}/transfer",
         idempotent: false,
@@ -445,6 +484,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
     #[cfg(feature = "models")]
     OperationInfo {
         id: "downloadModel",
+        operation: OperationId::DownloadModel,
         method: "POST",
         path: "/models/{modelId}/download",
         idempotent: false,
@@ -457,6 +497,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
     #[cfg(feature = "models")]
     OperationInfo {
         id: "restoreModel",
+        operation: OperationId::RestoreModel,
         method: "POST",
         path: "/models/{modelId}/restore",
         idempotent: false,
@@ -467,6 +508,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
     #[cfg(feature = "models")]
     OperationInfo {
         id: "deleteModelImages",
+        operation: OperationId::DeleteModelImages,
         method: "DELETE",
         path: "/models/{modelId}/images",
         idempotent: true,
@@ -477,6 +519,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
     #[cfg(feature = "models")]
     OperationInfo {
         id: "updateModelTags",
+        operation: OperationId::UpdateModelTags,
         method: "PUT",
         path: "/models/{modelId}/tags",
         idempotent: true,
@@ -489,6 +532,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
     #[cfg(feature = "models")]
     OperationInfo {
         id: "trainModel",
+        operation: OperationId::TrainModel,
         method: "PUT",
         path: "/models/{modelId}/train",
         idempotent: false,
@@ -501,6 +545,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
     #[cfg(feature = "models")]
     OperationInfo {
         id: "triggerModelTrainAction",
+        operation: OperationId::TriggerModelTrainAction,
         method: "POST",
         path: "/models/{modelId}/train/action",
         idempotent: false,
@@ -513,6 +558,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
     #[cfg(feature = "models")]
     OperationInfo {
         id: "addModelTrainingImages",
+        operation: OperationId::AddModelTrainingImages,
         method: "POST",
         path: "/models/{modelId}/training-images",
         idempotent: false,
@@ -525,6 +571,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
     #[cfg(feature = "models")]
     OperationInfo {
         id: "replaceModelTrainingImage",
+        operation: OperationId::ReplaceModelTrainingImage,
         method: "PUT",
         path: "/models/{modelId}/training-images/{trainingImageId}",
         idempotent: true,
@@ -537,6 +584,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
     #[cfg(feature = "models")]
     OperationInfo {
         id: "deleteModelTrainingImage",
+        operation: OperationId::DeleteModelTrainingImage,
         method: "DELETE",
         path: "/models/{modelId}/training-images/{trainingImageId}",
         idempotent: true,
@@ -547,6 +595,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
     #[cfg(feature = "models")]
     OperationInfo {
         id: "replaceModelTrainingImagePairs",
+        operation: OperationId::ReplaceModelTrainingImagePairs,
         method: "PUT",
         path: "/models/{modelId}/training-images/pairs",
         idempotent: true,
@@ -559,6 +608,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
     #[cfg(feature = "models")]
     OperationInfo {
         id: "listModelPresets",
+        operation: OperationId::ListModelPresets,
         method: "GET",
         path: "/models/{modelId}/presets",
         idempotent: true,
@@ -569,6 +619,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
     #[cfg(feature = "models")]
     OperationInfo {
         id: "createModelPreset",
+        operation: OperationId::CreateModelPreset,
         method: "POST",
         path: "/models/{modelId}/presets",
         idempotent: false,
@@ -581,6 +632,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
     #[cfg(feature = "models")]
     OperationInfo {
         id: "updateModelPreset",
+        operation: OperationId::UpdateModelPreset,
         method: "PUT",
         path: "/models/{modelId}/presets/{presetId}",
         idempotent: true,
@@ -593,6 +645,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
     #[cfg(feature = "models")]
     OperationInfo {
         id: "deleteModelPreset",
+        operation: OperationId::DeleteModelPreset,
         method: "DELETE",
         path: "/models/{modelId}/presets/{presetId}",
         idempotent: true,
@@ -603,6 +656,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
     #[cfg(feature = "models")]
     OperationInfo {
         id: "listModelExamples",
+        operation: OperationId::ListModelExamples,
         method: "GET",
         path: "/models/{modelId}/examples",
         idempotent: true,
@@ -613,6 +667,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
     #[cfg(feature = "models")]
     OperationInfo {
         id: "updateModelExamples",
+        operation: OperationId::UpdateModelExamples,
         method: "PUT",
         path: "/models/{modelId}/examples",
         idempotent: true,
@@ -625,6 +680,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
     #[cfg(feature = "models")]
     OperationInfo {
         id: "getModelDescription",
+        operation: OperationId::GetModelDescription,
         method: "GET",
         path: "/models/{modelId}/description",
         idempotent: true,
@@ -635,6 +691,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
     #[cfg(feature = "models")]
     OperationInfo {
         id: "updateModelDescription",
+        operation: OperationId::UpdateModelDescription,
         method: "PUT",
         path: "/models/{modelId}/description",
         idempotent: true,
@@ -647,6 +704,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
     #[cfg(feature = "models")]
     OperationInfo {
         id: "getModelPromptGuide",
+        operation: OperationId::GetModelPromptGuide,
         method: "GET",
         path: "/models/{modelId}/prompt-guide",
         idempotent: true,
@@ -657,6 +715,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
     #[cfg(feature = "models")]
     OperationInfo {
         id: "updateModelPromptGuide",
+        operation: OperationId::UpdateModelPromptGuide,
         method: "PUT",
         path: "/models/{modelId}/prompt-guide",
         idempotent: true,
@@ -669,6 +728,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
     #[cfg(feature = "models")]
     OperationInfo {
         id: "getModelPromptScore",
+        operation: OperationId::GetModelPromptScore,
         method: "GET",
         path: "/models/{modelId}/scores/prompt",
         idempotent: true,
@@ -679,6 +739,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
     #[cfg(feature = "models")]
     OperationInfo {
         id: "getModelTrainingDatasetScore",
+        operation: OperationId::GetModelTrainingDatasetScore,
         method: "GET",
         path: "/models/{modelId}/scores/training-dataset",
         idempotent: true,
@@ -689,6 +750,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
     #[cfg(feature = "collections")]
     OperationInfo {
         id: "listCollections",
+        operation: OperationId::ListCollections,
         method: "GET",
         path: "/collections",
         idempotent: true,
@@ -699,6 +761,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
     #[cfg(feature = "collections")]
     OperationInfo {
         id: "createCollection",
+        operation: OperationId::CreateCollection,
         method: "POST",
         path: "/collections",
         idempotent: false,
@@ -711,6 +774,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
     #[cfg(feature = "collections")]
     OperationInfo {
         id: "getCollection",
+        operation: OperationId::GetCollection,
         method: "GET",
         path: "/collections/{collectionId}",
         idempotent: true,
@@ -721,6 +785,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
     #[cfg(feature = "collections")]
     OperationInfo {
         id: "updateCollection",
+        operation: OperationId::UpdateCollection,
         method: "PUT",
         path: "/collections/{collectionId}",
         idempotent: true,
@@ -733,6 +798,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
     #[cfg(feature = "collections")]
     OperationInfo {
         id: "deleteCollection",
+        operation: OperationId::DeleteCollection,
         method: "DELETE",
         path: "/collections/{collectionId}",
         idempotent: true,
@@ -743,6 +809,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
     #[cfg(feature = "collections")]
     OperationInfo {
         id: "addCollectionAssets",
+        operation: OperationId::AddCollectionAssets,
         method: "PUT",
         path: "/collections/{collectionId}/assets",
         idempotent: true,
@@ -755,6 +822,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
     #[cfg(feature = "collections")]
     OperationInfo {
         id: "removeCollectionAssets",
+        operation: OperationId::RemoveCollectionAssets,
         method: "DELETE",
         path: "/collections/{collectionId}/assets",
         idempotent: true,
@@ -767,6 +835,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
     #[cfg(feature = "collections")]
     OperationInfo {
         id: "addCollectionModels",
+        operation: OperationId::AddCollectionModels,
         method: "PUT",
         path: "/collections/{collectionId}/models",
         idempotent: true,
@@ -779,6 +848,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
     #[cfg(feature = "collections")]
     OperationInfo {
         id: "removeCollectionModels",
+        operation: OperationId::RemoveCollectionModels,
         method: "DELETE",
         path: "/collections/{collectionId}/models",
         idempotent: true,
@@ -791,6 +861,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
     #[cfg(feature = "workflows")]
     OperationInfo {
         id: "listWorkflows",
+        operation: OperationId::ListWorkflows,
         method: "GET",
         path: "/workflows",
         idempotent: true,
@@ -801,6 +872,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
     #[cfg(feature = "workflows")]
     OperationInfo {
         id: "createWorkflow",
+        operation: OperationId::CreateWorkflow,
         method: "POST",
         path: "/workflows",
         idempotent: false,
@@ -813,6 +885,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
     #[cfg(feature = "workflows")]
     OperationInfo {
         id: "listWorkflowTags",
+        operation: OperationId::ListWorkflowTags,
         method: "GET",
         path: "/workflows/tags",
         idempotent: true,
@@ -823,6 +896,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
     #[cfg(feature = "workflows")]
     OperationInfo {
         id: "getWorkflow",
+        operation: OperationId::GetWorkflow,
         method: "GET",
         path: "/workflows/{workflowId}",
         idempotent: true,
@@ -833,6 +907,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
     #[cfg(feature = "workflows")]
     OperationInfo {
         id: "updateWorkflow",
+        operation: OperationId::UpdateWorkflow,
         method: "PUT",
         path: "/workflows/{workflowId}",
         idempotent: true,
@@ -845,6 +920,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
     #[cfg(feature = "workflows")]
     OperationInfo {
         id: "deleteWorkflow",
+        operation: OperationId::DeleteWorkflow,
         method: "DELETE",
         path: "/workflows/{workflowId}",
         idempotent: true,
@@ -855,6 +931,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
     #[cfg(feature = "workflows")]
     OperationInfo {
         id: "runWorkflow",
+        operation: OperationId::RunWorkflow,
         method: "PUT",
         path: "/workflows/{workflowId}/run",
         idempotent: false,
@@ -867,6 +944,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
     #[cfg(feature = "workflows")]
     OperationInfo {
         id: "workflowUserApproval",
+        operation: OperationId::WorkflowUserApproval,
         method: "PUT",
         path: "/workflows/{workflowId}/user-approval",
         idempotent: false,
@@ -879,6 +957,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
     #[cfg(feature = "workflows")]
     OperationInfo {
         id: "workflowUserSelection",
+        operation: OperationId::WorkflowUserSelection,
         method: "PUT",
         path: "/workflows/{workflowId}/user-selection",
         idempotent: false,
@@ -891,6 +970,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
     #[cfg(feature = "search")]
     OperationInfo {
         id: "searchAssets",
+        operation: OperationId::SearchAssets,
         method: "POST",
         path: "/search/assets",
         idempotent: true,
@@ -903,6 +983,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
     #[cfg(feature = "search")]
     OperationInfo {
         id: "searchModels",
+        operation: OperationId::SearchModels,
         method: "POST",
         path: "/search/models",
         idempotent: true,
@@ -915,6 +996,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
     #[cfg(feature = "search")]
     OperationInfo {
         id: "searchWorkflows",
+        operation: OperationId::SearchWorkflows,
         method: "POST",
         path: "/search/workflows",
         idempotent: true,
@@ -927,6 +1009,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
     #[cfg(feature = "recommendations")]
     OperationInfo {
         id: "listRecommendedModels",
+        operation: OperationId::ListRecommendedModels,
         method: "GET",
         path: "/recommendations/models",
         idempotent: true,
@@ -937,6 +1020,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
     #[cfg(feature = "tags")]
     OperationInfo {
         id: "listTags",
+        operation: OperationId::ListTags,
         method: "GET",
         path: "/tags",
         idempotent: true,
@@ -947,6 +1031,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
     #[cfg(feature = "usages")]
     OperationInfo {
         id: "listUsages",
+        operation: OperationId::ListUsages,
         method: "GET",
         path: "/usages",
         idempotent: true,
@@ -957,6 +1042,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
     #[cfg(feature = "pricing")]
     OperationInfo {
         id: "getOscuPrices",
+        operation: OperationId::GetOscuPrices,
         method: "GET",
         path: "/oscu/prices",
         idempotent: true,
@@ -967,6 +1053,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
     #[cfg(feature = "projects")]
     OperationInfo {
         id: "listProjects",
+        operation: OperationId::ListProjects,
         method: "GET",
         path: "/projects",
         idempotent: true,
@@ -977,6 +1064,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
     #[cfg(feature = "projects")]
     OperationInfo {
         id: "createProject",
+        operation: OperationId::CreateProject,
         method: "POST",
         path: "/projects",
         idempotent: false,
@@ -989,6 +1077,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
     #[cfg(feature = "projects")]
     OperationInfo {
         id: "getProject",
+        operation: OperationId::GetProject,
         method: "GET",
         path: "/projects/{projectId}",
         idempotent: true,
@@ -999,6 +1088,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
     #[cfg(feature = "projects")]
     OperationInfo {
         id: "updateProject",
+        operation: OperationId::UpdateProject,
         method: "PUT",
         path: "/projects/{projectId}",
         idempotent: true,
@@ -1011,6 +1101,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
     #[cfg(feature = "projects")]
     OperationInfo {
         id: "deleteProject",
+        operation: OperationId::DeleteProject,
         method: "DELETE",
         path: "/projects/{projectId}",
         idempotent: true,
@@ -1021,6 +1112,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
     #[cfg(feature = "projects")]
     OperationInfo {
         id: "createProjectApiKey",
+        operation: OperationId::CreateProjectApiKey,
         method: "POST",
         path: "/projects/{projectId}/api-keys",
         idempotent: false,
@@ -1033,6 +1125,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
     #[cfg(feature = "projects")]
     OperationInfo {
         id: "deleteProjectApiKey",
+        operation: OperationId::DeleteProjectApiKey,
         method: "DELETE",
         path: "/projects/{projectId}/api-keys/{keyId}",
         idempotent: true,
@@ -1043,6 +1136,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
     #[cfg(feature = "projects")]
     OperationInfo {
         id: "getProjectInstructions",
+        operation: OperationId::GetProjectInstructions,
         method: "GET",
         path: "/projects/{projectId}/instructions",
         idempotent: true,
@@ -1053,6 +1147,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
     #[cfg(feature = "projects")]
     OperationInfo {
         id: "updateProjectInstructions",
+        operation: OperationId::UpdateProjectInstructions,
         method: "PUT",
         path: "/projects/{projectId}/instructions",
         idempotent: true,
@@ -1065,6 +1160,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
     #[cfg(feature = "projects")]
     OperationInfo {
         id: "getProjectMemory",
+        operation: OperationId::GetProjectMemory,
         method: "GET",
         path: "/projects/{projectId}/memory",
         idempotent: true,
@@ -1075,6 +1171,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
     #[cfg(feature = "projects")]
     OperationInfo {
         id: "updateProjectMemory",
+        operation: OperationId::UpdateProjectMemory,
         method: "PUT",
         path: "/projects/{projectId}/memory",
         idempotent: true,
@@ -1087,6 +1184,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
     #[cfg(feature = "projects")]
     OperationInfo {
         id: "addProjectMember",
+        operation: OperationId::AddProjectMember,
         method: "POST",
         path: "/projects/{projectId}/members",
         idempotent: false,
@@ -1099,6 +1197,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
     #[cfg(feature = "projects")]
     OperationInfo {
         id: "updateProjectMember",
+        operation: OperationId::UpdateProjectMember,
         method: "PUT",
         path: "/projects/{projectId}/members/{memberId}",
         idempotent: true,
@@ -1111,6 +1210,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
     #[cfg(feature = "projects")]
     OperationInfo {
         id: "removeProjectMember",
+        operation: OperationId::RemoveProjectMember,
         method: "DELETE",
         path: "/projects/{projectId}/members/{memberId}",
         idempotent: true,
@@ -1121,6 +1221,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
     #[cfg(feature = "projects")]
     OperationInfo {
         id: "getProjectBrief",
+        operation: OperationId::GetProjectBrief,
         method: "GET",
         path: "/projects/{projectId}/brief",
         idempotent: true,
@@ -1131,6 +1232,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
     #[cfg(feature = "projects")]
     OperationInfo {
         id: "updateProjectBrief",
+        operation: OperationId::UpdateProjectBrief,
         method: "PUT",
         path: "/projects/{projectId}/brief",
         idempotent: true,
@@ -1143,6 +1245,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
     #[cfg(feature = "projects")]
     OperationInfo {
         id: "deleteProjectBrief",
+        operation: OperationId::DeleteProjectBrief,
         method: "DELETE",
         path: "/projects/{projectId}/brief",
         idempotent: true,
@@ -1153,6 +1256,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
     #[cfg(feature = "projects")]
     OperationInfo {
         id: "getProjectWatermark",
+        operation: OperationId::GetProjectWatermark,
         method: "GET",
         path: "/projects/{projectId}/watermark",
         idempotent: true,
@@ -1163,6 +1267,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
     #[cfg(feature = "projects")]
     OperationInfo {
         id: "updateProjectWatermark",
+        operation: OperationId::UpdateProjectWatermark,
         method: "PUT",
         path: "/projects/{projectId}/watermark",
         idempotent: true,
@@ -1175,6 +1280,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
     #[cfg(feature = "projects")]
     OperationInfo {
         id: "deleteProjectWatermark",
+        operation: OperationId::DeleteProjectWatermark,
         method: "DELETE",
         path: "/projects/{projectId}/watermark",
         idempotent: true,
@@ -1185,6 +1291,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
     #[cfg(feature = "projects")]
     OperationInfo {
         id: "updateProjectWatermarkLogo",
+        operation: OperationId::UpdateProjectWatermarkLogo,
         method: "PUT",
         path: "/projects/{projectId}/watermark/logo",
         idempotent: true,
@@ -1197,6 +1304,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
     #[cfg(feature = "projects")]
     OperationInfo {
         id: "deleteProjectWatermarkLogo",
+        operation: OperationId::DeleteProjectWatermarkLogo,
         method: "DELETE",
         path: "/projects/{projectId}/watermark/logo",
         idempotent: true,
@@ -1207,6 +1315,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
     #[cfg(feature = "projects")]
     OperationInfo {
         id: "previewProjectWatermark",
+        operation: OperationId::PreviewProjectWatermark,
         method: "POST",
         path: "/projects/{projectId}/watermark/preview",
         idempotent: true,
@@ -1219,6 +1328,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
     #[cfg(feature = "projects")]
     OperationInfo {
         id: "listProjectWebhookEndpoints",
+        operation: OperationId::ListProjectWebhookEndpoints,
         method: "GET",
         path: "/projects/{projectId}/webhook-endpoints",
         idempotent: true,
@@ -1229,6 +1339,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
     #[cfg(feature = "projects")]
     OperationInfo {
         id: "createProjectWebhookEndpoint",
+        operation: OperationId::CreateProjectWebhookEndpoint,
         method: "POST",
         path: "/projects/{projectId}/webhook-endpoints",
         idempotent: false,
@@ -1241,6 +1352,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
     #[cfg(feature = "projects")]
     OperationInfo {
         id: "updateProjectWebhookEndpoint",
+        operation: OperationId::UpdateProjectWebhookEndpoint,
         method: "PUT",
         path: "/projects/{projectId}/webhook-endpoints/{webhookEndpointId}",
         idempotent: true,
@@ -1253,6 +1365,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
     #[cfg(feature = "projects")]
     OperationInfo {
         id: "deleteProjectWebhookEndpoint",
+        operation: OperationId::DeleteProjectWebhookEndpoint,
         method: "DELETE",
         path: "/projects/{projectId}/webhook-endpoints/{webhookEndpointId}",
         idempotent: true,
@@ -1263,6 +1376,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
     #[cfg(feature = "projects")]
     OperationInfo {
         id: "listProjectWebhookEvents",
+        operation: OperationId::ListProjectWebhookEvents,
         method: "GET",
         path: "/projects/{projectId}/webhook-endpoints/{webhookEndpointId}/events",
         idempotent: true,
@@ -1273,6 +1387,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
     #[cfg(feature = "projects")]
     OperationInfo {
         id: "getProjectWebhookEvent",
+        operation: OperationId::GetProjectWebhookEvent,
         method: "GET",
         path: "/projects/{projectId}/webhook-endpoints/{webhookEndpointId}/events/{eventId}",
         idempotent: true,
@@ -1283,6 +1398,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
     #[cfg(feature = "teams")]
     OperationInfo {
         id: "listTeams",
+        operation: OperationId::ListTeams,
         method: "GET",
         path: "/teams",
         idempotent: true,
@@ -1293,6 +1409,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
     #[cfg(feature = "teams")]
     OperationInfo {
         id: "getTeam",
+        operation: OperationId::GetTeam,
         method: "GET",
         path: "/teams/{teamId}",
         idempotent: true,
@@ -1303,6 +1420,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
     #[cfg(feature = "teams")]
     OperationInfo {
         id: "updateTeam",
+        operation: OperationId::UpdateTeam,
         method: "PUT",
         path: "/teams/{teamId}",
         idempotent: true,
@@ -1315,6 +1433,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
     #[cfg(feature = "teams")]
     OperationInfo {
         id: "withdrawTeamInvitation",
+        operation: OperationId::WithdrawTeamInvitation,
         method: "DELETE",
         path: "/teams/{teamId}/invitations",
         idempotent: true,
@@ -1325,6 +1444,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
     #[cfg(feature = "teams")]
     OperationInfo {
         id: "getTeamLimits",
+        operation: OperationId::GetTeamLimits,
         method: "GET",
         path: "/teams/{teamId}/limits",
         idempotent: true,
@@ -1335,6 +1455,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
     #[cfg(feature = "teams")]
     OperationInfo {
         id: "inviteTeamMember",
+        operation: OperationId::InviteTeamMember,
         method: "POST",
         path: "/teams/{teamId}/members",
         idempotent: false,
@@ -1347,6 +1468,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
     #[cfg(feature = "teams")]
     OperationInfo {
         id: "updateTeamMember",
+        operation: OperationId::UpdateTeamMember,
         method: "PUT",
         path: "/teams/{teamId}/members/{memberId}",
         idempotent: true,
@@ -1359,6 +1481,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
     #[cfg(feature = "teams")]
     OperationInfo {
         id: "removeTeamMember",
+        operation: OperationId::RemoveTeamMember,
         method: "DELETE",
         path: "/teams/{teamId}/members/{memberId}",
         idempotent: true,
@@ -1369,6 +1492,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
     #[cfg(feature = "teams")]
     OperationInfo {
         id: "listTeamIpFilters",
+        operation: OperationId::ListTeamIpFilters,
         method: "GET",
         path: "/teams/{teamId}/ip-filters",
         idempotent: true,
@@ -1379,6 +1503,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
     #[cfg(feature = "teams")]
     OperationInfo {
         id: "createTeamIpFilter",
+        operation: OperationId::CreateTeamIpFilter,
         method: "POST",
         path: "/teams/{teamId}/ip-filters",
         idempotent: false,
@@ -1391,6 +1516,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
     #[cfg(feature = "teams")]
     OperationInfo {
         id: "updateTeamIpFilter",
+        operation: OperationId::UpdateTeamIpFilter,
         method: "PUT",
         path: "/teams/{teamId}/ip-filters/{filterId}",
         idempotent: true,
@@ -1403,6 +1529,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
     #[cfg(feature = "teams")]
     OperationInfo {
         id: "deleteTeamIpFilter",
+        operation: OperationId::DeleteTeamIpFilter,
         method: "DELETE",
         path: "/teams/{teamId}/ip-filters/{filterId}",
         idempotent: true,
@@ -1413,6 +1540,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
     #[cfg(feature = "teams")]
     OperationInfo {
         id: "draftTeamIpFilterInstruction",
+        operation: OperationId::DraftTeamIpFilterInstruction,
         method: "POST",
         path: "/teams/{teamId}/ip-filters/draft-instruction",
         idempotent: true,
@@ -1425,6 +1553,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
     #[cfg(feature = "teams")]
     OperationInfo {
         id: "getTeamBrief",
+        operation: OperationId::GetTeamBrief,
         method: "GET",
         path: "/teams/{teamId}/brief",
         idempotent: true,
@@ -1435,6 +1564,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
     #[cfg(feature = "teams")]
     OperationInfo {
         id: "updateTeamBrief",
+        operation: OperationId::UpdateTeamBrief,
         method: "PUT",
         path: "/teams/{teamId}/brief",
         idempotent: true,
@@ -1447,6 +1577,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
     #[cfg(feature = "teams")]
     OperationInfo {
         id: "deleteTeamBrief",
+        operation: OperationId::DeleteTeamBrief,
         method: "DELETE",
         path: "/teams/{teamId}/brief",
         idempotent: true,
@@ -1457,6 +1588,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
     #[cfg(feature = "teams")]
     OperationInfo {
         id: "getTeamWatermark",
+        operation: OperationId::GetTeamWatermark,
         method: "GET",
         path: "/teams/{teamId}/watermark",
         idempotent: true,
@@ -1467,6 +1599,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
     #[cfg(feature = "teams")]
     OperationInfo {
         id: "updateTeamWatermark",
+        operation: OperationId::UpdateTeamWatermark,
         method: "PUT",
         path: "/teams/{teamId}/watermark",
         idempotent: true,
@@ -1479,6 +1612,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
     #[cfg(feature = "teams")]
     OperationInfo {
         id: "deleteTeamWatermark",
+        operation: OperationId::DeleteTeamWatermark,
         method: "DELETE",
         path: "/teams/{teamId}/watermark",
         idempotent: true,
@@ -1489,6 +1623,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
     #[cfg(feature = "teams")]
     OperationInfo {
         id: "updateTeamWatermarkLogo",
+        operation: OperationId::UpdateTeamWatermarkLogo,
         method: "PUT",
         path: "/teams/{teamId}/watermark/logo",
         idempotent: true,
@@ -1501,6 +1636,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
     #[cfg(feature = "teams")]
     OperationInfo {
         id: "deleteTeamWatermarkLogo",
+        operation: OperationId::DeleteTeamWatermarkLogo,
         method: "DELETE",
         path: "/teams/{teamId}/watermark/logo",
         idempotent: true,
@@ -1511,6 +1647,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
     #[cfg(feature = "teams")]
     OperationInfo {
         id: "previewTeamWatermark",
+        operation: OperationId::PreviewTeamWatermark,
         method: "POST",
         path: "/teams/{teamId}/watermark/preview",
         idempotent: true,
@@ -1523,6 +1660,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
     #[cfg(feature = "teams")]
     OperationInfo {
         id: "listTeamWebhookEndpoints",
+        operation: OperationId::ListTeamWebhookEndpoints,
         method: "GET",
         path: "/teams/{teamId}/webhook-endpoints",
         idempotent: true,
@@ -1533,6 +1671,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
     #[cfg(feature = "teams")]
     OperationInfo {
         id: "createTeamWebhookEndpoint",
+        operation: OperationId::CreateTeamWebhookEndpoint,
         method: "POST",
         path: "/teams/{teamId}/webhook-endpoints",
         idempotent: false,
@@ -1545,6 +1684,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
     #[cfg(feature = "teams")]
     OperationInfo {
         id: "updateTeamWebhookEndpoint",
+        operation: OperationId::UpdateTeamWebhookEndpoint,
         method: "PUT",
         path: "/teams/{teamId}/webhook-endpoints/{webhookEndpointId}",
         idempotent: true,
@@ -1557,6 +1697,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
     #[cfg(feature = "teams")]
     OperationInfo {
         id: "deleteTeamWebhookEndpoint",
+        operation: OperationId::DeleteTeamWebhookEndpoint,
         method: "DELETE",
         path: "/teams/{teamId}/webhook-endpoints/{webhookEndpointId}",
         idempotent: true,
@@ -1567,6 +1708,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
     #[cfg(feature = "teams")]
     OperationInfo {
         id: "listTeamWebhookEvents",
+        operation: OperationId::ListTeamWebhookEvents,
         method: "GET",
         path: "/teams/{teamId}/webhook-endpoints/{webhookEndpointId}/events",
         idempotent: true,
@@ -1577,6 +1719,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
     #[cfg(feature = "teams")]
     OperationInfo {
         id: "getTeamWebhookEvent",
+        operation: OperationId::GetTeamWebhookEvent,
         method: "GET",
         path: "/teams/{teamId}/webhook-endpoints/{webhookEndpointId}/events/{eventId}",
         idempotent: true,
@@ -1585,6 +1728,422 @@ pub static OPERATIONS: &[OperationInfo] = &[
         body: None,
     },
 ];
+/// Which operation of the document a request is, as a value that can
+/// be matched, compared and hashed: one variant per operation, named
+/// as its type in this module. Operations of the optional areas are
+/// here when their feature is on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum OperationId {
+    /// `listAssets` (`GET /assets`).
+    ListAssets,
+    /// `createAsset` (`POST /assets`).
+    CreateAsset,
+    /// `deleteAssets` (`DELETE /assets`).
+    DeleteAssets,
+    /// `getAsset` (`GET /assets/{assetId}`).
+    GetAsset,
+    /// `updateAsset` (`PUT /assets/{assetId}`).
+    UpdateAsset,
+    /// `restoreAssets` (`POST /assets/restore`).
+    RestoreAssets,
+    /// `getAssetsBulk` (`POST /assets/get-bulk`).
+    GetAssetsBulk,
+    /// `copyAsset` (`POST /assets/{assetId}/copy`).
+    CopyAsset,
+    /// `lockAsset` (`PUT /assets/{assetId}/lock`).
+    LockAsset,
+    /// `unlockAsset` (`PUT /assets/{assetId}/unlock`).
+    UnlockAsset,
+    /// `updateAssetTags` (`PUT /assets/{assetId}/tags`).
+    UpdateAssetTags,
+    /// `listAssetSnapshots` (`GET /assets/{assetId}/snapshots`).
+    ListAssetSnapshots,
+    /// `requestAssetDownload` (`POST /assets/{assetId}/download`).
+    RequestAssetDownload,
+    /// `requestAssetsDownload` (`POST /assets/download`).
+    RequestAssetsDownload,
+    /// `getAssetsDownload` (`GET /assets/download/{jobId}`).
+    GetAssetsDownload,
+    /// `createUpload` (`POST /uploads`).
+    CreateUpload,
+    /// `getUpload` (`GET /uploads/{uploadId}`).
+    GetUpload,
+    /// `triggerUploadAction` (`POST /uploads/{uploadId}/action`).
+    TriggerUploadAction,
+    /// `getJob` (`GET /jobs/{jobId}`).
+    GetJob,
+    /// `listJobs` (`GET /jobs`).
+    ListJobs,
+    /// `triggerJobAction` (`POST /jobs/{jobId}/action`).
+    TriggerJobAction,
+    /// `runModel` (`POST /generate/custom/{modelId}`).
+    #[cfg(feature = "generate")]
+    RunModel,
+    /// `generateCaption` (`POST /generate/caption`).
+    #[cfg(feature = "generate")]
+    GenerateCaption,
+    /// `generateDescribeStyle` (`POST /generate/describe-style`).
+    #[cfg(feature = "generate")]
+    GenerateDescribeStyle,
+    /// `generateDetect` (`POST /generate/detect`).
+    #[cfg(feature = "generate")]
+    GenerateDetect,
+    /// `generateEmbed` (`POST /generate/embed`).
+    #[cfg(feature = "generate")]
+    GenerateEmbed,
+    /// `generateIpDetection` (`POST /generate/ip-detection`).
+    #[cfg(feature = "generate")]
+    GenerateIpDetection,
+    /// `generatePatch` (`POST /generate/patch`).
+    #[cfg(feature = "generate")]
+    GeneratePatch,
+    /// `generatePrompt` (`POST /generate/prompt`).
+    #[cfg(feature = "generate")]
+    GeneratePrompt,
+    /// `generateQualityGate` (`POST /generate/quality-gate`).
+    #[cfg(feature = "generate")]
+    GenerateQualityGate,
+    /// `generateTranslate` (`POST /generate/translate`).
+    #[cfg(feature = "generate")]
+    GenerateTranslate,
+    /// `listModels` (`GET /models`).
+    #[cfg(feature = "models")]
+    ListModels,
+    /// `createModel` (`POST /models`).
+    #[cfg(feature = "models")]
+    CreateModel,
+    /// `getModel` (`GET /models/{modelId}`).
+    #[cfg(feature = "models")]
+    GetModel,
+    /// `updateModel` (`PUT /models/{modelId}`).
+    #[cfg(feature = "models")]
+    UpdateModel,
+    /// `deleteModel` (`DELETE /models/{modelId}`).
+    #[cfg(feature = "models")]
+    DeleteModel,
+    /// `getModelsBulk` (`POST /models/get-bulk`).
+    #[cfg(feature = "models")]
+    GetModelsBulk,
+    /// `copyModel` (`POST /models/{modelId}/copy`).
+    #[cfg(feature = "models")]
+    CopyModel,
+    /// `transferModel` (`POST /models/{modelId}/transfer`).
+    #[cfg(feature = "models")]
+    TransferModel,
+    /// `downloadModel` (`POST /models/{modelId}/download`).
+    #[cfg(feature = "models")]
+    DownloadModel,
+    /// `restoreModel` (`POST /models/{modelId}/restore`).
+    #[cfg(feature = "models")]
+    RestoreModel,
+    /// `deleteModelImages` (`DELETE /models/{modelId}/images`).
+    #[cfg(feature = "models")]
+    DeleteModelImages,
+    /// `updateModelTags` (`PUT /models/{modelId}/tags`).
+    #[cfg(feature = "models")]
+    UpdateModelTags,
+    /// `trainModel` (`PUT /models/{modelId}/train`).
+    #[cfg(feature = "models")]
+    TrainModel,
+    /// `triggerModelTrainAction` (`POST /models/{modelId}/train/action`).
+    #[cfg(feature = "models")]
+    TriggerModelTrainAction,
+    /// `addModelTrainingImages` (`POST /models/{modelId}/training-images`).
+    #[cfg(feature = "models")]
+    AddModelTrainingImages,
+    /// `replaceModelTrainingImage` (`PUT /models/{modelId}/training-images/{trainingImageId}`).
+    #[cfg(feature = "models")]
+    ReplaceModelTrainingImage,
+    /// `deleteModelTrainingImage` (`DELETE /models/{modelId}/training-images/{trainingImageId}`).
+    #[cfg(feature = "models")]
+    DeleteModelTrainingImage,
+    /// `replaceModelTrainingImagePairs` (`PUT /models/{modelId}/training-images/pairs`).
+    #[cfg(feature = "models")]
+    ReplaceModelTrainingImagePairs,
+    /// `listModelPresets` (`GET /models/{modelId}/presets`).
+    #[cfg(feature = "models")]
+    ListModelPresets,
+    /// `createModelPreset` (`POST /models/{modelId}/presets`).
+    #[cfg(feature = "models")]
+    CreateModelPreset,
+    /// `updateModelPreset` (`PUT /models/{modelId}/presets/{presetId}`).
+    #[cfg(feature = "models")]
+    UpdateModelPreset,
+    /// `deleteModelPreset` (`DELETE /models/{modelId}/presets/{presetId}`).
+    #[cfg(feature = "models")]
+    DeleteModelPreset,
+    /// `listModelExamples` (`GET /models/{modelId}/examples`).
+    #[cfg(feature = "models")]
+    ListModelExamples,
+    /// `updateModelExamples` (`PUT /models/{modelId}/examples`).
+    #[cfg(feature = "models")]
+    UpdateModelExamples,
+    /// `getModelDescription` (`GET /models/{modelId}/description`).
+    #[cfg(feature = "models")]
+    GetModelDescription,
+    /// `updateModelDescription` (`PUT /models/{modelId}/description`).
+    #[cfg(feature = "models")]
+    UpdateModelDescription,
+    /// `getModelPromptGuide` (`GET /models/{modelId}/prompt-guide`).
+    #[cfg(feature = "models")]
+    GetModelPromptGuide,
+    /// `updateModelPromptGuide` (`PUT /models/{modelId}/prompt-guide`).
+    #[cfg(feature = "models")]
+    UpdateModelPromptGuide,
+    /// `getModelPromptScore` (`GET /models/{modelId}/scores/prompt`).
+    #[cfg(feature = "models")]
+    GetModelPromptScore,
+    /// `getModelTrainingDatasetScore` (`GET /models/{modelId}/scores/training-dataset`).
+    #[cfg(feature = "models")]
+    GetModelTrainingDatasetScore,
+    /// `listCollections` (`GET /collections`).
+    #[cfg(feature = "collections")]
+    ListCollections,
+    /// `createCollection` (`POST /collections`).
+    #[cfg(feature = "collections")]
+    CreateCollection,
+    /// `getCollection` (`GET /collections/{collectionId}`).
+    #[cfg(feature = "collections")]
+    GetCollection,
+    /// `updateCollection` (`PUT /collections/{collectionId}`).
+    #[cfg(feature = "collections")]
+    UpdateCollection,
+    /// `deleteCollection` (`DELETE /collections/{collectionId}`).
+    #[cfg(feature = "collections")]
+    DeleteCollection,
+    /// `addCollectionAssets` (`PUT /collections/{collectionId}/assets`).
+    #[cfg(feature = "collections")]
+    AddCollectionAssets,
+    /// `removeCollectionAssets` (`DELETE /collections/{collectionId}/assets`).
+    #[cfg(feature = "collections")]
+    RemoveCollectionAssets,
+    /// `addCollectionModels` (`PUT /collections/{collectionId}/models`).
+    #[cfg(feature = "collections")]
+    AddCollectionModels,
+    /// `removeCollectionModels` (`DELETE /collections/{collectionId}/models`).
+    #[cfg(feature = "collections")]
+    RemoveCollectionModels,
+    /// `listWorkflows` (`GET /workflows`).
+    #[cfg(feature = "workflows")]
+    ListWorkflows,
+    /// `createWorkflow` (`POST /workflows`).
+    #[cfg(feature = "workflows")]
+    CreateWorkflow,
+    /// `listWorkflowTags` (`GET /workflows/tags`).
+    #[cfg(feature = "workflows")]
+    ListWorkflowTags,
+    /// `getWorkflow` (`GET /workflows/{workflowId}`).
+    #[cfg(feature = "workflows")]
+    GetWorkflow,
+    /// `updateWorkflow` (`PUT /workflows/{workflowId}`).
+    #[cfg(feature = "workflows")]
+    UpdateWorkflow,
+    /// `deleteWorkflow` (`DELETE /workflows/{workflowId}`).
+    #[cfg(feature = "workflows")]
+    DeleteWorkflow,
+    /// `runWorkflow` (`PUT /workflows/{workflowId}/run`).
+    #[cfg(feature = "workflows")]
+    RunWorkflow,
+    /// `workflowUserApproval` (`PUT /workflows/{workflowId}/user-approval`).
+    #[cfg(feature = "workflows")]
+    WorkflowUserApproval,
+    /// `workflowUserSelection` (`PUT /workflows/{workflowId}/user-selection`).
+    #[cfg(feature = "workflows")]
+    WorkflowUserSelection,
+    /// `searchAssets` (`POST /search/assets`).
+    #[cfg(feature = "search")]
+    SearchAssets,
+    /// `searchModels` (`POST /search/models`).
+    #[cfg(feature = "search")]
+    SearchModels,
+    /// `searchWorkflows` (`POST /search/workflows`).
+    #[cfg(feature = "search")]
+    SearchWorkflows,
+    /// `listRecommendedModels` (`GET /recommendations/models`).
+    #[cfg(feature = "recommendations")]
+    ListRecommendedModels,
+    /// `listTags` (`GET /tags`).
+    #[cfg(feature = "tags")]
+    ListTags,
+    /// `listUsages` (`GET /usages`).
+    #[cfg(feature = "usages")]
+    ListUsages,
+    /// `getOscuPrices` (`GET /oscu/prices`).
+    #[cfg(feature = "pricing")]
+    GetOscuPrices,
+    /// `listProjects` (`GET /projects`).
+    #[cfg(feature = "projects")]
+    ListProjects,
+    /// `createProject` (`POST /projects`).
+    #[cfg(feature = "projects")]
+    CreateProject,
+    /// `getProject` (`GET /projects/{projectId}`).
+    #[cfg(feature = "projects")]
+    GetProject,
+    /// `updateProject` (`PUT /projects/{projectId}`).
+    #[cfg(feature = "projects")]
+    UpdateProject,
+    /// `deleteProject` (`DELETE /projects/{projectId}`).
+    #[cfg(feature = "projects")]
+    DeleteProject,
+    /// `createProjectApiKey` (`POST /projects/{projectId}/api-keys`).
+    #[cfg(feature = "projects")]
+    CreateProjectApiKey,
+    /// `deleteProjectApiKey` (`DELETE /projects/{projectId}/api-keys/{keyId}`).
+    #[cfg(feature = "projects")]
+    DeleteProjectApiKey,
+    /// `getProjectInstructions` (`GET /projects/{projectId}/instructions`).
+    #[cfg(feature = "projects")]
+    GetProjectInstructions,
+    /// `updateProjectInstructions` (`PUT /projects/{projectId}/instructions`).
+    #[cfg(feature = "projects")]
+    UpdateProjectInstructions,
+    /// `getProjectMemory` (`GET /projects/{projectId}/memory`).
+    #[cfg(feature = "projects")]
+    GetProjectMemory,
+    /// `updateProjectMemory` (`PUT /projects/{projectId}/memory`).
+    #[cfg(feature = "projects")]
+    UpdateProjectMemory,
+    /// `addProjectMember` (`POST /projects/{projectId}/members`).
+    #[cfg(feature = "projects")]
+    AddProjectMember,
+    /// `updateProjectMember` (`PUT /projects/{projectId}/members/{memberId}`).
+    #[cfg(feature = "projects")]
+    UpdateProjectMember,
+    /// `removeProjectMember` (`DELETE /projects/{projectId}/members/{memberId}`).
+    #[cfg(feature = "projects")]
+    RemoveProjectMember,
+    /// `getProjectBrief` (`GET /projects/{projectId}/brief`).
+    #[cfg(feature = "projects")]
+    GetProjectBrief,
+    /// `updateProjectBrief` (`PUT /projects/{projectId}/brief`).
+    #[cfg(feature = "projects")]
+    UpdateProjectBrief,
+    /// `deleteProjectBrief` (`DELETE /projects/{projectId}/brief`).
+    #[cfg(feature = "projects")]
+    DeleteProjectBrief,
+    /// `getProjectWatermark` (`GET /projects/{projectId}/watermark`).
+    #[cfg(feature = "projects")]
+    GetProjectWatermark,
+    /// `updateProjectWatermark` (`PUT /projects/{projectId}/watermark`).
+    #[cfg(feature = "projects")]
+    UpdateProjectWatermark,
+    /// `deleteProjectWatermark` (`DELETE /projects/{projectId}/watermark`).
+    #[cfg(feature = "projects")]
+    DeleteProjectWatermark,
+    /// `updateProjectWatermarkLogo` (`PUT /projects/{projectId}/watermark/logo`).
+    #[cfg(feature = "projects")]
+    UpdateProjectWatermarkLogo,
+    /// `deleteProjectWatermarkLogo` (`DELETE /projects/{projectId}/watermark/logo`).
+    #[cfg(feature = "projects")]
+    DeleteProjectWatermarkLogo,
+    /// `previewProjectWatermark` (`POST /projects/{projectId}/watermark/preview`).
+    #[cfg(feature = "projects")]
+    PreviewProjectWatermark,
+    /// `listProjectWebhookEndpoints` (`GET /projects/{projectId}/webhook-endpoints`).
+    #[cfg(feature = "projects")]
+    ListProjectWebhookEndpoints,
+    /// `createProjectWebhookEndpoint` (`POST /projects/{projectId}/webhook-endpoints`).
+    #[cfg(feature = "projects")]
+    CreateProjectWebhookEndpoint,
+    /// `updateProjectWebhookEndpoint` (`PUT /projects/{projectId}/webhook-endpoints/{webhookEndpointId}`).
+    #[cfg(feature = "projects")]
+    UpdateProjectWebhookEndpoint,
+    /// `deleteProjectWebhookEndpoint` (`DELETE /projects/{projectId}/webhook-endpoints/{webhookEndpointId}`).
+    #[cfg(feature = "projects")]
+    DeleteProjectWebhookEndpoint,
+    /// `listProjectWebhookEvents` (`GET /projects/{projectId}/webhook-endpoints/{webhookEndpointId}/events`).
+    #[cfg(feature = "projects")]
+    ListProjectWebhookEvents,
+    /// `getProjectWebhookEvent` (`GET /projects/{projectId}/webhook-endpoints/{webhookEndpointId}/events/{eventId}`).
+    #[cfg(feature = "projects")]
+    GetProjectWebhookEvent,
+    /// `listTeams` (`GET /teams`).
+    #[cfg(feature = "teams")]
+    ListTeams,
+    /// `getTeam` (`GET /teams/{teamId}`).
+    #[cfg(feature = "teams")]
+    GetTeam,
+    /// `updateTeam` (`PUT /teams/{teamId}`).
+    #[cfg(feature = "teams")]
+    UpdateTeam,
+    /// `withdrawTeamInvitation` (`DELETE /teams/{teamId}/invitations`).
+    #[cfg(feature = "teams")]
+    WithdrawTeamInvitation,
+    /// `getTeamLimits` (`GET /teams/{teamId}/limits`).
+    #[cfg(feature = "teams")]
+    GetTeamLimits,
+    /// `inviteTeamMember` (`POST /teams/{teamId}/members`).
+    #[cfg(feature = "teams")]
+    InviteTeamMember,
+    /// `updateTeamMember` (`PUT /teams/{teamId}/members/{memberId}`).
+    #[cfg(feature = "teams")]
+    UpdateTeamMember,
+    /// `removeTeamMember` (`DELETE /teams/{teamId}/members/{memberId}`).
+    #[cfg(feature = "teams")]
+    RemoveTeamMember,
+    /// `listTeamIpFilters` (`GET /teams/{teamId}/ip-filters`).
+    #[cfg(feature = "teams")]
+    ListTeamIpFilters,
+    /// `createTeamIpFilter` (`POST /teams/{teamId}/ip-filters`).
+    #[cfg(feature = "teams")]
+    CreateTeamIpFilter,
+    /// `updateTeamIpFilter` (`PUT /teams/{teamId}/ip-filters/{filterId}`).
+    #[cfg(feature = "teams")]
+    UpdateTeamIpFilter,
+    /// `deleteTeamIpFilter` (`DELETE /teams/{teamId}/ip-filters/{filterId}`).
+    #[cfg(feature = "teams")]
+    DeleteTeamIpFilter,
+    /// `draftTeamIpFilterInstruction` (`POST /teams/{teamId}/ip-filters/draft-instruction`).
+    #[cfg(feature = "teams")]
+    DraftTeamIpFilterInstruction,
+    /// `getTeamBrief` (`GET /teams/{teamId}/brief`).
+    #[cfg(feature = "teams")]
+    GetTeamBrief,
+    /// `updateTeamBrief` (`PUT /teams/{teamId}/brief`).
+    #[cfg(feature = "teams")]
+    UpdateTeamBrief,
+    /// `deleteTeamBrief` (`DELETE /teams/{teamId}/brief`).
+    #[cfg(feature = "teams")]
+    DeleteTeamBrief,
+    /// `getTeamWatermark` (`GET /teams/{teamId}/watermark`).
+    #[cfg(feature = "teams")]
+    GetTeamWatermark,
+    /// `updateTeamWatermark` (`PUT /teams/{teamId}/watermark`).
+    #[cfg(feature = "teams")]
+    UpdateTeamWatermark,
+    /// `deleteTeamWatermark` (`DELETE /teams/{teamId}/watermark`).
+    #[cfg(feature = "teams")]
+    DeleteTeamWatermark,
+    /// `updateTeamWatermarkLogo` (`PUT /teams/{teamId}/watermark/logo`).
+    #[cfg(feature = "teams")]
+    UpdateTeamWatermarkLogo,
+    /// `deleteTeamWatermarkLogo` (`DELETE /teams/{teamId}/watermark/logo`).
+    #[cfg(feature = "teams")]
+    DeleteTeamWatermarkLogo,
+    /// `previewTeamWatermark` (`POST /teams/{teamId}/watermark/preview`).
+    #[cfg(feature = "teams")]
+    PreviewTeamWatermark,
+    /// `listTeamWebhookEndpoints` (`GET /teams/{teamId}/webhook-endpoints`).
+    #[cfg(feature = "teams")]
+    ListTeamWebhookEndpoints,
+    /// `createTeamWebhookEndpoint` (`POST /teams/{teamId}/webhook-endpoints`).
+    #[cfg(feature = "teams")]
+    CreateTeamWebhookEndpoint,
+    /// `updateTeamWebhookEndpoint` (`PUT /teams/{teamId}/webhook-endpoints/{webhookEndpointId}`).
+    #[cfg(feature = "teams")]
+    UpdateTeamWebhookEndpoint,
+    /// `deleteTeamWebhookEndpoint` (`DELETE /teams/{teamId}/webhook-endpoints/{webhookEndpointId}`).
+    #[cfg(feature = "teams")]
+    DeleteTeamWebhookEndpoint,
+    /// `listTeamWebhookEvents` (`GET /teams/{teamId}/webhook-endpoints/{webhookEndpointId}/events`).
+    #[cfg(feature = "teams")]
+    ListTeamWebhookEvents,
+    /// `getTeamWebhookEvent` (`GET /teams/{teamId}/webhook-endpoints/{webhookEndpointId}/events/{eventId}`).
+    #[cfg(feature = "teams")]
+    GetTeamWebhookEvent,
+}
 /// The query parameters of [`ListAssets`].
 #[derive(Clone, Debug, Default, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 #[non_exhaustive]
@@ -2132,6 +2691,7 @@ impl ListAssets {
 }
 impl Operation for ListAssets {
     const ID: &'static str = "listAssets";
+    const OPERATION: OperationId = OperationId::ListAssets;
     const METHOD: &'static str = "GET";
     const PATH: &'static str = "/assets";
     const IDEMPOTENT: bool = true;
@@ -2450,6 +3010,7 @@ impl CreateAsset {
 }
 impl Operation for CreateAsset {
     const ID: &'static str = "createAsset";
+    const OPERATION: OperationId = OperationId::CreateAsset;
     const METHOD: &'static str = "POST";
     const PATH: &'static str = "/assets";
     const IDEMPOTENT: bool = false;
@@ -2555,6 +3116,7 @@ impl DeleteAssets {
 }
 impl Operation for DeleteAssets {
     const ID: &'static str = "deleteAssets";
+    const OPERATION: OperationId = OperationId::DeleteAssets;
     const METHOD: &'static str = "DELETE";
     const PATH: &'static str = "/assets";
     const IDEMPOTENT: bool = true;
@@ -2708,6 +3270,7 @@ impl GetAsset {
 }
 impl Operation for GetAsset {
     const ID: &'static str = "getAsset";
+    const OPERATION: OperationId = OperationId::GetAsset;
     const METHOD: &'static str = "GET";
     const PATH: &'static str = "/assets/{assetId}";
     const IDEMPOTENT: bool = true;
@@ -2861,6 +3424,7 @@ impl UpdateAsset {
 }
 impl Operation for UpdateAsset {
     const ID: &'static str = "updateAsset";
+    const OPERATION: OperationId = OperationId::UpdateAsset;
     const METHOD: &'static str = "PUT";
     const PATH: &'static str = "/assets/{assetId}";
     const IDEMPOTENT: bool = true;
@@ -2974,6 +3538,7 @@ impl RestoreAssets {
 }
 impl Operation for RestoreAssets {
     const ID: &'static str = "restoreAssets";
+    const OPERATION: OperationId = OperationId::RestoreAssets;
     const METHOD: &'static str = "POST";
     const PATH: &'static str = "/assets/restore";
     const IDEMPOTENT: bool = false;
@@ -3089,6 +3654,7 @@ impl GetAssetsBulk {
 }
 impl Operation for GetAssetsBulk {
     const ID: &'static str = "getAssetsBulk";
+    const OPERATION: OperationId = OperationId::GetAssetsBulk;
     const METHOD: &'static str = "POST";
     const PATH: &'static str = "/assets/get-bulk";
     const IDEMPOTENT: bool = true;
@@ -3218,6 +3784,7 @@ impl CopyAsset {
 }
 impl Operation for CopyAsset {
     const ID: &'static str = "copyAsset";
+    const OPERATION: OperationId = OperationId::CopyAsset;
     const METHOD: &'static str = "POST";
     const PATH: &'static str = "/assets/{assetId}/copy";
     const IDEMPOTENT: bool = false;
@@ -3355,6 +3922,7 @@ impl LockAsset {
 }
 impl Operation for LockAsset {
     const ID: &'static str = "lockAsset";
+    const OPERATION: OperationId = OperationId::LockAsset;
     const METHOD: &'static str = "PUT";
     const PATH: &'static str = "/assets/{assetId}/lock";
     const IDEMPOTENT: bool = false;
@@ -3490,6 +4058,7 @@ impl UnlockAsset {
 }
 impl Operation for UnlockAsset {
     const ID: &'static str = "unlockAsset";
+    const OPERATION: OperationId = OperationId::UnlockAsset;
     const METHOD: &'static str = "PUT";
     const PATH: &'static str = "/assets/{assetId}/unlock";
     const IDEMPOTENT: bool = true;
@@ -3609,6 +4178,7 @@ impl UpdateAssetTags {
 }
 impl Operation for UpdateAssetTags {
     const ID: &'static str = "updateAssetTags";
+    const OPERATION: OperationId = OperationId::UpdateAssetTags;
     const METHOD: &'static str = "PUT";
     const PATH: &'static str = "/assets/{assetId}/tags";
     const IDEMPOTENT: bool = false;
@@ -3767,6 +4337,7 @@ impl ListAssetSnapshots {
 }
 impl Operation for ListAssetSnapshots {
     const ID: &'static str = "listAssetSnapshots";
+    const OPERATION: OperationId = OperationId::ListAssetSnapshots;
     const METHOD: &'static str = "GET";
     const PATH: &'static str = "/assets/{assetId}/snapshots";
     const IDEMPOTENT: bool = true;
@@ -3937,6 +4508,7 @@ impl RequestAssetDownload {
 }
 impl Operation for RequestAssetDownload {
     const ID: &'static str = "requestAssetDownload";
+    const OPERATION: OperationId = OperationId::RequestAssetDownload;
     const METHOD: &'static str = "POST";
     const PATH: &'static str = "/assets/{assetId}/download";
     const IDEMPOTENT: bool = true;
@@ -4060,6 +4632,7 @@ impl RequestAssetsDownload {
 }
 impl Operation for RequestAssetsDownload {
     const ID: &'static str = "requestAssetsDownload";
+    const OPERATION: OperationId = OperationId::RequestAssetsDownload;
     const METHOD: &'static str = "POST";
     const PATH: &'static str = "/assets/download";
     const IDEMPOTENT: bool = false;
@@ -4165,6 +4738,7 @@ impl GetAssetsDownload {
 }
 impl Operation for GetAssetsDownload {
     const ID: &'static str = "getAssetsDownload";
+    const OPERATION: OperationId = OperationId::GetAssetsDownload;
     const METHOD: &'static str = "GET";
     const PATH: &'static str = "/assets/download/{jobId}";
     const IDEMPOTENT: bool = true;
@@ -4219,6 +4793,7 @@ impl CreateUpload {
 }
 impl Operation for CreateUpload {
     const ID: &'static str = "createUpload";
+    const OPERATION: OperationId = OperationId::CreateUpload;
     const METHOD: &'static str = "POST";
     const PATH: &'static str = "/uploads";
     const IDEMPOTENT: bool = false;
@@ -4258,6 +4833,7 @@ impl GetUpload {
 }
 impl Operation for GetUpload {
     const ID: &'static str = "getUpload";
+    const OPERATION: OperationId = OperationId::GetUpload;
     const METHOD: &'static str = "GET";
     const PATH: &'static str = "/uploads/{uploadId}";
     const IDEMPOTENT: bool = true;
@@ -4312,6 +4888,7 @@ impl TriggerUploadAction {
 }
 impl Operation for TriggerUploadAction {
     const ID: &'static str = "triggerUploadAction";
+    const OPERATION: OperationId = OperationId::TriggerUploadAction;
     const METHOD: &'static str = "POST";
     const PATH: &'static str = "/uploads/{uploadId}/action";
     const IDEMPOTENT: bool = false;
@@ -4409,6 +4986,7 @@ impl GetJob {
 }
 impl Operation for GetJob {
     const ID: &'static str = "getJob";
+    const OPERATION: OperationId = OperationId::GetJob;
     const METHOD: &'static str = "GET";
     const PATH: &'static str = "/jobs/{jobId}";
     const IDEMPOTENT: bool = true;
@@ -4757,6 +5335,7 @@ impl ListJobs {
 }
 impl Operation for ListJobs {
     const ID: &'static str = "listJobs";
+    const OPERATION: OperationId = OperationId::ListJobs;
     const METHOD: &'static str = "GET";
     const PATH: &'static str = "/jobs";
     const IDEMPOTENT: bool = true;
@@ -4983,6 +5562,7 @@ impl TriggerJobAction {
 }
 impl Operation for TriggerJobAction {
     const ID: &'static str = "triggerJobAction";
+    const OPERATION: OperationId = OperationId::TriggerJobAction;
     const METHOD: &'static str = "POST";
     const PATH: &'static str = "/jobs/{jobId}/action";
     const IDEMPOTENT: bool = false;
@@ -5135,6 +5715,7 @@ impl RunModel {
 #[cfg(feature = "generate")]
 impl Operation for RunModel {
     const ID: &'static str = "runModel";
+    const OPERATION: OperationId = OperationId::RunModel;
     const METHOD: &'static str = "POST";
     const PATH: &'static str = "/generate/custom/{modelId}";
     const IDEMPOTENT: bool = false;
@@ -5279,6 +5860,7 @@ impl GenerateCaption {
 #[cfg(feature = "generate")]
 impl Operation for GenerateCaption {
     const ID: &'static str = "generateCaption";
+    const OPERATION: OperationId = OperationId::GenerateCaption;
     const METHOD: &'static str = "POST";
     const PATH: &'static str = "/generate/caption";
     const IDEMPOTENT: bool = false;
@@ -5409,6 +5991,7 @@ impl GenerateDescribeStyle {
 #[cfg(feature = "generate")]
 impl Operation for GenerateDescribeStyle {
     const ID: &'static str = "generateDescribeStyle";
+    const OPERATION: OperationId = OperationId::GenerateDescribeStyle;
     const METHOD: &'static str = "POST";
     const PATH: &'static str = "/generate/describe-style";
     const IDEMPOTENT: bool = false;
@@ -5555,6 +6138,7 @@ impl GenerateDetect {
 #[cfg(feature = "generate")]
 impl Operation for GenerateDetect {
     const ID: &'static str = "generateDetect";
+    const OPERATION: OperationId = OperationId::GenerateDetect;
     const METHOD: &'static str = "POST";
     const PATH: &'static str = "/generate/detect";
     const IDEMPOTENT: bool = false;
@@ -5709,6 +6293,7 @@ impl GenerateEmbed {
 #[cfg(feature = "generate")]
 impl Operation for GenerateEmbed {
     const ID: &'static str = "generateEmbed";
+    const OPERATION: OperationId = OperationId::GenerateEmbed;
     const METHOD: &'static str = "POST";
     const PATH: &'static str = "/generate/embed";
     const IDEMPOTENT: bool = false;
@@ -5847,6 +6432,7 @@ impl GenerateIpDetection {
 #[cfg(feature = "generate")]
 impl Operation for GenerateIpDetection {
     const ID: &'static str = "generateIpDetection";
+    const OPERATION: OperationId = OperationId::GenerateIpDetection;
     const METHOD: &'static str = "POST";
     const PATH: &'static str = "/generate/ip-detection";
     const IDEMPOTENT: bool = false;
@@ -5975,6 +6561,7 @@ impl GeneratePatch {
 #[cfg(feature = "generate")]
 impl Operation for GeneratePatch {
     const ID: &'static str = "generatePatch";
+    const OPERATION: OperationId = OperationId::GeneratePatch;
     const METHOD: &'static str = "POST";
     const PATH: &'static str = "/generate/patch";
     const IDEMPOTENT: bool = false;
@@ -6103,6 +6690,7 @@ impl GeneratePrompt {
 #[cfg(feature = "generate")]
 impl Operation for GeneratePrompt {
     const ID: &'static str = "generatePrompt";
+    const OPERATION: OperationId = OperationId::GeneratePrompt;
     const METHOD: &'static str = "POST";
     const PATH: &'static str = "/generate/prompt";
     const IDEMPOTENT: bool = false;
@@ -6251,6 +6839,7 @@ impl GenerateQualityGate {
 #[cfg(feature = "generate")]
 impl Operation for GenerateQualityGate {
     const ID: &'static str = "generateQualityGate";
+    const OPERATION: OperationId = OperationId::GenerateQualityGate;
     const METHOD: &'static str = "POST";
     const PATH: &'static str = "/generate/quality-gate";
     const IDEMPOTENT: bool = false;
@@ -6389,6 +6978,7 @@ impl GenerateTranslate {
 #[cfg(feature = "generate")]
 impl Operation for GenerateTranslate {
     const ID: &'static str = "generateTranslate";
+    const OPERATION: OperationId = OperationId::GenerateTranslate;
     const METHOD: &'static str = "POST";
     const PATH: &'static str = "/generate/translate";
     const IDEMPOTENT: bool = false;
@@ -6920,6 +7510,7 @@ impl ListModels {
 #[cfg(feature = "models")]
 impl Operation for ListModels {
     const ID: &'static str = "listModels";
+    const OPERATION: OperationId = OperationId::ListModels;
     const METHOD: &'static str = "GET";
     const PATH: &'static str = "/models";
     const IDEMPOTENT: bool = true;
@@ -7228,6 +7819,7 @@ impl CreateModel {
 #[cfg(feature = "models")]
 impl Operation for CreateModel {
     const ID: &'static str = "createModel";
+    const OPERATION: OperationId = OperationId::CreateModel;
     const METHOD: &'static str = "POST";
     const PATH: &'static str = "/models";
     const IDEMPOTENT: bool = false;
@@ -7356,6 +7948,7 @@ impl GetModel {
 #[cfg(feature = "models")]
 impl Operation for GetModel {
     const ID: &'static str = "getModel";
+    const OPERATION: OperationId = OperationId::GetModel;
     const METHOD: &'static str = "GET";
     const PATH: &'static str = "/models/{modelId}";
     const IDEMPOTENT: bool = true;
@@ -7498,6 +8091,7 @@ impl UpdateModel {
 #[cfg(feature = "models")]
 impl Operation for UpdateModel {
     const ID: &'static str = "updateModel";
+    const OPERATION: OperationId = OperationId::UpdateModel;
     const METHOD: &'static str = "PUT";
     const PATH: &'static str = "/models/{modelId}";
     const IDEMPOTENT: bool = true;
@@ -7616,6 +8210,7 @@ impl DeleteModel {
 #[cfg(feature = "models")]
 impl Operation for DeleteModel {
     const ID: &'static str = "deleteModel";
+    const OPERATION: OperationId = OperationId::DeleteModel;
     const METHOD: &'static str = "DELETE";
     const PATH: &'static str = "/models/{modelId}";
     const IDEMPOTENT: bool = true;
@@ -7744,6 +8339,7 @@ impl GetModelsBulk {
 #[cfg(feature = "models")]
 impl Operation for GetModelsBulk {
     const ID: &'static str = "getModelsBulk";
+    const OPERATION: OperationId = OperationId::GetModelsBulk;
     const METHOD: &'static str = "POST";
     const PATH: &'static str = "/models/get-bulk";
     const IDEMPOTENT: bool = true;
@@ -7878,6 +8474,7 @@ impl CopyModel {
 #[cfg(feature = "models")]
 impl Operation for CopyModel {
     const ID: &'static str = "copyModel";
+    const OPERATION: OperationId = OperationId::CopyModel;
     const METHOD: &'static str = "POST";
     const PATH: &'static str = "/models/{modelId}/copy";
     const IDEMPOTENT: bool = false;
@@ -8002,6 +8599,7 @@ impl TransferModel {
 #[cfg(feature = "models")]
 impl Operation for TransferModel {
     const ID: &'static str = "transferModel";
+    const OPERATION: OperationId = OperationId::TransferModel;
     const METHOD: &'static str = "POST";
     const PATH: &'static str = "/models/{modelId}/transfer";
     const IDEMPOTENT: bool = false;
@@ -8136,6 +8734,7 @@ impl DownloadModel {
 #[cfg(feature = "models")]
 impl Operation for DownloadModel {
     const ID: &'static str = "downloadModel";
+    const OPERATION: OperationId = OperationId::DownloadModel;
     const METHOD: &'static str = "POST";
     const PATH: &'static str = "/models/{modelId}/download";
     const IDEMPOTENT: bool = false;
@@ -8272,6 +8871,7 @@ impl RestoreModel {
 #[cfg(feature = "models")]
 impl Operation for RestoreModel {
     const ID: &'static str = "restoreModel";
+    const OPERATION: OperationId = OperationId::RestoreModel;
     const METHOD: &'static str = "POST";
     const PATH: &'static str = "/models/{modelId}/restore";
     const IDEMPOTENT: bool = false;
@@ -8427,6 +9027,7 @@ impl DeleteModelImages {
 #[cfg(feature = "models")]
 impl Operation for DeleteModelImages {
     const ID: &'static str = "deleteModelImages";
+    const OPERATION: OperationId = OperationId::DeleteModelImages;
     const METHOD: &'static str = "DELETE";
     const PATH: &'static str = "/models/{modelId}/images";
     const IDEMPOTENT: bool = true;
@@ -8551,6 +9152,7 @@ impl UpdateModelTags {
 #[cfg(feature = "models")]
 impl Operation for UpdateModelTags {
     const ID: &'static str = "updateModelTags";
+    const OPERATION: OperationId = OperationId::UpdateModelTags;
     const METHOD: &'static str = "PUT";
     const PATH: &'static str = "/models/{modelId}/tags";
     const IDEMPOTENT: bool = true;
@@ -8725,6 +9327,7 @@ impl TrainModel {
 #[cfg(feature = "models")]
 impl Operation for TrainModel {
     const ID: &'static str = "trainModel";
+    const OPERATION: OperationId = OperationId::TrainModel;
     const METHOD: &'static str = "PUT";
     const PATH: &'static str = "/models/{modelId}/train";
     const IDEMPOTENT: bool = false;
@@ -8868,6 +9471,7 @@ impl TriggerModelTrainAction {
 #[cfg(feature = "models")]
 impl Operation for TriggerModelTrainAction {
     const ID: &'static str = "triggerModelTrainAction";
+    const OPERATION: OperationId = OperationId::TriggerModelTrainAction;
     const METHOD: &'static str = "POST";
     const PATH: &'static str = "/models/{modelId}/train/action";
     const IDEMPOTENT: bool = false;
@@ -9006,6 +9610,7 @@ impl AddModelTrainingImages {
 #[cfg(feature = "models")]
 impl Operation for AddModelTrainingImages {
     const ID: &'static str = "addModelTrainingImages";
+    const OPERATION: OperationId = OperationId::AddModelTrainingImages;
     const METHOD: &'static str = "POST";
     const PATH: &'static str = "/models/{modelId}/training-images";
     const IDEMPOTENT: bool = false;
@@ -9156,6 +9761,7 @@ impl ReplaceModelTrainingImage {
 #[cfg(feature = "models")]
 impl Operation for ReplaceModelTrainingImage {
     const ID: &'static str = "replaceModelTrainingImage";
+    const OPERATION: OperationId = OperationId::ReplaceModelTrainingImage;
     const METHOD: &'static str = "PUT";
     const PATH: &'static str = "/models/{modelId}/training-images/{trainingImageId}";
     const IDEMPOTENT: bool = true;
@@ -9293,6 +9899,7 @@ impl DeleteModelTrainingImage {
 #[cfg(feature = "models")]
 impl Operation for DeleteModelTrainingImage {
     const ID: &'static str = "deleteModelTrainingImage";
+    const OPERATION: OperationId = OperationId::DeleteModelTrainingImage;
     const METHOD: &'static str = "DELETE";
     const PATH: &'static str = "/models/{modelId}/training-images/{trainingImageId}";
     const IDEMPOTENT: bool = true;
@@ -9422,6 +10029,7 @@ impl ReplaceModelTrainingImagePairs {
 #[cfg(feature = "models")]
 impl Operation for ReplaceModelTrainingImagePairs {
     const ID: &'static str = "replaceModelTrainingImagePairs";
+    const OPERATION: OperationId = OperationId::ReplaceModelTrainingImagePairs;
     const METHOD: &'static str = "PUT";
     const PATH: &'static str = "/models/{modelId}/training-images/pairs";
     const IDEMPOTENT: bool = true;
@@ -9555,6 +10163,7 @@ impl ListModelPresets {
 #[cfg(feature = "models")]
 impl Operation for ListModelPresets {
     const ID: &'static str = "listModelPresets";
+    const OPERATION: OperationId = OperationId::ListModelPresets;
     const METHOD: &'static str = "GET";
     const PATH: &'static str = "/models/{modelId}/presets";
     const IDEMPOTENT: bool = true;
@@ -9697,6 +10306,7 @@ impl CreateModelPreset {
 #[cfg(feature = "models")]
 impl Operation for CreateModelPreset {
     const ID: &'static str = "createModelPreset";
+    const OPERATION: OperationId = OperationId::CreateModelPreset;
     const METHOD: &'static str = "POST";
     const PATH: &'static str = "/models/{modelId}/presets";
     const IDEMPOTENT: bool = false;
@@ -9843,6 +10453,7 @@ impl UpdateModelPreset {
 #[cfg(feature = "models")]
 impl Operation for UpdateModelPreset {
     const ID: &'static str = "updateModelPreset";
+    const OPERATION: OperationId = OperationId::UpdateModelPreset;
     const METHOD: &'static str = "PUT";
     const PATH: &'static str = "/models/{modelId}/presets/{presetId}";
     const IDEMPOTENT: bool = true;
@@ -9980,6 +10591,7 @@ impl DeleteModelPreset {
 #[cfg(feature = "models")]
 impl Operation for DeleteModelPreset {
     const ID: &'static str = "deleteModelPreset";
+    const OPERATION: OperationId = OperationId::DeleteModelPreset;
     const METHOD: &'static str = "DELETE";
     const PATH: &'static str = "/models/{modelId}/presets/{presetId}";
     const IDEMPOTENT: bool = true;
@@ -10121,6 +10733,7 @@ impl ListModelExamples {
 #[cfg(feature = "models")]
 impl Operation for ListModelExamples {
     const ID: &'static str = "listModelExamples";
+    const OPERATION: OperationId = OperationId::ListModelExamples;
     const METHOD: &'static str = "GET";
     const PATH: &'static str = "/models/{modelId}/examples";
     const IDEMPOTENT: bool = true;
@@ -10263,6 +10876,7 @@ impl UpdateModelExamples {
 #[cfg(feature = "models")]
 impl Operation for UpdateModelExamples {
     const ID: &'static str = "updateModelExamples";
+    const OPERATION: OperationId = OperationId::UpdateModelExamples;
     const METHOD: &'static str = "PUT";
     const PATH: &'static str = "/models/{modelId}/examples";
     const IDEMPOTENT: bool = true;
@@ -10399,6 +11013,7 @@ impl GetModelDescription {
 #[cfg(feature = "models")]
 impl Operation for GetModelDescription {
     const ID: &'static str = "getModelDescription";
+    const OPERATION: OperationId = OperationId::GetModelDescription;
     const METHOD: &'static str = "GET";
     const PATH: &'static str = "/models/{modelId}/description";
     const IDEMPOTENT: bool = true;
@@ -10541,6 +11156,7 @@ impl UpdateModelDescription {
 #[cfg(feature = "models")]
 impl Operation for UpdateModelDescription {
     const ID: &'static str = "updateModelDescription";
+    const OPERATION: OperationId = OperationId::UpdateModelDescription;
     const METHOD: &'static str = "PUT";
     const PATH: &'static str = "/models/{modelId}/description";
     const IDEMPOTENT: bool = true;
@@ -10659,6 +11275,7 @@ impl GetModelPromptGuide {
 #[cfg(feature = "models")]
 impl Operation for GetModelPromptGuide {
     const ID: &'static str = "getModelPromptGuide";
+    const OPERATION: OperationId = OperationId::GetModelPromptGuide;
     const METHOD: &'static str = "GET";
     const PATH: &'static str = "/models/{modelId}/prompt-guide";
     const IDEMPOTENT: bool = true;
@@ -10779,6 +11396,7 @@ impl UpdateModelPromptGuide {
 #[cfg(feature = "models")]
 impl Operation for UpdateModelPromptGuide {
     const ID: &'static str = "updateModelPromptGuide";
+    const OPERATION: OperationId = OperationId::UpdateModelPromptGuide;
     const METHOD: &'static str = "PUT";
     const PATH: &'static str = "/models/{modelId}/prompt-guide";
     const IDEMPOTENT: bool = true;
@@ -10917,6 +11535,7 @@ impl GetModelPromptScore {
 #[cfg(feature = "models")]
 impl Operation for GetModelPromptScore {
     const ID: &'static str = "getModelPromptScore";
+    const OPERATION: OperationId = OperationId::GetModelPromptScore;
     const METHOD: &'static str = "GET";
     const PATH: &'static str = "/models/{modelId}/scores/prompt";
     const IDEMPOTENT: bool = true;
@@ -11039,6 +11658,7 @@ impl GetModelTrainingDatasetScore {
 #[cfg(feature = "models")]
 impl Operation for GetModelTrainingDatasetScore {
     const ID: &'static str = "getModelTrainingDatasetScore";
+    const OPERATION: OperationId = OperationId::GetModelTrainingDatasetScore;
     const METHOD: &'static str = "GET";
     const PATH: &'static str = "/models/{modelId}/scores/training-dataset";
     const IDEMPOTENT: bool = true;
@@ -11202,6 +11822,7 @@ impl ListCollections {
 #[cfg(feature = "collections")]
 impl Operation for ListCollections {
     const ID: &'static str = "listCollections";
+    const OPERATION: OperationId = OperationId::ListCollections;
     const METHOD: &'static str = "GET";
     const PATH: &'static str = "/collections";
     const IDEMPOTENT: bool = true;
@@ -11364,6 +11985,7 @@ impl CreateCollection {
 #[cfg(feature = "collections")]
 impl Operation for CreateCollection {
     const ID: &'static str = "createCollection";
+    const OPERATION: OperationId = OperationId::CreateCollection;
     const METHOD: &'static str = "POST";
     const PATH: &'static str = "/collections";
     const IDEMPOTENT: bool = false;
@@ -11466,6 +12088,7 @@ impl GetCollection {
 #[cfg(feature = "collections")]
 impl Operation for GetCollection {
     const ID: &'static str = "getCollection";
+    const OPERATION: OperationId = OperationId::GetCollection;
     const METHOD: &'static str = "GET";
     const PATH: &'static str = "/collections/{collectionId}";
     const IDEMPOTENT: bool = true;
@@ -11586,6 +12209,7 @@ impl UpdateCollection {
 #[cfg(feature = "collections")]
 impl Operation for UpdateCollection {
     const ID: &'static str = "updateCollection";
+    const OPERATION: OperationId = OperationId::UpdateCollection;
     const METHOD: &'static str = "PUT";
     const PATH: &'static str = "/collections/{collectionId}";
     const IDEMPOTENT: bool = true;
@@ -11700,6 +12324,7 @@ impl DeleteCollection {
 #[cfg(feature = "collections")]
 impl Operation for DeleteCollection {
     const ID: &'static str = "deleteCollection";
+    const OPERATION: OperationId = OperationId::DeleteCollection;
     const METHOD: &'static str = "DELETE";
     const PATH: &'static str = "/collections/{collectionId}";
     const IDEMPOTENT: bool = true;
@@ -11820,6 +12445,7 @@ impl AddCollectionAssets {
 #[cfg(feature = "collections")]
 impl Operation for AddCollectionAssets {
     const ID: &'static str = "addCollectionAssets";
+    const OPERATION: OperationId = OperationId::AddCollectionAssets;
     const METHOD: &'static str = "PUT";
     const PATH: &'static str = "/collections/{collectionId}/assets";
     const IDEMPOTENT: bool = true;
@@ -11941,6 +12567,7 @@ impl RemoveCollectionAssets {
 #[cfg(feature = "collections")]
 impl Operation for RemoveCollectionAssets {
     const ID: &'static str = "removeCollectionAssets";
+    const OPERATION: OperationId = OperationId::RemoveCollectionAssets;
     const METHOD: &'static str = "DELETE";
     const PATH: &'static str = "/collections/{collectionId}/assets";
     const IDEMPOTENT: bool = true;
@@ -12062,6 +12689,7 @@ impl AddCollectionModels {
 #[cfg(feature = "collections")]
 impl Operation for AddCollectionModels {
     const ID: &'static str = "addCollectionModels";
+    const OPERATION: OperationId = OperationId::AddCollectionModels;
     const METHOD: &'static str = "PUT";
     const PATH: &'static str = "/collections/{collectionId}/models";
     const IDEMPOTENT: bool = true;
@@ -12183,6 +12811,7 @@ impl RemoveCollectionModels {
 #[cfg(feature = "collections")]
 impl Operation for RemoveCollectionModels {
     const ID: &'static str = "removeCollectionModels";
+    const OPERATION: OperationId = OperationId::RemoveCollectionModels;
     const METHOD: &'static str = "DELETE";
     const PATH: &'static str = "/collections/{collectionId}/models";
     const IDEMPOTENT: bool = true;
@@ -12462,6 +13091,7 @@ impl ListWorkflows {
 #[cfg(feature = "workflows")]
 impl Operation for ListWorkflows {
     const ID: &'static str = "listWorkflows";
+    const OPERATION: OperationId = OperationId::ListWorkflows;
     const METHOD: &'static str = "GET";
     const PATH: &'static str = "/workflows";
     const IDEMPOTENT: bool = true;
@@ -12664,6 +13294,7 @@ impl CreateWorkflow {
 #[cfg(feature = "workflows")]
 impl Operation for CreateWorkflow {
     const ID: &'static str = "createWorkflow";
+    const OPERATION: OperationId = OperationId::CreateWorkflow;
     const METHOD: &'static str = "POST";
     const PATH: &'static str = "/workflows";
     const IDEMPOTENT: bool = false;
@@ -12787,6 +13418,7 @@ impl ListWorkflowTags {
 #[cfg(feature = "workflows")]
 impl Operation for ListWorkflowTags {
     const ID: &'static str = "listWorkflowTags";
+    const OPERATION: OperationId = OperationId::ListWorkflowTags;
     const METHOD: &'static str = "GET";
     const PATH: &'static str = "/workflows/tags";
     const IDEMPOTENT: bool = true;
@@ -12897,6 +13529,7 @@ impl GetWorkflow {
 #[cfg(feature = "workflows")]
 impl Operation for GetWorkflow {
     const ID: &'static str = "getWorkflow";
+    const OPERATION: OperationId = OperationId::GetWorkflow;
     const METHOD: &'static str = "GET";
     const PATH: &'static str = "/workflows/{workflowId}";
     const IDEMPOTENT: bool = true;
@@ -13013,6 +13646,7 @@ impl UpdateWorkflow {
 #[cfg(feature = "workflows")]
 impl Operation for UpdateWorkflow {
     const ID: &'static str = "updateWorkflow";
+    const OPERATION: OperationId = OperationId::UpdateWorkflow;
     const METHOD: &'static str = "PUT";
     const PATH: &'static str = "/workflows/{workflowId}";
     const IDEMPOTENT: bool = true;
@@ -13123,6 +13757,7 @@ impl DeleteWorkflow {
 #[cfg(feature = "workflows")]
 impl Operation for DeleteWorkflow {
     const ID: &'static str = "deleteWorkflow";
+    const OPERATION: OperationId = OperationId::DeleteWorkflow;
     const METHOD: &'static str = "DELETE";
     const PATH: &'static str = "/workflows/{workflowId}";
     const IDEMPOTENT: bool = true;
@@ -13257,6 +13892,7 @@ impl RunWorkflow {
 #[cfg(feature = "workflows")]
 impl Operation for RunWorkflow {
     const ID: &'static str = "runWorkflow";
+    const OPERATION: OperationId = OperationId::RunWorkflow;
     const METHOD: &'static str = "PUT";
     const PATH: &'static str = "/workflows/{workflowId}/run";
     const IDEMPOTENT: bool = false;
@@ -13390,6 +14026,7 @@ impl WorkflowUserApproval {
 #[cfg(feature = "workflows")]
 impl Operation for WorkflowUserApproval {
     const ID: &'static str = "workflowUserApproval";
+    const OPERATION: OperationId = OperationId::WorkflowUserApproval;
     const METHOD: &'static str = "PUT";
     const PATH: &'static str = "/workflows/{workflowId}/user-approval";
     const IDEMPOTENT: bool = false;
@@ -13516,6 +14153,7 @@ impl WorkflowUserSelection {
 #[cfg(feature = "workflows")]
 impl Operation for WorkflowUserSelection {
     const ID: &'static str = "workflowUserSelection";
+    const OPERATION: OperationId = OperationId::WorkflowUserSelection;
     const METHOD: &'static str = "PUT";
     const PATH: &'static str = "/workflows/{workflowId}/user-selection";
     const IDEMPOTENT: bool = false;
@@ -13649,6 +14287,7 @@ impl SearchAssets {
 #[cfg(feature = "search")]
 impl Operation for SearchAssets {
     const ID: &'static str = "searchAssets";
+    const OPERATION: OperationId = OperationId::SearchAssets;
     const METHOD: &'static str = "POST";
     const PATH: &'static str = "/search/assets";
     const IDEMPOTENT: bool = true;
@@ -13817,6 +14456,7 @@ impl SearchModels {
 #[cfg(feature = "search")]
 impl Operation for SearchModels {
     const ID: &'static str = "searchModels";
+    const OPERATION: OperationId = OperationId::SearchModels;
     const METHOD: &'static str = "POST";
     const PATH: &'static str = "/search/models";
     const IDEMPOTENT: bool = true;
@@ -13985,6 +14625,7 @@ impl SearchWorkflows {
 #[cfg(feature = "search")]
 impl Operation for SearchWorkflows {
     const ID: &'static str = "searchWorkflows";
+    const OPERATION: OperationId = OperationId::SearchWorkflows;
     const METHOD: &'static str = "POST";
     const PATH: &'static str = "/search/workflows";
     const IDEMPOTENT: bool = true;
@@ -14348,6 +14989,7 @@ impl ListRecommendedModels {
 #[cfg(feature = "recommendations")]
 impl Operation for ListRecommendedModels {
     const ID: &'static str = "listRecommendedModels";
+    const OPERATION: OperationId = OperationId::ListRecommendedModels;
     const METHOD: &'static str = "GET";
     const PATH: &'static str = "/recommendations/models";
     const IDEMPOTENT: bool = true;
@@ -14611,6 +15253,7 @@ impl ListTags {
 #[cfg(feature = "tags")]
 impl Operation for ListTags {
     const ID: &'static str = "listTags";
+    const OPERATION: OperationId = OperationId::ListTags;
     const METHOD: &'static str = "GET";
     const PATH: &'static str = "/tags";
     const IDEMPOTENT: bool = true;
@@ -14987,6 +15630,7 @@ impl ListUsages {
 #[cfg(feature = "usages")]
 impl Operation for ListUsages {
     const ID: &'static str = "listUsages";
+    const OPERATION: OperationId = OperationId::ListUsages;
     const METHOD: &'static str = "GET";
     const PATH: &'static str = "/usages";
     const IDEMPOTENT: bool = true;
@@ -15105,6 +15749,7 @@ impl GetOscuPrices {
 #[cfg(feature = "pricing")]
 impl Operation for GetOscuPrices {
     const ID: &'static str = "getOscuPrices";
+    const OPERATION: OperationId = OperationId::GetOscuPrices;
     const METHOD: &'static str = "GET";
     const PATH: &'static str = "/oscu/prices";
     const IDEMPOTENT: bool = true;
@@ -15248,6 +15893,7 @@ impl ListProjects {
 #[cfg(feature = "projects")]
 impl Operation for ListProjects {
     const ID: &'static str = "listProjects";
+    const OPERATION: OperationId = OperationId::ListProjects;
     const METHOD: &'static str = "GET";
     const PATH: &'static str = "/projects";
     const IDEMPOTENT: bool = true;
@@ -15410,6 +16056,7 @@ impl CreateProject {
 #[cfg(feature = "projects")]
 impl Operation for CreateProject {
     const ID: &'static str = "createProject";
+    const OPERATION: OperationId = OperationId::CreateProject;
     const METHOD: &'static str = "POST";
     const PATH: &'static str = "/projects";
     const IDEMPOTENT: bool = false;
@@ -15461,6 +16108,7 @@ impl GetProject {
 #[cfg(feature = "projects")]
 impl Operation for GetProject {
     const ID: &'static str = "getProject";
+    const OPERATION: OperationId = OperationId::GetProject;
     const METHOD: &'static str = "GET";
     const PATH: &'static str = "/projects/{projectId}";
     const IDEMPOTENT: bool = true;
@@ -15518,6 +16166,7 @@ impl UpdateProject {
 #[cfg(feature = "projects")]
 impl Operation for UpdateProject {
     const ID: &'static str = "updateProject";
+    const OPERATION: OperationId = OperationId::UpdateProject;
     const METHOD: &'static str = "PUT";
     const PATH: &'static str = "/projects/{projectId}";
     const IDEMPOTENT: bool = true;
@@ -15569,6 +16218,7 @@ impl DeleteProject {
 #[cfg(feature = "projects")]
 impl Operation for DeleteProject {
     const ID: &'static str = "deleteProject";
+    const OPERATION: OperationId = OperationId::DeleteProject;
     const METHOD: &'static str = "DELETE";
     const PATH: &'static str = "/projects/{projectId}";
     const IDEMPOTENT: bool = true;
@@ -15626,6 +16276,7 @@ impl CreateProjectApiKey {
 #[cfg(feature = "projects")]
 impl Operation for CreateProjectApiKey {
     const ID: &'static str = "createProjectApiKey";
+    const OPERATION: OperationId = OperationId::CreateProjectApiKey;
     const METHOD: &'static str = "POST";
     const PATH: &'static str = "/projects/{projectId}/api-keys";
     const IDEMPOTENT: bool = false;
@@ -15687,6 +16338,7 @@ impl DeleteProjectApiKey {
 #[cfg(feature = "projects")]
 impl Operation for DeleteProjectApiKey {
     const ID: &'static str = "deleteProjectApiKey";
+    const OPERATION: OperationId = OperationId::DeleteProjectApiKey;
     const METHOD: &'static str = "DELETE";
     const PATH: &'static str = "/projects/{projectId}/api-keys/{keyId}";
     const IDEMPOTENT: bool = true;
@@ -15751,6 +16403,7 @@ impl GetProjectInstructions {
 #[cfg(feature = "projects")]
 impl Operation for GetProjectInstructions {
     const ID: &'static str = "getProjectInstructions";
+    const OPERATION: OperationId = OperationId::GetProjectInstructions;
     const METHOD: &'static str = "GET";
     const PATH: &'static str = "/projects/{projectId}/instructions";
     const IDEMPOTENT: bool = true;
@@ -15813,6 +16466,7 @@ impl UpdateProjectInstructions {
 #[cfg(feature = "projects")]
 impl Operation for UpdateProjectInstructions {
     const ID: &'static str = "updateProjectInstructions";
+    const OPERATION: OperationId = OperationId::UpdateProjectInstructions;
     const METHOD: &'static str = "PUT";
     const PATH: &'static str = "/projects/{projectId}/instructions";
     const IDEMPOTENT: bool = true;
@@ -15869,6 +16523,7 @@ impl GetProjectMemory {
 #[cfg(feature = "projects")]
 impl Operation for GetProjectMemory {
     const ID: &'static str = "getProjectMemory";
+    const OPERATION: OperationId = OperationId::GetProjectMemory;
     const METHOD: &'static str = "GET";
     const PATH: &'static str = "/projects/{projectId}/memory";
     const IDEMPOTENT: bool = true;
@@ -15930,6 +16585,7 @@ impl UpdateProjectMemory {
 #[cfg(feature = "projects")]
 impl Operation for UpdateProjectMemory {
     const ID: &'static str = "updateProjectMemory";
+    const OPERATION: OperationId = OperationId::UpdateProjectMemory;
     const METHOD: &'static str = "PUT";
     const PATH: &'static str = "/projects/{projectId}/memory";
     const IDEMPOTENT: bool = true;
@@ -15991,6 +16647,7 @@ impl AddProjectMember {
 #[cfg(feature = "projects")]
 impl Operation for AddProjectMember {
     const ID: &'static str = "addProjectMember";
+    const OPERATION: OperationId = OperationId::AddProjectMember;
     const METHOD: &'static str = "POST";
     const PATH: &'static str = "/projects/{projectId}/members";
     const IDEMPOTENT: bool = false;
@@ -16056,6 +16713,7 @@ impl UpdateProjectMember {
 #[cfg(feature = "projects")]
 impl Operation for UpdateProjectMember {
     const ID: &'static str = "updateProjectMember";
+    const OPERATION: OperationId = OperationId::UpdateProjectMember;
     const METHOD: &'static str = "PUT";
     const PATH: &'static str = "/projects/{projectId}/members/{memberId}";
     const IDEMPOTENT: bool = true;
@@ -16126,6 +16784,7 @@ impl RemoveProjectMember {
 #[cfg(feature = "projects")]
 impl Operation for RemoveProjectMember {
     const ID: &'static str = "removeProjectMember";
+    const OPERATION: OperationId = OperationId::RemoveProjectMember;
     const METHOD: &'static str = "DELETE";
     const PATH: &'static str = "/projects/{projectId}/members/{memberId}";
     const IDEMPOTENT: bool = true;
@@ -16190,6 +16849,7 @@ impl GetProjectBrief {
 #[cfg(feature = "projects")]
 impl Operation for GetProjectBrief {
     const ID: &'static str = "getProjectBrief";
+    const OPERATION: OperationId = OperationId::GetProjectBrief;
     const METHOD: &'static str = "GET";
     const PATH: &'static str = "/projects/{projectId}/brief";
     const IDEMPOTENT: bool = true;
@@ -16247,6 +16907,7 @@ impl UpdateProjectBrief {
 #[cfg(feature = "projects")]
 impl Operation for UpdateProjectBrief {
     const ID: &'static str = "updateProjectBrief";
+    const OPERATION: OperationId = OperationId::UpdateProjectBrief;
     const METHOD: &'static str = "PUT";
     const PATH: &'static str = "/projects/{projectId}/brief";
     const IDEMPOTENT: bool = true;
@@ -16298,6 +16959,7 @@ impl DeleteProjectBrief {
 #[cfg(feature = "projects")]
 impl Operation for DeleteProjectBrief {
     const ID: &'static str = "deleteProjectBrief";
+    const OPERATION: OperationId = OperationId::DeleteProjectBrief;
     const METHOD: &'static str = "DELETE";
     const PATH: &'static str = "/projects/{projectId}/brief";
     const IDEMPOTENT: bool = true;
@@ -16349,6 +17011,7 @@ impl GetProjectWatermark {
 #[cfg(feature = "projects")]
 impl Operation for GetProjectWatermark {
     const ID: &'static str = "getProjectWatermark";
+    const OPERATION: OperationId = OperationId::GetProjectWatermark;
     const METHOD: &'static str = "GET";
     const PATH: &'static str = "/projects/{projectId}/watermark";
     const IDEMPOTENT: bool = true;
@@ -16410,6 +17073,7 @@ impl UpdateProjectWatermark {
 #[cfg(feature = "projects")]
 impl Operation for UpdateProjectWatermark {
     const ID: &'static str = "updateProjectWatermark";
+    const OPERATION: OperationId = OperationId::UpdateProjectWatermark;
     const METHOD: &'static str = "PUT";
     const PATH: &'static str = "/projects/{projectId}/watermark";
     const IDEMPOTENT: bool = true;
@@ -16468,6 +17132,7 @@ impl DeleteProjectWatermark {
 #[cfg(feature = "projects")]
 impl Operation for DeleteProjectWatermark {
     const ID: &'static str = "deleteProjectWatermark";
+    const OPERATION: OperationId = OperationId::DeleteProjectWatermark;
     const METHOD: &'static str = "DELETE";
     const PATH: &'static str = "/projects/{projectId}/watermark";
     const IDEMPOTENT: bool = true;
@@ -16529,6 +17194,7 @@ impl UpdateProjectWatermarkLogo {
 #[cfg(feature = "projects")]
 impl Operation for UpdateProjectWatermarkLogo {
     const ID: &'static str = "updateProjectWatermarkLogo";
+    const OPERATION: OperationId = OperationId::UpdateProjectWatermarkLogo;
     const METHOD: &'static str = "PUT";
     const PATH: &'static str = "/projects/{projectId}/watermark/logo";
     const IDEMPOTENT: bool = true;
@@ -16585,6 +17251,7 @@ impl DeleteProjectWatermarkLogo {
 #[cfg(feature = "projects")]
 impl Operation for DeleteProjectWatermarkLogo {
     const ID: &'static str = "deleteProjectWatermarkLogo";
+    const OPERATION: OperationId = OperationId::DeleteProjectWatermarkLogo;
     const METHOD: &'static str = "DELETE";
     const PATH: &'static str = "/projects/{projectId}/watermark/logo";
     const IDEMPOTENT: bool = true;
@@ -16647,6 +17314,7 @@ impl PreviewProjectWatermark {
 #[cfg(feature = "projects")]
 impl Operation for PreviewProjectWatermark {
     const ID: &'static str = "previewProjectWatermark";
+    const OPERATION: OperationId = OperationId::PreviewProjectWatermark;
     const METHOD: &'static str = "POST";
     const PATH: &'static str = "/projects/{projectId}/watermark/preview";
     const IDEMPOTENT: bool = true;
@@ -16706,6 +17374,7 @@ impl ListProjectWebhookEndpoints {
 #[cfg(feature = "projects")]
 impl Operation for ListProjectWebhookEndpoints {
     const ID: &'static str = "listProjectWebhookEndpoints";
+    const OPERATION: OperationId = OperationId::ListProjectWebhookEndpoints;
     const METHOD: &'static str = "GET";
     const PATH: &'static str = "/projects/{projectId}/webhook-endpoints";
     const IDEMPOTENT: bool = true;
@@ -16768,6 +17437,7 @@ impl CreateProjectWebhookEndpoint {
 #[cfg(feature = "projects")]
 impl Operation for CreateProjectWebhookEndpoint {
     const ID: &'static str = "createProjectWebhookEndpoint";
+    const OPERATION: OperationId = OperationId::CreateProjectWebhookEndpoint;
     const METHOD: &'static str = "POST";
     const PATH: &'static str = "/projects/{projectId}/webhook-endpoints";
     const IDEMPOTENT: bool = false;
@@ -16834,6 +17504,7 @@ impl UpdateProjectWebhookEndpoint {
 #[cfg(feature = "projects")]
 impl Operation for UpdateProjectWebhookEndpoint {
     const ID: &'static str = "updateProjectWebhookEndpoint";
+    const OPERATION: OperationId = OperationId::UpdateProjectWebhookEndpoint;
     const METHOD: &'static str = "PUT";
     const PATH: &'static str = "/projects/{projectId}/webhook-endpoints/{webhookEndpointId}";
     const IDEMPOTENT: bool = true;
@@ -16905,6 +17576,7 @@ impl DeleteProjectWebhookEndpoint {
 #[cfg(feature = "projects")]
 impl Operation for DeleteProjectWebhookEndpoint {
     const ID: &'static str = "deleteProjectWebhookEndpoint";
+    const OPERATION: OperationId = OperationId::DeleteProjectWebhookEndpoint;
     const METHOD: &'static str = "DELETE";
     const PATH: &'static str = "/projects/{projectId}/webhook-endpoints/{webhookEndpointId}";
     const IDEMPOTENT: bool = true;
@@ -17031,6 +17703,7 @@ impl ListProjectWebhookEvents {
 #[cfg(feature = "projects")]
 impl Operation for ListProjectWebhookEvents {
     const ID: &'static str = "listProjectWebhookEvents";
+    const OPERATION: OperationId = OperationId::ListProjectWebhookEvents;
     const METHOD: &'static str = "GET";
     const PATH: &'static str = "/projects/{projectId}/webhook-endpoints/{webhookEndpointId}/events";
     const IDEMPOTENT: bool = true;
@@ -17155,6 +17828,7 @@ impl GetProjectWebhookEvent {
 #[cfg(feature = "projects")]
 impl Operation for GetProjectWebhookEvent {
     const ID: &'static str = "getProjectWebhookEvent";
+    const OPERATION: OperationId = OperationId::GetProjectWebhookEvent;
     const METHOD: &'static str = "GET";
     const PATH: &'static str = "/projects/{projectId}/webhook-endpoints/{webhookEndpointId}/events/{eventId}";
     const IDEMPOTENT: bool = true;
@@ -17223,6 +17897,7 @@ impl ListTeams {
 #[cfg(feature = "teams")]
 impl Operation for ListTeams {
     const ID: &'static str = "listTeams";
+    const OPERATION: OperationId = OperationId::ListTeams;
     const METHOD: &'static str = "GET";
     const PATH: &'static str = "/teams";
     const IDEMPOTENT: bool = true;
@@ -17263,6 +17938,7 @@ impl GetTeam {
 #[cfg(feature = "teams")]
 impl Operation for GetTeam {
     const ID: &'static str = "getTeam";
+    const OPERATION: OperationId = OperationId::GetTeam;
     const METHOD: &'static str = "GET";
     const PATH: &'static str = "/teams/{teamId}";
     const IDEMPOTENT: bool = true;
@@ -17320,6 +17996,7 @@ impl UpdateTeam {
 #[cfg(feature = "teams")]
 impl Operation for UpdateTeam {
     const ID: &'static str = "updateTeam";
+    const OPERATION: OperationId = OperationId::UpdateTeam;
     const METHOD: &'static str = "PUT";
     const PATH: &'static str = "/teams/{teamId}";
     const IDEMPOTENT: bool = true;
@@ -17427,6 +18104,7 @@ impl WithdrawTeamInvitation {
 #[cfg(feature = "teams")]
 impl Operation for WithdrawTeamInvitation {
     const ID: &'static str = "withdrawTeamInvitation";
+    const OPERATION: OperationId = OperationId::WithdrawTeamInvitation;
     const METHOD: &'static str = "DELETE";
     const PATH: &'static str = "/teams/{teamId}/invitations";
     const IDEMPOTENT: bool = true;
@@ -17484,6 +18162,7 @@ impl GetTeamLimits {
 #[cfg(feature = "teams")]
 impl Operation for GetTeamLimits {
     const ID: &'static str = "getTeamLimits";
+    const OPERATION: OperationId = OperationId::GetTeamLimits;
     const METHOD: &'static str = "GET";
     const PATH: &'static str = "/teams/{teamId}/limits";
     const IDEMPOTENT: bool = true;
@@ -17541,6 +18220,7 @@ impl InviteTeamMember {
 #[cfg(feature = "teams")]
 impl Operation for InviteTeamMember {
     const ID: &'static str = "inviteTeamMember";
+    const OPERATION: OperationId = OperationId::InviteTeamMember;
     const METHOD: &'static str = "POST";
     const PATH: &'static str = "/teams/{teamId}/members";
     const IDEMPOTENT: bool = false;
@@ -17602,6 +18282,7 @@ impl UpdateTeamMember {
 #[cfg(feature = "teams")]
 impl Operation for UpdateTeamMember {
     const ID: &'static str = "updateTeamMember";
+    const OPERATION: OperationId = OperationId::UpdateTeamMember;
     const METHOD: &'static str = "PUT";
     const PATH: &'static str = "/teams/{teamId}/members/{memberId}";
     const IDEMPOTENT: bool = true;
@@ -17672,6 +18353,7 @@ impl RemoveTeamMember {
 #[cfg(feature = "teams")]
 impl Operation for RemoveTeamMember {
     const ID: &'static str = "removeTeamMember";
+    const OPERATION: OperationId = OperationId::RemoveTeamMember;
     const METHOD: &'static str = "DELETE";
     const PATH: &'static str = "/teams/{teamId}/members/{memberId}";
     const IDEMPOTENT: bool = true;
@@ -17734,6 +18416,7 @@ impl ListTeamIpFilters {
 #[cfg(feature = "teams")]
 impl Operation for ListTeamIpFilters {
     const ID: &'static str = "listTeamIpFilters";
+    const OPERATION: OperationId = OperationId::ListTeamIpFilters;
     const METHOD: &'static str = "GET";
     const PATH: &'static str = "/teams/{teamId}/ip-filters";
     const IDEMPOTENT: bool = true;
@@ -17791,6 +18474,7 @@ impl CreateTeamIpFilter {
 #[cfg(feature = "teams")]
 impl Operation for CreateTeamIpFilter {
     const ID: &'static str = "createTeamIpFilter";
+    const OPERATION: OperationId = OperationId::CreateTeamIpFilter;
     const METHOD: &'static str = "POST";
     const PATH: &'static str = "/teams/{teamId}/ip-filters";
     const IDEMPOTENT: bool = false;
@@ -17852,6 +18536,7 @@ impl UpdateTeamIpFilter {
 #[cfg(feature = "teams")]
 impl Operation for UpdateTeamIpFilter {
     const ID: &'static str = "updateTeamIpFilter";
+    const OPERATION: OperationId = OperationId::UpdateTeamIpFilter;
     const METHOD: &'static str = "PUT";
     const PATH: &'static str = "/teams/{teamId}/ip-filters/{filterId}";
     const IDEMPOTENT: bool = true;
@@ -17922,6 +18607,7 @@ impl DeleteTeamIpFilter {
 #[cfg(feature = "teams")]
 impl Operation for DeleteTeamIpFilter {
     const ID: &'static str = "deleteTeamIpFilter";
+    const OPERATION: OperationId = OperationId::DeleteTeamIpFilter;
     const METHOD: &'static str = "DELETE";
     const PATH: &'static str = "/teams/{teamId}/ip-filters/{filterId}";
     const IDEMPOTENT: bool = true;
@@ -17992,6 +18678,7 @@ impl DraftTeamIpFilterInstruction {
 #[cfg(feature = "teams")]
 impl Operation for DraftTeamIpFilterInstruction {
     const ID: &'static str = "draftTeamIpFilterInstruction";
+    const OPERATION: OperationId = OperationId::DraftTeamIpFilterInstruction;
     const METHOD: &'static str = "POST";
     const PATH: &'static str = "/teams/{teamId}/ip-filters/draft-instruction";
     const IDEMPOTENT: bool = true;
@@ -18046,6 +18733,7 @@ impl GetTeamBrief {
 #[cfg(feature = "teams")]
 impl Operation for GetTeamBrief {
     const ID: &'static str = "getTeamBrief";
+    const OPERATION: OperationId = OperationId::GetTeamBrief;
     const METHOD: &'static str = "GET";
     const PATH: &'static str = "/teams/{teamId}/brief";
     const IDEMPOTENT: bool = true;
@@ -18103,6 +18791,7 @@ impl UpdateTeamBrief {
 #[cfg(feature = "teams")]
 impl Operation for UpdateTeamBrief {
     const ID: &'static str = "updateTeamBrief";
+    const OPERATION: OperationId = OperationId::UpdateTeamBrief;
     const METHOD: &'static str = "PUT";
     const PATH: &'static str = "/teams/{teamId}/brief";
     const IDEMPOTENT: bool = true;
@@ -18152,6 +18841,7 @@ impl DeleteTeamBrief {
 #[cfg(feature = "teams")]
 impl Operation for DeleteTeamBrief {
     const ID: &'static str = "deleteTeamBrief";
+    const OPERATION: OperationId = OperationId::DeleteTeamBrief;
     const METHOD: &'static str = "DELETE";
     const PATH: &'static str = "/teams/{teamId}/brief";
     const IDEMPOTENT: bool = true;
@@ -18201,6 +18891,7 @@ impl GetTeamWatermark {
 #[cfg(feature = "teams")]
 impl Operation for GetTeamWatermark {
     const ID: &'static str = "getTeamWatermark";
+    const OPERATION: OperationId = OperationId::GetTeamWatermark;
     const METHOD: &'static str = "GET";
     const PATH: &'static str = "/teams/{teamId}/watermark";
     const IDEMPOTENT: bool = true;
@@ -18258,6 +18949,7 @@ impl UpdateTeamWatermark {
 #[cfg(feature = "teams")]
 impl Operation for UpdateTeamWatermark {
     const ID: &'static str = "updateTeamWatermark";
+    const OPERATION: OperationId = OperationId::UpdateTeamWatermark;
     const METHOD: &'static str = "PUT";
     const PATH: &'static str = "/teams/{teamId}/watermark";
     const IDEMPOTENT: bool = true;
@@ -18310,6 +19002,7 @@ impl DeleteTeamWatermark {
 #[cfg(feature = "teams")]
 impl Operation for DeleteTeamWatermark {
     const ID: &'static str = "deleteTeamWatermark";
+    const OPERATION: OperationId = OperationId::DeleteTeamWatermark;
     const METHOD: &'static str = "DELETE";
     const PATH: &'static str = "/teams/{teamId}/watermark";
     const IDEMPOTENT: bool = true;
@@ -18367,6 +19060,7 @@ impl UpdateTeamWatermarkLogo {
 #[cfg(feature = "teams")]
 impl Operation for UpdateTeamWatermarkLogo {
     const ID: &'static str = "updateTeamWatermarkLogo";
+    const OPERATION: OperationId = OperationId::UpdateTeamWatermarkLogo;
     const METHOD: &'static str = "PUT";
     const PATH: &'static str = "/teams/{teamId}/watermark/logo";
     const IDEMPOTENT: bool = true;
@@ -18416,6 +19110,7 @@ impl DeleteTeamWatermarkLogo {
 #[cfg(feature = "teams")]
 impl Operation for DeleteTeamWatermarkLogo {
     const ID: &'static str = "deleteTeamWatermarkLogo";
+    const OPERATION: OperationId = OperationId::DeleteTeamWatermarkLogo;
     const METHOD: &'static str = "DELETE";
     const PATH: &'static str = "/teams/{teamId}/watermark/logo";
     const IDEMPOTENT: bool = true;
@@ -18473,6 +19168,7 @@ impl PreviewTeamWatermark {
 #[cfg(feature = "teams")]
 impl Operation for PreviewTeamWatermark {
     const ID: &'static str = "previewTeamWatermark";
+    const OPERATION: OperationId = OperationId::PreviewTeamWatermark;
     const METHOD: &'static str = "POST";
     const PATH: &'static str = "/teams/{teamId}/watermark/preview";
     const IDEMPOTENT: bool = true;
@@ -18529,6 +19225,7 @@ impl ListTeamWebhookEndpoints {
 #[cfg(feature = "teams")]
 impl Operation for ListTeamWebhookEndpoints {
     const ID: &'static str = "listTeamWebhookEndpoints";
+    const OPERATION: OperationId = OperationId::ListTeamWebhookEndpoints;
     const METHOD: &'static str = "GET";
     const PATH: &'static str = "/teams/{teamId}/webhook-endpoints";
     const IDEMPOTENT: bool = true;
@@ -18590,6 +19287,7 @@ impl CreateTeamWebhookEndpoint {
 #[cfg(feature = "teams")]
 impl Operation for CreateTeamWebhookEndpoint {
     const ID: &'static str = "createTeamWebhookEndpoint";
+    const OPERATION: OperationId = OperationId::CreateTeamWebhookEndpoint;
     const METHOD: &'static str = "POST";
     const PATH: &'static str = "/teams/{teamId}/webhook-endpoints";
     const IDEMPOTENT: bool = false;
@@ -18655,6 +19353,7 @@ impl UpdateTeamWebhookEndpoint {
 #[cfg(feature = "teams")]
 impl Operation for UpdateTeamWebhookEndpoint {
     const ID: &'static str = "updateTeamWebhookEndpoint";
+    const OPERATION: OperationId = OperationId::UpdateTeamWebhookEndpoint;
     const METHOD: &'static str = "PUT";
     const PATH: &'static str = "/teams/{teamId}/webhook-endpoints/{webhookEndpointId}";
     const IDEMPOTENT: bool = true;
@@ -18725,6 +19424,7 @@ impl DeleteTeamWebhookEndpoint {
 #[cfg(feature = "teams")]
 impl Operation for DeleteTeamWebhookEndpoint {
     const ID: &'static str = "deleteTeamWebhookEndpoint";
+    const OPERATION: OperationId = OperationId::DeleteTeamWebhookEndpoint;
     const METHOD: &'static str = "DELETE";
     const PATH: &'static str = "/teams/{teamId}/webhook-endpoints/{webhookEndpointId}";
     const IDEMPOTENT: bool = true;
@@ -18850,6 +19550,7 @@ impl ListTeamWebhookEvents {
 #[cfg(feature = "teams")]
 impl Operation for ListTeamWebhookEvents {
     const ID: &'static str = "listTeamWebhookEvents";
+    const OPERATION: OperationId = OperationId::ListTeamWebhookEvents;
     const METHOD: &'static str = "GET";
     const PATH: &'static str = "/teams/{teamId}/webhook-endpoints/{webhookEndpointId}/events";
     const IDEMPOTENT: bool = true;
@@ -18974,6 +19675,7 @@ impl GetTeamWebhookEvent {
 #[cfg(feature = "teams")]
 impl Operation for GetTeamWebhookEvent {
     const ID: &'static str = "getTeamWebhookEvent";
+    const OPERATION: OperationId = OperationId::GetTeamWebhookEvent;
     const METHOD: &'static str = "GET";
     const PATH: &'static str = "/teams/{teamId}/webhook-endpoints/{webhookEndpointId}/events/{eventId}";
     const IDEMPOTENT: bool = true;

@@ -55,9 +55,9 @@ pub struct FaultRule {
 
 impl FaultRule {
     /// A rule for the next request `route` covers (use [`FaultRule::times`] for more).
-    pub fn new(route: Route, fault: Fault) -> Self {
+    pub fn new(route: impl Into<Route>, fault: Fault) -> Self {
         Self {
-            route,
+            route: route.into(),
             fault,
             times: 1,
         }
@@ -265,18 +265,29 @@ impl FaultBook {
 
 #[cfg(test)]
 mod tests {
+    use scenario_api::ops::OperationId;
+
     use super::*;
 
     #[test]
     fn scripted_rules_are_used_up_in_order() {
         let mut book = FaultBook::new(None);
-        book.inject(FaultRule::new(Route::ListAssets, Fault::Status(500)).times(2));
+        book.inject(FaultRule::new(OperationId::ListAssets, Fault::Status(500)).times(2));
         book.inject(FaultRule::new(Route::AnyApi, Fault::Drop));
         let mut next = |route| book.pick(Target::Api, route, &Method::GET, "/", "req_1");
-        assert_eq!(next(Some(Route::ListAssets)), Some(Fault::Status(500)));
-        assert_eq!(next(Some(Route::GetUpload)), Some(Fault::Drop));
-        assert_eq!(next(Some(Route::ListAssets)), Some(Fault::Status(500)));
-        assert_eq!(next(Some(Route::ListAssets)), None);
+        assert_eq!(
+            next(Some(Route::Api(OperationId::ListAssets))),
+            Some(Fault::Status(500))
+        );
+        assert_eq!(
+            next(Some(Route::Api(OperationId::GetUpload))),
+            Some(Fault::Drop)
+        );
+        assert_eq!(
+            next(Some(Route::Api(OperationId::ListAssets))),
+            Some(Fault::Status(500))
+        );
+        assert_eq!(next(Some(Route::Api(OperationId::ListAssets))), None);
         assert_eq!(book.injected().len(), 3);
     }
 

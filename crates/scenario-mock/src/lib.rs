@@ -50,7 +50,7 @@
 //!
 //! ```
 //! use scenario_api::types::{AssetListResponse, UploadCreateResponse, UploadStatus};
-//! use scenario_mock::{Fault, FaultRule, MockServer, Route};
+//! use scenario_mock::{Fault, FaultRule, MockServer, OperationId, Route};
 //!
 //! # #[tokio::main(flavor = "current_thread")]
 //! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -68,7 +68,7 @@
 //! };
 //!
 //! // List assets; the first attempt meets an injected 503.
-//! server.inject(FaultRule::new(Route::ListAssets, Fault::Status(503)));
+//! server.inject(FaultRule::new(OperationId::ListAssets, Fault::Status(503)));
 //! let url = format!("{}/assets?pageSize=5", server.base_url());
 //! assert_eq!(auth(http.get(&url)).send().await?.status(), 503);
 //! let page: AssetListResponse = auth(http.get(&url)).send().await?.json().await?;
@@ -249,6 +249,8 @@ mod sync;
 pub use faults::{Fault, FaultOrigin, FaultRule, InjectedFault, RandomFaults};
 pub use inspect::{REQUEST_LOG_LIMIT, RecordedRequest};
 pub use route::{Route, Target};
+/// The document's operations, as the API's [`Route`]s are named.
+pub use scenario_api::ops::OperationId;
 pub use server::{
     DEFAULT_API_KEY, DEFAULT_API_SECRET, DEFAULT_BEARER_TOKEN, MockServer, MockServerBuilder,
 };

@@ -12,6 +12,7 @@ use tokio::task::JoinHandle;
 use crate::faults::{FaultRule, InjectedFault, RandomFaults};
 use crate::http::app::{self, App};
 use crate::http::conn::{ConnHandle, KillableListener};
+use crate::http::routes::BASE_PATH;
 use crate::inspect::RecordedRequest;
 use crate::route::{Route, Target};
 use crate::state::receipts::UploadReceipt;
@@ -216,7 +217,7 @@ impl MockServerBuilder {
                 body_idle_timeout: self.body_idle_timeout,
                 part_digests: self.part_digests,
             },
-            format!("http://{api_addr}/v1"),
+            format!("http://{api_addr}{}", *BASE_PATH),
             format!("http://{storage_addr}"),
             cdn_url,
             self.random_faults,
@@ -388,8 +389,8 @@ impl MockServer {
     }
 
     /// How many requests `route` covers so far, whatever their status.
-    pub fn request_count(&self, route: Route) -> usize {
-        self.app().request_count(route)
+    pub fn request_count(&self, route: impl Into<Route>) -> usize {
+        self.app().request_count(route.into())
     }
 
     /// What an upload received, or `None` for an unknown id.

@@ -5,7 +5,7 @@ mod common;
 use std::time::{Duration, Instant};
 
 use common::{Api, api_error, quick, s3_error};
-use scenario_mock::{Fault, FaultOrigin, FaultRule, RandomFaults, Route, Target};
+use scenario_mock::{Fault, FaultOrigin, FaultRule, OperationId, RandomFaults, Route, Target};
 use scenario_testkit::content;
 use serde_json::json;
 
@@ -13,7 +13,7 @@ use serde_json::json;
 async fn status_faults_answer_an_error_the_given_number_of_times() {
     let api = Api::with(quick()).await;
     api.server
-        .inject(FaultRule::new(Route::ListAssets, Fault::Status(503)).times(2));
+        .inject(FaultRule::new(OperationId::ListAssets, Fault::Status(503)).times(2));
     for _ in 0..2 {
         let response = api.get("/assets").send().await.unwrap();
         let message = api_error(response, 503).await;
@@ -22,7 +22,7 @@ async fn status_faults_answer_an_error_the_given_number_of_times() {
     assert_eq!(api.get("/assets").send().await.unwrap().status(), 200);
     // Other routes are not affected.
     api.server
-        .inject(FaultRule::new(Route::GetUpload, Fault::Status(500)));
+        .inject(FaultRule::new(OperationId::GetUpload, Fault::Status(500)));
     assert_eq!(api.get("/assets").send().await.unwrap().status(), 200);
     let response = api.get("/uploads/upload_x").send().await.unwrap();
     api_error(response, 500).await;
@@ -31,8 +31,8 @@ async fn status_faults_answer_an_error_the_given_number_of_times() {
         .inject(FaultRule::new(Route::AnyApi, Fault::Status(502)));
     let response = api.http.get(api.url("/assets")).send().await.unwrap();
     api_error(response, 502).await;
-    assert_eq!(api.server.request_count(Route::ListAssets), 5);
-    assert_eq!(api.server.request_count(Route::GetUpload), 1);
+    assert_eq!(api.server.request_count(OperationId::ListAssets), 5);
+    assert_eq!(api.server.request_count(OperationId::GetUpload), 1);
     assert_eq!(api.server.request_count(Route::AnyApi), 6);
     assert_eq!(api.server.request_count(Route::AnyStorage), 0);
 }
@@ -41,7 +41,7 @@ async fn status_faults_answer_an_error_the_given_number_of_times() {
 async fn rate_limits_carry_both_retry_headers() {
     let api = Api::with(quick()).await;
     api.server.inject(FaultRule::new(
-        Route::CreateUpload,
+        OperationId::CreateUpload,
         Fault::RateLimited {
             retry_after: Duration::from_millis(1500),
         },
@@ -76,7 +76,7 @@ async fn rate_limits_carry_both_retry_headers() {
 async fn dropped_connections_have_no_effect() {
     let api = Api::with(quick()).await;
     api.server
-        .inject(FaultRule::new(Route::CreateUpload, Fault::Drop));
+        .inject(FaultRule::new(OperationId::CreateUpload, Fault::Drop));
     let body = json!({"fileName": "a.png", "contentType": "image/png", "fileSize": 8, "kind": "image", "parts": 2});
     let error = api.post("/uploads").json(&body).send().await.unwrap_err();
     assert!(!error.is_status(), "{error}");
@@ -114,7 +114,7 @@ async fn delays_hold_the_response_back() {
     let api = Api::with(quick()).await;
     let upload = api.create_multipart("image", &content(8), 4).await;
     api.server.inject(FaultRule::new(
-        Route::GetUpload,
+        OperationId::GetUpload,
         Fault::Delay(Duration::from_millis(150)),
     ));
     let started = Instant::now();
@@ -141,7 +141,7 @@ async fn delays_hold_the_response_back() {
 async fn truncated_responses_break_the_body_after_the_effect() {
     let api = Api::with(quick()).await;
     api.server
-        .inject(FaultRule::new(Route::ListAssets, Fault::Truncate));
+        .inject(FaultRule::new(OperationId::ListAssets, Fault::Truncate));
     let response = api.get("/assets").send().await.unwrap();
     assert_eq!(response.status(), 200);
     let declared: usize = response.headers()["content-length"]
@@ -154,7 +154,7 @@ async fn truncated_responses_break_the_body_after_the_effect() {
 
     // The upload is created even though its response is cut.
     api.server
-        .inject(FaultRule::new(Route::CreateUpload, Fault::Truncate));
+        .inject(FaultRule::new(OperationId::CreateUpload, Fault::Truncate));
     let body = json!({"fileName": "a.png", "contentType": "image/png", "fileSize": 8, "kind": "image", "parts": 2});
     let response = api.post("/uploads").json(&body).send().await.unwrap();
     assert!(response.json::<serde_json::Value>().await.is_err());
@@ -183,7 +183,7 @@ async fn act_then_fail_faults_keep_the_effect_and_lose_the_answer() {
 
     // A create answered 502 after it created the upload.
     api.server.inject(FaultRule::new(
-        Route::CreateUpload,
+        OperationId::CreateUpload,
         Fault::ActThenStatus(502),
     ));
     let response = api.post("/uploads").json(&body).send().await.unwrap();
@@ -270,7 +270,7 @@ async fn storage_status_faults_answer_xml() {
 async fn injected_faults_are_recorded_with_their_request() {
     let api = Api::with(quick()).await;
     api.server
-        .inject(FaultRule::new(Route::ListAssets, Fault::Status(500)));
+        .inject(FaultRule::new(OperationId::ListAssets, Fault::Status(500)));
     let response = api
         .get("/assets")
         .query(&[("pageSize", "2")])
@@ -285,7 +285,7 @@ async fn injected_faults_are_recorded_with_their_request() {
     assert_eq!(faults.len(), 1);
     let fault = &faults[0];
     assert_eq!(fault.target, Target::Api);
-    assert_eq!(fault.route, Some(Route::ListAssets));
+    assert_eq!(fault.route, Some(Route::Api(OperationId::ListAssets)));
     assert_eq!(fault.fault, Fault::Status(500));
     assert_eq!(fault.origin, FaultOrigin::Scripted);
     assert_eq!(

@@ -462,12 +462,12 @@ async fn training_image_pairs_are_their_own_route_beside_one_training_image() {
     assert!(api_error(stranger, 404).await.contains("asset_elsewhere"));
     assert_eq!(
         api.server
-            .request_count(scenario_mock::Route::ReplaceModelTrainingImagePairs),
+            .request_count(scenario_mock::OperationId::ReplaceModelTrainingImagePairs),
         2
     );
     assert_eq!(
         api.server
-            .request_count(scenario_mock::Route::ReplaceModelTrainingImage),
+            .request_count(scenario_mock::OperationId::ReplaceModelTrainingImage),
         0
     );
     assert_eq!(model(&api, &created.id).await.training_image_pairs.len(), 1);

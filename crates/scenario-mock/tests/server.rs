@@ -5,7 +5,7 @@ mod common;
 use std::time::Duration;
 
 use common::Api;
-use scenario_mock::{MockServer, Route};
+use scenario_mock::{MockServer, OperationId};
 
 async fn free_port() -> u16 {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -46,7 +46,7 @@ async fn clones_share_the_server_and_shutdown_stops_it() {
     let api = Api::with(MockServer::builder().assets(5)).await;
     let clone = api.server.clone();
     assert_eq!(api.get("/assets").send().await.unwrap().status(), 200);
-    assert_eq!(clone.request_count(Route::ListAssets), 1);
+    assert_eq!(clone.request_count(OperationId::ListAssets), 1);
     let base_url = api.server.base_url();
     clone.shutdown().await;
     let refused = scenario_testkit::plain_http()

@@ -5,7 +5,7 @@ use std::collections::HashSet;
 use std::time::Duration;
 
 use futures::{StreamExt, TryStreamExt};
-use scenario_mock::{MockServer, Route};
+use scenario_mock::{MockServer, OperationId};
 use scenario_sdk::types::{AssetPrivacy, AssetSortBy};
 use scenario_sdk::{Client, Error};
 use scenario_testkit::{Reply, ScriptedServer, asset_with_id, listing, start_mock};
@@ -39,7 +39,7 @@ async fn the_stream_yields_every_asset_exactly_once() {
     assert_eq!(assets.len(), 237);
     let ids: HashSet<_> = assets.iter().map(|a| a.id.as_str()).collect();
     assert_eq!(ids.len(), 237, "no asset twice");
-    assert_eq!(server.request_count(Route::ListAssets), 24);
+    assert_eq!(server.request_count(OperationId::ListAssets), 24);
 }
 
 #[tokio::test]
@@ -121,19 +121,19 @@ async fn prefetch_stays_two_pages_ahead_of_the_consumer() {
     let mut pages = client.assets().list().page_size(10).pages();
     pages.try_next().await.unwrap().unwrap();
     // While the caller holds page 1, pages 2 and 3 are fetched, and nothing more.
-    assert!(eventually(|| server.request_count(Route::ListAssets) == 3).await);
+    assert!(eventually(|| server.request_count(OperationId::ListAssets) == 3).await);
     tokio::time::sleep(Duration::from_millis(300)).await;
-    assert_eq!(server.request_count(Route::ListAssets), 3);
+    assert_eq!(server.request_count(OperationId::ListAssets), 3);
 
     pages.try_next().await.unwrap().unwrap();
-    assert!(eventually(|| server.request_count(Route::ListAssets) == 4).await);
+    assert!(eventually(|| server.request_count(OperationId::ListAssets) == 4).await);
     tokio::time::sleep(Duration::from_millis(300)).await;
-    assert_eq!(server.request_count(Route::ListAssets), 4);
+    assert_eq!(server.request_count(OperationId::ListAssets), 4);
 
     // Dropping the stream stops the fetching.
     drop(pages);
     tokio::time::sleep(Duration::from_millis(300)).await;
-    assert_eq!(server.request_count(Route::ListAssets), 4);
+    assert_eq!(server.request_count(OperationId::ListAssets), 4);
 }
 
 #[tokio::test]
@@ -145,17 +145,17 @@ async fn a_few_items_of_the_first_page_cost_one_request() {
     }
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert_eq!(
-        server.request_count(Route::ListAssets),
+        server.request_count(OperationId::ListAssets),
         1,
         "nothing fetched ahead while the first half of the first page is taken"
     );
 
     // The sixth item shows the caller goes on: the second page comes ahead.
     items.try_next().await.unwrap().unwrap();
-    assert!(eventually(|| server.request_count(Route::ListAssets) >= 2).await);
+    assert!(eventually(|| server.request_count(OperationId::ListAssets) >= 2).await);
     let rest: Vec<_> = items.try_collect().await.unwrap();
     assert_eq!(rest.len(), 100 - 6, "every item, once");
-    assert_eq!(server.request_count(Route::ListAssets), 10);
+    assert_eq!(server.request_count(OperationId::ListAssets), 10);
 }
 
 #[tokio::test]
@@ -165,7 +165,7 @@ async fn prefetch_can_be_widened_or_turned_off() {
     pages.try_next().await.unwrap().unwrap();
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert_eq!(
-        server.request_count(Route::ListAssets),
+        server.request_count(OperationId::ListAssets),
         1,
         "no page fetched ahead"
     );
@@ -173,10 +173,10 @@ async fn prefetch_can_be_widened_or_turned_off() {
 
     let mut pages = client.assets().list().page_size(10).prefetch(3).pages();
     pages.try_next().await.unwrap().unwrap();
-    assert!(eventually(|| server.request_count(Route::ListAssets) == 1 + 4).await);
+    assert!(eventually(|| server.request_count(OperationId::ListAssets) == 1 + 4).await);
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert_eq!(
-        server.request_count(Route::ListAssets),
+        server.request_count(OperationId::ListAssets),
         5,
         "three pages ahead"
     );

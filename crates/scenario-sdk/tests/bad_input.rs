@@ -10,7 +10,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use futures::TryStreamExt;
-use scenario_mock::{Fault, FaultRule, MockServer, Route};
+use scenario_mock::{Fault, FaultRule, MockServer, OperationId, Route};
 use scenario_sdk::types::{UploadKind, UploadStatus};
 use scenario_sdk::{Client, Error, UploadBuilder, UploadPhase};
 use scenario_testkit::{SMALL_PART as PART, mock_client, upload_mock};
@@ -57,7 +57,7 @@ async fn page_sizes_outside_1_to_100_fail_before_any_request() {
         let page = client.assets().list().page_size(size).first_page().await;
         assert!(!page.unwrap().items.is_empty());
     }
-    assert_eq!(server.request_count(Route::ListAssets), 2);
+    assert_eq!(server.request_count(OperationId::ListAssets), 2);
 }
 
 #[tokio::test]
@@ -185,7 +185,7 @@ async fn a_zero_wait_timeout_on_its_own_checks_once() {
         .await
         .unwrap_err();
     assert!(matches!(err, Error::WaitTimeout { .. }), "{err:?}");
-    assert_eq!(server.request_count(Route::GetUpload), 1);
+    assert_eq!(server.request_count(OperationId::GetUpload), 1);
 }
 
 #[tokio::test]
@@ -220,7 +220,7 @@ async fn empty_and_path_like_ids_never_reach_another_endpoint() {
         );
     }
     assert_eq!(
-        server.request_count(Route::ListAssets),
+        server.request_count(OperationId::ListAssets),
         0,
         "an id escaped its path segment"
     );
@@ -372,14 +372,14 @@ async fn dropped_while_creating_nothing_is_completed() {
     let server = server().await;
     let id = drop_at(&server, UploadPhase::Creating, 3, |s| {
         s.inject(FaultRule::new(
-            Route::CreateUpload,
+            OperationId::CreateUpload,
             Fault::Delay(Duration::from_millis(200)),
         ));
     })
     .await;
     assert_eq!(id, None, "the upload was never reported created");
     assert_eq!(server.request_count(Route::PartPut), 0);
-    assert_eq!(server.request_count(Route::UploadAction), 0);
+    assert_eq!(server.request_count(OperationId::TriggerUploadAction), 0);
     assert_never_half_done(&server);
 }
 
@@ -388,14 +388,14 @@ async fn dropped_while_completing_the_upload_has_all_its_bytes() {
     let server = server().await;
     let id = drop_at(&server, UploadPhase::Completing, 3, |s| {
         s.inject(FaultRule::new(
-            Route::UploadAction,
+            OperationId::TriggerUploadAction,
             Fault::Delay(Duration::from_millis(100)),
         ));
     })
     .await
     .unwrap();
     assert!(server.upload_receipt(&id).unwrap().has_all_parts());
-    assert!(server.request_count(Route::UploadAction) <= 1);
+    assert!(server.request_count(OperationId::TriggerUploadAction) <= 1);
     assert_never_half_done(&server);
 }
 
@@ -409,10 +409,10 @@ async fn dropped_while_waiting_polling_stops() {
     let id = drop_at(&server, UploadPhase::Waiting, 2, |_| {})
         .await
         .unwrap();
-    let polls = server.request_count(Route::GetUpload);
+    let polls = server.request_count(OperationId::GetUpload);
     tokio::time::sleep(Duration::from_millis(200)).await;
     assert_eq!(
-        server.request_count(Route::GetUpload),
+        server.request_count(OperationId::GetUpload),
         polls,
         "still polling after the drop"
     );
@@ -432,7 +432,7 @@ async fn dropped_while_sending_parts_is_never_completed() {
     .await
     .unwrap();
     assert_eq!(server.upload(&id).unwrap().status, UploadStatus::Pending);
-    assert_eq!(server.request_count(Route::UploadAction), 0);
+    assert_eq!(server.request_count(OperationId::TriggerUploadAction), 0);
     assert_never_half_done(&server);
 }
 

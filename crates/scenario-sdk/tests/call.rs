@@ -1,7 +1,7 @@
 //! `Client::call`: any operation picked by its id at run time, with its
 //! parameters and body as text, sent through the SDK's retries and errors.
 
-use scenario_mock::{Fault, FaultRule, MockServer, Route};
+use scenario_mock::{Fault, FaultRule, MockServer, OperationId};
 use scenario_sdk::Error;
 use scenario_testkit::start_mock;
 
@@ -41,7 +41,7 @@ async fn a_listing_takes_query_params_and_a_get_takes_a_path_param() {
         .await
         .unwrap();
     assert_eq!(json(&asset.value)["asset"]["id"], id);
-    assert_eq!(server.request_count(Route::GetAsset), 1);
+    assert_eq!(server.request_count(OperationId::GetAsset), 1);
 }
 
 #[tokio::test]
@@ -59,7 +59,10 @@ async fn a_post_sends_its_body_and_is_not_retried_after_a_502() {
     assert_eq!(upload["upload"]["fileName"], "hero.png");
     assert_eq!(server.uploads().len(), 1);
 
-    server.inject(FaultRule::new(Route::CreateUpload, Fault::Status(502)));
+    server.inject(FaultRule::new(
+        OperationId::CreateUpload,
+        Fault::Status(502),
+    ));
     let err = client
         .call("createUpload")
         .unwrap()
@@ -69,15 +72,15 @@ async fn a_post_sends_its_body_and_is_not_retried_after_a_502() {
         .unwrap_err();
     assert_eq!(err.status().map(|s| s.as_u16()), Some(502), "{err:?}");
     assert_eq!(
-        server.request_count(Route::CreateUpload),
+        server.request_count(OperationId::CreateUpload),
         2,
         "not sent again"
     );
 
     // A read is retried, as a typed request is.
-    server.inject(FaultRule::new(Route::ListAssets, Fault::Status(503)));
+    server.inject(FaultRule::new(OperationId::ListAssets, Fault::Status(503)));
     client.call("listAssets").unwrap().send().await.unwrap();
-    assert_eq!(server.request_count(Route::ListAssets), 2);
+    assert_eq!(server.request_count(OperationId::ListAssets), 2);
 }
 
 #[tokio::test]
@@ -142,6 +145,6 @@ async fn mistakes_in_the_call_are_refused_before_sending() {
     let call = client.call("listAssets").unwrap().body(&b"{}"[..]);
     assert!(invalid(call.send().await.unwrap_err()).contains("takes no request body"));
 
-    assert_eq!(server.request_count(Route::CreateUpload), 0);
-    assert_eq!(server.request_count(Route::ListAssets), 0);
+    assert_eq!(server.request_count(OperationId::CreateUpload), 0);
+    assert_eq!(server.request_count(OperationId::ListAssets), 0);
 }

@@ -4,7 +4,7 @@
 use std::time::{Duration, Instant};
 
 use futures::TryStreamExt;
-use scenario_mock::{Fault, FaultRule, MockServer, Route};
+use scenario_mock::{Fault, FaultRule, MockServer, OperationId};
 use scenario_sdk::{Client, Error};
 use scenario_testkit::{
     LogCapture, Reply, ScriptedServer, fast_retries, mock_client, mock_client_builder, start_mock,
@@ -86,7 +86,7 @@ async fn wrong_credentials_are_an_auth_error_with_the_request_id() {
         "never echoes the secret: {err}"
     );
     assert_eq!(
-        server.request_count(Route::ListAssets),
+        server.request_count(OperationId::ListAssets),
         1,
         "401 is not retried"
     );
@@ -95,7 +95,7 @@ async fn wrong_credentials_are_an_auth_error_with_the_request_id() {
 #[tokio::test]
 async fn server_errors_are_retried_up_to_max_retries() {
     let (server, client) = start_mock(MockServer::builder()).await;
-    server.inject(FaultRule::new(Route::ListAssets, Fault::Status(503)).times(2));
+    server.inject(FaultRule::new(OperationId::ListAssets, Fault::Status(503)).times(2));
     let page = client
         .assets()
         .list()
@@ -105,12 +105,12 @@ async fn server_errors_are_retried_up_to_max_retries() {
         .unwrap();
     assert_eq!(page.items.len(), 5);
     assert_eq!(
-        server.request_count(Route::ListAssets),
+        server.request_count(OperationId::ListAssets),
         3,
         "two failures, then success"
     );
 
-    server.inject(FaultRule::new(Route::ListAssets, Fault::Status(500)).times(2));
+    server.inject(FaultRule::new(OperationId::ListAssets, Fault::Status(500)).times(2));
     let err = client
         .with_max_retries(1)
         .assets()
@@ -122,7 +122,7 @@ async fn server_errors_are_retried_up_to_max_retries() {
     assert_eq!(err.status().map(|s| s.as_u16()), Some(500));
     assert!(err.is_server_error() && err.is_retryable());
     assert_eq!(
-        server.request_count(Route::ListAssets),
+        server.request_count(OperationId::ListAssets),
         5,
         "one attempt and one retry"
     );
@@ -131,11 +131,11 @@ async fn server_errors_are_retried_up_to_max_retries() {
 #[tokio::test]
 async fn client_errors_are_never_retried() {
     let (server, client) = start_mock(MockServer::builder()).await;
-    server.inject(FaultRule::new(Route::ListAssets, Fault::Status(400)));
+    server.inject(FaultRule::new(OperationId::ListAssets, Fault::Status(400)));
     let err = client.assets().list().pages().try_next().await.unwrap_err();
     assert!(err.is_bad_request(), "{err:?}");
     assert!(!err.to_string().is_empty());
-    assert_eq!(server.request_count(Route::ListAssets), 1);
+    assert_eq!(server.request_count(OperationId::ListAssets), 1);
 }
 
 #[tokio::test]
@@ -156,14 +156,14 @@ async fn an_out_of_range_page_size_fails_before_any_request() {
             "{err:?}"
         );
     }
-    assert_eq!(server.request_count(Route::ListAssets), 0);
+    assert_eq!(server.request_count(OperationId::ListAssets), 0);
 }
 
 #[tokio::test]
 async fn retry_after_from_the_server_is_honoured() {
     let (server, client) = start_mock(MockServer::builder()).await;
     server.inject(FaultRule::new(
-        Route::ListAssets,
+        OperationId::ListAssets,
         Fault::RateLimited {
             retry_after: Duration::from_millis(400),
         },
@@ -176,7 +176,7 @@ async fn retry_after_from_the_server_is_honoured() {
         "waited {:?}",
         started.elapsed()
     );
-    assert_eq!(server.request_count(Route::ListAssets), 2);
+    assert_eq!(server.request_count(OperationId::ListAssets), 2);
 }
 
 #[tokio::test]
@@ -184,7 +184,7 @@ async fn rate_limits_that_outlast_the_retries_are_reported_as_such() {
     let server = MockServer::start().await;
     let client = mock_client(&server).with_max_retries(0);
     server.inject(FaultRule::new(
-        Route::ListAssets,
+        OperationId::ListAssets,
         Fault::RateLimited {
             retry_after: Duration::from_millis(10),
         },
@@ -196,8 +196,8 @@ async fn rate_limits_that_outlast_the_retries_are_reported_as_such() {
 #[tokio::test]
 async fn dropped_connections_and_truncated_bodies_are_retried() {
     let (server, client) = start_mock(MockServer::builder()).await;
-    server.inject(FaultRule::new(Route::ListAssets, Fault::Drop));
-    server.inject(FaultRule::new(Route::ListAssets, Fault::Truncate));
+    server.inject(FaultRule::new(OperationId::ListAssets, Fault::Drop));
+    server.inject(FaultRule::new(OperationId::ListAssets, Fault::Truncate));
     let page = client
         .assets()
         .list()
@@ -206,9 +206,9 @@ async fn dropped_connections_and_truncated_bodies_are_retried() {
         .await
         .unwrap();
     assert_eq!(page.items.len(), 3);
-    assert_eq!(server.request_count(Route::ListAssets), 3);
+    assert_eq!(server.request_count(OperationId::ListAssets), 3);
 
-    server.inject(FaultRule::new(Route::ListAssets, Fault::Drop).times(3));
+    server.inject(FaultRule::new(OperationId::ListAssets, Fault::Drop).times(3));
     let err = client.assets().list().pages().try_next().await.unwrap_err();
     assert!(err.is_connection() && err.is_retryable(), "{err:?}");
 }
@@ -220,7 +220,7 @@ async fn a_slow_server_times_out_with_a_timeout_error() {
         .with_timeout(Duration::from_millis(200))
         .with_max_retries(0);
     server.inject(FaultRule::new(
-        Route::ListAssets,
+        OperationId::ListAssets,
         Fault::Delay(Duration::from_secs(3)),
     ));
     let err = client.assets().list().pages().try_next().await.unwrap_err();
@@ -328,7 +328,7 @@ async fn tracing_output_shows_requests_and_retries_but_never_credentials() {
     let _guard = tracing::subscriber::set_default(capture.subscriber("trace"));
 
     let (server, client) = start_mock(MockServer::builder()).await;
-    server.inject(FaultRule::new(Route::ListAssets, Fault::Status(503)));
+    server.inject(FaultRule::new(OperationId::ListAssets, Fault::Status(503)));
     client
         .assets()
         .list()
@@ -361,7 +361,7 @@ fn base64_basic(key: &str, secret: &str) -> String {
 
 #[tokio::test]
 async fn every_failure_has_one_kind_to_match_on() {
-    use scenario_mock::{Fault, FaultRule, Route};
+    use scenario_mock::{Fault, FaultRule, OperationId};
     use scenario_sdk::ErrorKind;
 
     let (server, client) = scenario_testkit::start_mock(scenario_mock::MockServer::builder()).await;
@@ -383,7 +383,7 @@ async fn every_failure_has_one_kind_to_match_on() {
         .unwrap_err();
     assert_eq!(refused.kind(), ErrorKind::Auth, "{refused:?}");
 
-    server.inject(FaultRule::new(Route::GetAsset, Fault::Status(503)).times(10));
+    server.inject(FaultRule::new(OperationId::GetAsset, Fault::Status(503)).times(10));
     let failing = client
         .request(scenario_sdk::ops::GetAsset::new("asset_nope"))
         .await

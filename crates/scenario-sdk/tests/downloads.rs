@@ -6,7 +6,7 @@ use std::path::Path;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use scenario_mock::{Fault, FaultRule, MockServer, Route, Target};
+use scenario_mock::{Fault, FaultRule, MockServer, OperationId, Route, Target};
 use scenario_sdk::types::{Asset, DownloadTargetFormat};
 use scenario_sdk::{Client, DownloadProgress, Error};
 use scenario_testkit::{download_name, mock_client_builder, sha256_hex, start_mock};
@@ -66,7 +66,7 @@ async fn files_arrive_byte_exact_and_a_second_run_skips_them() {
     }
     // Ids are looked up in one request, not one each.
     assert_eq!(
-        server.request_count(Route::GetAssetsBulk),
+        server.request_count(OperationId::GetAssetsBulk),
         2,
         "one for the run, one here"
     );
@@ -252,7 +252,7 @@ async fn a_refused_url_is_renewed_once_and_server_errors_are_retried() {
         .unwrap();
     assert!(report.is_complete(), "{report:?}");
     assert_eq!(
-        server.request_count(Route::GetAsset),
+        server.request_count(OperationId::GetAsset),
         1,
         "a fresh URL after the 403"
     );
@@ -390,7 +390,7 @@ async fn a_listing_that_fails_keeps_what_was_given_and_says_so() {
         .first_page()
         .await
         .unwrap();
-    server.inject(FaultRule::new(Route::ListAssets, Fault::Status(400)).times(usize::MAX));
+    server.inject(FaultRule::new(OperationId::ListAssets, Fault::Status(400)).times(usize::MAX));
     let dir = tempfile::tempdir().unwrap();
     let report = client
         .downloads()
@@ -438,7 +438,7 @@ async fn an_archive_is_made_waited_for_and_downloaded() {
     assert_eq!(std::fs::metadata(&path).unwrap().len(), archive.bytes);
     assert!(archive.bytes > 0);
     assert_eq!(server.request_count(Route::CdnArchive), 1);
-    assert_eq!(server.request_count(Route::AssetsDownload), 1);
+    assert_eq!(server.request_count(OperationId::RequestAssetsDownload), 1);
 }
 
 #[tokio::test]
@@ -493,8 +493,8 @@ async fn generate_wait_and_download_survive_faults_on_every_read() {
     )
     .await;
     for rule in [
-        FaultRule::new(Route::GetJob, Fault::Status(503)).times(2),
-        FaultRule::new(Route::GetAssetsBulk, Fault::Drop),
+        FaultRule::new(OperationId::GetJob, Fault::Status(503)).times(2),
+        FaultRule::new(OperationId::GetAssetsBulk, Fault::Drop),
         FaultRule::new(Route::CdnFile, Fault::Drop),
         FaultRule::new(Route::CdnFile, Fault::Truncate),
         FaultRule::new(

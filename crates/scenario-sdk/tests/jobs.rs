@@ -6,7 +6,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use futures::TryStreamExt;
-use scenario_mock::{Fault, FaultRule, MockServer, Route};
+use scenario_mock::{Fault, FaultRule, MockServer, OperationId, Route};
 use scenario_sdk::types::JobStatus;
 use scenario_sdk::{Client, Error, Work};
 use scenario_testkit::start_mock;
@@ -142,7 +142,8 @@ async fn the_deadline_includes_a_poll_in_flight() {
     let job_id = start_job(&client, None).await;
     client.jobs().get(&job_id).await.unwrap();
     server.inject(
-        FaultRule::new(Route::GetJob, Fault::Delay(Duration::from_secs(30))).times(usize::MAX),
+        FaultRule::new(OperationId::GetJob, Fault::Delay(Duration::from_secs(30)))
+            .times(usize::MAX),
     );
     let started = Instant::now();
     let err = client
@@ -215,10 +216,10 @@ async fn generate_and_wait_fetches_every_asset_in_one_request() {
     let bulk = server
         .requests()
         .iter()
-        .filter(|r| r.route == Some(Route::GetAssetsBulk))
+        .filter(|r| r.route == Some(Route::Api(OperationId::GetAssetsBulk)))
         .count();
     assert_eq!(bulk, 1);
-    assert_eq!(server.request_count(Route::GetAsset), 0);
+    assert_eq!(server.request_count(OperationId::GetAsset), 0);
 }
 
 #[tokio::test]
@@ -238,7 +239,7 @@ async fn a_dry_run_answers_the_cost_and_starts_no_job() {
     let statuses: Vec<_> = server
         .requests()
         .iter()
-        .filter(|r| r.route == Some(Route::RunModel))
+        .filter(|r| r.route == Some(Route::Api(OperationId::RunModel)))
         .map(|r| r.status)
         .collect();
     assert_eq!(statuses, vec![Some(269)]);

@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use futures::TryStreamExt;
-use scenario_mock::MockServer;
+use scenario_mock::{MockServer, OperationId};
 use scenario_sdk::ops;
 use scenario_sdk::types::{JobStatus, ModelStatus, ModelType};
 use scenario_testkit::start_mock;
@@ -129,7 +129,7 @@ async fn a_search_streams_every_hit_by_offset() {
     unique.dedup();
     assert_eq!((hits.len(), unique.len()), (7, 7), "{hits:?}");
     // 3 + 3 + 1: the short page is the last one asked for.
-    assert_eq!(server.request_count(scenario_mock::Route::SearchAssets), 3);
+    assert_eq!(server.request_count(OperationId::SearchAssets), 3);
 }
 
 #[tokio::test]
@@ -174,7 +174,7 @@ async fn recommendations_stream_by_their_next_token() {
     let mut sorted = listed.clone();
     sorted.sort();
     assert_eq!(sorted, trained);
-    assert!(server.request_count(scenario_mock::Route::ListRecommendedModels) >= 3);
+    assert!(server.request_count(OperationId::ListRecommendedModels) >= 3);
 }
 
 #[tokio::test]

@@ -3,7 +3,7 @@
 //! retry class each operation gets.
 
 use futures::StreamExt;
-use scenario_mock::{Fault, FaultRule, MockServer, Route};
+use scenario_mock::{Fault, FaultRule, MockServer, OperationId};
 use scenario_sdk::types::{UploadCreateRequest, UploadKind, UploadStatus};
 use scenario_sdk::{Error, ops};
 use scenario_testkit::{start_mock, upload_mock};
@@ -42,13 +42,13 @@ async fn any_operation_is_callable_with_its_generated_type() {
         .upload;
     assert_eq!(fetched.id, created.id);
     assert_eq!(fetched.status, UploadStatus::Pending);
-    assert_eq!(server.request_count(Route::GetUpload), 1);
+    assert_eq!(server.request_count(OperationId::GetUpload), 1);
 }
 
 #[tokio::test]
 async fn the_raw_client_goes_through_the_sdks_credentials_retries_and_errors() {
     let (server, client) = start_mock(MockServer::builder().assets(3)).await;
-    server.inject(FaultRule::new(Route::ListAssets, Fault::Status(503)));
+    server.inject(FaultRule::new(OperationId::ListAssets, Fault::Status(503)));
     let page = client
         .raw()
         .list_assets()
@@ -59,7 +59,7 @@ async fn the_raw_client_goes_through_the_sdks_credentials_retries_and_errors() {
         .into_inner();
     assert_eq!(page.assets.len(), 3);
     assert_eq!(
-        server.request_count(Route::ListAssets),
+        server.request_count(OperationId::ListAssets),
         2,
         "the 503 was retried"
     );
@@ -88,20 +88,23 @@ async fn the_raw_client_goes_through_the_sdks_credentials_retries_and_errors() {
 #[tokio::test]
 async fn a_create_is_not_sent_again_after_an_answer_that_may_mean_it_acted() {
     let (server, client) = start_mock(MockServer::builder()).await;
-    server.inject(FaultRule::new(Route::CreateUpload, Fault::Status(502)));
+    server.inject(FaultRule::new(
+        OperationId::CreateUpload,
+        Fault::Status(502),
+    ));
     let err = client.uploads().create(small_upload()).await.unwrap_err();
     assert_eq!(err.status().map(|s| s.as_u16()), Some(502), "{err:?}");
-    assert_eq!(server.request_count(Route::CreateUpload), 1);
+    assert_eq!(server.request_count(OperationId::CreateUpload), 1);
 
     // A rate limit is answered before anything happens: that one is retried.
     server.inject(FaultRule::new(
-        Route::CreateUpload,
+        OperationId::CreateUpload,
         Fault::RateLimited {
             retry_after: std::time::Duration::from_millis(10),
         },
     ));
     client.uploads().create(small_upload()).await.unwrap();
-    assert_eq!(server.request_count(Route::CreateUpload), 3);
+    assert_eq!(server.request_count(OperationId::CreateUpload), 3);
     assert_eq!(server.uploads().len(), 1, "exactly one upload was created");
 }
 
@@ -110,7 +113,10 @@ async fn a_complete_whose_answer_was_lost_is_a_success() {
     let (server, client) = start_mock(upload_mock()).await;
     // The first complete acts, then its response breaks off; the retry finds the
     // upload no longer pending.
-    server.inject(FaultRule::new(Route::UploadAction, Fault::Truncate));
+    server.inject(FaultRule::new(
+        OperationId::TriggerUploadAction,
+        Fault::Truncate,
+    ));
     let upload = client
         .uploads()
         .upload_bytes(b"abc".to_vec(), "hero.png", UploadKind::Image)
@@ -120,7 +126,7 @@ async fn a_complete_whose_answer_was_lost_is_a_success() {
         .expect("the upload was completed by the first attempt");
     assert_eq!(upload.status, UploadStatus::Complete);
     assert!(upload.entity_id.is_some());
-    assert!(server.request_count(Route::UploadAction) >= 2);
+    assert!(server.request_count(OperationId::TriggerUploadAction) >= 2);
     assert_eq!(server.uploads().len(), 1);
 }
 
@@ -172,7 +178,7 @@ async fn first_page_costs_one_request_and_tells_where_to_go_on() {
     let token = page.next_token.clone().expect("more pages");
     // Nothing was fetched ahead.
     tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    assert_eq!(server.request_count(Route::ListAssets), 1);
+    assert_eq!(server.request_count(OperationId::ListAssets), 1);
     let next = client
         .assets()
         .list()
@@ -194,10 +200,13 @@ async fn a_complete_that_acted_then_met_another_fault_is_still_a_success() {
     // The first complete acts and its answer is lost; the retry meets a 500
     // (not the refusal that would say "already complete").
     server.inject(FaultRule::new(
-        Route::UploadAction,
+        OperationId::TriggerUploadAction,
         Fault::ActThenStatus(503),
     ));
-    server.inject(FaultRule::new(Route::UploadAction, Fault::Status(500)));
+    server.inject(FaultRule::new(
+        OperationId::TriggerUploadAction,
+        Fault::Status(500),
+    ));
     let upload = client
         .with_max_retries(1)
         .uploads()
@@ -207,5 +216,5 @@ async fn a_complete_that_acted_then_met_another_fault_is_still_a_success() {
         .await
         .expect("the service completed the upload");
     assert_eq!(upload.status, UploadStatus::Complete);
-    assert_eq!(server.request_count(Route::UploadAction), 2);
+    assert_eq!(server.request_count(OperationId::TriggerUploadAction), 2);
 }

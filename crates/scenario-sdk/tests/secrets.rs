@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use base64::Engine as _;
 use futures::TryStreamExt;
-use scenario_mock::{Fault, FaultRule, MockServer, Route, Target};
+use scenario_mock::{Fault, FaultRule, MockServer, OperationId, Route, Target};
 use scenario_sdk::types::UploadKind;
 use scenario_sdk::{Client, Error, RetryPolicy};
 use scenario_testkit::{
@@ -154,14 +154,14 @@ async fn errors_of_every_kind_hide_the_secret() {
     assert_error_clean(err);
 
     // Api after retries ran out: 503s.
-    server.inject(FaultRule::new(Route::ListAssets, Fault::Status(503)).times(4));
+    server.inject(FaultRule::new(OperationId::ListAssets, Fault::Status(503)).times(4));
     let err = good.assets().list().pages().try_next().await.unwrap_err();
     assert!(err.is_server_error(), "{err:?}");
     assert_error_clean(err);
 
     // Timeout.
     server.inject(FaultRule::new(
-        Route::ListAssets,
+        OperationId::ListAssets,
         Fault::Delay(Duration::from_secs(2)),
     ));
     let err = good

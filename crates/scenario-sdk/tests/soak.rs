@@ -13,7 +13,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use futures::{StreamExt, TryStreamExt};
-use scenario_mock::{Fault, FaultRule, MockServer, RandomFaults, Route, Target};
+use scenario_mock::{Fault, FaultRule, MockServer, OperationId, RandomFaults, Target};
 use scenario_sdk::Error;
 use scenario_sdk::types::{UploadKind, UploadStatus};
 use scenario_testkit::{fast_retries, mock_client_builder, seeded_content, sha256_hex};
@@ -111,9 +111,9 @@ async fn run(soak: Soak) {
     // Besides the random faults, answers lost after the service acted: on
     // completes (the SDK recovers) and on creates (the caller tries again).
     for rule in [
-        FaultRule::new(Route::UploadAction, Fault::ActThenStatus(503)).times(2),
-        FaultRule::new(Route::UploadAction, Fault::ActThenDrop).times(2),
-        FaultRule::new(Route::CreateUpload, Fault::ActThenStatus(502)).times(2),
+        FaultRule::new(OperationId::TriggerUploadAction, Fault::ActThenStatus(503)).times(2),
+        FaultRule::new(OperationId::TriggerUploadAction, Fault::ActThenDrop).times(2),
+        FaultRule::new(OperationId::CreateUpload, Fault::ActThenStatus(502)).times(2),
     ] {
         server.inject(rule);
     }

@@ -13,7 +13,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 use std::time::Duration;
 
-use scenario_mock::{Fault, FaultRule, MockServer, RandomFaults, Route};
+use scenario_mock::{Fault, FaultRule, MockServer, OperationId, RandomFaults};
 use scenario_sdk::types::{ModelStatus, ModelType};
 use scenario_testkit::{seeded_content, sha256_hex, start_mock};
 
@@ -43,10 +43,12 @@ async fn soak_one(seed: u64, images: usize) {
     )
     .await;
     // Faults that act, then fail: the client cannot tell the request acted.
-    server.inject(FaultRule::new(Route::UploadAction, Fault::ActThenStatus(502)).times(2));
-    server.inject(FaultRule::new(Route::UploadAction, Fault::ActThenDrop).times(1));
-    server.inject(FaultRule::new(Route::GetUpload, Fault::ActThenDrop).times(3));
-    server.inject(FaultRule::new(Route::TrainModel, Fault::ActThenStatus(504)).times(1));
+    server.inject(
+        FaultRule::new(OperationId::TriggerUploadAction, Fault::ActThenStatus(502)).times(2),
+    );
+    server.inject(FaultRule::new(OperationId::TriggerUploadAction, Fault::ActThenDrop).times(1));
+    server.inject(FaultRule::new(OperationId::GetUpload, Fault::ActThenDrop).times(3));
+    server.inject(FaultRule::new(OperationId::TrainModel, Fault::ActThenStatus(504)).times(1));
     let dir = image_dir(seed, images);
 
     let mut failures = Vec::new();

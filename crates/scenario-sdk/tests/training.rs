@@ -7,7 +7,7 @@ use std::path::Path;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use scenario_mock::{Fault, FaultRule, MockServer, Route};
+use scenario_mock::{Fault, FaultRule, MockServer, OperationId, Route};
 use scenario_sdk::types::{ModelStatus, ModelTrainingImageRequest, ModelType};
 use scenario_sdk::{Client, Error, STATE_FILE, TrainFromDir, TrainProgress};
 use scenario_testkit::{seeded_content, start_mock};
@@ -64,9 +64,9 @@ async fn a_folder_becomes_a_trained_model_to_generate_with() {
     assert!(training.job_id.is_some());
     assert_eq!(training.state_file, dir.path().join(STATE_FILE));
     // Only the images went up, and the training images in as few calls as allowed.
-    assert_eq!(server.request_count(Route::CreateUpload), images);
+    assert_eq!(server.request_count(OperationId::CreateUpload), images);
     assert_eq!(
-        server.request_count(Route::AddModelTrainingImages),
+        server.request_count(OperationId::AddModelTrainingImages),
         images.div_ceil(batch())
     );
 
@@ -124,9 +124,13 @@ async fn an_interrupted_run_goes_on_without_uploading_or_creating_again() {
     // The first batch of training images goes in, the second fails (a POST
     // that may have acted is not retried).
     server.inject(
-        FaultRule::new(Route::AddModelTrainingImages, Fault::Delay(Duration::ZERO)).times(1),
+        FaultRule::new(
+            OperationId::AddModelTrainingImages,
+            Fault::Delay(Duration::ZERO),
+        )
+        .times(1),
     );
-    server.inject(FaultRule::new(Route::AddModelTrainingImages, Fault::Status(503)).times(1));
+    server.inject(FaultRule::new(OperationId::AddModelTrainingImages, Fault::Status(503)).times(1));
     let first = train(&client, dir.path()).await.unwrap_err();
     assert_eq!(first.status().map(|s| s.as_u16()), Some(503), "{first}");
     let assets_after_first = server.asset_count();
@@ -137,8 +141,8 @@ async fn an_interrupted_run_goes_on_without_uploading_or_creating_again() {
     assert_eq!(second.images_added, images - batch());
     assert_eq!(second.model.training_images_number, images as f64);
     // Nothing was made twice: one model, each image uploaded once.
-    assert_eq!(server.request_count(Route::CreateModel), 1);
-    assert_eq!(server.request_count(Route::CreateUpload), images);
+    assert_eq!(server.request_count(OperationId::CreateModel), 1);
+    assert_eq!(server.request_count(OperationId::CreateUpload), images);
     assert_eq!(server.asset_count(), assets_after_first);
 }
 
@@ -147,13 +151,13 @@ async fn a_run_after_the_training_answers_the_trained_model_at_once() {
     let (server, client) = start_mock(fake()).await;
     let dir = image_dir(3);
     let first = train(&client, dir.path()).await.unwrap();
-    let trainings = server.request_count(Route::TrainModel);
+    let trainings = server.request_count(OperationId::TrainModel);
 
     let again = train(&client, dir.path()).await.unwrap();
     assert_eq!(again.model.id, first.model.id);
     assert_eq!(again.model.status, ModelStatus::Trained);
     assert_eq!((again.uploaded, again.images_added), (0, 0));
-    assert_eq!(server.request_count(Route::TrainModel), trainings);
+    assert_eq!(server.request_count(OperationId::TrainModel), trainings);
 }
 
 #[tokio::test]
@@ -165,7 +169,7 @@ async fn a_run_that_did_not_wait_is_waited_for_by_the_next() {
     let finished = train(&client, dir.path()).await.unwrap();
     assert_eq!(finished.model.id, started.model.id);
     assert_eq!(finished.model.status, ModelStatus::Trained);
-    assert_eq!(server.request_count(Route::TrainModel), 1);
+    assert_eq!(server.request_count(OperationId::TrainModel), 1);
 }
 
 #[tokio::test]
@@ -182,14 +186,14 @@ async fn a_dry_run_prepares_the_model_and_answers_the_cost_only() {
     let trained = train(&client, dir.path()).await.unwrap();
     assert_eq!(trained.model.id, estimate.model.id);
     assert_eq!(trained.model.status, ModelStatus::Trained);
-    assert_eq!(server.request_count(Route::CreateUpload), 4);
+    assert_eq!(server.request_count(OperationId::CreateUpload), 4);
 }
 
 #[tokio::test]
 async fn an_image_changed_after_it_was_added_is_refused() {
     let (server, client) = start_mock(fake()).await;
     let dir = image_dir(3);
-    server.inject(FaultRule::new(Route::TrainModel, Fault::Status(503)).times(1));
+    server.inject(FaultRule::new(OperationId::TrainModel, Fault::Status(503)).times(1));
     train(&client, dir.path()).await.unwrap_err();
     std::fs::write(dir.path().join("image-01.png"), b"another picture").unwrap();
 
@@ -203,7 +207,7 @@ async fn an_image_changed_after_it_was_added_is_refused() {
     let fresh = train(&client, dir.path()).fresh(true).await.unwrap();
     assert_eq!(fresh.model.status, ModelStatus::Trained);
     assert_eq!(fresh.uploaded, 3);
-    assert_eq!(server.request_count(Route::CreateModel), 2);
+    assert_eq!(server.request_count(OperationId::CreateModel), 2);
 }
 
 #[tokio::test]
@@ -240,7 +244,7 @@ async fn a_failed_training_is_an_error_naming_the_model() {
         "{err:?}"
     );
     assert_eq!(err.model_id(), Some(prepared.model.id.as_str()));
-    assert!(server.request_count(Route::TrainModel) >= 2);
+    assert!(server.request_count(OperationId::TrainModel) >= 2);
 }
 
 #[tokio::test]
@@ -260,9 +264,13 @@ async fn a_run_dropped_mid_upload_is_finished_by_the_next() {
     let images = 6;
     let dir = image_dir(images);
     // Four uploads go through, the rest hang until the run is dropped.
-    server.inject(FaultRule::new(Route::CreateUpload, Fault::Delay(Duration::ZERO)).times(4));
+    server.inject(FaultRule::new(OperationId::CreateUpload, Fault::Delay(Duration::ZERO)).times(4));
     server.inject(
-        FaultRule::new(Route::CreateUpload, Fault::Delay(Duration::from_secs(30))).times(2),
+        FaultRule::new(
+            OperationId::CreateUpload,
+            Fault::Delay(Duration::from_secs(30)),
+        )
+        .times(2),
     );
     let run = tokio::spawn(train(&client, dir.path()).concurrency(1).into_future());
     // Cut the run short once the state file records the four uploads.
@@ -289,7 +297,7 @@ async fn a_run_dropped_mid_upload_is_finished_by_the_next() {
     assert_eq!(finished.model.status, ModelStatus::Trained);
     assert_eq!((finished.uploaded, finished.reused), (images - 4, 4));
     assert_eq!(finished.model.training_images_number, images as f64);
-    assert_eq!(server.request_count(Route::CreateModel), 1);
+    assert_eq!(server.request_count(OperationId::CreateModel), 1);
 }
 
 #[tokio::test]
@@ -350,16 +358,16 @@ async fn an_upload_completed_before_its_wait_failed_is_not_uploaded_again() {
     let dir = image_dir(images);
     // Every upload is completed (the service makes its asset), then every
     // poll of it fails: the run ends with no asset recorded.
-    server.inject(FaultRule::new(Route::GetUpload, Fault::Status(500)).times(usize::MAX));
+    server.inject(FaultRule::new(OperationId::GetUpload, Fault::Status(500)).times(usize::MAX));
     let first = train(&client, dir.path()).await.unwrap_err();
     assert_eq!(first.status().map(|s| s.as_u16()), Some(500), "{first}");
-    assert_eq!(server.request_count(Route::CreateUpload), images);
+    assert_eq!(server.request_count(OperationId::CreateUpload), images);
     server.clear_faults();
 
     let second = train(&client, dir.path()).await.unwrap();
     assert_eq!(second.model.status, ModelStatus::Trained);
     // The second run found the earlier uploads' assets instead of uploading again.
-    assert_eq!(server.request_count(Route::CreateUpload), images);
+    assert_eq!(server.request_count(OperationId::CreateUpload), images);
     assert_eq!(completed_uploads(&server), images);
     assert_eq!((second.uploaded, second.reused), (0, images));
     assert_eq!(second.model.training_images_number, images as f64);
@@ -377,7 +385,7 @@ async fn a_run_stopped_while_its_uploads_are_validated_is_finished_without_uploa
         server
             .requests()
             .iter()
-            .filter(|r| r.route == Some(Route::UploadAction))
+            .filter(|r| r.route == Some(Route::Api(OperationId::TriggerUploadAction)))
             .count()
     };
     for _ in 0..500 {
@@ -392,7 +400,7 @@ async fn a_run_stopped_while_its_uploads_are_validated_is_finished_without_uploa
 
     let finished = train(&client, dir.path()).await.unwrap();
     assert_eq!(finished.model.status, ModelStatus::Trained);
-    assert_eq!(server.request_count(Route::CreateUpload), images);
+    assert_eq!(server.request_count(OperationId::CreateUpload), images);
     assert_eq!(completed_uploads(&server), images);
     assert_eq!((finished.uploaded, finished.reused), (0, images));
 }
@@ -402,7 +410,9 @@ async fn an_upload_that_was_never_completed_is_uploaded_again() {
     let (server, client) = start_mock(fake()).await;
     let dir = image_dir(2);
     // The completion of every upload is refused before it acts.
-    server.inject(FaultRule::new(Route::UploadAction, Fault::Status(503)).times(usize::MAX));
+    server.inject(
+        FaultRule::new(OperationId::TriggerUploadAction, Fault::Status(503)).times(usize::MAX),
+    );
     train(&client, dir.path()).await.unwrap_err();
     assert_eq!(completed_uploads(&server), 0);
     server.clear_faults();
@@ -410,7 +420,7 @@ async fn an_upload_that_was_never_completed_is_uploaded_again() {
     let second = train(&client, dir.path()).await.unwrap();
     assert_eq!(second.model.status, ModelStatus::Trained);
     assert_eq!((second.uploaded, second.reused), (2, 0));
-    assert_eq!(server.request_count(Route::CreateUpload), 4);
+    assert_eq!(server.request_count(OperationId::CreateUpload), 4);
     assert_eq!(completed_uploads(&server), 2);
 }
 
@@ -420,13 +430,13 @@ async fn a_second_run_on_the_same_folder_is_refused_at_once_naming_the_first() {
     let dir = image_dir(3);
     let first = tokio::spawn(train(&client, dir.path()).into_future());
     for _ in 0..500 {
-        if server.request_count(Route::CreateUpload) > 0 {
+        if server.request_count(OperationId::CreateUpload) > 0 {
             break;
         }
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
     assert!(
-        server.request_count(Route::CreateUpload) > 0,
+        server.request_count(OperationId::CreateUpload) > 0,
         "the first run started"
     );
 
@@ -448,8 +458,8 @@ async fn a_second_run_on_the_same_folder_is_refused_at_once_naming_the_first() {
     // The first run finishes alone: nothing uploaded or created twice.
     let first = first.await.unwrap().unwrap();
     assert_eq!(first.model.status, ModelStatus::Trained);
-    assert_eq!(server.request_count(Route::CreateUpload), 3);
-    assert_eq!(server.request_count(Route::CreateModel), 1);
+    assert_eq!(server.request_count(OperationId::CreateUpload), 3);
+    assert_eq!(server.request_count(OperationId::CreateModel), 1);
 
     // Once the first run is over, the folder is free again.
     let again = train(&client, dir.path()).await.unwrap();

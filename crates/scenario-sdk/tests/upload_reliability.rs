@@ -8,7 +8,7 @@ use std::io::Write as _;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use scenario_mock::{Fault, FaultRule, MockServer, RandomFaults, Route};
+use scenario_mock::{Fault, FaultRule, MockServer, OperationId, RandomFaults, Route};
 use scenario_sdk::types::{UploadKind, UploadStatus};
 use scenario_sdk::{Error, Progress};
 use scenario_testkit::{
@@ -104,7 +104,10 @@ async fn a_complete_that_acted_but_lost_its_answer_ends_as_the_asset() {
     ] {
         let server = server().await;
         let client = mock_client(&server);
-        server.inject(FaultRule::new(Route::UploadAction, fault.clone()));
+        server.inject(FaultRule::new(
+            OperationId::TriggerUploadAction,
+            fault.clone(),
+        ));
         let upload = bounded(
             client
                 .uploads()
@@ -121,7 +124,10 @@ async fn a_complete_that_acted_but_lost_its_answer_ends_as_the_asset() {
         let asset = upload.entity_id.expect("the asset");
         assert!(server.asset(&asset).is_some(), "{fault:?}");
         // The retry is refused (409, itself retried), then a read shows it done.
-        assert!(server.request_count(Route::UploadAction) >= 2, "{fault:?}");
+        assert!(
+            server.request_count(OperationId::TriggerUploadAction) >= 2,
+            "{fault:?}"
+        );
         assert_eq!(server.uploads().len(), 1, "{fault:?}");
     }
 }
@@ -148,7 +154,7 @@ async fn a_create_answered_502_after_it_acted_is_not_sent_again_and_says_an_uplo
     let server = server().await;
     let client = mock_client(&server);
     server.inject(FaultRule::new(
-        Route::CreateUpload,
+        OperationId::CreateUpload,
         Fault::ActThenStatus(502),
     ));
     let err = client
@@ -157,7 +163,11 @@ async fn a_create_answered_502_after_it_acted_is_not_sent_again_and_says_an_uplo
         .await
         .unwrap_err();
     assert_eq!(err.status().map(|s| s.as_u16()), Some(502), "{err:?}");
-    assert_eq!(server.request_count(Route::CreateUpload), 1, "not retried");
+    assert_eq!(
+        server.request_count(OperationId::CreateUpload),
+        1,
+        "not retried"
+    );
     assert_eq!(server.uploads().len(), 1, "the fake did create it");
     let text = err.to_string();
     for words in [
@@ -176,7 +186,7 @@ async fn a_create_answered_502_after_it_acted_is_not_sent_again_and_says_an_uplo
 async fn a_404_right_after_complete_is_polled_again() {
     let server = server().await;
     let client = mock_client(&server);
-    server.inject(FaultRule::new(Route::GetUpload, Fault::Status(404)).times(2));
+    server.inject(FaultRule::new(OperationId::GetUpload, Fault::Status(404)).times(2));
     let upload = bounded(
         client
             .uploads()
@@ -188,7 +198,7 @@ async fn a_404_right_after_complete_is_polled_again() {
     .await
     .unwrap();
     assert_eq!(upload.status, UploadStatus::Complete);
-    assert!(server.request_count(Route::GetUpload) >= 3);
+    assert!(server.request_count(OperationId::GetUpload) >= 3);
 }
 
 #[tokio::test]
@@ -206,7 +216,7 @@ async fn a_wrong_id_is_still_not_found_after_a_few_polls() {
     .unwrap_err();
     assert!(err.is_not_found(), "{err:?}");
     assert_eq!(err.upload_id(), Some("upload_missing"));
-    assert!(server.request_count(Route::GetUpload) <= 5);
+    assert!(server.request_count(OperationId::GetUpload) <= 5);
 }
 
 #[tokio::test]
@@ -307,7 +317,7 @@ fn assert_refused_as_changed(err: &Error, upload_id: &str, server: &MockServer) 
     let text = err.to_string();
     assert!(text.contains("changed during the upload"), "{text}");
     assert!(text.contains("nothing was completed"), "{text}");
-    assert_eq!(server.request_count(Route::UploadAction), 0);
+    assert_eq!(server.request_count(OperationId::TriggerUploadAction), 0);
     assert_eq!(
         server.upload(upload_id).unwrap().status,
         UploadStatus::Pending

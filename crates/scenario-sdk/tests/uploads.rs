@@ -11,7 +11,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use futures::TryStreamExt;
-use scenario_mock::{Fault, FaultRule, MockServer, Route, Target};
+use scenario_mock::{Fault, FaultRule, MockServer, OperationId, Route, Target};
 use scenario_sdk::types::{UploadKind, UploadStatus};
 use scenario_sdk::{Error, Progress, UploadPhase, Work};
 use scenario_testkit::{
@@ -83,7 +83,7 @@ async fn a_file_is_uploaded_in_parts_byte_for_byte() {
     assert_eq!(upload.parts_count, Some(11));
     assert_received(&server, &upload.id, &bytes, PART);
     assert_eq!(server.request_count(Route::PartPut), 11);
-    assert_eq!(server.request_count(Route::UploadAction), 1);
+    assert_eq!(server.request_count(OperationId::TriggerUploadAction), 1);
 }
 
 #[tokio::test]
@@ -201,7 +201,7 @@ async fn a_part_gives_up_after_max_retries_and_the_upload_is_not_completed() {
         3,
         "one try, two retries"
     );
-    assert_eq!(server.request_count(Route::UploadAction), 0);
+    assert_eq!(server.request_count(OperationId::TriggerUploadAction), 0);
 }
 
 #[tokio::test]
@@ -286,7 +286,11 @@ async fn expired_part_urls_are_renewed_and_the_part_sent_again() {
         .filter(|r| r.route == Some(Route::PartPut) && r.status == Some(403))
         .count();
     assert_eq!(refused, 1, "part 2 was refused once");
-    assert_eq!(server.request_count(Route::GetUpload), 1, "one refresh");
+    assert_eq!(
+        server.request_count(OperationId::GetUpload),
+        1,
+        "one refresh"
+    );
     assert_eq!(server.request_count(Route::PartPut), 4);
 }
 
@@ -307,8 +311,8 @@ async fn a_part_url_refused_again_and_again_fails_after_max_retries() {
     assert!(err.to_string().contains("AccessDenied"), "{err}");
     // Every refusal but the last fetched fresh URLs: retries stay bounded.
     assert_eq!(server.request_count(Route::PartPut), 4);
-    assert_eq!(server.request_count(Route::GetUpload), 3);
-    assert_eq!(server.request_count(Route::UploadAction), 0);
+    assert_eq!(server.request_count(OperationId::GetUpload), 3);
+    assert_eq!(server.request_count(OperationId::TriggerUploadAction), 0);
 }
 
 #[tokio::test]
@@ -629,7 +633,7 @@ async fn waiting_too_long_is_a_wait_timeout_with_the_last_status() {
 
 /// Asserts that no upload was created: the error came from local checks.
 fn assert_nothing_created(server: &MockServer) {
-    assert_eq!(server.request_count(Route::CreateUpload), 0);
+    assert_eq!(server.request_count(OperationId::CreateUpload), 0);
     assert!(server.uploads().is_empty());
 }
 
@@ -780,7 +784,7 @@ async fn a_reader_shorter_than_announced_fails_and_the_upload_is_not_completed()
     assert!(err.to_string().contains("ended after 3077 bytes"), "{err}");
     let upload = server.upload(&recorder.upload_id()).unwrap();
     assert_eq!(upload.status, UploadStatus::Pending);
-    assert_eq!(server.request_count(Route::UploadAction), 0);
+    assert_eq!(server.request_count(OperationId::TriggerUploadAction), 0);
 }
 
 #[tokio::test]
@@ -819,7 +823,7 @@ async fn a_file_that_grows_during_the_upload_is_not_completed() {
     assert!(err.to_string().contains("changed size"), "{err}");
     let upload = server.upload(&recorder.upload_id()).unwrap();
     assert_eq!(upload.status, UploadStatus::Pending);
-    assert_eq!(server.request_count(Route::UploadAction), 0);
+    assert_eq!(server.request_count(OperationId::TriggerUploadAction), 0);
 }
 
 #[tokio::test]
@@ -856,7 +860,7 @@ async fn a_file_that_shrinks_during_the_upload_is_not_completed() {
     );
     assert_eq!(err.upload_id(), Some(recorder.upload_id().as_str()));
     assert!(err.to_string().contains("shorter"), "{err}");
-    assert_eq!(server.request_count(Route::UploadAction), 0);
+    assert_eq!(server.request_count(OperationId::TriggerUploadAction), 0);
     let upload = server.upload(&recorder.upload_id()).unwrap();
     assert_eq!(upload.status, UploadStatus::Pending);
 }
@@ -908,7 +912,7 @@ async fn dropping_the_upload_stops_its_parts_and_never_completes_it() {
     );
     assert!(!receipt.has_all_parts());
     assert_eq!(receipt.status, UploadStatus::Pending);
-    assert_eq!(server.request_count(Route::UploadAction), 0);
+    assert_eq!(server.request_count(OperationId::TriggerUploadAction), 0);
 }
 
 #[tokio::test]

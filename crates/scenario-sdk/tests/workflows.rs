@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use scenario_mock::{Fault, FaultRule, MockServer, Route};
+use scenario_mock::{Fault, FaultRule, MockServer, OperationId, Route};
 use scenario_sdk::types::{
     JobFlowStatus, JobFlowType, JobStatus, JobType, Workflow, WorkflowCreateRequest,
     WorkflowUpdateRequest, WorkflowUserApprovalRequest,
@@ -75,11 +75,11 @@ async fn a_run_with_wait_ends_in_success_with_its_assets() {
     let run = server
         .requests()
         .into_iter()
-        .find(|r| r.route == Some(Route::RunWorkflow))
+        .find(|r| r.route == Some(Route::Api(OperationId::RunWorkflow)))
         .expect("a run request");
     assert_eq!(run.method, "PUT");
     assert!(run.query.unwrap_or_default().contains("proj_test"));
-    assert_eq!(server.request_count(Route::GetAssetsBulk), 1);
+    assert_eq!(server.request_count(OperationId::GetAssetsBulk), 1);
 }
 
 #[tokio::test]
@@ -162,7 +162,7 @@ async fn a_dry_run_answers_the_cost_and_starts_no_job() {
         .unwrap();
     assert_eq!(estimate.workflow.id, workflow.id);
     assert!(estimate.creative_units_cost.is_some_and(|c| c > 0.0));
-    assert_eq!(server.request_count(Route::GetJob), 0);
+    assert_eq!(server.request_count(OperationId::GetJob), 0);
     // Awaiting a run that is a dry run says so instead of waiting for nothing.
     let error = client
         .workflows()
@@ -178,7 +178,7 @@ async fn a_run_that_may_have_acted_is_not_sent_again() {
     let (server, client) = mock(Duration::from_millis(100)).await;
     let workflow = workflow(&client, &[("a", JobFlowType::Model)]).await;
     server.inject(FaultRule::new(
-        Route::RunWorkflow,
+        OperationId::RunWorkflow,
         Fault::ActThenStatus(503),
     ));
     let error = client
@@ -189,7 +189,7 @@ async fn a_run_that_may_have_acted_is_not_sent_again() {
         .await
         .unwrap_err();
     assert_eq!(error.status().map(|s| s.as_u16()), Some(503));
-    assert_eq!(server.request_count(Route::RunWorkflow), 1);
+    assert_eq!(server.request_count(OperationId::RunWorkflow), 1);
 }
 
 #[tokio::test]

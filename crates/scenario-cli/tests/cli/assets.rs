@@ -2,7 +2,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use scenario_mock::Route;
+use scenario_mock::{OperationId, Route};
 
 use crate::support::{Fake, bare, json_lines, one_error_line, stderr, stdout};
 
@@ -18,7 +18,7 @@ fn the_table_lists_assets_in_aligned_columns() {
     // Seed 0 always gives the same assets, dates included.
     insta::assert_snapshot!(stdout(&output));
     // The limit became the page size: one request, nothing fetched ahead.
-    assert_eq!(fake.server.request_count(Route::ListAssets), 1);
+    assert_eq!(fake.server.request_count(OperationId::ListAssets), 1);
     assert_eq!(
         last_query(&fake).get("pageSize").map(String::as_str),
         Some("8")
@@ -53,7 +53,7 @@ fn json_prints_one_object_per_line_and_stops_at_the_limit() {
     }
     // Three pages of 3 hold 7 assets; nothing was fetched past the limit but
     // what the SDK prefetches (two pages ahead at most, by default).
-    let pages = fake.server.request_count(Route::ListAssets);
+    let pages = fake.server.request_count(OperationId::ListAssets);
     assert!((3..=5).contains(&pages), "{pages} pages fetched");
 }
 
@@ -66,7 +66,7 @@ fn without_a_limit_every_page_is_listed() {
         .unwrap();
     assert!(output.status.success(), "{}", stderr(&output));
     assert_eq!(json_lines(&output).len(), fake.server.asset_count());
-    assert_eq!(fake.server.request_count(Route::ListAssets), 5);
+    assert_eq!(fake.server.request_count(OperationId::ListAssets), 5);
 }
 
 #[test]
@@ -102,7 +102,7 @@ fn last_query(fake: &Fake) -> HashMap<String, String> {
         .requests()
         .into_iter()
         .rev()
-        .find(|r| r.route == Some(Route::ListAssets))
+        .find(|r| r.route == Some(Route::Api(OperationId::ListAssets)))
         .expect("a listing request");
     let query = request.query.unwrap_or_default();
     url::form_urlencoded::parse(query.as_bytes())

@@ -1,6 +1,6 @@
 //! `scenario generate MODEL ...`.
 
-use scenario_mock::Route;
+use scenario_mock::{OperationId, Route};
 
 use crate::support::{Fake, json_lines, one_error_line, stderr, stdout};
 
@@ -31,8 +31,8 @@ fn generate_with_wait_prints_the_job_and_its_assets_fetched_in_one_request() {
         assets.iter().map(|a| a["id"].clone()).collect::<Vec<_>>(),
         *answer["job"]["metadata"]["assetIds"].as_array().unwrap()
     );
-    assert_eq!(fake.server.request_count(Route::GetAssetsBulk), 1);
-    assert_eq!(fake.server.request_count(Route::GetAsset), 0);
+    assert_eq!(fake.server.request_count(OperationId::GetAssetsBulk), 1);
+    assert_eq!(fake.server.request_count(OperationId::GetAsset), 0);
 }
 
 #[test]
@@ -79,7 +79,7 @@ fn a_dry_run_prints_the_cost_and_starts_no_job() {
         .server
         .requests()
         .iter()
-        .filter(|r| r.route == Some(Route::RunModel))
+        .filter(|r| r.route == Some(Route::Api(OperationId::RunModel)))
         .map(|r| r.status)
         .collect();
     assert_eq!(statuses, vec![Some(269)]);
@@ -101,7 +101,7 @@ fn a_dry_run_cannot_wait() {
         .output()
         .unwrap();
     assert_eq!(output.status.code(), Some(2));
-    assert_eq!(fake.server.request_count(Route::RunModel), 0);
+    assert_eq!(fake.server.request_count(OperationId::RunModel), 0);
 }
 
 #[test]

@@ -146,7 +146,7 @@ fn spawn_train(fake: &Fake, folder: &str) -> std::process::Child {
 #[cfg(unix)]
 #[test]
 fn a_train_killed_while_its_uploads_are_validated_is_finished_without_uploading_again() {
-    use scenario_mock::Route;
+    use scenario_mock::OperationId;
 
     use crate::support::{send_signal, wait_until};
 
@@ -158,7 +158,7 @@ fn a_train_killed_while_its_uploads_are_validated_is_finished_without_uploading_
     let folder = dir.path().to_str().unwrap();
     let mut child = spawn_train(&fake, folder);
     wait_until(Duration::from_secs(30), "every upload completed", || {
-        fake.server.request_count(Route::UploadAction) == count
+        fake.server.request_count(OperationId::TriggerUploadAction) == count
     });
     send_signal(child.id(), "KILL");
     child.wait().unwrap();
@@ -174,14 +174,14 @@ fn a_train_killed_while_its_uploads_are_validated_is_finished_without_uploading_
         .unwrap();
     assert!(output.status.success(), "{}", stderr(&output));
     assert_eq!(json_lines(&output)[0]["status"], "trained");
-    assert_eq!(fake.server.request_count(Route::CreateUpload), count);
-    assert_eq!(fake.server.request_count(Route::CreateModel), 1);
+    assert_eq!(fake.server.request_count(OperationId::CreateUpload), count);
+    assert_eq!(fake.server.request_count(OperationId::CreateModel), 1);
 }
 
 #[cfg(unix)]
 #[test]
 fn a_second_train_on_the_same_folder_is_refused_naming_the_first() {
-    use scenario_mock::Route;
+    use scenario_mock::OperationId;
 
     use crate::support::wait_until;
 
@@ -190,7 +190,7 @@ fn a_second_train_on_the_same_folder_is_refused_naming_the_first() {
     let folder = dir.path().to_str().unwrap();
     let first = spawn_train(&fake, folder);
     wait_until(Duration::from_secs(30), "the first run's uploads", || {
-        fake.server.request_count(Route::CreateUpload) > 0
+        fake.server.request_count(OperationId::CreateUpload) > 0
     });
 
     let output = fake
@@ -203,6 +203,6 @@ fn a_second_train_on_the_same_folder_is_refused_naming_the_first() {
 
     let first = first.wait_with_output().unwrap();
     assert!(first.status.success(), "{}", stderr(&first));
-    assert_eq!(fake.server.request_count(Route::CreateUpload), 3);
-    assert_eq!(fake.server.request_count(Route::CreateModel), 1);
+    assert_eq!(fake.server.request_count(OperationId::CreateUpload), 3);
+    assert_eq!(fake.server.request_count(OperationId::CreateModel), 1);
 }

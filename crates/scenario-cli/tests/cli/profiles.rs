@@ -5,7 +5,7 @@
 use std::path::{Path, PathBuf};
 
 use assert_cmd::Command;
-use scenario_mock::Route;
+use scenario_mock::OperationId;
 
 use crate::support::{Fake, bare, one_error_line, stderr, stdout};
 
@@ -225,7 +225,7 @@ fn auth_status_says_where_each_setting_comes_from_and_checks_the_credentials() {
     let fake = Fake::with_assets(1);
     let home = Home::new();
     home.configure(&fake, "work", fake.server.api_secret());
-    let before = fake.server.request_count(Route::ListAssets);
+    let before = fake.server.request_count(OperationId::ListAssets);
     let output = home
         .scenario(["auth", "status"])
         .env("SCENARIO_PROFILE", "work")
@@ -249,7 +249,7 @@ fn auth_status_says_where_each_setting_comes_from_and_checks_the_credentials() {
         assert!(text.lines().any(|l| l == line), "{line:?} not in\n{text}");
     }
     assert_eq!(
-        fake.server.request_count(Route::ListAssets),
+        fake.server.request_count(OperationId::ListAssets),
         before + 1,
         "one request"
     );

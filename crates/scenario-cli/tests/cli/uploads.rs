@@ -3,7 +3,7 @@
 use std::path::Path;
 use std::time::Duration;
 
-use scenario_mock::{Fault, FaultRule, Route};
+use scenario_mock::{Fault, FaultRule, OperationId, Route};
 use scenario_sdk::types::UploadStatus;
 use scenario_testkit::{content, temp_file};
 
@@ -364,7 +364,10 @@ fn ctrl_c_stops_an_upload_without_completing_it() {
     );
     assert_eq!(stdout(&output), "");
     assert_eq!(upload.status, UploadStatus::Pending);
-    assert_eq!(fake.server.request_count(Route::UploadAction), 0);
+    assert_eq!(
+        fake.server.request_count(OperationId::TriggerUploadAction),
+        0
+    );
 }
 
 /// Asserts a usage error: exit status 2, nothing sent, and a message that

@@ -1,7 +1,7 @@
 //! `scenario workflows list | get | run`, against workflows made in the fake
 //! with `scenario api`.
 
-use scenario_mock::Route;
+use scenario_mock::OperationId;
 use serde_json::json;
 
 use crate::support::{Fake, json_lines, one_error_line, stderr, stdout};
@@ -160,8 +160,8 @@ fn run_with_wait_prints_the_job_and_its_assets_fetched_in_one_request() {
         assets.iter().map(|a| a["id"].clone()).collect::<Vec<_>>(),
         *answer["job"]["metadata"]["assetIds"].as_array().unwrap()
     );
-    assert_eq!(fake.server.request_count(Route::RunWorkflow), 1);
-    assert_eq!(fake.server.request_count(Route::GetAssetsBulk), 1);
+    assert_eq!(fake.server.request_count(OperationId::RunWorkflow), 1);
+    assert_eq!(fake.server.request_count(OperationId::GetAssetsBulk), 1);
 
     // As text: the job, then a table of the assets.
     let output = fake
@@ -219,7 +219,7 @@ fn run_without_wait_prints_the_started_job_and_how_to_wait() {
         "{}",
         stderr(&output)
     );
-    assert_eq!(fake.server.request_count(Route::GetJob), 0);
+    assert_eq!(fake.server.request_count(OperationId::GetJob), 0);
 }
 
 #[test]

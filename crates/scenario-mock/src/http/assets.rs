@@ -7,7 +7,7 @@ use axum::Json;
 use axum::extract::{Query, State};
 use axum::http::{StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
-use scenario_api::ops::{self, ListAssetsQuery};
+use scenario_api::ops::{self, ListAssetsQuery, OperationId};
 use scenario_api::types::{AssetListResponse, AssetPrivacy, AssetSortBy, SortDirection};
 use scenario_api::{Operation, ParamKind};
 
@@ -16,6 +16,7 @@ use crate::clock::parse_iso;
 use crate::http::app::App;
 use crate::http::gate::Caller;
 use crate::http::responses::api_error;
+use crate::http::routes::Handlers;
 use crate::state::assets::{Direction, Filter, ListQuery, SortBy, decode_token};
 
 /// `GET /v1/assets`.
@@ -141,4 +142,9 @@ fn parse_list_query(uri: &Uri) -> Result<ListQuery, String> {
         deleted: query.deleted.unwrap_or(false),
         filter,
     })
+}
+
+/// Registers this area's handlers, one per operation.
+pub(crate) fn register(handlers: &mut Handlers) {
+    handlers.on(OperationId::ListAssets, list);
 }

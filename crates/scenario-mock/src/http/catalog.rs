@@ -13,6 +13,7 @@ use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use bytes::Bytes;
 use scenario_api::ops;
+use scenario_api::ops::OperationId;
 use scenario_api::types::{
     Asset, AssetCopyRequest, AssetCreateRequest, AssetCreateResponse, AssetDeleteResponse,
     AssetDownloadRequest, AssetDownloadResponse, AssetGetBulkRequest, AssetIdsRequest, AssetKind,
@@ -27,6 +28,7 @@ use crate::builders::built;
 use crate::http::app::App;
 use crate::http::request::{parse_json, parse_query, path_id};
 use crate::http::responses::api_error;
+use crate::http::routes::Handlers;
 use crate::state::assets::RestoreRefusal;
 use crate::state::catalog::{AssetEdit, EditError, Plan};
 
@@ -481,4 +483,23 @@ pub(crate) async fn download_status(
             .download_url(url),
     );
     Json(answer).into_response()
+}
+
+/// Registers this area's handlers, one per operation.
+pub(crate) fn register(handlers: &mut Handlers) {
+    handlers
+        .on(OperationId::GetAsset, get)
+        .on(OperationId::UpdateAsset, update)
+        .on(OperationId::DeleteAssets, delete)
+        .on(OperationId::CreateAsset, create)
+        .on(OperationId::RestoreAssets, restore)
+        .on(OperationId::GetAssetsBulk, get_bulk)
+        .on(OperationId::CopyAsset, copy)
+        .on(OperationId::LockAsset, lock)
+        .on(OperationId::UnlockAsset, unlock)
+        .on(OperationId::UpdateAssetTags, tags)
+        .on(OperationId::ListAssetSnapshots, snapshots)
+        .on(OperationId::RequestAssetDownload, download)
+        .on(OperationId::RequestAssetsDownload, download_batch)
+        .on(OperationId::GetAssetsDownload, download_status);
 }

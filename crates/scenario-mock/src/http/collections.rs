@@ -11,6 +11,7 @@ use axum::http::{StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
 use scenario_api::ops;
+use scenario_api::ops::OperationId;
 use scenario_api::types::{
     AssetIdsRequest, Collection, CollectionCreateRequest, CollectionListResponse,
     CollectionModelsRequest, CollectionResponse, CollectionUpdateRequest, EmptyResponse,
@@ -21,6 +22,7 @@ use crate::http::app::App;
 use crate::http::extract::{body_of, id_of, query_of};
 use crate::http::models::{offset_token, page_of};
 use crate::http::responses::api_error;
+use crate::http::routes::Handlers;
 use crate::state::collections::CollectionError;
 
 /// A page of collections when the request names no size.
@@ -174,4 +176,18 @@ pub(crate) async fn remove_models(
         app.state.collection_models(&id, &request.model_ids, false),
         &id,
     )
+}
+
+/// Registers this area's handlers, one per operation.
+pub(crate) fn register(handlers: &mut Handlers) {
+    handlers
+        .on(OperationId::ListCollections, list)
+        .on(OperationId::CreateCollection, create)
+        .on(OperationId::GetCollection, get)
+        .on(OperationId::UpdateCollection, update)
+        .on(OperationId::DeleteCollection, delete)
+        .on(OperationId::AddCollectionAssets, add_assets)
+        .on(OperationId::RemoveCollectionAssets, remove_assets)
+        .on(OperationId::AddCollectionModels, add_models)
+        .on(OperationId::RemoveCollectionModels, remove_models);
 }

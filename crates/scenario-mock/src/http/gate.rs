@@ -22,6 +22,7 @@ use crate::http::responses::{
 use crate::http::routes;
 use crate::inspect::RecordedRequest;
 use crate::route::{Route, Target};
+use scenario_api::ops::OperationId;
 
 /// The middleware of the listener `target`.
 pub(crate) async fn gate(
@@ -157,7 +158,7 @@ async fn admit(
     if target == Target::Api && route.is_some() {
         match caller(request.headers(), settings) {
             Some(Caller::Account) => {}
-            Some(Caller::Public) if route == Some(Route::ListAssets) => {
+            Some(Caller::Public) if route == Some(Route::Api(OperationId::ListAssets)) => {
                 request.extensions_mut().insert(Caller::Public);
             }
             Some(Caller::Public) => {

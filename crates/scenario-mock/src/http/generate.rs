@@ -13,6 +13,7 @@ use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
 use scenario_api::Operation;
 use scenario_api::ops;
+use scenario_api::ops::OperationId;
 use scenario_api::types::{
     AssetQualityGate, AssetQualityGateAiQuality, AssetQualityGateSensitivity,
     AssetQualityGateStatus, AssetQualityGateVerdict, AssetSource, AssetType, CostDetails,
@@ -33,6 +34,7 @@ use crate::clock::iso;
 use crate::http::app::App;
 use crate::http::request::{parse_json, parse_query, path_id};
 use crate::http::responses::{Rejection, api_error};
+use crate::http::routes::Handlers;
 use crate::state::catalog::{Generated, Plan};
 
 /// The HTTP status of a dry run's answer.
@@ -583,4 +585,19 @@ pub(crate) async fn translate(
             )
         },
     )
+}
+
+/// Registers this area's handlers, one per operation.
+pub(crate) fn register(handlers: &mut Handlers) {
+    handlers
+        .on(OperationId::RunModel, run_model)
+        .on(OperationId::GenerateCaption, caption)
+        .on(OperationId::GenerateDescribeStyle, describe_style)
+        .on(OperationId::GenerateDetect, detect)
+        .on(OperationId::GenerateEmbed, embed)
+        .on(OperationId::GenerateIpDetection, ip_detection)
+        .on(OperationId::GeneratePatch, patch)
+        .on(OperationId::GeneratePrompt, prompt)
+        .on(OperationId::GenerateQualityGate, quality_gate)
+        .on(OperationId::GenerateTranslate, translate);
 }

@@ -9,7 +9,7 @@ use axum::extract::{Path, State};
 use axum::http::{StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
-use scenario_api::ops::{self, ListJobsQuery};
+use scenario_api::ops::{self, ListJobsQuery, OperationId};
 use scenario_api::types::{
     JobAction, JobListResponse, JobResponse, JobStatus, JobTriggerActionRequest,
 };
@@ -19,6 +19,7 @@ use crate::clock::parse_iso;
 use crate::http::app::App;
 use crate::http::request::{parse_json, parse_query, path_id};
 use crate::http::responses::api_error;
+use crate::http::routes::Handlers;
 use crate::state::jobs::CancelError;
 
 /// A page of jobs when the request names no size.
@@ -167,4 +168,12 @@ pub(crate) async fn action(
             ),
         ),
     }
+}
+
+/// Registers this area's handlers, one per operation.
+pub(crate) fn register(handlers: &mut Handlers) {
+    handlers
+        .on(OperationId::ListJobs, list)
+        .on(OperationId::GetJob, get)
+        .on(OperationId::TriggerJobAction, action);
 }

@@ -12,6 +12,7 @@ use axum::http::{StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
 use scenario_api::ops;
+use scenario_api::ops::OperationId;
 use scenario_api::types::{
     ApiError, ApiErrorLimitDetails, AssetIdsRequest, AssetUpdateTagsRequest,
     AssetUpdateTagsResponse, EmptyResponse, JobAction, Model, ModelBulk, ModelCopyRequest,
@@ -33,6 +34,7 @@ use crate::clock::parse_iso;
 use crate::http::app::App;
 use crate::http::extract::{body_of, id_of, ids_of, query_of};
 use crate::http::responses::api_error;
+use crate::http::routes::Handlers;
 use crate::state::models::{
     ImageSource, ModelEdit, ModelError, ModelFilter, NewModel, digest_score,
 };
@@ -851,4 +853,48 @@ pub(crate) async fn training_dataset_score(
             .status(status),
     ))
     .into_response()
+}
+
+/// Registers this area's handlers, one per operation.
+pub(crate) fn register(handlers: &mut Handlers) {
+    handlers
+        .on(OperationId::ListModels, list)
+        .on(OperationId::CreateModel, create)
+        .on(OperationId::GetModelsBulk, get_bulk)
+        .on(OperationId::GetModel, get)
+        .on(OperationId::UpdateModel, update)
+        .on(OperationId::DeleteModel, delete)
+        .on(OperationId::CopyModel, copy)
+        .on(OperationId::TransferModel, transfer)
+        .on(OperationId::DownloadModel, download)
+        .on(OperationId::RestoreModel, restore)
+        .on(OperationId::DeleteModelImages, delete_images)
+        .on(OperationId::UpdateModelTags, tags)
+        .on(OperationId::TrainModel, train)
+        .on(OperationId::TriggerModelTrainAction, train_action)
+        .on(OperationId::AddModelTrainingImages, add_training_images)
+        .on(
+            OperationId::ReplaceModelTrainingImagePairs,
+            replace_training_pairs,
+        )
+        .on(
+            OperationId::ReplaceModelTrainingImage,
+            replace_training_image,
+        )
+        .on(OperationId::DeleteModelTrainingImage, delete_training_image)
+        .on(OperationId::ListModelPresets, list_presets)
+        .on(OperationId::CreateModelPreset, create_preset)
+        .on(OperationId::UpdateModelPreset, update_preset)
+        .on(OperationId::DeleteModelPreset, delete_preset)
+        .on(OperationId::ListModelExamples, list_examples)
+        .on(OperationId::UpdateModelExamples, update_examples)
+        .on(OperationId::GetModelDescription, get_description)
+        .on(OperationId::UpdateModelDescription, update_description)
+        .on(OperationId::GetModelPromptGuide, get_prompt_guide)
+        .on(OperationId::UpdateModelPromptGuide, update_prompt_guide)
+        .on(OperationId::GetModelPromptScore, prompt_score)
+        .on(
+            OperationId::GetModelTrainingDatasetScore,
+            training_dataset_score,
+        );
 }

@@ -11,6 +11,7 @@ use axum::http::{StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
 use scenario_api::ops;
+use scenario_api::ops::OperationId;
 use scenario_api::types::{
     ApiKeyCreateRequest, EmptyResponse, MemoryUpdateRequest, Project, ProjectCreateRequest,
     ProjectListResponse, ProjectMemberCreateRequest, ProjectMemberUpdateRequest, ProjectResponse,
@@ -22,6 +23,7 @@ use crate::http::app::App;
 use crate::http::extract::{body_of, id_of, ids_of, query_of};
 use crate::http::models::{offset_token, page_of};
 use crate::http::responses::api_error;
+use crate::http::routes::Handlers;
 use crate::http::scoped::{self, scoped_handlers};
 use crate::state::projects::ProjectError;
 use crate::state::scoped::{Document, Scope};
@@ -227,4 +229,56 @@ pub(crate) async fn update_member(
 pub(crate) async fn remove_member(State(app): State<Arc<App>>, path: IdsPath) -> Response {
     let (id, member) = ids_of!(path);
     answer(app.state.remove_project_member(&id, &member), &id)
+}
+
+/// Registers this area's handlers, one per operation.
+pub(crate) fn register(handlers: &mut Handlers) {
+    handlers
+        .on(OperationId::CreateProject, create)
+        .on(OperationId::ListProjects, list)
+        .on(OperationId::GetProject, get)
+        .on(OperationId::UpdateProject, update)
+        .on(OperationId::DeleteProject, delete)
+        .on(OperationId::CreateProjectApiKey, create_api_key)
+        .on(OperationId::DeleteProjectApiKey, delete_api_key)
+        .on(OperationId::GetProjectInstructions, get_instructions)
+        .on(OperationId::UpdateProjectInstructions, update_instructions)
+        .on(OperationId::GetProjectMemory, get_memory)
+        .on(OperationId::UpdateProjectMemory, update_memory)
+        .on(OperationId::AddProjectMember, add_member)
+        .on(OperationId::UpdateProjectMember, update_member)
+        .on(OperationId::RemoveProjectMember, remove_member)
+        .on(OperationId::GetProjectBrief, get_brief)
+        .on(OperationId::UpdateProjectBrief, update_brief)
+        .on(OperationId::DeleteProjectBrief, delete_brief)
+        .on(OperationId::GetProjectWatermark, get_watermark)
+        .on(OperationId::UpdateProjectWatermark, update_watermark)
+        .on(OperationId::DeleteProjectWatermark, delete_watermark)
+        .on(
+            OperationId::UpdateProjectWatermarkLogo,
+            update_watermark_logo,
+        )
+        .on(
+            OperationId::DeleteProjectWatermarkLogo,
+            delete_watermark_logo,
+        )
+        .on(OperationId::PreviewProjectWatermark, preview_watermark)
+        .on(
+            OperationId::CreateProjectWebhookEndpoint,
+            create_webhook_endpoint,
+        )
+        .on(
+            OperationId::ListProjectWebhookEndpoints,
+            list_webhook_endpoints,
+        )
+        .on(
+            OperationId::UpdateProjectWebhookEndpoint,
+            update_webhook_endpoint,
+        )
+        .on(
+            OperationId::DeleteProjectWebhookEndpoint,
+            delete_webhook_endpoint,
+        )
+        .on(OperationId::ListProjectWebhookEvents, list_webhook_events)
+        .on(OperationId::GetProjectWebhookEvent, get_webhook_event);
 }

@@ -13,6 +13,7 @@ use axum::http::{StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
 use scenario_api::ops;
+use scenario_api::ops::OperationId;
 use scenario_api::types::{
     Asset, AssetKind, Job, Model, ModelPrivacy, OscuPrice, OscuPricesResponse,
     RecommendedModelListResponse, SearchAssetHit, SearchAssetHitMetadata, SearchAssetsRequest,
@@ -28,6 +29,7 @@ use crate::http::app::App;
 use crate::http::extract::{body_of, query_of};
 use crate::http::models::{offset_token, page_of};
 use crate::http::responses::{Rejection, api_error};
+use crate::http::routes::Handlers;
 
 type Body = Result<Bytes, BytesRejection>;
 
@@ -478,4 +480,16 @@ pub(crate) async fn prices(State(_app): State<Arc<App>>) -> Response {
         OscuPricesResponse::builder().prices(prices),
     ))
     .into_response()
+}
+
+/// Registers this area's handlers, one per operation.
+pub(crate) fn register(handlers: &mut Handlers) {
+    handlers
+        .on(OperationId::SearchAssets, assets)
+        .on(OperationId::SearchModels, models)
+        .on(OperationId::SearchWorkflows, workflows)
+        .on(OperationId::ListRecommendedModels, recommendations)
+        .on(OperationId::ListTags, tags)
+        .on(OperationId::ListUsages, usages)
+        .on(OperationId::GetOscuPrices, prices);
 }

@@ -11,6 +11,7 @@ use axum::http::{StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
 use scenario_api::ops;
+use scenario_api::ops::OperationId;
 use scenario_api::types::{
     DeletedResponse, EmptyResponse, IpFilterCreateRequest, IpFilterDraftRequest,
     IpFilterInstructionResponse, IpFilterListResponse, IpFilterResponse, IpFilterUpdateRequest,
@@ -22,6 +23,7 @@ use crate::builders::built;
 use crate::http::app::App;
 use crate::http::extract::{body_of, id_of, ids_of, query_of};
 use crate::http::responses::api_error;
+use crate::http::routes::Handlers;
 use crate::http::scoped::scoped_handlers;
 use crate::state::scoped::Scope;
 use crate::state::teams::TeamError;
@@ -221,4 +223,52 @@ pub(crate) async fn draft_ip_filter_instruction(
         IpFilterInstructionResponse::builder().instruction(instruction),
     ))
     .into_response()
+}
+
+/// Registers this area's handlers, one per operation.
+pub(crate) fn register(handlers: &mut Handlers) {
+    handlers
+        .on(OperationId::ListTeams, list)
+        .on(OperationId::GetTeam, get)
+        .on(OperationId::UpdateTeam, update)
+        .on(OperationId::WithdrawTeamInvitation, withdraw_invitation)
+        .on(OperationId::GetTeamLimits, limits)
+        .on(OperationId::InviteTeamMember, invite_member)
+        .on(OperationId::UpdateTeamMember, update_member)
+        .on(OperationId::RemoveTeamMember, remove_member)
+        .on(OperationId::CreateTeamIpFilter, create_ip_filter)
+        .on(OperationId::ListTeamIpFilters, list_ip_filters)
+        .on(
+            OperationId::DraftTeamIpFilterInstruction,
+            draft_ip_filter_instruction,
+        )
+        .on(OperationId::UpdateTeamIpFilter, update_ip_filter)
+        .on(OperationId::DeleteTeamIpFilter, delete_ip_filter)
+        .on(OperationId::GetTeamBrief, get_brief)
+        .on(OperationId::UpdateTeamBrief, update_brief)
+        .on(OperationId::DeleteTeamBrief, delete_brief)
+        .on(OperationId::GetTeamWatermark, get_watermark)
+        .on(OperationId::UpdateTeamWatermark, update_watermark)
+        .on(OperationId::DeleteTeamWatermark, delete_watermark)
+        .on(OperationId::UpdateTeamWatermarkLogo, update_watermark_logo)
+        .on(OperationId::DeleteTeamWatermarkLogo, delete_watermark_logo)
+        .on(OperationId::PreviewTeamWatermark, preview_watermark)
+        .on(
+            OperationId::CreateTeamWebhookEndpoint,
+            create_webhook_endpoint,
+        )
+        .on(
+            OperationId::ListTeamWebhookEndpoints,
+            list_webhook_endpoints,
+        )
+        .on(
+            OperationId::UpdateTeamWebhookEndpoint,
+            update_webhook_endpoint,
+        )
+        .on(
+            OperationId::DeleteTeamWebhookEndpoint,
+            delete_webhook_endpoint,
+        )
+        .on(OperationId::ListTeamWebhookEvents, list_webhook_events)
+        .on(OperationId::GetTeamWebhookEvent, get_webhook_event);
 }

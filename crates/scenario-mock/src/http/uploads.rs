@@ -10,6 +10,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
+use scenario_api::ops::OperationId;
 use scenario_api::types::{
     UploadAction, UploadCreateRequest, UploadCreateResponse, UploadKind, UploadRetrieveResponse,
     UploadSource, UploadStatus, UploadTriggerActionRequest, UploadTriggerActionResponse,
@@ -19,6 +20,7 @@ use crate::builders::built;
 use crate::http::app::App;
 use crate::http::request::parse_json;
 use crate::http::responses::{Rejection, api_error};
+use crate::http::routes::Handlers;
 use crate::http::signing::sign_parts;
 use crate::state::uploads::{CompleteError, MAX_PARTS, Plan};
 
@@ -232,4 +234,12 @@ fn refused(id: &str, refusal: CompleteError) -> Response {
             )
         }
     }
+}
+
+/// Registers this area's handlers, one per operation.
+pub(crate) fn register(handlers: &mut Handlers) {
+    handlers
+        .on(OperationId::CreateUpload, create)
+        .on(OperationId::GetUpload, get)
+        .on(OperationId::TriggerUploadAction, action);
 }

@@ -11,6 +11,7 @@ use axum::http::{StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
 use scenario_api::ops;
+use scenario_api::ops::OperationId;
 use scenario_api::types::{
     CostDetails, EmptyResponse, JobResponse, JobType, RunWorkflowRequest, SortDirection, Workflow,
     WorkflowApprovalAction, WorkflowCreateRequest, WorkflowListItem, WorkflowListResponse,
@@ -24,6 +25,7 @@ use crate::http::app::App;
 use crate::http::extract::{body_of, id_of, query_of};
 use crate::http::models::{offset_token, page_of};
 use crate::http::responses::api_error;
+use crate::http::routes::Handlers;
 use crate::state::workflows::{UserDecision, WorkflowError, run_cost};
 
 /// A page of workflows when the request names no size.
@@ -272,4 +274,18 @@ pub(crate) async fn user_selection(
         &request.node_id,
         UserDecision::Selection(selection),
     )
+}
+
+/// Registers this area's handlers, one per operation.
+pub(crate) fn register(handlers: &mut Handlers) {
+    handlers
+        .on(OperationId::ListWorkflows, list)
+        .on(OperationId::CreateWorkflow, create)
+        .on(OperationId::ListWorkflowTags, tags)
+        .on(OperationId::GetWorkflow, get)
+        .on(OperationId::UpdateWorkflow, update)
+        .on(OperationId::DeleteWorkflow, delete)
+        .on(OperationId::RunWorkflow, run)
+        .on(OperationId::WorkflowUserApproval, user_approval)
+        .on(OperationId::WorkflowUserSelection, user_selection);
 }
