@@ -18,7 +18,8 @@ fn body<T: serde::de::DeserializeOwned>(value: serde_json::Value) -> T {
 
 #[tokio::test]
 async fn the_models_listing_streams_every_page_newest_first() {
-    let (_server, client) = start_mock(MockServer::builder().assets(1)).await;
+    // No seeded assets, so no seeded models: the listing holds these five.
+    let (_server, client) = start_mock(MockServer::builder().assets(0)).await;
     let mut created = Vec::new();
     for n in 0..5 {
         let answer = client
@@ -134,9 +135,10 @@ async fn a_search_streams_every_hit_by_offset() {
 
 #[tokio::test]
 async fn recommendations_stream_by_their_next_token() {
+    // No seeded assets, so no seeded (trained) models to recommend.
     let (server, client) = start_mock(
         MockServer::builder()
-            .assets(2)
+            .assets(0)
             .validation_delay(Duration::from_millis(40)),
     )
     .await;

@@ -30,8 +30,10 @@ fn image_dir(seed: u64, n: usize) -> tempfile::TempDir {
 }
 
 async fn soak_one(seed: u64, images: usize) {
+    // No seeded assets, so no seeded models: the one listed is the one trained.
     let (server, client) = start_mock(
         MockServer::builder()
+            .assets(0)
             .validation_delay(Duration::from_millis(40))
             .random_faults(RandomFaults {
                 seed,

@@ -30,8 +30,12 @@ fn image_dir(n: usize) -> tempfile::TempDir {
     dir
 }
 
+/// A fake with no seeded assets, so no seeded models: every model listed is one
+/// a test made.
 fn fake() -> scenario_mock::MockServerBuilder {
-    MockServer::builder().validation_delay(Duration::from_millis(60))
+    MockServer::builder()
+        .assets(0)
+        .validation_delay(Duration::from_millis(60))
 }
 
 fn train(client: &Client, dir: &Path) -> TrainFromDir {

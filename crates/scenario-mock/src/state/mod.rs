@@ -68,7 +68,11 @@ impl State {
     /// The seeded catalogue (the same seed gives the same assets and ids) and no
     /// uploads yet.
     pub(crate) fn new(seed: u64, assets: usize, settings: Settings, cdn_base: &str) -> Self {
-        let (identity, seeded) = seed::seed(seed, assets, cdn_base);
+        let seed::Seeded {
+            identity,
+            assets: seeded,
+            models: seeded_models,
+        } = seed::seed(seed, assets, cdn_base);
         let clock = Clock::default();
         let mut projects = ProjectStore::default();
         let team = TeamStore::seeded(
@@ -86,7 +90,7 @@ impl State {
                 uploads: UploadStore::default(),
                 jobs: JobStore::default(),
                 ids: Ids::with_seed(seed ^ 0x0001_D50F_5CE4_A410),
-                models: ModelStore::default(),
+                models: ModelStore::seeded(seeded_models),
                 collections: CollectionStore::default(),
                 workflows: WorkflowStore::default(),
                 projects,

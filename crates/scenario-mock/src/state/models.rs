@@ -159,6 +159,27 @@ fn image_count(model: &Model) -> f64 {
 }
 
 impl ModelStore {
+    /// A store holding `models` (each with its creation time), in that order.
+    pub(crate) fn seeded(models: Vec<(Model, u64)>) -> Self {
+        let mut store = Self::default();
+        for (model, created_ms) in models {
+            store.order.push(model.id.clone());
+            store.entries.insert(
+                model.id.clone(),
+                ModelEntry {
+                    model,
+                    created_ms,
+                    updated_ms: created_ms,
+                    deleted_ms: None,
+                    presets: Vec::new(),
+                    description: String::new(),
+                    prompt_guide: String::new(),
+                },
+            );
+        }
+        store
+    }
+
     fn live(&self, id: &str) -> Option<&ModelEntry> {
         self.entries.get(id).filter(|e| e.deleted_ms.is_none())
     }

@@ -6,7 +6,8 @@
 use fastrand::Rng;
 use scenario_api::types::{
     Asset, AssetConcept, AssetFrame, AssetKind, AssetPrivacy, AssetSource, AssetStatus, AssetType,
-    AudioClassification, ModelType, Style, Transcription,
+    AudioClassification, Model, ModelCapabilities, ModelSource, ModelStatus, ModelType, Style,
+    Transcription,
 };
 
 use crate::builders::built;
@@ -186,10 +187,25 @@ const IMAGE_SIZES: &[(u32, u32, &str)] = &[
     (512, 512, "1:1"),
 ];
 
-struct Model {
+struct SeedModel {
     id: String,
+    name: &'static str,
     kind: &'static str,
     model_type: &'static str,
+}
+
+/// What a model of `kind` can be asked to make.
+fn capabilities(kind: &str) -> Vec<ModelCapabilities> {
+    let names: &[&str] = match kind {
+        "image" => &["txt2img", "img2img", "controlnet"],
+        "3d" => &["img23d", "txt23d"],
+        "audio" => &["txt2audio", "audio2audio"],
+        _ => &["txt2video", "img2video"],
+    };
+    names
+        .iter()
+        .map(|&name| ModelCapabilities::from(name))
+        .collect()
 }
 
 struct Seeder {
@@ -198,7 +214,7 @@ struct Seeder {
     cdn_base: String,
     authors: Vec<String>,
     collections: Vec<String>,
-    models: Vec<Model>,
+    models: Vec<SeedModel>,
     assets: Vec<StoredAsset>,
 }
 
@@ -218,15 +234,25 @@ struct Job {
 }
 
 /// The seeded catalogue: the same `seed` and `count` always give the same assets.
-pub(crate) fn seed(seed: u64, count: usize, cdn_base: &str) -> (Identity, Vec<StoredAsset>) {
+/// What the fake starts with: whose it is, its assets, and the models those
+/// assets were made with.
+pub(crate) struct Seeded {
+    pub(crate) identity: Identity,
+    pub(crate) assets: Vec<StoredAsset>,
+    /// Each with the time it was created, in milliseconds.
+    pub(crate) models: Vec<(Model, u64)>,
+}
+
+pub(crate) fn seed(seed: u64, count: usize, cdn_base: &str) -> Seeded {
     let mut rng = Rng::with_seed(seed);
     let owner_id = prefixed(&mut rng, "proj");
     let authors: Vec<String> = (0..4).map(|_| hex(&mut rng, 32)).collect();
     let collections = (0..5).map(|_| prefixed(&mut rng, "coll")).collect();
     let models = MODELS
         .iter()
-        .map(|&(kind, model_type, _)| Model {
+        .map(|&(kind, model_type, name)| SeedModel {
             id: prefixed(&mut rng, "model"),
+            name,
             kind,
             model_type,
         })
@@ -253,10 +279,67 @@ pub(crate) fn seed(seed: u64, count: usize, cdn_base: &str) -> (Identity, Vec<St
         let remaining = count - seeder.assets.len();
         seeder.job(created_ms, remaining);
     }
-    (identity, seeder.assets)
+    let models = seeder.models(&identity);
+    Seeded {
+        identity,
+        assets: seeder.assets,
+        models,
+    }
 }
 
 impl Seeder {
+    /// The models the assets name, trained before their first asset, each
+    /// showing up to four of its assets as examples (the first as thumbnail).
+    fn models(&mut self, identity: &Identity) -> Vec<(Model, u64)> {
+        let models = std::mem::take(&mut self.models);
+        models
+            .iter()
+            .filter_map(|seeded| {
+                let made: Vec<&Asset> = self
+                    .assets
+                    .iter()
+                    .map(|stored| &stored.asset)
+                    .filter(|asset| asset.metadata.model_id.as_deref() == Some(&seeded.id))
+                    .collect();
+                let first = made.first()?;
+                let first_ms = self
+                    .assets
+                    .iter()
+                    .find(|stored| stored.asset.id == first.id)
+                    .map_or(EPOCH_MS, |stored| stored.created_ms);
+                let created_ms = first_ms.saturating_sub(self.rng.u64(1..=30) * DAY_MS);
+                let examples: Vec<String> = made.iter().take(4).map(|a| a.id.clone()).collect();
+                let thumbnail = frame(first.id.clone(), first.url.clone());
+                // Base models are the service's; the others were trained by the team.
+                let custom = !matches!(seeded.model_type, "flux.1" | "gpt-image-1");
+                let tags = vec![(*self.pick(TAGS)).to_owned(), (*self.pick(TAGS)).to_owned()];
+                let model = built(
+                    Model::builder()
+                        .id(seeded.id.clone())
+                        .name(seeded.name.to_owned())
+                        .short_description(format!("{} ({})", seeded.name, seeded.kind))
+                        .type_(ModelType::from(seeded.model_type))
+                        .author_id(identity.author_id.clone())
+                        .owner_id(identity.owner_id.clone())
+                        .capabilities(capabilities(seeded.kind))
+                        .collection_ids(Vec::<String>::new())
+                        .created_at(iso(created_ms))
+                        .updated_at(iso(created_ms))
+                        .custom(custom)
+                        .example_asset_ids(examples)
+                        .thumbnail(thumbnail)
+                        .privacy(AssetPrivacy::Private)
+                        .source(ModelSource::Scenario)
+                        .status(ModelStatus::Trained)
+                        .tags(tags)
+                        .training_images(Vec::new())
+                        .training_images_number(0.0),
+                );
+                Some((model, created_ms))
+            })
+            .collect()
+    }
+
     fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
         &items[self.rng.usize(..items.len())]
     }
@@ -620,10 +703,39 @@ mod tests {
     use crate::clock::parse_iso;
 
     #[test]
+    fn every_model_an_asset_names_is_seeded_trained_with_its_assets_as_examples() {
+        let seeded = seed(3, 300, "http://cdn");
+        let named: std::collections::BTreeSet<&str> = seeded
+            .assets
+            .iter()
+            .filter_map(|stored| stored.asset.metadata.model_id.as_deref())
+            .collect();
+        let models: std::collections::BTreeSet<&str> =
+            seeded.models.iter().map(|(m, _)| m.id.as_str()).collect();
+        assert_eq!(named, models);
+        for (model, created_ms) in &seeded.models {
+            assert_eq!(model.status, ModelStatus::Trained);
+            assert!(!model.type_.is_unrecognized(), "{:?}", model.type_);
+            assert!(model.capabilities.iter().all(|c| !c.is_unrecognized()));
+            assert!(!model.example_asset_ids.is_empty());
+            for example in &model.example_asset_ids {
+                let stored = seeded
+                    .assets
+                    .iter()
+                    .find(|s| &s.asset.id == example)
+                    .expect("an example is a seeded asset");
+                assert_eq!(stored.asset.metadata.model_id.as_ref(), Some(&model.id));
+                assert!(stored.created_ms > *created_ms, "made after its model");
+            }
+        }
+        assert!(seed(3, 0, "http://cdn").models.is_empty());
+    }
+
+    #[test]
     fn seeding_is_deterministic_and_uses_known_values() {
-        let (_, first) = seed(3, 300, "http://cdn");
-        let (_, again) = seed(3, 300, "http://cdn");
-        let (_, other) = seed(4, 300, "http://cdn");
+        let first = seed(3, 300, "http://cdn").assets;
+        let again = seed(3, 300, "http://cdn").assets;
+        let other = seed(4, 300, "http://cdn").assets;
         assert_eq!(first.len(), 300);
         let ids = |assets: &[StoredAsset]| {
             assets
