@@ -63,6 +63,8 @@ struct OpSpec {
     doc: String,
     /// The document's summary, on one line.
     summary: String,
+    /// The operation's first tag: its area of the API.
+    tag: String,
     params: Vec<ParamSpec>,
     body: Option<Ident>,
     /// Whether the body's type has numbers the document bounds.
@@ -276,6 +278,17 @@ impl Resolved {
             .iter()
             .map(|(ty, bounds)| gate_items(render_bounds(ty, bounds), gates.type_cfg(ty)));
         let version = &spec.info.version;
+        let tags = spec.tags.iter().map(|tag| {
+            let name = &tag.name;
+            let description = tag
+                .description
+                .as_deref()
+                .unwrap_or_default()
+                .split_whitespace()
+                .collect::<Vec<_>>()
+                .join(" ");
+            quote!((#name, #description))
+        });
         let setters = ops.iter().map(|op| gated(op, sdk_setters(op)));
         let table = ops.iter().map(|op| {
             let row = table_row(op);
@@ -305,6 +318,10 @@ impl Resolved {
                 /// of them without its type. Operations of the optional areas are
                 /// here when their feature is on.
                 pub static OPERATIONS: &[OperationInfo] = &[#(#table),*];
+
+                /// The document's tags, in its order: each area's name (an
+                /// [`OperationInfo::tag`]) and its description, on one line.
+                pub static TAGS: &[(&str, &str)] = &[#(#tags),*];
 
                 /// Which operation of the document a request is, as a value that can
                 /// be matched, compared and hashed: one variant per operation, named
@@ -348,6 +365,7 @@ fn table_row(op: &OpSpec) -> TokenStream {
         path,
         idempotent,
         summary,
+        tag,
         ..
     } = op;
     let body = match &op.body {
@@ -366,6 +384,7 @@ fn table_row(op: &OpSpec) -> TokenStream {
             idempotent: #idempotent,
             params: <#name as Operation>::PARAMS,
             summary: #summary,
+            tag: #tag,
             body: #body,
         }
     }
@@ -466,6 +485,11 @@ fn resolve(spec: &OpenAPI, path: &str, method: &str, op: &Operation) -> Result<O
         .split_whitespace()
         .collect::<Vec<_>>()
         .join(" ");
+    let tag = op
+        .tags
+        .first()
+        .with_context(|| format!("{id} has no tag: its first tag names its area"))?
+        .clone();
     let mut doc = op.summary.clone().unwrap_or_default();
     if let Some(description) = &op.description {
         if !doc.is_empty() {
@@ -481,6 +505,7 @@ fn resolve(spec: &OpenAPI, path: &str, method: &str, op: &Operation) -> Result<O
         idempotent,
         doc,
         summary,
+        tag,
         params,
         body,
         body_bounded: false,

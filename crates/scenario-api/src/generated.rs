@@ -65319,7 +65319,7 @@ const _: () = {
 };
 #[cfg(feature = "raw-client")]
 impl Client {
-    /**List
+    /**List the assets of a project, newest first
 
 List assets of a project team. Supports both public access (via the Authorization header set to public-auth-token) and authenticated user access (including API keys).
 
@@ -65674,7 +65674,7 @@ let response = client.get_assets_download()
     pub fn get_assets_download(&self) -> builder::GetAssetsDownload<'_> {
         builder::GetAssetsDownload::new(self)
     }
-    /**Create
+    /**Start an upload (parts to PUT) or an import from a URL
 
 Create a temporary upload URL for a file. Support multipart uploads. Return a list of URLs for each part of the file.
 
@@ -65689,7 +65689,7 @@ let response = client.create_upload()
     pub fn create_upload(&self) -> builder::CreateUpload<'_> {
         builder::CreateUpload::new(self)
     }
-    /**Retrieve
+    /**Retrieve an upload and its status
 
 Get the details of an existing upload
 
@@ -65706,7 +65706,7 @@ let response = client.get_upload()
     pub fn get_upload(&self) -> builder::GetUpload<'_> {
         builder::GetUpload::new(self)
     }
-    /**Trigger Action
+    /**Complete or cancel an upload
 
 Trigger an action on upload
 
@@ -65873,7 +65873,7 @@ let response = client.generate_describe_style()
         builder::GenerateDescribeStyle::new(self)
     }
     #[cfg(feature = "generate")]
-    /**Detect
+    /**Extract a control map (edges, depth, pose) from an image
 
 Extracts a control map (edges, depth, pose...) from an image. 200: the job and the new asset. 269: a dry run: the job it would start, with the cost fields; nothing is started.
 
@@ -66481,7 +66481,7 @@ let response = client.replace_model_training_image_pairs()
         builder::ReplaceModelTrainingImagePairs::new(self)
     }
     #[cfg(feature = "models")]
-    /**List presets
+    /**List the generation presets of a model
 
 The generation presets of a model.
 
@@ -66575,7 +66575,7 @@ let response = client.delete_model_preset()
         builder::DeleteModelPreset::new(self)
     }
     #[cfg(feature = "models")]
-    /**List examples
+    /**List the example images of a model
 
 The example images shown with a model.
 
@@ -66597,7 +66597,7 @@ let response = client.list_model_examples()
         builder::ListModelExamples::new(self)
     }
     #[cfg(feature = "models")]
-    /**Update examples
+    /**Set the example images of a model
 
 Sets the example images of a model.
 
@@ -67213,7 +67213,7 @@ let response = client.search_workflows()
         builder::SearchWorkflows::new(self)
     }
     #[cfg(feature = "recommendations")]
-    /**Recommended models
+    /**List the models recommended for the user
 
 Models recommended for the user; the next page is asked with nextToken.
 
@@ -67296,7 +67296,7 @@ let response = client.list_usages()
         builder::ListUsages::new(self)
     }
     #[cfg(feature = "pricing")]
-    /**Prices
+    /**List the prices of creative unit packs
 
 The prices of the creative unit packs.
 

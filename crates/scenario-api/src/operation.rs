@@ -188,6 +188,8 @@ pub struct OperationInfo {
     pub params: &'static [Param],
     /// The document's summary, on one line (empty when it has none).
     pub summary: &'static str,
+    /// The operation's area: its first tag in the document (see `ops::TAGS`).
+    pub tag: &'static str,
     /// The request body, when the operation takes one.
     pub body: Option<BodyInfo>,
 }

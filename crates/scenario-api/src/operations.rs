@@ -22,7 +22,8 @@ pub static OPERATIONS: &[OperationInfo] = &[
         path: "/assets",
         idempotent: true,
         params: <ListAssets as Operation>::PARAMS,
-        summary: "List",
+        summary: "List the assets of a project, newest first",
+        tag: "assets",
         body: None,
     },
     OperationInfo {
@@ -33,6 +34,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         idempotent: false,
         params: <CreateAsset as Operation>::PARAMS,
         summary: "Create an asset",
+        tag: "assets",
         body: Some(BodyInfo {
             check: check_body::<types::AssetCreateRequest>,
         }),
@@ -45,6 +47,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         idempotent: true,
         params: <DeleteAssets as Operation>::PARAMS,
         summary: "Delete assets",
+        tag: "assets",
         body: Some(BodyInfo {
             check: check_body::<types::AssetIdsRequest>,
         }),
@@ -57,6 +60,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         idempotent: true,
         params: <GetAsset as Operation>::PARAMS,
         summary: "Retrieve an asset",
+        tag: "assets",
         body: None,
     },
     OperationInfo {
@@ -67,6 +71,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         idempotent: true,
         params: <UpdateAsset as Operation>::PARAMS,
         summary: "Update an asset",
+        tag: "assets",
         body: Some(BodyInfo {
             check: check_body::<types::AssetUpdateRequest>,
         }),
@@ -79,6 +84,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         idempotent: false,
         params: <RestoreAssets as Operation>::PARAMS,
         summary: "Restore assets",
+        tag: "assets",
         body: Some(BodyInfo {
             check: check_body::<types::AssetRestoreRequest>,
         }),
@@ -91,6 +97,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         idempotent: true,
         params: <GetAssetsBulk as Operation>::PARAMS,
         summary: "Retrieve assets in bulk",
+        tag: "assets",
         body: Some(BodyInfo {
             check: check_body::<types::AssetGetBulkRequest>,
         }),
@@ -103,6 +110,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         idempotent: false,
         params: <CopyAsset as Operation>::PARAMS,
         summary: "Copy an asset",
+        tag: "assets",
         body: Some(BodyInfo {
             check: check_body::<types::AssetCopyRequest>,
         }),
@@ -115,6 +123,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         idempotent: false,
         params: <LockAsset as Operation>::PARAMS,
         summary: "Lock an asset",
+        tag: "assets",
         body: Some(BodyInfo {
             check: check_body::<types::AssetLockRequest>,
         }),
@@ -127,6 +136,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         idempotent: true,
         params: <UnlockAsset as Operation>::PARAMS,
         summary: "Unlock an asset",
+        tag: "assets",
         body: Some(BodyInfo {
             check: check_body::<types::AssetUnlockRequest>,
         }),
@@ -139,6 +149,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         idempotent: false,
         params: <UpdateAssetTags as Operation>::PARAMS,
         summary: "Update the tags of an asset",
+        tag: "assets",
         body: Some(BodyInfo {
             check: check_body::<types::AssetUpdateTagsRequest>,
         }),
@@ -151,6 +162,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         idempotent: true,
         params: <ListAssetSnapshots as Operation>::PARAMS,
         summary: "List the snapshots of an asset",
+        tag: "assets",
         body: None,
     },
     OperationInfo {
@@ -161,6 +173,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         idempotent: true,
         params: <RequestAssetDownload as Operation>::PARAMS,
         summary: "Download an asset",
+        tag: "assets",
         body: Some(BodyInfo {
             check: check_body::<types::AssetDownloadRequest>,
         }),
@@ -173,6 +186,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         idempotent: false,
         params: <RequestAssetsDownload as Operation>::PARAMS,
         summary: "Download assets as an archive",
+        tag: "assets",
         body: Some(BodyInfo {
             check: check_body::<types::AssetsDownloadRequest>,
         }),
@@ -185,6 +199,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         idempotent: true,
         params: <GetAssetsDownload as Operation>::PARAMS,
         summary: "Retrieve an archive download",
+        tag: "assets",
         body: None,
     },
     OperationInfo {
@@ -194,7 +209,8 @@ pub static OPERATIONS: &[OperationInfo] = &[
         path: "/uploads",
         idempotent: false,
         params: <CreateUpload as Operation>::PARAMS,
-        summary: "Create",
+        summary: "Start an upload (parts to PUT) or an import from a URL",
+        tag: "uploads",
         body: Some(BodyInfo {
             check: check_body::<types::UploadCreateRequest>,
         }),
@@ -206,7 +222,8 @@ pub static OPERATIONS: &[OperationInfo] = &[
         path: "/uploads/{uploadId}",
         idempotent: true,
         params: <GetUpload as Operation>::PARAMS,
-        summary: "Retrieve",
+        summary: "Retrieve an upload and its status",
+        tag: "uploads",
         body: None,
     },
     OperationInfo {
@@ -216,7 +233,8 @@ pub static OPERATIONS: &[OperationInfo] = &[
         path: "/uploads/{uploadId}/action",
         idempotent: false,
         params: <TriggerUploadAction as Operation>::PARAMS,
-        summary: "Trigger Action",
+        summary: "Complete or cancel an upload",
+        tag: "uploads",
         body: Some(BodyInfo {
             check: check_body::<types::UploadTriggerActionRequest>,
         }),
@@ -229,6 +247,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         idempotent: true,
         params: <GetJob as Operation>::PARAMS,
         summary: "Retrieve a job",
+        tag: "jobs",
         body: None,
     },
     OperationInfo {
@@ -239,6 +258,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         idempotent: true,
         params: <ListJobs as Operation>::PARAMS,
         summary: "List jobs",
+        tag: "jobs",
         body: None,
     },
     OperationInfo {
@@ -249,6 +269,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         idempotent: false,
         params: <TriggerJobAction as Operation>::PARAMS,
         summary: "Trigger a job action",
+        tag: "jobs",
         body: Some(BodyInfo {
             check: check_body::<types::JobTriggerActionRequest>,
         }),
@@ -262,6 +283,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         idempotent: false,
         params: <RunModel as Operation>::PARAMS,
         summary: "Run a model",
+        tag: "generate",
         body: Some(BodyInfo {
             check: check_body::<types::RunModelRequest>,
         }),
@@ -275,6 +297,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         idempotent: false,
         params: <GenerateCaption as Operation>::PARAMS,
         summary: "Caption images",
+        tag: "generate",
         body: Some(BodyInfo {
             check: check_body::<types::GenerateCaptionRequest>,
         }),
@@ -288,6 +311,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         idempotent: false,
         params: <GenerateDescribeStyle as Operation>::PARAMS,
         summary: "Describe a style",
+        tag: "generate",
         body: Some(BodyInfo {
             check: check_body::<types::GenerateDescribeStyleRequest>,
         }),
@@ -300,7 +324,8 @@ pub static OPERATIONS: &[OperationInfo] = &[
         path: "/generate/detect",
         idempotent: false,
         params: <GenerateDetect as Operation>::PARAMS,
-        summary: "Detect",
+        summary: "Extract a control map (edges, depth, pose) from an image",
+        tag: "generate",
         body: Some(BodyInfo {
             check: check_body::<types::GenerateDetectRequest>,
         }),
@@ -314,6 +339,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         idempotent: false,
         params: <GenerateEmbed as Operation>::PARAMS,
         summary: "Embed a text",
+        tag: "generate",
         body: Some(BodyInfo {
             check: check_body::<types::GenerateEmbedRequest>,
         }),
@@ -327,6 +353,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         idempotent: false,
         params: <GenerateIpDetection as Operation>::PARAMS,
         summary: "Detect intellectual property",
+        tag: "generate",
         body: Some(BodyInfo {
             check: check_body::<types::GenerateIpDetectionRequest>,
         }),
@@ -340,6 +367,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         idempotent: false,
         params: <GeneratePatch as Operation>::PARAMS,
         summary: "Patch an image",
+        tag: "generate",
         body: Some(BodyInfo {
             check: check_body::<types::GeneratePatchRequest>,
         }),
@@ -353,6 +381,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         idempotent: false,
         params: <GeneratePrompt as Operation>::PARAMS,
         summary: "Write prompts",
+        tag: "generate",
         body: Some(BodyInfo {
             check: check_body::<types::GeneratePromptRequest>,
         }),
@@ -366,6 +395,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         idempotent: false,
         params: <GenerateQualityGate as Operation>::PARAMS,
         summary: "Score quality",
+        tag: "generate",
         body: Some(BodyInfo {
             check: check_body::<types::GenerateQualityGateRequest>,
         }),
@@ -379,6 +409,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         idempotent: false,
         params: <GenerateTranslate as Operation>::PARAMS,
         summary: "Translate a prompt",
+        tag: "generate",
         body: Some(BodyInfo {
             check: check_body::<types::GenerateTranslateRequest>,
         }),
@@ -392,6 +423,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         idempotent: true,
         params: <ListModels as Operation>::PARAMS,
         summary: "List models",
+        tag: "models",
         body: None,
     },
     #[cfg(feature = "models")]
@@ -403,6 +435,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         idempotent: false,
         params: <CreateModel as Operation>::PARAMS,
         summary: "Create a model",
+        tag: "models",
         body: Some(BodyInfo {
             check: check_body::<types::ModelCreateRequest>,
         }),
@@ -416,6 +449,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         idempotent: true,
         params: <GetModel as Operation>::PARAMS,
         summary: "Retrieve a model",
+        tag: "models",
         body: None,
     },
     #[cfg(feature = "models")]
@@ -427,6 +461,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         idempotent: true,
         params: <UpdateModel as Operation>::PARAMS,
         summary: "Update a model",
+        tag: "models",
         body: Some(BodyInfo {
             check: check_body::<types::ModelUpdateRequest>,
         }),
@@ -440,6 +475,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         idempotent: true,
         params: <DeleteModel as Operation>::PARAMS,
         summary: "Delete a model",
+        tag: "models",
         body: None,
     },
     #[cfg(feature = "models")]
@@ -451,6 +487,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         idempotent: true,
         params: <GetModelsBulk as Operation>::PARAMS,
         summary: "Retrieve models in bulk",
+        tag: "models",
         body: Some(BodyInfo {
             check: check_body::<types::ModelGetBulkRequest>,
         }),
@@ -464,6 +501,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         idempotent: false,
         params: <CopyModel as Operation>::PARAMS,
         summary: "Copy a model",
+        tag: "models",
         body: Some(BodyInfo {
             check: check_body::<types::ModelCopyRequest>,
         }),
@@ -477,6 +515,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         idempotent: false,
         params: <TransferModel as Operation>::PARAMS,
         summary: "Transfer a model",
+        tag: "models",
         body: Some(BodyInfo {
             check: check_body::<types::ModelTransferRequest>,
         }),
@@ -490,6 +529,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         idempotent: false,
         params: <DownloadModel as Operation>::PARAMS,
         summary: "Download a model",
+        tag: "models",
         body: Some(BodyInfo {
             check: check_body::<types::ModelDownloadRequest>,
         }),
@@ -503,6 +543,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         idempotent: false,
         params: <RestoreModel as Operation>::PARAMS,
         summary: "Restore a model",
+        tag: "models",
         body: None,
     },
     #[cfg(feature = "models")]
@@ -514,6 +555,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         idempotent: true,
         params: <DeleteModelImages as Operation>::PARAMS,
         summary: "Delete images of a model",
+        tag: "models",
         body: None,
     },
     #[cfg(feature = "models")]
@@ -525,6 +567,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         idempotent: true,
         params: <UpdateModelTags as Operation>::PARAMS,
         summary: "Update the tags of a model",
+        tag: "models",
         body: Some(BodyInfo {
             check: check_body::<types::AssetUpdateTagsRequest>,
         }),
@@ -538,6 +581,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         idempotent: false,
         params: <TrainModel as Operation>::PARAMS,
         summary: "Train a model",
+        tag: "models",
         body: Some(BodyInfo {
             check: check_body::<types::ModelTrainRequest>,
         }),
@@ -551,6 +595,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         idempotent: false,
         params: <TriggerModelTrainAction as Operation>::PARAMS,
         summary: "Trigger a training action",
+        tag: "models",
         body: Some(BodyInfo {
             check: check_body::<types::ModelTrainActionRequest>,
         }),
@@ -564,6 +609,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         idempotent: false,
         params: <AddModelTrainingImages as Operation>::PARAMS,
         summary: "Add training images",
+        tag: "models",
         body: Some(BodyInfo {
             check: check_body::<types::ModelTrainingImageRequest>,
         }),
@@ -577,6 +623,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         idempotent: true,
         params: <ReplaceModelTrainingImage as Operation>::PARAMS,
         summary: "Replace a training image",
+        tag: "models",
         body: Some(BodyInfo {
             check: check_body::<types::ModelTrainingImageRequest>,
         }),
@@ -590,6 +637,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         idempotent: true,
         params: <DeleteModelTrainingImage as Operation>::PARAMS,
         summary: "Delete a training image",
+        tag: "models",
         body: None,
     },
     #[cfg(feature = "models")]
@@ -601,6 +649,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         idempotent: true,
         params: <ReplaceModelTrainingImagePairs as Operation>::PARAMS,
         summary: "Replace training image pairs",
+        tag: "models",
         body: Some(BodyInfo {
             check: check_body::<types::ModelTrainingImagePairsRequest>,
         }),
@@ -613,7 +662,8 @@ pub static OPERATIONS: &[OperationInfo] = &[
         path: "/models/{modelId}/presets",
         idempotent: true,
         params: <ListModelPresets as Operation>::PARAMS,
-        summary: "List presets",
+        summary: "List the generation presets of a model",
+        tag: "models",
         body: None,
     },
     #[cfg(feature = "models")]
@@ -625,6 +675,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         idempotent: false,
         params: <CreateModelPreset as Operation>::PARAMS,
         summary: "Create a preset",
+        tag: "models",
         body: Some(BodyInfo {
             check: check_body::<types::ModelPresetCreateRequest>,
         }),
@@ -638,6 +689,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         idempotent: true,
         params: <UpdateModelPreset as Operation>::PARAMS,
         summary: "Update a preset",
+        tag: "models",
         body: Some(BodyInfo {
             check: check_body::<types::ModelPresetUpdateRequest>,
         }),
@@ -651,6 +703,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         idempotent: true,
         params: <DeleteModelPreset as Operation>::PARAMS,
         summary: "Delete a preset",
+        tag: "models",
         body: None,
     },
     #[cfg(feature = "models")]
@@ -661,7 +714,8 @@ pub static OPERATIONS: &[OperationInfo] = &[
         path: "/models/{modelId}/examples",
         idempotent: true,
         params: <ListModelExamples as Operation>::PARAMS,
-        summary: "List examples",
+        summary: "List the example images of a model",
+        tag: "models",
         body: None,
     },
     #[cfg(feature = "models")]
@@ -672,7 +726,8 @@ pub static OPERATIONS: &[OperationInfo] = &[
         path: "/models/{modelId}/examples",
         idempotent: true,
         params: <UpdateModelExamples as Operation>::PARAMS,
-        summary: "Update examples",
+        summary: "Set the example images of a model",
+        tag: "models",
         body: Some(BodyInfo {
             check: check_body::<types::AssetIdsRequest>,
         }),
@@ -686,6 +741,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         idempotent: true,
         params: <GetModelDescription as Operation>::PARAMS,
         summary: "Retrieve a description",
+        tag: "models",
         body: None,
     },
     #[cfg(feature = "models")]
@@ -697,6 +753,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         idempotent: true,
         params: <UpdateModelDescription as Operation>::PARAMS,
         summary: "Update a description",
+        tag: "models",
         body: Some(BodyInfo {
             check: check_body::<types::ModelDescriptionUpdateRequest>,
         }),
@@ -710,6 +767,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         idempotent: true,
         params: <GetModelPromptGuide as Operation>::PARAMS,
         summary: "Retrieve a prompt guide",
+        tag: "models",
         body: None,
     },
     #[cfg(feature = "models")]
@@ -721,6 +779,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         idempotent: true,
         params: <UpdateModelPromptGuide as Operation>::PARAMS,
         summary: "Update a prompt guide",
+        tag: "models",
         body: Some(BodyInfo {
             check: check_body::<types::ModelPromptGuideUpdateRequest>,
         }),
@@ -734,6 +793,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         idempotent: true,
         params: <GetModelPromptScore as Operation>::PARAMS,
         summary: "Score a prompt",
+        tag: "models",
         body: None,
     },
     #[cfg(feature = "models")]
@@ -745,6 +805,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         idempotent: true,
         params: <GetModelTrainingDatasetScore as Operation>::PARAMS,
         summary: "Score a training dataset",
+        tag: "models",
         body: None,
     },
     #[cfg(feature = "collections")]
@@ -756,6 +817,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         idempotent: true,
         params: <ListCollections as Operation>::PARAMS,
         summary: "List collections",
+        tag: "collections",
         body: None,
     },
     #[cfg(feature = "collections")]
@@ -767,6 +829,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         idempotent: false,
         params: <CreateCollection as Operation>::PARAMS,
         summary: "Create a collection",
+        tag: "collections",
         body: Some(BodyInfo {
             check: check_body::<types::CollectionCreateRequest>,
         }),
@@ -780,6 +843,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         idempotent: true,
         params: <GetCollection as Operation>::PARAMS,
         summary: "Retrieve a collection",
+        tag: "collections",
         body: None,
     },
     #[cfg(feature = "collections")]
@@ -791,6 +855,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         idempotent: true,
         params: <UpdateCollection as Operation>::PARAMS,
         summary: "Update a collection",
+        tag: "collections",
         body: Some(BodyInfo {
             check: check_body::<types::CollectionUpdateRequest>,
         }),
@@ -804,6 +869,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         idempotent: true,
         params: <DeleteCollection as Operation>::PARAMS,
         summary: "Delete a collection",
+        tag: "collections",
         body: None,
     },
     #[cfg(feature = "collections")]
@@ -815,6 +881,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         idempotent: true,
         params: <AddCollectionAssets as Operation>::PARAMS,
         summary: "Add assets to a collection",
+        tag: "collections",
         body: Some(BodyInfo {
             check: check_body::<types::AssetIdsRequest>,
         }),
@@ -828,6 +895,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         idempotent: true,
         params: <RemoveCollectionAssets as Operation>::PARAMS,
         summary: "Remove assets from a collection",
+        tag: "collections",
         body: Some(BodyInfo {
             check: check_body::<types::AssetIdsRequest>,
         }),
@@ -841,6 +909,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         idempotent: true,
         params: <AddCollectionModels as Operation>::PARAMS,
         summary: "Add models to a collection",
+        tag: "collections",
         body: Some(BodyInfo {
             check: check_body::<types::CollectionModelsRequest>,
         }),
@@ -854,6 +923,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         idempotent: true,
         params: <RemoveCollectionModels as Operation>::PARAMS,
         summary: "Remove models from a collection",
+        tag: "collections",
         body: Some(BodyInfo {
             check: check_body::<types::CollectionModelsRequest>,
         }),
@@ -867,6 +937,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         idempotent: true,
         params: <ListWorkflows as Operation>::PARAMS,
         summary: "List workflows",
+        tag: "workflows",
         body: None,
     },
     #[cfg(feature = "workflows")]
@@ -878,6 +949,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         idempotent: false,
         params: <CreateWorkflow as Operation>::PARAMS,
         summary: "Create a workflow",
+        tag: "workflows",
         body: Some(BodyInfo {
             check: check_body::<types::WorkflowCreateRequest>,
         }),
@@ -891,6 +963,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         idempotent: true,
         params: <ListWorkflowTags as Operation>::PARAMS,
         summary: "List workflow tags",
+        tag: "workflows",
         body: None,
     },
     #[cfg(feature = "workflows")]
@@ -902,6 +975,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         idempotent: true,
         params: <GetWorkflow as Operation>::PARAMS,
         summary: "Retrieve a workflow",
+        tag: "workflows",
         body: None,
     },
     #[cfg(feature = "workflows")]
@@ -913,6 +987,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         idempotent: true,
         params: <UpdateWorkflow as Operation>::PARAMS,
         summary: "Update a workflow",
+        tag: "workflows",
         body: Some(BodyInfo {
             check: check_body::<types::WorkflowUpdateRequest>,
         }),
@@ -926,6 +1001,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         idempotent: true,
         params: <DeleteWorkflow as Operation>::PARAMS,
         summary: "Delete a workflow",
+        tag: "workflows",
         body: None,
     },
     #[cfg(feature = "workflows")]
@@ -937,6 +1013,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         idempotent: false,
         params: <RunWorkflow as Operation>::PARAMS,
         summary: "Run a workflow",
+        tag: "workflows",
         body: Some(BodyInfo {
             check: check_body::<types::RunWorkflowRequest>,
         }),
@@ -950,6 +1027,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         idempotent: false,
         params: <WorkflowUserApproval as Operation>::PARAMS,
         summary: "Answer a user-approval step",
+        tag: "workflows",
         body: Some(BodyInfo {
             check: check_body::<types::WorkflowUserApprovalRequest>,
         }),
@@ -963,6 +1041,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         idempotent: false,
         params: <WorkflowUserSelection as Operation>::PARAMS,
         summary: "Answer a user-selection step",
+        tag: "workflows",
         body: Some(BodyInfo {
             check: check_body::<types::WorkflowUserSelectionRequest>,
         }),
@@ -976,6 +1055,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         idempotent: true,
         params: <SearchAssets as Operation>::PARAMS,
         summary: "Search assets",
+        tag: "search",
         body: Some(BodyInfo {
             check: check_body::<types::SearchAssetsRequest>,
         }),
@@ -989,6 +1069,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         idempotent: true,
         params: <SearchModels as Operation>::PARAMS,
         summary: "Search models",
+        tag: "search",
         body: Some(BodyInfo {
             check: check_body::<types::SearchAssetsRequest>,
         }),
@@ -1002,6 +1083,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         idempotent: true,
         params: <SearchWorkflows as Operation>::PARAMS,
         summary: "Search workflows",
+        tag: "search",
         body: Some(BodyInfo {
             check: check_body::<types::SearchWorkflowsRequest>,
         }),
@@ -1014,7 +1096,8 @@ pub static OPERATIONS: &[OperationInfo] = &[
         path: "/recommendations/models",
         idempotent: true,
         params: <ListRecommendedModels as Operation>::PARAMS,
-        summary: "Recommended models",
+        summary: "List the models recommended for the user",
+        tag: "recommendations",
         body: None,
     },
     #[cfg(feature = "tags")]
@@ -1026,6 +1109,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         idempotent: true,
         params: <ListTags as Operation>::PARAMS,
         summary: "List tags",
+        tag: "tags",
         body: None,
     },
     #[cfg(feature = "usages")]
@@ -1037,6 +1121,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         idempotent: true,
         params: <ListUsages as Operation>::PARAMS,
         summary: "List usages",
+        tag: "usages",
         body: None,
     },
     #[cfg(feature = "pricing")]
@@ -1047,7 +1132,8 @@ pub static OPERATIONS: &[OperationInfo] = &[
         path: "/oscu/prices",
         idempotent: true,
         params: <GetOscuPrices as Operation>::PARAMS,
-        summary: "Prices",
+        summary: "List the prices of creative unit packs",
+        tag: "pricing",
         body: None,
     },
     #[cfg(feature = "projects")]
@@ -1059,6 +1145,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         idempotent: true,
         params: <ListProjects as Operation>::PARAMS,
         summary: "List projects",
+        tag: "projects",
         body: None,
     },
     #[cfg(feature = "projects")]
@@ -1070,6 +1157,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         idempotent: false,
         params: <CreateProject as Operation>::PARAMS,
         summary: "Create a project",
+        tag: "projects",
         body: Some(BodyInfo {
             check: check_body::<types::ProjectCreateRequest>,
         }),
@@ -1083,6 +1171,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         idempotent: true,
         params: <GetProject as Operation>::PARAMS,
         summary: "Retrieve a project",
+        tag: "projects",
         body: None,
     },
     #[cfg(feature = "projects")]
@@ -1094,6 +1183,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         idempotent: true,
         params: <UpdateProject as Operation>::PARAMS,
         summary: "Update a project",
+        tag: "projects",
         body: Some(BodyInfo {
             check: check_body::<types::ProjectUpdateRequest>,
         }),
@@ -1107,6 +1197,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         idempotent: true,
         params: <DeleteProject as Operation>::PARAMS,
         summary: "Delete a project",
+        tag: "projects",
         body: None,
     },
     #[cfg(feature = "projects")]
@@ -1118,6 +1209,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         idempotent: false,
         params: <CreateProjectApiKey as Operation>::PARAMS,
         summary: "Create a project API key",
+        tag: "projects",
         body: Some(BodyInfo {
             check: check_body::<types::ApiKeyCreateRequest>,
         }),
@@ -1131,6 +1223,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         idempotent: true,
         params: <DeleteProjectApiKey as Operation>::PARAMS,
         summary: "Delete a project API key",
+        tag: "projects",
         body: None,
     },
     #[cfg(feature = "projects")]
@@ -1142,6 +1235,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         idempotent: true,
         params: <GetProjectInstructions as Operation>::PARAMS,
         summary: "Retrieve the project instructions",
+        tag: "projects",
         body: None,
     },
     #[cfg(feature = "projects")]
@@ -1153,6 +1247,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         idempotent: true,
         params: <UpdateProjectInstructions as Operation>::PARAMS,
         summary: "Set the project instructions",
+        tag: "projects",
         body: Some(BodyInfo {
             check: check_body::<types::MemoryUpdateRequest>,
         }),
@@ -1166,6 +1261,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         idempotent: true,
         params: <GetProjectMemory as Operation>::PARAMS,
         summary: "Retrieve the project memory",
+        tag: "projects",
         body: None,
     },
     #[cfg(feature = "projects")]
@@ -1177,6 +1273,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         idempotent: true,
         params: <UpdateProjectMemory as Operation>::PARAMS,
         summary: "Set the project memory",
+        tag: "projects",
         body: Some(BodyInfo {
             check: check_body::<types::MemoryUpdateRequest>,
         }),
@@ -1190,6 +1287,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         idempotent: false,
         params: <AddProjectMember as Operation>::PARAMS,
         summary: "Add a project member",
+        tag: "projects",
         body: Some(BodyInfo {
             check: check_body::<types::ProjectMemberCreateRequest>,
         }),
@@ -1203,6 +1301,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         idempotent: true,
         params: <UpdateProjectMember as Operation>::PARAMS,
         summary: "Update a project member",
+        tag: "projects",
         body: Some(BodyInfo {
             check: check_body::<types::ProjectMemberUpdateRequest>,
         }),
@@ -1216,6 +1315,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         idempotent: true,
         params: <RemoveProjectMember as Operation>::PARAMS,
         summary: "Remove a project member",
+        tag: "projects",
         body: None,
     },
     #[cfg(feature = "projects")]
@@ -1227,6 +1327,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         idempotent: true,
         params: <GetProjectBrief as Operation>::PARAMS,
         summary: "Retrieve the project brief",
+        tag: "projects",
         body: None,
     },
     #[cfg(feature = "projects")]
@@ -1238,6 +1339,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         idempotent: true,
         params: <UpdateProjectBrief as Operation>::PARAMS,
         summary: "Set the project brief",
+        tag: "projects",
         body: Some(BodyInfo {
             check: check_body::<types::BriefUpdateRequest>,
         }),
@@ -1251,6 +1353,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         idempotent: true,
         params: <DeleteProjectBrief as Operation>::PARAMS,
         summary: "Delete the project brief",
+        tag: "projects",
         body: None,
     },
     #[cfg(feature = "projects")]
@@ -1262,6 +1365,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         idempotent: true,
         params: <GetProjectWatermark as Operation>::PARAMS,
         summary: "Retrieve the project watermark",
+        tag: "projects",
         body: None,
     },
     #[cfg(feature = "projects")]
@@ -1273,6 +1377,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         idempotent: true,
         params: <UpdateProjectWatermark as Operation>::PARAMS,
         summary: "Configure the project watermark",
+        tag: "projects",
         body: Some(BodyInfo {
             check: check_body_limits::<types::WatermarkUpdateRequest>,
         }),
@@ -1286,6 +1391,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         idempotent: true,
         params: <DeleteProjectWatermark as Operation>::PARAMS,
         summary: "Delete the project watermark",
+        tag: "projects",
         body: None,
     },
     #[cfg(feature = "projects")]
@@ -1297,6 +1403,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         idempotent: true,
         params: <UpdateProjectWatermarkLogo as Operation>::PARAMS,
         summary: "Set the project watermark logo",
+        tag: "projects",
         body: Some(BodyInfo {
             check: check_body::<types::WatermarkLogoRequest>,
         }),
@@ -1310,6 +1417,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         idempotent: true,
         params: <DeleteProjectWatermarkLogo as Operation>::PARAMS,
         summary: "Delete the project watermark logo",
+        tag: "projects",
         body: None,
     },
     #[cfg(feature = "projects")]
@@ -1321,6 +1429,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         idempotent: true,
         params: <PreviewProjectWatermark as Operation>::PARAMS,
         summary: "Preview a project watermark",
+        tag: "projects",
         body: Some(BodyInfo {
             check: check_body_limits::<types::WatermarkPreviewRequest>,
         }),
@@ -1334,6 +1443,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         idempotent: true,
         params: <ListProjectWebhookEndpoints as Operation>::PARAMS,
         summary: "List the project webhook endpoints",
+        tag: "projects",
         body: None,
     },
     #[cfg(feature = "projects")]
@@ -1345,6 +1455,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         idempotent: false,
         params: <CreateProjectWebhookEndpoint as Operation>::PARAMS,
         summary: "Create a project webhook endpoint",
+        tag: "projects",
         body: Some(BodyInfo {
             check: check_body::<types::WebhookEndpointCreateRequest>,
         }),
@@ -1358,6 +1469,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         idempotent: true,
         params: <UpdateProjectWebhookEndpoint as Operation>::PARAMS,
         summary: "Update a project webhook endpoint",
+        tag: "projects",
         body: Some(BodyInfo {
             check: check_body::<types::WebhookEndpointUpdateRequest>,
         }),
@@ -1371,6 +1483,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         idempotent: true,
         params: <DeleteProjectWebhookEndpoint as Operation>::PARAMS,
         summary: "Delete a project webhook endpoint",
+        tag: "projects",
         body: None,
     },
     #[cfg(feature = "projects")]
@@ -1382,6 +1495,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         idempotent: true,
         params: <ListProjectWebhookEvents as Operation>::PARAMS,
         summary: "List the events of a project webhook endpoint",
+        tag: "projects",
         body: None,
     },
     #[cfg(feature = "projects")]
@@ -1393,6 +1507,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         idempotent: true,
         params: <GetProjectWebhookEvent as Operation>::PARAMS,
         summary: "Retrieve a project webhook event",
+        tag: "projects",
         body: None,
     },
     #[cfg(feature = "teams")]
@@ -1404,6 +1519,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         idempotent: true,
         params: <ListTeams as Operation>::PARAMS,
         summary: "List teams",
+        tag: "teams",
         body: None,
     },
     #[cfg(feature = "teams")]
@@ -1415,6 +1531,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         idempotent: true,
         params: <GetTeam as Operation>::PARAMS,
         summary: "Retrieve a team",
+        tag: "teams",
         body: None,
     },
     #[cfg(feature = "teams")]
@@ -1426,6 +1543,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         idempotent: true,
         params: <UpdateTeam as Operation>::PARAMS,
         summary: "Update a team",
+        tag: "teams",
         body: Some(BodyInfo {
             check: check_body::<types::TeamUpdateRequest>,
         }),
@@ -1439,6 +1557,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         idempotent: true,
         params: <WithdrawTeamInvitation as Operation>::PARAMS,
         summary: "Withdraw an invitation",
+        tag: "teams",
         body: None,
     },
     #[cfg(feature = "teams")]
@@ -1450,6 +1569,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         idempotent: true,
         params: <GetTeamLimits as Operation>::PARAMS,
         summary: "Retrieve the team limits",
+        tag: "teams",
         body: None,
     },
     #[cfg(feature = "teams")]
@@ -1461,6 +1581,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         idempotent: false,
         params: <InviteTeamMember as Operation>::PARAMS,
         summary: "Invite a team member",
+        tag: "teams",
         body: Some(BodyInfo {
             check: check_body::<types::TeamMemberCreateRequest>,
         }),
@@ -1474,6 +1595,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         idempotent: true,
         params: <UpdateTeamMember as Operation>::PARAMS,
         summary: "Update a team member",
+        tag: "teams",
         body: Some(BodyInfo {
             check: check_body::<types::TeamMemberUpdateRequest>,
         }),
@@ -1487,6 +1609,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         idempotent: true,
         params: <RemoveTeamMember as Operation>::PARAMS,
         summary: "Remove a team member",
+        tag: "teams",
         body: None,
     },
     #[cfg(feature = "teams")]
@@ -1498,6 +1621,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         idempotent: true,
         params: <ListTeamIpFilters as Operation>::PARAMS,
         summary: "List IP filters",
+        tag: "teams",
         body: None,
     },
     #[cfg(feature = "teams")]
@@ -1509,6 +1633,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         idempotent: false,
         params: <CreateTeamIpFilter as Operation>::PARAMS,
         summary: "Create an IP filter",
+        tag: "teams",
         body: Some(BodyInfo {
             check: check_body::<types::IpFilterCreateRequest>,
         }),
@@ -1522,6 +1647,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         idempotent: true,
         params: <UpdateTeamIpFilter as Operation>::PARAMS,
         summary: "Update an IP filter",
+        tag: "teams",
         body: Some(BodyInfo {
             check: check_body::<types::IpFilterUpdateRequest>,
         }),
@@ -1535,6 +1661,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         idempotent: true,
         params: <DeleteTeamIpFilter as Operation>::PARAMS,
         summary: "Delete an IP filter",
+        tag: "teams",
         body: None,
     },
     #[cfg(feature = "teams")]
@@ -1546,6 +1673,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         idempotent: true,
         params: <DraftTeamIpFilterInstruction as Operation>::PARAMS,
         summary: "Draft an IP filter instruction",
+        tag: "teams",
         body: Some(BodyInfo {
             check: check_body::<types::IpFilterDraftRequest>,
         }),
@@ -1559,6 +1687,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         idempotent: true,
         params: <GetTeamBrief as Operation>::PARAMS,
         summary: "Retrieve the team brief",
+        tag: "teams",
         body: None,
     },
     #[cfg(feature = "teams")]
@@ -1570,6 +1699,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         idempotent: true,
         params: <UpdateTeamBrief as Operation>::PARAMS,
         summary: "Set the team brief",
+        tag: "teams",
         body: Some(BodyInfo {
             check: check_body::<types::BriefUpdateRequest>,
         }),
@@ -1583,6 +1713,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         idempotent: true,
         params: <DeleteTeamBrief as Operation>::PARAMS,
         summary: "Delete the team brief",
+        tag: "teams",
         body: None,
     },
     #[cfg(feature = "teams")]
@@ -1594,6 +1725,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         idempotent: true,
         params: <GetTeamWatermark as Operation>::PARAMS,
         summary: "Retrieve the team watermark",
+        tag: "teams",
         body: None,
     },
     #[cfg(feature = "teams")]
@@ -1605,6 +1737,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         idempotent: true,
         params: <UpdateTeamWatermark as Operation>::PARAMS,
         summary: "Configure the team watermark",
+        tag: "teams",
         body: Some(BodyInfo {
             check: check_body_limits::<types::WatermarkUpdateRequest>,
         }),
@@ -1618,6 +1751,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         idempotent: true,
         params: <DeleteTeamWatermark as Operation>::PARAMS,
         summary: "Delete the team watermark",
+        tag: "teams",
         body: None,
     },
     #[cfg(feature = "teams")]
@@ -1629,6 +1763,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         idempotent: true,
         params: <UpdateTeamWatermarkLogo as Operation>::PARAMS,
         summary: "Set the team watermark logo",
+        tag: "teams",
         body: Some(BodyInfo {
             check: check_body::<types::WatermarkLogoRequest>,
         }),
@@ -1642,6 +1777,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         idempotent: true,
         params: <DeleteTeamWatermarkLogo as Operation>::PARAMS,
         summary: "Delete the team watermark logo",
+        tag: "teams",
         body: None,
     },
     #[cfg(feature = "teams")]
@@ -1653,6 +1789,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         idempotent: true,
         params: <PreviewTeamWatermark as Operation>::PARAMS,
         summary: "Preview a team watermark",
+        tag: "teams",
         body: Some(BodyInfo {
             check: check_body_limits::<types::WatermarkPreviewRequest>,
         }),
@@ -1666,6 +1803,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         idempotent: true,
         params: <ListTeamWebhookEndpoints as Operation>::PARAMS,
         summary: "List the team webhook endpoints",
+        tag: "teams",
         body: None,
     },
     #[cfg(feature = "teams")]
@@ -1677,6 +1815,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         idempotent: false,
         params: <CreateTeamWebhookEndpoint as Operation>::PARAMS,
         summary: "Create a team webhook endpoint",
+        tag: "teams",
         body: Some(BodyInfo {
             check: check_body::<types::WebhookEndpointCreateRequest>,
         }),
@@ -1690,6 +1829,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         idempotent: true,
         params: <UpdateTeamWebhookEndpoint as Operation>::PARAMS,
         summary: "Update a team webhook endpoint",
+        tag: "teams",
         body: Some(BodyInfo {
             check: check_body::<types::WebhookEndpointUpdateRequest>,
         }),
@@ -1703,6 +1843,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         idempotent: true,
         params: <DeleteTeamWebhookEndpoint as Operation>::PARAMS,
         summary: "Delete a team webhook endpoint",
+        tag: "teams",
         body: None,
     },
     #[cfg(feature = "teams")]
@@ -1714,6 +1855,7 @@ pub static OPERATIONS: &[OperationInfo] = &[
         idempotent: true,
         params: <ListTeamWebhookEvents as Operation>::PARAMS,
         summary: "List the events of a team webhook endpoint",
+        tag: "teams",
         body: None,
     },
     #[cfg(feature = "teams")]
@@ -1725,8 +1867,30 @@ pub static OPERATIONS: &[OperationInfo] = &[
         idempotent: true,
         params: <GetTeamWebhookEvent as Operation>::PARAMS,
         summary: "Retrieve a team webhook event",
+        tag: "teams",
         body: None,
     },
+];
+/// The document's tags, in its order: each area's name (an
+/// [`OperationInfo::tag`]) and its description, on one line.
+pub static TAGS: &[(&str, &str)] = &[
+    ("assets", "The assets of a project team."),
+    ("uploads", "Multipart uploads and imports that become assets, models or avatars."),
+    ("jobs", "Background work (generations, archives...) and its results."),
+    ("generate", "Generations and analyses that run as jobs."),
+    ("models", "Models, their training on images, presets, examples and guides."),
+    ("collections", "Collections of assets and models."),
+    ("workflows", "Workflows (chains of model runs and other steps) and their runs."),
+    ("search", "Search over assets, models and workflows."),
+    ("recommendations", "Models recommended for the user."),
+    ("tags", "The tags of a project."),
+    ("usages", "What a team consumed."),
+    ("pricing", "Prices of creative units."),
+    ("projects", "Projects, their members, API keys, briefs, watermarks and webhooks."),
+    (
+        "teams",
+        "Teams, their members, limits, IP filters, briefs, watermarks and webhooks.",
+    ),
 ];
 /// Which operation of the document a request is, as a value that can
 /// be matched, compared and hashed: one variant per operation, named
@@ -2491,7 +2655,7 @@ impl ListAssetsQuery {
         Ok(pairs)
     }
 }
-/// `GET /assets` (`listAssets`): List
+/// `GET /assets` (`listAssets`): List the assets of a project, newest first
 ///
 /// List assets of a project team. Supports both public access (via the Authorization header set to public-auth-token) and authenticated user access (including API keys).
 #[derive(Clone, Debug, Default)]
@@ -4776,7 +4940,7 @@ impl Operation for GetAssetsDownload {
         None
     }
 }
-/// `POST /uploads` (`createUpload`): Create
+/// `POST /uploads` (`createUpload`): Start an upload (parts to PUT) or an import from a URL
 ///
 /// Create a temporary upload URL for a file. Support multipart uploads. Return a list of URLs for each part of the file.
 #[derive(Clone, Debug)]
@@ -4814,7 +4978,7 @@ impl Operation for CreateUpload {
         Some(::serde_json::to_vec(&self.body))
     }
 }
-/// `GET /uploads/{uploadId}` (`getUpload`): Retrieve
+/// `GET /uploads/{uploadId}` (`getUpload`): Retrieve an upload and its status
 ///
 /// Get the details of an existing upload
 #[derive(Clone, Debug)]
@@ -4863,7 +5027,7 @@ impl Operation for GetUpload {
         None
     }
 }
-/// `POST /uploads/{uploadId}/action` (`triggerUploadAction`): Trigger Action
+/// `POST /uploads/{uploadId}/action` (`triggerUploadAction`): Complete or cancel an upload
 ///
 /// Trigger an action on upload
 #[derive(Clone, Debug)]
@@ -6093,7 +6257,7 @@ impl GenerateDetectQuery {
     }
 }
 #[cfg(feature = "generate")]
-/// `POST /generate/detect` (`generateDetect`): Detect
+/// `POST /generate/detect` (`generateDetect`): Extract a control map (edges, depth, pose) from an image
 ///
 /// Extracts a control map (edges, depth, pose...) from an image. 200: the job and the new asset. 269: a dry run: the job it would start, with the cost fields; nothing is started.
 #[derive(Clone, Debug)]
@@ -10124,7 +10288,7 @@ impl ListModelPresetsQuery {
     }
 }
 #[cfg(feature = "models")]
-/// `GET /models/{modelId}/presets` (`listModelPresets`): List presets
+/// `GET /models/{modelId}/presets` (`listModelPresets`): List the generation presets of a model
 ///
 /// The generation presets of a model.
 #[derive(Clone, Debug)]
@@ -10694,7 +10858,7 @@ impl ListModelExamplesQuery {
     }
 }
 #[cfg(feature = "models")]
-/// `GET /models/{modelId}/examples` (`listModelExamples`): List examples
+/// `GET /models/{modelId}/examples` (`listModelExamples`): List the example images of a model
 ///
 /// The example images shown with a model.
 #[derive(Clone, Debug)]
@@ -10831,7 +10995,7 @@ impl UpdateModelExamplesQuery {
     }
 }
 #[cfg(feature = "models")]
-/// `PUT /models/{modelId}/examples` (`updateModelExamples`): Update examples
+/// `PUT /models/{modelId}/examples` (`updateModelExamples`): Set the example images of a model
 ///
 /// Sets the example images of a model.
 #[derive(Clone, Debug)]
@@ -14883,7 +15047,7 @@ impl ListRecommendedModelsQuery {
     }
 }
 #[cfg(feature = "recommendations")]
-/// `GET /recommendations/models` (`listRecommendedModels`): Recommended models
+/// `GET /recommendations/models` (`listRecommendedModels`): List the models recommended for the user
 ///
 /// Models recommended for the user; the next page is asked with nextToken.
 #[derive(Clone, Debug, Default)]
@@ -15733,7 +15897,7 @@ impl Operation for ListUsages {
     }
 }
 #[cfg(feature = "pricing")]
-/// `GET /oscu/prices` (`getOscuPrices`): Prices
+/// `GET /oscu/prices` (`getOscuPrices`): List the prices of creative unit packs
 ///
 /// The prices of the creative unit packs.
 #[derive(Clone, Debug, Default)]

@@ -12,7 +12,7 @@
 use std::io::{Read, Write};
 
 use clap::{Arg, ArgAction, ArgMatches, Command, FromArgMatches, Subcommand};
-use scenario_sdk::ops::OPERATIONS;
+use scenario_sdk::ops::{OPERATIONS, TAGS};
 use scenario_sdk::{Error as SdkError, Location, OperationInfo};
 
 use crate::cli::GlobalArgs;
@@ -135,6 +135,34 @@ impl FromArgMatches for ApiCommand {
     }
 }
 
+/// `scenario api --help`'s list of operations: grouped by area (the document's
+/// tags, in its order), each with its summary, instead of clap's one list.
+fn grouped_operations() -> String {
+    let width = OPERATIONS.iter().map(|op| op.id.len()).max().unwrap_or(0);
+    let mut out = String::new();
+    for (tag, description) in TAGS {
+        let ops: Vec<&OperationInfo> = OPERATIONS.iter().filter(|op| op.tag == *tag).collect();
+        if ops.is_empty() {
+            continue;
+        }
+        out.push_str(&format!("{}: {description}\n", capitalised(tag)));
+        for op in ops {
+            out.push_str(&format!("  {:width$}  {}\n", op.id, op.summary));
+        }
+        out.push('\n');
+    }
+    out.push_str("`scenario api <OPERATION> --help` lists an operation's parameters.");
+    out
+}
+
+/// `assets` as `Assets`.
+fn capitalised(word: &str) -> String {
+    let mut chars = word.chars();
+    chars.next().map_or_else(String::new, |first| {
+        first.to_uppercase().chain(chars).collect()
+    })
+}
+
 impl Subcommand for ApiCommand {
     fn augment_subcommands(cmd: Command) -> Command {
         OPERATIONS
@@ -142,6 +170,9 @@ impl Subcommand for ApiCommand {
             .fold(cmd, |cmd, op| cmd.subcommand(command(op)))
             .subcommand_required(true)
             .arg_required_else_help(true)
+            .subcommand_value_name("OPERATION")
+            .help_template("{about-with-newline}\n{usage-heading} {usage}\n\n{before-help}\n\nOptions:\n{options}")
+            .before_help(grouped_operations())
     }
 
     fn augment_subcommands_for_update(cmd: Command) -> Command {
@@ -230,6 +261,34 @@ fn print_body(body: &[u8]) -> std::io::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_help_lists_every_operation_once_under_its_area_with_its_summary() {
+        let mut cmd = ApiCommand::augment_subcommands(Command::new("api"));
+        let help = cmd.render_help().to_string();
+        let mut area = None;
+        let mut listed = Vec::new();
+        for line in help.lines() {
+            if let Some((heading, _)) = line.split_once(": ")
+                && !line.starts_with(' ')
+            {
+                area = TAGS
+                    .iter()
+                    .find(|(tag, _)| capitalised(tag) == heading)
+                    .map(|(tag, _)| *tag);
+            } else if let Some(op) = line
+                .split_whitespace()
+                .next()
+                .and_then(|id| OPERATIONS.iter().find(|op| op.id == id))
+            {
+                assert_eq!(area, Some(op.tag), "{} listed under {area:?}", op.id);
+                assert!(line.ends_with(op.summary), "{line}");
+                listed.push(op.id);
+            }
+        }
+        assert_eq!(listed.len(), OPERATIONS.len(), "{help}");
+        assert!(help.contains("Options:"), "{help}");
+    }
 
     #[test]
     fn every_operation_is_a_subcommand_without_clashing_flags() {
