@@ -8,6 +8,7 @@ pub mod lenient;
 pub mod open_enums;
 pub mod operations;
 pub mod optional_schemas;
+pub mod readme;
 pub mod surface;
 
 use std::path::{Path, PathBuf};

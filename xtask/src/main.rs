@@ -22,6 +22,9 @@ commands:
                        (default: the last commit with only the seed operations, whose timings
                        already in BENCHMARKS.md are kept unless --remeasure-baseline); writes
                        its section of BENCHMARKS.md
+  readme               run every shell line of README.md in order, as pasted, in one bash on a
+                       copy of the tree, with the CLI installed into a scratch directory; blocks
+                       after a `<!-- xtask readme: skip -->` line are left out
 ";
 
 fn main() -> ExitCode {
@@ -42,6 +45,7 @@ fn main() -> ExitCode {
             build_cost::run(&xtask::workspace_root(), build_cost::DEFAULT_BASELINE, true)
         }
         ["build-cost", "--baseline", rev] => build_cost::run(&xtask::workspace_root(), rev, true),
+        ["readme"] => xtask::readme::run(&xtask::workspace_root()),
         ["help" | "--help" | "-h"] => {
             print!("{USAGE}");
             return ExitCode::SUCCESS;
