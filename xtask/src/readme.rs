@@ -97,10 +97,13 @@ pub fn run(root: &Path) -> Result<()> {
         Some(dir) => std::path::absolute(dir)?,
         None => root.join("target"),
     };
-    // Inside the target directory, which no tool looks into, and left in place after a run
-    // so that a failure can be looked at. cargo names a path crate's build by the crate's
-    // place in its workspace, and the copy keeps the files' mtimes, so the lines' cargo
-    // commands reuse what the workspace already built instead of building from zero.
+    // Inside the target directory, which no tool looks into. cargo names a path crate's
+    // build by the crate's place in its workspace, and the copy keeps the files' mtimes, so
+    // the lines' cargo commands reuse what the workspace already built instead of building
+    // from zero. The other way round, the builds they make record the copy's files as
+    // their sources: while the copy is there, the workspace's own builds would take those
+    // artifacts as fresh, whatever its sources say. So the copy goes at the end of every
+    // run (the failing line's output is printed), and the next workspace build rebuilds.
     let work = target.join("readme");
     if work.exists() {
         std::fs::remove_dir_all(&work).with_context(|| format!("removing {}", work.display()))?;
@@ -182,6 +185,8 @@ pub fn run(root: &Path) -> Result<()> {
     let mut session = Session::start(command)?;
     let result = session.run_all(&lines);
     session.stop();
+    std::fs::remove_dir_all(&clone)
+        .with_context(|| format!("removing {} after the run", clone.display()))?;
     result?;
     println!("every shell line of {README} ran");
     Ok(())

@@ -24,8 +24,9 @@ const ASSET_WORDS: crate::listing::Noun = crate::listing::Noun::new("asset", "an
 pub async fn list(global: &GlobalArgs, args: ListArgs) -> Result<(), Failure> {
     let query = query(&args.query)?;
     let client = connect(global)?;
-    // JSON prints each asset as the server sent it, unknown fields and all.
-    let listing = listing(&client, query, args.limit).keep_raw(args.json);
+    // JSON prints each asset as the server sent it, unknown fields and all,
+    // and reads none of their fields: none is decoded.
+    let listing = listing(&client, query, args.limit).raw_only(args.json);
     let mut pages = std::pin::pin!(listing.pages());
     let mut table = AssetTable::new();
     let mut printed: u64 = 0;
@@ -45,15 +46,17 @@ pub async fn list(global: &GlobalArgs, args: ListArgs) -> Result<(), Failure> {
         };
         crate::listing::warn_skipped(skipped, &page.skipped, &ASSET_WORDS);
         skipped += page.skipped.len() as u64;
-        let count = page.items.len().min(wanted);
         let written = if args.json {
-            write_raw(&page.raw_items[..count])
+            let count = page.raw_items.len().min(wanted);
+            write_raw(&page.raw_items[..count]).map(|()| count)
         } else {
-            write_table(&mut table, &page.items[..count])
+            let count = page.items.len().min(wanted);
+            write_table(&mut table, &page.items[..count]).map(|()| count)
         };
-        if let Err(error) = written {
-            return Failure::output(error).map_or(Ok(()), Err);
-        }
+        let count = match written {
+            Ok(count) => count,
+            Err(error) => return Failure::output(error).map_or(Ok(()), Err),
+        };
         printed += count as u64;
         if args.limit.is_some_and(|limit| printed >= limit) {
             // Dropping the stream stops any page fetched ahead.

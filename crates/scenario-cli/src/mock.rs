@@ -67,6 +67,7 @@ pub async fn serve(global: &GlobalArgs, args: ServeArgs) -> Result<(), Failure> 
         let stdout = std::io::stdout();
         let mut out = stdout.lock();
         // The exports are the output; if nobody reads them, serving still makes sense.
+        // One write: a script waiting for them in a file sees all four or none.
         let _ = out.write_all(exports.as_bytes()).and_then(|()| out.flush());
     }
     if !global.quiet {

@@ -42,10 +42,18 @@ pub fn raw_json_line(out: &mut impl Write, json: &str) -> io::Result<()> {
         };
         if !stops[usize::from(bytes[at])] {
             at += 1;
+            if in_string {
+                at = plain_ascii_end(bytes, at);
+            }
             continue;
         }
-        let Some(c) = json[at..].chars().next() else {
-            break;
+        // Most stops are ASCII (quotes, whitespace): no decoding for those.
+        let c = match bytes[at] {
+            ascii @ 0..0x80 => char::from(ascii),
+            _ => match json[at..].chars().next() {
+                Some(c) => c,
+                None => break,
+            },
         };
         if in_string && c == '\\' {
             // The escaped character is ASCII in valid JSON (`\"`, `\\`, `\n`,
@@ -73,6 +81,30 @@ pub fn raw_json_line(out: &mut impl Write, json: &str) -> io::Result<()> {
     }
     out.write_all(&bytes[start..])?;
     out.write_all(b"\n")
+}
+
+/// Where the run of string bytes from `at` that [`raw_json_line`] copies as
+/// they are ends, to within 8 bytes: eight at a time, it skips words of
+/// ASCII with no control, quote or backslash (each is a character, so the
+/// scan stays at a boundary); the byte loop takes the rest.
+fn plain_ascii_end(bytes: &[u8], mut at: usize) -> usize {
+    const ONES: u64 = u64::from_ne_bytes([0x01; 8]);
+    const HIGHS: u64 = u64::from_ne_bytes([0x80; 8]);
+    // Whether a byte of `word` is zero (exact: no byte is missed).
+    let has_zero = |word: u64| word.wrapping_sub(ONES) & !word & HIGHS != 0;
+    while let Some(chunk) = bytes.get(at..).and_then(<[u8]>::first_chunk::<8>) {
+        let word = u64::from_ne_bytes(*chunk);
+        let stop = word & HIGHS != 0 // beyond ASCII
+            || word.wrapping_sub(ONES * 0x20) & !word & HIGHS != 0 // a control below 0x20
+            || has_zero(word ^ (ONES * u64::from(b'"')))
+            || has_zero(word ^ (ONES * u64::from(b'\\')))
+            || has_zero(word ^ (ONES * 0x7f));
+        if stop {
+            break;
+        }
+        at += 8;
+    }
+    at
 }
 
 /// The bytes [`raw_json_line`] looks at inside a string: its end, an escape,
@@ -356,6 +388,80 @@ asset_2  3d     success  public   2024-01-02T03:04:05.678Z  model/gltf-binary
             "the value is kept exactly"
         );
         assert_eq!(printable_lines("a\u{1b}[31m\nb\r"), "a?[31m\nb?");
+    }
+
+    /// What [`raw_json_line`] writes, character by character: the reference
+    /// the fast scan must agree with.
+    fn reference_line(json: &str) -> String {
+        let mut out = String::new();
+        let mut in_string = false;
+        let mut chars = json.chars();
+        while let Some(c) = chars.next() {
+            if in_string {
+                if c == '\\' {
+                    out.push(c);
+                    out.extend(chars.next());
+                } else if is_unsafe(c) {
+                    out.push_str(&format!("\\u{:04x}", u32::from(c)));
+                } else {
+                    in_string = c != '"';
+                    out.push(c);
+                }
+            } else if !matches!(c, ' ' | '\t' | '\n' | '\r') {
+                in_string = c == '"';
+                out.push(c);
+            }
+        }
+        out.push('\n');
+        out
+    }
+
+    #[test]
+    fn raw_json_lines_agree_with_the_character_by_character_reference() {
+        let pieces = [
+            "a",
+            "plain ascii text ",
+            "\"",
+            "\\",
+            "\u{1b}[31m",
+            "\u{7f}",
+            "\u{85}",
+            "\u{9b}",
+            "\u{61c}",
+            "\u{200f}",
+            "\u{202e}",
+            "\u{2069}",
+            "é",
+            "日本",
+            "\u{2028}",
+            "\u{1f600}",
+            "\n",
+            "\t",
+            "0123456789abcdef",
+        ];
+        let mut rng = fastrand::Rng::with_seed(7);
+        for _ in 0..2000 {
+            let mut sample = String::new();
+            for _ in 0..rng.usize(0..12) {
+                sample.push_str(pieces[rng.usize(..pieces.len())]);
+            }
+            let value = serde_json::json!({
+                "id": sample,
+                "list": [sample.clone(), 1, {"k": sample.clone()}],
+                "n": 1.5,
+            });
+            for json in [
+                serde_json::to_string(&value).unwrap(),
+                serde_json::to_string_pretty(&value).unwrap(),
+            ] {
+                let mut out = Vec::new();
+                raw_json_line(&mut out, &json).unwrap();
+                let out = text(out);
+                assert_eq!(out, reference_line(&json), "{json:?}");
+                let back: serde_json::Value = serde_json::from_str(&out).unwrap();
+                assert_eq!(back, value);
+            }
+        }
     }
 
     #[test]

@@ -19,7 +19,7 @@ use tokio_util::task::AbortOnDropHandle;
 
 use crate::error::{BadItem, Error, Result};
 use crate::http_text::{REQUEST_ID, header_str};
-use crate::request::{Request, decode_failure, exchange};
+use crate::request::{RawItems, Request, decode_failure, exchange};
 
 /// Empty pages in a row (each with a fresh token) after which a listing stops.
 /// Generous: some listings of the service (jobs, say) legitimately answer a few
@@ -78,7 +78,9 @@ pub struct Page<T> {
     pub request_id: Option<String>,
     /// With [`Request::keep_raw`], the JSON of each of `items` exactly as the
     /// server sent it (whitespace included), in the same order: fields this
-    /// SDK does not know and numbers as written. Empty otherwise.
+    /// SDK does not know and numbers as written. With [`Request::raw_only`],
+    /// the JSON of every item of the page, none decoded (`items` is empty).
+    /// Empty otherwise.
     pub raw_items: Vec<Box<RawValue>>,
 }
 
@@ -126,7 +128,28 @@ impl<Op: Paginated> Request<Op> {
     /// ([`Page::raw_items`]), for callers that pass items on unchanged. Off by
     /// default: the pages are then decoded whole, without the copies.
     pub fn keep_raw(mut self, keep_raw: bool) -> Self {
-        self.keep_raw = keep_raw;
+        self.raw = if keep_raw {
+            RawItems::Keep
+        } else {
+            RawItems::Off
+        };
+        self
+    }
+
+    /// Whether each page gives its items' JSON as the server sent it, and
+    /// nothing else ([`Page::raw_items`], with [`Page::items`] and
+    /// [`Page::skipped`] empty): for callers that pass the items on and read
+    /// none of their fields, who then pay for no decoding of them. The pages
+    /// themselves (their list, their token) are still read and checked; the
+    /// items are not checked against the API description. For
+    /// [`Self::pages`] and [`Self::first_page`]; [`Self::stream`], which
+    /// yields decoded items, ignores it. Off by default.
+    pub fn raw_only(mut self, raw_only: bool) -> Self {
+        self.raw = if raw_only {
+            RawItems::Only
+        } else {
+            RawItems::Off
+        };
         self
     }
 
@@ -163,7 +186,11 @@ impl<Op: Paginated> Request<Op> {
     /// been taken (from then on, pages are fetched ahead as soon as their token
     /// is known): `stream().take(n)` within the first half of a page costs one
     /// request.
-    pub fn stream(self) -> impl Stream<Item = Result<Op::Item>> + Send + Unpin + 'static {
+    pub fn stream(mut self) -> impl Stream<Item = Result<Op::Item>> + Send + Unpin + 'static {
+        // The stream yields decoded items: a raw-only listing would yield none.
+        if self.raw == RawItems::Only {
+            self.raw = RawItems::Off;
+        }
         let gate = FirstPageGate::default();
         let opener = gate.clone();
         let mut first = true;
@@ -405,7 +432,7 @@ impl<Op: Paginated> Pager<Op> {
             request_id,
             next_token,
             resume_token,
-            keep_raw: self.request.keep_raw,
+            raw: self.request.raw,
             strict: self.request.strict,
             asked,
         })
@@ -477,7 +504,7 @@ struct Fetched<Op: Paginated> {
     next_token: Option<String>,
     /// The token this page was asked for with: where to resume if it fails.
     resume_token: Option<String>,
-    keep_raw: bool,
+    raw: RawItems,
     strict: bool,
     /// The request this page answers.
     asked: Op,
@@ -497,8 +524,11 @@ impl<Op: Paginated> Fetched<Op> {
     }
 
     fn decode_page(self) -> Result<Page<Op::Item>> {
+        if self.raw == RawItems::Only {
+            return self.raw_page();
+        }
         // The raw items come from the item-by-item decoding only.
-        let whole = if self.keep_raw {
+        let whole = if self.raw == RawItems::Keep {
             None
         } else {
             serde_json::from_slice::<Op::Output>(&self.body).ok()
@@ -529,6 +559,23 @@ impl<Op: Paginated> Fetched<Op> {
         })
     }
 
+    /// The page with its items as sent, none decoded ([`Request::raw_only`]).
+    fn raw_page(self) -> Result<Page<Op::Item>> {
+        let raw = self.asked.raw_page(&self.body).map_err(|_| Error::Decode {
+            status: self.status,
+            request_id: self.request_id.clone(),
+            message: decode_failure::<Op::Output>(&self.body),
+        })?;
+        let raw_items = raw.items.into_iter().map(ToOwned::to_owned).collect();
+        Ok(Page {
+            items: Vec::new(),
+            skipped: Vec::new(),
+            next_token: self.next_token,
+            request_id: self.request_id,
+            raw_items,
+        })
+    }
+
     /// The page decoded item by item: the page itself (its token, its list)
     /// must decode; each item that does not becomes an [`Error::Item`]. Each
     /// item that does keeps its JSON with [`Request::keep_raw`].
@@ -547,7 +594,7 @@ impl<Op: Paginated> Fetched<Op> {
             match serde_path_to_error::deserialize::<_, Op::Item>(&mut deserializer) {
                 Ok(decoded) => {
                     items.push(decoded);
-                    if self.keep_raw {
+                    if self.raw == RawItems::Keep {
                         raw_items.push((*item).to_owned());
                     }
                 }
@@ -589,7 +636,13 @@ impl<T> Unchecked<T> {
         } = self;
         let page = page.and_then(|mut page| {
             if let Some(token) = &page.next_token
-                && progress.check(&body, page.items.len(), page.skipped.len(), token)?
+                // Raw-only pages have their items in raw_items alone.
+                && progress.check(
+                    &body,
+                    page.items.len().max(page.raw_items.len()),
+                    page.skipped.len(),
+                    token,
+                )?
             {
                 // The same items again: given once, never twice.
                 page.items.clear();

@@ -47,7 +47,18 @@ pub struct Request<Op> {
     class: Option<RetryClass>,
     pub(crate) prefetch: usize,
     pub(crate) strict: bool,
-    pub(crate) keep_raw: bool,
+    pub(crate) raw: RawItems,
+}
+
+/// What a listing keeps of its items' JSON as the server sent it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum RawItems {
+    /// Nothing: the items are decoded only.
+    Off,
+    /// Each decoded item's JSON beside it ([`Request::keep_raw`]).
+    Keep,
+    /// Every item's JSON, none decoded ([`Request::raw_only`]).
+    Only,
 }
 
 /// A successful response: the decoded body and what the server said about it.
@@ -70,7 +81,7 @@ impl<Op: Operation> Request<Op> {
             class: None,
             prefetch: 2,
             strict: false,
-            keep_raw: false,
+            raw: RawItems::Off,
         }
     }
 

@@ -187,6 +187,50 @@ async fn a_bad_item_is_reported_with_its_place_and_the_listing_goes_on() {
     assert!(first.raw_items[1].get().contains(r#""id":"c""#));
     assert!(first.raw_items[1].get().contains(r#""size":2048.0"#));
     assert_eq!(first.skipped.len(), 1);
+
+    // raw_only: every item as sent, the bad one in its place, none decoded;
+    // the pages still follow their tokens to the end.
+    server.set_script(vec![page_with_a_bad_item(), page(&["d"], None)]);
+    let pages: Vec<_> = bounded(
+        server
+            .client()
+            .assets()
+            .list()
+            .raw_only(true)
+            .pages()
+            .try_collect::<Vec<_>>(),
+    )
+    .await
+    .unwrap();
+    let raw: Vec<&str> = pages
+        .iter()
+        .flat_map(|page| page.raw_items.iter().map(|item| item.get()))
+        .collect();
+    assert_eq!(raw.len(), 4, "{raw:?}");
+    assert_eq!(raw[0], asset_with_id("a").to_string());
+    assert!(raw[1].contains(r#""id":"bad""#), "{}", raw[1]);
+    assert!(raw[2].contains(r#""size":2048.0"#), "{}", raw[2]);
+    assert!(raw[3].contains(r#""id":"d""#), "{}", raw[3]);
+    assert!(
+        pages
+            .iter()
+            .all(|p| p.items.is_empty() && p.skipped.is_empty())
+    );
+    assert_eq!(pages[0].next_token.as_deref(), Some("t1"));
+
+    // stream() yields decoded items whatever raw_only says.
+    server.set_script(vec![page_with_a_bad_item(), page(&["d"], None)]);
+    let streamed: Vec<_> = bounded(
+        server
+            .client()
+            .assets()
+            .list()
+            .raw_only(true)
+            .stream()
+            .collect(),
+    )
+    .await;
+    assert_eq!(streamed.len(), 4, "{streamed:?}");
 }
 
 #[tokio::test]

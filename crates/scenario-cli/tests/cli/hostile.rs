@@ -100,11 +100,8 @@ fn a_bad_asset_is_a_warning_the_others_are_listed_and_the_exit_status_says_so() 
         ],
         serde_json::json!({}),
     );
-    let scripted = Scripted::start(vec![Reply::json(page)]);
-    let output = scripted
-        .scenario(["assets", "list", "--json"])
-        .output()
-        .unwrap();
+    let scripted = Scripted::start(vec![Reply::json(page.clone())]);
+    let output = scripted.scenario(["assets", "list"]).output().unwrap();
     assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
     let out = stdout(&output);
     assert!(
@@ -118,6 +115,24 @@ fn a_bad_asset_is_a_warning_the_others_are_listed_and_the_exit_status_says_so() 
         "{err}"
     );
     assert!(err.contains("1 asset(s) could not be read"), "{err}");
+
+    // --json passes every asset on as sent, reading none: the odd one too,
+    // made inert for the terminal.
+    let scripted = Scripted::start(vec![Reply::json(page)]);
+    let output = scripted
+        .scenario(["assets", "list", "--json"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let out = stdout(&output);
+    assert_inert(&out);
+    let lines: Vec<serde_json::Value> = out
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 3, "{out}");
+    assert_eq!(lines[1]["properties"]["size"], 1.5);
+    assert_eq!(lines[1]["id"], format!("asset_{NASTY}"));
 }
 
 #[test]
