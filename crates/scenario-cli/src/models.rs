@@ -234,6 +234,16 @@ fn train_failure(folder: &str, error: &SdkError) -> Failure {
             printable(model_id)
         )),
         SdkError::InvalidInput(message) => Failure::usage(format!("{context}: {message}")),
+        // What the state file names (a model, uploads) is unknown to this
+        // service: made with other credentials or another server, so running
+        // again meets the same 404.
+        cause if cause.is_not_found() => Failure::sdk(
+            format!(
+                "{context}: the service does not know what {folder}/{STATE_FILE} names (was it \
+                 made with other credentials or another server?); start over with --fresh"
+            ),
+            error,
+        ),
         // A local problem (a folder or file missing, unreadable or
         // unwritable, another run in the folder): running again fixes nothing
         // until it is solved, and the error says how.

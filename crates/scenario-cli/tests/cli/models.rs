@@ -80,6 +80,39 @@ fn train_waits_for_the_model_and_a_second_run_answers_it_at_once() {
 }
 
 #[test]
+fn a_folder_trained_on_another_server_says_to_start_over_with_fresh() {
+    let dir = images(2);
+    let folder = dir.path().to_str().unwrap();
+    let train = |fake: &Fake, extra: &[&str]| {
+        let mut command = fake.scenario([
+            "models",
+            "train",
+            folder,
+            "--type",
+            "flux.1-lora",
+            "--poll-interval",
+            "20ms",
+        ]);
+        command.args(extra);
+        command.output().unwrap()
+    };
+    let first = Fake::with_delay(MockServer::builder().assets(0), Duration::from_millis(20));
+    let output = train(&first, &["--wait"]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    drop(first);
+
+    // Another fake knows nothing of what the folder's state names.
+    let second = Fake::with_delay(MockServer::builder().assets(0), Duration::from_millis(20));
+    let output = train(&second, &["--wait"]);
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    let err = stderr(&output);
+    assert!(err.contains("start over with --fresh"), "{err}");
+    assert!(!err.contains("run the same command again"), "{err}");
+    let output = train(&second, &["--wait", "--fresh"]);
+    assert!(output.status.success(), "{}", stderr(&output));
+}
+
+#[test]
 fn train_refuses_a_folder_without_images_and_an_unknown_type() {
     let fake = Fake::with_assets(0);
     let empty = tempfile::tempdir().unwrap();
