@@ -485,11 +485,8 @@ fn resolve(spec: &OpenAPI, path: &str, method: &str, op: &Operation) -> Result<O
         .split_whitespace()
         .collect::<Vec<_>>()
         .join(" ");
-    let tag = op
-        .tags
-        .first()
-        .with_context(|| format!("{id} has no tag: its first tag names its area"))?
-        .clone();
+    // The first tag names the operation's area; an untagged one has none ("").
+    let tag = op.tags.first().cloned().unwrap_or_default();
     let mut doc = op.summary.clone().unwrap_or_default();
     if let Some(description) = &op.description {
         if !doc.is_empty() {

@@ -188,7 +188,8 @@ pub struct OperationInfo {
     pub params: &'static [Param],
     /// The document's summary, on one line (empty when it has none).
     pub summary: &'static str,
-    /// The operation's area: its first tag in the document (see `ops::TAGS`).
+    /// The operation's area: its first tag in the document (see `ops::TAGS`),
+    /// empty when it has none.
     pub tag: &'static str,
     /// The request body, when the operation takes one.
     pub body: Option<BodyInfo>,

@@ -139,13 +139,24 @@ impl FromArgMatches for ApiCommand {
 /// tags, in its order), each with its summary, instead of clap's one list.
 fn grouped_operations() -> String {
     let width = OPERATIONS.iter().map(|op| op.id.len()).max().unwrap_or(0);
+    let untagged = |op: &&OperationInfo| !TAGS.iter().any(|(tag, _)| *tag == op.tag);
+    let groups = TAGS
+        .iter()
+        .map(|(tag, description)| {
+            let ops: Vec<&OperationInfo> = OPERATIONS.iter().filter(|op| op.tag == *tag).collect();
+            (format!("{}: {description}", capitalised(tag)), ops)
+        })
+        .chain(std::iter::once((
+            "Other: operations of no area of the document".to_owned(),
+            OPERATIONS.iter().filter(untagged).collect(),
+        )));
     let mut out = String::new();
-    for (tag, description) in TAGS {
-        let ops: Vec<&OperationInfo> = OPERATIONS.iter().filter(|op| op.tag == *tag).collect();
+    for (heading, ops) in groups {
         if ops.is_empty() {
             continue;
         }
-        out.push_str(&format!("{}: {description}\n", capitalised(tag)));
+        out.push_str(&heading);
+        out.push('\n');
         for op in ops {
             out.push_str(&format!("  {:width$}  {}\n", op.id, op.summary));
         }
