@@ -32,3 +32,39 @@ pub const OPERATIONS_PATH: &str = "crates/scenario-api/src/operations.rs";
 
 /// The generated setters of the SDK's requests, relative to the workspace root.
 pub const SETTERS_PATH: &str = "crates/scenario-sdk/src/request_setters.rs";
+
+/// The tracked (and new, not ignored) files of the tree at `root`, copied under `to`
+/// with their mtimes: what a fresh clone of the work tree would hold.
+pub fn copy_tracked_files(root: &std::path::Path, to: &std::path::Path) -> anyhow::Result<()> {
+    use anyhow::Context as _;
+    let listed = std::process::Command::new("git")
+        .args([
+            "ls-files",
+            "-z",
+            "--cached",
+            "--others",
+            "--exclude-standard",
+        ])
+        .current_dir(root)
+        .output()
+        .context("running git ls-files")?;
+    anyhow::ensure!(listed.status.success(), "git ls-files failed");
+    for name in listed.stdout.split(|&b| b == 0).filter(|n| !n.is_empty()) {
+        let relative = std::path::PathBuf::from(String::from_utf8_lossy(name).into_owned());
+        let from = root.join(&relative);
+        // Deleted in the work tree but still in the index: a fresh clone of this tree has not.
+        let Ok(metadata) = std::fs::metadata(&from) else {
+            continue;
+        };
+        let dest = to.join(&relative);
+        if let Some(parent) = dest.parent() {
+            std::fs::create_dir_all(parent)?;
+        }
+        std::fs::copy(&from, &dest).with_context(|| format!("copying {}", from.display()))?;
+        std::fs::File::options()
+            .write(true)
+            .open(&dest)?
+            .set_modified(metadata.modified()?)?;
+    }
+    Ok(())
+}

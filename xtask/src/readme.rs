@@ -8,7 +8,7 @@
 //! with the next one.
 
 use std::io::{BufRead, BufReader, Write};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Child, ChildStdin, Command, Stdio};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
 use std::time::{Duration, Instant};
@@ -109,7 +109,7 @@ pub fn run(root: &Path) -> Result<()> {
         std::fs::remove_dir_all(&work).with_context(|| format!("removing {}", work.display()))?;
     }
     let clone = work.join("clone");
-    copy_tree(root, &clone)?;
+    crate::copy_tracked_files(root, &clone)?;
     let install = work.join("install");
     let config = work.join("config");
     std::fs::create_dir_all(&config)?;
@@ -189,40 +189,6 @@ pub fn run(root: &Path) -> Result<()> {
         .with_context(|| format!("removing {} after the run", clone.display()))?;
     result?;
     println!("every shell line of {README} ran");
-    Ok(())
-}
-
-/// The tracked (and new, not ignored) files of the tree, copied with their mtimes.
-fn copy_tree(root: &Path, to: &Path) -> Result<()> {
-    let listed = Command::new("git")
-        .args([
-            "ls-files",
-            "-z",
-            "--cached",
-            "--others",
-            "--exclude-standard",
-        ])
-        .current_dir(root)
-        .output()
-        .context("running git ls-files")?;
-    ensure!(listed.status.success(), "git ls-files failed");
-    for name in listed.stdout.split(|&b| b == 0).filter(|n| !n.is_empty()) {
-        let relative = PathBuf::from(String::from_utf8_lossy(name).into_owned());
-        let from = root.join(&relative);
-        // Deleted in the work tree but still in the index: a fresh clone of this tree has not.
-        let Ok(metadata) = std::fs::metadata(&from) else {
-            continue;
-        };
-        let dest = to.join(&relative);
-        if let Some(parent) = dest.parent() {
-            std::fs::create_dir_all(parent)?;
-        }
-        std::fs::copy(&from, &dest).with_context(|| format!("copying {}", from.display()))?;
-        std::fs::File::options()
-            .write(true)
-            .open(&dest)?
-            .set_modified(metadata.modified()?)?;
-    }
     Ok(())
 }
 

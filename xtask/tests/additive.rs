@@ -8,7 +8,6 @@
 //! Slow (a `cargo check` of the whole copy), so ignored by default; CI runs it:
 //! `cargo test -p xtask --test additive -- --ignored`.
 
-use std::path::Path;
 use std::process::Command;
 
 use xtask::{SPEC_PATH, codegen, surface, workspace_root};
@@ -36,37 +35,12 @@ fn add_probe(yaml: &str) -> String {
     serde_yaml::to_string(&doc).unwrap()
 }
 
-fn copy_tracked_files(from: &Path, to: &Path) {
-    let listed = Command::new("git")
-        .args([
-            "ls-files",
-            "-z",
-            "--cached",
-            "--others",
-            "--exclude-standard",
-        ])
-        .current_dir(from)
-        .output()
-        .expect("git runs");
-    assert!(listed.status.success(), "git ls-files failed");
-    for name in listed.stdout.split(|b| *b == 0).filter(|n| !n.is_empty()) {
-        let name = std::str::from_utf8(name).expect("UTF-8 file names");
-        let source = from.join(name);
-        if !source.is_file() {
-            continue; // deleted in the work tree
-        }
-        let target = to.join(name);
-        std::fs::create_dir_all(target.parent().unwrap()).unwrap();
-        std::fs::copy(&source, &target).unwrap();
-    }
-}
-
 #[test]
 #[ignore = "slow: checks a copy of the whole workspace; CI runs it"]
 fn an_optional_field_and_parameter_compile_everywhere_untouched() {
     let root = workspace_root();
     let copy = tempfile::tempdir().unwrap();
-    copy_tracked_files(&root, copy.path());
+    xtask::copy_tracked_files(&root, copy.path()).expect("the tree copies");
 
     let yaml = add_probe(&std::fs::read_to_string(root.join(SPEC_PATH)).unwrap());
     std::fs::write(copy.path().join(SPEC_PATH), &yaml).unwrap();
